@@ -1,0 +1,95 @@
+import path from "node:path";
+import { compileFeatures } from "../core/compiler/compileFeatures";
+import { loadWasmEngine } from "../core/engine";
+import { Device } from "../firmware/device";
+import { ManualClock } from "../firmware/clock";
+import { InMemoryTransport } from "../firmware/transport";
+import { writeFeatures, writeApp } from "../test/support/tempFeatures";
+
+/** Issue 2 figures: compile time (example, generated 50-feature app), snapshot sizes per target,
+ * device dispatch rate (timer callback + push) against the same callback as plain Node JS. */
+const EXAMPLE = path.join(__dirname, "../examples/grow-station/features/app.ts");
+const SECRETS = { ssid: "bench-net", password: "bench-password" };
+
+function fiftyFeatureApp(): string {
+  const files: Record<string, string> = {};
+  const names: string[] = [];
+  for (let i = 0; i < 50; i++) {
+    const name = `feature${i}`;
+    names.push(name);
+    files[`${name}.ts`] = `import type { FeatureApi } from "snapfleet";
+export function ${name}(api: FeatureApi) {
+  const ch = api.newCommsChannel("sensor-${i}", { qos: ${i % 2} as 0 | 1 });
+  const pin = api.mcu.getAnalogPin("A${i}");
+  api.mcu.setInterval(() => ch.pushMessageToServer(Math.round(pin.read() * 10) / 10), ${1000 + i * 10});
+  api.registerUiControl((el) => ch.addEventListener("messageFromDevice", (v) => el.setText("sensor ${i}: " + v)), { title: "Sensor ${i}" });
+}
+`;
+  }
+  files["app.ts"] = `import type { FeatureApi } from "snapfleet";\n${names.map((n) => `import { ${n} } from "./${n}";`).join("\n")}\nexport function App(api: FeatureApi) {\n${names.map((n) => `  ${n}(api);`).join("\n")}\n}\n`;
+  return writeFeatures(files, "fifty");
+}
+
+async function timeCompile(entry: string, secrets: Record<string, string> = {}, runs = 3) {
+  let best = Infinity;
+  let result;
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    result = await compileFeatures({ entry, secrets });
+    best = Math.min(best, performance.now() - t);
+  }
+  return { ms: best, result: result! };
+}
+
+export async function runCompileBench() {
+  const example = await timeCompile(EXAMPLE, SECRETS);
+  const fifty = await timeCompile(fiftyFeatureApp(), {}, 2);
+
+  // Dispatch rate: a 1 ms interval that reads a pin and pushes the value, on a manual clock.
+  const build = await compileFeatures({
+    entry: writeApp(`  const ch = api.newCommsChannel("t", { qos: 0 });\n  const pin = api.mcu.getAnalogPin("A2");\n  api.mcu.setInterval(() => ch.pushMessageToServer(pin.read()), 1);`),
+  });
+  const engine = await loadWasmEngine();
+  const clock = new ManualClock();
+  const transport = new InMemoryTransport();
+  const device = await Device.boot({ manifest: build.manifest, snapshot: build.snapshots.device, thing: "bench", clock, transport, engine });
+  const N = 100_000;
+  clock.advance(1000); // warm-up
+  let t = performance.now();
+  clock.advance(N);
+  const vmMs = performance.now() - t;
+  device.stop();
+
+  // Baseline: the same callback as plain JS, through the same supervisor-free path (read, encode, publish).
+  const sent: string[] = [];
+  let seq = 0;
+  const read = () => 21.5;
+  const baselineClock = new ManualClock();
+  const tick = () => {
+    sent.push(JSON.stringify({ id: `b:${++seq}`, v: read(), t: baselineClock.now() }));
+    if (sent.length > 1000) sent.length = 0;
+    baselineClock.setTimer(1, tick);
+  };
+  baselineClock.setTimer(1, tick);
+  t = performance.now();
+  baselineClock.advance(N);
+  const jsMs = performance.now() - t;
+
+  return {
+    exampleCompileMs: Math.round(example.ms),
+    fiftyFeatureCompileMs: Math.round(fifty.ms),
+    exampleSnapshotBytes: { device: example.result.manifest.snapshots.device.size, web: example.result.manifest.snapshots.web.size, server: example.result.manifest.snapshots.server.size },
+    fiftySnapshotBytes: { device: fifty.result.manifest.snapshots.device.size, web: fifty.result.manifest.snapshots.web.size, server: fifty.result.manifest.snapshots.server.size },
+    dispatchesPerSecond: Math.round(N / (vmMs / 1000)),
+    plainJsPerSecond: Math.round(N / (jsMs / 1000)),
+    vmVsPlainJs: +(vmMs / jsMs).toFixed(1),
+  };
+}
+
+if (require.main === module) {
+  runCompileBench().then((r) => {
+    console.log(`compile: example ${r.exampleCompileMs} ms, 50 features ${r.fiftyFeatureCompileMs} ms (budget 2000 ms)`);
+    console.log(`snapshots (bytes): example device ${r.exampleSnapshotBytes.device} (budget 2048), web ${r.exampleSnapshotBytes.web}, server ${r.exampleSnapshotBytes.server}; 50 features device ${r.fiftySnapshotBytes.device}, web ${r.fiftySnapshotBytes.web}, server ${r.fiftySnapshotBytes.server}`);
+    console.log(`device dispatch (timer + pin read + push): ${r.dispatchesPerSecond}/s (budget 50000/s); plain JS same loop ${r.plainJsPerSecond}/s; VM costs ${r.vmVsPlainJs}x`);
+  });
+}

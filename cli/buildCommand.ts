@@ -1,0 +1,26 @@
+import path from "node:path";
+import { compileFeatures } from "../core/compiler/compileFeatures";
+import { writeBuild } from "../core/buildOutput";
+import { describeBuild } from "./format";
+import { loadSecrets, missingSecretHint } from "./secretSources";
+import { UsageError } from "./cliError";
+
+interface Parsed {
+  values: Record<string, unknown>;
+  positionals: string[];
+}
+
+export async function buildCommand({ values, positionals }: Parsed): Promise<void> {
+  const entry = positionals[0];
+  if (!entry || positionals.length > 1) throw new UsageError("build takes one entry file, e.g. snapfleet build features/app.ts --out build/");
+  const out = (values.out as string | undefined) ?? "build";
+  const started = performance.now();
+  const result = await compileFeatures({
+    entry,
+    app: values.app as string | undefined,
+    secrets: loadSecrets(values["secrets-file"] as string | undefined, process.env),
+    missingSecretHint,
+  });
+  writeBuild(out, result);
+  process.stdout.write(describeBuild(result.manifest, path.normalize(out)) + `  (${Math.round(performance.now() - started)} ms)\n`);
+}

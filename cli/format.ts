@@ -1,0 +1,29 @@
+import type { Manifest } from "../core/manifest";
+
+/** A plain-text table; columns sized to their content. */
+export function table(headers: string[], rows: (string | number)[][]): string {
+  const cells = [headers, ...rows.map((r) => r.map(String))];
+  const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? "").length)));
+  const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd();
+  return [line(headers), line(widths.map((w) => "-".repeat(w))), ...cells.slice(1).map(line)].join("\n");
+}
+
+/** What `snapfleet build` prints: every declaration and the size of each snapshot. */
+export function describeBuild(manifest: Manifest, outDir: string): string {
+  const rows: (string | number)[][] = [
+    ...manifest.channels.map((c) => ["channel", c.name, `qos ${c.qos}, ${c.direction}${c.replay ? `, replay ${c.replay}` : ""}`]),
+    ...manifest.secrets.map((s) => ["secret", s.name, s.optional ? "optional, device only" : "device only"]),
+    ...manifest.pins.map((p) => ["pin", p.name, p.kind]),
+    ...manifest.controls.map((c) => ["ui control", c.title, `#${c.index}`]),
+  ];
+  const sizes = (["device", "web", "server"] as const).map((t) => [t, `${manifest.snapshots[t].size} B`, manifest.snapshots[t].sha256.slice(0, 12)]);
+  return [
+    `app ${manifest.app}  version ${manifest.version.slice(0, 12)}  engine ${manifest.engine}`,
+    "",
+    table(["declared", "name", "details"], rows),
+    "",
+    table(["snapshot", "size", "sha256"], sizes),
+    "",
+    `wrote ${outDir}/manifest.json, device.snap, web.snap, server.snap`,
+  ].join("\n");
+}

@@ -1,0 +1,71 @@
+import { readBuild } from "../core/buildOutput";
+import { parseAppTopic } from "../core/topics";
+import { SimulatedBoard } from "../firmware/board";
+import { RealClock } from "../firmware/clock";
+import { Device } from "../firmware/device";
+import { parsePinSpec, type PinModel } from "../firmware/pinModel";
+import { InMemoryTransport } from "../firmware/transport";
+import { checkName } from "../core/names";
+import { CliError, UsageError } from "./cliError";
+
+interface Parsed {
+  values: Record<string, unknown>;
+  positionals: string[];
+}
+
+/** Runs the device snapshot on a simulated board with an in-memory link: each message the app
+ * sends is printed as one JSON line, so it pipes into jq or a test. */
+export async function runDeviceCommand({ values, positionals }: Parsed): Promise<void> {
+  const dir = positionals[0];
+  if (!dir) throw new UsageError("run-device takes the build directory, e.g. snapfleet run-device build/");
+  const seconds = values.seconds === undefined ? undefined : Number(values.seconds);
+  if (seconds !== undefined && !(seconds > 0)) throw new UsageError(`--seconds must be a positive number, got ${values.seconds}`);
+  const thing = (values.thing as string | undefined) ?? "sim-1";
+  const problem = checkName("thing", thing);
+  if (problem) throw new UsageError(problem);
+  const models: Record<string, PinModel> = {};
+  for (const spec of (values.pin as string[] | undefined) ?? []) {
+    try {
+      const { pin, model } = parsePinSpec(spec);
+      models[pin] = model;
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+  }
+
+  let build;
+  try {
+    build = readBuild(dir);
+  } catch (e) {
+    throw new CliError((e as Error).message);
+  }
+  const clock = new RealClock();
+  const transport = new InMemoryTransport();
+  const board = SimulatedBoard.forPins(build.manifest.pins, () => clock.now(), models);
+  transport.onSend((m) => {
+    const parsed = parseAppTopic(m.topic);
+    const body = JSON.parse(m.payload);
+    if (parsed?.kind === "up") process.stdout.write(JSON.stringify({ channel: parsed.channel, value: body.v, id: body.id, t: body.t }) + "\n");
+  });
+  board.onDigitalWrite((w) => process.stderr.write(`[board] ${w.pin} <- ${w.value ? "HIGH" : "LOW"}\n`));
+
+  const device = await Device.boot({
+    manifest: build.manifest,
+    snapshot: build.snapshots.device,
+    thing,
+    board,
+    clock,
+    transport,
+    onLog: (line) => process.stderr.write(`${line}\n`),
+  });
+  process.stderr.write(`running ${build.manifest.app} ${build.manifest.version.slice(0, 12)} as ${thing}${seconds ? ` for ${seconds} s` : " (Ctrl-C stops)"}\n`);
+
+  await new Promise<void>((resolve) => {
+    const finish = () => resolve();
+    process.once("SIGINT", finish);
+    if (seconds) setTimeout(finish, seconds * 1000);
+  });
+  const stats = device.vm.memoryStats();
+  device.stop();
+  process.stderr.write(`stopped; VM heap ${stats.heapUsed} B (peak ${stats.heapHighWaterMark} B), ${device.supervisor.appErrors.length} app errors\n`);
+}

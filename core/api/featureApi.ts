@@ -1,0 +1,81 @@
+/** The API a feature's `App(api)` receives. `App` runs at build time once per target (device,
+ * web, server) inside Microvium: what it declares becomes infrastructure, and the callbacks it
+ * registers run later on the target that can serve them. Calls a target can't serve throw an
+ * error naming the API and the target. */
+
+/** Data a channel carries: JSON values without cycles or functions. */
+export type ChannelValue = null | boolean | number | string | ChannelValue[] | { [key: string]: ChannelValue };
+
+export interface CommsChannelOptions {
+  /** 1 (default): each message reaches the other side exactly once, in order, across outages.
+   * 0: at most once, cheapest. */
+  qos?: 0 | 1;
+  /** Who may send; the IoT policies grant nothing more. Default "both". */
+  direction?: "both" | "device-to-server" | "server-to-device";
+  /** A new subscriber (dashboard) gets the last N messages replayed. Default 0. */
+  replay?: number;
+}
+
+export interface CommsChannel<T extends ChannelValue = ChannelValue> {
+  readonly name: string;
+  /** Device end: send to the cloud and dashboard. Queued while offline. */
+  pushMessageToServer(value: T): void;
+  /** Web/server end: send to this device. */
+  sendToDevice(value: T): void;
+  /** Device end listens to "messageFromServer"; web/server ends to "messageFromDevice". */
+  addEventListener(event: "messageFromServer" | "messageFromDevice", listener: (value: T) => void): void;
+}
+
+export interface SecretOptions {
+  /** An optional secret may be left unset; its value is then undefined. */
+  optional?: boolean;
+}
+
+export interface Secret {
+  readonly name: string;
+  /** Only on the device target; reading it on web or server throws. */
+  readonly value: string;
+}
+
+export interface UiElement {
+  setText(text: string): void;
+  /** An on/off switch; `onChange` runs in the dashboard with the new state. */
+  toggle(label: string, onChange: (on: boolean) => void): void;
+}
+
+export interface UiControlOptions {
+  title: string;
+}
+
+export interface AnalogPin {
+  /** Reading from the board (volts or the model's unit). */
+  read(): number;
+}
+
+export interface DigitalPin {
+  read(): boolean;
+  write(value: boolean): void;
+}
+
+export interface Mcu {
+  getAnalogPin(name: string): AnalogPin;
+  getDigitalPin(name: string): DigitalPin;
+  /** Returns a timer handle (0 at build time: the timer starts when the device boots). */
+  setInterval(callback: () => void, ms: number): number;
+  setTimeout(callback: () => void, ms: number): number;
+  clearTimer(handle: number): void;
+  onStart(callback: () => void): void;
+}
+
+export interface FeatureApi {
+  /** Which target this run builds: lets shared helpers pick behaviour, rarely needed. */
+  readonly target: "device" | "web" | "server";
+  newCommsChannel<T extends ChannelValue = ChannelValue>(name: string, options?: CommsChannelOptions): CommsChannel<T>;
+  defineSecret(name: string, options?: SecretOptions): Secret;
+  registerUiControl(render: (el: UiElement) => void, options: UiControlOptions): void;
+  readonly mcu: Mcu;
+  log(message: string): void;
+}
+
+/** What a feature entry module exports. */
+export type App = (api: FeatureApi) => void;

@@ -1,0 +1,41 @@
+import crypto from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import type { Manifest, Target } from "./manifest";
+import { TARGETS } from "./manifest";
+
+/** The build directory `snapfleet build` writes and every host reads: manifest.json plus
+ * device.snap, web.snap and server.snap. */
+export interface BuildOutput {
+  manifest: Manifest;
+  snapshots: Record<Target, Uint8Array>;
+}
+
+export function writeBuild(dir: string, build: BuildOutput): void {
+  fs.mkdirSync(dir, { recursive: true });
+  for (const target of TARGETS) fs.writeFileSync(path.join(dir, `${target}.snap`), build.snapshots[target]);
+  fs.writeFileSync(path.join(dir, "manifest.json"), JSON.stringify(build.manifest, null, 2) + "\n");
+}
+
+/** Reads a build directory and checks each snapshot against the manifest's sha256, so a
+ * half-written or tampered build is refused before any engine restores it. */
+export function readBuild(dir: string): BuildOutput {
+  const manifestPath = path.join(dir, "manifest.json");
+  if (!fs.existsSync(manifestPath)) throw new Error(`${manifestPath} not found; run \`snapfleet build <entry> --out ${dir}\` first`);
+  const manifest = JSON.parse(fs.readFileSync(manifestPath, "utf8")) as Manifest;
+  const snapshots = {} as Record<Target, Uint8Array>;
+  for (const target of TARGETS) {
+    const file = path.join(dir, `${target}.snap`);
+    if (!fs.existsSync(file)) throw new Error(`${file} not found; rebuild with \`snapfleet build\``);
+    const bytes = new Uint8Array(fs.readFileSync(file));
+    verifySnapshot(bytes, manifest.snapshots[target], file);
+    snapshots[target] = bytes;
+  }
+  return { manifest, snapshots };
+}
+
+export function verifySnapshot(bytes: Uint8Array, expected: { sha256: string; size: number }, what: string): void {
+  if (bytes.length !== expected.size) throw new Error(`${what}: size ${bytes.length} does not match the manifest's ${expected.size}`);
+  const actual = crypto.createHash("sha256").update(bytes).digest("hex");
+  if (actual !== expected.sha256) throw new Error(`${what}: sha256 ${actual} does not match the manifest's ${expected.sha256}`);
+}

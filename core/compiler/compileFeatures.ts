@@ -1,0 +1,119 @@
+import crypto from "node:crypto";
+import path from "node:path";
+import { checkName } from "../names";
+import { TARGETS, type Declarations, type Manifest, type Target } from "../manifest";
+import { installStdlib, stdlibHostFunctions } from "../runtime/stdlib";
+import { bundleFeatures } from "./bundle";
+import { compileTarget, FEATURE_FILE, type TargetBuild } from "./compileTarget";
+import { FeatureCompileError, MissingSecretsError } from "./errors";
+import { lowerForMicrovium } from "./lower";
+import { LoweringError } from "./lower/errors";
+import { SourceMapper } from "./sourceMapper";
+import { ENGINE_ID } from "./engineId";
+
+export interface CompileOptions {
+  /** The feature entry module (exports App). */
+  entry: string;
+  /** App name (topics, policies, job ids). Default: the folder that holds `features/`, or the
+   * entry file's folder. */
+  app?: string;
+  /** Secret values by secret name; used for the device snapshot only. */
+  secrets?: Record<string, string | undefined>;
+  /** Resolve relative paths from here (default process.cwd()). */
+  cwd?: string;
+  /** How a missing secret should be provided, for the error message. */
+  missingSecretHint?: (names: string[]) => string;
+}
+
+export interface CompileResult {
+  manifest: Manifest;
+  snapshots: Record<Target, Uint8Array>;
+  /** What api.log printed during the device build run. */
+  buildLogs: string[];
+}
+
+/** Compiles a feature module: esbuild bundles it, the lowering pass rewrites what Microvium
+ * lacks, then App(api) runs once per target in Microvium's compile-time VM. Every run must
+ * declare the same things; the device snapshot's sha256 is the app version. */
+export async function compileFeatures(options: CompileOptions): Promise<CompileResult> {
+  const cwd = options.cwd ?? process.cwd();
+  const app = options.app ?? defaultAppName(path.resolve(cwd, options.entry));
+  const nameProblem = checkName("app", app);
+  if (nameProblem) throw new FeatureCompileError(nameProblem, undefined, "pass a valid app name (option `app`, CLI --app)");
+
+  const bundle = await bundleFeatures(options.entry, cwd);
+  const bundleMapper = new SourceMapper(bundle.map, cwd);
+  const stdlibHost = stdlibHostFunctions();
+
+  const builds = {} as Record<Target, TargetBuild>;
+  for (const target of TARGETS) {
+    // Web and server read `.value` through a guard, so a secret read there fails loudly.
+    const lowered = lower(bundle.code, bundle.map, target !== "device", bundleMapper);
+    builds[target] = compileTarget({
+      target,
+      code: lowered.code,
+      exports: bundle.exports,
+      mapper: new SourceMapper(lowered.map, cwd),
+      secrets: target === "device" ? (options.secrets ?? {}) : {},
+      stdlibHost,
+      prepareVm: (vm) => installStdlib(vm, lowered.usedStdlib),
+    });
+  }
+
+  requireSameDeclarations(builds);
+  const missing = builds.device.missingSecrets;
+  if (missing.length) {
+    const hint = options.missingSecretHint?.(missing) ?? `give ${missing.length === 1 ? "its" : "their"} value${missing.length === 1 ? "" : "s"} in compileFeatures({ secrets }), or mark the secret optional: api.defineSecret(name, { optional: true })`;
+    throw new MissingSecretsError(missing, hint);
+  }
+
+  const snapshots = { device: builds.device.snapshot, web: builds.web.snapshot, server: builds.server.snapshot };
+  const info = (bytes: Uint8Array) => ({ sha256: sha256(bytes), size: bytes.length });
+  const manifest: Manifest = {
+    app,
+    version: sha256(snapshots.device),
+    engine: ENGINE_ID,
+    ...builds.device.declarations,
+    snapshots: { device: info(snapshots.device), web: info(snapshots.web), server: info(snapshots.server) },
+  };
+  return { manifest, snapshots, buildLogs: builds.device.logs };
+}
+
+function lower(code: string, map: object, guardValueReads: boolean, bundleMapper: SourceMapper) {
+  try {
+    return lowerForMicrovium(code, { filename: FEATURE_FILE, inputSourceMap: map, guardValueReads });
+  } catch (e) {
+    if (e instanceof LoweringError) {
+      throw new FeatureCompileError(e.message, bundleMapper.toOriginal(e.line, e.column), e.hint);
+    }
+    throw e;
+  }
+}
+
+function requireSameDeclarations(builds: Record<Target, TargetBuild>): void {
+  const reference = JSON.stringify(builds.device.declarations);
+  for (const target of TARGETS) {
+    const other = JSON.stringify(builds[target].declarations);
+    if (other !== reference) {
+      throw new FeatureCompileError(
+        `App(api) is not deterministic: the device build declared ${describe(builds.device.declarations)} but the ${target} build declared ${describe(builds[target].declarations)}`,
+        undefined,
+        "App(api) runs once per target (device, web, server) and must declare the same channels, secrets, pins and controls each time; don't make declarations depend on api.target, the time, random numbers or secret values",
+      );
+    }
+  }
+}
+
+function describe(d: Declarations): string {
+  return `channels [${d.channels.map((c) => c.name).join(", ")}], secrets [${d.secrets.map((s) => s.name).join(", ")}], pins [${d.pins.map((p) => p.name).join(", ")}], controls [${d.controls.map((c) => c.title).join(", ")}]`;
+}
+
+function defaultAppName(entryPath: string): string {
+  const dir = path.dirname(entryPath);
+  const folder = path.basename(dir) === "features" ? path.basename(path.dirname(dir)) : path.basename(dir);
+  return folder.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/^-+|-+$/g, "") || "app";
+}
+
+function sha256(bytes: Uint8Array): string {
+  return crypto.createHash("sha256").update(bytes).digest("hex");
+}

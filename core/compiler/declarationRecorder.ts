@@ -1,0 +1,81 @@
+import { checkName } from "../names";
+import type { ChannelDecl, Declarations } from "../manifest";
+
+const DIRECTIONS: ChannelDecl["direction"][] = ["both", "device-to-server", "server-to-device"];
+const PIN_NAME = /^[A-Za-z][A-Za-z0-9_]{0,15}$/;
+export const MAX_REPLAY = 100;
+
+/** Kinds passed by the runtime's declare(kind, ...) host call (core/runtime/vm/runtime.mvm.js). */
+export enum DeclareKind {
+  Channel = 1,
+  Secret = 2,
+  AnalogPin = 3,
+  DigitalPin = 4,
+  Control = 5,
+}
+
+/** Records what App(api) declares during one build run and rejects bad declarations with a
+ * message that says what to do. Throws plain Errors; the caller adds the source location. */
+export class DeclarationRecorder {
+  readonly declarations: Declarations = { channels: [], secrets: [], controls: [], pins: [] };
+
+  declare(kind: number, name: unknown, a: unknown, b: unknown, c: unknown): void {
+    switch (kind) {
+      case DeclareKind.Channel:
+        return this.channel(name, a, b, c);
+      case DeclareKind.Secret:
+        return this.secret(name, a === 1);
+      case DeclareKind.AnalogPin:
+        return this.pin(name, "analog");
+      case DeclareKind.DigitalPin:
+        return this.pin(name, "digital");
+      case DeclareKind.Control:
+        return this.control(name);
+      default:
+        throw new Error(`internal: unknown declaration kind ${kind}`);
+    }
+  }
+
+  /** Options arrive raw from the VM: undefined means "use the default". */
+  private channel(name: unknown, qos: unknown = 1, direction: unknown = "both", replay: unknown = 0): void {
+    const problem = checkName("channel", name);
+    if (problem) throw new Error(`api.newCommsChannel: ${problem}`);
+    if (this.declarations.channels.some((c) => c.name === name)) {
+      throw new Error(`api.newCommsChannel: channel "${name}" is declared twice; channel names must be unique across all features of the app (create it once and pass it to the features that share it)`);
+    }
+    if (qos !== 0 && qos !== 1) throw new Error(`api.newCommsChannel("${name}"): qos must be 0 or 1, got ${JSON.stringify(qos)}`);
+    if (!DIRECTIONS.includes(direction as ChannelDecl["direction"])) {
+      throw new Error(`api.newCommsChannel("${name}"): direction must be one of ${DIRECTIONS.map((d) => `"${d}"`).join(", ")}, got ${JSON.stringify(direction)}`);
+    }
+    if (typeof replay !== "number" || !Number.isInteger(replay) || replay < 0 || replay > MAX_REPLAY) {
+      throw new Error(`api.newCommsChannel("${name}"): replay must be a whole number from 0 to ${MAX_REPLAY}, got ${JSON.stringify(replay)}`);
+    }
+    this.declarations.channels.push({ name: name as string, qos, direction: direction as ChannelDecl["direction"], replay });
+  }
+
+  private secret(name: unknown, optional: boolean): void {
+    const problem = checkName("secret", name);
+    if (problem) throw new Error(`api.defineSecret: ${problem}`);
+    if (this.declarations.secrets.some((s) => s.name === name)) {
+      throw new Error(`api.defineSecret: secret "${name}" is defined twice; define it once and share the returned object`);
+    }
+    this.declarations.secrets.push({ name: name as string, optional });
+  }
+
+  private pin(name: unknown, kind: "analog" | "digital"): void {
+    if (typeof name !== "string" || !PIN_NAME.test(name)) {
+      throw new Error(`api.mcu.get${kind === "analog" ? "Analog" : "Digital"}Pin: pin name ${JSON.stringify(name)} is invalid; use the board's pin label, e.g. "A2" or "D5"`);
+    }
+    const existing = this.declarations.pins.find((p) => p.name === name);
+    if (existing) {
+      if (existing.kind !== kind) throw new Error(`pin "${name}" is used as both ${existing.kind} and ${kind}; a pin has one mode`);
+      return; // several features may read the same pin
+    }
+    this.declarations.pins.push({ name, kind });
+  }
+
+  private control(title: unknown): void {
+    if (typeof title !== "string" || title.trim() === "") throw new Error(`api.registerUiControl: the title must be a non-empty string`);
+    this.declarations.controls.push({ index: this.declarations.controls.length, title });
+  }
+}

@@ -1,0 +1,73 @@
+import * as esbuild from "esbuild";
+import { Microvium } from "microvium";
+import { installStdlib, stdlibHostFunctions } from "../../runtime/stdlib";
+import { lowerForMicrovium, type Lowered } from "./index";
+
+/** Support for the lowering's tests and benchmark (not used by the compiler): bundle a program
+ * the way bundleFeatures does, lower it, and run its exported `run()` in Node, in Microvium's
+ * compile-time VM and, after a snapshot, in the native engine. */
+
+export const RUN_EXPORT_ID = 1;
+
+/** esbuild bundle of a file, ESM, target esnext, as core/compiler/bundle.ts does it. */
+export async function bundleProgram(file: string): Promise<{ code: string; map: object }> {
+  const result = await esbuild.build({
+    entryPoints: [file],
+    bundle: true,
+    write: false,
+    format: "esm",
+    target: "esnext",
+    platform: "neutral",
+    outfile: "feature.js",
+    sourcemap: "external",
+    sourcesContent: false,
+    logLevel: "silent",
+  });
+  const js = result.outputFiles.find((f) => f.path.endsWith(".js"))!;
+  const map = result.outputFiles.find((f) => f.path.endsWith(".map"))!;
+  return { code: js.text, map: JSON.parse(map.text) };
+}
+
+/** Imports an ES module from its text and calls its `run()`. */
+export async function runInNode(code: string): Promise<unknown> {
+  const ns = await import(`data:text/javascript;base64,${Buffer.from(code).toString("base64")}`);
+  return ns.run();
+}
+
+export interface MicroviumRun {
+  lowered: Lowered;
+  /** The module namespace in the compile-time VM. */
+  exports: Record<string, any>;
+  /** run() in the compile-time VM. */
+  compileTimeResult: unknown;
+  snapshot: Uint8Array;
+  /** run() in the native engine restored from the snapshot. */
+  nativeResult: unknown;
+}
+
+export interface MicroviumRunOptions {
+  guardValueReads?: boolean;
+  /** Set up globals before the program is evaluated (e.g. __sf_readValue). */
+  prepare?: (vm: Microvium) => void;
+  /** Skip installStdlib (to measure what it costs). */
+  withoutStdlib?: boolean;
+  /** Call run() in the compile-time VM before snapshotting (default true). */
+  callAtBuildTime?: boolean;
+}
+
+/** Lowers `code`, evaluates it in the compile-time VM with the standard library pieces it uses,
+ * calls run() there, snapshots, restores with the native engine and calls run() once more. */
+export function runInMicrovium(code: string, inputSourceMap?: object, options: MicroviumRunOptions = {}): MicroviumRun {
+  const lowered = lowerForMicrovium(code, { filename: "feature.js", inputSourceMap, guardValueReads: options.guardValueReads });
+  const host = stdlibHostFunctions();
+  const vm = Microvium.create(host);
+  vm.globalThis.vmExport = vm.vmExport;
+  options.prepare?.(vm);
+  if (!options.withoutStdlib) installStdlib(vm, lowered.usedStdlib);
+  const exports = vm.evaluateModule({ sourceText: `${lowered.code}\nvmExport(${RUN_EXPORT_ID}, run);\n`, debugFilename: "feature.js" });
+  const compileTimeResult = options.callAtBuildTime === false ? undefined : exports.run();
+  const snapshot = vm.createSnapshot();
+  const native = Microvium.restore(snapshot, host);
+  const nativeResult = native.resolveExport(RUN_EXPORT_ID)();
+  return { lowered, exports, compileTimeResult, snapshot: new Uint8Array(snapshot.data), nativeResult };
+}

@@ -1,0 +1,61 @@
+/** Errors the Microvium engine raises in JS. Two kinds, because hosts treat them differently:
+ * a script's own `throw` (VmException, the feature's bug) and an engine error code
+ * (MicroviumError: bad snapshot, type error in the script, stack overflow, fatal engine state). */
+import type { VmPrimitive } from "./types";
+
+/** mvm_TeError names, in enum order (microvium.h of microvium 8.0.0). */
+const ERROR_NAMES = [
+  "SUCCESS", "UNEXPECTED", "MALLOC_FAIL", "ALLOCATION_TOO_LARGE", "INVALID_ADDRESS",
+  "COPY_ACROSS_BUCKET_BOUNDARY", "FUNCTION_NOT_FOUND", "INVALID_HANDLE", "STACK_OVERFLOW",
+  "UNRESOLVED_IMPORT", "ATTEMPT_TO_WRITE_TO_ROM", "INVALID_ARGUMENTS", "TYPE_ERROR",
+  "TARGET_NOT_CALLABLE", "HOST_ERROR", "NOT_IMPLEMENTED", "HOST_RETURNED_INVALID_VALUE",
+  "ASSERTION_FAILED", "INVALID_BYTECODE", "UNRESOLVED_EXPORT", "RANGE_ERROR", "DETACHED_EPHEMERAL",
+  "TARGET_IS_NOT_A_VM_FUNCTION", "FLOAT64", "NAN", "NEG_ZERO", "OPERATION_REQUIRES_FLOAT_SUPPORT",
+  "BYTECODE_CRC_FAIL", "BYTECODE_REQUIRES_FLOAT_SUPPORT", "PROTO_IS_READONLY", "SNAPSHOT_TOO_LARGE",
+  "MALLOC_MUST_RETURN_POINTER_TO_EVEN_BOUNDARY", "ARRAY_TOO_LONG", "OUT_OF_MEMORY",
+  "TOO_MANY_ARGUMENTS", "REQUIRES_LATER_ENGINE", "PORT_FILE_VERSION_MISMATCH",
+  "PORT_FILE_MACRO_TEST_FAILURE", "EXPECTED_POINTER_SIZE_TO_BE_16_BIT",
+  "EXPECTED_POINTER_SIZE_NOT_TO_BE_16_BIT", "TYPE_ERROR_TARGET_IS_NOT_CALLABLE", "TDZ_ERROR",
+  "MALLOC_NOT_WITHIN_RAM_PAGE", "INVALID_ARRAY_INDEX", "UNCAUGHT_EXCEPTION",
+  "FATAL_ERROR_MUST_KILL_VM", "OBJECT_KEYS_ON_NON_OBJECT", "INVALID_UINT8_ARRAY_LENGTH",
+  "CAN_ONLY_ASSIGN_BYTES_TO_UINT8_ARRAY", "WRONG_BYTECODE_VERSION", "USING_NEW_ON_NON_CLASS",
+  "INSTRUCTION_COUNT_REACHED", "REQUIRES_ACTIVE_VM", "ASYNC_START_ERROR", "ASYNC_WITHOUT_AWAIT",
+  "TYPE_ERROR_AWAIT_NON_PROMISE", "HEAP_CORRUPT", "CLASS_PROTOTYPE_MUST_BE_NULL_OR_OBJECT",
+] as const;
+
+/** The error codes the JS side acts on. */
+export const MvmError = {
+  SUCCESS: 0,
+  UNEXPECTED: 1,
+  ALLOCATION_TOO_LARGE: 3,
+  UNRESOLVED_IMPORT: 9,
+  TARGET_NOT_CALLABLE: 13,
+  HOST_ERROR: 14,
+  UNRESOLVED_EXPORT: 19,
+  UNCAUGHT_EXCEPTION: 44,
+} as const;
+
+export function errorCodeName(code: number): string {
+  return `MVM_E_${ERROR_NAMES[code] ?? "UNKNOWN"}`;
+}
+
+/** An engine error code, e.g. a corrupt snapshot or a type error raised by the engine. */
+export class MicroviumError extends Error {
+  readonly codeName: string;
+
+  constructor(readonly code: number, context: string, options?: ErrorOptions) {
+    super(`${context}: ${errorCodeName(code)} (${code})`, options);
+    this.name = "MicroviumError";
+    this.codeName = errorCodeName(code);
+  }
+}
+
+/** A value the script threw and did not catch. The message is the thrown value as a string
+ * (the `message` property for error-like objects); `thrown` is the value itself when it is a
+ * primitive, undefined when it was an object. */
+export class VmException extends Error {
+  constructor(message: string, readonly thrown: VmPrimitive) {
+    super(message);
+    this.name = "VmException";
+  }
+}

@@ -1,0 +1,60 @@
+import type { Manifest } from "./manifest";
+
+/** OTA job document (DESIGN.md). On AWS `url` is the `${aws:iot:s3-presigned-url:...}`
+ * placeholder, which AWS IoT replaces with a fresh presigned URL each time a device reads it;
+ * locally it is a signed https URL from the artifact store. */
+export interface OtaJobDocument {
+  operation: "snapfleet.install";
+  app: string;
+  version: string;
+  sha256: string;
+  size: number;
+  url: string;
+  engine: string;
+}
+
+/** AWS limit on a job document (AWS-IOT-NOTES.md). */
+export const MAX_JOB_DOCUMENT_BYTES = 32768;
+
+export function otaJobDocument(manifest: Manifest, url: string): OtaJobDocument {
+  const doc: OtaJobDocument = {
+    operation: "snapfleet.install",
+    app: manifest.app,
+    version: manifest.version,
+    sha256: manifest.snapshots.device.sha256,
+    size: manifest.snapshots.device.size,
+    url,
+    engine: manifest.engine,
+  };
+  const bytes = Buffer.byteLength(JSON.stringify(doc));
+  if (bytes > MAX_JOB_DOCUMENT_BYTES) throw new Error(`OTA job document is ${bytes} bytes; AWS IoT allows ${MAX_JOB_DOCUMENT_BYTES}`);
+  return doc;
+}
+
+/** `${aws:iot:s3-presigned-url:https://s3.amazonaws.com/{bucket}/{key}}` for AWS IoT Jobs. */
+export function s3PresignedUrlPlaceholder(bucket: string, key: string): string {
+  return "${aws:iot:s3-presigned-url:https://s3.amazonaws.com/" + bucket + "/" + key + "}";
+}
+
+/** Job ids: ≤ 64 chars of [a-zA-Z0-9_-]; derived from app and version so that the same device
+ * code always maps to the same job (idempotent `pulumi up`) and new code to a new job. */
+export function otaJobId(app: string, version: string): string {
+  const id = `${app}-${version.slice(0, 16)}`;
+  if (!/^[a-zA-Z0-9_-]{1,64}$/.test(id)) throw new Error(`job id ${JSON.stringify(id)} is not a valid AWS IoT job id`);
+  return id;
+}
+
+/** Parses a job document received by a device; throws saying which field is wrong. */
+export function parseOtaJobDocument(value: unknown): OtaJobDocument {
+  const d = value as Partial<OtaJobDocument>;
+  const problems: string[] = [];
+  if (typeof d !== "object" || d === null) throw new Error("job document is not an object");
+  if (d.operation !== "snapfleet.install") problems.push(`operation is ${JSON.stringify(d.operation)}, expected "snapfleet.install"`);
+  for (const key of ["app", "version", "sha256", "url", "engine"] as const) {
+    if (typeof d[key] !== "string" || d[key] === "") problems.push(`${key} must be a non-empty string`);
+  }
+  if (typeof d.sha256 === "string" && !/^[0-9a-f]{64}$/.test(d.sha256)) problems.push("sha256 must be 64 lowercase hex digits");
+  if (typeof d.size !== "number" || !Number.isInteger(d.size) || d.size <= 0 || d.size > 65536) problems.push("size must be an integer from 1 to 65536 (Microvium snapshots are at most 64 KB)");
+  if (problems.length) throw new Error(`invalid OTA job document: ${problems.join("; ")}`);
+  return d as OtaJobDocument;
+}

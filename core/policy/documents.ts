@@ -1,0 +1,205 @@
+/** Least-privilege AWS IoT policy documents for the three kinds of MQTT participants. The AWS
+ * components attach them and the local broker evaluates them (evaluate.ts), so both clouds
+ * enforce the same rules. Topic names come from core/topics.ts with the thing segment replaced by
+ * a policy variable or a wildcard, so a topic layout change can't drift away from the policies. */
+import type { ChannelDecl } from "../manifest";
+import { checkName } from "../names";
+import { jobTopics, topics } from "../topics";
+import { clientArn, topicArn, topicFilterArn } from "./arn";
+import { dashboardClientIdPrefix, serverClientId } from "./clientIds";
+import { assertPolicyFits, MAX_POLICIES_PER_CERTIFICATE } from "./limits";
+import type { NamedPolicy, PolicyAction, PolicyDocument, PolicyStatement } from "./types";
+import { THING_NAME_VARIABLE } from "./variables";
+
+export interface PolicyScope {
+  app: string;
+  region: string;
+  account: string;
+}
+
+export interface DevicePolicyArgs extends PolicyScope {
+  channels: readonly ChannelDecl[];
+}
+
+export interface DashboardPolicyArgs extends PolicyScope {
+  /** Needed for least privilege: the dashboard may only send down on channels the server may send on. */
+  channels: readonly ChannelDecl[];
+  /** Restrict the dashboard to these things (and take away broadcast). Omitted: every thing of the app. */
+  things?: readonly string[];
+}
+
+export type ServerPolicyArgs = DevicePolicyArgs;
+
+export const devicePolicyNames = {
+  base: (app: string) => `sf-${app}-device-base`,
+  channel: (app: string, channel: string) => `sf-${app}-device-ch-${channel}`,
+};
+export const dashboardPolicyName = (app: string) => `sf-${app}-dashboard`;
+export const serverPolicyName = (app: string) => `sf-${app}-server`;
+
+/** Devices get one base policy plus one policy per channel. Why not one policy: AWS caps a policy
+ * document at 2048 characters, and each channel costs 600-1100 of them, so a single document would
+ * stop fitting at a handful of channels. Per-channel policies also make a manifest change touch
+ * only the policies of the channels that changed. The price: AWS attaches at most 10 policies to
+ * a certificate, so an app can have at most 9 channels. */
+export function devicePolicyDocuments(args: DevicePolicyArgs): NamedPolicy[] {
+  const { app } = args;
+  checkScope(args);
+  checkChannels(args.channels);
+  const count = 1 + args.channels.length;
+  if (count > MAX_POLICIES_PER_CERTIFICATE) {
+    throw new Error(
+      `app "${app}" declares ${args.channels.length} channels, so each device needs ${count} IoT policies (one base + one per channel); ` +
+        `AWS attaches at most ${MAX_POLICIES_PER_CERTIFICATE} policies to a certificate: declare at most ${MAX_POLICIES_PER_CERTIFICATE - 1} channels`,
+    );
+  }
+  const arn = arnsFor(args);
+  const thing = THING_NAME_VARIABLE;
+  const jobs = jobTopics.base(thing);
+
+  const base = named(devicePolicyNames.base(app), [
+    // Client id = thing name: the thing variable only resolves for the certificate's own thing,
+    // so a device can neither connect as another device nor without a thing attached.
+    allow("iot:Connect", [arn.client(thing)]),
+    // Status is retained (AWS requires iot:RetainPublish on top of iot:Publish for that) and is
+    // also the last will, which AWS publishes on the device's behalf under the same rights.
+    allow(["iot:Publish", "iot:RetainPublish"], [arn.topic(topics.status(app, thing))]),
+    allow("iot:Publish", [
+      arn.topic(topics.log(app, thing)),
+      // Jobs MQTT API requests. `*` stands for the job id (it would cross levels, but only this
+      // thing's job topics can match and the jobs service ignores anything it doesn't know).
+      arn.topic(jobTopics.get(thing)),
+      arn.topic(jobTopics.startNext(thing)),
+      arn.topic(jobTopics.jobGet(thing, "*")),
+      arn.topic(jobTopics.jobUpdate(thing, "*")),
+    ]),
+    // aws-iot-device-sdk-v2's iotjobs client subscribes to each response topic (`.../accepted`),
+    // its request-response v2 client to `.../{request}/+`; one filter pattern serves both, and
+    // keeps the base policy well under the size limit (as in AWS's own Jobs policy example).
+    allow("iot:Subscribe", [arn.topicFilter(`${jobs}/*`)]),
+    // Receive is what really gates delivery: only responses and notifications, never requests.
+    allow("iot:Receive", [
+      arn.topic(jobTopics.notify(thing)),
+      arn.topic(jobTopics.notifyNext(thing)),
+      arn.topic(`${jobs}/*/accepted`),
+      arn.topic(`${jobs}/*/rejected`),
+    ]),
+  ]);
+
+  const perChannel = args.channels.map((channel) => {
+    const name = channel.name;
+    const statements: PolicyStatement[] = [];
+    if (deviceMaySend(channel)) statements.push(allow("iot:Publish", [arn.topic(topics.up(app, thing, name))]));
+    if (serverMaySend(channel)) {
+      const down = [topics.down(app, thing, name), topics.broadcastDown(app, name)];
+      statements.push(allow("iot:Subscribe", down.map(arn.topicFilter)));
+      statements.push(allow("iot:Receive", down.map(arn.topic)));
+    }
+    return named(devicePolicyNames.channel(app, name), statements);
+  });
+
+  return [base, ...perChannel];
+}
+
+/** The web dashboard watches devices and sends them commands, nothing more: it can't publish on
+ * `up`, `_status` or `_log` (that would impersonate a device), retains nothing, can't touch any `$aws/things/.../jobs`
+ * topic (that would forge OTA progress), and sends `down` only on channels the server may send on.
+ * Subscription filters must end in `/up` or `/_status` (e.g. `sf/{app}/+/{channel}/up`,
+ * `sf/{app}/+/+/up`, `sf/{app}/+/_status`); `sf/{app}/#` is refused because it would include `down`. */
+export function dashboardPolicyDocument(args: DashboardPolicyArgs): PolicyDocument {
+  checkScope(args);
+  checkChannels(args.channels);
+  for (const thing of args.things ?? []) throwIf(checkName("thing", thing));
+  // `*` in the thing level also covers the broadcast pseudo-thing `_all`; a dashboard limited to
+  // some things must not broadcast to all of them, and gets no `*`.
+  const thingLevels = args.things ? [...args.things] : ["*"];
+  const policy = observerPolicy(dashboardPolicyName(args.app), args, `${dashboardClientIdPrefix(args.app)}*`, thingLevels);
+  return policy.document;
+}
+
+/** The server target (local cloud host) has the dashboard's rights over every thing of the app,
+ * with a single fixed client id. On AWS the server runs in Lambda behind IoT rules and needs no
+ * MQTT policy; this one is for the local cloud and for a server host connecting over MQTT. */
+export function serverPolicyDocument(args: ServerPolicyArgs): PolicyDocument {
+  checkScope(args);
+  checkChannels(args.channels);
+  return observerPolicy(serverPolicyName(args.app), args, serverClientId(args.app), ["*"]).document;
+}
+
+/** Reads every `up`, status and log topic of the given thing levels and writes `down` where allowed. */
+function observerPolicy(
+  name: string,
+  args: DevicePolicyArgs,
+  clientIdPattern: string,
+  thingLevels: readonly string[],
+): NamedPolicy {
+  const { app } = args;
+  const arn = arnsFor(args);
+  // Reading is not narrowed per channel: `sf/{app}/{thing}/*/up` covers every channel's `up` and
+  // the log (`_log/up`), and costs one entry instead of one per channel (the 2048-character
+  // limit). Nothing is lost: nobody may publish on the `up` of a server-to-device channel.
+  const readable = thingLevels.flatMap((thing) => [topics.status(app, thing), topics.up(app, thing, "*")]);
+  const writable = thingLevels.flatMap((thing) =>
+    args.channels.filter(serverMaySend).map((channel) => topics.down(app, thing, channel.name)),
+  );
+  return named(name, [
+    allow("iot:Connect", [arn.client(clientIdPattern)]),
+    allow("iot:Subscribe", readable.map(arn.topicFilter)),
+    allow("iot:Receive", readable.map(arn.topic)),
+    allow("iot:Publish", writable.map(arn.topic)),
+  ]);
+}
+
+function deviceMaySend(channel: ChannelDecl): boolean {
+  return channel.direction !== "server-to-device";
+}
+
+function serverMaySend(channel: ChannelDecl): boolean {
+  return channel.direction !== "device-to-server";
+}
+
+function allow(action: PolicyAction | PolicyAction[], resources: string[]): PolicyStatement {
+  return { Effect: "Allow", Action: Array.isArray(action) ? action : [action], Resource: resources };
+}
+
+/** Drops statements without resources (AWS rejects them) and checks AWS's size limits. */
+function named(name: string, statements: PolicyStatement[]): NamedPolicy {
+  const policy: NamedPolicy = {
+    name,
+    document: { Version: "2012-10-17", Statement: statements.filter((s) => s.Resource.length > 0) },
+  };
+  assertPolicyFits(policy);
+  return policy;
+}
+
+function arnsFor({ region, account }: PolicyScope) {
+  return {
+    client: (clientId: string) => clientArn(region, account, clientId),
+    topic: (topic: string) => topicArn(region, account, topic),
+    topicFilter: (filter: string) => topicFilterArn(region, account, filter),
+  };
+}
+
+/** Region and account end up inside ARNs: anything that would change an ARN's structure or add a
+ * wildcard is a mistake, so refuse it rather than produce a broader policy. */
+function checkScope({ app, region, account }: PolicyScope): void {
+  throwIf(checkName("app", app));
+  for (const [field, value] of [["region", region], ["account", account]] as const) {
+    if (typeof value !== "string" || !/^[A-Za-z0-9-]+$/.test(value)) {
+      throw new Error(`policy ${field} ${JSON.stringify(value)} is invalid: use letters, digits and '-' (for example "us-east-1" / "123456789012")`);
+    }
+  }
+}
+
+function checkChannels(channels: readonly ChannelDecl[]): void {
+  const seen = new Set<string>();
+  for (const channel of channels) {
+    throwIf(checkName("channel", channel.name));
+    if (seen.has(channel.name)) throw new Error(`channel "${channel.name}" is declared twice; channel names must be unique per app`);
+    seen.add(channel.name);
+  }
+}
+
+function throwIf(error: string | undefined): void {
+  if (error) throw new Error(error);
+}

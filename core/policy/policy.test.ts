@@ -1,0 +1,426 @@
+import assert from "node:assert/strict";
+import type { ChannelDecl } from "../manifest";
+import { jobTopics, topics } from "../topics";
+import {
+  clientArn,
+  dashboardPolicyDocument,
+  DEFAULT_DENY_REASON,
+  devicePolicyDocuments,
+  evaluatePolicies,
+  MAX_POLICY_DOCUMENT_CHARS,
+  type NamedPolicy,
+  type PolicyAction,
+  type PolicyDocument,
+  policyDocumentSize,
+  type PolicyStatement,
+  serverPolicyDocument,
+  topicArn,
+  topicFilterArn,
+} from "./index";
+
+const REGION = "eu-west-1";
+const ACCOUNT = "123456789012";
+const APP = "grow";
+const topic = (t: string) => topicArn(REGION, ACCOUNT, t);
+const filter = (f: string) => topicFilterArn(REGION, ACCOUNT, f);
+const client = (id: string) => clientArn(REGION, ACCOUNT, id);
+
+const channel = (name: string, direction: ChannelDecl["direction"] = "both"): ChannelDecl => ({ name, qos: 1, direction, replay: 0 });
+const CHANNELS = [channel("temp"), channel("sensor", "device-to-server"), channel("cmd", "server-to-device")];
+
+function doc(...statements: Array<["Allow" | "Deny", string[], string[]]>): PolicyDocument {
+  return { Version: "2012-10-17", Statement: statements.map(([Effect, Action, Resource]) => ({ Effect, Action, Resource })) };
+}
+
+interface Row {
+  name: string;
+  policies: Array<PolicyDocument | NamedPolicy>;
+  action: PolicyAction;
+  resource: string;
+  thingName?: string;
+  clientId?: string;
+  allowed: boolean;
+  /** Part of the reason the decision must give. */
+  reason?: string;
+}
+
+function runTable(rows: Row[]): void {
+  for (const row of rows) {
+    it(`${row.allowed ? "allows" : "denies"}: ${row.name}`, () => {
+      const decision = evaluatePolicies(row.policies, {
+        action: row.action,
+        resource: row.resource,
+        context: { thingName: row.thingName, clientId: row.clientId ?? row.thingName ?? "some-client" },
+      });
+      assert.equal(decision.allowed, row.allowed, decision.reason);
+      if (row.reason) assert.ok(decision.reason.includes(row.reason), `reason "${decision.reason}" lacks "${row.reason}"`);
+    });
+  }
+}
+
+describe("policy evaluation (AWS IoT semantics)", () => {
+  const allowAB = doc(["Allow", ["iot:Publish"], [topic("a/b")]]);
+  const named = (name: string, document: PolicyDocument): NamedPolicy => ({ name, document });
+  runTable([
+    { name: "exact topic", policies: [allowAB], action: "iot:Publish", resource: topic("a/b"), allowed: true, reason: "policy #0 Statement[0]" },
+    { name: "nothing granted", policies: [], action: "iot:Publish", resource: topic("a/b"), allowed: false, reason: DEFAULT_DENY_REASON },
+    { name: "other action on an allowed topic", policies: [allowAB], action: "iot:Receive", resource: topic("a/b"), allowed: false, reason: DEFAULT_DENY_REASON },
+    { name: "topic vs topicfilter resource type", policies: [allowAB], action: "iot:Publish", resource: filter("a/b"), allowed: false },
+    { name: "other account", policies: [allowAB], action: "iot:Publish", resource: topicArn(REGION, "999999999999", "a/b"), allowed: false },
+    {
+      name: "explicit Deny in a later policy beats an Allow",
+      policies: [named("open", doc(["Allow", ["iot:*"], ["*"]])), named("closed", doc(["Deny", ["iot:Publish"], [topic("a/*")]]))],
+      action: "iot:Publish",
+      resource: topic("a/b"),
+      allowed: false,
+      reason: 'denied by policy "closed" Statement[0]',
+    },
+    {
+      name: "explicit Deny before the Allow in the same policy",
+      policies: [doc(["Deny", ["iot:Publish"], [topic("a/b")]], ["Allow", ["iot:Publish"], [topic("a/b")]])],
+      action: "iot:Publish",
+      resource: topic("a/b"),
+      allowed: false,
+    },
+    {
+      name: "a Deny on other resources leaves the Allow alone",
+      policies: [doc(["Deny", ["iot:Publish"], [topic("a/c")]], ["Allow", ["iot:Publish"], [topic("a/b")]])],
+      action: "iot:Publish",
+      resource: topic("a/b"),
+      allowed: true,
+      reason: "Statement[1]",
+    },
+    {
+      name: "an Allow with a Condition the evaluator can't check (fail closed)",
+      policies: [{ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["iot:Publish"], Resource: [topic("a/b")], Condition: { Bool: { x: "true" } } } as PolicyStatement] }],
+      action: "iot:Publish",
+      resource: topic("a/b"),
+      allowed: false,
+    },
+    {
+      name: "a Deny with a Condition applies unconditionally (fail closed)",
+      policies: [{ Version: "2012-10-17", Statement: [allowAB.Statement[0], { Effect: "Deny", Action: ["iot:Publish"], Resource: [topic("a/b")], Condition: {} } as PolicyStatement] }],
+      action: "iot:Publish",
+      resource: topic("a/b"),
+      allowed: false,
+    },
+    { name: "`*` crosses levels", policies: [doc(["Allow", ["iot:Publish"], [topic("a/*")]])], action: "iot:Publish", resource: topic("a/b/c/d"), allowed: true },
+    { name: "`*` in the middle crosses levels", policies: [doc(["Allow", ["iot:Publish"], [topic("a/*/d")]])], action: "iot:Publish", resource: topic("a/b/c/d"), allowed: true },
+    { name: "`*` needs the rest to match", policies: [doc(["Allow", ["iot:Publish"], [topic("a/*/d")]])], action: "iot:Publish", resource: topic("a/b/c/e"), allowed: false },
+    { name: "`?` is one character", policies: [doc(["Allow", ["iot:Publish"], [topic("a/?")]])], action: "iot:Publish", resource: topic("a/b"), allowed: true },
+    { name: "`?` is not two characters", policies: [doc(["Allow", ["iot:Publish"], [topic("a/?")]])], action: "iot:Publish", resource: topic("a/bc"), allowed: false },
+    { name: "`?` is not zero characters", policies: [doc(["Allow", ["iot:Publish"], [topic("a/?")]])], action: "iot:Publish", resource: topic("a/"), allowed: false },
+    { name: "`+` is literal: filter `a/+` granted by name", policies: [doc(["Allow", ["iot:Subscribe"], [filter("a/+")]])], action: "iot:Subscribe", resource: filter("a/+"), allowed: true },
+    { name: "`+` is literal: not a level wildcard", policies: [doc(["Allow", ["iot:Subscribe"], [filter("a/+")]])], action: "iot:Subscribe", resource: filter("a/b"), allowed: false },
+    { name: "`+` is literal: `a/b` grants no `a/+`", policies: [doc(["Allow", ["iot:Subscribe"], [filter("a/b")]])], action: "iot:Subscribe", resource: filter("a/+"), allowed: false },
+    { name: "`#` is literal", policies: [doc(["Allow", ["iot:Publish", "iot:Subscribe"], [topic("a/#"), filter("a/#")]])], action: "iot:Publish", resource: topic("a/b/c"), allowed: false },
+    { name: "resources are case-sensitive", policies: [allowAB], action: "iot:Publish", resource: topic("A/b"), allowed: false },
+    { name: "action wildcard `iot:*`", policies: [doc(["Allow", ["iot:*"], [topic("a/b")]])], action: "iot:Receive", resource: topic("a/b"), allowed: true },
+    { name: "action names are case-insensitive", policies: [doc(["Allow", ["IOT:publish"], [topic("a/b")]])], action: "iot:Publish", resource: topic("a/b"), allowed: true },
+    { name: "action pattern `iot:Pub*`", policies: [doc(["Allow", ["iot:Pub*"], [topic("a/b")]])], action: "iot:Subscribe", resource: filter("a/b"), allowed: false },
+    {
+      name: "thing-name variable: own topic",
+      policies: [doc(["Allow", ["iot:Publish"], [topic("t/${iot:Connection.Thing.ThingName}/x")]])],
+      action: "iot:Publish",
+      resource: topic("t/dev-1/x"),
+      thingName: "dev-1",
+      allowed: true,
+    },
+    {
+      name: "thing-name variable: another thing's topic",
+      policies: [doc(["Allow", ["iot:Publish"], [topic("t/${iot:Connection.Thing.ThingName}/x")]])],
+      action: "iot:Publish",
+      resource: topic("t/dev-2/x"),
+      thingName: "dev-1",
+      allowed: false,
+    },
+    {
+      name: "no thing attached: the variable does not resolve to empty",
+      policies: [doc(["Allow", ["iot:Publish"], [topic("t/${iot:Connection.Thing.ThingName}")]])],
+      action: "iot:Publish",
+      resource: topic("t/"),
+      clientId: "dev-1",
+      allowed: false,
+    },
+    {
+      name: "no thing attached: the variable text is not matched literally",
+      policies: [doc(["Allow", ["iot:Publish"], [topic("t/${iot:Connection.Thing.ThingName}")]])],
+      action: "iot:Publish",
+      resource: topic("t/${iot:Connection.Thing.ThingName}"),
+      clientId: "dev-1",
+      allowed: false,
+    },
+    {
+      name: "no thing attached: a Deny naming the variable does not apply either",
+      policies: [doc(["Allow", ["iot:Publish"], [topic("t/*")]], ["Deny", ["iot:Publish"], [topic("t/${iot:Connection.Thing.ThingName}")]])],
+      action: "iot:Publish",
+      resource: topic("t/dev-1"),
+      clientId: "dev-1",
+      allowed: true,
+    },
+    {
+      name: "client-id variable",
+      policies: [doc(["Allow", ["iot:Publish"], [topic("c/${iot:ClientId}/x")]])],
+      action: "iot:Publish",
+      resource: topic("c/web-7/x"),
+      clientId: "web-7",
+      allowed: true,
+    },
+    {
+      name: "client-id variable: someone else's",
+      policies: [doc(["Allow", ["iot:Publish"], [topic("c/${iot:ClientId}/x")]])],
+      action: "iot:Publish",
+      resource: topic("c/web-8/x"),
+      clientId: "web-7",
+      allowed: false,
+    },
+    {
+      name: "a variable's value is literal: client id `*` is no wildcard",
+      policies: [doc(["Allow", ["iot:Publish"], [topic("c/${iot:ClientId}")]])],
+      action: "iot:Publish",
+      resource: topic("c/anything"),
+      clientId: "*",
+      allowed: false,
+    },
+    {
+      name: "unknown variables never match",
+      policies: [doc(["Allow", ["iot:Publish"], [topic("c/${iot:Connection.Thing.Attributes[x]}")]])],
+      action: "iot:Publish",
+      resource: topic("c/"),
+      thingName: "dev-1",
+      allowed: false,
+    },
+    { name: "`${*}` is a literal star", policies: [doc(["Allow", ["iot:Publish"], [topic("a/${*}")]])], action: "iot:Publish", resource: topic("a/*"), allowed: true },
+    { name: "`${*}` is not a wildcard", policies: [doc(["Allow", ["iot:Publish"], [topic("a/${*}")]])], action: "iot:Publish", resource: topic("a/b"), allowed: false },
+    {
+      name: "Connect with the client id the variable names",
+      policies: [doc(["Allow", ["iot:Connect"], [client("${iot:Connection.Thing.ThingName}")]])],
+      action: "iot:Connect",
+      resource: client("dev-1"),
+      thingName: "dev-1",
+      allowed: true,
+    },
+    {
+      name: "Connect with a wrong client id",
+      policies: [doc(["Allow", ["iot:Connect"], [client("${iot:Connection.Thing.ThingName}")]])],
+      action: "iot:Connect",
+      resource: client("dev-2"),
+      thingName: "dev-1",
+      clientId: "dev-2",
+      allowed: false,
+    },
+  ]);
+});
+
+describe("device policies", () => {
+  const device = devicePolicyDocuments({ app: APP, region: REGION, account: ACCOUNT, channels: CHANNELS });
+  const A = "dev-a";
+  const B = "dev-b";
+  const asA = { policies: device, thingName: A };
+
+  it("are one base policy plus one per channel, with the documented names", () => {
+    assert.deepEqual(device.map((p) => p.name), ["sf-grow-device-base", "sf-grow-device-ch-temp", "sf-grow-device-ch-sensor", "sf-grow-device-ch-cmd"]);
+  });
+
+  runTable([
+    { ...asA, name: "A connects as A", action: "iot:Connect", resource: client(A), allowed: true },
+    { ...asA, name: "A connects as B", action: "iot:Connect", resource: client(B), clientId: B, allowed: false },
+    { policies: device, name: "certificate without a thing connects", action: "iot:Connect", resource: client(A), clientId: A, allowed: false },
+    { ...asA, name: "A publishes its up", action: "iot:Publish", resource: topic(topics.up(APP, A, "temp")), allowed: true },
+    { ...asA, name: "A publishes B's up", action: "iot:Publish", resource: topic(topics.up(APP, B, "temp")), allowed: false },
+    { ...asA, name: "A publishes another app's up", action: "iot:Publish", resource: topic(topics.up("other", A, "temp")), allowed: false },
+    { ...asA, name: "A publishes its status", action: "iot:Publish", resource: topic(topics.status(APP, A)), allowed: true },
+    { ...asA, name: "A retains its status", action: "iot:RetainPublish", resource: topic(topics.status(APP, A)), allowed: true },
+    { ...asA, name: "A retains an up", action: "iot:RetainPublish", resource: topic(topics.up(APP, A, "temp")), allowed: false },
+    { ...asA, name: "A publishes its log", action: "iot:Publish", resource: topic(topics.log(APP, A)), allowed: true },
+    { ...asA, name: "A publishes B's status", action: "iot:Publish", resource: topic(topics.status(APP, B)), allowed: false },
+    { ...asA, name: "A publishes its own down", action: "iot:Publish", resource: topic(topics.down(APP, A, "temp")), allowed: false },
+    { ...asA, name: "A publishes a broadcast", action: "iot:Publish", resource: topic(topics.broadcastDown(APP, "temp")), allowed: false },
+    { ...asA, name: "A subscribes its down", action: "iot:Subscribe", resource: filter(topics.down(APP, A, "temp")), allowed: true },
+    { ...asA, name: "A receives its down", action: "iot:Receive", resource: topic(topics.down(APP, A, "temp")), allowed: true },
+    { ...asA, name: "A subscribes B's down", action: "iot:Subscribe", resource: filter(topics.down(APP, B, "temp")), allowed: false },
+    { ...asA, name: "A receives B's down", action: "iot:Receive", resource: topic(topics.down(APP, B, "temp")), allowed: false },
+    { ...asA, name: "A subscribes the broadcast down", action: "iot:Subscribe", resource: filter(topics.broadcastDown(APP, "temp")), allowed: true },
+    { ...asA, name: "A receives the broadcast down", action: "iot:Receive", resource: topic(topics.broadcastDown(APP, "temp")), allowed: true },
+    { ...asA, name: "A subscribes every thing's down via `+`", action: "iot:Subscribe", resource: filter(`sf/${APP}/+/temp/down`), allowed: false },
+    { ...asA, name: "A subscribes `#`", action: "iot:Subscribe", resource: filter(`sf/${APP}/#`), allowed: false },
+    { ...asA, name: "A receives B's up", action: "iot:Receive", resource: topic(topics.up(APP, B, "temp")), allowed: false },
+    { ...asA, name: "device-to-server: A publishes up", action: "iot:Publish", resource: topic(topics.up(APP, A, "sensor")), allowed: true },
+    { ...asA, name: "device-to-server: A subscribes its down", action: "iot:Subscribe", resource: filter(topics.down(APP, A, "sensor")), allowed: false },
+    { ...asA, name: "device-to-server: A receives its down", action: "iot:Receive", resource: topic(topics.down(APP, A, "sensor")), allowed: false },
+    { ...asA, name: "device-to-server: A subscribes the broadcast", action: "iot:Subscribe", resource: filter(topics.broadcastDown(APP, "sensor")), allowed: false },
+    { ...asA, name: "server-to-device: A publishes up", action: "iot:Publish", resource: topic(topics.up(APP, A, "cmd")), allowed: false },
+    { ...asA, name: "server-to-device: A subscribes its down", action: "iot:Subscribe", resource: filter(topics.down(APP, A, "cmd")), allowed: true },
+    { ...asA, name: "jobs: A starts its next job", action: "iot:Publish", resource: topic(jobTopics.startNext(A)), allowed: true },
+    { ...asA, name: "jobs: A updates its job", action: "iot:Publish", resource: topic(jobTopics.jobUpdate(A, "job-1")), allowed: true },
+    { ...asA, name: "jobs: A updates B's job", action: "iot:Publish", resource: topic(jobTopics.jobUpdate(B, "job-1")), allowed: false },
+    { ...asA, name: "jobs: A forges an accepted response", action: "iot:Publish", resource: topic(`${jobTopics.startNext(A)}/accepted`), allowed: false },
+    { ...asA, name: "jobs: A subscribes notify-next", action: "iot:Subscribe", resource: filter(jobTopics.notifyNext(A)), allowed: true },
+    { ...asA, name: "jobs: A subscribes start-next/+ (SDK v2 request-response)", action: "iot:Subscribe", resource: filter(`${jobTopics.startNext(A)}/+`), allowed: true },
+    { ...asA, name: "jobs: A receives an update response", action: "iot:Receive", resource: topic(`${jobTopics.jobUpdate(A, "job-1")}/accepted`), allowed: true },
+    { ...asA, name: "jobs: A receives a request topic", action: "iot:Receive", resource: topic(jobTopics.startNext(A)), allowed: false },
+    { ...asA, name: "jobs: A subscribes B's notify-next", action: "iot:Subscribe", resource: filter(jobTopics.notifyNext(B)), allowed: false },
+    { ...asA, name: "jobs: A receives B's notify-next", action: "iot:Receive", resource: topic(jobTopics.notifyNext(B)), allowed: false },
+  ]);
+});
+
+describe("dashboard and server policies", () => {
+  const dashboard = [{ name: "sf-grow-dashboard", document: dashboardPolicyDocument({ app: APP, region: REGION, account: ACCOUNT, channels: CHANNELS }) }];
+  const scoped = [dashboardPolicyDocument({ app: APP, region: REGION, account: ACCOUNT, channels: CHANNELS, things: ["dev-a"] })];
+  const server = [serverPolicyDocument({ app: APP, region: REGION, account: ACCOUNT, channels: CHANNELS })];
+  const web = { policies: dashboard, clientId: "sf-grow-dashboard-tab1" };
+  runTable([
+    { ...web, name: "dashboard connects with its client id", action: "iot:Connect", resource: client("sf-grow-dashboard-tab1"), allowed: true },
+    { ...web, name: "dashboard connects as a device", action: "iot:Connect", resource: client("dev-a"), clientId: "dev-a", allowed: false },
+    { ...web, name: "dashboard connects as the server", action: "iot:Connect", resource: client("sf-grow-server"), clientId: "sf-grow-server", allowed: false },
+    { ...web, name: "dashboard subscribes every thing's up of a channel", action: "iot:Subscribe", resource: filter(`sf/${APP}/+/temp/up`), allowed: true },
+    { ...web, name: "dashboard subscribes every thing's status", action: "iot:Subscribe", resource: filter(`sf/${APP}/+/_status`), allowed: true },
+    { ...web, name: "dashboard subscribes every thing's log", action: "iot:Subscribe", resource: filter(`sf/${APP}/+/_log/up`), allowed: true },
+    { ...web, name: "dashboard receives an up", action: "iot:Receive", resource: topic(topics.up(APP, "dev-a", "temp")), allowed: true },
+    { ...web, name: "dashboard receives a log", action: "iot:Receive", resource: topic(topics.log(APP, "dev-a")), allowed: true },
+    { ...web, name: "dashboard subscribes `#`", action: "iot:Subscribe", resource: filter(`sf/${APP}/#`), allowed: false },
+    { ...web, name: "dashboard subscribes downs", action: "iot:Subscribe", resource: filter(`sf/${APP}/+/temp/down`), allowed: false },
+    { ...web, name: "dashboard receives another app's up", action: "iot:Receive", resource: topic(topics.up("other", "dev-a", "temp")), allowed: false },
+    { ...web, name: "dashboard publishes up (impersonation)", action: "iot:Publish", resource: topic(topics.up(APP, "dev-a", "temp")), allowed: false },
+    { ...web, name: "dashboard publishes a status", action: "iot:Publish", resource: topic(topics.status(APP, "dev-a")), allowed: false },
+    { ...web, name: "dashboard publishes a log", action: "iot:Publish", resource: topic(topics.log(APP, "dev-a")), allowed: false },
+    { ...web, name: "dashboard sends down", action: "iot:Publish", resource: topic(topics.down(APP, "dev-a", "temp")), allowed: true },
+    { ...web, name: "dashboard retains a down", action: "iot:RetainPublish", resource: topic(topics.down(APP, "dev-a", "temp")), allowed: false },
+    { ...web, name: "dashboard broadcasts down", action: "iot:Publish", resource: topic(topics.broadcastDown(APP, "cmd")), allowed: true },
+    { ...web, name: "dashboard sends down on a device-to-server channel", action: "iot:Publish", resource: topic(topics.down(APP, "dev-a", "sensor")), allowed: false },
+    { ...web, name: "dashboard publishes a jobs request", action: "iot:Publish", resource: topic(jobTopics.startNext("dev-a")), allowed: false },
+    { ...web, name: "dashboard publishes a job update", action: "iot:Publish", resource: topic(jobTopics.jobUpdate("dev-a", "job-1")), allowed: false },
+    { ...web, name: "dashboard subscribes jobs topics", action: "iot:Subscribe", resource: filter("$aws/things/+/jobs/notify-next"), allowed: false },
+    { ...web, name: "dashboard receives jobs topics", action: "iot:Receive", resource: topic(jobTopics.notifyNext("dev-a")), allowed: false },
+    { policies: scoped, clientId: "sf-grow-dashboard-x", name: "scoped dashboard reads its thing", action: "iot:Subscribe", resource: filter(topics.up(APP, "dev-a", "temp")), allowed: true },
+    { policies: scoped, clientId: "sf-grow-dashboard-x", name: "scoped dashboard reads all things", action: "iot:Subscribe", resource: filter(`sf/${APP}/+/temp/up`), allowed: false },
+    { policies: scoped, clientId: "sf-grow-dashboard-x", name: "scoped dashboard commands another thing", action: "iot:Publish", resource: topic(topics.down(APP, "dev-b", "temp")), allowed: false },
+    { policies: scoped, clientId: "sf-grow-dashboard-x", name: "scoped dashboard broadcasts", action: "iot:Publish", resource: topic(topics.broadcastDown(APP, "temp")), allowed: false },
+    { policies: scoped, clientId: "sf-grow-dashboard-x", name: "scoped dashboard commands its thing", action: "iot:Publish", resource: topic(topics.down(APP, "dev-a", "cmd")), allowed: true },
+    { policies: server, clientId: "sf-grow-server", name: "server connects", action: "iot:Connect", resource: client("sf-grow-server"), allowed: true },
+    { policies: server, clientId: "sf-grow-server-2", name: "server connects with another id", action: "iot:Connect", resource: client("sf-grow-server-2"), allowed: false },
+    { policies: server, clientId: "sf-grow-server", name: "server publishes up", action: "iot:Publish", resource: topic(topics.up(APP, "dev-a", "temp")), allowed: false },
+    { policies: server, clientId: "sf-grow-server", name: "server receives up", action: "iot:Receive", resource: topic(topics.up(APP, "dev-a", "temp")), allowed: true },
+  ]);
+});
+
+/** Every topic and filter core/topics.ts can produce around one device, plus wildcard filters. */
+function candidateResources(thing: string, other: string, channels: string[]): Array<{ action: PolicyAction; resource: string; label: string }> {
+  const names = new Set<string>();
+  for (const t of [thing, other]) {
+    names.add(topics.status(APP, t)).add(topics.log(APP, t));
+    for (const c of channels) names.add(topics.up(APP, t, c)).add(topics.down(APP, t, c));
+    for (const make of [jobTopics.base, jobTopics.notify, jobTopics.notifyNext, jobTopics.get, jobTopics.startNext]) names.add(make(t));
+    for (const request of [jobTopics.get(t), jobTopics.startNext(t), jobTopics.jobGet(t, "job-1"), jobTopics.jobUpdate(t, "job-1")]) {
+      names.add(request).add(`${request}/accepted`).add(`${request}/rejected`);
+    }
+  }
+  for (const c of channels) names.add(topics.broadcastDown(APP, c));
+  const filters = new Set(names);
+  for (const c of channels) {
+    filters.add(`sf/${APP}/+/${c}/down`).add(`sf/${APP}/+/${c}/up`).add(`sf/${APP}/${thing}/${c}/#`).add(`sf/${APP}/${thing}/+/down`);
+  }
+  filters.add(`sf/${APP}/#`).add("#").add(`$aws/things/${thing}/jobs/+/update/accepted`).add(`$aws/things/${thing}/jobs/start-next/+`);
+  const out: Array<{ action: PolicyAction; resource: string; label: string }> = [];
+  for (const t of names) {
+    out.push({ action: "iot:Publish", resource: topic(t), label: `Publish ${t}` });
+    out.push({ action: "iot:RetainPublish", resource: topic(t), label: `RetainPublish ${t}` });
+    out.push({ action: "iot:Receive", resource: topic(t), label: `Receive ${t}` });
+  }
+  for (const f of filters) out.push({ action: "iot:Subscribe", resource: filter(f), label: `Subscribe ${f}` });
+  for (const id of [thing, other]) out.push({ action: "iot:Connect", resource: client(id), label: `Connect ${id}` });
+  return out;
+}
+
+function allowedSet(policies: NamedPolicy[], thing: string, candidates: ReturnType<typeof candidateResources>): string[] {
+  return candidates
+    .filter((c) => evaluatePolicies(policies, { action: c.action, resource: c.resource, context: { thingName: thing, clientId: thing } }).allowed)
+    .map((c) => c.label)
+    .sort();
+}
+
+describe("device policies grant exactly the topics of core/topics.ts", () => {
+  const A = "dev-a";
+  const B = "dev-b";
+  for (const direction of ["both", "device-to-server", "server-to-device"] as const) {
+    it(`channel policy, direction ${direction}`, () => {
+      const [, channelPolicy] = devicePolicyDocuments({ app: APP, region: REGION, account: ACCOUNT, channels: [channel("temp", direction)] });
+      const expected: string[] = [];
+      if (direction !== "server-to-device") expected.push(`Publish ${topics.up(APP, A, "temp")}`);
+      if (direction !== "device-to-server") {
+        for (const t of [topics.down(APP, A, "temp"), topics.broadcastDown(APP, "temp")]) expected.push(`Subscribe ${t}`, `Receive ${t}`);
+      }
+      assert.deepEqual(allowedSet([channelPolicy], A, candidateResources(A, B, ["temp", "other"])), expected.sort());
+    });
+  }
+
+  it("base policy", () => {
+    const [base] = devicePolicyDocuments({ app: APP, region: REGION, account: ACCOUNT, channels: [channel("temp")] });
+    const requests = [jobTopics.get(A), jobTopics.startNext(A), jobTopics.jobGet(A, "job-1"), jobTopics.jobUpdate(A, "job-1")];
+    const responses = requests.flatMap((r) => [`${r}/accepted`, `${r}/rejected`]);
+    const ownJobFilters = [jobTopics.notify(A), jobTopics.notifyNext(A), ...requests, ...responses];
+    const expected = [
+      `Connect ${A}`,
+      ...[topics.status(APP, A), topics.log(APP, A), ...requests].map((t) => `Publish ${t}`),
+      `RetainPublish ${topics.status(APP, A)}`,
+      ...[jobTopics.notify(A), jobTopics.notifyNext(A), ...responses].map((t) => `Receive ${t}`),
+      // Subscribing is allowed on the thing's whole jobs tree; Receive decides what arrives.
+      ...[...ownJobFilters, `$aws/things/${A}/jobs/+/update/accepted`, `$aws/things/${A}/jobs/start-next/+`].map((f) => `Subscribe ${f}`),
+    ];
+    assert.deepEqual(allowedSet([base], A, candidateResources(A, B, ["temp"])), expected.sort());
+  });
+});
+
+describe("policy limits", () => {
+  const longApp = "a".repeat(63);
+  const nineChannels = Array.from({ length: 9 }, (_, i) => channel(`channel-${i}`));
+
+  it("keeps device documents within AWS's size limit for the longest names", () => {
+    // 63-character app; channel names as long as the 128-character policy name allows.
+    const channels = Array.from({ length: 9 }, (_, i) => channel(`${"c".repeat(45)}-${i}`));
+    for (const { name, document } of devicePolicyDocuments({ app: longApp, region: "ap-southeast-2", account: ACCOUNT, channels })) {
+      assert.ok(policyDocumentSize(document) <= MAX_POLICY_DOCUMENT_CHARS, `${name}: ${policyDocumentSize(document)}`);
+    }
+  });
+
+  it("keeps dashboard and server documents within the limit for 9 channels with realistic names", () => {
+    const app = "grow-station-deluxe";
+    const channels = Array.from({ length: 9 }, (_, i) => channel(`soil-moisture-sensor-${i}`));
+    for (const document of [
+      dashboardPolicyDocument({ app, region: "ap-southeast-2", account: ACCOUNT, channels }),
+      serverPolicyDocument({ app, region: "ap-southeast-2", account: ACCOUNT, channels }),
+    ]) {
+      assert.ok(policyDocumentSize(document) <= MAX_POLICY_DOCUMENT_CHARS, String(policyDocumentSize(document)));
+    }
+  });
+
+  it("refuses a document over 2048 characters, naming the policy", () => {
+    const things = Array.from({ length: 30 }, (_, i) => `greenhouse-device-${i}`);
+    assert.throws(
+      () => dashboardPolicyDocument({ app: APP, region: REGION, account: ACCOUNT, channels: CHANNELS, things }),
+      /IoT policy "sf-grow-dashboard" is \d+ characters .*at most 2048/,
+    );
+  });
+
+  it("refuses more channels than AWS lets a certificate carry policies for", () => {
+    assert.throws(
+      () => devicePolicyDocuments({ app: APP, region: REGION, account: ACCOUNT, channels: [...nineChannels, channel("tenth")] }),
+      /declares 10 channels.*at most 10 policies.*at most 9 channels/,
+    );
+  });
+
+  it("refuses policy names AWS would refuse", () => {
+    assert.throws(
+      () => devicePolicyDocuments({ app: longApp, region: REGION, account: ACCOUNT, channels: [channel("c".repeat(63))] }),
+      /IoT policy name "sf-a+-device-ch-c+" is invalid.*1-128/,
+    );
+  });
+
+  it("refuses invalid names instead of widening the policy", () => {
+    assert.throws(() => devicePolicyDocuments({ app: "gr*w", region: REGION, account: ACCOUNT, channels: [] }), /app name "gr\*w" is invalid/);
+    assert.throws(() => devicePolicyDocuments({ app: APP, region: REGION, account: ACCOUNT, channels: [channel("a/b")] }), /channel name "a\/b" is invalid/);
+    assert.throws(() => devicePolicyDocuments({ app: APP, region: "*", account: ACCOUNT, channels: [] }), /policy region "\*" is invalid/);
+    assert.throws(() => devicePolicyDocuments({ app: APP, region: REGION, account: ACCOUNT, channels: [channel("x"), channel("x")] }), /channel "x" is declared twice/);
+    assert.throws(() => dashboardPolicyDocument({ app: APP, region: REGION, account: ACCOUNT, channels: [], things: ["+"] }), /thing name "\+" is invalid/);
+  });
+});

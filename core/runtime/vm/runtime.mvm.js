@@ -1,0 +1,380 @@
+// The feature runtime: the in-VM side of FeatureApi (core/api/featureApi.ts).
+// Runs inside Microvium, so it is written in Microvium's JS subset: `===` only, no spread,
+// destructuring, for-of, default parameters or method shorthand, no standard library.
+// The compiler prepends `const TARGET = "device" | "web" | "server";` and evaluates this module
+// once per target. Functions a target can't use are never assigned there, so they are not
+// reachable from its snapshot and cost nothing (Microvium keeps only what is reachable).
+// Size matters (device snapshot budget 2 KB): errors are raised as numeric codes with the API
+// id and name (core/runtime/runtimeErrors.ts), and the host formats the text.
+// Host ids: core/runtime/hostIds.ts — keep the numbers below in step with it.
+
+// vmImport is a build-time function: every import is resolved here, at module level, because
+// calling vmImport at run time hits Microvium's "detached" stub.
+const raise = vmImport(1);
+const hostLog = vmImport(2);
+const tokenOut = vmImport(3);
+const tokenInKind = vmImport(4);
+const tokenInPayload = vmImport(5);
+const declare = vmImport(6);
+const secretValue = vmImport(7);
+const channelSend = vmImport(10);
+const pinOpen = vmImport(11);
+const pinRead = vmImport(12);
+const pinWrite = vmImport(13);
+const timerStart = vmImport(14);
+const timerStop = vmImport(15);
+const networkRequest = vmImport(16);
+const channelOpen = vmImport(17);
+const hostSendToDevice = vmImport(20);
+const ui = vmImport(21);
+
+// RuntimeError codes (runtimeErrors.ts)
+const E_WRONG_TARGET = 1;
+const E_RUN_TIME_DECLARATION = 2;
+const E_BUILD_TIME_ACTION = 3;
+const E_NOT_A_FUNCTION = 4;
+const E_UNKNOWN_EVENT = 5;
+const E_SEND_FUNCTION = 6;
+const E_SEND_CYCLE = 7;
+const E_SEND_REFUSED = 8;
+const E_NO_SUCH_PIN = 9;
+const E_BAD_DELAY = 10;
+const E_MISSING_TITLE = 11;
+const E_SECRET = 12;
+
+// Marker meaning "the value travels as a token stream" (TOKENS_MARKER in hostIds.ts).
+const TOKENS = "\u0000sf-tokens";
+const arrayPush = [].push;
+const END = {};
+
+let building = true;
+const channels = [];
+const controls = [];
+const startCallbacks = [];
+const buildTimers = [];
+const timerSlots = [];
+const timerRepeats = [];
+const uiCallbacks = [];
+
+function atBuildOnly(api, name) {
+  if (!building) raise(E_RUN_TIME_DECLARATION, api, name);
+}
+
+function atRunOnly(api, name) {
+  if (building) raise(E_BUILD_TIME_ACTION, api, name);
+}
+
+function requireFunction(f, api) {
+  if (typeof f !== "function") raise(E_NOT_A_FUNCTION, api);
+}
+
+// --- values: objects and arrays cross the VM boundary as a token stream -----------------
+
+function emitValue(v, ancestors) {
+  if (typeof v === "function") raise(E_SEND_FUNCTION);
+  if (typeof v !== "object" || v === null) {
+    tokenOut(0, v);
+    return;
+  }
+  for (let i = 0; i < ancestors.length; i++) {
+    if (ancestors[i] === v) raise(E_SEND_CYCLE);
+  }
+  ancestors.push(v);
+  if (v.push === arrayPush) {
+    tokenOut(1);
+    for (let i = 0; i < v.length; i++) emitValue(v[i], ancestors);
+  } else {
+    tokenOut(2);
+    const keys = Reflect.ownKeys(v);
+    for (let i = 0; i < keys.length; i++) {
+      tokenOut(3, keys[i]);
+      emitValue(v[keys[i]], ancestors);
+    }
+  }
+  tokenOut(4);
+  ancestors.length = ancestors.length - 1;
+}
+
+// What a host send function receives: the primitive itself, or TOKENS after streaming it.
+function outgoing(v) {
+  if (typeof v === "function") raise(E_SEND_FUNCTION);
+  if (typeof v !== "object" || v === null) return v;
+  emitValue(v, []);
+  return TOKENS;
+}
+
+function readTokens() {
+  const kind = tokenInKind();
+  if (kind === 0) return tokenInPayload();
+  if (kind === 4) return END;
+  if (kind === 1) {
+    const a = [];
+    let item = readTokens();
+    while (item !== END) {
+      a.push(item);
+      item = readTokens();
+    }
+    return a;
+  }
+  const o = {};
+  while (tokenInKind() === 3) o[tokenInPayload()] = readTokens();
+  return o;
+}
+
+function incoming(v) {
+  if (v === TOKENS) return readTokens();
+  return v;
+}
+
+function callAll(list, value) {
+  for (let i = 0; i < list.length; i++) list[i](value);
+}
+
+// --- channels ----------------------------------------------------------------------------
+
+function newCommsChannel(name, options) {
+  atBuildOnly(1, name);
+  if (options === undefined) options = {};
+  declare(1, name, options.qos, options.direction, options.replay);
+  const index = channels.length;
+  const listeners = [];
+  const channel = { name: name };
+  channel.receive = function (value) {
+    callAll(listeners, value);
+  };
+  channel.addEventListener = function (event, listener) {
+    requireFunction(listener, 12);
+    if (event === "messageFromServer") {
+      if (TARGET === "device") listeners.push(listener);
+    } else if (event === "messageFromDevice") {
+      if (TARGET !== "device") listeners.push(listener);
+    } else raise(E_UNKNOWN_EVENT, name, event);
+  };
+  if (TARGET === "device") {
+    let handle = 0;
+    channel.open = function (network) {
+      handle = channelOpen(network, index);
+    };
+    channel.closed = function (h) {
+      if (h === handle) handle = 0;
+    };
+    channel.pushMessageToServer = function (value) {
+      atRunOnly(10, name);
+      if (handle === 0) handle = channelOpen(ensureNetwork(), index);
+      const status = channelSend(handle, outgoing(value));
+      if (status !== 0) raise(E_SEND_REFUSED, name, status);
+    };
+    channel.sendToDevice = function () {
+      raise(E_WRONG_TARGET, 11, name);
+    };
+  } else {
+    channel.sendToDevice = function (value) {
+      atRunOnly(11, name);
+      hostSendToDevice(index, outgoing(value));
+    };
+    channel.pushMessageToServer = function () {
+      raise(E_WRONG_TARGET, 10, name);
+    };
+  }
+  channels.push(channel);
+  return channel;
+}
+
+// --- device: network, pins, timers ---------------------------------------------------------
+
+let network = 0;
+function ensureNetwork() {
+  if (network === 0) network = networkRequest();
+  return network;
+}
+
+function makePin(kind, name) {
+  atBuildOnly(kind + 4, name);
+  declare(kind + 3, name);
+  const pin = {};
+  if (TARGET === "device") {
+    let handle = 0;
+    const open = function () {
+      if (handle === 0) handle = pinOpen(kind, name);
+      if (handle === 0) raise(E_NO_SUCH_PIN, name);
+      return handle;
+    };
+    pin.read = function () {
+      atRunOnly(13, name);
+      return pinRead(open());
+    };
+    if (kind === 1) {
+      pin.write = function (value) {
+        atRunOnly(14, name);
+        pinWrite(open(), value ? 1 : 0);
+      };
+    }
+  } else {
+    pin.read = function () {
+      raise(E_WRONG_TARGET, 13, name);
+    };
+    pin.write = function () {
+      raise(E_WRONG_TARGET, 14, name);
+    };
+  }
+  return pin;
+}
+
+function startTimer(callback, ms, repeat) {
+  let slot = 0;
+  while (slot < timerSlots.length && timerSlots[slot] !== undefined) slot++;
+  timerSlots[slot] = callback;
+  timerRepeats[slot] = repeat;
+  timerStart(slot, ms, repeat);
+  return slot + 1;
+}
+
+function addTimer(api, callback, ms, repeat) {
+  requireFunction(callback, api);
+  if (typeof ms !== "number" || !(ms >= 0)) raise(E_BAD_DELAY, api);
+  if (TARGET !== "device") {
+    if (!building) raise(E_WRONG_TARGET, api);
+    return 0;
+  }
+  if (building) {
+    buildTimers.push({ callback: callback, ms: ms, repeat: repeat });
+    return 0;
+  }
+  return startTimer(callback, ms, repeat);
+}
+
+const mcu = {
+  getAnalogPin: function (name) {
+    return makePin(0, name);
+  },
+  getDigitalPin: function (name) {
+    return makePin(1, name);
+  },
+  setInterval: function (callback, ms) {
+    return addTimer(7, callback, ms, 1);
+  },
+  setTimeout: function (callback, ms) {
+    return addTimer(8, callback, ms, 0);
+  },
+  clearTimer: function (handle) {
+    if (TARGET !== "device") raise(E_WRONG_TARGET, 9);
+    const slot = handle - 1;
+    if (slot < 0 || slot >= timerSlots.length || timerSlots[slot] === undefined) return;
+    timerSlots[slot] = undefined;
+    timerStop(slot);
+  },
+  onStart: function (callback) {
+    requireFunction(callback, 6);
+    atBuildOnly(6);
+    if (TARGET === "device") startCallbacks.push(callback);
+  },
+};
+
+// --- secrets -----------------------------------------------------------------------------
+
+function defineSecret(name, options) {
+  atBuildOnly(2, name);
+  declare(2, name, options !== undefined && options.optional === true ? 1 : 0);
+  if (TARGET === "device") return { name: name, value: secretValue(name) };
+  // Web and server get a stub without the value; the compiler rewrites their `.value` reads
+  // into guardedValueRead, which throws for stubs.
+  return { name: name, sfSecretStub: name };
+}
+
+export function guardedValueRead(o) {
+  if (typeof o === "object" && o !== null && o.sfSecretStub !== undefined) raise(E_SECRET, o.sfSecretStub);
+  return o.value;
+}
+
+// --- UI controls -------------------------------------------------------------------------
+
+function registerUiControl(render, options) {
+  atBuildOnly(3);
+  requireFunction(render, 3);
+  if (options === undefined || typeof options.title !== "string") raise(E_MISSING_TITLE);
+  declare(5, options.title);
+  controls.push(TARGET === "web" ? render : undefined);
+}
+
+// UI operations (web host): 1 setText(text), 2 toggle(label, callbackSlot).
+function makeElement(index) {
+  return {
+    setText: function (text) {
+      ui(index, 1, "" + text);
+    },
+    toggle: function (label, onChange) {
+      requireFunction(onChange, 3);
+      uiCallbacks.push(onChange);
+      ui(index, 2, "" + label, uiCallbacks.length - 1);
+    },
+  };
+}
+
+// --- the api object and the build protocol -------------------------------------------------
+
+const api = {
+  target: TARGET,
+  newCommsChannel: newCommsChannel,
+  defineSecret: defineSecret,
+  registerUiControl: registerUiControl,
+  mcu: mcu,
+  log: function (message) {
+    hostLog("" + message);
+  },
+};
+
+// Called by the compiler: runs the feature's App at build time.
+export function runApp(app) {
+  app(api);
+}
+
+// Called by the compiler after App returned: from now on declarations are errors.
+export function finishBuild() {
+  building = false;
+}
+
+// --- run time: the single export the host calls (events: VmEvent in hostIds.ts) -----------
+// Errors thrown by feature callbacks become host errors carrying their message, because the
+// engine can't read properties of a thrown object.
+
+function guarded(run, event, a, b) {
+  try {
+    run(event, a, b);
+  } catch (e) {
+    raise(0, typeof e === "object" && e !== null && typeof e.message === "string" ? e.message : "" + e);
+  }
+}
+
+function deviceEvent(event, a, b) {
+  if (event === 3) channels[a].receive(incoming(b));
+  else if (event === 2) {
+    const callback = timerSlots[a];
+    if (callback === undefined) return;
+    if (!timerRepeats[a]) timerSlots[a] = undefined;
+    callback();
+  } else if (event === 1) {
+    const net = ensureNetwork();
+    for (let i = 0; i < channels.length; i++) channels[i].open(net);
+    for (let i = 0; i < buildTimers.length; i++) startTimer(buildTimers[i].callback, buildTimers[i].ms, buildTimers[i].repeat);
+    callAll(startCallbacks);
+  } else if (event === 6 && a === 1) {
+    if (b === network) network = 0;
+    for (let i = 0; i < channels.length; i++) channels[i].closed(b);
+  }
+}
+
+function webEvent(event, a, b) {
+  if (event === 3) channels[a].receive(incoming(b));
+  else if (event === 4) controls[a](makeElement(a));
+  else if (event === 5) uiCallbacks[a](incoming(b));
+}
+
+if (TARGET === "device") {
+  vmExport(1, function (event, a, b) {
+    guarded(deviceEvent, event, a, b);
+  });
+} else {
+  vmExport(1, function (event, a, b) {
+    guarded(webEvent, event, a, b);
+  });
+}

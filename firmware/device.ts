@@ -1,0 +1,61 @@
+import { verifySnapshot } from "../core/buildOutput";
+import type { MicroviumEngine } from "../core/engine/types";
+import { loadWasmEngine } from "../core/engine";
+import type { Manifest } from "../core/manifest";
+import { FeatureVm } from "../core/runtime/featureVm";
+import { SimulatedBoard, type Board } from "./board";
+import { RealClock, type Clock } from "./clock";
+import { Supervisor } from "./supervisor";
+import { InMemoryTransport, type Transport } from "./transport";
+
+export interface DeviceOptions {
+  manifest: Manifest;
+  snapshot: Uint8Array;
+  /** Thing name (= MQTT client id = certificate CN). */
+  thing: string;
+  board?: Board;
+  clock?: Clock;
+  transport?: Transport;
+  engine?: MicroviumEngine;
+  onLog?: (line: string) => void;
+  outboxCapacity?: number;
+}
+
+/** A device: supervisor + the app's device snapshot on the Microvium engine. The snapshot's
+ * sha256 is checked against the manifest before the engine sees a byte of it (malformed
+ * snapshots have crashed mvm_restore upstream). */
+export class Device {
+  private constructor(
+    readonly supervisor: Supervisor,
+    readonly vm: FeatureVm,
+    readonly board: Board,
+    readonly transport: Transport,
+    readonly clock: Clock,
+  ) {}
+
+  static async boot(options: DeviceOptions): Promise<Device> {
+    verifySnapshot(options.snapshot, options.manifest.snapshots.device, `device snapshot of ${options.manifest.app}`);
+    const clock = options.clock ?? new RealClock();
+    const board = options.board ?? SimulatedBoard.forPins(options.manifest.pins, () => clock.now());
+    const transport = options.transport ?? new InMemoryTransport();
+    const engine = options.engine ?? (await loadWasmEngine());
+    const supervisor = new Supervisor({
+      app: options.manifest.app,
+      thing: options.thing,
+      manifest: options.manifest,
+      board,
+      clock,
+      transport,
+      onLog: options.onLog,
+      outboxCapacity: options.outboxCapacity,
+    });
+    const vm = new FeatureVm(engine, options.snapshot, "device", supervisor);
+    supervisor.start(vm);
+    return new Device(supervisor, vm, board, transport, clock);
+  }
+
+  stop(): void {
+    this.supervisor.stop();
+    this.vm.dispose();
+  }
+}

@@ -1,0 +1,20 @@
+/** snapfleet's public face: the feature API types feature code imports, the compiler, and the
+ * build output format. Pulumi components and the local cloud are exported as they land. */
+export type {
+  FeatureApi,
+  App,
+  ChannelValue,
+  CommsChannel,
+  CommsChannelOptions,
+  Secret,
+  SecretOptions,
+  UiElement,
+  UiControlOptions,
+  AnalogPin,
+  DigitalPin,
+  Mcu,
+} from "./core/api/featureApi";
+export { compileFeatures, type CompileOptions, type CompileResult } from "./core/compiler/compileFeatures";
+export { FeatureCompileError, MissingSecretsError } from "./core/compiler/errors";
+export type { Manifest, ChannelDecl, SecretDecl, ControlDecl, PinDecl, Target } from "./core/manifest";
+export { readBuild, writeBuild, type BuildOutput } from "./core/buildOutput";

@@ -1,0 +1,211 @@
+/** The local cloud's PKI: one CA per state dir, a server certificate for the broker, and a client
+ * certificate per thing (and per service), issued on first use and reused on later runs. Reuse
+ * matters: a simulated device keeps its identity across restarts exactly like a real one keeps
+ * the certificate AWS IoT issued it. */
+import { createPrivateKey, X509Certificate } from "node:crypto";
+import { promises as fs } from "node:fs";
+import { isIP } from "node:net";
+import path from "node:path";
+import { checkName } from "../../core/names";
+import { PRIVATE_MODE, PUBLIC_MODE, readIfExists, withLock, writeAtomically } from "./files";
+import { identityOf, parse, type CertificateInput, type PeerIdentity } from "./identity";
+import { createCaCertificate, hostAltName, issueLeafCertificate, RENEW_BEFORE_DAYS, type LeafRequest } from "./issue";
+import { generateRsaKeyPair } from "./keys";
+import { SERVER_UNIT, SERVICE_UNIT, serviceUri, THING_UNIT, thingUri } from "./subjects";
+
+export interface LocalPkiOptions {
+  /** Extra names or IP addresses the broker is reached at (always: localhost, 127.0.0.1, ::1). */
+  serverHostnames?: string[];
+}
+
+export interface IdentityFiles {
+  certPem: string;
+  keyPem: string;
+  /** The same material on disk, for clients that take paths (aws-crt's `new_mtls_builder_from_path`). */
+  certPath: string;
+  keyPath: string;
+}
+
+export interface ThingIdentity extends IdentityFiles {
+  thingName: string;
+}
+
+export interface ServiceIdentity extends IdentityFiles {
+  serviceName: string;
+}
+
+export interface LocalPki {
+  /** `${stateDir}/pki` */
+  dir: string;
+  caCertPem: string;
+  caCertPath: string;
+  /** SHA-256 fingerprint of the CA (`AB:CD:...`), to tell installations apart in logs. */
+  caFingerprint256: string;
+  /** Broker's TLS server certificate: CN localhost, SAN localhost, 127.0.0.1, ::1 and extras. */
+  server: IdentityFiles;
+  /** Client certificate for a thing: CN = thing name, which is also its MQTT client id. */
+  deviceIdentity(thingName: string): Promise<ThingIdentity>;
+  /** Client certificate for a non-device participant (the server host, a Node dashboard client). */
+  serviceIdentity(serviceName: string): Promise<ServiceIdentity>;
+  /** Thing named by a certificate this CA issued, else undefined (see identityOf). */
+  thingNameOf(certificate: CertificateInput | undefined): string | undefined;
+  identityOf(certificate: CertificateInput | undefined): PeerIdentity | undefined;
+}
+
+export const DEFAULT_SERVER_HOSTNAMES: readonly string[] = ["localhost", "127.0.0.1", "::1"];
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export async function ensureLocalPki(stateDir: string, options: LocalPkiOptions = {}): Promise<LocalPki> {
+  const dir = path.join(stateDir, "pki");
+  const ca = await loadOrCreateCa(dir);
+  const caCert = new X509Certificate(ca.certPem);
+  const issuer = { certPem: ca.certPem, keyPem: ca.keyPem };
+
+  const hostnames = [...new Set([...DEFAULT_SERVER_HOSTNAMES, ...(options.serverHostnames ?? [])])];
+  const server = await loadOrIssue(dir, "server", caCert, {
+    fits: (cert) =>
+      subjectIs(cert, SERVER_UNIT, "localhost") && hostnames.every((h) => (isIP(h) ? cert.checkIP(h) : cert.checkHost(h)) !== undefined),
+    issue: (publicKeyPem) =>
+      issueLeafCertificate(issuer, {
+        subject: { commonName: "localhost", organizationalUnit: SERVER_UNIT },
+        publicKeyPem,
+        usage: "server",
+        altNames: hostnames.map(hostAltName),
+      }),
+  });
+
+  // One in-flight issuance per name, so concurrent callers in this process share it.
+  const pending = new Map<string, Promise<IdentityFiles>>();
+  const clientIdentity = (kind: "thing" | "service", name: string): Promise<IdentityFiles> => {
+    const error = checkName(kind, name);
+    if (error) {
+      return Promise.reject(new Error(`cannot issue a ${kind === "thing" ? "device" : "service"} certificate: ${error}`));
+    }
+    const key = `${kind}:${name}`;
+    let identity = pending.get(key);
+    if (!identity) {
+      const unit = kind === "thing" ? THING_UNIT : SERVICE_UNIT;
+      identity = loadOrIssue(dir, path.join(kind === "thing" ? "things" : "services", name), caCert, {
+        fits: (cert) => subjectIs(cert, unit, name),
+        issue: (publicKeyPem) => issueLeafCertificate(issuer, clientRequest(kind, name, publicKeyPem)),
+      });
+      pending.set(key, identity);
+      identity.catch(() => pending.delete(key));
+    }
+    return identity;
+  };
+
+  return {
+    dir,
+    caCertPem: ca.certPem,
+    caCertPath: path.join(dir, "ca.crt"),
+    caFingerprint256: caCert.fingerprint256,
+    server,
+    deviceIdentity: async (thingName) => ({ ...(await clientIdentity("thing", thingName)), thingName }),
+    serviceIdentity: async (serviceName) => ({ ...(await clientIdentity("service", serviceName)), serviceName }),
+    thingNameOf: (certificate) => {
+      const identity = identityOf(caCert, certificate);
+      return identity?.kind === "thing" ? identity.thingName : undefined;
+    },
+    identityOf: (certificate) => identityOf(caCert, certificate),
+  };
+}
+
+function clientRequest(kind: "thing" | "service", name: string, publicKeyPem: string): LeafRequest {
+  return {
+    subject: { commonName: name, organizationalUnit: kind === "thing" ? THING_UNIT : SERVICE_UNIT },
+    publicKeyPem,
+    usage: "client",
+    altNames: [{ uri: kind === "thing" ? thingUri(name) : serviceUri(name) }],
+  };
+}
+
+/** The CA is never replaced silently: every certificate issued so far depends on it. */
+async function loadOrCreateCa(dir: string): Promise<{ certPem: string; keyPem: string }> {
+  const certPath = path.join(dir, "ca.crt");
+  const keyPath = path.join(dir, "ca.key");
+  const read = async () => {
+    const [certPem, keyPem] = await Promise.all([readIfExists(certPath), readIfExists(keyPath)]);
+    if (certPem === undefined && keyPem === undefined) return undefined;
+    const startOver = `delete ${dir} to start over (every device certificate is then reissued)`;
+    if (certPem === undefined || keyPem === undefined) {
+      throw new Error(`local PKI in ${dir} is incomplete: ${certPem === undefined ? "ca.crt" : "ca.key"} is missing; ${startOver}`);
+    }
+    const cert = parse(certPem);
+    if (!cert || !keyMatches(cert, keyPem)) throw new Error(`local PKI in ${dir}: ca.crt and ca.key don't belong together; ${startOver}`);
+    if (new Date(cert.validTo).getTime() < Date.now()) throw new Error(`local PKI in ${dir}: the CA expired on ${cert.validTo}; ${startOver}`);
+    await restrictMode(keyPath);
+    return { certPem, keyPem };
+  };
+  const existing = await read();
+  if (existing) return existing;
+  return withLock(path.join(dir, "ca.lock"), async () => {
+    const raced = await read();
+    if (raced) return raced;
+    const keys = await generateRsaKeyPair();
+    const certPem = createCaCertificate(keys);
+    // Key first: a reader that finds ca.crt also finds its key.
+    await writeAtomically(keyPath, keys.privateKeyPem, PRIVATE_MODE);
+    await writeAtomically(certPath, certPem, PUBLIC_MODE);
+    return { certPem, keyPem: keys.privateKeyPem };
+  });
+}
+
+interface IssuePlan {
+  /** Does an existing certificate say what a fresh one would? (subject, host names) */
+  fits(cert: X509Certificate): boolean;
+  issue(publicKeyPem: string): string;
+}
+
+/** Reuses `${base}.crt/.key` when they are still good, otherwise issues a new pair under the lock. */
+async function loadOrIssue(dir: string, base: string, ca: X509Certificate, plan: IssuePlan): Promise<IdentityFiles> {
+  const certPath = path.join(dir, `${base}.crt`);
+  const keyPath = path.join(dir, `${base}.key`);
+  const read = async (): Promise<IdentityFiles | undefined> => {
+    const [certPem, keyPem] = await Promise.all([readIfExists(certPath), readIfExists(keyPath)]);
+    if (certPem === undefined || keyPem === undefined) return undefined;
+    return stillGood(ca, certPem, keyPem, plan) ? { certPem, keyPem, certPath, keyPath } : undefined;
+  };
+  const existing = await read();
+  if (existing) return existing;
+  // The key is made before taking the lock: generation is the slow part (~150 ms) and runs on
+  // the thread pool, so many things can get theirs at once. Losing a race wastes one key.
+  const keys = await generateRsaKeyPair();
+  return withLock(path.join(dir, `${base}.lock`), async () => {
+    const raced = await read();
+    if (raced) return raced;
+    const certPem = plan.issue(keys.publicKeyPem);
+    // A reader catching the new key next to the old certificate sees them mismatch and comes
+    // here, where it waits for this lock and then finds the finished pair.
+    await writeAtomically(keyPath, keys.privateKeyPem, PRIVATE_MODE);
+    await writeAtomically(certPath, certPem, PUBLIC_MODE);
+    return { certPem, keyPem: keys.privateKeyPem, certPath, keyPath };
+  });
+}
+
+/** Reissue when the CA changed, the pair doesn't match, the subject or host names changed, or the
+ * certificate is about to expire. */
+function stillGood(ca: X509Certificate, certPem: string, keyPem: string, plan: IssuePlan): boolean {
+  const cert = parse(certPem);
+  if (!cert || !cert.checkIssued(ca) || !cert.verify(ca.publicKey)) return false;
+  if (new Date(cert.validTo).getTime() - Date.now() < RENEW_BEFORE_DAYS * DAY_MS) return false;
+  return keyMatches(cert, keyPem) && plan.fits(cert);
+}
+
+function keyMatches(cert: X509Certificate, keyPem: string): boolean {
+  try {
+    return cert.checkPrivateKey(createPrivateKey(keyPem));
+  } catch {
+    return false;
+  }
+}
+
+function subjectIs(cert: X509Certificate, unit: string, commonName: string): boolean {
+  return cert.subject.split("\n").includes(`OU=${unit}`) && cert.subject.split("\n").includes(`CN=${commonName}`);
+}
+
+/** A CA key someone made world-readable is tightened again rather than trusted as is. */
+async function restrictMode(file: string): Promise<void> {
+  const { mode } = await fs.stat(file);
+  if ((mode & 0o077) !== 0) await fs.chmod(file, PRIVATE_MODE);
+}

@@ -1,0 +1,157 @@
+import assert from "node:assert/strict";
+import crypto from "node:crypto";
+import path from "node:path";
+import { compileFeatures, type CompileResult } from "../core/compiler/compileFeatures";
+import { FeatureCompileError, MissingSecretsError } from "../core/compiler/errors";
+import { writeApp, writeFeatures } from "./support/tempFeatures";
+
+const EXAMPLE = path.join(__dirname, "../examples/grow-station/features/app.ts");
+export const EXAMPLE_SECRETS = { ssid: "GreenhouseNet-7f3a", password: "pw-Zq81-never-in-web" };
+
+async function compileError(entry: string, secrets: Record<string, string> = {}): Promise<FeatureCompileError> {
+  try {
+    await compileFeatures({ entry, secrets });
+  } catch (e) {
+    if (e instanceof FeatureCompileError) return e;
+    throw e;
+  }
+  assert.fail("expected the compile to fail");
+}
+
+/** The error must point at the author's file, at the given line, and say `pattern`. */
+function assertLocated(err: FeatureCompileError, line: number, pattern: RegExp): void {
+  assert.match(err.message, pattern);
+  assert.ok(err.location, `no location in: ${err.message}`);
+  assert.equal(path.basename(err.location!.file), "app.ts", err.message);
+  assert.equal(err.location!.line, line, err.message);
+  assert.ok(err.location!.column >= 1, err.message);
+  assert.match(err.message, new RegExp(`app\\.ts:${line}:\\d+: `));
+}
+
+describe("compileFeatures: the grow-station example", () => {
+  let result: CompileResult;
+  before(async () => {
+    result = await compileFeatures({ entry: EXAMPLE, secrets: EXAMPLE_SECRETS });
+  });
+
+  it("records every declaration in the manifest", () => {
+    const m = result.manifest;
+    assert.equal(m.app, "grow-station");
+    assert.deepEqual(
+      m.channels.map((c) => [c.name, c.qos, c.direction, c.replay]),
+      [
+        ["event-log", 1, "device-to-server", 20],
+        ["temperature", 0, "both", 0],
+        ["soil-moisture", 0, "both", 10],
+        ["grow-light", 1, "server-to-device", 0],
+      ],
+    );
+    assert.deepEqual(m.secrets, [
+      { name: "ssid", optional: false },
+      { name: "password", optional: false },
+    ]);
+    assert.deepEqual(m.pins, [
+      { name: "A2", kind: "analog" },
+      { name: "A3", kind: "analog" },
+      { name: "D5", kind: "digital" },
+    ]);
+    assert.deepEqual(m.controls.map((c) => c.title), ["Temperature", "Soil moisture", "Grow light", "Event log"]);
+  });
+
+  it("versions the app by the device snapshot's sha256 and records each snapshot", () => {
+    const hash = (b: Uint8Array) => crypto.createHash("sha256").update(b).digest("hex");
+    assert.equal(result.manifest.version, hash(result.snapshots.device));
+    for (const t of ["device", "web", "server"] as const) {
+      assert.deepEqual(result.manifest.snapshots[t], { sha256: hash(result.snapshots[t]), size: result.snapshots[t].length });
+    }
+    assert.match(result.manifest.engine, /^microvium-8\.\d+\.\d+\/bytecode-8$/);
+  });
+
+  it("puts secret values in the device snapshot only", () => {
+    const contains = (bytes: Uint8Array, text: string) => Buffer.from(bytes).includes(Buffer.from(text, "utf8"));
+    for (const value of Object.values(EXAMPLE_SECRETS)) {
+      assert.ok(contains(result.snapshots.device, value), "the device needs its secrets");
+      assert.ok(!contains(result.snapshots.web, value), `web snapshot contains ${value}`);
+      assert.ok(!contains(result.snapshots.server, value), `server snapshot contains ${value}`);
+      assert.ok(!JSON.stringify(result.manifest).includes(value), "manifest contains a secret value");
+    }
+  });
+
+  it("keeps UI code out of the device snapshot and device code out of the web snapshot", () => {
+    const contains = (bytes: Uint8Array, text: string) => Buffer.from(bytes).includes(Buffer.from(text, "utf8"));
+    assert.ok(contains(result.snapshots.web, "waiting for the first reading"));
+    assert.ok(!contains(result.snapshots.device, "waiting for the first reading"));
+    assert.ok(!contains(result.snapshots.server, "waiting for the first reading"));
+  });
+
+  it("is reproducible: the same sources give the same snapshots", async () => {
+    const again = await compileFeatures({ entry: EXAMPLE, secrets: EXAMPLE_SECRETS });
+    assert.equal(again.manifest.version, result.manifest.version);
+    assert.deepEqual(again.manifest, result.manifest);
+  });
+
+  it("changes the version when a secret value changes (it is part of the device image)", async () => {
+    const other = await compileFeatures({ entry: EXAMPLE, secrets: { ...EXAMPLE_SECRETS, password: "rotated-password-2" } });
+    assert.notEqual(other.manifest.version, result.manifest.version);
+    assert.equal(other.manifest.snapshots.web.sha256, result.manifest.snapshots.web.sha256);
+  });
+});
+
+describe("compileFeatures: bad input says what, where and what to do", () => {
+  it("reports a syntax error at the author's line", async () => {
+    const err = await compileError(writeApp(`  const x = ;`));
+    assertLocated(err, 4, /Unexpected|expected/i);
+  });
+
+  it("reports a missing App export and lists what is exported", async () => {
+    const err = await compileError(writeFeatures({ "app.ts": `export function Main() {}\n` }));
+    assert.match(err.message, /does not export a function named App \(it exports Main\)/);
+    assert.match(err.message, /hint: add `export function App/);
+  });
+
+  it("rejects an invalid channel name at the call", async () => {
+    const err = await compileError(writeApp(`  const ok = api.newCommsChannel("fine");\n  api.newCommsChannel("Bad_Name");`));
+    assertLocated(err, 5, /channel name "Bad_Name" is invalid: use 1-63 lowercase letters/);
+  });
+
+  it("rejects a duplicate channel at the second declaration", async () => {
+    const err = await compileError(writeApp(`  api.newCommsChannel("temp");\n  api.newCommsChannel("temp");`));
+    assertLocated(err, 5, /channel "temp" is declared twice/);
+  });
+
+  it("rejects invalid and duplicate secret names", async () => {
+    assertLocated(await compileError(writeApp(`  api.defineSecret("Wifi Password");`)), 4, /secret name "Wifi Password" is invalid/);
+    assertLocated(await compileError(writeApp(`  api.defineSecret("key");\n  api.defineSecret("key");`), { key: "k" }), 5, /secret "key" is defined twice/);
+  });
+
+  it("rejects bad channel options", async () => {
+    assertLocated(await compileError(writeApp(`  api.newCommsChannel("a", { qos: 2 as any });`)), 4, /qos must be 0 or 1, got 2/);
+    assertLocated(await compileError(writeApp(`  api.newCommsChannel("a", { direction: "up" as any });`)), 4, /direction must be one of/);
+  });
+
+  it("lists every missing required secret at once, and accepts missing optional ones", async () => {
+    const entry = writeApp(`  api.defineSecret("ssid");\n  api.defineSecret("password");\n  api.defineSecret("api-key", { optional: true });`);
+    const err = await compileError(entry);
+    assert.ok(err instanceof MissingSecretsError);
+    assert.deepEqual((err as MissingSecretsError).missing, ["ssid", "password"]);
+    assert.match(err.message, /missing value for secrets "ssid", "password"/);
+    const ok = await compileFeatures({ entry, secrets: { ssid: "s", password: "p" } });
+    assert.deepEqual(ok.manifest.secrets.map((s) => [s.name, s.optional]), [["ssid", false], ["password", false], ["api-key", true]]);
+  });
+
+  it("fails a build whose declarations differ between targets", async () => {
+    const err = await compileError(writeApp(`  if (api.target === "web") api.newCommsChannel("web-only");`));
+    assert.match(err.message, /not deterministic: the device build declared channels \[\]/);
+    assert.match(err.message, /web build declared channels \[web-only\]/);
+  });
+
+  it("rejects calls that only make sense at run time while App runs, at the call", async () => {
+    const err = await compileError(writeApp(`  const pin = api.mcu.getAnalogPin("A2");\n  pin.read();`));
+    assertLocated(err, 5, /pin "A2".read\(\) was called while App\(api\) runs at build time/);
+  });
+
+  it("refuses Node modules and value imports of snapfleet with the import's location", async () => {
+    const err = await compileError(writeFeatures({ "app.ts": `import fs from "fs";\nexport function App() { fs; }\n` }));
+    assertLocated(err, 1, /runs inside the Microvium engine/);
+  });
+});

@@ -1,0 +1,221 @@
+import assert from "node:assert/strict";
+import path from "node:path";
+import { compileFeatures, type CompileResult } from "../core/compiler/compileFeatures";
+import { decodeEnvelope, encodeEnvelope } from "../core/envelope";
+import { loadWasmEngine } from "../core/engine";
+import type { MicroviumEngine } from "../core/engine/types";
+import { FeatureVm } from "../core/runtime/featureVm";
+import { topics } from "../core/topics";
+import { SimulatedBoard } from "../firmware/board";
+import { ManualClock } from "../firmware/clock";
+import { Device } from "../firmware/device";
+import { constantModel } from "../firmware/pinModel";
+import { InMemoryTransport } from "../firmware/transport";
+import { EXAMPLE_SECRETS } from "./compiler.test";
+import { writeApp } from "./support/tempFeatures";
+import { WebTestHost } from "./support/webTestHost";
+
+const EXAMPLE = path.join(__dirname, "../examples/grow-station/features/app.ts");
+
+/** Messages the device published on a channel's up topic, decoded. */
+function sentOn(transport: InMemoryTransport, app: string, channel: string) {
+  return transport.sent.filter((m) => m.topic === topics.up(app, "gh-1", channel)).map((m) => decodeEnvelope(m.payload));
+}
+
+async function bootExample(build: CompileResult, engine: MicroviumEngine) {
+  const clock = new ManualClock();
+  const transport = new InMemoryTransport();
+  const board = SimulatedBoard.forPins(build.manifest.pins, () => clock.now(), { A2: constantModel(21.46), A3: constantModel(1.65) });
+  const device = await Device.boot({ manifest: build.manifest, snapshot: build.snapshots.device, thing: "gh-1", board, clock, transport, engine });
+  return { device, clock, transport, board: board as SimulatedBoard };
+}
+
+describe("device runtime: the example on a simulated board", () => {
+  let build: CompileResult;
+  let engine: MicroviumEngine;
+  before(async () => {
+    [build, engine] = await Promise.all([compileFeatures({ entry: EXAMPLE, secrets: EXAMPLE_SECRETS }), loadWasmEngine()]);
+  });
+
+  it("pushes the temperature every second and soil moisture every five", async () => {
+    const { device, clock, transport } = await bootExample(build, engine);
+    clock.advance(10_000);
+    const temps = sentOn(transport, "grow-station", "temperature");
+    assert.equal(temps.length, 10);
+    assert.ok(temps.every((e) => e.v === 21.5), JSON.stringify(temps.map((e) => e.v)));
+    // Envelope ids are <bootId>:<seq>, strictly increasing across channels.
+    const seqs = transport.sent.filter((m) => m.topic.endsWith("/up") && !m.topic.includes("_log")).map((m) => Number(decodeEnvelope(m.payload).id.split(":")[1]));
+    assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b));
+    assert.equal(new Set(seqs).size, seqs.length);
+    assert.deepEqual(sentOn(transport, "grow-station", "soil-moisture").map((e) => e.v), [50, 50]);
+    assert.deepEqual(device.supervisor.appErrors, []);
+    device.stop();
+  });
+
+  it("follows the pin model over time", async () => {
+    const clock = new ManualClock();
+    const start = clock.now();
+    const transport = new InMemoryTransport();
+    const board = SimulatedBoard.forPins(build.manifest.pins, () => clock.now(), { A2: (t) => 20 + (t - start) / 1000 });
+    const device = await Device.boot({ manifest: build.manifest, snapshot: build.snapshots.device, thing: "gh-1", board, clock, transport, engine });
+    clock.advance(3000);
+    assert.deepEqual(sentOn(transport, "grow-station", "temperature").map((e) => e.v), [21, 22, 23]);
+    device.stop();
+  });
+
+  it("coded logger: device sends an integer code, the web snapshot turns it back into text", async () => {
+    const { device, transport } = await bootExample(build, engine);
+    const codes = sentOn(transport, "grow-station", "event-log");
+    assert.deepEqual(codes.map((e) => e.v), [0], "onStart logs 'Sensor started' as code 0");
+
+    const host = new WebTestHost();
+    const web = new FeatureVm(engine, build.snapshots.web, "web", host);
+    const eventLog = build.manifest.controls.find((c) => c.title === "Event log")!.index;
+    const channel = build.manifest.channels.findIndex((c) => c.name === "event-log");
+    web.render(eventLog);
+    web.deliver(channel, codes[0].v);
+    assert.equal(host.texts.get(eventLog), "Sensor started");
+    web.deliver(channel, 99);
+    assert.equal(host.texts.get(eventLog), "Unknown message");
+    web.dispose();
+    device.stop();
+  });
+
+  it("grow light: the dashboard toggle reaches the device's digital pin", async () => {
+    const { device, transport, board } = await bootExample(build, engine);
+    const host = new WebTestHost();
+    const web = new FeatureVm(engine, build.snapshots.web, "web", host);
+    const control = build.manifest.controls.find((c) => c.title === "Grow light")!.index;
+    web.render(control);
+    assert.equal(host.toggles.length, 1);
+    assert.equal(host.toggles[0].label, "Grow light");
+
+    web.uiEvent(host.toggles[0].slot, true);
+    assert.equal(host.sent.length, 1);
+    const channel = build.manifest.channels[host.sent[0].channelIndex];
+    assert.equal(channel.name, "grow-light");
+
+    // What the cloud would deliver on the device's down topic.
+    transport.inject(topics.down("grow-station", "gh-1", channel.name), encodeEnvelope("web", 1, host.sent[0].value, Date.now()));
+    assert.equal(board.digitalRead("D5"), true);
+    assert.deepEqual(sentOn(transport, "grow-station", "event-log").map((e) => e.v), [0, 3], "logs 'Grow light on'");
+    web.dispose();
+    device.stop();
+  });
+
+  it("shows the temperature in the web control when a reading arrives", async () => {
+    const host = new WebTestHost();
+    const web = new FeatureVm(engine, build.snapshots.web, "web", host);
+    web.render(0);
+    assert.equal(host.texts.get(0), "waiting for the first reading…");
+    web.deliver(build.manifest.channels.findIndex((c) => c.name === "temperature"), 21.5);
+    assert.equal(host.texts.get(0), "21.5 °C");
+    web.dispose();
+  });
+
+  it("buffers logs and messages while offline and sends them in order after reconnect", async () => {
+    const { device, clock, transport } = await bootExample(build, engine);
+    transport.setConnected(false);
+    clock.advance(3000);
+    assert.equal(device.supervisor.queuedMessages, 3);
+    transport.setConnected(true);
+    assert.equal(device.supervisor.queuedMessages, 0);
+    assert.equal(sentOn(transport, "grow-station", "temperature").length, 3);
+    const logs = transport.sent.filter((m) => m.topic === topics.log("grow-station", "gh-1")).map((m) => JSON.parse(m.payload).msg);
+    assert.deepEqual(logs, ["wifi: credentials provisioned"]);
+    device.stop();
+  });
+
+  it("reports engine memory use", async () => {
+    const { device, clock } = await bootExample(build, engine);
+    clock.advance(2000);
+    const stats = device.vm.memoryStats();
+    assert.ok(stats.heapUsed > 0 && stats.heapUsed <= stats.heapHighWaterMark, JSON.stringify(stats));
+    assert.ok(stats.totalSize < 64 * 1024, JSON.stringify(stats));
+    device.stop();
+  });
+
+  it("refuses a snapshot whose sha256 doesn't match the manifest", async () => {
+    const tampered = Uint8Array.from(build.snapshots.device);
+    tampered[tampered.length - 1] ^= 0xff;
+    await assert.rejects(Device.boot({ manifest: build.manifest, snapshot: tampered, thing: "gh-1", engine }), /sha256 .* does not match/);
+  });
+});
+
+describe("device runtime: mistakes a feature makes at run time", () => {
+  let engine: MicroviumEngine;
+  before(async () => {
+    engine = await loadWasmEngine();
+  });
+
+  async function runApp(body: string, ms = 1500) {
+    const build = await compileFeatures({ entry: writeApp(body) });
+    const clock = new ManualClock();
+    const transport = new InMemoryTransport();
+    const device = await Device.boot({ manifest: build.manifest, snapshot: build.snapshots.device, thing: "gh-1", clock, transport, engine });
+    clock.advance(ms);
+    device.stop();
+    return { device, transport, build };
+  }
+
+  it("throws when a channel is declared at run time", async () => {
+    const { device } = await runApp(`  api.mcu.onStart(() => api.newCommsChannel("late"));`);
+    assert.match(device.supervisor.appErrors[0], /api\.newCommsChannel\("late"\) was called at run time/);
+  });
+
+  it("throws when registerUiControl is called on the MCU at run time", async () => {
+    const { device } = await runApp(`  api.mcu.onStart(() => api.registerUiControl((el) => el.setText("x"), { title: "x" }));`);
+    assert.match(device.supervisor.appErrors[0], /api\.registerUiControl was called at run time/);
+  });
+
+  it("refuses to send functions and cycles, and keeps running", async () => {
+    const { device, transport } = await runApp(
+      `  const ch = api.newCommsChannel("data");
+  api.mcu.onStart(() => { const o: any = { a: 1 }; o.self = o; ch.pushMessageToServer(o); });
+  api.mcu.setTimeout(() => ch.pushMessageToServer((() => 1) as any), 500);
+  api.mcu.setTimeout(() => ch.pushMessageToServer({ ok: [1, "two", true, null, { n: 2.5 }] }), 1000);`,
+    );
+    assert.match(device.supervisor.appErrors[0], /a value with a cycle .* can't be sent/);
+    assert.match(device.supervisor.appErrors[1], /a function can't be sent over a channel/);
+    const sent = transport.sent.filter((m) => m.topic.endsWith("/data/up")).map((m) => decodeEnvelope(m.payload).v);
+    assert.deepEqual(sent, [{ ok: [1, "two", true, null, { n: 2.5 }] }]);
+  });
+
+  it("an exception in a callback is reported with its message; other timers go on", async () => {
+    const { device, transport } = await runApp(
+      `  const ch = api.newCommsChannel("beat", { qos: 0 });
+  let n = 0;
+  api.mcu.setInterval(() => { n = n + 1; if (n === 2) throw new Error("sensor glitch " + n); ch.pushMessageToServer(n); }, 400);`,
+    );
+    assert.deepEqual(device.supervisor.appErrors, ["sensor glitch 2"]);
+    assert.deepEqual(transport.sent.filter((m) => m.topic.endsWith("/beat/up")).map((m) => decodeEnvelope(m.payload).v), [1, 3]);
+  });
+
+  it("wrong-target calls name the API and the target", async () => {
+    const build = await compileFeatures({
+      entry: writeApp(`  const pin = api.mcu.getAnalogPin("A2");\n  const ch = api.newCommsChannel("c");\n  api.registerUiControl((el) => el.setText("" + pin.read()), { title: "t" });\n  api.registerUiControl((el) => ch.pushMessageToServer(1), { title: "u" });\n  api.mcu.onStart(() => ch.sendToDevice(1));`),
+    });
+    const web = new FeatureVm(engine, build.snapshots.web, "web", new WebTestHost());
+    assert.throws(() => web.render(0), /pin "A2"\.read\(\) can only be called on the device target; this is the web target/);
+    assert.throws(() => web.render(1), /channel "c"\.pushMessageToServer can only be called on the device target; this is the web target/);
+    web.dispose();
+    const clock = new ManualClock();
+    const device = await Device.boot({ manifest: build.manifest, snapshot: build.snapshots.device, thing: "gh-1", clock, engine });
+    assert.match(device.supervisor.appErrors[0], /channel "c"\.sendToDevice can only be called on the web or server target; this is the device target/);
+    device.stop();
+  });
+
+  it("a secret read on the web target throws; on the device it has the value", async () => {
+    const build = await compileFeatures({
+      entry: writeApp(`  const key = api.defineSecret("api-key");\n  const ch = api.newCommsChannel("c");\n  api.registerUiControl((el) => el.setText(key.value), { title: "leak" });\n  api.mcu.onStart(() => api.log("key length ok: " + (key.value === "s3cr3t-value")));`),
+      secrets: { "api-key": "s3cr3t-value" },
+    });
+    const web = new FeatureVm(engine, build.snapshots.web, "web", new WebTestHost());
+    assert.throws(() => web.render(0), /secret "api-key"\.value is only available on the device target; it was read on the web target/);
+    web.dispose();
+    const logs: string[] = [];
+    const device = await Device.boot({ manifest: build.manifest, snapshot: build.snapshots.device, thing: "gh-1", clock: new ManualClock(), engine, onLog: (l) => logs.push(l) });
+    assert.deepEqual(logs, ["[app] key length ok: true"]);
+    device.stop();
+  });
+});

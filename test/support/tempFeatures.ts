@@ -1,0 +1,18 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+
+/** Writes feature files into a fresh temp folder `<tmp>/<app>/features/` and returns the entry
+ * path. Files map name → source; the entry is `app.ts`. */
+export function writeFeatures(files: Record<string, string>, app = "test-app"): string {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), "sf-features-"));
+  const dir = path.join(root, app, "features");
+  fs.mkdirSync(dir, { recursive: true });
+  for (const [name, source] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), source);
+  return path.join(dir, "app.ts");
+}
+
+/** A one-file feature module whose App body is `body`. */
+export function writeApp(body: string, preamble = ""): string {
+  return writeFeatures({ "app.ts": `import type { FeatureApi } from "snapfleet";\n${preamble}\nexport function App(api: FeatureApi) {\n${body}\n}\n` });
+}
