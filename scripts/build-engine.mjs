@@ -20,6 +20,19 @@ const GLUE_SOURCES = ["microvium_port.h", "glue.c", "allocator.c", "numberFormat
 // The module may import only these, so that it runs in a browser: no WASI.
 const ALLOWED_IMPORTS = new Set(["env.fatal_error", "env.resolve_import", "env.host_call"]);
 
+// Fixes applied to microvium.c before compiling. Each must match exactly once, so that an
+// upgrade of the microvium package stops the build until the patch is re-checked.
+const ENGINE_PATCHES = [
+  {
+    // The GC checks room for a child property list in words but copies two words per
+    // property (key and value), so compacting an extended object near the end of a to-space
+    // bucket writes past the bucket: heap corruption, then a hang or an assertion failure.
+    why: "GC property-list compaction overruns its bucket",
+    find: "uint16_t* end = writePtr + childPropCount;",
+    replace: "uint16_t* end = writePtr + childPropCount * 2; /* snapfleet patch: 2 words per property */",
+  },
+];
+
 const TARGET = ["--target=wasm32-wasip1", "-O2", "-g0"]; // wasip1 only for libc headers
 const ENGINE_FLAGS = ["-w"]; // third-party source: its warnings are not ours to fix
 const GLUE_FLAGS = ["-Wall", "-Wextra", "-Werror"];
@@ -41,8 +54,18 @@ function readInputs() {
   const files = {};
   const engineSourceDir = path.join(root, "node_modules/microvium/dist-c");
   for (const name of ENGINE_SOURCES) files[name] = fs.readFileSync(path.join(engineSourceDir, name));
+  files["microvium.c"] = patchEngine(files["microvium.c"].toString("utf8"));
   for (const name of GLUE_SOURCES) files[name] = fs.readFileSync(path.join(engineDir, "glue", name));
   return files;
+}
+
+function patchEngine(source) {
+  for (const { why, find, replace } of ENGINE_PATCHES) {
+    const count = source.split(find).length - 1;
+    if (count !== 1) fail(`microvium.c patch "${why}" matches ${count} times instead of once; re-check it against this microvium version`);
+    source = source.replace(find, replace);
+  }
+  return source;
 }
 
 function inputsHash(files) {

@@ -22,6 +22,15 @@ import {
 } from "./glueAbi";
 import type { HostFunction, VmInstance, VmMemoryStats, VmPrimitive } from "./types";
 
+// Module-local copies of the constants used per call: an imported binding can compile to a
+// getter call per access (CommonJS interop), which showed up in the engine bench.
+const { SUCCESS, HOST_ERROR, UNCAUGHT_EXCEPTION, ALLOCATION_TOO_LARGE } = MvmError;
+const { Argument: ARGUMENT, HostResult: HOST_RESULT } = Target;
+const { Undefined: T_UNDEFINED, Null: T_NULL, Boolean: T_BOOLEAN, Number: T_NUMBER, String: T_STRING } = VmType;
+const RESULT = SLOT_RESULT;
+const MAX_ARGS = MAX_ARGUMENTS;
+const MAX_STRING = MAX_STRING_BYTES;
+
 /** Thrown through the WebAssembly frames by the fatal_error import. */
 class FatalSignal {
   constructor(readonly code: number) {}
@@ -78,7 +87,7 @@ export class WasmVm implements VmInstance {
     let status: number;
     try {
       const buffer = this.glue.glue_snapshot_buffer(snapshot.length);
-      if (!buffer) throw new FatalSignal(MvmError.ALLOCATION_TOO_LARGE);
+      if (!buffer) throw new FatalSignal(ALLOCATION_TOO_LARGE);
       this.memory().set(snapshot, buffer);
       status = this.glue.glue_restore(snapshot.length);
     } catch (error) {
@@ -90,7 +99,7 @@ export class WasmVm implements VmInstance {
       this.state = "dead";
       throw new MicroviumError(status, `cannot restore the snapshot: it imports host function ${missingImport}, which the host does not provide`);
     }
-    if (status !== MvmError.SUCCESS) {
+    if (status !== SUCCESS) {
       this.state = "dead";
       throw new MicroviumError(status, "cannot restore the snapshot");
     }
@@ -146,7 +155,7 @@ export class WasmVm implements VmInstance {
 
   private call(exportIndex: number, exportId: number, args: VmPrimitive[]): VmPrimitive {
     this.assertUsable();
-    if (args.length > MAX_ARGUMENTS) throw new RangeError(`export ${exportId}: at most ${MAX_ARGUMENTS} arguments`);
+    if (args.length > MAX_ARGS) throw new RangeError(`export ${exportId}: at most ${MAX_ARGS} arguments`);
     for (const arg of args) {
       if (!isPrimitive(arg)) throw new TypeError(`export ${exportId}: only primitives can be passed to the VM, got ${typeof arg}`);
     }
@@ -159,12 +168,12 @@ export class WasmVm implements VmInstance {
     this.activeCalls++;
     try {
       const mark = glue.glue_pending_count();
-      status = MvmError.SUCCESS;
-      for (let i = 0; i < args.length && status === MvmError.SUCCESS; i++) status = this.put(Target.Argument, args[i]);
-      if (status === MvmError.SUCCESS) {
+      status = SUCCESS;
+      for (let i = 0; i < args.length && status === SUCCESS; i++) status = this.put(ARGUMENT, args[i]);
+      if (status === SUCCESS) {
         status = glue.glue_call(exportIndex, args.length);
-        if (status === MvmError.SUCCESS) value = this.read(SLOT_RESULT);
-        else if (status === MvmError.UNCAUGHT_EXCEPTION) exception = this.readException();
+        if (status === SUCCESS) value = this.read(RESULT);
+        else if (status === UNCAUGHT_EXCEPTION) exception = this.readException();
       } else {
         glue.glue_drop_pending(mark);
       }
@@ -174,20 +183,20 @@ export class WasmVm implements VmInstance {
       this.activeCalls--;
     }
 
-    if (status === MvmError.SUCCESS) {
+    if (status === SUCCESS) {
       if (value instanceof Unrepresentable) {
         throw new TypeError(`export ${exportId} returned ${article(value.typeName)}; only primitives can leave the VM`);
       }
       return value;
     }
     if (exception) throw exception;
-    if (status === MvmError.HOST_ERROR && this.hostError) {
+    if (status === HOST_ERROR && this.hostError) {
       const { error } = this.hostError;
       this.hostError = undefined;
       throw error;
     }
-    if (status === MvmError.ALLOCATION_TOO_LARGE) {
-      throw new RangeError(`export ${exportId}: a string argument is longer than ${MAX_STRING_BYTES} UTF-8 bytes`);
+    if (status === ALLOCATION_TOO_LARGE) {
+      throw new RangeError(`export ${exportId}: a string argument is longer than ${MAX_STRING} UTF-8 bytes`);
     }
     throw new MicroviumError(status, `export ${exportId} failed`);
   }
@@ -220,8 +229,8 @@ export class WasmVm implements VmInstance {
     if (!isPrimitive(result)) {
       return this.hostThrew(new TypeError(`host function ${id} returned ${typeof result}; only primitives can enter the VM`));
     }
-    if (this.put(Target.HostResult, result) !== MvmError.SUCCESS) {
-      return this.hostThrew(new RangeError(`host function ${id} returned a string longer than ${MAX_STRING_BYTES} UTF-8 bytes`));
+    if (this.put(HOST_RESULT, result) !== SUCCESS) {
+      return this.hostThrew(new RangeError(`host function ${id} returned a string longer than ${MAX_STRING} UTF-8 bytes`));
     }
     return 0;
   }
@@ -243,27 +252,27 @@ export class WasmVm implements VmInstance {
         return glue.glue_put_number(target, value);
       case "string": {
         const length = this.encode(value);
-        return length < 0 ? MvmError.ALLOCATION_TOO_LARGE : glue.glue_put_string(target, length);
+        return length < 0 ? ALLOCATION_TOO_LARGE : glue.glue_put_string(target, length);
       }
       default:
         return glue.glue_put_null(target); // null: the only other VmPrimitive
     }
   }
 
-  /** Reads slot `slot` (SLOT_RESULT or host argument i) as a JS value. */
+  /** Reads slot `slot` (RESULT or host argument i) as a JS value. */
   private read(slot: number): VmPrimitive | Unrepresentable {
     const glue = this.glue;
     const type = glue.glue_type(slot);
     switch (type) {
-      case VmType.Undefined:
+      case T_UNDEFINED:
         return undefined;
-      case VmType.Null:
+      case T_NULL:
         return null;
-      case VmType.Boolean:
+      case T_BOOLEAN:
         return glue.glue_bool(slot) !== 0;
-      case VmType.Number:
+      case T_NUMBER:
         return glue.glue_number(slot);
-      case VmType.String:
+      case T_STRING:
         return this.decode(glue.glue_string(slot), glue.glue_string_length());
       default:
         return new Unrepresentable(VM_TYPE_NAMES[type] ?? "unknown value");
@@ -273,12 +282,12 @@ export class WasmVm implements VmInstance {
   /** The uncaught exception of the last call, as a JS error. */
   private readException(): VmException {
     const glue = this.glue;
-    const thrown = this.read(SLOT_RESULT);
+    const thrown = this.read(RESULT);
     if (!(thrown instanceof Unrepresentable)) {
       // Converted by the VM, so a thrown number reads as the script would print it.
-      return new VmException(this.decode(glue.glue_string(SLOT_RESULT), glue.glue_string_length()), thrown);
+      return new VmException(this.decode(glue.glue_string(RESULT), glue.glue_string_length()), thrown);
     }
-    const message = glue.glue_type(SLOT_RESULT) === VmType.Object ? glue.glue_message(SLOT_RESULT) : 0;
+    const message = glue.glue_type(RESULT) === VmType.Object ? glue.glue_message(RESULT) : 0;
     if (message) return new VmException(this.decode(message, glue.glue_string_length()), undefined);
     return new VmException(`the script threw ${article(thrown.typeName)} without a message`, undefined);
   }
@@ -288,7 +297,7 @@ export class WasmVm implements VmInstance {
     const bytes = this.memory();
     const start = this.scratch;
     const length = text.length;
-    if (length <= MAX_STRING_BYTES) {
+    if (length <= MAX_STRING) {
       // ASCII fast path: most strings crossing the boundary are short and ASCII.
       let i = 0;
       for (; i < length; i++) {
@@ -298,7 +307,7 @@ export class WasmVm implements VmInstance {
       }
       if (i === length) return length;
     }
-    const { read, written } = encoder.encodeInto(text, bytes.subarray(start, start + MAX_STRING_BYTES));
+    const { read, written } = encoder.encodeInto(text, bytes.subarray(start, start + MAX_STRING));
     return read === length ? written : -1;
   }
 

@@ -27,10 +27,6 @@ export function isNotNullishTest(first: t.Expression, x: t.Expression): t.Expres
   return t.logicalExpression("&&", t.binaryExpression("!==", first, t.nullLiteral()), t.binaryExpression("!==", t.cloneNode(x), undef()));
 }
 
-export function sequence(exprs: t.Expression[]): t.Expression {
-  return exprs.length === 1 ? exprs[0] : t.sequenceExpression(exprs);
-}
-
 /** Gives a generated node the input position of the node it replaces, so the output source map
  * (and Microvium's error locations) still point at the author's code. */
 export function at<T extends t.Node>(node: T, original: t.Node): T {

@@ -6,10 +6,12 @@ import { LoweringContext } from "./context";
 import { LoweringError } from "./errors";
 import { rejectUnsupported } from "./passes/unsupported";
 import { checkGlobals } from "./passes/globals";
+import { lowerEsbuildNamespaces } from "./passes/esbuildNamespaces";
 import { lowerFunctionsAndClasses } from "./passes/functionsAndClasses";
 import { lowerRestParameters } from "./passes/restParameters";
 import { lowerParameters } from "./passes/parameters";
 import { lowerLoops } from "./passes/loops";
+import { lowerLoopControl } from "./passes/loopControl";
 import { lowerDestructuring } from "./passes/destructuring";
 import { lowerOptionalChaining } from "./passes/optionalChaining";
 import { lowerNullish } from "./passes/nullish";
@@ -51,11 +53,13 @@ type Pass = (ast: t.File, ctx: LoweringContext) => void;
  * other passes create them). */
 const PASSES: Pass[] = [
   rejectUnsupported,
+  lowerEsbuildNamespaces,
   checkGlobals,
   lowerFunctionsAndClasses,
   lowerRestParameters,
   lowerParameters,
   lowerLoops,
+  lowerLoopControl,
   lowerDestructuring,
   lowerOptionalChaining,
   lowerNullish,

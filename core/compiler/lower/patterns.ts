@@ -14,7 +14,7 @@ export interface PatternStep {
  * Expands `pattern = value` into simple steps, in JavaScript's evaluation order. Nested patterns,
  * defaults (applied when the value is undefined), object rest (__sf_objectRest: own keys except
  * the named ones) and array rest (__sf_arrayFrom) are supported. Array patterns index the source
- * (arrays only: Microvium has no iterator protocol).
+ * (arrays, and strings through the string-member pass; Microvium has no iterator protocol).
  * `newTemp` makes a temporary: a fresh const in a declaration, a function-level let in an
  * assignment. `rereadIdentifiers`: in a declaration, a source that is an identifier can be read
  * again (the targets are new names); in an assignment a target could be that identifier.
@@ -88,7 +88,7 @@ export function expandPattern(
         if (t.isRestElement(element)) {
           expand(element.argument, helperCall("__sf_arrayFrom", [t.cloneNode(src), t.numericLiteral(i)]));
         } else {
-          expand(element as t.LVal, ctx.markNonString(t.memberExpression(t.cloneNode(src), t.numericLiteral(i), true)));
+          expand(element as t.LVal, t.memberExpression(t.cloneNode(src), t.numericLiteral(i), true));
         }
       });
     } else if (t.isRestElement(pattern)) {

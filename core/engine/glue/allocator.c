@@ -15,7 +15,7 @@
  * 8, so payloads are 8-byte aligned (Microvium needs even addresses). */
 typedef struct Block {
   uint32_t size;
-  uint32_t used;
+  uint32_t requested; /* bytes asked for; 0 = free */
 } Block;
 
 #define PAGE_SIZE 65536u
@@ -25,6 +25,7 @@ extern unsigned char __heap_base; /* first free byte after stack and data */
 
 static Block* first; /* lowest block; blocks tile [first, end) */
 static Block* end;
+static size_t allocatedBytes;
 
 static Block* nextBlock(Block* b) {
   return (Block*)((uint8_t*)b + b->size);
@@ -41,7 +42,7 @@ static Block* extend(uint32_t bytes) {
   }
   Block* b = end;
   b->size = bytes;
-  b->used = 0;
+  b->requested = 0;
   end = (Block*)newEnd;
   return b;
 }
@@ -49,14 +50,15 @@ static Block* extend(uint32_t bytes) {
 void* glue_malloc(size_t size) {
   if (!first) first = end = (Block*)(((uintptr_t)&__heap_base + 7) & ~(uintptr_t)7);
   if (size > 0x4000000) return NULL; /* 64 MB: far beyond any Microvium need */
+  if (size == 0) size = 1;
   uint32_t needed = (uint32_t)((size + sizeof(Block) + 7) & ~(size_t)7);
 
   Block* found = NULL;
   Block* lastFree = NULL; /* free block touching `end`, if any */
   for (Block* b = first; b < end; b = nextBlock(b)) {
-    if (b->used) continue;
+    if (b->requested) continue;
     /* Coalesce lazily: absorb the free blocks that follow. */
-    for (Block* n = nextBlock(b); n < end && !n->used; n = nextBlock(b)) b->size += n->size;
+    for (Block* n = nextBlock(b); n < end && !n->requested; n = nextBlock(b)) b->size += n->size;
     if (b->size >= needed) {
       found = b;
       break;
@@ -78,16 +80,22 @@ void* glue_malloc(size_t size) {
   if (found->size - needed >= MIN_SPLIT) {
     Block* rest = (Block*)((uint8_t*)found + needed);
     rest->size = found->size - needed;
-    rest->used = 0;
+    rest->requested = 0;
     found->size = needed;
   }
-  found->used = 1;
+  found->requested = (uint32_t)size;
+  allocatedBytes += size;
   return found + 1;
 }
 
 void glue_free(void* p) {
   if (!p) return;
   Block* b = (Block*)p - 1;
-  if (b < first || b >= end || !b->used) glue_fatalError(MVM_E_HEAP_CORRUPT);
-  b->used = 0;
+  if (b < first || b >= end || !b->requested) glue_fatalError(MVM_E_HEAP_CORRUPT);
+  allocatedBytes -= b->requested;
+  b->requested = 0;
+}
+
+size_t glue_allocatedBytes(void) {
+  return allocatedBytes;
 }

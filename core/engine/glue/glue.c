@@ -39,6 +39,7 @@ enum { TARGET_ARGUMENT = 0, TARGET_HOST_RESULT = 1 };
 
 static mvm_VM* vm;
 static void* snapshot; /* must outlive the VM: Microvium runs from it in place */
+static uint32_t snapshotSize;
 
 /* Strings travel through here in both directions (JS encodes into it). */
 static uint8_t scratch[MAX_STRING_BYTES + 2];
@@ -107,7 +108,8 @@ static mvm_TeError resolveImport(mvm_HostFunctionID id, void* context, mvm_TfHos
 
 EXPORT(glue_snapshot_buffer) void* glue_snapshotBuffer(uint32_t size) {
   glue_free(snapshot);
-  snapshot = glue_malloc(size ? size : 1);
+  snapshot = glue_malloc(size);
+  snapshotSize = snapshot ? size : 0;
   return snapshot;
 }
 
@@ -127,6 +129,7 @@ EXPORT(glue_dispose) void glue_dispose(void) {
   vm = NULL;
   glue_free(snapshot);
   snapshot = NULL;
+  snapshotSize = 0;
   glue_free(exportTable);
   exportTable = NULL;
   exportCount = 0;
@@ -290,6 +293,11 @@ EXPORT(glue_message) const char* glue_message(int32_t slot) {
 
 /* mvm_TsMemoryStats: twelve 32-bit size_t fields, in header order. */
 EXPORT(glue_memory_stats) const mvm_TsMemoryStats* glue_memoryStats(void) {
-  if (vm) mvm_getMemoryStats(vm, &stats);
+  if (!vm) return &stats;
+  mvm_getMemoryStats(vm, &stats);
+  /* Microvium 8 sums totalSize from 16-bit truncated addresses (wrong once a
+   * bucket straddles a 64 KB boundary). Count what the engine really holds
+   * from the allocator instead: everything but our snapshot copy and table. */
+  stats.totalSize = glue_allocatedBytes() - snapshotSize - exportCount * sizeof *exportTable;
   return &stats;
 }

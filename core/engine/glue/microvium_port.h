@@ -88,6 +88,7 @@ int glue_formatFloat64(char* buf, size_t size, double value);
 /* Our own small allocator (allocator.c) instead of wasi-libc's dlmalloc. */
 void* glue_malloc(size_t size);
 void glue_free(void* ptr);
+size_t glue_allocatedBytes(void); /* live bytes, as requested */
 #define MVM_MALLOC(size) glue_malloc(size)
 #define MVM_FREE(ptr) glue_free(ptr)
 #define MVM_CONTEXTUAL_MALLOC(size, context) MVM_MALLOC(size)

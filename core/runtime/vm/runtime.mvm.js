@@ -328,9 +328,24 @@ export function runApp(app) {
   app(api);
 }
 
+// Declaring after the build is an error; the stub that says so replaces the declaring
+// function, so the build-time code (and its strings) is unreachable from the snapshot even
+// when a feature keeps `api` in a callback.
+function lateDeclaration(apiId) {
+  return function (name) {
+    raise(E_RUN_TIME_DECLARATION, apiId, typeof name === "string" ? name : undefined);
+  };
+}
+
 // Called by the compiler after App returned: from now on declarations are errors.
 export function finishBuild() {
   building = false;
+  api.newCommsChannel = lateDeclaration(1);
+  api.defineSecret = lateDeclaration(2);
+  api.registerUiControl = lateDeclaration(3);
+  mcu.getAnalogPin = lateDeclaration(4);
+  mcu.getDigitalPin = lateDeclaration(5);
+  mcu.onStart = lateDeclaration(6);
 }
 
 // --- run time: the single export the host calls (events: VmEvent in hostIds.ts) -----------

@@ -15,6 +15,7 @@ function helperImpl() {
   return "helper";
 }
 function run() {
+  counter = 0;
   return JSON.stringify([bump(), bump(), counter, label, unused, new Shape(3).n, helperImpl()]);
 }
 export { run, counter, label, Shape, helperImpl as helper, bump as increment, bump };

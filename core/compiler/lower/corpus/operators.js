@@ -15,6 +15,7 @@ function touch() {
 }
 
 export function run() {
+  touched = 0;
   const values = [null, undefined, 0, "", false, "x", {}];
   const out = [];
   for (const v of values) out.push(v == null, v != null, v == undefined, null == v);

@@ -6,7 +6,7 @@ import type { LoweringContext } from "../context";
 /** Export lists (`export { a, b as c }`, which ends every esbuild bundle) crash Microvium's
  * compiler; `export function` / `export const` declarations work. So:
  *   a local exported under its own name → its declaration gets `export` (a live binding)
- *   `a as c`  → the binding is renamed to c when no other binding is called c, then as above;
+ *   `a as c`  → the binding is renamed to c when nothing in the module is called c, then as above;
  *               otherwise `export const c = a;` where the list was (a snapshot of the value)
  * Declarations with several declarators are split so only the exported names are marked. */
 export function lowerExportLists(ast: t.File, ctx: LoweringContext): void {
@@ -16,6 +16,11 @@ export function lowerExportLists(ast: t.File, ctx: LoweringContext): void {
       const lists = path.node.body.filter((s): s is t.ExportNamedDeclaration => t.isExportNamedDeclaration(s) && !s.declaration && !s.source);
       if (lists.length === 0) return;
 
+      // Renaming is safe only to a name used nowhere in the module (no shadowing, no globals).
+      const namesInUse = new Set<string>();
+      t.traverseFast(path.node, (n) => {
+        if (t.isIdentifier(n)) namesInUse.add(n.name);
+      });
       const exportedNames = new Set<string>();
       const aliases = new Map<t.ExportNamedDeclaration, t.Statement[]>();
       for (const list of lists) {
@@ -25,8 +30,9 @@ export function lowerExportLists(ast: t.File, ctx: LoweringContext): void {
           let local = spec.local.name;
           const exported = t.isIdentifier(spec.exported) ? spec.exported.name : spec.exported.value;
           if (!program.hasOwnBinding(local)) ctx.fail(spec, `export of ${local}, which is not declared in the module`, "declare it at the top level of the module");
-          if (exported !== local && !program.hasBinding(exported) && !exportedNames.has(local) && !isExportedElsewhere(lists, local, spec)) {
+          if (exported !== local && !namesInUse.has(exported) && !exportedNames.has(local) && !isExportedElsewhere(lists, local, spec)) {
             program.rename(local, exported);
+            namesInUse.add(exported);
             local = exported;
           }
           if (local === exported && !exportedNames.has(local)) {

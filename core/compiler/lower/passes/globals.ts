@@ -58,6 +58,12 @@ export function checkGlobals(ast: t.File, ctx: LoweringContext): void {
       }
       const members = BUILTIN_MEMBERS[name];
       const isNamespace = STDLIB_NAMESPACES.has(name) || members !== undefined;
+      // Library functions and classes (String, Error, parseInt, ...) have no members here:
+      // Microvium can't read properties of a function.
+      if (!isNamespace && stdlibGlobals.has(name) && t.isMemberExpression(parent, { object: node })) {
+        const member = t.isIdentifier(parent.property) && !parent.computed ? `.${parent.property.name}` : "[...]";
+        ctx.fail(parent, `${name}${member} is not available in feature code`, `${name} can only be called here; functions have no properties in Microvium`);
+      }
       if (isNamespace && t.isMemberExpression(parent, { object: node }) && !parent.computed && t.isIdentifier(parent.property)) {
         const member = parent.property.name;
         if (!catalog.has(`${name}.${member}`) && !members?.includes(member)) {

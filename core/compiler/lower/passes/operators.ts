@@ -40,7 +40,9 @@ function looseEquality(path: NodePath<t.BinaryExpression>, ctx: LoweringContext)
   const left = node.left as t.Expression;
   const right = node.right;
   const strict = node.operator === "==" ? "===" : "!==";
-  const isNullish = (e: t.Node) => t.isNullLiteral(e) || (t.isIdentifier(e, { name: "undefined" }) && !path.scope.hasBinding("undefined", true));
+  // esbuild writes `undefined` as `void 0`.
+  const isNullish = (e: t.Node) =>
+    t.isNullLiteral(e) || (t.isIdentifier(e, { name: "undefined" }) && !path.scope.hasBinding("undefined", true)) || (t.isUnaryExpression(e, { operator: "void" }) && isRereadable(e.argument));
   const other = isNullish(right) ? left : isNullish(left) ? right : undefined;
   if (other) {
     let first = other;

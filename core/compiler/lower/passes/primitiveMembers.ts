@@ -7,12 +7,13 @@ import type { LoweringContext } from "../context";
 /** Any property read on a string throws in Microvium, and the code can't tell strings from
  * arrays at build time, so where the object MIGHT be a string:
  *   x.length      → __sf_len(x)
- *   x[i]          → __sf_at(x, i)        (computed reads, except keys that are non-numeric string literals)
+ *   x[i]          → __sf_at(x, i)        (computed reads, except string literal keys)
  *   x.slice(a, b) → __sf_str_slice(x, a, b)   (every name in PRIMITIVE_METHODS)
  * The helpers ask the host for strings (numbers for toFixed/toString) and do the ordinary member
  * access otherwise. Objects provably not strings are left alone, because every helper is a call:
  * literals, `this`, `new`, functions, classes, names only ever bound to those, and the loops and
- * array patterns the lowering generated itself. */
+ * array patterns the lowering generated itself. x[i] also stays plain only when i is provably an
+ * array index (Microvium throws for arr[-1], where JS reads undefined). */
 export function lowerPrimitiveMembers(ast: t.File, ctx: LoweringContext): void {
   traverse(ast, {
     MemberExpression(path) {
@@ -30,15 +31,30 @@ export function lowerPrimitiveMembers(ast: t.File, ctx: LoweringContext): void {
       if (isCallee) return;
       if (name === "length") {
         if (provablyNotString(path.get("object") as NodePath<t.Expression>)) return;
-        path.replaceWith(at(helperCall(LENGTH_HELPER, [node.object as t.Expression]), node));
+        path.replaceWith(at(stringAware(node, LENGTH_HELPER, [], ctx), node));
         return;
       }
-      if (node.computed && (name === undefined || /^\d+$/.test(name))) {
-        if (provablyNotString(path.get("object") as NodePath<t.Expression>)) return;
-        path.replaceWith(at(helperCall(INDEX_HELPER, [node.object as t.Expression, node.property as t.Expression]), node));
+      if (node.computed && !t.isStringLiteral(node.property)) {
+        // Microvium also throws for negative, fractional and out-of-range array indices, so
+        // only a provable array index on a provable non-string stays a plain read.
+        const index = isArrayIndex(path.get("property") as NodePath<t.Expression>);
+        if (index && provablyNotString(path.get("object") as NodePath<t.Expression>)) return;
+        const key = node.property as t.Expression;
+        path.replaceWith(at(index ? stringAware(node, INDEX_HELPER, [key], ctx) : helperCall(INDEX_HELPER, [node.object as t.Expression, key]), node));
       }
     },
   });
+}
+
+/** `x.length` → `typeof x === "string" ? __sf_len(x) : x.length` when x is a plain name: only
+ * strings pay for a call (the benchmark in bench/lowering.bench.ts shows what a call costs).
+ * Other objects would need a temporary, so they get the helper call. */
+function stringAware(node: t.MemberExpression, helper: string, extraArgs: t.Expression[], ctx: LoweringContext): t.Expression {
+  const object = node.object as t.Expression;
+  if (!t.isIdentifier(object)) return helperCall(helper, [object, ...extraArgs]);
+  const plain = ctx.markNonString(t.memberExpression(t.cloneNode(object), node.property, node.computed));
+  const isString = t.binaryExpression("===", t.unaryExpression("typeof", t.cloneNode(object)), t.stringLiteral("string"));
+  return t.conditionalExpression(isString, helperCall(helper, [t.cloneNode(object), ...extraArgs.map((a) => t.cloneNode(a))]), plain);
 }
 
 /** The member's name when it is known at build time. */
@@ -47,6 +63,30 @@ function memberName(node: t.MemberExpression): string | undefined {
   if (t.isStringLiteral(node.property)) return node.property.value;
   if (t.isNumericLiteral(node.property)) return String(node.property.value);
   return undefined;
+}
+
+/** Provably a non-negative integer: a literal, a counting loop's index (`let i = <n ≥ 0>` in a
+ * for statement's init, changed only by i++ / ++i / i += <n ≥ 0>), `index % <n > 0>` or
+ * `index + index`. (Past the end of an array is fine: that reads undefined in Microvium too.) */
+function isArrayIndex(path: NodePath<t.Expression>): boolean {
+  const node = path.node;
+  const isIndexLiteral = (n: t.Node | null | undefined) => t.isNumericLiteral(n) && Number.isInteger(n.value) && n.value >= 0;
+  if (isIndexLiteral(node)) return true;
+  if (t.isBinaryExpression(node)) {
+    const left = path.get("left") as NodePath<t.Expression>;
+    const right = path.get("right") as NodePath<t.Expression>;
+    if (node.operator === "%") return isArrayIndex(left) && isIndexLiteral(node.right) && (node.right as t.NumericLiteral).value > 0;
+    if (node.operator === "+") return isArrayIndex(left) && isArrayIndex(right);
+    return false;
+  }
+  if (!t.isIdentifier(node)) return false;
+  const binding = path.scope.getBinding(node.name);
+  if (!binding || binding.kind !== "let" || !binding.path.isVariableDeclarator() || !isIndexLiteral(binding.path.node.init)) return false;
+  const declaration = binding.path.parentPath;
+  if (!declaration?.parentPath?.isForStatement() || declaration.key !== "init") return false;
+  return binding.constantViolations.every(
+    (v) => (v.isUpdateExpression() && v.node.operator === "++") || (v.isAssignmentExpression() && v.node.operator === "+=" && isIndexLiteral(v.node.right)),
+  );
 }
 
 const NOT_STRING_GLOBALS = new Set(["Math", "JSON", "Object", "Array", "Reflect", "Number", "Promise"]);

@@ -117,13 +117,13 @@ AP.every = function (f) {
   return true;
 };
 
-//# piece Array.prototype.reduce needs internal:AP
+//# piece Array.prototype.reduce needs internal:AP internal:typeError
 // hasInitial: the lowering passes `1` when the call site wrote an initial value.
 AP.reduce = function (f, initial, hasInitial) {
   let i = 0;
   let acc = initial;
   if (hasInitial !== 1) {
-    if (this.length === 0) throw "TypeError: reduce of empty array with no initial value";
+    if (this.length === 0) throw typeError("reduce of empty array with no initial value");
     acc = this[0];
     i = 1;
   }
@@ -240,6 +240,7 @@ AP.splice = function (start, deleteCount) {
   if (count < 0) count = 0;
   const removed = [];
   for (let i = 0; i < count; i++) removed.push(this[from + i]);
+  if (count === 0) return removed; // the native engine fails on `length = length`
   for (let i = from + count; i < this.length; i++) this[i - count] = this[i];
   this.length = this.length - count;
   return removed;

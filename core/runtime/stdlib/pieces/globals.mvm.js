@@ -42,8 +42,10 @@ export function isFinite(x) {
 }
 
 //# piece Number.isInteger
+// `!(f > 0 || f < 0)` rather than `f === 0` here and below: the native engine finds -0 !== 0.
 Number.isInteger = function (x) {
-  return typeof x === "number" && x === x && x !== Infinity && x !== -Infinity && x % 1 === 0;
+  const f = x % 1;
+  return typeof x === "number" && x === x && x !== Infinity && x !== -Infinity && !(f > 0 || f < 0);
 };
 
 //# piece Number.isFinite
@@ -53,7 +55,8 @@ Number.isFinite = function (x) {
 
 //# piece Number.isSafeInteger
 Number.isSafeInteger = function (x) {
-  return typeof x === "number" && x % 1 === 0 && x <= 9007199254740991 && x >= -9007199254740991;
+  const f = x % 1;
+  return typeof x === "number" && !(f > 0 || f < 0) && x <= 9007199254740991 && x >= -9007199254740991;
 };
 
 //# piece Number.parseFloat needs host:ParseFloat

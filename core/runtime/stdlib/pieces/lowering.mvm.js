@@ -15,6 +15,13 @@ function isArray(v) {
   return typeof v === "object" && v !== null && v.push === arrayPush;
 }
 
+//# piece internal:typeError
+// The library's own errors: an object with name and message, like a TypeError, without needing
+// the Error classes (they are installed only when the feature uses them).
+function typeError(message) {
+  return { name: "TypeError", message: message };
+}
+
 //# piece internal:charsOf needs host:StrLen host:StrIndex
 function charsOf(s) {
   const out = [];
@@ -23,11 +30,11 @@ function charsOf(s) {
   return out;
 }
 
-//# piece __sf_spread needs internal:isArray internal:charsOf
+//# piece __sf_spread needs internal:isArray internal:charsOf internal:typeError
 // [...src] and f(...src): appends the items of an array (or the characters of a string).
 export function __sf_spread(target, src) {
   if (typeof src === "string") src = charsOf(src);
-  if (!isArray(src)) throw "spread: only arrays and strings can be spread in feature code";
+  if (!isArray(src)) throw typeError("only arrays and strings can be spread in feature code");
   const n = src.length;
   for (let i = 0; i < n; i++) target.push(src[i]);
   return target;
@@ -83,7 +90,7 @@ export function __sf_arrayFrom(src, start) {
   return out;
 }
 
-//# piece __sf_call
+//# piece __sf_call needs internal:typeError
 // f(...args) without Function.prototype.apply: dispatch on the argument count.
 export function __sf_call(f, a) {
   const n = a.length;
@@ -96,10 +103,10 @@ export function __sf_call(f, a) {
   if (n === 6) return f(a[0], a[1], a[2], a[3], a[4], a[5]);
   if (n === 7) return f(a[0], a[1], a[2], a[3], a[4], a[5], a[6]);
   if (n === 8) return f(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]);
-  throw "spread call: at most 8 arguments can be spread in feature code";
+  throw typeError("at most 8 arguments can be spread into a call in feature code");
 }
 
-//# piece __sf_callMethod
+//# piece __sf_callMethod needs internal:typeError
 // o[k](...args), keeping `this` = o.
 export function __sf_callMethod(o, k, a) {
   const n = a.length;
@@ -112,10 +119,10 @@ export function __sf_callMethod(o, k, a) {
   if (n === 6) return o[k](a[0], a[1], a[2], a[3], a[4], a[5]);
   if (n === 7) return o[k](a[0], a[1], a[2], a[3], a[4], a[5], a[6]);
   if (n === 8) return o[k](a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]);
-  throw "spread call: at most 8 arguments can be spread in feature code";
+  throw typeError("at most 8 arguments can be spread into a call in feature code");
 }
 
-//# piece __sf_new
+//# piece __sf_new needs internal:typeError
 // new C(...args)
 export function __sf_new(C, a) {
   const n = a.length;
@@ -126,10 +133,10 @@ export function __sf_new(C, a) {
   if (n === 4) return new C(a[0], a[1], a[2], a[3]);
   if (n === 5) return new C(a[0], a[1], a[2], a[3], a[4]);
   if (n === 6) return new C(a[0], a[1], a[2], a[3], a[4], a[5]);
-  throw "spread call: at most 6 arguments can be spread into new in feature code";
+  throw typeError("at most 6 arguments can be spread into new in feature code");
 }
 
-//# piece __sf_callRest needs __sf_arrayFrom
+//# piece __sf_callRest needs __sf_arrayFrom internal:typeError
 // f(...args) where f has a rest parameter after `fixed` parameters: the lowering changed f to
 // take the rest as one array argument, so pass a[0..fixed-1] and then the remainder as an array.
 export function __sf_callRest(f, fixed, a) {
@@ -140,7 +147,7 @@ export function __sf_callRest(f, fixed, a) {
   if (fixed === 3) return f(a[0], a[1], a[2], rest);
   if (fixed === 4) return f(a[0], a[1], a[2], a[3], rest);
   if (fixed === 5) return f(a[0], a[1], a[2], a[3], a[4], rest);
-  throw "spread call: a function with more than 5 parameters before its rest parameter";
+  throw typeError("a function called with spread arguments has more than 5 parameters before its rest parameter");
 }
 
 //# piece __sf_push needs internal:isArray __sf_callMethod
@@ -159,12 +166,12 @@ export function __sf_fold(f, items, initial) {
   return acc;
 }
 
-//# piece __sf_in needs internal:isArray
+//# piece __sf_in needs internal:isArray internal:typeError
 // `k in o`: own keys, then up the prototype chain (class methods live on the prototype).
 export function __sf_in(k, o) {
-  if (typeof o !== "object" || o === null) throw "TypeError: `in` needs an object on its right";
+  if (typeof o !== "object" || o === null) throw typeError("`in` needs an object on its right");
   if (isArray(o)) {
-    if (typeof k === "number") return k >= 0 && k < o.length && k % 1 === 0;
+    if (typeof k === "number") return k >= 0 && k < o.length && !(k % 1 > 0 || k % 1 < 0);
     return k === "length" || AP[k] !== undefined;
   }
   const key = "" + k;

@@ -18,8 +18,10 @@ Math.floor = function (x) {
   const n = +x;
   if (n !== n || n === Infinity || n === -Infinity) return n;
   const r = n % 1;
-  if (r === 0) return n;
-  return r > 0 ? n - r : n - r - 1;
+  // Not `r === 0`: the native engine finds -0 !== 0.
+  if (r > 0) return n - r;
+  if (r < 0) return n - r - 1;
+  return n;
 };
 
 //# piece Math.ceil needs Math Math.floor

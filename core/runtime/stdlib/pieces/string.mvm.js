@@ -27,10 +27,17 @@ export function __sf_len(x) {
   return typeof x === "string" ? h_StrLen(x) : x.length;
 }
 
-//# piece __sf_at needs host:StrIndex
-// x[i] where x might be a string.
+//# piece __sf_at needs host:StrIndex internal:isArray
+// x[i] where x might be a string, or i might not be an index of array x: Microvium throws for
+// negative, fractional and out-of-range array indices where JS reads undefined.
 export function __sf_at(x, i) {
-  return typeof x === "string" ? h_StrIndex(x, i) : x[i];
+  if (typeof x === "string") return h_StrIndex(x, i);
+  if (typeof i === "number" && isArray(x)) {
+    const f = i % 1;
+    // `f > 0 || f < 0` rather than `f !== 0`: the native engine finds -0 !== 0.
+    if (!(i >= 0 && i < x.length) || f > 0 || f < 0) return undefined;
+  }
+  return x[i];
 }
 
 //# piece __sf_str_toString needs internal:toStr host:PrimToString

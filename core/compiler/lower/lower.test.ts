@@ -1,0 +1,212 @@
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+import { TraceMap, originalPositionFor } from "@jridgewell/trace-mapping";
+import type { Microvium } from "microvium";
+import { lowerForMicrovium } from "./index";
+import { LoweringError } from "./errors";
+import { bundleProgram, runInMicrovium, runInNode } from "./testHarness";
+
+const CORPUS = path.join(__dirname, "corpus");
+
+describe("lowerForMicrovium", function () {
+  this.timeout(60_000);
+
+  describe("corpus: run() gives the same result in Node, the compile-time VM and the native engine", () => {
+    const files = fs.readdirSync(CORPUS).filter((f) => /\.(js|ts)$/.test(f)).sort();
+    it("has programs", () => assert.ok(files.length >= 20, `only ${files.length} corpus programs`));
+    for (const file of files) {
+      it(file, async () => {
+        const bundle = await bundleProgram(path.join(CORPUS, file));
+        const expected = JSON.stringify(await runInNode(bundle.code));
+        const run = runInMicrovium(bundle.code, bundle.map);
+        assert.equal(JSON.stringify(run.compileTimeResult), expected, "compile-time VM");
+        assert.equal(JSON.stringify(run.nativeResult), expected, "native engine after snapshot");
+      });
+    }
+  });
+
+  describe("export lists", () => {
+    it("keeps every exported name, aliases included, with live bindings where the name is kept", async () => {
+      const bundle = await bundleProgram(path.join(CORPUS, "exportLists.js"));
+      assert.match(bundle.code, /export \{/, "esbuild ends the bundle with an export list");
+      const run = runInMicrovium(bundle.code, bundle.map);
+      assert.doesNotMatch(run.lowered.code, /export \{/);
+      const ns = run.exports;
+      assert.equal(ns.helper(), "helper");
+      assert.equal(ns.label, "L");
+      assert.equal(ns.counter, 2, "run() bumped the counter twice");
+      ns.increment();
+      assert.equal(ns.counter, 3, "export of a let is live");
+      assert.equal(typeof ns.Shape, "function");
+      assert.equal(typeof ns.bump, "function");
+    });
+  });
+
+  describe("errors for what can't be lowered", () => {
+    // `@` marks where the error must point (it is removed before lowering).
+    const cases: Array<[name: string, code: string, message: RegExp, hint: RegExp]> = [
+      ["regular expression", "const r = @/ab+c/;", /regular expressions/, /string methods/],
+      ["generator", "@function* gen() { yield 1; }", /generators/, /array/],
+      ["async generator", "@async function* gen() {}", /async generators/, /array|callback/],
+      ["eval", 'const x = @eval("1");', /"eval" is not available/, /write the code directly/],
+      ["getter", "const o = { @get x() { return 1; } };", /getters/, /getX\(\)/],
+      ["class setter", "class A { @set x(v) {} }", /setters/, /setX\(value\)/],
+      ["labeled statement", "@outer: for (let i = 0; i < 1; i++) { break outer; }", /labeled statements/, /flag/],
+      ["finally", "try { f(); } catch (e) {} finally @{ g(); }\nfunction f() {}\nfunction g() {}", /finally/, /cleanup/],
+      ["class extends", "class A {}\nclass B extends @A {}", /extends/, /compose/],
+      ["delete", "const o = { a: 1 };\n@delete o.a;", /delete/, /undefined/],
+      ["tagged template", "const t = (s) => s;\n@t`x`;", /tagged template/, /template/],
+      ["BigInt", "const n = @10n;", /BigInt/, /number/],
+      ["dynamic import", 'const m = @import("./x.js");', /dynamic import/, /statically/],
+      ["new.target", "function F() { return @new.target; }", /new\.target/, /constructor argument/],
+      ["private field", "class A { @#x = 1; }", /private class members/, /private/],
+      ["static block", "class A { @static { } }", /static initialization blocks/, /after the class/],
+      ["super in an object method", "const o = { m() { return @super.m(); } };", /super/, /compose|call/],
+      ["async class method", "class A { @async load() {} }", /async methods/, /field|function/],
+      ["loose equality", "const a = 1, b = 2;\nconst c = @a == b;", /loose equality \(==\)/, /===/],
+      ["loose inequality", "const a = 1, b = 2;\nconst c = @a != b;", /loose equality \(!=\)/, /!==/],
+      ["unknown global", "@console.log(1);", /"console" is not available/, /api\.log/],
+      ["arguments", "function f() { return @arguments; }", /"arguments" is not available/, /rest parameter/],
+      ["rest parameter used as a value", "function f(...xs) { return xs; }\nconst g = @f;", /rest parameter.*used as a value/, /array parameter/],
+      ["rest parameter on a method", "const o = { m: function (@...xs) { return xs; } };", /rest parameters are supported only/, /array parameter/],
+      ["default export", "@export default 1;", /default exports/, /named export/],
+      ["unknown Math member", "const x = @Math.foo(1);", /Math\.foo is not available/, /Math\.floor/],
+      ["member of a library function", "const c = @String.fromCharCode(65);", /String\.fromCharCode is not available/, /can only be called/],
+      ["splice inserting items", "const a = [1];\n@a.splice(0, 1, 2);", /splice with several items/, /slice and spread/],
+      ["for await", "async function f(xs) { @for await (const x of xs) {} }", /for await/, /await each/],
+    ];
+    for (const [name, marked, message, hint] of cases) {
+      it(name, () => {
+        const { code, line, column } = unmark(marked);
+        const error = captureError(() => lowerForMicrovium(code, { filename: "feature.js" }));
+        assert.ok(error instanceof LoweringError, `expected a LoweringError, got ${error}`);
+        assert.match(error.message, message);
+        assert.match(error.hint, hint);
+        assert.deepEqual({ line: error.line, column: error.column }, { line, column }, `position of: ${error.message}`);
+      });
+    }
+
+    it("reports code the parser rejects (with) at its position", () => {
+      const error = captureError(() => lowerForMicrovium("const o = {};\nwith (o) {}", { filename: "feature.js" }));
+      assert.ok(error instanceof LoweringError);
+      assert.equal(error.line, 2);
+    });
+  });
+
+  describe("semantics details", () => {
+    it("typeof of a global that doesn't exist is \"undefined\", not an error", () => {
+      const out = lowerForMicrovium('export const hasWindow = typeof window !== "undefined";', { filename: "feature.js" });
+      assert.match(out.code, /"undefined" !== "undefined"/);
+    });
+
+    it("leaves code Microvium already runs alone", () => {
+      const code = "export function add(a, b) {\n  return a + b;\n}";
+      const out = lowerForMicrovium(code, { filename: "feature.js" });
+      assert.equal(out.code, code);
+      assert.deepEqual(out.usedStdlib, []);
+    });
+  });
+
+  describe("guardValueReads", () => {
+    const program = [
+      "export function run() {",
+      "  const plain = { value: 1 };",
+      "  const { value } = plain;",
+      "  plain.value = 5;",
+      "  plain.value += 2;",
+      "  plain.value++;",
+      "  const viaChain = plain?.value;",
+      '  const viaIndex = plain["value"];',
+      "  const stub = { sfSecretStub: \"wifi\" };",
+      "  const errors = [];",
+      "  try { const leaked = stub.value; errors.push(\"no error\"); } catch (e) { errors.push(e); }",
+      "  try { const { value: leaked } = stub; errors.push(\"no error\"); } catch (e) { errors.push(e); }",
+      "  return JSON.stringify([value, plain.value, viaChain, viaIndex, errors]);",
+      "}",
+    ].join("\n");
+    const installGuard = (vm: Microvium) => {
+      const guard = vm.evaluateModule({
+        sourceText: 'export function readValue(o) { if (typeof o === "object" && o !== null && o.sfSecretStub !== undefined) throw "secret " + o.sfSecretStub; return o.value; }',
+        debugFilename: "guard.js",
+      });
+      vm.globalThis.__sf_readValue = guard.readValue;
+    };
+
+    it("routes every read of .value through __sf_readValue and keeps writes", () => {
+      const out = lowerForMicrovium(program, { filename: "feature.js", guardValueReads: true });
+      const valueAccesses = out.code.match(/\.value\b[^\n]*/g) ?? [];
+      for (const access of valueAccesses) assert.match(access, /^\.value =[^=]/, `unguarded access: ${access}`);
+      assert.ok(out.code.includes("__sf_readValue("));
+    });
+
+    it("throws on a secret stub and reads ordinary values, in both engines", () => {
+      const run = runInMicrovium(program, undefined, { guardValueReads: true, prepare: installGuard });
+      const expected = JSON.stringify([1, 8, 8, 8, ["secret wifi", "secret wifi"]]);
+      assert.equal(run.compileTimeResult, expected);
+      assert.equal(run.nativeResult, expected);
+    });
+
+    it("is off by default", () => {
+      const out = lowerForMicrovium(program, { filename: "feature.js" });
+      assert.ok(!out.code.includes("__sf_readValue"));
+    });
+  });
+
+  describe("usedStdlib and snapshot size", () => {
+    const noLibrary = "export function run() {\n  let s = 0;\n  for (let i = 0; i < 10; i++) s += i * 2;\n  return s;\n}";
+
+    it("is empty for a program that uses no library, whose snapshot installStdlib doesn't grow", () => {
+      const withLib = runInMicrovium(noLibrary);
+      const withoutLib = runInMicrovium(noLibrary, undefined, { withoutStdlib: true });
+      assert.deepEqual(withLib.lowered.usedStdlib, []);
+      assert.equal(withLib.nativeResult, 90);
+      assert.ok(withLib.snapshot.length <= withoutLib.snapshot.length, `${withLib.snapshot.length} > ${withoutLib.snapshot.length}`);
+    });
+
+    it("names only the pieces used, so the snapshot carries only those", () => {
+      const floorOnly = runInMicrovium("export function run() {\n  return Math.floor(7.5);\n}");
+      assert.deepEqual(floorOnly.lowered.usedStdlib, ["Math.floor"]);
+      assert.equal(floorOnly.nativeResult, 7);
+      const wholeMath = runInMicrovium("export function run() {\n  const M = Math;\n  return M.floor(7.5);\n}");
+      assert.ok(wholeMath.lowered.usedStdlib.includes("Math.random"), "a bare Math reference needs every member");
+      assert.ok(floorOnly.snapshot.length + 500 < wholeMath.snapshot.length, `${floorOnly.snapshot.length} vs ${wholeMath.snapshot.length}`);
+    });
+
+    it("collects array methods, string helpers and lowering helpers from the lowered code", () => {
+      const out = lowerForMicrovium("export function run(xs, s) {\n  return [...xs].map((x) => x + s.length);\n}", { filename: "feature.js" });
+      assert.deepEqual(out.usedStdlib, ["Array.prototype.map", "__sf_len", "__sf_spread"]);
+    });
+  });
+
+  describe("source map", () => {
+    it("maps lowered code back to the original source file", async () => {
+      const file = path.join(CORPUS, "codedLogger.js");
+      const bundle = await bundleProgram(file);
+      const out = lowerForMicrovium(bundle.code, { filename: "feature.js", inputSourceMap: bundle.map });
+      const lines = out.code.split("\n");
+      const lineIndex = lines.findIndex((l) => l.includes('"Unknown message"'));
+      assert.ok(lineIndex >= 0, out.code);
+      const pos = originalPositionFor(new TraceMap(out.map as ConstructorParameters<typeof TraceMap>[0]), { line: lineIndex + 1, column: lines[lineIndex].indexOf("__sf_at") });
+      assert.ok(pos.source?.endsWith("corpus/codedLogger.js"), `mapped to ${pos.source}`);
+      const original = fs.readFileSync(file, "utf8").split("\n");
+      assert.match(original[pos.line! - 1], /function decode/);
+    });
+  });
+});
+
+/** Removes the `@` marker and returns where it was (1-based line, 0-based column). */
+function unmark(marked: string): { code: string; line: number; column: number } {
+  const at = marked.indexOf("@");
+  const before = marked.slice(0, at).split("\n");
+  return { code: marked.slice(0, at) + marked.slice(at + 1), line: before.length, column: before[before.length - 1].length };
+}
+
+function captureError(f: () => unknown): unknown {
+  try {
+    f();
+  } catch (e) {
+    return e;
+  }
+  return undefined;
+}
