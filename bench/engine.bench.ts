@@ -29,9 +29,8 @@ function snapshot(): Uint8Array {
   return new Uint8Array(vm.createSnapshot().data);
 }
 
-/** ns per call of `fn(arg(i))` over `calls` calls, after a warm-up of a tenth as many. */
-function nsPerCall(fn: (x: number) => unknown, arg: (i: number) => number, calls: number): number {
-  const warmUp = Math.ceil(calls / 10);
+/** ns per call of `fn(arg(i))` over `calls` calls, after `warmUp` untimed calls. */
+function nsPerCall(fn: (x: number) => unknown, arg: (i: number) => number, calls: number, warmUp: number): number {
   for (let i = 0; i < warmUp; i++) fn(arg(i));
   const start = process.hrtime.bigint();
   for (let i = 0; i < calls; i++) fn(arg(i));
@@ -46,16 +45,16 @@ export async function runEngineBench() {
   const engine = await loadWasmEngine();
   const vm = engine.restore(bytes, (id) => host[id]);
   const call = vm.resolveExport(1) as (x: number) => unknown;
-  const wasmFloatNs = nsPerCall(call, (i) => i * 0.37 + 0.5, WASM_CALLS);
-  const wasmSmallIntNs = nsPerCall(call, (i) => i & 127, WASM_CALLS);
+  const wasmFloatNs = nsPerCall(call, (i) => i * 0.37 + 0.5, WASM_CALLS, WASM_CALLS / 10);
+  const wasmSmallIntNs = nsPerCall(call, (i) => i & 127, WASM_CALLS, WASM_CALLS / 10);
   vm.dispose();
 
-  // Two figures, because its cost per call grows with the calls made so far: the first
-  // NATIVE_FRESH_CALLS (its best case), then the average over NATIVE_CALLS.
+  // Two figures, because its cost per call grows with the calls made so far: calls 21-220
+  // (its best case), then calls 221-3220.
   const native = Microvium.restore({ data: bytes } as Parameters<typeof Microvium.restore>[0], host as Record<number, Function>);
   const nativeCall = native.resolveExport(1) as (x: number) => unknown;
-  const nativeFreshNs = nsPerCall(nativeCall, (i) => i & 127, NATIVE_FRESH_CALLS);
-  const nativeSmallIntNs = nsPerCall(nativeCall, (i) => i & 127, NATIVE_CALLS);
+  const nativeFreshNs = nsPerCall(nativeCall, (i) => i & 127, NATIVE_FRESH_CALLS, 20);
+  const nativeSmallIntNs = nsPerCall(nativeCall, (i) => i & 127, NATIVE_CALLS, 0);
 
   return {
     wasmBytes: fs.statSync(WASM_PATH).size,
@@ -76,6 +75,6 @@ if (require.main === module) {
     console.log(`engine: microvium.wasm ${r.wasmBytes} bytes`);
     console.log(`engine: wasm, float arg: ${r.wasmFloatNsPerCall} ns/call (${r.wasmFloatCallsPerSecond} calls/s, ${WASM_CALLS} calls)`);
     console.log(`engine: wasm, small int: ${r.wasmSmallIntNsPerCall} ns/call`);
-    console.log(`engine: native binding, small int: first ${NATIVE_FRESH_CALLS + Math.ceil(NATIVE_FRESH_CALLS / 10)} calls ${r.nativeFreshNsPerCall} ns/call (native/wasm ${r.nativeFreshOverWasm}x); next ${NATIVE_CALLS + NATIVE_CALLS / 10} calls ${r.nativeSmallIntNsPerCall} ns/call (native/wasm ${r.nativeOverWasm}x)`);
+    console.log(`engine: native binding, small int: calls 21-220 ${r.nativeFreshNsPerCall} ns/call (native/wasm ${r.nativeFreshOverWasm}x); calls 221-3220 ${r.nativeSmallIntNsPerCall} ns/call (native/wasm ${r.nativeOverWasm}x)`);
   });
 }

@@ -22,5 +22,5 @@ export async function buildCommand({ values, positionals }: Parsed): Promise<voi
     missingSecretHint,
   });
   writeBuild(out, result);
-  process.stdout.write(describeBuild(result.manifest, path.normalize(out)) + `  (${Math.round(performance.now() - started)} ms)\n`);
+  process.stdout.write(describeBuild(result.manifest, path.normalize(out).replace(/[\\/]+$/, "")) + `  (${Math.round(performance.now() - started)} ms)\n`);
 }

@@ -181,6 +181,24 @@ describe("device runtime: mistakes a feature makes at run time", () => {
     assert.deepEqual(sent, [{ ok: [1, "two", true, null, { n: 2.5 }] }]);
   });
 
+  it("runs everyday TypeScript on the device exactly as Node would", async () => {
+    const { device, transport } = await runApp(
+      `  const ch = api.newCommsChannel("stats", { qos: 0 });
+  const cfg: { every?: number; labels?: string[] } = { labels: ["lo", "hi"] };
+  api.mcu.setTimeout(() => {
+    const readings = [3, 1, 2];
+    const [first, ...rest] = [...readings].sort((a, b) => a - b);
+    let total = 0;
+    for (const r of readings) total += r;
+    const { labels = [] } = cfg;
+    ch.pushMessageToServer({ min: first, rest, mean: total / readings.length, label: labels.find((l) => l.length === 2)?.toUpperCase() ?? "none", text: \`\${readings.length} readings\`, missing: cfg.every ?? -1 });
+  }, 100);`,
+    );
+    assert.deepEqual(device.supervisor.appErrors, []);
+    const sent = transport.sent.filter((m) => m.topic.endsWith("/stats/up")).map((m) => decodeEnvelope(m.payload).v);
+    assert.deepEqual(sent, [{ min: 1, rest: [2, 3], mean: 2, label: "LO", text: "3 readings", missing: -1 }]);
+  });
+
   it("an exception in a callback is reported with its message; other timers go on", async () => {
     const { device, transport } = await runApp(
       `  const ch = api.newCommsChannel("beat", { qos: 0 });

@@ -4,6 +4,8 @@
 /** Exports of the module. Pointers are byte offsets into `memory`. */
 export interface GlueExports {
   memory: WebAssembly.Memory;
+  /** Call once, right after instantiation. */
+  _initialize(): void;
   glue_snapshot_buffer(size: number): number;
   glue_restore(size: number): number;
   glue_dispose(): void;

@@ -141,7 +141,35 @@ describe("engine: WebAssembly Microvium", () => {
       if (result !== x + 0.25) assert.fail(`call ${i}: ${String(result)} instead of ${x + 0.25}`);
     }
     assert.equal(received, 200_000);
-    assert.ok(vm.getMemoryStats().heapUsed < 0x10000);
+    const stats = vm.getMemoryStats();
+    assert.ok(stats.heapUsed < 0x8000 && stats.totalSize < 0x10000, JSON.stringify(stats));
+    vm.dispose();
+  });
+
+  it("survives the GC compacting objects extended after creation (patched engine bug)", () => {
+    // Unpatched, the GC writes past a bucket while merging child property lists and the VM
+    // fails with MVM_E_ASSERTION_FAILED or corrupts memory (scripts/build-engine.mjs).
+    const vm = engine.restore(
+      snapshotOf(`
+        const live = [];
+        let seed = 7;
+        vmExport(1, (round) => {
+          for (let i = 0; i < 40; i++) {
+            const o = { a: round };
+            o.b = i; o.c = "s" + i; o.d = i * 0.5;
+            seed = (seed * 17 + 11) % 1009;
+            if (live.length < 300) live.push(o); else live[seed % 300] = o;
+          }
+          let sum = 0;
+          for (let i = 0; i < live.length; i++) sum = sum + live[i].b;
+          return sum;
+        });
+      `),
+      () => undefined,
+    );
+    let sum: VmPrimitive = 0;
+    for (let round = 0; round < 3000; round++) sum = vm.resolveExport(1)(round);
+    assert.equal(typeof sum, "number");
     vm.dispose();
   });
 

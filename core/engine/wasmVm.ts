@@ -1,9 +1,10 @@
 /** One restored snapshot running in its own WebAssembly instance of microvium.wasm.
  *
  * Why not the native binding of the microvium package: each value it hands to JS wraps a VM
- * handle released only when V8 collects it; under sustained traffic calls became
- * quadratically slow and ended in MVM_E_ASSERTION_FAILED. Here JS never holds a VM value:
- * arguments are built inside the VM by kind, results are read out by kind right away.
+ * handle released only when V8 collects it; under sustained traffic calls become
+ * quadratically slow, and once the pinned values grow the live heap past 32 KB the GC fails
+ * with MVM_E_ASSERTION_FAILED. Here JS never holds a VM value: arguments are built inside
+ * the VM by kind, results are read out by kind right away.
  *
  * An instance owns its memory and nothing else, so when the engine hits a fatal error (or
  * traps) mid-call the instance is simply abandoned: the VM is "dead" and every later use
@@ -81,6 +82,7 @@ export class WasmVm implements VmInstance {
     };
     const instance = new WebAssembly.Instance(module, { env: env as unknown as WebAssembly.ModuleImports });
     this.glue = instance.exports as unknown as GlueExports;
+    this.glue._initialize();
     this.bytes = new Uint8Array(this.glue.memory.buffer);
     this.scratch = this.glue.glue_scratch();
 

@@ -2,9 +2,11 @@
  * Bridge between the Microvium engine (microvium.c) and wasmEngine.ts.
  *
  * Why our own glue: the native binding in the microvium npm package hands JS a
- * handle-backed object per value, released only when V8 collects it, which made
- * sustained traffic quadratic and ended in MVM_E_ASSERTION_FAILED; upstream's
- * @microvium/runtime is marked not ready and reserves 256 KB per instance.
+ * handle-backed object per value, released only when V8 collects it: calls get
+ * slower with every handle, and the pinned values grow the live heap past 32 KB,
+ * where the GC fails an assertion (see MVM_MAX_HEAP_SIZE in microvium_port.h).
+ * Upstream's @microvium/runtime is marked not ready and reserves 256 KB per
+ * instance.
  *
  * The rule here: JS never holds a VM value across calls. Arguments are passed
  * in by kind and rooted in handles until the call returns; results and host
@@ -32,6 +34,8 @@ enum { TARGET_ARGUMENT = 0, TARGET_HOST_RESULT = 1 };
 
 /* Longest string Microvium can allocate (4 KB allocation incl. terminator). */
 #define MAX_STRING_BYTES 0xFFE
+/* Microvium's limit on arguments per call (127 slots including `this`). */
+#define MAX_ARGUMENTS 126
 /* Arguments pending for calls, nested ones included. */
 #define MAX_PENDING 256
 /* Host -> VM re-entry depth; bounds the C stack (each level is an mvm_call). */
@@ -82,6 +86,14 @@ uint16_t glue_crc16ccitt(const void* data, uint16_t size) {
 }
 
 /* ------------------------------- Lifecycle ------------------------------- */
+
+/* WASI "reactor" entry point, called once by JS after instantiation. Running
+ * the constructors here (instead of leaving no caller) also stops the linker
+ * from wrapping every export in a constructor call. */
+void __wasm_call_ctors(void);
+EXPORT(_initialize) void glue_initialize(void) {
+  __wasm_call_ctors();
+}
 
 static mvm_TeError hostTrampoline(mvm_VM* vm_, mvm_HostFunctionID id, mvm_Value* out_result, mvm_Value* args, uint8_t argCount) {
   (void)vm_;
@@ -137,6 +149,7 @@ EXPORT(glue_dispose) void glue_dispose(void) {
 
 /* Index of the export (>= 0), or -error: unknown id or not a function. */
 EXPORT(glue_resolve_export) int32_t glue_resolveExport(uint32_t exportId) {
+  if (!vm) return -(int32_t)MVM_E_UNEXPECTED;
   mvm_Value value;
   mvm_VMExportID id = (mvm_VMExportID)exportId;
   mvm_TeError err = mvm_resolveExports(vm, &id, &value, 1);
@@ -209,25 +222,30 @@ EXPORT(glue_put_string) int32_t glue_putString(int32_t target, uint32_t length) 
 /* ------------------------------- Calling --------------------------------- */
 
 /* Calls export `exportIndex` with the last `argCount` pending arguments, which
- * are released when it returns. The result (or the thrown value when the
- * error is MVM_E_UNCAUGHT_EXCEPTION) is then readable at SLOT_RESULT. */
+ * are released when it returns (whatever the outcome). The result (or the
+ * thrown value when the error is MVM_E_UNCAUGHT_EXCEPTION) is then readable at
+ * SLOT_RESULT. */
 EXPORT(glue_call) int32_t glue_call(uint32_t exportIndex, uint32_t argCount) {
-  if (!vm || exportIndex >= exportCount || argCount > pendingCount) return MVM_E_INVALID_ARGUMENTS;
+  if (argCount > pendingCount) return MVM_E_INVALID_ARGUMENTS;
   uint32_t base = pendingCount - argCount;
-  if (argCount > MAX_PENDING) return MVM_E_TOO_MANY_ARGUMENTS;
-  if (nesting >= MAX_NESTING) {
-    glue_dropPending(base);
-    return MVM_E_STACK_OVERFLOW;
+  mvm_TeError err;
+  if (!vm || exportIndex >= exportCount) {
+    err = MVM_E_INVALID_ARGUMENTS;
+  } else if (argCount > MAX_ARGUMENTS) {
+    /* Checked here: mvm_call returns this error without restoring its state. */
+    err = MVM_E_TOO_MANY_ARGUMENTS;
+  } else if (nesting >= MAX_NESTING) {
+    err = MVM_E_STACK_OVERFLOW;
+  } else {
+    mvm_Value args[MAX_ARGUMENTS];
+    for (uint32_t i = 0; i < argCount; i++) args[i] = mvm_handleGet(&pending[base + i]);
+    mvm_Value value = mvm_undefined;
+    nesting++;
+    err = mvm_call(vm, exportTable[exportIndex], &value, args, (uint8_t)argCount);
+    nesting--;
+    mvm_handleSet(&result, value);
   }
-  mvm_Value args[MAX_PENDING];
-  for (uint32_t i = 0; i < argCount; i++) args[i] = mvm_handleGet(&pending[base + i]);
-
-  mvm_Value value = mvm_undefined;
-  nesting++;
-  mvm_TeError err = mvm_call(vm, exportTable[exportIndex], &value, args, (uint8_t)argCount);
-  nesting--;
   glue_dropPending(base);
-  mvm_handleSet(&result, value);
   return err;
 }
 
