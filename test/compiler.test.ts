@@ -109,22 +109,6 @@ describe("compileFeatures: bad input says what, where and what to do", () => {
     assert.match(err.message, /hint: /);
   });
 
-  it("compiles everyday TypeScript: ??, ?., destructuring, spread, for-of, array helpers, template literals", async () => {
-    const entry = writeApp(`  const ch = api.newCommsChannel("stats", { qos: 0 });
-  const cfg: { every?: number; labels?: string[] } = { labels: ["lo", "hi"] };
-  const every = cfg.every ?? 1000;
-  api.mcu.setInterval(() => {
-    const readings = [3, 1, 2];
-    const [first, ...rest] = [...readings].sort((a, b) => a - b);
-    let total = 0;
-    for (const r of readings) total += r;
-    const { labels = [] } = cfg;
-    ch.pushMessageToServer({ min: first, rest, mean: total / readings.length, label: labels.find((l) => l.length === 2)?.toUpperCase() ?? "none", text: \`\${readings.length} readings\` });
-  }, every);`);
-    const result = await compileFeatures({ entry });
-    assert.equal(result.manifest.channels[0].name, "stats");
-  });
-
   it("reports a missing App export and lists what is exported", async () => {
     const err = await compileError(writeFeatures({ "app.ts": `export function Main() {}\n` }));
     assert.match(err.message, /does not export a function named App \(it exports Main\)/);
