@@ -199,6 +199,20 @@ describe("device runtime: mistakes a feature makes at run time", () => {
     assert.deepEqual(sent, [{ min: 1, rest: [2, 3], mean: 2, label: "LO", text: "3 readings", missing: -1 }]);
   });
 
+  it("receives objects and arrays from the server and can send them back", async () => {
+    const build = await compileFeatures({
+      entry: writeApp(`  const cmd = api.newCommsChannel<any>("cmd");\n  const echo = api.newCommsChannel<any>("echo");\n  cmd.addEventListener("messageFromServer", (v) => echo.pushMessageToServer({ second: v.levels[1], on: v.on, name: v.meta.name, empty: v.meta.tags.length }));`),
+    });
+    const transport = new InMemoryTransport();
+    const device = await Device.boot({ manifest: build.manifest, snapshot: build.snapshots.device, thing: "gh-1", clock: new ManualClock(), transport, engine });
+    const value = { on: true, levels: [10, 20.5, -3], meta: { name: "zone ä", tags: [] } };
+    transport.inject(topics.down("test-app", "gh-1", "cmd"), encodeEnvelope("srv", 1, value, Date.now()));
+    assert.deepEqual(device.supervisor.appErrors, []);
+    const sent = transport.sent.filter((m) => m.topic.endsWith("/echo/up")).map((m) => decodeEnvelope(m.payload).v);
+    assert.deepEqual(sent, [{ second: 20.5, on: true, name: "zone ä", empty: 0 }]);
+    device.stop();
+  });
+
   it("an exception in a callback is reported with its message; other timers go on", async () => {
     const { device, transport } = await runApp(
       `  const ch = api.newCommsChannel("beat", { qos: 0 });

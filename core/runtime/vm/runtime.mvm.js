@@ -117,7 +117,11 @@ function readTokens() {
     return a;
   }
   const o = {};
-  while (tokenInKind() === 3) o[tokenInPayload()] = readTokens();
+  while (tokenInKind() === 3) {
+    // Key first, in its own statement: Microvium evaluates the right side of `o[k()] = v()` first.
+    const key = tokenInPayload();
+    o[key] = readTokens();
+  }
   return o;
 }
 
