@@ -45,10 +45,13 @@ export async function compileFeatures(options: CompileOptions): Promise<CompileR
   const bundleMapper = new SourceMapper(bundle.map, cwd);
   const stdlibHost = stdlibHostFunctions();
 
+  // Web and server read `.value` through a guard, so a secret read there fails loudly; they
+  // share one lowering.
+  const loweredDevice = lower(bundle.code, bundle.map, false, bundleMapper);
+  const loweredGuarded = lower(bundle.code, bundle.map, true, bundleMapper);
   const builds = {} as Record<Target, TargetBuild>;
   for (const target of TARGETS) {
-    // Web and server read `.value` through a guard, so a secret read there fails loudly.
-    const lowered = lower(bundle.code, bundle.map, target !== "device", bundleMapper);
+    const lowered = target === "device" ? loweredDevice : loweredGuarded;
     builds[target] = compileTarget({
       target,
       code: lowered.code,

@@ -95,11 +95,24 @@ export class FeatureVm {
 
   private hostFunctions(): Record<number, HostFunction> {
     const host = this.host;
+    // Resolved once: these run on every message and timer tick.
     const need = <K extends keyof FeatureHost>(name: K): NonNullable<FeatureHost[K]> => {
-      const fn = host[name];
-      if (!fn) throw new FeatureRuntimeError(`the ${this.target} host does not provide ${name}; this call belongs to another target`);
-      return (fn as Function).bind(host) as NonNullable<FeatureHost[K]>;
+      const fn = host[name] as Function | undefined;
+      if (fn) return fn.bind(host) as NonNullable<FeatureHost[K]>;
+      return (() => {
+        throw new FeatureRuntimeError(`the ${this.target} host does not provide ${name}; this call belongs to another target`);
+      }) as unknown as NonNullable<FeatureHost[K]>;
     };
+    const networkRequest = need("networkRequest");
+    const channelOpen = need("channelOpen");
+    const channelSend = need("channelSend");
+    const pinOpen = need("pinOpen");
+    const pinRead = need("pinRead");
+    const pinWrite = need("pinWrite");
+    const timerStart = need("timerStart");
+    const timerStop = need("timerStop");
+    const sendToDevice = need("sendToDevice");
+    const ui = need("ui");
     const buildOnly = (what: string) => () => {
       throw new FeatureRuntimeError(`${what} is only possible while App(api) runs at build time`);
     };
@@ -116,16 +129,16 @@ export class FeatureVm {
       [HostId.Declare]: buildOnly("declaring"),
       [HostId.SecretValue]: buildOnly("reading a secret's configured value"),
       [HostId.Now]: () => (host.now ? host.now() : Date.now()),
-      [HostId.NetworkRequest]: () => need("networkRequest")(),
-      [HostId.ChannelOpen]: (network, index) => need("channelOpen")(network as number, index as number),
-      [HostId.ChannelSend]: (handle, value) => need("channelSend")(handle as number, this.outgoing(value)),
-      [HostId.PinOpen]: (kind, name) => need("pinOpen")(kind === 0 ? "analog" : "digital", String(name)),
-      [HostId.PinRead]: (handle) => need("pinRead")(handle as number),
-      [HostId.PinWrite]: (handle, value) => need("pinWrite")(handle as number, value === 1 || value === true),
-      [HostId.TimerStart]: (slot, ms, repeat) => need("timerStart")(slot as number, ms as number, repeat === 1),
-      [HostId.TimerStop]: (slot) => need("timerStop")(slot as number),
-      [HostId.SendToDevice]: (index, value) => need("sendToDevice")(index as number, this.outgoing(value)),
-      [HostId.Ui]: (control, op, a, b) => need("ui")(control as number, op as number, a, b),
+      [HostId.NetworkRequest]: () => networkRequest(),
+      [HostId.ChannelOpen]: (network, index) => channelOpen(network as number, index as number),
+      [HostId.ChannelSend]: (handle, value) => channelSend(handle as number, this.outgoing(value)),
+      [HostId.PinOpen]: (kind, name) => pinOpen(kind === 0 ? "analog" : "digital", String(name)),
+      [HostId.PinRead]: (handle) => pinRead(handle as number),
+      [HostId.PinWrite]: (handle, value) => pinWrite(handle as number, value === 1 || value === true),
+      [HostId.TimerStart]: (slot, ms, repeat) => timerStart(slot as number, ms as number, repeat === 1),
+      [HostId.TimerStop]: (slot) => timerStop(slot as number),
+      [HostId.SendToDevice]: (index, value) => sendToDevice(index as number, this.outgoing(value)),
+      [HostId.Ui]: (control, op, a, b) => ui(control as number, op as number, a, b),
     };
   }
 }
