@@ -22,9 +22,11 @@ describe("firmware: pin models", () => {
   });
 
   it("csv holds each value until the next row and loops", () => {
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "sf-csv-")), "t.csv");
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sf-csv-"));
+    const file = path.join(dir, "t.csv");
     fs.writeFileSync(file, "seconds,celsius\n0,20\n2,21.5\n5,19\n");
     const m = csvModel(file);
+    fs.rmSync(dir, { recursive: true });
     assert.deepEqual([0, 1999, 2000, 4999, 5000, 6000, 6500].map(m), [20, 20, 21.5, 21.5, 19, 20, 20]);
   });
 

@@ -22,6 +22,7 @@ async function snapfleet(args: string[], env: NodeJS.ProcessEnv = {}) {
 describe("snapfleet CLI", function () {
   this.timeout(60_000);
   const out = fs.mkdtempSync(path.join(os.tmpdir(), "sf-cli-"));
+  after(() => fs.rmSync(out, { recursive: true, force: true }));
 
   it("build prints the declarations and snapshot sizes and writes the build", async () => {
     const r = await snapfleet(["build", "examples/grow-station/features/app.ts", "--out", out, "--secrets-file", "examples/grow-station/dev-secrets.json"]);

@@ -2,10 +2,17 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 
+const created: string[] = [];
+// Tests write many small feature folders; remove them when the test process ends.
+process.once("exit", () => {
+  for (const dir of created) fs.rmSync(dir, { recursive: true, force: true });
+});
+
 /** Writes feature files into a fresh temp folder `<tmp>/<app>/features/` and returns the entry
  * path. Files map name → source; the entry is `app.ts`. */
 export function writeFeatures(files: Record<string, string>, app = "test-app"): string {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "sf-features-"));
+  created.push(root);
   const dir = path.join(root, app, "features");
   fs.mkdirSync(dir, { recursive: true });
   for (const [name, source] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), source);
