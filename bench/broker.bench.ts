@@ -1,0 +1,123 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { performance } from "node:perf_hooks";
+import mqtt from "mqtt";
+import type { Manifest } from "../core/manifest";
+import { LocalBroker } from "../local/broker";
+import { sdkConnection } from "../local/broker/sdkConnection";
+
+/** Device-to-subscriber latency through the local broker: the real device SDK publishes QoS 1
+ * over mutual TLS at a steady rate (AWS's per-connection limit is 100 publishes/s), every
+ * message authorized by the IoT policy evaluator on publish and on each delivery. Two
+ * subscribers: in-process (how local services listen) and a dashboard over WebSocket (mqtt.js). */
+const RATE_PER_SECOND = 100;
+const SECONDS = 5;
+const APP = "bench";
+
+export interface LatencyFigures {
+  received: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+}
+
+export interface BrokerBenchFigures {
+  sent: number;
+  ratePerSecond: number;
+  inProcess: LatencyFigures;
+  webSocket: LatencyFigures;
+}
+
+export async function runBrokerBench(): Promise<BrokerBenchFigures> {
+  const stateDir = await mkdtemp(path.join(os.tmpdir(), "sf-broker-bench-"));
+  const broker = await LocalBroker.start({ stateDir, app: APP, manifest: benchManifest() });
+  const device = sdkConnection({
+    host: "127.0.0.1",
+    port: broker.mqttsPort,
+    caCertPem: broker.caCertPem,
+    ...(await broker.pki.deviceIdentity("d1")),
+    clientId: "d1",
+  });
+  let dashboard: mqtt.MqttClient | undefined;
+  try {
+    const topic = `sf/${APP}/d1/temperature/up`;
+    const inProcess: number[] = [];
+    const webSocket: number[] = [];
+    const latency = (payload: Buffer | string) => performance.now() - (JSON.parse(payload.toString()) as { t: number }).t;
+    broker.aedes.subscribe(topic, (packet, done) => {
+      inProcess.push(latency(packet.payload));
+      done();
+    }, () => {});
+    dashboard = await mqtt.connectAsync(broker.webSocketUrl, {
+      clientId: `sf-${APP}-dashboard-bench`,
+      // MQTT 3.1.1 allows a password only with a username (mqtt.js stalls otherwise); any name will do.
+      username: "dashboard",
+      password: broker.issueDashboardToken(),
+      protocolVersion: 4,
+      reconnectPeriod: 0,
+    });
+    dashboard.on("message", (_topic, payload) => webSocket.push(latency(payload)));
+    await dashboard.subscribeAsync(`sf/${APP}/+/temperature/up`, { qos: 1 });
+    await device.connect();
+
+    const sent = RATE_PER_SECOND * SECONDS;
+    const acks: Promise<unknown>[] = [];
+    const start = performance.now();
+    for (let i = 0; i < sent; i++) {
+      // Paced against the start time so timer drift doesn't lower the rate.
+      const due = start + (i * 1000) / RATE_PER_SECOND;
+      const wait = due - performance.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      acks.push(device.publish(topic, JSON.stringify({ i, t: performance.now() }), 1));
+    }
+    await Promise.all(acks);
+    const deadline = Date.now() + 5000;
+    while ((inProcess.length < sent || webSocket.length < sent) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    return { sent, ratePerSecond: RATE_PER_SECOND, inProcess: figures(inProcess), webSocket: figures(webSocket) };
+  } finally {
+    await dashboard?.endAsync(true);
+    await device.disconnect();
+    await broker.stop();
+    await rm(stateDir, { recursive: true, force: true });
+  }
+}
+
+function figures(latencies: number[]): LatencyFigures {
+  const sorted = [...latencies].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
+  return { received: sorted.length, p50Ms: round(at(0.5)), p99Ms: round(at(0.99)), maxMs: round(sorted[sorted.length - 1] ?? NaN) };
+}
+
+const round = (ms: number) => Math.round(ms * 100) / 100;
+
+function benchManifest(): Manifest {
+  const snapshot = { sha256: "0".repeat(64), size: 0 };
+  return {
+    app: APP,
+    version: "0".repeat(64),
+    engine: "bench",
+    channels: [{ name: "temperature", qos: 1, direction: "both", replay: 0 }],
+    secrets: [],
+    controls: [],
+    pins: [],
+    snapshots: { device: snapshot, web: snapshot, server: snapshot },
+  };
+}
+
+if (require.main === module) {
+  runBrokerBench().then(
+    (f) => {
+      console.log(`device -> subscriber latency, QoS 1 over mutual TLS, ${f.sent} messages at ${f.ratePerSecond}/s`);
+      for (const [name, l] of [["in-process (aedes.subscribe)", f.inProcess], ["dashboard (mqtt.js over WebSocket)", f.webSocket]] as const) {
+        console.log(`  ${name.padEnd(36)} received ${l.received}/${f.sent}  p50 ${l.p50Ms} ms  p99 ${l.p99Ms} ms  max ${l.maxMs} ms`);
+      }
+    },
+    (error: unknown) => {
+      console.error(error);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -1,0 +1,283 @@
+import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import type { mqtt as crt } from "aws-iot-device-sdk-v2";
+import mqtt from "mqtt";
+import type { Manifest } from "../../core/manifest";
+import { ensureLocalPki, type IdentityFiles } from "../certificates";
+import { LocalBroker, type BrokerRefusal } from "./index";
+import { sdkConnection } from "./sdkConnection";
+
+const APP = "grow";
+const manifest: Manifest = {
+  app: APP,
+  version: "0".repeat(64),
+  engine: "test",
+  channels: [
+    { name: "temperature", qos: 1, direction: "both", replay: 0 },
+    { name: "cmd", qos: 1, direction: "server-to-device", replay: 0 },
+  ],
+  secrets: [],
+  controls: [],
+  pins: [],
+  snapshots: {
+    device: { sha256: "0".repeat(64), size: 0 },
+    web: { sha256: "0".repeat(64), size: 0 },
+    server: { sha256: "0".repeat(64), size: 0 },
+  },
+};
+
+const DASHBOARD_ID = "sf-grow-dashboard-test";
+
+describe("LocalBroker", function () {
+  this.timeout(15000);
+  let stateDir: string;
+  let otherStateDir: string;
+  let broker: LocalBroker;
+  let refusals: BrokerRefusal[] = [];
+  let logLines: string[] = [];
+  const open: Array<() => Promise<unknown>> = [];
+
+  before(async () => {
+    stateDir = await mkdtemp(path.join(os.tmpdir(), "sf-broker-"));
+    otherStateDir = await mkdtemp(path.join(os.tmpdir(), "sf-broker-other-"));
+    broker = await LocalBroker.start({
+      stateDir,
+      app: APP,
+      manifest,
+      onRefusal: (r) => refusals.push(r),
+      log: (line) => logLines.push(line),
+    });
+  });
+
+  beforeEach(() => {
+    refusals = [];
+    logLines = [];
+  });
+
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((close) => close().catch(() => undefined)));
+  });
+
+  after(async () => {
+    await broker?.stop();
+    await rm(stateDir, { recursive: true, force: true });
+    await rm(otherStateDir, { recursive: true, force: true });
+  });
+
+  /** aws-crt connections hold native handles: every one must be disconnected or mocha never exits. */
+  function device(identity: IdentityFiles, clientId: string, extra: { will?: crt.MqttWill } = {}): crt.MqttClientConnection {
+    const connection = sdkConnection({ host: "127.0.0.1", port: broker.mqttsPort, caCertPem: broker.caCertPem, ...identity, clientId, ...extra });
+    open.push(() => connection.disconnect());
+    return connection;
+  }
+
+  async function connectedDevice(thing: string): Promise<crt.MqttClientConnection> {
+    const connection = device(await broker.pki.deviceIdentity(thing), thing);
+    await connection.connect();
+    return connection;
+  }
+
+  async function dashboard(token = broker.issueDashboardToken(), clientId = DASHBOARD_ID): Promise<mqtt.MqttClient> {
+    const client = await mqtt.connectAsync(broker.webSocketUrl, {
+      clientId,
+      username: "dashboard",
+      password: token,
+      protocolVersion: 4,
+      reconnectPeriod: 0,
+      connectTimeout: 5000,
+    });
+    open.push(() => client.endAsync(true));
+    return client;
+  }
+
+  /** An in-process subscriber, as the other local services use the broker. */
+  function tap(filter: string): { messages: Array<{ topic: string; payload: string }> } {
+    const messages: Array<{ topic: string; payload: string }> = [];
+    const deliver = (packet: { topic: string; payload: Buffer | string }, done: () => void) => {
+      messages.push({ topic: packet.topic, payload: packet.payload.toString() });
+      done();
+    };
+    broker.aedes.subscribe(filter, deliver, () => {});
+    open.push(() => new Promise<void>((resolve) => broker.aedes.unsubscribe(filter, deliver, resolve)));
+    return { messages };
+  }
+
+  function interrupted(connection: crt.MqttClientConnection): Promise<void> {
+    return new Promise((resolve) => connection.once("interrupt", () => resolve()));
+  }
+
+  it("delivers a device's own up message to the dashboard and to in-process subscribers", async () => {
+    const dash = await dashboard();
+    const granted = await dash.subscribeAsync("sf/grow/+/temperature/up", { qos: 1 });
+    assert.equal(granted[0].qos, 1);
+    const received = new Promise<string>((resolve) => dash.once("message", (topic, payload) => resolve(`${topic} ${payload}`)));
+    const inProcess = tap("sf/grow/+/temperature/up");
+
+    const a = await connectedDevice("a");
+    await a.publish("sf/grow/a/temperature/up", '{"v":21}', 1);
+
+    assert.equal(await received, 'sf/grow/a/temperature/up {"v":21}');
+    await waitFor(() => inProcess.messages.length === 1);
+    assert.deepEqual(refusals, []);
+  });
+
+  it("delivers the device's down topic and the broadcast down", async () => {
+    const a = await connectedDevice("a");
+    const got: string[] = [];
+    for (const filter of ["sf/grow/a/cmd/down", "sf/grow/_all/cmd/down"]) {
+      const sub = await a.subscribe(filter, 1, (topic) => void got.push(topic));
+      assert.equal(sub.qos, 1);
+    }
+    const dash = await dashboard();
+    await dash.publishAsync("sf/grow/a/cmd/down", "on", { qos: 1 });
+    await dash.publishAsync("sf/grow/_all/cmd/down", "all", { qos: 1 });
+    await waitFor(() => got.length === 2);
+    assert.deepEqual(got.sort(), ["sf/grow/_all/cmd/down", "sf/grow/a/cmd/down"]);
+  });
+
+  it("refuses a device subscription to another thing's down topic with SUBACK failure, naming the rule", async () => {
+    const a = await connectedDevice("a");
+    const result = await a.subscribe("sf/grow/b/cmd/down", 1).catch((error: unknown) => error);
+    assert.ok(isSubscribeFailure(result), `expected SUBACK failure, got ${JSON.stringify(result)}`);
+    const refusal = refusals.find((r) => r.action === "iot:Subscribe");
+    assert.ok(refusal, "refusal reported");
+    assert.equal(refusal.principal, 'thing "a"');
+    assert.match(refusal.reason, /default deny.*sf-grow-device-base.*sf-grow-device-ch-cmd/);
+    assert.ok(logLines.some((l) => l.includes("topicfilter/sf/grow/b/cmd/down") && l.includes("sf-grow-device-ch-cmd")));
+    // The connection stays up: AWS only fails the filter.
+    await a.publish("sf/grow/a/temperature/up", "still here", 1);
+  });
+
+  it("closes a device that publishes on another thing's up topic, and delivers nothing", async () => {
+    const inProcess = tap("sf/grow/#");
+    const a = await connectedDevice("a");
+    const closed = interrupted(a);
+    a.publish("sf/grow/b/temperature/up", "forged", 1).catch(() => undefined);
+    await closed;
+    await a.disconnect();
+    assert.deepEqual(inProcess.messages, []);
+    const refusal = refusals.find((r) => r.action === "iot:Publish");
+    assert.equal(refusal?.outcome, "connection closed");
+    assert.match(refusal?.resource ?? "", /topic\/sf\/grow\/b\/temperature\/up$/);
+  });
+
+  it("closes a device that publishes on the up topic of a server-to-device channel", async () => {
+    const a = await connectedDevice("a");
+    const closed = interrupted(a);
+    a.publish("sf/grow/a/cmd/up", "x", 1).catch(() => undefined);
+    await closed;
+    await a.disconnect();
+    assert.ok(refusals.some((r) => r.action === "iot:Publish" && r.resource?.endsWith("topic/sf/grow/a/cmd/up")));
+  });
+
+  it("needs iot:RetainPublish for retained messages: status yes, a channel no", async () => {
+    const a = await connectedDevice("a");
+    await a.publish("sf/grow/a/_status", "online", 1, true);
+    const closed = interrupted(a);
+    a.publish("sf/grow/a/temperature/up", "22", 1, true).catch(() => undefined);
+    await closed;
+    await a.disconnect();
+    assert.deepEqual(
+      refusals.map((r) => r.action),
+      ["iot:RetainPublish"],
+    );
+  });
+
+  it("refuses a device certificate connecting with another thing's client id", async () => {
+    const connection = device(await broker.pki.deviceIdentity("a"), "b");
+    await assert.rejects(connection.connect());
+    const refusal = refusals.find((r) => r.action === "iot:Connect");
+    assert.equal(refusal?.resource, "arn:aws:iot:local:000000000000:client/b");
+    assert.match(refusal?.reason ?? "", /default deny/);
+  });
+
+  it("refuses a last will the device may not publish", async () => {
+    const will = { topic: "sf/grow/b/_status", qos: 1 as crt.QoS, payload: "offline", retain: true };
+    const connection = device(await broker.pki.deviceIdentity("a"), "a", { will });
+    await assert.rejects(connection.connect());
+    assert.ok(refusals.some((r) => r.action === "iot:Publish" && r.resource?.endsWith("topic/sf/grow/b/_status")));
+  });
+
+  it("refuses a certificate from another CA during the TLS handshake", async () => {
+    const stranger = await (await ensureLocalPki(otherStateDir)).deviceIdentity("a");
+    const connection = device(stranger, "a");
+    await assert.rejects(connection.connect());
+    await waitFor(() => logLines.some((l) => l.includes("TLS handshake")));
+  });
+
+  it("carries the Jobs MQTT API on $aws topics between a device and the jobs service", async () => {
+    const jobs = device(await broker.pki.serviceIdentity("jobs"), "_svc-jobs-test");
+    await jobs.connect();
+    const requests: string[] = [];
+    await jobs.subscribe("$aws/things/+/jobs/#", 1, (topic) => void requests.push(topic));
+    const a = await connectedDevice("a");
+    const notified = new Promise<string>((resolve) => {
+      void a.subscribe("$aws/things/a/jobs/notify-next", 1, (_topic, payload) => resolve(Buffer.from(payload).toString()));
+    });
+    await waitFor(() => broker.aedes.connectedClients >= 2);
+    await a.publish("$aws/things/a/jobs/start-next", "{}", 1);
+    await waitFor(() => requests.includes("$aws/things/a/jobs/start-next"));
+    // Give the device's SUBSCRIBE time to land before the notification goes out.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await jobs.publish("$aws/things/a/jobs/notify-next", '{"execution":null}', 1);
+    assert.equal(await notified, '{"execution":null}');
+    assert.deepEqual(refusals, []);
+  });
+
+  it("applies a reloaded manifest to connected clients", async () => {
+    const a = await connectedDevice("a");
+    const inProcess = tap("sf/grow/a/cmd/up");
+    const bothWays = { ...manifest, channels: manifest.channels.map((c) => ({ ...c, direction: "both" as const })) };
+    broker.reloadManifest(bothWays);
+    try {
+      await a.publish("sf/grow/a/cmd/up", "now allowed", 1);
+      await waitFor(() => inProcess.messages.length === 1);
+    } finally {
+      broker.reloadManifest(manifest);
+    }
+    assert.throws(() => broker.reloadManifest({ ...manifest, app: "other" }), /app "other"/);
+  });
+
+  describe("dashboard over WebSocket", () => {
+    it("may not publish on up topics", async () => {
+      const dash = await dashboard();
+      const closed = new Promise<void>((resolve) => dash.once("close", () => resolve()));
+      dash.publish("sf/grow/a/temperature/up", "fake", { qos: 1 });
+      await closed;
+      assert.ok(refusals.some((r) => r.principal === "dashboard" && r.action === "iot:Publish"));
+    });
+
+    it("refuses forged and expired tokens, and client ids without the dashboard prefix", async () => {
+      const valid = broker.issueDashboardToken();
+      const [, expiry] = valid.split(".");
+      const forged = `sfdash.${expiry}.${Buffer.alloc(32).toString("base64url")}`;
+      await assert.rejects(dashboard(forged), /Bad username or password/i);
+      const expired = broker.issueDashboardToken(1);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      await assert.rejects(dashboard(expired), /Bad username or password/i);
+      await assert.rejects(dashboard(valid, "a"), /Not authorized/i);
+      assert.deepEqual(
+        refusals.map((r) => r.action),
+        ["authenticate", "authenticate", "iot:Connect"],
+      );
+      assert.match(refusals[0].reason, /signature/);
+      assert.match(refusals[1].reason, /expired/);
+    });
+  });
+});
+
+function isSubscribeFailure(result: unknown): boolean {
+  if (result instanceof Error) return true;
+  const request = result as { qos?: number; error_code?: number };
+  return request.qos === 128 || (request.error_code ?? 0) !== 0;
+}
+
+async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error("timed out waiting for a condition");
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}

@@ -1,0 +1,55 @@
+/** Who a new MQTT connection belongs to. The listeners record where each connection came from
+ * (and, for mutual TLS, the verified certificate identity) before handing it to aedes; the
+ * authenticate hook then turns that plus the CONNECT credentials into a principal. */
+import type { PeerIdentity } from "../certificates";
+import type { DashboardTokens } from "./dashboardTokens";
+import type { Principal } from "./principals";
+
+export type ConnectionOrigin = { transport: "mqtts"; identity: PeerIdentity | undefined } | { transport: "websocket" };
+
+/** CONNACK return codes of MQTT 3.1.1 that a refusal maps to. */
+export const BAD_CREDENTIALS = 4;
+export const NOT_AUTHORIZED = 5;
+
+export type Identification = { principal: Principal } | { refused: string; returnCode: typeof BAD_CREDENTIALS | typeof NOT_AUTHORIZED };
+
+/** Keyed by the stream aedes gets (`client.conn`); weak so closed connections leave no trace. */
+export class ConnectionOrigins {
+  private readonly origins = new WeakMap<object, ConnectionOrigin>();
+
+  record(connection: object, origin: ConnectionOrigin): void {
+    this.origins.set(connection, origin);
+  }
+
+  of(connection: object): ConnectionOrigin | undefined {
+    return this.origins.get(connection);
+  }
+}
+
+export function identify(
+  origin: ConnectionOrigin | undefined,
+  username: string | undefined,
+  password: Buffer | undefined,
+  tokens: DashboardTokens,
+): Identification {
+  if (!origin) return { refused: "connection did not come through a broker listener", returnCode: NOT_AUTHORIZED };
+  if (origin.transport === "mqtts") {
+    const identity = origin.identity;
+    // The TLS handshake already checked the chain; this catches certificates of this CA that
+    // aren't client identities (the broker's own server certificate, say).
+    if (!identity) return { refused: "client certificate names no thing or service of this CA", returnCode: NOT_AUTHORIZED };
+    return identity.kind === "thing"
+      ? { principal: { kind: "thing", thingName: identity.thingName } }
+      : { principal: { kind: "service", serviceName: identity.serviceName } };
+  }
+  // Browsers can't present client certificates here, so the dashboard token stands in for them;
+  // the password is its usual place (MQTT 3.1.1 then needs some username too; its value is
+  // ignored), the username is accepted for clients that only set that.
+  const check = tokens.verify(password?.toString("utf8") || username);
+  if (!check.valid) return { refused: check.reason, returnCode: BAD_CREDENTIALS };
+  return { principal: { kind: "dashboard", expiresAt: check.expiresAt } };
+}
+
+export function describeOrigin(origin: ConnectionOrigin | undefined): string {
+  return origin ? `${origin.transport} client` : "unknown connection";
+}

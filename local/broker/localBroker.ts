@@ -1,0 +1,164 @@
+/** The local cloud's MQTT broker: aedes behind a mutual-TLS listener (devices, services) and a
+ * WebSocket listener (dashboards), authorizing every connect, publish, subscribe and delivery
+ * with the IoT policy documents the AWS deployment attaches. What a device or dashboard may do
+ * locally is therefore what it may do on AWS, and a policy bug shows up before it ships. */
+import type { AddressInfo, Server } from "node:net";
+import { Aedes } from "aedes";
+import type { Manifest } from "../../core/manifest";
+import type { PolicyScope } from "../../core/policy";
+import { ensureLocalPki, type LocalPki } from "../certificates";
+import { DashboardTokens } from "./dashboardTokens";
+import { ConnectionOrigins } from "./identify";
+import { createMqttsServer } from "./mqttsListener";
+import { policyHooks } from "./policyHooks";
+import { PolicyBook } from "./principals";
+import { formatRefusal, type BrokerRefusal } from "./refusals";
+import { createMqttWebSocketServer, MQTT_WEBSOCKET_PATH, type MqttWebSocketServer } from "./webSocketListener";
+
+export interface LocalBrokerOptions {
+  /** The PKI lives in `${stateDir}/pki` (see local/certificates). */
+  stateDir: string;
+  app: string;
+  manifest: Manifest;
+  /** Only used inside ARNs; defaults make them obviously local. */
+  region?: string;
+  account?: string;
+  /** 0 (default) picks a free port; read the chosen one from `mqttsPort`. */
+  mqttsPort?: number;
+  wsPort?: number;
+  /** Loopback by default: the local cloud is not meant to be reachable from the network. */
+  host?: string;
+  dashboardTokens?: { ttlMs?: number };
+  onRefusal?: (refusal: BrokerRefusal) => void;
+  log?: (line: string) => void;
+}
+
+export const LOCAL_REGION = "local";
+export const LOCAL_ACCOUNT = "000000000000";
+/** AWS IoT allows client ids of up to 128 characters; aedes defaults to MQTT 3.1's 23. */
+const MAX_CLIENT_ID_LENGTH = 128;
+
+/** Shared by the broker and its hooks, so a reloaded manifest reaches every later decision. */
+interface CurrentPolicies {
+  book: PolicyBook;
+}
+
+export class LocalBroker {
+  private constructor(
+    readonly aedes: Aedes,
+    readonly pki: LocalPki,
+    readonly scope: PolicyScope,
+    readonly host: string,
+    readonly mqttsPort: number,
+    readonly wsPort: number,
+    private readonly policies: CurrentPolicies,
+    private readonly tokens: DashboardTokens,
+    private readonly mqtts: Server,
+    private readonly webSocket: MqttWebSocketServer,
+  ) {}
+
+  static async start(options: LocalBrokerOptions): Promise<LocalBroker> {
+    const { app, manifest } = options;
+    if (manifest.app !== app) {
+      throw new Error(`LocalBroker: manifest is for app "${manifest.app}" but the broker was started for app "${app}"; pass the manifest of "${app}"`);
+    }
+    const scope: PolicyScope = { app, region: options.region ?? LOCAL_REGION, account: options.account ?? LOCAL_ACCOUNT };
+    const host = options.host ?? "127.0.0.1";
+    const log = options.log ?? (() => {});
+    // Building the documents validates app, region, account and channels before anything listens.
+    const policies: CurrentPolicies = { book: new PolicyBook(scope, manifest) };
+    const pki = await ensureLocalPki(options.stateDir);
+    const tokens = new DashboardTokens(app, options.dashboardTokens?.ttlMs);
+    const origins = new ConnectionOrigins();
+
+    const hooks = policyHooks({
+      scope,
+      book: () => policies.book,
+      origins,
+      tokens,
+      refuse: (refusal) => {
+        log(formatRefusal(refusal));
+        options.onRefusal?.(refusal);
+      },
+    });
+    const aedes = await Aedes.createBroker({ ...hooks, maxClientsIdLength: MAX_CLIENT_ID_LENGTH });
+    aedes.on("clientError", (client, error) => log(`broker: client "${client.id}" error: ${error.message}`));
+    aedes.on("connectionError", (client, error) => log(`broker: connection error (client "${client.id}"): ${error.message}`));
+
+    const mqtts = createMqttsServer(
+      pki,
+      (socket, origin) => {
+        origins.record(socket, origin);
+        aedes.handle(socket);
+      },
+      log,
+    );
+    const webSocket = createMqttWebSocketServer((stream, request) => {
+      origins.record(stream, { transport: "websocket" });
+      aedes.handle(stream, request);
+    });
+    try {
+      const mqttsPort = await listen(mqtts, options.mqttsPort ?? 0, host);
+      const wsPort = await listen(webSocket.http, options.wsPort ?? 0, host);
+      log(`broker: mqtts://${host}:${mqttsPort} (mutual TLS), ws://${host}:${wsPort}${MQTT_WEBSOCKET_PATH} (dashboard tokens), app "${app}"`);
+      return new LocalBroker(aedes, pki, scope, host, mqttsPort, wsPort, policies, tokens, mqtts, webSocket);
+    } catch (error) {
+      await closeAll(aedes, mqtts, webSocket);
+      throw error;
+    }
+  }
+
+  get app(): string {
+    return this.scope.app;
+  }
+
+  get caCertPem(): string {
+    return this.pki.caCertPem;
+  }
+
+  get manifest(): Manifest {
+    return this.policies.book.manifest;
+  }
+
+  /** For mqtt.js and browser clients. */
+  get webSocketUrl(): string {
+    return `ws://${this.host}:${this.wsPort}${MQTT_WEBSOCKET_PATH}`;
+  }
+
+  /** A bearer token for the WebSocket listener (MQTT password; client id `sf-{app}-dashboard-*`). */
+  issueDashboardToken(ttlMs?: number): string {
+    return this.tokens.issue(ttlMs);
+  }
+
+  /** New channels or directions apply to every later decision, connected clients included
+   * (like a new default policy version on AWS). Throws, keeping the old policies, if invalid. */
+  reloadManifest(manifest: Manifest): void {
+    if (manifest.app !== this.app) {
+      throw new Error(`LocalBroker.reloadManifest: manifest is for app "${manifest.app}", this broker serves "${this.app}"`);
+    }
+    this.policies.book = new PolicyBook(this.scope, manifest);
+  }
+
+  async stop(): Promise<void> {
+    await closeAll(this.aedes, this.mqtts, this.webSocket);
+  }
+}
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+/** aedes first (it closes its clients' streams), then the listeners, which wait for their sockets. */
+async function closeAll(aedes: Aedes, mqtts: Server, webSocket: MqttWebSocketServer): Promise<void> {
+  await new Promise<void>((resolve) => aedes.close(() => resolve()));
+  await Promise.all([
+    new Promise<void>((resolve) => (mqtts.listening ? mqtts.close(() => resolve()) : resolve())),
+    webSocket.close(),
+  ]);
+}

@@ -1,0 +1,28 @@
+/** MQTT over mutual TLS, the way devices reach AWS IoT (port 8883 there). The handshake only
+ * lets in certificates this CA issued; which thing or service a certificate names is read once
+ * here and handed on with the connection. */
+import tls from "node:tls";
+import type { LocalPki } from "../certificates";
+import type { ConnectionOrigin } from "./identify";
+
+export function createMqttsServer(
+  pki: LocalPki,
+  onConnection: (socket: tls.TLSSocket, origin: ConnectionOrigin) => void,
+  log: (line: string) => void,
+): tls.Server {
+  const server = tls.createServer(
+    {
+      cert: pki.server.certPem,
+      key: pki.server.keyPem,
+      ca: [pki.caCertPem],
+      requestCert: true,
+      rejectUnauthorized: true,
+      minVersion: "TLSv1.2",
+    },
+    (socket) => onConnection(socket, { transport: "mqtts", identity: pki.identityOf(socket.getPeerCertificate()) }),
+  );
+  // Certificates from another CA end here, before MQTT starts: AWS likewise drops the
+  // connection during the handshake, with no CONNACK.
+  server.on("tlsClientError", (error, socket) => log(`broker: TLS handshake from ${socket.remoteAddress ?? "?"} failed: ${error.message}`));
+  return server;
+}

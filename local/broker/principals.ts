@@ -1,0 +1,62 @@
+/** Who is on the other end of a broker connection, and which policies apply to them. Policies
+ * are looked up per decision (not stored per session) so `reloadManifest` takes effect at once
+ * for connected clients too, as a policy version change does on AWS. */
+import type { Manifest } from "../../core/manifest";
+import {
+  dashboardPolicyDocument,
+  dashboardPolicyName,
+  devicePolicyDocuments,
+  type AuthorizationContext,
+  type NamedPolicy,
+  type PolicyScope,
+} from "../../core/policy";
+import { servicePolicyDocuments } from "./servicePolicies";
+
+export type Principal =
+  | { kind: "thing"; thingName: string }
+  | { kind: "service"; serviceName: string }
+  | { kind: "dashboard"; expiresAt: number };
+
+export function describePrincipal(principal: Principal): string {
+  switch (principal.kind) {
+    case "thing":
+      return `thing "${principal.thingName}"`;
+    case "service":
+      return `service "${principal.serviceName}"`;
+    case "dashboard":
+      return "dashboard";
+  }
+}
+
+/** The evaluator's context: only a thing certificate resolves `${iot:Connection.Thing.ThingName}`. */
+export function authorizationContext(principal: Principal, clientId: string): AuthorizationContext {
+  return principal.kind === "thing" ? { thingName: principal.thingName, clientId } : { clientId };
+}
+
+/** Documents for one manifest, built by the same core functions the AWS components call. */
+export class PolicyBook {
+  readonly device: readonly NamedPolicy[];
+  readonly dashboard: readonly NamedPolicy[];
+  private readonly services = new Map<string, readonly NamedPolicy[]>();
+
+  constructor(
+    private readonly scope: PolicyScope,
+    readonly manifest: Manifest,
+  ) {
+    const args = { ...scope, channels: manifest.channels };
+    // Device documents use the thing-name variable, so one set serves every thing.
+    this.device = devicePolicyDocuments(args);
+    this.dashboard = [{ name: dashboardPolicyName(scope.app), document: dashboardPolicyDocument(args) }];
+  }
+
+  policiesFor(principal: Principal): readonly NamedPolicy[] {
+    if (principal.kind === "thing") return this.device;
+    if (principal.kind === "dashboard") return this.dashboard;
+    let policies = this.services.get(principal.serviceName);
+    if (!policies) {
+      policies = servicePolicyDocuments(principal.serviceName, { ...this.scope, channels: this.manifest.channels });
+      this.services.set(principal.serviceName, policies);
+    }
+    return policies;
+  }
+}

@@ -1,0 +1,27 @@
+/** What the broker reports when it refuses something: which client, what it tried, and the
+ * evaluator's reason (the policy statement that denied, or default deny and the policies that
+ * were consulted), so a refused message can be traced to the rule without a debugger. */
+import type { PolicyAction } from "../../core/policy";
+
+export type RefusalOutcome =
+  | "connection refused"
+  | "connection closed"
+  | "subscription refused (SUBACK 0x80)"
+  | "message not delivered";
+
+export interface BrokerRefusal {
+  /** `authenticate` when the client could not be identified at all (no policy was consulted). */
+  action: PolicyAction | "authenticate";
+  /** ARN the policies were evaluated against (absent for `authenticate`). */
+  resource?: string;
+  clientId: string;
+  /** `thing "a"`, `service "jobs"`, `dashboard`, or what the connection was (`mqtts`, `websocket`). */
+  principal: string;
+  reason: string;
+  outcome: RefusalOutcome;
+}
+
+export function formatRefusal(refusal: BrokerRefusal): string {
+  const what = refusal.resource ? `${refusal.action} on ${refusal.resource}` : refusal.action;
+  return `broker: refused ${what} for ${refusal.principal} (client id "${refusal.clientId}"): ${refusal.reason}; ${refusal.outcome}`;
+}
