@@ -14,7 +14,7 @@ export function encodeEnvelope(bootId: string, seq: number, value: WireValue, no
 
 /** Parses and validates an envelope; throws an Error saying what is wrong. */
 export function decodeEnvelope(payload: string | Uint8Array): Envelope {
-  const text = typeof payload === "string" ? payload : Buffer.from(payload).toString("utf8");
+  const text = typeof payload === "string" ? payload : new TextDecoder().decode(payload);
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

@@ -1,4 +1,5 @@
 import type { Manifest } from "./manifest";
+import type { PackageInfo } from "./devicePackage";
 
 /** OTA job document (DESIGN.md). On AWS `url` is the `${aws:iot:s3-presigned-url:...}`
  * placeholder, which AWS IoT replaces with a fresh presigned URL each time a device reads it;
@@ -6,23 +7,28 @@ import type { Manifest } from "./manifest";
 export interface OtaJobDocument {
   operation: "snapfleet.install";
   app: string;
+  /** manifest.version: the sha256 of the device snapshot. */
   version: string;
+  /** sha256 and size of the device package (core/devicePackage.ts) that `url` serves. */
   sha256: string;
   size: number;
   url: string;
   engine: string;
 }
 
+/** A package is a snapshot (≤ 64 KB in Microvium) plus its manifest. */
+export const MAX_DEVICE_PACKAGE_BYTES = 128 * 1024;
+
 /** AWS limit on a job document (AWS-IOT-NOTES.md). */
 export const MAX_JOB_DOCUMENT_BYTES = 32768;
 
-export function otaJobDocument(manifest: Manifest, url: string): OtaJobDocument {
+export function otaJobDocument(manifest: Manifest, devicePackage: Pick<PackageInfo, "sha256" | "size">, url: string): OtaJobDocument {
   const doc: OtaJobDocument = {
     operation: "snapfleet.install",
     app: manifest.app,
     version: manifest.version,
-    sha256: manifest.snapshots.device.sha256,
-    size: manifest.snapshots.device.size,
+    sha256: devicePackage.sha256,
+    size: devicePackage.size,
     url,
     engine: manifest.engine,
   };
@@ -54,7 +60,7 @@ export function parseOtaJobDocument(value: unknown): OtaJobDocument {
     if (typeof d[key] !== "string" || d[key] === "") problems.push(`${key} must be a non-empty string`);
   }
   if (typeof d.sha256 === "string" && !/^[0-9a-f]{64}$/.test(d.sha256)) problems.push("sha256 must be 64 lowercase hex digits");
-  if (typeof d.size !== "number" || !Number.isInteger(d.size) || d.size <= 0 || d.size > 65536) problems.push("size must be an integer from 1 to 65536 (Microvium snapshots are at most 64 KB)");
+  if (typeof d.size !== "number" || !Number.isInteger(d.size) || d.size <= 0 || d.size > MAX_DEVICE_PACKAGE_BYTES) problems.push(`size must be an integer from 1 to ${MAX_DEVICE_PACKAGE_BYTES} (a 64 KB Microvium snapshot plus its manifest)`);
   if (problems.length) throw new Error(`invalid OTA job document: ${problems.join("; ")}`);
   return d as OtaJobDocument;
 }

@@ -251,3 +251,67 @@ describe("device runtime: mistakes a feature makes at run time", () => {
     device.stop();
   });
 });
+
+describe("dashboard widgets from the web snapshot", () => {
+  let engine: MicroviumEngine;
+  before(async () => {
+    engine = await loadWasmEngine();
+  });
+
+  const widgetApp = `  const temp = api.newCommsChannel<number>("temp", { direction: "device-to-server" });
+  const fan = api.newCommsChannel<number>("fan", { direction: "server-to-device" });
+  const ping = api.newCommsChannel<string>("ping", { direction: "server-to-device" });
+  api.registerUiControl((el) => {
+    const gauge = el.gauge({ min: 10, max: 40, unit: "°C" });
+    const chart = el.chart({ unit: "°C", window: 120 });
+    temp.addEventListener("messageFromDevice", (v) => { el.setText(v + " °C"); gauge.set(v); chart.set(v); });
+  }, { title: "Temperature" });
+  api.registerUiControl((el) => {
+    el.slider({ min: 0, max: 255, step: 5 }, (v) => fan.sendToDevice(v));
+    el.button("Ping", () => ping.sendToDevice("ping"));
+  }, { title: "Fan" });`;
+
+  it("gauge and chart get their options and every reading; text follows", async () => {
+    const build = await compileFeatures({ entry: writeApp(widgetApp) });
+    const host = new WebTestHost();
+    const web = new FeatureVm(engine, build.snapshots.web, "web", host);
+    web.render(0);
+    assert.deepEqual(host.widgets.map((w) => [w.kind, w.options]), [["gauge", [10, 40, "°C"]], ["chart", ["°C", 120]]]);
+    web.deliver(0, 21.5);
+    web.deliver(0, 22);
+    assert.deepEqual(host.widgets.map((w) => w.values), [[21.5, 22], [21.5, 22]]);
+    assert.equal(host.texts.get(0), "22 °C");
+    web.dispose();
+  });
+
+  it("slider and button callbacks send to the device", async () => {
+    const build = await compileFeatures({ entry: writeApp(widgetApp) });
+    const host = new WebTestHost();
+    const web = new FeatureVm(engine, build.snapshots.web, "web", host);
+    web.render(1);
+    const [slider, button] = host.inputs;
+    assert.deepEqual([slider.kind, slider.args.slice(0, 3)], ["slider", [0, 255, 5]]);
+    assert.deepEqual([button.kind, button.args[0]], ["button", "Ping"]);
+    web.uiEvent(slider.args[3] as number, 128);
+    web.uiEvent(button.args[1] as number, null);
+    assert.deepEqual(host.sent, [{ channelIndex: 1, value: 128 }, { channelIndex: 2, value: "ping" }]);
+    web.dispose();
+  });
+
+  it("defaults options; a non-number option or value is an error naming the widget", async () => {
+    const build = await compileFeatures({
+      entry: writeApp(`  api.registerUiControl((el) => { el.gauge(); el.chart(); }, { title: "d" });
+  api.registerUiControl((el) => { el.gauge({ min: "low" as any }); }, { title: "bad" });
+  api.registerUiControl((el) => { el.chart({}).set("hot" as any); }, { title: "bad value" });
+  api.registerUiControl((el) => { el.button("go", 3 as any); }, { title: "bad callback" });`),
+    });
+    const host = new WebTestHost();
+    const web = new FeatureVm(engine, build.snapshots.web, "web", host);
+    web.render(0);
+    assert.deepEqual(host.widgets.map((w) => w.options), [[0, 100, ""], ["", 60]]);
+    assert.throws(() => web.render(1), /el\.gauge: min must be a number/);
+    assert.throws(() => web.render(2), /set: value must be a number/);
+    assert.throws(() => web.render(3), /el\.button: the callback must be a function/);
+    web.dispose();
+  });
+});

@@ -37,10 +37,45 @@ export interface Secret {
   readonly value: string;
 }
 
+/** A gauge or chart on the dashboard: `set` shows a new reading. */
+export interface Indicator {
+  set(value: number): void;
+}
+
+export interface GaugeOptions {
+  /** Default 0. */
+  min?: number;
+  /** Default 100. */
+  max?: number;
+  unit?: string;
+}
+
+export interface ChartOptions {
+  unit?: string;
+  /** Seconds of history shown (default 60). */
+  window?: number;
+}
+
+export interface SliderOptions {
+  /** Default 0. */
+  min?: number;
+  /** Default 100. */
+  max?: number;
+  /** Default 1. */
+  step?: number;
+}
+
+/** The card a control renders into, in the dashboard. Callbacks run in the dashboard (web
+ * target); to act on the device, send on a channel from them. */
 export interface UiElement {
   setText(text: string): void;
+  gauge(options?: GaugeOptions): Indicator;
+  /** A live time series. */
+  chart(options?: ChartOptions): Indicator;
   /** An on/off switch; `onChange` runs in the dashboard with the new state. */
   toggle(label: string, onChange: (on: boolean) => void): void;
+  button(label: string, onClick: () => void): void;
+  slider(options: SliderOptions, onChange: (value: number) => void): void;
 }
 
 export interface UiControlOptions {

@@ -4,6 +4,7 @@ import type { WireValue } from "../wireValue";
 import { EXPORT_DISPATCH, HostId, Notification, TOKENS_MARKER, VmEvent } from "./hostIds";
 import { formatRuntimeError } from "./runtimeErrors";
 import { stdlibHostFunctions } from "./stdlib";
+import type { UiOp } from "./uiOps";
 import { TokenReader, TokenWriter } from "./valueTokens";
 
 /** What a target's host provides to the feature runtime. Device hosts implement the device
@@ -21,7 +22,8 @@ export interface FeatureHost {
   timerStart?(slot: number, ms: number, repeat: boolean): void;
   timerStop?(slot: number): void;
   sendToDevice?(channelIndex: number, value: WireValue): void;
-  ui?(controlIndex: number, op: number, a: VmPrimitive, b: VmPrimitive): void;
+  /** Dashboard widgets (uiOps.ts); Gauge and Chart return a widget id. */
+  ui?(controlIndex: number, op: UiOp, args: VmPrimitive[]): VmPrimitive | void;
 }
 
 /** An error a feature raised at run time (API misuse or an exception in its callback). */
@@ -138,7 +140,7 @@ export class FeatureVm {
       [HostId.TimerStart]: (slot, ms, repeat) => timerStart(slot as number, ms as number, repeat === 1),
       [HostId.TimerStop]: (slot) => timerStop(slot as number),
       [HostId.SendToDevice]: (index, value) => sendToDevice(index as number, this.outgoing(value)),
-      [HostId.Ui]: (control, op, a, b) => ui(control as number, op as number, a, b),
+      [HostId.Ui]: (control, op, ...args) => ui(control as number, op as UiOp, args),
     };
   }
 }

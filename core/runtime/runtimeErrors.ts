@@ -19,6 +19,8 @@ export enum RuntimeError {
   BadDelay = 10,
   MissingTitle = 11,
   SecretOnWrongTarget = 12,
+  /** A widget option or value is not a number; `name` is the option. */
+  BadNumber = 13,
 }
 
 /** API ids the VM passes instead of names. */
@@ -37,6 +39,12 @@ const API_NAMES: Record<number, string> = {
   12: "addEventListener",
   13: "read",
   14: "write",
+  15: "el.toggle",
+  16: "el.button",
+  17: "el.slider",
+  18: "el.gauge",
+  19: "el.chart",
+  20: "set",
 };
 
 /** Which target serves each API id (for WrongTarget). */
@@ -81,6 +89,8 @@ export function formatRuntimeError(code: unknown, api: unknown, name: unknown, t
       return `api.registerUiControl(render, { title }): give the control a title string`;
     case RuntimeError.SecretOnWrongTarget:
       return `secret "${api}".value is only available on the device target; it was read on the ${target} target. Secrets never reach dashboard or server snapshots: use the value in device code only`;
+    case RuntimeError.BadNumber:
+      return `${API_NAMES[api as number] ?? `api #${api}`}: ${name} must be a number`;
     default:
       return `feature runtime error ${code} (${api}, ${name})`;
   }

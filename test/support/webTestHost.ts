@@ -18,9 +18,32 @@ export class WebTestHost implements FeatureHost {
     this.sent.push({ channelIndex, value });
   }
 
-  ui(control: number, op: number, a: VmPrimitive, b: VmPrimitive): void {
-    if (op === UiOp.SetText) this.texts.set(control, String(a));
-    else if (op === UiOp.Toggle) this.toggles.push({ control, label: String(a), slot: b as number });
-    else throw new Error(`unknown ui op ${op}`);
+  readonly widgets: { control: number; kind: "gauge" | "chart"; options: VmPrimitive[]; values: VmPrimitive[] }[] = [];
+  readonly inputs: { control: number; kind: "button" | "slider"; args: VmPrimitive[] }[] = [];
+
+  ui(control: number, op: UiOp, args: VmPrimitive[]): VmPrimitive | void {
+    switch (op) {
+      case UiOp.SetText:
+        this.texts.set(control, String(args[0]));
+        return;
+      case UiOp.Toggle:
+        this.toggles.push({ control, label: String(args[0]), slot: args[1] as number });
+        return;
+      case UiOp.Gauge:
+      case UiOp.Chart:
+        this.widgets.push({ control, kind: op === UiOp.Gauge ? "gauge" : "chart", options: args, values: [] });
+        return this.widgets.length - 1;
+      case UiOp.Button:
+        this.inputs.push({ control, kind: "button", args });
+        return;
+      case UiOp.Slider:
+        this.inputs.push({ control, kind: "slider", args });
+        return;
+      case UiOp.SetValue:
+        this.widgets[args[0] as number].values.push(args[1]);
+        return;
+      default:
+        throw new Error(`unknown ui op ${op}`);
+    }
   }
 }

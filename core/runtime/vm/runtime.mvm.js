@@ -41,6 +41,7 @@ const E_NO_SUCH_PIN = 9;
 const E_BAD_DELAY = 10;
 const E_MISSING_TITLE = 11;
 const E_SECRET = 12;
+const E_BAD_NUMBER = 13;
 
 // Marker meaning "the value travels as a token stream" (TOKENS_MARKER in hostIds.ts).
 const TOKENS = "\u0000sf-tokens";
@@ -300,18 +301,55 @@ function registerUiControl(render, options) {
   controls.push(TARGET === "web" ? render : undefined);
 }
 
-// UI operations (web host): 1 setText(text), 2 toggle(label, callbackSlot).
+// UI operations (web host), ui(control, op, ...args); ids in uiOps.ts. Gauges and charts get a
+// widget id from the host and are fed through SetValue.
 function makeElement(index) {
+  function callback(f, api) {
+    requireFunction(f, api);
+    uiCallbacks.push(f);
+    return uiCallbacks.length - 1;
+  }
+  function indicator(id) {
+    return {
+      set: function (value) {
+        ui(index, 7, id, numberOption(value, undefined, 20, "value"));
+      },
+    };
+  }
   return {
     setText: function (text) {
       ui(index, 1, "" + text);
     },
+    gauge: function (o) {
+      o = o === undefined ? {} : o;
+      return indicator(ui(index, 3, numberOption(o.min, 0, 18, "min"), numberOption(o.max, 100, 18, "max"), textOption(o.unit)));
+    },
+    chart: function (o) {
+      o = o === undefined ? {} : o;
+      return indicator(ui(index, 4, textOption(o.unit), numberOption(o.window, 60, 19, "window")));
+    },
     toggle: function (label, onChange) {
-      requireFunction(onChange, 3);
-      uiCallbacks.push(onChange);
-      ui(index, 2, "" + label, uiCallbacks.length - 1);
+      ui(index, 2, "" + label, callback(onChange, 15));
+    },
+    button: function (label, onClick) {
+      ui(index, 5, "" + label, callback(onClick, 16));
+    },
+    slider: function (o, onChange) {
+      o = o === undefined ? {} : o;
+      const slot = callback(onChange, 17);
+      ui(index, 6, numberOption(o.min, 0, 17, "min"), numberOption(o.max, 100, 17, "max"), numberOption(o.step, 1, 17, "step"), slot);
     },
   };
+}
+
+function numberOption(v, fallback, api, name) {
+  if (v === undefined && fallback !== undefined) return fallback;
+  if (typeof v !== "number" || v !== v) raise(E_BAD_NUMBER, api, name);
+  return v;
+}
+
+function textOption(v) {
+  return v === undefined ? "" : "" + v;
 }
 
 // --- the api object and the build protocol -------------------------------------------------

@@ -13,7 +13,13 @@ export function displayTemperature(api: FeatureApi) {
   api.registerUiControl(
     (el) => {
       el.setText("waiting for the first reading…");
-      channel.addEventListener("messageFromDevice", (celsius) => el.setText(`${celsius} °C`));
+      const gauge = el.gauge({ min: 0, max: 40, unit: "°C" });
+      const chart = el.chart({ unit: "°C", window: 120 });
+      channel.addEventListener("messageFromDevice", (celsius) => {
+        el.setText(`${celsius} °C`);
+        gauge.set(celsius);
+        chart.set(celsius);
+      });
     },
     { title: "Temperature" },
   );

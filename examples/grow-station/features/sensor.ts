@@ -35,7 +35,13 @@ export function makeAnalogSensor(api: FeatureApi, options: AnalogSensorOptions):
 /** Shows any sensor in a dashboard control. */
 export function displaySensorInUi(api: FeatureApi, sensor: MySensor) {
   api.registerUiControl(
-    (el) => sensor.onReading((value) => el.setText(`${value} ${sensor.unit}`)),
+    (el) => {
+      const gauge = el.gauge({ min: 0, max: 100, unit: sensor.unit });
+      sensor.onReading((value) => {
+        el.setText(`${value} ${sensor.unit}`);
+        gauge.set(value);
+      });
+    },
     { title: sensor.label },
   );
 }

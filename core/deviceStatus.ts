@@ -1,0 +1,36 @@
+/** The retained message on `sf/{app}/{thing}/_status` (DESIGN.md). A device publishes
+ * `online: true` when it connects and registers `online: false` as its last will, so the broker
+ * (local or AWS) tells dashboards about an outage even when the device can't. */
+export interface DeviceStatus {
+  online: boolean;
+  /** Installed app version (manifest.version); "" when no app is installed yet. */
+  version: string;
+  /** Changes at every boot; the first half of envelope ids (`<bootId>:<seq>`). */
+  bootId: string;
+  /** Sender's unix time in ms; for the last will, the time it was registered. */
+  t: number;
+}
+
+export function encodeDeviceStatus(status: DeviceStatus): string {
+  return JSON.stringify({ online: status.online, version: status.version, bootId: status.bootId, t: status.t });
+}
+
+/** Parses a status payload; throws saying which field is wrong. */
+export function decodeDeviceStatus(payload: string | Uint8Array): DeviceStatus {
+  const text = typeof payload === "string" ? payload : new TextDecoder().decode(payload);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new Error(`device status is not JSON: ${text.slice(0, 80)}`);
+  }
+  const s = parsed as Partial<DeviceStatus>;
+  const problems: string[] = [];
+  if (typeof s !== "object" || s === null) throw new Error(`device status is not an object: ${text.slice(0, 80)}`);
+  if (typeof s.online !== "boolean") problems.push("online must be a boolean");
+  if (typeof s.version !== "string") problems.push("version must be a string");
+  if (typeof s.bootId !== "string") problems.push("bootId must be a string");
+  if (typeof s.t !== "number") problems.push("t must be a number (unix ms)");
+  if (problems.length) throw new Error(`invalid device status: ${problems.join("; ")}`);
+  return s as DeviceStatus;
+}
