@@ -1,0 +1,45 @@
+import assert from "node:assert/strict";
+import { encodeDeviceStatus } from "../../core/deviceStatus";
+import { encodeEnvelope } from "../../core/envelope";
+import { topics } from "../../core/topics";
+import { statusTable } from "../../cli/statusTable";
+import { FleetMonitor } from "./fleetMonitor";
+
+describe("fleet monitor: the dev status table from broker traffic", () => {
+  it("tracks online state, version, last message and log per device", () => {
+    const fleet = new FleetMonitor("gs");
+    fleet.expect("gh-2");
+    fleet.observe(topics.status("gs", "gh-1"), encodeDeviceStatus({ online: true, version: "abcdef0123456789", bootId: "b1", t: 1 }));
+    fleet.observe(topics.up("gs", "gh-1", "temperature"), encodeEnvelope("b1", 1, 21.5, 1000), 1000);
+    fleet.observe(topics.log("gs", "gh-1"), JSON.stringify({ t: 1, msg: "Sensor started" }));
+    assert.deepEqual(fleet.devices(), [
+      { thing: "gh-1", online: true, version: "abcdef0123456789", lastMessage: "temperature = 21.5", lastMessageAt: 1000, lastLog: "Sensor started" },
+      { thing: "gh-2", online: false, version: "" },
+    ]);
+    // The last will says offline but carries no version: the installed version stays known.
+    fleet.observe(topics.status("gs", "gh-1"), encodeDeviceStatus({ online: false, version: "", bootId: "b1", t: 2 }));
+    assert.equal(fleet.devices()[0].online, false);
+    assert.equal(fleet.devices()[0].version, "abcdef0123456789");
+  });
+
+  it("ignores other apps, non-app topics and malformed payloads without losing state", () => {
+    const fleet = new FleetMonitor("gs");
+    fleet.observe(topics.up("gs", "gh-1", "t"), encodeEnvelope("b", 1, 1, 5), 5);
+    assert.equal(fleet.observe(topics.up("other", "gh-1", "t"), encodeEnvelope("b", 2, 2, 6)), undefined);
+    assert.equal(fleet.observe("$aws/things/gh-1/jobs/notify-next", "{}"), undefined);
+    assert.equal(fleet.observe(topics.up("gs", "gh-1", "t"), "not json"), undefined);
+    assert.equal(fleet.observe(topics.status("gs", "gh-1"), JSON.stringify({ online: "yes" })), undefined);
+    assert.equal(fleet.devices()[0].lastMessage, "t = 1");
+  });
+
+  it("renders a table with short versions, OTA state and message age", () => {
+    const fleet = new FleetMonitor("gs");
+    fleet.observe(topics.status("gs", "gh-1"), encodeDeviceStatus({ online: true, version: "abcdef0123456789", bootId: "b", t: 1 }));
+    fleet.observe(topics.up("gs", "gh-1", "temperature"), encodeEnvelope("b", 1, { c: "x".repeat(60) }, 0), 0);
+    fleet.setOta("gh-1", "SUCCEEDED");
+    const text = statusTable(fleet.devices(), 12_000);
+    const lines = text.split("\n");
+    assert.match(lines[0], /^device\s+online\s+version\s+ota\s+last message$/);
+    assert.match(lines[2], /^gh-1\s+yes\s+abcdef012345\s+SUCCEEDED\s+temperature = \{"c":"x+…\s\(12 s ago\)$/);
+  });
+});
