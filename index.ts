@@ -22,3 +22,7 @@ export { compileFeatures, type CompileOptions, type CompileResult } from "./core
 export { FeatureCompileError, MissingSecretsError } from "./core/compiler/errors";
 export type { Manifest, ChannelDecl, SecretDecl, ControlDecl, PinDecl, Target } from "./core/manifest";
 export { readBuild, writeBuild, type BuildOutput } from "./core/buildOutput";
+// AWS deployment (Pulumi components) and dashboard tokens.
+export { FeatureApp, OtaJob, secretConfigKey, missingSecretHint, dashboardConfig } from "./components";
+export type { FeatureAppArgs, FleetArgs, OtaArgs, ChannelTopics, DeviceCredentials, DashboardConfig } from "./components";
+export { mintDashboardToken, verifyDashboardToken, decodeDashboardKey } from "./core/dashboardToken";

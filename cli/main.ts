@@ -2,6 +2,7 @@ import { parseArgs } from "node:util";
 import { buildCommand } from "./buildCommand";
 import { runDeviceCommand } from "./runDeviceCommand";
 import { UsageError } from "./cliError";
+import { dashboardLinkCommand } from "./dashboardLinkCommand";
 
 const USAGE = `snapfleet — one feature, written once, on device, cloud and dashboard
 
@@ -14,6 +15,9 @@ usage:
       run the device snapshot on a simulated board; prints each outgoing message as a
       JSON line on stdout, app logs on stderr
       pin models: PIN=sine:MIN:MAX[:PERIOD_S], PIN=const:VALUE, PIN=csv:FILE (seconds,value)
+  snapfleet dashboard-link --url <dashboardUrl> --app NAME [--hours 12]
+      print a link to a deployed dashboard; the key comes from SNAPFLEET_DASHBOARD_KEY
+      (pulumi stack output dashboardTokenKey --show-secrets)
 `;
 
 /** Entry point of the `snapfleet` command. Errors a user can cause are printed without a
@@ -28,6 +32,8 @@ export async function main(argv: string[]): Promise<void> {
       case "run-device":
         await runDeviceCommand(parse(rest, { seconds: { type: "string" }, pin: { type: "string", multiple: true }, thing: { type: "string" } }));
         return;
+      case "dashboard-link": // mint a link to a deployed dashboard (cli/dashboardLinkCommand.ts)
+        return void process.stdout.write(dashboardLinkCommand(parse(rest, { url: { type: "string" }, app: { type: "string" }, hours: { type: "string" } })) + "\n");
       case undefined:
       case "help":
       case "--help":

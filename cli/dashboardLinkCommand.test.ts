@@ -1,0 +1,32 @@
+import assert from "node:assert/strict";
+import { encodeDashboardKey } from "../core/dashboardToken";
+import { createAuthorizerHandler } from "../lambda/authorizer/handler";
+import { dashboardLinkCommand, DASHBOARD_KEY_ENV } from "./dashboardLinkCommand";
+
+const KEY = Buffer.alloc(32, 5);
+const ENV = { [DASHBOARD_KEY_ENV]: encodeDashboardKey(KEY) };
+const NOW = 1_800_000_000_000;
+
+describe("snapfleet dashboard-link", () => {
+  it("prints the dashboard URL with a token in the fragment that the deployed authorizer accepts", async () => {
+    const link = dashboardLinkCommand({ values: { url: "https://d1234.cloudfront.net/", app: "tank", hours: "2" }, positionals: [] }, ENV, NOW);
+    const match = /^https:\/\/d1234\.cloudfront\.net\/#token=(sfdash\.\d+\.[A-Za-z0-9_-]+)$/.exec(link);
+    assert.ok(match, link);
+    assert.equal(match[1].split(".")[1], String(NOW + 2 * 60 * 60 * 1000));
+    const authorize = createAuthorizerHandler({ app: "tank", region: "eu-west-1", account: "123456789012", channels: [], loadKey: async () => KEY, now: () => NOW });
+    const response = await authorize({ protocolData: { mqtt: { clientId: "sf-tank-dashboard-1", password: Buffer.from(match[1]).toString("base64") } } });
+    assert.equal(response.isAuthenticated, true);
+  });
+
+  it("says how to provide the key when it is missing or malformed", () => {
+    const args = { values: { url: "https://d1234.cloudfront.net/", app: "tank" }, positionals: [] };
+    assert.throws(() => dashboardLinkCommand(args, {}, NOW), /set SNAPFLEET_DASHBOARD_KEY.*pulumi stack output dashboardTokenKey --show-secrets/s);
+    assert.throws(() => dashboardLinkCommand(args, { [DASHBOARD_KEY_ENV]: "abc" }, NOW), /SNAPFLEET_DASHBOARD_KEY: dashboard key must be 32 bytes/);
+  });
+
+  it("refuses a missing URL, an invalid app name and a bad lifetime", () => {
+    assert.throws(() => dashboardLinkCommand({ values: { app: "tank" }, positionals: [] }, ENV), /needs --url/);
+    assert.throws(() => dashboardLinkCommand({ values: { url: "https://x/", app: "Tank!" }, positionals: [] }, ENV), /--app: app name "Tank!" is invalid/);
+    assert.throws(() => dashboardLinkCommand({ values: { url: "https://x/", app: "tank", hours: "-1" }, positionals: [] }, ENV), /--hours must be a number/);
+  });
+});

@@ -1,0 +1,169 @@
+/** FeatureApp: everything an app's features need on AWS, declared next to the rest of a Pulumi
+ * program. Thin by design (like awsx's Vpc): it checks its arguments up front, compiles the
+ * features, calls the pure "decide" functions of core/ (policies, job documents, job ids, topic
+ * names) and wires their results to child components, one concept each:
+ *   ChannelPolicies → Fleet (things, certificates, group) → FeatureSecrets → FirmwareStore →
+ *   OtaJob, and DashboardAuthorizer → DashboardSite.
+ * Resources that depend on what the features declare are created in `initialize`, after the
+ * declarations pass of the compiler (components/deployBuild.ts), so they appear in the preview. */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { otaJobDocument, otaJobId, s3PresignedUrlPlaceholder } from "../core/jobDocument";
+import type { Manifest } from "../core/manifest";
+import { checkName } from "../core/names";
+import { devicePolicyDocuments } from "../core/policy";
+import { bundleAuthorizer } from "./authorizerBundle";
+import { ChannelPolicies, channelTopics, type ChannelTopics } from "./channelPolicies";
+import { DashboardAuthorizer } from "./dashboardAuthorizer";
+import { dashboardConfig, DashboardSite } from "./dashboardSite";
+import { compileDeclarations, compileDevice } from "./deployBuild";
+import { resolveFeatureAppArgs, type FeatureAppArgs, type ResolvedFeatureAppArgs } from "./featureAppArgs";
+import { FeatureSecrets } from "./featureSecrets";
+import { firmwareObjectKey, FirmwareStore } from "./firmwareStore";
+import { Fleet, type DeviceCredentials } from "./fleet";
+import { OtaJob } from "./otaJob";
+import { resolveSecretValues } from "./secretValues";
+
+interface FeatureAppData {
+  dashboardUrl: pulumi.Output<string>;
+  iotEndpoint: string;
+  thingGroupArn: pulumi.Output<string>;
+  firmwareVersion: pulumi.Output<string>;
+  jobId: pulumi.Output<string>;
+  manifest: pulumi.Output<Manifest>;
+  devices: pulumi.Output<Record<string, DeviceCredentials>>;
+  dashboardTokenKey: pulumi.Output<string>;
+  topics: Record<string, ChannelTopics>;
+}
+
+export class FeatureApp extends pulumi.ComponentResource<FeatureAppData> {
+  readonly app: string;
+  /** https://… of the CloudFront distribution; open it with `#token=…` (docs/deploy-to-aws.md). */
+  declare readonly dashboardUrl: pulumi.Output<string>;
+  /** The account's IoT data endpoint (ATS), for devices and the dashboard. */
+  declare readonly iotEndpoint: pulumi.Output<string>;
+  declare readonly thingGroupArn: pulumi.Output<string>;
+  /** manifest.version: sha256 of the device snapshot. */
+  declare readonly firmwareVersion: pulumi.Output<string>;
+  /** The current OTA job; changes exactly when the device code changes. */
+  declare readonly jobId: pulumi.Output<string>;
+  declare readonly manifest: pulumi.Output<Manifest>;
+  /** Per device: certificate PEM and private key. Secret. */
+  declare readonly devices: pulumi.Output<Record<string, DeviceCredentials>>;
+  /** HMAC key that signs dashboard tokens (base64url). Secret. */
+  declare readonly dashboardTokenKey: pulumi.Output<string>;
+  /** Topic pair per declared channel (`+` = any thing). */
+  declare readonly topics: pulumi.Output<Record<string, ChannelTopics>>;
+
+  constructor(name: string, args: FeatureAppArgs, opts?: pulumi.ComponentResourceOptions) {
+    const resolved = resolveFeatureAppArgs(name, args);
+    // Pulumi records a component's enumerable args as its inputs. Only stable, non-secret ones:
+    // absolute paths differ between a laptop and CI (a spurious diff on every `pulumi up`), and
+    // secret values must not land in the state in plain. `initialize` still gets all of them.
+    const componentArgs = { app: resolved.app, entry: resolved.entry, thingGroup: resolved.thingGroup, devices: resolved.devices, ota: resolved.ota };
+    Object.defineProperty(componentArgs, "resolved", { value: resolved, enumerable: false });
+    super("snapfleet:index:FeatureApp", name, componentArgs, opts);
+    this.app = resolved.app;
+    const data = this.getData();
+    // Each field is read from initialize's result; `apply` lifts the inner Output so its secret
+    // flag and dependencies carry over (a secret device key must not make the URL secret).
+    const field = <K extends keyof FeatureAppData>(key: K): any => pulumi.output(data.then((d) => d[key])).apply((v) => v);
+    this.dashboardUrl = field("dashboardUrl");
+    this.iotEndpoint = field("iotEndpoint");
+    this.thingGroupArn = field("thingGroupArn");
+    this.firmwareVersion = field("firmwareVersion");
+    this.jobId = field("jobId");
+    this.manifest = field("manifest");
+    this.devices = pulumi.secret(field("devices")) as any;
+    this.dashboardTokenKey = pulumi.secret(field("dashboardTokenKey")) as any;
+    this.topics = field("topics");
+  }
+
+  /** Topic names of one channel, for other infrastructure (e.g. an IoT topic rule's SQL). */
+  channelTopics(channel: string): ChannelTopics {
+    const problem = checkName("channel", channel);
+    if (problem) throw new Error(`FeatureApp "${this.app}".channelTopics: ${problem}`);
+    return channelTopics(this.app, channel);
+  }
+
+  protected override async initialize(props: { resolved: ResolvedFeatureAppArgs }): Promise<FeatureAppData> {
+    const args = props.resolved;
+    const { app } = args;
+    const parent = { parent: this };
+    const compileInput = { entry: args.entry, app, cwd: args.cwd };
+
+    const declared = await compileDeclarations(compileInput);
+    const { declarations } = declared;
+    // Fails the preview, listing every missing secret with its `pulumi config set --secret` command.
+    const secrets = resolveSecretValues(app, declarations.secrets, args.secrets);
+
+    const [identity, region, endpoint] = await Promise.all([
+      aws.getCallerIdentity({}, parent),
+      aws.getRegion({}, parent),
+      aws.iot.getEndpoint({ endpointType: "iot:Data-ATS" }, parent),
+    ]);
+    const scope = { app, region: region.region, account: identity.accountId };
+
+    const channelPolicies = new ChannelPolicies(`${app}-channels`, { app, channels: declarations.channels, policies: devicePolicyDocuments({ ...scope, channels: declarations.channels }) }, parent);
+    const fleet = new Fleet(`${app}-fleet`, { app, thingGroup: args.thingGroup, devices: args.devices, policies: channelPolicies.policies }, parent);
+    new FeatureSecrets(`${app}-secrets`, { app, declared: declarations.secrets, values: secrets.values }, parent);
+
+    const device = compileDevice(compileInput, declared, secrets.values);
+    // unsecret, justified: the manifest holds names and sha256 hashes only (no value; the
+    // compiler's tests check it), and the package's sha256/size are a hash and a size. They are
+    // secret-marked only because they were computed inside the apply over secret values, and the
+    // job id, object key and dashboard manifest must be plain to be usable. A sha256 over a
+    // whole snapshot reveals nothing of the values in it unless a value is guessable, and the
+    // version is public by design (devices and the dashboard show it).
+    const manifest = pulumi.unsecret(device.apply((d) => d.manifest));
+    const packageInfo = pulumi.unsecret(device.apply((d) => ({ sha256: d.packageSha256, size: d.packageSize })));
+
+    const firmware = new FirmwareStore(`${app}-firmware`, { app, sha256: packageInfo.sha256, packageBase64: device.apply((d) => d.packageBase64) }, parent);
+    const document = pulumi
+      .all([manifest, packageInfo, firmware.bucket.bucket])
+      .apply(([m, pkg, bucket]) => JSON.stringify(otaJobDocument(m, pkg, s3PresignedUrlPlaceholder(bucket, firmwareObjectKey(app, pkg.sha256)))));
+    const job = new OtaJob(
+      `${app}-ota`,
+      {
+        app,
+        jobId: manifest.apply((m) => otaJobId(app, m.version)),
+        region: scope.region,
+        thingGroupArn: fleet.group.arn,
+        document,
+        presignedUrlRoleArn: firmware.presignRole.arn,
+        presignedUrlExpirySeconds: args.ota.presignedUrlExpirySeconds,
+        maximumPerMinute: args.ota.maximumPerMinute,
+        abortFailurePercent: args.ota.abortFailurePercent,
+        minExecutedForAbort: args.ota.minExecutedForAbort,
+        inProgressTimeoutMinutes: args.ota.inProgressTimeoutMinutes,
+      },
+      // The artifact must exist before any device is told to fetch it.
+      { ...parent, dependsOn: [firmware.object] },
+    );
+
+    const authorizer = new DashboardAuthorizer(`${app}-dashboard-auth`, { app, account: scope.account, channels: declarations.channels, code: await bundleAuthorizer() }, parent);
+    const site = new DashboardSite(
+      `${app}-dashboard`,
+      {
+        app,
+        bundleDir: args.dashboardBundleDir,
+        manifestJson: manifest.apply((m) => JSON.stringify(m, null, 2)),
+        webSnapshotBase64: Buffer.from(declared.webSnapshot).toString("base64"),
+        configJson: JSON.stringify(dashboardConfig(app, endpoint.endpointAddress, authorizer.authorizerName), null, 2),
+      },
+      parent,
+    );
+
+    return {
+      dashboardUrl: site.url,
+      iotEndpoint: endpoint.endpointAddress,
+      thingGroupArn: fleet.group.arn,
+      firmwareVersion: manifest.apply((m) => m.version),
+      jobId: job.jobId,
+      manifest,
+      devices: fleet.credentials,
+      dashboardTokenKey: authorizer.key,
+      topics: channelPolicies.topics,
+    };
+  }
+}

@@ -1,0 +1,117 @@
+/** FeatureApp's arguments, their defaults, and the checks that run before any resource exists
+ * (so a typo fails the preview with the field's name instead of failing halfway through `up`). */
+import type * as pulumi from "@pulumi/pulumi";
+import path from "node:path";
+import { checkName } from "../core/names";
+import { isReservedClientId } from "../core/policy";
+import { packageRoot } from "./packageRoot";
+
+export interface FleetArgs {
+  /** Thing group every device joins and the OTA job targets. Default: the app name. */
+  thingGroup?: string;
+  /** Thing names to create, each with its own certificate. Default: none (add devices later). */
+  devices?: string[];
+}
+
+export interface OtaArgs {
+  /** Devices notified per minute (AWS: 1-1000). Default 50. */
+  maximumPerMinute?: number;
+  /** Cancel the rollout when this percentage of executed devices failed, rejected or timed out. Default 20. */
+  abortFailurePercent?: number;
+  /** Executions to wait for before the abort percentage counts (AWS: at least 1). Default 10. */
+  minExecutedForAbort?: number;
+  /** A device that started installing and did not finish within this many minutes counts as failed (1-10080). Default 60. */
+  inProgressTimeoutMinutes?: number;
+  /** Lifetime of the firmware download URL AWS IoT hands each device (60-3600 s). Default 3600. */
+  presignedUrlExpirySeconds?: number;
+}
+
+export interface FeatureAppArgs {
+  /** The feature module that exports App(api), relative to `cwd`. */
+  entry: string;
+  /** Base of relative paths. Default: process.cwd() (the folder of Pulumi.yaml under `pulumi up`). */
+  cwd?: string;
+  /** App name used in topics, policies and job ids. Default: the component's name. */
+  app?: string;
+  fleet?: FleetArgs;
+  ota?: OtaArgs;
+  /** Secret values by secret name; otherwise read from config `<app>:secret-<name>`. */
+  secrets?: Record<string, pulumi.Input<string>>;
+  /** The built dashboard (index.html + hashed assets). Default: $SNAPFLEET_DASHBOARD_BUNDLE, else
+   * dist/web-bundle of the snapfleet package (made by its `npm run build`). */
+  dashboardBundleDir?: string;
+}
+
+export interface ResolvedFeatureAppArgs {
+  entry: string;
+  cwd: string;
+  app: string;
+  thingGroup: string;
+  devices: string[];
+  ota: Required<OtaArgs>;
+  secrets: Record<string, pulumi.Input<string>>;
+  dashboardBundleDir: string;
+}
+
+/** Lets CI deploy a dashboard built elsewhere without changing the program. */
+export const DASHBOARD_BUNDLE_ENV = "SNAPFLEET_DASHBOARD_BUNDLE";
+
+export const OTA_DEFAULTS: Required<OtaArgs> = {
+  maximumPerMinute: 50,
+  abortFailurePercent: 20,
+  minExecutedForAbort: 10,
+  inProgressTimeoutMinutes: 60,
+  presignedUrlExpirySeconds: 3600,
+};
+
+/** AWS IoT Jobs bounds (AWS-IOT-NOTES.md). */
+const OTA_RANGES: Record<keyof OtaArgs, [number, number]> = {
+  maximumPerMinute: [1, 1000],
+  abortFailurePercent: [0, 100],
+  minExecutedForAbort: [1, 1_000_000],
+  inProgressTimeoutMinutes: [1, 10080],
+  presignedUrlExpirySeconds: [60, 3600],
+};
+
+/** Every problem at once, each naming its field. */
+export function resolveFeatureAppArgs(name: string, args: FeatureAppArgs): ResolvedFeatureAppArgs {
+  const problems: string[] = [];
+  const app = args.app ?? name;
+  const where = `FeatureApp "${name}"`;
+  if (typeof args.entry !== "string" || args.entry === "") problems.push(`entry must be the path of the features module (e.g. "./features/app.ts")`);
+  const appProblem = checkName("app", app);
+  if (appProblem) problems.push(`app: ${appProblem}${args.app === undefined ? " (the app name defaults to the component name; pass `app`)" : ""}`);
+  const thingGroup = args.fleet?.thingGroup ?? app;
+  const groupProblem = checkName("thing group", thingGroup);
+  if (groupProblem) problems.push(`fleet.thingGroup: ${groupProblem}`);
+  const devices = args.fleet?.devices ?? [];
+  const seen = new Set<string>();
+  devices.forEach((device, i) => {
+    const problem = checkName("thing", device);
+    if (problem) problems.push(`fleet.devices[${i}]: ${problem}`);
+    else if (!appProblem && isReservedClientId(app, device)) problems.push(`fleet.devices[${i}]: "${device}" is a client id reserved for the dashboard or server; rename the device`);
+    if (seen.has(device)) problems.push(`fleet.devices[${i}]: "${device}" is listed twice`);
+    seen.add(device);
+  });
+  const ota = { ...OTA_DEFAULTS };
+  for (const key of Object.keys(OTA_RANGES) as (keyof OtaArgs)[]) {
+    const value = args.ota?.[key];
+    if (value === undefined) continue;
+    const [min, max] = OTA_RANGES[key];
+    if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
+      problems.push(`ota.${key} is ${JSON.stringify(value)}; AWS IoT accepts whole numbers from ${min} to ${max}`);
+    } else ota[key] = value;
+  }
+  if (problems.length) throw new Error(`${where}: invalid arguments:\n  - ${problems.join("\n  - ")}`);
+  const cwd = args.cwd ?? process.cwd();
+  return {
+    entry: args.entry,
+    cwd,
+    app,
+    thingGroup,
+    devices,
+    ota,
+    secrets: args.secrets ?? {},
+    dashboardBundleDir: path.resolve(cwd, args.dashboardBundleDir ?? process.env[DASHBOARD_BUNDLE_ENV] ?? path.join(packageRoot(), "dist", "web-bundle")),
+  };
+}

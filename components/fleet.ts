@@ -1,0 +1,46 @@
+/** The device fleet: a thing group (the OTA job's target), and per device a thing, an
+ * AWS-generated certificate (the device identity; MQTT client id = thing name) attached to the
+ * thing exclusively, the device policies attached to the certificate, and group membership. */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+
+export interface FleetArgs {
+  app: string;
+  thingGroup: string;
+  devices: readonly string[];
+  policies: readonly aws.iot.Policy[];
+}
+
+export interface DeviceCredentials {
+  certificatePem: string;
+  privateKey: string;
+}
+
+export class Fleet extends pulumi.ComponentResource {
+  readonly group: aws.iot.ThingGroup;
+  readonly things: aws.iot.Thing[];
+  /** Per device; secret (it holds private keys). */
+  readonly credentials: pulumi.Output<Record<string, DeviceCredentials>>;
+
+  constructor(name: string, args: FleetArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("snapfleet:iot:Fleet", name, {}, opts);
+    const parent = { parent: this };
+    this.group = new aws.iot.ThingGroup(`${name}-group`, { name: args.thingGroup, tags: { "snapfleet:app": args.app } }, parent);
+    const credentials: Record<string, pulumi.Output<DeviceCredentials>> = {};
+    this.things = args.devices.map((device) => {
+      const thing = new aws.iot.Thing(`${name}-${device}`, { name: device, attributes: { app: args.app } }, parent);
+      // No CSR: AWS makes the key pair and returns the private key once; Pulumi keeps it encrypted.
+      const certificate = new aws.iot.Certificate(`${name}-${device}-cert`, { active: true }, { ...parent, additionalSecretOutputs: ["privateKey"] });
+      // Exclusive: the certificate can belong to this thing only, so `${iot:Connection.Thing.ThingName}` is unambiguous.
+      new aws.iot.ThingPrincipalAttachment(`${name}-${device}-principal`, { thing: thing.name, principal: certificate.arn, thingPrincipalType: "EXCLUSIVE_THING" }, parent);
+      args.policies.forEach((policy, i) => {
+        new aws.iot.PolicyAttachment(`${name}-${device}-policy-${i}`, { policy: policy.name, target: certificate.arn }, parent);
+      });
+      new aws.iot.ThingGroupMembership(`${name}-${device}-member`, { thingName: thing.name, thingGroupName: this.group.name }, parent);
+      credentials[device] = pulumi.secret(pulumi.all({ certificatePem: certificate.certificatePem, privateKey: certificate.privateKey })) as unknown as pulumi.Output<DeviceCredentials>;
+      return thing;
+    });
+    this.credentials = pulumi.secret(pulumi.all(credentials));
+    this.registerOutputs({ thingGroupArn: this.group.arn, credentials: this.credentials });
+  }
+}

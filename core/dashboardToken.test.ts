@@ -1,0 +1,34 @@
+import assert from "node:assert/strict";
+import { decodeDashboardKey, encodeDashboardKey, mintDashboardToken, verifyDashboardToken } from "./dashboardToken";
+
+const KEY = Buffer.alloc(32, 3);
+const NOW = 1_800_000_000_000;
+
+describe("dashboard tokens", () => {
+  it("mints sfdash.<expiry>.<mac> tokens that verify until they expire", () => {
+    const token = mintDashboardToken(KEY, "tank", 60_000, NOW);
+    assert.match(token, /^sfdash\.1800000060000\.[A-Za-z0-9_-]{43}$/);
+    assert.deepEqual(verifyDashboardToken(KEY, "tank", token, NOW), { valid: true, expiresAt: NOW + 60_000 });
+    assert.match((verifyDashboardToken(KEY, "tank", token, NOW + 60_000) as { reason: string }).reason, /expired at/);
+  });
+
+  it("refuses another key, another app, a changed expiry and malformed tokens", () => {
+    const token = mintDashboardToken(KEY, "tank", 60_000, NOW);
+    const reason = (t: string | undefined, key = KEY, app = "tank") => {
+      const check = verifyDashboardToken(key, app, t, NOW);
+      assert.equal(check.valid, false);
+      return (check as { reason: string }).reason;
+    };
+    assert.match(reason(token, Buffer.alloc(32, 4)), /signature is wrong/);
+    assert.match(reason(token, KEY, "other"), /signature is wrong/);
+    assert.match(reason(token.replace(".1800000060000.", ".1900000060000.")), /signature is wrong/);
+    assert.match(reason(undefined), /no dashboard token/);
+    assert.match(reason("sfdash.abc.def"), /malformed/);
+  });
+
+  it("keys travel as base64url of 32 bytes; anything else is refused with what to use", () => {
+    assert.deepEqual(decodeDashboardKey(encodeDashboardKey(KEY)), KEY);
+    assert.throws(() => decodeDashboardKey("c2hvcnQ"), /must be 32 bytes.*got 5 bytes.*dashboardTokenKey/);
+    assert.throws(() => mintDashboardToken(KEY, "tank", 0), /positive number of ms/);
+  });
+});

@@ -1,0 +1,60 @@
+/** Dashboard tokens: `sfdash.<expiryMs>.<base64url HMAC-SHA256(key, "sfdash\n<app>\n<expiryMs>")>`.
+ * A browser can't keep a client certificate secret, so the dashboard gets a short-lived bearer
+ * token instead. The local broker checks it on its WebSocket listener; on AWS the IoT custom
+ * authorizer Lambda (lambda/authorizer) checks it with a key kept in Secrets Manager. One pure
+ * implementation serves both, so a link minted for one is judged by the same rules as the other. */
+import { createHmac, timingSafeEqual } from "node:crypto";
+
+export const DASHBOARD_TOKEN_PREFIX = "sfdash";
+/** Long enough for a working session, short enough that a leaked token soon stops working. */
+export const DEFAULT_DASHBOARD_TOKEN_TTL_MS = 12 * 60 * 60 * 1000;
+/** Keys are 32 random bytes (the HMAC-SHA256 block-size guidance: at least the hash length). */
+export const DASHBOARD_KEY_BYTES = 32;
+
+export type TokenCheck = { valid: true; expiresAt: number } | { valid: false; reason: string };
+
+export function mintDashboardToken(key: Uint8Array, app: string, ttlMs = DEFAULT_DASHBOARD_TOKEN_TTL_MS, now = Date.now()): string {
+  if (!Number.isFinite(ttlMs) || ttlMs <= 0) throw new Error(`dashboard token lifetime must be a positive number of ms, got ${ttlMs}`);
+  const expiresAt = Math.floor(now + ttlMs);
+  return `${DASHBOARD_TOKEN_PREFIX}.${expiresAt}.${dashboardMac(key, app, expiresAt).toString("base64url")}`;
+}
+
+/** `signatureProblem` lets each caller say why a signature may be wrong in its own setting
+ * (a broker restart locally, a rotated key on AWS). */
+export function verifyDashboardToken(
+  key: Uint8Array,
+  app: string,
+  token: string | undefined,
+  now = Date.now(),
+  signatureProblem = "dashboard token signature is wrong (forged, or signed with another key)",
+): TokenCheck {
+  if (!token) return { valid: false, reason: "no dashboard token (send it as the MQTT password)" };
+  const parts = token.split(".");
+  if (parts.length !== 3 || parts[0] !== DASHBOARD_TOKEN_PREFIX || !/^\d{1,15}$/.test(parts[1])) {
+    return { valid: false, reason: `malformed dashboard token (expected ${DASHBOARD_TOKEN_PREFIX}.<expiryMs>.<mac>)` };
+  }
+  const expiresAt = Number(parts[1]);
+  const expected = dashboardMac(key, app, expiresAt);
+  const given = Buffer.from(parts[2], "base64url");
+  // Constant-time compare: the MAC must not be guessable byte by byte from response timing.
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { valid: false, reason: signatureProblem };
+  if (expiresAt <= now) return { valid: false, reason: `dashboard token expired at ${new Date(expiresAt).toISOString()}` };
+  return { valid: true, expiresAt };
+}
+
+/** Deployed keys travel as text (Secrets Manager, `pulumi stack output`): base64url of the bytes. */
+export function encodeDashboardKey(key: Uint8Array): string {
+  return Buffer.from(key).toString("base64url");
+}
+
+export function decodeDashboardKey(text: string): Buffer {
+  const key = Buffer.from(text.trim(), "base64url");
+  if (key.length !== DASHBOARD_KEY_BYTES) {
+    throw new Error(`dashboard key must be ${DASHBOARD_KEY_BYTES} bytes as base64url (${Math.ceil((DASHBOARD_KEY_BYTES * 4) / 3)} characters); got ${key.length} bytes. Use the stack output dashboardTokenKey as it is`);
+  }
+  return key;
+}
+
+function dashboardMac(key: Uint8Array, app: string, expiresAt: number): Buffer {
+  return createHmac("sha256", key).update(`${DASHBOARD_TOKEN_PREFIX}\n${app}\n${expiresAt}`).digest();
+}
