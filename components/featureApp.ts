@@ -38,7 +38,7 @@ interface FeatureAppData {
 
 export class FeatureApp extends pulumi.ComponentResource<FeatureAppData> {
   readonly app: string;
-  /** https://… of the CloudFront distribution; open it with `#token=…` (docs/deploy-to-aws.md). */
+  /** https://… of the CloudFront distribution; open it with `#token=…` (README, "Deploy to AWS"). */
   declare readonly dashboardUrl: pulumi.Output<string>;
   /** The account's IoT data endpoint (ATS), for devices and the dashboard. */
   declare readonly iotEndpoint: pulumi.Output<string>;

@@ -59,5 +59,5 @@ export const jobId = app.jobId;
 export const readingsTable = readings.name;
 /** Secret: `pulumi stack output devices --show-secrets` to provision the boards. */
 export const devices = app.devices;
-/** Secret: signs dashboard links (docs/deploy-to-aws.md). */
+/** Secret: signs dashboard links (README, "Deploy to AWS"). */
 export const dashboardTokenKey = app.dashboardTokenKey;
