@@ -18,7 +18,13 @@ export interface DeviceOptions {
   transport?: Transport;
   engine?: MicroviumEngine;
   onLog?: (line: string) => void;
+  /** Told about every outage (false) and reconnect (true); counts are on `device.supervisor`. */
+  onConnectionChange?: (connected: boolean) => void;
   outboxCapacity?: number;
+  inFlightWindow?: number;
+  logCapacity?: number;
+  /** Unique per boot (see SupervisorOptions.bootId); pass it when the transport's last will names it. */
+  bootId?: string;
 }
 
 /** A device: supervisor + the app's device snapshot on the Microvium engine. The snapshot's
@@ -47,15 +53,21 @@ export class Device {
       clock,
       transport,
       onLog: options.onLog,
+      onConnectionChange: options.onConnectionChange,
       outboxCapacity: options.outboxCapacity,
+      inFlightWindow: options.inFlightWindow,
+      logCapacity: options.logCapacity,
+      bootId: options.bootId,
     });
     const vm = new FeatureVm(engine, options.snapshot, "device", supervisor);
     supervisor.start(vm);
     return new Device(supervisor, vm, board, transport, clock);
   }
 
-  stop(): void {
-    this.supervisor.stop();
+  /** Stops the app at once; the promise settles when the offline status is acknowledged. */
+  stop(): Promise<void> {
+    const offline = this.supervisor.stop();
     this.vm.dispose();
+    return offline;
   }
 }

@@ -3,15 +3,21 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { compileFeatures } from "../core/compiler/compileFeatures";
-import { decodeEnvelope } from "../core/envelope";
+import { decodeDeviceStatus } from "../core/deviceStatus";
+import { decodeEnvelope, encodeEnvelope } from "../core/envelope";
+import { topics } from "../core/topics";
 import { loadWasmEngine } from "../core/engine";
 import { writeApp } from "../test/support/tempFeatures";
-import { BoundedQueue } from "./boundedQueue";
 import { ManualClock } from "./clock";
 import { Device } from "./device";
 import { HandleTable } from "./handles";
 import { csvModel, parsePinSpec, sineModel } from "./pinModel";
 import { InMemoryTransport } from "./transport";
+
+/** Values the device sent on channel up topics (status and log topics are not envelopes). */
+function upValues(transport: InMemoryTransport) {
+  return transport.sent.filter((m) => m.topic.endsWith("/up") && !m.topic.includes("/_log/")).map((m) => decodeEnvelope(m.payload).v);
+}
 
 describe("firmware: pin models", () => {
   it("sine oscillates between min and max with the period", () => {
@@ -40,7 +46,7 @@ describe("firmware: pin models", () => {
   });
 });
 
-describe("firmware: handles and queues", () => {
+describe("firmware: handles", () => {
   it("never hands out 0 and doesn't reuse a closed handle right away", () => {
     const t = new HandleTable<string>();
     const a = t.open("a");
@@ -50,14 +56,6 @@ describe("firmware: handles and queues", () => {
     assert.notEqual(b, a);
     assert.equal(t.get(a), undefined);
     assert.equal(t.get(b), "b");
-  });
-
-  it("a bounded queue drops the oldest and counts it", () => {
-    const q = new BoundedQueue<number>(2);
-    [1, 2, 3].forEach((n) => q.push(n));
-    assert.equal(q.dropped, 1);
-    assert.deepEqual(q.drain(), [2, 3]);
-    assert.throws(() => new BoundedQueue(0), /capacity must be a whole number >= 1/);
   });
 });
 
@@ -77,7 +75,7 @@ describe("firmware: supervisor handles as the app sees them", () => {
     const reopened = (device.supervisor as any).handles.entries().filter(([, r]: [number, { kind: string }]) => r.kind === "channel");
     assert.equal(reopened.length, 1);
     assert.notEqual(reopened[0][0], opened[0][0], "a fresh handle, not the closed one");
-    assert.deepEqual(transport.sent.map((m) => decodeEnvelope(m.payload).v), [1, 2, 3, 4]);
+    assert.deepEqual(upValues(transport), [1, 2, 3, 4]);
     assert.deepEqual(device.supervisor.appErrors, []);
     device.stop();
   });
@@ -93,7 +91,71 @@ describe("firmware: supervisor handles as the app sees them", () => {
     clock.advance(500);
     assert.equal(device.supervisor.droppedMessages, 2);
     transport.setConnected(true);
-    assert.deepEqual(transport.sent.map((m) => decodeEnvelope(m.payload).v), [3, 4, 5]);
+    assert.deepEqual(upValues(transport), [3, 4, 5]);
     device.stop();
+  });
+});
+
+describe("firmware: supervisor on a shared transport", () => {
+  const echoApp = `  const cmd = api.newCommsChannel<number>("cmd");\n  const echo = api.newCommsChannel<number>("echo");\n  cmd.addEventListener("messageFromServer", (v) => echo.pushMessageToServer(v));`;
+
+  async function bootEcho(transport: InMemoryTransport, extra: { onConnectionChange?: (up: boolean) => void } = {}) {
+    const build = await compileFeatures({ entry: writeApp(echoApp) });
+    const device = await Device.boot({ manifest: build.manifest, snapshot: build.snapshots.device, thing: "t-1", clock: new ManualClock(), transport, engine: await loadWasmEngine(), ...extra });
+    return { device, build };
+  }
+
+  const statuses = (transport: InMemoryTransport) =>
+    transport.sent.filter((m) => m.topic === topics.status("test-app", "t-1")).map((m) => ({ ...decodeDeviceStatus(m.payload), retain: m.retain, qos: m.qos }));
+
+  it("publishes a retained online status at start and at every reconnect, offline at stop", async () => {
+    const transport = new InMemoryTransport();
+    const changes: boolean[] = [];
+    const { device, build } = await bootEcho(transport, { onConnectionChange: (up) => changes.push(up) });
+    transport.setConnected(false);
+    transport.setConnected(true);
+    transport.setConnected(false);
+    transport.setConnected(true);
+    assert.equal(device.supervisor.outages, 2);
+    assert.equal(device.supervisor.reconnects, 2);
+    assert.deepEqual(changes, [false, true, false, true]);
+    await device.stop();
+    const seen = statuses(transport);
+    assert.deepEqual(seen.map((s) => s.online), [true, true, true, false]);
+    assert.ok(seen.every((s) => s.retain && s.qos === 1 && s.version === build.manifest.version && s.bootId === device.supervisor.bootId));
+  });
+
+  it("stop() removes its subscriptions and connection listener, so another app can take the transport", async () => {
+    const transport = new InMemoryTransport();
+    const { device } = await bootEcho(transport);
+    assert.deepEqual(transport.subscribedTopics.sort(), [topics.broadcastDown("test-app", "cmd"), topics.broadcastDown("test-app", "echo"), topics.down("test-app", "t-1", "cmd"), topics.down("test-app", "t-1", "echo")].sort());
+    await device.stop();
+    assert.deepEqual(transport.subscribedTopics, []);
+    const before = transport.sent.length;
+    transport.setConnected(false);
+    transport.setConnected(true);
+    assert.equal(transport.sent.length, before, "a stopped supervisor publishes no status on reconnect");
+    assert.equal(device.supervisor.reconnects, 0);
+  });
+
+  it("delivers a down message once even when the broker sends it twice", async () => {
+    const transport = new InMemoryTransport();
+    const { device } = await bootEcho(transport);
+    const down = topics.down("test-app", "t-1", "cmd");
+    transport.inject(down, encodeEnvelope("srv", 1, 10, 0));
+    transport.inject(down, encodeEnvelope("srv", 1, 10, 0));
+    transport.inject(topics.broadcastDown("test-app", "cmd"), encodeEnvelope("srv", 2, 20, 0));
+    transport.inject(down, encodeEnvelope("srv", 2, 20, 0));
+    assert.deepEqual(upValues(transport), [10, 20]);
+    assert.equal(device.supervisor.duplicatesDropped, 2);
+    await device.stop();
+  });
+
+  it("stop() while offline settles without publishing (the last will speaks then)", async () => {
+    const transport = new InMemoryTransport();
+    const { device } = await bootEcho(transport);
+    transport.setConnected(false);
+    await device.stop();
+    assert.deepEqual(statuses(transport).map((s) => s.online), [true]);
   });
 });

@@ -1,14 +1,19 @@
 import crypto from "node:crypto";
 import type { Manifest } from "../core/manifest";
-import { decodeEnvelope, encodeEnvelope } from "../core/envelope";
+import { DedupWindow } from "../core/dedupWindow";
+import { encodeDeviceStatus } from "../core/deviceStatus";
+import { decodeEnvelope, encodeEnvelope, type Envelope } from "../core/envelope";
 import { topics } from "../core/topics";
 import type { FeatureHost, FeatureVm } from "../core/runtime/featureVm";
 import type { WireValue } from "../core/wireValue";
 import type { Board } from "./board";
-import { BoundedQueue } from "./boundedQueue";
 import type { Clock } from "./clock";
+import { ReliableOutbox } from "./comms/reliableOutbox";
 import { HandleTable } from "./handles";
 import type { Transport } from "./transport";
+
+/** How long stop() waits for the broker to acknowledge the offline status. */
+export const STOP_STATUS_TIMEOUT_MS = 5000;
 
 /** Status codes channelSend returns to the app (0 = accepted). */
 export enum SendStatus {
@@ -28,41 +33,48 @@ export interface SupervisorOptions {
   board: Board;
   clock: Clock;
   transport: Transport;
+  /** First half of every envelope id and of the retained status; must differ at every boot,
+   * because seqs restart at 1 (default: 8 random hex digits). */
+  bootId?: string;
   /** Messages kept while offline (default 500); the oldest are dropped beyond. */
   outboxCapacity?: number;
+  /** QoS 1 messages sent and not yet acknowledged (default 32, at most 100: AWS's limit). */
+  inFlightWindow?: number;
   /** App log lines kept while offline (default 200). */
   logCapacity?: number;
   /** Local echo of app logs and supervisor events (console in the CLI). */
   onLog?: (line: string) => void;
-}
-
-interface Outgoing {
-  topic: string;
-  payload: string;
-  qos: 0 | 1;
+  /** Told about every outage (false) and reconnect (true). */
+  onConnectionChange?: (connected: boolean) => void;
 }
 
 /** Microvisor-style supervisor: the app never owns the network or the hardware. It asks for a
  * network and channels and gets handles (0 invalid, closed handles are zeroed by the runtime
  * after a notification); the supervisor does the I/O, queues messages and logs while offline
- * and flushes them, in order, when the link is back. */
+ * and sends them, in order, when the link is back (firmware/comms/reliableOutbox.ts). It tells
+ * the cloud it is online (retained status) at every connect, and drops repeated down messages
+ * by envelope id, so a QoS 1 channel delivers exactly once. */
 export class Supervisor implements FeatureHost {
-  readonly bootId = crypto.randomBytes(4).toString("hex");
+  readonly bootId: string;
   private seq = 0;
   private readonly handles = new HandleTable<Resource>();
   private readonly timers = new Map<number, () => void>();
-  private readonly outbox: BoundedQueue<Outgoing>;
-  private readonly logBuffer: BoundedQueue<string>;
+  private readonly outbox: ReliableOutbox;
+  private readonly logs: ReliableOutbox;
+  private readonly seenDown = new DedupWindow();
+  /** Removers for what start() registered on the shared transport. */
+  private detach: (() => void)[] = [];
   private vm: FeatureVm | undefined;
+  private outageCount = 0;
+  private reconnectCount = 0;
   /** Errors thrown by app callbacks since boot (each also logged). */
   appErrors: string[] = [];
 
   constructor(private readonly options: SupervisorOptions) {
-    this.outbox = new BoundedQueue(options.outboxCapacity ?? 500);
-    this.logBuffer = new BoundedQueue(options.logCapacity ?? 200);
-    options.transport.onConnectionChange((up) => {
-      if (up) this.flush();
-    });
+    this.bootId = options.bootId ?? crypto.randomBytes(4).toString("hex");
+    const onError = (line: string) => options.onLog?.(`[supervisor] ${line}`);
+    this.outbox = new ReliableOutbox({ transport: options.transport, capacity: options.outboxCapacity ?? 500, inFlightWindow: options.inFlightWindow, onError });
+    this.logs = new ReliableOutbox({ transport: options.transport, capacity: options.logCapacity ?? 200, onError });
   }
 
   get droppedMessages(): number {
@@ -70,11 +82,32 @@ export class Supervisor implements FeatureHost {
   }
 
   get droppedLogs(): number {
-    return this.logBuffer.dropped;
+    return this.logs.dropped;
   }
 
+  /** Messages waiting for the link (not yet handed to the transport). */
   get queuedMessages(): number {
-    return this.outbox.length;
+    return this.outbox.queued;
+  }
+
+  /** QoS 1 messages sent and not yet acknowledged by the broker. */
+  get unacknowledgedMessages(): number {
+    return this.outbox.unacknowledged;
+  }
+
+  /** Down messages dropped because their envelope id was already delivered. */
+  get duplicatesDropped(): number {
+    return this.seenDown.duplicates;
+  }
+
+  /** Outages seen since start (link went down). */
+  get outages(): number {
+    return this.outageCount;
+  }
+
+  /** Times the link came back after an outage. */
+  get reconnects(): number {
+    return this.reconnectCount;
   }
 
   /** Connects the app and boots it: subscriptions first, so no message is missed. */
@@ -84,26 +117,40 @@ export class Supervisor implements FeatureHost {
     manifest.channels.forEach((channel, index) => {
       if (channel.direction === "device-to-server") return;
       const deliver = (_topic: string, payload: string) => this.deliver(index, payload);
-      transport.subscribe(topics.down(app, thing, channel.name), deliver);
-      transport.subscribe(topics.broadcastDown(app, channel.name), deliver);
+      this.detach.push(transport.subscribe(topics.down(app, thing, channel.name), channel.qos, deliver));
+      this.detach.push(transport.subscribe(topics.broadcastDown(app, channel.name), channel.qos, deliver));
     });
+    this.detach.push(transport.onConnectionChange((up) => this.connectionChanged(up)));
+    if (transport.connected) this.publishStatus(true);
     this.runApp(() => vm.start());
   }
 
-  /** Stops timers and closes every handle; the app gets no more events. */
-  stop(): void {
+  /** Stops timers, closes every handle and removes this app's subscriptions; the app gets no
+   * more events. Resolves once the offline status is acknowledged, at once when offline (the
+   * last will says it then), and after STOP_STATUS_TIMEOUT_MS of clock time at the latest, so
+   * a caller (the OTA agent) never waits on a link that died meanwhile. */
+  stop(): Promise<void> {
     for (const cancel of this.timers.values()) cancel();
     this.timers.clear();
     for (const [h] of this.handles.entries()) this.handles.close(h);
+    for (const remove of this.detach.splice(0)) remove();
     this.vm = undefined;
+    if (!this.options.transport.connected) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const cancel = this.options.clock.setTimer(STOP_STATUS_TIMEOUT_MS, resolve);
+      void this.publishStatus(false).then(() => {
+        cancel();
+        resolve();
+      });
+    });
   }
 
   // --- FeatureHost: what the app's runtime calls ------------------------------------------
 
   log(text: string): void {
     this.options.onLog?.(`[app] ${text}`);
-    this.logBuffer.push(text);
-    this.flush();
+    const { app, thing } = this.options;
+    this.logs.push({ topic: topics.log(app, thing), payload: JSON.stringify({ t: this.now(), msg: text }), qos: 0 });
   }
 
   now(): number {
@@ -130,7 +177,6 @@ export class Supervisor implements FeatureHost {
       payload: encodeEnvelope(this.bootId, ++this.seq, value, clock.now()),
       qos: channel.qos,
     });
-    this.flush();
     return SendStatus.Ok;
   }
 
@@ -184,14 +230,40 @@ export class Supervisor implements FeatureHost {
   }
 
   private deliver(channelIndex: number, payload: string): void {
-    let value: WireValue;
+    let envelope: Envelope;
     try {
-      value = decodeEnvelope(payload).v;
+      envelope = decodeEnvelope(payload);
     } catch (e) {
       this.options.onLog?.(`[supervisor] dropped a malformed message for channel ${this.options.manifest.channels[channelIndex].name}: ${(e as Error).message}`);
       return;
     }
-    this.runApp(() => this.vm?.deliver(channelIndex, value));
+    // A retransmitted or replayed copy of a message the app already got.
+    if (!this.seenDown.accept(envelope.id)) return;
+    this.runApp(() => this.vm?.deliver(channelIndex, envelope.v));
+  }
+
+  private connectionChanged(up: boolean): void {
+    if (up) {
+      if (this.outageCount > this.reconnectCount) this.reconnectCount++;
+      this.options.onLog?.(`[supervisor] link up (reconnects: ${this.reconnectCount}); sending ${this.outbox.queued} queued messages`);
+      // Retained status first: the last will may have said offline meanwhile.
+      this.publishStatus(true);
+      this.outbox.resume();
+      this.logs.resume();
+    } else {
+      this.outageCount++;
+      this.options.onLog?.(`[supervisor] link down (outage ${this.outageCount}); queuing messages`);
+    }
+    this.options.onConnectionChange?.(up);
+  }
+
+  /** Retained, QoS 1: a dashboard that subscribes later still learns the state (DESIGN.md). */
+  private publishStatus(online: boolean): Promise<void> {
+    const { app, thing, manifest, transport, clock } = this.options;
+    const payload = encodeDeviceStatus({ online, version: manifest.version, bootId: this.bootId, t: clock.now() });
+    return transport.publish(topics.status(app, thing), payload, 1, true).catch((error: Error) => {
+      this.options.onLog?.(`[supervisor] status ${online ? "online" : "offline"} not published: ${error.message}`);
+    });
   }
 
   /** An exception in an app callback is logged and counted; the device keeps running. */
@@ -202,29 +274,6 @@ export class Supervisor implements FeatureHost {
       const message = (e as Error).message ?? String(e);
       this.appErrors.push(message);
       this.log(`error: ${message}`);
-    }
-  }
-
-  private flush(): void {
-    const { transport, app, thing } = this.options;
-    if (!transport.connected) return;
-    const messages = this.outbox.drain();
-    for (let i = 0; i < messages.length; i++) {
-      try {
-        transport.publish(messages[i].topic, messages[i].payload, messages[i].qos);
-      } catch {
-        this.outbox.unshiftAll(messages.slice(i));
-        return;
-      }
-    }
-    const lines = this.logBuffer.drain();
-    for (let i = 0; i < lines.length; i++) {
-      try {
-        transport.publish(topics.log(app, thing), JSON.stringify({ t: this.now(), msg: lines[i] }), 0);
-      } catch {
-        this.logBuffer.unshiftAll(lines.slice(i));
-        return;
-      }
     }
   }
 }

@@ -28,3 +28,7 @@ for (const rel of assets) {
   fs.copyFileSync(path.join(root, rel), path.join(root, "dist", rel));
 }
 console.log(`build: TypeScript compiled to dist/ and ${assets.length} assets copied in ${Date.now() - started} ms`);
+
+// The dashboard as static files (index.html + content-hashed JS, CSS, wasm) for `npm start` and
+// the AWS deployment; bundled by esbuild from web/ (see web/bundle/buildWebBundle.ts).
+run(process.execPath, ["--import", "tsx", path.join(root, "web/bundle/cli.ts"), path.join(root, "dist/web-bundle")]);

@@ -13,6 +13,7 @@ import { createMqttsServer } from "./mqttsListener";
 import { policyHooks } from "./policyHooks";
 import { PolicyBook } from "./principals";
 import { formatRefusal, type BrokerRefusal } from "./refusals";
+import { ReplayStore } from "./replayStore";
 import { createMqttWebSocketServer, MQTT_WEBSOCKET_PATH, type MqttWebSocketServer } from "./webSocketListener";
 
 export interface LocalBrokerOptions {
@@ -82,6 +83,8 @@ export class LocalBroker {
       },
     });
     const aedes = await Aedes.createBroker({ ...hooks, maxClientsIdLength: MAX_CLIENT_ID_LENGTH });
+    // Store and forward for channels with `replay: N`.
+    new ReplayStore(() => policies.book.manifest).attach(aedes);
     aedes.on("clientError", (client, error) => log(`broker: client "${client.id}" error: ${error.message}`));
     aedes.on("connectionError", (client, error) => log(`broker: connection error (client "${client.id}"): ${error.message}`));
 

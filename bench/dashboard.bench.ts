@@ -1,0 +1,151 @@
+import fs from "node:fs";
+import path from "node:path";
+import zlib from "node:zlib";
+import mqtt from "mqtt";
+import { encodeEnvelope } from "../core/envelope";
+import { topics } from "../core/topics";
+import { constantModel } from "../firmware/pinModel";
+import { startDashboardStack } from "../web/testSupport/dashboardFixture";
+import { MqttDevice } from "../web/testSupport/mqttDevice";
+
+/** Device publish → DOM update in real Chromium: a simulated device (aws-iot-device-sdk-v2,
+ * mutual TLS) publishes temperature envelopes; the page decodes each, runs the feature's
+ * listener in the device's Microvium VM (WebAssembly) and the control's text changes. A
+ * MutationObserver stamps the change. Baseline in the same run: mqtt.js in Node subscribed over
+ * the same WebSocket listener (broker delivery alone, no browser, no VM, no DOM).
+ * Clocks: both sides read performance.timeOrigin + performance.now(); Chromium's and Node's
+ * differ by a few ms, so the page's offset is measured first (NTP-style, the round trip with the
+ * smallest delay of 30) and subtracted.
+ * Also prints what the dashboard weighs: wasm, JS, CSS, page, web snapshot. */
+const MESSAGES = 300;
+const INTERVAL_MS = 20;
+const THING = "bench-1";
+const BUDGET = { p99Ms: 50, wasmBytes: 64 * 1024, dashboardBytes: 200 * 1024 };
+
+const wallNow = () => performance.timeOrigin + performance.now();
+
+interface Figures {
+  received: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+}
+
+async function main(): Promise<void> {
+  const stack = await startDashboardStack();
+  let device: MqttDevice | undefined;
+  let baseline: mqtt.MqttClient | undefined;
+  try {
+    const { manifest } = stack.build;
+    device = await MqttDevice.connect({
+      broker: stack.broker,
+      manifest,
+      snapshot: stack.build.snapshots.device,
+      thing: THING,
+      engine: stack.engine,
+      pins: { A2: constantModel(0) },
+    });
+    const page = await stack.browser.newPage();
+    await page.goto(stack.server.url);
+    const text = page.getByRole("article", { name: THING, exact: true }).getByLabel("Temperature value", { exact: true });
+    await text.filter({ hasText: "0 °C" }).waitFor({ timeout: 10000 });
+    await page.evaluate(() => {
+      const stamps: Record<string, number> = {};
+      (window as unknown as { stamps: Record<string, number> }).stamps = stamps;
+      const element = document.querySelector(`[data-thing] [aria-label="Temperature value"]`)!;
+      new MutationObserver(() => {
+        const value = element.textContent ?? "";
+        stamps[value] ??= performance.timeOrigin + performance.now();
+      }).observe(element, { childList: true, characterData: true, subtree: true });
+    });
+
+    const baselineStamps = new Map<string, number>();
+    baseline = await mqtt.connectAsync(stack.broker.webSocketUrl, {
+      clientId: `sf-${manifest.app}-dashboard-bench`,
+      username: "dashboard",
+      password: stack.broker.issueDashboardToken(),
+      protocolVersion: 4,
+      reconnectPeriod: 0,
+    });
+    baseline.on("message", (_topic, payload) => {
+      const value = (JSON.parse(payload.toString()) as { v: number }).v;
+      if (!baselineStamps.has(`${value} °C`)) baselineStamps.set(`${value} °C`, wallNow());
+    });
+    const topic = topics.up(manifest.app, THING, "temperature");
+    await baseline.subscribeAsync(topic, { qos: 0 });
+
+    const sentAt = new Map<string, number>();
+    const start = performance.now();
+    for (let i = 0; i < MESSAGES; i++) {
+      const due = start + i * INTERVAL_MS;
+      const wait = due - performance.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      // Distinct values the device's own readings (0) never take; formatted as the feature does.
+      const value = 100 + i / 10;
+      sentAt.set(`${value} °C`, wallNow());
+      void device.publishUp(topic, encodeEnvelope("bench", i + 1, value, Date.now()));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const raw = await page.evaluate(() => (window as unknown as { stamps: Record<string, number> }).stamps);
+    const offset = await pageClockOffset(() => page.evaluate(() => performance.timeOrigin + performance.now()));
+    const stamps = Object.fromEntries(Object.entries(raw).map(([value, t]) => [value, t - offset.ms]));
+
+    const browser = figures([...sentAt].flatMap(([value, t]) => (stamps[value] ? [stamps[value] - t] : [])));
+    const broker = figures([...sentAt].flatMap(([value, t]) => (baselineStamps.has(value) ? [baselineStamps.get(value)! - t] : [])));
+
+    console.log(`device publish -> DOM update in Chromium ${await stack.browser.version()}, ${MESSAGES} messages, one every ${INTERVAL_MS} ms (qos 0, loopback)`);
+    const line = (name: string, f: Figures) =>
+      `  ${name.padEnd(40)} received ${f.received}/${MESSAGES}  p50 ${f.p50Ms} ms  p99 ${f.p99Ms} ms  max ${f.maxMs} ms`;
+    console.log(`  page clock offset ${offset.ms.toFixed(2)} ms (± ${(offset.roundTripMs / 2).toFixed(2)} ms)`);
+    console.log(line("baseline: mqtt.js in Node over WebSocket", broker));
+    console.log(line("dashboard: page DOM (decode + VM + DOM)", browser));
+    console.log(`  ratio dashboard/baseline  p50 ${ratio(browser.p50Ms, broker.p50Ms)}x  p99 ${ratio(browser.p99Ms, broker.p99Ms)}x  (goal p99 <= ${BUDGET.p99Ms} ms: ${browser.p99Ms <= BUDGET.p99Ms ? "met" : "MISSED"})`);
+
+    const { bundle } = stack;
+    const webSnap = stack.build.snapshots.web.length;
+    const manifestBytes = fs.statSync(path.join(stack.buildDir, "manifest.json")).size;
+    const bundleBytes = Object.values(bundle.files).reduce((a, b) => a + b, 0);
+    const total = bundleBytes + webSnap + manifestBytes;
+    const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
+    console.log(`dashboard size before compression`);
+    console.log(`  wasm ${bundle.wasm.padEnd(28)} ${kb(bundle.files[bundle.wasm])}  (goal <= 64 KB: ${bundle.files[bundle.wasm] <= BUDGET.wasmBytes ? "met" : "MISSED"})`);
+    console.log(`  js   ${bundle.script.padEnd(28)} ${kb(bundle.files[bundle.script])}`);
+    console.log(`  css  ${bundle.stylesheet.padEnd(28)} ${kb(bundle.files[bundle.stylesheet])}`);
+    console.log(`  page index.html                   ${kb(bundle.files["index.html"])}`);
+    console.log(`  web snapshot (grow-station)       ${kb(webSnap)}   manifest.json ${kb(manifestBytes)}`);
+    const files = [...Object.keys(bundle.files).map((name) => path.join(bundle.outDir, name)), path.join(stack.buildDir, "web.snap"), path.join(stack.buildDir, "manifest.json")];
+    const gzipped = files.reduce((sum, file) => sum + zlib.gzipSync(fs.readFileSync(file), { level: 9 }).length, 0);
+    console.log(`  total                             ${kb(total)}  (goal <= 200 KB: ${total <= BUDGET.dashboardBytes ? "met" : "MISSED"}; gzip -9: ${kb(gzipped)})`);
+    await page.close();
+  } finally {
+    await baseline?.endAsync(true);
+    await device?.stop().catch(() => undefined);
+    await stack.stop();
+  }
+}
+
+/** How far the page's clock is ahead of ours: page time minus the midpoint of the round trip. */
+async function pageClockOffset(readPageClock: () => Promise<number>): Promise<{ ms: number; roundTripMs: number }> {
+  let best = { ms: 0, roundTripMs: Infinity };
+  for (let i = 0; i < 30; i++) {
+    const before = wallNow();
+    const pageTime = await readPageClock();
+    const after = wallNow();
+    if (after - before < best.roundTripMs) best = { ms: pageTime - (before + after) / 2, roundTripMs: after - before };
+  }
+  return best;
+}
+
+function figures(latencies: number[]): Figures {
+  const sorted = [...latencies].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
+  return { received: sorted.length, p50Ms: round(at(0.5)), p99Ms: round(at(0.99)), maxMs: round(sorted[sorted.length - 1] ?? NaN) };
+}
+
+const round = (ms: number) => Math.round(ms * 100) / 100;
+const ratio = (a: number, b: number) => (b > 0 ? (a / b).toFixed(1) : "–");
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});

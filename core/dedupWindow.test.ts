@@ -1,0 +1,57 @@
+import assert from "node:assert/strict";
+import { DedupWindow } from "./dedupWindow";
+
+describe("DedupWindow", () => {
+  it("accepts each id once, whatever the order", () => {
+    const w = new DedupWindow();
+    const seen = ["a:1", "a:2", "a:4", "a:2", "a:3", "a:4", "a:1", "a:5"].map((id) => w.accept(id));
+    assert.deepEqual(seen, [true, true, true, false, true, false, false, true]);
+    assert.equal(w.duplicates, 3);
+  });
+
+  it("keeps boots apart: the same seq from another boot is new", () => {
+    const w = new DedupWindow();
+    assert.equal(w.accept("a:1"), true);
+    assert.equal(w.accept("b:1"), true);
+    assert.equal(w.accept("a:1"), false);
+    assert.equal(w.size, 2);
+  });
+
+  it("a receiver joining mid-stream accepts the first seq it sees and later ones", () => {
+    const w = new DedupWindow();
+    assert.equal(w.accept("a:500"), true);
+    assert.equal(w.accept("a:501"), true);
+    assert.equal(w.accept("a:500"), false);
+    assert.equal(w.accept("a:499"), false, "below the first seen seq counts as already delivered");
+  });
+
+  it("gives up a gap that never fills once too many seqs wait above it", () => {
+    const w = new DedupWindow({ maxAhead: 3 });
+    w.accept("a:1");
+    for (const seq of [3, 4, 5, 6]) assert.equal(w.accept(`a:${seq}`), true);
+    // seq 2 was given up as lost; repeats of the ones above it are still caught.
+    assert.equal(w.accept("a:2"), false);
+    assert.equal(w.accept("a:5"), false);
+    assert.equal(w.accept("a:7"), true);
+  });
+
+  it("forgets the least recently heard sender beyond maxSenders", () => {
+    const w = new DedupWindow({ maxSenders: 2 });
+    w.accept("a:1");
+    w.accept("b:1");
+    w.accept("a:2"); // a heard more recently than b
+    w.accept("c:1"); // evicts b
+    assert.equal(w.size, 2);
+    assert.equal(w.accept("a:2"), false, "a is still remembered");
+    assert.equal(w.accept("b:1"), true, "b was forgotten, so its repeat passes (bounded memory has this price)");
+  });
+
+  it("refuses malformed ids and bad options with a message saying what is wrong", () => {
+    const w = new DedupWindow();
+    assert.throws(() => w.accept("nocolon"), /"nocolon" is not an envelope id <bootId>:<seq>/);
+    assert.throws(() => w.accept("a:x"), /not an envelope id/);
+    assert.throws(() => w.accept(":3"), /not an envelope id/);
+    assert.throws(() => new DedupWindow({ maxAhead: 0 }), /maxAhead must be a whole number >= 1, got 0/);
+    assert.throws(() => new DedupWindow({ maxSenders: 1.5 }), /maxSenders must be a whole number >= 1/);
+  });
+});

@@ -1,0 +1,355 @@
+/** The resilient link end to end: real broker (aedes, mutual TLS, IoT policies), real
+ * aws-iot-device-sdk-v2 client, real sockets. Outages are made with a TCP proxy between device
+ * and broker (cut = sockets destroyed abruptly, freeze = a half-open link that only keepalive
+ * can detect) or by stopping and restarting the broker on the same port and state dir. */
+import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import mqtt from "mqtt";
+import { compileFeatures, type CompileResult } from "../../core/compiler/compileFeatures";
+import { DedupWindow } from "../../core/dedupWindow";
+import { decodeDeviceStatus, type DeviceStatus } from "../../core/deviceStatus";
+import { decodeEnvelope, encodeEnvelope } from "../../core/envelope";
+import { loadWasmEngine } from "../../core/engine";
+import type { MicroviumEngine } from "../../core/engine/types";
+import { topics } from "../../core/topics";
+import { LocalBroker } from "../../local/broker";
+import { writeApp } from "../../test/support/tempFeatures";
+import { ManualClock } from "../clock";
+import { Device } from "../device";
+import { MqttTransport, type MqttTransportOptions } from "./mqttTransport";
+
+const APP = "test-app";
+const THING = "dev-1";
+
+/** Forwards TCP to the broker; can cut every link at once or freeze them silently. */
+class TcpProxy {
+  private readonly pairs = new Set<[net.Socket, net.Socket]>();
+  private server!: net.Server;
+  port = 0;
+
+  constructor(private readonly targetPort: () => number) {}
+
+  async start(): Promise<void> {
+    this.server = net.createServer((inbound) => {
+      const outbound = net.connect(this.targetPort(), "127.0.0.1");
+      const pair: [net.Socket, net.Socket] = [inbound, outbound];
+      this.pairs.add(pair);
+      inbound.pipe(outbound);
+      outbound.pipe(inbound);
+      const end = () => {
+        inbound.destroy();
+        outbound.destroy();
+        this.pairs.delete(pair);
+      };
+      inbound.on("error", end).on("close", end);
+      outbound.on("error", end).on("close", end);
+    });
+    await new Promise<void>((resolve) => this.server.listen(0, "127.0.0.1", resolve));
+    this.port = (this.server.address() as net.AddressInfo).port;
+  }
+
+  /** Destroys both ends of every link, as a dropped Wi-Fi or a killed process would. */
+  cut(): void {
+    for (const [a, b] of this.pairs) {
+      a.destroy();
+      b.destroy();
+    }
+  }
+
+  /** Stops forwarding broker → device on the current links without closing them: a half-open
+   * link where the broker still gets (and forwards) publishes but its PUBACKs and PINGRESPs are lost. */
+  freezeReplies(): void {
+    for (const [inbound, outbound] of this.pairs) {
+      outbound.unpipe(inbound);
+      outbound.pause();
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.cut();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+async function waitFor(condition: () => boolean, what: string, timeoutMs = 8000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+describe("MqttTransport: device ↔ local broker over mutual TLS", function () {
+  this.timeout(20000);
+  let stateDir: string;
+  let broker: LocalBroker | undefined;
+  let brokerPort = 0;
+  let build: CompileResult;
+  let engine: MicroviumEngine;
+  const cleanups: Array<() => Promise<unknown>> = [];
+
+  before(async () => {
+    // echo: a down message on `cmd` comes back up on `echo`; `count` sends 1..limit every 100 ms
+    // once the `go` message arrives (the test drives time with a ManualClock).
+    const entry = writeApp(
+      `  const cmd = api.newCommsChannel<number>("cmd", { direction: "server-to-device" });
+  const echo = api.newCommsChannel<number>("echo", { direction: "device-to-server" });
+  const count = api.newCommsChannel<number>("count", { direction: "device-to-server" });
+  let limit = 0;
+  let n = 0;
+  cmd.addEventListener("messageFromServer", (v) => { if (v < 0) { limit = -v; api.log("limit " + limit); } else { echo.pushMessageToServer(v); } });
+  api.mcu.setInterval(() => { if (n < limit) { n = n + 1; count.pushMessageToServer(n); if (n === limit) api.log("sent " + n); } }, 100);`,
+    );
+    [build, engine] = await Promise.all([compileFeatures({ entry }), loadWasmEngine()]);
+    stateDir = await mkdtemp(path.join(os.tmpdir(), "sf-comms-"));
+  });
+
+  beforeEach(async () => {
+    broker = await LocalBroker.start({ stateDir, app: APP, manifest: build.manifest, mqttsPort: brokerPort });
+    brokerPort = broker.mqttsPort;
+  });
+
+  afterEach(async () => {
+    // aws-crt connections hold native handles: disconnect every one or mocha never exits.
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
+    await broker?.stop();
+    broker = undefined;
+  });
+
+  after(async () => {
+    await rm(stateDir, { recursive: true, force: true });
+  });
+
+  async function restartBroker(): Promise<LocalBroker> {
+    await broker?.stop();
+    broker = await LocalBroker.start({ stateDir, app: APP, manifest: build.manifest, mqttsPort: brokerPort });
+    return broker;
+  }
+
+  async function transportFor(port: number, extra: Partial<MqttTransportOptions> = {}): Promise<MqttTransport> {
+    const identity = await broker!.pki.deviceIdentity(THING);
+    const transport = new MqttTransport({
+      endpoint: "127.0.0.1",
+      port,
+      caCertPem: broker!.caCertPem,
+      certPem: identity.certPem,
+      keyPem: identity.keyPem,
+      thing: THING,
+      keepAliveSeconds: 1,
+      pingTimeoutMs: 500,
+      reconnectMinSeconds: 1,
+      reconnectMaxSeconds: 1,
+      ...extra,
+    });
+    cleanups.push(() => transport.disconnect());
+    return transport;
+  }
+
+  async function bootDevice(transport: MqttTransport, options: { outboxCapacity?: number; bootId?: string } = {}) {
+    const clock = new ManualClock();
+    const logs: string[] = [];
+    const device = await Device.boot({ manifest: build.manifest, snapshot: build.snapshots.device, thing: THING, clock, transport, engine, onLog: (line) => logs.push(line), ...options });
+    cleanups.push(() => device.stop());
+    return { device, clock, logs };
+  }
+
+  /** What the cloud side sees on an up topic, through a dedup window shared across broker restarts. */
+  function receiver(channel: string) {
+    const dedup = new DedupWindow();
+    const values: number[] = [];
+    const attach = (b: LocalBroker) =>
+      b.aedes.subscribe(
+        topics.up(APP, THING, channel),
+        (packet, done) => {
+          const envelope = decodeEnvelope(packet.payload as Buffer);
+          if (dedup.accept(envelope.id)) values.push(envelope.v as number);
+          done();
+        },
+        () => {},
+      );
+    attach(broker!);
+    return { values, dedup, attach };
+  }
+
+  async function dashboardStatuses(): Promise<DeviceStatus[]> {
+    const seen: DeviceStatus[] = [];
+    const client = await mqtt.connectAsync(broker!.webSocketUrl, {
+      clientId: `sf-${APP}-dashboard-t`,
+      username: "dashboard",
+      password: broker!.issueDashboardToken(),
+      protocolVersion: 4,
+      reconnectPeriod: 0,
+    });
+    cleanups.push(() => client.endAsync(true));
+    client.on("message", (_topic, payload) => seen.push(decodeDeviceStatus(payload)));
+    await client.subscribeAsync(topics.status(APP, THING), { qos: 1 });
+    return seen;
+  }
+
+  /** A down message is only queued for the device once the broker holds its subscription. */
+  const deviceSubscribed = () => {
+    const clients = (broker!.aedes as unknown as { clients: Record<string, { subscriptions: Record<string, unknown> }> }).clients;
+    return waitFor(() => clients[THING]?.subscriptions[topics.down(APP, THING, "cmd")] !== undefined, "the device's subscription");
+  };
+
+  const sendDown = (value: number, seq: number) =>
+    broker!.aedes.publish({ cmd: "publish", topic: topics.down(APP, THING, "cmd"), payload: Buffer.from(encodeEnvelope("srv", seq, value, Date.now())), qos: 1, retain: false, dup: false }, () => {});
+
+  it("the device's messages reach an in-process subscriber and a down message reaches the app, once", async () => {
+    const transport = await transportFor(brokerPort, { lastWill: { app: APP, version: build.manifest.version, bootId: "b00t" } });
+    await transport.connect();
+    const echo = receiver("echo");
+    const { device } = await bootDevice(transport, { bootId: "b00t" });
+    await deviceSubscribed();
+    sendDown(7, 1);
+    sendDown(7, 1); // the same envelope again (a retransmission): the app must not see it twice
+    sendDown(8, 2);
+    await waitFor(() => echo.values.length === 2, "two echoes");
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.deepEqual(echo.values, [7, 8]);
+    assert.equal(echo.dedup.duplicates, 0, "the device itself dropped the repeat");
+    assert.equal(device.supervisor.duplicatesDropped, 1);
+    assert.deepEqual(device.supervisor.appErrors, []);
+  });
+
+  it("an app stopped and another started on the same connection: only the new one gets down messages", async () => {
+    const transport = await transportFor(brokerPort);
+    await transport.connect();
+    const echo = receiver("echo");
+    const first = await bootDevice(transport);
+    await deviceSubscribed();
+    await first.device.stop();
+    const clients = (broker!.aedes as unknown as { clients: Record<string, { subscriptions: Record<string, unknown> }> }).clients;
+    await waitFor(() => clients[THING]?.subscriptions[topics.down(APP, THING, "cmd")] === undefined, "the stopped app's UNSUBSCRIBE");
+    const second = await bootDevice(transport);
+    await deviceSubscribed();
+    sendDown(5, 1);
+    await waitFor(() => echo.values.length === 1, "one echo");
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.deepEqual(echo.values, [5]);
+    assert.equal(echo.dedup.duplicates, 0, "the stopped app sent nothing");
+    assert.notEqual(first.device.supervisor.bootId, second.device.supervisor.bootId);
+  });
+
+  it("publishes a retained online status; the last will says offline when the socket dies; the link comes back", async () => {
+    const proxy = new TcpProxy(() => brokerPort);
+    await proxy.start();
+    cleanups.push(() => proxy.stop());
+    const transport = await transportFor(proxy.port, { lastWill: { app: APP, version: build.manifest.version, bootId: "b00t" } });
+    await transport.connect();
+    const changes: boolean[] = [];
+    const { device } = await bootDevice(transport, { bootId: "b00t" });
+    transport.onConnectionChange((up) => changes.push(up));
+    const statuses = await dashboardStatuses();
+    await waitFor(() => statuses.length === 1, "the retained online status");
+    assert.deepEqual({ ...statuses[0], t: 0 }, { online: true, version: build.manifest.version, bootId: "b00t", t: 0 });
+
+    proxy.cut();
+    await waitFor(() => statuses.some((s) => !s.online), "the last will");
+    assert.deepEqual({ ...statuses.find((s) => !s.online)!, t: 0 }, { online: false, version: build.manifest.version, bootId: "b00t", t: 0 });
+    await waitFor(() => device.supervisor.reconnects === 1, "the reconnect");
+    await waitFor(() => statuses.at(-1)?.online === true, "online again");
+    assert.deepEqual(changes, [false, true]);
+    assert.equal(transport.outages, 1);
+    assert.equal(transport.reconnects, 1);
+  });
+
+  it("detects a silent (half-open) outage by keepalive, reconnects, and retransmits what was not acknowledged; dedup keeps it exactly once", async () => {
+    const proxy = new TcpProxy(() => brokerPort);
+    await proxy.start();
+    cleanups.push(() => proxy.stop());
+    const transport = await transportFor(proxy.port);
+    await transport.connect();
+    const { device, clock } = await bootDevice(transport);
+    const count = receiver("count");
+    await deviceSubscribed();
+    sendDown(-6, 1);
+    // The go message arrives when it arrives: let time run until the first count is through.
+    await waitFor(() => (clock.advance(100), count.values.length > 0), "the first count");
+    proxy.freezeReplies();
+    clock.advance(300); // the next ones reach the broker, their PUBACKs don't reach the device
+    await waitFor(() => device.supervisor.outages === 1, "outage detection by keepalive");
+    clock.advance(1000); // what the app sends now waits in the outbox
+    await waitFor(
+      () => device.supervisor.reconnects === 1 && device.supervisor.unacknowledgedMessages === 0 && device.supervisor.queuedMessages === 0 && count.values.length === 6,
+      "the reconnect, every PUBACK and all six counts",
+    );
+    assert.deepEqual(count.values, [1, 2, 3, 4, 5, 6]);
+    // Those were retransmitted after the reconnect, and the receiver dropped the copies.
+    assert.ok(count.dedup.duplicates >= 1, `duplicates dropped: ${count.dedup.duplicates}`);
+    assert.equal(device.supervisor.reconnects, 1);
+    assert.equal(device.supervisor.droppedMessages, 0);
+  });
+
+  it("exactly once, in order, while the broker stops and restarts twice mid-stream", async () => {
+    // One count per 30 ms: the first restart (after 10) leaves a backlog that is still being sent,
+    // unacknowledged, when the second one (after 25) hits; the stream ends while the broker is away.
+    const N = 60;
+    const transport = await transportFor(brokerPort);
+    await transport.connect();
+    const { device, clock } = await bootDevice(transport);
+    const count = receiver("count");
+    await deviceSubscribed();
+    sendDown(-N, 1);
+    // Time runs on while the broker is away: the app keeps producing.
+    const ticking = setInterval(() => clock.advance(100), 30);
+    cleanups.push(async () => clearInterval(ticking));
+    for (const after of [10, 25]) {
+      await waitFor(() => count.values.length >= after, `${after} counts`);
+      await restartBroker();
+      count.attach(broker!);
+    }
+    await waitFor(() => count.values.length === N, `all ${N} counts`, 15000);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.deepEqual(count.values, Array.from({ length: N }, (_, i) => i + 1));
+    assert.equal(device.supervisor.reconnects, 2, `outages ${device.supervisor.outages}, transport outages ${transport.outages}, reconnects ${transport.reconnects}`);
+    assert.equal(device.supervisor.droppedMessages, 0);
+  });
+
+  it("a full offline queue drops the oldest messages and counts them; log lines wait for the link too", async () => {
+    const transport = await transportFor(brokerPort);
+    await transport.connect();
+    const { device, clock, logs: local } = await bootDevice(transport, { outboxCapacity: 5 });
+    const count = receiver("count");
+    await deviceSubscribed();
+    sendDown(-10, 1);
+    await waitFor(() => local.includes("[app] limit 10"), "the app to get its go message");
+    await broker!.stop();
+    await waitFor(() => !transport.connected, "the outage");
+    clock.advance(1000); // 1..10 while offline; the outbox keeps 6..10; the app logs "sent 10"
+    assert.equal(device.supervisor.droppedMessages, 5);
+    assert.equal(device.supervisor.queuedMessages, 5);
+    await restartBroker();
+    count.attach(broker!);
+    const logs: string[] = [];
+    broker!.aedes.subscribe(topics.log(APP, THING), (packet, done) => (logs.push(JSON.parse(String(packet.payload)).msg), done()), () => {});
+    await waitFor(() => count.values.length === 5 && logs.includes("sent 10"), "the five kept messages and the buffered log line");
+    assert.deepEqual(count.values, [6, 7, 8, 9, 10]);
+    assert.deepEqual(logs.filter((l) => l.startsWith("sent")), ["sent 10"]);
+    assert.equal(device.supervisor.droppedLogs, 0);
+  });
+
+  it("explains bad settings and a failed first connect", async () => {
+    const identity = await broker!.pki.deviceIdentity(THING);
+    const base = { endpoint: "127.0.0.1", certPem: identity.certPem, keyPem: identity.keyPem, thing: THING };
+    assert.throws(() => new MqttTransport({ ...base, keepAliveSeconds: 1, pingTimeoutMs: 1000 }), /pingTimeoutMs \(1000\) must be below the keepalive \(1000 ms\)/);
+    assert.throws(() => new MqttTransport({ ...base, reconnectMinSeconds: 5, reconnectMaxSeconds: 2 }), /reconnect bounds .* got min 5, max 2/);
+    // Jitter: the first reconnect delay is drawn from [min, 2·min], capped by max.
+    const low = new MqttTransport({ ...base, reconnectMinSeconds: 2, reconnectMaxSeconds: 60, random: () => 0 });
+    const high = new MqttTransport({ ...base, reconnectMinSeconds: 2, reconnectMaxSeconds: 60, random: () => 0.999 });
+    const capped = new MqttTransport({ ...base, reconnectMinSeconds: 2, reconnectMaxSeconds: 3, random: () => 0.999 });
+    for (const t of [low, high, capped]) cleanups.push(() => t.disconnect());
+    assert.deepEqual([low, high, capped].map((t) => t.reconnectDelaySeconds), [{ min: 2, max: 60 }, { min: 4, max: 60 }, { min: 3, max: 3 }]);
+    const closedPort = await new Promise<number>((resolve) => {
+      const s = net.createServer().listen(0, "127.0.0.1", () => {
+        const p = (s.address() as net.AddressInfo).port;
+        s.close(() => resolve(p));
+      });
+    });
+    const transport = await transportFor(closedPort);
+    await assert.rejects(transport.connect(), /"dev-1" could not connect to 127\.0\.0\.1:\d+: .*Check the endpoint/);
+  });
+});

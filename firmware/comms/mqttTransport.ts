@@ -1,0 +1,225 @@
+/** The device's link to AWS IoT Core or the local cloud: aws-iot-device-sdk-v2's MQTT 3.1.1
+ * client over mutual TLS. The builder chain is the SDK samples' one; only endpoint, port and CA
+ * differ between AWS and the local broker (which speaks 3.1.1 only, hence not the mqtt5 client).
+ *
+ * Outages and reconnects are the crt's: keepalive PINGREQ with a ping timeout shorter than the
+ * keepalive detects a dead link within two keepalive periods, and the crt reconnects the same
+ * connection object with exponential backoff. We keep the crt's reconnect rather than our own
+ * because the OTA agent runs `iotjobs.IotJobsClient` on this very `connection` (AWS allows one
+ * connection per client id) and the crt keeps unacknowledged QoS 1 publishes across its own
+ * reconnects; a connection of our making would orphan both. The crt's backoff has no jitter
+ * setting, so the jitter is in the configuration: each device draws its minimum delay at random
+ * in [min, 2·min] whole seconds, and the doubling keeps a fleet that lost the broker at once
+ * spread out instead of reconnecting in lockstep. */
+import { iot, mqtt } from "aws-iot-device-sdk-v2";
+import { encodeDeviceStatus } from "../../core/deviceStatus";
+import { topics } from "../../core/topics";
+import type { ConnectionListener, MessageHandler, QoS, Transport } from "../transport";
+
+export interface MqttTransportOptions {
+  /** AWS IoT data endpoint (`xxxx-ats.iot.{region}.amazonaws.com`) or the local broker's host. */
+  endpoint: string;
+  /** 8883 (default) on AWS; the local broker's `mqttsPort` locally. */
+  port?: number;
+  /** The local cloud's CA; omit on AWS (the system trust store knows Amazon's roots). */
+  caCertPem?: string;
+  certPem: string;
+  keyPem: string;
+  /** Thing name = MQTT client id = certificate CN. */
+  thing: string;
+  /** PINGREQ interval (default 30 s; AWS accepts 30–1200, the local broker any). */
+  keepAliveSeconds?: number;
+  /** A PINGRESP later than this marks the link dead (default: half the keepalive, at most 3 s). */
+  pingTimeoutMs?: number;
+  /** Reconnect delay bounds in whole seconds (the crt's unit): defaults 1 and 64. */
+  reconnectMinSeconds?: number;
+  reconnectMaxSeconds?: number;
+  /** Registered as the retained QoS 1 last will `{online:false, version, bootId}` on the app's status topic. */
+  lastWill?: { app: string; version: string; bootId: string };
+  /** Local echo of link events and failed subscriptions. */
+  onLog?: (line: string) => void;
+  /** Replaces Math.random for the reconnect jitter (tests). */
+  random?: () => number;
+}
+
+/** A connect or publish the transport refused: says what, where, and what to check. */
+export class MqttTransportError extends Error {}
+
+export class MqttTransport implements Transport {
+  /** The SDK connection, for the OTA agent's Jobs client; don't disconnect it behind our back. */
+  readonly connection: mqtt.MqttClientConnection;
+  /** The crt's reconnect backoff bounds for this device, jitter applied. */
+  readonly reconnectDelaySeconds: { min: number; max: number };
+  private isConnected = false;
+  private closed = false;
+  private connectCalled = false;
+  private interrupts = 0;
+  private resumes = 0;
+  /** `active`: the broker holds this subscription in the current session. */
+  private readonly handlers = new Map<string, { qos: QoS; active: boolean; handlers: Set<MessageHandler> }>();
+  private readonly listeners = new Set<ConnectionListener>();
+
+  constructor(private readonly options: MqttTransportOptions) {
+    const keepAlive = options.keepAliveSeconds ?? 30;
+    const pingTimeoutMs = options.pingTimeoutMs ?? Math.min(3000, (keepAlive * 1000) / 2);
+    if (!Number.isInteger(keepAlive) || keepAlive < 1) throw new Error(`MqttTransport: keepAliveSeconds must be a whole number >= 1, got ${keepAlive}`);
+    if (pingTimeoutMs >= keepAlive * 1000) {
+      throw new Error(`MqttTransport: pingTimeoutMs (${pingTimeoutMs}) must be below the keepalive (${keepAlive * 1000} ms) to detect an outage within two keepalive periods`);
+    }
+    const minSeconds = options.reconnectMinSeconds ?? 1;
+    const maxSeconds = options.reconnectMaxSeconds ?? 64;
+    if (!Number.isInteger(minSeconds) || minSeconds < 1 || !Number.isInteger(maxSeconds) || maxSeconds < minSeconds) {
+      throw new Error(`MqttTransport: reconnect bounds must be whole seconds with 1 <= min <= max, got min ${minSeconds}, max ${maxSeconds}`);
+    }
+    const jitteredMin = Math.min(maxSeconds, minSeconds + Math.floor((options.random ?? Math.random)() * (minSeconds + 1)));
+    this.reconnectDelaySeconds = { min: jitteredMin, max: maxSeconds };
+
+    let builder = iot.AwsIotMqttConnectionConfigBuilder.new_mtls_builder(options.certPem, options.keyPem)
+      .with_endpoint(options.endpoint)
+      .with_port(options.port ?? 8883)
+      .with_client_id(options.thing)
+      // A persistent session: the broker keeps our subscriptions and queued QoS 1 deliveries
+      // across an outage, and the crt retransmits our unacknowledged publishes.
+      .with_clean_session(false)
+      .with_keep_alive_seconds(keepAlive)
+      .with_ping_timeout_ms(pingTimeoutMs)
+      .with_reconnect_min_sec(jitteredMin)
+      .with_reconnect_max_sec(maxSeconds);
+    if (options.caCertPem) builder = builder.with_certificate_authority(options.caCertPem);
+    if (options.lastWill) {
+      const { app, version, bootId } = options.lastWill;
+      const payload = encodeDeviceStatus({ online: false, version, bootId, t: Date.now() });
+      builder = builder.with_will(new mqtt.MqttWill(topics.status(app, options.thing), mqtt.QoS.AtLeastOnce, payload, true));
+    }
+    this.connection = new mqtt.MqttClient().new_connection(builder.build());
+    this.connection.on("connection_success", ({ session_present }) => this.onConnack(session_present));
+    this.connection.on("interrupt", (error) => {
+      this.interrupts++;
+      this.log(`link lost: ${String(error)}`);
+      this.setConnected(false);
+    });
+    this.connection.on("resume", () => this.resumes++);
+    this.connection.on("connection_failure", ({ error }) => this.log(`connect attempt failed: ${String(error)}`));
+    this.connection.on("closed", () => this.setConnected(false));
+  }
+
+  get connected(): boolean {
+    return this.isConnected;
+  }
+
+  /** Outages the crt detected (socket closed, or no PINGRESP in time). */
+  get outages(): number {
+    return this.interrupts;
+  }
+
+  /** Successful reconnects after an outage. */
+  get reconnects(): number {
+    return this.resumes;
+  }
+
+  /** Resolves with whether the broker resumed a session; rejects (saying where it tried) when
+   * the first attempt fails. After that, reconnects are automatic. */
+  async connect(): Promise<boolean> {
+    if (this.closed) throw new MqttTransportError(`MqttTransport: connect() for "${this.options.thing}" after disconnect(); create a new transport`);
+    this.connectCalled = true;
+    try {
+      const sessionPresent = await this.connection.connect();
+      // The connection_success event may come after this resolves: be connected now.
+      this.onConnack(sessionPresent);
+      return sessionPresent;
+    } catch (error) {
+      throw new MqttTransportError(
+        `MqttTransport: "${this.options.thing}" could not connect to ${this.options.endpoint}:${this.options.port ?? 8883}: ${(error as Error).message ?? error}. ` +
+          `Check the endpoint, that the certificate is registered and active, and that its policy allows iot:Connect for client id "${this.options.thing}".`,
+      );
+    }
+  }
+
+  /** Clean MQTT DISCONNECT (the broker discards the last will) and frees the native connection. */
+  async disconnect(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (!this.connectCalled) {
+      // The crt never answers a DISCONNECT on a connection that never connected: just free it.
+      (this.connection as unknown as { close(): void }).close();
+      return;
+    }
+    await this.connection.disconnect();
+    this.setConnected(false);
+  }
+
+  publish(topic: string, payload: string, qos: QoS, retain = false): Promise<void> {
+    if (this.closed) return Promise.reject(new MqttTransportError(`MqttTransport: publish on "${topic}" after disconnect()`));
+    // While offline the crt holds the packet and sends it after reconnecting.
+    // (The resolved MqttRequest is of no use to callers; no extra .then per message on the hot path.)
+    return this.connection.publish(topic, payload, qos, retain) as Promise<unknown> as Promise<void>;
+  }
+
+  subscribe(topic: string, qos: QoS, handler: MessageHandler): () => void {
+    // The crt keeps one callback per filter: fan out to every handler ourselves.
+    let entry = this.handlers.get(topic);
+    if (!entry) {
+      entry = { qos, active: false, handlers: new Set() };
+      this.handlers.set(topic, entry);
+      // Offline, it goes out with the next CONNACK (subscribeInactive).
+      if (this.isConnected && !this.closed) this.subscribeInactive();
+    }
+    const wrapped: MessageHandler = (t, p) => handler(t, p);
+    entry.handlers.add(wrapped);
+    const own = entry;
+    return () => {
+      own.handlers.delete(wrapped);
+      if (own.handlers.size > 0 || this.handlers.get(topic) !== own) return;
+      this.handlers.delete(topic);
+      if (own.active && !this.closed) this.connection.unsubscribe(topic).catch((error: Error) => this.log(`unsubscribe from "${topic}" failed: ${error.message}`));
+    };
+  }
+
+  onConnectionChange(listener: ConnectionListener): () => void {
+    const entry: ConnectionListener = (c) => listener(c);
+    this.listeners.add(entry);
+    return () => this.listeners.delete(entry);
+  }
+
+  /** A CONNACK arrived (first connect or reconnect); the first of connect()'s resolution and the
+   * connection_success event to report it does the work. */
+  private onConnack(sessionPresent: boolean): void {
+    if (this.isConnected || this.closed) return;
+    // A broker that lost our session (restarted, or expired it) lost our subscriptions too.
+    if (!sessionPresent) for (const entry of this.handlers.values()) entry.active = false;
+    this.subscribeInactive();
+    this.setConnected(true);
+  }
+
+  private subscribeInactive(): void {
+    for (const [topic, entry] of this.handlers) {
+      if (entry.active) continue;
+      entry.active = true;
+      this.sendSubscribe(topic, entry.qos);
+    }
+  }
+
+  private sendSubscribe(topic: string, qos: QoS): void {
+    const dispatch = (t: string, payload: ArrayBuffer) => {
+      const text = Buffer.from(payload).toString("utf8");
+      for (const h of [...(this.handlers.get(topic)?.handlers ?? [])]) h(t, text);
+    };
+    this.connection.subscribe(topic, qos, dispatch).then(
+      (granted) => {
+        // SUBACK 0x80: the policy refused this filter (AWS keeps the connection for 3.1.1).
+        if ((granted.qos as number) === 128 || (granted.error_code ?? 0) !== 0) this.log(`subscription to "${topic}" refused by the broker (check the thing's policy allows iot:Subscribe on it)`);
+      },
+      (error: Error) => this.log(`subscribe to "${topic}" failed: ${error.message}`),
+    );
+  }
+
+  private setConnected(connected: boolean): void {
+    if (connected === this.isConnected) return;
+    this.isConnected = connected;
+    for (const l of [...this.listeners]) l(connected);
+  }
+
+  private log(line: string): void {
+    this.options.onLog?.(`[mqtt ${this.options.thing}] ${line}`);
+  }
+}

@@ -1,0 +1,131 @@
+import type { QoS, Transport } from "../transport";
+
+export interface OutboxMessage {
+  topic: string;
+  payload: string;
+  qos: QoS;
+  retain?: boolean;
+}
+
+export interface ReliableOutboxOptions {
+  transport: Transport;
+  /** Messages waiting to be handed to the transport; beyond it the oldest waiting one is
+   * dropped and counted (a long outage costs the oldest readings, never memory). */
+  capacity: number;
+  /** QoS 1 messages handed to the transport and not yet acknowledged (default 32). */
+  inFlightWindow?: number;
+  /** Why a publish failed (local echo; never relayed). */
+  onError?: (message: string) => void;
+}
+
+/** AWS IoT allows 100 unacknowledged QoS 1 publishes per connection. 32 keeps a steady stream
+ * (≈ one round trip's worth at 100 msg/s on a slow link) below that, and leaves the rest for
+ * the OTA agent's Jobs requests, which share the connection. */
+export const DEFAULT_IN_FLIGHT_WINDOW = 32;
+
+interface Entry {
+  message: OutboxMessage;
+  /** Position in the send order, to put a failed message back where it was. */
+  order: number;
+}
+
+/** The device's send side of the resilient link (micropython-iot's idea on MQTT): messages wait
+ * here while offline and leave in order once connected. A QoS 1 message stays counted until its
+ * PUBACK; if the link drops first, the MQTT client (persistent session) retransmits it, in
+ * order, after reconnecting, and receivers drop the copies by envelope id (core/dedupWindow).
+ * The window bounds how much the client holds across an outage. */
+export class ReliableOutbox {
+  private readonly waiting: Entry[] = [];
+  private readonly inFlight = new Set<Entry>();
+  private nextOrder = 0;
+  /** After a refused publish, wait for the next reconnect instead of retrying in a loop. */
+  private stalled = false;
+  private pumpScheduled = false;
+  private readonly window: number;
+  dropped = 0;
+  /** QoS 1 messages acknowledged so far. */
+  acknowledged = 0;
+
+  constructor(private readonly options: ReliableOutboxOptions) {
+    this.window = options.inFlightWindow ?? DEFAULT_IN_FLIGHT_WINDOW;
+    if (!Number.isInteger(options.capacity) || options.capacity < 1) throw new Error(`outbox capacity must be a whole number >= 1, got ${options.capacity}`);
+    if (!Number.isInteger(this.window) || this.window < 1 || this.window > 100) {
+      throw new Error(`in-flight window must be a whole number from 1 to 100 (AWS IoT's limit of unacknowledged QoS 1 messages), got ${this.window}`);
+    }
+  }
+
+  /** Waiting to be handed to the transport. */
+  get queued(): number {
+    return this.waiting.length;
+  }
+
+  /** Handed over, PUBACK not yet received. */
+  get unacknowledged(): number {
+    return this.inFlight.size;
+  }
+
+  push(message: OutboxMessage): void {
+    if (this.waiting.length >= this.options.capacity) {
+      this.waiting.shift();
+      this.dropped++;
+    }
+    this.waiting.push({ message, order: this.nextOrder++ });
+    this.pump();
+  }
+
+  /** The transport reconnected: a stalled queue may try again. */
+  resume(): void {
+    this.stalled = false;
+    this.pump();
+  }
+
+  /** Hands waiting messages to the transport while connected and the window has room. */
+  pump(): void {
+    const { transport } = this.options;
+    while (!this.stalled && transport.connected && this.waiting.length > 0 && this.inFlight.size < this.window) {
+      const entry = this.waiting.shift()!;
+      const { topic, payload, qos, retain } = entry.message;
+      if (qos === 1) this.inFlight.add(entry);
+      let sent: Promise<void>;
+      try {
+        sent = transport.publish(topic, payload, qos, retain ?? false);
+      } catch (error) {
+        sent = Promise.reject(error);
+      }
+      sent.then(
+        () => {
+          if (qos === 0) return;
+          this.inFlight.delete(entry);
+          this.acknowledged++;
+          this.pumpSoon();
+        },
+        (error: Error) => this.failed(entry, error),
+      );
+    }
+  }
+
+  /** PUBACKs arrive in bursts: refill once per burst, so the SDK gets publishes back to back
+   * (fewer, larger TLS writes) rather than one per acknowledgement. */
+  private pumpSoon(): void {
+    if (this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    setImmediate(() => {
+      this.pumpScheduled = false;
+      this.pump();
+    });
+  }
+
+  private failed(entry: Entry, error: Error): void {
+    this.inFlight.delete(entry);
+    this.options.onError?.(`publish on "${entry.message.topic}" failed (${error?.message ?? error}); retrying after the next reconnect`);
+    if (entry.message.qos === 0) {
+      // At most once: a QoS 0 message the transport refused is lost, and counted.
+      this.dropped++;
+      return;
+    }
+    // Back where it was in the send order, so the retry keeps the order.
+    const at = this.waiting.findIndex((e) => e.order > entry.order);
+    this.waiting.splice(at === -1 ? this.waiting.length : at, 0, entry);
+    this.stalled = true;
+  }
+}

@@ -1,0 +1,133 @@
+import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import type { mqtt as crt } from "aws-iot-device-sdk-v2";
+import mqtt from "mqtt";
+import type { Manifest } from "../../core/manifest";
+import { LocalBroker, type BrokerRefusal } from "./index";
+import { ReplayStore, topicMatches } from "./replayStore";
+import { sdkConnection } from "./sdkConnection";
+
+const APP = "grow";
+const manifest: Manifest = {
+  app: APP,
+  version: "0".repeat(64),
+  engine: "test",
+  channels: [
+    { name: "temperature", qos: 1, direction: "device-to-server", replay: 3 },
+    { name: "humidity", qos: 1, direction: "device-to-server", replay: 0 },
+  ],
+  secrets: [],
+  controls: [],
+  pins: [],
+  snapshots: {
+    device: { sha256: "0".repeat(64), size: 0 },
+    web: { sha256: "0".repeat(64), size: 0 },
+    server: { sha256: "0".repeat(64), size: 0 },
+  },
+};
+
+describe("LocalBroker: store and forward (channel replay)", function () {
+  this.timeout(15000);
+  let stateDir: string;
+  let broker: LocalBroker;
+  let refusals: BrokerRefusal[] = [];
+  const open: Array<() => Promise<unknown>> = [];
+
+  before(async () => {
+    stateDir = await mkdtemp(path.join(os.tmpdir(), "sf-replay-"));
+    broker = await LocalBroker.start({ stateDir, app: APP, manifest, onRefusal: (r) => refusals.push(r) });
+  });
+
+  after(async () => {
+    // aws-crt connections hold native handles: disconnect every one or mocha never exits.
+    await Promise.all(open.splice(0).map((close) => close().catch(() => undefined)));
+    await broker?.stop();
+    await rm(stateDir, { recursive: true, force: true });
+  });
+
+  async function device(thing: string): Promise<crt.MqttClientConnection> {
+    const identity = await broker.pki.deviceIdentity(thing);
+    const connection = sdkConnection({ host: "127.0.0.1", port: broker.mqttsPort, caCertPem: broker.caCertPem, ...identity, clientId: thing });
+    open.push(() => connection.disconnect());
+    await connection.connect();
+    return connection;
+  }
+
+  async function dashboard(clientId: string): Promise<mqtt.MqttClient> {
+    const client = await mqtt.connectAsync(broker.webSocketUrl, { clientId, username: "dashboard", password: broker.issueDashboardToken(), protocolVersion: 4, reconnectPeriod: 0 });
+    open.push(() => client.endAsync(true));
+    return client;
+  }
+
+  it("a new subscriber gets the last N messages of each matching up topic, in order, then live ones", async () => {
+    const a = await device("a");
+    for (let i = 1; i <= 5; i++) await a.publish("sf/grow/a/temperature/up", `t${i}`, 1);
+    for (let i = 1; i <= 2; i++) await a.publish("sf/grow/a/humidity/up", `h${i}`, 1);
+
+    const dash = await dashboard("sf-grow-dashboard-1");
+    const got: string[] = [];
+    dash.on("message", (topic, payload) => got.push(`${topic.split("/")[3]}:${payload}`));
+    await dash.subscribeAsync("sf/grow/+/+/up", { qos: 1 });
+    await a.publish("sf/grow/a/temperature/up", "t6", 1);
+    const deadline = Date.now() + 5000;
+    while (got.length < 4 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 50));
+    // humidity has replay 0: nothing kept, so only the live message after subscribing would come.
+    assert.deepEqual(got, ["temperature:t3", "temperature:t4", "temperature:t5", "temperature:t6"]);
+  });
+
+  it("replays nothing to a client whose subscription the policy refuses", async () => {
+    refusals = [];
+    const b = await device("b");
+    const got: string[] = [];
+    const granted = await b.subscribe("sf/grow/a/temperature/up", 1, (_t, p) => got.push(Buffer.from(p).toString()));
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(granted.qos as number, 128);
+    assert.deepEqual(got, []);
+    assert.ok(refusals.some((r) => r.action === "iot:Subscribe" && r.clientId === "b"), JSON.stringify(refusals));
+  });
+});
+
+describe("ReplayStore", () => {
+  const store = () => new ReplayStore(() => manifest);
+  const packet = (topic: string, payload: string, qos: 0 | 1 = 1) => ({ cmd: "publish" as const, topic, payload: Buffer.from(payload), qos, retain: false, dup: false });
+
+  it("keeps the last N per topic, only for up topics of channels with replay > 0 of this app", () => {
+    const s = store();
+    for (let i = 1; i <= 4; i++) s.record(packet("sf/grow/a/temperature/up", `t${i}`));
+    s.record(packet("sf/grow/a/humidity/up", "h"));
+    s.record(packet("sf/grow/a/temperature/down", "d"));
+    s.record(packet("sf/other/a/temperature/up", "o"));
+    s.record(packet("sf/grow/a/_log/up", "l"));
+    assert.deepEqual(s.topics, ["sf/grow/a/temperature/up"]);
+    const replay = s.matching([{ topic: "sf/grow/a/#", qos: 1 }]);
+    assert.deepEqual(replay.map((m) => m.payload.toString()), ["t2", "t3", "t4"]);
+  });
+
+  it("keeps a retransmitted envelope once", () => {
+    const s = store();
+    const envelope = '{"id":"b1:7","v":21.5,"t":0}';
+    s.record(packet("sf/grow/a/temperature/up", envelope));
+    s.record({ ...packet("sf/grow/a/temperature/up", envelope), dup: true });
+    s.record(packet("sf/grow/a/temperature/up", '{"id":"b1:8","v":22,"t":0}'));
+    assert.deepEqual(s.matching([{ topic: "sf/grow/a/temperature/up", qos: 1 }]).map((m) => m.id), ["b1:7", "b1:8"]);
+  });
+
+  it("delivers at the lower of stored and granted QoS, and skips refused (0x80) grants", () => {
+    const s = store();
+    s.record(packet("sf/grow/a/temperature/up", "x", 1));
+    assert.deepEqual(s.matching([{ topic: "sf/grow/+/temperature/up", qos: 0 }]).map((m) => m.grantedQos), [0]);
+    assert.deepEqual(s.matching([{ topic: "sf/grow/+/temperature/up", qos: 128 as 0 }]), []);
+    assert.deepEqual(s.matching([{ topic: "sf/grow/b/temperature/up", qos: 1 }]), []);
+  });
+
+  it("matches MQTT filters", () => {
+    assert.equal(topicMatches("sf/+/a/#", "sf/grow/a/t/up"), true);
+    assert.equal(topicMatches("sf/grow/#", "sf/grow"), true);
+    assert.equal(topicMatches("sf/+/up", "sf/a/b/up"), false);
+    assert.equal(topicMatches("sf/a", "sf/a/b"), false);
+    assert.equal(topicMatches("#", "$aws/things/a/jobs/notify"), false);
+  });
+});

@@ -1,0 +1,128 @@
+/** Serves the dashboard for the local cloud: the static bundle (dist/web-bundle) plus the three
+ * run-time files the deployed site gets from the AWS component — dashboard-config.json (made
+ * from the running broker), manifest.json and web.snap (read from the build folder on every
+ * request, so a rebuild is picked up without a restart). The access token is only in the URL
+ * fragment it returns, which browsers never send to this server. */
+import fs from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import path from "node:path";
+import { isContentHashed } from "../../web/bundle/buildWebBundle";
+
+/** What the server needs of the broker (LocalBroker fits). */
+export interface DashboardBroker {
+  readonly app: string;
+  readonly webSocketUrl: string;
+  issueDashboardToken(ttlMs?: number): string;
+}
+
+export interface DashboardServerOptions {
+  /** dist/web-bundle: index.html + content-hashed files. */
+  bundleDir: string;
+  /** The `snapfleet build` output: manifest.json + web.snap. */
+  buildDir: string;
+  broker: DashboardBroker;
+  /** Loopback by default: the local cloud is not meant to be reachable from the network. */
+  host?: string;
+  /** 0 (default) picks a free port. */
+  port?: number;
+}
+
+export interface DashboardServer {
+  /** `http://host:port/#token=…`: open this; the token expires with the broker's token TTL. */
+  url: string;
+  /** Without the token, for logs. */
+  origin: string;
+  stop(): Promise<void>;
+}
+
+/** MQTT user name the page presents with its token (the broker only checks the token). */
+export const DASHBOARD_MQTT_USERNAME = "dashboard";
+
+const CONTENT_TYPES: Record<string, string> = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".wasm": "application/wasm",
+  ".json": "application/json; charset=utf-8",
+  ".snap": "application/octet-stream",
+};
+
+/** Files read from the build folder on each request; never cached by the browser. An allowlist:
+ * device.snap in the same folder carries secret values and must never be served. */
+const BUILD_FILES = new Set(["manifest.json", "web.snap"]);
+
+export async function startDashboardServer(options: DashboardServerOptions): Promise<DashboardServer> {
+  const bundleDir = path.resolve(options.bundleDir);
+  const buildDir = path.resolve(options.buildDir);
+  if (!fs.existsSync(path.join(bundleDir, "index.html"))) {
+    throw new Error(`dashboard: ${bundleDir}/index.html not found; run \`npm run build\` to build the dashboard bundle`);
+  }
+  if (!fs.existsSync(path.join(buildDir, "manifest.json"))) {
+    throw new Error(`dashboard: ${buildDir}/manifest.json not found; run \`snapfleet build <entry> --out ${buildDir}\` first`);
+  }
+  const { broker } = options;
+  const host = options.host ?? "127.0.0.1";
+  const wsOrigin = new URL(broker.webSocketUrl).origin;
+  const config = JSON.stringify({ app: broker.app, mqtt: { url: broker.webSocketUrl, username: DASHBOARD_MQTT_USERNAME } });
+
+  const server = http.createServer((request, response) => {
+    const send = (status: number, body: string | Buffer, type: string, cache: string) => {
+      response.writeHead(status, {
+        "content-type": type,
+        "content-length": Buffer.byteLength(body),
+        "cache-control": cache,
+        "x-content-type-options": "nosniff",
+        "referrer-policy": "no-referrer",
+        // The page talks to this origin and the broker only; wasm needs 'wasm-unsafe-eval'.
+        "content-security-policy": `default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self' ${wsOrigin}; img-src 'self' data:; style-src 'self'; frame-ancestors 'none'; base-uri 'none'`,
+      });
+      response.end(request.method === "HEAD" ? undefined : body);
+    };
+    const notFound = (what: string) => send(404, `${what} not found\n`, "text/plain; charset=utf-8", "no-store");
+
+    if (request.method !== "GET" && request.method !== "HEAD") {
+      response.setHeader("allow", "GET, HEAD");
+      send(405, "the dashboard is read-only: GET or HEAD\n", "text/plain; charset=utf-8", "no-store");
+      return;
+    }
+    let name: string;
+    try {
+      name = decodeURIComponent(new URL(request.url ?? "/", "http://dashboard").pathname).replace(/^\/+/, "") || "index.html";
+    } catch {
+      send(400, "malformed path\n", "text/plain; charset=utf-8", "no-store");
+      return;
+    }
+    // The bundle is flat: any path with a separator or other odd characters is not ours.
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)) return notFound(name);
+    const type = CONTENT_TYPES[path.extname(name)] ?? "application/octet-stream";
+
+    if (name === "dashboard-config.json") return send(200, config, type, "no-cache");
+    const dir = BUILD_FILES.has(name) ? buildDir : bundleDir;
+    let body: Buffer;
+    try {
+      body = fs.readFileSync(path.join(dir, name));
+    } catch {
+      return notFound(name);
+    }
+    send(200, body, type, isContentHashed(name) ? "public, max-age=31536000, immutable" : "no-cache");
+  });
+
+  const port = await new Promise<number>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off("error", reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+  const origin = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  return {
+    origin,
+    url: `${origin}/#token=${encodeURIComponent(broker.issueDashboardToken())}`,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

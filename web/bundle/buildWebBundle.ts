@@ -1,0 +1,81 @@
+/** Builds the dashboard as static files: index.html plus content-hashed JS, CSS and engine wasm
+ * (app-<hash>.js, styles-<hash>.css, microvium-<hash>.wasm). Hashed names can be cached forever
+ * by browsers and CloudFront; only index.html and the three run-time files next to it
+ * (dashboard-config.json, manifest.json, web.snap) change in place. The AWS component uploads
+ * this folder unchanged. */
+import fs from "node:fs";
+import path from "node:path";
+import * as esbuild from "esbuild";
+
+export interface WebBundleOptions {
+  outDir: string;
+  /** Default true: the size budget is for the minified bundle. */
+  minify?: boolean;
+}
+
+export interface WebBundle {
+  outDir: string;
+  /** File name → size in bytes, index.html included. */
+  files: Record<string, number>;
+  script: string;
+  stylesheet: string;
+  wasm: string;
+}
+
+const ROOT = path.resolve(__dirname, "..", "..");
+const WEB = path.join(ROOT, "web");
+const WASM = path.join(ROOT, "core", "engine", "microvium.wasm");
+const NODE_STUB = path.join(WEB, "bundle", "nodeBuiltinsStub.ts");
+
+export async function buildWebBundle(options: WebBundleOptions): Promise<WebBundle> {
+  if (!fs.existsSync(WASM)) throw new Error(`${WASM} is missing: run \`npm run build\` (it builds the engine first)`);
+  const outDir = path.resolve(options.outDir);
+  // Stale hashed files would be uploaded too: start from an empty folder.
+  fs.rmSync(outDir, { recursive: true, force: true });
+  fs.mkdirSync(outDir, { recursive: true });
+
+  const result = await esbuild.build({
+    entryPoints: { app: path.join(WEB, "src", "main.ts"), styles: path.join(WEB, "page", "styles.css") },
+    bundle: true,
+    platform: "browser",
+    format: "esm",
+    target: ["chrome110", "firefox110", "safari16"],
+    minify: options.minify ?? true,
+    sourcemap: false,
+    outdir: outDir,
+    entryNames: "[name]-[hash]",
+    assetNames: "[name]-[hash]",
+    loader: { ".wasm": "file" },
+    // Build-time code next to what the page needs imports node:fs/node:path: see nodeBuiltinsStub.ts.
+    alias: { "node:fs": NODE_STUB, "node:path": NODE_STUB },
+    define: { __dirname: '"."' },
+    metafile: true,
+    legalComments: "none",
+    logLevel: "silent",
+  });
+
+  const outputs = Object.keys(result.metafile.outputs).map((file) => path.basename(file));
+  const pick = (pattern: RegExp, what: string) => {
+    const name = outputs.find((file) => pattern.test(file));
+    if (!name) throw new Error(`web bundle: esbuild produced no ${what} (outputs: ${outputs.join(", ")})`);
+    return name;
+  };
+  const script = pick(/^app-[A-Z0-9]+\.js$/, "app script");
+  const stylesheet = pick(/^styles-[A-Z0-9]+\.css$/, "stylesheet");
+  const wasm = pick(/^microvium-[A-Z0-9]+\.wasm$/, "engine wasm");
+
+  const template = fs.readFileSync(path.join(WEB, "page", "index.html"), "utf8");
+  const page = template
+    .replace("<!--styles-->", `<link rel="stylesheet" href="${stylesheet}" />`)
+    .replace("<!--script-->", `<script type="module" src="${script}"></script>`);
+  fs.writeFileSync(path.join(outDir, "index.html"), page);
+
+  const files: Record<string, number> = {};
+  for (const name of fs.readdirSync(outDir)) files[name] = fs.statSync(path.join(outDir, name)).size;
+  return { outDir, files, script, stylesheet, wasm };
+}
+
+/** True for the names buildWebBundle gives content-hashed files (cacheable forever). */
+export function isContentHashed(fileName: string): boolean {
+  return /^[a-z]+-[A-Z0-9]{8,}\.(js|css|wasm)$/.test(fileName);
+}

@@ -1,0 +1,2 @@
+export { buildWebBundle, isContentHashed } from "./buildWebBundle";
+export type { WebBundle, WebBundleOptions } from "./buildWebBundle";

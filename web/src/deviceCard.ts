@@ -1,0 +1,170 @@
+/** One device of the fleet as a card: status (online dot, version, last seen) and the app's
+ * registered controls, rendered by the device's own VM restored from the web snapshot. The card
+ * is the VM's FeatureHost: UI ops land in its ControlViews, sendToDevice goes out over MQTT. */
+import type { MicroviumEngine, VmPrimitive } from "../../core/engine/types";
+import type { DeviceStatus } from "../../core/deviceStatus";
+import type { Manifest } from "../../core/manifest";
+import { FeatureVm, type FeatureHost } from "../../core/runtime/featureVm";
+import type { UiOp } from "../../core/runtime/uiOps";
+import type { WireValue } from "../../core/wireValue";
+import { ControlView } from "./controlView";
+import { describeAge } from "./relativeTime";
+import { html } from "./widgets/svg";
+
+export interface WebApp {
+  manifest: Manifest;
+  snapshot: Uint8Array;
+  engine: MicroviumEngine;
+}
+
+export interface DeviceCardOptions {
+  thing: string;
+  /** Publishes `value` on the channel's down topic for this thing (envelope, qos: the fleet's job). */
+  sendToDevice(thing: string, channelIndex: number, value: WireValue): void;
+}
+
+export class DeviceCard implements FeatureHost {
+  readonly element: HTMLElement;
+  private readonly dot: HTMLElement;
+  private readonly state: HTMLElement;
+  private readonly version: HTMLElement;
+  private readonly seen: HTMLElement;
+  private readonly controlsElement: HTMLElement;
+  /** A listener failed on a device message; which control registered it is unknown here. */
+  private readonly messageError: HTMLElement;
+  private controls: ControlView[] = [];
+  private vm: FeatureVm | undefined;
+  private app: WebApp | undefined;
+  private status: DeviceStatus | undefined;
+  private lastSeen: number | undefined;
+  /** Envelope ids already delivered (qos 1 may arrive twice); bounded. */
+  private readonly seenIds = new Set<string>();
+
+  constructor(private readonly options: DeviceCardOptions) {
+    const nameId = `device-${options.thing}`;
+    this.element = html("article", { class: "card offline", "aria-labelledby": nameId, "data-thing": options.thing });
+    const header = html("header", { class: "card-header" });
+    this.dot = html("span", { class: "dot", "aria-hidden": "true" });
+    const name = html("h2", { id: nameId }, options.thing);
+    this.version = html("span", { class: "version", title: "app version" });
+    header.append(this.dot, name, this.version);
+    const meta = html("p", { class: "card-meta" });
+    this.state = html("span", { class: "state", role: "status", "aria-label": `${options.thing} connection` }, "offline");
+    this.seen = html("span", { class: "seen" });
+    meta.append(this.state, this.seen);
+    this.controlsElement = html("div", { class: "controls" });
+    this.messageError = html("p", { class: "card-error", role: "alert", hidden: "" });
+    this.element.append(header, meta, this.messageError, this.controlsElement);
+  }
+
+  get thing(): string {
+    return this.options.thing;
+  }
+
+  /** (Re)starts the card's VM for this app build; a new build replaces the old VM and controls. */
+  load(app: WebApp): void {
+    this.vm?.dispose();
+    this.vm = undefined;
+    this.app = app;
+    this.controls = app.manifest.controls.map((c) => {
+      const control: ControlView = new ControlView(c.index, c.title, (slot, value) => this.run(control, () => this.vm?.uiEvent(slot, value)));
+      return control;
+    });
+    this.messageError.hidden = true;
+    this.controlsElement.replaceChildren(...this.controls.map((c) => c.element));
+    try {
+      this.vm = new FeatureVm(app.engine, app.snapshot, "web", this);
+    } catch (error) {
+      this.controlsElement.replaceChildren(html("p", { class: "control-error", role: "alert" }, `cannot start the dashboard app: ${(error as Error).message}`));
+      return;
+    }
+    for (const control of this.controls) this.run(control, () => this.vm?.render(control.index));
+    this.refresh();
+  }
+
+  /** `heardAt`: when the device was last known alive by this status (see Fleet.onStatus). */
+  updateStatus(status: DeviceStatus, heardAt: number): void {
+    this.status = status;
+    this.lastSeen = Math.max(this.lastSeen ?? 0, Math.min(heardAt, Date.now()));
+    this.refresh();
+  }
+
+  /** A device message on channel `channelIndex` (manifest order), decoded from its envelope. */
+  deliver(channelIndex: number, id: string, value: WireValue, sentAt: number): void {
+    this.lastSeen = Math.max(this.lastSeen ?? 0, Math.min(sentAt, Date.now()));
+    if (this.seenIds.has(id)) return;
+    this.seenIds.add(id);
+    if (this.seenIds.size > 512) this.seenIds.delete(this.seenIds.values().next().value as string);
+    const channel = this.app?.manifest.channels[channelIndex]?.name ?? `#${channelIndex}`;
+    try {
+      this.vm?.deliver(channelIndex, value);
+      if (this.messageError.dataset.channel === channel) this.messageError.hidden = true;
+    } catch (error) {
+      const message = (error as Error).message ?? String(error);
+      console.error(`[${this.thing}] a "${channel}" message listener failed: ${message}`);
+      this.messageError.dataset.channel = channel;
+      this.messageError.textContent = `A "${channel}" message could not be shown: ${message}`;
+      this.messageError.hidden = false;
+    }
+    this.refreshSeen();
+  }
+
+  /** Called every second: "last seen" is relative. */
+  refreshSeen(): void {
+    const online = this.status?.online === true;
+    if (this.lastSeen === undefined) this.seen.textContent = "";
+    else this.seen.textContent = online ? `last message ${describeAge(Date.now() - this.lastSeen)}` : `last seen ${describeAge(Date.now() - this.lastSeen)}`;
+  }
+
+  dispose(): void {
+    this.vm?.dispose();
+    this.vm = undefined;
+    this.element.remove();
+  }
+
+  // --- FeatureHost --------------------------------------------------------------------------
+
+  log(text: string): void {
+    console.info(`[${this.thing}] ${text}`);
+  }
+
+  sendToDevice(channelIndex: number, value: WireValue): void {
+    if (this.status?.online !== true) throw new Error(`${this.thing} is offline; try again when it is back`);
+    this.options.sendToDevice(this.thing, channelIndex, value);
+  }
+
+  ui(controlIndex: number, op: UiOp, args: VmPrimitive[]): VmPrimitive | void {
+    const control = this.controls[controlIndex];
+    if (!control) throw new Error(`the web snapshot drew on control ${controlIndex}, which the manifest does not declare`);
+    return control.apply(op, args);
+  }
+
+  // --- internals ----------------------------------------------------------------------------
+
+  /** A failing render or input callback shows in its control and leaves the rest working. */
+  private run(control: ControlView, action: () => void): void {
+    try {
+      action();
+      control.clearError();
+    } catch (error) {
+      const message = (error as Error).message ?? String(error);
+      console.error(`[${this.thing}] control "${control.title}": ${message}`);
+      control.showError(message);
+    }
+  }
+
+  private refresh(): void {
+    const status = this.status;
+    const online = status?.online === true;
+    this.element.classList.toggle("offline", !online);
+    this.element.classList.toggle("online", online);
+    this.state.textContent = online ? "online" : "offline";
+    const installed = status?.version ?? "";
+    this.version.textContent = installed ? installed.slice(0, 7) : "no app";
+    const mismatch = installed !== "" && this.app !== undefined && installed !== this.app.manifest.version;
+    this.version.classList.toggle("mismatch", mismatch);
+    this.version.title = mismatch ? `device runs ${installed.slice(0, 12)}, the dashboard shows ${this.app!.manifest.version.slice(0, 12)}` : `app version ${installed}`;
+    for (const control of this.controls) control.setEnabled(online);
+    this.refreshSeen();
+  }
+}

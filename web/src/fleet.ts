@@ -1,0 +1,141 @@
+/** The fleet as the dashboard sees it: devices are discovered from their retained status
+ * messages, channel data from `sf/{app}/+/+/up` goes to the device's card, and a device that
+ * reports an app version the page doesn't have makes it fetch the new build (a rebuild or an
+ * OTA update shows up without a reload). */
+import { decodeDeviceStatus } from "../../core/deviceStatus";
+import { decodeEnvelope, encodeEnvelope } from "../../core/envelope";
+import { parseAppTopic, topics } from "../../core/topics";
+import type { WireValue } from "../../core/wireValue";
+import { DeviceCard, type WebApp } from "./deviceCard";
+import type { LinkState } from "./mqtt/client";
+import { html } from "./widgets/svg";
+
+const RELOAD_ATTEMPTS = 5;
+const RELOAD_RETRY_MS = 1000;
+
+export interface FleetLink {
+  subscribe(topic: string, qos: 0 | 1): void;
+  publish(topic: string, payload: string, qos: 0 | 1): boolean;
+}
+
+export interface FleetOptions {
+  app: string;
+  grid: HTMLElement;
+  link: FleetLink;
+  /** Fetches manifest.json + web.snap again; resolves to undefined when unchanged or unusable. */
+  reloadApp(): Promise<WebApp | undefined>;
+}
+
+export class Fleet {
+  private readonly cards = new Map<string, DeviceCard>();
+  private readonly empty: HTMLElement;
+  /** Versions we already tried to fetch a build for, so a device on an unknown version doesn't
+   * make the page refetch on every status message. */
+  private readonly versionsTried = new Set<string>();
+  /** Envelope ids of this page: `<bootId>:<seq>`, bootId per page load. */
+  private readonly bootId = Math.random().toString(16).slice(2, 10);
+  private seq = 0;
+
+  constructor(
+    private webApp: WebApp,
+    private readonly options: FleetOptions,
+  ) {
+    this.empty = html("p", { class: "empty" }, "No devices yet. Devices appear here as soon as they connect.");
+    options.grid.append(this.empty);
+    this.versionsTried.add(webApp.manifest.version);
+  }
+
+  /** Subscriptions the dashboard policy allows: status and every channel's `up`. */
+  subscribe(): void {
+    const { app, link } = this.options;
+    link.subscribe(topics.status(app, "+"), 1);
+    link.subscribe(topics.up(app, "+", "+"), 1);
+  }
+
+  receive(topic: string, payload: Uint8Array, retained: boolean): void {
+    const parsed = parseAppTopic(topic);
+    if (!parsed || parsed.app !== this.options.app) return;
+    try {
+      if (parsed.kind === "status") this.onStatus(parsed.thing, payload, retained);
+      else if (parsed.kind === "up" && parsed.channel) this.onUp(parsed.thing, parsed.channel, payload);
+    } catch (error) {
+      console.warn(`ignored a message on ${topic}: ${(error as Error).message}`);
+    }
+  }
+
+  /** Every card's "last seen" is relative to now. */
+  tick(): void {
+    for (const card of this.cards.values()) card.refreshSeen();
+  }
+
+  linkChanged(state: LinkState): void {
+    this.options.grid.classList.toggle("stale", state !== "online");
+  }
+
+  private onStatus(thing: string, payload: Uint8Array, retained: boolean): void {
+    if (payload.length === 0) {
+      // An empty retained message clears the status: the device was removed from the fleet.
+      this.cards.get(thing)?.dispose();
+      this.cards.delete(thing);
+      this.empty.hidden = this.cards.size > 0;
+      return;
+    }
+    const status = decodeDeviceStatus(payload);
+    // A live status is news from now; a retained one (and a last will, whose `t` is when it was
+    // registered) only tells when it was written.
+    this.card(thing).updateStatus(status, retained ? status.t : Date.now());
+    if (status.version && !this.versionsTried.has(status.version)) {
+      this.versionsTried.add(status.version);
+      void this.reload(status.version);
+    }
+  }
+
+  private onUp(thing: string, channelName: string, payload: Uint8Array): void {
+    const channelIndex = this.webApp.manifest.channels.findIndex((c) => c.name === channelName);
+    if (channelIndex < 0) return; // a channel of another app version
+    const envelope = decodeEnvelope(payload);
+    this.card(thing).deliver(channelIndex, envelope.id, envelope.v, envelope.t);
+  }
+
+  private card(thing: string): DeviceCard {
+    let card = this.cards.get(thing);
+    if (!card) {
+      card = new DeviceCard({ thing, sendToDevice: (t, index, value) => this.send(t, index, value) });
+      card.load(this.webApp);
+      this.cards.set(thing, card);
+      // Sorted by name: cards must not jump around as devices come and go.
+      const after = [...this.cards.keys()].sort().find((name) => name > thing);
+      this.options.grid.insertBefore(card.element, after ? this.cards.get(after)!.element : null);
+      this.empty.hidden = true;
+    }
+    return card;
+  }
+
+  private send(thing: string, channelIndex: number, value: WireValue): void {
+    const channel = this.webApp.manifest.channels[channelIndex];
+    if (!channel) throw new Error(`no channel ${channelIndex} in the manifest`);
+    const payload = encodeEnvelope(this.bootId, ++this.seq, value, Date.now());
+    if (!this.options.link.publish(topics.down(this.options.app, thing, channel.name), payload, channel.qos)) {
+      throw new Error(`not connected: the message to ${thing} on "${channel.name}" was not sent`);
+    }
+  }
+
+  /** Fetches the build again until it is the one the device reported: a rebuild writes
+   * manifest.json and web.snap one after the other, and a device may report an OTA version
+   * a moment before the site is updated. Gives up after a few tries (the next unknown version
+   * starts over). */
+  private async reload(wanted: string, attempt = 1): Promise<void> {
+    const next = await this.options.reloadApp().catch((error: unknown) => {
+      console.warn(`could not load the new dashboard build: ${(error as Error).message}`);
+      return undefined;
+    });
+    if (next && next.manifest.version !== this.webApp.manifest.version) {
+      this.webApp = next;
+      this.versionsTried.add(next.manifest.version);
+      for (const card of this.cards.values()) card.load(next);
+    }
+    if (this.webApp.manifest.version !== wanted && attempt < RELOAD_ATTEMPTS) {
+      setTimeout(() => void this.reload(wanted, attempt + 1), RELOAD_RETRY_MS);
+    }
+  }
+}

@@ -1,0 +1,105 @@
+/** The dashboard page: loads its configuration, the app build (manifest.json + web.snap, checked
+ * against the manifest's sha256) and the Microvium engine, then connects to the broker over MQTT
+ * on WebSocket and shows the fleet. Every file is fetched relative to the page, so the same
+ * bundle works from `npm start` and from S3/CloudFront. */
+import wasmUrl from "../../core/engine/microvium.wasm";
+import { loadWasmEngine } from "../../core/engine/wasmEngine";
+import type { MicroviumEngine } from "../../core/engine/types";
+import { dashboardClientId } from "../../core/policy/clientIds";
+import type { Manifest } from "../../core/manifest";
+import { forgetToken, parseDashboardConfig, takeToken, type DashboardConfig } from "./config";
+import type { WebApp } from "./deviceCard";
+import { Fleet } from "./fleet";
+import { MqttWebSocketClient, type LinkState } from "./mqtt/client";
+import { html } from "./widgets/svg";
+
+async function fetchOk(path: string): Promise<Response> {
+  const response = await fetch(path, { cache: "no-cache" });
+  if (!response.ok) throw new Error(`${path}: HTTP ${response.status} ${response.statusText}`);
+  return response;
+}
+
+async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>);
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** manifest.json and the web snapshot it names; refused if the snapshot is not the one the
+ * manifest describes (half-deployed site, cache mix-up), before the engine sees it. */
+async function loadApp(engine: MicroviumEngine): Promise<WebApp> {
+  const manifest = (await (await fetchOk("manifest.json")).json()) as Manifest;
+  const expected = manifest.snapshots?.web;
+  if (!expected) throw new Error("manifest.json has no web snapshot entry; rebuild with `snapfleet build`");
+  const snapshot = new Uint8Array(await (await fetchOk("web.snap")).arrayBuffer());
+  const actual = await sha256Hex(snapshot);
+  if (snapshot.length !== expected.size || actual !== expected.sha256) {
+    throw new Error(`web.snap (sha256 ${actual.slice(0, 12)}, ${snapshot.length} B) does not match manifest.json (${expected.sha256.slice(0, 12)}, ${expected.size} B); the build is being replaced, reload in a moment`);
+  }
+  return { manifest, snapshot, engine };
+}
+
+async function loadEngine(): Promise<MicroviumEngine> {
+  const response = await fetch(wasmUrl);
+  if (!response.ok) throw new Error(`${wasmUrl}: HTTP ${response.status}`);
+  return loadWasmEngine(new Uint8Array(await response.arrayBuffer()));
+}
+
+function showFatal(root: HTMLElement, message: string): void {
+  root.replaceChildren(html("div", { class: "fatal", role: "alert" }, message));
+}
+
+const LINK_TEXT: Record<LinkState, string> = {
+  connecting: "connecting…",
+  online: "live",
+  offline: "reconnecting…",
+  refused: "access refused",
+};
+
+async function main(): Promise<void> {
+  const root = document.getElementById("fleet")!;
+  const linkBadge = document.getElementById("link")!;
+  const appName = document.getElementById("app-name")!;
+  const token = takeToken(location, history, sessionStorage);
+  if (!token) {
+    showFatal(root, "No access token. Open the dashboard with the link `npm start` (or your deployment) prints; it ends in #token=….");
+    return;
+  }
+  let config: DashboardConfig;
+  let engine: MicroviumEngine;
+  let app: WebApp;
+  try {
+    config = parseDashboardConfig(await (await fetchOk("dashboard-config.json")).json(), "dashboard-config.json");
+    engine = await loadEngine();
+    app = await loadApp(engine);
+  } catch (error) {
+    showFatal(root, `The dashboard could not start: ${(error as Error).message}`);
+    return;
+  }
+  appName.textContent = config.app;
+  document.title = `${config.app} · snapfleet`;
+
+  let fleet: Fleet | undefined;
+  const client = new MqttWebSocketClient({
+    url: config.mqtt.url,
+    clientId: dashboardClientId(config.app, Math.random().toString(36).slice(2, 12)),
+    username: config.mqtt.username,
+    password: token,
+    onMessage: (topic, payload, retained) => fleet?.receive(topic, payload, retained),
+    onStateChange: (state, detail) => {
+      linkBadge.textContent = LINK_TEXT[state];
+      linkBadge.dataset.state = state;
+      linkBadge.title = detail ?? "";
+      fleet?.linkChanged(state);
+      if (state === "refused") {
+        showFatal(root, `The broker refused this dashboard (${detail}). The access link may have expired: open the link \`npm start\` prints again.`);
+        forgetToken(sessionStorage);
+      }
+    },
+  });
+  fleet = new Fleet(app, { app: config.app, grid: root, link: client, reloadApp: () => loadApp(engine) });
+  fleet.subscribe();
+  client.start();
+  setInterval(() => fleet?.tick(), 1000);
+}
+
+void main();
