@@ -15,6 +15,9 @@ export interface DigitalWrite {
   at: number;
 }
 
+/** Analog pins without a model follow a slow 20-30 sine, so fresh readings visibly change. */
+export const defaultAnalogModel = (): PinModel => sineModel(20, 30, 60);
+
 /** A board whose analog pins follow models (constant, sine, CSV, callback) and whose digital
  * pins remember what was written, so tests and `run-device` can watch a feature work. */
 export class SimulatedBoard implements Board {
@@ -30,7 +33,7 @@ export class SimulatedBoard implements Board {
   static forPins(pins: PinDecl[], now: () => number, models: Record<string, PinModel> = {}): SimulatedBoard {
     const board = new SimulatedBoard(now);
     for (const pin of pins) {
-      if (pin.kind === "analog") board.setAnalogModel(pin.name, models[pin.name] ?? sineModel(20, 30, 60));
+      if (pin.kind === "analog") board.setAnalogModel(pin.name, models[pin.name] ?? defaultAnalogModel());
       else board.addDigitalPin(pin.name);
     }
     for (const [name, model] of Object.entries(models)) if (!board.analog.has(name)) board.setAnalogModel(name, model);

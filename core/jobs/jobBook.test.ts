@@ -1,0 +1,110 @@
+import assert from "node:assert/strict";
+import { JobBook, JobRejection, type JobConfig } from "./jobBook";
+
+function book() {
+  let t = 1_000_000;
+  const jobs = new JobBook(() => t);
+  return { jobs, advance: (ms: number) => (t += ms) };
+}
+const job = (jobId: string, extra: Partial<JobConfig> = {}): JobConfig => ({ jobId, document: { operation: "snapfleet.install" }, thingGroup: "fleet", ...extra });
+const rejects = (run: () => unknown, code: string) => assert.throws(run, (e: unknown) => e instanceof JobRejection && e.code === code);
+
+describe("job book: AWS IoT Jobs semantics", () => {
+  it("queues an execution per group member and walks QUEUED → IN_PROGRESS → SUCCEEDED with versions", () => {
+    const { jobs } = book();
+    jobs.addThingToGroup("fleet", "a");
+    assert.deepEqual([...jobs.createJob(job("j1"))], ["a"]);
+    assert.equal(jobs.next("a")?.status, "QUEUED");
+    const started = jobs.startNext("a", { statusDetails: { step: "downloading" } })!;
+    assert.deepEqual([started.status, started.versionNumber, started.statusDetails], ["IN_PROGRESS", 2, { step: "downloading" }]);
+    rejects(() => jobs.update("a", "j1", { status: "SUCCEEDED", expectedVersion: 1 }), "VersionMismatch");
+    const { execution } = jobs.update("a", "j1", { status: "SUCCEEDED", expectedVersion: 2 });
+    assert.equal(execution.status, "SUCCEEDED");
+    assert.equal(jobs.next("a"), undefined);
+    rejects(() => jobs.update("a", "j1", { status: "FAILED" }), "TerminalStateReached");
+    rejects(() => jobs.update("a", "nope", { status: "FAILED" }), "ResourceNotFound");
+    rejects(() => jobs.update("a", "j1", { status: "QUEUED" }), "InvalidRequest");
+  });
+
+  it("continuous targeting: a thing that joins later gets the job; snapshot jobs don't", () => {
+    const { jobs } = book();
+    jobs.createJob(job("cont"));
+    assert.deepEqual([...jobs.addThingToGroup("fleet", "late")], ["late"]);
+    assert.equal(jobs.next("late")?.jobId, "cont");
+    const other = book().jobs;
+    other.createJob(job("snap", { targetSelection: "SNAPSHOT" }));
+    other.addThingToGroup("fleet", "late");
+    assert.equal(other.next("late"), undefined);
+  });
+
+  it("rollout: at most maximumPerMinute executions are released per rolling minute", () => {
+    const { jobs, advance } = book();
+    for (const t of ["a", "b", "c", "d", "e"]) jobs.addThingToGroup("fleet", t);
+    assert.equal(jobs.createJob(job("slow", { maximumPerMinute: 2 })).size, 2);
+    assert.equal(jobs.next("c"), undefined, "held back: not visible to the device yet");
+    assert.equal(jobs.nextWakeUp(), 60_000);
+    advance(59_999);
+    assert.equal(jobs.tick().size, 0);
+    advance(1);
+    assert.equal(jobs.tick().size, 2);
+    advance(60_000);
+    assert.deepEqual([...jobs.tick()], ["e"]);
+  });
+
+  it("abort: cancels queued executions once the failure share passes the threshold", () => {
+    const { jobs } = book();
+    for (const t of ["a", "b", "c", "d"]) jobs.addThingToGroup("fleet", t);
+    jobs.createJob(job("bad", { abort: { thresholdPercentage: 50, minNumberOfExecutedThings: 2 } }));
+    jobs.startNext("a");
+    jobs.update("a", "bad", { status: "FAILED", statusDetails: { reason: "sha256 mismatch" } });
+    assert.equal(jobs.job("bad")!.status, "IN_PROGRESS", "one executed thing is below the minimum");
+    jobs.startNext("b");
+    jobs.startNext("c");
+    const { changed } = jobs.update("b", "bad", { status: "FAILED" });
+    assert.equal(jobs.job("bad")!.status, "CANCELED");
+    assert.equal(jobs.job("bad")!.executions.get("d")!.status, "CANCELED");
+    assert.equal(jobs.job("bad")!.executions.get("c")!.status, "IN_PROGRESS", "in-progress executions finish");
+    assert.ok(changed.has("d"));
+  });
+
+  it("in-progress and step timeouts end stuck executions as TIMED_OUT", () => {
+    const { jobs, advance } = book();
+    jobs.addThingToGroup("fleet", "a");
+    jobs.addThingToGroup("fleet", "b");
+    jobs.createJob(job("t", { inProgressTimeoutInMinutes: 10 }));
+    jobs.startNext("a");
+    jobs.startNext("b", { stepTimeoutInMinutes: 1 });
+    advance(60_000);
+    assert.deepEqual([...jobs.tick()], ["b"]);
+    assert.equal(jobs.execution("b", "t").status, "TIMED_OUT");
+    advance(9 * 60_000);
+    jobs.tick();
+    assert.equal(jobs.execution("a", "t").status, "TIMED_OUT");
+    assert.equal(jobs.startNext("a"), undefined);
+    rejects(() => jobs.update("a", "t", { status: "IN_PROGRESS" }), "TerminalStateReached");
+  });
+
+  it("a newer job for the group supersedes the older one's queued executions", () => {
+    const { jobs } = book();
+    jobs.addThingToGroup("fleet", "a");
+    jobs.addThingToGroup("fleet", "b");
+    jobs.createJob(job("v1"));
+    jobs.startNext("a");
+    jobs.createJob(job("v2"));
+    assert.equal(jobs.execution("b", "v1").status, "CANCELED");
+    assert.equal(jobs.next("b")?.jobId, "v2");
+    assert.equal(jobs.next("a")?.jobId, "v1", "the install under way finishes first");
+    jobs.update("a", "v1", { status: "SUCCEEDED" });
+    assert.equal(jobs.next("a")?.jobId, "v2");
+  });
+
+  it("refuses invalid jobs and requests with what to fix", () => {
+    const { jobs } = book();
+    assert.throws(() => jobs.createJob(job("has space", { maximumPerMinute: 0 })), /jobId "has space" must be 1–64 characters.*maximumPerMinute must be a whole number from 1 to 1000/);
+    jobs.createJob(job("dup"));
+    assert.throws(() => jobs.createJob(job("dup")), /already exists/);
+    jobs.addThingToGroup("fleet", "a");
+    rejects(() => jobs.startNext("a", { statusDetails: { n: 1 as unknown as string } }), "InvalidRequest");
+    rejects(() => jobs.startNext("a", { stepTimeoutInMinutes: 0 }), "InvalidRequest");
+  });
+});

@@ -1,0 +1,319 @@
+/** AWS IoT Jobs semantics as plain state (AWS-IOT-NOTES.md, "Jobs"): jobs target a thing group,
+ * each targeted thing gets an execution QUEUED → IN_PROGRESS → SUCCEEDED | FAILED | REJECTED |
+ * TIMED_OUT (or CANCELED), a rollout rate limits how many executions are released per minute,
+ * an abort threshold cancels what is still queued, and in-progress/step timeouts end stuck
+ * executions. No I/O and no clock of its own: the local jobs service feeds it requests and the
+ * time, and turns the results into MQTT messages; tests drive it with a fake clock. */
+
+export type ExecutionStatus = "QUEUED" | "IN_PROGRESS" | "SUCCEEDED" | "FAILED" | "REJECTED" | "TIMED_OUT" | "CANCELED";
+export type JobStatus = "IN_PROGRESS" | "CANCELED" | "COMPLETED";
+export type StatusDetails = Record<string, string>;
+
+export interface JobConfig {
+  jobId: string;
+  /** What devices get as `jobDocument` (an object over MQTT). */
+  document: Record<string, unknown>;
+  thingGroup: string;
+  /** CONTINUOUS (default): things that join the group later get the job too. */
+  targetSelection?: "CONTINUOUS" | "SNAPSHOT";
+  /** Executions released per minute, 1–1000 (AWS default 1000). */
+  maximumPerMinute?: number;
+  /** Cancel the job's queued executions when this share of executed things failed. */
+  abort?: { thresholdPercentage: number; minNumberOfExecutedThings: number };
+  /** An IN_PROGRESS execution older than this becomes TIMED_OUT (1–10080). */
+  inProgressTimeoutInMinutes?: number;
+}
+
+export interface Execution {
+  jobId: string;
+  thingName: string;
+  status: ExecutionStatus;
+  statusDetails: StatusDetails;
+  /** ms since epoch; undefined while the rollout holds the execution back. */
+  queuedAt?: number;
+  startedAt?: number;
+  lastUpdatedAt: number;
+  versionNumber: number;
+  executionNumber: number;
+  /** ms since epoch when the current step times out (start-next/update stepTimeoutInMinutes). */
+  stepDeadline?: number;
+}
+
+export interface Job {
+  config: Required<Omit<JobConfig, "abort" | "inProgressTimeoutInMinutes">> & Pick<JobConfig, "abort" | "inProgressTimeoutInMinutes">;
+  status: JobStatus;
+  createdAt: number;
+  /** Executions by thing. */
+  executions: Map<string, Execution>;
+  /** Release times of the last minute (rollout limiter). */
+  releases: number[];
+  reasonCode?: string;
+}
+
+/** Error codes of the Jobs MQTT API's `rejected` responses. */
+export type RejectCode = "InvalidRequest" | "ResourceNotFound" | "InvalidStateTransition" | "VersionMismatch" | "TerminalStateReached" | "InvalidJson";
+
+export class JobRejection extends Error {
+  constructor(
+    readonly code: RejectCode,
+    message: string,
+    readonly execution?: Execution,
+  ) {
+    super(message);
+  }
+}
+
+export interface UpdateRequest {
+  status: ExecutionStatus;
+  statusDetails?: StatusDetails;
+  expectedVersion?: number;
+  executionNumber?: number;
+  stepTimeoutInMinutes?: number;
+}
+
+const TERMINAL: ReadonlySet<ExecutionStatus> = new Set(["SUCCEEDED", "FAILED", "REJECTED", "TIMED_OUT", "CANCELED"]);
+const FAILURES: ReadonlySet<ExecutionStatus> = new Set(["FAILED", "REJECTED", "TIMED_OUT"]);
+const MINUTE = 60_000;
+const MAX_STATUS_DETAILS = 10;
+
+export function isTerminal(status: ExecutionStatus): boolean {
+  return TERMINAL.has(status);
+}
+
+export class JobBook {
+  private readonly jobs = new Map<string, Job>();
+  private readonly groups = new Map<string, Set<string>>();
+
+  constructor(private readonly now: () => number) {}
+
+  /** Creates a job; a newer job for the same group supersedes older ones (an OTA job installs
+   * the latest version, so older queued installs are cancelled). Returns the things whose
+   * next execution changed. */
+  createJob(input: JobConfig): Set<string> {
+    const config = validateJob(input);
+    if (this.jobs.has(config.jobId)) throw new Error(`job "${config.jobId}" already exists; job ids are unique (a new device version gets a new id)`);
+    const changed = new Set<string>();
+    for (const older of this.jobs.values()) {
+      if (older.status === "IN_PROGRESS" && older.config.thingGroup === config.thingGroup) this.cancel(older, "SUPERSEDED", changed);
+    }
+    const job: Job = { config, status: "IN_PROGRESS", createdAt: this.now(), executions: new Map(), releases: [] };
+    this.jobs.set(config.jobId, job);
+    for (const thing of this.groups.get(config.thingGroup) ?? []) this.target(job, thing);
+    this.release(changed);
+    return changed;
+  }
+
+  /** Adds a thing to a group; CONTINUOUS jobs of the group queue an execution for it. */
+  addThingToGroup(group: string, thing: string): Set<string> {
+    const members = this.groups.get(group) ?? new Set<string>();
+    this.groups.set(group, members);
+    members.add(thing);
+    for (const job of this.jobs.values()) {
+      if (job.status === "IN_PROGRESS" && job.config.thingGroup === group && job.config.targetSelection === "CONTINUOUS") this.target(job, thing);
+    }
+    const changed = new Set<string>();
+    this.release(changed);
+    return changed;
+  }
+
+  job(jobId: string): Job | undefined {
+    return this.jobs.get(jobId);
+  }
+
+  /** Executions a device can see, IN_PROGRESS first, then QUEUED by queue time (AWS order). */
+  pending(thing: string): { inProgress: Execution[]; queued: Execution[] } {
+    const visible = [...this.jobs.values()].map((j) => j.executions.get(thing)).filter((e): e is Execution => e !== undefined && e.queuedAt !== undefined);
+    const byQueue = (a: Execution, b: Execution) => a.queuedAt! - b.queuedAt! || a.jobId.localeCompare(b.jobId);
+    return {
+      inProgress: visible.filter((e) => e.status === "IN_PROGRESS").sort(byQueue),
+      queued: visible.filter((e) => e.status === "QUEUED").sort(byQueue),
+    };
+  }
+
+  /** The execution of the most recently created job that targets `thing`, in any state. */
+  latestExecution(thing: string): Execution | undefined {
+    let latest: Execution | undefined;
+    for (const job of this.jobs.values()) latest = job.executions.get(thing) ?? latest;
+    return latest;
+  }
+
+  /** The execution `notify-next` and `start-next` are about. */
+  next(thing: string): Execution | undefined {
+    const { inProgress, queued } = this.pending(thing);
+    return inProgress[0] ?? queued[0];
+  }
+
+  execution(thing: string, jobId: string): Execution {
+    const e = this.jobs.get(jobId)?.executions.get(thing);
+    if (!e || e.queuedAt === undefined) throw new JobRejection("ResourceNotFound", `no execution of job "${jobId}" for thing "${thing}"`);
+    return e;
+  }
+
+  /** start-next: moves the next QUEUED execution to IN_PROGRESS (an IN_PROGRESS one is returned as is). */
+  startNext(thing: string, request: { statusDetails?: StatusDetails; stepTimeoutInMinutes?: number } = {}): Execution | undefined {
+    const execution = this.next(thing);
+    if (!execution) return undefined;
+    if (execution.status === "QUEUED") {
+      this.transition(execution, "IN_PROGRESS", checkDetails(request.statusDetails) ?? execution.statusDetails);
+      execution.startedAt = this.now();
+    }
+    this.setStepTimeout(execution, request.stepTimeoutInMinutes);
+    return execution;
+  }
+
+  /** {jobId}/update. Throws JobRejection with AWS's codes; returns the things whose next changed. */
+  update(thing: string, jobId: string, request: UpdateRequest): { execution: Execution; changed: Set<string> } {
+    const execution = this.execution(thing, jobId);
+    if (!["IN_PROGRESS", "SUCCEEDED", "FAILED", "REJECTED"].includes(request.status)) {
+      throw new JobRejection("InvalidRequest", `status must be IN_PROGRESS, SUCCEEDED, FAILED or REJECTED, got ${JSON.stringify(request.status)}`, execution);
+    }
+    if (request.expectedVersion !== undefined && request.expectedVersion !== execution.versionNumber) {
+      throw new JobRejection("VersionMismatch", `expectedVersion ${request.expectedVersion} does not match the execution's version ${execution.versionNumber}`, execution);
+    }
+    if (request.executionNumber !== undefined && request.executionNumber !== execution.executionNumber) {
+      throw new JobRejection("ResourceNotFound", `execution number ${request.executionNumber} of job "${jobId}" not found for thing "${thing}"`, execution);
+    }
+    if (isTerminal(execution.status)) {
+      throw new JobRejection("TerminalStateReached", `the execution of job "${jobId}" on "${thing}" is already ${execution.status}`, execution);
+    }
+    const details = checkDetails(request.statusDetails);
+    if (execution.status === "QUEUED" && request.status === "IN_PROGRESS") execution.startedAt = this.now();
+    this.transition(execution, request.status, details ?? execution.statusDetails);
+    this.setStepTimeout(execution, isTerminal(request.status) ? undefined : request.stepTimeoutInMinutes);
+    const changed = new Set<string>([thing]);
+    if (isTerminal(request.status)) this.afterTerminal(this.jobs.get(jobId)!, changed);
+    return { execution, changed };
+  }
+
+  /** Time passes: step and in-progress timeouts, rollout releases. Returns things whose next changed. */
+  tick(): Set<string> {
+    const changed = new Set<string>();
+    const now = this.now();
+    for (const job of this.jobs.values()) {
+      const limit = job.config.inProgressTimeoutInMinutes;
+      for (const e of job.executions.values()) {
+        if (e.status !== "IN_PROGRESS") continue;
+        const overall = limit !== undefined && e.startedAt !== undefined && now - e.startedAt >= limit * MINUTE;
+        const step = e.stepDeadline !== undefined && now >= e.stepDeadline;
+        if (overall || step) {
+          this.transition(e, "TIMED_OUT", e.statusDetails);
+          e.stepDeadline = undefined;
+          changed.add(e.thingName);
+          this.afterTerminal(job, changed);
+        }
+      }
+    }
+    this.release(changed);
+    return changed;
+  }
+
+  /** ms until the next moment `tick` could change something (rollout window or a timeout). */
+  nextWakeUp(): number | undefined {
+    const now = this.now();
+    let soonest: number | undefined;
+    const consider = (at: number) => (soonest = soonest === undefined ? at : Math.min(soonest, at));
+    for (const job of this.jobs.values()) {
+      const held = [...job.executions.values()].some((e) => e.queuedAt === undefined && e.status === "QUEUED");
+      if (held && job.status === "IN_PROGRESS" && job.releases.length) consider(job.releases[0] + MINUTE);
+      for (const e of job.executions.values()) {
+        if (e.status !== "IN_PROGRESS") continue;
+        if (e.stepDeadline !== undefined) consider(e.stepDeadline);
+        if (job.config.inProgressTimeoutInMinutes !== undefined && e.startedAt !== undefined) consider(e.startedAt + job.config.inProgressTimeoutInMinutes * MINUTE);
+      }
+    }
+    return soonest === undefined ? undefined : Math.max(0, soonest - now);
+  }
+
+  // --- internals ---------------------------------------------------------------------------
+
+  private target(job: Job, thing: string): void {
+    if (job.executions.has(thing)) return;
+    // queuedAt stays undefined until the rollout releases the execution: AWS doesn't show a
+    // device a job before its turn.
+    job.executions.set(thing, { jobId: job.config.jobId, thingName: thing, status: "QUEUED", statusDetails: {}, lastUpdatedAt: this.now(), versionNumber: 1, executionNumber: 1 });
+  }
+
+  /** Releases held executions up to maximumPerMinute within any rolling minute. */
+  private release(changed: Set<string>): void {
+    const now = this.now();
+    for (const job of this.jobs.values()) {
+      if (job.status !== "IN_PROGRESS") continue;
+      job.releases = job.releases.filter((t) => now - t < MINUTE);
+      for (const e of job.executions.values()) {
+        if (e.queuedAt !== undefined || e.status !== "QUEUED") continue;
+        if (job.releases.length >= job.config.maximumPerMinute) break;
+        e.queuedAt = now;
+        e.lastUpdatedAt = now;
+        job.releases.push(now);
+        changed.add(e.thingName);
+      }
+    }
+  }
+
+  private transition(e: Execution, status: ExecutionStatus, details: StatusDetails): void {
+    e.status = status;
+    e.statusDetails = details;
+    e.lastUpdatedAt = this.now();
+    e.versionNumber++;
+  }
+
+  private setStepTimeout(e: Execution, minutes: number | undefined): void {
+    if (minutes === undefined) return;
+    if (!Number.isInteger(minutes) || minutes < 1 || minutes > 10080) {
+      throw new JobRejection("InvalidRequest", `stepTimeoutInMinutes must be a whole number from 1 to 10080, got ${minutes}`, e);
+    }
+    e.stepDeadline = this.now() + minutes * MINUTE;
+  }
+
+  /** Abort criteria and completion, checked each time an execution ends. */
+  private afterTerminal(job: Job, changed: Set<string>): void {
+    const executions = [...job.executions.values()];
+    const executed = executions.filter((e) => isTerminal(e.status) && e.status !== "CANCELED");
+    const failed = executed.filter((e) => FAILURES.has(e.status));
+    const abort = job.config.abort;
+    if (job.status === "IN_PROGRESS" && abort && executed.length >= abort.minNumberOfExecutedThings && (failed.length * 100) / executed.length >= abort.thresholdPercentage) {
+      this.cancel(job, "ABORTED", changed);
+      return;
+    }
+    if (job.status === "IN_PROGRESS" && job.config.targetSelection === "SNAPSHOT" && executions.every((e) => isTerminal(e.status))) job.status = "COMPLETED";
+  }
+
+  /** Only QUEUED executions are cancelled (AWS: in-progress ones finish). */
+  private cancel(job: Job, reasonCode: string, changed: Set<string>): void {
+    job.status = "CANCELED";
+    job.reasonCode = reasonCode;
+    for (const e of job.executions.values()) {
+      if (e.status !== "QUEUED") continue;
+      this.transition(e, "CANCELED", e.statusDetails);
+      if (e.queuedAt !== undefined) changed.add(e.thingName);
+    }
+  }
+}
+
+function validateJob(input: JobConfig): Job["config"] {
+  const problems: string[] = [];
+  if (!/^[a-zA-Z0-9_-]{1,64}$/.test(input.jobId ?? "")) problems.push(`jobId ${JSON.stringify(input.jobId)} must be 1–64 characters of [a-zA-Z0-9_-]`);
+  if (typeof input.document !== "object" || input.document === null) problems.push("document must be an object");
+  else if (Buffer.byteLength(JSON.stringify(input.document)) > 32768) problems.push("document is larger than AWS's 32,768 bytes");
+  if (!input.thingGroup) problems.push("thingGroup is required");
+  const perMinute = input.maximumPerMinute ?? 1000;
+  if (!Number.isInteger(perMinute) || perMinute < 1 || perMinute > 1000) problems.push(`maximumPerMinute must be a whole number from 1 to 1000, got ${perMinute}`);
+  const abort = input.abort;
+  if (abort && (!(abort.thresholdPercentage > 0 && abort.thresholdPercentage <= 100) || !Number.isInteger(abort.minNumberOfExecutedThings) || abort.minNumberOfExecutedThings < 1)) {
+    problems.push("abort needs thresholdPercentage in (0, 100] and minNumberOfExecutedThings >= 1");
+  }
+  const timeout = input.inProgressTimeoutInMinutes;
+  if (timeout !== undefined && (!Number.isInteger(timeout) || timeout < 1 || timeout > 10080)) problems.push(`inProgressTimeoutInMinutes must be a whole number from 1 to 10080, got ${timeout}`);
+  if (problems.length) throw new Error(`invalid job: ${problems.join("; ")}`);
+  return { ...input, targetSelection: input.targetSelection ?? "CONTINUOUS", maximumPerMinute: perMinute };
+}
+
+function checkDetails(details: unknown): StatusDetails | undefined {
+  if (details === undefined) return undefined;
+  if (typeof details !== "object" || details === null || Array.isArray(details)) throw new JobRejection("InvalidRequest", "statusDetails must be an object of strings");
+  const entries = Object.entries(details);
+  if (entries.length > MAX_STATUS_DETAILS || entries.some(([, v]) => typeof v !== "string")) {
+    throw new JobRejection("InvalidRequest", `statusDetails must hold at most ${MAX_STATUS_DETAILS} string values`);
+  }
+  return details as StatusDetails;
+}

@@ -1,0 +1,5 @@
+/** Over-the-air updates on the device: Jobs MQTT API client, A/B slots, rollback. */
+export { OtaAgent } from "./otaAgent";
+export type { OtaAgentOptions, OtaEvent, RunningApp } from "./otaAgent";
+export { SlotStore } from "./slotStore";
+export type { Slot } from "./slotStore";

@@ -1,0 +1,233 @@
+/** The device's OTA agent, Microvisor-style: the supervisor, not the app, installs updates. It
+ * speaks the AWS IoT Jobs MQTT API through aws-iot-device-sdk-v2's own `iotjobs` client on the
+ * device's one MQTT connection, so the same code works against AWS IoT and the local cloud.
+ *
+ * An install: parse the job document → download → check size and sha256 against the document →
+ * stage in the inactive slot (which also checks the snapshot against its manifest) → stop the
+ * running app → start the new one → watch it for a grace period. A crash at start or within the
+ * grace period rolls back to the active slot and reports FAILED with the reason; otherwise the
+ * new slot becomes active and the job SUCCEEDED. Nothing is restored before its hash matched
+ * (malformed snapshots have crashed mvm_restore upstream). */
+import crypto from "node:crypto";
+import { iotjobs, mqtt } from "aws-iot-device-sdk-v2";
+import { ENGINE_ID } from "../../core/compiler/engineId";
+import type { DevicePackage } from "../../core/devicePackage";
+import { parseOtaJobDocument, type OtaJobDocument } from "../../core/jobDocument";
+import { download } from "./download";
+import { SlotStore } from "./slotStore";
+
+/** What the agent needs of a running app: a way to stop it and the errors it raised. */
+export interface RunningApp {
+  readonly errors: readonly string[];
+  stop(): Promise<void> | void;
+}
+
+export interface OtaAgentOptions {
+  thing: string;
+  /** Slots and ota.json live here (the device's flash). */
+  stateDir: string;
+  connection: mqtt.MqttClientConnection;
+  /** Starts an app from a verified package (the caller builds Device + transport + board). */
+  boot: (pkg: DevicePackage) => Promise<RunningApp>;
+  /** Trust for the HTTPS download: the local cloud's CA; omit on AWS. */
+  caCertPem?: string;
+  /** An app error within this time after start rolls the update back (default 5000 ms). */
+  gracePeriodMs?: number;
+  log?: (line: string) => void;
+}
+
+export type OtaEvent =
+  | { kind: "installed"; version: string; jobId?: string }
+  | { kind: "failed"; jobId: string; reason: string }
+  | { kind: "progress"; jobId: string; step: string };
+
+const QOS = mqtt.QoS.AtLeastOnce;
+
+export class OtaAgent {
+  private readonly slots: SlotStore;
+  private readonly jobs: iotjobs.IotJobsClient;
+  private running: RunningApp | undefined;
+  private busy: Promise<void> = Promise.resolve();
+  private readonly seen = new Set<string>();
+  private readonly listeners = new Set<(e: OtaEvent) => void>();
+  private stopped = false;
+
+  constructor(private readonly options: OtaAgentOptions) {
+    this.slots = new SlotStore(options.stateDir);
+    this.jobs = new iotjobs.IotJobsClient(options.connection);
+  }
+
+  get installedVersion(): string | undefined {
+    return this.slots.activeVersion;
+  }
+
+  get app(): RunningApp | undefined {
+    return this.running;
+  }
+
+  onEvent(listener: (e: OtaEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Boots the installed app (if any), then asks for pending jobs; again after every reconnect. */
+  async start(): Promise<void> {
+    const installed = this.slots.readActive();
+    if (installed) {
+      this.running = await this.options.boot(installed);
+      this.emit({ kind: "installed", version: installed.manifest.version });
+    }
+    const thingName = this.options.thing;
+    await this.jobs.subscribeToNextJobExecutionChangedEvents({ thingName }, QOS, (error, event) => {
+      if (error) return this.log(`notify-next could not be read: ${error.message}`);
+      if (event?.execution) this.startNext();
+    });
+    await this.jobs.subscribeToStartNextPendingJobExecutionAccepted({ thingName }, QOS, (error, response) => {
+      if (error) return this.log(`start-next answer could not be read: ${error.message}`);
+      const execution = response?.execution;
+      if (execution?.jobId) this.enqueue(execution.jobId, execution.jobDocument, execution.versionNumber);
+    });
+    await this.jobs.subscribeToStartNextPendingJobExecutionRejected({ thingName }, QOS, (_e, response) => this.log(`start-next rejected: ${response?.code} ${response?.message}`));
+    await this.jobs.subscribeToUpdateJobExecutionRejected({ thingName, jobId: "+" }, QOS, (_e, response) => this.log(`job update rejected: ${response?.code} ${response?.message}`));
+    this.options.connection.on("resume", () => this.startNext());
+    this.startNext();
+  }
+
+  /** Stops the running app; the agent takes no more jobs. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.busy;
+    await this.running?.stop();
+    this.running = undefined;
+  }
+
+  /** Resolves when the current install (if any) is finished (tests). */
+  idle(): Promise<void> {
+    return this.busy;
+  }
+
+  // --- one job ----------------------------------------------------------------------------
+
+  private startNext(): void {
+    if (this.stopped) return;
+    void this.jobs.publishStartNextPendingJobExecution({ thingName: this.options.thing }, QOS).catch((e: Error) => this.log(`start-next not sent: ${e.message}`));
+  }
+
+  /** Installs run one at a time; a job already handled (same id and version) is not redone. */
+  private enqueue(jobId: string, document: unknown, versionNumber: number | undefined): void {
+    const key = `${jobId}#${versionNumber}`;
+    if (this.seen.has(key) || this.stopped) return;
+    this.seen.add(key);
+    this.busy = this.busy.then(() => this.install(jobId, document)).catch((e: Error) => this.log(`install of ${jobId} stopped: ${e.message}`));
+  }
+
+  private async install(jobId: string, rawDocument: unknown): Promise<void> {
+    let doc: OtaJobDocument;
+    try {
+      doc = parseOtaJobDocument(rawDocument);
+    } catch (e) {
+      return this.finish(jobId, iotjobs.model.JobStatus.REJECTED, (e as Error).message);
+    }
+    if (doc.engine !== ENGINE_ID) return this.finish(jobId, iotjobs.model.JobStatus.REJECTED, `the package needs engine ${doc.engine}; this firmware runs ${ENGINE_ID}`);
+    if (doc.version === this.slots.activeVersion) {
+      this.log(`version ${short(doc.version)} is already installed`);
+      return this.finish(jobId, iotjobs.model.JobStatus.SUCCEEDED, undefined, { result: "already installed" });
+    }
+
+    await this.progress(jobId, "downloading");
+    let bytes: Uint8Array;
+    try {
+      bytes = await download(doc.url, doc.size, this.options.caCertPem);
+    } catch (e) {
+      return this.finish(jobId, iotjobs.model.JobStatus.FAILED, (e as Error).message);
+    }
+    await this.progress(jobId, "verifying");
+    const sha256 = crypto.createHash("sha256").update(bytes).digest("hex");
+    if (bytes.length !== doc.size || sha256 !== doc.sha256) {
+      return this.finish(jobId, iotjobs.model.JobStatus.FAILED, `integrity check failed: got ${bytes.length} bytes with sha256 ${short(sha256)}, the job document says ${doc.size} bytes with sha256 ${short(doc.sha256)}; the running app is unchanged`);
+    }
+    let staged: ReturnType<SlotStore["stage"]>;
+    let pkg: DevicePackage;
+    try {
+      staged = this.slots.stage(bytes, doc.version);
+      pkg = this.slots.readSlot(staged);
+    } catch (e) {
+      return this.finish(jobId, iotjobs.model.JobStatus.FAILED, `package rejected: ${(e as Error).message}`);
+    }
+
+    await this.progress(jobId, "starting");
+    const previous = this.running;
+    await previous?.stop();
+    this.running = undefined;
+    const failure = await this.tryBoot(pkg);
+    if (failure) {
+      await this.rollBack();
+      return this.finish(jobId, iotjobs.model.JobStatus.FAILED, `the new app failed and was rolled back: ${failure}`);
+    }
+    this.slots.activate(staged);
+    this.emit({ kind: "installed", version: doc.version, jobId });
+    return this.finish(jobId, iotjobs.model.JobStatus.SUCCEEDED, undefined, { version: doc.version });
+  }
+
+  /** Boots and watches for the grace period; returns the failure, if any. */
+  private async tryBoot(pkg: DevicePackage): Promise<string | undefined> {
+    let app: RunningApp;
+    try {
+      app = await this.options.boot(pkg);
+    } catch (e) {
+      return `start: ${(e as Error).message}`;
+    }
+    this.running = app;
+    if (app.errors.length) return `start: ${app.errors[0]}`;
+    const until = Date.now() + (this.options.gracePeriodMs ?? 5000);
+    while (Date.now() < until) {
+      await new Promise((r) => setTimeout(r, Math.min(100, until - Date.now())));
+      if (app.errors.length) return `within the grace period: ${app.errors[0]}`;
+    }
+    return undefined;
+  }
+
+  private async rollBack(): Promise<void> {
+    await this.running?.stop();
+    this.running = undefined;
+    const active = this.slots.readActive();
+    if (!active) return this.log("rolled back to no app: nothing was installed before");
+    this.running = await this.options.boot(active);
+    this.log(`rolled back to version ${short(active.manifest.version)}`);
+  }
+
+  private async progress(jobId: string, step: string): Promise<void> {
+    this.emit({ kind: "progress", jobId, step });
+    await this.update(jobId, iotjobs.model.JobStatus.IN_PROGRESS, { step });
+  }
+
+  private async finish(jobId: string, status: iotjobs.model.JobStatus, reason?: string, details: Record<string, string> = {}): Promise<void> {
+    if (reason) {
+      this.log(`job ${jobId} ${status}: ${reason}`);
+      this.emit({ kind: "failed", jobId, reason });
+    }
+    // AWS caps each statusDetails value at 1024 characters.
+    await this.update(jobId, status, reason ? { ...details, reason: reason.slice(0, 1024) } : details);
+    this.startNext();
+  }
+
+  private async update(jobId: string, status: iotjobs.model.JobStatus, statusDetails: Record<string, string>): Promise<void> {
+    try {
+      await this.jobs.publishUpdateJobExecution({ thingName: this.options.thing, jobId, status, statusDetails }, QOS);
+    } catch (e) {
+      this.log(`job ${jobId}: status ${status} not sent: ${(e as Error).message}`);
+    }
+  }
+
+  private emit(event: OtaEvent): void {
+    for (const l of this.listeners) l(event);
+  }
+
+  private log(line: string): void {
+    this.options.log?.(`[ota] ${line}`);
+  }
+}
+
+function short(hash: string): string {
+  return hash.slice(0, 12);
+}

@@ -1,0 +1,71 @@
+/** A/B slots in the device's state dir: the running app's package stays in the active slot while
+ * an update is staged in the other, so a failed update can always go back to a known-good app.
+ * `ota.json` names the active slot and survives restarts; every write goes to a temp file that is
+ * renamed into place, so a power cut leaves either the old file or the new one, never half. */
+import fs from "node:fs";
+import path from "node:path";
+import { decodeDevicePackage, type DevicePackage } from "../../core/devicePackage";
+
+export type Slot = "a" | "b";
+
+interface SlotState {
+  active?: Slot;
+  versions: Partial<Record<Slot, string>>;
+}
+
+export class SlotStore {
+  private state: SlotState;
+
+  constructor(private readonly dir: string) {
+    fs.mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, "ota.json");
+    this.state = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as SlotState) : { versions: {} };
+  }
+
+  get activeSlot(): Slot | undefined {
+    return this.state.active;
+  }
+
+  get activeVersion(): string | undefined {
+    return this.state.active ? this.state.versions[this.state.active] : undefined;
+  }
+
+  /** The installed package, re-verified (its snapshot against its manifest) at every read. */
+  readActive(): DevicePackage | undefined {
+    if (!this.state.active) return undefined;
+    return decodeDevicePackage(new Uint8Array(fs.readFileSync(this.file(this.state.active))));
+  }
+
+  /** Writes a verified package into the inactive slot and returns that slot. */
+  stage(bytes: Uint8Array, version: string): Slot {
+    const slot: Slot = this.state.active === "a" ? "b" : "a";
+    writeAtomically(this.file(slot), bytes);
+    this.state.versions[slot] = version;
+    this.save();
+    return slot;
+  }
+
+  readSlot(slot: Slot): DevicePackage {
+    return decodeDevicePackage(new Uint8Array(fs.readFileSync(this.file(slot))));
+  }
+
+  /** Makes `slot` the one booted from now on. */
+  activate(slot: Slot): void {
+    this.state.active = slot;
+    this.save();
+  }
+
+  private file(slot: Slot): string {
+    return path.join(this.dir, `slot-${slot}.sfpk`);
+  }
+
+  private save(): void {
+    writeAtomically(path.join(this.dir, "ota.json"), Buffer.from(JSON.stringify(this.state, null, 2)));
+  }
+}
+
+function writeAtomically(file: string, bytes: Uint8Array): void {
+  const temp = `${file}.tmp`;
+  fs.writeFileSync(temp, bytes);
+  fs.renameSync(temp, file);
+}

@@ -1,0 +1,155 @@
+/** The whole local cloud on one machine: the IoT-policy broker, the Jobs MQTT API, the artifact
+ * store, the dashboard server and the fleet monitor, wired the way AWS wires the deployed
+ * pieces. `deploy(build)` is the local `pulumi up`: new device code becomes a new OTA job for the
+ * app's thing group; web-only changes just reach the dashboard. */
+import fs from "node:fs";
+import path from "node:path";
+import { writeBuild, type BuildOutput } from "../../core/buildOutput";
+import { encodeDevicePackage } from "../../core/devicePackage";
+import { otaJobDocument, otaJobId } from "../../core/jobDocument";
+import type { JobConfig } from "../../core/jobs/jobBook";
+import { ArtifactStore } from "../artifacts";
+import { LocalBroker } from "../broker";
+import { startDashboardServer, type DashboardServer } from "../dashboard";
+import { JobsService, localArtifactUrl, resolveLocalArtifactUrl } from "../jobs";
+import { FleetMonitor } from "./fleetMonitor";
+
+export interface LocalCloudOptions {
+  stateDir: string;
+  build: BuildOutput;
+  host?: string;
+  /** Dashboard HTTP port; 0 picks free ports for everything (tests). The broker listens on
+   * port+1 (MQTT over TLS) and port+2 (MQTT over WebSocket) so the addresses are predictable. */
+  port?: number;
+  /** The static dashboard (dist/web-bundle); null runs without a dashboard. */
+  dashboardBundleDir?: string | null;
+  /** OTA rollout settings of every job (AWS's shape; defaults: 1000/min, abort at 50% of ≥ 3). */
+  ota?: Pick<JobConfig, "maximumPerMinute" | "abort" | "inProgressTimeoutInMinutes">;
+  log?: (line: string) => void;
+}
+
+export interface DeployResult {
+  version: string;
+  /** Set when the device code changed and a new OTA job was created. */
+  jobId?: string;
+}
+
+export class LocalCloud {
+  readonly monitor: FleetMonitor;
+  private readonly buildDir: string;
+  private deployedVersion: string | undefined;
+
+  private constructor(
+    readonly app: string,
+    readonly broker: LocalBroker,
+    readonly jobs: JobsService,
+    readonly artifacts: ArtifactStore,
+    readonly dashboard: DashboardServer | undefined,
+    private readonly options: LocalCloudOptions,
+  ) {
+    this.monitor = new FleetMonitor(app);
+    this.buildDir = path.join(options.stateDir, "current");
+  }
+
+  /** The thing group every local device joins and every OTA job targets. */
+  get thingGroup(): string {
+    return `${this.app}-fleet`;
+  }
+
+  static async start(options: LocalCloudOptions): Promise<LocalCloud> {
+    const { manifest } = options.build;
+    const log = options.log ?? (() => {});
+    const port = options.port ?? 8080;
+    const host = options.host ?? "127.0.0.1";
+    fs.mkdirSync(options.stateDir, { recursive: true });
+    const broker = await LocalBroker.start({
+      stateDir: options.stateDir,
+      app: manifest.app,
+      manifest,
+      host,
+      mqttsPort: port === 0 ? 0 : port + 1,
+      wsPort: port === 0 ? 0 : port + 2,
+      log,
+    });
+    const stops: (() => Promise<void>)[] = [() => broker.stop()];
+    try {
+      const artifacts = await ArtifactStore.start({ stateDir: options.stateDir, pki: broker.pki, host, log });
+      stops.push(() => artifacts.stop());
+      const jobs = await JobsService.start({ aedes: broker.aedes, resolveDocument: (doc) => resolveLocalArtifactUrl(doc, (sha) => artifacts.signedUrl(sha)), log });
+      stops.push(() => jobs.stop());
+      const buildDir = path.join(options.stateDir, "current");
+      writeBuild(buildDir, options.build);
+      const dashboard =
+        options.dashboardBundleDir === null
+          ? undefined
+          : await startDashboardServer({ bundleDir: options.dashboardBundleDir ?? defaultBundleDir(), buildDir, broker, host, port });
+      const cloud = new LocalCloud(manifest.app, broker, jobs, artifacts, dashboard, options);
+      await cloud.watchTraffic();
+      jobs.onExecutionChange((e) => cloud.monitor.setOta(e.thingName, e.status === "IN_PROGRESS" && e.statusDetails.step ? `${e.status} ${e.statusDetails.step}` : e.status));
+      return cloud;
+    } catch (e) {
+      for (const stop of stops.reverse()) await stop().catch(() => {});
+      throw e;
+    }
+  }
+
+  /** Publishes a build: dashboard files, broker policies, and an OTA job if the device code changed. */
+  async deploy(build: BuildOutput): Promise<DeployResult> {
+    const { manifest } = build;
+    if (manifest.app !== this.app) throw new Error(`deploy: the build is for app "${manifest.app}"; this local cloud runs "${this.app}"`);
+    this.broker.reloadManifest(manifest);
+    writeBuild(this.buildDir, build);
+    if (manifest.version === this.deployedVersion) return { version: manifest.version };
+    const pkg = encodeDevicePackage(manifest, build.snapshots.device);
+    const sha256 = this.artifacts.put(pkg.bytes);
+    const jobId = otaJobId(this.app, manifest.version);
+    const document = otaJobDocument(manifest, pkg, localArtifactUrl(sha256));
+    const ota = this.options.ota ?? {};
+    this.jobs.createJob({
+      jobId,
+      document: { ...document },
+      thingGroup: this.thingGroup,
+      targetSelection: "CONTINUOUS",
+      maximumPerMinute: ota.maximumPerMinute ?? 1000,
+      abort: ota.abort ?? { thresholdPercentage: 50, minNumberOfExecutedThings: 3 },
+      inProgressTimeoutInMinutes: ota.inProgressTimeoutInMinutes ?? 10,
+    });
+    this.deployedVersion = manifest.version;
+    return { version: manifest.version, jobId };
+  }
+
+  /** A device joins the fleet: it gets the current OTA job (continuous targeting). */
+  addDevice(thing: string): void {
+    this.monitor.expect(thing);
+    this.jobs.addThingToGroup(this.thingGroup, thing);
+  }
+
+  async stop(): Promise<void> {
+    await this.dashboard?.stop();
+    await this.jobs.stop();
+    await this.artifacts.stop();
+    await this.broker.stop();
+  }
+
+  /** The monitor listens in process, like an IoT rule: status, logs and every `up` message. */
+  private async watchTraffic(): Promise<void> {
+    const filter = `sf/${this.app}/#`;
+    await new Promise<void>((resolve) =>
+      this.broker.aedes.subscribe(
+        filter,
+        (packet, done) => {
+          done();
+          this.monitor.observe(packet.topic, new Uint8Array(packet.payload as Buffer));
+        },
+        resolve,
+      ),
+    );
+  }
+}
+
+/** dist/web-bundle of the snapfleet package (built by `npm run build`). */
+function defaultBundleDir(): string {
+  let dir = __dirname;
+  while (!fs.existsSync(path.join(dir, "package.json"))) dir = path.dirname(dir);
+  return path.join(dir, "dist", "web-bundle");
+}

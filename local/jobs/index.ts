@@ -1,0 +1,4 @@
+/** The AWS IoT Jobs MQTT API of the local cloud (decisions in core/jobs). */
+export { JobsService } from "./jobsService";
+export type { JobsServiceOptions } from "./jobsService";
+export { localArtifactUrl, resolveLocalArtifactUrl } from "./artifactUrls";

@@ -1,0 +1,223 @@
+/** The AWS IoT Jobs MQTT API for the local cloud, with AWS's topic names and payload shapes
+ * (AWS-IOT-NOTES.md): `$aws/things/{thing}/jobs/get`, `start-next`, `{jobId}/get`,
+ * `{jobId}/update`, answered on `/accepted` or `/rejected`, plus `notify-next` and `notify`
+ * events. Devices talk to it with aws-iot-device-sdk-v2's own `iotjobs` client, so the SDK, not
+ * our code, decides whether the shapes are right (firmware/ota tests).
+ *
+ * It runs in process on the broker: requests arrive through an internal aedes subscription
+ * *after* the broker authorized the device's publish (a device can only publish on its own
+ * `$aws/things/{thing}/jobs/...` topics), and answers go out through aedes, so each delivery is
+ * still checked against the receiving device's Receive policy. The decisions live in
+ * core/jobs/jobBook.ts; this file only speaks MQTT and keeps time. */
+import type { Aedes, AedesPublishPacket } from "aedes";
+import { JobBook, JobRejection, type Execution, type ExecutionStatus, type JobConfig, type StatusDetails } from "../../core/jobs/jobBook";
+import { jobTopics } from "../../core/topics";
+
+export interface JobsServiceOptions {
+  aedes: Aedes;
+  /** Replaces the `url` of a job document each time a device reads it (fresh signed URL). */
+  resolveDocument?: (document: Record<string, unknown>) => Record<string, unknown>;
+  now?: () => number;
+  log?: (line: string) => void;
+}
+
+const REQUEST_FILTER = "$aws/things/+/jobs/#";
+
+export class JobsService {
+  readonly book: JobBook;
+  private readonly listeners = new Set<(execution: Execution) => void>();
+  private timer: NodeJS.Timeout | undefined;
+  private readonly deliver = (packet: AedesPublishPacket, done: () => void) => {
+    done();
+    this.handle(packet.topic, packet.payload.toString());
+  };
+
+  private constructor(private readonly options: JobsServiceOptions) {
+    this.book = new JobBook(options.now ?? Date.now);
+  }
+
+  static async start(options: JobsServiceOptions): Promise<JobsService> {
+    const service = new JobsService(options);
+    await new Promise<void>((resolve) => options.aedes.subscribe(REQUEST_FILTER, service.deliver, resolve));
+    return service;
+  }
+
+  async stop(): Promise<void> {
+    clearTimeout(this.timer);
+    await new Promise<void>((resolve) => this.options.aedes.unsubscribe(REQUEST_FILTER, this.deliver, resolve));
+  }
+
+  createJob(config: JobConfig): void {
+    this.changed(this.book.createJob(config));
+    this.log(`jobs: created ${config.jobId} for group ${config.thingGroup}`);
+  }
+
+  addThingToGroup(group: string, thing: string): void {
+    this.changed(this.book.addThingToGroup(group, thing));
+  }
+
+  /** Every execution change (start, update, timeout, cancel): the CLI shows OTA progress with it. */
+  onExecutionChange(listener: (execution: Execution) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  // --- requests ------------------------------------------------------------------------------
+
+  private handle(topic: string, text: string): void {
+    const parts = topic.split("/");
+    // $aws/things/{thing}/jobs/{...}: requests only; our own answers come back here too.
+    const thing = parts[2];
+    const rest = parts.slice(4);
+    const last = rest[rest.length - 1];
+    if (last === "accepted" || last === "rejected" || last === "notify" || last === "notify-next") return;
+    let body: Record<string, unknown>;
+    try {
+      body = text.trim() === "" ? {} : (JSON.parse(text) as Record<string, unknown>);
+      if (typeof body !== "object" || body === null || Array.isArray(body)) throw new Error("not an object");
+    } catch {
+      this.reply(topic, "rejected", { code: "InvalidJson", message: "the request body is not a JSON object" });
+      return;
+    }
+    const clientToken = typeof body.clientToken === "string" ? body.clientToken : undefined;
+    try {
+      if (rest.length === 1 && rest[0] === "get") return this.get(topic, thing, clientToken);
+      if (rest.length === 1 && rest[0] === "start-next") return this.startNext(topic, thing, body, clientToken);
+      if (rest.length === 2 && rest[1] === "get") return this.describe(topic, thing, rest[0], body, clientToken);
+      if (rest.length === 2 && rest[1] === "update") return this.update(topic, thing, rest[0], body, clientToken);
+      this.reply(topic, "rejected", { clientToken, code: "InvalidTopic", message: `unknown Jobs API topic ${topic}` });
+    } catch (e) {
+      if (!(e instanceof JobRejection)) throw e;
+      this.reply(topic, "rejected", {
+        clientToken,
+        code: e.code,
+        message: e.message,
+        ...(e.execution ? { executionState: { status: e.execution.status, statusDetails: e.execution.statusDetails, versionNumber: e.execution.versionNumber } } : {}),
+      });
+    }
+  }
+
+  private get(topic: string, thing: string, clientToken: string | undefined): void {
+    const { inProgress, queued } = this.book.pending(thing);
+    this.reply(topic, "accepted", { clientToken, inProgressJobs: inProgress.map(summary), queuedJobs: queued.map(summary) });
+  }
+
+  private startNext(topic: string, thing: string, body: Record<string, unknown>, clientToken: string | undefined): void {
+    const execution = this.book.startNext(thing, { statusDetails: body.statusDetails as StatusDetails | undefined, stepTimeoutInMinutes: body.stepTimeoutInMinutes as number | undefined });
+    this.reply(topic, "accepted", { clientToken, ...(execution ? { execution: this.data(execution, true) } : {}) });
+    if (execution) this.emit(execution);
+    this.schedule();
+  }
+
+  private describe(topic: string, thing: string, jobId: string, body: Record<string, unknown>, clientToken: string | undefined): void {
+    const execution = jobId === "$next" ? this.book.next(thing) : this.book.execution(thing, jobId);
+    if (!execution) throw new JobRejection("ResourceNotFound", `no pending job execution for thing "${thing}"`);
+    this.reply(topic, "accepted", { clientToken, execution: this.data(execution, body.includeJobDocument !== false) });
+  }
+
+  private update(topic: string, thing: string, jobId: string, body: Record<string, unknown>, clientToken: string | undefined): void {
+    const { execution, changed } = this.book.update(thing, jobId, {
+      status: body.status as ExecutionStatus,
+      statusDetails: body.statusDetails as StatusDetails | undefined,
+      expectedVersion: body.expectedVersion as number | undefined,
+      executionNumber: body.executionNumber as number | undefined,
+      stepTimeoutInMinutes: body.stepTimeoutInMinutes as number | undefined,
+    });
+    this.reply(topic, "accepted", {
+      clientToken,
+      ...(body.includeJobExecutionState ? { executionState: { status: execution.status, statusDetails: execution.statusDetails, versionNumber: execution.versionNumber } } : {}),
+      ...(body.includeJobDocument ? { jobDocument: this.document(jobId) } : {}),
+    });
+    this.emit(execution);
+    this.changed(changed);
+  }
+
+  // --- events and time --------------------------------------------------------------------------
+
+  /** notify-next goes only when the front of a thing's queue changed; notify lists the queue. */
+  private changed(things: Set<string>): void {
+    const timestamp = seconds(this.now());
+    for (const thing of things) {
+      const next = this.book.next(thing);
+      this.publish(jobTopics.notifyNext(thing), { timestamp, ...(next ? { execution: this.data(next, true) } : {}) });
+      const { inProgress, queued } = this.book.pending(thing);
+      const jobs: Record<string, unknown> = {};
+      if (inProgress.length) jobs.IN_PROGRESS = inProgress.map(summary);
+      if (queued.length) jobs.QUEUED = queued.map(summary);
+      this.publish(jobTopics.notify(thing), { timestamp, jobs });
+      // The newest job's execution, whatever its state (queued, timed out, cancelled...).
+      const latest = this.book.latestExecution(thing);
+      if (latest) this.emit(latest);
+    }
+    this.schedule();
+  }
+
+  private schedule(): void {
+    clearTimeout(this.timer);
+    const wait = this.book.nextWakeUp();
+    if (wait === undefined) return;
+    this.timer = setTimeout(() => this.changed(this.book.tick()), wait + 5);
+    this.timer.unref();
+  }
+
+  private emit(execution: Execution): void {
+    for (const l of this.listeners) l(execution);
+  }
+
+  // --- payloads ---------------------------------------------------------------------------------
+
+  private data(e: Execution, includeDocument: boolean): Record<string, unknown> {
+    return {
+      jobId: e.jobId,
+      thingName: e.thingName,
+      ...(includeDocument ? { jobDocument: this.document(e.jobId) } : {}),
+      status: e.status,
+      statusDetails: e.statusDetails,
+      queuedAt: seconds(e.queuedAt ?? e.lastUpdatedAt),
+      ...(e.startedAt !== undefined ? { startedAt: seconds(e.startedAt) } : {}),
+      lastUpdatedAt: seconds(e.lastUpdatedAt),
+      versionNumber: e.versionNumber,
+      executionNumber: e.executionNumber,
+    };
+  }
+
+  private document(jobId: string): Record<string, unknown> {
+    const doc = this.book.job(jobId)!.config.document;
+    return this.options.resolveDocument ? this.options.resolveDocument(doc) : doc;
+  }
+
+  private reply(requestTopic: string, outcome: "accepted" | "rejected", body: Record<string, unknown>): void {
+    if (body.clientToken === undefined) delete body.clientToken;
+    this.publish(`${requestTopic}/${outcome}`, { ...body, timestamp: seconds(this.now()) });
+  }
+
+  private publish(topic: string, body: Record<string, unknown>): void {
+    this.options.aedes.publish({ cmd: "publish", topic, payload: Buffer.from(JSON.stringify(body)), qos: 1, retain: false, dup: false }, (error) => {
+      if (error) this.log(`jobs: could not publish ${topic}: ${error.message}`);
+    });
+  }
+
+  private now(): number {
+    return (this.options.now ?? Date.now)();
+  }
+
+  private log(line: string): void {
+    this.options.log?.(line);
+  }
+}
+
+function summary(e: Execution): Record<string, unknown> {
+  return {
+    jobId: e.jobId,
+    queuedAt: seconds(e.queuedAt ?? e.lastUpdatedAt),
+    ...(e.startedAt !== undefined ? { startedAt: seconds(e.startedAt) } : {}),
+    lastUpdatedAt: seconds(e.lastUpdatedAt),
+    versionNumber: e.versionNumber,
+    executionNumber: e.executionNumber,
+  };
+}
+
+/** Device-plane timestamps are unix seconds (AWS-IOT-NOTES.md). */
+function seconds(ms: number): number {
+  return Math.floor(ms / 1000);
+}

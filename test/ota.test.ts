@@ -1,0 +1,159 @@
+/** OTA end to end on the local cloud: the real broker with mutual TLS, the Jobs MQTT API spoken
+ * by aws-iot-device-sdk-v2's own iotjobs client, the HTTPS artifact store, A/B slots. */
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { compileFeatures, type CompileResult } from "../core/compiler/compileFeatures";
+import { loadWasmEngine } from "../core/engine";
+import type { MicroviumEngine } from "../core/engine/types";
+import type { OtaEvent } from "../firmware/ota";
+import { SimulatedDevice } from "../firmware/simulatedDevice";
+import { LocalCloud } from "../local/cloud";
+import { writeFeatures } from "./support/tempFeatures";
+
+const app = (body: string) => `import type { FeatureApi } from "snapfleet";\nexport function App(api: FeatureApi) {\n  const beat = api.newCommsChannel<number>("beat", { direction: "device-to-server" });\n${body}\n}\n`;
+
+async function compile(body: string): Promise<CompileResult> {
+  return compileFeatures({ entry: writeFeatures({ "app.ts": app(body) }, "ota-app") });
+}
+
+async function waitFor(what: string, check: () => boolean, ms = 10_000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe("OTA on the local cloud (real broker, TLS, device SDK jobs client)", function () {
+  this.timeout(60_000);
+  let engine: MicroviumEngine;
+  let stateDir: string;
+  let cloud: LocalCloud;
+  let v1: CompileResult, v2: CompileResult, crashing: CompileResult;
+  const devices: SimulatedDevice[] = [];
+
+  before(async () => {
+    engine = await loadWasmEngine();
+    v1 = await compile(`  api.mcu.setInterval(() => beat.pushMessageToServer(1), 100);`);
+    v2 = await compile(`  api.mcu.setInterval(() => beat.pushMessageToServer(2), 100);`);
+    crashing = await compile(`  api.mcu.onStart(() => { throw new Error("sensor not found"); });`);
+  });
+
+  beforeEach(async () => {
+    stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "sf-ota-"));
+    cloud = await LocalCloud.start({ stateDir, build: v1, port: 0, dashboardBundleDir: null });
+  });
+
+  afterEach(async () => {
+    for (const d of devices.splice(0)) await d.stop().catch(() => {});
+    await cloud.stop();
+    fs.rmSync(stateDir, { recursive: true, force: true });
+  });
+
+  async function startDevice(thing: string, events: OtaEvent[] = []): Promise<SimulatedDevice> {
+    const identity = await cloud.broker.pki.deviceIdentity(thing);
+    const device = await SimulatedDevice.start({
+      app: cloud.app,
+      thing,
+      stateDir: path.join(stateDir, "devices", thing),
+      endpoint: "127.0.0.1",
+      port: cloud.broker.mqttsPort,
+      caCertPem: cloud.broker.caCertPem,
+      certPem: identity.certPem,
+      keyPem: identity.keyPem,
+      engine,
+      gracePeriodMs: 300,
+      onOtaEvent: (e) => events.push(e),
+    });
+    devices.push(device);
+    cloud.addDevice(thing);
+    return device;
+  }
+
+  const execution = (thing: string, jobId: string) => cloud.jobs.book.job(jobId)?.executions.get(thing);
+
+  it("installs a job, then a newer one; the version survives a device restart", async () => {
+    const first = await cloud.deploy(v1);
+    const device = await startDevice("gh-1");
+    await waitFor("v1 SUCCEEDED", () => execution("gh-1", first.jobId!)?.status === "SUCCEEDED");
+    assert.equal(device.agent.installedVersion, v1.manifest.version);
+    await waitFor("the app's messages", () => cloud.monitor.devices()[0]?.lastMessage === "beat = 1");
+    assert.equal(cloud.monitor.devices()[0].version, v1.manifest.version);
+
+    const second = await cloud.deploy(v2);
+    assert.notEqual(second.jobId, first.jobId);
+    await waitFor("v2 SUCCEEDED", () => execution("gh-1", second.jobId!)?.status === "SUCCEEDED");
+    await waitFor("v2 running", () => cloud.monitor.devices()[0]?.lastMessage === "beat = 2");
+
+    // Same code again: no new job.
+    assert.equal((await cloud.deploy(v2)).jobId, undefined);
+
+    await device.stop();
+    devices.length = 0;
+    const again = await startDevice("gh-1");
+    assert.equal(again.agent.installedVersion, v2.manifest.version);
+    assert.ok(again.device, "the installed app boots from its slot before any job");
+  });
+
+  it("a corrupted artifact (sha256 mismatch) fails the job and the old app keeps running", async () => {
+    await cloud.deploy(v1);
+    const events: OtaEvent[] = [];
+    const device = await startDevice("gh-1", events);
+    await waitFor("v1 installed", () => device.agent.installedVersion === v1.manifest.version);
+    const second = await cloud.deploy(v2);
+    // Flip a byte of the stored package, as a broken disk or a tampering server would.
+    const doc = cloud.jobs.book.job(second.jobId!)!.config.document as { sha256: string };
+    const file = path.join(stateDir, "artifacts", doc.sha256);
+    const bytes = fs.readFileSync(file);
+    bytes[bytes.length - 1] ^= 0xff;
+    fs.writeFileSync(file, bytes);
+    await waitFor("FAILED", () => execution("gh-1", second.jobId!)?.status === "FAILED");
+    assert.match(execution("gh-1", second.jobId!)!.statusDetails.reason, /integrity check failed: .* sha256 .* the job document says/);
+    assert.equal(device.agent.installedVersion, v1.manifest.version);
+    const before = cloud.monitor.devices()[0].lastMessageAt;
+    await waitFor("old app still sending", () => (cloud.monitor.devices()[0].lastMessageAt ?? 0) > (before ?? 0));
+    assert.equal(cloud.monitor.devices()[0].lastMessage, "beat = 1");
+    assert.ok(events.some((e) => e.kind === "failed"));
+  });
+
+  it("an app that crashes at start is rolled back and the job FAILED with the reason", async () => {
+    await cloud.deploy(v1);
+    const device = await startDevice("gh-1");
+    await waitFor("v1 installed", () => device.agent.installedVersion === v1.manifest.version);
+    const bad = await cloud.deploy(crashing);
+    await waitFor("FAILED", () => execution("gh-1", bad.jobId!)?.status === "FAILED");
+    assert.match(execution("gh-1", bad.jobId!)!.statusDetails.reason, /the new app failed and was rolled back: start: sensor not found/);
+    assert.equal(device.agent.installedVersion, v1.manifest.version);
+    await waitFor("v1 running again", () => device.device?.supervisor !== undefined && cloud.monitor.devices()[0].lastMessage === "beat = 1");
+  });
+
+  it("a device that joins after the job was created gets it (continuous targeting)", async () => {
+    const job = await cloud.deploy(v1);
+    await startDevice("gh-1");
+    await waitFor("first device", () => execution("gh-1", job.jobId!)?.status === "SUCCEEDED");
+    const late = await startDevice("gh-2");
+    await waitFor("late device", () => execution("gh-2", job.jobId!)?.status === "SUCCEEDED");
+    assert.equal(late.agent.installedVersion, v1.manifest.version);
+  });
+
+  it("the Jobs API rejects what AWS rejects, in AWS's shape", async () => {
+    await cloud.deploy(v1);
+    const device = await startDevice("gh-1");
+    await waitFor("installed", () => device.agent.installedVersion !== undefined);
+    const answers: { topic: string; body: Record<string, unknown> }[] = [];
+    const listen = (topic: string) =>
+      device.transport.subscribe(topic, 1, (t, p) => answers.push({ topic: t, body: JSON.parse(p) }));
+    listen("$aws/things/gh-1/jobs/no-such-job/update/rejected");
+    listen("$aws/things/gh-1/jobs/get/accepted");
+    await new Promise((r) => setTimeout(r, 200));
+    await device.transport.publish("$aws/things/gh-1/jobs/no-such-job/update", JSON.stringify({ status: "SUCCEEDED", clientToken: "t1" }), 1);
+    await device.transport.publish("$aws/things/gh-1/jobs/get", JSON.stringify({ clientToken: "t2" }), 1);
+    await waitFor("answers", () => answers.length === 2);
+    const rejected = answers.find((a) => a.topic.endsWith("/rejected"))!.body;
+    assert.deepEqual([rejected.code, rejected.clientToken, typeof rejected.timestamp], ["ResourceNotFound", "t1", "number"]);
+    const listed = answers.find((a) => a.topic.endsWith("/get/accepted"))!.body;
+    assert.deepEqual([listed.clientToken, listed.inProgressJobs, listed.queuedJobs], ["t2", [], []]);
+  });
+});
