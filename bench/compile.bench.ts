@@ -45,6 +45,12 @@ export async function runCompileBench() {
   const example = await timeCompile(EXAMPLE, SECRETS);
   const fifty = await timeCompile(fiftyFeatureApp(), {}, 2);
 
+  // What the runtime costs by itself, and what keeping `api` in a callback adds (its member
+  // names and the run-time timer code stay reachable): the floor under any device snapshot.
+  const deviceBytes = async (body: string) => (await compileFeatures({ entry: writeApp(body) })).manifest.snapshots.device.size;
+  const emptyAppDevice = await deviceBytes("");
+  const keepsApiDevice = await deviceBytes(`  api.mcu.onStart(() => api.log("x"));`);
+
   // Dispatch rate: a 1 ms interval that reads a pin and pushes the value, on a manual clock.
   const build = await compileFeatures({
     entry: writeApp(`  const ch = api.newCommsChannel("t", { qos: 0 });\n  const pin = api.mcu.getAnalogPin("A2");\n  api.mcu.setInterval(() => ch.pushMessageToServer(pin.read()), 1);`),
@@ -79,6 +85,7 @@ export async function runCompileBench() {
     exampleCompileMs: Math.round(example.ms),
     fiftyFeatureCompileMs: Math.round(fifty.ms),
     exampleSnapshotBytes: { device: example.result.manifest.snapshots.device.size, web: example.result.manifest.snapshots.web.size, server: example.result.manifest.snapshots.server.size },
+    runtimeFloorBytes: { emptyApp: emptyAppDevice, keepsApi: keepsApiDevice },
     fiftySnapshotBytes: { device: fifty.result.manifest.snapshots.device.size, web: fifty.result.manifest.snapshots.web.size, server: fifty.result.manifest.snapshots.server.size },
     dispatchesPerSecond: Math.round(N / (vmMs / 1000)),
     plainJsPerSecond: Math.round(N / (jsMs / 1000)),
@@ -90,6 +97,7 @@ if (require.main === module) {
   runCompileBench().then((r) => {
     console.log(`compile: example ${r.exampleCompileMs} ms, 50 features ${r.fiftyFeatureCompileMs} ms (budget 2000 ms)`);
     console.log(`snapshots (bytes): example device ${r.exampleSnapshotBytes.device} (budget 2048), web ${r.exampleSnapshotBytes.web}, server ${r.exampleSnapshotBytes.server}; 50 features device ${r.fiftySnapshotBytes.device}, web ${r.fiftySnapshotBytes.web}, server ${r.fiftySnapshotBytes.server}`);
+    console.log(`device runtime floor (bytes): empty App ${r.runtimeFloorBytes.emptyApp}, App keeping api in a callback ${r.runtimeFloorBytes.keepsApi}`);
     console.log(`device dispatch (timer + pin read + push): ${r.dispatchesPerSecond}/s (budget 50000/s); plain JS same loop ${r.plainJsPerSecond}/s; VM costs ${r.vmVsPlainJs}x`);
   });
 }

@@ -181,6 +181,64 @@ describe("device runtime: mistakes a feature makes at run time", () => {
     assert.deepEqual(sent, [{ ok: [1, "two", true, null, { n: 2.5 }] }]);
   });
 
+  it("sends nested values that share a member; a function nested in a value is refused", async () => {
+    const { device, transport } = await runApp(
+      `  const ch = api.newCommsChannel("data");
+  api.mcu.setTimeout(() => { const shared = { k: 1 }; ch.pushMessageToServer({ a: shared, b: [shared, [shared]], e: {} }); }, 100);
+  api.mcu.setTimeout(() => ch.pushMessageToServer({ list: [1, { f: () => 2 }] } as any), 200);
+  api.mcu.setTimeout(() => ch.pushMessageToServer([[], "after"]), 300);`,
+    );
+    assert.equal(device.supervisor.appErrors.length, 1);
+    assert.match(device.supervisor.appErrors[0], /a function can't be sent over a channel/);
+    const sent = transport.sent.filter((m) => m.topic.endsWith("/data/up")).map((m) => decodeEnvelope(m.payload).v);
+    assert.deepEqual(sent, [{ a: { k: 1 }, b: [{ k: 1 }, [{ k: 1 }]], e: {} }, [[], "after"]]);
+  });
+
+  it("timers set while App runs start with the app; run-time timers reuse free slots and can be cleared; bad handles are ignored", async () => {
+    const { device, transport } = await runApp(
+      `  const ch = api.newCommsChannel("t", { qos: 0 });
+  api.mcu.setTimeout(() => {
+    ch.pushMessageToServer("once");
+    const h = api.mcu.setInterval(() => ch.pushMessageToServer("never"), 50);
+    api.mcu.clearTimer(h);
+    api.mcu.clearTimer(0); // build-time timers' handle: nothing to clear
+    api.mcu.clearTimer(99);
+    api.mcu.clearTimer(undefined as any);
+    api.mcu.setTimeout(() => ch.pushMessageToServer("later"), 100);
+  }, 100);
+  api.mcu.setInterval(() => ch.pushMessageToServer("tick"), 150);`,
+      400,
+    );
+    assert.deepEqual(device.supervisor.appErrors, []);
+    const sent = transport.sent.filter((m) => m.topic.endsWith("/t/up")).map((m) => decodeEnvelope(m.payload).v);
+    assert.deepEqual(sent, ["once", "tick", "later", "tick"]);
+  });
+
+  it("an app whose channels are all primitive gets a smaller device snapshot that refuses objects clearly", async () => {
+    const body = (type: string) => `  const ch = api.newCommsChannel${type}("level");
+  const cmd = api.newCommsChannel${type}("cmd");
+  cmd.addEventListener("messageFromServer", (v) => ch.pushMessageToServer(v));
+  api.mcu.setTimeout(() => ch.pushMessageToServer(7), 100);
+  api.mcu.setTimeout(() => ch.pushMessageToServer({ level: 1 } as any), 200);`;
+    const typed = await compileFeatures({ entry: writeApp(body("<number>")) });
+    const untyped = await compileFeatures({ entry: writeApp(body("")) });
+    assert.ok(typed.manifest.snapshots.device.size < untyped.manifest.snapshots.device.size - 200, `${typed.manifest.snapshots.device.size} vs ${untyped.manifest.snapshots.device.size}`);
+    assert.equal(typed.manifest.snapshots.web.size, untyped.manifest.snapshots.web.size, "web keeps the full codec");
+
+    const clock = new ManualClock();
+    const transport = new InMemoryTransport();
+    const device = await Device.boot({ manifest: typed.manifest, snapshot: typed.snapshots.device, thing: "gh-1", clock, transport, engine });
+    clock.advance(300);
+    transport.inject(topics.down("test-app", "gh-1", "cmd"), encodeEnvelope("srv", 1, 5, Date.now()));
+    transport.inject(topics.down("test-app", "gh-1", "cmd"), encodeEnvelope("srv", 2, { level: 2 }, Date.now()));
+    device.stop();
+    assert.equal(device.supervisor.appErrors.length, 2);
+    assert.match(device.supervisor.appErrors[0], /channel "level": an object or array can't be sent or received here, because every channel of this app is declared with a primitive type/);
+    assert.match(device.supervisor.appErrors[1], /a channel: an object or array can't be sent or received here/);
+    const sent = transport.sent.filter((m) => m.topic.endsWith("/level/up")).map((m) => decodeEnvelope(m.payload).v);
+    assert.deepEqual(sent, [7, 5]);
+  });
+
   it("runs everyday TypeScript on the device exactly as Node would", async () => {
     const { device, transport } = await runApp(
       `  const ch = api.newCommsChannel("stats", { qos: 0 });

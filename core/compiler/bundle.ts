@@ -8,6 +8,8 @@ export interface Bundle {
   map: object;
   /** Names the entry module exports (from esbuild's metafile). */
   exports: string[];
+  /** Absolute paths of the source files in the bundle (from esbuild's metafile). */
+  inputs: string[];
 }
 
 /** esbuild turns the entry and its imports into one ES module. Target esnext: esbuild's own
@@ -42,7 +44,8 @@ export async function bundleFeatures(entry: string, cwd: string): Promise<Bundle
   const map = result.outputFiles.find((f) => f.path.endsWith(".map"));
   if (!js || !map) throw new Error("esbuild produced no output");
   const exports = Object.values(result.metafile?.outputs ?? {}).flatMap((o) => o.exports);
-  return { code: js.text, map: JSON.parse(map.text), exports };
+  const inputs = Object.keys(result.metafile?.inputs ?? {}).map((file) => path.resolve(cwd, file));
+  return { code: js.text, map: JSON.parse(map.text), exports, inputs };
 }
 
 /** Feature code runs inside Microvium: no Node modules, and only types from snapfleet itself. */

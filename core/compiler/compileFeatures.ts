@@ -9,6 +9,7 @@ import { FeatureCompileError, MissingSecretsError } from "./errors";
 import { lowerForMicrovium } from "./lower";
 import { LoweringError } from "./lower/errors";
 import { SourceMapper } from "./sourceMapper";
+import { channelsCarryPrimitivesOnly } from "./primitiveChannels";
 import { ENGINE_ID } from "./engineId";
 
 export interface CompileOptions {
@@ -49,6 +50,8 @@ export async function compileFeatures(options: CompileOptions): Promise<CompileR
   // share one lowering.
   const loweredDevice = lower(bundle.code, bundle.map, false, bundleMapper);
   const loweredGuarded = lower(bundle.code, bundle.map, true, bundleMapper);
+  // Only the device snapshot has a size budget; web and server keep the full value codec.
+  const primitiveDeviceChannels = channelsCarryPrimitivesOnly(bundle.inputs);
   const builds = {} as Record<Target, TargetBuild>;
   for (const target of TARGETS) {
     const lowered = target === "device" ? loweredDevice : loweredGuarded;
@@ -60,6 +63,7 @@ export async function compileFeatures(options: CompileOptions): Promise<CompileR
       secrets: target === "device" ? (options.secrets ?? {}) : {},
       stdlibHost,
       prepareVm: (vm) => installStdlib(vm, lowered.usedStdlib),
+      primitiveChannels: target === "device" && primitiveDeviceChannels,
     });
   }
 

@@ -1,18 +1,16 @@
-import fs from "node:fs";
-import path from "node:path";
 import { Microvium } from "microvium";
 import type { Declarations, Target } from "../manifest";
 import { HostId } from "../runtime/hostIds";
 import { formatRuntimeError } from "../runtime/runtimeErrors";
 import { DeclarationRecorder } from "./declarationRecorder";
 import { FeatureCompileError, type SourceLocation } from "./errors";
+import { runtimeSourceFor } from "./runtimeSource";
 import type { SourceMapper } from "./sourceMapper";
 
 /** Debug file names inside the compile-time VM; errors in FEATURE_FILE are mapped back to the
  * author's sources, errors in RUNTIME_FILE are ours. */
 export const FEATURE_FILE = "feature.js";
 const RUNTIME_FILE = "snapfleet-runtime.js";
-const RUNTIME_SOURCE = fs.readFileSync(path.join(__dirname, "../runtime/vm/runtime.mvm.js"), "utf8");
 
 export interface TargetBuildInput {
   target: Target;
@@ -28,6 +26,9 @@ export interface TargetBuildInput {
   stdlibHost: Record<number, (...args: any[]) => any>;
   /** Installs standard library pieces into the fresh VM before the feature is evaluated. */
   prepareVm?: (vm: Microvium) => void;
+  /** Every channel carries primitives only (channelsCarryPrimitivesOnly): leave the object and
+   * array codec out of the snapshot; the runtime refuses objects on channels instead. */
+  primitiveChannels?: boolean;
 }
 
 export interface TargetBuild {
@@ -100,7 +101,7 @@ export function compileTarget(input: TargetBuildInput): TargetBuild {
   vm.globalThis.vmImport = vm.vmImport;
   vm.globalThis.vmExport = vm.vmExport;
 
-  const runtime = vm.evaluateModule({ sourceText: `const TARGET = ${JSON.stringify(input.target)};\n${RUNTIME_SOURCE}`, debugFilename: RUNTIME_FILE });
+  const runtime = vm.evaluateModule({ sourceText: runtimeSourceFor(input.target), debugFilename: RUNTIME_FILE });
   vm.globalThis.__sf_readValue = runtime.guardedValueRead;
   input.prepareVm?.(vm);
 
@@ -115,7 +116,7 @@ export function compileTarget(input: TargetBuildInput): TargetBuild {
     );
   }
   withFeatureLocations(input.mapper, () => runtime.runApp(app));
-  runtime.finishBuild();
+  runtime.finishBuild(input.primitiveChannels === true);
   const snapshot = vm.createSnapshot().data;
   return { declarations: recorder.declarations, snapshot: new Uint8Array(snapshot), missingSecrets, logs };
 }

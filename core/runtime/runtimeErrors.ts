@@ -21,6 +21,9 @@ export enum RuntimeError {
   SecretOnWrongTarget = 12,
   /** A widget option or value is not a number; `name` is the option. */
   BadNumber = 13,
+  /** An object or array on a channel of an app whose channels are all declared primitive
+   * (the device build then has no object codec); `api` is the channel name, if known. */
+  ObjectOnPrimitiveChannel = 14,
 }
 
 /** API ids the VM passes instead of names. */
@@ -91,6 +94,8 @@ export function formatRuntimeError(code: unknown, api: unknown, name: unknown, t
       return `secret "${api}".value is only available on the device target; it was read on the ${target} target. Secrets never reach dashboard or server snapshots: use the value in device code only`;
     case RuntimeError.BadNumber:
       return `${API_NAMES[api as number] ?? `api #${api}`}: ${name} must be a number`;
+    case RuntimeError.ObjectOnPrimitiveChannel:
+      return `${api === undefined ? "a channel" : `channel "${api}"`}: an object or array can't be sent or received here, because every channel of this app is declared with a primitive type (newCommsChannel<number>, <string>, <boolean>), so the device build leaves out the object encoder. Declare the channel with the object type it carries, e.g. newCommsChannel<{ level: number }>("${api ?? "name"}")`;
     default:
       return `feature runtime error ${code} (${api}, ${name})`;
   }

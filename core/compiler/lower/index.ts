@@ -16,6 +16,7 @@ import { lowerDestructuring } from "./passes/destructuring";
 import { lowerOptionalChaining } from "./passes/optionalChaining";
 import { lowerNullish } from "./passes/nullish";
 import { lowerOperators } from "./passes/operators";
+import { lowerAssignmentOrder } from "./passes/assignmentOrder";
 import { lowerVariadicCalls } from "./passes/variadicCalls";
 import { guardValueReads } from "./passes/valueGuard";
 import { lowerPrimitiveMembers } from "./passes/primitiveMembers";
@@ -64,6 +65,7 @@ const PASSES: Pass[] = [
   lowerOptionalChaining,
   lowerNullish,
   lowerOperators,
+  lowerAssignmentOrder,
   lowerVariadicCalls,
   guardValueReads,
   lowerPrimitiveMembers,

@@ -108,6 +108,31 @@ describe("lowerForMicrovium", function () {
     });
   });
 
+  describe("comparisons and assignment order", () => {
+    it("compares through a helper only where a side may be a string", () => {
+      const code = `export function f(a, b, xs) {
+  let n = 0;
+  for (let i = 0; i < xs.length; i++) if (xs[i] > 2 * b) n = n + 1;
+  return [a < b, n >= 3, a <= -1, Math.round(a) > b, a >= b];
+}`;
+      const out = lowerForMicrovium(code, { filename: "feature.js" });
+      assert.match(out.code, /__sf_lt\(a, b\)/);
+      assert.match(out.code, /__sf_ge\(a, b\)/);
+      assert.doesNotMatch(out.code, /__sf_(lt|gt|le)\((i|n|a, -1|Math)/);
+      assert.match(out.code, /i < /);
+      assert.deepEqual(out.usedStdlib.filter((p) => ["__sf_lt", "__sf_gt", "__sf_le", "__sf_ge"].includes(p)).sort(), ["__sf_ge", "__sf_lt"]);
+    });
+
+    it("hoists the key of o[k] = v only when evaluating v could run first and change it", () => {
+      const plain = lowerForMicrovium("export function f(o, xs, g) {\n  for (let i = 0; i < 3; i++) xs[i] = g(i);\n  o[\"k\"] = g(1);\n}", { filename: "feature.js" });
+      assert.doesNotMatch(plain.code, /_k/);
+      const hoisted = lowerForMicrovium("export function f(o, g) {\n  o[g(0)] = g(1);\n}", { filename: "feature.js" });
+      assert.match(hoisted.code, /_k = g\(0\)/);
+      const captured = lowerForMicrovium("export function f(o, g) {\n  let i = 0;\n  const bump = () => i++;\n  o[i] = bump();\n}", { filename: "feature.js" });
+      assert.match(captured.code, /_k = i/, "i changes in another function the right side calls");
+    });
+  });
+
   describe("guardValueReads", () => {
     const program = [
       "export function run() {",

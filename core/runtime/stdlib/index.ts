@@ -17,10 +17,27 @@ export function installStdlib(vm: Microvium, used: string[]): void {
   if (used.length === 0) return;
   const pieces = resolveStdlibPieces(used);
   if (pieces.some((p) => p.name.startsWith("host:"))) vm.globalThis.vmImport = vm.vmImport;
-  const ns = vm.evaluateModule({ sourceText: stdlibSource(pieces), debugFilename: STDLIB_FILE });
+  const ns = vm.evaluateModule({ sourceText: stdlibModuleSource(pieces), debugFilename: STDLIB_FILE });
+  const exported = ns[EXPORTS_OBJECT];
   for (const piece of pieces) {
-    for (const name of piece.exports) vm.globalThis[name] = ns[name];
+    for (const name of piece.exports) vm.globalThis[name] = exported[name];
   }
+}
+
+/** Name of the one export of the library module: an object holding every piece's exports. */
+const EXPORTS_OBJECT = "__sf_stdlibExports";
+const EXPORT_KEYWORD = /^export (?=const |let |function |class )/gm;
+
+/** The pieces as one module whose declarations are plain module-level bindings, exported
+ * together through one object at the end. Microvium reads an exported binding through the
+ * module's namespace object, so one library function using another exported one (Math.round
+ * calling Math.floor) would keep the namespace, and with it every installed export, reachable
+ * from the snapshot; plain bindings are separate slots that only their users keep. */
+export function stdlibModuleSource(pieces: readonly StdlibPiece[]): string {
+  const names = pieces.flatMap((p) => p.exports);
+  const entries = names.map((name) => `${name}: ${name}`).join(", ");
+  return `${stdlibSource(pieces).replace(EXPORT_KEYWORD, "")}export const ${EXPORTS_OBJECT} = { ${entries} };
+`;
 }
 
 /** The pieces to evaluate for `used`, each after the pieces it needs. */

@@ -73,6 +73,17 @@ describe("in-VM standard library", function () {
       assert.equal(sizeOf(true), sizeOf(false));
     });
 
+    it("a piece that calls another (Math.round uses Math.floor) keeps no other installed piece in the snapshot", () => {
+      const sizeOf = (used: string[]) => {
+        const vm = Microvium.create(stdlibHostFunctions());
+        vm.globalThis.vmExport = vm.vmExport;
+        installStdlib(vm, used);
+        vm.evaluateModule({ sourceText: "vmExport(1, function (x) { return Math.round(x); });" });
+        return vm.createSnapshot().data.length;
+      };
+      assert.equal(sizeOf(["Math.round", "__sf_at", "Array.prototype.map"]), sizeOf(["Math.round"]));
+    });
+
     it("installs only the named members and array methods", () => {
       const vm = Microvium.create(stdlibHostFunctions());
       installStdlib(vm, ["Math.floor", "Array.prototype.map"]);

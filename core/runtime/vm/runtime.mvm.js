@@ -42,6 +42,7 @@ const E_BAD_DELAY = 10;
 const E_MISSING_TITLE = 11;
 const E_SECRET = 12;
 const E_BAD_NUMBER = 13;
+const E_OBJECT_ON_PRIMITIVE_CHANNEL = 14;
 
 // Marker meaning "the value travels as a token stream" (TOKENS_MARKER in hostIds.ts).
 const TOKENS = "\u0000sf-tokens";
@@ -49,10 +50,9 @@ const arrayPush = [].push;
 const END = {};
 
 let building = true;
-const channels = [];
 const controls = [];
 const startCallbacks = [];
-const buildTimers = [];
+const buildTimerDelays = [];
 const timerSlots = [];
 const timerRepeats = [];
 const uiCallbacks = [];
@@ -71,38 +71,53 @@ function requireFunction(f, api) {
 
 // --- values: objects and arrays cross the VM boundary as a token stream -----------------
 
+// Only objects and arrays reach emitValue (outgoing passes primitives straight to the host).
+// Arrays and objects share one loop: for an array the "keys" are the array itself and no key
+// token is sent. `ancestors` holds the containers being streamed, to refuse cycles.
 function emitValue(v, ancestors) {
-  if (typeof v === "function") raise(E_SEND_FUNCTION);
-  if (typeof v !== "object" || v === null) {
-    tokenOut(0, v);
-    return;
-  }
   for (let i = 0; i < ancestors.length; i++) {
     if (ancestors[i] === v) raise(E_SEND_CYCLE);
   }
   ancestors.push(v);
-  if (v.push === arrayPush) {
-    tokenOut(1);
-    for (let i = 0; i < v.length; i++) emitValue(v[i], ancestors);
-  } else {
-    tokenOut(2);
-    const keys = Reflect.ownKeys(v);
-    for (let i = 0; i < keys.length; i++) {
-      tokenOut(3, keys[i]);
-      emitValue(v[keys[i]], ancestors);
-    }
+  const isArray = v.push === arrayPush;
+  tokenOut(isArray ? 1 : 2);
+  const keys = isArray ? v : Reflect.ownKeys(v);
+  for (let i = 0; i < keys.length; i++) {
+    const key = isArray ? i : keys[i];
+    if (!isArray) tokenOut(3, key);
+    const item = v[key];
+    if (typeof item === "object" && item !== null) emitValue(item, ancestors);
+    else tokenOut(0, checkSendable(item));
   }
   tokenOut(4);
   ancestors.length = ancestors.length - 1;
 }
 
-// What a host send function receives: the primitive itself, or TOKENS after streaming it.
-function outgoing(v) {
+function checkSendable(v) {
   if (typeof v === "function") raise(E_SEND_FUNCTION);
-  if (typeof v !== "object" || v === null) return v;
+  return v;
+}
+
+// What a host send function receives: the primitive itself, or TOKENS after streaming it.
+function outgoingAny(v) {
+  if (typeof v !== "object" || v === null) return checkSendable(v);
   emitValue(v, []);
   return TOKENS;
 }
+
+// When every channel is declared primitive (finishBuild), these replace the codec, which is
+// then unreachable and left out of the snapshot.
+function outgoingPrimitive(v, channelName) {
+  if (typeof v === "object" && v !== null) raise(E_OBJECT_ON_PRIMITIVE_CHANNEL, channelName);
+  return checkSendable(v);
+}
+
+function refuseTokens() {
+  raise(E_OBJECT_ON_PRIMITIVE_CHANNEL);
+}
+
+let outgoing = outgoingAny;
+let readIncoming = readTokens;
 
 function readTokens() {
   const kind = tokenInKind();
@@ -137,36 +152,34 @@ function callAll(list, value) {
 
 // --- channels ----------------------------------------------------------------------------
 
+// Per-channel run-time state lives in arrays indexed by channel number rather than on the
+// channel object: the object then carries only the public members, and the internal ones
+// cost no closures or interned property names in the snapshot.
+const channelListeners = [];
+// The event this target receives; listening to the other one is allowed and never fires.
+// Chosen here, once, so the channel code carries no target test at run time.
+const INBOUND_EVENT = TARGET === "device" ? "messageFromServer" : "messageFromDevice";
+const OUTBOUND_EVENT = TARGET === "device" ? "messageFromDevice" : "messageFromServer";
+const channelHandles = [];
+
 function newCommsChannel(name, options) {
   atBuildOnly(1, name);
   if (options === undefined) options = {};
   declare(1, name, options.qos, options.direction, options.replay);
-  const index = channels.length;
-  const listeners = [];
+  const index = channelListeners.length;
+  channelListeners.push([]);
+  channelHandles.push(0);
   const channel = { name: name };
-  channel.receive = function (value) {
-    callAll(listeners, value);
-  };
   channel.addEventListener = function (event, listener) {
     requireFunction(listener, 12);
-    if (event === "messageFromServer") {
-      if (TARGET === "device") listeners.push(listener);
-    } else if (event === "messageFromDevice") {
-      if (TARGET !== "device") listeners.push(listener);
-    } else raise(E_UNKNOWN_EVENT, name, event);
+    if (event === INBOUND_EVENT) channelListeners[index].push(listener);
+    else if (event !== OUTBOUND_EVENT) raise(E_UNKNOWN_EVENT, name, event);
   };
   if (TARGET === "device") {
-    let handle = 0;
-    channel.open = function (network) {
-      handle = channelOpen(network, index);
-    };
-    channel.closed = function (h) {
-      if (h === handle) handle = 0;
-    };
     channel.pushMessageToServer = function (value) {
       atRunOnly(10, name);
-      if (handle === 0) handle = channelOpen(ensureNetwork(), index);
-      const status = channelSend(handle, outgoing(value));
+      if (channelHandles[index] === 0) channelHandles[index] = channelOpen(ensureNetwork(), index);
+      const status = channelSend(channelHandles[index], outgoing(value, name));
       if (status !== 0) raise(E_SEND_REFUSED, name, status);
     };
     channel.sendToDevice = function () {
@@ -175,13 +188,12 @@ function newCommsChannel(name, options) {
   } else {
     channel.sendToDevice = function (value) {
       atRunOnly(11, name);
-      hostSendToDevice(index, outgoing(value));
+      hostSendToDevice(index, outgoing(value, name));
     };
     channel.pushMessageToServer = function () {
       raise(E_WRONG_TARGET, 10, name);
     };
   }
-  channels.push(channel);
   return channel;
 }
 
@@ -193,25 +205,29 @@ function ensureNetwork() {
   return network;
 }
 
+// Pin handles by pin slot; a pin opens on first use. One shared opener instead of a closure per pin.
+const pinHandles = [];
+function openPin(slot, kind, name) {
+  if (pinHandles[slot] === 0) pinHandles[slot] = pinOpen(kind, name);
+  if (pinHandles[slot] === 0) raise(E_NO_SUCH_PIN, name);
+  return pinHandles[slot];
+}
+
 function makePin(kind, name) {
   atBuildOnly(kind + 4, name);
   declare(kind + 3, name);
   const pin = {};
   if (TARGET === "device") {
-    let handle = 0;
-    const open = function () {
-      if (handle === 0) handle = pinOpen(kind, name);
-      if (handle === 0) raise(E_NO_SUCH_PIN, name);
-      return handle;
-    };
+    const slot = pinHandles.length;
+    pinHandles.push(0);
     pin.read = function () {
       atRunOnly(13, name);
-      return pinRead(open());
+      return pinRead(openPin(slot, kind, name));
     };
     if (kind === 1) {
       pin.write = function (value) {
         atRunOnly(14, name);
-        pinWrite(open(), value ? 1 : 0);
+        pinWrite(openPin(slot, kind, name), value ? 1 : 0);
       };
     }
   } else {
@@ -225,28 +241,31 @@ function makePin(kind, name) {
   return pin;
 }
 
-function startTimer(callback, ms, repeat) {
-  let slot = 0;
-  while (slot < timerSlots.length && timerSlots[slot] !== undefined) slot++;
-  timerSlots[slot] = callback;
-  timerRepeats[slot] = repeat;
-  timerStart(slot, ms, repeat);
-  return slot + 1;
-}
-
-function addTimer(api, callback, ms, repeat) {
-  requireFunction(callback, api);
-  if (typeof ms !== "number" || !(ms >= 0)) raise(E_BAD_DELAY, api);
-  if (TARGET !== "device") {
-    if (!building) raise(E_WRONG_TARGET, api);
-    return 0;
-  }
-  if (building) {
-    buildTimers.push({ callback: callback, ms: ms, repeat: repeat });
-    return 0;
-  }
-  return startTimer(callback, ms, repeat);
-}
+// One variant per target, picked here so the run-time code carries no target test.
+const addTimer =
+  TARGET === "device"
+    ? function (api, callback, ms, repeat) {
+        requireFunction(callback, api);
+        if (typeof ms !== "number" || !(ms >= 0)) raise(E_BAD_DELAY, api);
+        let slot = 0;
+        while (slot < timerSlots.length && timerSlots[slot] !== undefined) slot++;
+        timerSlots[slot] = callback;
+        timerRepeats[slot] = repeat;
+        if (building) {
+          // Timers set while App runs keep their slot and start with the app (VmEvent.Start);
+          // their handle is 0. No slot is freed at build time, so these are slots 0, 1, 2, ...
+          buildTimerDelays[slot] = ms;
+          return 0;
+        }
+        timerStart(slot, ms, repeat);
+        return slot + 1;
+      }
+    : function (api, callback, ms) {
+        requireFunction(callback, api);
+        if (typeof ms !== "number" || !(ms >= 0)) raise(E_BAD_DELAY, api);
+        if (!building) raise(E_WRONG_TARGET, api);
+        return 0;
+      };
 
 const mcu = {
   getAnalogPin: function (name) {
@@ -261,13 +280,18 @@ const mcu = {
   setTimeout: function (callback, ms) {
     return addTimer(8, callback, ms, 0);
   },
-  clearTimer: function (handle) {
-    if (TARGET !== "device") raise(E_WRONG_TARGET, 9);
-    const slot = handle - 1;
-    if (slot < 0 || slot >= timerSlots.length || timerSlots[slot] === undefined) return;
-    timerSlots[slot] = undefined;
-    timerStop(slot);
-  },
+  clearTimer:
+    TARGET === "device"
+      ? function (handle) {
+          const slot = handle - 1;
+          // Past the end reads undefined; a negative index (handle 0 or not a handle) would throw.
+          if (!(slot >= 0) || timerSlots[slot] === undefined) return;
+          timerSlots[slot] = undefined;
+          timerStop(slot);
+        }
+      : function () {
+          raise(E_WRONG_TARGET, 9);
+        },
   onStart: function (callback) {
     requireFunction(callback, 6);
     atBuildOnly(6);
@@ -380,8 +404,13 @@ function lateDeclaration(apiId) {
 }
 
 // Called by the compiler after App returned: from now on declarations are errors.
-export function finishBuild() {
+// primitiveChannels: every channel is declared primitive (core/compiler/primitiveChannels.ts).
+export function finishBuild(primitiveChannels) {
   building = false;
+  if (primitiveChannels) {
+    outgoing = outgoingPrimitive;
+    readIncoming = refuseTokens;
+  }
   api.newCommsChannel = lateDeclaration(1);
   api.defineSecret = lateDeclaration(2);
   api.registerUiControl = lateDeclaration(3);
@@ -394,16 +423,8 @@ export function finishBuild() {
 // Errors thrown by feature callbacks become host errors carrying their message, because the
 // engine can't read properties of a thrown object.
 
-function guarded(run, event, a, b) {
-  try {
-    run(event, a, b);
-  } catch (e) {
-    raise(0, typeof e === "object" && e !== null && typeof e.message === "string" ? e.message : "" + e);
-  }
-}
-
 function deviceEvent(event, a, b) {
-  if (event === 3) channels[a].receive(incoming(b));
+  if (event === 3) callAll(channelListeners[a], b === TOKENS ? readIncoming() : b);
   else if (event === 2) {
     const callback = timerSlots[a];
     if (callback === undefined) return;
@@ -411,27 +432,28 @@ function deviceEvent(event, a, b) {
     callback();
   } else if (event === 1) {
     const net = ensureNetwork();
-    for (let i = 0; i < channels.length; i++) channels[i].open(net);
-    for (let i = 0; i < buildTimers.length; i++) startTimer(buildTimers[i].callback, buildTimers[i].ms, buildTimers[i].repeat);
+    for (let i = 0; i < channelHandles.length; i++) channelHandles[i] = channelOpen(net, i);
+    for (let i = 0; i < buildTimerDelays.length; i++) timerStart(i, buildTimerDelays[i], timerRepeats[i]);
     callAll(startCallbacks);
   } else if (event === 6 && a === 1) {
     if (b === network) network = 0;
-    for (let i = 0; i < channels.length; i++) channels[i].closed(b);
+    for (let i = 0; i < channelHandles.length; i++) if (channelHandles[i] === b) channelHandles[i] = 0;
   }
 }
 
 function webEvent(event, a, b) {
-  if (event === 3) channels[a].receive(incoming(b));
+  if (event === 3) callAll(channelListeners[a], incoming(b));
   else if (event === 4) controls[a](makeElement(a));
   else if (event === 5) uiCallbacks[a](incoming(b));
 }
 
-if (TARGET === "device") {
-  vmExport(1, function (event, a, b) {
-    guarded(deviceEvent, event, a, b);
-  });
-} else {
-  vmExport(1, function (event, a, b) {
-    guarded(webEvent, event, a, b);
-  });
-}
+// Picked once per target, so the export carries no target test at run time.
+const handleEvent = TARGET === "device" ? deviceEvent : webEvent;
+
+vmExport(1, function (event, a, b) {
+  try {
+    handleEvent(event, a, b);
+  } catch (e) {
+    raise(0, typeof e === "object" && e !== null && typeof e.message === "string" ? e.message : "" + e);
+  }
+});

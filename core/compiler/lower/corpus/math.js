@@ -22,5 +22,9 @@ export function run() {
     Math.hypot(3, 4),
     r >= 0 && r < 1,
     Math.floor(Infinity),
+    // JSON shows NaN and ±Infinity all as null: compare them explicitly.
+    [Math.floor(Infinity) === Infinity, Math.floor(-Infinity) === -Infinity, Math.round(-Infinity) === -Infinity, Math.ceil(Infinity) === Infinity],
+    [Math.floor(NaN), Math.round(NaN), Math.floor("x")].map((v) => v !== v),
+    [Math.floor(1e300) === 1e300, Math.round(-1e-300), Math.round(0.5), Math.round(-0.5) === 0, Math.round(4503599627370495.5)],
   ]);
 }

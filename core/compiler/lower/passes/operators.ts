@@ -9,7 +9,10 @@ import type { LoweringContext } from "../context";
  *   any other `==` / `!=` → LoweringError (the coercion rules aren't worth emulating)
  *   void e        → undefined (e still evaluated if it has effects)
  *   k in o        → __sf_in(k, o)
- *   o instanceof C → __sf_instanceof(o, C); `instanceof Array` → Array.isArray(o) */
+ *   o instanceof C → __sf_instanceof(o, C); `instanceof Array` → Array.isArray(o)
+ *   a < b (and >, <=, >=) → __sf_lt(a, b) (__sf_gt, __sf_le, __sf_ge) unless one side is
+ *                  provably a number: Microvium doesn't order strings, and with a number on
+ *                  either side JS compares numerically anyway */
 export function lowerOperators(ast: t.File, ctx: LoweringContext): void {
   traverse(ast, {
     BinaryExpression(path) {
@@ -20,6 +23,9 @@ export function lowerOperators(ast: t.File, ctx: LoweringContext): void {
       } else if (operator === "in") {
         if (t.isPrivateName(node.left)) ctx.fail(node, "#name in obj is not supported in feature code", "use a normal field");
         path.replaceWith(at(helperCall("__sf_in", [node.left, node.right]), node));
+      } else if (operator in RELATIONAL_HELPERS) {
+        if (provablyNumber(path.get("left") as NodePath<t.Expression>) || provablyNumber(path.get("right") as NodePath<t.Expression>)) return;
+        path.replaceWith(at(helperCall(RELATIONAL_HELPERS[operator], [node.left as t.Expression, node.right]), node));
       } else if (operator === "instanceof") {
         const isArrayGlobal = t.isIdentifier(node.right, { name: "Array" }) && !path.scope.hasBinding("Array", true);
         const replacement = isArrayGlobal ? t.callExpression(t.memberExpression(t.identifier("Array"), t.identifier("isArray")), [node.left as t.Expression]) : helperCall("__sf_instanceof", [node.left as t.Expression, node.right]);
@@ -60,4 +66,44 @@ function looseEquality(path: NodePath<t.BinaryExpression>, ctx: LoweringContext)
     return t.binaryExpression(strict, left, right);
   }
   return ctx.fail(node, `loose equality (${node.operator}) is not supported in feature code`, `use ${strict} (x ${node.operator} null is fine: it checks for null or undefined)`);
+}
+
+const RELATIONAL_HELPERS: Record<string, string> = { "<": "__sf_lt", ">": "__sf_gt", "<=": "__sf_le", ">=": "__sf_ge" };
+const NUMERIC_BINARY = new Set(["-", "*", "/", "%", "**", "&", "|", "^", "<<", ">>", ">>>"]);
+
+/** Provably a number (or NaN) at run time: numeric literals, arithmetic other than `+`, unary
+ * - + ~, ++/--, `x.length` (strings and arrays; an object with a non-numeric length property is
+ * not worth a call on every loop test), Math.* calls, and local names only ever given such values
+ * (a loop counter, `n = n + 1`). */
+function provablyNumber(path: NodePath<t.Expression>, seen = new Set<string>()): boolean {
+  const node = path.node;
+  if (t.isNumericLiteral(node) || t.isUpdateExpression(node)) return true;
+  if (t.isUnaryExpression(node)) return node.operator === "-" || node.operator === "+" || node.operator === "~";
+  if (t.isBinaryExpression(node)) {
+    if (node.operator === "+") return provablyNumber(path.get("left") as NodePath<t.Expression>, seen) && provablyNumber(path.get("right") as NodePath<t.Expression>, seen);
+    return NUMERIC_BINARY.has(node.operator);
+  }
+  if (t.isMemberExpression(node) && !node.computed && t.isIdentifier(node.property, { name: "length" })) return true;
+  if (t.isCallExpression(node) && t.isMemberExpression(node.callee) && t.isIdentifier(node.callee.object, { name: "Math" }) && !path.scope.hasBinding("Math", true)) return true;
+  if (t.isAssignmentExpression(node)) {
+    const left = path.get("left") as NodePath<t.Expression>;
+    return assignsNumber(path as NodePath<t.AssignmentExpression>, seen) && (node.operator !== "+=" || provablyNumber(left, seen));
+  }
+  if (!t.isIdentifier(node)) return false;
+  // A name being proven is assumed a number while its assignments are checked: its initial
+  // value is (checked first), and each assignment keeps it one if the others do.
+  if (seen.has(node.name)) return true;
+  const binding = path.scope.getBinding(node.name);
+  if (!binding || !binding.path.isVariableDeclarator()) return false;
+  seen.add(node.name);
+  const init = binding.path.get("init") as NodePath<t.Expression | null | undefined>;
+  if (!init.node || !provablyNumber(init as NodePath<t.Expression>, seen)) return false;
+  return binding.constantViolations.every((v) => v.isUpdateExpression() || (v.isAssignmentExpression() && assignsNumber(v, seen)));
+}
+
+/** `x = n`, `x += n` with n a number (x is one where this is asked), `x -= ...`, `x *= ...`. */
+function assignsNumber(path: NodePath<t.AssignmentExpression>, seen: Set<string>): boolean {
+  const op = path.node.operator;
+  if (op === "=" || op === "+=") return provablyNumber(path.get("right") as NodePath<t.Expression>, seen);
+  return NUMERIC_BINARY.has(op.slice(0, -1));
 }

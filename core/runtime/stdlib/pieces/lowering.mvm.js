@@ -199,3 +199,25 @@ export function __sf_instanceof(o, C) {
   }
   return proto !== undefined && proto !== null && proto.sfErrorBase === true && o.__proto__ !== null && o.__proto__.sfError === true;
 }
+
+// a < b, a > b, a <= b, a >= b where either side may be a string: Microvium's own operators
+// don't order strings, so two strings compare by code units through the host, as in JS.
+//# piece __sf_lt needs host:StrCompare
+export function __sf_lt(a, b) {
+  return typeof a === "string" && typeof b === "string" ? h_StrCompare(a, b) < 0 : a < b;
+}
+
+//# piece __sf_gt needs host:StrCompare
+export function __sf_gt(a, b) {
+  return typeof a === "string" && typeof b === "string" ? h_StrCompare(a, b) > 0 : a > b;
+}
+
+//# piece __sf_le needs host:StrCompare
+export function __sf_le(a, b) {
+  return typeof a === "string" && typeof b === "string" ? h_StrCompare(a, b) <= 0 : a <= b;
+}
+
+//# piece __sf_ge needs host:StrCompare
+export function __sf_ge(a, b) {
+  return typeof a === "string" && typeof b === "string" ? h_StrCompare(a, b) >= 0 : a >= b;
+}

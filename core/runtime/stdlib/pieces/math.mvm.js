@@ -16,7 +16,8 @@ Math.E = 2.718281828459045;
 //# piece Math.floor needs Math
 Math.floor = function (x) {
   const n = +x;
-  if (n !== n || n === Infinity || n === -Infinity) return n;
+  // n - n is 0 exactly for finite n, NaN for NaN and ±Infinity (no Infinity constant needed).
+  if (!(n - n === 0)) return n;
   const r = n % 1;
   // Not `r === 0`: the native engine finds -0 !== 0.
   if (r > 0) return n - r;
@@ -33,7 +34,8 @@ Math.ceil = function (x) {
 // floor(x + 0.5) is wrong for 0.49999999999999994; comparing the fraction is exact.
 Math.round = function (x) {
   const f = Math.floor(x);
-  return +x - f >= 0.5 ? f + 1 : f;
+  // (x - f) * 2 is exact (a fraction below 1, doubled), and 1 needs no float constant.
+  return (+x - f) * 2 >= 1 ? f + 1 : f;
 };
 
 //# piece Math.trunc needs Math
