@@ -27,6 +27,7 @@ export class FeatureWatcher {
 
   close(): void {
     clearTimeout(this.timer);
+    this.timer = undefined;
     this.watcher.close();
   }
 

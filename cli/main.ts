@@ -3,10 +3,16 @@ import { buildCommand } from "./buildCommand";
 import { runDeviceCommand } from "./runDeviceCommand";
 import { UsageError } from "./cliError";
 import { dashboardLinkCommand } from "./dashboardLinkCommand";
+import { devCommand } from "./devCommand";
 
 const USAGE = `snapfleet — one feature, written once, on device, cloud and dashboard
 
 usage:
+  snapfleet dev <entry.ts> [--devices 3] [--port 8080] [--state-dir .snapfleet]
+                [--secrets-file FILE] [--pin A2=sine:20:30] [--seconds N]
+      the whole system locally: broker (mutual TLS on port+1, WebSocket on port+2), IoT
+      Jobs, artifact store, dashboard on port, simulated devices updated over the air;
+      edits rebuild and roll out a new OTA job; Ctrl-C stops
   snapfleet build <entry.ts> --out <dir> [--app NAME] [--secrets-file FILE]
       compile the features: writes manifest.json, device.snap, web.snap, server.snap
       secret values come from --secrets-file (JSON {"name": "value"}) or environment
@@ -26,6 +32,19 @@ export async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   try {
     switch (command) {
+      case "dev":
+        await devCommand(
+          parse(rest, {
+            devices: { type: "string" },
+            port: { type: "string" },
+            "state-dir": { type: "string" },
+            "secrets-file": { type: "string" },
+            app: { type: "string" },
+            pin: { type: "string", multiple: true },
+            seconds: { type: "string" },
+          }),
+        );
+        return;
       case "build":
         await buildCommand(parse(rest, { out: { type: "string" }, app: { type: "string" }, "secrets-file": { type: "string" } }));
         return;

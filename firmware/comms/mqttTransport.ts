@@ -171,7 +171,10 @@ export class MqttTransport implements Transport {
       own.handlers.delete(wrapped);
       if (own.handlers.size > 0 || this.handlers.get(topic) !== own) return;
       this.handlers.delete(topic);
-      if (own.active && !this.closed) this.connection.unsubscribe(topic).catch((error: Error) => this.log(`unsubscribe from "${topic}" failed: ${error.message}`));
+      if (own.active && !this.closed) this.connection.unsubscribe(topic).catch((error: Error) => {
+        // A disconnect cancels UNSUBSCRIBEs in flight; the session ends anyway, nothing to report.
+        if (!this.closed) this.log(`unsubscribe from "${topic}" failed: ${error?.message}`);
+      });
     };
   }
 

@@ -85,7 +85,7 @@ export class OtaAgent {
     await this.jobs.subscribeToStartNextPendingJobExecutionAccepted({ thingName }, QOS, (error, response) => {
       if (error) return this.log(`start-next answer could not be read: ${error.message}`);
       const execution = response?.execution;
-      if (execution?.jobId) this.enqueue(execution.jobId, execution.jobDocument, execution.versionNumber);
+      if (execution?.jobId) this.enqueue(execution.jobId, execution.jobDocument, execution.executionNumber);
     });
     await this.jobs.subscribeToStartNextPendingJobExecutionRejected({ thingName }, QOS, (_e, response) => this.log(`start-next rejected: ${response?.code} ${response?.message}`));
     await this.jobs.subscribeToUpdateJobExecutionRejected({ thingName, jobId: "+" }, QOS, (_e, response) => this.log(`job update rejected: ${response?.code} ${response?.message}`));
@@ -113,9 +113,10 @@ export class OtaAgent {
     void this.jobs.publishStartNextPendingJobExecution({ thingName: this.options.thing }, QOS).catch((e: Error) => this.log(`start-next not sent: ${e.message}`));
   }
 
-  /** Installs run one at a time; a job already handled (same id and version) is not redone. */
-  private enqueue(jobId: string, document: unknown, versionNumber: number | undefined): void {
-    const key = `${jobId}#${versionNumber}`;
+  /** Installs run one at a time. start-next answers again (with the same execution) whenever a
+   * notification arrives mid-install; an execution already taken is not redone. */
+  private enqueue(jobId: string, document: unknown, executionNumber: number | undefined): void {
+    const key = `${jobId}#${executionNumber}`;
     if (this.seen.has(key) || this.stopped) return;
     this.seen.add(key);
     this.busy = this.busy.then(() => this.install(jobId, document)).catch((e: Error) => this.log(`install of ${jobId} stopped: ${e.message}`));

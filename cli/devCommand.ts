@@ -1,0 +1,90 @@
+/** `snapfleet dev <entry>`: the whole system on one machine (what `npm start` runs). Prints the
+ * dashboard address, follows device logs and keeps a live status table; Ctrl-C stops devices
+ * (they publish "offline"), services and broker, in that order. */
+import path from "node:path";
+import { parsePinSpec, type PinModel } from "../firmware/pinModel";
+import { CliError, UsageError } from "./cliError";
+import { DevSession } from "./devSession";
+import { LiveOutput } from "./liveOutput";
+import { loadSecrets, missingSecretHint } from "./secretSources";
+import { statusTable } from "./statusTable";
+
+interface Parsed {
+  values: Record<string, unknown>;
+  positionals: string[];
+}
+
+const MAX_DEVICES = 100;
+
+export async function devCommand({ values, positionals }: Parsed): Promise<void> {
+  const entry = positionals[0];
+  if (!entry || positionals.length > 1) throw new UsageError("dev takes one entry file, e.g. snapfleet dev features/app.ts");
+  const devices = wholeNumber(values.devices, "--devices", 3, 1, MAX_DEVICES);
+  const port = wholeNumber(values.port, "--port", 8080, 0, 65533);
+  const seconds = values.seconds === undefined ? undefined : wholeNumber(values.seconds, "--seconds", 0, 1, 86_400);
+  const stateDir = path.resolve((values["state-dir"] as string | undefined) ?? ".snapfleet");
+  const pinModels: Record<string, PinModel> = {};
+  for (const spec of (values.pin as string[] | undefined) ?? []) {
+    try {
+      const { pin, model } = parsePinSpec(spec);
+      pinModels[pin] = model;
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+  }
+
+  let output: LiveOutput | undefined;
+  const early: string[] = [];
+  const log = (line: string) => (output ? output.log(line) : early.push(line));
+  let session: DevSession;
+  try {
+    session = await DevSession.start({
+      entry,
+      app: values.app as string | undefined,
+      secrets: loadSecrets(values["secrets-file"] as string | undefined, process.env),
+      missingSecretHint,
+      devices,
+      port,
+      stateDir,
+      pinModels,
+      log,
+    });
+  } catch (e) {
+    const err = e as Error & { code?: string };
+    if (err.code === "EADDRINUSE") throw new CliError(`port ${port}, ${port + 1} or ${port + 2} is in use: pick others with --port N (dashboard N, MQTT/TLS N+1, MQTT/WebSocket N+2)`);
+    throw e;
+  }
+  const { cloud } = session;
+  const out = process.stdout;
+  out.write(
+    [
+      `snapfleet dev: ${cloud.app}, ${devices} simulated device${devices === 1 ? "" : "s"}, state in ${path.relative(process.cwd(), stateDir) || "."}`,
+      cloud.dashboard ? `dashboard  ${cloud.dashboard.url}` : "dashboard  (not built: run npm run build)",
+      `mqtt/tls   mqtts://127.0.0.1:${cloud.broker.mqttsPort}  (CA ${path.relative(process.cwd(), cloud.broker.pki.caCertPath)})`,
+      `edit ${path.relative(process.cwd(), path.dirname(path.resolve(entry)))}/ to rebuild and OTA-update the fleet; Ctrl-C stops`,
+      "",
+    ].join("\n") + "\n",
+  );
+  output = new LiveOutput(out, () => statusTable(cloud.monitor.devices()), () => statusTable(cloud.monitor.devices(), Number.MAX_SAFE_INTEGER).replace(/\(.*? ago\)|\(now\)/g, ""));
+  for (const line of early.splice(0)) output.log(line);
+  const ticker = setInterval(() => output!.refresh(), 1000);
+
+  await new Promise<void>((resolve) => {
+    const finish = () => resolve();
+    process.once("SIGINT", finish);
+    process.once("SIGTERM", finish);
+    if (seconds !== undefined) setTimeout(finish, seconds * 1000).unref();
+  });
+  clearInterval(ticker);
+  output.refresh();
+  out.write("stopping: devices, jobs, artifacts, dashboard, broker\n");
+  await session.stop();
+  out.write("stopped\n");
+}
+
+function wholeNumber(value: unknown, flag: string, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`${flag} must be a whole number from ${min} to ${max}, got ${value}`);
+  return n;
+}
