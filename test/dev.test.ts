@@ -1,0 +1,84 @@
+/** `snapfleet dev` end to end: compile, local cloud, simulated fleet installed over the air,
+ * rebuild on edit → one new OTA job for device changes, none for dashboard-only changes. */
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { DevSession } from "../cli/devSession";
+import { writeFeatures } from "./support/tempFeatures";
+
+const source = (deviceValue: number, title: string) => `import type { FeatureApi } from "snapfleet";
+export function App(api: FeatureApi) {
+  const level = api.newCommsChannel<number>("level", { direction: "device-to-server" });
+  api.mcu.setInterval(() => level.pushMessageToServer(${deviceValue}), 100);
+  api.registerUiControl((el) => level.addEventListener("messageFromDevice", (v) => el.setText("${title} " + v)), { title: "Level" });
+}
+`;
+
+async function waitFor(what: string, check: () => boolean, ms = 15_000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+describe("snapfleet dev: the local system", function () {
+  this.timeout(90_000);
+  let stateDir: string;
+  let session: DevSession | undefined;
+  const logs: string[] = [];
+
+  beforeEach(() => {
+    stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "sf-dev-"));
+  });
+  afterEach(async () => {
+    await session?.stop();
+    session = undefined;
+    fs.rmSync(stateDir, { recursive: true, force: true });
+  });
+
+  it("updates the fleet over the air on each device-code edit, and only then", async () => {
+    const entry = writeFeatures({ "app.ts": source(1, "Level") }, "dev-app");
+    session = await DevSession.start({ entry, secrets: {}, devices: 2, port: 0, stateDir, dashboardBundleDir: null, log: (l) => logs.push(l) });
+    const { cloud } = session;
+    const rows = () => cloud.monitor.devices();
+    await waitFor("both devices on v1", () => rows().length === 2 && rows().every((r) => r.online && r.ota === "SUCCEEDED" && r.lastMessage === "level = 1"));
+    const v1 = rows()[0].version;
+    assert.ok(/^[0-9a-f]{64}$/.test(v1));
+
+    fs.writeFileSync(entry, source(2, "Level"));
+    await waitFor("both devices on v2", () => rows().every((r) => r.version !== v1 && r.lastMessage === "level = 2"));
+    const v2 = rows()[0].version;
+    assert.ok(logs.some((l) => /rebuilt in \d+ ms: device code changed, version [0-9a-f]{12}, OTA job dev-app-/.test(l)), logs.join("\n"));
+
+    // Dashboard-only change: the web snapshot changes, the device version doesn't.
+    const jobsBefore = logs.filter((l) => /OTA job dev-app-/.test(l)).length;
+    fs.writeFileSync(entry, source(2, "Tank level"));
+    await waitFor("web-only rebuild", () => logs.some((l) => l.includes("dashboard updated, no OTA job")));
+    assert.equal(logs.filter((l) => /OTA job dev-app-/.test(l)).length, jobsBefore);
+    assert.ok(rows().every((r) => r.version === v2));
+
+    // A build error keeps the fleet on the last good version.
+    fs.writeFileSync(entry, "export function App(api) { api.newCommsChannel(; }");
+    await waitFor("build error", () => logs.some((l) => l.startsWith("build failed, the fleet keeps running the last good version")));
+    assert.ok(rows().every((r) => r.version === v2 && r.online));
+  });
+
+  it("the CLI checks its flags and says what to use", async () => {
+    const run = promisify(execFile);
+    const bin = path.join(__dirname, "..", "bin/snapfleet.js");
+    for (const [args, message] of [
+      [["dev"], /dev takes one entry file/],
+      [["dev", "x.ts", "--devices", "0"], /--devices must be a whole number from 1 to 100, got 0/],
+      [["dev", "x.ts", "--port", "http"], /--port must be a whole number from 0 to 65533, got http/],
+    ] as const) {
+      const failure = await run(process.execPath, [bin, ...args]).then(() => undefined, (e: { stderr: string; code: number }) => e);
+      assert.ok(failure, `${args.join(" ")} should fail`);
+      assert.equal(failure.code, 1);
+      assert.match(failure.stderr, message);
+    }
+  });
+});
