@@ -6,7 +6,7 @@ import https from "node:https";
 export function download(url: string, maxBytes: number, caCertPem?: string): Promise<Uint8Array> {
   return new Promise((resolve, reject) => {
     if (!url.startsWith("https://")) return reject(new Error(`refusing to download over anything but https: ${url.split("?")[0]}`));
-    const request = https.get(url, { ca: caCertPem, timeout: 30_000 }, (res) => {
+    const request = https.get(url, { ca: caCertPem, timeout: 30_000, agent: false }, (res) => {
       if (res.statusCode !== 200) {
         let body = "";
         res.on("data", (c: Buffer) => (body += c.toString().slice(0, 200)));

@@ -1,0 +1,96 @@
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import https from "node:https";
+import os from "node:os";
+import path from "node:path";
+import { ensureLocalPki, type LocalPki } from "../certificates";
+import { localArtifactUrl, resolveLocalArtifactUrl } from "../jobs/artifactUrls";
+import { ArtifactStore } from "./artifactStore";
+
+function get(url: string, ca: string, method = "GET"): Promise<{ status: number; body: Buffer; headers: Record<string, unknown> }> {
+  return new Promise((resolve, reject) => {
+    const req = https.request(url, { ca, method, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () => resolve({ status: res.statusCode!, body: Buffer.concat(chunks), headers: res.headers }));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+describe("artifact store: content-addressed packages behind expiring signed HTTPS URLs", function () {
+  this.timeout(30_000);
+  let stateDir: string;
+  let pki: LocalPki;
+  let store: ArtifactStore;
+  const bytes = new Uint8Array(Buffer.from("SFPK package bytes"));
+
+  before(async () => {
+    stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "sf-artifacts-"));
+    pki = await ensureLocalPki(stateDir);
+    store = await ArtifactStore.start({ stateDir, pki });
+  });
+  after(async () => {
+    await store.stop();
+    fs.rmSync(stateDir, { recursive: true, force: true });
+  });
+
+  it("stores by sha256 once and serves the bytes over TLS the local CA vouches for", async () => {
+    const sha = store.put(bytes);
+    assert.equal(store.put(bytes), sha);
+    assert.match(sha, /^[0-9a-f]{64}$/);
+    const res = await get(store.signedUrl(sha), pki.caCertPem);
+    assert.equal(res.status, 200);
+    assert.deepEqual(new Uint8Array(res.body), bytes);
+    assert.equal(res.headers["x-amz-meta-sha256"], sha);
+    assert.equal(res.headers["content-type"], "application/octet-stream");
+  });
+
+  it("refuses tampered, foreign, expired and unsigned URLs with 403 and the reason", async () => {
+    const sha = store.put(bytes);
+    const url = new URL(store.signedUrl(sha));
+    const tampered = new URL(url);
+    tampered.searchParams.set("expires", String(Number(url.searchParams.get("expires")) + 1));
+    const expired = store.signedUrl(sha, 60, Date.now() - 3_600_000);
+    const cases: [string, RegExp][] = [
+      [tampered.href, /signature does not match/],
+      [expired, /the URL expired at/],
+      [`${url.origin}${url.pathname}`, /lacks a valid expires\/signature/],
+    ];
+    for (const [href, reason] of cases) {
+      const res = await get(href, pki.caCertPem);
+      assert.equal(res.status, 403, href);
+      assert.match(res.body.toString(), reason);
+    }
+    // A URL for one artifact doesn't open another.
+    const other = store.put(new Uint8Array([1, 2, 3]));
+    const swapped = store.signedUrl(sha).replace(sha, other);
+    assert.equal((await get(swapped, pki.caCertPem)).status, 403);
+  });
+
+  it("answers 404 for unknown artifacts and paths, 405 for writes", async () => {
+    const unknown = "0".repeat(64);
+    assert.equal((await get(store.signedUrl(unknown), pki.caCertPem)).status, 404);
+    assert.equal((await get(`https://127.0.0.1:${store.port}/etc/passwd`, pki.caCertPem)).status, 404);
+    assert.equal((await get(store.signedUrl(store.put(bytes)), pki.caCertPem, "PUT")).status, 405);
+    assert.throws(() => store.signedUrl("../x"), /is not a sha256/);
+  });
+
+  it("keeps the signing key across restarts, so URLs handed out before still work", async () => {
+    const sha = store.put(bytes);
+    const url = store.signedUrl(sha);
+    await store.stop();
+    store = await ArtifactStore.start({ stateDir, pki, port: Number(new URL(url).port) });
+    assert.equal((await get(url, pki.caCertPem)).status, 200);
+  });
+
+  it("job documents hold a placeholder that becomes a fresh signed URL at each read", () => {
+    const sha = "a".repeat(64);
+    const doc = { operation: "snapfleet.install", url: localArtifactUrl(sha) };
+    const resolved = resolveLocalArtifactUrl(doc, (s) => `https://x/artifacts/${s}?sig`);
+    assert.equal(resolved.url, `https://x/artifacts/${sha}?sig`);
+    assert.equal(doc.url, localArtifactUrl(sha), "the stored document is not changed");
+    assert.deepEqual(resolveLocalArtifactUrl({ url: "https://elsewhere" }, () => "no"), { url: "https://elsewhere" });
+  });
+});
