@@ -65,7 +65,10 @@ export async function devCommand({ values, positionals }: Parsed): Promise<void>
       "",
     ].join("\n") + "\n",
   );
-  output = new LiveOutput(out, () => statusTable(cloud.monitor.devices()), () => statusTable(cloud.monitor.devices(), Number.MAX_SAFE_INTEGER).replace(/\(.*? ago\)|\(now\)/g, ""));
+  // In a pipe or CI log the table is printed again only when a device's state changes, not
+  // for every reading.
+  const fleetState = () => cloud.monitor.devices().map((d) => `${d.thing} ${d.online} ${d.version} ${d.ota}`).join("\n");
+  output = new LiveOutput(out, () => statusTable(cloud.monitor.devices()), fleetState);
   for (const line of early.splice(0)) output.log(line);
   const ticker = setInterval(() => output!.refresh(), 1000);
 

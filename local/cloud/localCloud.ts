@@ -58,7 +58,11 @@ export class LocalCloud {
 
   static async start(options: LocalCloudOptions): Promise<LocalCloud> {
     const { manifest } = options.build;
-    const log = options.log ?? (() => {});
+    // A device dropping its TCP connection is everyday IoT (the status table shows it offline);
+    // the broker's socket-level ECONNRESET line for it would only be noise.
+    const log = (line: string) => {
+      if (!/error: (read|write) ECONNRESET$/.test(line)) options.log?.(line);
+    };
     const port = options.port ?? 8080;
     const host = options.host ?? "127.0.0.1";
     fs.mkdirSync(options.stateDir, { recursive: true });
