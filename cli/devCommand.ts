@@ -2,7 +2,7 @@
  * dashboard address, follows device logs and keeps a live status table; Ctrl-C stops devices
  * (they publish "offline"), services and broker, in that order. */
 import path from "node:path";
-import { parsePinSpec, type PinModel } from "../firmware/pinModel";
+import { pinModelsFromFlags } from "./pinModels";
 import { CliError, UsageError } from "./cliError";
 import { DevSession } from "./devSession";
 import { LiveOutput } from "./liveOutput";
@@ -23,15 +23,7 @@ export async function devCommand({ values, positionals }: Parsed): Promise<void>
   const port = wholeNumber(values.port, "--port", 8080, 0, 65533);
   const seconds = values.seconds === undefined ? undefined : wholeNumber(values.seconds, "--seconds", 0, 1, 86_400);
   const stateDir = path.resolve((values["state-dir"] as string | undefined) ?? ".snapfleet");
-  const pinModels: Record<string, PinModel> = {};
-  for (const spec of (values.pin as string[] | undefined) ?? []) {
-    try {
-      const { pin, model } = parsePinSpec(spec);
-      pinModels[pin] = model;
-    } catch (e) {
-      throw new UsageError((e as Error).message);
-    }
-  }
+  const pinModels = pinModelsFromFlags(values.pin as string[] | undefined);
 
   let output: LiveOutput | undefined;
   const early: string[] = [];

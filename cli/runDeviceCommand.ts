@@ -3,7 +3,7 @@ import { parseAppTopic } from "../core/topics";
 import { SimulatedBoard } from "../firmware/board";
 import { RealClock } from "../firmware/clock";
 import { Device } from "../firmware/device";
-import { parsePinSpec, type PinModel } from "../firmware/pinModel";
+import { pinModelsFromFlags } from "./pinModels";
 import { InMemoryTransport } from "../firmware/transport";
 import { checkName } from "../core/names";
 import { CliError, UsageError } from "./cliError";
@@ -23,15 +23,7 @@ export async function runDeviceCommand({ values, positionals }: Parsed): Promise
   const thing = (values.thing as string | undefined) ?? "sim-1";
   const problem = checkName("thing", thing);
   if (problem) throw new UsageError(problem);
-  const models: Record<string, PinModel> = {};
-  for (const spec of (values.pin as string[] | undefined) ?? []) {
-    try {
-      const { pin, model } = parsePinSpec(spec);
-      models[pin] = model;
-    } catch (e) {
-      throw new UsageError((e as Error).message);
-    }
-  }
+  const models = pinModelsFromFlags(values.pin as string[] | undefined);
 
   let build;
   try {

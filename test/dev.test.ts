@@ -8,6 +8,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { DevSession } from "../cli/devSession";
 import { writeFeatures } from "./support/tempFeatures";
+import { waitFor } from "./support/waitFor";
 
 const source = (deviceValue: number, title: string) => `import type { FeatureApi } from "snapfleet";
 export function App(api: FeatureApi) {
@@ -17,13 +18,6 @@ export function App(api: FeatureApi) {
 }
 `;
 
-async function waitFor(what: string, check: () => boolean, ms = 15_000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describe("snapfleet dev: the local system", function () {
   this.timeout(90_000);
@@ -45,12 +39,12 @@ describe("snapfleet dev: the local system", function () {
     session = await DevSession.start({ entry, secrets: {}, devices: 2, port: 0, stateDir, dashboardBundleDir: null, log: (l) => logs.push(l) });
     const { cloud } = session;
     const rows = () => cloud.monitor.devices();
-    await waitFor("both devices on v1", () => rows().length === 2 && rows().every((r) => r.online && r.ota === "SUCCEEDED" && r.lastMessage === "level = 1"));
+    await waitFor("both devices on v1", () => rows().length === 2 && rows().every((r) => r.online && r.ota === "SUCCEEDED" && r.lastMessage === "level = 1"), 15_000);
     const v1 = rows()[0].version;
     assert.ok(/^[0-9a-f]{64}$/.test(v1));
 
     fs.writeFileSync(entry, source(2, "Level"));
-    await waitFor("both devices on v2", () => rows().every((r) => r.version !== v1 && r.lastMessage === "level = 2"));
+    await waitFor("both devices on v2", () => rows().every((r) => r.version !== v1 && r.lastMessage === "level = 2"), 15_000);
     const v2 = rows()[0].version;
     assert.ok(logs.some((l) => /rebuilt in \d+ ms: device code changed, version [0-9a-f]{12}, OTA job dev-app-/.test(l)), logs.join("\n"));
 

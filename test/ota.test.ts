@@ -11,6 +11,7 @@ import type { OtaEvent } from "../firmware/ota";
 import { SimulatedDevice } from "../firmware/simulatedDevice";
 import { LocalCloud } from "../local/cloud";
 import { writeFeatures } from "./support/tempFeatures";
+import { waitFor } from "./support/waitFor";
 
 const app = (body: string) => `import type { FeatureApi } from "snapfleet";\nexport function App(api: FeatureApi) {\n  const beat = api.newCommsChannel<number>("beat", { direction: "device-to-server" });\n${body}\n}\n`;
 
@@ -18,13 +19,6 @@ async function compile(body: string): Promise<CompileResult> {
   return compileFeatures({ entry: writeFeatures({ "app.ts": app(body) }, "ota-app") });
 }
 
-async function waitFor(what: string, check: () => boolean, ms = 10_000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe("OTA on the local cloud (real broker, TLS, device SDK jobs client)", function () {
   this.timeout(60_000);

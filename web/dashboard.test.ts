@@ -8,17 +8,12 @@ import { constantModel } from "../firmware/pinModel";
 import { startDashboardServer } from "../local/dashboard";
 import { EXAMPLE_ENTRY, startDashboardStack, type DashboardStack } from "./testSupport/dashboardFixture";
 import { MqttDevice } from "./testSupport/mqttDevice";
+import { waitFor } from "../test/support/waitFor";
 
 const ARTIFACTS = path.resolve(__dirname, "..", "test-artifacts");
 
 /** Polls a Node-side condition (the simulated board) until it holds. */
-async function until(what: string, condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+const until = (what: string, condition: () => boolean, timeoutMs = 5000) => waitFor(what, condition, timeoutMs);
 
 describe("dashboard in Chromium (end to end)", function () {
   this.timeout(30000);

@@ -20,6 +20,7 @@ import { writeApp } from "../../test/support/tempFeatures";
 import { ManualClock } from "../clock";
 import { Device } from "../device";
 import { MqttTransport, type MqttTransportOptions } from "./mqttTransport";
+import { waitFor as waitForWhat } from "../../test/support/waitFor";
 
 const APP = "test-app";
 const THING = "dev-1";
@@ -74,13 +75,9 @@ class TcpProxy {
   }
 }
 
-async function waitFor(condition: () => boolean, what: string, timeoutMs = 8000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
+
+/** Condition first, as this file reads best. */
+const waitFor = (condition: () => boolean, what: string, timeoutMs = 8000) => waitForWhat(what, condition, timeoutMs, 10);
 
 describe("MqttTransport: device ↔ local broker over mutual TLS", function () {
   this.timeout(20000);
