@@ -3,7 +3,7 @@ import type { HostFunction, MicroviumEngine, VmInstance, VmMemoryStats, VmPrimit
 import type { WireValue } from "../wireValue";
 import { EXPORT_DISPATCH, HostId, Notification, TOKENS_MARKER, VmEvent } from "./hostIds";
 import { formatRuntimeError } from "./runtimeErrors";
-import { stdlibHostFunctions } from "./stdlib";
+import { stdlibHostFunctions } from "./stdlib/hostFunctions";
 import type { UiOp } from "./uiOps";
 import { TokenReader, TokenWriter } from "./valueTokens";
 

@@ -1,8 +1,7 @@
 /** Stands in for node:fs and node:path in the browser bundle. Some core modules the dashboard
- * needs sit next to build-time code that reads files (the stdlib catalog reads its piece files
- * when the compiler asks; wasmEngine reads microvium.wasm when no bytes are passed). The page
- * never takes those paths, but their imports and module-level `path.join` still run, so
- * path.join works and anything touching the file system fails loudly. */
+ * needs sit next to build-time code that reads files (wasmEngine reads microvium.wasm when no
+ * bytes are passed). The page never takes those paths, but their imports and module-level
+ * `path.join` still run, so path.join works and anything touching the file system fails loudly. */
 function unavailable(name: string): never {
   throw new Error(`${name} is not available in the browser (build-time code reached the dashboard bundle)`);
 }
