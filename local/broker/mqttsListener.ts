@@ -19,7 +19,12 @@ export function createMqttsServer(
       rejectUnauthorized: true,
       minVersion: "TLSv1.2",
     },
-    (socket) => onConnection(socket, { transport: "mqtts", identity: pki.identityOf(socket.getPeerCertificate()) }),
+    (socket) => {
+      // MQTT packets are small and latency-bound (PUBACKs gate the device's in-flight window):
+      // don't let Nagle hold them back waiting for more bytes.
+      socket.setNoDelay(true);
+      onConnection(socket, { transport: "mqtts", identity: pki.identityOf(socket.getPeerCertificate()) });
+    },
   );
   // Certificates from another CA end here, before MQTT starts: AWS likewise drops the
   // connection during the handshake, with no CONNACK.
