@@ -87,7 +87,12 @@ export class JobsService {
       if (rest.length === 2 && rest[1] === "update") return this.update(topic, thing, rest[0], body, clientToken);
       this.reply(topic, "rejected", { clientToken, code: "InvalidTopic", message: `unknown Jobs API topic ${topic}` });
     } catch (e) {
-      if (!(e instanceof JobRejection)) throw e;
+      if (!(e instanceof JobRejection)) {
+        // A bug here must not take the broker down with it: answer as AWS does and say what broke.
+        this.log(`jobs: ${topic} failed: ${(e as Error).stack ?? e}`);
+        this.reply(topic, "rejected", { clientToken, code: "InternalError", message: "the jobs service failed on this request; see the local cloud's log" });
+        return;
+      }
       this.reply(topic, "rejected", {
         clientToken,
         code: e.code,
