@@ -52,7 +52,7 @@ export class DevSession {
     const session = new DevSession(cloud, engine, options);
     try {
       await cloud.deploy(build);
-      for (let i = 1; i <= options.devices; i++) await session.addDevice(`sim-${i}`);
+      for (let i = 1; i <= options.devices; i++) await session.addDevice(`sim-${i}`, (i - 1) * 7_919);
       if (options.watch !== false) {
         session.watcher = new FeatureWatcher({
           dir: path.dirname(path.resolve(options.entry)),
@@ -79,7 +79,7 @@ export class DevSession {
   }
 
   /** Starts one more simulated device; it joins the thing group and installs the current job. */
-  async addDevice(thing: string): Promise<SimulatedDevice> {
+  async addDevice(thing: string, pinTimeOffsetMs = 0): Promise<SimulatedDevice> {
     const identity = await this.cloud.broker.pki.deviceIdentity(thing);
     const device = await SimulatedDevice.start({
       app: this.cloud.app,
@@ -92,6 +92,8 @@ export class DevSession {
       keyPem: identity.keyPem,
       engine: this.engine,
       pinModels: this.options.pinModels,
+      // Each device reads its sensors at another point of the models: a fleet, not copies.
+      pinTimeOffsetMs,
       onLog: (line) => this.options.log(`[${thing}] ${line}`),
     });
     this.devices.push(device);

@@ -24,6 +24,8 @@ export interface SimulatedDeviceOptions {
   engine: MicroviumEngine;
   /** Analog pin models by pin name; others follow the board's default sine. */
   pinModels?: Record<string, PinModel>;
+  /** Shifts this board's pin models in time, so a simulated fleet doesn't read in lockstep. */
+  pinTimeOffsetMs?: number;
   gracePeriodMs?: number;
   keepAliveSeconds?: number;
   onLog?: (line: string) => void;
@@ -41,7 +43,8 @@ export class SimulatedDevice {
 
   static async start(options: SimulatedDeviceOptions): Promise<SimulatedDevice> {
     const clock = new RealClock();
-    const board = new SimulatedBoard(() => clock.now());
+    const offset = options.pinTimeOffsetMs ?? 0;
+    const board = new SimulatedBoard(() => clock.now() + offset);
     const log = options.onLog ?? (() => {});
     const transport = new MqttTransport({
       endpoint: options.endpoint,
