@@ -4,7 +4,7 @@
  * which browsers never send to the server. */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { listSiteFiles, NO_CACHE } from "./dashboardFiles";
+import { contentTypeOf, listSiteFiles, NO_CACHE } from "./dashboardFiles";
 import { privateBucket } from "./privateBucket";
 
 export interface DashboardSiteArgs {
@@ -95,9 +95,9 @@ export class DashboardSite extends pulumi.ComponentResource {
       new aws.s3.BucketObjectv2(`${name}-${key}`, { bucket: this.bucket.id, key, ...content }, parent);
     this.objects = [
       ...files.map((file) => object(file.key, { source: new pulumi.asset.FileAsset(file.source), contentType: file.contentType, cacheControl: file.cacheControl })),
-      object("manifest.json", { content: args.manifestJson, contentType: "application/json", cacheControl: NO_CACHE }),
-      object("web.snap", { contentBase64: args.webSnapshotBase64, contentType: "application/octet-stream", cacheControl: NO_CACHE }),
-      object("dashboard-config.json", { content: args.configJson, contentType: "application/json", cacheControl: NO_CACHE }),
+      object("manifest.json", { content: args.manifestJson, contentType: contentTypeOf("manifest.json"), cacheControl: NO_CACHE }),
+      object("web.snap", { contentBase64: args.webSnapshotBase64, contentType: contentTypeOf("web.snap"), cacheControl: NO_CACHE }),
+      object("dashboard-config.json", { content: args.configJson, contentType: contentTypeOf("dashboard-config.json"), cacheControl: NO_CACHE }),
     ];
     this.url = pulumi.interpolate`https://${this.distribution.domainName}/`;
     this.registerOutputs({ url: this.url });

@@ -7,7 +7,7 @@ import fs from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
-import { isContentHashed } from "../../web/bundle/buildWebBundle";
+import { cacheControlOf, contentTypeOf, NO_CACHE } from "../../core/dashboardSiteHeaders";
 
 /** What the server needs of the broker (LocalBroker fits). */
 export interface DashboardBroker {
@@ -38,15 +38,6 @@ export interface DashboardServer {
 
 /** MQTT user name the page presents with its token (the broker only checks the token). */
 export const DASHBOARD_MQTT_USERNAME = "dashboard";
-
-const CONTENT_TYPES: Record<string, string> = {
-  ".html": "text/html; charset=utf-8",
-  ".js": "text/javascript; charset=utf-8",
-  ".css": "text/css; charset=utf-8",
-  ".wasm": "application/wasm",
-  ".json": "application/json; charset=utf-8",
-  ".snap": "application/octet-stream",
-};
 
 /** Files read from the build folder on each request; never cached by the browser. An allowlist:
  * device.snap in the same folder carries secret values and must never be served. */
@@ -95,9 +86,9 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
     }
     // The bundle is flat: any path with a separator or other odd characters is not ours.
     if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)) return notFound(name);
-    const type = CONTENT_TYPES[path.extname(name)] ?? "application/octet-stream";
+    const type = contentTypeOf(name);
 
-    if (name === "dashboard-config.json") return send(200, config, type, "no-cache");
+    if (name === "dashboard-config.json") return send(200, config, type, NO_CACHE);
     const dir = BUILD_FILES.has(name) ? buildDir : bundleDir;
     let body: Buffer;
     try {
@@ -105,7 +96,7 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
     } catch {
       return notFound(name);
     }
-    send(200, body, type, isContentHashed(name) ? "public, max-age=31536000, immutable" : "no-cache");
+    send(200, body, type, cacheControlOf(name));
   });
 
   const port = await new Promise<number>((resolve, reject) => {

@@ -75,7 +75,5 @@ export async function buildWebBundle(options: WebBundleOptions): Promise<WebBund
   return { outDir, files, script, stylesheet, wasm };
 }
 
-/** True for the names buildWebBundle gives content-hashed files (cacheable forever). */
-export function isContentHashed(fileName: string): boolean {
-  return /^[a-z]+-[A-Z0-9]{8,}\.(js|css|wasm)$/.test(fileName);
-}
+/** The names buildWebBundle gives are content-hashed by this rule (cacheable forever). */
+export { isContentHashed } from "../../core/dashboardSiteHeaders";
