@@ -6,6 +6,7 @@ import mqtt from "mqtt";
 import type { Manifest } from "../core/manifest";
 import { LocalBroker } from "../local/broker";
 import { sdkConnection } from "../local/broker/sdkConnection";
+import { channelManifest } from "../test/support/channelManifest";
 
 /** Device-to-subscriber latency through the local broker: the real device SDK publishes QoS 1
  * over mutual TLS at a steady rate (AWS's per-connection limit is 100 publishes/s), every
@@ -94,17 +95,7 @@ function figures(latencies: number[]): LatencyFigures {
 const round = (ms: number) => Math.round(ms * 100) / 100;
 
 function benchManifest(): Manifest {
-  const snapshot = { sha256: "0".repeat(64), size: 0 };
-  return {
-    app: APP,
-    version: "0".repeat(64),
-    engine: "bench",
-    channels: [{ name: "temperature", qos: 1, direction: "both", replay: 0 }],
-    secrets: [],
-    controls: [],
-    pins: [],
-    snapshots: { device: snapshot, web: snapshot, server: snapshot },
-  };
+  return channelManifest(APP, [{ name: "temperature", qos: 1, direction: "both", replay: 0 }], "bench");
 }
 
 if (require.main === module) {

@@ -9,6 +9,7 @@ import type { Manifest } from "../core/manifest";
 import { MqttTransport } from "../firmware/comms/mqttTransport";
 import { DEFAULT_IN_FLIGHT_WINDOW, ReliableOutbox } from "../firmware/comms/reliableOutbox";
 import { LocalBroker } from "../local/broker";
+import { channelManifest } from "../test/support/channelManifest";
 
 /** The device's resilient link on the local broker: the real device SDK (MqttTransport) over
  * mutual TLS, every message policy-checked on publish and delivery.
@@ -130,20 +131,10 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const round = (x: number) => Math.round(x * 100) / 100;
 
 function benchManifest(): Manifest {
-  const snapshot = { sha256: "0".repeat(64), size: 0 };
-  return {
-    app: APP,
-    version: "0".repeat(64),
-    engine: "bench",
-    channels: [
-      { name: "temperature", qos: 1, direction: "device-to-server", replay: 0 },
-      { name: "burst", qos: 1, direction: "device-to-server", replay: 0 },
-    ],
-    secrets: [],
-    controls: [],
-    pins: [],
-    snapshots: { device: snapshot, web: snapshot, server: snapshot },
-  };
+  return channelManifest(APP, [
+    { name: "temperature", qos: 1, direction: "device-to-server", replay: 0 },
+    { name: "burst", qos: 1, direction: "device-to-server", replay: 0 },
+  ], "bench");
 }
 
 if (require.main === module) {

@@ -4,29 +4,16 @@ import os from "node:os";
 import path from "node:path";
 import type { mqtt as crt } from "aws-iot-device-sdk-v2";
 import mqtt from "mqtt";
-import type { Manifest } from "../../core/manifest";
 import { ensureLocalPki, type IdentityFiles } from "../certificates";
 import { LocalBroker, type BrokerRefusal } from "./index";
 import { sdkConnection } from "./sdkConnection";
+import { channelManifest } from "../../test/support/channelManifest";
 
 const APP = "grow";
-const manifest: Manifest = {
-  app: APP,
-  version: "0".repeat(64),
-  engine: "test",
-  channels: [
-    { name: "temperature", qos: 1, direction: "both", replay: 0 },
-    { name: "cmd", qos: 1, direction: "server-to-device", replay: 0 },
-  ],
-  secrets: [],
-  controls: [],
-  pins: [],
-  snapshots: {
-    device: { sha256: "0".repeat(64), size: 0 },
-    web: { sha256: "0".repeat(64), size: 0 },
-    server: { sha256: "0".repeat(64), size: 0 },
-  },
-};
+const manifest = channelManifest(APP, [
+  { name: "temperature", qos: 1, direction: "both", replay: 0 },
+  { name: "cmd", qos: 1, direction: "server-to-device", replay: 0 },
+]);
 
 const DASHBOARD_ID = "sf-grow-dashboard-test";
 
