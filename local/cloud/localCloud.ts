@@ -36,7 +36,6 @@ export interface DeployResult {
 
 export class LocalCloud {
   readonly monitor: FleetMonitor;
-  private readonly buildDir: string;
   private deployedVersion: string | undefined;
 
   private constructor(
@@ -45,10 +44,11 @@ export class LocalCloud {
     readonly jobs: JobsService,
     readonly artifacts: ArtifactStore,
     readonly dashboard: DashboardServer | undefined,
+    /** What the dashboard serves: manifest.json and web.snap of the last deployed build. */
+    private readonly buildDir: string,
     private readonly options: LocalCloudOptions,
   ) {
     this.monitor = new FleetMonitor(app);
-    this.buildDir = path.join(options.stateDir, "current");
   }
 
   /** The thing group every local device joins and every OTA job targets. */
@@ -87,7 +87,7 @@ export class LocalCloud {
         options.dashboardBundleDir === null
           ? undefined
           : await startDashboardServer({ bundleDir: options.dashboardBundleDir ?? defaultBundleDir(), buildDir, broker, host, port });
-      const cloud = new LocalCloud(manifest.app, broker, jobs, artifacts, dashboard, options);
+      const cloud = new LocalCloud(manifest.app, broker, jobs, artifacts, dashboard, buildDir, options);
       await cloud.watchTraffic();
       jobs.onExecutionChange((e) => cloud.monitor.setOta(e.thingName, e.status === "IN_PROGRESS" && e.statusDetails.step ? `${e.status} ${e.statusDetails.step}` : e.status));
       return cloud;
