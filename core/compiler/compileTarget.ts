@@ -1,10 +1,12 @@
 import { Microvium } from "microvium";
 import type { Declarations, Target } from "../manifest";
-import { HostId } from "../runtime/hostIds";
+import type { SnapshotIL } from "microvium/dist/lib/snapshot-il";
+import { EXPORT_API_OBJECTS, HostId } from "../runtime/hostIds";
 import { formatRuntimeError } from "../runtime/runtimeErrors";
 import { DeclarationRecorder } from "./declarationRecorder";
 import { FeatureCompileError, type SourceLocation } from "./errors";
 import { runtimeSourceFor } from "./runtimeSource";
+import { pruneSnapshot } from "./snapshotPruning";
 import type { SourceMapper } from "./sourceMapper";
 
 /** Debug file names inside the compile-time VM; errors in FEATURE_FILE are mapped back to the
@@ -117,8 +119,18 @@ export function compileTarget(input: TargetBuildInput): TargetBuild {
   }
   withFeatureLocations(input.mapper, () => runtime.runApp(app));
   runtime.finishBuild(input.primitiveChannels === true);
-  const snapshot = vm.createSnapshot().data;
+  const snapshot = vm.createSnapshot({ optimizationHook: (il) => leaveOutUnnamedMembers(il) }).data;
   return { declarations: recorder.declarations, snapshot: new Uint8Array(snapshot), missingSecrets, logs };
+}
+
+/** Takes the runtime's API object registry out of the exports and prunes the snapshot with it. */
+function leaveOutUnnamedMembers(il: SnapshotIL): SnapshotIL {
+  const registry = il.exports.get(EXPORT_API_OBJECTS);
+  const array = registry?.type === "ReferenceValue" ? il.allocations.get(registry.value) : undefined;
+  if (array?.type !== "ArrayAllocation") throw new Error("internal: the runtime's API object registry is missing");
+  const apiObjects = new Set(array.items.flatMap((v) => (v?.type === "ReferenceValue" ? [v.value] : [])));
+  const exports = new Map([...il.exports].filter(([id]) => id !== EXPORT_API_OBJECTS));
+  return pruneSnapshot({ ...il, exports }, { apiObjects, trustedFiles: new Set([RUNTIME_FILE, "<builtin>"]) }).il;
 }
 
 /** The innermost VM stack frame in feature code, mapped to the author's source. Reads the

@@ -1,4 +1,5 @@
 import type { Target } from "../manifest";
+import { VmException } from "../engine/errors";
 import type { HostFunction, MicroviumEngine, VmInstance, VmMemoryStats, VmPrimitive } from "../engine/types";
 import type { WireValue } from "../wireValue";
 import { EXPORT_DISPATCH, HostId, Notification, TOKENS_MARKER, VmEvent } from "./hostIds";
@@ -46,7 +47,16 @@ export class FeatureVm {
   constructor(engine: MicroviumEngine, snapshot: Uint8Array, readonly target: Target, private readonly host: FeatureHost) {
     const functions = this.hostFunctions();
     this.instance = engine.restore(snapshot, (id) => functions[id]);
-    this.dispatch = this.instance.resolveExport(EXPORT_DISPATCH);
+    const dispatch = this.instance.resolveExport(EXPORT_DISPATCH);
+    // A feature callback's uncaught exception is the feature's run-time error, like the ones
+    // the runtime raises; the snapshot carries no try/catch for it (size).
+    this.dispatch = (event, a, b) => {
+      try {
+        return dispatch(event, a, b);
+      } catch (e) {
+        throw e instanceof VmException ? new FeatureRuntimeError(e.message) : e;
+      }
+    };
   }
 
   /** Device boot: opens channels, starts the timers App declared, runs onStart callbacks. */

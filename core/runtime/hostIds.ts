@@ -4,6 +4,9 @@
  * 100-149 the in-VM standard library's host helpers (core/runtime/stdlib). Changing a number
  * breaks every snapshot already deployed: add, never renumber. */
 export const EXPORT_DISPATCH = 1;
+/** Build time only: the runtime's array of API objects, read and removed while snapshotting
+ * (core/compiler/snapshotPruning.ts); never present in a snapshot. */
+export const EXPORT_API_OBJECTS = 2;
 
 export enum HostId {
   /** raise(message): throw a host Error with this message (the VM can't build Error objects). */

@@ -49,5 +49,15 @@ export function stdlibHostFunctions(): Record<number, HostFn> {
     [Id.MathAcos]: (x: number) => Math.acos(x),
     [Id.MathAtan]: (x: number) => Math.atan(x),
     [Id.MathAtan2]: (y: number, x: number) => Math.atan2(y, x),
+    [Id.MathFloor]: (x: number) => positiveZero(Math.floor(x)),
+    [Id.MathCeil]: (x: number) => positiveZero(Math.ceil(x)),
+    [Id.MathRound]: (x: number) => positiveZero(Math.round(x)),
+    [Id.MathTrunc]: (x: number) => positiveZero(Math.trunc(x)),
   };
+}
+
+/** -0 becomes 0: the device engine finds -0 !== 0, so Math.round(-0.4) === 0 would be false
+ * there while true in Node. */
+function positiveZero(x: number): number {
+  return x === 0 ? 0 : x;
 }

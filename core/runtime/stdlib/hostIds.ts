@@ -52,4 +52,8 @@ export enum StdlibHostId {
   MathAcos = 139,
   MathAtan = 140,
   MathAtan2 = 141,
+  MathFloor = 142,
+  MathCeil = 143,
+  MathRound = 144,
+  MathTrunc = 145,
 }

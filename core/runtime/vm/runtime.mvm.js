@@ -56,13 +56,32 @@ const buildTimerDelays = [];
 const timerSlots = [];
 const timerRepeats = [];
 const uiCallbacks = [];
+// The objects this runtime hands to feature code (api, api.mcu, channels, pins, secrets). The
+// compiler reads them through export 2 while snapshotting, to leave out the members no code in
+// the snapshot names (core/compiler/snapshotPruning.ts); the export is not in the snapshot.
+const apiObjects = [];
+vmExport(2, apiObjects);
+function apiObject(o) {
+  apiObjects.push(o);
+  return o;
+}
 
 function atBuildOnly(api, name) {
   if (!building) raise(E_RUN_TIME_DECLARATION, api, name);
 }
 
-function atRunOnly(api, name) {
-  if (building) raise(E_BUILD_TIME_ACTION, api, name);
+// Members that only work at run time (sending, pin reads and writes): while App runs they are
+// stubs that raise E_BUILD_TIME_ACTION, and finishBuild puts the real functions in, so the
+// snapshot's run-time code carries no "still building?" test. Flat: object, member, function.
+const runTimeMembers = [];
+function runTimeMember(o, member, fn, api, name) {
+  o[member] = function () {
+    raise(E_BUILD_TIME_ACTION, api, name);
+  };
+  // One item per push: Microvium's push takes one argument.
+  runTimeMembers.push(o);
+  runTimeMembers.push(member);
+  runTimeMembers.push(fn);
 }
 
 function requireFunction(f, api) {
@@ -75,14 +94,14 @@ function requireFunction(f, api) {
 // Arrays and objects share one loop: for an array the "keys" are the array itself and no key
 // token is sent. `ancestors` holds the containers being streamed, to refuse cycles.
 function emitValue(v, ancestors) {
-  for (let i = 0; i < ancestors.length; i++) {
+  for (let i = 0; i < ancestors.length; i = i + 1) {
     if (ancestors[i] === v) raise(E_SEND_CYCLE);
   }
   ancestors.push(v);
   const isArray = v.push === arrayPush;
   tokenOut(isArray ? 1 : 2);
   const keys = isArray ? v : Reflect.ownKeys(v);
-  for (let i = 0; i < keys.length; i++) {
+  for (let i = 0; i < keys.length; i = i + 1) {
     const key = isArray ? i : keys[i];
     if (!isArray) tokenOut(3, key);
     const item = v[key];
@@ -146,8 +165,10 @@ function incoming(v) {
   return v;
 }
 
-function callAll(list, value) {
-  for (let i = 0; i < list.length; i++) list[i](value);
+// Loop counters and temporaries of the run-time functions are extra parameters (`i`, `x`): a
+// `let` costs 3 bytes more per variable in Microvium bytecode (its slot starts as "deleted").
+function callAll(list, value, i) {
+  for (i = 0; i < list.length; i = i + 1) list[i](value);
 }
 
 // --- channels ----------------------------------------------------------------------------
@@ -169,27 +190,31 @@ function newCommsChannel(name, options) {
   const index = channelListeners.length;
   channelListeners.push([]);
   channelHandles.push(0);
-  const channel = { name: name };
+  const channel = apiObject({ name: name });
+  // Microvium keeps a scope's variables in the first closure made in it, so that closure's
+  // function stays in the snapshot whenever a sibling does. The send this target uses comes
+  // first; the siblings no code names can then be left out (core/compiler/snapshotPruning.ts).
+  if (TARGET === "device") {
+    runTimeMember(channel, "pushMessageToServer", function (value) {
+      if (channelHandles[index] === 0) channelHandles[index] = channelOpen(ensureNetwork(), index);
+      const status = channelSend(channelHandles[index], outgoing(value, name));
+      if (status !== 0) raise(E_SEND_REFUSED, name, status);
+    }, 10, name);
+  } else {
+    runTimeMember(channel, "sendToDevice", function (value) {
+      hostSendToDevice(index, outgoing(value, name));
+    }, 11, name);
+  }
   channel.addEventListener = function (event, listener) {
     requireFunction(listener, 12);
     if (event === INBOUND_EVENT) channelListeners[index].push(listener);
     else if (event !== OUTBOUND_EVENT) raise(E_UNKNOWN_EVENT, name, event);
   };
   if (TARGET === "device") {
-    channel.pushMessageToServer = function (value) {
-      atRunOnly(10, name);
-      if (channelHandles[index] === 0) channelHandles[index] = channelOpen(ensureNetwork(), index);
-      const status = channelSend(channelHandles[index], outgoing(value, name));
-      if (status !== 0) raise(E_SEND_REFUSED, name, status);
-    };
     channel.sendToDevice = function () {
       raise(E_WRONG_TARGET, 11, name);
     };
   } else {
-    channel.sendToDevice = function (value) {
-      atRunOnly(11, name);
-      hostSendToDevice(index, outgoing(value, name));
-    };
     channel.pushMessageToServer = function () {
       raise(E_WRONG_TARGET, 10, name);
     };
@@ -216,19 +241,17 @@ function openPin(slot, kind, name) {
 function makePin(kind, name) {
   atBuildOnly(kind + 4, name);
   declare(kind + 3, name);
-  const pin = {};
+  const pin = apiObject({});
   if (TARGET === "device") {
     const slot = pinHandles.length;
     pinHandles.push(0);
-    pin.read = function () {
-      atRunOnly(13, name);
+    runTimeMember(pin, "read", function () {
       return pinRead(openPin(slot, kind, name));
-    };
+    }, 13, name);
     if (kind === 1) {
-      pin.write = function (value) {
-        atRunOnly(14, name);
+      runTimeMember(pin, "write", function (value) {
         pinWrite(openPin(slot, kind, name), value ? 1 : 0);
-      };
+      }, 14, name);
     }
   } else {
     pin.read = function () {
@@ -248,7 +271,7 @@ const addTimer =
         requireFunction(callback, api);
         if (typeof ms !== "number" || !(ms >= 0)) raise(E_BAD_DELAY, api);
         let slot = 0;
-        while (slot < timerSlots.length && timerSlots[slot] !== undefined) slot++;
+        while (slot < timerSlots.length && timerSlots[slot] !== undefined) slot = slot + 1;
         timerSlots[slot] = callback;
         timerRepeats[slot] = repeat;
         if (building) {
@@ -267,7 +290,7 @@ const addTimer =
         return 0;
       };
 
-const mcu = {
+const mcu = apiObject({
   getAnalogPin: function (name) {
     return makePin(0, name);
   },
@@ -297,17 +320,17 @@ const mcu = {
     atBuildOnly(6);
     if (TARGET === "device") startCallbacks.push(callback);
   },
-};
+});
 
 // --- secrets -----------------------------------------------------------------------------
 
 function defineSecret(name, options) {
   atBuildOnly(2, name);
   declare(2, name, options !== undefined && options.optional === true ? 1 : 0);
-  if (TARGET === "device") return { name: name, value: secretValue(name) };
+  if (TARGET === "device") return apiObject({ name: name, value: secretValue(name) });
   // Web and server get a stub without the value; the compiler rewrites their `.value` reads
   // into guardedValueRead, which throws for stubs.
-  return { name: name, sfSecretStub: name };
+  return apiObject({ name: name, sfSecretStub: name });
 }
 
 export function guardedValueRead(o) {
@@ -378,7 +401,7 @@ function textOption(v) {
 
 // --- the api object and the build protocol -------------------------------------------------
 
-const api = {
+const api = apiObject({
   target: TARGET,
   newCommsChannel: newCommsChannel,
   defineSecret: defineSecret,
@@ -387,7 +410,7 @@ const api = {
   log: function (message) {
     hostLog("" + message);
   },
-};
+});
 
 // Called by the compiler: runs the feature's App at build time.
 export function runApp(app) {
@@ -407,6 +430,12 @@ function lateDeclaration(apiId) {
 // primitiveChannels: every channel is declared primitive (core/compiler/primitiveChannels.ts).
 export function finishBuild(primitiveChannels) {
   building = false;
+  for (let i = 0; i < runTimeMembers.length; i = i + 3) {
+    // Separate statements: Microvium evaluates the right side of `o[k] = v` before `o` and `k`.
+    const o = runTimeMembers[i];
+    const member = runTimeMembers[i + 1];
+    o[member] = runTimeMembers[i + 2];
+  }
   if (primitiveChannels) {
     outgoing = outgoingPrimitive;
     readIncoming = refuseTokens;
@@ -420,24 +449,22 @@ export function finishBuild(primitiveChannels) {
 }
 
 // --- run time: the single export the host calls (events: VmEvent in hostIds.ts) -----------
-// Errors thrown by feature callbacks become host errors carrying their message, because the
-// engine can't read properties of a thrown object.
 
-function deviceEvent(event, a, b) {
+function deviceEvent(event, a, b, i, x) {
   if (event === 3) callAll(channelListeners[a], b === TOKENS ? readIncoming() : b);
   else if (event === 2) {
-    const callback = timerSlots[a];
-    if (callback === undefined) return;
+    x = timerSlots[a];
+    if (x === undefined) return;
     if (!timerRepeats[a]) timerSlots[a] = undefined;
-    callback();
+    x();
   } else if (event === 1) {
-    const net = ensureNetwork();
-    for (let i = 0; i < channelHandles.length; i++) channelHandles[i] = channelOpen(net, i);
-    for (let i = 0; i < buildTimerDelays.length; i++) timerStart(i, buildTimerDelays[i], timerRepeats[i]);
+    x = ensureNetwork();
+    for (i = 0; i < channelHandles.length; i = i + 1) channelHandles[i] = channelOpen(x, i);
+    for (i = 0; i < buildTimerDelays.length; i = i + 1) timerStart(i, buildTimerDelays[i], timerRepeats[i]);
     callAll(startCallbacks);
   } else if (event === 6 && a === 1) {
     if (b === network) network = 0;
-    for (let i = 0; i < channelHandles.length; i++) if (channelHandles[i] === b) channelHandles[i] = 0;
+    for (i = 0; i < channelHandles.length; i = i + 1) if (channelHandles[i] === b) channelHandles[i] = 0;
   }
 }
 
@@ -447,13 +474,7 @@ function webEvent(event, a, b) {
   else if (event === 5) uiCallbacks[a](incoming(b));
 }
 
-// Picked once per target, so the export carries no target test at run time.
-const handleEvent = TARGET === "device" ? deviceEvent : webEvent;
-
-vmExport(1, function (event, a, b) {
-  try {
-    handleEvent(event, a, b);
-  } catch (e) {
-    raise(0, typeof e === "object" && e !== null && typeof e.message === "string" ? e.message : "" + e);
-  }
-});
+// Picked once per target, so the export carries no target test at run time. An exception a
+// feature callback throws leaves the VM uncaught; the host turns it into an error carrying its
+// message (core/runtime/featureVm.ts), so the snapshot needs no try/catch for it.
+vmExport(1, TARGET === "device" ? deviceEvent : webEvent);
