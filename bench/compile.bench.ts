@@ -1,3 +1,4 @@
+import fs from "node:fs";
 import path from "node:path";
 import { compileFeatures } from "../core/compiler/compileFeatures";
 import { loadWasmEngine } from "../core/engine";
@@ -9,7 +10,8 @@ import { writeFeatures, writeApp } from "../test/support/tempFeatures";
 /** Issue 2 figures: compile time (example, generated 50-feature app), snapshot sizes per target,
  * device dispatch rate (timer callback + push) against the same callback as plain Node JS. */
 const EXAMPLE = path.join(__dirname, "../examples/grow-station/features/app.ts");
-const SECRETS = { ssid: "bench-net", password: "bench-password" };
+// The example's own development secrets, so the figure is the one `snapfleet build` and `npm start` print.
+const SECRETS: Record<string, string> = JSON.parse(fs.readFileSync(path.join(__dirname, "../examples/grow-station/dev-secrets.json"), "utf8"));
 
 function fiftyFeatureApp(): string {
   const files: Record<string, string> = {};
@@ -44,6 +46,9 @@ async function timeCompile(entry: string, secrets: Record<string, string> = {}, 
 export async function runCompileBench() {
   const example = await timeCompile(EXAMPLE, SECRETS);
   const fifty = await timeCompile(fiftyFeatureApp(), {}, 2);
+
+  // Baseline in the same run: the example without leaving out unnamed members.
+  const unpruned = await compileFeatures({ entry: EXAMPLE, secrets: SECRETS, pruneMembers: false });
 
   // What the runtime costs by itself, and what keeping `api` in a callback adds (its member
   // names and the run-time timer code stay reachable): the floor under any device snapshot.
@@ -85,6 +90,7 @@ export async function runCompileBench() {
     exampleCompileMs: Math.round(example.ms),
     fiftyFeatureCompileMs: Math.round(fifty.ms),
     exampleSnapshotBytes: { device: example.result.manifest.snapshots.device.size, web: example.result.manifest.snapshots.web.size, server: example.result.manifest.snapshots.server.size },
+    unprunedSnapshotBytes: { device: unpruned.manifest.snapshots.device.size, web: unpruned.manifest.snapshots.web.size, server: unpruned.manifest.snapshots.server.size },
     runtimeFloorBytes: { emptyApp: emptyAppDevice, keepsApi: keepsApiDevice },
     fiftySnapshotBytes: { device: fifty.result.manifest.snapshots.device.size, web: fifty.result.manifest.snapshots.web.size, server: fifty.result.manifest.snapshots.server.size },
     dispatchesPerSecond: Math.round(N / (vmMs / 1000)),
@@ -97,6 +103,8 @@ if (require.main === module) {
   runCompileBench().then((r) => {
     console.log(`compile: example ${r.exampleCompileMs} ms, 50 features ${r.fiftyFeatureCompileMs} ms (budget 2000 ms)`);
     console.log(`snapshots (bytes): example device ${r.exampleSnapshotBytes.device} (budget 2048), web ${r.exampleSnapshotBytes.web}, server ${r.exampleSnapshotBytes.server}; 50 features device ${r.fiftySnapshotBytes.device}, web ${r.fiftySnapshotBytes.web}, server ${r.fiftySnapshotBytes.server}`);
+    const ratio = (target: "device" | "web" | "server") => (r.exampleSnapshotBytes[target] / r.unprunedSnapshotBytes[target]).toFixed(2);
+    console.log(`member pruning: example device ${r.unprunedSnapshotBytes.device} → ${r.exampleSnapshotBytes.device} B (x${ratio("device")}), web ${r.unprunedSnapshotBytes.web} → ${r.exampleSnapshotBytes.web} B (x${ratio("web")}), server ${r.unprunedSnapshotBytes.server} → ${r.exampleSnapshotBytes.server} B (x${ratio("server")})`);
     console.log(`device runtime floor (bytes): empty App ${r.runtimeFloorBytes.emptyApp}, App keeping api in a callback ${r.runtimeFloorBytes.keepsApi}`);
     console.log(`device dispatch (timer + pin read + push): ${r.dispatchesPerSecond}/s (budget 50000/s); plain JS same loop ${r.plainJsPerSecond}/s; VM costs ${r.vmVsPlainJs}x`);
   });

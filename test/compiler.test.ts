@@ -154,6 +154,10 @@ describe("compileFeatures: bad input says what, where and what to do", () => {
   it("rejects calls that only make sense at run time while App runs, at the call", async () => {
     const err = await compileError(writeApp(`  const pin = api.mcu.getAnalogPin("A2");\n  pin.read();`));
     assertLocated(err, 5, /pin "A2".read\(\) was called while App\(api\) runs at build time/);
+    const push = await compileError(writeApp(`  const ch = api.newCommsChannel("c");\n  ch.pushMessageToServer(1);`));
+    assertLocated(push, 5, /channel "c".pushMessageToServer was called while App\(api\) runs at build time/);
+    const write = await compileError(writeApp(`  const relay = api.mcu.getDigitalPin("D5");\n  relay.write(true);`));
+    assertLocated(write, 5, /pin "D5".write\(\) was called while App\(api\) runs at build time/);
   });
 
   it("refuses Node modules and value imports of snapfleet with the import's location", async () => {

@@ -24,6 +24,9 @@ export interface CompileOptions {
   cwd?: string;
   /** How a missing secret should be provided, for the error message. */
   missingSecretHint?: (names: string[]) => string;
+  /** Leave out of each snapshot the object members no code in it names (default true;
+   * core/compiler/snapshotPruning.ts). False only to measure what that saves. */
+  pruneMembers?: boolean;
 }
 
 export interface CompileResult {
@@ -64,6 +67,7 @@ export async function compileFeatures(options: CompileOptions): Promise<CompileR
       stdlibHost,
       prepareVm: (vm) => installStdlib(vm, lowered.usedStdlib),
       primitiveChannels: target === "device" && primitiveDeviceChannels,
+      pruneMembers: options.pruneMembers,
     });
   }
 

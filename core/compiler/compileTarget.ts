@@ -31,6 +31,8 @@ export interface TargetBuildInput {
   /** Every channel carries primitives only (channelsCarryPrimitivesOnly): leave the object and
    * array codec out of the snapshot; the runtime refuses objects on channels instead. */
   primitiveChannels?: boolean;
+  /** Leave out object members no code in the snapshot names (default true). */
+  pruneMembers?: boolean;
 }
 
 export interface TargetBuild {
@@ -119,18 +121,19 @@ export function compileTarget(input: TargetBuildInput): TargetBuild {
   }
   withFeatureLocations(input.mapper, () => runtime.runApp(app));
   runtime.finishBuild(input.primitiveChannels === true);
-  const snapshot = vm.createSnapshot({ optimizationHook: (il) => leaveOutUnnamedMembers(il) }).data;
+  const snapshot = vm.createSnapshot({ optimizationHook: (il) => leaveOutUnnamedMembers(il, input.pruneMembers !== false) }).data;
   return { declarations: recorder.declarations, snapshot: new Uint8Array(snapshot), missingSecrets, logs };
 }
 
-/** Takes the runtime's API object registry out of the exports and prunes the snapshot with it. */
-function leaveOutUnnamedMembers(il: SnapshotIL): SnapshotIL {
+/** Takes the runtime's API object registry out of the exports and prunes the snapshot with it
+ * (with `prune` false only what the registry alone kept goes). */
+function leaveOutUnnamedMembers(il: SnapshotIL, prune: boolean): SnapshotIL {
   const registry = il.exports.get(EXPORT_API_OBJECTS);
   const array = registry?.type === "ReferenceValue" ? il.allocations.get(registry.value) : undefined;
   if (array?.type !== "ArrayAllocation") throw new Error("internal: the runtime's API object registry is missing");
   const apiObjects = new Set(array.items.flatMap((v) => (v?.type === "ReferenceValue" ? [v.value] : [])));
   const exports = new Map([...il.exports].filter(([id]) => id !== EXPORT_API_OBJECTS));
-  return pruneSnapshot({ ...il, exports }, { apiObjects, trustedFiles: new Set([RUNTIME_FILE, "<builtin>"]) }).il;
+  return pruneSnapshot({ ...il, exports }, { apiObjects, trustedFiles: new Set([RUNTIME_FILE, "<builtin>"]), keepAllMembers: !prune }).il;
 }
 
 /** The innermost VM stack frame in feature code, mapped to the author's source. Reads the

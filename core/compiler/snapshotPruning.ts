@@ -10,6 +10,8 @@ export interface PruningOptions {
   /** Files whose computed reads only index arrays (the runtime) or values being sent; their
    * `o[k]` and key listing don't make the user's objects unprunable. */
   trustedFiles: ReadonlySet<string>;
+  /** Drop no member, only what nothing reaches: the baseline the bench compares against. */
+  keepAllMembers?: boolean;
 }
 
 /** Summary of one pruning run, for tests and the bench. */
@@ -76,7 +78,7 @@ function analyse(il: SnapshotIL, options: PruningOptions, pruneUserObjects: bool
   const trustedFunctions = arrayMethodFunctions(il);
 
   const prunable = (id: IL.AllocationID, value: IL.Value) =>
-    options.apiObjects.has(id) || (pruneUserObjects && isFunctionValue(il, value));
+    !options.keepAllMembers && (options.apiObjects.has(id) || (pruneUserObjects && isFunctionValue(il, value)));
 
   const readName = (name: string) => {
     if (readNames.has(name)) return;
@@ -89,7 +91,9 @@ function analyse(il: SnapshotIL, options: PruningOptions, pruneUserObjects: bool
   };
 
   const visitFunction = (fn: IL.Function) => {
-    const trusted = trustedFunctions.has(fn.id) || (fn.sourceFilename !== undefined && options.trustedFiles.has(fn.sourceFilename));
+    // Microvium's own builtins (no file) are trusted for what they do inside; code that calls
+    // its key-listing builtin names `ownKeys`, which counts as listing keys below.
+    const trusted = trustedFunctions.has(fn.id) || fn.sourceFilename === undefined || options.trustedFiles.has(fn.sourceFilename);
     for (const block of Object.values(fn.blocks)) {
       let previous: IL.Operation | undefined;
       for (const op of block.operations) {
@@ -108,8 +112,10 @@ function analyse(il: SnapshotIL, options: PruningOptions, pruneUserObjects: bool
             break;
           case "ObjectGet": {
             const key = previous?.opcode === "Literal" ? (previous.operands[0] as IL.LiteralOperand).literal : undefined;
-            if (key?.type === "StringValue") readName(key.value);
-            else if (key?.type !== "NumberValue" && !trusted) a.untrustedDynamicReads = true;
+            if (key?.type === "StringValue") {
+              readName(key.value);
+              if (key.value === "ownKeys" && !trusted) a.untrustedDynamicReads = true;
+            } else if (key?.type !== "NumberValue" && !trusted) a.untrustedDynamicReads = true;
             break;
           }
           case "ObjectKeys":

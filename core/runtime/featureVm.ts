@@ -54,6 +54,7 @@ export class FeatureVm {
       try {
         return dispatch(event, a, b);
       } catch (e) {
+        this.writer.reset(); // a value half streamed out when the error came is dropped
         throw e instanceof VmException ? new FeatureRuntimeError(e.message) : e;
       }
     };

@@ -1,0 +1,129 @@
+import assert from "node:assert/strict";
+import path from "node:path";
+import { compileFeatures } from "../core/compiler/compileFeatures";
+import { decodeEnvelope, encodeEnvelope } from "../core/envelope";
+import { loadWasmEngine } from "../core/engine";
+import type { MicroviumEngine } from "../core/engine/types";
+import { topics } from "../core/topics";
+import { ManualClock } from "../firmware/clock";
+import { Device } from "../firmware/device";
+import { InMemoryTransport } from "../firmware/transport";
+import { EXAMPLE_SECRETS } from "./compiler.test";
+import { writeApp } from "./support/tempFeatures";
+
+/** Whether the snapshot holds `text` (Microvium stores strings as plain UTF-8). */
+function holds(snapshot: Uint8Array, text: string): boolean {
+  return Buffer.from(snapshot).includes(Buffer.from(text, "utf8"));
+}
+
+// core/compiler/snapshotPruning.ts: a snapshot leaves out the object members no code in it names.
+describe("snapshot pruning: members no code in the snapshot names are left out", () => {
+  let engine: MicroviumEngine;
+  before(async () => {
+    engine = await loadWasmEngine();
+  });
+
+  async function boot(body: string, preamble = "") {
+    const build = await compileFeatures({ entry: writeApp(body, preamble) });
+    const clock = new ManualClock();
+    const transport = new InMemoryTransport();
+    const device = await Device.boot({ manifest: build.manifest, snapshot: build.snapshots.device, thing: "gh-1", clock, transport, engine });
+    const sent = (channel: string) => transport.sent.filter((m) => m.topic === topics.up("test-app", "gh-1", channel)).map((m) => decodeEnvelope(m.payload).v);
+    const fromServer = (channel: string, value: unknown, seq: number) =>
+      transport.inject(topics.down("test-app", "gh-1", channel), encodeEnvelope("srv", seq, value as never, clock.now()));
+    const logs = () => transport.sent.filter((m) => m.topic === topics.log("test-app", "gh-1")).map((m) => JSON.parse(m.payload).msg);
+    return { build, clock, device, sent, fromServer, logs };
+  }
+
+  it("the example's device snapshot has no declaration API, no web-only channel end and no dashboard-only logger code", async () => {
+    const build = await compileFeatures({ entry: path.join(__dirname, "../examples/grow-station/features/app.ts"), secrets: EXAMPLE_SECRETS });
+    const device = build.snapshots.device;
+    for (const gone of ["newCommsChannel", "registerUiControl", "getAnalogPin", "setInterval", "addEventListener", "sendToDevice", "onMessage", "Unknown message"]) {
+      assert.ok(!holds(device, gone), `device snapshot still holds "${gone}"`);
+    }
+    // What device code names stays: the wifi callback keeps api.log, the timers keep the send.
+    for (const kept of ["log", "pushMessageToServer", "read", "write", "wifi: credentials provisioned"]) {
+      assert.ok(holds(device, kept), `device snapshot lost "${kept}"`);
+    }
+    // The web end keeps what the dashboard names.
+    assert.ok(holds(build.snapshots.web, "Unknown message"));
+  });
+
+  it("a callback that keeps `api` still gets every member it names, with the late-declaration error", async () => {
+    const { device, build, logs } = await boot(`  api.mcu.onStart(() => { api.log("started"); api.defineSecret("late"); });`);
+    assert.ok(!holds(build.snapshots.device, "registerUiControl"));
+    assert.equal(logs()[0], "started");
+    assert.match(device.supervisor.appErrors[0], /api\.defineSecret\("late"\) was called at run time/);
+    device.stop();
+  });
+
+  it("a dispatch table read with a key from the server keeps every handler", async () => {
+    const { device, sent, fromServer } = await boot(
+      `  const out = api.newCommsChannel<string>("out");
+  const cmd = api.newCommsChannel<string>("cmd");
+  const handlers: Record<string, () => void> = {
+    on: () => out.pushMessageToServer("turned on"),
+    off: () => out.pushMessageToServer("turned off"),
+  };
+  cmd.addEventListener("messageFromServer", (name) => handlers[name]());`,
+    );
+    fromServer("cmd", "off", 1);
+    fromServer("cmd", "on", 2);
+    assert.deepEqual(sent("out"), ["turned off", "turned on"]);
+    assert.deepEqual(device.supervisor.appErrors, []);
+    device.stop();
+  });
+
+  it("listing an object's keys keeps its function members", async () => {
+    const { device, sent } = await boot(
+      `  const tools = { calibrate: () => 1, reset: () => 2 };
+  const ch = api.newCommsChannel<string[]>("tools");
+  api.mcu.onStart(() => ch.pushMessageToServer(Object.keys(tools)));`,
+    );
+    assert.deepEqual(sent("tools"), [["calibrate", "reset"]]);
+    device.stop();
+  });
+
+  it("a feature that lists keys only through Reflect.ownKeys keeps its function members too", async () => {
+    const { device, sent } = await boot(
+      `  const tools = { calibrate: () => 1, reset: () => 2 };
+  const ch = api.newCommsChannel<string[]>("tools");
+  api.mcu.onStart(() => ch.pushMessageToServer(Reflect.ownKeys(tools) as string[]));`,
+    );
+    assert.deepEqual(sent("tools"), [["calibrate", "reset"]]);
+    device.stop();
+  });
+
+  it("an API member named by a string the app holds stays, even read with a computed key", async () => {
+    const { device, logs } = await boot(`  const member = ["lo", "g"].join("") === "log" ? "log" : "none";
+  api.mcu.onStart(() => (api as any)[member]("called by a computed key"));`);
+    assert.deepEqual(logs(), ["called by a computed key"]);
+    device.stop();
+  });
+
+  it("data members are never left out: an object sent whole keeps members no code reads", async () => {
+    const { device, sent } = await boot(
+      `  const reading = { kind: "soil", unit: "%", value: 0, describe: () => "never called" };
+  const ch = api.newCommsChannel<{ kind: string; unit: string; value: number }>("reading");
+  api.mcu.onStart(() => {
+    reading.value = 42;
+    const { describe, ...data } = reading;
+    ch.pushMessageToServer(data);
+  });`,
+    );
+    assert.deepEqual(sent("reading"), [{ kind: "soil", unit: "%", value: 42 }]);
+    device.stop();
+  });
+
+  it("a function member device code doesn't name is left out; one it names works", async () => {
+    const { device, build, logs } = await boot(
+      `  const helper = { used: () => api.log("used ran"), dashboardOnly: () => "a string only the dashboard needs" };
+  api.mcu.onStart(() => helper.used());
+  api.registerUiControl((el) => el.setText(helper.dashboardOnly()), { title: "t" });`,
+    );
+    assert.ok(!holds(build.snapshots.device, "a string only the dashboard needs"));
+    assert.ok(holds(build.snapshots.web, "a string only the dashboard needs"));
+    assert.deepEqual(logs(), ["used ran"]);
+    device.stop();
+  });
+});
