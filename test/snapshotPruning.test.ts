@@ -126,4 +126,24 @@ describe("snapshot pruning: members no code in the snapshot names are left out",
     assert.deepEqual(logs(), ["used ran"]);
     device.stop();
   });
+
+  it("classes keep the methods device code calls and still run", async () => {
+    const { device, sent, build } = await boot(
+      `  const avg = new Average(3);
+  const ch = api.newCommsChannel<number>("avg");
+  api.mcu.onStart(() => { avg.add(3); avg.add(6); ch.pushMessageToServer(avg.value()); });
+  api.registerUiControl((el) => el.setText(avg.describe()), { title: "avg" });`,
+      `class Average {
+  private items: number[] = [];
+  constructor(private readonly size: number) {}
+  add(x: number) { this.items.push(x); if (this.items.length > this.size) this.items.shift(); }
+  value() { return this.items.reduce((a, b) => a + b, 0) / this.items.length; }
+  describe() { return "a describe() only the dashboard calls"; }
+}`,
+    );
+    assert.deepEqual(sent("avg"), [4.5]);
+    assert.deepEqual(device.supervisor.appErrors, []);
+    assert.ok(holds(build.snapshots.web, "a describe() only the dashboard calls"));
+    device.stop();
+  });
 });

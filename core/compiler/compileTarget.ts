@@ -121,8 +121,21 @@ export function compileTarget(input: TargetBuildInput): TargetBuild {
   }
   withFeatureLocations(input.mapper, () => runtime.runApp(app));
   runtime.finishBuild(input.primitiveChannels === true);
-  const snapshot = vm.createSnapshot({ optimizationHook: (il) => leaveOutUnnamedMembers(il, input.pruneMembers !== false) }).data;
+  const snapshot = vm.createSnapshot({ optimizationHook: (il) => leaveOutUnnamedMembers(uncollected(vm, il), input.pruneMembers !== false) }).data;
   return { declarations: recorder.declarations, snapshot: new Uint8Array(snapshot), missingSecrets, logs };
+}
+
+/** The compile-time VM's state as snapshot IL before Microvium's own collection: Microvium 8's
+ * collector doesn't follow an object's prototype, so a class instance made while App runs lost
+ * its prototype and methods and the encoder failed with a bare "Internal error". pruneSnapshot
+ * collects instead, following prototypes. Reads the VM's internal tables (microvium 8.0.0; the
+ * encoder only reads them), as innermostFeatureLocation reads its frames. */
+function uncollected(vm: Microvium, collected: SnapshotIL): SnapshotIL {
+  const inner = (vm as any).vm;
+  if (!(inner?.allocations instanceof Map) || !(inner.functions instanceof Map) || !(inner.globalSlots instanceof Map)) {
+    throw new Error("internal: this microvium version's VM tables are not where snapfleet reads them (core/compiler/compileTarget.ts)");
+  }
+  return { ...collected, globalSlots: inner.globalSlots, functions: inner.functions, exports: inner.exports, allocations: inner.allocations, builtins: inner.builtins };
 }
 
 /** Takes the runtime's API object registry out of the exports and prunes the snapshot with it

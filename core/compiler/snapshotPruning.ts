@@ -115,7 +115,9 @@ function analyse(il: SnapshotIL, options: PruningOptions, pruneUserObjects: bool
             if (key?.type === "StringValue") {
               readName(key.value);
               if (key.value === "ownKeys" && !trusted) a.untrustedDynamicReads = true;
-            } else if (key?.type !== "NumberValue" && !trusted) a.untrustedDynamicReads = true;
+            } else if (key?.type === "NumberValue") {
+              readName(String(key.value)); // `o[3]` reads the member "3" of an object
+            } else if (!trusted) a.untrustedDynamicReads = true;
             break;
           }
           case "ObjectKeys":
@@ -142,8 +144,10 @@ function analyse(il: SnapshotIL, options: PruningOptions, pruneUserObjects: bool
   };
 
   const visitAllocation = (id: IL.AllocationID) => {
-    const allocation = il.allocations.get(id)!;
-    switch (allocation.type) {
+    const allocation = il.allocations.get(id);
+    // Microvium's GC leaves out what it can't snapshot (a class instance's prototype); its
+    // encoder then reports that, as it would without this pass.
+    switch (allocation?.type) {
       case "ArrayAllocation":
         markBuiltin("arrayPrototype");
         work.push(...allocation.items.filter((v): v is IL.Value => v !== undefined));
@@ -219,7 +223,8 @@ function isFunctionValue(il: SnapshotIL, value: IL.Value): boolean {
 function rebuild(il: SnapshotIL, a: Analysis): SnapshotIL {
   const allocations = new Map<IL.AllocationID, IL.Allocation>();
   for (const id of a.allocations) {
-    const allocation = il.allocations.get(id)!;
+    const allocation = il.allocations.get(id);
+    if (!allocation) continue; // see visitAllocation
     const kept = a.keptMembers.get(id);
     if (allocation.type === "ObjectAllocation" && kept && kept.size < Object.keys(allocation.properties).length) {
       const properties: Record<string, IL.Value> = {};
