@@ -5,7 +5,8 @@ import type * as IL from "microvium/dist/lib/il";
 export interface PruningOptions {
   /** Objects the feature runtime made (api, api.mcu, channels, pins, secrets). Feature code
    * reaches their members by the names it writes, never by computed keys, so a member that no
-   * reachable code names is left out whatever else the program does (README "Snapshot size"). */
+   * reachable code names is left out whatever else the program does (README "What goes into a
+   * snapshot"). */
   apiObjects: ReadonlySet<IL.AllocationID>;
   /** Files whose computed reads only index arrays (the runtime) or values being sent; their
    * `o[k]` and key listing don't make the user's objects unprunable. */
@@ -145,8 +146,8 @@ function analyse(il: SnapshotIL, options: PruningOptions, pruneUserObjects: bool
 
   const visitAllocation = (id: IL.AllocationID) => {
     const allocation = il.allocations.get(id);
-    // Microvium's GC leaves out what it can't snapshot (a class instance's prototype); its
-    // encoder then reports that, as it would without this pass.
+    // Missing from the tables given (Microvium's collected copy drops a class instance's
+    // prototype): left for Microvium's encoder to report, as it would without this pass.
     switch (allocation?.type) {
       case "ArrayAllocation":
         markBuiltin("arrayPrototype");
@@ -219,7 +220,8 @@ function isFunctionValue(il: SnapshotIL, value: IL.Value): boolean {
 }
 
 /** A new snapshot IL holding only what the analysis found reachable, objects without their
- * dropped members. The input is deep-frozen by Microvium, so everything changed is copied. */
+ * dropped members. The input is never changed (Microvium's copy is deep-frozen, the VM's own
+ * tables stay the VM's): changed objects are copies. */
 function rebuild(il: SnapshotIL, a: Analysis): SnapshotIL {
   const allocations = new Map<IL.AllocationID, IL.Allocation>();
   for (const id of a.allocations) {
