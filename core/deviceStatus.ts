@@ -1,3 +1,5 @@
+import { parsePayloadJson } from "./payloadJson";
+
 /** The retained message on `sf/{app}/{thing}/_status` (DESIGN.md). A device publishes
  * `online: true` when it connects and registers `online: false` as its last will, so the broker
  * (local or AWS) tells dashboards about an outage even when the device can't. */
@@ -17,14 +19,8 @@ export function encodeDeviceStatus(status: DeviceStatus): string {
 
 /** Parses a status payload; throws saying which field is wrong. */
 export function decodeDeviceStatus(payload: string | Uint8Array): DeviceStatus {
-  const text = typeof payload === "string" ? payload : new TextDecoder().decode(payload);
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw new Error(`device status is not JSON: ${text.slice(0, 80)}`);
-  }
-  const s = parsed as Partial<DeviceStatus>;
+  const { text, value } = parsePayloadJson(payload, "device status");
+  const s = value as Partial<DeviceStatus>;
   const problems: string[] = [];
   if (typeof s !== "object" || s === null) throw new Error(`device status is not an object: ${text.slice(0, 80)}`);
   if (typeof s.online !== "boolean") problems.push("online must be a boolean");

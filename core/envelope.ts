@@ -1,3 +1,4 @@
+import { parsePayloadJson } from "./payloadJson";
 import type { WireValue } from "./wireValue";
 
 /** Message envelope on every channel topic (DESIGN.md): `id` is `<bootId>:<seq>` and drives
@@ -14,14 +15,8 @@ export function encodeEnvelope(bootId: string, seq: number, value: WireValue, no
 
 /** Parses and validates an envelope; throws an Error saying what is wrong. */
 export function decodeEnvelope(payload: string | Uint8Array): Envelope {
-  const text = typeof payload === "string" ? payload : new TextDecoder().decode(payload);
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw new Error(`message is not JSON: ${text.slice(0, 80)}`);
-  }
-  const e = parsed as Partial<Envelope>;
+  const { text, value } = parsePayloadJson(payload, "message");
+  const e = value as Partial<Envelope>;
   if (typeof e !== "object" || e === null || typeof e.id !== "string" || !/^[^:]+:\d+$/.test(e.id) || typeof e.t !== "number" || !("v" in e)) {
     throw new Error(`message is not a snapfleet envelope {"id":"<bootId>:<seq>","v":...,"t":<ms>}: ${text.slice(0, 80)}`);
   }

@@ -4,6 +4,7 @@
  * caller feeds it (topic, payload) pairs, so it can be tested without a broker. */
 import { decodeDeviceStatus } from "../../core/deviceStatus";
 import { decodeEnvelope } from "../../core/envelope";
+import { parsePayloadJson } from "../../core/payloadJson";
 import { parseAppTopic } from "../../core/topics";
 
 export interface DeviceRow {
@@ -38,7 +39,7 @@ export class FleetMonitor {
         return this.update(parsed.thing, { online: status.online, version: status.version || this.row(parsed.thing).version });
       }
       if (parsed.kind === "log") {
-        const line = JSON.parse(typeof payload === "string" ? payload : new TextDecoder().decode(payload)) as { msg?: unknown };
+        const line = parsePayloadJson(payload, "log line").value as { msg?: unknown };
         return this.update(parsed.thing, { lastLog: String(line.msg) });
       }
       if (parsed.kind === "up" && parsed.channel) {

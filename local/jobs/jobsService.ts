@@ -173,16 +173,11 @@ export class JobsService {
 
   private data(e: Execution, includeDocument: boolean): Record<string, unknown> {
     return {
-      jobId: e.jobId,
+      ...summary(e),
       thingName: e.thingName,
       ...(includeDocument ? { jobDocument: this.document(e.jobId) } : {}),
       status: e.status,
       statusDetails: e.statusDetails,
-      queuedAt: seconds(e.queuedAt ?? e.lastUpdatedAt),
-      ...(e.startedAt !== undefined ? { startedAt: seconds(e.startedAt) } : {}),
-      lastUpdatedAt: seconds(e.lastUpdatedAt),
-      versionNumber: e.versionNumber,
-      executionNumber: e.executionNumber,
     };
   }
 
