@@ -20,9 +20,9 @@ export type {
 } from "./core/api/featureApi";
 export { compileFeatures, type CompileOptions, type CompileResult } from "./core/compiler/compileFeatures";
 export { FeatureCompileError, MissingSecretsError } from "./core/compiler/errors";
-export type { Manifest, ChannelDecl, SecretDecl, ControlDecl, PinDecl, Target } from "./core/manifest";
-export { readBuild, writeBuild, type BuildOutput } from "./core/buildOutput";
+export type { Manifest, ChannelDecl, SecretDecl, ControlDecl, PinDecl, Target } from "./core/contracts/manifest";
+export { readBuild, writeBuild, type BuildOutput } from "./core/contracts/buildOutput";
 // AWS deployment (Pulumi components) and dashboard tokens.
 export { FeatureApp, OtaJob, secretConfigKey, missingSecretHint, dashboardConfig } from "./components";
 export type { FeatureAppArgs, FleetArgs, OtaArgs, ChannelTopics, DeviceCredentials, DashboardConfig } from "./components";
-export { mintDashboardToken, verifyDashboardToken, decodeDashboardKey } from "./core/dashboardToken";
+export { mintDashboardToken, verifyDashboardToken, decodeDashboardKey } from "./core/contracts/dashboardToken";

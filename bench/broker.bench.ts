@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import mqtt from "mqtt";
-import type { Manifest } from "../core/manifest";
+import type { Manifest } from "../core/contracts/manifest";
 import { LocalBroker } from "../local/broker";
 import { sdkConnection } from "../local/broker/sdkConnection";
 import { channelManifest } from "../test/support/channelManifest";

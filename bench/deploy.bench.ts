@@ -1,7 +1,7 @@
 import path from "node:path";
 import { compileFeatures } from "../core/compiler/compileFeatures";
-import { encodeDevicePackage } from "../core/devicePackage";
-import { MAX_JOB_DOCUMENT_BYTES, otaJobDocument, s3PresignedUrlPlaceholder } from "../core/jobDocument";
+import { encodeDevicePackage } from "../core/contracts/devicePackage";
+import { MAX_JOB_DOCUMENT_BYTES, otaJobDocument, s3PresignedUrlPlaceholder } from "../core/contracts/jobDocument";
 import { dashboardPolicyDocument, devicePolicyDocuments, MAX_POLICY_DOCUMENT_CHARS, policyDocumentSize } from "../core/policy";
 import { bundleAuthorizer } from "../components/authorizerBundle";
 import { DASHBOARD_BUNDLE_ENV } from "../components/featureAppArgs";

@@ -1,6 +1,6 @@
 import path from "node:path";
 import { compileFeatures } from "../core/compiler/compileFeatures";
-import { writeBuild } from "../core/buildOutput";
+import { writeBuild } from "../core/contracts/buildOutput";
 import { describeBuild } from "./format";
 import { loadSecrets, missingSecretHint } from "./secretSources";
 import { UsageError } from "./cliError";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { encodeDashboardKey } from "../core/dashboardToken";
+import { encodeDashboardKey } from "../core/contracts/dashboardToken";
 import { createAuthorizerHandler } from "../lambda/authorizer/handler";
 import { dashboardLinkCommand, DASHBOARD_KEY_ENV } from "./dashboardLinkCommand";
 

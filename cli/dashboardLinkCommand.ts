@@ -2,8 +2,8 @@
  * environment (SNAPFLEET_DASHBOARD_KEY, e.g. from `pulumi stack output dashboardTokenKey
  * --show-secrets`), never from a flag, which would show in `ps` and shell history. The token goes
  * in the URL fragment, which browsers never send to the web server. */
-import { decodeDashboardKey, mintDashboardToken } from "../core/dashboardToken";
-import { checkName } from "../core/names";
+import { decodeDashboardKey, mintDashboardToken } from "../core/contracts/dashboardToken";
+import { checkName } from "../core/contracts/names";
 import { CliError, UsageError } from "./cliError";
 
 export const DASHBOARD_KEY_ENV = "SNAPFLEET_DASHBOARD_KEY";

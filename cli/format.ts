@@ -1,4 +1,4 @@
-import type { Manifest } from "../core/manifest";
+import type { Manifest } from "../core/contracts/manifest";
 
 /** A plain-text table; columns sized to their content. */
 export function table(headers: string[], rows: (string | number)[][]): string {

@@ -1,11 +1,11 @@
-import { readBuild } from "../core/buildOutput";
-import { parseAppTopic } from "../core/topics";
+import { readBuild } from "../core/contracts/buildOutput";
+import { parseAppTopic } from "../core/contracts/topics";
 import { SimulatedBoard } from "../firmware/board";
 import { RealClock } from "../firmware/clock";
 import { Device } from "../firmware/device";
 import { pinModelsFromFlags } from "./pinModels";
 import { InMemoryTransport } from "../firmware/transport";
-import { checkName } from "../core/names";
+import { checkName } from "../core/contracts/names";
 import { CliError, UsageError } from "./cliError";
 
 interface Parsed {

@@ -4,9 +4,9 @@
  * (topic rules, alarms) to use. */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { ChannelDecl } from "../core/manifest";
+import type { ChannelDecl } from "../core/contracts/manifest";
 import type { NamedPolicy } from "../core/policy";
-import { topics } from "../core/topics";
+import { topics } from "../core/contracts/topics";
 
 export interface ChannelPoliciesArgs {
   app: string;

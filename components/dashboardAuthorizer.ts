@@ -3,7 +3,7 @@
  * dashboard policy. The key is made once (DashboardKey) and exported only as a secret. */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { ChannelDecl } from "../core/manifest";
+import type { ChannelDecl } from "../core/contracts/manifest";
 import { AUTHORIZER_ENV } from "../lambda/authorizer/index";
 import { DashboardKey } from "./dashboardKey";
 

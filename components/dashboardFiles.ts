@@ -1,8 +1,8 @@
 /** Which files the dashboard site serves and with which headers (the rule is
- * core/dashboardSiteHeaders.ts, shared with the local dashboard server). */
+ * core/contracts/dashboardSiteHeaders.ts, shared with the local dashboard server). */
 import fs from "node:fs";
 import path from "node:path";
-import { cacheControlOf, contentTypeOf } from "../core/dashboardSiteHeaders";
+import { cacheControlOf, contentTypeOf } from "../core/contracts/dashboardSiteHeaders";
 
 export interface SiteFile {
   /** Object key, `/`-separated, relative to the site root. */
@@ -13,7 +13,7 @@ export interface SiteFile {
   cacheControl: string;
 }
 
-export { IMMUTABLE_CACHE, NO_CACHE, contentTypeOf, isContentHashed, cacheControlOf } from "../core/dashboardSiteHeaders";
+export { IMMUTABLE_CACHE, NO_CACHE, contentTypeOf, isContentHashed, cacheControlOf } from "../core/contracts/dashboardSiteHeaders";
 
 /** Every file under `dir`, sorted (stable resource names). Throws if there is no index.html. */
 export function listSiteFiles(dir: string): SiteFile[] {

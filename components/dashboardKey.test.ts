@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { decodeDashboardKey } from "../core/dashboardToken";
+import { decodeDashboardKey } from "../core/contracts/dashboardToken";
 import { dashboardKeyProvider } from "./dashboardKey";
 
 describe("DashboardKey provider", () => {

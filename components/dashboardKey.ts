@@ -13,7 +13,7 @@ interface DashboardKeyOutputs extends DashboardKeyInputs {
 }
 
 export class DashboardKey extends pulumi.dynamic.Resource {
-  /** base64url of 32 random bytes (core/dashboardToken.ts decodeDashboardKey); secret. */
+  /** base64url of 32 random bytes (core/contracts/dashboardToken.ts decodeDashboardKey); secret. */
   declare readonly key: pulumi.Output<string>;
 
   constructor(name: string, args: { app: pulumi.Input<string> }, opts?: pulumi.CustomResourceOptions) {

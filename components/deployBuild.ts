@@ -8,8 +8,8 @@
  *     baked in) and the OTA package made from it. Pulumi marks everything derived there secret. */
 import * as pulumi from "@pulumi/pulumi";
 import { compileFeatures, type CompileResult } from "../core/compiler/compileFeatures";
-import { encodeDevicePackage } from "../core/devicePackage";
-import type { Declarations, Manifest } from "../core/manifest";
+import { encodeDevicePackage } from "../core/contracts/devicePackage";
+import type { Declarations, Manifest } from "../core/contracts/manifest";
 
 export interface CompileInput {
   entry: string;

@@ -8,9 +8,9 @@
  * declarations pass of the compiler (components/deployBuild.ts), so they appear in the preview. */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { otaJobDocument, otaJobId, s3PresignedUrlPlaceholder } from "../core/jobDocument";
-import type { Manifest } from "../core/manifest";
-import { checkName } from "../core/names";
+import { otaJobDocument, otaJobId, s3PresignedUrlPlaceholder } from "../core/contracts/jobDocument";
+import type { Manifest } from "../core/contracts/manifest";
+import { checkName } from "../core/contracts/names";
 import { devicePolicyDocuments } from "../core/policy";
 import { bundleAuthorizer } from "./authorizerBundle";
 import { ChannelPolicies, channelTopics, type ChannelTopics } from "./channelPolicies";

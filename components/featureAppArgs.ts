@@ -2,7 +2,7 @@
  * (so a typo fails the preview with the field's name instead of failing halfway through `up`). */
 import type * as pulumi from "@pulumi/pulumi";
 import path from "node:path";
-import { checkName } from "../core/names";
+import { checkName } from "../core/contracts/names";
 import { isReservedClientId } from "../core/policy";
 import { packageRoot } from "./packageRoot";
 
@@ -64,7 +64,7 @@ export const OTA_DEFAULTS: Required<OtaArgs> = {
   presignedUrlExpirySeconds: 3600,
 };
 
-/** AWS IoT Jobs bounds (AWS-IOT-NOTES.md). */
+/** AWS IoT Jobs bounds (docs/aws-iot.md). */
 const OTA_RANGES: Record<keyof OtaArgs, [number, number]> = {
   maximumPerMinute: [1, 1000],
   abortFailurePercent: [0, 100],

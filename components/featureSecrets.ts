@@ -2,7 +2,7 @@
  * built with: the record of what the fleet runs with, and where a server target reads it. */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { SecretDecl } from "../core/manifest";
+import type { SecretDecl } from "../core/contracts/manifest";
 
 export interface FeatureSecretsArgs {
   app: string;

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import type { CancelJobCommandInput, CreateJobCommandInput, DeleteJobCommandInput, UpdateJobCommandInput } from "@aws-sdk/client-iot";
 import { otaJobProvider, type IotJobsClient } from "./otaJob";
 import type { OtaJobProps, OtaJobState } from "./otaJobRequests";
-import { parseOtaJobDocument } from "../core/jobDocument";
+import { parseOtaJobDocument } from "../core/contracts/jobDocument";
 
 /** Records every command (by SDK class name) and answers from a script. */
 class FakeIotClient implements IotJobsClient {

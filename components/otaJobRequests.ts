@@ -15,7 +15,7 @@ export interface OtaJobProps {
   jobId: string;
   region: string;
   thingGroupArn: string;
-  /** The job document as JSON (core/jobDocument.ts). */
+  /** The job document as JSON (core/contracts/jobDocument.ts). */
   document: string;
   presignedUrlRoleArn: string;
   presignedUrlExpirySeconds: number;

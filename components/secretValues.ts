@@ -4,7 +4,7 @@
  * secret Outputs, so they are encrypted in the state and masked in `pulumi` output. */
 import * as pulumi from "@pulumi/pulumi";
 import { MissingSecretsError } from "../core/compiler/errors";
-import type { SecretDecl } from "../core/manifest";
+import type { SecretDecl } from "../core/contracts/manifest";
 
 export function secretConfigKey(app: string, secret: string): string {
   return `${app}:secret-${secret}`;

@@ -1,4 +1,4 @@
-import type { PinDecl } from "../core/manifest";
+import type { PinDecl } from "../core/contracts/manifest";
 import { sineModel, type PinModel } from "./pinModel";
 
 /** The hardware abstraction the supervisor drives. A real board implements it with its HAL. */

@@ -1,7 +1,7 @@
-import { verifySnapshot } from "../core/buildOutput";
+import { verifySnapshot } from "../core/contracts/buildOutput";
 import type { MicroviumEngine } from "../core/engine/types";
 import { loadWasmEngine } from "../core/engine";
-import type { Manifest } from "../core/manifest";
+import type { Manifest } from "../core/contracts/manifest";
 import { FeatureVm } from "../core/runtime/featureVm";
 import { SimulatedBoard, type Board } from "./board";
 import { RealClock, type Clock } from "./clock";

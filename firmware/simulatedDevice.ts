@@ -3,7 +3,7 @@
  * that keeps its pin state across app updates (the hardware doesn't change when the app does).
  * Real firmware would do the same with its HAL instead of SimulatedBoard. */
 import type { MicroviumEngine } from "../core/engine/types";
-import type { DevicePackage } from "../core/devicePackage";
+import type { DevicePackage } from "../core/contracts/devicePackage";
 import { defaultAnalogModel, SimulatedBoard } from "./board";
 import { RealClock } from "./clock";
 import { MqttTransport } from "./comms";

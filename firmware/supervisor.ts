@@ -1,11 +1,11 @@
 import crypto from "node:crypto";
-import type { Manifest } from "../core/manifest";
-import { DedupWindow } from "../core/dedupWindow";
-import { encodeDeviceStatus } from "../core/deviceStatus";
-import { decodeEnvelope, encodeEnvelope, type Envelope } from "../core/envelope";
-import { topics } from "../core/topics";
+import type { Manifest } from "../core/contracts/manifest";
+import { DedupWindow } from "../core/contracts/dedupWindow";
+import { encodeDeviceStatus } from "../core/contracts/deviceStatus";
+import { decodeEnvelope, encodeEnvelope, type Envelope } from "../core/contracts/envelope";
+import { topics } from "../core/contracts/topics";
 import type { FeatureHost, FeatureVm } from "../core/runtime/featureVm";
-import type { WireValue } from "../core/wireValue";
+import type { WireValue } from "../core/contracts/wireValue";
 import type { Board } from "./board";
 import type { Clock } from "./clock";
 import { ReliableOutbox } from "./comms/reliableOutbox";
@@ -257,7 +257,7 @@ export class Supervisor implements FeatureHost {
     this.options.onConnectionChange?.(up);
   }
 
-  /** Retained, QoS 1: a dashboard that subscribes later still learns the state (DESIGN.md). */
+  /** Retained, QoS 1: a dashboard that subscribes later still learns the state (docs/architecture.md). */
   private publishStatus(online: boolean): Promise<void> {
     const { app, thing, manifest, transport, clock } = this.options;
     const payload = encodeDeviceStatus({ online, version: manifest.version, bootId: this.bootId, t: clock.now() });

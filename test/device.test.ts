@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import path from "node:path";
 import { compileFeatures, type CompileResult } from "../core/compiler/compileFeatures";
-import { decodeEnvelope, encodeEnvelope } from "../core/envelope";
+import { decodeEnvelope, encodeEnvelope } from "../core/contracts/envelope";
 import { loadWasmEngine } from "../core/engine";
 import type { MicroviumEngine } from "../core/engine/types";
 import { FeatureVm } from "../core/runtime/featureVm";
-import { topics } from "../core/topics";
+import { topics } from "../core/contracts/topics";
 import { SimulatedBoard } from "../firmware/board";
 import { ManualClock } from "../firmware/clock";
 import { Device } from "../firmware/device";

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import path from "node:path";
 import { compileFeatures } from "../core/compiler/compileFeatures";
-import { decodeEnvelope, encodeEnvelope } from "../core/envelope";
+import { decodeEnvelope, encodeEnvelope } from "../core/contracts/envelope";
 import { loadWasmEngine } from "../core/engine";
 import type { MicroviumEngine } from "../core/engine/types";
-import { topics } from "../core/topics";
+import { topics } from "../core/contracts/topics";
 import { ManualClock } from "../firmware/clock";
 import { Device } from "../firmware/device";
 import { InMemoryTransport } from "../firmware/transport";

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import type { Page } from "playwright-core";
-import { writeBuild } from "../core/buildOutput";
+import { writeBuild } from "../core/contracts/buildOutput";
 import { compileFeatures } from "../core/compiler/compileFeatures";
 import { constantModel } from "../firmware/pinModel";
 import { startDashboardServer } from "../local/dashboard";

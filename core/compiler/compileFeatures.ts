@@ -1,7 +1,7 @@
 import crypto from "node:crypto";
 import path from "node:path";
-import { checkName } from "../names";
-import { TARGETS, type Declarations, type Manifest, type Target } from "../manifest";
+import { checkName } from "../contracts/names";
+import { TARGETS, type Declarations, type Manifest, type Target } from "../contracts/manifest";
 import { installStdlib, stdlibHostFunctions } from "../runtime/stdlib";
 import { bundleFeatures } from "./bundle";
 import { compileTarget, FEATURE_FILE, type TargetBuild } from "./compileTarget";

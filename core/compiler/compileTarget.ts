@@ -1,5 +1,5 @@
 import { Microvium } from "microvium";
-import type { Declarations, Target } from "../manifest";
+import type { Declarations, Target } from "../contracts/manifest";
 import type { SnapshotIL } from "microvium/dist/lib/snapshot-il";
 import { EXPORT_API_OBJECTS, HostId } from "../runtime/hostIds";
 import { formatRuntimeError } from "../runtime/runtimeErrors";

@@ -1,5 +1,5 @@
-import { checkName } from "../names";
-import type { ChannelDecl, Declarations } from "../manifest";
+import { checkName } from "../contracts/names";
+import type { ChannelDecl, Declarations } from "../contracts/manifest";
 
 const DIRECTIONS: ChannelDecl["direction"][] = ["both", "device-to-server", "server-to-device"];
 const PIN_NAME = /^[A-Za-z][A-Za-z0-9_]{0,15}$/;

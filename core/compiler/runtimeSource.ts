@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import type { Target } from "../manifest";
+import type { Target } from "../contracts/manifest";
 
 const RUNTIME_SOURCE = fs.readFileSync(path.join(__dirname, "../runtime/vm/runtime.mvm.js"), "utf8");
 

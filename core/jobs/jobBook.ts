@@ -1,4 +1,4 @@
-/** AWS IoT Jobs semantics as plain state (AWS-IOT-NOTES.md, "Jobs"): jobs target a thing group,
+/** AWS IoT Jobs semantics as plain state (docs/aws-iot.md, "Jobs"): jobs target a thing group,
  * each targeted thing gets an execution QUEUED → IN_PROGRESS → SUCCEEDED | FAILED | REJECTED |
  * TIMED_OUT (or CANCELED), a rollout rate limits how many executions are released per minute,
  * an abort threshold cancels what is still queued, and in-progress/step timeouts end stuck

@@ -1,4 +1,4 @@
-/** ARNs of the AWS IoT data-plane resources that policies name (AWS-IOT-NOTES.md):
+/** ARNs of the AWS IoT data-plane resources that policies name (docs/aws-iot.md):
  * iot:Connect acts on a client id, iot:Publish and iot:Receive on a topic name, iot:Subscribe on
  * a topic filter. The local broker builds the same ARNs so that one evaluator serves both. */
 export function iotArnPrefix(region: string, account: string): string {

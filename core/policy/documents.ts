@@ -1,10 +1,10 @@
 /** Least-privilege AWS IoT policy documents for the three kinds of MQTT participants. The AWS
  * components attach them and the local broker evaluates them (evaluate.ts), so both clouds
- * enforce the same rules. Topic names come from core/topics.ts with the thing segment replaced by
+ * enforce the same rules. Topic names come from core/contracts/topics.ts with the thing segment replaced by
  * a policy variable or a wildcard, so a topic layout change can't drift away from the policies. */
-import type { ChannelDecl } from "../manifest";
-import { checkName } from "../names";
-import { jobTopics, topics } from "../topics";
+import type { ChannelDecl } from "../contracts/manifest";
+import { checkName } from "../contracts/names";
+import { jobTopics, topics } from "../contracts/topics";
 import { clientArn, topicArn, topicFilterArn } from "./arn";
 import { dashboardClientIdPrefix, serverClientId } from "./clientIds";
 import { assertPolicyFits, MAX_POLICIES_PER_CERTIFICATE } from "./limits";

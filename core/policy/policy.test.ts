@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import type { ChannelDecl } from "../manifest";
-import { jobTopics, topics } from "../topics";
+import type { ChannelDecl } from "../contracts/manifest";
+import { jobTopics, topics } from "../contracts/topics";
 import {
   clientArn,
   dashboardPolicyDocument,
@@ -304,7 +304,7 @@ describe("dashboard and server policies", () => {
   ]);
 });
 
-/** Every topic and filter core/topics.ts can produce around one device, plus wildcard filters. */
+/** Every topic and filter core/contracts/topics.ts can produce around one device, plus wildcard filters. */
 function candidateResources(thing: string, other: string, channels: string[]): Array<{ action: PolicyAction; resource: string; label: string }> {
   const names = new Set<string>();
   for (const t of [thing, other]) {
@@ -339,7 +339,7 @@ function allowedSet(policies: NamedPolicy[], thing: string, candidates: ReturnTy
     .sort();
 }
 
-describe("device policies grant exactly the topics of core/topics.ts", () => {
+describe("device policies grant exactly the topics of core/contracts/topics.ts", () => {
   const A = "dev-a";
   const B = "dev-b";
   for (const direction of ["both", "device-to-server", "server-to-device"] as const) {

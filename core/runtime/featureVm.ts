@@ -1,7 +1,7 @@
-import type { Target } from "../manifest";
+import type { Target } from "../contracts/manifest";
 import { VmException } from "../engine/errors";
 import type { HostFunction, MicroviumEngine, VmInstance, VmMemoryStats, VmPrimitive } from "../engine/types";
-import type { WireValue } from "../wireValue";
+import type { WireValue } from "../contracts/wireValue";
 import { EXPORT_DISPATCH, HostId, Notification, TOKENS_MARKER, VmEvent } from "./hostIds";
 import { formatRuntimeError } from "./runtimeErrors";
 import { stdlibHostFunctions } from "./stdlib/hostFunctions";

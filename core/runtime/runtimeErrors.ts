@@ -2,7 +2,7 @@
  * involved (raise(code, api, name)); the host formats the text. Keeping the texts out of the
  * snapshot saves about a kilobyte per device snapshot, which has a 2 KB budget. Add codes,
  * never renumber: deployed snapshots carry the numbers. */
-import type { Target } from "../manifest";
+import type { Target } from "../contracts/manifest";
 
 export enum RuntimeError {
   /** A feature callback threw; `api` is the thrown message. */

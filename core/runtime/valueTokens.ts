@@ -1,6 +1,6 @@
 import { Token } from "./hostIds";
 import type { VmPrimitive } from "../engine/types";
-import type { WireValue } from "../wireValue";
+import type { WireValue } from "../contracts/wireValue";
 
 /** Microvium's host API passes primitives only, so objects and arrays cross the VM boundary as
  * a stream of tokens (core/runtime/vm/runtime.mvm.js emits and reads them). This file is the

@@ -12,8 +12,8 @@
  * in [min, 2·min] whole seconds, and the doubling keeps a fleet that lost the broker at once
  * spread out instead of reconnecting in lockstep. */
 import { iot, mqtt } from "aws-iot-device-sdk-v2";
-import { encodeDeviceStatus } from "../../core/deviceStatus";
-import { topics } from "../../core/topics";
+import { encodeDeviceStatus } from "../../core/contracts/deviceStatus";
+import { topics } from "../../core/contracts/topics";
 import type { ConnectionListener, MessageHandler, QoS, Transport } from "../transport";
 
 export interface MqttTransportOptions {

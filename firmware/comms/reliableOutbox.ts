@@ -32,7 +32,7 @@ interface Entry {
 /** The device's send side of the resilient link (micropython-iot's idea on MQTT): messages wait
  * here while offline and leave in order once connected. A QoS 1 message stays counted until its
  * PUBACK; if the link drops first, the MQTT client (persistent session) retransmits it, in
- * order, after reconnecting, and receivers drop the copies by envelope id (core/dedupWindow).
+ * order, after reconnecting, and receivers drop the copies by envelope id (core/contracts/dedupWindow).
  * The window bounds how much the client holds across an outage. */
 export class ReliableOutbox {
   private readonly waiting: Entry[] = [];

@@ -11,8 +11,8 @@
 import crypto from "node:crypto";
 import { iotjobs, mqtt } from "aws-iot-device-sdk-v2";
 import { ENGINE_ID } from "../../core/compiler/engineId";
-import type { DevicePackage } from "../../core/devicePackage";
-import { parseOtaJobDocument, type OtaJobDocument } from "../../core/jobDocument";
+import type { DevicePackage } from "../../core/contracts/devicePackage";
+import { parseOtaJobDocument, type OtaJobDocument } from "../../core/contracts/jobDocument";
 import { download } from "./download";
 import { SlotStore } from "./slotStore";
 

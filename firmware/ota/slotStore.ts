@@ -4,7 +4,7 @@
  * renamed into place, so a power cut leaves either the old file or the new one, never half. */
 import fs from "node:fs";
 import path from "node:path";
-import { decodeDevicePackage, type DevicePackage } from "../../core/devicePackage";
+import { decodeDevicePackage, type DevicePackage } from "../../core/contracts/devicePackage";
 
 export type Slot = "a" | "b";
 

@@ -1,10 +1,10 @@
 /** IoT custom authorizer for the deployed dashboard. The browser connects over MQTT-over-WebSocket
  * with username `dashboard?x-amz-customauthorizer-name=<authorizer>` and the dashboard token as
- * password; this function checks the token (core/dashboardToken.ts, key from Secrets Manager) and
+ * password; this function checks the token (core/contracts/dashboardToken.ts, key from Secrets Manager) and
  * answers with the dashboard policy (core/policy), the same document the local broker enforces,
  * so the dashboard can watch the app's devices and send down on server-writable channels, nothing else. */
-import { verifyDashboardToken } from "../../core/dashboardToken";
-import type { ChannelDecl } from "../../core/manifest";
+import { verifyDashboardToken } from "../../core/contracts/dashboardToken";
+import type { ChannelDecl } from "../../core/contracts/manifest";
 import { dashboardClientIdPrefix, dashboardPolicyDocument } from "../../core/policy";
 import { MAX_AUTHORIZER_SECONDS, MIN_AUTHORIZER_SECONDS, type IotAuthorizerEvent, type IotAuthorizerResponse } from "./authorizerEvent";
 

@@ -1,8 +1,8 @@
 /** Lambda entry point (bundled by esbuild at deploy time, components/dashboardAuthorizer.ts).
  * Configuration comes from environment variables the component sets; the key is read from
  * Secrets Manager on the first connection and cached for the life of the container. */
-import { decodeDashboardKey } from "../../core/dashboardToken";
-import type { ChannelDecl } from "../../core/manifest";
+import { decodeDashboardKey } from "../../core/contracts/dashboardToken";
+import type { ChannelDecl } from "../../core/contracts/manifest";
 import { createAuthorizerHandler, type AuthorizerHandler } from "./handler";
 import type { IotAuthorizerEvent } from "./authorizerEvent";
 

@@ -1,4 +1,4 @@
-/** Dashboard tokens for the local broker's WebSocket listener (format and checks: core/dashboardToken.ts).
+/** Dashboard tokens for the local broker's WebSocket listener (format and checks: core/contracts/dashboardToken.ts).
  * Locally this stands in for the IoT custom authorizer the deployed dashboard uses (lambda/): the
  * browser gets a short-lived bearer token instead of a certificate it could not keep secret. A
  * fresh key per start means a restart revokes every token handed out before, which is what we want. */
@@ -10,7 +10,7 @@ import {
   mintDashboardToken,
   verifyDashboardToken,
   type TokenCheck,
-} from "../../core/dashboardToken";
+} from "../../core/contracts/dashboardToken";
 
 export { DASHBOARD_TOKEN_PREFIX, DEFAULT_DASHBOARD_TOKEN_TTL_MS, type TokenCheck };
 

@@ -4,7 +4,7 @@
  * locally is therefore what it may do on AWS, and a policy bug shows up before it ships. */
 import type { AddressInfo, Server } from "node:net";
 import { Aedes } from "aedes";
-import type { Manifest } from "../../core/manifest";
+import type { Manifest } from "../../core/contracts/manifest";
 import type { PolicyScope } from "../../core/policy";
 import { ensureLocalPki, type LocalPki } from "../certificates";
 import { DashboardTokens } from "./dashboardTokens";

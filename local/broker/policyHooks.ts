@@ -1,4 +1,4 @@
-/** IoT-policy authorization plugged into aedes's hooks (DESIGN.md: the evaluator plugs into the
+/** IoT-policy authorization plugged into aedes's hooks (docs/architecture.md: the evaluator plugs into the
  * broker, it doesn't wrap it). Every decision is `evaluatePolicies` on the documents AWS gets,
  * with AWS's resources: iot:Connect on `client/{id}`, iot:Publish (+ iot:RetainPublish when
  * retained) and iot:Receive on `topic/{topic}`, iot:Subscribe on `topicfilter/{filter}`. */

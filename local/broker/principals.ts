@@ -1,7 +1,7 @@
 /** Who is on the other end of a broker connection, and which policies apply to them. Policies
  * are looked up per decision (not stored per session) so `reloadManifest` takes effect at once
  * for connected clients too, as a policy version change does on AWS. */
-import type { Manifest } from "../../core/manifest";
+import type { Manifest } from "../../core/contracts/manifest";
 import {
   dashboardPolicyDocument,
   dashboardPolicyName,

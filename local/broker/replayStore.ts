@@ -6,9 +6,9 @@
  * messages. Kept in memory: a restarted broker starts empty, as AWS has no such store at all
  * (on AWS, retained messages or a rule into a table play this role). */
 import type { Aedes, AedesPublishPacket, Client, PublishPacket, Subscription } from "aedes";
-import { decodeEnvelope } from "../../core/envelope";
-import type { Manifest } from "../../core/manifest";
-import { parseAppTopic } from "../../core/topics";
+import { decodeEnvelope } from "../../core/contracts/envelope";
+import type { Manifest } from "../../core/contracts/manifest";
+import { parseAppTopic } from "../../core/contracts/topics";
 
 interface StoredMessage {
   topic: string;

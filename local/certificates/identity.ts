@@ -1,7 +1,7 @@
 /** Who a client certificate belongs to, as the broker needs to know on every TLS connection.
  * Parsing and verification use Node's X509Certificate (native, fast) instead of forge. */
 import { X509Certificate } from "node:crypto";
-import { checkName } from "../../core/names";
+import { checkName } from "../../core/contracts/names";
 import { SERVICE_UNIT, THING_UNIT } from "./subjects";
 
 /** PEM text, DER bytes, or what `tlsSocket.getPeerCertificate()` returns (its `raw` DER). */

@@ -6,7 +6,7 @@ import { createPrivateKey, X509Certificate } from "node:crypto";
 import { promises as fs } from "node:fs";
 import { isIP } from "node:net";
 import path from "node:path";
-import { checkName } from "../../core/names";
+import { checkName } from "../../core/contracts/names";
 import { PRIVATE_MODE, PUBLIC_MODE, readIfExists, withLock, writeAtomically } from "./files";
 import { identityOf, parse, type CertificateInput, type PeerIdentity } from "./identity";
 import { createCaCertificate, hostAltName, issueLeafCertificate, RENEW_BEFORE_DAYS, type LeafRequest } from "./issue";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { encodeDeviceStatus } from "../../core/deviceStatus";
-import { encodeEnvelope } from "../../core/envelope";
-import { topics } from "../../core/topics";
+import { encodeDeviceStatus } from "../../core/contracts/deviceStatus";
+import { encodeEnvelope } from "../../core/contracts/envelope";
+import { topics } from "../../core/contracts/topics";
 import { statusTable } from "../../cli/statusTable";
 import { FleetMonitor } from "./fleetMonitor";
 

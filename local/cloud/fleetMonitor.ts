@@ -2,10 +2,10 @@
  * status (online, version), the last channel message and the last log line. `snapfleet dev`
  * prints it as its status table; OTA progress comes from the jobs service. Pure state: the
  * caller feeds it (topic, payload) pairs, so it can be tested without a broker. */
-import { decodeDeviceStatus } from "../../core/deviceStatus";
-import { decodeEnvelope } from "../../core/envelope";
-import { parsePayloadJson } from "../../core/payloadJson";
-import { parseAppTopic } from "../../core/topics";
+import { decodeDeviceStatus } from "../../core/contracts/deviceStatus";
+import { decodeEnvelope } from "../../core/contracts/envelope";
+import { parsePayloadJson } from "../../core/contracts/payloadJson";
+import { parseAppTopic } from "../../core/contracts/topics";
 
 export interface DeviceRow {
   thing: string;

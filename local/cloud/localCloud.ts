@@ -4,9 +4,9 @@
  * app's thing group; web-only changes just reach the dashboard. */
 import fs from "node:fs";
 import path from "node:path";
-import { writeBuild, type BuildOutput } from "../../core/buildOutput";
-import { encodeDevicePackage } from "../../core/devicePackage";
-import { otaJobDocument, otaJobId } from "../../core/jobDocument";
+import { writeBuild, type BuildOutput } from "../../core/contracts/buildOutput";
+import { encodeDevicePackage } from "../../core/contracts/devicePackage";
+import { otaJobDocument, otaJobId } from "../../core/contracts/jobDocument";
 import type { JobConfig } from "../../core/jobs/jobBook";
 import { ArtifactStore } from "../artifacts";
 import { LocalBroker } from "../broker";

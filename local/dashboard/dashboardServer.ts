@@ -7,7 +7,7 @@ import fs from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
-import { cacheControlOf, contentTypeOf, NO_CACHE } from "../../core/dashboardSiteHeaders";
+import { cacheControlOf, contentTypeOf, NO_CACHE } from "../../core/contracts/dashboardSiteHeaders";
 
 /** What the server needs of the broker (LocalBroker fits). */
 export interface DashboardBroker {

@@ -1,5 +1,5 @@
 /** The AWS IoT Jobs MQTT API for the local cloud, with AWS's topic names and payload shapes
- * (AWS-IOT-NOTES.md): `$aws/things/{thing}/jobs/get`, `start-next`, `{jobId}/get`,
+ * (docs/aws-iot.md): `$aws/things/{thing}/jobs/get`, `start-next`, `{jobId}/get`,
  * `{jobId}/update`, answered on `/accepted` or `/rejected`, plus `notify-next` and `notify`
  * events. Devices talk to it with aws-iot-device-sdk-v2's own `iotjobs` client, so the SDK, not
  * our code, decides whether the shapes are right (firmware/ota tests).
@@ -11,7 +11,7 @@
  * core/jobs/jobBook.ts; this file only speaks MQTT and keeps time. */
 import type { Aedes, AedesPublishPacket } from "aedes";
 import { JobBook, JobRejection, type Execution, type ExecutionStatus, type JobConfig, type StatusDetails } from "../../core/jobs/jobBook";
-import { jobTopics } from "../../core/topics";
+import { jobTopics } from "../../core/contracts/topics";
 
 export interface JobsServiceOptions {
   aedes: Aedes;
@@ -217,7 +217,7 @@ function summary(e: Execution): Record<string, unknown> {
   };
 }
 
-/** Device-plane timestamps are unix seconds (AWS-IOT-NOTES.md). */
+/** Device-plane timestamps are unix seconds (docs/aws-iot.md). */
 function seconds(ms: number): number {
   return Math.floor(ms / 1000);
 }

@@ -1,4 +1,4 @@
-import type { ChannelDecl, Manifest } from "../../core/manifest";
+import type { ChannelDecl, Manifest } from "../../core/contracts/manifest";
 
 /** A manifest with just channels, for broker tests and benches that need policies but no app. */
 export function channelManifest(app: string, channels: ChannelDecl[], engine = "test"): Manifest {

@@ -1,6 +1,6 @@
 import type { FeatureHost } from "../../core/runtime/featureVm";
 import type { VmPrimitive } from "../../core/engine/types";
-import type { WireValue } from "../../core/wireValue";
+import type { WireValue } from "../../core/contracts/wireValue";
 import { UiOp } from "../../core/runtime/uiOps";
 
 /** A dashboard host for tests: records what controls show and what they send. */

@@ -76,4 +76,4 @@ export async function buildWebBundle(options: WebBundleOptions): Promise<WebBund
 }
 
 /** The names buildWebBundle gives are content-hashed by this rule (cacheable forever). */
-export { isContentHashed } from "../../core/dashboardSiteHeaders";
+export { isContentHashed } from "../../core/contracts/dashboardSiteHeaders";

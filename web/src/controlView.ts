@@ -3,7 +3,7 @@
  * offset by the control index, so they stay unique within the device's VM. */
 import type { VmPrimitive } from "../../core/engine/types";
 import { UiOp } from "../../core/runtime/uiOps";
-import type { WireValue } from "../../core/wireValue";
+import type { WireValue } from "../../core/contracts/wireValue";
 import { Chart } from "./widgets/chart";
 import { Gauge } from "./widgets/gauge";
 import { pushButton, slider, toggleSwitch } from "./widgets/inputs";

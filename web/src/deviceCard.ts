@@ -2,11 +2,11 @@
  * registered controls, rendered by the device's own VM restored from the web snapshot. The card
  * is the VM's FeatureHost: UI ops land in its ControlViews, sendToDevice goes out over MQTT. */
 import type { MicroviumEngine, VmPrimitive } from "../../core/engine/types";
-import type { DeviceStatus } from "../../core/deviceStatus";
-import type { Manifest } from "../../core/manifest";
+import type { DeviceStatus } from "../../core/contracts/deviceStatus";
+import type { Manifest } from "../../core/contracts/manifest";
 import { FeatureVm, type FeatureHost } from "../../core/runtime/featureVm";
 import type { UiOp } from "../../core/runtime/uiOps";
-import type { WireValue } from "../../core/wireValue";
+import type { WireValue } from "../../core/contracts/wireValue";
 import { ControlView } from "./controlView";
 import { describeAge } from "./relativeTime";
 import { html } from "./widgets/svg";

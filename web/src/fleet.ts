@@ -2,10 +2,10 @@
  * messages, channel data from `sf/{app}/+/+/up` goes to the device's card, and a device that
  * reports an app version the page doesn't have makes it fetch the new build (a rebuild or an
  * OTA update shows up without a reload). */
-import { decodeDeviceStatus } from "../../core/deviceStatus";
-import { decodeEnvelope, encodeEnvelope } from "../../core/envelope";
-import { parseAppTopic, topics } from "../../core/topics";
-import type { WireValue } from "../../core/wireValue";
+import { decodeDeviceStatus } from "../../core/contracts/deviceStatus";
+import { decodeEnvelope, encodeEnvelope } from "../../core/contracts/envelope";
+import { parseAppTopic, topics } from "../../core/contracts/topics";
+import type { WireValue } from "../../core/contracts/wireValue";
 import { DeviceCard, type WebApp } from "./deviceCard";
 import type { LinkState } from "./mqtt/client";
 import { html } from "./widgets/svg";

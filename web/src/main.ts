@@ -6,7 +6,7 @@ import wasmUrl from "../../core/engine/microvium.wasm";
 import { loadWasmEngine } from "../../core/engine/wasmEngine";
 import type { MicroviumEngine } from "../../core/engine/types";
 import { dashboardClientId } from "../../core/policy/clientIds";
-import type { Manifest } from "../../core/manifest";
+import type { Manifest } from "../../core/contracts/manifest";
 import { forgetToken, parseDashboardConfig, takeToken, type DashboardConfig } from "./config";
 import type { WebApp } from "./deviceCard";
 import { Fleet } from "./fleet";

@@ -6,7 +6,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { chromium, type Browser } from "playwright-core";
-import { writeBuild, type BuildOutput } from "../../core/buildOutput";
+import { writeBuild, type BuildOutput } from "../../core/contracts/buildOutput";
 import { compileFeatures } from "../../core/compiler/compileFeatures";
 import { loadWasmEngine } from "../../core/engine";
 import type { MicroviumEngine } from "../../core/engine/types";

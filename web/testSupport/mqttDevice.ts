@@ -2,7 +2,7 @@
  * firmware's Device (supervisor + device snapshot + SimulatedBoard) on firmware's MqttTransport
  * (aws-iot-device-sdk-v2, mutual TLS), with `online:false` as retained last will. */
 import type { MicroviumEngine } from "../../core/engine/types";
-import type { Manifest } from "../../core/manifest";
+import type { Manifest } from "../../core/contracts/manifest";
 import { SimulatedBoard } from "../../firmware/board";
 import { RealClock } from "../../firmware/clock";
 import { MqttTransport } from "../../firmware/comms/mqttTransport";

@@ -1,4 +1,4 @@
-/** manifest.json (DESIGN.md): what the features declared, and the per-target snapshots.
+/** manifest.json (docs/architecture.md): what the features declared, and the per-target snapshots.
  * Secrets appear by name only. `version` is the sha256 of the device snapshot, so it changes
  * exactly when what runs on the device changes. */
 export type Target = "device" | "web" | "server";

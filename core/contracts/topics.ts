@@ -1,5 +1,5 @@
 /** MQTT topic names shared by devices, the local broker, the dashboard and the AWS components.
- * Layout (DESIGN.md): sf/{app}/{thing}/{channel}/up|down, broadcast sf/{app}/_all/{channel}/down,
+ * Layout (docs/architecture.md): sf/{app}/{thing}/{channel}/up|down, broadcast sf/{app}/_all/{channel}/down,
  * status sf/{app}/{thing}/_status, logs sf/{app}/{thing}/_log/up. Names never contain `_`,
  * so `_all`, `_status` and `_log` can't collide with a thing or channel name. */
 export const TOPIC_ROOT = "sf";
@@ -13,7 +13,7 @@ export const topics = {
   log: (app: string, thing: string) => `${TOPIC_ROOT}/${app}/${thing}/_log/up`,
 };
 
-/** The AWS IoT Jobs MQTT API topics (AWS-IOT-NOTES.md), all under $aws/things/{thing}/jobs/. */
+/** The AWS IoT Jobs MQTT API topics (docs/aws-iot.md), all under $aws/things/{thing}/jobs/. */
 export const jobTopics = {
   base: (thing: string) => `$aws/things/${thing}/jobs`,
   notifyNext: (thing: string) => `$aws/things/${thing}/jobs/notify-next`,

@@ -1,7 +1,7 @@
 import type { Manifest } from "./manifest";
 import type { PackageInfo } from "./devicePackage";
 
-/** OTA job document (DESIGN.md). On AWS `url` is the `${aws:iot:s3-presigned-url:...}`
+/** OTA job document (docs/architecture.md). On AWS `url` is the `${aws:iot:s3-presigned-url:...}`
  * placeholder, which AWS IoT replaces with a fresh presigned URL each time a device reads it;
  * locally it is a signed https URL from the artifact store. */
 export interface OtaJobDocument {
@@ -9,7 +9,7 @@ export interface OtaJobDocument {
   app: string;
   /** manifest.version: the sha256 of the device snapshot. */
   version: string;
-  /** sha256 and size of the device package (core/devicePackage.ts) that `url` serves. */
+  /** sha256 and size of the device package (core/contracts/devicePackage.ts) that `url` serves. */
   sha256: string;
   size: number;
   url: string;
@@ -19,7 +19,7 @@ export interface OtaJobDocument {
 /** A package is a snapshot (≤ 64 KB in Microvium) plus its manifest. */
 export const MAX_DEVICE_PACKAGE_BYTES = 128 * 1024;
 
-/** AWS limit on a job document (AWS-IOT-NOTES.md). */
+/** AWS limit on a job document (docs/aws-iot.md). */
 export const MAX_JOB_DOCUMENT_BYTES = 32768;
 
 export function otaJobDocument(manifest: Manifest, devicePackage: Pick<PackageInfo, "sha256" | "size">, url: string): OtaJobDocument {

@@ -1,4 +1,4 @@
-/** Receiver-side de-duplication by envelope id `<bootId>:<seq>` (DESIGN.md). QoS 1 means "at
+/** Receiver-side de-duplication by envelope id `<bootId>:<seq>` (docs/architecture.md). QoS 1 means "at
  * least once": a sender retransmits whatever was not acknowledged when the link dropped, and a
  * broker replays recent messages to new subscribers, so receivers see some ids twice. Per sender
  * boot we keep the highest seq below which everything was seen (`contiguous`) plus the few seqs

@@ -1,7 +1,7 @@
 import { parsePayloadJson } from "./payloadJson";
 import type { WireValue } from "./wireValue";
 
-/** Message envelope on every channel topic (DESIGN.md): `id` is `<bootId>:<seq>` and drives
+/** Message envelope on every channel topic (docs/architecture.md): `id` is `<bootId>:<seq>` and drives
  * receiver-side de-duplication; `t` is the sender's unix time in ms. */
 export interface Envelope {
   id: string;

@@ -1,6 +1,6 @@
 import { parsePayloadJson } from "./payloadJson";
 
-/** The retained message on `sf/{app}/{thing}/_status` (DESIGN.md). A device publishes
+/** The retained message on `sf/{app}/{thing}/_status` (docs/architecture.md). A device publishes
  * `online: true` when it connects and registers `online: false` as its last will, so the broker
  * (local or AWS) tells dashboards about an outage even when the device can't. */
 export interface DeviceStatus {
