@@ -27,6 +27,9 @@ export interface CompileOptions {
   /** Leave out of each snapshot the object members no code in it names (default true;
    * core/compiler/snapshotPruning.ts). False only to measure what that saves. */
   pruneMembers?: boolean;
+  /** Most operations App(api) and the feature's module code may run in the compile-time VM per
+   * target before the build stops with an error (default 10,000,000; 0: no limit). */
+  buildInstructionLimit?: number;
 }
 
 export interface CompileResult {
@@ -68,6 +71,7 @@ export async function compileFeatures(options: CompileOptions): Promise<CompileR
       prepareVm: (vm) => installStdlib(vm, lowered.usedStdlib),
       primitiveChannels: target === "device" && primitiveDeviceChannels,
       pruneMembers: options.pruneMembers,
+      instructionLimit: options.buildInstructionLimit,
     });
   }
 

@@ -3,6 +3,7 @@ import type { Declarations, Target } from "../contracts/manifest";
 import type { SnapshotIL } from "microvium/dist/lib/snapshot-il";
 import { EXPORT_API_OBJECTS, HostId } from "../runtime/hostIds";
 import { formatRuntimeError } from "../runtime/runtimeErrors";
+import { DEFAULT_BUILD_INSTRUCTION_LIMIT, limitBuildInstructions } from "./buildInstructionLimit";
 import { DeclarationRecorder } from "./declarationRecorder";
 import { FeatureCompileError, type SourceLocation } from "./errors";
 import { runtimeSourceFor } from "./runtimeSource";
@@ -33,6 +34,9 @@ export interface TargetBuildInput {
   primitiveChannels?: boolean;
   /** Leave out object members no code in the snapshot names (default true). */
   pruneMembers?: boolean;
+  /** Most operations the module code and App(api) may run (default
+   * DEFAULT_BUILD_INSTRUCTION_LIMIT; 0: no limit). */
+  instructionLimit?: number;
 }
 
 export interface TargetBuild {
@@ -102,6 +106,10 @@ export function compileTarget(input: TargetBuildInput): TargetBuild {
     if (!fn) throw new Error(`internal: no host function ${id}`);
     return fn;
   });
+  const limit = input.instructionLimit ?? DEFAULT_BUILD_INSTRUCTION_LIMIT;
+  limitBuildInstructions(vm, limit, () =>
+    raiseAtFeature(`App(api) ran more than ${limit.toLocaleString("en-US")} instructions at build time without returning (here when stopped): a loop that never ends?`),
+  );
   vm.globalThis.vmImport = vm.vmImport;
   vm.globalThis.vmExport = vm.vmExport;
 
