@@ -108,6 +108,15 @@ const TIMING_CASES: Array<{ name: string; setup: string; lowered: string; handWr
     handWritten: "s += add(args[0], args[1]);",
     iterations: 30_000,
   },
+  {
+    name: "var in blocks and loops (hoisted to the function's top)",
+    setup:
+      "function withVar(k) { var a = 0; if (k > 0) { var a = k; } for (var j = 0; j < 2; j++) { var b; b = (b || 0) + j; } return a + b; }\n" +
+      "function withLet(k) { let a = 0; let b; if (k > 0) { a = k; } for (let j = 0; j < 2; j++) { b = (b || 0) + j; } return a + b; }",
+    lowered: "s += withVar(i % 3);",
+    handWritten: "s += withLet(i % 3);",
+    iterations: 30_000,
+  },
 ];
 
 export async function runLoweringBench(): Promise<LoweringBenchFigures> {

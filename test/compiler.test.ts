@@ -165,3 +165,77 @@ describe("compileFeatures: bad input says what, where and what to do", () => {
     assertLocated(err, 1, /runs inside the Microvium engine/);
   });
 });
+
+describe("compileFeatures: composing apps, var, promises", () => {
+  const BASE = `import type { FeatureApi } from "snapfleet";
+export function App(api: FeatureApi) {
+  const ch = api.newCommsChannel("base-readings");
+  api.registerUiControl((el) => el.setText("base"), { title: "Base" });
+  return ch;
+}
+`;
+
+  it("an entry that imports another module's App and exports its own builds both apps' declarations", async () => {
+    const entry = writeFeatures({
+      "base.ts": BASE,
+      "app.ts": `import type { FeatureApi } from "snapfleet";
+import { App as Base } from "./base";
+export function App(api: FeatureApi) {
+  Base(api);
+  api.newCommsChannel("extra");
+}
+`,
+    });
+    const result = await compileFeatures({ entry });
+    assert.deepEqual(result.manifest.channels.map((c) => c.name), ["base-readings", "extra"]);
+    assert.deepEqual(result.manifest.controls.map((c) => c.title), ["Base"]);
+  });
+
+  it("three levels of App, re-exports and export aliases all build", async () => {
+    const files = {
+      "base.ts": BASE,
+      "mid.ts": `import type { FeatureApi } from "snapfleet";\nimport { App as Base } from "./base";\nexport function App(api: FeatureApi) { Base(api); api.newCommsChannel("mid"); }\n`,
+      "app.ts": `import type { FeatureApi } from "snapfleet";\nimport { App as Mid } from "./mid";\nexport { Mid };\nexport function App(api: FeatureApi) { const App = "top"; Mid(api); api.newCommsChannel(App); }\n`,
+    };
+    const nested = await compileFeatures({ entry: writeFeatures(files) });
+    assert.deepEqual(nested.manifest.channels.map((c) => c.name), ["base-readings", "mid", "top"]);
+    const reexport = await compileFeatures({ entry: writeFeatures({ "base.ts": BASE, "app.ts": `export { App } from "./base";\n` }) });
+    assert.deepEqual(reexport.manifest.channels.map((c) => c.name), ["base-readings"]);
+    const star = await compileFeatures({ entry: writeFeatures({ "base.ts": BASE, "app.ts": `export * from "./base";\n` }) });
+    assert.deepEqual(star.manifest.channels.map((c) => c.name), ["base-readings"]);
+    const aliased = await compileFeatures({
+      entry: writeFeatures({ "app.ts": `import type { FeatureApi } from "snapfleet";\nfunction Main(api: FeatureApi) { api.newCommsChannel("main"); }\nconst App2 = 2;\nexport { Main as App, App2 as Two };\n` }),
+    });
+    assert.deepEqual(aliased.manifest.channels.map((c) => c.name), ["main"]);
+  });
+
+  it("a value assigned in a top-level block's var survives esbuild's trailing `var v;`", async () => {
+    const result = await compileFeatures({
+      entry: writeApp(`  api.log("v=" + v + " total=" + total());`, `{\n  var v = 4;\n}\nfunction total() {\n  for (var i = 0, sum = 0; i < 3; i++) {\n    var step;\n    step = (step || 0) + 1;\n    sum += step;\n  }\n  return sum;\n}`),
+    });
+    assert.deepEqual(result.buildLogs, ["v=4 total=6"]);
+  });
+
+  it("refuses .then and Promise.resolve at the author's line, with what to write instead", async () => {
+    const then = await compileError(writeApp(`  const p = new Promise<number>((resolve) => resolve(1));\n  p.then((v) => api.log("" + v));`));
+    assertLocated(then, 5, /\.then\(\.\.\.\) is not supported in feature code/);
+    assert.match(then.message, /hint: .*use `await` inside an async function/);
+    const resolve = await compileError(writeApp(`  api.mcu.onStart(async () => {\n    await Promise.resolve();\n  });`));
+    assertLocated(resolve, 5, /Promise\.resolve is not available in feature code/);
+  });
+
+  it("an error in the module's top-level code is not blamed on App, and a value thrown by App is reported with its message", async () => {
+    const topLevel = await compileError(writeApp(``, `const missing: any = undefined;\nconst y = missing.y;`));
+    assertLocated(topLevel, 3, /Cannot access property "y"/);
+    assert.match(topLevel.message, /hint: .*top-level module code/);
+    assert.doesNotMatch(topLevel.message, /while App\(api\) ran/);
+    const thrown = await compileError(writeApp(`  throw new Error("no sensor configured");`));
+    assert.match(thrown.message, /App\(api\) threw at build time: no sensor configured/);
+  });
+
+  it("an await resumed during the build is refused at the await, not reported as an internal error", async () => {
+    const err = await compileError(writeApp(`  const ready = new Promise<number>((resolve) => resolve(1));\n  async function wait() {\n    await ready;\n  }\n  wait();`));
+    assertLocated(err, 6, /an async function resumed after `await` during the build/);
+    assert.match(err.message, /hint: start async work from a callback/);
+  });
+});

@@ -257,6 +257,24 @@ describe("device runtime: mistakes a feature makes at run time", () => {
     assert.deepEqual(sent, [{ min: 1, rest: [2, 3], mean: 2, label: "LO", text: "3 readings", missing: -1 }]);
   });
 
+  it("async functions, await and new Promise run on the device, continuations after the callback returns", async () => {
+    const { device, transport } = await runApp(
+      `  const ch = api.newCommsChannel<any>("steps", { qos: 0 });
+  const later = (v: number) => new Promise<number>((resolve) => api.mcu.setTimeout(() => resolve(v), 200));
+  async function failing() { await later(0); throw new Error("sensor offline"); }
+  async function work() {
+    ch.pushMessageToServer("start");
+    const a = await later(21);
+    ch.pushMessageToServer(a * 2);
+    try { await failing(); } catch (e) { ch.pushMessageToServer("caught " + (e as Error).message); }
+  }
+  api.mcu.setTimeout(() => { work(); ch.pushMessageToServer("callback returned"); }, 100);`,
+    );
+    assert.deepEqual(device.supervisor.appErrors, []);
+    const steps = transport.sent.filter((m) => m.topic.endsWith("/steps/up")).map((m) => decodeEnvelope(m.payload).v);
+    assert.deepEqual(steps, ["start", "callback returned", 42, "caught sensor offline"]);
+  });
+
   it("receives objects and arrays from the server and can send them back", async () => {
     const build = await compileFeatures({
       entry: writeApp(`  const cmd = api.newCommsChannel<any>("cmd");\n  const echo = api.newCommsChannel<any>("echo");\n  cmd.addEventListener("messageFromServer", (v) => echo.pushMessageToServer({ second: v.levels[1], on: v.on, name: v.meta.name, empty: v.meta.tags.length }));`),

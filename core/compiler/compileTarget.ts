@@ -6,6 +6,7 @@ import { formatRuntimeError } from "../runtime/runtimeErrors";
 import { DEFAULT_BUILD_INSTRUCTION_LIMIT, limitBuildInstructions } from "./buildInstructionLimit";
 import { DeclarationRecorder } from "./declarationRecorder";
 import { FeatureCompileError, type SourceLocation } from "./errors";
+import { withFeatureLocations } from "./microviumErrors";
 import { runtimeSourceFor } from "./runtimeSource";
 import { pruneSnapshot } from "./snapshotPruning";
 import type { SourceMapper } from "./sourceMapper";
@@ -117,7 +118,7 @@ export function compileTarget(input: TargetBuildInput): TargetBuild {
   vm.globalThis.__sf_readValue = runtime.guardedValueRead;
   input.prepareVm?.(vm);
 
-  const feature = withFeatureLocations(input.mapper, () => vm.evaluateModule({ sourceText: input.code, debugFilename: FEATURE_FILE }));
+  const feature = withFeatureLocations(input.mapper, FEATURE_FILE, "module", () => vm.evaluateModule({ sourceText: input.code, debugFilename: FEATURE_FILE }), locate);
   const app = feature.App;
   if (typeof app !== "function") {
     const exported = input.exports.filter((k) => k !== "App");
@@ -127,7 +128,7 @@ export function compileTarget(input: TargetBuildInput): TargetBuild {
       "add `export function App(api: FeatureApi) { ... }` to the entry file; it declares every feature of the app",
     );
   }
-  withFeatureLocations(input.mapper, () => runtime.runApp(app));
+  withFeatureLocations(input.mapper, FEATURE_FILE, "app", () => runtime.runApp(app), locate);
   runtime.finishBuild(input.primitiveChannels === true);
   const snapshot = vm.createSnapshot({ optimizationHook: (il) => leaveOutUnnamedMembers(uncollected(vm, il), input.pruneMembers !== false) }).data;
   return { declarations: recorder.declarations, snapshot: new Uint8Array(snapshot), missingSecrets, logs };
@@ -167,25 +168,4 @@ function innermostFeatureLocation(vm: Microvium | undefined, mapper: SourceMappe
     frame = frame.callerFrame;
   }
   return undefined;
-}
-
-const MICROVIUM_LOCATION = new RegExp(`\\n?\\s*at [^\\n]*\\((?:${FEATURE_FILE.replace(".", "\\.")}):(\\d+):(\\d+)\\)`);
-
-/** Microvium's own errors (unsupported syntax it found, runtime type errors) carry
- * `(feature.js:line:col)`; turn them into FeatureCompileErrors at the author's location. */
-function withFeatureLocations<T>(mapper: SourceMapper, run: () => T): T {
-  try {
-    return run();
-  } catch (e) {
-    if (e instanceof FeatureCompileError) throw e;
-    const message = String((e as Error)?.message ?? e);
-    const m = MICROVIUM_LOCATION.exec(message);
-    if (!m) throw e;
-    const location = mapper.toOriginal(Number(m[1]), Number(m[2]));
-    const problem = message.slice(0, m.index).replace(/^VM runtime error: /, "").trim();
-    const hint = /not supported/i.test(problem)
-      ? "Microvium runs a subset of JavaScript; see README \"What feature code may use\""
-      : "this error happened while App(api) ran at build time";
-    throw new FeatureCompileError(problem, location, hint);
-  }
 }

@@ -28,3 +28,7 @@ export class MissingSecretsError extends FeatureCompileError {
     this.name = "MissingSecretsError";
   }
 }
+
+/** Hint for errors that mean snapfleet's own compiler went wrong, not the author. */
+export const COMPILER_BUG_HINT =
+  "this is a bug in snapfleet's compiler, not in your code; please report it to the snapfleet maintainers with this message and the feature files (a smaller feature that shows it helps)";

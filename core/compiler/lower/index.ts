@@ -4,8 +4,10 @@ import generate, { type GeneratorOptions } from "@babel/generator";
 import type * as t from "@babel/types";
 import { LoweringContext } from "./context";
 import { LoweringError } from "./errors";
+import { COMPILER_BUG_HINT } from "../errors";
 import { rejectUnsupported } from "./passes/unsupported";
 import { checkGlobals } from "./passes/globals";
+import { rejectUnsupportedPromiseUse } from "./passes/promises";
 import { lowerEsbuildNamespaces } from "./passes/esbuildNamespaces";
 import { lowerFunctionsAndClasses } from "./passes/functionsAndClasses";
 import { lowerRestParameters } from "./passes/restParameters";
@@ -13,6 +15,7 @@ import { lowerParameters } from "./passes/parameters";
 import { lowerLoops } from "./passes/loops";
 import { lowerLoopControl } from "./passes/loopControl";
 import { lowerDestructuring } from "./passes/destructuring";
+import { hoistVars } from "./passes/varHoisting";
 import { lowerOptionalChaining } from "./passes/optionalChaining";
 import { lowerNullish } from "./passes/nullish";
 import { lowerOperators } from "./passes/operators";
@@ -49,11 +52,13 @@ type Pass = (ast: t.File, ctx: LoweringContext) => void;
 
 /** In order. Checks run on the untouched input so errors point at what the author wrote; each
  * later pass may rely on the constructs earlier ones removed (e.g. destructuring runs after
- * parameters and loops turned their patterns into declarations; the value guard and string
+ * parameters and loops turned their patterns into declarations, and var hoisting after it so
+ * every declarator binds a plain name; the value guard and string
  * members run after destructuring produced plain member reads; sequences go last because the
  * other passes create them). */
 const PASSES: Pass[] = [
   rejectUnsupported,
+  rejectUnsupportedPromiseUse,
   lowerEsbuildNamespaces,
   checkGlobals,
   lowerFunctionsAndClasses,
@@ -62,6 +67,7 @@ const PASSES: Pass[] = [
   lowerLoops,
   lowerLoopControl,
   lowerDestructuring,
+  hoistVars,
   lowerOptionalChaining,
   lowerNullish,
   lowerOperators,
@@ -84,7 +90,7 @@ export function lowerForMicrovium(code: string, opts: LowerOptions): Lowered {
     ast = parse(code, { sourceType: "module", sourceFilename: opts.filename });
   } catch (e) {
     const err = e as Error & { loc?: { line: number; column: number } };
-    throw new LoweringError(`could not parse the bundle: ${err.message}`, err.loc?.line ?? 0, err.loc?.column ?? 0, "the bundle is esbuild's output; this is likely a snapfleet bug");
+    throw new LoweringError(`could not parse the bundle: ${err.message}`, err.loc?.line ?? 0, err.loc?.column ?? 0, `the bundle is esbuild's output; ${COMPILER_BUG_HINT}`);
   }
   const ctx = new LoweringContext(opts.guardValueReads ?? false);
   for (const pass of PASSES) {

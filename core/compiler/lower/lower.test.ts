@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { TraceMap, originalPositionFor } from "@jridgewell/trace-mapping";
-import type { Microvium } from "microvium";
+import { Microvium } from "microvium";
 import { lowerForMicrovium } from "./index";
 import { LoweringError } from "./errors";
 import { bundleProgram, runInMicrovium, runInNode } from "./testHarness";
@@ -43,6 +43,24 @@ describe("lowerForMicrovium", function () {
     });
   });
 
+  describe("composition: an entry exports its own App next to an imported one", () => {
+    it("renames what else is called App, at any depth, and exports the entry's own function", () => {
+      const code = [
+        "function App(api) { return helper(api) + 1; }",
+        "function helper(x) { const App = x; return App; }",
+        "function App2(api) { return App(api) * 10; }",
+        "export { App2 as App, helper };",
+      ].join("\n");
+      const out = lowerForMicrovium(code, { filename: "feature.js" });
+      assert.match(out.code, /export function App\(api\) \{\s*return _App\(api\) \* 10;/);
+      assert.doesNotMatch(out.code, /const App\b/, "the nested App would shadow the export");
+      const vm = Microvium.create();
+      const ns = vm.evaluateModule({ sourceText: out.code, debugFilename: "feature.js" });
+      assert.equal(ns.App(4), 50);
+      assert.equal(ns.helper(3), 3);
+    });
+  });
+
   describe("errors for what can't be lowered", () => {
     // `@` marks where the error must point (it is removed before lowering).
     const cases: Array<[name: string, code: string, message: RegExp, hint: RegExp]> = [
@@ -75,6 +93,13 @@ describe("lowerForMicrovium", function () {
       ["member of a library function", "const c = @String.fromCharCode(65);", /String\.fromCharCode is not available/, /can only be called/],
       ["splice inserting items", "const a = [1];\n@a.splice(0, 1, 2);", /splice with several items/, /slice and spread/],
       ["for await", "async function f(xs) { @for await (const x of xs) {} }", /for await/, /await each/],
+      ["promise then", "const p = new Promise((r) => r(1));\np.@then((v) => v);", /\.then\(\.\.\.\) is not supported/, /await/],
+      ["promise catch", "async function f() {}\nf().@catch(() => 0);", /\.catch\(\.\.\.\) is not supported/, /try\/catch/],
+      ["promise finally", "async function f() {}\nf()?.@finally(() => 0);", /\.finally\(\.\.\.\) is not supported/, /cleanup/],
+      ["Promise.resolve", "async function f() { await @Promise.resolve(); }", /Promise\.resolve is not available/, /new Promise/],
+      ["Promise.all", "const all = @Promise.all([]);", /Promise\.all is not available/, /one after another/],
+      ["await of a non-promise", "async function f() { return @await 5; }", /await of a value that is not a promise/, /only promises/],
+      ["export over a global the module reads", "const x = Math.floor(1);\nexport { @x as Math };", /exports the name Math and also reads a global Math/, /another name/],
     ];
     for (const [name, marked, message, hint] of cases) {
       it(name, () => {

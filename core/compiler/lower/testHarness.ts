@@ -8,6 +8,7 @@ import { lowerForMicrovium, type Lowered } from "./index";
  * compile-time VM and, after a snapshot, in the native engine. */
 
 export const RUN_EXPORT_ID = 1;
+const SETTLED_EXPORT_ID = 2;
 
 /** esbuild bundle of a file, ESM, target esnext, as core/compiler/bundle.ts does it. */
 export async function bundleProgram(file: string): Promise<{ code: string; map: object }> {
@@ -28,17 +29,22 @@ export async function bundleProgram(file: string): Promise<{ code: string; map: 
   return { code: js.text, map: JSON.parse(map.text) };
 }
 
-/** Imports an ES module from its text and calls its `run()`. */
+/** Imports an ES module from its text and calls its `run()`; for a program that also exports
+ * `settled()` (async work continues after run() returns), [run(), settled()] once every
+ * continuation has run. */
 export async function runInNode(code: string): Promise<unknown> {
   const ns = await import(`data:text/javascript;base64,${Buffer.from(code).toString("base64")}`);
-  return ns.run();
+  const result = ns.run();
+  if (typeof ns.settled !== "function") return result;
+  await new Promise((resolve) => setImmediate(resolve));
+  return [result, ns.settled()];
 }
 
 export interface MicroviumRun {
   lowered: Lowered;
   /** The module namespace in the compile-time VM. */
   exports: Record<string, any>;
-  /** run() in the compile-time VM. */
+  /** run() in the compile-time VM ([run(), settled()] as runInNode gives it). */
   compileTimeResult: unknown;
   snapshot: Uint8Array;
   /** run() in the native engine restored from the snapshot. */
@@ -65,9 +71,16 @@ export function runInMicrovium(code: string, inputSourceMap?: object, options: M
   options.prepare?.(vm);
   if (!options.withoutStdlib) installStdlib(vm, lowered.usedStdlib);
   const exports = vm.evaluateModule({ sourceText: `${lowered.code}\nvmExport(${RUN_EXPORT_ID}, run);\n`, debugFilename: "feature.js" });
-  const compileTimeResult = options.callAtBuildTime === false ? undefined : exports.run();
+  // Both engines run the job queue (await continuations) when the host's call returns.
+  const hasSettled = typeof exports.settled === "function";
+  if (hasSettled) vm.vmExport(SETTLED_EXPORT_ID, exports.settled);
+  const runBoth = (run: () => unknown, settled: () => unknown) => {
+    const result = run();
+    return hasSettled ? [result, settled()] : result;
+  };
+  const compileTimeResult = options.callAtBuildTime === false ? undefined : runBoth(() => exports.run(), () => exports.settled());
   const snapshot = vm.createSnapshot();
   const native = Microvium.restore(snapshot, host);
-  const nativeResult = native.resolveExport(RUN_EXPORT_ID)();
+  const nativeResult = runBoth(native.resolveExport(RUN_EXPORT_ID), () => native.resolveExport(SETTLED_EXPORT_ID)());
   return { lowered, exports, compileTimeResult, snapshot: new Uint8Array(snapshot.data), nativeResult };
 }

@@ -1,4 +1,4 @@
-import traverse from "@babel/traverse";
+import traverse, { type NodePath, type Scope } from "@babel/traverse";
 import * as t from "@babel/types";
 import { at } from "../build";
 import type { LoweringContext } from "../context";
@@ -6,8 +6,11 @@ import type { LoweringContext } from "../context";
 /** Export lists (`export { a, b as c }`, which ends every esbuild bundle) crash Microvium's
  * compiler; `export function` / `export const` declarations work. So:
  *   a local exported under its own name → its declaration gets `export` (a live binding)
- *   `a as c`  → the binding is renamed to c when nothing in the module is called c, then as above;
- *               otherwise `export const c = a;` where the list was (a snapshot of the value)
+ *   `a as c`  → whatever else in the module is called c is renamed out of the way (esbuild
+ *               renames an entry's own App to App2 when an imported module also has an App:
+ *               composition), then a is renamed to c and exported as above; when a is also
+ *               exported under another name, `export const c = a;` where the list was (a
+ *               snapshot of the value)
  * Declarations with several declarators are split so only the exported names are marked. */
 export function lowerExportLists(ast: t.File, ctx: LoweringContext): void {
   traverse(ast, {
@@ -16,24 +19,23 @@ export function lowerExportLists(ast: t.File, ctx: LoweringContext): void {
       const lists = path.node.body.filter((s): s is t.ExportNamedDeclaration => t.isExportNamedDeclaration(s) && !s.declaration && !s.source);
       if (lists.length === 0) return;
 
-      // Renaming is safe only to a name used nowhere in the module (no shadowing, no globals).
-      const namesInUse = new Set<string>();
-      t.traverseFast(path.node, (n) => {
-        if (t.isIdentifier(n)) namesInUse.add(n.name);
-      });
       const exportedNames = new Set<string>();
       const aliases = new Map<t.ExportNamedDeclaration, t.Statement[]>();
       for (const list of lists) {
         const statements: t.Statement[] = [];
         for (const spec of list.specifiers) {
           if (!t.isExportSpecifier(spec)) return ctx.fail(spec, "unsupported export form", "use `export function` or `export const`");
+          // Read after earlier renames: spec.local is a reference and follows them.
           let local = spec.local.name;
           const exported = t.isIdentifier(spec.exported) ? spec.exported.name : spec.exported.value;
           if (!program.hasOwnBinding(local)) ctx.fail(spec, `export of ${local}, which is not declared in the module`, "declare it at the top level of the module");
-          if (exported !== local && !namesInUse.has(exported) && !exportedNames.has(local) && !isExportedElsewhere(lists, local, spec)) {
-            program.rename(local, exported);
-            namesInUse.add(exported);
-            local = exported;
+          if (exported !== local) {
+            makeNameFree(path, exported, spec, ctx);
+            local = spec.local.name;
+            if (!exportedNames.has(local) && !isExportedElsewhere(lists, local, spec)) {
+              program.rename(local, exported);
+              local = exported;
+            }
           }
           if (local === exported && !exportedNames.has(local)) {
             exportedNames.add(local);
@@ -59,6 +61,24 @@ export function lowerExportLists(ast: t.File, ctx: LoweringContext): void {
       path.node.body = body;
     },
   });
+}
+
+/** Renames every binding called `name`, in any scope, to a fresh name, so the export can take
+ * it without clashing (top level) or being shadowed (nested scopes). A global read under that
+ * name can't be renamed; exporting over it would change what the module reads. */
+function makeNameFree(program: NodePath<t.Program>, name: string, spec: t.ExportSpecifier, ctx: LoweringContext): void {
+  const rename = (scope: Scope) => {
+    if (scope.hasOwnBinding(name)) scope.rename(name, scope.generateUid(name));
+  };
+  rename(program.scope);
+  program.traverse({
+    Scopable(p) {
+      rename(p.scope);
+    },
+  });
+  if (program.scope.hasGlobal(name)) {
+    ctx.fail(spec, `the module exports the name ${name} and also reads a global ${name}`, `export it under another name, or don't read the global ${name} in this module`);
+  }
 }
 
 /** Is `local` also exported by another specifier (then it keeps its name for both)? */
