@@ -1,5 +1,6 @@
 import { Microvium } from "microvium";
 import type { Declarations, Target } from "../contracts/manifest";
+import type { BoardDefinition } from "../boards";
 import type { SnapshotIL } from "microvium/dist/lib/snapshot-il";
 import { EXPORT_API_OBJECTS, HostId } from "../runtime/hostIds";
 import { formatRuntimeError } from "../runtime/runtimeErrors";
@@ -33,6 +34,8 @@ export interface TargetBuildInput {
   primitiveChannels?: boolean;
   /** Leave out object members no code in the snapshot names (default true). */
   pruneMembers?: boolean;
+  /** Pins are checked against it (default: the simulated board). */
+  board?: BoardDefinition;
 }
 
 export interface TargetBuild {
@@ -47,7 +50,7 @@ export interface TargetBuild {
 /** Runs the feature's App(api) in Microvium's compile-time VM for one target and snapshots the
  * result. Only this target's callbacks stay reachable, so only they are in the snapshot. */
 export function compileTarget(input: TargetBuildInput): TargetBuild {
-  const recorder = new DeclarationRecorder();
+  const recorder = new DeclarationRecorder(input.board);
   const missingSecrets: string[] = [];
   const logs: string[] = [];
   let vm: Microvium;
