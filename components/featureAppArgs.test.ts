@@ -55,7 +55,7 @@ describe("FeatureApp arguments", () => {
         return true;
       },
     );
-    assert.throws(() => resolveFeatureAppArgs("tank", { entry: "a.ts", board: { name: "x", pins: { A0: ["adc" as never] } } }), /board: board definition: invalid board definition:\n {4}- pins\.A0/);
+    assert.throws(() => resolveFeatureAppArgs("tank", { entry: "a.ts", board: { name: "x", pins: { A0: ["adc" as never] } } }), /board: board definition: invalid board definition:\n {6}- pins\.A0/);
   });
 
   it("refuses a device named like the dashboard's or server's client id", () => {
