@@ -28,7 +28,7 @@ describe("FeatureApp board (Pulumi mocks)", function () {
     await valueOf(app.jobId);
     await settled(mocks);
     const firmware = mocks.ofType("aws:s3/bucketObjectv2:BucketObjectv2").find((o) => o.name.includes("firmware"))!;
-    const pkg = decodeDevicePackage(Buffer.from(plain(firmware.inputs.contentBase64), "base64"));
+    const pkg = decodeDevicePackage(Buffer.from(plain<string>(firmware.inputs.contentBase64), "base64"));
     assert.equal(pkg.manifest.board, "esp32-devkitc");
     assert.deepEqual(pkg.manifest.pins, [{ name: "GPIO2", kind: "digital" }]);
   });
