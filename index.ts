@@ -22,6 +22,8 @@ export { compileFeatures, type CompileOptions, type CompileResult } from "./core
 export { FeatureCompileError, MissingSecretsError } from "./core/compiler/errors";
 export type { Manifest, ChannelDecl, SecretDecl, ControlDecl, PinDecl, Target } from "./core/contracts/manifest";
 export { readBuild, writeBuild, type BuildOutput } from "./core/contracts/buildOutput";
+// Boards: which pins exist and what they can do (README "Boards").
+export { BUILT_IN_BOARDS, loadBoard, validateBoardDefinition, type BoardDefinition, type PinCapability } from "./core/boards";
 // AWS deployment (Pulumi components) and dashboard tokens.
 export { FeatureApp, OtaJob, secretConfigKey, missingSecretHint, dashboardConfig } from "./components";
 export type { FeatureAppArgs, FleetArgs, OtaArgs, ChannelTopics, DeviceCredentials, DashboardConfig } from "./components";

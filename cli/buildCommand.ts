@@ -18,6 +18,7 @@ export async function buildCommand({ values, positionals }: Parsed): Promise<voi
   const result = await compileFeatures({
     entry,
     app: values.app as string | undefined,
+    board: values.board as string | undefined,
     secrets: loadSecrets(values["secrets-file"] as string | undefined, process.env),
     missingSecretHint,
   });

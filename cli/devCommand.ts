@@ -2,7 +2,7 @@
  * dashboard address, follows device logs and keeps a live status table; Ctrl-C stops devices
  * (they publish "offline"), services and broker, in that order. */
 import path from "node:path";
-import { pinModelsFromFlags } from "./pinModels";
+import { boardFromFlag, pinModelsFromFlags } from "./pinModels";
 import { CliError, UsageError } from "./cliError";
 import { DevSession } from "./devSession";
 import { LiveOutput } from "./liveOutput";
@@ -23,7 +23,8 @@ export async function devCommand({ values, positionals }: Parsed): Promise<void>
   const port = wholeNumber(values.port, "--port", 8080, 0, 65533);
   const seconds = values.seconds === undefined ? undefined : wholeNumber(values.seconds, "--seconds", 0, 1, 86_400);
   const stateDir = path.resolve((values["state-dir"] as string | undefined) ?? ".snapfleet");
-  const pinModels = pinModelsFromFlags(values.pin as string[] | undefined);
+  const board = boardFromFlag(values.board);
+  const pinModels = pinModelsFromFlags(values.pin as string[] | undefined, board);
 
   let output: LiveOutput | undefined;
   const early: string[] = [];
@@ -33,6 +34,7 @@ export async function devCommand({ values, positionals }: Parsed): Promise<void>
     session = await DevSession.start({
       entry,
       app: values.app as string | undefined,
+      board,
       secrets: loadSecrets(values["secrets-file"] as string | undefined, process.env),
       missingSecretHint,
       devices,

@@ -3,6 +3,7 @@
  * The command (devCommand.ts) adds the terminal output; tests drive this class directly. */
 import path from "node:path";
 import { compileFeatures, type CompileResult } from "../core/compiler/compileFeatures";
+import type { BoardDefinition } from "../core/boards";
 import { loadWasmEngine } from "../core/engine";
 import type { MicroviumEngine } from "../core/engine/types";
 import type { PinModel } from "../firmware/pinModel";
@@ -13,6 +14,8 @@ import { FeatureWatcher } from "./featureWatcher";
 export interface DevSessionOptions {
   entry: string;
   app?: string;
+  /** The board the app is built for (core/boards); default the simulated board. */
+  board?: BoardDefinition;
   secrets: Record<string, string | undefined>;
   missingSecretHint?: (names: string[]) => string;
   devices: number;
@@ -111,5 +114,5 @@ export class DevSession {
 }
 
 function compileOnce(options: DevSessionOptions): Promise<CompileResult> {
-  return compileFeatures({ entry: options.entry, app: options.app, secrets: options.secrets, missingSecretHint: options.missingSecretHint });
+  return compileFeatures({ entry: options.entry, app: options.app, board: options.board, secrets: options.secrets, missingSecretHint: options.missingSecretHint });
 }

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -67,5 +68,51 @@ describe("feature watcher: rebuild on edit", () => {
     watcher.close();
     assert.deepEqual(errors, ["syntax error in app.ts:3:1"]);
     assert.equal(builds, 2);
+  });
+
+  it("keeps watching a file saved by rename (sed -i, mv, vim's backup-and-rename), and new folders", async () => {
+    const app = path.join(dir, "app.ts");
+    fs.writeFileSync(app, "// 0");
+    let builds = 0;
+    const watcher = new FeatureWatcher({
+      dir,
+      debounceMs: 30,
+      rebuild: async () => {
+        builds++;
+      },
+      onError: (e) => assert.fail(e),
+    });
+    /** One save, then wait for the build it causes. */
+    const save = async (what: string, edit: () => void) => {
+      const before = builds;
+      edit();
+      await waitFor(() => builds > before);
+      await watcher.idle();
+      assert.equal(builds, before + 1, `${what}: no rebuild`);
+    };
+    try {
+      await save("sed -i", () => execFileSync("sed", ["-i", "s/0/1/", app]));
+      await save("write after sed -i", () => fs.writeFileSync(app, "// 2"));
+      await save("mv over the file", () => {
+        fs.writeFileSync(path.join(dir, "app.ts.new"), "// 3");
+        execFileSync("mv", [path.join(dir, "app.ts.new"), app]);
+      });
+      await save("write after mv", () => fs.writeFileSync(app, "// 4"));
+      await save("vim: rename to a backup, write anew, delete the backup", () => {
+        fs.renameSync(app, `${app}~`);
+        fs.writeFileSync(app, "// 5");
+        fs.unlinkSync(`${app}~`);
+      });
+      await save("write after vim", () => fs.writeFileSync(app, "// 6"));
+      await save("a file in a new folder", () => {
+        fs.mkdirSync(path.join(dir, "sensors"));
+        fs.writeFileSync(path.join(dir, "sensors", "soil.ts"), "// soil");
+      });
+      await save("sed -i in the new folder", () => execFileSync("sed", ["-i", "s/soil/moisture/", path.join(dir, "sensors", "soil.ts")]));
+      await save("write in the new folder after sed -i", () => fs.writeFileSync(path.join(dir, "sensors", "soil.ts"), "// 7"));
+      assert.equal(fs.readFileSync(app, "utf8"), "// 6");
+    } finally {
+      watcher.close();
+    }
   });
 });

@@ -1,7 +1,12 @@
 /** Re-runs a build when feature files change. Editors write a file in several steps (truncate,
  * write, rename), so changes are debounced; a change during a build schedules exactly one more
- * build after it, so the last edit always wins and builds never overlap. */
+ * build after it, so the last edit always wins and builds never overlap.
+ *
+ * Each directory gets its own watch, never each file: a file saved by rename (`sed -i`, `mv`,
+ * vim's backup-and-rename) is a new file, and a watch on the old one (what Node's recursive
+ * fs.watch on Linux keeps) never fires again; the directory's watch sees every later save. */
 import fs from "node:fs";
+import path from "node:path";
 
 export interface FeatureWatcherOptions {
   dir: string;
@@ -12,23 +17,62 @@ export interface FeatureWatcherOptions {
 }
 
 const WATCHED = /\.(ts|tsx|js|mjs|json)$/;
+/** Folders that hold no feature sources. */
+const SKIPPED = new Set(["node_modules", ".git"]);
 
 export class FeatureWatcher {
-  private readonly watcher: fs.FSWatcher;
+  /** One watch per directory under `dir`, by path. */
+  private readonly watchers = new Map<string, fs.FSWatcher>();
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private pending = false;
+  private closed = false;
 
   constructor(private readonly options: FeatureWatcherOptions) {
-    this.watcher = fs.watch(options.dir, { recursive: true }, (_event, file) => {
-      if (file && WATCHED.test(String(file))) this.schedule();
-    });
+    for (const dir of directoriesUnder(options.dir)) this.watchDirectory(dir);
   }
 
   close(): void {
+    this.closed = true;
     clearTimeout(this.timer);
     this.timer = undefined;
-    this.watcher.close();
+    for (const watcher of this.watchers.values()) watcher.close();
+    this.watchers.clear();
+  }
+
+  private watchDirectory(dir: string): void {
+    let watcher: fs.FSWatcher;
+    try {
+      watcher = fs.watch(dir, (event, file) => this.changed(event, file));
+    } catch {
+      return; // removed since it was listed; the next rescan forgets it
+    }
+    watcher.on("error", () => this.forget(dir));
+    this.watchers.set(dir, watcher);
+  }
+
+  private forget(dir: string): void {
+    this.watchers.get(dir)?.close();
+    this.watchers.delete(dir);
+  }
+
+  private changed(event: string, file: string | Buffer | null): void {
+    if (this.closed) return;
+    // A name appeared or went away: it may be a directory.
+    if (event === "rename") this.rescan();
+    if (file && WATCHED.test(String(file))) this.schedule();
+  }
+
+  /** Watches directories that appeared (and rebuilds if they came with sources, which may have
+   * been written before the watch began) and forgets those that went away. */
+  private rescan(): void {
+    const now = new Set(directoriesUnder(this.options.dir));
+    for (const dir of [...this.watchers.keys()]) if (!now.has(dir)) this.forget(dir);
+    for (const dir of now) {
+      if (this.watchers.has(dir)) continue;
+      this.watchDirectory(dir);
+      if (hasSources(dir)) this.schedule();
+    }
   }
 
   /** Resolves when no build is running or scheduled (tests wait on it). */
@@ -56,5 +100,29 @@ export class FeatureWatcher {
       this.pending = false;
       await this.run();
     }
+  }
+}
+
+function directoriesUnder(root: string): string[] {
+  const found: string[] = [];
+  const walk = (dir: string) => {
+    found.push(dir);
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const entry of entries) if (entry.isDirectory() && !SKIPPED.has(entry.name)) walk(path.join(dir, entry.name));
+  };
+  walk(root);
+  return found;
+}
+
+function hasSources(dir: string): boolean {
+  try {
+    return fs.readdirSync(dir).some((name) => WATCHED.test(name));
+  } catch {
+    return false;
   }
 }

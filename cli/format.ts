@@ -1,4 +1,5 @@
 import type { Manifest } from "../core/contracts/manifest";
+import { DEFAULT_BOARD } from "../core/boards";
 
 /** A plain-text table; columns sized to their content. */
 export function table(headers: string[], rows: (string | number)[][]): string {
@@ -18,7 +19,7 @@ export function describeBuild(manifest: Manifest, outDir: string): string {
   ];
   const sizes = (["device", "web", "server"] as const).map((t) => [t, `${manifest.snapshots[t].size} B`, manifest.snapshots[t].sha256.slice(0, 12)]);
   return [
-    `app ${manifest.app}  version ${manifest.version.slice(0, 12)}  engine ${manifest.engine}`,
+    `app ${manifest.app}  version ${manifest.version.slice(0, 12)}  board ${manifest.board ?? DEFAULT_BOARD.name}  engine ${manifest.engine}`,
     "",
     table(["declared", "name", "details"], rows),
     "",

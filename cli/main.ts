@@ -2,78 +2,60 @@ import { parseArgs } from "node:util";
 import { buildCommand } from "./buildCommand";
 import { runDeviceCommand } from "./runDeviceCommand";
 import { UsageError } from "./cliError";
+import { COMMANDS, commandSpec, commandUsage, overallUsage, type CommandSpec } from "./commandSpecs";
 import { dashboardLinkCommand } from "./dashboardLinkCommand";
 import { devCommand } from "./devCommand";
 
-const USAGE = `snapfleet — one feature, written once, on device, cloud and dashboard
+interface Parsed {
+  values: Record<string, unknown>;
+  positionals: string[];
+}
 
-usage:
-  snapfleet dev <entry.ts> [--devices 3] [--port 8080] [--state-dir .snapfleet]
-                [--secrets-file FILE] [--pin A2=sine:20:30] [--seconds N]
-      the whole system locally: broker (mutual TLS on port+1, WebSocket on port+2), IoT
-      Jobs, artifact store, dashboard on port, simulated devices updated over the air;
-      edits rebuild and roll out a new OTA job; Ctrl-C stops
-  snapfleet build <entry.ts> --out <dir> [--app NAME] [--secrets-file FILE]
-      compile the features: writes manifest.json, device.snap, web.snap, server.snap
-      secret values come from --secrets-file (JSON {"name": "value"}) or environment
-      variables SNAPFLEET_SECRET_<NAME> (name upper-cased, '-' as '_')
-  snapfleet run-device <dir> [--seconds N] [--pin A2=sine:20:30] [--thing NAME]
-      run the device snapshot on a simulated board; prints each outgoing message as a
-      JSON line on stdout, app logs on stderr
-      pin models: PIN=sine:MIN:MAX[:PERIOD_S], PIN=const:VALUE, PIN=csv:FILE (seconds,value)
-  snapfleet dashboard-link --url <dashboardUrl> --app NAME [--hours 12]
-      print a link to a deployed dashboard; the key comes from SNAPFLEET_DASHBOARD_KEY
-      (pulumi stack output dashboardTokenKey --show-secrets)
-`;
+const RUN: Record<string, (parsed: Parsed) => Promise<void> | void> = {
+  dev: devCommand,
+  build: buildCommand,
+  "run-device": runDeviceCommand,
+  // mint a link to a deployed dashboard (cli/dashboardLinkCommand.ts)
+  "dashboard-link": (parsed) => void process.stdout.write(dashboardLinkCommand(parsed) + "\n"),
+};
 
 /** Entry point of the `snapfleet` command. Errors a user can cause are printed without a
- * stack trace and exit with status 1. */
+ * stack trace and exit with status 1; help goes to stdout and exits 0. */
 export async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
+  const spec = command === undefined ? undefined : commandSpec(command);
   try {
-    switch (command) {
-      case "dev":
-        await devCommand(
-          parse(rest, {
-            devices: { type: "string" },
-            port: { type: "string" },
-            "state-dir": { type: "string" },
-            "secrets-file": { type: "string" },
-            app: { type: "string" },
-            pin: { type: "string", multiple: true },
-            seconds: { type: "string" },
-          }),
-        );
-        return;
-      case "build":
-        await buildCommand(parse(rest, { out: { type: "string" }, app: { type: "string" }, "secrets-file": { type: "string" } }));
-        return;
-      case "run-device":
-        await runDeviceCommand(parse(rest, { seconds: { type: "string" }, pin: { type: "string", multiple: true }, thing: { type: "string" } }));
-        return;
-      case "dashboard-link": // mint a link to a deployed dashboard (cli/dashboardLinkCommand.ts)
-        return void process.stdout.write(dashboardLinkCommand(parse(rest, { url: { type: "string" }, app: { type: "string" }, hours: { type: "string" } })) + "\n");
-      case undefined:
-      case "help":
-      case "--help":
-      case "-h":
-        process.stdout.write(USAGE);
-        return;
-      default:
-        throw new UsageError(`unknown command "${command}"`);
-    }
+    if (command === undefined || command === "--help" || command === "-h") return void process.stdout.write(overallUsage());
+    if (command === "help") return void process.stdout.write(helpFor(rest));
+    if (!spec) throw new UsageError(unknownCommand(command));
+    const parsed = parse(rest, spec);
+    if (parsed.values.help) return void process.stdout.write(commandUsage(spec));
+    await RUN[spec.name](parsed);
   } catch (e) {
     const err = e as Error;
     const userFacing = ["UsageError", "CliError", "FeatureCompileError", "MissingSecretsError"].includes(err.name);
     process.stderr.write(`snapfleet ${command ?? ""}: ${userFacing ? err.message : err.stack}\n`);
-    if (err instanceof UsageError) process.stderr.write(`\n${USAGE}`);
+    if (err instanceof UsageError) process.stderr.write(`\n${spec ? commandUsage(spec) : overallUsage()}`);
     process.exitCode = 1;
   }
 }
 
-type Options = NonNullable<Parameters<typeof parseArgs>[0]>["options"];
+/** `snapfleet help [command]`. */
+function helpFor(args: string[]): string {
+  if (args.length === 0) return overallUsage();
+  const spec = commandSpec(args[0]);
+  if (!spec) throw new UsageError(unknownCommand(args[0]));
+  if (args.length > 1) throw new UsageError(`help takes one command name, got ${args.join(" ")}`);
+  return commandUsage(spec);
+}
 
-function parse(args: string[], options: Options) {
+function unknownCommand(name: string): string {
+  return `unknown command "${name}"; the commands are ${COMMANDS.map((c) => c.name).join(", ")}`;
+}
+
+function parse(args: string[], spec: CommandSpec): Parsed {
+  const options: NonNullable<Parameters<typeof parseArgs>[0]>["options"] = { help: { type: "boolean", short: "h" } };
+  for (const [name, o] of Object.entries(spec.options)) options[name] = o.value ? { type: "string", multiple: o.multiple === true } : { type: "boolean" };
   try {
     return parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (e) {

@@ -33,7 +33,12 @@ export async function runDeviceCommand({ values, positionals }: Parsed): Promise
   }
   const clock = new RealClock();
   const transport = new InMemoryTransport();
-  const board = SimulatedBoard.forPins(build.manifest.pins, () => clock.now(), models);
+  let board: SimulatedBoard;
+  try {
+    board = SimulatedBoard.forManifest(build.manifest, () => clock.now(), models);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
   transport.onSend((m) => {
     const parsed = parseAppTopic(m.topic);
     const body = JSON.parse(m.payload);

@@ -10,11 +10,13 @@ import * as pulumi from "@pulumi/pulumi";
 import { compileFeatures, type CompileResult } from "../core/compiler/compileFeatures";
 import { encodeDevicePackage } from "../core/contracts/devicePackage";
 import type { Declarations, Manifest } from "../core/contracts/manifest";
+import type { BoardDefinition } from "../core/boards";
 
 export interface CompileInput {
   entry: string;
   app: string;
   cwd: string;
+  board: BoardDefinition;
 }
 
 export interface DeclarationsBuild {
@@ -28,7 +30,7 @@ const PLACEHOLDER_SECRET = "snapfleet-declarations-pass";
 
 export async function compileDeclarations(input: CompileInput): Promise<DeclarationsBuild> {
   const placeholders = new Proxy({} as Record<string, string>, { get: () => PLACEHOLDER_SECRET });
-  const result = await compileFeatures({ entry: input.entry, app: input.app, cwd: input.cwd, secrets: placeholders });
+  const result = await compileFeatures({ entry: input.entry, app: input.app, cwd: input.cwd, board: input.board, secrets: placeholders });
   const { channels, secrets, controls, pins } = result.manifest;
   return { declarations: { channels, secrets, controls, pins }, webSnapshot: result.snapshots.web, serverSnapshot: result.snapshots.server };
 }
@@ -43,7 +45,7 @@ export interface DeviceBuild {
 /** The device pass; the result is secret as a whole. */
 export function compileDevice(input: CompileInput, declared: DeclarationsBuild, secrets: Record<string, pulumi.Output<string>>): pulumi.Output<DeviceBuild> {
   const build = pulumi.all(secrets).apply(async (values) => {
-    const result = await compileFeatures({ entry: input.entry, app: input.app, cwd: input.cwd, secrets: values });
+    const result = await compileFeatures({ entry: input.entry, app: input.app, cwd: input.cwd, board: input.board, secrets: values });
     requireSameAsDeclarations(result, declared);
     const pkg = encodeDevicePackage(result.manifest, result.snapshots.device);
     return { manifest: result.manifest, packageBase64: Buffer.from(pkg.bytes).toString("base64"), packageSha256: pkg.sha256, packageSize: pkg.size };

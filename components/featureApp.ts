@@ -90,7 +90,7 @@ export class FeatureApp extends pulumi.ComponentResource<FeatureAppData> {
     const args = props.resolved;
     const { app } = args;
     const parent = { parent: this };
-    const compileInput = { entry: args.entry, app, cwd: args.cwd };
+    const compileInput = { entry: args.entry, app, cwd: args.cwd, board: args.board };
 
     const declared = await compileDeclarations(compileInput);
     const { declarations } = declared;

@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { OTA_DEFAULTS, resolveFeatureAppArgs } from "./featureAppArgs";
 
@@ -33,6 +35,27 @@ describe("FeatureApp arguments", () => {
         return true;
       },
     );
+  });
+
+  it("board: the simulated board by default, a built-in name or a JSON file from cwd; a bad one is listed with the other problems", () => {
+    assert.equal(resolveFeatureAppArgs("tank", { entry: "a.ts" }).board.name, "simulated");
+    assert.equal(resolveFeatureAppArgs("tank", { entry: "a.ts", board: "esp32-devkitc" }).board.pins.GPIO34.join(","), "analog-in,digital-in");
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sf-args-"));
+    try {
+      fs.writeFileSync(path.join(dir, "tank-board.json"), JSON.stringify({ name: "tank-v1", pins: { LEVEL: ["analog-in"], PUMP: ["digital-out"] } }));
+      assert.equal(resolveFeatureAppArgs("tank", { entry: "a.ts", cwd: dir, board: "./tank-board.json" }).board.name, "tank-v1");
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    assert.throws(
+      () => resolveFeatureAppArgs("tank", { entry: "", board: "arduino" }),
+      (e: Error) => {
+        assert.match(e.message, /- entry must be/);
+        assert.match(e.message, /- board: unknown board "arduino"; built-in boards: simulated, esp32-devkitc/);
+        return true;
+      },
+    );
+    assert.throws(() => resolveFeatureAppArgs("tank", { entry: "a.ts", board: { name: "x", pins: { A0: ["adc" as never] } } }), /board: board definition: invalid board definition:\n {6}- pins\.A0/);
   });
 
   it("refuses a device named like the dashboard's or server's client id", () => {

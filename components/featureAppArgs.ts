@@ -5,6 +5,7 @@ import path from "node:path";
 import { checkName } from "../core/contracts/names";
 import { isReservedClientId } from "../core/policy";
 import { packageRoot } from "./packageRoot";
+import { loadBoard, type BoardDefinition } from "../core/boards";
 
 export interface FleetArgs {
   /** Thing group every device joins and the OTA job targets. Default: the app name. */
@@ -33,6 +34,10 @@ export interface FeatureAppArgs {
   cwd?: string;
   /** App name used in topics, policies and job ids. Default: the component's name. */
   app?: string;
+  /** The board the devices are: a built-in board's name ("simulated", "esp32-devkitc"), the path
+   * of a JSON board file (from `cwd`) or a definition; the features' pins are checked against it
+   * (README "Boards"). Default: "simulated". */
+  board?: string | BoardDefinition;
   fleet?: FleetArgs;
   ota?: OtaArgs;
   /** Secret values by secret name; otherwise read from config `<app>:secret-<name>`. */
@@ -46,6 +51,7 @@ export interface ResolvedFeatureAppArgs {
   entry: string;
   cwd: string;
   app: string;
+  board: BoardDefinition;
   thingGroup: string;
   devices: string[];
   ota: Required<OtaArgs>;
@@ -102,12 +108,19 @@ export function resolveFeatureAppArgs(name: string, args: FeatureAppArgs): Resol
       problems.push(`ota.${key} is ${JSON.stringify(value)}; AWS IoT accepts whole numbers from ${min} to ${max}`);
     } else ota[key] = value;
   }
-  if (problems.length) throw new Error(`${where}: invalid arguments:\n  - ${problems.join("\n  - ")}`);
   const cwd = args.cwd ?? process.cwd();
+  let board: BoardDefinition | undefined;
+  try {
+    board = loadBoard(args.board, cwd);
+  } catch (e) {
+    problems.push(`board: ${(e as Error).message.replace(/\n/g, "\n    ")}`);
+  }
+  if (problems.length) throw new Error(`${where}: invalid arguments:\n  - ${problems.join("\n  - ")}`);
   return {
     entry: args.entry,
     cwd,
     app,
+    board: board!,
     thingGroup,
     devices,
     ota,

@@ -4,6 +4,7 @@ import { loadWasmEngine } from "../core/engine";
 import type { Manifest } from "../core/contracts/manifest";
 import { FeatureVm } from "../core/runtime/featureVm";
 import { SimulatedBoard, type Board } from "./board";
+import { DEFAULT_BOARD } from "../core/boards";
 import { RealClock, type Clock } from "./clock";
 import { Supervisor } from "./supervisor";
 import { InMemoryTransport, type Transport } from "./transport";
@@ -42,7 +43,11 @@ export class Device {
   static async boot(options: DeviceOptions): Promise<Device> {
     verifySnapshot(options.snapshot, options.manifest.snapshots.device, `device snapshot of ${options.manifest.app}`);
     const clock = options.clock ?? new RealClock();
-    const board = options.board ?? SimulatedBoard.forPins(options.manifest.pins, () => clock.now());
+    const board = options.board ?? SimulatedBoard.forManifest(options.manifest, () => clock.now());
+    const builtFor = options.manifest.board ?? DEFAULT_BOARD.name;
+    if (builtFor !== board.name) {
+      throw new Error(`${options.manifest.app} ${options.manifest.version.slice(0, 12)} was built for board "${builtFor}", this device is a "${board.name}": rebuild with --board ${board.name}`);
+    }
     const transport = options.transport ?? new InMemoryTransport();
     const engine = options.engine ?? (await loadWasmEngine());
     const supervisor = new Supervisor({

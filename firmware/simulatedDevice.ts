@@ -4,7 +4,7 @@
  * Real firmware would do the same with its HAL instead of SimulatedBoard. */
 import type { MicroviumEngine } from "../core/engine/types";
 import type { DevicePackage } from "../core/contracts/devicePackage";
-import { defaultAnalogModel, SimulatedBoard } from "./board";
+import { SimulatedBoard, type DigitalWrite } from "./board";
 import { RealClock } from "./clock";
 import { MqttTransport } from "./comms";
 import { Device } from "./device";
@@ -26,6 +26,8 @@ export interface SimulatedDeviceOptions {
   pinModels?: Record<string, PinModel>;
   /** Shifts this board's pin models in time, so a simulated fleet doesn't read in lockstep. */
   pinTimeOffsetMs?: number;
+  /** Told about every digital pin write, whichever board the installed app needs. */
+  onDigitalWrite?: (write: DigitalWrite) => void;
   gracePeriodMs?: number;
   keepAliveSeconds?: number;
   onLog?: (line: string) => void;
@@ -35,7 +37,7 @@ export interface SimulatedDeviceOptions {
 export class SimulatedDevice {
   private constructor(
     readonly thing: string,
-    readonly board: SimulatedBoard,
+    private readonly hardware: { board?: SimulatedBoard },
     readonly transport: MqttTransport,
     readonly agent: OtaAgent,
     private readonly current: { device?: Device },
@@ -44,7 +46,7 @@ export class SimulatedDevice {
   static async start(options: SimulatedDeviceOptions): Promise<SimulatedDevice> {
     const clock = new RealClock();
     const offset = options.pinTimeOffsetMs ?? 0;
-    const board = new SimulatedBoard(() => clock.now() + offset);
+    const hardware: { board?: SimulatedBoard } = {};
     const log = options.onLog ?? (() => {});
     const transport = new MqttTransport({
       endpoint: options.endpoint,
@@ -62,7 +64,8 @@ export class SimulatedDevice {
     await transport.connect();
     const current: { device?: Device } = {};
     const boot = async (pkg: DevicePackage) => {
-      addPins(board, pkg, options.pinModels ?? {});
+      const board = boardFor(hardware.board, pkg, () => clock.now() + offset, options);
+      hardware.board = board;
       const device = await Device.boot({ manifest: pkg.manifest, snapshot: pkg.snapshot, thing: options.thing, board, clock, transport, engine: options.engine, onLog: log });
       current.device = device;
       return {
@@ -81,7 +84,13 @@ export class SimulatedDevice {
       await transport.disconnect();
       throw e;
     }
-    return new SimulatedDevice(options.thing, board, transport, agent, current);
+    return new SimulatedDevice(options.thing, hardware, transport, agent, current);
+  }
+
+  /** The simulated hardware (undefined before the first install); replaced when an app built
+   * for another board is installed. */
+  get board(): SimulatedBoard | undefined {
+    return this.hardware.board;
   }
 
   /** The app running now (undefined before the first install). */
@@ -96,11 +105,14 @@ export class SimulatedDevice {
   }
 }
 
-/** Pins appear as packages declare them; existing pins keep their state and model. */
-function addPins(board: SimulatedBoard, pkg: DevicePackage, models: Record<string, PinModel>): void {
-  for (const pin of pkg.manifest.pins) {
-    if (board.hasPin(pin.kind, pin.name)) continue;
-    if (pin.kind === "digital") board.addDigitalPin(pin.name);
-    else board.setAnalogModel(pin.name, models[pin.name] ?? defaultAnalogModel());
-  }
+/** The board keeps its pin state across app updates (the hardware doesn't change when the app
+ * does), unless the new app was built for another board: a simulator then becomes that board,
+ * where real hardware would refuse the app (firmware/device.ts). */
+function boardFor(current: SimulatedBoard | undefined, pkg: DevicePackage, now: () => number, options: SimulatedDeviceOptions): SimulatedBoard {
+  const { manifest } = pkg;
+  const fits = current && current.name === (manifest.board ?? current.name) && manifest.pins.every((p) => current.hasPin(p.kind, p.name));
+  if (fits) return current;
+  const board = SimulatedBoard.forManifest(manifest, now, options.pinModels);
+  if (options.onDigitalWrite) board.onDigitalWrite(options.onDigitalWrite);
+  return board;
 }

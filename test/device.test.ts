@@ -25,7 +25,7 @@ function sentOn(transport: InMemoryTransport, app: string, channel: string) {
 async function bootExample(build: CompileResult, engine: MicroviumEngine) {
   const clock = new ManualClock();
   const transport = new InMemoryTransport();
-  const board = SimulatedBoard.forPins(build.manifest.pins, () => clock.now(), { A2: constantModel(21.46), A3: constantModel(1.65) });
+  const board = SimulatedBoard.forManifest(build.manifest, () => clock.now(), { A2: constantModel(21.46), A3: constantModel(1.65) });
   const device = await Device.boot({ manifest: build.manifest, snapshot: build.snapshots.device, thing: "gh-1", board, clock, transport, engine });
   return { device, clock, transport, board: board as SimulatedBoard };
 }
@@ -56,7 +56,7 @@ describe("device runtime: the example on a simulated board", () => {
     const clock = new ManualClock();
     const start = clock.now();
     const transport = new InMemoryTransport();
-    const board = SimulatedBoard.forPins(build.manifest.pins, () => clock.now(), { A2: (t) => 20 + (t - start) / 1000 });
+    const board = SimulatedBoard.forManifest(build.manifest, () => clock.now(), { A2: (t) => 20 + (t - start) / 1000 });
     const device = await Device.boot({ manifest: build.manifest, snapshot: build.snapshots.device, thing: "gh-1", board, clock, transport, engine });
     clock.advance(3000);
     assert.deepEqual(sentOn(transport, "grow-station", "temperature").map((e) => e.v), [21, 22, 23]);

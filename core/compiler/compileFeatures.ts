@@ -11,13 +11,18 @@ import { LoweringError } from "./lower/errors";
 import { SourceMapper } from "./sourceMapper";
 import { channelsCarryPrimitivesOnly } from "./primitiveChannels";
 import { ENGINE_ID } from "./engineId";
+import { defaultAppName } from "./defaultAppName";
+import { findPinWrites } from "./pinWrites";
+import { loadBoard, pinsFor, pinWriteProblem, type BoardDefinition } from "../boards";
 
 export interface CompileOptions {
   /** The feature entry module (exports App). */
   entry: string;
-  /** App name (topics, policies, job ids). Default: the folder that holds `features/`, or the
-   * entry file's folder. */
+  /** App name (topics, policies, job ids). Default: the project's (core/compiler/defaultAppName.ts). */
   app?: string;
+  /** The board the app runs on: a built-in board's name, the path of a JSON board file (from
+   * `cwd`) or a definition (core/boards). Pins are checked against it. Default: "simulated". */
+  board?: string | BoardDefinition;
   /** Secret values by secret name; used for the device snapshot only. */
   secrets?: Record<string, string | undefined>;
   /** Resolve relative paths from here (default process.cwd()). */
@@ -47,6 +52,12 @@ export async function compileFeatures(options: CompileOptions): Promise<CompileR
   const app = options.app ?? defaultAppName(path.resolve(cwd, options.entry));
   const nameProblem = checkName("app", app);
   if (nameProblem) throw new FeatureCompileError(nameProblem, undefined, "pass a valid app name (option `app`, CLI --app)");
+  let board: BoardDefinition;
+  try {
+    board = loadBoard(options.board, cwd);
+  } catch (e) {
+    throw new FeatureCompileError((e as Error).message, undefined, "choose the board with option `board` (CLI --board NAME|FILE.json); README \"Boards\"");
+  }
 
   const bundle = await bundleFeatures(options.entry, cwd);
   const bundleMapper = new SourceMapper(bundle.map, cwd);
@@ -72,10 +83,12 @@ export async function compileFeatures(options: CompileOptions): Promise<CompileR
       primitiveChannels: target === "device" && primitiveDeviceChannels,
       pruneMembers: options.pruneMembers,
       instructionLimit: options.buildInstructionLimit,
+      board,
     });
   }
 
   requireSameDeclarations(builds);
+  refuseWritesToInputOnlyPins(bundle.code, board, bundleMapper);
   const missing = builds.device.missingSecrets;
   if (missing.length) {
     const hint = options.missingSecretHint?.(missing) ?? `give ${missing.length === 1 ? "its" : "their"} value${missing.length === 1 ? "" : "s"} in compileFeatures({ secrets }), or mark the secret optional: api.defineSecret(name, { optional: true })`;
@@ -88,6 +101,7 @@ export async function compileFeatures(options: CompileOptions): Promise<CompileR
     app,
     version: sha256(snapshots.device),
     engine: ENGINE_ID,
+    board: board.name,
     ...builds.device.declarations,
     snapshots: { device: info(snapshots.device), web: info(snapshots.web), server: info(snapshots.server) },
   };
@@ -123,10 +137,14 @@ function describe(d: Declarations): string {
   return `channels [${d.channels.map((c) => c.name).join(", ")}], secrets [${d.secrets.map((s) => s.name).join(", ")}], pins [${d.pins.map((p) => p.name).join(", ")}], controls [${d.controls.map((c) => c.title).join(", ")}]`;
 }
 
-function defaultAppName(entryPath: string): string {
-  const dir = path.dirname(entryPath);
-  const folder = path.basename(dir) === "features" ? path.basename(path.dirname(dir)) : path.basename(dir);
-  return folder.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/^-+|-+$/g, "") || "app";
+/** A write to an input-only pin, where the code shows which pin it writes (core/compiler/pinWrites.ts). */
+function refuseWritesToInputOnlyPins(code: string, board: BoardDefinition, mapper: SourceMapper): void {
+  const writable = new Set(pinsFor(board, "digital-out"));
+  if (pinsFor(board, "digital").every((p) => writable.has(p))) return; // nothing to find: skip the parse
+  for (const write of findPinWrites(code)) {
+    const problem = pinWriteProblem(board, write.pin);
+    if (problem) throw new FeatureCompileError(problem, mapper.toOriginal(write.line, write.column), "read it with .read(), or wire the output to a pin that can be written");
+  }
 }
 
 function sha256(bytes: Uint8Array): string {

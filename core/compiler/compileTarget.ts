@@ -1,5 +1,6 @@
 import { Microvium } from "microvium";
 import type { Declarations, Target } from "../contracts/manifest";
+import type { BoardDefinition } from "../boards";
 import type { SnapshotIL } from "microvium/dist/lib/snapshot-il";
 import { EXPORT_API_OBJECTS, HostId } from "../runtime/hostIds";
 import { formatRuntimeError } from "../runtime/runtimeErrors";
@@ -38,6 +39,8 @@ export interface TargetBuildInput {
   /** Most operations the module code and App(api) may run (default
    * DEFAULT_BUILD_INSTRUCTION_LIMIT; 0: no limit). */
   instructionLimit?: number;
+  /** Pins are checked against it (default: the simulated board). */
+  board?: BoardDefinition;
 }
 
 export interface TargetBuild {
@@ -52,7 +55,7 @@ export interface TargetBuild {
 /** Runs the feature's App(api) in Microvium's compile-time VM for one target and snapshots the
  * result. Only this target's callbacks stay reachable, so only they are in the snapshot. */
 export function compileTarget(input: TargetBuildInput): TargetBuild {
-  const recorder = new DeclarationRecorder();
+  const recorder = new DeclarationRecorder(input.board);
   const missingSecrets: string[] = [];
   const logs: string[] = [];
   let vm: Microvium;

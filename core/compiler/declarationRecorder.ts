@@ -1,8 +1,8 @@
 import { checkName } from "../contracts/names";
 import type { ChannelDecl, Declarations } from "../contracts/manifest";
+import { DEFAULT_BOARD, PIN_LABEL, pinUseProblem, type BoardDefinition } from "../boards";
 
 const DIRECTIONS: ChannelDecl["direction"][] = ["both", "device-to-server", "server-to-device"];
-const PIN_NAME = /^[A-Za-z][A-Za-z0-9_]{0,15}$/;
 export const MAX_REPLAY = 100;
 
 /** Kinds passed by the runtime's declare(kind, ...) host call (core/runtime/vm/runtime.mvm.js). */
@@ -18,6 +18,9 @@ export enum DeclareKind {
  * message that says what to do. Throws plain Errors; the caller adds the source location. */
 export class DeclarationRecorder {
   readonly declarations: Declarations = { channels: [], secrets: [], controls: [], pins: [] };
+
+  /** Pins are checked against the board the app is built for. */
+  constructor(private readonly board: BoardDefinition = DEFAULT_BOARD) {}
 
   declare(kind: number, name: unknown, a: unknown, b: unknown, c: unknown): void {
     switch (kind) {
@@ -63,9 +66,12 @@ export class DeclarationRecorder {
   }
 
   private pin(name: unknown, kind: "analog" | "digital"): void {
-    if (typeof name !== "string" || !PIN_NAME.test(name)) {
-      throw new Error(`api.mcu.get${kind === "analog" ? "Analog" : "Digital"}Pin: pin name ${JSON.stringify(name)} is invalid; use the board's pin label, e.g. "A2" or "D5"`);
+    const call = `api.mcu.get${kind === "analog" ? "Analog" : "Digital"}Pin`;
+    if (typeof name !== "string" || !PIN_LABEL.test(name)) {
+      throw new Error(`${call}: pin name ${JSON.stringify(name)} is invalid; use the board's pin label, e.g. "A2" or "D5"`);
     }
+    const problem = pinUseProblem(this.board, name, kind);
+    if (problem) throw new Error(`${call}("${name}"): ${problem}. Use one of those, or build for the board you have: --board NAME|FILE.json (README "Boards")`);
     const existing = this.declarations.pins.find((p) => p.name === name);
     if (existing) {
       if (existing.kind !== kind) throw new Error(`pin "${name}" is used as both ${existing.kind} and ${kind}; a pin has one mode`);

@@ -49,5 +49,9 @@ export interface Manifest extends Declarations {
   version: string;
   /** Microvium engine the snapshots were made for (bytecode version). */
   engine: string;
+  /** The board the pins were checked against (core/boards): a built-in board's name or the
+   * `name` of a JSON board file. Added after the first manifests: absent means "simulated". A
+   * device refuses a build made for another board (firmware/device.ts). */
+  board?: string;
   snapshots: Record<Target, SnapshotInfo>;
 }

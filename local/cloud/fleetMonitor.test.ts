@@ -22,6 +22,24 @@ describe("fleet monitor: the dev status table from broker traffic", () => {
     assert.equal(fleet.devices()[0].version, "abcdef0123456789");
   });
 
+  it("rounds numbers in the last message for reading, in objects and arrays too", () => {
+    const fleet = new FleetMonitor("gs");
+    const last = (v: Parameters<typeof encodeEnvelope>[2]) => {
+      fleet.observe(topics.up("gs", "gh-1", "t"), encodeEnvelope("b", 1, v, 5), 5);
+      return fleet.devices()[0].lastMessage;
+    };
+    assert.equal(last(23.456789123), "t = 23.46");
+    assert.equal(last(0.1 + 0.2), "t = 0.3");
+    assert.equal(last(-1234.5678), "t = -1234.57");
+    assert.equal(last(0.000123456), "t = 0.000123");
+    assert.equal(last(21), "t = 21");
+    assert.equal(last({ c: 23.456789, rh: [41.04999, 0.123456] }), `t = {"c":23.46,"rh":[41.05,0.123]}`);
+    assert.equal(last("23.456789"), `t = "23.456789"`);
+    assert.match(statusTable(fleet.devices(), 5), /t = "23\.456789" \(now\)/);
+    assert.equal(last(23.456789123), "t = 23.46");
+    assert.match(statusTable(fleet.devices(), 5), /\n.*t = 23\.46 \(now\)$/);
+  });
+
   it("ignores other apps, non-app topics and malformed payloads without losing state", () => {
     const fleet = new FleetMonitor("gs");
     fleet.observe(topics.up("gs", "gh-1", "t"), encodeEnvelope("b", 1, 1, 5), 5);

@@ -6,12 +6,13 @@ import { decodeDeviceStatus } from "../../core/contracts/deviceStatus";
 import { decodeEnvelope } from "../../core/contracts/envelope";
 import { parsePayloadJson } from "../../core/contracts/payloadJson";
 import { parseAppTopic } from "../../core/contracts/topics";
+import { displayValue } from "./displayValue";
 
 export interface DeviceRow {
   thing: string;
   online: boolean;
   version: string;
-  /** `channel = value` of the newest message on an `up` topic. */
+  /** `channel = value` of the newest message on an `up` topic, numbers rounded for reading. */
   lastMessage?: string;
   lastMessageAt?: number;
   lastLog?: string;
@@ -44,7 +45,7 @@ export class FleetMonitor {
       }
       if (parsed.kind === "up" && parsed.channel) {
         const envelope = decodeEnvelope(payload);
-        return this.update(parsed.thing, { lastMessage: `${parsed.channel} = ${shorten(JSON.stringify(envelope.v))}`, lastMessageAt: now });
+        return this.update(parsed.thing, { lastMessage: `${parsed.channel} = ${shorten(displayValue(envelope.v))}`, lastMessageAt: now });
       }
     } catch {
       return undefined;

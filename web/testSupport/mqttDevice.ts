@@ -46,7 +46,7 @@ export class MqttDevice {
       lastWill: { app: manifest.app, version: manifest.version, bootId },
     });
     await transport.connect();
-    const board = SimulatedBoard.forPins(manifest.pins, () => clock.now(), options.pins);
+    const board = SimulatedBoard.forManifest(manifest, () => clock.now(), options.pins);
     try {
       const device = await Device.boot({ manifest, snapshot: options.snapshot, thing, board, clock, transport, engine: options.engine, bootId, onLog: options.onLog });
       return new MqttDevice(device, board, transport);

@@ -1,0 +1,118 @@
+/** Every command's arguments, options and help text, in one place: `main.ts` parses with them,
+ * and `snapfleet --help`, `snapfleet <command> --help` and usage errors print them. */
+
+export interface OptionSpec {
+  /** Shown after the flag, e.g. "N" in `--devices N`; absent for a boolean flag. */
+  value?: string;
+  multiple?: boolean;
+  help: string;
+}
+
+export interface CommandSpec {
+  name: string;
+  /** Positional arguments as shown in the synopsis, e.g. "<entry.ts>". */
+  args: string;
+  summary: string;
+  options: Record<string, OptionSpec>;
+  /** Lines after the option list. */
+  notes?: string[];
+}
+
+const BOARD: OptionSpec = { value: "NAME|FILE.json", help: `the board the app runs on: "simulated" (default), "esp32-devkitc" or a JSON board file; pins are checked against it` };
+const SECRETS_FILE: OptionSpec = { value: "FILE", help: `secret values as JSON {"name": "value"}; else environment variables SNAPFLEET_SECRET_<NAME> (name upper-cased, '-' as '_')` };
+const PIN: OptionSpec = { value: "PIN=MODEL", multiple: true, help: "what an analog input reads: PIN=sine:MIN:MAX[:PERIOD_S], PIN=const:VALUE, PIN=csv:FILE (rows of seconds,value); repeatable" };
+const APP: OptionSpec = { value: "NAME", help: "app name (topics, policies, job ids); default: the folder holding features/, else the nearest package.json's name" };
+
+export const COMMANDS: readonly CommandSpec[] = [
+  {
+    name: "dev",
+    args: "<entry.ts>",
+    summary:
+      "the whole system locally: broker (mutual TLS on port+1, WebSocket on port+2), IoT Jobs, artifact store, dashboard on port, simulated devices updated over the air; edits rebuild and roll out a new OTA job; Ctrl-C stops",
+    options: {
+      devices: { value: "N", help: "simulated devices, 1-100 (default 3)" },
+      port: { value: "P", help: "dashboard port; MQTT over TLS on P+1, over WebSocket on P+2; 0 = free ports (default 8080)" },
+      "state-dir": { value: "DIR", help: "CA and certificates, artifacts, each device's OTA slots (default .snapfleet)" },
+      "secrets-file": SECRETS_FILE,
+      app: APP,
+      board: BOARD,
+      pin: PIN,
+      seconds: { value: "N", help: "stop after N seconds" },
+    },
+  },
+  {
+    name: "build",
+    args: "<entry.ts>",
+    summary: "compile the features: writes manifest.json, device.snap, web.snap, server.snap",
+    options: {
+      out: { value: "DIR", help: "where to write the build (default build)" },
+      app: APP,
+      board: BOARD,
+      "secrets-file": SECRETS_FILE,
+    },
+  },
+  {
+    name: "run-device",
+    args: "<dir>",
+    summary: "run the device snapshot of a build on a simulated board (the board its manifest names); prints each outgoing message as a JSON line on stdout, app logs and pin writes on stderr",
+    options: {
+      seconds: { value: "N", help: "stop after N seconds (default: Ctrl-C)" },
+      pin: PIN,
+      thing: { value: "NAME", help: "the device's thing name (default sim-1)" },
+    },
+  },
+  {
+    name: "dashboard-link",
+    args: "",
+    summary: "print a link to a deployed dashboard; the key comes from SNAPFLEET_DASHBOARD_KEY (pulumi stack output dashboardTokenKey --show-secrets)",
+    options: {
+      url: { value: "URL", help: "the dashboard address (stack output dashboardUrl)" },
+      app: { value: "NAME", help: "the app name" },
+      hours: { value: "H", help: "how long the link works (default 12)" },
+    },
+  },
+];
+
+export function commandSpec(name: string): CommandSpec | undefined {
+  return COMMANDS.find((c) => c.name === name);
+}
+
+const WIDTH = 96;
+
+/** `snapfleet <command> --help`. */
+export function commandUsage(spec: CommandSpec): string {
+  const flags = Object.entries(spec.options).map(([name, o]) => [`--${name}${o.value ? ` ${o.value}` : ""}`, o.help] as const);
+  const column = Math.max(...flags.map(([f]) => f.length), "-h, --help".length) + 2;
+  const lines = [`usage: ${synopsis(spec)}`, "", ...wrap(spec.summary, WIDTH, "  "), "", "options:"];
+  for (const [flag, help] of [...flags, ["-h, --help", "print this help"] as const]) {
+    const [first, ...rest] = wrap(help, WIDTH - column - 2, "");
+    lines.push(`  ${flag.padEnd(column)}${first}`, ...rest.map((l) => `  ${" ".repeat(column)}${l}`));
+  }
+  for (const note of spec.notes ?? []) lines.push("", ...wrap(note, WIDTH, "  "));
+  return lines.join("\n") + "\n";
+}
+
+/** `snapfleet --help`: every command's synopsis and summary. */
+export function overallUsage(): string {
+  const lines = ["snapfleet — one feature, written once, on device, cloud and dashboard", "", "usage:"];
+  for (const spec of COMMANDS) lines.push(`  ${synopsis(spec)}`, ...wrap(spec.summary, WIDTH, "      "));
+  lines.push("", "snapfleet <command> --help (or snapfleet help <command>) explains a command's options");
+  return lines.join("\n") + "\n";
+}
+
+function synopsis(spec: CommandSpec): string {
+  return ["snapfleet", spec.name, spec.args, Object.keys(spec.options).length ? "[options]" : ""].filter(Boolean).join(" ");
+}
+
+function wrap(text: string, width: number, indent: string): string[] {
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(/\s+/)) {
+    if (line && indent.length + line.length + 1 + word.length > width) {
+      lines.push(indent + line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) lines.push(indent + line);
+  return lines;
+}

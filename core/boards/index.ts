@@ -1,0 +1,3 @@
+export * from "./boardDefinition";
+export * from "./builtInBoards";
+export { loadBoard } from "./loadBoard";
