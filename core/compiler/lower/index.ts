@@ -7,6 +7,7 @@ import { LoweringError } from "./errors";
 import { rejectUnsupported } from "./passes/unsupported";
 import { checkGlobals } from "./passes/globals";
 import { lowerEsbuildNamespaces } from "./passes/esbuildNamespaces";
+import { lowerIterables } from "./passes/iterables";
 import { lowerFunctionsAndClasses } from "./passes/functionsAndClasses";
 import { lowerRestParameters } from "./passes/restParameters";
 import { lowerParameters } from "./passes/parameters";
@@ -56,6 +57,7 @@ const PASSES: Pass[] = [
   rejectUnsupported,
   lowerEsbuildNamespaces,
   checkGlobals,
+  lowerIterables,
   lowerFunctionsAndClasses,
   lowerRestParameters,
   lowerParameters,
