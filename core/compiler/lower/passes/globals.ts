@@ -31,7 +31,6 @@ const HINTS: Record<string, string> = {
   Symbol: "use string keys",
   WeakMap: "use a Map (it holds its keys strongly)",
   WeakSet: "use a Set (it holds its items strongly)",
-  SyntaxError: 'JSON.parse throws an error whose name is "SyntaxError": test e.name === "SyntaxError"',
 };
 for (const name of ["Proxy", "RegExp", "Intl", "Uint8Array", "ArrayBuffer", "DataView", "BigInt"]) {
   HINTS[name] = "use arrays and plain objects instead";

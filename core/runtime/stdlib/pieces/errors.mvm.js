@@ -43,3 +43,16 @@ export class RangeError {
 }
 RangeError.prototype.name = "RangeError";
 RangeError.prototype.sfError = true;
+
+//# piece SyntaxError needs internal:errorMessage
+// What JSON.parse throws on bad input.
+export class SyntaxError {
+  constructor(message) {
+    this.message = errorMessage(message);
+  }
+  toString() {
+    return this.message === "" ? this.name : this.name + ": " + this.message;
+  }
+}
+SyntaxError.prototype.name = "SyntaxError";
+SyntaxError.prototype.sfError = true;

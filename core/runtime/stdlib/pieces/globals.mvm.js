@@ -164,7 +164,7 @@ function jsonValue(v, inArray) {
   return out + "}";
 }
 
-//# piece JSON.parse needs JSON host:JsonParse
+//# piece JSON.parse needs JSON SyntaxError host:JsonParse
 // The host parses (hostFunctions.ts) and the value comes back through the runtime's value reader,
 // the one incoming channel messages use (core/runtime/vm/runtime.mvm.js, global __sf_readTokens).
 // A parser in the VM would read the text one host call per character (no property reads on
@@ -172,7 +172,7 @@ function jsonValue(v, inArray) {
 // native speed on every host. Bad input throws here, in the VM, so the feature can catch it.
 JSON.parse = function (text) {
   const problem = h_JsonParse(text);
-  if (problem !== undefined) throw { name: "SyntaxError", message: problem };
+  if (problem !== undefined) throw new SyntaxError(problem);
   return __sf_readTokens();
 };
 
