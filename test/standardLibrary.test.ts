@@ -115,7 +115,14 @@ describe("standard library on the device and the dashboard: Map, Set, JSON.parse
     const { device, sent, send } = await boot(
       `  const cmd = api.newCommsChannel<string>("cmd");
   const out = api.newCommsChannel<any>("out");
-  cmd.addEventListener("messageFromServer", (text) => out.pushMessageToServer(JSON.parse(text)));`,
+  cmd.addEventListener("messageFromServer", (text) => out.pushMessageToServer(JSON.parse(text)));
+  const nested = api.newCommsChannel<string>("nested");
+  nested.addEventListener("messageFromServer", (text) => {
+    let v = JSON.parse(text);
+    let depth = 0;
+    while (Array.isArray(v)) { v = v[0]; depth++; }
+    out.pushMessageToServer(depth);
+  });`,
     );
     const bad: Array<[string, RegExp]> = [
       ['{"a":1,}', /expected a property name in double quotes at line 1 column 8 \(position 7\), found "}"/],
@@ -128,13 +135,15 @@ describe("standard library on the device and the dashboard: Map, Set, JSON.parse
       ["01", /expected the end of the text at line 1 column 2 \(position 1\), found "1"/],
       ["-", /expected a digit at line 1 column 2/],
       ["", /expected a value \(object, array, string, number, true, false or null\) at line 1 column 1 \(position 0\), found the end of the text/],
+      [" " + "[".repeat(65) + "]".repeat(65), /expected at most 64 levels of nested arrays and objects .* at line 1 column 66 \(position 65\), found "\["/],
     ];
     bad.forEach(([text], i) => send("cmd", text, i + 1));
     send("cmd", '{"ok":[true]}', 100);
+    send("nested", "[".repeat(64) + "]".repeat(64), 101);
     device.stop();
     assert.equal(device.supervisor.appErrors.length, bad.length);
     bad.forEach(([text, message], i) => assert.match(device.supervisor.appErrors[i], message, `error for ${JSON.stringify(text)}: ${device.supervisor.appErrors[i]}`));
-    assert.deepEqual(sent("out"), [{ ok: [true] }], "the good message after the bad ones still arrives");
+    assert.deepEqual(sent("out"), [{ ok: [true] }, 64], "the good messages after the bad ones still arrive; 64 levels parse");
   });
 
   it("Date.now() reads the supervisor's clock on the device, the host's clock on the dashboard and at build time", async () => {

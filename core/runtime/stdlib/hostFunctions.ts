@@ -1,7 +1,7 @@
 import type { WireValue } from "../../contracts/wireValue";
 import type { TokenReader } from "../valueTokens";
 import { StdlibHostId as Id } from "./hostIds";
-import { jsonSyntaxError } from "./jsonSyntaxError";
+import { jsonSyntaxError, jsonTooDeep } from "./jsonParseErrors";
 
 type HostFn = (...args: any[]) => any;
 
@@ -65,6 +65,8 @@ export function stdlibHostFunctions(values: Pick<TokenReader, "load">): Record<n
       } catch {
         return jsonSyntaxError(source);
       }
+      const tooDeep = jsonTooDeep(value, source);
+      if (tooDeep !== undefined) return tooDeep;
       values.load(value);
       return undefined;
     },

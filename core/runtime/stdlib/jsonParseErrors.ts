@@ -110,6 +110,39 @@ export function jsonSyntaxError(text: string): string {
   return "JSON.parse: the text is not valid JSON";
 }
 
+/** How deep JSON.parse's value may nest in feature code. The VM rebuilds it recursively, one
+ * call per level, and its stack overflows past about 95 levels in a shallow device callback
+ * (measured); 64 leaves room for the feature's own calls and is more than configuration and
+ * messages need. */
+export const MAX_JSON_DEPTH = 64;
+
+/** The message for a parsed value nested deeper than MAX_JSON_DEPTH, or undefined if it isn't. */
+export function jsonTooDeep(value: unknown, text: string): string | undefined {
+  if (depthOf(value, 0) <= MAX_JSON_DEPTH) return undefined;
+  let depth = 0;
+  let inString = false;
+  for (let at = 0; at < text.length; at++) {
+    const c = text[at];
+    if (inString) {
+      if (c === "\\") at++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === "[" || c === "{") {
+      depth++;
+      if (depth > MAX_JSON_DEPTH) return new JsonStop(`at most ${MAX_JSON_DEPTH} levels of nested arrays and objects (the engine's stack is small)`, at).describe(text);
+    } else if (c === "]" || c === "}") depth--;
+  }
+  return undefined;
+}
+
+function depthOf(value: unknown, above: number): number {
+  if (typeof value !== "object" || value === null) return above;
+  let deepest = above + 1;
+  if (deepest > MAX_JSON_DEPTH) return deepest;
+  for (const item of Object.values(value)) deepest = Math.max(deepest, depthOf(item, above + 1));
+  return deepest;
+}
+
 class JsonStop {
   constructor(
     readonly expected: string,
