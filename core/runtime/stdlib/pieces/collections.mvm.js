@@ -16,48 +16,60 @@ export function __sf_iter(x) {
   return typeof x === "object" && x !== null && x.sfIter !== undefined ? x.sfIter() : x;
 }
 
-//# piece internal:keyed needs __sf_iter __sf_arrayFrom
-// SameValueZero, as Map and Set compare keys: NaN finds NaN, objects by identity, -0 is 0.
-// `k + 0` stores -0 as 0; the device engine finds -0 !== 0, so it must never be a stored key.
+//# piece internal:keyed needs internal:AP Array.prototype.slice __sf_iter
+// The index work of Map and Set, as array methods: the snapshot pruning pass trusts code on the
+// array prototype to index arrays only (core/compiler/snapshotPruning.ts), so a feature using
+// Map or Set still gets the unnamed methods of its own objects left out.
+// Keys compare by SameValueZero: NaN finds NaN, objects by identity, -0 is 0. `k + 0` stores -0
+// as 0; the device engine finds -0 !== 0, so -0 must never be a stored key.
 function keyOf(k) {
   return typeof k === "number" ? k + 0 : k;
 }
-function keyIndex(keys, k, i) {
+// keys.sfFind(k): the index of k, or -1.
+AP.sfFind = function (k, i) {
   k = keyOf(k);
-  for (i = 0; i < keys.length; i++) {
-    if (keys[i] === k || (k !== k && keys[i] !== keys[i])) return i;
+  for (i = 0; i < this.length; i++) {
+    if (this[i] === k || (k !== k && this[i] !== this[i])) return i;
   }
   return -1;
-}
-function removeAt(a, i) {
-  for (i = i; i < a.length - 1; i++) a[i] = a[i + 1];
-  a.length = a.length - 1;
-}
-// Live, like JS: entries added by f are visited, deleted ones are not. An entry f deleted moved
-// the next one into index i, so i advances only when the entry there is still the one visited.
-function forEachKeyed(owner, keys, values, f, i, k) {
+};
+// values.sfLookup(keys, k): the value stored for k, or undefined.
+AP.sfLookup = function (keys, k, i) {
+  i = keys.sfFind(k);
+  return i < 0 ? undefined : this[i];
+};
+AP.sfRemove = function (i) {
+  for (i = i; i < this.length - 1; i++) this[i] = this[i + 1];
+  this.length = this.length - 1;
+};
+// values.sfEach(keys, f, owner): forEach. Live, like JS: entries added by f are visited, deleted
+// ones are not. An entry f deleted moved the next one into index i, so i advances only when the
+// entry there is still the one visited.
+AP.sfEach = function (keys, f, owner, i, k) {
   i = 0;
   while (i < keys.length) {
     k = keys[i];
-    f(values[i], k, owner);
+    f(this[i], k, owner);
     if (keys[i] === k || (k !== k && keys[i] !== keys[i])) i++;
   }
-}
-// new Map(entries) / new Set(items). Not in the constructors: Microvium 8 fails with a bare
-// "Internal error" on a block-scoped variable inside a class constructor.
-function addAll(target, source, isMap, items, i) {
-  if (source === undefined || source === null) return;
-  items = __sf_iter(source);
-  for (i = 0; i < items.length; i++) {
-    if (isMap) target.set(items[i][0], items[i][1]);
-    else target.add(items[i]);
-  }
-}
-function pairsOf(keys, values, out, i) {
+};
+// keys.sfPairs(values): [[key, value], ...]
+AP.sfPairs = function (values, out, i) {
   out = [];
-  for (i = 0; i < keys.length; i++) out.push([keys[i], values[i]]);
+  for (i = 0; i < this.length; i++) out.push([this[i], values[i]]);
   return out;
+};
+// new Map(entries) / new Set(items), not in the constructors: Microvium 8 fails with a bare
+// "Internal error" on a block-scoped variable inside a class constructor.
+function addAll(target, source, isMap) {
+  if (source !== undefined && source !== null) __sf_iter(source).sfAddTo(target, isMap);
 }
+AP.sfAddTo = function (target, isMap, i) {
+  for (i = 0; i < this.length; i++) {
+    if (isMap) target.set(this[i][0], this[i][1]);
+    else target.add(this[i]);
+  }
+};
 
 //# piece Map needs internal:keyed
 export class Map {
@@ -68,11 +80,10 @@ export class Map {
     addAll(this, entries, true);
   }
   get(k) {
-    const i = keyIndex(this._k, k);
-    return i < 0 ? undefined : this._v[i];
+    return this._v.sfLookup(this._k, k);
   }
   set(k, v) {
-    const i = keyIndex(this._k, k);
+    const i = this._k.sfFind(k);
     if (i < 0) {
       this._k.push(keyOf(k));
       this._v.push(v);
@@ -81,13 +92,13 @@ export class Map {
     return this;
   }
   has(k) {
-    return keyIndex(this._k, k) >= 0;
+    return this._k.sfFind(k) >= 0;
   }
   delete(k) {
-    const i = keyIndex(this._k, k);
+    const i = this._k.sfFind(k);
     if (i < 0) return false;
-    removeAt(this._k, i);
-    removeAt(this._v, i);
+    this._k.sfRemove(i);
+    this._v.sfRemove(i);
     this.size = this._k.length;
     return true;
   }
@@ -97,19 +108,19 @@ export class Map {
     this.size = 0;
   }
   forEach(f) {
-    forEachKeyed(this, this._k, this._v, f);
+    this._v.sfEach(this._k, f, this);
   }
   keys() {
-    return __sf_arrayFrom(this._k, 0);
+    return this._k.slice();
   }
   values() {
-    return __sf_arrayFrom(this._v, 0);
+    return this._v.slice();
   }
   entries() {
-    return pairsOf(this._k, this._v);
+    return this._k.sfPairs(this._v);
   }
   sfIter() {
-    return pairsOf(this._k, this._v);
+    return this._k.sfPairs(this._v);
   }
 }
 
@@ -121,19 +132,19 @@ export class Set {
     addAll(this, items, false);
   }
   add(x) {
-    if (keyIndex(this._v, x) < 0) {
+    if (this._v.sfFind(x) < 0) {
       this._v.push(keyOf(x));
       this.size = this._v.length;
     }
     return this;
   }
   has(x) {
-    return keyIndex(this._v, x) >= 0;
+    return this._v.sfFind(x) >= 0;
   }
   delete(x) {
-    const i = keyIndex(this._v, x);
+    const i = this._v.sfFind(x);
     if (i < 0) return false;
-    removeAt(this._v, i);
+    this._v.sfRemove(i);
     this.size = this._v.length;
     return true;
   }
@@ -142,18 +153,18 @@ export class Set {
     this.size = 0;
   }
   forEach(f) {
-    forEachKeyed(this, this._v, this._v, f);
+    this._v.sfEach(this._v, f, this);
   }
   values() {
-    return __sf_arrayFrom(this._v, 0);
+    return this._v.slice();
   }
   keys() {
-    return __sf_arrayFrom(this._v, 0);
+    return this._v.slice();
   }
   entries() {
-    return pairsOf(this._v, this._v);
+    return this._v.sfPairs(this._v);
   }
   sfIter() {
-    return __sf_arrayFrom(this._v, 0);
+    return this._v.slice();
   }
 }
