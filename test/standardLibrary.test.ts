@@ -5,7 +5,12 @@ import { decodeEnvelope, encodeEnvelope } from "../core/contracts/envelope";
 import { topics } from "../core/contracts/topics";
 import { loadWasmEngine } from "../core/engine";
 import type { MicroviumEngine } from "../core/engine/types";
+import { lowerForMicrovium } from "../core/compiler/lower";
 import { FeatureVm } from "../core/runtime/featureVm";
+import { stdlibHostFunctions } from "../core/runtime/stdlib";
+import { TokenReader } from "../core/runtime/valueTokens";
+import { Token } from "../core/runtime/hostIds";
+import { StdlibHostId } from "../core/runtime/stdlib/hostIds";
 import { ManualClock } from "../firmware/clock";
 import { Device } from "../firmware/device";
 import { InMemoryTransport } from "../firmware/transport";
@@ -206,5 +211,34 @@ describe("standard library on the device and the dashboard: Map, Set, JSON.parse
         },
       );
     }
+  });
+
+  it("a feature without Map or Set iterates as before: no __sf_iter, and the library pieces only where used", () => {
+    const used = (code: string) => lowerForMicrovium(code, { filename: "f.js" }).usedStdlib;
+    const loops = "export function run(xs) { const out = []; for (const x of xs) out.push(x); const [a] = xs; return [...out, a, Array.from(xs)]; }";
+    assert.deepEqual(used(loops).filter((p) => /Map|Set|__sf_iter|JSON\.parse|Date/.test(p)), []);
+    assert.ok(used(`const s = new Set();\n${loops}`).includes("__sf_iter"), "with a Set about, every for-of, spread, Array.from and destructuring goes through __sf_iter");
+    const lowered = lowerForMicrovium(`const s = new Set();\n${loops}`, { filename: "f.js" }).code;
+    assert.equal(lowered.match(/__sf_iter\(/g)?.length, 4, lowered);
+    assert.deepEqual(used("class Map { get() { return 1; } }\nexport function run() { for (const x of [1]) {} return new Map().get(); }").filter((p) => /Map|__sf_iter/.test(p)), [], "the feature's own Map class is not the library's");
+    assert.deepEqual(used("export function run() { return Date.now(); }"), ["Date.now"]);
+  });
+
+  it("the JSON.parse host function queues the value on the token stream, or returns the problem and queues nothing", () => {
+    const reader = new TokenReader();
+    const parse = stdlibHostFunctions(reader)[StdlibHostId.JsonParse];
+    assert.equal(parse('{"a":[1,"x",null]}'), undefined);
+    const tokens: unknown[] = [];
+    for (let kind = reader.nextKind(); ; kind = reader.nextKind()) {
+      tokens.push(kind === Token.Primitive || kind === Token.Key ? reader.payload() : Token[kind]);
+      if (tokens.length === 8) break;
+    }
+    assert.deepEqual(tokens, ["BeginObject", "a", "BeginArray", 1, "x", null, "End", "End"]);
+    assert.throws(() => reader.nextKind(), /read past the end/);
+    assert.match(parse("[1, 2,]"), /^JSON\.parse: expected a value \(object, array, string, number, true, false or null\) at line 1 column 7 \(position 6\), found "\]"$/);
+    assert.throws(() => reader.nextKind(), /read past the end/, "a failed parse queued nothing");
+    assert.equal(parse(42), undefined, "non-strings are parsed as their String(), as JSON.parse does");
+    assert.equal(reader.nextKind(), Token.Primitive);
+    assert.equal(reader.payload(), 42);
   });
 });
