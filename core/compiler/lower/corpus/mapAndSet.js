@@ -62,5 +62,20 @@ export function run() {
   const copy = new Map(new Map([["k", "v"]]));
   out.push([...union], copy.get("k"), new Set(union).size, new Set().size, new Map(null).size);
   out.push(m instanceof Map, s instanceof Set, s instanceof Map, typeof Map, typeof s);
+  // Not iterable: a TypeError, as in JS.
+  for (const bad of [5, { a: 1 }]) {
+    try {
+      new Set(bad);
+      out.push("no error");
+    } catch (e) {
+      out.push(e.name);
+    }
+    try {
+      new Map(bad);
+      out.push("no error");
+    } catch (e) {
+      out.push(e.name);
+    }
+  }
   return JSON.stringify(out);
 }

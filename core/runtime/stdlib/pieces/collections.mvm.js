@@ -16,7 +16,7 @@ export function __sf_iter(x) {
   return typeof x === "object" && x !== null && x.sfIter !== undefined ? x.sfIter() : x;
 }
 
-//# piece internal:keyed needs internal:AP Array.prototype.slice __sf_iter
+//# piece internal:keyed needs internal:AP internal:typeError Array.prototype.slice __sf_iter
 // The index work of Map and Set, as array methods: the snapshot pruning pass trusts code on the
 // array prototype to index arrays only (core/compiler/snapshotPruning.ts), so a feature using
 // Map or Set still gets the unnamed methods of its own objects left out.
@@ -61,8 +61,13 @@ AP.sfPairs = function (values, out, i) {
 };
 // new Map(entries) / new Set(items), not in the constructors: Microvium 8 fails with a bare
 // "Internal error" on a block-scoped variable inside a class constructor.
-function addAll(target, source, isMap) {
-  if (source !== undefined && source !== null) __sf_iter(source).sfAddTo(target, isMap);
+function addAll(target, source, isMap, items) {
+  if (source === undefined || source === null) return;
+  items = __sf_iter(source);
+  if (typeof items !== "object" || items.sfAddTo === undefined) {
+    throw typeError(isMap ? "new Map(entries) takes an array of [key, value] pairs or a Map" : "new Set(items) takes an array, a string, a Map or a Set");
+  }
+  items.sfAddTo(target, isMap);
 }
 AP.sfAddTo = function (target, isMap, i) {
   for (i = 0; i < this.length; i++) {
