@@ -6,7 +6,8 @@
 // Keys sit in insertion order in a plain array and are found by a linear scan: smaller than a
 // hash table in the snapshot, and quick enough for the few dozen keys feature code holds.
 // Members no code in the snapshot names (forEach, entries, ...) are left out of it
-// (core/compiler/snapshotPruning.ts), so a Map used only with get/set carries only those.
+// (core/compiler/snapshotPruning.ts), so a Map used only with get/set carries only those, as
+// long as the feature's own code reads no member by a computed key.
 
 //# piece __sf_iter needs internal:charsOf
 // What for-of and spread see: a Map's entries, a Set's values (both as a new array, so changing
