@@ -6,7 +6,8 @@
  * Run: node --import tsx bench/lowering.bench.ts */
 import { Microvium } from "microvium";
 import { lowerForMicrovium } from "../core/compiler/lower";
-import { installStdlib, stdlibCatalog, stdlibHostFunctions } from "../core/runtime/stdlib";
+import { installLibrary, libraryHost } from "../core/compiler/lower/testHarness";
+import { stdlibCatalog } from "../core/runtime/stdlib";
 
 export interface SnapshotFigures {
   program: string;
@@ -145,9 +146,9 @@ function snapshotFigures(): SnapshotFigures {
 }
 
 function snapshotSize(code: string, pieces: string[]): number {
-  const vm = Microvium.create(stdlibHostFunctions());
+  const vm = Microvium.create(libraryHost());
   vm.globalThis.vmExport = vm.vmExport;
-  installStdlib(vm, pieces);
+  installLibrary(vm, pieces);
   vm.evaluateModule({ sourceText: `${code}\nvmExport(1, run);`, debugFilename: "feature.js" });
   return vm.createSnapshot().data.length;
 }
@@ -155,10 +156,10 @@ function snapshotSize(code: string, pieces: string[]): number {
 function timeCase(c: (typeof TIMING_CASES)[number]): TimingFigures {
   const loweredModule = lowerForMicrovium(`${c.setup}\nexport function run(n) { let s = 0; for (let i = 0; i < n; i++) { ${c.lowered} } return s; }`, { filename: "lowered.js" });
   const handWrittenModule = `${c.setup}\nexport function run(n) { let s = 0; for (let i = 0; i < n; i++) { ${c.handWritten} } return s; }`;
-  const host = stdlibHostFunctions();
+  const host = libraryHost();
   const vm = Microvium.create(host);
   vm.globalThis.vmExport = vm.vmExport;
-  installStdlib(vm, loweredModule.usedStdlib);
+  installLibrary(vm, loweredModule.usedStdlib);
   vm.evaluateModule({ sourceText: `${loweredModule.code}\nvmExport(1, run);`, debugFilename: "lowered.js" });
   // The hand-written form is evaluated as is: it is what the lowering would ideally produce.
   vm.evaluateModule({ sourceText: `${handWrittenModule}\nvmExport(2, run);`, debugFilename: "by-hand.js" });

@@ -2,7 +2,7 @@ import crypto from "node:crypto";
 import path from "node:path";
 import { checkName } from "../contracts/names";
 import { TARGETS, type Declarations, type Manifest, type Target } from "../contracts/manifest";
-import { installStdlib, stdlibHostFunctions } from "../runtime/stdlib";
+import { installStdlib } from "../runtime/stdlib";
 import { bundleFeatures } from "./bundle";
 import { compileTarget, FEATURE_FILE, type TargetBuild } from "./compileTarget";
 import { FeatureCompileError, MissingSecretsError } from "./errors";
@@ -61,7 +61,6 @@ export async function compileFeatures(options: CompileOptions): Promise<CompileR
 
   const bundle = await bundleFeatures(options.entry, cwd);
   const bundleMapper = new SourceMapper(bundle.map, cwd);
-  const stdlibHost = stdlibHostFunctions();
 
   // Web and server read `.value` through a guard, so a secret read there fails loudly; they
   // share one lowering.
@@ -78,7 +77,6 @@ export async function compileFeatures(options: CompileOptions): Promise<CompileR
       exports: bundle.exports,
       mapper: new SourceMapper(lowered.map, cwd),
       secrets: target === "device" ? (options.secrets ?? {}) : {},
-      stdlibHost,
       prepareVm: (vm) => installStdlib(vm, lowered.usedStdlib),
       primitiveChannels: target === "device" && primitiveDeviceChannels,
       pruneMembers: options.pruneMembers,

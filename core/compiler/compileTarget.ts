@@ -5,6 +5,8 @@ import type { SnapshotIL } from "microvium/dist/lib/snapshot-il";
 import { EXPORT_API_OBJECTS, HostId } from "../runtime/hostIds";
 import { formatRuntimeError } from "../runtime/runtimeErrors";
 import { DEFAULT_BUILD_INSTRUCTION_LIMIT, limitBuildInstructions } from "./buildInstructionLimit";
+import { stdlibHostFunctions } from "../runtime/stdlib/hostFunctions";
+import { TokenReader } from "../runtime/valueTokens";
 import { DeclarationRecorder } from "./declarationRecorder";
 import { FeatureCompileError, type SourceLocation } from "./errors";
 import { withFeatureLocations } from "./microviumErrors";
@@ -27,8 +29,6 @@ export interface TargetBuildInput {
   mapper: SourceMapper;
   /** Secret values; consulted on the device target only. */
   secrets: Record<string, string | undefined>;
-  /** Host functions of the in-VM standard library (core/runtime/stdlib). */
-  stdlibHost: Record<number, (...args: any[]) => any>;
   /** Installs standard library pieces into the fresh VM before the feature is evaluated. */
   prepareVm?: (vm: Microvium) => void;
   /** Every channel carries primitives only (channelsCarryPrimitivesOnly): leave the object and
@@ -68,15 +68,17 @@ export function compileTarget(input: TargetBuildInput): TargetBuild {
     throw new FeatureCompileError(`${what} is not available while App(api) runs at build time`, locate(), "do it in a callback: api.mcu.onStart/setInterval on the device, a UI control on the web");
   };
 
+  // At build time only JSON.parse (core/runtime/stdlib) feeds values to the VM: no messages arrive.
+  const values = new TokenReader();
   const hostFunctions: Record<number, Function> = {
-    ...input.stdlibHost,
+    ...stdlibHostFunctions(values),
     [HostId.Raise]: (code: number, api: unknown, name: unknown) => raiseAtFeature(formatRuntimeError(code, api, name, input.target)),
     [HostId.Log]: (text: string) => {
       logs.push(text);
     },
     [HostId.TokenOut]: notAtBuildTime("sending a value"),
-    [HostId.TokenInKind]: notAtBuildTime("receiving a value"),
-    [HostId.TokenInPayload]: notAtBuildTime("receiving a value"),
+    [HostId.TokenInKind]: () => values.nextKind(),
+    [HostId.TokenInPayload]: () => values.payload(),
     [HostId.Declare]: (kind: number, name: unknown, a: unknown, b: unknown, c: unknown) => {
       try {
         recorder.declare(kind, name, a, b, c);
@@ -119,6 +121,7 @@ export function compileTarget(input: TargetBuildInput): TargetBuild {
 
   const runtime = vm.evaluateModule({ sourceText: runtimeSourceFor(input.target), debugFilename: RUNTIME_FILE });
   vm.globalThis.__sf_readValue = runtime.guardedValueRead;
+  vm.globalThis.__sf_readTokens = runtime.valueReader;
   input.prepareVm?.(vm);
 
   const feature = withFeatureLocations(input.mapper, FEATURE_FILE, "module", () => vm.evaluateModule({ sourceText: input.code, debugFilename: FEATURE_FILE }), locate);

@@ -130,7 +130,7 @@ export class FeatureVm {
       throw new FeatureRuntimeError(`${what} is only possible while App(api) runs at build time`);
     };
     return {
-      ...stdlibHostFunctions(),
+      ...stdlibHostFunctions(this.reader),
       [HostId.Raise]: (code, api, name) => {
         this.writer.reset();
         throw new FeatureRuntimeError(formatRuntimeError(code, api, name, this.target));

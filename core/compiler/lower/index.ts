@@ -9,6 +9,7 @@ import { rejectUnsupported } from "./passes/unsupported";
 import { checkGlobals } from "./passes/globals";
 import { rejectUnsupportedPromiseUse } from "./passes/promises";
 import { lowerEsbuildNamespaces } from "./passes/esbuildNamespaces";
+import { lowerIterables } from "./passes/iterables";
 import { lowerFunctionsAndClasses } from "./passes/functionsAndClasses";
 import { lowerRestParameters } from "./passes/restParameters";
 import { lowerParameters } from "./passes/parameters";
@@ -61,6 +62,7 @@ const PASSES: Pass[] = [
   rejectUnsupportedPromiseUse,
   lowerEsbuildNamespaces,
   checkGlobals,
+  lowerIterables,
   lowerFunctionsAndClasses,
   lowerRestParameters,
   lowerParameters,

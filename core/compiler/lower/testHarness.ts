@@ -1,6 +1,9 @@
 import * as esbuild from "esbuild";
-import { Microvium } from "microvium";
-import { installStdlib, stdlibHostFunctions } from "../../runtime/stdlib";
+import { Microvium, type HostImportFunction } from "microvium";
+import { installStdlib, resolveStdlibPieces, stdlibHostFunctions, stdlibSource } from "../../runtime/stdlib";
+import { HostId } from "../../runtime/hostIds";
+import { TokenReader } from "../../runtime/valueTokens";
+import { runtimeSourceFor } from "../runtimeSource";
 import { lowerForMicrovium, type Lowered } from "./index";
 
 /** Support for the lowering's tests and benchmark (not used by the compiler): bundle a program
@@ -65,11 +68,11 @@ export interface MicroviumRunOptions {
  * calls run() there, snapshots, restores with the native engine and calls run() once more. */
 export function runInMicrovium(code: string, inputSourceMap?: object, options: MicroviumRunOptions = {}): MicroviumRun {
   const lowered = lowerForMicrovium(code, { filename: "feature.js", inputSourceMap, guardValueReads: options.guardValueReads });
-  const host = stdlibHostFunctions();
+  const host = libraryHost();
   const vm = Microvium.create(host);
   vm.globalThis.vmExport = vm.vmExport;
   options.prepare?.(vm);
-  if (!options.withoutStdlib) installStdlib(vm, lowered.usedStdlib);
+  if (!options.withoutStdlib) installLibrary(vm, lowered.usedStdlib);
   const exports = vm.evaluateModule({ sourceText: `${lowered.code}\nvmExport(${RUN_EXPORT_ID}, run);\n`, debugFilename: "feature.js" });
   // Both engines run the job queue (await continuations) when the host's call returns.
   const hasSettled = typeof exports.settled === "function";
@@ -83,4 +86,37 @@ export function runInMicrovium(code: string, inputSourceMap?: object, options: M
   const native = Microvium.restore(snapshot, host);
   const nativeResult = runBoth(native.resolveExport(RUN_EXPORT_ID), () => native.resolveExport(SETTLED_EXPORT_ID)());
   return { lowered, exports, compileTimeResult, snapshot: new Uint8Array(snapshot.data), nativeResult };
+}
+
+/** Host functions for a VM that runs standard library pieces outside a feature build: the
+ * library's own, the clock (Date.now) and the host→VM value stream (JSON.parse's result). Any
+ * other feature-runtime function throws when called. */
+export function libraryHost(): HostImportFunction {
+  const values = new TokenReader();
+  const table: Record<number, Function> = {
+    ...stdlibHostFunctions(values),
+    [HostId.Now]: () => Date.now(),
+    [HostId.TokenInKind]: () => values.nextKind(),
+    [HostId.TokenInPayload]: () => values.payload(),
+  };
+  return (id) =>
+    table[id] ??
+    (() => {
+      throw new Error(`host function ${id} is not available outside a feature build`);
+    });
+}
+
+/** installStdlib, after giving the pieces what compileTarget gives them from the feature runtime:
+ * its value reader as the global __sf_readTokens (JSON.parse). The runtime is evaluated with its
+ * exports switched off, so only the reader can land in the snapshot. The VM must have been made
+ * with libraryHost(). */
+export function installLibrary(vm: Microvium, used: string[]): void {
+  if (stdlibSource(resolveStdlibPieces(used)).includes("__sf_readTokens")) {
+    const vmExport = vm.globalThis.vmExport;
+    vm.globalThis.vmImport = vm.vmImport;
+    vm.globalThis.vmExport = vm.evaluateModule({ sourceText: "export function ignore() {}" }).ignore;
+    vm.globalThis.__sf_readTokens = vm.evaluateModule({ sourceText: runtimeSourceFor("server"), debugFilename: "snapfleet-runtime.js" }).valueReader;
+    vm.globalThis.vmExport = vmExport;
+  }
+  installStdlib(vm, used);
 }

@@ -1,5 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
+import { HostId } from "../hostIds";
 import { StdlibHostId } from "./hostIds";
 import { PRIMITIVE_METHODS, primitiveMethodHelper } from "./primitiveMembers";
 
@@ -17,7 +18,7 @@ export interface StdlibPiece {
 /** The piece files: hand-written Microvium JS, split into pieces by `//# piece <name> [needs ...]`
  * lines. Read with fs (relative to this file) like core/runtime/vm/runtime.mvm.js, so a build
  * must copy `*.mvm.js` next to the compiled JS. */
-const PIECE_FILES = ["lowering.mvm.js", "string.mvm.js", "array.mvm.js", "math.mvm.js", "errors.mvm.js", "globals.mvm.js"];
+const PIECE_FILES = ["lowering.mvm.js", "string.mvm.js", "array.mvm.js", "math.mvm.js", "errors.mvm.js", "globals.mvm.js", "collections.mvm.js"];
 const PIECES_DIR = path.join(__dirname, "pieces");
 const PIECE_HEADER = /^\/\/# piece (\S+)(?: needs (.+))?$/;
 const EXPORT_LINE = /^export (?:const|let|function|class) ([A-Za-z_$][\w$]*)/gm;
@@ -71,10 +72,14 @@ export function parsePieceFile(text: string, file: string): StdlibPiece[] {
   return pieces;
 }
 
+/** Feature-runtime host functions the library calls too; every host serves them already
+ * (Now: the supervisor's clock on a device). */
+const RUNTIME_HOST_IMPORTS = { Now: HostId.Now } as const;
+
 /** `host:StrLen` → `const h_StrLen = vmImport(100);`. vmImport runs while the library module is
  * evaluated (Microvium resolves imports at build time only). */
 function hostImportPieces(): StdlibPiece[] {
-  return Object.entries(StdlibHostId)
+  return [...Object.entries(StdlibHostId), ...Object.entries(RUNTIME_HOST_IMPORTS)]
     .filter((entry): entry is [string, number] => typeof entry[1] === "number")
     .map(([name, id]) => ({ name: `host:${name}`, needs: [], exports: [], source: `const h_${name} = vmImport(${id});\n` }));
 }

@@ -1,10 +1,14 @@
+import type { WireValue } from "../../contracts/wireValue";
+import type { TokenReader } from "../valueTokens";
 import { StdlibHostId as Id } from "./hostIds";
+import { jsonSyntaxError, jsonTooDeep } from "./jsonParseErrors";
 
 type HostFn = (...args: any[]) => any;
 
 /** Plain-JS implementations of the standard library's host functions. Arguments arrive as the VM
- * passes them (primitives only: the VM side checks types before calling). */
-export function stdlibHostFunctions(): Record<number, HostFn> {
+ * passes them (primitives only: the VM side checks types before calling). `values` is the VM's
+ * host→VM token stream (HostId.TokenInKind/TokenInPayload): JSON.parse's value goes back that way. */
+export function stdlibHostFunctions(values: Pick<TokenReader, "load">): Record<number, HostFn> {
   const str = (s: unknown) => String(s);
   return {
     [Id.StrLen]: (s: string) => s.length,
@@ -53,6 +57,19 @@ export function stdlibHostFunctions(): Record<number, HostFn> {
     [Id.MathCeil]: (x: number) => positiveZero(Math.ceil(x)),
     [Id.MathRound]: (x: number) => positiveZero(Math.round(x)),
     [Id.MathTrunc]: (x: number) => positiveZero(Math.trunc(x)),
+    [Id.JsonParse]: (text: unknown) => {
+      const source = str(text);
+      let value: WireValue;
+      try {
+        value = JSON.parse(source);
+      } catch {
+        return jsonSyntaxError(source);
+      }
+      const tooDeep = jsonTooDeep(value, source);
+      if (tooDeep !== undefined) return tooDeep;
+      values.load(value);
+      return undefined;
+    },
   };
 }
 

@@ -56,4 +56,7 @@ export enum StdlibHostId {
   MathCeil = 143,
   MathRound = 144,
   MathTrunc = 145,
+  /** JSON.parse(text): the value is queued on the host→VM token stream (HostId.TokenInKind) and
+   * the result is undefined; bad input gives the message instead and queues nothing. */
+  JsonParse = 146,
 }

@@ -8,7 +8,13 @@ import type { LoweringContext } from "../context";
 export const VM_GLOBALS = new Set(["undefined", "NaN", "Infinity", "Promise", "Reflect", "Number", "vmImport", "vmExport", "__sf_readValue"]);
 
 /** Namespaces whose members are installed one by one (core/runtime/stdlib). */
-export const STDLIB_NAMESPACES = new Set(["Math", "Object", "JSON", "Array", "Number"]);
+export const STDLIB_NAMESPACES = new Set(["Math", "Object", "JSON", "Array", "Number", "Date"]);
+
+/** Namespaces that exist only for their members here: a bare use (`new Date()`, `Date(...)`,
+ * passing `Date` around) would reach a plain object, not what JavaScript has. */
+const MEMBERS_ONLY: Record<string, string> = {
+  Date: "only Date.now() is available (milliseconds since 1970; on a device from the supervisor's clock); keep times as numbers and format them yourself",
+};
 
 const BUILTIN_MEMBERS: Record<string, string[]> = { Number: ["isNaN"], Reflect: ["ownKeys"] };
 
@@ -22,10 +28,11 @@ const HINTS: Record<string, string> = {
   arguments: "use a rest parameter: function f(...args)",
   eval: "code can't be evaluated at run time; write the code directly",
   Function: "write a function expression instead",
-  Date: "Date is not available; " + HOST_ONLY,
   Symbol: "use string keys",
+  WeakMap: "use a Map (it holds its keys strongly)",
+  WeakSet: "use a Set (it holds its items strongly)",
 };
-for (const name of ["Map", "Set", "WeakMap", "WeakSet", "Proxy", "RegExp", "Intl", "Uint8Array", "ArrayBuffer", "DataView", "BigInt"]) {
+for (const name of ["Proxy", "RegExp", "Intl", "Uint8Array", "ArrayBuffer", "DataView", "BigInt"]) {
   HINTS[name] = "use arrays and plain objects instead";
 }
 for (const name of ["globalThis", "window", "self", "global", "document", "process", "require", "module", "exports", "fetch", "XMLHttpRequest", "WebSocket", "performance", "Buffer"]) {
@@ -55,6 +62,11 @@ export function checkGlobals(ast: t.File, ctx: LoweringContext): void {
           return;
         }
         ctx.fail(node, `"${name}" is not available in feature code`, HINTS[name] ?? "declare it in your code, or use what api and the standard library provide (see README \"What feature code may use\")");
+      }
+      const membersOnly = MEMBERS_ONLY[name];
+      if (membersOnly !== undefined && !(t.isMemberExpression(parent, { object: node }) && !parent.computed)) {
+        const available = [...catalog.keys()].filter((k) => k.startsWith(`${name}.`));
+        ctx.fail(node, `${name} can only be used through its members in feature code (${available.join(", ")})`, membersOnly);
       }
       const members = BUILTIN_MEMBERS[name];
       const isNamespace = STDLIB_NAMESPACES.has(name) || members !== undefined;
