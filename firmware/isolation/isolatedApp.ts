@@ -4,12 +4,13 @@
  * (appWorkerProtocol.ts); a watchdog resets the app when its worker stops answering, as a
  * hardware watchdog resets a board.
  *
- * Why worker threads rather than child processes (measured on this machine, see the bench):
- * a worker costs a few MB and starts in tens of milliseconds once the modules are compiled,
- * where a Node child process costs ~40 MB and hundreds of milliseconds, which matters for the
- * 1,000-device fleet a later issue asks for; and `worker.terminate()` stops a thread even while
- * its JavaScript is stuck in a WebAssembly loop (V8 checks for termination in wasm loops), so
- * nothing an app does can keep it alive. The price: aws-crt (the device SDK's native core) aborts
+ * Why worker threads rather than child processes (bench/isolation.bench.ts): an app's thread
+ * costs about 13 MB RSS where a bare Node child process alone costs about 40 MB, before it loads
+ * anything, which matters for the 1,000-device fleet a later issue asks for (a process per device
+ * won't fit; threads may, and several VMs per thread remain possible behind this same class);
+ * and `worker.terminate()` stops a thread even while its JavaScript is stuck in a WebAssembly
+ * loop (V8 checks for termination in wasm loops), so nothing an app does can keep it alive. The
+ * price: aws-crt (the device SDK's native core) aborts
  * the process when a second thread loads it, so each device's mutual-TLS connection is made here,
  * in the host, with the device's own certificate; the worker only sees messages. */
 import path from "node:path";
