@@ -5,7 +5,7 @@
  * The command (devCommand.ts) adds the terminal output; tests drive this class directly. */
 import path from "node:path";
 import { compileFeatures, type CompileResult } from "../core/compiler/compileFeatures";
-import { describePinWrite } from "../firmware/isolation/appWorkerProtocol";
+import { describePinWrite, type AppDeviceOptions } from "../firmware/isolation/appWorkerProtocol";
 import { SimulatedDevice } from "../firmware/simulatedDevice";
 import { LocalCloud, type DeployResult } from "../local/cloud";
 import { FeatureWatcher } from "./featureWatcher";
@@ -23,6 +23,8 @@ export interface DevSessionOptions {
   pinSpecs?: string[];
   /** An app silent this long is reset (default 5000 ms). */
   watchdogMs?: number;
+  /** Device.boot options for every app (firmware/isolation/appWorkerProtocol.ts). */
+  device?: AppDeviceOptions;
   dashboardBundleDir?: string | null;
   /** Rebuild on edits of the entry's folder (default true). */
   watch?: boolean;
@@ -99,6 +101,7 @@ export class DevSession {
       isolation: {
         pinSpecs: this.options.pinSpecs,
         watchdogMs: this.options.watchdogMs,
+        device: this.options.device,
         // As `run-device` prints them; bursts arrive summed up (pinWriteCoalescer.ts).
         onPinWrite: (w) => this.options.log(`[${thing}] [board] ${describePinWrite(w)}`),
       },

@@ -8,7 +8,7 @@ import { defaultAnalogModel, SimulatedBoard } from "./board";
 import { RealClock } from "./clock";
 import { MqttTransport } from "./comms";
 import { Device } from "./device";
-import type { PinWriteReport } from "./isolation/appWorkerProtocol";
+import type { AppDeviceOptions, PinWriteReport } from "./isolation/appWorkerProtocol";
 import { IsolatedApp } from "./isolation/isolatedApp";
 import { OtaAgent, type OtaEvent } from "./ota";
 import type { PinModel } from "./pinModel";
@@ -40,6 +40,7 @@ export interface SimulatedDeviceOptions {
     pinSpecs?: string[];
     watchdogMs?: number;
     onPinWrite?: (report: PinWriteReport) => void;
+    device?: AppDeviceOptions;
   };
 }
 
@@ -88,6 +89,7 @@ export class SimulatedDevice {
         watchdogMs: isolation?.watchdogMs,
         onLog: log,
         onPinWrite: isolation?.onPinWrite,
+        device: isolation?.device,
       });
       current.isolated = app;
       return app;

@@ -84,7 +84,7 @@ async function run(): Promise<void> {
 
   let device: Device;
   try {
-    device = await Device.boot({ manifest: data.manifest, snapshot: data.snapshot, thing: data.thing, board, clock, transport, onLog: (line) => post({ kind: "log", line }) });
+    device = await Device.boot({ ...data.device, manifest: data.manifest, snapshot: data.snapshot, thing: data.thing, board, clock, transport, onLog: (line) => post({ kind: "log", line }) });
   } catch (e) {
     post({ kind: "bootFailed", message: (e as Error).message });
     return;

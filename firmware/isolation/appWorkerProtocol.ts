@@ -3,7 +3,11 @@
  * device's network link stays with the host (aws-crt can be loaded by only one thread of a
  * process); the worker's supervisor reaches it through `publish`/`subscribe` messages. */
 import type { Manifest } from "../../core/contracts/manifest";
+import type { DeviceOptions } from "../device";
 import type { QoS } from "../transport";
+
+/** Device.boot options a host may set for the app in the worker (plain data only). */
+export type AppDeviceOptions = Omit<DeviceOptions, "manifest" | "snapshot" | "thing" | "board" | "clock" | "transport" | "engine" | "onLog" | "onConnectionChange">;
 
 export interface AppWorkerData {
   /** Module the bootstrap loads: appWorker.ts from sources (through tsx), .js from dist. */
@@ -25,6 +29,7 @@ export interface AppWorkerData {
   heartbeatMs: number;
   /** Repeated writes to one pin within this window are reported as one message. */
   pinReportMs: number;
+  device: AppDeviceOptions;
 }
 
 export type ToWorker =

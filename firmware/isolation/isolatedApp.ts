@@ -18,7 +18,7 @@ import { Worker } from "node:worker_threads";
 import type { Manifest } from "../../core/contracts/manifest";
 import type { RunningApp } from "../ota";
 import type { Transport } from "../transport";
-import type { AppWorkerData, FromWorker, PinWriteReport, ToWorker } from "./appWorkerProtocol";
+import type { AppDeviceOptions, AppWorkerData, FromWorker, PinWriteReport, ToWorker } from "./appWorkerProtocol";
 
 export interface IsolatedAppOptions {
   manifest: Manifest;
@@ -38,6 +38,8 @@ export interface IsolatedAppOptions {
   stopTimeoutMs?: number;
   onLog?: (line: string) => void;
   onPinWrite?: (report: PinWriteReport) => void;
+  /** Passed to Device.boot in the worker (queue sizes, the engine's instruction budget, ...). */
+  device?: AppDeviceOptions;
 }
 
 export const DEFAULT_WATCHDOG_MS = 5000;
@@ -156,6 +158,7 @@ export class IsolatedApp implements RunningApp {
       digitalPins: { ...this.digitalPins },
       heartbeatMs: HEARTBEAT_MS,
       pinReportMs: PIN_REPORT_MS,
+      device: this.options.device ?? {},
     };
     const worker = new Worker(BOOTSTRAP, { eval: true, workerData: data, resourceLimits: RESOURCE_LIMITS, stdout: false, stderr: false });
     const subscriptions = new Map<number, () => void>();
