@@ -82,16 +82,16 @@ export async function devCommand({ values, positionals }: Parsed): Promise<void>
   };
   process.once("SIGINT", () => forceExit("interrupted again"));
   process.once("SIGTERM", () => forceExit("terminated again"));
-  let stopped = false;
-  // Once stopped, nothing may keep the process alive either (a native handle of the device SDK).
-  setTimeout(() => (stopped ? process.exit() : forceExit(`stop took longer than ${STOP_LIMIT_MS / 1000} s`)), STOP_LIMIT_MS).unref();
+  setTimeout(() => forceExit(`stop took longer than ${STOP_LIMIT_MS / 1000} s`), STOP_LIMIT_MS).unref();
   clearInterval(ticker);
   output.refresh();
   out.write("stopping: devices, jobs, artifacts, dashboard, broker\n");
   await session.stop();
-  stopped = true;
   quiet = true;
   out.write("stopped\n");
+  // Nothing may keep the process alive now: a halted device's OTA agent still counting down the
+  // grace period of an install it will never confirm.
+  setTimeout(() => process.exit(), 200).unref();
 }
 
 function wholeNumber(value: unknown, flag: string, fallback: number, min: number, max: number): number {
