@@ -81,6 +81,7 @@ export class IsolatedApp implements RunningApp {
   private readonly watchdog: ReturnType<typeof setInterval>;
   private lastCheck = Date.now();
   private closed = false;
+  private killed = false;
   private readonly digitalPins: Record<string, boolean>;
   private waiting: (() => void)[] = [];
 
@@ -104,6 +105,7 @@ export class IsolatedApp implements RunningApp {
   /** Resolves at the app's next heartbeat, or when the watchdog resets it (then `errors` says
    * so), or when it stops: the OTA agent's check that an app on trial still runs. */
   answered(): Promise<void> {
+    if (this.killed) return new Promise(() => {});
     if (this.closed) return Promise.resolve();
     return new Promise((resolve) => this.waiting.push(resolve));
   }
@@ -137,6 +139,7 @@ export class IsolatedApp implements RunningApp {
   /** Terminates the app's thread now, without a goodbye (a deadline ran out). An answered()
    * still pending never resolves: a halted device confirms nothing. */
   async kill(): Promise<void> {
+    this.killed = true;
     this.closed = true;
     this.waiting = [];
     this.cancelTimers();
