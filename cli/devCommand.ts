@@ -1,6 +1,6 @@
 /** `snapfleet dev <entry>`: the whole system on one machine (what `npm start` runs). Prints the
- * dashboard address, follows device logs and keeps a live status table; Ctrl-C stops devices
- * (they publish "offline"), services and broker, in that order. */
+ * dashboard address, follows device logs and pin writes and keeps a live status table; Ctrl-C
+ * stops devices (they publish "offline"), services and broker, in that order, within 5 s. */
 import path from "node:path";
 import { boardFromFlag, pinModelsFromFlags } from "./pinModels";
 import { CliError, UsageError } from "./cliError";
@@ -15,6 +15,8 @@ interface Parsed {
 }
 
 const MAX_DEVICES = 100;
+/** Ctrl-C or --seconds ends everything within this, whatever the apps do (devSession.ts budgets it). */
+const STOP_LIMIT_MS = 5000;
 
 export async function devCommand({ values, positionals }: Parsed): Promise<void> {
   const entry = positionals[0];
@@ -24,11 +26,14 @@ export async function devCommand({ values, positionals }: Parsed): Promise<void>
   const seconds = values.seconds === undefined ? undefined : wholeNumber(values.seconds, "--seconds", 0, 1, 86_400);
   const stateDir = path.resolve((values["state-dir"] as string | undefined) ?? ".snapfleet");
   const board = boardFromFlag(values.board);
-  const pinModels = pinModelsFromFlags(values.pin as string[] | undefined, board);
+  const pinSpecs = (values.pin as string[] | undefined) ?? [];
+  pinModelsFromFlags(pinSpecs, board); // a bad spec is a usage error now, not in every device's thread
 
   let output: LiveOutput | undefined;
   const early: string[] = [];
-  const log = (line: string) => (output ? output.log(line) : early.push(line));
+  let quiet = false;
+  // After "stopped", late lines of a halted device's agent would only confuse.
+  const log = (line: string) => (quiet ? undefined : output ? output.log(line) : early.push(line));
   let session: DevSession;
   try {
     session = await DevSession.start({
@@ -40,7 +45,7 @@ export async function devCommand({ values, positionals }: Parsed): Promise<void>
       devices,
       port,
       stateDir,
-      pinModels,
+      pinSpecs,
       log,
     });
   } catch (e) {
@@ -72,11 +77,23 @@ export async function devCommand({ values, positionals }: Parsed): Promise<void>
     process.once("SIGTERM", finish);
     if (seconds !== undefined) setTimeout(finish, seconds * 1000).unref();
   });
+  // A second Ctrl-C, or a stop that overruns its budget, ends the process at once.
+  const forceExit = (why: string) => {
+    out.write(`${why}; exiting\n`);
+    process.exit(1);
+  };
+  process.once("SIGINT", () => forceExit("interrupted again"));
+  process.once("SIGTERM", () => forceExit("terminated again"));
+  setTimeout(() => forceExit(`stop took longer than ${STOP_LIMIT_MS / 1000} s`), STOP_LIMIT_MS).unref();
   clearInterval(ticker);
   output.refresh();
   out.write("stopping: devices, jobs, artifacts, dashboard, broker\n");
   await session.stop();
+  quiet = true;
   out.write("stopped\n");
+  // Nothing may keep the process alive now: a halted device's OTA agent still counting down the
+  // grace period of an install it will never confirm.
+  setTimeout(() => process.exit(), 200).unref();
 }
 
 function wholeNumber(value: unknown, flag: string, fallback: number, min: number, max: number): number {

@@ -1,12 +1,12 @@
 /** What `snapfleet dev` runs: compile the features, start the local cloud, deploy the build as
  * an OTA job, start a simulated fleet that installs it over the air, and redeploy on every edit.
+ * Each device's app runs in its own worker thread (firmware/isolation/), so an app stuck in a
+ * loop stalls neither the broker, the dashboard nor the other devices, and stop() always ends.
  * The command (devCommand.ts) adds the terminal output; tests drive this class directly. */
 import path from "node:path";
 import { compileFeatures, type CompileResult } from "../core/compiler/compileFeatures";
 import type { BoardDefinition } from "../core/boards";
-import { loadWasmEngine } from "../core/engine";
-import type { MicroviumEngine } from "../core/engine/types";
-import type { PinModel } from "../firmware/pinModel";
+import { describePinWrite, type AppDeviceOptions } from "../firmware/isolation/appWorkerProtocol";
 import { SimulatedDevice } from "../firmware/simulatedDevice";
 import { LocalCloud, type DeployResult } from "../local/cloud";
 import { FeatureWatcher } from "./featureWatcher";
@@ -22,7 +22,12 @@ export interface DevSessionOptions {
   /** Dashboard port (broker on port+1 and port+2); 0: free ports. */
   port: number;
   stateDir: string;
-  pinModels?: Record<string, PinModel>;
+  /** `--pin` specs (cli/pinModels.ts checks them); each device's worker builds its models. */
+  pinSpecs?: string[];
+  /** An app silent this long is reset (default 5000 ms). */
+  watchdogMs?: number;
+  /** Device.boot options for every app (firmware/isolation/appWorkerProtocol.ts). */
+  device?: AppDeviceOptions;
   dashboardBundleDir?: string | null;
   /** Rebuild on edits of the entry's folder (default true). */
   watch?: boolean;
@@ -39,12 +44,11 @@ export class DevSession {
 
   private constructor(
     readonly cloud: LocalCloud,
-    private readonly engine: MicroviumEngine,
     private readonly options: DevSessionOptions,
   ) {}
 
   static async start(options: DevSessionOptions): Promise<DevSession> {
-    const [build, engine] = await Promise.all([compileOnce(options), loadWasmEngine()]);
+    const build = await compileOnce(options);
     const cloud = await LocalCloud.start({
       stateDir: options.stateDir,
       build,
@@ -52,10 +56,11 @@ export class DevSession {
       dashboardBundleDir: options.dashboardBundleDir,
       log: (line) => options.log(`[cloud] ${line}`),
     });
-    const session = new DevSession(cloud, engine, options);
+    const session = new DevSession(cloud, options);
     try {
       await cloud.deploy(build);
-      for (let i = 1; i <= options.devices; i++) await session.addDevice(`sim-${i}`, (i - 1) * 7_919);
+      const things = Array.from({ length: options.devices }, (_, i) => `sim-${i + 1}`);
+      await Promise.all(things.map((thing, i) => session.addDevice(thing, i * 7_919)));
       if (options.watch !== false) {
         session.watcher = new FeatureWatcher({
           dir: path.dirname(path.resolve(options.entry)),
@@ -93,24 +98,53 @@ export class DevSession {
       caCertPem: this.cloud.broker.caCertPem,
       certPem: identity.certPem,
       keyPem: identity.keyPem,
-      engine: this.engine,
-      pinModels: this.options.pinModels,
       // Each device reads its sensors at another point of the models: a fleet, not copies.
       pinTimeOffsetMs,
       onLog: (line) => this.options.log(`[${thing}] ${line}`),
+      isolation: {
+        pinSpecs: this.options.pinSpecs,
+        watchdogMs: this.options.watchdogMs,
+        device: this.options.device,
+        // As `run-device` prints them; bursts arrive summed up (pinWriteCoalescer.ts).
+        onPinWrite: (w) => this.options.log(`[${thing}] [board] ${describePinWrite(w)}`),
+      },
     });
     this.devices.push(device);
     this.cloud.addDevice(thing);
     return device;
   }
 
-  /** Devices say goodbye (offline status) before the broker goes away. */
+  /** Devices say goodbye (offline status) before the broker goes away. Bounded whatever the
+   * apps do: a device that hasn't stopped within DEVICE_STOP_MS (an app stuck in a loop, an
+   * install in its grace period) has its app's thread terminated. */
   async stop(): Promise<void> {
     this.watcher?.close();
-    await this.watcher?.idle();
-    await Promise.all(this.devices.splice(0).map((d) => d.stop().catch(() => {})));
+    await within(this.watcher?.idle() ?? Promise.resolve(), REBUILD_WAIT_MS);
+    await Promise.all(
+      this.devices.splice(0).map(async (d) => {
+        const stopped = await within(d.stop().catch(() => {}), DEVICE_STOP_MS);
+        if (!stopped) {
+          this.options.log(`[${d.thing}] did not stop within ${DEVICE_STOP_MS / 1000} s; its app was terminated`);
+          await within(d.halt().catch(() => {}), HALT_MS);
+        }
+      }),
+    );
     await this.cloud.stop();
   }
+}
+
+/** Budget of `snapfleet dev`'s 5 s stop: a rebuild in progress, then the devices; the cloud last. */
+const REBUILD_WAIT_MS = 500;
+const DEVICE_STOP_MS = 2000;
+const HALT_MS = 1000;
+
+/** Whether `work` settled within `ms` (it goes on either way). */
+async function within(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  const done = await Promise.race([work.then(() => true), timeout]);
+  clearTimeout(timer);
+  return done;
 }
 
 function compileOnce(options: DevSessionOptions): Promise<CompileResult> {

@@ -1,8 +1,8 @@
 import { readBuild } from "../core/contracts/buildOutput";
 import { parseAppTopic } from "../core/contracts/topics";
+import { describePinWrite } from "../firmware/isolation/appWorkerProtocol";
+import { IsolatedApp } from "../firmware/isolation/isolatedApp";
 import { SimulatedBoard } from "../firmware/board";
-import { RealClock } from "../firmware/clock";
-import { Device } from "../firmware/device";
 import { pinModelsFromFlags } from "./pinModels";
 import { InMemoryTransport } from "../firmware/transport";
 import { checkName } from "../core/contracts/names";
@@ -23,7 +23,7 @@ export async function runDeviceCommand({ values, positionals }: Parsed): Promise
   const thing = (values.thing as string | undefined) ?? "sim-1";
   const problem = checkName("thing", thing);
   if (problem) throw new UsageError(problem);
-  const models = pinModelsFromFlags(values.pin as string[] | undefined);
+  const models = pinModelsFromFlags(values.pin as string[] | undefined); // a bad spec is a usage error before anything starts
 
   let build;
   try {
@@ -31,38 +31,54 @@ export async function runDeviceCommand({ values, positionals }: Parsed): Promise
   } catch (e) {
     throw new CliError((e as Error).message);
   }
-  const clock = new RealClock();
-  const transport = new InMemoryTransport();
-  let board: SimulatedBoard;
   try {
-    board = SimulatedBoard.forManifest(build.manifest, () => clock.now(), models);
+    // A model for a pin the app's board lacks is a usage error here, not a failure in the worker.
+    SimulatedBoard.forManifest(build.manifest, () => 0, models);
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
+  const transport = new InMemoryTransport();
   transport.onSend((m) => {
     const parsed = parseAppTopic(m.topic);
     const body = JSON.parse(m.payload);
     if (parsed?.kind === "up") process.stdout.write(JSON.stringify({ channel: parsed.channel, value: body.v, id: body.id, t: body.t }) + "\n");
   });
-  board.onDigitalWrite((w) => process.stderr.write(`[board] ${w.pin} <- ${w.value ? "HIGH" : "LOW"}\n`));
 
-  const device = await Device.boot({
-    manifest: build.manifest,
-    snapshot: build.snapshots.device,
-    thing,
-    board,
-    clock,
-    transport,
-    onLog: (line) => process.stderr.write(`${line}\n`),
-  });
+  // The app runs in a worker thread, so --seconds and Ctrl-C work even when a callback loops
+  // forever (the watchdog reports it and resets the app, as on a board).
+  let app: IsolatedApp;
+  try {
+    app = await IsolatedApp.start({
+      manifest: build.manifest,
+      snapshot: build.snapshots.device,
+      thing,
+      transport,
+      pinSpecs: (values.pin as string[] | undefined) ?? [],
+      stopTimeoutMs: STOP_TIMEOUT_MS,
+      onLog: (line) => process.stderr.write(`${line}\n`),
+      onPinWrite: (w) => process.stderr.write(`[board] ${describePinWrite(w)}\n`),
+    });
+  } catch (e) {
+    throw new CliError(`the device snapshot of ${build.manifest.app} could not start: ${(e as Error).message}`);
+  }
   process.stderr.write(`running ${build.manifest.app} ${build.manifest.version.slice(0, 12)} as ${thing}${seconds ? ` for ${seconds} s` : " (Ctrl-C stops)"}\n`);
 
   await new Promise<void>((resolve) => {
     const finish = () => resolve();
     process.once("SIGINT", finish);
+    process.once("SIGTERM", finish);
     if (seconds) setTimeout(finish, seconds * 1000);
   });
-  const stats = device.vm.memoryStats();
-  device.stop();
-  process.stderr.write(`stopped; VM heap ${stats.heapUsed} B (peak ${stats.heapHighWaterMark} B), ${device.supervisor.appErrors.length} app errors\n`);
+  await app.stop();
+  const appErrors = app.errors.length - app.resets;
+  const resets = app.resets ? `, ${app.resets} watchdog reset${app.resets === 1 ? "" : "s"}` : "";
+  if (app.lastStats) {
+    process.stderr.write(`stopped; VM heap ${app.lastStats.heapUsed} B (peak ${app.lastStats.heapPeak} B), ${appErrors} app errors${resets}\n`);
+  } else {
+    process.stderr.write(`stopped; the app was stuck (a callback looping forever?) and its thread was terminated; ${appErrors} app errors${resets}\n`);
+  }
+  if (app.resets || !app.lastStats) process.exitCode = 1;
 }
+
+/** How long the app gets to stop before its thread is terminated. */
+const STOP_TIMEOUT_MS = 1000;

@@ -63,6 +63,12 @@ export class SimulatedBoard implements Board {
     this.analog.set(name, model);
   }
 
+  /** The level a digital pin had before the app restarted in a new thread (the board outlives
+   * its apps, firmware/isolation/): set without reporting a write. */
+  restoreDigitalLevel(name: string, level: boolean): void {
+    if (this.digital.has(name)) this.digital.set(name, level);
+  }
+
   onDigitalWrite(listener: (w: DigitalWrite) => void): void {
     this.writeListeners.push(listener);
   }

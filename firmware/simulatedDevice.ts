@@ -8,6 +8,8 @@ import { SimulatedBoard, type DigitalWrite } from "./board";
 import { RealClock } from "./clock";
 import { MqttTransport } from "./comms";
 import { Device } from "./device";
+import type { AppDeviceOptions, PinWriteReport } from "./isolation/appWorkerProtocol";
+import { IsolatedApp } from "./isolation/isolatedApp";
 import { OtaAgent, type OtaEvent } from "./ota";
 import type { PinModel } from "./pinModel";
 
@@ -21,17 +23,28 @@ export interface SimulatedDeviceOptions {
   caCertPem?: string;
   certPem: string;
   keyPem: string;
-  engine: MicroviumEngine;
+  /** For apps in this thread (default: a fresh load of the WebAssembly engine per app). */
+  engine?: MicroviumEngine;
   /** Analog pin models by pin name; others follow the board's default sine. */
   pinModels?: Record<string, PinModel>;
+  /** Told about every digital pin write of an app in this thread, whichever board the installed
+   * app needs (isolated apps report through `isolation.onPinWrite`). */
+  onDigitalWrite?: (write: DigitalWrite) => void;
   /** Shifts this board's pin models in time, so a simulated fleet doesn't read in lockstep. */
   pinTimeOffsetMs?: number;
-  /** Told about every digital pin write, whichever board the installed app needs. */
-  onDigitalWrite?: (write: DigitalWrite) => void;
   gracePeriodMs?: number;
   keepAliveSeconds?: number;
   onLog?: (line: string) => void;
   onOtaEvent?: (event: OtaEvent) => void;
+  /** Run each app in its own worker thread (firmware/isolation/), with a watchdog; without
+   * it the app shares this thread, and `engine` and `pinModels` serve it. */
+  isolation?: {
+    /** `--pin` specs: models are functions and can't cross to the worker. */
+    pinSpecs?: string[];
+    watchdogMs?: number;
+    onPinWrite?: (report: PinWriteReport) => void;
+    device?: AppDeviceOptions;
+  };
 }
 
 export class SimulatedDevice {
@@ -40,7 +53,7 @@ export class SimulatedDevice {
     private readonly hardware: { board?: SimulatedBoard },
     readonly transport: MqttTransport,
     readonly agent: OtaAgent,
-    private readonly current: { device?: Device },
+    private readonly current: { device?: Device; isolated?: IsolatedApp; halted?: boolean },
   ) {}
 
   static async start(options: SimulatedDeviceOptions): Promise<SimulatedDevice> {
@@ -62,8 +75,29 @@ export class SimulatedDevice {
       onLog: log,
     });
     await transport.connect();
-    const current: { device?: Device } = {};
-    const boot = async (pkg: DevicePackage) => {
+    const current: { device?: Device; isolated?: IsolatedApp; halted?: boolean } = {};
+    const isolation = options.isolation;
+    // The board's digital levels, shared by every isolated app this device runs.
+    const digitalPins: Record<string, boolean> = {};
+    const bootIsolated = async (pkg: DevicePackage) => {
+      if (current.halted) throw new Error(`${options.thing} is halted`);
+      const app = await IsolatedApp.start({
+        manifest: pkg.manifest,
+        snapshot: pkg.snapshot,
+        thing: options.thing,
+        transport,
+        pinSpecs: isolation?.pinSpecs,
+        pinTimeOffsetMs: offset,
+        digitalPins,
+        watchdogMs: isolation?.watchdogMs,
+        onLog: log,
+        onPinWrite: isolation?.onPinWrite,
+        device: isolation?.device,
+      });
+      current.isolated = app;
+      return app;
+    };
+    const bootInProcess = async (pkg: DevicePackage) => {
       const board = boardFor(hardware.board, pkg, () => clock.now() + offset, options);
       hardware.board = board;
       const device = await Device.boot({ manifest: pkg.manifest, snapshot: pkg.snapshot, thing: options.thing, board, clock, transport, engine: options.engine, onLog: log });
@@ -76,6 +110,7 @@ export class SimulatedDevice {
         },
       };
     };
+    const boot = isolation ? bootIsolated : bootInProcess;
     const agent = new OtaAgent({ thing: options.thing, stateDir: options.stateDir, connection: transport.connection, caCertPem: options.caCertPem, boot, gracePeriodMs: options.gracePeriodMs, log });
     if (options.onOtaEvent) agent.onEvent(options.onOtaEvent);
     try {
@@ -87,20 +122,34 @@ export class SimulatedDevice {
     return new SimulatedDevice(options.thing, hardware, transport, agent, current);
   }
 
-  /** The simulated hardware (undefined before the first install); replaced when an app built
-   * for another board is installed. */
+  /** The simulated hardware of an app in this thread (undefined before the first install, or
+   * when isolated); replaced when an app built for another board is installed. */
   get board(): SimulatedBoard | undefined {
     return this.hardware.board;
   }
 
-  /** The app running now (undefined before the first install). */
+  /** The app running now in this thread (undefined before the first install, or when isolated). */
   get device(): Device | undefined {
     return this.current.device;
+  }
+
+  /** The app's worker, when isolated (undefined before the first install). */
+  get isolatedApp(): IsolatedApp | undefined {
+    return this.current.isolated;
   }
 
   /** Clean stop: the app says offline (retained status), then the link closes. */
   async stop(): Promise<void> {
     await this.agent.stop();
+    await this.transport.disconnect();
+  }
+
+  /** Stop for a deadline that ran out (an install in progress, an app that doesn't answer): the
+   * app's thread is terminated, nothing more boots, the link closes. */
+  async halt(): Promise<void> {
+    this.current.halted = true;
+    await this.current.isolated?.kill();
+    void this.current.device?.stop();
     await this.transport.disconnect();
   }
 }

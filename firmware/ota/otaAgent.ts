@@ -20,6 +20,9 @@ import { SlotStore } from "./slotStore";
 export interface RunningApp {
   readonly errors: readonly string[];
   stop(): Promise<void> | void;
+  /** Resolves once the app has shown it still runs (or was reset by its watchdog, which then
+   * shows in `errors`); for apps whose host can hang (firmware/isolation/). */
+  answered?(): Promise<void>;
 }
 
 export interface OtaAgentOptions {
@@ -185,6 +188,9 @@ export class OtaAgent {
       await new Promise((r) => setTimeout(r, Math.min(100, until - Date.now())));
       if (app.errors.length) return `within the grace period: ${app.errors[0]}`;
     }
+    // A hung app can't confirm itself (as with MCUboot's test images): wait for a sign of life.
+    await app.answered?.();
+    if (app.errors.length) return `within the grace period: ${app.errors[0]}`;
     return undefined;
   }
 

@@ -1,0 +1,68 @@
+/** The contract between a device app's worker thread (appWorker.ts) and its host
+ * (isolatedApp.ts): what the worker starts from, and every message either side sends. The
+ * device's network link stays with the host (aws-crt can be loaded by only one thread of a
+ * process); the worker's supervisor reaches it through `publish`/`subscribe` messages. */
+import type { Manifest } from "../../core/contracts/manifest";
+import type { DeviceOptions } from "../device";
+import type { QoS } from "../transport";
+
+/** Device.boot options a host may set for the app in the worker (plain data only). */
+export type AppDeviceOptions = Omit<DeviceOptions, "manifest" | "snapshot" | "thing" | "board" | "clock" | "transport" | "engine" | "onLog" | "onConnectionChange">;
+
+export interface AppWorkerData {
+  /** Module the bootstrap loads: appWorker.ts from sources (through tsx), .js from dist. */
+  entry: string;
+  /** tsx's CommonJS hook, when `entry` is TypeScript. */
+  tsxHook?: string;
+  manifest: Manifest;
+  snapshot: Uint8Array;
+  thing: string;
+  /** The host link's state when the worker starts; later changes come as `connection`. */
+  connected: boolean;
+  /** `--pin` specs (cli/pinModels.ts syntax): models are functions and can't cross threads. */
+  pinSpecs: string[];
+  /** Shifts this board's pin models in time (see SimulatedDeviceOptions.pinTimeOffsetMs). */
+  pinTimeOffsetMs: number;
+  /** Digital pin levels the previous app left: the board outlives app updates and resets. */
+  digitalPins: Record<string, boolean>;
+  /** How often the worker says it is alive; silence means its event loop is blocked. */
+  heartbeatMs: number;
+  /** Repeated writes to one pin within this window are reported as one message. */
+  pinReportMs: number;
+  device: AppDeviceOptions;
+}
+
+export type ToWorker =
+  | { kind: "connection"; up: boolean }
+  | { kind: "message"; sub: number; topic: string; payload: string }
+  | { kind: "published"; id: number; error?: string }
+  /** Stop the app (its supervisor publishes "offline"), answer `stopped`. */
+  | { kind: "stop" };
+
+export type FromWorker =
+  /** Modules loaded: from now on the worker's heartbeat is the watchdog's signal. */
+  | { kind: "loaded" }
+  /** The app has started; `errors` are those its start raised. */
+  | { kind: "ready"; errors: string[] }
+  | { kind: "bootFailed"; message: string }
+  | { kind: "alive" }
+  | { kind: "log"; line: string }
+  | { kind: "appError"; message: string }
+  | PinWriteReport
+  | { kind: "publish"; id: number; topic: string; payload: string; qos: QoS; retain: boolean }
+  | { kind: "subscribe"; sub: number; topic: string; qos: QoS }
+  | { kind: "unsubscribe"; sub: number }
+  | { kind: "stopped"; heapUsed: number; heapPeak: number };
+
+/** A digital pin's level after `writes` writes (more than one: a burst within pinReportMs). */
+export interface PinWriteReport {
+  kind: "pinWrite";
+  pin: string;
+  value: boolean;
+  writes: number;
+}
+
+/** How a pin write reads in `run-device` and `snapfleet dev`: `D5 <- HIGH`. */
+export function describePinWrite(report: Pick<PinWriteReport, "pin" | "value" | "writes">): string {
+  return `${report.pin} <- ${report.value ? "HIGH" : "LOW"}${report.writes > 1 ? ` (${report.writes} writes)` : ""}`;
+}
