@@ -43,8 +43,10 @@ function compileTypeScript() {
     console.log(`build: dist/ up to date (${config.fileNames.length} TypeScript files unchanged, ${Date.now() - started} ms)`);
     return;
   }
+  const buildInfo = path.join(STATE, "typescript.tsbuildinfo");
+  if (force) fs.rmSync(buildInfo, { force: true });
   const tsc = path.join(root, "node_modules/typescript/bin/tsc");
-  run(process.execPath, [tsc, "-p", TS_CONFIG, "--incremental", "--tsBuildInfoFile", path.join(STATE, "typescript.tsbuildinfo")]);
+  run(process.execPath, [tsc, "-p", TS_CONFIG, "--incremental", "--tsBuildInfoFile", buildInfo]);
   writeStamp(TS_STAMP, { hash });
   console.log(`build: TypeScript compiled to dist/ in ${Date.now() - started} ms`);
 }

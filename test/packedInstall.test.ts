@@ -16,7 +16,7 @@ import { projectLock } from "./support/projectLock";
 const ROOT = path.join(__dirname, "..");
 const FIXTURE = path.join(__dirname, "fixtures", "own-project");
 const CACHE = path.join(os.tmpdir(), "snapfleet-packed-install");
-const PROJECT_NAME = "my-greenhouse";
+const PROJECT_NAME = "greenhouse";
 const NPM = process.platform === "win32" ? "npm.cmd" : "npm";
 const NPX = process.platform === "win32" ? "npx.cmd" : "npx";
 
@@ -67,8 +67,9 @@ async function installProject(tarball: string): Promise<string> {
   const files = projectLock({
     repoRoot: ROOT,
     name: PROJECT_NAME,
+    // As the README's `npm install` lines say.
     dependencies: ["@pulumi/pulumi", "@pulumi/aws"],
-    devDependencies: ["typescript", "tsx", "@types/node"],
+    devDependencies: ["typescript@~5.9", "tsx", "@types/node"],
     tarball: { file: tarball, manifest },
   });
   const thirdParty = { ...(files.packageLock.packages as Record<string, unknown>) };
@@ -81,6 +82,7 @@ async function installProject(tarball: string): Promise<string> {
   // The folder is named like the project: the app name defaults to it.
   const project = path.join(CACHE, key, PROJECT_NAME);
   fs.mkdirSync(project, { recursive: true });
+  for (const other of fs.readdirSync(path.dirname(project))) if (other !== PROJECT_NAME) fs.rmSync(path.join(CACHE, key, other), { recursive: true, force: true });
   for (const entry of fs.readdirSync(project)) if (entry !== "node_modules") fs.rmSync(path.join(project, entry), { recursive: true, force: true });
   fs.cpSync(FIXTURE, project, { recursive: true });
   fs.copyFileSync(tarball, path.join(project, path.basename(tarball)));
@@ -126,8 +128,12 @@ describe("snapfleet installed from its packed tarball into a project of its own"
   after(() => fs.rmSync(packDir, { recursive: true, force: true }));
 
   before(async () => {
-    project = await installProject(await pack(packDir));
+    const started = Date.now();
+    const tarball = await pack(packDir);
+    const packed = Date.now();
+    project = await installProject(tarball);
     installed = path.join(project, "node_modules", "snapfleet");
+    console.log(`      packed in ${((packed - started) / 1000).toFixed(1)} s, installed in ${((Date.now() - packed) / 1000).toFixed(1)} s (${project})`);
   });
 
   it("ships the compiled code, the engine and the dashboard bundle, without sources or build state", () => {
@@ -159,7 +165,7 @@ describe("snapfleet installed from its packed tarball into a project of its own"
 
   it("npx snapfleet build compiles features/app.ts into build/", async () => {
     const r = succeeded(await command(NPX, ["snapfleet", "build", "features/app.ts"], project), "npx snapfleet build");
-    assert.match(r.stdout, /app my-greenhouse {2}version [0-9a-f]{12}/);
+    assert.match(r.stdout, /app greenhouse {2}version [0-9a-f]{12}/);
     assert.match(r.stdout, /wrote build\/manifest\.json/);
     const manifest = JSON.parse(fs.readFileSync(path.join(project, "build", "manifest.json"), "utf8"));
     assert.deepEqual(manifest.channels.map((c: { name: string }) => c.name).sort(), ["fan", "temperature"]);

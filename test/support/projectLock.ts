@@ -25,7 +25,8 @@ export interface ProjectLockOptions {
   /** The repository whose package-lock.json provides every third-party package. */
   repoRoot: string;
   name: string;
-  /** Registry packages wanted at the project's top level, by name; their version is the lock's. */
+  /** Registry packages wanted at the project's top level, as given to `npm install`: a name, or
+   * name@range; the version installed is the lock's, the range saved is the one given or ^version. */
   dependencies: string[];
   devDependencies: string[];
   /** A local package tarball (`npm pack` output) in the project folder, as a dependency. */
@@ -56,8 +57,15 @@ export function projectLock(options: ProjectLockOptions): ProjectFiles {
     queue.push(location);
   };
 
-  const rangeOf = (name: string) => `^${lock.packages[`node_modules/${name}`]?.version ?? "missing"}`;
-  for (const name of [...options.dependencies, ...options.devDependencies]) add("", name, false, `wanted by ${options.name}`);
+  const wanted = (specs: string[]) =>
+    specs.map((spec) => {
+      const at = spec.lastIndexOf("@");
+      const name = at > 0 ? spec.slice(0, at) : spec;
+      return [name, at > 0 ? spec.slice(at + 1) : `^${lock.packages[`node_modules/${name}`]?.version}`];
+    });
+  const dependencies = wanted(options.dependencies);
+  const devDependencies = wanted(options.devDependencies);
+  for (const [name] of [...dependencies, ...devDependencies]) add("", name, false, `wanted by ${options.name}`);
   const tarballName = options.tarball.manifest.name;
   for (const name of Object.keys(options.tarball.manifest.dependencies ?? {})) add("", name, false, `a dependency of ${tarballName}`);
   while (queue.length) {
@@ -77,9 +85,12 @@ export function projectLock(options: ProjectLockOptions): ProjectFiles {
     bin: options.tarball.manifest.bin,
   };
 
-  const dependencies = { [tarballName]: tarballSpec, ...Object.fromEntries(options.dependencies.map((n) => [n, rangeOf(n)])) };
-  const devDependencies = Object.fromEntries(options.devDependencies.map((n) => [n, rangeOf(n)]));
-  const root = { name: options.name, version: "1.0.0", dependencies, devDependencies };
+  const root = {
+    name: options.name,
+    version: "1.0.0",
+    dependencies: { [tarballName]: tarballSpec, ...Object.fromEntries(dependencies) },
+    devDependencies: Object.fromEntries(devDependencies),
+  };
   const packages = Object.fromEntries(Object.entries(picked).sort(([a], [b]) => a.localeCompare(b)));
   return {
     packageJson: { ...root, private: true },
