@@ -22,11 +22,13 @@ const WEB_STAMP = path.join(STATE, "web-bundle.json");
 const WEB_INPUTS = path.join(STATE, "web-bundle-inputs.json");
 
 run(process.execPath, [path.join(root, "scripts/build-engine.mjs")]);
-compileTypeScript();
-copyAssets();
+const sources = compileTypeScript();
+const assets = copyAssets();
+pruneStaleOutputs(sources, assets);
 bundleDashboard();
 
-/** tsc with --incremental: when something changed, only the files it affects are checked again. */
+/** tsc with --incremental: when something changed, only the files it affects are checked again.
+ * Returns the compiled source files (absolute paths). */
 function compileTypeScript() {
   const started = Date.now();
   const ts = createRequire(import.meta.url)(path.join(root, "node_modules/typescript"));
@@ -41,7 +43,7 @@ function compileTypeScript() {
   const hash = hashInputs(root, inputs, [`typescript@${ts.version}`]);
   if (!force && readStamp(TS_STAMP)?.hash === hash && fs.existsSync(path.join(root, "dist", "index.js"))) {
     console.log(`build: dist/ up to date (${config.fileNames.length} TypeScript files unchanged, ${Date.now() - started} ms)`);
-    return;
+    return config.fileNames;
   }
   const buildInfo = path.join(STATE, "typescript.tsbuildinfo");
   if (force) fs.rmSync(buildInfo, { force: true });
@@ -49,9 +51,11 @@ function compileTypeScript() {
   run(process.execPath, [tsc, "-p", TS_CONFIG, "--incremental", "--tsBuildInfoFile", buildInfo]);
   writeStamp(TS_STAMP, { hash });
   console.log(`build: TypeScript compiled to dist/ in ${Date.now() - started} ms`);
+  return config.fileNames;
 }
 
-/** Assets read with fs relative to __dirname: in-VM JavaScript and the engine. */
+/** Assets read with fs relative to __dirname: in-VM JavaScript and the engine. Returns their
+ * paths relative to the repository. */
 function copyAssets() {
   const assets = [];
   const walk = (dir) => {
@@ -66,6 +70,32 @@ function copyAssets() {
     fs.mkdirSync(path.dirname(path.join(root, "dist", rel)), { recursive: true });
     fs.copyFileSync(path.join(root, rel), path.join(root, "dist", rel));
   }
+  return assets;
+}
+
+/** tsc never deletes: the output of a source that was removed, renamed or excluded from the build
+ * would stay in dist/ and be published (`npm pack` ships dist/). */
+function pruneStaleOutputs(sources, assets) {
+  const compiled = new Set(sources.map((file) => path.relative(root, file).replace(/\.ts$/, "")));
+  const copied = new Set(assets);
+  const dist = path.join(root, "dist");
+  const removed = [];
+  const walk = (dir) => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const file = path.join(dir, entry.name);
+      const rel = path.relative(dist, file);
+      if (entry.isDirectory()) {
+        if (file !== STATE && file !== WEB_BUNDLE) walk(file);
+        continue;
+      }
+      const output = /^(.*?)(\.d\.ts|\.js)(\.map)?$/.exec(rel);
+      if (!output || copied.has(rel) || compiled.has(output[1])) continue;
+      fs.rmSync(file);
+      removed.push(rel);
+    }
+  };
+  walk(dist);
+  if (removed.length) console.log(`build: removed ${removed.length} outputs of sources no longer compiled (${removed.slice(0, 3).join(", ")}${removed.length > 3 ? ", …" : ""})`);
 }
 
 /** The dashboard as static files (index.html + content-hashed JS, CSS, wasm) for `npm start` and
