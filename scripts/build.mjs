@@ -1,7 +1,8 @@
 // `npm run build`: the WebAssembly engine, the TypeScript compile to dist/, the non-TS assets the
 // compiled code reads at run time, and the dashboard bundle. Each step is skipped when its inputs
 // are unchanged (`npm start` and `npm test` run this first), so an unchanged checkout builds in
-// about a second; `--force` rebuilds everything.
+// about a second of CPU; `--force` recompiles dist/ and the bundle (the engine rebuilds when
+// core/engine/microvium.wasm is deleted).
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import { createRequire } from "node:module";
