@@ -20,6 +20,9 @@ export interface WebBundle {
   script: string;
   stylesheet: string;
   wasm: string;
+  /** Absolute paths of every file the bundle was made from (sources, template, engine, the
+   * bundler itself): `npm run build` skips the bundle while none of them changes. */
+  inputs: string[];
 }
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -72,7 +75,9 @@ export async function buildWebBundle(options: WebBundleOptions): Promise<WebBund
 
   const files: Record<string, number> = {};
   for (const name of fs.readdirSync(outDir)) files[name] = fs.statSync(path.join(outDir, name)).size;
-  return { outDir, files, script, stylesheet, wasm };
+  const bundled = Object.keys(result.metafile.inputs).map((input) => path.resolve(input)).filter((file) => fs.existsSync(file));
+  const inputs = [...bundled, path.join(WEB, "page", "index.html"), path.join(ROOT, "tsconfig.json"), __filename, require.resolve("esbuild/package.json")];
+  return { outDir, files, script, stylesheet, wasm, inputs };
 }
 
 /** The names buildWebBundle gives are content-hashed by this rule (cacheable forever). */
