@@ -3,6 +3,7 @@ import { parseAppTopic } from "../core/contracts/topics";
 import { SimulatedBoard } from "../firmware/board";
 import { RealClock } from "../firmware/clock";
 import { Device } from "../firmware/device";
+import type { AppFailure } from "../firmware/supervisor";
 import { pinModelsFromFlags } from "./pinModels";
 import { InMemoryTransport } from "../firmware/transport";
 import { checkName } from "../core/contracts/names";
@@ -14,7 +15,9 @@ interface Parsed {
 }
 
 /** Runs the device snapshot on a simulated board with an in-memory link: each message the app
- * sends is printed as one JSON line, so it pipes into jq or a test. */
+ * sends is printed as one JSON line, so it pipes into jq or a test. A failing callback is one
+ * `[app] error: <callback> failed: ...` line on stderr and the app goes on, as on a device; a
+ * failure at start or one that stops the app's VM ends the run with status 1. */
 export async function runDeviceCommand({ values, positionals }: Parsed): Promise<void> {
   const dir = positionals[0];
   if (!dir) throw new UsageError("run-device takes the build directory, e.g. snapfleet run-device build/");
@@ -41,23 +44,42 @@ export async function runDeviceCommand({ values, positionals }: Parsed): Promise
   });
   board.onDigitalWrite((w) => process.stderr.write(`[board] ${w.pin} <- ${w.value ? "HIGH" : "LOW"}\n`));
 
-  const device = await Device.boot({
-    manifest: build.manifest,
-    snapshot: build.snapshots.device,
-    thing,
-    board,
-    clock,
-    transport,
-    onLog: (line) => process.stderr.write(`${line}\n`),
-  });
-  process.stderr.write(`running ${build.manifest.app} ${build.manifest.version.slice(0, 12)} as ${thing}${seconds ? ` for ${seconds} s` : " (Ctrl-C stops)"}\n`);
-
-  await new Promise<void>((resolve) => {
-    const finish = () => resolve();
-    process.once("SIGINT", finish);
-    if (seconds) setTimeout(finish, seconds * 1000);
-  });
-  const stats = device.vm.memoryStats();
-  device.stop();
-  process.stderr.write(`stopped; VM heap ${stats.heapUsed} B (peak ${stats.heapHighWaterMark} B), ${device.supervisor.appErrors.length} app errors\n`);
+  let ended: AppFailure | undefined;
+  let endRun = () => {};
+  let device: Device;
+  try {
+    device = await Device.boot({
+      manifest: build.manifest,
+      snapshot: build.snapshots.device,
+      thing,
+      board,
+      clock,
+      transport,
+      onLog: (line) => process.stderr.write(`${line}\n`),
+      onAppFailure: (failure) => {
+        if (!failure.atStart && !failure.fatal) return;
+        ended ??= failure;
+        endRun();
+      },
+    });
+  } catch (e) {
+    throw new CliError(`cannot start the device app of ${dir}: ${(e as Error).message}`);
+  }
+  if (!ended) {
+    process.stderr.write(`running ${build.manifest.app} ${build.manifest.version.slice(0, 12)} as ${thing}${seconds ? ` for ${seconds} s` : " (Ctrl-C stops)"}\n`);
+    await new Promise<void>((resolve) => {
+      const timer = seconds ? setTimeout(() => endRun(), seconds * 1000) : undefined;
+      endRun = () => {
+        clearTimeout(timer);
+        process.removeListener("SIGINT", endRun);
+        resolve();
+      };
+      process.once("SIGINT", endRun);
+    });
+  }
+  const stats = device.vm.stopped ? undefined : device.vm.memoryStats();
+  await device.stop();
+  const errors = `${device.supervisor.appErrorCount} app error${device.supervisor.appErrorCount === 1 ? "" : "s"}`;
+  if (ended) throw new CliError(`${ended.atStart ? "the app failed at start" : "the app stopped"} (${errors}): ${ended.message}`);
+  process.stderr.write(`stopped; ${stats ? `VM heap ${stats.heapUsed} B (peak ${stats.heapHighWaterMark} B), ` : ""}${errors}\n`);
 }

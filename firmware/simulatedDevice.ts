@@ -8,7 +8,8 @@ import { defaultAnalogModel, SimulatedBoard } from "./board";
 import { RealClock } from "./clock";
 import { MqttTransport } from "./comms";
 import { Device } from "./device";
-import { OtaAgent, type OtaEvent } from "./ota";
+import type { AppFailure } from "./supervisor";
+import { OtaAgent, type CrashLoopOptions, type OtaEvent, type RunningApp } from "./ota";
 import type { PinModel } from "./pinModel";
 
 export interface SimulatedDeviceOptions {
@@ -27,6 +28,8 @@ export interface SimulatedDeviceOptions {
   /** Shifts this board's pin models in time, so a simulated fleet doesn't read in lockstep. */
   pinTimeOffsetMs?: number;
   gracePeriodMs?: number;
+  /** Failures that count as a crash loop and roll back (default 5 within 60 s). */
+  crashLoop?: CrashLoopOptions;
   keepAliveSeconds?: number;
   onLog?: (line: string) => void;
   onOtaEvent?: (event: OtaEvent) => void;
@@ -61,19 +64,19 @@ export class SimulatedDevice {
     });
     await transport.connect();
     const current: { device?: Device } = {};
-    const boot = async (pkg: DevicePackage) => {
+    const boot = async (pkg: DevicePackage, onAppFailure: (failure: AppFailure) => void): Promise<RunningApp> => {
       addPins(board, pkg, options.pinModels ?? {});
-      const device = await Device.boot({ manifest: pkg.manifest, snapshot: pkg.snapshot, thing: options.thing, board, clock, transport, engine: options.engine, onLog: log });
+      const device = await Device.boot({ manifest: pkg.manifest, snapshot: pkg.snapshot, thing: options.thing, board, clock, transport, engine: options.engine, onLog: log, onAppFailure });
       current.device = device;
       return {
-        errors: device.supervisor.appErrors,
+        report: (line) => device.supervisor.report(line),
         stop: async () => {
           if (current.device === device) current.device = undefined;
           await device.stop();
         },
       };
     };
-    const agent = new OtaAgent({ thing: options.thing, stateDir: options.stateDir, connection: transport.connection, caCertPem: options.caCertPem, boot, gracePeriodMs: options.gracePeriodMs, log });
+    const agent = new OtaAgent({ thing: options.thing, stateDir: options.stateDir, connection: transport.connection, caCertPem: options.caCertPem, boot, gracePeriodMs: options.gracePeriodMs, crashLoop: options.crashLoop, log });
     if (options.onOtaEvent) agent.onEvent(options.onOtaEvent);
     try {
       await agent.start();

@@ -86,6 +86,7 @@ export async function compileFeatures(options: CompileOptions): Promise<CompileR
     engine: ENGINE_ID,
     ...builds.device.declarations,
     snapshots: { device: info(snapshots.device), web: info(snapshots.web), server: info(snapshots.server) },
+    callbackSites: { device: builds.device.callbackSites, web: builds.web.callbackSites, server: builds.server.callbackSites },
   };
   return { manifest, snapshots, buildLogs: builds.device.logs };
 }

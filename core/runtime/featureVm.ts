@@ -1,11 +1,12 @@
 import type { Target } from "../contracts/manifest";
-import { VmException } from "../engine/errors";
+import { describeErrorCode, MicroviumError } from "../engine/errors";
 import type { HostFunction, MicroviumEngine, VmInstance, VmMemoryStats, VmPrimitive } from "../engine/types";
 import type { WireValue } from "../contracts/wireValue";
-import { EXPORT_DISPATCH, HostId, Notification, TOKENS_MARKER, VmEvent } from "./hostIds";
+import { CallbackNames, type CallbackNamesSource, type NamedCallback } from "./callbackNames";
+import { CallbackSiteKind, EXPORT_DISPATCH, HostId, Notification, TOKENS_MARKER, VmEvent } from "./hostIds";
 import { formatRuntimeError } from "./runtimeErrors";
 import { stdlibHostFunctions } from "./stdlib/hostFunctions";
-import type { UiOp } from "./uiOps";
+import { UiOp } from "./uiOps";
 import { TokenReader, TokenWriter } from "./valueTokens";
 
 /** What a target's host provides to the feature runtime. Device hosts implement the device
@@ -27,11 +28,18 @@ export interface FeatureHost {
   ui?(controlIndex: number, op: UiOp, args: VmPrimitive[]): VmPrimitive | void;
 }
 
-/** An error a feature raised at run time (API misuse or an exception in its callback). */
+/** An error a feature raised at run time (API misuse or an exception in its callback). Once it
+ * left a dispatch it names the callback (`timer (setInterval at features/a.ts:7:23) failed: ...`);
+ * `fatal` means the VM can't run any more callbacks (a fatal engine error). */
 export class FeatureRuntimeError extends Error {
-  constructor(message: string) {
-    super(message);
+  readonly callback: string | undefined;
+  readonly fatal: boolean;
+
+  constructor(message: string, options: { callback?: string; fatal?: boolean; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = "FeatureRuntimeError";
+    this.callback = options.callback;
+    this.fatal = options.fatal ?? false;
   }
 }
 
@@ -41,50 +49,61 @@ export class FeatureRuntimeError extends Error {
 export class FeatureVm {
   private readonly writer = new TokenWriter();
   private readonly reader = new TokenReader();
-  private readonly dispatch: (event: number, a: VmPrimitive, b: VmPrimitive) => VmPrimitive;
+  private readonly dispatchExport: (event: number, a: VmPrimitive, b: VmPrimitive) => VmPrimitive;
   private readonly instance: VmInstance;
+  private readonly names: CallbackNames;
+  /** The dispatch in progress: names its callback, given the position the runtime reported
+   * (CallbackSiteKind.Running) for list events (Message, Start). */
+  private naming: ((position: number | undefined) => NamedCallback) | undefined;
+  private position: number | undefined;
+  private inStartSetup = false;
+  /** Set when a fatal engine error stopped the VM: why, naming the callback. */
+  private stoppedBecause: string | undefined;
 
-  constructor(engine: MicroviumEngine, snapshot: Uint8Array, readonly target: Target, private readonly host: FeatureHost) {
+  /** `app`: the manifest (or its channels, controls and callbackSites), to name callbacks in
+   * errors; without it they are named by kind and number. */
+  constructor(engine: MicroviumEngine, snapshot: Uint8Array, readonly target: Target, private readonly host: FeatureHost, app?: CallbackNamesSource) {
+    this.names = new CallbackNames(target, app);
     const functions = this.hostFunctions();
     this.instance = engine.restore(snapshot, (id) => functions[id]);
-    const dispatch = this.instance.resolveExport(EXPORT_DISPATCH);
-    // A feature callback's uncaught exception is the feature's run-time error, like the ones
-    // the runtime raises; the snapshot carries no try/catch for it (size).
-    this.dispatch = (event, a, b) => {
-      try {
-        return dispatch(event, a, b);
-      } catch (e) {
-        this.writer.reset(); // a value half streamed out when the error came is dropped
-        throw e instanceof VmException ? new FeatureRuntimeError(e.message) : e;
-      }
-    };
+    this.dispatchExport = this.instance.resolveExport(EXPORT_DISPATCH);
   }
 
   /** Device boot: opens channels, starts the timers App declared, runs onStart callbacks. */
   start(): void {
-    this.dispatch(VmEvent.Start, undefined, undefined);
+    this.inStartSetup = true;
+    try {
+      this.dispatch(VmEvent.Start, undefined, undefined, (position) => this.names.onStart(position));
+    } finally {
+      this.inStartSetup = false;
+    }
   }
 
   timerFired(slot: number): void {
-    this.dispatch(VmEvent.Timer, slot, undefined);
+    this.dispatch(VmEvent.Timer, slot, undefined, () => this.names.timer(slot));
   }
 
   /** A message for channel `channelIndex` (manifest order) reaches the feature's listeners. */
   deliver(channelIndex: number, value: WireValue): void {
-    this.dispatch(VmEvent.Message, channelIndex, this.incoming(value));
+    this.dispatch(VmEvent.Message, channelIndex, this.incoming(value), (position) => this.names.listener(channelIndex, position));
   }
 
   render(controlIndex: number): void {
-    this.dispatch(VmEvent.Render, controlIndex, undefined);
+    this.dispatch(VmEvent.Render, controlIndex, undefined, () => this.names.render(controlIndex));
   }
 
   /** A widget's callback (slot from the ui op that created it) gets a value from the user. */
   uiEvent(slot: number, value: WireValue): void {
-    this.dispatch(VmEvent.UiEvent, slot, this.incoming(value));
+    this.dispatch(VmEvent.UiEvent, slot, this.incoming(value), () => this.names.widget(slot));
   }
 
   handleClosed(handle: number): void {
-    this.dispatch(VmEvent.Notify, Notification.HandleClosed, handle);
+    this.dispatch(VmEvent.Notify, Notification.HandleClosed, handle, () => this.names.handleClosed(handle));
+  }
+
+  /** Why the VM stopped (a fatal engine error), or undefined while it runs. */
+  get stopped(): string | undefined {
+    return this.stoppedBecause;
   }
 
   memoryStats(): VmMemoryStats {
@@ -93,6 +112,49 @@ export class FeatureVm {
 
   dispose(): void {
     this.instance.dispose();
+  }
+
+  /** Calls the VM's dispatcher. Whatever fails in there (the feature's own exception, an engine
+   * error, an API error the runtime raised, a host or budget error) leaves as one
+   * FeatureRuntimeError naming the callback; the snapshot carries no try/catch for it (size). */
+  private dispatch(event: VmEvent, a: VmPrimitive, b: VmPrimitive, naming: (position: number | undefined) => NamedCallback): VmPrimitive {
+    if (this.stoppedBecause) throw new FeatureRuntimeError(`${naming(undefined).text} not run: the app stopped after ${this.stoppedBecause}`, { callback: naming(undefined).text, fatal: true });
+    const outer = { naming: this.naming, position: this.position };
+    this.naming = naming;
+    this.position = undefined;
+    try {
+      return this.dispatchExport(event, a, b);
+    } catch (e) {
+      this.writer.reset(); // a value half streamed out when the error came is dropped
+      throw this.callbackFailed(naming(this.position).text, e);
+    } finally {
+      this.naming = outer.naming;
+      this.position = outer.position;
+    }
+  }
+
+  private callbackFailed(callback: string, error: unknown): FeatureRuntimeError {
+    if (error instanceof FeatureRuntimeError && error.callback !== undefined) return error; // named by a nested dispatch
+    const problem = error instanceof MicroviumError ? describeErrorCode(error.code) : error instanceof Error ? error.message : String(error);
+    const fatal = !this.usable();
+    const message = `${callback} failed: ${problem}`;
+    if (fatal) this.stoppedBecause = message;
+    return new FeatureRuntimeError(fatal ? `${message}; the app's VM stopped and runs no more callbacks` : message, { callback, fatal, cause: error });
+  }
+
+  /** False once a fatal engine error stopped the instance (every call on it then throws). */
+  private usable(): boolean {
+    try {
+      this.instance.getMemoryStats();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** The callback running now, to name callbacks it registers. */
+  private runningCallback(): NamedCallback | undefined {
+    return this.naming?.(this.position);
   }
 
   private incoming(value: WireValue): VmPrimitive {
@@ -148,10 +210,25 @@ export class FeatureVm {
       [HostId.PinOpen]: (kind, name) => pinOpen(kind === 0 ? "analog" : "digital", String(name)),
       [HostId.PinRead]: (handle) => pinRead(handle as number),
       [HostId.PinWrite]: (handle, value) => pinWrite(handle as number, value === 1 || value === true),
-      [HostId.TimerStart]: (slot, ms, repeat) => timerStart(slot as number, ms as number, repeat === 1),
+      [HostId.TimerStart]: (slot, ms, repeat) => {
+        // Timers App set start in the Start setup, before any onStart callback runs.
+        if (this.inStartSetup && this.position === undefined) this.names.bootTimer(slot as number, repeat === 1);
+        else this.names.timerSet(slot as number, repeat === 1, this.runningCallback());
+        timerStart(slot as number, ms as number, repeat === 1);
+      },
       [HostId.TimerStop]: (slot) => timerStop(slot as number),
       [HostId.SendToDevice]: (index, value) => sendToDevice(index as number, this.outgoing(value)),
-      [HostId.Ui]: (control, op, ...args) => ui(control as number, op as UiOp, args),
+      [HostId.Ui]: (control, op, ...args) => {
+        if (op === UiOp.Toggle || op === UiOp.Button || op === UiOp.Slider) {
+          const slot = op === UiOp.Slider ? args[3] : args[1];
+          this.names.widgetAdded(slot as number, control as number, op, op === UiOp.Slider ? undefined : args[0], this.runningCallback());
+        }
+        return ui(control as number, op as UiOp, args);
+      },
+      [HostId.CallbackSite]: (kind, a) => {
+        if (kind === CallbackSiteKind.Running) this.position = a as number;
+        else if (kind === CallbackSiteKind.Listener) this.names.listenerAdded(a as number, this.runningCallback());
+      },
     };
   }
 }
