@@ -1,5 +1,6 @@
-import type { CallbackSites, SourceLocation } from "../contracts/manifest";
+import type { CallbackSites } from "../contracts/manifest";
 import { CallbackSiteKind } from "../runtime/hostIds";
+import { formatLocation, type SourceLocation } from "./errors";
 
 /** Records, while App runs at build time, where the feature registered each callback (the
  * runtime's callbackSite(kind, a, b) calls and UI control declarations), in the order and by the
@@ -10,7 +11,7 @@ export class CallbackSiteRecorder {
   readonly sites: CallbackSites = { timers: [], listeners: [], onStart: [], controls: [] };
 
   callbackSite(kind: unknown, a: unknown, b: unknown, at: SourceLocation | undefined): void {
-    const location = at ?? null;
+    const location = at ? formatLocation(at) : null;
     switch (kind) {
       case CallbackSiteKind.Timer:
         this.sites.timers[a as number] = { api: b ? "setInterval" : "setTimeout", at: location };
@@ -27,7 +28,7 @@ export class CallbackSiteRecorder {
   }
 
   control(at: SourceLocation | undefined): void {
-    this.sites.controls.push(at ?? null);
+    this.sites.controls.push(at ? formatLocation(at) : null);
   }
 
   /** The table, with an entry (maybe empty) for every declared channel. */

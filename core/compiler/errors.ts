@@ -1,7 +1,10 @@
 /** Errors a feature author can cause. Each says what was wrong, where (file:line:col in the
  * author's own source, 1-based column as editors show it) and what to do. */
-import type { SourceLocation } from "../contracts/manifest";
-export type { SourceLocation };
+export interface SourceLocation {
+  file: string;
+  line: number;
+  column: number;
+}
 
 export function formatLocation(loc: SourceLocation): string {
   return `${loc.file}:${loc.line}:${loc.column}`;

@@ -31,7 +31,7 @@ describe("device package: the OTA artifact", () => {
   });
 
   it("leaves the callback sites out, so moving a line doesn't change the artifact of a version", () => {
-    const at = (line: number) => ({ file: "features/app.ts", line, column: 3 });
+    const at = (line: number) => `features/app.ts:${line}:3`;
     const withSites = (line: number): Manifest => ({ ...manifest, callbackSites: { device: { timers: [{ api: "setInterval", at: at(line) }], listeners: [[]], onStart: [], controls: [] } } });
     const moved = encodeDevicePackage(withSites(12), snapshot);
     assert.equal(moved.sha256, encodeDevicePackage(withSites(13), snapshot).sha256);

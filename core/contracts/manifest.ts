@@ -30,13 +30,9 @@ export interface PinDecl {
   kind: "analog" | "digital";
 }
 
-/** A place in the author's sources: file relative to the build's working directory, 1-based
- * line and column (as editors show them). */
-export interface SourceLocation {
-  file: string;
-  line: number;
-  column: number;
-}
+/** A place in the author's sources as `file:line:column`: the file relative to the build's
+ * working directory, 1-based line and column (as editors show and open them). */
+export type SourcePosition = string;
 
 /** Where App registered each callback a target runs, so a run-time error can name the callback
  * and its file:line (core/runtime/callbackNames.ts). Entries are null where the compiler could
@@ -44,13 +40,13 @@ export interface SourceLocation {
  * host names them by the callback that made them. */
 export interface CallbackSites {
   /** Timers set while App ran, by timer slot (slots 0, 1, 2, ... in registration order). */
-  timers: { api: "setInterval" | "setTimeout"; at: SourceLocation | null }[];
+  timers: { api: "setInterval" | "setTimeout"; at: SourcePosition | null }[];
   /** Channel listeners by channel index (manifest order), each channel's in registration order. */
-  listeners: (SourceLocation | null)[][];
+  listeners: (SourcePosition | null)[][];
   /** api.mcu.onStart callbacks in registration order. */
-  onStart: (SourceLocation | null)[];
+  onStart: (SourcePosition | null)[];
   /** UI control render functions by control index. */
-  controls: (SourceLocation | null)[];
+  controls: (SourcePosition | null)[];
 }
 
 export interface SnapshotInfo {

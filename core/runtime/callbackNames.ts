@@ -3,8 +3,7 @@
  * where the feature wrote it, e.g. `timer (setInterval at features/sensor.ts:12:23)`. Callbacks
  * registered at run time are named by the callback that registered them: `listener for channel
  * "temperature" (added by UI control "Temperature" render at features/display.ts:9:22)`. */
-import { formatLocation } from "../compiler/errors";
-import type { CallbackSites, ControlDecl, Manifest, SourceLocation, Target } from "../contracts/manifest";
+import type { CallbackSites, ControlDecl, Manifest, SourcePosition, Target } from "../contracts/manifest";
 import { UiOp } from "./uiOps";
 
 /** What a host knows of its app for naming callbacks: the manifest, or the part of it needed. */
@@ -114,12 +113,12 @@ function addedBy(base: string, detail: string, by: NamedCallback | undefined): N
 }
 
 /** `onStart callback (at features/a.ts:4:19)`; as an origin `onStart callback at ...`. */
-function written(base: string, location: SourceLocation | null | undefined): NamedCallback {
-  return location ? { text: `${base} (at ${formatLocation(location)})`, origin: `${base}${at(location)}` } : own(base);
+function written(base: string, position: SourcePosition | null | undefined): NamedCallback {
+  return position ? { text: `${base} (at ${position})`, origin: `${base} at ${position}` } : own(base);
 }
 
-function at(location: SourceLocation | null | undefined): string {
-  return location ? ` at ${formatLocation(location)}` : "";
+function at(position: SourcePosition | null | undefined): string {
+  return position ? ` at ${position}` : "";
 }
 
 function quote(s: string): string {
