@@ -98,6 +98,28 @@ export function App(api: FeatureApi) {
     await device.stop();
   });
 
+  it("the first (or only) listener and onStart callback are named too, and a timer the onStart set", async () => {
+    const { build: result, lineOf } = await build({
+      "app.ts": `${HEADER}export function App(api: FeatureApi) {
+  const level = api.newCommsChannel<number>("level");
+  level.addEventListener("messageFromServer", (v) => { if (v > 9) throw new Error("level " + v + " too high"); }); // only-listener
+  api.mcu.onStart(() => { // only-start
+    api.mcu.setTimeout(() => { throw new Error("warm-up failed"); }, 100);
+  });
+}
+`,
+    });
+    const { device, clock, transport, failures } = await boot(result, engine);
+    transport.inject(topics.down("test-app", "gh-1", "level"), encodeEnvelope("srv", 1, 3, Date.now()));
+    assert.equal(failures.length, 0);
+    transport.inject(topics.down("test-app", "gh-1", "level"), encodeEnvelope("srv", 2, 12, Date.now()));
+    clock.advance(100);
+    assert.equal(failures.length, 2);
+    assert.match(failures[0].message, new RegExp(`^listener for channel "level" \\(at ${lineOf("app.ts", "only-listener")}\\) failed: level 12 too high$`));
+    assert.match(failures[1].message, new RegExp(`^timer \\(setTimeout, added by onStart callback at ${lineOf("app.ts", "only-start")}\\) failed: warm-up failed$`));
+    await device.stop();
+  });
+
   it("a device app that got its package over the air (no callback sites) names callbacks by kind and number", async () => {
     const { build: result } = await build({ "app.ts": app, "sensor.ts": sensor });
     const packaged = decodeDevicePackage(encodeDevicePackage(result.manifest, result.snapshots.device).bytes).manifest;

@@ -41,13 +41,19 @@ export class CallbackNames {
     return api ? { text: `timer #${slot} (${api})`, origin: `${api} timer #${slot}` } : own(`timer #${slot}`);
   }
 
-  /** `position` in the channel's listener list; undefined when the failure came before any ran. */
-  listener(channel: number, position: number | undefined): NamedCallback {
+  /** `position` in the channel's listener list. */
+  listener(channel: number, position: number): NamedCallback {
     const of = `channel ${quote(this.app?.channels[channel]?.name ?? `#${channel}`)}`;
-    if (position === undefined) return own(`message delivery on ${of}`);
-    const built = this.sites?.listeners[channel] ?? [];
+    const built = this.sites?.listeners[channel];
+    if (!built) return own(`listener #${position} for ${of}`);
     if (position < built.length) return written(`listener for ${of}`, built[position]);
-    return this.runTimeListeners[channel]?.[position - built.length] ?? own(`listener #${position} for ${of}`);
+    // Past the known listeners only when the message failed before reaching one (e.g. its value).
+    return this.runTimeListeners[channel]?.[position - built.length] ?? own(`message delivery on ${of}`);
+  }
+
+  /** Timers App set, when the build recorded them (they start first, in slots 0, 1, ...). */
+  get bootTimerCount(): number | undefined {
+    return this.sites?.timers.length;
   }
 
   /** `position` among the onStart callbacks; undefined for the start-up work before them. */
@@ -65,8 +71,8 @@ export class CallbackNames {
     return this.widgets.get(slot) ?? own(`widget callback #${slot}`);
   }
 
-  handleClosed(handle: number): NamedCallback {
-    return own(`handle ${handle} closed notification`);
+  notification(kind: number): NamedCallback {
+    return own(`supervisor notification ${kind}`);
   }
 
   /** A timer App set starts with the app. */
@@ -83,7 +89,8 @@ export class CallbackNames {
 
   listenerAdded(channel: number, by: NamedCallback | undefined): void {
     const list = (this.runTimeListeners[channel] ??= []);
-    if (list.length >= MAX_REMEMBERED) return;
+    // Their positions follow the build's listeners; without those the host can't place them.
+    if (list.length >= MAX_REMEMBERED || !this.sites) return;
     list.push(addedBy(`listener for channel ${quote(this.app?.channels[channel]?.name ?? `#${channel}`)}`, "", by));
   }
 

@@ -52,11 +52,18 @@ export class FeatureVm {
   private readonly dispatchExport: (event: number, a: VmPrimitive, b: VmPrimitive) => VmPrimitive;
   private readonly instance: VmInstance;
   private readonly names: CallbackNames;
-  /** The dispatch in progress: names its callback, given the position the runtime reported
-   * (CallbackSiteKind.Running) for list events (Message, Start). */
-  private naming: ((position: number | undefined) => NamedCallback) | undefined;
+  /** The dispatch in progress (event and its first argument), to name its callback; plain
+   * fields rather than a closure per call, because messages and timer ticks are hot paths. */
+  private event: VmEvent | undefined;
+  private eventArg: VmPrimitive;
+  /** Reported for the second callback of a list on; the first's (0) is implied. */
   private position: number | undefined;
-  private inStartSetup = false;
+  /** Start: whether it is running, whether its start-up work (network, channels, the timers App
+   * set) failed, and the next slot a timer App set would start in (when the build's table is
+   * missing). */
+  private inStart = false;
+  private startSetupFailed = false;
+  private nextBootSlot = 0;
   /** Set when a fatal engine error stopped the VM: why, naming the callback. */
   private stoppedBecause: string | undefined;
 
@@ -71,34 +78,35 @@ export class FeatureVm {
 
   /** Device boot: opens channels, starts the timers App declared, runs onStart callbacks. */
   start(): void {
-    this.inStartSetup = true;
+    this.inStart = true;
+    this.startSetupFailed = false;
     try {
-      this.dispatch(VmEvent.Start, undefined, undefined, (position) => this.names.onStart(position));
+      this.dispatch(VmEvent.Start, undefined, undefined);
     } finally {
-      this.inStartSetup = false;
+      this.inStart = false;
     }
   }
 
   timerFired(slot: number): void {
-    this.dispatch(VmEvent.Timer, slot, undefined, () => this.names.timer(slot));
+    this.dispatch(VmEvent.Timer, slot, undefined);
   }
 
   /** A message for channel `channelIndex` (manifest order) reaches the feature's listeners. */
   deliver(channelIndex: number, value: WireValue): void {
-    this.dispatch(VmEvent.Message, channelIndex, this.incoming(value), (position) => this.names.listener(channelIndex, position));
+    this.dispatch(VmEvent.Message, channelIndex, this.incoming(value));
   }
 
   render(controlIndex: number): void {
-    this.dispatch(VmEvent.Render, controlIndex, undefined, () => this.names.render(controlIndex));
+    this.dispatch(VmEvent.Render, controlIndex, undefined);
   }
 
   /** A widget's callback (slot from the ui op that created it) gets a value from the user. */
   uiEvent(slot: number, value: WireValue): void {
-    this.dispatch(VmEvent.UiEvent, slot, this.incoming(value), () => this.names.widget(slot));
+    this.dispatch(VmEvent.UiEvent, slot, this.incoming(value));
   }
 
   handleClosed(handle: number): void {
-    this.dispatch(VmEvent.Notify, Notification.HandleClosed, handle, () => this.names.handleClosed(handle));
+    this.dispatch(VmEvent.Notify, Notification.HandleClosed, handle);
   }
 
   /** Why the VM stopped (a fatal engine error), or undefined while it runs. */
@@ -117,19 +125,45 @@ export class FeatureVm {
   /** Calls the VM's dispatcher. Whatever fails in there (the feature's own exception, an engine
    * error, an API error the runtime raised, a host or budget error) leaves as one
    * FeatureRuntimeError naming the callback; the snapshot carries no try/catch for it (size). */
-  private dispatch(event: VmEvent, a: VmPrimitive, b: VmPrimitive, naming: (position: number | undefined) => NamedCallback): VmPrimitive {
-    if (this.stoppedBecause) throw new FeatureRuntimeError(`${naming(undefined).text} not run: the app stopped after ${this.stoppedBecause}`, { callback: naming(undefined).text, fatal: true });
-    const outer = { naming: this.naming, position: this.position };
-    this.naming = naming;
+  private dispatch(event: VmEvent, a: VmPrimitive, b: VmPrimitive): VmPrimitive {
+    if (this.stoppedBecause) {
+      const callback = this.callbackOf(event, a, undefined).text;
+      throw new FeatureRuntimeError(`${callback} not run: the app stopped after ${this.stoppedBecause}`, { callback, fatal: true });
+    }
+    const outerEvent = this.event;
+    const outerArg = this.eventArg;
+    const outerPosition = this.position;
+    this.event = event;
+    this.eventArg = a;
     this.position = undefined;
     try {
       return this.dispatchExport(event, a, b);
     } catch (e) {
       this.writer.reset(); // a value half streamed out when the error came is dropped
-      throw this.callbackFailed(naming(this.position).text, e);
+      throw this.callbackFailed(this.callbackOf(event, a, this.position).text, e);
     } finally {
-      this.naming = outer.naming;
-      this.position = outer.position;
+      this.event = outerEvent;
+      this.eventArg = outerArg;
+      this.position = outerPosition;
+    }
+  }
+
+  /** The callback an event runs; `position` as the runtime reported it for list events. */
+  private callbackOf(event: VmEvent, a: VmPrimitive, position: number | undefined): NamedCallback {
+    const index = a as number;
+    switch (event) {
+      case VmEvent.Start:
+        return this.names.onStart(position ?? (this.startSetupFailed ? undefined : 0));
+      case VmEvent.Timer:
+        return this.names.timer(index);
+      case VmEvent.Message:
+        return this.names.listener(index, position ?? 0);
+      case VmEvent.Render:
+        return this.names.render(index);
+      case VmEvent.UiEvent:
+        return this.names.widget(index);
+      default:
+        return this.names.notification(index);
     }
   }
 
@@ -152,9 +186,29 @@ export class FeatureVm {
     }
   }
 
+  /** In Start, before the runtime reported a position: a timer App set, starting with the app. */
+  private isBootTimer(slot: number): boolean {
+    if (!this.inStart || this.position !== undefined) return false;
+    const count = this.names.bootTimerCount;
+    if (count !== undefined) return slot < count;
+    if (slot !== this.nextBootSlot) return false;
+    this.nextBootSlot++;
+    return true;
+  }
+
+  /** Runs the host side of Start's own work; a failure there is not an onStart callback's. */
+  private startWork<T>(run: () => T): T {
+    try {
+      return run();
+    } catch (e) {
+      if (this.inStart && this.position === undefined) this.startSetupFailed = true;
+      throw e;
+    }
+  }
+
   /** The callback running now, to name callbacks it registers. */
   private runningCallback(): NamedCallback | undefined {
-    return this.naming?.(this.position);
+    return this.event === undefined ? undefined : this.callbackOf(this.event, this.eventArg, this.position);
   }
 
   private incoming(value: WireValue): VmPrimitive {
@@ -204,17 +258,16 @@ export class FeatureVm {
       [HostId.Declare]: buildOnly("declaring"),
       [HostId.SecretValue]: buildOnly("reading a secret's configured value"),
       [HostId.Now]: () => (host.now ? host.now() : Date.now()),
-      [HostId.NetworkRequest]: () => networkRequest(),
-      [HostId.ChannelOpen]: (network, index) => channelOpen(network as number, index as number),
+      [HostId.NetworkRequest]: () => this.startWork(() => networkRequest()),
+      [HostId.ChannelOpen]: (network, index) => this.startWork(() => channelOpen(network as number, index as number)),
       [HostId.ChannelSend]: (handle, value) => channelSend(handle as number, this.outgoing(value)),
       [HostId.PinOpen]: (kind, name) => pinOpen(kind === 0 ? "analog" : "digital", String(name)),
       [HostId.PinRead]: (handle) => pinRead(handle as number),
       [HostId.PinWrite]: (handle, value) => pinWrite(handle as number, value === 1 || value === true),
       [HostId.TimerStart]: (slot, ms, repeat) => {
-        // Timers App set start in the Start setup, before any onStart callback runs.
-        if (this.inStartSetup && this.position === undefined) this.names.bootTimer(slot as number, repeat === 1);
+        if (this.isBootTimer(slot as number)) this.names.bootTimer(slot as number, repeat === 1);
         else this.names.timerSet(slot as number, repeat === 1, this.runningCallback());
-        timerStart(slot as number, ms as number, repeat === 1);
+        this.startWork(() => timerStart(slot as number, ms as number, repeat === 1));
       },
       [HostId.TimerStop]: (slot) => timerStop(slot as number),
       [HostId.SendToDevice]: (index, value) => sendToDevice(index as number, this.outgoing(value)),
