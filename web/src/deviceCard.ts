@@ -30,7 +30,7 @@ export class DeviceCard implements FeatureHost {
   private readonly version: HTMLElement;
   private readonly seen: HTMLElement;
   private readonly controlsElement: HTMLElement;
-  /** A listener failed on a device message; which control registered it is unknown here. */
+  /** A listener failed on a device message (the error names it and the control that added it). */
   private readonly messageError: HTMLElement;
   private controls: ControlView[] = [];
   private vm: FeatureVm | undefined;
