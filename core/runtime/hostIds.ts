@@ -22,9 +22,10 @@ export enum HostId {
   Declare = 6,
   /** Build time only: secretValue(name) → string | undefined (device target only). */
   SecretValue = 7,
-  /** callbackSite(kind, a, b): the feature registered a callback (CallbackSiteKind). At build
-   * time the compiler records where (manifest callbackSites); at run time the host notes which
-   * callback was running, to name the new one in errors (core/runtime/callbackNames.ts). */
+  /** callbackSite(kind, a, b) (CallbackSiteKind): the feature registered a callback, or the
+   * runtime is about to run one of a list. At build time the compiler records where callbacks
+   * were written (manifest callbackSites); at run time the host notes which callback runs, to
+   * name it, and those it registers, in errors (core/runtime/callbackNames.ts). */
   CallbackSite = 8,
   /** Device: channelSend(channelHandle, value) → status (0 ok); value TOKENS_MARKER = token stream. */
   ChannelSend = 10,

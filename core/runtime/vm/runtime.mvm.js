@@ -217,8 +217,7 @@ function newCommsChannel(name, options) {
     if (event === INBOUND_EVENT) {
       callbackSite(2, index);
       channelListeners[index].push(listener);
-    }
-    else if (event !== OUTBOUND_EVENT) raise(E_UNKNOWN_EVENT, name, event);
+    } else if (event !== OUTBOUND_EVENT) raise(E_UNKNOWN_EVENT, name, event);
   };
   if (TARGET === "device") {
     channel.sendToDevice = function () {
