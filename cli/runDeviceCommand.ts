@@ -6,6 +6,7 @@ import { SimulatedBoard } from "../firmware/board";
 import { pinModelsFromFlags } from "./pinModels";
 import { InMemoryTransport } from "../firmware/transport";
 import { checkName } from "../core/contracts/names";
+import type { AppFailure } from "../firmware/supervisor";
 import { CliError, UsageError } from "./cliError";
 
 interface Parsed {
@@ -45,7 +46,11 @@ export async function runDeviceCommand({ values, positionals }: Parsed): Promise
   });
 
   // The app runs in a worker thread, so --seconds and Ctrl-C work even when a callback loops
-  // forever (the watchdog reports it and resets the app, as on a board).
+  // forever (the watchdog reports it and resets the app, as on a board). A callback that fails
+  // is one line on stderr and the app goes on, as a device would; a failure at start or a fatal
+  // engine error ends the run.
+  let ended: AppFailure | undefined;
+  let endRun = () => {};
   let app: IsolatedApp;
   try {
     app = await IsolatedApp.start({
@@ -57,20 +62,32 @@ export async function runDeviceCommand({ values, positionals }: Parsed): Promise
       stopTimeoutMs: STOP_TIMEOUT_MS,
       onLog: (line) => process.stderr.write(`${line}\n`),
       onPinWrite: (w) => process.stderr.write(`[board] ${describePinWrite(w)}\n`),
+      onFailure: (failure) => {
+        if (!failure.atStart && !failure.fatal) return;
+        ended ??= failure;
+        endRun();
+      },
     });
   } catch (e) {
     throw new CliError(`the device snapshot of ${build.manifest.app} could not start: ${(e as Error).message}`);
   }
-  process.stderr.write(`running ${build.manifest.app} ${build.manifest.version.slice(0, 12)} as ${thing}${seconds ? ` for ${seconds} s` : " (Ctrl-C stops)"}\n`);
-
-  await new Promise<void>((resolve) => {
-    const finish = () => resolve();
-    process.once("SIGINT", finish);
-    process.once("SIGTERM", finish);
-    if (seconds) setTimeout(finish, seconds * 1000);
-  });
+  if (!ended) {
+    process.stderr.write(`running ${build.manifest.app} ${build.manifest.version.slice(0, 12)} as ${thing}${seconds ? ` for ${seconds} s` : " (Ctrl-C stops)"}\n`);
+    await new Promise<void>((resolve) => {
+      const timer = seconds ? setTimeout(() => endRun(), seconds * 1000) : undefined;
+      endRun = () => {
+        clearTimeout(timer);
+        process.removeListener("SIGINT", endRun);
+        process.removeListener("SIGTERM", endRun);
+        resolve();
+      };
+      process.once("SIGINT", endRun);
+      process.once("SIGTERM", endRun);
+    });
+  }
   await app.stop();
-  const appErrors = app.errors.length - app.resets;
+  const appErrors = app.errorCount - app.resets;
+  if (ended) throw new CliError(`${ended.atStart ? "the app failed at start" : "the app stopped"} (${appErrors} app error${appErrors === 1 ? "" : "s"}): ${ended.message}`);
   const resets = app.resets ? `, ${app.resets} watchdog reset${app.resets === 1 ? "" : "s"}` : "";
   if (app.lastStats) {
     process.stderr.write(`stopped; VM heap ${app.lastStats.heapUsed} B (peak ${app.lastStats.heapPeak} B), ${appErrors} app errors${resets}\n`);

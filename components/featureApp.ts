@@ -109,10 +109,11 @@ export class FeatureApp extends pulumi.ComponentResource<FeatureAppData> {
     new FeatureSecrets(`${app}-secrets`, { app, declared: declarations.secrets, values: secrets.values }, parent);
 
     const device = compileDevice(compileInput, declared, secrets.values);
-    // unsecret, justified: the manifest holds names and sha256 hashes only (no value; the
-    // compiler's tests check it), and the package's sha256/size are a hash and a size. They are
-    // secret-marked only because they were computed inside the apply over secret values, and the
-    // job id, object key and dashboard manifest must be plain to be usable. A sha256 over a
+    // unsecret, justified: the manifest holds names, sha256 hashes and the file:line of each
+    // callback only (no value; the compiler's tests check it), and the package's sha256/size are
+    // a hash and a size. They are secret-marked only because they were computed inside the apply
+    // over secret values, and the job id, object key and dashboard manifest must be plain to be
+    // usable. A sha256 over a
     // whole snapshot reveals nothing of the values in it unless a value is guessable, and the
     // version is public by design (devices and the dashboard show it).
     const manifest = pulumi.unsecret(device.apply((d) => d.manifest));

@@ -6,7 +6,7 @@ import { FeatureVm } from "../core/runtime/featureVm";
 import { SimulatedBoard, type Board } from "./board";
 import { DEFAULT_BOARD } from "../core/boards";
 import { RealClock, type Clock } from "./clock";
-import { Supervisor } from "./supervisor";
+import { Supervisor, type AppFailure } from "./supervisor";
 import { InMemoryTransport, type Transport } from "./transport";
 
 export interface DeviceOptions {
@@ -21,6 +21,8 @@ export interface DeviceOptions {
   onLog?: (line: string) => void;
   /** Told about every outage (false) and reconnect (true); counts are on `device.supervisor`. */
   onConnectionChange?: (connected: boolean) => void;
+  /** Told about every failing app callback (also at start, while boot runs). */
+  onAppFailure?: (failure: AppFailure) => void;
   outboxCapacity?: number;
   inFlightWindow?: number;
   logCapacity?: number;
@@ -59,12 +61,13 @@ export class Device {
       transport,
       onLog: options.onLog,
       onConnectionChange: options.onConnectionChange,
+      onAppFailure: options.onAppFailure,
       outboxCapacity: options.outboxCapacity,
       inFlightWindow: options.inFlightWindow,
       logCapacity: options.logCapacity,
       bootId: options.bootId,
     });
-    const vm = new FeatureVm(engine, options.snapshot, "device", supervisor);
+    const vm = new FeatureVm(engine, options.snapshot, "device", supervisor, options.manifest);
     supervisor.start(vm);
     return new Device(supervisor, vm, board, transport, clock);
   }

@@ -10,7 +10,8 @@ import { MqttTransport } from "./comms";
 import { Device } from "./device";
 import type { AppDeviceOptions, PinWriteReport } from "./isolation/appWorkerProtocol";
 import { IsolatedApp } from "./isolation/isolatedApp";
-import { OtaAgent, type OtaEvent } from "./ota";
+import type { AppFailure } from "./supervisor";
+import { OtaAgent, type CrashLoopOptions, type OtaEvent, type RunningApp } from "./ota";
 import type { PinModel } from "./pinModel";
 
 export interface SimulatedDeviceOptions {
@@ -33,6 +34,8 @@ export interface SimulatedDeviceOptions {
   /** Shifts this board's pin models in time, so a simulated fleet doesn't read in lockstep. */
   pinTimeOffsetMs?: number;
   gracePeriodMs?: number;
+  /** Failures that count as a crash loop and roll back (default 5 within 60 s). */
+  crashLoop?: CrashLoopOptions;
   keepAliveSeconds?: number;
   onLog?: (line: string) => void;
   onOtaEvent?: (event: OtaEvent) => void;
@@ -79,7 +82,7 @@ export class SimulatedDevice {
     const isolation = options.isolation;
     // The board's digital levels, shared by every isolated app this device runs.
     const digitalPins: Record<string, boolean> = {};
-    const bootIsolated = async (pkg: DevicePackage) => {
+    const bootIsolated = async (pkg: DevicePackage, onFailure: (failure: AppFailure) => void): Promise<RunningApp> => {
       if (current.halted) throw new Error(`${options.thing} is halted`);
       const app = await IsolatedApp.start({
         manifest: pkg.manifest,
@@ -93,17 +96,18 @@ export class SimulatedDevice {
         onLog: log,
         onPinWrite: isolation?.onPinWrite,
         device: isolation?.device,
+        onFailure,
       });
       current.isolated = app;
       return app;
     };
-    const bootInProcess = async (pkg: DevicePackage) => {
+    const bootInProcess = async (pkg: DevicePackage, onAppFailure: (failure: AppFailure) => void): Promise<RunningApp> => {
       const board = boardFor(hardware.board, pkg, () => clock.now() + offset, options);
       hardware.board = board;
-      const device = await Device.boot({ manifest: pkg.manifest, snapshot: pkg.snapshot, thing: options.thing, board, clock, transport, engine: options.engine, onLog: log });
+      const device = await Device.boot({ manifest: pkg.manifest, snapshot: pkg.snapshot, thing: options.thing, board, clock, transport, engine: options.engine, onLog: log, onAppFailure });
       current.device = device;
       return {
-        errors: device.supervisor.appErrors,
+        report: (line) => device.supervisor.report(line),
         stop: async () => {
           if (current.device === device) current.device = undefined;
           await device.stop();
@@ -111,7 +115,7 @@ export class SimulatedDevice {
       };
     };
     const boot = isolation ? bootIsolated : bootInProcess;
-    const agent = new OtaAgent({ thing: options.thing, stateDir: options.stateDir, connection: transport.connection, caCertPem: options.caCertPem, boot, gracePeriodMs: options.gracePeriodMs, log });
+    const agent = new OtaAgent({ thing: options.thing, stateDir: options.stateDir, connection: transport.connection, caCertPem: options.caCertPem, boot, gracePeriodMs: options.gracePeriodMs, crashLoop: options.crashLoop, log });
     if (options.onOtaEvent) agent.onEvent(options.onOtaEvent);
     try {
       await agent.start();

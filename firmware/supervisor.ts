@@ -4,7 +4,7 @@ import { DedupWindow } from "../core/contracts/dedupWindow";
 import { encodeDeviceStatus } from "../core/contracts/deviceStatus";
 import { decodeEnvelope, encodeEnvelope, type Envelope } from "../core/contracts/envelope";
 import { topics } from "../core/contracts/topics";
-import type { FeatureHost, FeatureVm } from "../core/runtime/featureVm";
+import { FeatureRuntimeError, type FeatureHost, type FeatureVm } from "../core/runtime/featureVm";
 import type { WireValue } from "../core/contracts/wireValue";
 import type { Board } from "./board";
 import type { Clock } from "./clock";
@@ -19,6 +19,19 @@ export const STOP_STATUS_TIMEOUT_MS = 5000;
 export enum SendStatus {
   Ok = 0,
   InvalidHandle = 1,
+}
+
+/** App errors kept in `appErrors` (the most recent); `appErrorCount` counts them all. */
+const KEPT_APP_ERRORS = 50;
+
+/** A failure of the app, told to the supervisor's owner (the OTA agent counts them). */
+export interface AppFailure {
+  /** Names the callback: `timer (setInterval at features/a.ts:7:23) failed: ...`. */
+  message: string;
+  /** The app's VM stopped (fatal engine error): it runs no more callbacks. */
+  fatal: boolean;
+  /** It happened while the app started (opening channels, starting timers, onStart callbacks). */
+  atStart: boolean;
 }
 
 type Resource =
@@ -46,6 +59,8 @@ export interface SupervisorOptions {
   onLog?: (line: string) => void;
   /** Told about every outage (false) and reconnect (true). */
   onConnectionChange?: (connected: boolean) => void;
+  /** Told about every failing app callback, after it was logged. */
+  onAppFailure?: (failure: AppFailure) => void;
 }
 
 /** Microvisor-style supervisor: the app never owns the network or the hardware. It asks for a
@@ -67,8 +82,10 @@ export class Supervisor implements FeatureHost {
   private vm: FeatureVm | undefined;
   private outageCount = 0;
   private reconnectCount = 0;
-  /** Errors thrown by app callbacks since boot (each also logged). */
-  appErrors: string[] = [];
+  /** The most recent errors of app callbacks (each also logged and told to onAppFailure). */
+  readonly appErrors: string[] = [];
+  /** App callback errors since boot. */
+  appErrorCount = 0;
 
   constructor(private readonly options: SupervisorOptions) {
     this.bootId = options.bootId ?? crypto.randomBytes(4).toString("hex");
@@ -122,7 +139,7 @@ export class Supervisor implements FeatureHost {
     });
     this.detach.push(transport.onConnectionChange((up) => this.connectionChanged(up)));
     if (transport.connected) this.publishStatus(true);
-    this.runApp(() => vm.start());
+    this.runApp(() => vm.start(), true);
   }
 
   /** Stops timers, closes every handle and removes this app's subscriptions; the app gets no
@@ -149,8 +166,13 @@ export class Supervisor implements FeatureHost {
 
   log(text: string): void {
     this.options.onLog?.(`[app] ${text}`);
-    const { app, thing } = this.options;
-    this.logs.push({ topic: topics.log(app, thing), payload: JSON.stringify({ t: this.now(), msg: text }), qos: 0 });
+    this.publishLog(text);
+  }
+
+  /** A supervisor report (e.g. an OTA rollback) on the app's log topic, marked as ours. */
+  report(text: string): void {
+    this.options.onLog?.(`[supervisor] ${text}`);
+    this.publishLog(text, "supervisor");
   }
 
   now(): number {
@@ -257,6 +279,11 @@ export class Supervisor implements FeatureHost {
     this.options.onConnectionChange?.(up);
   }
 
+  private publishLog(text: string, from?: "supervisor"): void {
+    const { app, thing } = this.options;
+    this.logs.push({ topic: topics.log(app, thing), payload: JSON.stringify(from ? { t: this.now(), msg: text, from } : { t: this.now(), msg: text }), qos: 0 });
+  }
+
   /** Retained, QoS 1: a dashboard that subscribes later still learns the state (docs/architecture.md). */
   private publishStatus(online: boolean): Promise<void> {
     const { app, thing, manifest, transport, clock } = this.options;
@@ -266,14 +293,27 @@ export class Supervisor implements FeatureHost {
     });
   }
 
-  /** An exception in an app callback is logged and counted; the device keeps running. */
-  private runApp(run: () => void): void {
+  /** A failing app callback is logged (app log topic), counted and told to the owner; the
+   * device keeps running the other callbacks, as a device would. After a fatal engine error the
+   * app's VM can't run anything: its timers stop and it gets no more events. */
+  private runApp(run: () => void, atStart = false): void {
     try {
       run();
     } catch (e) {
       const message = (e as Error).message ?? String(e);
+      const fatal = e instanceof FeatureRuntimeError && e.fatal;
+      this.appErrorCount++;
       this.appErrors.push(message);
+      if (this.appErrors.length > KEPT_APP_ERRORS) this.appErrors.shift();
       this.log(`error: ${message}`);
+      if (fatal) this.halt();
+      this.options.onAppFailure?.({ message, fatal, atStart });
     }
+  }
+
+  private halt(): void {
+    for (const cancel of this.timers.values()) cancel();
+    this.timers.clear();
+    this.vm = undefined;
   }
 }

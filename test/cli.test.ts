@@ -9,9 +9,9 @@ const run = promisify(execFile);
 const ROOT = path.join(__dirname, "..");
 const BIN = path.join(ROOT, "bin/snapfleet.js");
 
-async function snapfleet(args: string[], env: NodeJS.ProcessEnv = {}) {
+async function snapfleet(args: string[], env: NodeJS.ProcessEnv = {}, cwd = ROOT) {
   try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, ...env } });
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, ...env } });
     return { code: 0, stdout, stderr };
   } catch (e) {
     const err = e as { code: number; stdout: string; stderr: string };
@@ -65,4 +65,68 @@ describe("snapfleet CLI", function () {
     const badPin = await snapfleet(["run-device", out, "--pin", "A2=square:1"]);
     assert.match(badPin.stderr, /unknown model "square"; use sine, const or csv/);
   });
+});
+
+/** A Node stack frame, `    at fn (/path/file.ts:12:5)`; feature locations (`at features/app.ts:4:23`) are no such thing. */
+const STACK_FRAME = /\n\s+at .*\(.*:\d+:\d+\)/;
+
+describe("snapfleet run-device with feature code that fails at run time", function () {
+  this.timeout(60_000);
+  const project = fs.mkdtempSync(path.join(os.tmpdir(), "sf-cli-fail-"));
+  after(() => fs.rmSync(project, { recursive: true, force: true }));
+
+  /** Writes features/<name>.ts with App's body, builds it from the project folder; the build's
+   * result, and the line of the `// here` marker. */
+  async function buildApp(name: string, body: string) {
+    fs.mkdirSync(path.join(project, "features"), { recursive: true });
+    const source = `import type { FeatureApi } from "snapfleet";\nexport function App(api: FeatureApi) {\n  const beat = api.newCommsChannel<number>("beat", { qos: 0 });\n${body}\n}\n`;
+    fs.writeFileSync(path.join(project, "features", `${name}.ts`), source);
+    const line = source.split("\n").findIndex((l) => l.includes("// here")) + 1;
+    const built = await snapfleet(["build", `features/${name}.ts`, "--out", `build-${name}`], {}, project);
+    return { built, at: `features/${name}.ts:${line}:\\d+`, out: path.join(project, `build-${name}`) };
+  }
+
+  it("reading a member of undefined: one line per failure naming the timer and file:line; the other timer goes on", async () => {
+    const { built, at, out } = await buildApp("member", `  const rooms: Record<string, { celsius: number }> = {};\n  let n = 0;\n  api.mcu.setInterval(() => beat.pushMessageToServer(++n), 200);\n  api.mcu.setInterval(() => beat.pushMessageToServer(rooms["kitchen"].celsius), 300); // here`);
+    assert.equal(built.code, 0, built.stderr);
+    const r = await snapfleet(["run-device", out, "--seconds", "1.5"]);
+    assert.equal(r.code, 0, r.stderr);
+    const failures = r.stderr.split("\n").filter((l) => l.startsWith("[app] "));
+    assert.ok(failures.length >= 3, r.stderr);
+    for (const line of failures) assert.match(line, new RegExp(`^\\[app\\] error: timer \\(setInterval at ${at}\\) failed: MVM_E_TYPE_ERROR: a member of undefined or null was read or written`));
+    assert.ok(r.stdout.trim().split("\n").length >= 5, "the other timer keeps sending");
+    assert.match(r.stderr, new RegExp(`stopped; VM heap \\d+ B \\(peak \\d+ B\\), ${failures.length} app errors`));
+    assert.doesNotMatch(r.stderr, STACK_FRAME);
+  });
+
+  it("a failure at start is reported with the callback and file:line and exits 1", async () => {
+    const { built, at, out } = await buildApp("start", `  const config: { pin?: string } = {};\n  api.mcu.onStart(() => api.log("pin " + config.pin!.toUpperCase())); // here`);
+    assert.equal(built.code, 0, built.stderr);
+    const r = await snapfleet(["run-device", out, "--seconds", "5"]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, new RegExp(`snapfleet run-device: the app failed at start \\(1 app error\\): onStart callback \\(at ${at}\\) failed: MVM_E_`));
+    assert.doesNotMatch(r.stderr, STACK_FRAME);
+  });
+
+  // The two promise forms of the issue: refused at build time with file:line where the compiler
+  // knows them (item 5), otherwise reported at run time without a stack trace.
+  for (const [name, body] of [
+    ["then", `  api.mcu.setInterval(() => { // here\n    new Promise<number>((resolve) => resolve(1)).then((v) => beat.pushMessageToServer(v));\n  }, 200);`],
+    ["await", `  api.mcu.setInterval(async () => { // here\n    await Promise.resolve();\n    beat.pushMessageToServer(2);\n  }, 200);`],
+  ] as const) {
+    it(`a promise (${name}) in a timer: a clear build error or a named run-time failure, never a stack trace`, async () => {
+      const { built, at, out } = await buildApp(name, body);
+      if (built.code !== 0) {
+        assert.match(built.stderr, new RegExp(`features/${name}\\.ts:\\d+:\\d+: `));
+        assert.doesNotMatch(built.stderr, STACK_FRAME);
+        return;
+      }
+      const r = await snapfleet(["run-device", out, "--seconds", "1"]);
+      assert.doesNotMatch(r.stderr, STACK_FRAME);
+      assert.match(r.stderr, new RegExp(`\\[app\\] error: timer \\(setInterval at ${at}\\) failed: MVM_E_[A-Z_]+: `));
+      // A failure that stops the VM ends the run (status 1); others let it go on to the end.
+      if (/the app's VM stopped/.test(r.stderr)) assert.match(r.stderr, /snapfleet run-device: the app stopped \(1 app error\)/);
+      else assert.equal(r.code, 0, r.stderr);
+    });
+  }
 });

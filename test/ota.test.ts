@@ -7,7 +7,7 @@ import path from "node:path";
 import { compileFeatures, type CompileResult } from "../core/compiler/compileFeatures";
 import { loadWasmEngine } from "../core/engine";
 import type { MicroviumEngine } from "../core/engine/types";
-import type { OtaEvent } from "../firmware/ota";
+import type { CrashLoopOptions, OtaEvent } from "../firmware/ota";
 import { SimulatedDevice } from "../firmware/simulatedDevice";
 import { LocalCloud } from "../local/cloud";
 import { writeFeatures } from "./support/tempFeatures";
@@ -25,7 +25,7 @@ describe("OTA on the local cloud (real broker, TLS, device SDK jobs client)", fu
   let engine: MicroviumEngine;
   let stateDir: string;
   let cloud: LocalCloud;
-  let v1: CompileResult, v2: CompileResult, crashing: CompileResult;
+  let v1: CompileResult, v2: CompileResult, crashing: CompileResult, throwsEveryTick: CompileResult, failsLater: CompileResult, flaky: CompileResult;
   const devices: SimulatedDevice[] = [];
 
   before(async () => {
@@ -33,6 +33,9 @@ describe("OTA on the local cloud (real broker, TLS, device SDK jobs client)", fu
     v1 = await compile(`  api.mcu.setInterval(() => beat.pushMessageToServer(1), 100);`);
     v2 = await compile(`  api.mcu.setInterval(() => beat.pushMessageToServer(2), 100);`);
     crashing = await compile(`  api.mcu.onStart(() => { throw new Error("sensor not found"); });`);
+    throwsEveryTick = await compile(`  const probe: { read?: () => number } = {};\n  api.mcu.setInterval(() => beat.pushMessageToServer(probe.read!()), 100);`);
+    failsLater = await compile(`  let n = 0;\n  api.mcu.setInterval(() => { n = n + 1; if (n > 10) throw new Error("sensor drift " + n); beat.pushMessageToServer(3); }, 100);`);
+    flaky = await compile(`  let n = 0;\n  api.mcu.setInterval(() => { n = n + 1; if (n % 8 === 0) throw new Error("glitch " + n); beat.pushMessageToServer(4); }, 100);`);
   });
 
   beforeEach(async () => {
@@ -46,7 +49,7 @@ describe("OTA on the local cloud (real broker, TLS, device SDK jobs client)", fu
     fs.rmSync(stateDir, { recursive: true, force: true });
   });
 
-  async function startDevice(thing: string, events: OtaEvent[] = []): Promise<SimulatedDevice> {
+  async function startDevice(thing: string, events: OtaEvent[] = [], crashLoop?: CrashLoopOptions): Promise<SimulatedDevice> {
     const identity = await cloud.broker.pki.deviceIdentity(thing);
     const device = await SimulatedDevice.start({
       app: cloud.app,
@@ -59,6 +62,7 @@ describe("OTA on the local cloud (real broker, TLS, device SDK jobs client)", fu
       keyPem: identity.keyPem,
       engine,
       gracePeriodMs: 300,
+      crashLoop,
       onOtaEvent: (e) => events.push(e),
     });
     devices.push(device);
@@ -118,9 +122,60 @@ describe("OTA on the local cloud (real broker, TLS, device SDK jobs client)", fu
     await waitFor("v1 installed", () => device.agent.installedVersion === v1.manifest.version);
     const bad = await cloud.deploy(crashing);
     await waitFor("FAILED", () => execution("gh-1", bad.jobId!)?.status === "FAILED");
-    assert.match(execution("gh-1", bad.jobId!)!.statusDetails.reason, /the new app failed and was rolled back: start: sensor not found/);
+    assert.match(execution("gh-1", bad.jobId!)!.statusDetails.reason, /the new app failed and was rolled back: start: onStart callback #0 failed: sensor not found/);
     assert.equal(device.agent.installedVersion, v1.manifest.version);
     await waitFor("v1 running again", () => device.device?.supervisor !== undefined && cloud.monitor.devices()[0].lastMessage === "beat = 1");
+  });
+
+  it("an app whose timer fails on every tick is rolled back within the grace period; the job FAILED names the callback", async () => {
+    await cloud.deploy(v1);
+    const device = await startDevice("gh-1");
+    await waitFor("v1 installed", () => device.agent.installedVersion === v1.manifest.version);
+    const bad = await cloud.deploy(throwsEveryTick);
+    await waitFor("FAILED", () => execution("gh-1", bad.jobId!)?.status === "FAILED");
+    assert.match(
+      execution("gh-1", bad.jobId!)!.statusDetails.reason,
+      /^the new app failed and was rolled back: within the grace period: timer #0 \(setInterval\) failed: MVM_E_TYPE_ERROR_TARGET_IS_NOT_CALLABLE: something that is not a function was called$/,
+    );
+    assert.equal(device.agent.installedVersion, v1.manifest.version);
+    await waitFor("v1 running again", () => device.device?.supervisor.appErrorCount === 0 && cloud.monitor.devices()[0].lastMessage === "beat = 1");
+  });
+
+  it("a version that starts crash-looping after the grace period is rolled back to the previous slot and says why", async () => {
+    const first = await cloud.deploy(v1);
+    const events: OtaEvent[] = [];
+    const device = await startDevice("gh-1", events, { failures: 3, withinMs: 2000 });
+    await waitFor("v1 installed", () => execution("gh-1", first.jobId!)?.status === "SUCCEEDED");
+    const later = await cloud.deploy(failsLater);
+    await waitFor("v2 SUCCEEDED", () => execution("gh-1", later.jobId!)?.status === "SUCCEEDED");
+    await waitFor("rolled back", () => events.some((e) => e.kind === "rolledBack"));
+    const rolledBack = events.find((e) => e.kind === "rolledBack") as Extract<OtaEvent, { kind: "rolledBack" }>;
+    assert.deepEqual([rolledBack.from, rolledBack.to], [failsLater.manifest.version, v1.manifest.version]);
+    assert.match(rolledBack.reason, /^crash loop \(3 failures within 2 s\), the last: timer #0 \(setInterval\) failed: sensor drift 1\d$/);
+    assert.equal(device.agent.installedVersion, v1.manifest.version);
+    // Reported on the device's log topic and in its status (the installed version), as the cloud sees them.
+    await waitFor("report in the log", () => /^rolled back from version [0-9a-f]{12} to [0-9a-f]{12}: crash loop/.test(cloud.monitor.devices()[0].lastLog ?? ""));
+    await waitFor("v1 reported and running", () => cloud.monitor.devices()[0].version === v1.manifest.version && cloud.monitor.devices()[0].lastMessage === "beat = 1");
+    assert.equal(execution("gh-1", later.jobId!)?.status, "SUCCEEDED", "the job had ended; the rollback doesn't rewrite it");
+    // The failed version is forgotten: a restart boots v1, and a later crash loop has nothing to swap back in.
+    await device.stop();
+    devices.length = 0;
+    const again = await startDevice("gh-1");
+    assert.equal(again.agent.installedVersion, v1.manifest.version);
+  });
+
+  it("an app that fails now and then, below the crash-loop threshold, stays installed", async () => {
+    await cloud.deploy(v1);
+    const events: OtaEvent[] = [];
+    const device = await startDevice("gh-1", events, { failures: 3, withinMs: 1000 });
+    await waitFor("v1 installed", () => device.agent.installedVersion === v1.manifest.version);
+    const job = await cloud.deploy(flaky);
+    await waitFor("SUCCEEDED", () => execution("gh-1", job.jobId!)?.status === "SUCCEEDED");
+    await waitFor("four glitches", () => (device.device?.supervisor.appErrorCount ?? 0) >= 4);
+    assert.match(device.device!.supervisor.appErrors[0], /^timer #0 \(setInterval\) failed: glitch 8$/);
+    assert.equal(device.agent.installedVersion, flaky.manifest.version);
+    assert.ok(!events.some((e) => e.kind === "rolledBack"), JSON.stringify(events));
+    assert.equal(cloud.monitor.devices()[0].lastMessage, "beat = 4");
   });
 
   it("a device that joins after the job was created gets it (continuous targeting)", async () => {

@@ -106,7 +106,8 @@ describe("dashboard widgets in Chromium", function () {
   it("shows a failing message listener on the card, naming the channel, while the other controls keep updating", async () => {
     pressure = 150;
     const card = page.getByRole("article", { name: "rig-1" });
-    await card.getByRole("alert").filter({ hasText: 'A "reading" message could not be shown: reading too high for this control' }).waitFor({ timeout: 5000 });
+    // The listener is named by the control whose render added it, with the render's file:line.
+    await card.getByRole("alert").filter({ hasText: /A "reading" message could not be shown: listener for channel "reading" \(added by UI control "Checked" render at [^)]*app\.ts:\d+:\d+\) failed: reading too high for this control/ }).waitFor({ timeout: 5000 });
     await page.getByLabel("Pressure value", { exact: true }).filter({ hasText: "reading 150" }).waitFor({ timeout: 5000 });
     pressure = 7;
     await page.getByLabel("Checked value", { exact: true }).filter({ hasText: "ok 7" }).waitFor({ timeout: 5000 });

@@ -102,6 +102,7 @@ export async function compileFeatures(options: CompileOptions): Promise<CompileR
     board: board.name,
     ...builds.device.declarations,
     snapshots: { device: info(snapshots.device), web: info(snapshots.web), server: info(snapshots.server) },
+    callbackSites: { device: builds.device.callbackSites, web: builds.web.callbackSites, server: builds.server.callbackSites },
   };
   return { manifest, snapshots, buildLogs: builds.device.logs };
 }

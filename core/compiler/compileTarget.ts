@@ -1,13 +1,15 @@
 import { Microvium } from "microvium";
-import type { Declarations, Target } from "../contracts/manifest";
+import type { CallbackSites, Declarations, Target } from "../contracts/manifest";
 import type { BoardDefinition } from "../boards";
 import type { SnapshotIL } from "microvium/dist/lib/snapshot-il";
+import type * as IL from "microvium/dist/lib/il";
 import { EXPORT_API_OBJECTS, HostId } from "../runtime/hostIds";
 import { formatRuntimeError } from "../runtime/runtimeErrors";
 import { DEFAULT_BUILD_INSTRUCTION_LIMIT, limitBuildInstructions } from "./buildInstructionLimit";
 import { stdlibHostFunctions } from "../runtime/stdlib/hostFunctions";
 import { TokenReader } from "../runtime/valueTokens";
-import { DeclarationRecorder } from "./declarationRecorder";
+import { CallbackSiteRecorder } from "./callbackSiteRecorder";
+import { DeclarationRecorder, DeclareKind } from "./declarationRecorder";
 import { FeatureCompileError, type SourceLocation } from "./errors";
 import { withFeatureLocations } from "./microviumErrors";
 import { runtimeSourceFor } from "./runtimeSource";
@@ -45,6 +47,8 @@ export interface TargetBuildInput {
 
 export interface TargetBuild {
   declarations: Declarations;
+  /** Where each callback this target runs was registered (for run-time errors). */
+  callbackSites: CallbackSites;
   snapshot: Uint8Array;
   /** Required secrets without a value (device target). */
   missingSecrets: string[];
@@ -56,11 +60,13 @@ export interface TargetBuild {
  * result. Only this target's callbacks stay reachable, so only they are in the snapshot. */
 export function compileTarget(input: TargetBuildInput): TargetBuild {
   const recorder = new DeclarationRecorder(input.board);
+  const sites = new CallbackSiteRecorder();
   const missingSecrets: string[] = [];
   const logs: string[] = [];
   let vm: Microvium;
 
   const locate = (): SourceLocation | undefined => innermostFeatureLocation(vm, input.mapper);
+  const locateCallback = (): SourceLocation | undefined => registeredCallbackLocation(vm, input.mapper) ?? locate();
   const raiseAtFeature = (message: string): never => {
     throw new FeatureCompileError(message, locate());
   };
@@ -85,7 +91,9 @@ export function compileTarget(input: TargetBuildInput): TargetBuild {
       } catch (e) {
         raiseAtFeature((e as Error).message);
       }
+      if (kind === DeclareKind.Control) sites.control(locateCallback());
     },
+    [HostId.CallbackSite]: (kind: number, a: unknown, b: unknown) => sites.callbackSite(kind, a, b, locateCallback()),
     [HostId.SecretValue]: (name: string) => {
       const value = input.secrets[name];
       if (value === undefined) {
@@ -137,7 +145,7 @@ export function compileTarget(input: TargetBuildInput): TargetBuild {
   withFeatureLocations(input.mapper, FEATURE_FILE, "app", () => runtime.runApp(app), locate);
   runtime.finishBuild(input.primitiveChannels === true);
   const snapshot = vm.createSnapshot({ optimizationHook: (il) => leaveOutUnnamedMembers(uncollected(vm, il), input.pruneMembers !== false) }).data;
-  return { declarations: recorder.declarations, snapshot: new Uint8Array(snapshot), missingSecrets, logs };
+  return { declarations: recorder.declarations, callbackSites: sites.finish(recorder.declarations.channels.length), snapshot: new Uint8Array(snapshot), missingSecrets, logs };
 }
 
 /** The compile-time VM's state as snapshot IL before Microvium's own collection: Microvium 8's
@@ -172,6 +180,43 @@ function innermostFeatureLocation(vm: Microvium | undefined, mapper: SourceMappe
     const loc = frame.operationBeingExecuted?.sourceLoc;
     if (frame.filename === FEATURE_FILE && loc) return mapper.toOriginal(loc.line, loc.column);
     frame = frame.callerFrame;
+  }
+  return undefined;
+}
+
+/** Where the callback the feature is registering was written: the API function the feature
+ * called (the runtime frame just above the innermost feature frame) got it as an argument, and
+ * the feature code that made that function value (the `Literal` operation naming the function,
+ * at the arrow or function expression) carries its source position. That is the registration
+ * line for an inline arrow, the definition for a named function. (The call operation's own
+ * position is that of its last argument, e.g. the `1000` of `setInterval(fn, 1000)`.) */
+function registeredCallbackLocation(vm: Microvium | undefined, mapper: SourceMapper): SourceLocation | undefined {
+  const inner = (vm as any)?.vm;
+  let frame = inner?.frame;
+  while (frame && frame.callerFrame && frame.callerFrame.filename !== FEATURE_FILE) frame = frame.callerFrame;
+  if (!frame?.callerFrame || !Array.isArray(frame.args) || !(inner.functions instanceof Map)) return undefined;
+  for (const arg of frame.args as IL.Value[]) {
+    let target: IL.Value | undefined = arg;
+    if (target.type === "ReferenceValue") {
+      const allocation = inner.dereference(target) as IL.Allocation;
+      target = allocation.type === "ClosureAllocation" ? allocation.slots[0] : undefined;
+    }
+    if (target?.type !== "FunctionValue") continue;
+    const loc = functionLiteralLocation(inner.functions as Map<string, IL.Function>, target.value);
+    return loc ? mapper.toOriginal(loc.line, loc.column) : undefined;
+  }
+  return undefined;
+}
+
+function functionLiteralLocation(functions: Map<string, IL.Function>, id: string): IL.OperationSourceLoc | undefined {
+  for (const fn of functions.values()) {
+    if (fn.sourceFilename !== FEATURE_FILE) continue;
+    for (const block of Object.values(fn.blocks)) {
+      for (const op of block.operations) {
+        const operand = op.operands[0];
+        if (op.opcode === "Literal" && operand?.type === "LiteralOperand" && operand.literal.type === "FunctionValue" && operand.literal.value === id) return op.sourceLoc;
+      }
+    }
   }
   return undefined;
 }

@@ -30,6 +30,15 @@ describe("device package: the OTA artifact", () => {
     assert.deepEqual(parseOtaJobDocument(JSON.parse(JSON.stringify(doc))), doc);
   });
 
+  it("leaves the callback sites out, so moving a line doesn't change the artifact of a version", () => {
+    const at = (line: number) => `features/app.ts:${line}:3`;
+    const withSites = (line: number): Manifest => ({ ...manifest, callbackSites: { device: { timers: [{ api: "setInterval", at: at(line) }], listeners: [[]], onStart: [], controls: [] } } });
+    const moved = encodeDevicePackage(withSites(12), snapshot);
+    assert.equal(moved.sha256, encodeDevicePackage(withSites(13), snapshot).sha256);
+    assert.equal(moved.sha256, encodeDevicePackage(manifest, snapshot).sha256);
+    assert.equal(decodeDevicePackage(moved.bytes).manifest.callbackSites, undefined);
+  });
+
   it("refuses a snapshot that doesn't match its manifest, when packing and unpacking", () => {
     assert.throws(() => encodeDevicePackage(manifest, new Uint8Array([9, 9, 9, 9, 9])), /sha256 .* does not match/);
     const pkg = encodeDevicePackage(manifest, snapshot);

@@ -5,7 +5,11 @@
  *
  * Layout: "SFPK" | u8 format (1) | u32 BE manifest length | manifest JSON (UTF-8) | snapshot.
  * A device checks the package's size and sha256 against the job document before parsing it, and
- * the snapshot against the manifest's sha256 before restoring it (verifySnapshot). */
+ * the snapshot against the manifest's sha256 before restoring it (verifySnapshot).
+ *
+ * The manifest's callbackSites (file:line of each callback, for error messages) stay out: they
+ * change when a line above a callback moves, while the version (the snapshot's sha256) does not,
+ * and one version must always be one artifact (the OTA job document names its sha256). */
 import crypto from "node:crypto";
 import { verifySnapshot } from "./buildOutput";
 import type { Manifest } from "./manifest";
@@ -27,7 +31,8 @@ export interface PackageInfo {
 
 export function encodeDevicePackage(manifest: Manifest, deviceSnapshot: Uint8Array): PackageInfo {
   verifySnapshot(deviceSnapshot, manifest.snapshots.device, `device snapshot of ${manifest.app}`);
-  const json = Buffer.from(JSON.stringify(manifest), "utf8");
+  const { callbackSites: _debugOnly, ...packaged } = manifest;
+  const json = Buffer.from(JSON.stringify(packaged), "utf8");
   const bytes = new Uint8Array(HEADER_BYTES + json.length + deviceSnapshot.length);
   bytes.set(Buffer.from(MAGIC, "ascii"), 0);
   const view = new DataView(bytes.buffer);

@@ -30,6 +30,25 @@ export interface PinDecl {
   kind: "analog" | "digital";
 }
 
+/** A place in the author's sources as `file:line:column`: the file relative to the build's
+ * working directory, 1-based line and column (as editors show and open them). */
+export type SourcePosition = string;
+
+/** Where App registered each callback a target runs, so a run-time error can name the callback
+ * and its file:line (core/runtime/callbackNames.ts). Entries are null where the compiler could
+ * not map the registration to the author's sources. Run-time registrations are not here: the
+ * host names them by the callback that made them. */
+export interface CallbackSites {
+  /** Timers set while App ran, by timer slot (slots 0, 1, 2, ... in registration order). */
+  timers: { api: "setInterval" | "setTimeout"; at: SourcePosition | null }[];
+  /** Channel listeners by channel index (manifest order), each channel's in registration order. */
+  listeners: (SourcePosition | null)[][];
+  /** api.mcu.onStart callbacks in registration order. */
+  onStart: (SourcePosition | null)[];
+  /** UI control render functions by control index. */
+  controls: (SourcePosition | null)[];
+}
+
 export interface SnapshotInfo {
   sha256: string;
   size: number;
@@ -54,4 +73,8 @@ export interface Manifest extends Declarations {
    * device refuses a build made for another board (firmware/device.ts). */
   board?: string;
   snapshots: Record<Target, SnapshotInfo>;
+  /** Debug information for run-time errors, per target. Not covered by `version` (a shifted line
+   * is not new device code), so the device package leaves it out (core/contracts/devicePackage.ts):
+   * a device that got its app over the air names callbacks without file:line. */
+  callbackSites?: Partial<Record<Target, CallbackSites>>;
 }

@@ -39,12 +39,60 @@ export function errorCodeName(code: number): string {
   return `MVM_E_${ERROR_NAMES[code] ?? "UNKNOWN"}`;
 }
 
+/** What the engine's error codes mean for the script that ran, in plain words (microvium.h and
+ * the places microvium.c raises them). Codes only a host or a corrupt snapshot causes fall back
+ * to the code's name. */
+const PLAIN_WORDS: Partial<Record<(typeof ERROR_NAMES)[number], string>> = {
+  MALLOC_FAIL: "the VM ran out of memory",
+  OUT_OF_MEMORY: "the VM ran out of memory (its heap is capped at 32 KB)",
+  STACK_OVERFLOW: "the call stack overflowed (unbounded recursion?)",
+  TYPE_ERROR: "a member of undefined or null was read or written, or a value was used as the wrong type",
+  TARGET_NOT_CALLABLE: "something that is not a function was called",
+  TYPE_ERROR_TARGET_IS_NOT_CALLABLE: "something that is not a function was called",
+  USING_NEW_ON_NON_CLASS: "`new` was used on something that is not a class",
+  RANGE_ERROR: "a number was out of the allowed range",
+  TDZ_ERROR: "a let/const variable was used before its declaration ran",
+  INVALID_ARRAY_INDEX: "an array index was negative, fractional or too large",
+  ARRAY_TOO_LONG: "an array grew beyond the engine's limit",
+  TOO_MANY_ARGUMENTS: "a function was called with more arguments than the engine supports",
+  OBJECT_KEYS_ON_NON_OBJECT: "Object.keys was called on something that is not an object",
+  INVALID_UINT8_ARRAY_LENGTH: "a Uint8Array length was invalid",
+  CAN_ONLY_ASSIGN_BYTES_TO_UINT8_ARRAY: "a value other than a byte (0-255) was stored in a Uint8Array",
+  PROTO_IS_READONLY: "__proto__ can't be assigned",
+  CLASS_PROTOTYPE_MUST_BE_NULL_OR_OBJECT: "a class prototype must be an object or null",
+  ATTEMPT_TO_WRITE_TO_ROM: "a constant (read-only) value was written",
+  ASSERTION_FAILED: "an engine assertion failed: the engine can't run this code (Promise chains are one known cause)",
+  ASYNC_START_ERROR: "an async function could not start",
+  ASYNC_WITHOUT_AWAIT: "an async function ran without the engine's async support",
+  TYPE_ERROR_AWAIT_NON_PROMISE: "await was used on something the engine can't await",
+  INSTRUCTION_COUNT_REACHED: "the call ran longer than its instruction budget (an endless loop?)",
+  HEAP_CORRUPT: "the VM heap is corrupt",
+  FATAL_ERROR_MUST_KILL_VM: "the engine hit a fatal error",
+  INVALID_BYTECODE: "the snapshot is not valid bytecode",
+  BYTECODE_CRC_FAIL: "the snapshot failed its checksum",
+  WRONG_BYTECODE_VERSION: "the snapshot was made for another engine version",
+  REQUIRES_LATER_ENGINE: "the snapshot needs a later engine",
+};
+
+/** `MVM_E_TYPE_ERROR: a member of undefined or null was read...`: the code's name for searching
+ * and its meaning for reading. */
+export function describeErrorCode(code: number): string {
+  const words = plainWords(code);
+  return words ? `${errorCodeName(code)}: ${words}` : `${errorCodeName(code)} (engine error ${code})`;
+}
+
+function plainWords(code: number): string | undefined {
+  const name = ERROR_NAMES[code];
+  return name === undefined ? undefined : PLAIN_WORDS[name];
+}
+
 /** An engine error code, e.g. a corrupt snapshot or a type error raised by the engine. */
 export class MicroviumError extends Error {
   readonly codeName: string;
 
   constructor(readonly code: number, context: string, options?: ErrorOptions) {
-    super(`${context}: ${errorCodeName(code)} (${code})`, options);
+    const words = plainWords(code);
+    super(`${context}: ${errorCodeName(code)} (${code})${words ? `: ${words}` : ""}`, options);
     this.name = "MicroviumError";
     this.codeName = errorCodeName(code);
   }

@@ -1,11 +1,12 @@
 import type { Target } from "../contracts/manifest";
-import { VmException } from "../engine/errors";
+import { describeErrorCode, MicroviumError } from "../engine/errors";
 import type { HostFunction, MicroviumEngine, VmInstance, VmMemoryStats, VmPrimitive } from "../engine/types";
 import type { WireValue } from "../contracts/wireValue";
-import { EXPORT_DISPATCH, HostId, Notification, TOKENS_MARKER, VmEvent } from "./hostIds";
+import { CallbackNames, type CallbackNamesSource, type NamedCallback } from "./callbackNames";
+import { CallbackSiteKind, EXPORT_DISPATCH, HostId, Notification, TOKENS_MARKER, VmEvent } from "./hostIds";
 import { formatRuntimeError } from "./runtimeErrors";
 import { stdlibHostFunctions } from "./stdlib/hostFunctions";
-import type { UiOp } from "./uiOps";
+import { UiOp } from "./uiOps";
 import { TokenReader, TokenWriter } from "./valueTokens";
 
 /** What a target's host provides to the feature runtime. Device hosts implement the device
@@ -27,11 +28,18 @@ export interface FeatureHost {
   ui?(controlIndex: number, op: UiOp, args: VmPrimitive[]): VmPrimitive | void;
 }
 
-/** An error a feature raised at run time (API misuse or an exception in its callback). */
+/** An error a feature raised at run time (API misuse or an exception in its callback). Once it
+ * left a dispatch it names the callback (`timer (setInterval at features/a.ts:7:23) failed: ...`);
+ * `fatal` means the VM can't run any more callbacks (a fatal engine error). */
 export class FeatureRuntimeError extends Error {
-  constructor(message: string) {
-    super(message);
+  readonly callback: string | undefined;
+  readonly fatal: boolean;
+
+  constructor(message: string, options: { callback?: string; fatal?: boolean; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = "FeatureRuntimeError";
+    this.callback = options.callback;
+    this.fatal = options.fatal ?? false;
   }
 }
 
@@ -41,28 +49,42 @@ export class FeatureRuntimeError extends Error {
 export class FeatureVm {
   private readonly writer = new TokenWriter();
   private readonly reader = new TokenReader();
-  private readonly dispatch: (event: number, a: VmPrimitive, b: VmPrimitive) => VmPrimitive;
+  private readonly dispatchExport: (event: number, a: VmPrimitive, b: VmPrimitive) => VmPrimitive;
   private readonly instance: VmInstance;
+  private readonly names: CallbackNames;
+  /** The dispatch in progress (event and its first argument), to name its callback; plain
+   * fields rather than a closure per call, because messages and timer ticks are hot paths. */
+  private event: VmEvent | undefined;
+  private eventArg: VmPrimitive;
+  /** Reported for the second callback of a list on; the first's (0) is implied. */
+  private position: number | undefined;
+  /** Start: whether it is running, whether its start-up work (network, channels, the timers App
+   * set) failed, and the next slot a timer App set would start in (when the build's table is
+   * missing). */
+  private inStart = false;
+  private startSetupFailed = false;
+  private nextBootSlot = 0;
+  /** Set when a fatal engine error stopped the VM: why, naming the callback. */
+  private stoppedBecause: string | undefined;
 
-  constructor(engine: MicroviumEngine, snapshot: Uint8Array, readonly target: Target, private readonly host: FeatureHost) {
+  /** `app`: the manifest (or its channels, controls and callbackSites), to name callbacks in
+   * errors; without it they are named by kind and number. */
+  constructor(engine: MicroviumEngine, snapshot: Uint8Array, readonly target: Target, private readonly host: FeatureHost, app?: CallbackNamesSource) {
+    this.names = new CallbackNames(target, app);
     const functions = this.hostFunctions();
     this.instance = engine.restore(snapshot, (id) => functions[id]);
-    const dispatch = this.instance.resolveExport(EXPORT_DISPATCH);
-    // A feature callback's uncaught exception is the feature's run-time error, like the ones
-    // the runtime raises; the snapshot carries no try/catch for it (size).
-    this.dispatch = (event, a, b) => {
-      try {
-        return dispatch(event, a, b);
-      } catch (e) {
-        this.writer.reset(); // a value half streamed out when the error came is dropped
-        throw e instanceof VmException ? new FeatureRuntimeError(e.message) : e;
-      }
-    };
+    this.dispatchExport = this.instance.resolveExport(EXPORT_DISPATCH);
   }
 
   /** Device boot: opens channels, starts the timers App declared, runs onStart callbacks. */
   start(): void {
-    this.dispatch(VmEvent.Start, undefined, undefined);
+    this.inStart = true;
+    this.startSetupFailed = false;
+    try {
+      this.dispatch(VmEvent.Start, undefined, undefined);
+    } finally {
+      this.inStart = false;
+    }
   }
 
   timerFired(slot: number): void {
@@ -87,12 +109,106 @@ export class FeatureVm {
     this.dispatch(VmEvent.Notify, Notification.HandleClosed, handle);
   }
 
+  /** Why the VM stopped (a fatal engine error), or undefined while it runs. */
+  get stopped(): string | undefined {
+    return this.stoppedBecause;
+  }
+
   memoryStats(): VmMemoryStats {
     return this.instance.getMemoryStats();
   }
 
   dispose(): void {
     this.instance.dispose();
+  }
+
+  /** Calls the VM's dispatcher. Whatever fails in there (the feature's own exception, an engine
+   * error, an API error the runtime raised, a host or budget error) leaves as one
+   * FeatureRuntimeError naming the callback; the snapshot carries no try/catch for it (size). */
+  private dispatch(event: VmEvent, a: VmPrimitive, b: VmPrimitive): VmPrimitive {
+    if (this.stoppedBecause) {
+      const callback = this.callbackOf(event, a, undefined).text;
+      throw new FeatureRuntimeError(`${callback} not run: the app stopped after ${this.stoppedBecause}`, { callback, fatal: true });
+    }
+    const outerEvent = this.event;
+    const outerArg = this.eventArg;
+    const outerPosition = this.position;
+    this.event = event;
+    this.eventArg = a;
+    this.position = undefined;
+    try {
+      return this.dispatchExport(event, a, b);
+    } catch (e) {
+      this.writer.reset(); // a value half streamed out when the error came is dropped
+      throw this.callbackFailed(this.callbackOf(event, a, this.position).text, e);
+    } finally {
+      this.event = outerEvent;
+      this.eventArg = outerArg;
+      this.position = outerPosition;
+    }
+  }
+
+  /** The callback an event runs; `position` as the runtime reported it for list events. */
+  private callbackOf(event: VmEvent, a: VmPrimitive, position: number | undefined): NamedCallback {
+    const index = a as number;
+    switch (event) {
+      case VmEvent.Start:
+        return this.names.onStart(position ?? (this.startSetupFailed ? undefined : 0));
+      case VmEvent.Timer:
+        return this.names.timer(index);
+      case VmEvent.Message:
+        return this.names.listener(index, position ?? 0);
+      case VmEvent.Render:
+        return this.names.render(index);
+      case VmEvent.UiEvent:
+        return this.names.widget(index);
+      default:
+        return this.names.notification(index);
+    }
+  }
+
+  private callbackFailed(callback: string, error: unknown): FeatureRuntimeError {
+    if (error instanceof FeatureRuntimeError && error.callback !== undefined) return error; // named by a nested dispatch
+    const problem = error instanceof MicroviumError ? describeErrorCode(error.code) : error instanceof Error ? error.message : String(error);
+    const fatal = !this.usable();
+    const message = `${callback} failed: ${problem}`;
+    if (fatal) this.stoppedBecause = message;
+    return new FeatureRuntimeError(fatal ? `${message}; the app's VM stopped and runs no more callbacks` : message, { callback, fatal, cause: error });
+  }
+
+  /** False once a fatal engine error stopped the instance (every call on it then throws). */
+  private usable(): boolean {
+    try {
+      this.instance.getMemoryStats();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** In Start, before the runtime reported a position: a timer App set, starting with the app. */
+  private isBootTimer(slot: number): boolean {
+    if (!this.inStart || this.position !== undefined) return false;
+    const count = this.names.bootTimerCount;
+    if (count !== undefined) return slot < count;
+    if (slot !== this.nextBootSlot) return false;
+    this.nextBootSlot++;
+    return true;
+  }
+
+  /** Runs the host side of Start's own work; a failure there is not an onStart callback's. */
+  private startWork<T>(run: () => T): T {
+    try {
+      return run();
+    } catch (e) {
+      if (this.inStart && this.position === undefined) this.startSetupFailed = true;
+      throw e;
+    }
+  }
+
+  /** The callback running now, to name callbacks it registers. */
+  private runningCallback(): NamedCallback | undefined {
+    return this.event === undefined ? undefined : this.callbackOf(this.event, this.eventArg, this.position);
   }
 
   private incoming(value: WireValue): VmPrimitive {
@@ -142,16 +258,30 @@ export class FeatureVm {
       [HostId.Declare]: buildOnly("declaring"),
       [HostId.SecretValue]: buildOnly("reading a secret's configured value"),
       [HostId.Now]: () => (host.now ? host.now() : Date.now()),
-      [HostId.NetworkRequest]: () => networkRequest(),
-      [HostId.ChannelOpen]: (network, index) => channelOpen(network as number, index as number),
+      [HostId.NetworkRequest]: () => this.startWork(() => networkRequest()),
+      [HostId.ChannelOpen]: (network, index) => this.startWork(() => channelOpen(network as number, index as number)),
       [HostId.ChannelSend]: (handle, value) => channelSend(handle as number, this.outgoing(value)),
       [HostId.PinOpen]: (kind, name) => pinOpen(kind === 0 ? "analog" : "digital", String(name)),
       [HostId.PinRead]: (handle) => pinRead(handle as number),
       [HostId.PinWrite]: (handle, value) => pinWrite(handle as number, value === 1 || value === true),
-      [HostId.TimerStart]: (slot, ms, repeat) => timerStart(slot as number, ms as number, repeat === 1),
+      [HostId.TimerStart]: (slot, ms, repeat) => {
+        if (this.isBootTimer(slot as number)) this.names.bootTimer(slot as number, repeat === 1);
+        else this.names.timerSet(slot as number, repeat === 1, this.runningCallback());
+        this.startWork(() => timerStart(slot as number, ms as number, repeat === 1));
+      },
       [HostId.TimerStop]: (slot) => timerStop(slot as number),
       [HostId.SendToDevice]: (index, value) => sendToDevice(index as number, this.outgoing(value)),
-      [HostId.Ui]: (control, op, ...args) => ui(control as number, op as UiOp, args),
+      [HostId.Ui]: (control, op, ...args) => {
+        if (op === UiOp.Toggle || op === UiOp.Button || op === UiOp.Slider) {
+          const slot = op === UiOp.Slider ? args[3] : args[1];
+          this.names.widgetAdded(slot as number, control as number, op, op === UiOp.Slider ? undefined : args[0], this.runningCallback());
+        }
+        return ui(control as number, op as UiOp, args);
+      },
+      [HostId.CallbackSite]: (kind, a) => {
+        if (kind === CallbackSiteKind.Running) this.position = a as number;
+        else if (kind === CallbackSiteKind.Listener) this.names.listenerAdded(a as number, this.runningCallback());
+      },
     };
   }
 }

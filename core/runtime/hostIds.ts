@@ -22,6 +22,11 @@ export enum HostId {
   Declare = 6,
   /** Build time only: secretValue(name) → string | undefined (device target only). */
   SecretValue = 7,
+  /** callbackSite(kind, a, b) (CallbackSiteKind): the feature registered a callback, or the
+   * runtime is about to run one of a list. At build time the compiler records where callbacks
+   * were written (manifest callbackSites); at run time the host notes which callback runs, to
+   * name it, and those it registers, in errors (core/runtime/callbackNames.ts). */
+  CallbackSite = 8,
   /** Device: channelSend(channelHandle, value) → status (0 ok); value TOKENS_MARKER = token stream. */
   ChannelSend = 10,
   /** Device: pinOpen(kind 0 analog | 1 digital, name) → handle (0 = failed). */
@@ -59,6 +64,18 @@ export enum VmEvent {
   UiEvent = 5,
   /** Supervisor notification `a` about handle `b` (see Notification). */
   Notify = 6,
+}
+
+/** What a callbackSite(kind, a, b) call registered. */
+export enum CallbackSiteKind {
+  /** a = timer slot, b = 1 for setInterval, 0 for setTimeout (build time only). */
+  Timer = 1,
+  /** a = channel index; a listener for the event this target receives. */
+  Listener = 2,
+  /** api.mcu.onStart (build time only). */
+  OnStart = 3,
+  /** Run time: the listener or onStart callback at position a of its list is about to run. */
+  Running = 4,
 }
 
 /** Supervisor notifications (Microvisor style: status arrives as notifications, not return values). */

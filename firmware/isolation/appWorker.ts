@@ -84,28 +84,32 @@ async function run(): Promise<void> {
 
   let device: Device;
   try {
-    device = await Device.boot({ ...data.device, manifest: data.manifest, snapshot: data.snapshot, thing: data.thing, board, clock, transport, onLog: (line) => post({ kind: "log", line }) });
+    device = await Device.boot({
+      ...data.device,
+      manifest: data.manifest,
+      snapshot: data.snapshot,
+      thing: data.thing,
+      board,
+      clock,
+      transport,
+      onLog: (line) => post({ kind: "log", line }),
+      onAppFailure: (failure) => post({ kind: "appFailure", failure }),
+    });
   } catch (e) {
     post({ kind: "bootFailed", message: (e as Error).message });
     return;
   }
-  const errors = device.supervisor.appErrors;
-  let reported = errors.length;
-  post({ kind: "ready", errors: errors.slice() });
-  // The supervisor records app errors in a list; they cross at the heartbeat's pace.
-  setInterval(() => {
-    while (reported < errors.length) post({ kind: "appError", message: errors[reported++] });
-  }, data.heartbeatMs);
+  post({ kind: "ready" });
 
   let stopping = false;
   const handle = (m: ToWorker) => {
+    if (m.kind === "report") return device.supervisor.report(m.line);
     if (m.kind !== "stop") return transport.receive(m);
     if (stopping) return;
     stopping = true;
     const stats = device.vm.memoryStats();
     void device.stop().then(() => {
       pinWrites.flush();
-      while (reported < errors.length) post({ kind: "appError", message: errors[reported++] });
       post({ kind: "stopped", heapUsed: stats.heapUsed, heapPeak: stats.heapHighWaterMark });
     });
   };

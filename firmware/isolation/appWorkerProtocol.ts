@@ -4,10 +4,11 @@
  * process); the worker's supervisor reaches it through `publish`/`subscribe` messages. */
 import type { Manifest } from "../../core/contracts/manifest";
 import type { DeviceOptions } from "../device";
+import type { AppFailure } from "../supervisor";
 import type { QoS } from "../transport";
 
 /** Device.boot options a host may set for the app in the worker (plain data only). */
-export type AppDeviceOptions = Omit<DeviceOptions, "manifest" | "snapshot" | "thing" | "board" | "clock" | "transport" | "engine" | "onLog" | "onConnectionChange">;
+export type AppDeviceOptions = Omit<DeviceOptions, "manifest" | "snapshot" | "thing" | "board" | "clock" | "transport" | "engine" | "onLog" | "onConnectionChange" | "onAppFailure">;
 
 export interface AppWorkerData {
   /** Module the bootstrap loads: appWorker.ts from sources (through tsx), .js from dist. */
@@ -36,18 +37,21 @@ export type ToWorker =
   | { kind: "connection"; up: boolean }
   | { kind: "message"; sub: number; topic: string; payload: string }
   | { kind: "published"; id: number; error?: string }
+  /** A supervisor line for the device's log topic (the OTA agent's rollback reports). */
+  | { kind: "report"; line: string }
   /** Stop the app (its supervisor publishes "offline"), answer `stopped`. */
   | { kind: "stop" };
 
 export type FromWorker =
   /** Modules loaded: from now on the worker's heartbeat is the watchdog's signal. */
   | { kind: "loaded" }
-  /** The app has started; `errors` are those its start raised. */
-  | { kind: "ready"; errors: string[] }
+  /** The app has started (failures of its start came before, as `appFailure`). */
+  | { kind: "ready" }
   | { kind: "bootFailed"; message: string }
   | { kind: "alive" }
   | { kind: "log"; line: string }
-  | { kind: "appError"; message: string }
+  /** A callback failed (supervisor.ts AppFailure), in the order they happened. */
+  | { kind: "appFailure"; failure: AppFailure }
   | PinWriteReport
   | { kind: "publish"; id: number; topic: string; payload: string; qos: QoS; retain: boolean }
   | { kind: "subscribe"; sub: number; topic: string; qos: QoS }

@@ -17,6 +17,7 @@ import path from "node:path";
 import { Worker } from "node:worker_threads";
 import type { Manifest } from "../../core/contracts/manifest";
 import type { RunningApp } from "../ota";
+import type { AppFailure } from "../supervisor";
 import type { Transport } from "../transport";
 import type { AppDeviceOptions, AppWorkerData, FromWorker, PinWriteReport, ToWorker } from "./appWorkerProtocol";
 
@@ -38,6 +39,9 @@ export interface IsolatedAppOptions {
   stopTimeoutMs?: number;
   onLog?: (line: string) => void;
   onPinWrite?: (report: PinWriteReport) => void;
+  /** Each failing callback, and each watchdog reset, in order (the OTA agent's crash-loop and
+   * grace-period watch). */
+  onFailure?: (failure: AppFailure) => void;
   /** Passed to Device.boot in the worker (queue sizes, the engine's instruction budget, ...). */
   device?: AppDeviceOptions;
 }
@@ -45,6 +49,8 @@ export interface IsolatedAppOptions {
 export const DEFAULT_WATCHDOG_MS = 5000;
 const HEARTBEAT_MS = 250;
 const PIN_REPORT_MS = 1000;
+/** App errors kept for reading; the count goes on (a crash-looping app must not grow memory). */
+const RECENT_ERRORS = 50;
 /** Loading the modules (compiling TypeScript on a cold tsx cache, on a busy machine) is not the app. */
 const LOAD_TIMEOUT_MS = 60_000;
 /** Resets back off from 1 s to this, so an app that hangs at every start doesn't spin. */
@@ -70,8 +76,10 @@ interface Incarnation {
 }
 
 export class IsolatedApp implements RunningApp {
-  /** App errors since the first start, watchdog resets included (the OTA agent reads these). */
+  /** The latest app errors, watchdog resets included (at most RECENT_ERRORS). */
   readonly errors: string[] = [];
+  /** App errors since the first start, watchdog resets included. */
+  errorCount = 0;
   /** VM heap figures from the last clean stop. */
   lastStats: { heapUsed: number; heapPeak: number } | undefined;
   private current: Incarnation | undefined;
@@ -102,8 +110,8 @@ export class IsolatedApp implements RunningApp {
     return app;
   }
 
-  /** Resolves at the app's next heartbeat, or when the watchdog resets it (then `errors` says
-   * so), or when it stops: the OTA agent's check that an app on trial still runs. */
+  /** Resolves at the app's next heartbeat, or when the watchdog resets it (then onFailure hears
+   * of it), or when it stops: the OTA agent's check that an app on trial still runs. */
   answered(): Promise<void> {
     if (this.killed) return new Promise(() => {});
     if (this.closed) return Promise.resolve();
@@ -205,15 +213,13 @@ export class IsolatedApp implements RunningApp {
             return this.wake();
           case "ready":
             inc.readyAt = Date.now();
-            this.errors.push(...m.errors);
             return settle();
           case "bootFailed":
             return settle(new Error(m.message));
           case "log":
             return this.options.onLog?.(m.line);
-          case "appError":
-            this.errors.push(m.message);
-            return;
+          case "appFailure":
+            return this.failed(m.failure);
           case "pinWrite":
             this.digitalPins[m.pin] = m.value;
             return this.options.onPinWrite?.(m);
@@ -279,8 +285,8 @@ export class IsolatedApp implements RunningApp {
     const delay = Math.min(MAX_RESTART_DELAY_MS, 1000 * 2 ** this.consecutiveResets++);
     this.resetCount++;
     const message = `watchdog reset: ${why}; restarting it in ${delay / 1000} s`;
-    this.errors.push(message);
     this.log(message);
+    this.failed({ message, fatal: false, atStart: inc.readyAt === undefined });
     void inc.teardown();
     this.wake();
     this.onHungStart?.();
@@ -289,10 +295,23 @@ export class IsolatedApp implements RunningApp {
       this.restartTimer = undefined;
       if (this.closed) return;
       this.spawn().catch((e: Error) => {
-        this.errors.push(`restart failed: ${e.message}`);
         this.log(`restart failed: ${e.message}`);
+        this.failed({ message: `restart failed: ${e.message}`, fatal: true, atStart: true });
       });
     }, delay);
+  }
+
+  /** Publishes a line on the device's log topic through the app's supervisor. */
+  report(line: string): void {
+    const inc = this.current;
+    if (inc) this.post(inc, { kind: "report", line });
+  }
+
+  private failed(failure: AppFailure): void {
+    this.errorCount++;
+    this.errors.push(failure.message);
+    if (this.errors.length > RECENT_ERRORS) this.errors.shift();
+    this.options.onFailure?.(failure);
   }
 
   private silence(inc: Incarnation): string {

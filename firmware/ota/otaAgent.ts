@@ -4,25 +4,30 @@
  *
  * An install: parse the job document → download → check size and sha256 against the document →
  * stage in the inactive slot (which also checks the snapshot against its manifest) → stop the
- * running app → start the new one → watch it for a grace period. A crash at start or within the
- * grace period rolls back to the active slot and reports FAILED with the reason; otherwise the
- * new slot becomes active and the job SUCCEEDED. Nothing is restored before its hash matched
- * (malformed snapshots have crashed mvm_restore upstream). */
+ * running app → start the new one → watch it for a grace period. Any app error at start or
+ * within the grace period rolls back to the active slot and reports FAILED with the reason;
+ * otherwise the new slot becomes active and the job SUCCEEDED. After that the running app is
+ * still watched: a crash loop (crashLoop.ts) or a fatal engine error rolls back to the previous
+ * slot, reported on the app's log topic (the job already ended). Nothing is restored before its
+ * hash matched (malformed snapshots have crashed mvm_restore upstream). */
 import crypto from "node:crypto";
 import { iotjobs, mqtt } from "aws-iot-device-sdk-v2";
 import { ENGINE_ID } from "../../core/compiler/engineId";
 import type { DevicePackage } from "../../core/contracts/devicePackage";
 import { parseOtaJobDocument, type OtaJobDocument } from "../../core/contracts/jobDocument";
+import type { AppFailure } from "../supervisor";
+import { checkCrashLoopOptions, CrashLoopDetector, DEFAULT_CRASH_LOOP, type CrashLoopOptions } from "./crashLoop";
 import { download } from "./download";
-import { SlotStore } from "./slotStore";
+import { SlotStore, type Slot } from "./slotStore";
 
-/** What the agent needs of a running app: a way to stop it and the errors it raised. */
+/** What the agent needs of a running app: a way to stop it, and to report on its log topic. */
 export interface RunningApp {
-  readonly errors: readonly string[];
   stop(): Promise<void> | void;
   /** Resolves once the app has shown it still runs (or was reset by its watchdog, which then
-   * shows in `errors`); for apps whose host can hang (firmware/isolation/). */
+   * reaches the agent as a failure); for apps whose host can hang (firmware/isolation/). */
   answered?(): Promise<void>;
+  /** Publishes a supervisor line on the device's log topic (buffered while offline). */
+  report?(line: string): void;
 }
 
 export interface OtaAgentOptions {
@@ -30,19 +35,35 @@ export interface OtaAgentOptions {
   /** Slots and ota.json live here (the device's flash). */
   stateDir: string;
   connection: mqtt.MqttClientConnection;
-  /** Starts an app from a verified package (the caller builds Device + transport + board). */
-  boot: (pkg: DevicePackage) => Promise<RunningApp>;
+  /** Starts an app from a verified package (the caller builds Device + transport + board) and
+   * tells `onFailure` about each failing callback, from the first (at start) on. */
+  boot: (pkg: DevicePackage, onFailure: (failure: AppFailure) => void) => Promise<RunningApp>;
   /** Trust for the HTTPS download: the local cloud's CA; omit on AWS. */
   caCertPem?: string;
   /** An app error within this time after start rolls the update back (default 5000 ms). */
   gracePeriodMs?: number;
+  /** Failures that make a crash loop, which rolls back to the previous slot at any time
+   * (default DEFAULT_CRASH_LOOP: 5 within 60 s). */
+  crashLoop?: CrashLoopOptions;
   log?: (line: string) => void;
 }
 
 export type OtaEvent =
   | { kind: "installed"; version: string; jobId?: string }
   | { kind: "failed"; jobId: string; reason: string }
-  | { kind: "progress"; jobId: string; step: string };
+  | { kind: "progress"; jobId: string; step: string }
+  /** A crash loop (or fatal engine error) after the install: back to the previous version. */
+  | { kind: "rolledBack"; from: string; to: string; reason: string };
+
+/** The failures of the app running now. `grace` while an install watches it (the install then
+ * decides); `done` once the agent acted on them. */
+interface AppWatch {
+  version: string;
+  first?: AppFailure;
+  grace: boolean;
+  done: boolean;
+  loop: CrashLoopDetector;
+}
 
 const QOS = mqtt.QoS.AtLeastOnce;
 
@@ -50,6 +71,8 @@ export class OtaAgent {
   private readonly slots: SlotStore;
   private readonly jobs: iotjobs.IotJobsClient;
   private running: RunningApp | undefined;
+  private watch: AppWatch | undefined;
+  private readonly crashLoop: CrashLoopOptions;
   private busy: Promise<void> = Promise.resolve();
   private readonly seen = new Set<string>();
   private readonly listeners = new Set<(e: OtaEvent) => void>();
@@ -57,6 +80,7 @@ export class OtaAgent {
 
   constructor(private readonly options: OtaAgentOptions) {
     this.slots = new SlotStore(options.stateDir);
+    this.crashLoop = checkCrashLoopOptions(options.crashLoop ?? DEFAULT_CRASH_LOOP);
     this.jobs = new iotjobs.IotJobsClient(options.connection);
   }
 
@@ -77,7 +101,7 @@ export class OtaAgent {
   async start(): Promise<void> {
     const installed = this.slots.readActive();
     if (installed) {
-      this.running = await this.options.boot(installed);
+      await this.bootWatched(installed, false);
       this.emit({ kind: "installed", version: installed.manifest.version });
     }
     const thingName = this.options.thing;
@@ -165,6 +189,7 @@ export class OtaAgent {
     this.running = undefined;
     const failure = await this.tryBoot(pkg);
     if (failure) {
+      this.slots.discard(staged);
       await this.rollBack();
       return this.finish(jobId, iotjobs.model.JobStatus.FAILED, `the new app failed and was rolled back: ${failure}`);
     }
@@ -175,31 +200,75 @@ export class OtaAgent {
 
   /** Boots and watches for the grace period; returns the failure, if any. */
   private async tryBoot(pkg: DevicePackage): Promise<string | undefined> {
+    let watch: AppWatch;
     let app: RunningApp;
     try {
-      app = await this.options.boot(pkg);
+      ({ app, watch } = await this.bootWatched(pkg, true));
     } catch (e) {
       return `start: ${(e as Error).message}`;
     }
-    this.running = app;
-    if (app.errors.length) return `start: ${app.errors[0]}`;
+    const failed = () => watch.first && `${watch.first.atStart ? "start" : "within the grace period"}: ${watch.first.message}`;
     const until = Date.now() + (this.options.gracePeriodMs ?? 5000);
-    while (Date.now() < until) {
+    while (!failed() && Date.now() < until) {
       await new Promise((r) => setTimeout(r, Math.min(100, until - Date.now())));
-      if (app.errors.length) return `within the grace period: ${app.errors[0]}`;
     }
     // A hung app can't confirm itself (as with MCUboot's test images): wait for a sign of life.
     await app.answered?.();
-    if (app.errors.length) return `within the grace period: ${app.errors[0]}`;
-    return undefined;
+    watch.grace = false;
+    return failed();
+  }
+
+  /** Boots a package and watches its failures (see appFailed). */
+  private async bootWatched(pkg: DevicePackage, grace: boolean): Promise<{ app: RunningApp; watch: AppWatch }> {
+    const watch: AppWatch = { version: pkg.manifest.version, grace, done: false, loop: new CrashLoopDetector(this.crashLoop) };
+    this.watch = watch;
+    const app = await this.options.boot(pkg, (failure) => this.appFailed(watch, failure));
+    this.running = app;
+    return { app, watch };
+  }
+
+  /** During an install's grace period the install decides; afterwards a crash loop or a fatal
+   * engine error rolls back to the previous slot (one at a time with installs). */
+  private appFailed(watch: AppWatch, failure: AppFailure): void {
+    if (watch !== this.watch || watch.done) return;
+    watch.first ??= failure;
+    if (watch.grace) return;
+    const loop = watch.loop.record(Date.now());
+    if (!loop && !failure.fatal) return;
+    watch.done = true;
+    const reason = failure.fatal ? `the app stopped: ${failure.message}` : `crash loop (${watch.loop.describe()}), the last: ${failure.message}`;
+    this.busy = this.busy.then(() => this.crashed(watch, reason)).catch((e: Error) => this.log(`rollback stopped: ${e.message}`));
+  }
+
+  private async crashed(watch: AppWatch, reason: string): Promise<void> {
+    if (watch !== this.watch || this.stopped) return;
+    const failing = this.running;
+    const slot: Slot | undefined = this.slots.previousSlot;
+    if (!slot) {
+      const line = `version ${short(watch.version)} is failing and there is no previous version to roll back to: ${reason}`;
+      this.log(line);
+      failing?.report?.(line);
+      return;
+    }
+    await failing?.stop();
+    this.running = undefined;
+    this.slots.rollBackTo(slot);
+    const previous = this.slots.readActive()!;
+    const to = previous.manifest.version;
+    const line = `rolled back from version ${short(watch.version)} to ${short(to)}: ${reason}`;
+    this.log(line);
+    const { app } = await this.bootWatched(previous, false);
+    app.report?.(line);
+    this.emit({ kind: "rolledBack", from: watch.version, to, reason });
   }
 
   private async rollBack(): Promise<void> {
     await this.running?.stop();
     this.running = undefined;
+    this.watch = undefined;
     const active = this.slots.readActive();
     if (!active) return this.log("rolled back to no app: nothing was installed before");
-    this.running = await this.options.boot(active);
+    await this.bootWatched(active, false);
     this.log(`rolled back to version ${short(active.manifest.version)}`);
   }
 

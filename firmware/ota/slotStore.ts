@@ -55,6 +55,29 @@ export class SlotStore {
     this.save();
   }
 
+  /** The other slot, when it holds an earlier version to go back to. */
+  get previousSlot(): Slot | undefined {
+    const other: Slot = this.state.active === "a" ? "b" : "a";
+    const version = this.state.versions[other];
+    return this.state.active && version && version !== this.activeVersion ? other : undefined;
+  }
+
+  /** Goes back to `slot` and forgets the failed active version, so a failure of the version
+   * rolled back to can't swap the failed one back in. */
+  rollBackTo(slot: Slot): void {
+    const failed = this.state.active;
+    this.state.active = slot;
+    if (failed) delete this.state.versions[failed];
+    this.save();
+  }
+
+  /** Forgets a staged version that failed its install, for the same reason. */
+  discard(slot: Slot): void {
+    if (slot === this.state.active) return;
+    delete this.state.versions[slot];
+    this.save();
+  }
+
   private file(slot: Slot): string {
     return path.join(this.dir, `slot-${slot}.sfpk`);
   }

@@ -30,7 +30,7 @@ export class DeviceCard implements FeatureHost {
   private readonly version: HTMLElement;
   private readonly seen: HTMLElement;
   private readonly controlsElement: HTMLElement;
-  /** A listener failed on a device message; which control registered it is unknown here. */
+  /** A listener failed on a device message (the error names it and the control that added it). */
   private readonly messageError: HTMLElement;
   private controls: ControlView[] = [];
   private vm: FeatureVm | undefined;
@@ -73,7 +73,7 @@ export class DeviceCard implements FeatureHost {
     this.messageError.hidden = true;
     this.controlsElement.replaceChildren(...this.controls.map((c) => c.element));
     try {
-      this.vm = new FeatureVm(app.engine, app.snapshot, "web", this);
+      this.vm = new FeatureVm(app.engine, app.snapshot, "web", this, app.manifest);
     } catch (error) {
       this.controlsElement.replaceChildren(html("p", { class: "control-error", role: "alert" }, `cannot start the dashboard app: ${(error as Error).message}`));
       return;

@@ -17,6 +17,7 @@ const tokenInKind = vmImport(4);
 const tokenInPayload = vmImport(5);
 const declare = vmImport(6);
 const secretValue = vmImport(7);
+const callbackSite = vmImport(8);
 const channelSend = vmImport(10);
 const pinOpen = vmImport(11);
 const pinRead = vmImport(12);
@@ -172,8 +173,14 @@ function incoming(v) {
 
 // Loop counters and temporaries of the run-time functions are extra parameters (`i`, `x`): a
 // `let` costs 3 bytes more per variable in Microvium bytecode (its slot starts as "deleted").
+// The host hears which callback of the list runs (CallbackSiteKind.Running), so that it can
+// name the one that fails without a try/catch in the snapshot. Not for the first: a message for
+// a channel with one listener then costs no extra host call (the host takes 0 when not told).
 function callAll(list, value, i) {
-  for (i = 0; i < list.length; i = i + 1) list[i](value);
+  for (i = 0; i < list.length; i = i + 1) {
+    if (i) callbackSite(4, i);
+    list[i](value);
+  }
 }
 
 // --- channels ----------------------------------------------------------------------------
@@ -212,8 +219,10 @@ function newCommsChannel(name, options) {
   }
   channel.addEventListener = function (event, listener) {
     requireFunction(listener, 12);
-    if (event === INBOUND_EVENT) channelListeners[index].push(listener);
-    else if (event !== OUTBOUND_EVENT) raise(E_UNKNOWN_EVENT, name, event);
+    if (event === INBOUND_EVENT) {
+      callbackSite(2, index);
+      channelListeners[index].push(listener);
+    } else if (event !== OUTBOUND_EVENT) raise(E_UNKNOWN_EVENT, name, event);
   };
   if (TARGET === "device") {
     channel.sendToDevice = function () {
@@ -282,6 +291,7 @@ const addTimer =
         if (building) {
           // Timers set while App runs keep their slot and start with the app (VmEvent.Start);
           // their handle is 0. No slot is freed at build time, so these are slots 0, 1, 2, ...
+          callbackSite(1, slot, repeat);
           buildTimerDelays[slot] = ms;
           return 0;
         }
@@ -323,7 +333,10 @@ const mcu = apiObject({
   onStart: function (callback) {
     requireFunction(callback, 6);
     atBuildOnly(6);
-    if (TARGET === "device") startCallbacks.push(callback);
+    if (TARGET === "device") {
+      callbackSite(3);
+      startCallbacks.push(callback);
+    }
   },
 });
 
