@@ -77,7 +77,7 @@ export async function devCommand({ values, positionals }: Parsed): Promise<void>
   out.write("stopped\n");
 }
 
-function wholeNumber(value: unknown, flag: string, fallback: number, min: number, max: number): number {
+export function wholeNumber(value: unknown, flag: string, fallback: number, min: number, max: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
   if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`${flag} must be a whole number from ${min} to ${max}, got ${value}`);

@@ -4,6 +4,7 @@ import { runDeviceCommand } from "./runDeviceCommand";
 import { UsageError } from "./cliError";
 import { dashboardLinkCommand } from "./dashboardLinkCommand";
 import { devCommand } from "./devCommand";
+import { DEFAULT_INSTRUCTION_BUDGET } from "../core/engine/types";
 
 const USAGE = `snapfleet — one feature, written once, on device, cloud and dashboard
 
@@ -18,8 +19,10 @@ usage:
       secret values come from --secrets-file (JSON {"name": "value"}) or environment
       variables SNAPFLEET_SECRET_<NAME> (name upper-cased, '-' as '_')
   snapfleet run-device <dir> [--seconds N] [--pin A2=sine:20:30] [--thing NAME]
+                       [--instruction-budget N]
       run the device snapshot on a simulated board; prints each outgoing message as a
-      JSON line on stdout, app logs on stderr
+      JSON line on stdout, app logs on stderr; a callback running more than N bytecode
+      instructions (default ${DEFAULT_INSTRUCTION_BUDGET}, 0 = no limit) is stopped with an error
       pin models: PIN=sine:MIN:MAX[:PERIOD_S], PIN=const:VALUE, PIN=csv:FILE (seconds,value)
   snapfleet dashboard-link --url <dashboardUrl> --app NAME [--hours 12]
       print a link to a deployed dashboard; the key comes from SNAPFLEET_DASHBOARD_KEY
@@ -49,7 +52,7 @@ export async function main(argv: string[]): Promise<void> {
         await buildCommand(parse(rest, { out: { type: "string" }, app: { type: "string" }, "secrets-file": { type: "string" } }));
         return;
       case "run-device":
-        await runDeviceCommand(parse(rest, { seconds: { type: "string" }, pin: { type: "string", multiple: true }, thing: { type: "string" } }));
+        await runDeviceCommand(parse(rest, { seconds: { type: "string" }, pin: { type: "string", multiple: true }, thing: { type: "string" }, "instruction-budget": { type: "string" } }));
         return;
       case "dashboard-link": // mint a link to a deployed dashboard (cli/dashboardLinkCommand.ts)
         return void process.stdout.write(dashboardLinkCommand(parse(rest, { url: { type: "string" }, app: { type: "string" }, hours: { type: "string" } })) + "\n");

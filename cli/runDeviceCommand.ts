@@ -7,6 +7,9 @@ import { pinModelsFromFlags } from "./pinModels";
 import { InMemoryTransport } from "../firmware/transport";
 import { checkName } from "../core/contracts/names";
 import { CliError, UsageError } from "./cliError";
+import { wholeNumber } from "./devCommand";
+import { DEFAULT_INSTRUCTION_BUDGET } from "../core/engine/types";
+import { MAX_INSTRUCTION_BUDGET } from "../core/engine/glueAbi";
 
 interface Parsed {
   values: Record<string, unknown>;
@@ -24,6 +27,7 @@ export async function runDeviceCommand({ values, positionals }: Parsed): Promise
   const problem = checkName("thing", thing);
   if (problem) throw new UsageError(problem);
   const models = pinModelsFromFlags(values.pin as string[] | undefined);
+  const instructionBudget = wholeNumber(values["instruction-budget"], "--instruction-budget", DEFAULT_INSTRUCTION_BUDGET, 0, MAX_INSTRUCTION_BUDGET);
 
   let build;
   try {
@@ -49,6 +53,7 @@ export async function runDeviceCommand({ values, positionals }: Parsed): Promise
     clock,
     transport,
     onLog: (line) => process.stderr.write(`${line}\n`),
+    instructionBudget,
   });
   process.stderr.write(`running ${build.manifest.app} ${build.manifest.version.slice(0, 12)} as ${thing}${seconds ? ` for ${seconds} s` : " (Ctrl-C stops)"}\n`);
 

@@ -31,6 +31,24 @@ const ENGINE_PATCHES = [
     find: "uint16_t* end = writePtr + childPropCount;",
     replace: "uint16_t* end = writePtr + childPropCount * 2; /* snapfleet patch: 2 words per property */",
   },
+  // A property read walks the prototype chain (and an array's or class's delegate) without
+  // running bytecode, so the instruction budget can't stop it; a corrupt snapshot whose chain
+  // loops (e.g. Array.prototype made an array) hung the host forever. Count the links.
+  {
+    why: "property read: bound the delegate hops (array prototype, class statics)",
+    find: "  if (err != MVM_E_SUCCESS) return err;\n\nSUB_GET_PROPERTY:\n",
+    replace:
+      "  if (err != MVM_E_SUCCESS) return err;\n  uint16_t chainLinks = 0; /* snapfleet patch */\n\nSUB_GET_PROPERTY:\n" +
+      "  if (++chainLinks > SNAPFLEET_MAX_CHAIN_LINKS) return vm_newError(vm, MVM_E_INVALID_BYTECODE); /* snapfleet patch */\n",
+  },
+  {
+    why: "property read: bound the property-list and prototype chain walk",
+    find: "      while (lpPropertyList) {\n        uint16_t headerWord = readAllocationHeaderWord_long(lpPropertyList);\n",
+    replace:
+      "      while (lpPropertyList) {\n" +
+      "        if (++chainLinks > SNAPFLEET_MAX_CHAIN_LINKS) return vm_newError(vm, MVM_E_INVALID_BYTECODE); /* snapfleet patch */\n" +
+      "        uint16_t headerWord = readAllocationHeaderWord_long(lpPropertyList);\n",
+  },
 ];
 
 // wasip1 for wasi-libc's headers and the few pieces linked statically (memcpy, strlen, pow,
@@ -62,7 +80,10 @@ function readInputs() {
 }
 
 function patchEngine(source) {
-  for (const { why, find, replace } of ENGINE_PATCHES) {
+  const eol = source.includes("\r\n") ? "\r\n" : "\n"; // microvium.c 8.0.0 ships with CRLF
+  for (const patch of ENGINE_PATCHES) {
+    const { why } = patch;
+    const [find, replace] = [patch.find, patch.replace].map((text) => text.replaceAll("\n", eol));
     const count = source.split(find).length - 1;
     if (count !== 1) fail(`microvium.c patch "${why}" matches ${count} times instead of once; re-check it against this microvium version`);
     source = source.replace(find, replace);

@@ -1,6 +1,6 @@
 import type { Target } from "../contracts/manifest";
-import { VmException } from "../engine/errors";
-import type { HostFunction, MicroviumEngine, VmInstance, VmMemoryStats, VmPrimitive } from "../engine/types";
+import { VmBudgetExceeded, VmException } from "../engine/errors";
+import type { HostFunction, MicroviumEngine, RestoreOptions, VmInstance, VmMemoryStats, VmPrimitive } from "../engine/types";
 import type { WireValue } from "../contracts/wireValue";
 import { EXPORT_DISPATCH, HostId, Notification, TOKENS_MARKER, VmEvent } from "./hostIds";
 import { formatRuntimeError } from "./runtimeErrors";
@@ -35,6 +35,13 @@ export class FeatureRuntimeError extends Error {
   }
 }
 
+export interface FeatureVmOptions {
+  /** Bytecode instructions each callback may run (see RestoreOptions: default
+   * DEFAULT_INSTRUCTION_BUDGET, 0 or Infinity for no limit). A callback that runs out throws a
+   * FeatureRuntimeError; the app takes the next event. */
+  instructionBudget?: RestoreOptions["instructionBudget"];
+}
+
 /** A restored feature snapshot and the bridge between its runtime library and a host: it
  * serves the VM's imports (values as token streams, errors as codes) and turns host events
  * into calls of the single exported dispatcher. */
@@ -44,9 +51,9 @@ export class FeatureVm {
   private readonly dispatch: (event: number, a: VmPrimitive, b: VmPrimitive) => VmPrimitive;
   private readonly instance: VmInstance;
 
-  constructor(engine: MicroviumEngine, snapshot: Uint8Array, readonly target: Target, private readonly host: FeatureHost) {
+  constructor(engine: MicroviumEngine, snapshot: Uint8Array, readonly target: Target, private readonly host: FeatureHost, options: FeatureVmOptions = {}) {
     const functions = this.hostFunctions();
-    this.instance = engine.restore(snapshot, (id) => functions[id]);
+    this.instance = engine.restore(snapshot, (id) => functions[id], options);
     const dispatch = this.instance.resolveExport(EXPORT_DISPATCH);
     // A feature callback's uncaught exception is the feature's run-time error, like the ones
     // the runtime raises; the snapshot carries no try/catch for it (size).
@@ -55,6 +62,7 @@ export class FeatureVm {
         return dispatch(event, a, b);
       } catch (e) {
         this.writer.reset(); // a value half streamed out when the error came is dropped
+        if (e instanceof VmBudgetExceeded) throw new FeatureRuntimeError(budgetMessage(e.budget));
         throw e instanceof VmException ? new FeatureRuntimeError(e.message) : e;
       }
     };
@@ -154,4 +162,8 @@ export class FeatureVm {
       [HostId.Ui]: (control, op, ...args) => ui(control as number, op as UiOp, args),
     };
   }
+}
+
+function budgetMessage(budget: number): string {
+  return `the callback ran out of its instruction budget (${budget.toLocaleString("en-US")} instructions per call) and was stopped: a loop that never ends? If the work is real, raise instructionBudget`;
 }
