@@ -113,6 +113,7 @@ async function main() {
   console.log(`fuzz: ${count} corrupted snapshots (seeds ${firstSeed}-${firstSeed + count - 1}) of the grow-station example; instruction budget ${budgetText}; hang = ${limitMs} ms`);
 
   const tally = { ok: 0, throws: 0, hang: 0, crash: 0 };
+  let stoppedByBudget = 0;
   const errorCounts = new Map<string, number>();
   const hangs: { id: number; target: Target; hostCalls: number }[] = [];
   const crashes: string[] = [];
@@ -120,7 +121,10 @@ async function main() {
   let finished = 0;
   const onResult = (id: number, result: CaseResult) => {
     tally[result.kind]++;
-    if (result.kind === "throws") for (const e of result.errors) errorCounts.set(e, (errorCounts.get(e) ?? 0) + 1);
+    if (result.kind === "throws") {
+      for (const e of result.errors) errorCounts.set(e, (errorCounts.get(e) ?? 0) + 1);
+      if (result.errors.some((e) => e.includes("ran out of its instruction budget"))) stoppedByBudget++;
+    }
     if (result.kind === "hang") {
       const { target } = byId.get(id)!;
       hangs.push({ id, target, hostCalls: result.hostCalls });
@@ -133,7 +137,7 @@ async function main() {
 
   const seconds = (Date.now() - started) / 1000;
   if (finished < count) console.log(`fuzz: stopped after --seconds ${values.seconds}`);
-  console.log(`fuzz: ${finished} run in ${seconds.toFixed(0)} s: ok ${tally.ok}, throws ${tally.throws}, hangs ${tally.hang} (${hangs.filter((h) => h.hostCalls > 0).length} looping on host calls), worker crashes ${tally.crash}`);
+  console.log(`fuzz: ${finished} run in ${seconds.toFixed(0)} s: ok ${tally.ok}, throws ${tally.throws}, hangs ${tally.hang} (${hangs.filter((h) => h.hostCalls > 0).length} looping on host calls), worker crashes ${tally.crash}; ${stoppedByBudget} had a call stopped by the instruction budget`);
   const common = [...errorCounts.entries()].sort((a, b) => b[1] - a[1]).slice(0, 15);
   console.log("errors thrown (snapshots, most common first):");
   for (const [error, n] of common) console.log(`  ${String(n).padStart(6)}  ${error}`);
