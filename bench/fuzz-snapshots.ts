@@ -8,14 +8,15 @@ import { runWithWatchdog, type CaseResult, type SnapshotCase } from "../test/sup
 /** `npm run fuzz:snapshots`: corrupt snapshots must never hang a host. Mutates the grow-station
  * example's device, web and server snapshots (a few bytes each), fixes the snapshot's CRC so the
  * engine accepts them, and runs each through restore and every event its host sends
- * (test/support/snapshotExercise.ts), in a worker thread with a wall-clock limit. Prints how many
- * ran ok, threw (and what) or hung; `--keep DIR` writes the hanging ones there, named
- * hanging-<target>-<case>.snap, for test/corruptSnapshots.test.ts.
+ * (test/support/snapshotExercise.ts), in a worker thread that is stopped when one call into the
+ * VM (restore included) outlasts a wall-clock limit. Prints how many ran ok, threw (and what) or
+ * hung; `--keep DIR` writes the hanging ones there as hanging-<target>-<seed>.snap
+ * (test/fixtures/corrupt-snapshots/ keeps fourteen, named by how they looped).
  *
  *   --count N               snapshots to try (default 2000; the issue's run was 20000)
  *   --seed N                first seed; case S is snapshot TARGETS[S % 3] mutated with seed S
  *   --instruction-budget N  per call (default: FeatureVm's); 0 turns the budget off
- *   --limit-ms N            a case running longer than this hangs (default 3000)
+ *   --limit-ms N            a call running longer than this hangs (default 3000)
  *   --seconds N             stop handing out cases after this long (default 900) */
 const EXAMPLE = path.join(__dirname, "../examples/grow-station/features/app.ts");
 const SECRETS: Record<string, string> = JSON.parse(fs.readFileSync(path.join(__dirname, "../examples/grow-station/dev-secrets.json"), "utf8"));
