@@ -52,11 +52,12 @@
  * interrupt a WebAssembly call. Costs one countdown per instruction. */
 #define MVM_GAS_COUNTER 1
 
-/* Longest chain a property read follows (scripts/build-engine.mjs patches
- * getProperty): property-list segments, prototypes, array and class delegates.
- * More links than a 64 KB snapshot and a 32 KB heap can hold means a loop,
- * which only a corrupt snapshot makes; the read fails with
- * MVM_E_INVALID_BYTECODE. */
+/* Longest chain the engine follows without running bytecode, which the
+ * instruction budget can't stop (scripts/build-engine.mjs patches property
+ * reads and writes, key listing and the GC): property-list segments,
+ * prototypes, array and class delegates. More links than a 64 KB snapshot and a
+ * 32 KB heap can hold means a loop, which only a corrupt snapshot makes; the
+ * operation fails with MVM_E_INVALID_BYTECODE. */
 #define SNAPFLEET_MAX_CHAIN_LINKS 0x8000
 
 /* Bytecode lives in the same linear memory as RAM: long pointers are plain. */
