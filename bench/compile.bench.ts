@@ -3,13 +3,15 @@ import path from "node:path";
 import { compileFeatures } from "../core/compiler/compileFeatures";
 import type { BoardDefinition } from "../core/boards";
 import { loadWasmEngine } from "../core/engine";
+import { FeatureVm } from "../core/runtime/featureVm";
 import { Device } from "../firmware/device";
 import { ManualClock } from "../firmware/clock";
 import { InMemoryTransport } from "../firmware/transport";
 import { writeFeatures, writeApp } from "../test/support/tempFeatures";
 
 /** Issue 2 figures: compile time (example, generated 50-feature app), snapshot sizes per target,
- * device dispatch rate (timer callback + push) against the same callback as plain Node JS. */
+ * device dispatch rate (timer callback + push) against the same callback as plain Node JS, and
+ * with the engine's instruction budget on (the default) against off, same run. */
 const EXAMPLE = path.join(__dirname, "../examples/grow-station/features/app.ts");
 // The example's own development secrets, so the figure is the one `snapfleet build` and `npm start` print.
 const SECRETS: Record<string, string> = JSON.parse(fs.readFileSync(path.join(__dirname, "../examples/grow-station/dev-secrets.json"), "utf8"));
@@ -65,10 +67,9 @@ export async function runCompileBench() {
     entry: writeApp(`  const ch = api.newCommsChannel("t", { qos: 0 });\n  const pin = api.mcu.getAnalogPin("A2");\n  api.mcu.setInterval(() => ch.pushMessageToServer(pin.read()), 1);\n  const cmd = api.newCommsChannel<number>("cmd");\n  cmd.addEventListener("messageFromServer", (v) => ch.pushMessageToServer(v));`),
   });
   const engine = await loadWasmEngine();
-  const clock = new ManualClock();
-  const transport = new InMemoryTransport();
-  const device = await Device.boot({ manifest: build.manifest, snapshot: build.snapshots.device, thing: "bench", clock, transport, engine });
   const N = 100_000;
+  const clock = new ManualClock();
+  const device = await Device.boot({ manifest: build.manifest, snapshot: build.snapshots.device, thing: "bench", clock, transport: new InMemoryTransport(), engine });
   clock.advance(1000); // warm-up
   let t = performance.now();
   clock.advance(N);
@@ -79,6 +80,33 @@ export async function runCompileBench() {
   for (let i = 0; i < N; i++) device.vm.deliver(1, i);
   const messageMs = performance.now() - t;
   device.stop();
+
+  // The instruction budget's cost: the same timer callback through FeatureVm with the default
+  // budget and with none, on a host that does nothing else (the supervisor's own work, mostly
+  // garbage, drowned the difference). They take turns in short slices so that the shared
+  // machine's ups and downs fall on both alike, timed in CPU time.
+  const timerHost = () => {
+    const slots: number[] = [];
+    const host = { log: () => {}, networkRequest: () => 1, channelOpen: () => 2, channelSend: () => 0, pinOpen: () => 3, pinRead: () => 21.5, timerStart: (slot: number) => void slots.push(slot), timerStop: () => {} };
+    return { host, slots };
+  };
+  const budgetRuns = [undefined, 0].map((instructionBudget) => {
+    const { host, slots } = timerHost();
+    const vm = new FeatureVm(engine, build.snapshots.device, "device", host, { instructionBudget });
+    vm.start();
+    return { vm, slot: slots[0], cpuMs: 0 };
+  });
+  const SLICE = 5_000;
+  for (let done = 0; done < 4 * N; done += SLICE) {
+    for (const run of budgetRuns) {
+      const cpuStart = process.cpuUsage();
+      for (let i = 0; i < SLICE; i++) run.vm.timerFired(run.slot);
+      const cpu = process.cpuUsage(cpuStart);
+      run.cpuMs += (cpu.user + cpu.system) / 1000;
+    }
+  }
+  for (const run of budgetRuns) run.vm.dispose();
+  const [withBudget, withoutBudget] = budgetRuns;
 
   // Baseline: the same callback as plain JS, through the same supervisor-free path (read, encode, publish).
   const sent: string[] = [];
@@ -104,6 +132,11 @@ export async function runCompileBench() {
     fiftySnapshotBytes: { device: fifty.result.manifest.snapshots.device.size, web: fifty.result.manifest.snapshots.web.size, server: fifty.result.manifest.snapshots.server.size },
     dispatchesPerSecond: Math.round(N / (vmMs / 1000)),
     messagesPerSecond: Math.round(N / (messageMs / 1000)),
+    /** Per CPU second, budget on and off. */
+    budgetCpuDispatchesPerSecond: Math.round((4 * N) / (withBudget.cpuMs / 1000)),
+    noBudgetCpuDispatchesPerSecond: Math.round((4 * N) / (withoutBudget.cpuMs / 1000)),
+    /** < 1: the budget costs dispatch rate. */
+    budgetOnOverOff: +(withoutBudget.cpuMs / withBudget.cpuMs).toFixed(3),
     plainJsPerSecond: Math.round(N / (jsMs / 1000)),
     vmVsPlainJs: +(vmMs / jsMs).toFixed(1),
   };
@@ -118,5 +151,6 @@ if (require.main === module) {
     console.log(`device runtime floor (bytes): empty App ${r.runtimeFloorBytes.emptyApp}, App keeping api in a callback ${r.runtimeFloorBytes.keepsApi}`);
     console.log(`device dispatch (timer + pin read + push): ${r.dispatchesPerSecond}/s (budget 50000/s); plain JS same loop ${r.plainJsPerSecond}/s; VM costs ${r.vmVsPlainJs}x`);
     console.log(`device message dispatch (listener + push): ${r.messagesPerSecond}/s`);
+    console.log(`timer dispatch through FeatureVm, instruction budget on (default) vs off: ${r.budgetCpuDispatchesPerSecond} vs ${r.noBudgetCpuDispatchesPerSecond} per CPU second, ratio ${r.budgetOnOverOff}`);
   });
 }

@@ -1,3 +1,4 @@
+import { DEFAULT_INSTRUCTION_BUDGET } from "../core/engine/types";
 /** Every command's arguments, options and help text, in one place: `main.ts` parses with them,
  * and `snapfleet --help`, `snapfleet <command> --help` and usage errors print them. */
 
@@ -59,6 +60,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       seconds: { value: "N", help: "stop after N seconds (default: Ctrl-C)" },
       pin: PIN,
       thing: { value: "NAME", help: "the device's thing name (default sim-1)" },
+      "instruction-budget": { value: "N", help: `bytecode instructions one callback may run before it is stopped with an error (default ${DEFAULT_INSTRUCTION_BUDGET.toLocaleString("en-US")}; 0 = no limit)` },
     },
   },
   {

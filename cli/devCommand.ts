@@ -96,7 +96,7 @@ export async function devCommand({ values, positionals }: Parsed): Promise<void>
   setTimeout(() => process.exit(), 200).unref();
 }
 
-function wholeNumber(value: unknown, flag: string, fallback: number, min: number, max: number): number {
+export function wholeNumber(value: unknown, flag: string, fallback: number, min: number, max: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
   if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`${flag} must be a whole number from ${min} to ${max}, got ${value}`);

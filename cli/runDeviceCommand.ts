@@ -8,6 +8,9 @@ import { InMemoryTransport } from "../firmware/transport";
 import { checkName } from "../core/contracts/names";
 import type { AppFailure } from "../firmware/supervisor";
 import { CliError, UsageError } from "./cliError";
+import { wholeNumber } from "./devCommand";
+import { DEFAULT_INSTRUCTION_BUDGET } from "../core/engine/types";
+import { MAX_INSTRUCTION_BUDGET } from "../core/engine/glueAbi";
 
 interface Parsed {
   values: Record<string, unknown>;
@@ -25,6 +28,7 @@ export async function runDeviceCommand({ values, positionals }: Parsed): Promise
   const problem = checkName("thing", thing);
   if (problem) throw new UsageError(problem);
   const models = pinModelsFromFlags(values.pin as string[] | undefined); // a bad spec is a usage error before anything starts
+  const instructionBudget = wholeNumber(values["instruction-budget"], "--instruction-budget", DEFAULT_INSTRUCTION_BUDGET, 0, MAX_INSTRUCTION_BUDGET);
 
   let build;
   try {
@@ -60,6 +64,7 @@ export async function runDeviceCommand({ values, positionals }: Parsed): Promise
       transport,
       pinSpecs: (values.pin as string[] | undefined) ?? [],
       stopTimeoutMs: STOP_TIMEOUT_MS,
+      device: { instructionBudget },
       onLog: (line) => process.stderr.write(`${line}\n`),
       onPinWrite: (w) => process.stderr.write(`[board] ${describePinWrite(w)}\n`),
       onFailure: (failure) => {

@@ -28,6 +28,8 @@ export interface DeviceOptions {
   logCapacity?: number;
   /** Unique per boot (see SupervisorOptions.bootId); pass it when the transport's last will names it. */
   bootId?: string;
+  /** Bytecode instructions each app callback may run (FeatureVmOptions; default 1,000,000). */
+  instructionBudget?: number;
 }
 
 /** A device: supervisor + the app's device snapshot on the Microvium engine. The snapshot's
@@ -67,7 +69,7 @@ export class Device {
       logCapacity: options.logCapacity,
       bootId: options.bootId,
     });
-    const vm = new FeatureVm(engine, options.snapshot, "device", supervisor, options.manifest);
+    const vm = new FeatureVm(engine, options.snapshot, "device", supervisor, { app: options.manifest, instructionBudget: options.instructionBudget });
     supervisor.start(vm);
     return new Device(supervisor, vm, board, transport, clock);
   }

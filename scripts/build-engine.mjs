@@ -31,6 +31,69 @@ const ENGINE_PATCHES = [
     find: "uint16_t* end = writePtr + childPropCount;",
     replace: "uint16_t* end = writePtr + childPropCount * 2; /* snapfleet patch: 2 words per property */",
   },
+  // A property read walks the prototype chain (and an array's or class's delegate) without
+  // running bytecode, so the instruction budget can't stop it; a corrupt snapshot whose chain
+  // loops (e.g. Array.prototype made an array) hung the host forever. Count the links.
+  {
+    why: "property read: bound the delegate hops (array prototype, class statics)",
+    find: "  if (err != MVM_E_SUCCESS) return err;\n\nSUB_GET_PROPERTY:\n",
+    replace:
+      "  if (err != MVM_E_SUCCESS) return err;\n  uint16_t chainLinks = 0; /* snapfleet patch */\n\nSUB_GET_PROPERTY:\n" +
+      "  if (++chainLinks > SNAPFLEET_MAX_CHAIN_LINKS) return vm_newError(vm, MVM_E_INVALID_BYTECODE); /* snapfleet patch */\n",
+  },
+  {
+    why: "property read: bound the property-list and prototype chain walk",
+    find: "      while (lpPropertyList) {\n        uint16_t headerWord = readAllocationHeaderWord_long(lpPropertyList);\n",
+    replace:
+      "      while (lpPropertyList) {\n" +
+      "        if (++chainLinks > SNAPFLEET_MAX_CHAIN_LINKS) return vm_newError(vm, MVM_E_INVALID_BYTECODE); /* snapfleet patch */\n" +
+      "        uint16_t headerWord = readAllocationHeaderWord_long(lpPropertyList);\n",
+  },
+  // The same for the other walks along property lists and class delegates: a write, listing an
+  // object's keys, and the GC folding an object's added properties into one allocation.
+  {
+    why: "property write: bound the class delegate hops",
+    find: "  MVM_LOCAL(Value, vPropertyValue, *pPropertyValue);\n\nSUB_SET_PROPERTY:\n",
+    replace:
+      "  MVM_LOCAL(Value, vPropertyValue, *pPropertyValue);\n  uint16_t chainLinks = 0; /* snapfleet patch */\n\nSUB_SET_PROPERTY:\n" +
+      "  if (++chainLinks > SNAPFLEET_MAX_CHAIN_LINKS) return vm_newError(vm, MVM_E_INVALID_BYTECODE); /* snapfleet patch */\n",
+  },
+  {
+    why: "property write: bound the property-list walk that looks for the key",
+    find: "      while (true) {\n        CODE_COVERAGE(367); // Hit\n",
+    replace:
+      "      while (true) {\n        CODE_COVERAGE(367); // Hit\n" +
+      "        if (++chainLinks > SNAPFLEET_MAX_CHAIN_LINKS) return vm_newError(vm, MVM_E_INVALID_BYTECODE); /* snapfleet patch */\n",
+  },
+  {
+    why: "property write: bound the property-list walk to its end",
+    find: "      while (true) {\n        DynamicPtr dpNext = MVM_GET_LOCAL(pPropertyList)->dpNext;\n",
+    replace:
+      "      while (true) {\n" +
+      "        if (++chainLinks > SNAPFLEET_MAX_CHAIN_LINKS) return vm_newError(vm, MVM_E_INVALID_BYTECODE); /* snapfleet patch */\n" +
+      "        DynamicPtr dpNext = MVM_GET_LOCAL(pPropertyList)->dpNext;\n",
+  },
+  {
+    why: "object keys: bound the class delegate hops",
+    find: "  LongPtr lpClass;\n\nSUB_OBJECT_KEYS:\n  obj = *inout_slot;\n",
+    replace:
+      "  LongPtr lpClass;\n  uint16_t chainLinks = 0; /* snapfleet patch */\n\nSUB_OBJECT_KEYS:\n" +
+      "  if (++chainLinks > SNAPFLEET_MAX_CHAIN_LINKS) return MVM_E_INVALID_BYTECODE; /* snapfleet patch */\n  obj = *inout_slot;\n",
+  },
+  {
+    why: "object keys: bound the property-list walk that counts them",
+    find: "  do {\n    LongPtr lpPropList = DynamicPtr_decode_long(vm, propList);\n    uint16_t segmentSize",
+    replace:
+      "  do {\n    if (++chainLinks > SNAPFLEET_MAX_CHAIN_LINKS) return MVM_E_INVALID_BYTECODE; /* snapfleet patch */\n" +
+      "    LongPtr lpPropList = DynamicPtr_decode_long(vm, propList);\n    uint16_t segmentSize",
+  },
+  {
+    why: "garbage collector: bound the walk over an object's added property lists",
+    find: "      uint16_t totalPropCount = (allocationSize - sizeof(TsPropertyList)) / 4;\n\n      do {\n",
+    replace:
+      "      uint16_t totalPropCount = (allocationSize - sizeof(TsPropertyList)) / 4;\n      uint16_t chainLinks = 0; /* snapfleet patch */\n\n      do {\n" +
+      "        if (++chainLinks > SNAPFLEET_MAX_CHAIN_LINKS) MVM_FATAL_ERROR(vm, MVM_E_INVALID_BYTECODE); /* snapfleet patch */\n",
+  },
 ];
 
 // wasip1 for wasi-libc's headers and the few pieces linked statically (memcpy, strlen, pow,
@@ -62,7 +125,10 @@ function readInputs() {
 }
 
 function patchEngine(source) {
-  for (const { why, find, replace } of ENGINE_PATCHES) {
+  const eol = source.includes("\r\n") ? "\r\n" : "\n"; // microvium.c 8.0.0 ships with CRLF
+  for (const patch of ENGINE_PATCHES) {
+    const { why } = patch;
+    const [find, replace] = [patch.find, patch.replace].map((text) => text.replaceAll("\n", eol));
     const count = source.split(find).length - 1;
     if (count !== 1) fail(`microvium.c patch "${why}" matches ${count} times instead of once; re-check it against this microvium version`);
     source = source.replace(find, replace);

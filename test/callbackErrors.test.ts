@@ -173,7 +173,7 @@ export function App(api: FeatureApi) {
 `,
     });
     const host = new WebTestHost();
-    const web = new FeatureVm(engine, result.snapshots.web, "web", host, result.manifest);
+    const web = new FeatureVm(engine, result.snapshots.web, "web", host, { app: result.manifest });
     assert.throws(() => web.render(0), new RegExp(`^FeatureRuntimeError: UI control "Broken" render \\(at ${lineOf("app.ts", "broken-render")}\\) failed: MVM_E_TYPE_ERROR: `));
     web.render(1);
     const switchRender = `UI control "Switch" render at ${lineOf("app.ts", "switch-render")}`;

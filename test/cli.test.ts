@@ -4,6 +4,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
+import { writeApp } from "./support/tempFeatures";
 
 const run = promisify(execFile);
 const ROOT = path.join(__dirname, "..");
@@ -44,6 +45,23 @@ describe("snapfleet CLI", function () {
     assert.ok(temps.every((v) => v === 22), r.stdout);
     assert.deepEqual(lines.find((l) => l.channel === "event-log")?.value, 0);
     assert.match(r.stderr, /\[app\] wifi: credentials provisioned/);
+  });
+
+  it("run-device stops a callback that loops forever and keeps running; --instruction-budget sets the limit", async () => {
+    const entry = writeApp(`  const beat = api.newCommsChannel<number>("beat", { qos: 0 });
+  let ticks = 0;
+  api.mcu.setInterval(() => { ticks++; if (ticks === 2) { while (true) {} } beat.pushMessageToServer(ticks); }, 250);`);
+    const dir = path.join(out, "runaway");
+    const built = await snapfleet(["build", entry, "--out", dir]);
+    assert.equal(built.code, 0, built.stderr);
+    const r = await snapfleet(["run-device", dir, "--seconds", "3", "--instruction-budget", "20000"]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /error: the callback ran out of its instruction budget \(20,000 instructions per call\)/);
+    const beats = r.stdout.trim().split("\n").map((l) => JSON.parse(l).value);
+    assert.ok(beats[0] === 1 && beats.includes(3), `ticks after the runaway one still run: ${r.stdout}`);
+    const bad = await snapfleet(["run-device", dir, "--instruction-budget", "lots"]);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /--instruction-budget must be a whole number from 0 to 2147483647, got lots/);
   });
 
   it("build takes secrets from the environment and lists every missing one", async () => {

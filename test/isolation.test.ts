@@ -61,11 +61,8 @@ export function App(api: FeatureApi) {
  * VM; these tests are about the backstop that needs none: threads and the watchdog. */
 const NO_BUDGET = { instructionBudget: 0 } as AppDeviceOptions;
 
-/** run-device's flag for the same, where the engine has a budget. */
-async function noBudgetFlag(): Promise<string[]> {
-  const probe = await promisify(execFile)(process.execPath, [BIN, "run-device", "--instruction-budget", "0"], { cwd: ROOT }).catch((e: { stderr: string }) => e);
-  return /Unknown option '--instruction-budget'/.test(probe.stderr) ? [] : ["--instruction-budget", "0"];
-}
+/** run-device's flag for the same. */
+const NO_BUDGET_FLAG = ["--instruction-budget", "0"];
 
 describe("feature code that loops forever", function () {
   this.timeout(180_000);
@@ -156,6 +153,22 @@ describe("feature code that loops forever", function () {
     await waitFor("v1 publishing again", () => row().lastMessageAt !== before, 10_000);
   });
 
+  it("with the engine's instruction budget (the default), a runaway update is stopped in the VM, named, and rolled back: its job ends FAILED", async () => {
+    const entry = writeFeatures({ "app.ts": afterThreeTicks("other").replace("ticks === 3", "ticks === -1") }, "budget-update");
+    session = await DevSession.start({ entry, secrets: {}, devices: 1, port: 0, stateDir, dashboardBundleDir: null, log: (l) => logs.push(l) });
+    const { cloud } = session;
+    const row = () => cloud.monitor.devices()[0];
+    await waitFor("v1 installed", () => row().ota === "SUCCEEDED" && row().online, 60_000);
+    const v1 = row().version;
+
+    fs.writeFileSync(entry, afterThreeTicks("other"));
+    await waitFor("the update's job ends", () => row().ota === "FAILED", 60_000);
+    const failed = logs.find((l) => /\[ota\] job budget-update-\w+ FAILED/.test(l)) ?? "";
+    assert.match(failed, /the new app failed and was rolled back: within the grace period: timer \(setInterval at features\/app\.ts:5:\d+\) failed: the callback ran out of its instruction budget/, logs.join("\n"));
+    assert.ok(!logs.some((l) => l.includes("[watchdog] watchdog reset")), "the budget, not the watchdog, stopped it");
+    await waitFor("v1 running again", () => row().version === v1 && row().online, 30_000);
+  });
+
   it("snapfleet dev --seconds 3 with a runaway feature exits by itself", async () => {
     const entry = writeFeatures({ "app.ts": afterThreeTicks() }, "runaway-cli");
     const r = await promisify(execFile)(process.execPath, [BIN, "dev", entry, "--seconds", "3", "--port", "0", "--devices", "2", "--state-dir", stateDir], { cwd: ROOT, timeout: 150_000 });
@@ -186,7 +199,7 @@ describe("feature code that loops forever", function () {
     const out = path.join(stateDir, "build");
     const run = promisify(execFile);
     await run(process.execPath, [BIN, "build", entry, "--out", out], { cwd: ROOT });
-    const r = await run(process.execPath, [BIN, "run-device", out, "--seconds", "2", ...(await noBudgetFlag())], { cwd: ROOT, timeout: 120_000 }).then(
+    const r = await run(process.execPath, [BIN, "run-device", out, "--seconds", "2", ...NO_BUDGET_FLAG], { cwd: ROOT, timeout: 120_000 }).then(
       () => assert.fail("a stuck app must fail run-device"),
       (e: { code: number; stdout: string; stderr: string; killed: boolean }) => e,
     );

@@ -1,6 +1,7 @@
 /** Errors the Microvium engine raises in JS. Two kinds, because hosts treat them differently:
  * a script's own `throw` (VmException, the feature's bug) and an engine error code
- * (MicroviumError: bad snapshot, type error in the script, stack overflow, fatal engine state). */
+ * (MicroviumError: bad snapshot, type error in the script, stack overflow, fatal engine state;
+ * VmBudgetExceeded: a call ran out of its instruction budget). */
 import type { VmPrimitive } from "./types";
 
 /** mvm_TeError names, in enum order (microvium.h of microvium 8.0.0). */
@@ -33,6 +34,7 @@ export const MvmError = {
   HOST_ERROR: 14,
   UNRESOLVED_EXPORT: 19,
   UNCAUGHT_EXCEPTION: 44,
+  INSTRUCTION_COUNT_REACHED: 51,
 } as const;
 
 export function errorCodeName(code: number): string {
@@ -95,6 +97,17 @@ export class MicroviumError extends Error {
     super(`${context}: ${errorCodeName(code)} (${code})${words ? `: ${words}` : ""}`, options);
     this.name = "MicroviumError";
     this.codeName = errorCodeName(code);
+  }
+}
+
+/** A call ran more bytecode instructions than its budget allows (see RestoreOptions): most
+ * likely a loop that never ends, in the script or in a corrupt snapshot. The engine unwinds the
+ * call like an exception no `catch` can stop; the VM stays usable for the next call. */
+export class VmBudgetExceeded extends MicroviumError {
+  constructor(readonly budget: number, context: string) {
+    super(MvmError.INSTRUCTION_COUNT_REACHED, context);
+    this.name = "VmBudgetExceeded";
+    this.message = `${context} ran more than ${budget.toLocaleString("en-US")} instructions in one call, its instruction budget: a loop that never ends? (${this.codeName})`;
   }
 }
 

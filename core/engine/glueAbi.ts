@@ -20,6 +20,8 @@ export interface GlueExports {
   glue_put_number(target: Target, value: number): number;
   /** The UTF-8 bytes are in the scratch buffer. */
   glue_put_string(target: Target, length: number): number;
+  /** Instructions each outermost glue_call may run from now on; -1: no limit. */
+  glue_set_instruction_budget(budget: number): void;
   glue_call(exportIndex: number, argCount: number): number;
   glue_type(slot: number): number;
   glue_bool(slot: number): number;
@@ -52,6 +54,11 @@ export const SLOT_RESULT = -1;
 /** Size of the scratch buffer strings pass through, and so the longest string (UTF-8 bytes)
  * the engine can allocate (a 4 KB Microvium allocation minus the terminator). */
 export const MAX_STRING_BYTES = 0xffe;
+
+/** glue_set_instruction_budget's "no limit" (Microvium's mvm_stopAfterNInstructions(-1)), and
+ * the largest budget it takes (an int32 countdown). */
+export const NO_INSTRUCTION_LIMIT = -1;
+export const MAX_INSTRUCTION_BUDGET = 0x7fffffff;
 
 /** Microvium's limit on arguments per call. */
 export const MAX_ARGUMENTS = 126;

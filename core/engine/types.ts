@@ -24,8 +24,21 @@ export interface VmInstance {
   dispose(): void;
 }
 
+/** Bytecode instructions one call into a VM may run by default: some 50,000 turns of a simple
+ * loop, far more than a feature callback needs; a runaway call is stopped within a fraction of
+ * a second (bench/engine.bench.ts measures it). */
+export const DEFAULT_INSTRUCTION_BUDGET = 1_000_000;
+
+export interface RestoreOptions {
+  /** Bytecode instructions one call may run before it fails with VmBudgetExceeded (default
+   * DEFAULT_INSTRUCTION_BUDGET); 0 or Infinity: no limit. Counted from each call the host makes
+   * into the VM; a call the VM makes back into itself through a host function counts towards
+   * the call it is part of, so a loop through the host is stopped too. At most 2^31 - 1. */
+  instructionBudget?: number;
+}
+
 export interface MicroviumEngine {
   /** Restores a snapshot. `imports(id)` is asked once per host function the snapshot imports;
    * returning undefined makes restore fail with an error naming the id. */
-  restore(snapshot: Uint8Array, imports: (id: number) => HostFunction | undefined): VmInstance;
+  restore(snapshot: Uint8Array, imports: (id: number) => HostFunction | undefined, options?: RestoreOptions): VmInstance;
 }

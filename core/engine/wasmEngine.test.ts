@@ -2,8 +2,8 @@
 // with hostile snapshots, and against the microvium package's native engine.
 import assert from "node:assert/strict";
 import { Microvium } from "microvium";
-import { MicroviumError, VmException } from "./errors";
-import type { HostFunction, MicroviumEngine, VmInstance, VmPrimitive } from "./types";
+import { MicroviumError, VmBudgetExceeded, VmException } from "./errors";
+import { DEFAULT_INSTRUCTION_BUDGET, type HostFunction, type MicroviumEngine, type VmInstance, type VmPrimitive } from "./types";
 import { loadWasmEngine } from "./wasmEngine";
 
 /** Compiles `sourceText` to a snapshot with the compile-time VM of the microvium package. */
@@ -296,6 +296,123 @@ describe("engine: WebAssembly Microvium", () => {
     assert.ok(after.heapHighWaterMark >= after.heapUsed);
     assert.ok(after.stackHighWaterMark > 0 && after.stackHighWaterMark <= 2048);
     assert.ok(after.totalSize < 200_000);
+  });
+
+  describe("instruction budget", () => {
+    /** Export 1 never returns; export 2 sums 0..k-1 (17-20 instructions per step); export 3
+     * reads the state export 1 left. */
+    const RUNAWAY = snapshotOf(`
+      let spins = 0;
+      vmExport(1, () => { while (true) { spins++; } });
+      vmExport(2, (k) => { let s = 0; for (let i = 0; i < k; i++) s += i; return s; });
+      vmExport(3, () => spins);
+      vmExport(4, () => { try { while (true) { spins++; } } catch (e) { return "caught"; } });
+    `);
+    const isBudgetError = (budget: number) => (error: unknown) =>
+      error instanceof VmBudgetExceeded && error instanceof MicroviumError && error.budget === budget &&
+      error.message.includes(`ran more than ${budget.toLocaleString("en-US")} instructions in one call`) && /a loop that never ends\?/.test(error.message);
+
+    it("stops a call that never returns with VmBudgetExceeded; the VM keeps its state and takes the next call", () => {
+      const vm = engine.restore(RUNAWAY, () => undefined);
+      assert.throws(() => vm.resolveExport(1)(), isBudgetError(DEFAULT_INSTRUCTION_BUDGET));
+      const spins = vm.resolveExport(3)() as number;
+      assert.ok(spins > 10_000 && spins < DEFAULT_INSTRUCTION_BUDGET, `the loop ran ${spins} times before it was stopped`);
+      assert.equal(vm.resolveExport(2)(100), 4950);
+      assert.throws(() => vm.resolveExport(1)(), isBudgetError(DEFAULT_INSTRUCTION_BUDGET), "and again");
+      assert.ok((vm.resolveExport(3)() as number) > spins);
+      vm.dispose();
+    });
+
+    it("can't be caught by the script", () => {
+      const vm = engine.restore(RUNAWAY, () => undefined);
+      assert.throws(() => vm.resolveExport(4)(), isBudgetError(DEFAULT_INSTRUCTION_BUDGET));
+      vm.dispose();
+    });
+
+    it("counts each call from zero: many calls far over the budget together all run", () => {
+      const vm = engine.restore(RUNAWAY, () => undefined, { instructionBudget: 10_000 });
+      const sum = vm.resolveExport(2);
+      for (let call = 0; call < 200; call++) assert.equal(sum(300), 44850, `call ${call}`); // ~6,000 instructions each
+      assert.throws(() => sum(1000), isBudgetError(10_000), "one call over it stops");
+      assert.equal(sum(300), 44850);
+      vm.dispose();
+    });
+
+    it("0 and Infinity turn it off", () => {
+      const k = 150_000; // about 3 million instructions
+      assert.throws(() => engine.restore(RUNAWAY, () => undefined).resolveExport(2)(k), isBudgetError(DEFAULT_INSTRUCTION_BUDGET));
+      for (const instructionBudget of [0, Infinity]) {
+        const vm = engine.restore(RUNAWAY, () => undefined, { instructionBudget });
+        assert.equal(vm.resolveExport(2)(k), (k * (k - 1)) / 2, `instructionBudget ${instructionBudget}`);
+        vm.dispose();
+      }
+    });
+
+    it("refuses budgets the engine can't count, saying what it takes", () => {
+      for (const instructionBudget of [-1, 1.5, NaN, 2 ** 31, -Infinity]) {
+        assert.throws(
+          () => engine.restore(RUNAWAY, () => undefined, { instructionBudget }),
+          (error) => error instanceof RangeError && /instructionBudget must be a whole number of instructions from 1 to 2147483647, or 0 or Infinity/.test(error.message),
+          String(instructionBudget),
+        );
+      }
+    });
+
+    it("stops a script looping through a host function", () => {
+      let calls = 0;
+      const vm = engine.restore(snapshotOf(`const tick = vmImport(1); vmExport(1, () => { while (true) tick(); });`), hostTable({ 1: () => void calls++ }));
+      assert.throws(() => vm.resolveExport(1)(), isBudgetError(DEFAULT_INSTRUCTION_BUDGET));
+      assert.ok(calls > 1000, `${calls} host calls`);
+      vm.dispose();
+    });
+
+    describe("a host function calling back into the VM", () => {
+      let vm: VmInstance;
+      let swallow = false;
+      const program = snapshotOf(`
+        const callBack = vmImport(1);
+        vmExport(1, (n) => { let total = 0; for (let i = 0; i < n; i++) total += callBack(); return total; });
+        vmExport(2, () => { let s = 0; for (let j = 0; j < 50; j++) s++; return s; });
+        vmExport(3, () => { while (true) {} });
+        vmExport(4, () => { callBack(); return "went on"; });
+      `);
+      const restore = (inner: number) => {
+        vm = engine.restore(
+          program,
+          hostTable({
+            1: () => {
+              try {
+                return vm.resolveExport(inner)();
+              } catch (error) {
+                if (!swallow) throw error;
+                return 0;
+              }
+            },
+          }),
+          { instructionBudget: 20_000 },
+        );
+      };
+      afterEach(() => vm.dispose());
+
+      it("spends from the outer call's budget (nested calls don't start a new one)", () => {
+        restore(2);
+        assert.equal(vm.resolveExport(1)(5), 250, "a few nested calls fit");
+        // 300 nested calls of ~1,000 instructions each: each fits alone, together they don't.
+        assert.throws(() => vm.resolveExport(1)(300), isBudgetError(20_000));
+        assert.equal(vm.resolveExport(1)(5), 250, "usable afterwards");
+      });
+
+      it("stops the outer call too when the host function swallows the nested call's error", () => {
+        restore(3);
+        swallow = true;
+        try {
+          assert.throws(() => vm.resolveExport(4)(), isBudgetError(20_000));
+        } finally {
+          swallow = false;
+        }
+        assert.equal(vm.resolveExport(2)(), 50, "usable afterwards");
+      });
+    });
   });
 
   describe("hostile snapshots", () => {

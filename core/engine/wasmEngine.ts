@@ -27,7 +27,7 @@ export async function loadWasmEngine(wasm?: Uint8Array | WebAssembly.Module): Pr
     });
   }
   checkModule(module);
-  return { restore: (snapshot, imports) => new WasmVm(module, snapshot, imports) };
+  return { restore: (snapshot, imports, options) => new WasmVm(module, snapshot, imports, options) };
 }
 
 function readBundledWasm(): Uint8Array<ArrayBuffer> {
@@ -42,7 +42,7 @@ function readBundledWasm(): Uint8Array<ArrayBuffer> {
 /** Fails early, with a clear message, on a module built from other glue. */
 function checkModule(module: WebAssembly.Module): void {
   const exported = new Set(WebAssembly.Module.exports(module).map((e) => e.name));
-  const required: (keyof GlueExports)[] = ["memory", "_initialize", "glue_restore", "glue_call", "glue_put_string", "glue_message", "glue_memory_stats"];
+  const required: (keyof GlueExports)[] = ["memory", "_initialize", "glue_restore", "glue_call", "glue_put_string", "glue_message", "glue_memory_stats", "glue_set_instruction_budget"];
   const missing = required.filter((name) => !exported.has(name));
   if (missing.length) throw new Error(`not a snapfleet Microvium engine module (missing exports: ${missing.join(", ")}); run \`npm run build\``);
 }

@@ -8,10 +8,13 @@
  *
  * An instance owns its memory and nothing else, so when the engine hits a fatal error (or
  * traps) mid-call the instance is simply abandoned: the VM is "dead" and every later use
- * throws. */
-import { MicroviumError, MvmError, VmException } from "./errors";
+ * throws. A call that runs out of its instruction budget is not fatal: the engine unwinds it
+ * and the VM takes the next call. */
+import { MicroviumError, MvmError, VmBudgetExceeded, VmException } from "./errors";
 import {
   MAX_ARGUMENTS,
+  MAX_INSTRUCTION_BUDGET,
+  NO_INSTRUCTION_LIMIT,
   MAX_STRING_BYTES,
   MemoryStatsOffset,
   SLOT_RESULT,
@@ -21,11 +24,11 @@ import {
   type GlueExports,
   type GlueImports,
 } from "./glueAbi";
-import type { HostFunction, VmInstance, VmMemoryStats, VmPrimitive } from "./types";
+import { DEFAULT_INSTRUCTION_BUDGET, type HostFunction, type RestoreOptions, type VmInstance, type VmMemoryStats, type VmPrimitive } from "./types";
 
 // Module-local copies of the constants used per call: an imported binding can compile to a
 // getter call per access (CommonJS interop), which showed up in the engine bench.
-const { SUCCESS, HOST_ERROR, UNCAUGHT_EXCEPTION, ALLOCATION_TOO_LARGE } = MvmError;
+const { SUCCESS, HOST_ERROR, UNCAUGHT_EXCEPTION, ALLOCATION_TOO_LARGE, INSTRUCTION_COUNT_REACHED } = MvmError;
 const { Argument: ARGUMENT, HostResult: HOST_RESULT } = Target;
 const { Undefined: T_UNDEFINED, Null: T_NULL, Boolean: T_BOOLEAN, Number: T_NUMBER, String: T_STRING } = VmType;
 const RESULT = SLOT_RESULT;
@@ -62,8 +65,11 @@ export class WasmVm implements VmInstance {
   /** The error a host function threw, until the export call that led to it rethrows it. */
   private hostError: { error: unknown } | undefined;
   private activeCalls = 0;
+  /** Instructions per call; 0 when unlimited. */
+  private readonly instructionBudget: number;
 
-  constructor(module: WebAssembly.Module, snapshot: Uint8Array, imports: (id: number) => HostFunction | undefined) {
+  constructor(module: WebAssembly.Module, snapshot: Uint8Array, imports: (id: number) => HostFunction | undefined, options: RestoreOptions = {}) {
+    this.instructionBudget = checkBudget(options.instructionBudget ?? DEFAULT_INSTRUCTION_BUDGET);
     let missingImport: number | undefined;
     const env: GlueImports = {
       fatal_error: (code) => {
@@ -92,6 +98,7 @@ export class WasmVm implements VmInstance {
       if (!buffer) throw new FatalSignal(ALLOCATION_TOO_LARGE);
       this.memory().set(snapshot, buffer);
       status = this.glue.glue_restore(snapshot.length);
+      if (status === SUCCESS) this.glue.glue_set_instruction_budget(this.instructionBudget || NO_INSTRUCTION_LIMIT);
     } catch (error) {
       this.state = "dead";
       if (error instanceof FatalSignal) throw new MicroviumError(error.code, "cannot restore the snapshot (fatal engine error)");
@@ -197,6 +204,7 @@ export class WasmVm implements VmInstance {
       this.hostError = undefined;
       throw error;
     }
+    if (status === INSTRUCTION_COUNT_REACHED) throw new VmBudgetExceeded(this.instructionBudget, `export ${exportId}`);
     if (status === ALLOCATION_TOO_LARGE) {
       throw new RangeError(`export ${exportId}: a string argument is longer than ${MAX_STRING} UTF-8 bytes`);
     }
@@ -350,6 +358,13 @@ export class WasmVm implements VmInstance {
         : new MicroviumError(MvmError.UNEXPECTED, "the engine aborted; the VM instance is stopped", { cause: error });
     return this.deathCause;
   }
+}
+
+/** The budget as the engine takes it (0: unlimited), or a RangeError saying what is allowed. */
+function checkBudget(budget: number): number {
+  if (budget === 0 || budget === Infinity) return 0;
+  if (Number.isInteger(budget) && budget > 0 && budget <= MAX_INSTRUCTION_BUDGET) return budget;
+  throw new RangeError(`instructionBudget must be a whole number of instructions from 1 to ${MAX_INSTRUCTION_BUDGET}, or 0 or Infinity for no limit; got ${budget}`);
 }
 
 function isPrimitive(value: unknown): value is VmPrimitive {

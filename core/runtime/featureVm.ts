@@ -1,6 +1,6 @@
 import type { Target } from "../contracts/manifest";
-import { describeErrorCode, MicroviumError } from "../engine/errors";
-import type { HostFunction, MicroviumEngine, VmInstance, VmMemoryStats, VmPrimitive } from "../engine/types";
+import { describeErrorCode, MicroviumError, VmBudgetExceeded } from "../engine/errors";
+import type { HostFunction, MicroviumEngine, RestoreOptions, VmInstance, VmMemoryStats, VmPrimitive } from "../engine/types";
 import type { WireValue } from "../contracts/wireValue";
 import { CallbackNames, type CallbackNamesSource, type NamedCallback } from "./callbackNames";
 import { CallbackSiteKind, EXPORT_DISPATCH, HostId, Notification, TOKENS_MARKER, VmEvent } from "./hostIds";
@@ -43,6 +43,16 @@ export class FeatureRuntimeError extends Error {
   }
 }
 
+export interface FeatureVmOptions {
+  /** Bytecode instructions each callback may run (see RestoreOptions: default
+   * DEFAULT_INSTRUCTION_BUDGET, 0 or Infinity for no limit). A callback that runs out throws a
+   * FeatureRuntimeError; the app takes the next event. */
+  instructionBudget?: RestoreOptions["instructionBudget"];
+  /** The build's manifest, whose callback sites name a failing callback with its file:line
+   * (without it callbacks are named by kind and number). */
+  app?: CallbackNamesSource;
+}
+
 /** A restored feature snapshot and the bridge between its runtime library and a host: it
  * serves the VM's imports (values as token streams, errors as codes) and turns host events
  * into calls of the single exported dispatcher. */
@@ -69,10 +79,10 @@ export class FeatureVm {
 
   /** `app`: the manifest (or its channels, controls and callbackSites), to name callbacks in
    * errors; without it they are named by kind and number. */
-  constructor(engine: MicroviumEngine, snapshot: Uint8Array, readonly target: Target, private readonly host: FeatureHost, app?: CallbackNamesSource) {
-    this.names = new CallbackNames(target, app);
+  constructor(engine: MicroviumEngine, snapshot: Uint8Array, readonly target: Target, private readonly host: FeatureHost, options: FeatureVmOptions = {}) {
+    this.names = new CallbackNames(target, options.app);
     const functions = this.hostFunctions();
-    this.instance = engine.restore(snapshot, (id) => functions[id]);
+    this.instance = engine.restore(snapshot, (id) => functions[id], { instructionBudget: options.instructionBudget });
     this.dispatchExport = this.instance.resolveExport(EXPORT_DISPATCH);
   }
 
@@ -169,7 +179,7 @@ export class FeatureVm {
 
   private callbackFailed(callback: string, error: unknown): FeatureRuntimeError {
     if (error instanceof FeatureRuntimeError && error.callback !== undefined) return error; // named by a nested dispatch
-    const problem = error instanceof MicroviumError ? describeErrorCode(error.code) : error instanceof Error ? error.message : String(error);
+    const problem = error instanceof VmBudgetExceeded ? budgetMessage(error.budget) : error instanceof MicroviumError ? describeErrorCode(error.code) : error instanceof Error ? error.message : String(error);
     const fatal = !this.usable();
     const message = `${callback} failed: ${problem}`;
     if (fatal) this.stoppedBecause = message;
@@ -284,4 +294,8 @@ export class FeatureVm {
       },
     };
   }
+}
+
+function budgetMessage(budget: number): string {
+  return `the callback ran out of its instruction budget (${budget.toLocaleString("en-US")} instructions per call) and was stopped: a loop that never ends? If the work is real, raise instructionBudget`;
 }

@@ -73,7 +73,7 @@ export class DeviceCard implements FeatureHost {
     this.messageError.hidden = true;
     this.controlsElement.replaceChildren(...this.controls.map((c) => c.element));
     try {
-      this.vm = new FeatureVm(app.engine, app.snapshot, "web", this, app.manifest);
+      this.vm = new FeatureVm(app.engine, app.snapshot, "web", this, { app: app.manifest });
     } catch (error) {
       this.controlsElement.replaceChildren(html("p", { class: "control-error", role: "alert" }, `cannot start the dashboard app: ${(error as Error).message}`));
       return;

@@ -64,6 +64,11 @@ static mvm_Value* hostResult;
 
 static uint32_t nesting;
 
+/* Instructions an outermost call may run; -1: no limit. A nested call (host ->
+ * VM -> host -> VM) spends from its outer call's budget instead of starting a
+ * new one, so a loop through the host runs out too. */
+static int32_t instructionBudget = -1;
+
 /* Exports resolved so far; JS refers to them by index. Export values are
  * immutable, so they need no handle. */
 static mvm_Value* exportTable;
@@ -221,10 +226,15 @@ EXPORT(glue_put_string) int32_t glue_putString(int32_t target, uint32_t length) 
 
 /* ------------------------------- Calling --------------------------------- */
 
+EXPORT(glue_set_instruction_budget) void glue_setInstructionBudget(int32_t budget) {
+  instructionBudget = budget;
+}
+
 /* Calls export `exportIndex` with the last `argCount` pending arguments, which
  * are released when it returns (whatever the outcome). The result (or the
  * thrown value when the error is MVM_E_UNCAUGHT_EXCEPTION) is then readable at
- * SLOT_RESULT. */
+ * SLOT_RESULT. MVM_E_INSTRUCTION_COUNT_REACHED: the budget ran out; the engine
+ * unwound the call and the VM takes the next one. */
 EXPORT(glue_call) int32_t glue_call(uint32_t exportIndex, uint32_t argCount) {
   if (argCount > pendingCount) return MVM_E_INVALID_ARGUMENTS;
   uint32_t base = pendingCount - argCount;
@@ -240,6 +250,7 @@ EXPORT(glue_call) int32_t glue_call(uint32_t exportIndex, uint32_t argCount) {
     mvm_Value args[MAX_ARGUMENTS];
     for (uint32_t i = 0; i < argCount; i++) args[i] = mvm_handleGet(&pending[base + i]);
     mvm_Value value = mvm_undefined;
+    if (nesting == 0) mvm_stopAfterNInstructions(vm, instructionBudget);
     nesting++;
     err = mvm_call(vm, exportTable[exportIndex], &value, args, (uint8_t)argCount);
     nesting--;

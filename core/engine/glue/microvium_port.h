@@ -46,6 +46,20 @@
 #define MVM_VERY_EXPENSIVE_MEMORY_CHECKS 0
 #define MVM_ALL_ERRORS_FATAL 0
 
+/* Instruction budget (mvm_stopAfterNInstructions, set per call by glue.c): a
+ * loop that never ends, in a feature or in a corrupt snapshot, stops with
+ * MVM_E_INSTRUCTION_COUNT_REACHED instead of hanging the host, which cannot
+ * interrupt a WebAssembly call. Costs one countdown per instruction. */
+#define MVM_GAS_COUNTER 1
+
+/* Longest chain the engine follows without running bytecode, which the
+ * instruction budget can't stop (scripts/build-engine.mjs patches property
+ * reads and writes, key listing and the GC): property-list segments,
+ * prototypes, array and class delegates. More links than a 64 KB snapshot and a
+ * 32 KB heap can hold means a loop, which only a corrupt snapshot makes; the
+ * operation fails with MVM_E_INVALID_BYTECODE. */
+#define SNAPFLEET_MAX_CHAIN_LINKS 0x8000
+
 /* Bytecode lives in the same linear memory as RAM: long pointers are plain. */
 #define MVM_LONG_PTR_TYPE void*
 #define MVM_LONG_PTR_NEW(p) ((MVM_LONG_PTR_TYPE)(p))
