@@ -6,6 +6,8 @@ import { Device } from "../firmware/device";
 import { ManualClock } from "../firmware/clock";
 import { InMemoryTransport } from "../firmware/transport";
 import { writeFeatures, writeApp } from "../test/support/tempFeatures";
+import { exampleWithoutTypeArguments } from "../test/support/exampleWithoutTypeArguments";
+import { deviceChannelCodec } from "../core/compiler/primitiveChannels";
 
 /** Issue 2 figures: compile time (example, generated 50-feature app), snapshot sizes per target,
  * device dispatch rate (timer callback + push) against the same callback as plain Node JS. */
@@ -32,19 +34,43 @@ export function ${name}(api: FeatureApi) {
   return writeFeatures(files, "fifty");
 }
 
-async function timeCompile(entry: string, secrets: Record<string, string> = {}, runs = 3) {
+async function timeCompile(entry: string, secrets: Record<string, string> = {}, runs = 3, inferChannelCodec = true) {
   let best = Infinity;
   let result;
   for (let i = 0; i < runs; i++) {
     const t = performance.now();
-    result = await compileFeatures({ entry, secrets });
+    result = await compileFeatures({ entry, secrets, inferChannelCodec });
     best = Math.min(best, performance.now() - t);
   }
   return { ms: best, result: result! };
 }
 
+/** What inferring the channels' value types costs (a type-checker program over the example's
+ * files): the first call in a process parses TypeScript's library, later ones reuse it. */
+function timeChannelInference() {
+  const dir = path.dirname(EXAMPLE);
+  const files = fs.readdirSync(dir).map((f) => path.join(dir, f));
+  let t = performance.now();
+  deviceChannelCodec(files);
+  const firstMs = performance.now() - t;
+  let laterMs = Infinity;
+  for (let i = 0; i < 3; i++) {
+    t = performance.now();
+    deviceChannelCodec(files);
+    laterMs = Math.min(laterMs, performance.now() - t);
+  }
+  return { firstMs: Math.round(firstMs), laterMs: Math.round(laterMs) };
+}
+
 export async function runCompileBench() {
+  // First, before any compile has loaded the checker's library.
+  const inference = timeChannelInference();
   const example = await timeCompile(EXAMPLE, SECRETS);
+  // The example as users write it, without `newCommsChannel<number>` type arguments: inferred,
+  // and with the whole codec as before inference (same run).
+  const plainEntry = exampleWithoutTypeArguments();
+  const plain = await timeCompile(plainEntry, SECRETS);
+  const plainFullCodec = await timeCompile(plainEntry, SECRETS, 3, false);
   const fifty = await timeCompile(fiftyFeatureApp(), {}, 2);
 
   // Baseline in the same run: the example without leaving out unnamed members.
@@ -89,6 +115,13 @@ export async function runCompileBench() {
   return {
     exampleCompileMs: Math.round(example.ms),
     fiftyFeatureCompileMs: Math.round(fifty.ms),
+    withoutTypeArguments: {
+      deviceBytes: plain.result.manifest.snapshots.device.size,
+      fullCodecDeviceBytes: plainFullCodec.result.manifest.snapshots.device.size,
+      compileMs: Math.round(plain.ms),
+      fullCodecCompileMs: Math.round(plainFullCodec.ms),
+      inference,
+    },
     exampleSnapshotBytes: { device: example.result.manifest.snapshots.device.size, web: example.result.manifest.snapshots.web.size, server: example.result.manifest.snapshots.server.size },
     unprunedSnapshotBytes: { device: unpruned.manifest.snapshots.device.size, web: unpruned.manifest.snapshots.web.size, server: unpruned.manifest.snapshots.server.size },
     runtimeFloorBytes: { emptyApp: emptyAppDevice, keepsApi: keepsApiDevice },
@@ -105,6 +138,9 @@ if (require.main === module) {
     console.log(`snapshots (bytes): example device ${r.exampleSnapshotBytes.device} (budget 2048), web ${r.exampleSnapshotBytes.web}, server ${r.exampleSnapshotBytes.server}; 50 features device ${r.fiftySnapshotBytes.device}, web ${r.fiftySnapshotBytes.web}, server ${r.fiftySnapshotBytes.server}`);
     const ratio = (target: "device" | "web" | "server") => (r.exampleSnapshotBytes[target] / r.unprunedSnapshotBytes[target]).toFixed(2);
     console.log(`member pruning: example device ${r.unprunedSnapshotBytes.device} → ${r.exampleSnapshotBytes.device} B (x${ratio("device")}), web ${r.unprunedSnapshotBytes.web} → ${r.exampleSnapshotBytes.web} B (x${ratio("web")}), server ${r.unprunedSnapshotBytes.server} → ${r.exampleSnapshotBytes.server} B (x${ratio("server")})`);
+    const w = r.withoutTypeArguments;
+    console.log(`example device snapshot: with type arguments ${r.exampleSnapshotBytes.device} B, without ${w.deviceBytes} B (budget 2048; whole codec as before inference, same run: ${w.fullCodecDeviceBytes} B, x${(w.deviceBytes / w.fullCodecDeviceBytes).toFixed(2)})`);
+    console.log(`channel type inference: example compile without type arguments ${w.compileMs} ms vs ${w.fullCodecCompileMs} ms without inference (x${(w.compileMs / w.fullCodecCompileMs).toFixed(2)}); the inference alone ${w.inference.firstMs} ms on a process's first build (parses TypeScript's lib), ${w.inference.laterMs} ms after`);
     console.log(`device runtime floor (bytes): empty App ${r.runtimeFloorBytes.emptyApp}, App keeping api in a callback ${r.runtimeFloorBytes.keepsApi}`);
     console.log(`device dispatch (timer + pin read + push): ${r.dispatchesPerSecond}/s (budget 50000/s); plain JS same loop ${r.plainJsPerSecond}/s; VM costs ${r.vmVsPlainJs}x`);
   });

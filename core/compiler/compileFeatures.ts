@@ -9,7 +9,7 @@ import { FeatureCompileError, MissingSecretsError } from "./errors";
 import { lowerForMicrovium } from "./lower";
 import { LoweringError } from "./lower/errors";
 import { SourceMapper } from "./sourceMapper";
-import { channelsCarryPrimitivesOnly } from "./primitiveChannels";
+import { deviceChannelCodec, FULL_CODEC } from "./primitiveChannels";
 import { ENGINE_ID } from "./engineId";
 
 export interface CompileOptions {
@@ -27,6 +27,10 @@ export interface CompileOptions {
   /** Leave out of each snapshot the object members no code in it names (default true;
    * core/compiler/snapshotPruning.ts). False only to measure what that saves. */
   pruneMembers?: boolean;
+  /** Leave out of the device snapshot the halves of the object/array codec its channels don't
+   * need, as inferred from the feature code's types (default true;
+   * core/compiler/primitiveChannels.ts). False only to measure what that saves. */
+  inferChannelCodec?: boolean;
 }
 
 export interface CompileResult {
@@ -54,7 +58,7 @@ export async function compileFeatures(options: CompileOptions): Promise<CompileR
   const loweredDevice = lower(bundle.code, bundle.map, false, bundleMapper);
   const loweredGuarded = lower(bundle.code, bundle.map, true, bundleMapper);
   // Only the device snapshot has a size budget; web and server keep the full value codec.
-  const primitiveDeviceChannels = channelsCarryPrimitivesOnly(bundle.inputs);
+  const deviceCodec = options.inferChannelCodec === false ? FULL_CODEC : deviceChannelCodec(bundle.inputs);
   const builds = {} as Record<Target, TargetBuild>;
   for (const target of TARGETS) {
     const lowered = target === "device" ? loweredDevice : loweredGuarded;
@@ -66,7 +70,7 @@ export async function compileFeatures(options: CompileOptions): Promise<CompileR
       secrets: target === "device" ? (options.secrets ?? {}) : {},
       stdlibHost,
       prepareVm: (vm) => installStdlib(vm, lowered.usedStdlib),
-      primitiveChannels: target === "device" && primitiveDeviceChannels,
+      channelCodec: target === "device" ? deviceCodec : undefined,
       pruneMembers: options.pruneMembers,
     });
   }
