@@ -47,8 +47,8 @@ async function timeCompile(entry: string, secrets: Record<string, string> = {}, 
 
 /** What inferring the channels' value types costs (a type-checker program over the example's
  * files): the first call in a process parses TypeScript's library, later ones reuse it. */
-function timeChannelInference() {
-  const dir = path.dirname(EXAMPLE);
+function timeChannelInference(entry: string) {
+  const dir = path.dirname(entry);
   const files = fs.readdirSync(dir).map((f) => path.join(dir, f));
   let t = performance.now();
   deviceChannelCodec(files);
@@ -64,14 +64,16 @@ function timeChannelInference() {
 
 export async function runCompileBench() {
   // First, before any compile has loaded the checker's library.
-  const inference = timeChannelInference();
+  const inference = timeChannelInference(EXAMPLE);
   const example = await timeCompile(EXAMPLE, SECRETS);
   // The example as users write it, without `newCommsChannel<number>` type arguments: inferred,
   // and with the whole codec as before inference (same run).
   const plainEntry = exampleWithoutTypeArguments();
   const plain = await timeCompile(plainEntry, SECRETS);
   const plainFullCodec = await timeCompile(plainEntry, SECRETS, 3, false);
-  const fifty = await timeCompile(fiftyFeatureApp(), {}, 2);
+  const fiftyEntry = fiftyFeatureApp();
+  const fifty = await timeCompile(fiftyEntry, {}, 2);
+  const fiftyInference = timeChannelInference(fiftyEntry);
 
   // Baseline in the same run: the example without leaving out unnamed members.
   const unpruned = await compileFeatures({ entry: EXAMPLE, secrets: SECRETS, pruneMembers: false });
@@ -115,6 +117,7 @@ export async function runCompileBench() {
   return {
     exampleCompileMs: Math.round(example.ms),
     fiftyFeatureCompileMs: Math.round(fifty.ms),
+    fiftyFeatureInferenceMs: fiftyInference.laterMs,
     withoutTypeArguments: {
       deviceBytes: plain.result.manifest.snapshots.device.size,
       fullCodecDeviceBytes: plainFullCodec.result.manifest.snapshots.device.size,
@@ -134,13 +137,13 @@ export async function runCompileBench() {
 
 if (require.main === module) {
   runCompileBench().then((r) => {
-    console.log(`compile: example ${r.exampleCompileMs} ms, 50 features ${r.fiftyFeatureCompileMs} ms (budget 2000 ms)`);
+    console.log(`compile: example ${r.exampleCompileMs} ms, 50 features ${r.fiftyFeatureCompileMs} ms (budget 2000 ms; of which channel type inference ${r.fiftyFeatureInferenceMs} ms, x${(r.fiftyFeatureInferenceMs / r.fiftyFeatureCompileMs).toFixed(2)})`);
     console.log(`snapshots (bytes): example device ${r.exampleSnapshotBytes.device} (budget 2048), web ${r.exampleSnapshotBytes.web}, server ${r.exampleSnapshotBytes.server}; 50 features device ${r.fiftySnapshotBytes.device}, web ${r.fiftySnapshotBytes.web}, server ${r.fiftySnapshotBytes.server}`);
     const ratio = (target: "device" | "web" | "server") => (r.exampleSnapshotBytes[target] / r.unprunedSnapshotBytes[target]).toFixed(2);
     console.log(`member pruning: example device ${r.unprunedSnapshotBytes.device} → ${r.exampleSnapshotBytes.device} B (x${ratio("device")}), web ${r.unprunedSnapshotBytes.web} → ${r.exampleSnapshotBytes.web} B (x${ratio("web")}), server ${r.unprunedSnapshotBytes.server} → ${r.exampleSnapshotBytes.server} B (x${ratio("server")})`);
     const w = r.withoutTypeArguments;
     console.log(`example device snapshot: with type arguments ${r.exampleSnapshotBytes.device} B, without ${w.deviceBytes} B (budget 2048; whole codec as before inference, same run: ${w.fullCodecDeviceBytes} B, x${(w.deviceBytes / w.fullCodecDeviceBytes).toFixed(2)})`);
-    console.log(`channel type inference: example compile without type arguments ${w.compileMs} ms vs ${w.fullCodecCompileMs} ms without inference (x${(w.compileMs / w.fullCodecCompileMs).toFixed(2)}); the inference alone ${w.inference.firstMs} ms on a process's first build (parses TypeScript's lib), ${w.inference.laterMs} ms after`);
+    console.log(`channel type inference: example compile without type arguments ${w.compileMs} ms vs ${w.fullCodecCompileMs} ms without inference (x${(w.compileMs / w.fullCodecCompileMs).toFixed(2)}); the inference alone ${w.inference.firstMs} ms on a process's first build (parses TypeScript's lib; x${(w.inference.firstMs / r.exampleCompileMs).toFixed(2)} a warm example compile), ${w.inference.laterMs} ms after (x${(w.inference.laterMs / r.exampleCompileMs).toFixed(2)})`);
     console.log(`device runtime floor (bytes): empty App ${r.runtimeFloorBytes.emptyApp}, App keeping api in a callback ${r.runtimeFloorBytes.keepsApi}`);
     console.log(`device dispatch (timer + pin read + push): ${r.dispatchesPerSecond}/s (budget 50000/s); plain JS same loop ${r.plainJsPerSecond}/s; VM costs ${r.vmVsPlainJs}x`);
   });
