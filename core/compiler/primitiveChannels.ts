@@ -48,6 +48,9 @@ export function deviceChannelCodec(files: readonly string[]): DeviceChannelCodec
   }
   const mentioning = [...sources].filter(([, text]) => API_NAMES.some((name) => text.includes(name)));
   if (mentioning.length === 0) return { encode: false, decode: false }; // no channel traffic at all
+  // Declared types are taken at their word: when every channel has a primitive type argument,
+  // the checker (whose first run in a process parses TypeScript's library) isn't needed.
+  if (everyChannelDeclaredPrimitive(mentioning)) return { encode: false, decode: false };
 
   try {
     const program = typeProgram(sources);
@@ -110,6 +113,9 @@ function typeProgram(sources: Map<string, string>): ts.Program {
         : ts.resolveModuleName(literal.text, containingFile, OPTIONS, host),
     );
   previousProgram = ts.createProgram({ rootNames: [...sources.keys()], options: OPTIONS, host, oldProgram: previousProgram });
+  // Keep only this program's files, so a long `snapfleet dev` session doesn't collect old ones.
+  const inUse = new Set(previousProgram.getSourceFiles().map((f) => f.fileName));
+  for (const file of parsed.keys()) if (!inUse.has(file)) parsed.delete(file);
   return previousProgram;
 }
 
@@ -224,6 +230,34 @@ class ChannelTraffic {
     if (type.isIntersection()) return type.types.some((t) => (t.flags & PRIMITIVE_FLAGS) !== 0); // a branded number is a number
     return (type.flags & PRIMITIVE_FLAGS) !== 0;
   }
+}
+
+/** Every mention of `newCommsChannel` (at least one) is a call `x.newCommsChannel<T>(...)` whose T
+ * is spelled as number, string, boolean, a literal, or a union of them. Syntax only. */
+function everyChannelDeclaredPrimitive(sources: [string, string][]): boolean {
+  let channels = 0;
+  const declaredPrimitive = (node: ts.Node): boolean => {
+    if ((ts.isIdentifier(node) || ts.isStringLiteralLike(node) || ts.isPrivateIdentifier(node)) && node.text === "newCommsChannel") {
+      const call = directCall(node);
+      channels++;
+      return call?.typeArguments?.length === 1 && primitiveTypeNode(call.typeArguments[0]);
+    }
+    return ts.forEachChild(node, (child) => (declaredPrimitive(child) ? undefined : true)) !== true;
+  };
+  return sources.every(([file, text]) => declaredPrimitive(ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true))) && channels > 0;
+}
+
+function primitiveTypeNode(type: ts.TypeNode): boolean {
+  switch (type.kind) {
+    case ts.SyntaxKind.NumberKeyword:
+    case ts.SyntaxKind.StringKeyword:
+    case ts.SyntaxKind.BooleanKeyword:
+      return true;
+  }
+  if (ts.isLiteralTypeNode(type)) return true; // "on", 3, true, null
+  if (ts.isParenthesizedTypeNode(type)) return primitiveTypeNode(type.type);
+  if (ts.isUnionTypeNode(type)) return type.types.every(primitiveTypeNode);
+  return false;
 }
 
 /** `receiver.name(...)`, also `receiver?.name(...)`. */
