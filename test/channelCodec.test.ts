@@ -103,6 +103,26 @@ describe("device channel codec inferred from the feature code's types", () => {
     assert.deepEqual(sentOn(transport, "test-app", "level"), [1, 3]);
   });
 
+  it("a channel the device hears that nothing in the app sends on keeps the decoder: objects from the user's own services arrive whole", async () => {
+    const body = `  const commands = api.newCommsChannel("commands", { direction: "server-to-device" });
+  const acks = api.newCommsChannel("acks", { direction: "device-to-server" });
+  commands.addEventListener("messageFromServer", (value) => {
+    const c = value as { zone: string; levels: number[] };
+    acks.pushMessageToServer(c.zone + ":" + c.levels.length);
+  });`;
+    const entry = writeApp(body);
+    const build = await compileFeatures({ entry });
+    const fullCodec = await compileFeatures({ entry, inferChannelCodec: false });
+    // Only the encoder goes: the device sends strings.
+    assert.ok(build.manifest.snapshots.device.size < fullCodec.manifest.snapshots.device.size - 150, `${build.manifest.snapshots.device.size} vs ${fullCodec.manifest.snapshots.device.size} B`);
+
+    const { device, transport } = await boot(build, engine);
+    transport.inject(topics.down("test-app", "gh-1", "commands"), encodeEnvelope("rule", 1, { zone: "north", levels: [1, 2, 3] }, Date.now()));
+    device.stop();
+    assert.deepEqual(device.supervisor.appErrors, []);
+    assert.deepEqual(sentOn(transport, "test-app", "acks"), ["north:3"]);
+  });
+
   it("an app without type arguments that sends objects both ways keeps the codec, and they arrive whole", async () => {
     const body = `  const status = api.newCommsChannel("status");
   const config = api.newCommsChannel("config", { direction: "server-to-device" });
