@@ -88,8 +88,8 @@ const OPTIONS: ts.CompilerOptions = {
   skipLibCheck: true,
 };
 
-/** Parsed files that don't change while the process runs (TypeScript's lib, the API types),
- * and the last feature files by content. */
+/** The last program's files as parsed, by content: TypeScript's library and the API types are
+ * parsed once per process, a feature file again only when it changed. */
 const parsed = new Map<string, { text: string; source: ts.SourceFile }>();
 let previousProgram: ts.Program | undefined;
 
