@@ -8,6 +8,8 @@ import { Device } from "../firmware/device";
 import { ManualClock } from "../firmware/clock";
 import { InMemoryTransport } from "../firmware/transport";
 import { writeFeatures, writeApp } from "../test/support/tempFeatures";
+import { exampleWithoutTypeArguments } from "../test/support/exampleWithoutTypeArguments";
+import { deviceChannelCodec } from "../core/compiler/primitiveChannels";
 
 /** Issue 2 figures: compile time (example, generated 50-feature app), snapshot sizes per target,
  * device dispatch rate (timer callback + push) against the same callback as plain Node JS, and
@@ -38,20 +40,54 @@ export function ${name}(api: FeatureApi) {
 /** The fifty features read fifty analog inputs: more than the simulated board's eight. */
 const FIFTY_INPUT_BOARD: BoardDefinition = { name: "fifty-inputs", pins: Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`A${i}`, ["analog-in"]])) };
 
-async function timeCompile(entry: string, secrets: Record<string, string> = {}, runs = 3, board?: BoardDefinition) {
+async function timeCompile(entry: string, secrets: Record<string, string> = {}, runs = 3, inferChannelCodec = true, board?: BoardDefinition) {
   let best = Infinity;
   let result;
   for (let i = 0; i < runs; i++) {
     const t = performance.now();
-    result = await compileFeatures({ entry, secrets, board });
+    result = await compileFeatures({ entry, secrets, inferChannelCodec, board });
     best = Math.min(best, performance.now() - t);
   }
   return { ms: best, result: result! };
 }
 
+/** What inferring the channels' value types costs (a type-checker program over an app's files):
+ * the first call in a process parses TypeScript's library, later ones reuse it. */
+function timeChannelInference(entry: string) {
+  const dir = path.dirname(entry);
+  const files = fs.readdirSync(dir).map((f) => path.join(dir, f));
+  let t = performance.now();
+  deviceChannelCodec(files);
+  const firstMs = performance.now() - t;
+  let laterMs = Infinity;
+  for (let i = 0; i < 3; i++) {
+    t = performance.now();
+    deviceChannelCodec(files);
+    laterMs = Math.min(laterMs, performance.now() - t);
+  }
+  return { firstMs: Math.round(firstMs), laterMs: Math.round(laterMs) };
+}
+
 export async function runCompileBench() {
+  // The example as users write it, without `newCommsChannel<number>` type arguments (with them
+  // the checker isn't needed): inferred, and with the whole codec as before inference (same run).
+  // The inference is timed first, before any compile has loaded the checker's library.
+  const plainEntry = exampleWithoutTypeArguments();
+  const inference = timeChannelInference(plainEntry);
   const example = await timeCompile(EXAMPLE, SECRETS);
-  const fifty = await timeCompile(fiftyFeatureApp(), {}, 2, FIFTY_INPUT_BOARD);
+  // Alternated, so a change in the machine's load doesn't favour one side.
+  const plain = { ms: Infinity, result: undefined as unknown as Awaited<ReturnType<typeof compileFeatures>> };
+  const plainFullCodec = { ...plain };
+  for (let i = 0; i < 4; i++) {
+    for (const [side, inferChannelCodec] of [[plain, true], [plainFullCodec, false]] as const) {
+      const run = await timeCompile(plainEntry, SECRETS, 1, inferChannelCodec);
+      side.ms = Math.min(side.ms, run.ms);
+      side.result = run.result;
+    }
+  }
+  const fiftyEntry = fiftyFeatureApp();
+  const fifty = await timeCompile(fiftyEntry, {}, 2, true, FIFTY_INPUT_BOARD);
+  const fiftyInference = timeChannelInference(fiftyEntry);
 
   // Baseline in the same run: the example without leaving out unnamed members.
   const unpruned = await compileFeatures({ entry: EXAMPLE, secrets: SECRETS, pruneMembers: false });
@@ -126,6 +162,14 @@ export async function runCompileBench() {
   return {
     exampleCompileMs: Math.round(example.ms),
     fiftyFeatureCompileMs: Math.round(fifty.ms),
+    fiftyFeatureInferenceMs: fiftyInference.laterMs,
+    withoutTypeArguments: {
+      deviceBytes: plain.result.manifest.snapshots.device.size,
+      fullCodecDeviceBytes: plainFullCodec.result.manifest.snapshots.device.size,
+      compileMs: Math.round(plain.ms),
+      fullCodecCompileMs: Math.round(plainFullCodec.ms),
+      inference,
+    },
     exampleSnapshotBytes: { device: example.result.manifest.snapshots.device.size, web: example.result.manifest.snapshots.web.size, server: example.result.manifest.snapshots.server.size },
     unprunedSnapshotBytes: { device: unpruned.manifest.snapshots.device.size, web: unpruned.manifest.snapshots.web.size, server: unpruned.manifest.snapshots.server.size },
     runtimeFloorBytes: { emptyApp: emptyAppDevice, keepsApi: keepsApiDevice },
@@ -144,10 +188,13 @@ export async function runCompileBench() {
 
 if (require.main === module) {
   runCompileBench().then((r) => {
-    console.log(`compile: example ${r.exampleCompileMs} ms, 50 features ${r.fiftyFeatureCompileMs} ms (budget 2000 ms)`);
+    console.log(`compile: example ${r.exampleCompileMs} ms, 50 features ${r.fiftyFeatureCompileMs} ms (budget 2000 ms; of which channel type inference ${r.fiftyFeatureInferenceMs} ms, x${(r.fiftyFeatureInferenceMs / r.fiftyFeatureCompileMs).toFixed(2)})`);
     console.log(`snapshots (bytes): example device ${r.exampleSnapshotBytes.device} (budget 2048), web ${r.exampleSnapshotBytes.web}, server ${r.exampleSnapshotBytes.server}; 50 features device ${r.fiftySnapshotBytes.device}, web ${r.fiftySnapshotBytes.web}, server ${r.fiftySnapshotBytes.server}`);
     const ratio = (target: "device" | "web" | "server") => (r.exampleSnapshotBytes[target] / r.unprunedSnapshotBytes[target]).toFixed(2);
     console.log(`member pruning: example device ${r.unprunedSnapshotBytes.device} → ${r.exampleSnapshotBytes.device} B (x${ratio("device")}), web ${r.unprunedSnapshotBytes.web} → ${r.exampleSnapshotBytes.web} B (x${ratio("web")}), server ${r.unprunedSnapshotBytes.server} → ${r.exampleSnapshotBytes.server} B (x${ratio("server")})`);
+    const w = r.withoutTypeArguments;
+    console.log(`example device snapshot: with type arguments ${r.exampleSnapshotBytes.device} B, without ${w.deviceBytes} B (budget 2048; whole codec as before inference, same run: ${w.fullCodecDeviceBytes} B, x${(w.deviceBytes / w.fullCodecDeviceBytes).toFixed(2)})`);
+    console.log(`channel type inference: example compile without type arguments ${w.compileMs} ms vs ${w.fullCodecCompileMs} ms without inference (x${(w.compileMs / w.fullCodecCompileMs).toFixed(2)}); the inference alone ${w.inference.firstMs} ms on a process's first build (parses TypeScript's lib; x${(w.inference.firstMs / r.exampleCompileMs).toFixed(2)} a warm example compile), ${w.inference.laterMs} ms after (x${(w.inference.laterMs / r.exampleCompileMs).toFixed(2)})`);
     console.log(`device runtime floor (bytes): empty App ${r.runtimeFloorBytes.emptyApp}, App keeping api in a callback ${r.runtimeFloorBytes.keepsApi}`);
     console.log(`device dispatch (timer + pin read + push): ${r.dispatchesPerSecond}/s (budget 50000/s); plain JS same loop ${r.plainJsPerSecond}/s; VM costs ${r.vmVsPlainJs}x`);
     console.log(`device message dispatch (listener + push): ${r.messagesPerSecond}/s`);

@@ -3,7 +3,7 @@ import { bundleFeatures } from "../core/compiler/bundle";
 import { compileFeatures } from "../core/compiler/compileFeatures";
 import { compileTarget, FEATURE_FILE } from "../core/compiler/compileTarget";
 import { lowerForMicrovium } from "../core/compiler/lower";
-import { channelsCarryPrimitivesOnly } from "../core/compiler/primitiveChannels";
+import { deviceChannelCodec } from "../core/compiler/primitiveChannels";
 import { SourceMapper } from "../core/compiler/sourceMapper";
 import { installStdlib } from "../core/runtime/stdlib";
 import { encodeEnvelope } from "../core/contracts/envelope";
@@ -64,7 +64,7 @@ async function deviceBytesWithPieces(entry: string, extra: string[]): Promise<{ 
     mapper: new SourceMapper(lowered.map, cwd),
     secrets: {},
     prepareVm: (vm) => installStdlib(vm, [...lowered.usedStdlib, ...extra]),
-    primitiveChannels: channelsCarryPrimitivesOnly(bundle.inputs),
+    channelCodec: deviceChannelCodec(bundle.inputs),
   });
   return { bytes: build.snapshot.length, used: lowered.usedStdlib };
 }

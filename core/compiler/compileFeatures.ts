@@ -9,7 +9,7 @@ import { FeatureCompileError, MissingSecretsError } from "./errors";
 import { lowerForMicrovium } from "./lower";
 import { LoweringError } from "./lower/errors";
 import { SourceMapper } from "./sourceMapper";
-import { channelsCarryPrimitivesOnly } from "./primitiveChannels";
+import { deviceChannelCodec, FULL_CODEC } from "./primitiveChannels";
 import { ENGINE_ID } from "./engineId";
 import { defaultAppName } from "./defaultAppName";
 import { findPinWrites } from "./pinWrites";
@@ -35,6 +35,10 @@ export interface CompileOptions {
   /** Most operations App(api) and the feature's module code may run in the compile-time VM per
    * target before the build stops with an error (default 10,000,000; 0: no limit). */
   buildInstructionLimit?: number;
+  /** Leave out of the device snapshot the halves of the object/array codec its channels don't
+   * need, as inferred from the feature code's types (default true;
+   * core/compiler/primitiveChannels.ts). False only to measure what that saves. */
+  inferChannelCodec?: boolean;
 }
 
 export interface CompileResult {
@@ -67,7 +71,7 @@ export async function compileFeatures(options: CompileOptions): Promise<CompileR
   const loweredDevice = lower(bundle.code, bundle.map, false, bundleMapper);
   const loweredGuarded = lower(bundle.code, bundle.map, true, bundleMapper);
   // Only the device snapshot has a size budget; web and server keep the full value codec.
-  const primitiveDeviceChannels = channelsCarryPrimitivesOnly(bundle.inputs);
+  const deviceCodec = options.inferChannelCodec === false ? FULL_CODEC : deviceChannelCodec(bundle.inputs);
   const builds = {} as Record<Target, TargetBuild>;
   for (const target of TARGETS) {
     const lowered = target === "device" ? loweredDevice : loweredGuarded;
@@ -78,7 +82,7 @@ export async function compileFeatures(options: CompileOptions): Promise<CompileR
       mapper: new SourceMapper(lowered.map, cwd),
       secrets: target === "device" ? (options.secrets ?? {}) : {},
       prepareVm: (vm) => installStdlib(vm, lowered.usedStdlib),
-      primitiveChannels: target === "device" && primitiveDeviceChannels,
+      channelCodec: target === "device" ? deviceCodec : undefined,
       pruneMembers: options.pruneMembers,
       instructionLimit: options.buildInstructionLimit,
       board,

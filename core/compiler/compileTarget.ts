@@ -14,6 +14,7 @@ import { FeatureCompileError, type SourceLocation } from "./errors";
 import { withFeatureLocations } from "./microviumErrors";
 import { runtimeSourceFor } from "./runtimeSource";
 import { pruneSnapshot } from "./snapshotPruning";
+import { FULL_CODEC, type DeviceChannelCodec } from "./primitiveChannels";
 import type { SourceMapper } from "./sourceMapper";
 
 /** Debug file names inside the compile-time VM; errors in FEATURE_FILE are mapped back to the
@@ -33,9 +34,9 @@ export interface TargetBuildInput {
   secrets: Record<string, string | undefined>;
   /** Installs standard library pieces into the fresh VM before the feature is evaluated. */
   prepareVm?: (vm: Microvium) => void;
-  /** Every channel carries primitives only (channelsCarryPrimitivesOnly): leave the object and
-   * array codec out of the snapshot; the runtime refuses objects on channels instead. */
-  primitiveChannels?: boolean;
+  /** Which halves of the object/array codec the snapshot keeps (default both; the device's
+   * come from deviceChannelCodec). A half left out refuses objects with a clear error instead. */
+  channelCodec?: DeviceChannelCodec;
   /** Leave out object members no code in the snapshot names (default true). */
   pruneMembers?: boolean;
   /** Most operations the module code and App(api) may run (default
@@ -143,7 +144,8 @@ export function compileTarget(input: TargetBuildInput): TargetBuild {
     );
   }
   withFeatureLocations(input.mapper, FEATURE_FILE, "app", () => runtime.runApp(app), locate);
-  runtime.finishBuild(input.primitiveChannels === true);
+  const codec = input.channelCodec ?? FULL_CODEC;
+  runtime.finishBuild(codec.encode, codec.decode);
   const snapshot = vm.createSnapshot({ optimizationHook: (il) => leaveOutUnnamedMembers(uncollected(vm, il), input.pruneMembers !== false) }).data;
   return { declarations: recorder.declarations, callbackSites: sites.finish(recorder.declarations.channels.length), snapshot: new Uint8Array(snapshot), missingSecrets, logs };
 }

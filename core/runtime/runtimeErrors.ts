@@ -21,8 +21,9 @@ export enum RuntimeError {
   SecretOnWrongTarget = 12,
   /** A widget option or value is not a number; `name` is the option. */
   BadNumber = 13,
-  /** An object or array on a channel of an app whose channels are all declared primitive
-   * (the device build then has no object codec); `api` is the channel name, if known. */
+  /** An object or array sent or received by a device whose build found only primitives on its
+   * channels in that direction (core/compiler/primitiveChannels.ts), so it left that half of the
+   * object codec out; `api` is the channel name, if known. */
   ObjectOnPrimitiveChannel = 14,
 }
 
@@ -95,7 +96,7 @@ export function formatRuntimeError(code: unknown, api: unknown, name: unknown, t
     case RuntimeError.BadNumber:
       return `${API_NAMES[api as number] ?? `api #${api}`}: ${name} must be a number`;
     case RuntimeError.ObjectOnPrimitiveChannel:
-      return `${api === undefined ? "a channel" : `channel "${api}"`}: an object or array can't be sent or received here, because every channel of this app is declared with a primitive type (newCommsChannel<number>, <string>, <boolean>), so the device build leaves out the object encoder. Declare the channel with the object type it carries, e.g. newCommsChannel<{ level: number }>("${api ?? "name"}")`;
+      return `${api === undefined ? "a channel" : `channel "${api}"`}: an object or array can't be sent or received here, because the values this app's code sends on its channels are all numbers, strings or booleans (by their declared types, or by the types of the values passed), so the device build leaves the object codec out. Declare the channel with the object type it carries, e.g. newCommsChannel<{ level: number }>("${api ?? "name"}"), or give the value its real type instead of a cast`;
     default:
       return `feature runtime error ${code} (${api}, ${name})`;
   }

@@ -125,8 +125,9 @@ function outgoingAny(v) {
   return TOKENS;
 }
 
-// When every channel is declared primitive (finishBuild), these replace the codec, which is
-// then unreachable and left out of the snapshot.
+// When the compiler finds that the device only sends, or only receives, primitives
+// (core/compiler/primitiveChannels.ts), finishBuild puts these in place of that half of the
+// codec, which is then unreachable and left out of the snapshot.
 function outgoingPrimitive(v, channelName) {
   if (typeof v === "object" && v !== null) raise(E_OBJECT_ON_PRIMITIVE_CHANNEL, channelName);
   return checkSendable(v);
@@ -445,8 +446,9 @@ function lateDeclaration(apiId) {
 }
 
 // Called by the compiler after App returned: from now on declarations are errors.
-// primitiveChannels: every channel is declared primitive (core/compiler/primitiveChannels.ts).
-export function finishBuild(primitiveChannels) {
+// encodeObjects / decodeObjects: whether this snapshot may send / receive objects and arrays
+// (core/compiler/primitiveChannels.ts); false leaves that half of the codec out.
+export function finishBuild(encodeObjects, decodeObjects) {
   building = false;
   for (let i = 0; i < runTimeMembers.length; i = i + 3) {
     // Separate statements: Microvium evaluates the right side of `o[k] = v` before `o` and `k`.
@@ -454,10 +456,8 @@ export function finishBuild(primitiveChannels) {
     const member = runTimeMembers[i + 1];
     o[member] = runTimeMembers[i + 2];
   }
-  if (primitiveChannels) {
-    outgoing = outgoingPrimitive;
-    readIncoming = refuseTokens;
-  }
+  if (!encodeObjects) outgoing = outgoingPrimitive;
+  if (!decodeObjects) readIncoming = refuseTokens;
   api.newCommsChannel = lateDeclaration(1);
   api.defineSecret = lateDeclaration(2);
   api.registerUiControl = lateDeclaration(3);
