@@ -52,3 +52,21 @@ describe("corrupt snapshots that used to hang the engine", function () {
     });
   }
 });
+
+describe("corrupt snapshots in a process that runs a device's link", function () {
+  this.timeout(120_000);
+
+  // aws-crt, the device SDK's native core, installs a SIGSEGV handler that exits the process;
+  // V8 catches WebAssembly out-of-bounds accesses through SIGSEGV. Without the engine's explicit
+  // bounds checks (core/engine/wasmEngine.ts) one trapping snapshot ended `snapfleet dev` whole.
+  it("every fixture ends with an error and the process lives on", async () => {
+    const { execFile } = await import("node:child_process");
+    const { promisify } = await import("node:util");
+    const script = path.join(__dirname, "support/exerciseWithDeviceSdk.ts");
+    const run = await promisify(execFile)(process.execPath, ["--import", "tsx", script, DIR], { timeout: 110_000 }).catch((e: { code: number; stderr: string; stdout: string }) => e);
+    assert.ok(!("code" in run) || run.code === undefined || run.code === 0, `the process died: ${"stderr" in run ? run.stderr.slice(0, 600) : ""}`);
+    const outcomes = JSON.parse(run.stdout.trim()) as Record<string, string>;
+    assert.equal(Object.keys(outcomes).length, fixtures.length);
+    for (const [name, outcome] of Object.entries(outcomes)) assert.notEqual(outcome, "ok", `${name}: the corruption went unnoticed`);
+  });
+});

@@ -32,11 +32,23 @@ export async function loadWasmEngine(wasm?: Uint8Array | WebAssembly.Module): Pr
 
 function readBundledWasm(): Uint8Array<ArrayBuffer> {
   // Required lazily so that a browser bundle never pulls in fs and path.
+  useExplicitBoundsChecks();
   const fs = require("node:fs") as typeof import("node:fs");
   const path = require("node:path") as typeof import("node:path");
   const file = path.join(__dirname, "microvium.wasm");
   if (!fs.existsSync(file)) throw new Error(`${file} is missing: run \`npm run build\` to build the engine`);
   return fs.readFileSync(file);
+}
+
+/** V8 turns a WebAssembly out-of-bounds access into a catchable RuntimeError by catching the
+ * SIGSEGV of a guard page, but aws-crt (the device SDK's native core, loaded in every process
+ * that runs a simulated device's link) installs its own SIGSEGV handler that prints a backtrace
+ * and exits the process (aws-crt-nodejs source/module.c, s_install_crash_handler). An engine trap
+ * on one device would then end `snapfleet dev` with every device in it. Modules compiled after
+ * this flag check bounds explicitly instead (a few percent of engine speed) and never fault. */
+function useExplicitBoundsChecks(): void {
+  const v8 = require("node:v8") as typeof import("node:v8");
+  v8.setFlagsFromString("--wasm-enforce-bounds-checks");
 }
 
 /** Fails early, with a clear message, on a module built from other glue. */

@@ -49,8 +49,8 @@ export async function buildWebBundle(options: WebBundleOptions): Promise<WebBund
     entryNames: "[name]-[hash]",
     assetNames: "[name]-[hash]",
     loader: { ".wasm": "file" },
-    // Build-time code next to what the page needs imports node:fs/node:path: see nodeBuiltinsStub.ts.
-    alias: { "node:fs": NODE_STUB, "node:path": NODE_STUB },
+    // Build-time code next to what the page needs imports node:fs/node:path/node:v8: see nodeBuiltinsStub.ts.
+    alias: { "node:fs": NODE_STUB, "node:path": NODE_STUB, "node:v8": NODE_STUB },
     define: { __dirname: '"."' },
     metafile: true,
     legalComments: "none",

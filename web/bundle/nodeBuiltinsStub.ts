@@ -1,4 +1,4 @@
-/** Stands in for node:fs and node:path in the browser bundle. Some core modules the dashboard
+/** Stands in for node:fs, node:path and node:v8 in the browser bundle. Some core modules the dashboard
  * needs sit next to build-time code that reads files (wasmEngine reads microvium.wasm when no
  * bytes are passed). The page never takes those paths, but their imports and module-level
  * `path.join` still run, so path.join works and anything touching the file system fails loudly. */
@@ -23,3 +23,7 @@ export function readdirSync(): never {
 }
 
 export default { join, existsSync, readFileSync, readdirSync };
+
+export function setFlagsFromString(): never {
+  return unavailable("v8.setFlagsFromString");
+}
