@@ -56,7 +56,7 @@ describe("snapfleet CLI", function () {
     assert.equal(built.code, 0, built.stderr);
     const r = await snapfleet(["run-device", dir, "--seconds", "3", "--instruction-budget", "20000"]);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stderr, /error: the callback ran out of its instruction budget \(20,000 instructions per call\)/);
+    assert.match(r.stderr, /\[app\] error: timer \(setInterval at [^)]*app\.ts:6:\d+\) failed: the callback ran out of its instruction budget \(20,000 instructions per call\)/);
     const beats = r.stdout.trim().split("\n").map((l) => JSON.parse(l).value);
     assert.ok(beats[0] === 1 && beats.includes(3), `ticks after the runaway one still run: ${r.stdout}`);
     const bad = await snapfleet(["run-device", dir, "--instruction-budget", "lots"]);
