@@ -5,6 +5,7 @@
  * The command (devCommand.ts) adds the terminal output; tests drive this class directly. */
 import path from "node:path";
 import { compileFeatures, type CompileResult } from "../core/compiler/compileFeatures";
+import type { Manifest } from "../core/contracts/manifest";
 import type { BoardDefinition } from "../core/boards";
 import { describePinWrite, type AppDeviceOptions } from "../firmware/isolation/appWorkerProtocol";
 import { SimulatedDevice } from "../firmware/simulatedDevice";
@@ -41,6 +42,11 @@ export interface RebuildResult extends DeployResult {
 export class DevSession {
   readonly devices: SimulatedDevice[] = [];
   private watcher: FeatureWatcher | undefined;
+  /** Callback sites of the versions this session built, like debug symbols kept on the host:
+   * OTA packages carry none (core/contracts/devicePackage.ts), so a device's failing callback
+   * is named with its file:line here. The latest build of a version wins (its lines match the
+   * files as they are now); bounded, oldest out. */
+  private readonly callbackSites = new Map<string, Manifest["callbackSites"]>();
 
   private constructor(
     readonly cloud: LocalCloud,
@@ -57,6 +63,7 @@ export class DevSession {
       log: (line) => options.log(`[cloud] ${line}`),
     });
     const session = new DevSession(cloud, options);
+    session.remember(build);
     try {
       await cloud.deploy(build);
       const things = Array.from({ length: options.devices }, (_, i) => `sim-${i + 1}`);
@@ -82,6 +89,7 @@ export class DevSession {
   async rebuild(): Promise<RebuildResult> {
     const started = performance.now();
     const build = await compileOnce(this.options);
+    this.remember(build);
     const result = await this.cloud.deploy(build);
     return { ...result, ms: Math.round(performance.now() - started) };
   }
@@ -107,11 +115,19 @@ export class DevSession {
         device: this.options.device,
         // As `run-device` prints them; bursts arrive summed up (pinWriteCoalescer.ts).
         onPinWrite: (w) => this.options.log(`[${thing}] [board] ${describePinWrite(w)}`),
+        callbackSitesFor: (version) => this.callbackSites.get(version),
       },
     });
     this.devices.push(device);
     this.cloud.addDevice(thing);
     return device;
+  }
+
+  private remember(build: CompileResult): void {
+    const { version, callbackSites } = build.manifest;
+    this.callbackSites.delete(version);
+    this.callbackSites.set(version, callbackSites);
+    if (this.callbackSites.size > REMEMBERED_VERSIONS) this.callbackSites.delete(this.callbackSites.keys().next().value!);
   }
 
   /** Devices say goodbye (offline status) before the broker goes away. Bounded whatever the
@@ -146,6 +162,8 @@ async function within(work: Promise<unknown>, ms: number): Promise<boolean> {
   clearTimeout(timer);
   return done;
 }
+
+const REMEMBERED_VERSIONS = 20;
 
 function compileOnce(options: DevSessionOptions): Promise<CompileResult> {
   return compileFeatures({ entry: options.entry, app: options.app, board: options.board, secrets: options.secrets, missingSecretHint: options.missingSecretHint });

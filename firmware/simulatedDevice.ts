@@ -4,6 +4,7 @@
  * Real firmware would do the same with its HAL instead of SimulatedBoard. */
 import type { MicroviumEngine } from "../core/engine/types";
 import type { DevicePackage } from "../core/contracts/devicePackage";
+import type { Manifest } from "../core/contracts/manifest";
 import { SimulatedBoard, type DigitalWrite } from "./board";
 import { RealClock } from "./clock";
 import { MqttTransport } from "./comms";
@@ -47,6 +48,9 @@ export interface SimulatedDeviceOptions {
     watchdogMs?: number;
     onPinWrite?: (report: PinWriteReport) => void;
     device?: AppDeviceOptions;
+    /** Where a version's callbacks were written, when the host has that build (`snapfleet dev`):
+     * failures then name file:line although the package carries no sites. */
+    callbackSitesFor?: (version: string) => Manifest["callbackSites"];
   };
 }
 
@@ -85,7 +89,7 @@ export class SimulatedDevice {
     const bootIsolated = async (pkg: DevicePackage, onFailure: (failure: AppFailure) => void): Promise<RunningApp> => {
       if (current.halted) throw new Error(`${options.thing} is halted`);
       const app = await IsolatedApp.start({
-        manifest: pkg.manifest,
+        manifest: { ...pkg.manifest, callbackSites: isolation?.callbackSitesFor?.(pkg.manifest.version) ?? pkg.manifest.callbackSites },
         snapshot: pkg.snapshot,
         thing: options.thing,
         transport,
