@@ -153,6 +153,8 @@ export class DevSession {
 const REBUILD_WAIT_MS = 500;
 const DEVICE_STOP_MS = 2000;
 const HALT_MS = 1000;
+/** Builds whose callback sites the session keeps (see DevSession.callbackSites). */
+const REMEMBERED_VERSIONS = 20;
 
 /** Whether `work` settled within `ms` (it goes on either way). */
 async function within(work: Promise<unknown>, ms: number): Promise<boolean> {
@@ -162,8 +164,6 @@ async function within(work: Promise<unknown>, ms: number): Promise<boolean> {
   clearTimeout(timer);
   return done;
 }
-
-const REMEMBERED_VERSIONS = 20;
 
 function compileOnce(options: DevSessionOptions): Promise<CompileResult> {
   return compileFeatures({ entry: options.entry, app: options.app, board: options.board, secrets: options.secrets, missingSecretHint: options.missingSecretHint });

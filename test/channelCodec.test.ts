@@ -2,35 +2,23 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { compileFeatures, type CompileResult } from "../core/compiler/compileFeatures";
-import { decodeEnvelope, encodeEnvelope } from "../core/contracts/envelope";
+import { encodeEnvelope } from "../core/contracts/envelope";
 import { topics } from "../core/contracts/topics";
 import { loadWasmEngine } from "../core/engine";
 import type { MicroviumEngine } from "../core/engine/types";
 import { FeatureVm } from "../core/runtime/featureVm";
-import { SimulatedBoard } from "../firmware/board";
-import { ManualClock } from "../firmware/clock";
-import { Device } from "../firmware/device";
-import { constantModel } from "../firmware/pinModel";
 import { InMemoryTransport } from "../firmware/transport";
 import { exampleWithoutTypeArguments } from "./support/exampleWithoutTypeArguments";
 import { writeApp } from "./support/tempFeatures";
+import { bootExample, sentOn } from "./support/testDevice";
 import { WebTestHost } from "./support/webTestHost";
 
 const EXAMPLE = path.join(__dirname, "../examples/grow-station/features/app.ts");
 const EXAMPLE_SECRETS = JSON.parse(fs.readFileSync(path.join(__dirname, "../examples/grow-station/dev-secrets.json"), "utf8"));
 const REFUSED = /an object or array can't be sent or received here, because the values this app's code sends on its channels are all numbers, strings or booleans/;
 
-function sentOn(transport: InMemoryTransport, app: string, channel: string) {
-  return transport.sent.filter((m) => m.topic === topics.up(app, "gh-1", channel)).map((m) => decodeEnvelope(m.payload).v);
-}
-
-async function boot(build: CompileResult, engine: MicroviumEngine) {
-  const clock = new ManualClock();
-  const transport = new InMemoryTransport();
-  const board = SimulatedBoard.forManifest(build.manifest, () => clock.now(), { A2: constantModel(21.46), A3: constantModel(1.65) });
-  const device = await Device.boot({ manifest: build.manifest, snapshot: build.snapshots.device, thing: "gh-1", board, clock, transport, engine });
-  return { device, clock, transport, board: board as SimulatedBoard };
-}
+/** Values the device published on a channel. */
+const valuesOn = (transport: InMemoryTransport, app: string, channel: string) => sentOn(transport, app, channel).map((e) => e.v);
 
 describe("device channel codec inferred from the feature code's types", () => {
   let engine: MicroviumEngine;
@@ -51,11 +39,11 @@ describe("device channel codec inferred from the feature code's types", () => {
   });
 
   it("runs without type arguments: numbers go up, the toggle's boolean comes down, an object sent down is refused clearly and the app goes on", async () => {
-    const { device, clock, transport, board } = await boot(plain, engine);
+    const { device, clock, transport, board } = await bootExample(plain, engine);
     clock.advance(5000);
-    assert.deepEqual(sentOn(transport, "grow-station", "temperature"), [21.5, 21.5, 21.5, 21.5, 21.5]);
-    assert.deepEqual(sentOn(transport, "grow-station", "soil-moisture"), [50]);
-    assert.deepEqual(sentOn(transport, "grow-station", "event-log"), [0]);
+    assert.deepEqual(valuesOn(transport, "grow-station", "temperature"), [21.5, 21.5, 21.5, 21.5, 21.5]);
+    assert.deepEqual(valuesOn(transport, "grow-station", "soil-moisture"), [50]);
+    assert.deepEqual(valuesOn(transport, "grow-station", "event-log"), [0]);
 
     const host = new WebTestHost();
     const web = new FeatureVm(engine, plain.snapshots.web, "web", host);
@@ -76,8 +64,8 @@ describe("device channel codec inferred from the feature code's types", () => {
     transport.inject(growLight, encodeEnvelope("web", 3, false, Date.now()));
     assert.equal(board.digitalRead("D5"), false);
     clock.advance(1000);
-    assert.equal(sentOn(transport, "grow-station", "temperature").length, 6);
-    assert.deepEqual(sentOn(transport, "grow-station", "event-log"), [0, 3, 4]);
+    assert.equal(valuesOn(transport, "grow-station", "temperature").length, 6);
+    assert.deepEqual(valuesOn(transport, "grow-station", "event-log"), [0, 3, 4]);
     device.stop();
   });
 
@@ -94,13 +82,13 @@ describe("device channel codec inferred from the feature code's types", () => {
     const fullCodec = await compileFeatures({ entry, inferChannelCodec: false });
     assert.ok(build.manifest.snapshots.device.size < fullCodec.manifest.snapshots.device.size - 300, `${build.manifest.snapshots.device.size} vs ${fullCodec.manifest.snapshots.device.size} B`);
 
-    const { device, clock, transport } = await boot(build, engine);
+    const { device, clock, transport } = await bootExample(build, engine);
     clock.advance(300);
     device.stop();
     assert.equal(device.supervisor.appErrors.length, 1);
     assert.match(device.supervisor.appErrors[0], /channel "level": /);
     assert.match(device.supervisor.appErrors[0], REFUSED);
-    assert.deepEqual(sentOn(transport, "test-app", "level"), [1, 3]);
+    assert.deepEqual(valuesOn(transport, "test-app", "level"), [1, 3]);
   });
 
   it("a channel the device hears that nothing in the app sends on keeps the decoder: objects from the user's own services arrive whole", async () => {
@@ -116,11 +104,11 @@ describe("device channel codec inferred from the feature code's types", () => {
     // Only the encoder goes: the device sends strings.
     assert.ok(build.manifest.snapshots.device.size < fullCodec.manifest.snapshots.device.size - 150, `${build.manifest.snapshots.device.size} vs ${fullCodec.manifest.snapshots.device.size} B`);
 
-    const { device, transport } = await boot(build, engine);
+    const { device, transport } = await bootExample(build, engine);
     transport.inject(topics.down("test-app", "gh-1", "commands"), encodeEnvelope("rule", 1, { zone: "north", levels: [1, 2, 3] }, Date.now()));
     device.stop();
     assert.deepEqual(device.supervisor.appErrors, []);
-    assert.deepEqual(sentOn(transport, "test-app", "acks"), ["north:3"]);
+    assert.deepEqual(valuesOn(transport, "test-app", "acks"), ["north:3"]);
   });
 
   it("an app without type arguments that sends objects both ways keeps the codec, and they arrive whole", async () => {
@@ -144,11 +132,11 @@ describe("device channel codec inferred from the feature code's types", () => {
     web.dispose();
     assert.deepEqual(host.sent.map((s) => s.value), [{ threshold: 30, zones: ["a", "b", "c"] }]);
 
-    const { device, clock, transport } = await boot(build, engine);
+    const { device, clock, transport } = await bootExample(build, engine);
     clock.advance(200);
     transport.inject(topics.down("test-app", "gh-1", "config"), encodeEnvelope("web", 1, host.sent[0].value, Date.now()));
     device.stop();
     assert.deepEqual(device.supervisor.appErrors, []);
-    assert.deepEqual(sentOn(transport, "test-app", "status"), [{ celsius: 21.5, ok: true, zones: ["a", "b"] }, { applied: 30, zones: 3 }]);
+    assert.deepEqual(valuesOn(transport, "test-app", "status"), [{ celsius: 21.5, ok: true, zones: ["a", "b"] }, { applied: 30, zones: 3 }]);
   });
 });

@@ -9,26 +9,13 @@ import { topics } from "../core/contracts/topics";
 import { SimulatedBoard } from "../firmware/board";
 import { ManualClock } from "../firmware/clock";
 import { Device } from "../firmware/device";
-import { constantModel } from "../firmware/pinModel";
 import { InMemoryTransport } from "../firmware/transport";
 import { EXAMPLE_SECRETS } from "./compiler.test";
 import { writeApp } from "./support/tempFeatures";
 import { WebTestHost } from "./support/webTestHost";
+import { bootExample, sentOn } from "./support/testDevice";
 
 const EXAMPLE = path.join(__dirname, "../examples/grow-station/features/app.ts");
-
-/** Messages the device published on a channel's up topic, decoded. */
-function sentOn(transport: InMemoryTransport, app: string, channel: string) {
-  return transport.sent.filter((m) => m.topic === topics.up(app, "gh-1", channel)).map((m) => decodeEnvelope(m.payload));
-}
-
-async function bootExample(build: CompileResult, engine: MicroviumEngine) {
-  const clock = new ManualClock();
-  const transport = new InMemoryTransport();
-  const board = SimulatedBoard.forManifest(build.manifest, () => clock.now(), { A2: constantModel(21.46), A3: constantModel(1.65) });
-  const device = await Device.boot({ manifest: build.manifest, snapshot: build.snapshots.device, thing: "gh-1", board, clock, transport, engine });
-  return { device, clock, transport, board: board as SimulatedBoard };
-}
 
 describe("device runtime: the example on a simulated board", () => {
   let build: CompileResult;

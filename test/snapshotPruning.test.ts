@@ -1,15 +1,10 @@
 import assert from "node:assert/strict";
 import path from "node:path";
 import { compileFeatures } from "../core/compiler/compileFeatures";
-import { decodeEnvelope, encodeEnvelope } from "../core/contracts/envelope";
 import { loadWasmEngine } from "../core/engine";
 import type { MicroviumEngine } from "../core/engine/types";
-import { topics } from "../core/contracts/topics";
-import { ManualClock } from "../firmware/clock";
-import { Device } from "../firmware/device";
-import { InMemoryTransport } from "../firmware/transport";
 import { EXAMPLE_SECRETS } from "./compiler.test";
-import { writeApp } from "./support/tempFeatures";
+import { bootApp } from "./support/testDevice";
 
 /** Whether the snapshot holds `text` (Microvium stores strings as plain UTF-8). */
 function holds(snapshot: Uint8Array, text: string): boolean {
@@ -23,17 +18,7 @@ describe("snapshot pruning: members no code in the snapshot names are left out",
     engine = await loadWasmEngine();
   });
 
-  async function boot(body: string, preamble = "") {
-    const build = await compileFeatures({ entry: writeApp(body, preamble) });
-    const clock = new ManualClock();
-    const transport = new InMemoryTransport();
-    const device = await Device.boot({ manifest: build.manifest, snapshot: build.snapshots.device, thing: "gh-1", clock, transport, engine });
-    const sent = (channel: string) => transport.sent.filter((m) => m.topic === topics.up("test-app", "gh-1", channel)).map((m) => decodeEnvelope(m.payload).v);
-    const fromServer = (channel: string, value: unknown, seq: number) =>
-      transport.inject(topics.down("test-app", "gh-1", channel), encodeEnvelope("srv", seq, value as never, clock.now()));
-    const logs = () => transport.sent.filter((m) => m.topic === topics.log("test-app", "gh-1")).map((m) => JSON.parse(m.payload).msg);
-    return { build, clock, device, sent, fromServer, logs };
-  }
+  const boot = (body: string, preamble = "") => bootApp(engine, body, preamble);
 
   it("the example's device snapshot has no declaration API, no web-only channel end and no dashboard-only logger code", async () => {
     const build = await compileFeatures({ entry: path.join(__dirname, "../examples/grow-station/features/app.ts"), secrets: EXAMPLE_SECRETS });

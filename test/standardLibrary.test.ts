@@ -1,8 +1,6 @@
 import assert from "node:assert/strict";
 import { compileFeatures } from "../core/compiler/compileFeatures";
 import { FeatureCompileError } from "../core/compiler/errors";
-import { decodeEnvelope, encodeEnvelope } from "../core/contracts/envelope";
-import { topics } from "../core/contracts/topics";
 import { loadWasmEngine } from "../core/engine";
 import type { MicroviumEngine } from "../core/engine/types";
 import { lowerForMicrovium } from "../core/compiler/lower";
@@ -11,10 +9,8 @@ import { stdlibHostFunctions } from "../core/runtime/stdlib";
 import { TokenReader } from "../core/runtime/valueTokens";
 import { Token } from "../core/runtime/hostIds";
 import { StdlibHostId } from "../core/runtime/stdlib/hostIds";
-import { ManualClock } from "../firmware/clock";
-import { Device } from "../firmware/device";
-import { InMemoryTransport } from "../firmware/transport";
 import { writeApp } from "./support/tempFeatures";
+import { bootApp } from "./support/testDevice";
 import { WebTestHost } from "./support/webTestHost";
 
 /** Map, Set, JSON.parse and Date.now as feature code uses them, run on the device (our
@@ -90,18 +86,10 @@ describe("standard library on the device and the dashboard: Map, Set, JSON.parse
     return MESSAGES.map((text) => handle(text));
   }
 
-  async function boot(body: string, preamble = "") {
-    const build = await compileFeatures({ entry: writeApp(body, preamble) });
-    const clock = new ManualClock();
-    const transport = new InMemoryTransport();
-    const device = await Device.boot({ manifest: build.manifest, snapshot: build.snapshots.device, thing: "gh-1", clock, transport, engine });
-    const sent = (channel: string) => transport.sent.filter((m) => m.topic === topics.up("test-app", "gh-1", channel)).map((m) => decodeEnvelope(m.payload).v);
-    const send = (channel: string, value: unknown, seq: number) => transport.inject(topics.down("test-app", "gh-1", channel), encodeEnvelope("srv", seq, value as never, clock.now()));
-    return { build, device, clock, sent, send };
-  }
+  const boot = (body: string, preamble = "") => bootApp(engine, body, preamble);
 
   it("Map, Set and JSON.parse give on the device exactly what Node gives, message after message", async () => {
-    const { device, sent, send } = await boot(
+    const { device, sent, fromServer: send } = await boot(
       `  const cmd = api.newCommsChannel<string>("cmd");
   const out = api.newCommsChannel<any>("out");
   const handle = makeHandler();
@@ -117,7 +105,7 @@ describe("standard library on the device and the dashboard: Map, Set, JSON.parse
   });
 
   it("a JSON.parse error the feature doesn't catch says where and what was expected, and the app goes on", async () => {
-    const { device, sent, send } = await boot(
+    const { device, sent, fromServer: send } = await boot(
       `  const cmd = api.newCommsChannel<string>("cmd");
   const out = api.newCommsChannel<any>("out");
   cmd.addEventListener("messageFromServer", (text) => out.pushMessageToServer(JSON.parse(text)));

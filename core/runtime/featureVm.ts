@@ -77,8 +77,6 @@ export class FeatureVm {
   /** Set when a fatal engine error stopped the VM: why, naming the callback. */
   private stoppedBecause: string | undefined;
 
-  /** `app`: the manifest (or its channels, controls and callbackSites), to name callbacks in
-   * errors; without it they are named by kind and number. */
   constructor(engine: MicroviumEngine, snapshot: Uint8Array, readonly target: Target, private readonly host: FeatureHost, options: FeatureVmOptions = {}) {
     this.names = new CallbackNames(target, options.app);
     const functions = this.hostFunctions();

@@ -49,8 +49,6 @@ export interface IsolatedAppOptions {
 export const DEFAULT_WATCHDOG_MS = 5000;
 const HEARTBEAT_MS = 250;
 const PIN_REPORT_MS = 1000;
-/** App errors kept for reading; the count goes on (a crash-looping app must not grow memory). */
-const RECENT_ERRORS = 50;
 /** Loading the modules (compiling TypeScript on a cold tsx cache, on a busy machine) is not the app. */
 const LOAD_TIMEOUT_MS = 60_000;
 /** Resets back off from 1 s to this, so an app that hangs at every start doesn't spin. */
@@ -76,9 +74,7 @@ interface Incarnation {
 }
 
 export class IsolatedApp implements RunningApp {
-  /** The latest app errors, watchdog resets included (at most RECENT_ERRORS). */
-  readonly errors: string[] = [];
-  /** App errors since the first start, watchdog resets included. */
+  /** App errors since the first start, watchdog resets included (each told to onFailure). */
   errorCount = 0;
   /** VM heap figures from the last clean stop. */
   lastStats: { heapUsed: number; heapPeak: number } | undefined;
@@ -98,7 +94,8 @@ export class IsolatedApp implements RunningApp {
     this.watchdog = setInterval(() => this.check(), HEARTBEAT_MS);
   }
 
-  /** Starts the app; resolves when it has started (or hung while starting: then `errors` says so). */
+  /** Starts the app; resolves when it has started (or hung while starting: then onFailure hears
+   * of the watchdog reset as a failure at start). */
   static async start(options: IsolatedAppOptions): Promise<IsolatedApp> {
     const app = new IsolatedApp(options);
     try {
@@ -309,8 +306,6 @@ export class IsolatedApp implements RunningApp {
 
   private failed(failure: AppFailure): void {
     this.errorCount++;
-    this.errors.push(failure.message);
-    if (this.errors.length > RECENT_ERRORS) this.errors.shift();
     this.options.onFailure?.(failure);
   }
 
