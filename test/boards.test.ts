@@ -9,6 +9,7 @@ import { SimulatedBoard } from "../firmware/board";
 import { ManualClock } from "../firmware/clock";
 import { Device } from "../firmware/device";
 import { writeFeatures } from "./support/tempFeatures";
+import { compileError as expectCompileError } from "./support/compileError";
 
 /** An app whose pins live in a second file, as composed apps have them. */
 function appWithPins(pinsBody: string): string {
@@ -18,15 +19,7 @@ function appWithPins(pinsBody: string): string {
   });
 }
 
-async function compileError(entry: string, board?: string): Promise<FeatureCompileError> {
-  try {
-    await compileFeatures({ entry, board });
-  } catch (e) {
-    if (e instanceof FeatureCompileError) return e;
-    throw e;
-  }
-  assert.fail("expected the build to fail");
-}
+const compileError = (entry: string, board?: string) => expectCompileError({ entry, board });
 
 function assertAt(err: FeatureCompileError, file: string, line: number): void {
   assert.ok(err.location, `no location in: ${err.message}`);

@@ -4,19 +4,12 @@ import path from "node:path";
 import { compileFeatures, type CompileResult } from "../core/compiler/compileFeatures";
 import { FeatureCompileError, MissingSecretsError } from "../core/compiler/errors";
 import { writeApp, writeFeatures } from "./support/tempFeatures";
+import { compileError as expectCompileError } from "./support/compileError";
 
 const EXAMPLE = path.join(__dirname, "../examples/grow-station/features/app.ts");
 export const EXAMPLE_SECRETS = { ssid: "GreenhouseNet-7f3a", password: "pw-Zq81-never-in-web" };
 
-async function compileError(entry: string, secrets: Record<string, string> = {}): Promise<FeatureCompileError> {
-  try {
-    await compileFeatures({ entry, secrets });
-  } catch (e) {
-    if (e instanceof FeatureCompileError) return e;
-    throw e;
-  }
-  assert.fail("expected the compile to fail");
-}
+const compileError = (entry: string, secrets: Record<string, string> = {}) => expectCompileError({ entry, secrets });
 
 /** The error must point at the author's file, at the given line, and say `pattern`. */
 function assertLocated(err: FeatureCompileError, line: number, pattern: RegExp): void {

@@ -1,21 +1,13 @@
 import assert from "node:assert/strict";
 import path from "node:path";
 import { compileFeatures } from "./compileFeatures";
-import { FeatureCompileError } from "./errors";
 import { writeFeatures } from "../../test/support/tempFeatures";
+import { compileError } from "../../test/support/compileError";
 
 /** A small limit keeps these fast; the mechanism is the same at the default. */
 const LIMIT = 300_000;
 
-async function buildError(entry: string): Promise<FeatureCompileError> {
-  try {
-    await compileFeatures({ entry, buildInstructionLimit: LIMIT });
-  } catch (e) {
-    if (e instanceof FeatureCompileError) return e;
-    throw e;
-  }
-  assert.fail("expected the build to stop");
-}
+const buildError = (entry: string) => compileError({ entry, buildInstructionLimit: LIMIT });
 
 describe("build-time instruction limit: App(api) that never returns", () => {
   it("stops a loop in App with the author's file:line, even inside try/catch", async () => {
