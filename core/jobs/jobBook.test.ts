@@ -21,7 +21,7 @@ describe("job book: AWS IoT Jobs semantics", () => {
     const { execution } = jobs.update("a", "j1", { status: "SUCCEEDED", expectedVersion: 2 });
     assert.equal(execution.status, "SUCCEEDED");
     assert.equal(jobs.next("a"), undefined);
-    rejects(() => jobs.update("a", "j1", { status: "FAILED" }), "TerminalStateReached");
+    rejects(() => jobs.update("a", "j1", { status: "FAILED" }), "InvalidStateTransition");
     rejects(() => jobs.update("a", "nope", { status: "FAILED" }), "ResourceNotFound");
     rejects(() => jobs.update("a", "j1", { status: "QUEUED" }), "InvalidRequest");
   });
@@ -81,7 +81,19 @@ describe("job book: AWS IoT Jobs semantics", () => {
     jobs.tick();
     assert.equal(jobs.execution("a", "t").status, "TIMED_OUT");
     assert.equal(jobs.startNext("a"), undefined);
-    rejects(() => jobs.update("a", "t", { status: "IN_PROGRESS" }), "TerminalStateReached");
+    rejects(() => jobs.update("a", "t", { status: "IN_PROGRESS" }), "InvalidStateTransition");
+  });
+
+  it("a step timer can be cancelled with stepTimeoutInMinutes -1 (UpdateJobExecution)", () => {
+    const { jobs, advance } = book();
+    jobs.addThingToGroup("fleet", "a");
+    jobs.createJob(job("step"));
+    jobs.startNext("a", { stepTimeoutInMinutes: 1 });
+    jobs.update("a", "step", { status: "IN_PROGRESS", stepTimeoutInMinutes: -1 });
+    advance(5 * 60_000);
+    jobs.tick();
+    assert.equal(jobs.execution("a", "step").status, "IN_PROGRESS");
+    rejects(() => jobs.startNext("a", { stepTimeoutInMinutes: -1 }), "InvalidRequest");
   });
 
   it("a newer job for the group supersedes the older one's queued executions", () => {

@@ -5,9 +5,11 @@
  * executions. No I/O and no clock of its own: the local jobs service feeds it requests and the
  * time, and turns the results into MQTT messages; tests drive it with a fake clock. */
 
+import { statusDetailsProblem, type StatusDetails } from "./statusDetails";
+
+export type { StatusDetails };
 export type ExecutionStatus = "QUEUED" | "IN_PROGRESS" | "SUCCEEDED" | "FAILED" | "REJECTED" | "TIMED_OUT" | "CANCELED";
 export type JobStatus = "IN_PROGRESS" | "CANCELED" | "COMPLETED";
-export type StatusDetails = Record<string, string>;
 
 export interface JobConfig {
   jobId: string;
@@ -50,8 +52,24 @@ export interface Job {
   reasonCode?: string;
 }
 
-/** Error codes of the Jobs MQTT API's `rejected` responses. */
-export type RejectCode = "InvalidRequest" | "ResourceNotFound" | "InvalidStateTransition" | "VersionMismatch" | "TerminalStateReached" | "InvalidJson";
+/** Error codes of the Jobs MQTT API's `rejected` responses (ErrorResponse,
+ * https://docs.aws.amazon.com/iot/latest/developerguide/jobs-api.html#jobs-mqtt-error-response). */
+export type RejectCode =
+  | "InvalidTopic"
+  | "InvalidJson"
+  | "InvalidRequest"
+  | "InvalidStateTransition"
+  | "ResourceNotFound"
+  | "VersionMismatch"
+  | "InternalError"
+  | "RequestThrottled"
+  | "TerminalStateReached";
+
+/** The only codes whose ErrorResponse carries `executionState`: "This field is included only
+ * when the code field has the value InvalidStateTransition or VersionMismatch" (same page). */
+export function rejectionCarriesExecutionState(code: RejectCode): boolean {
+  return code === "InvalidStateTransition" || code === "VersionMismatch";
+}
 
 export class JobRejection extends Error {
   constructor(
@@ -74,7 +92,9 @@ export interface UpdateRequest {
 const TERMINAL: ReadonlySet<ExecutionStatus> = new Set(["SUCCEEDED", "FAILED", "REJECTED", "TIMED_OUT", "CANCELED"]);
 const FAILURES: ReadonlySet<ExecutionStatus> = new Set(["FAILED", "REJECTED", "TIMED_OUT"]);
 const MINUTE = 60_000;
-const MAX_STATUS_DETAILS = 10;
+/** UpdateJobExecution: "Valid values ... range from 1 to 10080 ... A value of -1 is also valid and
+ * will cancel the current step timer" (API_iot-jobs-data_UpdateJobExecution). */
+const CANCEL_STEP_TIMER = -1;
 
 export function isTerminal(status: ExecutionStatus): boolean {
   return TERMINAL.has(status);
@@ -143,18 +163,26 @@ export class JobBook {
     return inProgress[0] ?? queued[0];
   }
 
-  execution(thing: string, jobId: string): Execution {
+  /** The thing's execution of a job; `executionNumber`, when given, must name it. */
+  execution(thing: string, jobId: string, executionNumber?: unknown): Execution {
     const e = this.jobs.get(jobId)?.executions.get(thing);
     if (!e || e.queuedAt === undefined) throw new JobRejection("ResourceNotFound", `no execution of job "${jobId}" for thing "${thing}"`);
+    if (executionNumber !== undefined && executionNumber !== e.executionNumber) {
+      throw new JobRejection("ResourceNotFound", `execution number ${JSON.stringify(executionNumber)} of job "${jobId}" not found for thing "${thing}" (it has ${e.executionNumber})`);
+    }
     return e;
   }
 
   /** start-next: moves the next QUEUED execution to IN_PROGRESS (an IN_PROGRESS one is returned as is). */
   startNext(thing: string, request: { statusDetails?: StatusDetails; stepTimeoutInMinutes?: number } = {}): Execution | undefined {
+    // Checked before anything changes: a refused request leaves the execution as it was.
+    const details = checkDetails(request.statusDetails);
+    checkStepTimeout(request.stepTimeoutInMinutes, false);
     const execution = this.next(thing);
     if (!execution) return undefined;
+    // "If the next pending job execution is already IN_PROGRESS, its status details are not changed."
     if (execution.status === "QUEUED") {
-      this.transition(execution, "IN_PROGRESS", checkDetails(request.statusDetails) ?? execution.statusDetails);
+      this.transition(execution, "IN_PROGRESS", details ?? execution.statusDetails);
       execution.startedAt = this.now();
     }
     this.setStepTimeout(execution, request.stepTimeoutInMinutes);
@@ -163,20 +191,26 @@ export class JobBook {
 
   /** {jobId}/update. Throws JobRejection with AWS's codes; returns the things whose next changed. */
   update(thing: string, jobId: string, request: UpdateRequest): { execution: Execution; changed: Set<string> } {
-    const execution = this.execution(thing, jobId);
+    const execution = this.execution(thing, jobId, request.executionNumber);
+    // "The new status for the job execution (IN_PROGRESS, FAILED, SUCCEEDED, or REJECTED). This
+    // must be specified on every update." (jobs-mqtt-api.html, UpdateJobExecution)
     if (!["IN_PROGRESS", "SUCCEEDED", "FAILED", "REJECTED"].includes(request.status)) {
-      throw new JobRejection("InvalidRequest", `status must be IN_PROGRESS, SUCCEEDED, FAILED or REJECTED, got ${JSON.stringify(request.status)}`, execution);
+      throw new JobRejection("InvalidRequest", `status must be IN_PROGRESS, SUCCEEDED, FAILED or REJECTED, got ${JSON.stringify(request.status)}`);
     }
+    if (request.expectedVersion !== undefined && !Number.isInteger(request.expectedVersion)) {
+      throw new JobRejection("InvalidRequest", `expectedVersion must be a whole number, got ${JSON.stringify(request.expectedVersion)}`);
+    }
+    const details = checkDetails(request.statusDetails);
+    checkStepTimeout(request.stepTimeoutInMinutes, true);
     if (request.expectedVersion !== undefined && request.expectedVersion !== execution.versionNumber) {
       throw new JobRejection("VersionMismatch", `expectedVersion ${request.expectedVersion} does not match the execution's version ${execution.versionNumber}`, execution);
     }
-    if (request.executionNumber !== undefined && request.executionNumber !== execution.executionNumber) {
-      throw new JobRejection("ResourceNotFound", `execution number ${request.executionNumber} of job "${jobId}" not found for thing "${thing}"`, execution);
-    }
+    // "InvalidStateTransition: An update attempted to change the job execution to a state that is
+    // invalid because of the job execution's current state (for example, an attempt to change a
+    // request in state SUCCEEDED to state IN_PROGRESS)" (jobs-api.html#jobs-mqtt-error-response).
     if (isTerminal(execution.status)) {
-      throw new JobRejection("TerminalStateReached", `the execution of job "${jobId}" on "${thing}" is already ${execution.status}`, execution);
+      throw new JobRejection("InvalidStateTransition", `the execution of job "${jobId}" on "${thing}" is already ${execution.status}; a terminal status can't change`, execution);
     }
-    const details = checkDetails(request.statusDetails);
     if (execution.status === "QUEUED" && request.status === "IN_PROGRESS") execution.startedAt = this.now();
     this.transition(execution, request.status, details ?? execution.statusDetails);
     this.setStepTimeout(execution, isTerminal(request.status) ? undefined : request.stepTimeoutInMinutes);
@@ -257,12 +291,10 @@ export class JobBook {
     e.versionNumber++;
   }
 
+  /** Sets (or with -1 cancels) the step timer; the value was checked by checkStepTimeout. */
   private setStepTimeout(e: Execution, minutes: number | undefined): void {
     if (minutes === undefined) return;
-    if (!Number.isInteger(minutes) || minutes < 1 || minutes > 10080) {
-      throw new JobRejection("InvalidRequest", `stepTimeoutInMinutes must be a whole number from 1 to 10080, got ${minutes}`, e);
-    }
-    e.stepDeadline = this.now() + minutes * MINUTE;
+    e.stepDeadline = minutes === CANCEL_STEP_TIMER ? undefined : this.now() + minutes * MINUTE;
   }
 
   /** Abort criteria and completion, checked each time an execution ends. */
@@ -310,10 +342,14 @@ function validateJob(input: JobConfig): Job["config"] {
 
 function checkDetails(details: unknown): StatusDetails | undefined {
   if (details === undefined) return undefined;
-  if (typeof details !== "object" || details === null || Array.isArray(details)) throw new JobRejection("InvalidRequest", "statusDetails must be an object of strings");
-  const entries = Object.entries(details);
-  if (entries.length > MAX_STATUS_DETAILS || entries.some(([, v]) => typeof v !== "string")) {
-    throw new JobRejection("InvalidRequest", `statusDetails must hold at most ${MAX_STATUS_DETAILS} string values`);
-  }
+  const problem = statusDetailsProblem(details);
+  if (problem) throw new JobRejection("InvalidRequest", problem);
   return details as StatusDetails;
+}
+
+function checkStepTimeout(minutes: unknown, mayCancel: boolean): void {
+  if (minutes === undefined || (mayCancel && minutes === CANCEL_STEP_TIMER)) return;
+  if (typeof minutes !== "number" || !Number.isInteger(minutes) || minutes < 1 || minutes > 10080) {
+    throw new JobRejection("InvalidRequest", `stepTimeoutInMinutes must be a whole number from 1 to 10080${mayCancel ? " (or -1 to cancel the step timer)" : ""}, got ${JSON.stringify(minutes)}`);
+  }
 }

@@ -15,6 +15,7 @@ import { iotjobs, mqtt } from "aws-iot-device-sdk-v2";
 import { ENGINE_ID } from "../../core/compiler/engineId";
 import type { DevicePackage } from "../../core/contracts/devicePackage";
 import { parseOtaJobDocument, type OtaJobDocument } from "../../core/contracts/jobDocument";
+import { statusDetailValue } from "../../core/jobs/statusDetails";
 import type { AppFailure } from "../supervisor";
 import { checkCrashLoopOptions, CrashLoopDetector, DEFAULT_CRASH_LOOP, type CrashLoopOptions } from "./crashLoop";
 import { download } from "./download";
@@ -282,8 +283,9 @@ export class OtaAgent {
       this.log(`job ${jobId} ${status}: ${reason}`);
       this.emit({ kind: "failed", jobId, reason });
     }
-    // AWS caps each statusDetails value at 1024 characters.
-    await this.update(jobId, status, reason ? { ...details, reason: reason.slice(0, 1024) } : details);
+    // AWS refuses a value over 1024 characters or with a control character (an error's newlines),
+    // and a refused update would leave the job IN_PROGRESS until it times out.
+    await this.update(jobId, status, reason ? { ...details, reason: statusDetailValue(reason) } : details);
     this.startNext();
   }
 

@@ -1,8 +1,11 @@
 /** The AWS IoT Jobs MQTT API for the local cloud, with AWS's topic names and payload shapes
- * (docs/aws-iot.md): `$aws/things/{thing}/jobs/get`, `start-next`, `{jobId}/get`,
- * `{jobId}/update`, answered on `/accepted` or `/rejected`, plus `notify-next` and `notify`
- * events. Devices talk to it with aws-iot-device-sdk-v2's own `iotjobs` client, so the SDK, not
- * our code, decides whether the shapes are right (firmware/ota tests).
+ * (docs/aws-iot.md; AWS IoT developer guide, "Jobs device MQTT API",
+ * https://docs.aws.amazon.com/iot/latest/developerguide/jobs-mqtt-api.html):
+ * `$aws/things/{thing}/jobs/get`, `start-next`, `{jobId}/get`, `{jobId}/update`, answered on
+ * `/accepted` or `/rejected`, plus `notify-next` and `notify` events, sent only when AWS sends
+ * them (core/jobs/jobNotifications.ts). Devices talk to it with aws-iot-device-sdk-v2's own
+ * `iotjobs` client, so the SDK, not our code, decides whether the shapes are right
+ * (local/jobs/jobsService.test.ts, firmware/ota tests).
  *
  * It runs in process on the broker: requests arrive through an internal aedes subscription
  * *after* the broker authorized the device's publish (a device can only publish on its own
@@ -10,7 +13,8 @@
  * still checked against the receiving device's Receive policy. The decisions live in
  * core/jobs/jobBook.ts; this file only speaks MQTT and keeps time. */
 import type { Aedes, AedesPublishPacket } from "aedes";
-import { JobBook, JobRejection, type Execution, type ExecutionStatus, type JobConfig, type StatusDetails } from "../../core/jobs/jobBook";
+import { JobBook, JobRejection, rejectionCarriesExecutionState, type Execution, type ExecutionStatus, type JobConfig, type StatusDetails } from "../../core/jobs/jobBook";
+import { JobNotifications } from "../../core/jobs/jobNotifications";
 import { jobTopics } from "../../core/contracts/topics";
 
 export interface JobsServiceOptions {
@@ -25,6 +29,7 @@ const REQUEST_FILTER = "$aws/things/+/jobs/#";
 
 export class JobsService {
   readonly book: JobBook;
+  private readonly notifications = new JobNotifications();
   private readonly listeners = new Set<(execution: Execution) => void>();
   private timer: NodeJS.Timeout | undefined;
   private readonly deliver = (packet: AedesPublishPacket, done: () => void) => {
@@ -79,6 +84,7 @@ export class JobsService {
       this.reply(topic, "rejected", { code: "InvalidJson", message: "the request body is not a JSON object" });
       return;
     }
+    // "An optional client token ... Enter an arbitrary value here and it's reflected in the response."
     const clientToken = typeof body.clientToken === "string" ? body.clientToken : undefined;
     try {
       if (rest.length === 1 && rest[0] === "get") return this.get(topic, thing, clientToken);
@@ -97,7 +103,7 @@ export class JobsService {
         clientToken,
         code: e.code,
         message: e.message,
-        ...(e.execution ? { executionState: { status: e.execution.status, statusDetails: e.execution.statusDetails, versionNumber: e.execution.versionNumber } } : {}),
+        ...(e.execution && rejectionCarriesExecutionState(e.code) ? { executionState: executionState(e.execution) } : {}),
       });
     }
   }
@@ -111,11 +117,13 @@ export class JobsService {
     const execution = this.book.startNext(thing, { statusDetails: body.statusDetails as StatusDetails | undefined, stepTimeoutInMinutes: body.stepTimeoutInMinutes as number | undefined });
     this.reply(topic, "accepted", { clientToken, ...(execution ? { execution: this.data(execution, true) } : {}) });
     if (execution) this.emit(execution);
+    // QUEUED → IN_PROGRESS changes the list (notify); the execution stays first (no notify-next).
+    this.notify(new Set([thing]));
     this.schedule();
   }
 
   private describe(topic: string, thing: string, jobId: string, body: Record<string, unknown>, clientToken: string | undefined): void {
-    const execution = jobId === "$next" ? this.book.next(thing) : this.book.execution(thing, jobId);
+    const execution = jobId === "$next" ? this.book.next(thing) : this.book.execution(thing, jobId, body.executionNumber);
     if (!execution) throw new JobRejection("ResourceNotFound", `no pending job execution for thing "${thing}"`);
     this.reply(topic, "accepted", { clientToken, execution: this.data(execution, body.includeJobDocument !== false) });
   }
@@ -130,7 +138,7 @@ export class JobsService {
     });
     this.reply(topic, "accepted", {
       clientToken,
-      ...(body.includeJobExecutionState ? { executionState: { status: execution.status, statusDetails: execution.statusDetails, versionNumber: execution.versionNumber } } : {}),
+      ...(body.includeJobExecutionState ? { executionState: executionState(execution) } : {}),
       ...(body.includeJobDocument ? { jobDocument: this.document(jobId) } : {}),
     });
     this.emit(execution);
@@ -139,22 +147,35 @@ export class JobsService {
 
   // --- events and time --------------------------------------------------------------------------
 
-  /** notify-next goes only when the front of a thing's queue changed; notify lists the queue. */
+  /** After jobs, group members, updates or time changed the queues of `things`. */
   private changed(things: Set<string>): void {
-    const timestamp = seconds(this.now());
+    this.notify(things);
     for (const thing of things) {
-      const next = this.book.next(thing);
-      this.publish(jobTopics.notifyNext(thing), { timestamp, ...(next ? { execution: this.data(next, true) } : {}) });
-      const { inProgress, queued } = this.book.pending(thing);
-      const jobs: Record<string, unknown> = {};
-      if (inProgress.length) jobs.IN_PROGRESS = inProgress.map(summary);
-      if (queued.length) jobs.QUEUED = queued.map(summary);
-      this.publish(jobTopics.notify(thing), { timestamp, jobs });
       // The newest job's execution, whatever its state (queued, timed out, cancelled...).
       const latest = this.book.latestExecution(thing);
       if (latest) this.emit(latest);
     }
     this.schedule();
+  }
+
+  /** `notify` lists the queue when its members or their statuses changed; `notify-next` goes
+   * only when the front of the queue is another execution (core/jobs/jobNotifications.ts). */
+  private notify(things: Set<string>): void {
+    const timestamp = seconds(this.now());
+    for (const thing of things) {
+      const pending = this.book.pending(thing);
+      const due = this.notifications.due(thing, pending);
+      if (due.list) {
+        const jobs: Record<string, unknown> = {};
+        if (pending.inProgress.length) jobs.IN_PROGRESS = pending.inProgress.map(summary);
+        if (pending.queued.length) jobs.QUEUED = pending.queued.map(summary);
+        this.publish(jobTopics.notify(thing), { timestamp, jobs });
+      }
+      if (due.next) {
+        const next = this.book.next(thing);
+        this.publish(jobTopics.notifyNext(thing), { timestamp, ...(next ? { execution: this.data(next, true) } : {}) });
+      }
+    }
   }
 
   private schedule(): void {
@@ -204,6 +225,10 @@ export class JobsService {
   private log(line: string): void {
     this.options.log?.(line);
   }
+}
+
+function executionState(e: Execution): Record<string, unknown> {
+  return { status: e.status, statusDetails: e.statusDetails, versionNumber: e.versionNumber };
 }
 
 function summary(e: Execution): Record<string, unknown> {
