@@ -10,6 +10,7 @@ import { ensureLocalPki, type LocalPki } from "../certificates";
 import { DashboardTokens } from "./dashboardTokens";
 import { ConnectionOrigins } from "./identify";
 import { createMqttsServer } from "./mqttsListener";
+import { refuseMqtt5 } from "./mqtt5Refusal";
 import { policyHooks } from "./policyHooks";
 import { PolicyBook } from "./principals";
 import { formatRefusal, type BrokerRefusal } from "./refusals";
@@ -82,7 +83,7 @@ export class LocalBroker {
         options.onRefusal?.(refusal);
       },
     });
-    const aedes = await Aedes.createBroker({ ...hooks, maxClientsIdLength: MAX_CLIENT_ID_LENGTH });
+    const aedes = await Aedes.createBroker({ ...hooks, preConnect: refuseMqtt5(log), maxClientsIdLength: MAX_CLIENT_ID_LENGTH });
     // Store and forward for channels with `replay: N`.
     new ReplayStore(() => policies.book.manifest).attach(aedes);
     aedes.on("clientError", (client, error) => log(`broker: client "${client.id}" error: ${error.message}`));
