@@ -32,7 +32,8 @@ describe("OTA on the local cloud (real broker, TLS, device SDK jobs client)", fu
     engine = await loadWasmEngine();
     v1 = await compile(`  api.mcu.setInterval(() => beat.pushMessageToServer(1), 100);`);
     v2 = await compile(`  api.mcu.setInterval(() => beat.pushMessageToServer(2), 100);`);
-    crashing = await compile(`  api.mcu.onStart(() => { throw new Error("sensor not found"); });`);
+    // Two lines: AWS refuses a statusDetails value with a newline, so the agent must flatten it.
+    crashing = await compile(`  api.mcu.onStart(() => { throw new Error("sensor not found\\nbus 2 silent"); });`);
     throwsEveryTick = await compile(`  const probe: { read?: () => number } = {};\n  api.mcu.setInterval(() => beat.pushMessageToServer(probe.read!()), 100);`);
     failsLater = await compile(`  let n = 0;\n  api.mcu.setInterval(() => { n = n + 1; if (n > 10) throw new Error("sensor drift " + n); beat.pushMessageToServer(3); }, 100);`);
     flaky = await compile(`  let n = 0;\n  api.mcu.setInterval(() => { n = n + 1; if (n % 8 === 0) throw new Error("glitch " + n); beat.pushMessageToServer(4); }, 100);`);
@@ -116,13 +117,13 @@ describe("OTA on the local cloud (real broker, TLS, device SDK jobs client)", fu
     assert.ok(events.some((e) => e.kind === "failed"));
   });
 
-  it("an app that crashes at start is rolled back and the job FAILED with the reason", async () => {
+  it("an app that crashes at start is rolled back and the job FAILED with the reason (on one line, as AWS takes it)", async () => {
     await cloud.deploy(v1);
     const device = await startDevice("gh-1");
     await waitFor("v1 installed", () => device.agent.installedVersion === v1.manifest.version);
     const bad = await cloud.deploy(crashing);
     await waitFor("FAILED", () => execution("gh-1", bad.jobId!)?.status === "FAILED");
-    assert.match(execution("gh-1", bad.jobId!)!.statusDetails.reason, /the new app failed and was rolled back: start: onStart callback #0 failed: sensor not found/);
+    assert.match(execution("gh-1", bad.jobId!)!.statusDetails.reason, /the new app failed and was rolled back: start: onStart callback #0 failed: sensor not found bus 2 silent/);
     assert.equal(device.agent.installedVersion, v1.manifest.version);
     await waitFor("v1 running again", () => device.device?.supervisor !== undefined && cloud.monitor.devices()[0].lastMessage === "beat = 1");
   });
