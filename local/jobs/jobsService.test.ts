@@ -141,6 +141,18 @@ describe("local Jobs MQTT API: what AWS documents", function () {
       assert.deepEqual([list.IN_PROGRESS.map((j) => j.jobId), list.QUEUED.map((j) => j.jobId)], [[first], [second]]);
     });
 
+    it("notify lists at most 15 pending executions, in-progress first", async () => {
+      const d = await device();
+      const running = createJob(d.thing);
+      await d.request("start-next");
+      for (let i = 0; i < 15; i++) createJob(d.thing, `many-${i}-${d.thing}`);
+      const all = await d.settled();
+      const last = all.filter((r) => r.topic.endsWith("/notify")).pop()!.body.jobs as Record<string, Array<{ jobId: string }>>;
+      assert.deepEqual([last.IN_PROGRESS.map((j) => j.jobId), last.QUEUED.length], [[running], 14]);
+      const { body } = await d.request("get");
+      assert.equal((body.queuedJobs as unknown[]).length, 15, "GetPendingJobExecutions still lists them all");
+    });
+
     it("the first execution ending sends notify-next with the next one, then without any when none is left", async () => {
       const d = await device();
       const first = createJob(d.thing);

@@ -26,6 +26,8 @@ export interface JobsServiceOptions {
 }
 
 const REQUEST_FILTER = "$aws/things/+/jobs/#";
+/** Jobs notifications page: the most executions one `notify` lists. */
+const MAX_LISTED_EXECUTIONS = 15;
 
 export class JobsService {
   readonly book: JobBook;
@@ -166,9 +168,12 @@ export class JobsService {
       const pending = this.book.pending(thing);
       const due = this.notifications.due(thing, pending);
       if (due.list) {
+        // "A ListNotification contains a list of no more than 15 pending job executions", in-progress first.
+        const inProgress = pending.inProgress.slice(0, MAX_LISTED_EXECUTIONS);
+        const queued = pending.queued.slice(0, MAX_LISTED_EXECUTIONS - inProgress.length);
         const jobs: Record<string, unknown> = {};
-        if (pending.inProgress.length) jobs.IN_PROGRESS = pending.inProgress.map(summary);
-        if (pending.queued.length) jobs.QUEUED = pending.queued.map(summary);
+        if (inProgress.length) jobs.IN_PROGRESS = inProgress.map(summary);
+        if (queued.length) jobs.QUEUED = queued.map(summary);
         this.publish(jobTopics.notify(thing), { timestamp, jobs });
       }
       if (due.next) {
