@@ -46,7 +46,7 @@ async function main() {
   const pkg = encodeDevicePackage(manifest, snapshots.device);
   const key = `grow-station/${pkg.sha256}.sfpk`;
   // A long bucket name (63 characters, S3's maximum) is the worst case for the document size.
-  const document = otaJobDocument(manifest, pkg, s3PresignedUrlPlaceholder("x".repeat(63), key));
+  const document = otaJobDocument(manifest, pkg, s3PresignedUrlPlaceholder("ap-southeast-2", "x".repeat(63), key));
   const documentBytes = Buffer.byteLength(JSON.stringify(document));
   const policies = devicePolicyDocuments({ app: "grow-station", region: REGION, account: ACCOUNT, channels: manifest.channels });
   const dashboard = dashboardPolicyDocument({ app: "grow-station", region: REGION, account: ACCOUNT, channels: manifest.channels });

@@ -121,8 +121,8 @@ export class FeatureApp extends pulumi.ComponentResource<FeatureAppData> {
 
     const firmware = new FirmwareStore(`${app}-firmware`, { app, sha256: packageInfo.sha256, packageBase64: device.apply((d) => d.packageBase64) }, parent);
     const document = pulumi
-      .all([manifest, packageInfo, firmware.bucket.bucket])
-      .apply(([m, pkg, bucket]) => JSON.stringify(otaJobDocument(m, pkg, s3PresignedUrlPlaceholder(bucket, firmwareObjectKey(app, pkg.sha256)))));
+      .all([manifest, packageInfo, firmware.bucket.bucket, firmware.bucket.region])
+      .apply(([m, pkg, bucket, bucketRegion]) => JSON.stringify(otaJobDocument(m, pkg, s3PresignedUrlPlaceholder(bucketRegion, bucket, firmwareObjectKey(app, pkg.sha256)))));
     const job = new OtaJob(
       `${app}-ota`,
       {
@@ -138,8 +138,9 @@ export class FeatureApp extends pulumi.ComponentResource<FeatureAppData> {
         minExecutedForAbort: args.ota.minExecutedForAbort,
         inProgressTimeoutMinutes: args.ota.inProgressTimeoutMinutes,
       },
-      // The artifact must exist before any device is told to fetch it.
-      { ...parent, dependsOn: [firmware.object] },
+      // The artifact must exist before any device is told to fetch it, and AWS must be allowed
+      // to read it: the presigned URL carries the role's rights, which start with its policy.
+      { ...parent, dependsOn: [firmware.object, firmware.presignPolicy] },
     );
 
     const authorizer = new DashboardAuthorizer(`${app}-dashboard-auth`, { app, account: scope.account, channels: declarations.channels, code: await bundleAuthorizer() }, parent);

@@ -16,6 +16,7 @@ import {
   type OtaJobProps,
   type OtaJobState,
 } from "./otaJobRequests";
+import { withLegacyType } from "./legacyType";
 
 /** The slice of IoTClient the provider uses; tests pass a fake that records commands. */
 export interface IotJobsClient {
@@ -31,7 +32,10 @@ export class OtaJob extends pulumi.dynamic.Resource {
   declare readonly document: pulumi.Output<string>;
 
   constructor(name: string, args: OtaJobInputs, opts?: pulumi.CustomResourceOptions) {
-    super(otaJobProvider(), name, { ...args, jobArn: undefined }, opts, "snapfleet:ota:OtaJob");
+    // Module and type make the token `pulumi-nodejs:dynamic/snapfleet:OtaJob` (a dynamic
+    // resource's package must stay pulumi-nodejs: that is the provider that runs it). The alias
+    // keeps stacks deployed under the old, malformed token from replacing (and so re-creating) the job.
+    super(otaJobProvider(), name, { ...args, jobArn: undefined }, withLegacyType(opts, "pulumi-nodejs:dynamic/snapfleet:ota:OtaJob:Resource"), "snapfleet", "OtaJob");
   }
 }
 

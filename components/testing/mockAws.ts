@@ -15,9 +15,9 @@ export const MOCK_REGION = "eu-west-1";
 export const MOCK_DASHBOARD_KEY = Buffer.alloc(32, 7).toString("base64url");
 export const MOCK_IOT_ENDPOINT = "a1b2c3d4e5f6g7-ats.iot.eu-west-1.amazonaws.com";
 
-/** How Pulumi names the dynamic resources' types. */
-export const OTA_JOB_TYPE = "pulumi-nodejs:dynamic/snapfleet:ota:OtaJob:Resource";
-export const DASHBOARD_KEY_TYPE = "pulumi-nodejs:dynamic/snapfleet:dashboard:DashboardKey:Resource";
+/** The dynamic resources' type tokens: `pulumi-nodejs:dynamic/<module>:<type>` (pulumi/pulumi#11873). */
+export const OTA_JOB_TYPE = "pulumi-nodejs:dynamic/snapfleet:OtaJob";
+export const DASHBOARD_KEY_TYPE = "pulumi-nodejs:dynamic/snapfleet:DashboardKey";
 
 export class AwsMocks implements pulumi.runtime.Mocks {
   readonly resources: RecordedResource[] = [];
@@ -30,6 +30,7 @@ export class AwsMocks implements pulumi.runtime.Mocks {
       case "aws:s3/bucket:Bucket":
         state.bucket = `${args.name}-bucket`;
         state.bucketRegionalDomainName = `${args.name}-bucket.s3.${MOCK_REGION}.amazonaws.com`;
+        state.region = args.inputs.region ?? MOCK_REGION;
         break;
       case "aws:cloudfront/distribution:Distribution":
         state.domainName = "d1234abcd.cloudfront.net";
