@@ -7,6 +7,8 @@ export interface RecordedResource {
   type: string;
   name: string;
   inputs: Record<string, any>;
+  /** Provider reference (`urn::id`) when the resource has an explicit provider. */
+  provider?: string;
 }
 
 export const MOCK_ACCOUNT = "123456789012";
@@ -23,7 +25,7 @@ export class AwsMocks implements pulumi.runtime.Mocks {
   readonly resources: RecordedResource[] = [];
 
   newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, any> } {
-    this.resources.push({ type: args.type, name: args.name, inputs: args.inputs });
+    this.resources.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider });
     const arn = `arn:aws:mock:${MOCK_REGION}:${MOCK_ACCOUNT}:${args.type}/${args.name}`;
     const state: Record<string, any> = { name: args.name, ...args.inputs, arn };
     switch (args.type) {
