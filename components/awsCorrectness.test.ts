@@ -76,6 +76,12 @@ describe("FeatureApp on AWS: what would break after pulumi up (Pulumi mocks)", f
     for (const name of now.keys()) assert.match(name, /^tank-fleet-tank-[12]-sf-tank-device-(base|channels-\d+)$/);
   });
 
+  it("quotas: more receiving channels than AWS's 50 subscriptions per connection allow fail the preview, saying what to do", async () => {
+    await useAwsMocks();
+    const app = new FeatureApp("tank", { entry: features(Array.from({ length: 24 }, (_, i) => `ch-${i}`)), dashboardBundleDir: FIXTURE_BUNDLE });
+    await assert.rejects(valueOf(app.jobId), /app "tank": devices receive on 24 channels, which takes 52 MQTT subscriptions.*allows 50 per connection\. Receive on at most 23 channels/);
+  });
+
   it("item 5: the OTA job depends on the firmware object and on the presign role's policy", async () => {
     const { options } = await deploy(features(["level"]));
     const jobOptions = options.get(`${OTA_JOB}::tank-ota`);

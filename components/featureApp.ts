@@ -9,6 +9,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { otaJobDocument, otaJobId, s3PresignedUrlPlaceholder } from "../core/contracts/jobDocument";
+import { deviceSubscriptionProblem } from "../core/contracts/deviceSubscriptions";
 import type { Manifest } from "../core/contracts/manifest";
 import { checkName } from "../core/contracts/names";
 import { devicePolicyDocuments } from "../core/policy";
@@ -108,6 +109,8 @@ export class FeatureApp extends pulumi.ComponentResource<FeatureAppData> {
 
     const declared = await compileDeclarations(compileInput);
     const { declarations } = declared;
+    const subscriptions = deviceSubscriptionProblem(app, declarations.channels);
+    if (subscriptions) throw new Error(subscriptions);
     // Fails the preview, listing every missing secret with its `pulumi config set --secret` command.
     const secrets = resolveSecretValues(app, declarations.secrets, args.secrets);
 

@@ -1,7 +1,7 @@
 import type { Manifest } from "./manifest";
 import type { PackageInfo } from "./devicePackage";
 
-/** OTA job document (docs/architecture.md). On AWS `url` is the `${aws:iot:s3-presigned-url:...}`
+/** OTA job document (docs/architecture.md). On AWS `url` is the `${aws:iot:s3-presigned-url-v2:...}`
  * placeholder, which AWS IoT replaces with a fresh presigned URL each time a device reads it;
  * locally it is a signed https URL from the artifact store. */
 export interface OtaJobDocument {
