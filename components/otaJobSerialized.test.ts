@@ -124,7 +124,8 @@ function props(connection: IotConnection, version: string): OtaJobProps {
   };
 }
 
-/** create(v1) → update(v2: a new job that supersedes v1) → delete, in a fresh node process. */
+/** create(v1) → update(rollout rate: UpdateJob) → update(v2: a new job that supersedes v1) →
+ * delete, in a fresh node process. */
 const RUNNER = `
 const fs = require("node:fs");
 const requireFromString = require(process.argv[2]);
@@ -132,7 +133,8 @@ const provider = requireFromString(fs.readFileSync("provider.js", "utf8")).handl
 const { first, second } = JSON.parse(fs.readFileSync("inputs.json", "utf8"));
 (async () => {
   const created = await provider.create(first);
-  const updated = await provider.update(created.id, created.outs, second);
+  const tuned = await provider.update(created.id, created.outs, { ...first, maximumPerMinute: 200 });
+  const updated = await provider.update(created.id, tuned.outs, second);
   await provider.delete(created.id, updated.outs);
   console.log(JSON.stringify({ id: created.id, createdArn: created.outs.jobArn, updatedArn: updated.outs.jobArn }));
 })().catch((e) => { console.error(String(e && e.stack || e)); process.exit(1); });
@@ -178,6 +180,7 @@ describe("OtaJob provider serialized and run as Pulumi runs it (fresh node, unre
     assert.deepEqual(result, { id: "tank-ota", createdArn: "arn:aws:iot:eu-west-1:123456789012:job/tank-aaaaaaaaaaaaaaaa", updatedArn: "arn:aws:iot:eu-west-1:123456789012:job/tank-cccccccccccccccc" });
     assert.deepEqual(fake.summary(), [
       "iot PUT /jobs/tank-aaaaaaaaaaaaaaaa as AKIDFROMSETTINGS in eu-west-1",
+      "iot PATCH /jobs/tank-aaaaaaaaaaaaaaaa as AKIDFROMSETTINGS in eu-west-1",
       "iot PUT /jobs/tank-cccccccccccccccc as AKIDFROMSETTINGS in eu-west-1",
       "iot PUT /jobs/tank-aaaaaaaaaaaaaaaa/cancel?force=false as AKIDFROMSETTINGS in eu-west-1",
       "iot PUT /jobs/tank-cccccccccccccccc/cancel?force=false as AKIDFROMSETTINGS in eu-west-1",
@@ -185,7 +188,8 @@ describe("OtaJob provider serialized and run as Pulumi runs it (fresh node, unre
     ]);
     const created = JSON.parse(fake.calls[0].body);
     assert.deepEqual([created.targetSelection, created.targets, created.presignedUrlConfig.roleArn], ["CONTINUOUS", ["arn:aws:iot:eu-west-1:123456789012:thinggroup/tank"], "arn:aws:iam::123456789012:role/presign"]);
-    assert.equal(JSON.parse(fake.calls[2].body).reasonCode, "SUPERSEDED");
+    assert.deepEqual(JSON.parse(fake.calls[1].body).jobExecutionsRolloutConfig, { maximumPerMinute: 200 });
+    assert.equal(JSON.parse(fake.calls[3].body).reasonCode, "SUPERSEDED");
   });
 
   it("assumes the role of the AWS settings first (with its external id), then calls IoT as that role", async () => {
@@ -206,7 +210,7 @@ describe("OtaJob provider serialized and run as Pulumi runs it (fresh node, unre
     // The existing job is adopted (state lost after CreateJob), all as the assumed role.
     assert.deepEqual(
       summary.filter((s) => s.startsWith("iot")).map((s) => s.replace(/ as .*/, "")),
-      ["iot PUT /jobs/tank-aaaaaaaaaaaaaaaa", "iot GET /jobs/tank-aaaaaaaaaaaaaaaa", "iot PUT /jobs/tank-cccccccccccccccc", "iot PUT /jobs/tank-aaaaaaaaaaaaaaaa/cancel?force=false", "iot PUT /jobs/tank-cccccccccccccccc/cancel?force=false", "iot DELETE /jobs/tank-cccccccccccccccc?force=false"],
+      ["iot PUT /jobs/tank-aaaaaaaaaaaaaaaa", "iot GET /jobs/tank-aaaaaaaaaaaaaaaa", "iot PATCH /jobs/tank-aaaaaaaaaaaaaaaa", "iot PUT /jobs/tank-cccccccccccccccc", "iot PUT /jobs/tank-aaaaaaaaaaaaaaaa/cancel?force=false", "iot PUT /jobs/tank-cccccccccccccccc/cancel?force=false", "iot DELETE /jobs/tank-cccccccccccccccc?force=false"],
     );
     for (const call of fake.calls.filter((c) => c.service === "iot")) {
       assert.match(call.accessKeyId, /^ASIAASSUMED\d$/);
