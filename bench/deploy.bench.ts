@@ -46,7 +46,7 @@ async function main() {
   const pkg = encodeDevicePackage(manifest, snapshots.device);
   const key = `grow-station/${pkg.sha256}.sfpk`;
   // A long bucket name (63 characters, S3's maximum) is the worst case for the document size.
-  const document = otaJobDocument(manifest, pkg, s3PresignedUrlPlaceholder("x".repeat(63), key));
+  const document = otaJobDocument(manifest, pkg, s3PresignedUrlPlaceholder("ap-southeast-2", "x".repeat(63), key));
   const documentBytes = Buffer.byteLength(JSON.stringify(document));
   const policies = devicePolicyDocuments({ app: "grow-station", region: REGION, account: ACCOUNT, channels: manifest.channels });
   const dashboard = dashboardPolicyDocument({ app: "grow-station", region: REGION, account: ACCOUNT, channels: manifest.channels });
@@ -63,6 +63,16 @@ async function main() {
   }
   const dashboardSize = policyDocumentSize(dashboard);
   console.log(`policy ${"sf-grow-station-dashboard (authorizer)".padEnd(40)} ${String(dashboardSize).padStart(4)} chars of ${MAX_POLICY_DOCUMENT_CHARS} (${pct(dashboardSize, MAX_POLICY_DOCUMENT_CHARS)})`);
+
+  // Packing (core/policy/packing.ts): policies per certificate for 40 channels, against the
+  // baseline of one policy per channel; and its cost, against building the documents unpacked.
+  const forty = Array.from({ length: 40 }, (_, i) => ({ name: `ch-${String(i).padStart(2, "0")}`, qos: 1 as const, direction: "both" as const, replay: 0 }));
+  const packed = devicePolicyDocuments({ app: "tank", region: REGION, account: ACCOUNT, channels: forty });
+  const packTime = await best(20, async () => devicePolicyDocuments({ app: "tank", region: REGION, account: ACCOUNT, channels: forty }));
+  const oneEachTime = await best(20, async () => forty.map((c) => devicePolicyDocuments({ app: "tank", region: REGION, account: ACCOUNT, channels: [c] })));
+  const fill = packed.slice(1).map((p) => policyDocumentSize(p.document));
+  console.log(`40 channels (both directions): ${packed.length} policies per certificate (AWS max 10) vs ${1 + forty.length} one per channel (${((1 + forty.length) / packed.length).toFixed(1)}× fewer); channel documents ${Math.min(...fill)}–${Math.max(...fill)} chars`);
+  console.log(`packing 40 channels: ${packTime.ms.toFixed(2)} ms vs ${oneEachTime.ms.toFixed(2)} ms building 40 single-channel sets (${(packTime.ms / oneEachTime.ms).toFixed(2)}×)`);
 }
 
 main().catch((e) => {

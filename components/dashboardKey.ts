@@ -4,6 +4,7 @@
  * `@pulumi/random` is not a dependency. Replacing this resource (pulumi up --replace) rotates
  * the key and revokes every dashboard link minted before. */
 import * as pulumi from "@pulumi/pulumi";
+import { withLegacyType } from "./legacyType";
 
 interface DashboardKeyInputs {
   app: string;
@@ -17,7 +18,10 @@ export class DashboardKey extends pulumi.dynamic.Resource {
   declare readonly key: pulumi.Output<string>;
 
   constructor(name: string, args: { app: pulumi.Input<string> }, opts?: pulumi.CustomResourceOptions) {
-    super(dashboardKeyProvider, name, { ...args, key: undefined }, { ...opts, additionalSecretOutputs: ["key"] }, "snapfleet:dashboard:DashboardKey");
+    // Token `pulumi-nodejs:dynamic/snapfleet:DashboardKey`; the alias keeps the key of stacks
+    // deployed under the old token (replacing it would log every dashboard out).
+    const options = withLegacyType({ ...opts, additionalSecretOutputs: ["key"] }, "pulumi-nodejs:dynamic/snapfleet:dashboard:DashboardKey:Resource");
+    super(dashboardKeyProvider, name, { ...args, key: undefined }, options, "snapfleet", "DashboardKey");
   }
 }
 

@@ -40,13 +40,13 @@ describe("FeatureApp on the grow-station example (Pulumi mocks)", function () {
 
   it("creates every resource with its key inputs", () => {
     const count = (type: string) => mocks.ofType(type).length;
-    assert.equal(count("aws:iot/policy:Policy"), 5, "one base policy + one per channel (4)");
+    assert.equal(count("aws:iot/policy:Policy"), 2, "one base policy + the 4 channels packed into one");
     assert.deepEqual(mocks.ofType("aws:iot/thing:Thing").map((t) => t.inputs.name), ["greenhouse-1", "greenhouse-2"]);
     assert.equal(mocks.one("aws:iot/thingGroup:ThingGroup").inputs.name, "grow-stations");
     assert.equal(count("aws:iot/certificate:Certificate"), 2);
     for (const attachment of mocks.ofType("aws:iot/thingPrincipalAttachment:ThingPrincipalAttachment")) assert.equal(attachment.inputs.thingPrincipalType, "EXCLUSIVE_THING");
     assert.equal(count("aws:iot/thingPrincipalAttachment:ThingPrincipalAttachment"), 2);
-    assert.equal(count("aws:iot/policyAttachment:PolicyAttachment"), 10, "5 policies on each of 2 certificates");
+    assert.equal(count("aws:iot/policyAttachment:PolicyAttachment"), 4, "2 policies on each of 2 certificates");
     assert.deepEqual(mocks.ofType("aws:iot/thingGroupMembership:ThingGroupMembership").map((m) => [m.inputs.thingName, m.inputs.thingGroupName]), [
       ["greenhouse-1", "grow-stations"],
       ["greenhouse-2", "grow-stations"],
@@ -154,7 +154,7 @@ describe("FeatureApp on the grow-station example (Pulumi mocks)", function () {
     assert.equal(document.size, bytes.length);
     assert.equal(document.version, pkg.manifest.version);
     assert.equal(document.version, values.firmwareVersion);
-    assert.equal(document.url, `\${aws:iot:s3-presigned-url:https://s3.amazonaws.com/grow-station-firmware-bucket-bucket/grow-station/${document.sha256}.sfpk}`);
+    assert.equal(document.url, `\${aws:iot:s3-presigned-url-v2:https://s3.${MOCK_REGION}.amazonaws.com/grow-station-firmware-bucket-bucket/grow-station/${document.sha256}.sfpk}`);
     assert.equal(firmware.inputs.checksumAlgorithm, "SHA256");
   });
 

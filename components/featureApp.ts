@@ -9,6 +9,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { otaJobDocument, otaJobId, s3PresignedUrlPlaceholder } from "../core/contracts/jobDocument";
+import { deviceSubscriptionProblem } from "../core/contracts/deviceSubscriptions";
 import type { Manifest } from "../core/contracts/manifest";
 import { checkName } from "../core/contracts/names";
 import { devicePolicyDocuments } from "../core/policy";
@@ -21,6 +22,7 @@ import { resolveFeatureAppArgs, type FeatureAppArgs, type ResolvedFeatureAppArgs
 import { FeatureSecrets } from "./featureSecrets";
 import { firmwareObjectKey, FirmwareStore } from "./firmwareStore";
 import { Fleet, type DeviceCredentials } from "./fleet";
+import { iotConnection, stackAwsSettings, type IotConnection, type PlainAwsSettings } from "./iotConnection";
 import { OtaJob } from "./otaJob";
 import { resolveSecretValues } from "./secretValues";
 
@@ -62,7 +64,7 @@ export class FeatureApp extends pulumi.ComponentResource<FeatureAppData> {
     // secret values must not land in the state in plain. `initialize` still gets all of them.
     const componentArgs = { app: resolved.app, entry: resolved.entry, thingGroup: resolved.thingGroup, devices: resolved.devices, ota: resolved.ota };
     Object.defineProperty(componentArgs, "resolved", { value: resolved, enumerable: false });
-    super("snapfleet:index:FeatureApp", name, componentArgs, opts);
+    super("snapfleet:index:FeatureApp", name, componentArgs, withAwsProvider(name, resolved, opts));
     this.app = resolved.app;
     const data = this.getData();
     // Each field is read from initialize's result; `apply` lifts the inner Output so its secret
@@ -77,6 +79,19 @@ export class FeatureApp extends pulumi.ComponentResource<FeatureAppData> {
     this.devices = pulumi.secret(field("devices")) as any;
     this.dashboardTokenKey = pulumi.secret(field("dashboardTokenKey")) as any;
     this.topics = field("topics");
+  }
+
+  /** The OTA job's AWS settings: those of every other resource here (components/iotConnection.ts). */
+  private iotConnection(args: ResolvedFeatureAppArgs, region: string): pulumi.Output<IotConnection> {
+    const where = `FeatureApp "${args.app}"`;
+    if (!args.aws && this.getProvider("aws:iot/thing:Thing")) {
+      throw new Error(
+        `${where}: an aws.Provider reaches it through the resource options; the OTA job calls AWS IoT with the AWS SDK and can't read that provider's credentials back. ` +
+          `Pass the provider's arguments as \`aws: { region, profile, assumeRoles, … }\` instead (FeatureApp creates the provider from them for all its resources)`,
+      );
+    }
+    const settings = args.aws ? pulumi.output(args.aws) : pulumi.output(stackAwsSettings());
+    return pulumi.secret(settings.apply((s) => iotConnection(s as PlainAwsSettings, region, where)));
   }
 
   /** Topic names of one channel, for other infrastructure (e.g. an IoT topic rule's SQL). */
@@ -94,6 +109,8 @@ export class FeatureApp extends pulumi.ComponentResource<FeatureAppData> {
 
     const declared = await compileDeclarations(compileInput);
     const { declarations } = declared;
+    const subscriptions = deviceSubscriptionProblem(app, declarations.channels);
+    if (subscriptions) throw new Error(subscriptions);
     // Fails the preview, listing every missing secret with its `pulumi config set --secret` command.
     const secrets = resolveSecretValues(app, declarations.secrets, args.secrets);
 
@@ -103,6 +120,7 @@ export class FeatureApp extends pulumi.ComponentResource<FeatureAppData> {
       aws.iot.getEndpoint({ endpointType: "iot:Data-ATS" }, parent),
     ]);
     const scope = { app, region: region.region, account: identity.accountId };
+    const connection = this.iotConnection(args, scope.region);
 
     const channelPolicies = new ChannelPolicies(`${app}-channels`, { app, channels: declarations.channels, policies: devicePolicyDocuments({ ...scope, channels: declarations.channels }) }, parent);
     const fleet = new Fleet(`${app}-fleet`, { app, thingGroup: args.thingGroup, devices: args.devices, policies: channelPolicies.policies }, parent);
@@ -121,8 +139,8 @@ export class FeatureApp extends pulumi.ComponentResource<FeatureAppData> {
 
     const firmware = new FirmwareStore(`${app}-firmware`, { app, sha256: packageInfo.sha256, packageBase64: device.apply((d) => d.packageBase64) }, parent);
     const document = pulumi
-      .all([manifest, packageInfo, firmware.bucket.bucket])
-      .apply(([m, pkg, bucket]) => JSON.stringify(otaJobDocument(m, pkg, s3PresignedUrlPlaceholder(bucket, firmwareObjectKey(app, pkg.sha256)))));
+      .all([manifest, packageInfo, firmware.bucket.bucket, firmware.bucket.region])
+      .apply(([m, pkg, bucket, bucketRegion]) => JSON.stringify(otaJobDocument(m, pkg, s3PresignedUrlPlaceholder(bucketRegion, bucket, firmwareObjectKey(app, pkg.sha256)))));
     const job = new OtaJob(
       `${app}-ota`,
       {
@@ -137,9 +155,11 @@ export class FeatureApp extends pulumi.ComponentResource<FeatureAppData> {
         abortFailurePercent: args.ota.abortFailurePercent,
         minExecutedForAbort: args.ota.minExecutedForAbort,
         inProgressTimeoutMinutes: args.ota.inProgressTimeoutMinutes,
+        connection,
       },
-      // The artifact must exist before any device is told to fetch it.
-      { ...parent, dependsOn: [firmware.object] },
+      // The artifact must exist before any device is told to fetch it, and AWS must be allowed
+      // to read it: the presigned URL carries the role's rights, which start with its policy.
+      { ...parent, dependsOn: [firmware.object, firmware.presignPolicy] },
     );
 
     const authorizer = new DashboardAuthorizer(`${app}-dashboard-auth`, { app, account: scope.account, channels: declarations.channels, code: await bundleAuthorizer() }, parent);
@@ -167,4 +187,13 @@ export class FeatureApp extends pulumi.ComponentResource<FeatureAppData> {
       topics: channelPolicies.topics,
     };
   }
+}
+
+/** With `aws` settings, the component gets an aws.Provider made from them (a sibling, so that
+ * every child, data sources included, inherits it through the component). */
+function withAwsProvider(name: string, args: ResolvedFeatureAppArgs, opts: pulumi.ComponentResourceOptions | undefined): pulumi.ComponentResourceOptions | undefined {
+  if (!args.aws) return opts;
+  const provider = new aws.Provider(`${name}-aws`, args.aws, { parent: opts?.parent });
+  const providers = opts?.providers;
+  return { ...opts, providers: Array.isArray(providers) ? [...providers, provider] : { ...(providers ?? {}), aws: provider } };
 }

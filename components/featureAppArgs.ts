@@ -4,6 +4,8 @@ import type * as pulumi from "@pulumi/pulumi";
 import path from "node:path";
 import { checkName } from "../core/contracts/names";
 import { isReservedClientId } from "../core/policy";
+import { appNameLengthProblems } from "./awsNames";
+import type { AwsSettings } from "./iotConnection";
 import { packageRoot } from "./packageRoot";
 import { loadBoard, type BoardDefinition } from "../core/boards";
 
@@ -45,6 +47,12 @@ export interface FeatureAppArgs {
   /** The built dashboard (index.html + hashed assets). Default: $SNAPFLEET_DASHBOARD_BUNDLE, else
    * dist/web-bundle of the snapfleet package (made by its `npm run build`). */
   dashboardBundleDir?: string;
+  /** AWS account, region and credentials: the arguments of an `aws.Provider` (region, profile,
+   * assumeRoles, accessKey/secretKey/token, endpoints). FeatureApp creates that provider for all
+   * its resources and gives the OTA job (which calls the AWS SDK itself) the same settings.
+   * Default: the stack's `aws:` config, as for Pulumi's default AWS provider. Don't pass an
+   * `aws.Provider` in the resource options instead: its credentials can't be read back. */
+  aws?: AwsSettings;
 }
 
 export interface ResolvedFeatureAppArgs {
@@ -57,6 +65,7 @@ export interface ResolvedFeatureAppArgs {
   ota: Required<OtaArgs>;
   secrets: Record<string, pulumi.Input<string>>;
   dashboardBundleDir: string;
+  aws?: AwsSettings;
 }
 
 /** Lets CI deploy a dashboard built elsewhere without changing the program. */
@@ -87,6 +96,7 @@ export function resolveFeatureAppArgs(name: string, args: FeatureAppArgs): Resol
   if (typeof args.entry !== "string" || args.entry === "") problems.push(`entry must be the path of the features module (e.g. "./features/app.ts")`);
   const appProblem = checkName("app", app);
   if (appProblem) problems.push(`app: ${appProblem}${args.app === undefined ? " (the app name defaults to the component name; pass `app`)" : ""}`);
+  else for (const line of appNameLengthProblems(app)) problems.push(`app: ${line}`);
   const thingGroup = args.fleet?.thingGroup ?? app;
   const groupProblem = checkName("thing group", thingGroup);
   if (groupProblem) problems.push(`fleet.thingGroup: ${groupProblem}`);
@@ -126,5 +136,6 @@ export function resolveFeatureAppArgs(name: string, args: FeatureAppArgs): Resol
     ota,
     secrets: args.secrets ?? {},
     dashboardBundleDir: path.resolve(cwd, args.dashboardBundleDir ?? process.env[DASHBOARD_BUNDLE_ENV] ?? path.join(packageRoot(), "dist", "web-bundle")),
+    aws: args.aws,
   };
 }

@@ -22,6 +22,8 @@ export class FirmwareStore extends pulumi.ComponentResource {
   readonly object: aws.s3.BucketObjectv2;
   readonly key: pulumi.Output<string>;
   readonly presignRole: aws.iam.Role;
+  /** The role's read access: a job may only start once this exists (AWS presigns with the role). */
+  readonly presignPolicy: aws.iam.RolePolicy;
 
   constructor(name: string, args: FirmwareStoreArgs, opts?: pulumi.ComponentResourceOptions) {
     super("snapfleet:ota:FirmwareStore", name, {}, opts);
@@ -53,7 +55,7 @@ export class FirmwareStore extends pulumi.ComponentResource {
       },
       parent,
     );
-    new aws.iam.RolePolicy(
+    this.presignPolicy = new aws.iam.RolePolicy(
       `${name}-presign-read`,
       {
         role: this.presignRole.id,

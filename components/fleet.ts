@@ -4,11 +4,18 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 
+/** A device policy with the name AWS knows it by (known before deployment: it names attachments). */
+export interface DevicePolicy {
+  name: string;
+  resource: aws.iot.Policy;
+}
+
 export interface FleetArgs {
   app: string;
   thingGroup: string;
   devices: readonly string[];
-  policies: readonly aws.iot.Policy[];
+  /** The base policy first (see the alias below). */
+  policies: readonly DevicePolicy[];
 }
 
 export interface DeviceCredentials {
@@ -33,8 +40,14 @@ export class Fleet extends pulumi.ComponentResource {
       const certificate = new aws.iot.Certificate(`${name}-${device}-cert`, { active: true }, { ...parent, additionalSecretOutputs: ["privateKey"] });
       // Exclusive: the certificate can belong to this thing only, so `${iot:Connection.Thing.ThingName}` is unambiguous.
       new aws.iot.ThingPrincipalAttachment(`${name}-${device}-principal`, { thing: thing.name, principal: certificate.arn, thingPrincipalType: "EXCLUSIVE_THING" }, parent);
+      // Named by what they attach (policy + thing), never by list position: a position-named
+      // attachment would be replaced when a policy before it goes away, and the replacement's
+      // delete (DetachPolicy) would take away a pair the new attachment thinks it holds.
       args.policies.forEach((policy, i) => {
-        new aws.iot.PolicyAttachment(`${name}-${device}-policy-${i}`, { policy: policy.name, target: certificate.arn }, parent);
+        // Before attachments were named by policy, the base policy's was "policy-0": keep its
+        // identity, or the upgrade itself would detach the base policy from every device.
+        const aliases = i === 0 ? [{ name: `${name}-${device}-policy-0` }] : [];
+        new aws.iot.PolicyAttachment(`${name}-${device}-${policy.name}`, { policy: policy.resource.name, target: certificate.arn }, { ...parent, aliases });
       });
       new aws.iot.ThingGroupMembership(`${name}-${device}-member`, { thingName: thing.name, thingGroupName: this.group.name }, parent);
       credentials[device] = pulumi.secret(pulumi.all({ certificatePem: certificate.certificatePem, privateKey: certificate.privateKey })) as unknown as pulumi.Output<DeviceCredentials>;

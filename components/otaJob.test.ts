@@ -53,8 +53,8 @@ function props(overrides: Partial<OtaJobProps> = {}): OtaJobProps {
 }
 
 function providerWith(client: FakeIotClient) {
-  const provider = otaJobProvider((region) => {
-    client.regions.push(region);
+  const provider = otaJobProvider((connection) => {
+    client.regions.push(connection.region);
     return client;
   });
   return provider as Required<typeof provider>;

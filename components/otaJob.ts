@@ -4,7 +4,8 @@
  * id stays the same across versions (one OtaJob per app); `jobId` says which job is current.
  *
  * Dynamic providers are serialized into the Pulumi state with their closures, so the provider
- * captures only plain functions and loads the AWS SDK with `require` inside its methods. */
+ * captures only plain functions and loads the AWS SDK inside its methods, from snapfleet's own
+ * package folder (otaJobClient.ts), with the FeatureApp's AWS settings (iotConnection.ts). */
 import * as pulumi from "@pulumi/pulumi";
 import {
   cancelJobRequest,
@@ -16,12 +17,12 @@ import {
   type OtaJobProps,
   type OtaJobState,
 } from "./otaJobRequests";
+import type { IotConnection } from "./iotConnection";
+import { withLegacyType } from "./legacyType";
+import { loadModule, makeIotClient, SNAPFLEET_ROOT, type IotJobsClient, type IotSdk } from "./otaJobClient";
 
-/** The slice of IoTClient the provider uses; tests pass a fake that records commands. */
-export interface IotJobsClient {
-  send(command: { input: object }): Promise<any>;
-}
-export type IotJobsClientFactory = (region: string) => IotJobsClient;
+export type { IotJobsClient };
+export type IotJobsClientFactory = (connection: IotConnection) => IotJobsClient;
 
 export type OtaJobInputs = { [K in keyof OtaJobProps]: pulumi.Input<OtaJobProps[K]> };
 
@@ -31,33 +32,44 @@ export class OtaJob extends pulumi.dynamic.Resource {
   declare readonly document: pulumi.Output<string>;
 
   constructor(name: string, args: OtaJobInputs, opts?: pulumi.CustomResourceOptions) {
-    super(otaJobProvider(), name, { ...args, jobArn: undefined }, opts, "snapfleet:ota:OtaJob");
+    // Module and type make the token `pulumi-nodejs:dynamic/snapfleet:OtaJob` (a dynamic
+    // resource's package must stay pulumi-nodejs: that is the provider that runs it). The alias
+    // keeps stacks deployed under the old, malformed token from replacing (and so re-creating) the job.
+    // `connection` holds credentials when the AWS settings do: encrypted in the state like the inputs.
+    const options = withLegacyType({ ...opts, additionalSecretOutputs: ["connection"] }, "pulumi-nodejs:dynamic/snapfleet:ota:OtaJob:Resource");
+    super(otaJobProvider(), name, { ...args, jobArn: undefined }, options, "snapfleet", "OtaJob");
   }
 }
 
-export function otaJobProvider(makeClient: IotJobsClientFactory = defaultIotClient): pulumi.dynamic.ResourceProvider<OtaJobProps, OtaJobState> {
+export function otaJobProvider(makeClient: IotJobsClientFactory = makeIotClient): pulumi.dynamic.ResourceProvider<OtaJobProps, OtaJobState> {
+  // Captured as a string: the serialized provider loads the SDK from snapfleet's folder (otaJobClient.ts).
+  const root = SNAPFLEET_ROOT;
   return {
     async check(olds, news) {
       const failures: pulumi.dynamic.CheckFailure[] = [];
       if (!/^[a-zA-Z0-9_-]{1,64}$/.test(String(news.jobId))) failures.push({ property: "jobId", reason: "AWS IoT job ids are 1-64 characters of letters, digits, _ and -" });
       if (String(news.document ?? "").length > 32768) failures.push({ property: "document", reason: "AWS IoT job documents are at most 32768 bytes" });
+      if (news.connection !== undefined && news.connection.region !== news.region) failures.push({ property: "connection", reason: `the AWS connection's region ${news.connection.region} is not the job's region ${news.region}` });
       return { inputs: news, failures };
     },
 
     async diff(_id, olds, news) {
       const keys = ["jobId", "region", "thingGroupArn", "document", "presignedUrlRoleArn", "presignedUrlExpirySeconds", "maximumPerMinute", "abortFailurePercent", "minExecutedForAbort", "inProgressTimeoutMinutes"] as const;
-      const changed = keys.filter((k) => olds[k] !== news[k]);
+      const changed: string[] = keys.filter((k) => olds[k] !== news[k]);
+      // New credentials or role: an update (UpdateJob, harmless) so the state keeps the settings
+      // a later update or delete must use.
+      if (JSON.stringify(olds.connection ?? null) !== JSON.stringify(news.connection ?? null)) changed.push("connection");
       return { changes: changed.length > 0, replaces: [], deleteBeforeReplace: false };
     },
 
     async create(inputs) {
-      const client = makeClient(inputs.region);
+      const client = makeClient(connectionOf(inputs));
       const jobArn = await createOrAdopt(client, inputs);
       return { id: `${inputs.app}-ota`, outs: { ...inputs, jobArn } };
     },
 
     async update(_id, olds, news) {
-      const client = makeClient(news.region);
+      const client = makeClient(connectionOf(news));
       if (!needsNewJob(olds, news)) {
         await client.send(new (iot().UpdateJobCommand)(updateJobRequest(news)));
         return { outs: { ...news, jobArn: olds.jobArn } };
@@ -70,12 +82,12 @@ export function otaJobProvider(makeClient: IotJobsClientFactory = defaultIotClie
       }
       // Create first: if that fails, the fleet keeps following the old job.
       const jobArn = await createOrAdopt(client, news);
-      await cancelQuietly(makeClient(olds.region), olds.jobId, `superseded by ${news.jobId}`);
+      await cancelQuietly(makeClient(connectionOf(olds)), olds.jobId, `superseded by ${news.jobId}`);
       return { outs: { ...news, jobArn } };
     },
 
     async delete(_id, props) {
-      const client = makeClient(props.region);
+      const client = makeClient(connectionOf(props));
       await cancelQuietly(client, props.jobId, "snapfleet app removed");
       try {
         await client.send(new (iot().DeleteJobCommand)(deleteJobRequest(props.jobId)));
@@ -86,8 +98,13 @@ export function otaJobProvider(makeClient: IotJobsClientFactory = defaultIotClie
     },
   };
 
-  function iot(): typeof import("@aws-sdk/client-iot") {
-    return require("@aws-sdk/client-iot");
+  function iot(): IotSdk {
+    return loadModule("@aws-sdk/client-iot", root);
+  }
+
+  /** State written before connections existed has the region only (default credential chain). */
+  function connectionOf(props: OtaJobProps): IotConnection {
+    return props.connection ?? { region: props.region };
   }
 
   async function createOrAdopt(client: IotJobsClient, p: OtaJobProps): Promise<string> {
@@ -119,9 +136,4 @@ export function otaJobProvider(makeClient: IotJobsClientFactory = defaultIotClie
   function isAwsError(e: unknown, name: string): boolean {
     return typeof e === "object" && e !== null && (e as { name?: string }).name === name;
   }
-}
-
-function defaultIotClient(region: string): IotJobsClient {
-  const { IoTClient } = require("@aws-sdk/client-iot") as typeof import("@aws-sdk/client-iot");
-  return new IoTClient({ region }) as unknown as IotJobsClient;
 }

@@ -7,6 +7,7 @@ import type {
   DescribeJobCommandInput,
   UpdateJobCommandInput,
 } from "@aws-sdk/client-iot";
+import type { IotConnection } from "./iotConnection";
 
 /** What the OtaJob resource stores (its inputs, and its outputs plus jobArn). */
 export interface OtaJobProps {
@@ -23,6 +24,9 @@ export interface OtaJobProps {
   abortFailurePercent: number;
   minExecutedForAbort: number;
   inProgressTimeoutMinutes: number;
+  /** Region, credentials and role to call AWS IoT with (components/iotConnection.ts); secret.
+   * Absent in state written before it existed: the default credential chain in `region`. */
+  connection?: IotConnection;
 }
 
 export interface OtaJobState extends OtaJobProps {
@@ -36,7 +40,7 @@ export function createJobRequest(p: OtaJobProps): CreateJobCommandInput {
     // CONTINUOUS: devices added to the group later get the current firmware too.
     targetSelection: "CONTINUOUS",
     document: p.document,
-    description: describe(p),
+    description: jobDescription(p),
     presignedUrlConfig: { roleArn: p.presignedUrlRoleArn, expiresInSec: p.presignedUrlExpirySeconds },
     ...rolloutAbortTimeout(p),
     tags: [{ Key: "snapfleet:app", Value: p.app }],
@@ -47,7 +51,7 @@ export function createJobRequest(p: OtaJobProps): CreateJobCommandInput {
 export function updateJobRequest(p: OtaJobProps): UpdateJobCommandInput {
   return {
     jobId: p.jobId,
-    description: describe(p),
+    description: jobDescription(p),
     presignedUrlConfig: { roleArn: p.presignedUrlRoleArn, expiresInSec: p.presignedUrlExpirySeconds },
     ...rolloutAbortTimeout(p),
   };
@@ -72,7 +76,9 @@ export function needsNewJob(olds: OtaJobProps, news: OtaJobProps): boolean {
   return olds.jobId !== news.jobId || olds.document !== news.document || olds.thingGroupArn !== news.thingGroupArn || olds.region !== news.region;
 }
 
-function describe(p: OtaJobProps): string {
+// Not `describe`: Pulumi's closure serializer leaves names of globals uncaptured, and under mocha
+// `describe` is a global, so the serialized provider would have called mocha's.
+function jobDescription(p: OtaJobProps): string {
   return `snapfleet OTA update of ${p.app} (${p.jobId})`;
 }
 

@@ -7,6 +7,8 @@ export interface RecordedResource {
   type: string;
   name: string;
   inputs: Record<string, any>;
+  /** Provider reference (`urn::id`) when the resource has an explicit provider. */
+  provider?: string;
 }
 
 export const MOCK_ACCOUNT = "123456789012";
@@ -15,21 +17,22 @@ export const MOCK_REGION = "eu-west-1";
 export const MOCK_DASHBOARD_KEY = Buffer.alloc(32, 7).toString("base64url");
 export const MOCK_IOT_ENDPOINT = "a1b2c3d4e5f6g7-ats.iot.eu-west-1.amazonaws.com";
 
-/** How Pulumi names the dynamic resources' types. */
-export const OTA_JOB_TYPE = "pulumi-nodejs:dynamic/snapfleet:ota:OtaJob:Resource";
-export const DASHBOARD_KEY_TYPE = "pulumi-nodejs:dynamic/snapfleet:dashboard:DashboardKey:Resource";
+/** The dynamic resources' type tokens: `pulumi-nodejs:dynamic/<module>:<type>` (pulumi/pulumi#11873). */
+export const OTA_JOB_TYPE = "pulumi-nodejs:dynamic/snapfleet:OtaJob";
+export const DASHBOARD_KEY_TYPE = "pulumi-nodejs:dynamic/snapfleet:DashboardKey";
 
 export class AwsMocks implements pulumi.runtime.Mocks {
   readonly resources: RecordedResource[] = [];
 
   newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, any> } {
-    this.resources.push({ type: args.type, name: args.name, inputs: args.inputs });
+    this.resources.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider });
     const arn = `arn:aws:mock:${MOCK_REGION}:${MOCK_ACCOUNT}:${args.type}/${args.name}`;
     const state: Record<string, any> = { name: args.name, ...args.inputs, arn };
     switch (args.type) {
       case "aws:s3/bucket:Bucket":
         state.bucket = `${args.name}-bucket`;
         state.bucketRegionalDomainName = `${args.name}-bucket.s3.${MOCK_REGION}.amazonaws.com`;
+        state.region = args.inputs.region ?? MOCK_REGION;
         break;
       case "aws:cloudfront/distribution:Distribution":
         state.domainName = "d1234abcd.cloudfront.net";

@@ -1,7 +1,7 @@
 import type { Manifest } from "./manifest";
 import type { PackageInfo } from "./devicePackage";
 
-/** OTA job document (docs/architecture.md). On AWS `url` is the `${aws:iot:s3-presigned-url:...}`
+/** OTA job document (docs/architecture.md). On AWS `url` is the `${aws:iot:s3-presigned-url-v2:...}`
  * placeholder, which AWS IoT replaces with a fresh presigned URL each time a device reads it;
  * locally it is a signed https URL from the artifact store. */
 export interface OtaJobDocument {
@@ -37,9 +37,15 @@ export function otaJobDocument(manifest: Manifest, devicePackage: Pick<PackageIn
   return doc;
 }
 
-/** `${aws:iot:s3-presigned-url:https://s3.amazonaws.com/{bucket}/{key}}` for AWS IoT Jobs. */
-export function s3PresignedUrlPlaceholder(bucket: string, key: string): string {
-  return "${aws:iot:s3-presigned-url:https://s3.amazonaws.com/" + bucket + "/" + key + "}";
+/** `${aws:iot:s3-presigned-url-v2:https://s3.{region}.amazonaws.com/{bucket}/{key}}`: the form
+ * AWS documents for job documents, with the bucket's own region ("Managing jobs", Presigned URLs:
+ * https://docs.aws.amazon.com/iot/latest/developerguide/create-manage-jobs.html). The global
+ * `s3.amazonaws.com` host is us-east-1 only: elsewhere S3 answers with a redirect the presigned
+ * signature doesn't survive. China regions use the amazonaws.com.cn domain. */
+export function s3PresignedUrlPlaceholder(region: string, bucket: string, key: string): string {
+  if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region)) throw new Error(`S3 presigned URL placeholder: region ${JSON.stringify(region)} is not an AWS region name (for example "eu-west-1")`);
+  const domain = region.startsWith("cn-") ? "amazonaws.com.cn" : "amazonaws.com";
+  return "${aws:iot:s3-presigned-url-v2:https://s3." + region + "." + domain + "/" + bucket + "/" + key + "}";
 }
 
 /** Job ids: ≤ 64 chars of [a-zA-Z0-9_-]; derived from app and version so that the same device

@@ -7,3 +7,4 @@ export * from "./clientIds";
 export * from "./documents";
 export * from "./evaluate";
 export { matchesPattern } from "./match";
+export * from "./packing";

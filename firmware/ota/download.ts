@@ -1,32 +1,97 @@
 /** Downloads an OTA package over HTTPS. `caCertPem` pins the local cloud's CA; on AWS it is
  * omitted and S3's presigned URL is checked against the system trust store. A size cap stops a
- * wrong or hostile server from filling the device's memory. */
+ * wrong or hostile server from filling the device's memory.
+ *
+ * S3 answers more than 200 (https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html):
+ * a 307 Temporary Redirect with a Location while a new bucket's DNS settles, a 301
+ * PermanentRedirect naming the right endpoint when the URL has the wrong region, 403 AccessDenied
+ * ("Request has expired") for an expired presigned URL, 404 NoSuchKey, 503 SlowDown. Redirects
+ * with a Location are followed (https only, a few hops); everything else fails with S3's own
+ * error code and message, which end up in the job execution's status details. */
 import https from "node:https";
 
-export function download(url: string, maxBytes: number, caCertPem?: string): Promise<Uint8Array> {
+/** Enough for S3's 307 and one more hop; a loop is a server fault, not something to wait out. */
+export const MAX_REDIRECTS = 3;
+/** S3 error documents are small; more is not an error document. */
+const MAX_ERROR_BODY = 4096;
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
+export async function download(url: string, maxBytes: number, caCertPem?: string): Promise<Uint8Array> {
+  let current = url;
+  for (let hop = 0; ; hop++) {
+    const answer = await get(current, maxBytes, caCertPem);
+    if (answer.kind === "body") return answer.bytes;
+    if (answer.kind === "error") throw new Error(`download failed: ${answer.reason}`);
+    if (hop >= MAX_REDIRECTS) throw new Error(`download failed: more than ${MAX_REDIRECTS} redirects (last to ${withoutQuery(answer.location)})`);
+    current = answer.location;
+  }
+}
+
+type Answer = { kind: "body"; bytes: Uint8Array } | { kind: "redirect"; location: string } | { kind: "error"; reason: string };
+
+function get(url: string, maxBytes: number, caCertPem: string | undefined): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    if (!url.startsWith("https://")) return reject(new Error(`refusing to download over anything but https: ${url.split("?")[0]}`));
+    // The query of a presigned URL is a credential: never in an error message.
+    if (!url.startsWith("https://")) return reject(new Error(`refusing to download over anything but https: ${withoutQuery(url)}`));
     const request = https.get(url, { ca: caCertPem, timeout: 30_000, agent: false }, (res) => {
-      if (res.statusCode !== 200) {
+      const status = res.statusCode ?? 0;
+      if (REDIRECTS.has(status) && typeof res.headers.location === "string") {
+        res.resume();
+        const location = new URL(res.headers.location, url).href;
+        if (!location.startsWith("https://")) return resolve({ kind: "error", reason: `HTTP ${status} redirects to ${withoutQuery(location)}, which is not https` });
+        return resolve({ kind: "redirect", location });
+      }
+      if (status !== 200) {
         let body = "";
-        res.on("data", (c: Buffer) => (body += c.toString().slice(0, 200)));
-        res.on("end", () => reject(new Error(`download failed: HTTP ${res.statusCode} ${body.trim()}`)));
+        res.on("data", (c: Buffer) => {
+          if (body.length < MAX_ERROR_BODY) body += c.toString("utf8");
+        });
+        res.on("end", () => resolve({ kind: "error", reason: describeFailure(status, body.slice(0, MAX_ERROR_BODY), res.headers) }));
+        res.on("error", reject);
         return;
+      }
+      const announced = Number(res.headers["content-length"]);
+      if (Number.isFinite(announced) && announced > maxBytes) {
+        res.destroy();
+        return resolve({ kind: "error", reason: `the server announces ${announced} bytes, more than the ${maxBytes} the job document announced` });
       }
       const chunks: Buffer[] = [];
       let size = 0;
       res.on("data", (chunk: Buffer) => {
         size += chunk.length;
         if (size > maxBytes) {
-          request.destroy(new Error(`download is larger than the ${maxBytes} bytes the job document announced`));
+          // Settle first: destroying may still let "end" through with a truncated body.
+          resolve({ kind: "error", reason: `the download is larger than the ${maxBytes} bytes the job document announced` });
+          request.destroy();
           return;
         }
         chunks.push(chunk);
       });
-      res.on("end", () => resolve(new Uint8Array(Buffer.concat(chunks))));
+      res.on("end", () => resolve({ kind: "body", bytes: new Uint8Array(Buffer.concat(chunks)) }));
       res.on("error", reject);
     });
     request.on("timeout", () => request.destroy(new Error("download timed out after 30 s")));
     request.on("error", reject);
   });
+}
+
+/** "HTTP 403 AccessDenied: Request has expired", with S3's endpoint hint for a wrong region. */
+export function describeFailure(status: number, body: string, headers: Record<string, string | string[] | undefined> = {}): string {
+  const tag = (name: string) => new RegExp(`<${name}>([^<]{0,300})</${name}>`).exec(body)?.[1]?.trim();
+  const code = tag("Code");
+  const message = tag("Message");
+  const endpoint = tag("Endpoint");
+  const region = headers["x-amz-bucket-region"];
+  let reason = `HTTP ${status}`;
+  if (code) reason += ` ${code}`;
+  if (message) reason += `: ${message}`;
+  else if (!code && body.trim()) reason += ` ${body.trim().slice(0, 200)}`;
+  if (endpoint) reason += ` (S3 says to use endpoint ${endpoint})`;
+  if (typeof region === "string") reason += ` (bucket region ${region})`;
+  if (status >= 500 || code === "SlowDown") reason += "; S3 is busy or failing, a later attempt may succeed";
+  return reason;
+}
+
+function withoutQuery(url: string): string {
+  return url.split("?")[0];
 }

@@ -131,8 +131,8 @@ describe("LocalBroker", function () {
     const refusal = refusals.find((r) => r.action === "iot:Subscribe");
     assert.ok(refusal, "refusal reported");
     assert.equal(refusal.principal, 'thing "a"');
-    assert.match(refusal.reason, /default deny.*sf-grow-device-base.*sf-grow-device-ch-cmd/);
-    assert.ok(logLines.some((l) => l.includes("topicfilter/sf/grow/b/cmd/down") && l.includes("sf-grow-device-ch-cmd")));
+    assert.match(refusal.reason, /default deny.*sf-grow-device-base.*sf-grow-device-channels-1/);
+    assert.ok(logLines.some((l) => l.includes("topicfilter/sf/grow/b/cmd/down") && l.includes("sf-grow-device-channels-1")));
     // The connection stays up: AWS only fails the filter.
     await a.publish("sf/grow/a/temperature/up", "still here", 1);
   });
