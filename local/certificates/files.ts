@@ -48,6 +48,9 @@ export async function withLock<T>(lock: string, action: () => Promise<T>): Promi
   try {
     return await action();
   } finally {
-    await fs.rm(lock, { recursive: true, force: true });
+    // Gone already only if another process took it for stale; the work is done either way.
+    await fs.rmdir(lock).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== "ENOENT") throw error;
+    });
   }
 }

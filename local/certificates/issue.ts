@@ -161,12 +161,11 @@ function keyIdentifier(publicKeyDer: Uint8Array | ArrayBuffer): Buffer {
 }
 
 /** The CA's own subject key identifier; computed the same way if a CA lacks the extension. */
-function subjectKeyIdentifierOf(cert: pkijs.Certificate): ArrayBuffer | Buffer {
+function subjectKeyIdentifierOf(cert: pkijs.Certificate): Uint8Array {
   const ski = cert.extensions?.find((e) => e.extnID === OID.subjectKeyIdentifier);
-  if (!ski) return keyIdentifier(cert.subjectPublicKeyInfo.toSchema().toBER(false));
-  const parsed = asn1js.fromBER(ski.extnValue.valueBlock.valueHexView);
-  if (parsed.offset === -1 || !(parsed.result instanceof asn1js.OctetString)) return keyIdentifier(cert.subjectPublicKeyInfo.toSchema().toBER(false));
-  return parsed.result.valueBlock.valueHexView.slice().buffer;
+  const parsed = ski && asn1js.fromBER(ski.extnValue.valueBlock.valueHexView);
+  if (parsed && parsed.offset !== -1 && parsed.result instanceof asn1js.OctetString) return parsed.result.valueBlock.valueHexView.slice();
+  return keyIdentifier(cert.subjectPublicKeyInfo.toSchema().toBER(false));
 }
 
 function generalName(name: AltName): pkijs.GeneralName {
@@ -176,7 +175,7 @@ function generalName(name: AltName): pkijs.GeneralName {
 }
 
 /** An IP address as the 4 or 16 bytes an iPAddress SAN holds (RFC 5280 4.2.1.6). */
-export function ipBytes(ip: string): Uint8Array {
+function ipBytes(ip: string): Uint8Array {
   const version = isIP(ip);
   if (version === 4) return Uint8Array.from(ip.split(".").map(Number));
   if (version !== 6) throw new Error(`"${ip}" is not an IP address`);
