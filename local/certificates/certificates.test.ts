@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { createPrivateKey, X509Certificate } from "node:crypto";
 import { promises as fs } from "node:fs";
 import type { AddressInfo } from "node:net";
@@ -50,6 +51,30 @@ function tlsExchange(
       else resolve(received);
     });
   });
+}
+
+function openssl(...args: string[]): string {
+  return execFileSync("openssl", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+}
+
+/** A state dir as earlier versions left it: an RSA-2048 CA with a PKCS#1 key, and an RSA device
+ * certificate it issued. Made with the OpenSSL CLI, not with our code. */
+async function writeRsaStateDir(dir: string): Promise<void> {
+  const file = (name: string) => path.join(dir, name);
+  const extensions = file("ext.cnf");
+  await fs.writeFile(
+    extensions,
+    "[req]\ndistinguished_name=dn\n[dn]\n[ca]\nbasicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign\nsubjectKeyIdentifier=hash\n" +
+      "[thing]\nbasicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n" +
+      "subjectAltName=URI:urn:snapfleet:thing:dev-old\nauthorityKeyIdentifier=keyid\n",
+  );
+  openssl("genrsa", "-traditional", "-out", file("ca.key"), "2048");
+  openssl("req", "-x509", "-new", "-key", file("ca.key"), "-out", file("ca.crt"), "-days", "7300", "-subj", "/O=snapfleet/OU=snapfleet-ca/CN=snapfleet local CA 0ld0rsa0", "-config", extensions, "-extensions", "ca");
+  openssl("genrsa", "-traditional", "-out", file("things/dev-old.key"), "2048");
+  const csr = file("dev-old.csr");
+  openssl("req", "-new", "-key", file("things/dev-old.key"), "-out", csr, "-subj", "/O=snapfleet/OU=snapfleet-thing/CN=dev-old", "-config", extensions);
+  openssl("x509", "-req", "-in", csr, "-CA", file("ca.crt"), "-CAkey", file("ca.key"), "-CAcreateserial", "-days", "825", "-out", file("things/dev-old.crt"), "-extfile", extensions, "-extensions", "thing");
+  await fs.chmod(file("ca.key"), 0o600);
 }
 
 describe("local PKI", function () {
@@ -209,14 +234,87 @@ describe("local PKI", function () {
     }
   });
 
+  it("makes EC P-256 keys and ECDSA-WITH-SHA256 certificates that OpenSSL reads and verifies", async () => {
+    const device = await pki.deviceIdentity("dev-openssl");
+    for (const pem of [pki.caCertPem, pki.server.certPem, device.certPem]) {
+      const key = new X509Certificate(pem).publicKey;
+      assert.equal(key.asymmetricKeyType, "ec");
+      assert.equal(key.asymmetricKeyDetails?.namedCurve, "prime256v1");
+    }
+    assert.match(device.keyPem, /^-----BEGIN EC PRIVATE KEY-----\n/);
+    const text = openssl("x509", "-noout", "-text", "-in", device.certPath);
+    assert.match(text, /Signature Algorithm: ecdsa-with-SHA256/);
+    assert.match(text, /NIST CURVE: P-256/);
+    assert.match(text, /Subject: O ?= ?snapfleet, OU ?= ?snapfleet-thing, CN ?= ?dev-openssl\n/);
+    assert.match(text, /Issuer: O ?= ?snapfleet, OU ?= ?snapfleet-ca, CN ?= ?snapfleet local CA [0-9a-f]{8}\n/);
+    assert.match(text, /X509v3 Key Usage: critical\n\s+Digital Signature\n/);
+    assert.match(openssl("x509", "-noout", "-text", "-in", pki.caCertPath), /CA:TRUE, pathlen:0[\s\S]*Certificate Sign, CRL Sign/);
+    assert.match(openssl("ec", "-noout", "-check", "-in", device.keyPath), /^$/);
+    const verified = openssl("verify", "-CAfile", pki.caCertPath, "-purpose", "sslclient", device.certPath);
+    assert.equal(verified.trim(), `${device.certPath}: OK`);
+    assert.equal(openssl("verify", "-CAfile", pki.caCertPath, "-purpose", "sslserver", pki.server.certPath).trim(), `${pki.server.certPath}: OK`);
+    // Another installation's CA must not vouch for it.
+    const otherCa = path.join(otherStateDir, "pki", "ca.crt");
+    await ensureLocalPki(otherStateDir);
+    assert.throws(() => openssl("verify", "-CAfile", otherCa, device.certPath), /unable to get local issuer certificate/);
+  });
+
+  it("keeps an existing RSA state dir: its CA, the certificates it issued, and mutual TLS", async function () {
+    this.timeout(15000);
+    const old = await fs.mkdtemp(path.join(os.tmpdir(), "snapfleet-pki-rsa-"));
+    try {
+      const dir = path.join(old, "pki");
+      await fs.mkdir(path.join(dir, "things"), { recursive: true });
+      await writeRsaStateDir(dir);
+      const caBefore = await fs.readFile(path.join(dir, "ca.crt"), "utf8");
+      const oldDeviceCert = await fs.readFile(path.join(dir, "things", "dev-old.crt"), "utf8");
+
+      const reopened = await ensureLocalPki(old);
+      assert.equal(reopened.caCertPem, caBefore, "the CA is kept");
+      const oldDevice = await reopened.deviceIdentity("dev-old");
+      assert.equal(oldDevice.certPem, oldDeviceCert, "a certificate the RSA CA issued is reused");
+      assert.equal(new X509Certificate(oldDevice.certPem).publicKey.asymmetricKeyType, "rsa");
+      const newDevice = await reopened.deviceIdentity("dev-new");
+      assert.equal(new X509Certificate(newDevice.certPem).publicKey.asymmetricKeyType, "ec", "new keys are EC P-256");
+      assert.match(openssl("x509", "-noout", "-text", "-in", newDevice.certPath), /Signature Algorithm: sha256WithRSAEncryption/);
+      assert.equal(openssl("verify", "-CAfile", reopened.caCertPath, newDevice.certPath, reopened.server.certPath).trim().split("\n").length, 2);
+
+      const server = await mtlsServer(reopened);
+      try {
+        assert.equal(await tlsExchange(server.port, "localhost", reopened.caCertPem, oldDevice), "dev-old");
+        assert.equal(await tlsExchange(server.port, "localhost", reopened.caCertPem, newDevice), "dev-new");
+      } finally {
+        await server.close();
+      }
+    } finally {
+      await fs.rm(old, { recursive: true, force: true });
+    }
+  });
+
   it("reissues the server certificate when more host names are asked for, keeping the CA", async () => {
-    const widened = await ensureLocalPki(stateDir, { serverHostnames: ["snapfleet.local", "10.0.0.7"] });
+    const widened = await ensureLocalPki(stateDir, { serverHostnames: ["snapfleet.local", "10.0.0.7", "fd00::7:0:1"] });
     assert.equal(widened.caFingerprint256, pki.caFingerprint256);
     assert.notEqual(widened.server.certPem, pki.server.certPem);
     const server = new X509Certificate(widened.server.certPem);
     assert.ok(server.checkHost("snapfleet.local"));
     assert.ok(server.checkIP("10.0.0.7"));
+    assert.ok(server.checkIP("fd00:0:0:0:0:7:0:1"));
+    assert.equal(server.checkIP("fd00::7:1"), undefined);
     assert.ok(server.checkHost("localhost"));
+  });
+
+  it("refuses a CA whose key is of a kind it can't sign with, saying what to do", async () => {
+    const odd = await fs.mkdtemp(path.join(os.tmpdir(), "snapfleet-pki-odd-"));
+    try {
+      const dir = path.join(odd, "pki");
+      await fs.mkdir(dir);
+      openssl("genpkey", "-algorithm", "ed25519", "-out", path.join(dir, "ca.key"));
+      openssl("req", "-x509", "-new", "-key", path.join(dir, "ca.key"), "-out", path.join(dir, "ca.crt"), "-days", "30", "-subj", "/CN=odd", "-config", "/dev/null");
+      await assert.rejects(ensureLocalPki(odd), /local PKI in .*: the CA key is ed25519; the local PKI signs with EC P-256 or RSA keys only; delete .* to start over/);
+      assert.deepEqual((await fs.readdir(dir)).sort(), ["ca.crt", "ca.key"], "nothing issued");
+    } finally {
+      await fs.rm(odd, { recursive: true, force: true });
+    }
   });
 
   it("refuses to replace a CA whose key went missing", async () => {

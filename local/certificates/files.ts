@@ -17,9 +17,9 @@ export async function readIfExists(file: string): Promise<string | undefined> {
   }
 }
 
-/** Write-then-rename, so a reader sees the old file or the new one, never half of one. */
+/** Write-then-rename, so a reader sees the old file or the new one, never half of one. Callers
+ * write under `withLock`, which has made the directory (the lock sits next to the file). */
 export async function writeAtomically(file: string, content: string, mode: number): Promise<void> {
-  await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
   const temporary = `${file}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
   await fs.writeFile(temporary, content, { mode });
   await fs.chmod(temporary, mode); // writeFile's mode is filtered by the umask
@@ -48,6 +48,9 @@ export async function withLock<T>(lock: string, action: () => Promise<T>): Promi
   try {
     return await action();
   } finally {
-    await fs.rm(lock, { recursive: true, force: true });
+    // Gone already only if another process took it for stale; the work is done either way.
+    await fs.rmdir(lock).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== "ENOENT") throw error;
+    });
   }
 }

@@ -1,5 +1,5 @@
 /** Who a client certificate belongs to, as the broker needs to know on every TLS connection.
- * Parsing and verification use Node's X509Certificate (native, fast) instead of forge. */
+ * Parsing and verification use Node's X509Certificate (native, fast). */
 import { X509Certificate } from "node:crypto";
 import { checkName } from "../../core/contracts/names";
 import { SERVICE_UNIT, THING_UNIT } from "./subjects";

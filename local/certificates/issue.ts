@@ -1,10 +1,13 @@
-/** Certificates for the local CA, the broker's server and client identities. node-forge builds
- * them (Node can parse certificates but not create them); the signature itself is made by Node's
- * crypto over forge's TBSCertificate, which takes ~1 ms instead of forge's ~25 ms of pure-JS RSA
- * blocking the event loop for every certificate. */
-import { randomBytes, sign } from "node:crypto";
+/** Certificates for the local CA, the broker's server and client identities, built with PKI.js
+ * (Node can parse certificates but not create them) and signed by Node's crypto. New CAs and
+ * leaves use EC P-256 keys with ECDSA-WITH-SHA256 signatures, which AWS IoT accepts for device
+ * certificates: https://docs.aws.amazon.com/iot/latest/developerguide/x509-client-certs.html
+ * A CA made by earlier versions (RSA-2048) keeps signing with its RSA key (sha256WithRSAEncryption),
+ * so existing state dirs keep their CA and every certificate already issued. */
+import { createHash, createPrivateKey, randomBytes, sign, X509Certificate, type KeyObject } from "node:crypto";
 import { isIP } from "node:net";
-import forge from "node-forge";
+import * as asn1js from "asn1js";
+import * as pkijs from "pkijs";
 import { CA_UNIT, ORGANIZATION } from "./subjects";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -15,6 +18,25 @@ export const CA_VALIDITY_DAYS = 20 * 365;
  * are renewed automatically when they near expiry (see RENEW_BEFORE_DAYS). */
 export const LEAF_VALIDITY_DAYS = 825;
 export const RENEW_BEFORE_DAYS = 30;
+
+const OID = {
+  organization: "2.5.4.10",
+  organizationalUnit: "2.5.4.11",
+  commonName: "2.5.4.3",
+  subjectKeyIdentifier: "2.5.29.14",
+  keyUsage: "2.5.29.15",
+  subjectAltName: "2.5.29.17",
+  basicConstraints: "2.5.29.19",
+  authorityKeyIdentifier: "2.5.29.35",
+  extKeyUsage: "2.5.29.37",
+  serverAuth: "1.3.6.1.5.5.7.3.1",
+  clientAuth: "1.3.6.1.5.5.7.3.2",
+  ecdsaWithSha256: "1.2.840.10045.4.3.2",
+  sha256WithRsaEncryption: "1.2.840.113549.1.1.11",
+};
+
+/** keyUsage bits (RFC 5280 4.2.1.3), numbered from the most significant bit of the first byte. */
+const KEY_USAGE = { digitalSignature: 0, keyCertSign: 5, cRLSign: 6 };
 
 export interface SubjectFields {
   commonName: string;
@@ -30,62 +52,56 @@ export type AltName = { dns: string } | { ip: string } | { uri: string };
 
 export interface LeafRequest {
   subject: SubjectFields;
-  publicKeyPem: string;
+  /** SubjectPublicKeyInfo, DER. */
+  publicKeyDer: Buffer;
   usage: "server" | "client";
   altNames: AltName[];
 }
 
+/** Signs leaf certificates for one CA; parses the CA and imports its key once, not per leaf. */
+export interface CertificateIssuer {
+  issue(request: LeafRequest): string;
+}
+
 /** Self-signed CA whose name carries a random tag, so two installations' CAs are told apart in
  * error messages and trust stores. */
-export function createCaCertificate(keys: { privateKeyPem: string; publicKeyPem: string }): string {
-  const cert = forge.pki.createCertificate();
+export function createCaCertificate(keys: { privateKeyPem: string; publicKeyDer: Buffer }): string {
   const tag = randomBytes(4).toString("hex");
-  const subject = attributes({ commonName: `snapfleet local CA ${tag}`, organizationalUnit: CA_UNIT });
-  cert.publicKey = forge.pki.publicKeyFromPem(keys.publicKeyPem);
-  setSerialAndValidity(cert, CA_VALIDITY_DAYS);
-  cert.setSubject(subject);
-  cert.setIssuer(subject);
-  cert.setExtensions([
-    { name: "basicConstraints", cA: true, pathLenConstraint: 0, critical: true },
-    { name: "keyUsage", keyCertSign: true, cRLSign: true, critical: true },
-    { name: "subjectKeyIdentifier" },
-  ]);
-  return signed(cert, keys.privateKeyPem);
+  const name = distinguishedName({ commonName: `snapfleet local CA ${tag}`, organizationalUnit: CA_UNIT });
+  const cert = newCertificate(keys.publicKeyDer, CA_VALIDITY_DAYS);
+  cert.subject = preEncoded(new pkijs.RelativeDistinguishedNames(), name);
+  cert.issuer = preEncoded(new pkijs.RelativeDistinguishedNames(), name);
+  cert.extensions = [
+    extension(OID.basicConstraints, true, new pkijs.BasicConstraints({ cA: true, pathLenConstraint: 0 })),
+    extension(OID.keyUsage, true, keyUsage(KEY_USAGE.keyCertSign, KEY_USAGE.cRLSign)),
+    extension(OID.subjectKeyIdentifier, false, new asn1js.OctetString({ valueHex: keyIdentifier(keys.publicKeyDer) })),
+  ];
+  return signed(cert, signerOf(createPrivateKey(keys.privateKeyPem)));
 }
 
-export function issueLeafCertificate(issuer: IssuerKeys, request: LeafRequest): string {
-  const caCert = forge.pki.certificateFromPem(issuer.certPem);
-  const cert = forge.pki.createCertificate();
-  cert.publicKey = forge.pki.publicKeyFromPem(request.publicKeyPem);
-  setSerialAndValidity(cert, LEAF_VALIDITY_DAYS);
-  cert.setSubject(attributes(request.subject));
-  cert.setIssuer(caCert.subject.attributes);
-  cert.setExtensions([
-    { name: "basicConstraints", cA: false, critical: true },
-    { name: "keyUsage", digitalSignature: true, keyEncipherment: true, critical: true },
-    { name: "extKeyUsage", serverAuth: request.usage === "server", clientAuth: request.usage === "client" },
-    { name: "subjectAltName", altNames: request.altNames.map(forgeAltName) },
-    { name: "subjectKeyIdentifier" },
-    // forge's `keyIdentifier: true` would use the leaf's own key, so name the CA's explicitly;
-    // OpenSSL (and so aws-crt) uses it to find the issuer.
-    { name: "authorityKeyIdentifier", keyIdentifier: caCert.generateSubjectKeyIdentifier().getBytes() },
-  ]);
-  return signed(cert, issuer.keyPem);
-}
-
-// Public in node-forge (used by its own `sign`), missing from @types/node-forge.
-const { getTBSCertificate } = forge.pki as unknown as { getTBSCertificate(cert: forge.pki.Certificate): forge.asn1.Asn1 };
-
-/** What forge's `cert.sign(key, sha256)` does, with the RSA operation done natively. */
-function signed(cert: forge.pki.Certificate, signerKeyPem: string): string {
-  const algorithm = forge.pki.oids.sha256WithRSAEncryption;
-  cert.signatureOid = algorithm;
-  cert.siginfo.algorithmOid = algorithm; // must be set before the TBS is encoded: it is part of it
-  cert.tbsCertificate = getTBSCertificate(cert);
-  const tbs = forge.asn1.toDer(cert.tbsCertificate).getBytes();
-  const signature = sign("sha256", Buffer.from(tbs, "binary"), signerKeyPem);
-  cert.signature = signature.toString("binary");
-  return forge.pki.certificateToPem(cert);
+export function certificateIssuer(issuer: IssuerKeys): CertificateIssuer {
+  const caCert = pkijs.Certificate.fromBER(new X509Certificate(issuer.certPem).raw);
+  const issuerName = caCert.subject.toSchema().toBER(false);
+  const signer = signerOf(createPrivateKey(issuer.keyPem));
+  // OpenSSL (and so aws-crt) uses the authority key identifier to find the issuer.
+  const caKeyId = subjectKeyIdentifierOf(caCert);
+  return {
+    issue(request) {
+      const cert = newCertificate(request.publicKeyDer, LEAF_VALIDITY_DAYS);
+      cert.subject = preEncoded(new pkijs.RelativeDistinguishedNames(), distinguishedName(request.subject));
+      cert.issuer = preEncoded(new pkijs.RelativeDistinguishedNames(), issuerName);
+      cert.extensions = [
+        extension(OID.basicConstraints, true, new pkijs.BasicConstraints({ cA: false })),
+        // EC keys sign (ECDHE); keyEncipherment is an RSA-only use.
+        extension(OID.keyUsage, true, keyUsage(KEY_USAGE.digitalSignature)),
+        extension(OID.extKeyUsage, false, new pkijs.ExtKeyUsage({ keyPurposes: [request.usage === "server" ? OID.serverAuth : OID.clientAuth] })),
+        extension(OID.subjectAltName, false, new pkijs.GeneralNames({ names: request.altNames.map(generalName) })),
+        extension(OID.subjectKeyIdentifier, false, new asn1js.OctetString({ valueHex: keyIdentifier(request.publicKeyDer) })),
+        extension(OID.authorityKeyIdentifier, false, new pkijs.AuthorityKeyIdentifier({ keyIdentifier: new asn1js.OctetString({ valueHex: caKeyId }) })),
+      ];
+      return signed(cert, signer);
+    },
+  };
 }
 
 /** `localhost`, `127.0.0.1` and `::1` become DNS or IP SAN entries as appropriate. */
@@ -93,27 +109,145 @@ export function hostAltName(host: string): AltName {
   return isIP(host) ? { ip: host } : { dns: host };
 }
 
-function forgeAltName(name: AltName): { type: number; value?: string; ip?: string } {
-  if ("dns" in name) return { type: 2, value: name.dns };
-  if ("ip" in name) return { type: 7, ip: name.ip };
-  return { type: 6, value: name.uri };
-}
-
-function attributes(subject: SubjectFields): forge.pki.CertificateField[] {
-  return [
-    { shortName: "O", value: ORGANIZATION },
-    { shortName: "OU", value: subject.organizationalUnit },
-    { shortName: "CN", value: subject.commonName },
-  ];
-}
-
-function setSerialAndValidity(cert: forge.pki.Certificate, days: number): void {
+function newCertificate(publicKeyDer: Buffer, days: number): pkijs.Certificate {
+  const cert = new pkijs.Certificate();
+  cert.version = 2; // v3
   // 128 random bits, positive (RFC 5280 serials are positive integers).
   const serial = randomBytes(16);
   serial[0] = (serial[0] & 0x7f) | 0x10;
-  cert.serialNumber = serial.toString("hex");
+  cert.serialNumber = new asn1js.Integer({ valueHex: serial });
   // Back-dated an hour so a device whose clock lags a little still accepts a fresh certificate.
   const now = Date.now();
-  cert.validity.notBefore = new Date(now - 60 * 60 * 1000);
-  cert.validity.notAfter = new Date(now + days * DAY_MS);
+  cert.notBefore = time(new Date(now - 60 * 60 * 1000));
+  cert.notAfter = time(new Date(now + days * DAY_MS));
+  cert.subjectPublicKeyInfo = preEncoded(new pkijs.PublicKeyInfo(), publicKeyDer);
+  return cert;
+}
+
+/** RFC 5280 4.1.2.5: UTCTime through 2049, GeneralizedTime from 2050 on. */
+function time(value: Date): pkijs.Time {
+  return new pkijs.Time({ type: value.getUTCFullYear() < 2050 ? pkijs.TimeType.UTCTime : pkijs.TimeType.GeneralizedTime, value });
+}
+
+/** O, OU and CN, one attribute per RDN as OpenSSL and Node read them (PKI.js would encode a new
+ * name's attributes as one multi-valued RDN, `O=…+OU=…+CN=…`). */
+function distinguishedName(subject: SubjectFields): ArrayBuffer {
+  const rdn = (type: string, value: string) =>
+    new asn1js.Set({ value: [new pkijs.AttributeTypeAndValue({ type, value: new asn1js.Utf8String({ value }) }).toSchema()] });
+  return new asn1js.Sequence({
+    value: [rdn(OID.organization, ORGANIZATION), rdn(OID.organizationalUnit, subject.organizationalUnit), rdn(OID.commonName, subject.commonName)],
+  }).toBER(false);
+}
+
+function extension(extnID: string, critical: boolean, value: { toSchema(): asn1js.BaseBlock } | asn1js.BaseBlock): pkijs.Extension {
+  const schema = value instanceof asn1js.BaseBlock ? value : value.toSchema();
+  return new pkijs.Extension({ extnID, critical, extnValue: schema.toBER(false) });
+}
+
+function keyUsage(...bits: number[]): asn1js.BitString {
+  const bytes = new Uint8Array(1);
+  for (const bit of bits) bytes[0] |= 0x80 >> bit;
+  const highest = Math.max(...bits);
+  return new asn1js.BitString({ valueHex: bytes, unusedBits: 7 - highest });
+}
+
+/** RFC 5280 4.2.1.2 method 1: SHA-1 of the subjectPublicKey bits (the BIT STRING that ends the
+ * SubjectPublicKeyInfo). */
+function keyIdentifier(publicKeyDer: Uint8Array | ArrayBuffer): Buffer {
+  const parsed = asn1js.fromBER(publicKeyDer);
+  const bits = parsed.result instanceof asn1js.Sequence ? parsed.result.valueBlock.value[1] : undefined;
+  if (parsed.offset === -1 || !(bits instanceof asn1js.BitString)) throw new Error("the public key is not a DER SubjectPublicKeyInfo");
+  return createHash("sha1").update(bits.valueBlock.valueHexView).digest();
+}
+
+/** The CA's own subject key identifier; computed the same way if a CA lacks the extension. */
+function subjectKeyIdentifierOf(cert: pkijs.Certificate): Uint8Array {
+  const ski = cert.extensions?.find((e) => e.extnID === OID.subjectKeyIdentifier);
+  const parsed = ski && asn1js.fromBER(ski.extnValue.valueBlock.valueHexView);
+  if (parsed && parsed.offset !== -1 && parsed.result instanceof asn1js.OctetString) return parsed.result.valueBlock.valueHexView.slice();
+  return keyIdentifier(cert.subjectPublicKeyInfo.toSchema().toBER(false));
+}
+
+function generalName(name: AltName): pkijs.GeneralName {
+  if ("dns" in name) return new pkijs.GeneralName({ type: 2, value: name.dns });
+  if ("uri" in name) return new pkijs.GeneralName({ type: 6, value: name.uri });
+  return new pkijs.GeneralName({ type: 7, value: new asn1js.OctetString({ valueHex: ipBytes(name.ip) }) });
+}
+
+/** An IP address as the 4 or 16 bytes an iPAddress SAN holds (RFC 5280 4.2.1.6). */
+function ipBytes(ip: string): Uint8Array {
+  const version = isIP(ip);
+  if (version === 4) return Uint8Array.from(ip.split(".").map(Number));
+  if (version !== 6) throw new Error(`"${ip}" is not an IP address`);
+  // An embedded IPv4 tail (::ffff:10.0.0.7) counts as two groups.
+  const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(ip)?.[1];
+  const text = v4 ? ip.slice(0, -v4.length) + "0:0" : ip;
+  const [head, tail] = text.includes("::") ? text.split("::") : [text, undefined];
+  const groups = (part: string | undefined) => (part ? part.split(":").map((g) => parseInt(g, 16)) : []);
+  const left = groups(head);
+  const right = groups(tail);
+  const all = tail === undefined ? left : [...left, ...new Array<number>(8 - left.length - right.length).fill(0), ...right];
+  const bytes = new Uint8Array(16);
+  all.forEach((group, i) => {
+    bytes[2 * i] = group >> 8;
+    bytes[2 * i + 1] = group & 0xff;
+  });
+  if (v4) bytes.set(v4.split(".").map(Number), 12);
+  return bytes;
+}
+
+interface Signer {
+  key: KeyObject;
+  algorithm: pkijs.AlgorithmIdentifier;
+}
+
+/** EC P-256 for CAs made now, RSA for CAs made by earlier versions. */
+function signerOf(key: KeyObject): Signer {
+  if (key.asymmetricKeyType === "ec" && key.asymmetricKeyDetails?.namedCurve === "prime256v1") {
+    // RFC 5758 3.2: ecdsa-with-SHA256 has no parameters.
+    return { key, algorithm: new pkijs.AlgorithmIdentifier({ algorithmId: OID.ecdsaWithSha256 }) };
+  }
+  if (key.asymmetricKeyType === "rsa") {
+    // RFC 4055 5: sha256WithRSAEncryption's parameters are NULL.
+    return { key, algorithm: new pkijs.AlgorithmIdentifier({ algorithmId: OID.sha256WithRsaEncryption, algorithmParams: new asn1js.Null() }) };
+  }
+  const kind = `${key.asymmetricKeyType}${key.asymmetricKeyDetails?.namedCurve ? ` ${key.asymmetricKeyDetails.namedCurve}` : ""}`;
+  throw new Error(`the CA key is ${kind}; the local PKI signs with EC P-256 or RSA keys only`);
+}
+
+/** What PKI.js's `cert.sign()` does, with Node's synchronous native signature instead of
+ * WebCrypto, and the TBSCertificate encoded once: its ASN.1 encoding is the costly part, and
+ * `sign()` + `toSchema()` would encode it, parse it back and encode it again. */
+function signed(cert: pkijs.Certificate, signer: Signer): string {
+  cert.signature = signer.algorithm; // inside the TBS: set before encoding it
+  const tbs = cert.encodeTBS().toBER(false);
+  const signature = sign("sha256", new Uint8Array(tbs), { key: signer.key, dsaEncoding: "der" });
+  const der = new asn1js.Sequence({
+    value: [
+      new Encoded(tbs),
+      signer.algorithm.toSchema(),
+      new asn1js.BitString({ valueHex: signature }),
+    ],
+  }).toBER(false);
+  const base64 = Buffer.from(der).toString("base64");
+  return `-----BEGIN CERTIFICATE-----\n${base64.replace(/.{1,64}/g, "$&\n")}-----END CERTIFICATE-----\n`;
+}
+
+/** An element that is already DER, placed as is into an asn1js structure (asn1js's own RawData
+ * is left out when a SEQUENCE encodes its members). */
+class Encoded extends asn1js.BaseBlock {
+  constructor(private readonly der: ArrayBuffer) {
+    super();
+  }
+  override toBER(_sizeOnly?: boolean, writer?: asn1js.ViewWriter): ArrayBuffer {
+    writer?.write(this.der);
+    return this.der;
+  }
+}
+
+/** A PKI.js field whose DER is already at hand (a name, a public key) is written out as is:
+ * PKI.js would otherwise parse it and encode it again for every certificate. */
+function preEncoded<T extends { toSchema(): unknown }>(field: T, der: ArrayBuffer | Uint8Array): T {
+  const block = new Encoded(der instanceof Uint8Array ? der.slice().buffer : der);
+  return Object.assign(field, { toSchema: () => block });
 }

@@ -1,7 +1,9 @@
 /** The local cloud's PKI: one CA per state dir, a server certificate for the broker, and a client
  * certificate per thing (and per service), issued on first use and reused on later runs. Reuse
  * matters: a simulated device keeps its identity across restarts exactly like a real one keeps
- * the certificate AWS IoT issued it. */
+ * the certificate AWS IoT issued it. New keys are EC P-256; a state dir made by an earlier version
+ * (RSA-2048 CA and certificates) keeps working as it is: its CA signs the new EC certificates and
+ * its RSA certificates are reused until they near expiry. */
 import { createPrivateKey, X509Certificate } from "node:crypto";
 import { promises as fs } from "node:fs";
 import { isIP } from "node:net";
@@ -9,8 +11,8 @@ import path from "node:path";
 import { checkName } from "../../core/contracts/names";
 import { PRIVATE_MODE, PUBLIC_MODE, readIfExists, withLock, writeAtomically } from "./files";
 import { identityOf, parse, type CertificateInput, type PeerIdentity } from "./identity";
-import { createCaCertificate, hostAltName, issueLeafCertificate, RENEW_BEFORE_DAYS, type LeafRequest } from "./issue";
-import { generateRsaKeyPair } from "./keys";
+import { certificateIssuer, createCaCertificate, hostAltName, RENEW_BEFORE_DAYS, type LeafRequest } from "./issue";
+import { generateEcKeyPair } from "./keys";
 import { SERVER_UNIT, SERVICE_UNIT, serviceUri, THING_UNIT, thingUri } from "./subjects";
 
 export interface LocalPkiOptions {
@@ -59,16 +61,16 @@ export async function ensureLocalPki(stateDir: string, options: LocalPkiOptions 
   const dir = path.join(stateDir, "pki");
   const ca = await loadOrCreateCa(dir);
   const caCert = new X509Certificate(ca.certPem);
-  const issuer = { certPem: ca.certPem, keyPem: ca.keyPem };
+  const issuer = certificateIssuerFor(dir, ca);
 
   const hostnames = [...new Set([...DEFAULT_SERVER_HOSTNAMES, ...(options.serverHostnames ?? [])])];
   const server = await loadOrIssue(dir, "server", caCert, {
     fits: (cert) =>
       subjectIs(cert, SERVER_UNIT, "localhost") && hostnames.every((h) => (isIP(h) ? cert.checkIP(h) : cert.checkHost(h)) !== undefined),
-    issue: (publicKeyPem) =>
-      issueLeafCertificate(issuer, {
+    issue: (publicKeyDer) =>
+      issuer.issue({
         subject: { commonName: "localhost", organizationalUnit: SERVER_UNIT },
-        publicKeyPem,
+        publicKeyDer,
         usage: "server",
         altNames: hostnames.map(hostAltName),
       }),
@@ -87,7 +89,7 @@ export async function ensureLocalPki(stateDir: string, options: LocalPkiOptions 
       const unit = kind === "thing" ? THING_UNIT : SERVICE_UNIT;
       identity = loadOrIssue(dir, path.join(kind === "thing" ? "things" : "services", name), caCert, {
         fits: (cert) => subjectIs(cert, unit, name),
-        issue: (publicKeyPem) => issueLeafCertificate(issuer, clientRequest(kind, name, publicKeyPem)),
+        issue: (publicKeyDer) => issuer.issue(clientRequest(kind, name, publicKeyDer)),
       });
       pending.set(key, identity);
       identity.catch(() => pending.delete(key));
@@ -111,10 +113,10 @@ export async function ensureLocalPki(stateDir: string, options: LocalPkiOptions 
   };
 }
 
-function clientRequest(kind: "thing" | "service", name: string, publicKeyPem: string): LeafRequest {
+function clientRequest(kind: "thing" | "service", name: string, publicKeyDer: Buffer): LeafRequest {
   return {
     subject: { commonName: name, organizationalUnit: kind === "thing" ? THING_UNIT : SERVICE_UNIT },
-    publicKeyPem,
+    publicKeyDer,
     usage: "client",
     altNames: [{ uri: kind === "thing" ? thingUri(name) : serviceUri(name) }],
   };
@@ -127,13 +129,12 @@ async function loadOrCreateCa(dir: string): Promise<{ certPem: string; keyPem: s
   const read = async () => {
     const [certPem, keyPem] = await Promise.all([readIfExists(certPath), readIfExists(keyPath)]);
     if (certPem === undefined && keyPem === undefined) return undefined;
-    const startOver = `delete ${dir} to start over (every device certificate is then reissued)`;
     if (certPem === undefined || keyPem === undefined) {
-      throw new Error(`local PKI in ${dir} is incomplete: ${certPem === undefined ? "ca.crt" : "ca.key"} is missing; ${startOver}`);
+      throw new Error(`local PKI in ${dir} is incomplete: ${certPem === undefined ? "ca.crt" : "ca.key"} is missing; ${startOver(dir)}`);
     }
     const cert = parse(certPem);
-    if (!cert || !keyMatches(cert, keyPem)) throw new Error(`local PKI in ${dir}: ca.crt and ca.key don't belong together; ${startOver}`);
-    if (new Date(cert.validTo).getTime() < Date.now()) throw new Error(`local PKI in ${dir}: the CA expired on ${cert.validTo}; ${startOver}`);
+    if (!cert || !keyMatches(cert, keyPem)) throw new Error(`local PKI in ${dir}: ca.crt and ca.key don't belong together; ${startOver(dir)}`);
+    if (new Date(cert.validTo).getTime() < Date.now()) throw new Error(`local PKI in ${dir}: the CA expired on ${cert.validTo}; ${startOver(dir)}`);
     await restrictMode(keyPath);
     return { certPem, keyPem };
   };
@@ -142,7 +143,7 @@ async function loadOrCreateCa(dir: string): Promise<{ certPem: string; keyPem: s
   return withLock(path.join(dir, "ca.lock"), async () => {
     const raced = await read();
     if (raced) return raced;
-    const keys = await generateRsaKeyPair();
+    const keys = generateEcKeyPair();
     const certPem = createCaCertificate(keys);
     // Key first: a reader that finds ca.crt also finds its key.
     await writeAtomically(keyPath, keys.privateKeyPem, PRIVATE_MODE);
@@ -151,10 +152,21 @@ async function loadOrCreateCa(dir: string): Promise<{ certPem: string; keyPem: s
   });
 }
 
+const startOver = (dir: string) => `delete ${dir} to start over (every device certificate is then reissued)`;
+
+/** A CA key of a kind the PKI can't sign with (say, one a user put there) is reported, not used. */
+function certificateIssuerFor(dir: string, ca: { certPem: string; keyPem: string }) {
+  try {
+    return certificateIssuer(ca);
+  } catch (error) {
+    throw new Error(`local PKI in ${dir}: ${(error as Error).message}; ${startOver(dir)}`);
+  }
+}
+
 interface IssuePlan {
   /** Does an existing certificate say what a fresh one would? (subject, host names) */
   fits(cert: X509Certificate): boolean;
-  issue(publicKeyPem: string): string;
+  issue(publicKeyDer: Buffer): string;
 }
 
 /** Reuses `${base}.crt/.key` when they are still good, otherwise issues a new pair under the lock. */
@@ -168,13 +180,11 @@ async function loadOrIssue(dir: string, base: string, ca: X509Certificate, plan:
   };
   const existing = await read();
   if (existing) return existing;
-  // The key is made before taking the lock: generation is the slow part (~150 ms) and runs on
-  // the thread pool, so many things can get theirs at once. Losing a race wastes one key.
-  const keys = await generateRsaKeyPair();
   return withLock(path.join(dir, `${base}.lock`), async () => {
     const raced = await read();
     if (raced) return raced;
-    const certPem = plan.issue(keys.publicKeyPem);
+    const keys = generateEcKeyPair();
+    const certPem = plan.issue(keys.publicKeyDer);
     // A reader catching the new key next to the old certificate sees them mismatch and comes
     // here, where it waits for this lock and then finds the finished pair.
     await writeAtomically(keyPath, keys.privateKeyPem, PRIVATE_MODE);
