@@ -6,8 +6,10 @@ import type { AddressInfo, Server } from "node:net";
 import { Aedes } from "aedes";
 import type { Manifest } from "../../core/contracts/manifest";
 import type { PolicyScope } from "../../core/policy";
-import { ensureLocalPki, type LocalPki } from "../certificates";
+import { ensureLocalPki, type LocalPki, type ThingIdentity } from "../certificates";
+import { ThingRegistry } from "../registry";
 import { DashboardTokens } from "./dashboardTokens";
+import { deliverRetainedOnExactMatchOnly } from "./exactRetained";
 import { ConnectionOrigins } from "./identify";
 import { createMqttsServer } from "./mqttsListener";
 import { policyHooks } from "./policyHooks";
@@ -48,6 +50,8 @@ export class LocalBroker {
   private constructor(
     readonly aedes: Aedes,
     readonly pki: LocalPki,
+    /** Things of the fleet and their certificates (`${stateDir}/registry`): only these connect as devices. */
+    readonly registry: ThingRegistry,
     readonly scope: PolicyScope,
     readonly host: string,
     readonly mqttsPort: number,
@@ -69,6 +73,7 @@ export class LocalBroker {
     // Building the documents validates app, region, account and channels before anything listens.
     const policies: CurrentPolicies = { book: new PolicyBook(scope, manifest) };
     const pki = await ensureLocalPki(options.stateDir);
+    const registry = await ThingRegistry.open(options.stateDir);
     const tokens = new DashboardTokens(app, options.dashboardTokens?.ttlMs);
     const origins = new ConnectionOrigins();
 
@@ -77,12 +82,14 @@ export class LocalBroker {
       book: () => policies.book,
       origins,
       tokens,
+      registry,
       refuse: (refusal) => {
         log(formatRefusal(refusal));
         options.onRefusal?.(refusal);
       },
     });
     const aedes = await Aedes.createBroker({ ...hooks, maxClientsIdLength: MAX_CLIENT_ID_LENGTH });
+    deliverRetainedOnExactMatchOnly(aedes);
     // Store and forward for channels with `replay: N`.
     new ReplayStore(() => policies.book.manifest).attach(aedes);
     aedes.on("clientError", (client, error) => log(`broker: client "${client.id}" error: ${error.message}`));
@@ -104,7 +111,7 @@ export class LocalBroker {
       const mqttsPort = await listen(mqtts, options.mqttsPort ?? 0, host);
       const wsPort = await listen(webSocket.http, options.wsPort ?? 0, host);
       log(`broker: mqtts://${host}:${mqttsPort} (mutual TLS), ws://${host}:${wsPort}${MQTT_WEBSOCKET_PATH} (dashboard tokens), app "${app}"`);
-      return new LocalBroker(aedes, pki, scope, host, mqttsPort, wsPort, policies, tokens, mqtts, webSocket);
+      return new LocalBroker(aedes, pki, registry, scope, host, mqttsPort, wsPort, policies, tokens, mqtts, webSocket);
     } catch (error) {
       await closeAll(aedes, mqtts, webSocket);
       throw error;
@@ -126,6 +133,14 @@ export class LocalBroker {
   /** For mqtt.js and browser clients. */
   get webSocketUrl(): string {
     return `ws://${this.host}:${this.wsPort}${MQTT_WEBSOCKET_PATH}`;
+  }
+
+  /** Issues a device certificate for the thing (or reuses its existing one) and registers the
+   * thing with that certificate attached, as provisioning does on AWS: only then does it connect. */
+  async provisionDevice(thingName: string): Promise<ThingIdentity> {
+    const identity = await this.pki.deviceIdentity(thingName);
+    await this.registry.attach(thingName, identity.certPem);
+    return identity;
   }
 
   /** A bearer token for the WebSocket listener (MQTT password; client id `sf-{app}-dashboard-*`). */
