@@ -10,6 +10,9 @@ import { ensureLocalPki, type LocalPki, type ThingIdentity } from "../certificat
 import { ThingRegistry } from "../registry";
 import { DashboardTokens } from "./dashboardTokens";
 import { deliverRetainedOnExactMatchOnly } from "./exactRetained";
+import { recordFleetStatus } from "./fleetStatusRecorder";
+import type { FleetStatusTable } from "../../core/fleetStatus";
+import type { TokenCheck } from "../../core/contracts/dashboardToken";
 import { ConnectionOrigins } from "./identify";
 import { createMqttsServer } from "./mqttsListener";
 import { policyHooks } from "./policyHooks";
@@ -52,6 +55,8 @@ export class LocalBroker {
     readonly pki: LocalPki,
     /** Things of the fleet and their certificates (`${stateDir}/registry`): only these connect as devices. */
     readonly registry: ThingRegistry,
+    /** Each device's last status, as the AWS deployment keeps it in DynamoDB (fleet-status API). */
+    readonly fleetStatus: FleetStatusTable,
     readonly scope: PolicyScope,
     readonly host: string,
     readonly mqttsPort: number,
@@ -90,6 +95,7 @@ export class LocalBroker {
     });
     const aedes = await Aedes.createBroker({ ...hooks, maxClientsIdLength: MAX_CLIENT_ID_LENGTH });
     deliverRetainedOnExactMatchOnly(aedes);
+    const fleetStatus = await recordFleetStatus(aedes, app, log);
     // Store and forward for channels with `replay: N`.
     new ReplayStore(() => policies.book.manifest).attach(aedes);
     aedes.on("clientError", (client, error) => log(`broker: client "${client.id}" error: ${error.message}`));
@@ -111,7 +117,7 @@ export class LocalBroker {
       const mqttsPort = await listen(mqtts, options.mqttsPort ?? 0, host);
       const wsPort = await listen(webSocket.http, options.wsPort ?? 0, host);
       log(`broker: mqtts://${host}:${mqttsPort} (mutual TLS), ws://${host}:${wsPort}${MQTT_WEBSOCKET_PATH} (dashboard tokens), app "${app}"`);
-      return new LocalBroker(aedes, pki, registry, scope, host, mqttsPort, wsPort, policies, tokens, mqtts, webSocket);
+      return new LocalBroker(aedes, pki, registry, fleetStatus, scope, host, mqttsPort, wsPort, policies, tokens, mqtts, webSocket);
     } catch (error) {
       await closeAll(aedes, mqtts, webSocket);
       throw error;
@@ -146,6 +152,11 @@ export class LocalBroker {
   /** A bearer token for the WebSocket listener (MQTT password; client id `sf-{app}-dashboard-*`). */
   issueDashboardToken(ttlMs?: number): string {
     return this.tokens.issue(ttlMs);
+  }
+
+  /** Checks a dashboard token (the fleet-status API takes the same tokens as the WebSocket listener). */
+  verifyDashboardToken(token: string | undefined): TokenCheck {
+    return this.tokens.verify(token);
   }
 
   /** New channels or directions apply to every later decision, connected clients included
