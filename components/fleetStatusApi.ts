@@ -109,7 +109,8 @@ export class FleetStatusApi extends pulumi.ComponentResource {
       { description: `snapfleet ${args.app} fleet status`, originAccessControlOriginType: "lambda", signingBehavior: "always", signingProtocol: "sigv4" },
       parent,
     );
-    this.origin = { domainName: this.url.functionUrl.apply((u) => new URL(u).host), originAccessControlId: oac.id };
+    // `https://<id>.lambda-url.<region>.on.aws/` → its host (absent only under mocks that don't set it).
+    this.origin = { domainName: this.url.functionUrl.apply((u) => (u ? new URL(u).host : u)), originAccessControlId: oac.id };
     this.registerOutputs({ tableName: this.table.name, ruleName: this.rule.name });
   }
 
