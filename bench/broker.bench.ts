@@ -37,7 +37,7 @@ export async function runBrokerBench(): Promise<BrokerBenchFigures> {
     host: "127.0.0.1",
     port: broker.mqttsPort,
     caCertPem: broker.caCertPem,
-    ...(await broker.pki.deviceIdentity("d1")),
+    ...(await broker.provisionDevice("d1")),
     clientId: "d1",
   });
   let dashboard: mqtt.MqttClient | undefined;

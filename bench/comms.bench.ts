@@ -43,7 +43,7 @@ export interface CommsBenchFigures {
 export async function runCommsBench(): Promise<CommsBenchFigures> {
   const stateDir = await mkdtemp(path.join(os.tmpdir(), "sf-comms-bench-"));
   const broker = await LocalBroker.start({ stateDir, app: APP, manifest: benchManifest() });
-  const identity = await broker.pki.deviceIdentity(THING);
+  const identity = await broker.provisionDevice(THING);
   const transport = new MqttTransport({ endpoint: "127.0.0.1", port: broker.mqttsPort, caCertPem: broker.caCertPem, certPem: identity.certPem, keyPem: identity.keyPem, thing: THING });
   let dashboard: mqtt.MqttClient | undefined;
   try {

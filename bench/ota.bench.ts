@@ -32,7 +32,7 @@ async function rollout(deviceCount: number, graceMs: number): Promise<{ connectM
     await Promise.all(
       Array.from({ length: deviceCount }, async (_, i) => {
         const thing = `d-${i + 1}`;
-        const identity = await cloud.broker.pki.deviceIdentity(thing);
+        const identity = await cloud.broker.provisionDevice(thing);
         devices.push(
           await SimulatedDevice.start({ app: cloud.app, thing, stateDir: path.join(root, "devices", thing), endpoint: "127.0.0.1", port: cloud.broker.mqttsPort, caCertPem: cloud.broker.caCertPem, certPem: identity.certPem, keyPem: identity.keyPem, engine, gracePeriodMs: graceMs }),
         );

@@ -96,7 +96,7 @@ export class DevSession {
 
   /** Starts one more simulated device; it joins the thing group and installs the current job. */
   async addDevice(thing: string, pinTimeOffsetMs = 0): Promise<SimulatedDevice> {
-    const identity = await this.cloud.broker.pki.deviceIdentity(thing);
+    const identity = await this.cloud.broker.provisionDevice(thing);
     const device = await SimulatedDevice.start({
       app: this.cloud.app,
       thing,

@@ -1,21 +1,32 @@
-/** The authorizer Lambda's code: lambda/authorizer bundled by esbuild at deploy time (no network,
- * no separate build step); the AWS SDK stays out because the Node.js Lambda runtime provides it. */
+/** The Lambdas' code: lambda/authorizer (and lambda/fleetStatus) bundled by esbuild at deploy time
+ * (no network, no separate build step); the AWS SDK stays out because the Node.js Lambda runtime
+ * provides it. */
 import * as esbuild from "esbuild";
 import fs from "node:fs";
 import path from "node:path";
 import { packageRoot } from "./packageRoot";
 
+export type LambdaFolder = "authorizer" | "fleetStatus";
+
 export function authorizerEntry(): string {
-  const dir = path.join(__dirname, "..", "lambda", "authorizer");
+  return lambdaEntry("authorizer");
+}
+
+export function lambdaEntry(folder: LambdaFolder): string {
+  const dir = path.join(__dirname, "..", "lambda", folder);
   for (const file of ["index.ts", "index.js"]) if (fs.existsSync(path.join(dir, file))) return path.join(dir, file);
-  throw new Error(`authorizer source not found in ${dir}; reinstall snapfleet`);
+  throw new Error(`${folder} Lambda source not found in ${dir}; reinstall snapfleet`);
 }
 
 /** Async on purpose: esbuild's buildSync deadlocks while another (async) build runs in the same
  * process, and the features compile runs at the same time. */
-export async function bundleAuthorizer(): Promise<string> {
+export function bundleAuthorizer(): Promise<string> {
+  return bundleLambda("authorizer");
+}
+
+export async function bundleLambda(folder: LambdaFolder): Promise<string> {
   const result = await esbuild.build({
-    entryPoints: [authorizerEntry()],
+    entryPoints: [lambdaEntry(folder)],
     bundle: true,
     platform: "node",
     target: "node20",

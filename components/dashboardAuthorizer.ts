@@ -24,6 +24,9 @@ export class DashboardAuthorizer extends pulumi.ComponentResource {
   readonly authorizerName: string;
   /** base64url HMAC key; secret. */
   readonly key: pulumi.Output<string>;
+  /** Where the key is kept, for other Lambdas that check dashboard tokens (FleetStatusApi). */
+  readonly keySecretArn: pulumi.Output<string>;
+  readonly keyVersionId: pulumi.Output<string>;
 
   constructor(name: string, args: DashboardAuthorizerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("snapfleet:dashboard:DashboardAuthorizer", name, {}, opts);
@@ -36,6 +39,8 @@ export class DashboardAuthorizer extends pulumi.ComponentResource {
       parent,
     );
     const keyVersion = new aws.secretsmanager.SecretVersion(`${name}-key-value`, { secretId: keySecret.id, secretString: this.key }, parent);
+    this.keySecretArn = keySecret.arn;
+    this.keyVersionId = keyVersion.versionId;
 
     const role = new aws.iam.Role(
       `${name}-role`,

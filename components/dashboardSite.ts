@@ -16,10 +16,16 @@ export interface DashboardSiteArgs {
   webSnapshotBase64: pulumi.Input<string>;
   /** dashboard-config.json content. */
   configJson: pulumi.Input<string>;
+  /** The fleet-status API's origin (FleetStatusApi), served under `/api/*` on the same domain. */
+  api?: { domainName: pulumi.Input<string>; originAccessControlId: pulumi.Input<string> };
 }
 
 /** AWS's managed "CachingOptimized" policy: honours the objects' Cache-Control headers. */
 const CACHING_OPTIMIZED_POLICY_ID = "658327ea-f89d-4fab-a63d-7e88639e58f6";
+/** Managed "CachingDisabled" and "AllViewerExceptHostHeader" (forwards the query string and the
+ * token header to the function URL, whose own Host header it keeps): the API is never cached. */
+const CACHING_DISABLED_POLICY_ID = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad";
+const ALL_VIEWER_EXCEPT_HOST_POLICY_ID = "b689b0a8-53d0-40ab-baf2-68738e2966ac";
 
 export interface DashboardConfig {
   app: string;
@@ -48,13 +54,34 @@ export class DashboardSite extends pulumi.ComponentResource {
       parent,
     );
     const originId = "dashboard-bucket";
+    const apiOriginId = "fleet-status-api";
+    const api = args.api;
     this.distribution = new aws.cloudfront.Distribution(
       `${name}-cdn`,
       {
         enabled: true,
         comment: `snapfleet ${args.app} dashboard`,
         defaultRootObject: "index.html",
-        origins: [{ originId, domainName: this.bucket.bucketRegionalDomainName, originAccessControlId: oac.id }],
+        origins: [
+          { originId, domainName: this.bucket.bucketRegionalDomainName, originAccessControlId: oac.id },
+          ...(api
+            ? [{ originId: apiOriginId, domainName: api.domainName, originAccessControlId: api.originAccessControlId, customOriginConfig: { httpPort: 80, httpsPort: 443, originProtocolPolicy: "https-only", originSslProtocols: ["TLSv1.2"] } }]
+            : []),
+        ],
+        orderedCacheBehaviors: api
+          ? [
+              {
+                pathPattern: "/api/*",
+                targetOriginId: apiOriginId,
+                viewerProtocolPolicy: "https-only",
+                allowedMethods: ["GET", "HEAD"],
+                cachedMethods: ["GET", "HEAD"],
+                cachePolicyId: CACHING_DISABLED_POLICY_ID,
+                originRequestPolicyId: ALL_VIEWER_EXCEPT_HOST_POLICY_ID,
+                compress: true,
+              },
+            ]
+          : [],
         defaultCacheBehavior: {
           targetOriginId: originId,
           viewerProtocolPolicy: "redirect-to-https",

@@ -73,18 +73,18 @@ describe("FeatureApp on the grow-station example (Pulumi mocks)", function () {
     assert.equal(cdn.inputs.defaultRootObject, "index.html");
     assert.equal(cdn.inputs.defaultCacheBehavior.viewerProtocolPolicy, "redirect-to-https");
     assert.equal(cdn.inputs.origins[0].originAccessControlId, "grow-station-dashboard-oac-id");
-    assert.equal(mocks.one("aws:cloudfront/originAccessControl:OriginAccessControl").inputs.signingBehavior, "always");
+    assert.equal(mocks.one("aws:cloudfront/originAccessControl:OriginAccessControl", "dashboard-oac").inputs.signingBehavior, "always");
     const bucketPolicy = JSON.parse(mocks.one("aws:s3/bucketPolicy:BucketPolicy").inputs.policy);
     assert.deepEqual(bucketPolicy.Statement[0].Principal, { Service: "cloudfront.amazonaws.com" });
     assert.match(bucketPolicy.Statement[0].Condition.StringEquals["AWS:SourceArn"], /distribution/);
 
-    const fn = mocks.one("aws:lambda/function:Function");
+    const fn = mocks.one("aws:lambda/function:Function", "dashboard-auth");
     assert.equal(fn.inputs.handler, "index.handler");
     assert.equal(fn.inputs.environment.variables.SNAPFLEET_APP, "grow-station");
     assert.equal(JSON.parse(fn.inputs.environment.variables.SNAPFLEET_CHANNELS).length, 4);
     const authorizer = mocks.one("aws:iot/authorizer:Authorizer");
     assert.deepEqual([authorizer.inputs.name, authorizer.inputs.signingDisabled, authorizer.inputs.status], ["sf-grow-station-dashboard", true, "ACTIVE"]);
-    assert.equal(mocks.one("aws:lambda/permission:Permission").inputs.principal, "iot.amazonaws.com");
+    assert.equal(mocks.one("aws:lambda/permission:Permission", "dashboard-auth").inputs.principal, "iot.amazonaws.com");
     const presignPolicy = JSON.parse(mocks.one("aws:iam/rolePolicy:RolePolicy", "firmware-presign").inputs.policy);
     assert.deepEqual(presignPolicy.Statement[0].Action, ["s3:GetObject"]);
     assert.match(presignPolicy.Statement[0].Resource, /\/grow-station\/\*$/);
@@ -95,7 +95,7 @@ describe("FeatureApp on the grow-station example (Pulumi mocks)", function () {
     assert.deepEqual([job.inputs.maximumPerMinute, job.inputs.abortFailurePercent, job.inputs.region], [50, 20, MOCK_REGION]);
 
     // The example's own infrastructure: the topic rule reads the temperature channel's up topic.
-    const rule = mocks.one("aws:iot/topicRule:TopicRule");
+    const rule = mocks.one("aws:iot/topicRule:TopicRule", "temperature");
     assert.match(rule.inputs.sql, /FROM 'sf\/grow-station\/\+\/temperature\/up'/);
     assert.equal(rule.inputs.dynamodbv2s[0].putItem.tableName, "temperature-readings");
     assert.equal(values.iotEndpoint, MOCK_IOT_ENDPOINT);

@@ -13,13 +13,14 @@ import { deviceSubscriptionProblem } from "../core/contracts/deviceSubscriptions
 import type { Manifest } from "../core/contracts/manifest";
 import { checkName } from "../core/contracts/names";
 import { devicePolicyDocuments } from "../core/policy";
-import { bundleAuthorizer } from "./authorizerBundle";
+import { bundleAuthorizer, bundleLambda } from "./authorizerBundle";
 import { ChannelPolicies, channelTopics, type ChannelTopics } from "./channelPolicies";
 import { DashboardAuthorizer } from "./dashboardAuthorizer";
 import { dashboardConfig, DashboardSite } from "./dashboardSite";
 import { compileDeclarations, compileDevice } from "./deployBuild";
 import { resolveFeatureAppArgs, type FeatureAppArgs, type ResolvedFeatureAppArgs } from "./featureAppArgs";
 import { FeatureSecrets } from "./featureSecrets";
+import { FleetStatusApi } from "./fleetStatusApi";
 import { firmwareObjectKey, FirmwareStore } from "./firmwareStore";
 import { Fleet, type DeviceCredentials } from "./fleet";
 import { iotConnection, stackAwsSettings, type IotConnection, type PlainAwsSettings } from "./iotConnection";
@@ -163,6 +164,11 @@ export class FeatureApp extends pulumi.ComponentResource<FeatureAppData> {
     );
 
     const authorizer = new DashboardAuthorizer(`${app}-dashboard-auth`, { app, account: scope.account, channels: declarations.channels, code: await bundleAuthorizer() }, parent);
+    const fleetStatus = new FleetStatusApi(
+      `${app}-fleet-status`,
+      { app, code: await bundleLambda("fleetStatus"), keySecretArn: authorizer.keySecretArn, keyVersionId: authorizer.keyVersionId },
+      parent,
+    );
     const site = new DashboardSite(
       `${app}-dashboard`,
       {
@@ -171,9 +177,11 @@ export class FeatureApp extends pulumi.ComponentResource<FeatureAppData> {
         manifestJson: manifest.apply((m) => JSON.stringify(m, null, 2)),
         webSnapshotBase64: Buffer.from(declared.webSnapshot).toString("base64"),
         configJson: JSON.stringify(dashboardConfig(app, endpoint.endpointAddress, authorizer.authorizerName), null, 2),
+        api: fleetStatus.origin,
       },
       parent,
     );
+    fleetStatus.allowDistribution(site.distribution.arn);
 
     return {
       dashboardUrl: site.url,

@@ -37,7 +37,7 @@ describe("boards over the air", function () {
     cloud = await LocalCloud.start({ stateDir, build: v1, port: 0, dashboardBundleDir: null });
     await cloud.deploy(v1);
     const writes: DigitalWrite[] = [];
-    const identity = await cloud.broker.pki.deviceIdentity("gh-1");
+    const identity = await cloud.broker.provisionDevice("gh-1");
     device = await SimulatedDevice.start({
       app: cloud.app,
       thing: "gh-1",

@@ -51,7 +51,7 @@ describe("OTA on the local cloud (real broker, TLS, device SDK jobs client)", fu
   });
 
   async function startDevice(thing: string, events: OtaEvent[] = [], crashLoop?: CrashLoopOptions): Promise<SimulatedDevice> {
-    const identity = await cloud.broker.pki.deviceIdentity(thing);
+    const identity = await cloud.broker.provisionDevice(thing);
     const device = await SimulatedDevice.start({
       app: cloud.app,
       thing,

@@ -114,6 +114,18 @@ describe("dashboard in Chromium (end to end)", function () {
     await page.screenshot({ path: path.join(ARTIFACTS, "dashboard-offline.png"), fullPage: true });
   });
 
+  it("lists a device that is offline now, with its installed version, on a fresh page load (AWS sends no retained status to a wildcard subscription)", async () => {
+    const gh7 = await device("gh-7", 20.2);
+    await until("gh-7 recorded online", () => stack.broker.fleetStatus.get("gh-7")?.online === true);
+    devices.splice(devices.indexOf(gh7), 1);
+    await gh7.stop();
+    await until("gh-7 recorded offline", () => stack.broker.fleetStatus.get("gh-7")?.online === false);
+    await page.goto(stack.server.url);
+    await page.waitForFunction(() => document.querySelector("[data-thing='gh-7'] [role=status]")?.textContent === "offline", undefined, { timeout: 5000 });
+    assert.equal(await card("gh-7").locator(".version").textContent(), stack.build.manifest.version.slice(0, 7));
+    assert.equal(await card("gh-7").getByRole("switch", { name: "Grow light" }).isDisabled(), true);
+  });
+
   it("shows a device whose link drops as offline (its last will), and online again when it reconnects", async () => {
     await device("gh-1", 22.8);
     await page.goto(stack.server.url);

@@ -41,6 +41,9 @@ export class AwsMocks implements pulumi.runtime.Mocks {
         state.certificatePem = `-----BEGIN CERTIFICATE-----\nmock ${args.name}\n-----END CERTIFICATE-----\n`;
         state.privateKey = `-----BEGIN RSA PRIVATE KEY-----\nmock ${args.name}\n-----END RSA PRIVATE KEY-----\n`;
         break;
+      case "aws:lambda/functionUrl:FunctionUrl":
+        state.functionUrl = `https://${args.name}.lambda-url.${MOCK_REGION}.on.aws/`;
+        break;
       case "aws:lambda/function:Function":
       case "aws:secretsmanager/secret:Secret":
         state.name = args.inputs.name ?? `${args.name}-physical`;

@@ -127,7 +127,7 @@ describe("MqttTransport: device ↔ local broker over mutual TLS", function () {
   }
 
   async function transportFor(port: number, extra: Partial<MqttTransportOptions> = {}): Promise<MqttTransport> {
-    const identity = await broker!.pki.deviceIdentity(THING);
+    const identity = await broker!.provisionDevice(THING);
     const transport = new MqttTransport({
       endpoint: "127.0.0.1",
       port,
@@ -330,7 +330,7 @@ describe("MqttTransport: device ↔ local broker over mutual TLS", function () {
   });
 
   it("explains bad settings and a failed first connect", async () => {
-    const identity = await broker!.pki.deviceIdentity(THING);
+    const identity = await broker!.provisionDevice(THING);
     const base = { endpoint: "127.0.0.1", certPem: identity.certPem, keyPem: identity.keyPem, thing: THING };
     assert.throws(() => new MqttTransport({ ...base, keepAliveSeconds: 1, pingTimeoutMs: 1000 }), /pingTimeoutMs \(1000\) must be below the keepalive \(1000 ms\)/);
     assert.throws(() => new MqttTransport({ ...base, reconnectMinSeconds: 5, reconnectMaxSeconds: 2 }), /reconnect bounds .* got min 5, max 2/);

@@ -1,10 +1,10 @@
 /** Lambda entry point (bundled by esbuild at deploy time, components/dashboardAuthorizer.ts).
  * Configuration comes from environment variables the component sets; the key is read from
  * Secrets Manager on the first connection and cached for the life of the container. */
-import { decodeDashboardKey } from "../../core/contracts/dashboardToken";
 import type { ChannelDecl } from "../../core/contracts/manifest";
 import { createAuthorizerHandler, type AuthorizerHandler } from "./handler";
 import type { IotAuthorizerEvent } from "./authorizerEvent";
+import { cachedDashboardKey } from "../dashboardKeySecret";
 
 export const AUTHORIZER_ENV = {
   app: "SNAPFLEET_APP",
@@ -14,11 +14,6 @@ export const AUTHORIZER_ENV = {
   /** Not read: its change on key rotation is what makes Lambda start fresh containers. */
   keyVersion: "SNAPFLEET_DASHBOARD_KEY_VERSION",
 } as const;
-
-interface SecretsManagerModule {
-  SecretsManagerClient: new (config: object) => { send(command: unknown): Promise<{ SecretString?: string }> };
-  GetSecretValueCommand: new (input: { SecretId: string }) => unknown;
-}
 
 let handlerPromise: Promise<AuthorizerHandler> | undefined;
 
@@ -34,25 +29,12 @@ export function fromEnvironment(env: NodeJS.ProcessEnv): AuthorizerHandler {
     return value;
   };
   const secretArn = read(AUTHORIZER_ENV.keySecretArn);
-  let key: Promise<Uint8Array> | undefined;
   return createAuthorizerHandler({
     app: read(AUTHORIZER_ENV.app),
     region: read("AWS_REGION"),
     account: read(AUTHORIZER_ENV.account),
     channels: JSON.parse(read(AUTHORIZER_ENV.channels)) as ChannelDecl[],
     log: (line) => console.log(line),
-    loadKey: () => (key ??= loadKeyFromSecretsManager(secretArn).catch((e) => {
-      key = undefined; // retry on the next connection rather than failing until a cold start
-      throw e;
-    })),
+    loadKey: cachedDashboardKey(secretArn),
   });
-}
-
-async function loadKeyFromSecretsManager(secretArn: string): Promise<Uint8Array> {
-  // The Node.js Lambda runtime ships AWS SDK v3, so the client is not bundled (esbuild external).
-  const sdk = require("@aws-sdk/client-secrets-manager") as SecretsManagerModule;
-  const client = new sdk.SecretsManagerClient({});
-  const result = await client.send(new sdk.GetSecretValueCommand({ SecretId: secretArn }));
-  if (!result.SecretString) throw new Error(`secret ${secretArn} has no string value`);
-  return decodeDashboardKey(result.SecretString);
 }

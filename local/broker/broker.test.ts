@@ -61,7 +61,7 @@ describe("LocalBroker", function () {
   }
 
   async function connectedDevice(thing: string): Promise<crt.MqttClientConnection> {
-    const connection = device(await broker.pki.deviceIdentity(thing), thing);
+    const connection = device(await broker.provisionDevice(thing), thing);
     await connection.connect();
     return connection;
   }
@@ -173,7 +173,7 @@ describe("LocalBroker", function () {
   });
 
   it("refuses a device certificate connecting with another thing's client id", async () => {
-    const connection = device(await broker.pki.deviceIdentity("a"), "b");
+    const connection = device(await broker.provisionDevice("a"), "b");
     await assert.rejects(connection.connect());
     const refusal = refusals.find((r) => r.action === "iot:Connect");
     assert.equal(refusal?.resource, "arn:aws:iot:local:000000000000:client/b");
@@ -182,7 +182,7 @@ describe("LocalBroker", function () {
 
   it("refuses a last will the device may not publish", async () => {
     const will = { topic: "sf/grow/b/_status", qos: 1 as crt.QoS, payload: "offline", retain: true };
-    const connection = device(await broker.pki.deviceIdentity("a"), "a", { will });
+    const connection = device(await broker.provisionDevice("a"), "a", { will });
     await assert.rejects(connection.connect());
     assert.ok(refusals.some((r) => r.action === "iot:Publish" && r.resource?.endsWith("topic/sf/grow/b/_status")));
   });

@@ -5,7 +5,9 @@ import type { PeerIdentity } from "../certificates";
 import type { DashboardTokens } from "./dashboardTokens";
 import type { Principal } from "./principals";
 
-export type ConnectionOrigin = { transport: "mqtts"; identity: PeerIdentity | undefined } | { transport: "websocket" };
+export type ConnectionOrigin =
+  | { transport: "mqtts"; identity: PeerIdentity | undefined; /** SHA-256 of the client certificate, as the registry keys it. */ certificateFingerprint?: string }
+  | { transport: "websocket" };
 
 /** CONNACK return codes of MQTT 3.1.1 that a refusal maps to. */
 export const BAD_CREDENTIALS = 4;
@@ -26,11 +28,14 @@ export class ConnectionOrigins {
   }
 }
 
+/** `attachedThings` are the registered things the client certificate is attached to (registry). */
 export function identify(
   origin: ConnectionOrigin | undefined,
+  clientId: string,
   username: string | undefined,
   password: Buffer | undefined,
   tokens: DashboardTokens,
+  attachedThings: (certificateFingerprint: string) => readonly string[],
 ): Identification {
   if (!origin) return { refused: "connection did not come through a broker listener", returnCode: NOT_AUTHORIZED };
   if (origin.transport === "mqtts") {
@@ -38,9 +43,20 @@ export function identify(
     // The TLS handshake already checked the chain; this catches certificates of this CA that
     // aren't client identities (the broker's own server certificate, say).
     if (!identity) return { refused: "client certificate names no thing or service of this CA", returnCode: NOT_AUTHORIZED };
-    return identity.kind === "thing"
-      ? { principal: { kind: "thing", thingName: identity.thingName } }
-      : { principal: { kind: "service", serviceName: identity.serviceName } };
+    if (identity.kind === "service") return { principal: { kind: "service", serviceName: identity.serviceName } };
+    // The local CA signing a certificate doesn't make it a thing of the fleet: like AWS IoT, only
+    // a certificate registered for a thing connects as a device.
+    const attached = origin.certificateFingerprint ? attachedThings(origin.certificateFingerprint) : [];
+    if (attached.length === 0) {
+      return {
+        refused: `certificate issued for "${identity.thingName}" is not attached to any registered thing of the fleet (register the device: LocalCloud.addDevice / LocalBroker.provisionDevice)`,
+        returnCode: NOT_AUTHORIZED,
+      };
+    }
+    // AWS sets iot:Connection.Thing.ThingName only when the client id is the name of a thing
+    // attached to the certificate; otherwise the variable stays unset and statements using it
+    // match nothing (https://docs.aws.amazon.com/iot/latest/developerguide/thing-policy-variables.html).
+    return { principal: { kind: "thing", thingName: attached.includes(clientId) ? clientId : undefined, attachedThings: attached } };
   }
   // Browsers can't present client certificates here, so the dashboard token stands in for them;
   // the password is its usual place (MQTT 3.1.1 then needs some username too; its value is

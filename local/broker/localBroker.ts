@@ -6,8 +6,13 @@ import type { AddressInfo, Server } from "node:net";
 import { Aedes } from "aedes";
 import type { Manifest } from "../../core/contracts/manifest";
 import type { PolicyScope } from "../../core/policy";
-import { ensureLocalPki, type LocalPki } from "../certificates";
+import { ensureLocalPki, type LocalPki, type ThingIdentity } from "../certificates";
+import { ThingRegistry } from "../registry";
 import { DashboardTokens } from "./dashboardTokens";
+import { deliverRetainedOnExactMatchOnly } from "./exactRetained";
+import { recordFleetStatus } from "./fleetStatusRecorder";
+import type { FleetStatusTable } from "../../core/fleetStatus";
+import type { TokenCheck } from "../../core/contracts/dashboardToken";
 import { ConnectionOrigins } from "./identify";
 import { createMqttsServer } from "./mqttsListener";
 import { refuseMqtt5 } from "./mqtt5Refusal";
@@ -49,6 +54,10 @@ export class LocalBroker {
   private constructor(
     readonly aedes: Aedes,
     readonly pki: LocalPki,
+    /** Things of the fleet and their certificates (`${stateDir}/registry`): only these connect as devices. */
+    readonly registry: ThingRegistry,
+    /** Each device's last status, as the AWS deployment keeps it in DynamoDB (fleet-status API). */
+    readonly fleetStatus: FleetStatusTable,
     readonly scope: PolicyScope,
     readonly host: string,
     readonly mqttsPort: number,
@@ -70,6 +79,7 @@ export class LocalBroker {
     // Building the documents validates app, region, account and channels before anything listens.
     const policies: CurrentPolicies = { book: new PolicyBook(scope, manifest) };
     const pki = await ensureLocalPki(options.stateDir);
+    const registry = await ThingRegistry.open(options.stateDir);
     const tokens = new DashboardTokens(app, options.dashboardTokens?.ttlMs);
     const origins = new ConnectionOrigins();
 
@@ -78,12 +88,15 @@ export class LocalBroker {
       book: () => policies.book,
       origins,
       tokens,
+      registry,
       refuse: (refusal) => {
         log(formatRefusal(refusal));
         options.onRefusal?.(refusal);
       },
     });
-    const aedes = await Aedes.createBroker({ ...hooks, preConnect: refuseMqtt5(log), maxClientsIdLength: MAX_CLIENT_ID_LENGTH });
+    const aedes = await Aedes.createBroker({ ...hooks, preConnect: refuseMqtt5(log, hooks.preConnect), maxClientsIdLength: MAX_CLIENT_ID_LENGTH });
+    deliverRetainedOnExactMatchOnly(aedes);
+    const fleetStatus = await recordFleetStatus(aedes, app, log);
     // Store and forward for channels with `replay: N`.
     new ReplayStore(() => policies.book.manifest).attach(aedes);
     aedes.on("clientError", (client, error) => log(`broker: client "${client.id}" error: ${error.message}`));
@@ -105,7 +118,7 @@ export class LocalBroker {
       const mqttsPort = await listen(mqtts, options.mqttsPort ?? 0, host);
       const wsPort = await listen(webSocket.http, options.wsPort ?? 0, host);
       log(`broker: mqtts://${host}:${mqttsPort} (mutual TLS), ws://${host}:${wsPort}${MQTT_WEBSOCKET_PATH} (dashboard tokens), app "${app}"`);
-      return new LocalBroker(aedes, pki, scope, host, mqttsPort, wsPort, policies, tokens, mqtts, webSocket);
+      return new LocalBroker(aedes, pki, registry, fleetStatus, scope, host, mqttsPort, wsPort, policies, tokens, mqtts, webSocket);
     } catch (error) {
       await closeAll(aedes, mqtts, webSocket);
       throw error;
@@ -129,9 +142,22 @@ export class LocalBroker {
     return `ws://${this.host}:${this.wsPort}${MQTT_WEBSOCKET_PATH}`;
   }
 
+  /** Issues a device certificate for the thing (or reuses its existing one) and registers the
+   * thing with that certificate attached, as provisioning does on AWS: only then does it connect. */
+  async provisionDevice(thingName: string): Promise<ThingIdentity> {
+    const identity = await this.pki.deviceIdentity(thingName);
+    await this.registry.attach(thingName, identity.certPem);
+    return identity;
+  }
+
   /** A bearer token for the WebSocket listener (MQTT password; client id `sf-{app}-dashboard-*`). */
   issueDashboardToken(ttlMs?: number): string {
     return this.tokens.issue(ttlMs);
+  }
+
+  /** Checks a dashboard token (the fleet-status API takes the same tokens as the WebSocket listener). */
+  verifyDashboardToken(token: string | undefined): TokenCheck {
+    return this.tokens.verify(token);
   }
 
   /** New channels or directions apply to every later decision, connected clients included

@@ -21,10 +21,13 @@ export function mqtt5RefusalLog(clientId: string): string {
   );
 }
 
-/** aedes `preConnect`: refuses version-5 CONNECTs as described above, passes everything else on. */
-export function refuseMqtt5(log: (line: string) => void): (client: Client, packet: ConnectPacket, callback: (error: Error | null, success: boolean) => void) => void {
+type PreConnect = (client: Client, packet: ConnectPacket, callback: (error: Error | null, success: boolean) => void) => void;
+
+/** aedes `preConnect`: refuses version-5 CONNECTs as described above, hands everything else to `next`
+ * (the policy hooks' own checks, e.g. MQTT 3.1). */
+export function refuseMqtt5(log: (line: string) => void, next: PreConnect = (_client, _packet, callback) => callback(null, true)): PreConnect {
   return (client, packet, callback) => {
-    if (packet.protocolVersion !== 5) return callback(null, true);
+    if (packet.protocolVersion !== 5) return next(client, packet, callback);
     log(mqtt5RefusalLog(packet.clientId));
     const connack = mqttPacket.generate(
       { cmd: "connack", sessionPresent: false, reasonCode: UNSUPPORTED_PROTOCOL_VERSION, properties: { reasonString: MQTT5_REFUSAL_REASON } },

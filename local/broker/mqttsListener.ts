@@ -23,7 +23,8 @@ export function createMqttsServer(
       // MQTT packets are small and latency-bound (PUBACKs gate the device's in-flight window):
       // don't let Nagle hold them back waiting for more bytes.
       socket.setNoDelay(true);
-      onConnection(socket, { transport: "mqtts", identity: pki.identityOf(socket.getPeerCertificate()) });
+      const certificate = socket.getPeerCertificate();
+      onConnection(socket, { transport: "mqtts", identity: pki.identityOf(certificate), certificateFingerprint: certificate.fingerprint256 });
     },
   );
   // Certificates from another CA end here, before MQTT starts: AWS likewise drops the

@@ -3,6 +3,7 @@
  * with AWS's resources: iot:Connect on `client/{id}`, iot:Publish (+ iot:RetainPublish when
  * retained) and iot:Receive on `topic/{topic}`, iot:Subscribe on `topicfilter/{filter}`. */
 import type { AedesOptions, AuthenticateError, Client, PublishPacket } from "aedes";
+import type { Socket } from "node:net";
 import {
   clientArn,
   evaluatePolicies,
@@ -15,6 +16,7 @@ import {
 } from "../../core/policy";
 import type { DashboardTokens } from "./dashboardTokens";
 import { describeOrigin, identify, NOT_AUTHORIZED, type ConnectionOrigins } from "./identify";
+import { connectProblem, CONNACK_UNACCEPTABLE_PROTOCOL, publishProblem, subscribeProblem } from "./mqttLimits";
 import { authorizationContext, describePrincipal, type PolicyBook, type Principal } from "./principals";
 import type { BrokerRefusal, RefusalOutcome } from "./refusals";
 
@@ -24,6 +26,8 @@ export interface PolicyHooksOptions {
   book: () => PolicyBook;
   origins: ConnectionOrigins;
   tokens: DashboardTokens;
+  /** The thing registry: which registered things a certificate is attached to. */
+  registry: { thingsAttachedTo(certificateFingerprint: string): readonly string[]; reload(): Promise<void> };
   refuse: (refusal: BrokerRefusal) => void;
   now?: () => number;
 }
@@ -36,10 +40,10 @@ interface Session {
 /** aedes keeps the CONNECT packet's will here until the connection is accepted (not in its types). */
 type ConnectingClient = Client & { _will?: PublishPacket | null };
 
-export type PolicyHooks = Required<Pick<AedesOptions, "authenticate" | "authorizePublish" | "authorizeSubscribe" | "authorizeForward">>;
+export type PolicyHooks = Required<Pick<AedesOptions, "preConnect" | "authenticate" | "authorizePublish" | "authorizeSubscribe" | "authorizeForward">>;
 
 export function policyHooks(options: PolicyHooksOptions): PolicyHooks {
-  const { scope, origins, tokens, refuse } = options;
+  const { scope, origins, tokens, registry, refuse } = options;
   const now = options.now ?? Date.now;
   const sessions = new WeakMap<Client, Session>();
 
@@ -70,35 +74,67 @@ export function policyHooks(options: PolicyHooksOptions): PolicyHooks {
     return !packet.retain || permits(session, "iot:RetainPublish", resource, outcome);
   };
 
+  /** Protocol-level refusals (mqttLimits.ts) close the connection, as on AWS. */
+  const refuseProtocol = (client: Client, reason: string, outcome: RefusalOutcome): Error => {
+    const session = sessions.get(client);
+    refuse({ action: "mqtt", clientId: client.id, principal: session ? describePrincipal(session.principal) : describeOrigin(origins.of(client.conn)), reason, outcome });
+    return new Error(reason);
+  };
+
+  const identifyClient = async (client: Client, username: string | undefined, password: Buffer | undefined) => {
+    const origin = origins.of(client.conn);
+    const attempt = () => identify(origin, client.id, username, password, tokens, (fingerprint) => registry.thingsAttachedTo(fingerprint));
+    const first = attempt();
+    if (!("refused" in first) || origin?.transport !== "mqtts" || origin.identity?.kind !== "thing") return { origin, identification: first };
+    // Another process sharing the state dir may have registered the thing since we last read.
+    await registry.reload();
+    return { origin, identification: attempt() };
+  };
+
+  const authenticateAs = (
+    client: Client,
+    origin: ReturnType<ConnectionOrigins["of"]>,
+    identification: ReturnType<typeof identify>,
+    done: Parameters<PolicyHooks["authenticate"]>[3],
+  ): void => {
+    const clientId = client.id;
+    if ("refused" in identification) {
+      refuse({ action: "authenticate", clientId, principal: describeOrigin(origin), reason: identification.refused, outcome: "connection refused" });
+      return done(authError(identification.refused, identification.returnCode), false);
+    }
+    const { principal } = identification;
+    // A thing named like the server or a dashboard would, with its own client id, kick that
+    // participant off (same client id = takeover); the policies alone can't see this.
+    if (principal.kind === "thing" && principal.thingName !== undefined && isReservedClientId(scope.app, principal.thingName)) {
+      const reason = `thing name "${principal.thingName}" is reserved for the app's server or dashboard client ids`;
+      refuse({ action: "authenticate", clientId, principal: describePrincipal(principal), reason, outcome: "connection refused" });
+      return done(authError(reason, NOT_AUTHORIZED), false);
+    }
+    const session: Session = { principal, clientId };
+    if (!permits(session, "iot:Connect", clientArn(scope.region, scope.account, clientId), "connection refused")) {
+      return done(authError(`not authorized to connect as client id "${clientId}"`, NOT_AUTHORIZED), false);
+    }
+    // The last will is published later on the client's behalf, under the client's rights:
+    // check it now, while the client can still be told (as AWS does at CONNECT).
+    const will = (client as ConnectingClient)._will;
+    if (will && !permitsPublish(session, will, "connection refused")) {
+      return done(authError(`not authorized to publish the last will on "${will.topic}"`, NOT_AUTHORIZED), false);
+    }
+    sessions.set(client, session);
+    done(null, true);
+  };
+
   return {
+    preConnect(client, packet, done) {
+      const problem = connectProblem(packet.protocolVersion);
+      if (!problem) return done(null, true);
+      refuse({ action: "mqtt", clientId: packet.clientId ?? "", principal: describeOrigin(origins.of(client.conn)), reason: problem, outcome: "connection refused" });
+      // aedes has no CONNACK code for this from its hooks: answer it here, then let aedes close.
+      (client.conn as Socket).write(CONNACK_UNACCEPTABLE_PROTOCOL, () => done(new Error(problem), false));
+    },
+
     authenticate(client, username, password, done) {
-      const clientId = client.id;
-      const origin = origins.of(client.conn);
-      const identification = identify(origin, username, password, tokens);
-      if ("refused" in identification) {
-        refuse({ action: "authenticate", clientId, principal: describeOrigin(origin), reason: identification.refused, outcome: "connection refused" });
-        return done(authError(identification.refused, identification.returnCode), false);
-      }
-      const { principal } = identification;
-      // A thing named like the server or a dashboard would, with its own client id, kick that
-      // participant off (same client id = takeover); the policies alone can't see this.
-      if (principal.kind === "thing" && isReservedClientId(scope.app, principal.thingName)) {
-        const reason = `thing name "${principal.thingName}" is reserved for the app's server or dashboard client ids`;
-        refuse({ action: "authenticate", clientId, principal: describePrincipal(principal), reason, outcome: "connection refused" });
-        return done(authError(reason, NOT_AUTHORIZED), false);
-      }
-      const session: Session = { principal, clientId };
-      if (!permits(session, "iot:Connect", clientArn(scope.region, scope.account, clientId), "connection refused")) {
-        return done(authError(`not authorized to connect as client id "${clientId}"`, NOT_AUTHORIZED), false);
-      }
-      // The last will is published later on the client's behalf, under the client's rights:
-      // check it now, while the client can still be told (as AWS does at CONNECT).
-      const will = (client as ConnectingClient)._will;
-      if (will && !permitsPublish(session, will, "connection refused")) {
-        return done(authError(`not authorized to publish the last will on "${will.topic}"`, NOT_AUTHORIZED), false);
-      }
-      sessions.set(client, session);
-      done(null, true);
+      void identifyClient(client, username, password).then(({ origin, identification }) => authenticateAs(client, origin, identification, done), (error: Error) => done(authError(error.message, NOT_AUTHORIZED), false));
     },
 
     authorizePublish(client, packet, done) {
@@ -106,6 +142,8 @@ export function policyHooks(options: PolicyHooksOptions): PolicyHooks {
       if (!client) return done(null);
       const session = sessions.get(client);
       if (!session) return done(new Error("publish before the connection was authenticated"));
+      const problem = publishProblem(packet);
+      if (problem) return done(refuseProtocol(client, problem, "connection closed"));
       // The error makes aedes close the connection: AWS IoT disconnects an MQTT 3.1.1 client
       // that publishes where it may not (3.1.1 has no negative PUBACK to say so).
       if (!permitsPublish(session, packet, "connection closed")) return done(new Error(`not authorized to publish on "${packet.topic}"`));
@@ -113,6 +151,8 @@ export function policyHooks(options: PolicyHooksOptions): PolicyHooks {
     },
 
     authorizeSubscribe(client, subscription, done) {
+      const problem = subscribeProblem(subscription);
+      if (problem) return done(refuseProtocol(client, problem, "connection closed"), null);
       const session = sessions.get(client);
       const resource = topicFilterArn(scope.region, scope.account, subscription.topic);
       // Null grants 0x80 (failure) in SUBACK for this filter and keeps the connection, like AWS

@@ -13,14 +13,18 @@ import {
 import { servicePolicyDocuments } from "./servicePolicies";
 
 export type Principal =
-  | { kind: "thing"; thingName: string }
+  /** A registered certificate. `thingName` is set only when the client id names one of its
+   * attached things (what `${iot:Connection.Thing.ThingName}` resolves to on AWS). */
+  | { kind: "thing"; thingName: string | undefined; attachedThings: readonly string[] }
   | { kind: "service"; serviceName: string }
   | { kind: "dashboard"; expiresAt: number };
 
 export function describePrincipal(principal: Principal): string {
   switch (principal.kind) {
     case "thing":
-      return `thing "${principal.thingName}"`;
+      return principal.thingName !== undefined
+        ? `thing "${principal.thingName}"`
+        : `certificate of ${principal.attachedThings.map((t) => `thing "${t}"`).join(", ")} (client id names none of them)`;
     case "service":
       return `service "${principal.serviceName}"`;
     case "dashboard":
@@ -28,9 +32,10 @@ export function describePrincipal(principal: Principal): string {
   }
 }
 
-/** The evaluator's context: only a thing certificate resolves `${iot:Connection.Thing.ThingName}`. */
+/** The evaluator's context: only a thing certificate connected with its thing's name as client id
+ * resolves `${iot:Connection.Thing.ThingName}`. */
 export function authorizationContext(principal: Principal, clientId: string): AuthorizationContext {
-  return principal.kind === "thing" ? { thingName: principal.thingName, clientId } : { clientId };
+  return principal.kind === "thing" && principal.thingName !== undefined ? { thingName: principal.thingName, clientId } : { clientId };
 }
 
 /** Documents for one manifest, built by the same core functions the AWS components call. */

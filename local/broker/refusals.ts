@@ -10,8 +10,9 @@ export type RefusalOutcome =
   | "message not delivered";
 
 export interface BrokerRefusal {
-  /** `authenticate` when the client could not be identified at all (no policy was consulted). */
-  action: PolicyAction | "authenticate";
+  /** `authenticate` when the client could not be identified at all, `mqtt` when AWS IoT Core
+   * refuses the request at the protocol level (mqttLimits.ts): no policy was consulted. */
+  action: PolicyAction | "authenticate" | "mqtt";
   /** ARN the policies were evaluated against (absent for `authenticate`). */
   resource?: string;
   clientId: string;

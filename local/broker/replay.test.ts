@@ -35,7 +35,7 @@ describe("LocalBroker: store and forward (channel replay)", function () {
   });
 
   async function device(thing: string): Promise<crt.MqttClientConnection> {
-    const identity = await broker.pki.deviceIdentity(thing);
+    const identity = await broker.provisionDevice(thing);
     const connection = sdkConnection({ host: "127.0.0.1", port: broker.mqttsPort, caCertPem: broker.caCertPem, ...identity, clientId: thing });
     open.push(() => connection.disconnect());
     await connection.connect();

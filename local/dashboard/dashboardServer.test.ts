@@ -4,6 +4,10 @@ import { mkdtemp, rm } from "node:fs/promises";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
+import { encodeDeviceStatus } from "../../core/contracts/deviceStatus";
+import { FLEET_STATUS_TOKEN_HEADER } from "../../core/contracts/fleetStatus";
+import { FleetStatusTable } from "../../core/fleetStatus";
+import { DashboardTokens } from "../broker";
 import { startDashboardServer, type DashboardBroker, type DashboardServer } from "./index";
 
 /** Raw requests: fetch would normalize `..` away before the server sees it. */
@@ -26,7 +30,11 @@ describe("local dashboard server", () => {
   let buildDir: string;
   let server: DashboardServer;
   const issued: string[] = [];
+  const tokens = new DashboardTokens("grow");
+  const fleetStatus = new FleetStatusTable();
   const broker: DashboardBroker = {
+    verifyDashboardToken: (token) => tokens.verify(token),
+    fleetStatus,
     app: "grow",
     webSocketUrl: "ws://127.0.0.1:4567/mqtt",
     issueDashboardToken: () => {
@@ -55,6 +63,30 @@ describe("local dashboard server", () => {
   after(async () => {
     await server?.stop();
     await rm(dir, { recursive: true, force: true });
+  });
+
+  it("serves the fleet status in pages to a valid dashboard token only", async () => {
+    for (const [i, thing] of ["gh-3", "gh-1", "gh-2"].entries()) {
+      fleetStatus.apply(thing, encodeDeviceStatus({ online: i !== 1, version: `v${i}`, bootId: "b", t: 10 + i }), 100 + i);
+    }
+    const get = async (query: string, token: string | null = tokens.issue()) => {
+      const response = await fetch(`${server.origin}/api/fleet-status${query}`, { headers: token === null ? {} : { [FLEET_STATUS_TOKEN_HEADER]: token } });
+      return { status: response.status, cache: response.headers.get("cache-control"), body: (await response.json()) as { devices?: { thing: string; online: boolean }[]; next?: string; error?: string } };
+    };
+    const first = await get("?limit=2");
+    assert.equal(first.status, 200);
+    assert.equal(first.cache, "no-store");
+    assert.deepEqual(first.body.devices?.map((d) => `${d.thing}:${d.online}`), ["gh-1:false", "gh-2:true"]);
+    assert.equal(first.body.next, "gh-2");
+    const second = await get(`?limit=2&after=${first.body.next}`);
+    assert.deepEqual(second.body, { devices: [{ thing: "gh-3", online: true, version: "v0", bootId: "b", t: 10, receivedAt: 100 }] });
+
+    assert.equal((await get("", null)).status, 401);
+    const forged = await get("", "sfdash.99999999999999.AAAA");
+    assert.equal(forged.status, 401);
+    assert.match(forged.body.error ?? "", /dashboard token refused/);
+    assert.match((await get("?limit=0")).body.error ?? "", /limit must be an integer from 1 to 1000, got "0"/);
+    assert.match((await get("?after=..%2Fetc")).body.error ?? "", /after must be the "next" cursor/);
   });
 
   it("hands out a loopback URL whose token is in the fragment only", () => {

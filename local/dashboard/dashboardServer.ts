@@ -8,12 +8,18 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { cacheControlOf, contentTypeOf, NO_CACHE } from "../../core/contracts/dashboardSiteHeaders";
+import type { TokenCheck } from "../../core/contracts/dashboardToken";
+import { FLEET_STATUS_PATH, FLEET_STATUS_TOKEN_HEADER, type FleetStatusPage } from "../../core/contracts/fleetStatus";
+import { answerFleetStatusRequest } from "../../core/fleetStatus";
 
 /** What the server needs of the broker (LocalBroker fits). */
 export interface DashboardBroker {
   readonly app: string;
   readonly webSocketUrl: string;
   issueDashboardToken(ttlMs?: number): string;
+  /** The fleet-status API (core/contracts/fleetStatus.ts), as the deployed site serves it from DynamoDB. */
+  verifyDashboardToken(token: string | undefined): TokenCheck;
+  readonly fleetStatus: { page(after: string | undefined, limit: number): Promise<FleetStatusPage> };
 }
 
 export interface DashboardServerOptions {
@@ -78,10 +84,20 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
       return;
     }
     let name: string;
+    let url: URL;
     try {
-      name = decodeURIComponent(new URL(request.url ?? "/", "http://dashboard").pathname).replace(/^\/+/, "") || "index.html";
+      url = new URL(request.url ?? "/", "http://dashboard");
+      name = decodeURIComponent(url.pathname).replace(/^\/+/, "") || "index.html";
     } catch {
       send(400, "malformed path\n", "text/plain; charset=utf-8", "no-store");
+      return;
+    }
+    if (name === FLEET_STATUS_PATH) {
+      const token = request.headers[FLEET_STATUS_TOKEN_HEADER];
+      void answerFleetStatusRequest({ token: typeof token === "string" ? token : undefined, query: url.searchParams }, {
+        verifyToken: (t) => broker.verifyDashboardToken(t),
+        page: (after, limit) => broker.fleetStatus.page(after, limit),
+      }).then((answer) => send(answer.status, answer.body, "application/json; charset=utf-8", "no-store"));
       return;
     }
     // The bundle is flat: any path with a separator or other odd characters is not ours.

@@ -1,17 +1,23 @@
-/** The fleet as the dashboard sees it: devices are discovered from their retained status
- * messages, channel data from `sf/{app}/+/+/up` goes to the device's card, and a device that
- * reports an app version the page doesn't have makes it fetch the new build (a rebuild or an
- * OTA update shows up without a reload). */
-import { decodeDeviceStatus } from "../../core/contracts/deviceStatus";
+/** The fleet as the dashboard sees it: at page load the fleet-status API lists every device with
+ * its last status (AWS IoT gives a wildcard subscription no retained messages, and 50
+ * subscriptions per connection can't name thousands of devices: core/contracts/fleetStatus.ts);
+ * after that, status changes arrive live on `sf/{app}/+/_status`, channel data from
+ * `sf/{app}/+/+/up` goes to the device's card, and a device that reports an app version the page
+ * doesn't have makes it fetch the new build (a rebuild or an OTA update shows up without a reload). */
+import { decodeDeviceStatus, type DeviceStatus } from "../../core/contracts/deviceStatus";
 import { decodeEnvelope, encodeEnvelope } from "../../core/contracts/envelope";
 import { parseAppTopic, topics } from "../../core/contracts/topics";
 import type { WireValue } from "../../core/contracts/wireValue";
+import type { DeviceStatusRecord, FleetStatusPage } from "../../core/contracts/fleetStatus";
 import { DeviceCard, type WebApp } from "./deviceCard";
 import type { LinkState } from "./mqtt/client";
 import { html } from "./widgets/svg";
 
 const RELOAD_ATTEMPTS = 5;
 const RELOAD_RETRY_MS = 1000;
+/** 100 pages of 1,000: ten times the fleet size snapfleet aims at; a server whose cursor never
+ * ends can't keep the page loading forever. */
+const MAX_STATUS_PAGES = 100;
 
 export interface FleetLink {
   subscribe(topic: string, qos: 0 | 1): void;
@@ -24,6 +30,8 @@ export interface FleetOptions {
   link: FleetLink;
   /** Fetches manifest.json + web.snap again; resolves to undefined when unchanged or unusable. */
   reloadApp(): Promise<WebApp | undefined>;
+  /** One page of the fleet-status API (`after`: the previous page's `next`). */
+  fetchStatusPage(after: string | undefined): Promise<FleetStatusPage>;
 }
 
 export class Fleet {
@@ -35,6 +43,8 @@ export class Fleet {
   /** Envelope ids of this page: `<bootId>:<seq>`, bootId per page load. */
   private readonly bootId = Math.random().toString(16).slice(2, 10);
   private seq = 0;
+  /** Things whose status arrived live since the current listing started: newer than its records. */
+  private readonly heardLive = new Set<string>();
 
   constructor(
     private webApp: WebApp,
@@ -45,11 +55,28 @@ export class Fleet {
     this.versionsTried.add(webApp.manifest.version);
   }
 
-  /** Subscriptions the dashboard policy allows: status and every channel's `up`. */
+  /** Subscriptions the dashboard policy allows: status and every channel's `up` (2 of AWS's 50). */
   subscribe(): void {
     const { app, link } = this.options;
     link.subscribe(topics.status(app, "+"), 1);
     link.subscribe(topics.up(app, "+", "+"), 1);
+  }
+
+  /** Lists the fleet from the fleet-status API, page by page. Call after `subscribe()`, so no
+   * change falls between the list and the live messages; a live status wins over a listed one. */
+  async loadFleetStatus(): Promise<number> {
+    this.heardLive.clear();
+    let after: string | undefined;
+    let listed = 0;
+    for (let pages = 0; pages < MAX_STATUS_PAGES; pages++) {
+      const page = await this.options.fetchStatusPage(after);
+      for (const record of page.devices) this.onRecord(record);
+      listed += page.devices.length;
+      if (page.next === undefined || page.next === after) return listed;
+      after = page.next;
+    }
+    console.warn(`fleet status: stopped after ${MAX_STATUS_PAGES} pages (${listed} devices)`);
+    return listed;
   }
 
   receive(topic: string, payload: Uint8Array, retained: boolean): void {
@@ -72,7 +99,13 @@ export class Fleet {
     this.options.grid.classList.toggle("stale", state !== "online");
   }
 
+  private onRecord(record: DeviceStatusRecord): void {
+    if (this.heardLive.has(record.thing)) return;
+    this.showStatus(record.thing, { online: record.online, version: record.version, bootId: record.bootId, t: record.t }, record.receivedAt);
+  }
+
   private onStatus(thing: string, payload: Uint8Array, retained: boolean): void {
+    this.heardLive.add(thing);
     if (payload.length === 0) {
       // An empty retained message clears the status: the device was removed from the fleet.
       this.cards.get(thing)?.dispose();
@@ -83,7 +116,11 @@ export class Fleet {
     const status = decodeDeviceStatus(payload);
     // A live status is news from now; a retained one (and a last will, whose `t` is when it was
     // registered) only tells when it was written.
-    this.card(thing).updateStatus(status, retained ? status.t : Date.now());
+    this.showStatus(thing, status, retained ? status.t : Date.now());
+  }
+
+  private showStatus(thing: string, status: DeviceStatus, heardAt: number): void {
+    this.card(thing).updateStatus(status, heardAt);
     if (status.version && !this.versionsTried.has(status.version)) {
       this.versionsTried.add(status.version);
       void this.reload(status.version);

@@ -7,6 +7,7 @@ import { loadWasmEngine } from "../../core/engine/wasmEngine";
 import type { MicroviumEngine } from "../../core/engine/types";
 import { dashboardClientId } from "../../core/policy/clientIds";
 import type { Manifest } from "../../core/contracts/manifest";
+import { decodeFleetStatusPage, FLEET_STATUS_PATH, FLEET_STATUS_TOKEN_HEADER, MAX_FLEET_STATUS_PAGE, type FleetStatusPage } from "../../core/contracts/fleetStatus";
 import { forgetToken, parseDashboardConfig, takeToken, type DashboardConfig } from "./config";
 import type { WebApp } from "./deviceCard";
 import { Fleet } from "./fleet";
@@ -36,6 +37,16 @@ async function loadApp(engine: MicroviumEngine): Promise<WebApp> {
     throw new Error(`web.snap (sha256 ${actual.slice(0, 12)}, ${snapshot.length} B) does not match manifest.json (${expected.sha256.slice(0, 12)}, ${expected.size} B); the build is being replaced, reload in a moment`);
   }
   return { manifest, snapshot, engine };
+}
+
+/** One page of the fleet-status API, served next to the page (locally by the dashboard server,
+ * on AWS by CloudFront from the fleet-status Lambda). */
+async function fetchStatusPage(token: string, after: string | undefined): Promise<FleetStatusPage> {
+  const query = new URLSearchParams({ limit: String(MAX_FLEET_STATUS_PAGE), ...(after === undefined ? {} : { after }) });
+  const response = await fetch(`${FLEET_STATUS_PATH}?${query}`, { cache: "no-store", headers: { [FLEET_STATUS_TOKEN_HEADER]: token } });
+  const body = (await response.json().catch(() => undefined)) as { error?: string } | undefined;
+  if (!response.ok) throw new Error(`${FLEET_STATUS_PATH}: HTTP ${response.status}${body?.error ? `: ${body.error}` : ""}`);
+  return decodeFleetStatusPage(body);
 }
 
 async function loadEngine(): Promise<MicroviumEngine> {
@@ -90,13 +101,19 @@ async function main(): Promise<void> {
       linkBadge.dataset.state = state;
       linkBadge.title = detail ?? "";
       fleet?.linkChanged(state);
+      // Once the status subscription is on its way, list the fleet: devices that are offline now
+      // (or quiet) appear from the list, and live status keeps it current from here on. Again
+      // after every reconnect: status messages sent while the link was down are not replayed.
+      if (state === "online" && fleet) {
+        fleet.loadFleetStatus().catch((error: unknown) => console.warn(`the fleet list could not be loaded: ${(error as Error).message}`));
+      }
       if (state === "refused") {
         showFatal(root, `The broker refused this dashboard (${detail}). The access link may have expired: open the link \`npm start\` prints again.`);
         forgetToken(sessionStorage);
       }
     },
   });
-  fleet = new Fleet(app, { app: config.app, grid: root, link: client, reloadApp: () => loadApp(engine) });
+  fleet = new Fleet(app, { app: config.app, grid: root, link: client, reloadApp: () => loadApp(engine), fetchStatusPage: (after) => fetchStatusPage(token, after) });
   fleet.subscribe();
   client.start();
   setInterval(() => fleet?.tick(), 1000);

@@ -32,7 +32,7 @@ export class MqttDevice {
 
   static async connect(options: MqttDeviceOptions): Promise<MqttDevice> {
     const { broker, manifest, thing } = options;
-    const identity = await broker.pki.deviceIdentity(thing);
+    const identity = await broker.provisionDevice(thing);
     const clock = new RealClock();
     const bootId = Math.random().toString(16).slice(2, 10);
     const transport = new MqttTransport({

@@ -1,0 +1,40 @@
+/** The fleet-status API's request handling (core/contracts/fleetStatus.ts), shared by the local
+ * dashboard server and the AWS Lambda behind CloudFront: parameter checks, the dashboard token,
+ * then one page from whichever store the cloud has. */
+import { DEFAULT_FLEET_STATUS_PAGE, MAX_FLEET_STATUS_PAGE, type FleetStatusPage } from "../contracts/fleetStatus";
+import type { TokenCheck } from "../contracts/dashboardToken";
+
+export interface FleetStatusRequest {
+  /** The `x-snapfleet-token` header. */
+  token: string | undefined;
+  query: { get(name: string): string | null };
+}
+
+export interface FleetStatusResponse {
+  status: 200 | 400 | 401 | 500;
+  body: string;
+}
+
+export interface FleetStatusSource {
+  verifyToken(token: string | undefined): TokenCheck | Promise<TokenCheck>;
+  page(after: string | undefined, limit: number): Promise<FleetStatusPage>;
+}
+
+/** Cursors are thing names locally and DynamoDB keys (also thing names) on AWS. */
+const CURSOR_PATTERN = /^[a-z0-9][a-z0-9-]{0,127}$/;
+
+export async function answerFleetStatusRequest(request: FleetStatusRequest, source: FleetStatusSource): Promise<FleetStatusResponse> {
+  const fail = (status: 400 | 401 | 500, error: string): FleetStatusResponse => ({ status, body: JSON.stringify({ error }) });
+  const check = await source.verifyToken(request.token);
+  if (!check.valid) return fail(401, `dashboard token refused: ${check.reason}`);
+  const limitText = request.query.get("limit");
+  const limit = limitText === null ? DEFAULT_FLEET_STATUS_PAGE : Number(limitText);
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_FLEET_STATUS_PAGE) return fail(400, `limit must be an integer from 1 to ${MAX_FLEET_STATUS_PAGE}, got ${JSON.stringify(limitText)}`);
+  const after = request.query.get("after") ?? undefined;
+  if (after !== undefined && !CURSOR_PATTERN.test(after)) return fail(400, `after must be the "next" cursor of the previous page, got ${JSON.stringify(after.slice(0, 80))}`);
+  try {
+    return { status: 200, body: JSON.stringify(await source.page(after, limit)) };
+  } catch (error) {
+    return fail(500, `fleet status could not be read: ${(error as Error).message}`);
+  }
+}

@@ -1,0 +1,128 @@
+/** The local cloud's thing registry: which things belong to the fleet and which certificates are
+ * attached to each, kept in `${stateDir}/registry/things.json`. It stands in for AWS IoT's
+ * registry, where a certificate connects only once it is registered and the thing policy
+ * variables resolve only for a thing attached to it
+ * (https://docs.aws.amazon.com/iot/latest/developerguide/thing-policy-variables.html). The local
+ * CA signing a certificate does not make its holder a thing of the fleet: registering does. */
+import { X509Certificate } from "node:crypto";
+import path from "node:path";
+import { checkName } from "../../core/contracts/names";
+import { PUBLIC_MODE, readIfExists, withLock, writeAtomically } from "../certificates/files";
+
+export interface RegisteredThing {
+  name: string;
+  /** SHA-256 fingerprints (`AB:CD:…`, as Node's X509Certificate prints them) of attached certificates. */
+  certificates: string[];
+}
+
+interface RegistryFile {
+  things: RegisteredThing[];
+}
+
+export function registryFile(stateDir: string): string {
+  return path.join(stateDir, "registry", "things.json");
+}
+
+/** The fingerprint the registry keys certificates by. */
+export function certificateFingerprint(certPem: string): string {
+  return new X509Certificate(certPem).fingerprint256;
+}
+
+export class ThingRegistry {
+  private readonly things = new Map<string, RegisteredThing>();
+  /** Fingerprint → names of the things it is attached to: looked up on every device connect. */
+  private readonly byCertificate = new Map<string, Set<string>>();
+
+  private constructor(private readonly file: string) {}
+
+  /** Reads the registry of a state dir (empty when there is none yet). A corrupt file is an error
+   * naming the file, never silently an empty fleet. */
+  static async open(stateDir: string): Promise<ThingRegistry> {
+    const registry = new ThingRegistry(registryFile(stateDir));
+    await registry.reload();
+    return registry;
+  }
+
+  /** Registers the thing (if new) and attaches the certificate to it. Idempotent. */
+  async attach(thingName: string, certPem: string): Promise<void> {
+    const problem = checkName("thing", thingName);
+    if (problem) throw new Error(`thing registry: ${problem}`);
+    const fingerprint = certificateFingerprint(certPem);
+    const thing = this.things.get(thingName);
+    if (thing?.certificates.includes(fingerprint)) return;
+    await this.change((things) => {
+      const current = things.get(thingName) ?? { name: thingName, certificates: [] };
+      if (!current.certificates.includes(fingerprint)) current.certificates.push(fingerprint);
+      things.set(thingName, current);
+    });
+  }
+
+  /** Removes a thing from the fleet: its certificates no longer connect as it. */
+  async remove(thingName: string): Promise<void> {
+    if (!this.things.has(thingName)) return;
+    await this.change((things) => void things.delete(thingName));
+  }
+
+  has(thingName: string): boolean {
+    return this.things.has(thingName);
+  }
+
+  names(): string[] {
+    return [...this.things.keys()].sort();
+  }
+
+  /** Things the certificate (by fingerprint) is attached to, in name order. */
+  thingsAttachedTo(fingerprint: string): string[] {
+    return [...(this.byCertificate.get(fingerprint) ?? [])].sort();
+  }
+
+  /** Picks up registrations another process made (the file is the source of truth). */
+  async reload(): Promise<void> {
+    this.replace(await readThings(this.file));
+  }
+
+  /** Read-modify-write under the file's lock, so two processes sharing a state dir (the local
+   * cloud and a device simulator) don't lose each other's registrations. */
+  private async change(edit: (things: Map<string, RegisteredThing>) => void): Promise<void> {
+    await withLock(`${this.file}.lock`, async () => {
+      const things = await readThings(this.file);
+      edit(things);
+      const content: RegistryFile = { things: [...things.values()].sort((a, b) => a.name.localeCompare(b.name)) };
+      await writeAtomically(this.file, `${JSON.stringify(content, null, 2)}\n`, PUBLIC_MODE);
+      this.replace(things);
+    });
+  }
+
+  private replace(things: Map<string, RegisteredThing>): void {
+    this.things.clear();
+    this.byCertificate.clear();
+    for (const [name, thing] of things) {
+      this.things.set(name, thing);
+      for (const fingerprint of thing.certificates) {
+        const names = this.byCertificate.get(fingerprint) ?? new Set<string>();
+        names.add(name);
+        this.byCertificate.set(fingerprint, names);
+      }
+    }
+  }
+}
+
+async function readThings(file: string): Promise<Map<string, RegisteredThing>> {
+  const text = await readIfExists(file);
+  const things = new Map<string, RegisteredThing>();
+  if (text === undefined) return things;
+  let parsed: RegistryFile;
+  try {
+    parsed = JSON.parse(text) as RegistryFile;
+    if (!Array.isArray(parsed.things)) throw new Error(`"things" is not a list`);
+    for (const t of parsed.things) {
+      if (typeof t?.name !== "string" || !Array.isArray(t.certificates) || !t.certificates.every((c) => typeof c === "string")) {
+        throw new Error(`entry ${JSON.stringify(t).slice(0, 80)} is not {"name": string, "certificates": string[]}`);
+      }
+      things.set(t.name, { name: t.name, certificates: [...t.certificates] });
+    }
+  } catch (error) {
+    throw new Error(`thing registry ${file} is corrupt (${(error as Error).message}); fix it or delete it and register the devices again`);
+  }
+  return things;
+}
