@@ -34,7 +34,7 @@ describe("LocalBroker and MQTT 5 clients", function () {
   });
 
   it("refuses the SDK's Mqtt5Client over mutual TLS with CONNACK 0x84 and a reason it can read, and logs what to use instead", async () => {
-    const identity = await broker.pki.deviceIdentity("a");
+    const identity = await broker.provisionDevice("a");
     const config = iot.AwsIotMqtt5ClientConfigBuilder.newDirectMqttBuilderWithMtlsFromMemory("127.0.0.1", identity.certPem, identity.keyPem)
       .withCertificateAuthority(broker.caCertPem)
       .withPort(broker.mqttsPort)

@@ -34,7 +34,7 @@ describe("LocalBroker with packed device policies (20 channels)", function () {
   });
 
   async function connectedDevice(thing: string): Promise<crt.MqttClientConnection> {
-    const connection = sdkConnection({ host: "127.0.0.1", port: broker.mqttsPort, caCertPem: broker.caCertPem, ...(await broker.pki.deviceIdentity(thing)), clientId: thing });
+    const connection = sdkConnection({ host: "127.0.0.1", port: broker.mqttsPort, caCertPem: broker.caCertPem, ...(await broker.provisionDevice(thing)), clientId: thing });
     open.push(() => connection.disconnect());
     await connection.connect();
     return connection;

@@ -50,7 +50,7 @@ describe("local Jobs MQTT API: what AWS documents", function () {
    * every topic the Jobs service answers it on. */
   async function device() {
     const thing = `t${++thingCount}`;
-    const identity = await broker.pki.deviceIdentity(thing);
+    const identity = await broker.provisionDevice(thing);
     const connection = sdkConnection({ host: "127.0.0.1", port: broker.mqttsPort, caCertPem: broker.caCertPem, ...identity, clientId: thing });
     open.push(connection);
     await connection.connect();
