@@ -1,5 +1,5 @@
 /* When an installed app counts as crash-looping: `failures` failing callbacks within
- * `within_ms`, sliding (the same rule as firmware/ota/crashLoop.ts, default 5 within 60 s). */
+ * `withinMs`, sliding (the same rule as firmware/ota/crashLoop.ts, default 5 within 60 s). */
 #ifndef SF_OTA_CRASH_LOOP_H
 #define SF_OTA_CRASH_LOOP_H
 
@@ -12,16 +12,16 @@
 
 typedef struct {
   uint32_t failures;
-  uint32_t within_ms;
+  uint32_t withinMs;
   /* Ring of the last `failures` failure times. */
   uint64_t times[SF_CRASH_LOOP_MAX_FAILURES];
   uint32_t count;
   uint32_t next;
-} sf_crash_loop;
+} sf_CrashLoop;
 
-/* 0, or -1 when the options can't work (failures 1..SF_CRASH_LOOP_MAX_FAILURES, within_ms > 0). */
-int sf_crash_loop_init(sf_crash_loop *loop, uint32_t failures, uint32_t within_ms);
-/* Records a failure at `now_ms`; true when it completes a crash loop. */
-bool sf_crash_loop_record(sf_crash_loop *loop, uint64_t now_ms);
+/* 0, or -1 when the options can't work (failures 1..SF_CRASH_LOOP_MAX_FAILURES, withinMs > 0). */
+int sf_crashLoop_init(sf_CrashLoop* loop, uint32_t failures, uint32_t withinMs);
+/* Records a failure at `nowMs`; true when it completes a crash loop. */
+bool sf_crashLoop_record(sf_CrashLoop* loop, uint64_t nowMs);
 
 #endif

@@ -19,18 +19,18 @@
 
 typedef struct {
   sf_Manifest manifest;
-  const uint8_t *manifest_json;
-  size_t manifest_length;
-  const uint8_t *snapshot;
-  size_t snapshot_length;
-} sf_device_package;
+  const uint8_t* manifestJson;
+  size_t manifestLength;
+  const uint8_t* snapshot;
+  size_t snapshotLength;
+} sf_DevicePackage;
 
 /* Splits `bytes` into manifest and snapshot, reads the manifest and checks the snapshot against
- * it. Returns 0, or -1 with `error` (NUL-terminated, at most error_size bytes) saying what is
+ * it. Returns 0, or -1 with `error` (NUL-terminated, at most errorSize bytes) saying what is
  * wrong. */
-int sf_package_parse(const uint8_t *bytes, size_t length, sf_device_package *out, char *error, size_t error_size);
+int sf_package_parse(const uint8_t* bytes, size_t length, sf_DevicePackage* out, char* error, size_t errorSize);
 
 /* sf_package_parse, and the manifest's version must be `version` (64 lowercase hex digits). */
-int sf_package_verify(const uint8_t *bytes, size_t length, const char *version, sf_device_package *out, char *error, size_t error_size);
+int sf_package_verify(const uint8_t* bytes, size_t length, const char* version, sf_DevicePackage* out, char* error, size_t errorSize);
 
 #endif

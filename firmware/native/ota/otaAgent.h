@@ -25,81 +25,81 @@
 #define SF_OTA_DEFAULT_GRACE_MS 5000
 
 typedef enum {
-  /* Go ahead: download into sf_ota_download_buffer. */
+  /* Go ahead: download into sf_ota_downloadBuffer. */
   SF_OTA_PROCEED = 0,
   /* The version is running already: SUCCEEDED without a download. */
   SF_OTA_ALREADY_INSTALLED = 1,
   /* The job can't be installed here (engine, job id): REJECTED with the reason. */
   SF_OTA_REJECT = 2,
-} sf_ota_decision;
+} sf_OtaDecision;
 
 typedef enum {
   SF_OTA_NOTHING = 0,
-  /* The trial passed: report SUCCEEDED for trial_job. */
+  /* The trial passed: report SUCCEEDED for trialJob. */
   SF_OTA_TRIAL_PASSED = 1,
-  /* The trial failed: report FAILED for trial_job with the reason, boot sf_ota_installed. */
+  /* The trial failed: report FAILED for trialJob with the reason, boot sf_ota_installed. */
   SF_OTA_TRIAL_FAILED = 2,
-  /* The confirmed app crash-loops or stopped: boot sf_ota_roll_back's package, log the reason. */
+  /* The confirmed app crash-loops or stopped: boot sf_ota_rollBack's package, log the reason. */
   SF_OTA_ROLL_BACK = 3,
-} sf_ota_action;
+} sf_OtaAction;
 
 typedef struct {
-  sf_slot_store slots;
+  sf_SlotStore slots;
   /* One buffer per slot (the running app's snapshot stays in its slot's buffer while it runs:
    * the engine reads bytecode in place). */
-  uint8_t *buffers[2];
+  uint8_t* buffers[2];
   size_t capacity;
   uint32_t grace_ms;
-  uint32_t loop_failures;
-  uint32_t loop_within_ms;
-  sf_crash_loop loop;
+  uint32_t loopFailures;
+  uint32_t loopWithinMs;
+  sf_CrashLoop loop;
   /* The app running now: its slot (SF_SLOT_NONE: none) and whether the agent still watches it. */
   int running;
   bool watching;
   /* The trial in progress. */
-  bool on_trial;
-  uint64_t trial_until;
-  char trial_job[SF_JOB_ID_MAX + 1];
-  bool trial_failed;
+  bool onTrial;
+  uint64_t trialUntil;
+  char trialJob[SF_JOB_ID_MAX + 1];
+  bool trialFailed;
   /* A trial a restart interrupted: reported FAILED once the port is connected. */
-  char interrupted_job[SF_JOB_ID_MAX + 1];
+  char interruptedJob[SF_JOB_ID_MAX + 1];
   char reason[SF_OTA_REASON_MAX];
 } sf_ota;
 
 /* Opens the slots. `error` tells about a damaged state (the agent then starts empty). */
-int sf_ota_open(sf_ota *ota, hal_Storage *storage, uint8_t *buffer_a, uint8_t *buffer_b, size_t capacity, uint32_t grace_ms, uint32_t loop_failures, uint32_t loop_within_ms, char *error, size_t error_size);
+int sf_ota_open(sf_ota* ota, hal_Storage* storage, uint8_t* bufferA, uint8_t* bufferB, size_t capacity, uint32_t grace_ms, uint32_t loopFailures, uint32_t loopWithinMs, char* error, size_t errorSize);
 
 /* The installed app, read and verified: 1 with `pkg`, 0 when none is installed, -1 with `error`
  * when no slot holds a good package any more (each damaged slot is forgotten). When the active
  * slot is damaged and the other holds an earlier version, that one is made active and `error`
  * says so (return 1). */
-int sf_ota_installed(sf_ota *ota, sf_device_package *pkg, char *error, size_t error_size);
-const char *sf_ota_active_version(const sf_ota *ota);
+int sf_ota_installed(sf_ota* ota, sf_DevicePackage* pkg, char* error, size_t errorSize);
+const char* sf_ota_activeVersion(const sf_ota* ota);
 
-/* The app from sf_ota_installed / sf_ota_stage / sf_ota_roll_back started at `now_ms`
- * (`start_failure`: NULL, or why it failed at start). */
-void sf_ota_started(sf_ota *ota, uint64_t now_ms, const char *start_failure);
+/* The app from sf_ota_installed / sf_ota_stage / sf_ota_rollBack started at `nowMs`
+ * (`startFailure`: NULL, or why it failed at start). */
+void sf_ota_started(sf_ota* ota, uint64_t nowMs, const char* startFailure);
 /* The running app's callback failed; returns SF_OTA_ROLL_BACK when the port must roll back. */
-sf_ota_action sf_ota_app_failed(sf_ota *ota, uint64_t now_ms, const char *message, bool fatal);
+sf_OtaAction sf_ota_appFailed(sf_ota* ota, uint64_t nowMs, const char* message, bool fatal);
 
 /* A trial interrupted by a restart (job id, reason in ota->reason), or NULL. Clear with
- * sf_ota_interrupted_reported once FAILED was sent. */
-const char *sf_ota_interrupted(const sf_ota *ota);
-void sf_ota_interrupted_reported(sf_ota *ota);
+ * sf_ota_interruptedReported once FAILED was sent. */
+const char* sf_ota_interrupted(const sf_ota* ota);
+void sf_ota_interruptedReported(sf_ota* ota);
 
 /* Whether to install version `version` for engine `engine` (reason in ota->reason). */
-sf_ota_decision sf_ota_consider(sf_ota *ota, const char *job_id, const char *version, const char *engine, const char *this_engine);
-uint8_t *sf_ota_download_buffer(sf_ota *ota, size_t *capacity);
+sf_OtaDecision sf_ota_consider(sf_ota* ota, const char* jobId, const char* version, const char* engine, const char* thisEngine);
+uint8_t* sf_ota_downloadBuffer(sf_ota* ota, size_t* capacity);
 /* Checks the downloaded `length` bytes (in the download buffer) against the document, stages
  * them and starts the trial: 0 with `pkg` to boot (stop the running app first), or -1 with the
  * FAILED reason in ota->reason (the running app is unchanged). */
-int sf_ota_stage(sf_ota *ota, const char *job_id, size_t length, const char *doc_sha256, size_t doc_size, const char *version, sf_device_package *pkg);
+int sf_ota_stage(sf_ota* ota, const char* jobId, size_t length, const char* docSha256, size_t docSize, const char* version, sf_DevicePackage* pkg);
 
 /* Time passes: ends the trial when its grace period is over or the new app failed. */
-sf_ota_action sf_ota_poll(sf_ota *ota, uint64_t now_ms);
+sf_OtaAction sf_ota_poll(sf_ota* ota, uint64_t nowMs);
 
 /* After SF_OTA_ROLL_BACK: switches the slots; 1 with the package to boot, -1 with the reason
  * when the previous slot can't be used (the failing app keeps the device). */
-int sf_ota_roll_back(sf_ota *ota, sf_device_package *pkg);
+int sf_ota_rollBack(sf_ota* ota, sf_DevicePackage* pkg);
 
 #endif

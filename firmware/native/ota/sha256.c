@@ -13,7 +13,7 @@ static const uint32_t K[64] = {
 
 static uint32_t rotr(uint32_t x, unsigned n) { return (x >> n) | (x << (32u - n)); }
 
-static void compress(sf_Sha256 *h, const uint8_t *p) {
+static void compress(sf_Sha256 *h, const uint8_t* p) {
   uint32_t w[64];
   for (unsigned i = 0; i < 16; i++) {
     w[i] = ((uint32_t)p[4 * i] << 24) | ((uint32_t)p[4 * i + 1] << 16) | ((uint32_t)p[4 * i + 2] << 8) | (uint32_t)p[4 * i + 3];
@@ -42,7 +42,7 @@ void sf_sha256_init(sf_Sha256 *h) {
   h->used = 0;
 }
 
-void sf_sha256_update(sf_Sha256 *h, const uint8_t *bytes, size_t length) {
+void sf_sha256_update(sf_Sha256 *h, const uint8_t* bytes, size_t length) {
   h->length += (uint64_t)length;
   while (length > 0) {
     if (h->used == 0 && length >= 64) {
@@ -82,14 +82,14 @@ void sf_sha256_final(sf_Sha256 *h, uint8_t digest[SF_SHA256_BYTES]) {
   }
 }
 
-void sf_sha256(const uint8_t *bytes, size_t length, uint8_t digest[SF_SHA256_BYTES]) {
+void sf_sha256(const uint8_t* bytes, size_t length, uint8_t digest[SF_SHA256_BYTES]) {
   sf_Sha256 h;
   sf_sha256_init(&h);
   sf_sha256_update(&h, bytes, length);
   sf_sha256_final(&h, digest);
 }
 
-void sf_sha256_hex(const uint8_t *bytes, size_t length, char hex[SF_SHA256_HEX_CHARS + 1]) {
+void sf_sha256_hex(const uint8_t* bytes, size_t length, char hex[SF_SHA256_HEX_CHARS + 1]) {
   static const char digits[] = "0123456789abcdef";
   uint8_t digest[SF_SHA256_BYTES];
   sf_sha256(bytes, length, digest);

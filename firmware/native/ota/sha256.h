@@ -21,11 +21,11 @@ typedef struct {
 } sf_Sha256;
 
 void sf_sha256_init(sf_Sha256 *h);
-void sf_sha256_update(sf_Sha256 *h, const uint8_t *bytes, size_t length);
+void sf_sha256_update(sf_Sha256 *h, const uint8_t* bytes, size_t length);
 void sf_sha256_final(sf_Sha256 *h, uint8_t digest[SF_SHA256_BYTES]);
 
 /* One call: the digest (INTERFACES.md), or lowercase hex digest plus a terminating NUL (65 chars). */
-void sf_sha256(const uint8_t *bytes, size_t length, uint8_t digest[SF_SHA256_BYTES]);
-void sf_sha256_hex(const uint8_t *bytes, size_t length, char hex[SF_SHA256_HEX_CHARS + 1]);
+void sf_sha256(const uint8_t* bytes, size_t length, uint8_t digest[SF_SHA256_BYTES]);
+void sf_sha256_hex(const uint8_t* bytes, size_t length, char hex[SF_SHA256_HEX_CHARS + 1]);
 
 #endif

@@ -28,41 +28,41 @@ typedef struct {
   char versions[2][SF_SHA256_HEX_CHARS + 1];
   /* The slot booted on trial and the job that installs it; SF_SLOT_NONE when no trial. */
   int trial;
-  char trial_job[SF_JOB_ID_MAX + 1];
-} sf_slot_state;
+  char trialJob[SF_JOB_ID_MAX + 1];
+} sf_SlotState;
 
 typedef struct {
-  hal_Storage *storage;
-  sf_slot_state state;
-} sf_slot_store;
+  hal_Storage* storage;
+  sf_SlotState state;
+} sf_SlotStore;
 
 /* Loads the state (none yet: empty). Returns 0, or -1 with `error` when the state blob is
  * unreadable or damaged; the store then starts empty and the next save replaces the blob. */
-int sf_slots_open(sf_slot_store *store, hal_Storage *storage, char *error, size_t error_size);
+int sf_slots_open(sf_SlotStore* store, hal_Storage* storage, char* error, size_t errorSize);
 
-const char *sf_slots_active_version(const sf_slot_store *store);
-int sf_slots_inactive(const sf_slot_store *store);
+const char* sf_slots_activeVersion(const sf_SlotStore* store);
+int sf_slots_inactive(const sf_SlotStore* store);
 /* The other slot when it holds an earlier version to go back to, else SF_SLOT_NONE. */
-int sf_slots_previous(const sf_slot_store *store);
-const char *sf_slot_name(int slot);
+int sf_slots_previous(const sf_SlotStore* store);
+const char* sf_slot_name(int slot);
 
 /* Reads a slot's package into buffer; 0, or -1 with `error`. */
-int sf_slots_read(sf_slot_store *store, int slot, uint8_t *buffer, size_t capacity, size_t *length, char *error, size_t error_size);
+int sf_slots_read(sf_SlotStore* store, int slot, uint8_t* buffer, size_t capacity, size_t* length, char* error, size_t errorSize);
 
 /* Writes a verified package into `slot` (never the active one) with its version. */
-int sf_slots_stage(sf_slot_store *store, int slot, const uint8_t *bytes, size_t length, const char *version, char *error, size_t error_size);
-/* Records that `slot` boots on trial for job `job_id` (before the app starts). */
-int sf_slots_begin_trial(sf_slot_store *store, int slot, const char *job_id, char *error, size_t error_size);
+int sf_slots_stage(sf_SlotStore* store, int slot, const uint8_t* bytes, size_t length, const char* version, char* error, size_t errorSize);
+/* Records that `slot` boots on trial for job `jobId` (before the app starts). */
+int sf_slots_beginTrial(sf_SlotStore* store, int slot, const char* jobId, char* error, size_t errorSize);
 /* The trial passed: `slot` is active from now on. */
-int sf_slots_confirm(sf_slot_store *store, char *error, size_t error_size);
+int sf_slots_confirm(sf_SlotStore* store, char* error, size_t errorSize);
 /* The trial failed (or a restart interrupted it): the staged version is forgotten. */
-int sf_slots_abandon_trial(sf_slot_store *store, char *error, size_t error_size);
+int sf_slots_abandonTrial(sf_SlotStore* store, char* error, size_t errorSize);
 /* Goes back to `slot` and forgets the failed active version, so a failure of the version
  * rolled back to can't swap the failed one back in. */
-int sf_slots_roll_back_to(sf_slot_store *store, int slot, char *error, size_t error_size);
+int sf_slots_rollBackTo(sf_SlotStore* store, int slot, char* error, size_t errorSize);
 
 /* The state as text and back (the blob's format; exposed for the fuzzer and tests). */
-size_t sf_slots_encode(const sf_slot_state *state, char *out, size_t capacity);
-int sf_slots_decode(const char *text, size_t length, sf_slot_state *state);
+size_t sf_slots_encode(const sf_SlotState* state, char* out, size_t capacity);
+int sf_slots_decode(const char* text, size_t length, sf_SlotState* state);
 
 #endif

@@ -9,7 +9,7 @@
 
 #include "../sha256.h"
 
-static int check(const uint8_t *data, size_t length, unsigned *seed) {
+static int check(const uint8_t* data, size_t length, unsigned *seed) {
   uint8_t expected[32], whole[32], pieces[32];
   unsigned int n = 0;
   EVP_Digest(data, length, expected, &n, EVP_sha256(), NULL);
@@ -33,7 +33,7 @@ static int check(const uint8_t *data, size_t length, unsigned *seed) {
 int main(void) {
   unsigned seed = 20261130u;
   size_t inputs = 0;
-  uint8_t *buffer = malloc(1u << 20);
+  uint8_t* buffer = malloc(1u << 20);
   for (size_t length = 0; length <= 1100; length++) {
     for (size_t i = 0; i < length; i++) buffer[i] = (uint8_t)rand_r(&seed);
     if (check(buffer, length, &seed)) return 1;
