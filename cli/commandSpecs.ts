@@ -38,6 +38,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       app: APP,
       board: BOARD,
       pin: PIN,
+      "device-runtime": { value: "typescript|native", help: "what runs each device: simulated in this process (typescript, default) or a native device process each (native: build/firmware/posix/snapfleet-device, built by snapfleet firmware build --target posix)" },
       seconds: { value: "N", help: "stop after N seconds" },
     },
   },
