@@ -26,6 +26,13 @@ typedef struct sf_ChannelDecl {
   sf_Direction direction;
 } sf_ChannelDecl;
 
+#define SF_MAX_PINS 64
+
+typedef struct sf_PinDecl {
+  char name[SF_MAX_NAME];
+  bool digital;
+} sf_PinDecl;
+
 typedef struct sf_Manifest {
   char app[SF_MAX_NAME];
   char version[SF_VERSION_LENGTH + 1];
@@ -36,6 +43,9 @@ typedef struct sf_Manifest {
   uint32_t deviceSize;
   uint16_t channelCount;
   sf_ChannelDecl channels[SF_MAX_CHANNELS];
+  /* The pins the app declared (a board from a JSON file is simulated with these). */
+  uint16_t pinCount;
+  sf_PinDecl pins[SF_MAX_PINS];
 } sf_Manifest;
 
 /* Parses manifest JSON. On failure returns false and writes why into `error`. */
