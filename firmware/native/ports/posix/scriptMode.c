@@ -103,6 +103,7 @@ static void printEnd(sf_LocalDevice* device) {
 
 int sf_runScript(sf_LocalDeviceOptions* o, FILE* script, const char* scriptName) {
   o->manualClock = true;
+  if (!o->bootId) o->bootId = "script"; /* firmware/scriptedDevice.ts SCRIPT_BOOT_ID: ids match across hosts */
   o->onPublish = onPublish;
   o->onPinWrite = onPinWrite;
   o->onLog = onLog;
