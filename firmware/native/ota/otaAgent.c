@@ -3,7 +3,7 @@
 #include "reasonText.h"
 #include "sha256.h"
 
-int sf_ota_open(sf_ota* ota, hal_Storage* storage, uint8_t* bufferA, uint8_t* bufferB, size_t capacity, uint32_t grace_ms, uint32_t loopFailures, uint32_t loopWithinMs, char* error, size_t errorSize) {
+int sf_ota_open(sf_Ota* ota, hal_Storage* storage, uint8_t* bufferA, uint8_t* bufferB, size_t capacity, uint32_t grace_ms, uint32_t loopFailures, uint32_t loopWithinMs, char* error, size_t errorSize) {
   ota->buffers[0] = bufferA;
   ota->buffers[1] = bufferB;
   ota->capacity = capacity;
@@ -41,16 +41,30 @@ int sf_ota_open(sf_ota* ota, hal_Storage* storage, uint8_t* bufferA, uint8_t* bu
   return opened;
 }
 
-const char* sf_ota_activeVersion(const sf_ota* ota) { return sf_slots_activeVersion(&ota->slots); }
+const char* sf_ota_activeVersion(const sf_Ota* ota) { return sf_slots_activeVersion(&ota->slots); }
 
-/* Reads and verifies one slot into its buffer. */
-static int load(sf_ota* ota, int slot, sf_DevicePackage* pkg, char* error, size_t errorSize) {
-  size_t length = 0;
-  if (sf_slots_read(&ota->slots, slot, ota->buffers[slot], ota->capacity, &length, error, errorSize) != 0) return -1;
-  return sf_package_verify(ota->buffers[slot], length, ota->slots.state.versions[slot], pkg, error, errorSize);
+/* Moves a verified package's snapshot to the start of its slot buffer: Microvium reads the
+ * bytecode in place and wants it aligned to the word size (microvium.h), which an offset of
+ * 9 + manifest length inside the package is not. The manifest was already read into
+ * pkg->manifest; the JSON is gone afterwards (manifestJson NULL). */
+static void placeForEngine(uint8_t* buffer, sf_DevicePackage* pkg) {
+  const uint8_t* from = pkg->snapshot;
+  for (size_t i = 0; i < pkg->snapshotLength; i++) buffer[i] = from[i];
+  pkg->snapshot = buffer;
+  pkg->manifestJson = NULL;
+  pkg->manifestLength = 0;
 }
 
-int sf_ota_installed(sf_ota* ota, sf_DevicePackage* pkg, char* error, size_t errorSize) {
+/* Reads and verifies one slot into its buffer. */
+static int load(sf_Ota* ota, int slot, sf_DevicePackage* pkg, char* error, size_t errorSize) {
+  size_t length = 0;
+  if (sf_slots_read(&ota->slots, slot, ota->buffers[slot], ota->capacity, &length, error, errorSize) != 0) return -1;
+  if (sf_package_verify(ota->buffers[slot], length, ota->slots.state.versions[slot], pkg, error, errorSize) != 0) return -1;
+  placeForEngine(ota->buffers[slot], pkg);
+  return 0;
+}
+
+int sf_ota_installed(sf_Ota* ota, sf_DevicePackage* pkg, char* error, size_t errorSize) {
   sf_Reason e = sf_reason_on(error, errorSize);
   int active = ota->slots.state.active;
   if (active == SF_SLOT_NONE) return 0;
@@ -90,7 +104,7 @@ int sf_ota_installed(sf_ota* ota, sf_DevicePackage* pkg, char* error, size_t err
   return -1;
 }
 
-sf_OtaAction sf_ota_appFailed(sf_ota* ota, uint64_t nowMs, const char* message, bool fatal) {
+sf_OtaAction sf_ota_appFailed(sf_Ota* ota, uint64_t nowMs, const char* message, bool fatal) {
   if (!ota->watching) return SF_OTA_NOTHING;
   if (ota->onTrial) {
     if (!ota->trialFailed) {
@@ -118,7 +132,7 @@ sf_OtaAction sf_ota_appFailed(sf_ota* ota, uint64_t nowMs, const char* message, 
   return SF_OTA_ROLL_BACK;
 }
 
-void sf_ota_started(sf_ota* ota, uint64_t nowMs, const char* startFailure) {
+void sf_ota_started(sf_Ota* ota, uint64_t nowMs, const char* startFailure) {
   ota->watching = true;
   sf_crashLoop_init(&ota->loop, ota->loopFailures, ota->loopWithinMs);
   if (ota->onTrial) {
@@ -132,9 +146,9 @@ void sf_ota_started(sf_ota* ota, uint64_t nowMs, const char* startFailure) {
   }
 }
 
-const char* sf_ota_interrupted(const sf_ota* ota) { return ota->interruptedJob[0] ? ota->interruptedJob : NULL; }
+const char* sf_ota_interrupted(const sf_Ota* ota) { return ota->interruptedJob[0] ? ota->interruptedJob : NULL; }
 
-void sf_ota_interruptedReported(sf_ota* ota) { ota->interruptedJob[0] = '\0'; }
+void sf_ota_interruptedReported(sf_Ota* ota) { ota->interruptedJob[0] = '\0'; }
 
 static bool validJobId(const char* id) {
   size_t n = 0;
@@ -146,7 +160,7 @@ static bool validJobId(const char* id) {
   return n > 0;
 }
 
-sf_OtaDecision sf_ota_consider(sf_ota* ota, const char* jobId, const char* version, const char* engine, const char* thisEngine) {
+sf_OtaDecision sf_ota_consider(sf_Ota* ota, const char* jobId, const char* version, const char* engine, const char* thisEngine) {
   sf_Reason r = sf_reason_on(ota->reason, sizeof ota->reason);
   if (!validJobId(jobId)) {
     sf_reason_add(&r, "job id is not 1 to 64 characters of [a-zA-Z0-9_-]");
@@ -170,12 +184,12 @@ sf_OtaDecision sf_ota_consider(sf_ota* ota, const char* jobId, const char* versi
   return SF_OTA_PROCEED;
 }
 
-uint8_t* sf_ota_downloadBuffer(sf_ota* ota, size_t* capacity) {
+uint8_t* sf_ota_downloadBuffer(sf_Ota* ota, size_t* capacity) {
   *capacity = ota->capacity;
   return ota->buffers[sf_slots_inactive(&ota->slots)];
 }
 
-int sf_ota_stage(sf_ota* ota, const char* jobId, size_t length, const char* docSha256, size_t docSize, const char* version, sf_DevicePackage* pkg) {
+int sf_ota_stage(sf_Ota* ota, const char* jobId, size_t length, const char* docSha256, size_t docSize, const char* version, sf_DevicePackage* pkg) {
   int slot = sf_slots_inactive(&ota->slots);
   const uint8_t* bytes = ota->buffers[slot];
   char actual[SF_SHA256_HEX_CHARS + 1];
@@ -204,6 +218,7 @@ int sf_ota_stage(sf_ota* ota, const char* jobId, size_t length, const char* docS
     sf_reason_add(&r, why);
     return -1;
   }
+  placeForEngine(ota->buffers[slot], pkg);
   ota->onTrial = true;
   ota->trialFailed = false;
   ota->trialUntil = 0;
@@ -214,7 +229,7 @@ int sf_ota_stage(sf_ota* ota, const char* jobId, size_t length, const char* docS
   return 0;
 }
 
-sf_OtaAction sf_ota_poll(sf_ota* ota, uint64_t nowMs) {
+sf_OtaAction sf_ota_poll(sf_Ota* ota, uint64_t nowMs) {
   if (!ota->onTrial || !ota->watching) return SF_OTA_NOTHING;
   char why[SF_OTA_REASON_MAX];
   if (ota->trialFailed) {
@@ -239,7 +254,7 @@ sf_OtaAction sf_ota_poll(sf_ota* ota, uint64_t nowMs) {
   return SF_OTA_TRIAL_PASSED;
 }
 
-int sf_ota_rollBack(sf_ota* ota, sf_DevicePackage* pkg) {
+int sf_ota_rollBack(sf_Ota* ota, sf_DevicePackage* pkg) {
   const char* failing = sf_ota_activeVersion(ota);
   char cause[SF_OTA_REASON_MAX];
   sf_Reason c = sf_reason_on(cause, sizeof cause);

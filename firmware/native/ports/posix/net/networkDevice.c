@@ -19,7 +19,7 @@ struct sf_NetworkDevice {
   sf_NetworkDeviceConfig config;
   hal_Platform* platform;
   hal_Net* net;
-  sf_ota ota;
+  sf_Ota ota;
   uint8_t* slotBuffers[2];
   sf_Jobs jobs;
   /* The app running now (NULL: none) and the manifest it was started with. */

@@ -141,6 +141,20 @@ static int parse(int argc, char** argv, Options* o) {
   return 0;
 }
 
+/* mkdir -p, private to the device: the state dir holds its slots (and often its key). */
+static bool makeDirectories(const char* path) {
+  char partial[4096];
+  size_t n = strlen(path);
+  if (n == 0 || n >= sizeof partial) return false;
+  for (size_t i = 1; i <= n; i++) {
+    if (path[i] != '/' && path[i] != '\0') continue;
+    memcpy(partial, path, i);
+    partial[i] = '\0';
+    if (mkdir(partial, 0700) != 0 && errno != EEXIST) return false;
+  }
+  return true;
+}
+
 /* `online: false` as the retained last will on sf/{app}/{thing}/_status
  * (core/contracts/deviceStatus.ts, topics.ts). No version: the device may install others after
  * it connected, and monitors keep the last version they heard (as firmware/simulatedDevice.ts). */
@@ -169,7 +183,7 @@ int sf_networkMain(int argc, char** argv) {
     o.port = (int)port;
     *colon = '\0';
   }
-  if (mkdir(o.state, 0700) != 0 && errno != EEXIST) {
+  if (!makeDirectories(o.state)) {
     fprintf(stderr, "snapfleet-device: --state %s: can't create it: %s\n", o.state, strerror(errno));
     return 1;
   }
