@@ -27,10 +27,14 @@ export interface NativeDeviceOptions {
   onLog?: (line: string) => void;
   /** How long start() waits for the first CONNACK (default 15 s). */
   connectTimeoutMs?: number;
+  /** Runs the program under another, e.g. ["valgrind", "--leak-check=full"] (the memory check). */
+  launcher?: string[];
 }
 
 /** Wait for the device to say goodbye (offline status, pending job updates) before killing it. */
 const STOP_GRACE_MS = 3000;
+/** Under a launcher (valgrind) the goodbye, and the leak report after it, take longer. */
+const LAUNCHED_STOP_GRACE_MS = 60_000;
 
 export class NativeDevice {
   /** Resolves with the exit code (null when a signal ended it). */
@@ -40,6 +44,7 @@ export class NativeDevice {
   private constructor(
     readonly thing: string,
     private readonly child: ChildProcess,
+    private readonly stopGraceMs: number,
   ) {
     this.exited = new Promise((resolve) => child.once("exit", (code) => resolve((this.exitCode = code))));
   }
@@ -70,8 +75,9 @@ export class NativeDevice {
     if (!fs.existsSync(o.binary)) {
       throw new Error(`no native device program at ${path.relative(process.cwd(), o.binary) || o.binary}: build it with \`npx snapfleet firmware build --target posix\``);
     }
-    const child = spawn(o.binary, NativeDevice.args(o), { stdio: ["ignore", "pipe", "pipe"] });
-    const device = new NativeDevice(o.thing, child);
+    const [command, ...args] = [...(o.launcher ?? []), o.binary, ...NativeDevice.args(o)];
+    const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
+    const device = new NativeDevice(o.thing, child, o.launcher?.length ? LAUNCHED_STOP_GRACE_MS : STOP_GRACE_MS);
     const recent: string[] = [];
     let connected: () => void = () => {};
     const isConnected = new Promise<void>((resolve) => (connected = resolve));
@@ -111,7 +117,7 @@ export class NativeDevice {
   async stop(): Promise<void> {
     if (!this.running) return;
     this.child.kill("SIGTERM");
-    const timer = setTimeout(() => this.child.kill("SIGKILL"), STOP_GRACE_MS);
+    const timer = setTimeout(() => this.child.kill("SIGKILL"), this.stopGraceMs);
     await this.exited;
     clearTimeout(timer);
   }
