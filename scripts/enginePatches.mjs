@@ -81,6 +81,50 @@ export const ENGINE_PATCHES = [
       "      uint16_t totalPropCount = (allocationSize - sizeof(TsPropertyList)) / 4;\n      uint16_t chainLinks = 0; /* snapfleet patch */\n\n      do {\n" +
       "        if (++chainLinks > SNAPFLEET_MAX_CHAIN_LINKS) MVM_FATAL_ERROR(vm, MVM_E_INVALID_BYTECODE); /* snapfleet patch */\n",
   },
+  // Found by the native device's restore fuzzer (scripts/fuzz-native-restore.mjs): a corrupt
+  // closure whose scope chain ends in undefined made the walk read the header before address 0
+  // (a crash natively, a trap in WebAssembly). End it as the engine's own check of the chain's
+  // end does: a fatal error, which stops only this VM.
+  {
+    why: "closure scope walk: the chain must not end in undefined or null",
+    find: "    VM_ASSERT(vm, scope != VM_VALUE_DELETED);\n\n    LongPtr lpArr = DynamicPtr_decode_long(vm, scope);\n",
+    replace:
+      "    VM_ASSERT(vm, scope != VM_VALUE_DELETED);\n" +
+      "    VM_ASSERT(vm, scope != VM_VALUE_UNDEFINED && scope != VM_VALUE_NULL); /* snapfleet patch */\n\n    LongPtr lpArr = DynamicPtr_decode_long(vm, scope);\n",
+  },
+  // Also found by the restore fuzzer: a global's index comes from the bytecode unchecked, so a
+  // corrupt operand read or wrote past the globals. Bound it by the globals section.
+  {
+    why: "global read: the index must be inside the globals section",
+    find: "      reg1 = globals[reg1];\n",
+    replace: "      VM_ASSERT(vm, reg1 < getSectionSize(vm, BCS_GLOBALS) / 2); /* snapfleet patch */\n      reg1 = globals[reg1];\n",
+  },
+  {
+    why: "global write: the index must be inside the globals section",
+    find: "      globals[reg1] = reg2;\n",
+    replace: "      VM_ASSERT(vm, reg1 < getSectionSize(vm, BCS_GLOBALS) / 2); /* snapfleet patch */\n      globals[reg1] = reg2;\n",
+  },
+  // Found by the restore fuzzer: the header's section offsets were used unchecked, so a corrupt
+  // header made restore read the import table (and more) past the end of the snapshot. Every
+  // section must lie inside the snapshot, after the header, in order and 2-byte aligned.
+  {
+    why: "restore: section offsets must lie inside the snapshot, in order",
+    find: "  err = vm_validatePortFileMacros(lpBytecode, &header, context);\n  if (err) return err;\n",
+    replace:
+      "  err = vm_validatePortFileMacros(lpBytecode, &header, context);\n  if (err) return err;\n" +
+      "  for (int sfSection = 0; sfSection < BCS_SECTION_COUNT; sfSection++) { /* snapfleet patch */\n" +
+      "    uint16_t sfStart = header.sectionOffsets[sfSection];\n" +
+      "    uint16_t sfEnd = sfSection + 1 < BCS_SECTION_COUNT ? header.sectionOffsets[sfSection + 1] : bytecodeSize;\n" +
+      "    if (sfStart < header.headerSize || sfStart > sfEnd || sfEnd > bytecodeSize || (sfStart & 1)) return MVM_E_INVALID_BYTECODE;\n" +
+      "  }\n",
+  },
+  // Found by the restore fuzzer: loading the initial heap trusted each allocation's size, so a
+  // corrupt header made the pointer fix-up run past the end of the heap.
+  {
+    why: "restore: the heap's pointer fix-up stops at the end of the heap",
+    find: "    while (words--) {\n      v = *p;\n      if (Value_isShortPtr(v)) {\n        *p = ShortPtr_encode(vm, heapStart + v);\n",
+    replace: "    while (words-- && p < heapEnd) { /* snapfleet patch: bounded by the heap */\n      v = *p;\n      if (Value_isShortPtr(v)) {\n        *p = ShortPtr_encode(vm, heapStart + v);\n",
+  },
 ];
 
 /** microvium.c with every patch applied. Throws when a patch does not match exactly once, so that
