@@ -5,6 +5,7 @@ import path from "node:path";
 import { boardFromFlag, pinModelsFromFlags } from "./pinModels";
 import { CliError, UsageError } from "./cliError";
 import { DEVICE_RUNTIMES, DevSession, type DeviceRuntime } from "./devSession";
+import { buildFirmwareProgram } from "./firmwareCommand";
 import { LiveOutput } from "./liveOutput";
 import { loadSecrets, missingSecretHint } from "./secretSources";
 import { statusTable } from "./statusTable";
@@ -30,6 +31,9 @@ export async function devCommand({ values, positionals }: Parsed): Promise<void>
   pinModelsFromFlags(pinSpecs, board); // a bad spec is a usage error now, not in every device's thread
   const deviceRuntime = (values["device-runtime"] as string | undefined) ?? "typescript";
   if (!DEVICE_RUNTIMES.includes(deviceRuntime as DeviceRuntime)) throw new UsageError(`--device-runtime must be ${DEVICE_RUNTIMES.join(" or ")}, got ${deviceRuntime}`);
+  // Native devices run the program of this checkout: build it now (or find it up to date), so a
+  // missing compiler or library is said before anything starts.
+  const nativeBinary = deviceRuntime === "native" ? buildFirmwareProgram("posix", { quietWhenUpToDate: true }) : undefined;
 
   let output: LiveOutput | undefined;
   const early: string[] = [];
@@ -49,6 +53,7 @@ export async function devCommand({ values, positionals }: Parsed): Promise<void>
       stateDir,
       pinSpecs,
       deviceRuntime: deviceRuntime as DeviceRuntime,
+      nativeBinary,
       log,
     });
   } catch (e) {

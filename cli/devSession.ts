@@ -12,6 +12,7 @@ import { NativeDevice } from "../firmware/native/nativeDevice";
 import { SimulatedDevice } from "../firmware/simulatedDevice";
 import { LocalCloud, type DeployResult } from "../local/cloud";
 import { FeatureWatcher } from "./featureWatcher";
+import { firmwareProgram } from "./firmwareCommand";
 
 export interface DevSessionOptions {
   entry: string;
@@ -34,7 +35,8 @@ export interface DevSessionOptions {
   /** "typescript" (default): simulated devices in this process; "native": one
    * `snapfleet-device connect` process per device (firmware/native/nativeDevice.ts). */
   deviceRuntime?: DeviceRuntime;
-  /** The native device program (default build/firmware/posix/snapfleet-device). */
+  /** The native device program (default build/firmware/posix/snapfleet-device under the
+   * working directory; `snapfleet dev` builds it first). */
   nativeBinary?: string;
   /** Rebuild on edits of the entry's folder (default true). */
   watch?: boolean;
@@ -43,7 +45,6 @@ export interface DevSessionOptions {
 
 export type DeviceRuntime = "typescript" | "native";
 export const DEVICE_RUNTIMES: readonly DeviceRuntime[] = ["typescript", "native"];
-export const DEFAULT_NATIVE_BINARY = path.join("build", "firmware", "posix", "snapfleet-device");
 
 /** What the session needs of a device, whichever runtime runs it. */
 type FleetDevice = Pick<SimulatedDevice, "thing" | "stop" | "halt">;
@@ -140,7 +141,7 @@ export class DevSession {
   /** A native device process with the same identity and state dir a simulated one would get. */
   private async addNativeDevice(thing: string, identity: { certPath: string; keyPath: string }): Promise<FleetDevice> {
     const device = await NativeDevice.start({
-      binary: path.resolve(this.options.nativeBinary ?? DEFAULT_NATIVE_BINARY),
+      binary: path.resolve(this.options.nativeBinary ?? firmwareProgram("posix")),
       app: this.cloud.app,
       thing,
       stateDir: path.join(this.options.stateDir, "devices", thing),

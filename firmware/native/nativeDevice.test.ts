@@ -4,6 +4,7 @@
  * dashboard reads, job execution states, the device's log topic, its state dir after a kill. */
 import assert from "node:assert/strict";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import type { CompileResult } from "../../core/compiler/compileFeatures";
 import { DedupWindow } from "../../core/contracts/dedupWindow";
@@ -13,7 +14,9 @@ import { otaJobDocument, otaJobId } from "../../core/contracts/jobDocument";
 import { topics } from "../../core/contracts/topics";
 import { localArtifactUrl } from "../../local/jobs";
 import { LocalBroker } from "../../local/broker";
-import { compileNativeApp, DashboardView, NATIVE_APP, NativeFleet } from "../../test/support/nativeFleet";
+import { DevSession } from "../../cli/devSession";
+import { compileNativeApp, DashboardView, NATIVE_APP, NativeFleet, nativeDeviceBinary } from "../../test/support/nativeFleet";
+import { writeFeatures } from "../../test/support/tempFeatures";
 import { waitFor } from "../../test/support/waitFor";
 
 const level = (value: number) => `  const level = api.newCommsChannel<number>("level", { direction: "device-to-server" });
@@ -194,5 +197,21 @@ describe("native device ↔ local cloud (mutual TLS, Jobs, HTTPS artifacts)", fu
     assert.match(after, /^trial - -$/m);
     const before = dashboard.messages.length;
     await waitFor("v1 sending", () => dashboard.messages.slice(before).some((m) => m.thing === "nat-6" && m.envelope.v === 1));
+  });
+
+  it("snapfleet dev --device-runtime native: the fleet runs as native processes, installs over the air and stops cleanly", async () => {
+    const stateDir = fs.mkdtempSync(path.join(fs.realpathSync(os.tmpdir()), "sf-dev-native-"));
+    cleanups.push(async () => fs.rmSync(stateDir, { recursive: true, force: true }));
+    const entry = writeFeatures({ "app.ts": `import type { FeatureApi } from "snapfleet";\nexport function App(api: FeatureApi) {\n${level(7)}\n}\n` }, "dev-native");
+    const logs: string[] = [];
+    const session = await DevSession.start({ entry, secrets: {}, devices: 2, port: 0, stateDir, dashboardBundleDir: null, watch: false, deviceRuntime: "native", nativeBinary: await nativeDeviceBinary(), log: (l) => logs.push(l) });
+    let stopped = false;
+    cleanups.push(async () => void (stopped || (await session.stop())));
+    const rows = () => session.cloud.monitor.devices();
+    await waitFor("both native devices on the job's version", () => rows().length === 2 && rows().every((r) => r.online && r.ota === "SUCCEEDED" && r.lastMessage === "level = 7"), 30_000);
+    assert.ok(logs.some((l) => /^\[sim-1\] \[mqtt sim-1\] connected/.test(l)), logs.join("\n"));
+    await session.stop();
+    stopped = true;
+    assert.ok(rows().every((r) => !r.online), "each device said offline before the broker stopped");
   });
 });
