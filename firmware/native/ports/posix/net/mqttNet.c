@@ -416,6 +416,10 @@ hal_Net* sf_mqttNet_create(const sf_MqttNetConfig* config, char* error, size_t e
   snprintf(n->uri, uriSize, "ssl://%s:%d", config->host, config->port);
   sf_netEvents_init(&n->queue);
   pthread_mutex_init(&n->requestsLock, NULL);
+  /* Paho formats a trace line into its in-memory ring for every packet at its default level
+   * (minimum), on its own threads, from command data another of its threads may have freed
+   * already (valgrind shows the reads); we never read that ring, so only errors are formatted. */
+  MQTTAsync_setTraceLevel(MQTTASYNC_TRACE_ERROR);
   MQTTAsync_createOptions create = MQTTAsync_createOptions_initializer;
   create.MQTTVersion = MQTTVERSION_3_1_1;
   create.sendWhileDisconnected = 0;
