@@ -28,6 +28,7 @@ export interface ScriptStep {
   id?: string;
   broadcast?: boolean;
   link?: "down" | "up";
+  closeHandle?: number;
 }
 
 export interface ScriptedRunOptions {
@@ -73,8 +74,10 @@ export function parseScript(text: string, name = "script"): ScriptStep[] {
       if (typeof step.deliver !== "string" || (!("value" in step) && typeof step.payload !== "string") || (step.id !== undefined && typeof step.id !== "string")) {
         throw new Error(`${where}: "deliver" takes a channel name and a "value" (or a "payload" string; "id" a string)`);
       }
+    } else if ("closeHandle" in step) {
+      if (!Number.isInteger(step.closeHandle)) throw new Error(`${where}: "closeHandle" takes a handle number`);
     } else if (step.link !== "down" && step.link !== "up") {
-      throw new Error(`${where}: unknown step; use advance, pin, deliver or link`);
+      throw new Error(`${where}: unknown step; use advance, pin, deliver, link or closeHandle`);
     }
     steps.push(step);
   });
@@ -123,6 +126,8 @@ export async function runScriptedDevice(options: ScriptedRunOptions): Promise<vo
       const topic = step.broadcast ? topics.broadcastDown(manifest.app, step.deliver) : topics.down(manifest.app, thing, step.deliver);
       const payload = step.payload !== undefined && !("value" in step) ? step.payload : JSON.stringify({ id: step.id ?? `script:${deliveries}`, v: step.value, t: clock.now() });
       transport.inject(topic, payload);
+    } else if (step.closeHandle !== undefined) {
+      device.supervisor.closeHandle(step.closeHandle);
     } else {
       transport.setConnected(step.link === "up");
     }

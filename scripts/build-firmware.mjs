@@ -218,9 +218,12 @@ export async function buildFirmware({ target = "posix", outDir = path.join(root,
     return { program, skipped: true, size };
   }
 
-  const gen = path.join(outDir, "gen");
-  const objects = path.join(outDir, "obj");
-  fs.rmSync(objects, { recursive: true, force: true });
+  // Everything of this build in its own folder, so two builds at once (tests, dev) can't mix
+  // their files; the program replaces the old one atomically at the end.
+  const work = path.join(outDir, `.build-${process.pid}`);
+  const gen = path.join(work, "gen");
+  const objects = path.join(work, "obj");
+  fs.rmSync(work, { recursive: true, force: true });
   fs.mkdirSync(gen, { recursive: true });
   fs.mkdirSync(objects, { recursive: true });
   for (const [name, text] of Object.entries(headers)) fs.writeFileSync(path.join(gen, name), text);
@@ -232,27 +235,35 @@ export async function buildFirmware({ target = "posix", outDir = path.join(root,
   }
   fs.writeFileSync(path.join(gen, "microvium.c"), engineSource);
 
-  const freestanding = await checkFreestanding(cc, all, gen, outDir, nativeDir);
-  const includes = ["-I", gen, "-I", path.join(nativeDir, "core"), "-I", engineDir, "-I", path.join(nativeDir, "ports", target)];
-  const units = [
-    { file: path.join(gen, "microvium.c"), flags: ENGINE_FLAGS },
-    { file: path.join(root, "core/engine/glue/numberFormat.c"), flags: C_FLAGS },
-    ...device.filter((f) => f.endsWith(".c")).map((file) => ({ file, flags: C_FLAGS })),
-  ];
-  const commands = units.map(({ file, flags }, i) => ({
-    cc,
-    what: `compiling ${path.relative(root, file)}`,
-    args: [...flags, ...includes, "-c", file, "-o", path.join(objects, `${i}-${path.basename(file, ".c")}.o`)],
-  }));
-  await runAll(commands, os.availableParallelism?.() ?? 2);
-  const linkFlags = [...libraries.flatMap((l) => l.link), ...(usesNet ? ["-lpthread"] : []), "-lm"];
-  const temp = `${program}.${process.pid}.tmp`;
-  await runAll([{ cc, what: "linking", args: ["-o", temp, ...fs.readdirSync(objects).sort().map((o) => path.join(objects, o)), ...linkFlags] }], 1);
-  fs.renameSync(temp, program);
-  const size = sectionSizes(program);
-  writeStamp(stampPath, { hash, size });
-  log(`build-firmware: ${path.relative(process.cwd(), program)} ${fs.statSync(program).size} bytes (text ${size?.text ?? "?"} B, data ${size?.data ?? "?"} B, bss ${size?.bss ?? "?"} B), ${units.length} sources, ${freestanding} checked freestanding, built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  return { program, skipped: false, size };
+  try {
+    return await compileAndLink();
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+
+  async function compileAndLink() {
+    const freestanding = await checkFreestanding(cc, all, gen, work, nativeDir);
+    const includes = ["-I", gen, "-I", path.join(nativeDir, "core"), "-I", engineDir, "-I", path.join(nativeDir, "ports", target)];
+    const units = [
+      { file: path.join(gen, "microvium.c"), flags: ENGINE_FLAGS },
+      { file: path.join(root, "core/engine/glue/numberFormat.c"), flags: C_FLAGS },
+      ...device.filter((f) => f.endsWith(".c")).map((file) => ({ file, flags: C_FLAGS })),
+    ];
+    const commands = units.map(({ file, flags }, i) => ({
+      cc,
+      what: `compiling ${path.relative(root, file)}`,
+      args: [...flags, ...includes, "-c", file, "-o", path.join(objects, `${i}-${path.basename(file, ".c")}.o`)],
+    }));
+    await runAll(commands, os.availableParallelism?.() ?? 2);
+    const linkFlags = [...libraries.flatMap((l) => l.link), ...(usesNet ? ["-lpthread"] : []), "-lm"];
+    const temp = `${program}.${process.pid}.tmp`;
+    await runAll([{ cc, what: "linking", args: ["-o", temp, ...fs.readdirSync(objects).sort().map((o) => path.join(objects, o)), ...linkFlags] }], 1);
+    fs.renameSync(temp, program);
+    const size = sectionSizes(program);
+    writeStamp(stampPath, { hash, size });
+    log(`build-firmware: ${path.relative(process.cwd(), program)} ${fs.statSync(program).size} bytes (text ${size?.text ?? "?"} B, data ${size?.data ?? "?"} B, bss ${size?.bss ?? "?"} B), ${units.length} sources, ${freestanding} checked freestanding, built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    return { program, skipped: false, size };
+  }
 }
 
 /** text/data/bss of a program (binutils size). */

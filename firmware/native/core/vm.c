@@ -154,8 +154,6 @@ static bool outgoing(sf_Vm* vm, const sf_Primitive* value, const char** json, si
   }
   sf_Text* t = &vm->resultText;
   sf_text_clear(t);
-  sf_TokenWriter* w = &vm->writer;
-  (void)w;
   switch (value->type) {
     case SF_BOOLEAN: sf_text_appendString(t, value->boolean ? "true" : "false"); break;
     case SF_NUMBER:

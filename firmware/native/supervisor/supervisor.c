@@ -409,6 +409,12 @@ bool sf_supervisor_fireNextTimer(sf_Supervisor* s, int64_t upTo) {
   return true;
 }
 
+bool sf_supervisor_closeHandle(sf_Supervisor* s, int32_t handle) {
+  if (!sf_handles_close(&s->handles, handle)) return false;
+  if (s->vm && s->appRunning) ranApp(s, sf_vm_handleClosed(s->vm, handle), false);
+  return true;
+}
+
 void sf_supervisor_report(sf_Supervisor* s, const char* text) {
   supervisorEcho(s, text);
   publishLog(s, text, sf_strlen(text), true);

@@ -90,6 +90,10 @@ void sf_supervisor_onPublished(sf_Supervisor* supervisor, uint32_t token, bool d
 /* A hal_NetEvents that routes everything to this supervisor (for a device without OTA). */
 void sf_supervisor_netEvents(sf_Supervisor* supervisor, hal_NetEvents* out);
 
+/* Closes a handle and tells the app (HandleClosed), which zeroes its copy and opens again on
+ * next use (Microvisor semantics). False when the handle was not open. */
+bool sf_supervisor_closeHandle(sf_Supervisor* supervisor, int32_t handle);
+
 /* A supervisor report (e.g. an OTA rollback) on the app's log topic, marked as ours. */
 void sf_supervisor_report(sf_Supervisor* supervisor, const char* text);
 

@@ -139,6 +139,7 @@ int sf_runScript(sf_LocalDeviceOptions* o, FILE* script, const char* scriptName)
     const sf_JsonNode* pin = sf_json_member(&d, root, "pin");
     const sf_JsonNode* deliver = sf_json_member(&d, root, "deliver");
     const sf_JsonNode* link = sf_json_member(&d, root, "link");
+    const sf_JsonNode* closeHandle = sf_json_member(&d, root, "closeHandle");
     int64_t now = hal->clock->ops->now(hal->clock);
     if (advance) {
       if (advance->type != SF_JSON_NUMBER || !(advance->number >= 0)) {
@@ -183,10 +184,16 @@ int sf_runScript(sf_LocalDeviceOptions* o, FILE* script, const char* scriptName)
         sf_text_appendChar(&payload, '}');
       }
       sf_scriptedNet_inject(device.net, topic.data, payload.data ? payload.data : "", payload.length);
+    } else if (closeHandle) {
+      if (closeHandle->type != SF_JSON_NUMBER || closeHandle->number != (double)(int32_t)closeHandle->number) {
+        status = bad(scriptName, lineNumber, "\"closeHandle\" takes a handle number");
+        break;
+      }
+      sf_supervisor_closeHandle(device.supervisor, (int32_t)closeHandle->number);
     } else if (link && link->type == SF_JSON_STRING && (sf_streq(sf_json_string(&d, link), "down") || sf_streq(sf_json_string(&d, link), "up"))) {
       sf_scriptedNet_setConnected(device.net, sf_streq(sf_json_string(&d, link), "up"));
     } else {
-      status = bad(scriptName, lineNumber, "unknown step; use advance, pin, deliver or link");
+      status = bad(scriptName, lineNumber, "unknown step; use advance, pin, deliver, link or closeHandle");
       break;
     }
     sf_localDevice_settle(&device);

@@ -4,7 +4,8 @@
  *
  * Script lines: {"advance":MS} · {"pin":"A2=const:3.3"} · {"deliver":"CHANNEL","value":V}
  * (optional "id":"<bootId>:<seq>", default "script:<n>"; "broadcast":true for the _all topic) ·
- * {"deliver":"CHANNEL","payload":"raw text"} · {"link":"down"} · {"link":"up"}.
+ * {"deliver":"CHANNEL","payload":"raw text"} · {"link":"down"} · {"link":"up"} ·
+ * {"closeHandle":H} (the supervisor closes handle H and notifies the app).
  * Output lines: {"topic":T,"qos":Q,"retain":R,"payload":P} (P as published) ·
  * {"pin":NAME,"value":LEVEL,"t":MS} · {"echo":LINE} (app logs, supervisor events) ·
  * {"failure":MESSAGE,"fatal":B,"atStart":B} · at the end {"end":{...counters}}, then the device
