@@ -16,6 +16,7 @@ import { localArtifactUrl } from "../../local/jobs";
 import { LocalBroker } from "../../local/broker";
 import { DevSession } from "../../cli/devSession";
 import { compileNativeApp, DashboardView, NATIVE_APP, NativeFleet, nativeDeviceBinary } from "../../test/support/nativeFleet";
+import { TcpProxy } from "../../test/support/tcpProxy";
 import { writeFeatures } from "../../test/support/tempFeatures";
 import { waitFor } from "../../test/support/waitFor";
 
@@ -136,6 +137,33 @@ describe("native device ↔ local cloud (mutual TLS, Jobs, HTTPS artifacts)", fu
     const before = dashboard.messages.length;
     await waitFor("v1 sending again", () => dashboard.messages.slice(before).some((m) => m.thing === "nat-4" && m.envelope.v === 1));
     assert.ok(fleet.devices.get("nat-4")!.running, "the device process itself never stopped");
+  });
+
+  it("notices a half-open link by keepalive and comes back; a dropped link is told to the dashboard by the last will", async () => {
+    fleet = await NativeFleet.start(v1);
+    dashboard = await DashboardView.connect(fleet.cloud);
+    const { jobId } = await fleet.cloud.deploy(v1);
+    const proxy = new TcpProxy(() => fleet!.cloud.broker.mqttsPort);
+    await proxy.start();
+    cleanups.push(() => proxy.stop());
+    await fleet.startDevice("nat-7", { port: proxy.port, keepAliveSeconds: 1 });
+    await waitFor("installed", () => fleet!.execution("nat-7", jobId!)?.status === "SUCCEEDED", 20_000);
+    const bootId = dashboard.lastStatus("nat-7")!.bootId;
+    const lost = () => (fleet!.logOf("nat-7").match(/\[mqtt nat-7\] link lost/g) ?? []).length;
+    const connects = () => (fleet!.logOf("nat-7").match(/\[mqtt nat-7\] connected/g) ?? []).length;
+
+    // PINGRESPs and PUBACKs stop coming; the socket stays open: only keepalive can tell.
+    proxy.freezeReplies();
+    await waitFor("the device noticed", () => lost() === 1, 10_000);
+    await waitFor("reconnected", () => connects() === 2, 20_000);
+
+    // The socket dies: the broker publishes the last will.
+    proxy.cut();
+    await waitFor("the last will in the dashboard", () => dashboard!.statuses.some((s) => s.thing === "nat-7" && !s.status.online && s.status.bootId === "will"), 10_000);
+    await waitFor("back online", () => connects() === 3 && dashboard!.lastStatus("nat-7")?.online === true, 20_000);
+    assert.equal(dashboard.lastStatus("nat-7")!.bootId, bootId, "the app kept running through both outages");
+    const before = dashboard.messages.length;
+    await waitFor("data again", () => dashboard!.messages.slice(before).some((m) => m.thing === "nat-7" && m.envelope.v === 1));
   });
 
   it("delivers N QoS 1 messages exactly once and in order while the broker restarts twice", async () => {
