@@ -85,6 +85,15 @@ describe("native device: the same script, the same output as the TypeScript devi
     assert.ok(lines.some((l) => l.includes("message is not JSON: not json")), "a malformed message is dropped and said");
   });
 
+  it("a fatal engine error: the app's VM stops (no more timers or listeners), the device goes on", async () => {
+    const build = await compileFeatures({ entry: path.join(FIXTURES, "hoarder/features/app.ts") });
+    const lines = await assertSameOutput(build, fs.readFileSync(path.join(FIXTURES, "hoarder/script.jsonl"), "utf8"), []);
+    const failures = lines.filter((l) => l.startsWith('{"failure"'));
+    assert.equal(failures.length, 1, "one failure; later events are not run");
+    assert.match(failures[0], /the app's VM stopped and runs no more callbacks","fatal":true/);
+    assert.match(lines[lines.length - 1], /"online":false/, "the supervisor still stops cleanly");
+  });
+
   describe("every program of the semantics corpus, run at start on the device", () => {
     const files = fs.readdirSync(CORPUS).filter((f) => /\.(js|ts)$/.test(f)).sort();
     it("has programs", () => assert.ok(files.length >= 20, `only ${files.length} corpus programs`));

@@ -1,6 +1,7 @@
 /** The native device under valgrind memcheck: a scripted session (boot, timers, pin writes,
  * messages in and out, a failing and a runaway callback, JSON.parse, an outage, a malformed
- * message, stop) with no memory error and no definite leak. About 6 s, so it runs in npm test;
+ * message, stop), and one that ends in a fatal engine error (the stopped VM freed whole), with no
+ * memory error and no definite leak. About 15 s, so they run in npm test;
  * native-net's test:slow runs the networked device with OTA and rollbacks under memcheck too. */
 import assert from "node:assert/strict";
 import { execFile, execFileSync } from "node:child_process";
@@ -45,5 +46,23 @@ describe("native device under valgrind memcheck", function () {
     assert.match(stdout, /bad command: fail/);
     assert.match(stdout, /ran out of its instruction budget/);
     assert.match(stdout.trim().split("\n").pop()!, /"online":false/);
+  });
+
+  it("a fatal engine error: the stopped VM's memory is released whole, nothing lost", async () => {
+    const hoarder = fs.mkdtempSync(path.join(os.tmpdir(), "sf-memcheck-"));
+    try {
+      writeBuild(hoarder, await compileFeatures({ entry: path.join(FIXTURES, "hoarder/features/app.ts") }));
+      const script = fs.readFileSync(path.join(FIXTURES, "hoarder/script.jsonl"), "utf8");
+      const args = ["--error-exitcode=99", "--leak-check=full", "--errors-for-leak-kinds=definite", program, "run", "--build", hoarder, "--script", "-"];
+      const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+        const child = execFile("valgrind", args, { maxBuffer: 64 * 1024 * 1024 }, (error, out, err) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout: out, stderr: err }));
+        child.stdin!.end(script);
+      });
+      assert.equal(code, 0, `valgrind reported errors (exit ${code}):\n${stderr.slice(-4000)}`);
+      assert.match(stderr, /ERROR SUMMARY: 0 errors/);
+      assert.match(stdout, /"fatal":true/, "the session reached the fatal error");
+    } finally {
+      fs.rmSync(hoarder, { recursive: true, force: true });
+    }
   });
 });
