@@ -125,9 +125,16 @@ void sf_jobs_update(sf_Jobs* jobs, const char* jobId, const char* status, const 
   cJSON_AddStringToObject(body, "status", status);
   cJSON* statusDetails = cJSON_AddObjectToObject(body, "statusDetails");
   for (size_t i = 0; details && details[i] && details[i + 1]; i += 2) {
+    /* AWS takes at most 1024 characters per value and no control characters (a reason may
+     * quote an app error with line breaks). */
     char value[1025];
     snprintf(value, sizeof value, "%s", details[i + 1]);
-    cJSON_AddStringToObject(statusDetails, details[i], value);
+    /* A cut must not split a UTF-8 sequence. */
+    for (size_t n = strlen(value); n > 0 && ((unsigned char)details[i + 1][n] & 0xC0) == 0x80; n--) value[n - 1] = '\0';
+    for (char* c = value; *c; c++) {
+      if ((unsigned char)*c < 0x20 || *c == 0x7f) *c = ' ';
+    }
+    cJSON_AddStringToObject(statusDetails, details[i], value[0] ? value : "-");
   }
   char suffix[120];
   snprintf(suffix, sizeof suffix, "%.64s/update", jobId);
