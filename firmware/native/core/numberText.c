@@ -41,11 +41,13 @@ size_t sf_numberToString(double value, char buffer[SF_NUMBER_TEXT_SIZE]) {
   }
   if (value == INF) return put(buffer, at, "Infinity", 9) - 1;
 
-  /* Shortest digits that read back as the same double; %.*e rounds correctly, so the first
-   * precision that round-trips gives the closest such digits (ECMAScript Number::toString). */
+  /* Shortest digits that read back as the same double (ECMAScript Number::toString). 15 digits
+   * first: no two 15-digit decimals read as the same double (DBL_DIG), so when the correctly
+   * rounded 15 digits read back as `value` they are the shortest digits padded with zeros, which
+   * decompose() drops; otherwise 16, then 17 (which always reads back). */
   char text[40], digits[24];
   int k = 0, n = 0;
-  for (int precision = 1; precision <= 17; precision++) {
+  for (int precision = 15; precision <= 17; precision++) {
     hal_formatDouble(text, sizeof text, precision, value);
     size_t consumed;
     if (hal_parseDouble(text, &consumed) == value || precision == 17) {

@@ -30,7 +30,7 @@ static bool reserve(sf_Text* text, size_t extra) {
     return false;
   }
   if (needed <= text->capacity) return true;
-  size_t capacity = text->capacity ? text->capacity : 64;
+  size_t capacity = text->capacity ? text->capacity : 256; /* most messages fit the first block */
   while (capacity < needed) capacity *= 2;
   char* grown = hal_malloc(capacity);
   if (!grown) {
