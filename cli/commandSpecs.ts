@@ -38,6 +38,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       app: APP,
       board: BOARD,
       pin: PIN,
+      "device-runtime": { value: "typescript|native", help: "what runs each device: simulated in this process (typescript, default) or a native device process each (native: build/firmware/posix/snapfleet-device, built by snapfleet firmware build --target posix)" },
       seconds: { value: "N", help: "stop after N seconds" },
     },
   },
@@ -53,6 +54,15 @@ export const COMMANDS: readonly CommandSpec[] = [
     },
   },
   {
+    name: "firmware",
+    args: "build",
+    summary: "build the native device program with this machine's C compiler: --target posix writes build/firmware/posix/snapfleet-device (a missing compiler or library is named with its Debian package, installed with apt-get when running as root)",
+    options: {
+      target: { value: "posix", help: "what to build for: posix (a native device process on this machine)" },
+      force: { help: "rebuild even when no source changed" },
+    },
+  },
+  {
     name: "run-device",
     args: "<dir>",
     summary: "run the device snapshot of a build on a simulated board (the board its manifest names); prints each outgoing message as a JSON line on stdout, app logs and pin writes on stderr",
@@ -61,6 +71,8 @@ export const COMMANDS: readonly CommandSpec[] = [
       pin: PIN,
       thing: { value: "NAME", help: "the device's thing name (default sim-1)" },
       "instruction-budget": { value: "N", help: `bytecode instructions one callback may run before it is stopped with an error (default ${DEFAULT_INSTRUCTION_BUDGET.toLocaleString("en-US")}; 0 = no limit)` },
+      runtime: { value: "typescript|native", help: "what runs the device: the TypeScript device in this process (typescript, default) or the native device program (native: build/firmware/posix/snapfleet-device, built first when its sources changed)" },
+      script: { value: "FILE", help: "scripted mode: JSON lines drive the clock and the inputs ({\"advance\":MS}, {\"pin\":\"A2=const:3\"}, {\"deliver\":\"CHANNEL\",\"value\":V}, {\"link\":\"down\"|\"up\"}); the device prints everything it does as JSON lines, the same on both runtimes" },
     },
   },
   {

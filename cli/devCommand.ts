@@ -4,7 +4,8 @@
 import path from "node:path";
 import { boardFromFlag, pinModelsFromFlags } from "./pinModels";
 import { CliError, UsageError } from "./cliError";
-import { DevSession } from "./devSession";
+import { DEVICE_RUNTIMES, DevSession, type DeviceRuntime } from "./devSession";
+import { buildFirmwareProgram } from "./firmwareCommand";
 import { LiveOutput } from "./liveOutput";
 import { loadSecrets, missingSecretHint } from "./secretSources";
 import { statusTable } from "./statusTable";
@@ -28,6 +29,11 @@ export async function devCommand({ values, positionals }: Parsed): Promise<void>
   const board = boardFromFlag(values.board);
   const pinSpecs = (values.pin as string[] | undefined) ?? [];
   pinModelsFromFlags(pinSpecs, board); // a bad spec is a usage error now, not in every device's thread
+  const deviceRuntime = (values["device-runtime"] as string | undefined) ?? "typescript";
+  if (!DEVICE_RUNTIMES.includes(deviceRuntime as DeviceRuntime)) throw new UsageError(`--device-runtime must be ${DEVICE_RUNTIMES.join(" or ")}, got ${deviceRuntime}`);
+  // Native devices run the program of this checkout: build it now (or find it up to date), so a
+  // missing compiler or library is said before anything starts.
+  const nativeBinary = deviceRuntime === "native" ? buildFirmwareProgram("posix", { quietWhenUpToDate: true }) : undefined;
 
   let output: LiveOutput | undefined;
   const early: string[] = [];
@@ -46,6 +52,8 @@ export async function devCommand({ values, positionals }: Parsed): Promise<void>
       port,
       stateDir,
       pinSpecs,
+      deviceRuntime: deviceRuntime as DeviceRuntime,
+      nativeBinary,
       log,
     });
   } catch (e) {
@@ -57,7 +65,7 @@ export async function devCommand({ values, positionals }: Parsed): Promise<void>
   const out = process.stdout;
   out.write(
     [
-      `snapfleet dev: ${cloud.app}, ${devices} simulated device${devices === 1 ? "" : "s"}, state in ${path.relative(process.cwd(), stateDir) || "."}`,
+      `snapfleet dev: ${cloud.app}, ${devices} ${deviceRuntime === "native" ? "native" : "simulated"} device${devices === 1 ? "" : "s"}, state in ${path.relative(process.cwd(), stateDir) || "."}`,
       cloud.dashboard ? `dashboard  ${cloud.dashboard.url}` : "dashboard  (not built: run npm run build)",
       `mqtt/tls   mqtts://127.0.0.1:${cloud.broker.mqttsPort}  (CA ${path.relative(process.cwd(), cloud.broker.pki.caCertPath)})`,
       `edit ${path.relative(process.cwd(), path.dirname(path.resolve(entry)))}/ to rebuild and OTA-update the fleet; Ctrl-C stops`,

@@ -8,9 +8,11 @@ import { compileFeatures, type CompileResult } from "../core/compiler/compileFea
 import type { Manifest } from "../core/contracts/manifest";
 import type { BoardDefinition } from "../core/boards";
 import { describePinWrite, type AppDeviceOptions } from "../firmware/isolation/appWorkerProtocol";
+import { NativeDevice } from "../firmware/native/nativeDevice";
 import { SimulatedDevice } from "../firmware/simulatedDevice";
 import { LocalCloud, type DeployResult } from "../local/cloud";
 import { FeatureWatcher } from "./featureWatcher";
+import { firmwareProgram } from "./firmwareCommand";
 
 export interface DevSessionOptions {
   entry: string;
@@ -30,17 +32,29 @@ export interface DevSessionOptions {
   /** Device.boot options for every app (firmware/isolation/appWorkerProtocol.ts). */
   device?: AppDeviceOptions;
   dashboardBundleDir?: string | null;
+  /** "typescript" (default): simulated devices in this process; "native": one
+   * `snapfleet-device connect` process per device (firmware/native/nativeDevice.ts). */
+  deviceRuntime?: DeviceRuntime;
+  /** The native device program (default build/firmware/posix/snapfleet-device under the
+   * working directory; `snapfleet dev` builds it first). */
+  nativeBinary?: string;
   /** Rebuild on edits of the entry's folder (default true). */
   watch?: boolean;
   log: (line: string) => void;
 }
+
+export type DeviceRuntime = "typescript" | "native";
+export const DEVICE_RUNTIMES: readonly DeviceRuntime[] = ["typescript", "native"];
+
+/** What the session needs of a device, whichever runtime runs it. */
+type FleetDevice = Pick<SimulatedDevice, "thing" | "stop" | "halt">;
 
 export interface RebuildResult extends DeployResult {
   ms: number;
 }
 
 export class DevSession {
-  readonly devices: SimulatedDevice[] = [];
+  readonly devices: FleetDevice[] = [];
   private watcher: FeatureWatcher | undefined;
   /** Callback sites of the versions this session built, like debug symbols kept on the host:
    * OTA packages carry none (core/contracts/devicePackage.ts), so a device's failing callback
@@ -95,8 +109,9 @@ export class DevSession {
   }
 
   /** Starts one more simulated device; it joins the thing group and installs the current job. */
-  async addDevice(thing: string, pinTimeOffsetMs = 0): Promise<SimulatedDevice> {
+  async addDevice(thing: string, pinTimeOffsetMs = 0): Promise<FleetDevice> {
     const identity = await this.cloud.broker.provisionDevice(thing);
+    if (this.options.deviceRuntime === "native") return this.addNativeDevice(thing, identity);
     const device = await SimulatedDevice.start({
       app: this.cloud.app,
       thing,
@@ -117,6 +132,26 @@ export class DevSession {
         onPinWrite: (w) => this.options.log(`[${thing}] [board] ${describePinWrite(w)}`),
         callbackSitesFor: (version) => this.callbackSites.get(version),
       },
+    });
+    this.devices.push(device);
+    this.cloud.addDevice(thing);
+    return device;
+  }
+
+  /** A native device process with the same identity and state dir a simulated one would get. */
+  private async addNativeDevice(thing: string, identity: { certPath: string; keyPath: string }): Promise<FleetDevice> {
+    const device = await NativeDevice.start({
+      binary: path.resolve(this.options.nativeBinary ?? firmwareProgram("posix")),
+      app: this.cloud.app,
+      thing,
+      stateDir: path.join(this.options.stateDir, "devices", thing),
+      endpoint: "127.0.0.1",
+      port: this.cloud.broker.mqttsPort,
+      caPath: this.cloud.broker.pki.caCertPath,
+      certPath: identity.certPath,
+      keyPath: identity.keyPath,
+      pinSpecs: this.options.pinSpecs,
+      onLog: (line) => this.options.log(`[${thing}] ${line}`),
     });
     this.devices.push(device);
     this.cloud.addDevice(thing);

@@ -75,7 +75,7 @@ describe("snapfleet help", () => {
     for (const args of [["deploy"], ["help", "deploy"]]) {
       const unknown = await snapfleet(args);
       assert.equal(unknown.code, 1);
-      assert.match(unknown.stderr, /unknown command "deploy"; the commands are dev, build, run-device, dashboard-link/);
+      assert.match(unknown.stderr, /unknown command "deploy"; the commands are dev, build, firmware, run-device, dashboard-link/);
     }
   });
 

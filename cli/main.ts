@@ -5,6 +5,7 @@ import { UsageError } from "./cliError";
 import { COMMANDS, commandSpec, commandUsage, overallUsage, type CommandSpec } from "./commandSpecs";
 import { dashboardLinkCommand } from "./dashboardLinkCommand";
 import { devCommand } from "./devCommand";
+import { firmwareCommand } from "./firmwareCommand";
 
 interface Parsed {
   values: Record<string, unknown>;
@@ -15,6 +16,7 @@ const RUN: Record<string, (parsed: Parsed) => Promise<void> | void> = {
   dev: devCommand,
   build: buildCommand,
   "run-device": runDeviceCommand,
+  firmware: firmwareCommand,
   // mint a link to a deployed dashboard (cli/dashboardLinkCommand.ts)
   "dashboard-link": (parsed) => void process.stdout.write(dashboardLinkCommand(parsed) + "\n"),
 };

@@ -1,3 +1,5 @@
+import { spawn } from "node:child_process";
+import fs from "node:fs";
 import { readBuild } from "../core/contracts/buildOutput";
 import { parseAppTopic } from "../core/contracts/topics";
 import { describePinWrite } from "../firmware/isolation/appWorkerProtocol";
@@ -11,6 +13,8 @@ import { CliError, UsageError } from "./cliError";
 import { wholeNumber } from "./devCommand";
 import { DEFAULT_INSTRUCTION_BUDGET } from "../core/engine/types";
 import { MAX_INSTRUCTION_BUDGET } from "../core/engine/glueAbi";
+import { parseScript, runScriptedDevice } from "../firmware/scriptedDevice";
+import { buildFirmwareProgram } from "./firmwareCommand";
 
 interface Parsed {
   values: Record<string, unknown>;
@@ -42,6 +46,42 @@ export async function runDeviceCommand({ values, positionals }: Parsed): Promise
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
+  const runtime = (values.runtime as string | undefined) ?? "typescript";
+  if (runtime !== "typescript" && runtime !== "native") throw new UsageError(`--runtime must be typescript or native, got ${runtime}`);
+  const scriptFile = values.script as string | undefined;
+  let script: string | undefined;
+  if (scriptFile !== undefined) {
+    try {
+      script = fs.readFileSync(scriptFile === "-" ? 0 : scriptFile, "utf8");
+    } catch (e) {
+      throw new CliError(`--script ${scriptFile} can't be read: ${(e as Error).message}`);
+    }
+    try {
+      parseScript(script, scriptFile);
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+  }
+  if (runtime === "native") {
+    const args = ["run", "--build", dir, "--thing", thing, "--instruction-budget", String(instructionBudget), ...((values.pin as string[] | undefined) ?? []).flatMap((p) => ["--pin", p])];
+    if (seconds !== undefined) args.push("--seconds", String(seconds));
+    if (script !== undefined) args.push("--script", "-");
+    return runNative(buildFirmwareProgram("posix", { quietWhenUpToDate: true }), args, script);
+  }
+  if (script !== undefined) {
+    await runScriptedDevice({
+      manifest: build.manifest,
+      snapshot: build.snapshots.device,
+      thing,
+      pins: (values.pin as string[] | undefined) ?? [],
+      instructionBudget,
+      script,
+      scriptName: scriptFile,
+      write: (line) => process.stdout.write(`${line}\n`),
+    });
+    return;
+  }
+
   const transport = new InMemoryTransport();
   transport.onSend((m) => {
     const parsed = parseAppTopic(m.topic);
@@ -104,3 +144,24 @@ export async function runDeviceCommand({ values, positionals }: Parsed): Promise
 
 /** How long the app gets to stop before its thread is terminated. */
 const STOP_TIMEOUT_MS = 1000;
+
+/** The native device program with the same arguments; its stdout and stderr are ours. Ctrl-C
+ * and SIGTERM are passed on, so it stops as the TypeScript device does (with its last line). */
+function runNative(program: string, args: string[], script: string | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(program, args, { stdio: [script === undefined ? "ignore" : "pipe", "inherit", "inherit"] });
+    const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
+    const onInt = forward("SIGINT");
+    const onTerm = forward("SIGTERM");
+    process.on("SIGINT", onInt);
+    process.on("SIGTERM", onTerm);
+    if (script !== undefined) child.stdin!.end(script);
+    child.on("error", (e) => reject(new CliError(`${program} could not start: ${e.message}`)));
+    child.on("exit", (code, signal) => {
+      process.removeListener("SIGINT", onInt);
+      process.removeListener("SIGTERM", onTerm);
+      if (code !== 0) process.exitCode = code ?? (signal ? 1 : 0);
+      resolve();
+    });
+  });
+}

@@ -9,6 +9,7 @@ import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { ENGINE_PATCHES_FILE, patchEngine } from "./enginePatches.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const engineDir = path.join(root, "core/engine");
@@ -16,85 +17,9 @@ const outputPath = path.join(engineDir, "microvium.wasm");
 const hashPath = `${outputPath}.inputs-sha256`;
 
 const ENGINE_SOURCES = ["microvium.c", "microvium.h"]; // node_modules/microvium/dist-c
-const GLUE_SOURCES = ["microvium_port.h", "glue.c", "allocator.c", "numberFormat.c"]; // core/engine/glue
+const GLUE_SOURCES = ["microvium_port.h", "glue.c", "allocator.c", "numberFormat.h", "numberFormat.c"]; // core/engine/glue
 // The module may import only these, so that it runs in a browser: no WASI.
 const ALLOWED_IMPORTS = new Set(["env.fatal_error", "env.resolve_import", "env.host_call"]);
-
-// Fixes applied to microvium.c before compiling. Each must match exactly once, so that an
-// upgrade of the microvium package stops the build until the patch is re-checked.
-const ENGINE_PATCHES = [
-  {
-    // The GC checks room for a child property list in words but copies two words per
-    // property (key and value), so compacting an extended object near the end of a to-space
-    // bucket writes past the bucket: heap corruption, then a hang or an assertion failure.
-    why: "GC property-list compaction overruns its bucket",
-    find: "uint16_t* end = writePtr + childPropCount;",
-    replace: "uint16_t* end = writePtr + childPropCount * 2; /* snapfleet patch: 2 words per property */",
-  },
-  // A property read walks the prototype chain (and an array's or class's delegate) without
-  // running bytecode, so the instruction budget can't stop it; a corrupt snapshot whose chain
-  // loops (e.g. Array.prototype made an array) hung the host forever. Count the links.
-  {
-    why: "property read: bound the delegate hops (array prototype, class statics)",
-    find: "  if (err != MVM_E_SUCCESS) return err;\n\nSUB_GET_PROPERTY:\n",
-    replace:
-      "  if (err != MVM_E_SUCCESS) return err;\n  uint16_t chainLinks = 0; /* snapfleet patch */\n\nSUB_GET_PROPERTY:\n" +
-      "  if (++chainLinks > SNAPFLEET_MAX_CHAIN_LINKS) return vm_newError(vm, MVM_E_INVALID_BYTECODE); /* snapfleet patch */\n",
-  },
-  {
-    why: "property read: bound the property-list and prototype chain walk",
-    find: "      while (lpPropertyList) {\n        uint16_t headerWord = readAllocationHeaderWord_long(lpPropertyList);\n",
-    replace:
-      "      while (lpPropertyList) {\n" +
-      "        if (++chainLinks > SNAPFLEET_MAX_CHAIN_LINKS) return vm_newError(vm, MVM_E_INVALID_BYTECODE); /* snapfleet patch */\n" +
-      "        uint16_t headerWord = readAllocationHeaderWord_long(lpPropertyList);\n",
-  },
-  // The same for the other walks along property lists and class delegates: a write, listing an
-  // object's keys, and the GC folding an object's added properties into one allocation.
-  {
-    why: "property write: bound the class delegate hops",
-    find: "  MVM_LOCAL(Value, vPropertyValue, *pPropertyValue);\n\nSUB_SET_PROPERTY:\n",
-    replace:
-      "  MVM_LOCAL(Value, vPropertyValue, *pPropertyValue);\n  uint16_t chainLinks = 0; /* snapfleet patch */\n\nSUB_SET_PROPERTY:\n" +
-      "  if (++chainLinks > SNAPFLEET_MAX_CHAIN_LINKS) return vm_newError(vm, MVM_E_INVALID_BYTECODE); /* snapfleet patch */\n",
-  },
-  {
-    why: "property write: bound the property-list walk that looks for the key",
-    find: "      while (true) {\n        CODE_COVERAGE(367); // Hit\n",
-    replace:
-      "      while (true) {\n        CODE_COVERAGE(367); // Hit\n" +
-      "        if (++chainLinks > SNAPFLEET_MAX_CHAIN_LINKS) return vm_newError(vm, MVM_E_INVALID_BYTECODE); /* snapfleet patch */\n",
-  },
-  {
-    why: "property write: bound the property-list walk to its end",
-    find: "      while (true) {\n        DynamicPtr dpNext = MVM_GET_LOCAL(pPropertyList)->dpNext;\n",
-    replace:
-      "      while (true) {\n" +
-      "        if (++chainLinks > SNAPFLEET_MAX_CHAIN_LINKS) return vm_newError(vm, MVM_E_INVALID_BYTECODE); /* snapfleet patch */\n" +
-      "        DynamicPtr dpNext = MVM_GET_LOCAL(pPropertyList)->dpNext;\n",
-  },
-  {
-    why: "object keys: bound the class delegate hops",
-    find: "  LongPtr lpClass;\n\nSUB_OBJECT_KEYS:\n  obj = *inout_slot;\n",
-    replace:
-      "  LongPtr lpClass;\n  uint16_t chainLinks = 0; /* snapfleet patch */\n\nSUB_OBJECT_KEYS:\n" +
-      "  if (++chainLinks > SNAPFLEET_MAX_CHAIN_LINKS) return MVM_E_INVALID_BYTECODE; /* snapfleet patch */\n  obj = *inout_slot;\n",
-  },
-  {
-    why: "object keys: bound the property-list walk that counts them",
-    find: "  do {\n    LongPtr lpPropList = DynamicPtr_decode_long(vm, propList);\n    uint16_t segmentSize",
-    replace:
-      "  do {\n    if (++chainLinks > SNAPFLEET_MAX_CHAIN_LINKS) return MVM_E_INVALID_BYTECODE; /* snapfleet patch */\n" +
-      "    LongPtr lpPropList = DynamicPtr_decode_long(vm, propList);\n    uint16_t segmentSize",
-  },
-  {
-    why: "garbage collector: bound the walk over an object's added property lists",
-    find: "      uint16_t totalPropCount = (allocationSize - sizeof(TsPropertyList)) / 4;\n\n      do {\n",
-    replace:
-      "      uint16_t totalPropCount = (allocationSize - sizeof(TsPropertyList)) / 4;\n      uint16_t chainLinks = 0; /* snapfleet patch */\n\n      do {\n" +
-      "        if (++chainLinks > SNAPFLEET_MAX_CHAIN_LINKS) MVM_FATAL_ERROR(vm, MVM_E_INVALID_BYTECODE); /* snapfleet patch */\n",
-  },
-];
 
 // wasip1 for wasi-libc's headers and the few pieces linked statically (memcpy, strlen, pow,
 // fmod); checkModule() makes sure none of them brings a WASI import.
@@ -119,21 +44,17 @@ function readInputs() {
   const files = {};
   const engineSourceDir = path.join(root, "node_modules/microvium/dist-c");
   for (const name of ENGINE_SOURCES) files[name] = fs.readFileSync(path.join(engineSourceDir, name));
-  files["microvium.c"] = patchEngine(files["microvium.c"].toString("utf8"));
+  files["microvium.c"] = patchOrFail(files["microvium.c"].toString("utf8"));
   for (const name of GLUE_SOURCES) files[name] = fs.readFileSync(path.join(engineDir, "glue", name));
   return files;
 }
 
-function patchEngine(source) {
-  const eol = source.includes("\r\n") ? "\r\n" : "\n"; // microvium.c 8.0.0 ships with CRLF
-  for (const patch of ENGINE_PATCHES) {
-    const { why } = patch;
-    const [find, replace] = [patch.find, patch.replace].map((text) => text.replaceAll("\n", eol));
-    const count = source.split(find).length - 1;
-    if (count !== 1) fail(`microvium.c patch "${why}" matches ${count} times instead of once; re-check it against this microvium version`);
-    source = source.replace(find, replace);
+function patchOrFail(source) {
+  try {
+    return patchEngine(source);
+  } catch (error) {
+    fail(error.message);
   }
-  return source;
 }
 
 function inputsHash(files) {
@@ -141,6 +62,7 @@ function inputsHash(files) {
   const toolchain = JSON.parse(fs.readFileSync(path.join(root, "node_modules/@yowasp/clang/package.json"), "utf8"));
   hash.update(`@yowasp/clang@${toolchain.version}\0`);
   hash.update(fs.readFileSync(fileURLToPath(import.meta.url))); // flags live in this file
+  hash.update(fs.readFileSync(ENGINE_PATCHES_FILE));
   for (const [name, data] of Object.entries(files)) hash.update(`\0${name}\0`).update(data);
   return hash.digest("hex");
 }

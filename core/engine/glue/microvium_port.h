@@ -87,8 +87,7 @@ uint16_t glue_crc16ccitt(const void* data, uint16_t size);
 
 /* snprintf replacement (numberFormat.c). microvium.c 8.0.0 formats only int32
  * with "%" PRId32 and doubles with "%.15g", so the value's type selects. */
-int glue_formatInt32(char* buf, size_t size, int32_t value);
-int glue_formatFloat64(char* buf, size_t size, double value);
+#include "numberFormat.h"
 #define MVM_SNPRINTF(buf, size, format, value) \
   _Generic((value), double: glue_formatFloat64, default: glue_formatInt32)(buf, size, value)
 

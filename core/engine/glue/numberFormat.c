@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "microvium_port.h"
+#include "numberFormat.h"
 
 #define SIGNIFICANT 15
 #define LIMB_BASE 1000000000u /* 9 decimal digits per limb */

@@ -1,0 +1,52 @@
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { CliError, UsageError } from "./cliError";
+
+interface Parsed {
+  values: Record<string, unknown>;
+  positionals: string[];
+}
+
+/** The targets `snapfleet firmware build` knows (scripts/build-firmware.mjs). */
+export const FIRMWARE_TARGETS = ["posix"] as const;
+
+/** Where the package keeps its sources: the repository root (dist/cli/.. or cli/..). */
+function packageRoot(): string {
+  let dir = __dirname;
+  while (!fs.existsSync(path.join(dir, "scripts", "build-firmware.mjs"))) {
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new CliError("scripts/build-firmware.mjs is not part of this installation of snapfleet; the native device is built from a checkout of the repository");
+    dir = parent;
+  }
+  return dir;
+}
+
+/** The device program of a target: build/firmware/<target>/snapfleet-device under `cwd`. */
+export function firmwareProgram(target: string, cwd = process.cwd()): string {
+  return path.join(cwd, "build", "firmware", target, "snapfleet-device");
+}
+
+/** Builds (or finds up to date) the native device program; its progress line goes to stderr so
+ * that stdout stays for the device's JSON lines. Throws a CliError naming what is missing. */
+export function buildFirmwareProgram(target: string, options: { force?: boolean; quietWhenUpToDate?: boolean } = {}): string {
+  if (!(FIRMWARE_TARGETS as readonly string[]).includes(target)) throw new UsageError(`--target must be one of ${FIRMWARE_TARGETS.join(", ")}, got ${target}`);
+  const program = firmwareProgram(target);
+  // A child process: the build script is an ES module, this file is compiled to CommonJS.
+  const result = spawnSync(process.execPath, [path.join(packageRoot(), "scripts", "build-firmware.mjs"), "--target", target, "--out", path.dirname(program), ...(options.force ? ["--force"] : [])], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  if (result.status !== 0) throw new CliError((result.stderr || result.stdout || `the firmware build ended with status ${result.status}`).trim().replace(/^build-firmware: /, ""));
+  const line = result.stdout.trim();
+  if (line && !(options.quietWhenUpToDate && line.includes("up to date"))) process.stderr.write(`${line}\n`);
+  return program;
+}
+
+/** `snapfleet firmware build --target posix`. */
+export function firmwareCommand({ values, positionals }: Parsed): void {
+  if (positionals[0] !== "build" || positionals.length > 1) throw new UsageError(`firmware takes the subcommand build, e.g. snapfleet firmware build --target posix${positionals[0] ? `; got ${positionals.join(" ")}` : ""}`);
+  const target = values.target as string | undefined;
+  if (!target) throw new UsageError(`--target is required: ${FIRMWARE_TARGETS.join(", ")}`);
+  buildFirmwareProgram(target, { force: values.force === true });
+}

@@ -1,0 +1,11 @@
+/* Engine error codes in words, as core/engine/errors.ts describes them to feature authors
+ * (describeErrorCode), so a failing callback reads the same on both hosts. */
+#ifndef SF_ENGINE_ERRORS_H
+#define SF_ENGINE_ERRORS_H
+
+#include "textBuffer.h"
+
+/* "MVM_E_TYPE_ERROR: a member of undefined or null was read..." */
+void sf_describeErrorCode(int code, sf_Text* out);
+
+#endif

@@ -1,0 +1,351 @@
+#include "json.h"
+
+#include "../hal/platform.h"
+#include "utf16.h"
+
+/* Recursion bound: far beyond what feature code may parse (64), small enough for the C stack. */
+#define MAX_PARSE_DEPTH 512
+
+typedef struct Parser {
+  sf_JsonDocument* d;
+  const char* text;
+  size_t length;
+  size_t at;
+  /* set on failure: what was expected at `at` */
+  const char* expected;
+  bool outOfMemory;
+} Parser;
+
+void sf_json_init(sf_JsonDocument* d) {
+  d->nodes = 0;
+  d->count = d->capacity = 0;
+  sf_text_init(&d->strings, 0);
+  d->depth = 0;
+  d->tooDeepAt = 0;
+}
+
+void sf_json_free(sf_JsonDocument* d) {
+  hal_free(d->nodes);
+  sf_text_free(&d->strings);
+  sf_json_init(d);
+}
+
+static int32_t newNode(Parser* p, sf_JsonType type) {
+  sf_JsonDocument* d = p->d;
+  if (d->count == d->capacity) {
+    int32_t capacity = d->capacity ? d->capacity * 2 : 16;
+    sf_JsonNode* grown = hal_malloc((size_t)capacity * sizeof *grown);
+    if (!grown) {
+      p->outOfMemory = true;
+      return SF_JSON_NONE;
+    }
+    if (d->count) __builtin_memcpy(grown, d->nodes, (size_t)d->count * sizeof *grown);
+    hal_free(d->nodes);
+    d->nodes = grown;
+    d->capacity = capacity;
+  }
+  sf_JsonNode* n = &d->nodes[d->count];
+  n->type = type;
+  n->next = n->firstChild = SF_JSON_NONE;
+  n->key = n->keyLength = n->string = n->stringLength = 0;
+  n->number = 0;
+  return d->count++;
+}
+
+static bool fail(Parser* p, const char* expected) {
+  if (!p->expected) p->expected = expected;
+  return false;
+}
+
+static char peek(const Parser* p) {
+  return p->at < p->length ? p->text[p->at] : 0;
+}
+
+static bool atEnd(const Parser* p) {
+  return p->at >= p->length;
+}
+
+static void whitespace(Parser* p) {
+  while (!atEnd(p) && (peek(p) == ' ' || peek(p) == '\t' || peek(p) == '\n' || peek(p) == '\r')) p->at++;
+}
+
+static int hexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+static void appendCodePoint(sf_Text* t, uint32_t cp) {
+  uint16_t units[2];
+  size_t n = 0;
+  if (cp >= 0x10000) {
+    cp -= 0x10000;
+    units[n++] = (uint16_t)(0xD800 + (cp >> 10));
+    units[n++] = (uint16_t)(0xDC00 + (cp & 0x3FF));
+  } else {
+    units[n++] = (uint16_t)cp;
+  }
+  sf_utf16AppendUtf8(t, units, n);
+}
+
+/* A string at p->at (on the opening quote); its unescaped UTF-8 goes to the strings. */
+static bool string(Parser* p, uint32_t* offset, uint32_t* length) {
+  sf_Text* out = &p->d->strings;
+  *offset = (uint32_t)out->length;
+  p->at++;
+  int pendingHigh = -1; /* a \uD8xx waiting for its pair */
+  for (;;) {
+    if (atEnd(p)) return fail(p, "'\"' to close the string");
+    unsigned char c = (unsigned char)peek(p);
+    if (c == '"') {
+      p->at++;
+      break;
+    }
+    if (c < 0x20) return fail(p, "'\"' to close the string (control characters and line breaks must be escaped, e.g. \\n)");
+    if (c != '\\') {
+      if (pendingHigh >= 0) appendCodePoint(out, 0xFFFD), pendingHigh = -1;
+      size_t start = p->at;
+      while (!atEnd(p) && (unsigned char)peek(p) >= 0x20 && peek(p) != '"' && peek(p) != '\\') p->at++;
+      sf_text_append(out, p->text + start, p->at - start);
+      continue;
+    }
+    p->at++;
+    char e = peek(p);
+    const char* simple = 0;
+    switch (e) {
+      case '"': simple = "\""; break;
+      case '\\': simple = "\\"; break;
+      case '/': simple = "/"; break;
+      case 'b': simple = "\b"; break;
+      case 'f': simple = "\f"; break;
+      case 'n': simple = "\n"; break;
+      case 'r': simple = "\r"; break;
+      case 't': simple = "\t"; break;
+      default: break;
+    }
+    if (simple) {
+      if (pendingHigh >= 0) appendCodePoint(out, 0xFFFD), pendingHigh = -1;
+      sf_text_append(out, simple, 1);
+      p->at++;
+      continue;
+    }
+    if (e != 'u') return fail(p, "an escape: \\\" \\\\ \\/ \\b \\f \\n \\r \\t or \\uXXXX");
+    p->at++;
+    uint32_t unit = 0;
+    for (int i = 0; i < 4; i++) {
+      int h = hexValue(peek(p));
+      if (atEnd(p) || h < 0) return fail(p, "4 hex digits after \\u");
+      unit = unit * 16 + (uint32_t)h;
+      p->at++;
+    }
+    if (unit >= 0xDC00 && unit <= 0xDFFF && pendingHigh >= 0) {
+      appendCodePoint(out, 0x10000 + (((uint32_t)pendingHigh - 0xD800) << 10) + (unit - 0xDC00));
+      pendingHigh = -1;
+    } else {
+      if (pendingHigh >= 0) appendCodePoint(out, 0xFFFD);
+      pendingHigh = -1;
+      if (unit >= 0xD800 && unit <= 0xDBFF) pendingHigh = (int)unit;
+      else if (unit >= 0xDC00 && unit <= 0xDFFF) appendCodePoint(out, 0xFFFD);
+      else appendCodePoint(out, unit);
+    }
+  }
+  if (pendingHigh >= 0) appendCodePoint(out, 0xFFFD);
+  *length = (uint32_t)(out->length - *offset);
+  sf_text_appendChar(out, 0); /* NUL-terminated in the pool, for the C side */
+  if (out->failed) p->outOfMemory = true;
+  return !out->failed;
+}
+
+static bool digits(Parser* p) {
+  size_t start = p->at;
+  while (!atEnd(p) && peek(p) >= '0' && peek(p) <= '9') p->at++;
+  return p->at == start ? fail(p, "a digit") : true;
+}
+
+static bool word(Parser* p, const char* w, const char* expected) {
+  for (; *w; w++) {
+    if (peek(p) != *w || atEnd(p)) return fail(p, expected);
+    p->at++;
+  }
+  return true;
+}
+
+static bool value(Parser* p, int32_t node, int depth);
+
+static bool container(Parser* p, int32_t node, int depth, bool object) {
+  char close = object ? '}' : ']';
+  if (depth > p->d->depth) p->d->depth = depth;
+  if (depth == SF_JSON_MAX_FEATURE_DEPTH + 1 && !p->d->tooDeepAt) p->d->tooDeepAt = p->at + 1;
+  if (depth > MAX_PARSE_DEPTH) return fail(p, "at most 64 levels of nested arrays and objects (the engine's stack is small)");
+  p->at++;
+  whitespace(p);
+  if (peek(p) == close && !atEnd(p)) {
+    p->at++;
+    return true;
+  }
+  int32_t last = SF_JSON_NONE;
+  for (;;) {
+    uint32_t key = 0, keyLength = 0;
+    if (object) {
+      if (peek(p) != '"' || atEnd(p)) return fail(p, "a property name in double quotes");
+      if (!string(p, &key, &keyLength)) return false;
+      whitespace(p);
+      if (peek(p) != ':' || atEnd(p)) return fail(p, "':' after the property name");
+      p->at++;
+      whitespace(p);
+    }
+    int32_t child = newNode(p, SF_JSON_NULL);
+    if (child == SF_JSON_NONE) return false;
+    p->d->nodes[child].key = key;
+    p->d->nodes[child].keyLength = keyLength;
+    if (last == SF_JSON_NONE) p->d->nodes[node].firstChild = child;
+    else p->d->nodes[last].next = child;
+    last = child;
+    if (!value(p, child, depth)) return false;
+    whitespace(p);
+    if (peek(p) == close && !atEnd(p)) {
+      p->at++;
+      return true;
+    }
+    if (peek(p) != ',' || atEnd(p)) return fail(p, object ? "',' or '}' after a property value" : "',' or ']' after an array item");
+    p->at++;
+    whitespace(p);
+  }
+}
+
+static bool value(Parser* p, int32_t node, int depth) {
+  char c = peek(p);
+  sf_JsonNode* n = &p->d->nodes[node];
+  if (atEnd(p)) return fail(p, "a value (object, array, string, number, true, false or null)");
+  if (c == '{' || c == '[') {
+    n->type = c == '{' ? SF_JSON_OBJECT : SF_JSON_ARRAY;
+    return container(p, node, depth + 1, c == '{');
+  }
+  if (c == '"') {
+    n->type = SF_JSON_STRING;
+    uint32_t offset, length;
+    if (!string(p, &offset, &length)) return false;
+    n = &p->d->nodes[node];
+    n->string = offset;
+    n->stringLength = length;
+    return true;
+  }
+  if (c == '-' || (c >= '0' && c <= '9')) {
+    size_t start = p->at;
+    if (c == '-') p->at++;
+    if (peek(p) == '0' && !atEnd(p)) p->at++;
+    else if (!digits(p)) return false;
+    if (peek(p) == '.' && !atEnd(p)) {
+      p->at++;
+      if (!digits(p)) return false;
+    }
+    if ((peek(p) == 'e' || peek(p) == 'E') && !atEnd(p)) {
+      p->at++;
+      if (peek(p) == '+' || peek(p) == '-') p->at++;
+      if (!digits(p)) return false;
+    }
+    char text[64];
+    size_t length = p->at - start;
+    double number;
+    size_t consumed;
+    if (length < sizeof text) {
+      __builtin_memcpy(text, p->text + start, length);
+      text[length] = 0;
+      number = hal_parseDouble(text, &consumed);
+    } else {
+      /* Long numbers: copy to the heap for the port's parser. */
+      char* copy = hal_malloc(length + 1);
+      if (!copy) {
+        p->outOfMemory = true;
+        return false;
+      }
+      __builtin_memcpy(copy, p->text + start, length);
+      copy[length] = 0;
+      number = hal_parseDouble(copy, &consumed);
+      hal_free(copy);
+    }
+    n->type = SF_JSON_NUMBER;
+    n->number = number;
+    return true;
+  }
+  if (c == 't') return n->type = SF_JSON_TRUE, word(p, "true", "'true'");
+  if (c == 'f') return n->type = SF_JSON_FALSE, word(p, "false", "'false'");
+  if (c == 'n') return n->type = SF_JSON_NULL, word(p, "null", "'null'");
+  return fail(p, "a value (object, array, string, number, true, false or null)");
+}
+
+/* "JSON.parse: expected X at line L column C (position P), found F", positions in UTF-16 units. */
+static void describe(const char* text, size_t length, size_t at, const char* expected, sf_Text* error) {
+  size_t position = sf_utf16Count(text, at);
+  size_t line = 1, lastNewline = 0;
+  bool sawNewline = false;
+  for (size_t i = 0; i < at; i++)
+    if (text[i] == '\n') line++, lastNewline = i, sawNewline = true;
+  size_t column = sawNewline ? position - sf_utf16Count(text, lastNewline) : position + 1;
+  sf_text_appendString(error, "JSON.parse: expected ");
+  sf_text_appendString(error, expected);
+  sf_text_appendString(error, " at line ");
+  sf_text_appendInt(error, (int64_t)line);
+  sf_text_appendString(error, " column ");
+  sf_text_appendInt(error, (int64_t)column);
+  sf_text_appendString(error, " (position ");
+  sf_text_appendInt(error, (int64_t)position);
+  sf_text_appendString(error, "), found ");
+  if (at >= length) {
+    sf_text_appendString(error, "the end of the text");
+    return;
+  }
+  /* JSON.stringify of the one UTF-16 unit there (half of a surrogate pair prints as \udXXX). */
+  uint16_t units[2];
+  size_t end = at + 1;
+  while (end < length && ((unsigned char)text[end] & 0xC0) == 0x80) end++;
+  size_t count = sf_utf8ToUtf16(text + at, end - at, units, 2);
+  if (count == 2) {
+    static const char hex[] = "0123456789abcdef";
+    char escaped[8] = {'"', '\\', 'u', hex[units[0] >> 12], hex[(units[0] >> 8) & 15], hex[(units[0] >> 4) & 15], hex[units[0] & 15], '"'};
+    sf_text_append(error, escaped, 8);
+  } else {
+    sf_Text one;
+    sf_text_init(&one, 0);
+    sf_utf16AppendUtf8(&one, units, count);
+    sf_text_appendJsonString(error, one.data ? one.data : "", one.length);
+    sf_text_free(&one);
+  }
+}
+
+bool sf_json_parse(sf_JsonDocument* d, const char* text, size_t length, sf_Text* error) {
+  d->count = 0;
+  sf_text_clear(&d->strings);
+  d->depth = 0;
+  d->tooDeepAt = 0;
+  Parser p = {d, text, length, 0, 0, false};
+  bool ok = newNode(&p, SF_JSON_NULL) != SF_JSON_NONE;
+  if (ok) {
+    whitespace(&p);
+    ok = value(&p, 0, 0);
+  }
+  if (ok) {
+    whitespace(&p);
+    if (!atEnd(&p)) ok = fail(&p, "the end of the text");
+  }
+  if (ok) return true;
+  if (error) {
+    if (p.outOfMemory) sf_text_appendString(error, "JSON.parse: out of memory");
+    else describe(text, length, p.at, p.expected, error);
+  }
+  return false;
+}
+
+void sf_json_tooDeepMessage(const char* text, size_t length, size_t at, sf_Text* error) {
+  describe(text, length, at - 1, "at most 64 levels of nested arrays and objects (the engine's stack is small)", error);
+}
+
+const sf_JsonNode* sf_json_member(const sf_JsonDocument* d, const sf_JsonNode* object, const char* key) {
+  if (!object || object->type != SF_JSON_OBJECT) return 0;
+  const sf_JsonNode* found = 0;
+  for (int32_t i = object->firstChild; i != SF_JSON_NONE; i = d->nodes[i].next) {
+    if (sf_streq(sf_json_key(d, &d->nodes[i]), key)) found = &d->nodes[i];
+  }
+  return found;
+}

@@ -1,0 +1,88 @@
+#include "manifest.h"
+
+#include "json.h"
+#include "textBuffer.h"
+
+static bool fail(char* error, size_t size, const char* message) {
+  sf_strcpy(error, message, size);
+  return false;
+}
+
+static bool copyString(const sf_JsonDocument* d, const sf_JsonNode* n, char* out, size_t size) {
+  if (!n || n->type != SF_JSON_STRING || n->stringLength >= size) return false;
+  sf_strcpy(out, sf_json_string(d, n), size);
+  return true;
+}
+
+bool sf_manifest_parse(const char* json, size_t length, sf_Manifest* out, char* error, size_t errorSize) {
+  sf_JsonDocument d;
+  sf_json_init(&d);
+  sf_Text problem;
+  sf_text_init(&problem, 0);
+  bool ok = sf_json_parse(&d, json, length, &problem);
+  if (!ok) {
+    sf_strcpy(error, "manifest is not JSON: ", errorSize);
+    size_t used = sf_strlen(error);
+    sf_strcpy(error + used, problem.data ? problem.data : "", errorSize - used);
+  }
+  sf_text_free(&problem);
+  if (!ok) {
+    sf_json_free(&d);
+    return false;
+  }
+  __builtin_memset(out, 0, sizeof *out);
+  const sf_JsonNode* root = &d.nodes[0];
+  const sf_JsonNode* board = sf_json_member(&d, root, "board");
+  const sf_JsonNode* channels = sf_json_member(&d, root, "channels");
+  const sf_JsonNode* snapshots = sf_json_member(&d, root, "snapshots");
+  const sf_JsonNode* device = sf_json_member(&d, snapshots, "device");
+  const sf_JsonNode* size = sf_json_member(&d, device, "size");
+  if (!copyString(&d, sf_json_member(&d, root, "app"), out->app, sizeof out->app)) ok = fail(error, errorSize, "manifest: \"app\" must be a name");
+  else if (!copyString(&d, sf_json_member(&d, root, "version"), out->version, sizeof out->version)) ok = fail(error, errorSize, "manifest: \"version\" must be a sha256");
+  else if (board && board->type != SF_JSON_NULL && !copyString(&d, board, out->board, sizeof out->board)) ok = fail(error, errorSize, "manifest: \"board\" must be a name");
+  else if (!copyString(&d, sf_json_member(&d, device, "sha256"), out->deviceSha256, sizeof out->deviceSha256) || !size || size->type != SF_JSON_NUMBER)
+    ok = fail(error, errorSize, "manifest: \"snapshots.device\" needs sha256 and size");
+  else if (!channels || channels->type != SF_JSON_ARRAY) ok = fail(error, errorSize, "manifest: \"channels\" must be an array");
+  if (ok) {
+    out->deviceSize = (uint32_t)size->number;
+    for (int32_t c = channels->firstChild; ok && c != SF_JSON_NONE; c = d.nodes[c].next) {
+      if (out->channelCount == SF_MAX_CHANNELS) {
+        ok = fail(error, errorSize, "manifest: more channels than this device supports (32)");
+        break;
+      }
+      sf_ChannelDecl* decl = &out->channels[out->channelCount];
+      const sf_JsonNode* channel = &d.nodes[c];
+      const sf_JsonNode* qos = sf_json_member(&d, channel, "qos");
+      const sf_JsonNode* direction = sf_json_member(&d, channel, "direction");
+      if (!copyString(&d, sf_json_member(&d, channel, "name"), decl->name, sizeof decl->name)) {
+        ok = fail(error, errorSize, "manifest: a channel has no name");
+        break;
+      }
+      decl->qos = qos && qos->type == SF_JSON_NUMBER && qos->number == 1 ? 1 : 0;
+      decl->direction = SF_DIRECTION_BOTH;
+      if (direction && direction->type == SF_JSON_STRING) {
+        const char* text = sf_json_string(&d, direction);
+        if (sf_streq(text, "device-to-server")) decl->direction = SF_DIRECTION_DEVICE_TO_SERVER;
+        else if (sf_streq(text, "server-to-device")) decl->direction = SF_DIRECTION_SERVER_TO_DEVICE;
+      }
+      out->channelCount++;
+    }
+  }
+  const sf_JsonNode* pins = sf_json_member(&d, root, "pins");
+  for (int32_t c = pins && pins->type == SF_JSON_ARRAY ? pins->firstChild : SF_JSON_NONE; ok && c != SF_JSON_NONE; c = d.nodes[c].next) {
+    if (out->pinCount == SF_MAX_PINS) {
+      ok = fail(error, errorSize, "manifest: more pins than this device supports (64)");
+      break;
+    }
+    sf_PinDecl* decl = &out->pins[out->pinCount];
+    const sf_JsonNode* kind = sf_json_member(&d, &d.nodes[c], "kind");
+    if (!copyString(&d, sf_json_member(&d, &d.nodes[c], "name"), decl->name, sizeof decl->name)) {
+      ok = fail(error, errorSize, "manifest: a pin has no name");
+      break;
+    }
+    decl->digital = kind && kind->type == SF_JSON_STRING && sf_streq(sf_json_string(&d, kind), "digital");
+    out->pinCount++;
+  }
+  sf_json_free(&d);
+  return ok;
+}

@@ -1,0 +1,623 @@
+#include "vm.h"
+
+#include "../hal/platform.h"
+#include "callbackNames.h"
+#include "engineErrors.h"
+#include "microvium.h"
+#include "runtimeErrors.h"
+#include "sf_hostIds.h"
+#include "standardLibrary.h"
+#include "valueTokens.h"
+#include "vmMemory.h"
+
+/* Internal engine function, linkable because of MVM_EXPOSE_INTERNALS. */
+mvm_TeError getProperty(mvm_VM* vm, mvm_Value* pObject, mvm_Value* pPropertyName, mvm_Value* out_value);
+
+#define MAX_HOST_ARGS 8
+#define NO_POSITION (-1)
+
+static const char* const TYPE_NAMES[] = {"undefined", "null", "boolean", "number", "string", "function", "object", "array", "Uint8Array", "class"};
+
+struct sf_Vm {
+  mvm_VM* engine;
+  mvm_Value dispatch;
+  const sf_DeviceHost* host;
+  int32_t budget; /* -1: none */
+  sf_TokenWriter writer;
+  sf_TokenReader reader;
+  /* The document JSON.parse filled, read by the VM through `reader`. */
+  sf_JsonDocument parsed;
+  sf_StdlibContext stdlib;
+  sf_CallbackNames names;
+
+  /* The dispatch in progress, to name its callback (FeatureVm's event/eventArg/position). */
+  int event; /* 0: none */
+  double eventArg;
+  int position;
+  bool inStart, startSetupFailed;
+  int nextBootSlot;
+
+  /* A host function's error, the message of the last failure, why the VM stopped. */
+  bool hostThrew;
+  sf_Text hostError;
+  sf_Text message;
+  bool lastFatal;
+  bool stopped;
+  sf_Text stoppedBecause;
+  /* Host-call arguments (strings copied out of the VM heap) and results. */
+  sf_Text argumentText;
+  sf_Text resultText;
+};
+
+/* ------------------------------------------------------------------ fatal errors */
+
+/* Where a fatal engine error jumps: the engine call in progress (one VM runs at a time). */
+static void* fatalJump[5];
+static bool fatalArmed;
+static int fatalCode;
+
+void sf_vmFatalError(void* engine, int error) {
+  (void)engine;
+  fatalCode = error;
+  if (fatalArmed) __builtin_longjmp(fatalJump, 1);
+  __builtin_trap(); /* a fatal error outside any engine call: a bug in this file */
+}
+
+/* ------------------------------------------------------------------ naming */
+
+static void callbackOf(const sf_Vm* vm, int event, double a, int position, sf_NamedCallback* out) {
+  int index = (int)a;
+  switch (event) {
+    case SF_EVENT_START:
+      sf_callbackNames_onStart(position != NO_POSITION ? position : (vm->startSetupFailed ? -1 : 0), out);
+      return;
+    case SF_EVENT_TIMER:
+      sf_callbackNames_timer(&vm->names, index, out);
+      return;
+    case SF_EVENT_MESSAGE:
+      sf_callbackNames_listener(&vm->names, index, position != NO_POSITION ? position : 0, out);
+      return;
+    default:
+      sf_callbackNames_notification(index, out);
+  }
+}
+
+/* In Start, before the runtime reported a position: a timer App set, starting with the app. */
+static bool isBootTimer(sf_Vm* vm, int slot) {
+  if (!vm->inStart || vm->position != NO_POSITION) return false;
+  if (slot != vm->nextBootSlot) return false;
+  vm->nextBootSlot++;
+  return true;
+}
+
+/* ------------------------------------------------------------------ host functions */
+
+static sf_Primitive readValue(sf_Vm* vm, mvm_Value value) {
+  mvm_TeType type = mvm_typeOf(vm->engine, value);
+  sf_Primitive p = sf_undefined();
+  switch (type) {
+    case VM_T_UNDEFINED: return p;
+    case VM_T_NULL: p.type = SF_NULL; return p;
+    case VM_T_BOOLEAN: return sf_boolean(mvm_toBool(vm->engine, value));
+    case VM_T_NUMBER: return sf_number(mvm_toFloat64(vm->engine, value));
+    case VM_T_STRING: {
+      size_t length;
+      const char* text = mvm_toStringUtf8(vm->engine, value, &length);
+      return sf_string(text, length);
+    }
+    default:
+      p.type = SF_UNREPRESENTABLE;
+      p.string = (unsigned)type < sizeof TYPE_NAMES / sizeof TYPE_NAMES[0] ? TYPE_NAMES[type] : "unknown value";
+      return p;
+  }
+}
+
+static void article(sf_Text* out, const char* typeName) {
+  char c = typeName[0] | 0x20;
+  sf_text_appendString(out, c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u' ? "an " : "a ");
+  sf_text_appendString(out, typeName);
+}
+
+static bool hostThrow(sf_Vm* vm) {
+  vm->hostThrew = true;
+  return false;
+}
+
+static double number(const sf_Primitive* p) {
+  return p->type == SF_NUMBER ? p->number : p->type == SF_BOOLEAN ? (p->boolean ? 1 : 0) : __builtin_nan("");
+}
+
+/* Runs the host side of Start's own work; a failure there is not an onStart callback's. */
+static bool startWork(sf_Vm* vm, bool ok) {
+  if (!ok && vm->inStart && vm->position == NO_POSITION) vm->startSetupFailed = true;
+  return ok;
+}
+
+static bool buildOnly(sf_Vm* vm, const char* what) {
+  sf_text_appendString(&vm->hostError, what);
+  sf_text_appendString(&vm->hostError, " is only possible while App(api) runs at build time");
+  return hostThrow(vm);
+}
+
+static bool notOnDevice(sf_Vm* vm, const char* name) {
+  sf_text_appendString(&vm->hostError, "the device host does not provide ");
+  sf_text_appendString(&vm->hostError, name);
+  sf_text_appendString(&vm->hostError, "; this call belongs to another target");
+  return hostThrow(vm);
+}
+
+/* The value a ChannelSend carries, as JSON: the token stream's or the primitive's. */
+static bool outgoing(sf_Vm* vm, const sf_Primitive* value, const char** json, size_t* length) {
+  if (value->type == SF_STRING && value->length == SF_TOKENS_MARKER_LENGTH && __builtin_memcmp(value->string, SF_TOKENS_MARKER, SF_TOKENS_MARKER_LENGTH) == 0) {
+    *json = sf_tokenWriter_take(&vm->writer, length, &vm->hostError);
+    return *json != 0;
+  }
+  sf_Text* t = &vm->resultText;
+  sf_text_clear(t);
+  switch (value->type) {
+    case SF_BOOLEAN: sf_text_appendString(t, value->boolean ? "true" : "false"); break;
+    case SF_NUMBER:
+      if (value->number != value->number || value->number == __builtin_inf() || value->number == -__builtin_inf()) sf_text_appendString(t, "null");
+      else sf_text_appendNumber(t, value->number);
+      break;
+    case SF_STRING: sf_text_appendJsonString(t, value->string, value->length); break;
+    default: sf_text_appendString(t, "null");
+  }
+  *json = t->data;
+  *length = t->length;
+  return true;
+}
+
+/* One host function: false when it throws (message in vm->hostError). */
+static bool runHostFunction(sf_Vm* vm, int id, const sf_Primitive* args, int argCount, sf_Primitive* result) {
+  const sf_DeviceHost* host = vm->host;
+  sf_Primitive a[4];
+  for (int i = 0; i < 4; i++) a[i] = i < argCount ? args[i] : sf_undefined();
+  double h;
+  *result = sf_undefined();
+  switch ((sf_HostId)id) {
+    case SF_HOST_RAISE:
+      sf_tokenWriter_reset(&vm->writer);
+      sf_formatRuntimeError(&a[0], &a[1], &a[2], &vm->hostError);
+      return hostThrow(vm);
+    case SF_HOST_LOG: {
+      sf_Text* t = &vm->resultText;
+      sf_text_clear(t);
+      sf_appendPrimitiveString(t, &a[0]);
+      host->log(host->context, t->data ? t->data : "", t->length);
+      return true;
+    }
+    case SF_HOST_TOKEN_OUT:
+      return sf_tokenWriter_token(&vm->writer, (int)number(&a[0]), &a[1], &vm->hostError) || hostThrow(vm);
+    case SF_HOST_TOKEN_IN_KIND: {
+      int kind = sf_tokenReader_nextKind(&vm->reader);
+      if (kind < 0) {
+        sf_text_appendString(&vm->hostError, "value token stream: VM read past the end");
+        return hostThrow(vm);
+      }
+      *result = sf_number(kind);
+      return true;
+    }
+    case SF_HOST_TOKEN_IN_PAYLOAD:
+      *result = sf_tokenReader_payload(&vm->reader);
+      return true;
+    case SF_HOST_DECLARE:
+      return buildOnly(vm, "declaring");
+    case SF_HOST_SECRET_VALUE:
+      return buildOnly(vm, "reading a secret's configured value");
+    case SF_HOST_CALLBACK_SITE:
+      if (number(&a[0]) == SF_SITE_RUNNING) vm->position = (int)number(&a[1]);
+      return true; /* listeners added at run time are named by position only without sites */
+    case SF_HOST_CHANNEL_SEND: {
+      const char* json;
+      size_t length;
+      if (!outgoing(vm, &a[1], &json, &length)) return hostThrow(vm);
+      if (!host->channelSend(host->context, number(&a[0]), json, length, &h, &vm->hostError)) return hostThrow(vm);
+      *result = sf_number(h);
+      return true;
+    }
+    case SF_HOST_PIN_OPEN: {
+      sf_Text* t = &vm->resultText;
+      sf_text_clear(t);
+      sf_appendPrimitiveString(t, &a[1]);
+      if (!host->pinOpen(host->context, number(&a[0]) == 0 ? 0 : 1, t->data ? t->data : "", t->length, &h, &vm->hostError)) return hostThrow(vm);
+      *result = sf_number(h);
+      return true;
+    }
+    case SF_HOST_PIN_READ:
+      return host->pinRead(host->context, number(&a[0]), result, &vm->hostError) || hostThrow(vm);
+    case SF_HOST_PIN_WRITE: {
+      bool level = (a[1].type == SF_NUMBER && a[1].number == 1) || (a[1].type == SF_BOOLEAN && a[1].boolean);
+      return host->pinWrite(host->context, number(&a[0]), level, &vm->hostError) || hostThrow(vm);
+    }
+    case SF_HOST_TIMER_START: {
+      int slot = (int)number(&a[0]);
+      bool repeat = number(&a[2]) == 1;
+      if (isBootTimer(vm, slot)) {
+        sf_callbackNames_bootTimer(&vm->names, slot, repeat);
+      } else {
+        sf_NamedCallback running;
+        bool hasRunning = vm->event != 0;
+        if (hasRunning) callbackOf(vm, vm->event, vm->eventArg, vm->position, &running);
+        sf_callbackNames_timerSet(&vm->names, slot, repeat, hasRunning ? &running : 0);
+      }
+      return startWork(vm, host->timerStart(host->context, number(&a[0]), number(&a[1]), repeat, &vm->hostError)) || hostThrow(vm);
+    }
+    case SF_HOST_TIMER_STOP:
+      host->timerStop(host->context, number(&a[0]));
+      return true;
+    case SF_HOST_NETWORK_REQUEST:
+      if (!startWork(vm, host->networkRequest(host->context, &h, &vm->hostError))) return hostThrow(vm);
+      *result = sf_number(h);
+      return true;
+    case SF_HOST_CHANNEL_OPEN:
+      if (!startWork(vm, host->channelOpen(host->context, number(&a[0]), number(&a[1]), &h, &vm->hostError))) return hostThrow(vm);
+      *result = sf_number(h);
+      return true;
+    case SF_HOST_SEND_TO_DEVICE:
+      return notOnDevice(vm, "sendToDevice");
+    case SF_HOST_UI:
+      return notOnDevice(vm, "ui");
+    case SF_HOST_NOW:
+      *result = sf_number(host->now(host->context));
+      return true;
+    case SF_STDLIB_STR_LEN: case SF_STDLIB_STR_INDEX: case SF_STDLIB_STR_CHAR_AT: case SF_STDLIB_STR_CHAR_CODE_AT:
+    case SF_STDLIB_STR_INDEX_OF: case SF_STDLIB_STR_LAST_INDEX_OF: case SF_STDLIB_STR_INCLUDES: case SF_STDLIB_STR_SLICE:
+    case SF_STDLIB_STR_SUBSTRING: case SF_STDLIB_STR_TO_UPPER_CASE: case SF_STDLIB_STR_TO_LOWER_CASE: case SF_STDLIB_STR_TRIM:
+    case SF_STDLIB_STR_TRIM_START: case SF_STDLIB_STR_TRIM_END: case SF_STDLIB_STR_STARTS_WITH: case SF_STDLIB_STR_ENDS_WITH:
+    case SF_STDLIB_STR_PAD_START: case SF_STDLIB_STR_PAD_END: case SF_STDLIB_STR_REPEAT: case SF_STDLIB_STR_REPLACE:
+    case SF_STDLIB_STR_REPLACE_ALL: case SF_STDLIB_STR_AT: case SF_STDLIB_STR_COMPARE: case SF_STDLIB_NUM_TO_FIXED:
+    case SF_STDLIB_PRIM_TO_STRING: case SF_STDLIB_PARSE_INT: case SF_STDLIB_PARSE_FLOAT: case SF_STDLIB_JSON_QUOTE:
+    case SF_STDLIB_MATH_RANDOM: case SF_STDLIB_MATH_SQRT: case SF_STDLIB_MATH_CBRT: case SF_STDLIB_MATH_LOG:
+    case SF_STDLIB_MATH_LOG2: case SF_STDLIB_MATH_LOG10: case SF_STDLIB_MATH_EXP: case SF_STDLIB_MATH_SIN:
+    case SF_STDLIB_MATH_COS: case SF_STDLIB_MATH_TAN: case SF_STDLIB_MATH_ASIN: case SF_STDLIB_MATH_ACOS:
+    case SF_STDLIB_MATH_ATAN: case SF_STDLIB_MATH_ATAN2: case SF_STDLIB_MATH_FLOOR: case SF_STDLIB_MATH_CEIL:
+    case SF_STDLIB_MATH_ROUND: case SF_STDLIB_MATH_TRUNC: case SF_STDLIB_JSON_PARSE:
+      return sf_stdlib_call(&vm->stdlib, id, args, argCount, result, &vm->resultText, &vm->hostError) || hostThrow(vm);
+  }
+  /* Not a host id (generated from core/runtime/hostIds.ts): never resolved, so never called. */
+  sf_text_appendString(&vm->hostError, "host function ");
+  sf_text_appendInt(&vm->hostError, id);
+  sf_text_appendString(&vm->hostError, " was not resolved");
+  return hostThrow(vm);
+}
+
+/* Whether the host serves `id`: every id of the generated table (the switch has no default, so
+ * an id added to hostIds.ts fails this build until it is handled here and in runHostFunction). */
+static bool served(sf_HostId id) {
+  switch (id) {
+    case SF_HOST_RAISE: case SF_HOST_LOG: case SF_HOST_TOKEN_OUT: case SF_HOST_TOKEN_IN_KIND: case SF_HOST_TOKEN_IN_PAYLOAD:
+    case SF_HOST_DECLARE: case SF_HOST_SECRET_VALUE: case SF_HOST_CALLBACK_SITE: case SF_HOST_CHANNEL_SEND: case SF_HOST_PIN_OPEN:
+    case SF_HOST_PIN_READ: case SF_HOST_PIN_WRITE: case SF_HOST_TIMER_START: case SF_HOST_TIMER_STOP: case SF_HOST_NETWORK_REQUEST:
+    case SF_HOST_CHANNEL_OPEN: case SF_HOST_SEND_TO_DEVICE: case SF_HOST_UI: case SF_HOST_NOW:
+    case SF_STDLIB_STR_LEN: case SF_STDLIB_STR_INDEX: case SF_STDLIB_STR_CHAR_AT: case SF_STDLIB_STR_CHAR_CODE_AT:
+    case SF_STDLIB_STR_INDEX_OF: case SF_STDLIB_STR_LAST_INDEX_OF: case SF_STDLIB_STR_INCLUDES: case SF_STDLIB_STR_SLICE:
+    case SF_STDLIB_STR_SUBSTRING: case SF_STDLIB_STR_TO_UPPER_CASE: case SF_STDLIB_STR_TO_LOWER_CASE: case SF_STDLIB_STR_TRIM:
+    case SF_STDLIB_STR_TRIM_START: case SF_STDLIB_STR_TRIM_END: case SF_STDLIB_STR_STARTS_WITH: case SF_STDLIB_STR_ENDS_WITH:
+    case SF_STDLIB_STR_PAD_START: case SF_STDLIB_STR_PAD_END: case SF_STDLIB_STR_REPEAT: case SF_STDLIB_STR_REPLACE:
+    case SF_STDLIB_STR_REPLACE_ALL: case SF_STDLIB_STR_AT: case SF_STDLIB_STR_COMPARE: case SF_STDLIB_NUM_TO_FIXED:
+    case SF_STDLIB_PRIM_TO_STRING: case SF_STDLIB_PARSE_INT: case SF_STDLIB_PARSE_FLOAT: case SF_STDLIB_JSON_QUOTE:
+    case SF_STDLIB_MATH_RANDOM: case SF_STDLIB_MATH_SQRT: case SF_STDLIB_MATH_CBRT: case SF_STDLIB_MATH_LOG:
+    case SF_STDLIB_MATH_LOG2: case SF_STDLIB_MATH_LOG10: case SF_STDLIB_MATH_EXP: case SF_STDLIB_MATH_SIN:
+    case SF_STDLIB_MATH_COS: case SF_STDLIB_MATH_TAN: case SF_STDLIB_MATH_ASIN: case SF_STDLIB_MATH_ACOS:
+    case SF_STDLIB_MATH_ATAN: case SF_STDLIB_MATH_ATAN2: case SF_STDLIB_MATH_FLOOR: case SF_STDLIB_MATH_CEIL:
+    case SF_STDLIB_MATH_ROUND: case SF_STDLIB_MATH_TRUNC: case SF_STDLIB_JSON_PARSE:
+      return true;
+  }
+  return false;
+}
+
+static mvm_TeError hostTrampoline(mvm_VM* engine, mvm_HostFunctionID id, mvm_Value* out, mvm_Value* args, uint8_t argCount) {
+  sf_Vm* vm = mvm_getContext(engine);
+  int count = argCount < MAX_HOST_ARGS ? argCount : MAX_HOST_ARGS;
+  sf_Primitive values[MAX_HOST_ARGS];
+  /* Strings are copied out first: building the result may collect and move the heap. */
+  size_t offsets[MAX_HOST_ARGS];
+  sf_text_clear(&vm->argumentText);
+  for (int i = 0; i < count; i++) {
+    values[i] = readValue(vm, args[i]);
+    if (values[i].type == SF_UNREPRESENTABLE) {
+      sf_text_appendString(&vm->hostError, "host function ");
+      sf_text_appendInt(&vm->hostError, id);
+      sf_text_appendString(&vm->hostError, " received ");
+      article(&vm->hostError, values[i].string);
+      sf_text_appendString(&vm->hostError, " as argument ");
+      sf_text_appendInt(&vm->hostError, i);
+      sf_text_appendString(&vm->hostError, "; only primitives can leave the VM");
+      vm->hostThrew = true;
+      return MVM_E_HOST_ERROR;
+    }
+    if (values[i].type == SF_STRING) {
+      offsets[i] = vm->argumentText.length;
+      sf_text_append(&vm->argumentText, values[i].string, values[i].length);
+      sf_text_appendChar(&vm->argumentText, 0);
+    }
+  }
+  if (vm->argumentText.failed) {
+    sf_text_appendString(&vm->hostError, "out of memory for host-call arguments");
+    vm->hostThrew = true;
+    return MVM_E_HOST_ERROR;
+  }
+  for (int i = 0; i < count; i++)
+    if (values[i].type == SF_STRING) values[i].string = vm->argumentText.data + offsets[i];
+
+  sf_Primitive result;
+  if (!runHostFunction(vm, id, values, count, &result)) return MVM_E_HOST_ERROR;
+  switch (result.type) {
+    case SF_NULL: *out = mvm_null; break;
+    case SF_BOOLEAN: *out = mvm_newBoolean(result.boolean); break;
+    case SF_NUMBER: *out = mvm_newNumber(engine, result.number); break;
+    case SF_STRING:
+      if (result.length > SF_MAX_STRING_BYTES) {
+        sf_text_appendString(&vm->hostError, "host function ");
+        sf_text_appendInt(&vm->hostError, id);
+        sf_text_appendString(&vm->hostError, " returned a string longer than 4094 UTF-8 bytes");
+        vm->hostThrew = true;
+        return MVM_E_HOST_ERROR;
+      }
+      *out = mvm_newString(engine, result.string, result.length);
+      break;
+    default: *out = mvm_undefined;
+  }
+  return MVM_E_SUCCESS;
+}
+
+static mvm_TeError resolveImport(mvm_HostFunctionID id, void* context, mvm_TfHostFunction* out) {
+  (void)context;
+  *out = served((sf_HostId)id) ? hostTrampoline : 0;
+  return *out ? MVM_E_SUCCESS : MVM_E_UNRESOLVED_IMPORT;
+}
+
+static double vmRandom(void* context) {
+  const sf_DeviceHost* host = context;
+  return host->random(host->context);
+}
+
+/* ------------------------------------------------------------------ lifecycle */
+
+static void releaseEngine(sf_Vm* vm, bool afterFatal) {
+  if (vm->engine && !afterFatal) mvm_free(vm->engine);
+  vm->engine = 0;
+  sf_vmMemory_releaseAll();
+}
+
+sf_Vm* sf_vm_restore(const uint8_t* snapshot, size_t size, const sf_VmOptions* options, sf_Text* error) {
+  sf_Vm* vm = hal_malloc(sizeof *vm);
+  if (!vm) {
+    sf_text_appendString(error, "out of memory");
+    return 0;
+  }
+  __builtin_memset(vm, 0, sizeof *vm);
+  vm->host = options->host;
+  vm->budget = options->instructionBudget == 0 ? SF_DEFAULT_INSTRUCTION_BUDGET : options->instructionBudget;
+  sf_tokenWriter_init(&vm->writer);
+  sf_tokenReader_init(&vm->reader);
+  sf_json_init(&vm->parsed);
+  sf_text_init(&vm->hostError, 0);
+  sf_text_init(&vm->message, 0);
+  sf_text_init(&vm->stoppedBecause, 0);
+  sf_text_init(&vm->argumentText, 0);
+  sf_text_init(&vm->resultText, 0);
+  sf_callbackNames_init(&vm->names, options->channelNames, options->channelCount);
+  vm->stdlib.reader = &vm->reader;
+  vm->stdlib.document = &vm->parsed;
+  vm->stdlib.random = vmRandom;
+  vm->stdlib.randomContext = (void*)options->host;
+  vm->position = NO_POSITION;
+  sf_vmMemory_resetPeak();
+
+  mvm_TeError err;
+  fatalArmed = true;
+  if (__builtin_setjmp(fatalJump) == 0) {
+    err = mvm_restore(&vm->engine, snapshot, size, vm, resolveImport);
+    if (err == MVM_E_SUCCESS) {
+      mvm_VMExportID id = SF_EXPORT_DISPATCH;
+      err = mvm_resolveExports(vm->engine, &id, &vm->dispatch, 1);
+      if (err == MVM_E_SUCCESS) {
+        mvm_TeType type = mvm_typeOf(vm->engine, vm->dispatch);
+        if (type != VM_T_FUNCTION && type != VM_T_CLASS) err = MVM_E_TARGET_NOT_CALLABLE;
+      }
+    }
+  } else {
+    err = (mvm_TeError)fatalCode;
+    vm->engine = 0; /* can't be trusted to free itself */
+  }
+  fatalArmed = false;
+  if (err != MVM_E_SUCCESS) {
+    sf_text_appendString(error, "the snapshot could not be restored: ");
+    sf_describeErrorCode(err, error);
+    releaseEngine(vm, vm->engine == 0);
+    sf_vm_free(vm);
+    return 0;
+  }
+  return vm;
+}
+
+void sf_vm_free(sf_Vm* vm) {
+  if (!vm) return;
+  releaseEngine(vm, false);
+  sf_tokenWriter_free(&vm->writer);
+  sf_tokenReader_free(&vm->reader);
+  sf_json_free(&vm->parsed);
+  sf_text_free(&vm->hostError);
+  sf_text_free(&vm->message);
+  sf_text_free(&vm->stoppedBecause);
+  sf_text_free(&vm->argumentText);
+  sf_text_free(&vm->resultText);
+  hal_free(vm);
+}
+
+/* ------------------------------------------------------------------ dispatch */
+
+/* The thrown value of an uncaught exception, as VmException words it. */
+static void exceptionMessage(sf_Vm* vm, mvm_Value thrown, sf_Text* out) {
+  mvm_TeType type = mvm_typeOf(vm->engine, thrown);
+  if (type <= VM_T_STRING) {
+    size_t length;
+    const char* text = mvm_toStringUtf8(vm->engine, thrown, &length);
+    sf_text_append(out, text, length);
+    return;
+  }
+  if (type == VM_T_OBJECT) {
+    mvm_Handle object, name, message;
+    mvm_initializeHandle(vm->engine, &object);
+    mvm_initializeHandle(vm->engine, &name);
+    mvm_initializeHandle(vm->engine, &message);
+    mvm_handleSet(&object, thrown);
+    mvm_handleSet(&name, mvm_newString(vm->engine, "message", 7));
+    mvm_handleSet(&message, mvm_undefined);
+    mvm_TeError err = getProperty(vm->engine, mvm_handleAt(&object), mvm_handleAt(&name), mvm_handleAt(&message));
+    bool found = err == MVM_E_SUCCESS && mvm_typeOf(vm->engine, mvm_handleGet(&message)) == VM_T_STRING;
+    if (found) {
+      size_t length;
+      const char* text = mvm_toStringUtf8(vm->engine, mvm_handleGet(&message), &length);
+      sf_text_append(out, text, length);
+    }
+    mvm_releaseHandle(vm->engine, &message);
+    mvm_releaseHandle(vm->engine, &name);
+    mvm_releaseHandle(vm->engine, &object);
+    if (found) return;
+  }
+  sf_text_appendString(out, "the script threw ");
+  article(out, (unsigned)type < sizeof TYPE_NAMES / sizeof TYPE_NAMES[0] ? TYPE_NAMES[type] : "unknown value");
+  sf_text_appendString(out, " without a message");
+}
+
+/* Calls the dispatcher; on failure words the message as FeatureVm does. */
+static bool dispatch(sf_Vm* vm, int event, double a, const sf_Primitive* b) {
+  sf_text_clear(&vm->message);
+  vm->lastFatal = false;
+  if (vm->stopped) {
+    sf_NamedCallback named;
+    callbackOf(vm, event, a, NO_POSITION, &named);
+    sf_text_appendString(&vm->message, named.text);
+    sf_text_appendString(&vm->message, " not run: the app stopped after ");
+    sf_text_append(&vm->message, vm->stoppedBecause.data, vm->stoppedBecause.length);
+    vm->lastFatal = true;
+    return false;
+  }
+  int outerEvent = vm->event, outerPosition = vm->position;
+  double outerArg = vm->eventArg;
+  vm->event = event;
+  vm->eventArg = a;
+  vm->position = NO_POSITION;
+  vm->hostThrew = false;
+  sf_text_clear(&vm->hostError);
+
+  mvm_TeError err;
+  bool fatal = false;
+  mvm_Value result = mvm_undefined;
+  fatalArmed = true;
+  if (__builtin_setjmp(fatalJump) == 0) {
+    mvm_Value args[3];
+    args[0] = mvm_newNumber(vm->engine, event);
+    args[1] = event == SF_EVENT_START ? mvm_undefined : mvm_newNumber(vm->engine, a); /* small integers: no allocation */
+    mvm_Handle third;
+    mvm_initializeHandle(vm->engine, &third);
+    switch (b->type) {
+      case SF_NULL: mvm_handleSet(&third, mvm_null); break;
+      case SF_BOOLEAN: mvm_handleSet(&third, mvm_newBoolean(b->boolean)); break;
+      case SF_NUMBER: mvm_handleSet(&third, mvm_newNumber(vm->engine, b->number)); break;
+      case SF_STRING: mvm_handleSet(&third, mvm_newString(vm->engine, b->string, b->length)); break;
+      default: mvm_handleSet(&third, mvm_undefined);
+    }
+    args[2] = mvm_handleGet(&third);
+    mvm_stopAfterNInstructions(vm->engine, vm->budget);
+    err = mvm_call(vm->engine, vm->dispatch, &result, args, 3);
+    mvm_releaseHandle(vm->engine, &third);
+    if (err == MVM_E_UNCAUGHT_EXCEPTION) {
+      sf_text_clear(&vm->hostError);
+      exceptionMessage(vm, result, &vm->hostError);
+    }
+  } else {
+    err = (mvm_TeError)fatalCode;
+    fatal = true;
+  }
+  fatalArmed = false;
+
+  if (err != MVM_E_SUCCESS) {
+    sf_tokenWriter_reset(&vm->writer); /* a value half streamed out when the error came is dropped */
+    sf_NamedCallback named;
+    callbackOf(vm, event, a, vm->position, &named);
+    sf_Text* m = &vm->message;
+    sf_text_appendString(m, named.text);
+    sf_text_appendString(m, " failed: ");
+    if (fatal) {
+      sf_describeErrorCode(err, m);
+    } else if (err == MVM_E_UNCAUGHT_EXCEPTION || (err == MVM_E_HOST_ERROR && vm->hostThrew)) {
+      sf_text_append(m, vm->hostError.data, vm->hostError.length);
+    } else if (err == MVM_E_INSTRUCTION_COUNT_REACHED) {
+      sf_text_appendString(m, "the callback ran out of its instruction budget (");
+      sf_text_appendGrouped(m, vm->budget);
+      sf_text_appendString(m, " instructions per call) and was stopped: a loop that never ends? If the work is real, raise instructionBudget");
+    } else {
+      sf_describeErrorCode(err, m);
+    }
+    if (fatal) {
+      vm->stopped = true;
+      vm->lastFatal = true;
+      sf_text_clear(&vm->stoppedBecause);
+      sf_text_append(&vm->stoppedBecause, m->data, m->length);
+      sf_text_appendString(m, "; the app's VM stopped and runs no more callbacks");
+      releaseEngine(vm, true);
+    }
+  }
+  vm->event = outerEvent;
+  vm->eventArg = outerArg;
+  vm->position = outerPosition;
+  return err == MVM_E_SUCCESS;
+}
+
+bool sf_vm_start(sf_Vm* vm) {
+  vm->inStart = true;
+  vm->startSetupFailed = false;
+  sf_Primitive none = sf_undefined();
+  bool ok = dispatch(vm, SF_EVENT_START, 0, &none);
+  vm->inStart = false;
+  return ok;
+}
+
+bool sf_vm_timerFired(sf_Vm* vm, int slot) {
+  sf_Primitive none = sf_undefined();
+  return dispatch(vm, SF_EVENT_TIMER, slot, &none);
+}
+
+bool sf_vm_deliver(sf_Vm* vm, int channelIndex, const sf_JsonDocument* document, int32_t root) {
+  const sf_JsonNode* node = &document->nodes[root];
+  sf_Primitive value;
+  if (node->type == SF_JSON_ARRAY || node->type == SF_JSON_OBJECT) {
+    if (!sf_tokenReader_load(&vm->reader, document, root)) {
+      sf_text_clear(&vm->message);
+      sf_text_appendString(&vm->message, "out of memory for an incoming message");
+      vm->lastFatal = false;
+      return false;
+    }
+    value = sf_string(SF_TOKENS_MARKER, SF_TOKENS_MARKER_LENGTH);
+  } else {
+    value = sf_json_primitive(document, node);
+  }
+  return dispatch(vm, SF_EVENT_MESSAGE, channelIndex, &value);
+}
+
+bool sf_vm_handleClosed(sf_Vm* vm, int32_t handle) {
+  sf_Primitive b = sf_number(handle);
+  return dispatch(vm, SF_EVENT_NOTIFY, SF_NOTIFY_HANDLE_CLOSED, &b);
+}
+
+const char* sf_vm_error(const sf_Vm* vm) {
+  return vm->message.data ? vm->message.data : "";
+}
+
+bool sf_vm_errorFatal(const sf_Vm* vm) {
+  return vm->lastFatal;
+}
+
+bool sf_vm_stopped(const sf_Vm* vm) {
+  return vm->stopped;
+}
+
+void sf_vm_memory(const sf_Vm* vm, size_t* used, size_t* peak) {
+  (void)vm;
+  *used = sf_vmMemory_used();
+  *peak = sf_vmMemory_peak();
+}

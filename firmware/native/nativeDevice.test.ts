@@ -1,0 +1,245 @@
+/** The native device (firmware/native, `snapfleet-device connect`) against the real local cloud:
+ * broker with IoT policies over mutual TLS, the Jobs MQTT API, the HTTPS artifact store with
+ * signed URLs, certificates from the local PKI. Everything is observed from outside: what the
+ * dashboard reads, job execution states, the device's log topic, its state dir after a kill. */
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import type { CompileResult } from "../../core/compiler/compileFeatures";
+import { DedupWindow } from "../../core/contracts/dedupWindow";
+import { encodeDevicePackage } from "../../core/contracts/devicePackage";
+import { decodeEnvelope } from "../../core/contracts/envelope";
+import { otaJobDocument, otaJobId } from "../../core/contracts/jobDocument";
+import { topics } from "../../core/contracts/topics";
+import { localArtifactUrl } from "../../local/jobs";
+import { LocalBroker } from "../../local/broker";
+import { DevSession } from "../../cli/devSession";
+import { compileNativeApp, DashboardView, NATIVE_APP, NativeFleet, nativeDeviceBinary } from "../../test/support/nativeFleet";
+import { TcpProxy } from "../../test/support/tcpProxy";
+import { writeFeatures } from "../../test/support/tempFeatures";
+import { waitFor } from "../../test/support/waitFor";
+
+const level = (value: number) => `  const level = api.newCommsChannel<number>("level", { direction: "device-to-server" });
+  api.mcu.setInterval(() => level.pushMessageToServer(${value}), 100);`;
+
+describe("native device ↔ local cloud (mutual TLS, Jobs, HTTPS artifacts)", function () {
+  this.timeout(120_000);
+  let v1: CompileResult;
+  let fleet: NativeFleet | undefined;
+  let dashboard: DashboardView | undefined;
+  const cleanups: (() => Promise<unknown>)[] = [];
+
+  before(async () => {
+    v1 = await compileNativeApp(level(1));
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state === "failed" && fleet) for (const [thing, lines] of fleet.logs) console.log(`--- ${thing}\n${lines.slice(-40).join("\n")}`);
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
+    await dashboard?.close();
+    dashboard = undefined;
+    await fleet?.stop();
+    fleet = undefined;
+  });
+
+  /** Cloud + dashboard view + one device that installed v1 over the air. */
+  async function onV1(thing: string, options: Parameters<NativeFleet["startDevice"]>[1] = {}) {
+    fleet = await NativeFleet.start(v1);
+    dashboard = await DashboardView.connect(fleet.cloud);
+    const { jobId } = await fleet.cloud.deploy(v1);
+    const device = await fleet.startDevice(thing, options);
+    await waitFor("v1 installed", () => fleet!.execution(thing, jobId!)?.status === "SUCCEEDED", 20_000);
+    return { fleet, dashboard, device, jobId: jobId! };
+  }
+
+  /** A job for `build` whose artifact in the store was changed after upload (storage or
+   * transport corruption): its bytes no longer match the job document. */
+  function corruptJob(f: NativeFleet, build: CompileResult, change: (bytes: Buffer) => void, signDocumentOverCorruptBytes = false): string {
+    const pkg = encodeDevicePackage(build.manifest, build.snapshots.device);
+    const bytes = Buffer.from(pkg.bytes);
+    change(bytes);
+    const stored = signDocumentOverCorruptBytes ? f.cloud.artifacts.put(bytes) : f.cloud.artifacts.put(pkg.bytes);
+    if (!signDocumentOverCorruptBytes) fs.writeFileSync(path.join(f.stateDir, "artifacts", stored), bytes);
+    const info = signDocumentOverCorruptBytes ? { sha256: stored, size: bytes.length } : pkg;
+    const jobId = `${otaJobId(NATIVE_APP, build.manifest.version).slice(0, 40)}-bad${signDocumentOverCorruptBytes ? "x" : "y"}`;
+    f.cloud.jobs.createJob({ jobId, document: { ...otaJobDocument(build.manifest, info, localArtifactUrl(stored)) }, thingGroup: f.cloud.thingGroup, targetSelection: "CONTINUOUS", maximumPerMinute: 1000, abort: { thresholdPercentage: 100, minNumberOfExecutedThings: 100 }, inProgressTimeoutInMinutes: 10 });
+    return jobId;
+  }
+
+  it("connects with its certificate, installs the job and shows in the dashboard with its version and data", async () => {
+    const { fleet, dashboard } = await onV1("nat-1");
+    await waitFor("status and data in the dashboard", () => dashboard.lastStatus("nat-1")?.online === true && dashboard.lastValue("nat-1", "level") === 1);
+    const status = dashboard.lastStatus("nat-1")!;
+    assert.equal(status.version, v1.manifest.version);
+    assert.match(status.bootId, /^[0-9a-f]{8}$/);
+    const row = fleet.cloud.monitor.devices().find((d) => d.thing === "nat-1")!;
+    assert.equal(row.online, true);
+    assert.equal(row.version, v1.manifest.version);
+    // Envelope ids are <bootId>:<seq>, the boot id of the status.
+    const ids = dashboard.messages.filter((m) => m.thing === "nat-1").map((m) => m.envelope.id);
+    assert.ok(ids.every((id) => id.startsWith(`${status.bootId}:`)), ids.join(" "));
+
+    // A clean stop says offline (retained), as the TypeScript device does.
+    await fleet.devices.get("nat-1")!.stop();
+    await waitFor("offline status", () => dashboard.lastStatus("nat-1")?.online === false);
+  });
+
+  it("installs a new version over the air; a corrupt package is FAILED and the old app keeps running", async () => {
+    const { fleet, dashboard } = await onV1("nat-2");
+    const v2 = await compileNativeApp(level(2));
+    const { jobId } = await fleet.cloud.deploy(v2);
+    await waitFor("v2 SUCCEEDED", () => fleet.execution("nat-2", jobId!)?.status === "SUCCEEDED", 20_000);
+    await waitFor("v2 running", () => dashboard.lastStatus("nat-2")?.version === v2.manifest.version && dashboard.lastValue("nat-2", "level") === 2);
+
+    // Bytes changed in the store after upload: the download doesn't match the job document.
+    const v3 = await compileNativeApp(level(3));
+    const flipped = corruptJob(fleet, v3, (b) => (b[b.length - 5] ^= 0xff));
+    await waitFor("corrupt package FAILED", () => fleet.execution("nat-2", flipped)?.status === "FAILED", 20_000);
+    assert.match(fleet.execution("nat-2", flipped)!.statusDetails.reason, /integrity check failed: got \d+ bytes with sha256 [0-9a-f]{12}, the job document says \d+ bytes with sha256 [0-9a-f]{12}; the running app is unchanged/);
+
+    // A package that matches its (hostile) job document but whose snapshot doesn't match its
+    // manifest: the package check refuses it before the engine sees a byte.
+    const forged = corruptJob(fleet, v3, (b) => (b[b.length - 5] ^= 0xff), true);
+    await waitFor("forged package FAILED", () => fleet.execution("nat-2", forged)?.status === "FAILED", 20_000);
+    assert.match(fleet.execution("nat-2", forged)!.statusDetails.reason, /package rejected: device snapshot in the package of nat-app: \d+ bytes with sha256 [0-9a-f]{12} do not match the manifest's/);
+
+    const before = dashboard.messages.length;
+    await waitFor("v2 still sending", () => dashboard.messages.slice(before).some((m) => m.thing === "nat-2" && m.envelope.v === 2));
+    assert.equal(dashboard.lastStatus("nat-2")!.version, v2.manifest.version);
+    assert.ok(!dashboard.messages.some((m) => m.envelope.v === 3), "the corrupt version never ran");
+  });
+
+  it("rolls back an app that fails at start, and reports why", async () => {
+    const { fleet, dashboard } = await onV1("nat-3", { gracePeriodMs: 1500 });
+    const crashing = await compileNativeApp(`${level(4)}
+  api.mcu.onStart(() => { throw new Error("sensor not found"); });`);
+    const { jobId } = await fleet.cloud.deploy(crashing);
+    await waitFor("FAILED", () => fleet.execution("nat-3", jobId!)?.status === "FAILED", 20_000);
+    assert.match(fleet.execution("nat-3", jobId!)!.statusDetails.reason, /the new app failed and was rolled back: start: .*sensor not found/);
+    const before = dashboard.messages.length;
+    await waitFor("v1 running again", () => dashboard.lastStatus("nat-3")?.version === v1.manifest.version && dashboard.messages.slice(before).some((m) => m.envelope.v === 1));
+  });
+
+  it("contains a runaway callback: the instruction budget stops it, the error is reported, a crash loop rolls back", async () => {
+    const { fleet, dashboard } = await onV1("nat-4", { gracePeriodMs: 1000, crashLoop: { failures: 3, withinMs: 60_000 } });
+    const logs: string[] = [];
+    // The log topic is not the dashboard's: read it in the cloud, as an IoT rule would.
+    fleet.cloud.broker.aedes.subscribe(topics.log(NATIVE_APP, "nat-4"), (packet, done) => (logs.push(String(JSON.parse(String(packet.payload)).msg)), done()), () => {});
+    // Healthy through the grace period, then a loop that never ends on every tick.
+    const runaway = await compileNativeApp(`${level(5)}
+  let ticks = 0;
+  api.mcu.setInterval(() => { ticks = ticks + 1; if (ticks > 15) { let i = 0; while (true) { i = i + 1; } } }, 100);`);
+    const { jobId } = await fleet.cloud.deploy(runaway);
+    await waitFor("runaway version confirmed", () => fleet.execution("nat-4", jobId!)?.status === "SUCCEEDED", 20_000);
+    await waitFor("rolled back to v1", () => dashboard.lastStatus("nat-4")?.version === v1.manifest.version && logs.some((l) => /rolled back from version [0-9a-f]{12} to [0-9a-f]{12}: crash loop \(3 failures within 60 s\)/.test(l)), 20_000);
+    assert.ok(logs.some((l) => /instruction|budget/i.test(l)), `the runaway callback is named on the log topic:\n${logs.join("\n")}`);
+    const before = dashboard.messages.length;
+    await waitFor("v1 sending again", () => dashboard.messages.slice(before).some((m) => m.thing === "nat-4" && m.envelope.v === 1));
+    assert.ok(fleet.devices.get("nat-4")!.running, "the device process itself never stopped");
+  });
+
+  it("notices a half-open link by keepalive and comes back; a dropped link is told to the dashboard by the last will", async () => {
+    fleet = await NativeFleet.start(v1);
+    dashboard = await DashboardView.connect(fleet.cloud);
+    const { jobId } = await fleet.cloud.deploy(v1);
+    const proxy = new TcpProxy(() => fleet!.cloud.broker.mqttsPort);
+    await proxy.start();
+    cleanups.push(() => proxy.stop());
+    await fleet.startDevice("nat-7", { port: proxy.port, keepAliveSeconds: 1 });
+    await waitFor("installed", () => fleet!.execution("nat-7", jobId!)?.status === "SUCCEEDED", 20_000);
+    const bootId = dashboard.lastStatus("nat-7")!.bootId;
+    const lost = () => (fleet!.logOf("nat-7").match(/\[mqtt nat-7\] link lost/g) ?? []).length;
+    const connects = () => (fleet!.logOf("nat-7").match(/\[mqtt nat-7\] connected/g) ?? []).length;
+
+    // PINGRESPs and PUBACKs stop coming; the socket stays open: only keepalive can tell.
+    proxy.freezeReplies();
+    await waitFor("the device noticed", () => lost() === 1, 10_000);
+    await waitFor("reconnected", () => connects() === 2, 20_000);
+
+    // The socket dies: the broker publishes the last will.
+    proxy.cut();
+    await waitFor("the last will in the dashboard", () => dashboard!.statuses.some((s) => s.thing === "nat-7" && !s.status.online && s.status.bootId === "will"), 10_000);
+    await waitFor("back online", () => connects() === 3 && dashboard!.lastStatus("nat-7")?.online === true, 20_000);
+    assert.equal(dashboard.lastStatus("nat-7")!.bootId, bootId, "the app kept running through both outages");
+    const before = dashboard.messages.length;
+    await waitFor("data again", () => dashboard!.messages.slice(before).some((m) => m.thing === "nat-7" && m.envelope.v === 1));
+  });
+
+  it("delivers N QoS 1 messages exactly once and in order while the broker restarts twice", async () => {
+    const N = 60;
+    const counting = await compileNativeApp(`  const count = api.newCommsChannel<number>("count", { direction: "device-to-server", qos: 1 });
+  let n = 0;
+  api.mcu.setInterval(() => { if (n < ${N}) { n = n + 1; count.pushMessageToServer(n); } }, 30);`);
+    fleet = await NativeFleet.start(counting);
+    const { jobId } = await fleet.cloud.deploy(counting);
+    await fleet.startDevice("nat-5");
+    await waitFor("installed", () => fleet!.execution("nat-5", jobId!)?.status === "SUCCEEDED", 20_000);
+    await fleet.devices.get("nat-5")!.stop();
+    // From here a bare broker on the same port and state dir (same CA and certificates), which
+    // can be restarted; the device boots its installed app from its slot.
+    const port = fleet.cloud.broker.mqttsPort;
+    const stateDir = fleet.stateDir;
+    await fleet.stopCloud();
+    let broker = await LocalBroker.start({ stateDir, app: NATIVE_APP, manifest: counting.manifest, mqttsPort: port });
+    cleanups.push(() => broker.stop());
+    const dedup = new DedupWindow();
+    const values: number[] = [];
+    const attach = (b: LocalBroker) =>
+      b.aedes.subscribe(topics.up(NATIVE_APP, "nat-5", "count"), (packet, done) => {
+        const envelope = decodeEnvelope(packet.payload as Buffer);
+        if (dedup.accept(envelope.id)) values.push(envelope.v as number);
+        done();
+      }, () => {});
+    attach(broker);
+    await fleet.startDevice("nat-5", { port });
+    for (const after of [10, 25]) {
+      await waitFor(`${after} counts`, () => values.length >= after, 15_000);
+      await broker.stop();
+      broker = await LocalBroker.start({ stateDir, app: NATIVE_APP, manifest: counting.manifest, mqttsPort: port });
+      attach(broker);
+    }
+    await waitFor(`all ${N} counts`, () => values.length === N, 30_000);
+    await new Promise((r) => setTimeout(r, 200));
+    assert.deepEqual(values, Array.from({ length: N }, (_, i) => i + 1));
+    assert.match(fleet.logOf("nat-5"), /link lost[\s\S]*connected[\s\S]*link lost[\s\S]*connected/);
+  });
+
+  it("after a kill -9 during an install's trial, boots the previous slot and reports the job FAILED", async () => {
+    const { fleet, dashboard, device } = await onV1("nat-6");
+    await device.stop();
+    // A long grace period keeps the next install on trial while we pull the plug.
+    await fleet.startDevice("nat-6", { gracePeriodMs: 60_000 });
+    const v2 = await compileNativeApp(level(2));
+    const { jobId } = await fleet.cloud.deploy(v2);
+    await waitFor("v2 on trial", () => dashboard.lastStatus("nat-6")?.version === v2.manifest.version && dashboard.lastValue("nat-6", "level") === 2, 20_000);
+    await fleet.devices.get("nat-6")!.kill();
+    const state = fs.readFileSync(path.join(fleet.deviceStateDir("nat-6"), "ota.state"), "utf8");
+    assert.match(state, /^trial [ab] /m, `the state records the trial:\n${state}`);
+
+    await fleet.startDevice("nat-6");
+    await waitFor("v1 again", () => dashboard.lastStatus("nat-6")?.online === true && dashboard.lastStatus("nat-6")?.version === v1.manifest.version, 20_000);
+    await waitFor("the job FAILED", () => fleet.execution("nat-6", jobId!)?.status === "FAILED", 20_000);
+    assert.match(fleet.execution("nat-6", jobId!)!.statusDetails.reason, /restarted while version [0-9a-f]{12} was on trial/);
+    const after = fs.readFileSync(path.join(fleet.deviceStateDir("nat-6"), "ota.state"), "utf8");
+    assert.match(after, /^trial - -$/m);
+    const before = dashboard.messages.length;
+    await waitFor("v1 sending", () => dashboard.messages.slice(before).some((m) => m.thing === "nat-6" && m.envelope.v === 1));
+  });
+
+  it("snapfleet dev --device-runtime native: the fleet runs as native processes, installs over the air and stops cleanly", async () => {
+    const stateDir = fs.mkdtempSync(path.join(fs.realpathSync(os.tmpdir()), "sf-dev-native-"));
+    cleanups.push(async () => fs.rmSync(stateDir, { recursive: true, force: true }));
+    const entry = writeFeatures({ "app.ts": `import type { FeatureApi } from "snapfleet";\nexport function App(api: FeatureApi) {\n${level(7)}\n}\n` }, "dev-native");
+    const logs: string[] = [];
+    const session = await DevSession.start({ entry, secrets: {}, devices: 2, port: 0, stateDir, dashboardBundleDir: null, watch: false, deviceRuntime: "native", nativeBinary: await nativeDeviceBinary(), log: (l) => logs.push(l) });
+    let stopped = false;
+    cleanups.push(async () => void (stopped || (await session.stop())));
+    const rows = () => session.cloud.monitor.devices();
+    await waitFor("both native devices on the job's version", () => rows().length === 2 && rows().every((r) => r.online && r.ota === "SUCCEEDED" && r.lastMessage === "level = 7"), 30_000);
+    assert.ok(logs.some((l) => /^\[sim-1\] \[mqtt sim-1\] connected/.test(l)), logs.join("\n"));
+    await session.stop();
+    stopped = true;
+    assert.ok(rows().every((r) => !r.online), "each device said offline before the broker stopped");
+  });
+});

@@ -1,0 +1,62 @@
+/* hal/net.h on Eclipse Paho's MQTTAsync client (libpaho-mqtt3as: MQTT 3.1.1 over TLS with
+ * OpenSSL), for a device on AWS IoT Core or the local cloud: mutual TLS with the thing's
+ * certificate, client id = thing, persistent session (cleansession 0) so the broker keeps our
+ * subscriptions and queued QoS 1 deliveries and Paho retransmits our unacknowledged publishes
+ * after an outage, last will = the retained offline status.
+ *
+ * Outages: Paho's keepalive (PINGREQ after keepAliveSeconds idle, link dropped when the answer
+ * doesn't come) notices a dead link within two keepalive periods. Reconnects are ours, not
+ * Paho's automaticReconnect, because Paho's has no jitter: exponential backoff from min to max
+ * with "full jitter" (each wait drawn in [min, current]), so a fleet that lost the broker at once
+ * comes back spread out. */
+#ifndef SF_POSIX_MQTT_NET_H
+#define SF_POSIX_MQTT_NET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../../../hal/clock.h"
+#include "../../../hal/net.h"
+#include "../../../hal/random.h"
+
+typedef struct sf_MqttNetConfig {
+  /* Host name or address and port (8883 on AWS IoT). */
+  const char* host;
+  int port;
+  const char* thing;
+  const char* certPath;
+  const char* keyPath;
+  /* The local cloud's CA; NULL uses the system trust store (Amazon's roots on AWS). */
+  const char* caPath;
+  /* The retained last will (NULL: none). */
+  const char* willTopic;
+  const char* willPayload;
+  /* PINGREQ interval (default 30; AWS accepts 30-1200). */
+  int keepAliveSeconds;
+  /* Reconnect backoff bounds (defaults 1000 and 64000 ms). */
+  uint32_t reconnectMinMs;
+  uint32_t reconnectMaxMs;
+  hal_Clock* clock;
+  hal_Random* random;
+  void (*log)(void* context, const char* line);
+  void* logContext;
+} sf_MqttNetConfig;
+
+/* Creates the client and starts the first connect. NULL with `error` on bad settings or a
+ * missing file (it names the file and what to pass instead). */
+hal_Net* sf_mqttNet_create(const sf_MqttNetConfig* config, char* error, size_t errorSize);
+/* Clean DISCONNECT (the broker discards the last will), waits up to timeoutMs for queued
+ * publishes, and frees everything. */
+void sf_mqttNet_destroy(hal_Net* net, uint32_t timeoutMs);
+/* Wakes a poll that is waiting (from a signal handler's flag check or a timer). */
+void sf_mqttNet_wake(hal_Net* net);
+
+typedef struct sf_MqttNetStats {
+  uint32_t outages;
+  uint32_t reconnects;
+  uint32_t connectFailures;
+} sf_MqttNetStats;
+void sf_mqttNet_stats(hal_Net* net, sf_MqttNetStats* out);
+
+#endif

@@ -1,0 +1,24 @@
+/* hal/platform.h's C-library functions, from the POSIX C library. */
+#include "../../hal/platform.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+void* hal_malloc(size_t size) {
+  return malloc(size ? size : 1);
+}
+
+void hal_free(void* pointer) {
+  free(pointer);
+}
+
+int hal_formatDouble(char* buffer, size_t size, int precision, double value) {
+  return snprintf(buffer, size, "%.*e", precision > 0 ? precision - 1 : 0, value);
+}
+
+double hal_parseDouble(const char* text, size_t* consumed) {
+  char* end;
+  double value = strtod(text, &end); /* the "C" locale: main never calls setlocale */
+  *consumed = (size_t)(end - text);
+  return value;
+}

@@ -1,0 +1,30 @@
+/* Receiver-side de-duplication by envelope id `<bootId>:<seq>` (core/contracts/dedupWindow.ts
+ * is the TypeScript twin, same limits): per sender boot, the highest seq below which everything
+ * was seen plus the few seqs seen above it; the least recently heard sender is forgotten first. */
+#ifndef SF_DEDUP_WINDOW_H
+#define SF_DEDUP_WINDOW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SF_DEDUP_MAX_SENDERS 1024
+#define SF_DEDUP_MAX_AHEAD 256
+#define SF_DEDUP_MAX_BOOT_ID 64
+
+typedef struct sf_DedupSender sf_DedupSender;
+
+typedef struct sf_DedupWindow {
+  sf_DedupSender* senders;
+  uint32_t count, capacity;
+  uint64_t clock; /* for least recently heard */
+  uint32_t duplicates;
+} sf_DedupWindow;
+
+void sf_dedup_init(sf_DedupWindow* window);
+void sf_dedup_free(sf_DedupWindow* window);
+/* True the first time (bootId, seq) is seen, false for a repeat. Out of memory: true (deliver
+ * rather than lose). Boot ids longer than SF_DEDUP_MAX_BOOT_ID are compared by their prefix. */
+bool sf_dedup_accept(sf_DedupWindow* window, const char* bootId, size_t bootIdLength, int64_t seq);
+
+#endif

@@ -1,0 +1,63 @@
+#include "envelope.h"
+
+#include "../core/utf16.h"
+
+void sf_envelope_encode(sf_Text* out, const char* bootId, uint32_t seq, const char* valueJson, size_t valueLength, int64_t now) {
+  sf_text_appendString(out, "{\"id\":\"");
+  sf_text_appendString(out, bootId);
+  sf_text_appendChar(out, ':');
+  sf_text_appendInt(out, seq);
+  sf_text_appendString(out, "\",\"v\":");
+  sf_text_append(out, valueJson, valueLength);
+  sf_text_appendString(out, ",\"t\":");
+  sf_text_appendInt(out, now);
+  sf_text_appendChar(out, '}');
+}
+
+/* text.slice(0, 80): the first 80 UTF-16 units. */
+static void appendStart(sf_Text* out, const char* text, size_t length) {
+  size_t end = 0, units = 0;
+  while (end < length && units < 80) {
+    size_t next = end + 1;
+    while (next < length && ((unsigned char)text[next] & 0xC0) == 0x80) next++;
+    units += sf_utf16Count(text + end, next - end);
+    end = next;
+  }
+  sf_text_append(out, text, end);
+}
+
+bool sf_envelope_decode(sf_JsonDocument* d, const char* payload, size_t length, sf_Envelope* out, sf_Text* error) {
+  if (!sf_json_parse(d, payload, length, 0)) {
+    sf_text_appendString(error, "message is not JSON: ");
+    appendStart(error, payload, length);
+    return false;
+  }
+  const sf_JsonNode* root = &d->nodes[0];
+  const sf_JsonNode* id = sf_json_member(d, root, "id");
+  const sf_JsonNode* t = sf_json_member(d, root, "t");
+  const sf_JsonNode* v = sf_json_member(d, root, "v");
+  bool ok = id && id->type == SF_JSON_STRING && t && t->type == SF_JSON_NUMBER && v;
+  if (ok) {
+    /* /^[^:]+:\d+$/ */
+    const char* s = sf_json_string(d, id);
+    size_t n = id->stringLength, colon = 0;
+    while (colon < n && s[colon] != ':') colon++;
+    ok = colon > 0 && colon + 1 < n && n - colon - 1 <= 15;
+    int64_t seq = 0;
+    for (size_t i = colon + 1; ok && i < n; i++) {
+      if (s[i] < '0' || s[i] > '9') ok = false;
+      else seq = seq * 10 + (s[i] - '0');
+    }
+    if (ok) {
+      out->bootId = s;
+      out->bootIdLength = colon;
+      out->seq = seq;
+      out->value = (int32_t)(v - d->nodes);
+    }
+  }
+  if (!ok) {
+    sf_text_appendString(error, "message is not a snapfleet envelope {\"id\":\"<bootId>:<seq>\",\"v\":...,\"t\":<ms>}: ");
+    appendStart(error, payload, length);
+  }
+  return ok;
+}

@@ -1,0 +1,516 @@
+#include "supervisor.h"
+
+#include "../core/deviceHost.h"
+#include "../core/textBuffer.h"
+#include "../core/vm.h"
+#include "dedupWindow.h"
+#include "envelope.h"
+#include "handles.h"
+#include "outbox.h"
+#include "timers.h"
+#include "topics.h"
+
+#define DEFAULT_OUTBOX_CAPACITY 500
+#define DEFAULT_IN_FLIGHT_WINDOW 32
+#define DEFAULT_LOG_CAPACITY 200
+/* Tokens: app messages, log lines, the status message (all below SF_TOKEN_FOREIGN). */
+#define MESSAGE_TOKENS 0x00000000u
+#define LOG_TOKENS 0x10000000u
+#define STATUS_TOKEN 0x7FFFFFFFu
+#define MAX_SUBSCRIPTIONS (2 * SF_MAX_CHANNELS)
+
+struct sf_Supervisor {
+  sf_SupervisorConfig config;
+  const sf_Manifest* manifest;
+  hal_Platform* platform;
+  char bootId[SF_DEDUP_MAX_BOOT_ID + 1];
+  uint32_t seq;
+  sf_HandleTable handles;
+  sf_Timers timers;
+  sf_Outbox outbox, logs;
+  sf_DedupWindow seenDown;
+  sf_JsonDocument envelope;
+  sf_DeviceHost host;
+  const char* channelNames[SF_MAX_CHANNELS];
+  const uint8_t* snapshot;
+  size_t snapshotSize;
+  sf_Vm* vm;
+  bool appRunning; /* false after stop or a fatal engine error */
+  /* Down topics subscribed for the app, and the channel each belongs to. */
+  char* subscriptions[MAX_SUBSCRIPTIONS];
+  int subscriptionChannel[MAX_SUBSCRIPTIONS];
+  int subscriptionCount;
+  uint32_t outages, reconnects, appErrors;
+  sf_Text scratch;
+};
+
+static int64_t now(sf_Supervisor* s) {
+  return s->platform->clock->ops->now(s->platform->clock);
+}
+
+static void echo(sf_Supervisor* s, const char* prefix, const char* text, size_t length) {
+  if (!s->config.onLog) return;
+  sf_Text line;
+  sf_text_init(&line, 0);
+  sf_text_appendString(&line, prefix);
+  sf_text_append(&line, text, length);
+  s->config.onLog(s->config.context, line.data ? line.data : "");
+  sf_text_free(&line);
+}
+
+static void supervisorEcho(sf_Supervisor* s, const char* text) {
+  echo(s, "[supervisor] ", text, sf_strlen(text));
+}
+
+static void outboxError(void* context, const char* line) {
+  supervisorEcho(context, line);
+}
+
+static void publishLog(sf_Supervisor* s, const char* text, size_t length, bool fromSupervisor) {
+  sf_Text topic, payload;
+  sf_text_init(&topic, 0);
+  sf_text_init(&payload, 0);
+  sf_topic_log(&topic, s->manifest->app, s->config.thing);
+  sf_text_appendString(&payload, "{\"t\":");
+  sf_text_appendInt(&payload, now(s));
+  sf_text_appendString(&payload, ",\"msg\":");
+  sf_text_appendJsonString(&payload, text, length);
+  if (fromSupervisor) sf_text_appendString(&payload, ",\"from\":\"supervisor\"");
+  sf_text_appendChar(&payload, '}');
+  if (!topic.failed && !payload.failed) sf_outbox_push(&s->logs, topic.data, payload.data, payload.length, 0);
+  sf_text_free(&topic);
+  sf_text_free(&payload);
+}
+
+size_t sf_supervisor_statusPayload(const sf_Supervisor* s, bool online, char* buffer, size_t size) {
+  sf_Text t;
+  sf_text_init(&t, 0);
+  sf_text_appendString(&t, "{\"online\":");
+  sf_text_appendString(&t, online ? "true" : "false");
+  sf_text_appendString(&t, ",\"version\":");
+  sf_text_appendJsonString(&t, s->manifest->version, sf_strlen(s->manifest->version));
+  sf_text_appendString(&t, ",\"bootId\":");
+  sf_text_appendJsonString(&t, s->bootId, sf_strlen(s->bootId));
+  sf_text_appendString(&t, ",\"t\":");
+  sf_text_appendInt(&t, s->platform->clock->ops->now(s->platform->clock));
+  sf_text_appendChar(&t, '}');
+  size_t length = t.failed || t.length >= size ? 0 : t.length;
+  if (length) __builtin_memcpy(buffer, t.data, length + 1);
+  sf_text_free(&t);
+  return length;
+}
+
+size_t sf_supervisor_statusTopic(const sf_Supervisor* s, char* buffer, size_t size) {
+  sf_Text t;
+  sf_text_init(&t, 0);
+  sf_topic_status(&t, s->manifest->app, s->config.thing);
+  size_t length = t.failed || t.length >= size ? 0 : t.length;
+  if (length) __builtin_memcpy(buffer, t.data, length + 1);
+  sf_text_free(&t);
+  return length;
+}
+
+/* Retained, QoS 1: a dashboard that subscribes later still learns the state. */
+static void publishStatus(sf_Supervisor* s, bool online) {
+  char payload[256], topic[200];
+  size_t length = sf_supervisor_statusPayload(s, online, payload, sizeof payload);
+  if (!length || !sf_supervisor_statusTopic(s, topic, sizeof topic)) return;
+  hal_Net* net = s->platform->net;
+  if (net->ops->publish(net, topic, (const uint8_t*)payload, length, 1, true, STATUS_TOKEN) != HAL_NET_OK) {
+    supervisorEcho(s, online ? "status online not published" : "status offline not published");
+  }
+}
+
+/* ------------------------------------------------------------------ app failures */
+
+static void halt(sf_Supervisor* s) {
+  sf_timers_stopAll(&s->timers);
+  s->appRunning = false;
+}
+
+static void appLog(sf_Supervisor* s, const char* text, size_t length) {
+  echo(s, "[app] ", text, length);
+  publishLog(s, text, length, false);
+}
+
+/* A failing app callback is logged (app log topic), counted and told to the owner; the device
+ * keeps running the other callbacks. After a fatal engine error the app runs nothing more. */
+static void ranApp(sf_Supervisor* s, bool ok, bool atStart) {
+  if (ok) return;
+  const char* message = sf_vm_error(s->vm);
+  bool fatal = sf_vm_errorFatal(s->vm);
+  s->appErrors++;
+  sf_Text line;
+  sf_text_init(&line, 0);
+  sf_text_appendString(&line, "error: ");
+  sf_text_appendString(&line, message);
+  appLog(s, line.data ? line.data : "", line.length);
+  sf_text_free(&line);
+  if (fatal) halt(s);
+  if (s->config.onAppFailure) s->config.onAppFailure(s->config.context, message, fatal, atStart);
+}
+
+/* ------------------------------------------------------------------ the device host */
+
+static void hostLog(void* context, const char* text, size_t length) {
+  appLog(context, text, length);
+}
+
+static double hostNow(void* context) {
+  return (double)now(context);
+}
+
+static bool hostNetworkRequest(void* context, double* handle, sf_Text* error) {
+  sf_Supervisor* s = context;
+  sf_Resource r = {SF_RESOURCE_NETWORK, 0, 0, 0, {0}};
+  *handle = sf_handles_open(&s->handles, &r);
+  if (!*handle) sf_text_appendString(error, "out of handles");
+  return *handle != 0;
+}
+
+static bool hostChannelOpen(void* context, double network, double channelIndex, double* handle, sf_Text* error) {
+  sf_Supervisor* s = context;
+  sf_Resource* net = sf_handles_get(&s->handles, network);
+  *handle = 0;
+  if (!net || net->kind != SF_RESOURCE_NETWORK || !(channelIndex >= 0 && channelIndex < s->manifest->channelCount) ||
+      channelIndex != (double)(int)channelIndex)
+    return true;
+  sf_Resource r = {SF_RESOURCE_CHANNEL, (int)channelIndex, (int32_t)network, 0, {0}};
+  *handle = sf_handles_open(&s->handles, &r);
+  if (!*handle) sf_text_appendString(error, "out of handles");
+  return *handle != 0;
+}
+
+static bool hostChannelSend(void* context, double handle, const char* json, size_t length, double* status, sf_Text* error) {
+  sf_Supervisor* s = context;
+  (void)error;
+  sf_Resource* r = sf_handles_get(&s->handles, handle);
+  if (!r || r->kind != SF_RESOURCE_CHANNEL) {
+    *status = 1; /* SendStatus.InvalidHandle */
+    return true;
+  }
+  const sf_ChannelDecl* channel = &s->manifest->channels[r->channelIndex];
+  sf_Text topic, payload;
+  sf_text_init(&topic, 0);
+  sf_text_init(&payload, 0);
+  sf_topic_up(&topic, s->manifest->app, s->config.thing, channel->name);
+  sf_envelope_encode(&payload, s->bootId, ++s->seq, json, length, now(s));
+  if (!topic.failed && !payload.failed) sf_outbox_push(&s->outbox, topic.data, payload.data, payload.length, channel->qos);
+  else s->outbox.dropped++;
+  sf_text_free(&topic);
+  sf_text_free(&payload);
+  *status = 0;
+  return true;
+}
+
+static bool hostPinOpen(void* context, int kind, const char* name, size_t length, double* handle, sf_Text* error) {
+  sf_Supervisor* s = context;
+  hal_Board* board = s->platform->board;
+  *handle = 0;
+  if (length >= SF_MAX_NAME || !board->ops->hasPin(board, kind == 0 ? HAL_PIN_ANALOG : HAL_PIN_DIGITAL, name)) return true;
+  sf_Resource r = {SF_RESOURCE_PIN, 0, 0, kind, {0}};
+  sf_strcpy(r.pin, name, sizeof r.pin);
+  *handle = sf_handles_open(&s->handles, &r);
+  if (!*handle) sf_text_appendString(error, "out of handles");
+  return *handle != 0;
+}
+
+static sf_Resource* pin(sf_Supervisor* s, double handle, sf_Text* error) {
+  sf_Resource* r = sf_handles_get(&s->handles, handle);
+  if (r && r->kind == SF_RESOURCE_PIN) return r;
+  sf_text_appendString(error, "invalid pin handle ");
+  sf_text_appendNumber(error, handle);
+  return 0;
+}
+
+static bool hostPinRead(void* context, double handle, sf_Primitive* value, sf_Text* error) {
+  sf_Supervisor* s = context;
+  sf_Resource* r = pin(s, handle, error);
+  if (!r) return false;
+  hal_Board* board = s->platform->board;
+  if (r->pinKind == 0) *value = sf_number(board->ops->analogRead(board, r->pin, now(s)));
+  else *value = sf_boolean(board->ops->digitalRead(board, r->pin));
+  return true;
+}
+
+static bool hostPinWrite(void* context, double handle, bool level, sf_Text* error) {
+  sf_Supervisor* s = context;
+  sf_Resource* r = pin(s, handle, error);
+  if (!r) return false;
+  if (r->pinKind == 0) {
+    sf_text_appendString(error, "pin ");
+    sf_text_appendString(error, r->pin);
+    sf_text_appendString(error, " is analog and can't be written");
+    return false;
+  }
+  hal_Board* board = s->platform->board;
+  if (!board->ops->digitalWrite(board, r->pin, level, now(s))) {
+    sf_text_appendString(error, "pin ");
+    sf_text_appendString(error, r->pin);
+    sf_text_appendString(error, " is input-only and can't be written");
+    return false;
+  }
+  return true;
+}
+
+static bool hostTimerStart(void* context, double slot, double ms, bool repeat, sf_Text* error) {
+  sf_Supervisor* s = context;
+  /* whole milliseconds: the device clock counts them (a fractional delay rounds up) */
+  double whole = __builtin_ceil(ms > 0 ? ms : 0);
+  if (!sf_timers_start(&s->timers, (int)slot, now(s), (int64_t)whole, repeat)) {
+    sf_text_appendString(error, "too many timers");
+    return false;
+  }
+  return true;
+}
+
+static void hostTimerStop(void* context, double slot) {
+  sf_timers_stop(&((sf_Supervisor*)context)->timers, (int)slot);
+}
+
+static double hostRandom(void* context) {
+  sf_Supervisor* s = context;
+  uint64_t bits = 0;
+  s->platform->random->ops->fill(s->platform->random, (uint8_t*)&bits, sizeof bits);
+  return (double)(bits >> 11) / 9007199254740992.0; /* 53 random bits in [0, 1) */
+}
+
+/* ------------------------------------------------------------------ lifecycle */
+
+sf_Supervisor* sf_supervisor_create(const sf_SupervisorConfig* config) {
+  sf_Supervisor* s = hal_malloc(sizeof *s);
+  if (!s) return 0;
+  __builtin_memset(s, 0, sizeof *s);
+  s->config = *config;
+  s->manifest = config->manifest;
+  s->platform = config->platform;
+  if (config->bootId) {
+    sf_strcpy(s->bootId, config->bootId, sizeof s->bootId);
+  } else {
+    static const char hex[] = "0123456789abcdef";
+    uint8_t bytes[4];
+    s->platform->random->ops->fill(s->platform->random, bytes, sizeof bytes);
+    for (int i = 0; i < 4; i++) s->bootId[2 * i] = hex[bytes[i] >> 4], s->bootId[2 * i + 1] = hex[bytes[i] & 15];
+  }
+  uint32_t window = config->inFlightWindow ? config->inFlightWindow : DEFAULT_IN_FLIGHT_WINDOW;
+  if (window > 100) window = 100;
+  bool ok = sf_outbox_init(&s->outbox, s->platform->net, config->outboxCapacity ? config->outboxCapacity : DEFAULT_OUTBOX_CAPACITY, window, MESSAGE_TOKENS) &&
+            sf_outbox_init(&s->logs, s->platform->net, config->logCapacity ? config->logCapacity : DEFAULT_LOG_CAPACITY, DEFAULT_IN_FLIGHT_WINDOW, LOG_TOKENS);
+  s->outbox.onError = s->logs.onError = outboxError;
+  s->outbox.context = s->logs.context = s;
+  sf_handles_init(&s->handles);
+  sf_timers_init(&s->timers);
+  sf_dedup_init(&s->seenDown);
+  sf_json_init(&s->envelope);
+  sf_text_init(&s->scratch, 0);
+  for (int i = 0; i < s->manifest->channelCount; i++) s->channelNames[i] = s->manifest->channels[i].name;
+  sf_DeviceHost host = {s, hostLog, hostNow, hostNetworkRequest, hostChannelOpen, hostChannelSend, hostPinOpen, hostPinRead, hostPinWrite,
+                        hostTimerStart, hostTimerStop, hostRandom};
+  s->host = host;
+  if (!ok) {
+    sf_supervisor_destroy(s);
+    return 0;
+  }
+  return s;
+}
+
+static void unsubscribeAll(sf_Supervisor* s) {
+  hal_Net* net = s->platform->net;
+  for (int i = 0; i < s->subscriptionCount; i++) {
+    net->ops->unsubscribe(net, s->subscriptions[i]);
+    hal_free(s->subscriptions[i]);
+  }
+  s->subscriptionCount = 0;
+}
+
+void sf_supervisor_destroy(sf_Supervisor* s) {
+  if (!s) return;
+  unsubscribeAll(s);
+  sf_vm_free(s->vm);
+  sf_outbox_free(&s->outbox);
+  sf_outbox_free(&s->logs);
+  sf_dedup_free(&s->seenDown);
+  sf_json_free(&s->envelope);
+  sf_text_free(&s->scratch);
+  hal_free(s);
+}
+
+static void subscribe(sf_Supervisor* s, const sf_Text* topic, int channel, uint8_t qos) {
+  if (s->subscriptionCount >= MAX_SUBSCRIPTIONS || topic->failed) return;
+  char* copy = hal_malloc(topic->length + 1);
+  if (!copy) return;
+  __builtin_memcpy(copy, topic->data, topic->length + 1);
+  s->subscriptions[s->subscriptionCount] = copy;
+  s->subscriptionChannel[s->subscriptionCount++] = channel;
+  hal_Net* net = s->platform->net;
+  net->ops->subscribe(net, copy, qos);
+}
+
+bool sf_supervisor_start(sf_Supervisor* s, const uint8_t* snapshot, size_t size, char* error, size_t errorSize) {
+  sf_Text problem;
+  sf_text_init(&problem, 0);
+  sf_VmOptions options = {&s->host, s->channelNames, s->manifest->channelCount, s->config.instructionBudget};
+  s->vm = sf_vm_restore(snapshot, size, &options, &problem);
+  if (!s->vm) {
+    sf_strcpy(error, problem.data ? problem.data : "out of memory", errorSize);
+    sf_text_free(&problem);
+    return false;
+  }
+  sf_text_free(&problem);
+  s->snapshot = snapshot;
+  s->snapshotSize = size;
+  /* Subscriptions first, so no message is missed. */
+  sf_Text topic;
+  sf_text_init(&topic, 0);
+  for (int i = 0; i < s->manifest->channelCount; i++) {
+    const sf_ChannelDecl* c = &s->manifest->channels[i];
+    if (c->direction == SF_DIRECTION_DEVICE_TO_SERVER) continue;
+    sf_topic_down(&topic, s->manifest->app, s->config.thing, c->name);
+    subscribe(s, &topic, i, c->qos);
+    sf_topic_broadcastDown(&topic, s->manifest->app, c->name);
+    subscribe(s, &topic, i, c->qos);
+  }
+  sf_text_free(&topic);
+  hal_Net* net = s->platform->net;
+  if (net->ops->connected(net)) publishStatus(s, true);
+  s->appRunning = true;
+  ranApp(s, sf_vm_start(s->vm), true);
+  return true;
+}
+
+void sf_supervisor_stop(sf_Supervisor* s) {
+  sf_timers_stopAll(&s->timers);
+  sf_handles_init(&s->handles);
+  unsubscribeAll(s);
+  sf_vm_free(s->vm);
+  s->vm = 0;
+  s->appRunning = false;
+  hal_Net* net = s->platform->net;
+  if (net->ops->connected(net)) publishStatus(s, false);
+}
+
+bool sf_supervisor_running(const sf_Supervisor* s) {
+  return s->vm && s->appRunning;
+}
+
+const char* sf_supervisor_bootId(const sf_Supervisor* s) {
+  return s->bootId;
+}
+
+int64_t sf_supervisor_nextTimerDue(const sf_Supervisor* s) {
+  return sf_timers_nextDue(&s->timers);
+}
+
+bool sf_supervisor_fireNextTimer(sf_Supervisor* s, int64_t upTo) {
+  int64_t due;
+  int slot = sf_timers_takeDue(&s->timers, upTo, &due);
+  if (slot < 0) return false;
+  if (s->vm && s->appRunning) ranApp(s, sf_vm_timerFired(s->vm, slot), false);
+  return true;
+}
+
+bool sf_supervisor_closeHandle(sf_Supervisor* s, int32_t handle) {
+  if (!sf_handles_close(&s->handles, handle)) return false;
+  if (s->vm && s->appRunning) ranApp(s, sf_vm_handleClosed(s->vm, handle), false);
+  return true;
+}
+
+void sf_supervisor_report(sf_Supervisor* s, const char* text) {
+  supervisorEcho(s, text);
+  publishLog(s, text, sf_strlen(text), true);
+}
+
+/* ------------------------------------------------------------------ network events */
+
+void sf_supervisor_onConnectionChanged(sf_Supervisor* s, bool up) {
+  sf_Text line;
+  sf_text_init(&line, 0);
+  if (up) {
+    if (s->outages > s->reconnects) s->reconnects++;
+    sf_text_appendString(&line, "link up (reconnects: ");
+    sf_text_appendInt(&line, s->reconnects);
+    sf_text_appendString(&line, "); sending ");
+    sf_text_appendInt(&line, s->outbox.waitingCount);
+    sf_text_appendString(&line, " queued messages");
+    supervisorEcho(s, line.data);
+    /* retained status first: the last will may have said offline meanwhile */
+    publishStatus(s, true);
+    sf_outbox_resume(&s->outbox);
+    sf_outbox_resume(&s->logs);
+  } else {
+    s->outages++;
+    sf_text_appendString(&line, "link down (outage ");
+    sf_text_appendInt(&line, s->outages);
+    sf_text_appendString(&line, "); queuing messages");
+    supervisorEcho(s, line.data);
+  }
+  sf_text_free(&line);
+  if (s->config.onConnectionChange) s->config.onConnectionChange(s->config.context, up);
+}
+
+bool sf_supervisor_onMessage(sf_Supervisor* s, const char* topic, const uint8_t* payload, size_t length) {
+  int channel = -1;
+  for (int i = 0; i < s->subscriptionCount && channel < 0; i++)
+    if (sf_streq(s->subscriptions[i], topic)) channel = s->subscriptionChannel[i];
+  if (channel < 0) return false;
+  sf_Envelope envelope;
+  sf_Text* problem = &s->scratch;
+  sf_text_clear(problem);
+  if (!sf_envelope_decode(&s->envelope, (const char*)payload, length, &envelope, problem)) {
+    sf_Text line;
+    sf_text_init(&line, 0);
+    sf_text_appendString(&line, "dropped a malformed message for channel ");
+    sf_text_appendString(&line, s->manifest->channels[channel].name);
+    sf_text_appendString(&line, ": ");
+    sf_text_append(&line, problem->data, problem->length);
+    supervisorEcho(s, line.data ? line.data : "");
+    sf_text_free(&line);
+    return true;
+  }
+  /* a retransmitted or replayed copy of a message the app already got */
+  if (!sf_dedup_accept(&s->seenDown, envelope.bootId, envelope.bootIdLength, envelope.seq)) return true;
+  if (s->vm && s->appRunning) ranApp(s, sf_vm_deliver(s->vm, channel, &s->envelope, envelope.value), false);
+  return true;
+}
+
+void sf_supervisor_onPublished(sf_Supervisor* s, uint32_t token, bool delivered) {
+  if (token == STATUS_TOKEN) {
+    if (!delivered) supervisorEcho(s, "status not acknowledged");
+    return;
+  }
+  if (!sf_outbox_published(&s->outbox, token, delivered)) sf_outbox_published(&s->logs, token, delivered);
+}
+
+static void routeConnection(void* context, bool up) {
+  sf_supervisor_onConnectionChanged(context, up);
+}
+
+static void routeMessage(void* context, const char* topic, const uint8_t* payload, size_t length) {
+  sf_supervisor_onMessage(context, topic, payload, length);
+}
+
+static void routePublished(void* context, uint32_t token, bool delivered) {
+  sf_supervisor_onPublished(context, token, delivered);
+}
+
+void sf_supervisor_netEvents(sf_Supervisor* s, hal_NetEvents* out) {
+  out->context = s;
+  out->connectionChanged = routeConnection;
+  out->message = routeMessage;
+  out->published = routePublished;
+}
+
+void sf_supervisor_stats(const sf_Supervisor* s, sf_SupervisorStats* out) {
+  out->droppedMessages = s->outbox.dropped;
+  out->droppedLogs = s->logs.dropped;
+  out->queuedMessages = s->outbox.waitingCount;
+  out->unacknowledgedMessages = s->outbox.inFlightCount;
+  out->duplicatesDropped = s->seenDown.duplicates;
+  out->outages = s->outages;
+  out->reconnects = s->reconnects;
+  out->appErrors = s->appErrors;
+  size_t used = 0, peak = 0;
+  if (s->vm) sf_vm_memory(s->vm, &used, &peak);
+  out->heapUsed = (uint32_t)used;
+  out->heapPeak = (uint32_t)peak;
+}

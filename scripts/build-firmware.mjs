@@ -1,0 +1,290 @@
+// Builds the native device program (firmware/native/, C99) with the machine's C compiler:
+// `snapfleet firmware build --target posix` → build/firmware/posix/snapfleet-device.
+//
+// - Microvium's engine comes from node_modules/microvium/dist-c, patched from
+//   scripts/enginePatches.mjs (the same list as the WebAssembly build), never copied into the repo.
+// - Generated headers (in <out>/gen): the host ids from core/runtime/hostIds.ts
+//   (scripts/hostIdsHeader.mjs), the built-in boards and the engine id from the compiled
+//   TypeScript (dist/, `npm run build`), so the C side can't drift from them.
+// - core/, supervisor/ and ota/ must stay freestanding (Cortex-M is next): they are compiled once
+//   more with -ffreestanding -nostdinc against only the freestanding headers, and any other
+//   #include fails the build.
+// - Skipped when the inputs are unchanged (scripts/buildStamp.mjs).
+// - A missing compiler or library is named with the Debian package that provides it; as root
+//   with apt-get the packages are installed (as scripts/ensure-chromium.mjs does).
+import { execFileSync, spawn } from "node:child_process";
+import fs from "node:fs";
+import { createRequire } from "node:module";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { hashInputs, readStamp, writeStamp } from "./buildStamp.mjs";
+import { ENGINE_PATCHES_FILE, patchEngine } from "./enginePatches.mjs";
+import { HOST_ID_SOURCES, hostIdsHeader } from "./hostIdsHeader.mjs";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const NATIVE = "firmware/native";
+export const TARGETS = ["posix"];
+export const PROGRAM = "snapfleet-device";
+
+/** Folders that must compile freestanding, and the only system headers they may include. */
+const FREESTANDING_DIRS = ["core", "supervisor", "ota"];
+const FREESTANDING_HEADERS = ["stddef.h", "stdint.h", "stdint-gcc.h", "stdbool.h", "stdarg.h", "float.h", "limits.h", "syslimits.h"];
+/** Sources that are not part of the device program (test drivers, the fuzz harness). */
+const NOT_DEVICE = [/\/tests?\//, /\/fuzz\//];
+
+// -Wno-format-truncation: snprintf into a fixed buffer truncating is the intent wherever we use it.
+const C_FLAGS = ["-std=c99", "-O2", "-g", "-Wall", "-Wextra", "-Werror", "-Wno-format-truncation", "-D_GNU_SOURCE"];
+const ENGINE_FLAGS = ["-std=gnu11", "-O2", "-g", "-w"]; // third-party source: its warnings are not ours to fix
+
+/** Libraries the network port links, with where they come from. */
+const LIBRARIES = [
+  { name: "Eclipse Paho MQTT C", header: "MQTTAsync.h", link: ["-lpaho-mqtt3as"], debian: "libpaho-mqtt-dev", neededBy: "ports/posix/net" },
+  { name: "libcurl", header: "curl/curl.h", link: ["-lcurl"], debian: "libcurl4-openssl-dev", neededBy: "ports/posix/net" },
+  { name: "cJSON", header: "cjson/cJSON.h", link: ["-lcjson"], debian: "libcjson-dev", neededBy: "ports/posix/net" },
+  { name: "OpenSSL", header: "openssl/ssl.h", link: ["-lssl", "-lcrypto"], debian: "libssl-dev", neededBy: "ports/posix/net" },
+];
+
+export class FirmwareBuildError extends Error {}
+
+function fail(message) {
+  throw new FirmwareBuildError(message);
+}
+
+const isRoot = () => typeof process.getuid === "function" && process.getuid() === 0;
+const onPath = (command) => (process.env.PATH ?? "").split(":").some((dir) => dir && fs.existsSync(path.join(dir, command)));
+
+/** Installs Debian packages when that can happen non-interactively (root + apt-get); else says how. */
+function ensurePackages(packages, why, log) {
+  if (!packages.length) return;
+  const command = `apt-get install --no-install-recommends ${packages.join(" ")}`;
+  if (!isRoot() || !onPath("apt-get")) fail(`${why}\n  Install with:  sudo ${command}   (Debian/Ubuntu)`);
+  log(`build-firmware: ${why}; installing ${packages.join(" ")} with apt-get`);
+  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+  const install = () => execFileSync("apt-get", ["install", "-y", "--no-install-recommends", ...packages], { env, stdio: "inherit" });
+  try {
+    install();
+  } catch {
+    execFileSync("apt-get", ["update"], { env, stdio: "inherit" }); // a stale or empty package index
+    install();
+  }
+}
+
+function compilerVersion(cc) {
+  try {
+    return execFileSync(cc, ["--version"], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).split("\n")[0];
+  } catch {
+    return undefined;
+  }
+}
+
+/** The C compiler: $CC, else cc; installs gcc (Debian) when there is none and we may. */
+function findCompiler(log) {
+  const cc = process.env.CC || "cc";
+  let version = compilerVersion(cc);
+  if (!version && !process.env.CC) {
+    ensurePackages(["gcc", "libc6-dev"], `no C compiler found (${cc}); the native device is built with the machine's C compiler`, log);
+    version = compilerVersion(cc);
+  }
+  if (!version) fail(`the C compiler ${cc} does not run; set CC to a C99 compiler (gcc or clang) or install one: sudo apt-get install gcc libc6-dev`);
+  return { cc, version };
+}
+
+function headerExists(cc, header) {
+  try {
+    execFileSync(cc, ["-E", "-x", "c", "-"], { input: `#include <${header}>\n`, stdio: ["pipe", "ignore", "ignore"] });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function sourcesUnder(dir) {
+  const found = [];
+  const walk = (d) => {
+    if (!fs.existsSync(d)) return;
+    for (const entry of fs.readdirSync(d, { withFileTypes: true })) {
+      const full = path.join(d, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (/\.[ch]$/.test(entry.name)) found.push(full);
+    }
+  };
+  walk(dir);
+  return found.sort();
+}
+
+/** The generated headers' text: host ids (from `sourceRoot`), built-in boards, engine id. */
+function generatedHeaders(sourceRoot) {
+  const require = createRequire(import.meta.url);
+  let boards, engineId;
+  try {
+    ({ BUILT_IN_BOARDS: boards } = require(path.join(root, "dist/core/boards/builtInBoards.js")));
+    ({ ENGINE_ID: engineId } = require(path.join(root, "dist/core/compiler/engineId.js")));
+  } catch (error) {
+    fail(`the compiled TypeScript (dist/) is missing or stale (${error.message}); run npm run build first`);
+  }
+  const { DEFAULT_BOARD } = require(path.join(root, "dist/core/boards/builtInBoards.js"));
+  const bits = { "analog-in": "SF_CAP_ANALOG_IN", "digital-in": "SF_CAP_DIGITAL_IN", "digital-out": "SF_CAP_DIGITAL_OUT" };
+  const lines = ["/* Generated by scripts/build-firmware.mjs from core/boards/builtInBoards.ts: do not edit. */", "#ifndef SF_BUILT_IN_BOARDS_H", "#define SF_BUILT_IN_BOARDS_H", "", '#include "boardDefinition.h"', ""];
+  boards.forEach((board, i) => {
+    lines.push(`static const sf_BoardPin SF_BOARD_${i}_PINS[] = {`);
+    for (const [label, caps] of Object.entries(board.pins)) lines.push(`  {${JSON.stringify(label)}, ${caps.map((c) => bits[c]).join(" | ") || "0"}},`);
+    lines.push("};");
+  });
+  lines.push("static const sf_BoardDefinition SF_BUILT_IN_BOARDS[] = {");
+  boards.forEach((board, i) => lines.push(`  {${JSON.stringify(board.name)}, SF_BOARD_${i}_PINS, ${Object.keys(board.pins).length}},`));
+  lines.push("};", `#define SF_BUILT_IN_BOARD_COUNT ${boards.length}`, `#define SF_DEFAULT_BOARD ${JSON.stringify(DEFAULT_BOARD.name)}`, "", "#endif", "");
+  return {
+    "sf_hostIds.h": hostIdsHeader(sourceRoot),
+    "builtInBoards.h": lines.join("\n"),
+    "engineId.h": `/* Generated by scripts/build-firmware.mjs from core/compiler/engineId.ts: do not edit. */\n#define SF_ENGINE_ID ${JSON.stringify(engineId)}\n`,
+  };
+}
+
+/** Runs commands with at most `jobs` at a time; rejects with the first failure's output. */
+async function runAll(commands, jobs) {
+  const queue = [...commands];
+  const worker = async () => {
+    while (queue.length) {
+      const { cc, args, what } = queue.shift();
+      await new Promise((resolve, reject) => {
+        const child = spawn(cc, args, { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+        let output = "";
+        child.stdout.on("data", (d) => (output += d));
+        child.stderr.on("data", (d) => (output += d));
+        child.on("error", reject);
+        child.on("close", (code) => (code === 0 ? resolve() : reject(new FirmwareBuildError(`${what} failed:\n${output.trim()}`))));
+      });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, jobs) }, worker));
+}
+
+/** core/, supervisor/, ota/ compiled against the freestanding headers alone. */
+async function checkFreestanding(cc, sources, gen, outDir, nativeDir) {
+  const include = path.join(outDir, "freestanding-include");
+  fs.rmSync(include, { recursive: true, force: true });
+  fs.mkdirSync(include, { recursive: true });
+  const compilerInclude = execFileSync(cc, ["-print-file-name=include"], { encoding: "utf8" }).trim();
+  for (const header of FREESTANDING_HEADERS) {
+    const from = path.join(compilerInclude, header);
+    if (fs.existsSync(from)) fs.copyFileSync(from, path.join(include, header));
+  }
+  const checked = sources.filter((f) => f.endsWith(".c") && FREESTANDING_DIRS.some((d) => f.startsWith(path.join(nativeDir, d) + path.sep)) && !NOT_DEVICE.some((p) => p.test(f)));
+  const commands = checked.map((file) => ({
+    cc,
+    what: `freestanding check of ${path.relative(nativeDir, file)}`,
+    args: ["-std=c99", "-ffreestanding", "-nostdinc", "-isystem", include, "-I", gen, "-I", path.join(nativeDir, "core"), "-I", path.join(root, "node_modules/microvium/dist-c"), "-fsyntax-only", "-Wall", "-Wextra", "-Werror", file],
+  }));
+  try {
+    await runAll(commands, os.availableParallelism?.() ?? 2);
+  } catch (error) {
+    const missing = /fatal error: ([^:]+): No such file/.exec(error.message)?.[1];
+    if (missing) {
+      fail(`${error.message.split("\n")[0].replace(" failed:", "")}: it includes <${missing}>, which ${FREESTANDING_DIRS.map((d) => `${d}/`).join(", ")} may not (they must build without an OS for Cortex-M). Only ${FREESTANDING_HEADERS.filter((h) => !h.includes("-") && h !== "syslimits.h").map((h) => `<${h}>`).join(" ")} and hal/ may be used; what a C library would give goes through hal/platform.h.\n${error.message}`);
+    }
+    throw error;
+  }
+  return checked.length;
+}
+
+/** Builds the device program for `target` into `outDir`; returns { program, skipped, size }.
+ * `sourceRoot` (tests): a tree with firmware/native/ and the host-id sources in place of this
+ * repository's. */
+export async function buildFirmware({ target = "posix", outDir = path.join(root, "build/firmware", target), force = false, log = console.log, sourceRoot = root } = {}) {
+  if (!TARGETS.includes(target)) fail(`unknown target "${target}"; targets: ${TARGETS.join(", ")}`);
+  const started = Date.now();
+  const { cc, version } = findCompiler(log);
+  const nativeDir = path.join(sourceRoot, NATIVE);
+  const all = sourcesUnder(nativeDir);
+  const device = all.filter((f) => !NOT_DEVICE.some((p) => p.test(f)) && !f.startsWith(path.join(nativeDir, "ports") + path.sep) || (f.startsWith(path.join(nativeDir, "ports", target) + path.sep) && !NOT_DEVICE.some((p) => p.test(f))));
+  const usesNet = device.some((f) => f.includes(`${path.sep}net${path.sep}`));
+  const libraries = usesNet ? LIBRARIES : [];
+  const missing = libraries.filter((l) => !headerExists(cc, l.header));
+  ensurePackages([...new Set(missing.map((l) => l.debian))], missing.length ? `missing C libraries: ${missing.map((l) => `${l.name} (<${l.header}>)`).join(", ")}` : "", log);
+  const stillMissing = libraries.filter((l) => !headerExists(cc, l.header));
+  if (stillMissing.length) fail(`still missing after installing: ${stillMissing.map((l) => `<${l.header}> (${l.debian})`).join(", ")}`);
+
+  const engineDir = path.join(root, "node_modules/microvium/dist-c");
+  const glue = ["core/engine/glue/numberFormat.c", "core/engine/glue/numberFormat.h"].map((f) => path.join(root, f));
+  const headers = generatedHeaders(sourceRoot);
+  const program = path.join(outDir, PROGRAM);
+  const stampPath = path.join(outDir, "build-stamp.json");
+  const inputs = [...all, ...glue, path.join(engineDir, "microvium.c"), path.join(engineDir, "microvium.h"), ...HOST_ID_SOURCES.map((f) => path.join(sourceRoot, f)), ENGINE_PATCHES_FILE, fileURLToPath(import.meta.url), path.join(root, "scripts/hostIdsHeader.mjs")];
+  const hash = hashInputs(root, inputs, [version, target, JSON.stringify(headers), JSON.stringify(libraries.map((l) => l.link))]);
+  if (!force && readStamp(stampPath)?.hash === hash && fs.existsSync(program)) {
+    const size = readStamp(stampPath).size;
+    log(`build-firmware: ${path.relative(process.cwd(), program)} up to date (${fs.statSync(program).size} bytes)`);
+    return { program, skipped: true, size };
+  }
+
+  // Everything of this build in its own folder, so two builds at once (tests, dev) can't mix
+  // their files; the program replaces the old one atomically at the end.
+  const work = path.join(outDir, `.build-${process.pid}`);
+  const gen = path.join(work, "gen");
+  const objects = path.join(work, "obj");
+  fs.rmSync(work, { recursive: true, force: true });
+  fs.mkdirSync(gen, { recursive: true });
+  fs.mkdirSync(objects, { recursive: true });
+  for (const [name, text] of Object.entries(headers)) fs.writeFileSync(path.join(gen, name), text);
+  let engineSource;
+  try {
+    engineSource = patchEngine(fs.readFileSync(path.join(engineDir, "microvium.c"), "utf8"));
+  } catch (error) {
+    fail(`${error.message} (is the microvium package installed?)`);
+  }
+  fs.writeFileSync(path.join(gen, "microvium.c"), engineSource);
+
+  try {
+    return await compileAndLink();
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+
+  async function compileAndLink() {
+    const freestanding = await checkFreestanding(cc, all, gen, work, nativeDir);
+    const includes = ["-I", gen, "-I", path.join(nativeDir, "core"), "-I", engineDir, "-I", path.join(nativeDir, "ports", target)];
+    const units = [
+      { file: path.join(gen, "microvium.c"), flags: ENGINE_FLAGS },
+      { file: path.join(root, "core/engine/glue/numberFormat.c"), flags: C_FLAGS },
+      ...device.filter((f) => f.endsWith(".c")).map((file) => ({ file, flags: C_FLAGS })),
+    ];
+    const commands = units.map(({ file, flags }, i) => ({
+      cc,
+      what: `compiling ${path.relative(root, file)}`,
+      args: [...flags, ...includes, "-c", file, "-o", path.join(objects, `${i}-${path.basename(file, ".c")}.o`)],
+    }));
+    await runAll(commands, os.availableParallelism?.() ?? 2);
+    const linkFlags = [...libraries.flatMap((l) => l.link), ...(usesNet ? ["-lpthread"] : []), "-lm"];
+    const temp = `${program}.${process.pid}.tmp`;
+    await runAll([{ cc, what: "linking", args: ["-o", temp, ...fs.readdirSync(objects).sort().map((o) => path.join(objects, o)), ...linkFlags] }], 1);
+    fs.renameSync(temp, program);
+    const size = sectionSizes(program);
+    writeStamp(stampPath, { hash, size });
+    log(`build-firmware: ${path.relative(process.cwd(), program)} ${fs.statSync(program).size} bytes (text ${size?.text ?? "?"} B, data ${size?.data ?? "?"} B, bss ${size?.bss ?? "?"} B), ${units.length} sources, ${freestanding} checked freestanding, built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    return { program, skipped: false, size };
+  }
+}
+
+/** text/data/bss of a program (binutils size). */
+export function sectionSizes(program) {
+  try {
+    const [, line] = execFileSync("size", [program], { encoding: "utf8" }).trim().split("\n");
+    const [text, data, bss] = line.trim().split(/\s+/).map(Number);
+    return { text, data, bss };
+  } catch {
+    return undefined;
+  }
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const args = process.argv.slice(2);
+  const option = (name) => {
+    const i = args.indexOf(name);
+    return i >= 0 ? args[i + 1] : undefined;
+  };
+  buildFirmware({ target: option("--target") ?? "posix", outDir: option("--out") && path.resolve(option("--out")), force: args.includes("--force") }).catch((error) => {
+    console.error(`build-firmware: ${error instanceof FirmwareBuildError ? error.message : error.stack ?? error}`);
+    process.exit(1);
+  });
+}

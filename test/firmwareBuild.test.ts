@@ -1,0 +1,75 @@
+/** scripts/build-firmware.mjs as a user meets it: an unchanged tree is not rebuilt; the core stays
+ * freestanding (an #include of a C-library header there fails the build, naming file and header);
+ * a host id added in TypeScript and not served in C fails the build instead of drifting; a
+ * missing compiler is named with how to get one. Each broken tree is a copy in a temp folder. */
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+
+const ROOT = path.resolve(__dirname, "..");
+type Build = (options: Record<string, unknown>) => Promise<{ program: string; skipped: boolean }>;
+let buildFirmware: Build;
+const temps: string[] = [];
+
+/** A copy of the sources the firmware build reads (firmware/native and the host-id files). */
+function sourceCopy(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sf-firmware-src-"));
+  temps.push(dir);
+  fs.cpSync(path.join(ROOT, "firmware/native"), path.join(dir, "firmware/native"), { recursive: true, filter: (f) => !f.endsWith(".ts") });
+  for (const file of ["core/runtime/hostIds.ts", "core/runtime/stdlib/hostIds.ts"]) {
+    fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+    fs.copyFileSync(path.join(ROOT, file), path.join(dir, file));
+  }
+  return dir;
+}
+
+describe("snapfleet firmware build (scripts/build-firmware.mjs)", function () {
+  this.timeout(600_000);
+
+  before(async () => {
+    ({ buildFirmware } = await import(path.join(ROOT, "scripts/build-firmware.mjs") as string));
+    await buildFirmware({ log: () => {} });
+  });
+  after(() => temps.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+
+  it("skips the build when no input changed", async () => {
+    const lines: string[] = [];
+    const result = await buildFirmware({ log: (line: string) => lines.push(line) });
+    assert.equal(result.skipped, true);
+    assert.match(lines.join("\n"), /snapfleet-device up to date/);
+    assert.ok(fs.statSync(result.program).size > 100_000);
+  });
+
+  it("refuses a C-library header in the core, naming the file and the header", async () => {
+    const src = sourceCopy();
+    const file = path.join(src, "firmware/native/supervisor/outbox.c");
+    fs.writeFileSync(file, `#include <string.h>\n${fs.readFileSync(file, "utf8")}`);
+    await assert.rejects(buildFirmware({ sourceRoot: src, outDir: path.join(src, "out"), log: () => {} }), (error: Error) => {
+      assert.match(error.message, /supervisor\/outbox\.c: it includes <string\.h>, which core\/, supervisor\/, ota\/ may not/);
+      return true;
+    });
+  });
+
+  it("fails when hostIds.ts gains an id the C dispatcher doesn't serve", async () => {
+    const src = sourceCopy();
+    const file = path.join(src, "core/runtime/hostIds.ts");
+    fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace("  Now = 22,", "  Now = 22,\n  Vibrate = 23,"));
+    await assert.rejects(buildFirmware({ sourceRoot: src, outDir: path.join(src, "out"), log: () => {} }), (error: Error) => {
+      assert.match(error.message, /core\/vm\.c/);
+      assert.match(error.message, /SF_HOST_VIBRATE.* not handled/);
+      return true;
+    });
+  });
+
+  it("names a compiler that doesn't run and how to get one", async () => {
+    const saved = process.env.CC;
+    process.env.CC = "/nonexistent/cc";
+    try {
+      await assert.rejects(buildFirmware({ outDir: path.join(os.tmpdir(), "sf-firmware-nocc"), log: () => {} }), /the C compiler \/nonexistent\/cc does not run; set CC .* apt-get install gcc/);
+    } finally {
+      if (saved === undefined) delete process.env.CC;
+      else process.env.CC = saved;
+    }
+  });
+});

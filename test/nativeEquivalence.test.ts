@@ -1,0 +1,122 @@
+/** The same script gives the same output on the TypeScript device host and the native one
+ * (firmware/scriptedDevice.ts and firmware/native/ports/posix/scriptMode.c): every channel
+ * message with its value and envelope, in order, the logs, the pin writes, the status, the
+ * failures and their wording. For the grow-station example, an app written like the seed's
+ * examples (coded logger, untyped channels) and every program of the semantics corpus. */
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { compileFeatures, type CompileResult } from "../core/compiler/compileFeatures";
+import { writeBuild } from "../core/contracts/buildOutput";
+import { loadWasmEngine } from "../core/engine";
+import type { MicroviumEngine } from "../core/engine/types";
+import { runScriptedDevice } from "../firmware/scriptedDevice";
+import { writeFeatures } from "./support/tempFeatures";
+
+const ROOT = path.resolve(__dirname, "..");
+const FIXTURES = path.join(__dirname, "fixtures/native-equivalence");
+const CORPUS = path.join(ROOT, "core/compiler/lower/corpus");
+const PINS = ["A2=const:21.46", "A3=const:1.65"];
+
+let program: string;
+let engine: MicroviumEngine;
+const buildDirs: string[] = [];
+after(() => buildDirs.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+
+function buildDir(build: CompileResult): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sf-native-eq-"));
+  buildDirs.push(dir);
+  writeBuild(dir, build);
+  return dir;
+}
+
+async function typescriptHost(build: CompileResult, script: string, pins: string[]): Promise<string[]> {
+  const lines: string[] = [];
+  await runScriptedDevice({ manifest: build.manifest, snapshot: build.snapshots.device, script, pins, engine, write: (line) => lines.push(line) });
+  return lines;
+}
+
+function nativeHost(dir: string, script: string, pins: string[]): Promise<string[]> {
+  const args = ["run", "--build", dir, "--script", "-", ...pins.flatMap((p) => ["--pin", p])];
+  return new Promise((resolve, reject) => {
+    const child = execFile(program, args, { maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+      if (error) reject(new Error(`snapfleet-device ${args.join(" ")} failed (${error.message}): ${stderr}`));
+      else resolve(stdout.split("\n").filter(Boolean));
+    });
+    child.stdin!.end(script);
+  });
+}
+
+/** Both hosts, compared line by line (the first difference is the message). */
+async function assertSameOutput(build: CompileResult, script: string, pins = PINS): Promise<string[]> {
+  const dir = buildDir(build);
+  const [expected, actual] = [await typescriptHost(build, script, pins), await nativeHost(dir, script, pins)];
+  for (let i = 0; i < Math.max(expected.length, actual.length); i++) {
+    assert.equal(actual[i], expected[i], `line ${i + 1} differs (TypeScript host has ${expected.length} lines, native ${actual.length})`);
+  }
+  return expected;
+}
+
+describe("native device: the same script, the same output as the TypeScript device", function () {
+  this.timeout(600_000);
+
+  before(async () => {
+    const { buildFirmware } = await import(path.join(ROOT, "scripts/build-firmware.mjs") as string);
+    ({ program } = await buildFirmware({ log: () => {} }));
+    engine = await loadWasmEngine();
+  });
+
+  it("the grow-station example: sensors, the grow light over the air, a repeated message, an outage", async () => {
+    const build = await compileFeatures({ entry: path.join(ROOT, "examples/grow-station/features/app.ts"), secrets: JSON.parse(fs.readFileSync(path.join(ROOT, "examples/grow-station/dev-secrets.json"), "utf8")) });
+    const lines = await assertSameOutput(build, fs.readFileSync(path.join(FIXTURES, "grow-station.jsonl"), "utf8"));
+    // The script did what it says: the light went on and off, the repeat was dropped, the outage queued.
+    assert.ok(lines.includes('{"pin":"D5","value":true,"t":1700000005000}'), "grow light on");
+    assert.ok(lines.some((l) => l.includes('"duplicatesDropped":1')), "the repeated message was dropped once");
+    assert.ok(lines.some((l) => l.includes("link up (reconnects: 1); sending ")), "queued during the outage");
+  });
+
+  it("an app written like the seed's examples: coded logger, untyped channels, failing and runaway callbacks, JSON.parse, strings", async () => {
+    const build = await compileFeatures({ entry: path.join(FIXTURES, "coded-logger/features/app.ts") });
+    const lines = await assertSameOutput(build, fs.readFileSync(path.join(FIXTURES, "coded-logger/script.jsonl"), "utf8"));
+    assert.ok(lines.some((l) => l.includes("bad command: fail")), "the thrown error is reported");
+    assert.ok(lines.some((l) => l.includes("ran out of its instruction budget (1,000,000 instructions per call)")), "the runaway callback is stopped");
+    assert.ok(lines.some((l) => l.includes("message is not JSON: not json")), "a malformed message is dropped and said");
+  });
+
+  it("a fatal engine error: the app's VM stops (no more timers or listeners), the device goes on", async () => {
+    const build = await compileFeatures({ entry: path.join(FIXTURES, "hoarder/features/app.ts") });
+    const lines = await assertSameOutput(build, fs.readFileSync(path.join(FIXTURES, "hoarder/script.jsonl"), "utf8"), []);
+    const failures = lines.filter((l) => l.startsWith('{"failure"'));
+    assert.equal(failures.length, 1, "one failure; later events are not run");
+    assert.match(failures[0], /the app's VM stopped and runs no more callbacks","fatal":true/);
+    assert.match(lines[lines.length - 1], /"online":false/, "the supervisor still stops cleanly");
+  });
+
+  describe("every program of the semantics corpus, run at start on the device", () => {
+    const files = fs.readdirSync(CORPUS).filter((f) => /\.(js|ts)$/.test(f)).sort();
+    it("has programs", () => assert.ok(files.length >= 20, `only ${files.length} corpus programs`));
+    for (const file of files) {
+      it(file, async () => {
+        const source = fs.readFileSync(path.join(CORPUS, file), "utf8");
+        const settled = /export (async )?function settled/.test(source);
+        const entry = writeFeatures({
+          "app.ts": [
+            'import type { FeatureApi } from "snapfleet";',
+            `import * as program from ${JSON.stringify(path.join(CORPUS, file).replace(/\.ts$/, ""))};`,
+            "export function App(api: FeatureApi) {",
+            '  const result = api.newCommsChannel("result");',
+            "  api.mcu.onStart(() => result.pushMessageToServer((program as any).run()));",
+            settled ? "  api.mcu.setTimeout(() => result.pushMessageToServer((program as any).settled()), 10);" : "",
+            "}",
+          ].join("\n"),
+        }, "corpus");
+        const build = await compileFeatures({ entry });
+        const lines = await assertSameOutput(build, '{"advance": 100}\n', []);
+        assert.ok(lines.some((l) => l.includes("/result/up")), "the program's result was sent");
+        assert.deepEqual(lines.filter((l) => l.startsWith('{"failure"')), [], "the program ran without errors");
+      });
+    }
+  });
+});
