@@ -16,6 +16,7 @@ import { loadWasmEngine } from "../../core/engine";
 import type { MicroviumEngine } from "../../core/engine/types";
 import { topics } from "../../core/contracts/topics";
 import { LocalBroker } from "../../local/broker";
+import { LinkProxy } from "../../test/support/linkProxy";
 import { writeApp } from "../../test/support/tempFeatures";
 import { ManualClock } from "../clock";
 import { Device } from "../device";
@@ -24,57 +25,6 @@ import { waitFor as waitForWhat } from "../../test/support/waitFor";
 
 const APP = "test-app";
 const THING = "dev-1";
-
-/** Forwards TCP to the broker; can cut every link at once or freeze them silently. */
-class TcpProxy {
-  private readonly pairs = new Set<[net.Socket, net.Socket]>();
-  private server!: net.Server;
-  port = 0;
-
-  constructor(private readonly targetPort: () => number) {}
-
-  async start(): Promise<void> {
-    this.server = net.createServer((inbound) => {
-      const outbound = net.connect(this.targetPort(), "127.0.0.1");
-      const pair: [net.Socket, net.Socket] = [inbound, outbound];
-      this.pairs.add(pair);
-      inbound.pipe(outbound);
-      outbound.pipe(inbound);
-      const end = () => {
-        inbound.destroy();
-        outbound.destroy();
-        this.pairs.delete(pair);
-      };
-      inbound.on("error", end).on("close", end);
-      outbound.on("error", end).on("close", end);
-    });
-    await new Promise<void>((resolve) => this.server.listen(0, "127.0.0.1", resolve));
-    this.port = (this.server.address() as net.AddressInfo).port;
-  }
-
-  /** Destroys both ends of every link, as a dropped Wi-Fi or a killed process would. */
-  cut(): void {
-    for (const [a, b] of this.pairs) {
-      a.destroy();
-      b.destroy();
-    }
-  }
-
-  /** Stops forwarding broker → device on the current links without closing them: a half-open
-   * link where the broker still gets (and forwards) publishes but its PUBACKs and PINGRESPs are lost. */
-  freezeReplies(): void {
-    for (const [inbound, outbound] of this.pairs) {
-      outbound.unpipe(inbound);
-      outbound.pause();
-    }
-  }
-
-  async stop(): Promise<void> {
-    this.cut();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
-  }
-}
-
 
 /** Condition first, as this file reads best. */
 const waitFor = (condition: () => boolean, what: string, timeoutMs = 8000) => waitForWhat(what, condition, timeoutMs, 10);
@@ -232,8 +182,7 @@ describe("MqttTransport: device ↔ local broker over mutual TLS", function () {
   });
 
   it("publishes a retained online status; the last will says offline when the socket dies; the link comes back", async () => {
-    const proxy = new TcpProxy(() => brokerPort);
-    await proxy.start();
+    const proxy = await LinkProxy.start(() => brokerPort);
     cleanups.push(() => proxy.stop());
     const transport = await transportFor(proxy.port, { lastWill: { app: APP, version: build.manifest.version, bootId: "b00t" } });
     await transport.connect();
@@ -255,8 +204,7 @@ describe("MqttTransport: device ↔ local broker over mutual TLS", function () {
   });
 
   it("detects a silent (half-open) outage by keepalive, reconnects, and retransmits what was not acknowledged; dedup keeps it exactly once", async () => {
-    const proxy = new TcpProxy(() => brokerPort);
-    await proxy.start();
+    const proxy = await LinkProxy.start(() => brokerPort);
     cleanups.push(() => proxy.stop());
     const transport = await transportFor(proxy.port);
     await transport.connect();
@@ -266,9 +214,10 @@ describe("MqttTransport: device ↔ local broker over mutual TLS", function () {
     sendDown(-6, 1);
     // The go message arrives when it arrives: let time run until the first count is through.
     await waitFor(() => (clock.advance(100), count.values.length > 0), "the first count");
-    proxy.freezeReplies();
+    proxy.freeze("toClient");
     clock.advance(300); // the next ones reach the broker, their PUBACKs don't reach the device
     await waitFor(() => device.supervisor.outages === 1, "outage detection by keepalive");
+    proxy.resume(); // the route is back: the crt's reconnect goes through
     clock.advance(1000); // what the app sends now waits in the outbox
     await waitFor(
       () => device.supervisor.reconnects === 1 && device.supervisor.unacknowledgedMessages === 0 && device.supervisor.queuedMessages === 0 && count.values.length === 6,
