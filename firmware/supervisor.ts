@@ -55,7 +55,7 @@ export interface SupervisorOptions {
   inFlightWindow?: number;
   /** App log lines kept while offline (default 200). */
   logCapacity?: number;
-  /** How long a QoS 1 down message that came early waits for the ones before it (default 1000 ms; core/contracts/reorderBuffer.ts). */
+  /** How long the QoS 1 down messages of a sender may make no progress before a missing one is given up (default 1000 ms; core/contracts/reorderBuffer.ts). */
   reorderTimeoutMs?: number;
   /** Local echo of app logs and supervisor events (console in the CLI). */
   onLog?: (line: string) => void;

@@ -99,6 +99,30 @@ describe("ReorderBuffer", () => {
     assert.equal(gaps.length, 1);
   });
 
+  it("a backlog handed over slowly beside live traffic is waited for as long as it keeps coming (AWS: 10 stored messages/s)", () => {
+    const { clock, delivered, gaps, accept } = setup({ timeoutMs: 1000 });
+    const m = sendOn(new EnvelopeSender("b1"), Array.from({ length: 12 }, () => "t"), clock);
+    accept(m[0]);
+    // Reconnect: live messages 9..12 arrive at once, the queued 2..8 one every 900 ms.
+    for (const i of [8, 9, 10, 11]) accept(m[i]);
+    for (let i = 1; i <= 7; i++) {
+      clock.advance(900);
+      accept(m[i]);
+    }
+    assert.deepEqual(delivered, m.map((x) => x.envelope.id), "6.3 s in all, never 1 s without progress");
+    assert.equal(gaps.length, 0);
+    // Without progress the wait ends once the chain made none for 1 s and the early one waited 1 s.
+    const more = sendOn(new EnvelopeSender("b2"), ["t", "t", "t"], clock);
+    accept(more[0]);
+    clock.advance(500);
+    accept(more[2]);
+    clock.advance(999);
+    assert.equal(gaps.length, 0);
+    clock.advance(1);
+    assert.equal(gaps.length, 1);
+    assert.equal(delivered.at(-1), "b2:3");
+  });
+
   it("a gap spanning several of the sender's seqs names the range (other topics' seqs are in it)", () => {
     const { clock, gaps, accept } = setup({ timeoutMs: 10 });
     const wire = sendOn(new EnvelopeSender("b1"), ["t", "x", "t", "x", "t"], clock);

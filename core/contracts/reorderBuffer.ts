@@ -4,8 +4,11 @@
  * not acknowledged. Every envelope carries its sender's `<bootId>:<seq>` and `p`, the seq of the
  * sender's previous message on the same topic (core/contracts/envelope.ts), so per (topic, boot id)
  * the messages form a chain: a message is delivered once its predecessor was, a repeat is dropped,
- * and one that comes early waits, for at most `timeoutMs`, for the ones before it. After that the
- * missing ones are given up (the gap is reported, never hidden) and delivery goes on in order; a
+ * and one that comes early waits for the ones before it while they keep coming: a broker hands a
+ * session's backlog over slowly beside live traffic (AWS: at most 10 stored messages per second,
+ * mqtt.html#mqtt-persistent-sessions), so the wait is given up only after `timeoutMs` in which the
+ * chain made no progress (nothing delivered) and its oldest early message waited that long too.
+ * Then the missing ones are given up (the gap is reported, never hidden) and delivery goes on in order; a
  * straggler that arrives after its gap was given up is dropped as late (it can't be delivered in
  * order any more) and reported too. A new boot id is a new chain; the first message of a chain
  * (`p` = 0) needs no predecessor, and a receiver that starts listening mid-stream waits once, for
@@ -58,9 +61,9 @@ export interface ReorderBufferOptions<T> {
   onGap?(gap: ReorderGap): void;
   /** Told about a message that came after its gap was given up (dropped). */
   onLate?(stream: string, id: string): void;
-  /** How long an early message waits for its predecessors (default 1000 ms). */
+  /** How long a chain waits without progress before it gives a gap up (default 1000 ms). */
   timeoutMs?: number;
-  /** Messages waiting per chain (default 256; keep it above the sender's in-flight window). */
+  /** Messages waiting per chain (default 1024: a backlog's worth of live traffic; keep it above the sender's in-flight window). */
   maxHeld?: number;
   /** Chains remembered at once (default 1024). */
   maxStreams?: number;
@@ -82,6 +85,8 @@ interface Chain<T> {
   last: number;
   /** Something was delivered: a later hole is a gap, not a mid-stream start. */
   started: boolean;
+  /** When the chain last delivered (or was first heard): the wait for a gap counts from here. */
+  progressAt: number;
   held: Map<number, Held<T>>;
   /** previous seq → seq of the held message that follows it. */
   heldAfter: Map<number, number>;
@@ -112,7 +117,7 @@ export class ReorderBuffer<T> {
 
   constructor(private readonly options: ReorderBufferOptions<T>) {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_REORDER_TIMEOUT_MS;
-    this.maxHeld = options.maxHeld ?? 256;
+    this.maxHeld = options.maxHeld ?? 1024;
     this.maxStreams = options.maxStreams ?? 1024;
     if (!Number.isFinite(this.timeoutMs) || this.timeoutMs < 0) throw new Error(`ReorderBuffer: timeoutMs must be a number of milliseconds >= 0, got ${this.timeoutMs}`);
     for (const [name, value] of [["maxHeld", this.maxHeld], ["maxStreams", this.maxStreams]] as const) {
@@ -192,7 +197,7 @@ export class ReorderBuffer<T> {
       this.chains.set(key, chain);
       return chain;
     }
-    chain = { stream, bootId, last: 0, started: false, held: new Map(), heldAfter: new Map(), givenUp: [] };
+    chain = { stream, bootId, last: 0, started: false, progressAt: this.options.clock.now(), held: new Map(), heldAfter: new Map(), givenUp: [] };
     this.chains.set(key, chain);
     if (this.chains.size > this.maxStreams) {
       const [oldestKey, oldest] = this.chains.entries().next().value as [string, Chain<T>];
@@ -244,6 +249,7 @@ export class ReorderBuffer<T> {
     // State first: a deliver that throws leaves the chain consistent (the rest waits for the timer).
     chain.last = seq;
     chain.started = true;
+    chain.progressAt = this.options.clock.now();
     this.delivered++;
     this.options.deliver(item);
   }
@@ -255,7 +261,15 @@ export class ReorderBuffer<T> {
     while (chain.held.size > 0) this.giveUpFirstGap(chain, reason);
   }
 
-  /** One timer per chain with waiting messages, due when the longest-waiting one has waited enough. */
+  /** When the chain gives its first gap up: `timeoutMs` after its last progress or its oldest
+   * early message's arrival, whichever is later. */
+  private giveUpDue(chain: Chain<T>): number {
+    let oldest = Infinity;
+    for (const held of chain.held.values()) oldest = Math.min(oldest, held.arrivedAt);
+    return Math.max(oldest, chain.progressAt) + this.timeoutMs;
+  }
+
+  /** One timer per chain with waiting messages. */
   private arm(chain: Chain<T>): void {
     if (chain.held.size === 0) {
       chain.cancelTimer?.();
@@ -263,9 +277,7 @@ export class ReorderBuffer<T> {
       chain.timerDue = undefined;
       return;
     }
-    let oldest = Infinity;
-    for (const held of chain.held.values()) oldest = Math.min(oldest, held.arrivedAt);
-    const due = oldest + this.timeoutMs;
+    const due = this.giveUpDue(chain);
     if (chain.timerDue === due) return;
     chain.cancelTimer?.();
     chain.timerDue = due;
@@ -276,9 +288,7 @@ export class ReorderBuffer<T> {
     chain.cancelTimer = undefined;
     chain.timerDue = undefined;
     try {
-      const now = this.options.clock.now();
-      const waitedEnough = () => [...chain.held.values()].some((held) => held.arrivedAt + this.timeoutMs <= now);
-      while (chain.held.size > 0 && waitedEnough()) this.giveUpFirstGap(chain, "timeout");
+      if (chain.held.size > 0 && this.giveUpDue(chain) <= this.options.clock.now()) this.giveUpFirstGap(chain, "timeout");
     } finally {
       // A forgotten chain keeps no timer.
       if (this.chains.get(`${chain.bootId}:${chain.stream}`) === chain) this.arm(chain);
