@@ -230,6 +230,41 @@ describe("MqttTransport: device ↔ local broker over mutual TLS", function () {
     assert.equal(device.supervisor.droppedMessages, 0);
   });
 
+  it("a frozen link that only the keepalive notices comes back once: no second drop right after the reconnect", async () => {
+    // The broker keeps the frozen connection until its own keepalive runs out, queues what comes
+    // meanwhile, and walks that queue when the device is back while it acknowledges and new
+    // messages arrive. aedes used to close the new connection when the walk met a message the
+    // device had just acknowledged ("no such packet"): the link fell again at once.
+    const thing = "dev-freeze";
+    const identity = await broker!.pki.deviceIdentity(thing);
+    const proxy = await LinkProxy.start(() => brokerPort);
+    cleanups.push(() => proxy.stop());
+    const transport = new MqttTransport({ endpoint: "127.0.0.1", port: proxy.port, caCertPem: broker!.caCertPem, certPem: identity.certPem, keyPem: identity.keyPem, thing, keepAliveSeconds: 1, pingTimeoutMs: 500, reconnectMinSeconds: 1, reconnectMaxSeconds: 1 });
+    cleanups.push(() => transport.disconnect());
+    await transport.connect();
+    const got = new Set<number>();
+    const topic = topics.down(APP, thing, "cmd");
+    transport.subscribe(topic, 1, (_t, payload) => got.add(Number(payload)));
+    const clients = (broker!.aedes as unknown as { clients: Record<string, { subscriptions: Record<string, unknown> }> }).clients;
+    await waitFor(() => clients[thing]?.subscriptions[topic] !== undefined, "the subscription");
+    let sent = 0;
+    const sending = setInterval(() => broker!.aedes.publish({ cmd: "publish", topic, payload: Buffer.from(String(++sent)), qos: 1, retain: false, dup: false }, () => {}), 20);
+    cleanups.push(async () => clearInterval(sending));
+    const freezes = 3;
+    for (let i = 1; i <= freezes; i++) {
+      proxy.freeze();
+      await waitFor(() => transport.outages === i, `outage ${i} noticed by keepalive`);
+      // Frozen a while longer: the broker's keepalive (1.5 × 1 s) ends the old connection, messages queue.
+      await new Promise((resolve) => setTimeout(resolve, 1200));
+      proxy.resume();
+      await waitFor(() => transport.connected, `reconnect ${i}`);
+      const upTo = sent;
+      await waitFor(() => Array.from({ length: upTo }, (_, k) => k + 1).every((v) => got.has(v)) && broker!.sessions.queued(thing) < 5, `everything sent before reconnect ${i}`);
+    }
+    clearInterval(sending);
+    assert.equal(transport.outages, freezes, `outages: ${transport.outages} for ${freezes} freezes (the extra ones fell right after a reconnect)`);
+  });
+
   it("exactly once, in order, while the broker stops and restarts twice mid-stream", async () => {
     // One count per 30 ms: the first restart (after 10) leaves a backlog that is still being sent,
     // unacknowledged, when the second one (after 25) hits; the stream ends while the broker is away.

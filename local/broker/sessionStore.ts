@@ -180,9 +180,10 @@ export class SessionStore {
       if (since !== undefined && sessionExpired(since, store.now(), store.limits)) await store.expireSession(client.id);
       return inner.subscriptionsByClient(client);
     };
-    // LevelDB completes concurrent writes in any order, and aedes sends a message to its subscriber
-    // when its write completes: serialized, messages queue and go out in the order they came.
-    wrapper.outgoingEnqueueCombi = (subs, packet) => store.inOrder("enqueue", () => enqueue(subs, packet));
+    // LevelDB completes concurrent writes in any order, and aedes sends a message on to its
+    // subscribers when its write completes: serialized per topic, a sender's messages go out in
+    // the order they came (other topics don't wait for them).
+    wrapper.outgoingEnqueueCombi = (subs, packet) => store.inOrder(`enqueue:${(packet as { topic?: string }).topic}`, () => enqueue(subs, packet));
     const enqueue = async (subs: Subscription[], packet: QueuedPacket) => {
       const now = store.now();
       const admitted = (subs ?? []).filter((sub) => store.isOnline(sub.clientId) || store.admitOffline(sub.clientId, now));
