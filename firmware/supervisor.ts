@@ -21,6 +21,10 @@ export enum SendStatus {
   InvalidHandle = 1,
 }
 
+/** Offline buffers (SupervisorOptions.outboxCapacity / logCapacity). */
+const DEFAULT_OUTBOX_CAPACITY = 500;
+const DEFAULT_LOG_CAPACITY = 200;
+
 /** App errors kept in `appErrors` (the most recent); `appErrorCount` counts them all. */
 const KEPT_APP_ERRORS = 50;
 
@@ -84,6 +88,8 @@ export class Supervisor implements FeatureHost {
   private detach: (() => void)[] = [];
   private vm: FeatureVm | undefined;
   private outageCount = 0;
+  /** Drops already told to the cloud (see reportDrops). */
+  private reportedDrops = { messages: 0, logs: 0 };
   private reconnectCount = 0;
   /** The most recent errors of app callbacks (each also logged and told to onAppFailure). */
   readonly appErrors: string[] = [];
@@ -101,8 +107,8 @@ export class Supervisor implements FeatureHost {
       // Gaps given up and late messages go to the app's log topic too: the cloud should hear of them.
       log: (line) => this.report(line),
     });
-    this.outbox = new ReliableOutbox({ transport: options.transport, capacity: options.outboxCapacity ?? 500, inFlightWindow: options.inFlightWindow, onError });
-    this.logs = new ReliableOutbox({ transport: options.transport, capacity: options.logCapacity ?? 200, onError });
+    this.outbox = new ReliableOutbox({ transport: options.transport, capacity: options.outboxCapacity ?? DEFAULT_OUTBOX_CAPACITY, inFlightWindow: options.inFlightWindow, onError });
+    this.logs = new ReliableOutbox({ transport: options.transport, capacity: options.logCapacity ?? DEFAULT_LOG_CAPACITY, onError });
   }
 
   get droppedMessages(): number {
@@ -283,11 +289,23 @@ export class Supervisor implements FeatureHost {
       this.publishStatus(true);
       this.outbox.resume();
       this.logs.resume();
+      this.reportDrops();
     } else {
       this.outageCount++;
       this.options.onLog?.(`[supervisor] link down (outage ${this.outageCount}); queuing messages`);
     }
     this.options.onConnectionChange?.(up);
+  }
+
+  /** What the offline buffers really had to drop since the last report, on the log topic once
+   * the link is back (the counts stay on droppedMessages / droppedLogs). */
+  private reportDrops(): void {
+    const messages = this.outbox.dropped - this.reportedDrops.messages;
+    const logs = this.logs.dropped - this.reportedDrops.logs;
+    if (messages === 0 && logs === 0) return;
+    this.reportedDrops = { messages: this.outbox.dropped, logs: this.logs.dropped };
+    const { outboxCapacity = DEFAULT_OUTBOX_CAPACITY, logCapacity = DEFAULT_LOG_CAPACITY } = this.options;
+    this.report(`while offline, dropped ${messages} messages (outbox holds ${outboxCapacity}) and ${logs} log lines (log buffer holds ${logCapacity}), oldest first`);
   }
 
   private publishLog(text: string, from?: "supervisor"): void {

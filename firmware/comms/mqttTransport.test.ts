@@ -311,6 +311,9 @@ describe("MqttTransport: device ↔ local broker over mutual TLS", function () {
     assert.deepEqual(count.values, [6, 7, 8, 9, 10]);
     assert.deepEqual(logs.filter((l) => l.startsWith("sent")), ["sent 10"]);
     assert.equal(device.supervisor.droppedLogs, 0);
+    // What the buffer had to drop is told to the cloud, once.
+    await waitFor(() => logs.some((l) => l.startsWith("while offline")), "the drop report");
+    assert.deepEqual(logs.filter((l) => l.startsWith("while offline")), ["while offline, dropped 5 messages (outbox holds 5) and 0 log lines (log buffer holds 200), oldest first"]);
   });
 
   it("explains bad settings and a failed first connect", async () => {
