@@ -42,6 +42,8 @@ export interface SoakOptions {
   /** Progress lines (every `progressEvery` outages) and anything odd. */
   onProgress?: (line: string) => void;
   progressEvery?: number;
+  /** Outage kinds to draw from (default all three). */
+  kinds?: readonly OutageKind[];
   /** The receiving ends' reorder timeout (default SOAK_REORDER_TIMEOUT_MS). */
   reorderTimeoutMs?: number;
 }
@@ -164,6 +166,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const random = seeded(options.seed);
   const keepAliveSeconds = options.keepAliveSeconds ?? 1;
   const reorderTimeoutMs = options.reorderTimeoutMs ?? SOAK_REORDER_TIMEOUT_MS;
+  const kinds = options.kinds ?? OUTAGE_KINDS;
+  const unknown = kinds.filter((k) => !OUTAGE_KINDS.includes(k));
+  if (kinds.length === 0 || unknown.length > 0) throw new Error(`runSoak: kinds must be some of ${OUTAGE_KINDS.join(", ")}; got ${JSON.stringify(kinds)}`);
   const stateDir = await mkdtemp(path.join(os.tmpdir(), "sf-soak-"));
   const cleanups: (() => Promise<unknown>)[] = [];
   const notes: string[] = [];
@@ -278,7 +283,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
 
     for (let i = 1; i <= options.outages; i++) {
       await sleep(100 + random() * 300);
-      const kind = OUTAGE_KINDS[Math.floor(random() * OUTAGE_KINDS.length)];
+      const kind = kinds[Math.floor(random() * kinds.length)];
       const downFor = random() * 200;
       const from = changes.length;
       const injected = performance.now();
