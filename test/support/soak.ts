@@ -82,6 +82,8 @@ export interface SoakReport {
   /** Outages the device saw beyond the injected ones (a link that fell again right after coming back). */
   extraOutages: number;
   droppedDeviceMessages: number;
+  /** Queued messages the broker's session limits let go (each noted). */
+  brokerDrops: number;
   droppedLogs: number;
   rssMb: { start: number; firstQuarterMedian: number; lastQuarterMedian: number; max: number; end: number };
   /** Device and cloud log lines about gaps, late messages and the like (the first 20). */
@@ -173,13 +175,27 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const cleanups: (() => Promise<unknown>)[] = [];
   const notes: string[] = [];
   const note = (line: string) => {
-    if (notes.length < 20) notes.push(line);
+    if (notes.length < 40) notes.push(line);
     progress(line);
   };
   try {
     const [build, engine] = await Promise.all([compileFeatures({ entry: writeFeatures({ "app.ts": APP_SOURCE }, APP) }), loadWasmEngine()]);
     const manifest = build.manifest;
-    let broker = await LocalBroker.start({ stateDir, app: APP, manifest });
+    // What the broker lets go (session limits) or complains about is part of the story.
+    let brokerDrops = 0;
+    const brokerOptions = {
+      stateDir,
+      app: APP,
+      manifest,
+      onSessionDrop: (drop: { clientId: string; reason: string; messages: number }) => {
+        brokerDrops += drop.messages;
+        note(`broker dropped ${drop.messages} queued for ${drop.clientId}: ${drop.reason}`);
+      },
+      log: (line: string) => {
+        if (/drop|expired|error|fail/i.test(line) && !/ECONNRESET|EPIPE|socket hang up/.test(line)) note(line);
+      },
+    };
+    let broker = await LocalBroker.start(brokerOptions);
     const brokerPorts = { mqttsPort: broker.mqttsPort, wsPort: broker.wsPort };
     cleanups.push(() => broker.stop());
     const proxy = await LinkProxy.start(() => brokerPorts.mqttsPort);
@@ -291,7 +307,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       if (kind === "restart") {
         await broker.stop();
         await sleep(downFor);
-        broker = await LocalBroker.start({ stateDir, app: APP, manifest, ...brokerPorts });
+        broker = await LocalBroker.start({ ...brokerOptions, ...brokerPorts });
         linkBack = performance.now();
       } else if (kind === "cut") {
         proxy.cut();
@@ -361,6 +377,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       extraOutages: device.supervisor.outages - options.outages - stuck.length,
       stuck,
       droppedDeviceMessages: device.supervisor.droppedMessages,
+      brokerDrops,
       droppedLogs: device.supervisor.droppedLogs,
       rssMb: {
         start: mb(rss[0]),
@@ -414,7 +431,7 @@ export function formatSoakReport(r: SoakReport): string {
     ...OUTAGE_KINDS.map(times),
     "",
     ...(r.stuck.length ? [`STUCK outages: ${r.stuck.length}`, ...r.stuck.map((s) => `  ${s}`)] : []),
-    `extra outages (link fell again right after coming back): ${r.extraOutages}; device messages dropped by a full outbox: ${r.droppedDeviceMessages}; log lines dropped: ${r.droppedLogs}`,
+    `extra outages (link fell again right after coming back): ${r.extraOutages}; device messages dropped by a full outbox: ${r.droppedDeviceMessages}; queued messages the broker let go: ${r.brokerDrops}; log lines dropped: ${r.droppedLogs}`,
     `RSS MB: start ${r.rssMb.start}, first-quarter median ${r.rssMb.firstQuarterMedian}, last-quarter median ${r.rssMb.lastQuarterMedian}, max ${r.rssMb.max}, end ${r.rssMb.end}`,
     ...(r.notes.length ? ["notes:", ...r.notes.map((n) => `  ${n}`)] : []),
   ].join("\n");
