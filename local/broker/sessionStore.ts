@@ -181,19 +181,20 @@ export class SessionStore {
       return inner.subscriptionsByClient(client);
     };
     // LevelDB completes concurrent writes in any order, and aedes sends a message on to its
-    // subscribers when its write completes: serialized per topic, a sender's messages go out in
-    // the order they came (other topics don't wait for them).
-    wrapper.outgoingEnqueueCombi = (subs, packet) => store.inOrder(`enqueue:${(packet as { topic?: string }).topic}`, () => enqueue(subs, packet));
+    // subscribers when its write completes. The writes run concurrently (LevelDB groups them)
+    // but settle in call order per topic, so a sender's messages go out in the order they came.
+    wrapper.outgoingEnqueueCombi = (subs, packet) => store.inOrder(`enqueue:${(packet as { topic?: string }).topic}`, enqueue(subs, packet));
     const enqueue = async (subs: Subscription[], packet: QueuedPacket) => {
       const now = store.now();
       const admitted = (subs ?? []).filter((sub) => store.isOnline(sub.clientId) || store.admitOffline(sub.clientId, now));
-      await inner.outgoingEnqueueCombi(admitted, packet);
+      // Into the index at once (before any await), so it keeps the enqueue order.
       for (const sub of admitted) {
         const queue = store.queues.get(sub.clientId) ?? [];
         queue.push({ brokerId: packet.brokerId, brokerCounter: packet.brokerCounter, queuedAt: now });
         store.queues.set(sub.clientId, queue);
-        await store.trim(sub.clientId);
       }
+      await inner.outgoingEnqueueCombi(admitted, packet);
+      for (const sub of admitted) await store.trim(sub.clientId);
     };
     wrapper.outgoingEnqueue = (sub, packet) => wrapper.outgoingEnqueueCombi([{ clientId: sub.clientId, topic: "", qos: 1 }], packet);
     // aedes walks a reconnecting client's queue from a snapshot while the client acknowledges
@@ -202,7 +203,8 @@ export class SessionStore {
     // accepted, so the link fell again right after every such reconnect. Gone is gone: the
     // guarded authorizeForward skips it on the queue walk; a live delivery writes its copy
     // (at-least-once allows it; receivers drop repeats by envelope id).
-    wrapper.outgoingUpdate = (client, packet) => store.inOrder(`update:${client.id}`, () => update(client, packet));
+    // Per client, settled in call order: aedes writes a delivery when its update settles.
+    wrapper.outgoingUpdate = (client, packet) => store.inOrder(`update:${client.id}`, update(client, packet));
     const update = async (client: ClientRef, packet: QueuedPacket) => {
       try {
         await inner.outgoingUpdate(client, packet);
@@ -224,9 +226,11 @@ export class SessionStore {
     return wrapper;
   }
 
-  /** Runs `task` after every earlier task of the same lane has settled (whatever its outcome). */
-  private inOrder<T>(lane: string, task: () => Promise<T>): Promise<T> {
-    const run = (this.lanes.get(lane) ?? Promise.resolve()).then(task);
+  /** `started` (already running) settles for its caller only after every earlier one of the same
+   * lane has settled, whatever their outcomes: work overlaps, completions keep the call order. */
+  private inOrder<T>(lane: string, started: Promise<T>): Promise<T> {
+    started.catch(() => undefined); // its failure reaches the caller through `run`, in turn
+    const run = (this.lanes.get(lane) ?? Promise.resolve()).then(() => started);
     const settled = run.then(
       () => undefined,
       () => undefined,

@@ -122,8 +122,10 @@ describe("LocalBroker: persistent sessions survive restarts, within AWS's limits
     await sendDown("dev-b", range(1, 8).map(Number));
     assert.equal(broker!.sessions.queued("dev-b"), 5);
     assert.deepEqual(broker!.sessions.dropped, { expired: 0, overflow: 3, rate: 0, sessions: 0 });
-    assert.deepEqual(drops.map((d) => [d.clientId, d.reason, d.messages]), [["dev-b", "overflow", 1], ["dev-b", "overflow", 1], ["dev-b", "overflow", 1]]);
-    assert.ok(logs.some((l) => /client "dev-b": dropped the 1 oldest queued messages \(more than 5 queued\)/.test(l)), logs.join("\n"));
+    // Reported as they happen (one report may cover several of a burst): 3 in all, for dev-b.
+    assert.deepEqual(new Set(drops.map((d) => `${d.clientId} ${d.reason}`)), new Set(["dev-b overflow"]));
+    assert.equal(drops.reduce((sum, d) => sum + d.messages, 0), 3);
+    assert.ok(logs.some((l) => /client "dev-b": dropped the \d oldest queued messages \(more than 5 queued\)/.test(l)), logs.join("\n"));
 
     // Older than the message expiry: gone at the next sweep (a restart gives stored ones a fresh period).
     await startBroker({ maxQueuedPerClient: 5, messageExpiryMs: 300 });
