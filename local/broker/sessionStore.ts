@@ -73,7 +73,7 @@ const SWEEP_INTERVAL_MS = 60_000;
 // aedes-persistence-level's key layout (its asyncPersistence.js): the queue of a client is under
 // `outgoing:{encodeURIComponent(id)}:{brokerId}:{counter padded to 16}`, its message ids under
 // `outgoing-id:{id}:{messageId padded to 16}`. Dropping a single queued message needs them, as the
-// persistence interface has no "delete this queued packet". broker.test.ts fails if they change.
+// persistence interface has no "delete this queued packet". sessions.test.ts (the bounds) fails if they change.
 const OUTGOING = "outgoing:";
 const OUTGOING_ID = "outgoing-id:";
 const SUBSCRIPTIONS = "subscriptions:";
@@ -94,7 +94,7 @@ export class SessionStore {
   /** Packets found gone by `outgoingUpdate`: not to be written, nor their message id cleared. */
   private readonly gone = new WeakSet<object>();
   private readonly rate: QueueRate;
-  /** Tails of the serialized write lanes (see inOrder). */
+  /** Tails of the ordered lanes (see inOrder). */
   private readonly lanes = new Map<string, Promise<void>>();
   private readonly now: () => number;
   private broker: Aedes | undefined;
