@@ -1,4 +1,4 @@
-/** `npm run test:slow`: the long soak, 1,000 outages by default (about 40 minutes).
+/** `npm run test:slow`: the long soak, 1,000 outages by default (about 30 minutes).
  * SOAK_OUTAGES=<n> and SOAK_SEED=<n> change the run, SOAK_KINDS=restart,cut,freeze the outages drawn, SOAK_REORDER_MS=<ms> the receivers' reorder
  * timeout (default 5 s without progress, see test/support/soak.ts); SOAK_REPORT=<file> also writes the report
  * as JSON. Progress is printed every 50 outages. What runs: test/support/soak.ts. */
