@@ -162,6 +162,8 @@ export class SessionStore {
   /** After aedes closed: stops the sweeps and closes the database. */
   async close(): Promise<void> {
     clearInterval(this.sweeper);
+    // Writes still settling (the closing clients' last messages) finish before the database goes.
+    await Promise.all([...this.lanes.values()]);
     await this.persistence.destroy();
   }
 
