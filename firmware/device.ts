@@ -24,6 +24,8 @@ export interface DeviceOptions {
   /** Told about every failing app callback (also at start, while boot runs). */
   onAppFailure?: (failure: AppFailure) => void;
   outboxCapacity?: number;
+  /** See SupervisorOptions.reorderTimeoutMs. */
+  reorderTimeoutMs?: number;
   inFlightWindow?: number;
   logCapacity?: number;
   /** Unique per boot (see SupervisorOptions.bootId); pass it when the transport's last will names it. */
@@ -68,6 +70,7 @@ export class Device {
       inFlightWindow: options.inFlightWindow,
       logCapacity: options.logCapacity,
       bootId: options.bootId,
+      reorderTimeoutMs: options.reorderTimeoutMs,
     });
     const vm = new FeatureVm(engine, options.snapshot, "device", supervisor, { app: options.manifest, instructionBudget: options.instructionBudget });
     supervisor.start(vm);

@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { compileFeatures } from "../core/compiler/compileFeatures";
 import { decodeDeviceStatus } from "../core/contracts/deviceStatus";
-import { decodeEnvelope, encodeEnvelope } from "../core/contracts/envelope";
+import { decodeEnvelope, encodeEnvelope, EnvelopeSender } from "../core/contracts/envelope";
 import { topics } from "../core/contracts/topics";
 import { loadWasmEngine } from "../core/engine";
 import { writeApp } from "../test/support/tempFeatures";
@@ -99,10 +99,11 @@ describe("firmware: supervisor handles as the app sees them", () => {
 describe("firmware: supervisor on a shared transport", () => {
   const echoApp = `  const cmd = api.newCommsChannel<number>("cmd");\n  const echo = api.newCommsChannel<number>("echo");\n  cmd.addEventListener("messageFromServer", (v) => echo.pushMessageToServer(v));`;
 
-  async function bootEcho(transport: InMemoryTransport, extra: { onConnectionChange?: (up: boolean) => void } = {}) {
+  async function bootEcho(transport: InMemoryTransport, extra: { onConnectionChange?: (up: boolean) => void; onLog?: (line: string) => void } = {}) {
     const build = await compileFeatures({ entry: writeApp(echoApp) });
-    const device = await Device.boot({ manifest: build.manifest, snapshot: build.snapshots.device, thing: "t-1", clock: new ManualClock(), transport, engine: await loadWasmEngine(), ...extra });
-    return { device, build };
+    const clock = new ManualClock();
+    const device = await Device.boot({ manifest: build.manifest, snapshot: build.snapshots.device, thing: "t-1", clock, transport, engine: await loadWasmEngine(), ...extra });
+    return { device, build, clock };
   }
 
   const statuses = (transport: InMemoryTransport) =>
@@ -142,12 +143,40 @@ describe("firmware: supervisor on a shared transport", () => {
     const transport = new InMemoryTransport();
     const { device } = await bootEcho(transport);
     const down = topics.down("test-app", "t-1", "cmd");
-    transport.inject(down, encodeEnvelope("srv", 1, 10, 0));
-    transport.inject(down, encodeEnvelope("srv", 1, 10, 0));
-    transport.inject(topics.broadcastDown("test-app", "cmd"), encodeEnvelope("srv", 2, 20, 0));
-    transport.inject(down, encodeEnvelope("srv", 2, 20, 0));
+    const broadcast = topics.broadcastDown("test-app", "cmd");
+    transport.inject(down, encodeEnvelope("srv", 1, 10, 0, 0));
+    transport.inject(down, encodeEnvelope("srv", 1, 10, 0, 0));
+    // De-duplication and order are per topic and sender boot: the broadcast is its own stream.
+    transport.inject(broadcast, encodeEnvelope("srv", 2, 20, 0, 0));
+    transport.inject(broadcast, encodeEnvelope("srv", 2, 20, 0, 0));
+    transport.inject(down, encodeEnvelope("srv", 1, 10, 0, 0));
     assert.deepEqual(upValues(transport), [10, 20]);
-    assert.equal(device.supervisor.duplicatesDropped, 2);
+    assert.equal(device.supervisor.duplicatesDropped, 3);
+    await device.stop();
+  });
+
+  it("hands QoS 1 down messages to the app in the sender's order; a message that never comes is given up after the timeout and logged", async () => {
+    const transport = new InMemoryTransport();
+    const logs: string[] = [];
+    const { device, clock } = await bootEcho(transport, { onLog: (line) => logs.push(line) });
+    const down = topics.down("test-app", "t-1", "cmd");
+    const sender = new EnvelopeSender("dash");
+    const wire = [1, 2, 3, 4, 5, 6].map((v) => sender.encode(down, v, 0));
+    // A reconnect: the broker's queued 1..3 arrive after a new 4 overtook them; 6 comes, 5 never does.
+    for (const i of [3, 0, 1, 2, 5]) transport.inject(down, wire[i]);
+    assert.deepEqual(upValues(transport), [1, 2, 3, 4]);
+    assert.equal(device.supervisor.heldMessages, 1);
+    clock.advance(999);
+    assert.deepEqual(upValues(transport), [1, 2, 3, 4]);
+    clock.advance(1);
+    assert.deepEqual(upValues(transport), [1, 2, 3, 4, 6]);
+    assert.equal(device.supervisor.gapsSkipped, 1);
+    assert.ok(logs.includes(`[supervisor] gap on ${down}: skipped dash:5, not there after 1000 ms; delivering from dash:6`), logs.join("\n"));
+    const reported = transport.sent.filter((m) => m.topic === topics.log("test-app", "t-1")).map((m) => JSON.parse(m.payload));
+    assert.ok(reported.some((l) => l.from === "supervisor" && /skipped dash:5/.test(l.msg)), "the cloud hears of the gap on the log topic");
+    transport.inject(down, wire[4]);
+    assert.equal(device.supervisor.lateDropped, 1);
+    assert.deepEqual(upValues(transport), [1, 2, 3, 4, 6], "a late message is not delivered out of order");
     await device.stop();
   });
 

@@ -1,8 +1,8 @@
 import crypto from "node:crypto";
 import type { Manifest } from "../core/contracts/manifest";
-import { DedupWindow } from "../core/contracts/dedupWindow";
 import { encodeDeviceStatus } from "../core/contracts/deviceStatus";
-import { decodeEnvelope, encodeEnvelope, type Envelope } from "../core/contracts/envelope";
+import { EnvelopeSender } from "../core/contracts/envelope";
+import { EnvelopeReceiver } from "../core/contracts/envelopeReceiver";
 import { topics } from "../core/contracts/topics";
 import { FeatureRuntimeError, type FeatureHost, type FeatureVm } from "../core/runtime/featureVm";
 import type { WireValue } from "../core/contracts/wireValue";
@@ -20,6 +20,10 @@ export enum SendStatus {
   Ok = 0,
   InvalidHandle = 1,
 }
+
+/** Offline buffers (SupervisorOptions.outboxCapacity / logCapacity). */
+const DEFAULT_OUTBOX_CAPACITY = 500;
+const DEFAULT_LOG_CAPACITY = 200;
 
 /** App errors kept in `appErrors` (the most recent); `appErrorCount` counts them all. */
 const KEPT_APP_ERRORS = 50;
@@ -55,6 +59,8 @@ export interface SupervisorOptions {
   inFlightWindow?: number;
   /** App log lines kept while offline (default 200). */
   logCapacity?: number;
+  /** How long the QoS 1 down messages of a sender may make no progress before a missing one is given up (default 1000 ms; core/contracts/reorderBuffer.ts). */
+  reorderTimeoutMs?: number;
   /** Local echo of app logs and supervisor events (console in the CLI). */
   onLog?: (line: string) => void;
   /** Told about every outage (false) and reconnect (true). */
@@ -67,20 +73,23 @@ export interface SupervisorOptions {
  * network and channels and gets handles (0 invalid, closed handles are zeroed by the runtime
  * after a notification); the supervisor does the I/O, queues messages and logs while offline
  * and sends them, in order, when the link is back (firmware/comms/reliableOutbox.ts). It tells
- * the cloud it is online (retained status) at every connect, and drops repeated down messages
- * by envelope id, so a QoS 1 channel delivers exactly once. */
+ * the cloud it is online (retained status) at every connect, and hands down messages to the app
+ * through the shared receive path (core/contracts/envelopeReceiver.ts): a QoS 1 channel delivers
+ * exactly once and in the sender's order, whatever order the broker hands them over in. */
 export class Supervisor implements FeatureHost {
   readonly bootId: string;
-  private seq = 0;
+  private readonly numbering: EnvelopeSender;
   private readonly handles = new HandleTable<Resource>();
   private readonly timers = new Map<number, () => void>();
   private readonly outbox: ReliableOutbox;
   private readonly logs: ReliableOutbox;
-  private readonly seenDown = new DedupWindow();
+  private readonly received: EnvelopeReceiver<number>;
   /** Removers for what start() registered on the shared transport. */
   private detach: (() => void)[] = [];
   private vm: FeatureVm | undefined;
   private outageCount = 0;
+  /** Drops already told to the cloud (see reportDrops). */
+  private reportedDrops = { messages: 0, logs: 0 };
   private reconnectCount = 0;
   /** The most recent errors of app callbacks (each also logged and told to onAppFailure). */
   readonly appErrors: string[] = [];
@@ -89,9 +98,17 @@ export class Supervisor implements FeatureHost {
 
   constructor(private readonly options: SupervisorOptions) {
     this.bootId = options.bootId ?? crypto.randomBytes(4).toString("hex");
+    this.numbering = new EnvelopeSender(this.bootId);
     const onError = (line: string) => options.onLog?.(`[supervisor] ${line}`);
-    this.outbox = new ReliableOutbox({ transport: options.transport, capacity: options.outboxCapacity ?? 500, inFlightWindow: options.inFlightWindow, onError });
-    this.logs = new ReliableOutbox({ transport: options.transport, capacity: options.logCapacity ?? 200, onError });
+    this.received = new EnvelopeReceiver<number>({
+      clock: options.clock,
+      timeoutMs: options.reorderTimeoutMs,
+      deliver: (envelope, channelIndex) => this.runApp(() => this.vm?.deliver(channelIndex, envelope.v)),
+      // Gaps given up and late messages go to the app's log topic too: the cloud should hear of them.
+      log: (line) => this.report(line),
+    });
+    this.outbox = new ReliableOutbox({ transport: options.transport, capacity: options.outboxCapacity ?? DEFAULT_OUTBOX_CAPACITY, inFlightWindow: options.inFlightWindow, onError });
+    this.logs = new ReliableOutbox({ transport: options.transport, capacity: options.logCapacity ?? DEFAULT_LOG_CAPACITY, onError });
   }
 
   get droppedMessages(): number {
@@ -114,7 +131,22 @@ export class Supervisor implements FeatureHost {
 
   /** Down messages dropped because their envelope id was already delivered. */
   get duplicatesDropped(): number {
-    return this.seenDown.duplicates;
+    return this.received.duplicates;
+  }
+
+  /** QoS 1 down messages given up after waiting for them (each gap logged with the ids). */
+  get gapsSkipped(): number {
+    return this.received.gaps;
+  }
+
+  /** QoS 1 down messages that came after their gap was given up (dropped, logged). */
+  get lateDropped(): number {
+    return this.received.late;
+  }
+
+  /** QoS 1 down messages waiting for the ones before them. */
+  get heldMessages(): number {
+    return this.received.held;
   }
 
   /** Outages seen since start (link went down). */
@@ -133,7 +165,7 @@ export class Supervisor implements FeatureHost {
     const { app, thing, manifest, transport } = this.options;
     manifest.channels.forEach((channel, index) => {
       if (channel.direction === "device-to-server") return;
-      const deliver = (_topic: string, payload: string) => this.deliver(index, payload);
+      const deliver = (topic: string, payload: string) => this.received.receive(topic, channel.qos, payload, index);
       this.detach.push(transport.subscribe(topics.down(app, thing, channel.name), channel.qos, deliver));
       this.detach.push(transport.subscribe(topics.broadcastDown(app, channel.name), channel.qos, deliver));
     });
@@ -151,6 +183,7 @@ export class Supervisor implements FeatureHost {
     this.timers.clear();
     for (const [h] of this.handles.entries()) this.handles.close(h);
     for (const remove of this.detach.splice(0)) remove();
+    this.received.clear();
     this.vm = undefined;
     if (!this.options.transport.connected) return Promise.resolve();
     return new Promise<void>((resolve) => {
@@ -194,11 +227,8 @@ export class Supervisor implements FeatureHost {
     if (res?.kind !== "channel") return SendStatus.InvalidHandle;
     const { app, thing, manifest, clock } = this.options;
     const channel = manifest.channels[res.index];
-    this.outbox.push({
-      topic: topics.up(app, thing, channel.name),
-      payload: encodeEnvelope(this.bootId, ++this.seq, value, clock.now()),
-      qos: channel.qos,
-    });
+    const topic = topics.up(app, thing, channel.name);
+    this.outbox.push({ topic, payload: this.numbering.encode(topic, value, clock.now()), qos: channel.qos });
     return SendStatus.Ok;
   }
 
@@ -251,19 +281,6 @@ export class Supervisor implements FeatureHost {
     return res;
   }
 
-  private deliver(channelIndex: number, payload: string): void {
-    let envelope: Envelope;
-    try {
-      envelope = decodeEnvelope(payload);
-    } catch (e) {
-      this.options.onLog?.(`[supervisor] dropped a malformed message for channel ${this.options.manifest.channels[channelIndex].name}: ${(e as Error).message}`);
-      return;
-    }
-    // A retransmitted or replayed copy of a message the app already got.
-    if (!this.seenDown.accept(envelope.id)) return;
-    this.runApp(() => this.vm?.deliver(channelIndex, envelope.v));
-  }
-
   private connectionChanged(up: boolean): void {
     if (up) {
       if (this.outageCount > this.reconnectCount) this.reconnectCount++;
@@ -272,11 +289,23 @@ export class Supervisor implements FeatureHost {
       this.publishStatus(true);
       this.outbox.resume();
       this.logs.resume();
+      this.reportDrops();
     } else {
       this.outageCount++;
       this.options.onLog?.(`[supervisor] link down (outage ${this.outageCount}); queuing messages`);
     }
     this.options.onConnectionChange?.(up);
+  }
+
+  /** What the offline buffers really had to drop since the last report, on the log topic once
+   * the link is back (the counts stay on droppedMessages / droppedLogs). */
+  private reportDrops(): void {
+    const messages = this.outbox.dropped - this.reportedDrops.messages;
+    const logs = this.logs.dropped - this.reportedDrops.logs;
+    if (messages === 0 && logs === 0) return;
+    this.reportedDrops = { messages: this.outbox.dropped, logs: this.logs.dropped };
+    const { outboxCapacity = DEFAULT_OUTBOX_CAPACITY, logCapacity = DEFAULT_LOG_CAPACITY } = this.options;
+    this.report(`while offline, dropped ${messages} messages (outbox holds ${outboxCapacity}) and ${logs} log lines (log buffer holds ${logCapacity}), oldest first`);
   }
 
   private publishLog(text: string, from?: "supervisor"): void {

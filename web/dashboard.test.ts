@@ -4,6 +4,8 @@ import path from "node:path";
 import type { Page } from "playwright-core";
 import { writeBuild } from "../core/contracts/buildOutput";
 import { compileFeatures } from "../core/compiler/compileFeatures";
+import { EnvelopeSender } from "../core/contracts/envelope";
+import { topics } from "../core/contracts/topics";
 import { constantModel } from "../firmware/pinModel";
 import { startDashboardServer } from "../local/dashboard";
 import { EXAMPLE_ENTRY, startDashboardStack, type DashboardStack } from "./testSupport/dashboardFixture";
@@ -202,5 +204,28 @@ describe("dashboard in Chromium (end to end)", function () {
     } finally {
       await server.stop();
     }
+  });
+
+  it("shows a device's QoS 1 messages in the order the device sent them, whatever order the broker hands them over in", async () => {
+    await page.goto(stack.server.url);
+    const app = stack.build.manifest.app;
+    const upTopics = topics.up(app, "+", "+");
+    const dashboardsSubscribed = () =>
+      Object.values(brokerClients()).some((c) => c.id.startsWith(`sf-${app}-dashboard-`) && (c as unknown as { subscriptions: Record<string, unknown> }).subscriptions[upTopics] !== undefined);
+    await until("the page's subscription", dashboardsSubscribed);
+    // The event log (a QoS 1 channel) shows the latest code's text: 0 "Sensor started", 1 "Reading out of range", 2 "Low battery".
+    const topic = topics.up(app, "gh-7", "event-log");
+    const sender = new EnvelopeSender("dev7");
+    const [first, second, third] = [0, 1, 2].map((code) => sender.encode(topic, code, Date.now()));
+    const publish = (payload: string) => stack.broker.aedes.publish({ cmd: "publish", topic, payload: Buffer.from(payload), qos: 1, retain: false, dup: false }, () => {});
+    const eventLog = card("gh-7").getByText(/Sensor started|Reading out of range|Low battery/);
+    publish(first);
+    await eventLog.filter({ hasText: "Sensor started" }).waitFor({ timeout: 5000 });
+    publish(third); // overtakes the second: the page holds it
+    publish(second);
+    publish(second); // and a repeat
+    await eventLog.filter({ hasText: "Low battery" }).waitFor({ timeout: 5000 });
+    await new Promise((resolve) => setTimeout(resolve, 300)); // anything delivered out of order would show now
+    assert.equal(await eventLog.textContent(), "Low battery");
   });
 });

@@ -16,6 +16,7 @@ import { loadWasmEngine } from "../../core/engine";
 import type { MicroviumEngine } from "../../core/engine/types";
 import { topics } from "../../core/contracts/topics";
 import { LocalBroker } from "../../local/broker";
+import { LinkProxy } from "../../test/support/linkProxy";
 import { writeApp } from "../../test/support/tempFeatures";
 import { ManualClock } from "../clock";
 import { Device } from "../device";
@@ -25,8 +26,6 @@ import { waitFor as waitForWhat } from "../../test/support/waitFor";
 
 const APP = "test-app";
 const THING = "dev-1";
-
-
 
 /** Condition first, as this file reads best. */
 const waitFor = (condition: () => boolean, what: string, timeoutMs = 8000) => waitForWhat(what, condition, timeoutMs, 10);
@@ -184,8 +183,7 @@ describe("MqttTransport: device ↔ local broker over mutual TLS", function () {
   });
 
   it("publishes a retained online status; the last will says offline when the socket dies; the link comes back", async () => {
-    const proxy = new TcpProxy(() => brokerPort);
-    await proxy.start();
+    const proxy = await LinkProxy.start(() => brokerPort);
     cleanups.push(() => proxy.stop());
     const transport = await transportFor(proxy.port, { lastWill: { app: APP, version: build.manifest.version, bootId: "b00t" } });
     await transport.connect();
@@ -207,8 +205,7 @@ describe("MqttTransport: device ↔ local broker over mutual TLS", function () {
   });
 
   it("detects a silent (half-open) outage by keepalive, reconnects, and retransmits what was not acknowledged; dedup keeps it exactly once", async () => {
-    const proxy = new TcpProxy(() => brokerPort);
-    await proxy.start();
+    const proxy = await LinkProxy.start(() => brokerPort);
     cleanups.push(() => proxy.stop());
     const transport = await transportFor(proxy.port);
     await transport.connect();
@@ -218,9 +215,10 @@ describe("MqttTransport: device ↔ local broker over mutual TLS", function () {
     sendDown(-6, 1);
     // The go message arrives when it arrives: let time run until the first count is through.
     await waitFor(() => (clock.advance(100), count.values.length > 0), "the first count");
-    proxy.freezeReplies();
+    proxy.freeze("toClient");
     clock.advance(300); // the next ones reach the broker, their PUBACKs don't reach the device
     await waitFor(() => device.supervisor.outages === 1, "outage detection by keepalive");
+    proxy.resume(); // the route is back: the crt's reconnect goes through
     clock.advance(1000); // what the app sends now waits in the outbox
     await waitFor(
       () => device.supervisor.reconnects === 1 && device.supervisor.unacknowledgedMessages === 0 && device.supervisor.queuedMessages === 0 && count.values.length === 6,
@@ -231,6 +229,41 @@ describe("MqttTransport: device ↔ local broker over mutual TLS", function () {
     assert.ok(count.dedup.duplicates >= 1, `duplicates dropped: ${count.dedup.duplicates}`);
     assert.equal(device.supervisor.reconnects, 1);
     assert.equal(device.supervisor.droppedMessages, 0);
+  });
+
+  it("a frozen link that only the keepalive notices comes back once: no second drop right after the reconnect", async () => {
+    // The broker keeps the frozen connection until its own keepalive runs out, queues what comes
+    // meanwhile, and walks that queue when the device is back while it acknowledges and new
+    // messages arrive. aedes used to close the new connection when the walk met a message the
+    // device had just acknowledged ("no such packet"): the link fell again at once.
+    const thing = "dev-freeze";
+    const identity = await broker!.pki.deviceIdentity(thing);
+    const proxy = await LinkProxy.start(() => brokerPort);
+    cleanups.push(() => proxy.stop());
+    const transport = new MqttTransport({ endpoint: "127.0.0.1", port: proxy.port, caCertPem: broker!.caCertPem, certPem: identity.certPem, keyPem: identity.keyPem, thing, keepAliveSeconds: 1, pingTimeoutMs: 500, reconnectMinSeconds: 1, reconnectMaxSeconds: 1 });
+    cleanups.push(() => transport.disconnect());
+    await transport.connect();
+    const got = new Set<number>();
+    const topic = topics.down(APP, thing, "cmd");
+    transport.subscribe(topic, 1, (_t, payload) => got.add(Number(payload)));
+    const clients = (broker!.aedes as unknown as { clients: Record<string, { subscriptions: Record<string, unknown> }> }).clients;
+    await waitFor(() => clients[thing]?.subscriptions[topic] !== undefined, "the subscription");
+    let sent = 0;
+    const sending = setInterval(() => broker!.aedes.publish({ cmd: "publish", topic, payload: Buffer.from(String(++sent)), qos: 1, retain: false, dup: false }, () => {}), 20);
+    cleanups.push(async () => clearInterval(sending));
+    const freezes = 3;
+    for (let i = 1; i <= freezes; i++) {
+      proxy.freeze();
+      await waitFor(() => transport.outages === i, `outage ${i} noticed by keepalive`);
+      // Frozen a while longer: the broker's keepalive (1.5 × 1 s) ends the old connection, messages queue.
+      await new Promise((resolve) => setTimeout(resolve, 1200));
+      proxy.resume();
+      await waitFor(() => transport.connected, `reconnect ${i}`);
+      const upTo = sent;
+      await waitFor(() => Array.from({ length: upTo }, (_, k) => k + 1).every((v) => got.has(v)) && broker!.sessions.queued(thing) < 5, `everything sent before reconnect ${i}`);
+    }
+    clearInterval(sending);
+    assert.equal(transport.outages, freezes, `outages: ${transport.outages} for ${freezes} freezes (the extra ones fell right after a reconnect)`);
   });
 
   it("exactly once, in order, while the broker stops and restarts twice mid-stream", async () => {
@@ -279,6 +312,9 @@ describe("MqttTransport: device ↔ local broker over mutual TLS", function () {
     assert.deepEqual(count.values, [6, 7, 8, 9, 10]);
     assert.deepEqual(logs.filter((l) => l.startsWith("sent")), ["sent 10"]);
     assert.equal(device.supervisor.droppedLogs, 0);
+    // What the buffer had to drop is told to the cloud, once.
+    await waitFor(() => logs.some((l) => l.startsWith("while offline")), "the drop report");
+    assert.deepEqual(logs.filter((l) => l.startsWith("while offline")), ["while offline, dropped 5 messages (outbox holds 5) and 0 log lines (log buffer holds 200), oldest first"]);
   });
 
   it("explains bad settings and a failed first connect", async () => {

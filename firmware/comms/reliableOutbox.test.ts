@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { ConnectionListener, QoS, Transport } from "../transport";
-import { ReliableOutbox } from "./reliableOutbox";
+import { MAX_SEND_ATTEMPTS, ReliableOutbox } from "./reliableOutbox";
 
 /** A transport whose PUBACKs the test hands out one by one (the in-memory one acks at once). */
 class ManualAckTransport implements Transport {
@@ -81,14 +81,45 @@ describe("ReliableOutbox", () => {
     assert.deepEqual(transport.sent.slice(2).map((s) => s.payload), ["1", "2", "3"]);
   });
 
-  it("a refused QoS 0 publish is lost and counted (at most once)", async () => {
+  it("QoS 0 lines flushed as the link dies again are not lost: they go back in order, and only the capacity drops", async () => {
+    // Logs kept while offline; the link comes back and falls while they are being written.
     const transport = new ManualAckTransport();
-    const outbox = new ReliableOutbox({ transport, capacity: 10 });
-    outbox.push(msg(1, 0));
-    transport.sent[0].fail(new Error("closed"));
+    transport.connected = false;
+    const errors: string[] = [];
+    const logs = new ReliableOutbox({ transport, capacity: 4, onError: (e) => errors.push(e) });
+    [1, 2, 3, 4].forEach((n) => logs.push(msg(n, 0)));
+    transport.connected = true;
+    logs.resume();
+    assert.deepEqual(transport.sent.map((s) => s.payload), ["1", "2", "3", "4"]);
+    transport.sent[0].ack(); // 1 was written
+    for (const s of transport.sent.slice(1)) s.fail(new Error("Failed to write to TLS handler"));
+    transport.connected = false;
+    logs.push(msg(5, 0)); // still offline: 5 waits behind 2, 3, 4
     await tick();
+    assert.equal(logs.dropped, 0, "nothing had to be dropped: 2, 3, 4 and 5 fit the buffer");
+    assert.equal(errors.length, 1, "one line for the failed flush, not one per message");
+    logs.push(msg(6, 0)); // the buffer is full now: the oldest waiting line (2) goes
+    assert.equal(logs.dropped, 1);
+    transport.connected = true;
+    logs.resume();
+    assert.deepEqual(transport.sent.slice(4).map((s) => s.payload), ["3", "4", "5", "6"]);
+  });
+
+  it("a message refused at every attempt is dropped and counted after MAX_SEND_ATTEMPTS, so it can't block the queue", async () => {
+    const transport = new ManualAckTransport();
+    const errors: string[] = [];
+    const outbox = new ReliableOutbox({ transport, capacity: 10, inFlightWindow: 1, onError: (e) => errors.push(e) });
+    outbox.push(msg(1));
+    outbox.push(msg(2));
+    for (let attempt = 1; attempt <= MAX_SEND_ATTEMPTS; attempt++) {
+      assert.equal(transport.sent.at(-1)!.payload, "1", `attempt ${attempt} is message 1`);
+      transport.sent.at(-1)!.fail(new Error("not authorized"));
+      await tick();
+      outbox.resume(); // the reconnect after the broker closed the connection
+    }
     assert.equal(outbox.dropped, 1);
-    assert.equal(outbox.queued, 0);
+    assert.match(errors.at(-1)!, /publish on "t" refused 5 times \(not authorized\); dropped/);
+    assert.equal(transport.sent.at(-1)!.payload, "2", "the next one goes out");
   });
 
   it("refuses a window AWS IoT would not honour and a capacity below 1", () => {

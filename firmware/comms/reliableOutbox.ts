@@ -27,7 +27,14 @@ interface Entry {
   message: OutboxMessage;
   /** Position in the send order, to put a failed message back where it was. */
   order: number;
+  /** Times the transport refused it. */
+  failures: number;
 }
+
+/** A message the transport refused this many times in a row (each after a reconnect) is one it
+ * will never take (a policy refusal closes the connection each time): dropped and counted, so it
+ * can't hold the queue, or the link, in a loop. */
+export const MAX_SEND_ATTEMPTS = 5;
 
 /** The device's send side of the resilient link (micropython-iot's idea on MQTT): messages wait
  * here while offline and leave in order once connected. A QoS 1 message stays counted until its
@@ -69,7 +76,7 @@ export class ReliableOutbox {
       this.waiting.shift();
       this.dropped++;
     }
-    this.waiting.push({ message, order: this.nextOrder++ });
+    this.waiting.push({ message, order: this.nextOrder++, failures: 0 });
     this.pump();
   }
 
@@ -115,17 +122,27 @@ export class ReliableOutbox {
     });
   }
 
+  /** The transport refused a message: usually the link died while it was being written (the
+   * queue is flushed right after a reconnect, when a link that only just came back may fall
+   * again). Whatever its QoS, it goes back where it was, to be sent after the next reconnect: a
+   * refused write reached no one, so at most once still holds for QoS 0, and a log line kept
+   * offline is not lost to the very moment it was to leave. Only the capacity drops (oldest first). */
   private failed(entry: Entry, error: Error): void {
     this.inFlight.delete(entry);
-    this.options.onError?.(`publish on "${entry.message.topic}" failed (${error?.message ?? error}); retrying after the next reconnect`);
-    if (entry.message.qos === 0) {
-      // At most once: a QoS 0 message the transport refused is lost, and counted.
+    if (++entry.failures >= MAX_SEND_ATTEMPTS) {
       this.dropped++;
+      this.options.onError?.(`publish on "${entry.message.topic}" refused ${entry.failures} times (${error?.message ?? error}); dropped`);
       return;
     }
+    // One line per stall, not one per message of a flushed queue.
+    if (!this.stalled) this.options.onError?.(`publish on "${entry.message.topic}" failed (${error?.message ?? error}); retrying after the next reconnect`);
     // Back where it was in the send order, so the retry keeps the order.
     const at = this.waiting.findIndex((e) => e.order > entry.order);
     this.waiting.splice(at === -1 ? this.waiting.length : at, 0, entry);
     this.stalled = true;
+    while (this.waiting.length > this.options.capacity) {
+      this.waiting.shift();
+      this.dropped++;
+    }
   }
 }

@@ -20,6 +20,8 @@ import { policyHooks } from "./policyHooks";
 import { PolicyBook } from "./principals";
 import { formatRefusal, type BrokerRefusal } from "./refusals";
 import { ReplayStore } from "./replayStore";
+import type { SessionLimits } from "./sessionLimits";
+import { SessionStore, type SessionDrop } from "./sessionStore";
 import { createMqttWebSocketServer, MQTT_WEBSOCKET_PATH, type MqttWebSocketServer } from "./webSocketListener";
 
 export interface LocalBrokerOptions {
@@ -37,6 +39,10 @@ export interface LocalBrokerOptions {
   host?: string;
   dashboardTokens?: { ttlMs?: number };
   onRefusal?: (refusal: BrokerRefusal) => void;
+  /** What persistent sessions keep (default: AWS IoT's limits, see sessionLimits.ts). */
+  sessionLimits?: Partial<SessionLimits>;
+  /** Told about every queued message or session the limits let go (also logged). */
+  onSessionDrop?: (drop: SessionDrop) => void;
   log?: (line: string) => void;
 }
 
@@ -62,6 +68,8 @@ export class LocalBroker {
     readonly host: string,
     readonly mqttsPort: number,
     readonly wsPort: number,
+    /** Persistent sessions on disk (`${stateDir}/broker-sessions`): what they keep and dropped. */
+    readonly sessions: SessionStore,
     private readonly policies: CurrentPolicies,
     private readonly tokens: DashboardTokens,
     private readonly mqtts: Server,
@@ -94,7 +102,23 @@ export class LocalBroker {
         options.onRefusal?.(refusal);
       },
     });
-    const aedes = await Aedes.createBroker({ ...hooks, preConnect: refuseMqtt5(log, hooks.preConnect), maxClientsIdLength: MAX_CLIENT_ID_LENGTH });
+    // Sessions, queues, retained messages and wills survive a restart (on disk, AWS's limits).
+    const sessions = await SessionStore.open({ stateDir: options.stateDir, limits: options.sessionLimits, onDrop: options.onSessionDrop, log });
+    let aedes: Aedes;
+    try {
+      aedes = await Aedes.createBroker({
+        ...hooks,
+        preConnect: refuseMqtt5(log, hooks.preConnect),
+        authorizeForward: sessions.guardForward(hooks.authorizeForward),
+        persistence: sessions.persistence,
+        id: sessions.brokerId,
+        maxClientsIdLength: MAX_CLIENT_ID_LENGTH,
+      });
+    } catch (error) {
+      await sessions.close();
+      throw error;
+    }
+    sessions.attach(aedes);
     deliverRetainedOnExactMatchOnly(aedes);
     const fleetStatus = await recordFleetStatus(aedes, app, log);
     // Store and forward for channels with `replay: N`.
@@ -118,9 +142,9 @@ export class LocalBroker {
       const mqttsPort = await listen(mqtts, options.mqttsPort ?? 0, host);
       const wsPort = await listen(webSocket.http, options.wsPort ?? 0, host);
       log(`broker: mqtts://${host}:${mqttsPort} (mutual TLS), ws://${host}:${wsPort}${MQTT_WEBSOCKET_PATH} (dashboard tokens), app "${app}"`);
-      return new LocalBroker(aedes, pki, registry, fleetStatus, scope, host, mqttsPort, wsPort, policies, tokens, mqtts, webSocket);
+      return new LocalBroker(aedes, pki, registry, fleetStatus, scope, host, mqttsPort, wsPort, sessions, policies, tokens, mqtts, webSocket);
     } catch (error) {
-      await closeAll(aedes, mqtts, webSocket);
+      await closeAll(aedes, mqtts, webSocket, sessions);
       throw error;
     }
   }
@@ -170,7 +194,7 @@ export class LocalBroker {
   }
 
   async stop(): Promise<void> {
-    await closeAll(this.aedes, this.mqtts, this.webSocket);
+    await closeAll(this.aedes, this.mqtts, this.webSocket, this.sessions);
   }
 }
 
@@ -184,11 +208,13 @@ function listen(server: Server, port: number, host: string): Promise<number> {
   });
 }
 
-/** aedes first (it closes its clients' streams), then the listeners, which wait for their sockets. */
-async function closeAll(aedes: Aedes, mqtts: Server, webSocket: MqttWebSocketServer): Promise<void> {
+/** aedes first (it closes its clients' streams), then the listeners, which wait for their
+ * sockets, then the session database, which the closing clients still wrote to. */
+async function closeAll(aedes: Aedes, mqtts: Server, webSocket: MqttWebSocketServer, sessions: SessionStore): Promise<void> {
   await new Promise<void>((resolve) => aedes.close(() => resolve()));
   await Promise.all([
     new Promise<void>((resolve) => (mqtts.listening ? mqtts.close(() => resolve()) : resolve())),
     webSocket.close(),
   ]);
+  await sessions.close();
 }

@@ -13,6 +13,7 @@ import { LocalBroker } from "../broker";
 import { startDashboardServer, type DashboardServer } from "../dashboard";
 import { JobsService, localArtifactUrl, resolveLocalArtifactUrl } from "../jobs";
 import { FleetMonitor } from "./fleetMonitor";
+import { UpstreamReceiver } from "./upstreamReceiver";
 
 export interface LocalCloudOptions {
   stateDir: string;
@@ -36,6 +37,8 @@ export interface DeployResult {
 
 export class LocalCloud {
   readonly monitor: FleetMonitor;
+  /** The server end of the way up: device messages once each, a QoS 1 channel's in the device's order. */
+  private readonly upstream: UpstreamReceiver;
   private deployedVersion: string | undefined;
 
   private constructor(
@@ -49,6 +52,7 @@ export class LocalCloud {
     private readonly options: LocalCloudOptions,
   ) {
     this.monitor = new FleetMonitor(app);
+    this.upstream = new UpstreamReceiver({ app, manifest: () => broker.manifest, deliver: (m) => this.monitor.observe(m.topic, m.payload), log: options.log });
   }
 
   /** The thing group every local device joins and every OTA job targets. */
@@ -129,6 +133,7 @@ export class LocalCloud {
   }
 
   async stop(): Promise<void> {
+    this.upstream.clear();
     await this.dashboard?.stop();
     await this.jobs.stop();
     await this.artifacts.stop();
@@ -143,7 +148,8 @@ export class LocalCloud {
         filter,
         (packet, done) => {
           done();
-          this.monitor.observe(packet.topic, new Uint8Array(packet.payload as Buffer));
+          const payload = new Uint8Array(packet.payload as Buffer);
+          if (!this.upstream.receive(packet.topic, payload)) this.monitor.observe(packet.topic, payload);
         },
         resolve,
       ),

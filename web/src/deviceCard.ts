@@ -37,8 +37,6 @@ export class DeviceCard implements FeatureHost {
   private app: WebApp | undefined;
   private status: DeviceStatus | undefined;
   private lastSeen: number | undefined;
-  /** Envelope ids already delivered (qos 1 may arrive twice); bounded. */
-  private readonly seenIds = new Set<string>();
 
   constructor(private readonly options: DeviceCardOptions) {
     const nameId = `device-${options.thing}`;
@@ -89,12 +87,10 @@ export class DeviceCard implements FeatureHost {
     this.refresh();
   }
 
-  /** A device message on channel `channelIndex` (manifest order), decoded from its envelope. */
-  deliver(channelIndex: number, id: string, value: WireValue, sentAt: number): void {
+  /** A device message on channel `channelIndex` (manifest order), decoded from its envelope; the
+   * fleet's receive path has dropped repeats and put a QoS 1 channel's messages in order. */
+  deliver(channelIndex: number, value: WireValue, sentAt: number): void {
     this.lastSeen = Math.max(this.lastSeen ?? 0, Math.min(sentAt, Date.now()));
-    if (this.seenIds.has(id)) return;
-    this.seenIds.add(id);
-    if (this.seenIds.size > 512) this.seenIds.delete(this.seenIds.values().next().value as string);
     const channel = this.app?.manifest.channels[channelIndex]?.name ?? `#${channelIndex}`;
     try {
       this.vm?.deliver(channelIndex, value);

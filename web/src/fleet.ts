@@ -5,7 +5,9 @@
  * `sf/{app}/+/+/up` goes to the device's card, and a device that reports an app version the page
  * doesn't have makes it fetch the new build (a rebuild or an OTA update shows up without a reload). */
 import { decodeDeviceStatus, type DeviceStatus } from "../../core/contracts/deviceStatus";
-import { decodeEnvelope, encodeEnvelope } from "../../core/contracts/envelope";
+import { EnvelopeSender } from "../../core/contracts/envelope";
+import { EnvelopeReceiver } from "../../core/contracts/envelopeReceiver";
+import { wallClock } from "../../core/contracts/reorderBuffer";
 import { parseAppTopic, topics } from "../../core/contracts/topics";
 import type { WireValue } from "../../core/contracts/wireValue";
 import type { DeviceStatusRecord, FleetStatusPage } from "../../core/contracts/fleetStatus";
@@ -41,8 +43,13 @@ export class Fleet {
    * make the page refetch on every status message. */
   private readonly versionsTried = new Set<string>();
   /** Envelope ids of this page: `<bootId>:<seq>`, bootId per page load. */
-  private readonly bootId = Math.random().toString(16).slice(2, 10);
-  private seq = 0;
+  private readonly numbering = new EnvelopeSender(Math.random().toString(16).slice(2, 10).padEnd(8, "0"));
+  /** Device messages once each, a QoS 1 channel's in the device's order (the path devices and the server share). */
+  private readonly received = new EnvelopeReceiver<{ thing: string; channelIndex: number }>({
+    clock: wallClock,
+    deliver: (envelope, { thing, channelIndex }) => this.card(thing).deliver(channelIndex, envelope.v, envelope.t),
+    log: (line) => console.warn(line),
+  });
   /** Things whose status arrived live since the current listing started: newer than its records. */
   private readonly heardLive = new Set<string>();
 
@@ -84,7 +91,7 @@ export class Fleet {
     if (!parsed || parsed.app !== this.options.app) return;
     try {
       if (parsed.kind === "status") this.onStatus(parsed.thing, payload, retained);
-      else if (parsed.kind === "up" && parsed.channel) this.onUp(parsed.thing, parsed.channel, payload);
+      else if (parsed.kind === "up" && parsed.channel) this.onUp(topic, parsed.thing, parsed.channel, payload);
     } catch (error) {
       console.warn(`ignored a message on ${topic}: ${(error as Error).message}`);
     }
@@ -127,11 +134,10 @@ export class Fleet {
     }
   }
 
-  private onUp(thing: string, channelName: string, payload: Uint8Array): void {
+  private onUp(topic: string, thing: string, channelName: string, payload: Uint8Array): void {
     const channelIndex = this.webApp.manifest.channels.findIndex((c) => c.name === channelName);
     if (channelIndex < 0) return; // a channel of another app version
-    const envelope = decodeEnvelope(payload);
-    this.card(thing).deliver(channelIndex, envelope.id, envelope.v, envelope.t);
+    this.received.receive(topic, this.webApp.manifest.channels[channelIndex].qos, payload, { thing, channelIndex });
   }
 
   private card(thing: string): DeviceCard {
@@ -151,8 +157,8 @@ export class Fleet {
   private send(thing: string, channelIndex: number, value: WireValue): void {
     const channel = this.webApp.manifest.channels[channelIndex];
     if (!channel) throw new Error(`no channel ${channelIndex} in the manifest`);
-    const payload = encodeEnvelope(this.bootId, ++this.seq, value, Date.now());
-    if (!this.options.link.publish(topics.down(this.options.app, thing, channel.name), payload, channel.qos)) {
+    const topic = topics.down(this.options.app, thing, channel.name);
+    if (!this.options.link.publish(topic, this.numbering.encode(topic, value, Date.now()), channel.qos)) {
       throw new Error(`not connected: the message to ${thing} on "${channel.name}" was not sent`);
     }
   }

@@ -1,0 +1,273 @@
+import assert from "node:assert/strict";
+import { ManualClock } from "../../firmware/clock";
+import { decodeEnvelope, EnvelopeSender } from "./envelope";
+import { EnvelopeReceiver } from "./envelopeReceiver";
+import { ReorderBuffer, type ReorderGap } from "./reorderBuffer";
+
+/** A sender's messages as the wire carries them: one EnvelopeSender over two topics, so each
+ * topic sees the sender's seqs with holes and `p` links them. */
+function sendOn(sender: EnvelopeSender, topics: string[], clock: ManualClock) {
+  return topics.map((topic, i) => ({ topic, envelope: decodeEnvelope(sender.encode(topic, i, clock.now())) }));
+}
+
+function setup(options: { timeoutMs?: number; maxHeld?: number; maxStreams?: number } = {}) {
+  const clock = new ManualClock();
+  const delivered: string[] = [];
+  const gaps: ReorderGap[] = [];
+  const late: string[] = [];
+  const buffer = new ReorderBuffer<string>({ clock, deliver: (id) => delivered.push(id), onGap: (g) => gaps.push(g), onLate: (_s, id) => late.push(id), ...options });
+  const accept = (m: { topic: string; envelope: { id: string; p?: number } }) => buffer.accept(m.topic, m.envelope, m.envelope.id);
+  return { clock, delivered, gaps, late, buffer, accept };
+}
+
+function permutations<T>(items: T[]): T[][] {
+  if (items.length <= 1) return [items];
+  return items.flatMap((item, i) => permutations([...items.slice(0, i), ...items.slice(i + 1)]).map((rest) => [item, ...rest]));
+}
+
+describe("ReorderBuffer", () => {
+  it("delivers one topic's messages in the sender's order whatever order they arrive in (every permutation of six)", () => {
+    const clock = new ManualClock();
+    const sender = new EnvelopeSender("b1");
+    // The sender writes on "a" and "b" in turn: "a" sees seqs 1, 3, 4, 6, 7, 9 (holes are "b"'s).
+    const wire = sendOn(sender, ["a", "b", "a", "a", "b", "a", "a", "b", "a"], clock);
+    const onA = wire.filter((m) => m.topic === "a");
+    const inOrder = onA.map((m) => m.envelope.id);
+    assert.deepEqual(inOrder, ["b1:1", "b1:3", "b1:4", "b1:6", "b1:7", "b1:9"]);
+    let checked = 0;
+    for (const order of permutations(onA)) {
+      const { delivered, gaps, buffer, accept } = setup();
+      for (const m of order) accept(m);
+      assert.deepEqual(delivered, inOrder, `arrival order ${order.map((m) => m.envelope.id).join(" ")}`);
+      assert.equal(buffer.held, 0);
+      assert.equal(gaps.length, 0);
+      checked++;
+    }
+    assert.equal(checked, 720);
+  });
+
+  it("drops repeats, whether the first copy was delivered or is still waiting", () => {
+    const { clock, delivered, buffer, accept } = setup();
+    const [m1, m2, m3] = sendOn(new EnvelopeSender("b1"), ["t", "t", "t"], clock);
+    assert.equal(accept(m2), "held");
+    assert.equal(accept(m2), "duplicate"); // a retransmission of a waiting one
+    assert.equal(accept(m1), "delivered");
+    assert.equal(accept(m1), "duplicate"); // a replay of a delivered one
+    assert.equal(accept(m3), "delivered");
+    assert.equal(accept(m2), "duplicate");
+    assert.deepEqual(delivered, ["b1:1", "b1:2", "b1:3"]);
+    assert.equal(buffer.duplicates, 3);
+    assert.equal(buffer.delivered, 3);
+  });
+
+  it("waits for a missing message for the timeout, then delivers on in order and reports the skipped id; the straggler is late", () => {
+    const { clock, delivered, gaps, late, buffer, accept } = setup({ timeoutMs: 1000 });
+    const sender = new EnvelopeSender("b1");
+    const [m1, m2, m3, m4] = sendOn(sender, ["t", "t", "t", "t"], clock);
+    accept(m1);
+    assert.equal(accept(m3), "held");
+    clock.advance(400);
+    assert.equal(accept(m4), "held");
+    clock.advance(599);
+    assert.deepEqual(delivered, ["b1:1"], "m3 has waited 999 ms: still waiting");
+    clock.advance(1);
+    assert.deepEqual(delivered, ["b1:1", "b1:3", "b1:4"]);
+    assert.equal(gaps.length, 1);
+    assert.deepEqual({ ...gaps[0], text: "" }, { stream: "t", bootId: "b1", after: 1, missing: 2, resumedAt: 3, reason: "timeout", text: "" });
+    assert.equal(gaps[0].text, "gap on t: skipped b1:2, not there after 1000 ms; delivering from b1:3");
+    assert.equal(buffer.held, 0);
+    assert.equal(accept(m2), "late");
+    assert.deepEqual(late, ["b1:2"]);
+    assert.deepEqual(delivered, ["b1:1", "b1:3", "b1:4"], "a late message is never delivered out of order");
+    assert.equal(buffer.duplicates, 0, "late is not counted as a repeat");
+    assert.equal(accept(m4), "duplicate");
+  });
+
+  it("each early message waits at most the timeout: a second hole behind the first is given up when its own wait ends", () => {
+    const { clock, delivered, gaps, accept } = setup({ timeoutMs: 1000 });
+    const m = sendOn(new EnvelopeSender("b1"), ["t", "t", "t", "t", "t"], clock);
+    accept(m[0]);
+    accept(m[2]); // waits for m[1]
+    clock.advance(500);
+    accept(m[4]); // waits for m[3]
+    clock.advance(500);
+    assert.deepEqual(delivered, ["b1:1", "b1:3"]);
+    clock.advance(499);
+    assert.deepEqual(delivered, ["b1:1", "b1:3"]);
+    accept(m[3]); // arrives in time: m[4] follows it
+    assert.deepEqual(delivered, ["b1:1", "b1:3", "b1:4", "b1:5"]);
+    assert.equal(gaps.length, 1);
+  });
+
+  it("a backlog handed over slowly beside live traffic is waited for as long as it keeps coming (AWS: 10 stored messages/s)", () => {
+    const { clock, delivered, gaps, accept } = setup({ timeoutMs: 1000 });
+    const m = sendOn(new EnvelopeSender("b1"), Array.from({ length: 12 }, () => "t"), clock);
+    accept(m[0]);
+    // Reconnect: live messages 9..12 arrive at once, the queued 2..8 one every 900 ms.
+    for (const i of [8, 9, 10, 11]) accept(m[i]);
+    for (let i = 1; i <= 7; i++) {
+      clock.advance(900);
+      accept(m[i]);
+    }
+    assert.deepEqual(delivered, m.map((x) => x.envelope.id), "6.3 s in all, never 1 s without progress");
+    assert.equal(gaps.length, 0);
+    // Without progress the wait ends once the chain made none for 1 s and the early one waited 1 s.
+    const more = sendOn(new EnvelopeSender("b2"), ["t", "t", "t"], clock);
+    accept(more[0]);
+    clock.advance(500);
+    accept(more[2]);
+    clock.advance(999);
+    assert.equal(gaps.length, 0);
+    clock.advance(1);
+    assert.equal(gaps.length, 1);
+    assert.equal(delivered.at(-1), "b2:3");
+  });
+
+  it("a gap spanning several of the sender's seqs names the range (other topics' seqs are in it)", () => {
+    const { clock, gaps, accept } = setup({ timeoutMs: 10 });
+    const wire = sendOn(new EnvelopeSender("b1"), ["t", "x", "t", "x", "t"], clock);
+    accept(wire[0]);
+    accept(wire[4]); // p = 3, which is lost; 2 and 4 were on "x"
+    clock.advance(10);
+    assert.equal(gaps[0].text, "gap on t: skipped b1:3 (and whatever of b1:2..2 was sent on this topic), not there after 10 ms; delivering from b1:5");
+  });
+
+  it("holds at most maxHeld per chain: one more gives the first gap up at once", () => {
+    const { clock, delivered, gaps, buffer, accept } = setup({ maxHeld: 3 });
+    const m = sendOn(new EnvelopeSender("b1"), ["t", "t", "t", "t", "t", "t"], clock);
+    accept(m[0]);
+    for (const i of [2, 3, 4]) assert.equal(accept(m[i]), "held");
+    assert.equal(buffer.held, 3);
+    assert.equal(accept(m[5]), "delivered");
+    assert.deepEqual(delivered, ["b1:1", "b1:3", "b1:4", "b1:5", "b1:6"]);
+    assert.equal(gaps[0].reason, "full");
+    assert.match(gaps[0].text, /skipped b1:2, 3 later messages waiting/);
+    assert.equal(buffer.held, 0);
+  });
+
+  it("a new boot id is a new chain from seq 1: delivered at once, not mistaken for repeats, not held behind the old boot's gap", () => {
+    const { clock, delivered, gaps, accept } = setup({ timeoutMs: 1000 });
+    const before = sendOn(new EnvelopeSender("old"), ["t", "t", "t"], clock);
+    accept(before[0]);
+    accept(before[2]); // before[1] never comes: the sender rebooted
+    const after = sendOn(new EnvelopeSender("new"), ["t", "t"], clock);
+    assert.equal(accept(after[0]), "delivered");
+    assert.equal(accept(after[1]), "delivered");
+    assert.deepEqual(delivered, ["old:1", "new:1", "new:2"]);
+    clock.advance(1000);
+    assert.deepEqual(delivered, ["old:1", "new:1", "new:2", "old:3"]);
+    assert.equal(gaps.length, 1);
+  });
+
+  it("a receiver that starts mid-stream waits once for earlier messages, then takes the stream from there without calling it a gap", () => {
+    const { clock, delivered, gaps, buffer, accept } = setup({ timeoutMs: 1000 });
+    const m = sendOn(new EnvelopeSender("b1"), ["t", "t", "t", "t"], clock);
+    assert.equal(accept(m[2]), "held");
+    assert.equal(accept(m[1]), "held", "m[1]'s own predecessor is unknown too");
+    clock.advance(1000);
+    assert.deepEqual(delivered, ["b1:2", "b1:3"]);
+    assert.equal(gaps.length, 0);
+    assert.equal(buffer.joinedMidStream, 1);
+    assert.equal(accept(m[3]), "delivered");
+    assert.equal(accept(m[0]), "duplicate");
+  });
+
+  it("the queued-then-new reconnect case: messages queued for a fresh chain are delivered before the one that overtook them", () => {
+    const { clock, delivered, accept } = setup();
+    const m = sendOn(new EnvelopeSender("b1"), ["t", "t", "t", "t"], clock);
+    for (const i of [3, 0, 1, 2]) accept(m[i]);
+    assert.deepEqual(delivered, ["b1:1", "b1:2", "b1:3", "b1:4"]);
+  });
+
+  it("messages of older senders (no p) are delivered as they come, once", () => {
+    const { delivered, accept } = setup();
+    for (const id of ["o:5", "o:3", "o:5", "o:7"]) accept({ topic: "t", envelope: { id } });
+    assert.deepEqual(delivered, ["o:5", "o:7"], "without p there is no order to restore; o:3 is behind what was delivered");
+  });
+
+  it("remembers at most maxStreams chains: the least recently heard one is flushed in order, then forgotten", () => {
+    const { clock, delivered, gaps, buffer, accept } = setup({ maxStreams: 2 });
+    const a = sendOn(new EnvelopeSender("a"), ["t", "t", "t"], clock);
+    accept(a[0]);
+    accept(a[2]);
+    accept(sendOn(new EnvelopeSender("b"), ["t"], clock)[0]);
+    accept(sendOn(new EnvelopeSender("c"), ["t"], clock)[0]);
+    assert.equal(buffer.streams, 2);
+    assert.deepEqual(delivered, ["a:1", "b:1", "a:3", "c:1"]);
+    assert.equal(gaps[0].reason, "forgotten");
+    clock.advance(60_000);
+    assert.equal(delivered.length, 4, "no timer outlives its chain");
+  });
+
+  it("a deliver that throws leaves the buffer consistent: the rest follows on the timer, in order", () => {
+    const clock = new ManualClock();
+    const delivered: string[] = [];
+    const buffer = new ReorderBuffer<string>({
+      clock,
+      timeoutMs: 100,
+      deliver: (id) => {
+        delivered.push(id);
+        if (id === "b1:2") throw new Error("listener failed");
+      },
+    });
+    const m = sendOn(new EnvelopeSender("b1"), ["t", "t", "t"], clock);
+    buffer.accept("t", m[2].envelope, m[2].envelope.id);
+    buffer.accept("t", m[0].envelope, m[0].envelope.id);
+    assert.throws(() => buffer.accept("t", m[1].envelope, m[1].envelope.id), /listener failed/);
+    clock.advance(100);
+    assert.deepEqual(delivered, ["b1:1", "b1:2", "b1:3"]);
+    assert.equal(buffer.gaps, 0);
+  });
+
+  it("refuses bad ids and bad options, saying what is wrong", () => {
+    const { buffer } = setup();
+    assert.throws(() => buffer.accept("t", { id: "nocolon" }, ""), /"nocolon" is not an envelope id <bootId>:<seq>/);
+    assert.throws(() => buffer.accept("t", { id: "b:0" }, ""), /"b:0" is not an envelope id/);
+    const clock = new ManualClock();
+    assert.throws(() => new ReorderBuffer({ clock, deliver: () => {}, timeoutMs: -1 }), /timeoutMs must be a number of milliseconds >= 0, got -1/);
+    assert.throws(() => new ReorderBuffer({ clock, deliver: () => {}, maxHeld: 0 }), /maxHeld must be a whole number >= 1, got 0/);
+    assert.throws(() => new ReorderBuffer({ clock, deliver: () => {}, maxStreams: 2.5 }), /maxStreams must be a whole number >= 1, got 2.5/);
+    assert.throws(() => decodeEnvelope('{"id":"b:3","v":1,"t":0,"p":3}'), /"p" \(the sender's previous seq on this topic\) must be a whole number from 0 to below the seq, got 3/);
+    assert.throws(() => decodeEnvelope('{"id":"b:3","v":1,"t":0,"p":"2"}'), /got "2"/);
+    assert.throws(() => new EnvelopeSender("a:b"), /boot id "a:b" must be non-empty and contain no ":"/);
+  });
+});
+
+describe("EnvelopeReceiver", () => {
+  it("QoS 1: in order and once; QoS 0: once, as it comes; malformed ones logged and dropped", () => {
+    const clock = new ManualClock();
+    const got: string[] = [];
+    const log: string[] = [];
+    const receiver = new EnvelopeReceiver<string>({ clock, deliver: (e, ctx) => got.push(`${ctx} ${e.v}`), log: (l) => log.push(l) });
+    const sender = new EnvelopeSender("s");
+    const q1 = ["a", "a", "a"].map((t, i) => sender.encode(t, i, 0));
+    const q0 = ["b", "b"].map((t, i) => sender.encode(t, 10 + i, 0));
+    assert.equal(receiver.receive("a", 1, q1[2], "q1"), "held");
+    assert.equal(receiver.receive("b", 0, q0[0], "q0"), "delivered", "QoS 0 doesn't wait behind QoS 1");
+    assert.equal(receiver.receive("b", 0, q0[0], "q0"), "duplicate");
+    assert.equal(receiver.receive("b", 0, q0[1], "q0"), "delivered");
+    assert.equal(receiver.receive("a", 1, q1[0], "q1"), "delivered");
+    assert.equal(receiver.receive("a", 1, q1[1], "q1"), "delivered");
+    assert.equal(receiver.receive("a", 1, q1[1], "q1"), "duplicate");
+    assert.equal(receiver.receive("a", 1, "{not json", "q1"), "malformed");
+    assert.deepEqual(got, ["q0 10", "q0 11", "q1 0", "q1 1", "q1 2"]);
+    assert.equal(receiver.duplicates, 2);
+    assert.equal(log.length, 1);
+    assert.match(log[0], /^dropped a malformed message on a: /);
+  });
+
+  it("logs a gap given up and a late message", () => {
+    const clock = new ManualClock();
+    const log: string[] = [];
+    const receiver = new EnvelopeReceiver({ clock, deliver: () => {}, log: (l) => log.push(l), timeoutMs: 50 });
+    const sender = new EnvelopeSender("s");
+    const m = [0, 1, 2].map((v) => sender.encode("a", v, 0));
+    receiver.receive("a", 1, m[0], undefined);
+    receiver.receive("a", 1, m[2], undefined);
+    clock.advance(50);
+    receiver.receive("a", 1, m[1], undefined);
+    assert.deepEqual(log, ["gap on a: skipped s:2, not there after 50 ms; delivering from s:3", "late on a: s:2 came after its gap was given up; dropped"]);
+    assert.equal(receiver.gaps, 1);
+    assert.equal(receiver.late, 1);
+  });
+});

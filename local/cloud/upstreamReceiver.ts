@@ -1,0 +1,92 @@
+/** The server end of the way up: every device's channel messages (`sf/{app}/{thing}/{channel}/up`)
+ * through the receive path devices and dashboards share (core/contracts/envelopeReceiver.ts), so
+ * what the cloud hands on got there once and, on a QoS 1 channel, in the device's order, whatever
+ * order the broker handed it over in. Outlives a broker restart: attach() it to each new broker. */
+import type { Envelope } from "../../core/contracts/envelope";
+import { EnvelopeReceiver } from "../../core/contracts/envelopeReceiver";
+import type { Manifest } from "../../core/contracts/manifest";
+import { wallClock, type ReorderClock } from "../../core/contracts/reorderBuffer";
+import { parseAppTopic, topics } from "../../core/contracts/topics";
+
+export interface UpstreamMessage {
+  thing: string;
+  channel: string;
+  topic: string;
+  envelope: Envelope;
+  /** The payload as it came (for consumers that decode it themselves). */
+  payload: Uint8Array;
+}
+
+export interface UpstreamReceiverOptions {
+  app: string;
+  /** The current manifest: a channel's QoS says whether its messages are put in order. */
+  manifest: () => Manifest;
+  deliver(message: UpstreamMessage): void;
+  /** Malformed messages, gaps and late messages. */
+  log?: (line: string) => void;
+  clock?: ReorderClock;
+  reorderTimeoutMs?: number;
+}
+
+/** What attach() needs of aedes (an in-process subscriber, as an IoT rule would be). */
+interface InProcessSubscriber {
+  subscribe(topic: string, deliver: (packet: { topic: string; payload: unknown }, done: () => void) => void, ready: () => void): void;
+}
+
+export class UpstreamReceiver {
+  private readonly receiver: EnvelopeReceiver<{ thing: string; channel: string; topic: string; payload: Uint8Array }>;
+
+  constructor(private readonly options: UpstreamReceiverOptions) {
+    this.receiver = new EnvelopeReceiver({
+      clock: options.clock ?? wallClock,
+      timeoutMs: options.reorderTimeoutMs,
+      log: (line) => options.log?.(`[cloud] ${line}`),
+      deliver: (envelope, from) => options.deliver({ ...from, envelope }),
+    });
+  }
+
+  /** Feeds one message; false when it is not a channel's `up` message of this app's manifest. */
+  receive(topic: string, payload: Uint8Array): boolean {
+    const parsed = parseAppTopic(topic);
+    if (!parsed || parsed.app !== this.options.app || parsed.kind !== "up" || !parsed.channel) return false;
+    const channel = this.options.manifest().channels.find((c) => c.name === parsed.channel);
+    if (!channel) return false;
+    this.receiver.receive(topic, channel.qos, payload, { thing: parsed.thing, channel: channel.name, topic, payload });
+    return true;
+  }
+
+  /** Subscribes in process to every `up` topic of the app on this broker. */
+  attach(broker: InProcessSubscriber): Promise<void> {
+    return new Promise((resolve) =>
+      broker.subscribe(
+        topics.up(this.options.app, "+", "+"),
+        (packet, done) => {
+          done();
+          this.receive(packet.topic, new Uint8Array(packet.payload as Buffer));
+        },
+        resolve,
+      ),
+    );
+  }
+
+  get duplicates(): number {
+    return this.receiver.duplicates;
+  }
+
+  get gaps(): number {
+    return this.receiver.gaps;
+  }
+
+  get late(): number {
+    return this.receiver.late;
+  }
+
+  get held(): number {
+    return this.receiver.held;
+  }
+
+  /** Cancels the reorder timers (the cloud stops). */
+  clear(): void {
+    this.receiver.clear();
+  }
+}
