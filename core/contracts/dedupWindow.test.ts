@@ -35,6 +35,30 @@ describe("DedupWindow", () => {
     assert.equal(w.accept("a:7"), true);
   });
 
+  it("dedup window bound: exactly maxAhead seqs may wait above a gap before it is given up", () => {
+    const w = new DedupWindow({ maxAhead: 3 });
+    w.accept("a:1");
+    for (const seq of [3, 4, 5]) assert.equal(w.accept(`a:${seq}`), true);
+    // Three seqs wait above the gap at 2: that is the bound, not past it, so 2 is still awaited.
+    assert.equal(w.accept("a:2"), true, "a late seq within the bound is delivered");
+    assert.equal(w.accept("a:2"), false);
+    // One past the bound: 6 is missing and 7, 8, 9, 10 wait above it, so the gap is given up.
+    for (const seq of [7, 8, 9, 10]) assert.equal(w.accept(`a:${seq}`), true);
+    assert.equal(w.accept("a:6"), false, "a gap with more than maxAhead seqs above it counts as lost");
+    assert.equal(w.accept("a:11"), true);
+  });
+
+  it("dedup window bound: maxSenders boots are all remembered; one more forgets the least recently heard", () => {
+    const w = new DedupWindow({ maxSenders: 2 });
+    w.accept("a:1");
+    w.accept("b:1");
+    assert.equal(w.size, 2);
+    assert.equal(w.accept("a:1"), false, "at the bound nobody is forgotten");
+    assert.equal(w.accept("b:1"), false, "at the bound nobody is forgotten");
+    w.accept("c:1");
+    assert.equal(w.size, 2);
+  });
+
   it("forgets the least recently heard sender beyond maxSenders", () => {
     const w = new DedupWindow({ maxSenders: 2 });
     w.accept("a:1");

@@ -281,6 +281,28 @@ describe("MqttTransport: device ↔ local broker over mutual TLS", function () {
     assert.equal(device.supervisor.droppedMessages, 0);
   });
 
+  it("outage detected within two keepalives: a half-open link is reported lost at most 2 keepalive periods after it froze (default ping timeout)", async () => {
+    // Measured by the reported detection timestamp against the moment the link froze: with
+    // nothing else sent, the next PINGREQ goes out within one keepalive and its PINGRESP is
+    // given up after the ping timeout (default: half the keepalive), so 1.5 periods at worst.
+    const proxy = new TcpProxy(() => brokerPort);
+    await proxy.start();
+    cleanups.push(() => proxy.stop());
+    const keepAliveSeconds = 2;
+    const transport = await transportFor(proxy.port, { keepAliveSeconds, pingTimeoutMs: undefined });
+    const lostAt: number[] = [];
+    transport.onConnectionChange((up) => {
+      if (!up) lostAt.push(Date.now());
+    });
+    await transport.connect();
+    const frozenAt = Date.now();
+    proxy.freezeReplies();
+    await waitFor(() => lostAt.length > 0, "outage detection by keepalive", 10_000);
+    const detectedAfterMs = lostAt[0] - frozenAt;
+    assert.ok(detectedAfterMs <= 2 * keepAliveSeconds * 1000, `the outage was reported ${detectedAfterMs} ms after the link froze; the promise is within ${2 * keepAliveSeconds * 1000} ms`);
+    assert.equal(transport.outages, 1);
+  });
+
   it("exactly once, in order, while the broker stops and restarts twice mid-stream", async () => {
     // One count per 30 ms: the first restart (after 10) leaves a backlog that is still being sent,
     // unacknowledged, when the second one (after 25) hits; the stream ends while the broker is away.
