@@ -26,17 +26,21 @@ export const GROUPS = {
     mutate: ["core/contracts/dedupWindow.ts"],
     tests: ["core/contracts/dedupWindow.test.ts"],
   },
-  artifacts: {
-    mutate: ["local/artifacts/artifactStore.ts", "local/artifacts/urlSigner.ts"],
-    tests: ["local/artifacts/artifactStore.test.ts", "local/artifacts/urlSigner.test.ts"],
+  urlSigner: {
+    mutate: ["local/artifacts/urlSigner.ts"],
+    tests: ["local/artifacts/urlSigner.test.ts"],
   },
-  reliableOutbox: {
-    mutate: ["firmware/comms/reliableOutbox.ts"],
-    tests: ["firmware/comms/reliableOutbox.test.ts"],
+  artifactStore: {
+    mutate: ["local/artifacts/artifactStore.ts"],
+    tests: ["local/artifacts/artifactStore.test.ts"],
   },
   otaCrashLoop: {
     mutate: ["firmware/ota/crashLoop.ts"],
     tests: ["firmware/ota/crashLoop.test.ts"],
+  },
+  reliableOutbox: {
+    mutate: ["firmware/comms/reliableOutbox.ts"],
+    tests: ["firmware/comms/reliableOutbox.test.ts"],
   },
   jobs: {
     mutate: ["core/jobs/jobBook.ts"],

@@ -150,18 +150,20 @@ describe("engine: WebAssembly Microvium", () => {
     // Unpatched, the GC writes past a bucket while merging child property lists and the VM
     // fails with MVM_E_ASSERTION_FAILED or corrupts memory (scripts/build-engine.mjs). The sums
     // are deterministic, so the same program run by Node says what each round must return.
+    // Objects get seven properties after creation; 160 live ones keep the heap near its cap, so
+    // the GC compacts often: the unpatched engine fails this with MVM_E_ASSERTION_FAILED.
     const program = `
         const live = [];
         let seed = 7;
         vmExport(1, (round) => {
-          for (let i = 0; i < 40; i++) {
+          for (let i = 0; i < 20; i++) {
             const o = { a: round };
-            o.b = i; o.c = "s" + i; o.d = i * 0.5;
+            o.b = i; o.c = "s" + i; o.d = i * 0.5; o.e = seed; o.f = round + i; o.g = 3; o.h = i % 7;
             seed = (seed * 17 + 11) % 1009;
-            if (live.length < 300) live.push(o); else live[seed % 300] = o;
+            if (live.length < 160) live.push(o); else live[seed % 160] = o;
           }
           let sum = 0;
-          for (let i = 0; i < live.length; i++) sum = sum + live[i].a + live[i].b + live[i].d;
+          for (let i = 0; i < live.length; i++) { const o = live[i]; sum = sum + o.a + o.b + o.d + o.e + o.f + o.g + o.h; }
           return sum;
         });
       `;
