@@ -48,6 +48,26 @@ describe("DedupWindow", () => {
     assert.equal(w.accept("a:11"), true);
   });
 
+  it("dedup window bound: after a gap is given up, a new gap above it is awaited again", () => {
+    const w = new DedupWindow({ maxAhead: 2 });
+    w.accept("a:1");
+    for (const seq of [3, 4, 5]) w.accept(`a:${seq}`); // 2 given up: 3, 4, 5 delivered
+    for (const seq of [7, 8]) assert.equal(w.accept(`a:${seq}`), true);
+    assert.equal(w.accept("a:6"), true, "6 is a fresh gap within the bound, still awaited");
+    for (const seq of [1, 2, 3, 4, 5, 6, 7, 8]) assert.equal(w.accept(`a:${seq}`), false, `a:${seq} again`);
+    assert.equal(w.duplicates, 8);
+  });
+
+  it("ids are <bootId>:<seq> with a seq of digits, as envelopes carry them (core/contracts/envelope.ts)", () => {
+    const w = new DedupWindow();
+    assert.equal(w.accept("z:0"), true);
+    assert.equal(w.accept("z:0"), false);
+    assert.throws(() => w.accept("z:-1"), /not an envelope id/);
+    assert.throws(() => w.accept("z:1.5"), /not an envelope id/);
+    for (const bad of ["z:", "z: 7", "z:0x10", "z:1e3"]) assert.throws(() => w.accept(bad), /not an envelope id/, bad);
+    assert.throws(() => w.accept(`z:${2 ** 53}`), /not an envelope id/);
+  });
+
   it("dedup window bound: maxSenders boots are all remembered; one more forgets the least recently heard", () => {
     const w = new DedupWindow({ maxSenders: 2 });
     w.accept("a:1");
