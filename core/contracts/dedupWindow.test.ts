@@ -97,5 +97,7 @@ describe("DedupWindow", () => {
     assert.throws(() => w.accept(":3"), /not an envelope id/);
     assert.throws(() => new DedupWindow({ maxAhead: 0 }), /maxAhead must be a whole number >= 1, got 0/);
     assert.throws(() => new DedupWindow({ maxSenders: 1.5 }), /maxSenders must be a whole number >= 1/);
+    const smallest = new DedupWindow({ maxAhead: 1, maxSenders: 1 });
+    assert.deepEqual(["a:1", "a:3", "a:1", "b:1", "a:1"].map((id) => smallest.accept(id)), [true, true, false, true, true], "1 is the smallest bound that works");
   });
 });
