@@ -10,8 +10,10 @@
 // mocha < 12, so each group runs Stryker's command runner with a mocha command limited to the
 // tests of that group (a mutant costs one run of those tests, not of the whole suite). Runs are
 // incremental: each group's results live in test/mutation/<group>.json (committed), so a later
-// run only re-tests mutants in code or tests that changed since. Scores are in README "Testing".
+// run only re-tests mutants in code that changed since (all of a group's mutants when its tests
+// changed: test/mutation/<group>.tests-sha256). Scores are in README "Testing".
 import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -69,8 +71,21 @@ export const GROUPS = {
   },
 };
 
-function run(name, force) {
+/** The command runner reports one test ("All tests"), so Stryker's incremental mode can't see a
+ * test change and would keep old survivors; a change to a group's tests forces a full run. */
+function testsHash(group) {
+  const hash = createHash("sha256");
+  for (const file of group.tests) hash.update(`${file}\n`).update(fs.existsSync(path.join(root, file)) ? fs.readFileSync(path.join(root, file)) : "");
+  return hash.digest("hex");
+}
+
+function run(name, forceAll) {
   const group = GROUPS[name];
+  const testsHashFile = path.join(root, `test/mutation/${name}.tests-sha256`);
+  const tests = testsHash(group);
+  const testsChanged = !fs.existsSync(testsHashFile) || fs.readFileSync(testsHashFile, "utf8").trim() !== tests;
+  const force = forceAll || testsChanged;
+  if (testsChanged) console.log(`\n(${name}: its tests changed since the last run, so every mutant is tested again)`);
   const incrementalFile = `test/mutation/${name}.json`;
   const tsconfig = `tsconfig.mutation.${name}.json`;
   const config = {
@@ -81,8 +96,9 @@ function run(name, force) {
     // The checker type-checks only this group's files and what they import (minutes saved per group).
     tsconfigFile: tsconfig,
     typescriptChecker: { prioritizePerformanceOverAccuracy: true },
-    // 2 cores shared with other work: one test run at a time, and patient timeouts.
-    concurrency: 1,
+    // 2 cores shared with other work: one test run at a time (MUTATION_CONCURRENCY=2 for two),
+    // and patient timeouts.
+    concurrency: Number(process.env.MUTATION_CONCURRENCY ?? 1),
     timeoutMS: 60_000,
     dryRunTimeoutMinutes: 20,
     // Error texts are checked by the tests that matter to users (what, where, what to do); a
@@ -104,6 +120,7 @@ function run(name, force) {
   fs.writeFileSync(configFile, JSON.stringify(config, null, 2));
   console.log(`\n=== mutation group ${name}: ${group.mutate.join(", ")}\n    tests: ${group.tests.join(" ")}`);
   const result = spawnSync("npx", ["stryker", "run", configFile], { cwd: root, stdio: "inherit" });
+  if (result.status === 0) fs.writeFileSync(testsHashFile, `${tests}\n`);
   return summary(name, result.status ?? 1);
 }
 
