@@ -33,7 +33,7 @@ export async function runSessionBench(): Promise<SessionBenchFigures> {
   const stateDir = await mkdtemp(path.join(os.tmpdir(), "sf-sessions-bench-"));
   let broker = await LocalBroker.start({ stateDir, app: APP, manifest, sessionLimits });
   const port = broker.mqttsPort;
-  const identity = await broker.pki.deviceIdentity(THING);
+  const identity = await broker.provisionDevice(THING);
   const topic = topics.down(APP, THING, "cmd");
   const connect = async () => {
     const connection = sdkConnection({ host: "127.0.0.1", port, caCertPem: broker.caCertPem, ...identity, clientId: THING, cleanSession: false });

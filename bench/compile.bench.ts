@@ -10,13 +10,12 @@ import { InMemoryTransport } from "../firmware/transport";
 import { writeFeatures, writeApp } from "../test/support/tempFeatures";
 import { exampleWithoutTypeArguments } from "../test/support/exampleWithoutTypeArguments";
 import { deviceChannelCodec } from "../core/compiler/primitiveChannels";
+import { SIZE_BUDGETS } from "./sizeBudgets";
+import { EXAMPLE_ENTRY as EXAMPLE, EXAMPLE_SECRETS as SECRETS, measureSizeFigures } from "./sizeFigures";
 
 /** Issue 2 figures: compile time (example, generated 50-feature app), snapshot sizes per target,
  * device dispatch rate (timer callback + push) against the same callback as plain Node JS, and
  * with the engine's instruction budget on (the default) against off, same run. */
-const EXAMPLE = path.join(__dirname, "../examples/grow-station/features/app.ts");
-// The example's own development secrets, so the figure is the one `snapfleet build` and `npm start` print.
-const SECRETS: Record<string, string> = JSON.parse(fs.readFileSync(path.join(__dirname, "../examples/grow-station/dev-secrets.json"), "utf8"));
 
 function fiftyFeatureApp(): string {
   const files: Record<string, string> = {};
@@ -92,11 +91,8 @@ export async function runCompileBench() {
   // Baseline in the same run: the example without leaving out unnamed members.
   const unpruned = await compileFeatures({ entry: EXAMPLE, secrets: SECRETS, pruneMembers: false });
 
-  // What the runtime costs by itself, and what keeping `api` in a callback adds (its member
-  // names and the run-time timer code stay reachable): the floor under any device snapshot.
-  const deviceBytes = async (body: string) => (await compileFeatures({ entry: writeApp(body) })).manifest.snapshots.device.size;
-  const emptyAppDevice = await deviceBytes("");
-  const keepsApiDevice = await deviceBytes(`  api.mcu.onStart(() => api.log("x"));`);
+  // The figures with a size budget (runtime floor, object codec), measured as the suite checks them.
+  const sizes = await measureSizeFigures();
 
   // Dispatch rate: a 1 ms interval that reads a pin and pushes the value, on a manual clock.
   const build = await compileFeatures({
@@ -172,7 +168,8 @@ export async function runCompileBench() {
     },
     exampleSnapshotBytes: { device: example.result.manifest.snapshots.device.size, web: example.result.manifest.snapshots.web.size, server: example.result.manifest.snapshots.server.size },
     unprunedSnapshotBytes: { device: unpruned.manifest.snapshots.device.size, web: unpruned.manifest.snapshots.web.size, server: unpruned.manifest.snapshots.server.size },
-    runtimeFloorBytes: { emptyApp: emptyAppDevice, keepsApi: keepsApiDevice },
+    runtimeFloorBytes: sizes.runtimeFloor,
+    objectCodecBytes: sizes.objectCodec.codec,
     fiftySnapshotBytes: { device: fifty.result.manifest.snapshots.device.size, web: fifty.result.manifest.snapshots.web.size, server: fifty.result.manifest.snapshots.server.size },
     dispatchesPerSecond: Math.round(N / (vmMs / 1000)),
     messagesPerSecond: Math.round(N / (messageMs / 1000)),
@@ -189,13 +186,14 @@ export async function runCompileBench() {
 if (require.main === module) {
   runCompileBench().then((r) => {
     console.log(`compile: example ${r.exampleCompileMs} ms, 50 features ${r.fiftyFeatureCompileMs} ms (budget 2000 ms; of which channel type inference ${r.fiftyFeatureInferenceMs} ms, x${(r.fiftyFeatureInferenceMs / r.fiftyFeatureCompileMs).toFixed(2)})`);
-    console.log(`snapshots (bytes): example device ${r.exampleSnapshotBytes.device} (budget 2048), web ${r.exampleSnapshotBytes.web}, server ${r.exampleSnapshotBytes.server}; 50 features device ${r.fiftySnapshotBytes.device}, web ${r.fiftySnapshotBytes.web}, server ${r.fiftySnapshotBytes.server}`);
+    console.log(`snapshots (bytes): example device ${r.exampleSnapshotBytes.device} (budget ${SIZE_BUDGETS.exampleDeviceSnapshotBytes}), web ${r.exampleSnapshotBytes.web}, server ${r.exampleSnapshotBytes.server}; 50 features device ${r.fiftySnapshotBytes.device}, web ${r.fiftySnapshotBytes.web}, server ${r.fiftySnapshotBytes.server}`);
     const ratio = (target: "device" | "web" | "server") => (r.exampleSnapshotBytes[target] / r.unprunedSnapshotBytes[target]).toFixed(2);
     console.log(`member pruning: example device ${r.unprunedSnapshotBytes.device} → ${r.exampleSnapshotBytes.device} B (x${ratio("device")}), web ${r.unprunedSnapshotBytes.web} → ${r.exampleSnapshotBytes.web} B (x${ratio("web")}), server ${r.unprunedSnapshotBytes.server} → ${r.exampleSnapshotBytes.server} B (x${ratio("server")})`);
     const w = r.withoutTypeArguments;
-    console.log(`example device snapshot: with type arguments ${r.exampleSnapshotBytes.device} B, without ${w.deviceBytes} B (budget 2048; whole codec as before inference, same run: ${w.fullCodecDeviceBytes} B, x${(w.deviceBytes / w.fullCodecDeviceBytes).toFixed(2)})`);
+    console.log(`example device snapshot: with type arguments ${r.exampleSnapshotBytes.device} B, without ${w.deviceBytes} B (budget ${SIZE_BUDGETS.exampleDeviceSnapshotBytes}; whole codec as before inference, same run: ${w.fullCodecDeviceBytes} B, x${(w.deviceBytes / w.fullCodecDeviceBytes).toFixed(2)})`);
     console.log(`channel type inference: example compile without type arguments ${w.compileMs} ms vs ${w.fullCodecCompileMs} ms without inference (x${(w.compileMs / w.fullCodecCompileMs).toFixed(2)}); the inference alone ${w.inference.firstMs} ms on a process's first build (parses TypeScript's lib; x${(w.inference.firstMs / r.exampleCompileMs).toFixed(2)} a warm example compile), ${w.inference.laterMs} ms after (x${(w.inference.laterMs / r.exampleCompileMs).toFixed(2)})`);
-    console.log(`device runtime floor (bytes): empty App ${r.runtimeFloorBytes.emptyApp}, App keeping api in a callback ${r.runtimeFloorBytes.keepsApi}`);
+    console.log(`device runtime floor (bytes): empty App ${r.runtimeFloorBytes.emptyApp} (budget ${SIZE_BUDGETS.runtimeFloorBytes.emptyApp}), App keeping api in a callback ${r.runtimeFloorBytes.keepsApi} (budget ${SIZE_BUDGETS.runtimeFloorBytes.keepsApi})`);
+    console.log(`device object codec: ${r.objectCodecBytes} B (budget ${SIZE_BUDGETS.objectCodecBytes})`);
     console.log(`device dispatch (timer + pin read + push): ${r.dispatchesPerSecond}/s (budget 50000/s); plain JS same loop ${r.plainJsPerSecond}/s; VM costs ${r.vmVsPlainJs}x`);
     console.log(`device message dispatch (listener + push): ${r.messagesPerSecond}/s`);
     console.log(`timer dispatch through FeatureVm, instruction budget on (default) vs off: ${r.budgetCpuDispatchesPerSecond} vs ${r.noBudgetCpuDispatchesPerSecond} per CPU second, ratio ${r.budgetOnOverOff}`);

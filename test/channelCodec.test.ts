@@ -8,6 +8,7 @@ import { loadWasmEngine } from "../core/engine";
 import type { MicroviumEngine } from "../core/engine/types";
 import { FeatureVm } from "../core/runtime/featureVm";
 import { InMemoryTransport } from "../firmware/transport";
+import { SIZE_BUDGETS } from "../bench/sizeBudgets";
 import { exampleWithoutTypeArguments } from "./support/exampleWithoutTypeArguments";
 import { writeApp } from "./support/tempFeatures";
 import { bootExample, sentOn } from "./support/testDevice";
@@ -31,7 +32,7 @@ describe("device channel codec inferred from the feature code's types", () => {
   });
 
   it("the example written without type arguments gets the device snapshot it gets with them, within 2,048 B", async () => {
-    assert.ok(plain.manifest.snapshots.device.size <= 2048, `device snapshot ${plain.manifest.snapshots.device.size} B`);
+    assert.ok(plain.manifest.snapshots.device.size <= SIZE_BUDGETS.exampleDeviceSnapshotBytes, `device snapshot ${plain.manifest.snapshots.device.size} B`);
     assert.deepEqual(Buffer.from(plain.snapshots.device), Buffer.from(annotated.snapshots.device), "same bytes: the codec is left out of both");
     const fullCodec = await compileFeatures({ entry: exampleWithoutTypeArguments(), secrets: EXAMPLE_SECRETS, inferChannelCodec: false });
     assert.ok(fullCodec.manifest.snapshots.device.size > plain.manifest.snapshots.device.size + 300, `with the whole codec: ${fullCodec.manifest.snapshots.device.size} B`);

@@ -5,6 +5,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { compileFeatures, type CompileResult } from "../core/compiler/compileFeatures";
+import { encodeDevicePackage } from "../core/contracts/devicePackage";
 import { loadWasmEngine } from "../core/engine";
 import type { MicroviumEngine } from "../core/engine/types";
 import type { CrashLoopOptions, OtaEvent } from "../firmware/ota";
@@ -25,13 +26,15 @@ describe("OTA on the local cloud (real broker, TLS, device SDK jobs client)", fu
   let engine: MicroviumEngine;
   let stateDir: string;
   let cloud: LocalCloud;
-  let v1: CompileResult, v2: CompileResult, crashing: CompileResult, throwsEveryTick: CompileResult, failsLater: CompileResult, flaky: CompileResult;
+  let v1: CompileResult, v2: CompileResult, v3: CompileResult, crashing: CompileResult, throwsEveryTick: CompileResult, failsLater: CompileResult, flaky: CompileResult, failsOnceInGrace: CompileResult;
   const devices: SimulatedDevice[] = [];
 
   before(async () => {
     engine = await loadWasmEngine();
     v1 = await compile(`  api.mcu.setInterval(() => beat.pushMessageToServer(1), 100);`);
     v2 = await compile(`  api.mcu.setInterval(() => beat.pushMessageToServer(2), 100);`);
+    v3 = await compile(`  api.mcu.setInterval(() => beat.pushMessageToServer(3), 100);`);
+    failsOnceInGrace = await compile(`  api.mcu.setInterval(() => beat.pushMessageToServer(5), 100);\n  api.mcu.setTimeout(() => { throw new Error("late calibration failed"); }, 1000);`);
     // Two lines: AWS refuses a statusDetails value with a newline, so the agent must flatten it.
     crashing = await compile(`  api.mcu.onStart(() => { throw new Error("sensor not found\\nbus 2 silent"); });`);
     throwsEveryTick = await compile(`  const probe: { read?: () => number } = {};\n  api.mcu.setInterval(() => beat.pushMessageToServer(probe.read!()), 100);`);
@@ -50,7 +53,7 @@ describe("OTA on the local cloud (real broker, TLS, device SDK jobs client)", fu
     fs.rmSync(stateDir, { recursive: true, force: true });
   });
 
-  async function startDevice(thing: string, events: OtaEvent[] = [], crashLoop?: CrashLoopOptions): Promise<SimulatedDevice> {
+  async function startDevice(thing: string, events: OtaEvent[] = [], crashLoop?: CrashLoopOptions, gracePeriodMs = 300): Promise<SimulatedDevice> {
     const identity = await cloud.broker.provisionDevice(thing);
     const device = await SimulatedDevice.start({
       app: cloud.app,
@@ -62,7 +65,7 @@ describe("OTA on the local cloud (real broker, TLS, device SDK jobs client)", fu
       certPem: identity.certPem,
       keyPem: identity.keyPem,
       engine,
-      gracePeriodMs: 300,
+      gracePeriodMs,
       crashLoop,
       onOtaEvent: (e) => events.push(e),
     });
@@ -177,6 +180,38 @@ describe("OTA on the local cloud (real broker, TLS, device SDK jobs client)", fu
     assert.equal(device.agent.installedVersion, flaky.manifest.version);
     assert.ok(!events.some((e) => e.kind === "rolledBack"), JSON.stringify(events));
     assert.equal(cloud.monitor.devices()[0].lastMessage, "beat = 4");
+  });
+
+  it("the OTA sha256 check: a valid package other than the one the job names is refused before it runs", async () => {
+    await cloud.deploy(v1);
+    const device = await startDevice("gh-1");
+    await waitFor("v1 installed", () => device.agent.installedVersion === v1.manifest.version);
+    // Where v2's package will be stored, put v3's: a well-formed package of the same size that
+    // passes every check but the sha256 the job document names (a swapped or stale object).
+    const v2Package = encodeDevicePackage(v2.manifest, v2.snapshots.device);
+    const v3Package = encodeDevicePackage(v3.manifest, v3.snapshots.device);
+    assert.equal(v3Package.size, v2Package.size, "same size, so only the sha256 tells them apart");
+    fs.writeFileSync(path.join(stateDir, "artifacts", v2Package.sha256), v3Package.bytes);
+    const second = await cloud.deploy(v2);
+    await waitFor("FAILED", () => execution("gh-1", second.jobId!)?.status === "FAILED");
+    assert.equal(device.agent.installedVersion, v1.manifest.version);
+    const failedAt = Date.now();
+    await waitFor("old app still sending", () => (cloud.monitor.devices()[0].lastMessageAt ?? 0) > failedAt);
+    assert.equal(cloud.monitor.devices()[0].lastMessage, "beat = 1", "v3's code never ran");
+  });
+
+  it("OTA: a crash within the grace period rolls back and reports FAILED, also when it comes midway through it", async () => {
+    await cloud.deploy(v1);
+    const events: OtaEvent[] = [];
+    // Grace period 4 s; the new app runs fine for 1 s, then a timer throws once.
+    const device = await startDevice("gh-1", events, undefined, 4000);
+    await waitFor("v1 installed", () => device.agent.installedVersion === v1.manifest.version);
+    const bad = await cloud.deploy(failsOnceInGrace);
+    await waitFor("FAILED", () => execution("gh-1", bad.jobId!)?.status === "FAILED", 20_000);
+    assert.match(execution("gh-1", bad.jobId!)!.statusDetails.reason, /^the new app failed and was rolled back: within the grace period: timer #1 \(setTimeout\) failed: late calibration failed$/);
+    assert.equal(device.agent.installedVersion, v1.manifest.version);
+    await waitFor("v1 running again", () => cloud.monitor.devices()[0].lastMessage === "beat = 1");
+    assert.ok(events.some((e) => e.kind === "failed" && e.jobId === bad.jobId));
   });
 
   it("a device that joins after the job was created gets it (continuous targeting)", async () => {

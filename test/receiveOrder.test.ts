@@ -59,7 +59,7 @@ export function App(api: FeatureApi) {
     cleanups.push(() => broker.stop());
     const proxy = await LinkProxy.start(() => broker.mqttsPort);
     cleanups.push(() => proxy.stop());
-    const identity = await broker.pki.deviceIdentity(THING);
+    const identity = await broker.provisionDevice(THING);
     const transport = new MqttTransport({
       endpoint: "127.0.0.1",
       port: proxy.port,

@@ -100,6 +100,39 @@ describe("snapshot pruning: members no code in the snapshot names are left out",
     device.stop();
   });
 
+  it("snapshot pruning keeps data members, so values arrive whole: object and array members no code names", async () => {
+    // No key listing or computed read in the feature, so its own objects are pruned: only their
+    // function members may go. meta, history, the nested members and the array of objects are
+    // named by no code, yet they must arrive.
+    const { device, build, sent } = await boot(
+      `  const reading = {
+    kind: "soil",
+    value: 0,
+    meta: { unit: "%", sensor: "A3", calibrated: true, range: { min: 0, max: 100 } },
+    history: [1, 2.5, -3],
+    samples: [{ at: 1, v: null }, { at: 2, v: "dry" }],
+    empty: {},
+    describe: () => "a describe() no device code calls",
+  };
+  const ch = api.newCommsChannel<{ kind: string; value: number }>("reading");
+  api.mcu.onStart(() => {
+    reading.value = 42;
+    ch.pushMessageToServer(reading);
+  });`,
+    );
+    assert.deepEqual(sent("reading"), [{
+      kind: "soil",
+      value: 42,
+      meta: { unit: "%", sensor: "A3", calibrated: true, range: { min: 0, max: 100 } },
+      history: [1, 2.5, -3],
+      samples: [{ at: 1, v: null }, { at: 2, v: "dry" }],
+      empty: {},
+    }]);
+    assert.deepEqual(device.supervisor.appErrors, []);
+    assert.ok(!holds(build.snapshots.device, "a describe() no device code calls"), "its function member no code names was left out");
+    device.stop();
+  });
+
   it("a function member device code doesn't name is left out; one it names works", async () => {
     const { device, build, logs } = await boot(
       `  const helper = { used: () => api.log("used ran"), dashboardOnly: () => "a string only the dashboard needs" };

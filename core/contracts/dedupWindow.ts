@@ -35,8 +35,10 @@ export class DedupWindow {
    * id that is not `<bootId>:<seq>`; decodeEnvelope has already refused those on the wire. */
   accept(id: string): boolean {
     const colon = id.lastIndexOf(":");
-    const seq = Number(id.slice(colon + 1));
-    if (colon <= 0 || !Number.isSafeInteger(seq) || seq < 0) throw new Error(`DedupWindow: "${id}" is not an envelope id <bootId>:<seq>`);
+    const seqText = id.slice(colon + 1);
+    // Digits only: Number() would also take "", " 7", "0x10" and "1e3".
+    const seq = /^\d+$/.test(seqText) ? Number(seqText) : Number.NaN;
+    if (colon <= 0 || !Number.isSafeInteger(seq)) throw new Error(`DedupWindow: "${id}" is not an envelope id <bootId>:<seq>`);
     const bootId = id.slice(0, colon);
     let sender = this.senders.get(bootId);
     if (sender) {

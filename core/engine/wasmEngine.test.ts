@@ -146,30 +146,39 @@ describe("engine: WebAssembly Microvium", () => {
     vm.dispose();
   });
 
-  it("survives the GC compacting objects extended after creation (patched engine bug)", () => {
+  it("survives the GC compacting objects extended after creation (patched engine bug): every round's sum equals Node's", () => {
     // Unpatched, the GC writes past a bucket while merging child property lists and the VM
-    // fails with MVM_E_ASSERTION_FAILED or corrupts memory (scripts/build-engine.mjs).
-    const vm = engine.restore(
-      snapshotOf(`
+    // fails with MVM_E_ASSERTION_FAILED or corrupts memory (scripts/build-engine.mjs). The sums
+    // are deterministic, so the same program run by Node says what each round must return.
+    // Objects get seven properties after creation; 160 live ones keep the heap near its cap, so
+    // the GC compacts often: the unpatched engine fails this with MVM_E_ASSERTION_FAILED.
+    const program = `
         const live = [];
         let seed = 7;
         vmExport(1, (round) => {
-          for (let i = 0; i < 40; i++) {
+          for (let i = 0; i < 20; i++) {
             const o = { a: round };
-            o.b = i; o.c = "s" + i; o.d = i * 0.5;
+            o.b = i; o.c = "s" + i; o.d = i * 0.5; o.e = seed; o.f = round + i; o.g = 3; o.h = i % 7;
             seed = (seed * 17 + 11) % 1009;
-            if (live.length < 300) live.push(o); else live[seed % 300] = o;
+            if (live.length < 160) live.push(o); else live[seed % 160] = o;
           }
           let sum = 0;
-          for (let i = 0; i < live.length; i++) sum = sum + live[i].b;
+          for (let i = 0; i < live.length; i++) { const o = live[i]; sum = sum + o.a + o.b + o.d + o.e + o.f + o.g + o.h; }
           return sum;
         });
-      `),
-      () => undefined,
-    );
-    let sum: VmPrimitive = 0;
-    for (let round = 0; round < 3000; round++) sum = vm.resolveExport(1)(round);
-    assert.equal(typeof sum, "number");
+      `;
+    const vm = engine.restore(snapshotOf(program), () => undefined);
+    const inNode: Record<number, (round: number) => number> = {};
+    new Function("vmExport", program)((id: number, fn: (round: number) => number) => (inNode[id] = fn));
+    const step = vm.resolveExport(1);
+    const sums = new Set<number>();
+    for (let round = 0; round < 3000; round++) {
+      const expected = inNode[1](round);
+      const sum = step(round);
+      if (sum !== expected) assert.fail(`round ${round}: the VM's sum is ${String(sum)}, Node's ${expected}`);
+      sums.add(expected);
+    }
+    assert.ok(sums.size > 100, "the sums vary from round to round, so a stale or constant result can't pass");
     vm.dispose();
   });
 
@@ -284,6 +293,31 @@ describe("engine: WebAssembly Microvium", () => {
     assert.equal(vm.resolveExport(2)(), 3);
     assert.throws(() => vm.resolveExport(1)(1000), (error) => error instanceof MicroviumError && /STACK_OVERFLOW/.test(error.message));
     assert.equal(vm.resolveExport(1)(2), "2>1>bottom", "usable after hitting the bound");
+  });
+
+  it("the VM heap is capped at 32 KB: a program that keeps allocating stops with out-of-memory at the cap", () => {
+    const vm = engine.restore(snapshotOf(`let head = null; let count = 0; vmExport(1, (n) => { for (let i = 0; i < n; i++) { head = { next: head, i: count }; count = count + 1; } return count; });`), () => undefined);
+    const grow = vm.resolveExport(1);
+    let highWater = 0;
+    let failure: unknown;
+    for (let calls = 0; calls < 10_000 && failure === undefined; calls++) {
+      try {
+        grow(20);
+        highWater = vm.getMemoryStats().heapHighWaterMark;
+      } catch (e) {
+        failure = e;
+      }
+    }
+    assert.ok(failure instanceof MicroviumError, `no out-of-memory after a heap of ${highWater} B: ${String(failure)}`);
+    assert.equal((failure as MicroviumError).codeName, "MVM_E_OUT_OF_MEMORY", String(failure));
+    assert.match(String((failure as Error).message), /its heap is capped at 32 KB/);
+    assert.ok(highWater <= 32 * 1024, `the heap grew to ${highWater} B, past 32 KB`);
+    assert.ok(highWater > 30 * 1024, `out of memory at ${highWater} B, well below the 32 KB cap`);
+    assert.throws(() => grow(1), /stopped after a fatal engine error/);
+    // A fresh VM from the same snapshot starts empty again.
+    const fresh = engine.restore(snapshotOf(`vmExport(1, (n) => n + 1);`), () => undefined);
+    assert.equal(fresh.resolveExport(1)(1), 2);
+    fresh.dispose();
   });
 
   it("reports memory statistics", () => {

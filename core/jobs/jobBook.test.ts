@@ -67,6 +67,48 @@ describe("job book: AWS IoT Jobs semantics", () => {
     assert.ok(changed.has("d"));
   });
 
+  it("jobs abort at abortFailurePercent: a failure share equal to the threshold cancels the rollout", () => {
+    // AWS: thresholdPercentage is "the minimum percentage of job execution failures that must
+    // occur to initiate the job abort" (AbortCriteria, AWS IoT API reference): reaching it aborts.
+    const { jobs } = book();
+    for (const t of ["a", "b", "c", "d", "e"]) jobs.addThingToGroup("fleet", t);
+    jobs.createJob(job("half", { abort: { thresholdPercentage: 50, minNumberOfExecutedThings: 4 } }));
+    for (const t of ["a", "b", "c", "d"]) jobs.startNext(t);
+    jobs.update("a", "half", { status: "SUCCEEDED" });
+    jobs.update("b", "half", { status: "FAILED" });
+    jobs.update("c", "half", { status: "SUCCEEDED" });
+    assert.equal(jobs.job("half")!.status, "IN_PROGRESS", "3 executed: below the minimum of 4");
+    const { changed } = jobs.update("d", "half", { status: "REJECTED" });
+    assert.equal(jobs.job("half")!.status, "CANCELED", "2 of 4 = 50% failed: the threshold is reached");
+    assert.equal(jobs.job("half")!.reasonCode, "ABORTED");
+    assert.equal(jobs.execution("e", "half").status, "CANCELED");
+    assert.ok(changed.has("e"));
+  });
+
+  it("jobs abort at abortFailurePercent: below the threshold, and when every execution succeeded, the rollout goes on", () => {
+    const { jobs } = book();
+    for (const t of ["a", "b", "c", "d", "e"]) jobs.addThingToGroup("fleet", t);
+    jobs.createJob(job("ok", { abort: { thresholdPercentage: 50, minNumberOfExecutedThings: 2 } }));
+    jobs.startNext("a");
+    jobs.startNext("b");
+    jobs.update("a", "ok", { status: "SUCCEEDED" });
+    jobs.update("b", "ok", { status: "SUCCEEDED" });
+    assert.equal(jobs.job("ok")!.status, "IN_PROGRESS", "2 of 2 succeeded: nothing to abort");
+    jobs.startNext("c");
+    jobs.update("c", "ok", { status: "FAILED" });
+    assert.equal(jobs.job("ok")!.status, "IN_PROGRESS", "1 of 3 = 33% failed: below 50%");
+    assert.equal(jobs.execution("e", "ok").status, "QUEUED");
+    // Timed-out executions count as failures too (AWS failureType ALL: FAILED, REJECTED, TIMED_OUT).
+    const timed = book();
+    for (const t of ["a", "b", "c"]) timed.jobs.addThingToGroup("fleet", t);
+    timed.jobs.createJob(job("slow", { inProgressTimeoutInMinutes: 1, abort: { thresholdPercentage: 100, minNumberOfExecutedThings: 1 } }));
+    timed.jobs.startNext("a");
+    timed.advance(60_000);
+    timed.jobs.tick();
+    assert.equal(timed.jobs.job("slow")!.status, "CANCELED", "1 of 1 timed out = 100%");
+    assert.equal(timed.jobs.execution("c", "slow").status, "CANCELED");
+  });
+
   it("in-progress and step timeouts end stuck executions as TIMED_OUT", () => {
     const { jobs, advance } = book();
     jobs.addThingToGroup("fleet", "a");

@@ -21,7 +21,6 @@ import { writeApp } from "../../test/support/tempFeatures";
 import { ManualClock } from "../clock";
 import { Device } from "../device";
 import { MqttTransport, type MqttTransportOptions } from "./mqttTransport";
-import { TcpProxy } from "../../test/support/tcpProxy";
 import { waitFor as waitForWhat } from "../../test/support/waitFor";
 
 const APP = "test-app";
@@ -237,7 +236,7 @@ describe("MqttTransport: device ↔ local broker over mutual TLS", function () {
     // messages arrive. aedes used to close the new connection when the walk met a message the
     // device had just acknowledged ("no such packet"): the link fell again at once.
     const thing = "dev-freeze";
-    const identity = await broker!.pki.deviceIdentity(thing);
+    const identity = await broker!.provisionDevice(thing);
     const proxy = await LinkProxy.start(() => brokerPort);
     cleanups.push(() => proxy.stop());
     const transport = new MqttTransport({ endpoint: "127.0.0.1", port: proxy.port, caCertPem: broker!.caCertPem, certPem: identity.certPem, keyPem: identity.keyPem, thing, keepAliveSeconds: 1, pingTimeoutMs: 500, reconnectMinSeconds: 1, reconnectMaxSeconds: 1 });
@@ -264,6 +263,25 @@ describe("MqttTransport: device ↔ local broker over mutual TLS", function () {
     }
     clearInterval(sending);
     assert.equal(transport.outages, freezes, `outages: ${transport.outages} for ${freezes} freezes (the extra ones fell right after a reconnect)`);
+  it("outage detected within two keepalives: a half-open link is reported lost at most 2 keepalive periods after it froze (default ping timeout)", async () => {
+    // Measured by the reported detection timestamp against the moment the link froze: with
+    // nothing else sent, the next PINGREQ goes out within one keepalive and its PINGRESP is
+    // given up after the ping timeout (default: half the keepalive), so 1.5 periods at worst.
+    const proxy = await LinkProxy.start(() => brokerPort);
+    cleanups.push(() => proxy.stop());
+    const keepAliveSeconds = 2;
+    const transport = await transportFor(proxy.port, { keepAliveSeconds, pingTimeoutMs: undefined });
+    const lostAt: number[] = [];
+    transport.onConnectionChange((up) => {
+      if (!up) lostAt.push(Date.now());
+    });
+    await transport.connect();
+    const frozenAt = Date.now();
+    proxy.freeze("toClient");
+    await waitFor(() => lostAt.length > 0, "outage detection by keepalive", 10_000);
+    const detectedAfterMs = lostAt[0] - frozenAt;
+    assert.ok(detectedAfterMs <= 2 * keepAliveSeconds * 1000, `the outage was reported ${detectedAfterMs} ms after the link froze; the promise is within ${2 * keepAliveSeconds * 1000} ms`);
+    assert.equal(transport.outages, 1);
   });
 
   it("exactly once, in order, while the broker stops and restarts twice mid-stream", async () => {

@@ -16,7 +16,7 @@ import { localArtifactUrl } from "../../local/jobs";
 import { LocalBroker } from "../../local/broker";
 import { DevSession } from "../../cli/devSession";
 import { compileNativeApp, DashboardView, NATIVE_APP, NativeFleet, nativeDeviceBinary } from "../../test/support/nativeFleet";
-import { TcpProxy } from "../../test/support/tcpProxy";
+import { LinkProxy } from "../../test/support/linkProxy";
 import { writeFeatures } from "../../test/support/tempFeatures";
 import { waitFor } from "../../test/support/waitFor";
 
@@ -143,8 +143,7 @@ describe("native device ↔ local cloud (mutual TLS, Jobs, HTTPS artifacts)", fu
     fleet = await NativeFleet.start(v1);
     dashboard = await DashboardView.connect(fleet.cloud);
     const { jobId } = await fleet.cloud.deploy(v1);
-    const proxy = new TcpProxy(() => fleet!.cloud.broker.mqttsPort);
-    await proxy.start();
+    const proxy = await LinkProxy.start(() => fleet!.cloud.broker.mqttsPort);
     cleanups.push(() => proxy.stop());
     await fleet.startDevice("nat-7", { port: proxy.port, keepAliveSeconds: 1 });
     await waitFor("installed", () => fleet!.execution("nat-7", jobId!)?.status === "SUCCEEDED", 20_000);
@@ -153,8 +152,9 @@ describe("native device ↔ local cloud (mutual TLS, Jobs, HTTPS artifacts)", fu
     const connects = () => (fleet!.logOf("nat-7").match(/\[mqtt nat-7\] connected/g) ?? []).length;
 
     // PINGRESPs and PUBACKs stop coming; the socket stays open: only keepalive can tell.
-    proxy.freezeReplies();
+    proxy.freeze("toClient");
     await waitFor("the device noticed", () => lost() === 1, 10_000);
+    proxy.resume();
     await waitFor("reconnected", () => connects() === 2, 20_000);
 
     // The socket dies: the broker publishes the last will.

@@ -69,6 +69,21 @@ describe("artifact store: content-addressed packages behind expiring signed HTTP
     assert.equal((await get(swapped, pki.caCertPem)).status, 403);
   });
 
+  it("artifact URLs expire after their lifetime: a 60 s URL works 50 s after signing and is refused 61 s after", async () => {
+    const sha = store.put(bytes);
+    const now = Date.now();
+    const young = store.signedUrl(sha, 60, now - 50_000);
+    const old = store.signedUrl(sha, 60, now - 61_000);
+    assert.equal(Number(new URL(young).searchParams.get("expires")), Math.floor((now - 50_000) / 1000) + 60, "expires = signing time + lifetime, in seconds");
+    assert.equal((await get(young, pki.caCertPem)).status, 200);
+    const refused = await get(old, pki.caCertPem);
+    assert.equal(refused.status, 403);
+    assert.match(refused.body.toString(), /the URL expired at/);
+    // The default lifetime is AWS's presigned-URL maximum, one hour.
+    assert.equal(Number(new URL(store.signedUrl(sha, undefined, now)).searchParams.get("expires")), Math.floor(now / 1000) + 3600);
+    assert.equal((await get(store.signedUrl(sha, undefined, now - 3_601_000), pki.caCertPem)).status, 403);
+  });
+
   it("answers 404 for unknown artifacts and paths, 405 for writes", async () => {
     const unknown = "0".repeat(64);
     assert.equal((await get(store.signedUrl(unknown), pki.caCertPem)).status, 404);

@@ -51,7 +51,7 @@ describe("LocalBroker: persistent sessions survive restarts, within AWS's limits
 
   /** A device connecting with a persistent session; `received` is every publish it gets. */
   async function connectDevice(thing: string) {
-    const identity = await broker!.pki.deviceIdentity(thing);
+    const identity = await broker!.provisionDevice(thing);
     const connection = sdkConnection({ host: "127.0.0.1", port, caCertPem: broker!.caCertPem, ...identity, clientId: thing, cleanSession: false });
     const received: string[] = [];
     // Every publish, before any local subscription callback exists (queued ones come at once).

@@ -232,7 +232,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     const sendDown = (value: number) => server.publish(downTopic, serverNumbering.encode(downTopic, value, Date.now()), { qos: 1 });
 
     // The device, behind the proxy.
-    const identity = await broker.pki.deviceIdentity(THING);
+    const identity = await broker.provisionDevice(THING);
     const transport = new MqttTransport({
       endpoint: "127.0.0.1",
       port: proxy.port,

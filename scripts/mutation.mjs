@@ -1,0 +1,163 @@
+#!/usr/bin/env node
+// Mutation testing (Stryker) for the modules that decide things, one group at a time.
+//
+//   npm run test:mutation                  every group, smallest first
+//   npm run test:mutation -- jobs policy   only these groups
+//   npm run test:mutation -- --list        the groups and what they mutate
+//   npm run test:mutation -- --force jobs  ignore the incremental file and redo every mutant
+//
+// Why this shape: Stryker 9.6 is the last line that runs on Node 20, and its mocha runner wants
+// mocha < 12, so each group runs Stryker's command runner with a mocha command limited to the
+// tests of that group (a mutant costs one run of those tests, not of the whole suite). Runs are
+// incremental: each group's results live in test/mutation/<group>.json (committed), so a later
+// run only re-tests mutants in code that changed since (all of a group's mutants when its tests
+// changed: test/mutation/<group>.tests-sha256). Scores are in README "Testing".
+import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+// Mocha by absolute path: the sandbox finds node_modules only by walking up to this checkout.
+const MOCHA = `node ${path.join(root, "node_modules/mocha/bin/mocha.js")} --no-config --import=tsx --timeout 60000 --reporter dot`;
+
+/** Smallest first. `tests` are the mocha files that speak for the promises of `mutate`. */
+export const GROUPS = {
+  dedupWindow: {
+    mutate: ["core/contracts/dedupWindow.ts"],
+    tests: ["core/contracts/dedupWindow.test.ts"],
+  },
+  urlSigner: {
+    mutate: ["local/artifacts/urlSigner.ts"],
+    tests: ["local/artifacts/urlSigner.test.ts"],
+  },
+  artifactStore: {
+    mutate: ["local/artifacts/artifactStore.ts"],
+    tests: ["local/artifacts/artifactStore.test.ts"],
+  },
+  otaCrashLoop: {
+    mutate: ["firmware/ota/crashLoop.ts"],
+    tests: ["firmware/ota/crashLoop.test.ts"],
+  },
+  reliableOutbox: {
+    mutate: ["firmware/comms/reliableOutbox.ts"],
+    tests: ["firmware/comms/reliableOutbox.test.ts"],
+  },
+  jobs: {
+    mutate: ["core/jobs/jobBook.ts"],
+    tests: ["core/jobs/jobBook.test.ts"],
+  },
+  policy: {
+    mutate: ["core/policy/*.ts", "!core/policy/*.test.ts", "!core/policy/index.ts", "!core/policy/types.ts"],
+    tests: ["core/policy/policy.test.ts"],
+  },
+  brokerAuthorization: {
+    mutate: ["local/broker/policyHooks.ts", "local/broker/identify.ts", "local/broker/principals.ts", "local/broker/servicePolicies.ts"],
+    tests: ["local/broker/broker.test.ts"],
+  },
+  snapshotPruning: {
+    mutate: ["core/compiler/snapshotPruning.ts"],
+    tests: ["core/compiler/snapshotPruning.test.ts", "test/snapshotPruning.test.ts"],
+  },
+  // End to end (broker, TLS, device SDK): about a minute per mutant.
+  otaAgent: {
+    mutate: ["firmware/ota/otaAgent.ts", "firmware/ota/slotStore.ts", "firmware/ota/download.ts"],
+    tests: ["test/ota.test.ts"],
+  },
+  lowerPasses: {
+    mutate: ["core/compiler/lower/passes/*.ts"],
+    tests: ["core/compiler/lower/lower.test.ts"],
+  },
+};
+
+/** The command runner reports one test ("All tests"), so Stryker's incremental mode can't see a
+ * test change and would keep old survivors; a change to a group's tests forces a full run. */
+function testsHash(group) {
+  const hash = createHash("sha256");
+  for (const file of group.tests) hash.update(`${file}\n`).update(fs.existsSync(path.join(root, file)) ? fs.readFileSync(path.join(root, file)) : "");
+  return hash.digest("hex");
+}
+
+function run(name, forceAll) {
+  const group = GROUPS[name];
+  const testsHashFile = path.join(root, `test/mutation/${name}.tests-sha256`);
+  const tests = testsHash(group);
+  const testsChanged = !fs.existsSync(testsHashFile) || fs.readFileSync(testsHashFile, "utf8").trim() !== tests;
+  const force = forceAll || testsChanged;
+  if (testsChanged) console.log(`\n(${name}: its tests changed since the last run, so every mutant is tested again)`);
+  const incrementalFile = `test/mutation/${name}.json`;
+  const tsconfig = `tsconfig.mutation.${name}.json`;
+  const config = {
+    testRunner: "command",
+    commandRunner: { command: `${MOCHA} ${group.tests.join(" ")}` },
+    mutate: group.mutate,
+    checkers: ["typescript"],
+    // The checker type-checks only this group's files and what they import (minutes saved per group).
+    tsconfigFile: tsconfig,
+    typescriptChecker: { prioritizePerformanceOverAccuracy: true },
+    // 2 cores shared with other work: one test run at a time (MUTATION_CONCURRENCY=2 for two),
+    // and patient timeouts.
+    concurrency: Number(process.env.MUTATION_CONCURRENCY ?? 1),
+    timeoutMS: 60_000,
+    dryRunTimeoutMinutes: 20,
+    // Error texts are checked by the tests that matter to users (what, where, what to do); a
+    // mutant per message string would swamp the decisions these groups are about.
+    mutator: { excludedMutations: ["StringLiteral"] },
+    incremental: true,
+    incrementalFile,
+    force,
+    reporters: ["clear-text", "json", "progress-append-only"],
+    jsonReporter: { fileName: `reports/mutation/${name}.json` },
+    clearTextReporter: { allowEmojis: false, logTests: false, reportScoreTable: true },
+    ignorePatterns: ["dist", "build", ".snapfleet", "test-artifacts", "reports", "scratch", ".scratch", "docs", "bench", "test/mutation", "test/fixtures/own-project/node_modules", ".stryker-tmp", "tsconfig.mutation.*.json"],
+    tempDirName: `.stryker-tmp/${name}`,
+    cleanTempDir: "always",
+  };
+  fs.writeFileSync(path.join(root, tsconfig), `${JSON.stringify({ extends: "./tsconfig.json", include: [...group.mutate.filter((p) => !p.startsWith("!")), ...group.tests] }, null, 2)}\n`);
+  const configFile = path.join(root, ".stryker-tmp", `${name}.config.json`);
+  fs.mkdirSync(path.dirname(configFile), { recursive: true });
+  fs.writeFileSync(configFile, JSON.stringify(config, null, 2));
+  console.log(`\n=== mutation group ${name}: ${group.mutate.join(", ")}\n    tests: ${group.tests.join(" ")}`);
+  const result = spawnSync("npx", ["stryker", "run", configFile], { cwd: root, stdio: "inherit" });
+  if (result.status === 0) fs.writeFileSync(testsHashFile, `${tests}\n`);
+  return summary(name, result.status ?? 1);
+}
+
+/** Mutation score per file from the JSON report: detected / (detected + undetected), Stryker's
+ * "score based on covered code" counts no-coverage as undetected too. */
+function summary(name, status) {
+  const file = path.join(root, "reports/mutation", `${name}.json`);
+  if (!fs.existsSync(file)) return { name, status, score: undefined };
+  const report = JSON.parse(fs.readFileSync(file, "utf8"));
+  let killed = 0;
+  let total = 0;
+  for (const [fileName, f] of Object.entries(report.files)) {
+    let k = 0;
+    let t = 0;
+    for (const m of f.mutants) {
+      if (m.status === "CompileError" || m.status === "RuntimeError" || m.status === "Ignored") continue;
+      t++;
+      if (m.status === "Killed" || m.status === "Timeout") k++;
+    }
+    killed += k;
+    total += t;
+    console.log(`    ${fileName}: ${t ? ((100 * k) / t).toFixed(1) : "-"}% (${k}/${t})`);
+  }
+  const score = total ? (100 * killed) / total : undefined;
+  console.log(`    group ${name}: ${score === undefined ? "-" : score.toFixed(1)}% (${killed}/${total})`);
+  return { name, status, score };
+}
+
+const args = process.argv.slice(2);
+if (args.includes("--list")) {
+  for (const [name, g] of Object.entries(GROUPS)) console.log(`${name}: ${g.mutate.join(" ")}  (tests: ${g.tests.join(" ")})`);
+  process.exit(0);
+}
+const force = args.includes("--force");
+const names = args.filter((a) => !a.startsWith("--"));
+for (const n of names) if (!GROUPS[n]) throw new Error(`unknown mutation group "${n}"; groups: ${Object.keys(GROUPS).join(", ")}`);
+const results = (names.length ? names : Object.keys(GROUPS)).map((n) => run(n, force));
+console.log("\nmutation scores (goal >= 80% per group):");
+for (const r of results) console.log(`  ${r.name.padEnd(20)} ${r.score === undefined ? "no report" : `${r.score.toFixed(1)}%`}${r.status ? `  (stryker exit ${r.status})` : ""}`);
+process.exit(results.some((r) => r.status || r.score === undefined || r.score < 80) ? 1 : 0);
