@@ -263,6 +263,8 @@ describe("MqttTransport: device ↔ local broker over mutual TLS", function () {
     }
     clearInterval(sending);
     assert.equal(transport.outages, freezes, `outages: ${transport.outages} for ${freezes} freezes (the extra ones fell right after a reconnect)`);
+  });
+
   it("outage detected within two keepalives: a half-open link is reported lost at most 2 keepalive periods after it froze (default ping timeout)", async () => {
     // Measured by the reported detection timestamp against the moment the link froze: with
     // nothing else sent, the next PINGREQ goes out within one keepalive and its PINGRESP is
