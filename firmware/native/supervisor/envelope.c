@@ -2,7 +2,7 @@
 
 #include "../core/utf16.h"
 
-void sf_envelope_encode(sf_Text* out, const char* bootId, uint32_t seq, const char* valueJson, size_t valueLength, int64_t now) {
+void sf_envelope_encode(sf_Text* out, const char* bootId, uint32_t seq, const char* valueJson, size_t valueLength, int64_t now, uint32_t previousOnTopic) {
   sf_text_appendString(out, "{\"id\":\"");
   sf_text_appendString(out, bootId);
   sf_text_appendChar(out, ':');
@@ -11,6 +11,8 @@ void sf_envelope_encode(sf_Text* out, const char* bootId, uint32_t seq, const ch
   sf_text_append(out, valueJson, valueLength);
   sf_text_appendString(out, ",\"t\":");
   sf_text_appendInt(out, now);
+  sf_text_appendString(out, ",\"p\":");
+  sf_text_appendInt(out, previousOnTopic);
   sf_text_appendChar(out, '}');
 }
 

@@ -1,5 +1,7 @@
 /* The message envelope on every channel topic (core/contracts/envelope.ts):
- * {"id":"<bootId>:<seq>","v":value,"t":unixMs}. Extra fields are ignored. */
+ * {"id":"<bootId>:<seq>","v":value,"t":unixMs,"p":previousSeqOnTopic}. `p` is the seq of the sender's
+ * previous message on the same topic (0 for its first since boot), which lets a receiver restore
+ * one topic's order (core/contracts/reorderBuffer.ts). Extra fields are ignored on decode. */
 #ifndef SF_ENVELOPE_H
 #define SF_ENVELOPE_H
 
@@ -11,7 +13,7 @@
 #include "../core/textBuffer.h"
 
 /* Appends the envelope of a value given as JSON text. */
-void sf_envelope_encode(sf_Text* out, const char* bootId, uint32_t seq, const char* valueJson, size_t valueLength, int64_t now);
+void sf_envelope_encode(sf_Text* out, const char* bootId, uint32_t seq, const char* valueJson, size_t valueLength, int64_t now, uint32_t previousOnTopic);
 
 typedef struct sf_Envelope {
   const char* bootId; /* into the document's strings */

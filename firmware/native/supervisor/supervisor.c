@@ -25,6 +25,8 @@ struct sf_Supervisor {
   hal_Platform* platform;
   char bootId[SF_DEDUP_MAX_BOOT_ID + 1];
   uint32_t seq;
+  /* The seq last sent on each channel's up topic this boot: the envelope's `p` (EnvelopeSender). */
+  uint32_t lastSeqOnChannel[SF_MAX_CHANNELS];
   sf_HandleTable handles;
   sf_Timers timers;
   sf_Outbox outbox, logs;
@@ -194,7 +196,9 @@ static bool hostChannelSend(void* context, double handle, const char* json, size
   sf_text_init(&topic, 0);
   sf_text_init(&payload, 0);
   sf_topic_up(&topic, s->manifest->app, s->config.thing, channel->name);
-  sf_envelope_encode(&payload, s->bootId, ++s->seq, json, length, now(s));
+  uint32_t seq = ++s->seq;
+  sf_envelope_encode(&payload, s->bootId, seq, json, length, now(s), s->lastSeqOnChannel[r->channelIndex]);
+  s->lastSeqOnChannel[r->channelIndex] = seq;
   if (!topic.failed && !payload.failed) sf_outbox_push(&s->outbox, topic.data, payload.data, payload.length, channel->qos);
   else s->outbox.dropped++;
   sf_text_free(&topic);
@@ -459,11 +463,12 @@ bool sf_supervisor_onMessage(sf_Supervisor* s, const char* topic, const uint8_t*
   if (!sf_envelope_decode(&s->envelope, (const char*)payload, length, &envelope, problem)) {
     sf_Text line;
     sf_text_init(&line, 0);
-    sf_text_appendString(&line, "dropped a malformed message for channel ");
-    sf_text_appendString(&line, s->manifest->channels[channel].name);
+    /* the wording of core/contracts/envelopeReceiver.ts */
+    sf_text_appendString(&line, "dropped a malformed message on ");
+    sf_text_appendString(&line, topic);
     sf_text_appendString(&line, ": ");
     sf_text_append(&line, problem->data, problem->length);
-    supervisorEcho(s, line.data ? line.data : "");
+    sf_supervisor_report(s, line.data ? line.data : ""); /* the cloud hears of it too, as on the TypeScript device */
     sf_text_free(&line);
     return true;
   }
