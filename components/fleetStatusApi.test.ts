@@ -42,7 +42,7 @@ describe("FleetStatusApi (Pulumi mocks)", function () {
     assert.match(rule.inputs.sql, /encode\(\*, 'base64'\) AS payload, topic\(3\) AS thing, timestamp\(\) AS receivedAt/);
     const recorder = mocks.one("aws:lambda/function:Function", "recorder");
     assert.equal(recorder.inputs.handler, "index.record");
-    assert.equal(rule.inputs.lambdas[0].functionArn, `arn:aws:mock:${MOCK_REGION}:123456789012:aws:lambda/function:Function/gs-fleet-status-recorder`);
+    assert.equal(rule.inputs.lambdas[0].functionArn, `arn:aws:mock:${MOCK_REGION}:123456789012:aws:lambda/function:Function/grow-station-fs-recorder`);
     const invoke = mocks.one("aws:lambda/permission:Permission", "rule-invoke");
     assert.deepEqual([invoke.inputs.principal, invoke.inputs.action], ["iot.amazonaws.com", "lambda:InvokeFunction"]);
     assert.match(invoke.inputs.sourceArn, /topicRule/);
@@ -62,12 +62,12 @@ describe("FleetStatusApi (Pulumi mocks)", function () {
 
   it("serves the API on the dashboard's own domain, through CloudFront only, uncached", () => {
     assert.equal(mocks.one("aws:lambda/functionUrl:FunctionUrl").inputs.authorizationType, "AWS_IAM");
-    const oac = mocks.one("aws:cloudfront/originAccessControl:OriginAccessControl", "gs-fleet-status");
+    const oac = mocks.one("aws:cloudfront/originAccessControl:OriginAccessControl", "grow-station-fs");
     assert.equal(oac.inputs.originAccessControlOriginType, "lambda");
     const cdn = mocks.one("aws:cloudfront/distribution:Distribution");
     const apiOrigin = cdn.inputs.origins.find((o: { originId: string }) => o.originId === "fleet-status-api");
     assert.equal(apiOrigin.domainName, `gs-fleet-status-url.lambda-url.${MOCK_REGION}.on.aws`);
-    assert.equal(apiOrigin.originAccessControlId, "gs-fleet-status-oac-id");
+    assert.equal(apiOrigin.originAccessControlId, "grow-station-fs-oac-id");
     assert.equal(apiOrigin.customOriginConfig.originProtocolPolicy, "https-only");
     const [behavior] = cdn.inputs.orderedCacheBehaviors;
     assert.equal(behavior.targetOriginId, "fleet-status-api");

@@ -65,9 +65,13 @@ export class FleetStatusApi extends pulumi.ComponentResource {
       parent,
     );
 
+    // Auto-named resources get short logical names ("fs" = fleet status): IAM role, Lambda function
+    // and OAC names are capped at 64 characters, and they must not shorten the longest app name
+    // (components/awsNames.ts).
+    const short = `${args.app}-fs`;
     const role = (roleName: string, statements: pulumi.Input<object>[]) => {
       const r = new aws.iam.Role(
-        `${name}-${roleName}-role`,
+        `${short}-${roleName}-role`,
         { assumeRolePolicy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }] }), tags },
         parent,
       );
@@ -84,7 +88,7 @@ export class FleetStatusApi extends pulumi.ComponentResource {
 
     const lambda = (fnName: string, handler: string, roleArn: pulumi.Output<string>, variables: Record<string, pulumi.Input<string>>) =>
       new aws.lambda.Function(
-        `${name}-${fnName}`,
+        `${short}-${fnName}`,
         { runtime: aws.lambda.Runtime.NodeJS22dX, handler, role: roleArn, timeout: 10, memorySize: 256, code, environment: { variables }, tags },
         parent,
       );
@@ -105,7 +109,7 @@ export class FleetStatusApi extends pulumi.ComponentResource {
 
     this.url = new aws.lambda.FunctionUrl(`${name}-url`, { functionName: this.reader.name, authorizationType: "AWS_IAM" }, parent);
     const oac = new aws.cloudfront.OriginAccessControl(
-      `${name}-oac`,
+      `${short}-oac`,
       { description: `snapfleet ${args.app} fleet status`, originAccessControlOriginType: "lambda", signingBehavior: "always", signingProtocol: "sigv4" },
       parent,
     );
