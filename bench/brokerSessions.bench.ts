@@ -31,7 +31,7 @@ export interface SessionBenchFigures {
 
 export async function runSessionBench(): Promise<SessionBenchFigures> {
   const stateDir = await mkdtemp(path.join(os.tmpdir(), "sf-sessions-bench-"));
-  let broker = await LocalBroker.start({ stateDir, app: APP, manifest, sessionLimits });
+  let broker = await LocalBroker.start({ stateDir, app: APP, manifest, sessionLimits, persistSessions: true });
   const port = broker.mqttsPort;
   const identity = await broker.provisionDevice(THING);
   const topic = topics.down(APP, THING, "cmd");
@@ -67,7 +67,7 @@ export async function runSessionBench(): Promise<SessionBenchFigures> {
 
     t = performance.now();
     await broker.stop();
-    broker = await LocalBroker.start({ stateDir, app: APP, manifest, sessionLimits, mqttsPort: port });
+    broker = await LocalBroker.start({ stateDir, app: APP, manifest, sessionLimits, mqttsPort: port, persistSessions: true });
     const restartMs = performance.now() - t;
     if (broker.sessions.queued(THING) !== QUEUED) throw new Error(`expected ${QUEUED} queued after the restart, found ${broker.sessions.queued(THING)}`);
 

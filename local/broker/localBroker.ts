@@ -39,6 +39,12 @@ export interface LocalBrokerOptions {
   host?: string;
   dashboardTokens?: { ttlMs?: number };
   onRefusal?: (refusal: BrokerRefusal) => void;
+  /** Keep sessions, subscriptions and offline QoS 1 queues on disk across restarts (sessionStore.ts).
+   * Off by default for now: with the on-disk store, a dashboard that subscribed before a device
+   * (re)connected stopped receiving that device's live status messages (web/dashboard.test.ts,
+   * "loads the new build..." and "...online again when it reconnects"); the cause is not found yet.
+   * Off, sessions live in memory as before and a broker restart loses what was queued. */
+  persistSessions?: boolean;
   /** What persistent sessions keep (default: AWS IoT's limits, see sessionLimits.ts). */
   sessionLimits?: Partial<SessionLimits>;
   /** Told about every queued message or session the limits let go (also logged). */
@@ -110,7 +116,7 @@ export class LocalBroker {
         ...hooks,
         preConnect: refuseMqtt5(log, hooks.preConnect),
         authorizeForward: sessions.guardForward(hooks.authorizeForward),
-        persistence: sessions.persistence,
+        ...(options.persistSessions ? { persistence: sessions.persistence } : {}),
         id: sessions.brokerId,
         maxClientsIdLength: MAX_CLIENT_ID_LENGTH,
       });

@@ -44,7 +44,7 @@ describe("LocalBroker: persistent sessions survive restarts, within AWS's limits
 
   async function startBroker(sessionLimits?: Partial<SessionLimits>): Promise<LocalBroker> {
     await broker?.stop();
-    broker = await LocalBroker.start({ stateDir, app: APP, manifest, mqttsPort: port, sessionLimits, log: (l) => logs.push(l), onSessionDrop: (d) => drops.push(d) });
+    broker = await LocalBroker.start({ stateDir, app: APP, manifest, mqttsPort: port, sessionLimits, persistSessions: true, log: (l) => logs.push(l), onSessionDrop: (d) => drops.push(d) });
     port = broker.mqttsPort;
     return broker;
   }
@@ -193,7 +193,7 @@ describe("LocalBroker: persistent sessions survive restarts, within AWS's limits
     await offlineSubscriber("dev-d");
     await sendDown("dev-d", [1, 2, 3]);
     await assert.rejects(
-      LocalBroker.start({ stateDir, app: APP, manifest }),
+      LocalBroker.start({ stateDir, app: APP, manifest, persistSessions: true }),
       (e: Error) => e.message.includes(path.join(stateDir, "broker-sessions")) && /in use by another process/.test(e.message) && /stop it, or give this one another state dir/.test(e.message),
     );
     assert.equal(broker!.sessions.queued("dev-d"), 3);

@@ -186,6 +186,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     const brokerOptions = {
       stateDir,
       app: APP,
+      persistSessions: true,
       manifest,
       onSessionDrop: (drop: { clientId: string; reason: string; messages: number }) => {
         brokerDrops += drop.messages;
