@@ -141,7 +141,9 @@ export class FeatureApp extends pulumi.ComponentResource<FeatureAppData> {
     const firmware = new FirmwareStore(`${app}-firmware`, { app, sha256: packageInfo.sha256, packageBase64: device.apply((d) => d.packageBase64) }, parent);
     const document = pulumi
       .all([manifest, packageInfo, firmware.bucket.bucket, firmware.bucket.region])
-      .apply(([m, pkg, bucket, bucketRegion]) => JSON.stringify(otaJobDocument(m, pkg, s3PresignedUrlPlaceholder(bucketRegion, bucket, firmwareObjectKey(app, pkg.sha256)))));
+      // The bucket is made by this provider, so its region is the provider's; the bucket's own
+      // attribute is empty until AWS answers (and under test mocks that don't set it).
+      .apply(([m, pkg, bucket, bucketRegion]) => JSON.stringify(otaJobDocument(m, pkg, s3PresignedUrlPlaceholder(bucketRegion || scope.region, bucket, firmwareObjectKey(app, pkg.sha256)))));
     const job = new OtaJob(
       `${app}-ota`,
       {
