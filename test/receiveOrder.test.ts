@@ -13,7 +13,7 @@ import { topics } from "../core/contracts/topics";
 import { loadWasmEngine } from "../core/engine";
 import type { MicroviumEngine } from "../core/engine/types";
 import { RealClock } from "../firmware/clock";
-import { MqttTransport } from "../firmware/comms/mqttTransport";
+import { deviceTransport } from "./support/deviceTransport";
 import { Device } from "../firmware/device";
 import { LocalBroker } from "../local/broker";
 import { LinkProxy } from "./support/linkProxy";
@@ -59,19 +59,7 @@ export function App(api: FeatureApi) {
     cleanups.push(() => broker.stop());
     const proxy = await LinkProxy.start(() => broker.mqttsPort);
     cleanups.push(() => proxy.stop());
-    const identity = await broker.provisionDevice(THING);
-    const transport = new MqttTransport({
-      endpoint: "127.0.0.1",
-      port: proxy.port,
-      caCertPem: broker.caCertPem,
-      certPem: identity.certPem,
-      keyPem: identity.keyPem,
-      thing: THING,
-      keepAliveSeconds: 1,
-      pingTimeoutMs: 500,
-      reconnectMinSeconds: 1,
-      reconnectMaxSeconds: 1,
-    });
+    const transport = await deviceTransport(broker, THING, proxy.port);
     cleanups.push(() => transport.disconnect());
     await transport.connect();
     const got: number[] = [];

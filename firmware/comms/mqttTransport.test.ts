@@ -16,6 +16,7 @@ import { loadWasmEngine } from "../../core/engine";
 import type { MicroviumEngine } from "../../core/engine/types";
 import { topics } from "../../core/contracts/topics";
 import { LocalBroker } from "../../local/broker";
+import { deviceTransport } from "../../test/support/deviceTransport";
 import { LinkProxy } from "../../test/support/linkProxy";
 import { writeApp } from "../../test/support/tempFeatures";
 import { ManualClock } from "../clock";
@@ -77,20 +78,7 @@ describe("MqttTransport: device ↔ local broker over mutual TLS", function () {
   }
 
   async function transportFor(port: number, extra: Partial<MqttTransportOptions> = {}): Promise<MqttTransport> {
-    const identity = await broker!.provisionDevice(THING);
-    const transport = new MqttTransport({
-      endpoint: "127.0.0.1",
-      port,
-      caCertPem: broker!.caCertPem,
-      certPem: identity.certPem,
-      keyPem: identity.keyPem,
-      thing: THING,
-      keepAliveSeconds: 1,
-      pingTimeoutMs: 500,
-      reconnectMinSeconds: 1,
-      reconnectMaxSeconds: 1,
-      ...extra,
-    });
+    const transport = await deviceTransport(broker!, THING, port, extra);
     cleanups.push(() => transport.disconnect());
     return transport;
   }
@@ -236,10 +224,9 @@ describe("MqttTransport: device ↔ local broker over mutual TLS", function () {
     // messages arrive. aedes used to close the new connection when the walk met a message the
     // device had just acknowledged ("no such packet"): the link fell again at once.
     const thing = "dev-freeze";
-    const identity = await broker!.provisionDevice(thing);
     const proxy = await LinkProxy.start(() => brokerPort);
     cleanups.push(() => proxy.stop());
-    const transport = new MqttTransport({ endpoint: "127.0.0.1", port: proxy.port, caCertPem: broker!.caCertPem, certPem: identity.certPem, keyPem: identity.keyPem, thing, keepAliveSeconds: 1, pingTimeoutMs: 500, reconnectMinSeconds: 1, reconnectMaxSeconds: 1 });
+    const transport = await deviceTransport(broker!, thing, proxy.port);
     cleanups.push(() => transport.disconnect());
     await transport.connect();
     const got = new Set<number>();

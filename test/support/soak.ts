@@ -22,7 +22,7 @@ import { topics } from "../../core/contracts/topics";
 import { loadWasmEngine } from "../../core/engine";
 import { serverClientId } from "../../core/policy/clientIds";
 import { RealClock } from "../../firmware/clock";
-import { MqttTransport } from "../../firmware/comms/mqttTransport";
+import { deviceTransport } from "./deviceTransport";
 import { Device } from "../../firmware/device";
 import { LocalBroker } from "../../local/broker";
 import { UpstreamReceiver } from "../../local/cloud/upstreamReceiver";
@@ -233,19 +233,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     const sendDown = (value: number) => server.publish(downTopic, serverNumbering.encode(downTopic, value, Date.now()), { qos: 1 });
 
     // The device, behind the proxy.
-    const identity = await broker.provisionDevice(THING);
-    const transport = new MqttTransport({
-      endpoint: "127.0.0.1",
-      port: proxy.port,
-      caCertPem: broker.caCertPem,
-      certPem: identity.certPem,
-      keyPem: identity.keyPem,
-      thing: THING,
-      keepAliveSeconds,
-      pingTimeoutMs: Math.min(500, (keepAliveSeconds * 1000) / 2),
-      reconnectMinSeconds: 1,
-      reconnectMaxSeconds: 1,
-    });
+    const transport = await deviceTransport(broker, THING, proxy.port, { keepAliveSeconds, pingTimeoutMs: Math.min(500, (keepAliveSeconds * 1000) / 2) });
     cleanups.push(() => transport.disconnect());
     await transport.connect();
     const downDelivered: number[] = [];
