@@ -22,6 +22,7 @@ import { writeApp } from "../../test/support/tempFeatures";
 import { ManualClock } from "../clock";
 import { Device } from "../device";
 import { MqttTransport, type MqttTransportOptions } from "./mqttTransport";
+import { formatOutages } from "./outageCause";
 import { waitFor as waitForWhat } from "../../test/support/waitFor";
 
 const APP = "test-app";
@@ -37,6 +38,8 @@ describe("MqttTransport: device ↔ local broker over mutual TLS", function () {
   let brokerPort = 0;
   let build: CompileResult;
   let engine: MicroviumEngine;
+  /** The broker's log lines of the current test (client errors say why it closed a connection). */
+  let brokerLog: string[] = [];
   const cleanups: Array<() => Promise<unknown>> = [];
 
   before(async () => {
@@ -56,7 +59,8 @@ describe("MqttTransport: device ↔ local broker over mutual TLS", function () {
   });
 
   beforeEach(async () => {
-    broker = await LocalBroker.start({ stateDir, app: APP, manifest: build.manifest, mqttsPort: brokerPort });
+    brokerLog = [];
+    broker = await LocalBroker.start({ stateDir, app: APP, manifest: build.manifest, mqttsPort: brokerPort, log: (line) => brokerLog.push(`${new Date().toISOString().slice(11, 23)} ${line}`) });
     brokerPort = broker.mqttsPort;
   });
 
@@ -71,9 +75,9 @@ describe("MqttTransport: device ↔ local broker over mutual TLS", function () {
     await rm(stateDir, { recursive: true, force: true });
   });
 
-  async function restartBroker(): Promise<LocalBroker> {
+  async function restartBroker(persistSessions?: boolean): Promise<LocalBroker> {
     await broker?.stop();
-    broker = await LocalBroker.start({ stateDir, app: APP, manifest: build.manifest, mqttsPort: brokerPort });
+    broker = await LocalBroker.start({ stateDir, app: APP, manifest: build.manifest, mqttsPort: brokerPort, persistSessions, log: (line) => brokerLog.push(`${new Date().toISOString().slice(11, 23)} ${line}`) });
     return broker;
   }
 
@@ -218,39 +222,46 @@ describe("MqttTransport: device ↔ local broker over mutual TLS", function () {
     assert.equal(device.supervisor.droppedMessages, 0);
   });
 
-  it("a frozen link that only the keepalive notices comes back once: no second drop right after the reconnect", async () => {
-    // The broker keeps the frozen connection until its own keepalive runs out, queues what comes
-    // meanwhile, and walks that queue when the device is back while it acknowledges and new
-    // messages arrive. aedes used to close the new connection when the walk met a message the
-    // device had just acknowledged ("no such packet"): the link fell again at once.
-    const thing = "dev-freeze";
-    const proxy = await LinkProxy.start(() => brokerPort);
-    cleanups.push(() => proxy.stop());
-    const transport = await deviceTransport(broker!, thing, proxy.port);
-    cleanups.push(() => transport.disconnect());
-    await transport.connect();
-    const got = new Set<number>();
-    const topic = topics.down(APP, thing, "cmd");
-    transport.subscribe(topic, 1, (_t, payload) => got.add(Number(payload)));
-    const clients = (broker!.aedes as unknown as { clients: Record<string, { subscriptions: Record<string, unknown> }> }).clients;
-    await waitFor(() => clients[thing]?.subscriptions[topic] !== undefined, "the subscription");
-    let sent = 0;
-    const sending = setInterval(() => broker!.aedes.publish({ cmd: "publish", topic, payload: Buffer.from(String(++sent)), qos: 1, retain: false, dup: false }, () => {}), 20);
-    cleanups.push(async () => clearInterval(sending));
-    const freezes = 3;
-    for (let i = 1; i <= freezes; i++) {
-      proxy.freeze();
-      await waitFor(() => transport.outages === i, `outage ${i} noticed by keepalive`);
-      // Frozen a while longer: the broker's keepalive (1.5 × 1 s) ends the old connection, messages queue.
-      await new Promise((resolve) => setTimeout(resolve, 1200));
-      proxy.resume();
-      await waitFor(() => transport.connected, `reconnect ${i}`);
-      const upTo = sent;
-      await waitFor(() => Array.from({ length: upTo }, (_, k) => k + 1).every((v) => got.has(v)) && broker!.sessions.queued(thing) < 5, `everything sent before reconnect ${i}`);
-    }
-    clearInterval(sending);
-    assert.equal(transport.outages, freezes, `outages: ${transport.outages} for ${freezes} freezes (the extra ones fell right after a reconnect)`);
-  });
+  for (const store of ["in memory", "on disk"] as const) {
+    it(`a frozen link that only the keepalive notices comes back once: no second drop right after the reconnect (broker sessions ${store})`, async () => {
+      // The broker keeps the frozen connection until its own keepalive runs out, queues what comes
+      // meanwhile, and walks that queue when the device is back while it acknowledges and new
+      // messages arrive. aedes used to close the new connection when the walk met a message the
+      // device had just acknowledged ("no such packet"): the link fell again at once.
+      // Both of aedes's stores answered that way (local/broker/staleDeliveries.ts); record why each
+      // outage happened, so an extra one says whether the broker closed the link or a ping was late.
+      if (store === "on disk") await restartBroker(true);
+      const thing = "dev-freeze";
+      const proxy = await LinkProxy.start(() => brokerPort);
+      cleanups.push(() => proxy.stop());
+      const transport = await deviceTransport(broker!, thing, proxy.port);
+      cleanups.push(() => transport.disconnect());
+      await transport.connect();
+      const got = new Set<number>();
+      const topic = topics.down(APP, thing, "cmd");
+      transport.subscribe(topic, 1, (_t, payload) => got.add(Number(payload)));
+      const clients = (broker!.aedes as unknown as { clients: Record<string, { subscriptions: Record<string, unknown> }> }).clients;
+      await waitFor(() => clients[thing]?.subscriptions[topic] !== undefined, "the subscription");
+      let sent = 0;
+      const sending = setInterval(() => broker!.aedes.publish({ cmd: "publish", topic, payload: Buffer.from(String(++sent)), qos: 1, retain: false, dup: false }, () => {}), 20);
+      cleanups.push(async () => clearInterval(sending));
+      const freezes = 3;
+      for (let i = 1; i <= freezes; i++) {
+        proxy.freeze();
+        await waitFor(() => transport.outages === i, `outage ${i} noticed by keepalive`);
+        // Frozen a while longer: the broker's keepalive (1.5 × 1 s) ends the old connection, messages queue.
+        await new Promise((resolve) => setTimeout(resolve, 1200));
+        proxy.resume();
+        await waitFor(() => transport.connected, `reconnect ${i}`);
+        const upTo = sent;
+        await waitFor(() => Array.from({ length: upTo }, (_, k) => k + 1).every((v) => got.has(v)) && broker!.sessions.queued(thing) < 5, `everything sent before reconnect ${i}`);
+      }
+      clearInterval(sending);
+      const why = `${formatOutages(transport.outageHistory)}; broker: ${brokerLog.filter((l) => l.includes(thing)).join("; ") || "nothing logged"}`;
+      assert.equal(transport.outages, freezes, `outages: ${transport.outages} for ${freezes} freezes (the extra ones fell right after a reconnect): ${why}`);
+      assert.deepEqual(transport.outageHistory.map((o) => o.cause), Array(freezes).fill("keepalive timeout"), why);
+    });
+  }
 
   it("outage detected within two keepalives: a half-open link is reported lost at most 2 keepalive periods after it froze (default ping timeout)", async () => {
     // Measured by the reported detection timestamp against the moment the link froze: with

@@ -15,6 +15,10 @@ import { iot, mqtt } from "aws-iot-device-sdk-v2";
 import { encodeDeviceStatus } from "../../core/contracts/deviceStatus";
 import { topics } from "../../core/contracts/topics";
 import type { ConnectionListener, MessageHandler, QoS, Transport } from "../transport";
+import { outageCause, type OutageRecord } from "./outageCause";
+
+/** How many outage records a transport keeps (the newest): enough to explain a flaky run, bounded for a device up for months. */
+const OUTAGE_HISTORY = 50;
 
 export interface MqttTransportOptions {
   /** AWS IoT data endpoint (`xxxx-ats.iot.{region}.amazonaws.com`) or the local broker's host. */
@@ -55,6 +59,8 @@ export class MqttTransport implements Transport {
   private connectCalled = false;
   private interrupts = 0;
   private resumes = 0;
+  private connectedAt: number | undefined;
+  private readonly history: OutageRecord[] = [];
   /** `active`: the broker holds this subscription in the current session. */
   private readonly handlers = new Map<string, { qos: QoS; active: boolean; handlers: Set<MessageHandler> }>();
   private readonly listeners = new Set<ConnectionListener>();
@@ -95,7 +101,11 @@ export class MqttTransport implements Transport {
     this.connection.on("connection_success", ({ session_present }) => this.onConnack(session_present));
     this.connection.on("interrupt", (error) => {
       this.interrupts++;
-      this.log(`link lost: ${String(error)}`);
+      const at = Date.now();
+      const { cause, detail } = outageCause(error);
+      this.history.push({ n: this.interrupts, cause, at, afterConnectMs: this.connectedAt === undefined ? undefined : at - this.connectedAt, detail });
+      if (this.history.length > OUTAGE_HISTORY) this.history.shift();
+      this.log(`link lost (${cause}): ${detail}`);
       this.setConnected(false);
     });
     this.connection.on("resume", () => this.resumes++);
@@ -110,6 +120,11 @@ export class MqttTransport implements Transport {
   /** Outages the crt detected (socket closed, or no PINGRESP in time). */
   get outages(): number {
     return this.interrupts;
+  }
+
+  /** Why and when the latest outages happened (at most the last 50), oldest first. */
+  get outageHistory(): readonly OutageRecord[] {
+    return this.history;
   }
 
   /** Successful reconnects after an outage. */
@@ -190,6 +205,7 @@ export class MqttTransport implements Transport {
     if (this.isConnected || this.closed) return;
     // A broker that lost our session (restarted, or expired it) lost our subscriptions too.
     if (!sessionPresent) for (const entry of this.handlers.values()) entry.active = false;
+    this.connectedAt = Date.now();
     this.subscribeInactive();
     this.setConnected(true);
   }

@@ -22,6 +22,7 @@ import { formatRefusal, type BrokerRefusal } from "./refusals";
 import { ReplayStore } from "./replayStore";
 import type { SessionLimits } from "./sessionLimits";
 import { SessionStore, type SessionDrop } from "./sessionStore";
+import { StaleDeliveries } from "./staleDeliveries";
 import { createMqttWebSocketServer, MQTT_WEBSOCKET_PATH, type MqttWebSocketServer } from "./webSocketListener";
 
 export interface LocalBrokerOptions {
@@ -80,6 +81,8 @@ export class LocalBroker {
     private readonly tokens: DashboardTokens,
     private readonly mqtts: Server,
     private readonly webSocket: MqttWebSocketServer,
+    /** Queued messages skipped because they were acknowledged while aedes walked a reconnecting client's queue. */
+    readonly staleDeliveries: StaleDeliveries,
   ) {}
 
   static async start(options: LocalBrokerOptions): Promise<LocalBroker> {
@@ -115,7 +118,7 @@ export class LocalBroker {
       aedes = await Aedes.createBroker({
         ...hooks,
         preConnect: refuseMqtt5(log, hooks.preConnect),
-        authorizeForward: sessions.guardForward(hooks.authorizeForward),
+        authorizeForward: hooks.authorizeForward,
         ...(options.persistSessions ? { persistence: sessions.persistence } : {}),
         id: sessions.brokerId,
         maxClientsIdLength: MAX_CLIENT_ID_LENGTH,
@@ -125,6 +128,7 @@ export class LocalBroker {
       throw error;
     }
     sessions.attach(aedes);
+    const staleDeliveries = StaleDeliveries.guard(aedes);
     deliverRetainedOnExactMatchOnly(aedes);
     const fleetStatus = await recordFleetStatus(aedes, app, log);
     // Store and forward for channels with `replay: N`.
@@ -148,7 +152,7 @@ export class LocalBroker {
       const mqttsPort = await listen(mqtts, options.mqttsPort ?? 0, host);
       const wsPort = await listen(webSocket.http, options.wsPort ?? 0, host);
       log(`broker: mqtts://${host}:${mqttsPort} (mutual TLS), ws://${host}:${wsPort}${MQTT_WEBSOCKET_PATH} (dashboard tokens), app "${app}"`);
-      return new LocalBroker(aedes, pki, registry, fleetStatus, scope, host, mqttsPort, wsPort, sessions, policies, tokens, mqtts, webSocket);
+      return new LocalBroker(aedes, pki, registry, fleetStatus, scope, host, mqttsPort, wsPort, sessions, policies, tokens, mqtts, webSocket, staleDeliveries);
     } catch (error) {
       await closeAll(aedes, mqtts, webSocket, sessions);
       throw error;

@@ -5,12 +5,12 @@
  * - bounds what each session keeps after AWS's limits (sessionLimits.ts) and reports every drop;
  * - names every broker run in key order (`aedes.id`), because the queue is keyed by broker id and
  *   a per-run counter: random ids would replay a restarted broker's queue out of order;
- * - tolerates a packet acknowledged or dropped while aedes walks the queue (see `outgoingUpdate`);
+ * (A packet acknowledged or dropped while aedes walks the queue: staleDeliveries.ts, for either store.)
  * - opens with an error that says what, where and what to do when the database is locked or
  *   corrupt, and repairs a corrupt one only after copying it aside. */
 import fs from "node:fs";
 import path from "node:path";
-import type { Aedes, AuthorizeForwardHandler } from "aedes";
+import type { Aedes } from "aedes";
 import { ClassicLevel } from "classic-level";
 import { QueueRate, resolveSessionLimits, sessionExpired, trimQueue, type DropReason, type SessionLimits } from "./sessionLimits";
 
@@ -84,15 +84,11 @@ const prefixRange = (prefix: string) => ({ gte: prefix, lt: `${prefix.slice(0, -
 export class SessionStore {
   /** What went, by reason, since the broker started. */
   readonly dropped: Record<DropReason | "sessions", number> = { expired: 0, overflow: 0, rate: 0, sessions: 0 };
-  /** Deliveries skipped because the message was acknowledged or dropped while aedes walked the queue. */
-  staleDeliveriesSkipped = 0;
   readonly limits: SessionLimits;
   readonly persistence: AedesPersistence;
   private readonly queues = new Map<string, QueueEntry[]>();
   /** Disconnected persistent sessions: since when (a restart counts as the disconnect). */
   private readonly disconnectedAt = new Map<string, number>();
-  /** Packets found gone by `outgoingUpdate`: not to be written, nor their message id cleared. */
-  private readonly gone = new WeakSet<object>();
   private readonly rate: QueueRate;
   /** Tails of the ordered lanes (see inOrder). */
   private readonly lanes = new Map<string, Promise<void>>();
@@ -133,11 +129,6 @@ export class SessionStore {
   /** Messages queued (or in flight) for a client, as the store counts them. */
   queued(clientId: string): number {
     return this.queues.get(clientId)?.length ?? 0;
-  }
-
-  /** aedes's authorizeForward, made to skip a queued message that is gone (see outgoingUpdate). */
-  guardForward(authorizeForward: AuthorizeForwardHandler): AuthorizeForwardHandler {
-    return (client, packet) => (this.gone.has(packet) ? null : authorizeForward(client, packet));
   }
 
   /** Follows connects and disconnects for the session expiry, and starts the sweeps. */
@@ -199,28 +190,15 @@ export class SessionStore {
       for (const sub of admitted) await store.trim(sub.clientId);
     };
     wrapper.outgoingEnqueue = (sub, packet) => wrapper.outgoingEnqueueCombi([{ clientId: sub.clientId, topic: "", qos: 1 }], packet);
-    // aedes walks a reconnecting client's queue from a snapshot while the client acknowledges
-    // (and new messages arrive): a message acknowledged or dropped meanwhile is no longer there.
-    // aedes treats that "no such packet" as a client error and closes the connection it just
-    // accepted, so the link fell again right after every such reconnect. Gone is gone: the
-    // guarded authorizeForward skips it on the queue walk; a live delivery writes its copy
-    // (at-least-once allows it; receivers drop repeats by envelope id).
-    // Per client, settled in call order: aedes writes a delivery when its update settles.
+    // Per client, settled in call order: aedes writes a delivery when its update settles. A packet
+    // no longer queued rejects ("no such packet"), which staleDeliveries.ts turns into a skip.
     wrapper.outgoingUpdate = (client, packet) => store.inOrder(`update:${client.id}`, update(client, packet));
     const update = async (client: ClientRef, packet: QueuedPacket) => {
-      try {
-        await inner.outgoingUpdate(client, packet);
-      } catch (error) {
-        if ((error as Error)?.message !== "no such packet") throw error;
-        store.gone.add(packet);
-        store.staleDeliveriesSkipped++;
-        return;
-      }
+      await inner.outgoingUpdate(client, packet);
       const entry = store.queues.get(client.id)?.find((e) => e.brokerId === packet.brokerId && e.brokerCounter === packet.brokerCounter);
       if (entry) entry.messageId = packet.messageId;
     };
     wrapper.outgoingClearMessageId = async (client, packet) => {
-      if (store.gone.has(packet)) return undefined;
       const cleared = await inner.outgoingClearMessageId(client, packet);
       if (cleared) store.forget(client.id, cleared);
       return cleared;

@@ -42,9 +42,9 @@ describe("LocalBroker: persistent sessions survive restarts, within AWS's limits
     await rm(stateDir, { recursive: true, force: true });
   });
 
-  async function startBroker(sessionLimits?: Partial<SessionLimits>): Promise<LocalBroker> {
+  async function startBroker(sessionLimits?: Partial<SessionLimits>, persistSessions = true): Promise<LocalBroker> {
     await broker?.stop();
-    broker = await LocalBroker.start({ stateDir, app: APP, manifest, mqttsPort: port, sessionLimits, persistSessions: true, log: (l) => logs.push(l), onSessionDrop: (d) => drops.push(d) });
+    broker = await LocalBroker.start({ stateDir, app: APP, manifest, mqttsPort: port, sessionLimits, persistSessions, log: (l) => logs.push(l), onSessionDrop: (d) => drops.push(d) });
     port = broker.mqttsPort;
     return broker;
   }
@@ -157,36 +157,42 @@ describe("LocalBroker: persistent sessions survive restarts, within AWS's limits
     assert.deepEqual(device.received, [], "no subscription survived the expiry");
   });
 
-  it("a queued message acknowledged while aedes walks the queue is skipped, not an error that closes the new connection", async () => {
-    // aedes walks a reconnecting client's queue from a snapshot; a message the client acknowledged
-    // meanwhile is gone from the store. aedes's own calls, in its order (lib/handlers/connect.js).
-    await startBroker();
-    await offlineSubscriber("dev-f");
-    await sendDown("dev-f", [1, 2]);
-    type Queued = { brokerId: string; brokerCounter: number; messageId?: number; topic: string };
-    const { persistence } = broker!.aedes as unknown as {
-      persistence: {
-        outgoingStream(c: { id: string }): AsyncIterable<Queued>;
-        outgoingUpdate(c: { id: string }, p: Queued): Promise<void>;
-        outgoingClearMessageId(c: { id: string }, p: { messageId: number }): Promise<unknown>;
+  for (const store of ["on disk", "in memory"] as const) {
+    it(`a queued message acknowledged while aedes walks the queue is skipped, not an error that closes the new connection (sessions ${store})`, async () => {
+      // aedes walks a reconnecting client's queue from a snapshot; a message the client acknowledged
+      // meanwhile is gone from the store. aedes's own calls, in its order (lib/handlers/connect.js).
+      await startBroker(undefined, store === "on disk");
+      await offlineSubscriber("dev-f");
+      await sendDown("dev-f", [1, 2]);
+      type Queued = { brokerId: string; brokerCounter: number; messageId?: number; topic: string };
+      const { persistence } = broker!.aedes as unknown as {
+        persistence: {
+          outgoingStream(c: { id: string }): AsyncIterable<Queued>;
+          outgoingUpdate(c: { id: string }, p: Queued): Promise<void>;
+          outgoingClearMessageId(c: { id: string }, p: { messageId: number }): Promise<unknown>;
+        };
       };
-    };
-    const client = { id: "dev-f" };
-    const snapshot: Queued[] = [];
-    for await (const p of persistence.outgoingStream(client)) snapshot.push(p);
-    assert.equal(snapshot.length, 2);
-    // Meanwhile the first went out live and its PUBACK came back.
-    await persistence.outgoingUpdate(client, { ...snapshot[0], messageId: 41 });
-    await persistence.outgoingClearMessageId(client, { messageId: 41 });
-    // The walk reaches it: no error (aedes would close the connection), and it isn't sent again.
-    const stale = { ...snapshot[0], messageId: 42 };
-    await persistence.outgoingUpdate(client, stale);
-    const forward = broker!.aedes.authorizeForward as unknown as (c: unknown, p: Queued) => unknown;
-    assert.equal(forward({ id: "dev-f" }, stale), null);
-    assert.equal(broker!.sessions.staleDeliveriesSkipped, 1);
-    assert.equal(broker!.sessions.queued("dev-f"), 1);
-    assert.deepEqual(await receiveAll("dev-f", ["2"]), ["2"]);
-  });
+      const client = { id: "dev-f" };
+      const queued = async () => {
+        const packets: Queued[] = [];
+        for await (const p of persistence.outgoingStream(client)) packets.push(p);
+        return packets;
+      };
+      const snapshot = await queued();
+      assert.equal(snapshot.length, 2);
+      // Meanwhile the first went out live and its PUBACK came back.
+      await persistence.outgoingUpdate(client, { ...snapshot[0], messageId: 41 });
+      await persistence.outgoingClearMessageId(client, { messageId: 41 });
+      // The walk reaches it: no error (aedes would close the connection), and it isn't sent again.
+      const stale = { ...snapshot[0], messageId: 42 };
+      await persistence.outgoingUpdate(client, stale);
+      const forward = broker!.aedes.authorizeForward as unknown as (c: unknown, p: Queued) => unknown;
+      assert.equal(forward({ id: "dev-f" }, stale), null);
+      assert.equal(broker!.staleDeliveries.skipped, 1);
+      assert.deepEqual((await queued()).map((p) => p.brokerCounter), [snapshot[1].brokerCounter]);
+      assert.deepEqual(await receiveAll("dev-f", ["2"]), ["2"]);
+    });
+  }
 
   it("a second broker on the same state dir is refused with what, where and what to do; the first keeps its sessions", async () => {
     await startBroker();
