@@ -9,6 +9,7 @@ import type { PolicyScope } from "../../core/policy";
 import { ensureLocalPki, type LocalPki, type ThingIdentity } from "../certificates";
 import { ThingRegistry } from "../registry";
 import { DashboardTokens } from "./dashboardTokens";
+import { dedupeByHistory } from "./dedupeHistory";
 import { deliverRetainedOnExactMatchOnly } from "./exactRetained";
 import { recordFleetStatus } from "./fleetStatusRecorder";
 import type { FleetStatusTable } from "../../core/fleetStatus";
@@ -40,11 +41,10 @@ export interface LocalBrokerOptions {
   host?: string;
   dashboardTokens?: { ttlMs?: number };
   onRefusal?: (refusal: BrokerRefusal) => void;
-  /** Keep sessions, subscriptions and offline QoS 1 queues on disk across restarts (sessionStore.ts).
-   * Off by default for now: with the on-disk store, a dashboard that subscribed before a device
-   * (re)connected stopped receiving that device's live status messages (web/dashboard.test.ts,
-   * "loads the new build..." and "...online again when it reconnects"); the cause is not found yet.
-   * Off, sessions live in memory as before and a broker restart loses what was queued. */
+  /** Keep sessions, subscriptions, offline QoS 1 queues, retained messages and wills on disk
+   * across restarts (sessionStore.ts), within AWS's limits (sessionLimits.ts). The local cloud
+   * (`npm start`, `snapfleet dev`) turns it on; off (the default for a broker on its own: tests,
+   * benches), they live in memory and a broker restart loses what was queued. */
   persistSessions?: boolean;
   /** What persistent sessions keep (default: AWS IoT's limits, see sessionLimits.ts). */
   sessionLimits?: Partial<SessionLimits>;
@@ -129,6 +129,7 @@ export class LocalBroker {
     }
     sessions.attach(aedes);
     const staleDeliveries = StaleDeliveries.guard(aedes);
+    dedupeByHistory(aedes);
     deliverRetainedOnExactMatchOnly(aedes);
     const fleetStatus = await recordFleetStatus(aedes, app, log);
     // Store and forward for channels with `replay: N`.

@@ -77,6 +77,9 @@ export class LocalCloud {
       host,
       mqttsPort: port === 0 ? 0 : port + 1,
       wsPort: port === 0 ? 0 : port + 2,
+      // Sessions on disk, so a broker restart loses no queued command, within AWS IoT's
+      // persistent-session limits (local/broker/sessionLimits.ts cites the quotas page).
+      persistSessions: true,
       log,
     });
     const stops: (() => Promise<void>)[] = [() => broker.stop()];

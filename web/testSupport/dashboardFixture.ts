@@ -72,7 +72,8 @@ export async function startDashboardStack(options: DashboardStackOptions = {}): 
     const build: BuildOutput = { manifest: compiled.manifest, snapshots: compiled.snapshots };
     const buildDir = path.join(dir, "build");
     writeBuild(buildDir, build);
-    const broker = await LocalBroker.start({ stateDir: path.join(dir, "state"), app: build.manifest.app, manifest: build.manifest });
+    // Sessions on disk, as the local cloud runs its broker.
+    const broker = await LocalBroker.start({ stateDir: path.join(dir, "state"), app: build.manifest.app, manifest: build.manifest, persistSessions: true });
     stops.push(() => broker.stop());
     const server = await startDashboardServer({ bundleDir: bundle.outDir, buildDir, broker });
     stops.push(() => server.stop());
