@@ -66,25 +66,34 @@ function replaceDedupe(client: Client): void {
   internals.deliver0 = guard(internals.deliver0);
 }
 
-/** The last `capacity` (broker id, counter) pairs, oldest forgotten first. */
+/** The last `capacity` (broker id, counter) pairs, oldest forgotten first. Counters are kept as
+ * numbers per broker id (one id, this broker's, in practice): no string per delivery. */
 export class RecentDeliveries {
-  private readonly keys = new Set<string>();
-  private readonly order: string[] = [];
+  private readonly byBroker = new Map<string, Set<number>>();
+  private readonly ids: string[] = [];
+  private readonly counters: number[] = [];
   private next = 0;
 
   constructor(private readonly capacity: number) {}
 
   /** False if the pair is among the recent ones (a duplicate); remembers it otherwise. */
   add(brokerId: string, counter: number): boolean {
-    const key = `${brokerId}:${counter}`;
-    if (this.keys.has(key)) return false;
-    if (this.order.length < this.capacity) this.order.push(key);
-    else {
-      this.keys.delete(this.order[this.next]);
-      this.order[this.next] = key;
+    let seen = this.byBroker.get(brokerId);
+    if (seen?.has(counter)) return false;
+    if (!seen) this.byBroker.set(brokerId, (seen = new Set()));
+    if (this.ids.length < this.capacity) {
+      this.ids.push(brokerId);
+      this.counters.push(counter);
+    } else {
+      const oldId = this.ids[this.next];
+      const oldSet = this.byBroker.get(oldId)!;
+      oldSet.delete(this.counters[this.next]);
+      if (oldSet.size === 0 && oldId !== brokerId) this.byBroker.delete(oldId);
+      this.ids[this.next] = brokerId;
+      this.counters[this.next] = counter;
       this.next = (this.next + 1) % this.capacity;
     }
-    this.keys.add(key);
+    seen.add(counter);
     return true;
   }
 }
