@@ -44,6 +44,14 @@ int64_t sf_timers_nextDue(const sf_Timers* t) {
   return e ? e->due : INT64_MAX;
 }
 
+bool sf_timers_peek(const sf_Timers* t, int64_t* due, uint64_t* sequence) {
+  const sf_Timer* e = earliest(t);
+  if (!e) return false;
+  *due = e->due;
+  *sequence = e->sequence;
+  return true;
+}
+
 int sf_timers_takeDue(sf_Timers* t, int64_t upTo, int64_t* due) {
   sf_Timer* e = earliest(t);
   if (!e || e->due > upTo) return -1;
