@@ -1,6 +1,7 @@
 /** scripts/build-firmware.mjs as a user meets it: an unchanged tree is not rebuilt; the core stays
  * freestanding (an #include of a C-library header there fails the build, naming file and header);
- * a host id added in TypeScript and not served in C fails the build instead of drifting; a
+ * a host id added in TypeScript and not served in C (runtime or standard library) fails the build
+ * instead of drifting; a
  * missing compiler is named with how to get one. Each broken tree is a copy in a temp folder. */
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -58,6 +59,17 @@ describe("snapfleet firmware build (scripts/build-firmware.mjs)", function () {
     await assert.rejects(buildFirmware({ sourceRoot: src, outDir: path.join(src, "out"), log: () => {} }), (error: Error) => {
       assert.match(error.message, /core\/vm\.c/);
       assert.match(error.message, /SF_HOST_VIBRATE.* not handled/);
+      return true;
+    });
+  });
+
+  it("fails when the standard library's hostIds.ts gains an id standardLibrary.c doesn't handle", async () => {
+    const src = sourceCopy();
+    const file = path.join(src, "core/runtime/stdlib/hostIds.ts");
+    fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace("  JsonParse = 146,", "  JsonParse = 146,\n  MathHypot = 147,"));
+    await assert.rejects(buildFirmware({ sourceRoot: src, outDir: path.join(src, "out"), log: () => {} }), (error: Error) => {
+      assert.match(error.message, /core\/standardLibrary\.c/);
+      assert.match(error.message, /SF_STDLIB_MATH_HYPOT.* not handled/);
       return true;
     });
   });

@@ -1,5 +1,6 @@
 #include "reorderBuffer.h"
 
+#include "../core/growArray.h"
 #include "../core/textBuffer.h"
 #include "../hal/platform.h"
 
@@ -245,15 +246,9 @@ static sf_ReorderChain* chain(sf_ReorderBuffer* b, const char* topic, const char
     return c;
   }
   if (b->count >= b->options.maxStreams) forgetOldest(b, now);
-  if (b->count == b->capacity) {
-    uint32_t capacity = b->capacity ? b->capacity * 2 : 4;
-    sf_ReorderChain* grown = hal_malloc(capacity * sizeof *grown);
-    if (!grown) return 0;
-    if (b->count) __builtin_memcpy(grown, b->chains, b->count * sizeof *grown);
-    hal_free(b->chains);
-    b->chains = grown;
-    b->capacity = capacity;
-  }
+  sf_ReorderChain* chains = sf_growArray(b->chains, b->count, &b->capacity, sizeof *chains, 4);
+  if (!chains) return 0;
+  b->chains = chains;
   size_t topicLength = sf_strlen(topic);
   char* key = hal_malloc(bootIdLength + 1 + topicLength + 1);
   if (!key) return 0;
@@ -270,15 +265,9 @@ static sf_ReorderChain* chain(sf_ReorderBuffer* b, const char* topic, const char
 }
 
 static bool hold(sf_ReorderChain* c, int64_t seq, int64_t previous, int channel, const char* payload, size_t length, int64_t now) {
-  if (c->heldCount == c->heldCapacity) {
-    uint32_t capacity = c->heldCapacity ? c->heldCapacity * 2 : 4;
-    sf_ReorderHeld* grown = hal_malloc(capacity * sizeof *grown);
-    if (!grown) return false;
-    if (c->heldCount) __builtin_memcpy(grown, c->held, c->heldCount * sizeof *grown);
-    hal_free(c->held);
-    c->held = grown;
-    c->heldCapacity = capacity;
-  }
+  sf_ReorderHeld* held = sf_growArray(c->held, c->heldCount, &c->heldCapacity, sizeof *held, 4);
+  if (!held) return false;
+  c->held = held;
   char* copy = hal_malloc(length + 1);
   if (!copy) return false;
   __builtin_memcpy(copy, payload, length);
