@@ -47,7 +47,17 @@ struct sf_Vm {
   /* Host-call arguments (strings copied out of the VM heap) and results. */
   sf_Text argumentText;
   sf_Text resultText;
+  /* Engine memory after the last collection (see COLLECT_AFTER_BYTES). */
+  size_t usedAfterCollection;
 };
+
+/* The engine collects garbage only when its heap reaches MVM_MAX_HEAP_SIZE, and until then every
+ * pointer it follows is looked up by walking the heap's 1 KB buckets, newest first, to the
+ * oldest, where the app's long-lived state sits: up to 32 steps each (callgrind: 14% of a
+ * timer + pin read + push). A collection after a top-level call, once the heap grew this much
+ * since the last one, compacts it into one bucket: short walks, a small heap (RSS), and the
+ * collection of a device-sized live heap costs less than the walks it saves. */
+#define COLLECT_AFTER_BYTES 4096
 
 /* ------------------------------------------------------------------ fatal errors */
 
@@ -502,6 +512,11 @@ static bool dispatch(sf_Vm* vm, int event, double a, const sf_Primitive* b) {
     mvm_stopAfterNInstructions(vm->engine, vm->budget);
     err = mvm_call(vm->engine, vm->dispatch, &result, args, 3);
     mvm_releaseHandle(vm->engine, &third);
+    /* not inside a host function's call back into the VM: the outer call's frames are live */
+    if (err == MVM_E_SUCCESS && outerEvent == 0 && sf_vmMemory_used() > vm->usedAfterCollection + COLLECT_AFTER_BYTES) {
+      mvm_runGC(vm->engine, false);
+      vm->usedAfterCollection = sf_vmMemory_used();
+    }
     if (err == MVM_E_UNCAUGHT_EXCEPTION) {
       sf_text_clear(&vm->hostError);
       exceptionMessage(vm, result, &vm->hostError);

@@ -46,6 +46,9 @@ struct sf_Supervisor {
   int subscriptionCount;
   uint32_t outages, reconnects, appErrors;
   sf_Text scratch;
+  /* Each channel's up topic, and the envelope being built: made once, not at every send. */
+  sf_Text upTopics[SF_MAX_CHANNELS];
+  sf_Text sendPayload;
   int32_t currentValue; /* node of v of the message being received */
 };
 
@@ -195,17 +198,15 @@ static bool hostChannelSend(void* context, double handle, const char* json, size
     return true;
   }
   const sf_ChannelDecl* channel = &s->manifest->channels[r->channelIndex];
-  sf_Text topic, payload;
-  sf_text_init(&topic, 0);
-  sf_text_init(&payload, 0);
-  sf_topic_up(&topic, s->manifest->app, s->config.thing, channel->name);
+  sf_Text* topic = &s->upTopics[r->channelIndex];
+  if (!topic->length) sf_topic_up(topic, s->manifest->app, s->config.thing, channel->name);
+  sf_Text* payload = &s->sendPayload;
+  sf_text_clear(payload);
   uint32_t seq = ++s->seq;
-  sf_envelope_encode(&payload, s->bootId, seq, json, length, now(s), s->lastSeqOnChannel[r->channelIndex]);
+  sf_envelope_encode(payload, s->bootId, seq, json, length, now(s), s->lastSeqOnChannel[r->channelIndex]);
   s->lastSeqOnChannel[r->channelIndex] = seq;
-  if (!topic.failed && !payload.failed) sf_outbox_push(&s->outbox, topic.data, payload.data, payload.length, channel->qos);
+  if (!topic->failed && !payload->failed) sf_outbox_push(&s->outbox, topic->data, payload->data, payload->length, channel->qos);
   else s->outbox.dropped++;
-  sf_text_free(&topic);
-  sf_text_free(&payload);
   *status = 0;
   return true;
 }
@@ -337,6 +338,8 @@ sf_Supervisor* sf_supervisor_create(const sf_SupervisorConfig* config) {
   sf_json_init(&s->envelope);
   sf_json_init(&s->heldEnvelope);
   sf_text_init(&s->scratch, 0);
+  sf_text_init(&s->sendPayload, 0);
+  for (int i = 0; i < SF_MAX_CHANNELS; i++) sf_text_init(&s->upTopics[i], 0);
   for (int i = 0; i < s->manifest->channelCount; i++) s->channelNames[i] = s->manifest->channels[i].name;
   sf_DeviceHost host = {s, hostLog, hostNow, hostNetworkRequest, hostChannelOpen, hostChannelSend, hostPinOpen, hostPinRead, hostPinWrite,
                         hostTimerStart, hostTimerStop, hostRandom};
@@ -368,6 +371,8 @@ void sf_supervisor_destroy(sf_Supervisor* s) {
   sf_json_free(&s->envelope);
   sf_json_free(&s->heldEnvelope);
   sf_text_free(&s->scratch);
+  sf_text_free(&s->sendPayload);
+  for (int i = 0; i < SF_MAX_CHANNELS; i++) sf_text_free(&s->upTopics[i]);
   hal_free(s);
 }
 
@@ -419,6 +424,8 @@ void sf_supervisor_stop(sf_Supervisor* s) {
   sf_handles_init(&s->handles);
   unsubscribeAll(s);
   sf_reorder_clear(&s->ordered);
+  /* the next app may have other channels */
+  for (int i = 0; i < SF_MAX_CHANNELS; i++) sf_text_clear(&s->upTopics[i]);
   sf_vm_free(s->vm);
   s->vm = 0;
   s->appRunning = false;

@@ -21,6 +21,9 @@ typedef struct sf_Timer {
 
 typedef struct sf_Timers {
   sf_Timer timers[SF_MAX_TIMERS];
+  /* Entries at and above this index are inactive: the searches stop there (a device has a few
+   * timers; each tick searches several times). */
+  int used;
   uint64_t nextSequence;
 } sf_Timers;
 

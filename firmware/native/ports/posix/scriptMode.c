@@ -13,10 +13,13 @@ static void printLine(const sf_Text* line) {
   fputc('\n', stdout);
 }
 
+/* One line per publish, built in the same buffer each time (a session prints thousands). */
+static sf_Text publishLine;
+
 static void onPublish(void* context, const char* topic, const uint8_t* payload, size_t length, uint8_t qos, bool retain) {
   (void)context;
-  sf_Text line;
-  sf_text_init(&line, 0);
+  sf_Text line = publishLine;
+  sf_text_clear(&line);
   sf_text_appendString(&line, "{\"topic\":");
   sf_text_appendJsonString(&line, topic, strlen(topic));
   sf_text_appendString(&line, ",\"qos\":");
@@ -26,7 +29,7 @@ static void onPublish(void* context, const char* topic, const uint8_t* payload, 
   sf_text_append(&line, (const char*)payload, length);
   sf_text_appendChar(&line, '}');
   printLine(&line);
-  sf_text_free(&line);
+  publishLine = line;
 }
 
 static void onPinWrite(void* context, const char* pin, bool level, int64_t at) {
@@ -192,6 +195,7 @@ int sf_runScript(sf_LocalDeviceOptions* o, FILE* script, const char* scriptName)
   sf_text_free(&problem);
   sf_text_free(&topic);
   sf_text_free(&payload);
+  sf_text_free(&publishLine);
   sf_json_free(&d);
   sf_localDevice_destroy(&device);
   fflush(stdout);
