@@ -80,6 +80,31 @@ describe("firmware: supervisor handles as the app sees them", () => {
     device.stop();
   });
 
+  it("a closed pin handle is zeroed in the app, which reopens the pin on its next read and write", async () => {
+    const build = await compileFeatures({
+      entry: writeApp(
+        `  const ch = api.newCommsChannel("level", { qos: 0 });\n  const a = api.mcu.getAnalogPin("A2");\n  const d = api.mcu.getDigitalPin("D3");\n  let on = false;\n` +
+          `  api.mcu.setInterval(() => { on = !on; d.write(on); ch.pushMessageToServer(a.read() as number); }, 100);`,
+      ),
+    });
+    const clock = new ManualClock();
+    const transport = new InMemoryTransport();
+    const device = await Device.boot({ manifest: build.manifest, snapshot: build.snapshots.device, thing: "t-1", clock, transport, engine: await loadWasmEngine() });
+    const pins = () => (device.supervisor as any).handles.entries().filter(([, r]: [number, { kind: string }]) => r.kind === "pin").map(([h]: [number]) => h);
+    clock.advance(100);
+    const opened: number[] = pins();
+    assert.equal(opened.length, 2, "both pins open after the first tick");
+    for (const handle of opened) device.supervisor.closeHandle(handle);
+    assert.deepEqual(pins(), [], "closed");
+    clock.advance(200);
+    const reopened: number[] = pins();
+    assert.equal(reopened.length, 2, "both pins opened again");
+    assert.ok(reopened.every((h) => !opened.includes(h)), "fresh handles, not the closed ones");
+    assert.deepEqual(device.supervisor.appErrors, [], "no read or write went to a closed handle");
+    assert.equal(upValues(transport).length, 3);
+    device.stop();
+  });
+
   it("drops the oldest messages past the outbox capacity and counts them", async () => {
     const build = await compileFeatures({
       entry: writeApp(`  const ch = api.newCommsChannel("beat", { qos: 0 });\n  let n = 0;\n  api.mcu.setInterval(() => { n = n + 1; ch.pushMessageToServer(n); }, 100);`),

@@ -26,6 +26,8 @@ export interface ScriptStep {
   value?: WireValue;
   payload?: string;
   id?: string;
+  /** The envelope's `p` (the sender's previous seq on the topic); absent: no `p` in the envelope. */
+  p?: number;
   broadcast?: boolean;
   link?: "down" | "up";
   closeHandle?: number;
@@ -71,8 +73,8 @@ export function parseScript(text: string, name = "script"): ScriptStep[] {
     } else if ("pin" in step) {
       if (typeof step.pin !== "string") throw new Error(`${where}: "pin" takes PIN=MODEL`);
     } else if ("deliver" in step) {
-      if (typeof step.deliver !== "string" || (!("value" in step) && typeof step.payload !== "string") || (step.id !== undefined && typeof step.id !== "string")) {
-        throw new Error(`${where}: "deliver" takes a channel name and a "value" (or a "payload" string; "id" a string)`);
+      if (typeof step.deliver !== "string" || (!("value" in step) && typeof step.payload !== "string") || (step.id !== undefined && typeof step.id !== "string") || (step.p !== undefined && typeof step.p !== "number")) {
+        throw new Error(`${where}: "deliver" takes a channel name and a "value" (or a "payload" string; "id" a string, "p" a number)`);
       }
     } else if ("closeHandle" in step) {
       if (!Number.isInteger(step.closeHandle)) throw new Error(`${where}: "closeHandle" takes a handle number`);
@@ -124,7 +126,7 @@ export async function runScriptedDevice(options: ScriptedRunOptions): Promise<vo
     } else if (step.deliver !== undefined) {
       deliveries++;
       const topic = step.broadcast ? topics.broadcastDown(manifest.app, step.deliver) : topics.down(manifest.app, thing, step.deliver);
-      const payload = step.payload !== undefined && !("value" in step) ? step.payload : JSON.stringify({ id: step.id ?? `script:${deliveries}`, v: step.value, t: clock.now() });
+      const payload = step.payload !== undefined && !("value" in step) ? step.payload : JSON.stringify({ id: step.id ?? `script:${deliveries}`, v: step.value, t: clock.now(), p: step.p });
       transport.inject(topic, payload);
     } else if (step.closeHandle !== undefined) {
       device.supervisor.closeHandle(step.closeHandle);
@@ -141,6 +143,9 @@ export async function runScriptedDevice(options: ScriptedRunOptions): Promise<vo
         droppedLogs: s.droppedLogs,
         queuedMessages: s.queuedMessages,
         duplicatesDropped: s.duplicatesDropped,
+        gapsSkipped: s.gapsSkipped,
+        lateDropped: s.lateDropped,
+        heldMessages: s.heldMessages,
         outages: s.outages,
         reconnects: s.reconnects,
         appErrors: s.appErrorCount,

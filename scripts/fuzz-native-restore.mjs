@@ -9,8 +9,8 @@ import { execFileSync, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { ENGINE_DIR, GLUE, generatedHeaders } from "./build-firmware.mjs";
 import { patchEngine } from "./enginePatches.mjs";
-import { hostIdsHeader } from "./hostIdsHeader.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const out = path.join(root, "build/firmware/fuzz");
@@ -30,19 +30,19 @@ try {
 
 const gen = path.join(out, "gen");
 fs.mkdirSync(gen, { recursive: true });
-fs.writeFileSync(path.join(gen, "microvium.c"), patchEngine(fs.readFileSync(path.join(root, "node_modules/microvium/dist-c/microvium.c"), "utf8")));
-fs.writeFileSync(path.join(gen, "sf_hostIds.h"), hostIdsHeader(root));
+fs.writeFileSync(path.join(gen, "microvium.c"), patchEngine(fs.readFileSync(path.join(ENGINE_DIR, "microvium.c"), "utf8")));
+for (const [name, text] of Object.entries(generatedHeaders())) fs.writeFileSync(path.join(gen, name), text);
 const native = path.join(root, "firmware/native");
 const sources = [
   path.join(native, "ports/posix/fuzz/restoreFuzz.c"),
   path.join(native, "ports/posix/platform.c"),
-  path.join(root, "core/engine/glue/numberFormat.c"),
+  path.join(GLUE, "numberFormat.c"),
   path.join(gen, "microvium.c"),
   ...fs.readdirSync(path.join(native, "core")).filter((f) => f.endsWith(".c")).map((f) => path.join(native, "core", f)),
 ];
 const binary = path.join(out, "restoreFuzz");
 // AddressSanitizer only: UBSan flags the engine's own ((T*)0)->field offset idiom on every input.
-const flags = ["-g", "-O1", "-fsanitize=fuzzer,address", "-DSF_FUZZ_SKIP_CRC", "-w", "-I", gen, "-I", path.join(native, "core"), "-I", path.join(root, "node_modules/microvium/dist-c")];
+const flags = ["-g", "-O1", "-fsanitize=fuzzer,address", "-DSF_FUZZ_SKIP_CRC", "-w", "-I", gen, "-I", path.join(native, "core"), "-I", ENGINE_DIR, "-I", GLUE];
 console.log(`fuzz-native-restore: compiling the harness with ${clang} (libFuzzer, AddressSanitizer)`);
 const compiled = spawnSync(clang, [...flags, ...sources, "-lm", "-o", binary], { encoding: "utf8" });
 if (compiled.status !== 0) fail(`compiling the harness failed:\n${compiled.stderr}`);

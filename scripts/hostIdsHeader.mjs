@@ -58,7 +58,8 @@ function collect(root) {
   return { enums, constants };
 }
 
-function cString(text) {
+/** A C string literal of UTF-8 text (non-ASCII and quotes as hex escapes). */
+export function cString(text) {
   return `"${[...Buffer.from(text, "utf8")].map((b) => (b >= 0x20 && b < 0x7f && b !== 0x22 && b !== 0x5c ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, "0")}""`)).join("")}"`;
 }
 
@@ -84,6 +85,12 @@ export function hostIdsHeader(root) {
     }
     lines.push(`} ${typeName};`, "");
   }
+  // Each table's ids as an X-macro, so a C list of them (case labels) is written once.
+  const runtimeIds = enums.get("HostId").filter(([m]) => m !== "StdlibBase" && !m.startsWith("Stdlib")).map(([m]) => `${ENUMS.HostId}${snake(m)}`);
+  const stdlibIds = enums.get("StdlibHostId").map(([m]) => `${ENUMS.StdlibHostId}${snake(m)}`);
+  lines.push(`#define SF_RUNTIME_HOST_IDS(X) ${runtimeIds.map((id) => `X(${id})`).join(" ")}`);
+  lines.push(`#define SF_STDLIB_HOST_IDS(X) ${stdlibIds.map((id) => `X(${id})`).join(" ")}`);
+  lines.push("#define SF_HOST_ID_CASE(id) case id:", "");
   lines.push(`#define SF_HOST_STDLIB_BASE ${enums.get("HostId").find(([m]) => m === "StdlibBase")[1]}`);
   lines.push(`#define ${CONSTANTS.EXPORT_DISPATCH} ${constants.get("EXPORT_DISPATCH")}`);
   const marker = constants.get("TOKENS_MARKER");

@@ -1,6 +1,7 @@
 /** scripts/build-firmware.mjs as a user meets it: an unchanged tree is not rebuilt; the core stays
  * freestanding (an #include of a C-library header there fails the build, naming file and header);
- * a host id added in TypeScript and not served in C fails the build instead of drifting; a
+ * a host id added in TypeScript and not served in C (runtime or standard library) fails the build
+ * instead of drifting; a
  * missing compiler is named with how to get one. Each broken tree is a copy in a temp folder. */
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -51,15 +52,24 @@ describe("snapfleet firmware build (scripts/build-firmware.mjs)", function () {
     });
   });
 
-  it("fails when hostIds.ts gains an id the C dispatcher doesn't serve", async () => {
+  /** A copy whose host-id file gains `added` after `after` must fail to build in `cFile`, naming `id`. */
+  async function assertNewIdFailsBuild(idFile: string, after: string, added: string, cFile: RegExp, id: RegExp) {
     const src = sourceCopy();
-    const file = path.join(src, "core/runtime/hostIds.ts");
-    fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace("  Now = 22,", "  Now = 22,\n  Vibrate = 23,"));
+    const file = path.join(src, idFile);
+    fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace(after, `${after}\n${added}`));
     await assert.rejects(buildFirmware({ sourceRoot: src, outDir: path.join(src, "out"), log: () => {} }), (error: Error) => {
-      assert.match(error.message, /core\/vm\.c/);
-      assert.match(error.message, /SF_HOST_VIBRATE.* not handled/);
+      assert.match(error.message, cFile);
+      assert.match(error.message, id);
       return true;
     });
+  }
+
+  it("fails when hostIds.ts gains an id the C dispatcher doesn't serve", async () => {
+    await assertNewIdFailsBuild("core/runtime/hostIds.ts", "  Now = 22,", "  Vibrate = 23,", /core\/vm\.c/, /SF_HOST_VIBRATE.* not handled/);
+  });
+
+  it("fails when the standard library's hostIds.ts gains an id standardLibrary.c doesn't handle", async () => {
+    await assertNewIdFailsBuild("core/runtime/stdlib/hostIds.ts", "  JsonParse = 146,", "  MathHypot = 147,", /core\/standardLibrary\.c/, /SF_STDLIB_MATH_HYPOT.* not handled/);
   });
 
   it("names a compiler that doesn't run and how to get one", async () => {

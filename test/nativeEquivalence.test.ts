@@ -83,6 +83,7 @@ describe("native device: the same script, the same output as the TypeScript devi
     assert.ok(lines.some((l) => l.includes("bad command: fail")), "the thrown error is reported");
     assert.ok(lines.some((l) => l.includes("ran out of its instruction budget (1,000,000 instructions per call)")), "the runaway callback is stopped");
     assert.ok(lines.some((l) => l.includes("message is not JSON: not json")), "a malformed message is dropped and said");
+    assert.ok(!lines.some((l) => l.includes("invalid pin handle")), "the pin whose handle the script closes (5, A2) opens again on its next read");
   });
 
   it("a fatal engine error: the app's VM stops (no more timers or listeners), the device goes on", async () => {
@@ -92,6 +93,17 @@ describe("native device: the same script, the same output as the TypeScript devi
     assert.equal(failures.length, 1, "one failure; later events are not run");
     assert.match(failures[0], /the app's VM stopped and runs no more callbacks","fatal":true/);
     assert.match(lines[lines.length - 1], /"online":false/, "the supervisor still stops cleanly");
+  });
+
+  it("QoS 1 messages out of order: put back in the sender's order by `p`, gaps given up after the timeout, late and repeated ones dropped", async () => {
+    const build = await compileFeatures({ entry: path.join(FIXTURES, "reorder/features/app.ts") });
+    const lines = await assertSameOutput(build, fs.readFileSync(path.join(FIXTURES, "reorder/script.jsonl"), "utf8"), []);
+    const orders = lines.filter((l) => l.includes("/seen/up")).map((l) => /"order (\d+) at/.exec(l)![1]);
+    assert.deepEqual(orders, ["1", "2", "3", "4", "5", "7", "8", "12", "13", "1", "100", "50", "51", "3"], "in the sender's order per chain");
+    assert.ok(lines.some((l) => l.includes("gap on sf/reorder/sim-1/orders/down: skipped srv:6, not there after 1000 ms; delivering from srv:7")), "the gap is reported");
+    assert.ok(lines.some((l) => l.includes("srv:6 came after its gap was given up; dropped")), "the straggler is dropped as late");
+    assert.ok(lines.some((l) => l.includes('"p\\" (the sender\'s previous seq on this topic) must be a whole number')), "a bad p is refused");
+    assert.match(lines.find((l) => l.startsWith('{"end"'))!, /"gapsSkipped":2,"lateDropped":1,"heldMessages":2/);
   });
 
   describe("every program of the semantics corpus, run at start on the device", () => {

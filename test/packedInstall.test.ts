@@ -140,7 +140,9 @@ describe("snapfleet installed from its packed tarball into a project of its own"
     for (const file of ["bin/snapfleet.js", "dist/index.js", "dist/index.d.ts", "dist/cli/main.js", "dist/core/engine/microvium.wasm", "dist/web-bundle/index.html"]) {
       assert.ok(fs.existsSync(path.join(installed, file)), `${file} missing from the package`);
     }
-    for (const absent of ["cli/main.ts", "core", "dist/.build", "test"]) assert.ok(!fs.existsSync(path.join(installed, absent)), `${absent} should not be in the package`);
+    for (const absent of ["cli/main.ts", "core/compiler", "core/runtime/featureVm.ts", "dist/.build", "test", "firmware/native/nativeDevice.test.ts", "firmware/native/ota/tests"]) {
+      assert.ok(!fs.existsSync(path.join(installed, absent)), `${absent} should not be in the package`);
+    }
   });
 
   it("requires at run time only its dependencies and Node's built-in modules", () => {
@@ -191,6 +193,18 @@ describe("snapfleet installed from its packed tarball into a project of its own"
       assert.equal(line.value, 21.5, "the feature rounds the pin's 21.54 to one decimal");
     }
     assert.match(r.stderr, /greenhouse started/);
+  });
+
+  it("npx snapfleet firmware build --target posix builds the native device from the installed package; run-device --runtime native runs it", async () => {
+    assert.ok(fs.existsSync(path.join(project, "build", "device.snap")), "needs the build of an earlier test");
+    const built = succeeded(await command(NPX, ["snapfleet", "firmware", "build", "--target", "posix", "--force"], project), "npx snapfleet firmware build");
+    assert.match(built.stderr, /build-firmware: build\/firmware\/posix\/snapfleet-device \d+ bytes/);
+    const program = path.join(project, "build", "firmware", "posix", "snapfleet-device");
+    assert.ok(fs.statSync(program).size > 100_000, "the program was written into the project, not into node_modules");
+    const r = succeeded(await command(NPX, ["snapfleet", "run-device", "build/", "--runtime", "native", "--seconds", "2", "--pin", "A2=const:21.54"], project), "npx snapfleet run-device --runtime native");
+    const lines = r.stdout.trim().split("\n").map((line) => JSON.parse(line));
+    assert.ok(lines.length >= 3, `expected a reading every 200 ms for 2 s:\n${r.stdout}`);
+    for (const line of lines) assert.deepEqual([line.channel, line.value], ["temperature", 21.5]);
   });
 
   it("a Pulumi program declares a FeatureApp from \"snapfleet\" (Pulumi mocks, run as Pulumi.yaml says)", async () => {

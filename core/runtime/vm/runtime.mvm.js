@@ -482,7 +482,17 @@ function deviceEvent(event, a, b, i, x) {
     callAll(startCallbacks);
   } else if (event === 6 && a === 1) {
     if (b === network) network = 0;
-    for (i = 0; i < channelHandles.length; i = i + 1) if (channelHandles[i] === b) channelHandles[i] = 0;
+    // A closed channel or pin opens again on its next use (pushMessageToServer, openPin).
+    forgetHandle(channelHandles, b);
+    forgetHandle(pinHandles, b);
+  }
+}
+
+function forgetHandle(list, handle, i) {
+  i = list.length;
+  while (i) {
+    i = i - 1;
+    if (list[i] === handle) list[i] = 0;
   }
 }
 

@@ -1,5 +1,6 @@
 /* Engine error codes in words, as core/engine/errors.ts describes them to feature authors
- * (describeErrorCode), so a failing callback reads the same on both hosts. */
+ * (describeErrorCode), so a failing callback reads the same on both hosts: the texts are
+ * generated from there at build time (scripts/engineErrorsHeader.mjs, sf_engineErrorTexts.h). */
 #ifndef SF_ENGINE_ERRORS_H
 #define SF_ENGINE_ERRORS_H
 

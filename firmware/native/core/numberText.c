@@ -26,6 +26,35 @@ static int decompose(const char* text, char* digits, int* n) {
   return count;
 }
 
+/* The shortest digits of `value` (> 0) without formatting, when it is m / 10^k for a whole m
+ * below 10^15 and k <= 10: the common case of sensor readings and counts, done with one
+ * multiplication and one division per k instead of snprintf and strtod (callgrind: 15% of a
+ * timer + pin read + push). Exact: IEEE division rounds correctly, so m / 10^k == value means the
+ * decimal m * 10^-k reads back as value; the first k that works has the fewest digits (a shorter
+ * decimal would have worked at a smaller k), and below 10^15 (DBL_DIG) no other decimal of as
+ * many digits reads back as value. The product is within 1/4 of m below 2^50, so rounding it
+ * finds m. Returns the digit count (0: not such a value) with the exponent as decompose() does. */
+static int scaledDigits(double value, char* digits, int* n) {
+  static const double POWERS[] = {1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10};
+  for (int k = 0; k < (int)(sizeof POWERS / sizeof POWERS[0]); k++) {
+    double scaled = value * POWERS[k];
+    if (!(scaled < 1e15)) return 0;
+    double m = __builtin_floor(scaled + 0.5);
+    if (m / POWERS[k] != value) continue;
+    uint64_t whole = (uint64_t)m;
+    char reversed[20];
+    int count = 0;
+    while (whole) reversed[count++] = (char)('0' + whole % 10), whole /= 10;
+    *n = count - k;
+    int trailingZeros = 0;
+    while (trailingZeros < count - 1 && reversed[trailingZeros] == '0') trailingZeros++;
+    int length = 0;
+    for (int i = count - 1; i >= trailingZeros; i--) digits[length++] = reversed[i];
+    return length;
+  }
+  return 0;
+}
+
 static size_t put(char* buffer, size_t at, const char* text, size_t length) {
   __builtin_memcpy(buffer + at, text, length);
   return at + length;
@@ -46,8 +75,9 @@ size_t sf_numberToString(double value, char buffer[SF_NUMBER_TEXT_SIZE]) {
    * rounded 15 digits read back as `value` they are the shortest digits padded with zeros, which
    * decompose() drops; otherwise 16, then 17 (which always reads back). */
   char text[40], digits[24];
-  int k = 0, n = 0;
-  for (int precision = 15; precision <= 17; precision++) {
+  int n = 0;
+  int k = scaledDigits(value, digits, &n);
+  for (int precision = 15; !k && precision <= 17; precision++) {
     hal_formatDouble(text, sizeof text, precision, value);
     size_t consumed;
     if (hal_parseDouble(text, &consumed) == value || precision == 17) {

@@ -257,3 +257,27 @@ sf_Primitive sf_tokenReader_payload(const sf_TokenReader* r) {
   if (r->position == 0) return sf_undefined();
   return r->entries[r->position - 1].payload;
 }
+
+/* JSON.stringify(JSON.parse(text)) of a node: the reader lists members in JavaScript's order and
+ * the writer prints numbers as JavaScript does. */
+void sf_json_stringify(const sf_JsonDocument* d, int32_t node, sf_Text* out) {
+  sf_TokenReader reader;
+  sf_TokenWriter writer;
+  sf_tokenReader_init(&reader);
+  sf_tokenWriter_init(&writer);
+  sf_Text ignored;
+  sf_text_init(&ignored, 0);
+  if (sf_tokenReader_load(&reader, d, node)) {
+    int kind;
+    while ((kind = sf_tokenReader_nextKind(&reader)) >= 0) {
+      sf_Primitive payload = sf_tokenReader_payload(&reader);
+      sf_tokenWriter_token(&writer, kind, &payload, &ignored);
+    }
+    size_t length;
+    const char* json = sf_tokenWriter_take(&writer, &length, &ignored);
+    if (json) sf_text_append(out, json, length);
+  }
+  sf_text_free(&ignored);
+  sf_tokenWriter_free(&writer);
+  sf_tokenReader_free(&reader);
+}

@@ -57,4 +57,8 @@ sf_Primitive sf_tokenReader_payload(const sf_TokenReader* reader);
 /* A JSON node as the primitive it is (undefined for containers). */
 sf_Primitive sf_json_primitive(const sf_JsonDocument* document, const sf_JsonNode* node);
 
+/* JSON.stringify(JSON.parse(text)) of node `node`, appended to `out`: members in JavaScript's
+ * order, numbers as JavaScript prints them. */
+void sf_json_stringify(const sf_JsonDocument* document, int32_t node, sf_Text* out);
+
 #endif

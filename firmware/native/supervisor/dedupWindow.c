@@ -1,5 +1,6 @@
 #include "dedupWindow.h"
 
+#include "../core/growArray.h"
 #include "../hal/platform.h"
 
 struct sf_DedupSender {
@@ -46,13 +47,9 @@ bool sf_dedup_accept(sf_DedupWindow* w, const char* bootId, size_t length, int64
   if (!s) {
     if (w->count == w->capacity && w->capacity < SF_DEDUP_MAX_SENDERS) {
       /* grows with the senders heard: a device that never receives pays nothing */
-      uint32_t capacity = w->capacity ? w->capacity * 2 : 4;
-      sf_DedupSender* grown = hal_malloc(capacity * sizeof *grown);
+      sf_DedupSender* grown = sf_growArray(w->senders, w->count, &w->capacity, sizeof *grown, 4);
       if (!grown) return true;
-      if (w->count) __builtin_memcpy(grown, w->senders, w->count * sizeof *grown);
-      hal_free(w->senders);
       w->senders = grown;
-      w->capacity = capacity;
     }
     if (w->count < w->capacity) {
       s = &w->senders[w->count++];

@@ -1,6 +1,7 @@
 #include "envelope.h"
 
 #include "../core/utf16.h"
+#include "../core/valueTokens.h"
 
 void sf_envelope_encode(sf_Text* out, const char* bootId, uint32_t seq, const char* valueJson, size_t valueLength, int64_t now, uint32_t previousOnTopic) {
   sf_text_appendString(out, "{\"id\":\"");
@@ -53,13 +54,31 @@ bool sf_envelope_decode(sf_JsonDocument* d, const char* payload, size_t length, 
     if (ok) {
       out->bootId = s;
       out->bootIdLength = colon;
+      out->idLength = n;
       out->seq = seq;
+      out->previous = 0;
       out->value = (int32_t)(v - d->nodes);
     }
   }
   if (!ok) {
     sf_text_appendString(error, "message is not a snapfleet envelope {\"id\":\"<bootId>:<seq>\",\"v\":...,\"t\":<ms>}: ");
     appendStart(error, payload, length);
+    return false;
   }
-  return ok;
+  const sf_JsonNode* p = sf_json_member(d, root, "p");
+  if (p) {
+    /* Number.isSafeInteger(p) && p >= 0 && p < seq */
+    double x = p->number;
+    if (p->type != SF_JSON_NUMBER || !(x >= 0 && x <= 9007199254740991.0) || x != (double)(int64_t)x || (int64_t)x >= out->seq) {
+      sf_text_appendString(error, "envelope ");
+      sf_text_appendJsonString(error, out->bootId, out->idLength);
+      sf_text_appendString(error, ": \"p\" (the sender's previous seq on this topic) must be a whole number from 0 to below the seq, got ");
+      sf_json_stringify(d, (int32_t)(p - d->nodes), error);
+      sf_text_appendString(error, ": ");
+      appendStart(error, payload, length);
+      return false;
+    }
+    out->previous = (int64_t)x;
+  }
+  return true;
 }

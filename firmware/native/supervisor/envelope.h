@@ -16,10 +16,12 @@
 void sf_envelope_encode(sf_Text* out, const char* bootId, uint32_t seq, const char* valueJson, size_t valueLength, int64_t now, uint32_t previousOnTopic);
 
 typedef struct sf_Envelope {
-  const char* bootId; /* into the document's strings */
+  const char* bootId; /* into the document's strings; also the start of the id */
   size_t bootIdLength;
+  size_t idLength; /* of the whole id `<bootId>:<seq>` */
   int64_t seq;
-  int32_t value; /* node of v */
+  int64_t previous; /* p; 0 when absent (an older sender's message, delivered as it comes) */
+  int32_t value;    /* node of v */
 } sf_Envelope;
 
 /* Parses and checks an envelope into `document`; false with the reason (decodeEnvelope's text) in

@@ -7,6 +7,7 @@
 #include "envelope.h"
 #include "handles.h"
 #include "outbox.h"
+#include "reorderBuffer.h"
 #include "timers.h"
 #include "topics.h"
 
@@ -30,8 +31,9 @@ struct sf_Supervisor {
   sf_HandleTable handles;
   sf_Timers timers;
   sf_Outbox outbox, logs;
-  sf_DedupWindow seenDown;
-  sf_JsonDocument envelope;
+  sf_DedupWindow seenDown;   /* QoS 0 down messages */
+  sf_ReorderBuffer ordered;  /* QoS 1 down messages */
+  sf_JsonDocument envelope, heldEnvelope;
   sf_DeviceHost host;
   const char* channelNames[SF_MAX_CHANNELS];
   const uint8_t* snapshot;
@@ -44,6 +46,10 @@ struct sf_Supervisor {
   int subscriptionCount;
   uint32_t outages, reconnects, appErrors;
   sf_Text scratch;
+  /* Each channel's up topic, and the envelope being built: made once, not at every send. */
+  sf_Text upTopics[SF_MAX_CHANNELS];
+  sf_Text sendPayload;
+  int32_t currentValue; /* node of v of the message being received */
 };
 
 static int64_t now(sf_Supervisor* s) {
@@ -192,17 +198,15 @@ static bool hostChannelSend(void* context, double handle, const char* json, size
     return true;
   }
   const sf_ChannelDecl* channel = &s->manifest->channels[r->channelIndex];
-  sf_Text topic, payload;
-  sf_text_init(&topic, 0);
-  sf_text_init(&payload, 0);
-  sf_topic_up(&topic, s->manifest->app, s->config.thing, channel->name);
+  sf_Text* topic = &s->upTopics[r->channelIndex];
+  if (!topic->length) sf_topic_up(topic, s->manifest->app, s->config.thing, channel->name);
+  sf_Text* payload = &s->sendPayload;
+  sf_text_clear(payload);
   uint32_t seq = ++s->seq;
-  sf_envelope_encode(&payload, s->bootId, seq, json, length, now(s), s->lastSeqOnChannel[r->channelIndex]);
+  sf_envelope_encode(payload, s->bootId, seq, json, length, now(s), s->lastSeqOnChannel[r->channelIndex]);
   s->lastSeqOnChannel[r->channelIndex] = seq;
-  if (!topic.failed && !payload.failed) sf_outbox_push(&s->outbox, topic.data, payload.data, payload.length, channel->qos);
+  if (!topic->failed && !payload->failed) sf_outbox_push(&s->outbox, topic->data, payload->data, payload->length, channel->qos);
   else s->outbox.dropped++;
-  sf_text_free(&topic);
-  sf_text_free(&payload);
   *status = 0;
   return true;
 }
@@ -279,6 +283,30 @@ static double hostRandom(void* context) {
   return (double)(bits >> 11) / 9007199254740992.0; /* 53 random bits in [0, 1) */
 }
 
+/* ------------------------------------------------------------------ the receive path */
+
+static void deliverToApp(sf_Supervisor* s, int channel, sf_JsonDocument* document, int32_t value) {
+  if (s->vm && s->appRunning) ranApp(s, sf_vm_deliver(s->vm, channel, document, value), false);
+}
+
+/* A QoS 1 message in its sender's order: the one just decoded, or one that waited (decoded again,
+ * into a document of its own: a forgotten chain's flush runs while the current one is decoded). */
+static void deliverOrdered(void* context, int channel, const char* payload, size_t length, bool current) {
+  sf_Supervisor* s = context;
+  sf_Envelope envelope;
+  if (current) {
+    deliverToApp(s, channel, &s->envelope, s->currentValue);
+    return;
+  }
+  sf_text_clear(&s->scratch);
+  if (sf_envelope_decode(&s->heldEnvelope, payload, length, &envelope, &s->scratch)) deliverToApp(s, channel, &s->heldEnvelope, envelope.value);
+}
+
+/* Gaps given up and late messages go to the app's log topic too: the cloud should hear of them. */
+static void reorderLog(void* context, const char* line) {
+  sf_supervisor_report(context, line);
+}
+
 /* ------------------------------------------------------------------ lifecycle */
 
 sf_Supervisor* sf_supervisor_create(const sf_SupervisorConfig* config) {
@@ -305,8 +333,13 @@ sf_Supervisor* sf_supervisor_create(const sf_SupervisorConfig* config) {
   sf_handles_init(&s->handles);
   sf_timers_init(&s->timers);
   sf_dedup_init(&s->seenDown);
+  sf_ReorderOptions reorder = {config->reorderTimeoutMs, 0, 0, deliverOrdered, reorderLog, s, &s->timers.nextSequence};
+  sf_reorder_init(&s->ordered, &reorder);
   sf_json_init(&s->envelope);
+  sf_json_init(&s->heldEnvelope);
   sf_text_init(&s->scratch, 0);
+  sf_text_init(&s->sendPayload, 0);
+  for (int i = 0; i < SF_MAX_CHANNELS; i++) sf_text_init(&s->upTopics[i], 0);
   for (int i = 0; i < s->manifest->channelCount; i++) s->channelNames[i] = s->manifest->channels[i].name;
   sf_DeviceHost host = {s, hostLog, hostNow, hostNetworkRequest, hostChannelOpen, hostChannelSend, hostPinOpen, hostPinRead, hostPinWrite,
                         hostTimerStart, hostTimerStop, hostRandom};
@@ -334,8 +367,12 @@ void sf_supervisor_destroy(sf_Supervisor* s) {
   sf_outbox_free(&s->outbox);
   sf_outbox_free(&s->logs);
   sf_dedup_free(&s->seenDown);
+  sf_reorder_clear(&s->ordered);
   sf_json_free(&s->envelope);
+  sf_json_free(&s->heldEnvelope);
   sf_text_free(&s->scratch);
+  sf_text_free(&s->sendPayload);
+  for (int i = 0; i < SF_MAX_CHANNELS; i++) sf_text_free(&s->upTopics[i]);
   hal_free(s);
 }
 
@@ -386,6 +423,9 @@ void sf_supervisor_stop(sf_Supervisor* s) {
   sf_timers_stopAll(&s->timers);
   sf_handles_init(&s->handles);
   unsubscribeAll(s);
+  sf_reorder_clear(&s->ordered);
+  /* the next app may have other channels */
+  for (int i = 0; i < SF_MAX_CHANNELS; i++) sf_text_clear(&s->upTopics[i]);
   sf_vm_free(s->vm);
   s->vm = 0;
   s->appRunning = false;
@@ -402,11 +442,21 @@ const char* sf_supervisor_bootId(const sf_Supervisor* s) {
 }
 
 int64_t sf_supervisor_nextTimerDue(const sf_Supervisor* s) {
-  return sf_timers_nextDue(&s->timers);
+  int64_t due = sf_timers_nextDue(&s->timers), reorderDue;
+  uint64_t sequence;
+  if (sf_reorder_nextTimer(&s->ordered, &reorderDue, &sequence) && reorderDue < due) due = reorderDue;
+  return due;
 }
 
 bool sf_supervisor_fireNextTimer(sf_Supervisor* s, int64_t upTo) {
-  int64_t due;
+  int64_t due, reorderDue;
+  uint64_t sequence, reorderSequence;
+  bool app = sf_timers_peek(&s->timers, &due, &sequence);
+  if (sf_reorder_nextTimer(&s->ordered, &reorderDue, &reorderSequence) && reorderDue <= upTo &&
+      (!app || reorderDue < due || (reorderDue == due && reorderSequence < sequence))) {
+    sf_reorder_fireTimer(&s->ordered, now(s));
+    return true;
+  }
   int slot = sf_timers_takeDue(&s->timers, upTo, &due);
   if (slot < 0) return false;
   if (s->vm && s->appRunning) ranApp(s, sf_vm_timerFired(s->vm, slot), false);
@@ -460,7 +510,15 @@ bool sf_supervisor_onMessage(sf_Supervisor* s, const char* topic, const uint8_t*
   sf_Envelope envelope;
   sf_Text* problem = &s->scratch;
   sf_text_clear(problem);
-  if (!sf_envelope_decode(&s->envelope, (const char*)payload, length, &envelope, problem)) {
+  bool decoded = sf_envelope_decode(&s->envelope, (const char*)payload, length, &envelope, problem);
+  if (decoded && envelope.seq < 1 && s->manifest->channels[channel].qos == 1) {
+    /* a chain's seqs start at 1 (core/contracts/reorderBuffer.ts refuses 0 too) */
+    sf_text_appendString(problem, "envelope ");
+    sf_text_appendJsonString(problem, envelope.bootId, envelope.idLength);
+    sf_text_appendString(problem, ": seqs start at 1");
+    decoded = false;
+  }
+  if (!decoded) {
     sf_Text line;
     sf_text_init(&line, 0);
     /* the wording of core/contracts/envelopeReceiver.ts */
@@ -472,9 +530,16 @@ bool sf_supervisor_onMessage(sf_Supervisor* s, const char* topic, const uint8_t*
     sf_text_free(&line);
     return true;
   }
+  if (s->manifest->channels[channel].qos == 1) {
+    /* exactly once and in the sender's order, whatever order the broker hands them over in */
+    s->currentValue = envelope.value;
+    sf_reorder_accept(&s->ordered, topic, envelope.bootId, envelope.idLength, envelope.bootIdLength, envelope.seq, envelope.previous, channel,
+                      (const char*)payload, length, now(s));
+    return true;
+  }
   /* a retransmitted or replayed copy of a message the app already got */
   if (!sf_dedup_accept(&s->seenDown, envelope.bootId, envelope.bootIdLength, envelope.seq)) return true;
-  if (s->vm && s->appRunning) ranApp(s, sf_vm_deliver(s->vm, channel, &s->envelope, envelope.value), false);
+  deliverToApp(s, channel, &s->envelope, envelope.value);
   return true;
 }
 
@@ -510,7 +575,10 @@ void sf_supervisor_stats(const sf_Supervisor* s, sf_SupervisorStats* out) {
   out->droppedLogs = s->logs.dropped;
   out->queuedMessages = s->outbox.waitingCount;
   out->unacknowledgedMessages = s->outbox.inFlightCount;
-  out->duplicatesDropped = s->seenDown.duplicates;
+  out->duplicatesDropped = s->seenDown.duplicates + s->ordered.duplicates;
+  out->gapsSkipped = s->ordered.gaps;
+  out->lateDropped = s->ordered.late;
+  out->heldMessages = sf_reorder_held(&s->ordered);
   out->outages = s->outages;
   out->reconnects = s->reconnects;
   out->appErrors = s->appErrors;

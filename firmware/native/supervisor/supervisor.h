@@ -3,7 +3,9 @@
  * owns the network or the hardware. It asks for a network and channels and gets handles (0
  * invalid, zeroed by the runtime after a close notification); the supervisor does the I/O through
  * the HAL, queues messages and logs while offline and sends them in order when the link is back,
- * publishes the retained status at every connect and drops repeated down messages by envelope id.
+ * publishes the retained status at every connect and hands down messages to the app exactly once:
+ * a QoS 1 channel's in the sender's order (supervisor/reorderBuffer.h, through the envelope's `p`),
+ * a QoS 0 channel's as they come with repeats dropped (supervisor/dedupWindow.h).
  *
  * Single-threaded: every function runs on the device's one loop. Network events reach it through
  * sf_supervisor_onConnectionChanged/onMessage/onPublished, called by whoever owns the
@@ -35,6 +37,9 @@ typedef struct sf_SupervisorConfig {
   uint32_t outboxCapacity;
   uint32_t inFlightWindow;
   uint32_t logCapacity;
+  /* How long the QoS 1 down messages of a sender may make no progress before a missing one is
+   * given up (0: 1000 ms; supervisor/reorderBuffer.h). */
+  uint32_t reorderTimeoutMs;
   /* Bytecode instructions per app callback (0: 1,000,000; -1: no limit). */
   int32_t instructionBudget;
   /* Local echo of app logs ("[app] ...") and supervisor events ("[supervisor] ..."). */
@@ -52,6 +57,10 @@ typedef struct sf_SupervisorStats {
   uint32_t queuedMessages;
   uint32_t unacknowledgedMessages;
   uint32_t duplicatesDropped;
+  /* QoS 1 down messages: gaps given up (each logged), stragglers dropped as late, waiting now. */
+  uint32_t gapsSkipped;
+  uint32_t lateDropped;
+  uint32_t heldMessages;
   uint32_t outages;
   uint32_t reconnects;
   uint32_t appErrors;
@@ -74,7 +83,8 @@ bool sf_supervisor_start(sf_Supervisor* supervisor, const uint8_t* snapshot, siz
  * status when connected. The supervisor can start another app afterwards. */
 void sf_supervisor_stop(sf_Supervisor* supervisor);
 
-/* Earliest timer due time (unix ms), or INT64_MAX when no timer runs. */
+/* Earliest timer due time (unix ms), or INT64_MAX when no timer runs: the app's timers and the
+ * receive path's (a QoS 1 message waiting for its predecessor). */
 int64_t sf_supervisor_nextTimerDue(const sf_Supervisor* supervisor);
 /* Fires the earliest timer if it is due at or before `upTo` (the clock must already read its
  * due time); returns false when none is. Timers due at the same time fire in the order they

@@ -21,6 +21,9 @@ typedef struct sf_Timer {
 
 typedef struct sf_Timers {
   sf_Timer timers[SF_MAX_TIMERS];
+  /* Entries at and above this index are inactive: the searches stop there (a device has a few
+   * timers; each tick searches several times). */
+  int used;
   uint64_t nextSequence;
 } sf_Timers;
 
@@ -31,6 +34,9 @@ void sf_timers_stop(sf_Timers* timers, int slot);
 void sf_timers_stopAll(sf_Timers* timers);
 /* INT64_MAX when none. */
 int64_t sf_timers_nextDue(const sf_Timers* timers);
+/* The earliest timer's due time and sequence (for ordering against other timers that take their
+ * sequence from nextSequence); false when none. */
+bool sf_timers_peek(const sf_Timers* timers, int64_t* due, uint64_t* sequence);
 /* Takes the earliest timer due at or before upTo: re-arms a repeating one from its due time,
  * drops a one-shot; returns its slot, or -1. *due gets its due time. */
 int sf_timers_takeDue(sf_Timers* timers, int64_t upTo, int64_t* due);

@@ -3,7 +3,8 @@
  * the same lines on both hosts (test/nativeEquivalence.test.ts).
  *
  * Script lines: {"advance":MS} · {"pin":"A2=const:3.3"} · {"deliver":"CHANNEL","value":V}
- * (optional "id":"<bootId>:<seq>", default "script:<n>"; "broadcast":true for the _all topic) ·
+ * (optional "id":"<bootId>:<seq>", default "script:<n>"; "p":N the envelope's previous seq on the
+ * topic, absent by default; "broadcast":true for the _all topic) ·
  * {"deliver":"CHANNEL","payload":"raw text"} · {"link":"down"} · {"link":"up"} ·
  * {"closeHandle":H} (the supervisor closes handle H and notifies the app).
  * Output lines: {"topic":T,"qos":Q,"retain":R,"payload":P} (P as published) ·

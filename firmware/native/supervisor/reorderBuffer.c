@@ -1,0 +1,332 @@
+#include "reorderBuffer.h"
+
+#include "../core/growArray.h"
+#include "../core/textBuffer.h"
+#include "../hal/platform.h"
+
+typedef struct sf_ReorderHeld {
+  int64_t seq, previous, arrivedAt;
+  int channel;
+  char* payload;
+  size_t length;
+} sf_ReorderHeld;
+
+typedef enum GapReason { GAP_TIMEOUT, GAP_FULL, GAP_FORGOTTEN } GapReason;
+
+struct sf_ReorderChain {
+  /* "<bootId>:<stream>" (a boot id has no ':'), one allocation */
+  char* key;
+  size_t bootIdLength;
+  uint64_t heard;
+  /* seq of the last message delivered or given up; 0 before the first */
+  int64_t last;
+  /* something was delivered: a later hole is a gap, not a mid-stream start */
+  bool started;
+  /* when the chain last delivered (or was first heard): the wait for a gap counts from here */
+  int64_t progressAt;
+  /* in arrival order */
+  sf_ReorderHeld* held;
+  uint32_t heldCount, heldCapacity;
+  /* recent gaps given up, as (after, missing] ranges, oldest first */
+  int64_t givenUp[SF_REORDER_REMEMBERED_GAPS][2];
+  uint32_t givenUpCount;
+  bool armed;
+  int64_t timerDue; /* the give-up time the timer was set for */
+  int64_t timerAt;  /* when it fires: not before the moment it was set */
+  uint64_t timerSequence;
+};
+
+void sf_reorder_init(sf_ReorderBuffer* b, const sf_ReorderOptions* options) {
+  __builtin_memset(b, 0, sizeof *b);
+  b->options = *options;
+  if (!b->options.timeoutMs) b->options.timeoutMs = SF_REORDER_DEFAULT_TIMEOUT_MS;
+  if (!b->options.maxHeld) b->options.maxHeld = SF_REORDER_DEFAULT_MAX_HELD;
+  if (!b->options.maxStreams) b->options.maxStreams = SF_REORDER_DEFAULT_MAX_STREAMS;
+}
+
+static void freeChain(sf_ReorderChain* c) {
+  for (uint32_t i = 0; i < c->heldCount; i++) hal_free(c->held[i].payload);
+  hal_free(c->held);
+  hal_free(c->key);
+}
+
+void sf_reorder_clear(sf_ReorderBuffer* b) {
+  for (uint32_t i = 0; i < b->count; i++) freeChain(&b->chains[i]);
+  hal_free(b->chains);
+  b->chains = 0;
+  b->count = b->capacity = 0;
+}
+
+uint32_t sf_reorder_held(const sf_ReorderBuffer* b) {
+  uint32_t n = 0;
+  for (uint32_t i = 0; i < b->count; i++) n += b->chains[i].heldCount;
+  return n;
+}
+
+static const char* stream(const sf_ReorderChain* c) {
+  return c->key + c->bootIdLength + 1;
+}
+
+/* ------------------------------------------------------------------ delivery */
+
+static void emit(sf_ReorderBuffer* b, sf_ReorderChain* c, int64_t seq, int channel, const char* payload, size_t length, bool current, int64_t now) {
+  /* state first: the chain is consistent whatever the app does */
+  c->last = seq;
+  c->started = true;
+  c->progressAt = now;
+  b->delivered++;
+  b->options.deliver(b->options.context, channel, payload, length, current);
+}
+
+/* Takes held message i out of the chain (keeping arrival order) and delivers it. */
+static void emitHeld(sf_ReorderBuffer* b, sf_ReorderChain* c, uint32_t i, int64_t now) {
+  sf_ReorderHeld h = c->held[i];
+  __builtin_memmove(&c->held[i], &c->held[i + 1], (c->heldCount - i - 1) * sizeof *c->held);
+  c->heldCount--;
+  emit(b, c, h.seq, h.channel, h.payload, h.length, false, now);
+  hal_free(h.payload);
+}
+
+/* Delivers held messages whose predecessor was delivered, one after the other. */
+static void drain(sf_ReorderBuffer* b, sf_ReorderChain* c, int64_t now) {
+  for (;;) {
+    /* the latest arrival naming `last` as its predecessor (ReorderBuffer's heldAfter map) */
+    uint32_t next = c->heldCount;
+    for (uint32_t i = c->heldCount; i-- > 0;)
+      if (c->held[i].previous == c->last) {
+        next = i;
+        break;
+      }
+    if (next == c->heldCount) return;
+    emitHeld(b, c, next, now);
+  }
+}
+
+static void reportGap(sf_ReorderBuffer* b, sf_ReorderChain* c, int64_t missing, int64_t resumedAt, GapReason reason) {
+  b->gaps++;
+  if (c->givenUpCount == SF_REORDER_REMEMBERED_GAPS) {
+    __builtin_memmove(c->givenUp[0], c->givenUp[1], (SF_REORDER_REMEMBERED_GAPS - 1) * sizeof c->givenUp[0]);
+    c->givenUpCount--;
+  }
+  c->givenUp[c->givenUpCount][0] = c->last;
+  c->givenUp[c->givenUpCount][1] = missing;
+  c->givenUpCount++;
+  if (!b->options.log) return;
+  /* gap on <stream>: skipped <range>, <why>; delivering from <bootId>:<seq> */
+  sf_Text t;
+  sf_text_init(&t, 0);
+  sf_text_appendString(&t, "gap on ");
+  sf_text_appendString(&t, stream(c));
+  sf_text_appendString(&t, ": skipped ");
+  sf_text_append(&t, c->key, c->bootIdLength);
+  sf_text_appendChar(&t, ':');
+  sf_text_appendInt(&t, missing);
+  if (missing - c->last > 1) {
+    sf_text_appendString(&t, " (and whatever of ");
+    sf_text_append(&t, c->key, c->bootIdLength);
+    sf_text_appendChar(&t, ':');
+    sf_text_appendInt(&t, c->last + 1);
+    sf_text_appendString(&t, "..");
+    sf_text_appendInt(&t, missing - 1);
+    sf_text_appendString(&t, " was sent on this topic)");
+  }
+  sf_text_appendString(&t, ", ");
+  if (reason == GAP_TIMEOUT) {
+    sf_text_appendString(&t, "not there after ");
+    sf_text_appendInt(&t, b->options.timeoutMs);
+    sf_text_appendString(&t, " ms");
+  } else if (reason == GAP_FULL) {
+    sf_text_appendInt(&t, b->options.maxHeld);
+    sf_text_appendString(&t, " later messages waiting");
+  } else {
+    sf_text_appendString(&t, "the chain was forgotten");
+  }
+  sf_text_appendString(&t, "; delivering from ");
+  sf_text_append(&t, c->key, c->bootIdLength);
+  sf_text_appendChar(&t, ':');
+  sf_text_appendInt(&t, resumedAt);
+  if (!t.failed) b->options.log(b->options.context, t.data);
+  sf_text_free(&t);
+}
+
+/* Gives up waiting for the predecessor of the first held message, delivers it and what follows. */
+static void giveUpFirstGap(sf_ReorderBuffer* b, sf_ReorderChain* c, GapReason reason, int64_t now) {
+  if (!c->heldCount) return;
+  uint32_t first = 0;
+  for (uint32_t i = 1; i < c->heldCount; i++)
+    if (c->held[i].seq < c->held[first].seq) first = i;
+  int64_t previous = c->held[first].previous;
+  if (previous > c->last) {
+    if (c->started) reportGap(b, c, previous, c->held[first].seq, reason);
+    else b->joinedMidStream++;
+    c->last = previous;
+  }
+  emitHeld(b, c, first, now);
+  drain(b, c, now);
+}
+
+static void flushChain(sf_ReorderBuffer* b, sf_ReorderChain* c, GapReason reason, int64_t now) {
+  c->armed = false;
+  while (c->heldCount > 0) giveUpFirstGap(b, c, reason, now);
+}
+
+/* ------------------------------------------------------------------ timers */
+
+/* When the chain gives its first gap up: timeoutMs after its last progress or its oldest early
+ * message's arrival, whichever is later. */
+static int64_t giveUpDue(const sf_ReorderBuffer* b, const sf_ReorderChain* c) {
+  int64_t oldest = c->held[0].arrivedAt; /* arrival order */
+  return (oldest > c->progressAt ? oldest : c->progressAt) + b->options.timeoutMs;
+}
+
+/* One timer per chain with waiting messages. */
+static void arm(sf_ReorderBuffer* b, sf_ReorderChain* c, int64_t now) {
+  if (!c->heldCount) {
+    c->armed = false;
+    return;
+  }
+  int64_t due = giveUpDue(b, c);
+  if (c->armed && c->timerDue == due) return;
+  c->armed = true;
+  c->timerDue = due;
+  c->timerAt = due > now ? due : now;
+  c->timerSequence = (*b->options.timerSequence)++;
+}
+
+static sf_ReorderChain* earliestTimer(const sf_ReorderBuffer* b) {
+  const sf_ReorderChain* best = 0;
+  for (uint32_t i = 0; i < b->count; i++) {
+    const sf_ReorderChain* c = &b->chains[i];
+    if (c->armed && (!best || c->timerAt < best->timerAt || (c->timerAt == best->timerAt && c->timerSequence < best->timerSequence))) best = c;
+  }
+  return (sf_ReorderChain*)best;
+}
+
+bool sf_reorder_nextTimer(const sf_ReorderBuffer* b, int64_t* due, uint64_t* sequence) {
+  const sf_ReorderChain* c = earliestTimer(b);
+  if (!c) return false;
+  *due = c->timerAt;
+  *sequence = c->timerSequence;
+  return true;
+}
+
+void sf_reorder_fireTimer(sf_ReorderBuffer* b, int64_t now) {
+  sf_ReorderChain* c = earliestTimer(b);
+  if (!c) return;
+  c->armed = false;
+  if (c->heldCount > 0 && giveUpDue(b, c) <= now) giveUpFirstGap(b, c, GAP_TIMEOUT, now);
+  arm(b, c, now);
+}
+
+/* ------------------------------------------------------------------ chains */
+
+static sf_ReorderChain* findChain(sf_ReorderBuffer* b, const char* topic, const char* bootId, size_t bootIdLength) {
+  for (uint32_t i = 0; i < b->count; i++) {
+    sf_ReorderChain* c = &b->chains[i];
+    if (c->bootIdLength == bootIdLength && __builtin_memcmp(c->key, bootId, bootIdLength) == 0 && sf_streq(stream(c), topic)) return c;
+  }
+  return 0;
+}
+
+/* The least recently heard chain is flushed (its waiting messages delivered, gaps reported) and
+ * forgotten. */
+static void forgetOldest(sf_ReorderBuffer* b, int64_t now) {
+  uint32_t oldest = 0;
+  for (uint32_t i = 1; i < b->count; i++)
+    if (b->chains[i].heard < b->chains[oldest].heard) oldest = i;
+  flushChain(b, &b->chains[oldest], GAP_FORGOTTEN, now);
+  freeChain(&b->chains[oldest]);
+  b->chains[oldest] = b->chains[--b->count];
+}
+
+static sf_ReorderChain* chain(sf_ReorderBuffer* b, const char* topic, const char* bootId, size_t bootIdLength, int64_t now) {
+  sf_ReorderChain* c = findChain(b, topic, bootId, bootIdLength);
+  if (c) {
+    c->heard = ++b->heardClock;
+    return c;
+  }
+  if (b->count >= b->options.maxStreams) forgetOldest(b, now);
+  sf_ReorderChain* chains = sf_growArray(b->chains, b->count, &b->capacity, sizeof *chains, 4);
+  if (!chains) return 0;
+  b->chains = chains;
+  size_t topicLength = sf_strlen(topic);
+  char* key = hal_malloc(bootIdLength + 1 + topicLength + 1);
+  if (!key) return 0;
+  __builtin_memcpy(key, bootId, bootIdLength);
+  key[bootIdLength] = ':';
+  __builtin_memcpy(key + bootIdLength + 1, topic, topicLength + 1);
+  c = &b->chains[b->count++];
+  __builtin_memset(c, 0, sizeof *c);
+  c->key = key;
+  c->bootIdLength = bootIdLength;
+  c->heard = ++b->heardClock;
+  c->progressAt = now;
+  return c;
+}
+
+static bool hold(sf_ReorderChain* c, int64_t seq, int64_t previous, int channel, const char* payload, size_t length, int64_t now) {
+  sf_ReorderHeld* held = sf_growArray(c->held, c->heldCount, &c->heldCapacity, sizeof *held, 4);
+  if (!held) return false;
+  c->held = held;
+  char* copy = hal_malloc(length + 1);
+  if (!copy) return false;
+  __builtin_memcpy(copy, payload, length);
+  copy[length] = 0;
+  sf_ReorderHeld h = {seq, previous, now, channel, copy, length};
+  c->held[c->heldCount++] = h;
+  return true;
+}
+
+static bool isHeld(const sf_ReorderChain* c, int64_t seq) {
+  for (uint32_t i = 0; i < c->heldCount; i++)
+    if (c->held[i].seq == seq) return true;
+  return false;
+}
+
+sf_ReorderResult sf_reorder_accept(sf_ReorderBuffer* b, const char* topic, const char* id, size_t idLength, size_t bootIdLength, int64_t seq, int64_t previous,
+                                   int channel, const char* payload, size_t length, int64_t now) {
+  sf_ReorderChain* c = chain(b, topic, id, bootIdLength, now);
+  if (!c) {
+    /* out of memory: deliver rather than lose */
+    b->delivered++;
+    b->options.deliver(b->options.context, channel, payload, length, true);
+    return SF_REORDER_DELIVERED;
+  }
+  if (seq <= c->last) {
+    for (uint32_t i = 0; i < c->givenUpCount; i++) {
+      if (seq > c->givenUp[i][0] && seq <= c->givenUp[i][1]) {
+        b->late++;
+        if (b->options.log) {
+          sf_Text t;
+          sf_text_init(&t, 0);
+          sf_text_appendString(&t, "late on ");
+          sf_text_appendString(&t, topic);
+          sf_text_appendString(&t, ": ");
+          sf_text_append(&t, id, idLength);
+          sf_text_appendString(&t, " came after its gap was given up; dropped");
+          if (!t.failed) b->options.log(b->options.context, t.data);
+          sf_text_free(&t);
+        }
+        return SF_REORDER_LATE;
+      }
+    }
+    b->duplicates++;
+    return SF_REORDER_DUPLICATE;
+  }
+  if (isHeld(c, seq)) {
+    b->duplicates++;
+    return SF_REORDER_DUPLICATE;
+  }
+  sf_ReorderResult result;
+  /* p = 0 (a first message, or a sender that doesn't say) needs no predecessor */
+  if (previous <= c->last || !hold(c, seq, previous, channel, payload, length, now)) {
+    emit(b, c, seq, channel, payload, length, true, now);
+    drain(b, c, now);
+    result = SF_REORDER_DELIVERED;
+  } else {
+    if (c->heldCount > b->options.maxHeld) giveUpFirstGap(b, c, GAP_FULL, now);
+    result = isHeld(c, seq) ? SF_REORDER_HELD : SF_REORDER_DELIVERED;
+  }
+  arm(b, c, now);
+  return result;
+}
