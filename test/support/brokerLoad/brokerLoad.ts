@@ -6,6 +6,7 @@
 import { fork, spawn, type ChildProcess } from "node:child_process";
 import { readFile, writeFile } from "node:fs/promises";
 import net from "node:net";
+import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import mqtt from "mqtt";
@@ -52,8 +53,11 @@ export interface RunningBroker {
   kind: BrokerKind;
   port: number;
   pid: number;
-  /** Resident memory of the broker's process (from /proc, the same way for all three). */
+  /** Resident memory of the broker's process (from /proc, the same way for all three), after a
+   * garbage collection in the Node brokers: what it holds. */
   rss(): Promise<number>;
+  /** The same without collecting first, for sampling a peak. */
+  rssNow(): Promise<number>;
   /** snapfleet only: its load counters (backpressure, drops, queues). */
   load(): Promise<Record<string, number> | undefined>;
   stop(): Promise<void>;
@@ -71,7 +75,13 @@ async function startNodeBroker(kind: "snapfleet" | "aedes", fleet: Fleet, load?:
     kind,
     port,
     pid: child.pid!,
-    rss: () => rssOf(child.pid!),
+    // Garbage first, so what is measured is what the broker holds.
+    rss: async () => {
+      child.send("gc");
+      await reply(child, (m) => "gc" in m);
+      return rssOf(child.pid!);
+    },
+    rssNow: () => rssOf(child.pid!),
     load: async () => {
       child.send("stats");
       return (await reply<{ stats: BrokerStats }>(child, (m) => "stats" in m)).stats.load;
@@ -101,17 +111,27 @@ async function startMosquitto(fleet: Fleet): Promise<RunningBroker> {
       "log_dest none",
       // Room for a thousand devices (the distribution's default is the process's file limit).
       "max_connections -1",
+      // Its default drops QoS 1 messages beyond 1,000 queued for a subscriber; ours never does.
+      "max_queued_messages 0",
+      // Started as root, mosquitto would switch to its own user, which can't read the state dir's keys.
+      `user ${os.userInfo().username}`,
       "",
     ].join("\n"),
   );
   const child = spawn(MOSQUITTO, ["-c", config], { stdio: ["ignore", "ignore", "inherit"] });
   await waitForPort(port, child);
-  return { kind: "mosquitto", port, pid: child.pid!, rss: () => rssOf(child.pid!), load: async () => undefined, stop: () => stopChild(child) };
+  // It listens before it loads the certificates: a bad one ends it just after.
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  if (child.exitCode !== null) throw new Error(`${MOSQUITTO} exited with code ${child.exitCode} after starting (config ${config})`);
+  return { kind: "mosquitto", port, pid: child.pid!, rss: () => rssOf(child.pid!), rssNow: () => rssOf(child.pid!), load: async () => undefined, stop: () => stopChild(child) };
 }
 
 export interface LoadGenerator {
   connect(port: number, fleet: Fleet, devices?: number): Promise<number>;
-  run(ratePerDevice: number, seconds: number, qos?: 0 | 1): Promise<void>;
+  /** Every device (or the first `devices`) publishes at `ratePerDevice` for `seconds`. */
+  run(ratePerDevice: number, seconds: number, qos?: 0 | 1, devices?: number): Promise<void>;
+  /** The first `devices` devices publish `perDevice` QoS 1 messages each at once; resolves on the last PUBACK. */
+  burst(perDevice: number, devices: number): Promise<void>;
   counts(): Promise<GeneratorCounts>;
   stop(): Promise<void>;
 }
@@ -125,9 +145,13 @@ export async function startGenerator(): Promise<LoadGenerator> {
       send({ connect: { host: "127.0.0.1", port, caPath: fleet.pki.caCertPath, devices: fleet.devices.slice(0, devices), app: LOAD_APP, channel: LOAD_CHANNEL } });
       return (await reply<{ connected: number }>(child, (m) => "connected" in m, 300_000)).connected;
     },
-    async run(ratePerDevice, seconds, qos = 1) {
-      send({ run: { ratePerDevice, seconds, qos } });
+    async run(ratePerDevice, seconds, qos = 1, devices) {
+      send({ run: { ratePerDevice, seconds, qos, devices } });
       await reply(child, (m) => "ran" in m, seconds * 1000 + 120_000);
+    },
+    async burst(perDevice, devices) {
+      send({ burst: { perDevice, devices } });
+      await reply(child, (m) => "burst" in m, 300_000);
     },
     async counts() {
       send({ counts: true });
@@ -142,6 +166,8 @@ export interface Subscriber {
   /** Distinct (device, sequence) pairs: duplicates of QoS 1 don't count twice. */
   distinct(): number;
   latenciesMs: number[];
+  /** performance.now() of the last message not seen before. */
+  lastArrivalAt: number;
   reset(): void;
   close(): Promise<void>;
 }
@@ -164,6 +190,7 @@ export async function startSubscriber(port: number, fleet: Fleet): Promise<Subsc
   const subscriber: Subscriber = {
     received: 0,
     latenciesMs: [],
+    lastArrivalAt: 0,
     distinct: () => [...seen.values()].reduce((sum, set) => sum + set.size, 0),
     reset() {
       subscriber.received = 0;
@@ -178,6 +205,7 @@ export async function startSubscriber(port: number, fleet: Fleet): Promise<Subsc
     subscriber.latenciesMs.push(performance.timeOrigin + performance.now() - t);
     let set = seen.get(topic);
     if (!set) seen.set(topic, (set = new Set()));
+    if (!set.has(n)) subscriber.lastArrivalAt = performance.now();
     set.add(n);
   });
   await client.subscribeAsync(`sf/${LOAD_APP}/+/${LOAD_CHANNEL}/up`, { qos: 1 });

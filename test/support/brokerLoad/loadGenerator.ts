@@ -14,7 +14,8 @@ export interface GeneratorDevice {
 
 export type GeneratorCommand =
   | { connect: { host: string; port: number; caPath: string; devices: GeneratorDevice[]; app: string; channel: string } }
-  | { run: { ratePerDevice: number; seconds: number; qos: 0 | 1 } }
+  | { run: { ratePerDevice: number; seconds: number; qos: 0 | 1; devices?: number } }
+  | { burst: { perDevice: number; devices: number } }
   | { counts: true }
   | { stop: true };
 
@@ -27,7 +28,7 @@ export interface GeneratorCounts {
   lastError?: string;
 }
 
-const clients: Array<{ client: mqtt.MqttClient; topic: string; seq: number }> = [];
+const allClients: Array<{ client: mqtt.MqttClient; topic: string; seq: number }> = [];
 const counts: GeneratorCounts = { connected: 0, sent: 0, acked: 0, closes: 0, errors: 0 };
 const now = () => performance.timeOrigin + performance.now();
 
@@ -57,7 +58,7 @@ async function connect(command: Extract<GeneratorCommand, { connect: unknown }>[
         counts.errors++;
         counts.lastError = error.message;
       });
-      clients.push({ client, topic: `sf/${command.app}/${device.thingName}/${command.channel}/up`, seq: 0 });
+      allClients.push({ client, topic: `sf/${command.app}/${device.thingName}/${command.channel}/up`, seq: 0 });
     });
   // A few handshakes at a time: a storm of them measures TLS, not the broker.
   const queue = [...command.devices];
@@ -67,7 +68,8 @@ async function connect(command: Extract<GeneratorCommand, { connect: unknown }>[
 }
 
 /** One timer for all devices: each tick sends what is due, so the rate holds without a timer each. */
-async function run({ ratePerDevice, seconds, qos }: Extract<GeneratorCommand, { run: unknown }>["run"]): Promise<void> {
+async function run({ ratePerDevice, seconds, qos, devices }: Extract<GeneratorCommand, { run: unknown }>["run"]): Promise<void> {
+  const clients = allClients.slice(0, devices ?? allClients.length);
   const start = performance.now();
   const total = clients.length * ratePerDevice * seconds;
   const perMs = (clients.length * ratePerDevice) / 1000;
@@ -87,12 +89,26 @@ async function run({ ratePerDevice, seconds, qos }: Extract<GeneratorCommand, { 
   }
 }
 
+/** Each of the first `devices` devices publishes `perDevice` QoS 1 messages at once: what the
+ * broker does with more than it can take. Answers when every PUBACK is in. */
+async function burst({ perDevice, devices }: Extract<GeneratorCommand, { burst: unknown }>["burst"]): Promise<void> {
+  await Promise.all(
+    allClients.slice(0, devices).flatMap((entry) =>
+      Array.from({ length: perDevice }, () => {
+        counts.sent++;
+        return entry.client.publishAsync(entry.topic, JSON.stringify({ t: now(), n: entry.seq++ }), { qos: 1 }).then(() => counts.acked++);
+      }),
+    ),
+  );
+}
+
 process.on("message", (command: GeneratorCommand) => {
   if ("connect" in command) void connect(command.connect).then(() => process.send!({ connected: counts.connected }));
   else if ("run" in command) void run(command.run).then(() => process.send!({ ran: true }));
+  else if ("burst" in command) void burst(command.burst).then(() => process.send!({ burst: true }));
   else if ("counts" in command) process.send!({ counts });
   else if ("stop" in command) {
-    for (const { client } of clients) client.end(true);
+    for (const { client } of allClients) client.end(true);
     setTimeout(() => process.exit(0), 100);
   }
 });
