@@ -7,6 +7,8 @@ import type { Manifest } from "../core/contracts/manifest";
 import { LocalBroker } from "../local/broker";
 import { sdkConnection } from "../local/broker/sdkConnection";
 import { channelManifest } from "../test/support/channelManifest";
+import type { BrokerKind } from "../test/support/brokerLoad/brokerLoad";
+import { compareBrokers } from "./brokerComparison";
 
 /** Device-to-subscriber latency through the local broker: the real device SDK publishes QoS 1
  * over mutual TLS at a steady rate (AWS's per-connection limit is 100 publishes/s), every
@@ -98,13 +100,39 @@ function benchManifest(): Manifest {
   return channelManifest(APP, [{ name: "temperature", qos: 1, direction: "both", replay: 0 }], "bench");
 }
 
+/** Side by side with plain aedes and mosquitto (brokerComparison.ts); BENCH_BROKER_DEVICES sets
+ * the fleet (default 1,000), BENCH_BROKER_KINDS which brokers (default all three). */
+async function printComparison(): Promise<void> {
+  const devices = Number(process.env.BENCH_BROKER_DEVICES ?? 1000);
+  const kinds = (process.env.BENCH_BROKER_KINDS ?? "mosquitto,aedes,snapfleet").split(",") as BrokerKind[];
+  console.log(`\nside by side (same TLS, same mqtt.js clients, each broker in its own process; ${devices} devices; load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores)`);
+  const results = await compareBrokers({ devices, kinds, stepSeconds: 4, log: (line) => console.log(line) });
+  for (const r of results) {
+    console.log(
+      `  ${r.kind.padEnd(10)} QoS 1 throughput ${r.throughputPerSecond} msg/s | 100 msg/s p50 ${r.latency.p50Ms} ms p99 ${r.latency.p99Ms} ms | ${r.perConnectionKiB} KiB/connection | ` +
+        `saturation ${r.saturationPerSecond} msg/s | at ${r.overload.offeredPerSecond} msg/s: ${(r.overload.deliveredInTimeShare * 100).toFixed(1)}% in time, all arrived ${r.overload.allArrived} (+${r.overload.drainMs} ms), peak RSS ${r.overload.peakRssMiB} MiB` +
+        (r.overload.load ? ` | peak in flight ${r.overload.load.peakInFlight}, holds ${r.overload.load.holds}, QoS 0 dropped ${r.overload.load.droppedQos0}` : ""),
+    );
+  }
+  const ours = results.find((r) => r.kind === "snapfleet");
+  for (const base of results.filter((r) => r.kind !== "snapfleet")) {
+    if (!ours) break;
+    const ratio = (a: number, b: number) => (b > 0 ? (a / b).toFixed(2) : "n/a");
+    console.log(
+      `  snapfleet / ${base.kind}: throughput x${ratio(ours.throughputPerSecond, base.throughputPerSecond)}, saturation x${ratio(ours.saturationPerSecond, base.saturationPerSecond)}, ` +
+        `p99 at 100 msg/s x${ratio(ours.latency.p99Ms, base.latency.p99Ms)}, memory per connection x${ratio(ours.perConnectionKiB, base.perConnectionKiB)}`,
+    );
+  }
+}
+
 if (require.main === module) {
   runBrokerBench().then(
-    (f) => {
+    async (f) => {
       console.log(`device -> subscriber latency, QoS 1 over mutual TLS, ${f.sent} messages at ${f.ratePerSecond}/s`);
       for (const [name, l] of [["in-process (aedes.subscribe)", f.inProcess], ["dashboard (mqtt.js over WebSocket)", f.webSocket]] as const) {
         console.log(`  ${name.padEnd(36)} received ${l.received}/${f.sent}  p50 ${l.p50Ms} ms  p99 ${l.p99Ms} ms  max ${l.maxMs} ms`);
       }
+      await printComparison();
     },
     (error: unknown) => {
       console.error(error);

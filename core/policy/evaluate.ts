@@ -49,7 +49,8 @@ export function evaluatePolicies(
   return allowedBy ? { allowed: true, reason: `allowed by ${allowedBy}` } : { allowed: false, reason: DEFAULT_DENY_REASON };
 }
 
-const UNSUPPORTED_KEYS = ["Condition", "NotAction", "NotResource"];
+/** Statement keys the evaluators don't interpret (shared with compiled.ts). */
+export const UNSUPPORTED_KEYS = ["Condition", "NotAction", "NotResource"];
 
 /** The statement's first resource pattern matching the request, or undefined if it doesn't apply. */
 function matchingResource(statement: PolicyStatement, request: AuthorizationRequest, variables: VariableResolver): string | undefined {
@@ -62,7 +63,7 @@ function matchingResource(statement: PolicyStatement, request: AuthorizationRequ
   return asList(statement.Resource).find((pattern) => matchesPattern(pattern, request.resource, variables));
 }
 
-function variableResolver(context: AuthorizationContext): VariableResolver {
+export function variableResolver(context: AuthorizationContext): VariableResolver {
   return (name) => {
     if (name === "iot:Connection.Thing.ThingName") return context.thingName;
     if (name === "iot:ClientId") return context.clientId;
@@ -71,6 +72,6 @@ function variableResolver(context: AuthorizationContext): VariableResolver {
 }
 
 /** Documents written by hand or read back from AWS may use a single string. */
-function asList(value: string | readonly string[] | undefined): readonly string[] {
+export function asList(value: string | readonly string[] | undefined): readonly string[] {
   return value === undefined ? [] : typeof value === "string" ? [value] : value;
 }

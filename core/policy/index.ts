@@ -8,3 +8,4 @@ export * from "./documents";
 export * from "./evaluate";
 export { matchesPattern } from "./match";
 export * from "./packing";
+export * from "./compiled";

@@ -84,3 +84,50 @@ export function matchesPattern(pattern: string, value: string, variables: Variab
   const tokens = resolve(parse(pattern), variables);
   return tokens !== undefined && matchTokens(tokens, Array.from(value));
 }
+
+/** A value test for a pattern whose variables are resolved now (once per connection in the
+ * broker), or undefined when a variable has no value (the pattern then never matches). Decides
+ * exactly like `matchesPattern`; the common shapes (no wildcard, `*` only) skip splitting the
+ * value into code points. */
+export function compilePattern(pattern: string, variables: VariableResolver = () => undefined): ((value: string) => boolean) | undefined {
+  const tokens = resolve(parse(pattern), variables);
+  if (tokens === undefined) return undefined;
+  // `?` counts code points, and a literal surrogate half could match half of a pair in a string
+  // search: both go the general way.
+  const literalRuns = starSeparatedLiterals(tokens);
+  if (literalRuns === undefined) return (value) => matchTokens(tokens, Array.from(value));
+  if (literalRuns.length === 1) {
+    const literal = literalRuns[0];
+    return (value) => value === literal;
+  }
+  return (value) => matchesStarGlob(literalRuns, value);
+}
+
+/** The literal runs between `*`s (`a*b*` -> ["a", "b", ""]), or undefined if the pattern has a `?`
+ * or a surrogate code unit. */
+function starSeparatedLiterals(tokens: Token[]): string[] | undefined {
+  const runs: string[] = [""];
+  for (const token of tokens) {
+    if (token === ONE) return undefined;
+    if (token === STAR) runs.push("");
+    else if (/[\uD800-\uDFFF]/.test(token)) return undefined;
+    else runs[runs.length - 1] += token;
+  }
+  return runs;
+}
+
+/** `runs` joined by `*`: the first run is a prefix, the last a suffix, the middle ones found
+ * leftmost in order (leftmost is always safe for `*`-only patterns). */
+function matchesStarGlob(runs: string[], value: string): boolean {
+  const first = runs[0];
+  const last = runs[runs.length - 1];
+  if (value.length < first.length + last.length || !value.startsWith(first) || !value.endsWith(last)) return false;
+  let at = first.length;
+  const end = value.length - last.length;
+  for (let i = 1; i < runs.length - 1; i++) {
+    const found = value.indexOf(runs[i], at);
+    if (found < 0 || found + runs[i].length > end) return false;
+    at = found + runs[i].length;
+  }
+  return true;
+}

@@ -3,6 +3,7 @@ import type { ChannelDecl } from "../contracts/manifest";
 import { jobTopics, topics } from "../contracts/topics";
 import {
   clientArn,
+  CompiledPolicies,
   dashboardPolicyDocument,
   DEFAULT_DENY_REASON,
   devicePolicyDocuments,
@@ -47,12 +48,11 @@ interface Row {
 function runTable(rows: Row[]): void {
   for (const row of rows) {
     it(`${row.allowed ? "allows" : "denies"}: ${row.name}`, () => {
-      const decision = evaluatePolicies(row.policies, {
-        action: row.action,
-        resource: row.resource,
-        context: { thingName: row.thingName, clientId: row.clientId ?? row.thingName ?? "some-client" },
-      });
+      const context = { thingName: row.thingName, clientId: row.clientId ?? row.thingName ?? "some-client" };
+      const decision = evaluatePolicies(row.policies, { action: row.action, resource: row.resource, context });
       assert.equal(decision.allowed, row.allowed, decision.reason);
+      // What the broker uses per connection decides the same, with the same reason.
+      assert.deepEqual(new CompiledPolicies(row.policies, context).decide(row.action, row.resource), decision);
       if (row.reason) assert.ok(decision.reason.includes(row.reason), `reason "${decision.reason}" lacks "${row.reason}"`);
     });
   }

@@ -15,6 +15,7 @@ import { recordFleetStatus } from "./fleetStatusRecorder";
 import type { FleetStatusTable } from "../../core/fleetStatus";
 import type { TokenCheck } from "../../core/contracts/dashboardToken";
 import { ConnectionOrigins } from "./identify";
+import { PublishBackpressure, type LoadLimits, type LoadStats } from "./backpressure";
 import { createMqttsServer } from "./mqttsListener";
 import { refuseMqtt5 } from "./mqtt5Refusal";
 import { policyHooks } from "./policyHooks";
@@ -51,6 +52,9 @@ export interface LocalBrokerOptions {
   /** Told about every queued message or session the limits let go (also logged). */
   onSessionDrop?: (drop: SessionDrop) => void;
   log?: (line: string) => void;
+  /** How much publishing work the broker takes on at once before it slows publishers down and
+   * drops QoS 0 (backpressure.ts; default: AWS's 100 per client, 2,000 in all). */
+  load?: Partial<LoadLimits>;
 }
 
 export const LOCAL_REGION = "local";
@@ -83,6 +87,7 @@ export class LocalBroker {
     private readonly webSocket: MqttWebSocketServer,
     /** Queued messages skipped because they were acknowledged while aedes walked a reconnecting client's queue. */
     readonly staleDeliveries: StaleDeliveries,
+    private readonly backpressure: PublishBackpressure,
   ) {}
 
   static async start(options: LocalBrokerOptions): Promise<LocalBroker> {
@@ -99,6 +104,8 @@ export class LocalBroker {
     const registry = await ThingRegistry.open(options.stateDir);
     const tokens = new DashboardTokens(app, options.dashboardTokens?.ttlMs);
     const origins = new ConnectionOrigins();
+    // Checked before anything starts, so a bad option fails with nothing to clean up.
+    const backpressure = new PublishBackpressure(options.load, log);
 
     const hooks = policyHooks({
       scope,
@@ -130,6 +137,7 @@ export class LocalBroker {
     sessions.attach(aedes);
     const staleDeliveries = StaleDeliveries.guard(aedes);
     dedupeByHistory(aedes);
+    backpressure.attach(aedes);
     deliverRetainedOnExactMatchOnly(aedes);
     const fleetStatus = await recordFleetStatus(aedes, app, log);
     // Store and forward for channels with `replay: N`.
@@ -153,7 +161,7 @@ export class LocalBroker {
       const mqttsPort = await listen(mqtts, options.mqttsPort ?? 0, host);
       const wsPort = await listen(webSocket.http, options.wsPort ?? 0, host);
       log(`broker: mqtts://${host}:${mqttsPort} (mutual TLS), ws://${host}:${wsPort}${MQTT_WEBSOCKET_PATH} (dashboard tokens), app "${app}"`);
-      return new LocalBroker(aedes, pki, registry, fleetStatus, scope, host, mqttsPort, wsPort, sessions, policies, tokens, mqtts, webSocket, staleDeliveries);
+      return new LocalBroker(aedes, pki, registry, fleetStatus, scope, host, mqttsPort, wsPort, sessions, policies, tokens, mqtts, webSocket, staleDeliveries, backpressure);
     } catch (error) {
       await closeAll(aedes, mqtts, webSocket, sessions);
       throw error;
@@ -204,7 +212,13 @@ export class LocalBroker {
     this.policies.book = new PolicyBook(this.scope, manifest);
   }
 
+  /** Publishes in flight, clients held back, QoS 0 dropped under overload (backpressure.ts). */
+  loadStats(): LoadStats {
+    return this.backpressure.counters;
+  }
+
   async stop(): Promise<void> {
+    this.backpressure.close();
     await closeAll(this.aedes, this.mqtts, this.webSocket, this.sessions);
   }
 }

@@ -1,12 +1,13 @@
 /** IoT-policy authorization plugged into aedes's hooks (docs/architecture.md: the evaluator plugs into the
- * broker, it doesn't wrap it). Every decision is `evaluatePolicies` on the documents AWS gets,
+ * broker, it doesn't wrap it). Every decision is `evaluatePolicies`'s, on the documents AWS gets
+ * (compiled once per connection, core/policy/compiled.ts),
  * with AWS's resources: iot:Connect on `client/{id}`, iot:Publish (+ iot:RetainPublish when
  * retained) and iot:Receive on `topic/{topic}`, iot:Subscribe on `topicfilter/{filter}`. */
 import type { AedesOptions, AuthenticateError, Client, PublishPacket } from "aedes";
 import type { Socket } from "node:net";
 import {
   clientArn,
-  evaluatePolicies,
+  CompiledPolicies,
   isReservedClientId,
   topicArn,
   topicFilterArn,
@@ -35,6 +36,9 @@ export interface PolicyHooksOptions {
 interface Session {
   principal: Principal;
   clientId: string;
+  /** The principal's policies compiled for this connection (variables resolved), and the book
+   * they came from: a reloaded manifest recompiles them at the next decision. */
+  compiled?: { book: PolicyBook; policies: CompiledPolicies };
 }
 
 /** aedes keeps the CONNECT packet's will here until the connection is accepted (not in its types). */
@@ -47,6 +51,15 @@ export function policyHooks(options: PolicyHooksOptions): PolicyHooks {
   const now = options.now ?? Date.now;
   const sessions = new WeakMap<Client, Session>();
 
+  /** Decided per connection once, not per message (core/policy/compiled.ts). */
+  const compiledPolicies = (session: Session): CompiledPolicies => {
+    const book = options.book();
+    if (session.compiled?.book !== book) {
+      session.compiled = { book, policies: new CompiledPolicies(book.policiesFor(session.principal), authorizationContext(session.principal, session.clientId)) };
+    }
+    return session.compiled.policies;
+  };
+
   /** Evaluates one request; reports and returns false when refused. */
   const permits = (session: Session, action: PolicyAction, resource: string, outcome: RefusalOutcome): boolean => {
     const { principal, clientId } = session;
@@ -58,11 +71,11 @@ export function policyHooks(options: PolicyHooksOptions): PolicyHooks {
       report("dashboard token expired during the session");
       return false;
     }
-    const policies = options.book().policiesFor(principal);
-    const decision = evaluatePolicies(policies, { action, resource, context: authorizationContext(principal, clientId) });
+    const policies = compiledPolicies(session);
+    const decision = policies.decide(action, resource);
     if (decision.allowed) return true;
     // A default deny names no statement; name the policies that were consulted instead.
-    const consulted = policies.map((p) => p.name).join(", ") || "none";
+    const consulted = policies.policyNames.join(", ") || "none";
     report(decision.reason === DEFAULT_DENY_REASON ? `${decision.reason}; policies consulted: ${consulted}` : decision.reason);
     return false;
   };

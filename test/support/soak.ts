@@ -119,7 +119,7 @@ export function App(api: FeatureApi) {
 `;
 
 /** mulberry32: small, seedable, good enough to draw a schedule. */
-function seeded(seed: number): () => number {
+export function seeded(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
