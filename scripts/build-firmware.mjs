@@ -49,13 +49,24 @@ export const TARGET_SPECS = {
     // bits, so the output is right and only gcc's format check differs.
     sharedFlags: ["-Wno-format"],
   },
-  "cortex-m0plus": { kind: "mcu", port: "cortex-m0plus", cpu: ["-mcpu=cortex-m0plus", "-mthumb"], optimize: "-Os", linkerScript: "ports/cortex-m0plus/cortex-m0plus.ld" },
+  // Size only: the link device (link/linkDevice.c) with ports/posix's simulated board and
+  // number text (sharedFiles), no network stack.
+  "cortex-m0plus": {
+    kind: "mcu",
+    port: "cortex-m0plus",
+    shares: "posix",
+    sharedFiles: ["platform.c", "board.c", "pinModel.c"],
+    cpu: ["-mcpu=cortex-m0plus", "-mthumb"],
+    optimize: "-Os",
+    linkerScript: "ports/cortex-m0plus/cortex-m0plus.ld",
+    sharedFlags: ["-Wno-format"],
+  },
 };
 export const TARGETS = Object.keys(TARGET_SPECS);
 const CROSS_CC = "arm-none-eabi-gcc";
 
 /** Folders that must compile freestanding, and the only system headers they may include. */
-const FREESTANDING_DIRS = ["core", "supervisor", "ota"];
+const FREESTANDING_DIRS = ["core", "supervisor", "ota", "link"];
 const FREESTANDING_HEADERS = ["stddef.h", "stdint.h", "stdint-gcc.h", "stdbool.h", "stdarg.h", "float.h", "limits.h", "syslimits.h"];
 /** Sources that are not part of the device program (test drivers, the fuzz harness). */
 const NOT_DEVICE = [/\/tests?\//, /\/fuzz\//];
@@ -242,7 +253,8 @@ export async function buildFirmware({ target = "posix", outDir = path.join(root,
   const portDir = path.join(nativeDir, "ports", port);
   const inPort = (f) => f.startsWith(portDir + path.sep) && !NOT_DEVICE.some((p) => p.test(f));
   const ownNames = new Set(all.filter(inPort).map((f) => path.basename(f)));
-  const shared = (f) => spec.shares !== undefined && path.dirname(f) === path.join(nativeDir, "ports", spec.shares) && !ownNames.has(path.basename(f));
+  const shared = (f) =>
+    spec.shares !== undefined && path.dirname(f) === path.join(nativeDir, "ports", spec.shares) && !ownNames.has(path.basename(f)) && (!spec.sharedFiles || !f.endsWith(".c") || spec.sharedFiles.includes(path.basename(f)));
   const device = all.filter((f) => (!NOT_DEVICE.some((p) => p.test(f)) && !f.startsWith(path.join(nativeDir, "ports") + path.sep)) || inPort(f) || shared(f));
   const budget = mcu ? readSizeBudget(path.join(sourceRoot, SIZE_BUDGET_FILE), target) : undefined;
   const usesNet = !mcu && device.some((f) => f.includes(`${path.sep}net${path.sep}`));
@@ -339,7 +351,7 @@ export async function buildFirmware({ target = "posix", outDir = path.join(root,
     const temp = `${program}.${process.pid}.tmp`;
     const mapFile = path.join(work, "image.map");
     const linkArgs = [
-      ...spec.cpu, "--specs=nano.specs", "-nostartfiles", "-T", path.join(nativeDir, spec.linkerScript), "-Wl,--gc-sections", `-Wl,-Map=${mapFile}`,
+      ...spec.cpu, "--specs=nano.specs", "-nostartfiles", "-Wl,--no-enum-size-warning", "-T", path.join(nativeDir, spec.linkerScript), "-Wl,--gc-sections", `-Wl,-Map=${mapFile}`,
       `-Wl,--defsym=__heap_size=${budget.heapBytes}`, `-Wl,--defsym=__stack_size=${budget.stackBytes}`, "-u", "_printf_float",
       "-o", temp, ...[...objectOf.keys()].sort(), "-lm",
     ];
