@@ -33,17 +33,20 @@ function partOf(source, nativeDir, root) {
   return "port";
 }
 
-/** Input sections of the map's "Linker script and memory map" part: { output, name, size, object }. */
+/** Input sections of the map's "Linker script and memory map" part: { output, name, size, object },
+ * and the output sections' real sizes (`outputs`: after string merging and alignment). */
 export function parseLinkerMap(mapText) {
   const start = mapText.indexOf("Linker script and memory map");
   const lines = mapText.slice(start).split("\n");
   const sections = [];
+  const outputs = {};
   let output;
   for (let i = 0; i < lines.length; i++) {
     let line = lines[i];
     const outputMatch = /^(\.[\w.]+)\s+0x[0-9a-f]+\s+0x([0-9a-f]+)/.exec(line) ?? (/^(\.[\w.]+)\s*$/.test(line) ? [line, line.trim()] : null);
     if (outputMatch) {
       output = outputMatch[1];
+      if (outputMatch[2]) outputs[output] = parseInt(outputMatch[2], 16);
       continue;
     }
     // An input section; a long name puts the address and size on the next line.
@@ -51,6 +54,7 @@ export function parseLinkerMap(mapText) {
     const input = /^ (\.[\w.$-]+|COMMON|\*fill\*)\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)\s*(.*)$/.exec(line);
     if (input && output) sections.push({ output, name: input[1], size: parseInt(input[3], 16), object: input[4].trim() });
   }
+  sections.outputs = outputs;
   return sections;
 }
 
@@ -58,22 +62,22 @@ export function parseLinkerMap(mapText) {
 export function sizeReport({ target, mapText, sourceOf, nativeDir, root, budget }) {
   const flash = Object.fromEntries(PARTS.map((p) => [p, 0]));
   const staticRam = Object.fromEntries(PARTS.map((p) => [p, 0]));
-  let data = 0, bss = 0, padding = 0;
-  for (const s of parseLinkerMap(mapText)) {
+  let data = 0, bss = 0;
+  const sections = parseLinkerMap(mapText);
+  for (const s of sections) {
     if (s.output === ".heap" || s.output === ".stack" || s.size === 0) continue;
     const part = partOf(s.object.includes("(") || !s.object ? undefined : sourceOf(s.object), nativeDir, root);
     const inFlash = s.output === ".text" || s.output === ".ARM.exidx" || s.output === ".data" || s.output === ".rodata";
     const inRam = s.output === ".data" || s.output === ".bss";
-    if (s.name === "*fill*") {
-      if (inFlash) padding += s.size;
-      continue;
-    }
+    if (s.name === "*fill*") continue;
     if (inFlash) flash[part] += s.size;
     if (inRam) staticRam[part] += s.size;
     if (s.output === ".data") data += s.size;
     if (s.output === ".bss") bss += s.size;
   }
-  const flashTotal = Object.values(flash).reduce((a, b) => a + b, 0) + padding;
+  // The image as linked; the rest of the difference to the parts is alignment and merged strings.
+  const flashTotal = [".text", ".ARM.exidx", ".data"].reduce((sum, name) => sum + (sections.outputs[name] ?? 0), 0);
+  const padding = flashTotal - Object.values(flash).reduce((a, b) => a + b, 0);
   const ramTotal = data + bss + budget.heapBytes + budget.stackBytes;
   return {
     target,
@@ -90,7 +94,7 @@ const verdict = (total, limit) => (limit === undefined ? "" : `budget ${kb(limit
 export function formatSizeTable(report) {
   const lines = [`size of the ${report.target} image (budget: ${SIZE_BUDGET_FILE})`, "flash"];
   for (const part of PARTS) lines.push(row(part, report.flash[part]));
-  if (report.flash.padding) lines.push(row("alignment", report.flash.padding));
+  if (report.flash.padding) lines.push(row("alignment, merged strings", report.flash.padding));
   lines.push(row("total", report.flash.total, verdict(report.flash.total, report.flash.budget)));
   lines.push("RAM");
   const buffers = PARTS.filter((p) => report.ram.static[p]).map((p) => `${p} ${report.ram.static[p].toLocaleString("en-US")}`).join(", ");
