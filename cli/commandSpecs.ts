@@ -58,7 +58,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     args: "build",
     summary: "build the native device program with this machine's C compiler: --target posix writes build/firmware/posix/snapfleet-device (a missing compiler or library is named with its Debian package, installed with apt-get when running as root)",
     options: {
-      target: { value: "posix", help: "what to build for: posix (a native device process on this machine)" },
+      target: { value: "posix|cortex-m33|cortex-m0plus", help: "what to build for: posix (a native device process on this machine), cortex-m33 (a bare-metal image for QEMU's mps2-an505 board, run by run-device --runtime qemu), cortex-m0plus (the Arduino Nano 33 IoT's core, size only); the Cortex-M builds print flash and RAM per part against firmware/native/sizeBudget.json" },
       force: { help: "rebuild even when no source changed" },
     },
   },
@@ -71,7 +71,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       pin: PIN,
       thing: { value: "NAME", help: "the device's thing name (default sim-1)" },
       "instruction-budget": { value: "N", help: `bytecode instructions one callback may run before it is stopped with an error (default ${DEFAULT_INSTRUCTION_BUDGET.toLocaleString("en-US")}; 0 = no limit)` },
-      runtime: { value: "typescript|native", help: "what runs the device: the TypeScript device in this process (typescript, default) or the native device program (native: build/firmware/posix/snapfleet-device, built first when its sources changed)" },
+      runtime: { value: "typescript|native|qemu", help: "what runs the device: the TypeScript device in this process (typescript, default), the native device program (native: build/firmware/posix/snapfleet-device, built first when its sources changed) or the Cortex-M33 image on an emulated board (qemu: qemu-system-arm -M mps2-an505, build/firmware/cortex-m33/snapfleet-device.elf)" },
       script: { value: "FILE", help: "scripted mode: JSON lines drive the clock and the inputs ({\"advance\":MS}, {\"pin\":\"A2=const:3\"}, {\"deliver\":\"CHANNEL\",\"value\":V}, {\"link\":\"down\"|\"up\"}); the device prints everything it does as JSON lines, the same on both runtimes" },
     },
   },

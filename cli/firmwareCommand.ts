@@ -8,8 +8,10 @@ interface Parsed {
   positionals: string[];
 }
 
-/** The targets `snapfleet firmware build` knows (scripts/build-firmware.mjs). */
-export const FIRMWARE_TARGETS = ["posix"] as const;
+/** The targets `snapfleet firmware build` knows (scripts/build-firmware.mjs): the native program
+ * on this machine, and the bare-metal Cortex-M images (an ELF and a size table). */
+export const FIRMWARE_TARGETS = ["posix", "cortex-m33", "cortex-m0plus"] as const;
+const isImageTarget = (target: string) => target.startsWith("cortex-");
 
 /** Where the package keeps its sources: the repository root (dist/cli/.. or cli/..). */
 function packageRoot(): string {
@@ -22,9 +24,10 @@ function packageRoot(): string {
   return dir;
 }
 
-/** The device program of a target: build/firmware/<target>/snapfleet-device under `cwd`. */
+/** The device program of a target: build/firmware/<target>/snapfleet-device (.elf for a
+ * Cortex-M image) under `cwd`. */
 export function firmwareProgram(target: string, cwd = process.cwd()): string {
-  return path.join(cwd, "build", "firmware", target, "snapfleet-device");
+  return path.join(cwd, "build", "firmware", target, isImageTarget(target) ? "snapfleet-device.elf" : "snapfleet-device");
 }
 
 /** Builds (or finds up to date) the native device program; its progress line goes to stderr so

@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import { readBuild } from "../core/contracts/buildOutput";
 import { parseAppTopic } from "../core/contracts/topics";
@@ -15,6 +15,7 @@ import { DEFAULT_INSTRUCTION_BUDGET } from "../core/engine/types";
 import { MAX_INSTRUCTION_BUDGET } from "../core/engine/glueAbi";
 import { parseScript, runScriptedDevice } from "../firmware/scriptedDevice";
 import { buildFirmwareProgram } from "./firmwareCommand";
+import { END_OF_INPUT, qemuUnavailable, startQemuBoard } from "../firmware/native/ports/mps2-an505/qemuBoard";
 
 interface Parsed {
   values: Record<string, unknown>;
@@ -47,7 +48,7 @@ export async function runDeviceCommand({ values, positionals }: Parsed): Promise
     throw new UsageError((e as Error).message);
   }
   const runtime = (values.runtime as string | undefined) ?? "typescript";
-  if (runtime !== "typescript" && runtime !== "native") throw new UsageError(`--runtime must be typescript or native, got ${runtime}`);
+  if (runtime !== "typescript" && runtime !== "native" && runtime !== "qemu") throw new UsageError(`--runtime must be typescript, native or qemu, got ${runtime}`);
   const scriptFile = values.script as string | undefined;
   let script: string | undefined;
   if (scriptFile !== undefined) {
@@ -62,10 +63,11 @@ export async function runDeviceCommand({ values, positionals }: Parsed): Promise
       throw new UsageError((e as Error).message);
     }
   }
-  if (runtime === "native") {
+  if (runtime === "native" || runtime === "qemu") {
     const args = ["run", "--build", dir, "--thing", thing, "--instruction-budget", String(instructionBudget), ...((values.pin as string[] | undefined) ?? []).flatMap((p) => ["--pin", p])];
     if (seconds !== undefined) args.push("--seconds", String(seconds));
     if (script !== undefined) args.push("--script", "-");
+    if (runtime === "qemu") return runOnQemu(args, script);
     return runNative(buildFirmwareProgram("posix", { quietWhenUpToDate: true }), args, script);
   }
   if (script !== undefined) {
@@ -144,6 +146,34 @@ export async function runDeviceCommand({ values, positionals }: Parsed): Promise
 
 /** How long the app gets to stop before its thread is terminated. */
 const STOP_TIMEOUT_MS = 1000;
+
+/** The Cortex-M33 image on QEMU's mps2-an505 with the same arguments (through semihosting);
+ * the board's serial console is our stdout, its debug console our stderr. */
+function runOnQemu(args: string[], script: string | undefined): Promise<void> {
+  const unavailable = qemuUnavailable();
+  if (unavailable) throw new CliError(unavailable);
+  const image = buildFirmwareProgram("cortex-m33", { quietWhenUpToDate: true });
+  let child: ChildProcess;
+  try {
+    child = startQemuBoard({ image, deviceArgs: args }, "inherit");
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  return new Promise((resolve, reject) => {
+    const stop = () => child.kill("SIGTERM");
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+    child.stdin!.on("error", () => {});
+    child.stdin!.end(script === undefined ? END_OF_INPUT : script + END_OF_INPUT);
+    child.on("error", (e) => reject(new CliError(`qemu-system-arm could not start: ${e.message}`)));
+    child.on("exit", (code, signal) => {
+      process.removeListener("SIGINT", stop);
+      process.removeListener("SIGTERM", stop);
+      if (code !== 0 && !(signal && !code)) process.exitCode = code ?? 1;
+      resolve();
+    });
+  });
+}
 
 /** The native device program with the same arguments; its stdout and stderr are ours. Ctrl-C
  * and SIGTERM are passed on, so it stops as the TypeScript device does (with its last line). */

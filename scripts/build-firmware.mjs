@@ -1,5 +1,8 @@
 // Builds the native device program (firmware/native/, C99) with the machine's C compiler:
-// `snapfleet firmware build --target posix` → build/firmware/posix/snapfleet-device.
+// `snapfleet firmware build --target posix` → build/firmware/posix/snapfleet-device; and the
+// bare-metal Cortex-M images with gcc-arm-none-eabi + newlib-nano (`--target cortex-m33`, the
+// QEMU mps2-an505 board; `--target cortex-m0plus`, size only) → snapfleet-device.elf and a size
+// table against firmware/native/sizeBudget.json (scripts/firmwareSize.mjs).
 //
 // - Microvium's engine comes from node_modules/microvium/dist-c, patched from
 //   scripts/enginePatches.mjs (the same list as the WebAssembly build), never copied into the repo.
@@ -23,6 +26,7 @@ import { hashInputs, readStamp, writeStamp } from "./buildStamp.mjs";
 import { ENGINE_PATCHES_FILE, patchEngine } from "./enginePatches.mjs";
 import { engineErrorsHeader } from "./engineErrorsHeader.mjs";
 import { HOST_ID_SOURCES, hostIdsHeader } from "./hostIdsHeader.mjs";
+import { SIZE_BUDGET_FILE, formatSizeTable, readSizeBudget, sizeReport } from "./firmwareSize.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const NATIVE = "firmware/native";
@@ -30,11 +34,45 @@ const NATIVE = "firmware/native";
 export const GLUE = path.join(root, "core/engine/glue");
 /** Microvium's C source, wherever npm put the package (hoisted in an installed project). */
 export const ENGINE_DIR = path.join(path.dirname(createRequire(import.meta.url).resolve("microvium/package.json")), "dist-c");
-export const TARGETS = ["posix"];
 export const PROGRAM = "snapfleet-device";
 
+/** What each target is built with. An `mcu` target compiles core/, supervisor/, ota/, link/ and
+ * its port; `shares` names a port whose top-level hosted-C files (stdio from newlib) it builds
+ * too, unless it has a file of the same name (its clock.c replaces posix's clock.c). */
+export const TARGET_SPECS = {
+  posix: { kind: "host" },
+  "cortex-m33": {
+    kind: "mcu",
+    port: "mps2-an505",
+    shares: "posix",
+    cpu: ["-mcpu=cortex-m33", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv5-sp-d16"],
+    optimize: "-O2",
+    linkerScript: "ports/mps2-an505/mps2-an505.ld",
+    // newlib declares nanosleep only for ports that provide POSIX timers (syscalls.c does), and
+    // has POSIX's getline under the name __getline.
+    defines: ["-D_POSIX_TIMERS=1", "-Dgetline=__getline"],
+    // The shared POSIX files print uint32_t with %u; here uint32_t is unsigned long, the same 32
+    // bits, so the output is right and only gcc's format check differs.
+    sharedFlags: ["-Wno-format"],
+  },
+  // Size only: the link device (link/linkDevice.c) with ports/posix's simulated board and
+  // number text (sharedFiles), no network stack.
+  "cortex-m0plus": {
+    kind: "mcu",
+    port: "cortex-m0plus",
+    shares: "posix",
+    sharedFiles: ["platform.c", "board.c", "pinModel.c"],
+    cpu: ["-mcpu=cortex-m0plus", "-mthumb"],
+    optimize: "-Os",
+    linkerScript: "ports/cortex-m0plus/cortex-m0plus.ld",
+    sharedFlags: ["-Wno-format"],
+  },
+};
+export const TARGETS = Object.keys(TARGET_SPECS);
+const CROSS_CC = "arm-none-eabi-gcc";
+
 /** Folders that must compile freestanding, and the only system headers they may include. */
-const FREESTANDING_DIRS = ["core", "supervisor", "ota"];
+const FREESTANDING_DIRS = ["core", "supervisor", "ota", "link"];
 const FREESTANDING_HEADERS = ["stddef.h", "stdint.h", "stdint-gcc.h", "stdbool.h", "stdarg.h", "float.h", "limits.h", "syslimits.h"];
 /** Sources that are not part of the device program (test drivers, the fuzz harness). */
 const NOT_DEVICE = [/\/tests?\//, /\/fuzz\//];
@@ -82,6 +120,18 @@ function compilerVersion(cc) {
   } catch {
     return undefined;
   }
+}
+
+/** The cross compiler and newlib for the Cortex-M targets; installed with apt when root. */
+function findCrossCompiler(log) {
+  let version = compilerVersion(CROSS_CC);
+  const newlib = () => version && headerExists(CROSS_CC, "newlib.h");
+  if (!version || !newlib()) {
+    ensurePackages(["gcc-arm-none-eabi", "libnewlib-arm-none-eabi"], `${version ? "newlib for arm-none-eabi is missing" : `no ${CROSS_CC} found`}; the Cortex-M images are built with Debian's gcc-arm-none-eabi and newlib-nano`, log);
+    version = compilerVersion(CROSS_CC);
+  }
+  if (!version || !newlib()) fail(`${CROSS_CC} or newlib does not work; install them: sudo apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi`);
+  return { cc: CROSS_CC, version };
 }
 
 /** The C compiler: $CC, else cc; installs gcc (Debian) when there is none and we may. */
@@ -170,11 +220,11 @@ async function runAll(commands, jobs) {
 }
 
 /** core/, supervisor/, ota/ compiled against the freestanding headers alone. */
-async function checkFreestanding(cc, sources, gen, outDir, nativeDir) {
+async function checkFreestanding(cc, sources, gen, outDir, nativeDir, cpuFlags = []) {
   const include = path.join(outDir, "freestanding-include");
   fs.rmSync(include, { recursive: true, force: true });
   fs.mkdirSync(include, { recursive: true });
-  const compilerInclude = execFileSync(cc, ["-print-file-name=include"], { encoding: "utf8" }).trim();
+  const compilerInclude = execFileSync(cc, [...cpuFlags, "-print-file-name=include"], { encoding: "utf8" }).trim();
   for (const header of FREESTANDING_HEADERS) {
     const from = path.join(compilerInclude, header);
     if (fs.existsSync(from)) fs.copyFileSync(from, path.join(include, header));
@@ -183,7 +233,7 @@ async function checkFreestanding(cc, sources, gen, outDir, nativeDir) {
   const commands = checked.map((file) => ({
     cc,
     what: `freestanding check of ${path.relative(nativeDir, file)}`,
-    args: ["-std=c99", "-ffreestanding", "-nostdinc", "-isystem", include, "-I", gen, "-I", path.join(nativeDir, "core"), "-I", ENGINE_DIR, "-I", GLUE, "-fsyntax-only", "-Wall", "-Wextra", "-Werror", file],
+    args: [...cpuFlags, "-std=c99", "-ffreestanding", "-nostdinc", "-isystem", include, "-I", gen, "-I", path.join(nativeDir, "core"), "-I", ENGINE_DIR, "-I", GLUE, "-fsyntax-only", "-Wall", "-Wextra", "-Werror", file],
   }));
   try {
     await runAll(commands, os.availableParallelism?.() ?? 2);
@@ -202,12 +252,21 @@ async function checkFreestanding(cc, sources, gen, outDir, nativeDir) {
  * repository's. */
 export async function buildFirmware({ target = "posix", outDir = path.join(root, "build/firmware", target), force = false, log = console.log, sourceRoot = root } = {}) {
   if (!TARGETS.includes(target)) fail(`unknown target "${target}"; targets: ${TARGETS.join(", ")}`);
+  const spec = TARGET_SPECS[target];
+  const mcu = spec.kind === "mcu";
+  const port = spec.port ?? target;
   const started = Date.now();
-  const { cc, version } = findCompiler(log);
+  const { cc, version } = mcu ? findCrossCompiler(log) : findCompiler(log);
   const nativeDir = path.join(sourceRoot, NATIVE);
   const all = sourcesUnder(nativeDir);
-  const device = all.filter((f) => !NOT_DEVICE.some((p) => p.test(f)) && !f.startsWith(path.join(nativeDir, "ports") + path.sep) || (f.startsWith(path.join(nativeDir, "ports", target) + path.sep) && !NOT_DEVICE.some((p) => p.test(f))));
-  const usesNet = device.some((f) => f.includes(`${path.sep}net${path.sep}`));
+  const portDir = path.join(nativeDir, "ports", port);
+  const inPort = (f) => f.startsWith(portDir + path.sep) && !NOT_DEVICE.some((p) => p.test(f));
+  const ownNames = new Set(all.filter(inPort).map((f) => path.basename(f)));
+  const shared = (f) =>
+    spec.shares !== undefined && path.dirname(f) === path.join(nativeDir, "ports", spec.shares) && !ownNames.has(path.basename(f)) && (!spec.sharedFiles || !f.endsWith(".c") || spec.sharedFiles.includes(path.basename(f)));
+  const device = all.filter((f) => (!NOT_DEVICE.some((p) => p.test(f)) && !f.startsWith(path.join(nativeDir, "ports") + path.sep)) || inPort(f) || shared(f));
+  const budget = mcu ? readSizeBudget(path.join(sourceRoot, SIZE_BUDGET_FILE), target) : undefined;
+  const usesNet = !mcu && device.some((f) => f.includes(`${path.sep}net${path.sep}`));
   const libraries = usesNet ? LIBRARIES : [];
   const missing = libraries.filter((l) => !headerExists(cc, l.header));
   ensurePackages([...new Set(missing.map((l) => l.debian))], missing.length ? `missing C libraries: ${missing.map((l) => `${l.name} (<${l.header}>)`).join(", ")}` : "", log);
@@ -217,14 +276,16 @@ export async function buildFirmware({ target = "posix", outDir = path.join(root,
   const engineDir = ENGINE_DIR;
   const glue = ["numberFormat.c", "numberFormat.h", "engineSettings.h"].map((f) => path.join(GLUE, f));
   const headers = generatedHeaders(sourceRoot);
-  const program = path.join(outDir, PROGRAM);
+  const program = path.join(outDir, mcu ? `${PROGRAM}.elf` : PROGRAM);
   const stampPath = path.join(outDir, "build-stamp.json");
   const inputs = [...all, ...glue, path.join(engineDir, "microvium.c"), path.join(engineDir, "microvium.h"), ...HOST_ID_SOURCES.map((f) => path.join(sourceRoot, f)), ENGINE_PATCHES_FILE, fileURLToPath(import.meta.url), path.join(root, "scripts/hostIdsHeader.mjs"), path.join(root, "scripts/engineErrorsHeader.mjs")];
-  const hash = hashInputs(root, inputs, [version, target, JSON.stringify(headers), JSON.stringify(libraries.map((l) => l.link))]);
+  if (mcu) inputs.push(path.join(sourceRoot, SIZE_BUDGET_FILE), path.join(root, "scripts/firmwareSize.mjs"));
+  const hash = hashInputs(root, inputs, [version, target, JSON.stringify(spec), JSON.stringify(headers), JSON.stringify(libraries.map((l) => l.link))]);
   if (!force && readStamp(stampPath)?.hash === hash && fs.existsSync(program)) {
-    const size = readStamp(stampPath).size;
+    const { size, report } = readStamp(stampPath);
     log(`build-firmware: ${path.relative(process.cwd(), program)} up to date (${fs.statSync(program).size} bytes)`);
-    return { program, skipped: true, size };
+    if (report) log(formatSizeTable(report));
+    return { program, skipped: true, size, report };
   }
 
   // Everything of this build in its own folder, so two builds at once (tests, dev) can't mix
@@ -251,6 +312,7 @@ export async function buildFirmware({ target = "posix", outDir = path.join(root,
   }
 
   async function compileAndLink() {
+    if (mcu) return compileAndLinkImage();
     const freestanding = await checkFreestanding(cc, all, gen, work, nativeDir);
     // The glue last: its microvium_port.h is the WebAssembly engine's, found only for engineSettings.h.
     const includes = ["-I", gen, "-I", path.join(nativeDir, "core"), "-I", engineDir, "-I", path.join(nativeDir, "ports", target), "-I", GLUE];
@@ -273,6 +335,44 @@ export async function buildFirmware({ target = "posix", outDir = path.join(root,
     writeStamp(stampPath, { hash, size });
     log(`build-firmware: ${path.relative(process.cwd(), program)} ${fs.statSync(program).size} bytes (text ${size?.text ?? "?"} B, data ${size?.data ?? "?"} B, bss ${size?.bss ?? "?"} B), ${units.length} sources, ${freestanding} checked freestanding, built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     return { program, skipped: false, size };
+  }
+
+  /** A Cortex-M image: every unit for the CPU, sections per function so the linker drops what
+   * nothing calls, newlib-nano (with float printf: hal_formatDouble prints %e), the port's
+   * linker script with the heap and stack sizes of the budget; then the size table. */
+  async function compileAndLinkImage() {
+    const freestanding = await checkFreestanding(cc, all, gen, work, nativeDir, spec.cpu);
+    const mcuFlags = [...spec.cpu, "-ffunction-sections", "-fdata-sections", "-fno-short-enums"];
+    const cFlags = [...C_FLAGS.map((f) => (f === "-O2" ? spec.optimize : f)), ...mcuFlags, ...(spec.defines ?? [])];
+    const engineFlags = [...ENGINE_FLAGS.map((f) => (f === "-O2" ? spec.optimize : f)), ...mcuFlags];
+    const includes = ["-I", gen, "-I", path.join(nativeDir, "core"), "-I", engineDir, "-I", portDir, ...(spec.shares ? ["-I", path.join(nativeDir, "ports", spec.shares)] : []), "-I", GLUE];
+    const units = [
+      { file: path.join(gen, "microvium.c"), flags: engineFlags },
+      { file: path.join(GLUE, "numberFormat.c"), flags: cFlags },
+      ...device.filter((f) => f.endsWith(".c")).map((file) => ({ file, flags: shared(file) ? [...cFlags, ...(spec.sharedFlags ?? [])] : cFlags })),
+    ];
+    const objectOf = new Map();
+    const commands = units.map(({ file, flags }, i) => {
+      const object = path.join(objects, `${i}-${path.basename(file, ".c")}.o`);
+      objectOf.set(object, file);
+      return { cc, what: `compiling ${path.relative(root, file)}`, args: [...flags, ...includes, "-c", file, "-o", object] };
+    });
+    await runAll(commands, os.availableParallelism?.() ?? 2);
+    const temp = `${program}.${process.pid}.tmp`;
+    const mapFile = path.join(work, "image.map");
+    const linkArgs = [
+      ...spec.cpu, "--specs=nano.specs", "-nostartfiles", "-Wl,--no-enum-size-warning", "-T", path.join(nativeDir, spec.linkerScript), "-Wl,--gc-sections", `-Wl,-Map=${mapFile}`,
+      `-Wl,--defsym=__heap_size=${budget.heapBytes}`, `-Wl,--defsym=__stack_size=${budget.stackBytes}`, "-u", "_printf_float",
+      "-o", temp, ...[...objectOf.keys()].sort(), "-lm",
+    ];
+    await runAll([{ cc, what: "linking", args: linkArgs }], 1);
+    const report = sizeReport({ target, mapText: fs.readFileSync(mapFile, "utf8"), sourceOf: (object) => objectOf.get(object), nativeDir, root, budget });
+    fs.renameSync(temp, program);
+    const size = { text: report.flash.total, data: report.ram.data, bss: report.ram.bss };
+    writeStamp(stampPath, { hash, size, report });
+    log(`build-firmware: ${path.relative(process.cwd(), program)} for ${target} (${units.length} sources, ${freestanding} checked freestanding, built in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    log(formatSizeTable(report));
+    return { program, skipped: false, size, report };
   }
 }
 

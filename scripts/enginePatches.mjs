@@ -125,6 +125,20 @@ export const ENGINE_PATCHES = [
     find: "    while (words--) {\n      v = *p;\n      if (Value_isShortPtr(v)) {\n        *p = ShortPtr_encode(vm, heapStart + v);\n",
     replace: "    while (words-- && p < heapEnd) { /* snapfleet patch: bounded by the heap */\n      v = *p;\n      if (Value_isShortPtr(v)) {\n        *p = ShortPtr_encode(vm, heapStart + v);\n",
   },
+  // Found on the Cortex-M33 (QEMU mps2-an505): the engine's allocations are 2-byte aligned, but
+  // a store through a double* lets the compiler use VSTR/STRD, which fault on an address that
+  // is not word aligned (a UsageFault: UNALIGNED); a Cortex-M0+ faults on any unaligned word
+  // store, so the int32 one too. Reads already go through memcpy.
+  {
+    why: "new float: store the double byte-wise (allocations are only 2-byte aligned)",
+    find: "  MVM_FLOAT64* pResult = GC_ALLOCATE_TYPE(vm, MVM_FLOAT64, TC_REF_FLOAT64);\n  *pResult = value;\n",
+    replace: "  MVM_FLOAT64* pResult = GC_ALLOCATE_TYPE(vm, MVM_FLOAT64, TC_REF_FLOAT64);\n  memcpy(pResult, &value, sizeof value); /* snapfleet patch: 2-byte aligned */\n",
+  },
+  {
+    why: "new int32: store it byte-wise (allocations are only 2-byte aligned)",
+    find: "  int32_t* pResult = GC_ALLOCATE_TYPE(vm, int32_t, TC_REF_INT32);\n  *pResult = value;\n",
+    replace: "  int32_t* pResult = GC_ALLOCATE_TYPE(vm, int32_t, TC_REF_INT32);\n  memcpy(pResult, &value, sizeof value); /* snapfleet patch: 2-byte aligned */\n",
+  },
 ];
 
 /** microvium.c with every patch applied. Throws when a patch does not match exactly once, so that

@@ -2,9 +2,12 @@
  * (firmware/scriptedDevice.ts and firmware/native/ports/posix/scriptMode.c): every channel
  * message with its value and envelope, in order, the logs, the pin writes, the status, the
  * failures and their wording. For the grow-station example, an app written like the seed's
- * examples (coded logger, untyped channels) and every program of the semantics corpus. */
+ * examples (coded logger, untyped channels) and every program of the semantics corpus.
+ * Twice: the native program on this machine, and the Cortex-M33 image on QEMU's mps2-an505
+ * (firmware/native/ports/mps2-an505/; skipped, saying why, without qemu-system-arm or the
+ * arm-none-eabi toolchain). */
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -12,6 +15,7 @@ import { compileFeatures, type CompileResult } from "../core/compiler/compileFea
 import { writeBuild } from "../core/contracts/buildOutput";
 import { loadWasmEngine } from "../core/engine";
 import type { MicroviumEngine } from "../core/engine/types";
+import { qemuUnavailable, runQemuBoard } from "../firmware/native/ports/mps2-an505/qemuBoard";
 import { runScriptedDevice } from "../firmware/scriptedDevice";
 import { writeFeatures } from "./support/tempFeatures";
 
@@ -20,7 +24,6 @@ const FIXTURES = path.join(__dirname, "fixtures/native-equivalence");
 const CORPUS = path.join(ROOT, "core/compiler/lower/corpus");
 const PINS = ["A2=const:21.46", "A3=const:1.65"];
 
-let program: string;
 let engine: MicroviumEngine;
 const buildDirs: string[] = [];
 after(() => buildDirs.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
@@ -38,9 +41,13 @@ async function typescriptHost(build: CompileResult, script: string, pins: string
   return lines;
 }
 
-function nativeHost(dir: string, script: string, pins: string[]): Promise<string[]> {
-  const args = ["run", "--build", dir, "--script", "-", ...pins.flatMap((p) => ["--pin", p])];
-  return new Promise((resolve, reject) => {
+type DeviceHost = (dir: string, script: string, pins: string[]) => Promise<string[]>;
+
+const scriptArgs = (dir: string, pins: string[]) => ["run", "--build", dir, "--script", "-", ...pins.flatMap((p) => ["--pin", p])];
+
+function nativeHost(program: string): DeviceHost {
+  return (dir, script, pins) => new Promise((resolve, reject) => {
+    const args = scriptArgs(dir, pins);
     const child = execFile(program, args, { maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
       if (error) reject(new Error(`snapfleet-device ${args.join(" ")} failed (${error.message}): ${stderr}`));
       else resolve(stdout.split("\n").filter(Boolean));
@@ -49,24 +56,53 @@ function nativeHost(dir: string, script: string, pins: string[]): Promise<string
   });
 }
 
-/** Both hosts, compared line by line (the first difference is the message). */
-async function assertSameOutput(build: CompileResult, script: string, pins = PINS): Promise<string[]> {
-  const dir = buildDir(build);
-  const [expected, actual] = [await typescriptHost(build, script, pins), await nativeHost(dir, script, pins)];
-  for (let i = 0; i < Math.max(expected.length, actual.length); i++) {
-    assert.equal(actual[i], expected[i], `line ${i + 1} differs (TypeScript host has ${expected.length} lines, native ${actual.length})`);
-  }
-  return expected;
+function qemuHost(image: string): DeviceHost {
+  return async (dir, script, pins) => {
+    const { status, stdout, stderr } = await runQemuBoard({ image, deviceArgs: scriptArgs(dir, pins) }, script);
+    if (status !== 0) throw new Error(`the Cortex-M33 device on QEMU ended with status ${status}: ${stderr}`);
+    return stdout.split("\n").filter(Boolean);
+  };
 }
 
-describe("native device: the same script, the same output as the TypeScript device", function () {
-  this.timeout(600_000);
+/** Why the cross toolchain can't build here (a test skips with it), or undefined. */
+function crossToolchainUnavailable(): string | undefined {
+  try {
+    execFileSync("arm-none-eabi-gcc", ["--version"], { stdio: "ignore" });
+    return undefined;
+  } catch {
+    return "arm-none-eabi-gcc is not installed: sudo apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi (npm test installs it when run as root)";
+  }
+}
 
-  before(async () => {
+const RUNTIMES: { name: string; target: string; unavailable: () => string | undefined; host: (program: string) => DeviceHost }[] = [
+  { name: "native device", target: "posix", unavailable: () => undefined, host: nativeHost },
+  { name: "Cortex-M33 device on QEMU (mps2-an505)", target: "cortex-m33", unavailable: () => qemuUnavailable() ?? (process.getuid?.() === 0 ? undefined : crossToolchainUnavailable()), host: qemuHost },
+];
+
+for (const runtime of RUNTIMES) describe(`${runtime.name}: the same script, the same output as the TypeScript device`, function () {
+  this.timeout(600_000);
+  let deviceHost: DeviceHost;
+
+  before(async function () {
+    const reason = runtime.unavailable();
+    if (reason) {
+      console.log(`      skipped: ${reason}`);
+      this.skip();
+    }
     const { buildFirmware } = await import(path.join(ROOT, "scripts/build-firmware.mjs") as string);
-    ({ program } = await buildFirmware({ log: () => {} }));
+    deviceHost = runtime.host((await buildFirmware({ target: runtime.target, log: () => {} })).program);
     engine = await loadWasmEngine();
   });
+
+  /** Both hosts, compared line by line (the first difference is the message). */
+  async function assertSameOutput(build: CompileResult, script: string, pins = PINS): Promise<string[]> {
+    const dir = buildDir(build);
+    const [expected, actual] = [await typescriptHost(build, script, pins), await deviceHost(dir, script, pins)];
+    for (let i = 0; i < Math.max(expected.length, actual.length); i++) {
+      assert.equal(actual[i], expected[i], `line ${i + 1} differs (TypeScript host has ${expected.length} lines, ${runtime.name} ${actual.length})`);
+    }
+    return expected;
+  }
 
   it("the grow-station example: sensors, the grow light over the air, a repeated message, an outage", async () => {
     const build = await compileFeatures({ entry: path.join(ROOT, "examples/grow-station/features/app.ts"), secrets: JSON.parse(fs.readFileSync(path.join(ROOT, "examples/grow-station/dev-secrets.json"), "utf8")) });

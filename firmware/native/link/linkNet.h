@@ -1,0 +1,52 @@
+/*
+ * hal/net.h over the link: the supervisor publishes and subscribes as with MQTT; the messages
+ * cross the link to the co-processor, which holds the certificate and the MQTT/TLS session.
+ * Online = the link is up and the co-processor's MQTT session is up. When either goes down,
+ * every publish in flight is reported `published(token, false)` (the supervisor keeps QoS 1
+ * messages and sends them again; receivers drop repeats by envelope id). Subscriptions are kept
+ * here and sent again when the co-processor restarts. Messages the supervisor doesn't own (pins,
+ * OTA) go to `other`.
+ */
+#ifndef SF_LINK_NET_H
+#define SF_LINK_NET_H
+
+#include "../hal/net.h"
+#include "linkSession.h"
+
+#ifndef SF_LINK_MAX_SUBSCRIPTIONS
+#define SF_LINK_MAX_SUBSCRIPTIONS 6
+#endif
+#define SF_LINK_TOPIC_MAX 128
+#ifndef SF_LINK_MAX_IN_FLIGHT
+#define SF_LINK_MAX_IN_FLIGHT 16
+#endif
+
+/* The port's byte stream and clock. */
+typedef struct sf_LinkPort {
+  void* context;
+  size_t (*read)(void* context, uint8_t* bytes, size_t capacity); /* what has arrived, no wait */
+  void (*write)(void* context, const uint8_t* bytes, size_t length);
+  int64_t (*nowMs)(void* context);                                 /* monotonic */
+  void (*wait)(void* context, uint32_t maxMs);                     /* until a byte or maxMs */
+} sf_LinkPort;
+
+typedef struct sf_LinkNet {
+  hal_Net base;
+  sf_LinkPort port;
+  sf_LinkSession session;
+  hal_NetEvents events;
+  bool hasEvents, mqttUp, online;
+  uint32_t inFlight[SF_LINK_MAX_IN_FLIGHT];
+  int inFlightCount;
+  char topics[SF_LINK_MAX_SUBSCRIPTIONS][SF_LINK_TOPIC_MAX];
+  uint8_t qos[SF_LINK_MAX_SUBSCRIPTIONS];
+  int topicCount;
+  void (*other)(void* context, const uint8_t* body, size_t length);
+  void* otherContext;
+} sf_LinkNet;
+
+void sf_linkNet_init(sf_LinkNet* net, const sf_LinkPort* port, uint32_t sessionId);
+/* Sends a message of the link (OTA replies); false when the link's queue is full. */
+bool sf_linkNet_send(sf_LinkNet* net, const uint8_t* body, size_t length);
+
+#endif

@@ -1,0 +1,114 @@
+/* The Cortex-M0+ device (size build): the app, the engine and the supervisor here; the network
+ * on the co-processor at the other end of the link (SERCOM5 USART), as the mps2-an505 port's
+ * link mode runs it on QEMU. Clock: SysTick at 1 ms (wall time is the co-processor's to give:
+ * not done yet, so envelope times count from boot). Board: the simulated board (ports/posix's
+ * board.c), driven by PIN messages from the link. */
+#include <stdint.h>
+
+#include "../../link/linkDevice.h"
+#include "../posix/board.h"
+#include "engineId.h"
+#include "samd21.h"
+
+#ifndef SF_THING_NAME
+#define SF_THING_NAME "nano-33-iot-1" /* provisioned per device in a real build */
+#endif
+
+extern hal_Storage sf_flashStorage;
+uint8_t* sf_flashSlot(int i, size_t* capacity);
+
+static volatile uint32_t milliseconds;
+static uint64_t randomState;
+
+void SysTick_Handler(void) {
+  milliseconds++;
+}
+
+static int64_t clockNow(hal_Clock* c) {
+  (void)c;
+  return milliseconds;
+}
+
+static void randomFill(hal_Random* r, uint8_t* out, size_t length) {
+  (void)r;
+  for (size_t i = 0; i < length; i++) {
+    randomState ^= randomState << 13, randomState ^= randomState >> 7, randomState ^= randomState << 17; /* xorshift64 */
+    out[i] = (uint8_t)(randomState >> 24);
+  }
+}
+
+static size_t uartRead(void* context, uint8_t* bytes, size_t capacity) {
+  (void)context;
+  size_t n = 0;
+  while (n < capacity && (SERCOM5_USART_INTFLAG & USART_INTFLAG_RXC)) bytes[n++] = (uint8_t)SERCOM5_USART_DATA;
+  return n;
+}
+
+static void uartWrite(void* context, const uint8_t* bytes, size_t length) {
+  (void)context;
+  for (size_t i = 0; i < length; i++) {
+    while (!(SERCOM5_USART_INTFLAG & USART_INTFLAG_DRE)) {
+    }
+    SERCOM5_USART_DATA = bytes[i];
+  }
+}
+
+static int64_t monotonic(void* context) {
+  (void)context;
+  return milliseconds;
+}
+
+static void waitForInterrupt(void* context, uint32_t maxMs) {
+  (void)context, (void)maxMs;
+  __asm__ volatile("wfi"); /* the next SysTick (1 ms) or the UART */
+}
+
+static bool setPin(void* context, const char* spec) {
+  char error[120];
+  return sf_posixBoard_addModel(context, spec, error, sizeof error);
+}
+
+static bool prepareBoard(void* context, const sf_Manifest* manifest, char* error, size_t errorSize) {
+  return sf_posixBoard_prepare(context, manifest, error, errorSize);
+}
+
+int main(void) {
+  SYST_RVR = SAMD21_CPU_HZ / 1000 - 1;
+  SYST_CVR = 0;
+  SYST_CSR = 7;
+  randomState = ((uint64_t)SAMD21_SERIAL_WORD(0) << 32 | SAMD21_SERIAL_WORD(1)) ^ SAMD21_SERIAL_WORD(2) ^ SYST_CVR;
+  if (!randomState) randomState = 1;
+
+  static const hal_ClockOps clockOps = {clockNow};
+  static const hal_RandomOps randomOps = {randomFill};
+  static hal_Clock clock = {&clockOps};
+  static hal_Random random = {&randomOps};
+  static sf_PosixBoard board;
+  sf_posixBoard_init(&board);
+  static hal_Platform platform;
+  platform = (hal_Platform){&clock, &board.base, NULL, &sf_flashStorage, &random};
+
+  static sf_LinkNet net;
+  sf_LinkPort port = {NULL, uartRead, uartWrite, monotonic, waitForInterrupt};
+  uint32_t session;
+  randomFill(&random, (uint8_t*)&session, sizeof session);
+  sf_linkNet_init(&net, &port, session);
+
+  size_t capacity;
+  sf_LinkDeviceConfig config = {0};
+  config.thing = SF_THING_NAME;
+  config.engineId = SF_ENGINE_ID;
+  config.platform = &platform;
+  config.slotA = sf_flashSlot(0, &capacity);
+  config.slotB = sf_flashSlot(1, &capacity);
+  config.slotCapacity = capacity;
+  config.outboxCapacity = 8; /* a small MCU keeps few messages through an outage */
+  config.inFlightWindow = 4;
+  config.logCapacity = 4;
+  config.setPin = setPin;
+  config.prepareBoard = prepareBoard;
+  config.context = &board;
+  static sf_LinkDevice device;
+  sf_linkDevice_init(&device, &config, &net);
+  for (;;) sf_linkDevice_step(&device, 1000);
+}

@@ -1,0 +1,52 @@
+/** `snapfleet firmware build --target cortex-m33|cortex-m0plus` as a user runs it: a bare-metal
+ * ELF for the CPU (checked with readelf) and a size table per part against
+ * firmware/native/sizeBudget.json whose parts add up to what the ELF holds. Skipped, saying
+ * why, without gcc-arm-none-eabi (installed with apt when the tests run as root). */
+import assert from "node:assert/strict";
+import { execFileSync, spawnSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+
+const ROOT = path.resolve(__dirname, "../../..");
+const BUDGET = JSON.parse(fs.readFileSync(path.join(ROOT, "firmware/native/sizeBudget.json"), "utf8"));
+
+function toolchainUnavailable(): string | undefined {
+  if (process.getuid?.() === 0) return undefined; // the build installs it
+  try {
+    execFileSync("arm-none-eabi-gcc", ["--version"], { stdio: "ignore" });
+    return undefined;
+  } catch {
+    return "arm-none-eabi-gcc is not installed: sudo apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi";
+  }
+}
+
+describe("firmware build for Cortex-M (size table against the budget)", function () {
+  this.timeout(600_000);
+  before(function () {
+    const reason = toolchainUnavailable();
+    if (reason) {
+      console.log(`      skipped: ${reason}`);
+      this.skip();
+    }
+  });
+
+  for (const [target, cpu] of [["cortex-m33", "Cortex-M33"], ["cortex-m0plus", "Cortex-M0+"]] as const) {
+    it(`${target}: an ELF for the ${cpu} and a size table whose parts add up to the image`, () => {
+      const run = spawnSync(process.execPath, ["bin/snapfleet", "firmware", "build", "--target", target], { cwd: ROOT, encoding: "utf8" });
+      assert.equal(run.status, 0, run.stderr);
+      const elf = path.join(ROOT, "build/firmware", target, "snapfleet-device.elf");
+      const header = execFileSync("arm-none-eabi-readelf", ["-h", "-A", elf], { encoding: "utf8" });
+      assert.match(header, /Machine:\s+ARM/);
+      assert.match(header, target === "cortex-m33" ? /Tag_CPU_arch: v8-M\.mainline/ : /Tag_CPU_arch: v6S-M/);
+      const table = run.stderr;
+      for (const part of ["engine", "runtime", "supervisor", "link", "OTA", "port", "C library", "heap", "stack"]) assert.match(table, new RegExp(`^  ${part}`, "m"), `the table names ${part}`);
+      const flash = (label: string) => Number(new RegExp(`flash[\\s\\S]*?^  ${label}\\s+(-?[\\d,]+) B`, "m").exec(table)![1].replace(/,/g, ""));
+      const parts = ["engine", "runtime", "supervisor", "link", "OTA", "port", "C library", "alignment, merged strings"].reduce((sum, p) => sum + (new RegExp(`^  ${p}`, "m").test(table) ? flash(p) : 0), 0);
+      const [text, data] = execFileSync("arm-none-eabi-size", [elf], { encoding: "utf8" }).split("\n")[1].trim().split(/\s+/).map(Number);
+      assert.equal(flash("total"), parts, "the parts add up to the total");
+      assert.equal(flash("total"), text + data, `the table's flash ${flash("total")} B is what the ELF holds (text + data ${text + data} B)`);
+      assert.match(table, new RegExp(`heap \\(VM heap, queues\\)\\s+${BUDGET[target].heapBytes.toLocaleString("en-US")} B`));
+      if (BUDGET[target].flashBytes) assert.match(table, /budget 40\.0 KB: (within|OVER by [\d,]+ B)/, "the verdict against the budget");
+    });
+  }
+});

@@ -1,0 +1,29 @@
+/* The parts of the MPS2+ AN505 board (Arm's FPGA image with a Cortex-M33; QEMU's mps2-an505) this
+ * port uses, at their secure addresses (the core starts in the secure state and we stay there;
+ * see the README's TrustZone note). Source: Arm AN505 "Example IoT Kit Subsystem for V2M-MPS2+",
+ * memory map, and QEMU's hw/arm/mps2-tz.c. */
+#ifndef SF_AN505_H
+#define SF_AN505_H
+
+#include <stdint.h>
+
+/* The system clock QEMU gives the AN505 (and the FPGA image runs at): SysTick counts it. */
+#define AN505_SYSCLK_HZ 20000000u
+
+/* CMSDK APB UART0, the board's first serial port (QEMU's first -serial). */
+#define AN505_UART0_BASE 0x50200000u
+/* CMSDK APB UART1 (QEMU's second -serial): the link in the co-processor mode. */
+#define AN505_UART1_BASE 0x50201000u
+
+/* SysTick and the system control block (Armv8-M architecture registers). */
+#define SYST_CSR (*(volatile uint32_t*)0xE000E010u)
+#define SYST_RVR (*(volatile uint32_t*)0xE000E014u)
+#define SYST_CVR (*(volatile uint32_t*)0xE000E018u)
+#define SCB_VTOR (*(volatile uint32_t*)0xE000ED08u)
+#define SCB_AIRCR (*(volatile uint32_t*)0xE000ED0Cu)
+#define SCB_CFSR (*(volatile uint32_t*)0xE000ED28u)
+#define SCB_HFSR (*(volatile uint32_t*)0xE000ED2Cu)
+#define SCB_BFAR (*(volatile uint32_t*)0xE000ED38u)
+#define SCB_CPACR (*(volatile uint32_t*)0xE000ED88u)
+
+#endif

@@ -1,0 +1,100 @@
+/** The Cortex-M33 device image (snapfleet firmware build --target cortex-m33) on QEMU's
+ * mps2-an505 board: how to start it and what the board is wired to. The device's command line
+ * (the same as the POSIX program's, e.g. `run --build DIR --script -`) reaches it through
+ * semihosting; its first serial port (UART0) is the board's console: the device's JSON lines
+ * out, a script in (Ctrl-D, 0x04, ends the input, as on a terminal); semihosting's console is
+ * the device's stderr; semihosting file calls reach the build and state directories. */
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+
+export const QEMU = "qemu-system-arm";
+export const QEMU_MACHINE = "mps2-an505";
+/** What the UART's end of input is (syscalls.c). */
+export const END_OF_INPUT = "\u0004";
+
+const runs = (command: string) => {
+  try {
+    execFileSync(command, ["--version"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** Why QEMU can't run here, or undefined when it can. As root with apt-get (a CI container),
+ * installs Debian's qemu-system-arm first, as the project's scripts do for Chromium. */
+export function qemuUnavailable(): string | undefined {
+  if (runs(QEMU)) return undefined;
+  if (process.getuid?.() === 0 && runs("apt-get")) {
+    const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+    try {
+      execFileSync("apt-get", ["install", "-y", "--no-install-recommends", "qemu-system-arm"], { env, stdio: "ignore" });
+    } catch {
+      // reported below
+    }
+    if (runs(QEMU)) return undefined;
+  }
+  return `${QEMU} is not installed (the Cortex-M33 board is emulated by QEMU): sudo apt-get install --no-install-recommends qemu-system-arm`;
+}
+
+/** The device's arguments for semihosting: QEMU joins them with spaces and its option syntax
+ * takes ",," for a comma, so an argument with white space can't be passed. */
+function semihostingConfig(deviceArgs: readonly string[]): string {
+  const parts = ["enable=on", "target=native"];
+  for (const arg of ["snapfleet-device", ...deviceArgs]) {
+    if (/\s/.test(arg) || arg === "") throw new Error(`the QEMU device can't take the argument ${JSON.stringify(arg)}: semihosting passes the command line split at spaces; use a path without spaces`);
+    parts.push(`arg=${arg.replaceAll(",", ",,")}`);
+  }
+  return parts.join(",");
+}
+
+export interface QemuBoardOptions {
+  /** build/firmware/cortex-m33/snapfleet-device.elf */
+  image: string;
+  /** The device program's arguments (firmware/native/README.md). */
+  deviceArgs: readonly string[];
+  /** UART1: "none", or a QEMU character device for the link, e.g. "tcp:127.0.0.1:PORT". */
+  secondSerial?: string;
+  /** Instruction counting (bench): one instruction per virtual nanosecond. */
+  icount?: boolean;
+}
+
+/** QEMU's command line for the board. */
+export function qemuArgs(options: QemuBoardOptions): string[] {
+  return [
+    "-M", QEMU_MACHINE,
+    "-nographic", "-monitor", "none",
+    "-serial", "stdio",
+    "-serial", options.secondSerial ?? "null",
+    "-semihosting-config", semihostingConfig(options.deviceArgs),
+    ...(options.icount ? ["-icount", "shift=0"] : []),
+    "-kernel", options.image,
+  ];
+}
+
+/** Starts the board; stdin is UART0's input, stdout its output, stderr the debug console. */
+export function startQemuBoard(options: QemuBoardOptions, stdio: "pipe" | "inherit" = "pipe"): ChildProcess {
+  return spawn(QEMU, qemuArgs(options), { stdio: ["pipe", stdio, stdio] });
+}
+
+/** Runs the board to the end with `input` on UART0 (then end of input): its exit status (the
+ * device's, through semihosting) and what it printed. */
+export function runQemuBoard(options: QemuBoardOptions, input: string | undefined, timeoutMs = 120_000): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = startQemuBoard(options);
+    let stdout = "", stderr = "";
+    child.stdout!.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+    child.stderr!.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    child.on("error", (e) => {
+      clearTimeout(timer);
+      reject(new Error(`${QEMU} could not start: ${e.message}`));
+    });
+    child.on("close", (status, signal) => {
+      clearTimeout(timer);
+      if (signal === "SIGKILL") stderr += `\n(${QEMU} killed after ${timeoutMs} ms)`;
+      resolve({ status, stdout, stderr });
+    });
+    child.stdin!.on("error", () => {}); // the board may end before reading everything
+    child.stdin!.end(input === undefined ? END_OF_INPUT : input + END_OF_INPUT);
+  });
+}

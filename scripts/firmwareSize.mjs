@@ -1,0 +1,106 @@
+// The size table of a Cortex-M image: flash and RAM per part of the device (engine, runtime,
+// supervisor, link, OTA, port, C library), read from the linker's map file (what was kept after
+// --gc-sections, per object), against firmware/native/sizeBudget.json.
+import fs from "node:fs";
+import path from "node:path";
+
+export const SIZE_BUDGET_FILE = "firmware/native/sizeBudget.json";
+export const PARTS = ["engine", "runtime", "supervisor", "link", "OTA", "port", "C library"];
+
+export function readSizeBudget(file, target) {
+  let budgets;
+  try {
+    budgets = JSON.parse(fs.readFileSync(file, "utf8"));
+  } catch (error) {
+    throw new Error(`${file} can't be read as JSON (${error.message}); it holds the heap, stack and size budget of each Cortex-M target`);
+  }
+  const budget = budgets[target];
+  for (const key of ["heapBytes", "stackBytes"]) {
+    if (!Number.isInteger(budget?.[key]) || budget[key] <= 0) throw new Error(`${file}: "${target}"."${key}" must be a positive whole number of bytes`);
+  }
+  return budget;
+}
+
+/** Which part of the device an object file (or library member) belongs to. */
+function partOf(source, nativeDir, root) {
+  if (!source) return "C library"; // newlib, libm, libgcc members
+  const relative = path.relative(nativeDir, source);
+  if (path.basename(source) === "microvium.c") return "engine";
+  if (relative.startsWith("core/") || source === path.join(root, "core/engine/glue/numberFormat.c")) return "runtime";
+  if (relative.startsWith("supervisor/")) return "supervisor";
+  if (relative.startsWith("link/")) return "link";
+  if (relative.startsWith("ota/")) return "OTA";
+  return "port";
+}
+
+/** Input sections of the map's "Linker script and memory map" part: { output, name, size, object },
+ * and the output sections' real sizes (`outputs`: after string merging and alignment). */
+export function parseLinkerMap(mapText) {
+  const start = mapText.indexOf("Linker script and memory map");
+  const lines = mapText.slice(start).split("\n");
+  const sections = [];
+  const outputs = {};
+  let output;
+  for (let i = 0; i < lines.length; i++) {
+    let line = lines[i];
+    const outputMatch = /^(\.[\w.]+)\s+0x[0-9a-f]+\s+0x([0-9a-f]+)/.exec(line) ?? (/^(\.[\w.]+)\s*$/.test(line) ? [line, line.trim()] : null);
+    if (outputMatch) {
+      output = outputMatch[1];
+      if (outputMatch[2]) outputs[output] = parseInt(outputMatch[2], 16);
+      continue;
+    }
+    // An input section; a long name puts the address and size on the next line.
+    if (/^ (\.[\w.$-]+|COMMON|\*fill\*)\s*$/.test(line) && i + 1 < lines.length) line = `${line.trimEnd()} ${lines[++i].trim()}`;
+    const input = /^ (\.[\w.$-]+|COMMON|\*fill\*)\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)\s*(.*)$/.exec(line);
+    if (input && output) sections.push({ output, name: input[1], size: parseInt(input[3], 16), object: input[4].trim() });
+  }
+  sections.outputs = outputs;
+  return sections;
+}
+
+/** Flash and RAM per part, the reserves, the totals and the verdict against the budget. */
+export function sizeReport({ target, mapText, sourceOf, nativeDir, root, budget }) {
+  const flash = Object.fromEntries(PARTS.map((p) => [p, 0]));
+  const staticRam = Object.fromEntries(PARTS.map((p) => [p, 0]));
+  let data = 0, bss = 0;
+  const sections = parseLinkerMap(mapText);
+  for (const s of sections) {
+    if (s.output === ".heap" || s.output === ".stack" || s.size === 0) continue;
+    const part = partOf(s.object.includes("(") || !s.object ? undefined : sourceOf(s.object), nativeDir, root);
+    const inFlash = s.output === ".text" || s.output === ".ARM.exidx" || s.output === ".data" || s.output === ".rodata";
+    const inRam = s.output === ".data" || s.output === ".bss";
+    if (s.name === "*fill*") continue;
+    if (inFlash) flash[part] += s.size;
+    if (inRam) staticRam[part] += s.size;
+    if (s.output === ".data") data += s.size;
+    if (s.output === ".bss") bss += s.size;
+  }
+  // The image as linked; the rest of the difference to the parts is alignment and merged strings.
+  const flashTotal = [".text", ".ARM.exidx", ".data"].reduce((sum, name) => sum + (sections.outputs[name] ?? 0), 0);
+  const padding = flashTotal - Object.values(flash).reduce((a, b) => a + b, 0);
+  const ramTotal = data + bss + budget.heapBytes + budget.stackBytes;
+  return {
+    target,
+    flash: { ...flash, padding, total: flashTotal, budget: budget.flashBytes },
+    ram: { static: staticRam, data, bss, heap: budget.heapBytes, stack: budget.stackBytes, total: ramTotal, budget: budget.ramBytes },
+    withinBudget: (budget.flashBytes === undefined || flashTotal <= budget.flashBytes) && (budget.ramBytes === undefined || ramTotal <= budget.ramBytes),
+  };
+}
+
+const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
+const row = (label, bytes, note = "") => `  ${label.padEnd(28)}${String(bytes.toLocaleString("en-US")).padStart(10)} B ${kb(bytes).padStart(9)}${note ? `  ${note}` : ""}`;
+const verdict = (total, limit) => (limit === undefined ? "" : `budget ${kb(limit)}: ${total <= limit ? "within" : `OVER by ${(total - limit).toLocaleString("en-US")} B`}`);
+
+export function formatSizeTable(report) {
+  const lines = [`size of the ${report.target} image (budget: ${SIZE_BUDGET_FILE})`, "flash"];
+  for (const part of PARTS) lines.push(row(part, report.flash[part]));
+  if (report.flash.padding) lines.push(row("alignment, merged strings", report.flash.padding));
+  lines.push(row("total", report.flash.total, verdict(report.flash.total, report.flash.budget)));
+  lines.push("RAM");
+  const buffers = PARTS.filter((p) => report.ram.static[p]).map((p) => `${p} ${report.ram.static[p].toLocaleString("en-US")}`).join(", ");
+  lines.push(row("buffers (.data + .bss)", report.ram.data + report.ram.bss, buffers));
+  lines.push(row("heap (VM heap, queues)", report.ram.heap));
+  lines.push(row("stack", report.ram.stack));
+  lines.push(row("total", report.ram.total, verdict(report.ram.total, report.ram.budget)));
+  return lines.join("\n");
+}
