@@ -91,8 +91,9 @@ uint16_t glue_crc16ccitt(const void* data, uint16_t size);
 #define MVM_SNPRINTF(buf, size, format, value) \
   _Generic((value), double: glue_formatFloat64, default: glue_formatInt32)(buf, size, value)
 
-/* Not needed by a host that only restores and runs snapshots. */
-#define MVM_INCLUDE_SNAPSHOT_CAPABILITY 0
+/* The server host snapshots a running VM after each event batch, so its state (a feature's
+ * closures and globals) survives a restart (glue_create_snapshot). */
+#define MVM_INCLUDE_SNAPSHOT_CAPABILITY 1
 #define MVM_INCLUDE_DEBUG_CAPABILITY 0
 
 /* Makes getProperty() linkable, to read `message` from a thrown object. */
