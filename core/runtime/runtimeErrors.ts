@@ -78,7 +78,7 @@ export function formatRuntimeError(code: unknown, api: unknown, name: unknown, t
     case RuntimeError.RunTimeDeclaration:
       return `${apiText(api, name)} was called at run time. Declare channels, secrets, pins and UI controls while App(api) runs (at build time), keep the returned objects and use them in callbacks`;
     case RuntimeError.BuildTimeAction:
-      return `${apiText(api, name)} was called while App(api) runs at build time; call it from a callback (api.mcu.onStart/setInterval on the device, a UI control on the web)`;
+      return `${apiText(api, name)} was called while App(api) runs at build time; call it from a callback (api.mcu.onStart/setInterval on the device, a UI control on the web, api.server.onDevice/onFleet on the server)`;
     case RuntimeError.NotAFunction:
       return `${apiText(api, name)}: the callback must be a function`;
     case RuntimeError.UnknownEvent:

@@ -461,7 +461,7 @@ const server = apiObject({
           hostNotify("" + text);
         }
       : function () {
-          raise(E_WRONG_TARGET, 32);
+          raise(building ? E_BUILD_TIME_ACTION : E_WRONG_TARGET, 32);
         },
 });
 
