@@ -96,10 +96,12 @@ export interface ServerHostStats {
   snapshotBytes: number;
   dropped: number;
   problems: number;
+  /** Batches given up after losing `maxConflicts` conditional writes in a row. */
+  givenUp: number;
 }
 
 export class ServerHost {
-  readonly stats: ServerHostStats = { handled: 0, batches: 0, snapshotBytes: 0, dropped: 0, problems: 0 };
+  readonly stats: ServerHostStats = { handled: 0, batches: 0, snapshotBytes: 0, dropped: 0, problems: 0, givenUp: 0 };
   private readonly build: string;
   private readonly live = new Map<string, LiveVm>();
   private readonly queues = new Map<string, BoundedQueue<QueuedEvent>>();
@@ -207,10 +209,13 @@ export class ServerHost {
     const stored = await this.options.store.save(key, { build: this.build, version: live.version + 1, snapshot }, live.version);
     if (!stored) {
       this.drop(key);
-      if (conflicts + 1 >= (this.options.maxConflicts ?? 3)) {
+      if (conflicts + 1 >= (this.options.maxConflicts ?? 10)) {
+        this.stats.givenUp++;
         this.problem(key, `its state kept changing under it (${conflicts + 1} conditional writes lost); ${batch.length} event(s) not handled`);
         return;
       }
+      // Writers racing for one VM back off by a random, growing delay, so one of them wins each round.
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * (conflicts + 1)));
       return this.runBatch(key, batch, conflicts + 1);
     }
     live.version++;
