@@ -17,6 +17,9 @@ export type {
   AnalogPin,
   DigitalPin,
   Mcu,
+  ServerApi,
+  ServerDevice,
+  ServerFleet,
 } from "./core/api/featureApi";
 export { compileFeatures, type CompileOptions, type CompileResult } from "./core/compiler/compileFeatures";
 export { FeatureCompileError, MissingSecretsError } from "./core/compiler/errors";

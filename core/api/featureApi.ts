@@ -14,14 +14,18 @@ export interface CommsChannelOptions {
   direction?: "both" | "device-to-server" | "server-to-device";
   /** A new subscriber (dashboard) gets the last N messages replayed. Default 0. */
   replay?: number;
+  /** Keep what devices send on this channel for `days` (1-365) per device: dashboards get the
+   * stored messages first, each at the time the device sent it, so a chart starts full. */
+  history?: { days: number };
 }
 
 export interface CommsChannel<T extends ChannelValue = ChannelValue> {
   readonly name: string;
   /** Device end: send to the cloud and dashboard. Queued while offline. */
   pushMessageToServer(value: T): void;
-  /** Web/server end: send to this device. */
-  sendToDevice(value: T): void;
+  /** Web/server end: send to this device (the card's, or the one an api.server.onDevice handler
+   * runs for). In an api.server.onFleet handler, name the device: `sendToDevice(v, "greenhouse-2")`. */
+  sendToDevice(value: T, device?: string): void;
   /** Device end listens to "messageFromServer"; web/server ends to "messageFromDevice". */
   addEventListener(event: "messageFromServer" | "messageFromDevice", listener: (value: T) => void): void;
 }
@@ -102,6 +106,30 @@ export interface Mcu {
   onStart(callback: () => void): void;
 }
 
+/** A device as server code sees it. */
+export interface ServerDevice {
+  readonly name: string;
+}
+
+/** What an api.server.onFleet handler gets: the devices of the fleet, kept current. */
+export interface ServerFleet {
+  readonly devices: readonly string[];
+}
+
+/** Code that runs in the cloud (the local cloud's server host, or a Lambda function on AWS),
+ * with no browser open. Its state (variables the handlers close over) is kept across restarts. */
+export interface ServerApi {
+  /** `handler` runs once per device, in the cloud. Channel listeners it adds hear that device
+   * only, and `sendToDevice` in it addresses that device. */
+  onDevice(handler: (device: ServerDevice) => void): void;
+  /** `handler` runs once for the whole fleet: its channel listeners get `(value, device)` from
+   * every device, and `channel.sendToDevice(value, deviceName)` addresses any device. */
+  onFleet(handler: (fleet: ServerFleet) => void): void;
+  /** An alert: a banner on every open dashboard, a line in `snapfleet dev`'s output, and on AWS
+   * a message on the app's SNS topic (output `alertsTopicArn`). Server target only. */
+  notify(text: string): void;
+}
+
 export interface FeatureApi {
   /** Which target this run builds: lets shared helpers pick behaviour, rarely needed. */
   readonly target: "device" | "web" | "server";
@@ -109,6 +137,8 @@ export interface FeatureApi {
   defineSecret(name: string, options?: SecretOptions): Secret;
   registerUiControl(render: (el: UiElement) => void, options: UiControlOptions): void;
   readonly mcu: Mcu;
+  /** Server code: declared at build time, run in the cloud. */
+  readonly server: ServerApi;
   log(message: string): void;
 }
 

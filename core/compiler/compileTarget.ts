@@ -86,9 +86,9 @@ export function compileTarget(input: TargetBuildInput): TargetBuild {
     [HostId.TokenOut]: notAtBuildTime("sending a value"),
     [HostId.TokenInKind]: () => values.nextKind(),
     [HostId.TokenInPayload]: () => values.payload(),
-    [HostId.Declare]: (kind: number, name: unknown, a: unknown, b: unknown, c: unknown) => {
+    [HostId.Declare]: (kind: number, name: unknown, a: unknown, b: unknown, c: unknown, d: unknown) => {
       try {
-        recorder.declare(kind, name, a, b, c);
+        recorder.declare(kind, name, a, b, c, d);
       } catch (e) {
         raiseAtFeature((e as Error).message);
       }
@@ -114,6 +114,7 @@ export function compileTarget(input: TargetBuildInput): TargetBuild {
     [HostId.SendToDevice]: notAtBuildTime("sending to a device"),
     [HostId.Ui]: notAtBuildTime("updating a UI control"),
     [HostId.Now]: () => Date.now(),
+    [HostId.Notify]: notAtBuildTime("api.server.notify"),
   };
 
   vm = Microvium.create((id) => {

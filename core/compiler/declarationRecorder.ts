@@ -4,6 +4,9 @@ import { DEFAULT_BOARD, PIN_LABEL, pinUseProblem, type BoardDefinition } from ".
 
 const DIRECTIONS: ChannelDecl["direction"][] = ["both", "device-to-server", "server-to-device"];
 export const MAX_REPLAY = 100;
+/** Longest history a channel may keep (the local database and DynamoDB's TTL both take more; a
+ * year of 1 Hz readings is already 31 million rows per device). */
+export const MAX_HISTORY_DAYS = 365;
 
 /** Kinds passed by the runtime's declare(kind, ...) host call (core/runtime/vm/runtime.mvm.js). */
 export enum DeclareKind {
@@ -12,6 +15,8 @@ export enum DeclareKind {
   AnalogPin = 3,
   DigitalPin = 4,
   Control = 5,
+  /** api.server.onDevice ("device") or onFleet ("fleet"). */
+  ServerHandler = 20,
 }
 
 /** Records what App(api) declares during one build run and rejects bad declarations with a
@@ -22,10 +27,12 @@ export class DeclarationRecorder {
   /** Pins are checked against the board the app is built for. */
   constructor(private readonly board: BoardDefinition = DEFAULT_BOARD) {}
 
-  declare(kind: number, name: unknown, a: unknown, b: unknown, c: unknown): void {
+  declare(kind: number, name: unknown, a: unknown, b: unknown, c: unknown, d?: unknown): void {
     switch (kind) {
       case DeclareKind.Channel:
-        return this.channel(name, a, b, c);
+        return this.channel(name, a, b, c, d);
+      case DeclareKind.ServerHandler:
+        return this.serverHandler(name);
       case DeclareKind.Secret:
         return this.secret(name, a === 1);
       case DeclareKind.AnalogPin:
@@ -40,7 +47,7 @@ export class DeclarationRecorder {
   }
 
   /** Options arrive raw from the VM: undefined means "use the default". */
-  private channel(name: unknown, qos: unknown = 1, direction: unknown = "both", replay: unknown = 0): void {
+  private channel(name: unknown, qos: unknown = 1, direction: unknown = "both", replay: unknown = 0, historyDays?: unknown): void {
     const problem = checkName("channel", name);
     if (problem) throw new Error(`api.newCommsChannel: ${problem}`);
     if (this.declarations.channels.some((c) => c.name === name)) {
@@ -53,7 +60,14 @@ export class DeclarationRecorder {
     if (typeof replay !== "number" || !Number.isInteger(replay) || replay < 0 || replay > MAX_REPLAY) {
       throw new Error(`api.newCommsChannel("${name}"): replay must be a whole number from 0 to ${MAX_REPLAY}, got ${JSON.stringify(replay)}`);
     }
-    this.declarations.channels.push({ name: name as string, qos, direction: direction as ChannelDecl["direction"], replay });
+    const history = historyOption(name as string, historyDays, direction as ChannelDecl["direction"]);
+    this.declarations.channels.push({ name: name as string, qos, direction: direction as ChannelDecl["direction"], replay, ...(history ? { history } : {}) });
+  }
+
+  private serverHandler(kind: unknown): void {
+    const server = (this.declarations.server ??= { onDevice: 0, onFleet: 0 });
+    if (kind === "device") server.onDevice++;
+    else server.onFleet++;
   }
 
   private secret(name: unknown, optional: boolean): void {
@@ -84,4 +98,18 @@ export class DeclarationRecorder {
     if (typeof title !== "string" || title.trim() === "") throw new Error(`api.registerUiControl: the title must be a non-empty string`);
     this.declarations.controls.push({ index: this.declarations.controls.length, title });
   }
+}
+
+/** `history: { days }` of a channel (undefined: none); days arrive from the VM as a number, NaN
+ * when the option was not an object. */
+function historyOption(channel: string, days: unknown, direction: ChannelDecl["direction"]): ChannelDecl["history"] {
+  if (days === undefined) return undefined;
+  const where = `api.newCommsChannel("${channel}")`;
+  if (typeof days !== "number" || !Number.isInteger(days) || days < 1 || days > MAX_HISTORY_DAYS) {
+    throw new Error(`${where}: history must be { days: N } with N a whole number of days from 1 to ${MAX_HISTORY_DAYS}, got ${Number.isNaN(days) ? "something else" : `days ${JSON.stringify(days)}`}`);
+  }
+  if (direction === "server-to-device") {
+    throw new Error(`${where}: history keeps what devices send, and this channel is "server-to-device"; drop the history option or let devices send on it`);
+  }
+  return { days };
 }

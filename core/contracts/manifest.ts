@@ -12,6 +12,9 @@ export interface ChannelDecl {
   direction: "both" | "device-to-server" | "server-to-device";
   /** Last N messages a new subscriber gets replayed (store and forward); 0 = none. */
   replay: number;
+  /** Messages devices send on it are kept this many days per device, and a dashboard gets them
+   * first (core/history). Absent: none kept. */
+  history?: { days: number };
 }
 
 export interface SecretDecl {
@@ -60,6 +63,9 @@ export interface Declarations {
   secrets: SecretDecl[];
   controls: ControlDecl[];
   pins: PinDecl[];
+  /** How many api.server.onDevice / onFleet handlers App registered; absent when none (the
+   * server host then has nothing to run). */
+  server?: { onDevice: number; onFleet: number };
   /** Coded log messages (makeLogger-style tables) are plain data in the snapshot; not here. */
 }
 

@@ -11,7 +11,13 @@ export const topics = {
   broadcastDown: (app: string, channel: string) => `${TOPIC_ROOT}/${app}/${BROADCAST_THING}/${channel}/down`,
   status: (app: string, thing: string) => `${TOPIC_ROOT}/${app}/${thing}/_status`,
   log: (app: string, thing: string) => `${TOPIC_ROOT}/${app}/${thing}/_log/up`,
+  /** Alerts from server code (api.server.notify), published by the cloud, never by a device (no
+   * device policy grants it); `thing` is the device whose handler raised it, or FLEET_THING. */
+  alert: (app: string, thing: string) => `${TOPIC_ROOT}/${app}/${thing}/_alert/up`,
 };
+
+/** The thing level of alerts raised by api.server.onFleet handlers. */
+export const FLEET_THING = "_fleet";
 
 /** The AWS IoT Jobs MQTT API topics (docs/aws-iot.md), all under $aws/things/{thing}/jobs/. */
 export const jobTopics = {
@@ -28,7 +34,7 @@ export interface ParsedAppTopic {
   app: string;
   thing: string;
   channel?: string;
-  kind: "up" | "down" | "status" | "log";
+  kind: "up" | "down" | "status" | "log" | "alert";
 }
 
 /** Inverse of `topics`: undefined for anything that is not an app topic. */
@@ -37,6 +43,7 @@ export function parseAppTopic(topic: string): ParsedAppTopic | undefined {
   if (parts[0] !== TOPIC_ROOT) return undefined;
   if (parts.length === 4 && parts[3] === "_status") return { app: parts[1], thing: parts[2], kind: "status" };
   if (parts.length === 5 && parts[3] === "_log" && parts[4] === "up") return { app: parts[1], thing: parts[2], kind: "log" };
+  if (parts.length === 5 && parts[3] === "_alert" && parts[4] === "up") return { app: parts[1], thing: parts[2], kind: "alert" };
   if (parts.length === 5 && (parts[4] === "up" || parts[4] === "down")) {
     return { app: parts[1], thing: parts[2], channel: parts[3], kind: parts[4] };
   }

@@ -32,6 +32,9 @@ export interface GlueExports {
   /** Like glue_string, for the `message` property of an object; 0 if it has none. */
   glue_message(slot: number): number;
   glue_memory_stats(): number;
+  /** Snapshot of the VM now (pointer, 0 if it failed); its size through glue_string_length. */
+  glue_create_snapshot(): number;
+  glue_free_snapshot(pointer: number): void;
 }
 
 /** Imports the module needs (module "env"). */

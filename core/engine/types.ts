@@ -20,6 +20,9 @@ export interface VmInstance {
   /** The function exported by the snapshot under `exportId`; throws if there is none. */
   resolveExport(exportId: number): (...args: VmPrimitive[]) => VmPrimitive;
   getMemoryStats(): VmMemoryStats;
+  /** The VM's state now as a snapshot that `restore` takes (globals and heap: what the app's code
+   * built since it started). Only between calls into the VM. */
+  createSnapshot(): Uint8Array;
   /** Frees the instance; calling it afterwards throws. */
   dispose(): void;
 }

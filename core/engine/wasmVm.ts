@@ -152,6 +152,21 @@ export class WasmVm implements VmInstance {
     };
   }
 
+  createSnapshot(): Uint8Array {
+    this.assertUsable();
+    if (this.activeCalls > 0) throw new Error("a VM cannot be snapshotted from inside one of its own calls");
+    let pointer: number;
+    try {
+      pointer = this.glue.glue_create_snapshot();
+    } catch (error) {
+      throw this.die(error);
+    }
+    if (!pointer) throw new MicroviumError(MvmError.MALLOC_FAIL, "cannot snapshot the VM: out of memory");
+    const copy = this.memory().slice(pointer, pointer + this.glue.glue_string_length());
+    this.glue.glue_free_snapshot(pointer);
+    return copy;
+  }
+
   dispose(): void {
     if (this.activeCalls > 0) throw new Error("a VM cannot be disposed from inside one of its own calls");
     if (this.state === "live") {

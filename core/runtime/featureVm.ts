@@ -23,7 +23,10 @@ export interface FeatureHost {
   pinWrite?(pinHandle: number, value: boolean): void;
   timerStart?(slot: number, ms: number, repeat: boolean): void;
   timerStop?(slot: number): void;
-  sendToDevice?(channelIndex: number, value: WireValue): void;
+  /** `device`: the device a fleet handler addressed (api.server.onFleet); undefined elsewhere. */
+  sendToDevice?(channelIndex: number, value: WireValue, device?: string): void;
+  /** Server: an alert from api.server.notify. */
+  notify?(text: string): void;
   /** Dashboard widgets (uiOps.ts); Gauge and Chart return a widget id. */
   ui?(controlIndex: number, op: UiOp, args: VmPrimitive[]): VmPrimitive | void;
 }
@@ -59,7 +62,7 @@ export interface FeatureVmOptions {
 export class FeatureVm {
   private readonly writer = new TokenWriter();
   private readonly reader = new TokenReader();
-  private readonly dispatchExport: (event: number, a: VmPrimitive, b: VmPrimitive) => VmPrimitive;
+  private readonly dispatchExport: (event: number, a: VmPrimitive, b: VmPrimitive, c?: VmPrimitive) => VmPrimitive;
   private readonly instance: VmInstance;
   private readonly names: CallbackNames;
   /** The dispatch in progress (event and its first argument), to name its callback; plain
@@ -113,6 +116,32 @@ export class FeatureVm {
     this.dispatch(VmEvent.UiEvent, slot, this.incoming(value));
   }
 
+  // --- server VMs (core/server): one per device, plus one for the fleet ----------------------
+
+  /** A device's server VM starts: runs the api.server.onDevice handlers for `device`. */
+  startDevice(device: string): void {
+    this.dispatch(VmEvent.DeviceStart, device, undefined);
+  }
+
+  /** The fleet VM starts: runs the api.server.onFleet handlers with the fleet's devices. */
+  startFleet(devices: string[]): void {
+    this.dispatch(VmEvent.FleetStart, undefined, this.incoming(devices));
+  }
+
+  fleetChanged(devices: string[]): void {
+    this.dispatch(VmEvent.FleetDevices, undefined, this.incoming(devices));
+  }
+
+  /** In the fleet VM: a message from `device` reaches the onFleet listeners as (value, device). */
+  deliverFrom(channelIndex: number, value: WireValue, device: string): void {
+    this.dispatch(VmEvent.Message, channelIndex, this.incoming(value), device);
+  }
+
+  /** The VM's state now (what its callbacks built), restorable in place of the build's snapshot. */
+  snapshot(): Uint8Array {
+    return this.instance.createSnapshot();
+  }
+
   handleClosed(handle: number): void {
     this.dispatch(VmEvent.Notify, Notification.HandleClosed, handle);
   }
@@ -133,7 +162,7 @@ export class FeatureVm {
   /** Calls the VM's dispatcher. Whatever fails in there (the feature's own exception, an engine
    * error, an API error the runtime raised, a host or budget error) leaves as one
    * FeatureRuntimeError naming the callback; the snapshot carries no try/catch for it (size). */
-  private dispatch(event: VmEvent, a: VmPrimitive, b: VmPrimitive): VmPrimitive {
+  private dispatch(event: VmEvent, a: VmPrimitive, b: VmPrimitive, c?: VmPrimitive): VmPrimitive {
     if (this.stoppedBecause) {
       const callback = this.callbackOf(event, a, undefined).text;
       throw new FeatureRuntimeError(`${callback} not run: the app stopped after ${this.stoppedBecause}`, { callback, fatal: true });
@@ -145,7 +174,7 @@ export class FeatureVm {
     this.eventArg = a;
     this.position = undefined;
     try {
-      return this.dispatchExport(event, a, b);
+      return c === undefined ? this.dispatchExport(event, a, b) : this.dispatchExport(event, a, b, c);
     } catch (e) {
       this.writer.reset(); // a value half streamed out when the error came is dropped
       throw this.callbackFailed(this.callbackOf(event, a, this.position).text, e);
@@ -170,6 +199,12 @@ export class FeatureVm {
         return this.names.render(index);
       case VmEvent.UiEvent:
         return this.names.widget(index);
+      case VmEvent.DeviceStart:
+        return { text: `api.server.onDevice handler #${position ?? 0} (device "${String(a)}")`, origin: `api.server.onDevice handler #${position ?? 0}` };
+      case VmEvent.FleetStart:
+        return { text: `api.server.onFleet handler #${position ?? 0}`, origin: `api.server.onFleet handler #${position ?? 0}` };
+      case VmEvent.FleetDevices:
+        return { text: "fleet.devices update", origin: "fleet.devices update" };
       default:
         return this.names.notification(index);
     }
@@ -250,6 +285,7 @@ export class FeatureVm {
     const timerStop = need("timerStop");
     const sendToDevice = need("sendToDevice");
     const ui = need("ui");
+    const notify = need("notify");
     const buildOnly = (what: string) => () => {
       throw new FeatureRuntimeError(`${what} is only possible while App(api) runs at build time`);
     };
@@ -278,7 +314,8 @@ export class FeatureVm {
         this.startWork(() => timerStart(slot as number, ms as number, repeat === 1));
       },
       [HostId.TimerStop]: (slot) => timerStop(slot as number),
-      [HostId.SendToDevice]: (index, value) => sendToDevice(index as number, this.outgoing(value)),
+      [HostId.SendToDevice]: (index, value, device) => sendToDevice(index as number, this.outgoing(value), device === undefined ? undefined : String(device)),
+      [HostId.Notify]: (text) => notify(String(text)),
       [HostId.Ui]: (control, op, ...args) => {
         if (op === UiOp.Toggle || op === UiOp.Button || op === UiOp.Slider) {
           const slot = op === UiOp.Slider ? args[3] : args[1];

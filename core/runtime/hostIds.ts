@@ -46,6 +46,8 @@ export enum HostId {
   Ui = 21,
   /** Build time + run time: nowMs() */
   Now = 22,
+  /** Server: notify(text), an alert from api.server.notify (dashboard banner; SNS on AWS). */
+  Notify = 30,
   /** 100-149: standard library helpers (core/runtime/stdlib). */
   StdlibBase = 100,
 }
@@ -64,6 +66,14 @@ export enum VmEvent {
   UiEvent = 5,
   /** Supervisor notification `a` about handle `b` (see Notification). */
   Notify = 6,
+  /** Server: a device's VM starts; run the api.server.onDevice handlers for device `a`. On a
+   * Message in that VM the listeners hear `a`'s messages only. */
+  DeviceStart = 10,
+  /** Server: the fleet VM starts with the device names `b` (token stream); run the
+   * api.server.onFleet handlers. Its Message events carry the sending device as a third argument. */
+  FleetStart = 11,
+  /** Server: the fleet's device names changed (`b`, token stream). */
+  FleetDevices = 12,
 }
 
 /** What a callbackSite(kind, a, b) call registered. */

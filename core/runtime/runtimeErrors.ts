@@ -49,12 +49,16 @@ const API_NAMES: Record<number, string> = {
   18: "el.gauge",
   19: "el.chart",
   20: "set",
+  30: "api.server.onDevice",
+  31: "api.server.onFleet",
+  32: "api.server.notify",
 };
 
 /** Which target serves each API id (for WrongTarget). */
 const SERVED_BY: Record<number, string> = {
   6: "device", 7: "device", 8: "device", 9: "device", 10: "device", 13: "device", 14: "device",
   11: "web or server",
+  32: "server",
 };
 
 function apiText(api: unknown, name: unknown): string {
@@ -70,11 +74,11 @@ export function formatRuntimeError(code: unknown, api: unknown, name: unknown, t
     case RuntimeError.Thrown:
       return String(api);
     case RuntimeError.WrongTarget:
-      return `${apiText(api, name)} can only be called on the ${SERVED_BY[api as number] ?? "device"} target; this is the ${target} target. Call it from a callback that runs there (api.mcu.onStart/setInterval on the device, a UI control on the web)`;
+      return `${apiText(api, name)} can only be called on the ${SERVED_BY[api as number] ?? "device"} target; this is the ${target} target. Call it from a callback that runs there (api.mcu.onStart/setInterval on the device, a UI control on the web, api.server.onDevice/onFleet on the server)`;
     case RuntimeError.RunTimeDeclaration:
       return `${apiText(api, name)} was called at run time. Declare channels, secrets, pins and UI controls while App(api) runs (at build time), keep the returned objects and use them in callbacks`;
     case RuntimeError.BuildTimeAction:
-      return `${apiText(api, name)} was called while App(api) runs at build time; call it from a callback (api.mcu.onStart/setInterval on the device, a UI control on the web)`;
+      return `${apiText(api, name)} was called while App(api) runs at build time; call it from a callback (api.mcu.onStart/setInterval on the device, a UI control on the web, api.server.onDevice/onFleet on the server)`;
     case RuntimeError.NotAFunction:
       return `${apiText(api, name)}: the callback must be a function`;
     case RuntimeError.UnknownEvent:

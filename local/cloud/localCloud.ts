@@ -12,6 +12,7 @@ import { ArtifactStore } from "../artifacts";
 import { LocalBroker } from "../broker";
 import { startDashboardServer, type DashboardServer } from "../dashboard";
 import { JobsService, localArtifactUrl, resolveLocalArtifactUrl } from "../jobs";
+import { CloudHalf } from "../server/cloudHalf";
 import { FleetMonitor } from "./fleetMonitor";
 import { UpstreamReceiver } from "./upstreamReceiver";
 
@@ -50,9 +51,19 @@ export class LocalCloud {
     /** What the dashboard serves: manifest.json and web.snap of the last deployed build. */
     private readonly buildDir: string,
     private readonly options: LocalCloudOptions,
+    /** Server code, history and alerts (local/server/cloudHalf.ts). */
+    readonly cloudHalf: CloudHalf,
   ) {
     this.monitor = new FleetMonitor(app);
-    this.upstream = new UpstreamReceiver({ app, manifest: () => broker.manifest, deliver: (m) => this.monitor.observe(m.topic, m.payload), log: options.log });
+    this.upstream = new UpstreamReceiver({
+      app,
+      manifest: () => broker.manifest,
+      deliver: (m) => {
+        this.monitor.observe(m.topic, m.payload);
+        cloudHalf.receive(m.thing, m.channel, m.envelope.id, m.envelope.v, m.envelope.t);
+      },
+      log: options.log,
+    });
   }
 
   /** The thing group every local device joins and every OTA job targets. */
@@ -88,13 +99,15 @@ export class LocalCloud {
       stops.push(() => artifacts.stop());
       const jobs = await JobsService.start({ aedes: broker.aedes, resolveDocument: (doc) => resolveLocalArtifactUrl(doc, (sha) => artifacts.signedUrl(sha)), log });
       stops.push(() => jobs.stop());
+      const cloudHalf = await CloudHalf.start({ stateDir: options.stateDir, app: manifest.app, build: options.build, broker, log });
+      stops.push(() => cloudHalf.stop());
       const buildDir = path.join(options.stateDir, "current");
       writeBuild(buildDir, options.build);
       const dashboard =
         options.dashboardBundleDir === null
           ? undefined
-          : await startDashboardServer({ bundleDir: options.dashboardBundleDir ?? defaultBundleDir(), buildDir, broker, host, port });
-      const cloud = new LocalCloud(manifest.app, broker, jobs, artifacts, dashboard, buildDir, options);
+          : await startDashboardServer({ bundleDir: options.dashboardBundleDir ?? defaultBundleDir(), buildDir, broker, host, port, history: { channels: () => broker.manifest.channels, query: (q) => cloudHalf.queryHistory(q) } });
+      const cloud = new LocalCloud(manifest.app, broker, jobs, artifacts, dashboard, buildDir, options, cloudHalf);
       await cloud.watchTraffic();
       jobs.onExecutionChange((e) => cloud.monitor.setOta(e.thingName, e.status === "IN_PROGRESS" && e.statusDetails.step ? `${e.status} ${e.statusDetails.step}` : e.status));
       return cloud;
@@ -110,6 +123,7 @@ export class LocalCloud {
     if (manifest.app !== this.app) throw new Error(`deploy: the build is for app "${manifest.app}"; this local cloud runs "${this.app}"`);
     this.broker.reloadManifest(manifest);
     writeBuild(this.buildDir, build);
+    await this.cloudHalf.load(build);
     if (manifest.version === this.deployedVersion) return { version: manifest.version };
     const pkg = encodeDevicePackage(manifest, build.snapshots.device);
     const sha256 = this.artifacts.put(pkg.bytes);
@@ -133,6 +147,7 @@ export class LocalCloud {
   addDevice(thing: string): void {
     this.monitor.expect(thing);
     this.jobs.addThingToGroup(this.thingGroup, thing);
+    this.cloudHalf.addDevice(thing);
   }
 
   async stop(): Promise<void> {
@@ -140,6 +155,7 @@ export class LocalCloud {
     await this.dashboard?.stop();
     await this.jobs.stop();
     await this.artifacts.stop();
+    await this.cloudHalf.stop();
     await this.broker.stop();
   }
 

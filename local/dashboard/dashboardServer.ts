@@ -11,6 +11,9 @@ import { cacheControlOf, contentTypeOf, NO_CACHE } from "../../core/contracts/da
 import type { TokenCheck } from "../../core/contracts/dashboardToken";
 import { FLEET_STATUS_PATH, FLEET_STATUS_TOKEN_HEADER, type FleetStatusPage } from "../../core/contracts/fleetStatus";
 import { answerFleetStatusRequest } from "../../core/fleetStatus";
+import { HISTORY_PATH, type StoredMessage } from "../../core/contracts/history";
+import type { ChannelDecl } from "../../core/contracts/manifest";
+import { answerHistoryRequest, type HistoryQuery } from "../../core/history/historyRequest";
 
 /** What the server needs of the broker (LocalBroker fits). */
 export interface DashboardBroker {
@@ -32,6 +35,8 @@ export interface DashboardServerOptions {
   host?: string;
   /** 0 (default) picks a free port. */
   port?: number;
+  /** The history API (core/contracts/history.ts); absent: it answers 404. */
+  history?: { channels(): ChannelDecl[]; query(q: HistoryQuery): StoredMessage[] };
 }
 
 export interface DashboardServer {
@@ -97,6 +102,16 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
       void answerFleetStatusRequest({ token: typeof token === "string" ? token : undefined, query: url.searchParams }, {
         verifyToken: (t) => broker.verifyDashboardToken(t),
         page: (after, limit) => broker.fleetStatus.page(after, limit),
+      }).then((answer) => send(answer.status, answer.body, "application/json; charset=utf-8", "no-store"));
+      return;
+    }
+    if (name === HISTORY_PATH && options.history) {
+      const token = request.headers[FLEET_STATUS_TOKEN_HEADER];
+      const history = options.history;
+      void answerHistoryRequest({ token: typeof token === "string" ? token : undefined, query: url.searchParams }, {
+        verifyToken: (t) => broker.verifyDashboardToken(t),
+        channels: () => history.channels(),
+        query: (q) => history.query(q),
       }).then((answer) => send(answer.status, answer.body, "application/json; charset=utf-8", "no-store"));
       return;
     }

@@ -24,6 +24,8 @@ export class ControlView {
     readonly title: string,
     /** A widget's user input, to FeatureVm.uiEvent(slot, value). */
     private readonly onInput: (slot: number, value: WireValue) => void,
+    /** The device time of the message being delivered, if any: a chart places the value there. */
+    private readonly messageTime: () => number | undefined = () => undefined,
   ) {
     const headingId = `control-${Math.random().toString(36).slice(2, 10)}`;
     this.element = html("section", { class: "control", "aria-labelledby": headingId });
@@ -67,12 +69,18 @@ export class ControlView {
         if (!widget) throw new Error(`control "${this.title}": no widget with id ${String(id)}`);
         const number = Number(value);
         if (widget instanceof Gauge) widget.set(number);
-        else widget.append(number);
+        else widget.append(number, this.messageTime());
         return;
       }
       default:
         throw new Error(`control "${this.title}": unknown UI op ${String(op)}; the web snapshot is newer than this dashboard`);
     }
+  }
+
+  /** The longest chart window of this control in seconds (0 without a chart): how much stored
+   * history is worth loading. */
+  get chartWindowSeconds(): number {
+    return Math.max(0, ...this.widgets.map((w) => (w instanceof Chart ? w.windowSeconds : 0)));
   }
 
   /** A feature callback failed: show it in the control instead of failing silently. */

@@ -8,6 +8,7 @@ import { FeatureVm, type FeatureHost } from "../../core/runtime/featureVm";
 import type { UiOp } from "../../core/runtime/uiOps";
 import type { WireValue } from "../../core/contracts/wireValue";
 import { ControlView } from "./controlView";
+import { HistoryReplay, type HistoryFetch } from "./historyReplay";
 import { describeAge } from "./relativeTime";
 import { html } from "./widgets/svg";
 
@@ -21,7 +22,12 @@ export interface DeviceCardOptions {
   thing: string;
   /** Publishes `value` on the channel's down topic for this thing (envelope, qos: the fleet's job). */
   sendToDevice(thing: string, channelIndex: number, value: WireValue): void;
+  /** Stored messages of a channel declared with `history` (absent: none loaded). */
+  fetchHistory?: HistoryFetch;
 }
+
+/** History loaded for a card without a chart (a text or gauge shows the last value). */
+const DEFAULT_HISTORY_SECONDS = 3600;
 
 export class DeviceCard implements FeatureHost {
   readonly element: HTMLElement;
@@ -37,6 +43,9 @@ export class DeviceCard implements FeatureHost {
   private app: WebApp | undefined;
   private status: DeviceStatus | undefined;
   private lastSeen: number | undefined;
+  private replay: HistoryReplay | undefined;
+  /** The device time of the stored message being replayed, for charts (ControlView). */
+  private replayingAt: number | undefined;
 
   constructor(private readonly options: DeviceCardOptions) {
     const nameId = `device-${options.thing}`;
@@ -65,7 +74,7 @@ export class DeviceCard implements FeatureHost {
     this.vm = undefined;
     this.app = app;
     this.controls = app.manifest.controls.map((c) => {
-      const control: ControlView = new ControlView(c.index, c.title, (slot, value) => this.run(control, () => this.vm?.uiEvent(slot, value)));
+      const control: ControlView = new ControlView(c.index, c.title, (slot, value) => this.run(control, () => this.vm?.uiEvent(slot, value)), () => this.replayingAt);
       return control;
     });
     this.messageError.hidden = true;
@@ -78,6 +87,36 @@ export class DeviceCard implements FeatureHost {
     }
     for (const control of this.controls) this.run(control, () => this.vm?.render(control.index));
     this.refresh();
+    this.loadHistory(app);
+  }
+
+  /** Stored messages of the app's history channels go to the listeners first (historyReplay.ts). */
+  private loadHistory(app: WebApp): void {
+    this.replay?.cancel();
+    this.replay = undefined;
+    const channels = app.manifest.channels.flatMap((c, index) => (c.history ? [{ index, name: c.name }] : []));
+    const fetch = this.options.fetchHistory;
+    if (!fetch || channels.length === 0) return;
+    const seconds = Math.max(0, ...this.controls.map((c) => c.chartWindowSeconds)) || DEFAULT_HISTORY_SECONDS;
+    const replay = new HistoryReplay({
+      thing: this.thing,
+      channels,
+      since: Date.now() - seconds * 1000,
+      fetch,
+      deliver: (index, value, t, stored) => {
+        this.replayingAt = stored ? t : undefined;
+        try {
+          this.deliver(index, value, t);
+        } finally {
+          this.replayingAt = undefined;
+        }
+      },
+      warn: (text) => console.warn(text),
+    });
+    this.replay = replay;
+    void replay.run().then(() => {
+      if (this.replay === replay) this.replay = undefined;
+    });
   }
 
   /** `heardAt`: when the device was last known alive by this status (see Fleet.onStatus). */
@@ -89,7 +128,8 @@ export class DeviceCard implements FeatureHost {
 
   /** A device message on channel `channelIndex` (manifest order), decoded from its envelope; the
    * fleet's receive path has dropped repeats and put a QoS 1 channel's messages in order. */
-  deliver(channelIndex: number, value: WireValue, sentAt: number): void {
+  deliver(channelIndex: number, value: WireValue, sentAt: number, id?: string): void {
+    if (id !== undefined && this.replay?.hold(channelIndex, value, sentAt, id)) return;
     this.lastSeen = Math.max(this.lastSeen ?? 0, Math.min(sentAt, Date.now()));
     const channel = this.app?.manifest.channels[channelIndex]?.name ?? `#${channelIndex}`;
     try {

@@ -12,6 +12,7 @@ import { parseAppTopic, topics } from "../../core/contracts/topics";
 import type { WireValue } from "../../core/contracts/wireValue";
 import type { DeviceStatusRecord, FleetStatusPage } from "../../core/contracts/fleetStatus";
 import { DeviceCard, type WebApp } from "./deviceCard";
+import type { HistoryFetch } from "./historyReplay";
 import type { LinkState } from "./mqtt/client";
 import { html } from "./widgets/svg";
 
@@ -34,6 +35,8 @@ export interface FleetOptions {
   reloadApp(): Promise<WebApp | undefined>;
   /** One page of the fleet-status API (`after`: the previous page's `next`). */
   fetchStatusPage(after: string | undefined): Promise<FleetStatusPage>;
+  /** The history API (core/contracts/history.ts). */
+  fetchHistory?: HistoryFetch;
 }
 
 export class Fleet {
@@ -47,7 +50,7 @@ export class Fleet {
   /** Device messages once each, a QoS 1 channel's in the device's order (the path devices and the server share). */
   private readonly received = new EnvelopeReceiver<{ thing: string; channelIndex: number }>({
     clock: wallClock,
-    deliver: (envelope, { thing, channelIndex }) => this.card(thing).deliver(channelIndex, envelope.v, envelope.t),
+    deliver: (envelope, { thing, channelIndex }) => this.card(thing).deliver(channelIndex, envelope.v, envelope.t, envelope.id),
     log: (line) => console.warn(line),
   });
   /** Things whose status arrived live since the current listing started: newer than its records. */
@@ -143,7 +146,7 @@ export class Fleet {
   private card(thing: string): DeviceCard {
     let card = this.cards.get(thing);
     if (!card) {
-      card = new DeviceCard({ thing, sendToDevice: (t, index, value) => this.send(t, index, value) });
+      card = new DeviceCard({ thing, sendToDevice: (t, index, value) => this.send(t, index, value), fetchHistory: this.options.fetchHistory });
       card.load(this.webApp);
       this.cards.set(thing, card);
       // Sorted by name: cards must not jump around as devices come and go.

@@ -8,6 +8,8 @@ import type { MicroviumEngine } from "../../core/engine/types";
 import { dashboardClientId } from "../../core/policy/clientIds";
 import type { Manifest } from "../../core/contracts/manifest";
 import { decodeFleetStatusPage, FLEET_STATUS_PATH, FLEET_STATUS_TOKEN_HEADER, MAX_FLEET_STATUS_PAGE, type FleetStatusPage } from "../../core/contracts/fleetStatus";
+import { decodeHistoryPage, HISTORY_PATH, type StoredMessage } from "../../core/contracts/history";
+import { AlertBanner } from "./alertBanner";
 import { forgetToken, parseDashboardConfig, takeToken, type DashboardConfig } from "./config";
 import type { WebApp } from "./deviceCard";
 import { Fleet } from "./fleet";
@@ -47,6 +49,15 @@ async function fetchStatusPage(token: string, after: string | undefined): Promis
   const body = (await response.json().catch(() => undefined)) as { error?: string } | undefined;
   if (!response.ok) throw new Error(`${FLEET_STATUS_PATH}: HTTP ${response.status}${body?.error ? `: ${body.error}` : ""}`);
   return decodeFleetStatusPage(body);
+}
+
+/** A channel's stored messages (core/contracts/history.ts), with the same token header. */
+async function fetchHistory(token: string, thing: string, channel: string, since: number): Promise<StoredMessage[]> {
+  const query = new URLSearchParams({ thing, channel, since: String(Math.floor(since)) });
+  const response = await fetch(`${HISTORY_PATH}?${query}`, { cache: "no-store", headers: { [FLEET_STATUS_TOKEN_HEADER]: token } });
+  const body = (await response.json().catch(() => undefined)) as { error?: string } | undefined;
+  if (!response.ok) throw new Error(`${HISTORY_PATH}: HTTP ${response.status}${body?.error ? `: ${body.error}` : ""}`);
+  return decodeHistoryPage(body).messages;
 }
 
 async function loadEngine(): Promise<MicroviumEngine> {
@@ -90,12 +101,16 @@ async function main(): Promise<void> {
   document.title = `${config.app} · snapfleet`;
 
   let fleet: Fleet | undefined;
+  const alerts = new AlertBanner(config.app);
+  root.before(alerts.element);
   const client = new MqttWebSocketClient({
     url: config.mqtt.url,
     clientId: dashboardClientId(config.app, Math.random().toString(36).slice(2, 12)),
     username: config.mqtt.username,
     password: token,
-    onMessage: (topic, payload, retained) => fleet?.receive(topic, payload, retained),
+    onMessage: (topic, payload, retained) => {
+      if (!alerts.receive(topic, payload)) fleet?.receive(topic, payload, retained);
+    },
     onStateChange: (state, detail) => {
       linkBadge.textContent = LINK_TEXT[state];
       linkBadge.dataset.state = state;
@@ -113,7 +128,7 @@ async function main(): Promise<void> {
       }
     },
   });
-  fleet = new Fleet(app, { app: config.app, grid: root, link: client, reloadApp: () => loadApp(engine), fetchStatusPage: (after) => fetchStatusPage(token, after) });
+  fleet = new Fleet(app, { app: config.app, grid: root, link: client, reloadApp: () => loadApp(engine), fetchStatusPage: (after) => fetchStatusPage(token, after), fetchHistory: (thing, channel, since) => fetchHistory(token, thing, channel, since) });
   fleet.subscribe();
   client.start();
   setInterval(() => fleet?.tick(), 1000);

@@ -65,7 +65,9 @@
   _Generic((value), double: glue_formatFloat64, default: glue_formatInt32)(buf, size, value)
 
 /* Not needed by a host that only restores and runs snapshots. */
+#ifndef MVM_INCLUDE_SNAPSHOT_CAPABILITY
 #define MVM_INCLUDE_SNAPSHOT_CAPABILITY 0
+#endif
 #define MVM_INCLUDE_DEBUG_CAPABILITY 0
 
 /* Makes getProperty() linkable, to read `message` from a thrown object. */

@@ -321,6 +321,21 @@ EXPORT(glue_message) const char* glue_message(int32_t slot) {
 /* ------------------------------ Diagnostics ------------------------------ */
 
 /* mvm_TsMemoryStats: twelve 32-bit size_t fields, in header order. */
+/* A snapshot of the VM as it is now (globals and heap), for the server host to store and restore
+ * later. Only between calls: the engine's stack is not part of a snapshot. Returns a buffer the
+ * caller frees with glue_free_snapshot, or 0 (allocation failed); its size via glue_string_length. */
+EXPORT(glue_create_snapshot) void* glue_createSnapshot(void) {
+  if (!vm || nesting) return 0;
+  size_t size = 0;
+  void* bytes = mvm_createSnapshot(vm, &size);
+  stringLength = bytes ? size : 0;
+  return bytes;
+}
+
+EXPORT(glue_free_snapshot) void glue_freeSnapshot(void* bytes) {
+  glue_free(bytes);
+}
+
 EXPORT(glue_memory_stats) const mvm_TsMemoryStats* glue_memoryStats(void) {
   if (!vm) return &stats;
   mvm_getMemoryStats(vm, &stats);

@@ -13,6 +13,10 @@
 #include <math.h>
 #include <string.h>
 
+/* The server host snapshots a running VM after each event batch, so its state (a feature's
+ * closures and globals) survives a restart (glue_create_snapshot). Devices don't: the shared
+ * settings leave it out of the native build. */
+#define MVM_INCLUDE_SNAPSHOT_CAPABILITY 1
 #include "engineSettings.h"
 
 /* Bytecode lives in the same linear memory as RAM: long pointers are plain. */

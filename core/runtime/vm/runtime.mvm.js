@@ -28,6 +28,7 @@ const networkRequest = vmImport(16);
 const channelOpen = vmImport(17);
 const hostSendToDevice = vmImport(20);
 const ui = vmImport(21);
+const hostNotify = vmImport(30);
 
 // RuntimeError codes (runtimeErrors.ts)
 const E_WRONG_TARGET = 1;
@@ -196,10 +197,18 @@ const INBOUND_EVENT = TARGET === "device" ? "messageFromServer" : "messageFromDe
 const OUTBOUND_EVENT = TARGET === "device" ? "messageFromDevice" : "messageFromServer";
 const channelHandles = [];
 
+// The `history` option as a number for declare(): its days, undefined when absent, NaN when it
+// is not `{ days }` (the recorder says what is wrong). Build time only.
+function historyDays(history) {
+  if (history === undefined) return undefined;
+  if (typeof history !== "object" || history === null) return NaN;
+  return history.days;
+}
+
 function newCommsChannel(name, options) {
   atBuildOnly(1, name);
   if (options === undefined) options = {};
-  declare(1, name, options.qos, options.direction, options.replay);
+  declare(1, name, options.qos, options.direction, options.replay, historyDays(options.history));
   const index = channelListeners.length;
   channelListeners.push([]);
   channelHandles.push(0);
@@ -214,8 +223,10 @@ function newCommsChannel(name, options) {
       if (status !== 0) raise(E_SEND_REFUSED, name, status);
     }, 10, name);
   } else {
-    runTimeMember(channel, "sendToDevice", function (value) {
-      hostSendToDevice(index, outgoing(value, name));
+    // `device`: the device a fleet handler (api.server.onFleet) addresses; the host ignores it
+    // elsewhere (a dashboard card and a per-device server VM each address their own device).
+    runTimeMember(channel, "sendToDevice", function (value, device) {
+      hostSendToDevice(index, outgoing(value, name), device);
     }, 11, name);
   }
   channel.addEventListener = function (event, listener) {
@@ -418,6 +429,42 @@ function textOption(v) {
   return v === undefined ? "" : "" + v;
 }
 
+// --- server: per-device and fleet handlers (core/server, local/server, lambda/featureServer) ---
+
+// Handlers run once per VM: a device's VM runs the onDevice ones with that device, the fleet VM
+// the onFleet ones. Kept only in the server snapshot.
+const deviceHandlers = [];
+const fleetHandlers = [];
+// Set in the fleet VM when it starts: the object its handlers got (`devices` kept current by the
+// host), and where each channel's listeners added by them begin.
+let fleet;
+const fleetListenersFrom = [];
+
+function addServerHandler(list, kind, handler) {
+  atBuildOnly(kind);
+  requireFunction(handler, kind);
+  declare(20, kind === 30 ? "device" : "fleet");
+  if (TARGET === "server") list.push(handler);
+}
+
+const server = apiObject({
+  onDevice: function (handler) {
+    addServerHandler(deviceHandlers, 30, handler);
+  },
+  onFleet: function (handler) {
+    addServerHandler(fleetHandlers, 31, handler);
+  },
+  notify:
+    TARGET === "server"
+      ? function (text) {
+          if (building) raise(E_BUILD_TIME_ACTION, 32);
+          hostNotify("" + text);
+        }
+      : function () {
+          raise(building ? E_BUILD_TIME_ACTION : E_WRONG_TARGET, 32);
+        },
+});
+
 // --- the api object and the build protocol -------------------------------------------------
 
 const api = apiObject({
@@ -426,6 +473,7 @@ const api = apiObject({
   defineSecret: defineSecret,
   registerUiControl: registerUiControl,
   mcu: mcu,
+  server: server,
   log: function (message) {
     hostLog("" + message);
   },
@@ -464,6 +512,8 @@ export function finishBuild(encodeObjects, decodeObjects) {
   mcu.getAnalogPin = lateDeclaration(4);
   mcu.getDigitalPin = lateDeclaration(5);
   mcu.onStart = lateDeclaration(6);
+  server.onDevice = lateDeclaration(30);
+  server.onFleet = lateDeclaration(31);
 }
 
 // --- run time: the single export the host calls (events: VmEvent in hostIds.ts) -----------
@@ -502,7 +552,35 @@ function webEvent(event, a, b) {
   else if (event === 5) uiCallbacks[a](incoming(b));
 }
 
+// Server VMs (VmEvent 10-12 in hostIds.ts): a device's VM hears its device's messages; the fleet
+// VM hears every device's, and its listeners get the device as a second argument.
+function serverEvent(event, a, b, c, i, x) {
+  if (event === 3) {
+    x = incoming(b);
+    if (fleet === undefined) return callAll(channelListeners[a], x);
+    const list = channelListeners[a];
+    const device = { name: c };
+    for (i = fleetListenersFrom[a]; i < list.length; i = i + 1) {
+      callbackSite(4, i);
+      list[i](x, device);
+    }
+  } else if (event === 10) {
+    x = { name: a };
+    for (i = 0; i < deviceHandlers.length; i = i + 1) {
+      callbackSite(4, i);
+      deviceHandlers[i](x);
+    }
+  } else if (event === 11) {
+    fleet = { devices: incoming(b) };
+    for (i = 0; i < channelListeners.length; i = i + 1) fleetListenersFrom[i] = channelListeners[i].length;
+    for (i = 0; i < fleetHandlers.length; i = i + 1) {
+      callbackSite(4, i);
+      fleetHandlers[i](fleet);
+    }
+  } else if (event === 12) fleet.devices = incoming(b);
+}
+
 // Picked once per target, so the export carries no target test at run time. An exception a
 // feature callback throws leaves the VM uncaught; the host turns it into an error carrying its
 // message (core/runtime/featureVm.ts), so the snapshot needs no try/catch for it.
-vmExport(1, TARGET === "device" ? deviceEvent : webEvent);
+vmExport(1, TARGET === "device" ? deviceEvent : TARGET === "web" ? webEvent : serverEvent);

@@ -46,14 +46,23 @@ export class Chart {
     this.element.append(drawing);
   }
 
+  get windowSeconds(): number {
+    return this.options.windowSeconds;
+  }
+
   /** Values shown now (oldest first), for the page's accessibility text and tests. */
   get values(): number[] {
     return this.points.map((p) => p.v);
   }
 
-  append(value: number): void {
+  /** `at`: when the value was measured (a stored message's device time); default now. Points
+   * are kept in time order, so history arriving after a live value still lands in its place. */
+  append(value: number, at?: number): void {
     const t = this.now();
-    this.points.push({ t, v: value });
+    const point = { t: Math.min(at ?? t, t), v: value };
+    let i = this.points.length;
+    while (i > 0 && this.points[i - 1].t > point.t) i--;
+    this.points.splice(i, 0, point);
     const oldest = t - this.options.windowSeconds * 1000;
     while (this.points.length && this.points[0].t < oldest) this.points.shift();
     this.draw(t);

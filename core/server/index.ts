@@ -1,0 +1,3 @@
+export * from "./serverDecisions";
+export * from "./serverHost";
+export { MemoryStateStore } from "./memoryStateStore";
