@@ -142,6 +142,36 @@ for (const runtime of RUNTIMES) describe(`${runtime.name}: the same script, the 
     assert.match(lines.find((l) => l.startsWith('{"end"'))!, /"gapsSkipped":2,"lateDropped":1,"heldMessages":2/);
   });
 
+  it("QoS 1 bounds: past 1,024 waiting messages a chain gives its oldest gap up; past 1,024 chains the least recently heard is flushed", async () => {
+    // The app only counts (a reply per message would overflow the outbox in the bursts) and
+    // checks the order: 1, 3..1027 from the full chain, then -1, -2, ... from the chains by age.
+    const entry = writeFeatures({
+      "app.ts": [
+        'import type { FeatureApi } from "snapfleet";',
+        "export function App(api: FeatureApi) {",
+        '  const orders = api.newCommsChannel<number>("orders", { direction: "server-to-device", qos: 1 });',
+        '  const summary = api.newCommsChannel<string>("summary", { direction: "device-to-server", qos: 1 });',
+        "  let count = 0; let outOfOrder = 0; let expected = 1;",
+        '  orders.addEventListener("messageFromServer", (n) => { count++; if (n !== expected) outOfOrder++; expected = n === 1 ? 3 : n === 1027 ? -1 : n > 0 ? n + 1 : n - 1; });',
+        '  api.mcu.setInterval(() => summary.pushMessageToServer(count + " delivered, " + outOfOrder + " out of order"), 500);',
+        "}",
+      ].join("\n"),
+    }, "reorder-bounds");
+    const build = await compileFeatures({ entry });
+    const steps: string[] = [];
+    // One sender whose seq 2 never comes: 1,025 later messages wait, the last one overflows.
+    steps.push(JSON.stringify({ deliver: "orders", value: 1, id: "full:1", p: 0 }));
+    for (let seq = 3; seq <= 1027; seq++) steps.push(JSON.stringify({ deliver: "orders", value: seq, id: `full:${seq}`, p: seq - 1 }));
+    // 1,025 senders heard mid-stream (each message waits for a predecessor): the first is forgotten.
+    for (let boot = 1; boot <= 1025; boot++) steps.push(JSON.stringify({ deliver: "orders", value: -boot, id: `b${boot}:5`, p: 4 }));
+    steps.push('{"advance": 1500}');
+    const lines = await assertSameOutput(build, `${steps.join("\n")}\n`, []);
+    const gaps = lines.filter((l) => l.includes('{"echo":"[supervisor] gap on'));
+    assert.equal(gaps.length, 1, `one gap reported (mid-stream starts are not gaps):\n${gaps.join("\n")}`);
+    assert.match(gaps[0], /gap on sf\/[\w-]+\/sim-1\/orders\/down: skipped full:2, 1024 later messages waiting; delivering from full:3"/);
+    assert.ok(lines.some((l) => l.includes('"v":"2051 delivered, 0 out of order"')), `every message once, in order:\n${lines.filter((l) => l.includes("summary")).join("\n")}`);
+  });
+
   describe("every program of the semantics corpus, run at start on the device", () => {
     const files = fs.readdirSync(CORPUS).filter((f) => /\.(js|ts)$/.test(f)).sort();
     it("has programs", () => assert.ok(files.length >= 20, `only ${files.length} corpus programs`));
