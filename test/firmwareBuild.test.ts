@@ -47,7 +47,7 @@ describe("snapfleet firmware build (scripts/build-firmware.mjs)", function () {
     const file = path.join(src, "firmware/native/supervisor/outbox.c");
     fs.writeFileSync(file, `#include <string.h>\n${fs.readFileSync(file, "utf8")}`);
     await assert.rejects(buildFirmware({ sourceRoot: src, outDir: path.join(src, "out"), log: () => {} }), (error: Error) => {
-      assert.match(error.message, /supervisor\/outbox\.c: it includes <string\.h>, which core\/, supervisor\/, ota\/ may not/);
+      assert.match(error.message, /supervisor\/outbox\.c: it includes <string\.h>, which core\/, supervisor\/, ota\/, link\/ may not/);
       return true;
     });
   });

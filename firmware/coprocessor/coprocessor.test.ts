@@ -47,6 +47,17 @@ describe("the Cortex-M33 board on QEMU with its network co-processor over the li
   const coprocessors: Coprocessor[] = [];
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "sf-qemu-link-"));
   let console_ = "";
+  let port = 0;
+  let cloud: InMemoryTransport;
+  const log: string[] = [];
+  let v1 = "";
+
+  function startBoard(): void {
+    board = startQemuBoard({ image, deviceArgs: ["connect", "--thing", "qemu-1", "--state", stateDir, "--pin", "A2=const:21.46"], secondSerial: `tcp:127.0.0.1:${port},reconnect=1` });
+    board.stdout!.setEncoding("utf8").on("data", (d: string) => (console_ += d));
+    board.stderr!.setEncoding("utf8").on("data", (d: string) => (console_ += d));
+  }
+  const upTopics = () => cloud.sent.filter((m) => m.topic.endsWith("/temperature/up"));
 
   before(async function () {
     const reason = qemuUnavailable() ?? crossToolchainUnavailable();
@@ -66,25 +77,21 @@ describe("the Cortex-M33 board on QEMU with its network co-processor over the li
   });
 
   it("installs the first app over the link, runs it, and resynchronises after the co-processor restarts", async () => {
-    const cloud = new InMemoryTransport();
-    const log: string[] = [];
-    const sockets: net.Socket[] = [];
+    cloud = new InMemoryTransport();
     server = net.createServer((socket) => {
-      sockets.push(socket);
       coprocessors.push(new Coprocessor({ link: socket, cloud, log: (l) => log.push(l) }));
     });
     await new Promise<void>((r) => server!.listen(0, "127.0.0.1", r));
-    const port = (server.address() as net.AddressInfo).port;
-    board = startQemuBoard({ image, deviceArgs: ["connect", "--thing", "qemu-1", "--state", stateDir, "--pin", "A2=const:21.46"], secondSerial: `tcp:127.0.0.1:${port},reconnect=1` });
-    board.stdout!.setEncoding("utf8").on("data", (d: string) => (console_ += d));
-    board.stderr!.setEncoding("utf8").on("data", (d: string) => (console_ += d));
+    port = (server.address() as net.AddressInfo).port;
+    startBoard();
 
     const first = await until("the board to connect its link", () => coprocessors[0]);
     await until("the link to come up", () => first.session.up);
-    assert.match(console_, /no app installed; waiting for one over the link/);
+    await until("the empty board to say so", () => /no app installed; waiting for one over the link/.test(console_));
 
     const build = await compileFeatures({ entry: path.join(ROOT, "examples/grow-station/features/app.ts"), secrets: JSON.parse(fs.readFileSync(path.join(ROOT, "examples/grow-station/dev-secrets.json"), "utf8")) });
     const pkg = encodeDevicePackage(build.manifest, build.snapshots.device);
+    v1 = build.manifest.version;
 
     // A package that does not match its offer (one byte changed) is refused by the MCU itself.
     const forged = { ...pkg, bytes: Uint8Array.from(pkg.bytes, (b, i) => (i === pkg.size - 10 ? b ^ 1 : b)) };
@@ -94,7 +101,6 @@ describe("the Cortex-M33 board on QEMU with its network co-processor over the li
 
     const installed = await first.install(pkg, { jobId: "job-1", version: build.manifest.version, engine: ENGINE_ID });
     assert.deepEqual(installed, { status: "SUCCEEDED" }, console_);
-    const upTopics = () => cloud.sent.filter((m) => m.topic.endsWith("/temperature/up"));
     await until("temperature readings from the app", () => upTopics().length >= 2);
     const reading = JSON.parse(upTopics()[0].payload);
     assert.equal(reading.v, 21.5, "the pin model reached the board");
@@ -111,5 +117,28 @@ describe("the Cortex-M33 board on QEMU with its network co-processor over the li
     assert.ok(second.session.peerRestarts === 0 && first.session.retransmissions >= 0);
     const status = cloud.sent.filter((m) => m.topic.endsWith("/_status")).map((m) => JSON.parse(m.payload).online);
     assert.equal(status[status.length - 1], true, "online again");
+  });
+
+  it("a reset of the board during an update's trial boots the previous version and reports the job FAILED", async () => {
+    const build = await compileFeatures({ entry: path.join(ROOT, "test/fixtures/native-equivalence/coded-logger/features/app.ts") });
+    const pkg = encodeDevicePackage(build.manifest, build.snapshots.device);
+    const current = coprocessors[coprocessors.length - 1];
+    const install = current.install(pkg, { jobId: "job-2", version: build.manifest.version, engine: ENGINE_ID }, 120_000);
+    // All chunks and the end crossed the link (the MCU verified and staged the package and started
+    // the new app on trial, whose grace period is 5 s): the power goes.
+    await until("the package to cross the link", () => log.some((l) => l.includes("job job-2: package sent")) && current.session.queued === 0);
+    await new Promise((r) => setTimeout(r, 1000));
+    board!.kill("SIGKILL");
+    await new Promise((r) => board!.once("close", r));
+    current.close();
+    const count = coprocessors.length;
+    console_ = "";
+    startBoard();
+    const next = await until("the co-processor after the reset", () => coprocessors[count], 30_000);
+    await until("the job's verdict after the reset", () => log.find((l) => /OTA reply 4 for job job-2/.test(l)), 30_000);
+    await until(`the previous version (${v1.slice(0, 12)}) to boot`, () => console_.includes(`starting version ${v1}`));
+    const before = upTopics().length;
+    await until("readings of the previous version again", () => next.session.up && upTopics().length >= before + 2, 30_000);
+    assert.deepEqual(await install, { status: "FAILED", reason: "the co-processor stopped before the MCU's verdict" });
   });
 });

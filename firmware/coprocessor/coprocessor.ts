@@ -79,12 +79,18 @@ export class Coprocessor {
       this.session.send(encode.otaChunk(offset, pkg.bytes.subarray(offset, offset + OTA_CHUNK_BYTES)));
     }
     this.session.send(encode.otaEnd());
+    this.options.log?.(`[coprocessor] job ${job.jobId}: package sent (${pkg.size} B); waiting for the MCU's verdict`);
     const verdict = await this.nextReply(job.jobId, deadline);
     return verdict.reply === OTA_REPLY.SUCCEEDED ? { status: "SUCCEEDED" } : { status: "FAILED", reason: verdict.reason };
   }
 
   close(): void {
     this.closed = true;
+    // An install in progress gets its answer from the next co-processor (the MCU reports an
+    // interrupted trial again once connected); this one stops waiting.
+    const waiters = this.replyWaiters;
+    this.replyWaiters = [];
+    for (const w of waiters) w({ reply: OTA_REPLY.FAILED, jobId: "", reason: "the co-processor stopped before the MCU's verdict" });
     clearInterval(this.timer);
     this.removeConnectionListener();
     this.unsubscribeAll();
