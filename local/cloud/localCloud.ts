@@ -11,7 +11,7 @@ import type { JobConfig } from "../../core/jobs/jobBook";
 import { ArtifactStore } from "../artifacts";
 import { LocalBroker } from "../broker";
 import { startDashboardServer, type DashboardServer } from "../dashboard";
-import { JobsService, localArtifactUrl, resolveLocalArtifactUrl } from "../jobs";
+import { JobsService, localArtifactUrl, localJobsSource, resolveLocalArtifactUrl } from "../jobs";
 import { FleetMonitor } from "./fleetMonitor";
 import { UpstreamReceiver } from "./upstreamReceiver";
 
@@ -90,7 +90,14 @@ export class LocalCloud {
       const dashboard =
         options.dashboardBundleDir === null
           ? undefined
-          : await startDashboardServer({ bundleDir: options.dashboardBundleDir ?? defaultBundleDir(), buildDir, broker, host, port });
+          : await startDashboardServer({
+              bundleDir: options.dashboardBundleDir ?? defaultBundleDir(),
+              buildDir,
+              broker,
+              host,
+              port,
+              jobs: localJobsSource(jobs, manifest.app, (token) => broker.verifyDashboardToken(token)),
+            });
       const cloud = new LocalCloud(manifest.app, broker, jobs, artifacts, dashboard, buildDir, options);
       await cloud.watchTraffic();
       jobs.onExecutionChange((e) => cloud.monitor.setOta(e.thingName, e.status === "IN_PROGRESS" && e.statusDetails.step ? `${e.status} ${e.statusDetails.step}` : e.status));

@@ -10,9 +10,14 @@ import type { Manifest } from "../../core/contracts/manifest";
 import { decodeFleetStatusPage, FLEET_STATUS_PATH, FLEET_STATUS_TOKEN_HEADER, MAX_FLEET_STATUS_PAGE, type FleetStatusPage } from "../../core/contracts/fleetStatus";
 import { forgetToken, parseDashboardConfig, takeToken, type DashboardConfig } from "./config";
 import type { WebApp } from "./deviceCard";
-import { Fleet } from "./fleet";
+import { Fleet, parseRoute } from "./fleet";
+import { JobsClient } from "./jobsClient";
+import { claimedDashboardRole } from "../../core/contracts/dashboardRoles";
 import { MqttWebSocketClient, type LinkState } from "./mqtt/client";
 import { html } from "./widgets/svg";
+
+/** How often the page reads the jobs (rollout counts; device OTA states when those changed). */
+const JOBS_POLL_MS = 3000;
 
 async function fetchOk(path: string): Promise<Response> {
   const response = await fetch(path, { cache: "no-cache" });
@@ -113,10 +118,18 @@ async function main(): Promise<void> {
       }
     },
   });
-  fleet = new Fleet(app, { app: config.app, grid: root, link: client, reloadApp: () => loadApp(engine), fetchStatusPage: (after) => fetchStatusPage(token, after) });
-  fleet.subscribe();
+  const role = claimedDashboardRole(token);
+  document.getElementById("role")?.replaceChildren(role);
+  fleet = new Fleet(app, { app: config.app, root, link: client, reloadApp: () => loadApp(engine), fetchStatusPage: (after) => fetchStatusPage(token, after), jobs: new JobsClient(token), role });
+  const current = fleet;
+  current.show(parseRoute(location.hash));
+  window.addEventListener("hashchange", () => current.show(parseRoute(location.hash)));
+  current.subscribe();
   client.start();
-  setInterval(() => fleet?.tick(), 1000);
+  setInterval(() => current.tick(), 1000);
+  // OTA states and rollouts come from the jobs API (devices' job topics aren't the dashboard's to read).
+  void current.pollJobs();
+  setInterval(() => void current.pollJobs(), JOBS_POLL_MS);
 }
 
 void main();
