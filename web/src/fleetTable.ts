@@ -86,7 +86,8 @@ export class FleetTable {
       const cell = html("div", { role: "columnheader", class: `cell cell-${column.key}`, "aria-sort": "none" });
       const button = html("button", { type: "button", class: "sort" }, column.key === "value" ? this.query.channel || "Value" : column.title);
       button.addEventListener("click", () => this.setQuery(this.query.sort === column.key ? { descending: !this.query.descending } : { sort: column.key, descending: false }));
-      cell.append(button);
+      // The arrow is not part of the button's name: aria-sort already says how the column sorts.
+      cell.append(button, html("span", { class: "sort-mark", "aria-hidden": "true" }));
       head.append(cell);
       this.headers.set(column.key, cell);
       if (column.key === "value") valueHeader = button;
@@ -139,7 +140,11 @@ export class FleetTable {
   }
 
   private updateHeaders(): void {
-    for (const [key, cell] of this.headers) cell.setAttribute("aria-sort", key === this.query.sort ? (this.query.descending ? "descending" : "ascending") : "none");
+    for (const [key, cell] of this.headers) {
+      const sort = key === this.query.sort ? (this.query.descending ? "descending" : "ascending") : "none";
+      cell.setAttribute("aria-sort", sort);
+      cell.lastElementChild!.textContent = sort === "ascending" ? " ▲" : sort === "descending" ? " ▼" : "";
+    }
     this.valueHeader.textContent = this.query.channel || "Value";
   }
 

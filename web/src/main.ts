@@ -123,7 +123,15 @@ async function main(): Promise<void> {
   fleet = new Fleet(app, { app: config.app, root, link: client, reloadApp: () => loadApp(engine), fetchStatusPage: (after) => fetchStatusPage(token, after), jobs: new JobsClient(token), role });
   const current = fleet;
   current.show(parseRoute(location.hash));
-  window.addEventListener("hashchange", () => current.show(parseRoute(location.hash)));
+  window.addEventListener("hashchange", () => {
+    // Another link pasted into this tab (a viewer's replaced by an operator's, say): start over with its token.
+    if (new URLSearchParams(location.hash.replace(/^#/, "")).has("token")) {
+      takeToken(location, history, sessionStorage);
+      location.reload();
+      return;
+    }
+    current.show(parseRoute(location.hash));
+  });
   current.subscribe();
   client.start();
   setInterval(() => current.tick(), 1000);
