@@ -201,7 +201,10 @@ describe("fleet view in Chromium (1,000 devices)", function () {
 
     // An operator cancels: queued executions are cancelled, finished ones stay.
     await page.goto(`${stack.server.operatorUrl}&rollouts`);
-    assert.equal(await page.getByLabel("access role").textContent(), "operator");
+    // Same tab, another token in the fragment: the page starts over with it.
+    await page.getByLabel("access role").filter({ hasText: /^operator$/ }).waitFor({ timeout: 10_000 });
+    // The broker takes the operator's token too (its operator dashboard policy).
+    await page.getByRole("status", { name: "broker connection" }).getByText("live").waitFor({ timeout: 5000 });
     await panel.getByRole("button", { name: "Cancel job" }).click();
     await panel.getByRole("status", { name: `${jobId} status` }).getByText("CANCELED (USER_CANCELED)").waitFor({ timeout: 5000 });
     await counts.getByRole("button", { name: "CANCELED 970" }).waitFor({ timeout: 5000 });
