@@ -2,10 +2,11 @@ import fs from "node:fs";
 import path from "node:path";
 import zlib from "node:zlib";
 import mqtt from "mqtt";
+import { encodeDeviceStatus } from "../core/contracts/deviceStatus";
 import { encodeEnvelope } from "../core/contracts/envelope";
 import { topics } from "../core/contracts/topics";
 import { constantModel } from "../firmware/pinModel";
-import { startDashboardStack } from "../web/testSupport/dashboardFixture";
+import { startDashboardStack, type DashboardStack } from "../web/testSupport/dashboardFixture";
 import { MqttDevice } from "../web/testSupport/mqttDevice";
 
 /** Device publish → DOM update in real Chromium: a simulated device (aws-iot-device-sdk-v2,
@@ -16,7 +17,8 @@ import { MqttDevice } from "../web/testSupport/mqttDevice";
  * Clocks: both sides read performance.timeOrigin + performance.now(); Chromium's and Node's
  * differ by a few ms, so the page's offset is measured first (NTP-style, the round trip with the
  * smallest delay of 30) and subtracted.
- * Also prints what the dashboard weighs: wasm, JS, CSS, page, web snapshot. */
+ * Also prints what the dashboard weighs: wasm, JS, CSS, page, web snapshot, and what the fleet
+ * view costs at 1,000 and 10,000 devices (fleetViewFigures). */
 const MESSAGES = 300;
 const INTERVAL_MS = 20;
 const THING = "bench-1";
@@ -46,7 +48,8 @@ async function main(): Promise<void> {
       pins: { A2: constantModel(0) },
     });
     const page = await stack.browser.newPage();
-    await page.goto(stack.server.url);
+    // The device's page (the dashboard opens on the fleet table): its card shows the temperature.
+    await page.goto(`${stack.server.url}&device=${THING}`);
     const text = page.getByRole("article", { name: THING, exact: true }).getByLabel("Temperature value", { exact: true });
     await text.filter({ hasText: "0 °C" }).waitFor({ timeout: 10000 });
     await page.evaluate(() => {
@@ -117,10 +120,100 @@ async function main(): Promise<void> {
     const gzipped = files.reduce((sum, file) => sum + zlib.gzipSync(fs.readFileSync(file), { level: 9 }).length, 0);
     console.log(`  total                             ${kb(total)}  (goal <= 200 KB: ${total <= BUDGET.dashboardBytes ? "met" : "MISSED"}; gzip -9: ${kb(gzipped)})`);
     await page.close();
+    await fleetViewFigures(stack);
   } finally {
     await baseline?.endAsync(true);
     await device?.stop().catch(() => undefined);
     await stack.stop();
+  }
+}
+
+const FLEET_SIZES = [1000, 10000];
+const LIVE_CHANGES = 1000;
+const FLEET_GOAL_FIRST_RENDER_MS = 500;
+
+/** The fleet view with 1,000 and 10,000 devices whose statuses went through the broker (recorded
+ * for the fleet-status API, as devices' own would be):
+ * - first render: from navigation start to the table listing every device (engine and app load,
+ *   the fleet-status pages of 1,000, the rows), stamped in the page by a MutationObserver;
+ *   "table shown" is its first paint with any devices;
+ * - re-sort: a click on "Last seen" until the next frame has drawn the new order;
+ * - live updates: 1,000 status changes published in a burst until the table counts them all,
+ *   against mqtt.js in Node receiving the same messages over the same WebSocket listener
+ *   (baseline in the same run: broker delivery alone, no decoding, no table). */
+async function fleetViewFigures(stack: DashboardStack): Promise<void> {
+  const { app, version } = stack.build.manifest;
+  const thing = (i: number) => `fleet-${String(i).padStart(5, "0")}`;
+  const publish = (topic: string, payload: string, retain: boolean) =>
+    new Promise<void>((resolve, reject) => stack.broker.aedes.publish({ cmd: "publish", topic, payload: Buffer.from(payload), qos: 0, retain, dup: false }, (e) => (e ? reject(e) : resolve())));
+  const status = (i: number, online: boolean) => encodeDeviceStatus({ online, version, bootId: `b${i}`, t: Date.now() });
+  console.log(`fleet view in Chromium (statuses published through the broker; ${LIVE_CHANGES} live changes per size)`);
+  let published = 0;
+  for (const size of FLEET_SIZES) {
+    for (; published < size; published++) await publish(topics.status(app, thing(published)), status(published, true), true);
+    const total = stack.broker.fleetStatus.size;
+    const wanted = `${total.toLocaleString("en")} devices`;
+    const page = await stack.browser.newPage({ viewport: { width: 1180, height: 760 } });
+    await page.addInitScript((text) => {
+      const marks: Record<string, number> = {};
+      (window as unknown as { fleetMarks: Record<string, number> }).fleetMarks = marks;
+      new MutationObserver(() => {
+        const count = document.querySelector(".fleet-count")?.textContent ?? "";
+        if (count && marks.shown === undefined && !count.startsWith("0 ")) marks.shown = performance.now();
+        if (count === text && marks.listed === undefined) marks.listed = performance.now();
+        if (marks.liveTarget !== undefined && count.startsWith(`${marks.liveTarget.toLocaleString("en")} of`) && marks.live === undefined) marks.live = performance.timeOrigin + performance.now();
+      }).observe(document, { subtree: true, childList: true, characterData: true });
+    }, wanted);
+    await page.goto(stack.server.url);
+    await page.getByRole("status", { name: "devices shown" }).getByText(wanted, { exact: true }).waitFor({ timeout: 120_000 });
+    const marks = () => page.evaluate(() => (window as unknown as { fleetMarks: Record<string, number> }).fleetMarks);
+    const loaded = await marks();
+    // When the page asked for the first fleet-status page: what comes before is engine, app and broker connection.
+    const listingStart = await page.evaluate(() => performance.getEntriesByType("resource").find((e) => e.name.includes("api/fleet-status"))?.startTime ?? NaN);
+    const rowsInDom = await page.locator(".fleet-spacer [role=row]:not([hidden])").count();
+
+    // Re-sort: click → the frame after the click has drawn the rows in the new order.
+    const resortMs: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      resortMs.push(
+        await page.evaluate(async () => {
+          const button = Array.from(document.querySelectorAll<HTMLButtonElement>(".fleet-head button")).find((b) => b.textContent === "Last seen")!;
+          const start = performance.now();
+          button.click();
+          await new Promise((resolve) => requestAnimationFrame(resolve));
+          return performance.now() - start;
+        }),
+      );
+    }
+
+    // Live: the table filtered to offline devices; a burst of devices going offline.
+    await page.getByLabel("Filter devices").selectOption("offline");
+    const offlineBefore = (await stack.broker.fleetStatus.page(undefined, total)).devices.filter((d) => !d.online).length;
+    await page.evaluate((target) => ((window as unknown as { fleetMarks: Record<string, number> }).fleetMarks.liveTarget = target), offlineBefore + LIVE_CHANGES);
+    const baseline = await mqtt.connectAsync(stack.broker.webSocketUrl, { clientId: `sf-${app}-dashboard-fleet-bench`, username: "dashboard", password: stack.broker.issueDashboardToken(), protocolVersion: 4, reconnectPeriod: 0 });
+    let baselineSeen = 0;
+    let baselineDone = 0;
+    baseline.on("message", (topic) => {
+      if (topic.includes("/fleet-") && ++baselineSeen === LIVE_CHANGES) baselineDone = wallNow();
+    });
+    await baseline.subscribeAsync(topics.status(app, "+"), { qos: 0 });
+    const offset = await pageClockOffset(() => page.evaluate(() => performance.timeOrigin + performance.now()));
+    const start = wallNow();
+    for (let i = 0; i < LIVE_CHANGES; i++) void publish(topics.status(app, thing(i)), status(i, false), true);
+    await page.waitForFunction(() => (window as unknown as { fleetMarks: Record<string, number> }).fleetMarks.live !== undefined, undefined, { timeout: 60_000 }).catch(() => undefined);
+    const live = (await marks()).live;
+    const liveMs = live === undefined ? NaN : live - offset.ms - start;
+    const baselineMs = baselineDone ? baselineDone - start : NaN;
+    await baseline.endAsync(true);
+    for (let i = 0; i < LIVE_CHANGES; i++) await publish(topics.status(app, thing(i)), status(i, true), true);
+    await page.close();
+
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    const goal = size >= 10000 ? `  (goal <= ${FLEET_GOAL_FIRST_RENDER_MS} ms at 10,000: ${loaded.listed <= FLEET_GOAL_FIRST_RENDER_MS ? "met" : "MISSED"})` : "";
+    console.log(`  ${total.toLocaleString("en").padStart(6)} devices: first render (navigation -> every device listed) ${round(loaded.listed)} ms${goal}`);
+    console.log(`  ${"".padStart(6)}          of it: engine, app and broker connection until the first fleet-status request ${round(listingStart)} ms; listing (${Math.ceil(total / 1000)} pages of 1,000, rows, table) ${round(loaded.listed - listingStart)} ms; table first shown at ${round(loaded.shown)} ms`);
+    console.log(`  ${"".padStart(6)}          re-sort by last seen (order of every row recomputed + visible rows painted) ${round(median(resortMs))} ms (median of 5, click -> next frame); ${rowsInDom} rows in the DOM`);
+    console.log(`  ${"".padStart(6)}          ${LIVE_CHANGES} live status changes -> table current ${round(liveMs)} ms; baseline mqtt.js all received ${round(baselineMs)} ms; ratio ${ratio(liveMs, baselineMs)}x`);
   }
 }
 

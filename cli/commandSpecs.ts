@@ -83,6 +83,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       url: { value: "URL", help: "the dashboard address (stack output dashboardUrl)" },
       app: { value: "NAME", help: "the app name" },
       hours: { value: "H", help: "how long the link works (default 12)" },
+      role: { value: "ROLE", help: "viewer (default: watch, use the controls) or operator (also cancel jobs, approve devices, change settings)" },
     },
   },
 ];

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { encodeDashboardKey } from "../core/contracts/dashboardToken";
+import { encodeDashboardKey, verifyDashboardToken } from "../core/contracts/dashboardToken";
 import { createAuthorizerHandler } from "../lambda/authorizer/handler";
 import { dashboardLinkCommand, DASHBOARD_KEY_ENV } from "./dashboardLinkCommand";
 
@@ -16,6 +16,16 @@ describe("snapfleet dashboard-link", () => {
     const authorize = createAuthorizerHandler({ app: "tank", region: "eu-west-1", account: "123456789012", channels: [], loadKey: async () => KEY, now: () => NOW });
     const response = await authorize({ protocolData: { mqtt: { clientId: "sf-tank-dashboard-1", password: Buffer.from(match[1]).toString("base64") } } });
     assert.equal(response.isAuthenticated, true);
+  });
+
+  it("--role operator signs the operator role into the token; the authorizer and the jobs API see it", async () => {
+    const link = dashboardLinkCommand({ values: { url: "https://d1234.cloudfront.net/", app: "tank", role: "operator" }, positionals: [] }, ENV, NOW);
+    const token = decodeURIComponent(link.split("#token=")[1]);
+    assert.match(token, /^sfdash\.operator\.\d+\./);
+    assert.deepEqual(verifyDashboardToken(KEY, "tank", token, NOW), { valid: true, expiresAt: NOW + 12 * 60 * 60 * 1000, role: "operator" });
+    const viewer = decodeURIComponent(dashboardLinkCommand({ values: { url: "https://x/", app: "tank" }, positionals: [] }, ENV, NOW).split("#token=")[1]);
+    assert.equal((verifyDashboardToken(KEY, "tank", viewer, NOW) as { role: string }).role, "viewer");
+    assert.throws(() => dashboardLinkCommand({ values: { url: "https://x/", app: "tank", role: "admin" }, positionals: [] }, ENV, NOW), /--role must be one of viewer, operator, got "admin"/);
   });
 
   it("says how to provide the key when it is missing or malformed", () => {

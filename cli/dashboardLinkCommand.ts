@@ -4,6 +4,7 @@
  * in the URL fragment, which browsers never send to the web server. */
 import { decodeDashboardKey, mintDashboardToken } from "../core/contracts/dashboardToken";
 import { checkName } from "../core/contracts/names";
+import { DASHBOARD_ROLES, isDashboardRole, DEFAULT_DASHBOARD_ROLE } from "../core/contracts/dashboardRoles";
 import { CliError, UsageError } from "./cliError";
 
 export const DASHBOARD_KEY_ENV = "SNAPFLEET_DASHBOARD_KEY";
@@ -23,6 +24,8 @@ export function dashboardLinkCommand({ values, positionals }: Parsed, env: NodeJ
   if (appProblem) throw new UsageError(`dashboard-link --app: ${appProblem}`);
   const hours = values.hours === undefined ? 12 : Number(values.hours);
   if (!Number.isFinite(hours) || hours <= 0 || hours > MAX_HOURS) throw new UsageError(`--hours must be a number from 0 to ${MAX_HOURS}, got ${String(values.hours)}`);
+  const role = values.role ?? DEFAULT_DASHBOARD_ROLE;
+  if (!isDashboardRole(role)) throw new UsageError(`--role must be one of ${DASHBOARD_ROLES.join(", ")}, got ${JSON.stringify(role)}`);
   const keyText = env[DASHBOARD_KEY_ENV];
   if (!keyText) {
     throw new CliError(`set ${DASHBOARD_KEY_ENV} to the dashboard key, e.g.\n  ${DASHBOARD_KEY_ENV}=$(pulumi stack output dashboardTokenKey --show-secrets) snapfleet dashboard-link --url ... --app ${app}`);
@@ -33,6 +36,6 @@ export function dashboardLinkCommand({ values, positionals }: Parsed, env: NodeJ
   } catch (e) {
     throw new CliError(`${DASHBOARD_KEY_ENV}: ${(e as Error).message}`);
   }
-  const token = mintDashboardToken(key, app!, hours * 60 * 60 * 1000, now);
+  const token = mintDashboardToken(key, app!, hours * 60 * 60 * 1000, now, role);
   return `${url.replace(/#.*$/, "")}#token=${encodeURIComponent(token)}`;
 }

@@ -67,6 +67,7 @@ export async function devCommand({ values, positionals }: Parsed): Promise<void>
     [
       `snapfleet dev: ${cloud.app}, ${devices} ${deviceRuntime === "native" ? "native" : "simulated"} device${devices === 1 ? "" : "s"}, state in ${path.relative(process.cwd(), stateDir) || "."}`,
       cloud.dashboard ? `dashboard  ${cloud.dashboard.url}` : "dashboard  (not built: run npm run build)",
+      ...(cloud.dashboard ? [`operator   ${cloud.dashboard.operatorUrl}  (may also cancel jobs, approve devices, change settings)`] : []),
       `mqtt/tls   mqtts://127.0.0.1:${cloud.broker.mqttsPort}  (CA ${path.relative(process.cwd(), cloud.broker.pki.caCertPath)})`,
       `edit ${path.relative(process.cwd(), path.dirname(path.resolve(entry)))}/ to rebuild and OTA-update the fleet; Ctrl-C stops`,
       "",

@@ -23,9 +23,9 @@ export interface DerivedName {
 export function autoNamedResources(app: string): Record<string, string[]> {
   return {
     "aws:s3/bucket:Bucket": [`${app}-firmware-bucket`, `${app}-dashboard-bucket`],
-    "aws:iam/role:Role": [`${app}-firmware-presign`, `${app}-dashboard-auth-role`, `${app}-fs-recorder-role`, `${app}-fs-reader-role`],
-    "aws:lambda/function:Function": [`${app}-dashboard-auth-fn`, `${app}-fs-recorder`, `${app}-fs-reader`],
-    "aws:cloudfront/originAccessControl:OriginAccessControl": [`${app}-dashboard-oac`, `${app}-fs-oac`],
+    "aws:iam/role:Role": [`${app}-firmware-presign`, `${app}-dashboard-auth-role`, `${app}-fs-recorder-role`, `${app}-fs-reader-role`, `${app}-jobs-role`],
+    "aws:lambda/function:Function": [`${app}-dashboard-auth-fn`, `${app}-fs-recorder`, `${app}-fs-reader`, `${app}-jobs-fn`],
+    "aws:cloudfront/originAccessControl:OriginAccessControl": [`${app}-dashboard-oac`, `${app}-fs-oac`, `${app}-jobs-oac`],
   };
 }
 

@@ -6,6 +6,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { contentTypeOf, listSiteFiles, NO_CACHE } from "./dashboardFiles";
 import { privateBucket } from "./privateBucket";
+import { JOBS_API_PATH_PATTERN } from "./jobsApi";
 
 export interface DashboardSiteArgs {
   app: string;
@@ -18,6 +19,8 @@ export interface DashboardSiteArgs {
   configJson: pulumi.Input<string>;
   /** The fleet-status API's origin (FleetStatusApi), served under `/api/*` on the same domain. */
   api?: { domainName: pulumi.Input<string>; originAccessControlId: pulumi.Input<string> };
+  /** The jobs API's origin (JobsApi), served under `/api/jobs*`, ahead of `/api/*`; it takes POST (cancel). */
+  jobsApi?: { domainName: pulumi.Input<string>; originAccessControlId: pulumi.Input<string> };
 }
 
 /** AWS's managed "CachingOptimized" policy: honours the objects' Cache-Control headers. */
@@ -56,6 +59,14 @@ export class DashboardSite extends pulumi.ComponentResource {
     const originId = "dashboard-bucket";
     const apiOriginId = "fleet-status-api";
     const api = args.api;
+    const jobsApiOriginId = "jobs-api";
+    const jobsApi = args.jobsApi;
+    const lambdaOrigin = (id: string, o: NonNullable<DashboardSiteArgs["api"]>) => ({
+      originId: id,
+      domainName: o.domainName,
+      originAccessControlId: o.originAccessControlId,
+      customOriginConfig: { httpPort: 80, httpsPort: 443, originProtocolPolicy: "https-only", originSslProtocols: ["TLSv1.2"] },
+    });
     this.distribution = new aws.cloudfront.Distribution(
       `${name}-cdn`,
       {
@@ -64,11 +75,27 @@ export class DashboardSite extends pulumi.ComponentResource {
         defaultRootObject: "index.html",
         origins: [
           { originId, domainName: this.bucket.bucketRegionalDomainName, originAccessControlId: oac.id },
-          ...(api
-            ? [{ originId: apiOriginId, domainName: api.domainName, originAccessControlId: api.originAccessControlId, customOriginConfig: { httpPort: 80, httpsPort: 443, originProtocolPolicy: "https-only", originSslProtocols: ["TLSv1.2"] } }]
-            : []),
+          ...(api ? [lambdaOrigin(apiOriginId, api)] : []),
+          ...(jobsApi ? [lambdaOrigin(jobsApiOriginId, jobsApi)] : []),
         ],
-        orderedCacheBehaviors: api
+        // CloudFront takes the first behavior whose pattern matches: the jobs API's comes first.
+        orderedCacheBehaviors: [
+          ...(jobsApi
+            ? [
+                {
+                  pathPattern: JOBS_API_PATH_PATTERN,
+                  targetOriginId: jobsApiOriginId,
+                  viewerProtocolPolicy: "https-only",
+                  // POST for cancel; CloudFront only offers it within the full method set.
+                  allowedMethods: ["DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"],
+                  cachedMethods: ["GET", "HEAD"],
+                  cachePolicyId: CACHING_DISABLED_POLICY_ID,
+                  originRequestPolicyId: ALL_VIEWER_EXCEPT_HOST_POLICY_ID,
+                  compress: true,
+                },
+              ]
+            : []),
+          ...(api
           ? [
               {
                 pathPattern: "/api/*",
@@ -81,7 +108,8 @@ export class DashboardSite extends pulumi.ComponentResource {
                 compress: true,
               },
             ]
-          : [],
+          : []),
+        ],
         defaultCacheBehavior: {
           targetOriginId: originId,
           viewerProtocolPolicy: "redirect-to-https",

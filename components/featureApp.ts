@@ -21,6 +21,7 @@ import { compileDeclarations, compileDevice } from "./deployBuild";
 import { resolveFeatureAppArgs, type FeatureAppArgs, type ResolvedFeatureAppArgs } from "./featureAppArgs";
 import { FeatureSecrets } from "./featureSecrets";
 import { FleetStatusApi } from "./fleetStatusApi";
+import { JobsApi } from "./jobsApi";
 import { firmwareObjectKey, FirmwareStore } from "./firmwareStore";
 import { Fleet, type DeviceCredentials } from "./fleet";
 import { iotConnection, stackAwsSettings, type IotConnection, type PlainAwsSettings } from "./iotConnection";
@@ -171,6 +172,11 @@ export class FeatureApp extends pulumi.ComponentResource<FeatureAppData> {
       { app, code: await bundleLambda("fleetStatus"), keySecretArn: authorizer.keySecretArn, keyVersionId: authorizer.keyVersionId },
       parent,
     );
+    const jobsApi = new JobsApi(
+      `${app}-jobs-api`,
+      { app, region: scope.region, account: scope.account, code: await bundleLambda("jobsApi"), keySecretArn: authorizer.keySecretArn, keyVersionId: authorizer.keyVersionId },
+      parent,
+    );
     const site = new DashboardSite(
       `${app}-dashboard`,
       {
@@ -180,10 +186,12 @@ export class FeatureApp extends pulumi.ComponentResource<FeatureAppData> {
         webSnapshotBase64: Buffer.from(declared.webSnapshot).toString("base64"),
         configJson: JSON.stringify(dashboardConfig(app, endpoint.endpointAddress, authorizer.authorizerName), null, 2),
         api: fleetStatus.origin,
+        jobsApi: jobsApi.origin,
       },
       parent,
     );
     fleetStatus.allowDistribution(site.distribution.arn);
+    jobsApi.allowDistribution(site.distribution.arn);
 
     return {
       dashboardUrl: site.url,

@@ -36,7 +36,11 @@ describe("dashboard in Chromium (end to end)", function () {
     return d;
   }
 
+  /** The device's page: the dashboard opens on the fleet table; `#device=<name>` opens a device. */
+  const deviceUrl = (thing: string) => `${stack.server.url}&device=${thing}`;
+  const openDevice = (thing: string) => page.evaluate((t) => (location.hash = `device=${t}`), thing);
   const card = (thing: string) => page.getByRole("article", { name: thing, exact: true });
+  const tableRow = (thing: string) => page.getByRole("row").filter({ has: page.getByRole("link", { name: thing, exact: true }) });
   const temperatureText = (thing: string, text: string) => card(thing).getByLabel("Temperature value", { exact: true }).filter({ hasText: text });
 
   // aedes keeps connected clients by id (not in its typings).
@@ -67,7 +71,7 @@ describe("dashboard in Chromium (end to end)", function () {
 
   it("shows a device's temperature as text, gauge and chart as it publishes, and keeps the token out of the address bar", async () => {
     await device("gh-1", 23.4);
-    await page.goto(stack.server.url);
+    await page.goto(deviceUrl("gh-1"));
     const temperature = card("gh-1").getByRole("region", { name: "Temperature" });
     await temperatureText("gh-1", "23.4 °C").waitFor({ timeout: 5000 });
     assert.equal(await card("gh-1").getByRole("status").textContent(), "online");
@@ -78,12 +82,12 @@ describe("dashboard in Chromium (end to end)", function () {
     assert.deepEqual(await temperature.locator(".chart-label").allTextContents(), ["24.4", "22.4", "-2 min", "now", "°C"]);
     const titles = await card("gh-1").locator("h3").allTextContents();
     assert.deepEqual(titles, stack.build.manifest.controls.map((c) => c.title));
-    assert.equal(new URL(page.url()).hash, "", "the token is stripped from the address bar");
+    assert.equal(new URL(page.url()).hash, "#device=gh-1", "the token is stripped from the address bar");
   });
 
   it("switches the device's grow-light pin when the toggle is clicked", async () => {
     const gh1 = await device("gh-1", 21);
-    await page.goto(stack.server.url);
+    await page.goto(deviceUrl("gh-1"));
     const toggle = card("gh-1").getByRole("switch", { name: "Grow light" });
     await page.waitForFunction(() => document.querySelector("[data-thing='gh-1']")?.classList.contains("online"));
     assert.equal(gh1.board.digitalRead("D5"), false);
@@ -96,11 +100,14 @@ describe("dashboard in Chromium (end to end)", function () {
     await card("gh-1").getByRole("region", { name: "Event log" }).getByText("Grow light off").waitFor({ timeout: 5000 });
   });
 
-  it("shows a stopped device as offline and disables its controls, and a new card for each device", async () => {
+  it("shows a stopped device as offline and disables its controls, and a row for each device", async () => {
     const gh1 = await device("gh-1", 22.1);
     await device("gh-2", 25.9);
     await page.goto(stack.server.url);
-    await temperatureText("gh-2", "25.9 °C").waitFor({ timeout: 5000 });
+    await page.getByLabel("Channel shown").selectOption("temperature");
+    await tableRow("gh-2").getByRole("cell").filter({ hasText: "25.9" }).waitFor({ timeout: 5000 });
+    await tableRow("gh-1").getByRole("cell").filter({ hasText: "22.1" }).waitFor({ timeout: 5000 });
+    await tableRow("gh-1").getByRole("link").click();
     await temperatureText("gh-1", "22.1 °C").waitFor({ timeout: 5000 });
     // A second reading, so the screenshot's chart shows a line.
     gh1.board.setAnalogModel("A2", constantModel(23.2));
@@ -112,7 +119,9 @@ describe("dashboard in Chromium (end to end)", function () {
     await gh1.stop();
     await page.waitForFunction(() => document.querySelector("[data-thing='gh-1'] [role=status]")?.textContent === "offline", undefined, { timeout: 5000 });
     assert.equal(await card("gh-1").getByRole("switch", { name: "Grow light" }).isDisabled(), true);
-    assert.equal(await card("gh-2").getByRole("status").textContent(), "online");
+    await page.getByRole("link", { name: "All devices" }).click();
+    await tableRow("gh-1").getByRole("cell", { name: "offline", exact: true }).waitFor({ timeout: 5000 });
+    assert.equal(await tableRow("gh-2").getByRole("cell", { name: "online", exact: true }).count(), 1);
     await page.screenshot({ path: path.join(ARTIFACTS, "dashboard-offline.png"), fullPage: true });
   });
 
@@ -123,6 +132,8 @@ describe("dashboard in Chromium (end to end)", function () {
     await gh7.stop();
     await until("gh-7 recorded offline", () => stack.broker.fleetStatus.get("gh-7")?.online === false);
     await page.goto(stack.server.url);
+    await tableRow("gh-7").getByRole("cell", { name: "offline", exact: true }).waitFor({ timeout: 5000 });
+    await openDevice("gh-7");
     await page.waitForFunction(() => document.querySelector("[data-thing='gh-7'] [role=status]")?.textContent === "offline", undefined, { timeout: 5000 });
     assert.equal(await card("gh-7").locator(".version").textContent(), stack.build.manifest.version.slice(0, 7));
     assert.equal(await card("gh-7").getByRole("switch", { name: "Grow light" }).isDisabled(), true);
@@ -130,7 +141,7 @@ describe("dashboard in Chromium (end to end)", function () {
 
   it("shows a device whose link drops as offline (its last will), and online again when it reconnects", async () => {
     await device("gh-1", 22.8);
-    await page.goto(stack.server.url);
+    await page.goto(deviceUrl("gh-1"));
     await temperatureText("gh-1", "22.8 °C").waitFor({ timeout: 5000 });
     const state = () => page.evaluate(() => document.querySelector("[data-thing='gh-1'] [role=status]")?.textContent);
     // The broker loses the device's socket: no DISCONNECT, so the broker publishes the will.
@@ -142,7 +153,7 @@ describe("dashboard in Chromium (end to end)", function () {
 
   it("reconnects by itself when the broker drops its connection, and shows new values without a reload", async () => {
     const gh1 = await device("gh-1", 20.5);
-    await page.goto(stack.server.url);
+    await page.goto(deviceUrl("gh-1"));
     await temperatureText("gh-1", "20.5 °C").waitFor({ timeout: 5000 });
     const dashboards = () => Object.values(brokerClients()).filter((c) => c.id.startsWith("sf-grow-station-dashboard-"));
     assert.equal(dashboards().length, 1);
@@ -156,7 +167,7 @@ describe("dashboard in Chromium (end to end)", function () {
 
   it("loads the new build when a device reports a version the page doesn't have (rebuild or OTA), without a reload", async () => {
     const old = await device("gh-1", 21.5);
-    await page.goto(stack.server.url);
+    await page.goto(deviceUrl("gh-1"));
     await temperatureText("gh-1", "21.5 °C").waitFor({ timeout: 5000 });
     // Other secret values change the device snapshot, hence the app version; the web side is the same app.
     const rebuilt = await compileFeatures({ entry: EXAMPLE_ENTRY, secrets: { ssid: "other-net", password: "other-password" } });
@@ -165,11 +176,13 @@ describe("dashboard in Chromium (end to end)", function () {
     try {
       const updated = await MqttDevice.connect({ broker: stack.broker, manifest: rebuilt.manifest, snapshot: rebuilt.snapshots.device, thing: "gh-2", engine: stack.engine, pins: { A2: constantModel(24.5) } });
       devices.push(updated);
-      await temperatureText("gh-2", "24.5 °C").waitFor({ timeout: 5000 });
       await page.waitForFunction(() => document.querySelector("[data-thing='gh-1'] .version")?.classList.contains("mismatch"), undefined, { timeout: 5000 });
+      await openDevice("gh-2");
+      await temperatureText("gh-2", "24.5 °C").waitFor({ timeout: 5000 });
       assert.equal(await card("gh-2").locator(".version").getAttribute("class"), "version");
       assert.equal(await card("gh-2").locator(".version").textContent(), rebuilt.manifest.version.slice(0, 7));
-      // The reloaded VM of the old device keeps working.
+      // The reloaded build runs the old device's page too.
+      await openDevice("gh-1");
       old.board.setAnalogModel("A2", constantModel(19.5));
       await temperatureText("gh-1", "19.5 °C").waitFor({ timeout: 5000 });
     } finally {
@@ -207,7 +220,7 @@ describe("dashboard in Chromium (end to end)", function () {
   });
 
   it("shows a device's QoS 1 messages in the order the device sent them, whatever order the broker hands them over in", async () => {
-    await page.goto(stack.server.url);
+    await page.goto(deviceUrl("gh-7"));
     const app = stack.build.manifest.app;
     const upTopics = topics.up(app, "+", "+");
     const dashboardsSubscribed = () =>

@@ -55,7 +55,8 @@ describe("dashboard widgets in Chromium", function () {
       onLog: (line) => logs.push(line),
     });
     page = await stack.browser.newPage();
-    await page.goto(stack.server.url);
+    // The device's page (the dashboard opens on the fleet table).
+    await page.goto(`${stack.server.url}&device=rig-1`);
     page.on("console", (m) => logs.push(`[page] ${m.text()}`));
     await page.getByLabel("Pressure value", { exact: true }).filter({ hasText: "reading 4" }).waitFor({ timeout: 5000 });
   });

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { decodeDashboardKey, encodeDashboardKey, mintDashboardToken, verifyDashboardToken } from "./dashboardToken";
+import { claimedDashboardRole, decodeDashboardKey, encodeDashboardKey, mintDashboardToken, verifyDashboardToken } from "./dashboardToken";
+import { roleMay } from "./dashboardRoles";
 
 const KEY = Buffer.alloc(32, 3);
 const NOW = 1_800_000_000_000;
@@ -8,7 +9,7 @@ describe("dashboard tokens", () => {
   it("mints sfdash.<expiry>.<mac> tokens that verify until they expire", () => {
     const token = mintDashboardToken(KEY, "tank", 60_000, NOW);
     assert.match(token, /^sfdash\.1800000060000\.[A-Za-z0-9_-]{43}$/);
-    assert.deepEqual(verifyDashboardToken(KEY, "tank", token, NOW), { valid: true, expiresAt: NOW + 60_000 });
+    assert.deepEqual(verifyDashboardToken(KEY, "tank", token, NOW), { valid: true, expiresAt: NOW + 60_000, role: "viewer" });
     assert.match((verifyDashboardToken(KEY, "tank", token, NOW + 60_000) as { reason: string }).reason, /expired at/);
   });
 
@@ -24,6 +25,29 @@ describe("dashboard tokens", () => {
     assert.match(reason(token.replace(".1800000060000.", ".1900000060000.")), /signature is wrong/);
     assert.match(reason(undefined), /no dashboard token/);
     assert.match(reason("sfdash.abc.def"), /malformed/);
+  });
+
+  it("signs the role: an operator token verifies as operator, and editing the role breaks the signature", () => {
+    const operator = mintDashboardToken(KEY, "tank", 60_000, NOW, "operator");
+    assert.match(operator, /^sfdash\.operator\.1800000060000\.[A-Za-z0-9_-]{43}$/);
+    assert.deepEqual(verifyDashboardToken(KEY, "tank", operator, NOW), { valid: true, expiresAt: NOW + 60_000, role: "operator" });
+    assert.equal(claimedDashboardRole(operator), "operator");
+    const viewer = mintDashboardToken(KEY, "tank", 60_000, NOW);
+    assert.equal(claimedDashboardRole(viewer), "viewer");
+    const reason = (t: string) => (verifyDashboardToken(KEY, "tank", t, NOW) as { reason?: string }).reason ?? "accepted";
+    // A viewer's MAC with an operator segment added, and an operator's MAC without it.
+    assert.match(reason(viewer.replace("sfdash.", "sfdash.operator.")), /signature is wrong/);
+    assert.match(reason(operator.replace("sfdash.operator.", "sfdash.")), /signature is wrong/);
+    assert.match(reason(operator.replace(".operator.", ".admin.")), /unknown role "admin"/);
+    assert.match(reason(operator.replace(".operator.", ".viewer.")), /unknown role "viewer"/);
+    assert.throws(() => mintDashboardToken(KEY, "tank", 60_000, NOW, "root" as never), /role must be viewer or operator/);
+  });
+
+  it("lets operators do operator actions and tells a viewer which link it needs", () => {
+    assert.deepEqual(roleMay("operator", "jobs:cancel"), { allowed: true });
+    const refused = roleMay("viewer", "jobs:cancel");
+    assert.equal(refused.allowed, false);
+    assert.match((refused as { reason: string }).reason, /viewer link: to cancel an OTA job you need an operator link \(snapfleet dashboard-link --role operator\)/);
   });
 
   it("keys travel as base64url of 32 bytes; anything else is refused with what to use", () => {

@@ -1,9 +1,13 @@
-/** Dashboard tokens: `sfdash.<expiryMs>.<base64url HMAC-SHA256(key, "sfdash\n<app>\n<expiryMs>")>`.
+/** Dashboard tokens: `sfdash.<expiryMs>.<base64url HMAC-SHA256(key, "sfdash\n<app>\n<expiryMs>")>`
+ * for a viewer (the links minted before roles keep working), and
+ * `sfdash.<role>.<expiryMs>.<base64url HMAC-SHA256(key, "sfdash\n<app>\n<expiryMs>\n<role>")>` for
+ * any other role (core/contracts/dashboardRoles.ts): the role is signed, so it can't be edited.
  * A browser can't keep a client certificate secret, so the dashboard gets a short-lived bearer
  * token instead. The local broker checks it on its WebSocket listener; on AWS the IoT custom
  * authorizer Lambda (lambda/authorizer) checks it with a key kept in Secrets Manager. One pure
  * implementation serves both, so a link minted for one is judged by the same rules as the other. */
 import { createHmac, timingSafeEqual } from "node:crypto";
+import { DEFAULT_DASHBOARD_ROLE, isDashboardRole, type DashboardRole } from "./dashboardRoles";
 
 export const DASHBOARD_TOKEN_PREFIX = "sfdash";
 /** Long enough for a working session, short enough that a leaked token soon stops working. */
@@ -11,13 +15,17 @@ export const DEFAULT_DASHBOARD_TOKEN_TTL_MS = 12 * 60 * 60 * 1000;
 /** Keys are 32 random bytes (the HMAC-SHA256 block-size guidance: at least the hash length). */
 export const DASHBOARD_KEY_BYTES = 32;
 
-export type TokenCheck = { valid: true; expiresAt: number } | { valid: false; reason: string };
+export type TokenCheck = { valid: true; expiresAt: number; role: DashboardRole } | { valid: false; reason: string };
 
-export function mintDashboardToken(key: Uint8Array, app: string, ttlMs = DEFAULT_DASHBOARD_TOKEN_TTL_MS, now = Date.now()): string {
+export function mintDashboardToken(key: Uint8Array, app: string, ttlMs = DEFAULT_DASHBOARD_TOKEN_TTL_MS, now = Date.now(), role: DashboardRole = DEFAULT_DASHBOARD_ROLE): string {
   if (!Number.isFinite(ttlMs) || ttlMs <= 0) throw new Error(`dashboard token lifetime must be a positive number of ms, got ${ttlMs}`);
+  if (!isDashboardRole(role)) throw new Error(`dashboard token role must be viewer or operator, got ${JSON.stringify(role)}`);
   const expiresAt = Math.floor(now + ttlMs);
-  return `${DASHBOARD_TOKEN_PREFIX}.${expiresAt}.${dashboardMac(key, app, expiresAt).toString("base64url")}`;
+  const mac = dashboardMac(key, app, expiresAt, role).toString("base64url");
+  return role === DEFAULT_DASHBOARD_ROLE ? `${DASHBOARD_TOKEN_PREFIX}.${expiresAt}.${mac}` : `${DASHBOARD_TOKEN_PREFIX}.${role}.${expiresAt}.${mac}`;
 }
+
+export { claimedDashboardRole } from "./dashboardRoles";
 
 /** `signatureProblem` lets each caller say why a signature may be wrong in its own setting
  * (a broker restart locally, a rotated key on AWS). */
@@ -30,16 +38,22 @@ export function verifyDashboardToken(
 ): TokenCheck {
   if (!token) return { valid: false, reason: "no dashboard token (send it as the MQTT password)" };
   const parts = token.split(".");
-  if (parts.length !== 3 || parts[0] !== DASHBOARD_TOKEN_PREFIX || !/^\d{1,15}$/.test(parts[1])) {
-    return { valid: false, reason: `malformed dashboard token (expected ${DASHBOARD_TOKEN_PREFIX}.<expiryMs>.<mac>)` };
+  // A role segment is there only for roles other than the default (see the header).
+  const role = parts.length === 4 ? parts[1] : DEFAULT_DASHBOARD_ROLE;
+  const [expiryText, macText] = parts.slice(-2);
+  if ((parts.length !== 3 && parts.length !== 4) || parts[0] !== DASHBOARD_TOKEN_PREFIX || !/^\d{1,15}$/.test(expiryText)) {
+    return { valid: false, reason: `malformed dashboard token (expected ${DASHBOARD_TOKEN_PREFIX}.<expiryMs>.<mac> or ${DASHBOARD_TOKEN_PREFIX}.<role>.<expiryMs>.<mac>)` };
   }
-  const expiresAt = Number(parts[1]);
-  const expected = dashboardMac(key, app, expiresAt);
-  const given = Buffer.from(parts[2], "base64url");
+  if (!isDashboardRole(role) || (parts.length === 4 && role === DEFAULT_DASHBOARD_ROLE)) {
+    return { valid: false, reason: `malformed dashboard token: unknown role ${JSON.stringify(role)}` };
+  }
+  const expiresAt = Number(expiryText);
+  const expected = dashboardMac(key, app, expiresAt, role);
+  const given = Buffer.from(macText, "base64url");
   // Constant-time compare: the MAC must not be guessable byte by byte from response timing.
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { valid: false, reason: signatureProblem };
   if (expiresAt <= now) return { valid: false, reason: `dashboard token expired at ${new Date(expiresAt).toISOString()}` };
-  return { valid: true, expiresAt };
+  return { valid: true, expiresAt, role };
 }
 
 /** Deployed keys travel as text (Secrets Manager, `pulumi stack output`): base64url of the bytes. */
@@ -55,6 +69,7 @@ export function decodeDashboardKey(text: string): Buffer {
   return key;
 }
 
-function dashboardMac(key: Uint8Array, app: string, expiresAt: number): Buffer {
-  return createHmac("sha256", key).update(`${DASHBOARD_TOKEN_PREFIX}\n${app}\n${expiresAt}`).digest();
+function dashboardMac(key: Uint8Array, app: string, expiresAt: number, role: DashboardRole): Buffer {
+  const signed = `${DASHBOARD_TOKEN_PREFIX}\n${app}\n${expiresAt}${role === DEFAULT_DASHBOARD_ROLE ? "" : `\n${role}`}`;
+  return createHmac("sha256", key).update(signed).digest();
 }

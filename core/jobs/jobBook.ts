@@ -140,6 +140,23 @@ export class JobBook {
     return this.jobs.get(jobId);
   }
 
+  /** Every job, oldest first (the jobs API lists them for the dashboard's rollout panel). */
+  allJobs(): Job[] {
+    return [...this.jobs.values()];
+  }
+
+  /** CancelJob: queued executions are cancelled, in-progress ones finish (AWS without `force`).
+   * Returns the things whose next execution changed; throws for an unknown or finished job. */
+  cancelJob(jobId: string, reasonCode = "USER_CANCELED"): Set<string> {
+    const job = this.jobs.get(jobId);
+    if (!job) throw new Error(`no job "${jobId}"`);
+    const changed = new Set<string>();
+    // AWS: "Job is in a terminal state" for a cancelled or completed job.
+    if (job.status !== "IN_PROGRESS") throw new Error(`job "${jobId}" is already ${job.status}`);
+    this.cancel(job, reasonCode, changed);
+    return changed;
+  }
+
   /** Executions a device can see, IN_PROGRESS first, then QUEUED by queue time (AWS order). */
   pending(thing: string): { inProgress: Execution[]; queued: Execution[] } {
     const visible = [...this.jobs.values()].map((j) => j.executions.get(thing)).filter((e): e is Execution => e !== undefined && e.queuedAt !== undefined);

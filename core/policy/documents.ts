@@ -3,6 +3,7 @@
  * enforce the same rules. Topic names come from core/contracts/topics.ts with the thing segment replaced by
  * a policy variable or a wildcard, so a topic layout change can't drift away from the policies. */
 import type { ChannelDecl } from "../contracts/manifest";
+import { operatorPublishTopics, type DashboardRole } from "../contracts/dashboardRoles";
 import { checkName } from "../contracts/names";
 import { jobTopics, topics } from "../contracts/topics";
 import { clientArn, topicArn, topicFilterArn } from "./arn";
@@ -27,6 +28,8 @@ export interface DashboardPolicyArgs extends PolicyScope {
   channels: readonly ChannelDecl[];
   /** Restrict the dashboard to these things (and take away broadcast). Omitted: every thing of the app. */
   things?: readonly string[];
+  /** An operator dashboard may also publish on the operator-only topics (core/contracts/dashboardRoles.ts). */
+  role?: DashboardRole;
 }
 
 export type ServerPolicyArgs = DevicePolicyArgs;
@@ -116,7 +119,8 @@ export function dashboardPolicyDocument(args: DashboardPolicyArgs): PolicyDocume
   // `*` in the thing level also covers the broadcast pseudo-thing `_all`; a dashboard limited to
   // some things must not broadcast to all of them, and gets no `*`.
   const thingLevels = args.things ? [...args.things] : ["*"];
-  const policy = observerPolicy(dashboardPolicyName(args.app), args, `${dashboardClientIdPrefix(args.app)}*`, thingLevels);
+  const operatorTopics = args.role === "operator" ? Object.values(operatorPublishTopics(args.app)).flat() : [];
+  const policy = observerPolicy(dashboardPolicyName(args.app), args, `${dashboardClientIdPrefix(args.app)}*`, thingLevels, operatorTopics);
   return policy.document;
 }
 
@@ -135,6 +139,7 @@ function observerPolicy(
   args: DevicePolicyArgs,
   clientIdPattern: string,
   thingLevels: readonly string[],
+  extraWritable: readonly string[] = [],
 ): NamedPolicy {
   const { app } = args;
   const arn = arnsFor(args);
@@ -144,7 +149,7 @@ function observerPolicy(
   const readable = thingLevels.flatMap((thing) => [topics.status(app, thing), topics.up(app, thing, "*")]);
   const writable = thingLevels.flatMap((thing) =>
     args.channels.filter(serverMaySend).map((channel) => topics.down(app, thing, channel.name)),
-  );
+  ).concat(extraWritable);
   return named(name, [
     allow("iot:Connect", [arn.client(clientIdPattern)]),
     allow("iot:Subscribe", readable.map(arn.topicFilter)),

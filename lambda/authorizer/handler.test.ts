@@ -64,6 +64,16 @@ describe("dashboard authorizer Lambda handler", () => {
     assert.ok(!can("iot:Publish", topicArn(REGION, ACCOUNT, "$aws/things/greenhouse-1/jobs/start-next")), "forge OTA progress");
   });
 
+  it("gives an operator token the operator's dashboard policy (core/contracts/dashboardRoles.ts), and a viewer's the viewer's", async () => {
+    const policyOf = async (token: string) => JSON.parse((await handlerWith()(connectEvent(token))).policyDocuments[0]) as PolicyDocument;
+    const args = { app: APP, region: REGION, account: ACCOUNT, channels: CHANNELS };
+    assert.deepEqual(await policyOf(mintDashboardToken(KEY, APP, 60_000, NOW, "operator")), dashboardPolicyDocument({ ...args, role: "operator" }));
+    assert.deepEqual(await policyOf(mintDashboardToken(KEY, APP, 60_000, NOW)), dashboardPolicyDocument(args));
+    // A viewer's signature under an operator claim is refused outright.
+    const forged = mintDashboardToken(KEY, APP, 60_000, NOW).replace("sfdash.", "sfdash.operator.");
+    assert.equal((await handlerWith()(connectEvent(forged))).isAuthenticated, false);
+  });
+
   it("keeps AWS's 300 s minimum connection time for a token about to expire", async () => {
     const token = mintDashboardToken(KEY, APP, 10_000, NOW);
     const response = await handlerWith()(connectEvent(token));

@@ -4,6 +4,7 @@
  * answers with the dashboard policy (core/policy), the same document the local broker enforces,
  * so the dashboard can watch the app's devices and send down on server-writable channels, nothing else. */
 import { verifyDashboardToken } from "../../core/contracts/dashboardToken";
+import type { DashboardRole } from "../../core/contracts/dashboardRoles";
 import type { ChannelDecl } from "../../core/contracts/manifest";
 import { dashboardClientIdPrefix, dashboardPolicyDocument } from "../../core/policy";
 import { MAX_AUTHORIZER_SECONDS, MIN_AUTHORIZER_SECONDS, type IotAuthorizerEvent, type IotAuthorizerResponse } from "./authorizerEvent";
@@ -28,10 +29,10 @@ const REFRESH_AFTER_SECONDS = MIN_AUTHORIZER_SECONDS;
 export function createAuthorizerHandler(config: AuthorizerConfig): AuthorizerHandler {
   const now = config.now ?? Date.now;
   const log = config.log ?? (() => {});
-  // Built once: the document only depends on the deployment, and building it checks its size.
-  const policy = JSON.stringify(
-    dashboardPolicyDocument({ app: config.app, region: config.region, account: config.account, channels: config.channels }),
-  );
+  // Built once per role: the documents only depend on the deployment, and building them checks their size.
+  const policyOf = (role: DashboardRole) =>
+    JSON.stringify(dashboardPolicyDocument({ app: config.app, region: config.region, account: config.account, channels: config.channels, role }));
+  const policies: Record<DashboardRole, string> = { viewer: policyOf("viewer"), operator: policyOf("operator") };
   const principalId = `sfdash${config.app.replace(/[^A-Za-z0-9]/g, "")}`.slice(0, 128);
 
   return async (event) => {
@@ -55,7 +56,8 @@ export function createAuthorizerHandler(config: AuthorizerConfig): AuthorizerHan
     return {
       isAuthenticated: true,
       principalId,
-      policyDocuments: [policy],
+      // The role is signed into the token; an operator's policy adds the operator-only topics.
+      policyDocuments: [policies[check.role]],
       // AWS wants at least 300 s; a token with less left is still cut off at the next refresh.
       disconnectAfterInSeconds: clamp(secondsLeft, MIN_AUTHORIZER_SECONDS, MAX_AUTHORIZER_SECONDS),
       refreshAfterInSeconds: REFRESH_AFTER_SECONDS,

@@ -11,6 +11,7 @@ import {
   verifyDashboardToken,
   type TokenCheck,
 } from "../../core/contracts/dashboardToken";
+import type { DashboardRole } from "../../core/contracts/dashboardRoles";
 
 export { DASHBOARD_TOKEN_PREFIX, DEFAULT_DASHBOARD_TOKEN_TTL_MS, type TokenCheck };
 
@@ -22,8 +23,8 @@ export class DashboardTokens {
     private readonly defaultTtlMs = DEFAULT_DASHBOARD_TOKEN_TTL_MS,
   ) {}
 
-  issue(ttlMs = this.defaultTtlMs, now = Date.now()): string {
-    return mintDashboardToken(this.key, this.app, ttlMs, now);
+  issue(ttlMs = this.defaultTtlMs, now = Date.now(), role?: DashboardRole): string {
+    return mintDashboardToken(this.key, this.app, ttlMs, now, role);
   }
 
   verify(token: string | undefined, now = Date.now()): TokenCheck {

@@ -63,7 +63,7 @@ export function identify(
   // ignored), the username is accepted for clients that only set that.
   const check = tokens.verify(password?.toString("utf8") || username);
   if (!check.valid) return { refused: check.reason, returnCode: BAD_CREDENTIALS };
-  return { principal: { kind: "dashboard", expiresAt: check.expiresAt } };
+  return { principal: { kind: "dashboard", expiresAt: check.expiresAt, role: check.role } };
 }
 
 export function describeOrigin(origin: ConnectionOrigin | undefined): string {

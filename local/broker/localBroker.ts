@@ -14,6 +14,7 @@ import { deliverRetainedOnExactMatchOnly } from "./exactRetained";
 import { recordFleetStatus } from "./fleetStatusRecorder";
 import type { FleetStatusTable } from "../../core/fleetStatus";
 import type { TokenCheck } from "../../core/contracts/dashboardToken";
+import type { DashboardRole } from "../../core/contracts/dashboardRoles";
 import { ConnectionOrigins } from "./identify";
 import { PublishBackpressure, type LoadLimits, type LoadStats } from "./backpressure";
 import { createMqttsServer } from "./mqttsListener";
@@ -193,9 +194,10 @@ export class LocalBroker {
     return identity;
   }
 
-  /** A bearer token for the WebSocket listener (MQTT password; client id `sf-{app}-dashboard-*`). */
-  issueDashboardToken(ttlMs?: number): string {
-    return this.tokens.issue(ttlMs);
+  /** A bearer token for the WebSocket listener (MQTT password; client id `sf-{app}-dashboard-*`);
+   * a viewer's unless `role` says otherwise (core/contracts/dashboardRoles.ts). */
+  issueDashboardToken(ttlMs?: number, role?: DashboardRole): string {
+    return this.tokens.issue(ttlMs, undefined, role);
   }
 
   /** Checks a dashboard token (the fleet-status API takes the same tokens as the WebSocket listener). */

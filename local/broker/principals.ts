@@ -2,6 +2,7 @@
  * are looked up per decision (not stored per session) so `reloadManifest` takes effect at once
  * for connected clients too, as a policy version change does on AWS. */
 import type { Manifest } from "../../core/contracts/manifest";
+import type { DashboardRole } from "../../core/contracts/dashboardRoles";
 import {
   dashboardPolicyDocument,
   dashboardPolicyName,
@@ -17,7 +18,7 @@ export type Principal =
    * attached things (what `${iot:Connection.Thing.ThingName}` resolves to on AWS). */
   | { kind: "thing"; thingName: string | undefined; attachedThings: readonly string[] }
   | { kind: "service"; serviceName: string }
-  | { kind: "dashboard"; expiresAt: number };
+  | { kind: "dashboard"; expiresAt: number; role: DashboardRole };
 
 export function describePrincipal(principal: Principal): string {
   switch (principal.kind) {
@@ -28,7 +29,7 @@ export function describePrincipal(principal: Principal): string {
     case "service":
       return `service "${principal.serviceName}"`;
     case "dashboard":
-      return "dashboard";
+      return principal.role === "viewer" ? "dashboard" : `dashboard (${principal.role})`;
   }
 }
 
@@ -42,6 +43,8 @@ export function authorizationContext(principal: Principal, clientId: string): Au
 export class PolicyBook {
   readonly device: readonly NamedPolicy[];
   readonly dashboard: readonly NamedPolicy[];
+  /** The operator's dashboard policy: the viewer's plus the operator-only topics (core/contracts/dashboardRoles.ts). */
+  readonly operatorDashboard: readonly NamedPolicy[];
   private readonly services = new Map<string, readonly NamedPolicy[]>();
 
   constructor(
@@ -52,11 +55,12 @@ export class PolicyBook {
     // Device documents use the thing-name variable, so one set serves every thing.
     this.device = devicePolicyDocuments(args);
     this.dashboard = [{ name: dashboardPolicyName(scope.app), document: dashboardPolicyDocument(args) }];
+    this.operatorDashboard = [{ name: `${dashboardPolicyName(scope.app)}-operator`, document: dashboardPolicyDocument({ ...args, role: "operator" }) }];
   }
 
   policiesFor(principal: Principal): readonly NamedPolicy[] {
     if (principal.kind === "thing") return this.device;
-    if (principal.kind === "dashboard") return this.dashboard;
+    if (principal.kind === "dashboard") return principal.role === "operator" ? this.operatorDashboard : this.dashboard;
     let policies = this.services.get(principal.serviceName);
     if (!policies) {
       policies = servicePolicyDocuments(principal.serviceName, { ...this.scope, channels: this.manifest.channels });

@@ -11,7 +11,7 @@ import type { JobConfig } from "../../core/jobs/jobBook";
 import { ArtifactStore } from "../artifacts";
 import { LocalBroker } from "../broker";
 import { startDashboardServer, type DashboardServer } from "../dashboard";
-import { JobsService, localArtifactUrl, resolveLocalArtifactUrl } from "../jobs";
+import { JobsService, localArtifactUrl, localJobsSource, resolveLocalArtifactUrl } from "../jobs";
 import { CloudHalf } from "../server/cloudHalf";
 import { FleetMonitor } from "./fleetMonitor";
 import { UpstreamReceiver } from "./upstreamReceiver";
@@ -106,7 +106,15 @@ export class LocalCloud {
       const dashboard =
         options.dashboardBundleDir === null
           ? undefined
-          : await startDashboardServer({ bundleDir: options.dashboardBundleDir ?? defaultBundleDir(), buildDir, broker, host, port, history: { channels: () => broker.manifest.channels, query: (q) => cloudHalf.queryHistory(q) } });
+          : await startDashboardServer({
+              bundleDir: options.dashboardBundleDir ?? defaultBundleDir(),
+              buildDir,
+              broker,
+              host,
+              port,
+              history: { channels: () => broker.manifest.channels, query: (q) => cloudHalf.queryHistory(q) },
+              jobs: localJobsSource(jobs, manifest.app, (token) => broker.verifyDashboardToken(token)),
+            });
       const cloud = new LocalCloud(manifest.app, broker, jobs, artifacts, dashboard, buildDir, options, cloudHalf);
       await cloud.watchTraffic();
       jobs.onExecutionChange((e) => cloud.monitor.setOta(e.thingName, e.status === "IN_PROGRESS" && e.statusDetails.step ? `${e.status} ${e.statusDetails.step}` : e.status));

@@ -14,12 +14,14 @@ import { answerFleetStatusRequest } from "../../core/fleetStatus";
 import { HISTORY_PATH, type StoredMessage } from "../../core/contracts/history";
 import type { ChannelDecl } from "../../core/contracts/manifest";
 import { answerHistoryRequest, type HistoryQuery } from "../../core/history/historyRequest";
+import { answerJobsRequest, isJobsApiPath, type JobsSource } from "../../core/jobs/jobsApiRequest";
+import type { DashboardRole } from "../../core/contracts/dashboardRoles";
 
 /** What the server needs of the broker (LocalBroker fits). */
 export interface DashboardBroker {
   readonly app: string;
   readonly webSocketUrl: string;
-  issueDashboardToken(ttlMs?: number): string;
+  issueDashboardToken(ttlMs?: number, role?: DashboardRole): string;
   /** The fleet-status API (core/contracts/fleetStatus.ts), as the deployed site serves it from DynamoDB. */
   verifyDashboardToken(token: string | undefined): TokenCheck;
   readonly fleetStatus: { page(after: string | undefined, limit: number): Promise<FleetStatusPage> };
@@ -31,6 +33,8 @@ export interface DashboardServerOptions {
   /** The `snapfleet build` output: manifest.json + web.snap. */
   buildDir: string;
   broker: DashboardBroker;
+  /** The jobs API (core/contracts/jobsApi.ts) for the rollout panel; without it the API answers 404. */
+  jobs?: JobsSource;
   /** Loopback by default: the local cloud is not meant to be reachable from the network. */
   host?: string;
   /** 0 (default) picks a free port. */
@@ -40,8 +44,10 @@ export interface DashboardServerOptions {
 }
 
 export interface DashboardServer {
-  /** `http://host:port/#token=…`: open this; the token expires with the broker's token TTL. */
+  /** `http://host:port/#token=…`: open this (a viewer link); the token expires with the broker's token TTL. */
   url: string;
+  /** The same with an operator token: may also cancel jobs, approve devices, change settings. */
+  operatorUrl: string;
   /** Without the token, for logs. */
   origin: string;
   stop(): Promise<void>;
@@ -83,7 +89,8 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
     };
     const notFound = (what: string) => send(404, `${what} not found\n`, "text/plain; charset=utf-8", "no-store");
 
-    if (request.method !== "GET" && request.method !== "HEAD") {
+    const isJobsApi = request.url !== undefined && isJobsApiPath(request.url.replace(/^\/+/, "").split("?")[0]);
+    if (request.method !== "GET" && request.method !== "HEAD" && !isJobsApi) {
       response.setHeader("allow", "GET, HEAD");
       send(405, "the dashboard is read-only: GET or HEAD\n", "text/plain; charset=utf-8", "no-store");
       return;
@@ -115,6 +122,17 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
       }).then((answer) => send(answer.status, answer.body, "application/json; charset=utf-8", "no-store"));
       return;
     }
+    if (isJobsApiPath(name)) {
+      const token = request.headers[FLEET_STATUS_TOKEN_HEADER];
+      if (!options.jobs) return send(404, JSON.stringify({ error: "this local cloud runs no jobs service" }), "application/json; charset=utf-8", "no-store");
+      // The cancel request has no body; anything sent is drained, not read.
+      request.resume();
+      void answerJobsRequest({ method: request.method ?? "GET", path: name, token: typeof token === "string" ? token : undefined, query: url.searchParams }, options.jobs, broker.app).then((answer) => {
+        if (answer.allow) response.setHeader("allow", answer.allow);
+        send(answer.status, answer.body, "application/json; charset=utf-8", "no-store");
+      });
+      return;
+    }
     // The bundle is flat: any path with a separator or other odd characters is not ours.
     if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)) return notFound(name);
     const type = contentTypeOf(name);
@@ -141,6 +159,7 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
   return {
     origin,
     url: `${origin}/#token=${encodeURIComponent(broker.issueDashboardToken())}`,
+    operatorUrl: `${origin}/#token=${encodeURIComponent(broker.issueDashboardToken(undefined, "operator"))}`,
     stop: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

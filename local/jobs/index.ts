@@ -2,3 +2,4 @@
 export { JobsService } from "./jobsService";
 export type { JobsServiceOptions } from "./jobsService";
 export { localArtifactUrl, resolveLocalArtifactUrl } from "./artifactUrls";
+export { localJobsSource } from "./jobsApiSource";

@@ -59,6 +59,12 @@ export class JobsService {
     this.log(`jobs: created ${config.jobId} for group ${config.thingGroup}`);
   }
 
+  /** CancelJob (the dashboard's operators, through the jobs API): throws for an unknown or finished job. */
+  cancelJob(jobId: string): void {
+    this.changed(this.book.cancelJob(jobId));
+    this.log(`jobs: cancelled ${jobId}`);
+  }
+
   addThingToGroup(group: string, thing: string): void {
     this.changed(this.book.addThingToGroup(group, thing));
   }

@@ -1,19 +1,28 @@
 /** The fleet as the dashboard sees it: at page load the fleet-status API lists every device with
  * its last status (AWS IoT gives a wildcard subscription no retained messages, and 50
  * subscriptions per connection can't name thousands of devices: core/contracts/fleetStatus.ts);
- * after that, status changes arrive live on `sf/{app}/+/_status`, channel data from
- * `sf/{app}/+/+/up` goes to the device's card, and a device that reports an app version the page
- * doesn't have makes it fetch the new build (a rebuild or an OTA update shows up without a reload). */
+ * after that, status changes arrive live on `sf/{app}/+/_status`, channel data and logs on
+ * `sf/{app}/+/+/up`, and the jobs API tells each device's OTA state. The page shows three views,
+ * chosen by the address fragment: the fleet table (`#`), one device's page (`#device=<name>`)
+ * and the rollout panel (`#rollouts`). A device that reports an app version the page doesn't
+ * have makes it fetch the new build (a rebuild or an OTA update shows up without a reload). */
 import { decodeDeviceStatus, type DeviceStatus } from "../../core/contracts/deviceStatus";
+import type { DashboardRole } from "../../core/contracts/dashboardRoles";
 import { EnvelopeSender } from "../../core/contracts/envelope";
 import { EnvelopeReceiver } from "../../core/contracts/envelopeReceiver";
+import { checkName } from "../../core/contracts/names";
 import { wallClock } from "../../core/contracts/reorderBuffer";
 import { parseAppTopic, topics } from "../../core/contracts/topics";
 import type { WireValue } from "../../core/contracts/wireValue";
 import type { DeviceStatusRecord, FleetStatusPage } from "../../core/contracts/fleetStatus";
-import { DeviceCard, type WebApp } from "./deviceCard";
+import type { WebApp } from "./deviceCard";
+import { DevicePage } from "./devicePage";
+import { appendLog, newRow, type DeviceRow } from "./fleetRows";
+import { FleetTable } from "./fleetTable";
 import type { HistoryFetch } from "./historyReplay";
+import type { JobsClient } from "./jobsClient";
 import type { LinkState } from "./mqtt/client";
+import { RolloutPanel } from "./rolloutPanel";
 import { html } from "./widgets/svg";
 
 const RELOAD_ATTEMPTS = 5;
@@ -29,19 +38,40 @@ export interface FleetLink {
 
 export interface FleetOptions {
   app: string;
-  grid: HTMLElement;
+  /** Where the views go. */
+  root: HTMLElement;
   link: FleetLink;
   /** Fetches manifest.json + web.snap again; resolves to undefined when unchanged or unusable. */
   reloadApp(): Promise<WebApp | undefined>;
   /** One page of the fleet-status API (`after`: the previous page's `next`). */
   fetchStatusPage(after: string | undefined): Promise<FleetStatusPage>;
-  /** The history API (core/contracts/history.ts). */
+  /** The jobs API (OTA column, rollout panel, OTA history); absent: no OTA information. */
+  jobs?: JobsClient;
+  /** The link's role, as its token claims it (the servers check it). */
+  role: DashboardRole;
+  /** The history API (core/contracts/history.ts): the device page's card loads stored messages first. */
   fetchHistory?: HistoryFetch;
 }
 
+export type Route = { view: "fleet" } | { view: "device"; thing: string } | { view: "rollouts" };
+
+/** `#device=gh-1` → that device's page, `#rollouts` → the rollout panel, anything else → the table. */
+export function parseRoute(hash: string): Route {
+  const params = new URLSearchParams(hash.replace(/^#/, ""));
+  const thing = params.get("device");
+  if (thing !== null && !checkName("thing", thing)) return { view: "device", thing };
+  if (params.has("rollouts")) return { view: "rollouts" };
+  return { view: "fleet" };
+}
+
 export class Fleet {
-  private readonly cards = new Map<string, DeviceCard>();
+  readonly rows = new Map<string, DeviceRow>();
+  readonly table: FleetTable;
+  private readonly rollouts: RolloutPanel | undefined;
+  private readonly views: HTMLElement;
+  private readonly tabs: Record<"fleet" | "rollouts", HTMLAnchorElement>;
   private readonly empty: HTMLElement;
+  private page: DevicePage | undefined;
   /** Versions we already tried to fetch a build for, so a device on an unknown version doesn't
    * make the page refetch on every status message. */
   private readonly versionsTried = new Set<string>();
@@ -50,19 +80,28 @@ export class Fleet {
   /** Device messages once each, a QoS 1 channel's in the device's order (the path devices and the server share). */
   private readonly received = new EnvelopeReceiver<{ thing: string; channelIndex: number }>({
     clock: wallClock,
-    deliver: (envelope, { thing, channelIndex }) => this.card(thing).deliver(channelIndex, envelope.v, envelope.t, envelope.id),
+    deliver: (envelope, { thing, channelIndex }) => this.onValue(thing, channelIndex, envelope.v, envelope.t, envelope.id),
     log: (line) => console.warn(line),
   });
   /** Things whose status arrived live since the current listing started: newer than its records. */
   private readonly heardLive = new Set<string>();
+  /** The newest job and its counts when its executions were last read. */
+  private otaSeen = "";
 
   constructor(
     private webApp: WebApp,
     private readonly options: FleetOptions,
   ) {
-    this.empty = html("p", { class: "empty" }, "No devices yet. Devices appear here as soon as they connect.");
-    options.grid.append(this.empty);
     this.versionsTried.add(webApp.manifest.version);
+    this.table = new FleetTable({ rows: () => this.rows.values(), rowCount: () => this.rows.size, channels: this.channelNames(), currentVersion: webApp.manifest.version });
+    const nav = html("nav", { class: "views-nav", "aria-label": "Views" });
+    this.tabs = { fleet: html("a", { href: "#" }, "Devices"), rollouts: html("a", { href: "#rollouts" }, "Rollouts") };
+    nav.append(this.tabs.fleet, ...(options.jobs ? [this.tabs.rollouts] : []));
+    this.empty = html("p", { class: "empty" }, "No devices yet. Devices appear here as soon as they connect.");
+    this.views = html("div", { class: "view" });
+    options.root.replaceChildren(nav, this.views);
+    if (options.jobs) this.rollouts = new RolloutPanel(options.jobs, options.role, () => void this.pollJobs());
+    this.show({ view: "fleet" });
   }
 
   /** Subscriptions the dashboard policy allows: status and every channel's `up` (2 of AWS's 50). */
@@ -70,6 +109,27 @@ export class Fleet {
     const { app, link } = this.options;
     link.subscribe(topics.status(app, "+"), 1);
     link.subscribe(topics.up(app, "+", "+"), 1);
+  }
+
+  /** Switches the view (the address fragment changed). */
+  show(route: Route): void {
+    if (this.page && (route.view !== "device" || route.thing !== this.page.thing)) {
+      this.page.dispose();
+      this.page = undefined;
+    }
+    this.tabs.fleet.toggleAttribute("aria-current", route.view === "fleet");
+    this.tabs.rollouts.toggleAttribute("aria-current", route.view === "rollouts");
+    if (route.view === "device") {
+      this.page ??= this.openPage(route.thing);
+      this.views.replaceChildren(this.page.element);
+    } else if (route.view === "rollouts" && this.rollouts) {
+      this.views.replaceChildren(this.rollouts.element);
+      void this.pollJobs();
+    } else {
+      this.empty.hidden = this.rows.size > 0;
+      this.views.replaceChildren(this.empty, this.table.element);
+      this.table.renderNow();
+    }
   }
 
   /** Lists the fleet from the fleet-status API, page by page. Call after `subscribe()`, so no
@@ -89,25 +149,59 @@ export class Fleet {
     return listed;
   }
 
+  /** Reads the jobs: the rollout panel's counts, and each device's state in the newest job
+   * (read again only when that job's counts changed). */
+  async pollJobs(): Promise<void> {
+    const client = this.options.jobs;
+    if (!client) return;
+    let jobs;
+    try {
+      jobs = await client.listJobs();
+    } catch (error) {
+      this.rollouts?.showError(`The jobs could not be read: ${(error as Error).message}`);
+      return;
+    }
+    this.rollouts?.show(jobs);
+    const newest = jobs[0];
+    const seen = newest ? `${newest.jobId} ${newest.status} ${JSON.stringify(newest.counts)}` : "";
+    if (seen === this.otaSeen) return;
+    this.otaSeen = seen;
+    if (!newest) return;
+    const executions = await client.allExecutions(newest.jobId).catch((error: Error) => {
+      console.warn(`OTA states could not be read: ${error.message}`);
+      return [];
+    });
+    for (const e of executions) {
+      const detail = e.status === "IN_PROGRESS" ? e.statusDetails?.step : undefined;
+      this.row(e.thing).ota = detail ? `${e.status} ${detail}` : e.status;
+    }
+    this.table.changed();
+    void this.page?.loadHistory();
+  }
+
   receive(topic: string, payload: Uint8Array, retained: boolean): void {
     const parsed = parseAppTopic(topic);
     if (!parsed || parsed.app !== this.options.app) return;
     try {
       if (parsed.kind === "status") this.onStatus(parsed.thing, payload, retained);
+      else if (parsed.kind === "log") this.onLog(parsed.thing, payload);
       else if (parsed.kind === "up" && parsed.channel) this.onUp(topic, parsed.thing, parsed.channel, payload);
     } catch (error) {
       console.warn(`ignored a message on ${topic}: ${(error as Error).message}`);
     }
   }
 
-  /** Every card's "last seen" is relative to now. */
+  /** "Last seen" is relative to now. */
   tick(): void {
-    for (const card of this.cards.values()) card.refreshSeen();
+    this.table.refresh();
+    this.page?.card.refreshSeen();
   }
 
   linkChanged(state: LinkState): void {
-    this.options.grid.classList.toggle("stale", state !== "online");
+    this.options.root.classList.toggle("stale", state !== "online");
   }
+
+  // --- incoming ---------------------------------------------------------------------------------
 
   private onRecord(record: DeviceStatusRecord): void {
     if (this.heardLive.has(record.thing)) return;
@@ -118,9 +212,8 @@ export class Fleet {
     this.heardLive.add(thing);
     if (payload.length === 0) {
       // An empty retained message clears the status: the device was removed from the fleet.
-      this.cards.get(thing)?.dispose();
-      this.cards.delete(thing);
-      this.empty.hidden = this.cards.size > 0;
+      this.rows.delete(thing);
+      this.table.changed();
       return;
     }
     const status = decodeDeviceStatus(payload);
@@ -130,7 +223,13 @@ export class Fleet {
   }
 
   private showStatus(thing: string, status: DeviceStatus, heardAt: number): void {
-    this.card(thing).updateStatus(status, heardAt);
+    const row = this.row(thing);
+    row.online = status.online;
+    // A last will says version "": the installed version is still the one we knew.
+    if (status.version) row.version = status.version;
+    row.lastSeen = Math.max(row.lastSeen, Math.min(heardAt, Date.now()));
+    this.table.changed();
+    if (this.page?.thing === thing) this.page.card.updateStatus(status, heardAt);
     if (status.version && !this.versionsTried.has(status.version)) {
       this.versionsTried.add(status.version);
       void this.reload(status.version);
@@ -143,18 +242,59 @@ export class Fleet {
     this.received.receive(topic, this.webApp.manifest.channels[channelIndex].qos, payload, { thing, channelIndex });
   }
 
-  private card(thing: string): DeviceCard {
-    let card = this.cards.get(thing);
-    if (!card) {
-      card = new DeviceCard({ thing, sendToDevice: (t, index, value) => this.send(t, index, value), fetchHistory: this.options.fetchHistory });
-      card.load(this.webApp);
-      this.cards.set(thing, card);
-      // Sorted by name: cards must not jump around as devices come and go.
-      const after = [...this.cards.keys()].sort().find((name) => name > thing);
-      this.options.grid.insertBefore(card.element, after ? this.cards.get(after)!.element : null);
+  private onValue(thing: string, channelIndex: number, value: WireValue, sentAt: number, id?: string): void {
+    const row = this.row(thing);
+    const t = Math.min(sentAt, Date.now());
+    row.values.set(this.webApp.manifest.channels[channelIndex].name, { value, t });
+    row.lastSeen = Math.max(row.lastSeen, t);
+    this.table.changed();
+    if (this.page?.thing === thing) this.page.card.deliver(channelIndex, value, sentAt, id);
+  }
+
+  /** Log lines are `{"t": ms, "msg": "...", "from"?: "..."}` (firmware/supervisor.ts). */
+  private onLog(thing: string, payload: Uint8Array): void {
+    const line = JSON.parse(new TextDecoder().decode(payload)) as { t?: unknown; msg?: unknown; from?: unknown };
+    if (typeof line.msg !== "string") throw new Error("a log line needs a msg");
+    const t = typeof line.t === "number" ? Math.min(line.t, Date.now()) : Date.now();
+    const text = typeof line.from === "string" ? `[${line.from}] ${line.msg}` : line.msg;
+    const row = this.row(thing);
+    appendLog(row, t, text);
+    row.lastSeen = Math.max(row.lastSeen, t);
+    this.table.changed();
+    if (this.page?.thing === thing) this.page.appendLog(t, text);
+  }
+
+  // --- internals ----------------------------------------------------------------------------
+
+  private row(thing: string): DeviceRow {
+    let row = this.rows.get(thing);
+    if (!row) {
+      row = newRow(thing);
+      this.rows.set(thing, row);
       this.empty.hidden = true;
     }
-    return card;
+    return row;
+  }
+
+  private channelNames(): string[] {
+    return this.webApp.manifest.channels.filter((c) => c.direction !== "server-to-device").map((c) => c.name);
+  }
+
+  /** The device's page, its card started on the current build and shown what is known already. */
+  private openPage(thing: string): DevicePage {
+    const row = this.rows.get(thing);
+    const page = new DevicePage(thing, { thing, sendToDevice: (t, index, value) => this.send(t, index, value), fetchHistory: this.options.fetchHistory }, row, this.options.jobs);
+    page.card.load(this.webApp);
+    if (row) {
+      page.card.updateStatus({ online: row.online, version: row.version, bootId: "", t: row.lastSeen }, row.lastSeen);
+      // The last value of each channel, so the controls don't start empty (a history channel's
+      // stored messages, the last one included, come from the card's replay instead).
+      this.webApp.manifest.channels.forEach((channel, index) => {
+        const last = row.values.get(channel.name);
+        if (last && !(channel.history && this.options.fetchHistory)) page.card.deliver(index, last.value, last.t);
+      });
+    }
+    return page;
   }
 
   private send(thing: string, channelIndex: number, value: WireValue): void {
@@ -178,7 +318,8 @@ export class Fleet {
     if (next && next.manifest.version !== this.webApp.manifest.version) {
       this.webApp = next;
       this.versionsTried.add(next.manifest.version);
-      for (const card of this.cards.values()) card.load(next);
+      this.table.setChannels(this.channelNames(), next.manifest.version);
+      this.page?.card.load(next);
     }
     if (this.webApp.manifest.version !== wanted && attempt < RELOAD_ATTEMPTS) {
       setTimeout(() => void this.reload(wanted, attempt + 1), RELOAD_RETRY_MS);

@@ -12,9 +12,14 @@ import { decodeHistoryPage, HISTORY_PATH, type StoredMessage } from "../../core/
 import { AlertBanner } from "./alertBanner";
 import { forgetToken, parseDashboardConfig, takeToken, type DashboardConfig } from "./config";
 import type { WebApp } from "./deviceCard";
-import { Fleet } from "./fleet";
+import { Fleet, parseRoute } from "./fleet";
+import { JobsClient } from "./jobsClient";
+import { claimedDashboardRole } from "../../core/contracts/dashboardRoles";
 import { MqttWebSocketClient, type LinkState } from "./mqtt/client";
 import { html } from "./widgets/svg";
+
+/** How often the page reads the jobs (rollout counts; device OTA states when those changed). */
+const JOBS_POLL_MS = 3000;
 
 async function fetchOk(path: string): Promise<Response> {
   const response = await fetch(path, { cache: "no-cache" });
@@ -128,10 +133,26 @@ async function main(): Promise<void> {
       }
     },
   });
-  fleet = new Fleet(app, { app: config.app, grid: root, link: client, reloadApp: () => loadApp(engine), fetchStatusPage: (after) => fetchStatusPage(token, after), fetchHistory: (thing, channel, since) => fetchHistory(token, thing, channel, since) });
-  fleet.subscribe();
+  const role = claimedDashboardRole(token);
+  document.getElementById("role")?.replaceChildren(role);
+  fleet = new Fleet(app, { app: config.app, root, link: client, reloadApp: () => loadApp(engine), fetchStatusPage: (after) => fetchStatusPage(token, after), jobs: new JobsClient(token), role, fetchHistory: (thing, channel, since) => fetchHistory(token, thing, channel, since) });
+  const current = fleet;
+  current.show(parseRoute(location.hash));
+  window.addEventListener("hashchange", () => {
+    // Another link pasted into this tab (a viewer's replaced by an operator's, say): start over with its token.
+    if (new URLSearchParams(location.hash.replace(/^#/, "")).has("token")) {
+      takeToken(location, history, sessionStorage);
+      location.reload();
+      return;
+    }
+    current.show(parseRoute(location.hash));
+  });
+  current.subscribe();
   client.start();
-  setInterval(() => fleet?.tick(), 1000);
+  setInterval(() => current.tick(), 1000);
+  // OTA states and rollouts come from the jobs API (devices' job topics aren't the dashboard's to read).
+  void current.pollJobs();
+  setInterval(() => void current.pollJobs(), JOBS_POLL_MS);
 }
 
 void main();

@@ -12,6 +12,7 @@ import { loadWasmEngine } from "../../core/engine";
 import type { MicroviumEngine } from "../../core/engine/types";
 import { LocalBroker } from "../../local/broker";
 import { startDashboardServer, type DashboardServer } from "../../local/dashboard";
+import { JobsService, localJobsSource } from "../../local/jobs";
 import { buildWebBundle, type WebBundle } from "../bundle";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -44,6 +45,8 @@ export interface DashboardStack {
   bundle: WebBundle;
   engine: MicroviumEngine;
   broker: LocalBroker;
+  /** The local Jobs service on the broker; the dashboard's jobs API reads it. */
+  jobs: JobsService;
   server: DashboardServer;
   browser: Browser;
   /** Stops everything started here (in reverse order) and removes the temp folder. */
@@ -75,11 +78,13 @@ export async function startDashboardStack(options: DashboardStackOptions = {}): 
     // Sessions on disk, as the local cloud runs its broker.
     const broker = await LocalBroker.start({ stateDir: path.join(dir, "state"), app: build.manifest.app, manifest: build.manifest, persistSessions: true });
     stops.push(() => broker.stop());
-    const server = await startDashboardServer({ bundleDir: bundle.outDir, buildDir, broker });
+    const jobs = await JobsService.start({ aedes: broker.aedes });
+    stops.push(() => jobs.stop());
+    const server = await startDashboardServer({ bundleDir: bundle.outDir, buildDir, broker, jobs: localJobsSource(jobs, build.manifest.app, (token) => broker.verifyDashboardToken(token)) });
     stops.push(() => server.stop());
     const browser = await launchChromium();
     stops.push(() => browser.close());
-    return { dir, buildDir, build, bundle, engine, broker, server, browser, stop };
+    return { dir, buildDir, build, bundle, engine, broker, jobs, server, browser, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -1,0 +1,215 @@
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+import type { Page } from "playwright-core";
+import { encodeDeviceStatus } from "../core/contracts/deviceStatus";
+import { encodeEnvelope } from "../core/contracts/envelope";
+import { jobTopics, topics } from "../core/contracts/topics";
+import { startDashboardStack, type DashboardStack } from "./testSupport/dashboardFixture";
+import { waitFor } from "../test/support/waitFor";
+
+const ARTIFACTS = path.resolve(__dirname, "..", "test-artifacts");
+const DEVICES = 1000;
+const GROUP = "bench-fleet";
+const thingOf = (i: number) => `dev-${String(i).padStart(4, "0")}`;
+/** Every fourth device is offline; temperatures are all different, in no particular order. */
+const isOnline = (i: number) => i % 4 !== 0;
+const temperatureOf = (i: number) => 10 + ((i * 7919) % DEVICES) / 40;
+
+/** The fleet view in Chromium with 1,000 devices. Their statuses, readings, logs and job updates
+ * are real MQTT messages published through the broker (the same topics and payloads devices send;
+ * the broker records the statuses for the fleet-status API, the Jobs service answers the job
+ * requests), so 1,000 devices cost no device processes. */
+describe("fleet view in Chromium (1,000 devices)", function () {
+  this.timeout(60_000);
+  let stack: DashboardStack;
+  let page: Page;
+  let app: string;
+
+  const publish = (topic: string, payload: string, retain = false) =>
+    new Promise<void>((resolve, reject) =>
+      stack.broker.aedes.publish({ cmd: "publish", topic, payload: Buffer.from(payload), qos: 1, retain, dup: false }, (error) => (error ? reject(error) : resolve())),
+    );
+  const count = () => page.getByRole("status", { name: "devices shown" });
+  const rowOf = (thing: string) => page.getByRole("row").filter({ has: page.getByRole("link", { name: thing, exact: true }) });
+  const firstRowLink = () => page.locator(".fleet-spacer [role=row]:not([hidden])").first().getByRole("link");
+  /** Rows are placed by index; the first in order is the one at the top. */
+  const topRowThing = () =>
+    page.evaluate(() => {
+      const rows = Array.from(document.querySelectorAll<HTMLElement>(".fleet-spacer [role=row]:not([hidden])"));
+      rows.sort((a, b) => Number(a.getAttribute("aria-rowindex")) - Number(b.getAttribute("aria-rowindex")));
+      return rows[0]?.dataset.thing;
+    });
+  const dashboardSubscribed = () =>
+    Object.values((stack.broker.aedes as unknown as { clients: Record<string, { id: string; subscriptions: Record<string, unknown> }> }).clients).some(
+      (c) => c.id.startsWith(`sf-${app}-dashboard-`) && c.subscriptions[topics.up(app, "+", "+")] !== undefined,
+    );
+
+  before(async () => {
+    stack = await startDashboardStack();
+    app = stack.build.manifest.app;
+    const { version } = stack.build.manifest;
+    for (let i = 0; i < DEVICES; i++) {
+      await publish(topics.status(app, thingOf(i)), encodeDeviceStatus({ online: isOnline(i), version, bootId: `b${i}`, t: Date.now() }), true);
+    }
+    await waitFor("1,000 statuses recorded", () => stack.broker.fleetStatus.size === DEVICES, 10_000);
+  });
+
+  after(async () => {
+    await stack?.stop();
+  });
+
+  beforeEach(async () => {
+    page = await stack.browser.newPage({ viewport: { width: 1180, height: 760 } });
+  });
+
+  afterEach(async () => {
+    await page.close();
+  });
+
+  it("lists every device from the fleet-status API and keeps only the rows in view in the page; search, filter and sort", async () => {
+    await page.goto(stack.server.url);
+    await count().getByText("1,000 devices", { exact: true }).waitFor({ timeout: 10_000 });
+    const rendered = await page.locator(".fleet-spacer [role=row]:not([hidden])").count();
+    assert.ok(rendered > 10 && rendered < 60, `${rendered} rows in the page for 1,000 devices`);
+    assert.equal(await firstRowLink().textContent(), "dev-0000");
+
+    await page.getByLabel("Filter devices").selectOption("offline");
+    await count().getByText("250 of 1,000 devices").waitFor();
+    assert.equal(await rowOf("dev-0004").getByRole("cell", { name: "offline", exact: true }).count(), 1);
+    assert.equal(await rowOf("dev-0001").count(), 0, "an online device is filtered out");
+    await page.getByLabel("Filter devices").selectOption("all");
+
+    await page.getByLabel("Search devices").fill("dev-012");
+    await count().getByText("10 of 1,000 devices").waitFor();
+    await page.getByLabel("Search devices").fill("DEV-0123");
+    await count().getByText("1 of 1,000 devices").waitFor();
+    assert.equal(await firstRowLink().textContent(), "dev-0123");
+    await page.getByLabel("Search devices").fill("");
+
+    // Readings arrive live on the `up` wildcard subscription; the table shows the chosen channel.
+    await waitFor("the page's subscription", dashboardSubscribed, 5000);
+    await page.getByLabel("Channel shown").selectOption("temperature");
+    for (let i = 0; i < DEVICES; i++) {
+      await publish(topics.up(app, thingOf(i), "temperature"), encodeEnvelope(`t${i}`, 1, temperatureOf(i), Date.now()));
+    }
+    const values = Array.from({ length: DEVICES }, (_, i) => temperatureOf(i));
+    const coldest = thingOf(values.indexOf(Math.min(...values)));
+    const warmest = thingOf(values.indexOf(Math.max(...values)));
+    await rowOf("dev-0000").getByRole("cell", { name: String(Math.round(temperatureOf(0) * 10) / 10), exact: true }).waitFor();
+    const header = (name: string) => page.getByRole("columnheader").getByRole("button", { name, exact: true });
+    await header("temperature").click();
+    await page.waitForFunction((t) => document.querySelector(".fleet-spacer [aria-rowindex='2']")?.getAttribute("data-thing") === t, coldest, { timeout: 5000 });
+    assert.equal(await page.getByRole("columnheader", { name: "temperature" }).getAttribute("aria-sort"), "ascending");
+    await header("temperature").click();
+    await page.waitForFunction((t) => document.querySelector(".fleet-spacer [aria-rowindex='2']")?.getAttribute("data-thing") === t, warmest, { timeout: 5000 });
+    assert.equal(await topRowThing(), warmest);
+
+    await header("Device").click();
+    await header("Device").click();
+    await page.waitForFunction(() => document.querySelector(".fleet-spacer [aria-rowindex='2']")?.getAttribute("data-thing") === "dev-0999", undefined, { timeout: 5000 });
+    // Scrolled to the end, the last device in this order is rendered, and still only a page of rows.
+    await page.locator(".fleet-scroll").evaluate((el) => (el.scrollTop = el.scrollHeight));
+    await rowOf("dev-0000").waitFor({ timeout: 5000 });
+    assert.ok((await page.locator(".fleet-spacer [role=row]:not([hidden])").count()) < 60);
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    await page.locator(".fleet-scroll").evaluate((el) => (el.scrollTop = 0));
+    await page.screenshot({ path: path.join(ARTIFACTS, "fleet-view.png") });
+  });
+
+  it("updates a row in place when its device's status changes", async () => {
+    await page.goto(stack.server.url);
+    await count().getByText("1,000 devices", { exact: true }).waitFor({ timeout: 10_000 });
+    await waitFor("the page's subscription", dashboardSubscribed, 5000);
+    assert.equal(await rowOf("dev-0001").getByRole("cell", { name: "online", exact: true }).count(), 1);
+    await publish(topics.status(app, "dev-0001"), encodeDeviceStatus({ online: false, version: "", bootId: "b1", t: Date.now() }), true);
+    await rowOf("dev-0001").getByRole("cell", { name: "offline", exact: true }).waitFor({ timeout: 5000 });
+    await page.getByLabel("Filter devices").selectOption("offline");
+    await count().getByText("251 of 1,000 devices").waitFor();
+    await publish(topics.status(app, "dev-0001"), encodeDeviceStatus({ online: true, version: stack.build.manifest.version, bootId: "b1", t: Date.now() }), true);
+    await count().getByText("250 of 1,000 devices").waitFor({ timeout: 5000 });
+  });
+
+  it("opens a device from the table: its controls, its log stream and its OTA history", async () => {
+    const jobId = `${app}-history-1`;
+    stack.jobs.addThingToGroup(GROUP, "dev-0007");
+    stack.jobs.createJob({ jobId, document: { operation: "snapfleet.install" }, thingGroup: GROUP });
+    await page.goto(stack.server.url);
+    await count().getByText("1,000 devices", { exact: true }).waitFor({ timeout: 10_000 });
+    await waitFor("the page's subscription", dashboardSubscribed, 5000);
+    const log = (text: string) => publish(topics.log(app, "dev-0007"), JSON.stringify({ t: Date.now(), msg: text }));
+    await log("before the page was opened");
+    // The OTA column comes from the jobs API.
+    await rowOf("dev-0007").getByRole("cell", { name: "QUEUED", exact: true }).waitFor({ timeout: 10_000 });
+
+    await rowOf("dev-0007").getByRole("link").click();
+    const devicePage = page.getByRole("region", { name: "Device dev-0007" });
+    await devicePage.getByRole("article", { name: "dev-0007", exact: true }).getByRole("region", { name: "Temperature" }).waitFor();
+    assert.equal(new URL(page.url()).hash, "#device=dev-0007");
+    await log("watering started");
+    await log("watering stopped");
+    const lines = devicePage.getByRole("region", { name: "Log" }).getByRole("listitem");
+    await lines.filter({ hasText: "watering stopped" }).waitFor({ timeout: 5000 });
+    const texts = (await lines.allTextContents()).map((t) => t.replace(/^\S+ /, ""));
+    assert.deepEqual(texts, ["before the page was opened", "watering started", "watering stopped"]);
+
+    const history = devicePage.getByRole("region", { name: "OTA history" });
+    await history.getByRole("cell", { name: jobId, exact: true }).waitFor({ timeout: 5000 });
+    assert.deepEqual((await history.getByRole("row").nth(1).getByRole("cell").allTextContents()).slice(0, 2), [jobId, "QUEUED"]);
+    await page.screenshot({ path: path.join(ARTIFACTS, "device-page.png"), fullPage: true });
+
+    await page.getByRole("link", { name: "All devices" }).click();
+    await count().getByText("1,000 devices", { exact: true }).waitFor();
+  });
+
+  it("shows each job's counts by status and the devices in each; cancel is refused for a viewer and done for an operator", async () => {
+    const jobId = `${app}-rollout-1`;
+    for (let i = 0; i < DEVICES; i++) stack.jobs.addThingToGroup(GROUP, thingOf(i));
+    stack.jobs.createJob({ jobId, document: { operation: "snapfleet.install" }, thingGroup: GROUP });
+    // 30 devices take the job through the Jobs MQTT API: 25 succeed, 5 fail.
+    for (let i = 0; i < 30; i++) {
+      const thing = thingOf(i);
+      await publish(jobTopics.startNext(thing), JSON.stringify({}));
+      const failed = i >= 25;
+      await publish(jobTopics.jobUpdate(thing, jobId), JSON.stringify({ status: failed ? "FAILED" : "SUCCEEDED", statusDetails: failed ? { reason: "sha256 mismatch" } : {} }));
+    }
+    const job = () => stack.jobs.book.job(jobId)!;
+    await waitFor("30 executions ended", () => [...job().executions.values()].filter((e) => e.status === "SUCCEEDED" || e.status === "FAILED").length === 30, 10_000);
+
+    // A viewer: counts and devices, no cancel.
+    await page.goto(`${stack.server.url}&rollouts`);
+    const panel = page.getByRole("article", { name: jobId, exact: true });
+    const counts = panel.getByRole("group", { name: `${jobId} executions by status` });
+    await counts.getByRole("button", { name: "QUEUED 970" }).waitFor({ timeout: 10_000 });
+    assert.deepEqual(await counts.getByRole("button").allTextContents(), ["QUEUED 970", "SUCCEEDED 25", "FAILED 5"]);
+    await counts.getByRole("button", { name: "FAILED 5" }).click();
+    const failedDevices = panel.getByRole("region", { name: `${jobId} devices` }).getByRole("listitem");
+    await failedDevices.first().waitFor();
+    assert.deepEqual(await failedDevices.allTextContents(), ["dev-0025 sha256 mismatch", "dev-0026 sha256 mismatch", "dev-0027 sha256 mismatch", "dev-0028 sha256 mismatch", "dev-0029 sha256 mismatch"]);
+    const cancel = panel.getByRole("button", { name: "Cancel job" });
+    assert.equal(await cancel.isDisabled(), true);
+    assert.match((await cancel.getAttribute("title")) ?? "", /viewer link: to cancel an OTA job you need an operator link/);
+    // The button is only a hint: the server refuses a viewer's cancel whatever the page does.
+    const refused = await page.evaluate(async (id) => {
+      const response = await fetch(`api/jobs/cancel?job=${id}`, { method: "POST", headers: { "x-snapfleet-token": sessionStorage.getItem("snapfleet.token") ?? "" } });
+      return { status: response.status, body: (await response.json()) as { error: string } };
+    }, jobId);
+    assert.equal(refused.status, 403);
+    assert.match(refused.body.error, /viewer link: to cancel an OTA job you need an operator link \(snapfleet dashboard-link --role operator\)/);
+    assert.equal(job().status, "IN_PROGRESS");
+    await page.screenshot({ path: path.join(ARTIFACTS, "rollouts.png"), fullPage: true });
+
+    // An operator cancels: queued executions are cancelled, finished ones stay.
+    await page.goto(`${stack.server.operatorUrl}&rollouts`);
+    // Same tab, another token in the fragment: the page starts over with it.
+    await page.getByLabel("access role").filter({ hasText: /^operator$/ }).waitFor({ timeout: 10_000 });
+    // The broker takes the operator's token too (its operator dashboard policy).
+    await page.getByRole("status", { name: "broker connection" }).getByText("live").waitFor({ timeout: 5000 });
+    await panel.getByRole("button", { name: "Cancel job" }).click();
+    await panel.getByRole("status", { name: `${jobId} status` }).getByText("CANCELED (USER_CANCELED)").waitFor({ timeout: 5000 });
+    await counts.getByRole("button", { name: "CANCELED 970" }).waitFor({ timeout: 5000 });
+    assert.equal(job().status, "CANCELED");
+    assert.equal([...job().executions.values()].filter((e) => e.status === "SUCCEEDED").length, 25);
+    assert.equal(await panel.getByRole("button", { name: "Cancel job" }).isHidden(), true);
+  });
+});
