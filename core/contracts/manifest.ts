@@ -1,6 +1,8 @@
 /** manifest.json (docs/architecture.md): what the features declared, and the per-target snapshots.
  * Secrets appear by name only. `version` is the sha256 of the device snapshot, so it changes
  * exactly when what runs on the device changes. */
+import type { SettingDecl } from "../settings/settingDecl";
+
 export type Target = "device" | "web" | "server";
 export const TARGETS: readonly Target[] = ["device", "web", "server"];
 
@@ -60,6 +62,9 @@ export interface Declarations {
   secrets: SecretDecl[];
   controls: ControlDecl[];
   pins: PinDecl[];
+  /** `api.defineSetting` declarations (core/settings/settingDecl.ts), in declaration order; absent
+   * when the app declares none (older manifests never have it). */
+  settings?: SettingDecl[];
   /** Coded log messages (makeLogger-style tables) are plain data in the snapshot; not here. */
 }
 

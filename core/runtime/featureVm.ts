@@ -1,4 +1,5 @@
-import type { Target } from "../contracts/manifest";
+import type { Manifest, Target } from "../contracts/manifest";
+import type { SettingValue } from "../settings/settingDecl";
 import { describeErrorCode, MicroviumError, VmBudgetExceeded } from "../engine/errors";
 import type { HostFunction, MicroviumEngine, RestoreOptions, VmInstance, VmMemoryStats, VmPrimitive } from "../engine/types";
 import type { WireValue } from "../contracts/wireValue";
@@ -24,6 +25,9 @@ export interface FeatureHost {
   timerStart?(slot: number, ms: number, repeat: boolean): void;
   timerStop?(slot: number): void;
   sendToDevice?(channelIndex: number, value: WireValue): void;
+  /** `setting.set(value)` (core/settings): a device applies, persists and reports it; a dashboard
+   * or server host asks the device for it. Throws, saying why, for a refused value. */
+  settingSet?(settingIndex: number, value: SettingValue): void;
   /** Dashboard widgets (uiOps.ts); Gauge and Chart return a widget id. */
   ui?(controlIndex: number, op: UiOp, args: VmPrimitive[]): VmPrimitive | void;
 }
@@ -77,8 +81,12 @@ export class FeatureVm {
   /** Set when a fatal engine error stopped the VM: why, naming the callback. */
   private stoppedBecause: string | undefined;
 
+  /** Setting names by index, to name a failing "change" listener. */
+  private readonly settingNames: string[] | undefined;
+
   constructor(engine: MicroviumEngine, snapshot: Uint8Array, readonly target: Target, private readonly host: FeatureHost, options: FeatureVmOptions = {}) {
     this.names = new CallbackNames(target, options.app);
+    this.settingNames = (options.app as Partial<Manifest> | undefined)?.settings?.map((s) => s.name);
     const functions = this.hostFunctions();
     this.instance = engine.restore(snapshot, (id) => functions[id], { instructionBudget: options.instructionBudget });
     this.dispatchExport = this.instance.resolveExport(EXPORT_DISPATCH);
@@ -111,6 +119,17 @@ export class FeatureVm {
   /** A widget's callback (slot from the ui op that created it) gets a value from the user. */
   uiEvent(slot: number, value: WireValue): void {
     this.dispatch(VmEvent.UiEvent, slot, this.incoming(value));
+  }
+
+  /** Setting `settingIndex` (manifest order) is now `value`: its "change" listeners run when it
+   * differs from what the VM had. */
+  settingChanged(settingIndex: number, value: SettingValue): void {
+    this.dispatch(VmEvent.SettingChanged, settingIndex, value);
+  }
+
+  /** Sets a setting's value without running listeners (boot, or a card before it renders). */
+  settingRestored(settingIndex: number, value: SettingValue): void {
+    this.dispatch(VmEvent.SettingRestored, settingIndex, value);
   }
 
   handleClosed(handle: number): void {
@@ -170,6 +189,11 @@ export class FeatureVm {
         return this.names.render(index);
       case VmEvent.UiEvent:
         return this.names.widget(index);
+      case VmEvent.SettingChanged:
+      case VmEvent.SettingRestored: {
+        const text = `"change" listener of setting "${this.settingNames?.[index] ?? `#${index}`}"`;
+        return { text, origin: text };
+      }
       default:
         return this.names.notification(index);
     }
@@ -250,6 +274,7 @@ export class FeatureVm {
     const timerStop = need("timerStop");
     const sendToDevice = need("sendToDevice");
     const ui = need("ui");
+    const settingSet = need("settingSet");
     const buildOnly = (what: string) => () => {
       throw new FeatureRuntimeError(`${what} is only possible while App(api) runs at build time`);
     };
@@ -279,6 +304,7 @@ export class FeatureVm {
       },
       [HostId.TimerStop]: (slot) => timerStop(slot as number),
       [HostId.SendToDevice]: (index, value) => sendToDevice(index as number, this.outgoing(value)),
+      [HostId.SettingSet]: (index, value) => settingSet(index as number, value as SettingValue),
       [HostId.Ui]: (control, op, ...args) => {
         if (op === UiOp.Toggle || op === UiOp.Button || op === UiOp.Slider) {
           const slot = op === UiOp.Slider ? args[3] : args[1];

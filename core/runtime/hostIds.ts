@@ -46,6 +46,10 @@ export enum HostId {
   Ui = 21,
   /** Build time + run time: nowMs() */
   Now = 22,
+  /** settingSet(settingIndex, value): device: apply, persist and report; web/server: ask the
+   * device for it (through the settings shadow). The host validates (core/settings) and throws a
+   * clear error for a refused value. 40-44: settings (core/settings). */
+  SettingSet = 40,
   /** 100-149: standard library helpers (core/runtime/stdlib). */
   StdlibBase = 100,
 }
@@ -64,6 +68,12 @@ export enum VmEvent {
   UiEvent = 5,
   /** Supervisor notification `a` about handle `b` (see Notification). */
   Notify = 6,
+  /** Setting `a` changed to `b` (device: a desired value applied; web/server: the device reported
+   * it): its "change" listeners run. 20-21: settings. */
+  SettingChanged = 20,
+  /** Setting `a` is `b`, without running listeners: a device restoring its persisted values at
+   * boot, a dashboard card showing the last reported ones before it renders. */
+  SettingRestored = 21,
 }
 
 /** What a callbackSite(kind, a, b) call registered. */
