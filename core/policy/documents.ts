@@ -3,6 +3,8 @@
  * enforce the same rules. Topic names come from core/contracts/topics.ts with the thing segment replaced by
  * a policy variable or a wildcard, so a topic layout change can't drift away from the policies. */
 import type { ChannelDecl } from "../contracts/manifest";
+import type { SettingDecl } from "../settings/settingDecl";
+import { deviceSettingsShadowRights, observerSettingsShadowRights } from "./settingsShadowRights";
 import { checkName } from "../contracts/names";
 import { jobTopics, topics } from "../contracts/topics";
 import { clientArn, topicArn, topicFilterArn } from "./arn";
@@ -20,6 +22,9 @@ export interface PolicyScope {
 
 export interface DevicePolicyArgs extends PolicyScope {
   channels: readonly ChannelDecl[];
+  /** The app's settings: with any, devices (and the dashboard) get the rights of the settings
+   * shadow (settingsShadowRights.ts). */
+  settings?: readonly SettingDecl[];
 }
 
 export interface DashboardPolicyArgs extends PolicyScope {
@@ -99,6 +104,18 @@ export function devicePolicyDocuments(args: DevicePolicyArgs): NamedPolicy[] {
       ],
     };
   });
+  // The settings shadow's rights are packed like a channel's, after the channels: apps without
+  // settings keep byte-identical documents, and adding settings touches only the last document.
+  if (args.settings?.length) {
+    const shadow = deviceSettingsShadowRights(app, thing);
+    grants.push({
+      channel: "settings shadow",
+      grants: [
+        { actions: ["iot:Publish"], resources: shadow.publish.map(anywhere.topic) },
+        { actions: ["iot:Subscribe", "iot:Receive"], resources: [...shadow.receive.map(anywhere.topicFilter), ...shadow.receive.map(anywhere.topic)] },
+      ],
+    });
+  }
   const channelPolicies = packChannelGrants(grants, { app, policyName: (i) => devicePolicyNames.channels(app, i), otherPolicies: 1 });
   for (const policy of channelPolicies) assertPolicyFits(policy);
   return [base, ...channelPolicies];
@@ -145,6 +162,15 @@ function observerPolicy(
   const writable = thingLevels.flatMap((thing) =>
     args.channels.filter(serverMaySend).map((channel) => topics.down(app, thing, channel.name)),
   );
+  if (args.settings?.length) {
+    // Setting a value is an update of the settings shadow (the one place to add an operator-only
+    // rule once dashboard roles exist); reading is its documents.
+    for (const thing of thingLevels) {
+      const shadow = observerSettingsShadowRights(app, thing);
+      readable.push(...shadow.receive);
+      writable.push(...shadow.publish);
+    }
+  }
   return named(name, [
     allow("iot:Connect", [arn.client(clientIdPattern)]),
     allow("iot:Subscribe", readable.map(arn.topicFilter)),

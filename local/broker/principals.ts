@@ -48,7 +48,7 @@ export class PolicyBook {
     private readonly scope: PolicyScope,
     readonly manifest: Manifest,
   ) {
-    const args = { ...scope, channels: manifest.channels };
+    const args = { ...scope, channels: manifest.channels, settings: manifest.settings };
     // Device documents use the thing-name variable, so one set serves every thing.
     this.device = devicePolicyDocuments(args);
     this.dashboard = [{ name: dashboardPolicyName(scope.app), document: dashboardPolicyDocument(args) }];
@@ -59,7 +59,7 @@ export class PolicyBook {
     if (principal.kind === "dashboard") return this.dashboard;
     let policies = this.services.get(principal.serviceName);
     if (!policies) {
-      policies = servicePolicyDocuments(principal.serviceName, { ...this.scope, channels: this.manifest.channels });
+      policies = servicePolicyDocuments(principal.serviceName, { ...this.scope, channels: this.manifest.channels, settings: this.manifest.settings });
       this.services.set(principal.serviceName, policies);
     }
     return policies;

@@ -12,6 +12,8 @@ import { ArtifactStore } from "../artifacts";
 import { LocalBroker } from "../broker";
 import { startDashboardServer, type DashboardServer } from "../dashboard";
 import { JobsService, localArtifactUrl, resolveLocalArtifactUrl } from "../jobs";
+import { openLocalDatabase, type LocalDatabase } from "../database/localDatabase";
+import { ShadowService } from "../shadows/shadowService";
 import { FleetMonitor } from "./fleetMonitor";
 import { UpstreamReceiver } from "./upstreamReceiver";
 
@@ -40,6 +42,9 @@ export class LocalCloud {
   /** The server end of the way up: device messages once each, a QoS 1 channel's in the device's order. */
   private readonly upstream: UpstreamReceiver;
   private deployedVersion: string | undefined;
+  /** Device shadows (settings live in one per thing: core/settings), in the local database. */
+  shadows!: ShadowService;
+  private database: LocalDatabase | undefined;
 
   private constructor(
     readonly app: string,
@@ -91,7 +96,15 @@ export class LocalCloud {
         options.dashboardBundleDir === null
           ? undefined
           : await startDashboardServer({ bundleDir: options.dashboardBundleDir ?? defaultBundleDir(), buildDir, broker, host, port });
+      const database = openLocalDatabase(options.stateDir);
+      stops.push(async () => {
+        database.close();
+      });
+      const shadows = await ShadowService.start({ aedes: broker.aedes, database, log });
+      stops.push(() => shadows.stop());
       const cloud = new LocalCloud(manifest.app, broker, jobs, artifacts, dashboard, buildDir, options);
+      cloud.shadows = shadows;
+      cloud.database = database;
       await cloud.watchTraffic();
       jobs.onExecutionChange((e) => cloud.monitor.setOta(e.thingName, e.status === "IN_PROGRESS" && e.statusDetails.step ? `${e.status} ${e.statusDetails.step}` : e.status));
       return cloud;
@@ -136,8 +149,10 @@ export class LocalCloud {
     this.upstream.clear();
     await this.dashboard?.stop();
     await this.jobs.stop();
+    await this.shadows.stop();
     await this.artifacts.stop();
     await this.broker.stop();
+    this.database?.close();
   }
 
   /** The monitor listens in process, like an IoT rule: status, logs and every `up` message. */
