@@ -144,7 +144,7 @@ describe("local Device Shadow MQTT API: what AWS documents", function () {
     const b = await device();
     const refused = (filter: string) =>
       b.connection.subscribe(filter, QOS, () => {}).then(
-        (r) => r.qos === 128 || (r.error_code ?? 0) !== 0,
+        (r) => (r.qos as number) === 128 || (r.error_code ?? 0) !== 0,
         () => true,
       );
     assert.equal(await refused(`$aws/things/${b.thing}/shadow/name/${SHADOW}/update/delta`), false, "its own settings shadow is granted");
