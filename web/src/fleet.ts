@@ -12,6 +12,7 @@ import { parseAppTopic, topics } from "../../core/contracts/topics";
 import type { WireValue } from "../../core/contracts/wireValue";
 import type { DeviceStatusRecord, FleetStatusPage } from "../../core/contracts/fleetStatus";
 import { DeviceCard, type WebApp } from "./deviceCard";
+import { FleetSettings } from "./fleetSettings";
 import type { LinkState } from "./mqtt/client";
 import { html } from "./widgets/svg";
 
@@ -52,6 +53,8 @@ export class Fleet {
   });
   /** Things whose status arrived live since the current listing started: newer than its records. */
   private readonly heardLive = new Set<string>();
+  /** Each device's settings shadow (web/src/fleetSettings.ts). */
+  private readonly settings: FleetSettings;
 
   constructor(
     private webApp: WebApp,
@@ -60,6 +63,7 @@ export class Fleet {
     this.empty = html("p", { class: "empty" }, "No devices yet. Devices appear here as soon as they connect.");
     options.grid.append(this.empty);
     this.versionsTried.add(webApp.manifest.version);
+    this.settings = new FleetSettings(options.app, () => this.webApp.manifest, options.link, (thing) => this.cards.get(thing));
   }
 
   /** Subscriptions the dashboard policy allows: status and every channel's `up` (2 of AWS's 50). */
@@ -67,6 +71,7 @@ export class Fleet {
     const { app, link } = this.options;
     link.subscribe(topics.status(app, "+"), 1);
     link.subscribe(topics.up(app, "+", "+"), 1);
+    this.settings.subscribe();
   }
 
   /** Lists the fleet from the fleet-status API, page by page. Call after `subscribe()`, so no
@@ -87,6 +92,7 @@ export class Fleet {
   }
 
   receive(topic: string, payload: Uint8Array, retained: boolean): void {
+    if (this.settings.receive(topic, payload)) return;
     const parsed = parseAppTopic(topic);
     if (!parsed || parsed.app !== this.options.app) return;
     try {
@@ -104,6 +110,8 @@ export class Fleet {
 
   linkChanged(state: LinkState): void {
     this.options.grid.classList.toggle("stale", state !== "online");
+    // Shadow changes made while the link was down are not replayed: ask again.
+    if (state === "online") for (const thing of this.cards.keys()) this.settings.requestShadow(thing);
   }
 
   private onRecord(record: DeviceStatusRecord): void {
@@ -143,8 +151,9 @@ export class Fleet {
   private card(thing: string): DeviceCard {
     let card = this.cards.get(thing);
     if (!card) {
-      card = new DeviceCard({ thing, sendToDevice: (t, index, value) => this.send(t, index, value) });
+      card = new DeviceCard({ thing, sendToDevice: (t, index, value) => this.send(t, index, value), setSetting: (t, name, value) => this.settings.set(t, name, value) });
       card.load(this.webApp);
+      this.settings.requestShadow(thing);
       this.cards.set(thing, card);
       // Sorted by name: cards must not jump around as devices come and go.
       const after = [...this.cards.keys()].sort().find((name) => name > thing);

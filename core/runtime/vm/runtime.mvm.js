@@ -440,7 +440,8 @@ function makeElement(index) {
       return indicator(ui(index, 4, textOption(o.unit), numberOption(o.window, 60, 19, "window")));
     },
     toggle: function (label, onChange, o) {
-      const id = ui(index, 2, "" + label, callback(onChange, 15), o !== undefined && o.on === true);
+      // The state to show (undefined: a plain toggle, usable only while the device is online).
+      const id = ui(index, 2, "" + label, callback(onChange, 15), o === undefined || o.on === undefined ? undefined : o.on === true);
       return {
         set: function (on) {
           ui(index, 7, id, on === true);
@@ -454,7 +455,7 @@ function makeElement(index) {
       o = o === undefined ? {} : o;
       const slot = callback(onChange, 17);
       const min = numberOption(o.min, 0, 17, "min");
-      return indicator(ui(index, 6, min, numberOption(o.max, 100, 17, "max"), numberOption(o.step, 1, 17, "step"), slot, numberOption(o.value, min, 17, "value")));
+      return indicator(ui(index, 6, min, numberOption(o.max, 100, 17, "max"), numberOption(o.step, 1, 17, "step"), slot, o.value === undefined ? undefined : numberOption(o.value, 0, 17, "value")));
     },
   };
 }
