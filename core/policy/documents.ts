@@ -30,6 +30,8 @@ export interface DevicePolicyArgs extends PolicyScope {
 export interface DashboardPolicyArgs extends PolicyScope {
   /** Needed for least privilege: the dashboard may only send down on channels the server may send on. */
   channels: readonly ChannelDecl[];
+  /** With settings, the dashboard reads and sets the settings shadows (settingsShadowRights.ts). */
+  settings?: readonly SettingDecl[];
   /** Restrict the dashboard to these things (and take away broadcast). Omitted: every thing of the app. */
   things?: readonly string[];
 }
@@ -137,6 +139,36 @@ export function dashboardPolicyDocument(args: DashboardPolicyArgs): PolicyDocume
   return policy.document;
 }
 
+/** The dashboard's rights over the settings shadows (settingsShadowRights.ts), as a policy of its
+ * own beside dashboardPolicyDocument's (a custom authorizer may answer with up to 10 documents of
+ * 2,048 characters each), so settings never push the channels' document over the limit.
+ * Undefined when the app has no settings. Setting a value is an update of the shadow: the one
+ * place to add an operator-only rule once dashboard roles exist. */
+export function dashboardSettingsPolicyDocument(args: DashboardPolicyArgs): PolicyDocument | undefined {
+  checkScope(args);
+  const thingLevels = args.things ? [...args.things] : ["*"];
+  return settingsObserverPolicy(`${dashboardPolicyName(args.app)}-settings`, args, `${dashboardClientIdPrefix(args.app)}*`, thingLevels)?.document;
+}
+
+/** The local server host's rights over the settings shadows (see dashboardSettingsPolicyDocument). */
+export function serverSettingsPolicyDocument(args: ServerPolicyArgs): PolicyDocument | undefined {
+  checkScope(args);
+  return settingsObserverPolicy(`${serverPolicyName(args.app)}-settings`, args, serverClientId(args.app), ["*"])?.document;
+}
+
+function settingsObserverPolicy(name: string, args: DevicePolicyArgs, clientIdPattern: string, thingLevels: readonly string[]): NamedPolicy | undefined {
+  if (!args.settings?.length) return undefined;
+  const arn = arnsFor(args);
+  const rights = thingLevels.map((thing) => observerSettingsShadowRights(args.app, thing));
+  const receive = rights.flatMap((r) => r.receive);
+  return named(name, [
+    allow("iot:Connect", [arn.client(clientIdPattern)]),
+    allow("iot:Subscribe", receive.map(arn.topicFilter)),
+    allow("iot:Receive", receive.map(arn.topic)),
+    allow("iot:Publish", rights.flatMap((r) => r.publish).map(arn.topic)),
+  ]);
+}
+
 /** The server target (local cloud host) has the dashboard's rights over every thing of the app,
  * with a single fixed client id. On AWS the server runs in Lambda behind IoT rules and needs no
  * MQTT policy; this one is for the local cloud and for a server host connecting over MQTT. */
@@ -162,15 +194,6 @@ function observerPolicy(
   const writable = thingLevels.flatMap((thing) =>
     args.channels.filter(serverMaySend).map((channel) => topics.down(app, thing, channel.name)),
   );
-  if (args.settings?.length) {
-    // Setting a value is an update of the settings shadow (the one place to add an operator-only
-    // rule once dashboard roles exist); reading is its documents.
-    for (const thing of thingLevels) {
-      const shadow = observerSettingsShadowRights(app, thing);
-      readable.push(...shadow.receive);
-      writable.push(...shadow.publish);
-    }
-  }
   return named(name, [
     allow("iot:Connect", [arn.client(clientIdPattern)]),
     allow("iot:Subscribe", readable.map(arn.topicFilter)),

@@ -5,7 +5,8 @@
  * so the dashboard can watch the app's devices and send down on server-writable channels, nothing else. */
 import { verifyDashboardToken } from "../../core/contracts/dashboardToken";
 import type { ChannelDecl } from "../../core/contracts/manifest";
-import { dashboardClientIdPrefix, dashboardPolicyDocument } from "../../core/policy";
+import type { SettingDecl } from "../../core/settings/settingDecl";
+import { dashboardClientIdPrefix, dashboardPolicyDocument, dashboardSettingsPolicyDocument } from "../../core/policy";
 import { MAX_AUTHORIZER_SECONDS, MIN_AUTHORIZER_SECONDS, type IotAuthorizerEvent, type IotAuthorizerResponse } from "./authorizerEvent";
 
 export interface AuthorizerConfig {
@@ -13,6 +14,8 @@ export interface AuthorizerConfig {
   region: string;
   account: string;
   channels: readonly ChannelDecl[];
+  /** With settings, the dashboard also reads and sets the settings shadows (core/policy/settingsShadowRights.ts). */
+  settings?: readonly SettingDecl[];
   /** The HMAC key; fetched once per Lambda container and cached by the caller. */
   loadKey: () => Promise<Uint8Array>;
   /** Where refusals are reported (CloudWatch in Lambda). Never given the token itself. */
@@ -29,9 +32,11 @@ export function createAuthorizerHandler(config: AuthorizerConfig): AuthorizerHan
   const now = config.now ?? Date.now;
   const log = config.log ?? (() => {});
   // Built once: the document only depends on the deployment, and building it checks its size.
-  const policy = JSON.stringify(
-    dashboardPolicyDocument({ app: config.app, region: config.region, account: config.account, channels: config.channels }),
-  );
+  const policyArgs = { app: config.app, region: config.region, account: config.account, channels: config.channels, settings: config.settings };
+  const policy = JSON.stringify(dashboardPolicyDocument(policyArgs));
+  // The settings shadows' rights are a second document (each document has its own 2,048 characters).
+  const settingsPolicy = dashboardSettingsPolicyDocument(policyArgs);
+  const policyDocuments = settingsPolicy ? [policy, JSON.stringify(settingsPolicy)] : [policy];
   const principalId = `sfdash${config.app.replace(/[^A-Za-z0-9]/g, "")}`.slice(0, 128);
 
   return async (event) => {
@@ -55,7 +60,7 @@ export function createAuthorizerHandler(config: AuthorizerConfig): AuthorizerHan
     return {
       isAuthenticated: true,
       principalId,
-      policyDocuments: [policy],
+      policyDocuments,
       // AWS wants at least 300 s; a token with less left is still cut off at the next refresh.
       disconnectAfterInSeconds: clamp(secondsLeft, MIN_AUTHORIZER_SECONDS, MAX_AUTHORIZER_SECONDS),
       refreshAfterInSeconds: REFRESH_AFTER_SECONDS,

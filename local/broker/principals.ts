@@ -5,6 +5,7 @@ import type { Manifest } from "../../core/contracts/manifest";
 import {
   dashboardPolicyDocument,
   dashboardPolicyName,
+  dashboardSettingsPolicyDocument,
   devicePolicyDocuments,
   type AuthorizationContext,
   type NamedPolicy,
@@ -51,7 +52,8 @@ export class PolicyBook {
     const args = { ...scope, channels: manifest.channels, settings: manifest.settings };
     // Device documents use the thing-name variable, so one set serves every thing.
     this.device = devicePolicyDocuments(args);
-    this.dashboard = [{ name: dashboardPolicyName(scope.app), document: dashboardPolicyDocument(args) }];
+    const settings = dashboardSettingsPolicyDocument(args);
+    this.dashboard = [{ name: dashboardPolicyName(scope.app), document: dashboardPolicyDocument(args) }, ...(settings ? [{ name: `${dashboardPolicyName(scope.app)}-settings`, document: settings }] : [])];
   }
 
   policiesFor(principal: Principal): readonly NamedPolicy[] {
