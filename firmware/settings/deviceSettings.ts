@@ -152,6 +152,9 @@ export class DeviceSettings {
   // --- the shadow ----------------------------------------------------------------------------
 
   private requestShadow(): void {
+    // Versions are compared within a connection's answers only: a shadow service that lost its
+    // store (a fresh local state dir) counts from 1 again, and the full document answers that.
+    this.lastVersion = 0;
     this.publish("get", { clientToken: this.token() }).catch(() => {}); // reported; the next connect asks again
   }
 
