@@ -13,6 +13,7 @@ import { ManualClock } from "../../firmware/clock";
 import { Device } from "../../firmware/device";
 import { InMemoryTransport } from "../../firmware/transport";
 import { writeFeatures } from "../support/tempFeatures";
+import { compileError } from "../support/compileError";
 
 const THERMOSTAT = `import type { FeatureApi } from "snapfleet";
 export function App(api: FeatureApi) {
@@ -126,5 +127,21 @@ describe("settings on the device", () => {
     assert.ok(!logs.some((l) => l.includes("setpoint now 25")), logs.join("\n"));
     assert.deepEqual(published(transport, topic("update")).at(-1)!.state, { reported: { setpoint: 30 }, desired: { setpoint: null } });
     await device.stop();
+  });
+});
+
+describe("settings: build errors point at the feature's line", function () {
+  this.timeout(30_000);
+  const build = (body: string) => compileError({ entry: writeFeatures({ "app.ts": `import type { FeatureApi } from "snapfleet";\nexport function App(api: FeatureApi) {\n${body}\n}\n` }, "thermo") });
+
+  it("a bad declaration, a second one with the same name, an unknown event and a set at build time", async () => {
+    const range = await build(`  api.defineSetting("setpoint", { default: 50, min: 5, max: 35 });`);
+    assert.match(range.message, /features\/app\.ts:3:\d+: api\.defineSetting\("setpoint"\): the default 50 is above the maximum 35/);
+    const twice = await build(`  api.defineSetting("mode", { default: "a" });\n  api.defineSetting("mode", { default: "b" });`);
+    assert.match(twice.message, /features\/app\.ts:4:\d+: api\.defineSetting: setting "mode" is defined twice/);
+    const event = await build(`  const s = api.defineSetting("mode", { default: "a" });\n  s.addEventListener("changed" as "change", () => {});`);
+    assert.match(event.message, /features\/app\.ts:4:\d+: setting "mode"\.addEventListener: unknown event "changed"; a setting has one event, "change"/);
+    const early = await build(`  const s = api.defineSetting("mode", { default: "a" });\n  s.set("b");`);
+    assert.match(early.message, /features\/app\.ts:4:\d+: setting "mode"\.set was called while App\(api\) runs at build time/);
   });
 });
