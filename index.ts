@@ -20,10 +20,16 @@ export type {
   ServerApi,
   ServerDevice,
   ServerFleet,
+  Setting,
+  SettingOptions,
+  SettingValue,
+  ToggleOptions,
+  ToggleHandle,
 } from "./core/api/featureApi";
 export { compileFeatures, type CompileOptions, type CompileResult } from "./core/compiler/compileFeatures";
 export { FeatureCompileError, MissingSecretsError } from "./core/compiler/errors";
 export type { Manifest, ChannelDecl, SecretDecl, ControlDecl, PinDecl, Target } from "./core/contracts/manifest";
+export type { SettingDecl } from "./core/settings/settingDecl";
 export { readBuild, writeBuild, type BuildOutput } from "./core/contracts/buildOutput";
 // Boards: which pins exist and what they can do (README "Boards").
 export { BUILT_IN_BOARDS, loadBoard, validateBoardDefinition, type BoardDefinition, type PinCapability } from "./core/boards";

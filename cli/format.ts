@@ -14,6 +14,7 @@ export function describeBuild(manifest: Manifest, outDir: string): string {
   const rows: (string | number)[][] = [
     ...manifest.channels.map((c) => ["channel", c.name, `qos ${c.qos}, ${c.direction}${c.replay ? `, replay ${c.replay}` : ""}`]),
     ...manifest.secrets.map((s) => ["secret", s.name, s.optional ? "optional, device only" : "device only"]),
+    ...(manifest.settings ?? []).map((s) => ["setting", s.name, `default ${JSON.stringify(s.default)}${s.min !== undefined ? `, min ${s.min}` : ""}${s.max !== undefined ? `, max ${s.max}` : ""}`]),
     ...manifest.pins.map((p) => ["pin", p.name, p.kind]),
     ...manifest.controls.map((c) => ["ui control", c.title, `#${c.index}`]),
   ];

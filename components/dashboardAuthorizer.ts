@@ -4,6 +4,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { ChannelDecl } from "../core/contracts/manifest";
+import type { SettingDecl } from "../core/settings/settingDecl";
 import { AUTHORIZER_ENV } from "../lambda/authorizer/index";
 import { DashboardKey } from "./dashboardKey";
 
@@ -11,6 +12,8 @@ export interface DashboardAuthorizerArgs {
   app: string;
   account: string;
   channels: readonly ChannelDecl[];
+  /** The app's settings: the dashboard then reads and sets the settings shadows. */
+  settings?: readonly SettingDecl[];
   /** The handler's bundled code (authorizerBundle.ts). */
   code: string;
 }
@@ -78,6 +81,7 @@ export class DashboardAuthorizer extends pulumi.ComponentResource {
             [AUTHORIZER_ENV.app]: args.app,
             [AUTHORIZER_ENV.account]: args.account,
             [AUTHORIZER_ENV.channels]: JSON.stringify(args.channels),
+            ...(args.settings?.length ? { [AUTHORIZER_ENV.settings]: JSON.stringify(args.settings) } : {}),
             [AUTHORIZER_ENV.keySecretArn]: keySecret.arn,
             // The function caches the key per container; a new key version changes the
             // function's configuration, which retires the containers holding the old key.

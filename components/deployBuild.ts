@@ -31,8 +31,8 @@ const PLACEHOLDER_SECRET = "snapfleet-declarations-pass";
 export async function compileDeclarations(input: CompileInput): Promise<DeclarationsBuild> {
   const placeholders = new Proxy({} as Record<string, string>, { get: () => PLACEHOLDER_SECRET });
   const result = await compileFeatures({ entry: input.entry, app: input.app, cwd: input.cwd, board: input.board, secrets: placeholders });
-  const { channels, secrets, controls, pins } = result.manifest;
-  return { declarations: { channels, secrets, controls, pins }, webSnapshot: result.snapshots.web, serverSnapshot: result.snapshots.server };
+  const { channels, secrets, controls, pins, settings } = result.manifest;
+  return { declarations: { channels, secrets, controls, pins, ...(settings ? { settings } : {}) }, webSnapshot: result.snapshots.web, serverSnapshot: result.snapshots.server };
 }
 
 export interface DeviceBuild {
@@ -55,8 +55,8 @@ export function compileDevice(input: CompileInput, declared: DeclarationsBuild, 
 
 /** The two passes must agree, or the infrastructure would not match the firmware. */
 function requireSameAsDeclarations(result: CompileResult, declared: DeclarationsBuild): void {
-  const { channels, secrets, controls, pins } = result.manifest;
-  if (JSON.stringify({ channels, secrets, controls, pins }) !== JSON.stringify(declared.declarations)) {
+  const { channels, secrets, controls, pins, settings } = result.manifest;
+  if (JSON.stringify({ channels, secrets, controls, pins, ...(settings ? { settings } : {}) }) !== JSON.stringify(declared.declarations)) {
     throw new Error(
       `features of "${result.manifest.app}" declared different things depending on secret values; declarations must not depend on secret values ` +
         `(channels, secrets, pins and controls are infrastructure, decided before the values are known)`,

@@ -124,7 +124,7 @@ export class FeatureApp extends pulumi.ComponentResource<FeatureAppData> {
     const scope = { app, region: region.region, account: identity.accountId };
     const connection = this.iotConnection(args, scope.region);
 
-    const channelPolicies = new ChannelPolicies(`${app}-channels`, { app, channels: declarations.channels, policies: devicePolicyDocuments({ ...scope, channels: declarations.channels }) }, parent);
+    const channelPolicies = new ChannelPolicies(`${app}-channels`, { app, channels: declarations.channels, policies: devicePolicyDocuments({ ...scope, channels: declarations.channels, settings: declarations.settings }) }, parent);
     const fleet = new Fleet(`${app}-fleet`, { app, thingGroup: args.thingGroup, devices: args.devices, policies: channelPolicies.policies }, parent);
     new FeatureSecrets(`${app}-secrets`, { app, declared: declarations.secrets, values: secrets.values }, parent);
 
@@ -166,7 +166,7 @@ export class FeatureApp extends pulumi.ComponentResource<FeatureAppData> {
       { ...parent, dependsOn: [firmware.object, firmware.presignPolicy] },
     );
 
-    const authorizer = new DashboardAuthorizer(`${app}-dashboard-auth`, { app, account: scope.account, channels: declarations.channels, code: await bundleAuthorizer() }, parent);
+    const authorizer = new DashboardAuthorizer(`${app}-dashboard-auth`, { app, account: scope.account, channels: declarations.channels, settings: declarations.settings, code: await bundleAuthorizer() }, parent);
     const fleetStatus = new FleetStatusApi(
       `${app}-fleet-status`,
       { app, code: await bundleLambda("fleetStatus"), keySecretArn: authorizer.keySecretArn, keyVersionId: authorizer.keyVersionId },

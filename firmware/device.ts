@@ -8,6 +8,7 @@ import { DEFAULT_BOARD } from "../core/boards";
 import { RealClock, type Clock } from "./clock";
 import { Supervisor, type AppFailure } from "./supervisor";
 import { InMemoryTransport, type Transport } from "./transport";
+import { FileSettingsStorage } from "./settings/deviceSettings";
 
 export interface DeviceOptions {
   manifest: Manifest;
@@ -32,6 +33,10 @@ export interface DeviceOptions {
   bootId?: string;
   /** Bytecode instructions each app callback may run (FeatureVmOptions; default 1,000,000). */
   instructionBudget?: number;
+  /** A file that keeps the app's settings across reboots and updates (a JSON file in the device's
+   * state dir, outside the OTA slots); without it they live in memory. Plain data, so an isolated
+   * app's worker gets it too. */
+  settingsFile?: string;
 }
 
 /** A device: supervisor + the app's device snapshot on the Microvium engine. The snapshot's
@@ -71,6 +76,7 @@ export class Device {
       logCapacity: options.logCapacity,
       bootId: options.bootId,
       reorderTimeoutMs: options.reorderTimeoutMs,
+      settingsStorage: options.settingsFile ? new FileSettingsStorage(options.settingsFile) : undefined,
     });
     const vm = new FeatureVm(engine, options.snapshot, "device", supervisor, { app: options.manifest, instructionBudget: options.instructionBudget });
     supervisor.start(vm);

@@ -2,6 +2,7 @@
  * mutual TLS), the OTA agent with its A/B slots in the device's state dir, and a simulated board
  * that keeps its pin state across app updates (the hardware doesn't change when the app does).
  * Real firmware would do the same with its HAL instead of SimulatedBoard. */
+import path from "node:path";
 import type { MicroviumEngine } from "../core/engine/types";
 import type { DevicePackage } from "../core/contracts/devicePackage";
 import type { Manifest } from "../core/contracts/manifest";
@@ -84,6 +85,8 @@ export class SimulatedDevice {
     await transport.connect();
     const current: { device?: Device; isolated?: IsolatedApp; halted?: boolean } = {};
     const isolation = options.isolation;
+    // Beside the OTA slots, not in them: settings outlive reboots and updates (firmware/settings/).
+    const settingsFile = path.join(options.stateDir, "settings.json");
     // The board's digital levels, shared by every isolated app this device runs.
     const digitalPins: Record<string, boolean> = {};
     const bootIsolated = async (pkg: DevicePackage, onFailure: (failure: AppFailure) => void): Promise<RunningApp> => {
@@ -99,7 +102,7 @@ export class SimulatedDevice {
         watchdogMs: isolation?.watchdogMs,
         onLog: log,
         onPinWrite: isolation?.onPinWrite,
-        device: isolation?.device,
+        device: { ...isolation?.device, settingsFile },
         onFailure,
       });
       current.isolated = app;
@@ -108,7 +111,7 @@ export class SimulatedDevice {
     const bootInProcess = async (pkg: DevicePackage, onAppFailure: (failure: AppFailure) => void): Promise<RunningApp> => {
       const board = boardFor(hardware.board, pkg, () => clock.now() + offset, options);
       hardware.board = board;
-      const device = await Device.boot({ manifest: pkg.manifest, snapshot: pkg.snapshot, thing: options.thing, board, clock, transport, engine: options.engine, onLog: log, onAppFailure });
+      const device = await Device.boot({ manifest: pkg.manifest, snapshot: pkg.snapshot, thing: options.thing, board, clock, transport, engine: options.engine, onLog: log, onAppFailure, settingsFile });
       current.device = device;
       return {
         report: (line) => device.supervisor.report(line),

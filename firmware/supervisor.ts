@@ -11,6 +11,8 @@ import type { Clock } from "./clock";
 import { ReliableOutbox } from "./comms/reliableOutbox";
 import { HandleTable } from "./handles";
 import type { Transport } from "./transport";
+import { DeviceSettings, MemorySettingsStorage, type SettingsStorage } from "./settings/deviceSettings";
+import type { SettingValue } from "../core/settings/settingDecl";
 
 /** How long stop() waits for the broker to acknowledge the offline status. */
 export const STOP_STATUS_TIMEOUT_MS = 5000;
@@ -61,6 +63,8 @@ export interface SupervisorOptions {
   logCapacity?: number;
   /** How long the QoS 1 down messages of a sender may make no progress before a missing one is given up (default 1000 ms; core/contracts/reorderBuffer.ts). */
   reorderTimeoutMs?: number;
+  /** Where the app's settings persist (firmware/settings/deviceSettings.ts); default: memory. */
+  settingsStorage?: SettingsStorage;
   /** Local echo of app logs and supervisor events (console in the CLI). */
   onLog?: (line: string) => void;
   /** Told about every outage (false) and reconnect (true). */
@@ -87,6 +91,8 @@ export class Supervisor implements FeatureHost {
   /** Removers for what start() registered on the shared transport. */
   private detach: (() => void)[] = [];
   private vm: FeatureVm | undefined;
+  /** The app's settings, when it declares any. */
+  settings: DeviceSettings | undefined;
   private outageCount = 0;
   /** Drops already told to the cloud (see reportDrops). */
   private reportedDrops = { messages: 0, logs: 0 };
@@ -171,7 +177,9 @@ export class Supervisor implements FeatureHost {
     });
     this.detach.push(transport.onConnectionChange((up) => this.connectionChanged(up)));
     if (transport.connected) this.publishStatus(true);
+    if (manifest.settings?.length) this.startSettings(vm);
     this.runApp(() => vm.start(), true);
+    this.settings?.start();
   }
 
   /** Stops timers, closes every handle and removes this app's subscriptions; the app gets no
@@ -183,6 +191,7 @@ export class Supervisor implements FeatureHost {
     this.timers.clear();
     for (const [h] of this.handles.entries()) this.handles.close(h);
     for (const remove of this.detach.splice(0)) remove();
+    this.settings?.stop();
     this.received.clear();
     this.vm = undefined;
     if (!this.options.transport.connected) return Promise.resolve();
@@ -268,12 +277,31 @@ export class Supervisor implements FeatureHost {
     this.timers.delete(slot);
   }
 
+  settingSet(index: number, value: SettingValue): void {
+    if (!this.settings) throw new Error(`the app set setting #${index}, but its manifest declares no settings`);
+    this.settings.set(index, value);
+  }
+
   /** Closes a handle and tells the app, which zeroes its copy (Microvisor semantics). */
   closeHandle(handle: number): void {
     if (this.handles.close(handle)) this.runApp(() => this.vm?.handleClosed(handle));
   }
 
   // --- internals -------------------------------------------------------------------------
+
+  /** The app starts with its persisted values (silently: its listeners are for changes). */
+  private startSettings(vm: FeatureVm): void {
+    const { thing, manifest, transport } = this.options;
+    this.settings = new DeviceSettings({
+      thing,
+      manifest,
+      transport,
+      storage: this.options.settingsStorage ?? new MemorySettingsStorage(),
+      applied: (index, value) => this.runApp(() => this.vm?.settingChanged(index, value)),
+      report: (line) => this.report(line),
+    });
+    this.settings.startingValues().forEach((value, index) => this.runApp(() => vm.settingRestored(index, value), true));
+  }
 
   private pin(handle: number): Extract<Resource, { kind: "pin" }> {
     const res = this.handles.get(handle);

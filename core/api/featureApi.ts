@@ -61,6 +61,8 @@ export interface ChartOptions {
 }
 
 export interface SliderOptions {
+  /** Where the slider starts (default: min), e.g. a setting's value. */
+  value?: number;
   /** Default 0. */
   min?: number;
   /** Default 100. */
@@ -77,9 +79,44 @@ export interface UiElement {
   /** A live time series. */
   chart(options?: ChartOptions): Indicator;
   /** An on/off switch; `onChange` runs in the dashboard with the new state. */
-  toggle(label: string, onChange: (on: boolean) => void): void;
+  toggle(label: string, onChange: (on: boolean) => void, options?: ToggleOptions): ToggleHandle;
   button(label: string, onClick: () => void): void;
-  slider(options: SliderOptions, onChange: (value: number) => void): void;
+  /** Returns a handle whose `set(v)` moves the slider (without calling `onChange`). */
+  slider(options: SliderOptions, onChange: (value: number) => void): Indicator;
+}
+
+export interface ToggleOptions {
+  /** The state it shows at first (default off), e.g. a setting's value. */
+  on?: boolean;
+}
+
+/** A toggle that follows state: `set(on)` flips it without calling `onChange`. */
+export interface ToggleHandle {
+  set(on: boolean): void;
+}
+
+/** A setting's value: a number, a string or a boolean, fixed by its default's type. */
+export type SettingValue = number | string | boolean;
+
+export interface SettingOptions<T extends SettingValue> {
+  /** The value a device starts with; its type is the setting's type. */
+  default: T;
+  /** Number settings: the accepted range; `set` refuses values outside it. */
+  min?: number;
+  max?: number;
+}
+
+/** A setting (`api.defineSetting`): one value per device, kept in the device's settings shadow.
+ * Device: `value` is the value last applied, persisted on the device across reboots and OTA
+ * updates; `set(v)` applies it there and reports it. Web and server: `value` is what the device
+ * reported; `set(v)` asks the device for it (now, or when it next connects). `set` refuses a
+ * value of the wrong type or out of range with an error saying why, and changes nothing. */
+export interface Setting<T extends SettingValue = SettingValue> {
+  readonly name: string;
+  readonly value: T;
+  set(value: T): void;
+  /** "change": the value changed (device: applied; web/server: reported by the device). */
+  addEventListener(event: "change", listener: (value: T) => void): void;
 }
 
 export interface UiControlOptions {
@@ -136,6 +173,8 @@ export interface FeatureApi {
   newCommsChannel<T extends ChannelValue = ChannelValue>(name: string, options?: CommsChannelOptions): CommsChannel<T>;
   defineSecret(name: string, options?: SecretOptions): Secret;
   registerUiControl(render: (el: UiElement) => void, options: UiControlOptions): void;
+  /** Declares a device setting (see Setting); names like channel names. */
+  defineSetting<T extends SettingValue>(name: string, options: SettingOptions<T>): Setting<T extends number ? number : T extends string ? string : boolean>;
   readonly mcu: Mcu;
   /** Server code: declared at build time, run in the cloud. */
   readonly server: ServerApi;

@@ -113,6 +113,7 @@ export function compileTarget(input: TargetBuildInput): TargetBuild {
     [HostId.ChannelOpen]: notAtBuildTime("opening a channel"),
     [HostId.SendToDevice]: notAtBuildTime("sending to a device"),
     [HostId.Ui]: notAtBuildTime("updating a UI control"),
+    [HostId.SettingSet]: notAtBuildTime("setting a setting's value"),
     [HostId.Now]: () => Date.now(),
     [HostId.Notify]: notAtBuildTime("api.server.notify"),
   };

@@ -1,5 +1,6 @@
 import { checkName } from "../contracts/names";
 import type { ChannelDecl, Declarations } from "../contracts/manifest";
+import { checkSettingDeclaration, MAX_SETTINGS } from "../settings/settingDecl";
 import { DEFAULT_BOARD, PIN_LABEL, pinUseProblem, type BoardDefinition } from "../boards";
 
 const DIRECTIONS: ChannelDecl["direction"][] = ["both", "device-to-server", "server-to-device"];
@@ -17,6 +18,7 @@ export enum DeclareKind {
   Control = 5,
   /** api.server.onDevice ("device") or onFleet ("fleet"). */
   ServerHandler = 20,
+  Setting = 6,
 }
 
 /** Records what App(api) declares during one build run and rejects bad declarations with a
@@ -41,6 +43,8 @@ export class DeclarationRecorder {
         return this.pin(name, "digital");
       case DeclareKind.Control:
         return this.control(name);
+      case DeclareKind.Setting:
+        return this.setting(name, a, b, c);
       default:
         throw new Error(`internal: unknown declaration kind ${kind}`);
     }
@@ -92,6 +96,18 @@ export class DeclarationRecorder {
       return; // several features may read the same pin
     }
     this.declarations.pins.push({ name, kind });
+  }
+
+  /** Settings go into the manifest only when there is one, so apps without settings build the
+   * same manifest as before. */
+  private setting(name: unknown, defaultValue: unknown, min: unknown, max: unknown): void {
+    const decl = checkSettingDeclaration(name, defaultValue, min, max);
+    const settings = (this.declarations.settings ??= []);
+    if (settings.some((s) => s.name === decl.name)) {
+      throw new Error(`api.defineSetting: setting "${decl.name}" is defined twice; define it once and share the returned object`);
+    }
+    if (settings.length >= MAX_SETTINGS) throw new Error(`api.defineSetting("${decl.name}"): an app may define at most ${MAX_SETTINGS} settings (they share one 8 KB device shadow)`);
+    settings.push(decl);
   }
 
   private control(title: unknown): void {

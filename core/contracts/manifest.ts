@@ -1,6 +1,8 @@
 /** manifest.json (docs/architecture.md): what the features declared, and the per-target snapshots.
  * Secrets appear by name only. `version` is the sha256 of the device snapshot, so it changes
  * exactly when what runs on the device changes. */
+import type { SettingDecl } from "../settings/settingDecl";
+
 export type Target = "device" | "web" | "server";
 export const TARGETS: readonly Target[] = ["device", "web", "server"];
 
@@ -66,6 +68,9 @@ export interface Declarations {
   /** How many api.server.onDevice / onFleet handlers App registered; absent when none (the
    * server host then has nothing to run). */
   server?: { onDevice: number; onFleet: number };
+  /** `api.defineSetting` declarations (core/settings/settingDecl.ts), in declaration order; absent
+   * when the app declares none (older manifests never have it). */
+  settings?: SettingDecl[];
   /** Coded log messages (makeLogger-style tables) are plain data in the snapshot; not here. */
 }
 

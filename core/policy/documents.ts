@@ -4,6 +4,8 @@
  * a policy variable or a wildcard, so a topic layout change can't drift away from the policies. */
 import type { ChannelDecl } from "../contracts/manifest";
 import { operatorPublishTopics, type DashboardRole } from "../contracts/dashboardRoles";
+import type { SettingDecl } from "../settings/settingDecl";
+import { deviceSettingsShadowRights, observerSettingsShadowRights } from "./settingsShadowRights";
 import { checkName } from "../contracts/names";
 import { jobTopics, topics } from "../contracts/topics";
 import { clientArn, topicArn, topicFilterArn } from "./arn";
@@ -21,11 +23,16 @@ export interface PolicyScope {
 
 export interface DevicePolicyArgs extends PolicyScope {
   channels: readonly ChannelDecl[];
+  /** The app's settings: with any, devices (and the dashboard) get the rights of the settings
+   * shadow (settingsShadowRights.ts). */
+  settings?: readonly SettingDecl[];
 }
 
 export interface DashboardPolicyArgs extends PolicyScope {
   /** Needed for least privilege: the dashboard may only send down on channels the server may send on. */
   channels: readonly ChannelDecl[];
+  /** With settings, the dashboard reads and sets the settings shadows (settingsShadowRights.ts). */
+  settings?: readonly SettingDecl[];
   /** Restrict the dashboard to these things (and take away broadcast). Omitted: every thing of the app. */
   things?: readonly string[];
   /** An operator dashboard may also publish on the operator-only topics (core/contracts/dashboardRoles.ts). */
@@ -102,6 +109,18 @@ export function devicePolicyDocuments(args: DevicePolicyArgs): NamedPolicy[] {
       ],
     };
   });
+  // The settings shadow's rights are packed like a channel's, after the channels: apps without
+  // settings keep byte-identical documents, and adding settings touches only the last document.
+  if (args.settings?.length) {
+    const shadow = deviceSettingsShadowRights(app, thing);
+    grants.push({
+      channel: "settings shadow",
+      grants: [
+        { actions: ["iot:Publish"], resources: shadow.publish.map(anywhere.topic) },
+        { actions: ["iot:Subscribe", "iot:Receive"], resources: [...shadow.receive.map(anywhere.topicFilter), ...shadow.receive.map(anywhere.topic)] },
+      ],
+    });
+  }
   const channelPolicies = packChannelGrants(grants, { app, policyName: (i) => devicePolicyNames.channels(app, i), otherPolicies: 1 });
   for (const policy of channelPolicies) assertPolicyFits(policy);
   return [base, ...channelPolicies];
@@ -122,6 +141,39 @@ export function dashboardPolicyDocument(args: DashboardPolicyArgs): PolicyDocume
   const operatorTopics = args.role === "operator" ? Object.values(operatorPublishTopics(args.app)).flat() : [];
   const policy = observerPolicy(dashboardPolicyName(args.app), args, `${dashboardClientIdPrefix(args.app)}*`, thingLevels, operatorTopics);
   return policy.document;
+}
+
+/** The dashboard's rights over the settings shadows (settingsShadowRights.ts), as a policy of its
+ * own beside dashboardPolicyDocument's (a custom authorizer may answer with up to 10 documents of
+ * 2,048 characters each), so settings never push the channels' document over the limit.
+ * Undefined when the app has no settings. Setting a value is an update of the shadow: the one
+ * place to add an operator-only rule once dashboard roles exist. */
+export function dashboardSettingsPolicyDocument(args: DashboardPolicyArgs): PolicyDocument | undefined {
+  checkScope(args);
+  const thingLevels = args.things ? [...args.things] : ["*"];
+  // Changing a setting is an operator's action (core/contracts/dashboardRoles.ts): a viewer's
+  // dashboard may read the shadow but not publish to its update topic.
+  const mayChange = args.role === "operator";
+  return settingsObserverPolicy(`${dashboardPolicyName(args.app)}-settings${mayChange ? "-operator" : ""}`, args, `${dashboardClientIdPrefix(args.app)}*`, thingLevels, mayChange)?.document;
+}
+
+/** The local server host's rights over the settings shadows (see dashboardSettingsPolicyDocument). */
+export function serverSettingsPolicyDocument(args: ServerPolicyArgs): PolicyDocument | undefined {
+  checkScope(args);
+  return settingsObserverPolicy(`${serverPolicyName(args.app)}-settings`, args, serverClientId(args.app), ["*"], true)?.document;
+}
+
+function settingsObserverPolicy(name: string, args: DevicePolicyArgs, clientIdPattern: string, thingLevels: readonly string[], mayChange: boolean): NamedPolicy | undefined {
+  if (!args.settings?.length) return undefined;
+  const arn = arnsFor(args);
+  const rights = thingLevels.map((thing) => observerSettingsShadowRights(args.app, thing));
+  const receive = rights.flatMap((r) => r.receive);
+  return named(name, [
+    allow("iot:Connect", [arn.client(clientIdPattern)]),
+    allow("iot:Subscribe", receive.map(arn.topicFilter)),
+    allow("iot:Receive", receive.map(arn.topic)),
+    allow("iot:Publish", rights.flatMap((r) => (mayChange ? r.publish : r.publish.filter((topic) => !topic.endsWith("/update")))).map(arn.topic)),
+  ]);
 }
 
 /** The server target (local cloud host) has the dashboard's rights over every thing of the app,

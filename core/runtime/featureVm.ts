@@ -1,4 +1,5 @@
-import type { Target } from "../contracts/manifest";
+import type { Manifest, Target } from "../contracts/manifest";
+import type { SettingValue } from "../settings/settingDecl";
 import { describeErrorCode, MicroviumError, VmBudgetExceeded } from "../engine/errors";
 import type { HostFunction, MicroviumEngine, RestoreOptions, VmInstance, VmMemoryStats, VmPrimitive } from "../engine/types";
 import type { WireValue } from "../contracts/wireValue";
@@ -27,6 +28,9 @@ export interface FeatureHost {
   sendToDevice?(channelIndex: number, value: WireValue, device?: string): void;
   /** Server: an alert from api.server.notify. */
   notify?(text: string): void;
+  /** `setting.set(value)` (core/settings): a device applies, persists and reports it; a dashboard
+   * or server host asks the device for it. Throws, saying why, for a refused value. */
+  settingSet?(settingIndex: number, value: SettingValue): void;
   /** Dashboard widgets (uiOps.ts); Gauge and Chart return a widget id. */
   ui?(controlIndex: number, op: UiOp, args: VmPrimitive[]): VmPrimitive | void;
 }
@@ -80,8 +84,12 @@ export class FeatureVm {
   /** Set when a fatal engine error stopped the VM: why, naming the callback. */
   private stoppedBecause: string | undefined;
 
+  /** Setting names by index, to name a failing "change" listener. */
+  private readonly settingNames: string[] | undefined;
+
   constructor(engine: MicroviumEngine, snapshot: Uint8Array, readonly target: Target, private readonly host: FeatureHost, options: FeatureVmOptions = {}) {
     this.names = new CallbackNames(target, options.app);
+    this.settingNames = (options.app as Partial<Manifest> | undefined)?.settings?.map((s) => s.name);
     const functions = this.hostFunctions();
     this.instance = engine.restore(snapshot, (id) => functions[id], { instructionBudget: options.instructionBudget });
     this.dispatchExport = this.instance.resolveExport(EXPORT_DISPATCH);
@@ -140,6 +148,17 @@ export class FeatureVm {
   /** The VM's state now (what its callbacks built), restorable in place of the build's snapshot. */
   snapshot(): Uint8Array {
     return this.instance.createSnapshot();
+  }
+
+  /** Setting `settingIndex` (manifest order) is now `value`: its "change" listeners run when it
+   * differs from what the VM had. */
+  settingChanged(settingIndex: number, value: SettingValue): void {
+    this.dispatch(VmEvent.SettingChanged, settingIndex, value);
+  }
+
+  /** Sets a setting's value without running listeners (boot, or a card before it renders). */
+  settingRestored(settingIndex: number, value: SettingValue): void {
+    this.dispatch(VmEvent.SettingRestored, settingIndex, value);
   }
 
   handleClosed(handle: number): void {
@@ -205,6 +224,11 @@ export class FeatureVm {
         return { text: `api.server.onFleet handler #${position ?? 0}`, origin: `api.server.onFleet handler #${position ?? 0}` };
       case VmEvent.FleetDevices:
         return { text: "fleet.devices update", origin: "fleet.devices update" };
+      case VmEvent.SettingChanged:
+      case VmEvent.SettingRestored: {
+        const text = `"change" listener of setting "${this.settingNames?.[index] ?? `#${index}`}"`;
+        return { text, origin: text };
+      }
       default:
         return this.names.notification(index);
     }
@@ -286,6 +310,7 @@ export class FeatureVm {
     const sendToDevice = need("sendToDevice");
     const ui = need("ui");
     const notify = need("notify");
+    const settingSet = need("settingSet");
     const buildOnly = (what: string) => () => {
       throw new FeatureRuntimeError(`${what} is only possible while App(api) runs at build time`);
     };
@@ -316,6 +341,7 @@ export class FeatureVm {
       [HostId.TimerStop]: (slot) => timerStop(slot as number),
       [HostId.SendToDevice]: (index, value, device) => sendToDevice(index as number, this.outgoing(value), device === undefined ? undefined : String(device)),
       [HostId.Notify]: (text) => notify(String(text)),
+      [HostId.SettingSet]: (index, value) => settingSet(index as number, value as SettingValue),
       [HostId.Ui]: (control, op, ...args) => {
         if (op === UiOp.Toggle || op === UiOp.Button || op === UiOp.Slider) {
           const slot = op === UiOp.Slider ? args[3] : args[1];

@@ -48,6 +48,10 @@ export enum HostId {
   Now = 22,
   /** Server: notify(text), an alert from api.server.notify (dashboard banner; SNS on AWS). */
   Notify = 30,
+  /** settingSet(settingIndex, value): device: apply, persist and report; web/server: ask the
+   * device for it (through the settings shadow). The host validates (core/settings) and throws a
+   * clear error for a refused value. 40-44: settings (core/settings). */
+  SettingSet = 40,
   /** 100-149: standard library helpers (core/runtime/stdlib). */
   StdlibBase = 100,
 }
@@ -74,6 +78,12 @@ export enum VmEvent {
   FleetStart = 11,
   /** Server: the fleet's device names changed (`b`, token stream). */
   FleetDevices = 12,
+  /** Setting `a` changed to `b` (device: a desired value applied; web/server: the device reported
+   * it): its "change" listeners run. 20-21: settings. */
+  SettingChanged = 20,
+  /** Setting `a` is `b`, without running listeners: a device restoring its persisted values at
+   * boot, a dashboard card showing the last reported ones before it renders. */
+  SettingRestored = 21,
 }
 
 /** What a callbackSite(kind, a, b) call registered. */

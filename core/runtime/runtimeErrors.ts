@@ -25,6 +25,8 @@ export enum RuntimeError {
    * channels in that direction (core/compiler/primitiveChannels.ts), so it left that half of the
    * object codec out; `api` is the channel name, if known. */
   ObjectOnPrimitiveChannel = 14,
+  /** setting.addEventListener with an event other than "change"; `api` is the setting name. */
+  UnknownSettingEvent = 15,
 }
 
 /** API ids the VM passes instead of names. */
@@ -52,6 +54,8 @@ const API_NAMES: Record<number, string> = {
   30: "api.server.onDevice",
   31: "api.server.onFleet",
   32: "api.server.notify",
+  21: "api.defineSetting",
+  22: "set",
 };
 
 /** Which target serves each API id (for WrongTarget). */
@@ -66,6 +70,7 @@ function apiText(api: unknown, name: unknown): string {
   if (name === undefined) return base;
   if (api === 10 || api === 11 || api === 12) return `channel "${name}".${base}`;
   if (api === 13 || api === 14) return `pin "${name}".${base}()`;
+  if (api === 22) return `setting "${name}".set`;
   return `${base}("${name}")`;
 }
 
@@ -76,7 +81,7 @@ export function formatRuntimeError(code: unknown, api: unknown, name: unknown, t
     case RuntimeError.WrongTarget:
       return `${apiText(api, name)} can only be called on the ${SERVED_BY[api as number] ?? "device"} target; this is the ${target} target. Call it from a callback that runs there (api.mcu.onStart/setInterval on the device, a UI control on the web, api.server.onDevice/onFleet on the server)`;
     case RuntimeError.RunTimeDeclaration:
-      return `${apiText(api, name)} was called at run time. Declare channels, secrets, pins and UI controls while App(api) runs (at build time), keep the returned objects and use them in callbacks`;
+      return `${apiText(api, name)} was called at run time. Declare channels, secrets, settings, pins and UI controls while App(api) runs (at build time), keep the returned objects and use them in callbacks`;
     case RuntimeError.BuildTimeAction:
       return `${apiText(api, name)} was called while App(api) runs at build time; call it from a callback (api.mcu.onStart/setInterval on the device, a UI control on the web, api.server.onDevice/onFleet on the server)`;
     case RuntimeError.NotAFunction:
@@ -101,6 +106,8 @@ export function formatRuntimeError(code: unknown, api: unknown, name: unknown, t
       return `${API_NAMES[api as number] ?? `api #${api}`}: ${name} must be a number`;
     case RuntimeError.ObjectOnPrimitiveChannel:
       return `${api === undefined ? "a channel" : `channel "${api}"`}: an object or array can't be sent or received here, because the values this app's code sends on its channels are all numbers, strings or booleans (by their declared types, or by the types of the values passed), so the device build leaves the object codec out. Declare the channel with the object type it carries, e.g. newCommsChannel<{ level: number }>("${api ?? "name"}"), or give the value its real type instead of a cast`;
+    case RuntimeError.UnknownSettingEvent:
+      return `setting "${api}".addEventListener: unknown event "${name}"; a setting has one event, "change"`;
     default:
       return `feature runtime error ${code} (${api}, ${name})`;
   }

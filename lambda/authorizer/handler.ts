@@ -6,7 +6,8 @@
 import { verifyDashboardToken } from "../../core/contracts/dashboardToken";
 import type { DashboardRole } from "../../core/contracts/dashboardRoles";
 import type { ChannelDecl } from "../../core/contracts/manifest";
-import { dashboardClientIdPrefix, dashboardPolicyDocument } from "../../core/policy";
+import type { SettingDecl } from "../../core/settings/settingDecl";
+import { dashboardClientIdPrefix, dashboardPolicyDocument, dashboardSettingsPolicyDocument } from "../../core/policy";
 import { MAX_AUTHORIZER_SECONDS, MIN_AUTHORIZER_SECONDS, type IotAuthorizerEvent, type IotAuthorizerResponse } from "./authorizerEvent";
 
 export interface AuthorizerConfig {
@@ -14,6 +15,8 @@ export interface AuthorizerConfig {
   region: string;
   account: string;
   channels: readonly ChannelDecl[];
+  /** With settings, the dashboard also reads and sets the settings shadows (core/policy/settingsShadowRights.ts). */
+  settings?: readonly SettingDecl[];
   /** The HMAC key; fetched once per Lambda container and cached by the caller. */
   loadKey: () => Promise<Uint8Array>;
   /** Where refusals are reported (CloudWatch in Lambda). Never given the token itself. */
@@ -29,10 +32,14 @@ const REFRESH_AFTER_SECONDS = MIN_AUTHORIZER_SECONDS;
 export function createAuthorizerHandler(config: AuthorizerConfig): AuthorizerHandler {
   const now = config.now ?? Date.now;
   const log = config.log ?? (() => {});
-  // Built once per role: the documents only depend on the deployment, and building them checks their size.
-  const policyOf = (role: DashboardRole) =>
-    JSON.stringify(dashboardPolicyDocument({ app: config.app, region: config.region, account: config.account, channels: config.channels, role }));
-  const policies: Record<DashboardRole, string> = { viewer: policyOf("viewer"), operator: policyOf("operator") };
+  // Built once per role: the documents only depend on the deployment, and building them checks
+  // their size. The settings shadows' rights are a second document (each has its own 2,048 characters).
+  const policyOf = (role: DashboardRole): string[] => {
+    const args = { app: config.app, region: config.region, account: config.account, channels: config.channels, settings: config.settings, role };
+    const settingsPolicy = dashboardSettingsPolicyDocument(args);
+    return [JSON.stringify(dashboardPolicyDocument(args)), ...(settingsPolicy ? [JSON.stringify(settingsPolicy)] : [])];
+  };
+  const policies: Record<DashboardRole, string[]> = { viewer: policyOf("viewer"), operator: policyOf("operator") };
   const principalId = `sfdash${config.app.replace(/[^A-Za-z0-9]/g, "")}`.slice(0, 128);
 
   return async (event) => {
@@ -56,8 +63,8 @@ export function createAuthorizerHandler(config: AuthorizerConfig): AuthorizerHan
     return {
       isAuthenticated: true,
       principalId,
-      // The role is signed into the token; an operator's policy adds the operator-only topics.
-      policyDocuments: [policies[check.role]],
+      // The role is signed into the token; an operator's policies add the operator-only topics.
+      policyDocuments: policies[check.role],
       // AWS wants at least 300 s; a token with less left is still cut off at the next refresh.
       disconnectAfterInSeconds: clamp(secondsLeft, MIN_AUTHORIZER_SECONDS, MAX_AUTHORIZER_SECONDS),
       refreshAfterInSeconds: REFRESH_AFTER_SECONDS,

@@ -2,6 +2,7 @@
  * Configuration comes from environment variables the component sets; the key is read from
  * Secrets Manager on the first connection and cached for the life of the container. */
 import type { ChannelDecl } from "../../core/contracts/manifest";
+import type { SettingDecl } from "../../core/settings/settingDecl";
 import { createAuthorizerHandler, type AuthorizerHandler } from "./handler";
 import type { IotAuthorizerEvent } from "./authorizerEvent";
 import { cachedDashboardKey } from "../dashboardKeySecret";
@@ -9,6 +10,8 @@ import { cachedDashboardKey } from "../dashboardKeySecret";
 export const AUTHORIZER_ENV = {
   app: "SNAPFLEET_APP",
   channels: "SNAPFLEET_CHANNELS",
+  /** The app's settings (JSON); absent when it has none. */
+  settings: "SNAPFLEET_SETTINGS",
   account: "SNAPFLEET_ACCOUNT",
   keySecretArn: "SNAPFLEET_DASHBOARD_KEY_SECRET_ARN",
   /** Not read: its change on key rotation is what makes Lambda start fresh containers. */
@@ -34,6 +37,7 @@ export function fromEnvironment(env: NodeJS.ProcessEnv): AuthorizerHandler {
     region: read("AWS_REGION"),
     account: read(AUTHORIZER_ENV.account),
     channels: JSON.parse(read(AUTHORIZER_ENV.channels)) as ChannelDecl[],
+    settings: env[AUTHORIZER_ENV.settings] ? (JSON.parse(env[AUTHORIZER_ENV.settings]!) as SettingDecl[]) : undefined,
     log: (line) => console.log(line),
     loadKey: cachedDashboardKey(secretArn),
   });

@@ -6,9 +6,11 @@ import type { DashboardRole } from "../../core/contracts/dashboardRoles";
 import {
   dashboardPolicyDocument,
   dashboardPolicyName,
+  dashboardSettingsPolicyDocument,
   devicePolicyDocuments,
   type AuthorizationContext,
   type NamedPolicy,
+  type PolicyDocument,
   type PolicyScope,
 } from "../../core/policy";
 import { servicePolicyDocuments } from "./servicePolicies";
@@ -51,11 +53,16 @@ export class PolicyBook {
     private readonly scope: PolicyScope,
     readonly manifest: Manifest,
   ) {
-    const args = { ...scope, channels: manifest.channels };
+    const args = { ...scope, channels: manifest.channels, settings: manifest.settings };
     // Device documents use the thing-name variable, so one set serves every thing.
     this.device = devicePolicyDocuments(args);
-    this.dashboard = [{ name: dashboardPolicyName(scope.app), document: dashboardPolicyDocument(args) }];
-    this.operatorDashboard = [{ name: `${dashboardPolicyName(scope.app)}-operator`, document: dashboardPolicyDocument({ ...args, role: "operator" }) }];
+    // Only operators may change settings: the viewer's settings policy is the read half (documents.ts).
+    const settingsPolicy = (name: string, document: PolicyDocument | undefined) => (document ? [{ name, document }] : []);
+    this.dashboard = [{ name: dashboardPolicyName(scope.app), document: dashboardPolicyDocument(args) }, ...settingsPolicy(`${dashboardPolicyName(scope.app)}-settings`, dashboardSettingsPolicyDocument(args))];
+    this.operatorDashboard = [
+      { name: `${dashboardPolicyName(scope.app)}-operator`, document: dashboardPolicyDocument({ ...args, role: "operator" }) },
+      ...settingsPolicy(`${dashboardPolicyName(scope.app)}-settings-operator`, dashboardSettingsPolicyDocument({ ...args, role: "operator" })),
+    ];
   }
 
   policiesFor(principal: Principal): readonly NamedPolicy[] {
@@ -63,7 +70,7 @@ export class PolicyBook {
     if (principal.kind === "dashboard") return principal.role === "operator" ? this.operatorDashboard : this.dashboard;
     let policies = this.services.get(principal.serviceName);
     if (!policies) {
-      policies = servicePolicyDocuments(principal.serviceName, { ...this.scope, channels: this.manifest.channels });
+      policies = servicePolicyDocuments(principal.serviceName, { ...this.scope, channels: this.manifest.channels, settings: this.manifest.settings });
       this.services.set(principal.serviceName, policies);
     }
     return policies;

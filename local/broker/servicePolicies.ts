@@ -7,7 +7,10 @@ import {
   clientArn,
   dashboardPolicyDocument,
   dashboardPolicyName,
+  dashboardSettingsPolicyDocument,
   serverPolicyDocument,
+  serverSettingsPolicyDocument,
+  type PolicyDocument,
   serverPolicyName,
   topicArn,
   topicFilterArn,
@@ -36,12 +39,17 @@ export function servicePolicyDocuments(serviceName: string, args: ServerPolicyAr
     case "jobs":
       return [jobsServicePolicy(args)];
     case "server":
-      return [{ name: serverPolicyName(args.app), document: serverPolicyDocument(args) }];
+      return withSettings({ name: serverPolicyName(args.app), document: serverPolicyDocument(args) }, serverSettingsPolicyDocument(args));
     case "dashboard":
-      return [{ name: dashboardPolicyName(args.app), document: dashboardPolicyDocument(args) }];
+      return withSettings({ name: dashboardPolicyName(args.app), document: dashboardPolicyDocument(args) }, dashboardSettingsPolicyDocument(args));
     default:
       return []; // default deny: not even iot:Connect
   }
+}
+
+/** The settings shadows' rights come as a second policy (core/policy/documents.ts). */
+function withSettings(main: NamedPolicy, settings: PolicyDocument | undefined): NamedPolicy[] {
+  return settings ? [main, { name: `${main.name}-settings`, document: settings }] : [main];
 }
 
 /** The Jobs MQTT API from the service side: it hears every thing's requests and answers on

@@ -13,6 +13,8 @@ import { LocalBroker } from "../broker";
 import { startDashboardServer, type DashboardServer } from "../dashboard";
 import { JobsService, localArtifactUrl, localJobsSource, resolveLocalArtifactUrl } from "../jobs";
 import { CloudHalf } from "../server/cloudHalf";
+import { openLocalDatabase, type LocalDatabase } from "../database/localDatabase";
+import { ShadowService } from "../shadows/shadowService";
 import { FleetMonitor } from "./fleetMonitor";
 import { UpstreamReceiver } from "./upstreamReceiver";
 
@@ -41,6 +43,9 @@ export class LocalCloud {
   /** The server end of the way up: device messages once each, a QoS 1 channel's in the device's order. */
   private readonly upstream: UpstreamReceiver;
   private deployedVersion: string | undefined;
+  /** Device shadows (settings live in one per thing: core/settings), in the local database. */
+  shadows!: ShadowService;
+  private database: LocalDatabase | undefined;
 
   private constructor(
     readonly app: string,
@@ -115,7 +120,15 @@ export class LocalCloud {
               history: { channels: () => broker.manifest.channels, query: (q) => cloudHalf.queryHistory(q) },
               jobs: localJobsSource(jobs, manifest.app, (token) => broker.verifyDashboardToken(token)),
             });
+      const database = openLocalDatabase(options.stateDir);
+      stops.push(async () => {
+        database.close();
+      });
+      const shadows = await ShadowService.start({ aedes: broker.aedes, database, log });
+      stops.push(() => shadows.stop());
       const cloud = new LocalCloud(manifest.app, broker, jobs, artifacts, dashboard, buildDir, options, cloudHalf);
+      cloud.shadows = shadows;
+      cloud.database = database;
       await cloud.watchTraffic();
       jobs.onExecutionChange((e) => cloud.monitor.setOta(e.thingName, e.status === "IN_PROGRESS" && e.statusDetails.step ? `${e.status} ${e.statusDetails.step}` : e.status));
       return cloud;
@@ -162,9 +175,11 @@ export class LocalCloud {
     this.upstream.clear();
     await this.dashboard?.stop();
     await this.jobs.stop();
+    await this.shadows.stop();
     await this.artifacts.stop();
     await this.cloudHalf.stop();
     await this.broker.stop();
+    this.database?.close();
   }
 
   /** The monitor listens in process, like an IoT rule: status, logs and every `up` message. */

@@ -6,7 +6,7 @@ import { UiOp } from "../../core/runtime/uiOps";
 import type { WireValue } from "../../core/contracts/wireValue";
 import { Chart } from "./widgets/chart";
 import { Gauge } from "./widgets/gauge";
-import { pushButton, slider, toggleSwitch } from "./widgets/inputs";
+import { pushButton, setSliderValue, setToggleState, slider, toggleSwitch } from "./widgets/inputs";
 import { html } from "./widgets/svg";
 
 /** Widget ids: control index × this + position, so ids never collide across controls. */
@@ -16,7 +16,7 @@ export class ControlView {
   readonly element: HTMLElement;
   private readonly body: HTMLElement;
   private text: HTMLElement | undefined;
-  private readonly widgets: (Gauge | Chart)[] = [];
+  private readonly widgets: (Gauge | Chart | StateInput)[] = [];
   private error: HTMLElement | undefined;
 
   constructor(
@@ -41,9 +41,10 @@ export class ControlView {
         this.textElement().textContent = String(args[0] ?? "");
         return;
       case UiOp.Toggle: {
-        const [label, slot] = args;
-        this.body.append(toggleSwitch(String(label ?? this.title), (on) => this.onInput(slot as number, on)));
-        return;
+        const [label, slot, on] = args;
+        const element = toggleSwitch(String(label ?? this.title), (state) => this.onInput(slot as number, state), on === true);
+        // A widget id, so the feature's handle can `set` it (a control that follows the device).
+        return this.addWidget({ element, set: (value: VmPrimitive) => setToggleState(element, value === true), stateful: on !== undefined });
       }
       case UiOp.Button: {
         const [label, slot] = args;
@@ -52,8 +53,9 @@ export class ControlView {
       }
       case UiOp.Slider: {
         const [min, max, step, slot] = args.map(Number);
-        this.body.append(slider({ min, max, step }, this.title, (value) => this.onInput(slot, value)));
-        return;
+        const value = args[4];
+        const element = slider({ min, max, step }, this.title, (v) => this.onInput(slot, v), typeof value === "number" ? value : min);
+        return this.addWidget({ element, set: (v: VmPrimitive) => setSliderValue(element, Number(v)), stateful: value !== undefined });
       }
       case UiOp.Gauge: {
         const [min, max, unit] = args;
@@ -69,7 +71,8 @@ export class ControlView {
         if (!widget) throw new Error(`control "${this.title}": no widget with id ${String(id)}`);
         const number = Number(value);
         if (widget instanceof Gauge) widget.set(number);
-        else widget.append(number, this.messageTime());
+        else if (widget instanceof Chart) widget.append(number, this.messageTime());
+        else widget.set(value);
         return;
       }
       default:
@@ -97,8 +100,14 @@ export class ControlView {
     this.error = undefined;
   }
 
+  /** Inputs work only while the device is online, except those showing state (a slider or toggle
+   * built with `value`/`on`, e.g. a setting's): what they set waits in the cloud for the device. */
   setEnabled(enabled: boolean): void {
-    this.body.querySelectorAll<HTMLButtonElement | HTMLInputElement>("button, input").forEach((input) => (input.disabled = !enabled));
+    const keep = new Set(this.widgets.filter((w): w is StateInput => !(w instanceof Gauge) && !(w instanceof Chart) && w.stateful).map((w) => w.element));
+    this.body.querySelectorAll<HTMLButtonElement | HTMLInputElement>("button, input").forEach((input) => {
+      const stateful = [...keep].some((element) => element === input || element.contains(input));
+      input.disabled = !enabled && !stateful;
+    });
   }
 
   private textElement(): HTMLElement {
@@ -109,9 +118,17 @@ export class ControlView {
     return this.text;
   }
 
-  private addWidget(widget: Gauge | Chart): number {
+  private addWidget(widget: Gauge | Chart | StateInput): number {
     this.widgets.push(widget);
     this.body.append(widget.element);
     return this.index * WIDGETS_PER_CONTROL + this.widgets.length - 1;
   }
+}
+
+/** A slider or toggle the feature can move (`handle.set(v)`). */
+interface StateInput {
+  element: HTMLElement;
+  set(value: VmPrimitive): void;
+  /** Built with a state to show (`value` / `on`): stays usable while the device is offline. */
+  stateful: boolean;
 }

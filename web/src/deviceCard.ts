@@ -9,6 +9,7 @@ import type { UiOp } from "../../core/runtime/uiOps";
 import type { WireValue } from "../../core/contracts/wireValue";
 import { ControlView } from "./controlView";
 import { HistoryReplay, type HistoryFetch } from "./historyReplay";
+import { assertSettingValue, settingValueProblem, type SettingValue } from "../../core/settings/settingDecl";
 import { describeAge } from "./relativeTime";
 import { html } from "./widgets/svg";
 
@@ -24,6 +25,8 @@ export interface DeviceCardOptions {
   sendToDevice(thing: string, channelIndex: number, value: WireValue): void;
   /** Stored messages of a channel declared with `history` (absent: none loaded). */
   fetchHistory?: HistoryFetch;
+  /** Asks the device for a setting value (its settings shadow's desired state: web/src/fleetSettings.ts). */
+  setSetting?(thing: string, name: string, value: SettingValue): void;
 }
 
 /** History loaded for a card without a chart (a text or gauge shows the last value). */
@@ -46,6 +49,9 @@ export class DeviceCard implements FeatureHost {
   private replay: HistoryReplay | undefined;
   /** The device time of the stored message being replayed, for charts (ControlView). */
   private replayingAt: number | undefined;
+  /** The device's reported settings (undefined until its shadow answered) and what the VM holds. */
+  private reported: Record<string, unknown> | undefined;
+  private vmSettings: Record<string, SettingValue> = {};
 
   constructor(private readonly options: DeviceCardOptions) {
     const nameId = `device-${options.thing}`;
@@ -85,6 +91,8 @@ export class DeviceCard implements FeatureHost {
       this.controlsElement.replaceChildren(html("p", { class: "control-error", role: "alert" }, `cannot start the dashboard app: ${(error as Error).message}`));
       return;
     }
+    this.vmSettings = {};
+    this.applySettings(false);
     for (const control of this.controls) this.run(control, () => this.vm?.render(control.index));
     this.refresh();
     this.loadHistory(app);
@@ -117,6 +125,22 @@ export class DeviceCard implements FeatureHost {
     void replay.run().then(() => {
       if (this.replay === replay) this.replay = undefined;
     });
+  }
+
+  /** The device's reported settings arrived (its shadow): the first time, the controls are drawn
+   * again with them (a slider given `value: setting.value` then shows the device's value); after
+   * that, each changed one runs its "change" listeners. */
+  showSettings(reported: Record<string, unknown>): void {
+    const first = this.reported === undefined;
+    this.reported = reported;
+    if (first && this.app && this.settingsDiffer()) this.load(this.app);
+    else this.applySettings(true);
+  }
+
+  showSettingError(message: string): void {
+    this.messageError.dataset.channel = "";
+    this.messageError.textContent = message;
+    this.messageError.hidden = false;
   }
 
   /** `heardAt`: when the device was last known alive by this status (see Fleet.onStatus). */
@@ -169,6 +193,14 @@ export class DeviceCard implements FeatureHost {
     this.options.sendToDevice(this.thing, channelIndex, value);
   }
 
+  settingSet(index: number, value: SettingValue): void {
+    const decl = this.app?.manifest.settings?.[index];
+    if (!decl) throw new Error(`the web snapshot set setting #${index}, which the manifest does not declare`);
+    assertSettingValue(decl, value);
+    if (!this.options.setSetting) throw new Error(`this dashboard can't change settings`);
+    this.options.setSetting(this.thing, decl.name, value);
+  }
+
   ui(controlIndex: number, op: UiOp, args: VmPrimitive[]): VmPrimitive | void {
     const control = this.controls[controlIndex];
     if (!control) throw new Error(`the web snapshot drew on control ${controlIndex}, which the manifest does not declare`);
@@ -186,6 +218,34 @@ export class DeviceCard implements FeatureHost {
       const message = (error as Error).message ?? String(error);
       console.error(`[${this.thing}] control "${control.title}": ${message}`);
       control.showError(message);
+    }
+  }
+
+  /** Valid reported values the VM doesn't hold yet, by setting index. */
+  private settingChanges(): [number, SettingValue][] {
+    const changes: [number, SettingValue][] = [];
+    (this.app?.manifest.settings ?? []).forEach((decl, index) => {
+      const value = this.reported?.[decl.name];
+      if (value === undefined || settingValueProblem(decl, value) || this.vmSettings[decl.name] === value) return;
+      changes.push([index, value as SettingValue]);
+    });
+    return changes;
+  }
+
+  private settingsDiffer(): boolean {
+    return this.settingChanges().some(([index, value]) => this.app!.manifest.settings![index].default !== value);
+  }
+
+  private applySettings(notify: boolean): void {
+    for (const [index, value] of this.settingChanges()) {
+      const name = this.app!.manifest.settings![index].name;
+      this.vmSettings[name] = value;
+      try {
+        if (notify) this.vm?.settingChanged(index, value);
+        else this.vm?.settingRestored(index, value);
+      } catch (error) {
+        this.showSettingError((error as Error).message ?? String(error));
+      }
     }
   }
 

@@ -21,6 +21,7 @@ import { appendLog, newRow, type DeviceRow } from "./fleetRows";
 import { FleetTable } from "./fleetTable";
 import type { HistoryFetch } from "./historyReplay";
 import type { JobsClient } from "./jobsClient";
+import { FleetSettings } from "./fleetSettings";
 import type { LinkState } from "./mqtt/client";
 import { RolloutPanel } from "./rolloutPanel";
 import { html } from "./widgets/svg";
@@ -87,6 +88,8 @@ export class Fleet {
   private readonly heardLive = new Set<string>();
   /** The newest job and its counts when its executions were last read. */
   private otaSeen = "";
+  /** Each device's settings shadow (web/src/fleetSettings.ts). */
+  private readonly settings: FleetSettings;
 
   constructor(
     private webApp: WebApp,
@@ -102,6 +105,7 @@ export class Fleet {
     options.root.replaceChildren(nav, this.views);
     if (options.jobs) this.rollouts = new RolloutPanel(options.jobs, options.role, () => void this.pollJobs());
     this.show({ view: "fleet" });
+    this.settings = new FleetSettings(options.app, () => this.webApp.manifest, options.link, options.role, (thing) => (this.page?.thing === thing ? this.page.card : undefined));
   }
 
   /** Subscriptions the dashboard policy allows: status and every channel's `up` (2 of AWS's 50). */
@@ -109,6 +113,7 @@ export class Fleet {
     const { app, link } = this.options;
     link.subscribe(topics.status(app, "+"), 1);
     link.subscribe(topics.up(app, "+", "+"), 1);
+    this.settings.subscribe();
   }
 
   /** Switches the view (the address fragment changed). */
@@ -180,6 +185,7 @@ export class Fleet {
   }
 
   receive(topic: string, payload: Uint8Array, retained: boolean): void {
+    if (this.settings.receive(topic, payload)) return;
     const parsed = parseAppTopic(topic);
     if (!parsed || parsed.app !== this.options.app) return;
     try {
@@ -199,6 +205,8 @@ export class Fleet {
 
   linkChanged(state: LinkState): void {
     this.options.root.classList.toggle("stale", state !== "online");
+    // Shadow changes made while the link was down are not replayed: ask again.
+    if (state === "online" && this.page) this.settings.requestShadow(this.page.thing);
   }
 
   // --- incoming ---------------------------------------------------------------------------------
@@ -283,8 +291,9 @@ export class Fleet {
   /** The device's page, its card started on the current build and shown what is known already. */
   private openPage(thing: string): DevicePage {
     const row = this.rows.get(thing);
-    const page = new DevicePage(thing, { thing, sendToDevice: (t, index, value) => this.send(t, index, value), fetchHistory: this.options.fetchHistory }, row, this.options.jobs);
+    const page = new DevicePage(thing, { thing, sendToDevice: (t, index, value) => this.send(t, index, value), fetchHistory: this.options.fetchHistory, setSetting: (t, name, value) => this.settings.set(t, name, value) }, row, this.options.jobs);
     page.card.load(this.webApp);
+    this.settings.requestShadow(thing);
     if (row) {
       page.card.updateStatus({ online: row.online, version: row.version, bootId: "", t: row.lastSeen }, row.lastSeen);
       // The last value of each channel, so the controls don't start empty (a history channel's

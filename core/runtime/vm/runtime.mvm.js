@@ -29,6 +29,7 @@ const channelOpen = vmImport(17);
 const hostSendToDevice = vmImport(20);
 const ui = vmImport(21);
 const hostNotify = vmImport(30);
+const settingSet = vmImport(40);
 
 // RuntimeError codes (runtimeErrors.ts)
 const E_WRONG_TARGET = 1;
@@ -45,6 +46,7 @@ const E_MISSING_TITLE = 11;
 const E_SECRET = 12;
 const E_BAD_NUMBER = 13;
 const E_OBJECT_ON_PRIMITIVE_CHANNEL = 14;
+const E_UNKNOWN_SETTING_EVENT = 15;
 
 // Marker meaning "the value travels as a token stream" (TOKENS_MARKER in hostIds.ts).
 const TOKENS = "\u0000sf-tokens";
@@ -368,6 +370,49 @@ export function guardedValueRead(o) {
   return o.value;
 }
 
+// --- settings (core/settings) ----------------------------------------------------------------
+
+// A setting's value is a plain member of its object, written here when the host says it changed
+// (VmEvent 20/21): on the device the applied value, on web and server the device's reported one.
+// Validation, persistence and the shadow are the host's (settingSet throws for a refused value).
+const settingObjects = [];
+const settingListeners = [];
+
+function defineSetting(name, options) {
+  atBuildOnly(21, name);
+  if (options === undefined) options = {};
+  declare(6, name, options.default, options.min, options.max);
+  const index = settingObjects.length;
+  settingListeners.push([]);
+  const setting = apiObject({ name: name, value: options.default });
+  settingObjects.push(setting);
+  runTimeMember(setting, "set", TARGET === "device"
+    ? function (value) {
+        settingSet(index, value);
+        settingChanged(index, value);
+      }
+    : function (value) {
+        settingSet(index, value);
+      }, 22, name);
+  setting.addEventListener = function (event, listener) {
+    requireFunction(listener, 12);
+    if (event !== "change") raise(E_UNKNOWN_SETTING_EVENT, name, event);
+    settingListeners[index].push(listener);
+  };
+  return setting;
+}
+
+function settingHostEvent(event, index, value) {
+  if (event === 20) settingChanged(index, value);
+  else settingObjects[index].value = value;
+}
+
+function settingChanged(index, value) {
+  if (settingObjects[index].value === value) return;
+  settingObjects[index].value = value;
+  callAll(settingListeners[index], value);
+}
+
 // --- UI controls -------------------------------------------------------------------------
 
 function registerUiControl(render, options) {
@@ -405,8 +450,14 @@ function makeElement(index) {
       o = o === undefined ? {} : o;
       return indicator(ui(index, 4, textOption(o.unit), numberOption(o.window, 60, 19, "window")));
     },
-    toggle: function (label, onChange) {
-      ui(index, 2, "" + label, callback(onChange, 15));
+    toggle: function (label, onChange, o) {
+      // The state to show (undefined: a plain toggle, usable only while the device is online).
+      const id = ui(index, 2, "" + label, callback(onChange, 15), o === undefined || o.on === undefined ? undefined : o.on === true);
+      return {
+        set: function (on) {
+          ui(index, 7, id, on === true);
+        },
+      };
     },
     button: function (label, onClick) {
       ui(index, 5, "" + label, callback(onClick, 16));
@@ -414,7 +465,8 @@ function makeElement(index) {
     slider: function (o, onChange) {
       o = o === undefined ? {} : o;
       const slot = callback(onChange, 17);
-      ui(index, 6, numberOption(o.min, 0, 17, "min"), numberOption(o.max, 100, 17, "max"), numberOption(o.step, 1, 17, "step"), slot);
+      const min = numberOption(o.min, 0, 17, "min");
+      return indicator(ui(index, 6, min, numberOption(o.max, 100, 17, "max"), numberOption(o.step, 1, 17, "step"), slot, o.value === undefined ? undefined : numberOption(o.value, 0, 17, "value")));
     },
   };
 }
@@ -472,6 +524,7 @@ const api = apiObject({
   newCommsChannel: newCommsChannel,
   defineSecret: defineSecret,
   registerUiControl: registerUiControl,
+  defineSetting: defineSetting,
   mcu: mcu,
   server: server,
   log: function (message) {
@@ -509,11 +562,15 @@ export function finishBuild(encodeObjects, decodeObjects) {
   api.newCommsChannel = lateDeclaration(1);
   api.defineSecret = lateDeclaration(2);
   api.registerUiControl = lateDeclaration(3);
+  api.defineSetting = lateDeclaration(21);
   mcu.getAnalogPin = lateDeclaration(4);
   mcu.getDigitalPin = lateDeclaration(5);
   mcu.onStart = lateDeclaration(6);
   server.onDevice = lateDeclaration(30);
   server.onFleet = lateDeclaration(31);
+  if (TARGET === "server") vmExport(1, settingObjects.length === 0 ? serverEvent : serverEventWithSettings);
+  else if (settingObjects.length === 0) vmExport(1, TARGET === "device" ? deviceEvent : webEvent);
+  else vmExport(1, TARGET === "device" ? deviceEventWithSettings : webEventWithSettings);
 }
 
 // --- run time: the single export the host calls (events: VmEvent in hostIds.ts) -----------
@@ -580,7 +637,24 @@ function serverEvent(event, a, b, c, i, x) {
   } else if (event === 12) fleet.devices = incoming(b);
 }
 
-// Picked once per target, so the export carries no target test at run time. An exception a
-// feature callback throws leaves the VM uncaught; the host turns it into an error carrying its
-// message (core/runtime/featureVm.ts), so the snapshot needs no try/catch for it.
-vmExport(1, TARGET === "device" ? deviceEvent : TARGET === "web" ? webEvent : serverEvent);
+// An app with settings gets these as its dispatcher (finishBuild): the events of apps without
+// settings cost nothing for them.
+function deviceEventWithSettings(event, a, b) {
+  if (event > 19) settingHostEvent(event, a, b);
+  else deviceEvent(event, a, b);
+}
+
+function webEventWithSettings(event, a, b) {
+  if (event > 19) settingHostEvent(event, a, b);
+  else webEvent(event, a, b);
+}
+
+function serverEventWithSettings(event, a, b, c) {
+  if (event > 19) settingHostEvent(event, a, b);
+  else serverEvent(event, a, b, c);
+}
+
+// The dispatcher is exported by finishBuild, once App has run: picked per target and by whether
+// the app has settings, so it carries no test for either at run time. An exception a feature
+// callback throws leaves the VM uncaught; the host turns it into an error carrying its message
+// (core/runtime/featureVm.ts), so the snapshot needs no try/catch for it.
