@@ -8,10 +8,11 @@ import { writeBuild, type BuildOutput } from "../../core/contracts/buildOutput";
 import { encodeDevicePackage } from "../../core/contracts/devicePackage";
 import { otaJobDocument, otaJobId } from "../../core/contracts/jobDocument";
 import type { JobConfig } from "../../core/jobs/jobBook";
+import { checkStages, type RolloutStage } from "../../core/jobs/stagedRollout";
 import { ArtifactStore } from "../artifacts";
 import { LocalBroker } from "../broker";
 import { startDashboardServer, type DashboardServer } from "../dashboard";
-import { JobsService, localArtifactUrl, resolveLocalArtifactUrl } from "../jobs";
+import { JobsService, localArtifactUrl, resolveLocalArtifactUrl, StagedRollouts } from "../jobs";
 import { FleetMonitor } from "./fleetMonitor";
 import { UpstreamReceiver } from "./upstreamReceiver";
 
@@ -25,7 +26,11 @@ export interface LocalCloudOptions {
   /** The static dashboard (dist/web-bundle); null runs without a dashboard. */
   dashboardBundleDir?: string | null;
   /** OTA rollout settings of every job (AWS's shape; defaults: 1000/min, abort at 50% of ≥ 3). */
-  ota?: Pick<JobConfig, "maximumPerMinute" | "abort" | "inProgressTimeoutInMinutes">;
+  ota?: Pick<JobConfig, "maximumPerMinute" | "abort" | "inProgressTimeoutInMinutes"> & {
+    /** Staged rollout (FeatureApp's `ota.stages`): each version reaches these shares of the
+     * fleet in turn and halts when `abort`'s failure share is reached (docs/staged-rollouts.md). */
+    stages?: RolloutStage[];
+  };
   log?: (line: string) => void;
 }
 
@@ -40,6 +45,8 @@ export class LocalCloud {
   /** The server end of the way up: device messages once each, a QoS 1 channel's in the device's order. */
   private readonly upstream: UpstreamReceiver;
   private deployedVersion: string | undefined;
+  /** Set when `ota.stages` is: the stage each device is in and the current rollout's progress. */
+  readonly rollouts: StagedRollouts | undefined;
 
   private constructor(
     readonly app: string,
@@ -52,6 +59,16 @@ export class LocalCloud {
     private readonly options: LocalCloudOptions,
   ) {
     this.monitor = new FleetMonitor(app);
+    const ota = options.ota ?? {};
+    const abort = ota.abort ?? DEFAULT_ABORT;
+    this.rollouts = ota.stages
+      ? new StagedRollouts({
+          jobs,
+          thingGroup: this.thingGroup,
+          policy: { stages: checkStages(ota.stages, "LocalCloud"), abortFailurePercent: abort.thresholdPercentage, minExecutedForAbort: abort.minNumberOfExecutedThings },
+          log: options.log,
+        })
+      : undefined;
     this.upstream = new UpstreamReceiver({ app, manifest: () => broker.manifest, deliver: (m) => this.monitor.observe(m.topic, m.payload), log: options.log });
   }
 
@@ -62,6 +79,8 @@ export class LocalCloud {
 
   static async start(options: LocalCloudOptions): Promise<LocalCloud> {
     const { manifest } = options.build;
+    // Bad stages fail before anything listens (the constructor checks them again, cheaply).
+    if (options.ota?.stages) checkStages(options.ota.stages, "LocalCloud");
     // A device dropping its TCP connection is everyday IoT (the status table shows it offline);
     // the broker's socket-level ECONNRESET line for it would only be noise.
     const log = (line: string) => {
@@ -113,15 +132,15 @@ export class LocalCloud {
     const jobId = otaJobId(this.app, manifest.version);
     const document = otaJobDocument(manifest, pkg, localArtifactUrl(sha256));
     const ota = this.options.ota ?? {};
-    this.jobs.createJob({
+    const job = {
       jobId,
       document: { ...document },
-      thingGroup: this.thingGroup,
-      targetSelection: "CONTINUOUS",
       maximumPerMinute: ota.maximumPerMinute ?? 1000,
-      abort: ota.abort ?? { thresholdPercentage: 50, minNumberOfExecutedThings: 3 },
+      abort: ota.abort ?? DEFAULT_ABORT,
       inProgressTimeoutInMinutes: ota.inProgressTimeoutInMinutes ?? 10,
-    });
+    };
+    if (this.rollouts) this.rollouts.start(job);
+    else this.jobs.createJob({ ...job, thingGroup: this.thingGroup, targetSelection: "CONTINUOUS" });
     this.deployedVersion = manifest.version;
     return { version: manifest.version, jobId };
   }
@@ -130,10 +149,12 @@ export class LocalCloud {
   addDevice(thing: string): void {
     this.monitor.expect(thing);
     this.jobs.addThingToGroup(this.thingGroup, thing);
+    this.rollouts?.addDevice(thing);
   }
 
   async stop(): Promise<void> {
     this.upstream.clear();
+    this.rollouts?.stop();
     await this.dashboard?.stop();
     await this.jobs.stop();
     await this.artifacts.stop();
@@ -156,6 +177,8 @@ export class LocalCloud {
     );
   }
 }
+
+const DEFAULT_ABORT = { thresholdPercentage: 50, minNumberOfExecutedThings: 3 };
 
 /** dist/web-bundle of the snapfleet package (built by `npm run build`). */
 function defaultBundleDir(): string {

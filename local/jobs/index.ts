@@ -2,3 +2,5 @@
 export { JobsService } from "./jobsService";
 export type { JobsServiceOptions } from "./jobsService";
 export { localArtifactUrl, resolveLocalArtifactUrl } from "./artifactUrls";
+export { StagedRollouts } from "./stagedRollouts";
+export type { StagedRolloutsOptions, RolloutState } from "./stagedRollouts";

@@ -63,6 +63,18 @@ export class JobsService {
     this.changed(this.book.addThingToGroup(group, thing));
   }
 
+  /** AssociateTargetsWithJob: the groups' members get executions (staged rollouts add a stage's group). */
+  associateTargets(jobId: string, groups: readonly string[]): void {
+    this.changed(this.book.associateTargets(jobId, groups));
+    this.log(`jobs: ${jobId} now also targets ${groups.join(", ")}`);
+  }
+
+  /** CancelJob (no force): queued executions end CANCELED, devices already installing finish. */
+  cancelJob(jobId: string, reasonCode: string, comment?: string): void {
+    this.changed(this.book.cancelJob(jobId, reasonCode, comment));
+    this.log(`jobs: cancelled ${jobId} (${reasonCode})${comment ? `: ${comment}` : ""}`);
+  }
+
   /** Every execution change (start, update, timeout, cancel): the CLI shows OTA progress with it. */
   onExecutionChange(listener: (execution: Execution) => void): () => void {
     this.listeners.add(listener);
