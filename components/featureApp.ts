@@ -25,6 +25,7 @@ import { firmwareObjectKey, FirmwareStore } from "./firmwareStore";
 import { Fleet, type DeviceCredentials } from "./fleet";
 import { iotConnection, stackAwsSettings, type IotConnection, type PlainAwsSettings } from "./iotConnection";
 import { OtaJob } from "./otaJob";
+import { StagedRolloutScheduler } from "./stagedRolloutScheduler";
 import { resolveSecretValues } from "./secretValues";
 
 interface FeatureAppData {
@@ -124,7 +125,8 @@ export class FeatureApp extends pulumi.ComponentResource<FeatureAppData> {
     const connection = this.iotConnection(args, scope.region);
 
     const channelPolicies = new ChannelPolicies(`${app}-channels`, { app, channels: declarations.channels, policies: devicePolicyDocuments({ ...scope, channels: declarations.channels }) }, parent);
-    const fleet = new Fleet(`${app}-fleet`, { app, thingGroup: args.thingGroup, devices: args.devices, policies: channelPolicies.policies }, parent);
+    const stages = args.ota.stages;
+    const fleet = new Fleet(`${app}-fleet`, { app, thingGroup: args.thingGroup, devices: args.devices, policies: channelPolicies.policies, stages }, parent);
     new FeatureSecrets(`${app}-secrets`, { app, declared: declarations.secrets, values: secrets.values }, parent);
 
     const device = compileDevice(compileInput, declared, secrets.values);
@@ -158,12 +160,30 @@ export class FeatureApp extends pulumi.ComponentResource<FeatureAppData> {
         abortFailurePercent: args.ota.abortFailurePercent,
         minExecutedForAbort: args.ota.minExecutedForAbort,
         inProgressTimeoutMinutes: args.ota.inProgressTimeoutMinutes,
+        ...(stages ? { stageGroupArns: pulumi.all(fleet.stageGroups.map((g) => g.arn)) } : {}),
         connection,
       },
       // The artifact must exist before any device is told to fetch it, and AWS must be allowed
       // to read it: the presigned URL carries the role's rights, which start with its policy.
       { ...parent, dependsOn: [firmware.object, firmware.presignPolicy] },
     );
+
+    if (stages) {
+      // Staged rollouts: the job starts on stage 1's group; this Lambda adds the next stages or halts it.
+      new StagedRolloutScheduler(
+        `${app}-rollout`,
+        {
+          ...scope,
+          thingGroup: args.thingGroup,
+          stages,
+          stageGroupArns: fleet.stageGroups.map((g) => g.arn),
+          abortFailurePercent: args.ota.abortFailurePercent,
+          minExecutedForAbort: args.ota.minExecutedForAbort,
+          code: await bundleLambda("stagedRollout"),
+        },
+        parent,
+      );
+    }
 
     const authorizer = new DashboardAuthorizer(`${app}-dashboard-auth`, { app, account: scope.account, channels: declarations.channels, code: await bundleAuthorizer() }, parent);
     const fleetStatus = new FleetStatusApi(
