@@ -10,6 +10,7 @@ import {
   type NamedPolicy,
   type PolicyScope,
 } from "../../core/policy";
+import { claimPolicy } from "../../core/provisioning/claimPolicy";
 import { servicePolicyDocuments } from "./servicePolicies";
 
 export type Principal =
@@ -17,7 +18,9 @@ export type Principal =
    * attached things (what `${iot:Connection.Thing.ThingName}` resolves to on AWS). */
   | { kind: "thing"; thingName: string | undefined; attachedThings: readonly string[] }
   | { kind: "service"; serviceName: string }
-  | { kind: "dashboard"; expiresAt: number };
+  | { kind: "dashboard"; expiresAt: number }
+  /** A board with its batch's provisioning claim certificate (fleet provisioning by claim). */
+  | { kind: "claim"; batch: string };
 
 export function describePrincipal(principal: Principal): string {
   switch (principal.kind) {
@@ -29,6 +32,8 @@ export function describePrincipal(principal: Principal): string {
       return `service "${principal.serviceName}"`;
     case "dashboard":
       return "dashboard";
+    case "claim":
+      return `claim of batch "${principal.batch}"`;
   }
 }
 
@@ -42,6 +47,7 @@ export function authorizationContext(principal: Principal, clientId: string): Au
 export class PolicyBook {
   readonly device: readonly NamedPolicy[];
   readonly dashboard: readonly NamedPolicy[];
+  readonly claim: readonly NamedPolicy[];
   private readonly services = new Map<string, readonly NamedPolicy[]>();
 
   constructor(
@@ -52,11 +58,13 @@ export class PolicyBook {
     // Device documents use the thing-name variable, so one set serves every thing.
     this.device = devicePolicyDocuments(args);
     this.dashboard = [{ name: dashboardPolicyName(scope.app), document: dashboardPolicyDocument(args) }];
+    this.claim = [claimPolicy(scope)];
   }
 
   policiesFor(principal: Principal): readonly NamedPolicy[] {
     if (principal.kind === "thing") return this.device;
     if (principal.kind === "dashboard") return this.dashboard;
+    if (principal.kind === "claim") return this.claim;
     let policies = this.services.get(principal.serviceName);
     if (!policies) {
       policies = servicePolicyDocuments(principal.serviceName, { ...this.scope, channels: this.manifest.channels });

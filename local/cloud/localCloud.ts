@@ -13,6 +13,8 @@ import { ArtifactStore } from "../artifacts";
 import { LocalBroker } from "../broker";
 import { startDashboardServer, type DashboardServer } from "../dashboard";
 import { JobsService, localArtifactUrl, resolveLocalArtifactUrl, StagedRollouts } from "../jobs";
+import { openLocalDatabase, type LocalDatabase } from "../database/localDatabase";
+import { ApprovalStore, FleetProvisioningService } from "../provisioning";
 import { FleetMonitor } from "./fleetMonitor";
 import { UpstreamReceiver } from "./upstreamReceiver";
 
@@ -45,6 +47,11 @@ export class LocalCloud {
   /** The server end of the way up: device messages once each, a QoS 1 channel's in the device's order. */
   private readonly upstream: UpstreamReceiver;
   private deployedVersion: string | undefined;
+  /** Boards waiting for, or given, an operator's decision (onboarding by claim; the dashboard's
+   * approve/deny and `snapfleet devices approve|deny` call this). */
+  readonly approvals: ApprovalStore;
+  private readonly database: LocalDatabase;
+  private readonly provisioning: FleetProvisioningService;
   /** Set when `ota.stages` is: the stage each device is in and the current rollout's progress. */
   readonly rollouts: StagedRollouts | undefined;
 
@@ -59,6 +66,18 @@ export class LocalCloud {
     private readonly options: LocalCloudOptions,
   ) {
     this.monitor = new FleetMonitor(app);
+    // Fleet provisioning by claim: an approved board becomes a thing and joins the fleet.
+    this.database = openLocalDatabase(options.stateDir);
+    this.approvals = new ApprovalStore(this.database);
+    this.provisioning = FleetProvisioningService.start({
+      app,
+      aedes: broker.aedes,
+      pki: broker.pki,
+      registry: broker.registry,
+      approvals: this.approvals,
+      onProvisioned: (thing) => this.addDevice(thing),
+      log: options.log,
+    });
     const ota = options.ota ?? {};
     const abort = ota.abort ?? DEFAULT_ABORT;
     this.rollouts = ota.stages
@@ -155,10 +174,12 @@ export class LocalCloud {
   async stop(): Promise<void> {
     this.upstream.clear();
     this.rollouts?.stop();
+    this.provisioning.stop();
     await this.dashboard?.stop();
     await this.jobs.stop();
     await this.artifacts.stop();
     await this.broker.stop();
+    this.database.close();
   }
 
   /** The monitor listens in process, like an IoT rule: status, logs and every `up` message. */
