@@ -26,6 +26,7 @@ import { Fleet, type DeviceCredentials } from "./fleet";
 import { iotConnection, stackAwsSettings, type IotConnection, type PlainAwsSettings } from "./iotConnection";
 import { OtaJob } from "./otaJob";
 import { StagedRolloutScheduler } from "./stagedRolloutScheduler";
+import { ClaimProvisioning } from "./claimProvisioning";
 import { resolveSecretValues } from "./secretValues";
 
 interface FeatureAppData {
@@ -38,6 +39,7 @@ interface FeatureAppData {
   devices: pulumi.Output<Record<string, DeviceCredentials>>;
   dashboardTokenKey: pulumi.Output<string>;
   topics: Record<string, ChannelTopics>;
+  claims: pulumi.Output<Record<string, DeviceCredentials>>;
 }
 
 export class FeatureApp extends pulumi.ComponentResource<FeatureAppData> {
@@ -58,6 +60,8 @@ export class FeatureApp extends pulumi.ComponentResource<FeatureAppData> {
   declare readonly dashboardTokenKey: pulumi.Output<string>;
   /** Topic pair per declared channel (`+` = any thing). */
   declare readonly topics: pulumi.Output<Record<string, ChannelTopics>>;
+  /** Per `fleet.claimBatches` entry: the claim certificate and key to flash. Secret. */
+  declare readonly claims: pulumi.Output<Record<string, DeviceCredentials>>;
 
   constructor(name: string, args: FeatureAppArgs, opts?: pulumi.ComponentResourceOptions) {
     const resolved = resolveFeatureAppArgs(name, args);
@@ -81,6 +85,7 @@ export class FeatureApp extends pulumi.ComponentResource<FeatureAppData> {
     this.devices = pulumi.secret(field("devices")) as any;
     this.dashboardTokenKey = pulumi.secret(field("dashboardTokenKey")) as any;
     this.topics = field("topics");
+    this.claims = pulumi.secret(field("claims")) as any;
   }
 
   /** The OTA job's AWS settings: those of every other resource here (components/iotConnection.ts). */
@@ -185,6 +190,15 @@ export class FeatureApp extends pulumi.ComponentResource<FeatureAppData> {
       );
     }
 
+    // Onboarding by claim: boards of a batch ask for their identity; an operator approves them.
+    const claimProvisioning = args.claimBatches.length
+      ? new ClaimProvisioning(
+          `${app}-claims`,
+          { ...scope, thingGroup: args.thingGroup, batches: args.claimBatches, policies: channelPolicies.policies, stages, code: await bundleLambda("provisioningHook") },
+          { ...parent, dependsOn: [fleet.group] },
+        )
+      : undefined;
+
     const authorizer = new DashboardAuthorizer(`${app}-dashboard-auth`, { app, account: scope.account, channels: declarations.channels, code: await bundleAuthorizer() }, parent);
     const fleetStatus = new FleetStatusApi(
       `${app}-fleet-status`,
@@ -215,6 +229,7 @@ export class FeatureApp extends pulumi.ComponentResource<FeatureAppData> {
       devices: fleet.credentials,
       dashboardTokenKey: authorizer.key,
       topics: channelPolicies.topics,
+      claims: claimProvisioning?.claims ?? pulumi.output<Record<string, DeviceCredentials>>({}),
     };
   }
 }

@@ -15,6 +15,9 @@ export interface FleetArgs {
   thingGroup?: string;
   /** Thing names to create, each with its own certificate. Default: none (add devices later). */
   devices?: string[];
+  /** Onboarding by claim: a claim certificate per batch name; boards flashed with it ask for their
+   * own identity and join once an operator approves their serial (README, "Onboarding by claim"). */
+  claimBatches?: string[];
 }
 
 export interface OtaArgs {
@@ -72,6 +75,7 @@ export interface ResolvedFeatureAppArgs {
   board: BoardDefinition;
   thingGroup: string;
   devices: string[];
+  claimBatches: string[];
   ota: Required<OtaNumbers> & { stages?: RolloutStage[] };
   secrets: Record<string, pulumi.Input<string>>;
   dashboardBundleDir: string;
@@ -119,6 +123,14 @@ export function resolveFeatureAppArgs(name: string, args: FeatureAppArgs): Resol
     if (seen.has(device)) problems.push(`fleet.devices[${i}]: "${device}" is listed twice`);
     seen.add(device);
   });
+  const claimBatches = args.fleet?.claimBatches ?? [];
+  if (!Array.isArray(claimBatches)) problems.push(`fleet.claimBatches must be a list of batch names, e.g. ["batch-2026-03"]`);
+  else
+    claimBatches.forEach((batch, i) => {
+      const problem = checkName("batch", batch);
+      if (problem) problems.push(`fleet.claimBatches[${i}]: ${problem}`);
+      else if (claimBatches.indexOf(batch) !== i) problems.push(`fleet.claimBatches[${i}]: "${batch}" is listed twice`);
+    });
   const ota: ResolvedFeatureAppArgs["ota"] = { ...OTA_DEFAULTS };
   for (const key of Object.keys(OTA_RANGES) as (keyof OtaNumbers)[]) {
     const value = args.ota?.[key];
@@ -148,6 +160,7 @@ export function resolveFeatureAppArgs(name: string, args: FeatureAppArgs): Resol
     board: board!,
     thingGroup,
     devices,
+    claimBatches: Array.isArray(claimBatches) ? claimBatches : [],
     ota,
     secrets: args.secrets ?? {},
     dashboardBundleDir: path.resolve(cwd, args.dashboardBundleDir ?? process.env[DASHBOARD_BUNDLE_ENV] ?? path.join(packageRoot(), "dist", "web-bundle")),
