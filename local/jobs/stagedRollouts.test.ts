@@ -11,6 +11,8 @@ import { channelManifest } from "../../test/support/channelManifest";
 import { waitFor } from "../../test/support/waitFor";
 import { JobsService } from "./jobsService";
 import { StagedRollouts } from "./stagedRollouts";
+import { LocalCloud } from "../cloud";
+import type { BuildOutput } from "../../core/contracts/buildOutput";
 
 const STAGES = checkStages([{ percent: 10, waitMinutes: 30 }, { percent: 50, waitMinutes: 30 }, { percent: 100 }], "test");
 const MIN = 60_000;
@@ -129,5 +131,13 @@ describe("staged rollouts in the local cloud (fake clock)", function () {
     rollouts.evaluate();
     for (const thing of [...middle, ...rest]) assert.equal(await startNext(thing), undefined, `${thing} must not get a halted version`);
     assert.equal(rollouts.state()?.stage, 0);
+  });
+
+  it("the local cloud refuses bad stages before anything listens, naming each problem", async () => {
+    const build = { manifest: channelManifest("grow", []) } as unknown as BuildOutput;
+    await assert.rejects(
+      LocalCloud.start({ stateDir: path.join(stateDir, "bad"), build, port: 0, dashboardBundleDir: null, ota: { stages: [{ percent: 60, waitMinutes: 5 }, { percent: 50 }] } }),
+      /^Error: LocalCloud: invalid ota\.stages:\n {2}- ota\.stages\[1\]\.percent is 50, not more than the stage before it \(60\)/,
+    );
   });
 });
