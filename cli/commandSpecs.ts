@@ -86,6 +86,24 @@ export const COMMANDS: readonly CommandSpec[] = [
       role: { value: "ROLE", help: "viewer (default: watch, use the controls) or operator (also cancel jobs, approve devices, change settings)" },
     },
   },
+  {
+    name: "claim",
+    args: "mint",
+    summary: "write the claim certificate a batch of boards is flashed with: a board booting with it asks the local cloud for its own identity and waits as pending until an operator approves it (AWS IoT fleet provisioning by claim)",
+    options: {
+      batch: { value: "NAME", help: "the batch of boards (one claim per batch; made once, reused)" },
+      "state-dir": { value: "DIR", help: "the local cloud's state dir, whose CA signs the claim (default .snapfleet)" },
+      out: { value: "DIR", help: "also write claim.crt, claim.key and ca.crt there (for flashing)" },
+    },
+  },
+  {
+    name: "devices",
+    args: "list | approve <serial> | deny <serial>",
+    summary: "the boards that onboard by claim: list them (pending first), approve one (it joins the fleet the next time it asks), deny one (refused whenever it asks)",
+    options: {
+      "state-dir": { value: "DIR", help: "the local cloud's state dir (default .snapfleet)" },
+    },
+  },
 ];
 
 export function commandSpec(name: string): CommandSpec | undefined {

@@ -6,6 +6,8 @@ import { COMMANDS, commandSpec, commandUsage, overallUsage, type CommandSpec } f
 import { dashboardLinkCommand } from "./dashboardLinkCommand";
 import { devCommand } from "./devCommand";
 import { firmwareCommand } from "./firmwareCommand";
+import { claimCommand } from "./claimCommand";
+import { devicesCommand } from "./devicesCommand";
 
 interface Parsed {
   values: Record<string, unknown>;
@@ -19,6 +21,9 @@ const RUN: Record<string, (parsed: Parsed) => Promise<void> | void> = {
   firmware: firmwareCommand,
   // mint a link to a deployed dashboard (cli/dashboardLinkCommand.ts)
   "dashboard-link": (parsed) => void process.stdout.write(dashboardLinkCommand(parsed) + "\n"),
+  // onboarding by claim (cli/claimCommand.ts, cli/devicesCommand.ts)
+  claim: async (parsed) => void process.stdout.write((await claimCommand(parsed)) + "\n"),
+  devices: (parsed) => void process.stdout.write(devicesCommand(parsed) + "\n"),
 };
 
 /** Entry point of the `snapfleet` command. Errors a user can cause are printed without a

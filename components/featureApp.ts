@@ -26,6 +26,8 @@ import { firmwareObjectKey, FirmwareStore } from "./firmwareStore";
 import { Fleet, type DeviceCredentials } from "./fleet";
 import { iotConnection, stackAwsSettings, type IotConnection, type PlainAwsSettings } from "./iotConnection";
 import { OtaJob } from "./otaJob";
+import { StagedRolloutScheduler } from "./stagedRolloutScheduler";
+import { ClaimProvisioning } from "./claimProvisioning";
 import { resolveSecretValues } from "./secretValues";
 
 interface FeatureAppData {
@@ -38,6 +40,7 @@ interface FeatureAppData {
   devices: pulumi.Output<Record<string, DeviceCredentials>>;
   dashboardTokenKey: pulumi.Output<string>;
   topics: Record<string, ChannelTopics>;
+  claims: pulumi.Output<Record<string, DeviceCredentials>>;
 }
 
 export class FeatureApp extends pulumi.ComponentResource<FeatureAppData> {
@@ -58,6 +61,8 @@ export class FeatureApp extends pulumi.ComponentResource<FeatureAppData> {
   declare readonly dashboardTokenKey: pulumi.Output<string>;
   /** Topic pair per declared channel (`+` = any thing). */
   declare readonly topics: pulumi.Output<Record<string, ChannelTopics>>;
+  /** Per `fleet.claimBatches` entry: the claim certificate and key to flash. Secret. */
+  declare readonly claims: pulumi.Output<Record<string, DeviceCredentials>>;
 
   constructor(name: string, args: FeatureAppArgs, opts?: pulumi.ComponentResourceOptions) {
     const resolved = resolveFeatureAppArgs(name, args);
@@ -81,6 +86,7 @@ export class FeatureApp extends pulumi.ComponentResource<FeatureAppData> {
     this.devices = pulumi.secret(field("devices")) as any;
     this.dashboardTokenKey = pulumi.secret(field("dashboardTokenKey")) as any;
     this.topics = field("topics");
+    this.claims = pulumi.secret(field("claims")) as any;
   }
 
   /** The OTA job's AWS settings: those of every other resource here (components/iotConnection.ts). */
@@ -125,7 +131,8 @@ export class FeatureApp extends pulumi.ComponentResource<FeatureAppData> {
     const connection = this.iotConnection(args, scope.region);
 
     const channelPolicies = new ChannelPolicies(`${app}-channels`, { app, channels: declarations.channels, policies: devicePolicyDocuments({ ...scope, channels: declarations.channels, settings: declarations.settings }) }, parent);
-    const fleet = new Fleet(`${app}-fleet`, { app, thingGroup: args.thingGroup, devices: args.devices, policies: channelPolicies.policies }, parent);
+    const stages = args.ota.stages;
+    const fleet = new Fleet(`${app}-fleet`, { app, thingGroup: args.thingGroup, devices: args.devices, policies: channelPolicies.policies, stages }, parent);
     new FeatureSecrets(`${app}-secrets`, { app, declared: declarations.secrets, values: secrets.values }, parent);
 
     const device = compileDevice(compileInput, declared, secrets.values);
@@ -159,12 +166,39 @@ export class FeatureApp extends pulumi.ComponentResource<FeatureAppData> {
         abortFailurePercent: args.ota.abortFailurePercent,
         minExecutedForAbort: args.ota.minExecutedForAbort,
         inProgressTimeoutMinutes: args.ota.inProgressTimeoutMinutes,
+        ...(stages ? { stageGroupArns: pulumi.all(fleet.stageGroups.map((g) => g.arn)) } : {}),
         connection,
       },
       // The artifact must exist before any device is told to fetch it, and AWS must be allowed
       // to read it: the presigned URL carries the role's rights, which start with its policy.
       { ...parent, dependsOn: [firmware.object, firmware.presignPolicy] },
     );
+
+    if (stages) {
+      // Staged rollouts: the job starts on stage 1's group; this Lambda adds the next stages or halts it.
+      new StagedRolloutScheduler(
+        `${app}-rollout`,
+        {
+          ...scope,
+          thingGroup: args.thingGroup,
+          stages,
+          stageGroupArns: fleet.stageGroups.map((g) => g.arn),
+          abortFailurePercent: args.ota.abortFailurePercent,
+          minExecutedForAbort: args.ota.minExecutedForAbort,
+          code: await bundleLambda("stagedRollout"),
+        },
+        parent,
+      );
+    }
+
+    // Onboarding by claim: boards of a batch ask for their identity; an operator approves them.
+    const claimProvisioning = args.claimBatches.length
+      ? new ClaimProvisioning(
+          `${app}-claims`,
+          { ...scope, thingGroup: args.thingGroup, batches: args.claimBatches, policies: channelPolicies.policies, stages, code: await bundleLambda("provisioningHook") },
+          { ...parent, dependsOn: [fleet.group] },
+        )
+      : undefined;
 
     const authorizer = new DashboardAuthorizer(`${app}-dashboard-auth`, { app, account: scope.account, channels: declarations.channels, settings: declarations.settings, code: await bundleAuthorizer() }, parent);
     const fleetStatus = new FleetStatusApi(
@@ -203,6 +237,7 @@ export class FeatureApp extends pulumi.ComponentResource<FeatureAppData> {
       devices: fleet.credentials,
       dashboardTokenKey: authorizer.key,
       topics: channelPolicies.topics,
+      claims: claimProvisioning?.claims ?? pulumi.output<Record<string, DeviceCredentials>>({}),
     };
   }
 }

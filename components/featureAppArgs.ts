@@ -8,12 +8,16 @@ import { appNameLengthProblems } from "./awsNames";
 import type { AwsSettings } from "./iotConnection";
 import { packageRoot } from "./packageRoot";
 import { loadBoard, type BoardDefinition } from "../core/boards";
+import { stagesProblems, type RolloutStage } from "../core/jobs/stagedRollout";
 
 export interface FleetArgs {
   /** Thing group every device joins and the OTA job targets. Default: the app name. */
   thingGroup?: string;
   /** Thing names to create, each with its own certificate. Default: none (add devices later). */
   devices?: string[];
+  /** Onboarding by claim: a claim certificate per batch name; boards flashed with it ask for their
+   * own identity and join once an operator approves their serial (README, "Onboarding by claim"). */
+  claimBatches?: string[];
 }
 
 export interface OtaArgs {
@@ -27,7 +31,16 @@ export interface OtaArgs {
   inProgressTimeoutMinutes?: number;
   /** Lifetime of the firmware download URL AWS IoT hands each device (60-3600 s). Default 3600. */
   presignedUrlExpirySeconds?: number;
+  /** Staged rollout: each new version reaches these cumulative shares of the fleet in turn, each
+   * stage watched for `waitMinutes`, and halts by itself (the job is cancelled with the reason)
+   * when `abortFailurePercent` of the executed devices failed. E.g. `[{ percent: 5, waitMinutes: 30 },
+   * { percent: 50, waitMinutes: 30 }, { percent: 100 }]`. Default: none (the whole fleet at once).
+   * How it runs on AWS: docs/staged-rollouts.md. */
+  stages?: RolloutStage[];
 }
+
+/** The numeric OTA settings (every one has a default). */
+export type OtaNumbers = Omit<OtaArgs, "stages">;
 
 export interface FeatureAppArgs {
   /** The feature module that exports App(api), relative to `cwd`. */
@@ -62,7 +75,8 @@ export interface ResolvedFeatureAppArgs {
   board: BoardDefinition;
   thingGroup: string;
   devices: string[];
-  ota: Required<OtaArgs>;
+  claimBatches: string[];
+  ota: Required<OtaNumbers> & { stages?: RolloutStage[] };
   secrets: Record<string, pulumi.Input<string>>;
   dashboardBundleDir: string;
   aws?: AwsSettings;
@@ -71,7 +85,7 @@ export interface ResolvedFeatureAppArgs {
 /** Lets CI deploy a dashboard built elsewhere without changing the program. */
 export const DASHBOARD_BUNDLE_ENV = "SNAPFLEET_DASHBOARD_BUNDLE";
 
-export const OTA_DEFAULTS: Required<OtaArgs> = {
+export const OTA_DEFAULTS: Required<OtaNumbers> = {
   maximumPerMinute: 50,
   abortFailurePercent: 20,
   minExecutedForAbort: 10,
@@ -80,7 +94,7 @@ export const OTA_DEFAULTS: Required<OtaArgs> = {
 };
 
 /** AWS IoT Jobs bounds (docs/aws-iot.md). */
-const OTA_RANGES: Record<keyof OtaArgs, [number, number]> = {
+const OTA_RANGES: Record<keyof OtaNumbers, [number, number]> = {
   maximumPerMinute: [1, 1000],
   abortFailurePercent: [0, 100],
   minExecutedForAbort: [1, 1_000_000],
@@ -109,14 +123,27 @@ export function resolveFeatureAppArgs(name: string, args: FeatureAppArgs): Resol
     if (seen.has(device)) problems.push(`fleet.devices[${i}]: "${device}" is listed twice`);
     seen.add(device);
   });
-  const ota = { ...OTA_DEFAULTS };
-  for (const key of Object.keys(OTA_RANGES) as (keyof OtaArgs)[]) {
+  const claimBatches = args.fleet?.claimBatches ?? [];
+  if (!Array.isArray(claimBatches)) problems.push(`fleet.claimBatches must be a list of batch names, e.g. ["batch-2026-03"]`);
+  else
+    claimBatches.forEach((batch, i) => {
+      const problem = checkName("batch", batch);
+      if (problem) problems.push(`fleet.claimBatches[${i}]: ${problem}`);
+      else if (claimBatches.indexOf(batch) !== i) problems.push(`fleet.claimBatches[${i}]: "${batch}" is listed twice`);
+    });
+  const ota: ResolvedFeatureAppArgs["ota"] = { ...OTA_DEFAULTS };
+  for (const key of Object.keys(OTA_RANGES) as (keyof OtaNumbers)[]) {
     const value = args.ota?.[key];
     if (value === undefined) continue;
     const [min, max] = OTA_RANGES[key];
     if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
       problems.push(`ota.${key} is ${JSON.stringify(value)}; AWS IoT accepts whole numbers from ${min} to ${max}`);
     } else ota[key] = value;
+  }
+  if (args.ota?.stages !== undefined) {
+    const stageProblems = stagesProblems(args.ota.stages);
+    problems.push(...stageProblems);
+    if (!stageProblems.length) ota.stages = args.ota.stages.map((s) => ({ ...s }));
   }
   const cwd = args.cwd ?? process.cwd();
   let board: BoardDefinition | undefined;
@@ -133,6 +160,7 @@ export function resolveFeatureAppArgs(name: string, args: FeatureAppArgs): Resol
     board: board!,
     thingGroup,
     devices,
+    claimBatches: Array.isArray(claimBatches) ? claimBatches : [],
     ota,
     secrets: args.secrets ?? {},
     dashboardBundleDir: path.resolve(cwd, args.dashboardBundleDir ?? process.env[DASHBOARD_BUNDLE_ENV] ?? path.join(packageRoot(), "dist", "web-bundle")),

@@ -3,6 +3,7 @@
  * thing exclusively, the device policies attached to the certificate, and group membership. */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { stageGroupName, stageOfThing, type RolloutStage } from "../core/jobs/stagedRollout";
 
 /** A device policy with the name AWS knows it by (known before deployment: it names attachments). */
 export interface DevicePolicy {
@@ -16,6 +17,8 @@ export interface FleetArgs {
   devices: readonly string[];
   /** The base policy first (see the alias below). */
   policies: readonly DevicePolicy[];
+  /** Checked `ota.stages`: one thing group per stage, each device in the one its name hashes to. */
+  stages?: readonly RolloutStage[];
 }
 
 export interface DeviceCredentials {
@@ -26,6 +29,8 @@ export interface DeviceCredentials {
 export class Fleet extends pulumi.ComponentResource {
   readonly group: aws.iot.ThingGroup;
   readonly things: aws.iot.Thing[];
+  /** With stages: `<group>-stage-1`, `-2`, …, the staged OTA job's targets (docs/staged-rollouts.md). */
+  readonly stageGroups: aws.iot.ThingGroup[];
   /** Per device; secret (it holds private keys). */
   readonly credentials: pulumi.Output<Record<string, DeviceCredentials>>;
 
@@ -33,6 +38,9 @@ export class Fleet extends pulumi.ComponentResource {
     super("snapfleet:iot:Fleet", name, {}, opts);
     const parent = { parent: this };
     this.group = new aws.iot.ThingGroup(`${name}-group`, { name: args.thingGroup, tags: { "snapfleet:app": args.app } }, parent);
+    const stages = args.stages ?? [];
+    // Separate groups, not children of the fleet's: a job on a parent group would reach its children's things too.
+    this.stageGroups = stages.map((_, i) => new aws.iot.ThingGroup(`${name}-stage-${i + 1}`, { name: stageGroupName(args.thingGroup, i), tags: { "snapfleet:app": args.app } }, parent));
     const credentials: Record<string, pulumi.Output<DeviceCredentials>> = {};
     this.things = args.devices.map((device) => {
       const thing = new aws.iot.Thing(`${name}-${device}`, { name: device, attributes: { app: args.app } }, parent);
@@ -50,6 +58,9 @@ export class Fleet extends pulumi.ComponentResource {
         new aws.iot.PolicyAttachment(`${name}-${device}-${policy.name}`, { policy: policy.resource.name, target: certificate.arn }, { ...parent, aliases });
       });
       new aws.iot.ThingGroupMembership(`${name}-${device}-member`, { thingName: thing.name, thingGroupName: this.group.name }, parent);
+      if (stages.length) {
+        new aws.iot.ThingGroupMembership(`${name}-${device}-stage`, { thingName: thing.name, thingGroupName: this.stageGroups[stageOfThing(device, stages)].name }, parent);
+      }
       credentials[device] = pulumi.secret(pulumi.all({ certificatePem: certificate.certificatePem, privateKey: certificate.privateKey })) as unknown as pulumi.Output<DeviceCredentials>;
       return thing;
     });

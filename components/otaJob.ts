@@ -59,6 +59,8 @@ export function otaJobProvider(makeClient: IotJobsClientFactory = makeIotClient)
       // New credentials or role: an update (UpdateJob, harmless) so the state keeps the settings
       // a later update or delete must use.
       if (JSON.stringify(olds.connection ?? null) !== JSON.stringify(news.connection ?? null)) changed.push("connection");
+      // Stages added, removed or regrouped: recorded in place; the next version's job starts on them.
+      if (JSON.stringify(olds.stageGroupArns ?? null) !== JSON.stringify(news.stageGroupArns ?? null)) changed.push("stageGroupArns");
       return { changes: changed.length > 0, replaces: [], deleteBeforeReplace: false };
     },
 

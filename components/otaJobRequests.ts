@@ -24,6 +24,9 @@ export interface OtaJobProps {
   abortFailurePercent: number;
   minExecutedForAbort: number;
   inProgressTimeoutMinutes: number;
+  /** Staged rollouts: ARNs of the stage thing groups, in order. The job starts on the first; the
+   * scheduler Lambda adds the others (docs/staged-rollouts.md). Absent: the whole thing group. */
+  stageGroupArns?: string[];
   /** Region, credentials and role to call AWS IoT with (components/iotConnection.ts); secret.
    * Absent in state written before it existed: the default credential chain in `region`. */
   connection?: IotConnection;
@@ -36,8 +39,9 @@ export interface OtaJobState extends OtaJobProps {
 export function createJobRequest(p: OtaJobProps): CreateJobCommandInput {
   return {
     jobId: p.jobId,
-    targets: [p.thingGroupArn],
-    // CONTINUOUS: devices added to the group later get the current firmware too.
+    targets: [initialTarget(p)],
+    // CONTINUOUS: devices added to the group later get the current firmware too, and (staged) the
+    // later stages' groups can be added with AssociateTargetsWithJob, which only CONTINUOUS jobs take.
     targetSelection: "CONTINUOUS",
     document: p.document,
     description: jobDescription(p),
@@ -45,6 +49,11 @@ export function createJobRequest(p: OtaJobProps): CreateJobCommandInput {
     ...rolloutAbortTimeout(p),
     tags: [{ Key: "snapfleet:app", Value: p.app }],
   };
+}
+
+/** The group the job is created on: the first stage's when staged, else the whole fleet's. */
+export function initialTarget(p: OtaJobProps): string {
+  return p.stageGroupArns?.length ? p.stageGroupArns[0] : p.thingGroupArn;
 }
 
 /** What UpdateJob can change in place; the document and targets need a new job. */

@@ -49,7 +49,11 @@ export interface Job {
   executions: Map<string, Execution>;
   /** Release times of the last minute (rollout limiter). */
   releases: number[];
+  /** Thing groups the job targets: its `thingGroup`, then any added by associateTargets. */
+  targets: Set<string>;
   reasonCode?: string;
+  /** Why it was cancelled, in words (CancelJob's comment). */
+  comment?: string;
 }
 
 /** Error codes of the Jobs MQTT API's `rejected` responses (ErrorResponse,
@@ -92,6 +96,7 @@ export interface UpdateRequest {
 const TERMINAL: ReadonlySet<ExecutionStatus> = new Set(["SUCCEEDED", "FAILED", "REJECTED", "TIMED_OUT", "CANCELED"]);
 const FAILURES: ReadonlySet<ExecutionStatus> = new Set(["FAILED", "REJECTED", "TIMED_OUT"]);
 const MINUTE = 60_000;
+const MAX_JOB_TARGETS = 100;
 /** UpdateJobExecution: "Valid values ... range from 1 to 10080 ... A value of -1 is also valid and
  * will cancel the current step timer" (API_iot-jobs-data_UpdateJobExecution). */
 const CANCEL_STEP_TIMER = -1;
@@ -116,7 +121,7 @@ export class JobBook {
     for (const older of this.jobs.values()) {
       if (older.status === "IN_PROGRESS" && older.config.thingGroup === config.thingGroup) this.cancel(older, "SUPERSEDED", changed);
     }
-    const job: Job = { config, status: "IN_PROGRESS", createdAt: this.now(), executions: new Map(), releases: [] };
+    const job: Job = { config, status: "IN_PROGRESS", createdAt: this.now(), executions: new Map(), releases: [], targets: new Set([config.thingGroup]) };
     this.jobs.set(config.jobId, job);
     for (const thing of this.groups.get(config.thingGroup) ?? []) this.target(job, thing);
     this.release(changed);
@@ -129,11 +134,36 @@ export class JobBook {
     this.groups.set(group, members);
     members.add(thing);
     for (const job of this.jobs.values()) {
-      if (job.status === "IN_PROGRESS" && job.config.thingGroup === group && job.config.targetSelection === "CONTINUOUS") this.target(job, thing);
+      if (job.status === "IN_PROGRESS" && job.targets.has(group) && job.config.targetSelection === "CONTINUOUS") this.target(job, thing);
     }
     const changed = new Set<string>();
     this.release(changed);
     return changed;
+  }
+
+  /** AssociateTargetsWithJob: adds thing groups to a job, whose members then get executions.
+   * AWS: "The job must have been created with the targetSelection field set to CONTINUOUS. The job
+   * status must currently be IN_PROGRESS. The total number of targets associated with a job must
+   * not exceed 100." (https://docs.aws.amazon.com/iot/latest/apireference/API_AssociateTargetsWithJob.html) */
+  associateTargets(jobId: string, groups: readonly string[]): Set<string> {
+    const job = this.jobs.get(jobId);
+    if (!job) throw new Error(`associateTargets: no job "${jobId}"`);
+    if (job.config.targetSelection !== "CONTINUOUS") throw new Error(`associateTargets: job "${jobId}" is SNAPSHOT; only CONTINUOUS jobs take new targets`);
+    if (job.status !== "IN_PROGRESS") throw new Error(`associateTargets: job "${jobId}" is ${job.status}; only IN_PROGRESS jobs take new targets`);
+    const targets = new Set([...job.targets, ...groups]);
+    if (targets.size > MAX_JOB_TARGETS) throw new Error(`associateTargets: job "${jobId}" would have ${targets.size} targets; AWS allows ${MAX_JOB_TARGETS}`);
+    job.targets = targets;
+    for (const group of groups) for (const thing of this.groups.get(group) ?? []) this.target(job, thing);
+    const changed = new Set<string>();
+    this.release(changed);
+    return changed;
+  }
+
+  /** The job's executions by status, as DescribeJob's jobProcessDetails counts them. */
+  executionCounts(jobId: string): Record<ExecutionStatus, number> {
+    const counts: Record<ExecutionStatus, number> = { QUEUED: 0, IN_PROGRESS: 0, SUCCEEDED: 0, FAILED: 0, REJECTED: 0, TIMED_OUT: 0, CANCELED: 0 };
+    for (const e of this.jobs.get(jobId)?.executions.values() ?? []) counts[e.status]++;
+    return counts;
   }
 
   job(jobId: string): Job | undefined {
@@ -147,13 +177,14 @@ export class JobBook {
 
   /** CancelJob: queued executions are cancelled, in-progress ones finish (AWS without `force`).
    * Returns the things whose next execution changed; throws for an unknown or finished job. */
-  cancelJob(jobId: string, reasonCode = "USER_CANCELED"): Set<string> {
+  cancelJob(jobId: string, reasonCode = "USER_CANCELED", comment?: string): Set<string> {
     const job = this.jobs.get(jobId);
     if (!job) throw new Error(`no job "${jobId}"`);
     const changed = new Set<string>();
     // AWS: "Job is in a terminal state" for a cancelled or completed job.
     if (job.status !== "IN_PROGRESS") throw new Error(`job "${jobId}" is already ${job.status}`);
     this.cancel(job, reasonCode, changed);
+    job.comment = comment;
     return changed;
   }
 

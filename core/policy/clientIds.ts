@@ -15,8 +15,13 @@ export function serverClientId(app: string): string {
   return `sf-${app}-server`;
 }
 
+/** Boards provisioning by claim connect as `sf-{app}-claim-{serial}` (the claim policy allows no other id). */
+export function claimClientIdPrefix(app: string): string {
+  return `sf-${app}-claim-`;
+}
+
 /** True when a thing with this name could not connect safely because its client id is one the
- * dashboard or server policy allows. */
+ * dashboard, server or claim policy allows. */
 export function isReservedClientId(app: string, thingName: string): boolean {
-  return thingName.startsWith(dashboardClientIdPrefix(app)) || thingName === serverClientId(app);
+  return thingName.startsWith(dashboardClientIdPrefix(app)) || thingName === serverClientId(app) || thingName.startsWith(claimClientIdPrefix(app));
 }

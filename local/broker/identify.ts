@@ -44,6 +44,8 @@ export function identify(
     // aren't client identities (the broker's own server certificate, say).
     if (!identity) return { refused: "client certificate names no thing or service of this CA", returnCode: NOT_AUTHORIZED };
     if (identity.kind === "service") return { principal: { kind: "service", serviceName: identity.serviceName } };
+    // A batch's claim: it may only ask for an identity of its own (core/provisioning/claimPolicy.ts).
+    if (identity.kind === "claim") return { principal: { kind: "claim", batch: identity.batch } };
     // The local CA signing a certificate doesn't make it a thing of the fleet: like AWS IoT, only
     // a certificate registered for a thing connects as a device.
     const attached = origin.certificateFingerprint ? attachedThings(origin.certificateFingerprint) : [];

@@ -13,6 +13,7 @@ import {
   type PolicyDocument,
   type PolicyScope,
 } from "../../core/policy";
+import { claimPolicy } from "../../core/provisioning/claimPolicy";
 import { servicePolicyDocuments } from "./servicePolicies";
 
 export type Principal =
@@ -20,7 +21,9 @@ export type Principal =
    * attached things (what `${iot:Connection.Thing.ThingName}` resolves to on AWS). */
   | { kind: "thing"; thingName: string | undefined; attachedThings: readonly string[] }
   | { kind: "service"; serviceName: string }
-  | { kind: "dashboard"; expiresAt: number; role: DashboardRole };
+  | { kind: "dashboard"; expiresAt: number; role: DashboardRole }
+  /** A board with its batch's provisioning claim certificate (fleet provisioning by claim). */
+  | { kind: "claim"; batch: string };
 
 export function describePrincipal(principal: Principal): string {
   switch (principal.kind) {
@@ -32,6 +35,8 @@ export function describePrincipal(principal: Principal): string {
       return `service "${principal.serviceName}"`;
     case "dashboard":
       return principal.role === "viewer" ? "dashboard" : `dashboard (${principal.role})`;
+    case "claim":
+      return `claim of batch "${principal.batch}"`;
   }
 }
 
@@ -47,6 +52,7 @@ export class PolicyBook {
   readonly dashboard: readonly NamedPolicy[];
   /** The operator's dashboard policy: the viewer's plus the operator-only topics (core/contracts/dashboardRoles.ts). */
   readonly operatorDashboard: readonly NamedPolicy[];
+  readonly claim: readonly NamedPolicy[];
   private readonly services = new Map<string, readonly NamedPolicy[]>();
 
   constructor(
@@ -63,11 +69,13 @@ export class PolicyBook {
       { name: `${dashboardPolicyName(scope.app)}-operator`, document: dashboardPolicyDocument({ ...args, role: "operator" }) },
       ...settingsPolicy(`${dashboardPolicyName(scope.app)}-settings-operator`, dashboardSettingsPolicyDocument({ ...args, role: "operator" })),
     ];
+    this.claim = [claimPolicy(scope)];
   }
 
   policiesFor(principal: Principal): readonly NamedPolicy[] {
     if (principal.kind === "thing") return this.device;
     if (principal.kind === "dashboard") return principal.role === "operator" ? this.operatorDashboard : this.dashboard;
+    if (principal.kind === "claim") return this.claim;
     let policies = this.services.get(principal.serviceName);
     if (!policies) {
       policies = servicePolicyDocuments(principal.serviceName, { ...this.scope, channels: this.manifest.channels, settings: this.manifest.settings });

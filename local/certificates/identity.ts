@@ -2,12 +2,12 @@
  * Parsing and verification use Node's X509Certificate (native, fast). */
 import { X509Certificate } from "node:crypto";
 import { checkName } from "../../core/contracts/names";
-import { SERVICE_UNIT, THING_UNIT } from "./subjects";
+import { CLAIM_UNIT, SERVICE_UNIT, THING_UNIT } from "./subjects";
 
 /** PEM text, DER bytes, or what `tlsSocket.getPeerCertificate()` returns (its `raw` DER). */
 export type CertificateInput = string | Buffer | { raw?: Buffer };
 
-export type PeerIdentity = { kind: "thing"; thingName: string } | { kind: "service"; serviceName: string };
+export type PeerIdentity = { kind: "thing"; thingName: string } | { kind: "service"; serviceName: string } | { kind: "claim"; batch: string };
 
 /** The identity named by a certificate issued by `ca`, or undefined when the certificate is
  * missing, unparsable, not issued (and signed) by this CA, outside its validity period, or not a
@@ -23,6 +23,7 @@ export function identityOf(ca: X509Certificate, input: CertificateInput | undefi
   if (name === undefined || checkName("identity", name)) return undefined;
   if (subject.get("OU") === THING_UNIT) return { kind: "thing", thingName: name };
   if (subject.get("OU") === SERVICE_UNIT) return { kind: "service", serviceName: name };
+  if (subject.get("OU") === CLAIM_UNIT) return { kind: "claim", batch: name };
   return undefined;
 }
 

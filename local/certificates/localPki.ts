@@ -13,7 +13,7 @@ import { PRIVATE_MODE, PUBLIC_MODE, readIfExists, withLock, writeAtomically } fr
 import { identityOf, parse, type CertificateInput, type PeerIdentity } from "./identity";
 import { certificateIssuer, createCaCertificate, hostAltName, RENEW_BEFORE_DAYS, type LeafRequest } from "./issue";
 import { generateEcKeyPair } from "./keys";
-import { SERVER_UNIT, SERVICE_UNIT, serviceUri, THING_UNIT, thingUri } from "./subjects";
+import { CLAIM_UNIT, claimUri, SERVER_UNIT, SERVICE_UNIT, serviceUri, THING_UNIT, thingUri } from "./subjects";
 
 export interface LocalPkiOptions {
   /** Extra names or IP addresses the broker is reached at (always: localhost, 127.0.0.1, ::1). */
@@ -36,6 +36,10 @@ export interface ServiceIdentity extends IdentityFiles {
   serviceName: string;
 }
 
+export interface ClaimIdentity extends IdentityFiles {
+  batch: string;
+}
+
 export interface LocalPki {
   /** `${stateDir}/pki` */
   dir: string;
@@ -49,6 +53,12 @@ export interface LocalPki {
   deviceIdentity(thingName: string): Promise<ThingIdentity>;
   /** Client certificate for a non-device participant (the server host, a Node dashboard client). */
   serviceIdentity(serviceName: string): Promise<ServiceIdentity>;
+  /** A batch's provisioning claim certificate (`pki/claims/<batch>.crt`), made once and reused:
+   * flashed on every board of the batch, it only lets them ask for their own identity. */
+  claimIdentity(batch: string): Promise<ClaimIdentity>;
+  /** A fresh key and thing certificate kept nowhere (fleet provisioning hands them to the device
+   * that asked). The CN is an id, not a thing: the registry decides which thing it belongs to. */
+  issueThingCertificate(commonName: string): { certPem: string; keyPem: string };
   /** Thing named by a certificate this CA issued, else undefined (see identityOf). */
   thingNameOf(certificate: CertificateInput | undefined): string | undefined;
   identityOf(certificate: CertificateInput | undefined): PeerIdentity | undefined;
@@ -78,16 +88,16 @@ export async function ensureLocalPki(stateDir: string, options: LocalPkiOptions 
 
   // One in-flight issuance per name, so concurrent callers in this process share it.
   const pending = new Map<string, Promise<IdentityFiles>>();
-  const clientIdentity = (kind: "thing" | "service", name: string): Promise<IdentityFiles> => {
-    const error = checkName(kind, name);
+  const clientIdentity = (kind: ClientKind, name: string): Promise<IdentityFiles> => {
+    const error = checkName(kind === "claim" ? "batch" : kind, name);
     if (error) {
-      return Promise.reject(new Error(`cannot issue a ${kind === "thing" ? "device" : "service"} certificate: ${error}`));
+      return Promise.reject(new Error(`cannot issue a ${kind === "thing" ? "device" : kind} certificate: ${error}`));
     }
     const key = `${kind}:${name}`;
     let identity = pending.get(key);
     if (!identity) {
-      const unit = kind === "thing" ? THING_UNIT : SERVICE_UNIT;
-      identity = loadOrIssue(dir, path.join(kind === "thing" ? "things" : "services", name), caCert, {
+      const unit = CLIENT_UNITS[kind];
+      identity = loadOrIssue(dir, path.join(CLIENT_FOLDERS[kind], name), caCert, {
         fits: (cert) => subjectIs(cert, unit, name),
         issue: (publicKeyDer) => issuer.issue(clientRequest(kind, name, publicKeyDer)),
       });
@@ -105,6 +115,13 @@ export async function ensureLocalPki(stateDir: string, options: LocalPkiOptions 
     server,
     deviceIdentity: async (thingName) => ({ ...(await clientIdentity("thing", thingName)), thingName }),
     serviceIdentity: async (serviceName) => ({ ...(await clientIdentity("service", serviceName)), serviceName }),
+    claimIdentity: async (batch) => ({ ...(await clientIdentity("claim", batch)), batch }),
+    issueThingCertificate: (commonName) => {
+      const error = checkName("certificate", commonName);
+      if (error) throw new Error(`cannot issue a device certificate: ${error}`);
+      const keys = generateEcKeyPair();
+      return { certPem: issuer.issue(clientRequest("thing", commonName, keys.publicKeyDer)), keyPem: keys.privateKeyPem };
+    },
     thingNameOf: (certificate) => {
       const identity = identityOf(caCert, certificate);
       return identity?.kind === "thing" ? identity.thingName : undefined;
@@ -113,12 +130,17 @@ export async function ensureLocalPki(stateDir: string, options: LocalPkiOptions 
   };
 }
 
-function clientRequest(kind: "thing" | "service", name: string, publicKeyDer: Buffer): LeafRequest {
+type ClientKind = "thing" | "service" | "claim";
+const CLIENT_UNITS: Record<ClientKind, string> = { thing: THING_UNIT, service: SERVICE_UNIT, claim: CLAIM_UNIT };
+const CLIENT_FOLDERS: Record<ClientKind, string> = { thing: "things", service: "services", claim: "claims" };
+const CLIENT_URIS: Record<ClientKind, (name: string) => string> = { thing: thingUri, service: serviceUri, claim: claimUri };
+
+function clientRequest(kind: ClientKind, name: string, publicKeyDer: Buffer): LeafRequest {
   return {
-    subject: { commonName: name, organizationalUnit: kind === "thing" ? THING_UNIT : SERVICE_UNIT },
+    subject: { commonName: name, organizationalUnit: CLIENT_UNITS[kind] },
     publicKeyDer,
     usage: "client",
-    altNames: [{ uri: kind === "thing" ? thingUri(name) : serviceUri(name) }],
+    altNames: [{ uri: CLIENT_URIS[kind](name) }],
   };
 }
 

@@ -8,13 +8,15 @@ import { writeBuild, type BuildOutput } from "../../core/contracts/buildOutput";
 import { encodeDevicePackage } from "../../core/contracts/devicePackage";
 import { otaJobDocument, otaJobId } from "../../core/contracts/jobDocument";
 import type { JobConfig } from "../../core/jobs/jobBook";
+import { checkStages, type RolloutStage } from "../../core/jobs/stagedRollout";
 import { ArtifactStore } from "../artifacts";
 import { LocalBroker } from "../broker";
 import { startDashboardServer, type DashboardServer } from "../dashboard";
-import { JobsService, localArtifactUrl, localJobsSource, resolveLocalArtifactUrl } from "../jobs";
+import { JobsService, localArtifactUrl, localJobsSource, resolveLocalArtifactUrl, StagedRollouts } from "../jobs";
 import { CloudHalf } from "../server/cloudHalf";
 import { openLocalDatabase, type LocalDatabase } from "../database/localDatabase";
 import { ShadowService } from "../shadows/shadowService";
+import { ApprovalStore, FleetProvisioningService } from "../provisioning";
 import { FleetMonitor } from "./fleetMonitor";
 import { UpstreamReceiver } from "./upstreamReceiver";
 
@@ -28,7 +30,11 @@ export interface LocalCloudOptions {
   /** The static dashboard (dist/web-bundle); null runs without a dashboard. */
   dashboardBundleDir?: string | null;
   /** OTA rollout settings of every job (AWS's shape; defaults: 1000/min, abort at 50% of ≥ 3). */
-  ota?: Pick<JobConfig, "maximumPerMinute" | "abort" | "inProgressTimeoutInMinutes">;
+  ota?: Pick<JobConfig, "maximumPerMinute" | "abort" | "inProgressTimeoutInMinutes"> & {
+    /** Staged rollout (FeatureApp's `ota.stages`): each version reaches these shares of the
+     * fleet in turn and halts when `abort`'s failure share is reached (docs/staged-rollouts.md). */
+    stages?: RolloutStage[];
+  };
   log?: (line: string) => void;
 }
 
@@ -45,7 +51,13 @@ export class LocalCloud {
   private deployedVersion: string | undefined;
   /** Device shadows (settings live in one per thing: core/settings), in the local database. */
   shadows!: ShadowService;
-  private database: LocalDatabase | undefined;
+  /** Boards waiting for, or given, an operator's decision (onboarding by claim; the dashboard's
+   * approve/deny and `snapfleet devices approve|deny` call this). */
+  readonly approvals: ApprovalStore;
+  private readonly database: LocalDatabase;
+  private readonly provisioning: FleetProvisioningService;
+  /** Set when `ota.stages` is: the stage each device is in and the current rollout's progress. */
+  readonly rollouts: StagedRollouts | undefined;
 
   private constructor(
     readonly app: string,
@@ -60,6 +72,28 @@ export class LocalCloud {
     readonly cloudHalf: CloudHalf,
   ) {
     this.monitor = new FleetMonitor(app);
+    // Fleet provisioning by claim: an approved board becomes a thing and joins the fleet.
+    this.database = openLocalDatabase(options.stateDir);
+    this.approvals = new ApprovalStore(this.database);
+    this.provisioning = FleetProvisioningService.start({
+      app,
+      aedes: broker.aedes,
+      pki: broker.pki,
+      registry: broker.registry,
+      approvals: this.approvals,
+      onProvisioned: (thing) => this.addDevice(thing),
+      log: options.log,
+    });
+    const ota = options.ota ?? {};
+    const abort = ota.abort ?? DEFAULT_ABORT;
+    this.rollouts = ota.stages
+      ? new StagedRollouts({
+          jobs,
+          thingGroup: this.thingGroup,
+          policy: { stages: checkStages(ota.stages, "LocalCloud"), abortFailurePercent: abort.thresholdPercentage, minExecutedForAbort: abort.minNumberOfExecutedThings },
+          log: options.log,
+        })
+      : undefined;
     this.upstream = new UpstreamReceiver({
       app,
       manifest: () => broker.manifest,
@@ -78,6 +112,8 @@ export class LocalCloud {
 
   static async start(options: LocalCloudOptions): Promise<LocalCloud> {
     const { manifest } = options.build;
+    // Bad stages fail before anything listens (the constructor checks them again, cheaply).
+    if (options.ota?.stages) checkStages(options.ota.stages, "LocalCloud");
     // A device dropping its TCP connection is everyday IoT (the status table shows it offline);
     // the broker's socket-level ECONNRESET line for it would only be noise.
     const log = (line: string) => {
@@ -128,7 +164,6 @@ export class LocalCloud {
       stops.push(() => shadows.stop());
       const cloud = new LocalCloud(manifest.app, broker, jobs, artifacts, dashboard, buildDir, options, cloudHalf);
       cloud.shadows = shadows;
-      cloud.database = database;
       await cloud.watchTraffic();
       jobs.onExecutionChange((e) => cloud.monitor.setOta(e.thingName, e.status === "IN_PROGRESS" && e.statusDetails.step ? `${e.status} ${e.statusDetails.step}` : e.status));
       return cloud;
@@ -151,15 +186,15 @@ export class LocalCloud {
     const jobId = otaJobId(this.app, manifest.version);
     const document = otaJobDocument(manifest, pkg, localArtifactUrl(sha256));
     const ota = this.options.ota ?? {};
-    this.jobs.createJob({
+    const job = {
       jobId,
       document: { ...document },
-      thingGroup: this.thingGroup,
-      targetSelection: "CONTINUOUS",
       maximumPerMinute: ota.maximumPerMinute ?? 1000,
-      abort: ota.abort ?? { thresholdPercentage: 50, minNumberOfExecutedThings: 3 },
+      abort: ota.abort ?? DEFAULT_ABORT,
       inProgressTimeoutInMinutes: ota.inProgressTimeoutInMinutes ?? 10,
-    });
+    };
+    if (this.rollouts) this.rollouts.start(job);
+    else this.jobs.createJob({ ...job, thingGroup: this.thingGroup, targetSelection: "CONTINUOUS" });
     this.deployedVersion = manifest.version;
     return { version: manifest.version, jobId };
   }
@@ -169,17 +204,20 @@ export class LocalCloud {
     this.monitor.expect(thing);
     this.jobs.addThingToGroup(this.thingGroup, thing);
     this.cloudHalf.addDevice(thing);
+    this.rollouts?.addDevice(thing);
   }
 
   async stop(): Promise<void> {
     this.upstream.clear();
+    this.rollouts?.stop();
+    this.provisioning.stop();
     await this.dashboard?.stop();
     await this.jobs.stop();
     await this.shadows.stop();
     await this.artifacts.stop();
     await this.cloudHalf.stop();
     await this.broker.stop();
-    this.database?.close();
+    this.database.close();
   }
 
   /** The monitor listens in process, like an IoT rule: status, logs and every `up` message. */
@@ -198,6 +236,8 @@ export class LocalCloud {
     );
   }
 }
+
+const DEFAULT_ABORT = { thresholdPercentage: 50, minNumberOfExecutedThings: 3 };
 
 /** dist/web-bundle of the snapfleet package (built by `npm run build`). */
 function defaultBundleDir(): string {

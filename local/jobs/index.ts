@@ -3,3 +3,5 @@ export { JobsService } from "./jobsService";
 export type { JobsServiceOptions } from "./jobsService";
 export { localArtifactUrl, resolveLocalArtifactUrl } from "./artifactUrls";
 export { localJobsSource } from "./jobsApiSource";
+export { StagedRollouts } from "./stagedRollouts";
+export type { StagedRolloutsOptions, RolloutState } from "./stagedRollouts";

@@ -59,14 +59,21 @@ export class JobsService {
     this.log(`jobs: created ${config.jobId} for group ${config.thingGroup}`);
   }
 
-  /** CancelJob (the dashboard's operators, through the jobs API): throws for an unknown or finished job. */
-  cancelJob(jobId: string): void {
-    this.changed(this.book.cancelJob(jobId));
-    this.log(`jobs: cancelled ${jobId}`);
-  }
-
   addThingToGroup(group: string, thing: string): void {
     this.changed(this.book.addThingToGroup(group, thing));
+  }
+
+  /** AssociateTargetsWithJob: the groups' members get executions (staged rollouts add a stage's group). */
+  associateTargets(jobId: string, groups: readonly string[]): void {
+    this.changed(this.book.associateTargets(jobId, groups));
+    this.log(`jobs: ${jobId} now also targets ${groups.join(", ")}`);
+  }
+
+  /** CancelJob (no force; operators through the jobs API, or a staged rollout halting): queued
+   * executions end CANCELED, devices already installing finish. Throws for an unknown or finished job. */
+  cancelJob(jobId: string, reasonCode = "USER_CANCELED", comment?: string): void {
+    this.changed(this.book.cancelJob(jobId, reasonCode, comment));
+    this.log(`jobs: cancelled ${jobId} (${reasonCode})${comment ? `: ${comment}` : ""}`);
   }
 
   /** Every execution change (start, update, timeout, cancel): the CLI shows OTA progress with it. */

@@ -1,0 +1,54 @@
+import assert from "node:assert/strict";
+import { X509Certificate } from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { ensureLocalPki } from "../local/certificates";
+import { openLocalDatabase } from "../local/database/localDatabase";
+import { ApprovalStore } from "../local/provisioning";
+import { claimCommand } from "./claimCommand";
+import { devicesCommand } from "./devicesCommand";
+
+describe("snapfleet claim mint / devices approve|deny|list", () => {
+  let stateDir: string;
+  beforeEach(() => {
+    stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "sf-claim-cli-"));
+  });
+  afterEach(() => fs.rmSync(stateDir, { recursive: true, force: true }));
+
+  it("mints a batch's claim once (reused), signed by the state dir's CA, and writes it for flashing", async () => {
+    const out = path.join(stateDir, "flash");
+    const text = await claimCommand({ values: { batch: "batch-7", "state-dir": stateDir, out }, positionals: ["mint"] });
+    assert.match(text, /^claim of batch "batch-7"/);
+    assert.match(text, /snapfleet devices approve <serial> --state-dir/);
+    const pki = await ensureLocalPki(stateDir);
+    const cert = fs.readFileSync(path.join(out, "claim.crt"), "utf8");
+    assert.deepEqual(pki.identityOf(cert), { kind: "claim", batch: "batch-7" });
+    assert.ok(new X509Certificate(cert).checkPrivateKey(require("node:crypto").createPrivateKey(fs.readFileSync(path.join(out, "claim.key"), "utf8"))));
+    assert.equal(fs.statSync(path.join(out, "claim.key")).mode & 0o777, 0o600);
+    assert.equal(fs.readFileSync(path.join(out, "ca.crt"), "utf8"), pki.caCertPem);
+    await claimCommand({ values: { batch: "batch-7", "state-dir": stateDir, out }, positionals: ["mint"] });
+    assert.equal(fs.readFileSync(path.join(out, "claim.crt"), "utf8"), cert, "the same claim the second time");
+  });
+
+  it("refuses a missing or bad batch and an unknown action, saying what to do", async () => {
+    await assert.rejects(claimCommand({ values: { "state-dir": stateDir }, positionals: ["mint"] }), /claim mint needs --batch <name>/);
+    await assert.rejects(claimCommand({ values: { batch: "Batch 7", "state-dir": stateDir }, positionals: ["mint"] }), /--batch: batch name "Batch 7" is invalid/);
+    await assert.rejects(claimCommand({ values: { batch: "b" }, positionals: ["make"] }), /claim takes one action, mint \(got make\)/);
+  });
+
+  it("approves and denies boards in the state dir's database, where the running cloud reads them", () => {
+    const cloudView = () => new ApprovalStore(openLocalDatabase(stateDir));
+    // A board asked (as the running cloud records it), then the operator decides from another process.
+    const store = cloudView();
+    store.recordRequest("sn-1", "batch-7");
+    assert.match(devicesCommand({ values: { "state-dir": stateDir }, positionals: ["list"] }, Date.now()), /\nsn-1 {2}pending {2}batch-7 {2}1 {2}\d+ s ago$/);
+    assert.equal(devicesCommand({ values: { "state-dir": stateDir }, positionals: ["approve", "sn-1"] }), `approved "sn-1": it joins the fleet the next time it asks`);
+    assert.equal(store.stateOf("sn-1"), "approved", "the cloud's own connection sees the decision");
+    assert.equal(devicesCommand({ values: { "state-dir": stateDir }, positionals: ["deny", "sn-2"] }), `denied "sn-2": it is refused whenever it asks`);
+    assert.equal(store.stateOf("sn-2"), "denied");
+    assert.throws(() => devicesCommand({ values: { "state-dir": stateDir }, positionals: ["approve"] }), /devices approve needs the board's serial/);
+    assert.throws(() => devicesCommand({ values: { "state-dir": stateDir }, positionals: ["approve", "SN 1"] }), /devices approve: serial name "SN 1" is invalid/);
+    assert.throws(() => devicesCommand({ values: { "state-dir": stateDir }, positionals: ["allow", "sn-1"] }), /devices takes list, approve <serial> or deny <serial> \(got allow\)/);
+  });
+});

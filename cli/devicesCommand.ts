@@ -1,0 +1,52 @@
+/** `snapfleet devices list | approve <serial> | deny <serial>`: the operator's decisions on boards
+ * that onboard by claim, in the local cloud's database (they apply at once to a running
+ * `snapfleet dev`, which reads the same state dir). */
+import { ApprovalStore, type DeviceApproval } from "../local/provisioning";
+import { openLocalDatabase } from "../local/database/localDatabase";
+import { DEFAULT_STATE_DIR } from "./claimCommand";
+import { UsageError } from "./cliError";
+
+interface Parsed {
+  values: Record<string, unknown>;
+  positionals: string[];
+}
+
+export function devicesCommand({ values, positionals }: Parsed, now = Date.now()): string {
+  const [action, serial, ...extra] = positionals;
+  if (extra.length) throw new UsageError(`devices takes one serial at a time (got ${positionals.slice(1).join(" ")})`);
+  const stateDir = (values["state-dir"] as string | undefined) ?? DEFAULT_STATE_DIR;
+  const db = openLocalDatabase(stateDir);
+  try {
+    const approvals = new ApprovalStore(db);
+    switch (action) {
+      case "list": {
+        if (serial !== undefined) throw new UsageError("devices list takes no serial");
+        const all = approvals.list();
+        if (!all.length) return "no board has asked to join yet, and none is approved or denied";
+        return ["serial  state  batch  attempts  last seen", ...all.map((a) => describe(a, now))].join("\n");
+      }
+      case "approve":
+      case "deny": {
+        if (serial === undefined) throw new UsageError(`devices ${action} needs the board's serial (snapfleet devices list shows the pending ones)`);
+        let decided: DeviceApproval;
+        try {
+          decided = action === "approve" ? approvals.approve(serial) : approvals.deny(serial);
+        } catch (e) {
+          throw new UsageError(`devices ${action}: ${(e as Error).message}`);
+        }
+        return action === "approve"
+          ? `approved "${decided.serial}": it joins the fleet the next time it asks${decided.attempts ? "" : " (it has not asked yet)"}`
+          : `denied "${decided.serial}": it is refused whenever it asks`;
+      }
+      default:
+        throw new UsageError(`devices takes list, approve <serial> or deny <serial> (got ${action ?? "nothing"})`);
+    }
+  } finally {
+    db.close();
+  }
+}
+
+function describe(a: DeviceApproval, now: number): string {
+  const seen = a.lastSeen === undefined ? "never" : `${Math.round((now - a.lastSeen) / 1000)} s ago`;
+  return `${a.serial}  ${a.state}  ${a.batch ?? "-"}  ${a.attempts}  ${seen}`;
+}

@@ -1,0 +1,96 @@
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { evaluatePolicies, topicArn, topicFilterArn, clientArn, type PolicyDocument } from "../core/policy";
+import { CREATE_KEYS_TOPIC, provisioningTemplateName, registerThingTopic } from "../core/provisioning/claimApi";
+import { readHookContext, PROVISIONING_HOOK_ENV } from "../lambda/provisioningHook/index";
+import { FeatureApp } from "./featureApp";
+import { THINGS_REGISTRATION_POLICY_ARN } from "./claimProvisioning";
+import { MOCK_ACCOUNT, MOCK_REGION, settled, useAwsMocks, valueOf } from "./testing/mockAws";
+
+const FIXTURE_BUNDLE = path.join(__dirname, "testing", "web-bundle");
+
+describe("FeatureApp fleet.claimBatches: onboarding by claim on AWS (Pulumi mocks)", function () {
+  this.timeout(60_000);
+  let entry: string;
+  before(() => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sf-featureapp-claims-"));
+    entry = path.join(dir, "app.ts");
+    fs.writeFileSync(entry, `export function App(api: any) {\n  const level = api.newCommsChannel("level", { qos: 1 });\n  api.mcu.setInterval(() => level.pushMessageToServer(1), 1000);\n}\n`);
+  });
+  after(() => fs.rmSync(path.dirname(entry), { recursive: true, force: true }));
+
+  it("makes the template with the hook, a claim certificate per batch with the claim policy, and the approvals table", async () => {
+    const mocks = await useAwsMocks();
+    const app = new FeatureApp("tank", { entry, fleet: { claimBatches: ["batch-1", "batch-2"] }, ota: { stages: [{ percent: 10, waitMinutes: 5 }, { percent: 100 }] }, dashboardBundleDir: FIXTURE_BUNDLE });
+    await valueOf(app.jobId);
+    await settled(mocks);
+
+    const template = mocks.one("aws:iot/provisioningTemplate:ProvisioningTemplate");
+    assert.equal(template.inputs.name, provisioningTemplateName("tank"));
+    assert.equal(template.inputs.type, "FLEET_PROVISIONING");
+    assert.deepEqual(template.inputs.preProvisioningHook, { targetArn: `arn:aws:mock:${MOCK_REGION}:${MOCK_ACCOUNT}:aws:lambda/function:Function/tank-cl-hook`, payloadVersion: "2020-04-01" });
+    const body = JSON.parse(template.inputs.templateBody);
+    const devicePolicies = mocks.ofType("aws:iot/policy:Policy").map((p) => p.inputs.name).filter((n: string) => n.includes("device"));
+    assert.deepEqual(Object.values(body.Resources).filter((r: any) => r.Type === "AWS::IoT::Policy").map((r: any) => r.Properties.PolicyName), devicePolicies);
+    assert.deepEqual(body.Resources.thing.Properties.ThingName, { Ref: "SerialNumber" });
+    assert.deepEqual(body.Resources.thing.Properties.ThingGroups, ["tank", { Ref: "StageGroup" }]);
+    assert.equal(body.Resources.certificate.Properties.Status, "ACTIVE");
+    const provisioningRole = mocks.ofType("aws:iam/rolePolicyAttachment:RolePolicyAttachment").find((a) => a.inputs.policyArn === THINGS_REGISTRATION_POLICY_ARN);
+    assert.ok(provisioningRole, "the provisioning role has AWSIoTThingsRegistration");
+
+    const hook = mocks.one("aws:lambda/function:Function", "cl-hook");
+    assert.equal(hook.inputs.timeout, 5);
+    assert.deepEqual(readHookContext(hook.inputs.environment.variables), { app: "tank", thingGroup: "tank", stages: [{ percent: 10, waitMinutes: 5 }, { percent: 100 }] });
+    assert.match(hook.inputs.environment.variables[PROVISIONING_HOOK_ENV.table], /approvals/);
+    const invoke = mocks.ofType("aws:lambda/permission:Permission").find((p) => p.inputs.principal === "iot.amazonaws.com")!;
+    assert.equal(invoke.inputs.sourceAccount, MOCK_ACCOUNT);
+    const table = mocks.one("aws:dynamodb/table:Table", "approvals");
+    assert.deepEqual([table.inputs.hashKey, table.inputs.ttl], ["serial", { attributeName: "expiresAt", enabled: true }]);
+    const hookAccess = JSON.parse(mocks.ofType("aws:iam/rolePolicy:RolePolicy").find((p) => p.name.includes("hook-access"))!.inputs.policy);
+    assert.deepEqual(hookAccess.Statement[0].Action, ["dynamodb:GetItem", "dynamodb:PutItem"]);
+
+    assert.equal(mocks.ofType("aws:iot/certificate:Certificate").length, 2, "one claim per batch (no devices listed)");
+    const claimPolicy = mocks.one("aws:iot/policy:Policy", "claim-policy");
+    assert.equal(mocks.ofType("aws:iot/policyAttachment:PolicyAttachment").filter((a) => a.name.includes("claim-policy")).length, 2);
+    // The attached document, evaluated: the provisioning requests yes, anything of the fleet no.
+    const document = JSON.parse(claimPolicy.inputs.policy) as PolicyDocument;
+    const allows = (action: "iot:Publish" | "iot:Subscribe" | "iot:Receive" | "iot:Connect", resource: string, clientId = "sf-tank-claim-sn-1") =>
+      evaluatePolicies([{ name: "claim", document }], { action, resource, context: { clientId } }).allowed;
+    const r = MOCK_REGION;
+    const a = MOCK_ACCOUNT;
+    assert.ok(allows("iot:Connect", clientArn(r, a, "sf-tank-claim-sn-1")));
+    assert.ok(!allows("iot:Connect", clientArn(r, a, "sn-1")), "a claim can't take a device's client id");
+    assert.ok(allows("iot:Publish", topicArn(r, a, CREATE_KEYS_TOPIC)));
+    assert.ok(allows("iot:Publish", topicArn(r, a, registerThingTopic("sf-tank-claim"))));
+    assert.ok(!allows("iot:Publish", topicArn(r, a, `${CREATE_KEYS_TOPIC}/accepted`)), "a claim can't forge answers");
+    assert.ok(!allows("iot:Publish", topicArn(r, a, registerThingTopic("other-template"))));
+    assert.ok(allows("iot:Subscribe", topicFilterArn(r, a, `${registerThingTopic("sf-tank-claim")}/accepted`)));
+    assert.ok(!allows("iot:Subscribe", topicFilterArn(r, a, "sf/tank/+/_status")));
+    assert.ok(!allows("iot:Publish", topicArn(r, a, "sf/tank/sn-1/level/up")));
+
+    const claims = await valueOf(app.claims);
+    assert.deepEqual(Object.keys(claims).sort(), ["batch-1", "batch-2"]);
+    assert.match(claims["batch-1"].certificatePem, /mock tank-claims-batch-1-claim/);
+    assert.ok(await (app.claims as any).isSecret, "the claims output is secret");
+  });
+
+  it("no claim batches: no template, hook or claim", async () => {
+    const mocks = await useAwsMocks();
+    const app = new FeatureApp("tank", { entry, dashboardBundleDir: FIXTURE_BUNDLE });
+    await valueOf(app.jobId);
+    await settled(mocks);
+    assert.equal(mocks.ofType("aws:iot/provisioningTemplate:ProvisioningTemplate").length, 0);
+    assert.deepEqual(await valueOf(app.claims), {});
+  });
+
+  it("bad batch names fail the preview by field", async () => {
+    await useAwsMocks();
+    assert.throws(() => new FeatureApp("tank", { entry, fleet: { claimBatches: ["ok", "Bad Batch", "ok"] }, dashboardBundleDir: FIXTURE_BUNDLE }), (e: Error) => {
+      assert.match(e.message, /fleet\.claimBatches\[1\]: batch name "Bad Batch" is invalid/);
+      assert.match(e.message, /fleet\.claimBatches\[2\]: "ok" is listed twice/);
+      return true;
+    });
+  });
+});

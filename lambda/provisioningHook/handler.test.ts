@@ -1,0 +1,97 @@
+/** The pre-provisioning hook Lambda called directly with AWS's hook input, against a stand-in for
+ * DynamoDB (GetItem, and PutItem with its condition) holding the operator's approvals. */
+import assert from "node:assert/strict";
+import { bundleLambda } from "../../components/authorizerBundle";
+import { DynamoApprovals, PENDING_TTL_SECONDS, type ApprovalsDynamoModule } from "./dynamoApprovals";
+import { createPreProvisioningHook, type PreProvisioningEvent } from "./handler";
+import { PROVISIONING_HOOK_ENV, readHookContext } from "./index";
+
+type Item = Record<string, { S?: string; N?: string }>;
+
+function fakeApprovalsTable() {
+  const items = new Map<string, Item>();
+  class Command {
+    constructor(readonly input: any) {}
+  }
+  class GetItemCommand extends Command {}
+  class PutItemCommand extends Command {}
+  const client = {
+    async send(command: Command): Promise<any> {
+      const { input } = command;
+      assert.equal(input.TableName, "approvals");
+      if (command instanceof GetItemCommand) {
+        const item = items.get(input.Key.serial.S);
+        return item ? { Item: structuredClone(item) } : {};
+      }
+      if (command instanceof PutItemCommand) {
+        if (input.ConditionExpression === "attribute_not_exists(serial)" && items.has(input.Item.serial.S)) {
+          throw Object.assign(new Error("The conditional request failed"), { name: "ConditionalCheckFailedException" });
+        }
+        items.set(input.Item.serial.S, structuredClone(input.Item));
+        return {};
+      }
+      throw new Error(`unexpected ${command.constructor.name}`);
+    },
+  };
+  const sdk = { GetItemCommand, PutItemCommand } as unknown as ApprovalsDynamoModule;
+  return { items, table: new DynamoApprovals(sdk, client, "approvals") };
+}
+
+const NOW = Date.UTC(2026, 0, 1);
+const event = (parameters: Record<string, string> | undefined): PreProvisioningEvent => ({
+  claimCertificateId: "claim123",
+  certificateId: "cert456",
+  certificatePem: "-----BEGIN CERTIFICATE-----",
+  templateArn: "arn:aws:iot:eu-west-1:123456789012:provisioningtemplate/sf-grow-claim",
+  clientId: "sf-grow-claim-sn-1",
+  parameters,
+});
+
+describe("pre-provisioning hook Lambda (handler called directly, DynamoDB faked)", () => {
+  it("refuses an unknown board and lists it as pending; an operator's approval lets the next request through", async () => {
+    const { items, table } = fakeApprovalsTable();
+    const log: string[] = [];
+    const hook = createPreProvisioningHook({ context: { app: "grow" }, approvals: table, now: () => NOW, log: (l) => log.push(l) });
+    assert.deepEqual(await hook(event({ SerialNumber: "sn-1" })), { allowProvisioning: false });
+    assert.deepEqual(items.get("sn-1"), { serial: { S: "sn-1" }, state: { S: "pending" }, firstSeen: { N: String(NOW) }, expiresAt: { N: String(NOW / 1000 + PENDING_TTL_SECONDS) }, claimCertificateId: { S: "claim123" } });
+    assert.match(log[0], /refused \(client sf-grow-claim-sn-1, claim claim123\): board "sn-1" is waiting for an operator's approval/);
+    // Asking again changes nothing; the operator approves (UpdateItem in the console or CLI).
+    await hook(event({ SerialNumber: "sn-1" }));
+    items.set("sn-1", { serial: { S: "sn-1" }, state: { S: "approved" } });
+    assert.deepEqual(await hook(event({ SerialNumber: "sn-1" })), { allowProvisioning: true, parameterOverrides: {} });
+  });
+
+  it("refuses a denied board without touching its item, and a request without a valid serial", async () => {
+    const { items, table } = fakeApprovalsTable();
+    const hook = createPreProvisioningHook({ context: { app: "grow" }, approvals: table, now: () => NOW });
+    items.set("sn-9", { serial: { S: "sn-9" }, state: { S: "denied" } });
+    assert.deepEqual(await hook(event({ SerialNumber: "sn-9" })), { allowProvisioning: false });
+    assert.deepEqual(items.get("sn-9"), { serial: { S: "sn-9" }, state: { S: "denied" } });
+    for (const parameters of [undefined, {}, { SerialNumber: "SN 9" }, { SerialNumber: "sf-grow-server" }]) {
+      assert.deepEqual(await hook(event(parameters as Record<string, string> | undefined)), { allowProvisioning: false });
+    }
+    assert.equal(items.size, 1, "nothing invalid is listed");
+  });
+
+  it("with staged rollouts, names the approved board's stage group for the template", async () => {
+    const { items, table } = fakeApprovalsTable();
+    items.set("sn-1", { serial: { S: "sn-1" }, state: { S: "approved" } });
+    const stages = [{ percent: 50, waitMinutes: 10 }, { percent: 100 }];
+    const hook = createPreProvisioningHook({ context: { app: "grow", thingGroup: "grow", stages }, approvals: table });
+    const result = await hook(event({ SerialNumber: "sn-1" }));
+    assert.equal(result.allowProvisioning, true);
+    assert.match(result.parameterOverrides?.StageGroup ?? "", /^grow-stage-[12]$/);
+  });
+
+  it("reads its context from the environment, refusing a broken one by name, and bundles without the SDK", async function () {
+    this.timeout(20_000);
+    assert.deepEqual(readHookContext({ [PROVISIONING_HOOK_ENV.context]: JSON.stringify({ app: "grow" }) }), { app: "grow" });
+    assert.throws(() => readHookContext({}), /SNAPFLEET_PROVISIONING is not set/);
+    assert.throws(() => readHookContext({ [PROVISIONING_HOOK_ENV.context]: JSON.stringify({ app: "grow", stages: [{ percent: 20 }] }) }), /the last stage must be 100/);
+    const code = await bundleLambda("provisioningHook");
+    assert.match(code, /require\("@aws-sdk\/client-dynamodb"\)/);
+    const module = { exports: {} as Record<string, unknown> };
+    new Function("module", "exports", "require", code)(module, module.exports, require);
+    assert.equal(typeof module.exports.handler, "function");
+  });
+});
