@@ -69,7 +69,7 @@ ${channels}
     assert.ok(!can("iot:Subscribe", filter(`$aws/things/gh-1/shadow/#`)), "no wildcard over shadows");
   });
 
-  it("the dashboard's authorizer policy reads and sets every device's settings shadow, and nothing else of $aws", async () => {
+  it("the dashboard's authorizer policy reads every device's settings shadow, an operator's also sets it, and nothing else of $aws", async () => {
     const fn = mocks.ofType("aws:lambda/function:Function").find((f) => f.inputs.environment?.variables?.[AUTHORIZER_ENV.app] === APP)!;
     const env = fn.inputs.environment.variables as Record<string, string>;
     assert.deepEqual(JSON.parse(env[AUTHORIZER_ENV.settings]), [{ name: "setpoint", default: 21, min: 5, max: 35 }]);
@@ -77,24 +77,27 @@ ${channels}
     const key = new Uint8Array(32).fill(7);
     const handler = createAuthorizerHandler({ ...configFrom(env), loadKey: async () => key });
     assert.ok(fromEnvironment({ ...env, AWS_REGION: MOCK_REGION }), "the Lambda entry reads the environment");
-    const token = mintDashboardToken(key, APP, 3_600_000);
-    const answer = await handler({ protocolData: { mqtt: { clientId: `${dashboardClientIdPrefix(APP)}abc`, password: Buffer.from(token).toString("base64") } }, connectionMetadata: { id: "c1" } } as any);
-    assert.equal(answer.isAuthenticated, true);
-    assert.equal(answer.policyDocuments.length, 2, "the settings rights come as a second document");
-    const documents = answer.policyDocuments.map((d) => JSON.parse(d) as PolicyDocument);
-    for (const d of documents) assert.ok(policyDocumentSize(d) <= MAX_POLICY_DOCUMENT_CHARS);
-    const named = documents.map((document, i) => ({ name: `dashboard-${i}`, document }));
-    const can = (action: PolicyAction, resource: string) => evaluatePolicies(named, { action, resource, context: { clientId: `${dashboardClientIdPrefix(APP)}abc` } }).allowed;
-    assert.ok(can("iot:Publish", topic(shadowTopics.request("gh-2", SHADOW, "update"))));
-    assert.ok(can("iot:Publish", topic(shadowTopics.request("gh-2", SHADOW, "get"))));
-    assert.ok(!can("iot:Publish", topic(shadowTopics.request("gh-2", SHADOW, "delete"))), "no delete");
-    assert.ok(!can("iot:Publish", topic(shadowTopics.request("gh-2", "other", "update"))), "another shadow");
-    for (const [op, response] of [["get", "accepted"], ["get", "rejected"], ["update", "documents"], ["update", "rejected"]] as const) {
-      assert.ok(can("iot:Subscribe", filter(shadowTopics.response("+", SHADOW, op, response))), `${op}/${response} for the fleet`);
-      assert.ok(can("iot:Receive", topic(shadowTopics.response("gh-1", SHADOW, op, response))));
+    for (const role of ["viewer", "operator"] as const) {
+      const token = mintDashboardToken(key, APP, 3_600_000, Date.now(), role);
+      const answer = await handler({ protocolData: { mqtt: { clientId: `${dashboardClientIdPrefix(APP)}abc`, password: Buffer.from(token).toString("base64") } }, connectionMetadata: { id: "c1" } } as any);
+      assert.equal(answer.isAuthenticated, true);
+      assert.equal(answer.policyDocuments.length, 2, "the settings rights come as a second document");
+      const documents = answer.policyDocuments.map((d) => JSON.parse(d) as PolicyDocument);
+      for (const d of documents) assert.ok(policyDocumentSize(d) <= MAX_POLICY_DOCUMENT_CHARS);
+      const named = documents.map((document, i) => ({ name: `dashboard-${i}`, document }));
+      const can = (action: PolicyAction, resource: string) => evaluatePolicies(named, { action, resource, context: { clientId: `${dashboardClientIdPrefix(APP)}abc` } }).allowed;
+      // Changing a setting is an operator's action (core/contracts/dashboardRoles.ts).
+      assert.equal(can("iot:Publish", topic(shadowTopics.request("gh-2", SHADOW, "update"))), role === "operator", `${role}: update`);
+      assert.ok(can("iot:Publish", topic(shadowTopics.request("gh-2", SHADOW, "get"))));
+      assert.ok(!can("iot:Publish", topic(shadowTopics.request("gh-2", SHADOW, "delete"))), "no delete");
+      assert.ok(!can("iot:Publish", topic(shadowTopics.request("gh-2", "other", "update"))), "another shadow");
+      for (const [op, response] of [["get", "accepted"], ["get", "rejected"], ["update", "documents"], ["update", "rejected"]] as const) {
+        assert.ok(can("iot:Subscribe", filter(shadowTopics.response("+", SHADOW, op, response))), `${op}/${response} for the fleet`);
+        assert.ok(can("iot:Receive", topic(shadowTopics.response("gh-1", SHADOW, op, response))));
+      }
+      assert.ok(!can("iot:Subscribe", filter(shadowTopics.response("+", SHADOW, "update", "delta"))), "delta is the device's");
+      assert.ok(!can("iot:Subscribe", filter("$aws/things/+/jobs/notify-next")), "no jobs topics");
     }
-    assert.ok(!can("iot:Subscribe", filter(shadowTopics.response("+", SHADOW, "update", "delta"))), "delta is the device's");
-    assert.ok(!can("iot:Subscribe", filter("$aws/things/+/jobs/notify-next")), "no jobs topics");
   });
 });
 

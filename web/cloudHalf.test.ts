@@ -100,7 +100,7 @@ describe("dashboard: stored history and alerts (Chromium)", function () {
 
     await startCloud();
     page = await browser.newPage();
-    await page.goto(cloud!.dashboard!.url);
+    await page.goto(`${cloud!.dashboard!.url}&device=gh-1`);
     // The device comes back (the page learns of it from its status) and sends live readings of 22.
     devices.push(await MqttDevice.connect({ broker: cloud!.broker, manifest: build.manifest, snapshot: build.snapshots.device, thing: "gh-1", engine, pins: { A2: constantModel(22) } }));
     const control = page.getByRole("article", { name: "gh-1", exact: true }).getByRole("region", { name: "Thermostat" });
@@ -118,7 +118,7 @@ describe("dashboard: stored history and alerts (Chromium)", function () {
   it("shows an alert from a server handler as a banner", async () => {
     await startCloud();
     page = await browser.newPage();
-    await page.goto(cloud!.dashboard!.url);
+    await page.goto(`${cloud!.dashboard!.url}&device=gh-2`);
     const d = await MqttDevice.connect({ broker: cloud!.broker, manifest: build.manifest, snapshot: build.snapshots.device, thing: "gh-2", engine, pins: { A2: constantModel(22) } });
     devices.push(d);
     cloud!.addDevice("gh-2");

@@ -92,7 +92,8 @@ describe("settings: dashboard → settings shadow → device (Chromium, local cl
   async function openDashboard(): Promise<Page> {
     const page = await browser.newPage();
     pages.push(page);
-    await page.goto(cloud.dashboard!.url);
+    // Changing a setting is an operator's action (core/contracts/dashboardRoles.ts); the device's page holds its controls.
+    await page.goto(`${cloud.dashboard!.operatorUrl}&device=gh-1`);
     return page;
   }
 

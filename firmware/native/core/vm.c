@@ -268,6 +268,12 @@ static bool runHostFunction(sf_Vm* vm, int id, const sf_Primitive* args, int arg
       return notOnDevice(vm, "sendToDevice");
     case SF_HOST_UI:
       return notOnDevice(vm, "ui");
+    case SF_HOST_NOTIFY:
+      return notOnDevice(vm, "notify (api.server.notify runs in the cloud)");
+    case SF_HOST_SETTING_SET:
+      /* Settings (core/settings, the settings shadow) are not in the native device yet: an app's
+       * settings keep their defaults there, and setting.set() throws saying so. */
+      return notOnDevice(vm, "settings yet (setting.set); run this app on the TypeScript device until it does");
     case SF_HOST_NOW:
       *result = sf_number(host->now(host->context));
       return true;
