@@ -5,8 +5,7 @@
  * - latency at 100 msg/s from one device (p50, p99);
  * - memory per connection: the broker's RSS with N devices connected, less before, over N;
  * - saturation for N devices (default 1,000): the offered rate doubles every few seconds until
- *   less than 99% arrives within 3 s of the step or p99 passes 1 s; the last good step is the
- *   saturation point. Then twice that for a few seconds: what arrives meanwhile, whether every
+ *   less than 99% arrives within 3 s of the step's end; the last good step is the saturation point. Then twice that for a few seconds: what arrives meanwhile, whether every
  *   message arrives afterwards (no collapse, nothing lost) and the broker's peak RSS. */
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
@@ -91,7 +90,8 @@ async function measureBroker(kind: BrokerKind, fleet: Fleet, options: Comparison
       steps.push({ offeredPerSecond, ...step.figures });
       log(`offered ${offeredPerSecond} msg/s: ${(step.figures.deliveredShare * 100).toFixed(1)}% within ${GRACE_MS / 1000} s, p99 ${step.figures.p99Ms} ms`);
       await waitForDelivery(subscriber, step.sent, 60_000);
-      if (step.figures.deliveredShare < 0.99 || step.figures.p99Ms > 1000) break;
+      // Keeping up = (nearly) everything arrives within the grace period; p99 is reported beside it.
+      if (step.figures.deliveredShare < 0.99) break;
       saturationPerSecond = offeredPerSecond;
       if (ratePerDevice >= 64) break;
     }
