@@ -5,8 +5,7 @@
  * - latency at 100 msg/s from one device (p50, p99);
  * - memory per connection: the broker's RSS with N devices connected, less before, over N;
  * - saturation for N devices (default 1,000): the offered rate doubles every few seconds until
- *   less than 99% arrives within 3 s of the step or p99 passes 1 s; the last good step is the
- *   saturation point. Then twice that for a few seconds: what arrives meanwhile, whether every
+ *   less than 99% arrives within 3 s of the step's end; the last good step is the saturation point. Then twice that for a few seconds: what arrives meanwhile, whether every
  *   message arrives afterwards (no collapse, nothing lost) and the broker's peak RSS. */
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
@@ -67,16 +66,17 @@ async function measureBroker(kind: BrokerKind, fleet: Fleet, options: Comparison
     log(`${connected} devices connected`);
 
     // Latency at 100 msg/s from one device.
-    subscriber.reset();
-    await generator.run(100, 5, 1, 1);
+    let phase = 1;
+    subscriber.reset(phase);
+    await generator.run(100, 5, 1, 1, phase);
     await waitForDelivery(subscriber, 500, 5000);
     const latency = { p50Ms: round(percentile(subscriber.latenciesMs, 0.5)), p99Ms: round(percentile(subscriber.latenciesMs, 0.99)) };
 
     // Throughput: everything at once.
-    subscriber.reset();
+    subscriber.reset(++phase);
     const total = THROUGHPUT_DEVICES * THROUGHPUT_PER_DEVICE;
     const start = performance.now();
-    const burst = generator.burst(THROUGHPUT_PER_DEVICE, THROUGHPUT_DEVICES);
+    const burst = generator.burst(THROUGHPUT_PER_DEVICE, THROUGHPUT_DEVICES, phase);
     await waitForDelivery(subscriber, total, 120_000);
     const throughputPerSecond = Math.round(subscriber.distinct() / ((subscriber.lastArrivalAt - start) / 1000));
     await burst;
@@ -87,20 +87,21 @@ async function measureBroker(kind: BrokerKind, fleet: Fleet, options: Comparison
     let saturationPerSecond = 0;
     for (let ratePerDevice = FIRST_RATE_PER_DEVICE; ; ratePerDevice *= 2) {
       const offeredPerSecond = ratePerDevice * connected;
-      const step = await offer(generator, subscriber, ratePerDevice, options.stepSeconds, connected);
+      const step = await offer(generator, subscriber, ratePerDevice, options.stepSeconds, connected, ++phase);
       steps.push({ offeredPerSecond, ...step.figures });
       log(`offered ${offeredPerSecond} msg/s: ${(step.figures.deliveredShare * 100).toFixed(1)}% within ${GRACE_MS / 1000} s, p99 ${step.figures.p99Ms} ms`);
-      await waitForDelivery(subscriber, step.sent, 60_000);
-      if (step.figures.deliveredShare < 0.99 || step.figures.p99Ms > 1000) break;
+      // Keeping up = (nearly) everything arrives within the grace period; p99 is reported beside it.
+      if (step.figures.deliveredShare < 0.99) break;
       saturationPerSecond = offeredPerSecond;
       if (ratePerDevice >= 64) break;
     }
 
-    // Twice the saturation point: graceful and bounded, or a collapse?
+    // Twice the saturation point: graceful and bounded, or a collapse? (After the last step's backlog.)
+    await new Promise((resolve) => setTimeout(resolve, 10_000));
     const overloadRate = Math.max(2 * saturationPerSecond, FIRST_RATE_PER_DEVICE * connected) / connected;
     let peakRss = 0;
     const sampler = setInterval(() => void broker.rssNow().then((rss) => (peakRss = Math.max(peakRss, rss)), () => {}), 250);
-    const overload = await offer(generator, subscriber, overloadRate, options.stepSeconds, connected);
+    const overload = await offer(generator, subscriber, overloadRate, options.stepSeconds, connected, ++phase);
     const drainStart = performance.now();
     const allArrived = await waitForDelivery(subscriber, overload.sent, 120_000);
     const drainMs = Math.round(performance.now() - drainStart);
@@ -124,10 +125,10 @@ async function measureBroker(kind: BrokerKind, fleet: Fleet, options: Comparison
 }
 
 /** One step of offered load; what arrived within the grace period after it. */
-async function offer(generator: Awaited<ReturnType<typeof startGenerator>>, subscriber: Subscriber, ratePerDevice: number, seconds: number, devices: number) {
-  subscriber.reset();
+async function offer(generator: Awaited<ReturnType<typeof startGenerator>>, subscriber: Subscriber, ratePerDevice: number, seconds: number, devices: number, phase: number) {
+  subscriber.reset(phase);
   const sentBefore = (await generator.counts()).sent;
-  await generator.run(ratePerDevice, seconds, 1, devices);
+  await generator.run(ratePerDevice, seconds, 1, devices, phase);
   const sent = (await generator.counts()).sent - sentBefore;
   await waitForDelivery(subscriber, sent, GRACE_MS);
   const deliveredShare = subscriber.distinct() / sent;

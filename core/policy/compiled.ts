@@ -25,6 +25,9 @@ interface CompiledStatement {
   /** `policy "name" Statement[i]`, as the interpreter reports it. */
   label: string;
   resources: CompiledResource[];
+  /** The decision this statement gives per matching resource pattern, made once: every topic a
+   * pattern matches gets the same one (the reason names the pattern, not the topic). */
+  decisions: Array<AuthorizationDecision | undefined>;
 }
 
 export class CompiledPolicies {
@@ -54,10 +57,11 @@ export class CompiledPolicies {
           if (test) resources.push({ pattern, test });
         }
         if (resources.length === 0) return;
+        const statementLabel = `${label} Statement[${s}]`;
         for (const action of ACTIONS) {
           // IAM action names are case-insensitive; resources are not.
           if (asList(statement.Action).some((pattern) => matchesPattern(pattern.toLowerCase(), action.toLowerCase()))) {
-            this.byAction.get(action)!.push({ effect: statement.Effect, label: `${label} Statement[${s}]`, resources });
+            this.byAction.get(action)!.push({ effect: statement.Effect, label: statementLabel, resources, decisions: [] });
           }
         }
       });
@@ -86,16 +90,23 @@ export class CompiledPolicies {
   private evaluate(action: PolicyAction, resource: string): AuthorizationDecision {
     // An action name outside the five is what the interpreter matches against no statement.
     const statements = this.byAction.get(action) ?? [];
-    let allowedBy: string | undefined;
+    let allowedBy: AuthorizationDecision | undefined;
     for (const statement of statements) {
-      const matched = statement.resources.find((r) => r.test(resource));
-      if (!matched) continue;
-      const where = `${statement.label} (${statement.effect} ${action} on ${matched.pattern})`;
-      if (statement.effect === "Deny") return { allowed: false, reason: `denied by ${where}` };
-      if (statement.effect === "Allow") allowedBy ??= where;
+      const matched = statement.resources.findIndex((r) => r.test(resource));
+      if (matched < 0) continue;
+      const decision = (statement.decisions[matched] ??= decisionOf(statement, action, statement.resources[matched].pattern));
+      if (statement.effect === "Deny") return decision;
+      allowedBy ??= decision;
     }
-    return allowedBy ? { allowed: true, reason: `allowed by ${allowedBy}` } : { allowed: false, reason: DEFAULT_DENY_REASON };
+    return allowedBy ?? DEFAULT_DENY;
   }
+}
+
+const DEFAULT_DENY: AuthorizationDecision = { allowed: false, reason: DEFAULT_DENY_REASON };
+
+function decisionOf(statement: CompiledStatement, action: PolicyAction, pattern: string): AuthorizationDecision {
+  const where = `${statement.label} (${statement.effect} ${action} on ${pattern})`;
+  return statement.effect === "Deny" ? { allowed: false, reason: `denied by ${where}` } : { allowed: true, reason: `allowed by ${where}` };
 }
 
 /** The interpreter's fail-closed rule for keys it doesn't evaluate (evaluate.ts), and effects

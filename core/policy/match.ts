@@ -95,25 +95,35 @@ export function compilePattern(pattern: string, variables: VariableResolver = ()
   // `?` counts code points, and a literal surrogate half could match half of a pair in a string
   // search: both go the general way.
   const literalRuns = starSeparatedLiterals(tokens);
-  if (literalRuns === undefined) return (value) => matchTokens(tokens, Array.from(value));
-  if (literalRuns.length === 1) {
-    const literal = literalRuns[0];
-    return (value) => value === literal;
-  }
-  return (value) => matchesStarGlob(literalRuns, value);
+  return literalRuns === undefined ? tokenMatcher(tokens) : literalRuns.length === 1 ? equalityMatcher(literalRuns[0]) : starGlobMatcher(literalRuns);
+}
+
+// Each matcher is made in a function of its own, so its closure keeps only what it uses (a
+// closure made in compilePattern would keep the token array alive: ~40 KiB per connection).
+function tokenMatcher(tokens: Token[]): (value: string) => boolean {
+  return (value) => matchTokens(tokens, Array.from(value));
+}
+
+function equalityMatcher(literal: string): (value: string) => boolean {
+  return (value) => value === literal;
+}
+
+function starGlobMatcher(runs: string[]): (value: string) => boolean {
+  return (value) => matchesStarGlob(runs, value);
 }
 
 /** The literal runs between `*`s (`a*b*` -> ["a", "b", ""]), or undefined if the pattern has a `?`
  * or a surrogate code unit. */
 function starSeparatedLiterals(tokens: Token[]): string[] | undefined {
-  const runs: string[] = [""];
+  // Joined from arrays: a string grown one character at a time is a rope of that many pieces.
+  const runs: string[][] = [[]];
   for (const token of tokens) {
     if (token === ONE) return undefined;
-    if (token === STAR) runs.push("");
+    if (token === STAR) runs.push([]);
     else if (/[\uD800-\uDFFF]/.test(token)) return undefined;
-    else runs[runs.length - 1] += token;
+    else runs[runs.length - 1].push(token);
   }
-  return runs;
+  return runs.map((run) => run.join(""));
 }
 
 /** `runs` joined by `*`: the first run is a prefix, the last a suffix, the middle ones found

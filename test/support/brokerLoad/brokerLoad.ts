@@ -129,9 +129,9 @@ async function startMosquitto(fleet: Fleet): Promise<RunningBroker> {
 export interface LoadGenerator {
   connect(port: number, fleet: Fleet, devices?: number): Promise<number>;
   /** Every device (or the first `devices`) publishes at `ratePerDevice` for `seconds`. */
-  run(ratePerDevice: number, seconds: number, qos?: 0 | 1, devices?: number): Promise<void>;
+  run(ratePerDevice: number, seconds: number, qos?: 0 | 1, devices?: number, phase?: number): Promise<void>;
   /** The first `devices` devices publish `perDevice` QoS 1 messages each at once; resolves on the last PUBACK. */
-  burst(perDevice: number, devices: number): Promise<void>;
+  burst(perDevice: number, devices: number, phase?: number): Promise<void>;
   counts(): Promise<GeneratorCounts>;
   stop(): Promise<void>;
 }
@@ -145,12 +145,12 @@ export async function startGenerator(): Promise<LoadGenerator> {
       send({ connect: { host: "127.0.0.1", port, caPath: fleet.pki.caCertPath, devices: fleet.devices.slice(0, devices), app: LOAD_APP, channel: LOAD_CHANNEL } });
       return (await reply<{ connected: number }>(child, (m) => "connected" in m, 300_000)).connected;
     },
-    async run(ratePerDevice, seconds, qos = 1, devices) {
-      send({ run: { ratePerDevice, seconds, qos, devices } });
+    async run(ratePerDevice, seconds, qos = 1, devices, phase) {
+      send({ run: { ratePerDevice, seconds, qos, devices, phase } });
       await reply(child, (m) => "ran" in m, seconds * 1000 + 120_000);
     },
-    async burst(perDevice, devices) {
-      send({ burst: { perDevice, devices } });
+    async burst(perDevice, devices, phase) {
+      send({ burst: { perDevice, devices, phase } });
       await reply(child, (m) => "burst" in m, 300_000);
     },
     async counts() {
@@ -168,7 +168,8 @@ export interface Subscriber {
   latenciesMs: number[];
   /** performance.now() of the last message not seen before. */
   lastArrivalAt: number;
-  reset(): void;
+  /** Starts counting afresh; with a phase, only messages the generator sent in that phase count. */
+  reset(phase?: number): void;
   close(): Promise<void>;
 }
 
@@ -187,12 +188,14 @@ export async function startSubscriber(port: number, fleet: Fleet): Promise<Subsc
     reconnectPeriod: 1000,
   });
   const seen = new Map<string, Set<number>>();
+  let current: number | undefined;
   const subscriber: Subscriber = {
     received: 0,
     latenciesMs: [],
     lastArrivalAt: 0,
     distinct: () => [...seen.values()].reduce((sum, set) => sum + set.size, 0),
-    reset() {
+    reset(phase?: number) {
+      current = phase;
       subscriber.received = 0;
       subscriber.latenciesMs = [];
       seen.clear();
@@ -200,7 +203,8 @@ export async function startSubscriber(port: number, fleet: Fleet): Promise<Subsc
     close: () => client.endAsync(true),
   };
   client.on("message", (topic, payload) => {
-    const { t, n } = JSON.parse(payload.toString()) as { t: number; n: number };
+    const { t, n, p } = JSON.parse(payload.toString()) as { t: number; n: number; p?: number };
+    if (current !== undefined && p !== current) return;
     subscriber.received++;
     subscriber.latenciesMs.push(performance.timeOrigin + performance.now() - t);
     let set = seen.get(topic);

@@ -14,8 +14,8 @@ export interface GeneratorDevice {
 
 export type GeneratorCommand =
   | { connect: { host: string; port: number; caPath: string; devices: GeneratorDevice[]; app: string; channel: string } }
-  | { run: { ratePerDevice: number; seconds: number; qos: 0 | 1; devices?: number } }
-  | { burst: { perDevice: number; devices: number } }
+  | { run: { ratePerDevice: number; seconds: number; qos: 0 | 1; devices?: number; phase?: number } }
+  | { burst: { perDevice: number; devices: number; phase?: number } }
   | { counts: true }
   | { stop: true };
 
@@ -31,6 +31,8 @@ export interface GeneratorCounts {
 const allClients: Array<{ client: mqtt.MqttClient; topic: string; seq: number }> = [];
 const counts: GeneratorCounts = { connected: 0, sent: 0, acked: 0, closes: 0, errors: 0 };
 const now = () => performance.timeOrigin + performance.now();
+/** Sent in every payload, so a subscriber can tell a late message of an earlier step from this one's. */
+let phase = 0;
 
 async function connect(command: Extract<GeneratorCommand, { connect: unknown }>["connect"]): Promise<void> {
   const ca = readFileSync(command.caPath);
@@ -80,7 +82,7 @@ async function run({ ratePerDevice, seconds, qos, devices }: Extract<GeneratorCo
     due = Math.min(total, Math.floor((performance.now() - start) * perMs));
     for (; next < due; next++) {
       const entry = clients[next % clients.length];
-      const payload = JSON.stringify({ t: now(), n: entry.seq++ });
+      const payload = JSON.stringify({ t: now(), n: entry.seq++, p: phase });
       counts.sent++;
       entry.client.publish(entry.topic, payload, { qos }, (error) => {
         if (!error) counts.acked++;
@@ -96,13 +98,14 @@ async function burst({ perDevice, devices }: Extract<GeneratorCommand, { burst: 
     allClients.slice(0, devices).flatMap((entry) =>
       Array.from({ length: perDevice }, () => {
         counts.sent++;
-        return entry.client.publishAsync(entry.topic, JSON.stringify({ t: now(), n: entry.seq++ }), { qos: 1 }).then(() => counts.acked++);
+        return entry.client.publishAsync(entry.topic, JSON.stringify({ t: now(), n: entry.seq++, p: phase }), { qos: 1 }).then(() => counts.acked++);
       }),
     ),
   );
 }
 
 process.on("message", (command: GeneratorCommand) => {
+  if ("run" in command || "burst" in command) phase = ("run" in command ? command.run.phase : command.burst.phase) ?? 0;
   if ("connect" in command) void connect(command.connect).then(() => process.send!({ connected: counts.connected }));
   else if ("run" in command) void run(command.run).then(() => process.send!({ ran: true }));
   else if ("burst" in command) void burst(command.burst).then(() => process.send!({ burst: true }));
