@@ -33,6 +33,10 @@ export interface PersistedSettings {
   localChanges: string[];
 }
 
+/** A get not answered within this is asked again, doubling up to the maximum. */
+const GET_RETRY_FIRST_MS = 1000;
+const GET_RETRY_MAX_MS = 30_000;
+
 export class MemorySettingsStorage implements SettingsStorage {
   private saved: PersistedSettings | undefined;
   load(): PersistedSettings | undefined {
@@ -88,6 +92,8 @@ export class DeviceSettings {
   private readonly shadow: string;
   private detach: (() => void)[] = [];
   private lastVersion = 0;
+  private getRetry: ReturnType<typeof setTimeout> | undefined;
+  private getAttempts = 0;
   private tokens = 0;
 
   constructor(private readonly options: DeviceSettingsOptions) {
@@ -122,14 +128,21 @@ export class DeviceSettings {
         }),
       );
     on("update", "delta", (body) => this.onDelta(body));
-    on("get", "accepted", (body) => this.onDocument(body));
-    on("get", "rejected", (body) => this.onGetRejected(body));
+    on("get", "accepted", (body) => {
+      this.answered();
+      this.onDocument(body);
+    });
+    on("get", "rejected", (body) => {
+      this.answered();
+      this.onGetRejected(body);
+    });
     on("update", "rejected", (body) => this.options.report(`settings shadow refused the device's report: ${body.code} ${body.message}`));
-    this.detach.push(transport.onConnectionChange((up) => up && this.requestShadow()));
+    this.detach.push(transport.onConnectionChange((up) => (up ? this.requestShadow() : this.answered())));
     if (transport.connected) this.requestShadow();
   }
 
   stop(): void {
+    this.answered();
     for (const remove of this.detach.splice(0)) remove();
   }
 
@@ -156,6 +169,21 @@ export class DeviceSettings {
     // store (a fresh local state dir) counts from 1 again, and the full document answers that.
     this.lastVersion = 0;
     this.publish("get", { clientToken: this.token() }).catch(() => {}); // reported; the next connect asks again
+    // The answer subscriptions go out without waiting for their SUBACK, and a broker routes an
+    // answer only to subscriptions already in place (an on-disk session store makes that window
+    // real locally; on AWS it is the network's): ask again until an answer comes, backing off.
+    clearTimeout(this.getRetry);
+    const delay = Math.min(GET_RETRY_FIRST_MS * 2 ** this.getAttempts, GET_RETRY_MAX_MS);
+    this.getAttempts++;
+    this.getRetry = setTimeout(() => this.options.transport.connected && this.requestShadow(), delay);
+    this.getRetry.unref?.();
+  }
+
+  /** A get was answered (or the link fell, and the next connect asks again): no retry. */
+  private answered(): void {
+    clearTimeout(this.getRetry);
+    this.getRetry = undefined;
+    this.getAttempts = 0;
   }
 
   private onDocument(body: Record<string, unknown>): void {
