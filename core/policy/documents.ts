@@ -166,13 +166,13 @@ export function serverSettingsPolicyDocument(args: ServerPolicyArgs): PolicyDocu
 function settingsObserverPolicy(name: string, args: DevicePolicyArgs, clientIdPattern: string, thingLevels: readonly string[], mayChange: boolean): NamedPolicy | undefined {
   if (!args.settings?.length) return undefined;
   const arn = arnsFor(args);
-  const rights = thingLevels.map((thing) => observerSettingsShadowRights(args.app, thing));
+  const rights = thingLevels.map((thing) => observerSettingsShadowRights(args.app, thing, mayChange));
   const receive = rights.flatMap((r) => r.receive);
   return named(name, [
     allow("iot:Connect", [arn.client(clientIdPattern)]),
     allow("iot:Subscribe", receive.map(arn.topicFilter)),
     allow("iot:Receive", receive.map(arn.topic)),
-    allow("iot:Publish", rights.flatMap((r) => (mayChange ? r.publish : r.publish.filter((topic) => !topic.endsWith("/update")))).map(arn.topic)),
+    allow("iot:Publish", rights.flatMap((r) => r.publish).map(arn.topic)),
   ]);
 }
 

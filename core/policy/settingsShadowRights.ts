@@ -32,11 +32,13 @@ export function deviceSettingsShadowRights(app: string, thing: string): ShadowRi
   };
 }
 
-/** `thing` is a thing name or `*` (policies) / `+` (subscriptions) for every thing of the app. */
-export function observerSettingsShadowRights(app: string, thing: string): ShadowRights {
+/** `thing` is a thing name or `*` (policies) / `+` (subscriptions) for every thing of the app.
+ * `mayChange`: may also publish to `update` (changing a setting is an operator's action on a
+ * dashboard: core/contracts/dashboardRoles.ts); without it only `get`. */
+export function observerSettingsShadowRights(app: string, thing: string, mayChange: boolean): ShadowRights {
   const shadow = settingsShadowName(app);
   return {
-    publish: [shadowTopics.request(thing, shadow, "get"), shadowTopics.request(thing, shadow, "update")],
+    publish: [shadowTopics.request(thing, shadow, "get"), ...(mayChange ? [shadowTopics.request(thing, shadow, "update")] : [])],
     receive: [
       shadowTopics.response(thing, shadow, "get", "accepted"),
       shadowTopics.response(thing, shadow, "get", "rejected"),

@@ -40,7 +40,7 @@ export class FleetSettings {
 
   subscribe(): void {
     if (!this.enabled) return;
-    for (const topic of observerSettingsShadowRights(this.app, "+").receive) this.link.subscribe(topic, 1);
+    for (const topic of observerSettingsShadowRights(this.app, "+", this.role === "operator").receive) this.link.subscribe(topic, 1);
   }
 
   /** Asks for a device's shadow (a new card, or after a reconnect). */
