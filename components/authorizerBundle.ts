@@ -1,4 +1,4 @@
-/** The Lambdas' code: lambda/authorizer (and lambda/fleetStatus) bundled by esbuild at deploy time
+/** The Lambdas' code: each folder of lambda/ (the authorizer and the others) bundled by esbuild at deploy time
  * (no network, no separate build step); the AWS SDK stays out because the Node.js Lambda runtime
  * provides it. */
 import * as esbuild from "esbuild";
