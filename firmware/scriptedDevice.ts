@@ -49,9 +49,21 @@ export interface ScriptedRunOptions {
   write: (line: string) => void;
 }
 
-/** Lets the promises of one step settle (publish acknowledgements, the outbox's refill). */
-async function settle(): Promise<void> {
-  for (let i = 0; i < 4; i++) await new Promise((resolve) => setImmediate(resolve));
+/** Rounds of the event loop a step may take before the device counts as stuck (never reached:
+ * a 500-message outbox refills 32 per round). */
+const MAX_SETTLE_ROUNDS = 100_000;
+
+/** Lets the promises of one step settle (publish acknowledgements, the outbox's refill), until
+ * a round sends nothing more: the outbox refills once per round (ReliableOutbox.pumpSoon), and
+ * the native host's scripted network delivers acknowledgements until none is left, so a burst
+ * larger than the in-flight window leaves whole within the step on both hosts. */
+async function settle(transport: InMemoryTransport): Promise<void> {
+  const round = () => new Promise((resolve) => setImmediate(resolve));
+  for (let i = 0; i < 4; i++) await round();
+  for (let rounds = 0, sent = -1; sent !== transport.sent.length && rounds < MAX_SETTLE_ROUNDS; rounds++) {
+    sent = transport.sent.length;
+    await round();
+  }
 }
 
 /** Parses a script; throws `name:line: problem` for a line that is not a known step. */
@@ -115,7 +127,7 @@ export async function runScriptedDevice(options: ScriptedRunOptions): Promise<vo
     onLog: (line) => write(JSON.stringify({ echo: line })),
     onAppFailure: (f) => write(JSON.stringify({ failure: f.message, fatal: f.fatal, atStart: f.atStart })),
   });
-  await settle();
+  await settle(transport);
   let deliveries = 0;
   for (const step of steps) {
     if (step.advance !== undefined) {
@@ -133,7 +145,7 @@ export async function runScriptedDevice(options: ScriptedRunOptions): Promise<vo
     } else {
       transport.setConnected(step.link === "up");
     }
-    await settle();
+    await settle(transport);
   }
   const s = device.supervisor;
   write(
@@ -153,5 +165,5 @@ export async function runScriptedDevice(options: ScriptedRunOptions): Promise<vo
     }),
   );
   await device.stop();
-  await settle();
+  await settle(transport);
 }

@@ -172,6 +172,98 @@ for (const runtime of RUNTIMES) describe(`${runtime.name}: the same script, the 
     assert.ok(lines.some((l) => l.includes('"v":"2051 delivered, 0 out of order"')), `every message once, in order:\n${lines.filter((l) => l.includes("summary")).join("\n")}`);
   });
 
+  it("a burst of 1,200 QoS 1 messages from one callback: the outbox keeps its capacity's newest, both hosts send the same ones and end with the same counters", async () => {
+    const entry = writeFeatures({
+      "app.ts": [
+        'import type { FeatureApi } from "snapfleet";',
+        "export function App(api: FeatureApi) {",
+        '  const go = api.newCommsChannel<number>("go", { direction: "server-to-device" });',
+        '  const burst = api.newCommsChannel<number>("burst", { direction: "device-to-server", qos: 1 });',
+        '  go.addEventListener("messageFromServer", (n) => { for (let i = 1; i <= n; i++) burst.pushMessageToServer(i); });',
+        "}",
+      ].join("\n"),
+    }, "burst");
+    const build = await compileFeatures({ entry });
+    const script = ['{"deliver": "go", "value": 1200}', '{"advance": 10}', '{"link": "down"}', '{"deliver": "go", "value": 700}', '{"link": "up"}', '{"advance": 10}'].join("\n");
+    const lines = await assertSameOutput(build, `${script}\n`, []);
+    const sent = lines.filter((l) => l.includes("/burst/up")).map((l) => JSON.parse(l).payload.v as number);
+    // Online: the in-flight window's 32 leave at once, the newest 500 of the other 1,168 wait
+    // (668 dropped); offline: the newest 500 of 700 (200 dropped).
+    assert.equal(sent.length, 32 + 500 + 500);
+    assert.deepEqual(sent.slice(0, 33), [...Array.from({ length: 32 }, (_, i) => i + 1), 701], "the oldest waiting ones were dropped");
+    assert.deepEqual(sent.slice(532, 533), [201], "offline, the oldest 200 were dropped");
+    assert.equal(sent[sent.length - 1], 700);
+    assert.ok(lines.includes('{"echo":"[supervisor] while offline, dropped 868 messages (outbox holds 500) and 0 log lines (log buffer holds 200), oldest first"}'), "the drops are reported once the link is back");
+    assert.match(lines.find((l) => l.startsWith('{"end"'))!, /"droppedMessages":868,"droppedLogs":0,"queuedMessages":0/);
+  });
+
+  it("numbers at the edges: String() of subnormal doubles is the shortest text that reads back (5e-324), as V8's", async () => {
+    const entry = writeFeatures({
+      "app.ts": [
+        'import type { FeatureApi } from "snapfleet";',
+        "export function App(api: FeatureApi) {",
+        '  const out = api.newCommsChannel<string>("out");',
+        "  const values = [5e-324, -5e-324, 1e-323, 1.5e-323, 2.5e-320, 4.9406564584124654e-324 * 7, 2.225073858507201e-308, 2.2250738585072014e-308, 1e-310, 1.2345e-315, 1e-7, 123e-20, 1.7976931348623157e308];",
+        '  api.mcu.onStart(() => { let text = ""; for (let i = 0; i < values.length; i++) text = text + String(values[i]) + " " + String(values[i] * 3) + " "; out.pushMessageToServer(text); });',
+        "}",
+      ].join("\n"),
+    }, "subnormal");
+    const build = await compileFeatures({ entry });
+    const lines = await assertSameOutput(build, '{"advance": 10}\n', []);
+    const text = JSON.parse(lines.find((l) => l.includes("/out/up"))!).payload.v as string;
+    assert.ok(text.startsWith("5e-324 1.5e-323 -5e-324 -1.5e-323 1e-323 "), text);
+  });
+
+  it("envelope seqs: 0 and beyond 2^53 - 1 are malformed on both channel kinds, with the same words; 2^53 - 1 is taken", async () => {
+    const entry = writeFeatures({
+      "app.ts": [
+        'import type { FeatureApi } from "snapfleet";',
+        "export function App(api: FeatureApi) {",
+        '  const ordered = api.newCommsChannel<number>("ordered", { direction: "server-to-device", qos: 1 });',
+        '  const loose = api.newCommsChannel<number>("loose", { direction: "server-to-device" });',
+        '  const seen = api.newCommsChannel<string>("seen", { direction: "device-to-server" });',
+        '  ordered.addEventListener("messageFromServer", (n) => seen.pushMessageToServer("ordered " + n));',
+        '  loose.addEventListener("messageFromServer", (n) => seen.pushMessageToServer("loose " + n));',
+        "}",
+      ].join("\n"),
+    }, "seqs");
+    const build = await compileFeatures({ entry });
+    const steps = [
+      { deliver: "ordered", value: 1, id: "srv:0" },
+      { deliver: "loose", value: 2, id: "srv:0" },
+      { deliver: "ordered", value: 3, id: "srv:0", p: 0 },
+      { deliver: "loose", value: 4, id: "big:99999999999999999999" },
+      { deliver: "ordered", value: 5, id: "big:9007199254740992" },
+      { deliver: "loose", value: 6, id: "max:9007199254740991" },
+      { deliver: "ordered", value: 7, id: "max:9007199254740991" },
+      { deliver: "ordered", value: 8, id: "srv:1", p: 0 },
+      { deliver: "loose", value: 9, id: "srv:1" },
+    ];
+    const lines = await assertSameOutput(build, `${steps.map((s) => JSON.stringify(s)).join("\n")}\n`, []);
+    const delivered = lines.filter((l) => l.includes("/seen/up")).map((l) => JSON.parse(l).payload.v as string);
+    assert.deepEqual(delivered, ["loose 6", "ordered 7", "ordered 8", "loose 9"]);
+    assert.equal(lines.filter((l) => l.includes("dropped a malformed message")).length, 5 * 2, "each refused one is said on the log topic and echoed");
+  });
+
+  it("api.server.notify in device code: the wrong-target error, in the same words, and the device goes on", async () => {
+    const entry = writeFeatures({
+      "app.ts": [
+        'import type { FeatureApi } from "snapfleet";',
+        "export function App(api: FeatureApi) {",
+        '  const out = api.newCommsChannel<number>("out");',
+        '  api.mcu.setTimeout(() => api.server.notify("from the device"), 5);',
+        "  api.mcu.setTimeout(() => out.pushMessageToServer(1), 10);",
+        "}",
+      ].join("\n"),
+    }, "notify");
+    const build = await compileFeatures({ entry });
+    const lines = await assertSameOutput(build, '{"advance": 20}\n', []);
+    const failures = lines.filter((l) => l.startsWith('{"failure"'));
+    assert.equal(failures.length, 1);
+    assert.match(failures[0], /api\.server\.notify/);
+    assert.ok(lines.some((l) => l.includes("/out/up")), "the next timer still runs");
+  });
+
   describe("every program of the semantics corpus, run at start on the device", () => {
     const files = fs.readdirSync(CORPUS).filter((f) => /\.(js|ts)$/.test(f)).sort();
     it("has programs", () => assert.ok(files.length >= 20, `only ${files.length} corpus programs`));

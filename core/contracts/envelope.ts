@@ -56,7 +56,13 @@ export function decodeEnvelope(payload: string | Uint8Array): Envelope {
   if (typeof e !== "object" || e === null || typeof e.id !== "string" || !/^[^:]+:\d+$/.test(e.id) || typeof e.t !== "number" || !("v" in e)) {
     throw new Error(`message is not a snapfleet envelope {"id":"<bootId>:<seq>","v":...,"t":<ms>}: ${text.slice(0, 80)}`);
   }
-  if (e.p !== undefined && (!Number.isSafeInteger(e.p) || e.p < 0 || e.p >= envelopeSeq(e.id))) {
+  // Senders number from 1 (EnvelopeSender); a seq of 0 or past 2^53 - 1 is no sender's, and the
+  // receivers' windows (DedupWindow, ReorderBuffer) count on whole numbers from 1.
+  const seq = envelopeSeq(e.id);
+  if (!(seq >= 1 && Number.isSafeInteger(seq))) {
+    throw new Error(`envelope "${e.id}": the seq must be a whole number from 1 to 9007199254740991: ${text.slice(0, 80)}`);
+  }
+  if (e.p !== undefined && (!Number.isSafeInteger(e.p) || e.p < 0 || e.p >= seq)) {
     throw new Error(`envelope "${e.id}": "p" (the sender's previous seq on this topic) must be a whole number from 0 to below the seq, got ${JSON.stringify(e.p)}: ${text.slice(0, 80)}`);
   }
   return e as Envelope;

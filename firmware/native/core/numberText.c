@@ -73,11 +73,14 @@ size_t sf_numberToString(double value, char buffer[SF_NUMBER_TEXT_SIZE]) {
   /* Shortest digits that read back as the same double (ECMAScript Number::toString). 15 digits
    * first: no two 15-digit decimals read as the same double (DBL_DIG), so when the correctly
    * rounded 15 digits read back as `value` they are the shortest digits padded with zeros, which
-   * decompose() drops; otherwise 16, then 17 (which always reads back). */
+   * decompose() drops; otherwise 16, then 17 (which always reads back). Below the smallest
+   * normal double (2^-1022) a double has fewer significant bits, so many 15-digit decimals read
+   * back as the same one (4.94065645841247e-324 and 5e-324 both are 2^-1074): there the shortest
+   * is found from 1 digit up. */
   char text[40], digits[24];
   int n = 0;
   int k = scaledDigits(value, digits, &n);
-  for (int precision = 15; !k && precision <= 17; precision++) {
+  for (int precision = value < 2.2250738585072014e-308 ? 1 : 15; !k && precision <= 17; precision++) {
     hal_formatDouble(text, sizeof text, precision, value);
     size_t consumed;
     if (hal_parseDouble(text, &consumed) == value || precision == 17) {

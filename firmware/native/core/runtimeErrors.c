@@ -1,10 +1,14 @@
 #include "runtimeErrors.h"
 
+/* The texts of core/runtime/runtimeErrors.ts (formatRuntimeError on the device target), word for
+ * word; test/nativeEquivalence.test.ts compares them. */
+
 static const char* const API_NAMES[] = {
   0, "api.newCommsChannel", "api.defineSecret", "api.registerUiControl", "api.mcu.getAnalogPin",
   "api.mcu.getDigitalPin", "api.mcu.onStart", "api.mcu.setInterval", "api.mcu.setTimeout",
   "api.mcu.clearTimer", "pushMessageToServer", "sendToDevice", "addEventListener", "read", "write",
-  "el.toggle", "el.button", "el.slider", "el.gauge", "el.chart", "set",
+  "el.toggle", "el.button", "el.slider", "el.gauge", "el.chart", "set", "api.defineSetting", "set",
+  0, 0, 0, 0, 0, 0, 0, "api.server.onDevice", "api.server.onFleet", "api.server.notify",
 };
 #define API_COUNT ((int)(sizeof API_NAMES / sizeof API_NAMES[0]))
 
@@ -26,7 +30,7 @@ static int apiId(const sf_Primitive* api) {
 
 static void apiBase(sf_Text* out, const sf_Primitive* api) {
   int id = apiId(api);
-  if (id >= 1 && id < API_COUNT) {
+  if (id >= 1 && id < API_COUNT && API_NAMES[id]) {
     sf_text_appendString(out, API_NAMES[id]);
   } else {
     sf_text_appendString(out, "api #");
@@ -48,6 +52,10 @@ static void apiText(sf_Text* out, const sf_Primitive* api, const sf_Primitive* n
     sf_text_appendString(out, "\".");
     apiBase(out, api);
     sf_text_appendString(out, "()");
+  } else if (id == 22) {
+    sf_text_appendString(out, "setting \"");
+    sf_appendPrimitiveString(out, name);
+    sf_text_appendString(out, "\".set");
   } else {
     apiBase(out, api);
     sf_text_appendString(out, "(\"");
@@ -59,6 +67,7 @@ static void apiText(sf_Text* out, const sf_Primitive* api, const sf_Primitive* n
 static const char* servedBy(const sf_Primitive* api) {
   int id = apiId(api);
   if (id == 11) return "web or server";
+  if (id == 32) return "server";
   return "device";
 }
 
@@ -73,15 +82,15 @@ void sf_formatRuntimeError(const sf_Primitive* code, const sf_Primitive* api, co
       apiText(out, api, name);
       sf_text_appendString(out, " can only be called on the ");
       sf_text_appendString(out, servedBy(api));
-      sf_text_appendString(out, " target; this is the device target. Call it from a callback that runs there (api.mcu.onStart/setInterval on the device, a UI control on the web)");
+      sf_text_appendString(out, " target; this is the device target. Call it from a callback that runs there (api.mcu.onStart/setInterval on the device, a UI control on the web, api.server.onDevice/onFleet on the server)");
       return;
     case 2:
       apiText(out, api, name);
-      sf_text_appendString(out, " was called at run time. Declare channels, secrets, pins and UI controls while App(api) runs (at build time), keep the returned objects and use them in callbacks");
+      sf_text_appendString(out, " was called at run time. Declare channels, secrets, settings, pins and UI controls while App(api) runs (at build time), keep the returned objects and use them in callbacks");
       return;
     case 3:
       apiText(out, api, name);
-      sf_text_appendString(out, " was called while App(api) runs at build time; call it from a callback (api.mcu.onStart/setInterval on the device, a UI control on the web)");
+      sf_text_appendString(out, " was called while App(api) runs at build time; call it from a callback (api.mcu.onStart/setInterval on the device, a UI control on the web, api.server.onDevice/onFleet on the server)");
       return;
     case 4:
       apiText(out, api, name);
@@ -142,6 +151,13 @@ void sf_formatRuntimeError(const sf_Primitive* code, const sf_Primitive* api, co
       if (api->type == SF_UNDEFINED) sf_text_appendString(out, "name");
       else sf_appendPrimitiveString(out, api);
       sf_text_appendString(out, "\"), or give the value its real type instead of a cast");
+      return;
+    case 15:
+      sf_text_appendString(out, "setting \"");
+      sf_appendPrimitiveString(out, api);
+      sf_text_appendString(out, "\".addEventListener: unknown event \"");
+      sf_appendPrimitiveString(out, name);
+      sf_text_appendString(out, "\"; a setting has one event, \"change\"");
       return;
     default:
       sf_text_appendString(out, "feature runtime error ");

@@ -3,6 +3,8 @@
 #include "../core/utf16.h"
 #include "../core/valueTokens.h"
 
+#define SF_MAX_SAFE_INTEGER 9007199254740991LL /* Number.MAX_SAFE_INTEGER */
+
 void sf_envelope_encode(sf_Text* out, const char* bootId, uint32_t seq, const char* valueJson, size_t valueLength, int64_t now, uint32_t previousOnTopic) {
   sf_text_appendString(out, "{\"id\":\"");
   sf_text_appendString(out, bootId);
@@ -45,11 +47,20 @@ bool sf_envelope_decode(sf_JsonDocument* d, const char* payload, size_t length, 
     const char* s = sf_json_string(d, id);
     size_t n = id->stringLength, colon = 0;
     while (colon < n && s[colon] != ':') colon++;
-    ok = colon > 0 && colon + 1 < n && n - colon - 1 <= 15;
+    ok = colon > 0 && colon + 1 < n;
     int64_t seq = 0;
+    bool tooLarge = false;
     for (size_t i = colon + 1; ok && i < n; i++) {
       if (s[i] < '0' || s[i] > '9') ok = false;
-      else seq = seq * 10 + (s[i] - '0');
+      else if (!tooLarge && (seq = seq * 10 + (s[i] - '0')) > SF_MAX_SAFE_INTEGER) tooLarge = true;
+    }
+    if (ok && (tooLarge || seq < 1)) {
+      /* the wording of decodeEnvelope: senders number from 1, receivers count on whole numbers */
+      sf_text_appendString(error, "envelope ");
+      sf_text_appendJsonString(error, s, n);
+      sf_text_appendString(error, ": the seq must be a whole number from 1 to 9007199254740991: ");
+      appendStart(error, payload, length);
+      return false;
     }
     if (ok) {
       out->bootId = s;

@@ -45,6 +45,8 @@ struct sf_Supervisor {
   int subscriptionChannel[MAX_SUBSCRIPTIONS];
   int subscriptionCount;
   uint32_t outages, reconnects, appErrors;
+  /* The outbox's and the log buffer's drop counts when they were last reported (reportDrops). */
+  uint32_t reportedDroppedMessages, reportedDroppedLogs;
   sf_Text scratch;
   /* Each channel's up topic, and the envelope being built: made once, not at every send. */
   sf_Text upTopics[SF_MAX_CHANNELS];
@@ -476,6 +478,29 @@ void sf_supervisor_report(sf_Supervisor* s, const char* text) {
 
 /* ------------------------------------------------------------------ network events */
 
+/* What the offline buffers had to drop since the last report, on the log topic once the link is
+ * back (the counts stay in the stats); firmware/supervisor.ts's reportDrops, the same words. */
+static void reportDrops(sf_Supervisor* s) {
+  uint32_t messages = s->outbox.dropped - s->reportedDroppedMessages;
+  uint32_t logs = s->logs.dropped - s->reportedDroppedLogs;
+  if (messages == 0 && logs == 0) return;
+  s->reportedDroppedMessages = s->outbox.dropped;
+  s->reportedDroppedLogs = s->logs.dropped;
+  sf_Text line;
+  sf_text_init(&line, 0);
+  sf_text_appendString(&line, "while offline, dropped ");
+  sf_text_appendInt(&line, messages);
+  sf_text_appendString(&line, " messages (outbox holds ");
+  sf_text_appendInt(&line, s->outbox.capacity);
+  sf_text_appendString(&line, ") and ");
+  sf_text_appendInt(&line, logs);
+  sf_text_appendString(&line, " log lines (log buffer holds ");
+  sf_text_appendInt(&line, s->logs.capacity);
+  sf_text_appendString(&line, "), oldest first");
+  sf_supervisor_report(s, line.data ? line.data : "");
+  sf_text_free(&line);
+}
+
 void sf_supervisor_onConnectionChanged(sf_Supervisor* s, bool up) {
   sf_Text line;
   sf_text_init(&line, 0);
@@ -491,6 +516,7 @@ void sf_supervisor_onConnectionChanged(sf_Supervisor* s, bool up) {
     publishStatus(s, true);
     sf_outbox_resume(&s->outbox);
     sf_outbox_resume(&s->logs);
+    reportDrops(s);
   } else {
     s->outages++;
     sf_text_appendString(&line, "link down (outage ");
@@ -511,13 +537,6 @@ bool sf_supervisor_onMessage(sf_Supervisor* s, const char* topic, const uint8_t*
   sf_Text* problem = &s->scratch;
   sf_text_clear(problem);
   bool decoded = sf_envelope_decode(&s->envelope, (const char*)payload, length, &envelope, problem);
-  if (decoded && envelope.seq < 1 && s->manifest->channels[channel].qos == 1) {
-    /* a chain's seqs start at 1 (core/contracts/reorderBuffer.ts refuses 0 too) */
-    sf_text_appendString(problem, "envelope ");
-    sf_text_appendJsonString(problem, envelope.bootId, envelope.idLength);
-    sf_text_appendString(problem, ": seqs start at 1");
-    decoded = false;
-  }
   if (!decoded) {
     sf_Text line;
     sf_text_init(&line, 0);

@@ -1,6 +1,7 @@
 #include "download.h"
 
-#include <curl/curl.h>
+#include "curlLibrary.h"
+
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 #define TIMEOUT_MS 30000L
 
 struct sf_Download {
+  const sf_Curl* curl; /* opened for this download, closed with it */
   CURLM* multi;
   CURL* easy;
   uint8_t* buffer;
@@ -57,48 +59,53 @@ sf_Download* sf_download_start(const char* url, const char* caPath, uint8_t* buf
   d->buffer = buffer;
   d->capacity = capacity;
   d->expected = expected;
-  d->easy = curl_easy_init();
-  d->multi = curl_multi_init();
+  d->curl = sf_curl_open(error, errorSize);
+  if (!d->curl) {
+    free(d);
+    return NULL;
+  }
+  d->easy = d->curl->easy_init();
+  d->multi = d->curl->multi_init();
   if (!d->easy || !d->multi) {
     snprintf(error, errorSize, "libcurl could not start a transfer");
     sf_download_free(d);
     return NULL;
   }
   CURL* e = d->easy;
-  curl_easy_setopt(e, CURLOPT_URL, url);
-  curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "https");
-  curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "https");
-  curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
-  curl_easy_setopt(e, CURLOPT_MAXREDIRS, 5L);
-  curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
-  curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
-  if (caPath) curl_easy_setopt(e, CURLOPT_CAINFO, caPath);
-  curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, TIMEOUT_MS);
-  curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
-  curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, received);
-  curl_easy_setopt(e, CURLOPT_WRITEDATA, d);
-  curl_easy_setopt(e, CURLOPT_ERRORBUFFER, d->curlError);
-  curl_easy_setopt(e, CURLOPT_USERAGENT, "snapfleet-device");
-  curl_multi_add_handle(d->multi, e);
+  d->curl->easy_setopt(e, CURLOPT_URL, url);
+  d->curl->easy_setopt(e, CURLOPT_PROTOCOLS_STR, "https");
+  d->curl->easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "https");
+  d->curl->easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
+  d->curl->easy_setopt(e, CURLOPT_MAXREDIRS, 5L);
+  d->curl->easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
+  d->curl->easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+  if (caPath) d->curl->easy_setopt(e, CURLOPT_CAINFO, caPath);
+  d->curl->easy_setopt(e, CURLOPT_TIMEOUT_MS, TIMEOUT_MS);
+  d->curl->easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
+  d->curl->easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+  d->curl->easy_setopt(e, CURLOPT_WRITEFUNCTION, received);
+  d->curl->easy_setopt(e, CURLOPT_WRITEDATA, d);
+  d->curl->easy_setopt(e, CURLOPT_ERRORBUFFER, d->curlError);
+  d->curl->easy_setopt(e, CURLOPT_USERAGENT, "snapfleet-device");
+  d->curl->multi_add_handle(d->multi, e);
   return d;
 }
 
 int sf_download_poll(sf_Download* d, uint32_t maxWaitMs, size_t* length, char* error, size_t errorSize) {
   int running = 0;
-  curl_multi_perform(d->multi, &running);
+  d->curl->multi_perform(d->multi, &running);
   if (running) {
-    curl_multi_poll(d->multi, NULL, 0, (int)maxWaitMs, NULL);
-    curl_multi_perform(d->multi, &running);
+    d->curl->multi_poll(d->multi, NULL, 0, (int)maxWaitMs, NULL);
+    d->curl->multi_perform(d->multi, &running);
     if (running) return 0;
   }
   CURLcode result = CURLE_OK;
   int left = 0;
-  for (CURLMsg* m = curl_multi_info_read(d->multi, &left); m; m = curl_multi_info_read(d->multi, &left)) {
+  for (CURLMsg* m = d->curl->multi_info_read(d->multi, &left); m; m = d->curl->multi_info_read(d->multi, &left)) {
     if (m->msg == CURLMSG_DONE) result = m->data.result;
   }
   long status = 0;
-  curl_easy_getinfo(d->easy, CURLINFO_RESPONSE_CODE, &status);
+  d->curl->easy_getinfo(d->easy, CURLINFO_RESPONSE_CODE, &status);
   if (status != 0 && status != 200) {
     char body[201];
     size_t n = d->length < 200 ? d->length : 200;
@@ -115,7 +122,7 @@ int sf_download_poll(sf_Download* d, uint32_t maxWaitMs, size_t* length, char* e
     return -1;
   }
   if (result != CURLE_OK) {
-    snprintf(error, errorSize, "download failed: %s", d->curlError[0] ? d->curlError : curl_easy_strerror(result));
+    snprintf(error, errorSize, "download failed: %s", d->curlError[0] ? d->curlError : d->curl->easy_strerror(result));
     return -1;
   }
   *length = d->length;
@@ -124,8 +131,9 @@ int sf_download_poll(sf_Download* d, uint32_t maxWaitMs, size_t* length, char* e
 
 void sf_download_free(sf_Download* d) {
   if (!d) return;
-  if (d->multi && d->easy) curl_multi_remove_handle(d->multi, d->easy);
-  if (d->easy) curl_easy_cleanup(d->easy);
-  if (d->multi) curl_multi_cleanup(d->multi);
+  if (d->multi && d->easy) d->curl->multi_remove_handle(d->multi, d->easy);
+  if (d->easy) d->curl->easy_cleanup(d->easy);
+  if (d->multi) d->curl->multi_cleanup(d->multi);
+  sf_curl_close(d->curl);
   free(d);
 }
