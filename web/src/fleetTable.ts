@@ -110,6 +110,13 @@ export class FleetTable {
     this.schedule();
   }
 
+  /** Many devices changed at once (a listing arrived): recompute the order in the next frame,
+   * not after the throttle that keeps live updates from re-sorting on every message. */
+  changedAll(): void {
+    this.lastOrderAt = 0;
+    this.changed();
+  }
+
   /** Relative times moved on: repaint what is in view. */
   refresh(): void {
     this.schedule();
