@@ -54,6 +54,9 @@ export interface FleetOptions {
   approvals?: ApprovalsClient;
   /** The link's role, as its token claims it (the servers check it). */
   role: DashboardRole;
+  /** Resolves when the app's engine can restore a VM: a device page opens after it (the table
+   * needs none). Absent: ready from the start. */
+  engineReady?: Promise<void>;
   /** The history API (core/contracts/history.ts): the device page's card loads stored messages first. */
   fetchHistory?: HistoryFetch;
 }
@@ -96,6 +99,8 @@ export class Fleet {
   private readonly heardLive = new Map<string, number>();
   /** The newest job and its counts when its executions were last read. */
   private otaSeen = "";
+  private route: Route = { view: "fleet" };
+  private engineLoaded: boolean;
   private listing: Promise<number> | undefined;
   private listingQueued: Promise<number> | undefined;
   /** Each device's settings shadow (web/src/fleetSettings.ts). */
@@ -106,6 +111,11 @@ export class Fleet {
     private readonly options: FleetOptions,
   ) {
     this.versionsTried.add(webApp.manifest.version);
+    this.engineLoaded = options.engineReady === undefined;
+    void options.engineReady?.then(
+      () => (this.engineLoaded = true),
+      () => undefined,
+    );
     this.table = new FleetTable({ rows: () => this.rows.values(), rowCount: () => this.rows.size, channels: this.channelNames(), currentVersion: webApp.manifest.version });
     const nav = html("nav", { class: "views-nav", "aria-label": "Views" });
     this.tabs = { fleet: html("a", { href: "#" }, "Devices"), rollouts: html("a", { href: "#rollouts" }, "Rollouts"), approvals: html("a", { href: "#approvals" }, "Onboarding") };
@@ -136,7 +146,18 @@ export class Fleet {
     this.tabs.fleet.toggleAttribute("aria-current", route.view === "fleet");
     this.tabs.rollouts.toggleAttribute("aria-current", route.view === "rollouts");
     this.tabs.approvals.toggleAttribute("aria-current", route.view === "approvals");
-    if (route.view === "device") {
+    this.route = route;
+    if (route.view === "device" && !this.engineLoaded) {
+      this.views.replaceChildren(html("p", { class: "empty" }, `Loading ${route.thing}'s controls…`));
+      // Opened again once the engine is in, if the page still asks for this device.
+      void this.options.engineReady?.then(
+        () => {
+          this.engineLoaded = true;
+          if (this.route === route) this.show(route);
+        },
+        () => undefined, // the page reports a failed engine (main.ts)
+      );
+    } else if (route.view === "device") {
       this.page ??= this.openPage(route.thing);
       this.views.replaceChildren(this.page.element);
     } else if (route.view === "rollouts" && this.rollouts) {

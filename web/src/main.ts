@@ -38,7 +38,7 @@ async function sha256Hex(bytes: Uint8Array): Promise<string> {
 
 /** manifest.json and the web snapshot it names; refused if the snapshot is not the one the
  * manifest describes (half-deployed site, cache mix-up), before the engine sees it. */
-async function loadApp(engine: MicroviumEngine | Promise<MicroviumEngine>): Promise<WebApp> {
+async function loadApp(engine: MicroviumEngine): Promise<WebApp> {
   // Both files at once: a half-replaced build is caught by the check below either way.
   const [manifestResponse, snapshotResponse] = await Promise.all([fetchOk("manifest.json"), fetchOk("web.snap")]);
   const manifest = (await manifestResponse.json()) as Manifest;
@@ -49,7 +49,7 @@ async function loadApp(engine: MicroviumEngine | Promise<MicroviumEngine>): Prom
   if (snapshot.length !== expected.size || actual !== expected.sha256) {
     throw new Error(`web.snap (sha256 ${actual.slice(0, 12)}, ${snapshot.length} B) does not match manifest.json (${expected.sha256.slice(0, 12)}, ${expected.size} B); the build is being replaced, reload in a moment`);
   }
-  return { manifest, snapshot, engine: await engine };
+  return { manifest, snapshot, engine };
 }
 
 /** One page of the fleet-status API, served next to the page (locally by the dashboard server,
@@ -75,6 +75,22 @@ function prefetchFirstPages(token: string): (after: string | undefined, segment:
 /** A channel's stored messages (core/contracts/history.ts), with the same token header. */
 async function fetchHistory(token: string, thing: string, channel: string, since: number): Promise<StoredMessage[]> {
   return decodeHistoryPage(await callDashboardApi(token, "GET", HISTORY_PATH, { thing, channel, since: String(Math.floor(since)) })).messages;
+}
+
+/** The engine as the fleet holds it from the start: the table needs no VM, so the first paint
+ * doesn't wait for the wasm to compile; the fleet opens a device page once `ready` resolved. */
+function engineWhenReady(loading: Promise<MicroviumEngine>): { engine: MicroviumEngine; ready: Promise<void> } {
+  let loaded: MicroviumEngine | undefined;
+  const ready = loading.then((engine) => {
+    loaded = engine;
+  });
+  const engine: MicroviumEngine = {
+    restore: (snapshot, imports, options) => {
+      if (!loaded) throw new Error("the engine is still loading");
+      return loaded.restore(snapshot, imports, options);
+    },
+  };
+  return { engine, ready };
 }
 
 async function loadEngine(): Promise<MicroviumEngine> {
@@ -105,18 +121,19 @@ async function main(): Promise<void> {
   }
   // The start-up files are asked for first: on HTTP/1.1 (the local server) the browser opens 6
   // connections per host, and the fleet's pages must not hold them all while the files wait.
-  const loadingEngine = loadEngine();
-  const loading = Promise.all([fetchOk("dashboard-config.json").then(async (r) => parseDashboardConfig(await r.json(), "dashboard-config.json")), loadApp(loadingEngine), loadingEngine]);
+  const { engine, ready: engineReady } = engineWhenReady(loadEngine());
+  const loading = Promise.all([fetchOk("dashboard-config.json").then(async (r) => parseDashboardConfig(await r.json(), "dashboard-config.json")), loadApp(engine)]);
   const fetchFleetPage = prefetchFirstPages(token);
+  const fatal = (error: unknown) => showFatal(root, `The dashboard could not start: ${(error as Error).message}`);
   let config: DashboardConfig;
-  let engine: MicroviumEngine;
   let app: WebApp;
   try {
-    [config, app, engine] = await loading;
+    [config, app] = await loading;
   } catch (error) {
-    showFatal(root, `The dashboard could not start: ${(error as Error).message}`);
+    fatal(error);
     return;
   }
+  engineReady.catch(fatal);
   appName.textContent = config.app;
   document.title = `${config.app} · snapfleet`;
 
@@ -160,6 +177,7 @@ async function main(): Promise<void> {
     ...(config.onboarding ? { approvals: new ApprovalsClient(token) } : {}),
     role,
     fetchHistory: (thing, channel, since) => fetchHistory(token, thing, channel, since),
+    engineReady,
   });
   const current = fleet;
   current.show(parseRoute(location.hash));
