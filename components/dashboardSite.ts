@@ -6,7 +6,9 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { contentTypeOf, listSiteFiles, NO_CACHE } from "./dashboardFiles";
 import { privateBucket } from "./privateBucket";
+import type { DashboardConfig } from "../core/contracts/dashboardConfig";
 import { JOBS_API_PATH_PATTERN } from "./jobsApi";
+import { APPROVALS_API_PATH_PATTERN } from "./approvalsApi";
 
 export interface DashboardSiteArgs {
   app: string;
@@ -21,6 +23,8 @@ export interface DashboardSiteArgs {
   api?: { domainName: pulumi.Input<string>; originAccessControlId: pulumi.Input<string> };
   /** The jobs API's origin (JobsApi), served under `/api/jobs*`, ahead of `/api/*`; it takes POST (cancel). */
   jobsApi?: { domainName: pulumi.Input<string>; originAccessControlId: pulumi.Input<string> };
+  /** The approvals API's origin (ApprovalsApi), served under `/api/approvals*`, ahead of `/api/*`; it takes POST (approve, deny). */
+  approvalsApi?: { domainName: pulumi.Input<string>; originAccessControlId: pulumi.Input<string> };
 }
 
 /** AWS's managed "CachingOptimized" policy: honours the objects' Cache-Control headers. */
@@ -30,14 +34,12 @@ const CACHING_OPTIMIZED_POLICY_ID = "658327ea-f89d-4fab-a63d-7e88639e58f6";
 const CACHING_DISABLED_POLICY_ID = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad";
 const ALL_VIEWER_EXCEPT_HOST_POLICY_ID = "b689b0a8-53d0-40ab-baf2-68738e2966ac";
 
-export interface DashboardConfig {
-  app: string;
-  mqtt: { url: string; username: string };
-}
+export type { DashboardConfig };
 
-/** What the dashboard reads at start: where to connect and through which authorizer. */
-export function dashboardConfig(app: string, iotEndpoint: string, authorizerName: string): DashboardConfig {
-  return { app, mqtt: { url: `wss://${iotEndpoint}/mqtt`, username: `dashboard?x-amz-customauthorizer-name=${authorizerName}` } };
+/** What the dashboard reads at start: where to connect and through which authorizer, and whether
+ * boards join by claim (the onboarding panel, served by ApprovalsApi). */
+export function dashboardConfig(app: string, iotEndpoint: string, authorizerName: string, onboarding = false): DashboardConfig {
+  return { app, mqtt: { url: `wss://${iotEndpoint}/mqtt`, username: `dashboard?x-amz-customauthorizer-name=${authorizerName}` }, ...(onboarding ? { onboarding } : {}) };
 }
 
 export class DashboardSite extends pulumi.ComponentResource {
@@ -61,6 +63,8 @@ export class DashboardSite extends pulumi.ComponentResource {
     const api = args.api;
     const jobsApiOriginId = "jobs-api";
     const jobsApi = args.jobsApi;
+    const approvalsApiOriginId = "approvals-api";
+    const approvalsApi = args.approvalsApi;
     const lambdaOrigin = (id: string, o: NonNullable<DashboardSiteArgs["api"]>) => ({
       originId: id,
       domainName: o.domainName,
@@ -77,9 +81,25 @@ export class DashboardSite extends pulumi.ComponentResource {
           { originId, domainName: this.bucket.bucketRegionalDomainName, originAccessControlId: oac.id },
           ...(api ? [lambdaOrigin(apiOriginId, api)] : []),
           ...(jobsApi ? [lambdaOrigin(jobsApiOriginId, jobsApi)] : []),
+          ...(approvalsApi ? [lambdaOrigin(approvalsApiOriginId, approvalsApi)] : []),
         ],
-        // CloudFront takes the first behavior whose pattern matches: the jobs API's comes first.
+        // CloudFront takes the first behavior whose pattern matches: the jobs and approvals APIs' come first.
         orderedCacheBehaviors: [
+          ...(approvalsApi
+            ? [
+                {
+                  pathPattern: APPROVALS_API_PATH_PATTERN,
+                  targetOriginId: approvalsApiOriginId,
+                  viewerProtocolPolicy: "https-only",
+                  // POST for approve and deny; CloudFront only offers it within the full method set.
+                  allowedMethods: ["DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"],
+                  cachedMethods: ["GET", "HEAD"],
+                  cachePolicyId: CACHING_DISABLED_POLICY_ID,
+                  originRequestPolicyId: ALL_VIEWER_EXCEPT_HOST_POLICY_ID,
+                  compress: true,
+                },
+              ]
+            : []),
           ...(jobsApi
             ? [
                 {

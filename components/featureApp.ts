@@ -22,6 +22,7 @@ import { resolveFeatureAppArgs, type FeatureAppArgs, type ResolvedFeatureAppArgs
 import { FeatureSecrets } from "./featureSecrets";
 import { FleetStatusApi } from "./fleetStatusApi";
 import { JobsApi } from "./jobsApi";
+import { ApprovalsApi } from "./approvalsApi";
 import { firmwareObjectKey, FirmwareStore } from "./firmwareStore";
 import { Fleet, type DeviceCredentials } from "./fleet";
 import { iotConnection, stackAwsSettings, type IotConnection, type PlainAwsSettings } from "./iotConnection";
@@ -211,6 +212,14 @@ export class FeatureApp extends pulumi.ComponentResource<FeatureAppData> {
       { app, region: scope.region, account: scope.account, code: await bundleLambda("jobsApi"), keySecretArn: authorizer.keySecretArn, keyVersionId: authorizer.keyVersionId },
       parent,
     );
+    // The onboarding panel's approve / deny, over the table the pre-provisioning hook reads.
+    const approvalsApi = claimProvisioning
+      ? new ApprovalsApi(
+          `${app}-approvals-api`,
+          { app, tableName: claimProvisioning.approvals.name, tableArn: claimProvisioning.approvals.arn, code: await bundleLambda("approvalsApi"), keySecretArn: authorizer.keySecretArn, keyVersionId: authorizer.keyVersionId },
+          parent,
+        )
+      : undefined;
     const site = new DashboardSite(
       `${app}-dashboard`,
       {
@@ -218,14 +227,16 @@ export class FeatureApp extends pulumi.ComponentResource<FeatureAppData> {
         bundleDir: args.dashboardBundleDir,
         manifestJson: manifest.apply((m) => JSON.stringify(m, null, 2)),
         webSnapshotBase64: Buffer.from(declared.webSnapshot).toString("base64"),
-        configJson: JSON.stringify(dashboardConfig(app, endpoint.endpointAddress, authorizer.authorizerName), null, 2),
+        configJson: JSON.stringify(dashboardConfig(app, endpoint.endpointAddress, authorizer.authorizerName, approvalsApi !== undefined), null, 2),
         api: fleetStatus.origin,
         jobsApi: jobsApi.origin,
+        ...(approvalsApi ? { approvalsApi: approvalsApi.origin } : {}),
       },
       parent,
     );
     fleetStatus.allowDistribution(site.distribution.arn);
     jobsApi.allowDistribution(site.distribution.arn);
+    approvalsApi?.allowDistribution(site.distribution.arn);
 
     return {
       dashboardUrl: site.url,

@@ -7,9 +7,16 @@ import { CREATE_KEYS_TOPIC, provisioningTemplateName, registerThingTopic } from 
 import { readHookContext, PROVISIONING_HOOK_ENV } from "../lambda/provisioningHook/index";
 import { FeatureApp } from "./featureApp";
 import { THINGS_REGISTRATION_POLICY_ARN } from "./claimProvisioning";
-import { MOCK_ACCOUNT, MOCK_REGION, settled, useAwsMocks, valueOf } from "./testing/mockAws";
+import { cloudFrontMatches } from "./testing/cloudFrontPaths";
+import { MOCK_ACCOUNT, MOCK_REGION, settled, useAwsMocks, valueOf, type AwsMocks } from "./testing/mockAws";
+import { APPROVALS_API_PATH, APPROVE_PATH, DENY_PATH } from "../core/contracts/approvalsApi";
+import { FLEET_STATUS_PATH } from "../core/contracts/fleetStatus";
+import { APPROVALS_API_ENV } from "../lambda/approvalsApi/index";
 
 const FIXTURE_BUNDLE = path.join(__dirname, "testing", "web-bundle");
+
+const dashboardConfigOf = (mocks: AwsMocks) =>
+  JSON.parse(mocks.ofType("aws:s3/bucketObjectv2:BucketObjectv2").find((o) => o.inputs.key === "dashboard-config.json")!.inputs.content) as { onboarding?: boolean };
 
 describe("FeatureApp fleet.claimBatches: onboarding by claim on AWS (Pulumi mocks)", function () {
   this.timeout(60_000);
@@ -70,6 +77,24 @@ describe("FeatureApp fleet.claimBatches: onboarding by claim on AWS (Pulumi mock
     assert.ok(!allows("iot:Subscribe", topicFilterArn(r, a, "sf/tank/+/_status")));
     assert.ok(!allows("iot:Publish", topicArn(r, a, "sf/tank/sn-1/level/up")));
 
+    // The onboarding panel's API: the same table, scan and update only, operators checked in the Lambda.
+    const approvalsFn = mocks.one("aws:lambda/function:Function", "tank-appr-fn");
+    assert.match(approvalsFn.inputs.environment.variables[APPROVALS_API_ENV.table], /approvals/);
+    const approvalsAccess = JSON.parse(mocks.one("aws:iam/rolePolicy:RolePolicy", "tank-approvals-api-access").inputs.policy).Statement as { Action: string[]; Resource: string }[];
+    assert.deepEqual(approvalsAccess[0].Action, ["dynamodb:Scan", "dynamodb:UpdateItem"]);
+    assert.match(approvalsAccess[0].Resource, /aws:dynamodb\/table:Table\/tank-claims-approvals$/);
+    assert.deepEqual(approvalsAccess.slice(1).map((st) => st.Action), [["secretsmanager:GetSecretValue"]]);
+    assert.equal(mocks.one("aws:lambda/functionUrl:FunctionUrl", "tank-approvals-api").inputs.authorizationType, "AWS_IAM");
+    const cdn = mocks.one("aws:cloudfront/distribution:Distribution");
+    const behaviors = cdn.inputs.orderedCacheBehaviors as { pathPattern: string; targetOriginId: string; allowedMethods: string[] }[];
+    const route = (requestPath: string) => behaviors.find((b) => cloudFrontMatches(b.pathPattern, requestPath))?.targetOriginId;
+    for (const p of [APPROVALS_API_PATH, APPROVE_PATH, DENY_PATH]) assert.equal(route(`/${p}`), "approvals-api", p);
+    assert.equal(route(`/${FLEET_STATUS_PATH}`), "fleet-status-api");
+    assert.ok(behaviors.find((b) => b.targetOriginId === "approvals-api")!.allowedMethods.includes("POST"));
+    const approvalsPermissions = mocks.ofType("aws:lambda/permission:Permission").filter((p) => p.name.startsWith("tank-approvals-api"));
+    assert.deepEqual(approvalsPermissions.map((p) => p.inputs.action).sort(), ["lambda:InvokeFunction", "lambda:InvokeFunctionUrl"]);
+    assert.equal(dashboardConfigOf(mocks).onboarding, true, "the page shows the onboarding panel");
+
     const claims = await valueOf(app.claims);
     assert.deepEqual(Object.keys(claims).sort(), ["batch-1", "batch-2"]);
     assert.match(claims["batch-1"].certificatePem, /mock tank-claims-batch-1-claim/);
@@ -82,6 +107,8 @@ describe("FeatureApp fleet.claimBatches: onboarding by claim on AWS (Pulumi mock
     await valueOf(app.jobId);
     await settled(mocks);
     assert.equal(mocks.ofType("aws:iot/provisioningTemplate:ProvisioningTemplate").length, 0);
+    assert.equal(mocks.ofType("aws:lambda/function:Function").filter((f) => f.name.includes("appr")).length, 0, "no approvals API");
+    assert.equal(dashboardConfigOf(mocks).onboarding, undefined, "no onboarding panel");
     assert.deepEqual(await valueOf(app.claims), {});
   });
 

@@ -7,13 +7,11 @@ import { matchesPattern } from "../core/policy";
 import { DashboardSite } from "./dashboardSite";
 import { FleetStatusApi } from "./fleetStatusApi";
 import { JobsApi, jobsApiStatements } from "./jobsApi";
+import { cloudFrontMatches } from "./testing/cloudFrontPaths";
 import { MOCK_ACCOUNT, MOCK_REGION, settled, useAwsMocks, valueOf, type AwsMocks } from "./testing/mockAws";
 
 const FIXTURE_BUNDLE = path.join(__dirname, "testing", "web-bundle");
 const KEY_SECRET = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:key";
-
-/** CloudFront path patterns: `*` any characters, `?` one; the first matching behavior wins. */
-const cloudFrontMatches = (pattern: string, requestPath: string) => new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`).test(requestPath);
 
 describe("JobsApi (Pulumi mocks)", function () {
   this.timeout(30_000);

@@ -5,7 +5,7 @@
  * on AWS by a topic rule into DynamoDB, components/fleetStatusApi.ts) and read here in pages;
  * live changes still arrive on the `sf/{app}/+/_status` subscription.
  *
- *   GET {dashboard origin}/api/fleet-status?limit=N&after=CURSOR
+ *   GET {dashboard origin}/api/fleet-status?limit=N&after=CURSOR[&segment=I&segments=N]
  *   x-snapfleet-token: <dashboard token>
  *   → 200 {"devices": [DeviceStatusRecord…], "next": "CURSOR"?}   (no `next`: last page)
  *   → 400 / 401 {"error": "…"}
@@ -19,6 +19,22 @@ export const FLEET_STATUS_TOKEN_HEADER = "x-snapfleet-token";
 export const DEFAULT_FLEET_STATUS_PAGE = 500;
 /** At ~150 B a record, a full page is ~150 KB: well inside Lambda's 6 MB response and DynamoDB's 1 MB Scan page. */
 export const MAX_FLEET_STATUS_PAGE = 1000;
+/** A page can list one segment of the fleet (`segment=I&segments=N`, I in 0..N-1): the segments
+ * are disjoint and together hold every device, each paged with its own cursor, so a dashboard
+ * reads them side by side instead of one page after another (DynamoDB's parallel scan,
+ * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Scan.html#Scan.ParallelScan;
+ * locally a hash of the thing name). */
+export const MAX_FLEET_STATUS_SEGMENTS = 16;
+
+/** The dashboard lists the fleet in this many segments side by side: 10,000 devices take 2 round
+ * trips instead of 10 one after another. More would queue behind the browser's 6 connections per
+ * host on HTTP/1.1 (the local server). */
+export const DASHBOARD_LISTING_SEGMENTS = 6;
+
+export interface FleetSegment {
+  index: number;
+  count: number;
+}
 
 /** A device's last known status (core/contracts/deviceStatus.ts) plus when the cloud received it. */
 export interface DeviceStatusRecord {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { encodeDeviceStatus, type DeviceStatus } from "../contracts/deviceStatus";
 import { decodeFleetStatusPage } from "../contracts/fleetStatus";
-import { FleetStatusTable, nextStatusRecord } from "./index";
+import { answerFleetStatusRequest, FleetStatusTable, nextStatusRecord } from "./index";
 
 const status = (s: Partial<DeviceStatus> = {}) => encodeDeviceStatus({ online: true, version: "v1", bootId: "b1", t: 1, ...s });
 
@@ -32,6 +32,40 @@ describe("fleet status records", () => {
     assert.equal(table.size, 6);
     assert.throws(() => table.apply("d-9", "not json", 3));
     assert.equal(table.get("d-9"), undefined);
+  });
+
+  it("lists one segment of the fleet at a time: disjoint segments that hold every device, each paged with its own cursor", async () => {
+    const table = new FleetStatusTable();
+    for (let i = 0; i < 500; i++) table.apply(`d-${i}`, status(), 1);
+    const listSegment = async (index: number) => {
+      const names: string[] = [];
+      let after: string | undefined;
+      do {
+        const page = await table.page(after, 40, { index, count: 6 });
+        names.push(...page.devices.map((d) => d.thing));
+        after = page.next;
+        // A device that comes meanwhile lands in one segment only, and a cursor stays valid.
+        if (index === 0 && names.length === 40) table.apply("d-new", status(), 2);
+      } while (after !== undefined);
+      return names;
+    };
+    const segments = [];
+    for (let i = 0; i < 6; i++) segments.push(await listSegment(i));
+    const all = segments.flat();
+    assert.equal(new Set(all).size, all.length, "no device in two segments");
+    assert.equal(all.filter((n) => n !== "d-new").length, 500);
+    for (const names of segments) assert.ok(names.length > 40 && names.length < 130, `segments of similar size: ${segments.map((s) => s.length)}`);
+    for (const names of segments) assert.deepEqual(names, [...names].sort(), "each segment in name order");
+  });
+
+  it("the API refuses a segment outside segments, or one without the other", async () => {
+    const source = { verifyToken: () => ({ valid: true as const, expiresAt: 0, role: "viewer" as const }), page: async () => ({ devices: [] }) };
+    const ask = (query: string) => answerFleetStatusRequest({ token: "t", query: new URLSearchParams(query) }, source);
+    assert.equal((await ask("segment=2&segments=3")).status, 200);
+    assert.match((await ask("segment=3&segments=3")).body, /segment must be an integer from 0 to 2/);
+    assert.match((await ask("segments=3")).body, /segment must be an integer from 0 to 2/);
+    assert.match((await ask("segment=0&segments=17")).body, /segments must be an integer from 1 to 16/);
+    assert.match((await ask("segment=-1&segments=2")).body, /segment must be an integer from 0 to 1/);
   });
 
   it("the dashboard refuses a malformed page, naming the field", () => {

@@ -3,7 +3,7 @@
  * in pages by the fleet-status API. Writes are optimistic: the put or delete only happens if the
  * item is still the one that was read (`receivedAt` unchanged), so two status messages of one
  * device handled at once (a reconnect racing its own last will) can't lose the newer one. */
-import type { DeviceStatusRecord, FleetStatusPage } from "../../core/contracts/fleetStatus";
+import type { DeviceStatusRecord, FleetSegment, FleetStatusPage } from "../../core/contracts/fleetStatus";
 import { nextStatusRecord } from "../../core/fleetStatus";
 
 /** The parts of `@aws-sdk/client-dynamodb` used here (the Lambda runtime provides the module). */
@@ -52,10 +52,16 @@ export class DynamoStatusTable {
     }
   }
 
-  /** One page; the cursor is DynamoDB's LastEvaluatedKey (a thing name). */
-  async page(after: string | undefined, limit: number): Promise<FleetStatusPage> {
+  /** One page; the cursor is DynamoDB's LastEvaluatedKey (a thing name). A segment is one of a
+   * parallel scan's (Segment / TotalSegments), each paged with its own LastEvaluatedKey. */
+  async page(after: string | undefined, limit: number, segment?: FleetSegment): Promise<FleetStatusPage> {
     const result = await this.client.send(
-      new this.sdk.ScanCommand({ TableName: this.tableName, Limit: limit, ...(after === undefined ? {} : { ExclusiveStartKey: { thing: { S: after } } }) }),
+      new this.sdk.ScanCommand({
+        TableName: this.tableName,
+        Limit: limit,
+        ...(after === undefined ? {} : { ExclusiveStartKey: { thing: { S: after } } }),
+        ...(segment ? { Segment: segment.index, TotalSegments: segment.count } : {}),
+      }),
     );
     const devices = ((result.Items ?? []) as Item[]).map(fromItem);
     const next = (result.LastEvaluatedKey as Item | undefined)?.thing?.S;

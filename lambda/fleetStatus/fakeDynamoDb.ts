@@ -3,6 +3,7 @@
  * for what they use (conditional writes that fail with ConditionalCheckFailedException, Scan pages
  * with Limit / ExclusiveStartKey / LastEvaluatedKey in a fixed order that is not name order). */
 import type { DynamoDbModule } from "./dynamoStatusTable";
+import { segmentOf } from "../../core/fleetStatus/fleetStatusTable";
 
 type Item = Record<string, { S?: string; N?: string; BOOL?: boolean }>;
 
@@ -56,7 +57,8 @@ export function fakeDynamoDb(): FakeDynamoDb {
         return {};
       }
       if (command instanceof ScanCommand) {
-        const order = scanOrder();
+        // A parallel scan's segment: a fixed, disjoint share of the items (DynamoDB hashes keys).
+        const order = input.TotalSegments ? scanOrder().filter((n) => segmentOf(n, input.TotalSegments) === input.Segment) : scanOrder();
         const start = input.ExclusiveStartKey ? order.indexOf(input.ExclusiveStartKey.thing.S) + 1 : 0;
         const names = order.slice(start, start + input.Limit);
         const more = start + input.Limit < order.length;

@@ -97,6 +97,27 @@ describe("fleet-status Lambdas (handlers called directly, DynamoDB faked)", () =
     assert.ok(db.sent.filter((s) => s.command === "ScanCommand").every((s) => s.input.Limit === 300 && s.input.TableName === "status-table"));
   });
 
+  it("pages each segment of a parallel scan with its own cursor; the segments together list every device once", async () => {
+    for (let i = 0; i < 1000; i++) await record(ruleEvent(`d-${i}`, status({}), 1000 + i));
+    const seen: string[] = [];
+    for (let segment = 0; segment < 4; segment++) {
+      let after: string | undefined;
+      do {
+        const p = await page(`limit=100&segment=${segment}&segments=4${after ? `&after=${after}` : ""}`);
+        seen.push(...p.devices.map((d) => d.thing));
+        after = p.next;
+      } while (after !== undefined);
+    }
+    assert.equal(seen.length, 1000);
+    assert.equal(new Set(seen).size, 1000, "no device in two segments");
+    const scans = db.sent.filter((s) => s.command === "ScanCommand");
+    assert.deepEqual([...new Set(scans.map((s) => `${s.input.Segment}/${s.input.TotalSegments}`))], ["0/4", "1/4", "2/4", "3/4"]);
+    const refused = await list(get("segment=4&segments=4"));
+    assert.equal(refused.statusCode, 400);
+    assert.match(JSON.parse(refused.body).error, /segment must be an integer from 0 to 3/);
+    assert.match(JSON.parse((await list(get("segment=0"))).body).error, /segments must be an integer from 1 to 16 \(with segment\)/);
+  });
+
   it("answers only a valid dashboard token of this app, and GET only", async () => {
     assert.equal((await list(get("", null))).statusCode, 401);
     assert.equal((await list(get("", mintDashboardToken(KEY, "other-app", 60_000, NOW)))).statusCode, 401);

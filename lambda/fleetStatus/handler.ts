@@ -62,7 +62,7 @@ export function createFleetStatusApi(config: { app: string; table: StatusStore; 
       { token: event.headers?.[FLEET_STATUS_TOKEN_HEADER], query: new URLSearchParams(event.rawQueryString ?? "") },
       {
         verifyToken: async (token) => verifyDashboardToken(await config.loadKey(), config.app, token, now(), "dashboard token signature is wrong (forged, or signed with another key)"),
-        page: (after, limit) => config.table.page(after, limit),
+        page: (after, limit, segment) => config.table.page(after, limit, segment),
       },
     );
     return { statusCode: answer.status, headers, body: answer.body };

@@ -2,14 +2,21 @@
  * pending | approved | denied). The hook reads an item and adds a pending one for an unknown
  * board (conditional put: a decision written meanwhile is never overwritten). Pending items carry
  * `expiresAt` (DynamoDB TTL, 30 days), so boards that ask and are never decided don't pile up;
- * approving or denying removes it (README, "Onboarding by claim" on AWS). */
+ * approving or denying removes it (README, "Onboarding by claim" on AWS). The approvals API
+ * (lambda/approvalsApi) lists the items and writes the operator's decisions. */
+import { isApprovalState, MAX_LISTED_APPROVALS, type ApprovalRecord } from "../../core/contracts/approvalsApi";
 import type { ApprovalState } from "../../core/provisioning/approval";
 
 /** The parts of `@aws-sdk/client-dynamodb` used here (the Lambda runtime provides the module). */
 export interface ApprovalsDynamoModule {
   GetItemCommand: new (input: object) => unknown;
   PutItemCommand: new (input: object) => unknown;
+  /** The approvals API's (the hook uses only the two above). */
+  ScanCommand: new (input: object) => unknown;
+  UpdateItemCommand: new (input: object) => unknown;
 }
+
+type Item = Record<string, { S?: string; N?: string }>;
 
 export interface ApprovalsDynamoClient {
   send(command: unknown): Promise<any>;
@@ -50,4 +57,47 @@ export class DynamoApprovals {
       if ((error as { name?: string }).name !== "ConditionalCheckFailedException") throw error;
     }
   }
+
+  /** Every board (at most MAX_LISTED_APPROVALS), pending first, then by serial: Scan pages until
+   * the table or the bound ends (the table holds one item per board that asked or was decided). */
+  async list(): Promise<ApprovalRecord[]> {
+    const records: ApprovalRecord[] = [];
+    let start: Item | undefined;
+    do {
+      const page = await this.client.send(new this.sdk.ScanCommand({ TableName: this.tableName, Limit: MAX_LISTED_APPROVALS - records.length, ...(start ? { ExclusiveStartKey: start } : {}) }));
+      for (const item of (page.Items ?? []) as Item[]) {
+        const record = fromItem(item);
+        if (record) records.push(record);
+      }
+      start = page.LastEvaluatedKey as Item | undefined;
+    } while (start && records.length < MAX_LISTED_APPROVALS);
+    return records.sort((a, b) => Number(a.state !== "pending") - Number(b.state !== "pending") || (a.serial < b.serial ? -1 : a.serial > b.serial ? 1 : 0));
+  }
+
+  /** The operator's decision, before or after the board asked; a decided item no longer expires. */
+  async decide(serial: string, state: "approved" | "denied", now: number): Promise<ApprovalRecord> {
+    const result = await this.client.send(
+      new this.sdk.UpdateItemCommand({
+        TableName: this.tableName,
+        Key: { serial: { S: serial } },
+        UpdateExpression: "SET #state = :state, decidedAt = :now REMOVE expiresAt",
+        // `state` is a DynamoDB reserved word.
+        ExpressionAttributeNames: { "#state": "state" },
+        ExpressionAttributeValues: { ":state": { S: state }, ":now": { N: String(now) } },
+        ReturnValues: "ALL_NEW",
+      }),
+    );
+    const record = fromItem((result.Attributes ?? {}) as Item);
+    if (!record) throw new Error(`the approvals table answered the decision about "${serial}" with an unreadable item`);
+    return record;
+  }
+}
+
+/** An item as the approvals API's record; undefined for an item that isn't one (written by hand). */
+function fromItem(item: Item): ApprovalRecord | undefined {
+  const serial = item.serial?.S;
+  const state = item.state?.S;
+  if (!serial || !isApprovalState(state)) return undefined;
+  const number = (name: string) => (item[name]?.N !== undefined ? { [name]: Number(item[name].N) } : {});
+  return { serial, state, ...number("firstSeen"), ...number("decidedAt") };
 }

@@ -1,41 +1,12 @@
 /** The pre-provisioning hook Lambda called directly with AWS's hook input, against a stand-in for
- * DynamoDB (GetItem, and PutItem with its condition) holding the operator's approvals. */
+ * DynamoDB (GetItem, and PutItem with its condition: fakeApprovalsDynamoDb.ts) holding the
+ * operator's approvals. */
 import assert from "node:assert/strict";
 import { bundleLambda } from "../../components/authorizerBundle";
-import { DynamoApprovals, PENDING_TTL_SECONDS, type ApprovalsDynamoModule } from "./dynamoApprovals";
+import { PENDING_TTL_SECONDS } from "./dynamoApprovals";
+import { fakeApprovalsTable } from "./fakeApprovalsDynamoDb";
 import { createPreProvisioningHook, type PreProvisioningEvent } from "./handler";
 import { PROVISIONING_HOOK_ENV, readHookContext } from "./index";
-
-type Item = Record<string, { S?: string; N?: string }>;
-
-function fakeApprovalsTable() {
-  const items = new Map<string, Item>();
-  class Command {
-    constructor(readonly input: any) {}
-  }
-  class GetItemCommand extends Command {}
-  class PutItemCommand extends Command {}
-  const client = {
-    async send(command: Command): Promise<any> {
-      const { input } = command;
-      assert.equal(input.TableName, "approvals");
-      if (command instanceof GetItemCommand) {
-        const item = items.get(input.Key.serial.S);
-        return item ? { Item: structuredClone(item) } : {};
-      }
-      if (command instanceof PutItemCommand) {
-        if (input.ConditionExpression === "attribute_not_exists(serial)" && items.has(input.Item.serial.S)) {
-          throw Object.assign(new Error("The conditional request failed"), { name: "ConditionalCheckFailedException" });
-        }
-        items.set(input.Item.serial.S, structuredClone(input.Item));
-        return {};
-      }
-      throw new Error(`unexpected ${command.constructor.name}`);
-    },
-  };
-  const sdk = { GetItemCommand, PutItemCommand } as unknown as ApprovalsDynamoModule;
-  return { items, table: new DynamoApprovals(sdk, client, "approvals") };
-}
 
 const NOW = Date.UTC(2026, 0, 1);
 const event = (parameters: Record<string, string> | undefined): PreProvisioningEvent => ({

@@ -16,7 +16,7 @@ import { JobsService, localArtifactUrl, localJobsSource, resolveLocalArtifactUrl
 import { CloudHalf } from "../server/cloudHalf";
 import { openLocalDatabase, type LocalDatabase } from "../database/localDatabase";
 import { ShadowService } from "../shadows/shadowService";
-import { ApprovalStore, FleetProvisioningService } from "../provisioning";
+import { ApprovalStore, FleetProvisioningService, localApprovalsSource } from "../provisioning";
 import { FleetMonitor } from "./fleetMonitor";
 import { UpstreamReceiver } from "./upstreamReceiver";
 
@@ -70,11 +70,12 @@ export class LocalCloud {
     private readonly options: LocalCloudOptions,
     /** Server code, history and alerts (local/server/cloudHalf.ts). */
     readonly cloudHalf: CloudHalf,
+    provisioning: { database: LocalDatabase; approvals: ApprovalStore },
   ) {
     this.monitor = new FleetMonitor(app);
     // Fleet provisioning by claim: an approved board becomes a thing and joins the fleet.
-    this.database = openLocalDatabase(options.stateDir);
-    this.approvals = new ApprovalStore(this.database);
+    this.database = provisioning.database;
+    this.approvals = provisioning.approvals;
     this.provisioning = FleetProvisioningService.start({
       app,
       aedes: broker.aedes,
@@ -144,6 +145,12 @@ export class LocalCloud {
       stops.push(() => cloudHalf.stop());
       const buildDir = path.join(options.stateDir, "current");
       writeBuild(buildDir, options.build);
+      // The operator's approvals: opened before the dashboard server, whose approvals API decides with them.
+      const provisioningDatabase = openLocalDatabase(options.stateDir);
+      stops.push(async () => {
+        provisioningDatabase.close();
+      });
+      const approvals = new ApprovalStore(provisioningDatabase);
       const dashboard =
         options.dashboardBundleDir === null
           ? undefined
@@ -155,6 +162,7 @@ export class LocalCloud {
               port,
               history: { channels: () => broker.manifest.channels, query: (q) => cloudHalf.queryHistory(q) },
               jobs: localJobsSource(jobs, manifest.app, (token) => broker.verifyDashboardToken(token)),
+              approvals: localApprovalsSource(approvals, (token) => broker.verifyDashboardToken(token)),
             });
       const database = openLocalDatabase(options.stateDir);
       stops.push(async () => {
@@ -162,7 +170,7 @@ export class LocalCloud {
       });
       const shadows = await ShadowService.start({ aedes: broker.aedes, database, log });
       stops.push(() => shadows.stop());
-      const cloud = new LocalCloud(manifest.app, broker, jobs, artifacts, dashboard, buildDir, options, cloudHalf);
+      const cloud = new LocalCloud(manifest.app, broker, jobs, artifacts, dashboard, buildDir, options, cloudHalf, { database: provisioningDatabase, approvals });
       cloud.shadows = shadows;
       await cloud.watchTraffic();
       jobs.onExecutionChange((e) => cloud.monitor.setOta(e.thingName, e.status === "IN_PROGRESS" && e.statusDetails.step ? `${e.status} ${e.statusDetails.step}` : e.status));

@@ -9,12 +9,13 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { cacheControlOf, contentTypeOf, NO_CACHE } from "../../core/contracts/dashboardSiteHeaders";
 import type { TokenCheck } from "../../core/contracts/dashboardToken";
-import { FLEET_STATUS_PATH, FLEET_STATUS_TOKEN_HEADER, type FleetStatusPage } from "../../core/contracts/fleetStatus";
+import { FLEET_STATUS_PATH, FLEET_STATUS_TOKEN_HEADER, type FleetSegment, type FleetStatusPage } from "../../core/contracts/fleetStatus";
 import { answerFleetStatusRequest } from "../../core/fleetStatus";
 import { HISTORY_PATH, type StoredMessage } from "../../core/contracts/history";
 import type { ChannelDecl } from "../../core/contracts/manifest";
 import { answerHistoryRequest, type HistoryQuery } from "../../core/history/historyRequest";
 import { answerJobsRequest, isJobsApiPath, type JobsSource } from "../../core/jobs/jobsApiRequest";
+import { answerApprovalsRequest, isApprovalsApiPath, type ApprovalsSource } from "../../core/provisioning/approvalsApiRequest";
 import type { DashboardRole } from "../../core/contracts/dashboardRoles";
 
 /** What the server needs of the broker (LocalBroker fits). */
@@ -24,7 +25,7 @@ export interface DashboardBroker {
   issueDashboardToken(ttlMs?: number, role?: DashboardRole): string;
   /** The fleet-status API (core/contracts/fleetStatus.ts), as the deployed site serves it from DynamoDB. */
   verifyDashboardToken(token: string | undefined): TokenCheck;
-  readonly fleetStatus: { page(after: string | undefined, limit: number): Promise<FleetStatusPage> };
+  readonly fleetStatus: { page(after: string | undefined, limit: number, segment?: FleetSegment): Promise<FleetStatusPage> };
 }
 
 export interface DashboardServerOptions {
@@ -35,6 +36,8 @@ export interface DashboardServerOptions {
   broker: DashboardBroker;
   /** The jobs API (core/contracts/jobsApi.ts) for the rollout panel; without it the API answers 404. */
   jobs?: JobsSource;
+  /** The approvals API (core/contracts/approvalsApi.ts): pending boards, an operator's approve / deny; absent: 404. */
+  approvals?: ApprovalsSource;
   /** Loopback by default: the local cloud is not meant to be reachable from the network. */
   host?: string;
   /** 0 (default) picks a free port. */
@@ -72,7 +75,7 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
   const { broker } = options;
   const host = options.host ?? "127.0.0.1";
   const wsOrigin = new URL(broker.webSocketUrl).origin;
-  const config = JSON.stringify({ app: broker.app, mqtt: { url: broker.webSocketUrl, username: DASHBOARD_MQTT_USERNAME } });
+  const config = JSON.stringify({ app: broker.app, mqtt: { url: broker.webSocketUrl, username: DASHBOARD_MQTT_USERNAME }, ...(options.approvals ? { onboarding: true } : {}) });
 
   const server = http.createServer((request, response) => {
     const send = (status: number, body: string | Buffer, type: string, cache: string) => {
@@ -89,8 +92,8 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
     };
     const notFound = (what: string) => send(404, `${what} not found\n`, "text/plain; charset=utf-8", "no-store");
 
-    const isJobsApi = request.url !== undefined && isJobsApiPath(request.url.replace(/^\/+/, "").split("?")[0]);
-    if (request.method !== "GET" && request.method !== "HEAD" && !isJobsApi) {
+    const apiPath = request.url === undefined ? "" : request.url.replace(/^\/+/, "").split("?")[0];
+    if (request.method !== "GET" && request.method !== "HEAD" && !isJobsApiPath(apiPath) && !isApprovalsApiPath(apiPath)) {
       response.setHeader("allow", "GET, HEAD");
       send(405, "the dashboard is read-only: GET or HEAD\n", "text/plain; charset=utf-8", "no-store");
       return;
@@ -108,7 +111,7 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
       const token = request.headers[FLEET_STATUS_TOKEN_HEADER];
       void answerFleetStatusRequest({ token: typeof token === "string" ? token : undefined, query: url.searchParams }, {
         verifyToken: (t) => broker.verifyDashboardToken(t),
-        page: (after, limit) => broker.fleetStatus.page(after, limit),
+        page: (after, limit, segment) => broker.fleetStatus.page(after, limit, segment),
       }).then((answer) => send(answer.status, answer.body, "application/json; charset=utf-8", "no-store"));
       return;
     }
@@ -128,6 +131,17 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
       // The cancel request has no body; anything sent is drained, not read.
       request.resume();
       void answerJobsRequest({ method: request.method ?? "GET", path: name, token: typeof token === "string" ? token : undefined, query: url.searchParams }, options.jobs, broker.app).then((answer) => {
+        if (answer.allow) response.setHeader("allow", answer.allow);
+        send(answer.status, answer.body, "application/json; charset=utf-8", "no-store");
+      });
+      return;
+    }
+    if (isApprovalsApiPath(name)) {
+      const token = request.headers[FLEET_STATUS_TOKEN_HEADER];
+      if (!options.approvals) return send(404, JSON.stringify({ error: "this local cloud runs no onboarding by claim" }), "application/json; charset=utf-8", "no-store");
+      // Approve and deny have no body; anything sent is drained, not read.
+      request.resume();
+      void answerApprovalsRequest({ method: request.method ?? "GET", path: name, token: typeof token === "string" ? token : undefined, query: url.searchParams }, options.approvals, broker.app).then((answer) => {
         if (answer.allow) response.setHeader("allow", answer.allow);
         send(answer.status, answer.body, "application/json; charset=utf-8", "no-store");
       });

@@ -3,3 +3,4 @@ export { FleetProvisioningService } from "./fleetProvisioningService";
 export type { FleetProvisioningOptions } from "./fleetProvisioningService";
 export { ApprovalStore } from "./approvals";
 export type { DeviceApproval, ApprovalStoreOptions } from "./approvals";
+export { localApprovalsSource } from "./localApprovalsSource";

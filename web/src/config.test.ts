@@ -46,5 +46,7 @@ describe("dashboard config and token", () => {
     );
     assert.throws(() => parseDashboardConfig({ app: "grow" }, "cfg"), /cfg: "mqtt" must be/);
     assert.throws(() => parseDashboardConfig(null, "cfg"), /cfg is not a JSON object/);
+    assert.throws(() => parseDashboardConfig({ app: "grow", mqtt: { url: "ws://x/mqtt", username: "d" }, onboarding: "yes" }, "cfg"), /cfg: "onboarding" must be true or false/);
+    assert.equal(parseDashboardConfig({ app: "grow", mqtt: { url: "ws://x/mqtt", username: "d" }, onboarding: true }, "cfg").onboarding, true);
   });
 });

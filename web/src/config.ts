@@ -3,26 +3,9 @@
  * in the URL fragment (`#token=...`), which browsers never send to the HTTP server; the page keeps
  * it in sessionStorage (gone with the tab) and strips it from the address bar so it doesn't end
  * up in bookmarks, screenshots or shared links. */
-export interface DashboardConfig {
-  app: string;
-  mqtt: { url: string; username: string };
-}
+export { parseDashboardConfig, type DashboardConfig } from "../../core/contracts/dashboardConfig";
 
 const TOKEN_KEY = "snapfleet.token";
-
-export function parseDashboardConfig(value: unknown, source: string): DashboardConfig {
-  const c = value as Partial<DashboardConfig> | null;
-  const problems: string[] = [];
-  if (typeof c !== "object" || c === null) throw new Error(`${source} is not a JSON object`);
-  if (typeof c.app !== "string" || !c.app) problems.push(`"app" must be the app name`);
-  if (typeof c.mqtt !== "object" || c.mqtt === null) problems.push(`"mqtt" must be {"url": "ws(s)://…/mqtt", "username": "…"}`);
-  else {
-    if (typeof c.mqtt.url !== "string" || !/^wss?:\/\//.test(c.mqtt.url)) problems.push(`"mqtt.url" must be a ws:// or wss:// URL`);
-    if (typeof c.mqtt.username !== "string" || !c.mqtt.username) problems.push(`"mqtt.username" must be a non-empty string`);
-  }
-  if (problems.length) throw new Error(`${source}: ${problems.join("; ")}`);
-  return c as DashboardConfig;
-}
 
 /** Takes the token from the fragment (and removes it from the address bar), else from the session. */
 export function takeToken(location: Location, history: History, storage: Storage): string | undefined {

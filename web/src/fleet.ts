@@ -14,7 +14,7 @@ import { checkName } from "../../core/contracts/names";
 import { wallClock } from "../../core/contracts/reorderBuffer";
 import { parseAppTopic, topics } from "../../core/contracts/topics";
 import type { WireValue } from "../../core/contracts/wireValue";
-import type { DeviceStatusRecord, FleetStatusPage } from "../../core/contracts/fleetStatus";
+import { DASHBOARD_LISTING_SEGMENTS, type DeviceStatusRecord, type FleetSegment, type FleetStatusPage } from "../../core/contracts/fleetStatus";
 import type { WebApp } from "./deviceCard";
 import { DevicePage } from "./devicePage";
 import { appendLog, newRow, type DeviceRow } from "./fleetRows";
@@ -24,6 +24,8 @@ import type { JobsClient } from "./jobsClient";
 import { FleetSettings } from "./fleetSettings";
 import type { LinkState } from "./mqtt/client";
 import { RolloutPanel } from "./rolloutPanel";
+import type { ApprovalsClient } from "./approvalsClient";
+import { ApprovalsPanel } from "./approvalsPanel";
 import { html } from "./widgets/svg";
 
 const RELOAD_ATTEMPTS = 5;
@@ -44,24 +46,31 @@ export interface FleetOptions {
   link: FleetLink;
   /** Fetches manifest.json + web.snap again; resolves to undefined when unchanged or unusable. */
   reloadApp(): Promise<WebApp | undefined>;
-  /** One page of the fleet-status API (`after`: the previous page's `next`). */
-  fetchStatusPage(after: string | undefined): Promise<FleetStatusPage>;
+  /** One page of one segment of the fleet-status API (`after`: the segment's previous page's `next`). */
+  fetchStatusPage(after: string | undefined, segment: FleetSegment): Promise<FleetStatusPage>;
   /** The jobs API (OTA column, rollout panel, OTA history); absent: no OTA information. */
   jobs?: JobsClient;
+  /** The approvals API (onboarding by claim): the onboarding panel; absent: the cloud has no claims. */
+  approvals?: ApprovalsClient;
   /** The link's role, as its token claims it (the servers check it). */
   role: DashboardRole;
+  /** Resolves when the app's engine can restore a VM: a device page opens after it (the table
+   * needs none). Absent: ready from the start. */
+  engineReady?: Promise<void>;
   /** The history API (core/contracts/history.ts): the device page's card loads stored messages first. */
   fetchHistory?: HistoryFetch;
 }
 
-export type Route = { view: "fleet" } | { view: "device"; thing: string } | { view: "rollouts" };
+export type Route = { view: "fleet" } | { view: "device"; thing: string } | { view: "rollouts" } | { view: "approvals" };
 
-/** `#device=gh-1` → that device's page, `#rollouts` → the rollout panel, anything else → the table. */
+/** `#device=gh-1` → that device's page, `#rollouts` → the rollout panel, `#approvals` → the
+ * onboarding panel, anything else → the table. */
 export function parseRoute(hash: string): Route {
   const params = new URLSearchParams(hash.replace(/^#/, ""));
   const thing = params.get("device");
   if (thing !== null && !checkName("thing", thing)) return { view: "device", thing };
   if (params.has("rollouts")) return { view: "rollouts" };
+  if (params.has("approvals")) return { view: "approvals" };
   return { view: "fleet" };
 }
 
@@ -69,8 +78,9 @@ export class Fleet {
   readonly rows = new Map<string, DeviceRow>();
   readonly table: FleetTable;
   private readonly rollouts: RolloutPanel | undefined;
+  private readonly approvals: ApprovalsPanel | undefined;
   private readonly views: HTMLElement;
-  private readonly tabs: Record<"fleet" | "rollouts", HTMLAnchorElement>;
+  private readonly tabs: Record<"fleet" | "rollouts" | "approvals", HTMLAnchorElement>;
   private readonly empty: HTMLElement;
   private page: DevicePage | undefined;
   /** Versions we already tried to fetch a build for, so a device on an unknown version doesn't
@@ -84,10 +94,15 @@ export class Fleet {
     deliver: (envelope, { thing, channelIndex }) => this.onValue(thing, channelIndex, envelope.v, envelope.t, envelope.id),
     log: (line) => console.warn(line),
   });
-  /** Things whose status arrived live since the current listing started: newer than its records. */
-  private readonly heardLive = new Set<string>();
+  /** When each thing's status last arrived live (performance.now()): a listed record read before
+   * that is older than what the table shows. One entry per device, like the rows. */
+  private readonly heardLive = new Map<string, number>();
   /** The newest job and its counts when its executions were last read. */
   private otaSeen = "";
+  private route: Route = { view: "fleet" };
+  private engineLoaded: boolean;
+  private listing: Promise<number> | undefined;
+  private listingQueued: Promise<number> | undefined;
   /** Each device's settings shadow (web/src/fleetSettings.ts). */
   private readonly settings: FleetSettings;
 
@@ -96,14 +111,20 @@ export class Fleet {
     private readonly options: FleetOptions,
   ) {
     this.versionsTried.add(webApp.manifest.version);
+    this.engineLoaded = options.engineReady === undefined;
+    void options.engineReady?.then(
+      () => (this.engineLoaded = true),
+      () => undefined,
+    );
     this.table = new FleetTable({ rows: () => this.rows.values(), rowCount: () => this.rows.size, channels: this.channelNames(), currentVersion: webApp.manifest.version });
     const nav = html("nav", { class: "views-nav", "aria-label": "Views" });
-    this.tabs = { fleet: html("a", { href: "#" }, "Devices"), rollouts: html("a", { href: "#rollouts" }, "Rollouts") };
-    nav.append(this.tabs.fleet, ...(options.jobs ? [this.tabs.rollouts] : []));
+    this.tabs = { fleet: html("a", { href: "#" }, "Devices"), rollouts: html("a", { href: "#rollouts" }, "Rollouts"), approvals: html("a", { href: "#approvals" }, "Onboarding") };
+    nav.append(this.tabs.fleet, ...(options.jobs ? [this.tabs.rollouts] : []), ...(options.approvals ? [this.tabs.approvals] : []));
     this.empty = html("p", { class: "empty" }, "No devices yet. Devices appear here as soon as they connect.");
     this.views = html("div", { class: "view" });
     options.root.replaceChildren(nav, this.views);
     if (options.jobs) this.rollouts = new RolloutPanel(options.jobs, options.role, () => void this.pollJobs());
+    if (options.approvals) this.approvals = new ApprovalsPanel(options.approvals, options.role, () => void this.pollApprovals());
     this.show({ view: "fleet" });
     this.settings = new FleetSettings(options.app, () => this.webApp.manifest, options.link, options.role, (thing) => (this.page?.thing === thing ? this.page.card : undefined));
   }
@@ -124,12 +145,27 @@ export class Fleet {
     }
     this.tabs.fleet.toggleAttribute("aria-current", route.view === "fleet");
     this.tabs.rollouts.toggleAttribute("aria-current", route.view === "rollouts");
-    if (route.view === "device") {
+    this.tabs.approvals.toggleAttribute("aria-current", route.view === "approvals");
+    this.route = route;
+    if (route.view === "device" && !this.engineLoaded) {
+      this.views.replaceChildren(html("p", { class: "empty" }, `Loading ${route.thing}'s controls…`));
+      // Opened again once the engine is in, if the page still asks for this device.
+      void this.options.engineReady?.then(
+        () => {
+          this.engineLoaded = true;
+          if (this.route === route) this.show(route);
+        },
+        () => undefined, // the page reports a failed engine (main.ts)
+      );
+    } else if (route.view === "device") {
       this.page ??= this.openPage(route.thing);
       this.views.replaceChildren(this.page.element);
     } else if (route.view === "rollouts" && this.rollouts) {
       this.views.replaceChildren(this.rollouts.element);
       void this.pollJobs();
+    } else if (route.view === "approvals" && this.approvals) {
+      this.views.replaceChildren(this.approvals.element);
+      void this.pollApprovals();
     } else {
       this.empty.hidden = this.rows.size > 0;
       this.views.replaceChildren(this.empty, this.table.element);
@@ -139,19 +175,54 @@ export class Fleet {
 
   /** Lists the fleet from the fleet-status API, page by page. Call after `subscribe()`, so no
    * change falls between the list and the live messages; a live status wins over a listed one. */
-  async loadFleetStatus(): Promise<number> {
-    this.heardLive.clear();
-    let after: string | undefined;
-    let listed = 0;
-    for (let pages = 0; pages < MAX_STATUS_PAGES; pages++) {
-      const page = await this.options.fetchStatusPage(after);
-      for (const record of page.devices) this.onRecord(record);
-      listed += page.devices.length;
-      if (page.next === undefined || page.next === after) return listed;
-      after = page.next;
+  loadFleetStatus(): Promise<number> {
+    // One listing at a time; a request meanwhile (a reconnect) runs once it is done, so two
+    // listings don't share the browser's connections and a burst of reconnects lists once more.
+    if (!this.listing) {
+      this.listing = this.listFleet().finally(() => (this.listing = undefined));
+      return this.listing;
     }
-    console.warn(`fleet status: stopped after ${MAX_STATUS_PAGES} pages (${listed} devices)`);
+    this.listingQueued ??= this.listing
+      .catch(() => 0)
+      .then(() => {
+        this.listingQueued = undefined;
+        return this.loadFleetStatus();
+      });
+    return this.listingQueued;
+  }
+
+  private async listFleet(): Promise<number> {
+    const budget = { pages: MAX_STATUS_PAGES };
+    const counts = await Promise.all(Array.from({ length: DASHBOARD_LISTING_SEGMENTS }, (_, index) => this.loadSegment({ index, count: DASHBOARD_LISTING_SEGMENTS }, budget)));
+    const listed = counts.reduce((a, b) => a + b, 0);
+    if (budget.pages < 0) console.warn(`fleet status: stopped after ${MAX_STATUS_PAGES} pages (${listed} devices)`);
+    // Every device is in: order them in the next frame rather than after the live-update throttle.
+    this.table.changedAll();
     return listed;
+  }
+
+  /** One segment, page after page; each page's rows show as soon as it arrives, and the next
+   * page is asked for before they are added, so the server works while the page does. */
+  private async loadSegment(segment: FleetSegment, budget: { pages: number }): Promise<number> {
+    let listed = 0;
+    let after: string | undefined;
+    let requestedAt = performance.now();
+    let request = this.options.fetchStatusPage(undefined, segment);
+    budget.pages--;
+    for (;;) {
+      const page = await request;
+      const pageRequestedAt = requestedAt;
+      // A cursor that repeats or a budget spent (shared by the segments) ends the segment.
+      const more = page.next !== undefined && page.next !== after && budget.pages-- > 0;
+      if (more) {
+        after = page.next;
+        requestedAt = performance.now();
+        request = this.options.fetchStatusPage(after, segment);
+      }
+      for (const record of page.devices) this.onRecord(record, pageRequestedAt);
+      listed += page.devices.length;
+      if (!more) return listed;
+    }
   }
 
   /** Reads the jobs: the rollout panel's counts, and each device's state in the newest job
@@ -184,6 +255,20 @@ export class Fleet {
     void this.page?.loadHistory();
   }
 
+  /** Reads the boards asking to join: the onboarding panel, and the pending count on its tab. */
+  async pollApprovals(): Promise<void> {
+    const client = this.options.approvals;
+    if (!client) return;
+    try {
+      const devices = await client.list();
+      this.approvals?.show(devices);
+      const pending = devices.filter((d) => d.state === "pending").length;
+      this.tabs.approvals.textContent = pending ? `Onboarding (${pending} pending)` : "Onboarding";
+    } catch (error) {
+      this.approvals?.showError(`The boards asking to join could not be read: ${(error as Error).message}`);
+    }
+  }
+
   receive(topic: string, payload: Uint8Array, retained: boolean): void {
     if (this.settings.receive(topic, payload)) return;
     const parsed = parseAppTopic(topic);
@@ -211,13 +296,13 @@ export class Fleet {
 
   // --- incoming ---------------------------------------------------------------------------------
 
-  private onRecord(record: DeviceStatusRecord): void {
-    if (this.heardLive.has(record.thing)) return;
+  private onRecord(record: DeviceStatusRecord, requestedAt: number): void {
+    if ((this.heardLive.get(record.thing) ?? -Infinity) > requestedAt) return;
     this.showStatus(record.thing, { online: record.online, version: record.version, bootId: record.bootId, t: record.t }, record.receivedAt);
   }
 
   private onStatus(thing: string, payload: Uint8Array, retained: boolean): void {
-    this.heardLive.add(thing);
+    this.heardLive.set(thing, performance.now());
     if (payload.length === 0) {
       // An empty retained message clears the status: the device was removed from the fleet.
       this.rows.delete(thing);

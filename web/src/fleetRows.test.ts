@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { appendLog, LOG_LINES_PER_DEVICE, newRow, queryRows, type DeviceRow, type FleetQuery } from "./fleetRows";
+import { appendLog, formatCount, LOG_LINES_PER_DEVICE, newRow, queryRows, type DeviceRow, type FleetQuery } from "./fleetRows";
 
 const row = (thing: string, fields: Partial<DeviceRow> & { temperature?: number | string } = {}): DeviceRow => {
   const r = { ...newRow(thing), ...fields };
@@ -10,6 +10,10 @@ const query = (q: Partial<FleetQuery> = {}): FleetQuery => ({ search: "", filter
 const names = (rows: DeviceRow[]) => rows.map((r) => r.thing);
 
 describe("fleet view rows: search, filter, sort", () => {
+  it("writes counts with thousands separators, as toLocaleString(\"en\") does", () => {
+    for (const n of [0, 7, 999, 1000, 10000, 123456, 1234567]) assert.equal(formatCount(n), n.toLocaleString("en"));
+  });
+
   const rows = [
     row("gh-3", { online: true, version: "v2", ota: "SUCCEEDED", lastSeen: 30, temperature: 21.5 }),
     row("gh-1", { online: false, version: "v1", ota: "FAILED", lastSeen: 10, temperature: 19 }),

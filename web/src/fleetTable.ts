@@ -5,7 +5,7 @@
  * in view, and the order is recomputed at most a few times a second, so a busy fleet can't make
  * the table re-sort on every message. Clicking a device opens its page (`#device=<name>`). */
 import { describeAge } from "./relativeTime";
-import { FILTERS, queryRows, type DeviceRow, type Filter, type FleetQuery, type SortKey } from "./fleetRows";
+import { FILTERS, formatCount, queryRows, type DeviceRow, type Filter, type FleetQuery, type SortKey } from "./fleetRows";
 import { formatNumber, html } from "./widgets/svg";
 
 /** px; matches `.fleet-row` in styles.css. */
@@ -110,6 +110,13 @@ export class FleetTable {
     this.schedule();
   }
 
+  /** Many devices changed at once (a listing arrived): recompute the order in the next frame,
+   * not after the throttle that keeps live updates from re-sorting on every message. */
+  changedAll(): void {
+    this.lastOrderAt = 0;
+    this.changed();
+  }
+
   /** Relative times moved on: repaint what is in view. */
   refresh(): void {
     this.schedule();
@@ -159,7 +166,8 @@ export class FleetTable {
   private render(force: boolean): void {
     if (this.orderDirty) {
       const wait = this.lastOrderAt + REORDER_INTERVAL_MS - performance.now();
-      if (force || wait <= 0) {
+      // The first rows show at once; the throttle is for a table that already shows some.
+      if (force || wait <= 0 || this.order.length === 0) {
         this.order = queryRows(this.options.rows(), this.query);
         this.orderDirty = false;
         this.lastOrderAt = performance.now();
@@ -169,7 +177,7 @@ export class FleetTable {
       }
     }
     const total = this.options.rowCount();
-    this.count.textContent = this.order.length === total ? `${total.toLocaleString("en")} devices` : `${this.order.length.toLocaleString("en")} of ${total.toLocaleString("en")} devices`;
+    this.count.textContent = this.order.length === total ? `${formatCount(total)} devices` : `${formatCount(this.order.length)} of ${formatCount(total)} devices`;
     this.spacer.style.height = `${this.order.length * ROW_HEIGHT}px`;
     this.spacer.closest("[role=table]")?.setAttribute("aria-rowcount", String(this.order.length + 1));
     const top = this.scroller.scrollTop;

@@ -1,11 +1,8 @@
-/** The page's side of the jobs API (core/contracts/jobsApi.ts): relative to the page, token in
- * its own header, every answer checked before use; an error carries the server's message (a
- * viewer's refused cancel says which link it needs). */
-import { FLEET_STATUS_TOKEN_HEADER } from "../../core/contracts/fleetStatus";
+/** The page's side of the jobs API (core/contracts/jobsApi.ts), through callDashboardApi; every
+ * answer checked before use. */
 import {
   decodeExecutionsPage,
   decodeJobsPage,
-  EMPTY_BODY_SHA256,
   JOB_CANCEL_PATH,
   JOB_EXECUTIONS_PATH,
   JOBS_API_PATH,
@@ -15,6 +12,7 @@ import {
   type ExecutionStatusName,
   type JobSummary,
 } from "../../core/contracts/jobsApi";
+import { callDashboardApi } from "./dashboardApi";
 
 /** A full job's executions are read in pages; this bounds one listing (40 pages of 250). */
 const MAX_EXECUTION_PAGES = 40;
@@ -53,13 +51,7 @@ export class JobsClient {
     return body.job;
   }
 
-  private async call(method: "GET" | "POST", path: string, query: Record<string, string>): Promise<unknown> {
-    const headers: Record<string, string> = { [FLEET_STATUS_TOKEN_HEADER]: this.token };
-    // CloudFront signs the request for the Lambda origin only with the body's hash from us (jobsApi.ts).
-    if (method === "POST") headers["x-amz-content-sha256"] = EMPTY_BODY_SHA256;
-    const response = await fetch(`${path}?${new URLSearchParams(query)}`, { method, cache: "no-store", headers });
-    const body = (await response.json().catch(() => undefined)) as { error?: string } | undefined;
-    if (!response.ok) throw new Error(body?.error ?? `${path}: HTTP ${response.status}`);
-    return body;
+  private call(method: "GET" | "POST", path: string, query: Record<string, string>): Promise<unknown> {
+    return callDashboardApi(this.token, method, path, query);
   }
 }

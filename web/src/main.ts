@@ -1,14 +1,18 @@
 /** The dashboard page: loads its configuration, the app build (manifest.json + web.snap, checked
  * against the manifest's sha256) and the Microvium engine, then connects to the broker over MQTT
  * on WebSocket and shows the fleet. Every file is fetched relative to the page, so the same
- * bundle works from `npm start` and from S3/CloudFront. */
+ * bundle works from `npm start` and from S3/CloudFront. For a quick first paint everything the
+ * table needs is asked for at once: configuration, engine, build and the fleet's first pages
+ * (which need only the token), instead of one after another. */
 import wasmUrl from "../../core/engine/microvium.wasm";
 import { loadWasmEngine } from "../../core/engine/wasmEngine";
 import type { MicroviumEngine } from "../../core/engine/types";
 import { dashboardClientId } from "../../core/policy/clientIds";
 import type { Manifest } from "../../core/contracts/manifest";
-import { decodeFleetStatusPage, FLEET_STATUS_PATH, FLEET_STATUS_TOKEN_HEADER, MAX_FLEET_STATUS_PAGE, type FleetStatusPage } from "../../core/contracts/fleetStatus";
+import { DASHBOARD_LISTING_SEGMENTS, decodeFleetStatusPage, FLEET_STATUS_PATH, MAX_FLEET_STATUS_PAGE, type FleetSegment, type FleetStatusPage } from "../../core/contracts/fleetStatus";
 import { decodeHistoryPage, HISTORY_PATH, type StoredMessage } from "../../core/contracts/history";
+import { ApprovalsClient } from "./approvalsClient";
+import { callDashboardApi } from "./dashboardApi";
 import { AlertBanner } from "./alertBanner";
 import { forgetToken, parseDashboardConfig, takeToken, type DashboardConfig } from "./config";
 import type { WebApp } from "./deviceCard";
@@ -35,10 +39,12 @@ async function sha256Hex(bytes: Uint8Array): Promise<string> {
 /** manifest.json and the web snapshot it names; refused if the snapshot is not the one the
  * manifest describes (half-deployed site, cache mix-up), before the engine sees it. */
 async function loadApp(engine: MicroviumEngine): Promise<WebApp> {
-  const manifest = (await (await fetchOk("manifest.json")).json()) as Manifest;
+  // Both files at once: a half-replaced build is caught by the check below either way.
+  const [manifestResponse, snapshotResponse] = await Promise.all([fetchOk("manifest.json"), fetchOk("web.snap")]);
+  const manifest = (await manifestResponse.json()) as Manifest;
   const expected = manifest.snapshots?.web;
   if (!expected) throw new Error("manifest.json has no web snapshot entry; rebuild with `snapfleet build`");
-  const snapshot = new Uint8Array(await (await fetchOk("web.snap")).arrayBuffer());
+  const snapshot = new Uint8Array(await snapshotResponse.arrayBuffer());
   const actual = await sha256Hex(snapshot);
   if (snapshot.length !== expected.size || actual !== expected.sha256) {
     throw new Error(`web.snap (sha256 ${actual.slice(0, 12)}, ${snapshot.length} B) does not match manifest.json (${expected.sha256.slice(0, 12)}, ${expected.size} B); the build is being replaced, reload in a moment`);
@@ -48,21 +54,43 @@ async function loadApp(engine: MicroviumEngine): Promise<WebApp> {
 
 /** One page of the fleet-status API, served next to the page (locally by the dashboard server,
  * on AWS by CloudFront from the fleet-status Lambda). */
-async function fetchStatusPage(token: string, after: string | undefined): Promise<FleetStatusPage> {
-  const query = new URLSearchParams({ limit: String(MAX_FLEET_STATUS_PAGE), ...(after === undefined ? {} : { after }) });
-  const response = await fetch(`${FLEET_STATUS_PATH}?${query}`, { cache: "no-store", headers: { [FLEET_STATUS_TOKEN_HEADER]: token } });
-  const body = (await response.json().catch(() => undefined)) as { error?: string } | undefined;
-  if (!response.ok) throw new Error(`${FLEET_STATUS_PATH}: HTTP ${response.status}${body?.error ? `: ${body.error}` : ""}`);
-  return decodeFleetStatusPage(body);
+async function fetchStatusPage(token: string, after: string | undefined, segment: FleetSegment): Promise<FleetStatusPage> {
+  const query = { limit: String(MAX_FLEET_STATUS_PAGE), segment: String(segment.index), segments: String(segment.count), ...(after === undefined ? {} : { after }) };
+  return decodeFleetStatusPage(await callDashboardApi(token, "GET", FLEET_STATUS_PATH, query));
+}
+
+/** The first page of every segment, requested before anything else is loaded; handed out once
+ * (a later listing, after a reconnect, asks the server again). */
+function prefetchFirstPages(token: string): (after: string | undefined, segment: FleetSegment) => Promise<FleetStatusPage> {
+  const first = new Map(Array.from({ length: DASHBOARD_LISTING_SEGMENTS }, (_, index) => [index, fetchStatusPage(token, undefined, { index, count: DASHBOARD_LISTING_SEGMENTS })]));
+  // Until the fleet takes them, a failure is the listing's to report, not an unhandled rejection.
+  for (const page of first.values()) page.catch(() => undefined);
+  return (after, segment) => {
+    const prefetched = after === undefined && segment.count === DASHBOARD_LISTING_SEGMENTS ? first.get(segment.index) : undefined;
+    first.delete(segment.index);
+    return prefetched ?? fetchStatusPage(token, after, segment);
+  };
 }
 
 /** A channel's stored messages (core/contracts/history.ts), with the same token header. */
 async function fetchHistory(token: string, thing: string, channel: string, since: number): Promise<StoredMessage[]> {
-  const query = new URLSearchParams({ thing, channel, since: String(Math.floor(since)) });
-  const response = await fetch(`${HISTORY_PATH}?${query}`, { cache: "no-store", headers: { [FLEET_STATUS_TOKEN_HEADER]: token } });
-  const body = (await response.json().catch(() => undefined)) as { error?: string } | undefined;
-  if (!response.ok) throw new Error(`${HISTORY_PATH}: HTTP ${response.status}${body?.error ? `: ${body.error}` : ""}`);
-  return decodeHistoryPage(body).messages;
+  return decodeHistoryPage(await callDashboardApi(token, "GET", HISTORY_PATH, { thing, channel, since: String(Math.floor(since)) })).messages;
+}
+
+/** The engine as the fleet holds it from the start: the table needs no VM, so the first paint
+ * doesn't wait for the wasm to compile; the fleet opens a device page once `ready` resolved. */
+function engineWhenReady(loading: Promise<MicroviumEngine>): { engine: MicroviumEngine; ready: Promise<void> } {
+  let loaded: MicroviumEngine | undefined;
+  const ready = loading.then((engine) => {
+    loaded = engine;
+  });
+  const engine: MicroviumEngine = {
+    restore: (snapshot, imports, options) => {
+      if (!loaded) throw new Error("the engine is still loading");
+      return loaded.restore(snapshot, imports, options);
+    },
+  };
+  return { engine, ready };
 }
 
 async function loadEngine(): Promise<MicroviumEngine> {
@@ -91,17 +119,21 @@ async function main(): Promise<void> {
     showFatal(root, "No access token. Open the dashboard with the link `npm start` (or your deployment) prints; it ends in #token=….");
     return;
   }
+  // The start-up files are asked for first: on HTTP/1.1 (the local server) the browser opens 6
+  // connections per host, and the fleet's pages must not hold them all while the files wait.
+  const { engine, ready: engineReady } = engineWhenReady(loadEngine());
+  const loading = Promise.all([fetchOk("dashboard-config.json").then(async (r) => parseDashboardConfig(await r.json(), "dashboard-config.json")), loadApp(engine)]);
+  const fetchFleetPage = prefetchFirstPages(token);
+  const fatal = (error: unknown) => showFatal(root, `The dashboard could not start: ${(error as Error).message}`);
   let config: DashboardConfig;
-  let engine: MicroviumEngine;
   let app: WebApp;
   try {
-    config = parseDashboardConfig(await (await fetchOk("dashboard-config.json")).json(), "dashboard-config.json");
-    engine = await loadEngine();
-    app = await loadApp(engine);
+    [config, app] = await loading;
   } catch (error) {
-    showFatal(root, `The dashboard could not start: ${(error as Error).message}`);
+    fatal(error);
     return;
   }
+  engineReady.catch(fatal);
   appName.textContent = config.app;
   document.title = `${config.app} · snapfleet`;
 
@@ -121,8 +153,8 @@ async function main(): Promise<void> {
       linkBadge.dataset.state = state;
       linkBadge.title = detail ?? "";
       fleet?.linkChanged(state);
-      // Once the status subscription is on its way, list the fleet: devices that are offline now
-      // (or quiet) appear from the list, and live status keeps it current from here on. Again
+      // Once the status subscription is on its way, list the fleet (again: the first listing
+      // started before it, for the first paint, and a change in between would be missed), and
       // after every reconnect: status messages sent while the link was down are not replayed.
       if (state === "online" && fleet) {
         fleet.loadFleetStatus().catch((error: unknown) => console.warn(`the fleet list could not be loaded: ${(error as Error).message}`));
@@ -135,9 +167,22 @@ async function main(): Promise<void> {
   });
   const role = claimedDashboardRole(token);
   document.getElementById("role")?.replaceChildren(role);
-  fleet = new Fleet(app, { app: config.app, root, link: client, reloadApp: () => loadApp(engine), fetchStatusPage: (after) => fetchStatusPage(token, after), jobs: new JobsClient(token), role, fetchHistory: (thing, channel, since) => fetchHistory(token, thing, channel, since) });
+  fleet = new Fleet(app, {
+    app: config.app,
+    root,
+    link: client,
+    reloadApp: () => loadApp(engine),
+    fetchStatusPage: fetchFleetPage,
+    jobs: new JobsClient(token),
+    ...(config.onboarding ? { approvals: new ApprovalsClient(token) } : {}),
+    role,
+    fetchHistory: (thing, channel, since) => fetchHistory(token, thing, channel, since),
+    engineReady,
+  });
   const current = fleet;
   current.show(parseRoute(location.hash));
+  // The table from the pages asked for at the start; the listing once online makes it exact.
+  const firstListing = current.loadFleetStatus().catch((error: unknown) => console.warn(`the fleet list could not be loaded: ${(error as Error).message}`));
   window.addEventListener("hashchange", () => {
     // Another link pasted into this tab (a viewer's replaced by an operator's, say): start over with its token.
     if (new URLSearchParams(location.hash.replace(/^#/, "")).has("token")) {
@@ -150,9 +195,15 @@ async function main(): Promise<void> {
   current.subscribe();
   client.start();
   setInterval(() => current.tick(), 1000);
-  // OTA states and rollouts come from the jobs API (devices' job topics aren't the dashboard's to read).
-  void current.pollJobs();
-  setInterval(() => void current.pollJobs(), JOBS_POLL_MS);
+  // OTA states and rollouts come from the jobs API (devices' job topics aren't the dashboard's to
+  // read); boards asking to join by claim from the approvals API. After the first listing, whose
+  // requests come first.
+  void firstListing.then(() => {
+    void current.pollJobs();
+    void current.pollApprovals();
+    setInterval(() => void current.pollJobs(), JOBS_POLL_MS);
+    setInterval(() => void current.pollApprovals(), JOBS_POLL_MS);
+  });
 }
 
 void main();
