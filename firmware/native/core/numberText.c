@@ -73,11 +73,13 @@ size_t sf_numberToString(double value, char buffer[SF_NUMBER_TEXT_SIZE]) {
   /* Shortest digits that read back as the same double (ECMAScript Number::toString). 15 digits
    * first: no two 15-digit decimals read as the same double (DBL_DIG), so when the correctly
    * rounded 15 digits read back as `value` they are the shortest digits padded with zeros, which
-   * decompose() drops; otherwise 16, then 17 (which always reads back). */
+   * decompose() drops; otherwise 16, then 17 (which always reads back). Subnormals have fewer
+   * significant bits, so two 15-digit decimals can read as the same one: from 1 digit up
+   * (5e-324 came out as 4.94065645841247e-324). */
   char text[40], digits[24];
   int n = 0;
   int k = scaledDigits(value, digits, &n);
-  for (int precision = 15; !k && precision <= 17; precision++) {
+  for (int precision = value < 0x1p-1022 ? 1 : 15; !k && precision <= 17; precision++) {
     hal_formatDouble(text, sizeof text, precision, value);
     size_t consumed;
     if (hal_parseDouble(text, &consumed) == value || precision == 17) {
@@ -130,7 +132,10 @@ size_t sf_numberToFixed(double value, int fractionDigits, char buffer[SF_FIXED_T
   int length = 0;
   if (magnitude != 0) {
     int n;
-    hal_formatDouble(text, sizeof text, 1, magnitude);
+    /* The decimal exponent from 20 digits: no double's expansion starts with 20 nines, so the
+     * rounding can't carry into a new digit (at 1 digit 973.9 printed as 1e+03, and
+     * (973.9).toFixed(1) came out as 9739.0). */
+    hal_formatDouble(text, sizeof text, 20, magnitude);
     decompose(text, digits, &n);
     int wanted = n + fractionDigits;
     if (wanted >= 0) {
@@ -188,7 +193,7 @@ size_t sf_numberToRadix(double value, int radix, char buffer[SF_RADIX_TEXT_SIZE]
   if (isNaN(value)) return put(buffer, 0, "NaN", 4) - 1;
   if (value == INF) return put(buffer, 0, "Infinity", 9) - 1;
   if (value == -INF) return put(buffer, 0, "-Infinity", 10) - 1;
-  enum { SIZE = 2200 };
+  enum { SIZE = SF_RADIX_TEXT_SIZE };
   static char work[SIZE];
   int integerCursor = SIZE / 2, fractionCursor = integerCursor;
   bool negative = value < 0;
