@@ -361,7 +361,8 @@ export async function buildFirmware({ target = "posix", outDir = path.join(root,
     const includes = ["-I", gen, "-I", path.join(nativeDir, "core"), "-I", engineDir, "-I", portDir, ...(spec.shares ? ["-I", path.join(nativeDir, "ports", spec.shares)] : []), "-I", GLUE];
     const units = [
       { file: path.join(gen, "microvium.c"), flags: engineFlags },
-      { file: path.join(GLUE, "numberFormat.c"), flags: cFlags },
+      // ports/cortex-m/engineNumberFormat.c prints the engine's numbers without the glue's buffers
+      ...(ownNames.has("engineNumberFormat.c") ? [] : [{ file: path.join(GLUE, "numberFormat.c"), flags: cFlags }]),
       ...device.filter((f) => f.endsWith(".c")).map((file) => ({ file, flags: shared(file) ? [...cFlags, ...(spec.sharedFlags ?? [])] : cFlags })),
     ];
     const objectOf = new Map();

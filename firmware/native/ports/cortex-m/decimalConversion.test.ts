@@ -77,9 +77,9 @@ describe("Cortex-M numbers as text without printf/strtod (ports/cortex-m/decimal
     const checks = await import(path.join(native, "../../scripts/firmwareChecks.mjs"));
     program = await checks.compileCheck({
       main: path.join(__dirname, "tests/decimalCheck.c"),
-      sources: [path.join(__dirname, "decimalConversion.c"), path.join(native, "core/numberText.c")],
+      sources: [path.join(__dirname, "decimalConversion.c"), path.join(__dirname, "engineNumberFormat.c"), path.join(native, "core/numberText.c")],
       out: path.join(dir, "decimalCheck"),
-      flags: ["-O2"],
+      flags: ["-O2", "-I", path.join(native, "../../core/engine/glue")],
     });
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -102,7 +102,7 @@ describe("Cortex-M numbers as text without printf/strtod (ports/cortex-m/decimal
     return inputs.flatMap((input, i) => (ours[i] === expected(input) ? [] : [`${show(input)}: ours ${ours[i]}, Node ${expected(input)}`])).slice(0, 10);
   }
 
-  it("prints %.*e and reads decimal text as glibc does (1-20 and 200 digits, random digit strings, subnormals, halfway cases)", async () => {
+  it("prints %.*e, the engine's %.15g and reads decimal text as glibc does (1-20 and 200 digits, random digit strings, subnormals, halfway cases)", async () => {
     const { stdout } = await promisify(execFile)(program, ["random", "30000", "12"]);
     assert.match(stdout, /^decimal: \d+ checks match the C library$/m, stdout);
   });

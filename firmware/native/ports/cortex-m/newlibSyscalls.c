@@ -17,7 +17,7 @@ void* _sbrk(ptrdiff_t increment) {
   return previous;
 }
 
-/* The heap's high-water mark, for the size report (`--memory-report`). */
+/* The heap's high-water mark (for a debugger: nothing in the image reports it yet). */
 size_t sf_heapPeak(void) {
   return (size_t)(heapTop - &__heap_start);
 }

@@ -2,7 +2,8 @@
  * and numberText.c on top of it, for decimalConversion.test.ts.
  *
  *   decimalCheck random N SEED   N random doubles of every kind (bit patterns, short decimals,
- *                                boundaries): "%.*e" at precision 1-20 and 200, strtod of glibc's
+ *                                boundaries): "%.*e" at precision 1-20 and 200, the engine's
+ *                                "%.15g" (engineNumberFormat.c), strtod of glibc's
  *                                text at 15-17 and 40 digits, and of random digit strings;
  *                                prints "decimal: K checks match the C library" or each mismatch
  *   decimalCheck lines           stdin "s HEX" -> String(x) of the double with bits HEX;
@@ -15,6 +16,7 @@
 
 #include "../../../core/numberText.h"
 #include "../decimalConversion.h"
+#include "numberFormat.h"
 
 /* hal/platform.h's number functions as the Cortex-M ports have them. */
 int hal_formatDouble(char* buffer, size_t size, int precision, double value) {
@@ -52,6 +54,24 @@ static void checkFormat(double x, int precision) {
   }
 }
 
+/* The engine's "%.15g" (engineNumberFormat.c) */
+static void checkEngineFormat(double x) {
+  char ours[64], theirs[64];
+  int a = glue_formatFloat64(ours, sizeof ours, x);
+  int b = snprintf(theirs, sizeof theirs, "%.15g", x);
+  checks++;
+  if (a != b || strcmp(ours, theirs)) {
+    if (failures++ < 20) printf("%%.15g %016" PRIx64 ": ours %s, C library %s\n", bitsOf(x), ours, theirs);
+  }
+  int32_t i = (int32_t)(uint32_t)bitsOf(x);
+  a = glue_formatInt32(ours, sizeof ours, i);
+  b = snprintf(theirs, sizeof theirs, "%" PRId32, i);
+  checks++;
+  if (a != b || strcmp(ours, theirs)) {
+    if (failures++ < 20) printf("int32 %" PRId32 ": ours %s\n", i, ours);
+  }
+}
+
 static void checkParse(const char* text) {
   size_t consumed;
   double ours = sf_parseDecimal(text, &consumed);
@@ -85,6 +105,7 @@ static int randomMode(unsigned count, uint64_t seed) {
   static const double SPECIAL[] = {0.0, -0.0, 1, 0.1, 0.5, 1e21, 1e-7, 5e-324, 2.2250738585072014e-308, 1.7976931348623157e308, 9007199254740993.0, 0.3, 123456789012345680.0};
   for (size_t i = 0; i < sizeof SPECIAL / sizeof SPECIAL[0]; i++)
     for (int p = 1; p <= 25; p++) checkFormat(SPECIAL[i], p);
+  for (size_t i = 0; i < sizeof SPECIAL / sizeof SPECIAL[0]; i++) checkEngineFormat(SPECIAL[i]);
   checkFormat(__builtin_inf(), 5), checkFormat(-__builtin_inf(), 5), checkFormat(__builtin_nan(""), 5);
   static const char* TEXTS[] = {"0", "-0", "  12", "+.5", "5.", ".", "1e", "1e+", "1e-5x", "-", "e5", "1e400", "-1e400", "1e-400",
                                 "2.4703282292062327e-324", "2.4703282292062328e-324", "4.9406564584124654e-324", "1.7976931348623158e308",
@@ -106,6 +127,7 @@ static int randomMode(unsigned count, uint64_t seed) {
     if (x != x || x - x != 0) continue;
     for (int p = 1; p <= 20; p++) checkFormat(x, p);
     checkFormat(x, 200);
+    checkEngineFormat(x);
     char text[512];
     static const int PRECISIONS[] = {15, 16, 17, 40};
     for (int j = 0; j < 4; j++) {
