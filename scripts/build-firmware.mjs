@@ -26,7 +26,7 @@ import { hashInputs, readStamp, writeStamp } from "./buildStamp.mjs";
 import { ENGINE_PATCHES_FILE, patchEngine } from "./enginePatches.mjs";
 import { engineErrorsHeader } from "./engineErrorsHeader.mjs";
 import { HOST_ID_SOURCES, hostIdsHeader } from "./hostIdsHeader.mjs";
-import { SIZE_BUDGET_FILE, formatSizeTable, readSizeBudget, sizeReport } from "./firmwareSize.mjs";
+import { SIZE_BUDGET_FILE, formatSizeTable, limitDefines, overBudget, readSizeBudget, sizeReport } from "./firmwareSize.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const NATIVE = "firmware/native";
@@ -36,14 +36,18 @@ export const GLUE = path.join(root, "core/engine/glue");
 export const ENGINE_DIR = path.join(path.dirname(createRequire(import.meta.url).resolve("microvium/package.json")), "dist-c");
 export const PROGRAM = "snapfleet-device";
 
-/** What each target is built with. An `mcu` target compiles core/, supervisor/, ota/, link/ and
- * its port; `shares` names a port whose top-level hosted-C files (stdio from newlib) it builds
- * too, unless it has a file of the same name (its clock.c replaces posix's clock.c). */
+/** What each target is built with. An `mcu` target compiles core/, supervisor/, ota/, link/,
+ * its port and `common` (ports/cortex-m: what every Cortex-M port shares: SysTick, newlib's heap,
+ * numbers as text without printf/strtod); `shares` names a port whose top-level hosted-C files
+ * (stdio from newlib) it builds too, unless the port or `common` has a file of the same name
+ * (mps2-an505's clock.c replaces posix's clock.c, cortex-m's platform.c posix's platform.c).
+ * `linkFlags`: extra linker arguments. */
 export const TARGET_SPECS = {
   posix: { kind: "host" },
   "cortex-m33": {
     kind: "mcu",
     port: "mps2-an505",
+    common: "cortex-m",
     shares: "posix",
     cpu: ["-mcpu=cortex-m33", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv5-sp-d16"],
     optimize: "-O2",
@@ -54,17 +58,22 @@ export const TARGET_SPECS = {
     // The shared POSIX files print uint32_t with %u; here uint32_t is unsigned long, the same 32
     // bits, so the output is right and only gcc's format check differs.
     sharedFlags: ["-Wno-format"],
+    // run-device's banner prints its --seconds with %g (newlib-nano leaves float printf out
+    // unless asked); the device's own numbers don't use printf (ports/cortex-m/platform.c).
+    linkFlags: ["-u", "_printf_float"],
   },
   // Size only: the link device (link/linkDevice.c) with ports/posix's simulated board and
   // number text (sharedFiles), no network stack.
   "cortex-m0plus": {
     kind: "mcu",
     port: "cortex-m0plus",
+    common: "cortex-m",
     shares: "posix",
-    sharedFiles: ["platform.c", "board.c", "pinModel.c"],
+    sharedFiles: ["board.c", "pinModel.c"],
     cpu: ["-mcpu=cortex-m0plus", "-mthumb"],
     optimize: "-Os",
     linkerScript: "ports/cortex-m0plus/cortex-m0plus.ld",
+    defines: ["-DSF_PIN_MODEL_FILES=0"], // no file system: no csv pin models (and no stdio)
     sharedFlags: ["-Wno-format"],
   },
 };
@@ -262,10 +271,13 @@ export async function buildFirmware({ target = "posix", outDir = path.join(root,
   const all = sourcesUnder(nativeDir);
   const portDir = path.join(nativeDir, "ports", port);
   const inPort = (f) => f.startsWith(portDir + path.sep) && !NOT_DEVICE.some((p) => p.test(f));
-  const ownNames = new Set(all.filter(inPort).map((f) => path.basename(f)));
+  const portNames = new Set(all.filter(inPort).map((f) => path.basename(f)));
+  const commonDir = spec.common && path.join(nativeDir, "ports", spec.common);
+  const inCommon = (f) => commonDir !== undefined && path.dirname(f) === commonDir && !portNames.has(path.basename(f));
+  const ownNames = new Set([...portNames, ...all.filter(inCommon).map((f) => path.basename(f))]);
   const shared = (f) =>
     spec.shares !== undefined && path.dirname(f) === path.join(nativeDir, "ports", spec.shares) && !ownNames.has(path.basename(f)) && (!spec.sharedFiles || !f.endsWith(".c") || spec.sharedFiles.includes(path.basename(f)));
-  const device = all.filter((f) => (!NOT_DEVICE.some((p) => p.test(f)) && !f.startsWith(path.join(nativeDir, "ports") + path.sep)) || inPort(f) || shared(f));
+  const device = all.filter((f) => (!NOT_DEVICE.some((p) => p.test(f)) && !f.startsWith(path.join(nativeDir, "ports") + path.sep)) || inPort(f) || inCommon(f) || shared(f));
   const budget = mcu ? readSizeBudget(path.join(sourceRoot, SIZE_BUDGET_FILE), target) : undefined;
   const usesNet = !mcu && device.some((f) => f.includes(`${path.sep}net${path.sep}`));
   const libraries = usesNet ? LIBRARIES : [];
@@ -285,6 +297,7 @@ export async function buildFirmware({ target = "posix", outDir = path.join(root,
   if (!force && readStamp(stampPath)?.hash === hash && fs.existsSync(program)) {
     const { size, report } = readStamp(stampPath);
     log(`build-firmware: ${path.relative(process.cwd(), program)} up to date (${fs.statSync(program).size} bytes)`);
+    if (report && overBudget(report)) fail(overBudget(report));
     if (report) log(formatSizeTable(report));
     return { program, skipped: true, size, report };
   }
@@ -339,17 +352,18 @@ export async function buildFirmware({ target = "posix", outDir = path.join(root,
   }
 
   /** A Cortex-M image: every unit for the CPU, sections per function so the linker drops what
-   * nothing calls, newlib-nano (with float printf: hal_formatDouble prints %e), the port's
+   * nothing calls, newlib-nano, the port's
    * linker script with the heap and stack sizes of the budget; then the size table. */
   async function compileAndLinkImage() {
     const freestanding = await checkFreestanding(cc, all, gen, work, nativeDir, spec.cpu);
     const mcuFlags = [...spec.cpu, "-ffunction-sections", "-fdata-sections", "-fno-short-enums"];
-    const cFlags = [...C_FLAGS.map((f) => (f === "-O2" ? spec.optimize : f)), ...mcuFlags, ...(spec.defines ?? [])];
+    const cFlags = [...C_FLAGS.map((f) => (f === "-O2" ? spec.optimize : f)), ...mcuFlags, ...(spec.defines ?? []), ...limitDefines(budget)];
     const engineFlags = [...ENGINE_FLAGS.map((f) => (f === "-O2" ? spec.optimize : f)), ...mcuFlags];
     const includes = ["-I", gen, "-I", path.join(nativeDir, "core"), "-I", engineDir, "-I", portDir, ...(spec.shares ? ["-I", path.join(nativeDir, "ports", spec.shares)] : []), "-I", GLUE];
     const units = [
       { file: path.join(gen, "microvium.c"), flags: engineFlags },
-      { file: path.join(GLUE, "numberFormat.c"), flags: cFlags },
+      // ports/cortex-m/engineNumberFormat.c prints the engine's numbers without the glue's buffers
+      ...(ownNames.has("engineNumberFormat.c") ? [] : [{ file: path.join(GLUE, "numberFormat.c"), flags: cFlags }]),
       ...device.filter((f) => f.endsWith(".c")).map((file) => ({ file, flags: shared(file) ? [...cFlags, ...(spec.sharedFlags ?? [])] : cFlags })),
     ];
     const objectOf = new Map();
@@ -362,16 +376,18 @@ export async function buildFirmware({ target = "posix", outDir = path.join(root,
     const temp = `${program}.${process.pid}.tmp`;
     const mapFile = path.join(work, "image.map");
     const linkArgs = [
-      ...spec.cpu, "--specs=nano.specs", "-nostartfiles", "-Wl,--no-enum-size-warning", "-T", path.join(nativeDir, spec.linkerScript), "-Wl,--gc-sections", `-Wl,-Map=${mapFile}`,
-      `-Wl,--defsym=__heap_size=${budget.heapBytes}`, `-Wl,--defsym=__stack_size=${budget.stackBytes}`, "-u", "_printf_float",
+      ...spec.cpu, "--specs=nano.specs", "-nostartfiles", "-Wl,--no-enum-size-warning", "-T", path.join(nativeDir, spec.linkerScript), "-Wl,--gc-sections", `-Wl,-Map=${mapFile}`, "-Wl,--cref",
+      `-Wl,--defsym=__heap_size=${budget.heapBytes}`, `-Wl,--defsym=__stack_size=${budget.stackBytes}`, ...(spec.linkFlags ?? []),
       "-o", temp, ...[...objectOf.keys()].sort(), "-lm",
     ];
     await runAll([{ cc, what: "linking", args: linkArgs }], 1);
     const report = sizeReport({ target, mapText: fs.readFileSync(mapFile, "utf8"), sourceOf: (object) => objectOf.get(object), nativeDir, root, budget });
     fs.renameSync(temp, program);
+    fs.copyFileSync(mapFile, program.replace(/\.elf$/, ".map")); // what was linked and why (--cref): for the next size hunt
     const size = { text: report.flash.total, data: report.ram.data, bss: report.ram.bss };
     writeStamp(stampPath, { hash, size, report });
     log(`build-firmware: ${path.relative(process.cwd(), program)} for ${target} (${units.length} sources, ${freestanding} checked freestanding, built in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    if (overBudget(report)) fail(overBudget(report));
     log(formatSizeTable(report));
     return { program, skipped: false, size, report };
   }

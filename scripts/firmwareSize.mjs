@@ -18,8 +18,20 @@ export function readSizeBudget(file, target) {
   for (const key of ["heapBytes", "stackBytes"]) {
     if (!Number.isInteger(budget?.[key]) || budget[key] <= 0) throw new Error(`${file}: "${target}"."${key}" must be a positive whole number of bytes`);
   }
+  for (const key of ["flashBytes", "ramBytes", "goalFlashBytes", "goalRamBytes"]) {
+    if (budget[key] !== undefined && (!Number.isInteger(budget[key]) || budget[key] <= 0)) throw new Error(`${file}: "${target}"."${key}" must be a positive whole number of bytes`);
+  }
+  for (const [name, value] of Object.entries(budget.limits ?? {})) {
+    if (!LIMIT_NAME.test(name) || !Number.isInteger(value) || value <= 0) throw new Error(`${file}: "${target}".limits."${name}" must be an SF_ setting of the C sources (SF_MAX_STRING_BYTES, ...) set to a positive whole number, got ${JSON.stringify(value)}`);
+  }
   return budget;
 }
+
+const LIMIT_NAME = /^SF_[A-Z0-9_]+$/;
+
+/** The compiler flags of a budget's "limits": the C sources' #ifndef SF_... sizes, lowered for
+ * a small target (its text buffers, manifest and board tables). */
+export const limitDefines = (budget) => Object.entries(budget.limits ?? {}).map(([name, value]) => `-D${name}=${value}`);
 
 /** Which part of the device an object file (or library member) belongs to. */
 function partOf(source, nativeDir, root) {
@@ -37,7 +49,8 @@ function partOf(source, nativeDir, root) {
  * and the output sections' real sizes (`outputs`: after string merging and alignment). */
 export function parseLinkerMap(mapText) {
   const start = mapText.indexOf("Linker script and memory map");
-  const lines = mapText.slice(start).split("\n");
+  const crossReference = mapText.indexOf("\nCross Reference Table", start); // -Wl,--cref's part: symbols, not sections
+  const lines = mapText.slice(start, crossReference < 0 ? undefined : crossReference).split("\n");
   const sections = [];
   const outputs = {};
   let output;
@@ -81,26 +94,42 @@ export function sizeReport({ target, mapText, sourceOf, nativeDir, root, budget 
   const ramTotal = data + bss + budget.heapBytes + budget.stackBytes;
   return {
     target,
-    flash: { ...flash, padding, total: flashTotal, budget: budget.flashBytes },
-    ram: { static: staticRam, data, bss, heap: budget.heapBytes, stack: budget.stackBytes, total: ramTotal, budget: budget.ramBytes },
+    flash: { ...flash, padding, total: flashTotal, budget: budget.flashBytes, goal: budget.goalFlashBytes },
+    ram: { static: staticRam, data, bss, heap: budget.heapBytes, stack: budget.stackBytes, total: ramTotal, budget: budget.ramBytes, goal: budget.goalRamBytes },
     withinBudget: (budget.flashBytes === undefined || flashTotal <= budget.flashBytes) && (budget.ramBytes === undefined || ramTotal <= budget.ramBytes),
   };
 }
 
 const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
 const row = (label, bytes, note = "") => `  ${label.padEnd(28)}${String(bytes.toLocaleString("en-US")).padStart(10)} B ${kb(bytes).padStart(9)}${note ? `  ${note}` : ""}`;
-const verdict = (total, limit) => (limit === undefined ? "" : `budget ${kb(limit)}: ${total <= limit ? "within" : `OVER by ${(total - limit).toLocaleString("en-US")} B`}`);
+const verdict = (total, limit, goal) =>
+  [
+    limit === undefined ? "" : `budget ${kb(limit)}: ${total <= limit ? "within" : `OVER by ${(total - limit).toLocaleString("en-US")} B`}`,
+    goal === undefined ? "" : `goal ${kb(goal)}: ${total <= goal ? "met" : `${(total - goal).toLocaleString("en-US")} B to go`}`,
+  ]
+    .filter(Boolean)
+    .join("; ");
+
+/** Why the image may not be built (passed its budget: the build fails), or undefined. */
+export function overBudget(report) {
+  const over = [
+    report.flash.budget !== undefined && report.flash.total > report.flash.budget ? `flash ${report.flash.total.toLocaleString("en-US")} B > ${report.flash.budget.toLocaleString("en-US")} B` : "",
+    report.ram.budget !== undefined && report.ram.total > report.ram.budget ? `RAM ${report.ram.total.toLocaleString("en-US")} B > ${report.ram.budget.toLocaleString("en-US")} B` : "",
+  ].filter(Boolean);
+  if (!over.length) return undefined;
+  return `the ${report.target} image passes its budget in ${SIZE_BUDGET_FILE} (${over.join(", ")}): make it smaller (the table says which part grew), or raise "${report.target}".flashBytes/ramBytes there and say why in the commit\n${formatSizeTable(report)}`;
+}
 
 export function formatSizeTable(report) {
   const lines = [`size of the ${report.target} image (budget: ${SIZE_BUDGET_FILE})`, "flash"];
   for (const part of PARTS) lines.push(row(part, report.flash[part]));
   if (report.flash.padding) lines.push(row("alignment, merged strings", report.flash.padding));
-  lines.push(row("total", report.flash.total, verdict(report.flash.total, report.flash.budget)));
+  lines.push(row("total", report.flash.total, verdict(report.flash.total, report.flash.budget, report.flash.goal)));
   lines.push("RAM");
   const buffers = PARTS.filter((p) => report.ram.static[p]).map((p) => `${p} ${report.ram.static[p].toLocaleString("en-US")}`).join(", ");
   lines.push(row("buffers (.data + .bss)", report.ram.data + report.ram.bss, buffers));
   lines.push(row("heap (VM heap, queues)", report.ram.heap));
   lines.push(row("stack", report.ram.stack));
-  lines.push(row("total", report.ram.total, verdict(report.ram.total, report.ram.budget)));
+  lines.push(row("total", report.ram.total, verdict(report.ram.total, report.ram.budget, report.ram.goal)));
   return lines.join("\n");
 }

@@ -10,7 +10,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* SF_MAX_CHANNELS, SF_MAX_PINS: a target may lower them (sizeBudget.json's "limits"); a
+ * manifest with more is refused by name. */
+#ifndef SF_MAX_CHANNELS
 #define SF_MAX_CHANNELS 32
+#endif
 #define SF_MAX_NAME 64 /* names are [a-z0-9-], far shorter; includes the NUL */
 #define SF_VERSION_LENGTH 64 /* sha256 hex */
 
@@ -26,7 +30,9 @@ typedef struct sf_ChannelDecl {
   sf_Direction direction;
 } sf_ChannelDecl;
 
+#ifndef SF_MAX_PINS
 #define SF_MAX_PINS 64
+#endif
 
 typedef struct sf_PinDecl {
   char name[SF_MAX_NAME];

@@ -133,7 +133,10 @@ size_t sf_numberToFixed(double value, int fractionDigits, char buffer[SF_FIXED_T
   int length = 0;
   if (magnitude != 0) {
     int n;
-    hal_formatDouble(text, sizeof text, 1, magnitude);
+    /* The decimal exponent from 20 digits: no double's expansion starts with 20 nines, so the
+     * rounding can't carry into a new digit (at 1 digit 973.9 printed as 1e+03, and
+     * (973.9).toFixed(1) came out as 9739.0). */
+    hal_formatDouble(text, sizeof text, 20, magnitude);
     decompose(text, digits, &n);
     int wanted = n + fractionDigits;
     if (wanted >= 0) {
@@ -191,7 +194,7 @@ size_t sf_numberToRadix(double value, int radix, char buffer[SF_RADIX_TEXT_SIZE]
   if (isNaN(value)) return put(buffer, 0, "NaN", 4) - 1;
   if (value == INF) return put(buffer, 0, "Infinity", 9) - 1;
   if (value == -INF) return put(buffer, 0, "-Infinity", 10) - 1;
-  enum { SIZE = 2200 };
+  enum { SIZE = SF_RADIX_TEXT_SIZE };
   static char work[SIZE];
   int integerCursor = SIZE / 2, fractionCursor = integerCursor;
   bool negative = value < 0;

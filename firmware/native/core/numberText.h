@@ -12,8 +12,13 @@
 #define SF_NUMBER_TEXT_SIZE 32
 /* n.toFixed(100) of 1e20 has 21 + 1 + 100 digits. */
 #define SF_FIXED_TEXT_SIZE 160
-/* n.toString(2) of the largest double: 1024 digits, plus a fraction (V8 caps it at 1100). */
+/* n.toString(2) of the largest double: 1024 digits, plus a fraction (V8 caps it at 1100). A
+ * target with shorter strings (sizeBudget.json's "limits") sets 2 * (SF_MAX_STRING_BYTES + 3):
+ * a result the smaller buffer cuts is then longer than any string it may return, so it fails
+ * as too long instead of coming out wrong. */
+#ifndef SF_RADIX_TEXT_SIZE
 #define SF_RADIX_TEXT_SIZE 2200
+#endif
 
 /* Writes String(value) (no terminator guaranteed beyond the returned length; buffer gets one). */
 size_t sf_numberToString(double value, char buffer[SF_NUMBER_TEXT_SIZE]);

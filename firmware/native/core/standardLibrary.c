@@ -413,6 +413,9 @@ bool sf_stdlib_call(sf_StdlibContext* context, int id, const sf_Primitive* args,
         char buffer[SF_NUMBER_TEXT_SIZE];
         return setAscii(result, text, buffer, sf_numberToString(a[0].number, buffer));
       }
+      /* numberText.h: a cut result must be longer than the longest string */
+      typedef char radixBufferCutsOnlyTooLongResults[SF_RADIX_TEXT_SIZE >= 2200 || SF_RADIX_TEXT_SIZE >= 2 * (SF_MAX_STRING_BYTES + 3) ? 1 : -1];
+      (void)sizeof(radixBufferCutsOnlyTooLongResults);
       static char buffer[SF_RADIX_TEXT_SIZE];
       size_t length = sf_numberToRadix(a[0].number, (int)radix, buffer);
       if (length > SF_MAX_STRING_BYTES) return tooLong(id, error);

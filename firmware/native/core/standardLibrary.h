@@ -12,8 +12,12 @@
 #include "textBuffer.h"
 #include "valueTokens.h"
 
-/* Longest string the engine can allocate (4 KB allocation incl. terminator), in UTF-8 bytes. */
+/* Longest string the engine can allocate (4 KB allocation incl. terminator), in UTF-8 bytes;
+ * the standard library's text buffers are sized by it (about 10 bytes of RAM per byte). A small
+ * target lowers it (sizeBudget.json's "limits"): longer strings fail as "Invalid string length". */
+#ifndef SF_MAX_STRING_BYTES
 #define SF_MAX_STRING_BYTES 0xFFE
+#endif
 
 typedef struct sf_StdlibContext {
   /* JSON.parse's value goes back to the VM through this reader (parsed into `document`). */

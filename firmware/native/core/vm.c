@@ -346,7 +346,9 @@ static mvm_TeError hostTrampoline(mvm_VM* engine, mvm_HostFunctionID id, mvm_Val
       if (result.length > SF_MAX_STRING_BYTES) {
         sf_text_appendString(&vm->hostError, "host function ");
         sf_text_appendInt(&vm->hostError, id);
-        sf_text_appendString(&vm->hostError, " returned a string longer than 4094 UTF-8 bytes");
+        sf_text_appendString(&vm->hostError, " returned a string longer than ");
+        sf_text_appendInt(&vm->hostError, SF_MAX_STRING_BYTES);
+        sf_text_appendString(&vm->hostError, " UTF-8 bytes");
         vm->hostThrew = true;
         return MVM_E_HOST_ERROR;
       }

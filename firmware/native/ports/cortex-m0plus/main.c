@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "../../link/linkDevice.h"
+#include "../cortex-m/sysTick.h"
 #include "../posix/board.h"
 #include "engineId.h"
 #include "samd21.h"
@@ -17,16 +18,11 @@
 extern hal_Storage sf_flashStorage;
 uint8_t* sf_flashSlot(int i, size_t* capacity);
 
-static volatile uint32_t milliseconds;
 static uint64_t randomState;
-
-void SysTick_Handler(void) {
-  milliseconds++;
-}
 
 static int64_t clockNow(hal_Clock* c) {
   (void)c;
-  return milliseconds;
+  return sf_sysTick_milliseconds();
 }
 
 static void randomFill(hal_Random* r, uint8_t* out, size_t length) {
@@ -55,7 +51,7 @@ static void uartWrite(void* context, const uint8_t* bytes, size_t length) {
 
 static int64_t monotonic(void* context) {
   (void)context;
-  return milliseconds;
+  return sf_sysTick_milliseconds();
 }
 
 static void waitForInterrupt(void* context, uint32_t maxMs) {
@@ -73,9 +69,7 @@ static bool prepareBoard(void* context, const sf_Manifest* manifest, char* error
 }
 
 int main(void) {
-  SYST_RVR = SAMD21_CPU_HZ / 1000 - 1;
-  SYST_CVR = 0;
-  SYST_CSR = 7;
+  sf_sysTick_start(SAMD21_CPU_HZ);
   randomState = ((uint64_t)SAMD21_SERIAL_WORD(0) << 32 | SAMD21_SERIAL_WORD(1)) ^ SAMD21_SERIAL_WORD(2) ^ SYST_CVR;
   if (!randomState) randomState = 1;
 

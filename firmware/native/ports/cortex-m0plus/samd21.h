@@ -27,8 +27,4 @@
 /* The 128-bit serial number (seeds the random generator; the SAMD21 has no TRNG). */
 #define SAMD21_SERIAL_WORD(i) (*(volatile uint32_t*)((i) == 0 ? 0x0080A00Cu : 0x0080A040u + 4u * ((i) - 1)))
 
-#define SYST_CSR (*(volatile uint32_t*)0xE000E010u)
-#define SYST_RVR (*(volatile uint32_t*)0xE000E014u)
-#define SYST_CVR (*(volatile uint32_t*)0xE000E018u)
-
 #endif

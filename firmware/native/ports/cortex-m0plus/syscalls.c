@@ -1,21 +1,8 @@
-/* newlib's system calls on the Cortex-M0+ image: a heap from the linker script and no files or
- * console (logs travel over the link as the supervisor's log messages). */
+/* newlib's system calls on the Cortex-M0+ image: no files or console (logs travel over the link
+ * as the supervisor's log messages); the heap: ../cortex-m/newlibSyscalls.c. */
 #include <errno.h>
 #include <stddef.h>
 #include <sys/stat.h>
-
-extern char __heap_start, __heap_end;
-static char* heapTop = &__heap_start;
-
-void* _sbrk(ptrdiff_t increment) {
-  if (heapTop + increment > &__heap_end || heapTop + increment < &__heap_start) {
-    errno = ENOMEM;
-    return (void*)-1;
-  }
-  char* previous = heapTop;
-  heapTop += increment;
-  return previous;
-}
 
 int _write(int fd, const char* data, int length) {
   (void)fd, (void)data;
@@ -57,14 +44,4 @@ int _isatty(int fd) {
 void _exit(int status) {
   (void)status;
   for (;;) __asm__ volatile("bkpt 0");
-}
-
-int _kill(int pid, int signal) {
-  (void)pid, (void)signal;
-  errno = EINVAL;
-  return -1;
-}
-
-int _getpid(void) {
-  return 1;
 }

@@ -15,10 +15,7 @@
 /* CMSDK APB UART1 (QEMU's second -serial): the link in the co-processor mode. */
 #define AN505_UART1_BASE 0x50201000u
 
-/* SysTick and the system control block (Armv8-M architecture registers). */
-#define SYST_CSR (*(volatile uint32_t*)0xE000E010u)
-#define SYST_RVR (*(volatile uint32_t*)0xE000E014u)
-#define SYST_CVR (*(volatile uint32_t*)0xE000E018u)
+/* The system control block (Armv8-M architecture registers; SysTick: ../cortex-m/sysTick.h). */
 #define SCB_VTOR (*(volatile uint32_t*)0xE000ED08u)
 #define SCB_AIRCR (*(volatile uint32_t*)0xE000ED0Cu)
 #define SCB_CFSR (*(volatile uint32_t*)0xE000ED28u)

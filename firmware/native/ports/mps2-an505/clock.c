@@ -4,30 +4,24 @@
  * (semihosting) + milliseconds since boot; the scripted mode's manual clock as on POSIX. */
 #include "../posix/clock.h"
 
+#include "../cortex-m/sysTick.h"
 #include "an505.h"
 #include "semihosting.h"
 
-static volatile uint32_t millisecondsSinceBoot;
 static int64_t bootUnixMs;
-
-void SysTick_Handler(void) {
-  millisecondsSinceBoot++;
-}
 
 void sf_clock_start(void) {
   bootUnixMs = (int64_t)sh_time() * 1000;
-  SYST_RVR = AN505_SYSCLK_HZ / 1000 - 1;
-  SYST_CVR = 0;
-  SYST_CSR = 7; /* processor clock, interrupt, enabled */
+  sf_sysTick_start(AN505_SYSCLK_HZ);
 }
 
 int64_t sf_posixClock_monotonicMs(void) {
-  return millisecondsSinceBoot; /* a 32-bit read is atomic: no need to mask the interrupt */
+  return sf_sysTick_milliseconds();
 }
 
 static int64_t now(hal_Clock* base) {
   sf_PosixClock* c = (sf_PosixClock*)base;
-  return c->manual ? c->manualNow : bootUnixMs + millisecondsSinceBoot;
+  return c->manual ? c->manualNow : bootUnixMs + sf_sysTick_milliseconds();
 }
 
 static const hal_ClockOps OPS = {now};

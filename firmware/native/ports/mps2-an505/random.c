@@ -4,6 +4,7 @@
  * boot a second apart. Randomness here is for boot ids and jitter, never keys. */
 #include "../posix/random.h"
 
+#include "../cortex-m/sysTick.h"
 #include "an505.h"
 #include "semihosting.h"
 

@@ -1,8 +1,8 @@
 /* The C library's system calls (newlib-nano) on this board: stdin/stdout are the serial port
  * (UART0: what a user sees on the board's console; Ctrl-D, 0x04, ends the input as on a
  * terminal), stderr is the debug console (semihosting), other files are host files through
- * semihosting (the build directory), the heap is the linker script's .heap, exit ends QEMU with
- * the status. Also the two POSIX calls the shared run-device mode uses: nanosleep (sleeps the
+ * semihosting (the build directory), exit ends QEMU with the status (the heap and the calls
+ * every Cortex-M port answers alike: ../cortex-m/newlibSyscalls.c). Also the two POSIX calls the shared run-device mode uses: nanosleep (sleeps the
  * core until the next SysTick) and sigaction (no signals on a microcontroller). */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,26 +20,8 @@
 #define END_OF_INPUT 0x04
 
 int64_t sf_posixClock_monotonicMs(void);
-extern char __heap_start, __heap_end;
-
-static char* heapTop = &__heap_start;
 static int debugConsole = -1;
 static int inputEnded;
-
-/* The heap's high-water mark, for the size report (`--memory-report`). */
-size_t sf_heapPeak(void) {
-  return (size_t)(heapTop - &__heap_start);
-}
-
-void* _sbrk(ptrdiff_t increment) {
-  if (heapTop + increment > &__heap_end || heapTop + increment < &__heap_start) {
-    errno = ENOMEM;
-    return (void*)-1;
-  }
-  char* previous = heapTop;
-  heapTop += increment;
-  return previous;
-}
 
 int _write(int fd, const char* data, int length) {
   if (fd == 1) {
@@ -110,16 +92,6 @@ int _isatty(int fd) {
 
 void _exit(int status) {
   sh_exit(status);
-}
-
-int _kill(int pid, int signal) {
-  (void)pid, (void)signal;
-  errno = EINVAL;
-  return -1;
-}
-
-int _getpid(void) {
-  return 1;
 }
 
 int nanosleep(const struct timespec* duration, struct timespec* remaining) {

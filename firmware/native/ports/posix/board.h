@@ -12,7 +12,9 @@
 #include "../../hal/board.h"
 #include "pinModel.h"
 
+#ifndef SF_BOARD_MAX_PINS /* a target may lower it (sizeBudget.json's "limits") */
 #define SF_BOARD_MAX_PINS 96
+#endif
 
 typedef struct sf_SimulatedPin {
   char label[SF_MAX_NAME];

@@ -6,6 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../hal/platform.h"
+
+/* csv:FILE models read a file; a board without a file system (the Cortex-M0+) builds with 0. */
+#ifndef SF_PIN_MODEL_FILES
+#define SF_PIN_MODEL_FILES 1
+#endif
+
 sf_PinModel sf_pinModel_default(void) {
   sf_PinModel m = {SF_MODEL_SINE, 0, 20, 30, 60, NULL, NULL, 0};
   return m;
@@ -44,13 +51,19 @@ static bool number(const char* text, double* out) {
     *out = 0; /* Number("") is 0 */
     return true;
   }
-  char* end;
-  *out = strtod(text, &end);
+  size_t used;
+  *out = hal_parseDouble(text, &used); /* the C library's strtod on POSIX */
+  const char* end = text + used;
   while (isspace((unsigned char)*end)) end++;
   return *end == 0;
 }
 
 static bool loadCsv(const char* file, sf_PinModel* m, char* error, size_t errorSize) {
+#if !SF_PIN_MODEL_FILES
+  (void)m;
+  snprintf(error, errorSize, "%s: this board has no file system for csv pin models; use sine or const", file);
+  return false;
+#else
   FILE* f = fopen(file, "r");
   if (!f) {
     snprintf(error, errorSize, "%s: can't be read", file);
@@ -86,6 +99,7 @@ static bool loadCsv(const char* file, sf_PinModel* m, char* error, size_t errorS
     return false;
   }
   return true;
+#endif
 }
 
 bool sf_pinModel_parse(const char* spec, char* pin, size_t pinSize, sf_PinModel* m, char* error, size_t errorSize) {
