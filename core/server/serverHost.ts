@@ -26,8 +26,23 @@ export interface ServerVmState {
 export interface ServerStateStore {
   load(key: string): Promise<ServerVmState | undefined> | ServerVmState | undefined;
   /** Stores `state` if the stored version is still `expectedVersion` (0: nothing stored); false
-   * when another writer stored first. */
-  save(key: string, state: ServerVmState, expectedVersion: number): Promise<boolean> | boolean;
+   * when another writer stored first. A store that implements `handledAlready` also records, in
+   * the same atomic write, that this VM handled `handled` (and fails it if one already was). */
+  save(key: string, state: ServerVmState, expectedVersion: number, handled?: HandledMessage[]): Promise<boolean> | boolean;
+  /** Which of `messages` VM `key` already handled (their `handledKey`s). Only where a message can
+   * arrive twice: an AWS IoT rule delivers at least once, and a device resends what was not
+   * acknowledged when it reconnects (the local cloud's receive path drops repeats before). */
+  handledAlready?(key: string, messages: HandledMessage[]): Promise<Set<string>> | Set<string>;
+}
+
+/** A device message by its sender and envelope id (`<bootId>:<seq>`, unique per device). */
+export interface HandledMessage {
+  device: string;
+  id: string;
+}
+
+export function handledKey(m: HandledMessage): string {
+  return `${m.device}/${m.id}`;
 }
 
 export interface ServerAlert {
@@ -50,6 +65,8 @@ export interface ServerMessage {
   value: WireValue;
   /** The device's send time (envelope `t`). */
   t: number;
+  /** The envelope id: with a store that remembers handled ids, a repeat runs no handler. */
+  id?: string;
 }
 
 export interface ServerProblem {
@@ -98,10 +115,12 @@ export interface ServerHostStats {
   problems: number;
   /** Batches given up after losing `maxConflicts` conditional writes in a row. */
   givenUp: number;
+  /** Messages a VM had already handled (delivered again), dropped before its handlers. */
+  repeats: number;
 }
 
 export class ServerHost {
-  readonly stats: ServerHostStats = { handled: 0, batches: 0, snapshotBytes: 0, dropped: 0, problems: 0, givenUp: 0 };
+  readonly stats: ServerHostStats = { handled: 0, batches: 0, snapshotBytes: 0, dropped: 0, problems: 0, givenUp: 0, repeats: 0 };
   private readonly build: string;
   private readonly live = new Map<string, LiveVm>();
   private readonly queues = new Map<string, BoundedQueue<QueuedEvent>>();
@@ -195,7 +214,9 @@ export class ServerHost {
     this.running.set(key, run);
   }
 
-  private async runBatch(key: string, batch: QueuedEvent[], conflicts = 0): Promise<void> {
+  private async runBatch(key: string, queued: QueuedEvent[], conflicts = 0): Promise<void> {
+    const batch = await this.withoutRepeats(key, queued);
+    if (queued.length > 0 && batch.length === 0) return;
     const live = await this.vmFor(key);
     if (!live) return;
     for (const event of batch) this.run(key, live, event);
@@ -206,7 +227,8 @@ export class ServerHost {
     }
     const snapshot = live.vm.snapshot();
     this.stats.snapshotBytes = snapshot.length;
-    const stored = await this.options.store.save(key, { build: this.build, version: live.version + 1, snapshot }, live.version);
+    const handled = this.options.store.handledAlready ? identified(batch) : [];
+    const stored = await this.options.store.save(key, { build: this.build, version: live.version + 1, snapshot }, live.version, handled.length ? handled : undefined);
     if (!stored) {
       this.drop(key);
       if (conflicts + 1 >= (this.options.maxConflicts ?? 10)) {
@@ -216,7 +238,8 @@ export class ServerHost {
       }
       // Writers racing for one VM back off by a random, growing delay, so one of them wins each round.
       await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * (conflicts + 1)));
-      return this.runBatch(key, batch, conflicts + 1);
+      // Re-run from the queue as it came: a lost write may mean another invocation handled one.
+      return this.runBatch(key, queued, conflicts + 1);
     }
     live.version++;
     this.stats.batches++;
@@ -230,6 +253,17 @@ export class ServerHost {
       }
     }
     if (!this.options.keepVms) this.drop(key);
+  }
+
+  /** The batch without the messages this VM handled before (stores that remember, the Lambda's). */
+  private async withoutRepeats(key: string, batch: QueuedEvent[]): Promise<QueuedEvent[]> {
+    const messages = identified(batch);
+    if (!this.options.store.handledAlready || messages.length === 0) return batch;
+    const seen = await this.options.store.handledAlready(key, messages);
+    if (seen.size === 0) return batch;
+    const fresh = batch.filter((e) => e.kind !== "message" || e.message.id === undefined || !seen.has(handledKey({ device: e.message.device, id: e.message.id })));
+    this.stats.repeats += batch.length - fresh.length;
+    return fresh;
   }
 
   private run(key: string, live: LiveVm, event: QueuedEvent): void {
@@ -312,4 +346,11 @@ export class ServerHost {
     this.stats.problems++;
     this.options.report({ vm, message });
   }
+}
+
+/** The batch's messages that carry an envelope id. */
+function identified(batch: QueuedEvent[]): HandledMessage[] {
+  const out: HandledMessage[] = [];
+  for (const e of batch) if (e.kind === "message" && e.message.id !== undefined) out.push({ device: e.message.device, id: e.message.id });
+  return out;
 }

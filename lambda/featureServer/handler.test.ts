@@ -11,36 +11,60 @@ import { writeApp } from "../../test/support/tempFeatures";
 import { DynamoServerState, type DynamoDbModule } from "./dynamoServerState";
 import { createFeatureServer } from "./handler";
 
-/** GetItem / PutItem on a Map with DynamoDB's condition semantics; each call yields to the event
- * loop first, so concurrent invocations interleave as they would on AWS. */
+/** GetItem / PutItem / TransactWriteItems on Maps (one per table) with DynamoDB's condition
+ * semantics; each call yields to the event loop first, so concurrent invocations interleave as
+ * they would on AWS. A transaction checks every condition before writing any item. */
 function fakeDynamoDb() {
-  const items = new Map<string, any>();
+  const tables = new Map<string, Map<string, any>>();
+  const table = (name: string) => tables.get(name) ?? tables.set(name, new Map()).get(name)!;
+  const keyOf = (item: any) => (item.vm ?? item.key).S as string;
   class GetItemCommand {
     constructor(readonly input: any) {}
   }
   class PutItemCommand {
     constructor(readonly input: any) {}
   }
+  class TransactWriteItemsCommand {
+    constructor(readonly input: any) {}
+  }
+  const conditionHolds = (put: any): boolean => {
+    const existing = table(put.TableName).get(keyOf(put.Item));
+    const values = put.ExpressionAttributeValues ?? {};
+    switch (put.ConditionExpression) {
+      case "attribute_not_exists(vm)":
+        return existing === undefined;
+      case "version = :expected":
+        return existing?.version.N === values[":expected"].N;
+      case "attribute_not_exists(#k) OR expiresAt < :now":
+        return existing === undefined || Number(existing.expiresAt.N) < Number(values[":now"].N);
+      default:
+        throw new Error(`fake DynamoDB: unexpected condition ${put.ConditionExpression}`);
+    }
+  };
+  const writes: string[] = [];
   class DynamoDBClient {
     async send(command: any): Promise<any> {
       await new Promise((resolve) => setImmediate(resolve));
       const input = command.input;
       if (command instanceof GetItemCommand) {
-        const item = items.get(input.Key.vm.S);
+        const item = table(input.TableName).get(keyOf(input.Key));
         return item ? { Item: structuredClone(item) } : {};
       }
-      const existing = items.get(input.Item.vm.S);
-      const ok =
-        input.ConditionExpression === "attribute_not_exists(vm)"
-          ? existing === undefined
-          : input.ConditionExpression === "version = :expected" && existing?.version.N === input.ExpressionAttributeValues[":expected"].N;
-      if (!ok) throw Object.assign(new Error("The conditional request failed"), { name: "ConditionalCheckFailedException" });
-      items.set(input.Item.vm.S, structuredClone(input.Item));
+      writes.push(command.constructor.name);
+      if (command instanceof TransactWriteItemsCommand) {
+        const puts = input.TransactItems.map((t: any) => t.Put);
+        const reasons = puts.map((p: any) => ({ Code: conditionHolds(p) ? "None" : "ConditionalCheckFailed" }));
+        if (reasons.some((r: any) => r.Code !== "None")) throw Object.assign(new Error("Transaction cancelled"), { name: "TransactionCanceledException", CancellationReasons: reasons });
+        for (const p of puts) table(p.TableName).set(keyOf(p.Item), structuredClone(p.Item));
+        return {};
+      }
+      if (!conditionHolds(input)) throw Object.assign(new Error("The conditional request failed"), { name: "ConditionalCheckFailedException" });
+      table(input.TableName).set(keyOf(input.Item), structuredClone(input.Item));
       return {};
     }
   }
-  const module = { DynamoDBClient, GetItemCommand, PutItemCommand } as unknown as DynamoDbModule;
-  return { module, items, client: new DynamoDBClient() };
+  const module = { DynamoDBClient, GetItemCommand, PutItemCommand, TransactWriteItemsCommand } as unknown as DynamoDbModule;
+  return { module, items: table("server-state"), handled: table("server-handled"), writes, client: new DynamoDBClient() };
 }
 
 const APP = `
@@ -69,7 +93,7 @@ describe("lambda/featureServer (handler called directly, fake AWS clients)", () 
       engine,
       manifest: build.manifest,
       snapshot: build.snapshots.server,
-      store: new DynamoServerState(db.module, db.client, "server-state"),
+      store: new DynamoServerState(db.module, db.client, "server-state", "server-handled"),
       outlets: {
         publish: async (topic, payload, qos) => void published.push({ topic, value: JSON.parse(payload).v, qos }),
         alert: async (subject, message) => void sns.push({ subject, message }),
@@ -105,6 +129,48 @@ describe("lambda/featureServer (handler called directly, fake AWS clients)", () 
     assert.equal(db.items.get("sim-1").version.N, "6");
   });
 
+  it("runs the handlers once for a message delivered twice, one after the other or by two invocations at once", async () => {
+    const db = fakeDynamoDb();
+    const again = event("sim-1", 20);
+    const first = lambda(db);
+    assert.equal(await first.handler(again), "handled");
+    const second = lambda(db); // the rule's retry lands on another container
+    assert.equal(await second.handler(again), "repeat");
+    assert.deepEqual(counts(first.published, "sim-1"), [1]);
+    assert.deepEqual(counts(second.published, "sim-1"), [], "a repeat sends nothing");
+    assert.equal(db.items.get("sim-1").version.N, "1", "a repeat stores nothing");
+
+    const racing = event("sim-1", 21);
+    const a = lambda(db);
+    const b = lambda(db);
+    const results = await Promise.all([a.handler(racing), b.handler(racing)]);
+    assert.deepEqual(results.sort(), ["handled", "repeat"]);
+    assert.deepEqual([...counts(a.published, "sim-1"), ...counts(b.published, "sim-1")], [2], "counted and sent once");
+    assert.equal(db.items.get("sim-1").version.N, "2");
+    const marker = [...db.handled.keys()].find((k) => k.startsWith("sim-1|sim-1/"));
+    assert.ok(marker, "the handled marker is keyed by VM, device and envelope id");
+    const expiresIn = Number(db.handled.get(marker!).expiresAt.N) - Date.now() / 1000;
+    assert.ok(expiresIn > 6.9 * 86_400 && expiresIn <= 7 * 86_400, `markers expire after 7 days (TTL), got ${expiresIn} s`);
+  });
+
+  it("forgets a handled message after the marker's TTL: the table stays bounded", async () => {
+    const db = fakeDynamoDb();
+    const old = event("sim-2", 20);
+    await lambda(db).handler(old);
+    const later = Date.now() + 8 * 86_400_000;
+    const handler = createFeatureServer({
+      engine,
+      manifest: build.manifest,
+      snapshot: build.snapshots.server,
+      store: new DynamoServerState(db.module, db.client, "server-state", "server-handled", () => later),
+      outlets: { publish: async () => {}, alert: async () => {} },
+      fleetDevices: () => ["sim-2"],
+      now: () => later,
+    });
+    assert.equal(await handler(old), "handled", "past the marker's expiry (not yet deleted by TTL) it counts as new");
+    assert.equal(db.items.get("sim-2").version.N, "2");
+  });
+
   it("sends an alert to SNS and to the dashboard's alert topic", async () => {
     const db = fakeDynamoDb();
     const l = lambda(db);
@@ -116,7 +182,7 @@ describe("lambda/featureServer (handler called directly, fake AWS clients)", () 
   it("ignores malformed rule events without touching any state", async () => {
     const db = fakeDynamoDb();
     const lines: string[] = [];
-    const handler = createFeatureServer({ engine, manifest: build.manifest, snapshot: build.snapshots.server, store: new DynamoServerState(db.module, db.client, "t"), outlets: { publish: async () => {}, alert: async () => {} }, fleetDevices: () => [], log: (l) => lines.push(l) });
+    const handler = createFeatureServer({ engine, manifest: build.manifest, snapshot: build.snapshots.server, store: new DynamoServerState(db.module, db.client, "server-state"), outlets: { publish: async () => {}, alert: async () => {} }, fleetDevices: () => [], log: (l) => lines.push(l) });
     assert.equal(await handler({ thing: "Sim_1", channel: "reading", payload: "" }), "ignored");
     assert.equal(await handler({ thing: "sim-1", channel: "reading", payload: Buffer.from("{not json").toString("base64") }), "ignored");
     assert.equal(db.items.size, 0);

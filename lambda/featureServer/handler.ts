@@ -77,12 +77,13 @@ export function createFeatureServer(config: FeatureServerConfig) {
       log: (vm, text) => log(`[${vm}] ${text}`),
     });
     try {
-      await host.handle([{ device: event.thing as string, channel: event.channel as string, value: message.v, t: message.t }]);
+      await host.handle([{ device: event.thing as string, channel: event.channel as string, value: message.v, t: message.t, id: message.id }]);
       // Failing the invocation hands the message to the rule's error action instead of losing it quietly.
       if (host.stats.givenUp > 0) throw new Error(`feature server: the message of "${String(event.thing)}" was not handled: its VM's state kept changing under it`);
     } finally {
       host.dispose();
     }
-    return "handled";
+    // Every VM that hears it had handled it before: a repeat (the rule's retry, a device's resend).
+    return host.stats.repeats > 0 && host.stats.batches === 0 ? "repeat" : "handled";
   };
 }

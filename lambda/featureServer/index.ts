@@ -10,6 +10,7 @@ import { createFeatureServer, type ServerRuleEvent } from "./handler";
 
 export const FEATURE_SERVER_ENV = {
   stateTable: "SNAPFLEET_SERVER_STATE_TABLE",
+  handledTable: "SNAPFLEET_SERVER_HANDLED_TABLE",
   alertsTopicArn: "SNAPFLEET_ALERTS_TOPIC_ARN",
   thingGroup: "SNAPFLEET_THING_GROUP",
 } as const;
@@ -40,7 +41,7 @@ async function create(): Promise<ReturnType<typeof createFeatureServer>> {
     engine,
     manifest,
     snapshot,
-    store: new DynamoServerState(dynamo, new dynamo.DynamoDBClient({}), read(FEATURE_SERVER_ENV.stateTable)),
+    store: new DynamoServerState(dynamo, new dynamo.DynamoDBClient({}), read(FEATURE_SERVER_ENV.stateTable), read(FEATURE_SERVER_ENV.handledTable)),
     outlets: {
       publish: async (topic, payload, qos) => {
         await dataClient.send(new iotData.PublishCommand({ topic, qos, payload: Buffer.from(payload) }));

@@ -54,7 +54,6 @@ export class LocalCloud {
   /** Boards waiting for, or given, an operator's decision (onboarding by claim; the dashboard's
    * approve/deny and `snapfleet devices approve|deny` call this). */
   readonly approvals: ApprovalStore;
-  private readonly database: LocalDatabase;
   private readonly provisioning: FleetProvisioningService;
   /** Set when `ota.stages` is: the stage each device is in and the current rollout's progress. */
   readonly rollouts: StagedRollouts | undefined;
@@ -70,10 +69,11 @@ export class LocalCloud {
     private readonly options: LocalCloudOptions,
     /** Server code, history and alerts (local/server/cloudHalf.ts). */
     readonly cloudHalf: CloudHalf,
+    /** The state dir's database, opened once: approvals, shadows, history and server VM state. */
+    private readonly database: LocalDatabase,
   ) {
     this.monitor = new FleetMonitor(app);
     // Fleet provisioning by claim: an approved board becomes a thing and joins the fleet.
-    this.database = openLocalDatabase(options.stateDir);
     this.approvals = new ApprovalStore(this.database);
     this.provisioning = FleetProvisioningService.start({
       app,
@@ -135,12 +135,17 @@ export class LocalCloud {
       log,
     });
     const stops: (() => Promise<void>)[] = [() => broker.stop()];
+    // One connection for every concept that stores data (local/database): closed last.
+    const database = openLocalDatabase(options.stateDir);
+    stops.unshift(async () => {
+      database.close();
+    });
     try {
       const artifacts = await ArtifactStore.start({ stateDir: options.stateDir, pki: broker.pki, host, log });
       stops.push(() => artifacts.stop());
       const jobs = await JobsService.start({ aedes: broker.aedes, resolveDocument: (doc) => resolveLocalArtifactUrl(doc, (sha) => artifacts.signedUrl(sha)), log });
       stops.push(() => jobs.stop());
-      const cloudHalf = await CloudHalf.start({ stateDir: options.stateDir, app: manifest.app, build: options.build, broker, log });
+      const cloudHalf = await CloudHalf.start({ database, app: manifest.app, build: options.build, broker, log });
       stops.push(() => cloudHalf.stop());
       const buildDir = path.join(options.stateDir, "current");
       writeBuild(buildDir, options.build);
@@ -156,13 +161,9 @@ export class LocalCloud {
               history: { channels: () => broker.manifest.channels, query: (q) => cloudHalf.queryHistory(q) },
               jobs: localJobsSource(jobs, manifest.app, (token) => broker.verifyDashboardToken(token)),
             });
-      const database = openLocalDatabase(options.stateDir);
-      stops.push(async () => {
-        database.close();
-      });
       const shadows = await ShadowService.start({ aedes: broker.aedes, database, log });
       stops.push(() => shadows.stop());
-      const cloud = new LocalCloud(manifest.app, broker, jobs, artifacts, dashboard, buildDir, options, cloudHalf);
+      const cloud = new LocalCloud(manifest.app, broker, jobs, artifacts, dashboard, buildDir, options, cloudHalf, database);
       cloud.shadows = shadows;
       await cloud.watchTraffic();
       jobs.onExecutionChange((e) => cloud.monitor.setOta(e.thingName, e.status === "IN_PROGRESS" && e.statusDetails.step ? `${e.status} ${e.statusDetails.step}` : e.status));

@@ -13,7 +13,7 @@ import { loadWasmEngine } from "../../core/engine";
 import type { MicroviumEngine } from "../../core/engine/types";
 import type { HistoryQuery } from "../../core/history/historyRequest";
 import { FLEET_VM, ServerHost, type ServerAlert, type ServerMessage } from "../../core/server";
-import { openLocalDatabase, type LocalDatabase } from "../database/localDatabase";
+import type { LocalDatabase } from "../database/localDatabase";
 import { HistoryTable } from "../history/historyTable";
 import { ServerStateTable } from "./serverStateTable";
 
@@ -26,7 +26,8 @@ export interface CloudHalfBroker {
 }
 
 export interface CloudHalfOptions {
-  stateDir: string;
+  /** The local cloud's database (LocalCloud opens it once and closes it after everything stopped). */
+  database: LocalDatabase;
   app: string;
   build: BuildOutput;
   broker: CloudHalfBroker;
@@ -50,7 +51,7 @@ export class CloudHalf {
   private readonly now: () => number;
 
   private constructor(
-    private readonly db: LocalDatabase,
+    db: LocalDatabase,
     private readonly engine: MicroviumEngine,
     private readonly options: CloudHalfOptions,
   ) {
@@ -66,7 +67,7 @@ export class CloudHalf {
 
   static async start(options: CloudHalfOptions): Promise<CloudHalf> {
     const engine = options.engine ?? (await loadWasmEngine());
-    const half = new CloudHalf(openLocalDatabase(options.stateDir), engine, options);
+    const half = new CloudHalf(options.database, engine, options);
     await half.load(options.build);
     return half;
   }
@@ -135,7 +136,6 @@ export class CloudHalf {
     await this.settle();
     this.server?.dispose();
     this.server = undefined;
-    this.db.close();
   }
 
   private prune(): void {
