@@ -66,7 +66,8 @@ export class DashboardSite extends pulumi.ComponentResource {
         defaultRootObject: "index.html",
         origins: [
           { originId, domainName: this.bucket.bucketRegionalDomainName, originAccessControlId: oac.id },
-          ...apis.map((api) => ({
+          // By id: their order means nothing to CloudFront, and a stable one leaves deployed distributions unchanged.
+          ...[...apis].sort((a, b) => a.originId.localeCompare(b.originId)).map((api) => ({
             originId: api.originId,
             domainName: api.domainName,
             originAccessControlId: api.originAccessControlId,

@@ -5,7 +5,9 @@ import { topics } from "../core/contracts/topics";
 import { matchesPattern } from "../core/policy";
 import { topicMatches } from "../local/broker/replayStore";
 import { writeApp } from "../test/support/tempFeatures";
-import { FeatureServer, historyRuleSql, serverRuleSql } from "./featureServer";
+import { FeatureServer, historyLambdaFiles, historyRuleSql, serverLambdaFiles, serverRuleSql } from "./featureServer";
+import fs from "node:fs";
+import * as pulumi from "@pulumi/pulumi";
 import { MOCK_ACCOUNT, MOCK_REGION, settled, useAwsMocks, valueOf, type AwsMocks } from "./testing/mockAws";
 
 const GROUP_ARN = `arn:aws:iot:${MOCK_REGION}:${MOCK_ACCOUNT}:thinggroup/greenhouse-fleet`;
@@ -114,6 +116,18 @@ describe("FeatureServer (Pulumi mocks)", function () {
       { pattern: "/api/history*", origin: "history-api", methods: ["GET", "HEAD"] },
     );
     assert.match(await valueOf(server.alertsTopicArn!), /sns\/topic:Topic\/greenhouse-srv-alerts$/);
+  });
+
+  it("puts beside each Lambda's code what its index.ts reads: the build's manifest, snapshot and engine; the channels' days", async () => {
+    const text = (asset: pulumi.asset.Asset) => (asset as pulumi.asset.StringAsset).text as unknown as Promise<string>;
+    const file = (asset: pulumi.asset.Asset) => (asset as pulumi.asset.FileAsset).path as unknown as Promise<string>;
+    const files = serverLambdaFiles({ serverCode: "exports.server = 1", wasmFile: "/engine.wasm", serverSnapshot: build.snapshots.server }, build.manifest);
+    assert.deepEqual(Object.keys(files).sort(), ["index.js", "manifest.json", "microvium.wasm", "server.snap"]);
+    assert.deepEqual(JSON.parse(await text(files["manifest.json"])), build.manifest);
+    assert.equal(await file(files["microvium.wasm"]), "/engine.wasm");
+    assert.deepEqual(new Uint8Array(fs.readFileSync(await file(files["server.snap"]))), build.snapshots.server);
+    const history = historyLambdaFiles({ historyCode: "exports.handler = 1", channels: build.manifest.channels });
+    assert.deepEqual(JSON.parse(await text(history["channels.json"])), [{ name: "temperature", history: { days: 7 } }, { name: "heater" }]);
   });
 
   it("creates only the history half for an app without server code", async () => {

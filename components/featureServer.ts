@@ -93,6 +93,27 @@ export function serverStatements(
   ];
 }
 
+/** The server Lambda's files (what lambda/featureServer/index.ts reads beside itself). */
+export function serverLambdaFiles(args: Pick<FeatureServerArgs, "serverCode" | "wasmFile" | "serverSnapshot">, manifest: Manifest): Record<string, pulumi.asset.Asset> {
+  // The snapshot is binary: an asset from a file named by its content.
+  const snapFile = path.join(os.tmpdir(), `snapfleet-server-${crypto.createHash("sha256").update(args.serverSnapshot).digest("hex")}.snap`);
+  fs.writeFileSync(snapFile, args.serverSnapshot);
+  return {
+    "index.js": new pulumi.asset.StringAsset(args.serverCode),
+    "microvium.wasm": new pulumi.asset.FileAsset(args.wasmFile),
+    "manifest.json": new pulumi.asset.StringAsset(JSON.stringify(manifest)),
+    "server.snap": new pulumi.asset.FileAsset(snapFile),
+  };
+}
+
+/** The history Lambda's files (lambda/historyApi/index.ts): its code and the channels' names and days. */
+export function historyLambdaFiles(args: Pick<FeatureServerArgs, "historyCode" | "channels">): Record<string, pulumi.asset.Asset> {
+  return {
+    "index.js": new pulumi.asset.StringAsset(args.historyCode),
+    "channels.json": new pulumi.asset.StringAsset(JSON.stringify(args.channels.map((c) => ({ name: c.name, ...(c.history ? { history: c.history } : {}) })))),
+  };
+}
+
 export class FeatureServer extends pulumi.ComponentResource {
   readonly stateTable: aws.dynamodb.Table | undefined;
   readonly handledTable: aws.dynamodb.Table | undefined;
@@ -127,18 +148,7 @@ export class FeatureServer extends pulumi.ComponentResource {
       this.alerts = new aws.sns.Topic(`${short}-alerts`, { tags }, parent);
       this.alertsTopicArn = this.alerts.arn;
 
-      // The snapshot is binary: an asset from a file named by its content.
-      const snapFile = path.join(os.tmpdir(), `snapfleet-server-${crypto.createHash("sha256").update(args.serverSnapshot).digest("hex")}.snap`);
-      fs.writeFileSync(snapFile, args.serverSnapshot);
-      const code = pulumi.output(args.manifest).apply(
-        (manifest) =>
-          new pulumi.asset.AssetArchive({
-            "index.js": new pulumi.asset.StringAsset(args.serverCode),
-            "microvium.wasm": new pulumi.asset.FileAsset(args.wasmFile),
-            "manifest.json": new pulumi.asset.StringAsset(JSON.stringify(manifest)),
-            "server.snap": new pulumi.asset.FileAsset(snapFile),
-          }),
-      );
+      const code = pulumi.output(args.manifest).apply((manifest) => new pulumi.asset.AssetArchive(serverLambdaFiles(args, manifest)));
       const server = new LambdaService(this, {
         app: args.app,
         names: { role: `${short}-role`, logs: `${name}-logs`, access: `${name}-access`, function: `${short}-fn` },
@@ -211,10 +221,7 @@ export class FeatureServer extends pulumi.ComponentResource {
           { Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: args.keySecretArn },
         ],
         handler: "index.handler",
-        code: new pulumi.asset.AssetArchive({
-          "index.js": new pulumi.asset.StringAsset(args.historyCode),
-          "channels.json": new pulumi.asset.StringAsset(JSON.stringify(args.channels.map((c) => ({ name: c.name, ...(c.history ? { history: c.history } : {}) })))),
-        }),
+        code: new pulumi.asset.AssetArchive(historyLambdaFiles(args)),
         // A 1-hour chart is one Query of ≤ 1 MB.
         timeout: 10,
         memorySize: 256,
