@@ -13,6 +13,7 @@ import type { Manifest, ChannelDecl } from "../contracts/manifest";
 import type { WireValue } from "../contracts/wireValue";
 import type { MicroviumEngine } from "../engine/types";
 import { FeatureVm, type FeatureHost } from "../runtime/featureVm";
+import { acceptedReportedValues, checkServerSettingSet, type ServerSettings } from "./serverSettings";
 import { addressedDevice, alertText, BoundedQueue, FLEET_VM, MAX_QUEUED_PER_VM, resumeDecision, vmKey, type ServerVmKind } from "./serverDecisions";
 
 /** One VM's stored state: the snapshot bytes, which server build made it, and a version that
@@ -95,9 +96,12 @@ export interface ServerHostOptions {
   now?(): number;
   /** Conditional-write retries before a batch is given up and reported. */
   maxConflicts?: number;
+  /** The devices' settings shadows (`setting.value` and `set` in onDevice handlers); without
+   * them, `set` throws saying so and `value` is the default. */
+  settings?: ServerSettings;
 }
 
-type QueuedEvent = { kind: "message"; message: ServerMessage } | { kind: "fleet-devices" };
+type QueuedEvent = { kind: "message"; message: ServerMessage } | { kind: "fleet-devices" } | { kind: "settings"; reported: Record<string, unknown> };
 
 interface LiveVm {
   vm: FeatureVm;
@@ -157,6 +161,12 @@ export class ServerHost {
   /** The fleet's device list changed: the fleet VM's `fleet.devices` follows. */
   fleetChanged(): void {
     if (this.forFleet) this.push(FLEET_VM, { kind: "fleet-devices" });
+  }
+
+  /** A device's settings shadow changed: its onDevice VM gets the reported values (a value that
+   * differs from what the VM had runs its "change" listeners). */
+  settingsReported(device: string, reported: Record<string, unknown>): void {
+    if (this.perDevice && this.options.manifest.settings?.length) this.push(device, { kind: "settings", reported });
   }
 
   /** Handles `messages` and resolves when every VM has run and stored them (Lambda's way). */
@@ -269,7 +279,9 @@ export class ServerHost {
   private run(key: string, live: LiveVm, event: QueuedEvent): void {
     try {
       if (event.kind === "fleet-devices") live.vm.fleetChanged(this.options.fleetDevices());
-      else {
+      else if (event.kind === "settings") {
+        for (const [index, value] of acceptedReportedValues(this.options.manifest.settings, event.reported)) live.vm.settingChanged(index, value);
+      } else {
         const { message } = event;
         const index = this.channelIndex.get(message.channel)!;
         if (key === FLEET_VM) live.vm.deliverFrom(index, message.value, message.device);
@@ -305,6 +317,11 @@ export class ServerHost {
       }
       this.live.set(key, live);
       try {
+        if (kind.kind === "device") await this.restoreSettings(kind.device, live.vm);
+      } catch (error) {
+        this.problem(key, `its settings could not be read (${(error as Error).message}); its handlers start with the defaults`);
+      }
+      try {
         if (kind.kind === "fleet") live.vm.startFleet(this.options.fleetDevices());
         else live.vm.startDevice(kind.device);
       } catch (error) {
@@ -314,6 +331,13 @@ export class ServerHost {
     }
     this.live.set(key, live);
     return live;
+  }
+
+  /** A device's VM starting from the build begins with the device's reported settings. */
+  private async restoreSettings(device: string, vm: FeatureVm): Promise<void> {
+    if (!this.options.settings || !this.options.manifest.settings?.length) return;
+    const reported = await this.options.settings.reported(device);
+    for (const [index, value] of acceptedReportedValues(this.options.manifest.settings, reported)) vm.settingRestored(index, value);
   }
 
   private restore(kind: ServerVmKind, snapshot: Uint8Array): FeatureVm {
@@ -332,6 +356,13 @@ export class ServerHost {
         if (line instanceof Error) throw line;
         const alert: ServerAlert = { ...(kind.kind === "device" ? { device: kind.device } : {}), text: line, t: this.now() };
         this.live.get(key)?.pending.push(() => this.options.outbox.alert(alert));
+      },
+      settingSet: (index, value) => {
+        const decl = checkServerSettingSet(this.options.manifest.settings, index, value, kind);
+        const settings = this.options.settings;
+        if (!settings) throw new Error(`setting "${decl.name}".set(): this cloud gives server code no settings shadows; nothing was changed`);
+        const device = (kind as { device: string }).device;
+        this.live.get(key)?.pending.push(() => settings.request(device, decl.name, value));
       },
     };
     return new FeatureVm(this.options.engine, snapshot, "server", host, { app: this.options.manifest, instructionBudget: this.options.instructionBudget });
