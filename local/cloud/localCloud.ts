@@ -16,6 +16,7 @@ import { JobsService, localArtifactUrl, localJobsSource, resolveLocalArtifactUrl
 import { CloudHalf } from "../server/cloudHalf";
 import { openLocalDatabase, type LocalDatabase } from "../database/localDatabase";
 import { ShadowService } from "../shadows/shadowService";
+import { followSettingsShadows, localServerSettings } from "../server/shadowSettings";
 import { ApprovalStore, FleetProvisioningService } from "../provisioning";
 import { FleetMonitor } from "./fleetMonitor";
 import { UpstreamReceiver } from "./upstreamReceiver";
@@ -145,8 +146,12 @@ export class LocalCloud {
       stops.push(() => artifacts.stop());
       const jobs = await JobsService.start({ aedes: broker.aedes, resolveDocument: (doc) => resolveLocalArtifactUrl(doc, (sha) => artifacts.signedUrl(sha)), log });
       stops.push(() => jobs.stop());
-      const cloudHalf = await CloudHalf.start({ database, app: manifest.app, build: options.build, broker, log });
+      // Shadows before the server host: an onDevice handler starts with its device's settings.
+      const shadows = await ShadowService.start({ aedes: broker.aedes, database, log });
+      stops.push(() => shadows.stop());
+      const cloudHalf = await CloudHalf.start({ database, app: manifest.app, build: options.build, broker, log, settings: localServerSettings(manifest.app, shadows, broker.aedes, log) });
       stops.push(() => cloudHalf.stop());
+      followSettingsShadows(manifest.app, shadows, (thing, reported) => cloudHalf.settingsReported(thing, reported));
       const buildDir = path.join(options.stateDir, "current");
       writeBuild(buildDir, options.build);
       const dashboard =
@@ -161,8 +166,6 @@ export class LocalCloud {
               history: { channels: () => broker.manifest.channels, query: (q) => cloudHalf.queryHistory(q) },
               jobs: localJobsSource(jobs, manifest.app, (token) => broker.verifyDashboardToken(token)),
             });
-      const shadows = await ShadowService.start({ aedes: broker.aedes, database, log });
-      stops.push(() => shadows.stop());
       const cloud = new LocalCloud(manifest.app, broker, jobs, artifacts, dashboard, buildDir, options, cloudHalf, database);
       cloud.shadows = shadows;
       await cloud.watchTraffic();
@@ -214,9 +217,10 @@ export class LocalCloud {
     this.provisioning.stop();
     await this.dashboard?.stop();
     await this.jobs.stop();
-    await this.shadows.stop();
     await this.artifacts.stop();
+    // The server host first: a setting its last batch set still reaches the shadow service.
     await this.cloudHalf.stop();
+    await this.shadows.stop();
     await this.broker.stop();
     this.database.close();
   }

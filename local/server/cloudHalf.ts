@@ -12,7 +12,7 @@ import type { WireValue } from "../../core/contracts/wireValue";
 import { loadWasmEngine } from "../../core/engine";
 import type { MicroviumEngine } from "../../core/engine/types";
 import type { HistoryQuery } from "../../core/history/historyRequest";
-import { FLEET_VM, ServerHost, type ServerAlert, type ServerMessage } from "../../core/server";
+import { FLEET_VM, ServerHost, type ServerAlert, type ServerMessage, type ServerSettings } from "../../core/server";
 import type { LocalDatabase } from "../database/localDatabase";
 import { HistoryTable } from "../history/historyTable";
 import { ServerStateTable } from "./serverStateTable";
@@ -35,6 +35,8 @@ export interface CloudHalfOptions {
   /** Every alert, after it was published (tests, `snapfleet dev`). */
   onAlert?: (alert: ServerAlert) => void;
   engine?: MicroviumEngine;
+  /** The devices' settings shadows, for `setting.value` / `set` in server code (local/server/shadowSettings.ts). */
+  settings?: ServerSettings;
   /** How often old history rows are dropped (default hourly; also at start). */
   pruneEveryMs?: number;
   now?: () => number;
@@ -96,6 +98,7 @@ export class CloudHalf {
       log: (vm, text) => this.log(`[server] [${vm === FLEET_VM ? "fleet" : vm}] ${text}`),
       fleetDevices: () => [...this.knownDevices].sort(),
       now: this.now,
+      ...(this.options.settings ? { settings: this.options.settings } : {}),
     });
     await this.server.startAll([...this.knownDevices]);
   }
@@ -108,6 +111,11 @@ export class CloudHalf {
     if (!this.knownDevices.has(thing)) this.addDevice(thing);
     const message: ServerMessage = { device: thing, channel: channelName, value, t };
     this.server?.enqueue(message);
+  }
+
+  /** A device's settings shadow changed: its server handlers see the reported values. */
+  settingsReported(thing: string, reported: Record<string, unknown>): void {
+    this.server?.settingsReported(thing, reported);
   }
 
   /** A device joined the fleet: fleet.devices follows. */
