@@ -5,7 +5,8 @@ import { topics } from "../core/contracts/topics";
 import { matchesPattern } from "../core/policy";
 import { topicMatches } from "../local/broker/replayStore";
 import { writeApp } from "../test/support/tempFeatures";
-import { FeatureServer, historyLambdaFiles, historyRuleSql, serverLambdaFiles, serverRuleSql } from "./featureServer";
+import { FeatureServer, historyLambdaFiles, historyRuleSql, serverLambdaFiles, serverRuleSql, settingsRuleSql } from "./featureServer";
+import { shadowTopics } from "../core/shadow/shadowTopics";
 import fs from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
 import { MOCK_ACCOUNT, MOCK_REGION, settled, useAwsMocks, valueOf, type AwsMocks } from "./testing/mockAws";
@@ -62,6 +63,20 @@ describe("FeatureServer (Pulumi mocks)", function () {
     const invoke = mocks.one("aws:lambda/permission:Permission", "greenhouse-server-rule-invoke");
     assert.equal(invoke.inputs.principal, "iot.amazonaws.com");
     assert.match(invoke.inputs.sourceArn, /topicRule:TopicRule\/greenhouse-server-rule$/);
+  });
+
+  it("tells the server Lambda of each settings shadow change through a rule on that shadow's update/documents only", () => {
+    const rule = mocks.one("aws:iot/topicRule:TopicRule", "greenhouse-server-settings-rule");
+    assert.equal(rule.inputs.sql, settingsRuleSql("greenhouse"));
+    assert.equal(rule.inputs.name, "sf_greenhouse_settings");
+    const from = /FROM '([^']+)'/.exec(rule.inputs.sql)![1];
+    assert.ok(topicMatches(from, shadowTopics.response("gh-1", "greenhouse-settings", "update", "documents")));
+    assert.ok(!topicMatches(from, shadowTopics.response("gh-1", "greenhouse-settings", "update", "delta")));
+    assert.ok(!topicMatches(from, shadowTopics.response("gh-1", "other-settings", "update", "documents")));
+    assert.match(rule.inputs.sql, /'settings' AS change/);
+    assert.equal(rule.inputs.lambdas[0].functionArn, `arn:aws:mock:${MOCK_REGION}:${MOCK_ACCOUNT}:aws:lambda/function:Function/greenhouse-srv-fn`);
+    const invoke = mocks.one("aws:lambda/permission:Permission", "greenhouse-server-settings-invoke");
+    assert.match(invoke.inputs.sourceArn, /topicRule:TopicRule\/greenhouse-server-settings-rule$/);
   });
 
   it("gives the server Lambda only its tables, this app's down and alert topics, this app's settings shadows, its thing group and the alerts topic", () => {

@@ -4,6 +4,7 @@
  *   devices ── sf/{app}/+/+/up ──▶ IoT topic rule ──▶ server Lambda (lambda/featureServer) ──▶ DynamoDB (VM state per device, handled messages)
  *                                                         ├──▶ IoT data plane: sf/{app}/{thing}/{channel}/down, …/_alert/up, settings shadows
  *                                                         └──▶ SNS topic (alertsTopicArn)
+ *   settings shadows ── $aws/things/+/shadow/name/{app}-settings/update/documents ──▶ IoT topic rule ──▶ server Lambda
  *   devices ── sf/{app}/+/{channel}/up ──▶ IoT topic rule per history channel ──▶ DynamoDB history table (TTL)
  *   dashboard ── GET /api/history (x-snapfleet-token) ──▶ CloudFront ──▶ history Lambda (lambda/historyApi) ──▶ Query
  *
@@ -20,6 +21,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { ChannelDecl, Manifest } from "../core/contracts/manifest";
 import { topics } from "../core/contracts/topics";
+import { shadowTopics } from "../core/shadow/shadowTopics";
 import { topicArn } from "../core/policy/arn";
 import { settingsShadowName, type SettingDecl } from "../core/settings/settingDecl";
 import { FEATURE_SERVER_ENV } from "../lambda/featureServer/index";
@@ -69,6 +71,12 @@ export function historyRuleSql(app: string, channel: ChannelDecl): string {
     `SELECT concat(topic(3), '/', topic(4)) AS pk, CASE abs(t - timestamp()) <= 86400000 WHEN true THEN t ELSE timestamp() END AS t, id, v, ` +
     `floor(timestamp() / 1000) + ${days * 86_400} AS expiresAt FROM '${topics.up(app, "+", channel.name)}'`
   );
+}
+
+/** A device's settings shadow changed (any accepted update: the device's report, a dashboard's or
+ * the server's desired value): the server Lambda reads its reported values for its onDevice VM. */
+export function settingsRuleSql(app: string): string {
+  return `SELECT topic(3) AS thing, 'settings' AS change FROM '${shadowTopics.response("+", settingsShadowName(app), "update", "documents")}'`;
 }
 
 /** Topic rule names allow letters, digits and `_` only. */
@@ -171,6 +179,14 @@ export class FeatureServer extends pulumi.ComponentResource {
         parent,
       );
       server.allowInvoke(`${name}-rule-invoke`, "iot.amazonaws.com", { sourceArn: this.rule.arn });
+      if (args.settings?.length) {
+        const settingsRule = new aws.iot.TopicRule(
+          `${name}-settings-rule`,
+          { name: serverRuleName(args.app, "settings"), enabled: true, sql: settingsRuleSql(args.app), sqlVersion: "2016-03-23", lambdas: [{ functionArn: this.lambda.arn }], tags },
+          parent,
+        );
+        server.allowInvoke(`${name}-settings-invoke`, "iot.amazonaws.com", { sourceArn: settingsRule.arn });
+      }
     }
 
     const historyChannels = args.channels.filter((c) => c.history);

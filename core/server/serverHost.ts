@@ -101,7 +101,7 @@ export interface ServerHostOptions {
   settings?: ServerSettings;
 }
 
-type QueuedEvent = { kind: "message"; message: ServerMessage } | { kind: "fleet-devices" } | { kind: "settings"; reported: Record<string, unknown> };
+type QueuedEvent = { kind: "message"; message: ServerMessage } | { kind: "fleet-devices" } | { kind: "settings" };
 
 interface LiveVm {
   vm: FeatureVm;
@@ -163,10 +163,12 @@ export class ServerHost {
     if (this.forFleet) this.push(FLEET_VM, { kind: "fleet-devices" });
   }
 
-  /** A device's settings shadow changed: its onDevice VM gets the reported values (a value that
-   * differs from what the VM had runs its "change" listeners). */
-  settingsReported(device: string, reported: Record<string, unknown>): void {
-    if (this.perDevice && this.options.manifest.settings?.length) this.push(device, { kind: "settings", reported });
+  /** A device's settings shadow changed: its onDevice VM reads the reported values before its
+   * next batch (a value that differs from what the VM had runs its "change" listeners). Read then,
+   * not passed in: notices of two changes may arrive out of order (on AWS, two rule invocations),
+   * and a batch re-run after a lost conditional write must not apply an older read. */
+  settingsChanged(device: string): void {
+    if (this.perDevice && this.options.manifest.settings?.length && this.options.settings) this.push(device, { kind: "settings" });
   }
 
   /** Handles `messages` and resolves when every VM has run and stored them (Lambda's way). */
@@ -229,7 +231,8 @@ export class ServerHost {
     if (queued.length > 0 && batch.length === 0) return;
     const live = await this.vmFor(key);
     if (!live) return;
-    for (const event of batch) this.run(key, live, event);
+    const reported = batch.some((e) => e.kind === "settings") ? await this.readReported(key) : undefined;
+    for (const event of batch) this.run(key, live, event, reported);
     if (live.vm.stopped) {
       // The engine stopped: this batch's state is lost; the next one resumes from the last stored.
       this.drop(key);
@@ -276,11 +279,20 @@ export class ServerHost {
     return fresh;
   }
 
-  private run(key: string, live: LiveVm, event: QueuedEvent): void {
+  private async readReported(device: string): Promise<Record<string, unknown> | undefined> {
+    try {
+      return await this.options.settings!.reported(device);
+    } catch (error) {
+      this.problem(device, `its settings could not be read (${(error as Error).message}); its handlers keep the values they had`);
+      return undefined;
+    }
+  }
+
+  private run(key: string, live: LiveVm, event: QueuedEvent, reported?: Record<string, unknown>): void {
     try {
       if (event.kind === "fleet-devices") live.vm.fleetChanged(this.options.fleetDevices());
       else if (event.kind === "settings") {
-        for (const [index, value] of acceptedReportedValues(this.options.manifest.settings, event.reported)) live.vm.settingChanged(index, value);
+        for (const [index, value] of acceptedReportedValues(this.options.manifest.settings, reported ?? {})) live.vm.settingChanged(index, value);
       } else {
         const { message } = event;
         const index = this.channelIndex.get(message.channel)!;

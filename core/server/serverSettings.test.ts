@@ -35,7 +35,7 @@ describe("settings in server code (server host)", () => {
     [engine, build] = await Promise.all([loadWasmEngine(), compileFeatures({ entry: writeApp(APP) })]);
   });
 
-  function host(shadows: Record<string, Record<string, unknown>>, store = new MemoryStateStore()) {
+  function host(shadows: Record<string, { reported: Record<string, unknown> }>, store = new MemoryStateStore()) {
     const sent: string[] = [];
     const requested: [string, string, SettingValue][] = [];
     const problems: ServerProblem[] = [];
@@ -49,7 +49,7 @@ describe("settings in server code (server host)", () => {
       report: (p) => void problems.push(p),
       fleetDevices: () => Object.keys(shadows),
       settings: {
-        reported: (device) => shadows[device]?.reported as Record<string, unknown> ?? {},
+        reported: (device) => shadows[device]?.reported ?? {},
         request: (device, name, value) => void requested.push([device, name, value]),
       },
     });
@@ -59,13 +59,15 @@ describe("settings in server code (server host)", () => {
   const message = (device: string, t: number) => ({ device, channel: "temperature", value: t, t: Date.now() });
 
   it("starts a device's handlers with the device's reported values, and runs 'change' listeners when the shadow reports another", async () => {
-    const shadows = { "gh-1": { reported: { setpoint: 18, mode: "eco" } }, "gh-2": { reported: { setpoint: 99, other: 1 } } };
+    const shadows: Record<string, { reported: Record<string, unknown> }> = { "gh-1": { reported: { setpoint: 18, mode: "eco" } }, "gh-2": { reported: { setpoint: 99, other: 1 } } };
     const { server, sent, problems } = host(shadows);
     await server.startAll(["gh-1", "gh-2", "gh-3"]);
     assert.deepEqual(sent.sort(), ["gh-1: start 18 eco", "gh-2: start 21 auto", "gh-3: start 21 auto"], "a refused reported value (99 > max) keeps the default");
     sent.length = 0;
-    server.settingsReported("gh-1", { setpoint: 19, mode: "eco" });
-    server.settingsReported("gh-2", { setpoint: 21 }); // the value it already has: no "change"
+    shadows["gh-1"].reported = { setpoint: 19, mode: "eco" };
+    shadows["gh-2"].reported = { setpoint: 21 }; // the value it already has: no "change"
+    server.settingsChanged("gh-1");
+    server.settingsChanged("gh-2");
     await server.idle();
     assert.deepEqual(sent, ["gh-1: changed 19"]);
     await server.handle([message("gh-1", 20)]);
@@ -76,9 +78,11 @@ describe("settings in server code (server host)", () => {
 
   it("keeps the values it was told in the stored state: after a restart the handler has them without asking", async () => {
     const store = new MemoryStateStore();
-    const first = host({ "gh-1": { reported: { setpoint: 18 } } }, store);
+    const shadows = { "gh-1": { reported: { setpoint: 18 } } };
+    const first = host(shadows, store);
     await first.server.startAll(["gh-1"]);
-    first.server.settingsReported("gh-1", { setpoint: 30 });
+    shadows["gh-1"].reported.setpoint = 30;
+    first.server.settingsChanged("gh-1");
     await first.server.idle();
     first.server.dispose();
     const second = host({}, store); // the shadow is not read again for a resumed VM

@@ -8,7 +8,7 @@ import { assertSettingValue, settingValueProblem } from "../settings/settingDecl
 
 export interface ServerSettings {
   /** The device's reported settings (its shadow's `state.reported`; `{}` without a shadow). Read
-   * when the device's VM starts from the build; later changes arrive as `settingsReported`. */
+   * when the device's VM starts from the build, and after each `ServerHost.settingsChanged`. */
   reported(device: string): Promise<Record<string, unknown>> | Record<string, unknown>;
   /** Asks the device for `value` (its shadow's `state.desired`). Called after the batch that set
    * it was stored, like the batch's sends. */

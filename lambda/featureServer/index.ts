@@ -7,6 +7,7 @@ import type { Manifest } from "../../core/contracts/manifest";
 import { loadWasmEngine } from "../../core/engine/wasmEngine";
 import { DynamoServerState, type DynamoDbModule } from "./dynamoServerState";
 import { createFeatureServer, type ServerRuleEvent } from "./handler";
+import { iotShadowSettings } from "./iotShadowSettings";
 
 export const FEATURE_SERVER_ENV = {
   stateTable: "SNAPFLEET_SERVER_STATE_TABLE",
@@ -50,6 +51,7 @@ async function create(): Promise<ReturnType<typeof createFeatureServer>> {
         await snsClient.send(new sns.PublishCommand({ TopicArn: read(FEATURE_SERVER_ENV.alertsTopicArn), Subject: subject, Message: message }));
       },
     },
+    ...(manifest.settings?.length ? { settings: iotShadowSettings(iotData, dataClient, manifest.app) } : {}),
     fleetDevices: async () => {
       if (fleet && Date.now() - fleet.at < FLEET_CACHE_MS) return fleet.names;
       const names: string[] = [];

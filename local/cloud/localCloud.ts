@@ -151,7 +151,7 @@ export class LocalCloud {
       stops.push(() => shadows.stop());
       const cloudHalf = await CloudHalf.start({ database, app: manifest.app, build: options.build, broker, log, settings: localServerSettings(manifest.app, shadows, broker.aedes, log) });
       stops.push(() => cloudHalf.stop());
-      followSettingsShadows(manifest.app, shadows, (thing, reported) => cloudHalf.settingsReported(thing, reported));
+      followSettingsShadows(manifest.app, shadows, (thing) => cloudHalf.settingsChanged(thing));
       const buildDir = path.join(options.stateDir, "current");
       writeBuild(buildDir, options.build);
       const dashboard =

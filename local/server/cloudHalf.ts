@@ -114,8 +114,8 @@ export class CloudHalf {
   }
 
   /** A device's settings shadow changed: its server handlers see the reported values. */
-  settingsReported(thing: string, reported: Record<string, unknown>): void {
-    this.server?.settingsReported(thing, reported);
+  settingsChanged(thing: string): void {
+    this.server?.settingsChanged(thing);
   }
 
   /** A device joined the fleet: fleet.devices follows. */

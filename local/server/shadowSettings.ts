@@ -23,10 +23,10 @@ export function localServerSettings(app: string, shadows: ShadowService, aedes: 
   };
 }
 
-/** Hands every change of a device's settings shadow to the server host (its reported values). */
-export function followSettingsShadows(app: string, shadows: ShadowService, settingsReported: (thing: string, reported: Record<string, unknown>) => void): () => void {
+/** Tells the server host of every change of a device's settings shadow. */
+export function followSettingsShadows(app: string, shadows: ShadowService, settingsChanged: (thing: string) => void): () => void {
   const shadow = settingsShadowName(app);
   return shadows.onChange((thing, name) => {
-    if (name === shadow) settingsReported(thing, shadows.store.get(thing, shadow)?.reported ?? {});
+    if (name === shadow) settingsChanged(thing);
   });
 }
