@@ -3,14 +3,14 @@
  *
  *   dashboard ── GET/POST /api/approvals… (x-snapfleet-token) ──▶ CloudFront ──▶ Lambda function URL ──▶ DynamoDB
  *
- * Served like the jobs API (components/jobsApi.ts): a function URL only CloudFront may call, so
+ * Served like the jobs API (components/lambdaService.ts): a function URL only CloudFront may call, so
  * the page calls its own origin. The Lambda checks the dashboard token and its role with the
  * authorizer's key (a viewer's decision is refused before the table is touched); its role may
  * only scan and update the approvals table and read the key. */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { APPROVALS_API_ENV } from "../lambda/approvalsApi/index";
-import { lambdaOrigin, type LambdaOrigin } from "./lambdaOrigin";
+import { LambdaService, type FunctionUrlEndpoint, type FunctionUrlRoute } from "./lambdaService";
 
 export interface ApprovalsApiArgs {
   app: string;
@@ -36,51 +36,44 @@ export function approvalsApiStatements(tableArn: pulumi.Input<string>, keySecret
 
 export class ApprovalsApi extends pulumi.ComponentResource {
   readonly function: aws.lambda.Function;
-  private readonly served: LambdaOrigin;
+  /** For DashboardSite: CloudFront sends `/api/approvals*` here. */
+  readonly route: FunctionUrlRoute;
+  private readonly endpoint: FunctionUrlEndpoint;
 
   constructor(name: string, args: ApprovalsApiArgs, opts?: pulumi.ComponentResourceOptions) {
     super("snapfleet:dashboard:ApprovalsApi", name, {}, opts);
-    const parent = { parent: this };
-    const tags = { "snapfleet:app": args.app };
     // Short logical names: auto-named roles, functions and OACs are capped at 64 characters.
     const short = `${args.app}-appr`;
-    const role = new aws.iam.Role(
-      `${short}-role`,
-      { assumeRolePolicy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }] }), tags },
-      parent,
-    );
-    new aws.iam.RolePolicyAttachment(`${name}-logs`, { role: role.name, policyArn: aws.iam.ManagedPolicy.AWSLambdaBasicExecutionRole }, parent);
-    new aws.iam.RolePolicy(`${name}-access`, { role: role.id, policy: pulumi.jsonStringify({ Version: "2012-10-17", Statement: approvalsApiStatements(args.tableArn, args.keySecretArn) }) }, parent);
-    this.function = new aws.lambda.Function(
-      `${short}-fn`,
-      {
-        runtime: aws.lambda.Runtime.NodeJS22dX,
-        handler: "index.handler",
-        role: role.arn,
-        timeout: 10,
-        memorySize: 256,
-        code: new pulumi.asset.AssetArchive({ "index.js": new pulumi.asset.StringAsset(args.code) }),
-        environment: {
-          variables: {
-            [APPROVALS_API_ENV.app]: args.app,
-            [APPROVALS_API_ENV.table]: args.tableName,
-            [APPROVALS_API_ENV.keySecretArn]: args.keySecretArn,
-            [APPROVALS_API_ENV.keyVersion]: args.keyVersionId,
-          },
-        },
-        tags,
+    const service = new LambdaService(this, {
+      app: args.app,
+      names: { role: `${short}-role`, logs: `${name}-logs`, access: `${name}-access`, function: `${short}-fn` },
+      statements: approvalsApiStatements(args.tableArn, args.keySecretArn),
+      handler: "index.handler",
+      code: args.code,
+      timeout: 10,
+      memorySize: 256,
+      environment: {
+        [APPROVALS_API_ENV.app]: args.app,
+        [APPROVALS_API_ENV.table]: args.tableName,
+        [APPROVALS_API_ENV.keySecretArn]: args.keySecretArn,
+        [APPROVALS_API_ENV.keyVersion]: args.keyVersionId,
       },
-      parent,
-    );
-    this.served = lambdaOrigin(name, short, this.function, `snapfleet ${args.app} approvals API`, this);
+    });
+    this.function = service.function;
+    this.endpoint = service.serveThroughCloudFront({
+      names: { url: `${name}-url`, oac: `${short}-oac`, cdnPermissions: name },
+      description: `snapfleet ${args.app} approvals API`,
+      pathPattern: APPROVALS_API_PATH_PATTERN,
+      originId: "approvals-api",
+      // POST for approve and deny; CloudFront only offers it within the full method set.
+      allowedMethods: ["DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"],
+    });
+    this.route = this.endpoint.route;
     this.registerOutputs({ functionName: this.function.name });
   }
 
-  get origin(): LambdaOrigin["origin"] {
-    return this.served.origin;
-  }
-
+  /** Lets only this CloudFront distribution call the function URL. */
   allowDistribution(distributionArn: pulumi.Input<string>): void {
-    this.served.allowDistribution(distributionArn);
+    this.endpoint.allowDistribution(distributionArn);
   }
 }

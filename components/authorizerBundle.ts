@@ -6,7 +6,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { packageRoot } from "./packageRoot";
 
-export type LambdaFolder = "authorizer" | "fleetStatus" | "featureServer" | "jobsApi" | "stagedRollout" | "provisioningHook" | "approvalsApi";
+export type LambdaFolder = "authorizer" | "fleetStatus" | "featureServer" | "historyApi" | "jobsApi" | "stagedRollout" | "provisioningHook" | "approvalsApi";
 
 export function authorizerEntry(): string {
   return lambdaEntry("authorizer");

@@ -19,13 +19,15 @@ export interface DerivedName {
   source: string;
 }
 
-/** Logical names of the auto-named resources (type token → logical names), for the test. */
-export function autoNamedResources(app: string): Record<string, string[]> {
+/** Logical names of the auto-named resources (type token → logical names), for the test; with
+ * `cloudHalf`, also those FeatureServer adds for server code and history. */
+export function autoNamedResources(app: string, cloudHalf = false): Record<string, string[]> {
+  const server = cloudHalf ? { roles: [`${app}-srv-role`, `${app}-srv-hist-api-role`, `${app}-srv-history-role`], functions: [`${app}-srv-fn`, `${app}-srv-hist-api`], oacs: [`${app}-srv-hist-oac`] } : { roles: [], functions: [], oacs: [] };
   return {
     "aws:s3/bucket:Bucket": [`${app}-firmware-bucket`, `${app}-dashboard-bucket`],
-    "aws:iam/role:Role": [`${app}-firmware-presign`, `${app}-dashboard-auth-role`, `${app}-fs-recorder-role`, `${app}-fs-reader-role`, `${app}-jobs-role`],
-    "aws:lambda/function:Function": [`${app}-dashboard-auth-fn`, `${app}-fs-recorder`, `${app}-fs-reader`, `${app}-jobs-fn`],
-    "aws:cloudfront/originAccessControl:OriginAccessControl": [`${app}-dashboard-oac`, `${app}-fs-oac`, `${app}-jobs-oac`],
+    "aws:iam/role:Role": [`${app}-firmware-presign`, `${app}-dashboard-auth-role`, `${app}-fs-recorder-role`, `${app}-fs-reader-role`, `${app}-jobs-role`, ...server.roles],
+    "aws:lambda/function:Function": [`${app}-dashboard-auth-fn`, `${app}-fs-recorder`, `${app}-fs-reader`, `${app}-jobs-fn`, ...server.functions],
+    "aws:cloudfront/originAccessControl:OriginAccessControl": [`${app}-dashboard-oac`, `${app}-fs-oac`, `${app}-jobs-oac`, ...server.oacs],
   };
 }
 
@@ -47,7 +49,7 @@ export function derivedNames(app: string): DerivedName[] {
     })),
     { what: "IoT authorizer name", name: dashboardAuthorizerName(app), max: 128, source: "https://docs.aws.amazon.com/iot/latest/apireference/API_CreateAuthorizer.html" },
   ];
-  for (const [type, logicalNames] of Object.entries(autoNamedResources(app))) {
+  for (const [type, logicalNames] of Object.entries(autoNamedResources(app, true))) {
     const limit = AUTONAME_LIMITS[type];
     for (const logical of logicalNames) names.push({ what: `${limit.what} (auto-named from "${logical}")`, name: `${logical}-xxxxxxx`, max: limit.max, source: limit.source });
   }

@@ -17,6 +17,7 @@ import type { PolicyScope } from "../core/policy";
 import { PROVISIONING_HOOK_ENV } from "../lambda/provisioningHook/index";
 import type { DevicePolicy } from "./fleet";
 import type { DeviceCredentials } from "./fleet";
+import { LambdaService } from "./lambdaService";
 
 export interface ClaimProvisioningArgs extends PolicyScope {
   thingGroup: string;
@@ -43,43 +44,30 @@ export class ClaimProvisioning extends pulumi.ComponentResource {
     const parent = { parent: this };
     const tags = { "snapfleet:app": args.app };
     const short = `${args.app}-cl`;
-    const lambdaTrust = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }] });
 
     this.approvals = new aws.dynamodb.Table(
       `${name}-approvals`,
       { billingMode: "PAY_PER_REQUEST", hashKey: "serial", attributes: [{ name: "serial", type: "S" }], ttl: { attributeName: "expiresAt", enabled: true }, serverSideEncryption: { enabled: true }, tags },
       parent,
     );
-    const hookRole = new aws.iam.Role(`${short}-hook-role`, { assumeRolePolicy: lambdaTrust, tags }, parent);
-    new aws.iam.RolePolicyAttachment(`${name}-hook-logs`, { role: hookRole.name, policyArn: aws.iam.ManagedPolicy.AWSLambdaBasicExecutionRole }, parent);
-    // Least privilege: read a board's item, add a pending one; deciding is the operator's.
-    new aws.iam.RolePolicy(
-      `${name}-hook-access`,
-      { role: hookRole.id, policy: pulumi.jsonStringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:PutItem"], Resource: this.approvals.arn }] }) },
-      parent,
-    );
-    this.hook = new aws.lambda.Function(
-      `${short}-hook`,
-      {
-        runtime: aws.lambda.Runtime.NodeJS22dX,
-        handler: "index.handler",
-        role: hookRole.arn,
-        // "The Lambda function must finish running and return within 5 seconds".
-        timeout: 5,
-        memorySize: 256,
-        code: new pulumi.asset.AssetArchive({ "index.js": new pulumi.asset.StringAsset(args.code) }),
-        environment: {
-          variables: {
-            [PROVISIONING_HOOK_ENV.context]: JSON.stringify({ app: args.app, thingGroup: args.thingGroup, ...(args.stages ? { stages: args.stages } : {}) }),
-            [PROVISIONING_HOOK_ENV.table]: this.approvals.name,
-          },
-        },
-        tags,
+    const hook = new LambdaService(this, {
+      app: args.app,
+      names: { role: `${short}-hook-role`, logs: `${name}-hook-logs`, access: `${name}-hook-access`, function: `${short}-hook` },
+      // Least privilege: read a board's item, add a pending one; deciding is the operator's.
+      statements: [{ Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:PutItem"], Resource: this.approvals.arn }],
+      handler: "index.handler",
+      code: args.code,
+      // "The Lambda function must finish running and return within 5 seconds".
+      timeout: 5,
+      memorySize: 256,
+      environment: {
+        [PROVISIONING_HOOK_ENV.context]: JSON.stringify({ app: args.app, thingGroup: args.thingGroup, ...(args.stages ? { stages: args.stages } : {}) }),
+        [PROVISIONING_HOOK_ENV.table]: this.approvals.name,
       },
-      parent,
-    );
+    });
+    this.hook = hook.function;
     // Confused-deputy guard (pre-provisioning-hook.html): only AWS IoT of this account may call it.
-    new aws.lambda.Permission(`${name}-hook-invoke`, { action: "lambda:InvokeFunction", function: this.hook.name, principal: "iot.amazonaws.com", sourceAccount: args.account }, parent);
+    hook.allowInvoke(`${name}-hook-invoke`, "iot.amazonaws.com", { sourceAccount: args.account });
 
     const provisioningRole = new aws.iam.Role(
       `${short}-prov-role`,

@@ -7,8 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { contentTypeOf, listSiteFiles, NO_CACHE } from "./dashboardFiles";
 import { privateBucket } from "./privateBucket";
 import type { DashboardConfig } from "../core/contracts/dashboardConfig";
-import { JOBS_API_PATH_PATTERN } from "./jobsApi";
-import { APPROVALS_API_PATH_PATTERN } from "./approvalsApi";
+import type { FunctionUrlRoute } from "./lambdaService";
 
 export interface DashboardSiteArgs {
   app: string;
@@ -19,12 +18,10 @@ export interface DashboardSiteArgs {
   webSnapshotBase64: pulumi.Input<string>;
   /** dashboard-config.json content. */
   configJson: pulumi.Input<string>;
-  /** The fleet-status API's origin (FleetStatusApi), served under `/api/*` on the same domain. */
-  api?: { domainName: pulumi.Input<string>; originAccessControlId: pulumi.Input<string> };
-  /** The jobs API's origin (JobsApi), served under `/api/jobs*`, ahead of `/api/*`; it takes POST (cancel). */
-  jobsApi?: { domainName: pulumi.Input<string>; originAccessControlId: pulumi.Input<string> };
-  /** The approvals API's origin (ApprovalsApi), served under `/api/approvals*`, ahead of `/api/*`; it takes POST (approve, deny). */
-  approvalsApi?: { domainName: pulumi.Input<string>; originAccessControlId: pulumi.Input<string> };
+  /** The dashboard's APIs on its own domain (ApprovalsApi, JobsApi, FeatureServer's history API,
+   * FleetStatusApi: each a function URL behind CloudFront), in the order CloudFront tries their path patterns:
+   * the first that matches wins, so `/api/*` comes last. */
+  apis?: FunctionUrlRoute[];
 }
 
 /** AWS's managed "CachingOptimized" policy: honours the objects' Cache-Control headers. */
@@ -59,18 +56,7 @@ export class DashboardSite extends pulumi.ComponentResource {
       parent,
     );
     const originId = "dashboard-bucket";
-    const apiOriginId = "fleet-status-api";
-    const api = args.api;
-    const jobsApiOriginId = "jobs-api";
-    const jobsApi = args.jobsApi;
-    const approvalsApiOriginId = "approvals-api";
-    const approvalsApi = args.approvalsApi;
-    const lambdaOrigin = (id: string, o: NonNullable<DashboardSiteArgs["api"]>) => ({
-      originId: id,
-      domainName: o.domainName,
-      originAccessControlId: o.originAccessControlId,
-      customOriginConfig: { httpPort: 80, httpsPort: 443, originProtocolPolicy: "https-only", originSslProtocols: ["TLSv1.2"] },
-    });
+    const apis = args.apis ?? [];
     this.distribution = new aws.cloudfront.Distribution(
       `${name}-cdn`,
       {
@@ -79,57 +65,24 @@ export class DashboardSite extends pulumi.ComponentResource {
         defaultRootObject: "index.html",
         origins: [
           { originId, domainName: this.bucket.bucketRegionalDomainName, originAccessControlId: oac.id },
-          ...(api ? [lambdaOrigin(apiOriginId, api)] : []),
-          ...(jobsApi ? [lambdaOrigin(jobsApiOriginId, jobsApi)] : []),
-          ...(approvalsApi ? [lambdaOrigin(approvalsApiOriginId, approvalsApi)] : []),
+          // By id: their order means nothing to CloudFront, and a stable one leaves deployed distributions unchanged.
+          ...[...apis].sort((a, b) => a.originId.localeCompare(b.originId)).map((api) => ({
+            originId: api.originId,
+            domainName: api.domainName,
+            originAccessControlId: api.originAccessControlId,
+            customOriginConfig: { httpPort: 80, httpsPort: 443, originProtocolPolicy: "https-only", originSslProtocols: ["TLSv1.2"] },
+          })),
         ],
-        // CloudFront takes the first behavior whose pattern matches: the jobs and approvals APIs' come first.
-        orderedCacheBehaviors: [
-          ...(approvalsApi
-            ? [
-                {
-                  pathPattern: APPROVALS_API_PATH_PATTERN,
-                  targetOriginId: approvalsApiOriginId,
-                  viewerProtocolPolicy: "https-only",
-                  // POST for approve and deny; CloudFront only offers it within the full method set.
-                  allowedMethods: ["DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"],
-                  cachedMethods: ["GET", "HEAD"],
-                  cachePolicyId: CACHING_DISABLED_POLICY_ID,
-                  originRequestPolicyId: ALL_VIEWER_EXCEPT_HOST_POLICY_ID,
-                  compress: true,
-                },
-              ]
-            : []),
-          ...(jobsApi
-            ? [
-                {
-                  pathPattern: JOBS_API_PATH_PATTERN,
-                  targetOriginId: jobsApiOriginId,
-                  viewerProtocolPolicy: "https-only",
-                  // POST for cancel; CloudFront only offers it within the full method set.
-                  allowedMethods: ["DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"],
-                  cachedMethods: ["GET", "HEAD"],
-                  cachePolicyId: CACHING_DISABLED_POLICY_ID,
-                  originRequestPolicyId: ALL_VIEWER_EXCEPT_HOST_POLICY_ID,
-                  compress: true,
-                },
-              ]
-            : []),
-          ...(api
-          ? [
-              {
-                pathPattern: "/api/*",
-                targetOriginId: apiOriginId,
-                viewerProtocolPolicy: "https-only",
-                allowedMethods: ["GET", "HEAD"],
-                cachedMethods: ["GET", "HEAD"],
-                cachePolicyId: CACHING_DISABLED_POLICY_ID,
-                originRequestPolicyId: ALL_VIEWER_EXCEPT_HOST_POLICY_ID,
-                compress: true,
-              },
-            ]
-          : []),
-        ],
+        orderedCacheBehaviors: apis.map((api) => ({
+          pathPattern: api.pathPattern,
+          targetOriginId: api.originId,
+          viewerProtocolPolicy: "https-only",
+          allowedMethods: api.allowedMethods,
+          cachedMethods: ["GET", "HEAD"],
+          cachePolicyId: CACHING_DISABLED_POLICY_ID,
+          originRequestPolicyId: ALL_VIEWER_EXCEPT_HOST_POLICY_ID,
+          compress: true,
+        })),
         defaultCacheBehavior: {
           targetOriginId: originId,
           viewerProtocolPolicy: "redirect-to-https",

@@ -11,6 +11,7 @@ import { compileFeatures, type CompileResult } from "../core/compiler/compileFea
 import { encodeDevicePackage } from "../core/contracts/devicePackage";
 import type { Declarations, Manifest } from "../core/contracts/manifest";
 import type { BoardDefinition } from "../core/boards";
+import { ServerHost } from "../core/server/serverHost";
 
 export interface CompileInput {
   entry: string;
@@ -23,6 +24,8 @@ export interface DeclarationsBuild {
   declarations: Declarations;
   webSnapshot: Uint8Array;
   serverSnapshot: Uint8Array;
+  /** App registered api.server.onDevice / onFleet handlers: the server snapshot has work to do. */
+  hasServerCode: boolean;
 }
 
 /** Not a real secret value: the declarations pass only needs every read to succeed. */
@@ -32,7 +35,12 @@ export async function compileDeclarations(input: CompileInput): Promise<Declarat
   const placeholders = new Proxy({} as Record<string, string>, { get: () => PLACEHOLDER_SECRET });
   const result = await compileFeatures({ entry: input.entry, app: input.app, cwd: input.cwd, board: input.board, secrets: placeholders });
   const { channels, secrets, controls, pins, settings } = result.manifest;
-  return { declarations: { channels, secrets, controls, pins, ...(settings ? { settings } : {}) }, webSnapshot: result.snapshots.web, serverSnapshot: result.snapshots.server };
+  return {
+    declarations: { channels, secrets, controls, pins, ...(settings ? { settings } : {}) },
+    webSnapshot: result.snapshots.web,
+    serverSnapshot: result.snapshots.server,
+    hasServerCode: ServerHost.hasServerCode(result.manifest),
+  };
 }
 
 export interface DeviceBuild {

@@ -6,6 +6,7 @@
  *   OtaJob, and DashboardAuthorizer → DashboardSite.
  * Resources that depend on what the features declare are created in `initialize`, after the
  * declarations pass of the compiler (components/deployBuild.ts), so they appear in the preview. */
+import path from "node:path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { otaJobDocument, otaJobId, s3PresignedUrlPlaceholder } from "../core/contracts/jobDocument";
@@ -29,6 +30,7 @@ import { iotConnection, stackAwsSettings, type IotConnection, type PlainAwsSetti
 import { OtaJob } from "./otaJob";
 import { StagedRolloutScheduler } from "./stagedRolloutScheduler";
 import { ClaimProvisioning } from "./claimProvisioning";
+import { FeatureServer } from "./featureServer";
 import { resolveSecretValues } from "./secretValues";
 
 interface FeatureAppData {
@@ -42,6 +44,7 @@ interface FeatureAppData {
   dashboardTokenKey: pulumi.Output<string>;
   topics: Record<string, ChannelTopics>;
   claims: pulumi.Output<Record<string, DeviceCredentials>>;
+  alertsTopicArn: pulumi.Output<string | undefined>;
 }
 
 export class FeatureApp extends pulumi.ComponentResource<FeatureAppData> {
@@ -64,6 +67,8 @@ export class FeatureApp extends pulumi.ComponentResource<FeatureAppData> {
   declare readonly topics: pulumi.Output<Record<string, ChannelTopics>>;
   /** Per `fleet.claimBatches` entry: the claim certificate and key to flash. Secret. */
   declare readonly claims: pulumi.Output<Record<string, DeviceCredentials>>;
+  /** The SNS topic `api.server.notify` alerts go to (subscribe to it); undefined without server code. */
+  declare readonly alertsTopicArn: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: FeatureAppArgs, opts?: pulumi.ComponentResourceOptions) {
     const resolved = resolveFeatureAppArgs(name, args);
@@ -88,6 +93,7 @@ export class FeatureApp extends pulumi.ComponentResource<FeatureAppData> {
     this.dashboardTokenKey = pulumi.secret(field("dashboardTokenKey")) as any;
     this.topics = field("topics");
     this.claims = pulumi.secret(field("claims")) as any;
+    this.alertsTopicArn = field("alertsTopicArn");
   }
 
   /** The OTA job's AWS settings: those of every other resource here (components/iotConnection.ts). */
@@ -220,6 +226,29 @@ export class FeatureApp extends pulumi.ComponentResource<FeatureAppData> {
           parent,
         )
       : undefined;
+    // The cloud half (server code, history, alerts): only when the features have one.
+    const server =
+      declared.hasServerCode || declarations.channels.some((c) => c.history)
+        ? new FeatureServer(
+            `${app}-server`,
+            {
+              ...scope,
+              channels: declarations.channels,
+              settings: declarations.settings,
+              hasServerCode: declared.hasServerCode,
+              manifest,
+              serverSnapshot: declared.serverSnapshot,
+              serverCode: await bundleLambda("featureServer"),
+              historyCode: await bundleLambda("historyApi"),
+              wasmFile: engineWasmFile(),
+              thingGroupName: fleet.group.name,
+              thingGroupArn: fleet.group.arn,
+              keySecretArn: authorizer.keySecretArn,
+              keyVersionId: authorizer.keyVersionId,
+            },
+            parent,
+          )
+        : undefined;
     const site = new DashboardSite(
       `${app}-dashboard`,
       {
@@ -228,15 +257,15 @@ export class FeatureApp extends pulumi.ComponentResource<FeatureAppData> {
         manifestJson: manifest.apply((m) => JSON.stringify(m, null, 2)),
         webSnapshotBase64: Buffer.from(declared.webSnapshot).toString("base64"),
         configJson: JSON.stringify(dashboardConfig(app, endpoint.endpointAddress, authorizer.authorizerName, approvalsApi !== undefined), null, 2),
-        api: fleetStatus.origin,
-        jobsApi: jobsApi.origin,
-        ...(approvalsApi ? { approvalsApi: approvalsApi.origin } : {}),
+        // CloudFront tries them in this order: the catch-all `/api/*` last.
+        apis: [...(approvalsApi ? [approvalsApi.route] : []), jobsApi.route, ...(server?.historyRoute ? [server.historyRoute] : []), fleetStatus.route],
       },
       parent,
     );
     fleetStatus.allowDistribution(site.distribution.arn);
     jobsApi.allowDistribution(site.distribution.arn);
     approvalsApi?.allowDistribution(site.distribution.arn);
+    server?.allowDistribution(site.distribution.arn);
 
     return {
       dashboardUrl: site.url,
@@ -249,6 +278,7 @@ export class FeatureApp extends pulumi.ComponentResource<FeatureAppData> {
       dashboardTokenKey: authorizer.key,
       topics: channelPolicies.topics,
       claims: claimProvisioning?.claims ?? pulumi.output<Record<string, DeviceCredentials>>({}),
+      alertsTopicArn: server?.alertsTopicArn ?? pulumi.output<string | undefined>(undefined),
     };
   }
 }
@@ -260,4 +290,9 @@ function withAwsProvider(name: string, args: ResolvedFeatureAppArgs, opts: pulum
   const provider = new aws.Provider(`${name}-aws`, args.aws, { parent: opts?.parent });
   const providers = opts?.providers;
   return { ...opts, providers: Array.isArray(providers) ? [...providers, provider] : { ...(providers ?? {}), aws: provider } };
+}
+
+/** The engine the server Lambda runs: the package's own build (core/engine, also under dist/). */
+function engineWasmFile(): string {
+  return path.join(__dirname, "..", "core", "engine", "microvium.wasm");
 }

@@ -20,7 +20,7 @@ describe("FleetStatusApi (Pulumi mocks)", function () {
   before(async () => {
     mocks = await useAwsMocks();
     api = new FleetStatusApi("gs-fleet-status", { app: "grow-station", code: "exports.record = exports.list = async () => ({})", keySecretArn: KEY_SECRET, keyVersionId: "v1" });
-    site = new DashboardSite("gs-dashboard", { app: "grow-station", bundleDir: FIXTURE_BUNDLE, manifestJson: "{}", webSnapshotBase64: "", configJson: "{}", api: api.origin });
+    site = new DashboardSite("gs-dashboard", { app: "grow-station", bundleDir: FIXTURE_BUNDLE, manifestJson: "{}", webSnapshotBase64: "", configJson: "{}", apis: [api.route] });
     api.allowDistribution(site.distribution.arn);
     await valueOf(site.url);
     await settled(mocks);

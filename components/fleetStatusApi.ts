@@ -13,6 +13,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { topics } from "../core/contracts/topics";
 import { FLEET_STATUS_ENV } from "../lambda/fleetStatus/index";
+import { LambdaService, type FunctionUrlEndpoint, type FunctionUrlRoute } from "./lambdaService";
 
 export interface FleetStatusApiArgs {
   app: string;
@@ -43,19 +44,15 @@ export class FleetStatusApi extends pulumi.ComponentResource {
   readonly reader: aws.lambda.Function;
   readonly rule: aws.iot.TopicRule;
   readonly url: aws.lambda.FunctionUrl;
-  /** For DashboardSite: the origin CloudFront sends `/api/*` to. */
-  readonly origin: { domainName: pulumi.Output<string>; originAccessControlId: pulumi.Output<string> };
+  /** For DashboardSite: CloudFront sends `/api/*` here (after the more specific APIs). */
+  readonly route: FunctionUrlRoute;
+  private readonly endpoint: FunctionUrlEndpoint;
 
-  constructor(
-    private readonly resourceName: string,
-    args: FleetStatusApiArgs,
-    opts?: pulumi.ComponentResourceOptions,
-  ) {
+  constructor(resourceName: string, args: FleetStatusApiArgs, opts?: pulumi.ComponentResourceOptions) {
     super("snapfleet:dashboard:FleetStatusApi", resourceName, {}, opts);
     const parent = { parent: this };
     const name = resourceName;
     const tags = { "snapfleet:app": args.app };
-    const code = new pulumi.asset.AssetArchive({ "index.js": new pulumi.asset.StringAsset(args.code) });
 
     // One item per thing, keyed by name: writes spread over partitions even when a whole fleet
     // reconnects at once; on demand, so an idle fleet costs storage only.
@@ -69,61 +66,58 @@ export class FleetStatusApi extends pulumi.ComponentResource {
     // and OAC names are capped at 64 characters, and they must not shorten the longest app name
     // (components/awsNames.ts).
     const short = `${args.app}-fs`;
-    const role = (roleName: string, statements: pulumi.Input<object>[]) => {
-      const r = new aws.iam.Role(
-        `${short}-${roleName}-role`,
-        { assumeRolePolicy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }] }), tags },
-        parent,
-      );
-      new aws.iam.RolePolicyAttachment(`${name}-${roleName}-logs`, { role: r.name, policyArn: aws.iam.ManagedPolicy.AWSLambdaBasicExecutionRole }, parent);
-      new aws.iam.RolePolicy(`${name}-${roleName}-access`, { role: r.id, policy: pulumi.jsonStringify({ Version: "2012-10-17", Statement: statements }) }, parent);
-      return r;
-    };
+    const lambda = (fnName: string, handler: string, statements: pulumi.Input<object>[], environment: Record<string, pulumi.Input<string>>) =>
+      new LambdaService(this, {
+        app: args.app,
+        names: { role: `${short}-${fnName}-role`, logs: `${name}-${fnName}-logs`, access: `${name}-${fnName}-access`, function: `${short}-${fnName}` },
+        statements,
+        handler,
+        code: args.code,
+        timeout: 10,
+        memorySize: 256,
+        environment,
+      });
     // Least privilege: the recorder reads and writes items, the reader scans and reads the key.
-    const recorderRole = role("recorder", [{ Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"], Resource: this.table.arn }]);
-    const readerRole = role("reader", [
-      { Effect: "Allow", Action: ["dynamodb:Scan"], Resource: this.table.arn },
-      { Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: args.keySecretArn },
-    ]);
-
-    const lambda = (fnName: string, handler: string, roleArn: pulumi.Output<string>, variables: Record<string, pulumi.Input<string>>) =>
-      new aws.lambda.Function(
-        `${short}-${fnName}`,
-        { runtime: aws.lambda.Runtime.NodeJS22dX, handler, role: roleArn, timeout: 10, memorySize: 256, code, environment: { variables }, tags },
-        parent,
-      );
-    this.recorder = lambda("recorder", "index.record", recorderRole.arn, { [FLEET_STATUS_ENV.table]: this.table.name });
-    this.reader = lambda("reader", "index.list", readerRole.arn, {
+    const recorder = lambda("recorder", "index.record", [{ Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"], Resource: this.table.arn }], {
       [FLEET_STATUS_ENV.table]: this.table.name,
-      [FLEET_STATUS_ENV.app]: args.app,
-      [FLEET_STATUS_ENV.keySecretArn]: args.keySecretArn,
-      [FLEET_STATUS_ENV.keyVersion]: args.keyVersionId,
     });
+    const reader = lambda(
+      "reader",
+      "index.list",
+      [
+        { Effect: "Allow", Action: ["dynamodb:Scan"], Resource: this.table.arn },
+        { Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: args.keySecretArn },
+      ],
+      {
+        [FLEET_STATUS_ENV.table]: this.table.name,
+        [FLEET_STATUS_ENV.app]: args.app,
+        [FLEET_STATUS_ENV.keySecretArn]: args.keySecretArn,
+        [FLEET_STATUS_ENV.keyVersion]: args.keyVersionId,
+      },
+    );
+    this.recorder = recorder.function;
+    this.reader = reader.function;
 
     this.rule = new aws.iot.TopicRule(
       `${name}-rule`,
       { name: fleetStatusRuleName(args.app), enabled: true, sql: fleetStatusRuleSql(args.app), sqlVersion: "2016-03-23", lambdas: [{ functionArn: this.recorder.arn }], tags },
       parent,
     );
-    new aws.lambda.Permission(`${name}-rule-invoke`, { action: "lambda:InvokeFunction", function: this.recorder.name, principal: "iot.amazonaws.com", sourceArn: this.rule.arn }, parent);
+    recorder.allowInvoke(`${name}-rule-invoke`, "iot.amazonaws.com", { sourceArn: this.rule.arn });
 
-    this.url = new aws.lambda.FunctionUrl(`${name}-url`, { functionName: this.reader.name, authorizationType: "AWS_IAM" }, parent);
-    const oac = new aws.cloudfront.OriginAccessControl(
-      `${short}-oac`,
-      { description: `snapfleet ${args.app} fleet status`, originAccessControlOriginType: "lambda", signingBehavior: "always", signingProtocol: "sigv4" },
-      parent,
-    );
-    // `https://<id>.lambda-url.<region>.on.aws/` → its host (absent only under mocks that don't set it).
-    this.origin = { domainName: this.url.functionUrl.apply((u) => (u ? new URL(u).host : u)), originAccessControlId: oac.id };
+    this.endpoint = reader.serveThroughCloudFront({
+      names: { url: `${name}-url`, oac: `${short}-oac`, cdnPermissions: name },
+      description: `snapfleet ${args.app} fleet status`,
+      pathPattern: FLEET_STATUS_PATH_PATTERN,
+      originId: "fleet-status-api",
+    });
+    this.url = this.endpoint.url;
+    this.route = this.endpoint.route;
     this.registerOutputs({ tableName: this.table.name, ruleName: this.rule.name });
   }
 
-  /** Lets only this CloudFront distribution call the function URL (both permissions AWS asks of
-   * a function URL behind origin access control: InvokeFunctionUrl, and InvokeFunction through it). */
+  /** Lets only this CloudFront distribution call the function URL. */
   allowDistribution(distributionArn: pulumi.Input<string>): void {
-    const parent = { parent: this };
-    const common = { function: this.reader.name, principal: "cloudfront.amazonaws.com", sourceArn: distributionArn };
-    new aws.lambda.Permission(`${this.resourceName}-cdn-url`, { ...common, action: "lambda:InvokeFunctionUrl", functionUrlAuthType: "AWS_IAM" }, parent);
-    new aws.lambda.Permission(`${this.resourceName}-cdn-invoke`, { ...common, action: "lambda:InvokeFunction", invokedViaFunctionUrl: true }, parent);
+    this.endpoint.allowDistribution(distributionArn);
   }
 }

@@ -21,7 +21,7 @@ describe("JobsApi (Pulumi mocks)", function () {
     mocks = await useAwsMocks();
     const fleetStatus = new FleetStatusApi("gs-fleet-status", { app: "grow-station", code: "exports.list = async () => ({})", keySecretArn: KEY_SECRET, keyVersionId: "v1" });
     const jobs = new JobsApi("gs-jobs-api", { app: "grow-station", region: MOCK_REGION, account: MOCK_ACCOUNT, code: "exports.handler = async () => ({})", keySecretArn: KEY_SECRET, keyVersionId: "v1" });
-    const site = new DashboardSite("gs-dashboard", { app: "grow-station", bundleDir: FIXTURE_BUNDLE, manifestJson: "{}", webSnapshotBase64: "", configJson: "{}", api: fleetStatus.origin, jobsApi: jobs.origin });
+    const site = new DashboardSite("gs-dashboard", { app: "grow-station", bundleDir: FIXTURE_BUNDLE, manifestJson: "{}", webSnapshotBase64: "", configJson: "{}", apis: [jobs.route, fleetStatus.route] });
     jobs.allowDistribution(site.distribution.arn);
     await valueOf(site.url as pulumi.Output<string>);
     await settled(mocks);

@@ -10,6 +10,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { JOBS_API_ENV } from "../lambda/jobsApi/index";
+import { LambdaService, type FunctionUrlEndpoint, type FunctionUrlRoute } from "./lambdaService";
 
 export interface JobsApiArgs {
   app: string;
@@ -41,57 +42,41 @@ export function jobsApiStatements(args: { app: string; region: string; account: 
 export class JobsApi extends pulumi.ComponentResource {
   readonly function: aws.lambda.Function;
   readonly url: aws.lambda.FunctionUrl;
-  /** For DashboardSite: the origin CloudFront sends `/api/jobs*` to. */
-  readonly origin: { domainName: pulumi.Output<string>; originAccessControlId: pulumi.Output<string> };
+  /** For DashboardSite: CloudFront sends `/api/jobs*` here. */
+  readonly route: FunctionUrlRoute;
+  private readonly endpoint: FunctionUrlEndpoint;
 
-  constructor(
-    private readonly resourceName: string,
-    args: JobsApiArgs,
-    opts?: pulumi.ComponentResourceOptions,
-  ) {
+  constructor(resourceName: string, args: JobsApiArgs, opts?: pulumi.ComponentResourceOptions) {
     super("snapfleet:dashboard:JobsApi", resourceName, {}, opts);
-    const parent = { parent: this };
-    const tags = { "snapfleet:app": args.app };
     // Short logical names ("jobs"): auto-named roles, functions and OACs are capped at 64 characters.
     const short = `${args.app}-jobs`;
-    const role = new aws.iam.Role(
-      `${short}-role`,
-      { assumeRolePolicy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }] }), tags },
-      parent,
-    );
-    new aws.iam.RolePolicyAttachment(`${resourceName}-logs`, { role: role.name, policyArn: aws.iam.ManagedPolicy.AWSLambdaBasicExecutionRole }, parent);
-    new aws.iam.RolePolicy(`${resourceName}-access`, { role: role.id, policy: pulumi.jsonStringify({ Version: "2012-10-17", Statement: jobsApiStatements(args, args.keySecretArn) }) }, parent);
-    this.function = new aws.lambda.Function(
-      `${short}-fn`,
-      {
-        runtime: aws.lambda.Runtime.NodeJS22dX,
-        handler: "index.handler",
-        role: role.arn,
-        // Listing a rollout reads up to 20 jobs' details (DescribeJob each).
-        timeout: 15,
-        memorySize: 256,
-        code: new pulumi.asset.AssetArchive({ "index.js": new pulumi.asset.StringAsset(args.code) }),
-        environment: { variables: { [JOBS_API_ENV.app]: args.app, [JOBS_API_ENV.keySecretArn]: args.keySecretArn, [JOBS_API_ENV.keyVersion]: args.keyVersionId } },
-        tags,
-      },
-      parent,
-    );
-    this.url = new aws.lambda.FunctionUrl(`${resourceName}-url`, { functionName: this.function.name, authorizationType: "AWS_IAM" }, parent);
-    const oac = new aws.cloudfront.OriginAccessControl(
-      `${short}-oac`,
-      { description: `snapfleet ${args.app} jobs API`, originAccessControlOriginType: "lambda", signingBehavior: "always", signingProtocol: "sigv4" },
-      parent,
-    );
-    this.origin = { domainName: this.url.functionUrl.apply((u) => (u ? new URL(u).host : u)), originAccessControlId: oac.id };
+    const service = new LambdaService(this, {
+      app: args.app,
+      names: { role: `${short}-role`, logs: `${resourceName}-logs`, access: `${resourceName}-access`, function: `${short}-fn` },
+      statements: jobsApiStatements(args, args.keySecretArn),
+      handler: "index.handler",
+      code: args.code,
+      // Listing a rollout reads up to 20 jobs' details (DescribeJob each).
+      timeout: 15,
+      memorySize: 256,
+      environment: { [JOBS_API_ENV.app]: args.app, [JOBS_API_ENV.keySecretArn]: args.keySecretArn, [JOBS_API_ENV.keyVersion]: args.keyVersionId },
+    });
+    this.function = service.function;
+    this.endpoint = service.serveThroughCloudFront({
+      names: { url: `${resourceName}-url`, oac: `${short}-oac`, cdnPermissions: resourceName },
+      description: `snapfleet ${args.app} jobs API`,
+      pathPattern: JOBS_API_PATH_PATTERN,
+      originId: "jobs-api",
+      // POST for cancel; CloudFront only offers it within the full method set.
+      allowedMethods: ["DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"],
+    });
+    this.url = this.endpoint.url;
+    this.route = this.endpoint.route;
     this.registerOutputs({ functionName: this.function.name });
   }
 
-  /** Lets only this CloudFront distribution call the function URL (InvokeFunctionUrl, and
-   * InvokeFunction through it, as AWS asks of a function URL behind origin access control). */
+  /** Lets only this CloudFront distribution call the function URL. */
   allowDistribution(distributionArn: pulumi.Input<string>): void {
-    const parent = { parent: this };
-    const common = { function: this.function.name, principal: "cloudfront.amazonaws.com", sourceArn: distributionArn };
-    new aws.lambda.Permission(`${this.resourceName}-cdn-url`, { ...common, action: "lambda:InvokeFunctionUrl", functionUrlAuthType: "AWS_IAM" }, parent);
-    new aws.lambda.Permission(`${this.resourceName}-cdn-invoke`, { ...common, action: "lambda:InvokeFunction", invokedViaFunctionUrl: true }, parent);
+    this.endpoint.allowDistribution(distributionArn);
   }
 }

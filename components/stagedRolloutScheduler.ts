@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { RolloutStage } from "../core/jobs/stagedRollout";
 import { ROLLOUT_ENV } from "../lambda/stagedRollout/index";
 import type { RolloutSchedulerConfig } from "../lambda/stagedRollout/handler";
+import { LambdaService } from "./lambdaService";
 
 export interface StagedRolloutSchedulerArgs {
   app: string;
@@ -33,13 +34,6 @@ export class StagedRolloutScheduler extends pulumi.ComponentResource {
     const parent = { parent: this };
     const tags = { "snapfleet:app": args.app };
     const short = `${args.app}-ro`;
-    const role = new aws.iam.Role(
-      `${short}-role`,
-      { assumeRolePolicy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }] }), tags },
-      parent,
-    );
-    new aws.iam.RolePolicyAttachment(`${name}-logs`, { role: role.name, policyArn: aws.iam.ManagedPolicy.AWSLambdaBasicExecutionRole }, parent);
-    new aws.iam.RolePolicy(`${name}-access`, { role: role.id, policy: pulumi.jsonStringify(schedulerPolicy(args)) }, parent);
     const config: pulumi.Input<RolloutSchedulerConfig> = pulumi.all(args.stageGroupArns).apply((stageGroupArns) => ({
       thingGroup: args.thingGroup,
       stageGroupArns,
@@ -47,25 +41,22 @@ export class StagedRolloutScheduler extends pulumi.ComponentResource {
       abortFailurePercent: args.abortFailurePercent,
       minExecutedForAbort: args.minExecutedForAbort,
     }));
-    this.function = new aws.lambda.Function(
-      `${short}-scheduler`,
-      {
-        runtime: aws.lambda.Runtime.NodeJS22dX,
-        handler: "index.handler",
-        role: role.arn,
-        timeout: 50,
-        memorySize: 256,
-        // One run at a time: two overlapping runs could both advance the same stage.
-        reservedConcurrentExecutions: 1,
-        code: new pulumi.asset.AssetArchive({ "index.js": new pulumi.asset.StringAsset(args.code) }),
-        environment: { variables: { [ROLLOUT_ENV]: pulumi.jsonStringify(config) } },
-        tags,
-      },
-      parent,
-    );
+    const scheduler = new LambdaService(this, {
+      app: args.app,
+      names: { role: `${short}-role`, logs: `${name}-logs`, access: `${name}-access`, function: `${short}-scheduler` },
+      statements: schedulerPolicy(args).Statement,
+      handler: "index.handler",
+      code: args.code,
+      timeout: 50,
+      memorySize: 256,
+      // One run at a time: two overlapping runs could both advance the same stage.
+      reservedConcurrentExecutions: 1,
+      environment: { [ROLLOUT_ENV]: pulumi.jsonStringify(config) },
+    });
+    this.function = scheduler.function;
     this.rule = new aws.cloudwatch.EventRule(`${short}-schedule`, { scheduleExpression: ROLLOUT_SCHEDULE, description: `snapfleet ${args.app}: staged OTA rollouts`, tags }, parent);
     new aws.cloudwatch.EventTarget(`${name}-target`, { rule: this.rule.name, arn: this.function.arn }, parent);
-    new aws.lambda.Permission(`${name}-invoke`, { action: "lambda:InvokeFunction", function: this.function.name, principal: "events.amazonaws.com", sourceArn: this.rule.arn }, parent);
+    scheduler.allowInvoke(`${name}-invoke`, "events.amazonaws.com", { sourceArn: this.rule.arn });
     this.registerOutputs({ functionName: this.function.name });
   }
 }

@@ -13,6 +13,7 @@ import type { Manifest, ChannelDecl } from "../contracts/manifest";
 import type { WireValue } from "../contracts/wireValue";
 import type { MicroviumEngine } from "../engine/types";
 import { FeatureVm, type FeatureHost } from "../runtime/featureVm";
+import { acceptedReportedValues, checkServerSettingSet, type ServerSettings } from "./serverSettings";
 import { addressedDevice, alertText, BoundedQueue, FLEET_VM, MAX_QUEUED_PER_VM, resumeDecision, vmKey, type ServerVmKind } from "./serverDecisions";
 
 /** One VM's stored state: the snapshot bytes, which server build made it, and a version that
@@ -26,8 +27,23 @@ export interface ServerVmState {
 export interface ServerStateStore {
   load(key: string): Promise<ServerVmState | undefined> | ServerVmState | undefined;
   /** Stores `state` if the stored version is still `expectedVersion` (0: nothing stored); false
-   * when another writer stored first. */
-  save(key: string, state: ServerVmState, expectedVersion: number): Promise<boolean> | boolean;
+   * when another writer stored first. A store that implements `handledAlready` also records, in
+   * the same atomic write, that this VM handled `handled` (and fails it if one already was). */
+  save(key: string, state: ServerVmState, expectedVersion: number, handled?: HandledMessage[]): Promise<boolean> | boolean;
+  /** Which of `messages` VM `key` already handled (their `handledKey`s). Only where a message can
+   * arrive twice: an AWS IoT rule delivers at least once, and a device resends what was not
+   * acknowledged when it reconnects (the local cloud's receive path drops repeats before). */
+  handledAlready?(key: string, messages: HandledMessage[]): Promise<Set<string>> | Set<string>;
+}
+
+/** A device message by its sender and envelope id (`<bootId>:<seq>`, unique per device). */
+export interface HandledMessage {
+  device: string;
+  id: string;
+}
+
+export function handledKey(m: HandledMessage): string {
+  return `${m.device}/${m.id}`;
 }
 
 export interface ServerAlert {
@@ -50,6 +66,8 @@ export interface ServerMessage {
   value: WireValue;
   /** The device's send time (envelope `t`). */
   t: number;
+  /** The envelope id: with a store that remembers handled ids, a repeat runs no handler. */
+  id?: string;
 }
 
 export interface ServerProblem {
@@ -78,9 +96,12 @@ export interface ServerHostOptions {
   now?(): number;
   /** Conditional-write retries before a batch is given up and reported. */
   maxConflicts?: number;
+  /** The devices' settings shadows (`setting.value` and `set` in onDevice handlers); without
+   * them, `set` throws saying so and `value` is the default. */
+  settings?: ServerSettings;
 }
 
-type QueuedEvent = { kind: "message"; message: ServerMessage } | { kind: "fleet-devices" };
+type QueuedEvent = { kind: "message"; message: ServerMessage } | { kind: "fleet-devices" } | { kind: "settings" };
 
 interface LiveVm {
   vm: FeatureVm;
@@ -98,10 +119,12 @@ export interface ServerHostStats {
   problems: number;
   /** Batches given up after losing `maxConflicts` conditional writes in a row. */
   givenUp: number;
+  /** Messages a VM had already handled (delivered again), dropped before its handlers. */
+  repeats: number;
 }
 
 export class ServerHost {
-  readonly stats: ServerHostStats = { handled: 0, batches: 0, snapshotBytes: 0, dropped: 0, problems: 0, givenUp: 0 };
+  readonly stats: ServerHostStats = { handled: 0, batches: 0, snapshotBytes: 0, dropped: 0, problems: 0, givenUp: 0, repeats: 0 };
   private readonly build: string;
   private readonly live = new Map<string, LiveVm>();
   private readonly queues = new Map<string, BoundedQueue<QueuedEvent>>();
@@ -138,6 +161,14 @@ export class ServerHost {
   /** The fleet's device list changed: the fleet VM's `fleet.devices` follows. */
   fleetChanged(): void {
     if (this.forFleet) this.push(FLEET_VM, { kind: "fleet-devices" });
+  }
+
+  /** A device's settings shadow changed: its onDevice VM reads the reported values before its
+   * next batch (a value that differs from what the VM had runs its "change" listeners). Read then,
+   * not passed in: notices of two changes may arrive out of order (on AWS, two rule invocations),
+   * and a batch re-run after a lost conditional write must not apply an older read. */
+  settingsChanged(device: string): void {
+    if (this.perDevice && this.options.manifest.settings?.length && this.options.settings) this.push(device, { kind: "settings" });
   }
 
   /** Handles `messages` and resolves when every VM has run and stored them (Lambda's way). */
@@ -195,10 +226,13 @@ export class ServerHost {
     this.running.set(key, run);
   }
 
-  private async runBatch(key: string, batch: QueuedEvent[], conflicts = 0): Promise<void> {
+  private async runBatch(key: string, queued: QueuedEvent[], conflicts = 0): Promise<void> {
+    const batch = await this.withoutRepeats(key, queued);
+    if (queued.length > 0 && batch.length === 0) return;
     const live = await this.vmFor(key);
     if (!live) return;
-    for (const event of batch) this.run(key, live, event);
+    const reported = batch.some((e) => e.kind === "settings") ? await this.readReported(key) : undefined;
+    for (const event of batch) this.run(key, live, event, reported);
     if (live.vm.stopped) {
       // The engine stopped: this batch's state is lost; the next one resumes from the last stored.
       this.drop(key);
@@ -206,7 +240,8 @@ export class ServerHost {
     }
     const snapshot = live.vm.snapshot();
     this.stats.snapshotBytes = snapshot.length;
-    const stored = await this.options.store.save(key, { build: this.build, version: live.version + 1, snapshot }, live.version);
+    const handled = this.options.store.handledAlready ? identified(batch) : [];
+    const stored = await this.options.store.save(key, { build: this.build, version: live.version + 1, snapshot }, live.version, handled.length ? handled : undefined);
     if (!stored) {
       this.drop(key);
       if (conflicts + 1 >= (this.options.maxConflicts ?? 10)) {
@@ -216,7 +251,8 @@ export class ServerHost {
       }
       // Writers racing for one VM back off by a random, growing delay, so one of them wins each round.
       await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * (conflicts + 1)));
-      return this.runBatch(key, batch, conflicts + 1);
+      // Re-run from the queue as it came: a lost write may mean another invocation handled one.
+      return this.runBatch(key, queued, conflicts + 1);
     }
     live.version++;
     this.stats.batches++;
@@ -232,10 +268,32 @@ export class ServerHost {
     if (!this.options.keepVms) this.drop(key);
   }
 
-  private run(key: string, live: LiveVm, event: QueuedEvent): void {
+  /** The batch without the messages this VM handled before (stores that remember, the Lambda's). */
+  private async withoutRepeats(key: string, batch: QueuedEvent[]): Promise<QueuedEvent[]> {
+    const messages = identified(batch);
+    if (!this.options.store.handledAlready || messages.length === 0) return batch;
+    const seen = await this.options.store.handledAlready(key, messages);
+    if (seen.size === 0) return batch;
+    const fresh = batch.filter((e) => e.kind !== "message" || e.message.id === undefined || !seen.has(handledKey({ device: e.message.device, id: e.message.id })));
+    this.stats.repeats += batch.length - fresh.length;
+    return fresh;
+  }
+
+  private async readReported(device: string): Promise<Record<string, unknown> | undefined> {
+    try {
+      return await this.options.settings!.reported(device);
+    } catch (error) {
+      this.problem(device, `its settings could not be read (${(error as Error).message}); its handlers keep the values they had`);
+      return undefined;
+    }
+  }
+
+  private run(key: string, live: LiveVm, event: QueuedEvent, reported?: Record<string, unknown>): void {
     try {
       if (event.kind === "fleet-devices") live.vm.fleetChanged(this.options.fleetDevices());
-      else {
+      else if (event.kind === "settings") {
+        for (const [index, value] of acceptedReportedValues(this.options.manifest.settings, reported ?? {})) live.vm.settingChanged(index, value);
+      } else {
         const { message } = event;
         const index = this.channelIndex.get(message.channel)!;
         if (key === FLEET_VM) live.vm.deliverFrom(index, message.value, message.device);
@@ -271,6 +329,11 @@ export class ServerHost {
       }
       this.live.set(key, live);
       try {
+        if (kind.kind === "device") await this.restoreSettings(kind.device, live.vm);
+      } catch (error) {
+        this.problem(key, `its settings could not be read (${(error as Error).message}); its handlers start with the defaults`);
+      }
+      try {
         if (kind.kind === "fleet") live.vm.startFleet(this.options.fleetDevices());
         else live.vm.startDevice(kind.device);
       } catch (error) {
@@ -280,6 +343,13 @@ export class ServerHost {
     }
     this.live.set(key, live);
     return live;
+  }
+
+  /** A device's VM starting from the build begins with the device's reported settings. */
+  private async restoreSettings(device: string, vm: FeatureVm): Promise<void> {
+    if (!this.options.settings || !this.options.manifest.settings?.length) return;
+    const reported = await this.options.settings.reported(device);
+    for (const [index, value] of acceptedReportedValues(this.options.manifest.settings, reported)) vm.settingRestored(index, value);
   }
 
   private restore(kind: ServerVmKind, snapshot: Uint8Array): FeatureVm {
@@ -299,6 +369,13 @@ export class ServerHost {
         const alert: ServerAlert = { ...(kind.kind === "device" ? { device: kind.device } : {}), text: line, t: this.now() };
         this.live.get(key)?.pending.push(() => this.options.outbox.alert(alert));
       },
+      settingSet: (index, value) => {
+        const decl = checkServerSettingSet(this.options.manifest.settings, index, value, kind);
+        const settings = this.options.settings;
+        if (!settings) throw new Error(`setting "${decl.name}".set(): this cloud gives server code no settings shadows; nothing was changed`);
+        const device = (kind as { device: string }).device;
+        this.live.get(key)?.pending.push(() => settings.request(device, decl.name, value));
+      },
     };
     return new FeatureVm(this.options.engine, snapshot, "server", host, { app: this.options.manifest, instructionBudget: this.options.instructionBudget });
   }
@@ -312,4 +389,11 @@ export class ServerHost {
     this.stats.problems++;
     this.options.report({ vm, message });
   }
+}
+
+/** The batch's messages that carry an envelope id. */
+function identified(batch: QueuedEvent[]): HandledMessage[] {
+  const out: HandledMessage[] = [];
+  for (const e of batch) if (e.kind === "message" && e.message.id !== undefined) out.push({ device: e.message.device, id: e.message.id });
+  return out;
 }

@@ -4,18 +4,26 @@
  * Each invocation runs core/server's ServerHost without keeping VMs (another instance may have
  * moved a VM's state on): the VM is restored from DynamoDB, runs the message, is snapshotted and
  * stored with a conditional write, and only then are its sends published through the IoT data
- * plane and its alerts to SNS. */
+ * plane and its alerts to SNS.
+ *
+ * A second rule on the settings shadows' `update/documents` topic invokes it with
+ *   SELECT topic(3) AS thing, 'settings' AS change FROM '$aws/things/+/shadow/name/{app}-settings/update/documents'
+ * so a device's onDevice handlers hear its reported settings change (read with GetThingShadow at
+ * run time, so an older notice can't undo a newer value); `set(v)` in server code becomes an
+ * UpdateThingShadow of the desired state, after the batch's state is stored. */
 import { decodeEnvelope } from "../../core/contracts/envelope";
 import type { Manifest } from "../../core/contracts/manifest";
 import { checkName } from "../../core/contracts/names";
 import { FLEET_THING, topics } from "../../core/contracts/topics";
 import type { MicroviumEngine } from "../../core/engine/types";
-import { ServerHost, type ServerAlert, type ServerStateStore } from "../../core/server";
+import { ServerHost, type ServerAlert, type ServerSettings, type ServerStateStore } from "../../core/server";
 
 export interface ServerRuleEvent {
   thing?: unknown;
   channel?: unknown;
   payload?: unknown;
+  /** "settings": the thing's settings shadow changed (the documents rule). */
+  change?: unknown;
 }
 
 /** What the Lambda sends through (IoT data plane Publish, SNS Publish). */
@@ -30,6 +38,8 @@ export interface FeatureServerConfig {
   snapshot: Uint8Array;
   store: ServerStateStore;
   outlets: FeatureServerOutlets;
+  /** The things' settings shadows (GetThingShadow / UpdateThingShadow on the named shadow). */
+  settings?: ServerSettings;
   /** The fleet's thing names (the thing group's members). */
   fleetDevices(): Promise<string[]> | string[];
   log?: (line: string) => void;
@@ -45,6 +55,7 @@ export function createFeatureServer(config: FeatureServerConfig) {
   let seq = 0;
   const envelope = (value: unknown) => JSON.stringify({ id: `${bootId}:${++seq}`, v: value, t: now() });
   return async (event: ServerRuleEvent): Promise<string> => {
+    if (event.change === "settings") return settingsChanged(event);
     const problem = checkName("thing", event.thing) ?? checkName("channel", event.channel);
     if (problem || typeof event.payload !== "string") {
       log(`feature server: ignored a rule event (${problem ?? "payload must be base64 text"}): ${JSON.stringify(event).slice(0, 200)}`);
@@ -57,8 +68,38 @@ export function createFeatureServer(config: FeatureServerConfig) {
       log(`feature server: ignored a message of "${String(event.thing)}": ${(error as Error).message}`);
       return "ignored";
     }
+    const host = await newHost();
+    try {
+      await host.handle([{ device: event.thing as string, channel: event.channel as string, value: message.v, t: message.t, id: message.id }]);
+      // Failing the invocation hands the message to the rule's error action instead of losing it quietly.
+      if (host.stats.givenUp > 0) throw new Error(`feature server: the message of "${String(event.thing)}" was not handled: its VM's state kept changing under it`);
+    } finally {
+      host.dispose();
+    }
+    // Every VM that hears it had handled it before: a repeat (the rule's retry, a device's resend).
+    return host.stats.repeats > 0 && host.stats.batches === 0 ? "repeat" : "handled";
+  };
+
+  async function settingsChanged(event: ServerRuleEvent): Promise<string> {
+    const problem = checkName("thing", event.thing);
+    if (problem) {
+      log(`feature server: ignored a settings rule event (${problem}): ${JSON.stringify(event).slice(0, 200)}`);
+      return "ignored";
+    }
+    const host = await newHost();
+    try {
+      host.settingsChanged(event.thing as string);
+      await host.idle();
+      if (host.stats.givenUp > 0) throw new Error(`feature server: the settings change of "${String(event.thing)}" was not handled: its VM's state kept changing under it`);
+    } finally {
+      host.dispose();
+    }
+    return "settings";
+  }
+
+  async function newHost(): Promise<ServerHost> {
     const devices = await config.fleetDevices();
-    const host = new ServerHost({
+    return new ServerHost({
       engine: config.engine,
       manifest: config.manifest,
       snapshot: config.snapshot,
@@ -75,14 +116,7 @@ export function createFeatureServer(config: FeatureServerConfig) {
       },
       report: (p) => log(`feature server: ${p.vm}: ${p.message}`),
       log: (vm, text) => log(`[${vm}] ${text}`),
+      ...(config.settings ? { settings: config.settings } : {}),
     });
-    try {
-      await host.handle([{ device: event.thing as string, channel: event.channel as string, value: message.v, t: message.t }]);
-      // Failing the invocation hands the message to the rule's error action instead of losing it quietly.
-      if (host.stats.givenUp > 0) throw new Error(`feature server: the message of "${String(event.thing)}" was not handled: its VM's state kept changing under it`);
-    } finally {
-      host.dispose();
-    }
-    return "handled";
-  };
+  }
 }

@@ -7,9 +7,11 @@ import type { Manifest } from "../../core/contracts/manifest";
 import { loadWasmEngine } from "../../core/engine/wasmEngine";
 import { DynamoServerState, type DynamoDbModule } from "./dynamoServerState";
 import { createFeatureServer, type ServerRuleEvent } from "./handler";
+import { iotShadowSettings } from "./iotShadowSettings";
 
 export const FEATURE_SERVER_ENV = {
   stateTable: "SNAPFLEET_SERVER_STATE_TABLE",
+  handledTable: "SNAPFLEET_SERVER_HANDLED_TABLE",
   alertsTopicArn: "SNAPFLEET_ALERTS_TOPIC_ARN",
   thingGroup: "SNAPFLEET_THING_GROUP",
 } as const;
@@ -40,7 +42,7 @@ async function create(): Promise<ReturnType<typeof createFeatureServer>> {
     engine,
     manifest,
     snapshot,
-    store: new DynamoServerState(dynamo, new dynamo.DynamoDBClient({}), read(FEATURE_SERVER_ENV.stateTable)),
+    store: new DynamoServerState(dynamo, new dynamo.DynamoDBClient({}), read(FEATURE_SERVER_ENV.stateTable), read(FEATURE_SERVER_ENV.handledTable)),
     outlets: {
       publish: async (topic, payload, qos) => {
         await dataClient.send(new iotData.PublishCommand({ topic, qos, payload: Buffer.from(payload) }));
@@ -49,6 +51,7 @@ async function create(): Promise<ReturnType<typeof createFeatureServer>> {
         await snsClient.send(new sns.PublishCommand({ TopicArn: read(FEATURE_SERVER_ENV.alertsTopicArn), Subject: subject, Message: message }));
       },
     },
+    ...(manifest.settings?.length ? { settings: iotShadowSettings(iotData, dataClient, manifest.app) } : {}),
     fleetDevices: async () => {
       if (fleet && Date.now() - fleet.at < FLEET_CACHE_MS) return fleet.names;
       const names: string[] = [];

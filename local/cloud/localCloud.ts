@@ -16,6 +16,7 @@ import { JobsService, localArtifactUrl, localJobsSource, resolveLocalArtifactUrl
 import { CloudHalf } from "../server/cloudHalf";
 import { openLocalDatabase, type LocalDatabase } from "../database/localDatabase";
 import { ShadowService } from "../shadows/shadowService";
+import { followSettingsShadows, localServerSettings } from "../server/shadowSettings";
 import { ApprovalStore, FleetProvisioningService, localApprovalsSource } from "../provisioning";
 import { FleetMonitor } from "./fleetMonitor";
 import { UpstreamReceiver } from "./upstreamReceiver";
@@ -54,7 +55,6 @@ export class LocalCloud {
   /** Boards waiting for, or given, an operator's decision (onboarding by claim; the dashboard's
    * approve/deny and `snapfleet devices approve|deny` call this). */
   readonly approvals: ApprovalStore;
-  private readonly database: LocalDatabase;
   private readonly provisioning: FleetProvisioningService;
   /** Set when `ota.stages` is: the stage each device is in and the current rollout's progress. */
   readonly rollouts: StagedRollouts | undefined;
@@ -70,12 +70,14 @@ export class LocalCloud {
     private readonly options: LocalCloudOptions,
     /** Server code, history and alerts (local/server/cloudHalf.ts). */
     readonly cloudHalf: CloudHalf,
-    provisioning: { database: LocalDatabase; approvals: ApprovalStore },
+    /** The state dir's database, opened once: approvals, shadows, history and server VM state. */
+    private readonly database: LocalDatabase,
+    /** Opened before the dashboard server, whose approvals API decides with them. */
+    approvals: ApprovalStore,
   ) {
     this.monitor = new FleetMonitor(app);
     // Fleet provisioning by claim: an approved board becomes a thing and joins the fleet.
-    this.database = provisioning.database;
-    this.approvals = provisioning.approvals;
+    this.approvals = approvals;
     this.provisioning = FleetProvisioningService.start({
       app,
       aedes: broker.aedes,
@@ -136,21 +138,26 @@ export class LocalCloud {
       log,
     });
     const stops: (() => Promise<void>)[] = [() => broker.stop()];
+    // One connection for every concept that stores data (local/database): closed last.
+    const database = openLocalDatabase(options.stateDir);
+    stops.unshift(async () => {
+      database.close();
+    });
     try {
       const artifacts = await ArtifactStore.start({ stateDir: options.stateDir, pki: broker.pki, host, log });
       stops.push(() => artifacts.stop());
       const jobs = await JobsService.start({ aedes: broker.aedes, resolveDocument: (doc) => resolveLocalArtifactUrl(doc, (sha) => artifacts.signedUrl(sha)), log });
       stops.push(() => jobs.stop());
-      const cloudHalf = await CloudHalf.start({ stateDir: options.stateDir, app: manifest.app, build: options.build, broker, log });
+      // Shadows before the server host: an onDevice handler starts with its device's settings.
+      const shadows = await ShadowService.start({ aedes: broker.aedes, database, log });
+      stops.push(() => shadows.stop());
+      const cloudHalf = await CloudHalf.start({ database, app: manifest.app, build: options.build, broker, log, settings: localServerSettings(manifest.app, shadows, broker.aedes, log) });
       stops.push(() => cloudHalf.stop());
+      followSettingsShadows(manifest.app, shadows, (thing) => cloudHalf.settingsChanged(thing));
       const buildDir = path.join(options.stateDir, "current");
       writeBuild(buildDir, options.build);
-      // The operator's approvals: opened before the dashboard server, whose approvals API decides with them.
-      const provisioningDatabase = openLocalDatabase(options.stateDir);
-      stops.push(async () => {
-        provisioningDatabase.close();
-      });
-      const approvals = new ApprovalStore(provisioningDatabase);
+      // The operator's approvals: before the dashboard server, whose approvals API decides with them.
+      const approvals = new ApprovalStore(database);
       const dashboard =
         options.dashboardBundleDir === null
           ? undefined
@@ -164,13 +171,7 @@ export class LocalCloud {
               jobs: localJobsSource(jobs, manifest.app, (token) => broker.verifyDashboardToken(token)),
               approvals: localApprovalsSource(approvals, (token) => broker.verifyDashboardToken(token)),
             });
-      const database = openLocalDatabase(options.stateDir);
-      stops.push(async () => {
-        database.close();
-      });
-      const shadows = await ShadowService.start({ aedes: broker.aedes, database, log });
-      stops.push(() => shadows.stop());
-      const cloud = new LocalCloud(manifest.app, broker, jobs, artifacts, dashboard, buildDir, options, cloudHalf, { database: provisioningDatabase, approvals });
+      const cloud = new LocalCloud(manifest.app, broker, jobs, artifacts, dashboard, buildDir, options, cloudHalf, database, approvals);
       cloud.shadows = shadows;
       await cloud.watchTraffic();
       jobs.onExecutionChange((e) => cloud.monitor.setOta(e.thingName, e.status === "IN_PROGRESS" && e.statusDetails.step ? `${e.status} ${e.statusDetails.step}` : e.status));
@@ -221,9 +222,10 @@ export class LocalCloud {
     this.provisioning.stop();
     await this.dashboard?.stop();
     await this.jobs.stop();
-    await this.shadows.stop();
     await this.artifacts.stop();
+    // The server host first: a setting its last batch set still reaches the shadow service.
     await this.cloudHalf.stop();
+    await this.shadows.stop();
     await this.broker.stop();
     this.database.close();
   }

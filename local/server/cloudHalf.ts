@@ -12,8 +12,8 @@ import type { WireValue } from "../../core/contracts/wireValue";
 import { loadWasmEngine } from "../../core/engine";
 import type { MicroviumEngine } from "../../core/engine/types";
 import type { HistoryQuery } from "../../core/history/historyRequest";
-import { FLEET_VM, ServerHost, type ServerAlert, type ServerMessage } from "../../core/server";
-import { openLocalDatabase, type LocalDatabase } from "../database/localDatabase";
+import { FLEET_VM, ServerHost, type ServerAlert, type ServerMessage, type ServerSettings } from "../../core/server";
+import type { LocalDatabase } from "../database/localDatabase";
 import { HistoryTable } from "../history/historyTable";
 import { ServerStateTable } from "./serverStateTable";
 
@@ -26,7 +26,8 @@ export interface CloudHalfBroker {
 }
 
 export interface CloudHalfOptions {
-  stateDir: string;
+  /** The local cloud's database (LocalCloud opens it once and closes it after everything stopped). */
+  database: LocalDatabase;
   app: string;
   build: BuildOutput;
   broker: CloudHalfBroker;
@@ -34,6 +35,8 @@ export interface CloudHalfOptions {
   /** Every alert, after it was published (tests, `snapfleet dev`). */
   onAlert?: (alert: ServerAlert) => void;
   engine?: MicroviumEngine;
+  /** The devices' settings shadows, for `setting.value` / `set` in server code (local/server/shadowSettings.ts). */
+  settings?: ServerSettings;
   /** How often old history rows are dropped (default hourly; also at start). */
   pruneEveryMs?: number;
   now?: () => number;
@@ -50,7 +53,7 @@ export class CloudHalf {
   private readonly now: () => number;
 
   private constructor(
-    private readonly db: LocalDatabase,
+    db: LocalDatabase,
     private readonly engine: MicroviumEngine,
     private readonly options: CloudHalfOptions,
   ) {
@@ -66,7 +69,7 @@ export class CloudHalf {
 
   static async start(options: CloudHalfOptions): Promise<CloudHalf> {
     const engine = options.engine ?? (await loadWasmEngine());
-    const half = new CloudHalf(openLocalDatabase(options.stateDir), engine, options);
+    const half = new CloudHalf(options.database, engine, options);
     await half.load(options.build);
     return half;
   }
@@ -95,6 +98,7 @@ export class CloudHalf {
       log: (vm, text) => this.log(`[server] [${vm === FLEET_VM ? "fleet" : vm}] ${text}`),
       fleetDevices: () => [...this.knownDevices].sort(),
       now: this.now,
+      ...(this.options.settings ? { settings: this.options.settings } : {}),
     });
     await this.server.startAll([...this.knownDevices]);
   }
@@ -107,6 +111,11 @@ export class CloudHalf {
     if (!this.knownDevices.has(thing)) this.addDevice(thing);
     const message: ServerMessage = { device: thing, channel: channelName, value, t };
     this.server?.enqueue(message);
+  }
+
+  /** A device's settings shadow changed: its server handlers see the reported values. */
+  settingsChanged(thing: string): void {
+    this.server?.settingsChanged(thing);
   }
 
   /** A device joined the fleet: fleet.devices follows. */
@@ -135,7 +144,6 @@ export class CloudHalf {
     await this.settle();
     this.server?.dispose();
     this.server = undefined;
-    this.db.close();
   }
 
   private prune(): void {
