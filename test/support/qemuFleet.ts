@@ -1,0 +1,89 @@
+/** The emulated fleet (`snapfleet dev --device-runtime qemu`) for tests: why it can't run here,
+ * the Cortex-M33 image built once per process, and the end-to-end scenario the quick test runs
+ * with one board and the slow test with three. */
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { DevSession } from "../../cli/devSession";
+import { qemuUnavailable } from "../../firmware/native/ports/mps2-an505/qemuBoard";
+import { writeFeatures } from "./tempFeatures";
+
+const ROOT = path.resolve(__dirname, "../..");
+
+/** Why the emulated boards can't run here (QEMU or the cross toolchain missing), or undefined. */
+export function qemuFleetUnavailable(): string | undefined {
+  const qemu = qemuUnavailable();
+  if (qemu) return qemu;
+  try {
+    execFileSync("arm-none-eabi-gcc", ["--version"], { stdio: "ignore" });
+    return undefined;
+  } catch {
+    return "arm-none-eabi-gcc is not installed: sudo apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi";
+  }
+}
+
+let built: Promise<string> | undefined;
+/** build/firmware/cortex-m33/snapfleet-device.elf, built once per process. */
+export function cortexM33Image(): Promise<string> {
+  built ??= (async () => {
+    const { buildFirmware } = (await import(path.join(ROOT, "scripts/build-firmware.mjs"))) as { buildFirmware(o: { target: string; log: () => void }): Promise<{ program: string }> };
+    return (await buildFirmware({ target: "cortex-m33", log: () => {} })).program;
+  })();
+  return built;
+}
+
+export const levelApp = (value: number) => `import type { FeatureApi } from "snapfleet";
+export function App(api: FeatureApi) {
+  const level = api.newCommsChannel<number>("level", { direction: "device-to-server" });
+  api.mcu.setInterval(() => level.pushMessageToServer(${value}), 200);
+}
+`;
+
+async function waitFor(what: string, check: () => boolean, timeoutMs: number, explain: () => string): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}\n${explain()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** `snapfleet dev --device-runtime qemu --devices N` against the real local cloud: the boards
+ * come online in the dashboard's fleet view with the first job installed over the link, an edit
+ * of the feature (dev's rebuild) updates every board over the air through its co-processor
+ * with the job SUCCEEDED, and the session stops with every board offline. */
+export async function qemuDevScenario(devices: number, follow?: (line: string) => void): Promise<void> {
+  const stateDir = fs.mkdtempSync(path.join(fs.realpathSync(os.tmpdir()), "sf-dev-qemu-"));
+  const entry = writeFeatures({ "app.ts": levelApp(7) }, "dev-qemu");
+  const logs: string[] = [];
+  const explain = () => logs.slice(-40).join("\n");
+  let session: DevSession | undefined;
+  try {
+    session = await DevSession.start({ entry, secrets: {}, devices, port: 0, stateDir, dashboardBundleDir: null, watch: false, deviceRuntime: "qemu", qemuImage: await cortexM33Image(), log: (l) => (logs.push(l), follow?.(l)) });
+    const { cloud } = session;
+    const rows = () => cloud.monitor.devices();
+    await waitFor(`${devices} boards online on the first job`, () => rows().length === devices && rows().every((r) => r.online && r.ota === "SUCCEEDED" && r.lastMessage === "level = 7"), 120_000, explain);
+    const first = rows()[0].version;
+    // The MCU's own words (its console, UART0): it verified the package and its trial passed.
+    for (let i = 1; i <= devices; i++) assert.ok(logs.includes(`[sim-${i}] [ota] installed version ${first}`), `sim-${i}'s MCU installed ${first}\n${explain()}`);
+
+    fs.writeFileSync(entry, levelApp(8));
+    const { jobId, version } = await session.rebuild();
+    assert.ok(jobId, "the edit changed the device code: an OTA job");
+    await waitFor("every board on the new version", () => rows().every((r) => r.online && r.version === version && r.lastMessage === "level = 8"), 120_000, explain);
+    for (let i = 1; i <= devices; i++) {
+      const execution = cloud.jobs.book.execution(`sim-${i}`, jobId!);
+      await waitFor(`sim-${i}'s job execution to end`, () => cloud.jobs.book.execution(`sim-${i}`, jobId!).status !== "IN_PROGRESS", 30_000, explain);
+      assert.equal(cloud.jobs.book.execution(`sim-${i}`, jobId!).status, "SUCCEEDED", JSON.stringify(execution));
+      assert.ok(logs.some((l) => l.startsWith(`[sim-${i}] [coprocessor] job ${jobId}: package sent`)), `sim-${i}'s package crossed the link\n${explain()}`);
+      assert.ok(logs.includes(`[sim-${i}] [ota] installed version ${version}`), `sim-${i}'s MCU installed ${version}\n${explain()}`);
+    }
+    await session.stop();
+    session = undefined;
+    assert.ok(rows().every((r) => !r.online), "each board said offline before the broker stopped");
+  } finally {
+    await session?.stop();
+    fs.rmSync(stateDir, { recursive: true, force: true });
+  }
+}
