@@ -32,7 +32,7 @@ export async function devCommand({ values, positionals }: Parsed): Promise<void>
   const pinSpecs = (values.pin as string[] | undefined) ?? [];
   pinModelsFromFlags(pinSpecs, board); // a bad spec is a usage error now, not in every device's thread
   const deviceRuntime = (values["device-runtime"] as string | undefined) ?? "typescript";
-  if (!DEVICE_RUNTIMES.includes(deviceRuntime as DeviceRuntime)) throw new UsageError(`--device-runtime must be ${DEVICE_RUNTIMES.join(" or ")}, got ${deviceRuntime}`);
+  if (!DEVICE_RUNTIMES.includes(deviceRuntime as DeviceRuntime)) throw new UsageError(`--device-runtime must be ${DEVICE_RUNTIMES.slice(0, -1).join(", ")} or ${DEVICE_RUNTIMES.at(-1)}, got ${deviceRuntime}`);
   // Native devices run the program of this checkout: build it now (or find it up to date), so a
   // missing compiler or library is said before anything starts.
   const nativeBinary = deviceRuntime === "native" ? buildFirmwareProgram("posix", { quietWhenUpToDate: true }) : undefined;
