@@ -13,6 +13,8 @@ import { OTA_REPLY } from "./linkMessages";
 
 /** An install (offer, download, stream, trial) that takes longer ends FAILED. */
 export const INSTALL_TIMEOUT_MS = 120_000;
+/** Late verdicts remembered (a start-next answer is at most one update behind). */
+const ENDED_REMEMBERED = 64;
 
 export interface CoprocessorJobsOptions {
   thing: string;
@@ -76,6 +78,7 @@ export class CoprocessorJobs {
   private lateVerdict(reply: OtaReply): void {
     if (reply.reply === OTA_REPLY.PROCEED || !this.runner.running) return;
     this.ended.add(reply.jobId);
+    if (this.ended.size > ENDED_REMEMBERED) this.ended.delete(this.ended.values().next().value!);
     void this.runner.finish(reply.jobId, outcomeOf(reply));
   }
 }

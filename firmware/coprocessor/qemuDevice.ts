@@ -168,13 +168,6 @@ export class QemuDevice {
     return this.transport.publish(topics.status(this.options.app, this.thing), payload, 1, true).catch(() => {});
   }
 
-  /** Power cut of the board (tests): QEMU killed; the co-processor stays and sees the outage. */
-  async resetBoard(): Promise<void> {
-    this.board?.kill("SIGKILL");
-    await this.boardExited;
-    this.powerOn();
-  }
-
   /** Clean stop: the device says offline (retained status), the co-processor disconnects, the
    * board is switched off (its flash is files written by rename: nothing half-written). */
   async stop(): Promise<void> {
