@@ -32,11 +32,13 @@ export class LinkSession {
   private inFlight = false;
   private lastSent = 0;
   private lastHeard: number;
+  private lastPolled: number;
   private inFlightSent = 0;
   private readonly queue: Uint8Array[] = [];
 
   constructor(private readonly events: LinkSessionEvents, private readonly now: () => number = Date.now) {
     this.lastHeard = now();
+    this.lastPolled = this.lastHeard;
     this.writeFrame(FRAME_PING, 0);
   }
 
@@ -58,6 +60,12 @@ export class LinkSession {
 
   poll(): void {
     const now = this.now();
+    // Silence only counts while this side was listening: after a stall of its own (the host's
+    // event loop busy compiling, say) the peer's frames wait unread in the socket, and the time
+    // this side was away is no outage of the peer's.
+    const away = now - this.lastPolled;
+    this.lastPolled = now;
+    if (away > KEEPALIVE_MS) this.lastHeard += away;
     if (this.up && now - this.lastHeard > OUTAGE_MS) this.setUp(false);
     if (this.inFlight && now - this.inFlightSent >= RETRANSMIT_MS) {
       this.retransmissions++;

@@ -7,6 +7,10 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { DevSession } from "../../cli/devSession";
+import { compileFeatures } from "../../core/compiler/compileFeatures";
+import { encodeDevicePackage } from "../../core/contracts/devicePackage";
+import { otaJobDocument, otaJobId } from "../../core/contracts/jobDocument";
+import { localArtifactUrl } from "../../local/jobs/artifactUrls";
 import { qemuUnavailable } from "../../firmware/native/ports/mps2-an505/qemuBoard";
 import { writeFeatures } from "./tempFeatures";
 
@@ -52,7 +56,9 @@ async function waitFor(what: string, check: () => boolean, timeoutMs: number, ex
 /** `snapfleet dev --device-runtime qemu --devices N` against the real local cloud: the boards
  * come online in the dashboard's fleet view with the first job installed over the link, an edit
  * of the feature (dev's rebuild) updates every board over the air through its co-processor
- * with the job SUCCEEDED, and the session stops with every board offline. */
+ * with the job SUCCEEDED, a package changed in the store after upload is refused by each MCU's
+ * own SHA-256 check (the job FAILED with its reason, the boards keep their version), and the
+ * session stops with every board offline. */
 export async function qemuDevScenario(devices: number, follow?: (line: string) => void): Promise<void> {
   const stateDir = fs.mkdtempSync(path.join(fs.realpathSync(os.tmpdir()), "sf-dev-qemu-"));
   const entry = writeFeatures({ "app.ts": levelApp(7) }, "dev-qemu");
@@ -79,6 +85,32 @@ export async function qemuDevScenario(devices: number, follow?: (line: string) =
       assert.ok(logs.some((l) => l.startsWith(`[sim-${i}] [coprocessor] job ${jobId}: package sent`)), `sim-${i}'s package crossed the link\n${explain()}`);
       assert.ok(logs.includes(`[sim-${i}] [ota] installed version ${version}`), `sim-${i}'s MCU installed ${version}\n${explain()}`);
     }
+
+    // Bytes changed in the store after upload: the co-processor streams what it downloaded, and
+    // the MCU's own SHA-256 check refuses it; the job ends FAILED with the MCU's reason.
+    const v9 = await compileFeatures({ entry: writeFeatures({ "app.ts": levelApp(9) }, "dev-qemu") });
+    const pkg = encodeDevicePackage(v9.manifest, v9.snapshots.device);
+    const stored = cloud.artifacts.put(pkg.bytes);
+    const bytes = Buffer.from(pkg.bytes);
+    bytes[bytes.length - 5] ^= 0xff;
+    fs.writeFileSync(path.join(stateDir, "artifacts", stored), bytes);
+    const badJob = `${otaJobId(cloud.app, v9.manifest.version).slice(0, 40)}-bad`;
+    cloud.jobs.createJob({ jobId: badJob, document: { ...otaJobDocument(v9.manifest, pkg, localArtifactUrl(stored)) }, thingGroup: cloud.thingGroup, targetSelection: "CONTINUOUS", maximumPerMinute: 1000, abort: { thresholdPercentage: 100, minNumberOfExecutedThings: 100 }, inProgressTimeoutInMinutes: 10 });
+    for (let i = 1; i <= devices; i++) {
+      const failed = () => {
+        try {
+          return cloud.jobs.book.execution(`sim-${i}`, badJob).status === "FAILED";
+        } catch {
+          return false; // no execution for this board yet
+        }
+      };
+      await waitFor(`sim-${i}'s corrupt package FAILED`, failed, 60_000, explain);
+      assert.match(cloud.jobs.book.execution(`sim-${i}`, badJob).statusDetails.reason, /integrity check failed: got \d+ bytes with sha256 [0-9a-f]{12}, the job document says \d+ bytes with sha256 [0-9a-f]{12}; the running app is unchanged/);
+    }
+    const heard = rows().map((r) => r.lastMessage);
+    assert.ok(rows().every((r) => r.online && r.version === version), "the boards kept the version they ran");
+    assert.deepEqual(heard, heard.map(() => "level = 8"));
+
     await session.stop();
     session = undefined;
     assert.ok(rows().every((r) => !r.online), "each board said offline before the broker stopped");
