@@ -116,10 +116,10 @@ export class Coprocessor {
         if (this.closed || Date.now() > deadline) return { status: "FAILED", reason: "the link did not take the package in time" };
         await new Promise((r) => setTimeout(r, POLL_MS));
       }
-      this.session.send(encode.otaChunk(offset, bytes.subarray(offset, offset + OTA_CHUNK_BYTES)));
+      this.session.send(encode.otaChunk(offset, bytes.subarray(offset, offset + OTA_CHUNK_BYTES)), true);
     }
     const verdict = this.nextReply(jobId, deadline);
-    this.session.send(encode.otaEnd());
+    this.session.send(encode.otaEnd(), true);
     this.options.log?.(`[coprocessor] job ${jobId}: package sent (${bytes.length} B); waiting for the MCU's verdict`);
     return asResult(await verdict);
   }

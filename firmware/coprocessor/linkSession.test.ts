@@ -8,15 +8,16 @@ function pair() {
   const clock = { now: 0 };
   const wire: { toMcu: Buffer[]; toHost: Buffer[] } = { toMcu: [], toHost: [] };
   const host = new LinkSession({ write: (b) => wire.toMcu.push(b), message: () => {} }, () => clock.now);
-  const mcu = new LinkSession({ write: (b) => wire.toHost.push(b), message: () => {} }, () => clock.now);
+  const toMcu: number[] = [];
+  const mcu = new LinkSession({ write: (b) => wire.toHost.push(b), message: (body) => toMcu.push(body[0]) }, () => clock.now);
   const deliver = () => {
     for (const b of wire.toMcu.splice(0)) mcu.receive(b);
     for (const b of wire.toHost.splice(0)) host.receive(b);
   };
-  return { clock, wire, host, mcu, deliver };
+  return { clock, wire, host, mcu, deliver, toMcu };
 }
 
-describe("co-processor link session: outage detection", () => {
+describe("co-processor link session: outages and priorities", () => {
   it("a silent MCU is an outage after OUTAGE_MS while the host keeps polling", () => {
     const { clock, host, mcu, deliver } = pair();
     deliver();
@@ -46,5 +47,14 @@ describe("co-processor link session: outage detection", () => {
     }
     assert.ok(host.up);
     assert.equal(host.outages, 0);
+  });
+
+  it("a message goes ahead of queued OTA chunks (bulk), never ahead of the frame in flight", () => {
+    const { host, deliver, toMcu } = pair();
+    deliver();
+    for (const chunk of [1, 2, 3]) host.send(Uint8Array.of(chunk), true); // 1 goes out at once
+    host.send(Uint8Array.of(9));
+    for (let i = 0; i < 10; i++) deliver();
+    assert.deepEqual(toMcu, [1, 9, 2, 3]);
   });
 });

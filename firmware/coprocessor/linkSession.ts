@@ -3,7 +3,9 @@
  * RETRANSMIT_MS until a frame carries ack = seq + 1; delivered only when its seq is the one
  * expected; PING after KEEPALIVE_MS without sending; outage after OUTAGE_MS without hearing;
  * a new session id from the peer (it restarted) resets both sequence numbers and sends the
- * message in flight again. The queue is bounded (MAX_QUEUED messages): `send` refuses beyond. */
+ * message in flight again. The queue is bounded (MAX_QUEUED messages): `send` refuses beyond.
+ * Bulk messages (OTA chunks) wait behind the others: a PUBLISHED stuck behind a package would
+ * fill the MCU's in-flight table, and its supervisor would find the link busy. */
 import { randomInt } from "node:crypto";
 import { FRAME_ACK, FRAME_DATA, FRAME_PING, FrameDecoder, MAX_BODY, encodeFrame, type LinkFrame } from "./linkFrame";
 
@@ -34,7 +36,7 @@ export class LinkSession {
   private lastHeard: number;
   private lastPolled: number;
   private inFlightSent = 0;
-  private readonly queue: Uint8Array[] = [];
+  private readonly queue: { body: Uint8Array; bulk: boolean }[] = [];
 
   constructor(private readonly events: LinkSessionEvents, private readonly now: () => number = Date.now) {
     this.lastHeard = now();
@@ -46,10 +48,12 @@ export class LinkSession {
     return this.queue.length;
   }
 
-  send(body: Uint8Array): boolean {
+  send(body: Uint8Array, bulk = false): boolean {
     if (body.length > MAX_BODY) throw new RangeError(`a link message is at most ${MAX_BODY} bytes, got ${body.length}`);
     if (this.queue.length >= MAX_QUEUED) return false;
-    this.queue.push(body);
+    // Ahead of the bulk messages not yet sent (never ahead of the one in flight).
+    const firstBulk = bulk ? -1 : this.queue.findIndex((m, i) => m.bulk && (i > 0 || !this.inFlight));
+    this.queue.splice(firstBulk < 0 ? this.queue.length : firstBulk, 0, { body, bulk });
     this.poll();
     return true;
   }
@@ -83,7 +87,7 @@ export class LinkSession {
   }
 
   private sendOldest(): void {
-    this.writeFrame(FRAME_DATA, this.txSeq, this.queue[0]);
+    this.writeFrame(FRAME_DATA, this.txSeq, this.queue[0].body);
     this.inFlight = true;
     this.inFlightSent = this.now();
   }

@@ -38,10 +38,14 @@ export function cortexM33Image(): Promise<string> {
   return built;
 }
 
+/** Once a second: the MCU's link holds 16 publishes awaiting the co-processor's PUBLISHED, and a
+ * rebuild blocks this process (broker, co-processors) for seconds on a loaded machine; at 5/s the
+ * table filled and the supervisor dropped its status publish (firmware/native/README.md, "Not
+ * done yet"). */
 export const levelApp = (value: number) => `import type { FeatureApi } from "snapfleet";
 export function App(api: FeatureApi) {
   const level = api.newCommsChannel<number>("level", { direction: "device-to-server" });
-  api.mcu.setInterval(() => level.pushMessageToServer(${value}), 200);
+  api.mcu.setInterval(() => level.pushMessageToServer(${value}), 1000);
 }
 `;
 
