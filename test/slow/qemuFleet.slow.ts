@@ -1,6 +1,7 @@
 /** `snapfleet dev --device-runtime qemu --devices 3` against the real local cloud: three emulated
  * Cortex-M33 boards, each with its co-processor; all online, an edit updates all of them over
- * the air with every job execution SUCCEEDED. (One board: firmware/coprocessor/qemuFleet.test.ts.) */
+ * the air with every job execution SUCCEEDED, a package changed in the store is FAILED by each
+ * MCU's own SHA-256 check. (One board: firmware/coprocessor/qemuFleet.test.ts.) */
 import { qemuDevScenario, qemuFleetUnavailable } from "../support/qemuFleet";
 
 describe("snapfleet dev --device-runtime qemu --devices 3 (real local cloud)", function () {
@@ -13,7 +14,7 @@ describe("snapfleet dev --device-runtime qemu --devices 3 (real local cloud)", f
     }
   });
 
-  it("three boards online, an edit's OTA reaches all three (SUCCEEDED), stop says offline", async () => {
+  it("three boards online, an edit's OTA reaches all three (SUCCEEDED), a corrupt package is FAILED by each MCU, stop says offline", async () => {
     await qemuDevScenario(3);
   });
 });
