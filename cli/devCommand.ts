@@ -5,6 +5,7 @@ import path from "node:path";
 import { boardFromFlag, pinModelsFromFlags } from "./pinModels";
 import { CliError, UsageError } from "./cliError";
 import { DEVICE_RUNTIMES, DevSession, type DeviceRuntime } from "./devSession";
+import { qemuUnavailable } from "../firmware/native/ports/mps2-an505/qemuBoard";
 import { buildFirmwareProgram } from "./firmwareCommand";
 import { LiveOutput } from "./liveOutput";
 import { loadSecrets, missingSecretHint } from "./secretSources";
@@ -16,6 +17,7 @@ interface Parsed {
 }
 
 const MAX_DEVICES = 100;
+const RUNTIME_WORDS: Record<DeviceRuntime, string> = { typescript: "simulated", native: "native", qemu: "emulated Cortex-M33 (QEMU)" };
 /** Ctrl-C or --seconds ends everything within this, whatever the apps do (devSession.ts budgets it). */
 const STOP_LIMIT_MS = 5000;
 
@@ -30,10 +32,14 @@ export async function devCommand({ values, positionals }: Parsed): Promise<void>
   const pinSpecs = (values.pin as string[] | undefined) ?? [];
   pinModelsFromFlags(pinSpecs, board); // a bad spec is a usage error now, not in every device's thread
   const deviceRuntime = (values["device-runtime"] as string | undefined) ?? "typescript";
-  if (!DEVICE_RUNTIMES.includes(deviceRuntime as DeviceRuntime)) throw new UsageError(`--device-runtime must be ${DEVICE_RUNTIMES.join(" or ")}, got ${deviceRuntime}`);
+  if (!DEVICE_RUNTIMES.includes(deviceRuntime as DeviceRuntime)) throw new UsageError(`--device-runtime must be ${DEVICE_RUNTIMES.slice(0, -1).join(", ")} or ${DEVICE_RUNTIMES.at(-1)}, got ${deviceRuntime}`);
   // Native devices run the program of this checkout: build it now (or find it up to date), so a
   // missing compiler or library is said before anything starts.
   const nativeBinary = deviceRuntime === "native" ? buildFirmwareProgram("posix", { quietWhenUpToDate: true }) : undefined;
+  // Emulated boards: QEMU first (installed with apt when root), then this checkout's image.
+  const unavailable = deviceRuntime === "qemu" ? qemuUnavailable() : undefined;
+  if (unavailable) throw new CliError(unavailable);
+  const qemuImage = deviceRuntime === "qemu" ? buildFirmwareProgram("cortex-m33", { quietWhenUpToDate: true }) : undefined;
 
   let output: LiveOutput | undefined;
   const early: string[] = [];
@@ -54,6 +60,7 @@ export async function devCommand({ values, positionals }: Parsed): Promise<void>
       pinSpecs,
       deviceRuntime: deviceRuntime as DeviceRuntime,
       nativeBinary,
+      qemuImage,
       log,
     });
   } catch (e) {
@@ -65,7 +72,7 @@ export async function devCommand({ values, positionals }: Parsed): Promise<void>
   const out = process.stdout;
   out.write(
     [
-      `snapfleet dev: ${cloud.app}, ${devices} ${deviceRuntime === "native" ? "native" : "simulated"} device${devices === 1 ? "" : "s"}, state in ${path.relative(process.cwd(), stateDir) || "."}`,
+      `snapfleet dev: ${cloud.app}, ${devices} ${RUNTIME_WORDS[deviceRuntime as DeviceRuntime]} device${devices === 1 ? "" : "s"}, state in ${path.relative(process.cwd(), stateDir) || "."}`,
       cloud.dashboard ? `dashboard  ${cloud.dashboard.url}` : "dashboard  (not built: run npm run build)",
       ...(cloud.dashboard ? [`operator   ${cloud.dashboard.operatorUrl}  (may also cancel jobs, approve devices, change settings)`] : []),
       `mqtt/tls   mqtts://127.0.0.1:${cloud.broker.mqttsPort}  (CA ${path.relative(process.cwd(), cloud.broker.pki.caCertPath)})`,

@@ -8,6 +8,7 @@ import { compileFeatures, type CompileResult } from "../core/compiler/compileFea
 import type { Manifest } from "../core/contracts/manifest";
 import type { BoardDefinition } from "../core/boards";
 import { describePinWrite, type AppDeviceOptions } from "../firmware/isolation/appWorkerProtocol";
+import { QemuDevice } from "../firmware/coprocessor/qemuDevice";
 import { NativeDevice } from "../firmware/native/nativeDevice";
 import { SimulatedDevice } from "../firmware/simulatedDevice";
 import { LocalCloud, type DeployResult } from "../local/cloud";
@@ -33,18 +34,23 @@ export interface DevSessionOptions {
   device?: AppDeviceOptions;
   dashboardBundleDir?: string | null;
   /** "typescript" (default): simulated devices in this process; "native": one
-   * `snapfleet-device connect` process per device (firmware/native/nativeDevice.ts). */
+   * `snapfleet-device connect` process per device (firmware/native/nativeDevice.ts); "qemu":
+   * one emulated Cortex-M33 board per device, linked to a network co-processor in this process
+   * (firmware/coprocessor/qemuDevice.ts). */
   deviceRuntime?: DeviceRuntime;
   /** The native device program (default build/firmware/posix/snapfleet-device under the
    * working directory; `snapfleet dev` builds it first). */
   nativeBinary?: string;
+  /** The Cortex-M33 image (default build/firmware/cortex-m33/snapfleet-device.elf under the
+   * working directory; `snapfleet dev` builds it first). */
+  qemuImage?: string;
   /** Rebuild on edits of the entry's folder (default true). */
   watch?: boolean;
   log: (line: string) => void;
 }
 
-export type DeviceRuntime = "typescript" | "native";
-export const DEVICE_RUNTIMES: readonly DeviceRuntime[] = ["typescript", "native"];
+export type DeviceRuntime = "typescript" | "native" | "qemu";
+export const DEVICE_RUNTIMES: readonly DeviceRuntime[] = ["typescript", "native", "qemu"];
 
 /** What the session needs of a device, whichever runtime runs it. */
 type FleetDevice = Pick<SimulatedDevice, "thing" | "stop" | "halt">;
@@ -112,6 +118,7 @@ export class DevSession {
   async addDevice(thing: string, pinTimeOffsetMs = 0): Promise<FleetDevice> {
     const identity = await this.cloud.broker.provisionDevice(thing);
     if (this.options.deviceRuntime === "native") return this.addNativeDevice(thing, identity);
+    if (this.options.deviceRuntime === "qemu") return this.addQemuDevice(thing, identity);
     const device = await SimulatedDevice.start({
       app: this.cloud.app,
       thing,
@@ -150,6 +157,27 @@ export class DevSession {
       caPath: this.cloud.broker.pki.caCertPath,
       certPath: identity.certPath,
       keyPath: identity.keyPath,
+      pinSpecs: this.options.pinSpecs,
+      onLog: (line) => this.options.log(`[${thing}] ${line}`),
+    });
+    this.devices.push(device);
+    this.cloud.addDevice(thing);
+    return device;
+  }
+
+  /** An emulated board and its co-processor, with the identity and state dir a simulated
+   * device would get (the board's flash is that dir, through semihosting). */
+  private async addQemuDevice(thing: string, identity: { certPem: string; keyPem: string }): Promise<FleetDevice> {
+    const device = await QemuDevice.start({
+      image: path.resolve(this.options.qemuImage ?? firmwareProgram("cortex-m33")),
+      app: this.cloud.app,
+      thing,
+      stateDir: path.join(this.options.stateDir, "devices", thing),
+      endpoint: "127.0.0.1",
+      port: this.cloud.broker.mqttsPort,
+      caCertPem: this.cloud.broker.caCertPem,
+      certPem: identity.certPem,
+      keyPem: identity.keyPem,
       pinSpecs: this.options.pinSpecs,
       onLog: (line) => this.options.log(`[${thing}] ${line}`),
     });

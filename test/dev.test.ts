@@ -68,6 +68,7 @@ describe("snapfleet dev: the local system", function () {
       [["dev"], /dev takes one entry file/],
       [["dev", "x.ts", "--devices", "0"], /--devices must be a whole number from 1 to 100, got 0/],
       [["dev", "x.ts", "--port", "http"], /--port must be a whole number from 0 to 65533, got http/],
+      [["dev", "x.ts", "--device-runtime", "arduino"], /--device-runtime must be typescript, native or qemu, got arduino/],
     ] as const) {
       const failure = await run(process.execPath, [bin, ...args]).then(() => undefined, (e: { stderr: string; code: number }) => e);
       assert.ok(failure, `${args.join(" ")} should fail`);

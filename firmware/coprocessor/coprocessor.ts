@@ -2,8 +2,10 @@
  * end of the link to one MCU. It holds the device's connection to the cloud (a Transport: MQTT
  * over mutual TLS with the device's certificate, firmware/comms/mqttTransport.ts, or the
  * in-memory one in tests) and speaks it for the MCU: the MCU's publishes and subscriptions go
- * out, messages on its topics come in, PUBACKs go back as PUBLISHED; it streams OTA packages
- * into the MCU (`install`), which verifies them itself; it feeds the simulated board's pins. */
+ * out, messages on its topics come in, PUBACKs go back as PUBLISHED; it offers OTA packages to
+ * the MCU and streams them into its inactive slot (`offer`, `stream`; the MCU verifies them
+ * itself); it feeds the simulated board's pins. The Jobs half (which package, when, and the
+ * job's status) is coprocessorJobs.ts. */
 import type { Duplex } from "node:stream";
 import type { PackageInfo } from "../../core/contracts/devicePackage";
 import type { Transport } from "../transport";
@@ -21,6 +23,24 @@ export interface InstallResult {
   reason?: string;
 }
 
+/** What the MCU said about a job (OTA_REPLY). */
+export interface OtaReply {
+  reply: number;
+  jobId: string;
+  reason: string;
+}
+
+/** An update as the MCU is offered it (OTA_OFFER): it decides from the engine and version. */
+export interface OtaOffer {
+  jobId: string;
+  version: string;
+  engine: string;
+  size: number;
+  /** The job document's (hex): the MCU checks what it received against this, not against
+   * anything computed on this side. */
+  sha256: string;
+}
+
 export interface CoprocessorOptions {
   /** The link: the UART (here QEMU's second serial port over a local TCP socket). */
   link: Duplex;
@@ -33,7 +53,10 @@ export class Coprocessor {
   private readonly subscriptions = new Map<string, () => void>();
   private readonly timer: NodeJS.Timeout;
   private readonly removeConnectionListener: () => void;
-  private replyWaiters: ((reply: { reply: number; jobId: string; reason: string }) => void)[] = [];
+  /** Per job id: who waits for the MCU's next word on it. */
+  private readonly replyWaiters = new Map<string, ((reply: OtaReply) => void)[]>();
+  private readonly unsolicited = new Set<(reply: OtaReply) => void>();
+  private readonly linkListeners = new Set<(up: boolean) => void>();
   private closed = false;
 
   constructor(private readonly options: CoprocessorOptions) {
@@ -45,6 +68,7 @@ export class Coprocessor {
       linkChanged: (up) => {
         options.log?.(`[coprocessor] link ${up ? "up" : "down (no keepalive from the MCU)"}`);
         if (up) this.session.send(encode.mqttState(options.cloud.connected));
+        for (const l of this.linkListeners) l(up);
       },
       peerRestarted: () => {
         options.log?.("[coprocessor] the MCU restarted; resynchronised");
@@ -63,47 +87,81 @@ export class Coprocessor {
     this.session.send(encode.pin(spec));
   }
 
-  /** Streams a device package into the MCU's inactive slot; resolves with the MCU's verdict
-   * (after its trial: SUCCEEDED, or FAILED/REJECTED with the reason). */
-  async install(pkg: PackageInfo, job: { jobId: string; version: string; engine: string }, timeoutMs = 60_000): Promise<InstallResult> {
-    const deadline = Date.now() + timeoutMs;
-    this.session.send(encode.otaOffer(pkg.size, job.jobId, job.version, job.engine, pkg.sha256));
-    const decision = await this.nextReply(job.jobId, deadline);
-    if (decision.reply === OTA_REPLY.ALREADY_INSTALLED) return { status: "SUCCEEDED" };
-    if (decision.reply !== OTA_REPLY.PROCEED) return { status: decision.reply === OTA_REPLY.REJECTED ? "REJECTED" : "FAILED", reason: decision.reason };
-    for (let offset = 0; offset < pkg.size; offset += OTA_CHUNK_BYTES) {
+  /** Told about every link up and outage (keepalive). */
+  onLinkChange(listener: (up: boolean) => void): () => void {
+    this.linkListeners.add(listener);
+    return () => this.linkListeners.delete(listener);
+  }
+
+  /** Told about the MCU's OTA replies nobody here waits for: the verdict of a trial that
+   * outlived the co-processor that started it, a trial a board reset interrupted. */
+  onUnsolicitedReply(listener: (reply: OtaReply) => void): () => void {
+    this.unsolicited.add(listener);
+    return () => this.unsolicited.delete(listener);
+  }
+
+  /** Offers an update; resolves with the MCU's decision (PROCEED, ALREADY_INSTALLED, REJECTED;
+   * or the verdict, for the job a trial is running for now). */
+  offer(offer: OtaOffer, deadline: number): Promise<OtaReply> {
+    const reply = this.nextReply(offer.jobId, deadline);
+    this.session.send(encode.otaOffer(offer.size, offer.jobId, offer.version, offer.engine, offer.sha256));
+    return reply;
+  }
+
+  /** After PROCEED: streams the package into the MCU's inactive slot; resolves with the MCU's
+   * verdict (after its trial: SUCCEEDED, or FAILED with the reason). */
+  async stream(jobId: string, bytes: Uint8Array, deadline: number): Promise<InstallResult> {
+    for (let offset = 0; offset < bytes.length; offset += OTA_CHUNK_BYTES) {
       while (this.session.queued >= CHUNKS_AHEAD) {
         if (this.closed || Date.now() > deadline) return { status: "FAILED", reason: "the link did not take the package in time" };
         await new Promise((r) => setTimeout(r, POLL_MS));
       }
-      this.session.send(encode.otaChunk(offset, pkg.bytes.subarray(offset, offset + OTA_CHUNK_BYTES)));
+      this.session.send(encode.otaChunk(offset, bytes.subarray(offset, offset + OTA_CHUNK_BYTES)), true);
     }
-    this.session.send(encode.otaEnd());
-    this.options.log?.(`[coprocessor] job ${job.jobId}: package sent (${pkg.size} B); waiting for the MCU's verdict`);
-    const verdict = await this.nextReply(job.jobId, deadline);
-    return verdict.reply === OTA_REPLY.SUCCEEDED ? { status: "SUCCEEDED" } : { status: "FAILED", reason: verdict.reason };
+    const verdict = this.nextReply(jobId, deadline);
+    this.session.send(encode.otaEnd(), true);
+    this.options.log?.(`[coprocessor] job ${jobId}: package sent (${bytes.length} B); waiting for the MCU's verdict`);
+    return asResult(await verdict);
+  }
+
+  /** Offer and stream a package given here (tests; the Jobs half downloads between the two). */
+  async install(pkg: PackageInfo, job: { jobId: string; version: string; engine: string }, timeoutMs = 60_000): Promise<InstallResult> {
+    const deadline = Date.now() + timeoutMs;
+    const decision = await this.offer({ ...job, size: pkg.size, sha256: pkg.sha256 }, deadline);
+    if (decision.reply !== OTA_REPLY.PROCEED) return asResult(decision);
+    return this.stream(job.jobId, pkg.bytes, deadline);
   }
 
   close(): void {
     this.closed = true;
     // An install in progress gets its answer from the next co-processor (the MCU reports an
     // interrupted trial again once connected); this one stops waiting.
-    const waiters = this.replyWaiters;
-    this.replyWaiters = [];
-    for (const w of waiters) w({ reply: OTA_REPLY.FAILED, jobId: "", reason: "the co-processor stopped before the MCU's verdict" });
+    const waiting = [...this.replyWaiters];
+    this.replyWaiters.clear();
+    for (const [jobId, waiters] of waiting) for (const w of waiters) w({ reply: OTA_REPLY.FAILED, jobId, reason: "the co-processor stopped before the MCU's verdict" });
+    this.unsolicited.clear();
+    this.linkListeners.clear();
     clearInterval(this.timer);
     this.removeConnectionListener();
     this.unsubscribeAll();
     this.options.link.destroy();
   }
 
-  private nextReply(jobId: string, deadline: number): Promise<{ reply: number; jobId: string; reason: string }> {
+  private nextReply(jobId: string, deadline: number): Promise<OtaReply> {
     return new Promise((resolve) => {
-      const timer = setTimeout(() => resolve({ reply: OTA_REPLY.FAILED, jobId, reason: "no answer from the MCU in time" }), Math.max(0, deadline - Date.now()));
-      this.replyWaiters.push((reply) => {
+      const waiters = this.replyWaiters.get(jobId) ?? [];
+      this.replyWaiters.set(jobId, waiters);
+      const waiter = (reply: OtaReply) => {
         clearTimeout(timer);
         resolve(reply);
-      });
+      };
+      const timer = setTimeout(() => {
+        const i = waiters.indexOf(waiter);
+        if (i >= 0) waiters.splice(i, 1);
+        if (!waiters.length && this.replyWaiters.get(jobId) === waiters) this.replyWaiters.delete(jobId);
+        resolve({ reply: OTA_REPLY.FAILED, jobId, reason: "no answer from the MCU in time" });
+      }, Math.max(0, deadline - Date.now()));
+      waiters.push(waiter);
     });
   }
 
@@ -134,10 +192,26 @@ export class Coprocessor {
       this.subscriptions.get(m.topic)?.();
       this.subscriptions.delete(m.topic);
     } else {
-      const waiters = this.replyWaiters;
-      this.replyWaiters = [];
-      if (!waiters.length) log?.(`[coprocessor] OTA reply ${m.reply} for job ${m.jobId} with nobody waiting${m.reason ? `: ${m.reason}` : ""}`);
-      for (const w of waiters) w(m);
+      const waiters = this.replyWaiters.get(m.jobId);
+      const waiter = waiters?.shift();
+      if (waiters && !waiters.length) this.replyWaiters.delete(m.jobId);
+      if (waiter) return waiter(m);
+      log?.(`[coprocessor] OTA reply ${m.reply} for job ${m.jobId} with nobody waiting${m.reason ? `: ${m.reason}` : ""}`);
+      for (const l of this.unsolicited) l(m);
     }
+  }
+}
+
+function asResult(reply: OtaReply): InstallResult {
+  switch (reply.reply) {
+    case OTA_REPLY.SUCCEEDED:
+    case OTA_REPLY.ALREADY_INSTALLED:
+      return { status: "SUCCEEDED" };
+    case OTA_REPLY.REJECTED:
+      return { status: "REJECTED", reason: reply.reason };
+    case OTA_REPLY.PROCEED:
+      return { status: "FAILED", reason: "the MCU asked for the package again instead of a verdict" };
+    default:
+      return { status: "FAILED", reason: reply.reason };
   }
 }

@@ -3,7 +3,9 @@
  * RETRANSMIT_MS until a frame carries ack = seq + 1; delivered only when its seq is the one
  * expected; PING after KEEPALIVE_MS without sending; outage after OUTAGE_MS without hearing;
  * a new session id from the peer (it restarted) resets both sequence numbers and sends the
- * message in flight again. The queue is bounded (MAX_QUEUED messages): `send` refuses beyond. */
+ * message in flight again. The queue is bounded (MAX_QUEUED messages): `send` refuses beyond.
+ * Bulk messages (OTA chunks) wait behind the others: a PUBLISHED stuck behind a package would
+ * fill the MCU's in-flight table, and its supervisor would find the link busy. */
 import { randomInt } from "node:crypto";
 import { FRAME_ACK, FRAME_DATA, FRAME_PING, FrameDecoder, MAX_BODY, encodeFrame, type LinkFrame } from "./linkFrame";
 
@@ -32,11 +34,13 @@ export class LinkSession {
   private inFlight = false;
   private lastSent = 0;
   private lastHeard: number;
+  private lastPolled: number;
   private inFlightSent = 0;
-  private readonly queue: Uint8Array[] = [];
+  private readonly queue: { body: Uint8Array; bulk: boolean }[] = [];
 
   constructor(private readonly events: LinkSessionEvents, private readonly now: () => number = Date.now) {
     this.lastHeard = now();
+    this.lastPolled = this.lastHeard;
     this.writeFrame(FRAME_PING, 0);
   }
 
@@ -44,10 +48,12 @@ export class LinkSession {
     return this.queue.length;
   }
 
-  send(body: Uint8Array): boolean {
+  send(body: Uint8Array, bulk = false): boolean {
     if (body.length > MAX_BODY) throw new RangeError(`a link message is at most ${MAX_BODY} bytes, got ${body.length}`);
     if (this.queue.length >= MAX_QUEUED) return false;
-    this.queue.push(body);
+    // Ahead of the bulk messages not yet sent (never ahead of the one in flight).
+    const firstBulk = bulk ? -1 : this.queue.findIndex((m, i) => m.bulk && (i > 0 || !this.inFlight));
+    this.queue.splice(firstBulk < 0 ? this.queue.length : firstBulk, 0, { body, bulk });
     this.poll();
     return true;
   }
@@ -58,6 +64,12 @@ export class LinkSession {
 
   poll(): void {
     const now = this.now();
+    // Silence only counts while this side was listening: after a stall of its own (the host's
+    // event loop busy compiling, say) the peer's frames wait unread in the socket, and the time
+    // this side was away is no outage of the peer's.
+    const away = now - this.lastPolled;
+    this.lastPolled = now;
+    if (away > KEEPALIVE_MS) this.lastHeard += away;
     if (this.up && now - this.lastHeard > OUTAGE_MS) this.setUp(false);
     if (this.inFlight && now - this.inFlightSent >= RETRANSMIT_MS) {
       this.retransmissions++;
@@ -75,7 +87,7 @@ export class LinkSession {
   }
 
   private sendOldest(): void {
-    this.writeFrame(FRAME_DATA, this.txSeq, this.queue[0]);
+    this.writeFrame(FRAME_DATA, this.txSeq, this.queue[0].body);
     this.inFlight = true;
     this.inFlightSent = this.now();
   }

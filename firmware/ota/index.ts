@@ -5,3 +5,5 @@ export { CrashLoopDetector, DEFAULT_CRASH_LOOP } from "./crashLoop";
 export type { CrashLoopOptions } from "./crashLoop";
 export { SlotStore } from "./slotStore";
 export type { Slot } from "./slotStore";
+export { JobRunner, JobStatus } from "./jobRunner";
+export type { JobOutcome, JobRunnerOptions } from "./jobRunner";

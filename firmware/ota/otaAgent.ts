@@ -1,6 +1,7 @@
 /** The device's OTA agent, Microvisor-style: the supervisor, not the app, installs updates. It
- * speaks the AWS IoT Jobs MQTT API through aws-iot-device-sdk-v2's own `iotjobs` client on the
- * device's one MQTT connection, so the same code works against AWS IoT and the local cloud.
+ * speaks the AWS IoT Jobs MQTT API through jobRunner.ts (aws-iot-device-sdk-v2's own `iotjobs`
+ * client on the device's one MQTT connection), so the same code works against AWS IoT and the
+ * local cloud.
  *
  * An install: parse the job document → download → check size and sha256 against the document →
  * stage in the inactive slot (which also checks the snapshot against its manifest) → stop the
@@ -11,14 +12,14 @@
  * slot, reported on the app's log topic (the job already ended). Nothing is restored before its
  * hash matched (malformed snapshots have crashed mvm_restore upstream). */
 import crypto from "node:crypto";
-import { iotjobs, mqtt } from "aws-iot-device-sdk-v2";
+import type { mqtt } from "aws-iot-device-sdk-v2";
 import { ENGINE_ID } from "../../core/compiler/engineId";
 import type { DevicePackage } from "../../core/contracts/devicePackage";
 import { parseOtaJobDocument, type OtaJobDocument } from "../../core/contracts/jobDocument";
-import { statusDetailValue } from "../../core/jobs/statusDetails";
 import type { AppFailure } from "../supervisor";
 import { checkCrashLoopOptions, CrashLoopDetector, DEFAULT_CRASH_LOOP, type CrashLoopOptions } from "./crashLoop";
 import { download } from "./download";
+import { JobRunner, JobStatus, type JobOutcome } from "./jobRunner";
 import { SlotStore, type Slot } from "./slotStore";
 
 /** What the agent needs of a running app: a way to stop it, and to report on its log topic. */
@@ -66,23 +67,23 @@ interface AppWatch {
   loop: CrashLoopDetector;
 }
 
-const QOS = mqtt.QoS.AtLeastOnce;
-
 export class OtaAgent {
   private readonly slots: SlotStore;
-  private readonly jobs: iotjobs.IotJobsClient;
+  private readonly jobs: JobRunner;
   private running: RunningApp | undefined;
   private watch: AppWatch | undefined;
   private readonly crashLoop: CrashLoopOptions;
-  private busy: Promise<void> = Promise.resolve();
-  private readonly seen = new Set<string>();
   private readonly listeners = new Set<(e: OtaEvent) => void>();
-  private stopped = false;
 
   constructor(private readonly options: OtaAgentOptions) {
     this.slots = new SlotStore(options.stateDir);
     this.crashLoop = checkCrashLoopOptions(options.crashLoop ?? DEFAULT_CRASH_LOOP);
-    this.jobs = new iotjobs.IotJobsClient(options.connection);
+    this.jobs = new JobRunner({
+      thing: options.thing,
+      connection: options.connection,
+      run: (jobId, document, progress) => this.install(jobId, document, progress),
+      log: options.log,
+    });
   }
 
   get installedVersion(): string | undefined {
@@ -105,75 +106,51 @@ export class OtaAgent {
       await this.bootWatched(installed, false);
       this.emit({ kind: "installed", version: installed.manifest.version });
     }
-    const thingName = this.options.thing;
-    await this.jobs.subscribeToNextJobExecutionChangedEvents({ thingName }, QOS, (error, event) => {
-      if (error) return this.log(`notify-next could not be read: ${error.message}`);
-      if (event?.execution) this.startNext();
-    });
-    await this.jobs.subscribeToStartNextPendingJobExecutionAccepted({ thingName }, QOS, (error, response) => {
-      if (error) return this.log(`start-next answer could not be read: ${error.message}`);
-      const execution = response?.execution;
-      if (execution?.jobId) this.enqueue(execution.jobId, execution.jobDocument, execution.executionNumber);
-    });
-    await this.jobs.subscribeToStartNextPendingJobExecutionRejected({ thingName }, QOS, (_e, response) => this.log(`start-next rejected: ${response?.code} ${response?.message}`));
-    await this.jobs.subscribeToUpdateJobExecutionRejected({ thingName, jobId: "+" }, QOS, (_e, response) => this.log(`job update rejected: ${response?.code} ${response?.message}`));
-    this.options.connection.on("resume", () => this.startNext());
-    this.startNext();
+    await this.jobs.start();
   }
 
   /** Stops the running app; the agent takes no more jobs. */
   async stop(): Promise<void> {
-    this.stopped = true;
-    await this.busy;
+    await this.jobs.stop();
     await this.running?.stop();
     this.running = undefined;
   }
 
   /** Resolves when the current install (if any) is finished (tests). */
   idle(): Promise<void> {
-    return this.busy;
+    return this.jobs.idle();
   }
 
   // --- one job ----------------------------------------------------------------------------
 
-  private startNext(): void {
-    if (this.stopped) return;
-    void this.jobs.publishStartNextPendingJobExecution({ thingName: this.options.thing }, QOS).catch((e: Error) => this.log(`start-next not sent: ${e.message}`));
-  }
-
-  /** Installs run one at a time. start-next answers again (with the same execution) whenever a
-   * notification arrives mid-install; an execution already taken is not redone. */
-  private enqueue(jobId: string, document: unknown, executionNumber: number | undefined): void {
-    const key = `${jobId}#${executionNumber}`;
-    if (this.seen.has(key) || this.stopped) return;
-    this.seen.add(key);
-    this.busy = this.busy.then(() => this.install(jobId, document)).catch((e: Error) => this.log(`install of ${jobId} stopped: ${e.message}`));
-  }
-
-  private async install(jobId: string, rawDocument: unknown): Promise<void> {
+  private async install(jobId: string, rawDocument: unknown, progress: (step: string) => Promise<void>): Promise<JobOutcome> {
+    const step = (name: string) => {
+      this.emit({ kind: "progress", jobId, step: name });
+      return progress(name);
+    };
     let doc: OtaJobDocument;
     try {
       doc = parseOtaJobDocument(rawDocument);
     } catch (e) {
-      return this.finish(jobId, iotjobs.model.JobStatus.REJECTED, (e as Error).message);
+      return this.fail(jobId, JobStatus.REJECTED, (e as Error).message);
     }
-    if (doc.engine !== ENGINE_ID) return this.finish(jobId, iotjobs.model.JobStatus.REJECTED, `the package needs engine ${doc.engine}; this firmware runs ${ENGINE_ID}`);
+    if (doc.engine !== ENGINE_ID) return this.fail(jobId, JobStatus.REJECTED, `the package needs engine ${doc.engine}; this firmware runs ${ENGINE_ID}`);
     if (doc.version === this.slots.activeVersion) {
       this.log(`version ${short(doc.version)} is already installed`);
-      return this.finish(jobId, iotjobs.model.JobStatus.SUCCEEDED, undefined, { result: "already installed" });
+      return { status: JobStatus.SUCCEEDED, details: { result: "already installed" } };
     }
 
-    await this.progress(jobId, "downloading");
+    await step("downloading");
     let bytes: Uint8Array;
     try {
       bytes = await download(doc.url, doc.size, this.options.caCertPem);
     } catch (e) {
-      return this.finish(jobId, iotjobs.model.JobStatus.FAILED, (e as Error).message);
+      return this.fail(jobId, JobStatus.FAILED, (e as Error).message);
     }
-    await this.progress(jobId, "verifying");
+    await step("verifying");
     const sha256 = crypto.createHash("sha256").update(bytes).digest("hex");
     if (bytes.length !== doc.size || sha256 !== doc.sha256) {
-      return this.finish(jobId, iotjobs.model.JobStatus.FAILED, `integrity check failed: got ${bytes.length} bytes with sha256 ${short(sha256)}, the job document says ${doc.size} bytes with sha256 ${short(doc.sha256)}; the running app is unchanged`);
+      return this.fail(jobId, JobStatus.FAILED, `integrity check failed: got ${bytes.length} bytes with sha256 ${short(sha256)}, the job document says ${doc.size} bytes with sha256 ${short(doc.sha256)}; the running app is unchanged`);
     }
     let staged: ReturnType<SlotStore["stage"]>;
     let pkg: DevicePackage;
@@ -181,10 +158,10 @@ export class OtaAgent {
       staged = this.slots.stage(bytes, doc.version);
       pkg = this.slots.readSlot(staged);
     } catch (e) {
-      return this.finish(jobId, iotjobs.model.JobStatus.FAILED, `package rejected: ${(e as Error).message}`);
+      return this.fail(jobId, JobStatus.FAILED, `package rejected: ${(e as Error).message}`);
     }
 
-    await this.progress(jobId, "starting");
+    await step("starting");
     const previous = this.running;
     await previous?.stop();
     this.running = undefined;
@@ -192,11 +169,11 @@ export class OtaAgent {
     if (failure) {
       this.slots.discard(staged);
       await this.rollBack();
-      return this.finish(jobId, iotjobs.model.JobStatus.FAILED, `the new app failed and was rolled back: ${failure}`);
+      return this.fail(jobId, JobStatus.FAILED, `the new app failed and was rolled back: ${failure}`);
     }
     this.slots.activate(staged);
     this.emit({ kind: "installed", version: doc.version, jobId });
-    return this.finish(jobId, iotjobs.model.JobStatus.SUCCEEDED, undefined, { version: doc.version });
+    return { status: JobStatus.SUCCEEDED, details: { version: doc.version } };
   }
 
   /** Boots and watches for the grace period; returns the failure, if any. */
@@ -238,11 +215,11 @@ export class OtaAgent {
     if (!loop && !failure.fatal) return;
     watch.done = true;
     const reason = failure.fatal ? `the app stopped: ${failure.message}` : `crash loop (${watch.loop.describe()}), the last: ${failure.message}`;
-    this.busy = this.busy.then(() => this.crashed(watch, reason)).catch((e: Error) => this.log(`rollback stopped: ${e.message}`));
+    this.jobs.serialize(() => this.crashed(watch, reason), "rollback");
   }
 
   private async crashed(watch: AppWatch, reason: string): Promise<void> {
-    if (watch !== this.watch || this.stopped) return;
+    if (watch !== this.watch || !this.jobs.running) return;
     const failing = this.running;
     const slot: Slot | undefined = this.slots.previousSlot;
     if (!slot) {
@@ -273,28 +250,9 @@ export class OtaAgent {
     this.log(`rolled back to version ${short(active.manifest.version)}`);
   }
 
-  private async progress(jobId: string, step: string): Promise<void> {
-    this.emit({ kind: "progress", jobId, step });
-    await this.update(jobId, iotjobs.model.JobStatus.IN_PROGRESS, { step });
-  }
-
-  private async finish(jobId: string, status: iotjobs.model.JobStatus, reason?: string, details: Record<string, string> = {}): Promise<void> {
-    if (reason) {
-      this.log(`job ${jobId} ${status}: ${reason}`);
-      this.emit({ kind: "failed", jobId, reason });
-    }
-    // AWS refuses a value over 1024 characters or with a control character (an error's newlines),
-    // and a refused update would leave the job IN_PROGRESS until it times out.
-    await this.update(jobId, status, reason ? { ...details, reason: statusDetailValue(reason) } : details);
-    this.startNext();
-  }
-
-  private async update(jobId: string, status: iotjobs.model.JobStatus, statusDetails: Record<string, string>): Promise<void> {
-    try {
-      await this.jobs.publishUpdateJobExecution({ thingName: this.options.thing, jobId, status, statusDetails }, QOS);
-    } catch (e) {
-      this.log(`job ${jobId}: status ${status} not sent: ${(e as Error).message}`);
-    }
+  private fail(jobId: string, status: JobStatus, reason: string): JobOutcome {
+    this.emit({ kind: "failed", jobId, reason });
+    return { status, reason };
   }
 
   private emit(event: OtaEvent): void {

@@ -1,5 +1,6 @@
 #include "linkDevice.h"
 
+#include "../core/textBuffer.h"
 #include "linkMessages.h"
 
 static uint64_t now(sf_LinkDevice* d) {
@@ -135,6 +136,17 @@ static void onOffer(sf_LinkDevice* d, const uint8_t* body, size_t length) {
     say(d, "[ota] a malformed offer came over the link; ignored", NULL);
     return;
   }
+  /* A co-processor that started after a reset or its own restart offers the job it finds IN
+   * PROGRESS. The interrupted trial's FAILED goes first (so it precedes this offer's answer);
+   * the job on trial now gets its verdict when the trial ends. */
+  const char* interrupted = sf_ota_interrupted(&d->ota);
+  if (interrupted) {
+    bool same = sf_streq(interrupted, jobId);
+    reply(d, SF_OTA_REPLY_FAILED, interrupted, d->ota.reason);
+    sf_ota_interruptedReported(&d->ota);
+    if (same) return;
+  }
+  if (d->ota.onTrial && sf_streq(d->ota.trialJob, jobId)) return;
   copyText(d->jobId, sizeof d->jobId, jobId);
   copyText(d->version, sizeof d->version, version);
   for (int i = 0; i < 64; i++) d->sha256[i] = (char)p[i];

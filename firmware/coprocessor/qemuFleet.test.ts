@@ -1,0 +1,22 @@
+/** `snapfleet dev --device-runtime qemu` with one emulated board against the real local cloud
+ * (broker with IoT policies over mutual TLS, Jobs, HTTPS artifacts): online in the fleet view,
+ * first install and an edit's OTA through the co-processor and the link into the MCU's slot,
+ * a package changed in the store refused by the MCU's own SHA-256 check.
+ * Three boards: test/slow/qemuFleet.slow.ts. Skipped, saying why, without qemu-system-arm or
+ * the arm-none-eabi toolchain. */
+import { qemuDevScenario, qemuFleetUnavailable } from "../../test/support/qemuFleet";
+
+describe("snapfleet dev --device-runtime qemu (one emulated board, real local cloud)", function () {
+  this.timeout(400_000);
+  before(function () {
+    const reason = qemuFleetUnavailable();
+    if (reason) {
+      console.log(`      skipped: ${reason}`);
+      this.skip();
+    }
+  });
+
+  it("the board comes online with the job installed over the link, an edit updates it over the air (SUCCEEDED), a corrupt package is FAILED by the MCU, stop says offline", async () => {
+    await qemuDevScenario(1);
+  });
+});
