@@ -234,12 +234,15 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     await server.subscribeAsync(topics.up(APP, THING, "count"), { qos: 1 });
     const downTopic = topics.down(APP, THING, "cmd");
     const serverNumbering = new EnvelopeSender(`srv${options.seed}`);
-    let downSent = 0;
-    // The server's seq of a value is the value (one topic, one sender): when each was sent.
-    const downSentAt: number[] = [];
+    let downCount = 0;
+    // The server's seq of a value is the value (one topic, one sender): when each was sent, and
+    // when the broker acknowledged it (it is then the broker's to deliver).
+    const downSent = { at: [] as number[], ackedAt: [] as number[] };
     const sendDown = (value: number) => {
-      if (value > 0) downSentAt[value] = performance.now();
-      server.publish(downTopic, serverNumbering.encode(downTopic, value, Date.now()), { qos: 1 });
+      if (value > 0) downSent.at[value] = performance.now();
+      server.publish(downTopic, serverNumbering.encode(downTopic, value, Date.now()), { qos: 1 }, (error) => {
+        if (!error && value > 0) downSent.ackedAt[value] = performance.now();
+      });
     };
 
     // The device, behind the proxy.
@@ -250,7 +253,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     let stoppedAt: number | undefined;
     const changes: { up: boolean; at: number }[] = [];
     const restarts: { injected: number; up: number }[] = [];
-    const timeline = gapTimeline(downSentAt, changes, restarts);
+    const timeline = gapTimeline(downSent, changes, restarts);
     const device = await Device.boot({
       manifest,
       snapshot: build.snapshots.device,
@@ -272,7 +275,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     const clients = () => (broker.aedes as unknown as { clients: Record<string, { subscriptions: Record<string, unknown> }> }).clients;
     await waitFor("the device's subscription", () => clients()[THING]?.subscriptions[downTopic] !== undefined);
 
-    const downTimer = setInterval(() => sendDown(++downSent), DOWN_INTERVAL_MS);
+    const downTimer = setInterval(() => sendDown(++downCount), DOWN_INTERVAL_MS);
     cleanups.push(async () => clearInterval(downTimer));
     const started = performance.now();
     const rss: number[] = [process.memoryUsage().rss];
@@ -334,7 +337,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       if (i % (options.progressEvery ?? 50) === 0 || i === options.outages) {
         const s = device.supervisor;
         progress(
-          `outage ${i}/${options.outages} (${kind}): up ${upDelivered.length} delivered, down ${downDelivered.length}/${downSent}, ` +
+          `outage ${i}/${options.outages} (${kind}): up ${upDelivered.length} delivered, down ${downDelivered.length}/${downCount}, ` +
             `device outages ${s.outages}, held ${s.heldMessages}, repeats ${s.duplicatesDropped}, broker queue ${broker.sessions.queued(THING)}, ` +
             `rss ${Math.round(process.memoryUsage().rss / 2 ** 20)} MB, ${Math.round((performance.now() - started) / 1000)} s`,
         );
@@ -352,7 +355,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     };
     await drained("the app's stop", () => stoppedAt !== undefined);
     await drained("every up message", () => stoppedAt !== undefined && upDelivered.length >= stoppedAt && upstream.held === 0);
-    await drained("every down message", () => downDelivered.length >= downSent && device.supervisor.heldMessages === 0);
+    await drained("every down message", () => downDelivered.length >= downCount && device.supervisor.heldMessages === 0);
     // Late repeats, if any, would come now.
     await sleep(500);
     rss.push(process.memoryUsage().rss);
@@ -369,9 +372,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       seconds: Math.round(seconds),
       up: { sent: upSent, delivered: upDelivered.length, ...tally(upDelivered, upSent), perSecond: Math.round((upDuringRun / seconds) * 10) / 10, gapsGivenUp: upstream.gaps },
       down: {
-        sent: downSent,
+        sent: downCount,
         delivered: downDelivered.length,
-        ...tally(downDelivered, downSent),
+        ...tally(downDelivered, downCount),
         perSecond: Math.round((downDuringRun / seconds) * 10) / 10,
         gapsGivenUp: device.supervisor.gapsSkipped,
       },
@@ -397,9 +400,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   }
 }
 
-/** For a device's gap or late line: when the missing message was sent, the last broker restart and
+/** For a device's gap or late line: when the missing message was sent and acknowledged, the last broker restart and
  * the device's last link changes before now, relative to now, so a gap's cause can be read off. */
-function gapTimeline(sentAt: readonly number[], changes: readonly { up: boolean; at: number }[], restarts: readonly { injected: number; up: number }[]) {
+function gapTimeline(sent: { at: readonly number[]; ackedAt: readonly number[] }, changes: readonly { up: boolean; at: number }[], restarts: readonly { injected: number; up: number }[]) {
   const givenUpAt = new Map<number, number>();
   return {
     explain(line: string): string {
@@ -414,7 +417,7 @@ function gapTimeline(sentAt: readonly number[], changes: readonly { up: boolean;
       const lastUp = [...changes].reverse().find((c) => c.up);
       const lastDown = [...changes].reverse().find((c) => !c.up);
       const parts = [
-        `#${seq} sent ${ago(sentAt[seq])}`,
+        `#${seq} sent ${ago(sent.at[seq])}, acknowledged by the broker ${ago(sent.ackedAt[seq])}`,
         `broker restart ${ago(restart?.injected)} (up again ${ago(restart?.up)})`,
         `device link down ${ago(lastDown?.at)}, up ${ago(lastUp?.at)}`,
         ...(late ? [`its gap given up ${ago([...givenUpAt].filter(([s]) => s >= seq).sort((a, b) => a[0] - b[0])[0]?.[1])}`] : []),
