@@ -176,6 +176,7 @@ export class Supervisor implements FeatureHost {
       this.detach.push(transport.subscribe(topics.broadcastDown(app, channel.name), channel.qos, deliver));
     });
     this.detach.push(transport.onConnectionChange((up) => this.connectionChanged(up)));
+    if (!transport.connected) this.received.linkChanged(false);
     if (transport.connected) this.publishStatus(true);
     if (manifest.settings?.length) this.startSettings(vm);
     this.runApp(() => vm.start(), true);
@@ -310,6 +311,8 @@ export class Supervisor implements FeatureHost {
   }
 
   private connectionChanged(up: boolean): void {
+    // First: the session's replay that follows a reconnect must not find a gap's wait used up.
+    this.received.linkChanged(up);
     if (up) {
       if (this.outageCount > this.reconnectCount) this.reconnectCount++;
       this.options.onLog?.(`[supervisor] link up (reconnects: ${this.reconnectCount}); sending ${this.outbox.queued} queued messages`);

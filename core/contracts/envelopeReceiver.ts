@@ -51,6 +51,12 @@ export class EnvelopeReceiver<C = void> {
     return "delivered";
   }
 
+  /** The link this receiver hears through went down or came up again: gaps wait, and count
+   * afresh from the reconnect (ReorderBuffer.linkChanged). */
+  linkChanged(up: boolean): void {
+    this.ordered.linkChanged(up);
+  }
+
   /** Repeats dropped (both QoS). */
   get duplicates(): number {
     return this.ordered.duplicates + this.unordered.duplicates;

@@ -123,6 +123,77 @@ describe("ReorderBuffer", () => {
     assert.equal(delivered.at(-1), "b2:3");
   });
 
+  it("no gap is given up while the link is down, however long; the wait starts again at each reconnect (a replay cut short by the next outage)", () => {
+    const { clock, delivered, gaps, late, buffer, accept } = setup({ timeoutMs: 1000 });
+    const [m1, m2, m3, m4] = sendOn(new EnvelopeSender("srv"), ["t", "t", "t", "t"], clock);
+    accept(m1);
+    // Live 3 and 4 overtook the session's queued 2, then the link fell before the broker replayed it.
+    accept(m3);
+    accept(m4);
+    buffer.linkChanged(false);
+    clock.advance(60_000); // a loaded machine takes its time reconnecting
+    buffer.linkChanged(true);
+    clock.advance(900);
+    buffer.linkChanged(false); // the next outage cuts the replay short
+    buffer.linkChanged(false); // told twice: still down
+    clock.advance(5_000);
+    buffer.linkChanged(true);
+    clock.advance(999);
+    assert.deepEqual(gaps, []);
+    assert.equal(accept(m2), "delivered", "the replay comes, late in wall time, within the timeout of the reconnect");
+    assert.deepEqual(delivered, ["srv:1", "srv:2", "srv:3", "srv:4"]);
+    assert.deepEqual([late, buffer.held, buffer.gaps, buffer.late], [[], 0, 0, 0]);
+  });
+
+  it("after a reconnect a gap is given up timeoutMs after it if the missing message never comes; the straggler is reported as late, not delivered out of order", () => {
+    const { clock, delivered, gaps, late, buffer, accept } = setup({ timeoutMs: 1000 });
+    const [m1, m2, m3] = sendOn(new EnvelopeSender("srv"), ["t", "t", "t"], clock);
+    accept(m1);
+    accept(m3);
+    buffer.linkChanged(false);
+    clock.advance(3_000);
+    buffer.linkChanged(true);
+    clock.advance(1_500); // a loaded broker takes its time to start handing the session over
+    assert.equal(accept(m1), "duplicate", "the replay starts (with a copy never acknowledged): the wait counts from here");
+    clock.advance(999);
+    assert.deepEqual(delivered, ["srv:1"]);
+    clock.advance(1);
+    assert.deepEqual(delivered, ["srv:1", "srv:3"]);
+    assert.deepEqual(gaps.map((g) => g.text), ["gap on t: skipped srv:2, not there after 1000 ms; delivering from srv:3"]);
+    assert.equal(accept(m2), "late");
+    assert.deepEqual(late, ["srv:2"]);
+    assert.deepEqual(delivered, ["srv:1", "srv:3"]);
+  });
+
+  it("a link that comes back and stays silent gives a gap up timeoutMs after the reconnect plus timeoutMs (nothing waits forever)", () => {
+    const { clock, delivered, gaps, buffer, accept } = setup({ timeoutMs: 1000 });
+    const [m1, , m3] = sendOn(new EnvelopeSender("srv"), ["t", "t", "t"], clock);
+    accept(m1);
+    accept(m3);
+    buffer.linkChanged(false);
+    clock.advance(500);
+    buffer.linkChanged(true);
+    clock.advance(1_999);
+    assert.equal(gaps.length, 0);
+    clock.advance(1);
+    assert.deepEqual(delivered, ["srv:1", "srv:3"]);
+    assert.deepEqual(gaps.map((g) => g.reason), ["timeout"]);
+  });
+
+  it("a receiver whose link is down still keeps its bound: one more than maxHeld gives the first gap up at once", () => {
+    const { clock, delivered, gaps, buffer, accept } = setup({ timeoutMs: 1000, maxHeld: 2 });
+    const [m1, , m3, m4, m5] = sendOn(new EnvelopeSender("srv"), ["t", "t", "t", "t", "t"], clock);
+    accept(m1);
+    buffer.linkChanged(false);
+    accept(m3);
+    accept(m4);
+    assert.equal(gaps.length, 0);
+    accept(m5);
+    assert.deepEqual(gaps.map((g) => g.reason), ["full"]);
+    assert.deepEqual(delivered, ["srv:1", "srv:3", "srv:4", "srv:5"]);
+    assert.equal(buffer.held, 0);
+  });
+
   it("a gap spanning several of the sender's seqs names the range (other topics' seqs are in it)", () => {
     const { clock, gaps, accept } = setup({ timeoutMs: 10 });
     const wire = sendOn(new EnvelopeSender("b1"), ["t", "x", "t", "x", "t"], clock);

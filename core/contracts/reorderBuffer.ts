@@ -8,9 +8,16 @@
  * session's backlog over slowly beside live traffic (AWS: at most 10 stored messages per second,
  * mqtt.html#mqtt-persistent-sessions), so the wait is given up only after `timeoutMs` in which the
  * chain made no progress (nothing delivered) and its oldest early message waited that long too.
- * Then the missing ones are given up (the gap is reported, never hidden) and delivery goes on in order; a
- * straggler that arrives after its gap was given up is dropped as late (it can't be delivered in
- * order any more) and reported too. A new boot id is a new chain; the first message of a chain
+ * The wait counts only while the receiver's link is up, and starts again after each reconnect: a
+ * missing message of a persistent session is still queued at the broker while the link is down,
+ * and the broker starts handing the queue over again from its oldest message after each reconnect,
+ * so neither an outage nor a replay cut short by the next one gives a gap up. After a reconnect it
+ * counts from the first message heard (the broker has started handing over; a loaded one can take
+ * seconds to get there), or from `timeoutMs` after the reconnect when nothing comes at all. The
+ * owner says so with `linkChanged` (a receiver whose owner never calls it counts all the time). Then the missing ones are given up (the gap is reported, never
+ * hidden) and delivery goes on in order; a straggler that arrives after its gap was given up is
+ * dropped as late and reported too: the messages after it were delivered already, and delivering it
+ * now would break the order the channel promises. A new boot id is a new chain; the first message of a chain
  * (`p` = 0) needs no predecessor, and a receiver that starts listening mid-stream waits once, for
  * the timeout, before it takes the stream from there.
  *
@@ -114,6 +121,12 @@ export class ReorderBuffer<T> {
   gaps = 0;
   /** Chains first heard mid-stream (their start was taken after waiting the timeout). */
   joinedMidStream = 0;
+  /** Whether the receiver's link is up (see linkChanged). */
+  private linkUp = true;
+  /** When the link last came up, then when the first message after that was heard: the wait counts from here. */
+  private linkUpAt = -Infinity;
+  /** A message was heard since the link last came up. */
+  private heardSinceLinkUp = true;
 
   constructor(private readonly options: ReorderBufferOptions<T>) {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_REORDER_TIMEOUT_MS;
@@ -145,6 +158,7 @@ export class ReorderBuffer<T> {
     if (colon <= 0 || !Number.isSafeInteger(seq) || seq < 1) throw new Error(`ReorderBuffer: "${envelope.id}" is not an envelope id <bootId>:<seq>`);
     const bootId = envelope.id.slice(0, colon);
     const previous = envelope.p ?? 0;
+    this.heard();
     const chain = this.chain(stream, bootId);
     if (seq <= chain.last) {
       if (chain.givenUp.some(([after, missing]) => seq > after && seq <= missing)) {
@@ -173,6 +187,27 @@ export class ReorderBuffer<T> {
     } finally {
       this.arm(chain);
     }
+  }
+
+  /** The receiver's link went down or came up (a reconnect). While it is down no gap is given up
+   * for lack of time (a full chain still gives its oldest up: the bound holds); each time it comes
+   * up, every chain's wait starts again, since the broker replays the session from its start. */
+  linkChanged(up: boolean): void {
+    if (!up && !this.linkUp) return;
+    this.linkUp = up;
+    if (up) {
+      this.linkUpAt = this.options.clock.now();
+      this.heardSinceLinkUp = false;
+    }
+    for (const chain of this.chains.values()) this.arm(chain);
+  }
+
+  /** The first message after a reconnect: the broker is handing the session over from here. */
+  private heard(): void {
+    if (this.heardSinceLinkUp || !this.linkUp) return;
+    this.heardSinceLinkUp = true;
+    this.linkUpAt = this.options.clock.now();
+    for (const chain of this.chains.values()) this.arm(chain);
   }
 
   /** Delivers everything still waiting, in order, reporting the gaps (e.g. before a receiver
@@ -261,17 +296,20 @@ export class ReorderBuffer<T> {
     while (chain.held.size > 0) this.giveUpFirstGap(chain, reason);
   }
 
-  /** When the chain gives its first gap up: `timeoutMs` after its last progress or its oldest
-   * early message's arrival, whichever is later. */
+  /** When the chain gives its first gap up: `timeoutMs` after its last progress, its oldest early
+   * message's arrival or the first message heard since the last reconnect (`timeoutMs` after the
+   * reconnect while none is), whichever is latest; never while the link is down. */
   private giveUpDue(chain: Chain<T>): number {
+    if (!this.linkUp) return Infinity;
     let oldest = Infinity;
     for (const held of chain.held.values()) oldest = Math.min(oldest, held.arrivedAt);
-    return Math.max(oldest, chain.progressAt) + this.timeoutMs;
+    const replaySince = this.heardSinceLinkUp ? this.linkUpAt : this.linkUpAt + this.timeoutMs;
+    return Math.max(oldest, chain.progressAt, replaySince) + this.timeoutMs;
   }
 
-  /** One timer per chain with waiting messages. */
+  /** One timer per chain with waiting messages, none while the link is down. */
   private arm(chain: Chain<T>): void {
-    if (chain.held.size === 0) {
+    if (chain.held.size === 0 || !this.linkUp) {
       chain.cancelTimer?.();
       chain.cancelTimer = undefined;
       chain.timerDue = undefined;

@@ -55,6 +55,22 @@ describe("UpstreamReceiver: the server end of the way up", () => {
     assert.equal(got.length, 0);
   });
 
+  it("a gap's wait pauses while the server's link is down and counts from the replay after the reconnect", () => {
+    const { clock, receiver, log, values } = setup();
+    const events = topics.up("gs", "d1", "events");
+    const d1 = new EnvelopeSender("d1boot");
+    const e = [1, 2, 3].map((v) => Buffer.from(d1.encode(events, v, 0)));
+    receiver.receive(events, e[0]);
+    receiver.receive(events, e[2]); // overtook 2, which waits in the server's session at the broker
+    receiver.linkChanged(false);
+    clock.advance(30_000); // the broker restarts on a loaded machine
+    receiver.linkChanged(true);
+    clock.advance(1_500);
+    receiver.receive(events, e[1]); // the session's replay
+    assert.deepEqual(values(), ["d1/events=1", "d1/events=2", "d1/events=3"]);
+    assert.deepEqual([receiver.gaps, receiver.late, receiver.held, log], [0, 0, 0, []]);
+  });
+
   it("logs a malformed message and a gap given up, with [cloud] in front", () => {
     const { clock, receiver, log, values } = setup();
     const events = topics.up("gs", "d1", "events");

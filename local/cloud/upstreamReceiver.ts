@@ -69,6 +69,12 @@ export class UpstreamReceiver {
     );
   }
 
+  /** The server's link to the broker went down or came back (a broker restart for an in-process
+   * subscriber): gaps wait meanwhile and count afresh from the reconnect. */
+  linkChanged(up: boolean): void {
+    this.receiver.linkChanged(up);
+  }
+
   get duplicates(): number {
     return this.receiver.duplicates;
   }

@@ -290,6 +290,8 @@ export class Fleet {
 
   linkChanged(state: LinkState): void {
     this.options.root.classList.toggle("stale", state !== "online");
+    // The broker replays the session after a reconnect: a gap's wait counts from there.
+    this.received.linkChanged(state === "online");
     // Shadow changes made while the link was down are not replayed: ask again.
     if (state === "online" && this.page) this.settings.requestShadow(this.page.thing);
   }
