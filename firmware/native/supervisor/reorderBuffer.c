@@ -42,6 +42,8 @@ void sf_reorder_init(sf_ReorderBuffer* b, const sf_ReorderOptions* options) {
   if (!b->options.timeoutMs) b->options.timeoutMs = SF_REORDER_DEFAULT_TIMEOUT_MS;
   if (!b->options.maxHeld) b->options.maxHeld = SF_REORDER_DEFAULT_MAX_HELD;
   if (!b->options.maxStreams) b->options.maxStreams = SF_REORDER_DEFAULT_MAX_STREAMS;
+  b->heardSinceLinkUp = true;
+  b->linkUpAt = INT64_MIN / 2; /* never came up: counts all the time */
 }
 
 static void freeChain(sf_ReorderChain* c) {
@@ -172,16 +174,19 @@ static void flushChain(sf_ReorderBuffer* b, sf_ReorderChain* c, GapReason reason
 
 /* ------------------------------------------------------------------ timers */
 
-/* When the chain gives its first gap up: timeoutMs after its last progress or its oldest early
- * message's arrival, whichever is later. */
+/* When the chain gives its first gap up: timeoutMs after its last progress, its oldest early
+ * message's arrival or the first message heard since the last reconnect (timeoutMs after the
+ * reconnect while none is), whichever is latest. Only called while the link is up. */
 static int64_t giveUpDue(const sf_ReorderBuffer* b, const sf_ReorderChain* c) {
   int64_t oldest = c->held[0].arrivedAt; /* arrival order */
-  return (oldest > c->progressAt ? oldest : c->progressAt) + b->options.timeoutMs;
+  int64_t due = oldest > c->progressAt ? oldest : c->progressAt;
+  int64_t replaySince = b->heardSinceLinkUp ? b->linkUpAt : b->linkUpAt + b->options.timeoutMs;
+  return (replaySince > due ? replaySince : due) + b->options.timeoutMs;
 }
 
-/* One timer per chain with waiting messages. */
+/* One timer per chain with waiting messages, none while the link is down. */
 static void arm(sf_ReorderBuffer* b, sf_ReorderChain* c, int64_t now) {
-  if (!c->heldCount) {
+  if (!c->heldCount || b->linkDown) {
     c->armed = false;
     return;
   }
@@ -214,8 +219,30 @@ void sf_reorder_fireTimer(sf_ReorderBuffer* b, int64_t now) {
   sf_ReorderChain* c = earliestTimer(b);
   if (!c) return;
   c->armed = false;
-  if (c->heldCount > 0 && giveUpDue(b, c) <= now) giveUpFirstGap(b, c, GAP_TIMEOUT, now);
+  if (c->heldCount > 0 && !b->linkDown && giveUpDue(b, c) <= now) giveUpFirstGap(b, c, GAP_TIMEOUT, now);
   arm(b, c, now);
+}
+
+static void armAll(sf_ReorderBuffer* b, int64_t now) {
+  for (uint32_t i = 0; i < b->count; i++) arm(b, &b->chains[i], now);
+}
+
+void sf_reorder_linkChanged(sf_ReorderBuffer* b, bool up, int64_t now) {
+  if (!up && b->linkDown) return;
+  b->linkDown = !up;
+  if (up) {
+    b->linkUpAt = now;
+    b->heardSinceLinkUp = false;
+  }
+  armAll(b, now);
+}
+
+/* The first message after a reconnect: the broker is handing the session over from here. */
+static void heard(sf_ReorderBuffer* b, int64_t now) {
+  if (b->heardSinceLinkUp || b->linkDown) return;
+  b->heardSinceLinkUp = true;
+  b->linkUpAt = now;
+  armAll(b, now);
 }
 
 /* ------------------------------------------------------------------ chains */
@@ -285,6 +312,7 @@ static bool isHeld(const sf_ReorderChain* c, int64_t seq) {
 
 sf_ReorderResult sf_reorder_accept(sf_ReorderBuffer* b, const char* topic, const char* id, size_t idLength, size_t bootIdLength, int64_t seq, int64_t previous,
                                    int channel, const char* payload, size_t length, int64_t now) {
+  heard(b, now);
   sf_ReorderChain* c = chain(b, topic, id, bootIdLength, now);
   if (!c) {
     /* out of memory: deliver rather than lose */

@@ -61,9 +61,18 @@ typedef struct sf_ReorderBuffer {
   uint32_t count, capacity;
   uint64_t heardClock; /* for least recently heard */
   uint32_t delivered, duplicates, late, gaps, joinedMidStream;
+  /* sf_reorder_linkChanged: the link is down (no gap is given up for lack of time); when it last
+   * came up, then when the first message after that was heard (the wait counts from there) */
+  bool linkDown, heardSinceLinkUp;
+  int64_t linkUpAt;
 } sf_ReorderBuffer;
 
 void sf_reorder_init(sf_ReorderBuffer* buffer, const sf_ReorderOptions* options);
+
+/* The link went down or came up (ReorderBuffer.linkChanged): while down no gap is given up for
+ * lack of time; after a reconnect the wait counts from the first message heard, or from timeoutMs
+ * after the reconnect while none is. */
+void sf_reorder_linkChanged(sf_ReorderBuffer* buffer, bool up, int64_t now);
 /* Forgets every chain and what waits (no deliveries); the buffer can be used again. */
 void sf_reorder_clear(sf_ReorderBuffer* buffer);
 

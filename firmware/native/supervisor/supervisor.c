@@ -416,6 +416,7 @@ bool sf_supervisor_start(sf_Supervisor* s, const uint8_t* snapshot, size_t size,
   sf_text_free(&topic);
   hal_Net* net = s->platform->net;
   if (net->ops->connected(net)) publishStatus(s, true);
+  else sf_reorder_linkChanged(&s->ordered, false, now(s));
   s->appRunning = true;
   ranApp(s, sf_vm_start(s->vm), true);
   return true;
@@ -502,6 +503,8 @@ static void reportDrops(sf_Supervisor* s) {
 }
 
 void sf_supervisor_onConnectionChanged(sf_Supervisor* s, bool up) {
+  /* first: the session's replay that follows a reconnect must not find a gap's wait used up */
+  sf_reorder_linkChanged(&s->ordered, up, now(s));
   sf_Text line;
   sf_text_init(&line, 0);
   if (up) {

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../cortex-m/sysTick.h"
 #include "an505.h"
 #include "semihosting.h"
 #include "uart.h"
