@@ -77,8 +77,10 @@ export function startQemuBoard(options: QemuBoardOptions, stdio: "pipe" | "inher
 }
 
 /** Runs the board to the end with `input` on UART0 (then end of input): its exit status (the
- * device's, through semihosting) and what it printed. */
-export function runQemuBoard(options: QemuBoardOptions, input: string | undefined, timeoutMs = 120_000): Promise<{ status: number | null; stdout: string; stderr: string }> {
+ * device's, through semihosting) and what it printed. The limit only stops a board that never
+ * ends: the longest scripted session (2,050 deliveries) takes about 2 minutes on a loaded 2-core
+ * machine, so it leaves room for that. */
+export function runQemuBoard(options: QemuBoardOptions, input: string | undefined, timeoutMs = 300_000): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = startQemuBoard(options);
     let stdout = "", stderr = "";
