@@ -292,11 +292,12 @@ export class Supervisor implements FeatureHost {
 
   /** The app starts with its persisted values (silently: its listeners are for changes). */
   private startSettings(vm: FeatureVm): void {
-    const { thing, manifest, transport } = this.options;
+    const { thing, manifest, transport, clock } = this.options;
     this.settings = new DeviceSettings({
       thing,
       manifest,
       transport,
+      clock,
       storage: this.options.settingsStorage ?? new MemorySettingsStorage(),
       applied: (index, value) => this.runApp(() => this.vm?.settingChanged(index, value)),
       report: (line) => this.report(line),

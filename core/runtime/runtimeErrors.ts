@@ -30,7 +30,7 @@ export enum RuntimeError {
 }
 
 /** API ids the VM passes instead of names. */
-const API_NAMES: Record<number, string> = {
+export const API_NAMES: Record<number, string> = {
   1: "api.newCommsChannel",
   2: "api.defineSecret",
   3: "api.registerUiControl",
@@ -59,14 +59,18 @@ const API_NAMES: Record<number, string> = {
 };
 
 /** Which target serves each API id (for WrongTarget). */
-const SERVED_BY: Record<number, string> = {
+export const SERVED_BY: Record<number, string> = {
   6: "device", 7: "device", 8: "device", 9: "device", 10: "device", 13: "device", 14: "device",
   11: "web or server",
   32: "server",
 };
 
+function apiBase(api: unknown): string {
+  return API_NAMES[api as number] ?? `api #${api}`;
+}
+
 function apiText(api: unknown, name: unknown): string {
-  const base = API_NAMES[api as number] ?? `api #${api}`;
+  const base = apiBase(api);
   if (name === undefined) return base;
   if (api === 10 || api === 11 || api === 12) return `channel "${name}".${base}`;
   if (api === 13 || api === 14) return `pin "${name}".${base}()`;
@@ -74,12 +78,29 @@ function apiText(api: unknown, name: unknown): string {
   return `${base}("${name}")`;
 }
 
+function servedBy(api: unknown): string {
+  return SERVED_BY[api as number] ?? "device";
+}
+
+/** The parts of a text that depend on the API id. scripts/runtimeErrorsHeader.mjs passes markers
+ * instead, to take the texts apart into the native device's C tables (one source of truth). */
+export interface RuntimeErrorParts {
+  apiText(api: unknown, name: unknown): string;
+  apiBase(api: unknown): string;
+  servedBy(api: unknown): string;
+}
+export const RUNTIME_ERROR_PARTS: RuntimeErrorParts = { apiText, apiBase, servedBy };
+
 export function formatRuntimeError(code: unknown, api: unknown, name: unknown, target: Target): string {
+  return formatRuntimeErrorWith(RUNTIME_ERROR_PARTS, code, api, name, target);
+}
+
+export function formatRuntimeErrorWith({ apiText, apiBase, servedBy }: RuntimeErrorParts, code: unknown, api: unknown, name: unknown, target: Target | string): string {
   switch (code) {
     case RuntimeError.Thrown:
       return String(api);
     case RuntimeError.WrongTarget:
-      return `${apiText(api, name)} can only be called on the ${SERVED_BY[api as number] ?? "device"} target; this is the ${target} target. Call it from a callback that runs there (api.mcu.onStart/setInterval on the device, a UI control on the web, api.server.onDevice/onFleet on the server)`;
+      return `${apiText(api, name)} can only be called on the ${servedBy(api)} target; this is the ${target} target. Call it from a callback that runs there (api.mcu.onStart/setInterval on the device, a UI control on the web, api.server.onDevice/onFleet on the server)`;
     case RuntimeError.RunTimeDeclaration:
       return `${apiText(api, name)} was called at run time. Declare channels, secrets, settings, pins and UI controls while App(api) runs (at build time), keep the returned objects and use them in callbacks`;
     case RuntimeError.BuildTimeAction:
@@ -103,7 +124,7 @@ export function formatRuntimeError(code: unknown, api: unknown, name: unknown, t
     case RuntimeError.SecretOnWrongTarget:
       return `secret "${api}".value is only available on the device target; it was read on the ${target} target. Secrets never reach dashboard or server snapshots: use the value in device code only`;
     case RuntimeError.BadNumber:
-      return `${API_NAMES[api as number] ?? `api #${api}`}: ${name} must be a number`;
+      return `${apiBase(api)}: ${name} must be a number`;
     case RuntimeError.ObjectOnPrimitiveChannel:
       return `${api === undefined ? "a channel" : `channel "${api}"`}: an object or array can't be sent or received here, because the values this app's code sends on its channels are all numbers, strings or booleans (by their declared types, or by the types of the values passed), so the device build leaves the object codec out. Declare the channel with the object type it carries, e.g. newCommsChannel<{ level: number }>("${api ?? "name"}"), or give the value its real type instead of a cast`;
     case RuntimeError.UnknownSettingEvent:

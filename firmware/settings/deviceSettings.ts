@@ -19,6 +19,7 @@ import type { Manifest } from "../../core/contracts/manifest";
 import { fullReport, reconcileDesired, startingValues, type DesiredOutcome, type SettingValues } from "../../core/settings/deviceSettingsSync";
 import { assertSettingValue, settingsShadowName, type SettingDecl, type SettingValue } from "../../core/settings/settingDecl";
 import { shadowTopics } from "../../core/shadow/shadowTopics";
+import type { Clock } from "../clock";
 import type { Transport } from "../transport";
 
 /** Where a device keeps its settings; the default keeps them in memory (`run-device`, tests). */
@@ -78,6 +79,9 @@ export interface DeviceSettingsOptions {
   thing: string;
   manifest: Manifest;
   transport: Transport;
+  /** The device's clock: the get retries run on its timers, so a scripted device (firmware/
+   * scriptedDevice.ts) repeats them exactly as the test drives time. */
+  clock: Clock;
   storage: SettingsStorage;
   /** The app's VM hears of a value the shadow brought (its "change" listeners run). */
   applied(index: number, value: SettingValue): void;
@@ -92,7 +96,7 @@ export class DeviceSettings {
   private readonly shadow: string;
   private detach: (() => void)[] = [];
   private lastVersion = 0;
-  private getRetry: ReturnType<typeof setTimeout> | undefined;
+  private cancelGetRetry: (() => void) | undefined;
   private getAttempts = 0;
   private tokens = 0;
 
@@ -172,17 +176,19 @@ export class DeviceSettings {
     // The answer subscriptions go out without waiting for their SUBACK, and a broker routes an
     // answer only to subscriptions already in place (an on-disk session store makes that window
     // real locally; on AWS it is the network's): ask again until an answer comes, backing off.
-    clearTimeout(this.getRetry);
+    this.cancelGetRetry?.();
     const delay = Math.min(GET_RETRY_FIRST_MS * 2 ** this.getAttempts, GET_RETRY_MAX_MS);
     this.getAttempts++;
-    this.getRetry = setTimeout(() => this.options.transport.connected && this.requestShadow(), delay);
-    this.getRetry.unref?.();
+    this.cancelGetRetry = this.options.clock.setTimer(delay, () => {
+      this.cancelGetRetry = undefined;
+      if (this.options.transport.connected) this.requestShadow();
+    });
   }
 
   /** A get was answered (or the link fell, and the next connect asks again): no retry. */
   private answered(): void {
-    clearTimeout(this.getRetry);
-    this.getRetry = undefined;
+    this.cancelGetRetry?.();
+    this.cancelGetRetry = undefined;
     this.getAttempts = 0;
   }
 

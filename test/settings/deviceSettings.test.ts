@@ -71,6 +71,25 @@ describe("settings on the device", () => {
     await device.stop();
   });
 
+  it("asks again for an unanswered get on the device's clock, 1 s doubling to 30 s, and stops once answered", async () => {
+    const { device, transport, clock } = await boot();
+    const gets = () => published(transport, topic("get")).length;
+    assert.equal(gets(), 1);
+    // Where the retries fall is the device clock's business alone: a scripted device repeats them.
+    const at: number[] = [];
+    for (let ms = 0; ms < 100_000; ms += 500) {
+      const before = gets();
+      clock.advance(500);
+      if (gets() > before) at.push(ms + 500);
+    }
+    assert.deepEqual(at, [1000, 3000, 7000, 15_000, 31_000, 61_000, 91_000]);
+    transport.inject(topic("get", "rejected"), JSON.stringify({ code: 404, message: "No shadow exists with name: 'thermo-settings'" }));
+    const answered = gets();
+    clock.advance(120_000);
+    assert.equal(gets(), answered, "no get after the answer");
+    await device.stop();
+  });
+
   it("applies desired values from the shadow and a delta, persists them, and a reboot starts with them", async () => {
     const first = await boot();
     first.transport.inject(topic("get", "accepted"), JSON.stringify({ state: { desired: { setpoint: 25 }, reported: { setpoint: 21, mode: "auto" } }, version: 3 }));

@@ -1,6 +1,7 @@
 #include "manifest.h"
 
 #include "json.h"
+#include "../hal/platform.h"
 #include "textBuffer.h"
 
 static bool fail(char* error, size_t size, const char* message) {
@@ -85,4 +86,82 @@ bool sf_manifest_parse(const char* json, size_t length, sf_Manifest* out, char* 
   }
   sf_json_free(&d);
   return ok;
+}
+
+static bool readSetting(const sf_JsonDocument* d, const sf_JsonNode* node, sf_SettingDecl* decl, sf_Text* error) {
+  const sf_JsonNode* value = sf_json_member(d, node, "default");
+  const sf_JsonNode* min = sf_json_member(d, node, "min");
+  const sf_JsonNode* max = sf_json_member(d, node, "max");
+  if (!copyString(d, sf_json_member(d, node, "name"), decl->name, sizeof decl->name)) {
+    sf_text_appendString(error, "manifest: a setting has no name");
+    return false;
+  }
+  if (!value || (value->type != SF_JSON_NUMBER && value->type != SF_JSON_STRING && value->type != SF_JSON_TRUE && value->type != SF_JSON_FALSE)) {
+    sf_text_appendString(error, "manifest: setting \"");
+    sf_text_appendString(error, decl->name);
+    sf_text_appendString(error, "\" has no default number, string or boolean");
+    return false;
+  }
+  if (value->type == SF_JSON_NUMBER) {
+    decl->type = SF_SETTING_NUMBER;
+    decl->number = value->number;
+  } else if (value->type == SF_JSON_STRING) {
+    decl->type = SF_SETTING_STRING;
+    decl->stringLength = value->stringLength;
+    decl->string = hal_malloc(value->stringLength + 1);
+    if (!decl->string) {
+      sf_text_appendString(error, "manifest: out of memory for the settings");
+      return false;
+    }
+    __builtin_memcpy(decl->string, sf_json_string(d, value), value->stringLength + 1);
+  } else {
+    decl->type = SF_SETTING_BOOLEAN;
+    decl->boolean = value->type == SF_JSON_TRUE;
+  }
+  decl->hasMin = min && min->type == SF_JSON_NUMBER;
+  decl->hasMax = max && max->type == SF_JSON_NUMBER;
+  if (decl->hasMin) decl->min = min->number;
+  if (decl->hasMax) decl->max = max->number;
+  return true;
+}
+
+bool sf_manifest_parseSettings(const char* json, size_t length, sf_SettingDecls* out, sf_Text* error) {
+  out->items = 0;
+  out->count = 0;
+  sf_JsonDocument d;
+  sf_json_init(&d);
+  if (!sf_json_parse(&d, json, length, error)) {
+    sf_json_free(&d);
+    return false;
+  }
+  const sf_JsonNode* settings = sf_json_member(&d, &d.nodes[0], "settings");
+  bool ok = true;
+  uint16_t count = 0;
+  for (int32_t c = settings && settings->type == SF_JSON_ARRAY ? settings->firstChild : SF_JSON_NONE; c != SF_JSON_NONE; c = d.nodes[c].next) count++;
+  if (count > SF_MAX_SETTINGS) {
+    sf_text_appendString(error, "manifest: more settings than an app may declare (64)");
+    ok = false;
+  } else if (count > 0) {
+    out->items = hal_malloc(count * sizeof *out->items);
+    if (!out->items) {
+      sf_text_appendString(error, "manifest: out of memory for the settings");
+      ok = false;
+    } else {
+      __builtin_memset(out->items, 0, count * sizeof *out->items);
+      for (int32_t c = settings->firstChild; ok && c != SF_JSON_NONE; c = d.nodes[c].next) {
+        ok = readSetting(&d, &d.nodes[c], &out->items[out->count], error);
+        out->count++;
+      }
+    }
+  }
+  sf_json_free(&d);
+  if (!ok) sf_settingDecls_free(out);
+  return ok;
+}
+
+void sf_settingDecls_free(sf_SettingDecls* decls) {
+  for (uint16_t i = 0; i < decls->count; i++) hal_free(decls->items[i].string);
+  hal_free(decls->items);
+  decls->items = 0;
+  decls->count = 0;
 }

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "textBuffer.h"
+
 /* SF_MAX_CHANNELS, SF_MAX_PINS: a target may lower them (sizeBudget.json's "limits"); a
  * manifest with more is refused by name. */
 #ifndef SF_MAX_CHANNELS
@@ -56,5 +58,38 @@ typedef struct sf_Manifest {
 
 /* Parses manifest JSON. On failure returns false and writes why into `error`. */
 bool sf_manifest_parse(const char* json, size_t length, sf_Manifest* out, char* error, size_t errorSize);
+
+/* The app's settings (`settings`, core/settings/settingDecl.ts's SettingDecl), in manifest order
+ * (the index the VM uses). Apart from sf_Manifest and from hal_malloc, sized to the app: most
+ * apps declare none, and a small device shouldn't keep room for 64. */
+#define SF_MAX_SETTINGS 64 /* MAX_SETTINGS in core/settings/settingDecl.ts */
+
+typedef enum sf_SettingType {
+  SF_SETTING_NUMBER,
+  SF_SETTING_STRING,
+  SF_SETTING_BOOLEAN,
+} sf_SettingType;
+
+typedef struct sf_SettingDecl {
+  char name[SF_MAX_NAME];
+  sf_SettingType type;
+  /* The default; a string default is hal_malloc'd (NUL-terminated UTF-8). */
+  double number;
+  bool boolean;
+  char* string;
+  size_t stringLength;
+  bool hasMin, hasMax;
+  double min, max;
+} sf_SettingDecl;
+
+typedef struct sf_SettingDecls {
+  sf_SettingDecl* items;
+  uint16_t count;
+} sf_SettingDecls;
+
+/* Reads the manifest's `settings` (none when absent). On failure returns false, `out` empty, and
+ * appends why to `error`. */
+bool sf_manifest_parseSettings(const char* json, size_t length, sf_SettingDecls* out, sf_Text* error);
+void sf_settingDecls_free(sf_SettingDecls* decls);
 
 #endif
