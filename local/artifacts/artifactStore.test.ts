@@ -151,6 +151,24 @@ describe("artifact store: content-addressed packages behind expiring signed HTTP
     assert.equal((await get(url, pki.caCertPem)).status, 200);
   });
 
+  it("refuses a damaged signing key file at start, naming the file and what to do", async () => {
+    const otherState = fs.mkdtempSync(path.join(os.tmpdir(), "sf-artifacts-key-"));
+    try {
+      const keyFile = path.join(otherState, "artifacts", ".url-key");
+      fs.mkdirSync(path.dirname(keyFile), { recursive: true });
+      for (const damaged of ["", "ab".repeat(31), `${"ab".repeat(32)}x`, `  ${"zz".repeat(32)}`]) {
+        fs.writeFileSync(keyFile, damaged);
+        await assert.rejects(ArtifactStore.start({ stateDir: otherState, pki }), (error: Error) => {
+          assert.ok(error.message.includes(keyFile), error.message);
+          assert.match(error.message, /is not a URL signing key \(64 hex digits\); delete it and restart/);
+          return true;
+        });
+      }
+    } finally {
+      fs.rmSync(otherState, { recursive: true, force: true });
+    }
+  });
+
   it("job documents hold a placeholder that becomes a fresh signed URL at each read", () => {
     const sha = "a".repeat(64);
     const doc = { operation: "snapfleet.install", url: localArtifactUrl(sha) };

@@ -22,7 +22,8 @@ export interface ArtifactStoreOptions {
 
 /** Presigned URLs on AWS live 60–3600 s; the same default lifetime as AWS IoT's placeholder. */
 export const DEFAULT_URL_TTL_SECONDS = 3600;
-const SHA256 = /^[0-9a-f]{64}$/;
+/** A sha256, or the URL signing key: 256 bits as 64 lowercase hex digits. */
+const HEX_256_BITS = /^[0-9a-f]{64}$/;
 
 export class ArtifactStore {
   private constructor(
@@ -79,12 +80,12 @@ export class ArtifactStore {
   }
 
   has(sha256: string): boolean {
-    return SHA256.test(sha256) && fs.existsSync(path.join(this.dir, sha256));
+    return HEX_256_BITS.test(sha256) && fs.existsSync(path.join(this.dir, sha256));
   }
 
   /** A download URL valid for `ttlSeconds`. */
   signedUrl(sha256: string, ttlSeconds = DEFAULT_URL_TTL_SECONDS, nowMs = Date.now()): string {
-    if (!SHA256.test(sha256)) throw new Error(`signedUrl: ${JSON.stringify(sha256)} is not a sha256 (64 lowercase hex digits)`);
+    if (!HEX_256_BITS.test(sha256)) throw new Error(`signedUrl: ${JSON.stringify(sha256)} is not a sha256 (64 lowercase hex digits)`);
     const expiresAt = Math.floor(nowMs / 1000) + ttlSeconds;
     return `https://${this.host}:${this.port}/artifacts/${sha256}?${this.signer.sign(sha256, expiresAt)}`;
   }
@@ -96,7 +97,13 @@ export class ArtifactStore {
 }
 
 function loadOrCreateKey(file: string): Buffer {
-  if (fs.existsSync(file)) return Buffer.from(fs.readFileSync(file, "utf8").trim(), "hex");
+  if (fs.existsSync(file)) {
+    // Buffer.from(hex) stops silently at the first non-hex character: a damaged file would sign
+    // with a shorter key, or an empty one.
+    const hex = fs.readFileSync(file, "utf8").trim();
+    if (!HEX_256_BITS.test(hex)) throw new Error(`artifact store: ${file} is not a URL signing key (64 hex digits); delete it and restart to make a new key (URLs handed out before then stop working)`);
+    return Buffer.from(hex, "hex");
+  }
   const key = crypto.randomBytes(32);
   fs.writeFileSync(file, key.toString("hex"), { mode: 0o600 });
   return key;
