@@ -75,9 +75,10 @@ export const GROUPS = {
     mutate: ["core/jobs/stagedRollout.ts"],
     tests: ["core/jobs/stagedRollout.test.ts"],
   },
+  // The decisions both server hosts share; serverHost.ts is the hosting around them.
   serverDecisions: {
-    mutate: ["core/server/*.ts", "!core/server/*.test.ts", "!core/server/index.ts"],
-    tests: ["core/server/serverHost.test.ts"],
+    mutate: ["core/server/serverDecisions.ts"],
+    tests: ["core/server/serverDecisions.test.ts", "core/server/serverHost.test.ts"],
   },
   brokerAuthorization: {
     mutate: ["local/broker/policyHooks.ts", "local/broker/identify.ts", "local/broker/principals.ts", "local/broker/servicePolicies.ts"],
