@@ -57,6 +57,16 @@ describe("staged rollouts: stages, membership and decisions (core/jobs/stagedRol
       assert.match(stagesProblems([{ percent: 50, waitMinutes: 1 }, { percent: 50, waitMinutes: 1 }, { percent: 100 }])[0], /percent is 50, not more than the stage before it \(50\)/);
     });
 
+    it("quotes the bad value, shortened past 60 characters, or names its type when JSON can't show it", () => {
+      const long = "x".repeat(100);
+      assert.equal(stagesProblems([{ percent: long, waitMinutes: 1 }, { percent: 100 }])[0], `ota.stages[0].percent is "${"x".repeat(56)}...; give the share of the fleet this stage reaches, more than 0 and at most 100 (steps of 0.01)`);
+      const sixty = "y".repeat(58); // 60 characters with its quotes: shown whole
+      assert.match(stagesProblems([{ percent: sixty, waitMinutes: 1 }, { percent: 100 }])[0], new RegExp(`percent is "${sixty}"; give`));
+      assert.match(stagesProblems([() => 5, { percent: 100 }])[0], /^ota\.stages\[0\] must be an object \{ percent, waitMinutes \}, got function$/);
+      assert.match(stagesProblems([{ waitMinutes: 1 }, { percent: 100 }])[0], /^ota\.stages\[0\]\.percent is undefined; give/);
+      assert.match(stagesProblems(undefined)[0], /must be a list of stages such as .*, got undefined$/);
+    });
+
     it("a stage given as a list, or with several unknown fields, is named as such", () => {
       assert.match(stagesProblems([[5, 30], { percent: 100 }])[0], /^ota\.stages\[0\] must be an object \{ percent, waitMinutes \}, got \[5,30\]/);
       assert.equal(stagesProblems([{ percent: 5, waitMinutes: 1, wait: 1, pct: 5 }, { percent: 100 }])[0], `ota.stages[0] has unknown fields "wait", "pct"; a stage has percent and waitMinutes`);
@@ -138,6 +148,12 @@ describe("staged rollouts: stages, membership and decisions (core/jobs/stagedRol
       // minExecutedForAbort counts executed devices, not ones still queued or installing.
       assert.equal(decideRollout(POLICY, { stage: 1, stageStartedAt: start, counts: counts({ failed: 9, queued: 100 }) }, start).action, "wait");
       assert.equal(decideRollout(POLICY, { stage: 1, stageStartedAt: start, counts: counts({ failed: 9, succeeded: 1, queued: 100 }) }, start).action, "halt");
+    });
+
+    it("halts with a readable comment even when the stage it reads is past the stages (they were shortened since)", () => {
+      const halt = decideRollout(POLICY, { stage: 5, stageStartedAt: start, counts: counts({ failed: 10 }) }, start);
+      assert.equal(halt.action, "halt");
+      assert.match(halt.action === "halt" ? halt.comment : "", /^halted at stage 6 of 3 \(\?% of the fleet\): 10 of 10 executed/);
     });
 
     it("does not halt below the threshold, and halts even after the last stage", () => {
