@@ -99,8 +99,8 @@ export const GROUPS = {
   },
 };
 
-/** A static mutant (one in code that runs when the module loads, such as a module-level constant)
- * is covered by no test in particular, and Stryker's incremental mode then reuses its "survived"
+/** A static mutant (in code that runs outside any test: a module-level constant, setup in a
+ * `before` hook) is tied to no test, and Stryker's incremental mode then reuses its "survived"
  * even after tests were added that kill it. Those results are dropped, so they are tested again. */
 function forgetStaticSurvivors(incrementalFile) {
   const file = path.join(root, incrementalFile);
