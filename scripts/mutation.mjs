@@ -169,10 +169,12 @@ function summary(name, status, seconds) {
   const report = JSON.parse(fs.readFileSync(file, "utf8"));
   let killed = 0;
   let total = 0;
+  let checked = 0;
   for (const [fileName, f] of Object.entries(report.files)) {
     let k = 0;
     let t = 0;
     for (const m of f.mutants) {
+      if (m.status !== "Ignored") checked++;
       if (m.status === "CompileError" || m.status === "RuntimeError" || m.status === "Ignored") continue;
       t++;
       if (m.status === "Killed" || m.status === "Timeout") k++;
@@ -182,7 +184,7 @@ function summary(name, status, seconds) {
     console.log(`    ${fileName}: ${t ? ((100 * k) / t).toFixed(1) : "-"}% (${k}/${t})`);
   }
   const score = total ? (100 * killed) / total : undefined;
-  console.log(`    group ${name}: ${score === undefined ? "-" : score.toFixed(1)}% (${killed}/${total}) in ${seconds.toFixed(0)} s (${total ? (seconds / total).toFixed(1) : "-"} s per mutant, counting any reused from the incremental file)`);
+  console.log(`    group ${name}: ${score === undefined ? "-" : score.toFixed(1)}% (${killed}/${total}) in ${seconds.toFixed(0)} s (${checked ? (seconds / checked).toFixed(1) : "-"} s per mutant checked or run, counting any reused from the incremental file)`);
   return { name, status, score };
 }
 
