@@ -105,6 +105,8 @@ describe("staged rollouts: stages, membership and decisions (core/jobs/stagedRol
         assert.equal(stageIndexOfGroup("greenhouse", notAStage), undefined, notAStage);
       }
       assert.equal(stageIndexOfGroup("greenhouse", stageGroupName("greenhouse", 99)), 99);
+      assert.equal(stageIndexOfGroup("greenhouse", "greenhouse-stage-1"), 0, "the first stage");
+      assert.equal(stageIndexOfGroup("greenhouse", "glasshouse-stage-3"), undefined, "another fleet's stage group of the same length");
     });
   });
 
