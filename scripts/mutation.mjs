@@ -7,20 +7,22 @@
 //   npm run test:mutation -- --force jobs  ignore the incremental file and redo every mutant
 //
 // Why this shape: Stryker 9.6 is the last line that runs on Node 20, and its mocha runner wants
-// mocha < 12, so each group runs Stryker's command runner with a mocha command limited to the
-// tests of that group (a mutant costs one run of those tests, not of the whole suite). Runs are
-// incremental: each group's results live in test/mutation/<group>.json (committed), so a later
-// run only re-tests mutants in code that changed since (all of a group's mutants when its tests
-// changed: test/mutation/<group>.tests-sha256). Scores are in README "Testing".
+// mocha < 12 while the project's tests use mocha 12. The runner and a mocha 11 live in their own
+// package, scripts/mutation-mocha (a devDependency linked by npm), so only Stryker sees mocha 11.
+// The runner loads a group's tests once per worker (tsx transpiles once) and then only re-runs
+// them with another mutant switched on, and with per-test coverage it runs only the tests that
+// reach the mutant: a mutant costs the tests that cover it, not a process start and a transpile
+// (README "Testing" has the figures). Runs are incremental: each group's results live in
+// test/mutation/<group>.json (committed), so a later run only re-tests mutants in code or tests
+// that changed since. Scores are in README "Testing".
 import { spawnSync } from "node:child_process";
-import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-// Mocha by absolute path: the sandbox finds node_modules only by walking up to this checkout.
-const MOCHA = `node ${path.join(root, "node_modules/mocha/bin/mocha.js")} --no-config --import=tsx --timeout 60000 --reporter dot`;
+// By file path: Stryker imports a plugin given as a path, and this one is nested (see above).
+const MOCHA_RUNNER = path.join(root, "scripts/mutation-mocha/node_modules/@stryker-mutator/mocha-runner/dist/src/index.js");
 
 /** Smallest first. `tests` are the mocha files that speak for the promises of `mutate`. */
 export const GROUPS = {
@@ -48,9 +50,35 @@ export const GROUPS = {
     mutate: ["core/jobs/jobBook.ts"],
     tests: ["core/jobs/jobBook.test.ts"],
   },
+  // Matching and evaluation, then the documents the project writes (policy.test.ts speaks for both).
   policy: {
-    mutate: ["core/policy/*.ts", "!core/policy/*.test.ts", "!core/policy/index.ts", "!core/policy/types.ts"],
+    mutate: ["core/policy/match.ts", "core/policy/evaluate.ts", "core/policy/variables.ts", "core/policy/arn.ts"],
     tests: ["core/policy/policy.test.ts"],
+  },
+  policyDocuments: {
+    mutate: ["core/policy/documents.ts", "core/policy/settingsShadowRights.ts", "core/policy/clientIds.ts", "core/policy/limits.ts", "core/policy/packing.ts"],
+    tests: ["core/policy/policy.test.ts", "core/policy/packing.test.ts"],
+  },
+  compiledPolicies: {
+    mutate: ["core/policy/compiled.ts"],
+    tests: ["core/policy/compiled.test.ts"],
+  },
+  settings: {
+    mutate: ["core/settings/*.ts", "!core/settings/*.test.ts"],
+    tests: ["core/settings/settingDecl.test.ts"],
+  },
+  shadow: {
+    mutate: ["core/shadow/*.ts", "!core/shadow/*.test.ts"],
+    tests: ["core/shadow/shadowDocument.test.ts"],
+  },
+  stagedRollout: {
+    mutate: ["core/jobs/stagedRollout.ts"],
+    tests: ["core/jobs/stagedRollout.test.ts"],
+  },
+  // The decisions both server hosts share; serverHost.ts is the hosting around them.
+  serverDecisions: {
+    mutate: ["core/server/serverDecisions.ts"],
+    tests: ["core/server/serverDecisions.test.ts", "core/server/serverHost.test.ts"],
   },
   brokerAuthorization: {
     mutate: ["local/broker/policyHooks.ts", "local/broker/identify.ts", "local/broker/principals.ts", "local/broker/servicePolicies.ts"],
@@ -71,26 +99,35 @@ export const GROUPS = {
   },
 };
 
-/** The command runner reports one test ("All tests"), so Stryker's incremental mode can't see a
- * test change and would keep old survivors; a change to a group's tests forces a full run. */
-function testsHash(group) {
-  const hash = createHash("sha256");
-  for (const file of group.tests) hash.update(`${file}\n`).update(fs.existsSync(path.join(root, file)) ? fs.readFileSync(path.join(root, file)) : "");
-  return hash.digest("hex");
+/** A static mutant (in code that runs outside any test: a module-level constant, setup in a
+ * `before` hook) is tied to no test, and Stryker's incremental mode then reuses its "survived"
+ * even after tests were added that kill it. Those results are dropped, so they are tested again. */
+function forgetStaticSurvivors(incrementalFile) {
+  const file = path.join(root, incrementalFile);
+  if (!fs.existsSync(file)) return;
+  const report = JSON.parse(fs.readFileSync(file, "utf8"));
+  let forgotten = 0;
+  for (const f of Object.values(report.files)) {
+    const kept = f.mutants.filter((m) => !(m.static && (m.status === "Survived" || m.status === "NoCoverage")));
+    forgotten += f.mutants.length - kept.length;
+    f.mutants = kept;
+  }
+  if (forgotten) fs.writeFileSync(file, JSON.stringify(report, null, 2));
 }
 
 function run(name, forceAll) {
   const group = GROUPS[name];
-  const testsHashFile = path.join(root, `test/mutation/${name}.tests-sha256`);
-  const tests = testsHash(group);
-  const testsChanged = !fs.existsSync(testsHashFile) || fs.readFileSync(testsHashFile, "utf8").trim() !== tests;
-  const force = forceAll || testsChanged;
-  if (testsChanged) console.log(`\n(${name}: its tests changed since the last run, so every mutant is tested again)`);
   const incrementalFile = `test/mutation/${name}.json`;
+  forgetStaticSurvivors(incrementalFile);
   const tsconfig = `tsconfig.mutation.${name}.json`;
   const config = {
-    testRunner: "command",
-    commandRunner: { command: `${MOCHA} ${group.tests.join(" ")}` },
+    testRunner: "mocha",
+    plugins: ["@stryker-mutator/typescript-checker", MOCHA_RUNNER],
+    // Only this group's tests, not .mocharc.json's whole suite; tsx in the worker process.
+    mochaOptions: { "no-config": true, "no-package": true, spec: group.tests, extension: ["ts"] },
+    testRunnerNodeArgs: ["--import", "tsx"],
+    // Per test: a mutant runs only the tests that reached it in the dry run.
+    coverageAnalysis: "perTest",
     mutate: group.mutate,
     checkers: ["typescript"],
     // The checker type-checks only this group's files and what they import (minutes saved per group).
@@ -99,18 +136,18 @@ function run(name, forceAll) {
     // 2 cores shared with other work: one test run at a time (MUTATION_CONCURRENCY=2 for two),
     // and patient timeouts.
     concurrency: Number(process.env.MUTATION_CONCURRENCY ?? 1),
-    timeoutMS: 60_000,
+    timeoutMS: 30_000,
     dryRunTimeoutMinutes: 20,
     // Error texts are checked by the tests that matter to users (what, where, what to do); a
     // mutant per message string would swamp the decisions these groups are about.
     mutator: { excludedMutations: ["StringLiteral"] },
     incremental: true,
     incrementalFile,
-    force,
+    force: forceAll,
     reporters: ["clear-text", "json", "progress-append-only"],
     jsonReporter: { fileName: `reports/mutation/${name}.json` },
     clearTextReporter: { allowEmojis: false, logTests: false, reportScoreTable: true },
-    ignorePatterns: ["dist", "build", ".snapfleet", "test-artifacts", "reports", "scratch", ".scratch", "docs", "bench", "test/mutation", "test/fixtures/own-project/node_modules", ".stryker-tmp", "tsconfig.mutation.*.json"],
+    ignorePatterns: ["dist", "build", ".snapfleet", "test-artifacts", "reports", "scratch", ".scratch", "docs", "bench", "test/mutation", "scripts/mutation-mocha", "test/fixtures/own-project/node_modules", ".stryker-tmp", "tsconfig.mutation.*.json"],
     tempDirName: `.stryker-tmp/${name}`,
     cleanTempDir: "always",
   };
@@ -119,23 +156,25 @@ function run(name, forceAll) {
   fs.mkdirSync(path.dirname(configFile), { recursive: true });
   fs.writeFileSync(configFile, JSON.stringify(config, null, 2));
   console.log(`\n=== mutation group ${name}: ${group.mutate.join(", ")}\n    tests: ${group.tests.join(" ")}`);
+  const started = Date.now();
   const result = spawnSync("npx", ["stryker", "run", configFile], { cwd: root, stdio: "inherit" });
-  if (result.status === 0) fs.writeFileSync(testsHashFile, `${tests}\n`);
-  return summary(name, result.status ?? 1);
+  return summary(name, result.status ?? 1, (Date.now() - started) / 1000);
 }
 
 /** Mutation score per file from the JSON report: detected / (detected + undetected), Stryker's
  * "score based on covered code" counts no-coverage as undetected too. */
-function summary(name, status) {
+function summary(name, status, seconds) {
   const file = path.join(root, "reports/mutation", `${name}.json`);
   if (!fs.existsSync(file)) return { name, status, score: undefined };
   const report = JSON.parse(fs.readFileSync(file, "utf8"));
   let killed = 0;
   let total = 0;
+  let checked = 0;
   for (const [fileName, f] of Object.entries(report.files)) {
     let k = 0;
     let t = 0;
     for (const m of f.mutants) {
+      if (m.status !== "Ignored") checked++;
       if (m.status === "CompileError" || m.status === "RuntimeError" || m.status === "Ignored") continue;
       t++;
       if (m.status === "Killed" || m.status === "Timeout") k++;
@@ -145,7 +184,7 @@ function summary(name, status) {
     console.log(`    ${fileName}: ${t ? ((100 * k) / t).toFixed(1) : "-"}% (${k}/${t})`);
   }
   const score = total ? (100 * killed) / total : undefined;
-  console.log(`    group ${name}: ${score === undefined ? "-" : score.toFixed(1)}% (${killed}/${total})`);
+  console.log(`    group ${name}: ${score === undefined ? "-" : score.toFixed(1)}% (${killed}/${total}) in ${seconds.toFixed(0)} s (${checked ? (seconds / checked).toFixed(1) : "-"} s per mutant checked or run, counting any reused from the incremental file)`);
   return { name, status, score };
 }
 

@@ -38,6 +38,40 @@ describe("staged rollouts: stages, membership and decisions (core/jobs/stagedRol
       assert.match(stagesProblems(many)[0], /101 stages; AWS IoT jobs take at most 100/);
       assert.throws(() => checkStages([{ percent: 5 }], "FeatureApp \"gh\""), /^Error: FeatureApp "gh": invalid ota\.stages:\n  - ota\.stages\[0\]\.percent is 5; the last stage must be 100/);
     });
+
+    it("stage bounds: percent in (0, 100] in steps of 0.01, growing; waitMinutes whole, 0 to 30 days", () => {
+      const two = (first: Record<string, unknown>) => stagesProblems([first, { percent: 100 }]);
+      for (const fine of [{ percent: 0.01, waitMinutes: 0 }, { percent: 12.34, waitMinutes: 43_200 }, { percent: 99.99, waitMinutes: 1 }]) assert.deepEqual(two(fine), [], JSON.stringify(fine));
+      for (const percent of [-5, 100.01, 12.345, Number.NaN, Number.POSITIVE_INFINITY]) assert.match(two({ percent, waitMinutes: 1 })[0] ?? "", /\]\.percent is .*; give the share of the fleet this stage reaches/, String(percent));
+      for (const waitMinutes of [-1, 43_201, 2.5, "30", null]) assert.match(two({ percent: 5, waitMinutes })[0] ?? "", /\]\.waitMinutes is .*; give whole minutes from 0 to 43200 \(30 days\)/, String(waitMinutes));
+      assert.deepEqual(stagesProblems([{ percent: 100 }]), [], "one stage of 100 needs no wait");
+      assert.deepEqual(stagesProblems(Array.from({ length: 100 }, (_, i) => (i === 99 ? { percent: 100 } : { percent: i + 1, waitMinutes: 0 }))), [], "100 stages is the most AWS takes, and is fine");
+    });
+
+    it("every stage must grow past the largest before it, not only its neighbour", () => {
+      const problems = stagesProblems([{ percent: 50, waitMinutes: 1 }, { percent: 40, waitMinutes: 1 }, { percent: 45, waitMinutes: 1 }, { percent: 100 }]);
+      assert.deepEqual(problems, [
+        "ota.stages[1].percent is 40, not more than the stage before it (50); percents are cumulative and must grow",
+        "ota.stages[2].percent is 45, not more than the stage before it (50); percents are cumulative and must grow",
+      ]);
+      assert.match(stagesProblems([{ percent: 50, waitMinutes: 1 }, { percent: 50, waitMinutes: 1 }, { percent: 100 }])[0], /percent is 50, not more than the stage before it \(50\)/);
+    });
+
+    it("quotes the bad value, shortened past 60 characters, or names its type when JSON can't show it", () => {
+      const long = "x".repeat(100);
+      assert.equal(stagesProblems([{ percent: long, waitMinutes: 1 }, { percent: 100 }])[0], `ota.stages[0].percent is "${"x".repeat(56)}...; give the share of the fleet this stage reaches, more than 0 and at most 100 (steps of 0.01)`);
+      const sixty = "y".repeat(58); // 60 characters with its quotes: shown whole
+      assert.match(stagesProblems([{ percent: sixty, waitMinutes: 1 }, { percent: 100 }])[0], new RegExp(`percent is "${sixty}"; give`));
+      assert.match(stagesProblems([() => 5, { percent: 100 }])[0], /^ota\.stages\[0\] must be an object \{ percent, waitMinutes \}, got function$/);
+      assert.match(stagesProblems([{ waitMinutes: 1 }, { percent: 100 }])[0], /^ota\.stages\[0\]\.percent is undefined; give/);
+      assert.match(stagesProblems(undefined)[0], /must be a list of stages such as .*, got undefined$/);
+    });
+
+    it("a stage given as a list, or with several unknown fields, is named as such", () => {
+      assert.match(stagesProblems([[5, 30], { percent: 100 }])[0], /^ota\.stages\[0\] must be an object \{ percent, waitMinutes \}, got \[5,30\]/);
+      assert.equal(stagesProblems([{ percent: 5, waitMinutes: 1, wait: 1, pct: 5 }, { percent: 100 }])[0], `ota.stages[0] has unknown fields "wait", "pct"; a stage has percent and waitMinutes`);
+      assert.equal(stagesProblems([{ percent: 100, wait: 1 }], "stages")[0], `stages[0] has unknown field "wait"; a stage has percent and waitMinutes`);
+    });
   });
 
   describe("membership", () => {
@@ -67,6 +101,12 @@ describe("staged rollouts: stages, membership and decisions (core/jobs/stagedRol
       assert.equal(stageIndexOfGroup("greenhouse", "greenhouse-stage-3"), 2);
       assert.equal(stageIndexOfGroup("greenhouse", "greenhouse"), undefined);
       assert.equal(stageIndexOfGroup("greenhouse", "greenhouse-stage-x"), undefined);
+      for (const notAStage of ["greenhouse-stage-0", "greenhouse-stage-1.5", "greenhouse-stage--1", "greenhouse-stage-", "other-stage-1", "xgreenhouse-stage-1"]) {
+        assert.equal(stageIndexOfGroup("greenhouse", notAStage), undefined, notAStage);
+      }
+      assert.equal(stageIndexOfGroup("greenhouse", stageGroupName("greenhouse", 99)), 99);
+      assert.equal(stageIndexOfGroup("greenhouse", "greenhouse-stage-1"), 0, "the first stage");
+      assert.equal(stageIndexOfGroup("greenhouse", "glasshouse-stage-3"), undefined, "another fleet's stage group of the same length");
     });
   });
 
@@ -90,6 +130,32 @@ describe("staged rollouts: stages, membership and decisions (core/jobs/stagedRol
       assert.match(two.action === "halt" ? two.comment : "", /^halted at stage 1 of 3 \(5% of the fleet\): 2 of 5 executed devices failed, were rejected or timed out \(40%, threshold 20%\)/);
       // Still installing: not enough executed yet to judge.
       assert.equal(decideRollout(POLICY, { stage: 0, stageStartedAt: start, counts: counts({ failed: 1, inProgress: 4 }) }, start + MIN).action, "wait");
+    });
+
+    it("a stage that waits 0 minutes gives way at once; a moment short of its wait it still waits", () => {
+      const quick: StagedRolloutPolicy = { ...POLICY, stages: [{ percent: 5, waitMinutes: 0 }, { percent: 100 }] };
+      const advance = decideRollout(quick, { stage: 0, stageStartedAt: start, counts: counts({ succeeded: 1 }) }, start);
+      assert.deepEqual(advance, { action: "advance", stage: 1, comment: "stage 2 of 2 (100%): stage 1 ran 0 min, 0 of 1 executed devices failed" });
+      assert.deepEqual(decideRollout(POLICY, { stage: 1, stageStartedAt: start, counts: counts({}) }, start + 30 * MIN - 1), { action: "wait", until: start + 30 * MIN });
+      const next = decideRollout(POLICY, { stage: 1, stageStartedAt: start, counts: counts({ succeeded: 40, failed: 2 }) }, start + 30 * MIN);
+      assert.deepEqual(next, { action: "advance", stage: 2, comment: "stage 3 of 3 (100%): stage 2 ran 30 min, 2 of 42 executed devices failed" });
+    });
+
+    it("judges no share before anything executed, and reports the share to one decimal", () => {
+      const none = { ...POLICY, minExecutedForAbort: 0 };
+      assert.equal(decideRollout(none, { stage: 0, stageStartedAt: start, counts: counts({ queued: 5 }) }, start).action, "wait");
+      const third = decideRollout(none, { stage: 0, stageStartedAt: start, counts: counts({ succeeded: 2, rejected: 1 }) }, start);
+      assert.equal(third.action, "halt");
+      assert.match(third.action === "halt" ? third.comment : "", /: 1 of 3 executed devices failed, were rejected or timed out \(33\.3%, threshold 20%\); fix the device code and deploy a new version$/);
+      // minExecutedForAbort counts executed devices, not ones still queued or installing.
+      assert.equal(decideRollout(POLICY, { stage: 1, stageStartedAt: start, counts: counts({ failed: 9, queued: 100 }) }, start).action, "wait");
+      assert.equal(decideRollout(POLICY, { stage: 1, stageStartedAt: start, counts: counts({ failed: 9, succeeded: 1, queued: 100 }) }, start).action, "halt");
+    });
+
+    it("halts with a readable comment even when the stage it reads is past the stages (they were shortened since)", () => {
+      const halt = decideRollout(POLICY, { stage: 5, stageStartedAt: start, counts: counts({ failed: 10 }) }, start);
+      assert.equal(halt.action, "halt");
+      assert.match(halt.action === "halt" ? halt.comment : "", /^halted at stage 6 of 3 \(\?% of the fleet\): 10 of 10 executed/);
     });
 
     it("does not halt below the threshold, and halts even after the last stage", () => {
