@@ -1,6 +1,6 @@
 /** The device's link to AWS IoT Core or the local cloud: aws-iot-device-sdk-v2's MQTT 3.1.1
  * client over mutual TLS. The builder chain is the SDK samples' one; only endpoint, port and CA
- * differ between AWS and the local broker (which speaks 3.1.1 only, hence not the mqtt5 client).
+ * differ between AWS and the local broker (which speaks 3.1.1 and 5; the device stays on 3.1.1).
  *
  * Outages and reconnects are the crt's: keepalive PINGREQ with a ping timeout shorter than the
  * keepalive detects a dead link within two keepalive periods, and the crt reconnects the same

@@ -44,12 +44,12 @@ type PublishFunction = (packet: PublishPacket, client: Client | null | Done, don
 type ReadableConnection = { read(size?: number | null): Buffer | null; unshift(chunk: Buffer): void };
 
 const GATE = Symbol("readGate");
-/** aedes's client internals the gate relies on (lib/client.js, aedes 1.x): packets of the last
- * read still being handled, and the function that reads the next batch. */
+/** aedes's client internals the gate relies on (lib/client.js, the same in aedes 1.2 and 2.0):
+ * packets of the last read still being handled, and the function that reads the next batch. */
 type GatedClient = Client & { [GATE]?: true; _parsingBatch: number; _nextBatch: () => void };
 
 export class PublishBackpressure {
-  private readonly limits: LoadLimits;
+  readonly limits: LoadLimits;
   /** QoS 1 publishes admitted per client and not finished. */
   private readonly admitted = new Map<Client, number>();
   /** Clients not read until there is room, oldest first (a Set keeps insertion order). */

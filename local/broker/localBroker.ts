@@ -17,10 +17,11 @@ import type { TokenCheck } from "../../core/contracts/dashboardToken";
 import type { DashboardRole } from "../../core/contracts/dashboardRoles";
 import { ConnectionOrigins } from "./identify";
 import { PublishBackpressure, type LoadLimits, type LoadStats } from "./backpressure";
+import { mqtt5Settings } from "./mqttLimits";
 import { createMqttsServer } from "./mqttsListener";
-import { refuseMqtt5 } from "./mqtt5Refusal";
 import { policyHooks } from "./policyHooks";
 import { PolicyBook } from "./principals";
+import { keyWireNamesWithoutPrototype } from "./prototypeSafeKeys";
 import { formatRefusal, type BrokerRefusal } from "./refusals";
 import { ReplayStore } from "./replayStore";
 import type { SessionLimits } from "./sessionLimits";
@@ -121,20 +122,21 @@ export class LocalBroker {
     });
     // Sessions, queues, retained messages and wills survive a restart (on disk, AWS's limits).
     const sessions = await SessionStore.open({ stateDir: options.stateDir, limits: options.sessionLimits, onDrop: options.onSessionDrop, log });
+    const { reportClosed, ...brokerHooks } = hooks;
     let aedes: Aedes;
     try {
       aedes = await Aedes.createBroker({
-        ...hooks,
-        preConnect: refuseMqtt5(log, hooks.preConnect),
-        authorizeForward: hooks.authorizeForward,
+        ...brokerHooks,
         ...(options.persistSessions ? { persistence: sessions.persistence } : {}),
         id: sessions.brokerId,
         maxClientsIdLength: MAX_CLIENT_ID_LENGTH,
+        ...mqtt5Settings(sessions.limits, backpressure.limits),
       });
     } catch (error) {
       await sessions.close();
       throw error;
     }
+    keyWireNamesWithoutPrototype(aedes, reportClosed);
     sessions.attach(aedes);
     const staleDeliveries = StaleDeliveries.guard(aedes);
     dedupeByHistory(aedes);

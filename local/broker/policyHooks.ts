@@ -2,7 +2,18 @@
  * broker, it doesn't wrap it). Every decision is `evaluatePolicies`'s, on the documents AWS gets
  * (compiled once per connection, core/policy/compiled.ts),
  * with AWS's resources: iot:Connect on `client/{id}`, iot:Publish (+ iot:RetainPublish when
- * retained) and iot:Receive on `topic/{topic}`, iot:Subscribe on `topicfilter/{filter}`. */
+ * retained) and iot:Receive on `topic/{topic}`, iot:Subscribe on `topicfilter/{filter}`.
+ *
+ * What a refusal looks like depends on the client's protocol version, as on AWS ("MQTT reason
+ * codes", https://docs.aws.amazon.com/iot/latest/developerguide/mqtt.html#mqtt5-reason-codes:
+ * 0x87 Not authorized for CONNACK, PUBACK, SUBACK and DISCONNECT):
+ * - CONNECT (identity, iot:Connect, last will): CONNACK 5 "not authorized" for 3.1.1, 0x87 for 5.
+ * - PUBLISH: 3.1.1 has no negative PUBACK, so AWS disconnects the client; an MQTT 5 client gets
+ *   PUBACK 0x87 with the reason as Reason String and stays connected (a QoS 0 publish has no
+ *   acknowledgement: it is dropped). aedes 2 does the MQTT 5 part (lib/handlers/publish.js).
+ * - SUBSCRIBE: that filter's SUBACK entry is 0x80 (3.1.1) or 0x87 (5); the connection stays.
+ * - Protocol-level refusals (mqttLimits.ts) close the connection; MQTT 5 clients get a
+ *   DISCONNECT with the reason code first. */
 import type { AedesOptions, AuthenticateError, Client, PublishPacket } from "aedes";
 import type { Socket } from "node:net";
 import {
@@ -17,7 +28,7 @@ import {
 } from "../../core/policy";
 import type { DashboardTokens } from "./dashboardTokens";
 import { describeOrigin, identify, NOT_AUTHORIZED, type ConnectionOrigins } from "./identify";
-import { connectProblem, CONNACK_UNACCEPTABLE_PROTOCOL, publishProblem, subscribeProblem } from "./mqttLimits";
+import { connectProblem, CONNACK_UNACCEPTABLE_PROTOCOL, publishProblem, subscribeProblem, type ProtocolProblem } from "./mqttLimits";
 import { authorizationContext, describePrincipal, type PolicyBook, type Principal } from "./principals";
 import type { BrokerRefusal, RefusalOutcome } from "./refusals";
 
@@ -44,7 +55,10 @@ interface Session {
 /** aedes keeps the CONNECT packet's will here until the connection is accepted (not in its types). */
 type ConnectingClient = Client & { _will?: PublishPacket | null };
 
-export type PolicyHooks = Required<Pick<AedesOptions, "preConnect" | "authenticate" | "authorizePublish" | "authorizeSubscribe" | "authorizeForward">>;
+export type PolicyHooks = Required<Pick<AedesOptions, "preConnect" | "authenticate" | "authorizePublish" | "authorizeSubscribe" | "authorizeForward">> & {
+  /** Reports a connection the broker closes for a protocol-level reason found outside these hooks. */
+  reportClosed(client: Client, reason: string): void;
+};
 
 export function policyHooks(options: PolicyHooksOptions): PolicyHooks {
   const { scope, origins, tokens, registry, refuse } = options;
@@ -87,11 +101,23 @@ export function policyHooks(options: PolicyHooksOptions): PolicyHooks {
     return !packet.retain || permits(session, "iot:RetainPublish", resource, outcome);
   };
 
-  /** Protocol-level refusals (mqttLimits.ts) close the connection, as on AWS. */
-  const refuseProtocol = (client: Client, reason: string, outcome: RefusalOutcome): Error => {
+  const principalOf = (client: Client): string => {
     const session = sessions.get(client);
-    refuse({ action: "mqtt", clientId: client.id, principal: session ? describePrincipal(session.principal) : describeOrigin(origins.of(client.conn)), reason, outcome });
-    return new Error(reason);
+    return session ? describePrincipal(session.principal) : describeOrigin(origins.of(client.conn));
+  };
+
+  /** Protocol-level refusals (mqttLimits.ts) close the connection, as on AWS: `closeWith` is
+   * handed the error that makes aedes close it, after an MQTT 5 client was sent a DISCONNECT
+   * saying why (3.1.1 has no server DISCONNECT). */
+  const refuseProtocol = (client: Client, problem: ProtocolProblem, closeWith: (error: Error) => void): void => {
+    const v5 = client.version === MQTT_5;
+    const outcome: RefusalOutcome = v5 ? `connection closed (DISCONNECT 0x${problem.reasonCode.toString(16)})` : "connection closed";
+    refuse({ action: "mqtt", clientId: client.id, principal: principalOf(client), reason: problem.reason, outcome });
+    const error = new Error(problem.reason);
+    if (!v5) return closeWith(error);
+    // Closed once the DISCONNECT is written; aedes's own answer to the error then finds the
+    // connection closed and sends nothing after it.
+    client.disconnect({ reasonCode: problem.reasonCode, properties: { reasonString: problem.reason } }, () => closeWith(error));
   };
 
   const identifyClient = async (client: Client, username: string | undefined, password: Buffer | undefined) => {
@@ -138,6 +164,10 @@ export function policyHooks(options: PolicyHooksOptions): PolicyHooks {
   };
 
   return {
+    reportClosed(client, reason) {
+      refuse({ action: "mqtt", clientId: client.id, principal: principalOf(client), reason, outcome: "connection closed" });
+    },
+
     preConnect(client, packet, done) {
       const problem = connectProblem(packet.protocolVersion);
       if (!problem) return done(null, true);
@@ -156,21 +186,24 @@ export function policyHooks(options: PolicyHooksOptions): PolicyHooks {
       const session = sessions.get(client);
       if (!session) return done(new Error("publish before the connection was authenticated"));
       const problem = publishProblem(packet);
-      if (problem) return done(refuseProtocol(client, problem, "connection closed"));
-      // The error makes aedes close the connection: AWS IoT disconnects an MQTT 3.1.1 client
-      // that publishes where it may not (3.1.1 has no negative PUBACK to say so).
-      if (!permitsPublish(session, packet, "connection closed")) return done(new Error(`not authorized to publish on "${packet.topic}"`));
+      if (problem) return refuseProtocol(client, problem, done);
+      // The error makes aedes close a 3.1.1 connection (AWS disconnects such a client: 3.1.1 has
+      // no negative PUBACK) and answer an MQTT 5 client PUBACK 0x87 with the message as Reason String.
+      if (!permitsPublish(session, packet, publishRefusalOutcome(client.version, packet.qos))) {
+        return done(new Error(`not authorized to publish on "${packet.topic}"`));
+      }
       done(null);
     },
 
     authorizeSubscribe(client, subscription, done) {
       const problem = subscribeProblem(subscription);
-      if (problem) return done(refuseProtocol(client, problem, "connection closed"), null);
+      if (problem) return refuseProtocol(client, problem, (error) => done(error, null));
       const session = sessions.get(client);
       const resource = topicFilterArn(scope.region, scope.account, subscription.topic);
-      // Null grants 0x80 (failure) in SUBACK for this filter and keeps the connection, like AWS
-      // does for MQTT 3.1.1; the other filters of the same SUBSCRIBE are unaffected.
-      if (!session || !permits(session, "iot:Subscribe", resource, "subscription refused (SUBACK 0x80)")) return done(null, null);
+      // Null puts a failure in SUBACK for this filter (aedes: 0x80 for 3.1.1, 0x87 for 5) and
+      // keeps the connection, as AWS does; the other filters of the same SUBSCRIBE are unaffected.
+      const outcome: RefusalOutcome = client.version === MQTT_5 ? "subscription refused (SUBACK 0x87)" : "subscription refused (SUBACK 0x80)";
+      if (!session || !permits(session, "iot:Subscribe", resource, outcome)) return done(null, null);
       done(null, subscription);
     },
 
@@ -182,6 +215,13 @@ export function policyHooks(options: PolicyHooksOptions): PolicyHooks {
       return packet;
     },
   };
+}
+
+const MQTT_5 = 5;
+
+function publishRefusalOutcome(version: number, qos: number): RefusalOutcome {
+  if (version !== MQTT_5) return "connection closed";
+  return qos > 0 ? "publish refused (PUBACK 0x87)" : "message dropped";
 }
 
 function authError(message: string, returnCode: number): AuthenticateError {

@@ -3,10 +3,15 @@
  * were consulted), so a refused message can be traced to the rule without a debugger. */
 import type { PolicyAction } from "../../core/policy";
 
+/** Per protocol version (policyHooks.ts): an MQTT 5 client is told more and kept connected more often. */
 export type RefusalOutcome =
   | "connection refused"
   | "connection closed"
+  | `connection closed (DISCONNECT 0x${string})`
+  | "publish refused (PUBACK 0x87)"
+  | "message dropped"
   | "subscription refused (SUBACK 0x80)"
+  | "subscription refused (SUBACK 0x87)"
   | "message not delivered";
 
 export interface BrokerRefusal {

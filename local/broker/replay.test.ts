@@ -102,11 +102,14 @@ describe("ReplayStore", () => {
     assert.deepEqual(s.matching([{ topic: "sf/grow/a/temperature/up", qos: 1 }]).map((m) => m.id), ["b1:7", "b1:8"]);
   });
 
-  it("delivers at the lower of stored and granted QoS, and skips refused (0x80) grants", () => {
+  it("delivers at the lower of stored and granted QoS, and skips refused grants (0x80, MQTT 5 codes from 0x80 up)", () => {
     const s = store();
     s.record(packet("sf/grow/a/temperature/up", "x", 1));
     assert.deepEqual(s.matching([{ topic: "sf/grow/+/temperature/up", qos: 0 }]).map((m) => m.grantedQos), [0]);
     assert.deepEqual(s.matching([{ topic: "sf/grow/+/temperature/up", qos: 128 as 0 }]), []);
+    // MQTT 5 refusals: 0x87 Not authorized, 0x9E shared subscriptions not supported.
+    assert.deepEqual(s.matching([{ topic: "sf/grow/+/temperature/up", qos: 0x87 as 0 }]), []);
+    assert.deepEqual(s.matching([{ topic: "sf/grow/+/temperature/up", qos: 0x9e as 0 }]), []);
     assert.deepEqual(s.matching([{ topic: "sf/grow/b/temperature/up", qos: 1 }]), []);
   });
 

@@ -21,6 +21,9 @@ interface StoredMessage {
 /** aedes's delivery path (authorizeForward included); not in its public types. */
 type DeliveringClient = Client & { deliverQoS(packet: PublishPacket, done: () => void): void };
 
+/** SUBACK return / reason codes from 0x80 up are failures (MQTT 3.1.1 §3.9.3, MQTT 5 §3.9.3). */
+const SUBACK_FAILURE = 0x80;
+
 export class ReplayStore {
   private readonly byTopic = new Map<string, StoredMessage[]>();
 
@@ -55,9 +58,10 @@ export class ReplayStore {
   matching(subscriptions: Subscription[]): Array<StoredMessage & { grantedQos: 0 | 1 }> {
     const out: Array<StoredMessage & { grantedQos: 0 | 1 }> = [];
     for (const [topic, messages] of this.byTopic) {
-      // The highest QoS among granted filters that match (a 0x80 grant is a refusal).
+      // The highest QoS among granted filters that match. aedes's 'subscribe' event lists refused
+      // filters too, with their SUBACK code as QoS (0x80 for 3.1.1, 0x87 and others for MQTT 5).
       let granted = -1;
-      for (const s of subscriptions) if ((s.qos as number) !== 128 && topicMatches(s.topic, topic)) granted = Math.max(granted, s.qos);
+      for (const s of subscriptions) if ((s.qos as number) < SUBACK_FAILURE && topicMatches(s.topic, topic)) granted = Math.max(granted, s.qos);
       if (granted < 0) continue;
       for (const m of messages) out.push({ ...m, grantedQos: Math.min(m.qos, granted) as 0 | 1 });
     }

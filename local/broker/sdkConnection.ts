@@ -1,7 +1,7 @@
 /** A device-side connection to the local broker with aws-iot-device-sdk-v2's MQTT 3.1.1 client,
- * built exactly as against AWS except for endpoint, port and CA (aedes speaks 3.1.1 only, so not
- * the SDK's mqtt5 client). Used by the broker's tests and bench; firmware builds its own. */
-import { iot, mqtt } from "aws-iot-device-sdk-v2";
+ * built exactly as against AWS except for endpoint, port and CA (the SDK's MQTT 5 client is
+ * exercised in mqtt5.test.ts). Used by the broker's tests and bench; firmware builds its own. */
+import { iot, mqtt, mqtt5 } from "aws-iot-device-sdk-v2";
 
 export interface SdkConnectionOptions {
   host: string;
@@ -23,4 +23,32 @@ export function sdkConnection(options: SdkConnectionOptions): mqtt.MqttClientCon
     .with_clean_session(options.cleanSession ?? true);
   if (options.will) builder = builder.with_will(options.will);
   return new mqtt.MqttClient().new_connection(builder.build());
+}
+
+export interface SdkMqtt5ClientOptions extends Omit<SdkConnectionOptions, "cleanSession" | "will"> {
+  /** MQTT 5 Session Expiry Interval; 0 (default) ends the session with the connection. */
+  sessionExpiryIntervalSeconds?: number;
+  /** Rejoin keeps the session across reconnects (Clean Start 0); the SDK's default starts clean. */
+  sessionBehavior?: mqtt5.ClientSessionBehavior;
+  will?: mqtt5.PublishPacket;
+}
+
+/** The same device with the SDK's MQTT 5 client, as the current AWS device SDK samples build it
+ * (`AwsIotMqtt5ClientConfigBuilder.newDirectMqttBuilderWithMtlsFromMemory`). The caller starts,
+ * stops and closes it. Reconnects are slow, so a test sees one connection at a time. */
+export function sdkMqtt5Client(options: SdkMqtt5ClientOptions): mqtt5.Mqtt5Client {
+  const config = iot.AwsIotMqtt5ClientConfigBuilder.newDirectMqttBuilderWithMtlsFromMemory(options.host, options.certPem, options.keyPem)
+    .withCertificateAuthority(options.caCertPem)
+    .withPort(options.port)
+    // The native client refuses properties present but undefined: set only what is given.
+    .withConnectProperties({
+      clientId: options.clientId,
+      keepAliveIntervalSeconds: 30,
+      ...(options.sessionExpiryIntervalSeconds !== undefined ? { sessionExpiryIntervalSeconds: options.sessionExpiryIntervalSeconds } : {}),
+      ...(options.will ? { will: options.will } : {}),
+    })
+    .withSessionBehavior(options.sessionBehavior ?? mqtt5.ClientSessionBehavior.Clean)
+    .withMinReconnectDelayMs(60_000)
+    .build();
+  return new mqtt5.Mqtt5Client(config);
 }

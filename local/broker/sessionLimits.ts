@@ -48,7 +48,7 @@ export function trimQueue(queue: readonly QueuedEntry[], now: number, limits: Se
 }
 
 /** Whether a disconnected session has outlived the expiry period. */
-export function sessionExpired(disconnectedAt: number, now: number, limits: SessionLimits): boolean {
+export function sessionExpired(disconnectedAt: number, now: number, limits: Pick<SessionLimits, "sessionExpiryMs">): boolean {
   return now - disconnectedAt >= limits.sessionExpiryMs;
 }
 

@@ -5,6 +5,9 @@
  * - bounds what each session keeps after AWS's limits (sessionLimits.ts) and reports every drop;
  * - names every broker run in key order (`aedes.id`), because the queue is keyed by broker id and
  *   a per-run counter: random ids would replay a restarted broker's queue out of order;
+ * - ends an MQTT 5 session after the Session Expiry Interval its client asked for (aedes clamps
+ *   it to AWS's hour, mqttLimits.ts), also after a restart: aedes 2 times the expiry in memory
+ *   only, so the interval is kept next to the session; 3.1.1 sessions get AWS's hour;
  * (A packet acknowledged or dropped while aedes walks the queue: staleDeliveries.ts, for either store.)
  * - opens with an error that says what, where and what to do when the database is locked or
  *   corrupt, and repairs a corrupt one only after copying it aside. */
@@ -68,6 +71,8 @@ interface QueueEntry {
 
 const SESSIONS_DIR = "broker-sessions";
 const BOOT_COUNTER_KEY = "snapfleet:boots";
+/** `${SESSION_EXPIRY}{encodeURIComponent(clientId)}`: an MQTT 5 session's expiry interval in ms. */
+const SESSION_EXPIRY = "snapfleet:session-expiry:";
 /** How often expired sessions and messages are looked for (AWS: "approximate", never early). */
 const SWEEP_INTERVAL_MS = 60_000;
 // aedes-persistence-level's key layout (its asyncPersistence.js): the queue of a client is under
@@ -89,6 +94,8 @@ export class SessionStore {
   private readonly queues = new Map<string, QueueEntry[]>();
   /** Disconnected persistent sessions: since when (a restart counts as the disconnect). */
   private readonly disconnectedAt = new Map<string, number>();
+  /** MQTT 5 sessions' own expiry (ms); others expire after `limits.sessionExpiryMs`. */
+  private readonly sessionExpiryMs = new Map<string, number>();
   private readonly rate: QueueRate;
   /** Tails of the ordered lanes (see inOrder). */
   private readonly lanes = new Map<string, Promise<void>>();
@@ -133,9 +140,15 @@ export class SessionStore {
 
   /** Follows connects and disconnects for the session expiry, and starts the sweeps. */
   attach(aedes: Aedes): void {
-    aedes.on("client", (client) => this.disconnectedAt.delete(client.id));
+    aedes.on("client", (client) => {
+      this.disconnectedAt.delete(client.id);
+      this.keepSessionExpiry(client.id, undefined);
+    });
     aedes.on("clientDisconnect", (client) => {
-      if (!client.clean) this.disconnectedAt.set(client.id, this.now());
+      if (client.clean) return;
+      this.disconnectedAt.set(client.id, this.now());
+      // aedes 2: an MQTT 5 client's negotiated interval in seconds (`clean` when 0).
+      if (client.version === 5) this.keepSessionExpiry(client.id, client.sessionExpiryInterval * 1000);
     });
     this.sweeper = setInterval(() => void this.sweep().catch((e) => this.options.log?.(`broker: session sweep failed: ${(e as Error).message}`)), SWEEP_INTERVAL_MS);
     this.sweeper.unref();
@@ -145,7 +158,7 @@ export class SessionStore {
   async sweep(): Promise<void> {
     const now = this.now();
     for (const [clientId, since] of [...this.disconnectedAt]) {
-      if (sessionExpired(since, now, this.limits)) await this.expireSession(clientId);
+      if (this.expired(clientId, since, now)) await this.expireSession(clientId);
     }
     for (const clientId of [...this.queues.keys()]) await this.trim(clientId);
   }
@@ -170,7 +183,7 @@ export class SessionStore {
     wrapper.subscriptionsByClient = async (client) => {
       // A client resuming a session past its expiry finds none (CONNACK sessionPresent 0).
       const since = store.disconnectedAt.get(client.id);
-      if (since !== undefined && sessionExpired(since, store.now(), store.limits)) await store.expireSession(client.id);
+      if (since !== undefined && store.expired(client.id, since, store.now())) await store.expireSession(client.id);
       return inner.subscriptionsByClient(client);
     };
     // LevelDB completes concurrent writes in any order, and aedes sends a message on to its
@@ -260,8 +273,24 @@ export class SessionStore {
     if (overflow) this.report(clientId, "overflow", overflow);
   }
 
+  private expired(clientId: string, disconnectedAt: number, now: number): boolean {
+    return sessionExpired(disconnectedAt, now, { sessionExpiryMs: this.sessionExpiryMs.get(clientId) ?? this.limits.sessionExpiryMs });
+  }
+
+  /** Remembers (on disk too) an MQTT 5 session's expiry interval, or forgets it (undefined). */
+  private keepSessionExpiry(clientId: string, ms: number | undefined): void {
+    const key = `${SESSION_EXPIRY}${clientPart(clientId)}`;
+    if (ms === undefined && !this.sessionExpiryMs.delete(clientId)) return;
+    if (ms !== undefined) this.sessionExpiryMs.set(clientId, ms);
+    const write = ms === undefined ? this.db.del(key) : this.db.put(key, String(ms), { valueEncoding: "utf8" });
+    // In a lane, so close() waits for it and a later write of the same client lands last.
+    void this.inOrder(`expiry:${clientId}`, write).catch((e: Error) => this.options.log?.(`broker: client "${clientId}": can't store its session expiry: ${e.message}`));
+  }
+
   private async expireSession(clientId: string): Promise<void> {
+    const expiryMs = this.sessionExpiryMs.get(clientId) ?? this.limits.sessionExpiryMs;
     this.disconnectedAt.delete(clientId);
+    this.keepSessionExpiry(clientId, undefined);
     const messages = this.queues.get(clientId)?.length ?? 0;
     this.queues.delete(clientId);
     await this.persistence.cleanSubscriptions({ id: clientId });
@@ -269,14 +298,14 @@ export class SessionStore {
     await this.db.clear(prefixRange(`${OUTGOING}${part}:`));
     await this.db.clear(prefixRange(`${OUTGOING_ID}${part}:`));
     this.dropped.sessions++;
-    this.report(clientId, "session expired", messages);
+    this.report(clientId, "session expired", messages, expiryMs);
   }
 
-  private report(clientId: string, reason: SessionDrop["reason"], messages: number): void {
+  private report(clientId: string, reason: SessionDrop["reason"], messages: number, sessionExpiryMs = this.limits.sessionExpiryMs): void {
     if (reason !== "session expired") this.dropped[reason] += messages;
     const what =
       reason === "session expired"
-        ? `session expired after ${Math.round(this.limits.sessionExpiryMs / 1000)} s offline (subscriptions and ${messages} queued messages discarded)`
+        ? `session expired after ${Math.round(sessionExpiryMs / 1000)} s offline (subscriptions and ${messages} queued messages discarded)`
         : reason === "expired"
           ? `dropped ${messages} queued messages older than ${Math.round(this.limits.messageExpiryMs / 1000)} s`
           : reason === "overflow"
@@ -299,6 +328,10 @@ export class SessionStore {
     }
     for await (const key of this.db.keys(prefixRange(SUBSCRIPTIONS))) clients.add(decodeURIComponent(key.slice(SUBSCRIPTIONS.length).split(":")[0]));
     for (const id of clients) this.disconnectedAt.set(id, now);
+    for await (const [key, value] of this.db.iterator({ ...prefixRange(SESSION_EXPIRY), valueEncoding: "utf8" })) {
+      const ms = Number(value);
+      if (Number.isFinite(ms) && ms >= 0) this.sessionExpiryMs.set(decodeURIComponent(key.slice(SESSION_EXPIRY.length)), ms);
+    }
   }
 }
 

@@ -1,6 +1,6 @@
 /** A broker in a process of its own, so the load bench and tests measure its memory and CPU
  * alone: `snapfleet` (LocalBroker, every message authorized by the IoT policies) or `aedes`
- * (plain aedes 1.x behind the same mutual-TLS listener, no hooks). Started by brokerLoad.ts with
+ * (plain aedes, the version in package.json, behind the same mutual-TLS listener, no hooks). Started by brokerLoad.ts with
  * the state dir (PKI and thing registry already there); says its port on IPC, then answers
  * "stats" messages with its memory and (snapfleet) its load counters. */
 import { Aedes } from "aedes";
