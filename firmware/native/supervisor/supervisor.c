@@ -19,6 +19,8 @@
 #define LOG_TOKENS 0x10000000u
 #define STATUS_TOKEN 0x7FFFFFFFu
 #define MAX_SUBSCRIPTIONS (2 * SF_MAX_CHANNELS)
+/* How often a status the network refused as busy is tried again when no acknowledgement came. */
+#define STATUS_RETRY_MS 100
 
 struct sf_Supervisor {
   sf_SupervisorConfig config;
@@ -52,6 +54,10 @@ struct sf_Supervisor {
   sf_Text upTopics[SF_MAX_CHANNELS];
   sf_Text sendPayload;
   int32_t currentValue; /* node of v of the message being received */
+  /* A status the network refused as busy (its queue of unacknowledged publishes full): sent
+   * again at the next acknowledgement or at statusRetryAt, the latest one only (issue 12). */
+  bool statusPending, statusPendingOnline;
+  int64_t statusRetryAt;
 };
 
 static int64_t now(sf_Supervisor* s) {
@@ -120,15 +126,35 @@ size_t sf_supervisor_statusTopic(const sf_Supervisor* s, char* buffer, size_t si
   return length;
 }
 
-/* Retained, QoS 1: a dashboard that subscribes later still learns the state. */
-static void publishStatus(sf_Supervisor* s, bool online) {
+/* Retained, QoS 1: a dashboard that subscribes later still learns the state. Built when sent, so
+ * a retry carries the current version and time. */
+static void sendPendingStatus(sf_Supervisor* s) {
+  if (!s->statusPending) return;
+  hal_Net* net = s->platform->net;
+  /* offline: the reconnect publishes the status anyway (and no retry spins meanwhile) */
+  if (!net->ops->connected(net)) {
+    s->statusPending = false;
+    return;
+  }
+  bool online = s->statusPendingOnline;
   char payload[256], topic[200];
   size_t length = sf_supervisor_statusPayload(s, online, payload, sizeof payload);
-  if (!length || !sf_supervisor_statusTopic(s, topic, sizeof topic)) return;
-  hal_Net* net = s->platform->net;
-  if (net->ops->publish(net, topic, (const uint8_t*)payload, length, 1, true, STATUS_TOKEN) != HAL_NET_OK) {
-    supervisorEcho(s, online ? "status online not published" : "status offline not published");
+  hal_NetResult result = HAL_NET_INVALID;
+  if (length && sf_supervisor_statusTopic(s, topic, sizeof topic)) result = net->ops->publish(net, topic, (const uint8_t*)payload, length, 1, true, STATUS_TOKEN);
+  if (result == HAL_NET_BUSY) {
+    s->statusRetryAt = now(s) + STATUS_RETRY_MS;
+    return;
   }
+  s->statusPending = false;
+  if (result != HAL_NET_OK) supervisorEcho(s, online ? "status online not published" : "status offline not published");
+}
+
+/* The latest status replaces one still waiting for room (never more than one waits). */
+static void publishStatus(sf_Supervisor* s, bool online) {
+  s->statusPending = true;
+  s->statusPendingOnline = online;
+  sendPendingStatus(s);
+  if (s->statusPending) supervisorEcho(s, online ? "status online waiting for room on the network" : "status offline waiting for room on the network");
 }
 
 /* ------------------------------------------------------------------ app failures */
@@ -448,10 +474,12 @@ int64_t sf_supervisor_nextTimerDue(const sf_Supervisor* s) {
   int64_t due = sf_timers_nextDue(&s->timers), reorderDue;
   uint64_t sequence;
   if (sf_reorder_nextTimer(&s->ordered, &reorderDue, &sequence) && reorderDue < due) due = reorderDue;
+  if (s->statusPending && s->statusRetryAt < due) due = s->statusRetryAt;
   return due;
 }
 
 bool sf_supervisor_fireNextTimer(sf_Supervisor* s, int64_t upTo) {
+  if (s->statusPending && s->statusRetryAt <= upTo) sendPendingStatus(s);
   int64_t due, reorderDue;
   uint64_t sequence, reorderSequence;
   bool app = sf_timers_peek(&s->timers, &due, &sequence);
@@ -566,6 +594,8 @@ bool sf_supervisor_onMessage(sf_Supervisor* s, const char* topic, const uint8_t*
 }
 
 void sf_supervisor_onPublished(sf_Supervisor* s, uint32_t token, bool delivered) {
+  /* an acknowledgement frees room on the network: a waiting status goes before the outbox's next */
+  sendPendingStatus(s);
   if (token == STATUS_TOKEN) {
     if (!delivered) supervisorEcho(s, "status not acknowledged");
     return;

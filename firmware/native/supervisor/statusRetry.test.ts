@@ -1,0 +1,60 @@
+/** Issue 12: the MCU's status reaches the broker after an app switch that happens while the link
+ * to the co-processor has no room (16 publishes unacknowledged, or its frame queue full): the
+ * supervisor keeps the latest status and sends it at the next acknowledgement or turn of the loop
+ * (tests/statusRetryCheck.c: the real supervisor, app and link against a scripted co-processor). */
+import assert from "node:assert/strict";
+import { execFile, execFileSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+
+const NATIVE = path.join(__dirname, "..");
+const ROOT = path.join(NATIVE, "../..");
+
+describe("the MCU's status when the link has no room (C)", function () {
+  this.timeout(180_000);
+  let dir: string;
+  let program: string;
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "sf-status-retry-"));
+    const { ENGINE_DIR, GLUE, generatedHeaders } = await import(path.join(ROOT, "scripts/build-firmware.mjs"));
+    const { patchEngine } = await import(path.join(ROOT, "scripts/enginePatches.mjs"));
+    const gen = path.join(dir, "gen");
+    fs.mkdirSync(gen);
+    fs.writeFileSync(path.join(gen, "microvium.c"), patchEngine(fs.readFileSync(path.join(ENGINE_DIR, "microvium.c"), "utf8")));
+    for (const [name, text] of Object.entries(generatedHeaders() as Record<string, string>)) fs.writeFileSync(path.join(gen, name), text);
+    const cc = process.env.CC || "cc";
+    const includes = ["-I", gen, "-I", path.join(NATIVE, "core"), "-I", ENGINE_DIR, "-I", GLUE];
+    const engine = path.join(dir, "microvium.o");
+    // third-party source: its warnings are not ours to fix (scripts/build-firmware.mjs does the same)
+    await promisify(execFile)(cc, ["-std=gnu11", "-O1", "-g", "-w", ...includes, "-c", path.join(gen, "microvium.c"), "-o", engine]);
+    const cFiles = (sub: string) => fs.readdirSync(path.join(NATIVE, sub)).filter((f) => f.endsWith(".c")).map((f) => path.join(NATIVE, sub, f));
+    const sources = [
+      path.join(NATIVE, "supervisor/tests/statusRetryCheck.c"),
+      ...cFiles("supervisor"),
+      ...cFiles("core"),
+      ...["linkNet.c", "linkSession.c", "linkFrame.c"].map((f) => path.join(NATIVE, "link", f)),
+      path.join(NATIVE, "ports/posix/platform.c"),
+      path.join(GLUE, "numberFormat.c"),
+    ];
+    program = path.join(dir, "statusRetryCheck");
+    await promisify(execFile)(cc, ["-std=c99", "-O1", "-g", "-Wall", "-Wextra", "-Werror", "-D_POSIX_C_SOURCE=200809L", ...includes, ...sources, engine, "-lm", "-o", program], { maxBuffer: 8 * 1024 * 1024 });
+    // a real app: the coded logger of the equivalence tests (pins, timers, QoS 1 channels)
+    const app = path.join(ROOT, "test/fixtures/native-equivalence/coded-logger/features/app.ts");
+    execFileSync(process.execPath, [path.join(ROOT, "bin/snapfleet.js"), "build", app, "--out", path.join(dir, "app")], { cwd: ROOT, stdio: "pipe" });
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it("sends the latest status once there is room: at the next acknowledgement, or at a later turn with none", async () => {
+    let output: string;
+    try {
+      output = (await promisify(execFile)(program, [path.join(dir, "app/manifest.json"), path.join(dir, "app/device.snap")])).stdout;
+    } catch (e) {
+      assert.fail(`statusRetryCheck failed:\n${(e as { stdout?: string }).stdout ?? e}`);
+    }
+    const checks = output.split("\n").filter((l) => /^(ok|FAIL):/.test(l));
+    assert.equal(checks.length, 8, output);
+    assert.ok(checks.every((l) => l.startsWith("ok:")), output);
+  });
+});
