@@ -53,9 +53,14 @@ static bool decode(sf_LinkDecoder* d, sf_LinkFrame* f) {
   size_t o = 0;
   for (size_t i = 0; i < d->length;) {
     uint8_t code = d->encoded[i++];
-    if (code == 0 || i + code - 1 > d->length || o + code > sizeof d->decoded) return false;
+    /* a block holds code - 1 bytes, then a zero unless it is the last: a frame of the largest
+     * body fills `decoded` exactly */
+    if (code == 0 || i + code - 1 > d->length || o + code - 1 > sizeof d->decoded) return false;
     for (uint8_t k = 1; k < code; k++) d->decoded[o++] = d->encoded[i++];
-    if (code < 0xFF && i < d->length) d->decoded[o++] = 0;
+    if (code < 0xFF && i < d->length) {
+      if (o == sizeof d->decoded) return false;
+      d->decoded[o++] = 0;
+    }
   }
   if (o < SF_LINK_HEADER + 2) return false;
   uint16_t crc = (uint16_t)(d->decoded[o - 2] << 8 | d->decoded[o - 1]);

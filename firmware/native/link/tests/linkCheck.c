@@ -88,7 +88,31 @@ static void sendSome(int count) {
   }
 }
 
+/* Every body length up to the largest a message may have, all zeros (the most COBS blocks) and
+ * none: a frame the decoder refuses would be sent again forever and hold up the whole queue. */
+static bool everyLengthDecodes(void) {
+  static uint8_t body[SF_LINK_MAX_BODY], encoded[SF_LINK_MAX_ENCODED];
+  for (int fill = 0; fill < 2; fill++) {
+    for (size_t length = 0; length <= SF_LINK_MAX_BODY; length++) {
+      memset(body, fill ? 0x41 : 0, sizeof body);
+      if (length) body[length - 1] = 0xFE;
+      sf_LinkFrame frame = {SF_LINK_DATA, 3, 4, 0xC0DE, body, length}, decoded;
+      size_t n = sf_linkFrame_encode(&frame, encoded);
+      sf_LinkDecoder decoder;
+      sf_linkDecoder_init(&decoder);
+      bool got = false;
+      for (size_t i = 0; i < n; i++) got = sf_linkDecoder_push(&decoder, encoded[i], &decoded) || got;
+      if (!got || decoded.bodyLength != length || memcmp(decoded.body, body, length) != 0) {
+        printf("  a %zu-byte body of %s does not decode\n", length, fill ? "non-zero bytes" : "zeros");
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
 int main(void) {
+  check(everyLengthDecodes(), "a frame of every body length up to SF_LINK_MAX_BODY decodes");
   start(&a, writeA, 0xA1);
   start(&b, writeB, 0xB1);
   run(100);
