@@ -83,8 +83,9 @@ bool sf_supervisor_start(sf_Supervisor* supervisor, const uint8_t* snapshot, siz
  * status when connected. The supervisor can start another app afterwards. */
 void sf_supervisor_stop(sf_Supervisor* supervisor);
 
-/* Earliest timer due time (unix ms), or INT64_MAX when no timer runs: the app's timers and the
- * receive path's (a QoS 1 message waiting for its predecessor). */
+/* Earliest timer due time (unix ms), or INT64_MAX when no timer runs: the app's timers, the
+ * receive path's (a QoS 1 message waiting for its predecessor) and the next try of a status the
+ * network refused as busy (fireNextTimer tries it; that alone returns false). */
 int64_t sf_supervisor_nextTimerDue(const sf_Supervisor* supervisor);
 /* Fires the earliest timer if it is due at or before `upTo` (the clock must already read its
  * due time); returns false when none is. Timers due at the same time fire in the order they
