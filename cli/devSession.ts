@@ -120,17 +120,12 @@ export class DevSession {
     if (this.options.deviceRuntime === "native") return this.addNativeDevice(thing, identity);
     if (this.options.deviceRuntime === "qemu") return this.addQemuDevice(thing, identity);
     const device = await SimulatedDevice.start({
-      app: this.cloud.app,
-      thing,
-      stateDir: path.join(this.options.stateDir, "devices", thing),
-      endpoint: "127.0.0.1",
-      port: this.cloud.broker.mqttsPort,
+      ...this.deviceBasics(thing),
       caCertPem: this.cloud.broker.caCertPem,
       certPem: identity.certPem,
       keyPem: identity.keyPem,
       // Each device reads its sensors at another point of the models: a fleet, not copies.
       pinTimeOffsetMs,
-      onLog: (line) => this.options.log(`[${thing}] ${line}`),
       isolation: {
         pinSpecs: this.options.pinSpecs,
         watchdogMs: this.options.watchdogMs,
@@ -140,29 +135,20 @@ export class DevSession {
         callbackSitesFor: (version) => this.callbackSites.get(version),
       },
     });
-    this.devices.push(device);
-    this.cloud.addDevice(thing);
-    return device;
+    return this.join(thing, device);
   }
 
   /** A native device process with the same identity and state dir a simulated one would get. */
   private async addNativeDevice(thing: string, identity: { certPath: string; keyPath: string }): Promise<FleetDevice> {
     const device = await NativeDevice.start({
       binary: path.resolve(this.options.nativeBinary ?? firmwareProgram("posix")),
-      app: this.cloud.app,
-      thing,
-      stateDir: path.join(this.options.stateDir, "devices", thing),
-      endpoint: "127.0.0.1",
-      port: this.cloud.broker.mqttsPort,
+      ...this.deviceBasics(thing),
       caPath: this.cloud.broker.pki.caCertPath,
       certPath: identity.certPath,
       keyPath: identity.keyPath,
       pinSpecs: this.options.pinSpecs,
-      onLog: (line) => this.options.log(`[${thing}] ${line}`),
     });
-    this.devices.push(device);
-    this.cloud.addDevice(thing);
-    return device;
+    return this.join(thing, device);
   }
 
   /** An emulated board and its co-processor, with the identity and state dir a simulated
@@ -170,17 +156,28 @@ export class DevSession {
   private async addQemuDevice(thing: string, identity: { certPem: string; keyPem: string }): Promise<FleetDevice> {
     const device = await QemuDevice.start({
       image: path.resolve(this.options.qemuImage ?? firmwareProgram("cortex-m33")),
+      ...this.deviceBasics(thing),
+      caCertPem: this.cloud.broker.caCertPem,
+      certPem: identity.certPem,
+      keyPem: identity.keyPem,
+      pinSpecs: this.options.pinSpecs,
+    });
+    return this.join(thing, device);
+  }
+
+  /** What every device runtime gets alike: where the cloud is, its state dir, its log prefix. */
+  private deviceBasics(thing: string) {
+    return {
       app: this.cloud.app,
       thing,
       stateDir: path.join(this.options.stateDir, "devices", thing),
       endpoint: "127.0.0.1",
       port: this.cloud.broker.mqttsPort,
-      caCertPem: this.cloud.broker.caCertPem,
-      certPem: identity.certPem,
-      keyPem: identity.keyPem,
-      pinSpecs: this.options.pinSpecs,
-      onLog: (line) => this.options.log(`[${thing}] ${line}`),
-    });
+      onLog: (line: string) => this.options.log(`[${thing}] ${line}`),
+    };
+  }
+
+  private join<D extends FleetDevice>(thing: string, device: D): D {
     this.devices.push(device);
     this.cloud.addDevice(thing);
     return device;

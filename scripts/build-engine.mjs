@@ -17,7 +17,7 @@ const outputPath = path.join(engineDir, "microvium.wasm");
 const hashPath = `${outputPath}.inputs-sha256`;
 
 const ENGINE_SOURCES = ["microvium.c", "microvium.h"]; // node_modules/microvium/dist-c
-const GLUE_SOURCES = ["microvium_port.h", "engineSettings.h", "glue.c", "allocator.c", "numberFormat.h", "numberFormat.c"]; // core/engine/glue
+const GLUE_SOURCES = ["microvium_port.h", "engineSettings.h", "glue.c", "allocator.c", "numberFormat.h", "numberLayout.h", "numberFormat.c"]; // core/engine/glue
 // The module may import only these, so that it runs in a browser: no WASI.
 const ALLOWED_IMPORTS = new Set(["env.fatal_error", "env.resolve_import", "env.host_call"]);
 

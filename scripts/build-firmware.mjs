@@ -291,7 +291,7 @@ export async function buildFirmware({ target = "posix", outDir = path.join(root,
   if (stillMissing.length) fail(`still missing after installing: ${stillMissing.map((l) => `<${l.header}> (${l.debian})`).join(", ")}`);
 
   const engineDir = ENGINE_DIR;
-  const glue = ["numberFormat.c", "numberFormat.h", "engineSettings.h"].map((f) => path.join(GLUE, f));
+  const glue = ["numberFormat.c", "numberFormat.h", "numberLayout.h", "engineSettings.h"].map((f) => path.join(GLUE, f));
   const headers = generatedHeaders(sourceRoot);
   const program = path.join(outDir, mcu ? `${PROGRAM}.elf` : PROGRAM);
   const stampPath = path.join(outDir, "build-stamp.json");

@@ -13,8 +13,9 @@
 #include <string.h>
 
 #include "numberFormat.h"
+#include "numberLayout.h"
 
-#define SIGNIFICANT 15
+#define SIGNIFICANT GLUE_SIGNIFICANT
 #define LIMB_BASE 1000000000u /* 9 decimal digits per limb */
 /* m * 5^1074 (smallest subnormal) is < 10^770: 86 limbs; 2^1024 needs 35. */
 #define MAX_LIMBS 90
@@ -53,24 +54,8 @@ static int bigDigits(const BigDecimal* n, char* out) {
   return length;
 }
 
-static int finish(char* buf, size_t size, const char* text, int length) {
-  if (size == 0) return length;
-  size_t copied = (size_t)length < size - 1 ? (size_t)length : size - 1;
-  memcpy(buf, text, copied);
-  buf[copied] = '\0';
-  return length;
-}
-
 int glue_formatInt32(char* buf, size_t size, int32_t value) {
-  char text[12];
-  int pos = 12;
-  uint32_t magnitude = value < 0 ? 0u - (uint32_t)value : (uint32_t)value;
-  do {
-    text[--pos] = (char)('0' + magnitude % 10);
-    magnitude /= 10;
-  } while (magnitude);
-  if (value < 0) text[--pos] = '-';
-  return finish(buf, size, text + pos, 12 - pos);
+  return glue_layoutInt32(buf, size, value);
 }
 
 /* "%.15g" for finite values (Microvium prints NaN and Infinity itself). */
@@ -88,7 +73,7 @@ int glue_formatFloat64(char* buf, size_t size, double value) {
   if (biased) mantissa |= 1ull << 52;
   if (mantissa == 0) {
     text[length++] = '0';
-    return finish(buf, size, text, length);
+    return glue_finishText(buf, size, text, length);
   }
   while (!(mantissa & 1)) {
     mantissa >>= 1;
@@ -136,37 +121,6 @@ int glue_formatFloat64(char* buf, size_t size, double value) {
       }
     }
   }
-  while (count > 1 && digits[count - 1] == '0') count--; /* %g drops them */
-
-  if (pointExponent < -4 || pointExponent >= SIGNIFICANT) {
-    /* d.ddde+XX */
-    text[length++] = digits[0];
-    if (count > 1) {
-      text[length++] = '.';
-      memcpy(text + length, digits + 1, (size_t)(count - 1));
-      length += count - 1;
-    }
-    text[length++] = 'e';
-    text[length++] = pointExponent < 0 ? '-' : '+';
-    int magnitude = pointExponent < 0 ? -pointExponent : pointExponent;
-    if (magnitude >= 100) text[length++] = (char)('0' + magnitude / 100);
-    text[length++] = (char)('0' + magnitude / 10 % 10);
-    text[length++] = (char)('0' + magnitude % 10);
-  } else if (pointExponent < 0) {
-    /* 0.000ddd */
-    text[length++] = '0';
-    text[length++] = '.';
-    for (int i = -1; i > pointExponent; i--) text[length++] = '0';
-    memcpy(text + length, digits, (size_t)count);
-    length += count;
-  } else {
-    /* ddd.ddd, padding integer digits that rounding dropped */
-    for (int i = 0; i <= pointExponent; i++) text[length++] = i < count ? digits[i] : '0';
-    if (count > pointExponent + 1) {
-      text[length++] = '.';
-      memcpy(text + length, digits + pointExponent + 1, (size_t)(count - pointExponent - 1));
-      length += count - pointExponent - 1;
-    }
-  }
-  return finish(buf, size, text, length);
+  length = glue_layoutGeneral(text, length, digits, count, pointExponent);
+  return glue_finishText(buf, size, text, length);
 }
