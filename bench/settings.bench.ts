@@ -3,7 +3,7 @@
  * reports → the dashboard gets `update/documents` with the reported value. Real parts: the local
  * cloud (broker over mutual TLS and WebSocket, the shadow service on the local database), the
  * device's supervisor and VM on aws-iot-device-sdk-v2, and mqtt.js over WebSocket with a dashboard
- * token standing in for the page (the Chromium path adds the page's own cost; see the dashboard
+ * operator token (only operators may change settings) standing in for the page (the Chromium path adds the page's own cost; see the dashboard
  * bench). Baseline in the same run: a shadow `get` round trip from the same client (broker and
  * shadow service, no device). Goal: round trip p99 ≤ 100 ms locally. */
 import fs from "node:fs";
@@ -49,7 +49,7 @@ export function App(api: FeatureApi) {
   let client: mqtt.MqttClient | undefined;
   try {
     device = await MqttDevice.connect({ broker: cloud.broker, manifest: build.manifest, snapshot: build.snapshots.device, thing: THING, engine });
-    client = await mqtt.connectAsync(cloud.broker.webSocketUrl, { clientId: `sf-${build.manifest.app}-dashboard-bench`, username: "dashboard", password: cloud.broker.issueDashboardToken(), protocolVersion: 4, reconnectPeriod: 0 });
+    client = await mqtt.connectAsync(cloud.broker.webSocketUrl, { clientId: `sf-${build.manifest.app}-dashboard-bench`, username: "dashboard", password: cloud.broker.issueDashboardToken(undefined, "operator"), protocolVersion: 4, reconnectPeriod: 0 });
     const shadow = settingsShadowName(build.manifest.app);
     const waiting = new Map<string, (at: number) => void>();
     client.on("message", (topic, payload) => {
