@@ -92,7 +92,8 @@ export function App(api: FeatureApi) {
     console.log(`setting round trip (dashboard set → device applied → reported on the dashboard), ${ROUND_TRIPS - 10} measured: p50 ${fmt(trip.p50)} ms, p99 ${fmt(trip.p99)} ms (goal p99 ≤ 100 ms: ${trip.p99 <= 100 ? "met" : "not met"})`);
     console.log(`baseline, same run: shadow get round trip (broker + shadow service, no device): p50 ${fmt(get.p50)} ms, p99 ${fmt(get.p99)} ms; the round trip is ×${fmt(trip.p50 / get.p50)} at p50, ×${fmt(trip.p99 / get.p99)} at p99`);
   } finally {
-    await client?.endAsync().catch(() => {});
+    // Forced: a client the broker has disconnected would wait forever for a clean end.
+    await client?.endAsync(true).catch(() => {});
     await device?.stop().catch(() => {});
     await cloud.stop();
     fs.rmSync(dir, { recursive: true, force: true });
