@@ -69,19 +69,7 @@ export class SimulatedDevice {
     const offset = options.pinTimeOffsetMs ?? 0;
     const hardware: { board?: SimulatedBoard } = {};
     const log = options.onLog ?? (() => {});
-    const transport = new MqttTransport({
-      endpoint: options.endpoint,
-      port: options.port,
-      caCertPem: options.caCertPem,
-      certPem: options.certPem,
-      keyPem: options.keyPem,
-      thing: options.thing,
-      keepAliveSeconds: options.keepAliveSeconds,
-      // No version in the will: the device may have installed others since it connected, and
-      // monitors keep the last version they heard for an offline device.
-      lastWill: { app: options.app, version: "", bootId: "will" },
-      onLog: log,
-    });
+    const transport = MqttTransport.forDevice(options, log);
     await transport.connect();
     const current: { device?: Device; isolated?: IsolatedApp; halted?: boolean } = {};
     const isolation = options.isolation;

@@ -50,6 +50,23 @@ export interface MqttTransportOptions {
 export class MqttTransportError extends Error {}
 
 export class MqttTransport implements Transport {
+  /** A device's connection (the simulated device and the QEMU board's co-processor alike), its
+   * last will without a version: the device may install others while this connection lasts, and
+   * monitors keep the last version they heard for an offline device. */
+  static forDevice(o: Pick<MqttTransportOptions, "endpoint" | "port" | "caCertPem" | "certPem" | "keyPem" | "thing" | "keepAliveSeconds"> & { app: string }, onLog: (line: string) => void): MqttTransport {
+    return new MqttTransport({
+      endpoint: o.endpoint,
+      port: o.port,
+      caCertPem: o.caCertPem,
+      certPem: o.certPem,
+      keyPem: o.keyPem,
+      thing: o.thing,
+      keepAliveSeconds: o.keepAliveSeconds,
+      lastWill: { app: o.app, version: "", bootId: "will" },
+      onLog,
+    });
+  }
+
   /** The SDK connection, for the OTA agent's Jobs client; don't disconnect it behind our back. */
   readonly connection: mqtt.MqttClientConnection;
   /** The crt's reconnect backoff bounds for this device, jitter applied. */

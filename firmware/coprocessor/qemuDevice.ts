@@ -77,18 +77,7 @@ export class QemuDevice {
       throw new Error(`no Cortex-M33 image at ${path.relative(process.cwd(), o.image) || o.image}: build it with \`npx snapfleet firmware build --target cortex-m33\``);
     }
     const log = o.onLog ?? (() => {});
-    const transport = new MqttTransport({
-      endpoint: o.endpoint,
-      port: o.port,
-      caCertPem: o.caCertPem,
-      certPem: o.certPem,
-      keyPem: o.keyPem,
-      thing: o.thing,
-      keepAliveSeconds: o.keepAliveSeconds,
-      // As the TypeScript device's: the version may change under this connection.
-      lastWill: { app: o.app, version: "", bootId: "will" },
-      onLog: log,
-    });
+    const transport = MqttTransport.forDevice(o, log);
     await transport.connect();
     const server = net.createServer();
     const device = new QemuDevice(o.thing, o, transport, server);
