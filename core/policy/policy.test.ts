@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
 import type { ChannelDecl } from "../contracts/manifest";
 import { jobTopics, topics } from "../contracts/topics";
+import { compilePattern, matchesPattern } from "./match";
 import {
   clientArn,
+  CLIENT_ID_VARIABLE,
   CompiledPolicies,
   dashboardPolicyDocument,
   DEFAULT_DENY_REASON,
@@ -16,7 +18,9 @@ import {
   type PolicyStatement,
   serverPolicyDocument,
   topicArn,
+  THING_NAME_VARIABLE,
   topicFilterArn,
+  variableResolver,
 } from "./index";
 
 const REGION = "eu-west-1";
@@ -420,5 +424,115 @@ describe("policy limits", () => {
     assert.throws(() => devicePolicyDocuments({ app: APP, region: "*", account: ACCOUNT, channels: [] }), /policy region "\*" is invalid/);
     assert.throws(() => devicePolicyDocuments({ app: APP, region: REGION, account: ACCOUNT, channels: [channel("x"), channel("x")] }), /channel "x" is declared twice/);
     assert.throws(() => dashboardPolicyDocument({ app: APP, region: REGION, account: ACCOUNT, channels: [], things: ["+"] }), /thing name "\+" is invalid/);
+  });
+});
+
+describe("policy pattern matching against AWS's wildcard rules", () => {
+  // AWS IoT Core policies: "*" matches any combination of characters, "?" any single character,
+  // MQTT's "+" and "#" are literal (https://docs.aws.amazon.com/iot/latest/developerguide/pub-sub-policy.html).
+  // The oracle is an independent spelling of that rule (a regular expression over code points),
+  // compared with both the interpreter's matcher and the one compiled per connection.
+  const oracle = (pattern: string, value: string): boolean => {
+    const body = Array.from(pattern, (c) => (c === "*" ? "[\\s\\S]*" : c === "?" ? "[\\s\\S]" : c.replace(/[\\^$.*+?()[\]{}|/]/g, "\\$&"))).join("");
+    return new RegExp(`^${body}$`, "u").test(value);
+  };
+  const all = (pieces: string[], length: number): string[] => (length === 0 ? [""] : all(pieces, length - 1).flatMap((s) => pieces.map((p) => s + p)));
+  const upTo = (pieces: string[], max: number) => Array.from({ length: max + 1 }, (_, n) => all(pieces, n)).flat();
+
+  function compare(patterns: string[], values: string[]): number {
+    let matches = 0;
+    for (const pattern of patterns) {
+      const compiled = compilePattern(pattern)!;
+      for (const value of values) {
+        const expected = oracle(pattern, value);
+        assert.equal(matchesPattern(pattern, value), expected, `interpreter: pattern ${JSON.stringify(pattern)} on ${JSON.stringify(value)}`);
+        assert.equal(compiled(value), expected, `compiled: pattern ${JSON.stringify(pattern)} on ${JSON.stringify(value)}`);
+        if (expected) matches++;
+      }
+    }
+    return matches;
+  }
+
+  it("`*` is any run (empty too), `?` exactly one character, everything else literal: every pattern up to 5 over a, b, *, ? on every value up to 4", () => {
+    const matches = compare(upTo(["a", "b", "*", "?"], 5), upTo(["a", "b"], 4));
+    assert.ok(matches > 5_000, `only ${matches} matching pairs: the comparison proves little`);
+  });
+
+  it("`?` is one code point: an emoji is one character, and a lone surrogate in a pattern never matches half of a pair", () => {
+    const matches = compare(upTo(["a", "*", "?", "😀", "\uD83D"], 3), upTo(["a", "😀", "\uD83D"], 3));
+    assert.ok(matches > 100, `only ${matches} matching pairs`);
+    assert.equal(matchesPattern("a/?", "a/😀"), true);
+    assert.equal(compilePattern("a\uD83D*")!("a😀"), false);
+  });
+
+  it("MQTT wildcards and regex characters are literal", () => {
+    for (const [pattern, value, expected] of [
+      ["a/+", "a/+", true],
+      ["a/+", "a/b", false],
+      ["a/#", "a/b", false],
+      ["a.b", "axb", false],
+      ["a.b", "a.b", true],
+      ["(a)|b", "(a)|b", true],
+      ["", "", true],
+      ["", "a", false],
+    ] as const) {
+      assert.equal(matchesPattern(pattern, value), expected, `${pattern} on ${value}`);
+      assert.equal(compilePattern(pattern)!(value), expected, `compiled ${pattern} on ${value}`);
+    }
+  });
+
+  it("policy variables: a value is literal text, an empty or unknown one never matches, ${*} ${?} ${$} are the characters, an unclosed ${ is text", () => {
+    // https://docs.aws.amazon.com/iot/latest/developerguide/iot-policy-variables.html (and IAM's
+    // "Special characters": ${*}, ${?}, ${$}).
+    const vars = (values: Record<string, string>) => (name: string) => values[name];
+    for (const check of [matchesPattern, (p: string, v: string, r?: (n: string) => string | undefined) => compilePattern(p, r)?.(v) ?? false]) {
+      assert.equal(check("t/${id}/x", "t/d-1/x", vars({ id: "d-1" })), true);
+      assert.equal(check("t/${id}/x", "t/d-2/x", vars({ id: "d-1" })), false);
+      assert.equal(check("t/${id}", "t/anything", vars({ id: "*" })), false, "a value's * is no wildcard");
+      assert.equal(check("t/${id}", "t/*", vars({ id: "*" })), true);
+      assert.equal(check("t/${id}", "t/a", vars({ id: "?" })), false, "a value's ? is no wildcard");
+      assert.equal(check("t/${id}", "t/", vars({ id: "" })), false, "an empty value doesn't resolve");
+      assert.equal(check("t/${id}*", "t/x", vars({})), false, "an unknown variable never matches, even with a wildcard");
+      assert.equal(check("t/${*}", "t/*", vars({})), true);
+      assert.equal(check("t/${*}", "t/a", vars({})), false);
+      assert.equal(check("t/${?}", "t/?", vars({})), true);
+      assert.equal(check("t/${?}", "t/a", vars({})), false);
+      assert.equal(check("t/${$}x", "t/$x", vars({})), true);
+      assert.equal(check("t/${id", "t/${id", vars({ id: "v" })), true, "no closing brace: literal text");
+      assert.equal(check("t/${id", "t/v", vars({ id: "v" })), false);
+      assert.equal(check("${a}${b}", "xy", vars({ a: "x", b: "y" })), true);
+      assert.equal(check("${a}-*", "😀-z", vars({ a: "😀" })), true);
+      assert.equal(check("${a}?", "😀z", vars({ a: "😀" })), true, "a value's emoji is one character");
+    }
+    assert.equal(compilePattern("t/${missing}"), undefined, "a pattern whose variable has no value compiles to nothing");
+  });
+
+  it("the interpreter names the first matching pattern, accepts single strings for Action and Resource, and a statement-less document allows nothing", () => {
+    const request = { action: "iot:Publish" as const, resource: topic("a/b"), context: { clientId: "c" } };
+    const single = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "iot:Publish", Resource: topic("a/*") }] } as unknown as PolicyDocument;
+    assert.deepEqual(evaluatePolicies([single], request), { allowed: true, reason: `allowed by policy #0 Statement[0] (Allow iot:Publish on ${topic("a/*")})` });
+    const two = doc(["Allow", ["iot:Subscribe", "iot:Publish"], [topic("x"), topic("a/?"), topic("a/*")]], ["Allow", ["iot:Publish"], [topic("a/b")]]);
+    assert.equal(evaluatePolicies([two], request).reason, `allowed by policy #0 Statement[0] (Allow iot:Publish on ${topic("a/?")})`, "the first allowing statement, its first matching resource");
+    const deny = doc(["Allow", ["iot:Publish"], [topic("a/b")]], ["Deny", ["iot:*"], [topic("q"), topic("a/b")]]);
+    assert.deepEqual(evaluatePolicies([{ name: "p", document: deny }], request), { allowed: false, reason: `denied by policy "p" Statement[1] (Deny iot:Publish on ${topic("a/b")})` });
+    assert.deepEqual(evaluatePolicies([{ Version: "2012-10-17" } as unknown as PolicyDocument], request), { allowed: false, reason: DEFAULT_DENY_REASON });
+    assert.deepEqual(evaluatePolicies([{ Version: "2012-10-17", Statement: [{ Effect: "Allow" }] } as unknown as PolicyDocument], request), { allowed: false, reason: DEFAULT_DENY_REASON }, "no Action, no Resource: applies to nothing");
+    for (const key of ["NotAction", "NotResource", "Condition"]) {
+      const allow = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["iot:Publish"], Resource: [topic("a/b")], [key]: ["x"] }] } as unknown as PolicyDocument;
+      assert.equal(evaluatePolicies([allow], request).allowed, false, `an Allow with ${key} never applies (fail closed)`);
+      const denyWith = { Version: "2012-10-17", Statement: [...doc(["Allow", ["iot:Publish"], [topic("a/b")]]).Statement, { Effect: "Deny", Action: ["iot:Publish"], Resource: [topic("a/b")], [key]: ["x"] }] } as unknown as PolicyDocument;
+      assert.equal(evaluatePolicies([denyWith], request).allowed, false, `a Deny with ${key} applies unconditionally`);
+    }
+    assert.equal(evaluatePolicies([doc(["Allow", ["iot:Publish"], [topic("a/b")]])], { ...request, action: "IOT:PUBLISH" as never }).allowed, true, "action names are case-insensitive on both sides");
+  });
+
+  it("variables resolve to the connection's thing name and client id only", () => {
+    const resolve = variableResolver({ thingName: "thing-1", clientId: "client-1" });
+    assert.deepEqual(["iot:Connection.Thing.ThingName", "iot:ClientId", "iot:Connection.Thing.Attributes[x]", "iot:ClientID"].map(resolve), ["thing-1", "client-1", undefined, undefined]);
+    assert.equal(variableResolver({ clientId: "c" })("iot:Connection.Thing.ThingName"), undefined);
+    assert.equal(THING_NAME_VARIABLE, "${iot:Connection.Thing.ThingName}");
+    assert.equal(CLIENT_ID_VARIABLE, "${iot:ClientId}");
+    assert.equal(clientArn("r", "1", "c"), "arn:aws:iot:r:1:client/c");
+    assert.equal(topicFilterArn("r", "1", "a/+"), "arn:aws:iot:r:1:topicfilter/a/+");
   });
 });
