@@ -3,13 +3,17 @@ import type { ChannelDecl } from "../contracts/manifest";
 import { jobTopics, topics } from "../contracts/topics";
 import { compilePattern, matchesPattern } from "./match";
 import {
+  assertPolicyFits,
   clientArn,
   CLIENT_ID_VARIABLE,
   CompiledPolicies,
+  dashboardClientId,
   dashboardPolicyDocument,
+  dashboardSettingsPolicyDocument,
   DEFAULT_DENY_REASON,
   devicePolicyDocuments,
   evaluatePolicies,
+  isReservedClientId,
   MAX_POLICY_DOCUMENT_CHARS,
   type NamedPolicy,
   type PolicyAction,
@@ -17,6 +21,7 @@ import {
   policyDocumentSize,
   type PolicyStatement,
   serverPolicyDocument,
+  serverSettingsPolicyDocument,
   topicArn,
   THING_NAME_VARIABLE,
   topicFilterArn,
@@ -534,5 +539,107 @@ describe("policy pattern matching against AWS's wildcard rules", () => {
     assert.equal(CLIENT_ID_VARIABLE, "${iot:ClientId}");
     assert.equal(clientArn("r", "1", "c"), "arn:aws:iot:r:1:client/c");
     assert.equal(topicFilterArn("r", "1", "a/+"), "arn:aws:iot:r:1:topicfilter/a/+");
+  });
+});
+
+describe("settings shadow rights, reserved client ids and AWS's policy limits", () => {
+  // Device Shadow MQTT topics (https://docs.aws.amazon.com/iot/latest/developerguide/device-shadow-mqtt.html).
+  const settings = [{ name: "interval", default: 5 }];
+  const shadowTopic = (thing: string, rest: string) => `$aws/things/${thing}/shadow/name/${APP}-settings/${rest}`;
+  const decide = (policies: Array<PolicyDocument | NamedPolicy>, action: PolicyAction, resource: string, clientId: string, thingName?: string) =>
+    evaluatePolicies(policies, { action, resource, context: { clientId, thingName } }).allowed;
+  const RECEIVED = ["get/accepted", "get/rejected", "update/rejected"];
+
+  it("a device may get and update its own settings shadow and hear its answers and deltas; nothing of another thing's, no delete, no documents", () => {
+    const policies = devicePolicyDocuments({ app: APP, region: REGION, account: ACCOUNT, channels: CHANNELS, settings });
+    const me = (action: PolicyAction, resource: string) => decide(policies, action, resource, "dev-a", "dev-a");
+    for (const op of ["get", "update"]) assert.equal(me("iot:Publish", topic(shadowTopic("dev-a", op))), true, `publish ${op}`);
+    for (const r of [...RECEIVED, "update/delta"]) {
+      assert.equal(me("iot:Subscribe", filter(shadowTopic("dev-a", r))), true, `subscribe ${r}`);
+      assert.equal(me("iot:Receive", topic(shadowTopic("dev-a", r))), true, `receive ${r}`);
+      assert.equal(me("iot:Receive", topic(shadowTopic("dev-b", r))), false, `another thing's ${r}`);
+    }
+    assert.equal(me("iot:Publish", topic(shadowTopic("dev-a", "delete"))), false);
+    assert.equal(me("iot:Receive", topic(shadowTopic("dev-a", "update/documents"))), false);
+    assert.equal(me("iot:Publish", topic(shadowTopic("dev-b", "update"))), false);
+    assert.equal(me("iot:Publish", topic(`$aws/things/dev-a/shadow/name/other/update`)), false, "another shadow of its own thing");
+    const without = devicePolicyDocuments({ app: APP, region: REGION, account: ACCOUNT, channels: CHANNELS });
+    assert.equal(decide(without, "iot:Publish", topic(shadowTopic("dev-a", "get")), "dev-a", "dev-a"), false, "no settings, no shadow rights");
+    assert.equal(devicePolicyDocuments({ app: APP, region: REGION, account: ACCOUNT, channels: CHANNELS, settings: [] }).length, without.length);
+  });
+
+  it("a viewer dashboard reads settings, an operator also changes them; the server host may change them; apps without settings get no settings policy", () => {
+    const args = { app: APP, region: REGION, account: ACCOUNT, channels: CHANNELS, settings };
+    const viewer = dashboardSettingsPolicyDocument(args)!;
+    const operator = dashboardSettingsPolicyDocument({ ...args, role: "operator" })!;
+    const server = serverSettingsPolicyDocument(args)!;
+    const dash = "sf-grow-dashboard-tab1";
+    for (const [document, clientId, mayChange] of [[viewer, dash, false], [operator, dash, true], [server, "sf-grow-server", true]] as const) {
+      const may = (action: PolicyAction, resource: string, id: string = clientId) => decide([document], action, resource, id);
+      assert.equal(may("iot:Connect", client(clientId)), true);
+      assert.equal(may("iot:Connect", client("dev-a"), "dev-a"), false, "never a device's client id");
+      assert.equal(may("iot:Publish", topic(shadowTopic("dev-a", "get"))), true);
+      assert.equal(may("iot:Publish", topic(shadowTopic("dev-a", "update"))), mayChange, `update (${clientId})`);
+      assert.equal(may("iot:Publish", topic(shadowTopic("dev-a", "delete"))), false);
+      for (const r of [...RECEIVED, "update/documents"]) {
+        assert.equal(may("iot:Subscribe", filter(shadowTopic("dev-a", r))), true, `subscribe ${r}`);
+        assert.equal(may("iot:Receive", topic(shadowTopic("dev-a", r))), true, `receive ${r}`);
+      }
+      assert.equal(may("iot:Receive", topic(shadowTopic("dev-a", "update/delta"))), false, "the delta is the device's");
+    }
+    const scoped = dashboardSettingsPolicyDocument({ ...args, things: ["dev-a"] })!;
+    assert.equal(decide([scoped], "iot:Publish", topic(shadowTopic("dev-a", "get")), dash), true);
+    assert.equal(decide([scoped], "iot:Publish", topic(shadowTopic("dev-b", "get")), dash), false, "a dashboard restricted to things sees only theirs");
+    assert.equal(dashboardSettingsPolicyDocument({ ...args, settings: [] }), undefined);
+    assert.equal(dashboardSettingsPolicyDocument({ ...args, settings: undefined }), undefined);
+    assert.equal(serverSettingsPolicyDocument({ ...args, settings: [] }), undefined);
+  });
+
+  it("a thing may not be named like the dashboard, server or claim client ids (it would take over their sessions)", () => {
+    assert.equal(isReservedClientId("grow", "sf-grow-dashboard-x"), true);
+    assert.equal(isReservedClientId("grow", "sf-grow-server"), true);
+    assert.equal(isReservedClientId("grow", "sf-grow-claim-123"), true);
+    assert.equal(isReservedClientId("grow", "sf-grow-server-2"), false, "only the server's exact id");
+    assert.equal(isReservedClientId("grow", "dev-a"), false);
+    assert.equal(isReservedClientId("grow", "sf-other-server"), false, "another app's ids are not this app's");
+    assert.equal(dashboardClientId("grow", "tab1"), "sf-grow-dashboard-tab1");
+  });
+
+  it("AWS's limits at their edges: a 128-character name fits, 129 doesn't; 2,048 characters fit, 2,049 don't; white space isn't counted", () => {
+    // https://docs.aws.amazon.com/iot/latest/apireference/API_CreatePolicy.html
+    const sized = (n: number): PolicyDocument => {
+      const document = doc(["Allow", ["iot:Publish"], [""]]);
+      document.Statement[0].Resource = ["x".repeat(n - policyDocumentSize(document))];
+      return document;
+    };
+    assert.equal(policyDocumentSize(sized(2048)), 2048);
+    assert.doesNotThrow(() => assertPolicyFits({ name: "n".repeat(128), document: sized(2048) }));
+    assert.throws(() => assertPolicyFits({ name: "n".repeat(129), document: sized(200) }), /IoT policy name "n+" is invalid.*it has 129/);
+    assert.throws(() => assertPolicyFits({ name: "a/b", document: sized(200) }), /is invalid/);
+    assert.throws(() => assertPolicyFits({ name: "", document: sized(200) }), /is invalid/);
+    assert.doesNotThrow(() => assertPolicyFits({ name: "a+=,.@_-Z9", document: sized(200) }));
+    assert.throws(() => assertPolicyFits({ name: "big", document: sized(2049) }), /IoT policy "big" is 2049 characters/);
+    assert.equal(policyDocumentSize(doc(["Allow", ["iot:Publish"], ["a b"]])), policyDocumentSize(doc(["Allow", ["iot:Publish"], ["ab"]])));
+  });
+
+  it("refuses scopes and channels that would change an ARN's structure or repeat a channel", () => {
+    const base = { app: APP, region: REGION, account: ACCOUNT, channels: CHANNELS };
+    assert.throws(() => devicePolicyDocuments({ ...base, region: "eu-west-1:*" }), /policy region "eu-west-1:\*" is invalid/);
+    assert.throws(() => serverPolicyDocument({ ...base, account: "*" }), /policy account "\*" is invalid/);
+    assert.throws(() => dashboardSettingsPolicyDocument({ ...base, account: 12 as never }), /policy account 12 is invalid/);
+    assert.throws(() => serverSettingsPolicyDocument({ ...base, app: "Bad App" }), /app name "Bad App" is invalid/);
+    assert.throws(() => devicePolicyDocuments({ ...base, channels: [channel("temp"), channel("temp")] }), /channel "temp" is declared twice/);
+    assert.throws(() => dashboardPolicyDocument({ ...base, channels: [channel("a/b")] }), /channel name "a\/b" is invalid/);
+    assert.throws(() => serverPolicyDocument({ ...base, channels: [channel("x"), channel("x")] }), /declared twice/);
+  });
+
+  it("a device-to-server-only app gives the device no down rights and the dashboard no publish statement at all", () => {
+    const ups = [channel("sensor", "device-to-server")];
+    const device = devicePolicyDocuments({ app: APP, region: REGION, account: ACCOUNT, channels: ups });
+    assert.equal(decide(device, "iot:Publish", topic(topics.up(APP, "dev-a", "sensor")), "dev-a", "dev-a"), true);
+    assert.equal(decide(device, "iot:Subscribe", filter(topics.down(APP, "dev-a", "sensor")), "dev-a", "dev-a"), false);
+    const dashboard = dashboardPolicyDocument({ app: APP, region: REGION, account: ACCOUNT, channels: ups });
+    assert.deepEqual(dashboard.Statement.map((s) => s.Action.join(",")), ["iot:Connect", "iot:Subscribe", "iot:Receive"], "AWS rejects a statement without resources: it is dropped");
+    assert.equal(devicePolicyDocuments({ app: APP, region: REGION, account: ACCOUNT, channels: [] }).length, 1, "no channels: the base policy only");
   });
 });
