@@ -529,6 +529,12 @@ describe("policy pattern matching against AWS's wildcard rules", () => {
       assert.equal(evaluatePolicies([denyWith], request).allowed, false, `a Deny with ${key} applies unconditionally`);
     }
     assert.equal(evaluatePolicies([doc(["Allow", ["iot:Publish"], [topic("a/b")]])], { ...request, action: "IOT:PUBLISH" as never }).allowed, true, "action names are case-insensitive on both sides");
+    // IAM: Effect is "Allow" or "Deny" (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_effect.html);
+    // anything else, as parsed JSON can hold, grants nothing.
+    for (const effect of ["allow", "Permit", ""]) {
+      const odd = { Version: "2012-10-17", Statement: [{ Effect: effect, Action: ["iot:Publish"], Resource: [topic("a/b")] }] } as unknown as PolicyDocument;
+      assert.deepEqual(evaluatePolicies([odd], request), { allowed: false, reason: DEFAULT_DENY_REASON }, `Effect ${JSON.stringify(effect)}`);
+    }
   });
 
   it("variables resolve to the connection's thing name and client id only", () => {
