@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { JobBook, JobRejection, type JobConfig } from "./jobBook";
+import { JobBook, JobRejection, isTerminal, rejectionCarriesExecutionState, type JobConfig, type RejectCode } from "./jobBook";
 
 function book() {
   let t = 1_000_000;
@@ -160,5 +160,278 @@ describe("job book: AWS IoT Jobs semantics", () => {
     jobs.addThingToGroup("fleet", "a");
     rejects(() => jobs.startNext("a", { statusDetails: { n: 1 as unknown as string } }), "InvalidRequest");
     rejects(() => jobs.startNext("a", { stepTimeoutInMinutes: 0 }), "InvalidRequest");
+  });
+
+  it("AssociateTargetsWithJob: CONTINUOUS and IN_PROGRESS jobs only, at most 100 targets, new groups' members get executions", () => {
+    // https://docs.aws.amazon.com/iot/latest/apireference/API_AssociateTargetsWithJob.html
+    const { jobs } = book();
+    jobs.addThingToGroup("north", "n1");
+    jobs.createJob(job("roll"));
+    assert.deepEqual([...jobs.associateTargets("roll", ["north"])], ["n1"]);
+    assert.equal(jobs.next("n1")?.jobId, "roll");
+    assert.deepEqual([...jobs.addThingToGroup("north", "n2")], ["n2"], "a later member of an associated group gets the job too");
+    const groups98 = Array.from({ length: 98 }, (_, i) => `g${i}`);
+    jobs.associateTargets("roll", groups98);
+    assert.equal(jobs.job("roll")!.targets.size, 100, "fleet + north + 98 = 100: the limit itself is allowed");
+    assert.throws(() => jobs.associateTargets("roll", ["one-too-many"]), /would have 101 targets; AWS allows 100/);
+    assert.equal(jobs.job("roll")!.targets.size, 100, "a refused association changes nothing");
+    assert.throws(() => jobs.associateTargets("nope", ["north"]), /no job "nope"/);
+    jobs.createJob(job("snap", { thingGroup: "other", targetSelection: "SNAPSHOT" }));
+    assert.throws(() => jobs.associateTargets("snap", ["north"]), /SNAPSHOT/);
+    jobs.cancelJob("roll");
+    assert.throws(() => jobs.associateTargets("roll", ["north"]), /is CANCELED; only IN_PROGRESS/);
+    assert.deepEqual([...jobs.addThingToGroup("north", "n3")], [], "a cancelled job targets no new member");
+    assert.equal(jobs.next("n3"), undefined);
+  });
+
+  it("CancelJob: queued executions are cancelled, in-progress ones finish; a finished or unknown job is refused", () => {
+    // https://docs.aws.amazon.com/iot/latest/apireference/API_CancelJob.html (without force)
+    const { jobs } = book();
+    for (const t of ["a", "b", "c"]) jobs.addThingToGroup("fleet", t);
+    jobs.createJob(job("c1", { maximumPerMinute: 2 }));
+    jobs.startNext("a");
+    const changed = jobs.cancelJob("c1", undefined, "bad build");
+    assert.deepEqual([...changed], ["b"], "c was never shown to its device: its next execution didn't change");
+    const cancelled = jobs.job("c1")!;
+    assert.deepEqual([cancelled.status, cancelled.reasonCode, cancelled.comment], ["CANCELED", "USER_CANCELED", "bad build"]);
+    assert.deepEqual(jobs.executionCounts("c1"), { QUEUED: 0, IN_PROGRESS: 1, SUCCEEDED: 0, FAILED: 0, REJECTED: 0, TIMED_OUT: 0, CANCELED: 2 });
+    jobs.update("a", "c1", { status: "SUCCEEDED" });
+    assert.equal(jobs.execution("a", "c1").status, "SUCCEEDED");
+    assert.throws(() => jobs.cancelJob("c1"), /already CANCELED/);
+    assert.throws(() => jobs.cancelJob("nope"), /no job "nope"/);
+    assert.deepEqual(jobs.executionCounts("nope"), { QUEUED: 0, IN_PROGRESS: 0, SUCCEEDED: 0, FAILED: 0, REJECTED: 0, TIMED_OUT: 0, CANCELED: 0 });
+    jobs.createJob(job("c2"));
+    jobs.cancelJob("c2", "OPERATOR");
+    assert.equal(jobs.job("c2")!.reasonCode, "OPERATOR");
+    assert.deepEqual(jobs.allJobs().map((j) => j.config.jobId), ["c1", "c2"], "oldest first");
+  });
+
+  it("a device sees IN_PROGRESS executions first, then QUEUED ones in queue order; held executions are invisible", () => {
+    const { jobs, advance } = book();
+    jobs.addThingToGroup("g1", "d");
+    jobs.addThingToGroup("g2", "d");
+    jobs.addThingToGroup("g3", "d");
+    jobs.createJob(job("zeta", { thingGroup: "g1" }));
+    advance(1000);
+    jobs.createJob(job("beta", { thingGroup: "g2" }));
+    jobs.createJob(job("alpha", { thingGroup: "g3" }));
+    const queued = jobs.pending("d").queued.map((e) => e.jobId);
+    assert.deepEqual(queued, ["zeta", "alpha", "beta"], "older queue time first, then by job id");
+    jobs.update("d", "beta", { status: "IN_PROGRESS" });
+    assert.equal(jobs.next("d")?.jobId, "beta", "an IN_PROGRESS execution comes before queued ones");
+    assert.deepEqual(jobs.pending("d").inProgress.map((e) => e.jobId), ["beta"]);
+    assert.equal(jobs.latestExecution("d")?.jobId, "alpha", "the most recently created job's execution");
+    jobs.update("d", "alpha", { status: "REJECTED" });
+    assert.equal(jobs.latestExecution("d")?.status, "REJECTED", "in any state");
+    assert.equal(jobs.latestExecution("nobody"), undefined);
+    jobs.addThingToGroup("g4", "h1");
+    jobs.addThingToGroup("g4", "h2");
+    jobs.createJob(job("held", { thingGroup: "g4", maximumPerMinute: 1 }));
+    assert.deepEqual(jobs.pending("h2"), { inProgress: [], queued: [] });
+    rejects(() => jobs.execution("h2", "held"), "ResourceNotFound");
+    rejects(() => jobs.update("h2", "held", { status: "IN_PROGRESS" }), "ResourceNotFound");
+  });
+
+  it("an executionNumber that doesn't name the execution is ResourceNotFound; the right one is accepted", () => {
+    const { jobs } = book();
+    jobs.addThingToGroup("fleet", "a");
+    jobs.createJob(job("n"));
+    rejects(() => jobs.update("a", "n", { status: "IN_PROGRESS", executionNumber: 2 }), "ResourceNotFound");
+    assert.equal(jobs.execution("a", "n").status, "QUEUED", "refused: nothing changed");
+    assert.equal(jobs.update("a", "n", { status: "IN_PROGRESS", executionNumber: 1 }).execution.status, "IN_PROGRESS");
+  });
+
+  it("start-next leaves an IN_PROGRESS execution's details alone; an update without details keeps them; versions and times move", () => {
+    const { jobs, advance } = book();
+    jobs.addThingToGroup("fleet", "a");
+    jobs.createJob(job("d"));
+    advance(5);
+    const started = jobs.startNext("a", { statusDetails: { step: "one" } })!;
+    assert.deepEqual([started.versionNumber, started.startedAt, started.lastUpdatedAt], [2, 1_000_005, 1_000_005]);
+    advance(5);
+    const again = jobs.startNext("a", { statusDetails: { step: "two" } })!;
+    assert.deepEqual([again.status, again.versionNumber, again.statusDetails, again.startedAt], ["IN_PROGRESS", 2, { step: "one" }, 1_000_005]);
+    const { execution, changed } = jobs.update("a", "d", { status: "IN_PROGRESS" });
+    assert.deepEqual([execution.statusDetails, execution.versionNumber, execution.lastUpdatedAt, execution.startedAt], [{ step: "one" }, 3, 1_000_010, 1_000_005]);
+    assert.deepEqual([...changed], ["a"]);
+    assert.equal(jobs.startNext("nobody"), undefined);
+  });
+
+  it("an update from QUEUED straight to IN_PROGRESS starts the in-progress clock then", () => {
+    const { jobs, advance } = book();
+    jobs.addThingToGroup("fleet", "a");
+    jobs.createJob(job("u", { inProgressTimeoutInMinutes: 1 }));
+    advance(30_000);
+    jobs.update("a", "u", { status: "IN_PROGRESS" });
+    assert.equal(jobs.execution("a", "u").startedAt, 1_030_000);
+    assert.equal(jobs.nextWakeUp(), 60_000);
+    advance(59_999);
+    assert.equal(jobs.tick().size, 0);
+    assert.equal(jobs.execution("a", "u").status, "IN_PROGRESS", "a millisecond before the timeout");
+    advance(1);
+    assert.deepEqual([...jobs.tick()], ["a"]);
+    assert.equal(jobs.execution("a", "u").status, "TIMED_OUT", "at the timeout exactly");
+  });
+
+  it("a step timer ends the step at its deadline exactly, and nextWakeUp names it", () => {
+    const { jobs, advance } = book();
+    jobs.addThingToGroup("fleet", "a");
+    jobs.createJob(job("s", { inProgressTimeoutInMinutes: 10 }));
+    jobs.startNext("a", { stepTimeoutInMinutes: 2 });
+    assert.equal(jobs.nextWakeUp(), 120_000, "the step deadline is sooner than the in-progress timeout");
+    jobs.update("a", "s", { status: "IN_PROGRESS", stepTimeoutInMinutes: 3 });
+    assert.equal(jobs.nextWakeUp(), 180_000, "an update's step timeout replaces the last one");
+    advance(179_999);
+    jobs.tick();
+    assert.equal(jobs.execution("a", "s").status, "IN_PROGRESS");
+    advance(1);
+    assert.deepEqual([...jobs.tick()], ["a"]);
+    const e = jobs.execution("a", "s");
+    assert.deepEqual([e.status, e.stepDeadline], ["TIMED_OUT", undefined]);
+    assert.equal(jobs.nextWakeUp(), undefined, "nothing left to wake up for");
+    advance(60 * 60_000);
+    assert.equal(jobs.nextWakeUp(), undefined);
+  });
+
+  it("a terminal update ends the step timer; nextWakeUp never looks back in time", () => {
+    const { jobs, advance } = book();
+    jobs.addThingToGroup("fleet", "a");
+    jobs.addThingToGroup("fleet", "b");
+    jobs.createJob(job("e", { inProgressTimeoutInMinutes: 1 }));
+    jobs.startNext("a", { stepTimeoutInMinutes: 1 });
+    jobs.update("a", "e", { status: "SUCCEEDED", stepTimeoutInMinutes: 5 });
+    jobs.startNext("b");
+    advance(90_000);
+    assert.equal(jobs.nextWakeUp(), 0, "b's timeout is past: wake now, not in negative time");
+    jobs.tick();
+    assert.deepEqual([jobs.execution("a", "e").status, jobs.execution("b", "e").status], ["SUCCEEDED", "TIMED_OUT"]);
+  });
+
+  it("step timeouts are whole minutes from 1 to 10080 (-1 cancels, on update only); expectedVersion is a whole number", () => {
+    // https://docs.aws.amazon.com/iot/latest/apireference/API_iot-jobs-data_UpdateJobExecution.html
+    const { jobs } = book();
+    jobs.addThingToGroup("fleet", "a");
+    jobs.createJob(job("v"));
+    for (const bad of [0, 10081, 1.5, "5", -2]) rejects(() => jobs.startNext("a", { stepTimeoutInMinutes: bad as number }), "InvalidRequest");
+    assert.equal(jobs.execution("a", "v").status, "QUEUED", "refused start-next requests leave the execution queued");
+    for (const bad of [0, 10081, 1.5, -2]) rejects(() => jobs.update("a", "v", { status: "IN_PROGRESS", stepTimeoutInMinutes: bad }), "InvalidRequest");
+    rejects(() => jobs.update("a", "v", { status: "IN_PROGRESS", expectedVersion: 1.5 }), "InvalidRequest");
+    rejects(() => jobs.update("a", "v", { status: "IN_PROGRESS", statusDetails: { "bad key": "x" } }), "InvalidRequest");
+    assert.equal(jobs.execution("a", "v").versionNumber, 1, "refused updates leave the version as it was");
+    assert.equal(jobs.startNext("a", { stepTimeoutInMinutes: 10080 })!.stepDeadline, 1_000_000 + 10080 * 60_000);
+    assert.equal(jobs.update("a", "v", { status: "IN_PROGRESS", stepTimeoutInMinutes: 1, expectedVersion: 2 }).execution.stepDeadline, 1_000_000 + 60_000);
+  });
+
+  it("a VersionMismatch or InvalidStateTransition rejection carries the execution's state; other codes don't", () => {
+    // "This field is included only when the code field has the value InvalidStateTransition or
+    // VersionMismatch" (https://docs.aws.amazon.com/iot/latest/developerguide/jobs-api.html#jobs-mqtt-error-response)
+    const codes: RejectCode[] = ["InvalidTopic", "InvalidJson", "InvalidRequest", "InvalidStateTransition", "ResourceNotFound", "VersionMismatch", "InternalError", "RequestThrottled", "TerminalStateReached"];
+    assert.deepEqual(codes.filter(rejectionCarriesExecutionState), ["InvalidStateTransition", "VersionMismatch"]);
+    const { jobs } = book();
+    jobs.addThingToGroup("fleet", "a");
+    jobs.createJob(job("x"));
+    assert.throws(() => jobs.update("a", "x", { status: "IN_PROGRESS", expectedVersion: 7 }), (e: unknown) => e instanceof JobRejection && e.execution?.versionNumber === 1);
+    jobs.update("a", "x", { status: "SUCCEEDED" });
+    assert.throws(() => jobs.update("a", "x", { status: "FAILED" }), (e: unknown) => e instanceof JobRejection && e.execution?.status === "SUCCEEDED");
+    assert.deepEqual(["QUEUED", "IN_PROGRESS", "SUCCEEDED", "FAILED", "REJECTED", "TIMED_OUT", "CANCELED"].filter((s) => isTerminal(s as never)), ["SUCCEEDED", "FAILED", "REJECTED", "TIMED_OUT", "CANCELED"]);
+  });
+
+  it("a SNAPSHOT job completes when every execution has ended; a CONTINUOUS job stays open for later members", () => {
+    const { jobs } = book();
+    jobs.addThingToGroup("fleet", "a");
+    jobs.addThingToGroup("fleet", "b");
+    jobs.createJob(job("snap", { targetSelection: "SNAPSHOT" }));
+    jobs.update("a", "snap", { status: "SUCCEEDED" });
+    assert.equal(jobs.job("snap")!.status, "IN_PROGRESS", "b hasn't finished");
+    jobs.update("b", "snap", { status: "FAILED" });
+    assert.equal(jobs.job("snap")!.status, "COMPLETED");
+    const cont = book().jobs;
+    cont.addThingToGroup("fleet", "a");
+    cont.createJob(job("cont"));
+    cont.update("a", "cont", { status: "SUCCEEDED" });
+    assert.equal(cont.job("cont")!.status, "IN_PROGRESS");
+  });
+
+  it("abort counts only executed things: a queued execution is not a success, cancelled ones are not counted", () => {
+    // AbortCriteria: the share of failures among the things that executed the job
+    // (https://docs.aws.amazon.com/iot/latest/apireference/API_AbortCriteria.html).
+    const { jobs } = book();
+    for (const t of ["a", "b", "c", "d"]) jobs.addThingToGroup("fleet", t);
+    jobs.createJob(job("j", { abort: { thresholdPercentage: 100, minNumberOfExecutedThings: 1 } }));
+    jobs.update("a", "j", { status: "FAILED" });
+    assert.equal(jobs.job("j")!.status, "CANCELED", "1 of 1 executed failed: 100%, though 3 are still queued");
+    const other = book().jobs;
+    for (const t of ["a", "b"]) other.addThingToGroup("fleet", t);
+    other.createJob(job("k", { abort: { thresholdPercentage: 60, minNumberOfExecutedThings: 2 } }));
+    other.update("a", "k", { status: "SUCCEEDED" });
+    other.update("b", "k", { status: "FAILED" });
+    assert.equal(other.job("k")!.status, "IN_PROGRESS", "50% is below 60%");
+  });
+
+  it("a newer job supersedes only IN_PROGRESS jobs of the same group, and names the things whose next execution changed", () => {
+    const { jobs } = book();
+    jobs.addThingToGroup("fleet", "a");
+    jobs.addThingToGroup("other", "o");
+    jobs.createJob(job("old"));
+    jobs.createJob(job("keep", { thingGroup: "other" }));
+    const changed = jobs.createJob(job("new"));
+    assert.deepEqual([...changed].sort(), ["a"]);
+    assert.deepEqual([jobs.job("old")!.status, jobs.job("old")!.reasonCode], ["CANCELED", "SUPERSEDED"]);
+    assert.equal(jobs.job("keep")!.status, "IN_PROGRESS", "another group's job is untouched");
+    jobs.cancelJob("new");
+    jobs.createJob(job("newest"));
+    assert.equal(jobs.job("new")!.reasonCode, "USER_CANCELED", "a cancelled job is not superseded again");
+  });
+
+  it("the rollout window rolls: releases older than a minute no longer count, and adding a member twice queues it once", () => {
+    const { jobs, advance } = book();
+    jobs.addThingToGroup("fleet", "a");
+    jobs.createJob(job("r", { maximumPerMinute: 1 }));
+    advance(30_000);
+    assert.deepEqual([...jobs.addThingToGroup("fleet", "b")], [], "one release this minute already");
+    assert.equal(jobs.nextWakeUp(), 30_000, "the first release leaves the window a minute after it");
+    assert.deepEqual([...jobs.addThingToGroup("fleet", "b")], []);
+    advance(30_000);
+    assert.deepEqual([...jobs.tick()], ["b"]);
+    assert.equal(jobs.job("r")!.executions.size, 2);
+    assert.equal(jobs.nextWakeUp(), undefined, "nothing held back");
+    jobs.cancelJob("r");
+    jobs.addThingToGroup("g2", "x");
+    jobs.addThingToGroup("g2", "y");
+    jobs.createJob(job("held", { thingGroup: "g2", maximumPerMinute: 1 }));
+    jobs.cancelJob("held");
+    assert.equal(jobs.nextWakeUp(), undefined, "a cancelled job's held executions wake nothing");
+  });
+
+  it("refuses jobs outside AWS's limits, at each limit's edge", () => {
+    // CreateJob: jobId 1–64 of [a-zA-Z0-9_-], document up to 32 KB, maxPerMinute 1–1000,
+    // inProgress timeout 1–10080 minutes (https://docs.aws.amazon.com/iot/latest/apireference/API_CreateJob.html).
+    const { jobs } = book();
+    const ok = (c: JobConfig) => assert.doesNotThrow(() => jobs.createJob(c));
+    const bad = (c: JobConfig, re: RegExp) => assert.throws(() => jobs.createJob(c), re);
+    ok(job("x".repeat(64)));
+    bad(job("x".repeat(65)), /jobId/);
+    bad(job(""), /jobId/);
+    bad(job("a.b"), /jobId/);
+    bad({ ...job("nodoc"), document: null as never }, /document must be an object/);
+    bad({ ...job("strdoc"), document: "x" as never }, /document must be an object/);
+    const filler = (n: number) => ({ d: "x".repeat(n - 8) });
+    assert.equal(Buffer.byteLength(JSON.stringify(filler(32768))), 32768);
+    ok({ ...job("big", { thingGroup: "g-big" }), document: filler(32768) });
+    bad({ ...job("huge"), document: filler(32769) }, /32,768 bytes/);
+    bad(job("nogroup", { thingGroup: "" }), /thingGroup is required/);
+    ok(job("pm1000", { thingGroup: "g1000", maximumPerMinute: 1000 }));
+    ok(job("pm1", { thingGroup: "g1", maximumPerMinute: 1 }));
+    for (const n of [0, 1001, 1.5]) bad(job(`pm${n}`.replace(".", "_"), { maximumPerMinute: n }), /maximumPerMinute must be a whole number from 1 to 1000/);
+    ok(job("ab100", { thingGroup: "gab", abort: { thresholdPercentage: 100, minNumberOfExecutedThings: 1 } }));
+    for (const abort of [{ thresholdPercentage: 0, minNumberOfExecutedThings: 1 }, { thresholdPercentage: 100.5, minNumberOfExecutedThings: 1 }, { thresholdPercentage: 50, minNumberOfExecutedThings: 0 }, { thresholdPercentage: 50, minNumberOfExecutedThings: 1.5 }]) {
+      bad(job("abx", { abort }), /abort needs thresholdPercentage in \(0, 100\] and minNumberOfExecutedThings >= 1/);
+    }
+    ok(job("t1", { thingGroup: "gt1", inProgressTimeoutInMinutes: 1 }));
+    ok(job("t10080", { thingGroup: "gt2", inProgressTimeoutInMinutes: 10080 }));
+    for (const n of [0, 10081, 1.5]) bad(job("tx", { inProgressTimeoutInMinutes: n }), /inProgressTimeoutInMinutes must be a whole number from 1 to 10080/);
+    const defaults = jobs.job("t1")!.config;
+    assert.deepEqual([defaults.targetSelection, defaults.maximumPerMinute], ["CONTINUOUS", 1000]);
+    assert.equal(jobs.job("tx"), undefined, "a refused job is not kept");
   });
 });

@@ -8,6 +8,7 @@ import {
   MAX_POLICIES_PER_CERTIFICATE,
   MAX_POLICY_DOCUMENT_CHARS,
   packChannelGrants,
+  packedDocument,
   policyDocumentSize,
   topicArn,
   topicFilterArn,
@@ -91,5 +92,38 @@ describe("device policy packing (AWS: 10 policies per certificate, 2,048 charact
   it("refuses one channel whose rights alone exceed a document, naming it", () => {
     const huge = { channel: "huge", grants: [{ actions: ["iot:Publish" as const], resources: [topicArn(REGION, ACCOUNT, "x".repeat(2100))] }] };
     assert.throws(() => packChannelGrants([huge], { app: APP, policyName: (i) => `p-${i}`, otherPolicies: 1 }), /channel "huge" of app "tank" alone needs a \d+-character IoT policy; AWS allows 2048/);
+  });
+
+  const grant = (name: string, resource: string, actions: PolicyAction[] = ["iot:Publish"]) => ({ channel: name, grants: [{ actions, resources: [resource] }] });
+  const pack = (channels: ReturnType<typeof grant>[], otherPolicies = 1) => packChannelGrants(channels, { app: APP, policyName: (i) => `p-${i}`, otherPolicies });
+
+  it("next-fit at the limit: two channels that make exactly 2,048 characters share a document, one more character splits them", () => {
+    const first = grant("a", "x".repeat(900));
+    const sizeWith = (n: number) => policyDocumentSize(packedDocument([first, grant("b", "y".repeat(n))]));
+    const fill = 900 + (2048 - sizeWith(900));
+    assert.equal(sizeWith(fill), 2048);
+    assert.deepEqual(pack([first, grant("b", "y".repeat(fill))]).map((p) => p.name), ["p-0"]);
+    assert.deepEqual(pack([first, grant("b", "y".repeat(fill + 1))]).map((p) => p.name), ["p-0", "p-1"]);
+  });
+
+  it("a certificate carries exactly 10 policies: 9 full documents beside the base fit, a 10th document doesn't", () => {
+    // Each channel needs over half a document, so each gets its own.
+    const big = (i: number) => grant(`c${i}`, `${i}`.padEnd(1100, "x"));
+    const nine = Array.from({ length: 9 }, (_, i) => big(i));
+    assert.equal(pack(nine).length, 9);
+    assert.throws(() => pack(nine, 2), /declares 9 channels; their device rights fill 9 IoT policies.*plus 2 base policy makes 11.*With these names 8 channels fit/);
+    assert.throws(() => pack([...nine, big(9)]), /declares 10 channels.*makes 11.*With these names 9 channels fit/);
+  });
+
+  it("a channel that grants nothing takes no room, and statements are one per action list, in first-seen order", () => {
+    assert.deepEqual(pack([{ channel: "none", grants: [{ actions: ["iot:Publish"], resources: [] }] }]), []);
+    const document = packedDocument([grant("a", "r1"), grant("b", "r2", ["iot:Subscribe", "iot:Receive"]), grant("c", "r3"), { channel: "d", grants: [{ actions: ["iot:Receive"], resources: [] }] }]);
+    assert.deepEqual(document, {
+      Version: "2012-10-17",
+      Statement: [
+        { Effect: "Allow", Action: ["iot:Publish"], Resource: ["r1", "r3"] },
+        { Effect: "Allow", Action: ["iot:Subscribe", "iot:Receive"], Resource: ["r2"] },
+      ],
+    });
   });
 });

@@ -1,13 +1,19 @@
 import assert from "node:assert/strict";
 import type { ChannelDecl } from "../contracts/manifest";
 import { jobTopics, topics } from "../contracts/topics";
+import { compilePattern, matchesPattern } from "./match";
 import {
+  assertPolicyFits,
   clientArn,
+  CLIENT_ID_VARIABLE,
   CompiledPolicies,
+  dashboardClientId,
   dashboardPolicyDocument,
+  dashboardSettingsPolicyDocument,
   DEFAULT_DENY_REASON,
   devicePolicyDocuments,
   evaluatePolicies,
+  isReservedClientId,
   MAX_POLICY_DOCUMENT_CHARS,
   type NamedPolicy,
   type PolicyAction,
@@ -15,8 +21,11 @@ import {
   policyDocumentSize,
   type PolicyStatement,
   serverPolicyDocument,
+  serverSettingsPolicyDocument,
   topicArn,
+  THING_NAME_VARIABLE,
   topicFilterArn,
+  variableResolver,
 } from "./index";
 
 const REGION = "eu-west-1";
@@ -420,5 +429,223 @@ describe("policy limits", () => {
     assert.throws(() => devicePolicyDocuments({ app: APP, region: "*", account: ACCOUNT, channels: [] }), /policy region "\*" is invalid/);
     assert.throws(() => devicePolicyDocuments({ app: APP, region: REGION, account: ACCOUNT, channels: [channel("x"), channel("x")] }), /channel "x" is declared twice/);
     assert.throws(() => dashboardPolicyDocument({ app: APP, region: REGION, account: ACCOUNT, channels: [], things: ["+"] }), /thing name "\+" is invalid/);
+  });
+});
+
+describe("policy pattern matching against AWS's wildcard rules", () => {
+  // AWS IoT Core policies: "*" matches any combination of characters, "?" any single character,
+  // MQTT's "+" and "#" are literal (https://docs.aws.amazon.com/iot/latest/developerguide/pub-sub-policy.html).
+  // The oracle is an independent spelling of that rule (a regular expression over code points),
+  // compared with both the interpreter's matcher and the one compiled per connection.
+  const oracle = (pattern: string, value: string): boolean => {
+    const body = Array.from(pattern, (c) => (c === "*" ? "[\\s\\S]*" : c === "?" ? "[\\s\\S]" : c.replace(/[\\^$.*+?()[\]{}|/]/g, "\\$&"))).join("");
+    return new RegExp(`^${body}$`, "u").test(value);
+  };
+  const all = (pieces: string[], length: number): string[] => (length === 0 ? [""] : all(pieces, length - 1).flatMap((s) => pieces.map((p) => s + p)));
+  const upTo = (pieces: string[], max: number) => Array.from({ length: max + 1 }, (_, n) => all(pieces, n)).flat();
+
+  function compare(patterns: string[], values: string[]): number {
+    let matches = 0;
+    for (const pattern of patterns) {
+      const compiled = compilePattern(pattern)!;
+      for (const value of values) {
+        const expected = oracle(pattern, value);
+        assert.equal(matchesPattern(pattern, value), expected, `interpreter: pattern ${JSON.stringify(pattern)} on ${JSON.stringify(value)}`);
+        assert.equal(compiled(value), expected, `compiled: pattern ${JSON.stringify(pattern)} on ${JSON.stringify(value)}`);
+        if (expected) matches++;
+      }
+    }
+    return matches;
+  }
+
+  it("`*` is any run (empty too), `?` exactly one character, everything else literal: every pattern up to 5 over a, b, *, ? on every value up to 4", () => {
+    const matches = compare(upTo(["a", "b", "*", "?"], 5), upTo(["a", "b"], 4));
+    assert.ok(matches > 5_000, `only ${matches} matching pairs: the comparison proves little`);
+  });
+
+  it("`?` is one code point: an emoji is one character, and a lone surrogate in a pattern never matches half of a pair", () => {
+    const matches = compare(upTo(["a", "*", "?", "😀", "\uD83D"], 3), upTo(["a", "😀", "\uD83D"], 3));
+    assert.ok(matches > 100, `only ${matches} matching pairs`);
+    assert.equal(matchesPattern("a/?", "a/😀"), true);
+    assert.equal(compilePattern("a\uD83D*")!("a😀"), false);
+  });
+
+  it("MQTT wildcards and regex characters are literal", () => {
+    for (const [pattern, value, expected] of [
+      ["a/+", "a/+", true],
+      ["a/+", "a/b", false],
+      ["a/#", "a/b", false],
+      ["a.b", "axb", false],
+      ["a.b", "a.b", true],
+      ["(a)|b", "(a)|b", true],
+      ["", "", true],
+      ["", "a", false],
+    ] as const) {
+      assert.equal(matchesPattern(pattern, value), expected, `${pattern} on ${value}`);
+      assert.equal(compilePattern(pattern)!(value), expected, `compiled ${pattern} on ${value}`);
+    }
+  });
+
+  it("policy variables: a value is literal text, an empty or unknown one never matches, ${*} ${?} ${$} are the characters, an unclosed ${ is text", () => {
+    // https://docs.aws.amazon.com/iot/latest/developerguide/iot-policy-variables.html (and IAM's
+    // "Special characters": ${*}, ${?}, ${$}).
+    const vars = (values: Record<string, string>) => (name: string) => values[name];
+    for (const check of [matchesPattern, (p: string, v: string, r?: (n: string) => string | undefined) => compilePattern(p, r)?.(v) ?? false]) {
+      assert.equal(check("t/${id}/x", "t/d-1/x", vars({ id: "d-1" })), true);
+      assert.equal(check("t/${id}/x", "t/d-2/x", vars({ id: "d-1" })), false);
+      assert.equal(check("t/${id}", "t/anything", vars({ id: "*" })), false, "a value's * is no wildcard");
+      assert.equal(check("t/${id}", "t/*", vars({ id: "*" })), true);
+      assert.equal(check("t/${id}", "t/a", vars({ id: "?" })), false, "a value's ? is no wildcard");
+      assert.equal(check("t/${id}", "t/", vars({ id: "" })), false, "an empty value doesn't resolve");
+      assert.equal(check("t/${id}*", "t/x", vars({})), false, "an unknown variable never matches, even with a wildcard");
+      assert.equal(check("t/${*}", "t/*", vars({})), true);
+      assert.equal(check("t/${*}", "t/a", vars({})), false);
+      assert.equal(check("t/${?}", "t/?", vars({})), true);
+      assert.equal(check("t/${?}", "t/a", vars({})), false);
+      assert.equal(check("t/${$}x", "t/$x", vars({})), true);
+      assert.equal(check("t/${id", "t/${id", vars({ id: "v" })), true, "no closing brace: literal text");
+      assert.equal(check("t/${id", "t/v", vars({ id: "v" })), false);
+      assert.equal(check("${a}${b}", "xy", vars({ a: "x", b: "y" })), true);
+      assert.equal(check("${a}-*", "😀-z", vars({ a: "😀" })), true);
+      assert.equal(check("${a}?", "😀z", vars({ a: "😀" })), true, "a value's emoji is one character");
+    }
+    assert.equal(compilePattern("t/${missing}"), undefined, "a pattern whose variable has no value compiles to nothing");
+  });
+
+  it("the interpreter names the first matching pattern, accepts single strings for Action and Resource, and a statement-less document allows nothing", () => {
+    const request = { action: "iot:Publish" as const, resource: topic("a/b"), context: { clientId: "c" } };
+    const single = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "iot:Publish", Resource: topic("a/*") }] } as unknown as PolicyDocument;
+    assert.deepEqual(evaluatePolicies([single], request), { allowed: true, reason: `allowed by policy #0 Statement[0] (Allow iot:Publish on ${topic("a/*")})` });
+    const two = doc(["Allow", ["iot:Subscribe", "iot:Publish"], [topic("x"), topic("a/?"), topic("a/*")]], ["Allow", ["iot:Publish"], [topic("a/b")]]);
+    assert.equal(evaluatePolicies([two], request).reason, `allowed by policy #0 Statement[0] (Allow iot:Publish on ${topic("a/?")})`, "the first allowing statement, its first matching resource");
+    const deny = doc(["Allow", ["iot:Publish"], [topic("a/b")]], ["Deny", ["iot:*"], [topic("q"), topic("a/b")]]);
+    assert.deepEqual(evaluatePolicies([{ name: "p", document: deny }], request), { allowed: false, reason: `denied by policy "p" Statement[1] (Deny iot:Publish on ${topic("a/b")})` });
+    assert.deepEqual(evaluatePolicies([{ Version: "2012-10-17" } as unknown as PolicyDocument], request), { allowed: false, reason: DEFAULT_DENY_REASON });
+    assert.deepEqual(evaluatePolicies([{ Version: "2012-10-17", Statement: [{ Effect: "Allow" }] } as unknown as PolicyDocument], request), { allowed: false, reason: DEFAULT_DENY_REASON }, "no Action, no Resource: applies to nothing");
+    for (const key of ["NotAction", "NotResource", "Condition"]) {
+      const allow = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["iot:Publish"], Resource: [topic("a/b")], [key]: ["x"] }] } as unknown as PolicyDocument;
+      assert.equal(evaluatePolicies([allow], request).allowed, false, `an Allow with ${key} never applies (fail closed)`);
+      const denyWith = { Version: "2012-10-17", Statement: [...doc(["Allow", ["iot:Publish"], [topic("a/b")]]).Statement, { Effect: "Deny", Action: ["iot:Publish"], Resource: [topic("a/b")], [key]: ["x"] }] } as unknown as PolicyDocument;
+      assert.equal(evaluatePolicies([denyWith], request).allowed, false, `a Deny with ${key} applies unconditionally`);
+    }
+    assert.equal(evaluatePolicies([doc(["Allow", ["iot:Publish"], [topic("a/b")]])], { ...request, action: "IOT:PUBLISH" as never }).allowed, true, "action names are case-insensitive on both sides");
+    // IAM: Effect is "Allow" or "Deny" (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_effect.html);
+    // anything else, as parsed JSON can hold, grants nothing.
+    for (const effect of ["allow", "Permit", ""]) {
+      const odd = { Version: "2012-10-17", Statement: [{ Effect: effect, Action: ["iot:Publish"], Resource: [topic("a/b")] }] } as unknown as PolicyDocument;
+      assert.deepEqual(evaluatePolicies([odd], request), { allowed: false, reason: DEFAULT_DENY_REASON }, `Effect ${JSON.stringify(effect)}`);
+    }
+  });
+
+  it("variables resolve to the connection's thing name and client id only", () => {
+    const resolve = variableResolver({ thingName: "thing-1", clientId: "client-1" });
+    assert.deepEqual(["iot:Connection.Thing.ThingName", "iot:ClientId", "iot:Connection.Thing.Attributes[x]", "iot:ClientID"].map(resolve), ["thing-1", "client-1", undefined, undefined]);
+    assert.equal(variableResolver({ clientId: "c" })("iot:Connection.Thing.ThingName"), undefined);
+    assert.equal(THING_NAME_VARIABLE, "${iot:Connection.Thing.ThingName}");
+    assert.equal(CLIENT_ID_VARIABLE, "${iot:ClientId}");
+    assert.equal(clientArn("r", "1", "c"), "arn:aws:iot:r:1:client/c");
+    assert.equal(topicFilterArn("r", "1", "a/+"), "arn:aws:iot:r:1:topicfilter/a/+");
+  });
+});
+
+describe("settings shadow rights, reserved client ids and AWS's policy limits", () => {
+  // Device Shadow MQTT topics (https://docs.aws.amazon.com/iot/latest/developerguide/device-shadow-mqtt.html).
+  const settings = [{ name: "interval", default: 5 }];
+  const shadowTopic = (thing: string, rest: string) => `$aws/things/${thing}/shadow/name/${APP}-settings/${rest}`;
+  const decide = (policies: Array<PolicyDocument | NamedPolicy>, action: PolicyAction, resource: string, clientId: string, thingName?: string) =>
+    evaluatePolicies(policies, { action, resource, context: { clientId, thingName } }).allowed;
+  const RECEIVED = ["get/accepted", "get/rejected", "update/rejected"];
+
+  it("a device may get and update its own settings shadow and hear its answers and deltas; nothing of another thing's, no delete, no documents", () => {
+    const policies = devicePolicyDocuments({ app: APP, region: REGION, account: ACCOUNT, channels: CHANNELS, settings });
+    const me = (action: PolicyAction, resource: string) => decide(policies, action, resource, "dev-a", "dev-a");
+    for (const op of ["get", "update"]) assert.equal(me("iot:Publish", topic(shadowTopic("dev-a", op))), true, `publish ${op}`);
+    for (const r of [...RECEIVED, "update/delta"]) {
+      assert.equal(me("iot:Subscribe", filter(shadowTopic("dev-a", r))), true, `subscribe ${r}`);
+      assert.equal(me("iot:Receive", topic(shadowTopic("dev-a", r))), true, `receive ${r}`);
+      assert.equal(me("iot:Receive", topic(shadowTopic("dev-b", r))), false, `another thing's ${r}`);
+    }
+    assert.equal(me("iot:Publish", topic(shadowTopic("dev-a", "delete"))), false);
+    assert.equal(me("iot:Receive", topic(shadowTopic("dev-a", "update/documents"))), false);
+    assert.equal(me("iot:Publish", topic(shadowTopic("dev-b", "update"))), false);
+    assert.equal(me("iot:Publish", topic(`$aws/things/dev-a/shadow/name/other/update`)), false, "another shadow of its own thing");
+    const without = devicePolicyDocuments({ app: APP, region: REGION, account: ACCOUNT, channels: CHANNELS });
+    assert.equal(decide(without, "iot:Publish", topic(shadowTopic("dev-a", "get")), "dev-a", "dev-a"), false, "no settings, no shadow rights");
+    assert.equal(devicePolicyDocuments({ app: APP, region: REGION, account: ACCOUNT, channels: CHANNELS, settings: [] }).length, without.length);
+  });
+
+  it("a viewer dashboard reads settings, an operator also changes them; the server host may change them; apps without settings get no settings policy", () => {
+    const args = { app: APP, region: REGION, account: ACCOUNT, channels: CHANNELS, settings };
+    const viewer = dashboardSettingsPolicyDocument(args)!;
+    const operator = dashboardSettingsPolicyDocument({ ...args, role: "operator" })!;
+    const server = serverSettingsPolicyDocument(args)!;
+    const dash = "sf-grow-dashboard-tab1";
+    for (const [document, clientId, mayChange] of [[viewer, dash, false], [operator, dash, true], [server, "sf-grow-server", true]] as const) {
+      const may = (action: PolicyAction, resource: string, id: string = clientId) => decide([document], action, resource, id);
+      assert.equal(may("iot:Connect", client(clientId)), true);
+      assert.equal(may("iot:Connect", client("dev-a"), "dev-a"), false, "never a device's client id");
+      assert.equal(may("iot:Publish", topic(shadowTopic("dev-a", "get"))), true);
+      assert.equal(may("iot:Publish", topic(shadowTopic("dev-a", "update"))), mayChange, `update (${clientId})`);
+      assert.equal(may("iot:Publish", topic(shadowTopic("dev-a", "delete"))), false);
+      for (const r of [...RECEIVED, "update/documents"]) {
+        assert.equal(may("iot:Subscribe", filter(shadowTopic("dev-a", r))), true, `subscribe ${r}`);
+        assert.equal(may("iot:Receive", topic(shadowTopic("dev-a", r))), true, `receive ${r}`);
+      }
+      assert.equal(may("iot:Receive", topic(shadowTopic("dev-a", "update/delta"))), false, "the delta is the device's");
+    }
+    const scoped = dashboardSettingsPolicyDocument({ ...args, things: ["dev-a"] })!;
+    assert.equal(decide([scoped], "iot:Publish", topic(shadowTopic("dev-a", "get")), dash), true);
+    assert.equal(decide([scoped], "iot:Publish", topic(shadowTopic("dev-b", "get")), dash), false, "a dashboard restricted to things sees only theirs");
+    assert.equal(dashboardSettingsPolicyDocument({ ...args, settings: [] }), undefined);
+    assert.equal(dashboardSettingsPolicyDocument({ ...args, settings: undefined }), undefined);
+    assert.equal(serverSettingsPolicyDocument({ ...args, settings: [] }), undefined);
+  });
+
+  it("a thing may not be named like the dashboard, server or claim client ids (it would take over their sessions)", () => {
+    assert.equal(isReservedClientId("grow", "sf-grow-dashboard-x"), true);
+    assert.equal(isReservedClientId("grow", "sf-grow-server"), true);
+    assert.equal(isReservedClientId("grow", "sf-grow-claim-123"), true);
+    assert.equal(isReservedClientId("grow", "sf-grow-server-2"), false, "only the server's exact id");
+    assert.equal(isReservedClientId("grow", "dev-a"), false);
+    assert.equal(isReservedClientId("grow", "sf-other-server"), false, "another app's ids are not this app's");
+    assert.equal(dashboardClientId("grow", "tab1"), "sf-grow-dashboard-tab1");
+  });
+
+  it("AWS's limits at their edges: a 128-character name fits, 129 doesn't; 2,048 characters fit, 2,049 don't; white space isn't counted", () => {
+    // https://docs.aws.amazon.com/iot/latest/apireference/API_CreatePolicy.html
+    const sized = (n: number): PolicyDocument => {
+      const document = doc(["Allow", ["iot:Publish"], [""]]);
+      document.Statement[0].Resource = ["x".repeat(n - policyDocumentSize(document))];
+      return document;
+    };
+    assert.equal(policyDocumentSize(sized(2048)), 2048);
+    assert.doesNotThrow(() => assertPolicyFits({ name: "n".repeat(128), document: sized(2048) }));
+    assert.throws(() => assertPolicyFits({ name: "n".repeat(129), document: sized(200) }), /IoT policy name "n+" is invalid.*it has 129/);
+    assert.throws(() => assertPolicyFits({ name: "a/b", document: sized(200) }), /is invalid/);
+    assert.throws(() => assertPolicyFits({ name: "", document: sized(200) }), /is invalid/);
+    assert.doesNotThrow(() => assertPolicyFits({ name: "a+=,.@_-Z9", document: sized(200) }));
+    assert.throws(() => assertPolicyFits({ name: "big", document: sized(2049) }), /IoT policy "big" is 2049 characters/);
+    assert.equal(policyDocumentSize(doc(["Allow", ["iot:Publish"], ["a b"]])), policyDocumentSize(doc(["Allow", ["iot:Publish"], ["ab"]])));
+  });
+
+  it("refuses scopes and channels that would change an ARN's structure or repeat a channel", () => {
+    const base = { app: APP, region: REGION, account: ACCOUNT, channels: CHANNELS };
+    assert.throws(() => devicePolicyDocuments({ ...base, region: "eu-west-1:*" }), /policy region "eu-west-1:\*" is invalid/);
+    assert.throws(() => serverPolicyDocument({ ...base, account: "*" }), /policy account "\*" is invalid/);
+    assert.throws(() => dashboardSettingsPolicyDocument({ ...base, account: 12 as never }), /policy account 12 is invalid/);
+    assert.throws(() => serverSettingsPolicyDocument({ ...base, app: "Bad App" }), /app name "Bad App" is invalid/);
+    assert.throws(() => devicePolicyDocuments({ ...base, channels: [channel("temp"), channel("temp")] }), /channel "temp" is declared twice/);
+    assert.throws(() => dashboardPolicyDocument({ ...base, channels: [channel("a/b")] }), /channel name "a\/b" is invalid/);
+    assert.throws(() => serverPolicyDocument({ ...base, channels: [channel("x"), channel("x")] }), /declared twice/);
+  });
+
+  it("a device-to-server-only app gives the device no down rights and the dashboard no publish statement at all", () => {
+    const ups = [channel("sensor", "device-to-server")];
+    const device = devicePolicyDocuments({ app: APP, region: REGION, account: ACCOUNT, channels: ups });
+    assert.equal(decide(device, "iot:Publish", topic(topics.up(APP, "dev-a", "sensor")), "dev-a", "dev-a"), true);
+    assert.equal(decide(device, "iot:Subscribe", filter(topics.down(APP, "dev-a", "sensor")), "dev-a", "dev-a"), false);
+    const dashboard = dashboardPolicyDocument({ app: APP, region: REGION, account: ACCOUNT, channels: ups });
+    assert.deepEqual(dashboard.Statement.map((s) => s.Action.join(",")), ["iot:Connect", "iot:Subscribe", "iot:Receive"], "AWS rejects a statement without resources: it is dropped");
+    assert.equal(devicePolicyDocuments({ app: APP, region: REGION, account: ACCOUNT, channels: [] }).length, 1, "no channels: the base policy only");
   });
 });
