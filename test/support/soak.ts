@@ -231,7 +231,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     server.on("message", (topic, payload) => upstream.receive(topic, new Uint8Array(payload)));
     server.on("close", () => upstream.linkChanged(false));
     server.on("connect", () => upstream.linkChanged(true));
-    await server.subscribeAsync(topics.up(APP, THING, "count"), { qos: 1 });
+    // The device's status too: its last will and its next online status tell the server end when
+    // the device's own link is down, so a gap waits for the device's retransmissions meanwhile.
+    await server.subscribeAsync({ [topics.up(APP, THING, "count")]: { qos: 1 }, [topics.status(APP, THING)]: { qos: 1 } });
     const downTopic = topics.down(APP, THING, "cmd");
     const serverNumbering = new EnvelopeSender(`srv${options.seed}`);
     let downCount = 0;
