@@ -87,6 +87,8 @@ export interface SoakReport {
   /** Queued messages the broker's session limits let go (each noted). */
   brokerDrops: number;
   droppedLogs: number;
+  /** Down publishes mqtt.js let go when a link fell during its resend, published again (ResendingPublisher). */
+  downResent: number;
   rssMb: { start: number; firstQuarterMedian: number; lastQuarterMedian: number; max: number; end: number };
   /** Device and cloud log lines about gaps, late messages and the like (the first 20). */
   notes: string[];
@@ -409,6 +411,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       droppedDeviceMessages: device.supervisor.droppedMessages,
       brokerDrops,
       droppedLogs: device.supervisor.droppedLogs,
+      downResent: downPublisher.resent,
       rssMb: {
         start: mb(rss[0]),
         firstQuarterMedian: mb(median(rss.slice(0, quarter))),
@@ -488,7 +491,7 @@ export function formatSoakReport(r: SoakReport): string {
     ...OUTAGE_KINDS.map(times),
     "",
     ...(r.stuck.length ? [`STUCK outages: ${r.stuck.length}`, ...r.stuck.map((s) => `  ${s}`)] : []),
-    `extra outages (link fell again right after coming back): ${r.extraOutages}; device messages dropped by a full outbox: ${r.droppedDeviceMessages}; queued messages the broker let go: ${r.brokerDrops}; log lines dropped: ${r.droppedLogs}`,
+    `extra outages (link fell again right after coming back): ${r.extraOutages}; device messages dropped by a full outbox: ${r.droppedDeviceMessages}; queued messages the broker let go: ${r.brokerDrops}; log lines dropped: ${r.droppedLogs}; down publishes mqtt.js let go, sent again: ${r.downResent}`,
     `RSS MB: start ${r.rssMb.start}, first-quarter median ${r.rssMb.firstQuarterMedian}, last-quarter median ${r.rssMb.lastQuarterMedian}, max ${r.rssMb.max}, end ${r.rssMb.end}`,
     ...(r.notes.length ? ["notes:", ...r.notes.map((n) => `  ${n}`)] : []),
   ].join("\n");
