@@ -16,6 +16,8 @@ export interface EnvelopeReceiverOptions<C> {
   timeoutMs?: number;
   maxHeld?: number;
   maxStreams?: number;
+  /** Who sends on a topic, for senderLinkChanged (ReorderBufferOptions.senderOf). */
+  senderOf?(topic: string): string | undefined;
 }
 
 export type ReceiveResult = AcceptResult | "malformed";
@@ -30,6 +32,7 @@ export class EnvelopeReceiver<C = void> {
       timeoutMs: options.timeoutMs,
       maxHeld: options.maxHeld,
       maxStreams: options.maxStreams,
+      senderOf: options.senderOf,
       deliver: ({ envelope, context }) => options.deliver(envelope, context),
       onGap: (gap) => options.log(gap.text),
       onLate: (stream, id) => options.log(`late on ${stream}: ${id} came after its gap was given up; dropped`),
@@ -55,6 +58,13 @@ export class EnvelopeReceiver<C = void> {
    * afresh from the reconnect (ReorderBuffer.linkChanged). */
   linkChanged(up: boolean): void {
     this.ordered.linkChanged(up);
+  }
+
+  /** The sender's own link went down or came back (its status: last will, then online again):
+   * its QoS 1 gaps wait meanwhile and count afresh from its first message after it is back
+   * (ReorderBuffer.senderLinkChanged). */
+  senderLinkChanged(sender: string, up: boolean): void {
+    this.ordered.senderLinkChanged(sender, up);
   }
 
   /** Repeats dropped (both QoS). */

@@ -10,7 +10,7 @@ function sendOn(sender: EnvelopeSender, topics: string[], clock: ManualClock) {
   return topics.map((topic, i) => ({ topic, envelope: decodeEnvelope(sender.encode(topic, i, clock.now())) }));
 }
 
-function setup(options: { timeoutMs?: number; maxHeld?: number; maxStreams?: number } = {}) {
+function setup(options: { timeoutMs?: number; maxHeld?: number; maxStreams?: number; senderOf?: (stream: string) => string | undefined } = {}) {
   const clock = new ManualClock();
   const delivered: string[] = [];
   const gaps: ReorderGap[] = [];
@@ -178,6 +178,71 @@ describe("ReorderBuffer", () => {
     clock.advance(1);
     assert.deepEqual(delivered, ["srv:1", "srv:3"]);
     assert.deepEqual(gaps.map((g) => g.reason), ["timeout"]);
+  });
+
+  it("no gap is given up while the sender's link is down (its last will), however long; its wait counts from its first message after it is back", () => {
+    // The server end: the receiver's own link stays up, the device's falls and takes 20 s to come back.
+    const { clock, delivered, gaps, late, buffer, accept } = setup({ timeoutMs: 1000, senderOf: (stream) => stream.split("/")[1] });
+    const [m1, m2, m3, m4] = sendOn(new EnvelopeSender("dev"), ["sf/d1/t", "sf/d1/t", "sf/d1/t", "sf/d1/t"], clock);
+    const other = sendOn(new EnvelopeSender("oth"), ["sf/d2/t", "sf/d2/t", "sf/d2/t"], clock);
+    accept(m1);
+    accept(m3); // 2 was sent, never acknowledged: the device resends it once it is back
+    accept(other[0]);
+    accept(other[2]); // d2's own gap: its link never fell, so its wait runs as before
+    buffer.senderLinkChanged("d1", false);
+    clock.advance(1000);
+    assert.deepEqual(gaps.map((g) => g.stream), ["sf/d2/t"], "only the chain of the device still online gave its gap up");
+    clock.advance(19_000);
+    buffer.senderLinkChanged("d1", false); // told twice: still down
+    buffer.senderLinkChanged("d1", true); // its online status
+    clock.advance(1_999); // reconnecting, then resending slowly: nothing heard yet
+    assert.equal(gaps.length, 1);
+    accept(m4); // the first message after it is back (a new one overtook the resent 2): the wait counts from here
+    clock.advance(999);
+    assert.equal(gaps.length, 1);
+    assert.equal(accept(m2), "delivered", "its retransmission comes, 22 s after it was sent");
+    assert.deepEqual(delivered, ["dev:1", "oth:1", "oth:3", "dev:2", "dev:3", "dev:4"]);
+    assert.deepEqual([late, buffer.held, buffer.late], [[], 0, 0]);
+  });
+
+  it("after the sender is back a gap it never fills is given up timeoutMs after its first message (nothing waits forever); the straggler is late", () => {
+    const { clock, delivered, gaps, late, buffer, accept } = setup({ timeoutMs: 1000, senderOf: (stream) => stream.split("/")[1] });
+    const [m1, m2, m3, m4] = sendOn(new EnvelopeSender("dev"), ["sf/d1/t", "sf/d1/t", "sf/d1/t", "sf/d1/t"], clock);
+    accept(m1);
+    accept(m3);
+    buffer.senderLinkChanged("d1", false);
+    clock.advance(10_000);
+    buffer.senderLinkChanged("d1", true);
+    clock.advance(500);
+    accept(m4);
+    clock.advance(999);
+    assert.equal(gaps.length, 0);
+    clock.advance(1);
+    assert.deepEqual(gaps.map((g) => g.text), ["gap on sf/d1/t: skipped dev:2, not there after 1000 ms; delivering from dev:3"]);
+    assert.deepEqual(delivered, ["dev:1", "dev:3", "dev:4"]);
+    assert.equal(accept(m2), "late");
+    assert.deepEqual(late, ["dev:2"]);
+  });
+
+  it("a sender that comes back and stays silent gives a gap up timeoutMs after its online status plus timeoutMs; a sender offline still keeps the bound", () => {
+    const { clock, gaps, buffer, accept } = setup({ timeoutMs: 1000, maxHeld: 2, senderOf: (stream) => stream.split("/")[1] });
+    const [m1, , m3] = sendOn(new EnvelopeSender("dev"), ["sf/d1/t", "sf/d1/t", "sf/d1/t"], clock);
+    accept(m1);
+    accept(m3);
+    buffer.senderLinkChanged("d1", false);
+    clock.advance(5_000);
+    buffer.senderLinkChanged("d1", true);
+    clock.advance(1_999);
+    assert.equal(gaps.length, 0);
+    clock.advance(1);
+    assert.deepEqual(gaps.map((g) => g.reason), ["timeout"]);
+    buffer.senderLinkChanged("d1", false);
+    const [n1, , n3, n4, n5] = sendOn(new EnvelopeSender("dv2"), ["sf/d1/t", "sf/d1/t", "sf/d1/t", "sf/d1/t", "sf/d1/t"], clock);
+    accept(n1);
+    accept(n3);
+    accept(n4);
+    accept(n5);
+    assert.deepEqual(gaps.map((g) => g.reason), ["timeout", "full"], "maxHeld holds while the sender is offline");
   });
 
   it("a receiver whose link is down still keeps its bound: one more than maxHeld gives the first gap up at once", () => {

@@ -14,7 +14,13 @@
  * so neither an outage nor a replay cut short by the next one gives a gap up. After a reconnect it
  * counts from the first message heard (the broker has started handing over; a loaded one can take
  * seconds to get there), or from `timeoutMs` after the reconnect when nothing comes at all. The
- * owner says so with `linkChanged` (a receiver whose owner never calls it counts all the time). Then the missing ones are given up (the gap is reported, never
+ * owner says so with `linkChanged` (a receiver whose owner never calls it counts all the time).
+ * The same holds for the *sender's* link, which the receiver's own link events don't show: a
+ * device whose link fell resends what was not acknowledged once it is back, however long that
+ * takes, so a chain also waits while its sender is known to be offline and counts afresh from the
+ * sender's first message after it comes back (`senderLinkChanged`, told from the device's status
+ * topic: its last will and its next online status; the owner names a stream's sender with
+ * `senderOf`). Then the missing ones are given up (the gap is reported, never
  * hidden) and delivery goes on in order; a straggler that arrives after its gap was given up is
  * dropped as late and reported too: the messages after it were delivered already, and delivering it
  * now would break the order the channel promises. A new boot id is a new chain; the first message of a chain
@@ -74,6 +80,8 @@ export interface ReorderBufferOptions<T> {
   maxHeld?: number;
   /** Chains remembered at once (default 1024). */
   maxStreams?: number;
+  /** Who sends on `stream` (e.g. the thing named in the topic), for senderLinkChanged; undefined: unknown. */
+  senderOf?(stream: string): string | undefined;
 }
 
 export const DEFAULT_REORDER_TIMEOUT_MS = 1000;
@@ -88,6 +96,8 @@ interface Held<T> {
 interface Chain<T> {
   stream: string;
   bootId: string;
+  /** The sender whose link events apply (ReorderBufferOptions.senderOf). */
+  sender?: string;
   /** Seq of the last message delivered or given up; 0 before the first. */
   last: number;
   /** Something was delivered: a later hole is a gap, not a mid-stream start. */
@@ -106,6 +116,15 @@ interface Chain<T> {
 /** Gaps remembered per chain for telling a late message from a repeat. */
 const REMEMBERED_GAPS = 16;
 
+/** One link's say in the wait: the receiver's own, or a sender's. */
+interface LinkWait {
+  up: boolean;
+  /** When the link last came up, then when the first message after that was heard: the wait counts from here. */
+  upAt: number;
+  /** A message was heard since the link last came up. */
+  heardSinceUp: boolean;
+}
+
 export class ReorderBuffer<T> {
   private readonly chains = new Map<string, Chain<T>>();
   private readonly timeoutMs: number;
@@ -121,12 +140,10 @@ export class ReorderBuffer<T> {
   gaps = 0;
   /** Chains first heard mid-stream (their start was taken after waiting the timeout). */
   joinedMidStream = 0;
-  /** Whether the receiver's link is up (see linkChanged). */
-  private linkUp = true;
-  /** When the link last came up, then when the first message after that was heard: the wait counts from here. */
-  private linkUpAt = -Infinity;
-  /** A message was heard since the link last came up. */
-  private heardSinceLinkUp = true;
+  /** The receiver's link (see linkChanged). */
+  private readonly link: LinkWait = { up: true, upAt: -Infinity, heardSinceUp: true };
+  /** Senders whose link was reported (see senderLinkChanged), least recently told first; at most maxStreams. */
+  private readonly senders = new Map<string, LinkWait>();
 
   constructor(private readonly options: ReorderBufferOptions<T>) {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_REORDER_TIMEOUT_MS;
@@ -158,8 +175,10 @@ export class ReorderBuffer<T> {
     if (colon <= 0 || !Number.isSafeInteger(seq) || seq < 1) throw new Error(`ReorderBuffer: "${envelope.id}" is not an envelope id <bootId>:<seq>`);
     const bootId = envelope.id.slice(0, colon);
     const previous = envelope.p ?? 0;
-    this.heard();
     const chain = this.chain(stream, bootId);
+    this.heard(this.link, () => true);
+    const sender = chain.sender === undefined ? undefined : this.senders.get(chain.sender);
+    if (sender) this.heard(sender, (c) => c.sender === chain.sender);
     if (seq <= chain.last) {
       if (chain.givenUp.some(([after, missing]) => seq > after && seq <= missing)) {
         this.late++;
@@ -193,21 +212,39 @@ export class ReorderBuffer<T> {
    * for lack of time (a full chain still gives its oldest up: the bound holds); each time it comes
    * up, every chain's wait starts again, since the broker replays the session from its start. */
   linkChanged(up: boolean): void {
-    if (!up && !this.linkUp) return;
-    this.linkUp = up;
-    if (up) {
-      this.linkUpAt = this.options.clock.now();
-      this.heardSinceLinkUp = false;
-    }
-    for (const chain of this.chains.values()) this.arm(chain);
+    this.changeLink(this.link, up, () => true);
   }
 
-  /** The first message after a reconnect: the broker is handing the session over from here. */
-  private heard(): void {
-    if (this.heardSinceLinkUp || !this.linkUp) return;
-    this.heardSinceLinkUp = true;
-    this.linkUpAt = this.options.clock.now();
-    for (const chain of this.chains.values()) this.arm(chain);
+  /** The link of `sender` (as senderOf names it) went down or came up: the same as linkChanged for
+   * that sender's chains only. A sender offline resends what was not acknowledged after it is back,
+   * however long that takes; its chains count again from its first message after it comes back. */
+  senderLinkChanged(sender: string, up: boolean): void {
+    let link = this.senders.get(sender);
+    if (!link) {
+      // A sender never reported is up and counted as heard: nothing changes for it until it goes down.
+      link = { up: true, upAt: -Infinity, heardSinceUp: true };
+      this.senders.set(sender, link);
+      if (this.senders.size > this.maxStreams) this.senders.delete(this.senders.keys().next().value as string);
+    }
+    this.changeLink(link, up, (chain) => chain.sender === sender);
+  }
+
+  private changeLink(link: LinkWait, up: boolean, applies: (chain: Chain<T>) => boolean): void {
+    if (!up && !link.up) return;
+    link.up = up;
+    if (up) {
+      link.upAt = this.options.clock.now();
+      link.heardSinceUp = false;
+    }
+    for (const chain of this.chains.values()) if (applies(chain)) this.arm(chain);
+  }
+
+  /** The first message after a reconnect: the broker (or the sender) is handing over from here. */
+  private heard(link: LinkWait, applies: (chain: Chain<T>) => boolean): void {
+    if (link.heardSinceUp || !link.up) return;
+    link.heardSinceUp = true;
+    link.upAt = this.options.clock.now();
+    for (const chain of this.chains.values()) if (applies(chain)) this.arm(chain);
   }
 
   /** Delivers everything still waiting, in order, reporting the gaps (e.g. before a receiver
@@ -232,7 +269,7 @@ export class ReorderBuffer<T> {
       this.chains.set(key, chain);
       return chain;
     }
-    chain = { stream, bootId, last: 0, started: false, progressAt: this.options.clock.now(), held: new Map(), heldAfter: new Map(), givenUp: [] };
+    chain = { stream, bootId, sender: this.options.senderOf?.(stream), last: 0, started: false, progressAt: this.options.clock.now(), held: new Map(), heldAfter: new Map(), givenUp: [] };
     this.chains.set(key, chain);
     if (this.chains.size > this.maxStreams) {
       const [oldestKey, oldest] = this.chains.entries().next().value as [string, Chain<T>];
@@ -298,18 +335,20 @@ export class ReorderBuffer<T> {
 
   /** When the chain gives its first gap up: `timeoutMs` after its last progress, its oldest early
    * message's arrival or the first message heard since the last reconnect (`timeoutMs` after the
-   * reconnect while none is), whichever is latest; never while the link is down. */
+   * reconnect while none is), whichever is latest, for the receiver's link and the chain's
+   * sender's; never while either is down. */
   private giveUpDue(chain: Chain<T>): number {
-    if (!this.linkUp) return Infinity;
+    const sender = chain.sender === undefined ? undefined : this.senders.get(chain.sender);
+    if (!this.link.up || (sender && !sender.up)) return Infinity;
     let oldest = Infinity;
     for (const held of chain.held.values()) oldest = Math.min(oldest, held.arrivedAt);
-    const replaySince = this.heardSinceLinkUp ? this.linkUpAt : this.linkUpAt + this.timeoutMs;
-    return Math.max(oldest, chain.progressAt, replaySince) + this.timeoutMs;
+    const since = (link: LinkWait) => (link.heardSinceUp ? link.upAt : link.upAt + this.timeoutMs);
+    return Math.max(oldest, chain.progressAt, since(this.link), sender ? since(sender) : -Infinity) + this.timeoutMs;
   }
 
-  /** One timer per chain with waiting messages, none while the link is down. */
+  /** One timer per chain with waiting messages, none while its link (or its sender's) is down. */
   private arm(chain: Chain<T>): void {
-    if (chain.held.size === 0 || !this.linkUp) {
+    if (chain.held.size === 0 || this.giveUpDue(chain) === Infinity) {
       chain.cancelTimer?.();
       chain.cancelTimer = undefined;
       chain.timerDue = undefined;

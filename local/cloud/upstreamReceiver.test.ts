@@ -3,6 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { compileFeatures } from "../../core/compiler/compileFeatures";
+import { encodeDeviceStatus } from "../../core/contracts/deviceStatus";
 import { EnvelopeSender } from "../../core/contracts/envelope";
 import type { Manifest } from "../../core/contracts/manifest";
 import { topics } from "../../core/contracts/topics";
@@ -69,6 +70,45 @@ describe("UpstreamReceiver: the server end of the way up", () => {
     receiver.receive(events, e[1]); // the session's replay
     assert.deepEqual(values(), ["d1/events=1", "d1/events=2", "d1/events=3"]);
     assert.deepEqual([receiver.gaps, receiver.late, receiver.held, log], [0, 0, 0, []]);
+  });
+
+  it("a device's gap waits while its status says offline (its last will) and counts from its first message once it is back; other devices' gaps don't wait", () => {
+    const { clock, receiver, log, values } = setup();
+    const status = (thing: string, online: boolean, bootId: string) => Buffer.from(encodeDeviceStatus({ online, version: "", bootId, t: clock.now() }));
+    const events = (thing: string) => topics.up("gs", thing, "events");
+    const d1 = new EnvelopeSender("d1boot");
+    const e = [1, 2, 3, 4].map((v) => Buffer.from(d1.encode(events("d1"), v, 0)));
+    const d2 = new EnvelopeSender("d2boot");
+    const f = [1, 2, 3].map((v) => Buffer.from(d2.encode(events("d2"), v, 0)));
+    assert.equal(receiver.receive(topics.status("gs", "d1"), status("d1", true, "d1boot")), false, "a status is for others too");
+    receiver.receive(events("d1"), e[0]);
+    receiver.receive(events("d1"), e[2]); // 2 was never acknowledged: the device resends it when it is back
+    receiver.receive(events("d2"), f[0]);
+    receiver.receive(events("d2"), f[2]);
+    assert.equal(receiver.receive(topics.status("gs", "d1"), status("d1", false, "will")), false);
+    clock.advance(20_000); // the device takes 20 s to reconnect; the server's own link never fell
+    receiver.receive(topics.status("gs", "d1"), status("d1", true, "d1boot"));
+    clock.advance(1_500);
+    receiver.receive(events("d1"), e[3]); // a new message first, then its retransmission
+    clock.advance(900);
+    receiver.receive(events("d1"), e[1]);
+    assert.deepEqual(values(), ["d1/events=1", "d2/events=1", "d2/events=3", "d1/events=2", "d1/events=3", "d1/events=4"]);
+    assert.deepEqual([receiver.gaps, receiver.late, receiver.held], [1, 0, 0]);
+    assert.deepEqual(log, ["[cloud] gap on sf/gs/d2/events/up: skipped d2boot:2, not there after 1000 ms; delivering from d2boot:3"]);
+  });
+
+  it("logs a status it can't read and goes on waiting as before", () => {
+    const { clock, receiver, log } = setup();
+    const events = topics.up("gs", "d1", "events");
+    const d1 = new EnvelopeSender("b");
+    const e = [1, 2, 3].map((v) => Buffer.from(d1.encode(events, v, 0)));
+    receiver.receive(events, e[0]);
+    receiver.receive(events, e[2]);
+    assert.equal(receiver.receive(topics.status("gs", "d1"), Buffer.from('{"online":"no"}')), false);
+    clock.advance(1000);
+    assert.equal(log.length, 2);
+    assert.match(log[0], /^\[cloud\] ignored a malformed status of d1: invalid device status: online must be a boolean/);
+    assert.match(log[1], /gap on sf\/gs\/d1\/events\/up: skipped b:2/);
   });
 
   it("logs a malformed message and a gap given up, with [cloud] in front", () => {

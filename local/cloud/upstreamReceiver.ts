@@ -2,6 +2,7 @@
  * through the receive path devices and dashboards share (core/contracts/envelopeReceiver.ts), so
  * what the cloud hands on got there once and, on a QoS 1 channel, in the device's order, whatever
  * order the broker handed it over in. Outlives a broker restart: attach() it to each new broker. */
+import { decodeDeviceStatus } from "../../core/contracts/deviceStatus";
 import type { Envelope } from "../../core/contracts/envelope";
 import { EnvelopeReceiver } from "../../core/contracts/envelopeReceiver";
 import type { Manifest } from "../../core/contracts/manifest";
@@ -40,33 +41,56 @@ export class UpstreamReceiver {
     this.receiver = new EnvelopeReceiver({
       clock: options.clock ?? wallClock,
       timeoutMs: options.reorderTimeoutMs,
+      senderOf: (topic) => parseAppTopic(topic)?.thing,
       log: (line) => options.log?.(`[cloud] ${line}`),
       deliver: (envelope, from) => options.deliver({ ...from, envelope }),
     });
   }
 
-  /** Feeds one message; false when it is not a channel's `up` message of this app's manifest. */
+  /** Feeds one message; false when it is not a channel's `up` message of this app's manifest. A
+   * device's status (false too: others want it as well) tells the receiver its link went down
+   * (the last will) or came back, so its gaps wait for it (EnvelopeReceiver.senderLinkChanged). */
   receive(topic: string, payload: Uint8Array): boolean {
     const parsed = parseAppTopic(topic);
-    if (!parsed || parsed.app !== this.options.app || parsed.kind !== "up" || !parsed.channel) return false;
+    if (!parsed || parsed.app !== this.options.app) return false;
+    if (parsed.kind === "status") {
+      this.statusChanged(parsed.thing, payload);
+      return false;
+    }
+    if (parsed.kind !== "up" || !parsed.channel) return false;
     const channel = this.options.manifest().channels.find((c) => c.name === parsed.channel);
     if (!channel) return false;
     this.receiver.receive(topic, channel.qos, payload, { thing: parsed.thing, channel: channel.name, topic, payload });
     return true;
   }
 
-  /** Subscribes in process to every `up` topic of the app on this broker. */
-  attach(broker: InProcessSubscriber): Promise<void> {
-    return new Promise((resolve) =>
-      broker.subscribe(
-        topics.up(this.options.app, "+", "+"),
-        (packet, done) => {
-          done();
-          this.receive(packet.topic, new Uint8Array(packet.payload as Buffer));
-        },
-        resolve,
-      ),
-    );
+  /** Subscribes in process to every `up` and status topic of the app on this broker. */
+  async attach(broker: InProcessSubscriber): Promise<void> {
+    for (const filter of [topics.up(this.options.app, "+", "+"), topics.status(this.options.app, "+")]) {
+      await new Promise<void>((resolve) =>
+        broker.subscribe(
+          filter,
+          (packet, done) => {
+            done();
+            this.receive(packet.topic, new Uint8Array(packet.payload as Buffer));
+          },
+          resolve,
+        ),
+      );
+    }
+  }
+
+  private statusChanged(thing: string, payload: Uint8Array): void {
+    // An empty retained status: the device was removed; nothing of it will come to wait for.
+    if (payload.length === 0) return this.receiver.senderLinkChanged(thing, true);
+    let online: boolean;
+    try {
+      online = decodeDeviceStatus(payload).online;
+    } catch (error) {
+      this.options.log?.(`[cloud] ignored a malformed status of ${thing}: ${(error as Error).message}`);
+      return;
+    }
+    this.receiver.senderLinkChanged(thing, online);
   }
 
   /** The server's link to the broker went down or came back (a broker restart for an in-process

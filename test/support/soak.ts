@@ -17,6 +17,7 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import mqtt from "mqtt";
 import { compileFeatures } from "../../core/compiler/compileFeatures";
+import { decodeDeviceStatus } from "../../core/contracts/deviceStatus";
 import { EnvelopeSender } from "../../core/contracts/envelope";
 import { topics } from "../../core/contracts/topics";
 import { loadWasmEngine } from "../../core/engine";
@@ -26,6 +27,7 @@ import { deviceTransport } from "./deviceTransport";
 import { Device } from "../../firmware/device";
 import { LocalBroker } from "../../local/broker";
 import { UpstreamReceiver } from "../../local/cloud/upstreamReceiver";
+import { ResendingPublisher } from "../../local/server/resendingPublisher";
 import { LinkProxy } from "./linkProxy";
 import { writeFeatures } from "./tempFeatures";
 import { waitFor } from "./waitFor";
@@ -85,6 +87,8 @@ export interface SoakReport {
   /** Queued messages the broker's session limits let go (each noted). */
   brokerDrops: number;
   droppedLogs: number;
+  /** Down publishes mqtt.js let go when a link fell during its resend, published again (ResendingPublisher). */
+  downResent: number;
   rssMb: { start: number; firstQuarterMedian: number; lastQuarterMedian: number; max: number; end: number };
   /** Device and cloud log lines about gaps, late messages and the like (the first 20). */
   notes: string[];
@@ -207,11 +211,18 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
 
     // The server host: hears `up` through the server end's receive path, sends `down`.
     const upDelivered: number[] = [];
+    // For a cloud gap or late line: what the server last heard of the device's status and of its own link.
+    const serverSaw = { deviceOffline: NaN, deviceOnline: NaN, linkDown: NaN, linkUp: NaN };
+    const cloudTimeline = (line: string) => {
+      if (!/gap|late/.test(line)) return "";
+      const ago = (t: number) => (Number.isNaN(t) ? "never" : `${Math.round(performance.now() - t)} ms ago`);
+      return ` [device status offline ${ago(serverSaw.deviceOffline)}, online ${ago(serverSaw.deviceOnline)}; server link down ${ago(serverSaw.linkDown)}, up ${ago(serverSaw.linkUp)}]`;
+    };
     const upstream = new UpstreamReceiver({
       app: APP,
       manifest: () => manifest,
       deliver: (m) => upDelivered.push(m.envelope.v as number),
-      log: note,
+      log: (line) => note(`${line}${cloudTimeline(line)}`),
       reorderTimeoutMs,
     });
     cleanups.push(async () => upstream.clear());
@@ -228,20 +239,35 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       keepalive: 5,
     });
     cleanups.push(() => server.endAsync(true));
-    server.on("message", (topic, payload) => upstream.receive(topic, new Uint8Array(payload)));
-    server.on("close", () => upstream.linkChanged(false));
-    server.on("connect", () => upstream.linkChanged(true));
-    await server.subscribeAsync(topics.up(APP, THING, "count"), { qos: 1 });
+    const statusTopic = topics.status(APP, THING);
+    server.on("message", (topic, payload) => {
+      if (topic === statusTopic && payload.length > 0) serverSaw[decodeDeviceStatus(payload).online ? "deviceOnline" : "deviceOffline"] = performance.now();
+      upstream.receive(topic, new Uint8Array(payload));
+    });
+    server.on("close", () => {
+      serverSaw.linkDown = performance.now();
+      upstream.linkChanged(false);
+    });
+    server.on("connect", () => {
+      serverSaw.linkUp = performance.now();
+      upstream.linkChanged(true);
+    });
+    // The device's status too: its last will and its next online status tell the server end when
+    // the device's own link is down, so a gap waits for the device's retransmissions meanwhile.
+    await server.subscribeAsync({ [topics.up(APP, THING, "count")]: { qos: 1 }, [statusTopic]: { qos: 1 } });
     const downTopic = topics.down(APP, THING, "cmd");
     const serverNumbering = new EnvelopeSender(`srv${options.seed}`);
     let downCount = 0;
     // The server's seq of a value is the value (one topic, one sender): when each was sent, and
     // when the broker acknowledged it (it is then the broker's to deliver).
     const downSent = { at: [] as number[], ackedAt: [] as number[] };
+    // mqtt.js alone drops a publish taken while it resends after a reconnect if that link falls too.
+    const downPublisher = new ResendingPublisher(server);
     const sendDown = (value: number) => {
       if (value > 0) downSent.at[value] = performance.now();
-      server.publish(downTopic, serverNumbering.encode(downTopic, value, Date.now()), { qos: 1 }, (error) => {
-        if (!error && value > 0) downSent.ackedAt[value] = performance.now();
+      downPublisher.publish(downTopic, serverNumbering.encode(downTopic, value, Date.now()), (error) => {
+        if (error) note(`server: down #${value} not published: ${error.message}`);
+        else if (value > 0) downSent.ackedAt[value] = performance.now();
       });
     };
 
@@ -385,6 +411,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       droppedDeviceMessages: device.supervisor.droppedMessages,
       brokerDrops,
       droppedLogs: device.supervisor.droppedLogs,
+      downResent: downPublisher.resent,
       rssMb: {
         start: mb(rss[0]),
         firstQuarterMedian: mb(median(rss.slice(0, quarter))),
@@ -464,7 +491,7 @@ export function formatSoakReport(r: SoakReport): string {
     ...OUTAGE_KINDS.map(times),
     "",
     ...(r.stuck.length ? [`STUCK outages: ${r.stuck.length}`, ...r.stuck.map((s) => `  ${s}`)] : []),
-    `extra outages (link fell again right after coming back): ${r.extraOutages}; device messages dropped by a full outbox: ${r.droppedDeviceMessages}; queued messages the broker let go: ${r.brokerDrops}; log lines dropped: ${r.droppedLogs}`,
+    `extra outages (link fell again right after coming back): ${r.extraOutages}; device messages dropped by a full outbox: ${r.droppedDeviceMessages}; queued messages the broker let go: ${r.brokerDrops}; log lines dropped: ${r.droppedLogs}; down publishes mqtt.js let go, sent again: ${r.downResent}`,
     `RSS MB: start ${r.rssMb.start}, first-quarter median ${r.rssMb.firstQuarterMedian}, last-quarter median ${r.rssMb.lastQuarterMedian}, max ${r.rssMb.max}, end ${r.rssMb.end}`,
     ...(r.notes.length ? ["notes:", ...r.notes.map((n) => `  ${n}`)] : []),
   ].join("\n");

@@ -93,6 +93,8 @@ export class Fleet {
     clock: wallClock,
     deliver: (envelope, { thing, channelIndex }) => this.onValue(thing, channelIndex, envelope.v, envelope.t, envelope.id),
     log: (line) => console.warn(line),
+    // A device's status says when its own link falls and comes back (onStatus): its gaps wait for it.
+    senderOf: (topic) => parseAppTopic(topic)?.thing,
   });
   /** When each thing's status last arrived live (performance.now()): a listed record read before
    * that is older than what the table shows. One entry per device, like the rows. */
@@ -307,11 +309,13 @@ export class Fleet {
     this.heardLive.set(thing, performance.now());
     if (payload.length === 0) {
       // An empty retained message clears the status: the device was removed from the fleet.
+      this.received.senderLinkChanged(thing, true);
       this.rows.delete(thing);
       this.table.changed();
       return;
     }
     const status = decodeDeviceStatus(payload);
+    this.received.senderLinkChanged(thing, status.online);
     // A live status is news from now; a retained one (and a last will, whose `t` is when it was
     // registered) only tells when it was written.
     this.showStatus(thing, status, retained ? status.t : Date.now());
