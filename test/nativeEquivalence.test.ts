@@ -267,6 +267,54 @@ for (const runtime of RUNTIMES) describe(`${runtime.name}: the same script, the 
     assert.ok(lines.some((l) => l.includes("/out/up")), "the next timer still runs");
   });
 
+  it("settings in device code: set() applies (value, change listeners) and refuses a bad value in the same words; the shadow's messages are the TypeScript device's alone so far", async () => {
+    const entry = writeFeatures({
+      "app.ts": [
+        'import type { FeatureApi } from "snapfleet";',
+        "export function App(api: FeatureApi) {",
+        '  const setpoint = api.defineSetting("setpoint", { default: 21, min: 5, max: 35 });',
+        '  const mode = api.defineSetting("mode", { default: "auto" });',
+        '  const heating = api.defineSetting("heating", { default: false });',
+        '  const out = api.newCommsChannel<string>("out");',
+        '  setpoint.addEventListener("change", (v) => api.log("setpoint is now " + v));',
+        "  // A refused set() throws out of the callback (the host's error): one callback per attempt.",
+        "  const attempts: [string, () => void][] = [",
+        '    ["22.5", () => setpoint.set(22.5)],',
+        '    ["22.5 again", () => setpoint.set(22.5)],',
+        '    ["99", () => setpoint.set(99)],',
+        '    ["a string", () => setpoint.set("hot" as unknown as number)],',
+        '    ["NaN", () => setpoint.set(NaN)],',
+        '    ["mode", () => mode.set("eco")],',
+        '    ["a long mode", () => mode.set("x".repeat(300))],',
+        '    ["heating", () => heating.set(true)],',
+        '    ["heating 1", () => heating.set(1 as unknown as boolean)],',
+        "  ];",
+        "  attempts.forEach((a, i) => api.mcu.setTimeout(() => { a[1](); api.log(a[0] + \": ok\"); }, 5 + i));",
+        '  api.mcu.setTimeout(() => out.pushMessageToServer([setpoint.value, mode.value, heating.value].join(",")), 30);',
+        "}",
+      ].join("\n"),
+    }, "settings");
+    const build = await compileFeatures({ entry });
+    const dir = buildDir(build);
+    const script = '{"advance": 40}\n';
+    const shadow = (line: string) => line.includes("$aws/things/");
+    const [typescript, native] = [await typescriptHost(build, script, []), await deviceHost(dir, script, [])];
+    // The settings shadow (get at start, reports after set) is not in the native device yet.
+    assert.ok(typescript.some(shadow), "the TypeScript device talks to its settings shadow");
+    assert.deepEqual(native.filter(shadow), []);
+    assert.deepEqual(native, typescript.filter((l) => !shadow(l)));
+    const logged = native.join("\n");
+    assert.match(logged, /22\.5: ok/);
+    assert.match(logged, /setpoint is now 22\.5/);
+    assert.equal(native.filter((l) => l.startsWith('{"echo":"[app] setpoint is now')).length, 1, "the same value again runs no listener");
+    const failures = native.filter((l) => l.startsWith('{"failure"'));
+    assert.equal(failures.length, 5, failures.join("\n"));
+    assert.match(failures[0], /set\(99\) refused: 99 is above the maximum 35/);
+    assert.match(logged, /mode: ok/);
+    assert.match(logged, /heating: ok/);
+    assert.ok(native.some((l) => l.includes('\\"22.5,eco,true\\"') || l.includes('"22.5,eco,true"')), "the refused values left the applied ones as they were");
+  });
+
   describe("every program of the semantics corpus, run at start on the device", () => {
     const files = fs.readdirSync(CORPUS).filter((f) => /\.(js|ts)$/.test(f)).sort();
     it("has programs", () => assert.ok(files.length >= 20, `only ${files.length} corpus programs`));

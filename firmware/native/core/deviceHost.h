@@ -25,6 +25,9 @@ typedef struct sf_DeviceHost {
   bool (*pinWrite)(void* context, double handle, bool level, sf_Text* error);
   bool (*timerStart)(void* context, double slot, double ms, bool repeat, sf_Text* error);
   void (*timerStop)(void* context, double slot);
+  /* setting.set(value) in device code: validated (supervisor/settingValue.c's words) and applied;
+   * the VM then updates the setting's value and runs its "change" listeners. */
+  bool (*settingSet)(void* context, double index, const sf_Primitive* value, sf_Text* error);
   /* Math.random() */
   double (*random)(void* context);
 } sf_DeviceHost;

@@ -273,9 +273,7 @@ static bool runHostFunction(sf_Vm* vm, int id, const sf_Primitive* args, int arg
        * this id is called; a snapshot that calls it anyway gets featureVm.ts's words */
       return notOnDevice(vm, "notify");
     case SF_HOST_SETTING_SET:
-      /* Settings (core/settings, the settings shadow) are not in the native device yet: an app's
-       * settings keep their defaults there, and setting.set() throws saying so. */
-      return notOnDevice(vm, "settings yet (setting.set); run this app on the TypeScript device until it does");
+      return host->settingSet(host->context, number(&a[0]), &a[1], &vm->hostError) || hostThrow(vm);
     case SF_HOST_NOW:
       *result = sf_number(host->now(host->context));
       return true;

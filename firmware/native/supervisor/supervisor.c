@@ -8,6 +8,7 @@
 #include "handles.h"
 #include "outbox.h"
 #include "reorderBuffer.h"
+#include "settingValue.h"
 #include "timers.h"
 #include "topics.h"
 
@@ -304,6 +305,23 @@ static void hostTimerStop(void* context, double slot) {
   sf_timers_stop(&((sf_Supervisor*)context)->timers, (int)slot);
 }
 
+/* firmware/settings/deviceSettings.ts's set(): the same refusals, in the same words. */
+static bool hostSettingSet(void* context, double index, const sf_Primitive* value, sf_Text* error) {
+  sf_Supervisor* s = context;
+  const sf_SettingDecls* decls = s->config.settings;
+  if (!decls) {
+    sf_text_appendString(error, "settings are not in this device host yet (setting.set): it does not keep them in step with the settings shadow; run this app on the TypeScript device until it does");
+    return false;
+  }
+  if (decls->count == 0 || !(index >= 0 && index < decls->count)) {
+    sf_text_appendString(error, "the app set setting #");
+    sf_text_appendInt(error, (int64_t)index);
+    sf_text_appendString(error, decls->count == 0 ? ", but its manifest declares no settings" : ", which its manifest does not declare");
+    return false;
+  }
+  return !sf_settingSetRefused(&decls->items[(int)index], value, error);
+}
+
 static double hostRandom(void* context) {
   sf_Supervisor* s = context;
   uint64_t bits = 0;
@@ -370,7 +388,7 @@ sf_Supervisor* sf_supervisor_create(const sf_SupervisorConfig* config) {
   for (int i = 0; i < SF_MAX_CHANNELS; i++) sf_text_init(&s->upTopics[i], 0);
   for (int i = 0; i < s->manifest->channelCount; i++) s->channelNames[i] = s->manifest->channels[i].name;
   sf_DeviceHost host = {s, hostLog, hostNow, hostNetworkRequest, hostChannelOpen, hostChannelSend, hostPinOpen, hostPinRead, hostPinWrite,
-                        hostTimerStart, hostTimerStop, hostRandom};
+                        hostTimerStart, hostTimerStop, hostSettingSet, hostRandom};
   s->host = host;
   if (!ok) {
     sf_supervisor_destroy(s);

@@ -40,6 +40,9 @@ typedef struct sf_SupervisorConfig {
   /* How long the QoS 1 down messages of a sender may make no progress before a missing one is
    * given up (0: 1000 ms; supervisor/reorderBuffer.h). */
   uint32_t reorderTimeoutMs;
+  /* The app's settings (core/manifest.h's sf_manifest_parseSettings; NULL: the host has none to
+   * give, and setting.set() throws saying so). Not yet kept in step with the settings shadow. */
+  const sf_SettingDecls* settings;
   /* Bytecode instructions per app callback (0: 1,000,000; -1: no limit). */
   int32_t instructionBudget;
   /* Local echo of app logs ("[app] ...") and supervisor events ("[supervisor] ..."). */

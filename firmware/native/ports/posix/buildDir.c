@@ -39,7 +39,7 @@ static uint8_t* readFile(const char* path, size_t* size) {
   return data;
 }
 
-bool sf_buildDir_load(const char* directory, sf_Manifest* manifest, uint8_t** snapshot, size_t* size, char* error, size_t errorSize) {
+bool sf_buildDir_load(const char* directory, sf_Manifest* manifest, sf_SettingDecls* settings, uint8_t** snapshot, size_t* size, char* error, size_t errorSize) {
   char path[1024];
   size_t length;
   snprintf(path, sizeof path, "%s/manifest.json", directory);
@@ -50,6 +50,13 @@ bool sf_buildDir_load(const char* directory, sf_Manifest* manifest, uint8_t** sn
   }
   char problem[400];
   bool ok = sf_manifest_parse((const char*)json, length, manifest, problem, sizeof problem);
+  sf_Text why;
+  sf_text_init(&why, 300);
+  if (ok && !sf_manifest_parseSettings((const char*)json, length, settings, &why)) {
+    snprintf(problem, sizeof problem, "%.*s", (int)why.length, why.data ? why.data : "");
+    ok = false;
+  }
+  sf_text_free(&why);
   free(json);
   if (!ok) {
     snprintf(error, errorSize, "%s: %s", path, problem);
@@ -58,6 +65,7 @@ bool sf_buildDir_load(const char* directory, sf_Manifest* manifest, uint8_t** sn
   snprintf(path, sizeof path, "%s/device.snap", directory);
   *snapshot = readFile(path, size);
   if (!*snapshot) {
+    sf_settingDecls_free(settings);
     snprintf(error, errorSize, "%s can't be read", path);
     return false;
   }
@@ -68,6 +76,7 @@ bool sf_buildDir_load(const char* directory, sf_Manifest* manifest, uint8_t** sn
              manifest->app, *size, hex, manifest->deviceSize, manifest->deviceSha256);
     free(*snapshot);
     *snapshot = NULL;
+    sf_settingDecls_free(settings);
     return false;
   }
   return true;

@@ -10,7 +10,7 @@
 
 #include "../../core/manifest.h"
 
-/* *snapshot is malloc'd (free it). False with the reason in `error`. */
-bool sf_buildDir_load(const char* directory, sf_Manifest* manifest, uint8_t** snapshot, size_t* size, char* error, size_t errorSize);
+/* *snapshot is malloc'd (free it), and so are `settings`' (sf_settingDecls_free). False with the reason in `error`. */
+bool sf_buildDir_load(const char* directory, sf_Manifest* manifest, sf_SettingDecls* settings, uint8_t** snapshot, size_t* size, char* error, size_t errorSize);
 
 #endif

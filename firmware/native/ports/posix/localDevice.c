@@ -8,10 +8,11 @@
 
 bool sf_localDevice_start(sf_LocalDevice* d, const sf_LocalDeviceOptions* o, char* error, size_t errorSize) {
   *d = (sf_LocalDevice){0};
-  if (!sf_buildDir_load(o->buildDir, &d->manifest, &d->snapshot, &d->snapshotSize, error, errorSize)) return false;
+  if (!sf_buildDir_load(o->buildDir, &d->manifest, &d->settings, &d->snapshot, &d->snapshotSize, error, errorSize)) return false;
   d->platform = sf_posixPlatform_create(NULL, o->pinSpecs, o->pinCount, error, errorSize);
   if (!d->platform) {
     free(d->snapshot);
+    sf_settingDecls_free(&d->settings);
     return false;
   }
   if (o->manualClock) sf_posixPlatform_setManualTime(d->platform, SF_MANUAL_CLOCK_START);
@@ -26,6 +27,7 @@ bool sf_localDevice_start(sf_LocalDevice* d, const sf_LocalDeviceOptions* o, cha
   sf_SupervisorConfig config = {0};
   config.thing = o->thing;
   config.manifest = &d->manifest;
+  config.settings = &d->settings;
   config.platform = hal;
   config.bootId = o->bootId;
   config.instructionBudget = o->instructionBudget;
@@ -69,5 +71,6 @@ void sf_localDevice_destroy(sf_LocalDevice* d) {
   sf_scriptedNet_destroy(d->net);
   sf_posixPlatform_destroy(d->platform);
   free(d->snapshot);
+  sf_settingDecls_free(&d->settings);
   *d = (sf_LocalDevice){0};
 }

@@ -29,6 +29,7 @@ typedef struct sf_LocalDeviceOptions {
 
 typedef struct sf_LocalDevice {
   sf_Manifest manifest;
+  sf_SettingDecls settings;
   uint8_t* snapshot;
   size_t snapshotSize;
   sf_PosixPlatform* platform;
