@@ -21,9 +21,13 @@ export interface LoadLimits {
   maxInFlightPerClient: number;
   /** Publishes in flight across the broker before publishers are held and QoS 0 is dropped. */
   maxInFlight: number;
+  /** QoS 1 deliveries a subscriber may owe PUBACKs for before the rest wait (AWS: 100; outboundWindow.ts). */
+  maxOutboundInFlightPerClient: number;
+  /** Deliveries waiting for such a subscriber before the oldest is dropped and counted. */
+  maxOutboundQueuedPerClient: number;
 }
 
-export const DEFAULT_LOAD_LIMITS: LoadLimits = { maxInFlightPerClient: 100, maxInFlight: 2000 };
+export const DEFAULT_LOAD_LIMITS: LoadLimits = { maxInFlightPerClient: 100, maxInFlight: 2000, maxOutboundInFlightPerClient: 100, maxOutboundQueuedPerClient: 1000 };
 
 export interface LoadStats {
   inFlight: number;

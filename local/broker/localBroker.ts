@@ -17,6 +17,7 @@ import type { TokenCheck } from "../../core/contracts/dashboardToken";
 import type { DashboardRole } from "../../core/contracts/dashboardRoles";
 import { ConnectionOrigins } from "./identify";
 import { PublishBackpressure, type LoadLimits, type LoadStats } from "./backpressure";
+import { OutboundWindow, type OutboundStats } from "./outboundWindow";
 import { mqtt5Settings } from "./mqttLimits";
 import { createMqttsServer } from "./mqttsListener";
 import { policyHooks } from "./policyHooks";
@@ -90,6 +91,7 @@ export class LocalBroker {
     /** Queued messages skipped because they were acknowledged while aedes walked a reconnecting client's queue. */
     readonly staleDeliveries: StaleDeliveries,
     private readonly backpressure: PublishBackpressure,
+    private readonly outbound: OutboundWindow,
   ) {}
 
   static async start(options: LocalBrokerOptions): Promise<LocalBroker> {
@@ -141,6 +143,8 @@ export class LocalBroker {
     const staleDeliveries = StaleDeliveries.guard(aedes);
     dedupeByHistory(aedes);
     backpressure.attach(aedes);
+    const outbound = new OutboundWindow(backpressure.limits, log);
+    outbound.attach(aedes);
     deliverRetainedOnExactMatchOnly(aedes);
     const fleetStatus = await recordFleetStatus(aedes, app, log);
     // Store and forward for channels with `replay: N`.
@@ -164,7 +168,7 @@ export class LocalBroker {
       const mqttsPort = await listen(mqtts, options.mqttsPort ?? 0, host);
       const wsPort = await listen(webSocket.http, options.wsPort ?? 0, host);
       log(`broker: mqtts://${host}:${mqttsPort} (mutual TLS), ws://${host}:${wsPort}${MQTT_WEBSOCKET_PATH} (dashboard tokens), app "${app}"`);
-      return new LocalBroker(aedes, pki, registry, fleetStatus, scope, host, mqttsPort, wsPort, sessions, policies, tokens, mqtts, webSocket, staleDeliveries, backpressure);
+      return new LocalBroker(aedes, pki, registry, fleetStatus, scope, host, mqttsPort, wsPort, sessions, policies, tokens, mqtts, webSocket, staleDeliveries, backpressure, outbound);
     } catch (error) {
       await closeAll(aedes, mqtts, webSocket, sessions);
       throw error;
@@ -217,12 +221,13 @@ export class LocalBroker {
   }
 
   /** Publishes in flight, clients held back, QoS 0 dropped under overload (backpressure.ts). */
-  loadStats(): LoadStats {
-    return this.backpressure.counters;
+  loadStats(): LoadStats & OutboundStats {
+    return { ...this.backpressure.counters, ...this.outbound.counters };
   }
 
   async stop(): Promise<void> {
     this.backpressure.close();
+    this.outbound.close();
     await closeAll(this.aedes, this.mqtts, this.webSocket, this.sessions);
   }
 }
