@@ -57,8 +57,11 @@ export class ShadowRejection extends Error {
 export function handleShadowRequest(op: ShadowOperation, shadowName: string | undefined, stored: StoredShadow | undefined, payload: string, nowSeconds: number): ShadowResult {
   let clientToken: string | undefined;
   try {
-    const request = parseRequest(op, payload);
-    clientToken = request.clientToken;
+    const body = parseBody(op, payload);
+    // Taken first, so a rejection of the rest still carries it ("clientToken: present only if a
+    // client token was used when publishing the message", device-shadow-error-messages.html).
+    clientToken = clientTokenOf(body);
+    const request = parseRequest(op, body, clientToken);
     switch (op) {
       case "get":
         return get(shadowName, stored, clientToken, nowSeconds);
@@ -98,9 +101,10 @@ interface ParsedRequest {
   state?: { desired?: JsonObject | null; reported?: JsonObject | null };
 }
 
-function parseRequest(op: ShadowOperation, payload: string): ParsedRequest {
+/** The request's JSON object; undefined for a get or delete with an empty payload. */
+function parseBody(op: ShadowOperation, payload: string): JsonObject | undefined {
   // A get or delete may come with an empty payload; an update never.
-  if (op !== "update" && payload.trim() === "") return {};
+  if (op !== "update" && payload.trim() === "") return undefined;
   let body: unknown;
   try {
     body = JSON.parse(payload);
@@ -108,12 +112,19 @@ function parseRequest(op: ShadowOperation, payload: string): ParsedRequest {
     throw new ShadowRejection(400, "Invalid JSON");
   }
   if (!isObject(body)) throw new ShadowRejection(400, "Invalid JSON");
+  return body;
+}
+
+function clientTokenOf(body: JsonObject | undefined): string | undefined {
+  if (body?.clientToken === undefined) return undefined;
+  if (typeof body.clientToken !== "string" || Buffer.byteLength(body.clientToken) > MAX_CLIENT_TOKEN_BYTES) throw new ShadowRejection(400, "Invalid clientToken");
+  return body.clientToken;
+}
+
+function parseRequest(op: ShadowOperation, body: JsonObject | undefined, clientToken: string | undefined): ParsedRequest {
   const request: ParsedRequest = {};
-  if (body.clientToken !== undefined) {
-    if (typeof body.clientToken !== "string" || Buffer.byteLength(body.clientToken) > MAX_CLIENT_TOKEN_BYTES) throw new ShadowRejection(400, "Invalid clientToken");
-    request.clientToken = body.clientToken;
-  }
-  if (op !== "update") return request;
+  if (clientToken !== undefined) request.clientToken = clientToken;
+  if (op !== "update" || body === undefined) return request;
   if (body.version !== undefined) {
     if (typeof body.version !== "number" || !Number.isInteger(body.version) || body.version < 0) throw new ShadowRejection(400, "Invalid version");
     request.version = body.version;
