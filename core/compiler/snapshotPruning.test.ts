@@ -164,4 +164,11 @@ describe("snapshot pruning (core/compiler/snapshotPruning.ts)", () => {
     assert.ok(names(trustedRead.report).includes("spare"));
     assert.equal(run(trustedRead.snapshot, 9), 1);
   });
+
+  it("a host function member (vmImport) no code names is left out like any function; its data neighbour stays", () => {
+    const { report } = pruned(`
+      const device = { write: vmImport(7), pin: 3 };
+      vmExport(1, function () { return device.pin; });`);
+    assert.deepEqual(names(report), ["write"]);
+  });
 });

@@ -233,6 +233,10 @@ describe("device shadow documents at their edges (AWS IoT developer guide)", () 
     const half = update(undefined, { state: { desired: { one: "y".repeat(5000) } } }).stored!;
     assert.deepEqual(reject("update", half, JSON.stringify({ state: { reported: { two: "z".repeat(5000) } } })), { code: 413, message: "The payload exceeds the maximum size allowed", timestamp: NOW });
     assert.ok(stored.exists);
+    // The request itself counts too: more than 8 KB of deletions is refused, though it would shrink the shadow.
+    const deletions = Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`key${i}`, null]));
+    assert.ok(Buffer.byteLength(JSON.stringify({ reported: deletions })) > 8192);
+    assert.equal(reject("update", stored, JSON.stringify({ state: { reported: deletions } })).code, 413);
   });
 
   it("delete: answers version, timestamp and clientToken, keeps the version, and a second delete is a 404", () => {
@@ -268,6 +272,7 @@ describe("device shadow documents at their edges (AWS IoT developer guide)", () 
     assert.equal(shadowPrefix("t"), "$aws/things/t/shadow");
     assert.deepEqual(parseShadowTopic("$aws/things/t/shadow/name/n/update"), { thing: "t", shadow: "n", op: "update" });
     assert.deepEqual(parseShadowTopic("$aws/things/t/shadow/delete/rejected"), { thing: "t", shadow: undefined, op: "delete", response: "rejected" });
+    assert.deepEqual(parseShadowTopic("$aws/things/t/shadow/get/accepted"), { thing: "t", shadow: undefined, op: "get", response: "accepted" });
     assert.deepEqual(parseShadowTopic("$aws/things/t/shadow/update/documents"), { thing: "t", shadow: undefined, op: "update", response: "documents" });
     for (const topic of [
       "aws/things/t/shadow/get",
