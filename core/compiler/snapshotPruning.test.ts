@@ -6,7 +6,7 @@ import { pruneSnapshot, type PruningReport } from "./snapshotPruning";
 
 /** Evaluates plain Microvium JS (export 1 is the entry) and snapshots it through the pruning
  * pass; `api` names the module-level objects to treat as API objects (via export 2). */
-function pruned(sourceText: string, trustedFiles: string[] = []): { snapshot: Uint8Array; report: PruningReport } {
+function pruned(sourceText: string, trustedFiles: string[] = [], keepAllMembers = false): { snapshot: Uint8Array; report: PruningReport } {
   const vm = Microvium.create({});
   const globals = vm.globalThis as Record<string, unknown>;
   globals.vmExport = vm.vmExport;
@@ -18,7 +18,7 @@ function pruned(sourceText: string, trustedFiles: string[] = []): { snapshot: Ui
       const registry = il.exports.get(2);
       const items = registry?.type === "ReferenceValue" ? il.allocations.get(registry.value) : undefined;
       const apiObjects = new Set(items?.type === "ArrayAllocation" ? items.items.flatMap((v) => (v?.type === "ReferenceValue" ? [v.value] : [])) : []);
-      const result = pruneSnapshot({ ...il, exports: new Map([...il.exports].filter(([id]) => id !== 2)) }, { apiObjects, trustedFiles: new Set(trustedFiles) });
+      const result = pruneSnapshot({ ...il, exports: new Map([...il.exports].filter(([id]) => id !== 2)) }, { apiObjects, trustedFiles: new Set(trustedFiles), keepAllMembers });
       report = result.report;
       return result.il;
     },
@@ -106,5 +106,69 @@ describe("snapshot pruning (core/compiler/snapshotPruning.ts)", () => {
       const c = new Counter(1);
       vmExport(1, function () { return c.next(); });`),
     /Internal error/);
+  });
+
+  // Issue 17: what pruning must keep for the program to run as written.
+  it("keepAllMembers (the bench's baseline) drops no member, only what nothing reaches", () => {
+    const source = `
+      const helper = { used: function () { return 1; }, unused: function () { return "baseline keeps me"; } };
+      const unreachable = { x: function () { return "nothing reaches me"; } };
+      vmExport(1, function () { return helper.used(); });`;
+    const { snapshot, report } = pruned(source, [], true);
+    assert.deepEqual(report.removedMembers, []);
+    assert.ok(Buffer.from(snapshot).includes(Buffer.from("baseline keeps me")));
+    assert.ok(!Buffer.from(snapshot).includes(Buffer.from("nothing reaches me")));
+    assert.ok(Buffer.from(pruned(source).snapshot).length < Buffer.from(snapshot).length, "pruning makes it smaller than the baseline");
+  });
+
+  it("a closure member no code names is left out like a plain function; data members of every kind stay", () => {
+    const { snapshot, report } = pruned(`
+      let count = 0;
+      const box = { bump: () => { count++; return "closure never called"; }, list: [1, 2], nested: { deep: { n: 3 } }, flag: false, nothing: null, name: "box" };
+      vmExport(1, function () { return box; });`);
+    assert.deepEqual(names(report), ["bump", "push"]); // and the array prototype's push: nothing names it
+    assert.ok(!Buffer.from(snapshot).includes(Buffer.from("closure never called")));
+    for (const kept of ["list", "nested", "deep", "flag", "nothing", "name"]) assert.ok(Buffer.from(snapshot).includes(Buffer.from(kept)), kept);
+  });
+
+  it("arrays made at run time keep the array prototype, async functions their promise machinery, globals their values", () => {
+    const { snapshot, report } = pruned(`
+      let total = 0;
+      function add(x) { total = total + x; return total; }
+      async function later(x) { return x + 1; }
+      const unusedGlobal = { dead: function () { return "no code loads this global"; } };
+      vmExport(1, function (x) {
+        const items = [];
+        items.push(x);
+        items.push(add(x));
+        later(x);
+        return items.length + items[1];
+      });`);
+    assert.equal(report.prunedUserObjects, true);
+    assert.equal(run(snapshot, 5), 7);
+    assert.equal(run(snapshot, 2), 4, "a fresh restore: the global starts at 0 again");
+    assert.ok(!Buffer.from(snapshot).includes(Buffer.from("no code loads this global")));
+  });
+
+  it("the array prototype's own methods count as trusted: using arrays doesn't stop pruning", () => {
+    const { snapshot, report } = pruned(`
+      const tools = { sum: function (list) { let s = 0; for (let i = 0; i < list.length; i++) s += list[i]; return s; }, spare: function () { return 0; } };
+      vmExport(1, function (n) { const a = []; a.push(n); a.push(n); return tools.sum(a); });`);
+    // tools.sum's list[i] is a computed read in untrusted code: user objects are then kept whole.
+    assert.equal(report.prunedUserObjects, false);
+    assert.equal(run(snapshot, 4), 8);
+    const trustedRead = pruned(`
+      const other = { used: function (n) { const a = []; a.push(n); return a.length; }, spare: function () { return 0; } };
+      vmExport(1, function (n) { return other.used(n); });`);
+    assert.equal(trustedRead.report.prunedUserObjects, true, "push reads this[i] inside the prototype, which is trusted");
+    assert.ok(names(trustedRead.report).includes("spare"));
+    assert.equal(run(trustedRead.snapshot, 9), 1);
+  });
+
+  it("a host function member (vmImport) no code names is left out like any function; its data neighbour stays", () => {
+    const { report } = pruned(`
+      const device = { write: vmImport(7), pin: 3 };
+      vmExport(1, function () { return device.pin; });`);
+    assert.deepEqual(names(report), ["write"]);
   });
 });

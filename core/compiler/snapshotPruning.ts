@@ -82,6 +82,7 @@ function analyse(il: SnapshotIL, options: PruningOptions, pruneUserObjects: bool
     !options.keepAllMembers && (options.apiObjects.has(id) || (pruneUserObjects && isFunctionValue(il, value)));
 
   const readName = (name: string) => {
+    // Stryker disable next-line ConditionalExpression: equivalent, a name read again finds no waiting members (it only saves work).
     if (readNames.has(name)) return;
     readNames.add(name);
     for (const member of waiting.get(name) ?? []) {
@@ -102,6 +103,7 @@ function analyse(il: SnapshotIL, options: PruningOptions, pruneUserObjects: bool
           case "LoadGlobal":
           case "StoreGlobal": {
             const name = (op.operands[0] as IL.NameOperand).name;
+            // Stryker disable next-line ConditionalExpression: equivalent, a value pushed again is already visited (it only saves work).
             if (!a.globals.has(name)) {
               a.globals.add(name);
               work.push(il.globalSlots.get(name)!.value);
@@ -121,7 +123,9 @@ function analyse(il: SnapshotIL, options: PruningOptions, pruneUserObjects: bool
             } else if (!trusted) a.untrustedDynamicReads = true;
             break;
           }
+          // Stryker disable next-line ConditionalExpression: unreachable today, Microvium 8 emits ObjectKeys only inside its own (trusted) Reflect.ownKeys builtin, whose callers name `ownKeys` (above); kept for a compiler that emits it in feature code.
           case "ObjectKeys":
+            // Stryker disable next-line ConditionalExpression,BooleanLiteral: as above.
             if (!trusted) a.untrustedDynamicReads = true;
             break;
           case "ArrayNew":
@@ -129,6 +133,7 @@ function analyse(il: SnapshotIL, options: PruningOptions, pruneUserObjects: bool
             break;
           case "AsyncStart":
           case "AsyncResume":
+          // Stryker disable next-line ConditionalExpression: equivalent, a function with AsyncReturn also has AsyncStart.
           case "AsyncReturn":
             for (const b of ["asyncCatchBlock", "asyncContinue", "promisePrototype", "asyncHostCallback"] as const) markBuiltin(b);
             break;
@@ -139,6 +144,7 @@ function analyse(il: SnapshotIL, options: PruningOptions, pruneUserObjects: bool
   };
 
   const markBuiltin = (name: keyof SnapshotIL["builtins"]) => {
+    // Stryker disable next-line ConditionalExpression: equivalent, a builtin pushed again is already visited (it only saves work).
     if (a.builtins.has(name)) return;
     a.builtins.add(name);
     work.push(il.builtins[name]);
@@ -228,6 +234,7 @@ function rebuild(il: SnapshotIL, a: Analysis): SnapshotIL {
     const allocation = il.allocations.get(id);
     if (!allocation) continue; // see visitAllocation
     const kept = a.keptMembers.get(id);
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent, copying an object that keeps every member gives the same object.
     if (allocation.type === "ObjectAllocation" && kept && kept.size < Object.keys(allocation.properties).length) {
       const properties: Record<string, IL.Value> = {};
       for (const [name, value] of Object.entries(allocation.properties)) if (kept.has(name)) properties[name] = value;

@@ -47,7 +47,8 @@ export function checkSettingDeclaration(name: unknown, defaultValue: unknown, mi
     if (min !== undefined || max !== undefined) throw new Error(`${call}: min and max are for number settings; this one is a ${typeof defaultValue} (its default is ${JSON.stringify(defaultValue)})`);
   } else {
     for (const [key, bound] of [["min", min], ["max", max]] as const) {
-      if (bound !== undefined && (typeof bound !== "number" || !Number.isFinite(bound))) throw new Error(`${call}: ${key} must be a finite number, got ${describe(bound)}`);
+      // Number.isFinite is false for anything but a finite number (a typeof check before it was a mutant no test could kill).
+      if (bound !== undefined && !Number.isFinite(bound)) throw new Error(`${call}: ${key} must be a finite number, got ${describe(bound)}`);
     }
     if (min !== undefined) decl.min = min as number;
     if (max !== undefined) decl.max = max as number;
@@ -68,8 +69,8 @@ export function settingValueProblem(decl: SettingDecl, value: unknown): string |
     if (decl.min !== undefined && n < decl.min) return `${n} is below the minimum ${decl.min} of setting "${decl.name}"${range(decl)}`;
     if (decl.max !== undefined && n > decl.max) return `${n} is above the maximum ${decl.max} of setting "${decl.name}"${range(decl)}`;
   }
-  if (type === "string" && (value as string).length > MAX_SETTING_STRING_LENGTH) {
-    return `a string of ${(value as string).length} characters is too long for setting "${decl.name}" (at most ${MAX_SETTING_STRING_LENGTH})`;
+  if (typeof value === "string" && value.length > MAX_SETTING_STRING_LENGTH) {
+    return `a string of ${value.length} characters is too long for setting "${decl.name}" (at most ${MAX_SETTING_STRING_LENGTH})`;
   }
   return undefined;
 }
