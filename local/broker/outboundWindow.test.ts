@@ -82,8 +82,35 @@ describe("broker and a subscriber that never acknowledges (outbound window)", fu
     assert.equal(stats.droppedOutbound, MESSAGES - LIMITS.maxOutboundInFlightPerClient - LIMITS.maxOutboundQueuedPerClient);
     await waitFor("the drop reported in the log", () => log.some((line) => /subscriber ".*" .*acknowledges too slowly: dropped \d+ QoS 1/.test(line)), 5000);
 
-    // It disconnects: what waited for it is let go.
+    // It disconnects (a clean session): what waited for it is let go.
     await slow.endAsync(true);
     await waitFor("nothing queued once it is gone", () => broker!.loadStats().outboundQueued === 0);
+  });
+
+  it("a persistent session keeps what waited in its window: after the subscriber comes back it gets every message", async () => {
+    const limits = { maxOutboundInFlightPerClient: 10, maxOutboundQueuedPerClient: 500 };
+    const count = 200;
+    broker = await LocalBroker.start({ stateDir, app: APP, manifest, load: limits });
+    const topic = `sf/${APP}/dev-0/temperature/up`;
+    const server = await broker.pki.serviceIdentity("server");
+    const slow = await connect(serverClientId(APP), server, { clean: false });
+    const writer = slow as unknown as { _sendPacket: (packet: { cmd: string }, done?: () => void, ...rest: unknown[]) => void };
+    const sendPacket = writer._sendPacket.bind(slow);
+    writer._sendPacket = (packet, done, ...rest) => (packet.cmd === "puback" ? done?.() : sendPacket(packet, done, ...rest));
+    await slow.subscribeAsync(`sf/${APP}/+/temperature/up`, { qos: 1 });
+    const device = await connect("dev-0", await broker.provisionDevice("dev-0"));
+    await Promise.all(Array.from({ length: count }, (_, n) => device.publishAsync(topic, JSON.stringify({ n }), { qos: 1 })));
+    await waitFor("the rest waiting in its window", () => broker!.loadStats().outboundQueued === count - limits.maxOutboundInFlightPerClient);
+    await slow.endAsync(true);
+
+    // Back, acknowledging: the session's queue (aedes stored every message in it before delivery)
+    // holds the in-flight deliveries and everything that waited.
+    const heard = new Set<number>();
+    const back = mqtt.connect({ protocol: "mqtts", host: "127.0.0.1", port: broker.mqttsPort, ca: broker.caCertPem, cert: server.certPem, key: server.keyPem, clientId: serverClientId(APP), protocolVersion: 4, reconnectPeriod: 0, clean: false });
+    clients.push(back);
+    back.on("message", (_topic, payload) => heard.add((JSON.parse(payload.toString()) as { n: number }).n));
+    await waitFor(`all ${count} after it came back`, () => heard.size === count, 20_000);
+    assert.deepEqual([...heard].sort((a, b) => a - b), Array.from({ length: count }, (_, n) => n));
+    assert.equal(broker.loadStats().droppedOutbound, 0);
   });
 });

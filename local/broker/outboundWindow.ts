@@ -105,6 +105,9 @@ export class OutboundWindow {
   private forget(client: Client): void {
     const window = this.windows.get(client);
     if (!window) return;
+    // Nothing is lost for a persistent session: aedes put every QoS 1 message in the session's
+    // queue before handing it to deliverQoS (aedes.js enqueueOffline, for online subscribers too),
+    // and replays that queue at the next connect (outboundWindow.test.ts shows it).
     this.stats.outboundQueued -= window.waiting.length;
     this.windows.delete(client);
   }
