@@ -1,13 +1,10 @@
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
 import mqtt from "mqtt";
 import { serverClientId } from "../../core/policy";
 import { channelManifest } from "../../test/support/channelManifest";
+import { brokerPerTest } from "../../test/support/brokerPerTest";
 import { waitFor } from "../../test/support/waitFor";
 import { resolveLoadLimits } from "./backpressure";
-import { LocalBroker } from "./index";
 
 const APP = "load";
 const manifest = channelManifest(APP, [{ name: "temperature", qos: 1, direction: "both", replay: 0 }]);
@@ -17,49 +14,20 @@ const PER_DEVICE = 150;
 
 describe("broker under overload (backpressure)", function () {
   this.timeout(60_000);
-  let stateDir: string;
-  let broker: LocalBroker | undefined;
-  const clients: mqtt.MqttClient[] = [];
-
-  beforeEach(async () => {
-    stateDir = await mkdtemp(path.join(os.tmpdir(), "sf-backpressure-"));
-  });
-
-  afterEach(async () => {
-    await Promise.all(clients.splice(0).map((c) => c.endAsync(true)));
-    await broker?.stop();
-    broker = undefined;
-    await rm(stateDir, { recursive: true, force: true });
-  });
-
-  async function connect(clientId: string, identity: { certPem: string; keyPem: string }): Promise<mqtt.MqttClient> {
-    const client = await mqtt.connectAsync({
-      protocol: "mqtts",
-      host: "127.0.0.1",
-      port: broker!.mqttsPort,
-      ca: broker!.caCertPem,
-      cert: identity.certPem,
-      key: identity.keyPem,
-      clientId,
-      protocolVersion: 4,
-      reconnectPeriod: 0,
-    });
-    clients.push(client);
-    return client;
-  }
+  const fixture = brokerPerTest("backpressure");
 
   it("holds QoS 1 publishers at the in-flight bounds, counts and drops QoS 0, and delivers every QoS 1 message once the load falls", async () => {
     const log: string[] = [];
-    broker = await LocalBroker.start({ stateDir, app: APP, manifest, load: LIMITS, log: (line) => log.push(line) });
+    const broker = await fixture.start({ app: APP, manifest, load: LIMITS, log: (line) => log.push(line) });
     // A subscriber in the broker's process that stops completing its deliveries: no fan-out can
     // finish, the way nothing finishes in time when the broker is offered far more than it can do.
     const stalled: Array<() => void> = [];
     let stalling = true;
     await new Promise<void>((resolve) =>
-      broker!.aedes.subscribe(`sf/${APP}/+/temperature/up`, (_packet, done) => (stalling ? stalled.push(done) : done()), resolve),
+      broker.aedes.subscribe(`sf/${APP}/+/temperature/up`, (_packet, done) => (stalling ? stalled.push(done) : done()), resolve),
     );
     // The app's server over mutual TLS: must end up with every QoS 1 message, once.
-    const server = await connect(serverClientId(APP), await broker.pki.serviceIdentity("server"));
+    const server = await fixture.connect(serverClientId(APP), await broker.pki.serviceIdentity("server"));
     const received = new Map<string, Set<number>>();
     const qos0Received: string[] = [];
     server.on("message", (topic, payload) => {
@@ -69,16 +37,16 @@ describe("broker under overload (backpressure)", function () {
     });
     await server.subscribeAsync(`sf/${APP}/+/temperature/up`, { qos: 1 });
 
-    const devices = await Promise.all(Array.from({ length: DEVICES }, async (_, i) => connect(`dev-${i}`, await broker!.provisionDevice(`dev-${i}`))));
+    const devices = await Promise.all(Array.from({ length: DEVICES }, async (_, i) => fixture.connect(`dev-${i}`, await broker.provisionDevice(`dev-${i}`))));
     const acks = devices.flatMap((device, d) =>
       Array.from({ length: PER_DEVICE }, (_, n) => device.publishAsync(`sf/${APP}/dev-${d}/temperature/up`, JSON.stringify({ n }), { qos: 1 })),
     );
-    await waitFor("the broker to reach its in-flight bound and hold publishers", () => broker!.loadStats().inFlight === LIMITS.maxInFlight && broker!.loadStats().heldClients > 0);
+    await waitFor("the broker to reach its in-flight bound and hold publishers", () => broker.loadStats().inFlight === LIMITS.maxInFlight && broker.loadStats().heldClients > 0);
 
     // QoS 0 arriving now is dropped and counted, not queued.
-    const qos0Device = await connect("dev-q0", await broker.provisionDevice("dev-q0"));
+    const qos0Device = await fixture.connect("dev-q0", await broker.provisionDevice("dev-q0"));
     for (let n = 0; n < 50; n++) qos0Device.publish(`sf/${APP}/dev-q0/temperature/up`, JSON.stringify({ n, qos0: true }), { qos: 0 });
-    await waitFor("50 QoS 0 messages dropped", () => broker!.loadStats().droppedQos0 === 50);
+    await waitFor("50 QoS 0 messages dropped", () => broker.loadStats().droppedQos0 === 50);
 
     // Bounded, by the counters: nothing past the bounds was taken in while nothing could finish.
     const during = broker.loadStats();
@@ -93,7 +61,7 @@ describe("broker under overload (backpressure)", function () {
     const total = () => [...received.values()].reduce((sum, set) => sum + set.size, 0);
     await waitFor(`all ${DEVICES * PER_DEVICE} QoS 1 messages at the server`, () => total() === DEVICES * PER_DEVICE, 30_000);
     await Promise.all(acks);
-    await waitFor("nothing in flight and nobody held", () => broker!.loadStats().inFlight === 0 && broker!.loadStats().heldClients === 0);
+    await waitFor("nothing in flight and nobody held", () => broker.loadStats().inFlight === 0 && broker.loadStats().heldClients === 0);
     assert.equal(received.size, DEVICES);
     assert.deepEqual(qos0Received, [], "dropped QoS 0 messages must not arrive later");
     assert.ok(broker.loadStats().peakInFlight <= LIMITS.maxInFlight);
