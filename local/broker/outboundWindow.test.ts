@@ -54,6 +54,27 @@ describe("broker and a subscriber that never acknowledges (outbound window)", fu
     await waitFor("nothing queued once it is gone", () => broker.loadStats().outboundQueued === 0);
   });
 
+  it("thousands of messages published at once while a subscriber's window is full: the broker stays up and the others get them all", async () => {
+    const broker = await fixture.start({ app: APP, manifest, load: LIMITS });
+    const topic = `sf/${APP}/dev-0/temperature/up`;
+    const slow = await fixture.connect(serverClientId(APP), await broker.pki.serviceIdentity("server"));
+    const writer = slow as unknown as { _sendPacket: (packet: { cmd: string }, done?: () => void, ...rest: unknown[]) => void };
+    const sendPacket = writer._sendPacket.bind(slow);
+    writer._sendPacket = (packet, done, ...rest) => (packet.cmd === "puback" ? done?.() : sendPacket(packet, done, ...rest));
+    await slow.subscribeAsync(`sf/${APP}/+/temperature/up`, { qos: 1 });
+    let other = 0;
+    await new Promise<void>((resolve) => broker.aedes.subscribe(topic, (_packet, done) => (other++, done()), resolve));
+    // All at once, as a thousand devices publishing together hand them to the broker's emitter.
+    const count = 20_000;
+    let published = 0;
+    for (let n = 0; n < count; n++) {
+      broker.aedes.publish({ cmd: "publish", topic, payload: Buffer.from(JSON.stringify({ n })), qos: 1, retain: false, dup: false }, () => published++);
+    }
+    await waitFor(`all ${count} published`, () => published === count, 60_000);
+    await waitFor(`all ${count} at the other subscriber`, () => other === count, 30_000);
+    assert.equal(broker.loadStats().outboundQueued, LIMITS.maxOutboundQueuedPerClient);
+  });
+
   it("a persistent session keeps what waited in its window: after the subscriber comes back it gets every message", async () => {
     const limits = { maxOutboundInFlightPerClient: 10, maxOutboundQueuedPerClient: 500 };
     const count = 200;

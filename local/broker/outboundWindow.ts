@@ -87,7 +87,9 @@ export class OutboundWindow {
         this.dropped(client);
       }
       this.stats.peakOutboundQueuedPerClient = Math.max(this.stats.peakOutboundQueuedPerClient, window.waiting.length);
-      done();
+      // Never synchronously, as aedes's own deliverQoS: mqemitter drains its queue by recursion
+      // through this callback, and thousands queued at once overflowed the stack.
+      setImmediate(done);
     };
   }
 
