@@ -30,3 +30,20 @@ export function decodeDeviceStatus(payload: string | Uint8Array): DeviceStatus {
   if (problems.length) throw new Error(`invalid device status: ${problems.join("; ")}`);
   return s as DeviceStatus;
 }
+
+/** What one message on a device's `_status` topic says: the device's status, or (an empty retained
+ * message) that the device was removed from the fleet. */
+export type StatusMessage = { removed: true } | { removed: false; status: DeviceStatus };
+
+/** Reads a `_status` message; throws as decodeDeviceStatus does when it is malformed. */
+export function readStatusMessage(payload: Uint8Array): StatusMessage {
+  if (payload.length === 0) return { removed: true };
+  return { removed: false, status: decodeDeviceStatus(payload) };
+}
+
+/** Whether the sender's link counts as up for a receiver's reorder wait
+ * (EnvelopeReceiver.senderLinkChanged): a removed device will send nothing more to wait for, so
+ * its gaps are given up on their timeout as if its link were up; otherwise its status says. */
+export function senderLinkUp(message: StatusMessage): boolean {
+  return message.removed || message.status.online;
+}

@@ -49,3 +49,9 @@ export function parseAppTopic(topic: string): ParsedAppTopic | undefined {
   }
   return undefined;
 }
+
+/** The device an app topic belongs to: the sender of its `up` messages, whose `_status` tells
+ * receivers when its link falls and comes back (EnvelopeReceiver's `senderOf`). */
+export function thingOfAppTopic(topic: string): string | undefined {
+  return parseAppTopic(topic)?.thing;
+}

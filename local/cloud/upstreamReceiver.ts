@@ -2,12 +2,12 @@
  * through the receive path devices and dashboards share (core/contracts/envelopeReceiver.ts), so
  * what the cloud hands on got there once and, on a QoS 1 channel, in the device's order, whatever
  * order the broker handed it over in. Outlives a broker restart: attach() it to each new broker. */
-import { decodeDeviceStatus } from "../../core/contracts/deviceStatus";
+import { readStatusMessage, senderLinkUp, type StatusMessage } from "../../core/contracts/deviceStatus";
 import type { Envelope } from "../../core/contracts/envelope";
 import { EnvelopeReceiver } from "../../core/contracts/envelopeReceiver";
 import type { Manifest } from "../../core/contracts/manifest";
 import { wallClock, type ReorderClock } from "../../core/contracts/reorderBuffer";
-import { parseAppTopic, topics } from "../../core/contracts/topics";
+import { parseAppTopic, thingOfAppTopic, topics } from "../../core/contracts/topics";
 
 export interface UpstreamMessage {
   thing: string;
@@ -41,7 +41,7 @@ export class UpstreamReceiver {
     this.receiver = new EnvelopeReceiver({
       clock: options.clock ?? wallClock,
       timeoutMs: options.reorderTimeoutMs,
-      senderOf: (topic) => parseAppTopic(topic)?.thing,
+      senderOf: thingOfAppTopic,
       log: (line) => options.log?.(`[cloud] ${line}`),
       deliver: (envelope, from) => options.deliver({ ...from, envelope }),
     });
@@ -81,16 +81,14 @@ export class UpstreamReceiver {
   }
 
   private statusChanged(thing: string, payload: Uint8Array): void {
-    // An empty retained status: the device was removed; nothing of it will come to wait for.
-    if (payload.length === 0) return this.receiver.senderLinkChanged(thing, true);
-    let online: boolean;
+    let message: StatusMessage;
     try {
-      online = decodeDeviceStatus(payload).online;
+      message = readStatusMessage(payload);
     } catch (error) {
       this.options.log?.(`[cloud] ignored a malformed status of ${thing}: ${(error as Error).message}`);
       return;
     }
-    this.receiver.senderLinkChanged(thing, online);
+    this.receiver.senderLinkChanged(thing, senderLinkUp(message));
   }
 
   /** The server's link to the broker went down or came back (a broker restart for an in-process

@@ -6,13 +6,13 @@
  * chosen by the address fragment: the fleet table (`#`), one device's page (`#device=<name>`)
  * and the rollout panel (`#rollouts`). A device that reports an app version the page doesn't
  * have makes it fetch the new build (a rebuild or an OTA update shows up without a reload). */
-import { decodeDeviceStatus, type DeviceStatus } from "../../core/contracts/deviceStatus";
+import { readStatusMessage, senderLinkUp, type DeviceStatus } from "../../core/contracts/deviceStatus";
 import type { DashboardRole } from "../../core/contracts/dashboardRoles";
 import { EnvelopeSender } from "../../core/contracts/envelope";
 import { EnvelopeReceiver } from "../../core/contracts/envelopeReceiver";
 import { checkName } from "../../core/contracts/names";
 import { wallClock } from "../../core/contracts/reorderBuffer";
-import { parseAppTopic, topics } from "../../core/contracts/topics";
+import { parseAppTopic, thingOfAppTopic, topics } from "../../core/contracts/topics";
 import type { WireValue } from "../../core/contracts/wireValue";
 import { DASHBOARD_LISTING_SEGMENTS, type DeviceStatusRecord, type FleetSegment, type FleetStatusPage } from "../../core/contracts/fleetStatus";
 import type { WebApp } from "./deviceCard";
@@ -94,7 +94,7 @@ export class Fleet {
     deliver: (envelope, { thing, channelIndex }) => this.onValue(thing, channelIndex, envelope.v, envelope.t, envelope.id),
     log: (line) => console.warn(line),
     // A device's status says when its own link falls and comes back (onStatus): its gaps wait for it.
-    senderOf: (topic) => parseAppTopic(topic)?.thing,
+    senderOf: thingOfAppTopic,
   });
   /** When each thing's status last arrived live (performance.now()): a listed record read before
    * that is older than what the table shows. One entry per device, like the rows. */
@@ -307,18 +307,16 @@ export class Fleet {
 
   private onStatus(thing: string, payload: Uint8Array, retained: boolean): void {
     this.heardLive.set(thing, performance.now());
-    if (payload.length === 0) {
-      // An empty retained message clears the status: the device was removed from the fleet.
-      this.received.senderLinkChanged(thing, true);
+    const message = readStatusMessage(payload);
+    this.received.senderLinkChanged(thing, senderLinkUp(message));
+    if (message.removed) {
       this.rows.delete(thing);
       this.table.changed();
       return;
     }
-    const status = decodeDeviceStatus(payload);
-    this.received.senderLinkChanged(thing, status.online);
     // A live status is news from now; a retained one (and a last will, whose `t` is when it was
     // registered) only tells when it was written.
-    this.showStatus(thing, status, retained ? status.t : Date.now());
+    this.showStatus(thing, message.status, retained ? message.status.t : Date.now());
   }
 
   private showStatus(thing: string, status: DeviceStatus, heardAt: number): void {
