@@ -5,10 +5,10 @@ import { MAX_SEND_ATTEMPTS, ReliableOutbox } from "./reliableOutbox";
 /** A transport whose PUBACKs the test hands out one by one (the in-memory one acks at once). */
 class ManualAckTransport implements Transport {
   connected = true;
-  readonly sent: { payload: string; qos: QoS; ack: () => void; fail: (e: Error) => void }[] = [];
+  readonly sent: { payload: string; qos: QoS; retain: boolean; ack: () => void; fail: (e?: Error) => void }[] = [];
   private listeners = new Set<ConnectionListener>();
-  publish(_topic: string, payload: string, qos: QoS): Promise<void> {
-    return new Promise((ack, fail) => this.sent.push({ payload, qos, ack: () => ack(), fail }));
+  publish(_topic: string, payload: string, qos: QoS, retain: boolean): Promise<void> {
+    return new Promise((ack, fail) => this.sent.push({ payload, qos, retain, ack: () => ack(), fail }));
   }
   subscribe(): () => void {
     return () => {};
@@ -122,9 +122,98 @@ describe("ReliableOutbox", () => {
     assert.equal(transport.sent.at(-1)!.payload, "2", "the next one goes out");
   });
 
-  it("refuses a window AWS IoT would not honour and a capacity below 1", () => {
+  it("refuses a window AWS IoT would not honour and a capacity below 1; takes every window from 1 to 100 and a capacity of 1", () => {
     const transport = new ManualAckTransport();
-    assert.throws(() => new ReliableOutbox({ transport, capacity: 10, inFlightWindow: 101 }), /from 1 to 100 .*got 101/);
+    for (const inFlightWindow of [0, 101, 1.5, Number.NaN]) {
+      assert.throws(() => new ReliableOutbox({ transport, capacity: 10, inFlightWindow }), new RegExp(`from 1 to 100 .*got ${inFlightWindow}`));
+    }
     assert.throws(() => new ReliableOutbox({ transport, capacity: 0 }), /capacity must be a whole number >= 1, got 0/);
+    assert.throws(() => new ReliableOutbox({ transport, capacity: 2.5 }), /capacity must be a whole number >= 1, got 2.5/);
+    // The limits themselves are allowed: AWS IoT's 100 unacknowledged, and a one-message buffer.
+    const outbox = new ReliableOutbox({ transport, capacity: 1, inFlightWindow: 100 });
+    for (let n = 1; n <= 100; n++) outbox.push(msg(n));
+    assert.equal(outbox.unacknowledged, 100);
+    new ReliableOutbox({ transport, capacity: 10, inFlightWindow: 1 });
+  });
+
+  it("hands the retain flag over as given, and not retained unless asked", () => {
+    const transport = new ManualAckTransport();
+    const outbox = new ReliableOutbox({ transport, capacity: 10 });
+    outbox.push({ topic: "status", payload: "s", qos: 1, retain: true });
+    outbox.push({ topic: "t", payload: "v", qos: 1 });
+    outbox.push({ topic: "t", payload: "w", qos: 1, retain: false });
+    assert.deepEqual(transport.sent.map((s) => s.retain), [true, false, false]);
+  });
+
+  it("counts as acknowledged only QoS 1 messages the broker acknowledged, not QoS 0 ones handed over", async () => {
+    const transport = new ManualAckTransport();
+    const outbox = new ReliableOutbox({ transport, capacity: 10 });
+    outbox.push(msg(1, 0));
+    outbox.push(msg(2, 1));
+    for (const s of transport.sent) s.ack();
+    await tick();
+    assert.equal(outbox.acknowledged, 1);
+  });
+
+  it("the last messages refused keep their order when nothing waits behind them", async () => {
+    const transport = new ManualAckTransport();
+    const outbox = new ReliableOutbox({ transport, capacity: 10, inFlightWindow: 2 });
+    [1, 2].forEach((n) => outbox.push(msg(n)));
+    transport.sent[0].fail(new Error("connection closed"));
+    transport.sent[1].fail(new Error("connection closed"));
+    await tick();
+    outbox.resume();
+    assert.deepEqual(transport.sent.slice(2).map((s) => s.payload), ["1", "2"]);
+  });
+
+  it("after a refused publish nothing more is sent until the next reconnect, even when new messages come", async () => {
+    const transport = new ManualAckTransport();
+    const outbox = new ReliableOutbox({ transport, capacity: 10 });
+    outbox.push(msg(1));
+    transport.sent[0].fail(new Error("Failed to write to TLS handler"));
+    await tick();
+    outbox.push(msg(2)); // the transport still says connected: it has not noticed yet
+    assert.equal(transport.sent.length, 1, "no publish into a link that just refused one");
+    outbox.resume();
+    assert.deepEqual(transport.sent.slice(1).map((s) => s.payload), ["1", "2"]);
+  });
+
+  it("a refused message put back into a full buffer costs the oldest one, counted: the buffer never grows past its capacity", async () => {
+    const transport = new ManualAckTransport();
+    const outbox = new ReliableOutbox({ transport, capacity: 2, inFlightWindow: 1 });
+    [1, 2, 3].forEach((n) => outbox.push(msg(n))); // 1 in flight, 2 and 3 fill the buffer
+    transport.sent[0].fail(new Error("connection closed"));
+    await tick();
+    assert.equal(outbox.queued, 2);
+    assert.equal(outbox.dropped, 1);
+    outbox.resume();
+    transport.sent[1].ack();
+    await tick();
+    assert.deepEqual(transport.sent.slice(1).map((s) => s.payload), ["2", "3"]);
+  });
+
+  it("a message refused at every attempt without an error object is still dropped, counted and reported", async () => {
+    const transport = new ManualAckTransport();
+    const errors: string[] = [];
+    const outbox = new ReliableOutbox({ transport, capacity: 10, onError: (e) => errors.push(e) });
+    outbox.push(msg(1));
+    for (let attempt = 1; attempt <= MAX_SEND_ATTEMPTS; attempt++) {
+      transport.sent.at(-1)!.fail(undefined);
+      await tick();
+      outbox.resume();
+    }
+    assert.equal(outbox.dropped, 1);
+    assert.match(errors.at(-1)!, /publish on "t" refused 5 times \(undefined\); dropped/);
+  });
+
+  it("a publish rejected without an error object is still put back and reported", async () => {
+    const transport = new ManualAckTransport();
+    const errors: string[] = [];
+    const outbox = new ReliableOutbox({ transport, capacity: 10, onError: (e) => errors.push(e) });
+    outbox.push(msg(1));
+    transport.sent[0].fail(undefined);
+    await tick();
+    assert.equal(outbox.queued, 1);
+    assert.match(errors[0], /publish on "t" failed \(undefined\); retrying after the next reconnect/);
   });
 });
