@@ -36,7 +36,7 @@ export function decodeDeviceStatus(payload: string | Uint8Array): DeviceStatus {
 export type StatusMessage = { removed: true } | { removed: false; status: DeviceStatus };
 
 /** Reads a `_status` message; throws as decodeDeviceStatus does when it is malformed. */
-export function readStatusMessage(payload: Uint8Array): StatusMessage {
+export function readStatusMessage(payload: string | Uint8Array): StatusMessage {
   if (payload.length === 0) return { removed: true };
   return { removed: false, status: decodeDeviceStatus(payload) };
 }

@@ -1,7 +1,7 @@
 /** How one status message changes a device's record: the rule both clouds run (the local broker's
  * status table and the AWS recorder Lambda), so a device looks the same in either dashboard. */
 import type { DeviceStatusRecord } from "../contracts/fleetStatus";
-import { decodeDeviceStatus } from "../contracts/deviceStatus";
+import { readStatusMessage } from "../contracts/deviceStatus";
 
 /** What to do with the stored record: keep it, replace it, or delete it (the device was removed). */
 export type StatusChange = { kind: "unchanged" } | { kind: "put"; record: DeviceStatusRecord } | { kind: "delete" };
@@ -11,8 +11,9 @@ export type StatusChange = { kind: "unchanged" } | { kind: "put"; record: Device
 export function nextStatusRecord(previous: DeviceStatusRecord | undefined, thing: string, payload: string | Uint8Array, receivedAt: number): StatusChange {
   // Rule actions and Lambda invocations may run out of order: never let an older message win.
   if (previous && receivedAt < previous.receivedAt) return { kind: "unchanged" };
-  if (payload.length === 0) return previous ? { kind: "delete" } : { kind: "unchanged" };
-  const status = decodeDeviceStatus(payload);
+  const message = readStatusMessage(payload);
+  if (message.removed) return previous ? { kind: "delete" } : { kind: "unchanged" };
+  const { status } = message;
   // A last will is registered before the device knows what it will run, so it says version "":
   // the installed version is still the one we knew.
   const version = status.version || previous?.version || "";
