@@ -122,7 +122,7 @@ describe("ReliableOutbox", () => {
     assert.equal(transport.sent.at(-1)!.payload, "2", "the next one goes out");
   });
 
-  it("refuses a window AWS IoT would not honour and a capacity below 1; takes every window from 1 to 100 and a capacity of 1", () => {
+  it("refuses a window AWS IoT would not honour and a capacity below 1; takes the limits themselves (windows 1 and 100, capacity 1)", () => {
     const transport = new ManualAckTransport();
     for (const inFlightWindow of [0, 101, 1.5, Number.NaN]) {
       assert.throws(() => new ReliableOutbox({ transport, capacity: 10, inFlightWindow }), new RegExp(`from 1 to 100 .*got ${inFlightWindow}`));
