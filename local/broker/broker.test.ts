@@ -131,6 +131,7 @@ describe("LocalBroker", function () {
     const refusal = refusals.find((r) => r.action === "iot:Subscribe");
     assert.ok(refusal, "refusal reported");
     assert.equal(refusal.principal, 'thing "a"');
+    assert.equal(refusal.outcome, "subscription refused (SUBACK 0x80)");
     assert.match(refusal.reason, /default deny.*sf-grow-device-base.*sf-grow-device-channels-1/);
     assert.ok(logLines.some((l) => l.includes("topicfilter/sf/grow/b/cmd/down") && l.includes("sf-grow-device-channels-1")));
     // The connection stays up: AWS only fails the filter.
@@ -282,6 +283,41 @@ describe("LocalBroker", function () {
     const refusal = refusals.find((r) => r.action === "iot:Subscribe");
     assert.equal(refusal?.principal, "dashboard (operator)");
     assert.match(refusal?.reason ?? "", /policies consulted: sf-grow-dashboard-operator$/);
+  });
+
+  // As on AWS IoT, a certificate acts for a thing only once attached to a registered thing
+  // (https://docs.aws.amazon.com/iot/latest/developerguide/thing-policy-variables.html); the local CA signing it is not enough.
+  it("refuses a certificate of this CA that is attached to no registered thing", async () => {
+    const ghost = device(await broker.pki.deviceIdentity("ghost"), "ghost");
+    await assert.rejects(ghost.connect());
+    assert.equal(refusals[0]?.action, "authenticate");
+    assert.match(refusals[0]?.reason ?? "", /certificate issued for "ghost" is not attached to any registered thing of the fleet/);
+  });
+
+  // AWS IoT Core supports QoS 0 and 1 only ("MQTT", https://docs.aws.amazon.com/iot/latest/developerguide/mqtt.html).
+  it("closes a connection that subscribes with QoS 2", async () => {
+    const dash = await dashboard();
+    const closed = new Promise<void>((resolve) => dash.once("close", () => resolve()));
+    dash.subscribe("sf/grow/+/temperature/up", { qos: 2 }, () => undefined);
+    await closed;
+    assert.deepEqual(
+      refusals.map((r) => [r.action, r.outcome]),
+      [["mqtt", "connection closed"]],
+    );
+  });
+
+  // MQTT 5 clients get SUBACK 0x87 Not authorized for a refused filter ("MQTT reason codes",
+  // https://docs.aws.amazon.com/iot/latest/developerguide/mqtt.html#mqtt5-reason-codes).
+  it("refuses an MQTT 5 client's filter with SUBACK 0x87 and keeps the connection", async () => {
+    const client = await mqtt.connectAsync(broker.webSocketUrl, { clientId: `${DASHBOARD_ID}-v5`, username: "dashboard", password: broker.issueDashboardToken(), protocolVersion: 5, reconnectPeriod: 0, connectTimeout: 5000 });
+    open.push(() => client.endAsync(true));
+    await client.subscribeAsync("sf/grow/a/_log/secret-level/x", { qos: 1 }).catch((error: unknown) => error);
+    assert.deepEqual(
+      refusals.map((r) => [r.action, r.outcome]),
+      [["iot:Subscribe", "subscription refused (SUBACK 0x87)"]],
+    );
+    const granted = await client.subscribeAsync("sf/grow/+/temperature/up", { qos: 1 });
+    assert.equal(granted[0].qos, 1);
   });
 
   describe("dashboard over WebSocket", () => {
