@@ -348,7 +348,9 @@ describe("LocalBroker", function () {
       const closed = new Promise<void>((resolve) => dash.once("close", () => resolve()));
       dash.publish("sf/grow/a/temperature/up", "fake", { qos: 1 });
       await closed;
-      assert.ok(refusals.some((r) => r.principal === "dashboard" && r.action === "iot:Publish"));
+      const refusal = refusals.find((r) => r.principal === "dashboard" && r.action === "iot:Publish");
+      // A viewer's link is judged by the viewer's policy, never the operator's.
+      assert.match(refusal?.reason ?? "", /policies consulted: sf-grow-dashboard$/);
     });
 
     it("refuses forged and expired tokens, and client ids without the dashboard prefix", async () => {
