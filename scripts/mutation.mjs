@@ -5,6 +5,8 @@
 //   npm run test:mutation -- jobs policy   only these groups
 //   npm run test:mutation -- --list        the groups and what they mutate
 //   npm run test:mutation -- --force jobs  ignore the incremental file and redo every mutant
+//   MUTATION_MUTATE=a.ts:10-80,b.ts npm run test:mutation -- g   only part of group g (Stryker's
+//                                          file:line ranges), when the whole group can't fit a session
 //
 // Why this shape: Stryker 9.6 is the last line that runs on Node 20, and its mocha runner wants
 // mocha < 12 while the project's tests use mocha 12. The runner and a mocha 11 live in their own
@@ -128,7 +130,7 @@ function run(name, forceAll) {
     testRunnerNodeArgs: ["--import", "tsx"],
     // Per test: a mutant runs only the tests that reached it in the dry run.
     coverageAnalysis: "perTest",
-    mutate: group.mutate,
+    mutate: process.env.MUTATION_MUTATE ? process.env.MUTATION_MUTATE.split(",") : group.mutate,
     checkers: ["typescript"],
     // The checker type-checks only this group's files and what they import (minutes saved per group).
     tsconfigFile: tsconfig,

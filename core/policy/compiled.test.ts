@@ -115,4 +115,81 @@ describe("compiled policies (per connection) decide exactly like the interpreter
     assert.equal(compiled.cachedDecisions, 100);
     assert.throws(() => new CompiledPolicies([], { clientId: "c" }, -1), /cacheSize must be a whole number >= 0, got -1/);
   });
+
+  // "Valid values for Effect are Allow and Deny. The Effect value is case sensitive."
+  // (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_effect.html)
+  it("only an Effect of exactly Allow or Deny decides: \"allow\" or \"ALLOW\" from parsed JSON grants nothing", () => {
+    const document = (effect: string): PolicyDocument => JSON.parse(JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: effect, Action: ["iot:Publish"], Resource: ["*"] }] }));
+    for (const effect of ["allow", "ALLOW", "Allow ", "deny"]) {
+      const compiled = new CompiledPolicies([document(effect)], { clientId: "c" });
+      assert.deepEqual(compiled.decide("iot:Publish", `${PREFIX}topic/t`), { allowed: false, reason: "no statement allows it (default deny)" }, `Effect ${JSON.stringify(effect)}`);
+    }
+    // A bogus Effect next to a real Allow neither grants nor takes away.
+    const mixed = new CompiledPolicies([document("allow"), document("Allow")], { clientId: "c" });
+    assert.deepEqual(mixed.decide("iot:Publish", `${PREFIX}topic/t`), { allowed: true, reason: `allowed by policy #1 Statement[0] (Allow iot:Publish on *)` });
+  });
+
+  it("fails closed on keys it doesn't evaluate: such an Allow grants nothing, such a Deny denies unconditionally", () => {
+    const allowAll: PolicyStatement = { Effect: "Allow", Action: ["iot:*"], Resource: ["*"] };
+    for (const key of ["Condition", "NotAction", "NotResource"]) {
+      const onlyConditional = new CompiledPolicies([{ Version: "2012-10-17", Statement: [{ ...allowAll, [key]: key === "Condition" ? { Bool: { "aws:SecureTransport": "true" } } : ["iot:Connect"] }] }], { clientId: "c" });
+      assert.equal(onlyConditional.decide("iot:Publish", `${PREFIX}topic/t`).allowed, false, `Allow with ${key}`);
+      const conditionalDeny = new CompiledPolicies([{ Version: "2012-10-17", Statement: [allowAll, { Effect: "Deny", Action: ["iot:Publish"], Resource: [`${PREFIX}topic/secret`], [key]: {} }] }], { clientId: "c" });
+      assert.deepEqual(conditionalDeny.decide("iot:Publish", `${PREFIX}topic/secret`), { allowed: false, reason: `denied by policy #0 Statement[1] (Deny iot:Publish on ${PREFIX}topic/secret)` }, `Deny with ${key}`);
+      assert.equal(conditionalDeny.decide("iot:Publish", `${PREFIX}topic/open`).allowed, true);
+    }
+  });
+
+  it("a document without statements (parsed JSON) decides nothing and breaks nothing", () => {
+    const empty = JSON.parse('{"Version":"2012-10-17"}') as PolicyDocument;
+    const compiled = new CompiledPolicies([empty, { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["iot:Connect"], Resource: [`${PREFIX}client/c`] }] }], { clientId: "c" });
+    assert.equal(compiled.decide("iot:Connect", `${PREFIX}client/c`).allowed, true);
+    assert.equal(compiled.decide("iot:Connect", `${PREFIX}client/d`).allowed, false);
+  });
+
+  it("with a cache size of 0 remembers nothing and still decides right; a bound that isn't a whole number is refused", () => {
+    const policies: PolicyDocument[] = [{ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["iot:Subscribe"], Resource: [`${PREFIX}topicfilter/sf/+/up`] }] }];
+    const uncached = new CompiledPolicies(policies, { clientId: "c" }, 0);
+    for (let round = 0; round < 2; round++) {
+      assert.equal(uncached.decide("iot:Subscribe", `${PREFIX}topicfilter/sf/+/up`).allowed, true);
+      assert.equal(uncached.decide("iot:Subscribe", `${PREFIX}topicfilter/sf/a/up`).allowed, false);
+    }
+    assert.equal(uncached.cachedDecisions, 0);
+    for (const bad of [1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
+      assert.throws(() => new CompiledPolicies(policies, { clientId: "c" }, bad), new RegExp(`cacheSize must be a whole number >= 0, got ${bad}`));
+    }
+  });
+
+  it("a repeated question is answered from the cache without evicting anything; past the bound answers stay right", () => {
+    const compiled = new CompiledPolicies([{ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["iot:Receive"], Resource: [`${PREFIX}topic/a`, `${PREFIX}topic/b`] }] }], { clientId: "c" }, 2);
+    compiled.decide("iot:Receive", `${PREFIX}topic/a`);
+    compiled.decide("iot:Receive", `${PREFIX}topic/b`);
+    for (let i = 0; i < 3; i++) assert.equal(compiled.decide("iot:Receive", `${PREFIX}topic/b`).allowed, true);
+    assert.equal(compiled.cachedDecisions, 2);
+    // A third resource evicts one; both remaining answers are still right.
+    assert.equal(compiled.decide("iot:Receive", `${PREFIX}topic/c`).allowed, false);
+    assert.equal(compiled.cachedDecisions, 2);
+    assert.equal(compiled.decide("iot:Receive", `${PREFIX}topic/a`).allowed, true);
+    assert.equal(compiled.decide("iot:Receive", `${PREFIX}topic/c`).allowed, false);
+  });
+
+  it("never serves one action's cached decision for another on the same string, nor a topic's for a topic filter", () => {
+    // AWS: iot:Publish/iot:Receive name topic/..., iot:Subscribe names topicfilter/... ("Publish/Subscribe policy
+    // examples", https://docs.aws.amazon.com/iot/latest/developerguide/pub-sub-policy.html); MQTT's + and # are literal there.
+    const compiled = new CompiledPolicies(
+      [{ Version: "2012-10-17", Statement: [
+        { Effect: "Allow", Action: ["iot:Publish"], Resource: [`${PREFIX}topic/sf/d1/up`] },
+        { Effect: "Allow", Action: ["iot:Subscribe"], Resource: [`${PREFIX}topicfilter/sf/+/up`] },
+      ] }],
+      { clientId: "d1" },
+      16,
+    );
+    assert.equal(compiled.decide("iot:Publish", `${PREFIX}topic/sf/d1/up`).allowed, true);
+    assert.equal(compiled.decide("iot:Receive", `${PREFIX}topic/sf/d1/up`).allowed, false);
+    assert.equal(compiled.decide("iot:Subscribe", `${PREFIX}topic/sf/d1/up`).allowed, false);
+    assert.equal(compiled.decide("iot:Subscribe", `${PREFIX}topicfilter/sf/+/up`).allowed, true);
+    // + is literal: the filter allowed above doesn't allow a filter naming one thing.
+    assert.equal(compiled.decide("iot:Subscribe", `${PREFIX}topicfilter/sf/d1/up`).allowed, false);
+    assert.equal(compiled.decide("iot:Publish", `${PREFIX}topic/sf/d1/up`).allowed, true);
+  });
 });

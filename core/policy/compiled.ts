@@ -49,6 +49,7 @@ export class CompiledPolicies {
       const document = "document" in entry ? entry.document : entry;
       const label = "document" in entry ? `policy "${entry.name}"` : `policy #${p}`;
       if ("document" in entry) names.push(entry.name);
+      // Stryker disable next-line ArrayDeclaration: equivalent: a placeholder statement that isn't an object has no Effect, so appliesAtAll drops it
       (document.Statement ?? []).forEach((statement, s) => {
         if (!appliesAtAll(statement)) return;
         const resources: CompiledResource[] = [];
@@ -56,6 +57,7 @@ export class CompiledPolicies {
           const test = compilePattern(pattern, variables);
           if (test) resources.push({ pattern, test });
         }
+        // Stryker disable next-line ConditionalExpression: equivalent: filed with no resources, the statement matches no request (findIndex is -1); skipping it only saves the scan
         if (resources.length === 0) return;
         const statementLabel = `${label} Statement[${s}]`;
         for (const action of ACTIONS) {

@@ -131,6 +131,7 @@ describe("LocalBroker", function () {
     const refusal = refusals.find((r) => r.action === "iot:Subscribe");
     assert.ok(refusal, "refusal reported");
     assert.equal(refusal.principal, 'thing "a"');
+    assert.equal(refusal.outcome, "subscription refused (SUBACK 0x80)");
     assert.match(refusal.reason, /default deny.*sf-grow-device-base.*sf-grow-device-channels-1/);
     assert.ok(logLines.some((l) => l.includes("topicfilter/sf/grow/b/cmd/down") && l.includes("sf-grow-device-channels-1")));
     // The connection stays up: AWS only fails the filter.
@@ -227,13 +228,129 @@ describe("LocalBroker", function () {
     assert.throws(() => broker.reloadManifest({ ...manifest, app: "other" }), /app "other"/);
   });
 
+  // AWS checks iot:Receive per delivered message, separately from iot:Subscribe on the filter
+  // ("Authorization", https://docs.aws.amazon.com/iot/latest/developerguide/iot-policy-actions.html).
+  it("delivers only what iot:Receive allows: a device subscribed to its whole jobs tree gets notifications, never requests", async () => {
+    const jobs = device(await broker.pki.serviceIdentity("jobs"), "_svc-jobs-receive");
+    await jobs.connect();
+    const a = await connectedDevice("a");
+    const got: string[] = [];
+    const sub = await a.subscribe("$aws/things/a/jobs/#", 1, (topic) => void got.push(topic));
+    assert.equal(sub.qos, 1);
+    // A request on the device's own tree (which the jobs service may publish on), then a notification.
+    await jobs.publish("$aws/things/a/jobs/get", "{}", 1);
+    await jobs.publish("$aws/things/a/jobs/notify-next", '{"execution":null}', 1);
+    await waitFor(() => got.includes("$aws/things/a/jobs/notify-next"));
+    assert.deepEqual(got, ["$aws/things/a/jobs/notify-next"]);
+    const refusal = refusals.find((r) => r.action === "iot:Receive");
+    assert.equal(refusal?.resource, "arn:aws:iot:local:000000000000:topic/$aws/things/a/jobs/get");
+    assert.equal(refusal?.outcome, "message not delivered");
+  });
+
+  it("refuses a service certificate the broker has no policy for, even iot:Connect, saying no policy was consulted", async () => {
+    const stranger = device(await broker.pki.serviceIdentity("backup"), "_svc-backup");
+    await assert.rejects(stranger.connect());
+    const refusal = refusals.find((r) => r.action === "iot:Connect");
+    assert.equal(refusal?.principal, 'service "backup"');
+    assert.match(refusal?.reason ?? "", /default deny\); policies consulted: none$/);
+  });
+
+  it("refuses a registered thing named like the app's server client id: it would take over the server's session", async () => {
+    const connection = device(await broker.provisionDevice("sf-grow-server"), "sf-grow-server");
+    await assert.rejects(connection.connect());
+    assert.equal(refusals.length, 1);
+    assert.equal(refusals[0].action, "authenticate");
+    assert.match(refusals[0].reason, /thing name "sf-grow-server" is reserved for the app's server or dashboard client ids/);
+  });
+
+  it("gives a claim certificate only the claim policy: connect as sf-{app}-claim-*, never as a device", async () => {
+    const claim = await broker.pki.claimIdentity("batch1");
+    const asClaim = device(claim, "sf-grow-claim-board7");
+    await asClaim.connect();
+    // A device's topic is no claim's business: subscribing to it fails, the connection stays.
+    const result = await asClaim.subscribe("sf/grow/a/cmd/down", 1).catch((error: unknown) => error);
+    assert.ok(isSubscribeFailure(result), `expected SUBACK failure, got ${JSON.stringify(result)}`);
+    const refusal = refusals.find((r) => r.action === "iot:Subscribe");
+    assert.equal(refusal?.principal, 'claim of batch "batch1"');
+    assert.match(refusal?.reason ?? "", /policies consulted: sf-grow-claim$/);
+    await assert.rejects(device(claim, "a").connect());
+    assert.equal(refusals.at(-1)?.action, "iot:Connect");
+  });
+
+  it("names the operator's dashboard policies, not the viewer's, when an operator is refused", async () => {
+    const operator = await dashboard(broker.issueDashboardToken(undefined, "operator"));
+    await assert.rejects(operator.subscribeAsync("sf/grow/a/_log/secret-level/x", { qos: 1 }), /Subscribe error/);
+    const refusal = refusals.find((r) => r.action === "iot:Subscribe");
+    assert.equal(refusal?.principal, "dashboard (operator)");
+    assert.match(refusal?.reason ?? "", /policies consulted: sf-grow-dashboard-operator$/);
+  });
+
+  // As on AWS IoT, a certificate acts for a thing only once attached to a registered thing
+  // (https://docs.aws.amazon.com/iot/latest/developerguide/thing-policy-variables.html); the local CA signing it is not enough.
+  it("refuses a certificate of this CA that is attached to no registered thing", async () => {
+    const ghost = device(await broker.pki.deviceIdentity("ghost"), "ghost");
+    await assert.rejects(ghost.connect());
+    assert.equal(refusals[0]?.action, "authenticate");
+    assert.match(refusals[0]?.reason ?? "", /certificate issued for "ghost" is not attached to any registered thing of the fleet/);
+  });
+
+  // AWS IoT Core supports QoS 0 and 1 only ("MQTT", https://docs.aws.amazon.com/iot/latest/developerguide/mqtt.html).
+  it("closes a connection that subscribes with QoS 2", async () => {
+    const dash = await dashboard();
+    const closed = new Promise<void>((resolve) => dash.once("close", () => resolve()));
+    dash.subscribe("sf/grow/+/temperature/up", { qos: 2 }, () => undefined);
+    await closed;
+    assert.deepEqual(
+      refusals.map((r) => [r.action, r.outcome]),
+      [["mqtt", "connection closed"]],
+    );
+  });
+
+  // MQTT 5 clients get SUBACK 0x87 Not authorized for a refused filter ("MQTT reason codes",
+  // https://docs.aws.amazon.com/iot/latest/developerguide/mqtt.html#mqtt5-reason-codes).
+  it("refuses an MQTT 5 client's filter with SUBACK 0x87 and keeps the connection", async () => {
+    const client = await mqtt.connectAsync(broker.webSocketUrl, { clientId: `${DASHBOARD_ID}-v5`, username: "dashboard", password: broker.issueDashboardToken(), protocolVersion: 5, reconnectPeriod: 0, connectTimeout: 5000 });
+    open.push(() => client.endAsync(true));
+    await client.subscribeAsync("sf/grow/a/_log/secret-level/x", { qos: 1 }).catch((error: unknown) => error);
+    assert.deepEqual(
+      refusals.map((r) => [r.action, r.outcome]),
+      [["iot:Subscribe", "subscription refused (SUBACK 0x87)"]],
+    );
+    const granted = await client.subscribeAsync("sf/grow/+/temperature/up", { qos: 1 });
+    assert.equal(granted[0].qos, 1);
+  });
+
   describe("dashboard over WebSocket", () => {
+    it("ends the dashboard's rights when its token expires during the session", async () => {
+      const token = broker.issueDashboardToken(3000);
+      const check = broker.verifyDashboardToken(token);
+      assert.ok(check.valid);
+      const dash = await dashboard(token);
+      // Waits for the clock, asserts no duration: the refusal below is what is checked.
+      while (Date.now() <= check.expiresAt) await new Promise((resolve) => setTimeout(resolve, 50));
+      await assert.rejects(dash.subscribeAsync("sf/grow/+/temperature/up", { qos: 1 }), /Subscribe error/);
+      assert.deepEqual(
+        refusals.map((r) => [r.action, r.reason]),
+        [["iot:Subscribe", "dashboard token expired during the session"]],
+      );
+    });
+
+    it("accepts the token as the username when the password is empty", async () => {
+      const client = await mqtt.connectAsync(broker.webSocketUrl, { clientId: `${DASHBOARD_ID}-user`, username: broker.issueDashboardToken(), protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 5000 });
+      open.push(() => client.endAsync(true));
+      const granted = await client.subscribeAsync("sf/grow/+/temperature/up", { qos: 1 });
+      assert.equal(granted[0].qos, 1);
+      assert.deepEqual(refusals, []);
+    });
+
     it("may not publish on up topics", async () => {
       const dash = await dashboard();
       const closed = new Promise<void>((resolve) => dash.once("close", () => resolve()));
       dash.publish("sf/grow/a/temperature/up", "fake", { qos: 1 });
       await closed;
-      assert.ok(refusals.some((r) => r.principal === "dashboard" && r.action === "iot:Publish"));
+      const refusal = refusals.find((r) => r.principal === "dashboard" && r.action === "iot:Publish");
+      // A viewer's link is judged by the viewer's policy, never the operator's.
+      assert.match(refusal?.reason ?? "", /policies consulted: sf-grow-dashboard$/);
     });
 
     it("refuses forged and expired tokens, and client ids without the dashboard prefix", async () => {

@@ -68,6 +68,7 @@ export function policyHooks(options: PolicyHooksOptions): PolicyHooks {
   /** Decided per connection once, not per message (core/policy/compiled.ts). */
   const compiledPolicies = (session: Session): CompiledPolicies => {
     const book = options.book();
+    // Stryker disable next-line ConditionalExpression: equivalent: recompiling at every decision gives the same decisions, only slower
     if (session.compiled?.book !== book) {
       session.compiled = { book, policies: new CompiledPolicies(book.policiesFor(session.principal), authorizationContext(session.principal, session.clientId)) };
     }
@@ -90,6 +91,7 @@ export function policyHooks(options: PolicyHooksOptions): PolicyHooks {
     if (decision.allowed) return true;
     // A default deny names no statement; name the policies that were consulted instead.
     const consulted = policies.policyNames.join(", ") || "none";
+    // Stryker disable next-line ConditionalExpression: equivalent while the book's documents (core/policy/documents.ts, claimPolicy, servicePolicies.ts) hold no Deny statement: every refusal here is a default deny
     report(decision.reason === DEFAULT_DENY_REASON ? `${decision.reason}; policies consulted: ${consulted}` : decision.reason);
     return false;
   };
@@ -139,6 +141,7 @@ export function policyHooks(options: PolicyHooksOptions): PolicyHooks {
     const clientId = client.id;
     if ("refused" in identification) {
       refuse({ action: "authenticate", clientId, principal: describeOrigin(origin), reason: identification.refused, outcome: "connection refused" });
+      // Stryker disable next-line BooleanLiteral: equivalent: aedes accepts a connection only with no error and true (lib/handlers/connect.js, negate): the error alone refuses
       return done(authError(identification.refused, identification.returnCode), false);
     }
     const { principal } = identification;
@@ -147,16 +150,19 @@ export function policyHooks(options: PolicyHooksOptions): PolicyHooks {
     if (principal.kind === "thing" && principal.thingName !== undefined && isReservedClientId(scope.app, principal.thingName)) {
       const reason = `thing name "${principal.thingName}" is reserved for the app's server or dashboard client ids`;
       refuse({ action: "authenticate", clientId, principal: describePrincipal(principal), reason, outcome: "connection refused" });
+      // Stryker disable next-line BooleanLiteral: equivalent: with an error aedes refuses whatever the flag (lib/handlers/connect.js, negate)
       return done(authError(reason, NOT_AUTHORIZED), false);
     }
     const session: Session = { principal, clientId };
     if (!permits(session, "iot:Connect", clientArn(scope.region, scope.account, clientId), "connection refused")) {
+      // Stryker disable next-line BooleanLiteral: equivalent: with an error aedes refuses whatever the flag (lib/handlers/connect.js, negate)
       return done(authError(`not authorized to connect as client id "${clientId}"`, NOT_AUTHORIZED), false);
     }
     // The last will is published later on the client's behalf, under the client's rights:
     // check it now, while the client can still be told (as AWS does at CONNECT).
     const will = (client as ConnectingClient)._will;
     if (will && !permitsPublish(session, will, "connection refused")) {
+      // Stryker disable next-line BooleanLiteral: equivalent: with an error aedes refuses whatever the flag (lib/handlers/connect.js, negate)
       return done(authError(`not authorized to publish the last will on "${will.topic}"`, NOT_AUTHORIZED), false);
     }
     sessions.set(client, session);
