@@ -91,6 +91,7 @@ describe("OTA on the local cloud (real broker, TLS, device SDK jobs client)", fu
     const first = await cloud.deploy(v1);
     const device = await startDevice("gh-1");
     await waitFor("v1 SUCCEEDED", () => execution("gh-1", first.jobId!)?.status === "SUCCEEDED");
+    assert.equal(execution("gh-1", first.jobId!)!.statusDetails.version, v1.manifest.version, "SUCCEEDED names the version now running");
     assert.equal(device.agent.installedVersion, v1.manifest.version);
     await waitFor("the app's messages", () => cloud.monitor.devices()[0]?.lastMessage === "beat = 1");
     assert.equal(cloud.monitor.devices()[0].version, v1.manifest.version);
