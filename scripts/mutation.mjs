@@ -153,7 +153,8 @@ function run(name, forceAll) {
     tempDirName: `.stryker-tmp/${name}`,
     cleanTempDir: "always",
   };
-  fs.writeFileSync(path.join(root, tsconfig), `${JSON.stringify({ extends: "./tsconfig.json", include: [...group.mutate.filter((p) => !p.startsWith("!")), ...group.tests] }, null, 2)}\n`);
+  // A mutate entry may name lines (`file.ts:10-50`, Stryker's syntax, to narrow a long run); the checker's tsconfig wants the file.
+  fs.writeFileSync(path.join(root, tsconfig), `${JSON.stringify({ extends: "./tsconfig.json", include: [...group.mutate.filter((p) => !p.startsWith("!")).map((p) => p.replace(/:\d[\d:-]*$/, "")), ...group.tests] }, null, 2)}\n`);
   const configFile = path.join(root, ".stryker-tmp", `${name}.config.json`);
   fs.mkdirSync(path.dirname(configFile), { recursive: true });
   fs.writeFileSync(configFile, JSON.stringify(config, null, 2));

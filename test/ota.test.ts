@@ -6,11 +6,13 @@ import os from "node:os";
 import path from "node:path";
 import { compileFeatures, type CompileResult } from "../core/compiler/compileFeatures";
 import { encodeDevicePackage } from "../core/contracts/devicePackage";
+import { otaJobDocument, type OtaJobDocument } from "../core/contracts/jobDocument";
 import { loadWasmEngine } from "../core/engine";
 import type { MicroviumEngine } from "../core/engine/types";
 import type { CrashLoopOptions, OtaEvent } from "../firmware/ota";
 import { SimulatedDevice } from "../firmware/simulatedDevice";
 import { LocalCloud } from "../local/cloud";
+import { localArtifactUrl } from "../local/jobs/artifactUrls";
 import { writeFeatures } from "./support/tempFeatures";
 import { waitFor } from "./support/waitFor";
 
@@ -76,10 +78,20 @@ describe("OTA on the local cloud (real broker, TLS, device SDK jobs client)", fu
 
   const execution = (thing: string, jobId: string) => cloud.jobs.book.job(jobId)?.executions.get(thing);
 
+  /** A job made the way the cloud makes one (package stored, document announcing it), then
+   * `change`d: what a wrong, stale or hostile job would tell the device. */
+  function jobFor(build: CompileResult, jobId: string, change: (document: OtaJobDocument) => Record<string, unknown> = (d) => ({ ...d })): string {
+    const pkg = encodeDevicePackage(build.manifest, build.snapshots.device);
+    const sha256 = cloud.artifacts.put(pkg.bytes);
+    cloud.jobs.createJob({ jobId, document: change(otaJobDocument(build.manifest, pkg, localArtifactUrl(sha256))), thingGroup: cloud.thingGroup });
+    return jobId;
+  }
+
   it("installs a job, then a newer one; the version survives a device restart", async () => {
     const first = await cloud.deploy(v1);
     const device = await startDevice("gh-1");
     await waitFor("v1 SUCCEEDED", () => execution("gh-1", first.jobId!)?.status === "SUCCEEDED");
+    assert.equal(execution("gh-1", first.jobId!)!.statusDetails.version, v1.manifest.version, "SUCCEEDED names the version now running");
     assert.equal(device.agent.installedVersion, v1.manifest.version);
     await waitFor("the app's messages", () => cloud.monitor.devices()[0]?.lastMessage === "beat = 1");
     assert.equal(cloud.monitor.devices()[0].version, v1.manifest.version);
@@ -240,5 +252,51 @@ describe("OTA on the local cloud (real broker, TLS, device SDK jobs client)", fu
     assert.deepEqual([rejected.code, rejected.clientToken, typeof rejected.timestamp], ["ResourceNotFound", "t1", "number"]);
     const listed = answers.find((a) => a.topic.endsWith("/get/accepted"))!.body;
     assert.deepEqual([listed.clientToken, listed.inProgressJobs, listed.queuedJobs], ["t2", [], []]);
+  });
+
+  it("OTA verifies the size too, before the engine sees a byte: a document announcing one byte more than its package, with the package's own sha256, fails the job", async () => {
+    await cloud.deploy(v1);
+    const device = await startDevice("gh-1");
+    await waitFor("v1 installed", () => device.agent.installedVersion === v1.manifest.version);
+    const jobId = jobFor(v2, "ota-size-lie", (d) => ({ ...d, size: d.size + 1 }));
+    await waitFor("FAILED", () => execution("gh-1", jobId)?.status === "FAILED");
+    const reason = execution("gh-1", jobId)!.statusDetails.reason;
+    const [, got, says] = /^integrity check failed: got (\d+) bytes with sha256 [0-9a-f]{12}, the job document says (\d+) bytes with sha256 [0-9a-f]{12}; the running app is unchanged$/.exec(reason) ?? [];
+    assert.equal(Number(says), Number(got) + 1, reason);
+    assert.equal(device.agent.installedVersion, v1.manifest.version);
+    const failedAt = Date.now();
+    await waitFor("old app still sending", () => (cloud.monitor.devices()[0].lastMessageAt ?? 0) > failedAt);
+    assert.equal(cloud.monitor.devices()[0].lastMessage, "beat = 1", "v2's code never ran");
+  });
+
+  it("a job document for another engine, or a malformed one, is REJECTED with the reason and the running app stays", async () => {
+    await cloud.deploy(v1);
+    const events: OtaEvent[] = [];
+    const device = await startDevice("gh-1", events);
+    await waitFor("v1 installed", () => device.agent.installedVersion === v1.manifest.version);
+    const otherEngine = jobFor(v2, "ota-other-engine", (d) => ({ ...d, engine: "microvium-0.0.1/bytecode-1" }));
+    await waitFor("REJECTED (engine)", () => execution("gh-1", otherEngine)?.status === "REJECTED");
+    assert.match(execution("gh-1", otherEngine)!.statusDetails.reason, /^the package needs engine microvium-0\.0\.1\/bytecode-1; this firmware runs microvium-/);
+    const malformed = jobFor(v2, "ota-malformed", (d) => ({ ...d, sha256: "not-hex" }));
+    await waitFor("REJECTED (document)", () => execution("gh-1", malformed)?.status === "REJECTED");
+    assert.match(execution("gh-1", malformed)!.statusDetails.reason, /^invalid OTA job document: sha256 must be 64 lowercase hex digits$/);
+    assert.deepEqual(events.filter((e) => e.kind === "failed").map((e) => e.kind === "failed" && e.jobId), [otherEngine, malformed]);
+    assert.equal(device.agent.installedVersion, v1.manifest.version);
+    const rejectedAt = Date.now();
+    await waitFor("v1 still sending", () => (cloud.monitor.devices()[0].lastMessageAt ?? 0) > rejectedAt);
+    assert.equal(cloud.monitor.devices()[0].lastMessage, "beat = 1");
+  });
+
+  it("a job for the version already installed SUCCEEDS as \"already installed\", without reinstalling it", async () => {
+    const first = await cloud.deploy(v1);
+    const events: OtaEvent[] = [];
+    const device = await startDevice("gh-1", events);
+    await waitFor("v1 SUCCEEDED", () => execution("gh-1", first.jobId!)?.status === "SUCCEEDED");
+    const app = device.agent.app;
+    const again = jobFor(v1, "ota-same-version");
+    await waitFor("SUCCEEDED", () => execution("gh-1", again)?.status === "SUCCEEDED");
+    assert.deepEqual(execution("gh-1", again)!.statusDetails, { result: "already installed" });
+    assert.equal(device.agent.app, app, "the running app was not restarted");
+    assert.deepEqual(events.filter((e) => e.kind !== "rolledBack" && e.jobId === again), [], "no download, no start, no install event");
   });
 });

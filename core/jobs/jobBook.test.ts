@@ -434,4 +434,90 @@ describe("job book: AWS IoT Jobs semantics", () => {
     assert.deepEqual([defaults.targetSelection, defaults.maximumPerMinute], ["CONTINUOUS", 1000]);
     assert.equal(jobs.job("tx"), undefined, "a refused job is not kept");
   });
+
+  it("a job for a group without members, or an associated group without members, queues nothing and changes no thing", () => {
+    const { jobs } = book();
+    assert.deepEqual([...jobs.createJob(job("early", { thingGroup: "nobody-yet" }))], []);
+    assert.deepEqual([...jobs.associateTargets("early", ["also-empty"])], []);
+    assert.equal(jobs.job("early")!.executions.size, 0);
+    assert.deepEqual(jobs.executionCounts("early"), { QUEUED: 0, IN_PROGRESS: 0, SUCCEEDED: 0, FAILED: 0, REJECTED: 0, TIMED_OUT: 0, CANCELED: 0 });
+    assert.deepEqual([...jobs.addThingToGroup("also-empty", "first")], ["first"], "the job waits for the first member of either group");
+  });
+
+  it("a thing that joins after its group's job was cancelled or superseded gets no execution of it, queued or counted", () => {
+    // CONTINUOUS: "the job may also be run on a thing when a change is detected in a target" while
+    // the job runs (targetSelection, https://docs.aws.amazon.com/iot/latest/apireference/API_CreateJob.html);
+    // a CANCELED job runs nowhere (https://docs.aws.amazon.com/iot/latest/apireference/API_CancelJob.html).
+    const { jobs } = book();
+    jobs.addThingToGroup("fleet", "a");
+    jobs.createJob(job("old"));
+    jobs.createJob(job("new"));
+    jobs.cancelJob("new");
+    assert.deepEqual([...jobs.addThingToGroup("fleet", "late")], []);
+    for (const id of ["old", "new"]) {
+      assert.equal(jobs.job(id)!.executions.has("late"), false, `${id}: no execution for the late member`);
+      assert.deepEqual(jobs.executionCounts(id), { QUEUED: 0, IN_PROGRESS: 0, SUCCEEDED: 0, FAILED: 0, REJECTED: 0, TIMED_OUT: 0, CANCELED: 1 }, id);
+    }
+  });
+
+  it("of several IN_PROGRESS executions, the one queued first is next, even when its job is younger", () => {
+    // Pending executions "are sorted by status (IN_PROGRESS job executions before QUEUED job
+    // executions) and then by the times when they were queued"
+    // (https://docs.aws.amazon.com/iot/latest/developerguide/jobs-comm-notifications.html).
+    const { jobs, advance } = book();
+    jobs.addThingToGroup("g2", "d");
+    jobs.createJob(job("older-job", { thingGroup: "g1" }));
+    jobs.createJob(job("younger-job", { thingGroup: "g2" }));
+    advance(1000);
+    jobs.addThingToGroup("g1", "d");
+    jobs.update("d", "older-job", { status: "IN_PROGRESS" });
+    jobs.update("d", "younger-job", { status: "IN_PROGRESS" });
+    assert.deepEqual(jobs.pending("d").inProgress.map((e) => e.jobId), ["younger-job", "older-job"]);
+    assert.equal(jobs.next("d")?.jobId, "younger-job");
+  });
+
+  it("an execution that goes from QUEUED straight to a terminal status never started: it has no startedAt", () => {
+    // JobExecution.startedAt is "the time ... when the job execution started"
+    // (https://docs.aws.amazon.com/iot/latest/apireference/API_JobExecution.html); a device that
+    // rejects a queued job never started it.
+    const { jobs, advance } = book();
+    for (const t of ["a", "b"]) jobs.addThingToGroup("fleet", t);
+    jobs.createJob(job("skip"));
+    advance(10);
+    jobs.update("a", "skip", { status: "REJECTED", statusDetails: { reason: "engine mismatch" } });
+    jobs.update("b", "skip", { status: "SUCCEEDED" });
+    assert.deepEqual([jobs.execution("a", "skip").startedAt, jobs.execution("b", "skip").startedAt], [undefined, undefined]);
+    assert.equal(jobs.execution("a", "skip").lastUpdatedAt, 1_000_010, "the update itself is recorded");
+  });
+
+  it("a thing targeted again (re-added, or in another of the job's groups) keeps its one execution: a finished job doesn't run twice", () => {
+    // One execution per thing and job; AWS numbers a re-run with a new executionNumber, which
+    // this book never starts (https://docs.aws.amazon.com/iot/latest/apireference/API_JobExecution.html).
+    const { jobs } = book();
+    jobs.addThingToGroup("fleet", "a");
+    jobs.createJob(job("once"));
+    jobs.update("a", "once", { status: "SUCCEEDED" });
+    jobs.addThingToGroup("north", "a");
+    assert.deepEqual([...jobs.associateTargets("once", ["north"])], []);
+    assert.deepEqual([...jobs.addThingToGroup("fleet", "a")], []);
+    const e = jobs.execution("a", "once");
+    assert.deepEqual([e.status, e.versionNumber, e.executionNumber], ["SUCCEEDED", 2, 1]);
+    assert.equal(jobs.next("a"), undefined);
+  });
+
+  it("a cancelled job stays CANCELED, with its reason, when its in-progress executions then end (no abort, no completion)", () => {
+    // CancelJob without force lets IN_PROGRESS executions finish; the job stays cancelled
+    // (https://docs.aws.amazon.com/iot/latest/apireference/API_CancelJob.html); abort criteria and
+    // SNAPSHOT completion are about running jobs.
+    const { jobs } = book();
+    for (const t of ["a", "b"]) jobs.addThingToGroup("fleet", t);
+    jobs.createJob(job("watched", { targetSelection: "SNAPSHOT", abort: { thresholdPercentage: 50, minNumberOfExecutedThings: 1 } }));
+    jobs.startNext("a");
+    jobs.startNext("b");
+    jobs.cancelJob("watched", undefined, "wrong build");
+    jobs.update("a", "watched", { status: "FAILED" });
+    assert.deepEqual([jobs.job("watched")!.status, jobs.job("watched")!.reasonCode], ["CANCELED", "USER_CANCELED"], "a failure after the cancel is not an abort");
+    jobs.update("b", "watched", { status: "SUCCEEDED" });
+    assert.deepEqual([jobs.job("watched")!.status, jobs.job("watched")!.reasonCode, jobs.job("watched")!.comment], ["CANCELED", "USER_CANCELED", "wrong build"], "every execution ended: still CANCELED, not COMPLETED");
+  });
 });

