@@ -23,11 +23,24 @@ export interface LoadLimits {
   maxInFlight: number;
   /** QoS 1 deliveries a subscriber may owe PUBACKs for before the rest wait (AWS: 100; outboundWindow.ts). */
   maxOutboundInFlightPerClient: number;
-  /** Deliveries waiting for such a subscriber before the oldest is dropped and counted. */
-  maxOutboundQueuedPerClient: number;
+  /** Bytes of deliveries waiting for such a subscriber before publishes to it are held (their
+   * publishers slowed down) and QoS 0 to it is dropped. */
+  maxOutboundQueuedBytesPerClient: number;
+  /** The same across all subscribers. */
+  maxOutboundQueuedBytes: number;
+  /** A subscriber owing PUBACKs that acknowledges nothing this long no longer holds publishers:
+   * its oldest waiting QoS 1 deliveries beyond its bound are dropped (AWS: after an hour). */
+  outboundStallMs: number;
 }
 
-export const DEFAULT_LOAD_LIMITS: LoadLimits = { maxInFlightPerClient: 100, maxInFlight: 2000, maxOutboundInFlightPerClient: 100, maxOutboundQueuedPerClient: 1000 };
+export const DEFAULT_LOAD_LIMITS: LoadLimits = {
+  maxInFlightPerClient: 100,
+  maxInFlight: 2000,
+  maxOutboundInFlightPerClient: 100,
+  maxOutboundQueuedBytesPerClient: 4 * 2 ** 20,
+  maxOutboundQueuedBytes: 64 * 2 ** 20,
+  outboundStallMs: 10_000,
+};
 
 export interface LoadStats {
   inFlight: number;
