@@ -75,7 +75,15 @@ describe("broker under overload (backpressure)", function () {
   it("refuses load limits that aren't whole numbers >= 1, naming the option", () => {
     assert.throws(() => resolveLoadLimits({ maxInFlight: 0 }), /LocalBroker load\.maxInFlight must be a whole number >= 1, got 0/);
     assert.throws(() => resolveLoadLimits({ maxInFlightPerClient: 2.5 }), /load\.maxInFlightPerClient must be a whole number >= 1, got 2\.5/);
-    assert.deepEqual(resolveLoadLimits(undefined), { maxInFlightPerClient: 100, maxInFlight: 2000, maxOutboundInFlightPerClient: 100, maxOutboundQueuedPerClient: 1000 });
-    assert.throws(() => resolveLoadLimits({ maxOutboundQueuedPerClient: 0 }), /load\.maxOutboundQueuedPerClient must be a whole number >= 1, got 0/);
+    assert.deepEqual(resolveLoadLimits(undefined), {
+      maxInFlightPerClient: 100,
+      maxInFlight: 2000,
+      maxOutboundInFlightPerClient: 100,
+      maxOutboundQueuedBytesPerClient: 4 * 2 ** 20,
+      maxOutboundQueuedBytes: 64 * 2 ** 20,
+      outboundStallMs: 10_000,
+    });
+    assert.throws(() => resolveLoadLimits({ maxOutboundQueuedBytesPerClient: 0 }), /load\.maxOutboundQueuedBytesPerClient must be a whole number >= 1, got 0/);
+    assert.throws(() => resolveLoadLimits({ outboundStallMs: -5 }), /load\.outboundStallMs must be a whole number >= 1, got -5/);
   });
 });

@@ -33,19 +33,26 @@ export function dedupeByHistory(aedes: Aedes): void {
   const handle = aedes.handle.bind(aedes);
   aedes.handle = (stream, request) => {
     const client = handle(stream, request);
-    replaceDedupe(client);
+    replaceDedupe(client, aedes.id);
     return client;
   };
 }
 
-function replaceDedupe(client: Client): void {
+/** Any broker id reads as "no counter seen" and writes are ignored. */
+const FORGETFUL = new Proxy(Object.create(null) as Record<string, number>, {
+  get: () => undefined,
+  set: () => true,
+  deleteProperty: () => true,
+});
+
+function replaceDedupe(client: Client, brokerId: string): void {
   const internals = client as unknown as ClientInternals;
-  // aedes's own check passes every message: no highest counter is ever remembered.
-  internals.duplicates = new Proxy(Object.create(null) as Record<string, number>, {
-    get: () => undefined,
-    set: () => true,
-    deleteProperty: () => true,
-  });
+  // aedes's own check passes every message: no highest counter is ever remembered. This broker's
+  // own id (every message in practice) is a plain accessor, cheaper per delivery than the Proxy
+  // trap that answers for any other id.
+  const duplicates = Object.create(FORGETFUL) as Record<string, number>;
+  Object.defineProperty(duplicates, brokerId, { get: () => undefined, set: () => {}, enumerable: false });
+  internals.duplicates = duplicates;
   const recent = new RecentDeliveries(DEDUPE_HISTORY);
   // deliverQoS hands a QoS 0 copy on to deliver0 with the same packet: checked once.
   const checked = new WeakSet<object>();

@@ -7,14 +7,42 @@ import { waitFor } from "../../test/support/waitFor";
 
 const APP = "slowsub";
 const manifest = channelManifest(APP, [{ name: "temperature", qos: 1, direction: "both", replay: 0 }]);
-const LIMITS = { maxOutboundInFlightPerClient: 100, maxOutboundQueuedPerClient: 500 };
+const BOUND = 64 * 1024;
+/** A never-acknowledging subscriber is found stalled quickly here (the default is 10 s). */
+const LIMITS = { maxOutboundInFlightPerClient: 100, maxOutboundQueuedBytesPerClient: BOUND, outboundStallMs: 300 };
 const MESSAGES = 10_000;
+/** aedes's emitter fans out at most this many messages at once (aedes.js `concurrency`). */
+const AEDES_CONCURRENCY = 100;
 
-describe("broker and a subscriber that never acknowledges (outbound window)", function () {
+type PacketWriter = { _sendPacket: (packet: { cmd: string }, done?: () => void, ...rest: unknown[]) => void };
+
+/** mqtt.js has no switch for withholding PUBACKs, so its packet writer keeps them: `release`
+ * sends what it kept (a slow subscriber), never calling it makes one that never acknowledges. */
+function withholdPubacks(client: mqtt.MqttClient): { release(): void; withheld(): number } {
+  const writer = client as unknown as PacketWriter;
+  const sendPacket = writer._sendPacket.bind(client);
+  let kept: Array<() => void> = [];
+  writer._sendPacket = (packet, done, ...rest) => {
+    if (packet.cmd !== "puback") return sendPacket(packet, done, ...rest);
+    // mqtt.js reads the next packet only once this one is handled: say it was.
+    kept.push(() => sendPacket(packet, undefined, ...rest));
+    done?.();
+  };
+  return {
+    release() {
+      const now = kept;
+      kept = [];
+      now.forEach((send) => send());
+    },
+    withheld: () => kept.length,
+  };
+}
+
+describe("broker and subscribers slower than the fan-in (outbound window)", function () {
   this.timeout(120_000);
   const fixture = brokerPerTest("outbound");
 
-  it(`holds at most ${LIMITS.maxOutboundInFlightPerClient} unacknowledged + ${LIMITS.maxOutboundQueuedPerClient} queued for it while ${MESSAGES} messages are published, drops and counts the rest, and other subscribers get everything`, async () => {
+  it(`a subscriber that never acknowledges while ${MESSAGES} are published: at most ${LIMITS.maxOutboundInFlightPerClient} in flight and ${BOUND} bytes queued for it, the others get everything, its QoS 1 is dropped only once it is stalled, QoS 0 to it is dropped and counted`, async () => {
     const log: string[] = [];
     const broker = await fixture.start({ app: APP, manifest, load: LIMITS, log: (line) => log.push(line) });
     const topic = `sf/${APP}/dev-0/temperature/up`;
@@ -26,12 +54,8 @@ describe("broker and a subscriber that never acknowledges (outbound window)", fu
         done();
       }, resolve),
     );
-    // The app's server reads its deliveries but never sends a PUBACK (mqtt.js has no switch for
-    // that, so its packet writer leaves them out).
     const slow = await fixture.connect(serverClientId(APP), await broker.pki.serviceIdentity("server"));
-    const writer = slow as unknown as { _sendPacket: (packet: { cmd: string }, done?: () => void, ...rest: unknown[]) => void };
-    const sendPacket = writer._sendPacket.bind(slow);
-    writer._sendPacket = (packet, done, ...rest) => (packet.cmd === "puback" ? done?.() : sendPacket(packet, done, ...rest));
+    withholdPubacks(slow);
     let slowReceived = 0;
     slow.on("message", () => slowReceived++);
     await slow.subscribeAsync(`sf/${APP}/+/temperature/up`, { qos: 1 });
@@ -44,23 +68,73 @@ describe("broker and a subscriber that never acknowledges (outbound window)", fu
 
     const stats = broker.loadStats();
     assert.equal(slowReceived, LIMITS.maxOutboundInFlightPerClient, "the slow subscriber gets no more than its window");
-    assert.equal(stats.outboundQueued, LIMITS.maxOutboundQueuedPerClient);
-    assert.ok(stats.peakOutboundQueuedPerClient <= LIMITS.maxOutboundQueuedPerClient, JSON.stringify(stats));
-    assert.equal(stats.droppedOutbound, MESSAGES - LIMITS.maxOutboundInFlightPerClient - LIMITS.maxOutboundQueuedPerClient);
-    await waitFor("the drop reported in the log", () => log.some((line) => /subscriber ".*" .*acknowledges too slowly: dropped \d+ QoS 1/.test(line)), 5000);
+    assert.ok(stats.outboundHolds > 0, `the publisher was held before the subscriber was found stalled: ${JSON.stringify(stats)}`);
+    assert.ok(stats.outboundStalls >= 1, JSON.stringify(stats));
+    assert.ok(stats.peakOutboundQueuedBytesPerClient <= BOUND, `accepted ${stats.peakOutboundQueuedBytesPerClient} bytes for it, bound ${BOUND}`);
+    assert.ok(stats.peakOutboundHeldPublishes <= AEDES_CONCURRENCY, JSON.stringify(stats));
+    assert.ok(stats.outboundQueuedBytes <= BOUND && stats.outboundQueued > 0, JSON.stringify(stats));
+    assert.equal(stats.outboundHeldPublishes, 0, "nobody waits for a stalled subscriber");
+    assert.equal(stats.droppedOutbound, MESSAGES - LIMITS.maxOutboundInFlightPerClient - stats.outboundQueued, "everything else for it was dropped and counted");
+    await waitFor("the drop reported in the log", () => log.some((line) => /subscriber ".*" .*can't keep up: dropped \d+ QoS 1 deliveries \(it acknowledged nothing for 300 ms\)/.test(line)), 5000);
+
+    // QoS 0 for it now is dropped and counted; the other subscriber still gets it.
+    for (let n = MESSAGES; n < MESSAGES + 10; n++) device.publish(topic, JSON.stringify({ n }), { qos: 0 });
+    await waitFor("10 QoS 0 dropped for it", () => broker.loadStats().droppedOutboundQos0 === 10);
+    await waitFor("the QoS 0 messages at the other subscriber", () => other.size === MESSAGES + 10);
+    assert.equal(slowReceived, LIMITS.maxOutboundInFlightPerClient);
 
     // It disconnects (a clean session): what waited for it is let go.
     await slow.endAsync(true);
-    await waitFor("nothing queued once it is gone", () => broker.loadStats().outboundQueued === 0);
+    await waitFor("nothing queued once it is gone", () => broker.loadStats().outboundQueued === 0 && broker.loadStats().outboundQueuedBytes === 0);
+  });
+
+  it("a subscriber slower than the fan-in gets every QoS 1 message, none dropped, while its publishers are slowed down and its queue stays within its bound", async () => {
+    const limits = { maxOutboundInFlightPerClient: 100, maxOutboundQueuedBytesPerClient: 32 * 1024, outboundStallMs: 60_000 };
+    const broker = await fixture.start({ app: APP, manifest, load: limits });
+    const slow = await fixture.connect(serverClientId(APP), await broker.pki.serviceIdentity("server"));
+    const pubacks = withholdPubacks(slow);
+    const heard = new Map<string, Set<number>>();
+    slow.on("message", (topic, payload) => heard.set(topic, (heard.get(topic) ?? new Set()).add((JSON.parse(payload.toString()) as { n: number }).n)));
+    await slow.subscribeAsync(`sf/${APP}/+/temperature/up`, { qos: 1 });
+
+    const DEVICES = 3;
+    const PER_DEVICE = 3000;
+    const devices = await Promise.all(Array.from({ length: DEVICES }, async (_, d) => fixture.connect(`dev-${d}`, await broker.provisionDevice(`dev-${d}`))));
+    let acked = 0;
+    for (let n = 0; n < PER_DEVICE; n++) {
+      devices.forEach((device, d) => void device.publishAsync(`sf/${APP}/dev-${d}/temperature/up`, JSON.stringify({ n }), { qos: 1 }).then(() => acked++));
+    }
+    // Nothing acknowledged yet: its queue fills to the bound, then the publishes wait for it.
+    await waitFor("publishes held for the subscriber", () => broker.loadStats().outboundHeldPublishes > 0, 60_000);
+    const during = broker.loadStats();
+    assert.ok(acked < DEVICES * PER_DEVICE, "the publishers are slowed down: not all of their messages acknowledged");
+    assert.ok(during.peakOutboundQueuedBytesPerClient <= limits.maxOutboundQueuedBytesPerClient, JSON.stringify(during));
+
+    // Now it acknowledges, in batches, as a slow reader does.
+    const total = () => [...heard.values()].reduce((sum, set) => sum + set.size, 0);
+    const slowReader = setInterval(() => pubacks.release(), 5);
+    try {
+      await waitFor(`all ${DEVICES * PER_DEVICE} at the slow subscriber`, () => total() === DEVICES * PER_DEVICE, 100_000);
+      await waitFor("every publish acknowledged", () => acked === DEVICES * PER_DEVICE, 30_000);
+    } finally {
+      clearInterval(slowReader);
+    }
+    const after = broker.loadStats();
+    for (let d = 0; d < DEVICES; d++) assert.equal(heard.get(`sf/${APP}/dev-${d}/temperature/up`)?.size, PER_DEVICE, `dev-${d}`);
+    assert.equal(after.droppedOutbound, 0);
+    assert.equal(after.droppedOutboundQos0, 0);
+    assert.equal(after.outboundStalls, 0);
+    assert.ok(after.outboundHolds > 0 && after.holds > 0, `publishers slowed down at the socket: ${JSON.stringify(after)}`);
+    assert.ok(after.peakOutboundQueuedBytesPerClient <= limits.maxOutboundQueuedBytesPerClient, JSON.stringify(after));
+    assert.ok(after.peakOutboundHeldPublishes <= AEDES_CONCURRENCY, JSON.stringify(after));
+    await waitFor("nothing waiting, nobody held", () => broker.loadStats().outboundQueued === 0 && broker.loadStats().outboundHeldPublishes === 0 && broker.loadStats().inFlight === 0);
   });
 
   it("thousands of messages published at once while a subscriber's window is full: the broker stays up and the others get them all", async () => {
     const broker = await fixture.start({ app: APP, manifest, load: LIMITS });
     const topic = `sf/${APP}/dev-0/temperature/up`;
     const slow = await fixture.connect(serverClientId(APP), await broker.pki.serviceIdentity("server"));
-    const writer = slow as unknown as { _sendPacket: (packet: { cmd: string }, done?: () => void, ...rest: unknown[]) => void };
-    const sendPacket = writer._sendPacket.bind(slow);
-    writer._sendPacket = (packet, done, ...rest) => (packet.cmd === "puback" ? done?.() : sendPacket(packet, done, ...rest));
+    withholdPubacks(slow);
     await slow.subscribeAsync(`sf/${APP}/+/temperature/up`, { qos: 1 });
     let other = 0;
     await new Promise<void>((resolve) => broker.aedes.subscribe(topic, (_packet, done) => (other++, done()), resolve));
@@ -72,19 +146,19 @@ describe("broker and a subscriber that never acknowledges (outbound window)", fu
     }
     await waitFor(`all ${count} published`, () => published === count, 60_000);
     await waitFor(`all ${count} at the other subscriber`, () => other === count, 30_000);
-    assert.equal(broker.loadStats().outboundQueued, LIMITS.maxOutboundQueuedPerClient);
+    const stats = broker.loadStats();
+    assert.ok(stats.outboundQueuedBytes <= BOUND && stats.peakOutboundQueuedBytesPerClient <= BOUND, JSON.stringify(stats));
+    assert.equal(stats.droppedOutbound, count - LIMITS.maxOutboundInFlightPerClient - stats.outboundQueued);
   });
 
   it("a persistent session keeps what waited in its window: after the subscriber comes back it gets every message", async () => {
-    const limits = { maxOutboundInFlightPerClient: 10, maxOutboundQueuedPerClient: 500 };
+    const limits = { maxOutboundInFlightPerClient: 10 };
     const count = 200;
     const broker = await fixture.start({ app: APP, manifest, load: limits });
     const topic = `sf/${APP}/dev-0/temperature/up`;
     const server = await broker.pki.serviceIdentity("server");
     const slow = await fixture.connect(serverClientId(APP), server, { clean: false });
-    const writer = slow as unknown as { _sendPacket: (packet: { cmd: string }, done?: () => void, ...rest: unknown[]) => void };
-    const sendPacket = writer._sendPacket.bind(slow);
-    writer._sendPacket = (packet, done, ...rest) => (packet.cmd === "puback" ? done?.() : sendPacket(packet, done, ...rest));
+    withholdPubacks(slow);
     await slow.subscribeAsync(`sf/${APP}/+/temperature/up`, { qos: 1 });
     const device = await fixture.connect("dev-0", await broker.provisionDevice("dev-0"));
     await Promise.all(Array.from({ length: count }, (_, n) => device.publishAsync(topic, JSON.stringify({ n }), { qos: 1 })));

@@ -78,17 +78,19 @@ export function policyHooks(options: PolicyHooksOptions): PolicyHooks {
   /** Evaluates one request; reports and returns false when refused. */
   const permits = (session: Session, action: PolicyAction, resource: string, outcome: RefusalOutcome): boolean => {
     const { principal, clientId } = session;
-    const report = (reason: string) =>
-      refuse({ action, resource, clientId, principal: describePrincipal(principal), reason, outcome });
     // A token is checked at connect only, so enforce its expiry on every later decision too
     // (AWS's custom authorizer ends the session with `disconnectAfterInSeconds`).
-    if (principal.kind === "dashboard" && principal.expiresAt <= now()) {
+    const expired = principal.kind === "dashboard" && principal.expiresAt <= now();
+    const decision = expired ? undefined : compiledPolicies(session).decide(action, resource);
+    if (decision?.allowed) return true;
+    // Only for a refusal from here: this runs for every message and every delivery.
+    const report = (reason: string) =>
+      refuse({ action, resource, clientId, principal: describePrincipal(principal), reason, outcome });
+    if (!decision) {
       report("dashboard token expired during the session");
       return false;
     }
     const policies = compiledPolicies(session);
-    const decision = policies.decide(action, resource);
-    if (decision.allowed) return true;
     // A default deny names no statement; name the policies that were consulted instead.
     const consulted = policies.policyNames.join(", ") || "none";
     // Stryker disable next-line ConditionalExpression: equivalent while the book's documents (core/policy/documents.ts, claimPolicy, servicePolicies.ts) hold no Deny statement: every refusal here is a default deny

@@ -37,8 +37,10 @@ export class ReplayStore {
 
   /** Keeps a client's publish on an up topic of a channel with replay > 0. */
   record(packet: PublishPacket): void {
-    const parsed = parseAppTopic(packet.topic);
     const manifest = this.manifest();
+    // Runs for every publish: an app without replay channels costs no topic parsing.
+    if (this.byTopic.size === 0 && !manifest.channels.some((c) => (c.replay ?? 0) > 0)) return;
+    const parsed = parseAppTopic(packet.topic);
     if (parsed?.kind !== "up" || parsed.app !== manifest.app || !parsed.channel) return;
     const depth = manifest.channels.find((c) => c.name === parsed.channel)?.replay ?? 0;
     if (depth <= 0) {

@@ -69,7 +69,9 @@ export async function startBroker(kind: BrokerKind, fleet: Fleet, load?: Record<
 
 async function startNodeBroker(kind: "snapfleet" | "aedes", fleet: Fleet, load?: Record<string, number>): Promise<RunningBroker> {
   const args: BrokerProcessArgs = { kind, stateDir: fleet.stateDir, app: LOAD_APP, manifest: loadManifest(), load };
-  const child = fork(path.join(__dirname, "brokerProcess.ts"), [JSON.stringify(args)], { execArgv: ["--import", "tsx", "--expose-gc"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  // BROKER_CPU_PROF=<dir>: a CPU profile of the broker's process (node --cpu-prof) for the bench.
+  const profile = process.env.BROKER_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BROKER_CPU_PROF}`] : [];
+  const child = fork(path.join(__dirname, "brokerProcess.ts"), [JSON.stringify(args)], { execArgv: ["--import", "tsx", "--expose-gc", ...profile], stdio: ["ignore", "inherit", "inherit", "ipc"] });
   const { port } = await reply<{ port: number }>(child, (m) => "port" in m, 60_000);
   return {
     kind,
