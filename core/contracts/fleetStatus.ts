@@ -7,7 +7,7 @@
  *
  *   GET {dashboard origin}/api/fleet-status?limit=N&after=CURSOR[&segment=I&segments=N]
  *   x-snapfleet-token: <dashboard token>
- *   → 200 {"devices": [DeviceStatusRecord…], "next": "CURSOR"?}   (no `next`: last page)
+ *   → 200 {"devices": [DeviceStatusRecord…], "next": "CURSOR"?, "order": "thing"?}   (no `next`: last page)
  *   → 400 / 401 {"error": "…"}
  *
  * The token travels in a header of its own (not `Authorization`, which CloudFront re-signs for
@@ -53,18 +53,27 @@ export interface FleetStatusPage {
   devices: DeviceStatusRecord[];
   /** Opaque cursor for the next page (pass it as `after`); absent on the last page. */
   next?: string;
+  /** "thing": the store lists in thing-name order (the local table), so the first page of the
+   * unsegmented listing holds the fleet's first names and the dashboard can draw its first
+   * screen from it before the rest arrives. Absent: no order (DynamoDB's Scan, in hash order). */
+  order?: "thing";
 }
+
+/** The rows the dashboard asks for first, unsegmented, to draw its first screen in name order
+ * while the segments are listed: more than a tall window shows (34 px a row). */
+export const FIRST_SCREEN_ROWS = 100;
 
 /** Checks a page from the wire; throws naming the first bad field. */
 export function decodeFleetStatusPage(value: unknown): FleetStatusPage {
   const page = value as Partial<FleetStatusPage> | null;
   if (typeof page !== "object" || page === null || !Array.isArray(page.devices)) throw new Error(`fleet status: expected {"devices": [...]}`);
   if (page.next !== undefined && typeof page.next !== "string") throw new Error(`fleet status: "next" must be a string`);
+  if (page.order !== undefined && page.order !== "thing") throw new Error(`fleet status: "order" must be "thing" or absent, got ${JSON.stringify(page.order)}`);
   page.devices.forEach((d, i) => {
     const problem = recordProblem(d);
     if (problem) throw new Error(`fleet status: devices[${i}]: ${problem}`);
   });
-  return { devices: page.devices, ...(page.next !== undefined ? { next: page.next } : {}) };
+  return { devices: page.devices, ...(page.next !== undefined ? { next: page.next } : {}), ...(page.order ? { order: page.order } : {}) };
 }
 
 function recordProblem(d: Partial<DeviceStatusRecord> | null | undefined): string | undefined {

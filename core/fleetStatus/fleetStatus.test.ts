@@ -21,14 +21,14 @@ describe("fleet status records", () => {
     const table = new FleetStatusTable();
     for (const name of ["d-5", "d-1", "d-3", "d-2", "d-4"]) table.apply(name, status(), 1);
     const first = await table.page(undefined, 2);
-    assert.deepEqual([first.devices.map((d) => d.thing), first.next], [["d-1", "d-2"], "d-2"]);
+    assert.deepEqual([first.devices.map((d) => d.thing), first.next, first.order], [["d-1", "d-2"], "d-2", "thing"]);
     table.apply("d-0", status(), 2); // sorts before the cursor: not on later pages
     table.apply("d-3", "", 2); // removed
     table.apply("d-25", status(), 2); // new, after the cursor
     const second = await table.page(first.next, 2);
     assert.deepEqual([second.devices.map((d) => d.thing), second.next], [["d-25", "d-4"], "d-4"]);
     const last = await table.page(second.next, 2);
-    assert.deepEqual([last.devices.map((d) => d.thing), last.next], [["d-5"], undefined]);
+    assert.deepEqual([last.devices.map((d) => d.thing), last.next, last.order], [["d-5"], undefined, "thing"]);
     assert.equal(table.size, 6);
     assert.throws(() => table.apply("d-9", "not json", 3));
     assert.equal(table.get("d-9"), undefined);
@@ -72,5 +72,7 @@ describe("fleet status records", () => {
     assert.throws(() => decodeFleetStatusPage({ devices: [{ thing: "Bad_Name", online: true, version: "", bootId: "", t: 0, receivedAt: 0 }] }), /devices\[0\]: thing name "Bad_Name" is invalid/);
     assert.throws(() => decodeFleetStatusPage({ devices: [], next: 3 }), /"next" must be a string/);
     assert.throws(() => decodeFleetStatusPage([]), /expected \{"devices"/);
+    assert.throws(() => decodeFleetStatusPage({ devices: [], order: "size" }), /"order" must be "thing" or absent, got "size"/);
+    assert.deepEqual(decodeFleetStatusPage({ devices: [], next: "d-1", order: "thing" }), { devices: [], next: "d-1", order: "thing" });
   });
 });
