@@ -196,8 +196,10 @@ export class Fleet {
       return;
     }
     for (const record of first.devices) this.onRecord(record, requestedAt);
-    // Ordered in the next frame, even if a segment's page was ordered a moment ago.
-    this.table.changedAll();
+    // Drawn now, not in the next frame: the segments' pages, parsed as they arrive, would come
+    // first and delay that frame (by 0.5 s on a loaded machine at 10,000 devices).
+    if (this.route.view === "fleet") this.table.renderNow();
+    else this.table.changedAll();
   }
 
   /** Lists the fleet from the fleet-status API, page by page. Call after `subscribe()`, so no
