@@ -228,8 +228,10 @@ export class Fleet {
     const counts = await Promise.all(Array.from({ length: DASHBOARD_LISTING_SEGMENTS }, (_, index) => this.loadSegment({ index, count: DASHBOARD_LISTING_SEGMENTS }, budget)));
     const listed = counts.reduce((a, b) => a + b, 0);
     if (budget.pages < 0) console.warn(`fleet status: stopped after ${MAX_STATUS_PAGES} pages (${listed} devices)`);
-    // Every device is in: order them in the next frame rather than after the live-update throttle.
-    this.table.changedAll();
+    // Every device is in: ordered and counted now, not in a frame that the next listing's pages
+    // (parsed as they arrive) would delay, nor after the live-update throttle.
+    if (this.route.view === "fleet") this.table.renderNow();
+    else this.table.changedAll();
     return listed;
   }
 
