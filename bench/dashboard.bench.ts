@@ -140,9 +140,11 @@ const FLEET_GOAL_FIRST_RENDER_MS = 500;
 
 /** The fleet view with 1,000 and 10,000 devices whose statuses went through the broker (recorded
  * for the fleet-status API, as devices' own would be):
- * - first render: from navigation start to the table listing every device (engine and app load,
- *   the fleet-status pages of 1,000 in 6 segments side by side, the rows), stamped in the page by
- *   a MutationObserver; "table shown" is its first paint with any devices; baseline in the same
+ * - first render: from navigation start to the first screen of rows right (every row the table's
+ *   scroller shows is the device that belongs there in name order, the order the table opens in),
+ *   stamped in the page by a MutationObserver; then every device listed (the table counts them
+ *   all: search, filter and sort see every row); "table shown" is its first paint with any
+ *   devices (maybe not yet the right ones); baseline in the same
  *   run: the same listing fetched and parsed by the loaded page alone (server and network floor);
  *   after one warm-up load (script and engine cached, as for a returning user);
  * - re-sort: a click on "Last seen" until the next frame has drawn the new order;
@@ -169,33 +171,44 @@ async function fleetViewFigures(stack: DashboardStack): Promise<void> {
     const total = stack.broker.fleetStatus.size;
     const wanted = `${total.toLocaleString("en")} devices`;
     const page = await stack.browser.newPage({ viewport: { width: 1180, height: 760 } });
-    await page.addInitScript((text) => {
+    // The first screen as the table opens (sorted by name): the fleet's first names, top to bottom.
+    const firstNames = (await stack.broker.fleetStatus.page(undefined, 40)).devices.map((d) => d.thing);
+    await page.addInitScript(({ text, firstNames }) => {
       const marks: Record<string, number> = {};
       (window as unknown as { fleetMarks: Record<string, number> }).fleetMarks = marks;
       new MutationObserver(() => {
         const count = document.querySelector(".fleet-count")?.textContent ?? "";
         if (count && marks.shown === undefined && !count.startsWith("0 ")) marks.shown = performance.now();
+        // First screen: every row the scroller shows (it starts at the top) is the right device in
+        // the right place, whatever else is still on its way.
+        const scroller = document.querySelector<HTMLElement>(".fleet-scroll");
+        if (marks.firstScreen === undefined && scroller && scroller.clientHeight > 0) {
+          const wanted = firstNames.slice(0, Math.floor(scroller.clientHeight / 34));
+          const at = new Map(Array.from(document.querySelectorAll<HTMLElement>(".fleet-spacer [role=row]:not([hidden])"), (row) => [Number(row.getAttribute("aria-rowindex")) - 2, row.dataset.thing]));
+          if (wanted.length > 0 && wanted.every((thing, i) => at.get(i) === thing)) marks.firstScreen = performance.now();
+        }
         if (count === text && marks.listed === undefined) marks.listed = performance.now();
         // "N of M devices", or "N devices" once every device is offline (the fleet without the first part's device).
         const live = marks.liveTarget?.toLocaleString("en");
         if (live !== undefined && (count.startsWith(`${live} of`) || count === `${live} devices`) && marks.live === undefined) marks.live = performance.timeOrigin + performance.now();
-      }).observe(document, { subtree: true, childList: true, characterData: true });
-    }, wanted);
+      }).observe(document, { subtree: true, childList: true, characterData: true, attributes: true, attributeFilter: ["aria-rowindex", "hidden", "data-thing"] });
+    }, { text: wanted, firstNames });
     await page.goto(stack.server.url);
     await page.getByRole("status", { name: "devices shown" }).getByText(wanted, { exact: true }).waitFor({ timeout: 120_000 });
     const marks = () => page.evaluate(() => (window as unknown as { fleetMarks: Record<string, number> }).fleetMarks);
     const loaded = await marks();
-    // Where the time went, from the page's own resource timings: its script, the engine and build,
+    // Where the time went, from the page's own resource timings: its script, the build and config, the engine,
     // and the fleet-status requests (first asked, last answered) of the first listing.
     // (No named helpers inside page.evaluate: tsx would wrap them in a __name() the page lacks.)
     const timings = await page.evaluate((listedAt) => {
       const resources = performance.getEntriesByType("resource") as PerformanceResourceTiming[];
-      const startUpFiles = resources.filter((e) => [".wasm", "manifest.json", "web.snap", "dashboard-config.json"].some((part) => e.name.includes(part)));
+      const startUpFiles = resources.filter((e) => ["manifest.json", "web.snap", "dashboard-config.json"].some((part) => e.name.includes(part)));
       // The first listing's requests: those answered by the time every device was listed.
       const listing = resources.filter((e) => e.name.includes("api/fleet-status") && e.responseEnd <= listedAt);
       return {
         script: Math.max(...resources.filter((e) => e.name.endsWith(".js")).map((e) => e.responseEnd)),
         startUp: Math.max(...startUpFiles.map((e) => e.responseEnd)),
+        engine: Math.max(...resources.filter((e) => e.name.endsWith(".wasm")).map((e) => e.responseEnd)),
         listingStart: Math.min(...listing.map((e) => e.startTime)),
         listingEnd: Math.max(...listing.map((e) => e.responseEnd)),
         requests: listing.length,
@@ -258,9 +271,10 @@ async function fleetViewFigures(stack: DashboardStack): Promise<void> {
     await page.close();
 
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-    const goal = size >= 10000 ? `  (goal <= ${FLEET_GOAL_FIRST_RENDER_MS} ms at 10,000: ${loaded.listed <= FLEET_GOAL_FIRST_RENDER_MS ? "met" : "MISSED"})` : "";
-    console.log(`  ${total.toLocaleString("en").padStart(6)} devices: first render (navigation -> every device listed) ${round(loaded.listed)} ms${goal}; baseline: the listing alone (fetch + parse in the loaded page) ${round(listingOnlyMs)} ms; ratio ${ratio(loaded.listed, listingOnlyMs)}x`);
-    console.log(`  ${"".padStart(6)}          of it: script loaded ${round(timings.script)} ms; engine, build and config loaded ${round(timings.startUp)} ms; fleet-status requests (${timings.requests}) from ${round(listingStart)} to ${round(timings.listingEnd)} ms; table first shown at ${round(loaded.shown)} ms`);
+    const goal = size >= 10000 ? `  (goal <= ${FLEET_GOAL_FIRST_RENDER_MS} ms at 10,000: ${loaded.firstScreen <= FLEET_GOAL_FIRST_RENDER_MS ? "met" : "MISSED"})` : "";
+    console.log(`  ${total.toLocaleString("en").padStart(6)} devices: first render (navigation -> the first screen of rows, in name order as the table opens, in the page) ${round(loaded.firstScreen)} ms${goal}`);
+    console.log(`  ${"".padStart(6)}          every device listed (navigation -> count "${wanted}", searchable and sortable) ${round(loaded.listed)} ms; baseline: the listing alone (fetch + parse in the loaded page) ${round(listingOnlyMs)} ms; ratio ${ratio(loaded.listed, listingOnlyMs)}x`);
+    console.log(`  ${"".padStart(6)}          of it: script loaded ${round(timings.script)} ms; build and config loaded ${round(timings.startUp)} ms; engine wasm loaded ${round(timings.engine)} ms; fleet-status requests (${timings.requests}) from ${round(listingStart)} to ${round(timings.listingEnd)} ms; table first shown at ${round(loaded.shown)} ms`);
     console.log(`  ${"".padStart(6)}          re-sort by last seen (order of every row recomputed + visible rows painted) ${round(median(resortMs))} ms (median of 5, click -> next frame); ${rowsInDom} rows in the DOM`);
     console.log(`  ${"".padStart(6)}          ${LIVE_CHANGES} live status changes -> table current ${round(liveMs)} ms; baseline mqtt.js all received ${round(baselineMs)} ms; ratio ${ratio(liveMs, baselineMs)}x`);
   }

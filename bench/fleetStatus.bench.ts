@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { encodeDeviceStatus } from "../core/contracts/deviceStatus";
-import { FLEET_STATUS_TOKEN_HEADER, MAX_FLEET_STATUS_PAGE, decodeFleetStatusPage } from "../core/contracts/fleetStatus";
+import { FLEET_STATUS_TOKEN_HEADER, MAX_FLEET_STATUS_PAGE, decodeFleetStatusPage, encodeFleetStatusPage } from "../core/contracts/fleetStatus";
 import { FleetStatusTable } from "../core/fleetStatus";
 import { DashboardTokens } from "../local/broker";
 import { startDashboardServer } from "../local/dashboard";
@@ -29,7 +29,7 @@ async function main(): Promise<void> {
   fs.mkdirSync(buildDir);
   fs.writeFileSync(path.join(bundleDir, "index.html"), "<!doctype html>");
   // Baseline: every record in one static file, served by the same server.
-  const all = JSON.stringify(await table.page(undefined, DEVICES));
+  const all = JSON.stringify(encodeFleetStatusPage(await table.page(undefined, DEVICES)));
   fs.writeFileSync(path.join(buildDir, "manifest.json"), all);
   const tokens = new DashboardTokens("bench");
   const server = await startDashboardServer({

@@ -117,6 +117,40 @@ describe("fleet view in Chromium (1,000 devices)", function () {
     await page.screenshot({ path: path.join(ARTIFACTS, "fleet-view.png") });
   });
 
+  it("draws the first screen in name order from the first page before the segments' pages arrive; then search, filter and sort see every row", async () => {
+    // The segments' pages are held until the first screen has been checked.
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let held = 0;
+    await page.route(/\/api\/fleet-status\?.*segment=/, async (route) => {
+      held++;
+      await released;
+      await route.continue();
+    });
+    await page.goto(stack.server.url);
+    await count().getByText("100 devices", { exact: true }).waitFor({ timeout: 10_000 });
+    const screen = await page.evaluate(() => {
+      const scroller = document.querySelector<HTMLElement>(".fleet-scroll")!;
+      const rows = Array.from(document.querySelectorAll<HTMLElement>(".fleet-spacer [role=row]:not([hidden])"));
+      const byIndex = new Map(rows.map((row) => [Number(row.getAttribute("aria-rowindex")) - 2, row.dataset.thing]));
+      return Array.from({ length: Math.floor(scroller.clientHeight / 34) }, (_, i) => byIndex.get(i));
+    });
+    assert.ok(screen.length >= 15, `a screen of ${screen.length} rows`);
+    assert.deepEqual(screen, Array.from({ length: screen.length }, (_, i) => thingOf(i)), "the first screen is the fleet's first names, in order");
+    assert.ok(held > 0, "the segments' pages were asked for and held meanwhile");
+    assert.equal(await rowOf("dev-0001").getByRole("cell", { name: "online", exact: true }).count(), 1, "a first-screen row shows its status");
+
+    release();
+    await count().getByText("1,000 devices", { exact: true }).waitFor({ timeout: 10_000 });
+    assert.deepEqual(await topRowThing(), "dev-0000", "the rows listed later sort after the first screen's");
+    await page.getByRole("columnheader").getByRole("button", { name: "Device", exact: true }).click();
+    await page.waitForFunction(() => document.querySelector(".fleet-spacer [aria-rowindex='2']")?.getAttribute("data-thing") === "dev-0999", undefined, { timeout: 5000 });
+    await page.getByLabel("Filter devices").selectOption("offline");
+    await count().getByText("250 of 1,000 devices").waitFor();
+    await page.getByLabel("Search devices").fill("dev-09");
+    await count().getByText("25 of 1,000 devices").waitFor();
+  });
+
   it("updates a row in place when its device's status changes", async () => {
     await page.goto(stack.server.url);
     await count().getByText("1,000 devices", { exact: true }).waitFor({ timeout: 10_000 });

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { encodeDeviceStatus, type DeviceStatus } from "../contracts/deviceStatus";
-import { decodeFleetStatusPage } from "../contracts/fleetStatus";
+import { decodeFleetStatusPage, encodeFleetStatusPage } from "../contracts/fleetStatus";
 import { answerFleetStatusRequest, FleetStatusTable, nextStatusRecord } from "./index";
 
 const status = (s: Partial<DeviceStatus> = {}) => encodeDeviceStatus({ online: true, version: "v1", bootId: "b1", t: 1, ...s });
@@ -21,14 +21,14 @@ describe("fleet status records", () => {
     const table = new FleetStatusTable();
     for (const name of ["d-5", "d-1", "d-3", "d-2", "d-4"]) table.apply(name, status(), 1);
     const first = await table.page(undefined, 2);
-    assert.deepEqual([first.devices.map((d) => d.thing), first.next], [["d-1", "d-2"], "d-2"]);
+    assert.deepEqual([first.devices.map((d) => d.thing), first.next, first.order], [["d-1", "d-2"], "d-2", "thing"]);
     table.apply("d-0", status(), 2); // sorts before the cursor: not on later pages
     table.apply("d-3", "", 2); // removed
     table.apply("d-25", status(), 2); // new, after the cursor
     const second = await table.page(first.next, 2);
     assert.deepEqual([second.devices.map((d) => d.thing), second.next], [["d-25", "d-4"], "d-4"]);
     const last = await table.page(second.next, 2);
-    assert.deepEqual([last.devices.map((d) => d.thing), last.next], [["d-5"], undefined]);
+    assert.deepEqual([last.devices.map((d) => d.thing), last.next, last.order], [["d-5"], undefined, "thing"]);
     assert.equal(table.size, 6);
     assert.throws(() => table.apply("d-9", "not json", 3));
     assert.equal(table.get("d-9"), undefined);
@@ -69,8 +69,37 @@ describe("fleet status records", () => {
   });
 
   it("the dashboard refuses a malformed page, naming the field", () => {
-    assert.throws(() => decodeFleetStatusPage({ devices: [{ thing: "Bad_Name", online: true, version: "", bootId: "", t: 0, receivedAt: 0 }] }), /devices\[0\]: thing name "Bad_Name" is invalid/);
-    assert.throws(() => decodeFleetStatusPage({ devices: [], next: 3 }), /"next" must be a string/);
-    assert.throws(() => decodeFleetStatusPage([]), /expected \{"devices"/);
+    const wire = (change: object) => ({ thing: ["d-1", "d-2"], online: [1, 0], versions: ["v1", "v2"], version: [1, 0], bootId: ["a", "b"], t: [1, 2], receivedAt: [3, 4], ...change });
+    assert.deepEqual(decodeFleetStatusPage(wire({ next: "d-2", order: "thing" })), {
+      devices: [
+        { thing: "d-1", online: true, version: "v2", bootId: "a", t: 1, receivedAt: 3 },
+        { thing: "d-2", online: false, version: "v1", bootId: "b", t: 2, receivedAt: 4 },
+      ],
+      next: "d-2",
+      order: "thing",
+    });
+    assert.throws(() => decodeFleetStatusPage(wire({ thing: ["d-1", "Bad_Name"] })), /device 1 \("Bad_Name"\): thing name "Bad_Name" is invalid/);
+    assert.throws(() => decodeFleetStatusPage(wire({ online: [1, true] })), /device 1 \("d-2"\): online must be 1 or 0/);
+    assert.throws(() => decodeFleetStatusPage(wire({ version: [0, 2] })), /device 1 \("d-2"\): version must index versions/);
+    assert.throws(() => decodeFleetStatusPage(wire({ t: [1, "2"] })), /device 1 \("d-2"\): t and receivedAt must be numbers/);
+    assert.throws(() => decodeFleetStatusPage(wire({ bootId: ["a"] })), /"bootId" must be an array of 2 \(one per thing\)/);
+    assert.throws(() => decodeFleetStatusPage(wire({ versions: undefined })), /"versions" must be an array/);
+    assert.throws(() => decodeFleetStatusPage(wire({ next: 3 })), /"next" must be a string/);
+    assert.throws(() => decodeFleetStatusPage(wire({ order: "size" })), /"order" must be "thing" or absent, got "size"/);
+    assert.throws(() => decodeFleetStatusPage({ devices: [] }), /expected \{"thing": \[...\]/);
+    assert.throws(() => decodeFleetStatusPage([]), /a page of columns/);
+  });
+
+  it("sends a page as columns, each version named once, and reads back the same records", async () => {
+    const table = new FleetStatusTable();
+    for (let i = 0; i < 300; i++) table.apply(`d-${String(i).padStart(3, "0")}`, JSON.stringify({ online: i % 3 !== 0, version: i < 100 ? "a".repeat(40) : "b".repeat(40), bootId: `boot-${i}`, t: 1000 + i }), 5000 + i);
+    const page = await table.page(undefined, 250);
+    const wire = encodeFleetStatusPage(page);
+    assert.deepEqual(wire.versions, ["a".repeat(40), "b".repeat(40)]);
+    assert.equal(wire.thing.length, 250);
+    assert.deepEqual(decodeFleetStatusPage(JSON.parse(JSON.stringify(wire))), page);
+    const asObjects = JSON.stringify(page).length;
+    const asColumns = JSON.stringify(wire).length;
+    assert.ok(asColumns < asObjects / 2, `${asColumns} B as columns, ${asObjects} B as objects`);
   });
 });

@@ -1,7 +1,7 @@
 /** The fleet-status API's request handling (core/contracts/fleetStatus.ts), shared by the local
  * dashboard server and the AWS Lambda behind CloudFront: parameter checks, the dashboard token,
  * then one page from whichever store the cloud has. */
-import { DEFAULT_FLEET_STATUS_PAGE, MAX_FLEET_STATUS_PAGE, MAX_FLEET_STATUS_SEGMENTS, type FleetSegment, type FleetStatusPage } from "../contracts/fleetStatus";
+import { DEFAULT_FLEET_STATUS_PAGE, encodeFleetStatusPage, MAX_FLEET_STATUS_PAGE, MAX_FLEET_STATUS_SEGMENTS, type FleetSegment, type FleetStatusPage } from "../contracts/fleetStatus";
 import type { TokenCheck } from "../contracts/dashboardToken";
 
 export interface FleetStatusRequest {
@@ -44,7 +44,7 @@ export async function answerFleetStatusRequest(request: FleetStatusRequest, sour
     segment = { index, count };
   }
   try {
-    return { status: 200, body: JSON.stringify(await source.page(after, limit, segment)) };
+    return { status: 200, body: JSON.stringify(encodeFleetStatusPage(await source.page(after, limit, segment))) };
   } catch (error) {
     return fail(500, `fleet status could not be read: ${(error as Error).message}`);
   }

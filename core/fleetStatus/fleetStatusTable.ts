@@ -36,7 +36,7 @@ export class FleetStatusTable {
     const names = segment ? this.segmentNames(segment) : this.allNames();
     const start = after === undefined ? 0 : firstAfter(names, after);
     const devices = names.slice(start, start + limit).map((name) => ({ ...this.records.get(name)! }));
-    return start + limit < names.length ? { devices, next: devices[devices.length - 1].thing } : { devices };
+    return start + limit < names.length ? { devices, next: devices[devices.length - 1].thing, order: "thing" } : { devices, order: "thing" };
   }
 
   private allNames(): string[] {

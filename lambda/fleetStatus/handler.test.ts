@@ -152,7 +152,7 @@ exports.SecretsManagerClient = class { async send() { return { SecretString: ${J
       assert.equal(await lambda.record(ruleEvent("gh-1", status({ version: "zz" }), 10)), "put");
       const answer = await lambda.list(get("", mintDashboardToken(KEY, APP, 60_000)));
       assert.equal(answer.statusCode, 200, answer.body);
-      assert.deepEqual(JSON.parse(answer.body).devices.map((d: { thing: string; version: string }) => `${d.thing}@${d.version}`), ["gh-1@zz"]);
+      assert.deepEqual(decodeFleetStatusPage(JSON.parse(answer.body)).devices.map((d) => `${d.thing}@${d.version}`), ["gh-1@zz"]);
     } finally {
       for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
       fs.rmSync(dir, { recursive: true, force: true });

@@ -5,7 +5,7 @@ import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { encodeDeviceStatus } from "../../core/contracts/deviceStatus";
-import { FLEET_STATUS_TOKEN_HEADER } from "../../core/contracts/fleetStatus";
+import { decodeFleetStatusPage, FLEET_STATUS_TOKEN_HEADER } from "../../core/contracts/fleetStatus";
 import { FleetStatusTable } from "../../core/fleetStatus";
 import { DashboardTokens } from "../broker";
 import { startDashboardServer, type DashboardBroker, type DashboardServer } from "./index";
@@ -71,15 +71,17 @@ describe("local dashboard server", () => {
     }
     const get = async (query: string, token: string | null = tokens.issue()) => {
       const response = await fetch(`${server.origin}/api/fleet-status${query}`, { headers: token === null ? {} : { [FLEET_STATUS_TOKEN_HEADER]: token } });
-      return { status: response.status, cache: response.headers.get("cache-control"), body: (await response.json()) as { devices?: { thing: string; online: boolean }[]; next?: string; error?: string } };
+      const body = (await response.json()) as { next?: string; error?: string };
+      return { status: response.status, cache: response.headers.get("cache-control"), body, page: response.ok ? decodeFleetStatusPage(body) : undefined };
     };
     const first = await get("?limit=2");
     assert.equal(first.status, 200);
     assert.equal(first.cache, "no-store");
-    assert.deepEqual(first.body.devices?.map((d) => `${d.thing}:${d.online}`), ["gh-1:false", "gh-2:true"]);
+    assert.deepEqual(first.page?.devices.map((d) => `${d.thing}:${d.online}`), ["gh-1:false", "gh-2:true"]);
     assert.equal(first.body.next, "gh-2");
     const second = await get(`?limit=2&after=${first.body.next}`);
-    assert.deepEqual(second.body, { devices: [{ thing: "gh-3", online: true, version: "v0", bootId: "b", t: 10, receivedAt: 100 }] });
+    // The local table lists in name order and says so (the page draws its first screen from it).
+    assert.deepEqual(second.body, { thing: ["gh-3"], online: [1], versions: ["v0"], version: [0], bootId: ["b"], t: [10], receivedAt: [100], order: "thing" });
 
     assert.equal((await get("", null)).status, 401);
     const forged = await get("", "sfdash.99999999999999.AAAA");

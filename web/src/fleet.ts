@@ -28,6 +28,7 @@ import type { ApprovalsClient } from "./approvalsClient";
 import { ApprovalsPanel } from "./approvalsPanel";
 import { html } from "./widgets/svg";
 
+const NO_DEVICES = "No devices yet. Devices appear here as soon as they connect.";
 const RELOAD_ATTEMPTS = 5;
 const RELOAD_RETRY_MS = 1000;
 /** 100 pages of 1,000: ten times the fleet size snapfleet aims at; a server whose cursor never
@@ -59,6 +60,13 @@ export interface FleetOptions {
   engineReady?: Promise<void>;
   /** The history API (core/contracts/history.ts): the device page's card loads stored messages first. */
   fetchHistory?: HistoryFetch;
+}
+
+/** The small name-ordered page main.ts asks for before anything else (FIRST_SCREEN_ROWS). */
+export interface FirstScreen {
+  page: Promise<FleetStatusPage>;
+  /** performance.now() when it was asked for: a status heard live after that wins. */
+  requestedAt: number;
 }
 
 export type Route = { view: "fleet" } | { view: "device"; thing: string } | { view: "rollouts" } | { view: "approvals" };
@@ -122,7 +130,7 @@ export class Fleet {
     const nav = html("nav", { class: "views-nav", "aria-label": "Views" });
     this.tabs = { fleet: html("a", { href: "#" }, "Devices"), rollouts: html("a", { href: "#rollouts" }, "Rollouts"), approvals: html("a", { href: "#approvals" }, "Onboarding") };
     nav.append(this.tabs.fleet, ...(options.jobs ? [this.tabs.rollouts] : []), ...(options.approvals ? [this.tabs.approvals] : []));
-    this.empty = html("p", { class: "empty" }, "No devices yet. Devices appear here as soon as they connect.");
+    this.empty = html("p", { class: "empty" }, "Listing the fleet…");
     this.views = html("div", { class: "view" });
     options.root.replaceChildren(nav, this.views);
     if (options.jobs) this.rollouts = new RolloutPanel(options.jobs, options.role, () => void this.pollJobs());
@@ -175,13 +183,35 @@ export class Fleet {
     }
   }
 
+  /** Shows the first page of the unsegmented listing as soon as it is in, whatever the segments'
+   * pages have brought: from a store that lists in name order (`order: "thing"`) these are the
+   * fleet's first names, so the table's first screen, sorted by name as it opens, is already the
+   * right one. Resolves once shown (or failed: the listing reports its own errors). */
+  async showFirstScreen({ page, requestedAt }: FirstScreen): Promise<void> {
+    let first: FleetStatusPage;
+    try {
+      first = await page;
+    } catch (error) {
+      console.warn(`the fleet's first screen could not be loaded: ${(error as Error).message}`);
+      return;
+    }
+    for (const record of first.devices) this.onRecord(record, requestedAt);
+    // Drawn now, not in the next frame: the segments' pages, parsed as they arrive, would come
+    // first and delay that frame (by 0.5 s on a loaded machine at 10,000 devices).
+    if (this.route.view === "fleet") this.table.renderNow();
+    else this.table.changedAll();
+  }
+
   /** Lists the fleet from the fleet-status API, page by page. Call after `subscribe()`, so no
    * change falls between the list and the live messages; a live status wins over a listed one. */
   loadFleetStatus(): Promise<number> {
     // One listing at a time; a request meanwhile (a reconnect) runs once it is done, so two
     // listings don't share the browser's connections and a burst of reconnects lists once more.
     if (!this.listing) {
-      this.listing = this.listFleet().finally(() => (this.listing = undefined));
+      this.listing = this.listFleet().finally(() => {
+        this.listing = undefined;
+        this.empty.textContent = NO_DEVICES;
+      });
       return this.listing;
     }
     this.listingQueued ??= this.listing
@@ -198,8 +228,10 @@ export class Fleet {
     const counts = await Promise.all(Array.from({ length: DASHBOARD_LISTING_SEGMENTS }, (_, index) => this.loadSegment({ index, count: DASHBOARD_LISTING_SEGMENTS }, budget)));
     const listed = counts.reduce((a, b) => a + b, 0);
     if (budget.pages < 0) console.warn(`fleet status: stopped after ${MAX_STATUS_PAGES} pages (${listed} devices)`);
-    // Every device is in: order them in the next frame rather than after the live-update throttle.
-    this.table.changedAll();
+    // Every device is in: ordered and counted now, not in a frame that the next listing's pages
+    // (parsed as they arrive) would delay, nor after the live-update throttle.
+    if (this.route.view === "fleet") this.table.renderNow();
+    else this.table.changedAll();
     return listed;
   }
 

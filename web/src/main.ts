@@ -9,14 +9,14 @@ import { loadWasmEngine } from "../../core/engine/wasmEngine";
 import type { MicroviumEngine } from "../../core/engine/types";
 import { dashboardClientId } from "../../core/policy/clientIds";
 import type { Manifest } from "../../core/contracts/manifest";
-import { DASHBOARD_LISTING_SEGMENTS, decodeFleetStatusPage, FLEET_STATUS_PATH, MAX_FLEET_STATUS_PAGE, type FleetSegment, type FleetStatusPage } from "../../core/contracts/fleetStatus";
+import { DASHBOARD_LISTING_SEGMENTS, decodeFleetStatusPage, FIRST_SCREEN_ROWS, FLEET_STATUS_PATH, MAX_FLEET_STATUS_PAGE, type FleetSegment, type FleetStatusPage } from "../../core/contracts/fleetStatus";
 import { decodeHistoryPage, HISTORY_PATH, type StoredMessage } from "../../core/contracts/history";
 import { ApprovalsClient } from "./approvalsClient";
 import { callDashboardApi } from "./dashboardApi";
 import { AlertBanner } from "./alertBanner";
 import { forgetToken, parseDashboardConfig, takeToken, type DashboardConfig } from "./config";
 import type { WebApp } from "./deviceCard";
-import { Fleet, parseRoute } from "./fleet";
+import { Fleet, parseRoute, type FirstScreen } from "./fleet";
 import { JobsClient } from "./jobsClient";
 import { claimedDashboardRole } from "../../core/contracts/dashboardRoles";
 import { MqttWebSocketClient, type LinkState } from "./mqtt/client";
@@ -54,9 +54,19 @@ async function loadApp(engine: MicroviumEngine): Promise<WebApp> {
 
 /** One page of the fleet-status API, served next to the page (locally by the dashboard server,
  * on AWS by CloudFront from the fleet-status Lambda). */
-async function fetchStatusPage(token: string, after: string | undefined, segment: FleetSegment): Promise<FleetStatusPage> {
-  const query = { limit: String(MAX_FLEET_STATUS_PAGE), segment: String(segment.index), segments: String(segment.count), ...(after === undefined ? {} : { after }) };
+async function fetchStatusPage(token: string, after: string | undefined, segment: FleetSegment | undefined, limit = MAX_FLEET_STATUS_PAGE): Promise<FleetStatusPage> {
+  const query = { limit: String(limit), ...(segment ? { segment: String(segment.index), segments: String(segment.count) } : {}), ...(after === undefined ? {} : { after }) };
   return decodeFleetStatusPage(await callDashboardApi(token, "GET", FLEET_STATUS_PATH, query));
+}
+
+/** The fleet's first names, one small unsegmented page asked for before anything else: where the
+ * store lists in name order (`order: "thing"`), the table's first screen (sorted by name, as it
+ * opens) is right before the segments' pages arrive. */
+function fetchFirstScreen(token: string): FirstScreen {
+  const requestedAt = performance.now();
+  const page = fetchStatusPage(token, undefined, undefined, FIRST_SCREEN_ROWS);
+  page.catch(() => undefined); // the fleet reports it when it takes the page
+  return { page, requestedAt };
 }
 
 /** The first page of every segment, requested before anything else is loaded; handed out once
@@ -77,11 +87,14 @@ async function fetchHistory(token: string, thing: string, channel: string, since
   return decodeHistoryPage(await callDashboardApi(token, "GET", HISTORY_PATH, { thing, channel, since: String(Math.floor(since)) })).messages;
 }
 
-/** The engine as the fleet holds it from the start: the table needs no VM, so the first paint
- * doesn't wait for the wasm to compile; the fleet opens a device page once `ready` resolved. */
-function engineWhenReady(loading: Promise<MicroviumEngine>): { engine: MicroviumEngine; ready: Promise<void> } {
+/** The engine as the fleet holds it from the start: the table needs no VM, so the wasm is not
+ * even fetched until `start()` (after the table's first screen, or at once for a device page:
+ * its fetch and compile would compete with the first screen's requests); the fleet opens a
+ * device page once `ready` resolved. */
+function engineWhenReady(load: () => Promise<MicroviumEngine>): { engine: MicroviumEngine; ready: Promise<void>; start(): void } {
   let loaded: MicroviumEngine | undefined;
-  const ready = loading.then((engine) => {
+  let start!: () => void;
+  const ready = new Promise<void>((resolve) => (start = resolve)).then(load).then((engine) => {
     loaded = engine;
   });
   const engine: MicroviumEngine = {
@@ -90,7 +103,7 @@ function engineWhenReady(loading: Promise<MicroviumEngine>): { engine: Microvium
       return loaded.restore(snapshot, imports, options);
     },
   };
-  return { engine, ready };
+  return { engine, ready, start };
 }
 
 async function loadEngine(): Promise<MicroviumEngine> {
@@ -119,9 +132,12 @@ async function main(): Promise<void> {
     showFatal(root, "No access token. Open the dashboard with the link `npm start` (or your deployment) prints; it ends in #token=….");
     return;
   }
-  // The start-up files are asked for first: on HTTP/1.1 (the local server) the browser opens 6
-  // connections per host, and the fleet's pages must not hold them all while the files wait.
-  const { engine, ready: engineReady } = engineWhenReady(loadEngine());
+  // The first screen's page, then the start-up files, then the segments: on HTTP/1.1 (the local
+  // server) the browser opens 6 connections per host, and the fleet's pages must not hold them
+  // all while the files the first paint needs wait. The engine comes after the first screen.
+  const firstScreen = fetchFirstScreen(token);
+  const { engine, ready: engineReady, start: startEngine } = engineWhenReady(loadEngine);
+  if (parseRoute(location.hash).view !== "fleet") startEngine();
   const loading = Promise.all([fetchOk("dashboard-config.json").then(async (r) => parseDashboardConfig(await r.json(), "dashboard-config.json")), loadApp(engine)]);
   const fetchFleetPage = prefetchFirstPages(token);
   const fatal = (error: unknown) => showFatal(root, `The dashboard could not start: ${(error as Error).message}`);
@@ -181,7 +197,9 @@ async function main(): Promise<void> {
   });
   const current = fleet;
   current.show(parseRoute(location.hash));
-  // The table from the pages asked for at the start; the listing once online makes it exact.
+  // The first screen, then the table from the pages asked for at the start; the listing once
+  // online makes it exact.
+  void current.showFirstScreen(firstScreen).finally(startEngine);
   const firstListing = current.loadFleetStatus().catch((error: unknown) => console.warn(`the fleet list could not be loaded: ${(error as Error).message}`));
   window.addEventListener("hashchange", () => {
     // Another link pasted into this tab (a viewer's replaced by an operator's, say): start over with its token.
@@ -190,6 +208,7 @@ async function main(): Promise<void> {
       location.reload();
       return;
     }
+    startEngine(); // a device page needs it, even before the first screen is in
     current.show(parseRoute(location.hash));
   });
   current.subscribe();
