@@ -55,11 +55,27 @@ static void placeForEngine(uint8_t* buffer, sf_DevicePackage* pkg) {
   pkg->manifestLength = 0;
 }
 
+/* The manifest's settings into pkg->settings (the caller of sf_ota_installed/stage/rollBack owns
+ * them), while the manifest JSON is still there. */
+static int readSettings(sf_DevicePackage* pkg, char* error, size_t errorSize) {
+  sf_Text why;
+  sf_text_init(&why, 0);
+  bool ok = sf_manifest_parseSettings((const char*)pkg->manifestJson, pkg->manifestLength, &pkg->settings, &why);
+  if (!ok) {
+    sf_Reason e = sf_reason_on(error, errorSize);
+    sf_reason_add(&e, "the manifest's settings can't be read: ");
+    sf_reason_add(&e, why.data ? why.data : "out of memory");
+  }
+  sf_text_free(&why);
+  return ok ? 0 : -1;
+}
+
 /* Reads and verifies one slot into its buffer. */
 static int load(sf_Ota* ota, int slot, sf_DevicePackage* pkg, char* error, size_t errorSize) {
   size_t length = 0;
   if (sf_slots_read(&ota->slots, slot, ota->buffers[slot], ota->capacity, &length, error, errorSize) != 0) return -1;
   if (sf_package_verify(ota->buffers[slot], length, ota->slots.state.versions[slot], pkg, error, errorSize) != 0) return -1;
+  if (readSettings(pkg, error, errorSize) != 0) return -1;
   placeForEngine(ota->buffers[slot], pkg);
   return 0;
 }
@@ -214,7 +230,14 @@ int sf_ota_stage(sf_Ota* ota, const char* jobId, size_t length, const char* docS
     sf_reason_add(&r, "; the running app is unchanged");
     return -1;
   }
+  if (readSettings(pkg, why, sizeof why) != 0) {
+    sf_reason_add(&r, "package rejected: ");
+    sf_reason_add(&r, why);
+    sf_reason_add(&r, "; the running app is unchanged");
+    return -1;
+  }
   if (sf_slots_stage(&ota->slots, slot, bytes, length, version, why, sizeof why) != 0 || sf_slots_beginTrial(&ota->slots, slot, jobId, why, sizeof why) != 0) {
+    sf_settingDecls_free(&pkg->settings);
     sf_reason_add(&r, why);
     return -1;
   }

@@ -25,6 +25,8 @@ struct sf_NetworkDevice {
   /* The app running now (NULL: none) and the manifest it was started with. */
   sf_Supervisor* supervisor;
   sf_Manifest manifest;
+  /* Its settings (manifest `settings`), kept in step with the settings shadow by the supervisor. */
+  sf_SettingDecls settings;
   /* Failures while sf_supervisor_start runs (a failing Start). */
   bool starting;
   char startFailure[SF_OTA_REASON_MAX];
@@ -73,16 +75,19 @@ static void onAppFailure(void* context, const char* message, bool fatal, bool at
 }
 
 static void stopApp(sf_NetworkDevice* d) {
-  if (!d->supervisor) return;
-  sf_supervisor_stop(d->supervisor);
-  sf_supervisor_destroy(d->supervisor);
-  d->supervisor = NULL;
+  if (d->supervisor) {
+    sf_supervisor_stop(d->supervisor);
+    sf_supervisor_destroy(d->supervisor);
+    d->supervisor = NULL;
+  }
+  sf_settingDecls_free(&d->settings);
 }
 
 /* Starts a verified package and tells the OTA agent how the start went. */
 static void bootApp(sf_NetworkDevice* d, const sf_DevicePackage* pkg) {
   stopApp(d);
   d->manifest = pkg->manifest;
+  d->settings = pkg->settings; /* ours now: freed with the app */
   d->startFailure[0] = '\0';
   char error[SF_OTA_REASON_MAX] = "";
   if (d->config.prepareBoard && !d->config.prepareBoard(d->config.context, &d->manifest, error, sizeof error)) {
@@ -94,6 +99,7 @@ static void bootApp(sf_NetworkDevice* d, const sf_DevicePackage* pkg) {
   sf_SupervisorConfig config = {0};
   config.thing = d->config.thing;
   config.manifest = &d->manifest;
+  config.settings = &d->settings;
   config.platform = d->platform;
   config.instructionBudget = d->config.instructionBudget;
   config.onLog = onAppLog;
@@ -102,11 +108,13 @@ static void bootApp(sf_NetworkDevice* d, const sf_DevicePackage* pkg) {
   d->supervisor = sf_supervisor_create(&config);
   if (!d->supervisor) {
     snprintf(error, sizeof error, "out of memory for the supervisor");
+    sf_settingDecls_free(&d->settings);
   } else {
     d->starting = true;
     if (!sf_supervisor_start(d->supervisor, pkg->snapshot, pkg->snapshotLength, error, sizeof error)) {
       sf_supervisor_destroy(d->supervisor);
       d->supervisor = NULL;
+      sf_settingDecls_free(&d->settings);
     } else {
       error[0] = '\0';
     }
