@@ -63,9 +63,6 @@ static void stopApp(sf_LinkDevice* d) {
 static void bootApp(sf_LinkDevice* d, const sf_DevicePackage* pkg) {
   stopApp(d);
   d->manifest = pkg->manifest;
-  /* The link device doesn't keep settings in step with the shadow yet (set() throws saying so). */
-  sf_SettingDecls settings = pkg->settings;
-  sf_settingDecls_free(&settings);
   d->startFailure[0] = 0;
   char error[SF_OTA_REASON_MAX] = "";
   if (d->config.prepareBoard && !d->config.prepareBoard(d->config.context, &d->manifest, error, sizeof error)) {

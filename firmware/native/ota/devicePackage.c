@@ -36,8 +36,6 @@ int sf_package_parse(const uint8_t* bytes, size_t length, sf_DevicePackage* out,
     sf_reason_add(&e, "device package manifest is not a JSON object");
     return -1;
   }
-  out->settings.items = 0;
-  out->settings.count = 0;
   out->manifestJson = bytes + SF_PACKAGE_HEADER_BYTES;
   out->manifestLength = manifestLength;
   out->snapshot = bytes + SF_PACKAGE_HEADER_BYTES + manifestLength;

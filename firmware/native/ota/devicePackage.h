@@ -23,10 +23,6 @@ typedef struct {
   size_t manifestLength;
   const uint8_t* snapshot;
   size_t snapshotLength;
-  /* The manifest's settings: read by the OTA agent (sf_ota_installed, sf_ota_stage,
-   * sf_ota_rollBack) before the JSON is overwritten; its caller owns them (sf_settingDecls_free).
-   * Empty after sf_package_parse alone. */
-  sf_SettingDecls settings;
 } sf_DevicePackage;
 
 /* Splits `bytes` into manifest and snapshot, reads the manifest and checks the snapshot against

@@ -10,6 +10,8 @@ int sf_ota_open(sf_Ota* ota, hal_Storage* storage, uint8_t* bufferA, uint8_t* bu
   ota->grace_ms = grace_ms;
   ota->running = SF_SLOT_NONE;
   ota->watching = false;
+  ota->readManifest = 0;
+  ota->readManifestContext = 0;
   ota->onTrial = false;
   ota->trialUntil = 0;
   ota->trialJob[0] = '\0';
@@ -55,19 +57,10 @@ static void placeForEngine(uint8_t* buffer, sf_DevicePackage* pkg) {
   pkg->manifestLength = 0;
 }
 
-/* The manifest's settings into pkg->settings (the caller of sf_ota_installed/stage/rollBack owns
- * them), while the manifest JSON is still there. */
-static int readSettings(sf_DevicePackage* pkg, char* error, size_t errorSize) {
-  sf_Text why;
-  sf_text_init(&why, 0);
-  bool ok = sf_manifest_parseSettings((const char*)pkg->manifestJson, pkg->manifestLength, &pkg->settings, &why);
-  if (!ok) {
-    sf_Reason e = sf_reason_on(error, errorSize);
-    sf_reason_add(&e, "the manifest's settings can't be read: ");
-    sf_reason_add(&e, why.data ? why.data : "out of memory");
-  }
-  sf_text_free(&why);
-  return ok ? 0 : -1;
+/* The host's look at the manifest JSON while it is still there (sf_Ota.readManifest). */
+static int readManifest(sf_Ota* ota, const sf_DevicePackage* pkg, char* error, size_t errorSize) {
+  if (!ota->readManifest) return 0;
+  return ota->readManifest(ota->readManifestContext, pkg->manifestJson, pkg->manifestLength, error, errorSize) ? 0 : -1;
 }
 
 /* Reads and verifies one slot into its buffer. */
@@ -75,7 +68,7 @@ static int load(sf_Ota* ota, int slot, sf_DevicePackage* pkg, char* error, size_
   size_t length = 0;
   if (sf_slots_read(&ota->slots, slot, ota->buffers[slot], ota->capacity, &length, error, errorSize) != 0) return -1;
   if (sf_package_verify(ota->buffers[slot], length, ota->slots.state.versions[slot], pkg, error, errorSize) != 0) return -1;
-  if (readSettings(pkg, error, errorSize) != 0) return -1;
+  if (readManifest(ota, pkg, error, errorSize) != 0) return -1;
   placeForEngine(ota->buffers[slot], pkg);
   return 0;
 }
@@ -230,14 +223,13 @@ int sf_ota_stage(sf_Ota* ota, const char* jobId, size_t length, const char* docS
     sf_reason_add(&r, "; the running app is unchanged");
     return -1;
   }
-  if (readSettings(pkg, why, sizeof why) != 0) {
+  if (readManifest(ota, pkg, why, sizeof why) != 0) {
     sf_reason_add(&r, "package rejected: ");
     sf_reason_add(&r, why);
     sf_reason_add(&r, "; the running app is unchanged");
     return -1;
   }
   if (sf_slots_stage(&ota->slots, slot, bytes, length, version, why, sizeof why) != 0 || sf_slots_beginTrial(&ota->slots, slot, jobId, why, sizeof why) != 0) {
-    sf_settingDecls_free(&pkg->settings);
     sf_reason_add(&r, why);
     return -1;
   }

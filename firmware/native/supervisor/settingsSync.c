@@ -868,3 +868,8 @@ void sf_settingsSync_fireTimer(sf_SettingsSync* s) {
   hal_Net* n = net(s);
   if (n->ops->connected(n)) requestShadow(s);
 }
+
+const sf_SettingsSyncOps sf_settingsShadowSync = {
+    sf_settingsSync_create,   sf_settingsSync_destroy,           sf_settingsSync_value,     sf_settingsSync_start,       sf_settingsSync_stop,     sf_settingsSync_set,
+    sf_settingsSync_connectionChanged, sf_settingsSync_onMessage, sf_settingsSync_onPublished, sf_settingsSync_nextTimer, sf_settingsSync_fireTimer,
+};

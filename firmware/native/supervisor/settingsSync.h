@@ -80,4 +80,23 @@ bool sf_settingsSync_onPublished(sf_SettingsSync* sync, uint32_t token, bool del
 bool sf_settingsSync_nextTimer(const sf_SettingsSync* sync, int64_t* due, uint64_t* sequence);
 void sf_settingsSync_fireTimer(sf_SettingsSync* sync);
 
+/* The functions above as a table: the supervisor calls them through its config's
+ * `settingsShadow`, so only a host that keeps settings in step with the shadow links this file
+ * (the Cortex-M0+ size build, whose link device doesn't, stays within its flash budget). */
+typedef struct sf_SettingsSyncOps {
+  sf_SettingsSync* (*create)(const sf_SettingsSyncOptions* options);
+  void (*destroy)(sf_SettingsSync* sync);
+  sf_Primitive (*value)(const sf_SettingsSync* sync, int index);
+  void (*start)(sf_SettingsSync* sync);
+  void (*stop)(sf_SettingsSync* sync);
+  void (*set)(sf_SettingsSync* sync, int index, const sf_Primitive* value);
+  void (*connectionChanged)(sf_SettingsSync* sync, bool up);
+  bool (*onMessage)(sf_SettingsSync* sync, const char* topic, const uint8_t* payload, size_t length);
+  bool (*onPublished)(sf_SettingsSync* sync, uint32_t token, bool delivered);
+  bool (*nextTimer)(const sf_SettingsSync* sync, int64_t* due, uint64_t* sequence);
+  void (*fireTimer)(sf_SettingsSync* sync);
+} sf_SettingsSyncOps;
+
+extern const sf_SettingsSyncOps sf_settingsShadowSync;
+
 #endif

@@ -65,6 +65,9 @@ struct sf_Supervisor {
   sf_SettingsSync* settings;
 };
 
+/* The settings shadow's functions (supervisor/settingsSync.h), when the host links them. */
+#define SYNC (s->config.settingsShadow)
+
 static int64_t now(sf_Supervisor* s) {
   return s->platform->clock->ops->now(s->platform->clock);
 }
@@ -324,7 +327,7 @@ static bool hostSettingSet(void* context, double index, const sf_Primitive* valu
     return false;
   }
   if (sf_settingSetRefused(&decls->items[(int)index], value, error)) return false;
-  if (s->settings) sf_settingsSync_set(s->settings, (int)index, value);
+  if (s->settings) SYNC->set(s->settings, (int)index, value);
   return true;
 }
 
@@ -374,12 +377,12 @@ static void settingsReport(void* context, const char* line) {
  * firmware/supervisor.ts's startSettings. */
 static bool startSettings(sf_Supervisor* s) {
   const sf_SettingDecls* decls = s->config.settings;
-  if (!decls || decls->count == 0) return true;
+  if (!decls || decls->count == 0 || !SYNC) return true;
   sf_SettingsSyncOptions options = {decls, s->manifest->app, s->config.thing, s->platform, &s->timers.nextSequence, settingApplied, settingsReport, s};
-  s->settings = sf_settingsSync_create(&options);
+  s->settings = SYNC->create(&options);
   if (!s->settings) return false;
   for (int i = 0; i < decls->count && s->vm && s->appRunning; i++) {
-    sf_Primitive value = sf_settingsSync_value(s->settings, i);
+    sf_Primitive value = SYNC->value(s->settings, i);
     ranApp(s, sf_vm_settingRestored(s->vm, i, &value), true);
   }
   return true;
@@ -387,8 +390,8 @@ static bool startSettings(sf_Supervisor* s) {
 
 static void stopSettings(sf_Supervisor* s) {
   if (!s->settings) return;
-  sf_settingsSync_stop(s->settings);
-  sf_settingsSync_destroy(s->settings);
+  SYNC->stop(s->settings);
+  SYNC->destroy(s->settings);
   s->settings = 0;
 }
 
@@ -508,7 +511,7 @@ bool sf_supervisor_start(sf_Supervisor* s, const uint8_t* snapshot, size_t size,
     return false;
   }
   ranApp(s, sf_vm_start(s->vm), true);
-  if (s->settings) sf_settingsSync_start(s->settings);
+  if (s->settings) SYNC->start(s->settings);
   return true;
 }
 
@@ -541,7 +544,7 @@ int64_t sf_supervisor_nextTimerDue(const sf_Supervisor* s) {
   if (sf_reorder_nextTimer(&s->ordered, &reorderDue, &sequence) && reorderDue < due) due = reorderDue;
   if (s->statusPending && s->statusRetryAt < due) due = s->statusRetryAt;
   int64_t settingsDue;
-  if (s->settings && sf_settingsSync_nextTimer(s->settings, &settingsDue, &sequence) && settingsDue < due) due = settingsDue;
+  if (s->settings && SYNC->nextTimer(s->settings, &settingsDue, &sequence) && settingsDue < due) due = settingsDue;
   return due;
 }
 
@@ -553,11 +556,11 @@ bool sf_supervisor_fireNextTimer(sf_Supervisor* s, int64_t upTo) {
   /* the settings shadow's get retry, among the app's timers in the order they were set */
   int64_t settingsDue;
   uint64_t settingsSequence;
-  if (s->settings && sf_settingsSync_nextTimer(s->settings, &settingsDue, &settingsSequence) && settingsDue <= upTo &&
+  if (s->settings && SYNC->nextTimer(s->settings, &settingsDue, &settingsSequence) && settingsDue <= upTo &&
       (!app || settingsDue < due || (settingsDue == due && settingsSequence < sequence))) {
     bool reorderFirst = sf_reorder_nextTimer(&s->ordered, &reorderDue, &reorderSequence) && (reorderDue < settingsDue || (reorderDue == settingsDue && reorderSequence < settingsSequence));
     if (!reorderFirst) {
-      sf_settingsSync_fireTimer(s->settings);
+      SYNC->fireTimer(s->settings);
       return true;
     }
   }
@@ -634,12 +637,12 @@ void sf_supervisor_onConnectionChanged(sf_Supervisor* s, bool up) {
     supervisorEcho(s, line.data);
   }
   sf_text_free(&line);
-  if (s->settings) sf_settingsSync_connectionChanged(s->settings, up);
+  if (s->settings) SYNC->connectionChanged(s->settings, up);
   if (s->config.onConnectionChange) s->config.onConnectionChange(s->config.context, up);
 }
 
 bool sf_supervisor_onMessage(sf_Supervisor* s, const char* topic, const uint8_t* payload, size_t length) {
-  if (s->settings && sf_settingsSync_onMessage(s->settings, topic, payload, length)) return true;
+  if (s->settings && SYNC->onMessage(s->settings, topic, payload, length)) return true;
   int channel = -1;
   for (int i = 0; i < s->subscriptionCount && channel < 0; i++)
     if (sf_streq(s->subscriptions[i], topic)) channel = s->subscriptionChannel[i];
@@ -676,7 +679,7 @@ bool sf_supervisor_onMessage(sf_Supervisor* s, const char* topic, const uint8_t*
 void sf_supervisor_onPublished(sf_Supervisor* s, uint32_t token, bool delivered) {
   /* an acknowledgement frees room on the network: a waiting status goes before the outbox's next */
   sendPendingStatus(s);
-  if (s->settings && sf_settingsSync_onPublished(s->settings, token, delivered)) return;
+  if (s->settings && SYNC->onPublished(s->settings, token, delivered)) return;
   if (token == STATUS_TOKEN) {
     if (!delivered) supervisorEcho(s, "status not acknowledged");
     return;
