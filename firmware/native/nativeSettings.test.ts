@@ -105,4 +105,30 @@ describe("native device settings ↔ the local cloud's settings shadow", functio
     assert.equal(reported().mode, "eco");
     assert.doesNotMatch(log(), /start interval 1000/);
   });
+
+  it("starts from its saved file: a saved value this version refuses falls back to the default (said), a saved local change wins over an older desired value, values of settings it no longer has are kept", async () => {
+    const f = (fleet = await NativeFleet.start(build));
+    const thing = "nset-2";
+    const shadowName = settingsShadowName(f.cloud.app);
+    const shadow = () => f.cloud.shadows.store.get(thing, shadowName);
+    const reported = () => (shadow()?.reported ?? {}) as Record<string, unknown>;
+    const desired = () => (shadow()?.desired ?? {}) as Record<string, unknown>;
+    const file = path.join(f.deviceStateDir(thing), "settings.json");
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, JSON.stringify({ values: { interval: 5, mode: "night", retired: 7 }, localChanges: ["mode", "retired"] }));
+    // The dashboard asked for another mode while the device was away; the device's own set() is newer.
+    f.cloud.broker.aedes.publish({ cmd: "publish", topic: shadowTopics.request(thing, shadowName, "update"), payload: Buffer.from(JSON.stringify({ state: { desired: { mode: "day" } } })), qos: 1, retain: false, dup: false }, () => {});
+    await waitFor("desired stored", () => desired().mode === "day");
+
+    const { jobId } = await f.cloud.deploy(build);
+    await f.startDevice(thing, { gracePeriodMs: 1500 });
+    await waitFor("v1 installed", () => f.execution(thing, jobId!)?.status === "SUCCEEDED", 30_000);
+    const dropped = `setting "interval": the saved value is not valid for this app version (${settingValueProblem(decl("interval"), 5)}); using the default 1000`;
+    await waitFor("the dropped saved value said", () => f.logOf(thing).includes(dropped));
+    assert.match(f.logOf(thing), /start interval 1000 mode night/);
+    await waitFor("the local change reported and the older desired value cleared", () => reported().mode === "night" && reported().interval === 1000 && desired().mode === undefined, 20_000);
+    await waitFor("acknowledged: no local change left", () => (JSON.parse(fs.readFileSync(file, "utf8")) as { localChanges: string[] }).localChanges.length === 0);
+    const saved = JSON.parse(fs.readFileSync(file, "utf8")) as { values: Record<string, unknown> };
+    assert.deepEqual(saved.values, { interval: 1000, mode: "night", retired: 7 });
+  });
 });
