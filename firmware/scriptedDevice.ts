@@ -9,6 +9,8 @@
 import type { Manifest } from "../core/contracts/manifest";
 import type { WireValue } from "../core/contracts/wireValue";
 import { topics } from "../core/contracts/topics";
+import { settingsShadowName } from "../core/settings/settingDecl";
+import { shadowTopics } from "../core/shadow/shadowTopics";
 import type { MicroviumEngine } from "../core/engine/types";
 import { SimulatedBoard } from "./board";
 import { ManualClock } from "./clock";
@@ -31,7 +33,16 @@ export interface ScriptStep {
   broadcast?: boolean;
   link?: "down" | "up";
   closeHandle?: number;
+  /** An answer of the settings shadow ("get/accepted", ...), its `payload` as the service sends it. */
+  shadow?: string;
 }
+
+const SHADOW_ANSWERS: Record<string, ["get" | "update", "accepted" | "rejected" | "delta"]> = {
+  "get/accepted": ["get", "accepted"],
+  "get/rejected": ["get", "rejected"],
+  "update/delta": ["update", "delta"],
+  "update/rejected": ["update", "rejected"],
+};
 
 export interface ScriptedRunOptions {
   manifest: Manifest;
@@ -88,10 +99,14 @@ export function parseScript(text: string, name = "script"): ScriptStep[] {
       if (typeof step.deliver !== "string" || (!("value" in step) && typeof step.payload !== "string") || (step.id !== undefined && typeof step.id !== "string") || (step.p !== undefined && typeof step.p !== "number")) {
         throw new Error(`${where}: "deliver" takes a channel name and a "value" (or a "payload" string; "id" a string, "p" a number)`);
       }
+    } else if ("shadow" in step) {
+      if (typeof step.shadow !== "string" || !Object.hasOwn(SHADOW_ANSWERS, step.shadow) || typeof step.payload !== "string") {
+        throw new Error(`${where}: "shadow" takes an answer of the settings shadow (get/accepted, get/rejected, update/delta or update/rejected) and a "payload" string`);
+      }
     } else if ("closeHandle" in step) {
       if (!Number.isInteger(step.closeHandle)) throw new Error(`${where}: "closeHandle" takes a handle number`);
     } else if (step.link !== "down" && step.link !== "up") {
-      throw new Error(`${where}: unknown step; use advance, pin, deliver, link or closeHandle`);
+      throw new Error(`${where}: unknown step; use advance, pin, deliver, shadow, link or closeHandle`);
     }
     steps.push(step);
   });
@@ -140,6 +155,9 @@ export async function runScriptedDevice(options: ScriptedRunOptions): Promise<vo
       const topic = step.broadcast ? topics.broadcastDown(manifest.app, step.deliver) : topics.down(manifest.app, thing, step.deliver);
       const payload = step.payload !== undefined && !("value" in step) ? step.payload : JSON.stringify({ id: step.id ?? `script:${deliveries}`, v: step.value, t: clock.now(), p: step.p });
       transport.inject(topic, payload);
+    } else if (step.shadow !== undefined) {
+      const [op, answer] = SHADOW_ANSWERS[step.shadow];
+      transport.inject(shadowTopics.response(thing, settingsShadowName(manifest.app), op, answer), step.payload!);
     } else if (step.closeHandle !== undefined) {
       device.supervisor.closeHandle(step.closeHandle);
     } else {

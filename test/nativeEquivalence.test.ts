@@ -267,7 +267,7 @@ for (const runtime of RUNTIMES) describe(`${runtime.name}: the same script, the 
     assert.ok(lines.some((l) => l.includes("/out/up")), "the next timer still runs");
   });
 
-  it("settings in device code: set() applies (value, change listeners) and refuses a bad value in the same words; the shadow's messages are the TypeScript device's alone so far", async () => {
+  it("settings in device code: set() applies (value, change listeners), refuses a bad value in the same words and reports to the settings shadow the same way", async () => {
     const entry = writeFeatures({
       "app.ts": [
         'import type { FeatureApi } from "snapfleet";',
@@ -299,10 +299,10 @@ for (const runtime of RUNTIMES) describe(`${runtime.name}: the same script, the 
     const script = '{"advance": 40}\n';
     const shadow = (line: string) => line.includes("$aws/things/");
     const [typescript, native] = [await typescriptHost(build, script, []), await deviceHost(dir, script, [])];
-    // The settings shadow (get at start, reports after set) is not in the native device yet.
-    assert.ok(typescript.some(shadow), "the TypeScript device talks to its settings shadow");
-    assert.deepEqual(native.filter(shadow), []);
-    assert.deepEqual(native, typescript.filter((l) => !shadow(l)));
+    // The settings shadow: a get at start, a report (clearing desired) after every accepted set.
+    assert.deepEqual(native, typescript);
+    assert.equal(native.filter((l) => l.includes("/shadow/name/settings-settings/get")).length, 1);
+    assert.equal(native.filter((l) => l.includes("/shadow/name/settings-settings/update")).length, 4, "refused values are not reported");
     const logged = native.join("\n");
     assert.match(logged, /22\.5: ok/);
     assert.match(logged, /setpoint is now 22\.5/);
@@ -313,6 +313,66 @@ for (const runtime of RUNTIMES) describe(`${runtime.name}: the same script, the 
     assert.match(logged, /mode: ok/);
     assert.match(logged, /heating: ok/);
     assert.ok(native.some((l) => l.includes('\\"22.5,eco,true\\"') || l.includes('"22.5,eco,true"')), "the refused values left the applied ones as they were");
+  });
+
+  it("settings shadow answers (get, delta, rejections, stale versions, retries): the same values applied, refusals and reports", async () => {
+    const entry = writeFeatures({
+      "app.ts": [
+        'import type { FeatureApi } from "snapfleet";',
+        "export function App(api: FeatureApi) {",
+        '  const setpoint = api.defineSetting("setpoint", { default: 21, min: 5, max: 35 });',
+        '  const mode = api.defineSetting("mode", { default: "auto" });',
+        '  const heating = api.defineSetting("heating", { default: false });',
+        '  const out = api.newCommsChannel<string>("out");',
+        '  setpoint.addEventListener("change", (v) => { api.log("setpoint is now " + v); if (v === 10.5) throw new Error("valve stuck"); });',
+        '  mode.addEventListener("change", (v) => { api.log("mode is now " + v); if (v === "boost") setpoint.set(35); });',
+        '  heating.addEventListener("change", (v) => { if (v === true) throw new Error("relay stuck"); });',
+        '  api.mcu.onStart(() => api.log("starting at " + setpoint.value + " " + mode.value + " " + heating.value));',
+        "  api.mcu.setTimeout(() => heating.set(true), 20);",
+        '  api.mcu.setInterval(() => out.pushMessageToServer([setpoint.value, mode.value, heating.value].join(",")), 1000);',
+        "}",
+      ].join("\n"),
+    }, "shadowAnswers");
+    const build = await compileFeatures({ entry });
+    const answer = (shadow: string, payload: unknown) => JSON.stringify({ shadow, payload: typeof payload === "string" ? payload : JSON.stringify(payload) });
+    const script = [
+      answer("get/accepted", { state: { desired: { setpoint: 25, mode: 7, ghost: 1, setpoint2: null }, reported: { setpoint: 21, old: 3 } }, version: 3 }),
+      answer("update/delta", { state: { setpoint: 99 }, version: 4 }),
+      answer("update/delta", { state: { setpoint: 30 }, version: 2 }),
+      '{"advance": 25}',
+      answer("update/delta", { state: { heating: true, setpoint: 10.5, mode: "x".repeat(300) }, version: 5 }),
+      answer("update/delta", { state: { mode: "boost", setpoint: 12 }, version: 6 }),
+      answer("get/rejected", { code: 404, message: "No shadow exists with name: 'x'" }),
+      answer("get/rejected", { code: 500, message: "Internal service failure" }),
+      answer("get/rejected", { message: "no code" }),
+      answer("update/rejected", { code: 400, message: "Payload contains invalid json" }),
+      answer("get/accepted", "not json {"),
+      answer("update/delta", "[1,2]"),
+      '{"link": "down"}',
+      '{"advance": 100}',
+      '{"link": "up"}',
+      '{"advance": 3500}',
+      answer("get/accepted", { state: { desired: { mode: "eco" }, reported: { setpoint: 35, mode: "boost", heating: true } }, version: 9 }),
+      '{"advance": 40000}',
+      "",
+    ].join("\n");
+    const dir = buildDir(build);
+    const [typescript, native] = [await typescriptHost(build, script, []), await deviceHost(dir, script, [])];
+    assert.deepEqual(native, typescript);
+    const logged = native.join("\n");
+    assert.match(logged, /setpoint is now 25/);
+    assert.match(logged, /refused the desired value of setting \\"mode\\": 7 is not a string/);
+    assert.match(logged, /refused the desired value of unknown setting \\"ghost\\"/);
+    assert.match(logged, /99 is above the maximum 35 of setting \\"setpoint\\" \(accepted: 5 to 35\); keeping 25/);
+    assert.doesNotMatch(logged, /setpoint is now 30/, "a delta older than the document is stale");
+    assert.match(logged, /settings shadow: get refused: 500 Internal service failure/);
+    assert.match(logged, /settings shadow refused the device's report: 400 Payload contains invalid json/);
+    assert.match(logged, /a get\/accepted message is not JSON; ignored/);
+    assert.match(logged, /\\"change\\" listener of setting \\"setpoint\\" failed: .*valve stuck/, "a failing listener of a value the shadow brought is named");
+    assert.match(logged, /setpoint is now 12/, "each listener hears the value the shadow brought");
+    // After the reconnect nothing answers until 3.5 s later: the get is asked again at 1 s and 3 s.
+    const gets = native.filter((l) => /shadow\/name\/[^/"]+\/get"/.test(l));
+    assert.ok(gets.length >= 4, gets.join("\n"));
   });
 
   describe("every program of the semantics corpus, run at start on the device", () => {

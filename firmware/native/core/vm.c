@@ -29,6 +29,7 @@ struct sf_Vm {
   sf_JsonDocument parsed;
   sf_StdlibContext stdlib;
   sf_CallbackNames names;
+  const sf_SettingDecls* settings;
 
   /* The dispatch in progress, to name its callback (FeatureVm's event/eventArg/position). */
   int event; /* 0: none */
@@ -87,6 +88,26 @@ static void callbackOf(const sf_Vm* vm, int event, double a, int position, sf_Na
     case SF_EVENT_MESSAGE:
       sf_callbackNames_listener(&vm->names, index, position != NO_POSITION ? position : 0, out);
       return;
+    case SF_EVENT_SETTING_CHANGED:
+    case SF_EVENT_SETTING_RESTORED: {
+      /* FeatureVm's callbackOf: `"change" listener of setting "setpoint"` */
+      sf_Text text;
+      sf_text_init(&text, SF_CALLBACK_NAME_SIZE - 1);
+      sf_text_appendString(&text, "\"change\" listener of setting ");
+      if (vm->settings && index >= 0 && index < vm->settings->count) {
+        sf_text_appendChar(&text, '"');
+        sf_text_appendString(&text, vm->settings->items[index].name);
+        sf_text_appendChar(&text, '"');
+      } else {
+        sf_text_appendString(&text, "\"#");
+        sf_text_appendInt(&text, index);
+        sf_text_appendChar(&text, '"');
+      }
+      sf_strcpy(out->text, text.data ? text.data : "", sizeof out->text);
+      sf_strcpy(out->origin, out->text, sizeof out->origin);
+      sf_text_free(&text);
+      return;
+    }
     default:
       sf_callbackNames_notification(index, out);
   }
@@ -394,6 +415,7 @@ sf_Vm* sf_vm_restore(const uint8_t* snapshot, size_t size, const sf_VmOptions* o
   sf_text_init(&vm->argumentText, 0);
   sf_text_init(&vm->resultText, 0);
   sf_callbackNames_init(&vm->names, options->channelNames, options->channelCount);
+  vm->settings = options->settings;
   vm->stdlib.reader = &vm->reader;
   vm->stdlib.document = &vm->parsed;
   vm->stdlib.random = vmRandom;
@@ -597,6 +619,14 @@ bool sf_vm_deliver(sf_Vm* vm, int channelIndex, const sf_JsonDocument* document,
     value = sf_json_primitive(document, node);
   }
   return dispatch(vm, SF_EVENT_MESSAGE, channelIndex, &value);
+}
+
+bool sf_vm_settingChanged(sf_Vm* vm, int index, const sf_Primitive* value) {
+  return dispatch(vm, SF_EVENT_SETTING_CHANGED, index, value);
+}
+
+bool sf_vm_settingRestored(sf_Vm* vm, int index, const sf_Primitive* value) {
+  return dispatch(vm, SF_EVENT_SETTING_RESTORED, index, value);
 }
 
 bool sf_vm_handleClosed(sf_Vm* vm, int32_t handle) {

@@ -12,6 +12,7 @@
 
 #include "deviceHost.h"
 #include "json.h"
+#include "manifest.h"
 #include "textBuffer.h"
 
 /* Instructions per callback when none is given (DEFAULT_INSTRUCTION_BUDGET). */
@@ -26,6 +27,8 @@ typedef struct sf_VmOptions {
   int channelCount;
   /* 0: SF_DEFAULT_INSTRUCTION_BUDGET; -1: no limit. */
   int32_t instructionBudget;
+  /* Manifest order: names failing "change" listeners (NULL: named by index). */
+  const sf_SettingDecls* settings;
 } sf_VmOptions;
 
 /* Restores a snapshot that outlives the VM (the engine runs from it in place). NULL on failure,
@@ -38,6 +41,10 @@ bool sf_vm_start(sf_Vm* vm);
 bool sf_vm_timerFired(sf_Vm* vm, int slot);
 /* A message for channel `channelIndex`: the value at node `root` of the document. */
 bool sf_vm_deliver(sf_Vm* vm, int channelIndex, const sf_JsonDocument* document, int32_t root);
+/* Setting `index` is now `value`: its "change" listeners run when it differs from the VM's
+ * (a desired value the shadow brought); restored: set without listeners (boot). */
+bool sf_vm_settingChanged(sf_Vm* vm, int index, const sf_Primitive* value);
+bool sf_vm_settingRestored(sf_Vm* vm, int index, const sf_Primitive* value);
 bool sf_vm_handleClosed(sf_Vm* vm, int32_t handle);
 
 const char* sf_vm_error(const sf_Vm* vm);

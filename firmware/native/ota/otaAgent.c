@@ -10,6 +10,8 @@ int sf_ota_open(sf_Ota* ota, hal_Storage* storage, uint8_t* bufferA, uint8_t* bu
   ota->grace_ms = grace_ms;
   ota->running = SF_SLOT_NONE;
   ota->watching = false;
+  ota->readManifest = 0;
+  ota->readManifestContext = 0;
   ota->onTrial = false;
   ota->trialUntil = 0;
   ota->trialJob[0] = '\0';
@@ -55,11 +57,18 @@ static void placeForEngine(uint8_t* buffer, sf_DevicePackage* pkg) {
   pkg->manifestLength = 0;
 }
 
+/* The host's look at the manifest JSON while it is still there (sf_Ota.readManifest). */
+static int readManifest(sf_Ota* ota, const sf_DevicePackage* pkg, char* error, size_t errorSize) {
+  if (!ota->readManifest) return 0;
+  return ota->readManifest(ota->readManifestContext, pkg->manifestJson, pkg->manifestLength, error, errorSize) ? 0 : -1;
+}
+
 /* Reads and verifies one slot into its buffer. */
 static int load(sf_Ota* ota, int slot, sf_DevicePackage* pkg, char* error, size_t errorSize) {
   size_t length = 0;
   if (sf_slots_read(&ota->slots, slot, ota->buffers[slot], ota->capacity, &length, error, errorSize) != 0) return -1;
   if (sf_package_verify(ota->buffers[slot], length, ota->slots.state.versions[slot], pkg, error, errorSize) != 0) return -1;
+  if (readManifest(ota, pkg, error, errorSize) != 0) return -1;
   placeForEngine(ota->buffers[slot], pkg);
   return 0;
 }
@@ -209,6 +218,12 @@ int sf_ota_stage(sf_Ota* ota, const char* jobId, size_t length, const char* docS
   }
   char why[SF_OTA_REASON_MAX];
   if (sf_package_verify(bytes, length, version, pkg, why, sizeof why) != 0) {
+    sf_reason_add(&r, "package rejected: ");
+    sf_reason_add(&r, why);
+    sf_reason_add(&r, "; the running app is unchanged");
+    return -1;
+  }
+  if (readManifest(ota, pkg, why, sizeof why) != 0) {
     sf_reason_add(&r, "package rejected: ");
     sf_reason_add(&r, why);
     sf_reason_add(&r, "; the running app is unchanged");

@@ -64,6 +64,11 @@ typedef struct {
   /* A trial a restart interrupted: reported FAILED once the port is connected. */
   char interruptedJob[SF_JOB_ID_MAX + 1];
   char reason[SF_OTA_REASON_MAX];
+  /* Called with a verified package's manifest JSON before the snapshot moves over it, for a host
+   * that reads more of it than sf_Manifest holds (the networked device: its settings); false
+   * refuses the package with `error`. NULL (sf_ota_open's default): none. Set after sf_ota_open. */
+  bool (*readManifest)(void* context, const uint8_t* json, size_t length, char* error, size_t errorSize);
+  void* readManifestContext;
 } sf_Ota;
 
 /* Opens the slots. `error` tells about a damaged state (the agent then starts empty). */

@@ -9,6 +9,7 @@
 #include "outbox.h"
 #include "reorderBuffer.h"
 #include "settingValue.h"
+#include "settingsSync.h"
 #include "timers.h"
 #include "topics.h"
 
@@ -59,7 +60,13 @@ struct sf_Supervisor {
    * again at the next acknowledgement or at statusRetryAt, the latest one only (issue 12). */
   bool statusPending, statusPendingOnline;
   int64_t statusRetryAt;
+  /* The app's settings in step with its settings shadow (NULL: the app declares none, or the
+   * host passed no declarations). */
+  sf_SettingsSync* settings;
 };
+
+/* The settings shadow's functions (supervisor/settingsSync.h), when the host links them. */
+#define SYNC (s->config.settingsShadow)
 
 static int64_t now(sf_Supervisor* s) {
   return s->platform->clock->ops->now(s->platform->clock);
@@ -319,7 +326,9 @@ static bool hostSettingSet(void* context, double index, const sf_Primitive* valu
     sf_text_appendString(error, decls->count == 0 ? ", but its manifest declares no settings" : ", which its manifest does not declare");
     return false;
   }
-  return !sf_settingSetRefused(&decls->items[(int)index], value, error);
+  if (sf_settingSetRefused(&decls->items[(int)index], value, error)) return false;
+  if (s->settings) SYNC->set(s->settings, (int)index, value);
+  return true;
 }
 
 static double hostRandom(void* context) {
@@ -351,6 +360,39 @@ static void deliverOrdered(void* context, int channel, const char* payload, size
 /* Gaps given up and late messages go to the app's log topic too: the cloud should hear of them. */
 static void reorderLog(void* context, const char* line) {
   sf_supervisor_report(context, line);
+}
+
+/* ------------------------------------------------------------------ settings */
+
+static void settingApplied(void* context, int index, const sf_Primitive* value) {
+  sf_Supervisor* s = context;
+  if (s->vm && s->appRunning) ranApp(s, sf_vm_settingChanged(s->vm, index, value), false);
+}
+
+static void settingsReport(void* context, const char* line) {
+  sf_supervisor_report(context, line);
+}
+
+/* The app starts with its saved values, silently (its listeners are for changes), as
+ * firmware/supervisor.ts's startSettings. */
+static bool startSettings(sf_Supervisor* s) {
+  const sf_SettingDecls* decls = s->config.settings;
+  if (!decls || decls->count == 0 || !SYNC) return true;
+  sf_SettingsSyncOptions options = {decls, s->manifest->app, s->config.thing, s->platform, &s->timers.nextSequence, settingApplied, settingsReport, s};
+  s->settings = SYNC->create(&options);
+  if (!s->settings) return false;
+  for (int i = 0; i < decls->count && s->vm && s->appRunning; i++) {
+    sf_Primitive value = SYNC->value(s->settings, i);
+    ranApp(s, sf_vm_settingRestored(s->vm, i, &value), true);
+  }
+  return true;
+}
+
+static void stopSettings(sf_Supervisor* s) {
+  if (!s->settings) return;
+  SYNC->stop(s->settings);
+  SYNC->destroy(s->settings);
+  s->settings = 0;
 }
 
 /* ------------------------------------------------------------------ lifecycle */
@@ -408,6 +450,7 @@ static void unsubscribeAll(sf_Supervisor* s) {
 
 void sf_supervisor_destroy(sf_Supervisor* s) {
   if (!s) return;
+  stopSettings(s);
   unsubscribeAll(s);
   sf_vm_free(s->vm);
   sf_outbox_free(&s->outbox);
@@ -436,7 +479,7 @@ static void subscribe(sf_Supervisor* s, const sf_Text* topic, int channel, uint8
 bool sf_supervisor_start(sf_Supervisor* s, const uint8_t* snapshot, size_t size, char* error, size_t errorSize) {
   sf_Text problem;
   sf_text_init(&problem, 0);
-  sf_VmOptions options = {&s->host, s->channelNames, s->manifest->channelCount, s->config.instructionBudget};
+  sf_VmOptions options = {&s->host, s->channelNames, s->manifest->channelCount, s->config.instructionBudget, s->config.settings};
   s->vm = sf_vm_restore(snapshot, size, &options, &problem);
   if (!s->vm) {
     sf_strcpy(error, problem.data ? problem.data : "out of memory", errorSize);
@@ -462,12 +505,19 @@ bool sf_supervisor_start(sf_Supervisor* s, const uint8_t* snapshot, size_t size,
   if (net->ops->connected(net)) publishStatus(s, true);
   else sf_reorder_linkChanged(&s->ordered, false, now(s));
   s->appRunning = true;
+  if (!startSettings(s)) {
+    sf_strcpy(error, "out of memory for the app's settings", errorSize);
+    sf_supervisor_stop(s);
+    return false;
+  }
   ranApp(s, sf_vm_start(s->vm), true);
+  if (s->settings) SYNC->start(s->settings);
   return true;
 }
 
 void sf_supervisor_stop(sf_Supervisor* s) {
   sf_timers_stopAll(&s->timers);
+  stopSettings(s);
   sf_handles_init(&s->handles);
   unsubscribeAll(s);
   sf_reorder_clear(&s->ordered);
@@ -493,6 +543,8 @@ int64_t sf_supervisor_nextTimerDue(const sf_Supervisor* s) {
   uint64_t sequence;
   if (sf_reorder_nextTimer(&s->ordered, &reorderDue, &sequence) && reorderDue < due) due = reorderDue;
   if (s->statusPending && s->statusRetryAt < due) due = s->statusRetryAt;
+  int64_t settingsDue;
+  if (s->settings && SYNC->nextTimer(s->settings, &settingsDue, &sequence) && settingsDue < due) due = settingsDue;
   return due;
 }
 
@@ -501,6 +553,17 @@ bool sf_supervisor_fireNextTimer(sf_Supervisor* s, int64_t upTo) {
   int64_t due, reorderDue;
   uint64_t sequence, reorderSequence;
   bool app = sf_timers_peek(&s->timers, &due, &sequence);
+  /* the settings shadow's get retry, among the app's timers in the order they were set */
+  int64_t settingsDue;
+  uint64_t settingsSequence;
+  if (s->settings && SYNC->nextTimer(s->settings, &settingsDue, &settingsSequence) && settingsDue <= upTo &&
+      (!app || settingsDue < due || (settingsDue == due && settingsSequence < sequence))) {
+    bool reorderFirst = sf_reorder_nextTimer(&s->ordered, &reorderDue, &reorderSequence) && (reorderDue < settingsDue || (reorderDue == settingsDue && reorderSequence < settingsSequence));
+    if (!reorderFirst) {
+      SYNC->fireTimer(s->settings);
+      return true;
+    }
+  }
   if (sf_reorder_nextTimer(&s->ordered, &reorderDue, &reorderSequence) && reorderDue <= upTo &&
       (!app || reorderDue < due || (reorderDue == due && reorderSequence < sequence))) {
     sf_reorder_fireTimer(&s->ordered, now(s));
@@ -574,10 +637,12 @@ void sf_supervisor_onConnectionChanged(sf_Supervisor* s, bool up) {
     supervisorEcho(s, line.data);
   }
   sf_text_free(&line);
+  if (s->settings) SYNC->connectionChanged(s->settings, up);
   if (s->config.onConnectionChange) s->config.onConnectionChange(s->config.context, up);
 }
 
 bool sf_supervisor_onMessage(sf_Supervisor* s, const char* topic, const uint8_t* payload, size_t length) {
+  if (s->settings && SYNC->onMessage(s->settings, topic, payload, length)) return true;
   int channel = -1;
   for (int i = 0; i < s->subscriptionCount && channel < 0; i++)
     if (sf_streq(s->subscriptions[i], topic)) channel = s->subscriptionChannel[i];
@@ -614,6 +679,7 @@ bool sf_supervisor_onMessage(sf_Supervisor* s, const char* topic, const uint8_t*
 void sf_supervisor_onPublished(sf_Supervisor* s, uint32_t token, bool delivered) {
   /* an acknowledgement frees room on the network: a waiting status goes before the outbox's next */
   sendPendingStatus(s);
+  if (s->settings && SYNC->onPublished(s->settings, token, delivered)) return;
   if (token == STATUS_TOKEN) {
     if (!delivered) supervisorEcho(s, "status not acknowledged");
     return;

@@ -41,8 +41,11 @@ typedef struct sf_SupervisorConfig {
    * given up (0: 1000 ms; supervisor/reorderBuffer.h). */
   uint32_t reorderTimeoutMs;
   /* The app's settings (core/manifest.h's sf_manifest_parseSettings; NULL: the host has none to
-   * give, and setting.set() throws saying so). Not yet kept in step with the settings shadow. */
+   * give, and setting.set() throws saying so). */
   const sf_SettingDecls* settings;
+  /* Keeps them in step with the settings shadow and saved in storage (&sf_settingsShadowSync of
+   * supervisor/settingsSync.h); NULL: set() applies in the VM only, nothing persists. */
+  const struct sf_SettingsSyncOps* settingsShadow;
   /* Bytecode instructions per app callback (0: 1,000,000; -1: no limit). */
   int32_t instructionBudget;
   /* Local echo of app logs ("[app] ...") and supervisor events ("[supervisor] ..."). */

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "../../supervisor/settingsSync.h"
 #include "buildDir.h"
 #include "clock.h"
 
@@ -28,6 +29,7 @@ bool sf_localDevice_start(sf_LocalDevice* d, const sf_LocalDeviceOptions* o, cha
   config.thing = o->thing;
   config.manifest = &d->manifest;
   config.settings = &d->settings;
+  config.settingsShadow = &sf_settingsShadowSync;
   config.platform = hal;
   config.bootId = o->bootId;
   config.instructionBudget = o->instructionBudget;

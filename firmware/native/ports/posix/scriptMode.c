@@ -6,7 +6,10 @@
 #include "../../core/json.h"
 #include "../../core/textBuffer.h"
 #include "../../core/valueTokens.h"
+#include "../../supervisor/settingsSync.h"
 #include "../../supervisor/topics.h"
+
+#define SHADOW_STEP_USAGE "\"shadow\" takes an answer of the settings shadow (get/accepted, get/rejected, update/delta or update/rejected) and a \"payload\" string"
 
 static void printLine(const sf_Text* line) {
   fwrite(line->data, 1, line->length, stdout);
@@ -124,6 +127,7 @@ int sf_runScript(sf_LocalDeviceOptions* o, FILE* script, const char* scriptName)
     const sf_JsonNode* deliver = sf_json_member(&d, root, "deliver");
     const sf_JsonNode* link = sf_json_member(&d, root, "link");
     const sf_JsonNode* closeHandle = sf_json_member(&d, root, "closeHandle");
+    const sf_JsonNode* shadow = sf_json_member(&d, root, "shadow");
     int64_t now = hal->clock->ops->now(hal->clock);
     if (advance) {
       if (advance->type != SF_JSON_NUMBER || !(advance->number >= 0)) {
@@ -174,6 +178,13 @@ int sf_runScript(sf_LocalDeviceOptions* o, FILE* script, const char* scriptName)
         sf_text_appendChar(&payload, '}');
       }
       sf_scriptedNet_inject(device.net, topic.data, payload.data ? payload.data : "", payload.length);
+    } else if (shadow) {
+      const sf_JsonNode* raw = sf_json_member(&d, root, "payload");
+      if (shadow->type != SF_JSON_STRING || !raw || raw->type != SF_JSON_STRING || !sf_settingsShadowAnswerTopic(&topic, sf_json_string(&d, shadow), o->thing, device.manifest.app)) {
+        status = bad(scriptName, lineNumber, SHADOW_STEP_USAGE);
+        break;
+      }
+      sf_scriptedNet_inject(device.net, topic.data, sf_json_string(&d, raw), raw->stringLength);
     } else if (closeHandle) {
       if (closeHandle->type != SF_JSON_NUMBER || closeHandle->number != (double)(int32_t)closeHandle->number) {
         status = bad(scriptName, lineNumber, "\"closeHandle\" takes a handle number");
@@ -183,7 +194,7 @@ int sf_runScript(sf_LocalDeviceOptions* o, FILE* script, const char* scriptName)
     } else if (link && link->type == SF_JSON_STRING && (sf_streq(sf_json_string(&d, link), "down") || sf_streq(sf_json_string(&d, link), "up"))) {
       sf_scriptedNet_setConnected(device.net, sf_streq(sf_json_string(&d, link), "up"));
     } else {
-      status = bad(scriptName, lineNumber, "unknown step; use advance, pin, deliver, link or closeHandle");
+      status = bad(scriptName, lineNumber, "unknown step; use advance, pin, deliver, shadow, link or closeHandle");
       break;
     }
     sf_localDevice_settle(&device);

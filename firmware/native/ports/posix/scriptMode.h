@@ -6,6 +6,8 @@
  * (optional "id":"<bootId>:<seq>", default "script:<n>"; "p":N the envelope's previous seq on the
  * topic, absent by default; "broadcast":true for the _all topic) ·
  * {"deliver":"CHANNEL","payload":"raw text"} · {"link":"down"} · {"link":"up"} ·
+ * {"shadow":"get/accepted|get/rejected|update/delta|update/rejected","payload":"raw text"} (an
+ * answer of the device's settings shadow, as the shadow service would publish it) ·
  * {"closeHandle":H} (the supervisor closes handle H and notifies the app).
  * Output lines: {"topic":T,"qos":Q,"retain":R,"payload":P} (P as published) ·
  * {"pin":NAME,"value":LEVEL,"t":MS} · {"echo":LINE} (app logs, supervisor events) ·

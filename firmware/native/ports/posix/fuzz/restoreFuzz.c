@@ -78,7 +78,7 @@ int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   memcpy(snapshot, data, size);
   sf_Text error;
   sf_text_init(&error, 0);
-  sf_VmOptions options = {&HOST, CHANNELS, 4, 100000};
+  sf_VmOptions options = {&HOST, CHANNELS, 4, 100000, 0};
   sf_Vm* vm = sf_vm_restore(snapshot, size, &options, &error);
   static int calls = -1;
   if (calls < 0) calls = getenv("SF_FUZZ_CALLS") && strcmp(getenv("SF_FUZZ_CALLS"), "1") == 0;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "../../../ota/otaAgent.h"
+#include "../../../supervisor/settingsSync.h"
 #include "../../../supervisor/supervisor.h"
 #include "download.h"
 #include "jobDocument.h"
@@ -25,6 +26,9 @@ struct sf_NetworkDevice {
   /* The app running now (NULL: none) and the manifest it was started with. */
   sf_Supervisor* supervisor;
   sf_Manifest manifest;
+  /* Its settings (manifest `settings`), kept in step with the settings shadow by the supervisor;
+   * and those of the package the OTA agent verified last, which bootApp takes. */
+  sf_SettingDecls settings, nextSettings;
   /* Failures while sf_supervisor_start runs (a failing Start). */
   bool starting;
   char startFailure[SF_OTA_REASON_MAX];
@@ -73,16 +77,32 @@ static void onAppFailure(void* context, const char* message, bool fatal, bool at
 }
 
 static void stopApp(sf_NetworkDevice* d) {
-  if (!d->supervisor) return;
-  sf_supervisor_stop(d->supervisor);
-  sf_supervisor_destroy(d->supervisor);
-  d->supervisor = NULL;
+  if (d->supervisor) {
+    sf_supervisor_stop(d->supervisor);
+    sf_supervisor_destroy(d->supervisor);
+    d->supervisor = NULL;
+  }
+  sf_settingDecls_free(&d->settings);
+}
+
+/* The OTA agent's look at a verified package's manifest JSON: its settings, for bootApp. */
+static bool readManifest(void* context, const uint8_t* json, size_t length, char* error, size_t errorSize) {
+  sf_NetworkDevice* d = context;
+  sf_settingDecls_free(&d->nextSettings);
+  sf_Text why;
+  sf_text_init(&why, 0);
+  bool ok = sf_manifest_parseSettings((const char*)json, length, &d->nextSettings, &why);
+  if (!ok) snprintf(error, errorSize, "the manifest's settings can't be read: %s", why.data ? why.data : "out of memory");
+  sf_text_free(&why);
+  return ok;
 }
 
 /* Starts a verified package and tells the OTA agent how the start went. */
 static void bootApp(sf_NetworkDevice* d, const sf_DevicePackage* pkg) {
   stopApp(d);
   d->manifest = pkg->manifest;
+  d->settings = d->nextSettings; /* read by readManifest just before; freed with the app */
+  d->nextSettings = (sf_SettingDecls){0};
   d->startFailure[0] = '\0';
   char error[SF_OTA_REASON_MAX] = "";
   if (d->config.prepareBoard && !d->config.prepareBoard(d->config.context, &d->manifest, error, sizeof error)) {
@@ -94,6 +114,8 @@ static void bootApp(sf_NetworkDevice* d, const sf_DevicePackage* pkg) {
   sf_SupervisorConfig config = {0};
   config.thing = d->config.thing;
   config.manifest = &d->manifest;
+  config.settings = &d->settings;
+  config.settingsShadow = &sf_settingsShadowSync;
   config.platform = d->platform;
   config.instructionBudget = d->config.instructionBudget;
   config.onLog = onAppLog;
@@ -102,11 +124,13 @@ static void bootApp(sf_NetworkDevice* d, const sf_DevicePackage* pkg) {
   d->supervisor = sf_supervisor_create(&config);
   if (!d->supervisor) {
     snprintf(error, sizeof error, "out of memory for the supervisor");
+    sf_settingDecls_free(&d->settings);
   } else {
     d->starting = true;
     if (!sf_supervisor_start(d->supervisor, pkg->snapshot, pkg->snapshotLength, error, sizeof error)) {
       sf_supervisor_destroy(d->supervisor);
       d->supervisor = NULL;
+      sf_settingDecls_free(&d->settings);
     } else {
       error[0] = '\0';
     }
@@ -337,6 +361,8 @@ sf_NetworkDevice* sf_networkDevice_create(const sf_NetworkDeviceConfig* config, 
     }
     say(d, "[ota] %s", note);
   }
+  d->ota.readManifest = readManifest;
+  d->ota.readManifestContext = d;
   sf_jobs_init(&d->jobs, config->thing, d->net, logLine, d);
   hal_NetEvents events = {d, onConnectionChanged, onMessage, onPublished};
   d->net->ops->setEvents(d->net, &events);
@@ -373,6 +399,7 @@ void sf_networkDevice_destroy(sf_NetworkDevice* d) {
   if (d->net) d->net->ops->setEvents(d->net, NULL);
   if (d->download) sf_download_free(d->download);
   sf_jobs_free(&d->jobs);
+  sf_settingDecls_free(&d->nextSettings);
   free(d->slotBuffers[0]);
   free(d->slotBuffers[1]);
   free(d);
