@@ -318,7 +318,7 @@ export async function buildFirmware({ target = "posix", outDir, force = false, l
   const stampPath = path.join(outDir, "build-stamp.json");
   const inputs = [...all, ...glue, path.join(engineDir, "microvium.c"), path.join(engineDir, "microvium.h"), ...HOST_ID_SOURCES.map((f) => path.join(sourceRoot, f)), ENGINE_PATCHES_FILE, fileURLToPath(import.meta.url), path.join(root, "scripts/hostIdsHeader.mjs"), path.join(root, "scripts/engineErrorsHeader.mjs"), path.join(root, "scripts/runtimeErrorsHeader.mjs")];
   if (mcu) inputs.push(path.join(sourceRoot, SIZE_BUDGET_FILE), path.join(root, "scripts/firmwareSize.mjs"));
-  const hash = hashInputs(root, inputs, [version, target, JSON.stringify(spec), JSON.stringify(headers), JSON.stringify(libraries.map((l) => l.link))]);
+  const hash = hashInputs(root, inputs, [version, target, JSON.stringify(spec), JSON.stringify(headers), JSON.stringify(libraries.map((l) => l.link)), JSON.stringify(appLimits)]);
   if (!force && readStamp(stampPath)?.hash === hash && fs.existsSync(program)) {
     const { size, report } = readStamp(stampPath);
     log(`build-firmware: ${path.relative(process.cwd(), program)} up to date (${fs.statSync(program).size} bytes)`);
