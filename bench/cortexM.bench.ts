@@ -12,6 +12,8 @@ import { OTA_CHUNK_BYTES } from "../firmware/coprocessor/coprocessor";
 import { encode } from "../firmware/coprocessor/linkMessages";
 import { LinkSession } from "../firmware/coprocessor/linkSession";
 import fs from "node:fs";
+import os from "node:os";
+import { writeBuild } from "../core/contracts/buildOutput";
 
 const ROOT = path.resolve(__dirname, "..");
 const BAUD = 115_200;
@@ -26,11 +28,27 @@ async function sizes(): Promise<void> {
   const { buildFirmware } = await import(path.join(ROOT, "scripts/build-firmware.mjs") as string);
   console.log("| build | flash | engine | static RAM | heap + stack | budget (flash / RAM) |");
   console.log("|---|---|---|---|---|---|");
+  const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
+  const row = (label: string, report: Report) => {
+    const budget = report.flash.budget ? `${kb(report.flash.budget)} / ${kb(report.ram.budget!)}: ${(report.flash.total / report.flash.budget).toFixed(2)}x / ${(report.ram.total / report.ram.budget!).toFixed(2)}x` : "none";
+    console.log(`| ${label} | ${kb(report.flash.total)} | ${kb(report.flash.engine)} | ${kb(report.ram.data + report.ram.bss)} | ${kb(report.ram.heap + report.ram.stack)} | ${budget} |`);
+  };
+  let anyApp: Report | undefined;
   for (const target of ["cortex-m33", "cortex-m0plus"]) {
     const { report } = (await buildFirmware({ target, log: () => {} })) as { report: Report };
-    const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
-    const budget = report.flash.budget ? `${kb(report.flash.budget)} / ${kb(report.ram.budget!)}: ${(report.flash.total / report.flash.budget).toFixed(2)}x / ${(report.ram.total / report.ram.budget!).toFixed(2)}x` : "none";
-    console.log(`| ${target} | ${kb(report.flash.total)} | ${kb(report.flash.engine)} | ${kb(report.ram.data + report.ram.bss)} | ${kb(report.ram.heap + report.ram.stack)} | ${budget} |`);
+    row(target, report);
+    if (target === "cortex-m0plus") anyApp = report;
+  }
+  // The M0+ image built for the grow-station alone (firmware build --app), against the image for
+  // any app built in this run (the baseline).
+  const appDir = fs.mkdtempSync(path.join(os.tmpdir(), "sf-bench-app-"));
+  try {
+    writeBuild(appDir, await compileFeatures({ entry: path.join(ROOT, "examples/grow-station/features/app.ts"), secrets: JSON.parse(fs.readFileSync(path.join(ROOT, "examples/grow-station/dev-secrets.json"), "utf8")) }));
+    const { report } = (await buildFirmware({ target: "cortex-m0plus", appDir, outDir: path.join(appDir, "image"), log: () => {} })) as { report: Report };
+    row("cortex-m0plus, grow-station alone (--app)", report);
+    console.log(`grow-station alone vs any app (cortex-m0plus): flash x${(report.flash.total / anyApp!.flash.total).toFixed(2)}, RAM x${(report.ram.total / anyApp!.ram.total).toFixed(2)}; goal 40 KB / 12 KB: x${(report.flash.total / 40960).toFixed(2)} / x${(report.ram.total / 12288).toFixed(2)}`);
+  } finally {
+    fs.rmSync(appDir, { recursive: true, force: true });
   }
   console.log("references: Microvium's engine alone on Cortex-M0 about 7-15 KB; Golioth's device SDK about 32 KB flash");
 }

@@ -60,6 +60,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     options: {
       target: { value: "posix|cortex-m33|cortex-m0plus", help: "what to build for: posix (a native device process on this machine), cortex-m33 (a bare-metal image for QEMU's mps2-an505 board, run by run-device --runtime qemu), cortex-m0plus (the Arduino Nano 33 IoT's core, size only); the Cortex-M builds print flash and RAM per part against firmware/native/sizeBudget.json" },
       force: { help: "rebuild even when no source changed" },
+      app: { value: "DIR", help: "an image for one app alone (DIR: its snapfleet build output): only the host functions its device snapshot imports, manifests of its channel and pin counts; an update needing more is refused on the device (written to build/firmware/<target>/app-<name>/)" },
     },
   },
   {

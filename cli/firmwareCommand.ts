@@ -25,18 +25,32 @@ function packageRoot(): string {
 }
 
 /** The device program of a target: build/firmware/<target>/snapfleet-device (.elf for a
- * Cortex-M image) under `cwd`. */
-export function firmwareProgram(target: string, cwd = process.cwd()): string {
-  return path.join(cwd, "build", "firmware", target, isImageTarget(target) ? "snapfleet-device.elf" : "snapfleet-device");
+ * Cortex-M image) under `cwd`; an image for one app alone (`--app`) in its app-<name>/ folder. */
+export function firmwareProgram(target: string, cwd = process.cwd(), appName?: string): string {
+  return path.join(cwd, "build", "firmware", target, ...(appName ? [`app-${appName}`] : []), isImageTarget(target) ? "snapfleet-device.elf" : "snapfleet-device");
+}
+
+/** The app name of a build folder (`--app DIR`: snapfleet build's output), for the image's folder. */
+function appNameOf(appDir: string): string {
+  const manifestFile = path.join(appDir, "manifest.json");
+  let app: unknown;
+  try {
+    app = (JSON.parse(fs.readFileSync(manifestFile, "utf8")) as { app?: unknown }).app;
+  } catch (error) {
+    throw new UsageError(`--app ${appDir}: ${manifestFile} can't be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); --app takes the folder snapfleet build wrote (manifest.json, device.snap)`);
+  }
+  if (typeof app !== "string" || !/^[A-Za-z0-9_.-]+$/.test(app)) throw new UsageError(`--app ${appDir}: ${manifestFile} has no app name (letters, digits, . _ -): got ${JSON.stringify(app)}`);
+  return app;
 }
 
 /** Builds (or finds up to date) the native device program; its progress line goes to stderr so
  * that stdout stays for the device's JSON lines. Throws a CliError naming what is missing. */
-export function buildFirmwareProgram(target: string, options: { force?: boolean; quietWhenUpToDate?: boolean } = {}): string {
+export function buildFirmwareProgram(target: string, options: { force?: boolean; quietWhenUpToDate?: boolean; appDir?: string } = {}): string {
   if (!(FIRMWARE_TARGETS as readonly string[]).includes(target)) throw new UsageError(`--target must be one of ${FIRMWARE_TARGETS.join(", ")}, got ${target}`);
-  const program = firmwareProgram(target);
+  const appDir = options.appDir && path.resolve(options.appDir);
+  const program = firmwareProgram(target, process.cwd(), appDir ? appNameOf(appDir) : undefined);
   // A child process: the build script is an ES module, this file is compiled to CommonJS.
-  const result = spawnSync(process.execPath, [path.join(packageRoot(), "scripts", "build-firmware.mjs"), "--target", target, "--out", path.dirname(program), ...(options.force ? ["--force"] : [])], {
+  const result = spawnSync(process.execPath, [path.join(packageRoot(), "scripts", "build-firmware.mjs"), "--target", target, "--out", path.dirname(program), ...(options.force ? ["--force"] : []), ...(appDir ? ["--app", appDir] : [])], {
     encoding: "utf8",
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -51,5 +65,5 @@ export function firmwareCommand({ values, positionals }: Parsed): void {
   if (positionals[0] !== "build" || positionals.length > 1) throw new UsageError(`firmware takes the subcommand build, e.g. snapfleet firmware build --target posix${positionals[0] ? `; got ${positionals.join(" ")}` : ""}`);
   const target = values.target as string | undefined;
   if (!target) throw new UsageError(`--target is required: ${FIRMWARE_TARGETS.join(", ")}`);
-  buildFirmwareProgram(target, { force: values.force === true });
+  buildFirmwareProgram(target, { force: values.force === true, appDir: values.app as string | undefined });
 }

@@ -30,6 +30,7 @@ import { engineErrorsHeader } from "./engineErrorsHeader.mjs";
 import { runtimeErrorsHeader } from "./runtimeErrorsHeader.mjs";
 import { shadowTopicsHeader } from "./shadowTopicsHeader.mjs";
 import { HOST_ID_SOURCES, hostIdsHeader } from "./hostIdsHeader.mjs";
+import { appImports } from "./snapshotImports.mjs";
 import { SIZE_BUDGET_FILE, formatSizeTable, limitDefines, overBudget, readSizeBudget, sizeReport } from "./firmwareSize.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -183,9 +184,10 @@ function sourcesUnder(dir) {
   return found.sort();
 }
 
-/** The generated headers' text: host ids (from `sourceRoot`), engine error texts, built-in boards,
- * engine id. The fuzz harness (scripts/fuzz-native-restore.mjs) writes the same ones. */
-export function generatedHeaders(sourceRoot = root) {
+/** The generated headers' text: host ids (from `sourceRoot`; `app`: an image for that app's
+ * imports alone, scripts/snapshotImports.mjs), engine error texts, built-in boards, engine id.
+ * The fuzz harness (scripts/fuzz-native-restore.mjs) writes the same ones. */
+export function generatedHeaders(sourceRoot = root, app = undefined) {
   const require = createRequire(import.meta.url);
   let boards, engineId, engineErrors, runtimeErrors, shadowModules;
   try {
@@ -209,7 +211,7 @@ export function generatedHeaders(sourceRoot = root) {
   boards.forEach((board, i) => lines.push(`  {${JSON.stringify(board.name)}, SF_BOARD_${i}_PINS, ${Object.keys(board.pins).length}},`));
   lines.push("};", `#define SF_BUILT_IN_BOARD_COUNT ${boards.length}`, `#define SF_DEFAULT_BOARD ${JSON.stringify(DEFAULT_BOARD.name)}`, "", "#endif", "");
   return {
-    "sf_hostIds.h": hostIdsHeader(sourceRoot),
+    "sf_hostIds.h": hostIdsHeader(sourceRoot, app),
     "sf_engineErrorTexts.h": engineErrorsHeader(engineErrors),
     "sf_runtimeErrorTexts.h": runtimeErrorsHeader(runtimeErrors),
     "sf_shadowTopics.h": shadowTopicsHeader(shadowModules),
@@ -267,9 +269,19 @@ async function checkFreestanding(cc, sources, gen, outDir, nativeDir, cpuFlags =
 
 /** Builds the device program for `target` into `outDir`; returns { program, skipped, size }.
  * `sourceRoot` (tests): a tree with firmware/native/ and the host-id sources in place of this
- * repository's. */
-export async function buildFirmware({ target = "posix", outDir = path.join(root, "build/firmware", target), force = false, log = console.log, sourceRoot = root } = {}) {
+ * repository's. `appDir`: a build folder of one app (snapfleet build's output): the image serves
+ * only the host functions its device snapshot imports (the others' code, and the C library
+ * functions only they call, are left out; another app's snapshot is refused at restore, naming
+ * the function) and is checked against that app's budget. */
+export async function buildFirmware({ target = "posix", outDir, force = false, log = console.log, sourceRoot = root, appDir } = {}) {
   if (!TARGETS.includes(target)) fail(`unknown target "${target}"; targets: ${TARGETS.join(", ")}`);
+  let app;
+  try {
+    app = appDir === undefined ? undefined : appImports(appDir);
+  } catch (error) {
+    fail(error.message);
+  }
+  outDir ??= app ? path.join(root, "build/firmware", target, `app-${app.name}`) : path.join(root, "build/firmware", target);
   const spec = TARGET_SPECS[target];
   const mcu = spec.kind === "mcu";
   const port = spec.port ?? target;
@@ -286,7 +298,11 @@ export async function buildFirmware({ target = "posix", outDir = path.join(root,
   const shared = (f) =>
     spec.shares !== undefined && path.dirname(f) === path.join(nativeDir, "ports", spec.shares) && !ownNames.has(path.basename(f)) && (!spec.sharedFiles || !f.endsWith(".c") || spec.sharedFiles.includes(path.basename(f)));
   const device = all.filter((f) => (!NOT_DEVICE.some((p) => p.test(f)) && !f.startsWith(path.join(nativeDir, "ports") + path.sep)) || inPort(f) || inCommon(f) || shared(f));
-  const budget = mcu ? readSizeBudget(path.join(sourceRoot, SIZE_BUDGET_FILE), target) : undefined;
+  const budget = mcu ? readSizeBudget(path.join(sourceRoot, SIZE_BUDGET_FILE), target, app?.name) : undefined;
+  // A per-app image holds manifests (the running app's, an update's) of that app's size: an
+  // update declaring more channels or pins is refused by sf_manifest_parse, as one importing
+  // another host function is at restore.
+  const appLimits = app ? [`-DSF_MAX_CHANNELS=${Math.max(1, app.channels)}`, `-DSF_MAX_PINS=${Math.max(1, app.pins)}`] : [];
   const usesNet = !mcu && device.some((f) => f.includes(`${path.sep}net${path.sep}`));
   const libraries = usesNet ? LIBRARIES : [];
   const missing = libraries.filter((l) => !headerExists(cc, l.header));
@@ -296,12 +312,17 @@ export async function buildFirmware({ target = "posix", outDir = path.join(root,
 
   const engineDir = ENGINE_DIR;
   const glue = ["numberFormat.c", "numberFormat.h", "numberLayout.h", "engineSettings.h"].map((f) => path.join(GLUE, f));
-  const headers = generatedHeaders(sourceRoot);
+  let headers;
+  try {
+    headers = generatedHeaders(sourceRoot, app);
+  } catch (error) {
+    fail(app ? `--app ${appDir}: ${error.message}` : error.message);
+  }
   const program = path.join(outDir, mcu ? `${PROGRAM}.elf` : PROGRAM);
   const stampPath = path.join(outDir, "build-stamp.json");
   const inputs = [...all, ...glue, path.join(engineDir, "microvium.c"), path.join(engineDir, "microvium.h"), ...HOST_ID_SOURCES.map((f) => path.join(sourceRoot, f)), ENGINE_PATCHES_FILE, fileURLToPath(import.meta.url), path.join(root, "scripts/hostIdsHeader.mjs"), path.join(root, "scripts/engineErrorsHeader.mjs"), path.join(root, "scripts/runtimeErrorsHeader.mjs"), path.join(root, "scripts/shadowTopicsHeader.mjs")];
   if (mcu) inputs.push(path.join(sourceRoot, SIZE_BUDGET_FILE), path.join(root, "scripts/firmwareSize.mjs"));
-  const hash = hashInputs(root, inputs, [version, target, JSON.stringify(spec), JSON.stringify(headers), JSON.stringify(libraries.map((l) => l.link))]);
+  const hash = hashInputs(root, inputs, [version, target, JSON.stringify(spec), JSON.stringify(headers), JSON.stringify(libraries.map((l) => l.link)), JSON.stringify(appLimits)]);
   if (!force && readStamp(stampPath)?.hash === hash && fs.existsSync(program)) {
     const { size, report } = readStamp(stampPath);
     log(`build-firmware: ${path.relative(process.cwd(), program)} up to date (${fs.statSync(program).size} bytes)`);
@@ -340,8 +361,8 @@ export async function buildFirmware({ target = "posix", outDir = path.join(root,
     const includes = ["-I", gen, "-I", path.join(nativeDir, "core"), "-I", engineDir, "-I", path.join(nativeDir, "ports", target), "-I", GLUE];
     const units = [
       { file: path.join(gen, "microvium.c"), flags: ENGINE_FLAGS },
-      { file: path.join(GLUE, "numberFormat.c"), flags: C_FLAGS },
-      ...device.filter((f) => f.endsWith(".c")).map((file) => ({ file, flags: C_FLAGS })),
+      { file: path.join(GLUE, "numberFormat.c"), flags: [...C_FLAGS, ...appLimits] },
+      ...device.filter((f) => f.endsWith(".c")).map((file) => ({ file, flags: [...C_FLAGS, ...appLimits] })),
     ];
     const commands = units.map(({ file, flags }, i) => ({
       cc,
@@ -365,7 +386,8 @@ export async function buildFirmware({ target = "posix", outDir = path.join(root,
   async function compileAndLinkImage() {
     const freestanding = await checkFreestanding(cc, all, gen, work, nativeDir, spec.cpu);
     const mcuFlags = [...spec.cpu, "-ffunction-sections", "-fdata-sections", "-fno-short-enums"];
-    const cFlags = [...C_FLAGS.map((f) => (f === "-O2" ? spec.optimize : f)), ...mcuFlags, ...(spec.defines ?? []), ...limitDefines(budget)];
+    const limits = limitDefines(budget).filter((d) => !appLimits.some((l) => l.split("=")[0] === d.split("=")[0]));
+    const cFlags = [...C_FLAGS.map((f) => (f === "-O2" ? spec.optimize : f)), ...mcuFlags, ...(spec.defines ?? []), ...limits, ...appLimits];
     const engineFlags = [...ENGINE_FLAGS.map((f) => (f === "-O2" ? spec.optimize : f)), ...mcuFlags];
     const includes = ["-I", gen, "-I", path.join(nativeDir, "core"), "-I", engineDir, "-I", portDir, ...(spec.shares ? ["-I", path.join(nativeDir, "ports", spec.shares)] : []), "-I", GLUE];
     const units = [
@@ -418,7 +440,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     const i = args.indexOf(name);
     return i >= 0 ? args[i + 1] : undefined;
   };
-  buildFirmware({ target: option("--target") ?? "posix", outDir: option("--out") && path.resolve(option("--out")), force: args.includes("--force") }).catch((error) => {
+  buildFirmware({ target: option("--target") ?? "posix", outDir: option("--out") && path.resolve(option("--out")), force: args.includes("--force"), appDir: option("--app") && path.resolve(option("--app")) }).catch((error) => {
     console.error(`build-firmware: ${error instanceof FirmwareBuildError ? error.message : error.stack ?? error}`);
     process.exit(1);
   });

@@ -7,14 +7,20 @@ import path from "node:path";
 export const SIZE_BUDGET_FILE = "firmware/native/sizeBudget.json";
 export const PARTS = ["engine", "runtime", "supervisor", "link", "OTA", "port", "C library"];
 
-export function readSizeBudget(file, target) {
+/** The budget of `target`; with `app` (a per-app image, scripts/snapshotImports.mjs), that app's
+ * entry of the target's "apps" over it (flash, RAM, heap, stack, limits), when it has one. */
+export function readSizeBudget(file, target, app) {
   let budgets;
   try {
     budgets = JSON.parse(fs.readFileSync(file, "utf8"));
   } catch (error) {
     throw new Error(`${file} can't be read as JSON (${error.message}); it holds the heap, stack and size budget of each Cortex-M target`);
   }
-  const budget = budgets[target];
+  const targetBudget = budgets[target];
+  const appBudget = app === undefined ? undefined : targetBudget?.apps?.[app];
+  if (appBudget !== undefined && (typeof appBudget !== "object" || appBudget === null)) throw new Error(`${file}: "${target}".apps."${app}" must be an object (flashBytes, ramBytes, ...)`);
+  const { apps: _apps, ...generic } = targetBudget ?? {};
+  const budget = targetBudget && { ...generic, ...appBudget, limits: { ...generic.limits, ...appBudget?.limits }, app, appBudgeted: appBudget !== undefined };
   for (const key of ["heapBytes", "stackBytes"]) {
     if (!Number.isInteger(budget?.[key]) || budget[key] <= 0) throw new Error(`${file}: "${target}"."${key}" must be a positive whole number of bytes`);
   }
@@ -94,6 +100,8 @@ export function sizeReport({ target, mapText, sourceOf, nativeDir, root, budget 
   const ramTotal = data + bss + budget.heapBytes + budget.stackBytes;
   return {
     target,
+    app: budget.app,
+    budgetKey: budget.appBudgeted ? `"${target}".apps."${budget.app}"` : `"${target}"`,
     flash: { ...flash, padding, total: flashTotal, budget: budget.flashBytes, goal: budget.goalFlashBytes },
     ram: { static: staticRam, data, bss, heap: budget.heapBytes, stack: budget.stackBytes, total: ramTotal, budget: budget.ramBytes, goal: budget.goalRamBytes },
     withinBudget: (budget.flashBytes === undefined || flashTotal <= budget.flashBytes) && (budget.ramBytes === undefined || ramTotal <= budget.ramBytes),
@@ -117,11 +125,11 @@ export function overBudget(report) {
     report.ram.budget !== undefined && report.ram.total > report.ram.budget ? `RAM ${report.ram.total.toLocaleString("en-US")} B > ${report.ram.budget.toLocaleString("en-US")} B` : "",
   ].filter(Boolean);
   if (!over.length) return undefined;
-  return `the ${report.target} image passes its budget in ${SIZE_BUDGET_FILE} (${over.join(", ")}): make it smaller (the table says which part grew), or raise "${report.target}".flashBytes/ramBytes there and say why in the commit\n${formatSizeTable(report)}`;
+  return `the ${report.target} image passes its budget in ${SIZE_BUDGET_FILE} (${over.join(", ")}): make it smaller (the table says which part grew), or raise ${report.budgetKey ?? `"${report.target}"`}.flashBytes/ramBytes there and say why in the commit\n${formatSizeTable(report)}`;
 }
 
 export function formatSizeTable(report) {
-  const lines = [`size of the ${report.target} image (budget: ${SIZE_BUDGET_FILE})`, "flash"];
+  const lines = [`size of the ${report.target} image${report.app ? ` for the app ${report.app} (its host functions only)` : ""} (budget: ${SIZE_BUDGET_FILE} ${report.budgetKey ?? `"${report.target}"`})`, "flash"];
   for (const part of PARTS) lines.push(row(part, report.flash[part]));
   if (report.flash.padding) lines.push(row("alignment, merged strings", report.flash.padding));
   lines.push(row("total", report.flash.total, verdict(report.flash.total, report.flash.budget, report.flash.goal)));

@@ -401,3 +401,66 @@ for (const runtime of RUNTIMES) describe(`${runtime.name}: the same script, the 
     }
   });
 });
+
+/** A per-app image (`snapfleet firmware build --app DIR`, as the Cortex-M0+ is sized): it serves
+ * only the host functions the app's device snapshot imports, and must run that app exactly as
+ * the image for any app does; another app's snapshot, importing a function it left out, is
+ * refused at restore with words that say which and what to do. */
+for (const runtime of RUNTIMES) describe(`${runtime.name}, built for the grow-station alone (--app): the same output, another app refused`, function () {
+  this.timeout(600_000);
+  let deviceHost: DeviceHost;
+  let program: string;
+  let growStation: CompileResult;
+
+  before(async function () {
+    const reason = runtime.unavailable();
+    if (reason) {
+      console.log(`      skipped: ${reason}`);
+      this.skip();
+    }
+    growStation = await compileFeatures({ entry: path.join(ROOT, "examples/grow-station/features/app.ts"), secrets: JSON.parse(fs.readFileSync(path.join(ROOT, "examples/grow-station/dev-secrets.json"), "utf8")) });
+    const outDir = fs.mkdtempSync(path.join(os.tmpdir(), "sf-per-app-image-"));
+    buildDirs.push(outDir);
+    const { buildFirmware } = await import(path.join(ROOT, "scripts/build-firmware.mjs") as string);
+    program = (await buildFirmware({ target: runtime.target, outDir, appDir: buildDir(growStation), log: () => {} })).program;
+    deviceHost = runtime.host(program);
+    engine = await loadWasmEngine();
+  });
+
+  it("the grow-station script: the same lines as the TypeScript device", async () => {
+    const script = fs.readFileSync(path.join(FIXTURES, "grow-station.jsonl"), "utf8");
+    const expected = await typescriptHost(growStation, script, PINS);
+    const actual = await deviceHost(buildDir(growStation), script, PINS);
+    assert.deepEqual(actual, expected);
+    assert.ok(expected.includes('{"pin":"D5","value":true,"t":1700000005000}'), "grow light on");
+  });
+
+  /** An app the grow-station image can't run: refused before it runs, with the words. */
+  async function refused(files: Record<string, string>, name: string): Promise<string> {
+    const build = await compileFeatures({ entry: writeFeatures(files, name) });
+    const output = await deviceHost(buildDir(build), '{"advance": 100}\n', []).then((lines) => lines.join("\n"), (error: Error) => error.message);
+    assert.doesNotMatch(output, /\/up"/, `nothing of the other app ran: no channel message sent\n${output}`);
+    return output;
+  }
+
+  it("an app that calls a function the grow-station doesn't (toUpperCase): refused at restore, naming the host function and the fix", async () => {
+    const output = await refused({
+      "app.ts": [
+        'import type { FeatureApi } from "snapfleet";',
+        "export function App(api: FeatureApi) {",
+        '  const shout = api.newCommsChannel<string>("shout");',
+        '  api.mcu.onStart(() => shout.pushMessageToServer("quiet".toUpperCase()));',
+        "}",
+      ].join("\n"),
+    }, "upper");
+    assert.match(output, /the snapshot could not be restored: .*\(host function 109, which this image leaves out: it was built for the host functions the app \\?"grow-station\\?" imported; build the firmware again with snapfleet firmware build --app for the new version\)/);
+  });
+
+  it("an app with more channels than the grow-station's 4: its manifest is refused, saying the limit", async () => {
+    const channels = Array.from({ length: 5 }, (_, i) => `  const c${i} = api.newCommsChannel<number>("c${i}");`);
+    const output = await refused({
+      "app.ts": ['import type { FeatureApi } from "snapfleet";', "export function App(api: FeatureApi) {", ...channels, `  api.mcu.onStart(() => { ${channels.map((_, i) => `c${i}.pushMessageToServer(${i});`).join(" ")} });`, "}"].join("\n"),
+    }, "five-channels");
+    assert.match(output, /manifest: more channels than this device supports \(4\)/);
+  });
+});

@@ -48,7 +48,7 @@ bool sf_manifest_parse(const char* json, size_t length, sf_Manifest* out, char* 
     out->deviceSize = (uint32_t)size->number;
     for (int32_t c = channels->firstChild; ok && c != SF_JSON_NONE; c = d.nodes[c].next) {
       if (out->channelCount == SF_MAX_CHANNELS) {
-        ok = fail(error, errorSize, "manifest: more channels than this device supports (32)");
+        ok = fail(error, errorSize, "manifest: more channels than this device supports (" SF_LIMIT_TEXT(SF_MAX_CHANNELS) ")");
         break;
       }
       sf_ChannelDecl* decl = &out->channels[out->channelCount];
@@ -72,7 +72,7 @@ bool sf_manifest_parse(const char* json, size_t length, sf_Manifest* out, char* 
   const sf_JsonNode* pins = sf_json_member(&d, root, "pins");
   for (int32_t c = pins && pins->type == SF_JSON_ARRAY ? pins->firstChild : SF_JSON_NONE; ok && c != SF_JSON_NONE; c = d.nodes[c].next) {
     if (out->pinCount == SF_MAX_PINS) {
-      ok = fail(error, errorSize, "manifest: more pins than this device supports (64)");
+      ok = fail(error, errorSize, "manifest: more pins than this device supports (" SF_LIMIT_TEXT(SF_MAX_PINS) ")");
       break;
     }
     sf_PinDecl* decl = &out->pins[out->pinCount];

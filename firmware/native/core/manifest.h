@@ -14,6 +14,9 @@
 
 /* SF_MAX_CHANNELS, SF_MAX_PINS: a target may lower them (sizeBudget.json's "limits"); a
  * manifest with more is refused by name. */
+/* A limit as text, for the messages that name it: SF_LIMIT_TEXT(SF_MAX_PINS) is "64". */
+#define SF_LIMIT_TEXT_(n) #n
+#define SF_LIMIT_TEXT(n) SF_LIMIT_TEXT_(n)
 #ifndef SF_MAX_CHANNELS
 #define SF_MAX_CHANNELS 32
 #endif

@@ -225,10 +225,11 @@ bool sf_stdlib_call(sf_StdlibContext* context, int id, const sf_Primitive* args,
   if (isString) toUnits(&a[0], s, &scratch);
 
   switch ((sf_HostId)id) {
-    case SF_STDLIB_STR_LEN:
+    SF_CASES_LEFT_OUT /* a per-app image: the functions its app does not import (sf_hostIds.h) */
+    SF_IMPORTED_CASE(SF_STDLIB_STR_LEN)
       *result = sf_number((double)s->n);
       return true;
-    case SF_STDLIB_STR_INDEX: {
+    SF_IMPORTED_CASE(SF_STDLIB_STR_INDEX) {
       double index = -1;
       if (a[1].type == SF_NUMBER) {
         index = a[1].number;
@@ -248,9 +249,9 @@ bool sf_stdlib_call(sf_StdlibContext* context, int id, const sf_Primitive* args,
       if (index >= 0 && index < (double)s->n && index == __builtin_trunc(index)) return setString(result, text, &s->u[(size_t)index], 1);
       return true;
     }
-    case SF_STDLIB_STR_CHAR_AT:
-    case SF_STDLIB_STR_CHAR_CODE_AT:
-    case SF_STDLIB_STR_AT: {
+    SF_IMPORTED_CASE(SF_STDLIB_STR_CHAR_AT)
+    SF_IMPORTED_CASE(SF_STDLIB_STR_CHAR_CODE_AT)
+    SF_IMPORTED_CASE(SF_STDLIB_STR_AT) {
       double position = integerArg(&a[1], 0);
       if (id == SF_STDLIB_STR_AT && position < 0) position += (double)s->n;
       bool inside = position >= 0 && position < (double)s->n;
@@ -261,15 +262,15 @@ bool sf_stdlib_call(sf_StdlibContext* context, int id, const sf_Primitive* args,
       if (!inside) return id == SF_STDLIB_STR_AT ? true : setAscii(result, text, "", 0);
       return setString(result, text, &s->u[(size_t)position], 1);
     }
-    case SF_STDLIB_STR_INDEX_OF:
-    case SF_STDLIB_STR_INCLUDES: {
+    SF_IMPORTED_CASE(SF_STDLIB_STR_INDEX_OF)
+    SF_IMPORTED_CASE(SF_STDLIB_STR_INCLUDES) {
       toUnits(&a[1], search, &scratch);
       double from = clamp(integerArg(&a[2], 0), 0, (double)s->n);
       long found = indexOf(s, search, (size_t)from);
       *result = id == SF_STDLIB_STR_INCLUDES ? sf_boolean(found >= 0) : sf_number((double)found);
       return true;
     }
-    case SF_STDLIB_STR_LAST_INDEX_OF: {
+    SF_IMPORTED_CASE(SF_STDLIB_STR_LAST_INDEX_OF) {
       toUnits(&a[1], search, &scratch);
       double numberPosition = a[2].type == SF_UNDEFINED ? NaN : toNumber(&a[2]);
       double position = numberPosition != numberPosition ? INF : sf_toIntegerOrInfinity(numberPosition);
@@ -286,7 +287,7 @@ bool sf_stdlib_call(sf_StdlibContext* context, int id, const sf_Primitive* args,
       *result = sf_number((double)found);
       return true;
     }
-    case SF_STDLIB_STR_SLICE: {
+    SF_IMPORTED_CASE(SF_STDLIB_STR_SLICE) {
       double length = (double)s->n;
       double start = integerArg(&a[1], 0), end = a[2].type == SF_UNDEFINED ? length : integerArg(&a[2], 0);
       start = start < 0 ? (start + length > 0 ? start + length : 0) : (start < length ? start : length);
@@ -294,7 +295,7 @@ bool sf_stdlib_call(sf_StdlibContext* context, int id, const sf_Primitive* args,
       if (start >= end) return setAscii(result, text, "", 0);
       return setString(result, text, &s->u[(size_t)start], (size_t)(end - start));
     }
-    case SF_STDLIB_STR_SUBSTRING: {
+    SF_IMPORTED_CASE(SF_STDLIB_STR_SUBSTRING) {
       double length = (double)s->n;
       double start = clamp(integerArg(&a[1], 0), 0, length), end = a[2].type == SF_UNDEFINED ? length : clamp(integerArg(&a[2], 0), 0, length);
       if (start > end) {
@@ -304,8 +305,8 @@ bool sf_stdlib_call(sf_StdlibContext* context, int id, const sf_Primitive* args,
       }
       return setString(result, text, &s->u[(size_t)start], (size_t)(end - start));
     }
-    case SF_STDLIB_STR_TO_UPPER_CASE:
-    case SF_STDLIB_STR_TO_LOWER_CASE: {
+    SF_IMPORTED_CASE(SF_STDLIB_STR_TO_UPPER_CASE)
+    SF_IMPORTED_CASE(SF_STDLIB_STR_TO_LOWER_CASE) {
       size_t at = 0;
       for (size_t i = 0; i < s->n; i++) {
         uint16_t c = s->u[i];
@@ -319,9 +320,9 @@ bool sf_stdlib_call(sf_StdlibContext* context, int id, const sf_Primitive* args,
       if (sf_utf16Utf8Length(out, at) > SF_MAX_STRING_BYTES) return tooLong(id, error);
       return setString(result, text, out, at);
     }
-    case SF_STDLIB_STR_TRIM:
-    case SF_STDLIB_STR_TRIM_START:
-    case SF_STDLIB_STR_TRIM_END: {
+    SF_IMPORTED_CASE(SF_STDLIB_STR_TRIM)
+    SF_IMPORTED_CASE(SF_STDLIB_STR_TRIM_START)
+    SF_IMPORTED_CASE(SF_STDLIB_STR_TRIM_END) {
       size_t start = 0, end = s->n;
       if (id != SF_STDLIB_STR_TRIM_END)
         while (start < end && sf_isJsSpace(s->u[start])) start++;
@@ -329,22 +330,22 @@ bool sf_stdlib_call(sf_StdlibContext* context, int id, const sf_Primitive* args,
         while (end > start && sf_isJsSpace(s->u[end - 1])) end--;
       return setString(result, text, &s->u[start], end - start);
     }
-    case SF_STDLIB_STR_STARTS_WITH: {
+    SF_IMPORTED_CASE(SF_STDLIB_STR_STARTS_WITH) {
       toUnits(&a[1], search, &scratch);
       double start = clamp(integerArg(&a[2], 0), 0, (double)s->n);
       *result = sf_boolean(matchesAt(s, (size_t)start, search));
       return true;
     }
-    case SF_STDLIB_STR_ENDS_WITH: {
+    SF_IMPORTED_CASE(SF_STDLIB_STR_ENDS_WITH) {
       toUnits(&a[1], search, &scratch);
       double end = a[2].type == SF_UNDEFINED ? (double)s->n : clamp(integerArg(&a[2], 0), 0, (double)s->n);
       *result = sf_boolean(end >= (double)search->n && matchesAt(s, (size_t)end - search->n, search));
       return true;
     }
-    case SF_STDLIB_STR_PAD_START:
-    case SF_STDLIB_STR_PAD_END:
+    SF_IMPORTED_CASE(SF_STDLIB_STR_PAD_START)
+    SF_IMPORTED_CASE(SF_STDLIB_STR_PAD_END)
       return pad(s, &a[1], &a[2], id == SF_STDLIB_STR_PAD_START, id, result, text, error, &scratch);
-    case SF_STDLIB_STR_REPEAT: {
+    SF_IMPORTED_CASE(SF_STDLIB_STR_REPEAT) {
       double count = integerArg(&a[1], 0);
       if (count < 0 || count == INF) {
         sf_text_appendString(error, "Invalid count value: ");
@@ -359,8 +360,8 @@ bool sf_stdlib_call(sf_StdlibContext* context, int id, const sf_Primitive* args,
         for (size_t i = 0; i < s->n; i++) out[at++] = s->u[i];
       return setString(result, text, out, at);
     }
-    case SF_STDLIB_STR_REPLACE:
-    case SF_STDLIB_STR_REPLACE_ALL: {
+    SF_IMPORTED_CASE(SF_STDLIB_STR_REPLACE)
+    SF_IMPORTED_CASE(SF_STDLIB_STR_REPLACE_ALL) {
       toUnits(&a[1], search, &scratch);
       Units* replacement = &in[2];
       toUnits(&a[2], replacement, &scratch);
@@ -379,7 +380,7 @@ bool sf_stdlib_call(sf_StdlibContext* context, int id, const sf_Primitive* args,
       if (overflow || at >= capacity || sf_utf16Utf8Length(out, at) > SF_MAX_STRING_BYTES) return tooLong(id, error);
       return setString(result, text, out, at);
     }
-    case SF_STDLIB_STR_COMPARE: {
+    SF_IMPORTED_CASE(SF_STDLIB_STR_COMPARE) {
       toUnits(&a[1], search, &scratch);
       int order = 0;
       for (size_t i = 0; !order && i < s->n && i < search->n; i++) order = s->u[i] < search->u[i] ? -1 : s->u[i] > search->u[i] ? 1 : 0;
@@ -387,19 +388,19 @@ bool sf_stdlib_call(sf_StdlibContext* context, int id, const sf_Primitive* args,
       *result = sf_number(order);
       return true;
     }
-    case SF_STDLIB_JSON_QUOTE:
+    SF_IMPORTED_CASE(SF_STDLIB_JSON_QUOTE)
       sf_text_clear(text);
       sf_text_appendJsonString(text, a[0].type == SF_STRING ? a[0].string : "", a[0].type == SF_STRING ? a[0].length : 0);
       if (text->length > SF_MAX_STRING_BYTES) return tooLong(id, error);
       *result = sf_string(text->data, text->length);
       return true;
-    case SF_STDLIB_NUM_TO_FIXED: {
+    SF_IMPORTED_CASE(SF_STDLIB_NUM_TO_FIXED) {
       double digits = integerArg(&a[1], 0);
       if (!(digits >= 0 && digits <= 100)) return rangeError(error, "toFixed() digits argument must be between 0 and 100");
       char buffer[SF_FIXED_TEXT_SIZE];
       return setAscii(result, text, buffer, sf_numberToFixed(toNumber(&a[0]), (int)digits, buffer));
     }
-    case SF_STDLIB_PRIM_TO_STRING: {
+    SF_IMPORTED_CASE(SF_STDLIB_PRIM_TO_STRING) {
       if (a[1].type == SF_UNDEFINED || a[0].type != SF_NUMBER) {
         sf_text_clear(text);
         sf_appendPrimitiveString(text, &a[0]);
@@ -421,34 +422,34 @@ bool sf_stdlib_call(sf_StdlibContext* context, int id, const sf_Primitive* args,
       if (length > SF_MAX_STRING_BYTES) return tooLong(id, error);
       return setAscii(result, text, buffer, length);
     }
-    case SF_STDLIB_PARSE_INT:
+    SF_IMPORTED_CASE(SF_STDLIB_PARSE_INT)
       toUnits(&a[0], s, &scratch);
       *result = sf_number(sf_parseInt(s->u, s->n, a[1].type == SF_UNDEFINED ? 0 : toNumber(&a[1])));
       return true;
-    case SF_STDLIB_PARSE_FLOAT:
+    SF_IMPORTED_CASE(SF_STDLIB_PARSE_FLOAT)
       toUnits(&a[0], s, &scratch);
       *result = sf_number(sf_parseFloat(s->u, s->n));
       return true;
-    case SF_STDLIB_MATH_RANDOM:
+    SF_IMPORTED_CASE(SF_STDLIB_MATH_RANDOM)
       *result = sf_number(context->random(context->randomContext));
       return true;
-    case SF_STDLIB_MATH_SQRT: *result = sf_number(__builtin_sqrt(toNumber(&a[0]))); return true;
-    case SF_STDLIB_MATH_CBRT: *result = sf_number(__builtin_cbrt(toNumber(&a[0]))); return true;
-    case SF_STDLIB_MATH_LOG: *result = sf_number(__builtin_log(toNumber(&a[0]))); return true;
-    case SF_STDLIB_MATH_LOG2: *result = sf_number(__builtin_log2(toNumber(&a[0]))); return true;
-    case SF_STDLIB_MATH_LOG10: *result = sf_number(__builtin_log10(toNumber(&a[0]))); return true;
-    case SF_STDLIB_MATH_EXP: *result = sf_number(__builtin_exp(toNumber(&a[0]))); return true;
-    case SF_STDLIB_MATH_SIN: *result = sf_number(__builtin_sin(toNumber(&a[0]))); return true;
-    case SF_STDLIB_MATH_COS: *result = sf_number(__builtin_cos(toNumber(&a[0]))); return true;
-    case SF_STDLIB_MATH_TAN: *result = sf_number(__builtin_tan(toNumber(&a[0]))); return true;
-    case SF_STDLIB_MATH_ASIN: *result = sf_number(__builtin_asin(toNumber(&a[0]))); return true;
-    case SF_STDLIB_MATH_ACOS: *result = sf_number(__builtin_acos(toNumber(&a[0]))); return true;
-    case SF_STDLIB_MATH_ATAN: *result = sf_number(__builtin_atan(toNumber(&a[0]))); return true;
-    case SF_STDLIB_MATH_ATAN2: *result = sf_number(__builtin_atan2(toNumber(&a[0]), toNumber(&a[1]))); return true;
-    case SF_STDLIB_MATH_FLOOR:
-    case SF_STDLIB_MATH_CEIL:
-    case SF_STDLIB_MATH_ROUND:
-    case SF_STDLIB_MATH_TRUNC: {
+    SF_IMPORTED_CASE(SF_STDLIB_MATH_SQRT) *result = sf_number(__builtin_sqrt(toNumber(&a[0]))); return true;
+    SF_IMPORTED_CASE(SF_STDLIB_MATH_CBRT) *result = sf_number(__builtin_cbrt(toNumber(&a[0]))); return true;
+    SF_IMPORTED_CASE(SF_STDLIB_MATH_LOG) *result = sf_number(__builtin_log(toNumber(&a[0]))); return true;
+    SF_IMPORTED_CASE(SF_STDLIB_MATH_LOG2) *result = sf_number(__builtin_log2(toNumber(&a[0]))); return true;
+    SF_IMPORTED_CASE(SF_STDLIB_MATH_LOG10) *result = sf_number(__builtin_log10(toNumber(&a[0]))); return true;
+    SF_IMPORTED_CASE(SF_STDLIB_MATH_EXP) *result = sf_number(__builtin_exp(toNumber(&a[0]))); return true;
+    SF_IMPORTED_CASE(SF_STDLIB_MATH_SIN) *result = sf_number(__builtin_sin(toNumber(&a[0]))); return true;
+    SF_IMPORTED_CASE(SF_STDLIB_MATH_COS) *result = sf_number(__builtin_cos(toNumber(&a[0]))); return true;
+    SF_IMPORTED_CASE(SF_STDLIB_MATH_TAN) *result = sf_number(__builtin_tan(toNumber(&a[0]))); return true;
+    SF_IMPORTED_CASE(SF_STDLIB_MATH_ASIN) *result = sf_number(__builtin_asin(toNumber(&a[0]))); return true;
+    SF_IMPORTED_CASE(SF_STDLIB_MATH_ACOS) *result = sf_number(__builtin_acos(toNumber(&a[0]))); return true;
+    SF_IMPORTED_CASE(SF_STDLIB_MATH_ATAN) *result = sf_number(__builtin_atan(toNumber(&a[0]))); return true;
+    SF_IMPORTED_CASE(SF_STDLIB_MATH_ATAN2) *result = sf_number(__builtin_atan2(toNumber(&a[0]), toNumber(&a[1]))); return true;
+    SF_IMPORTED_CASE(SF_STDLIB_MATH_FLOOR)
+    SF_IMPORTED_CASE(SF_STDLIB_MATH_CEIL)
+    SF_IMPORTED_CASE(SF_STDLIB_MATH_ROUND)
+    SF_IMPORTED_CASE(SF_STDLIB_MATH_TRUNC) {
       double x = toNumber(&a[0]), r;
       if (id == SF_STDLIB_MATH_FLOOR) r = __builtin_floor(x);
       else if (id == SF_STDLIB_MATH_CEIL) r = __builtin_ceil(x);
@@ -460,7 +461,7 @@ bool sf_stdlib_call(sf_StdlibContext* context, int id, const sf_Primitive* args,
       *result = sf_number(r == 0 ? 0 : r); /* -0 becomes 0 (see hostFunctions.ts) */
       return true;
     }
-    case SF_STDLIB_JSON_PARSE: {
+    SF_IMPORTED_CASE(SF_STDLIB_JSON_PARSE) {
       sf_text_clear(&scratch);
       sf_appendPrimitiveString(&scratch, &a[0]);
       const char* source = scratch.data ? scratch.data : "";

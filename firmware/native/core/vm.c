@@ -50,6 +50,8 @@ struct sf_Vm {
   sf_Text resultText;
   /* Engine memory after the last collection (see COLLECT_AFTER_BYTES). */
   size_t usedAfterCollection;
+  /* The first import restore could not resolve, -1: none. */
+  int unresolvedImport;
 };
 
 /* The engine collects garbage only when its heap reaches MVM_MAX_HEAP_SIZE, and until then every
@@ -207,20 +209,21 @@ static bool runHostFunction(sf_Vm* vm, int id, const sf_Primitive* args, int arg
   double h;
   *result = sf_undefined();
   switch ((sf_HostId)id) {
-    case SF_HOST_RAISE:
+    SF_CASES_LEFT_OUT /* a per-app image: the ids its app does not import (sf_hostIds.h) */
+    SF_IMPORTED_CASE(SF_HOST_RAISE)
       sf_tokenWriter_reset(&vm->writer);
       sf_formatRuntimeError(&a[0], &a[1], &a[2], &vm->hostError);
       return hostThrow(vm);
-    case SF_HOST_LOG: {
+    SF_IMPORTED_CASE(SF_HOST_LOG) {
       sf_Text* t = &vm->resultText;
       sf_text_clear(t);
       sf_appendPrimitiveString(t, &a[0]);
       host->log(host->context, t->data ? t->data : "", t->length);
       return true;
     }
-    case SF_HOST_TOKEN_OUT:
+    SF_IMPORTED_CASE(SF_HOST_TOKEN_OUT)
       return sf_tokenWriter_token(&vm->writer, (int)number(&a[0]), &a[1], &vm->hostError) || hostThrow(vm);
-    case SF_HOST_TOKEN_IN_KIND: {
+    SF_IMPORTED_CASE(SF_HOST_TOKEN_IN_KIND) {
       int kind = sf_tokenReader_nextKind(&vm->reader);
       if (kind < 0) {
         sf_text_appendString(&vm->hostError, "value token stream: VM read past the end");
@@ -229,17 +232,17 @@ static bool runHostFunction(sf_Vm* vm, int id, const sf_Primitive* args, int arg
       *result = sf_number(kind);
       return true;
     }
-    case SF_HOST_TOKEN_IN_PAYLOAD:
+    SF_IMPORTED_CASE(SF_HOST_TOKEN_IN_PAYLOAD)
       *result = sf_tokenReader_payload(&vm->reader);
       return true;
-    case SF_HOST_DECLARE:
+    SF_IMPORTED_CASE(SF_HOST_DECLARE)
       return buildOnly(vm, "declaring");
-    case SF_HOST_SECRET_VALUE:
+    SF_IMPORTED_CASE(SF_HOST_SECRET_VALUE)
       return buildOnly(vm, "reading a secret's configured value");
-    case SF_HOST_CALLBACK_SITE:
+    SF_IMPORTED_CASE(SF_HOST_CALLBACK_SITE)
       if (number(&a[0]) == SF_SITE_RUNNING) vm->position = (int)number(&a[1]);
       return true; /* listeners added at run time are named by position only without sites */
-    case SF_HOST_CHANNEL_SEND: {
+    SF_IMPORTED_CASE(SF_HOST_CHANNEL_SEND) {
       const char* json;
       size_t length;
       if (!outgoing(vm, &a[1], &json, &length)) return hostThrow(vm);
@@ -247,7 +250,7 @@ static bool runHostFunction(sf_Vm* vm, int id, const sf_Primitive* args, int arg
       *result = sf_number(h);
       return true;
     }
-    case SF_HOST_PIN_OPEN: {
+    SF_IMPORTED_CASE(SF_HOST_PIN_OPEN) {
       sf_Text* t = &vm->resultText;
       sf_text_clear(t);
       sf_appendPrimitiveString(t, &a[1]);
@@ -255,13 +258,13 @@ static bool runHostFunction(sf_Vm* vm, int id, const sf_Primitive* args, int arg
       *result = sf_number(h);
       return true;
     }
-    case SF_HOST_PIN_READ:
+    SF_IMPORTED_CASE(SF_HOST_PIN_READ)
       return host->pinRead(host->context, number(&a[0]), result, &vm->hostError) || hostThrow(vm);
-    case SF_HOST_PIN_WRITE: {
+    SF_IMPORTED_CASE(SF_HOST_PIN_WRITE) {
       bool level = (a[1].type == SF_NUMBER && a[1].number == 1) || (a[1].type == SF_BOOLEAN && a[1].boolean);
       return host->pinWrite(host->context, number(&a[0]), level, &vm->hostError) || hostThrow(vm);
     }
-    case SF_HOST_TIMER_START: {
+    SF_IMPORTED_CASE(SF_HOST_TIMER_START) {
       int slot = (int)number(&a[0]);
       bool repeat = number(&a[2]) == 1;
       if (isBootTimer(vm, slot)) {
@@ -274,48 +277,50 @@ static bool runHostFunction(sf_Vm* vm, int id, const sf_Primitive* args, int arg
       }
       return startWork(vm, host->timerStart(host->context, number(&a[0]), number(&a[1]), repeat, &vm->hostError)) || hostThrow(vm);
     }
-    case SF_HOST_TIMER_STOP:
+    SF_IMPORTED_CASE(SF_HOST_TIMER_STOP)
       host->timerStop(host->context, number(&a[0]));
       return true;
-    case SF_HOST_NETWORK_REQUEST:
+    SF_IMPORTED_CASE(SF_HOST_NETWORK_REQUEST)
       if (!startWork(vm, host->networkRequest(host->context, &h, &vm->hostError))) return hostThrow(vm);
       *result = sf_number(h);
       return true;
-    case SF_HOST_CHANNEL_OPEN:
+    SF_IMPORTED_CASE(SF_HOST_CHANNEL_OPEN)
       if (!startWork(vm, host->channelOpen(host->context, number(&a[0]), number(&a[1]), &h, &vm->hostError))) return hostThrow(vm);
       *result = sf_number(h);
       return true;
-    case SF_HOST_SEND_TO_DEVICE:
+    SF_IMPORTED_CASE(SF_HOST_SEND_TO_DEVICE)
       return notOnDevice(vm, "sendToDevice");
-    case SF_HOST_UI:
+    SF_IMPORTED_CASE(SF_HOST_UI)
       return notOnDevice(vm, "ui");
-    case SF_HOST_NOTIFY:
+    SF_IMPORTED_CASE(SF_HOST_NOTIFY)
       /* runtime.mvm.js raises the wrong-target error for api.server.notify on a device before
        * this id is called; a snapshot that calls it anyway gets featureVm.ts's words */
       return notOnDevice(vm, "notify");
-    case SF_HOST_SETTING_SET:
+    SF_IMPORTED_CASE(SF_HOST_SETTING_SET)
       return host->settingSet(host->context, number(&a[0]), &a[1], &vm->hostError) || hostThrow(vm);
-    case SF_HOST_NOW:
+    SF_IMPORTED_CASE(SF_HOST_NOW)
       *result = sf_number(host->now(host->context));
       return true;
     /* every standard-library id (the generated list): standardLibrary.c's switch handles each */
-    SF_STDLIB_HOST_IDS(SF_HOST_ID_CASE)
+    SF_STDLIB_HOST_IDS(SF_IMPORTED_CASE)
       return sf_stdlib_call(&vm->stdlib, id, args, argCount, result, &vm->resultText, &vm->hostError) || hostThrow(vm);
   }
-  /* Not a host id (generated from core/runtime/hostIds.ts): never resolved, so never called. */
+  /* Not a host id (generated from core/runtime/hostIds.ts), or one a per-app image leaves out:
+   * never resolved, so never called. */
   sf_text_appendString(&vm->hostError, "host function ");
   sf_text_appendInt(&vm->hostError, id);
   sf_text_appendString(&vm->hostError, " was not resolved");
   return hostThrow(vm);
 }
 
-/* Whether the host serves `id`: every id of the generated table. runHostFunction's switch (no
- * default) and standardLibrary.c's make sure each is handled: an id added to hostIds.ts fails the
- * build there. */
+/* Whether the host serves `id`: every id of the generated table (a per-app image: the ids its
+ * app imports). runHostFunction's switch (no default in an image for any app) and
+ * standardLibrary.c's make sure each is handled: an id added to hostIds.ts fails the build there. */
 static bool served(sf_HostId id) {
   switch (id) {
-    SF_RUNTIME_HOST_IDS(SF_HOST_ID_CASE)
-    SF_STDLIB_HOST_IDS(SF_HOST_ID_CASE)
+    SF_CASES_LEFT_OUT
+    SF_RUNTIME_HOST_IDS(SF_IMPORTED_CASE)
+    SF_STDLIB_HOST_IDS(SF_IMPORTED_CASE)
       return true;
   }
   return false;
@@ -379,8 +384,9 @@ static mvm_TeError hostTrampoline(mvm_VM* engine, mvm_HostFunctionID id, mvm_Val
 }
 
 static mvm_TeError resolveImport(mvm_HostFunctionID id, void* context, mvm_TfHostFunction* out) {
-  (void)context;
+  sf_Vm* vm = context;
   *out = served((sf_HostId)id) ? hostTrampoline : 0;
+  if (!*out && vm->unresolvedImport < 0) vm->unresolvedImport = id;
   return *out ? MVM_E_SUCCESS : MVM_E_UNRESOLVED_IMPORT;
 }
 
@@ -421,6 +427,7 @@ sf_Vm* sf_vm_restore(const uint8_t* snapshot, size_t size, const sf_VmOptions* o
   vm->stdlib.random = vmRandom;
   vm->stdlib.randomContext = (void*)options->host;
   vm->position = NO_POSITION;
+  vm->unresolvedImport = -1;
   sf_vmMemory_resetPeak();
 
   mvm_TeError err;
@@ -443,6 +450,14 @@ sf_Vm* sf_vm_restore(const uint8_t* snapshot, size_t size, const sf_VmOptions* o
   if (err != MVM_E_SUCCESS) {
     sf_text_appendString(error, "the snapshot could not be restored: ");
     sf_describeErrorCode(err, error);
+#if SF_PER_APP_IMAGE
+    if (err == MVM_E_UNRESOLVED_IMPORT && vm->unresolvedImport >= 0) {
+      /* the app changed since this image was built for it */
+      sf_text_appendString(error, " (host function ");
+      sf_text_appendInt(error, vm->unresolvedImport);
+      sf_text_appendString(error, ", which this image leaves out: it was built for the host functions the app \"" SF_APP_NAME "\" imported; build the firmware again with snapfleet firmware build --app for the new version)");
+    }
+#endif
     releaseEngine(vm, vm->engine == 0);
     sf_vm_free(vm);
     return 0;

@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 
 const ROOT = path.resolve(__dirname, "../../..");
@@ -49,6 +50,33 @@ describe("firmware build for Cortex-M (size table against the budget)", function
       if (BUDGET[target].flashBytes) assert.match(table, new RegExp(`budget ${(BUDGET[target].flashBytes / 1024).toFixed(1)} KB: within; goal 40\\.0 KB: ([\\d,]+ B to go|met)`), "the verdict against the budget and the goal");
     });
   }
+
+  it("cortex-m0plus built for the grow-station alone (--app): its table and budget, smaller than the image for any app, the functions it doesn't import left out", () => {
+    const app = fs.mkdtempSync(path.join(os.tmpdir(), "sf-m0-app-"));
+    try {
+      const built = spawnSync(process.execPath, ["bin/snapfleet", "build", "examples/grow-station/features/app.ts", "--out", app, "--secrets-file", "examples/grow-station/dev-secrets.json"], { cwd: ROOT, encoding: "utf8" });
+      assert.equal(built.status, 0, built.stderr);
+      const run = spawnSync(process.execPath, ["bin/snapfleet", "firmware", "build", "--target", "cortex-m0plus", "--app", app], { cwd: ROOT, encoding: "utf8" });
+      assert.equal(run.status, 0, run.stderr);
+      const budget = BUDGET["cortex-m0plus"].apps["grow-station"];
+      assert.match(run.stderr, /size of the cortex-m0plus image for the app grow-station \(its host functions only\) \(budget: firmware\/native\/sizeBudget\.json "cortex-m0plus"\.apps\."grow-station"\)/);
+      assert.match(run.stderr, new RegExp(`budget ${(budget.flashBytes / 1024).toFixed(1)} KB: within; goal 40\\.0 KB`));
+      const elfSize = (elf: string) => execFileSync("arm-none-eabi-size", [elf], { encoding: "utf8" }).split("\n")[1].trim().split(/\s+/).map(Number);
+      const perApp = path.join(ROOT, "build/firmware/cortex-m0plus/app-grow-station/snapfleet-device.elf");
+      const generic = path.join(ROOT, "build/firmware/cortex-m0plus/snapfleet-device.elf");
+      const [appText, appData, appBss] = elfSize(perApp);
+      const [text, data, bss] = elfSize(generic);
+      assert.ok(appText + appData < text + data, `flash ${appText + appData} B < ${text + data} B for any app`);
+      assert.ok(appData + appBss < data + bss, `static RAM ${appData + appBss} B < ${data + bss} B (manifests of the app's size)`);
+      const symbols = (elf: string) => execFileSync("arm-none-eabi-nm", [elf], { encoding: "utf8" });
+      for (const left of ["sf_numberToFixed", "sf_parseFloat", "__ieee754_log", "__ieee754_acos"]) {
+        assert.match(symbols(generic), new RegExp(`\\b${left}\\b`), `the image for any app has ${left}`);
+        assert.doesNotMatch(symbols(perApp), new RegExp(`\\b${left}\\b`), `the grow-station's image leaves ${left} out`);
+      }
+    } finally {
+      fs.rmSync(app, { recursive: true, force: true });
+    }
+  });
 
   it("cortex-m0plus: the size check fails once the image passes its budget, by a byte, flash or RAM", async () => {
     // The map of the image the test above built; the same check the build runs after linking.

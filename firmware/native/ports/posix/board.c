@@ -77,38 +77,52 @@ bool sf_posixBoard_addModel(sf_PosixBoard* b, const char* spec, char* error, siz
   return true;
 }
 
-static void addPin(sf_PosixBoard* b, const char* label, unsigned capabilities, const sf_PosixBoard* previous) {
-  if (b->pinCount == SF_BOARD_MAX_PINS || find(b, label)) return;
-  sf_SimulatedPin* p = &b->pins[b->pinCount++];
-  snprintf(p->label, sizeof p->label, "%s", label);
-  p->capabilities = capabilities;
-  p->model = sf_pinModel_default();
-  p->level = false;
-  if (previous) {
-    for (int i = 0; i < previous->pinCount; i++)
-      if (strcmp(previous->pins[i].label, label) == 0) p->level = previous->pins[i].level;
-  }
+/* A pin of the board being prepared: its label lives in the board definition, the manifest or
+ * the models, all unchanged while prepare runs. */
+typedef struct NewPin {
+  const char* label;
+  unsigned capabilities;
+} NewPin;
+
+static void listPin(NewPin* list, int* count, const char* label, unsigned capabilities) {
+  if (*count == SF_BOARD_MAX_PINS) return;
+  for (int i = 0; i < *count; i++)
+    if (strcmp(list[i].label, label) == 0) return;
+  list[(*count)++] = (NewPin){label, capabilities};
 }
 
 bool sf_posixBoard_prepare(sf_PosixBoard* b, const sf_Manifest* manifest, char* error, size_t errorSize) {
   const char* name = manifest->board[0] ? manifest->board : SF_DEFAULT_BOARD;
-  /* the board outlives its apps: levels survive when it stays the same board */
-  static sf_PosixBoard previous;
-  bool same = strcmp(b->name, name) == 0;
-  if (same) memcpy(&previous, b, sizeof previous);
-  b->pinCount = 0;
-  snprintf(b->name, sizeof b->name, "%s", name);
+  NewPin list[SF_BOARD_MAX_PINS];
+  int count = 0;
   const sf_BoardDefinition* definition = NULL;
   for (int i = 0; i < SF_BUILT_IN_BOARD_COUNT; i++)
     if (strcmp(SF_BUILT_IN_BOARDS[i].name, name) == 0) definition = &SF_BUILT_IN_BOARDS[i];
   if (definition) {
-    for (int i = 0; i < definition->pinCount; i++) addPin(b, definition->pins[i].label, definition->pins[i].capabilities, same ? &previous : NULL);
+    for (int i = 0; i < definition->pinCount; i++) listPin(list, &count, definition->pins[i].label, definition->pins[i].capabilities);
   } else {
     /* a board from a JSON file: the pins the app declared (the compiler checked them) */
     for (int i = 0; i < manifest->pinCount; i++)
-      addPin(b, manifest->pins[i].name, manifest->pins[i].digital ? SF_CAP_DIGITAL_IN | SF_CAP_DIGITAL_OUT : SF_CAP_ANALOG_IN, same ? &previous : NULL);
-    for (int i = 0; i < b->modelCount; i++) addPin(b, b->modelPins[i], SF_CAP_ANALOG_IN, NULL);
+      listPin(list, &count, manifest->pins[i].name, manifest->pins[i].digital ? SF_CAP_DIGITAL_IN | SF_CAP_DIGITAL_OUT : SF_CAP_ANALOG_IN);
+    for (int i = 0; i < b->modelCount; i++) listPin(list, &count, b->modelPins[i], SF_CAP_ANALOG_IN);
   }
+  /* the board outlives its apps: levels survive when it stays the same board (read from the
+   * pins as they are before they are replaced: no copy of the board is kept) */
+  bool same = strcmp(b->name, name) == 0;
+  bool levels[SF_BOARD_MAX_PINS];
+  for (int i = 0; i < count; i++) {
+    sf_SimulatedPin* old = same ? find(b, list[i].label) : NULL;
+    levels[i] = old && old->level;
+  }
+  snprintf(b->name, sizeof b->name, "%s", name);
+  for (int i = 0; i < count; i++) {
+    sf_SimulatedPin* p = &b->pins[i];
+    snprintf(p->label, sizeof p->label, "%s", list[i].label);
+    p->capabilities = list[i].capabilities;
+    p->model = sf_pinModel_default();
+    p->level = levels[i];
+  }
+  b->pinCount = count;
   for (int i = 0; i < b->modelCount; i++)
     if (!applyModel(b, b->modelPins[i], &b->models[i], error, errorSize)) return false;
   return true;
