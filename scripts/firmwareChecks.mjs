@@ -23,7 +23,7 @@ const WARNINGS = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-D_POSIX_C_SOURCE=
 export async function compileCheck({ main, sources = OTA_SOURCES, out, cc = process.env.CC ?? "cc", flags = ["-O1"], libs = [] }) {
   fs.mkdirSync(path.dirname(out), { recursive: true });
   try {
-    await promisify(execFile)(cc, [...WARNINGS, ...flags, "-I", path.join(native, "core"), main, ...sources, "-o", out, ...libs, "-lm"], { maxBuffer: 8 * 1024 * 1024 });
+    await promisify(execFile)(cc, [...WARNINGS, ...flags, "-I", path.join(native, "core"), "-I", path.join(root, "core/engine/glue"), main, ...sources, "-o", out, ...libs, "-lm"], { maxBuffer: 8 * 1024 * 1024 });
   } catch (error) {
     throw new Error(`${cc} could not build ${path.relative(root, main)}:\n${error.stderr || error.message}${error.code === "ENOENT" ? `\n(no C compiler "${cc}": apt-get install gcc, or set CC)` : ""}`);
   }

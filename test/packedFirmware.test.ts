@@ -37,6 +37,14 @@ describe("the packed package builds and runs the native device", function () {
     for (const file of ["scripts/build-firmware.mjs", "firmware/native/core/vm.c", "firmware/native/ports/posix/main.c", "core/engine/glue/engineSettings.h", "core/runtime/hostIds.ts"]) {
       assert.ok(fs.existsSync(path.join(packageDir, file)), `${file} missing from the package`);
     }
+    // Every script the shipped scripts import is shipped too (a new generator left out of `files`
+    // otherwise fails only when a user builds firmware).
+    const scripts = path.join(packageDir, "scripts");
+    for (const script of fs.readdirSync(scripts)) {
+      for (const [, imported] of fs.readFileSync(path.join(scripts, script), "utf8").matchAll(/from "\.\/([^"]+)"/g)) {
+        assert.ok(fs.existsSync(path.join(scripts, imported)), `scripts/${script} imports scripts/${imported}, missing from the package (package.json "files")`);
+      }
+    }
     for (const absent of ["firmware/native/nativeDevice.test.ts", "firmware/native/ota/tests", "firmware/native/ports/posix/fuzz", "core/compiler", "test"]) {
       assert.ok(!fs.existsSync(path.join(packageDir, absent)), `${absent} should not be in the package`);
     }

@@ -20,16 +20,31 @@ static inline int glue_finishText(char* buf, size_t size, const char* text, int 
   return length;
 }
 
-static inline int glue_layoutInt32(char* buf, size_t size, int32_t value) {
-  char text[12];
-  int pos = 12;
-  uint32_t magnitude = value < 0 ? 0u - (uint32_t)value : (uint32_t)value;
+/* Room glue_layoutInteger needs before `end`: 20 digits, 6 group separators and a sign. */
+#define GLUE_INTEGER_TEXT_SIZE 27
+
+/* Lays out value's decimal digits backwards ending at `end`, with a ',' every three digits when
+ * `grouped` (the C device's log texts); returns where the text starts. One layout for the engine's
+ * "%" PRId32 and the C device's integers. */
+static inline char* glue_layoutInteger(char* end, int64_t value, int grouped) {
+  char* at = end;
+  int count = 0;
+  uint64_t magnitude = value < 0 ? 0u - (uint64_t)value : (uint64_t)value;
   do {
-    text[--pos] = (char)('0' + magnitude % 10);
+    if (grouped && count && count % 3 == 0) *--at = ',';
+    *--at = (char)('0' + magnitude % 10);
     magnitude /= 10;
+    count++;
   } while (magnitude);
-  if (value < 0) text[--pos] = '-';
-  return glue_finishText(buf, size, text + pos, 12 - pos);
+  if (value < 0) *--at = '-';
+  return at;
+}
+
+static inline int glue_layoutInt32(char* buf, size_t size, int32_t value) {
+  char text[GLUE_INTEGER_TEXT_SIZE];
+  char* end = text + sizeof text;
+  char* start = glue_layoutInteger(end, value, 0);
+  return glue_finishText(buf, size, start, (int)(end - start));
 }
 
 /* Appends "%.15g"'s layout of d.ddd * 10^pointExponent (`count` digits, at most

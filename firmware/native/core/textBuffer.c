@@ -1,6 +1,7 @@
 #include "textBuffer.h"
 
 #include "../hal/platform.h"
+#include "numberLayout.h" /* core/engine/glue: the integer layout the engine uses too */
 #include "numberText.h"
 
 void sf_text_init(sf_Text* text, size_t limit) {
@@ -60,29 +61,15 @@ void sf_text_appendChar(sf_Text* text, char c) {
 }
 
 void sf_text_appendInt(sf_Text* text, int64_t value) {
-  char digits[24];
-  int at = 24;
-  uint64_t magnitude = value < 0 ? 0u - (uint64_t)value : (uint64_t)value;
-  do {
-    digits[--at] = (char)('0' + magnitude % 10);
-    magnitude /= 10;
-  } while (magnitude);
-  if (value < 0) digits[--at] = '-';
-  sf_text_append(text, digits + at, (size_t)(24 - at));
+  char digits[GLUE_INTEGER_TEXT_SIZE];
+  char* start = glue_layoutInteger(digits + sizeof digits, value, 0);
+  sf_text_append(text, start, (size_t)(digits + sizeof digits - start));
 }
 
 void sf_text_appendGrouped(sf_Text* text, int64_t value) {
-  char digits[32];
-  int at = 32, count = 0;
-  uint64_t magnitude = value < 0 ? 0u - (uint64_t)value : (uint64_t)value;
-  do {
-    if (count && count % 3 == 0) digits[--at] = ',';
-    digits[--at] = (char)('0' + magnitude % 10);
-    magnitude /= 10;
-    count++;
-  } while (magnitude);
-  if (value < 0) digits[--at] = '-';
-  sf_text_append(text, digits + at, (size_t)(32 - at));
+  char digits[GLUE_INTEGER_TEXT_SIZE];
+  char* start = glue_layoutInteger(digits + sizeof digits, value, 1);
+  sf_text_append(text, start, (size_t)(digits + sizeof digits - start));
 }
 
 void sf_text_appendNumber(sf_Text* text, double value) {
