@@ -218,6 +218,25 @@ static bool removeLocal(sf_SettingsSync* s, int index) {
   return false;
 }
 
+/* Every value as JSON members ("name":value,...): the app's settings, then the ones kept for
+ * settings this version no longer has (saved file and first report alike). */
+static void appendAllValues(const sf_SettingsSync* s, sf_Text* t) {
+  for (int i = 0; i < s->count; i++) {
+    const sf_SettingDecl* decl = &s->o.decls->items[i];
+    if (i > 0) sf_text_appendChar(t, ',');
+    sf_text_appendJsonString(t, decl->name, sf_strlen(decl->name));
+    sf_text_appendChar(t, ':');
+    sf_Primitive value = slotValue(decl, &s->values[i]);
+    appendJson(t, &value);
+  }
+  for (int i = 0; i < s->extraCount; i++) {
+    sf_text_appendChar(t, ',');
+    sf_text_appendJsonString(t, s->extras[i].name, sf_strlen(s->extras[i].name));
+    sf_text_appendChar(t, ':');
+    sf_text_appendString(t, s->extras[i].json);
+  }
+}
+
 /* ------------------------------------------------------------------ storage */
 
 /* {"values":{...},"localChanges":[...]}, as FileSettingsStorage writes it. */
@@ -227,20 +246,7 @@ static void save(sf_SettingsSync* s) {
   sf_Text t;
   sf_text_init(&t, 0);
   sf_text_appendString(&t, "{\"values\":{");
-  for (int i = 0; i < s->count; i++) {
-    const sf_SettingDecl* decl = &s->o.decls->items[i];
-    if (i > 0) sf_text_appendChar(&t, ',');
-    sf_text_appendJsonString(&t, decl->name, sf_strlen(decl->name));
-    sf_text_appendChar(&t, ':');
-    sf_Primitive value = slotValue(decl, &s->values[i]);
-    appendJson(&t, &value);
-  }
-  for (int i = 0; i < s->extraCount; i++) {
-    sf_text_appendChar(&t, ',');
-    sf_text_appendJsonString(&t, s->extras[i].name, sf_strlen(s->extras[i].name));
-    sf_text_appendChar(&t, ':');
-    sf_text_appendString(&t, s->extras[i].json);
-  }
+  appendAllValues(s, &t);
   sf_text_appendString(&t, "},\"localChanges\":[");
   for (int i = 0; i < s->localCount; i++) {
     const char* name = s->o.decls->items[s->localOrder[i]].name;
@@ -706,20 +712,7 @@ static void onGetRejected(sf_SettingsSync* s, int32_t root) {
     sf_Text state;
     sf_text_init(&state, 0);
     sf_text_appendString(&state, "{\"reported\":{");
-    for (int i = 0; i < s->count; i++) {
-      const sf_SettingDecl* decl = &s->o.decls->items[i];
-      if (i > 0) sf_text_appendChar(&state, ',');
-      sf_text_appendJsonString(&state, decl->name, sf_strlen(decl->name));
-      sf_text_appendChar(&state, ':');
-      sf_Primitive value = slotValue(decl, &s->values[i]);
-      appendJson(&state, &value);
-    }
-    for (int i = 0; i < s->extraCount; i++) {
-      sf_text_appendChar(&state, ',');
-      sf_text_appendJsonString(&state, s->extras[i].name, sf_strlen(s->extras[i].name));
-      sf_text_appendChar(&state, ':');
-      sf_text_appendString(&state, s->extras[i].json);
-    }
+    appendAllValues(s, &state);
     sf_text_appendChar(&state, '}');
     if (s->localCount > 0) {
       sf_text_appendString(&state, ",\"desired\":{");
