@@ -52,6 +52,8 @@ function nativeHost(program: string): DeviceHost {
       if (error) reject(new Error(`snapfleet-device ${args.join(" ")} failed (${error.message}): ${stderr}`));
       else resolve(stdout.split("\n").filter(Boolean));
     });
+    // A refused build exits before reading its script: EPIPE here is expected, its stderr says why.
+    child.stdin!.on("error", () => {});
     child.stdin!.end(script);
   });
 }
