@@ -185,7 +185,10 @@ function runNative(program: string, args: string[], script: string | undefined):
     const onTerm = forward("SIGTERM");
     process.on("SIGINT", onInt);
     process.on("SIGTERM", onTerm);
-    if (script !== undefined) child.stdin!.end(script);
+    if (script !== undefined) {
+      child.stdin!.on("error", () => {}); // a device that refuses its build exits before reading: its stderr says why
+      child.stdin!.end(script);
+    }
     child.on("error", (e) => reject(new CliError(`${program} could not start: ${e.message}`)));
     child.on("exit", (code, signal) => {
       process.removeListener("SIGINT", onInt);
