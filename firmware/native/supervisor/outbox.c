@@ -88,7 +88,32 @@ bool sf_outbox_push(sf_Outbox* o, const char* topic, const char* payload, size_t
 
 void sf_outbox_resume(sf_Outbox* o) {
   o->stalled = false;
+  o->busy = o->saidBusy = false;
   sf_outbox_pump(o);
+}
+
+void sf_outbox_retry(sf_Outbox* o) {
+  if (!o->busy) return;
+  o->busy = false;
+  sf_outbox_pump(o);
+}
+
+/* Refused as busy: the message keeps its place at the head (QoS 0 too: it is lost only when the
+ * bound is reached) and waits for room; said once per backlog, not at every retry. */
+static void waitForRoom(sf_Outbox* o, sf_OutboxMessage* m) {
+  insertWaiting(o, m);
+  o->busy = true;
+  if (!o->saidBusy && o->onError) {
+    o->saidBusy = true;
+    sf_Text line;
+    sf_text_init(&line, 0);
+    sf_text_appendString(&line, "publish on \"");
+    sf_text_appendString(&line, m->topic);
+    sf_text_appendString(&line, "\" waiting for room on the network");
+    o->onError(o->context, line.data ? line.data : "");
+    sf_text_free(&line);
+  }
+  if (o->onBusy) o->onBusy(o->context);
 }
 
 static void failed(sf_Outbox* o, sf_OutboxMessage* m, const char* why) {
@@ -115,18 +140,23 @@ static void failed(sf_Outbox* o, sf_OutboxMessage* m, const char* why) {
 
 void sf_outbox_pump(sf_Outbox* o) {
   const hal_NetOps* net = o->net->ops;
-  while (!o->stalled && net->connected(o->net) && o->waitingCount > 0 && o->inFlightCount < o->window) {
+  while (!o->stalled && !o->busy && net->connected(o->net) && o->waitingCount > 0 && o->inFlightCount < o->window) {
     sf_OutboxMessage* m = o->waiting[0];
     removeWaiting(o, 0);
     m->token = o->tokenBase + (o->nextToken++ % TOKEN_SPAN);
     hal_NetResult result = net->publish(o->net, m->topic, (const uint8_t*)m->payload, m->length, m->qos, false, m->token);
+    if (result == HAL_NET_BUSY) {
+      waitForRoom(o, m);
+      break;
+    }
     if (result != HAL_NET_OK) {
-      failed(o, m, result == HAL_NET_OFFLINE ? "offline" : result == HAL_NET_BUSY ? "the network is busy" : "refused");
+      failed(o, m, result == HAL_NET_OFFLINE ? "offline" : "refused");
       continue;
     }
     if (m->qos == 1) o->inFlight[o->inFlightCount++] = m;
     else freeMessage(m);
   }
+  if (o->waitingCount == 0) o->saidBusy = false;
 }
 
 bool sf_outbox_owns(const sf_Outbox* o, uint32_t token) {
