@@ -1,6 +1,5 @@
 #include "networkDevice.h"
 
-#include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -175,10 +174,6 @@ static void finish(sf_NetworkDevice* d, const char* status, const char* reason, 
   d->phase = IDLE;
   d->jobId[0] = '\0';
   sf_jobs_startNext(&d->jobs);
-  /* An install's transient memory (the old app's VM, the package's parse, the job updates' TLS
-   * records) was freed in the middle of the heap, where glibc keeps it resident: hand those
-   * pages back (0.1-0.2 MB of every device that installed something). */
-  malloc_trim(0);
 }
 
 static void progress(sf_NetworkDevice* d, const char* step) {
