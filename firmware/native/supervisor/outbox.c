@@ -98,36 +98,32 @@ void sf_outbox_retry(sf_Outbox* o) {
   sf_outbox_pump(o);
 }
 
+/* `publish on "TOPIC"` + what happened to the message, to the owner's log. */
+static void tell(sf_Outbox* o, const sf_OutboxMessage* m, const char* what, const char* why, const char* then) {
+  if (!o->onError) return;
+  sf_Text line;
+  sf_text_init(&line, 0);
+  sf_text_appendString(&line, "publish on \"");
+  sf_text_appendString(&line, m->topic);
+  sf_text_appendString(&line, what);
+  sf_text_appendString(&line, why);
+  sf_text_appendString(&line, then);
+  o->onError(o->context, line.data ? line.data : "");
+  sf_text_free(&line);
+}
+
 /* Refused as busy: the message keeps its place at the head (QoS 0 too: it is lost only when the
  * bound is reached) and waits for room; said once per backlog, not at every retry. */
 static void waitForRoom(sf_Outbox* o, sf_OutboxMessage* m) {
   insertWaiting(o, m);
   o->busy = true;
-  if (!o->saidBusy && o->onError) {
-    o->saidBusy = true;
-    sf_Text line;
-    sf_text_init(&line, 0);
-    sf_text_appendString(&line, "publish on \"");
-    sf_text_appendString(&line, m->topic);
-    sf_text_appendString(&line, "\" waiting for room on the network");
-    o->onError(o->context, line.data ? line.data : "");
-    sf_text_free(&line);
-  }
+  if (!o->saidBusy) tell(o, m, "\" waiting for room on the network", "", "");
+  o->saidBusy = true;
   if (o->onBusy) o->onBusy(o->context);
 }
 
 static void failed(sf_Outbox* o, sf_OutboxMessage* m, const char* why) {
-  if (o->onError) {
-    sf_Text line;
-    sf_text_init(&line, 0);
-    sf_text_appendString(&line, "publish on \"");
-    sf_text_appendString(&line, m->topic);
-    sf_text_appendString(&line, "\" failed (");
-    sf_text_appendString(&line, why);
-    sf_text_appendString(&line, "); retrying after the next reconnect");
-    o->onError(o->context, line.data ? line.data : "");
-    sf_text_free(&line);
-  }
+  tell(o, m, "\" failed (", why, "); retrying after the next reconnect");
   if (m->qos == 0) {
     /* at most once: a QoS 0 message the network refused is lost, and counted */
     o->dropped++;

@@ -109,9 +109,8 @@ static void outboxBusy(void* context) {
   retryLater(context);
 }
 
-static bool waitingForRoom(const sf_Supervisor* s) {
-  return s->statusPending || s->outbox.busy || s->logs.busy;
-}
+/* The status, the outbox or the log buffer waits for room on the network. */
+#define WAITING_FOR_ROOM(s) ((s)->statusPending || (s)->outbox.busy || (s)->logs.busy)
 
 static void publishLog(sf_Supervisor* s, const char* text, size_t length, bool fromSupervisor) {
   sf_Text topic, payload;
@@ -575,14 +574,14 @@ int64_t sf_supervisor_nextTimerDue(const sf_Supervisor* s) {
   int64_t due = sf_timers_nextDue(&s->timers), reorderDue;
   uint64_t sequence;
   if (sf_reorder_nextTimer(&s->ordered, &reorderDue, &sequence) && reorderDue < due) due = reorderDue;
-  if (waitingForRoom(s) && s->busyRetryAt < due) due = s->busyRetryAt;
+  if (WAITING_FOR_ROOM(s) && s->busyRetryAt < due) due = s->busyRetryAt;
   int64_t settingsDue;
   if (s->settings && SYNC->nextTimer(s->settings, &settingsDue, &sequence) && settingsDue < due) due = settingsDue;
   return due;
 }
 
 bool sf_supervisor_fireNextTimer(sf_Supervisor* s, int64_t upTo) {
-  if (waitingForRoom(s) && s->busyRetryAt <= upTo) retryAfterBusy(s);
+  if (WAITING_FOR_ROOM(s) && s->busyRetryAt <= upTo) retryAfterBusy(s);
   int64_t due, reorderDue;
   uint64_t sequence, reorderSequence;
   bool app = sf_timers_peek(&s->timers, &due, &sequence);
