@@ -108,6 +108,10 @@ describe("native device ↔ local cloud (mutual TLS, Jobs, HTTPS artifacts)", fu
     const { jobId } = await fleet.cloud.deploy(v2);
     await waitFor("v2 SUCCEEDED", () => fleet.execution("nat-2", jobId!)?.status === "SUCCEEDED", 20_000);
     await waitFor("v2 running", () => dashboard.lastStatus("nat-2")?.version === v2.manifest.version && dashboard.lastValue("nat-2", "level") === 2);
+    // The download ran in a child process: libcurl, and GnuTLS's p11-kit it brings (which can't
+    // be unloaded), never entered the device process (ports/posix/net/downloadProcess.h).
+    const mapped = fs.readFileSync(`/proc/${fleet.devices.get("nat-2")!.pid}/maps`, "utf8");
+    assert.doesNotMatch(mapped, /libcurl|libp11-kit|libgnutls/, "libcurl's libraries are mapped in the device process");
 
     // Bytes changed in the store after upload: the download doesn't match the job document.
     const v3 = await compileNativeApp(level(3));

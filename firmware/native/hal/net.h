@@ -26,11 +26,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Every implementation takes at least this many publishes awaiting their outcome before it says
+ * HAL_NET_BUSY (the Cortex-M link: SF_LINK_MAX_IN_FLIGHT; Paho: its maxInflight); the
+ * supervisor's default in-flight window stays below it. */
+#define HAL_NET_MIN_IN_FLIGHT 16
+
 typedef enum hal_NetResult {
   HAL_NET_OK = 0,
   /* Not connected: nothing was queued (the supervisor keeps the message). */
   HAL_NET_OFFLINE = 1,
-  /* The implementation can't take more now (its own buffers are full). */
+  /* The implementation can't take more now (its own buffers are full): try again when room comes
+   * (the supervisor: at the next outcome it hears of, or a turn of its loop). */
   HAL_NET_BUSY = 2,
   /* Topic or payload refused (too long, invalid UTF-8 topic). */
   HAL_NET_INVALID = 3,

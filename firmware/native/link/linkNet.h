@@ -20,6 +20,9 @@
 #ifndef SF_LINK_MAX_IN_FLIGHT
 #define SF_LINK_MAX_IN_FLIGHT 16
 #endif
+#if SF_LINK_MAX_IN_FLIGHT < HAL_NET_MIN_IN_FLIGHT
+#error "SF_LINK_MAX_IN_FLIGHT is below HAL_NET_MIN_IN_FLIGHT: the supervisor's default window would fill the link (hal/net.h)"
+#endif
 
 /* The port's byte stream and clock. */
 typedef struct sf_LinkPort {

@@ -88,21 +88,42 @@ bool sf_outbox_push(sf_Outbox* o, const char* topic, const char* payload, size_t
 
 void sf_outbox_resume(sf_Outbox* o) {
   o->stalled = false;
+  o->busy = o->saidBusy = false;
   sf_outbox_pump(o);
 }
 
+void sf_outbox_retry(sf_Outbox* o) {
+  if (!o->busy) return;
+  o->busy = false;
+  sf_outbox_pump(o);
+}
+
+/* `publish on "TOPIC"` + what happened to the message, to the owner's log. */
+static void tell(sf_Outbox* o, const sf_OutboxMessage* m, const char* what, const char* why, const char* then) {
+  if (!o->onError) return;
+  sf_Text line;
+  sf_text_init(&line, 0);
+  sf_text_appendString(&line, "publish on \"");
+  sf_text_appendString(&line, m->topic);
+  sf_text_appendString(&line, what);
+  sf_text_appendString(&line, why);
+  sf_text_appendString(&line, then);
+  o->onError(o->context, line.data ? line.data : "");
+  sf_text_free(&line);
+}
+
+/* Refused as busy: the message keeps its place at the head (QoS 0 too: it is lost only when the
+ * bound is reached) and waits for room; said once per backlog, not at every retry. */
+static void waitForRoom(sf_Outbox* o, sf_OutboxMessage* m) {
+  insertWaiting(o, m);
+  o->busy = true;
+  if (!o->saidBusy) tell(o, m, "\" waiting for room on the network", "", "");
+  o->saidBusy = true;
+  if (o->onBusy) o->onBusy(o->context);
+}
+
 static void failed(sf_Outbox* o, sf_OutboxMessage* m, const char* why) {
-  if (o->onError) {
-    sf_Text line;
-    sf_text_init(&line, 0);
-    sf_text_appendString(&line, "publish on \"");
-    sf_text_appendString(&line, m->topic);
-    sf_text_appendString(&line, "\" failed (");
-    sf_text_appendString(&line, why);
-    sf_text_appendString(&line, "); retrying after the next reconnect");
-    o->onError(o->context, line.data ? line.data : "");
-    sf_text_free(&line);
-  }
+  tell(o, m, "\" failed (", why, "); retrying after the next reconnect");
   if (m->qos == 0) {
     /* at most once: a QoS 0 message the network refused is lost, and counted */
     o->dropped++;
@@ -115,18 +136,23 @@ static void failed(sf_Outbox* o, sf_OutboxMessage* m, const char* why) {
 
 void sf_outbox_pump(sf_Outbox* o) {
   const hal_NetOps* net = o->net->ops;
-  while (!o->stalled && net->connected(o->net) && o->waitingCount > 0 && o->inFlightCount < o->window) {
+  while (!o->stalled && !o->busy && net->connected(o->net) && o->waitingCount > 0 && o->inFlightCount < o->window) {
     sf_OutboxMessage* m = o->waiting[0];
     removeWaiting(o, 0);
     m->token = o->tokenBase + (o->nextToken++ % TOKEN_SPAN);
     hal_NetResult result = net->publish(o->net, m->topic, (const uint8_t*)m->payload, m->length, m->qos, false, m->token);
+    if (result == HAL_NET_BUSY) {
+      waitForRoom(o, m);
+      break;
+    }
     if (result != HAL_NET_OK) {
-      failed(o, m, result == HAL_NET_OFFLINE ? "offline" : result == HAL_NET_BUSY ? "the network is busy" : "refused");
+      failed(o, m, result == HAL_NET_OFFLINE ? "offline" : "refused");
       continue;
     }
     if (m->qos == 1) o->inFlight[o->inFlightCount++] = m;
     else freeMessage(m);
   }
+  if (o->waitingCount == 0) o->saidBusy = false;
 }
 
 bool sf_outbox_owns(const sf_Outbox* o, uint32_t token) {

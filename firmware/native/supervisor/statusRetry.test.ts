@@ -1,7 +1,9 @@
 /** Issue 12: the MCU's status reaches the broker after an app switch that happens while the link
  * to the co-processor has no room (16 publishes unacknowledged, or its frame queue full): the
- * supervisor keeps the latest status and sends it at the next acknowledgement or turn of the loop
- * (tests/statusRetryCheck.c: the real supervisor, app and link against a scripted co-processor). */
+ * supervisor keeps the latest status and sends it at the next acknowledgement or turn of the loop;
+ * the app's messages and log lines refused as busy wait in the outbox the same way, in order, and
+ * the default in-flight window leaves the link room (tests/statusRetryCheck.c: the real
+ * supervisor, app and link against a scripted co-processor). */
 import assert from "node:assert/strict";
 import { execFile, execFileSync } from "node:child_process";
 import fs from "node:fs";
@@ -46,15 +48,24 @@ describe("the MCU's status when the link has no room (C)", function () {
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  it("sends the latest status once there is room: at the next acknowledgement, or at a later turn with none", async () => {
+  /** Runs one scenario of statusRetryCheck.c; all its checks must have run and passed. */
+  async function runChecks(scenario: "status" | "outbox", expected: number) {
     let output: string;
     try {
-      output = (await promisify(execFile)(program, [path.join(dir, "app/manifest.json"), path.join(dir, "app/device.snap")])).stdout;
+      output = (await promisify(execFile)(program, [path.join(dir, "app/manifest.json"), path.join(dir, "app/device.snap"), scenario])).stdout;
     } catch (e) {
-      assert.fail(`statusRetryCheck failed:\n${(e as { stdout?: string }).stdout ?? e}`);
+      assert.fail(`statusRetryCheck ${scenario} failed:\n${(e as { stdout?: string }).stdout ?? e}`);
     }
     const checks = output.split("\n").filter((l) => /^(ok|FAIL):/.test(l));
-    assert.equal(checks.length, 8, output);
+    assert.equal(checks.length, expected, output);
     assert.ok(checks.every((l) => l.startsWith("ok:")), output);
+  }
+
+  it("sends the latest status once there is room: at the next acknowledgement, or at a later turn with none", async () => {
+    await runChecks("status", 8);
+  });
+
+  it("keeps the app's messages and log lines the link refuses as busy and sends them in order once there is room; drops only over the outbox's bound", async () => {
+    await runChecks("outbox", 11);
   });
 });

@@ -14,15 +14,21 @@
 #include "topics.h"
 
 #define DEFAULT_OUTBOX_CAPACITY 500
-#define DEFAULT_IN_FLIGHT_WINDOW 32
+/* The app's QoS 1 messages in flight: fewer than any network holds (HAL_NET_MIN_IN_FLIGHT, the
+ * Cortex-M link's 16). With more, the app alone fills the link's table of unacknowledged
+ * publishes and every other publish (the status, log lines, the settings shadow's reports, the
+ * OTA agent's job updates) is refused as busy until an acknowledgement comes; the 4 left over keep
+ * room for them. */
+#define DEFAULT_IN_FLIGHT_WINDOW (HAL_NET_MIN_IN_FLIGHT - 4)
 #define DEFAULT_LOG_CAPACITY 200
 /* Tokens: app messages, log lines, the status message (all below SF_TOKEN_FOREIGN). */
 #define MESSAGE_TOKENS 0x00000000u
 #define LOG_TOKENS 0x10000000u
 #define STATUS_TOKEN 0x7FFFFFFFu
 #define MAX_SUBSCRIPTIONS (2 * SF_MAX_CHANNELS)
-/* How often a status the network refused as busy is tried again when no acknowledgement came. */
-#define STATUS_RETRY_MS 100
+/* How often what the network refused as busy (the status, the outbox's or the log buffer's next
+ * message) is tried again when no acknowledgement came. */
+#define BUSY_RETRY_MS 100
 
 struct sf_Supervisor {
   sf_SupervisorConfig config;
@@ -57,9 +63,11 @@ struct sf_Supervisor {
   sf_Text sendPayload;
   int32_t currentValue; /* node of v of the message being received */
   /* A status the network refused as busy (its queue of unacknowledged publishes full): sent
-   * again at the next acknowledgement or at statusRetryAt, the latest one only (issue 12). */
+   * again at the next acknowledgement or at busyRetryAt, the latest one only (issue 12). */
   bool statusPending, statusPendingOnline;
-  int64_t statusRetryAt;
+  /* When what waits for room on the network (the status, the outbox's or the log buffer's next
+   * message) is tried again if no acknowledgement came first. */
+  int64_t busyRetryAt;
   /* The app's settings in step with its settings shadow (NULL: the app declares none, or the
    * host passed no declarations). */
   sf_SettingsSync* settings;
@@ -89,6 +97,20 @@ static void supervisorEcho(sf_Supervisor* s, const char* text) {
 static void outboxError(void* context, const char* line) {
   supervisorEcho(context, line);
 }
+
+/* Something was refused as busy: try again at the next acknowledgement (sf_supervisor_onPublished)
+ * or, if none comes, a turn of the loop BUSY_RETRY_MS later (room can come without one: the
+ * link's frame queue drains). */
+static void retryLater(sf_Supervisor* s) {
+  s->busyRetryAt = now(s) + BUSY_RETRY_MS;
+}
+
+static void outboxBusy(void* context) {
+  retryLater(context);
+}
+
+/* The status, the outbox or the log buffer waits for room on the network. */
+#define WAITING_FOR_ROOM(s) ((s)->statusPending || (s)->outbox.busy || (s)->logs.busy)
 
 static void publishLog(sf_Supervisor* s, const char* text, size_t length, bool fromSupervisor) {
   sf_Text topic, payload;
@@ -150,7 +172,7 @@ static void sendPendingStatus(sf_Supervisor* s) {
   hal_NetResult result = HAL_NET_INVALID;
   if (length && sf_supervisor_statusTopic(s, topic, sizeof topic)) result = net->ops->publish(net, topic, (const uint8_t*)payload, length, 1, true, STATUS_TOKEN);
   if (result == HAL_NET_BUSY) {
-    s->statusRetryAt = now(s) + STATUS_RETRY_MS;
+    retryLater(s);
     return;
   }
   s->statusPending = false;
@@ -163,6 +185,15 @@ static void publishStatus(sf_Supervisor* s, bool online) {
   s->statusPendingOnline = online;
   sendPendingStatus(s);
   if (s->statusPending) supervisorEcho(s, online ? "status online waiting for room on the network" : "status offline waiting for room on the network");
+}
+
+/* Room may have come on the network: the status first, then the app's messages, then log lines,
+ * each in its own order. */
+static void retryAfterBusy(sf_Supervisor* s) {
+  sendPendingStatus(s);
+  if (s->statusPending) return;
+  sf_outbox_retry(&s->outbox);
+  sf_outbox_retry(&s->logs);
 }
 
 /* ------------------------------------------------------------------ app failures */
@@ -417,6 +448,7 @@ sf_Supervisor* sf_supervisor_create(const sf_SupervisorConfig* config) {
   bool ok = sf_outbox_init(&s->outbox, s->platform->net, config->outboxCapacity ? config->outboxCapacity : DEFAULT_OUTBOX_CAPACITY, window, MESSAGE_TOKENS) &&
             sf_outbox_init(&s->logs, s->platform->net, config->logCapacity ? config->logCapacity : DEFAULT_LOG_CAPACITY, DEFAULT_IN_FLIGHT_WINDOW, LOG_TOKENS);
   s->outbox.onError = s->logs.onError = outboxError;
+  s->outbox.onBusy = s->logs.onBusy = outboxBusy;
   s->outbox.context = s->logs.context = s;
   sf_handles_init(&s->handles);
   sf_timers_init(&s->timers);
@@ -542,14 +574,14 @@ int64_t sf_supervisor_nextTimerDue(const sf_Supervisor* s) {
   int64_t due = sf_timers_nextDue(&s->timers), reorderDue;
   uint64_t sequence;
   if (sf_reorder_nextTimer(&s->ordered, &reorderDue, &sequence) && reorderDue < due) due = reorderDue;
-  if (s->statusPending && s->statusRetryAt < due) due = s->statusRetryAt;
+  if (WAITING_FOR_ROOM(s) && s->busyRetryAt < due) due = s->busyRetryAt;
   int64_t settingsDue;
   if (s->settings && SYNC->nextTimer(s->settings, &settingsDue, &sequence) && settingsDue < due) due = settingsDue;
   return due;
 }
 
 bool sf_supervisor_fireNextTimer(sf_Supervisor* s, int64_t upTo) {
-  if (s->statusPending && s->statusRetryAt <= upTo) sendPendingStatus(s);
+  if (WAITING_FOR_ROOM(s) && s->busyRetryAt <= upTo) retryAfterBusy(s);
   int64_t due, reorderDue;
   uint64_t sequence, reorderSequence;
   bool app = sf_timers_peek(&s->timers, &due, &sequence);
@@ -677,8 +709,8 @@ bool sf_supervisor_onMessage(sf_Supervisor* s, const char* topic, const uint8_t*
 }
 
 void sf_supervisor_onPublished(sf_Supervisor* s, uint32_t token, bool delivered) {
-  /* an acknowledgement frees room on the network: a waiting status goes before the outbox's next */
-  sendPendingStatus(s);
+  /* an acknowledgement frees room on the network: what waits for it goes first (retryAfterBusy) */
+  retryAfterBusy(s);
   if (s->settings && SYNC->onPublished(s->settings, token, delivered)) return;
   if (token == STATUS_TOKEN) {
     if (!delivered) supervisorEcho(s, "status not acknowledged");

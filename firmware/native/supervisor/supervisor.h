@@ -32,7 +32,8 @@ typedef struct sf_SupervisorConfig {
   hal_Platform* platform;
   /* First half of every envelope id; must differ at every boot. NULL: 8 random hex digits. */
   const char* bootId;
-  /* Messages kept while offline (0: 500); QoS 1 messages in flight (0: 32, at most 100);
+  /* Messages kept while offline (0: 500); QoS 1 messages in flight (0: 12, what leaves room on
+   * any network, HAL_NET_MIN_IN_FLIGHT; at most 100);
    * log lines kept while offline (0: 200). */
   uint32_t outboxCapacity;
   uint32_t inFlightWindow;

@@ -33,6 +33,10 @@ bool sf_localDevice_start(sf_LocalDevice* d, const sf_LocalDeviceOptions* o, cha
   config.platform = hal;
   config.bootId = o->bootId;
   config.instructionBudget = o->instructionBudget;
+  /* The TypeScript device's window (DEFAULT_IN_FLIGHT_WINDOW, firmware/comms/reliableOutbox.ts):
+   * this network is a script, not the Cortex-M link the supervisor's smaller default leaves room
+   * on, and both hosts must send the same (test/nativeEquivalence.test.ts's burst). */
+  config.inFlightWindow = 32;
   config.onLog = o->onLog;
   config.onAppFailure = o->onAppFailure;
   config.context = o->context;

@@ -2,6 +2,7 @@
  *   snapfleet-device run --build DIR [--thing NAME] [--pin PIN=MODEL]... [--instruction-budget N]
  *                        [--seconds N] [--script FILE|-] [--boot-id ID]
  *   snapfleet-device connect ...   (the networked mode, ports/posix/net/networkMain.c)
+ *   snapfleet-device download      (its OTA download's child process, request on stdin)
  * `run` without --script is run-device (real time); with --script, the scripted mode. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,7 +13,8 @@
 
 #define MAX_PINS 64
 
-/* The networked mode (native-net's ports/posix/net/networkMain.c); argv[0] is "connect". */
+/* The networked mode (native-net's ports/posix/net/networkMain.c); argv[0] is "connect", or
+ * "download": its OTA download's child process (ports/posix/net/downloadProcess.h). */
 int sf_networkMain(int argc, char** argv);
 
 static int usage(const char* problem) {
@@ -82,7 +84,7 @@ static int run(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   if (argc < 2) return usage(NULL);
-  if (strcmp(argv[1], "connect") == 0) return sf_networkMain(argc - 1, argv + 1);
+  if (strcmp(argv[1], "connect") == 0 || strcmp(argv[1], "download") == 0) return sf_networkMain(argc - 1, argv + 1);
   if (strcmp(argv[1], "run") == 0) return run(argc - 2, argv + 2);
   if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) return usage(NULL), 0;
   return usage("the first argument is run or connect");

@@ -1,13 +1,16 @@
-/* Issue 12: the retained status must reach the broker even when the link to the co-processor has
- * no room at the moment it changes. The MCU side as linkDevice.c runs it (the real supervisor, a
+/* Issue 12: the retained status, the app's messages and log lines must reach the broker even when
+ * the link to the co-processor has no room at the moment they are sent. The MCU side as linkDevice.c runs it (the real supervisor, a
  * real app, the real link: linkNet.c over linkSession.c) against a scripted co-processor that
  * holds its PUBLISHED answers (a busy host) or stops reading the wire, on a simulated clock. The
  * app switch of an OTA (stop, new version, start) happens while the link is full; the status of
  * the new version must go out once there is room: at the next acknowledgement, or at a later
- * turn of the loop when room came without one. Prints one line per check; exit status 1 at the
- * first failure. Built and run by firmware/native/supervisor/statusRetry.test.ts.
+ * turn of the loop when room came without one. The `outbox` scenario: the app's QoS 1 messages
+ * (the coded logger's readings, one a second) and log lines refused as busy wait in the outbox
+ * and leave in order once there is room, nothing lost below the outbox's bound; the default
+ * in-flight window leaves the link room for the rest. Prints one line per check; exit status 1
+ * at the first failure. Built and run by firmware/native/supervisor/statusRetry.test.ts.
  *
- *   statusRetryCheck MANIFEST.json DEVICE.snap */
+ *   statusRetryCheck MANIFEST.json DEVICE.snap [status|outbox] */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +34,11 @@ static uint32_t held[64];
 static int heldCount;
 static int statusCount;
 static char lastStatus[512];
+/* What reached the co-processor from the app: the readings of its QoS 1 `status` channel in
+ * arrival order, and every QoS 0 payload (log lines, the app's `log` channel). */
+static int readings[256];
+static int readingCount;
+static char qos0[16 * 1024];
 
 static void coprocessorWrite(void* c, const uint8_t* bytes, size_t n) {
   (void)c;
@@ -55,6 +63,15 @@ static void coprocessorMessage(void* c, const uint8_t* body, size_t n) {
     lastStatus[length] = 0;
     statusCount++;
   }
+  const char* payload = (const char*)body + 9 + topicLength;
+  size_t length = n - 9 - topicLength;
+  if (!retain && body[5] == 1) {
+    char text[512];
+    snprintf(text, sizeof text, "%.*s", (int)length, payload);
+    const char* at = strstr(text, "\"readings\":");
+    if (at && readingCount < 256) readings[readingCount++] = atoi(at + strlen("\"readings\":"));
+  }
+  if (body[5] == 0 && strlen(qos0) + length + 2 < sizeof qos0) strncat(qos0, payload, length), strcat(qos0, "\n");
   if (autoAcknowledge) acknowledge(token);
   else if (heldCount < 64) held[heldCount++] = token;
 }
@@ -129,7 +146,9 @@ static void step(int64_t ms) {
 static void check(bool ok, const char* what) {
   printf("%s: %s\n", ok ? "ok" : "FAIL", what);
   if (!ok) {
-    printf("last status: %s\nstatuses: %d\nlog:\n%s", lastStatus, statusCount, logLines);
+    printf("last status: %s\nstatuses: %d\nreadings:", lastStatus, statusCount);
+    for (int i = 0; i < readingCount; i++) printf(" %d", readings[i]);
+    printf("\nQoS 0:\n%slog:\n%s", qos0, logLines);
     exit(1);
   }
 }
@@ -161,8 +180,34 @@ static bool statusSays(bool online, const char* version) {
   return strncmp(lastStatus, expected, strlen(expected)) == 0;
 }
 
+/* The readings that reached the co-processor are first..last, each once, in order. */
+static bool readingsAre(int first, int last) {
+  if (readingCount != last - first + 1) return false;
+  for (int i = 0; i < readingCount; i++)
+    if (readings[i] != first + i) return false;
+  return true;
+}
+
+static void fillInFlight(void) {
+  uint32_t token = SF_TOKEN_FOREIGN;
+  while (net.inFlightCount < SF_LINK_MAX_IN_FLIGHT) {
+    if (net.base.ops->publish(&net.base, "$aws/things/board-1/jobs/j/update", (const uint8_t*)"{}", 2, 1, false, token++) != HAL_NET_OK) break;
+  }
+  pump();
+}
+
+static void acknowledgeHeld(void) {
+  for (int i = 0; i < heldCount; i++) acknowledge(held[i]);
+  heldCount = 0;
+  pump();
+}
+
+static void statusScenario(sf_Manifest* manifest, const uint8_t* snapshot, size_t snapshotSize);
+static void outboxScenario(void);
+
 int main(int argc, char** argv) {
-  if (argc != 3) { fprintf(stderr, "usage: statusRetryCheck MANIFEST.json DEVICE.snap\n"); return 2; }
+  if (argc != 3 && argc != 4) { fprintf(stderr, "usage: statusRetryCheck MANIFEST.json DEVICE.snap [status|outbox]\n"); return 2; }
+  bool outbox = argc == 4 && strcmp(argv[3], "outbox") == 0;
   size_t manifestSize, snapshotSize;
   char* json = (char*)readFile(argv[1], &manifestSize);
   uint8_t* snapshot = readFile(argv[2], &snapshotSize);
@@ -180,7 +225,12 @@ int main(int argc, char** argv) {
   config.manifest = &manifest;
   config.platform = &platform;
   config.bootId = "b00710ad";
-  config.inFlightWindow = 4; /* the app's messages leave the link room, as on the M0+ */
+  if (outbox) {
+    config.outboxCapacity = 8; /* small, as on the M0+: the bound is reached within seconds */
+    config.logCapacity = 2;
+  } else {
+    config.inFlightWindow = 4; /* the app's messages leave the link room, as on the M0+ */
+  }
   config.onLog = onLog;
   supervisor = sf_supervisor_create(&config);
   hal_NetEvents netEvents;
@@ -192,6 +242,16 @@ int main(int argc, char** argv) {
   sf_linkSession_send(&coprocessor, up, sizeof up);
   for (int i = 0; i < 20 && !net.online; i++) step(10);
   check(net.online && statusCount == 1 && statusSays(true, manifest.version), "the status goes out at the connect");
+  if (outbox) outboxScenario();
+  else statusScenario(&manifest, snapshot, snapshotSize);
+  sf_supervisor_stop(supervisor);
+  sf_supervisor_destroy(supervisor);
+  free(json);
+  free(snapshot);
+  return 0;
+}
+
+static void statusScenario(sf_Manifest* manifest, const uint8_t* snapshot, size_t snapshotSize) {
 
   /* The host is busy: no PUBLISHED comes back; the co-processor's backlog (the OTA agent's job
    * updates, say) fills the link's table of unacknowledged publishes. */
@@ -203,8 +263,8 @@ int main(int argc, char** argv) {
   pump();
   check(net.inFlightCount == SF_LINK_MAX_IN_FLIGHT, "the link holds 16 unacknowledged publishes");
   int before = statusCount;
-  install(&manifest, "v2", snapshot, snapshotSize);
-  install(&manifest, "v3", snapshot, snapshotSize);
+  install(manifest, "v2", snapshot, snapshotSize);
+  install(manifest, "v3", snapshot, snapshotSize);
   step(10);
   check(statusCount == before && strstr(logLines, "status online waiting for room on the network") && !strstr(logLines, "not published"),
         "a status the full link refuses waits (no status goes out, nothing logged as lost)");
@@ -228,16 +288,80 @@ int main(int argc, char** argv) {
   while (sf_linkNet_send(&net, filler, sizeof filler)) {
   }
   before = statusCount;
-  install(&manifest, "v4", snapshot, snapshotSize);
+  install(manifest, "v4", snapshot, snapshotSize);
   step(10);
   check(statusCount == before && strstr(logLines, "status online waiting"), "the status waits while the link's queue is full");
   holdWire = false;
   for (int i = 0; i < 300 && statusCount == before; i++) step(10);
   check(statusCount == before + 1 && statusSays(true, "v4"), "it goes out on a later turn of the loop once the queue drained, with no acknowledgement");
   check(!strstr(logLines, "not published"), "no status was lost on the way");
-  sf_supervisor_stop(supervisor);
-  sf_supervisor_destroy(supervisor);
-  free(json);
-  free(snapshot);
-  return 0;
+}
+
+static void outboxScenario(void) {
+  sf_SupervisorStats stats;
+  /* The default window: with no acknowledgement coming back, the app's messages stop at 12 in
+   * flight and leave the link's other 4 places to the rest (a log line here). */
+  autoAcknowledge = false;
+  for (int i = 0; i < 1400; i++) step(10); /* 14 s: readings 1..14 */
+  sf_supervisor_stats(supervisor, &stats);
+  check(net.inFlightCount == 12 && stats.unacknowledgedMessages == 12 && stats.queuedMessages == 2,
+        "with the default window the app's QoS 1 messages hold 12 of the link's 16 places, the rest wait in the outbox");
+  sf_supervisor_report(supervisor, "a log line while the app waits for acknowledgements");
+  pump();
+  check(strstr(qos0, "a log line while the app waits") != NULL, "a log line still finds room on the link");
+  autoAcknowledge = true;
+  acknowledgeHeld();
+  check(readingsAre(1, 14), "once acknowledged, readings 1..14 arrived once each, in order");
+
+  /* The link's table of unacknowledged publishes full (the co-processor's backlog): the app's
+   * readings and a log line are refused as busy and wait, none dropped. */
+  autoAcknowledge = false;
+  fillInFlight();
+  for (int i = 0; i < 500; i++) step(10); /* 5 s: readings 15..19 */
+  sf_supervisor_report(supervisor, "a log line while the link is full");
+  step(10);
+  sf_supervisor_stats(supervisor, &stats);
+  check(readingsAre(1, 14) && stats.queuedMessages == 5 && stats.droppedMessages == 0 && stats.droppedLogs == 0 && !strstr(qos0, "while the link is full"),
+        "the app's messages and the log line the full link refuses wait in the outbox (5 queued, none dropped)");
+  check(strstr(logLines, "waiting for room on the network") && !strstr(logLines, "retrying after the next reconnect"),
+        "the wait is logged as waiting for room, not as waiting for a reconnect");
+  autoAcknowledge = true;
+  acknowledge(held[0]);
+  pump();
+  check(readingsAre(1, 19) && strstr(qos0, "a log line while the link is full"),
+        "the first acknowledgement makes room: readings 15..19 and the log line go out in order, no reconnect needed");
+  acknowledgeHeld();
+
+  /* Room without an acknowledgement the supervisor hears: the link's frame queue full while the
+   * co-processor reads nothing, drained when it reads again. */
+  holdWire = true;
+  uint8_t filler[SF_LINK_MAX_BODY];
+  memset(filler, 0, sizeof filler);
+  filler[0] = 0x7F; /* a message type the co-processor ignores */
+  while (sf_linkNet_send(&net, filler, sizeof filler)) {
+  }
+  for (int i = 0; i < 200; i++) step(10); /* 2 s: readings 20, 21 */
+  check(readingsAre(1, 19), "the readings wait while the link's frame queue is full");
+  holdWire = false;
+  for (int i = 0; i < 90; i++) step(10);
+  check(readingsAre(1, 21), "they go out on a later turn of the loop once the queue drained, in order");
+
+  /* The bound: 11 readings refused as busy in an outbox of 8 cost the 3 oldest, counted; 3 log
+   * lines in a log buffer of 2 cost the oldest. */
+  autoAcknowledge = false;
+  fillInFlight();
+  sf_supervisor_report(supervisor, "log line A");
+  sf_supervisor_report(supervisor, "log line B");
+  sf_supervisor_report(supervisor, "log line C");
+  for (int i = 0; i < 1100; i++) step(10); /* 11 s: readings 22..32 */
+  sf_supervisor_stats(supervisor, &stats);
+  check(stats.droppedMessages == 3 && stats.queuedMessages == 8 && stats.droppedLogs == 1,
+        "over the outbox's bound the oldest are dropped and counted (3 of 11 readings, 1 of 3 log lines)");
+  autoAcknowledge = true;
+  acknowledgeHeld();
+  bool newestInOrder = readingCount == 21 + 8;
+  for (int i = 0; newestInOrder && i < 8; i++) newestInOrder = readings[21 + i] == 25 + i;
+  check(newestInOrder && !strstr(qos0, "log line A") && strstr(qos0, "log line B") && strstr(qos0, "log line C") &&
+            strstr(qos0, "log line B") < strstr(qos0, "log line C"),
+        "the rest go out once there is room: readings 25..32 and log lines B, C, in order");
 }

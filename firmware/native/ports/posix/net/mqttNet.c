@@ -17,6 +17,9 @@
 #define MAX_SUBSCRIPTIONS 50
 /* AWS IoT: 100 unacknowledged QoS 1 publishes per connection. */
 #define MAX_INFLIGHT 100
+#if MAX_INFLIGHT < HAL_NET_MIN_IN_FLIGHT
+#error "MAX_INFLIGHT is below HAL_NET_MIN_IN_FLIGHT (hal/net.h)"
+#endif
 
 typedef struct Subscription {
   char* topic;

@@ -8,7 +8,7 @@
 #include "../../../ota/otaAgent.h"
 #include "../../../supervisor/settingsSync.h"
 #include "../../../supervisor/supervisor.h"
-#include "download.h"
+#include "downloadProcess.h"
 #include "jobDocument.h"
 #include "jobsClient.h"
 
@@ -37,7 +37,7 @@ struct sf_NetworkDevice {
   Phase phase;
   char jobId[SF_JOB_ID_MAX + 1];
   sf_JobDocument document;
-  sf_Download* download;
+  sf_DownloadProcess* download;
   char seen[SEEN_EXECUTIONS][SF_JOB_ID_MAX + 24];
   size_t seenNext;
 };
@@ -218,7 +218,7 @@ static void beginInstall(sf_NetworkDevice* d, const char* jobId, long executionN
   progress(d, "downloading");
   size_t capacity = 0;
   uint8_t* buffer = sf_ota_downloadBuffer(&d->ota, &capacity);
-  d->download = sf_download_start(d->document.url, d->config.caPath, buffer, capacity, d->document.size, error, sizeof error);
+  d->download = sf_downloadProcess_start(d->document.url, d->config.caPath, buffer, capacity, d->document.size, error, sizeof error);
   if (!d->download) {
     finish(d, "FAILED", error, NULL);
     return;
@@ -241,9 +241,9 @@ static void downloaded(sf_NetworkDevice* d, size_t length) {
 static void stepDownload(sf_NetworkDevice* d, uint32_t maxWaitMs) {
   size_t length = 0;
   char error[SF_OTA_REASON_MAX];
-  int r = sf_download_poll(d->download, maxWaitMs, &length, error, sizeof error);
+  int r = sf_downloadProcess_poll(d->download, maxWaitMs, &length, error, sizeof error);
   if (r == 0) return;
-  sf_download_free(d->download);
+  sf_downloadProcess_free(d->download);
   d->download = NULL;
   if (r < 0) {
     finish(d, "FAILED", error, NULL);
@@ -397,7 +397,7 @@ void sf_networkDevice_destroy(sf_NetworkDevice* d) {
   for (int i = 0; i < 20 && d->net && d->net->ops->connected(d->net) && sf_jobs_pending(&d->jobs) > 0; i++) d->net->ops->poll(d->net, 50);
   if (d->net) d->net->ops->poll(d->net, 50);
   if (d->net) d->net->ops->setEvents(d->net, NULL);
-  if (d->download) sf_download_free(d->download);
+  if (d->download) sf_downloadProcess_free(d->download);
   sf_jobs_free(&d->jobs);
   sf_settingDecls_free(&d->nextSettings);
   free(d->slotBuffers[0]);

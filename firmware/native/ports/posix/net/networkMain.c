@@ -15,6 +15,7 @@
 
 #include "../../../hal/platform.h"
 #include "../posixPlatform.h"
+#include "downloadProcess.h"
 #include "mqttNet.h"
 #include "networkDevice.h"
 
@@ -171,6 +172,7 @@ static char* lastWill(const Options* o, int64_t nowMs, char* topic, size_t topic
 }
 
 int sf_networkMain(int argc, char** argv) {
+  if (strcmp(argv[0], "download") == 0) return sf_downloadMain();
   Options o;
   int bad = parse(argc, argv, &o);
   if (bad) return bad;
