@@ -99,6 +99,16 @@ describe("lowerForMicrovium", function () {
       ["Promise.resolve", "async function f() { await @Promise.resolve(); }", /Promise\.resolve is not available/, /new Promise/],
       ["Promise.all", "const all = @Promise.all([]);", /Promise\.all is not available/, /one after another/],
       ["await of a non-promise", "async function f() { return @await 5; }", /await of a value that is not a promise/, /only promises/],
+      ["object setter", "const o = { @set x(v) {} };", /setters are not supported/, /setX\(value\)/],
+      ["class getter", "class A { @get x() { return 1; } }", /class getters/, /getX\(\)/],
+      ["computed class method", 'const k = "m";\nclass A { @[k]() {} }', /computed class member names/, /plain name/],
+      ["computed class field", 'const k = "m";\nclass A { @[k] = 1; }', /computed class member names/, /plain name/],
+      ["private method", "class A { @#m() {} }", /private class members/, /normal method/],
+      ["import.meta", "const u = @import.meta.url;", /import\.meta is not supported/, /bundled into one module/],
+      ["export * left in the bundle", '@export * from "./other.js";', /export \* is not supported/, /explicitly/],
+      ["import left in the bundle", '@import fs from "fs";', /import of "fs" was not bundled/, /other feature files/],
+      ["export as default", "const x = 1;\nexport { @x as default };", /default exports/, /named export/],
+      ["export under a name that is no identifier", 'const x = 1;\nexport { @x as "a-b" };', /export name "a-b" is not an identifier/, /plain identifier/],
       ["export over a global the module reads", "const x = Math.floor(1);\nexport { @x as Math };", /exports the name Math and also reads a global Math/, /another name/],
     ];
     for (const [name, marked, message, hint] of cases) {
@@ -193,6 +203,48 @@ describe("lowerForMicrovium", function () {
     it("throws on a secret stub and reads ordinary values, in both engines", () => {
       const run = runInMicrovium(program, undefined, { guardValueReads: true, prepare: installGuard });
       const expected = JSON.stringify([1, 8, 8, 8, ["secret wifi", "secret wifi"]]);
+      assert.equal(run.compileTimeResult, expected);
+      assert.equal(run.nativeResult, expected);
+    });
+
+    it("keeps what every other kind of read and update of .value does, as Node runs the code unguarded", async () => {
+      const ordinary = [
+        "export function run() {",
+        "  const o = { value: 10 };",
+        "  const results = [o.value--, o.value, --o.value, ++o.value, o.value++, o.value];",
+        '  o["value"] -= 3;',
+        '  results.push(o["value"]++, o["value"], o.value ** 2);',
+        "  let calls = 0;",
+        "  const held = { value: 1 };",
+        "  const next = () => { calls++; return held; };",
+        "  next().value += 5;",
+        "  results.push(next().value++, --next().value, calls, held.value);",
+        "  const counter = { n: 4, value() { return this.n * 2; } };",
+        '  results.push(counter.value(), counter["value"]());',
+        "  class Box { constructor() { this.value = 7; } double() { return this.value * 2; } }",
+        "  results.push(new Box().double());",
+        "  return JSON.stringify(results);",
+        "}",
+      ].join("\n");
+      const expected = await runInNode(ordinary);
+      const run = runInMicrovium(ordinary, undefined, { guardValueReads: true, prepare: installGuard });
+      assert.equal(run.compileTimeResult, expected, "compile-time VM");
+      assert.equal(run.nativeResult, expected, "native engine");
+    });
+
+    it("throws on a secret stub for updates, compound assignments and quoted reads too", () => {
+      const attempts = ["stub.value++", "--stub.value", "stub.value += 1", 'stub["value"]', 'stub["value"] *= 2', "make().value", "make().value -= 1", "make().value--"];
+      const secretReads = [
+        "export function run() {",
+        '  const stub = { sfSecretStub: "wifi" };',
+        "  const make = () => stub;",
+        "  const errors = [];",
+        ...attempts.map((a) => `  try { ${a}; errors.push("no error: ${a.replace(/"/g, "'")}"); } catch (e) { errors.push(e); }`),
+        "  return JSON.stringify(errors);",
+        "}",
+      ].join("\n");
+      const run = runInMicrovium(secretReads, undefined, { guardValueReads: true, prepare: installGuard });
+      const expected = JSON.stringify(attempts.map(() => "secret wifi"));
       assert.equal(run.compileTimeResult, expected);
       assert.equal(run.nativeResult, expected);
     });
