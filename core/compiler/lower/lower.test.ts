@@ -104,6 +104,7 @@ describe("lowerForMicrovium", function () {
       ["computed class method", 'const k = "m";\nclass A { @[k]() {} }', /computed class member names/, /plain name/],
       ["computed class field", 'const k = "m";\nclass A { @[k] = 1; }', /computed class member names/, /plain name/],
       ["private method", "class A { @#m() {} }", /private class members/, /normal method/],
+      ["private name read before its field", "class A {\n  has(o) { return @#x in o; }\n  #x = 1;\n}", /private class members/, /normal field/],
       ["import.meta", "const u = @import.meta.url;", /import\.meta is not supported/, /bundled into one module/],
       ["export * left in the bundle", '@export * from "./other.js";', /export \* is not supported/, /explicitly/],
       ["import left in the bundle", '@import fs from "fs";', /import of "fs" was not bundled/, /other feature files/],
@@ -222,7 +223,11 @@ describe("lowerForMicrovium", function () {
         "  const counter = { n: 4, value() { return this.n * 2; } };",
         '  results.push(counter.value(), counter["value"]());',
         "  class Box { constructor() { this.value = 7; } double() { return this.value * 2; } }",
-        "  results.push(new Box().double());",
+        "  const other = { n: 3, value: 1 };",
+        '  results.push(new Box().double(), other.n, other["n"]);',
+        "  let copy;",
+        "  copy = other.value;",
+        "  results.push(copy);",
         "  return JSON.stringify(results);",
         "}",
       ].join("\n");
@@ -233,11 +238,12 @@ describe("lowerForMicrovium", function () {
     });
 
     it("throws on a secret stub for updates, compound assignments and quoted reads too", () => {
-      const attempts = ["stub.value++", "--stub.value", "stub.value += 1", 'stub["value"]', 'stub["value"] *= 2', "make().value", "make().value -= 1", "make().value--"];
+      const attempts = ["leaked = stub.value", "stub.value++", "--stub.value", "stub.value += 1", 'stub["value"]', 'stub["value"] *= 2', "make().value", "make().value -= 1", "make().value--"];
       const secretReads = [
         "export function run() {",
         '  const stub = { sfSecretStub: "wifi" };',
         "  const make = () => stub;",
+        "  let leaked;",
         "  const errors = [];",
         ...attempts.map((a) => `  try { ${a}; errors.push("no error: ${a.replace(/"/g, "'")}"); } catch (e) { errors.push(e); }`),
         "  return JSON.stringify(errors);",
