@@ -110,6 +110,15 @@ describe("lowerForMicrovium", function () {
       ["import left in the bundle", '@import fs from "fs";', /import of "fs" was not bundled/, /other feature files/],
       ["export as default", "const x = 1;\nexport { @x as default };", /default exports/, /named export/],
       ["export under a name that is no identifier", 'const x = 1;\nexport { @x as "a-b" };', /export name "a-b" is not an identifier/, /plain identifier/],
+      ["new Date()", "const d = new @Date();", /Date can only be used through its members in feature code \(Date\.now\)/, /Date\.now\(\)/],
+      ["Date passed around", "const D = @Date;", /Date can only be used through its members/, /keep times as numbers/],
+      ["unknown Date member", "const t = @Date.parse(\"2020\");", /Date\.parse is not available/, /available: Date\.now$/],
+      ["unknown Number member", "const x = @Number.foo(1);", /Number\.foo is not available/, /Number\.isNaN/],
+      ["computed member of a library function", "const c = @String[0];", /String\[\.\.\.\] is not available/, /can only be called/],
+      ["setTimeout", "@setTimeout(() => 0, 10);", /"setTimeout" is not available/, /api\.mcu\.setTimeout/],
+      ["a host global", "const w = @window.innerWidth;", /"window" is not available/, /through api/],
+      ["a typed array", "const b = new @Uint8Array(4);", /"Uint8Array" is not available/, /arrays and plain objects/],
+      ["an undeclared name", "const y = @notDeclared + 1;", /"notDeclared" is not available/, /declare it in your code/],
       ["export over a global the module reads", "const x = Math.floor(1);\nexport { @x as Math };", /exports the name Math and also reads a global Math/, /another name/],
     ];
     for (const [name, marked, message, hint] of cases) {
