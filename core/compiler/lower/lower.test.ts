@@ -168,6 +168,48 @@ describe("lowerForMicrovium", function () {
       assert.deepEqual(out.usedStdlib.filter((p) => ["__sf_lt", "__sf_gt", "__sf_le", "__sf_ge"].includes(p)).sort(), ["__sf_ge", "__sf_lt"]);
     });
 
+    // The rule (operators.ts): a side is provably a number when it is a numeric literal, arithmetic
+    // other than +, unary - + ~, ++/--, x.length, a Math call, a sum of numbers, or a local only ever
+    // given numbers. Anything else may be a string, and Microvium doesn't order strings.
+    const locals = [
+      "let i = 0, k = 0, k2 = 0, k3 = 0, g;",
+      "let counter = 0;",
+      "counter++;",
+      "counter = counter + 1;",
+      "let down = 10;",
+      "down -= b;",
+      "down *= 2;",
+      "let later = 0;",
+      "later = b;",
+      "let grown = 1;",
+      "grown += b;",
+      "const other = b;",
+    ];
+    const comparison = (side: string, shadowMath = false) =>
+      `export function f(a, b, xs, o, f) {\n  ${[...locals, ...(shadowMath ? ["const Math = { abs: (x) => x };"] : [])].join("\n  ")}\n  return [a < ${side}, ${side} > a];\n}`;
+
+    it("compares directly when a side is provably a number", () => {
+      for (const side of ["2 * b", "b - 1", "-b", "+b", "~b", "i++", "--i", "b.length", "Math.abs(b)", "1 + 2", "(i + 1) + 2", "counter", "down", "(k = 3)", "(k2 += 1)", "5 % b", "1 << b"]) {
+        const out = lowerForMicrovium(comparison(side), { filename: "feature.js" });
+        assert.doesNotMatch(out.code, /__sf_(lt|gt)/, `a < ${side}`);
+      }
+    });
+
+    it("compares through the helper, with JavaScript's result for strings, when a side may be a string", async () => {
+      const sides = ["b + 1", "1 + b", "later", "grown", "o.size", "xs[0]", "f()", "(g = b)", "(k3 += b)", "Math.abs(b)", "other", "typeof b"];
+      for (const side of sides) {
+        const code = comparison(side, side.startsWith("Math"));
+        const out = lowerForMicrovium(code, { filename: "feature.js" });
+        assert.match(out.code, /__sf_lt\(a, /, `a < ${side}`);
+        assert.match(out.code, /__sf_gt\(/, `${side} > a`);
+        const program = `${code.replace("export function f", "function f")}\nexport function run() {\n  return JSON.stringify(["a", "b1", "x", "10", "9"].map((a) => f(a, "b", ["c"], { size: "a" }, () => "ab")));\n}`;
+        const expected = await runInNode(program);
+        const run = runInMicrovium(program);
+        assert.equal(run.compileTimeResult, expected, `a < ${side} (compile-time VM)`);
+        assert.equal(run.nativeResult, expected, `a < ${side} (native engine)`);
+      }
+    });
+
     it("hoists the key of o[k] = v only when evaluating v could run first and change it", () => {
       const plain = lowerForMicrovium("export function f(o, xs, g) {\n  for (let i = 0; i < 3; i++) xs[i] = g(i);\n  o[\"k\"] = g(1);\n}", { filename: "feature.js" });
       assert.doesNotMatch(plain.code, /_k/);
