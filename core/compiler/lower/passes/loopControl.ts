@@ -70,7 +70,8 @@ function rewriteStatement(s: t.Statement, flag: t.Identifier, inSwitch: boolean)
   }
   if (t.isBlockStatement(s)) return [t.blockStatement(rewriteList(s.body, flag, inSwitch))];
   if (t.isIfStatement(s)) {
-    const branch = (b: t.Statement) => t.blockStatement(rewriteStatement(b, flag, inSwitch));
+    // Through rewriteList: a branch without a continue (`if (x) continue; else n++;`) stays as it is.
+    const branch = (b: t.Statement) => t.blockStatement(rewriteList([b], flag, inSwitch));
     return [t.ifStatement(s.test, branch(s.consequent), s.alternate ? branch(s.alternate) : null)];
   }
   if (t.isTryStatement(s)) {
