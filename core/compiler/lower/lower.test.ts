@@ -119,6 +119,11 @@ describe("lowerForMicrovium", function () {
       ["a host global", "const w = @window.innerWidth;", /"window" is not available/, /through api/],
       ["a typed array", "const b = new @Uint8Array(4);", /"Uint8Array" is not available/, /arrays and plain objects/],
       ["an undeclared name", "const y = @notDeclared + 1;", /"notDeclared" is not available/, /declare it in your code/],
+      ["loose equality with a local named undefined", "function f(x, undefined) {\n  return @x == undefined;\n}", /loose equality \(==\)/, /===/],
+      ["loose equality of literals of two types", 'const c = @1 == "1";', /loose equality \(==\)/, /===/],
+      ["loose equality of template literals", "const c = @`a` != `a`;", /loose equality \(!=\)/, /!==/],
+      ["loose equality with void of a call", "const g = () => 0;\nconst c = @g() == void g();", /loose equality \(==\)/, /===/],
+      ["exported var declared twice", "var x = 1;\nexport @var x = 2;", /an exported var is declared twice/, /declare it once/],
       ["export over a global the module reads", "const x = Math.floor(1);\nexport { @x as Math };", /exports the name Math and also reads a global Math/, /another name/],
     ];
     for (const [name, marked, message, hint] of cases) {
@@ -143,6 +148,18 @@ describe("lowerForMicrovium", function () {
     it("typeof of a global that doesn't exist is \"undefined\", not an error", () => {
       const out = lowerForMicrovium('export const hasWindow = typeof window !== "undefined";', { filename: "feature.js" });
       assert.match(out.code, /"undefined" !== "undefined"/);
+    });
+
+    it("leaves a function's first var declaration alone when it gives every name a value, and hoists the others", () => {
+      const kept = "export function f(p) {\n  var a = 1;\n  var b = p;\n  return a + b;\n}";
+      assert.equal(lowerForMicrovium(kept, { filename: "feature.js" }).code, kept);
+      const hoisted: Array<[string, RegExp]> = [
+        ["export function f(p) {\n  var a = 1, b;\n  b = a;\n  return b;\n}", /var a, b;/],
+        ["export function f(p) {\n  var p = 2;\n  return p;\n}", /^\s*p = 2;/m],
+        ["export function f(p) {\n  var a = 1;\n  var a = 2, c = 3;\n  return a + c;\n}", /var c;[\s\S]*a = 2;\s*c = 3;/],
+        ["export function f(p) {\n  if (p) {\n    var a = 1;\n  }\n  return a;\n}", /var a;/],
+      ];
+      for (const [code, expected] of hoisted) assert.match(lowerForMicrovium(code, { filename: "feature.js" }).code, expected, code);
     });
 
     it("leaves code Microvium already runs alone", () => {
@@ -210,11 +227,35 @@ describe("lowerForMicrovium", function () {
       }
     });
 
+    it("gives JavaScript's result for the == and != it accepts, in code that didn't come through esbuild", async () => {
+      const program = [
+        "export function run() {",
+        "  const out = [];",
+        "  let calls = 0;",
+        "  const f = () => { calls++; return null; };",
+        '  const values = [null, undefined, 0, "", "s", 1];',
+        "  for (let i = 0; i < values.length; i++) {",
+        "    const v = values[i];",
+        '    out.push(typeof v == "string", "number" != typeof v, v == undefined, undefined != v, v == void 0, void 0 == v);',
+        "  }",
+        '  out.push(1 == 1, 1 != 2, "a" != "b", "a" == "a", true == false, f() == null, f() != undefined, calls);',
+        "  return JSON.stringify(out);",
+        "}",
+      ].join("\n");
+      const expected = await runInNode(program);
+      const run = runInMicrovium(program);
+      assert.equal(run.compileTimeResult, expected, "compile-time VM");
+      assert.equal(run.nativeResult, expected, "native engine");
+    });
+
     it("hoists the key of o[k] = v only when evaluating v could run first and change it", () => {
       const plain = lowerForMicrovium("export function f(o, xs, g) {\n  for (let i = 0; i < 3; i++) xs[i] = g(i);\n  o[\"k\"] = g(1);\n}", { filename: "feature.js" });
       assert.doesNotMatch(plain.code, /_k/);
       const hoisted = lowerForMicrovium("export function f(o, g) {\n  o[g(0)] = g(1);\n}", { filename: "feature.js" });
       assert.match(hoisted.code, /_k = g\(0\)/);
+      assert.doesNotMatch(hoisted.code, /_o\b/, "o is a parameter nothing assigns: it stays where it is");
+      const reassignedToo = lowerForMicrovium("export function f(o, g) {\n  let i = 0;\n  i = g(2);\n  const bump = () => i++;\n  o[i] = bump();\n}", { filename: "feature.js" });
+      assert.match(reassignedToo.code, /_k = i/, "one of i's assignments is in a function the right side calls");
       const captured = lowerForMicrovium("export function f(o, g) {\n  let i = 0;\n  const bump = () => i++;\n  o[i] = bump();\n}", { filename: "feature.js" });
       assert.match(captured.code, /_k = i/, "i changes in another function the right side calls");
     });
