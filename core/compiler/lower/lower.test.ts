@@ -330,11 +330,12 @@ describe("lowerForMicrovium", function () {
     });
 
     it("throws on a secret stub for updates, compound assignments and quoted reads too", () => {
-      const attempts = ["leaked = stub.value", "stub.value++", "--stub.value", "stub.value += 1", 'stub["value"]', 'stub["value"] *= 2', "make().value", "make().value -= 1", "make().value--"];
+      const attempts = ["leaked = stub.value", "id(stub.value)", "stub.value++", "--stub.value", "stub.value += 1", 'stub["value"]', 'stub["value"] *= 2', "make().value", "make().value -= 1", "make().value--"];
       const secretReads = [
         "export function run() {",
         '  const stub = { sfSecretStub: "wifi" };',
         "  const make = () => stub;",
+        "  const id = (x) => x;",
         "  let leaked;",
         "  const errors = [];",
         ...attempts.map((a) => `  try { ${a}; errors.push("no error: ${a.replace(/"/g, "'")}"); } catch (e) { errors.push(e); }`),

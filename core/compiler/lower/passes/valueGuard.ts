@@ -25,6 +25,7 @@ export function guardValueReads(ast: t.File, ctx: LoweringContext): void {
         update(path.parentPath as NodePath<t.UpdateExpression>, ctx);
         return;
       }
+      // Stryker disable next-line ConditionalExpression: assignments and updates are handled above; the other writes it knows (patterns, for-in/of heads) were lowered by earlier passes
       if (isMemberWrite(path)) return;
       if (t.isCallExpression(parent) && parent.callee === node) return; // a method call, not a value read
       path.replaceWith(at(helperCall(READ_VALUE, [node.object as t.Expression]), node));
@@ -65,6 +66,7 @@ function update(path: NodePath<t.UpdateExpression>, ctx: LoweringContext): void 
 }
 
 function once(expr: t.Expression, path: NodePath, ctx: LoweringContext): [t.Expression, t.Expression] {
+  // Stryker disable next-line ConditionalExpression: a shortcut; a temporary for a name reads the same value
   if (isRereadable(expr)) return [expr, t.cloneNode(expr)];
   const temp = ctx.temp(path);
   return [t.assignmentExpression("=", temp, expr), t.cloneNode(temp)];
