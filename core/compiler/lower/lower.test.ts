@@ -163,7 +163,7 @@ describe("lowerForMicrovium", function () {
     });
 
     it("leaves code Microvium already runs alone", () => {
-      const code = "export function add(a, b) {\n  return a + b;\n}";
+      const code = "export function add(a, b) {\n  let s = a;\n  for (let i = 0; i < 3; i++) {\n    if (i === 1) break;\n    s = s + b;\n  }\n  while (s === 0) s = 1;\n  return s;\n}";
       const out = lowerForMicrovium(code, { filename: "feature.js" });
       assert.equal(out.code, code);
       assert.deepEqual(out.usedStdlib, []);
