@@ -99,6 +99,31 @@ describe("lowerForMicrovium", function () {
       ["Promise.resolve", "async function f() { await @Promise.resolve(); }", /Promise\.resolve is not available/, /new Promise/],
       ["Promise.all", "const all = @Promise.all([]);", /Promise\.all is not available/, /one after another/],
       ["await of a non-promise", "async function f() { return @await 5; }", /await of a value that is not a promise/, /only promises/],
+      ["object setter", "const o = { @set x(v) {} };", /setters are not supported/, /setX\(value\)/],
+      ["class getter", "class A { @get x() { return 1; } }", /class getters/, /getX\(\)/],
+      ["computed class method", 'const k = "m";\nclass A { @[k]() {} }', /computed class member names/, /plain name/],
+      ["computed class field", 'const k = "m";\nclass A { @[k] = 1; }', /computed class member names/, /plain name/],
+      ["private method", "class A { @#m() {} }", /private class members/, /normal method/],
+      ["private name read before its field", "class A {\n  has(o) { return @#x in o; }\n  #x = 1;\n}", /private class members/, /normal field/],
+      ["import.meta", "const u = @import.meta.url;", /import\.meta is not supported/, /bundled into one module/],
+      ["export * left in the bundle", '@export * from "./other.js";', /export \* is not supported/, /explicitly/],
+      ["import left in the bundle", '@import fs from "fs";', /import of "fs" was not bundled/, /other feature files/],
+      ["export as default", "const x = 1;\nexport { @x as default };", /default exports/, /named export/],
+      ["export under a name that is no identifier", 'const x = 1;\nexport { @x as "a-b" };', /export name "a-b" is not an identifier/, /plain identifier/],
+      ["new Date()", "const d = new @Date();", /Date can only be used through its members in feature code \(Date\.now\)/, /Date\.now\(\)/],
+      ["Date passed around", "const D = @Date;", /Date can only be used through its members/, /keep times as numbers/],
+      ["unknown Date member", "const t = @Date.parse(\"2020\");", /Date\.parse is not available/, /available: Date\.now$/],
+      ["unknown Number member", "const x = @Number.foo(1);", /Number\.foo is not available/, /Number\.isNaN/],
+      ["computed member of a library function", "const c = @String[0];", /String\[\.\.\.\] is not available/, /can only be called/],
+      ["setTimeout", "@setTimeout(() => 0, 10);", /"setTimeout" is not available/, /api\.mcu\.setTimeout/],
+      ["a host global", "const w = @window.innerWidth;", /"window" is not available/, /through api/],
+      ["a typed array", "const b = new @Uint8Array(4);", /"Uint8Array" is not available/, /arrays and plain objects/],
+      ["an undeclared name", "const y = @notDeclared + 1;", /"notDeclared" is not available/, /declare it in your code/],
+      ["loose equality with a local named undefined", "function f(x, undefined) {\n  return @x == undefined;\n}", /loose equality \(==\)/, /===/],
+      ["loose equality of literals of two types", 'const c = @1 == "1";', /loose equality \(==\)/, /===/],
+      ["loose equality of template literals", "const c = @`a` != `a`;", /loose equality \(!=\)/, /!==/],
+      ["loose equality with void of a call", "const g = () => 0;\nconst c = @g() == void g();", /loose equality \(==\)/, /===/],
+      ["exported var declared twice", "var x = 1;\nexport @var x = 2;", /an exported var is declared twice/, /declare it once/],
       ["export over a global the module reads", "const x = Math.floor(1);\nexport { @x as Math };", /exports the name Math and also reads a global Math/, /another name/],
     ];
     for (const [name, marked, message, hint] of cases) {
@@ -125,8 +150,20 @@ describe("lowerForMicrovium", function () {
       assert.match(out.code, /"undefined" !== "undefined"/);
     });
 
+    it("leaves a function's first var declaration alone when it gives every name a value, and hoists the others", () => {
+      const kept = "export function f(p) {\n  var a = 1;\n  var b = p;\n  return a + b;\n}";
+      assert.equal(lowerForMicrovium(kept, { filename: "feature.js" }).code, kept);
+      const hoisted: Array<[string, RegExp]> = [
+        ["export function f(p) {\n  var a = 1, b;\n  b = a;\n  return b;\n}", /var a, b;/],
+        ["export function f(p) {\n  var p = 2;\n  return p;\n}", /^\s*p = 2;/m],
+        ["export function f(p) {\n  var a = 1;\n  var a = 2, c = 3;\n  return a + c;\n}", /var c;[\s\S]*a = 2;\s*c = 3;/],
+        ["export function f(p) {\n  if (p) {\n    var a = 1;\n  }\n  return a;\n}", /var a;/],
+      ];
+      for (const [code, expected] of hoisted) assert.match(lowerForMicrovium(code, { filename: "feature.js" }).code, expected, code);
+    });
+
     it("leaves code Microvium already runs alone", () => {
-      const code = "export function add(a, b) {\n  return a + b;\n}";
+      const code = "export function add(a, b) {\n  let s = a;\n  for (let i = 0; i < 3; i++) {\n    if (i === 1) break;\n    s = s + b;\n  }\n  while (s === 0) s = 1;\n  return s;\n}";
       const out = lowerForMicrovium(code, { filename: "feature.js" });
       assert.equal(out.code, code);
       assert.deepEqual(out.usedStdlib, []);
@@ -148,11 +185,77 @@ describe("lowerForMicrovium", function () {
       assert.deepEqual(out.usedStdlib.filter((p) => ["__sf_lt", "__sf_gt", "__sf_le", "__sf_ge"].includes(p)).sort(), ["__sf_ge", "__sf_lt"]);
     });
 
+    // The rule (operators.ts): a side is provably a number when it is a numeric literal, arithmetic
+    // other than +, unary - + ~, ++/--, x.length, a Math call, a sum of numbers, or a local only ever
+    // given numbers. Anything else may be a string, and Microvium doesn't order strings.
+    const locals = [
+      "let i = 0, k = 0, k2 = 0, k3 = 0, g;",
+      "let counter = 0;",
+      "counter++;",
+      "counter = counter + 1;",
+      "let down = 10;",
+      "down -= b;",
+      "down *= 2;",
+      "let later = 0;",
+      "later = b;",
+      "let grown = 1;",
+      "grown += b;",
+      "const other = b;",
+    ];
+    const comparison = (side: string, shadowMath = false) =>
+      `export function f(a, b, xs, o, f) {\n  ${[...locals, ...(shadowMath ? ["const Math = { abs: (x) => x };"] : [])].join("\n  ")}\n  return [a < ${side}, ${side} > a];\n}`;
+
+    it("compares directly when a side is provably a number", () => {
+      for (const side of ["2 * b", "b - 1", "-b", "+b", "~b", "i++", "--i", "b.length", "Math.abs(b)", "1 + 2", "(i + 1) + 2", "counter", "down", "(k = 3)", "(k2 += 1)", "5 % b", "1 << b"]) {
+        const out = lowerForMicrovium(comparison(side), { filename: "feature.js" });
+        assert.doesNotMatch(out.code, /__sf_(lt|gt)/, `a < ${side}`);
+      }
+    });
+
+    it("compares through the helper, with JavaScript's result for strings, when a side may be a string", async () => {
+      const sides = ["b + 1", "1 + b", "later", "grown", "o.size", "xs[0]", "f()", "(g = b)", "(k3 += b)", "Math.abs(b)", "other", "typeof b"];
+      for (const side of sides) {
+        const code = comparison(side, side.startsWith("Math"));
+        const out = lowerForMicrovium(code, { filename: "feature.js" });
+        assert.match(out.code, /__sf_lt\(a, /, `a < ${side}`);
+        assert.match(out.code, /__sf_gt\(/, `${side} > a`);
+        const program = `${code.replace("export function f", "function f")}\nexport function run() {\n  return JSON.stringify(["a", "b1", "x", "10", "9"].map((a) => f(a, "b", ["c"], { size: "a" }, () => "ab")));\n}`;
+        const expected = await runInNode(program);
+        const run = runInMicrovium(program);
+        assert.equal(run.compileTimeResult, expected, `a < ${side} (compile-time VM)`);
+        assert.equal(run.nativeResult, expected, `a < ${side} (native engine)`);
+      }
+    });
+
+    it("gives JavaScript's result for the == and != it accepts, in code that didn't come through esbuild", async () => {
+      const program = [
+        "export function run() {",
+        "  const out = [];",
+        "  let calls = 0;",
+        "  const f = () => { calls++; return null; };",
+        '  const values = [null, undefined, 0, "", "s", 1];',
+        "  for (let i = 0; i < values.length; i++) {",
+        "    const v = values[i];",
+        '    out.push(typeof v == "string", "number" != typeof v, v == undefined, undefined != v, v == void 0, void 0 == v);',
+        "  }",
+        '  out.push(1 == 1, 1 != 2, "a" != "b", "a" == "a", true == false, f() == null, f() != undefined, calls);',
+        "  return JSON.stringify(out);",
+        "}",
+      ].join("\n");
+      const expected = await runInNode(program);
+      const run = runInMicrovium(program);
+      assert.equal(run.compileTimeResult, expected, "compile-time VM");
+      assert.equal(run.nativeResult, expected, "native engine");
+    });
+
     it("hoists the key of o[k] = v only when evaluating v could run first and change it", () => {
       const plain = lowerForMicrovium("export function f(o, xs, g) {\n  for (let i = 0; i < 3; i++) xs[i] = g(i);\n  o[\"k\"] = g(1);\n}", { filename: "feature.js" });
       assert.doesNotMatch(plain.code, /_k/);
       const hoisted = lowerForMicrovium("export function f(o, g) {\n  o[g(0)] = g(1);\n}", { filename: "feature.js" });
       assert.match(hoisted.code, /_k = g\(0\)/);
+      assert.doesNotMatch(hoisted.code, /_o\b/, "o is a parameter nothing assigns: it stays where it is");
+      const reassignedToo = lowerForMicrovium("export function f(o, g) {\n  let i = 0;\n  i = g(2);\n  const bump = () => i++;\n  o[i] = bump();\n}", { filename: "feature.js" });
+      assert.match(reassignedToo.code, /_k = i/, "one of i's assignments is in a function the right side calls");
       const captured = lowerForMicrovium("export function f(o, g) {\n  let i = 0;\n  const bump = () => i++;\n  o[i] = bump();\n}", { filename: "feature.js" });
       assert.match(captured.code, /_k = i/, "i changes in another function the right side calls");
     });
@@ -193,6 +296,54 @@ describe("lowerForMicrovium", function () {
     it("throws on a secret stub and reads ordinary values, in both engines", () => {
       const run = runInMicrovium(program, undefined, { guardValueReads: true, prepare: installGuard });
       const expected = JSON.stringify([1, 8, 8, 8, ["secret wifi", "secret wifi"]]);
+      assert.equal(run.compileTimeResult, expected);
+      assert.equal(run.nativeResult, expected);
+    });
+
+    it("keeps what every other kind of read and update of .value does, as Node runs the code unguarded", async () => {
+      const ordinary = [
+        "export function run() {",
+        "  const o = { value: 10 };",
+        "  const results = [o.value--, o.value, --o.value, ++o.value, o.value++, o.value];",
+        '  o["value"] -= 3;',
+        '  results.push(o["value"]++, o["value"], o.value ** 2);',
+        "  let calls = 0;",
+        "  const held = { value: 1 };",
+        "  const next = () => { calls++; return held; };",
+        "  next().value += 5;",
+        "  results.push(next().value++, --next().value, calls, held.value);",
+        "  const counter = { n: 4, value() { return this.n * 2; } };",
+        '  results.push(counter.value(), counter["value"]());',
+        "  class Box { constructor() { this.value = 7; } double() { return this.value * 2; } }",
+        "  const other = { n: 3, value: 1 };",
+        '  results.push(new Box().double(), other.n, other["n"]);',
+        "  let copy;",
+        "  copy = other.value;",
+        "  results.push(copy);",
+        "  return JSON.stringify(results);",
+        "}",
+      ].join("\n");
+      const expected = await runInNode(ordinary);
+      const run = runInMicrovium(ordinary, undefined, { guardValueReads: true, prepare: installGuard });
+      assert.equal(run.compileTimeResult, expected, "compile-time VM");
+      assert.equal(run.nativeResult, expected, "native engine");
+    });
+
+    it("throws on a secret stub for updates, compound assignments and quoted reads too", () => {
+      const attempts = ["leaked = stub.value", "id(stub.value)", "stub.value++", "--stub.value", "stub.value += 1", 'stub["value"]', 'stub["value"] *= 2', "make().value", "make().value -= 1", "make().value--"];
+      const secretReads = [
+        "export function run() {",
+        '  const stub = { sfSecretStub: "wifi" };',
+        "  const make = () => stub;",
+        "  const id = (x) => x;",
+        "  let leaked;",
+        "  const errors = [];",
+        ...attempts.map((a) => `  try { ${a}; errors.push("no error: ${a.replace(/"/g, "'")}"); } catch (e) { errors.push(e); }`),
+        "  return JSON.stringify(errors);",
+        "}",
+      ].join("\n");
+      const run = runInMicrovium(secretReads, undefined, { guardValueReads: true, prepare: installGuard });
+      const expected = JSON.stringify(attempts.map(() => "secret wifi"));
       assert.equal(run.compileTimeResult, expected);
       assert.equal(run.nativeResult, expected);
     });

@@ -85,6 +85,21 @@ const arrow = () => {
   return inArrow;
 };
 
+function forHeads() {
+  const out = [];
+  for (var i = 0, j = 3; i < j; i++, j--) out.push(i + "" + j);
+  for (var none; out.length < 3; ) out.push(none === undefined ? "u" : "d");
+  return [out, i, j];
+}
+
+function singleStatementBodies(flag) {
+  if (flag) var one = 1;
+  if (flag) var two = 2, three = 3;
+  else var four;
+  for (var k = 0; k < 2; k++) var last = k;
+  return [one, two, three, four, last, k];
+}
+
 export function run() {
-  return JSON.stringify([blockVar, redeclared, inNestedBlocks(true), inNestedBlocks(false), inLoops(), inCatch(), readBeforeDeclaration(), parameterKept(7), closuresShareTheVar(), severalDeclarators(), arrow()]);
+  return JSON.stringify([forHeads(), singleStatementBodies(true), singleStatementBodies(false), blockVar, redeclared, inNestedBlocks(true), inNestedBlocks(false), inLoops(), inCatch(), readBeforeDeclaration(), parameterKept(7), closuresShareTheVar(), severalDeclarators(), arrow()]);
 }

@@ -34,6 +34,7 @@ export function rejectUnsupported(ast: t.File, ctx: LoweringContext): void {
     ClassProperty(path) {
       if (path.node.computed) fail(path, "computed class member names are not supported in feature code", "give the field a plain name");
     },
+    // Stryker disable next-line BlockStatement: PrivateName below reports a private field with the same message at the same place (the field starts with its name)
     ClassPrivateProperty(path) {
       fail(path, "private class members (#name) are not supported in feature code", "use a normal field; TypeScript's `private` keyword works");
     },
@@ -66,6 +67,7 @@ export function rejectUnsupported(ast: t.File, ctx: LoweringContext): void {
       fail(path, `${meta.name}.${property.name} is not supported in feature code`, meta.name === "new" ? "pass what you need as a constructor argument" : "feature code is bundled into one module; there is no module metadata at run time");
     },
     Import(path) {
+      // Stryker disable next-line LogicalOperator: a call always has a parent, and import( starts where its callee does: the same position either way
       fail(path.parentPath ?? path, "dynamic import() is not supported in feature code", "import the module statically at the top of the file");
     },
     ForOfStatement(path) {

@@ -25,6 +25,7 @@ export function guardValueReads(ast: t.File, ctx: LoweringContext): void {
         update(path.parentPath as NodePath<t.UpdateExpression>, ctx);
         return;
       }
+      // Stryker disable next-line ConditionalExpression: assignments and updates are handled above; the other writes it knows (patterns, for-in/of heads) were lowered by earlier passes
       if (isMemberWrite(path)) return;
       if (t.isCallExpression(parent) && parent.callee === node) return; // a method call, not a value read
       path.replaceWith(at(helperCall(READ_VALUE, [node.object as t.Expression]), node));
@@ -36,14 +37,17 @@ function isValueMember(node: t.MemberExpression): boolean {
   return node.computed ? t.isStringLiteral(node.property, { value: "value" }) : t.isIdentifier(node.property, { name: "value" });
 }
 
-/** `o.value op= v` → `(_o = o).value = __sf_readValue(_o) op v` */
+/** `o.value op= v` → `o.value = __sf_readValue(o) op v`; `f().value op= v` →
+ * `(_o = f(), _o.value = __sf_readValue(_o) op v)`: Microvium evaluates the right side of a
+ * member write before its object (see assignmentOrder.ts), so `(_o = f()).value = ...(_o)`
+ * would read `_o` before it is set. */
 function compoundAssignment(path: NodePath<t.AssignmentExpression>, ctx: LoweringContext): void {
   const node = path.node;
   const target = node.left as t.MemberExpression;
   const [first, again] = once(target.object as t.Expression, path, ctx);
   const op = node.operator.slice(0, -1) as t.BinaryExpression["operator"];
-  const write = t.memberExpression(first, target.property, target.computed);
-  path.replaceWith(at(t.assignmentExpression("=", write, t.binaryExpression(op, helperCall(READ_VALUE, [again]), node.right)), node));
+  const write = (object: t.Expression) => t.assignmentExpression("=", t.memberExpression(object, target.property, target.computed), t.binaryExpression(op, helperCall(READ_VALUE, [again]), node.right));
+  path.replaceWith(at(isRereadable(first) ? write(first) : t.sequenceExpression([first, write(t.cloneNode(again))]), node));
 }
 
 /** `o.value++` → `(_o = o, _v = +__sf_readValue(_o), _o.value = _v + 1, _v)` */
@@ -62,6 +66,7 @@ function update(path: NodePath<t.UpdateExpression>, ctx: LoweringContext): void 
 }
 
 function once(expr: t.Expression, path: NodePath, ctx: LoweringContext): [t.Expression, t.Expression] {
+  // Stryker disable next-line ConditionalExpression: a shortcut; a temporary for a name reads the same value
   if (isRereadable(expr)) return [expr, t.cloneNode(expr)];
   const temp = ctx.temp(path);
   return [t.assignmentExpression("=", temp, expr), t.cloneNode(temp)];
