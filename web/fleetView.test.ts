@@ -184,6 +184,24 @@ describe("fleet view in Chromium (1,000 devices)", function () {
     assert.equal(shown[shown.length - 1], "1,000 devices / dev-0000", "then every device, the first screen's row still on top");
   });
 
+  it("scrolled to the end, a filter that leaves fewer rows shows the end of the shorter list in the same frame", async () => {
+    await page.goto(stack.server.url);
+    await count().getByText("1,000 devices", { exact: true }).waitFor({ timeout: 10_000 });
+    await page.evaluate(() => document.querySelector<HTMLElement>(".fleet-scroll")!.scrollTo(0, 1_000_000));
+    await page.waitForFunction(() => document.querySelector(".fleet-spacer [aria-rowindex='1001']:not([hidden])") !== null, undefined, { timeout: 5000 });
+    // The filter changes; in the frame that draws it (before the browser clamps the scroll
+    // position and says so), which rows are shown?
+    const shown = await page.evaluate(async () => {
+      const filter = document.querySelector<HTMLSelectElement>("select[aria-label='Filter devices']")!;
+      filter.value = "offline";
+      filter.dispatchEvent(new Event("change"));
+      await new Promise((resolve) => requestAnimationFrame(resolve));
+      return Array.from(document.querySelectorAll<HTMLElement>(".fleet-spacer [role=row]:not([hidden])"), (row) => Number(row.getAttribute("aria-rowindex")));
+    });
+    await count().getByText("250 of 1,000 devices").waitFor();
+    assert.ok(shown.includes(251), `the last of the 250 rows is drawn at once (rows shown: ${shown.join(", ") || "none"})`);
+  });
+
   it("updates a row in place when its device's status changes", async () => {
     await page.goto(stack.server.url);
     await count().getByText("1,000 devices", { exact: true }).waitFor({ timeout: 10_000 });
