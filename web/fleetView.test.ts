@@ -151,6 +151,57 @@ describe("fleet view in Chromium (1,000 devices)", function () {
     await count().getByText("25 of 1,000 devices").waitFor();
   });
 
+  it("paints the first screen before it takes the listing's pages, even when they are all in by then; the listed rows come in a later frame", async () => {
+    // Every fleet-status page is in before the configuration is answered: with nothing to wait
+    // for, the first screen and the listing's 1,000 rows could be drawn in one task, one frame.
+    const fleetPages = new Set<string>();
+    let allIn!: () => void;
+    const pagesIn = new Promise<void>((resolve) => (allIn = resolve));
+    page.on("requestfinished", (request) => {
+      if (request.url().includes("/api/fleet-status?") && !request.url().includes("after=")) fleetPages.add(request.url());
+      if (fleetPages.size === 7) allIn(); // the first screen's page and the first page of each of the 6 segments
+    });
+    await page.route(/\/dashboard-config\.json$/, async (route) => {
+      await pagesIn;
+      await route.continue();
+    });
+    // What each frame shows, read as the frame starts: the count and the top row. (A string: tsx
+    // would wrap a named function in a __name() the page lacks.)
+    await page.addInitScript(`
+      window.frames_ = [];
+      requestAnimationFrame(function record() {
+        const count = document.querySelector(".fleet-count")?.textContent ?? "";
+        const top = document.querySelector(".fleet-spacer [aria-rowindex='2']:not([hidden])")?.dataset.thing ?? "";
+        if (window.frames_[window.frames_.length - 1] !== count + " / " + top) window.frames_.push(count + " / " + top);
+        requestAnimationFrame(record);
+      });
+    `);
+    await page.goto(stack.server.url);
+    await count().getByText("1,000 devices", { exact: true }).waitFor({ timeout: 10_000 });
+    const frames = await page.evaluate(() => (window as unknown as { frames_: string[] }).frames_);
+    const shown = frames.filter((frame) => /^[1-9]/.test(frame));
+    assert.equal(shown[0], "100 devices / dev-0000", `the first frame with devices shows the first screen alone (frames: ${frames.join(" | ")})`);
+    assert.equal(shown[shown.length - 1], "1,000 devices / dev-0000", "then every device, the first screen's row still on top");
+  });
+
+  it("scrolled to the end, a filter that leaves fewer rows shows the end of the shorter list in the same frame", async () => {
+    await page.goto(stack.server.url);
+    await count().getByText("1,000 devices", { exact: true }).waitFor({ timeout: 10_000 });
+    await page.evaluate(() => document.querySelector<HTMLElement>(".fleet-scroll")!.scrollTo(0, 1_000_000));
+    await page.waitForFunction(() => document.querySelector(".fleet-spacer [aria-rowindex='1001']:not([hidden])") !== null, undefined, { timeout: 5000 });
+    // The filter changes; in the frame that draws it (before the browser clamps the scroll
+    // position and says so), which rows are shown?
+    const shown = await page.evaluate(async () => {
+      const filter = document.querySelector<HTMLSelectElement>("select[aria-label='Filter devices']")!;
+      filter.value = "offline";
+      filter.dispatchEvent(new Event("change"));
+      await new Promise((resolve) => requestAnimationFrame(resolve));
+      return Array.from(document.querySelectorAll<HTMLElement>(".fleet-spacer [role=row]:not([hidden])"), (row) => Number(row.getAttribute("aria-rowindex")));
+    });
+    await count().getByText("250 of 1,000 devices").waitFor();
+    assert.ok(shown.includes(251), `the last of the 250 rows is drawn at once (rows shown: ${shown.join(", ") || "none"})`);
+  });
+
   it("updates a row in place when its device's status changes", async () => {
     await page.goto(stack.server.url);
     await count().getByText("1,000 devices", { exact: true }).waitFor({ timeout: 10_000 });

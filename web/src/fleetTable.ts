@@ -164,6 +164,10 @@ export class FleetTable {
   }
 
   private render(force: boolean): void {
+    // Where the scroller is, read before this render writes anything: read after the writes
+    // below, it would make the browser lay the page out once more before the frame does.
+    const scrolledTo = this.scroller.scrollTop;
+    const height = this.scroller.clientHeight || ROW_HEIGHT * 20;
     if (this.orderDirty) {
       const wait = this.lastOrderAt + REORDER_INTERVAL_MS - performance.now();
       // The first rows show at once; the throttle is for a table that already shows some.
@@ -180,8 +184,8 @@ export class FleetTable {
     this.count.textContent = this.order.length === total ? `${formatCount(total)} devices` : `${formatCount(this.order.length)} of ${formatCount(total)} devices`;
     this.spacer.style.height = `${this.order.length * ROW_HEIGHT}px`;
     this.spacer.closest("[role=table]")?.setAttribute("aria-rowcount", String(this.order.length + 1));
-    const top = this.scroller.scrollTop;
-    const height = this.scroller.clientHeight || ROW_HEIGHT * 20;
+    // A shorter list clamps the scroll position (as the browser will once it lays the rows out).
+    const top = Math.min(scrolledTo, Math.max(0, this.order.length * ROW_HEIGHT - height));
     const first = Math.max(0, Math.floor(top / ROW_HEIGHT) - OVERSCAN);
     const last = Math.min(this.order.length, Math.ceil((top + height) / ROW_HEIGHT) + OVERSCAN);
     const now = Date.now();
