@@ -3,9 +3,11 @@
  * co-processor is killed (SIGKILL) mid-run: it is restarted, the link resynchronises and that
  * board's QoS 1 messages resume with none lost, while the other board's co-processor keeps its
  * process and its messages keep coming. The co-processor holds its device's key and none of the
- * dev process's environment. Stopping dev leaves no QEMU or co-processor process behind.
+ * dev process's environment. Stopping dev leaves no QEMU or co-processor process behind, and
+ * neither does a dev process killed with SIGKILL.
  * Skipped, saying why, without qemu-system-arm or the arm-none-eabi toolchain. */
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -38,10 +40,12 @@ async function until(what: string, check: () => boolean, timeoutMs: number, expl
   }
 }
 
+/** Running: it exists and is not a zombie (an orphan's exit status may wait for a PID 1 that
+ * doesn't collect it). */
 function alive(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
   } catch {
     return false;
   }
@@ -156,5 +160,24 @@ describe("a QEMU board's co-processor in its own process (snapfleet dev --device
     assert.deepEqual([...pidsSeen].filter(alive), [], "every QEMU and co-processor process ended");
     assert.deepEqual(fleetChildren(), [], "no QEMU or co-processor child of dev left");
     assert.ok(cloud.monitor.devices().every((r) => !r.online), "each board said offline before the broker stopped");
+  });
+
+  it("a dev process killed with SIGKILL leaves no QEMU or co-processor process behind", async () => {
+    const dir = fs.mkdtempSync(path.join(fs.realpathSync(os.tmpdir()), "sf-coproc-kill-"));
+    const dev = spawn(process.execPath, ["--import", "tsx", path.join(__dirname, "../../test/support/qemuDevChild.ts"), dir], { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    dev.stdout!.setEncoding("utf8").on("data", (d: string) => (out += d));
+    dev.stderr!.setEncoding("utf8").on("data", (d: string) => (out += d));
+    try {
+      await until("the dev process's board online", () => out.includes("}") || dev.exitCode !== null, 180_000, () => out);
+      const pids = JSON.parse(out.slice(0, out.indexOf("}") + 1)) as { coprocessor: number; board: number };
+      assert.ok(alive(pids.coprocessor) && alive(pids.board), out);
+      dev.kill("SIGKILL");
+      // The co-processor sees its IPC channel close; the board gets its parent-death signal.
+      await until("the board and the co-processor to end", () => !alive(pids.coprocessor) && !alive(pids.board), 15_000, () => `still running: ${JSON.stringify(pids)}`);
+    } finally {
+      dev.kill("SIGKILL");
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
