@@ -128,7 +128,7 @@ export class CoprocessorProcess {
     const decision = this.backoff.crashed();
     if (!decision.restart) {
       this.current = undefined;
-      this.log(`[coprocessor] process ended (${child.ending}), the ${decision.crashes}th time within ${this.backoff.windowMs / 1000} s: not restarted; the board stays offline until dev is started again`);
+      this.log(`[coprocessor] process ended (${child.ending}): ${decision.crashes} crashes within ${this.backoff.windowMs / 1000} s, more than the ${this.backoff.maxRestarts} restarts allowed; not restarted, the board stays offline until dev is started again`);
       return;
     }
     this.log(`[coprocessor] process ended (${child.ending}); restarting in ${decision.delayMs / 1000} s (restart ${decision.attempt} of at most ${this.backoff.maxRestarts} within ${this.backoff.windowMs / 1000} s)`);
