@@ -1,6 +1,6 @@
 /** One process of the device side that the local cloud starts and supervises: a native device
  * (firmware/native/nativeDevice.ts) or a QEMU board's network co-processor
- * (firmware/coprocessor/coprocessorProcess.ts). Its output is relayed line by line (the last
+ * (firmware/coprocessor/coprocessorProcess.ts) and its QEMU board (qemuDevice.ts). Its output is relayed line by line (the last
  * lines kept to explain a failure), start() waits for the moment it says it is ready, and stop()
  * asks it to end (SIGTERM) before it is killed. */
 import { spawn, fork, type ChildProcess } from "node:child_process";
@@ -50,6 +50,12 @@ export class DeviceProcess {
   /** A program (its stdin closed, its output relayed). */
   static spawn(command: string, args: string[], options: DeviceProcessOptions): DeviceProcess {
     return new DeviceProcess(spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] }), options);
+  }
+
+  /** A process started elsewhere (a QEMU board: firmware/native/ports/mps2-an505/qemuBoard.ts),
+   * its stdout and stderr piped. */
+  static adopt(child: ChildProcess, options: DeviceProcessOptions): DeviceProcess {
+    return new DeviceProcess(child, options);
   }
 
   /** A Node module with an IPC channel, in an environment given whole (nothing of this process's
@@ -105,7 +111,8 @@ export class DeviceProcess {
   }
 
   private line(line: string): void {
-    if (!line) return;
+    line = line.replace(/\r$/, ""); // a UART's line ends
+    if (!line.trim()) return;
     this.recent.push(line);
     if (this.recent.length > RECENT_LINES) this.recent.shift();
     this.options.onLine?.(line);

@@ -4,10 +4,10 @@
  * (coprocessorProcess.ts), linked over the board's second UART (a TCP socket on 127.0.0.1). The
  * co-processor holds the device's certificate and speaks MQTT over mutual TLS, the Jobs MQTT API
  * and HTTPS download for the board. Mirrors firmware/native/nativeDevice.ts. */
-import type { ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { startQemuBoard } from "../native/ports/mps2-an505/qemuBoard";
+import { DeviceProcess } from "../deviceProcess";
 import type { RestartBackoffOptions } from "../restartBackoff";
 import { CoprocessorProcess } from "./coprocessorProcess";
 
@@ -38,20 +38,8 @@ export interface QemuDeviceOptions {
 /** The board is powered off (SIGKILL) when QEMU doesn't end on SIGTERM within this. */
 const STOP_GRACE_MS = 1000;
 
-/** Splits a stream into lines for `onLine`. */
-function lines(stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {
-  let rest = "";
-  stream.setEncoding("utf8");
-  stream.on("data", (chunk: string) => {
-    const all = (rest + chunk).split("\n");
-    rest = all.pop()!;
-    for (const l of all) if (l.trim()) onLine(l.replace(/\r$/, ""));
-  });
-}
-
 export class QemuDevice {
-  private board: ChildProcess | undefined;
-  private boardExited: Promise<void> = Promise.resolve();
+  private board: DeviceProcess | undefined;
   private stopped = false;
 
   private constructor(
@@ -63,7 +51,7 @@ export class QemuDevice {
 
   /** The QEMU process, while the board is powered. */
   get boardPid(): number | undefined {
-    return this.board?.exitCode === null && this.board.signalCode === null ? this.board.pid : undefined;
+    return this.board?.running ? this.board.pid : undefined;
   }
 
   /** Starts the co-processor (MQTT connected, listening for the board) and the board; resolves
@@ -100,24 +88,27 @@ export class QemuDevice {
     const log = this.options.onLog ?? (() => {});
     const deviceArgs = ["connect", "--thing", this.thing, "--state", this.options.stateDir, ...(this.options.pinSpecs ?? []).flatMap((pin) => ["--pin", pin])];
     fs.mkdirSync(this.options.stateDir, { recursive: true });
-    const board = startQemuBoard({ image: this.options.image, deviceArgs, secondSerial: `tcp:127.0.0.1:${this.coprocessor.linkPort},reconnect=1`, dieWithParent: true });
+    const board = DeviceProcess.adopt(startQemuBoard({ image: this.options.image, deviceArgs, secondSerial: `tcp:127.0.0.1:${this.coprocessor.linkPort},reconnect=1`, dieWithParent: true }), {
+      name: `the board of ${this.thing} (qemu-system-arm)`,
+      stopGraceMs: STOP_GRACE_MS,
+      onLine: log,
+    });
     this.board = board;
-    this.boardExited = new Promise((resolve) => board.once("close", () => resolve()));
-    lines(board.stdout!, log);
-    lines(board.stderr!, log);
-    board.once("exit", (code, signal) => {
-      if (!this.stopped) log(`[board] QEMU ended (${signal ?? `exit status ${code}`})`);
+    void board.exited.then(() => {
+      if (!this.stopped) log(`[board] QEMU ended (${board.ending})`);
     });
   }
 
+  /** Until the co-processor hears the board's keepalive; the board's last words if it ends
+   * first or takes too long (then it is switched off). */
   private async linkUp(timeoutMs: number): Promise<void> {
-    const end = Date.now() + timeoutMs;
-    let exited = false;
-    void this.boardExited.then(() => (exited = true));
-    while (!this.coprocessor.linkUp) {
-      if (exited) throw new Error(`the board of ${this.thing} (qemu-system-arm) ended before its link came up`);
-      if (Date.now() > end) throw new Error(`the board of ${this.thing} did not bring its link up within ${timeoutMs / 1000} s`);
-      await new Promise((r) => setTimeout(r, 50));
+    const board = this.board!;
+    let poll: NodeJS.Timeout | undefined;
+    const up = new Promise<void>((resolve) => (poll = setInterval(() => this.coprocessor.linkUp && resolve(), 50)));
+    try {
+      await board.started(up, timeoutMs, "bring its link up");
+    } finally {
+      clearInterval(poll);
     }
   }
 
@@ -128,21 +119,12 @@ export class QemuDevice {
     if (this.stopped) return;
     this.stopped = true;
     await this.coprocessor.stop();
-    await this.powerOff();
+    await this.board?.stop();
   }
 
   /** For `snapfleet dev`'s stop budget: everything ends now. */
   async halt(): Promise<void> {
     this.stopped = true;
-    this.board?.kill("SIGKILL");
-    await this.coprocessor.halt().catch(() => {});
-    await this.boardExited;
-  }
-
-  private async powerOff(): Promise<void> {
-    this.board?.kill("SIGTERM");
-    const timer = setTimeout(() => this.board?.kill("SIGKILL"), STOP_GRACE_MS);
-    await this.boardExited;
-    clearTimeout(timer);
+    await Promise.all([this.board?.kill(), this.coprocessor.halt().catch(() => {})]);
   }
 }
