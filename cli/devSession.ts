@@ -35,8 +35,8 @@ export interface DevSessionOptions {
   dashboardBundleDir?: string | null;
   /** "typescript" (default): simulated devices in this process; "native": one
    * `snapfleet-device connect` process per device (firmware/native/nativeDevice.ts); "qemu":
-   * one emulated Cortex-M33 board per device, linked to a network co-processor in this process
-   * (firmware/coprocessor/qemuDevice.ts). */
+   * one emulated Cortex-M33 board per device, linked to its network co-processor, a process of
+   * its own holding that device's key (firmware/coprocessor/qemuDevice.ts). */
   deviceRuntime?: DeviceRuntime;
   /** The native device program (default build/firmware/posix/snapfleet-device under the
    * working directory; `snapfleet dev` builds it first). */
@@ -151,8 +151,9 @@ export class DevSession {
     return this.join(thing, device);
   }
 
-  /** An emulated board and its co-processor, with the identity and state dir a simulated
-   * device would get (the board's flash is that dir, through semihosting). */
+  /** An emulated board and its co-processor process, with the identity and state dir a
+   * simulated device would get (the board's flash is that dir, through semihosting); the
+   * co-processor gets this device's certificate and key only. */
   private async addQemuDevice(thing: string, identity: { certPem: string; keyPem: string }): Promise<FleetDevice> {
     const device = await QemuDevice.start({
       image: path.resolve(this.options.qemuImage ?? firmwareProgram("cortex-m33")),

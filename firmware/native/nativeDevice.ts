@@ -2,9 +2,9 @@
  * the local cloud runs it: the TypeScript side only starts it with its thing name, certificate,
  * key, CA and endpoint, relays its log lines, and stops it. Everything a device does (MQTT over
  * mutual TLS, status, Jobs, OTA slots, rollback) happens in the C program, as on a board. */
-import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
+import { DeviceProcess } from "../deviceProcess";
 
 export interface NativeDeviceOptions {
   /** build/firmware/posix/snapfleet-device (snapfleet firmware build --target posix). */
@@ -37,24 +37,22 @@ const STOP_GRACE_MS = 3000;
 const LAUNCHED_STOP_GRACE_MS = 60_000;
 
 export class NativeDevice {
-  /** Resolves with the exit code (null when a signal ended it). */
-  readonly exited: Promise<number | null>;
-  private exitCode: number | null | undefined;
-
   private constructor(
     readonly thing: string,
-    private readonly child: ChildProcess,
-    private readonly stopGraceMs: number,
-  ) {
-    this.exited = new Promise((resolve) => child.once("exit", (code) => resolve((this.exitCode = code))));
+    private readonly deviceProcess: DeviceProcess,
+  ) {}
+
+  /** Resolves with the exit code (null when a signal ended it). */
+  get exited(): Promise<number | null> {
+    return this.deviceProcess.exited;
   }
 
   get pid(): number {
-    return this.child.pid!;
+    return this.deviceProcess.pid;
   }
 
   get running(): boolean {
-    return this.exitCode === undefined;
+    return this.deviceProcess.running;
   }
 
   /** The command line for these options (also what the README shows for AWS). */
@@ -76,57 +74,30 @@ export class NativeDevice {
       throw new Error(`no native device program at ${path.relative(process.cwd(), o.binary) || o.binary}: build it with \`npx snapfleet firmware build --target posix\``);
     }
     const [command, ...args] = [...(o.launcher ?? []), o.binary, ...NativeDevice.args(o)];
-    const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
-    const device = new NativeDevice(o.thing, child, o.launcher?.length ? LAUNCHED_STOP_GRACE_MS : STOP_GRACE_MS);
-    const recent: string[] = [];
     let connected: () => void = () => {};
     const isConnected = new Promise<void>((resolve) => (connected = resolve));
-    const onLine = (line: string) => {
-      if (!line) return;
-      recent.push(line);
-      if (recent.length > 20) recent.shift();
-      if (line.startsWith(`[mqtt ${o.thing}] connected`)) connected();
-      o.onLog?.(line);
-    };
-    for (const stream of [child.stdout!, child.stderr!]) {
-      let rest = "";
-      stream.setEncoding("utf8");
-      stream.on("data", (chunk: string) => {
-        const lines = (rest + chunk).split("\n");
-        rest = lines.pop()!;
-        lines.forEach(onLine);
-      });
-      stream.on("end", () => onLine(rest));
-    }
+    const child = DeviceProcess.spawn(command, args, {
+      name: `native device ${o.thing}`,
+      stopGraceMs: o.launcher?.length ? LAUNCHED_STOP_GRACE_MS : STOP_GRACE_MS,
+      onLine: (line) => {
+        if (line.startsWith(`[mqtt ${o.thing}] connected`)) connected();
+        o.onLog?.(line);
+      },
+    });
     const timeoutMs = o.connectTimeoutMs ?? 15_000;
-    let timer: NodeJS.Timeout | undefined;
-    const outcome = await Promise.race([
-      isConnected.then(() => "connected" as const),
-      device.exited.then(() => "exited" as const),
-      new Promise<"timeout">((resolve) => (timer = setTimeout(() => resolve("timeout"), timeoutMs))),
-    ]);
-    clearTimeout(timer);
-    if (outcome === "connected") return device;
-    if (outcome === "timeout") await device.stop();
-    const said = recent.length ? `; it said:\n  ${recent.join("\n  ")}` : "";
-    throw new Error(`native device ${o.thing} ${outcome === "exited" ? `exited with code ${device.exitCode}` : `did not connect to ${o.endpoint}:${o.port} within ${timeoutMs / 1000} s`}${said}`);
+    await child.started(isConnected, timeoutMs, `connect to ${o.endpoint}:${o.port}`);
+    return new NativeDevice(o.thing, child);
   }
 
   /** Clean stop: SIGTERM makes the device stop its app (offline status) and disconnect; a
    * device that doesn't exit in time is killed. */
-  async stop(): Promise<void> {
-    if (!this.running) return;
-    this.child.kill("SIGTERM");
-    const timer = setTimeout(() => this.child.kill("SIGKILL"), this.stopGraceMs);
-    await this.exited;
-    clearTimeout(timer);
+  stop(): Promise<void> {
+    return this.deviceProcess.stop();
   }
 
   /** Power cut: SIGKILL, nothing is said or written any more (tests of state after a crash). */
-  async kill(): Promise<void> {
-    if (!this.running) return;
-    this.child.kill("SIGKILL");
-    await this.exited;
+  kill(): Promise<void> {
+    return this.deviceProcess.kill();
   }
 
   /** For `snapfleet dev`'s stop budget: the same as kill. */

@@ -112,7 +112,7 @@ export async function qemuDevScenario(devices: number, follow?: (line: string) =
       assert.match(cloud.jobs.book.execution(`sim-${i}`, badJob).statusDetails.reason, /integrity check failed: got \d+ bytes with sha256 [0-9a-f]{12}, the job document says \d+ bytes with sha256 [0-9a-f]{12}; the running app is unchanged/);
     }
     const heard = rows().map((r) => r.lastMessage);
-    assert.ok(rows().every((r) => r.online && r.version === version), "the boards kept the version they ran");
+    assert.ok(rows().every((r) => r.online && r.version === version), `the boards kept the version they ran: ${JSON.stringify(rows().map((r) => ({ online: r.online, version: r.version })))}\n${explain()}`);
     assert.deepEqual(heard, heard.map(() => "level = 8"));
 
     await session.stop();

@@ -56,6 +56,10 @@ export interface QemuBoardOptions {
   secondSerial?: string;
   /** Instruction counting (bench): one instruction per virtual nanosecond. */
   icount?: boolean;
+  /** The board is powered off (SIGKILL) when the process that started it dies, even by
+   * SIGKILL: util-linux's `setpriv --pdeathsig`, which then runs QEMU in its place (same pid).
+   * Without setpriv the board outlives a killed parent. */
+  dieWithParent?: boolean;
 }
 
 /** QEMU's command line for the board. */
@@ -73,8 +77,10 @@ export function qemuArgs(options: QemuBoardOptions): string[] {
 
 /** Starts the board; stdin is UART0's input, stdout its output, stderr the debug console. */
 export function startQemuBoard(options: QemuBoardOptions, stdio: "pipe" | "inherit" = "pipe"): ChildProcess {
-  return spawn(QEMU, qemuArgs(options), { stdio: ["pipe", stdio, stdio] });
+  const [command, ...args] = options.dieWithParent && (hasSetpriv ??= runs("setpriv")) ? ["setpriv", "--pdeathsig", "KILL", QEMU, ...qemuArgs(options)] : [QEMU, ...qemuArgs(options)];
+  return spawn(command, args, { stdio: ["pipe", stdio, stdio] });
 }
+let hasSetpriv: boolean | undefined;
 
 /** Runs the board to the end with `input` on UART0 (then end of input): its exit status (the
  * device's, through semihosting) and what it printed. The limit only stops a board that never
