@@ -131,11 +131,21 @@ async function rssAfterInstall(build: CompileResult, engine: MicroviumEngine, bi
     const { jobId } = await fleet.cloud.deploy(build);
     await untilAllSucceeded(fleet.cloud, jobId!, 1, 60_000);
     const status = fs.readFileSync(`/proc/${fleet.pids[0]}/status`, "utf8");
+    // NATIVE_BENCH_SMAPS=<path prefix>: the process's /proc/PID/smaps saved, for a per-mapping look
+    if (process.env.NATIVE_BENCH_SMAPS) fs.writeFileSync(`${process.env.NATIVE_BENCH_SMAPS}.${inProcess ? "in-process" : path.basename(path.dirname(binary))}`, fs.readFileSync(`/proc/${fleet.pids[0]}/smaps`));
     const field = (name: string) => Number(new RegExp(`${name}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN);
-    return { rssKb: field("VmRSS"), peakKb: field("VmHWM"), privateKb: field("RssAnon"), largest: residentByMapping(fleet.pids[0]) };
+    return { rssKb: field("VmRSS"), peakKb: field("VmHWM"), privateKb: field("RssAnon"), largest: residentByMapping(fleet.pids[0]), rollup: smapsRollup(fleet.pids[0]) };
   } finally {
     await fleet.stop();
   }
+}
+
+/** Context for VmRSS (not the goal's metric): the process's proportional share of shared pages
+ * (Pss) and its private pages, from /proc/PID/smaps_rollup. */
+function smapsRollup(pid: number): { pssKb: number; privateKb: number } {
+  const text = fs.readFileSync(`/proc/${pid}/smaps_rollup`, "utf8");
+  const kb = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, "m").exec(text)?.[1] ?? NaN);
+  return { pssKb: kb("Pss"), privateKb: kb("Private_Clean") + kb("Private_Dirty") };
 }
 
 /** Resident KB per mapped file (or [heap], [anon], [stack]) of a process, largest first: what
@@ -164,7 +174,7 @@ async function latencyAndRollout(binary: string, engine: MicroviumEngine, stream
   console.log(`  typescript ${FLEET} devices in one process: ${Math.round(ts.ms)} ms (${Math.round(ts.ms - GRACE_MS)} ms beyond the grace period)`);
   console.log(`  native     ${FLEET} processes: ${Math.round(native.ms)} ms (${Math.round(native.ms - GRACE_MS)} ms beyond the grace period); native / typescript ${(native.ms / ts.ms).toFixed(2)}x`);
   const mb = (kb: number[]) => `median ${(kb[kb.length >> 1] / 1024).toFixed(1)} MB, max ${(kb[kb.length - 1] / 1024).toFixed(1)} MB`;
-  console.log(`  native device process RSS (networked, after the install): ${mb(native.rssKb)}; of it private (RssAnon: heap, slots, Paho's threads) ${mb(native.privateKb)}; the rest are shared library pages (OpenSSL, Paho; libcurl only in the download's child process) (goal <= 8 MB)`);
+  console.log(`  native device process RSS (networked, after the install): ${mb(native.rssKb)}; of it private (RssAnon: heap, slots, Paho's threads) ${mb(native.privateKb)}; the rest are file pages shared by every device process (the program with OpenSSL and Paho linked in, libc, libm; libcurl only in the download's child process) (goal <= 8 MB)`);
   console.log(`  what one takes, largest first (KB): ${native.largest.slice(0, 8).map((m) => `${m.name} ${m.kb}`).join(", ")}`);
 }
 
@@ -180,10 +190,16 @@ async function main(): Promise<void> {
   console.log("RSS of one networked native device after an install: the download in a child process vs in the device process (baseline), same run");
   const baseline = await rssAfterInstall(small, engine, binary, true);
   const child = await rssAfterInstall(small, engine, binary, false);
-  for (const [name, r] of [["in-process (baseline)", baseline], ["child process", child]] as const) {
-    console.log(`  ${name.padEnd(22)} ${(r.rssKb / 1024).toFixed(1)} MB (peak ${(r.peakKb / 1024).toFixed(1)} MB), of it private ${(r.privateKb / 1024).toFixed(1)} MB (goal <= 8 MB); largest (KB): ${r.largest.slice(0, 8).map((m) => `${m.name} ${m.kb}`).join(", ")}`);
+  // NATIVE_BENCH_BEFORE=<a snapfleet-device built from an earlier commit>[:<another>...]: those
+  // programs measured in the same run, for a before/after of a change to the device program itself.
+  const befores: [string, Awaited<ReturnType<typeof rssAfterInstall>>][] = [];
+  for (const other of (process.env.NATIVE_BENCH_BEFORE ?? "").split(":").filter(Boolean)) befores.push([`before: ${path.basename(path.dirname(path.resolve(other)))}`, await rssAfterInstall(small, engine, path.resolve(other), false)]);
+  const rows: [string, Awaited<ReturnType<typeof rssAfterInstall>>][] = [["in-process (baseline)", baseline], ...befores, ["child process (this build)", child]];
+  for (const [name, r] of rows) {
+    console.log(`  ${name.padEnd(28)} ${(r.rssKb / 1024).toFixed(1)} MB (${r.rssKb} kB, peak ${(r.peakKb / 1024).toFixed(1)} MB), of it private ${(r.privateKb / 1024).toFixed(1)} MB (goal <= 8 MB); Pss ${(r.rollup.pssKb / 1024).toFixed(1)} MB, private pages ${(r.rollup.privateKb / 1024).toFixed(1)} MB; largest (KB): ${r.largest.slice(0, 9).map((m) => `${m.name} ${m.kb}`).join(", ")}`);
   }
   console.log(`  child / in-process: ${(child.rssKb / baseline.rssKb).toFixed(2)}x RSS, ${(child.peakKb / baseline.peakKb).toFixed(2)}x peak, ${(child.privateKb / baseline.privateKb).toFixed(2)}x private`);
+  for (const [name, before] of befores) console.log(`  this build / ${name}: ${(child.rssKb / before.rssKb).toFixed(2)}x RSS, ${(child.peakKb / before.peakKb).toFixed(2)}x peak, ${(child.privateKb / before.privateKb).toFixed(2)}x private`);
 }
 
 main().then(

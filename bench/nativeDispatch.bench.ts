@@ -87,7 +87,7 @@ async function main() {
   const { rss, peak, anon } = rssOf(child.pid!);
   await new Promise((resolve) => child.on("exit", resolve));
   console.log(
-    `RSS of one native device process (1 ms timer, 2 s in): ${(rss / 1024).toFixed(1)} MB (peak ${(peak / 1024).toFixed(1)} MB; goal <= 8 MB), of which ${(anon / 1024).toFixed(1)} MB private; the rest are pages of shared libraries (libc, libm, OpenSSL, Paho, cJSON; libcurl only in the networked mode's download child process), shared by all device processes`,
+    `RSS of one native device process (1 ms timer, 2 s in): ${(rss / 1024).toFixed(1)} MB (peak ${(peak / 1024).toFixed(1)} MB; goal <= 8 MB), of which ${(anon / 1024).toFixed(1)} MB private; the rest are file pages shared by all device processes (the program with OpenSSL and Paho linked in, libc, libm, cJSON; libcurl only in the networked mode's download child process)`,
   );
   fs.rmSync(dir, { recursive: true, force: true });
 }
