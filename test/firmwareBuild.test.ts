@@ -2,8 +2,10 @@
  * freestanding (an #include of a C-library header there fails the build, naming file and header);
  * a host id added in TypeScript and not served in C (runtime or standard library) fails the build
  * instead of drifting; a
- * missing compiler is named with how to get one. Each broken tree is a copy in a temp folder. */
+ * missing compiler is named with how to get one; OpenSSL and Paho are linked in from their static
+ * archives with packed relocations (the device's resident memory, bench/native.bench.ts). Each broken tree is a copy in a temp folder. */
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -40,6 +42,20 @@ describe("snapfleet firmware build (scripts/build-firmware.mjs)", function () {
     assert.equal(result.skipped, true);
     assert.match(lines.join("\n"), /snapfleet-device up to date/);
     assert.ok(fs.statSync(result.program).size > 100_000);
+  });
+
+  it("links OpenSSL and Paho into the program from their archives, relocations packed: no shared libcrypto to load per device", async () => {
+    const { program } = await buildFirmware({ log: () => {} });
+    const archives = ["libssl.a", "libcrypto.a", "libpaho-mqtt3as.a"];
+    const missing = archives.filter((a) => !path.isAbsolute(execFileSync(process.env.CC ?? "cc", [`-print-file-name=${a}`], { encoding: "utf8" }).trim()));
+    assert.deepEqual(missing, [], "this machine's -dev packages (libssl-dev, libpaho-mqtt-dev) ship these archives");
+    const dynamic = execFileSync("readelf", ["--dynamic", program], { encoding: "utf8" });
+    const needed = [...dynamic.matchAll(/\(NEEDED\)\s+Shared library: \[([^\]]+)\]/g)].map((m) => m[1]);
+    assert.ok(needed.includes("libcjson.so.1") && needed.some((n) => n.startsWith("libc.so")), `the program's shared libraries: ${needed.join(", ")}`);
+    assert.deepEqual(needed.filter((n) => /^lib(ssl|crypto|paho)/.test(n)), [], `linked as shared libraries: ${needed.join(", ")}`);
+    assert.match(dynamic, /\(RELR\)/, "relative relocations packed (-z pack-relative-relocs)");
+    const exported = execFileSync("nm", ["--dynamic", "--defined-only", program], { encoding: "utf8" });
+    assert.doesNotMatch(exported, /\b(SSL|EVP|MQTTAsync)_\w+/, "the program must not export OpenSSL's symbols: the download's libcurl binds its own libssl");
   });
 
   it("refuses a C-library header in the core, naming the file and the header", async () => {
