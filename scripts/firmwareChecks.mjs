@@ -9,6 +9,8 @@ import { promisify } from "node:util";
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const native = path.join(root, "firmware/native");
+/** The include folders the OTA and core sources need: the core's, and the engine glue's integer layout. */
+export const CORE_INCLUDES = ["-I", path.join(native, "core"), "-I", path.join(root, "core/engine/glue")];
 
 /** ota/ and what it links from core/ (the manifest reader) and the POSIX C-library shims. */
 export const OTA_SOURCES = [
@@ -23,7 +25,7 @@ const WARNINGS = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-D_POSIX_C_SOURCE=
 export async function compileCheck({ main, sources = OTA_SOURCES, out, cc = process.env.CC ?? "cc", flags = ["-O1"], libs = [] }) {
   fs.mkdirSync(path.dirname(out), { recursive: true });
   try {
-    await promisify(execFile)(cc, [...WARNINGS, ...flags, "-I", path.join(native, "core"), "-I", path.join(root, "core/engine/glue"), main, ...sources, "-o", out, ...libs, "-lm"], { maxBuffer: 8 * 1024 * 1024 });
+    await promisify(execFile)(cc, [...WARNINGS, ...flags, ...CORE_INCLUDES, main, ...sources, "-o", out, ...libs, "-lm"], { maxBuffer: 8 * 1024 * 1024 });
   } catch (error) {
     throw new Error(`${cc} could not build ${path.relative(root, main)}:\n${error.stderr || error.message}${error.code === "ENOENT" ? `\n(no C compiler "${cc}": apt-get install gcc, or set CC)` : ""}`);
   }

@@ -10,7 +10,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { OTA_SOURCES, root } from "./firmwareChecks.mjs";
+import { CORE_INCLUDES, OTA_SOURCES, root } from "./firmwareChecks.mjs";
 
 const argument = (flag) => (process.argv.includes(flag) ? process.argv[process.argv.indexOf(flag) + 1] : undefined);
 const seconds = Number(argument("--seconds") ?? 60);
@@ -34,7 +34,7 @@ try {
 function compile(name, sources, extraFlags = []) {
   const binary = path.join(out, name);
   fs.mkdirSync(out, { recursive: true });
-  const flags = ["-g", "-O1", "-fsanitize=fuzzer,address,undefined", "-fno-sanitize-recover=undefined", "-D_POSIX_C_SOURCE=200809L", "-I", path.join(root, "firmware/native/core"), ...extraFlags];
+  const flags = ["-g", "-O1", "-fsanitize=fuzzer,address,undefined", "-fno-sanitize-recover=undefined", "-D_POSIX_C_SOURCE=200809L", ...CORE_INCLUDES, ...extraFlags];
   const compiled = spawnSync(clang, [...flags, ...sources, "-lm", "-o", binary], { encoding: "utf8" });
   if (compiled.status !== 0) fail(`compiling ${name} failed:\n${compiled.stderr}`);
   return binary;
