@@ -157,8 +157,10 @@ describe("fleet view in Chromium (1,000 devices)", function () {
     const fleetPages = new Set<string>();
     let allIn!: () => void;
     const pagesIn = new Promise<void>((resolve) => (allIn = resolve));
-    page.on("requestfinished", (request) => {
-      if (request.url().includes("/api/fleet-status?") && !request.url().includes("after=")) fleetPages.add(request.url());
+    // Answered, that is: the page reads the listing's bodies only after the first screen's paint
+    // (so their load does not finish before it either).
+    page.on("response", (response) => {
+      if (response.url().includes("/api/fleet-status?") && !response.url().includes("after=")) fleetPages.add(response.url());
       if (fleetPages.size === 7) allIn(); // the first screen's page and the first page of each of the 6 segments
     });
     await page.route(/\/dashboard-config\.json$/, async (route) => {

@@ -19,18 +19,30 @@ async function sha256Hex(bytes: Uint8Array): Promise<string> {
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-export async function loadAppBuild(): Promise<AppBuild> {
+export function loadAppBuild(): Promise<AppBuild> {
+  return startLoadingAppBuild().build;
+}
+
+/** The manifest as soon as it is in (what the fleet table needs), and the build once the
+ * snapshot is in and checked. */
+export function startLoadingAppBuild(): { manifest: Promise<Manifest>; build: Promise<AppBuild> } {
   // Both files at once: a half-replaced build is caught by the check below either way.
-  const [manifestResponse, snapshotResponse] = await Promise.all([fetchOk("manifest.json"), fetchOk("web.snap")]);
-  const manifest = (await manifestResponse.json()) as Manifest;
-  const expected = manifest.snapshots?.web;
-  if (!expected) throw new Error("manifest.json has no web snapshot entry; rebuild with `snapfleet build`");
-  const snapshot = new Uint8Array(await snapshotResponse.arrayBuffer());
-  const actual = await sha256Hex(snapshot);
-  if (snapshot.length !== expected.size || actual !== expected.sha256) {
-    throw new Error(`web.snap (sha256 ${actual.slice(0, 12)}, ${snapshot.length} B) does not match manifest.json (${expected.sha256.slice(0, 12)}, ${expected.size} B); the build is being replaced, reload in a moment`);
-  }
-  return { manifest, snapshot };
+  const snapshotResponse = fetchOk("web.snap");
+  const manifest = fetchOk("manifest.json").then((response) => response.json() as Promise<Manifest>);
+  const build = manifest.then(async (manifest) => {
+    const expected = manifest.snapshots?.web;
+    if (!expected) throw new Error("manifest.json has no web snapshot entry; rebuild with `snapfleet build`");
+    const snapshot = new Uint8Array(await (await snapshotResponse).arrayBuffer());
+    const actual = await sha256Hex(snapshot);
+    if (snapshot.length !== expected.size || actual !== expected.sha256) {
+      throw new Error(`web.snap (sha256 ${actual.slice(0, 12)}, ${snapshot.length} B) does not match manifest.json (${expected.sha256.slice(0, 12)}, ${expected.size} B); the build is being replaced, reload in a moment`);
+    }
+    return { manifest, snapshot };
+  });
+  // A failed snapshot is the build's to report (whoever awaits it), not an unhandled rejection.
+  snapshotResponse.catch(() => undefined);
+  build.catch(() => undefined);
+  return { manifest, build };
 }
 
 /** The channels the fleet table can show: those devices send. */

@@ -5,17 +5,25 @@
  * device page, rollout and onboarding panels), which takes the table over. Every file is fetched
  * relative to the page, so the same bundle works from `npm start` and from S3/CloudFront. */
 import { DASHBOARD_LISTING_SEGMENTS, decodeFleetStatusPage, FIRST_SCREEN_ROWS, FLEET_STATUS_PATH, MAX_FLEET_STATUS_PAGE, type FleetSegment, type FleetStatusPage } from "../../core/contracts/fleetStatus";
-import { fetchOk, loadAppBuild, tableChannels } from "./appBuild";
-import { callDashboardApi } from "./dashboardApi";
+import { fetchOk, startLoadingAppBuild, tableChannels } from "./appBuild";
+import { askDashboardApi, readDashboardApiAnswer } from "./dashboardApi";
 import { parseDashboardConfig, takeToken } from "./config";
 import { FleetShell, parseRoute, type FirstScreen } from "./fleetShell";
 import { html } from "./widgets/svg";
 
 /** One page of the fleet-status API, served next to the page (locally by the dashboard server,
- * on AWS by CloudFront from the fleet-status Lambda). */
-async function fetchStatusPage(token: string, after: string | undefined, segment: FleetSegment | undefined, limit = MAX_FLEET_STATUS_PAGE): Promise<FleetStatusPage> {
+ * on AWS by CloudFront from the fleet-status Lambda): asked for now, read by `readStatusPage`. */
+function askStatusPage(token: string, after: string | undefined, segment: FleetSegment | undefined, limit = MAX_FLEET_STATUS_PAGE): Promise<Response> {
   const query = { limit: String(limit), ...(segment ? { segment: String(segment.index), segments: String(segment.count) } : {}), ...(after === undefined ? {} : { after }) };
-  return decodeFleetStatusPage(await callDashboardApi(token, "GET", FLEET_STATUS_PATH, query));
+  return askDashboardApi(token, "GET", FLEET_STATUS_PATH, query);
+}
+
+async function readStatusPage(response: Promise<Response>): Promise<FleetStatusPage> {
+  return decodeFleetStatusPage(await readDashboardApiAnswer(await response, FLEET_STATUS_PATH));
+}
+
+function fetchStatusPage(token: string, after: string | undefined, segment: FleetSegment | undefined, limit = MAX_FLEET_STATUS_PAGE): Promise<FleetStatusPage> {
+  return readStatusPage(askStatusPage(token, after, segment, limit));
 }
 
 /** The fleet's first names, one small unsegmented page asked for before anything else: where the
@@ -29,16 +37,16 @@ function fetchFirstScreen(token: string): FirstScreen {
 }
 
 /** The first page of every segment, requested before anything else is loaded; handed out once
- * (a later listing, after a reconnect, asks the server again), and only after `release()`: by
- * then they have usually all arrived, and taken in the task that draws the first screen, their
- * rows would hold back its paint (by 140 ms of 6,000 rows on a loaded machine). */
+ * (a later listing, after a reconnect, asks the server again), and read only after `release()`:
+ * the server answers meanwhile, but parsed as they arrive (6,000 rows) or taken in the task that
+ * draws the first screen, they would hold back its paint (by 140 ms on a loaded machine). */
 function prefetchFirstPages(token: string): {
   fetchPage: (after: string | undefined, segment: FleetSegment) => Promise<FleetStatusPage>;
-  /** Settles once every prefetched page has arrived or failed. */
+  /** Settles once every prefetched page has been answered (or failed). */
   allArrived: Promise<unknown>;
   release: () => void;
 } {
-  const first = new Map(Array.from({ length: DASHBOARD_LISTING_SEGMENTS }, (_, index) => [index, fetchStatusPage(token, undefined, { index, count: DASHBOARD_LISTING_SEGMENTS })]));
+  const first = new Map(Array.from({ length: DASHBOARD_LISTING_SEGMENTS }, (_, index) => [index, askStatusPage(token, undefined, { index, count: DASHBOARD_LISTING_SEGMENTS })]));
   // Until the fleet takes them, a failure is the listing's to report, not an unhandled rejection.
   for (const page of first.values()) page.catch(() => undefined);
   const allArrived = Promise.allSettled(first.values());
@@ -47,7 +55,7 @@ function prefetchFirstPages(token: string): {
   const fetchPage = (after: string | undefined, segment: FleetSegment) => {
     const prefetched = after === undefined && segment.count === DASHBOARD_LISTING_SEGMENTS ? first.get(segment.index) : undefined;
     first.delete(segment.index);
-    return prefetched ? released.then(() => prefetched) : fetchStatusPage(token, after, segment);
+    return prefetched ? released.then(() => readStatusPage(prefetched)) : fetchStatusPage(token, after, segment);
   };
   return { fetchPage, allArrived, release };
 }
@@ -76,7 +84,8 @@ async function main(): Promise<void> {
   // server) the browser opens 6 connections per host, and the fleet's pages must not hold them
   // all while the files the first paint needs wait.
   const firstScreen = fetchFirstScreen(token);
-  const loading = Promise.all([fetchOk("dashboard-config.json").then(async (r) => parseDashboardConfig(await r.json(), "dashboard-config.json")), loadAppBuild()]);
+  const appBuild = startLoadingAppBuild();
+  const loading = Promise.all([fetchOk("dashboard-config.json").then(async (r) => parseDashboardConfig(await r.json(), "dashboard-config.json")), appBuild.manifest]);
   const fleetPages = prefetchFirstPages(token);
   // The rest of the dashboard: at once for a device page or a panel (or a click on a row before
   // the first screen is in), else once the table's first screen is drawn.
@@ -92,10 +101,11 @@ async function main(): Promise<void> {
   window.addEventListener("hashchange", onRouteChange);
   const fatal = (message: string) => showFatal(root, message);
   try {
-    const [config, build] = await loading;
+    // The table needs the manifest's channels and version; the snapshot is checked meanwhile.
+    const [config, manifest] = await loading;
     document.getElementById("app-name")!.textContent = config.app;
     document.title = `${config.app} · snapfleet`;
-    const shell = new FleetShell({ root, channels: tableChannels(build.manifest), currentVersion: build.manifest.version, rollouts: true, approvals: config.onboarding === true });
+    const shell = new FleetShell({ root, channels: tableChannels(manifest), currentVersion: manifest.version, rollouts: true, approvals: config.onboarding === true });
     if (parseRoute(location.hash).view === "fleet") {
       shell.markTab("fleet");
       shell.showTable();
@@ -105,7 +115,7 @@ async function main(): Promise<void> {
     const handOver = Promise.race([shell.showFirstScreen(firstScreen), fleetPages.allArrived]);
     void handOver.then(afterNextPaint).then(fleetPages.release);
     await Promise.race([handOver, restWanted]);
-    const { startDashboard } = await loadRest();
+    const [{ startDashboard }, build] = await Promise.all([loadRest(), appBuild.build]);
     window.removeEventListener("hashchange", onRouteChange);
     startDashboard({ root, token, config, build, shell, fetchStatusPage: fleetPages.fetchPage, fatal });
   } catch (error) {
