@@ -186,6 +186,32 @@ describe("fleet view in Chromium (1,000 devices)", function () {
     assert.equal(shown[shown.length - 1], "1,000 devices / dev-0000", "then every device, the first screen's row still on top");
   });
 
+  it("draws the first screen from the script's first part alone; a row clicked before the rest is in opens once it is, and the rest takes the same table over", async () => {
+    let releaseRest!: () => void;
+    const restReleased = new Promise<void>((resolve) => (releaseRest = resolve));
+    let restAsked = 0;
+    await page.route(/\/startDashboard-[A-Z0-9]+\.js$/, async (route) => {
+      restAsked++;
+      await restReleased;
+      await route.continue();
+    });
+    await page.goto(stack.server.url);
+    await count().getByText("100 devices", { exact: true }).waitFor({ timeout: 10_000 });
+    await waitFor("the rest of the script asked for", () => restAsked > 0, 5000);
+    assert.equal(await page.getByRole("status", { name: "broker connection" }).textContent(), "connecting…", "no MQTT before the rest is in");
+    await page.evaluate(() => ((window as unknown as { firstTable: Element | null }).firstTable = document.querySelector(".fleet-view")));
+    await rowOf("dev-0003").getByRole("link").click();
+    assert.equal(new URL(page.url()).hash, "#device=dev-0003");
+
+    releaseRest();
+    const devicePage = page.getByRole("region", { name: "Device dev-0003" });
+    await devicePage.getByRole("article", { name: "dev-0003", exact: true }).waitFor({ timeout: 10_000 });
+    await page.getByRole("link", { name: "Devices", exact: true }).click();
+    await count().getByText("1,000 devices", { exact: true }).waitFor({ timeout: 10_000 });
+    assert.equal(await page.evaluate(() => (window as unknown as { firstTable: Element | null }).firstTable === document.querySelector(".fleet-view")), true, "the first screen's table is the one the dashboard goes on with");
+    assert.equal(restAsked, 1);
+  });
+
   it("scrolled to the end, a filter that leaves fewer rows shows the end of the shorter list in the same frame", async () => {
     await page.goto(stack.server.url);
     await count().getByText("1,000 devices", { exact: true }).waitFor({ timeout: 10_000 });
