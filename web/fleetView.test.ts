@@ -157,8 +157,10 @@ describe("fleet view in Chromium (1,000 devices)", function () {
     const fleetPages = new Set<string>();
     let allIn!: () => void;
     const pagesIn = new Promise<void>((resolve) => (allIn = resolve));
-    page.on("requestfinished", (request) => {
-      if (request.url().includes("/api/fleet-status?") && !request.url().includes("after=")) fleetPages.add(request.url());
+    // Answered, that is: the page reads the listing's bodies only after the first screen's paint
+    // (so their load does not finish before it either).
+    page.on("response", (response) => {
+      if (response.url().includes("/api/fleet-status?") && !response.url().includes("after=")) fleetPages.add(response.url());
       if (fleetPages.size === 7) allIn(); // the first screen's page and the first page of each of the 6 segments
     });
     await page.route(/\/dashboard-config\.json$/, async (route) => {
@@ -182,6 +184,32 @@ describe("fleet view in Chromium (1,000 devices)", function () {
     const shown = frames.filter((frame) => /^[1-9]/.test(frame));
     assert.equal(shown[0], "100 devices / dev-0000", `the first frame with devices shows the first screen alone (frames: ${frames.join(" | ")})`);
     assert.equal(shown[shown.length - 1], "1,000 devices / dev-0000", "then every device, the first screen's row still on top");
+  });
+
+  it("draws the first screen from the script's first part alone; a row clicked before the rest is in opens once it is, and the rest takes the same table over", async () => {
+    let releaseRest!: () => void;
+    const restReleased = new Promise<void>((resolve) => (releaseRest = resolve));
+    let restAsked = 0;
+    await page.route(/\/startDashboard-[A-Z0-9]+\.js$/, async (route) => {
+      restAsked++;
+      await restReleased;
+      await route.continue();
+    });
+    await page.goto(stack.server.url);
+    await count().getByText("100 devices", { exact: true }).waitFor({ timeout: 10_000 });
+    await waitFor("the rest of the script asked for", () => restAsked > 0, 5000);
+    assert.equal(await page.getByRole("status", { name: "broker connection" }).textContent(), "connecting…", "no MQTT before the rest is in");
+    await page.evaluate(() => ((window as unknown as { firstTable: Element | null }).firstTable = document.querySelector(".fleet-view")));
+    await rowOf("dev-0003").getByRole("link").click();
+    assert.equal(new URL(page.url()).hash, "#device=dev-0003");
+
+    releaseRest();
+    const devicePage = page.getByRole("region", { name: "Device dev-0003" });
+    await devicePage.getByRole("article", { name: "dev-0003", exact: true }).waitFor({ timeout: 10_000 });
+    await page.getByRole("link", { name: "Devices", exact: true }).click();
+    await count().getByText("1,000 devices", { exact: true }).waitFor({ timeout: 10_000 });
+    assert.equal(await page.evaluate(() => (window as unknown as { firstTable: Element | null }).firstTable === document.querySelector(".fleet-view")), true, "the first screen's table is the one the dashboard goes on with");
+    assert.equal(restAsked, 1);
   });
 
   it("scrolled to the end, a filter that leaves fewer rows shows the end of the shorter list in the same frame", async () => {

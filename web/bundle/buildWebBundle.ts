@@ -17,7 +17,11 @@ export interface WebBundle {
   outDir: string;
   /** File name → size in bytes, index.html included. */
   files: Record<string, number>;
+  /** The entry: what the page's script tag loads. */
   script: string;
+  /** The chunks the entry imports (preloaded by index.html with it), then the rest of the
+   * dashboard (startDashboard-*.js, imported after the first screen) and what only it uses. */
+  chunks: string[];
   stylesheet: string;
   wasm: string;
   /** Absolute paths of every file the bundle was made from (sources, template, engine, the
@@ -42,11 +46,15 @@ export async function buildWebBundle(options: WebBundleOptions): Promise<WebBund
     bundle: true,
     platform: "browser",
     format: "esm",
+    // The first screen's code in the entry; the rest of the dashboard (web/src/startDashboard.ts,
+    // imported once the first screen is drawn) and the code both share in chunks of their own.
+    splitting: true,
     target: ["chrome110", "firefox110", "safari16"],
     minify: options.minify ?? true,
     sourcemap: false,
     outdir: outDir,
     entryNames: "[name]-[hash]",
+    chunkNames: "[name]-[hash]",
     assetNames: "[name]-[hash]",
     loader: { ".wasm": "file" },
     // Build-time code next to what the page needs imports node:fs/node:path/node:v8: see nodeBuiltinsStub.ts.
@@ -66,18 +74,24 @@ export async function buildWebBundle(options: WebBundleOptions): Promise<WebBund
   const script = pick(/^app-[A-Z0-9]+\.js$/, "app script");
   const stylesheet = pick(/^styles-[A-Z0-9]+\.css$/, "stylesheet");
   const wasm = pick(/^microvium-[A-Z0-9]+\.wasm$/, "engine wasm");
+  const outputOf = (name: string) => Object.entries(result.metafile.outputs).find(([file]) => path.basename(file) === name)![1];
+  // What the entry imports statically is asked for with it (no waterfall: entry, then its chunk).
+  const entryImports = outputOf(script)
+    .imports.filter((i) => i.kind === "import-statement")
+    .map((i) => path.basename(i.path));
+  const chunks = [...entryImports, ...outputs.filter((file) => file.endsWith(".js") && file !== script && !entryImports.includes(file))];
 
   const template = fs.readFileSync(path.join(WEB, "page", "index.html"), "utf8");
   const page = template
     .replace("<!--styles-->", `<link rel="stylesheet" href="${stylesheet}" />`)
-    .replace("<!--script-->", `<script type="module" src="${script}"></script>`);
+    .replace("<!--script-->", [...entryImports.map((chunk) => `<link rel="modulepreload" href="${chunk}" />`), `<script type="module" src="${script}"></script>`].join("\n    "));
   fs.writeFileSync(path.join(outDir, "index.html"), page);
 
   const files: Record<string, number> = {};
   for (const name of fs.readdirSync(outDir)) files[name] = fs.statSync(path.join(outDir, name)).size;
   const bundled = Object.keys(result.metafile.inputs).map((input) => path.resolve(input)).filter((file) => fs.existsSync(file));
   const inputs = [...bundled, path.join(WEB, "page", "index.html"), path.join(ROOT, "tsconfig.json"), __filename, require.resolve("esbuild/package.json")];
-  return { outDir, files, script, stylesheet, wasm, inputs };
+  return { outDir, files, script, chunks, stylesheet, wasm, inputs };
 }
 
 /** The names buildWebBundle gives are content-hashed by this rule (cacheable forever). */

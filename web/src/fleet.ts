@@ -10,15 +10,16 @@ import { readStatusMessage, senderLinkUp, type DeviceStatus } from "../../core/c
 import type { DashboardRole } from "../../core/contracts/dashboardRoles";
 import { EnvelopeSender } from "../../core/contracts/envelope";
 import { EnvelopeReceiver } from "../../core/contracts/envelopeReceiver";
-import { checkName } from "../../core/contracts/names";
 import { wallClock } from "../../core/contracts/reorderBuffer";
 import { parseAppTopic, thingOfAppTopic, topics } from "../../core/contracts/topics";
 import type { WireValue } from "../../core/contracts/wireValue";
 import { DASHBOARD_LISTING_SEGMENTS, type DeviceStatusRecord, type FleetSegment, type FleetStatusPage } from "../../core/contracts/fleetStatus";
+import { tableChannels } from "./appBuild";
 import type { WebApp } from "./deviceCard";
 import { DevicePage } from "./devicePage";
-import { appendLog, newRow, type DeviceRow } from "./fleetRows";
-import { FleetTable } from "./fleetTable";
+import { appendLog, applyStatus, type DeviceRow } from "./fleetRows";
+import { FleetShell, type Route } from "./fleetShell";
+import type { FleetTable } from "./fleetTable";
 import type { HistoryFetch } from "./historyReplay";
 import type { JobsClient } from "./jobsClient";
 import { FleetSettings } from "./fleetSettings";
@@ -60,36 +61,16 @@ export interface FleetOptions {
   engineReady?: Promise<void>;
   /** The history API (core/contracts/history.ts): the device page's card loads stored messages first. */
   fetchHistory?: HistoryFetch;
-}
-
-/** The small name-ordered page main.ts asks for before anything else (FIRST_SCREEN_ROWS). */
-export interface FirstScreen {
-  page: Promise<FleetStatusPage>;
-  /** performance.now() when it was asked for: a status heard live after that wins. */
-  requestedAt: number;
-}
-
-export type Route = { view: "fleet" } | { view: "device"; thing: string } | { view: "rollouts" } | { view: "approvals" };
-
-/** `#device=gh-1` → that device's page, `#rollouts` → the rollout panel, `#approvals` → the
- * onboarding panel, anything else → the table. */
-export function parseRoute(hash: string): Route {
-  const params = new URLSearchParams(hash.replace(/^#/, ""));
-  const thing = params.get("device");
-  if (thing !== null && !checkName("thing", thing)) return { view: "device", thing };
-  if (params.has("rollouts")) return { view: "rollouts" };
-  if (params.has("approvals")) return { view: "approvals" };
-  return { view: "fleet" };
+  /** The layout, table and rows the first screen was drawn in (main.ts); absent: made here. */
+  shell?: FleetShell;
 }
 
 export class Fleet {
-  readonly rows = new Map<string, DeviceRow>();
+  readonly rows: Map<string, DeviceRow>;
   readonly table: FleetTable;
+  private readonly shell: FleetShell;
   private readonly rollouts: RolloutPanel | undefined;
   private readonly approvals: ApprovalsPanel | undefined;
-  private readonly views: HTMLElement;
-  private readonly tabs: Record<"fleet" | "rollouts" | "approvals", HTMLAnchorElement>;
-  private readonly empty: HTMLElement;
   private page: DevicePage | undefined;
   /** Versions we already tried to fetch a build for, so a device on an unknown version doesn't
    * make the page refetch on every status message. */
@@ -104,9 +85,6 @@ export class Fleet {
     // A device's status says when its own link falls and comes back (onStatus): its gaps wait for it.
     senderOf: thingOfAppTopic,
   });
-  /** When each thing's status last arrived live (performance.now()): a listed record read before
-   * that is older than what the table shows. One entry per device, like the rows. */
-  private readonly heardLive = new Map<string, number>();
   /** The newest job and its counts when its executions were last read. */
   private otaSeen = "";
   private route: Route = { view: "fleet" };
@@ -126,13 +104,9 @@ export class Fleet {
       () => (this.engineLoaded = true),
       () => undefined,
     );
-    this.table = new FleetTable({ rows: () => this.rows.values(), rowCount: () => this.rows.size, channels: this.channelNames(), currentVersion: webApp.manifest.version });
-    const nav = html("nav", { class: "views-nav", "aria-label": "Views" });
-    this.tabs = { fleet: html("a", { href: "#" }, "Devices"), rollouts: html("a", { href: "#rollouts" }, "Rollouts"), approvals: html("a", { href: "#approvals" }, "Onboarding") };
-    nav.append(this.tabs.fleet, ...(options.jobs ? [this.tabs.rollouts] : []), ...(options.approvals ? [this.tabs.approvals] : []));
-    this.empty = html("p", { class: "empty" }, "Listing the fleet…");
-    this.views = html("div", { class: "view" });
-    options.root.replaceChildren(nav, this.views);
+    this.shell = options.shell ?? new FleetShell({ root: options.root, channels: tableChannels(webApp.manifest), currentVersion: webApp.manifest.version, rollouts: options.jobs !== undefined, approvals: options.approvals !== undefined });
+    this.rows = this.shell.rows;
+    this.table = this.shell.table;
     if (options.jobs) this.rollouts = new RolloutPanel(options.jobs, options.role, () => void this.pollJobs());
     if (options.approvals) this.approvals = new ApprovalsPanel(options.approvals, options.role, () => void this.pollApprovals());
     this.show({ view: "fleet" });
@@ -153,12 +127,11 @@ export class Fleet {
       this.page.dispose();
       this.page = undefined;
     }
-    this.tabs.fleet.toggleAttribute("aria-current", route.view === "fleet");
-    this.tabs.rollouts.toggleAttribute("aria-current", route.view === "rollouts");
-    this.tabs.approvals.toggleAttribute("aria-current", route.view === "approvals");
+    this.shell.markTab(route.view);
     this.route = route;
+    const { views } = this.shell;
     if (route.view === "device" && !this.engineLoaded) {
-      this.views.replaceChildren(html("p", { class: "empty" }, `Loading ${route.thing}'s controls…`));
+      views.replaceChildren(html("p", { class: "empty" }, `Loading ${route.thing}'s controls…`));
       // Opened again once the engine is in, if the page still asks for this device.
       void this.options.engineReady?.then(
         () => {
@@ -169,37 +142,16 @@ export class Fleet {
       );
     } else if (route.view === "device") {
       this.page ??= this.openPage(route.thing);
-      this.views.replaceChildren(this.page.element);
+      views.replaceChildren(this.page.element);
     } else if (route.view === "rollouts" && this.rollouts) {
-      this.views.replaceChildren(this.rollouts.element);
+      views.replaceChildren(this.rollouts.element);
       void this.pollJobs();
     } else if (route.view === "approvals" && this.approvals) {
-      this.views.replaceChildren(this.approvals.element);
+      views.replaceChildren(this.approvals.element);
       void this.pollApprovals();
     } else {
-      this.empty.hidden = this.rows.size > 0;
-      this.views.replaceChildren(this.empty, this.table.element);
-      this.table.renderNow();
+      this.shell.showTable();
     }
-  }
-
-  /** Shows the first page of the unsegmented listing as soon as it is in, whatever the segments'
-   * pages have brought: from a store that lists in name order (`order: "thing"`) these are the
-   * fleet's first names, so the table's first screen, sorted by name as it opens, is already the
-   * right one. Resolves once shown (or failed: the listing reports its own errors). */
-  async showFirstScreen({ page, requestedAt }: FirstScreen): Promise<void> {
-    let first: FleetStatusPage;
-    try {
-      first = await page;
-    } catch (error) {
-      console.warn(`the fleet's first screen could not be loaded: ${(error as Error).message}`);
-      return;
-    }
-    for (const record of first.devices) this.onRecord(record, requestedAt);
-    // Drawn now, not in the next frame: the segments' pages, parsed as they arrive, would come
-    // first and delay that frame (by 0.5 s on a loaded machine at 10,000 devices).
-    if (this.route.view === "fleet") this.table.renderNow();
-    else this.table.changedAll();
   }
 
   /** Lists the fleet from the fleet-status API, page by page. Call after `subscribe()`, so no
@@ -210,7 +162,7 @@ export class Fleet {
     if (!this.listing) {
       this.listing = this.listFleet().finally(() => {
         this.listing = undefined;
-        this.empty.textContent = NO_DEVICES;
+        this.shell.empty.textContent = NO_DEVICES;
       });
       return this.listing;
     }
@@ -297,7 +249,7 @@ export class Fleet {
       const devices = await client.list();
       this.approvals?.show(devices);
       const pending = devices.filter((d) => d.state === "pending").length;
-      this.tabs.approvals.textContent = pending ? `Onboarding (${pending} pending)` : "Onboarding";
+      this.shell.tabs.approvals.textContent = pending ? `Onboarding (${pending} pending)` : "Onboarding";
     } catch (error) {
       this.approvals?.showError(`The boards asking to join could not be read: ${(error as Error).message}`);
     }
@@ -333,12 +285,12 @@ export class Fleet {
   // --- incoming ---------------------------------------------------------------------------------
 
   private onRecord(record: DeviceStatusRecord, requestedAt: number): void {
-    if ((this.heardLive.get(record.thing) ?? -Infinity) > requestedAt) return;
+    if (this.shell.heardSince(record.thing, requestedAt)) return;
     this.showStatus(record.thing, { online: record.online, version: record.version, bootId: record.bootId, t: record.t }, record.receivedAt);
   }
 
   private onStatus(thing: string, payload: Uint8Array, retained: boolean): void {
-    this.heardLive.set(thing, performance.now());
+    this.shell.heardLive.set(thing, performance.now());
     const message = readStatusMessage(payload);
     this.received.senderLinkChanged(thing, senderLinkUp(message));
     if (message.removed) {
@@ -352,11 +304,7 @@ export class Fleet {
   }
 
   private showStatus(thing: string, status: DeviceStatus, heardAt: number): void {
-    const row = this.row(thing);
-    row.online = status.online;
-    // A last will says version "": the installed version is still the one we knew.
-    if (status.version) row.version = status.version;
-    row.lastSeen = Math.max(row.lastSeen, Math.min(heardAt, Date.now()));
+    applyStatus(this.row(thing), status, heardAt);
     this.table.changed();
     if (this.page?.thing === thing) this.page.card.updateStatus(status, heardAt);
     if (status.version && !this.versionsTried.has(status.version)) {
@@ -396,17 +344,7 @@ export class Fleet {
   // --- internals ----------------------------------------------------------------------------
 
   private row(thing: string): DeviceRow {
-    let row = this.rows.get(thing);
-    if (!row) {
-      row = newRow(thing);
-      this.rows.set(thing, row);
-      this.empty.hidden = true;
-    }
-    return row;
-  }
-
-  private channelNames(): string[] {
-    return this.webApp.manifest.channels.filter((c) => c.direction !== "server-to-device").map((c) => c.name);
+    return this.shell.row(thing);
   }
 
   /** The device's page, its card started on the current build and shown what is known already. */
@@ -448,7 +386,7 @@ export class Fleet {
     if (next && next.manifest.version !== this.webApp.manifest.version) {
       this.webApp = next;
       this.versionsTried.add(next.manifest.version);
-      this.table.setChannels(this.channelNames(), next.manifest.version);
+      this.table.setChannels(tableChannels(this.webApp.manifest), next.manifest.version);
       this.page?.card.load(next);
     }
     if (this.webApp.manifest.version !== wanted && attempt < RELOAD_ATTEMPTS) {

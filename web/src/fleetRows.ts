@@ -27,6 +27,14 @@ export function newRow(thing: string): DeviceRow {
   return { thing, online: false, version: "", ota: "", lastSeen: 0, values: new Map(), logs: [] };
 }
 
+/** A device's status, heard at `heardAt` (unix ms), into its row. */
+export function applyStatus(row: DeviceRow, status: { online: boolean; version: string }, heardAt: number): void {
+  row.online = status.online;
+  // A last will says version "": the installed version is still the one we knew.
+  if (status.version) row.version = status.version;
+  row.lastSeen = Math.max(row.lastSeen, Math.min(heardAt, Date.now()));
+}
+
 export function appendLog(row: DeviceRow, t: number, text: string): void {
   row.logs.push({ t, text });
   if (row.logs.length > LOG_LINES_PER_DEVICE) row.logs.splice(0, row.logs.length - LOG_LINES_PER_DEVICE);
