@@ -71,7 +71,7 @@ describe("OTA download follows what S3 answers (local HTTPS server speaking S3)"
           return send(403, s3Error("  AccessDenied  ", "  Request has expired  "));
         case "/bucket/html.sfpk":
           // A proxy's page, not S3: its start, cut short, is all a reason needs.
-          return send(502, `<html>${"x".repeat(400)}</html>`, { "content-type": "text/html" });
+          return send(502, `\n  <html>${"x".repeat(400)}</html>`, { "content-type": "text/html" });
         case "/bucket/internal.sfpk":
           return send(500, s3Error("InternalError", "We encountered an internal error. Please try again."));
         case "/bucket/throttled.sfpk":

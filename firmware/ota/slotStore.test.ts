@@ -67,6 +67,7 @@ describe("OTA A/B slots (slotStore)", () => {
       assert.deepEqual(store.readSlot(staged).manifest.version, next.version);
       assert.equal(store.readActive()!.manifest.version, store.activeVersion, "the running app's package is still whole");
       store.activate(staged);
+      assert.equal(store.previousSlot, running, "the version it replaced is the one to go back to");
       running = staged;
       assert.equal(store.activeVersion, next.version);
       assert.equal(store.readActive()!.manifest.version, next.version);
