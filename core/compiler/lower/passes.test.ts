@@ -45,6 +45,8 @@ describe("lowering passes at their edges", function () {
       "const a = 1;\nconst c = @typeof a == 1;",
       "const a = 1;\nconst c = @1 != typeof a;",
       'const c = @"1" == 1;',
+      'const a = 1;\nconst c = @-a == "-1";',
+      'const a = 1;\nconst c = @"false" != !a;',
       "const c = @0 == false;",
     ];
     for (const marked of refused) {
@@ -87,20 +89,21 @@ describe("lowering passes at their edges", function () {
       "let later = 0;",
       "later = b;",
       'const length = "x";',
+      "const box = { n: 0 };",
       "let unset;",
       "unset = 1;",
     ];
     const comparison = (side: string) => `export function f(a, b) {\n  ${locals.join("\n  ")}\n  return [a < ${side}, ${side} >= a];\n}`;
 
     it("compares directly with a local changed only by arithmetic assignments", () => {
-      for (const side of ["shifted", "grows", "(grows -= 1)", "(shifted |= 1)"]) {
+      for (const side of ["shifted", "grows", "(grows -= 1)", "(shifted |= 1)", "(box.n = 3)", "(box.n -= 1)"]) {
         const out = lowerForMicrovium(comparison(side), { filename: "feature.js" });
         assert.doesNotMatch(out.code, /__sf_(lt|ge)/, `a < ${side}`);
       }
     });
 
     it("keeps the helper, with JavaScript's result, for every side that may be a string", async () => {
-      const sides = ["mixed", "(later += 1)", "b", "Infinity", "(a < b)", "!b", "unset", "(mixed = 1, b)", "b[length]"];
+      const sides = ["mixed", "(later += 1)", "b", "Infinity", "(a < b)", "!b", "unset", "(mixed = 1, b)", "b[length]", "b.trim()", "b.slice(1)"];
       for (const side of sides) {
         const code = comparison(side);
         const out = lowerForMicrovium(code, { filename: "feature.js" });
