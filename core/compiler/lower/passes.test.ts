@@ -181,8 +181,14 @@ describe("lowering passes at their edges", function () {
         "  for (let i = 0; i < 2; i++) var g = i * 2;",
         "  return [a, b, c, d, e, n, g];",
         "}",
+        "function redeclared(p) {",
+        "  var kept = 5;",
+        "  if (p) var kept;",
+        "  else var kept;",
+        "  return kept;",
+        "}",
         "export function run() {",
-        "  return JSON.stringify([pick(true), pick(false)]);",
+        "  return JSON.stringify([pick(true), pick(false), redeclared(true), redeclared(false)]);",
         "}",
       ].join("\n");
       await assertSameAsNode(program, "var as a single statement");
