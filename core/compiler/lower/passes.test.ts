@@ -249,4 +249,28 @@ describe("lowering passes at their edges", function () {
       await assertSameAsNode(program, "Promise uses that are fine");
     });
   });
+
+  describe("sequences: each item evaluated once, in order, the last one the value", () => {
+    it("gives Node's result for sequences as statements, in returns and inside expressions", async () => {
+      const program = [
+        "export function run() {",
+        "  const log = [];",
+        "  const note = (x) => { log.push(x); return x; };",
+        "  function early() {",
+        '    return note("a"), note("b"), note("c");',
+        "  }",
+        "  function namesToo(n) {",
+        "    return n, note(n), n + 1;",
+        "  }",
+        '  note("s1"), note("s2");',
+        '  const inside = (note("e1"), note("e2"), note("e3"));',
+        '  const single = [(note("f1"), 0), (log.length, note("f2"))];',
+        "  let i = 0, j = 10;",
+        "  for (; i < j; i++, j--) note(i + j);",
+        "  return JSON.stringify([early(), namesToo(5), inside, single, log]);",
+        "}",
+      ].join("\n");
+      await assertSameAsNode(program, "sequences");
+    });
+  });
 });
