@@ -232,6 +232,12 @@ describe("lowering passes at their edges", function () {
       });
     }
 
+    it("accepts await of a name or a call, whose value may be a promise", () => {
+      const out = lowerForMicrovium("export async function f(p, g) {\n  const a = await p;\n  return a + (await g());\n}", { filename: "feature.js" });
+      assert.match(out.code, /await p;/);
+      assert.match(out.code, /await g\(\)/);
+    });
+
     it("accepts Promise.prototype, a local named Promise and methods reached by a computed key, and runs them as Node does", async () => {
       const program = [
         "const proto = Promise.prototype;",
