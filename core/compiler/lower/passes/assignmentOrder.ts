@@ -22,6 +22,7 @@ export function lowerAssignmentOrder(ast: t.File, ctx: LoweringContext): void {
         const node = path.node;
         const left = node.left;
         if (generated.has(node) || !t.isMemberExpression(left) || !left.computed) return;
+        // Stryker disable next-line ConditionalExpression: the only other assignments (??=, ||=, &&=) were lowered to plain ones by nullish.ts
         if (node.operator !== "=" && !COMPOUND.has(node.operator)) return;
         const right = path.get("right") as NodePath<t.Expression>;
         // A stable key is a literal, `this` or a name, so `o[k] op= v` may read it twice.

@@ -51,6 +51,7 @@ export function checkGlobals(ast: t.File, ctx: LoweringContext): void {
   traverse(ast, {
     ReferencedIdentifier(path) {
       const node = path.node;
+      // Stryker disable next-line ConditionalExpression: feature code has no JSX, the only other kind of referenced identifier
       if (!t.isIdentifier(node)) return;
       const name = node.name;
       if (path.scope.hasBinding(name, true)) return;
@@ -64,6 +65,7 @@ export function checkGlobals(ast: t.File, ctx: LoweringContext): void {
         ctx.fail(node, `"${name}" is not available in feature code`, HINTS[name] ?? "declare it in your code, or use what api and the standard library provide (see README \"What feature code may use\")");
       }
       const membersOnly = MEMBERS_ONLY[name];
+      // Stryker disable next-line ObjectLiteral: as a member expression's property the name is a reference only when computed, refused either way
       if (membersOnly !== undefined && !(t.isMemberExpression(parent, { object: node }) && !parent.computed)) {
         const available = [...catalog.keys()].filter((k) => k.startsWith(`${name}.`));
         ctx.fail(node, `${name} can only be used through its members in feature code (${available.join(", ")})`, membersOnly);
@@ -76,6 +78,7 @@ export function checkGlobals(ast: t.File, ctx: LoweringContext): void {
         const member = t.isIdentifier(parent.property) && !parent.computed ? `.${parent.property.name}` : "[...]";
         ctx.fail(parent, `${name}${member} is not available in feature code`, `${name} can only be called here; functions have no properties in Microvium`);
       }
+      // Stryker disable next-line ObjectLiteral: as a member expression's property the name is a reference only when computed, skipped either way
       if (isNamespace && t.isMemberExpression(parent, { object: node }) && !parent.computed && t.isIdentifier(parent.property)) {
         const member = parent.property.name;
         if (!catalog.has(`${name}.${member}`) && !members?.includes(member)) {

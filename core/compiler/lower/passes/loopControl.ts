@@ -36,7 +36,9 @@ export function lowerLoopControl(ast: t.File, _ctx: LoweringContext): void {
 /** Does `node` contain a `continue` of the loop around it (not one of a nested loop or function)? */
 function hasOwnContinue(node: t.Node): boolean {
   if (t.isContinueStatement(node)) return true;
-  // (A class's methods and field arrows are functions, so the class test only saves a walk.)
+  // Only saves a walk: loops are rewritten on exit, innermost first, so a nested loop's or
+  // function's continue is already a flag assignment here, and a class holds only functions.
+  // Stryker disable next-line ConditionalExpression,LogicalOperator: equivalent (see above)
   if (t.isFunction(node) || t.isLoop(node) || t.isClass(node)) return false;
   // Stryker disable next-line ArrayDeclaration: every node type has visitor keys
   for (const key of t.VISITOR_KEYS[node.type] ?? []) {
@@ -60,6 +62,7 @@ function rewriteList(statements: t.Statement[], flag: t.Identifier, inSwitch: bo
     }
     out.push(...rewriteStatement(s, flag, inSwitch));
     const rest = statements.slice(i + 1);
+    // Stryker disable next-line ConditionalExpression: with nothing after the continue, the `if (!flag) {}` it would add does nothing
     if (rest.length) out.push(t.ifStatement(t.unaryExpression("!", t.cloneNode(flag)), t.blockStatement(rewriteList(rest, flag, inSwitch))));
     break;
   }

@@ -53,6 +53,7 @@ function looseEquality(path: NodePath<t.BinaryExpression>, ctx: LoweringContext)
   if (other) {
     let first = other;
     let again: t.Expression = t.cloneNode(other);
+    // Stryker disable next-line ConditionalExpression: a shortcut; a temporary for a name reads the same value
     if (!isRereadable(other)) {
       const temp = ctx.temp(path);
       first = t.assignmentExpression("=", temp, other);

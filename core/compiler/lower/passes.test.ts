@@ -1,0 +1,282 @@
+import assert from "node:assert/strict";
+import { lowerForMicrovium } from "./index";
+import { LoweringError } from "./errors";
+import { runInMicrovium, runInNode } from "./testHarness";
+
+// What the deciding passes promise, at the edges a mutation run showed untested (lower.test.ts
+// holds the main cases): a program gives Node's result in both engines, and a construct the
+// lowering refuses is reported at its position with a hint.
+
+/** Node's result of run(), and both Microvium engines' after lowering, must be the same. */
+async function assertSameAsNode(program: string, what: string): Promise<void> {
+  const expected = await runInNode(program);
+  const run = runInMicrovium(program);
+  assert.equal(run.compileTimeResult, expected, `${what} (compile-time VM)`);
+  assert.equal(run.nativeResult, expected, `${what} (native engine)`);
+}
+
+/** `@` marks where the error must point; returns the error for further checks. */
+function assertRefusedAt(marked: string, message: RegExp, hint: RegExp): LoweringError {
+  const at = marked.indexOf("@");
+  const before = marked.slice(0, at).split("\n");
+  const code = marked.slice(0, at) + marked.slice(at + 1);
+  let error: unknown;
+  try {
+    lowerForMicrovium(code, { filename: "feature.js" });
+  } catch (e) {
+    error = e;
+  }
+  assert.ok(error instanceof LoweringError, `${code}: expected a LoweringError, got ${error}`);
+  assert.match(error.message, message, code);
+  assert.match(error.hint, hint, code);
+  assert.deepEqual({ line: error.line, column: error.column }, { line: before.length, column: before[before.length - 1].length }, `position of: ${error.message}`);
+  return error;
+}
+
+describe("lowering passes at their edges", function () {
+  this.timeout(60_000);
+
+  describe("loose equality: only the forms with JavaScript's result are accepted", () => {
+    const refused: string[] = [
+      'const a = 1;\nconst c = @"1" == a;',
+      'const a = 1;\nconst c = @a == "1";',
+      "const a = 1, b = 2;\nconst c = @typeof a == b;",
+      "const a = 1, b = 2;\nconst c = @b != typeof a;",
+      "const a = 1;\nconst c = @typeof a == 1;",
+      "const a = 1;\nconst c = @1 != typeof a;",
+      'const c = @"1" == 1;',
+      'const a = 1;\nconst c = @-a == "-1";',
+      'const a = 1;\nconst c = @"false" != !a;',
+      "const c = @0 == false;",
+    ];
+    for (const marked of refused) {
+      it(`refuses ${marked.split("\n").pop()!.replace("@", "")}`, () => {
+        assertRefusedAt(marked, /loose equality \((==|!=)\) is not supported/, /use (===|!==) \(x (==|!=) null is fine/);
+      });
+    }
+
+    it("accepts == null and == undefined on either side, evaluating the other side once", async () => {
+      const program = [
+        "export function run() {",
+        "  let calls = 0;",
+        "  const values = [null, undefined, 0, \"\", false];",
+        "  const next = () => values[calls++];",
+        "  const out = [];",
+        "  for (let i = 0; i < values.length; i++) out.push(null == next());",
+        "  calls = 0;",
+        "  for (let i = 0; i < values.length; i++) out.push(next() != undefined);",
+        "  const o = { v: null };",
+        "  out.push(o.v == null, null != o.v, calls);",
+        "  return JSON.stringify(out);",
+        "}",
+      ].join("\n");
+      await assertSameAsNode(program, "== null");
+    });
+  });
+
+  describe("comparisons: the helper is skipped only for a side that is provably a number", () => {
+    const locals = [
+      "let shifted = 8;",
+      "shifted >>= 1;",
+      "shifted <<= 2;",
+      "shifted >>>= 1;",
+      "shifted **= 1;",
+      "let mixed = 0;",
+      "mixed = 1;",
+      "mixed = b;",
+      "let grows = 0;",
+      "grows += 1;",
+      "let later = 0;",
+      "later = b;",
+      'const length = "x";',
+      "const box = { n: 0 };",
+      "let unset;",
+      "unset = 1;",
+    ];
+    const comparison = (side: string) => `export function f(a, b) {\n  ${locals.join("\n  ")}\n  return [a < ${side}, ${side} >= a];\n}`;
+
+    it("compares directly with a local changed only by arithmetic assignments", () => {
+      for (const side of ["shifted", "grows", "(grows -= 1)", "(shifted |= 1)", "(box.n = 3)", "(box.n -= 1)"]) {
+        const out = lowerForMicrovium(comparison(side), { filename: "feature.js" });
+        assert.doesNotMatch(out.code, /__sf_(lt|ge)/, `a < ${side}`);
+      }
+    });
+
+    it("keeps the helper, with JavaScript's result, for every side that may be a string", async () => {
+      const sides = ["mixed", "(later += 1)", "b", "Infinity", "(a < b)", "!b", "unset", "(mixed = 1, b)", "b[length]", "b.trim()", "b.slice(1)"];
+      for (const side of sides) {
+        const code = comparison(side);
+        const out = lowerForMicrovium(code, { filename: "feature.js" });
+        assert.match(out.code, /__sf_lt\(a, /, `a < ${side}`);
+        assert.match(out.code, /__sf_ge\(/, `${side} >= a`);
+        const program = `${code.replace("export function f", "function f")}\nexport function run() {\n  return JSON.stringify(["a", "b1", "x", "10", "9", "c"].map((a) => f(a, "b")));\n}`;
+        await assertSameAsNode(program, `a < ${side}`);
+      }
+    });
+  });
+
+  describe("globals: namespaces and the members the VM provides", () => {
+    it("refuses Date read through a computed member, like any other use of Date as a value", () => {
+      assertRefusedAt('const t = @Date["now"]();', /Date can only be used through its members in feature code \(Date\.now\)/, /keep times as numbers/);
+    });
+
+    it("refuses a global the VM lacks under any unary operator but typeof", () => {
+      assertRefusedAt("const w = !@window;", /"window" is not available in feature code/, /through api/);
+      assertRefusedAt("const n = -@notDeclared;", /"notDeclared" is not available in feature code/, /declare it in your code/);
+    });
+
+    it("offers, for a member a namespace lacks, only members that exist, in alphabetical order", () => {
+      for (const [namespace, real] of [["Math", Math], ["Number", Number], ["JSON", JSON]] as const) {
+        const error = assertRefusedAt(`const x = @${namespace}.nothing(1);`, new RegExp(`${namespace}\\.nothing is not available`), /^available: /);
+        const offered = error.hint.replace(/^available: /, "").split(", ");
+        assert.ok(offered.length > 0, error.hint);
+        assert.deepEqual([...offered].sort(), offered, `sorted: ${error.hint}`);
+        for (const name of offered) {
+          assert.ok(name.startsWith(`${namespace}.`), `${name} in ${error.hint}`);
+          assert.notEqual((real as unknown as Record<string, unknown>)[name.slice(namespace.length + 1)], undefined, `${name} offered but JavaScript has no such member`);
+        }
+      }
+    });
+
+    it("refuses a member Reflect doesn't have, naming the one it has", () => {
+      const error = assertRefusedAt("const k = @Reflect.keys({});", /Reflect\.keys is not available in feature code/, /^available: Reflect\.ownKeys$/);
+      assert.equal(error.hint, "available: Reflect.ownKeys");
+    });
+
+    it("runs the builtin members (Number.isNaN, Reflect.ownKeys) and computed namespace members as Node does", async () => {
+      const program = [
+        "export function run() {",
+        '  const name = "max";',
+        '  const constant = "PI";',
+        "  return JSON.stringify([Number.isNaN(0 / 0), Number.isNaN(1), Reflect.ownKeys({ a: 1, b: 2 }), Math[name](1, 2), Math[constant] > 3]);",
+        "}",
+      ].join("\n");
+      await assertSameAsNode(program, "namespace members");
+    });
+  });
+
+  describe("var: one variable per function, whatever shape its declarations have", () => {
+    it("keeps JavaScript's values for var in for heads with no, one and several values", async () => {
+      const program = [
+        "export function run() {",
+        "  const out = [];",
+        "  for (var none; out.length < 2; ) out.push(none);",
+        "  for (var one = 0; one < 2; one++) out.push(one);",
+        "  for (var i = 0, j = 3; i < j; i++, j--) out.push(i * 10 + j);",
+        "  for (var k, m = 1; m < 3; m++) { k = (k || 0) + m; }",
+        "  return JSON.stringify([out, none, one, i, j, k, m]);",
+        "}",
+      ].join("\n");
+      await assertSameAsNode(program, "var in for heads");
+    });
+
+    it("keeps JavaScript's values for var as the single statement of an if, else or loop body", async () => {
+      const program = [
+        "function pick(p) {",
+        "  if (p) var a = 1, b = 2;",
+        "  else var c = 3;",
+        "  if (!p) var d;",
+        "  let n = 0;",
+        "  while (n < 2) var e = n++;",
+        "  for (let i = 0; i < 2; i++) var g = i * 2;",
+        "  return [a, b, c, d, e, n, g];",
+        "}",
+        "function redeclared(p) {",
+        "  var kept = 5;",
+        "  if (p) var kept;",
+        "  else var kept;",
+        "  return kept;",
+        "}",
+        "export function run() {",
+        "  return JSON.stringify([pick(true), pick(false), redeclared(true), redeclared(false)]);",
+        "}",
+      ].join("\n");
+      await assertSameAsNode(program, "var as a single statement");
+    });
+
+    it("declares at the start of the function only a var first declared in a nested block; a first statement-level declaration with values stays", async () => {
+      const program = [
+        "function f(p) {",
+        "  const seen = [typeof early];",
+        "  var early = 1, late = early + 1;",
+        "  { var inner = late * 2; }",
+        "  return seen.concat([early, late, inner]);",
+        "}",
+        "export function run() {",
+        "  return JSON.stringify(f(0));",
+        "}",
+      ].join("\n");
+      await assertSameAsNode(program, "nested var");
+      const out = lowerForMicrovium(program, { filename: "feature.js" });
+      assert.match(out.code, /function f\(p\) \{\s*var inner;\s*const seen/);
+      assert.match(out.code, /var early = 1,\s*late = early \+ 1;/);
+    });
+  });
+
+  describe("promises: what Microvium's Promise lacks is refused where it is written", () => {
+    const refused: Array<[string, RegExp, RegExp]> = [
+      ['const p = new Promise((r) => r(1));\np[@"then"]((v) => v);', /\.then\(\.\.\.\) is not supported/, /await/],
+      ['async function f() {}\nf()?.[@"catch"](() => 0);', /\.catch\(\.\.\.\) is not supported/, /try\/catch/],
+      ["const p = new Promise((r) => r(1));\np.@finally(() => 0);", /\.finally\(\.\.\.\) is not supported/, /cleanup after the `await`/],
+      ["const p = @Promise.reject(1);", /Promise\.reject is not available/, /throw inside an async function/],
+      ['const p = @Promise["resolve"](1);', /Promise\.resolve is not available/, /use the value itself/],
+      ["const k = \"race\";\nconst p = @Promise[k]([]);", /Promise\.\[\.\.\.\] is not available/, /one after another/],
+      ["async function f() { return @await [1]; }", /await of a value that is not a promise/, /use the value directly/],
+      ["async function f() { return @await { a: 1 }; }", /await of a value that is not a promise/, /use the value directly/],
+      ["async function f() { return @await undefined; }", /await of a value that is not a promise/, /use the value directly/],
+      ['async function f() { return @await "s"; }', /await of a value that is not a promise/, /use the value directly/],
+    ];
+    for (const [marked, message, hint] of refused) {
+      it(`refuses ${marked.split("\n").pop()!.replace("@", "")}`, () => {
+        assertRefusedAt(marked, message, hint);
+      });
+    }
+
+    it("accepts await of a name or a call, whose value may be a promise", () => {
+      const out = lowerForMicrovium("export async function f(p, g) {\n  const a = await p;\n  return a + (await g());\n}", { filename: "feature.js" });
+      assert.match(out.code, /await p;/);
+      assert.match(out.code, /await g\(\)/);
+    });
+
+    it("accepts Promise.prototype, a local named Promise and methods reached by a computed key, and runs them as Node does", async () => {
+      const program = [
+        "const proto = Promise.prototype;",
+        "function shadowed(Promise) {",
+        "  return Promise.all([1, 2]);",
+        "}",
+        "export function run() {",
+        '  const key = "then";',
+        "  const thenable = { then(f) { return f(2); } };",
+        "  async function later() { return 3; }",
+        "  const p = later();",
+        "  return JSON.stringify([typeof proto, shadowed({ all: (xs) => xs.length }), thenable[key]((x) => x * 5), p instanceof Promise]);",
+        "}",
+      ].join("\n");
+      await assertSameAsNode(program, "Promise uses that are fine");
+    });
+  });
+
+  describe("sequences: each item evaluated once, in order, the last one the value", () => {
+    it("gives Node's result for sequences as statements, in returns and inside expressions", async () => {
+      const program = [
+        "export function run() {",
+        "  const log = [];",
+        "  const note = (x) => { log.push(x); return x; };",
+        "  function early() {",
+        '    return note("a"), note("b"), note("c");',
+        "  }",
+        "  function namesToo(n) {",
+        "    return n, note(n), n + 1;",
+        "  }",
+        '  note("s1"), note("s2");',
+        '  const inside = (note("e1"), note("e2"), note("e3"));',
+        '  const single = [(note("f1"), 0), (log.length, note("f2"))];',
+        "  let i = 0, j = 10;",
+        "  for (; i < j; i++, j--) note(i + j);",
+        "  return JSON.stringify([early(), namesToo(5), inside, single, log]);",
+        "}",
+      ].join("\n");
+      await assertSameAsNode(program, "sequences");
+    });
+  });
+});
