@@ -102,17 +102,22 @@ function benchManifest(): Manifest {
 }
 
 /** Side by side with plain aedes and mosquitto (brokerComparison.ts); BENCH_BROKER_DEVICES sets
- * the fleet (default 1,000), BENCH_BROKER_KINDS which brokers (default all three). */
+ * the fleet (default 1,000), BENCH_BROKER_KINDS which brokers (default all three),
+ * BENCH_BROKER_THROUGHPUT_ONLY=1 stops each after throughput and latency. */
 async function printComparison(): Promise<void> {
   const devices = Number(process.env.BENCH_BROKER_DEVICES ?? 1000);
   const kinds = (process.env.BENCH_BROKER_KINDS ?? "mosquitto,aedes,snapfleet").split(",") as BrokerKind[];
   console.log(`\nside by side (same TLS, same mqtt.js clients, each broker in its own process; ${devices} devices; load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores)`);
-  const results = await compareBrokers({ devices, kinds, stepSeconds: 4, log: (line) => console.log(line) });
+  const throughputOnly = process.env.BENCH_BROKER_THROUGHPUT_ONLY === "1";
+  const results = await compareBrokers({ devices, kinds, stepSeconds: 4, throughputOnly, log: (line) => console.log(line) });
   for (const r of results) {
+    const overload = r.overload;
     console.log(
-      `  ${r.kind.padEnd(10)} QoS 1 throughput ${r.throughputPerSecond} msg/s | 100 msg/s p50 ${r.latency.p50Ms} ms p99 ${r.latency.p99Ms} ms | ${r.perConnectionKiB} KiB/connection | ` +
-        `saturation ${r.saturationPerSecond} msg/s | at ${r.overload.offeredPerSecond} msg/s: ${(r.overload.deliveredInTimeShare * 100).toFixed(1)}% in time, all arrived ${r.overload.allArrived} (+${r.overload.drainMs} ms), peak RSS ${r.overload.peakRssMiB} MiB` +
-        (r.overload.load ? ` | peak in flight ${r.overload.load.peakInFlight}, holds ${r.overload.load.holds}, QoS 0 dropped ${r.overload.load.droppedQos0}` : ""),
+      `  ${r.kind.padEnd(10)} QoS 1 throughput ${r.throughputPerSecond} msg/s (broker CPU ${r.cpuUsPerMessage} µs/msg) | 100 msg/s p50 ${r.latency.p50Ms} ms p99 ${r.latency.p99Ms} ms | ${r.perConnectionKiB} KiB/connection` +
+        (overload
+          ? ` | saturation ${r.saturationPerSecond} msg/s | at ${overload.offeredPerSecond} msg/s: ${(overload.deliveredInTimeShare * 100).toFixed(1)}% in time, all arrived ${overload.allArrived} (+${overload.drainMs} ms), peak RSS ${overload.peakRssMiB} MiB` +
+            (overload.load ? ` | peak in flight ${overload.load.peakInFlight}, holds ${overload.load.holds}, QoS 0 dropped ${overload.load.droppedQos0}` : "")
+          : ""),
     );
   }
   const ours = results.find((r) => r.kind === "snapfleet");
@@ -120,7 +125,7 @@ async function printComparison(): Promise<void> {
     if (!ours) break;
     const ratio = (a: number, b: number) => (b > 0 ? (a / b).toFixed(2) : "n/a");
     console.log(
-      `  snapfleet / ${base.kind}: throughput x${ratio(ours.throughputPerSecond, base.throughputPerSecond)}, saturation x${ratio(ours.saturationPerSecond, base.saturationPerSecond)}, ` +
+      `  snapfleet / ${base.kind}: throughput x${ratio(ours.throughputPerSecond, base.throughputPerSecond)}, broker CPU per message x${ratio(ours.cpuUsPerMessage, base.cpuUsPerMessage)}, saturation x${ratio(ours.saturationPerSecond, base.saturationPerSecond)}, ` +
         `p99 at 100 msg/s x${ratio(ours.latency.p99Ms, base.latency.p99Ms)}, memory per connection x${ratio(ours.perConnectionKiB, base.perConnectionKiB)}`,
     );
   }

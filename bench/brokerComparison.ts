@@ -1,7 +1,9 @@
 /** Our broker side by side with plain aedes and Debian's mosquitto, in the same run, each in its
  * own process behind the same mutual TLS, with the same clients (mqtt.js devices in one process,
  * the app's server subscribed with QoS 1 to every device's `up` in this one):
- * - QoS 1 throughput: 100 devices publish 100 messages each at once, until the last arrives;
+ * - QoS 1 throughput: 100 devices publish 100 messages each at once, until the last arrives, and
+ *   the broker process's CPU time per message meanwhile (steadier than throughput when other
+ *   work shares the cores);
  * - latency at 100 msg/s from one device (p50, p99);
  * - memory per connection: the broker's RSS with N devices connected, less before, over N;
  * - saturation for N devices (default 1,000): the offered rate doubles every few seconds until
@@ -22,17 +24,22 @@ export interface StepFigures {
 export interface BrokerComparisonFigures {
   kind: BrokerKind;
   throughputPerSecond: number;
+  /** The broker's CPU time (user + system) per message of the throughput burst, in microseconds. */
+  cpuUsPerMessage: number;
   latency: { p50Ms: number; p99Ms: number };
   perConnectionKiB: number;
   steps: StepFigures[];
   saturationPerSecond: number;
-  overload: { offeredPerSecond: number; deliveredInTimeShare: number; allArrived: boolean; drainMs: number; peakRssMiB: number; load?: Record<string, number> };
+  /** Absent when only the throughput part ran (`throughputOnly`). */
+  overload?: { offeredPerSecond: number; deliveredInTimeShare: number; allArrived: boolean; drainMs: number; peakRssMiB: number; load?: Record<string, number> };
 }
 
 export interface ComparisonOptions {
   devices: number;
   kinds: BrokerKind[];
   stepSeconds: number;
+  /** Stop after throughput and latency (no saturation or overload): for iterating on the broker. */
+  throughputOnly?: boolean;
   log: (line: string) => void;
 }
 
@@ -75,12 +82,16 @@ async function measureBroker(kind: BrokerKind, fleet: Fleet, options: Comparison
     // Throughput: everything at once.
     subscriber.reset(++phase);
     const total = THROUGHPUT_DEVICES * THROUGHPUT_PER_DEVICE;
+    const cpuBefore = await broker.cpuMs();
     const start = performance.now();
     const burst = generator.burst(THROUGHPUT_PER_DEVICE, THROUGHPUT_DEVICES, phase);
     await waitForDelivery(subscriber, total, 120_000);
     const throughputPerSecond = Math.round(subscriber.distinct() / ((subscriber.lastArrivalAt - start) / 1000));
     await burst;
-    log(`throughput ${throughputPerSecond} msg/s, latency at 100 msg/s p50 ${latency.p50Ms} ms p99 ${latency.p99Ms} ms`);
+    const cpuUsPerMessage = round(((await broker.cpuMs()) - cpuBefore) * 1000 / total);
+    log(`throughput ${throughputPerSecond} msg/s (broker CPU ${cpuUsPerMessage} µs/msg), latency at 100 msg/s p50 ${latency.p50Ms} ms p99 ${latency.p99Ms} ms`);
+    const perConnection = Math.round(perConnectionKiB / connected / 102.4) / 10;
+    if (options.throughputOnly) return { kind, throughputPerSecond, cpuUsPerMessage, latency, perConnectionKiB: perConnection, steps: [], saturationPerSecond: 0 };
 
     // Saturation: double the rate until it no longer keeps up.
     const steps: StepFigures[] = [];
@@ -111,8 +122,9 @@ async function measureBroker(kind: BrokerKind, fleet: Fleet, options: Comparison
     return {
       kind,
       throughputPerSecond,
+      cpuUsPerMessage,
       latency,
-      perConnectionKiB: Math.round(perConnectionKiB / connected / 102.4) / 10,
+      perConnectionKiB: perConnection,
       steps,
       saturationPerSecond,
       overload: { offeredPerSecond: overloadRate * connected, deliveredInTimeShare: overload.figures.deliveredInTime, allArrived, drainMs, peakRssMiB: Math.round(peakRss / 2 ** 20), load },
