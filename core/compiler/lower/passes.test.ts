@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
 import { lowerForMicrovium } from "./index";
 import { LoweringError } from "./errors";
-import { runInMicrovium, runInNode } from "./testHarness";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { bundleProgram, runInMicrovium, runInNode } from "./testHarness";
 
 // What the deciding passes promise, at the edges a mutation run showed untested (lower.test.ts
 // holds the main cases): a program gives Node's result in both engines, and a construct the
@@ -13,6 +16,23 @@ async function assertSameAsNode(program: string, what: string): Promise<void> {
   const run = runInMicrovium(program);
   assert.equal(run.compileTimeResult, expected, `${what} (compile-time VM)`);
   assert.equal(run.nativeResult, expected, `${what} (native engine)`);
+}
+
+/** esbuild's bundle of the files (name → text; the entry is main.js), as the compiler bundles
+ * features: Node's result of the bundle's run() and both engines' after lowering must agree. */
+async function assertBundleSameAsNode(files: Record<string, string>, what: string): Promise<string> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sf-passes-"));
+  try {
+    for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text);
+    const { code } = await bundleProgram(path.join(dir, "main.js"));
+    const expected = await runInNode(code);
+    const run = runInMicrovium(code);
+    assert.equal(run.compileTimeResult, expected, `${what} (compile-time VM)`);
+    assert.equal(run.nativeResult, expected, `${what} (native engine)`);
+    return code;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** `@` marks where the error must point; returns the error for further checks. */
@@ -277,6 +297,94 @@ describe("lowering passes at their edges", function () {
         "}",
       ].join("\n");
       await assertSameAsNode(program, "sequences");
+    });
+  });
+
+  describe("object literals: keys Microvium can't compile are assigned, values once and in source order", () => {
+    it("gives Node's result for computed and quoted keys, first or after plain ones", async () => {
+      const program = [
+        "export function run() {",
+        "  const log = [];",
+        "  const note = (x) => { log.push(x); return x; };",
+        '  const k = "dyn";',
+        "  const computedFirst = { [k]: note(1), after: note(2) };",
+        '  const quotedFirst = { "x-y": note(3), plain: note(4) };',
+        '  const mixed = { plain: note(5), [k + "2"]: note(6), "a b": note(7), last: note(8) };',
+        "  return JSON.stringify([computedFirst, quotedFirst, mixed, log]);",
+        "}",
+      ].join("\n");
+      await assertSameAsNode(program, "object keys");
+    });
+
+    it("keeps a literal whose keys are identifiers, quoted or reserved words too, as a literal (no temporary)", async () => {
+      const program = 'export function run() { const o = { "quoted": 1, "class": 2, plain: 3 }; return JSON.stringify(o); }';
+      await assertSameAsNode(program, "identifier keys");
+      const { code } = lowerForMicrovium(program, { filename: "feature.js" });
+      assert.match(code, /\{\s*quoted: 1,\s*class: 2,\s*plain: 3\s*\}/, code);
+    });
+
+    it("spreads with one __sf_assign per spread and per run of members after one, with Node's result", async () => {
+      const program = [
+        "export function run() {",
+        "  const a = { x: 1, y: 2 }, b = { y: 3, z: 4 };",
+        "  const one = { ...a };",
+        '  const all = { w: 0, ...a, ...b, z: 5, "q-r": 6 };',
+        "  return JSON.stringify([one, all, a, b]);",
+        "}",
+      ].join("\n");
+      await assertSameAsNode(program, "object spread");
+      const { code } = lowerForMicrovium(program, { filename: "feature.js" });
+      // { ...a }: 1; { w, ...a, ...b, z, "q-r" }: the first run is the start object, then a, b, and the last run.
+      assert.equal(code.match(/__sf_assign\(/g)?.length, 1 + 3, code);
+    });
+  });
+
+  describe("namespace imports: esbuild's getters become assignments once the module has run", () => {
+    const units = 'export const metre = 1;\nexport function km(n) { return n * 1000; }\n';
+
+    it("gives Node's result for a namespace used as a value", async () => {
+      const code = await assertBundleSameAsNode(
+        {
+          "units.js": units,
+          "main.js": 'import * as units from "./units.js";\nconst table = [units];\nexport function run() { return JSON.stringify([Object.keys(table[0]).sort(), table[0].metre, table[0].km(2)]); }\n',
+        },
+        "namespace import",
+      );
+      assert.match(code, /__export\(units_exports/, "the bundle must hold esbuild's namespace helper for this test to mean anything");
+    });
+
+    it("leaves a program's own top-level call with an object of arrows alone", async () => {
+      await assertBundleSameAsNode(
+        {
+          "units.js": units,
+          "main.js": [
+            'import * as units from "./units.js";',
+            "const registry = { calls: 0 };",
+            "function register(target, all) { target.calls++; target.twice = all.twice; }",
+            "register(registry, { twice: () => 2 * units.metre });",
+            "export function run() { return JSON.stringify([registry.calls, registry.twice(), [units][0].km(3)]); }",
+          ].join("\n"),
+        },
+        "own call beside a namespace",
+      );
+    });
+
+    it("keeps a program's own variable called __defProp when there is no namespace", async () => {
+      await assertSameAsNode("var __defProp = 40;\nexport function run() { return __defProp + 2; }", "own __defProp");
+    });
+
+    it("finds the helpers declared in one var statement at the start of the module", async () => {
+      const program = [
+        "var __defProp = Object.defineProperty, __export = (target, all) => {",
+        "  for (var name in all) __defProp(target, name, { get: all[name], enumerable: true });",
+        "};",
+        "var units_exports = {};",
+        "__export(units_exports, { metre: () => metre, km: () => km });",
+        "var metre = 1;",
+        "function km(n) { return n * 1000; }",
+        "export function run() { return JSON.stringify([units_exports.metre, units_exports.km(2)]); }",
+      ].join("\n");
+      await assertSameAsNode(program, "helpers in one declaration");
     });
   });
 });
