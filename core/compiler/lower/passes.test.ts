@@ -387,4 +387,126 @@ describe("lowering passes at their edges", function () {
       await assertSameAsNode(program, "helpers in one declaration");
     });
   });
+
+  describe("destructuring: one assignment per name, the source read once", () => {
+    it("gives Node's result for declarations mixing plain names (with and without a value) and patterns", async () => {
+      const program = [
+        "export function run() {",
+        "  const o = { a: 1, b: [2, 3] };",
+        "  let before, { a, b: [c, d = 9] } = o, after = a + c;",
+        "  const first = 0, [x, y] = [4, 5];",
+        "  before = first;",
+        "  return JSON.stringify([before, a, c, d, after, x, y]);",
+        "}",
+      ].join("\n");
+      await assertSameAsNode(program, "mixed declarations");
+    });
+
+    it("reads the source once when an assigned name is the source itself (walking a list)", async () => {
+      const program = [
+        "export function run() {",
+        "  let node = { value: 1, next: { value: 2, next: { value: 3, next: null } } };",
+        "  let value, seen = [], copy;",
+        "  while (node) {",
+        "    ({ next: node, value } = node);",
+        "    seen.push(value);",
+        "  }",
+        "  let list = { head: 7, rest: { head: 8 } };",
+        "  const back = ({ rest: list, head: value } = list);",
+        "  return JSON.stringify([seen, value, list, back.head]);",
+        "}",
+      ].join("\n");
+      await assertSameAsNode(program, "source among the targets");
+    });
+
+    it("gives Node's result for a destructuring assignment as the only statement of an if, else or loop", async () => {
+      const program = [
+        "export function run() {",
+        "  let a = 1, b = 2, n = 0;",
+        "  if (a < b) [a, b] = [b, a];",
+        "  else [a] = [0];",
+        "  for (let i = 0; i < 3; i++) [n] = [n + i];",
+        "  return JSON.stringify([a, b, n]);",
+        "}",
+      ].join("\n");
+      await assertSameAsNode(program, "single-statement bodies");
+    });
+  });
+
+  describe("classes and function expressions: what Microvium compiles, no more code than needed", () => {
+    it("gives Node's result for a class in a declaration beside other names and in a for head", async () => {
+      const program = [
+        "export function run() {",
+        "  let Point = class { constructor(x) { this.x = x; } twice() { return 2 * this.x; } }, origin = 5;",
+        "  const out = [new Point(origin).twice()];",
+        "  for (let K = class { static one() { return 1; } }, i = 0; i < 2; i++) out.push(K.one() + i);",
+        "  for (const Z = class { static two() { return 2; } }; out.length < 4;) out.push(Z.two());",
+        "  return JSON.stringify(out);",
+        "}",
+      ].join("\n");
+      await assertSameAsNode(program, "classes beside other declarators");
+    });
+
+    it("makes a class bound once by var a class declaration and drops an unused function expression name (no wrapping arrow)", async () => {
+      const program = [
+        "var Counter = class Inner { constructor() { this.n = 1; } };",
+        "const add = function named(a, b) { return a + b; };",
+        "export function run() { return add(new Counter().n, 2); }",
+      ].join("\n");
+      await assertSameAsNode(program, "class and function expression");
+      const { code } = lowerForMicrovium(program, { filename: "feature.js" });
+      assert.match(code, /^class Counter \{/m, code);
+      assert.doesNotMatch(code, /=>|named|Inner/, code);
+    });
+  });
+
+  describe("Map and Set: iterated through __sf_iter wherever the program iterates, and only then", () => {
+    it("gives Node's result for array destructuring assignments, a Set assigned whole and calls taking a Map, a Set or a string", async () => {
+      const program = [
+        "export function run() {",
+        "  const s = new Set([3, 4]);",
+        "  const m = new Map([[\"k\", 1]]);",
+        "  let a, b, entry;",
+        "  [a, b] = s;",
+        "  [entry] = m;",
+        "  let held;",
+        "  held = s;",
+        "  const makeMap = () => new Map([[\"x\", 2]]);",
+        "  const pairs = [];",
+        "  for (const [k, v] of makeMap()) pairs.push(k + v);",
+        "  return JSON.stringify([a, b, entry, pairs, Array.isArray(m), Array.isArray(s), Array.isArray(\"ab\"), Array.from(s), held.size, held.has(3)]);",
+        "}",
+      ].join("\n");
+      await assertSameAsNode(program, "Map and Set iterated");
+    });
+
+    it("leaves a program without Map or Set as it is: no __sf_iter in its code or its library", () => {
+      const program = 'export function run() { const out = []; for (const c of "ab") out.push(c); return JSON.stringify([...out, ...[1, 2], Math.max(...[3, 4]), Array.from([5])]); }';
+      const lowered = lowerForMicrovium(program, { filename: "feature.js" });
+      assert.doesNotMatch(lowered.code, /__sf_iter/, lowered.code);
+      assert.ok(!lowered.usedStdlib.includes("__sf_iter"), lowered.usedStdlib.join(", "));
+    });
+  });
+
+  describe("spread in arrays and calls: one helper call per spread and per run of items after one", () => {
+    it("gives Node's result for arrays and new with spread after other arguments, with no more __sf_spread calls than needed", async () => {
+      const program = [
+        "class Point { constructor(x, y, z) { this.sum = x + y + (z || 0); } }",
+        "export function run() {",
+        "  const a = [1, 2], b = [3];",
+        "  const one = [...a];",
+        "  const all = [0, ...a, ...b, 4, 5];",
+        "  const rest = [2, 3];",
+        "  return JSON.stringify([one, all, new Point(1, ...rest).sum, new Point(...rest).sum, new Point(4, 5).sum]);",
+        "}",
+      ].join("\n");
+      await assertSameAsNode(program, "array and new spread");
+      const { code } = lowerForMicrovium(program, { filename: "feature.js" });
+      // [...a]: 1; [0, ...a, ...b, 4, 5]: a, b and the last run (the first run is the start array);
+      // each new's argument list: 1.
+      assert.equal(code.match(/__sf_spread\(/g)?.length, 1 + 3 + 2, code);
+      // Only the two news with a spread need the helper.
+      assert.equal(code.match(/__sf_new\(/g)?.length, 2, code);
+    });
+  });
 });
