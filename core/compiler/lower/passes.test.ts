@@ -509,4 +509,68 @@ describe("lowering passes at their edges", function () {
       assert.equal(code.match(/__sf_new\(/g)?.length, 2, code);
     });
   });
+
+  describe("for...of and for...in: index loops whose body may shadow the loop variable", () => {
+    it("gives Node's result when the body declares the loop's own names again", async () => {
+      const program = [
+        "export function run() {",
+        "  const out = [];",
+        "  for (const x of [1, 2]) { const x = 10; out.push(x); }",
+        "  for (const [k, v] of [[\"a\", 1], [\"b\", 2]]) { const k = \"z\"; out.push(k + v); }",
+        "  for (const key in { p: 1, q: 2 }) { let key = \"k\"; out.push(key); }",
+        "  let y;",
+        "  for (y of [3, 4]) { const y = 5; out.push(y); }",
+        "  return JSON.stringify([out, y]);",
+        "}",
+      ].join("\n");
+      await assertSameAsNode(program, "shadowed loop variables");
+    });
+  });
+
+  describe("parameters: defaults and copies only where Microvium needs them", () => {
+    it("gives Node's result for a constructor reassigning a plain parameter", async () => {
+      const program = [
+        "class Scaled { constructor(x, factor) { x = x * factor; this.x = x; } }",
+        "export function run() { return new Scaled(3, 2).x; }",
+      ].join("\n");
+      await assertSameAsNode(program, "constructor reassigning a parameter");
+    });
+
+    it("copies into a let only a constructor's reassigned or defaulted parameters; methods and functions keep theirs", async () => {
+      const program = [
+        "class A {",
+        "  constructor(a, b, c = 1) { b = b + 1; this.s = a + b + c; }",
+        "  m(d, e = 2) { d = d + e; return d; }",
+        "}",
+        "function f(g = 1) { return g; }",
+        "export function run() { return JSON.stringify([new A(1, 2).s, new A(1, 2).m(1), f()]); }",
+      ].join("\n");
+      await assertSameAsNode(program, "parameter copies");
+      const { code } = lowerForMicrovium(program, { filename: "feature.js" });
+      assert.match(code, /constructor\(a, _b, _c\)/, code);
+      assert.match(code, /m\(d, e\) \{/, code);
+      assert.match(code, /function f\(g\) \{/, code);
+      assert.equal(code.match(/\blet\b/g)?.length, 2, code);
+    });
+  });
+
+  describe("rest parameters: packed at each direct call", () => {
+    it("refuses a function with a rest parameter passed as an argument, where it is passed", () => {
+      assertRefusedAt("function sum(...xs) { return xs.length; }\nfunction apply(g) { return g(1); }\nconst n = apply(@sum);", /sum has a rest parameter, so it can only be called directly/, /array parameter/);
+    });
+
+    it("gives Node's result for calls with a spread before, in and after the fixed parameters, and packs plain calls at build time", async () => {
+      const program = [
+        "function pair(a, ...rest) { return JSON.stringify([a, rest]); }",
+        "export function run() {",
+        "  const none = [], one = [1], two = [2, 3];",
+        "  return JSON.stringify([pair(...none, 2, 3), pair(...one, 2, 3), pair(0, ...two), pair(...two), pair(1, 2, 3), pair(), pair?.(4, 5)]);",
+        "}",
+      ].join("\n");
+      await assertSameAsNode(program, "rest parameter calls");
+      const { code } = lowerForMicrovium(program, { filename: "feature.js" });
+      assert.match(code, /pair\(1, \[2, 3\]\)/, code);
+      assert.equal(code.match(/__sf_callRest\(/g)?.length, 4, code);
+    });
+  });
 });
