@@ -573,4 +573,38 @@ describe("lowering passes at their edges", function () {
       assert.equal(code.match(/__sf_callRest\(/g)?.length, 4, code);
     });
   });
+
+  describe("variadic calls: each call site adapted to the library's fixed arities", () => {
+    it("gives Node's result for Math, Object.assign, push (its count too), concat, reduce and Number with every argument count", async () => {
+      const program = [
+        "export function run() {",
+        "  const xs = [4, 9, 1];",
+        "  const maths = [Math.max(), Math.min(), Math.hypot(), Math.max(3), Math.min(3), Math.hypot(3), Math.max(1, 2), Math.min(5, 2, 8, 1), Math.hypot(3, 4, 12), Math.max(...xs), Math.min(...xs), Math.hypot(...[3, 4])];",
+        "  const assigned = [Object.assign({ a: 1 }, { b: 2 }, { c: 3 }, { a: 4 }), Object.assign({ z: 0 }, { y: 1 })];",
+        "  const pushed = [0];",
+        "  const n1 = pushed.push(1, 2);",
+        "  const n2 = pushed.push(...xs);",
+        "  const n3 = pushed.push(7);",
+        "  pushed.push(8);",
+        "  const joined = [1].concat([2], [3, 4], 5);",
+        "  const sums = [xs.reduce((a, b) => a + b), xs.reduce((a, b) => a + b, 100), [].reduce((a, b) => a + b, 5)];",
+        '  const numbers = [Number("12"), Number(), Number(true), ["1", "2"].map(Number), typeof Number];',
+        "  return JSON.stringify([maths, assigned, pushed, n1, n2, n3, joined, sums, numbers]);",
+        "}",
+      ].join("\n");
+      await assertSameAsNode(program, "variadic calls");
+    });
+
+    it("leaves a program's own Math, Object and Number alone", async () => {
+      const program = [
+        "export function run() {",
+        "  const Math = { max: (a, b, c) => [a, b, c] };",
+        "  const Object = { assign: (a, b, c) => [a, b, c] };",
+        "  const Number = (a, b) => [a, b];",
+        "  return JSON.stringify([Math.max(1, 2, 3), Math.max(1), Object.assign(1, 2, 3), Number(4, 5), Number(6)]);",
+        "}",
+      ].join("\n");
+      await assertSameAsNode(program, "own Math, Object and Number");
+    });
+  });
 });
