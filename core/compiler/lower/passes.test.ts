@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
 import { lowerForMicrovium } from "./index";
 import { LoweringError } from "./errors";
-import { runInMicrovium, runInNode } from "./testHarness";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { bundleProgram, runInMicrovium, runInNode } from "./testHarness";
 
 // What the deciding passes promise, at the edges a mutation run showed untested (lower.test.ts
 // holds the main cases): a program gives Node's result in both engines, and a construct the
@@ -13,6 +16,23 @@ async function assertSameAsNode(program: string, what: string): Promise<void> {
   const run = runInMicrovium(program);
   assert.equal(run.compileTimeResult, expected, `${what} (compile-time VM)`);
   assert.equal(run.nativeResult, expected, `${what} (native engine)`);
+}
+
+/** esbuild's bundle of the files (name → text; the entry is main.js), as the compiler bundles
+ * features: Node's result of the bundle's run() and both engines' after lowering must agree. */
+async function assertBundleSameAsNode(files: Record<string, string>, what: string): Promise<string> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sf-passes-"));
+  try {
+    for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text);
+    const { code } = await bundleProgram(path.join(dir, "main.js"));
+    const expected = await runInNode(code);
+    const run = runInMicrovium(code);
+    assert.equal(run.compileTimeResult, expected, `${what} (compile-time VM)`);
+    assert.equal(run.nativeResult, expected, `${what} (native engine)`);
+    return code;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** `@` marks where the error must point; returns the error for further checks. */
@@ -277,6 +297,314 @@ describe("lowering passes at their edges", function () {
         "}",
       ].join("\n");
       await assertSameAsNode(program, "sequences");
+    });
+  });
+
+  describe("object literals: keys Microvium can't compile are assigned, values once and in source order", () => {
+    it("gives Node's result for computed and quoted keys, first or after plain ones", async () => {
+      const program = [
+        "export function run() {",
+        "  const log = [];",
+        "  const note = (x) => { log.push(x); return x; };",
+        '  const k = "dyn";',
+        "  const computedFirst = { [k]: note(1), after: note(2) };",
+        '  const quotedFirst = { "x-y": note(3), plain: note(4) };',
+        '  const mixed = { plain: note(5), [k + "2"]: note(6), "a b": note(7), last: note(8) };',
+        "  return JSON.stringify([computedFirst, quotedFirst, mixed, log]);",
+        "}",
+      ].join("\n");
+      await assertSameAsNode(program, "object keys");
+    });
+
+    it("keeps a literal whose keys are identifiers, quoted or reserved words too, as a literal (no temporary)", async () => {
+      const program = 'export function run() { const o = { "quoted": 1, "class": 2, plain: 3 }; return JSON.stringify(o); }';
+      await assertSameAsNode(program, "identifier keys");
+      const { code } = lowerForMicrovium(program, { filename: "feature.js" });
+      assert.match(code, /\{\s*quoted: 1,\s*class: 2,\s*plain: 3\s*\}/, code);
+    });
+
+    it("spreads with one __sf_assign per spread and per run of members after one, with Node's result", async () => {
+      const program = [
+        "export function run() {",
+        "  const a = { x: 1, y: 2 }, b = { y: 3, z: 4 };",
+        "  const one = { ...a };",
+        '  const all = { w: 0, ...a, ...b, z: 5, "q-r": 6 };',
+        "  return JSON.stringify([one, all, a, b]);",
+        "}",
+      ].join("\n");
+      await assertSameAsNode(program, "object spread");
+      const { code } = lowerForMicrovium(program, { filename: "feature.js" });
+      // { ...a }: 1; { w, ...a, ...b, z, "q-r" }: the first run is the start object, then a, b, and the last run.
+      assert.equal(code.match(/__sf_assign\(/g)?.length, 1 + 3, code);
+    });
+  });
+
+  describe("namespace imports: esbuild's getters become assignments once the module has run", () => {
+    const units = 'export const metre = 1;\nexport function km(n) { return n * 1000; }\n';
+
+    it("gives Node's result for a namespace used as a value", async () => {
+      const code = await assertBundleSameAsNode(
+        {
+          "units.js": units,
+          "main.js": 'import * as units from "./units.js";\nconst table = [units];\nexport function run() { return JSON.stringify([Object.keys(table[0]).sort(), table[0].metre, table[0].km(2)]); }\n',
+        },
+        "namespace import",
+      );
+      assert.match(code, /__export\(units_exports/, "the bundle must hold esbuild's namespace helper for this test to mean anything");
+    });
+
+    it("leaves a program's own top-level call with an object of arrows alone", async () => {
+      await assertBundleSameAsNode(
+        {
+          "units.js": units,
+          "main.js": [
+            'import * as units from "./units.js";',
+            "const registry = { calls: 0 };",
+            "function register(target, all) { target.calls++; target.twice = all.twice; }",
+            "register(registry, { twice: () => 2 * units.metre });",
+            "export function run() { return JSON.stringify([registry.calls, registry.twice(), [units][0].km(3)]); }",
+          ].join("\n"),
+        },
+        "own call beside a namespace",
+      );
+    });
+
+    it("keeps a program's own variable called __defProp when there is no namespace", async () => {
+      await assertSameAsNode("var __defProp = 40;\nexport function run() { return __defProp + 2; }", "own __defProp");
+    });
+
+    it("finds the helpers declared in one var statement at the start of the module", async () => {
+      const program = [
+        "var __defProp = Object.defineProperty, __export = (target, all) => {",
+        "  for (var name in all) __defProp(target, name, { get: all[name], enumerable: true });",
+        "};",
+        "var units_exports = {};",
+        "__export(units_exports, { metre: () => metre, km: () => km });",
+        "var metre = 1;",
+        "function km(n) { return n * 1000; }",
+        "export function run() { return JSON.stringify([units_exports.metre, units_exports.km(2)]); }",
+      ].join("\n");
+      await assertSameAsNode(program, "helpers in one declaration");
+    });
+  });
+
+  describe("destructuring: one assignment per name, the source read once", () => {
+    it("gives Node's result for declarations mixing plain names (with and without a value) and patterns", async () => {
+      const program = [
+        "export function run() {",
+        "  const o = { a: 1, b: [2, 3] };",
+        "  let before, { a, b: [c, d = 9] } = o, after = a + c;",
+        "  const first = 0, [x, y] = [4, 5];",
+        "  before = first;",
+        "  return JSON.stringify([before, a, c, d, after, x, y]);",
+        "}",
+      ].join("\n");
+      await assertSameAsNode(program, "mixed declarations");
+    });
+
+    it("reads the source once when an assigned name is the source itself (walking a list)", async () => {
+      const program = [
+        "export function run() {",
+        "  let node = { value: 1, next: { value: 2, next: { value: 3, next: null } } };",
+        "  let value, seen = [], copy;",
+        "  while (node) {",
+        "    ({ next: node, value } = node);",
+        "    seen.push(value);",
+        "  }",
+        "  let list = { head: 7, rest: { head: 8 } };",
+        "  const back = ({ rest: list, head: value } = list);",
+        "  return JSON.stringify([seen, value, list, back.head]);",
+        "}",
+      ].join("\n");
+      await assertSameAsNode(program, "source among the targets");
+    });
+
+    it("gives Node's result for a destructuring assignment as the only statement of an if, else or loop", async () => {
+      const program = [
+        "export function run() {",
+        "  let a = 1, b = 2, n = 0;",
+        "  if (a < b) [a, b] = [b, a];",
+        "  else [a] = [0];",
+        "  for (let i = 0; i < 3; i++) [n] = [n + i];",
+        "  return JSON.stringify([a, b, n]);",
+        "}",
+      ].join("\n");
+      await assertSameAsNode(program, "single-statement bodies");
+    });
+  });
+
+  describe("classes and function expressions: what Microvium compiles, no more code than needed", () => {
+    it("gives Node's result for a class in a declaration beside other names and in a for head", async () => {
+      const program = [
+        "export function run() {",
+        "  let Point = class { constructor(x) { this.x = x; } twice() { return 2 * this.x; } }, origin = 5;",
+        "  const out = [new Point(origin).twice()];",
+        "  for (let K = class { static one() { return 1; } }, i = 0; i < 2; i++) out.push(K.one() + i);",
+        "  for (const Z = class { static two() { return 2; } }; out.length < 4;) out.push(Z.two());",
+        "  return JSON.stringify(out);",
+        "}",
+      ].join("\n");
+      await assertSameAsNode(program, "classes beside other declarators");
+    });
+
+    it("makes a class bound once by var a class declaration and drops an unused function expression name (no wrapping arrow)", async () => {
+      const program = [
+        "var Counter = class Inner { constructor() { this.n = 1; } };",
+        "const add = function named(a, b) { return a + b; };",
+        "export function run() { return add(new Counter().n, 2); }",
+      ].join("\n");
+      await assertSameAsNode(program, "class and function expression");
+      const { code } = lowerForMicrovium(program, { filename: "feature.js" });
+      assert.match(code, /^class Counter \{/m, code);
+      assert.doesNotMatch(code, /=>|named|Inner/, code);
+    });
+  });
+
+  describe("Map and Set: iterated through __sf_iter wherever the program iterates, and only then", () => {
+    it("gives Node's result for array destructuring assignments, a Set assigned whole and calls taking a Map, a Set or a string", async () => {
+      const program = [
+        "export function run() {",
+        "  const s = new Set([3, 4]);",
+        "  const m = new Map([[\"k\", 1]]);",
+        "  let a, b, entry;",
+        "  [a, b] = s;",
+        "  [entry] = m;",
+        "  let held;",
+        "  held = s;",
+        "  const makeMap = () => new Map([[\"x\", 2]]);",
+        "  const pairs = [];",
+        "  for (const [k, v] of makeMap()) pairs.push(k + v);",
+        "  return JSON.stringify([a, b, entry, pairs, Array.isArray(m), Array.isArray(s), Array.isArray(\"ab\"), Array.from(s), held.size, held.has(3)]);",
+        "}",
+      ].join("\n");
+      await assertSameAsNode(program, "Map and Set iterated");
+    });
+
+    it("leaves a program without Map or Set as it is: no __sf_iter in its code or its library", () => {
+      const program = 'export function run() { const out = []; for (const c of "ab") out.push(c); return JSON.stringify([...out, ...[1, 2], Math.max(...[3, 4]), Array.from([5])]); }';
+      const lowered = lowerForMicrovium(program, { filename: "feature.js" });
+      assert.doesNotMatch(lowered.code, /__sf_iter/, lowered.code);
+      assert.ok(!lowered.usedStdlib.includes("__sf_iter"), lowered.usedStdlib.join(", "));
+    });
+  });
+
+  describe("spread in arrays and calls: one helper call per spread and per run of items after one", () => {
+    it("gives Node's result for arrays and new with spread after other arguments, with no more __sf_spread calls than needed", async () => {
+      const program = [
+        "class Point { constructor(x, y, z) { this.sum = x + y + (z || 0); } }",
+        "export function run() {",
+        "  const a = [1, 2], b = [3];",
+        "  const one = [...a];",
+        "  const all = [0, ...a, ...b, 4, 5];",
+        "  const rest = [2, 3];",
+        "  return JSON.stringify([one, all, new Point(1, ...rest).sum, new Point(...rest).sum, new Point(4, 5).sum]);",
+        "}",
+      ].join("\n");
+      await assertSameAsNode(program, "array and new spread");
+      const { code } = lowerForMicrovium(program, { filename: "feature.js" });
+      // [...a]: 1; [0, ...a, ...b, 4, 5]: a, b and the last run (the first run is the start array);
+      // each new's argument list: 1.
+      assert.equal(code.match(/__sf_spread\(/g)?.length, 1 + 3 + 2, code);
+      // Only the two news with a spread need the helper.
+      assert.equal(code.match(/__sf_new\(/g)?.length, 2, code);
+    });
+  });
+
+  describe("for...of and for...in: index loops whose body may shadow the loop variable", () => {
+    it("gives Node's result when the body declares the loop's own names again", async () => {
+      const program = [
+        "export function run() {",
+        "  const out = [];",
+        "  for (const x of [1, 2]) { const x = 10; out.push(x); }",
+        "  for (const [k, v] of [[\"a\", 1], [\"b\", 2]]) { const k = \"z\"; out.push(k + v); }",
+        "  for (const key in { p: 1, q: 2 }) { let key = \"k\"; out.push(key); }",
+        "  let y;",
+        "  for (y of [3, 4]) { const y = 5; out.push(y); }",
+        "  return JSON.stringify([out, y]);",
+        "}",
+      ].join("\n");
+      await assertSameAsNode(program, "shadowed loop variables");
+    });
+  });
+
+  describe("parameters: defaults and copies only where Microvium needs them", () => {
+    it("gives Node's result for a constructor reassigning a plain parameter", async () => {
+      const program = [
+        "class Scaled { constructor(x, factor) { x = x * factor; this.x = x; } }",
+        "export function run() { return new Scaled(3, 2).x; }",
+      ].join("\n");
+      await assertSameAsNode(program, "constructor reassigning a parameter");
+    });
+
+    it("copies into a let only a constructor's reassigned or defaulted parameters; methods and functions keep theirs", async () => {
+      const program = [
+        "class A {",
+        "  constructor(a, b, c = 1) { b = b + 1; this.s = a + b + c; }",
+        "  m(d, e = 2) { d = d + e; return d; }",
+        "}",
+        "function f(g = 1) { return g; }",
+        "export function run() { return JSON.stringify([new A(1, 2).s, new A(1, 2).m(1), f()]); }",
+      ].join("\n");
+      await assertSameAsNode(program, "parameter copies");
+      const { code } = lowerForMicrovium(program, { filename: "feature.js" });
+      assert.match(code, /constructor\(a, _b, _c\)/, code);
+      assert.match(code, /m\(d, e\) \{/, code);
+      assert.match(code, /function f\(g\) \{/, code);
+      assert.equal(code.match(/\blet\b/g)?.length, 2, code);
+    });
+  });
+
+  describe("rest parameters: packed at each direct call", () => {
+    it("refuses a function with a rest parameter passed as an argument, where it is passed", () => {
+      assertRefusedAt("function sum(...xs) { return xs.length; }\nfunction apply(g) { return g(1); }\nconst n = apply(@sum);", /sum has a rest parameter, so it can only be called directly/, /array parameter/);
+    });
+
+    it("gives Node's result for calls with a spread before, in and after the fixed parameters, and packs plain calls at build time", async () => {
+      const program = [
+        "function pair(a, ...rest) { return JSON.stringify([a, rest]); }",
+        "export function run() {",
+        "  const none = [], one = [1], two = [2, 3];",
+        "  return JSON.stringify([pair(...none, 2, 3), pair(...one, 2, 3), pair(0, ...two), pair(...two), pair(1, 2, 3), pair(), pair?.(4, 5)]);",
+        "}",
+      ].join("\n");
+      await assertSameAsNode(program, "rest parameter calls");
+      const { code } = lowerForMicrovium(program, { filename: "feature.js" });
+      assert.match(code, /pair\(1, \[2, 3\]\)/, code);
+      assert.equal(code.match(/__sf_callRest\(/g)?.length, 4, code);
+    });
+  });
+
+  describe("variadic calls: each call site adapted to the library's fixed arities", () => {
+    it("gives Node's result for Math, Object.assign, push (its count too), concat, reduce and Number with every argument count", async () => {
+      const program = [
+        "export function run() {",
+        "  const xs = [4, 9, 1];",
+        "  const maths = [Math.max(), Math.min(), Math.hypot(), Math.max(3), Math.min(3), Math.hypot(3), Math.max(1, 2), Math.min(5, 2, 8, 1), Math.hypot(3, 4, 12), Math.max(...xs), Math.min(...xs), Math.hypot(...[3, 4])];",
+        "  const assigned = [Object.assign({ a: 1 }, { b: 2 }, { c: 3 }, { a: 4 }), Object.assign({ z: 0 }, { y: 1 })];",
+        "  const pushed = [0];",
+        "  const n1 = pushed.push(1, 2);",
+        "  const n2 = pushed.push(...xs);",
+        "  const n3 = pushed.push(7);",
+        "  pushed.push(8);",
+        "  const joined = [1].concat([2], [3, 4], 5);",
+        "  const sums = [xs.reduce((a, b) => a + b), xs.reduce((a, b) => a + b, 100), [].reduce((a, b) => a + b, 5)];",
+        '  const numbers = [Number("12"), Number(), Number(true), ["1", "2"].map(Number), typeof Number];',
+        "  return JSON.stringify([maths, assigned, pushed, n1, n2, n3, joined, sums, numbers]);",
+        "}",
+      ].join("\n");
+      await assertSameAsNode(program, "variadic calls");
+    });
+
+    it("leaves a program's own Math, Object and Number alone", async () => {
+      const program = [
+        "export function run() {",
+        "  const Math = { max: (a, b, c) => [a, b, c] };",
+        "  const Object = { assign: (a, b, c) => [a, b, c] };",
+        "  const Number = (a, b) => [a, b];",
+        "  return JSON.stringify([Math.max(1, 2, 3), Math.max(1), Object.assign(1, 2, 3), Number(4, 5), Number(6)]);",
+        "}",
+      ].join("\n");
+      await assertSameAsNode(program, "own Math, Object and Number");
     });
   });
 });

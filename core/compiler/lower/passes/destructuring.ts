@@ -19,6 +19,7 @@ export function lowerDestructuring(ast: t.File, ctx: LoweringContext): void {
     },
     VariableDeclaration(path) {
       const node = path.node;
+      // Stryker disable next-line ConditionalExpression,ArrowFunction: a shortcut; plain names only pass through the loop below unchanged
       if (node.declarations.every((d) => t.isIdentifier(d.id))) return;
       const declarators: t.VariableDeclarator[] = [];
       for (const d of node.declarations) {
@@ -27,6 +28,7 @@ export function lowerDestructuring(ast: t.File, ctx: LoweringContext): void {
           continue;
         }
         if (!d.init) ctx.fail(d, "a destructuring declaration needs a value", "add `= value`");
+        // Stryker disable next-line BooleanLiteral: the declared names are new, so a source name can't change between the reads; false only adds a temporary
         const steps = expandPattern(d.id as t.LVal, d.init, { ctx, newTemp: () => ctx.tempName(path), rereadIdentifiers: true });
         for (const step of steps) declarators.push(at(t.variableDeclarator(step.target as t.Identifier, step.value), d));
       }
@@ -34,9 +36,11 @@ export function lowerDestructuring(ast: t.File, ctx: LoweringContext): void {
     },
     AssignmentExpression(path) {
       const node = path.node;
+      // Stryker disable next-line ConditionalExpression: a pattern can only be the target of `=` (anything else is a syntax error)
       if (node.operator !== "=" || !(t.isObjectPattern(node.left) || t.isArrayPattern(node.left))) return;
       const newTemp = () => ctx.temp(path);
       const statementLevel = path.parentPath.isExpressionStatement();
+      // Stryker disable next-line BlockStatement: the expression form works as a statement too; this form only saves the temporary for the value
       if (statementLevel) {
         const steps = expandPattern(node.left, node.right, { ctx, newTemp, rereadIdentifiers: false });
         replaceStatement(path.parentPath as NodePath<t.ExpressionStatement>, steps.map((s) => at(t.expressionStatement(t.assignmentExpression("=", s.target, s.value)), node)));
@@ -44,6 +48,7 @@ export function lowerDestructuring(ast: t.File, ctx: LoweringContext): void {
       }
       // The assignment's value is its right-hand side.
       const src = newTemp();
+      // Stryker disable next-line BooleanLiteral: the source here is the temporary src, read again either way
       const steps = expandPattern(node.left, t.cloneNode(src), { ctx, newTemp, rereadIdentifiers: false });
       const exprs = [t.assignmentExpression("=", t.cloneNode(src), node.right), ...steps.map((s) => t.assignmentExpression("=", s.target, s.value)), t.cloneNode(src)];
       path.replaceWith(at(t.sequenceExpression(exprs), node));
@@ -52,6 +57,7 @@ export function lowerDestructuring(ast: t.File, ctx: LoweringContext): void {
 }
 
 function replaceStatement(path: NodePath<t.ExpressionStatement>, statements: t.Statement[]): void {
+  // Stryker disable next-line ConditionalExpression: a block in a statement list changes nothing (the temporaries are function-level), and Babel's replaceWithMultiple wraps a single-statement body in a block itself
   if (Array.isArray(path.container)) path.replaceWithMultiple(statements);
   else path.replaceWith(t.blockStatement(statements));
 }

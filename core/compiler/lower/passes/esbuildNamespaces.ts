@@ -35,11 +35,9 @@ export function lowerEsbuildNamespaces(ast: t.File, _ctx: LoweringContext): void
     }
     kept.push(statement);
   }
-  // Before the module's export list, so that stays the last statement as esbuild wrote it.
-  const exportIndex = kept.findIndex((s) => t.isExportNamedDeclaration(s) && !s.declaration);
-  if (exportIndex < 0) kept.push(...assignments);
-  else kept.splice(exportIndex, 0, ...assignments);
-  ast.program.body = kept;
+  // After everything, the export list too: lowerExportLists takes the list wherever it stands,
+  // and a namespace declared after the list (hand-written input) is then initialised first.
+  ast.program.body = [...kept, ...assignments];
 }
 
 function declares(statement: t.Statement, name: string): boolean {

@@ -20,7 +20,9 @@ export function lowerFunctionsAndClasses(ast: t.File, _ctx: LoweringContext): vo
         const container = declaration.parentPath;
         if (binding?.constant && (container.isProgram() || container.isBlockStatement())) {
           const inner = path.node.id;
+          // Stryker disable next-line ConditionalExpression: renaming a name to itself changes nothing
           if (inner && inner.name !== name) path.scope.rename(inner.name, name);
+          // Stryker disable next-line LogicalOperator: decorators don't parse (no Babel plugin for them), so there are none: undefined and null both mean none
           const cls = at(t.classDeclaration(t.identifier(name), null, path.node.body, path.node.decorators ?? null), declaration.node);
           binding.scope.removeOwnBinding(name); // the class declaration registers it anew
           declaration.replaceWith(cls);
@@ -29,6 +31,7 @@ export function lowerFunctionsAndClasses(ast: t.File, _ctx: LoweringContext): vo
       }
       // Anywhere else: declare it inside an arrow function and return it.
       const name = path.node.id?.name ?? path.scope.generateUid("Class");
+      // Stryker disable next-line LogicalOperator: decorators don't parse (no Babel plugin for them), so there are none: undefined and null both mean none
       const cls = t.classDeclaration(t.identifier(name), null, path.node.body, path.node.decorators ?? null);
       path.replaceWith(at(iife(cls, name), path.node));
     },

@@ -55,11 +55,14 @@ function lowerIteration(path: NodePath<t.ForOfStatement | t.ForInStatement>, ite
   path.replaceWith(at(loop, node));
 }
 
-/** Does the loop body declare a name the loop head also declares? */
+/** Could the loop body's declarations capture a name the head uses? A declaration head: when the
+ * body declares one of its names. An assignment head (`for (y of ys)`, `for (o.k in p)`) writes
+ * through names declared outside, which any declaration of the body could shadow. */
 function needsOwnBlock(path: NodePath<t.ForOfStatement | t.ForInStatement>, head: t.Statement): boolean {
-  if (!t.isVariableDeclaration(head)) return false;
   const bodyPath = path.get("body");
   if (!bodyPath.isBlockStatement()) return false;
+  const declared = Object.keys(bodyPath.scope.bindings);
+  if (!t.isVariableDeclaration(head)) return declared.length > 0;
   const names = Object.keys(t.getBindingIdentifiers(head));
-  return names.some((name) => bodyPath.scope.hasOwnBinding(name));
+  return names.some((name) => declared.includes(name));
 }

@@ -14,6 +14,7 @@ export function lowerParameters(ast: t.File, _ctx: LoweringContext): void {
     Function(path) {
       const node = path.node;
       const copied = t.isClassMethod(node, { kind: "constructor" }) ? reassignedParameters(path) : new Set<string>();
+      // Stryker disable next-line ConditionalExpression,ArrowFunction: a shortcut; with nothing to copy or default, the loop below changes nothing and leaves the prologue empty
       if (copied.size === 0 && node.params.every((p) => t.isIdentifier(p))) return;
       const prologue: t.Statement[] = [];
       node.params = node.params.map((param, i) => {
@@ -34,13 +35,16 @@ export function lowerParameters(ast: t.File, _ctx: LoweringContext): void {
         if (t.isAssignmentPattern(param)) {
           const value = t.conditionalExpression(t.binaryExpression("===", t.cloneNode(id), undef()), param.right, t.cloneNode(id));
           prologue.push(at(t.variableDeclaration("let", [t.variableDeclarator(param.left as t.LVal, value)]), param));
+        // Equivalent mutant (ConditionalExpression; Stryker can't mark one on an else-if line): rest parameters were lowered before, so a parameter that is no name is a default or a pattern
         } else if (t.isObjectPattern(param) || t.isArrayPattern(param)) {
           prologue.push(at(t.variableDeclaration("let", [t.variableDeclarator(param, t.cloneNode(id))]), param));
+          // Equivalent mutant (BlockStatement; Stryker can't mark one on an else line): unreachable (see above); the throw only guards a future parameter form
         } else {
           throw new Error(`internal: unexpected parameter ${param.type}`);
         }
         return id;
       });
+      // Stryker disable next-line ConditionalExpression: a shortcut; no prologue is unshifted as nothing, and an arrow body returned from a block gives the same value
       if (prologue.length === 0) return;
       const body = path.get("body");
       if (body.isBlockStatement()) {

@@ -42,6 +42,7 @@ function nameBinding(path: NodePath<t.Function>): Binding | undefined {
   let binding: Binding | undefined;
   if (path.isFunctionDeclaration() && path.node.id) {
     binding = path.parentPath.scope.getBinding(path.node.id.name);
+  // Equivalent mutant (ConditionalExpression; Stryker can't mark one on an else-if line): a function in a declarator can only be its init, and only a declarator has an "init" child that holds a function
   } else if ((path.isFunctionExpression() || path.isArrowFunctionExpression()) && path.parentPath.isVariableDeclarator() && path.key === "init") {
     const id = path.parentPath.node.id;
     if (t.isIdentifier(id)) binding = path.parentPath.scope.getBinding(id.name);
@@ -52,6 +53,7 @@ function nameBinding(path: NodePath<t.Function>): Binding | undefined {
 function packCallArguments(call: NodePath<t.CallExpression | t.OptionalCallExpression>, fixed: number): void {
   const node = call.node;
   const args = node.arguments;
+  // Stryker disable next-line ConditionalExpression,BooleanLiteral: a `?.` call left optional is lowered by the optional-chaining pass with the same result (the callee is a declared function); clearing it saves the check
   if (t.isOptionalCallExpression(node)) node.optional = false; // the callee is a declared function, never nullish
   if (args.some((a) => t.isSpreadElement(a))) {
     // Where the rest starts is only known at run time.

@@ -9,6 +9,7 @@ import type { LoweringContext } from "../context";
  *   Math.max(...xs)     → __sf_fold(Math.max, [...xs], -Infinity)
  *   Object.assign(t, a, b) → Object.assign(Object.assign(t, a), b)
  *   x.push(a, b) / x.push(...xs) → __sf_push(x, [a, b])   (Microvium's push takes one item)
+ *   n = x.push(a)       → n = __sf_push(x, [a])             (and returns nothing)
  *   x.concat(a, b)      → x.concat(a).concat(b)
  *   x.unshift(a, b), x.splice(i, n, items...) → reported (one-item forms only)
  *   x.reduce(f, init)   → x.reduce(f, init, 1)             (tells "no initial value" apart)
@@ -48,7 +49,8 @@ export function lowerVariadicCalls(ast: t.File, ctx: LoweringContext): void {
         return;
       }
       if (namespace) return;
-      if (method === "push" && (hasSpread || args.length > 1)) {
+      // Its push also returns nothing, so a one-item push whose value is used goes through the helper too.
+      if (method === "push" && (hasSpread || args.length > 1 || !path.parentPath.isExpressionStatement())) {
         path.replaceWith(at(helperCall("__sf_push", [callee.object as t.Expression, t.arrayExpression(args as t.Expression[])]), node));
       } else if (method === "concat" && args.length > 1) {
         if (hasSpread) ctx.fail(node, "concat(...items) is not supported", "call concat once per array, or spread into an array literal: [...a, ...b]");
