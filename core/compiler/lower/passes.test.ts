@@ -607,4 +607,20 @@ describe("lowering passes at their edges", function () {
       await assertSameAsNode(program, "own Math, Object and Number");
     });
   });
+
+  describe("export lists: every exported name reads the value Node's module gives it", () => {
+    it("exports a local under its own name, under two other names, and from declarations of several names", async () => {
+      const program = [
+        "const a = 1, b = 2, c = 3;",
+        "let d = 4, e = 5, f = 6;",
+        "function run() { return JSON.stringify([a, b, c, d, e, f]); }",
+        "export { a as x, a as y, b, e, f as g, run };",
+      ].join("\n");
+      const names = ["x", "y", "b", "e", "g"];
+      const node = await import(`data:text/javascript;base64,${Buffer.from(program).toString("base64")}`);
+      const vm = runInMicrovium(program);
+      assert.deepEqual(names.map((n) => vm.exports[n]), names.map((n) => node[n]), vm.lowered.code);
+      assert.equal(vm.nativeResult, node.run(), vm.lowered.code);
+    });
+  });
 });
