@@ -8,6 +8,7 @@ import path from "node:path";
 import v8 from "node:v8";
 import vm from "node:vm";
 import { DevSession } from "../cli/devSession";
+import { childProcesses, residentBytes } from "../test/support/processInfo";
 import { cortexM33Image, levelApp, qemuFleetUnavailable } from "../test/support/qemuFleet";
 import { writeFeatures } from "../test/support/tempFeatures";
 
@@ -15,29 +16,6 @@ const BOARDS = 3;
 v8.setFlagsFromString("--expose-gc");
 /** A full collection before each reading: what is live, not what the collector hasn't reached. */
 const gc = vm.runInNewContext("gc") as () => void;
-
-/** RSS in bytes of a process, from /proc/<pid>/status (VmRSS). */
-function rssOf(pid: number): number {
-  const match = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
-  return match ? Number(match[1]) * 1024 : 0;
-}
-
-/** The direct children of this process, with their command line. */
-function children(): { pid: number; command: string }[] {
-  const mine: { pid: number; command: string }[] = [];
-  for (const entry of fs.readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
-      // pid (comm) state ppid ...: comm may hold spaces, the fields after its ')' don't.
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      if (ppid === process.pid) mine.push({ pid: Number(entry), command: fs.readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0").join(" ") });
-    } catch {
-      // ended meanwhile
-    }
-  }
-  return mine;
-}
 
 async function fleet(devices: number): Promise<{ dev: number; devHeap: number; coprocessors: number[]; boards: number[] }> {
   const stateDir = fs.mkdtempSync(path.join(fs.realpathSync(os.tmpdir()), "sf-bench-coproc-"));
@@ -51,13 +29,13 @@ async function fleet(devices: number): Promise<{ dev: number; devHeap: number; c
       await new Promise((r) => setTimeout(r, 200));
     }
     await new Promise((r) => setTimeout(r, 5000)); // a few messages through every co-processor
-    const procs = children();
+    const procs = childProcesses();
     gc();
     return {
       dev: process.memoryUsage().rss,
       devHeap: process.memoryUsage().heapUsed,
-      coprocessors: procs.filter((p) => p.command.includes("coprocessorMain")).map((p) => rssOf(p.pid)),
-      boards: procs.filter((p) => p.command.startsWith("qemu-system-arm")).map((p) => rssOf(p.pid)),
+      coprocessors: procs.filter((p) => p.command.includes("coprocessorMain")).map((p) => residentBytes(p.pid)),
+      boards: procs.filter((p) => p.command.startsWith("qemu-system-arm")).map((p) => residentBytes(p.pid)),
     };
   } finally {
     await session.stop();

@@ -13,6 +13,7 @@ import os from "node:os";
 import path from "node:path";
 import { DevSession } from "../../cli/devSession";
 import { topics } from "../../core/contracts/topics";
+import { childProcesses, isRunning } from "../../test/support/processInfo";
 import { cortexM33Image, qemuFleetUnavailable } from "../../test/support/qemuFleet";
 import { writeFeatures } from "../../test/support/tempFeatures";
 import type { QemuDevice } from "./qemuDevice";
@@ -40,32 +41,12 @@ async function until(what: string, check: () => boolean, timeoutMs: number, expl
   }
 }
 
-/** Running: it exists and is not a zombie (an orphan's exit status may wait for a PID 1 that
- * doesn't collect it). */
-function alive(pid: number): boolean {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
-  } catch {
-    return false;
-  }
-}
-
 /** QEMU boards and co-processors whose parent is this process (the dev process in this test),
  * as their command lines (esbuild's service, which the compiler keeps, is not one of them). */
 function fleetChildren(): string[] {
-  const found: string[] = [];
-  for (const entry of fs.readdirSync("/proc").filter((e) => /^\d+$/.test(e))) {
-    try {
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
-      if (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) !== process.pid) continue;
-      const command = fs.readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0").join(" ");
-      if (/qemu-system-arm|coprocessorMain/.test(command)) found.push(`${entry}: ${command.slice(0, 120)}`);
-    } catch {
-      // ended meanwhile
-    }
-  }
-  return found;
+  return childProcesses()
+    .filter((p) => /qemu-system-arm|coprocessorMain/.test(p.command))
+    .map((p) => `${p.pid}: ${p.command.slice(0, 120)}`);
 }
 
 describe("a QEMU board's co-processor in its own process (snapfleet dev --device-runtime qemu)", function () {
@@ -131,7 +112,7 @@ describe("a QEMU board's co-processor in its own process (snapfleet dev --device
     await until("sim-1's co-processor restarted", () => one.coprocessor.pid !== undefined && one.coprocessor.pid !== killed && one.coprocessor.linkUp, 60_000, explain);
     pidsSeen.add(one.coprocessor.pid!);
     assert.ok(logs.some((l) => /^\[sim-1\] \[coprocessor\] process ended \(SIGKILL\); restarting in 0\.5 s \(restart 1 of at most 5 within 60 s\)$/.test(l)), `the crash was reported with the board's name\n${explain()}`);
-    assert.ok(!alive(killed));
+    assert.ok(!isRunning(killed));
     await until("sim-1 counting again", () => Math.max(...received("sim-1")) >= atKill.one + 3, 60_000, explain);
 
     // Nothing lost: every number from the first one heard to the last, each (repeats across
@@ -157,7 +138,7 @@ describe("a QEMU board's co-processor in its own process (snapfleet dev --device
     const { cloud } = session!;
     await session!.stop();
     session = undefined;
-    assert.deepEqual([...pidsSeen].filter(alive), [], "every QEMU and co-processor process ended");
+    assert.deepEqual([...pidsSeen].filter(isRunning), [], "every QEMU and co-processor process ended");
     assert.deepEqual(fleetChildren(), [], "no QEMU or co-processor child of dev left");
     assert.ok(cloud.monitor.devices().every((r) => !r.online), "each board said offline before the broker stopped");
   });
@@ -171,10 +152,10 @@ describe("a QEMU board's co-processor in its own process (snapfleet dev --device
     try {
       await until("the dev process's board online", () => out.includes("}") || dev.exitCode !== null, 180_000, () => out);
       const pids = JSON.parse(out.slice(0, out.indexOf("}") + 1)) as { coprocessor: number; board: number };
-      assert.ok(alive(pids.coprocessor) && alive(pids.board), out);
+      assert.ok(isRunning(pids.coprocessor) && isRunning(pids.board), out);
       dev.kill("SIGKILL");
       // The co-processor sees its IPC channel close; the board gets its parent-death signal.
-      await until("the board and the co-processor to end", () => !alive(pids.coprocessor) && !alive(pids.board), 15_000, () => `still running: ${JSON.stringify(pids)}`);
+      await until("the board and the co-processor to end", () => !isRunning(pids.coprocessor) && !isRunning(pids.board), 15_000, () => `still running: ${JSON.stringify(pids)}`);
     } finally {
       dev.kill("SIGKILL");
       fs.rmSync(dir, { recursive: true, force: true });

@@ -4,7 +4,7 @@
  * another process (loadGenerator.ts), and a QoS 1 subscriber on every device's `up` topic here.
  * Used by the broker bench and the overload tests. */
 import { fork, spawn, type ChildProcess } from "node:child_process";
-import { readFile, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -15,6 +15,7 @@ import { serverClientId } from "../../../core/policy";
 import { ensureLocalPki, type LocalPki, type ServiceIdentity } from "../../../local/certificates";
 import { ThingRegistry } from "../../../local/registry";
 import { channelManifest } from "../channelManifest";
+import { cpuMs as processCpuMs, residentBytes } from "../processInfo";
 import type { BrokerProcessArgs, BrokerStats } from "./brokerProcess";
 import type { GeneratorCommand, GeneratorCounts, GeneratorDevice } from "./loadGenerator";
 
@@ -84,10 +85,10 @@ async function startNodeBroker(kind: "snapfleet" | "aedes", fleet: Fleet, load?:
     rss: async () => {
       child.send("gc");
       await reply(child, (m) => "gc" in m);
-      return rssOf(child.pid!);
+      return residentBytes(child.pid!);
     },
-    rssNow: () => rssOf(child.pid!),
-    cpuMs: () => cpuMsOf(child.pid!),
+    rssNow: async () => residentBytes(child.pid!),
+    cpuMs: async () => processCpuMs(child.pid!),
     load: async () => {
       child.send("stats");
       return (await reply<{ stats: BrokerStats }>(child, (m) => "stats" in m)).stats.load;
@@ -129,7 +130,7 @@ async function startMosquitto(fleet: Fleet): Promise<RunningBroker> {
   // It listens before it loads the certificates: a bad one ends it just after.
   await new Promise((resolve) => setTimeout(resolve, 300));
   if (child.exitCode !== null) throw new Error(`${MOSQUITTO} exited with code ${child.exitCode} after starting (config ${config})`);
-  return { kind: "mosquitto", port, pid: child.pid!, rss: () => rssOf(child.pid!), rssNow: () => rssOf(child.pid!), cpuMs: () => cpuMsOf(child.pid!), load: async () => undefined, stop: () => stopChild(child) };
+  return { kind: "mosquitto", port, pid: child.pid!, rss: async () => residentBytes(child.pid!), rssNow: async () => residentBytes(child.pid!), cpuMs: async () => processCpuMs(child.pid!), load: async () => undefined, stop: () => stopChild(child) };
 }
 
 export interface LoadGenerator {
@@ -226,22 +227,6 @@ export function percentile(values: number[], q: number): number {
   if (values.length === 0) return NaN;
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-}
-
-async function rssOf(pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, "utf8");
-  const kib = Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1]);
-  return kib * 1024;
-}
-
-/** Linux reports process times in clock ticks of USER_HZ, 100 per second on every architecture Node runs on. */
-const TICKS_PER_SECOND = 100;
-
-async function cpuMsOf(pid: number): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/stat`, "utf8");
-  // Fields after the command name (which may hold spaces, so it ends at the last ")"): utime and stime are the 12th and 13th.
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
 }
 
 function reply<T>(child: ChildProcess, match: (message: Record<string, unknown>) => boolean, timeoutMs = 30_000): Promise<T> {
