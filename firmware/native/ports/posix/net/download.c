@@ -44,13 +44,16 @@ static void withoutQuery(const char* url, char* out, size_t size) {
   if (q) *q = '\0';
 }
 
-sf_Download* sf_download_start(const char* url, const char* caPath, uint8_t* buffer, size_t capacity, size_t expected, char* error, size_t errorSize) {
+bool sf_download_urlAllowed(const char* url, char* error, size_t errorSize) {
+  if (strncmp(url, "https://", 8) == 0) return true;
   char shown[300];
   withoutQuery(url, shown, sizeof shown);
-  if (strncmp(url, "https://", 8) != 0) {
-    snprintf(error, errorSize, "refusing to download over anything but https: %s", shown);
-    return NULL;
-  }
+  snprintf(error, errorSize, "refusing to download over anything but https: %s", shown);
+  return false;
+}
+
+sf_Download* sf_download_start(const char* url, const char* caPath, uint8_t* buffer, size_t capacity, size_t expected, char* error, size_t errorSize) {
+  if (!sf_download_urlAllowed(url, error, errorSize)) return NULL;
   sf_Download* d = calloc(1, sizeof *d);
   if (!d) {
     snprintf(error, errorSize, "out of memory");

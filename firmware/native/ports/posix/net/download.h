@@ -5,10 +5,16 @@
 #ifndef SF_POSIX_DOWNLOAD_H
 #define SF_POSIX_DOWNLOAD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 typedef struct sf_Download sf_Download;
+
+/* Whether the URL may be downloaded (https only); false with `error` naming it, its query (the
+ * presigned signature) left out. Needs no libcurl: the device checks before it starts a download
+ * process. */
+bool sf_download_urlAllowed(const char* url, char* error, size_t errorSize);
 
 /* NULL with `error` when the URL is not https or curl refuses the settings. */
 sf_Download* sf_download_start(const char* url, const char* caPath, uint8_t* buffer, size_t capacity, size_t expected, char* error, size_t errorSize);

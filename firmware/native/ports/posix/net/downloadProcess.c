@@ -33,15 +33,7 @@ struct sf_DownloadProcess {
 
 sf_DownloadProcess* sf_downloadProcess_start(const char* url, const char* caPath, uint8_t* buffer, size_t capacity, size_t expected, char* error,
                                              size_t errorSize) {
-  if (strncmp(url, "https://", 8) != 0) {
-    /* download.c's check and words, before a process is started for nothing */
-    char shown[300];
-    snprintf(shown, sizeof shown, "%s", url);
-    char* q = strchr(shown, '?');
-    if (q) *q = '\0';
-    snprintf(error, errorSize, "refusing to download over anything but https: %s", shown);
-    return NULL;
-  }
+  if (!sf_download_urlAllowed(url, error, errorSize)) return NULL; /* before a process is started for nothing */
   char request[8192];
   int n = snprintf(request, sizeof request, "%s\n%s\n%zu\n%zu\n", url, caPath ? caPath : "", expected, capacity);
   if (n < 0 || (size_t)n >= sizeof request || strchr(url, '\n') || (caPath && strchr(caPath, '\n'))) {
