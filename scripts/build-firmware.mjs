@@ -32,6 +32,7 @@ import { shadowTopicsHeader } from "./shadowTopicsHeader.mjs";
 import { HOST_ID_SOURCES, hostIdsHeader } from "./hostIdsHeader.mjs";
 import { appImports } from "./snapshotImports.mjs";
 import { SIZE_BUDGET_FILE, formatSizeTable, limitDefines, overBudget, readSizeBudget, sizeReport } from "./firmwareSize.mjs";
+import { ensureDebianPackages } from "./debianPackages.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const NATIVE = "firmware/native";
@@ -143,23 +144,9 @@ function fail(message) {
   throw new FirmwareBuildError(message);
 }
 
-const isRoot = () => typeof process.getuid === "function" && process.getuid() === 0;
-const onPath = (command) => (process.env.PATH ?? "").split(":").some((dir) => dir && fs.existsSync(path.join(dir, command)));
-
 /** Installs Debian packages when that can happen non-interactively (root + apt-get); else says how. */
 function ensurePackages(packages, why, log) {
-  if (!packages.length) return;
-  const command = `apt-get install --no-install-recommends ${packages.join(" ")}`;
-  if (!isRoot() || !onPath("apt-get")) fail(`${why}\n  Install with:  sudo ${command}   (Debian/Ubuntu)`);
-  log(`build-firmware: ${why}; installing ${packages.join(" ")} with apt-get`);
-  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
-  const install = () => execFileSync("apt-get", ["install", "-y", "--no-install-recommends", ...packages], { env, stdio: "inherit" });
-  try {
-    install();
-  } catch {
-    execFileSync("apt-get", ["update"], { env, stdio: "inherit" }); // a stale or empty package index
-    install();
-  }
+  ensureDebianPackages(packages, why ? `build-firmware: ${why}` : why, { log, fail });
 }
 
 function compilerVersion(cc) {

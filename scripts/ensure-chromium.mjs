@@ -2,47 +2,25 @@
 // playwright-core never downloads a browser; we install the distribution's package instead, so
 // the tests run against a browser that gets the distribution's security updates.
 // Installs only when it can do so non-interactively (root + apt-get); otherwise it says what to run.
-import { execFileSync } from "node:child_process";
 import fs from "node:fs";
+import { ensureDebianPackages } from "./debianPackages.mjs";
 
 export const CHROMIUM_PATH = process.env.SNAPFLEET_CHROMIUM ?? "/usr/bin/chromium";
-
-const onPath = (command) => {
-  for (const dir of (process.env.PATH ?? "").split(":")) {
-    if (dir && fs.existsSync(`${dir}/${command}`)) return true;
-  }
-  return false;
-};
-
-function install() {
-  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
-  const aptInstall = () =>
-    execFileSync("apt-get", ["install", "-y", "--no-install-recommends", "chromium"], { env, stdio: "inherit" });
-  try {
-    aptInstall();
-  } catch {
-    // Usually a stale or empty package index (fresh container): refresh it once and retry.
-    execFileSync("apt-get", ["update"], { env, stdio: "inherit" });
-    aptInstall();
-  }
-}
 
 if (fs.existsSync(CHROMIUM_PATH)) {
   process.exit(0);
 }
-const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
-if (isRoot && onPath("apt-get") && !process.env.SNAPFLEET_CHROMIUM) {
-  console.log(`ensure-chromium: ${CHROMIUM_PATH} is missing; installing Debian's chromium package`);
-  install();
-  if (!fs.existsSync(CHROMIUM_PATH)) {
-    console.error(`ensure-chromium: apt-get finished but ${CHROMIUM_PATH} still does not exist`);
-    process.exit(1);
-  }
-  process.exit(0);
+if (process.env.SNAPFLEET_CHROMIUM) {
+  console.error(`ensure-chromium: SNAPFLEET_CHROMIUM points at ${CHROMIUM_PATH}, which does not exist.`);
+  process.exit(1);
 }
-console.error(
-  `ensure-chromium: ${CHROMIUM_PATH} is missing. The dashboard tests drive a real Chromium.\n` +
-    `  Install it with:  sudo apt-get install --no-install-recommends chromium   (Debian/Ubuntu)\n` +
-    `  or point SNAPFLEET_CHROMIUM at an installed Chromium/Chrome binary.`,
-);
-process.exit(1);
+try {
+  ensureDebianPackages(["chromium"], `ensure-chromium: ${CHROMIUM_PATH} is missing; the dashboard tests drive a real Chromium`);
+} catch (error) {
+  console.error(`${error.message}\n  or point SNAPFLEET_CHROMIUM at an installed Chromium/Chrome binary.`);
+  process.exit(1);
+}
+if (!fs.existsSync(CHROMIUM_PATH)) {
+  console.error(`ensure-chromium: apt-get finished but ${CHROMIUM_PATH} still does not exist`);
+  process.exit(1);
+}

@@ -4,6 +4,7 @@
  * another process (loadGenerator.ts), and a QoS 1 subscriber on every device's `up` topic here.
  * Used by the broker bench and the overload tests. */
 import { fork, spawn, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import net from "node:net";
 import os from "node:os";
@@ -97,10 +98,19 @@ async function startNodeBroker(kind: "snapfleet" | "aedes", fleet: Fleet, load?:
   };
 }
 
+/** Debian's mosquitto, installed with apt when root (scripts/debianPackages.mjs), else the command to run. */
+async function ensureMosquitto(): Promise<void> {
+  if (existsSync(MOSQUITTO)) return;
+  const { ensureDebianPackages } = await import(path.join(__dirname, "../../../scripts/debianPackages.mjs") as string);
+  ensureDebianPackages(["mosquitto"], `${MOSQUITTO} is missing; the broker comparison runs Debian's mosquitto beside ours`);
+  if (!existsSync(MOSQUITTO)) throw new Error(`apt-get installed mosquitto but ${MOSQUITTO} still does not exist`);
+}
+
 /** Mosquitto with the same TLS settings as our listener: the local PKI's server certificate,
  * client certificates from the local CA required, TLS 1.2 or later; no persistence (neither has
  * it in these runs); its defaults otherwise, as a user would run it. */
 async function startMosquitto(fleet: Fleet): Promise<RunningBroker> {
+  await ensureMosquitto();
   const port = await freePort();
   const config = path.join(fleet.stateDir, "mosquitto.conf");
   await writeFile(
