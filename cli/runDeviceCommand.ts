@@ -16,6 +16,7 @@ import { MAX_INSTRUCTION_BUDGET } from "../core/engine/glueAbi";
 import { parseScript, runScriptedDevice } from "../firmware/scriptedDevice";
 import { buildFirmwareProgram } from "./firmwareCommand";
 import { END_OF_INPUT, qemuUnavailable, startQemuBoard } from "../firmware/native/ports/mps2-an505/qemuBoard";
+import { endInput } from "../firmware/native/childInput";
 
 interface Parsed {
   values: Record<string, unknown>;
@@ -163,8 +164,7 @@ function runOnQemu(args: string[], script: string | undefined): Promise<void> {
     const stop = () => child.kill("SIGTERM");
     process.on("SIGINT", stop);
     process.on("SIGTERM", stop);
-    child.stdin!.on("error", () => {});
-    child.stdin!.end(script === undefined ? END_OF_INPUT : script + END_OF_INPUT);
+    endInput(child, script === undefined ? END_OF_INPUT : script + END_OF_INPUT);
     child.on("error", (e) => reject(new CliError(`qemu-system-arm could not start: ${e.message}`)));
     child.on("exit", (code, signal) => {
       process.removeListener("SIGINT", stop);
@@ -186,8 +186,7 @@ function runNative(program: string, args: string[], script: string | undefined):
     process.on("SIGINT", onInt);
     process.on("SIGTERM", onTerm);
     if (script !== undefined) {
-      child.stdin!.on("error", () => {}); // a device that refuses its build exits before reading: its stderr says why
-      child.stdin!.end(script);
+      endInput(child, script); // a device that refuses its build exits before reading: its stderr says why
     }
     child.on("error", (e) => reject(new CliError(`${program} could not start: ${e.message}`)));
     child.on("exit", (code, signal) => {

@@ -16,6 +16,7 @@ import { writeBuild } from "../core/contracts/buildOutput";
 import { loadWasmEngine } from "../core/engine";
 import type { MicroviumEngine } from "../core/engine/types";
 import { qemuUnavailable, runQemuBoard } from "../firmware/native/ports/mps2-an505/qemuBoard";
+import { endInput } from "../firmware/native/childInput";
 import { runScriptedDevice } from "../firmware/scriptedDevice";
 import { writeFeatures } from "./support/tempFeatures";
 
@@ -52,9 +53,7 @@ function nativeHost(program: string): DeviceHost {
       if (error) reject(new Error(`snapfleet-device ${args.join(" ")} failed (${error.message}): ${stderr}`));
       else resolve(stdout.split("\n").filter(Boolean));
     });
-    // A refused build exits before reading its script: EPIPE here is expected, its stderr says why.
-    child.stdin!.on("error", () => {});
-    child.stdin!.end(script);
+    endInput(child, script); // a refused build exits before reading its script: its stderr says why
   });
 }
 

@@ -11,6 +11,7 @@ import os from "node:os";
 import path from "node:path";
 import { compileFeatures } from "../core/compiler/compileFeatures";
 import { writeBuild } from "../core/contracts/buildOutput";
+import { endInput } from "../firmware/native/childInput";
 
 const ROOT = path.resolve(__dirname, "..");
 const FIXTURES = path.join(__dirname, "fixtures/native-equivalence");
@@ -20,8 +21,7 @@ function memcheck(program: string, buildDir: string, script: string, pins: strin
   const args = ["--error-exitcode=99", "--leak-check=full", "--errors-for-leak-kinds=definite", "--show-leak-kinds=definite", program, "run", "--build", buildDir, "--script", "-", ...pins.flatMap((pin) => ["--pin", pin])];
   return new Promise((resolve) => {
     const child = execFile("valgrind", args, { maxBuffer: 64 * 1024 * 1024 }, (error, out, err) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout: out, stderr: err }));
-    child.stdin!.on("error", () => {}); // a device that exits early is judged by its exit code, not by EPIPE
-    child.stdin!.end(script);
+    endInput(child, script);
   });
 }
 

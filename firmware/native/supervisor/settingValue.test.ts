@@ -8,6 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { assertSettingValue, findSetting, settingValueProblem, type SettingDecl } from "../../../core/settings/settingDecl";
+import { endInput } from "../childInput";
 
 const NATIVE = path.join(__dirname, "..");
 const SETTINGS: SettingDecl[] = [
@@ -36,9 +37,7 @@ describe("firmware/native/supervisor/settingValue.c (C)", function () {
     const file = path.join(dir, "manifest.json");
     fs.writeFileSync(file, JSON.stringify(manifest));
     const child = promisify(execFile)(program, [file]);
-    // A refused manifest exits before reading its cases: the write may meet a closed pipe.
-    child.child.stdin!.on("error", () => {});
-    child.child.stdin!.end(cases.map((c) => `${c}\n`).join(""));
+    endInput(child.child, cases.map((c) => `${c}\n`).join("")); // a refused manifest exits before reading its cases
     const stdout = await child.then(
       (r) => r.stdout,
       (error: { code?: number; stdout?: string }) => {

@@ -5,6 +5,7 @@
  * out, a script in (Ctrl-D, 0x04, ends the input, as on a terminal); semihosting's console is
  * the device's stderr; semihosting file calls reach the build and state directories. */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { endInput } from "../../childInput";
 
 export const QEMU = "qemu-system-arm";
 export const QEMU_MACHINE = "mps2-an505";
@@ -102,7 +103,6 @@ export function runQemuBoard(options: QemuBoardOptions, input: string | undefine
       if (signal === "SIGKILL") stderr += `\n(${QEMU} killed after ${timeoutMs} ms)`;
       resolve({ status, stdout, stderr });
     });
-    child.stdin!.on("error", () => {}); // the board may end before reading everything
-    child.stdin!.end(input === undefined ? END_OF_INPUT : input + END_OF_INPUT);
+    endInput(child, input === undefined ? END_OF_INPUT : input + END_OF_INPUT); // the board may end before reading everything
   });
 }
