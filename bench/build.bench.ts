@@ -2,6 +2,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { endedChildrenCpuMs } from "../test/support/processInfo";
 
 /** Issue 14 figures: `npm run build` on an unchanged checkout (what `npm start` and `npm test` pay
  * first), against the baseline of the same run: the full `tsc` that every build ran before the
@@ -12,10 +13,7 @@ const ROOT = path.join(__dirname, "..");
 /** CPU seconds of the reaped children of this process (Linux), or undefined elsewhere. */
 function childrenCpuSeconds(): number | undefined {
   try {
-    // Fields after the command name: cutime and cstime are the 14th and 15th (clock ticks).
-    const fields = fs.readFileSync("/proc/self/stat", "utf8").split(") ")[1].split(" ");
-    const ticks = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
-    return (Number(fields[13]) + Number(fields[14])) / ticks;
+    return endedChildrenCpuMs() / 1000;
   } catch {
     return undefined;
   }

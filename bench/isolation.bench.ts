@@ -11,6 +11,7 @@ import { loadWasmEngine } from "../core/engine";
 import { Device } from "../firmware/device";
 import { IsolatedApp } from "../firmware/isolation/isolatedApp";
 import { InMemoryTransport } from "../firmware/transport";
+import { residentBytes } from "../test/support/processInfo";
 
 const APPS = 10;
 
@@ -35,11 +36,6 @@ async function build(body: string) {
 
 const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
-
-function rssOf(pid: number): number {
-  const status = fs.readFileSync(`/proc/${pid}/status`, "utf8");
-  return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) * 1024;
-}
 
 async function main(): Promise<void> {
   const good = await build("");
@@ -72,7 +68,7 @@ async function main(): Promise<void> {
   // The least a child process costs: a bare Node with nothing loaded.
   const children = Array.from({ length: 3 }, () => spawn(process.execPath, ["-e", "setInterval(() => {}, 1000)"], { stdio: "ignore" }));
   await settle(1500);
-  const perChild = children.map((c) => rssOf(c.pid!)).reduce((a, b) => a + b, 0) / children.length;
+  const perChild = children.map((c) => residentBytes(c.pid!)).reduce((a, b) => a + b, 0) / children.length;
   for (const c of children) c.kill();
 
   const runaway = await start(stuck, "stuck");

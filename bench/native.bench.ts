@@ -20,6 +20,7 @@ import { NativeDevice } from "../firmware/native/nativeDevice";
 import { SimulatedDevice } from "../firmware/simulatedDevice";
 import { LocalCloud } from "../local/cloud";
 import { compileNativeApp, nativeDeviceBinary } from "../test/support/nativeFleet";
+import { statusKb } from "../test/support/processInfo";
 
 const GRACE_MS = 1000;
 const FLEET = 50;
@@ -108,8 +109,8 @@ async function rollout(runtime: Runtime, build: CompileResult, engine: Microvium
     const { jobId } = await fleet.cloud.deploy(build);
     await untilAllSucceeded(fleet.cloud, jobId!, FLEET, 120_000);
     const ms = performance.now() - started;
-    const status = fleet.pids.map((pid) => fs.readFileSync(`/proc/${pid}/status`, "utf8"));
-    const field = (name: string) => status.map((text) => Number(new RegExp(`${name}:\\s+(\\d+) kB`).exec(text)?.[1] ?? NaN)).sort((a, b) => a - b);
+    const status = fleet.pids.map((pid) => statusKb(pid, ["VmRSS", "RssAnon"]));
+    const field = (name: "VmRSS" | "RssAnon") => status.map((fields) => fields[name]).sort((a, b) => a - b);
     return { ms, rssKb: field("VmRSS"), privateKb: field("RssAnon"), largest: runtime === "native" ? residentByMapping(fleet.pids[0]) : [] };
   } finally {
     await fleet.stop();
@@ -130,11 +131,10 @@ async function rssAfterInstall(build: CompileResult, engine: MicroviumEngine, bi
   try {
     const { jobId } = await fleet.cloud.deploy(build);
     await untilAllSucceeded(fleet.cloud, jobId!, 1, 60_000);
-    const status = fs.readFileSync(`/proc/${fleet.pids[0]}/status`, "utf8");
+    const status = statusKb(fleet.pids[0], ["VmRSS", "VmHWM", "RssAnon"]);
     // NATIVE_BENCH_SMAPS=<path prefix>: the process's /proc/PID/smaps saved, for a per-mapping look
     if (process.env.NATIVE_BENCH_SMAPS) fs.writeFileSync(`${process.env.NATIVE_BENCH_SMAPS}.${inProcess ? "in-process" : path.basename(path.dirname(binary))}`, fs.readFileSync(`/proc/${fleet.pids[0]}/smaps`));
-    const field = (name: string) => Number(new RegExp(`${name}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN);
-    return { rssKb: field("VmRSS"), peakKb: field("VmHWM"), privateKb: field("RssAnon"), largest: residentByMapping(fleet.pids[0]), rollup: smapsRollup(fleet.pids[0]) };
+    return { rssKb: status.VmRSS, peakKb: status.VmHWM, privateKb: status.RssAnon, largest: residentByMapping(fleet.pids[0]), rollup: smapsRollup(fleet.pids[0]) };
   } finally {
     await fleet.stop();
   }

@@ -7,6 +7,7 @@ import { writeBuild } from "../core/contracts/buildOutput";
 import { loadWasmEngine } from "../core/engine";
 import { runScriptedDevice } from "../firmware/scriptedDevice";
 import { writeApp } from "../test/support/tempFeatures";
+import { statusKb } from "../test/support/processInfo";
 
 /** The native device (firmware/native/) against the TypeScript device host, same snapshot, same
  * run: dispatch rate of the hot path (a timer fires, reads an analog pin, pushes the value on a
@@ -44,9 +45,8 @@ async function runTypeScript(build: Awaited<ReturnType<typeof compileFeatures>>,
 
 /** VmRSS, VmHWM (peak) and RssAnon (private, not the shared libraries' pages) of a process, KB. */
 function rssOf(pid: number): { rss: number; peak: number; anon: number } {
-  const status = fs.readFileSync(`/proc/${pid}/status`, "utf8");
-  const field = (name: string) => Number(new RegExp(`${name}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN);
-  return { rss: field("VmRSS"), peak: field("VmHWM"), anon: field("RssAnon") };
+  const { VmRSS, VmHWM, RssAnon } = statusKb(pid, ["VmRSS", "VmHWM", "RssAnon"]);
+  return { rss: VmRSS, peak: VmHWM, anon: RssAnon };
 }
 
 async function main() {

@@ -9,10 +9,19 @@ export function statFields(pid: number): string[] {
   return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
 }
 
+/** Fields of /proc/<pid>/status counted in kB (VmRSS resident, VmHWM its peak, RssAnon the private
+ * part: heap and stacks, not the shared libraries' pages), in kB; NaN for a field it doesn't list. */
+export function statusKb<Name extends string>(pid: number, names: readonly Name[]): Record<Name, number> {
+  const status = fs.readFileSync(`/proc/${pid}/status`, "utf8");
+  const fields = {} as Record<Name, number>;
+  for (const name of names) fields[name] = Number(new RegExp(`^${name}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? NaN);
+  return fields;
+}
+
 /** Resident set (VmRSS) in bytes; 0 for a process that has none (a zombie). */
 export function residentBytes(pid: number): number {
-  const match = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
-  return match ? Number(match[1]) * 1024 : 0;
+  const { VmRSS } = statusKb(pid, ["VmRSS"]);
+  return Number.isNaN(VmRSS) ? 0 : VmRSS * 1024;
 }
 
 /** Linux reports process times in clock ticks of USER_HZ, 100 per second on every architecture Node runs on. */
@@ -32,6 +41,12 @@ export function isRunning(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** CPU time (user + system) of the process's children that have ended and been waited for, in milliseconds. */
+export function endedChildrenCpuMs(pid = process.pid): number {
+  const fields = statFields(pid);
+  return ((Number(fields[13]) + Number(fields[14])) * 1000) / TICKS_PER_SECOND;
 }
 
 /** The direct children of a process (this one by default), with their command lines. */
