@@ -90,6 +90,12 @@ export const GROUPS = {
     mutate: ["core/compiler/snapshotPruning.ts"],
     tests: ["core/compiler/snapshotPruning.test.ts", "test/snapshotPruning.test.ts"],
   },
+  // Onboarding by claim (issue 13): the pre-provisioning check, the claim policy, the template
+  // and the approvals API's answers, with their own unit tests (milliseconds per mutant).
+  provisioning: {
+    mutate: ["core/provisioning/*.ts", "!core/provisioning/*.test.ts"],
+    tests: ["core/provisioning/provisioning.test.ts"],
+  },
   // End to end (broker, TLS, device SDK): about a minute per mutant. The slots' and the
   // download's own tests come first, so a mutant they kill costs milliseconds, not the end-to-end run.
   otaAgent: {
@@ -120,6 +126,23 @@ function forgetStaticSurvivors(incrementalFile) {
   if (forgotten) fs.writeFileSync(file, JSON.stringify(report, null, 2));
 }
 
+/** MUTATION_MUTATE's entries, checked: Stryker takes `file`, `file:10-80` or `file:10:5-12:9`, and
+ * only warns about anything else (`file:29`) before a run that mutates nothing and writes the
+ * group's incremental file without that file's results. */
+function mutateRanges(text) {
+  const entries = text.split(",").map((entry) => entry.trim());
+  for (const entry of entries) {
+    const match = /^(.+?)(?::\d+(?::\d+)?-\d+(?::\d+)?)?$/.exec(entry);
+    const file = match?.[1] ?? entry;
+    if (/[*!{]/.test(entry)) continue; // a glob: Stryker's to expand
+    if (!fs.existsSync(path.join(root, file))) {
+      console.error(`MUTATION_MUTATE: "${entry}" is not a file of this checkout, optionally with a range: write file.ts, file.ts:10-80 (lines) or file.ts:10:5-12:9 (line:column)`);
+      process.exit(2);
+    }
+  }
+  return entries;
+}
+
 function run(name, forceAll) {
   const group = GROUPS[name];
   const incrementalFile = `test/mutation/${name}.json`;
@@ -133,7 +156,7 @@ function run(name, forceAll) {
     testRunnerNodeArgs: ["--import", "tsx"],
     // Per test: a mutant runs only the tests that reached it in the dry run.
     coverageAnalysis: "perTest",
-    mutate: process.env.MUTATION_MUTATE ? process.env.MUTATION_MUTATE.split(",") : group.mutate,
+    mutate: process.env.MUTATION_MUTATE ? mutateRanges(process.env.MUTATION_MUTATE) : group.mutate,
     checkers: ["typescript"],
     // The checker type-checks only this group's files and what they import (minutes saved per group).
     tsconfigFile: tsconfig,
