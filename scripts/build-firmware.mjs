@@ -67,19 +67,15 @@ export const TARGET_SPECS = {
     // unless asked); the device's own numbers don't use printf (ports/cortex-m/platform.c).
     linkFlags: ["-u", "_printf_float"],
   },
-  // Size only: the link device (link/linkDevice.c) with ports/posix's simulated board and
-  // number text (sharedFiles), no network stack.
+  // Size only: the link device (link/linkDevice.c) with the Nano 33 IoT's own pins
+  // (ports/cortex-m0plus/nanoBoard.c), no network stack.
   "cortex-m0plus": {
     kind: "mcu",
     port: "cortex-m0plus",
     common: "cortex-m",
-    shares: "posix",
-    sharedFiles: ["board.c", "pinModel.c"],
     cpu: ["-mcpu=cortex-m0plus", "-mthumb"],
     optimize: "-Os",
     linkerScript: "ports/cortex-m0plus/cortex-m0plus.ld",
-    defines: ["-DSF_PIN_MODEL_FILES=0"], // no file system: no csv pin models (and no stdio)
-    sharedFlags: ["-Wno-format"],
   },
 };
 export const TARGETS = Object.keys(TARGET_SPECS);
@@ -329,7 +325,7 @@ export async function buildFirmware({ target = "posix", outDir, force = false, l
   const inCommon = (f) => commonDir !== undefined && path.dirname(f) === commonDir && !portNames.has(path.basename(f));
   const ownNames = new Set([...portNames, ...all.filter(inCommon).map((f) => path.basename(f))]);
   const shared = (f) =>
-    spec.shares !== undefined && path.dirname(f) === path.join(nativeDir, "ports", spec.shares) && !ownNames.has(path.basename(f)) && (!spec.sharedFiles || !f.endsWith(".c") || spec.sharedFiles.includes(path.basename(f)));
+    spec.shares !== undefined && path.dirname(f) === path.join(nativeDir, "ports", spec.shares) && !ownNames.has(path.basename(f));
   const device = all.filter((f) => (!NOT_DEVICE.some((p) => p.test(f)) && !f.startsWith(path.join(nativeDir, "ports") + path.sep)) || inPort(f) || inCommon(f) || shared(f));
   const budget = mcu ? readSizeBudget(path.join(sourceRoot, SIZE_BUDGET_FILE), target, app?.name) : undefined;
   // A per-app image holds manifests (the running app's, an update's) of that app's size: an
