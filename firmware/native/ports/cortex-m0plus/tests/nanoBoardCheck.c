@@ -8,7 +8,7 @@
 
 typedef struct Region {
   uint32_t base, size;
-  _Alignas(8) uint8_t bytes[0x100];
+  uint8_t bytes[0x100] __attribute__((aligned(8)));
 } Region;
 
 /* PORT (groups PA and PB), PM, GCLK, ADC, the NVM calibration words. */
