@@ -68,19 +68,15 @@ export const TARGET_SPECS = {
     // unless asked); the device's own numbers don't use printf (ports/cortex-m/platform.c).
     linkFlags: ["-u", "_printf_float"],
   },
-  // Size only: the link device (link/linkDevice.c) with ports/posix's simulated board and
-  // number text (sharedFiles), no network stack.
+  // Size only: the link device (link/linkDevice.c) with the Nano 33 IoT's own pins
+  // (ports/cortex-m0plus/nanoBoard.c), no network stack.
   "cortex-m0plus": {
     kind: "mcu",
     port: "cortex-m0plus",
     common: "cortex-m",
-    shares: "posix",
-    sharedFiles: ["board.c", "pinModel.c"],
     cpu: ["-mcpu=cortex-m0plus", "-mthumb"],
     optimize: "-Os",
     linkerScript: "ports/cortex-m0plus/cortex-m0plus.ld",
-    defines: ["-DSF_PIN_MODEL_FILES=0"], // no file system: no csv pin models (and no stdio)
-    sharedFlags: ["-Wno-format"],
   },
 };
 export const TARGETS = Object.keys(TARGET_SPECS);
@@ -316,13 +312,16 @@ export async function buildFirmware({ target = "posix", outDir, force = false, l
   const inCommon = (f) => commonDir !== undefined && path.dirname(f) === commonDir && !portNames.has(path.basename(f));
   const ownNames = new Set([...portNames, ...all.filter(inCommon).map((f) => path.basename(f))]);
   const shared = (f) =>
-    spec.shares !== undefined && path.dirname(f) === path.join(nativeDir, "ports", spec.shares) && !ownNames.has(path.basename(f)) && (!spec.sharedFiles || !f.endsWith(".c") || spec.sharedFiles.includes(path.basename(f)));
+    spec.shares !== undefined && path.dirname(f) === path.join(nativeDir, "ports", spec.shares) && !ownNames.has(path.basename(f));
   const device = all.filter((f) => (!NOT_DEVICE.some((p) => p.test(f)) && !f.startsWith(path.join(nativeDir, "ports") + path.sep)) || inPort(f) || inCommon(f) || shared(f));
   const budget = mcu ? readSizeBudget(path.join(sourceRoot, SIZE_BUDGET_FILE), target, app?.name) : undefined;
   // A per-app image holds manifests (the running app's, an update's) of that app's size: an
   // update declaring more channels or pins is refused by sf_manifest_parse, as one importing
   // another host function is at restore.
   const appLimits = app ? [`-DSF_MAX_CHANNELS=${Math.max(1, app.channels)}`, `-DSF_MAX_PINS=${Math.max(1, app.pins)}`] : [];
+  // Without `**` in the app's code, the engine's power operation refuses (enginePatches.mjs) and
+  // libm's pow is left out; the engine and core/vm.c (which says so) both see the flag.
+  const appOperators = app && !app.power ? ["-DSF_POWER_OPERATOR=0"] : [];
   const usesNet = !mcu && device.some((f) => f.includes(`${path.sep}net${path.sep}`));
   const libraries = usesNet ? LIBRARIES : [];
   const missing = libraries.filter((l) => !headerExists(cc, l.header));
@@ -343,7 +342,7 @@ export async function buildFirmware({ target = "posix", outDir, force = false, l
   const { flags: libraryFlags, archives } = libraryLinkFlags(cc, libraries);
   const inputs = [...all, ...glue, path.join(engineDir, "microvium.c"), path.join(engineDir, "microvium.h"), ...HOST_ID_SOURCES.map((f) => path.join(sourceRoot, f)), ENGINE_PATCHES_FILE, fileURLToPath(import.meta.url), path.join(root, "scripts/hostIdsHeader.mjs"), path.join(root, "scripts/engineErrorsHeader.mjs"), path.join(root, "scripts/runtimeErrorsHeader.mjs"), path.join(root, "scripts/shadowTopicsHeader.mjs")];
   if (mcu) inputs.push(path.join(sourceRoot, SIZE_BUDGET_FILE), path.join(root, "scripts/firmwareSize.mjs"));
-  const hash = hashInputs(root, inputs, [version, target, JSON.stringify(spec), JSON.stringify(headers), JSON.stringify(libraryFlags), JSON.stringify(archives), JSON.stringify(appLimits)]);
+  const hash = hashInputs(root, inputs, [version, target, JSON.stringify(spec), JSON.stringify(headers), JSON.stringify(libraryFlags), JSON.stringify(archives), JSON.stringify(appLimits), JSON.stringify(appOperators)]);
   if (!force && readStamp(stampPath)?.hash === hash && fs.existsSync(program)) {
     const { size, report } = readStamp(stampPath);
     log(`build-firmware: ${path.relative(process.cwd(), program)} up to date (${fs.statSync(program).size} bytes)`);
@@ -381,9 +380,9 @@ export async function buildFirmware({ target = "posix", outDir, force = false, l
     // The glue last: its microvium_port.h is the WebAssembly engine's, found only for engineSettings.h.
     const includes = ["-I", gen, "-I", path.join(nativeDir, "core"), "-I", engineDir, "-I", path.join(nativeDir, "ports", target), "-I", GLUE];
     const units = [
-      { file: path.join(gen, "microvium.c"), flags: ENGINE_FLAGS },
-      { file: path.join(GLUE, "numberFormat.c"), flags: [...C_FLAGS, ...appLimits] },
-      ...device.filter((f) => f.endsWith(".c")).map((file) => ({ file, flags: [...C_FLAGS, ...appLimits] })),
+      { file: path.join(gen, "microvium.c"), flags: [...ENGINE_FLAGS, ...appOperators] },
+      { file: path.join(GLUE, "numberFormat.c"), flags: [...C_FLAGS, ...appLimits, ...appOperators] },
+      ...device.filter((f) => f.endsWith(".c")).map((file) => ({ file, flags: [...C_FLAGS, ...appLimits, ...appOperators] })),
     ];
     const commands = units.map(({ file, flags }, i) => ({
       cc,
@@ -412,8 +411,8 @@ export async function buildFirmware({ target = "posix", outDir, force = false, l
     const freestanding = await checkFreestanding(cc, all, gen, work, nativeDir, spec.cpu);
     const mcuFlags = [...spec.cpu, "-ffunction-sections", "-fdata-sections", "-fno-short-enums"];
     const limits = limitDefines(budget).filter((d) => !appLimits.some((l) => l.split("=")[0] === d.split("=")[0]));
-    const cFlags = [...C_FLAGS.map((f) => (f === "-O2" ? spec.optimize : f)), ...mcuFlags, ...(spec.defines ?? []), ...limits, ...appLimits];
-    const engineFlags = [...ENGINE_FLAGS.map((f) => (f === "-O2" ? spec.optimize : f)), ...mcuFlags];
+    const cFlags = [...C_FLAGS.map((f) => (f === "-O2" ? spec.optimize : f)), ...mcuFlags, ...(spec.defines ?? []), ...limits, ...appLimits, ...appOperators];
+    const engineFlags = [...ENGINE_FLAGS.map((f) => (f === "-O2" ? spec.optimize : f)), ...mcuFlags, ...appOperators];
     const includes = ["-I", gen, "-I", path.join(nativeDir, "core"), "-I", engineDir, "-I", portDir, ...(spec.shares ? ["-I", path.join(nativeDir, "ports", spec.shares)] : []), "-I", GLUE];
     const units = [
       { file: path.join(gen, "microvium.c"), flags: engineFlags },

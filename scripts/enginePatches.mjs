@@ -139,6 +139,21 @@ export const ENGINE_PATCHES = [
     find: "  int32_t* pResult = GC_ALLOCATE_TYPE(vm, int32_t, TC_REF_INT32);\n  *pResult = value;\n",
     replace: "  int32_t* pResult = GC_ALLOCATE_TYPE(vm, int32_t, TC_REF_INT32);\n  memcpy(pResult, &value, sizeof value); /* snapfleet patch: 2-byte aligned */\n",
   },
+  // A per-app firmware image whose app has no `**` (scripts/snapshotOperators.mjs) is compiled
+  // with SF_POWER_OPERATOR=0: the power operation then raises an engine error instead of calling
+  // libm's pow, which is left out (4.2 KB on the Cortex-M0+). An update that uses `**` fails in
+  // words (core/vm.c), never with a wrong result. The int32 path reaches this case too.
+  {
+    why: "power operator: refused in an image built for an app without **",
+    find: "      reg1F = pow(reg1F, reg2F);\n",
+    replace:
+      "#if defined(SF_POWER_OPERATOR) && !SF_POWER_OPERATOR /* snapfleet patch: left out of this image */\n" +
+      "      err = vm_newError(vm, MVM_E_OPERATION_REQUIRES_FLOAT_SUPPORT);\n" +
+      "      goto SUB_EXIT;\n" +
+      "#else\n" +
+      "      reg1F = pow(reg1F, reg2F);\n" +
+      "#endif\n",
+  },
 ];
 
 /** microvium.c with every patch applied. Throws when a patch does not match exactly once, so that

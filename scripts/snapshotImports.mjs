@@ -8,6 +8,7 @@
 // second, one uint16 host-function id per entry.
 import fs from "node:fs";
 import path from "node:path";
+import { usesPowerOperator } from "./snapshotOperators.mjs";
 
 const IMPORT_TABLE_OFFSET = 12; // sectionOffsets[BCS_IMPORT_TABLE]
 const HEADER_MIN = IMPORT_TABLE_OFFSET + 4;
@@ -29,7 +30,8 @@ export function snapshotImports(bytes, where) {
 }
 
 /** The app of a build folder (snapfleet build's output): its name, how many channels and pins
- * its manifest declares, and the host functions its device.snap imports. */
+ * its manifest declares, the host functions its device.snap imports, and whether its code uses
+ * `**` (scripts/snapshotOperators.mjs). */
 export function appImports(buildDir) {
   const manifestFile = path.join(buildDir, "manifest.json");
   const snapshotFile = path.join(buildDir, "device.snap");
@@ -50,5 +52,6 @@ export function appImports(buildDir) {
     if (!Array.isArray(manifest[key])) throw new Error(`--app ${buildDir}: ${manifestFile} has no "${key}" list; build the app again with snapfleet build`);
     return manifest[key].length;
   };
-  return { name: manifest.app, channels: count("channels"), pins: count("pins"), imports: snapshotImports(snapshot, snapshotFile) };
+  const imports = snapshotImports(snapshot, snapshotFile);
+  return { name: manifest.app, channels: count("channels"), pins: count("pins"), imports, power: usesPowerOperator(snapshot, snapshotFile) };
 }

@@ -457,6 +457,25 @@ for (const runtime of RUNTIMES) describe(`${runtime.name}, built for the grow-st
     assert.match(output, /the snapshot could not be restored: .*\(host function 109, which this image leaves out: it was built for the host functions the app \\?"grow-station\\?" imported; build the firmware again with snapfleet firmware build --app for the new version\)/);
   });
 
+  it("an app that uses ** (the grow-station doesn't: the image has no pow): the callback fails saying so, no wrong number sent", async () => {
+    const build = await compileFeatures({
+      entry: writeFeatures({
+        "app.ts": [
+          'import type { FeatureApi } from "snapfleet";',
+          "export function App(api: FeatureApi) {",
+          '  const power = api.newCommsChannel<number>("power");',
+          "  let n = 3;",
+          '  api.mcu.onStart(() => { api.log("before"); power.pushMessageToServer(2 ** n); });',
+          "}",
+        ].join("\n"),
+      }, "power"),
+    });
+    const output = (await deviceHost(buildDir(build), '{"advance": 100}\n', [])).join("\n");
+    assert.match(output, /\{"echo":"\[app\] before"\}/, `the app ran up to the operator\n${output}`);
+    assert.doesNotMatch(output, /\/power\/up"/, `no number sent on the channel\n${output}`);
+    assert.match(output, /\{"failure":"onStart callback #0 failed: MVM_E_OPERATION_REQUIRES_FLOAT_SUPPORT .*\(the \*\* operator, which this image leaves out: it was built for the app \\"grow-station\\", whose code has none; build the firmware again with snapfleet firmware build --app for the new version\)","fatal":false/);
+  });
+
   it("an app with more channels than the grow-station's 4: its manifest is refused, saying the limit", async () => {
     const channels = Array.from({ length: 5 }, (_, i) => `  const c${i} = api.newCommsChannel<number>("c${i}");`);
     const output = await refused({

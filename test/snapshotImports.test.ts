@@ -65,6 +65,30 @@ describe("per-app firmware image: the app's imports and the header built from th
     assert.doesNotMatch(generic, /SF_IMPORTED_SF_/);
   });
 
+  it("whether the app's code uses ** (scripts/snapshotOperators.mjs): read from the bytecode; **= in a nested function counts, so does Math.pow (the VM's x ** y), other arithmetic doesn't", async () => {
+    const built = async (body: string, name: string) => {
+      const entry = writeFeatures({ "app.ts": ['import type { FeatureApi } from "snapfleet";', "export function App(api: FeatureApi) {", '  const out = api.newCommsChannel<number>("out");', body, "}"].join("\n") }, name);
+      const out = fs.mkdtempSync(path.join(os.tmpdir(), "sf-app-operators-"));
+      try {
+        writeBuild(out, await compileFeatures({ entry }));
+        return imports.appImports(out);
+      } finally {
+        fs.rmSync(out, { recursive: true, force: true });
+      }
+    };
+    assert.equal(imports.appImports(dir).power, false, "toUpperCase and Math.sqrt only");
+    const nested = await built("  let n = 2;\n  const grow = () => { n **= 3; return n; };\n  api.mcu.setInterval(() => out.pushMessageToServer(grow()), 1000);", "power-nested");
+    assert.equal(nested.power, true, "**= in a nested function");
+    const mathPow = await built("  let n = 2;\n  api.mcu.setInterval(() => out.pushMessageToServer(Math.pow(n, 3)), 1000);", "math-pow");
+    assert.equal(mathPow.power, true, "Math.pow is the in-VM standard library's x ** y (core/runtime/stdlib/pieces/math.mvm.js)");
+    const arithmetic = await built("  let n = 2;\n  api.mcu.setInterval(() => out.pushMessageToServer((n * 3) / 2 % 5 - n + Math.floor(n)), 1000);", "arithmetic");
+    assert.equal(arithmetic.power, false, "* / % - + and Math.floor");
+    const operators = await import(path.join(ROOT, "scripts/snapshotOperators.mjs") as string);
+    const garbage = Buffer.from(fs.readFileSync(path.join(dir, "device.snap")));
+    garbage.fill(0xff, 40); // the sections' content destroyed, the header kept
+    assert.throws(() => operators.usesPowerOperator(garbage, "x.snap"), /x\.snap: Microvium's decoder can't read its bytecode \(.*\); build the app again with snapfleet build/);
+  });
+
   it("an id the host-id tables don't know (a snapshot of another version) fails the header, naming it", () => {
     assert.throws(() => header.hostIdsHeader(ROOT, { name: "old", imports: [2, 99] }), /the app "old" imports host function 99, which core\/runtime\/hostIds\.ts and core\/runtime\/stdlib\/hostIds\.ts don't define/);
   });

@@ -589,6 +589,11 @@ static bool dispatch(sf_Vm* vm, int event, double a, const sf_Primitive* b) {
       sf_text_appendString(m, " instructions per call) and was stopped: a loop that never ends? If the work is real, raise instructionBudget");
     } else {
       sf_describeErrorCode(err, m);
+#if defined(SF_POWER_OPERATOR) && !SF_POWER_OPERATOR
+      /* the engine's refusal of ** in this image (scripts/enginePatches.mjs) */
+      if (err == MVM_E_OPERATION_REQUIRES_FLOAT_SUPPORT)
+        sf_text_appendString(m, " (the ** operator, which this image leaves out: it was built for the app \"" SF_APP_NAME "\", whose code has none; build the firmware again with snapfleet firmware build --app for the new version)");
+#endif
     }
     if (fatal) {
       vm->stopped = true;

@@ -73,6 +73,14 @@ describe("firmware build for Cortex-M (size table against the budget)", function
         assert.match(symbols(generic), new RegExp(`\\b${left}\\b`), `the image for any app has ${left}`);
         assert.doesNotMatch(symbols(perApp), new RegExp(`\\b${left}\\b`), `the grow-station's image leaves ${left} out`);
       }
+      // The Nano's own pins (ports/cortex-m0plus/nanoBoard.c), not the simulated board: no pin
+      // models (libm's sin), no snprintf for their errors.
+      for (const elf of [generic, perApp]) assert.match(symbols(elf), /\bsf_nanoBoard_prepare\b/, `${elf} drives the SAMD21's pins`);
+      // No ** in the grow-station's code (scripts/snapshotOperators.mjs): the engine's power
+      // operation refuses, libm's pow is left out.
+      assert.match(symbols(generic), /\b__ieee754_pow\b/, "the image for any app has pow");
+      assert.doesNotMatch(symbols(perApp), /\b__ieee754_pow\b/, "the grow-station's image leaves pow out");
+      for (const left of ["sf_posixBoard_prepare", "sf_pinModel_read", "sin", "snprintf"]) assert.doesNotMatch(symbols(perApp), new RegExp(` ${left}\n`), `the grow-station's image leaves ${left} out`);
     } finally {
       fs.rmSync(app, { recursive: true, force: true });
     }

@@ -1,14 +1,14 @@
 /* The Cortex-M0+ device (size build): the app, the engine and the supervisor here; the network
- * on the co-processor at the other end of the link (SERCOM5 USART), as the mps2-an505 port's
+ * on the co-processor at the other end of the link (SERCOM3 USART), as the mps2-an505 port's
  * link mode runs it on QEMU. Clock: SysTick at 1 ms (wall time is the co-processor's to give:
- * not done yet, so envelope times count from boot). Board: the simulated board (ports/posix's
- * board.c), driven by PIN messages from the link. */
+ * not done yet, so envelope times count from boot). Board: the Nano's own pins (nanoBoard.c);
+ * PIN messages from the link, the simulated board's inputs, are ignored here. */
 #include <stdint.h>
 
 #include "../../link/linkDevice.h"
 #include "../cortex-m/sysTick.h"
-#include "../posix/board.h"
 #include "engineId.h"
+#include "nanoBoard.h"
 #include "samd21.h"
 
 #ifndef SF_THING_NAME
@@ -36,16 +36,16 @@ static void randomFill(hal_Random* r, uint8_t* out, size_t length) {
 static size_t uartRead(void* context, uint8_t* bytes, size_t capacity) {
   (void)context;
   size_t n = 0;
-  while (n < capacity && (SERCOM5_USART_INTFLAG & USART_INTFLAG_RXC)) bytes[n++] = (uint8_t)SERCOM5_USART_DATA;
+  while (n < capacity && (SERCOM3_USART_INTFLAG & USART_INTFLAG_RXC)) bytes[n++] = (uint8_t)SERCOM3_USART_DATA;
   return n;
 }
 
 static void uartWrite(void* context, const uint8_t* bytes, size_t length) {
   (void)context;
   for (size_t i = 0; i < length; i++) {
-    while (!(SERCOM5_USART_INTFLAG & USART_INTFLAG_DRE)) {
+    while (!(SERCOM3_USART_INTFLAG & USART_INTFLAG_DRE)) {
     }
-    SERCOM5_USART_DATA = bytes[i];
+    SERCOM3_USART_DATA = bytes[i];
   }
 }
 
@@ -59,15 +59,6 @@ static void waitForInterrupt(void* context, uint32_t maxMs) {
   __asm__ volatile("wfi"); /* the next SysTick (1 ms) or the UART */
 }
 
-static bool setPin(void* context, const char* spec) {
-  char error[120];
-  return sf_posixBoard_addModel(context, spec, error, sizeof error);
-}
-
-static bool prepareBoard(void* context, const sf_Manifest* manifest, char* error, size_t errorSize) {
-  return sf_posixBoard_prepare(context, manifest, error, errorSize);
-}
-
 int main(void) {
   sf_sysTick_start(SAMD21_CPU_HZ);
   randomState = ((uint64_t)SAMD21_SERIAL_WORD(0) << 32 | SAMD21_SERIAL_WORD(1)) ^ SAMD21_SERIAL_WORD(2) ^ SYST_CVR;
@@ -77,8 +68,8 @@ int main(void) {
   static const hal_RandomOps randomOps = {randomFill};
   static hal_Clock clock = {&clockOps};
   static hal_Random random = {&randomOps};
-  static sf_PosixBoard board;
-  sf_posixBoard_init(&board);
+  static sf_NanoBoard board;
+  sf_nanoBoard_init(&board);
   static hal_Platform platform;
   platform = (hal_Platform){&clock, &board.base, NULL, &sf_flashStorage, &random};
 
@@ -99,8 +90,7 @@ int main(void) {
   config.outboxCapacity = 8; /* a small MCU keeps few messages through an outage */
   config.inFlightWindow = 4;
   config.logCapacity = 4;
-  config.setPin = setPin;
-  config.prepareBoard = prepareBoard;
+  config.prepareBoard = sf_nanoBoard_prepare;
   config.context = &board;
   static sf_LinkDevice device;
   sf_linkDevice_init(&device, &config, &net);

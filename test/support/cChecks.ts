@@ -1,0 +1,33 @@
+/** The C check programs beside the native code (firmware/native/.../tests/*Check.c): each prints
+ * "ok: ..." or "FAIL: ..." per check and exits non-zero on a failure. */
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+
+/** Builds a check program from its sources with the machine's compiler ($CC), under ASan and
+ * UBSan, warnings as errors; returns its path (in a new temporary folder). */
+export function buildCheckProgram(name: string, sources: string[]): string {
+  const program = path.join(fs.mkdtempSync(path.join(os.tmpdir(), `sf-${name}-`)), name);
+  execFileSync(process.env.CC || "cc", ["-std=c99", "-O1", "-g", "-Wall", "-Wextra", "-Werror", "-fsanitize=address,undefined", "-o", program, ...sources], { stdio: "pipe" });
+  return program;
+}
+
+/** All `expected` checks ran and passed (the output is the message otherwise). */
+export function assertChecksPassed(output: string, expected: number): void {
+  const checks = output.split("\n").filter((l) => /^(ok|FAIL):/.test(l));
+  assert.equal(checks.length, expected, output);
+  assert.ok(checks.every((l) => l.startsWith("ok:")), output);
+}
+
+/** Runs a check program built by buildCheckProgram and asserts its checks. */
+export function runCheckProgram(program: string, expected: number): void {
+  let output: string;
+  try {
+    output = execFileSync(program, { encoding: "utf8" });
+  } catch (e) {
+    assert.fail(`${path.basename(program)} failed:\n${(e as { stdout?: string }).stdout ?? e}`);
+  }
+  assertChecksPassed(output, expected);
+}
