@@ -96,6 +96,11 @@ export const GROUPS = {
     mutate: ["core/provisioning/*.ts", "!core/provisioning/*.test.ts"],
     tests: ["core/provisioning/provisioning.test.ts"],
   },
+  // The fleet view's listing (issue 13): the status table's pages and the fleet-status API's checks.
+  fleetStatus: {
+    mutate: ["core/fleetStatus/*.ts", "!core/fleetStatus/*.test.ts"],
+    tests: ["core/fleetStatus/fleetStatus.test.ts", "core/fleetStatus/fleetStatusRequest.test.ts"],
+  },
   // End to end (broker, TLS, device SDK): about a minute per mutant. The slots' and the
   // download's own tests come first, so a mutant they kill costs milliseconds, not the end-to-end run.
   otaAgent: {

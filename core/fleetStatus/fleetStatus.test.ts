@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { encodeDeviceStatus, type DeviceStatus } from "../contracts/deviceStatus";
 import { decodeFleetStatusPage, encodeFleetStatusPage } from "../contracts/fleetStatus";
-import { answerFleetStatusRequest, FleetStatusTable, nextStatusRecord } from "./index";
+import { FleetStatusTable, nextStatusRecord } from "./index";
+import { segmentOf } from "./fleetStatusTable";
 
 const status = (s: Partial<DeviceStatus> = {}) => encodeDeviceStatus({ online: true, version: "v1", bootId: "b1", t: 1, ...s });
 
@@ -58,14 +59,39 @@ describe("fleet status records", () => {
     for (const names of segments) assert.deepEqual(names, [...names].sort(), "each segment in name order");
   });
 
-  it("the API refuses a segment outside segments, or one without the other", async () => {
-    const source = { verifyToken: () => ({ valid: true as const, expiresAt: 0, role: "viewer" as const }), page: async () => ({ devices: [] }) };
-    const ask = (query: string) => answerFleetStatusRequest({ token: "t", query: new URLSearchParams(query) }, source);
-    assert.equal((await ask("segment=2&segments=3")).status, 200);
-    assert.match((await ask("segment=3&segments=3")).body, /segment must be an integer from 0 to 2/);
-    assert.match((await ask("segments=3")).body, /segment must be an integer from 0 to 2/);
-    assert.match((await ask("segment=0&segments=17")).body, /segments must be an integer from 1 to 16/);
-    assert.match((await ask("segment=-1&segments=2")).body, /segment must be an integer from 0 to 1/);
+  it("a device first seen after a page was read is on the next read; one whose status arrives twice is listed once", async () => {
+    const table = new FleetStatusTable();
+    for (const name of ["d-1", "d-3"]) table.apply(name, status(), 1);
+    assert.deepEqual((await table.page(undefined, 10)).devices.map((d) => d.thing), ["d-1", "d-3"]);
+    table.apply("d-2", status(), 2);
+    table.apply("d-3", status({ online: false }), 2);
+    assert.deepEqual((await table.page(undefined, 10)).devices.map((d) => [d.thing, d.online]), [["d-1", true], ["d-2", true], ["d-3", false]]);
+    assert.deepEqual((await table.page(undefined, 10, { index: 0, count: 1 })).devices.map((d) => d.thing), ["d-1", "d-2", "d-3"]);
+  });
+
+  it("a status older than the record, or one at the same millisecond, never removes a device; the same millisecond's later message wins", () => {
+    const table = new FleetStatusTable();
+    table.apply("d-1", status({ version: "v2" }), 100);
+    table.apply("d-1", status({ version: "v1" }), 50);
+    assert.equal(table.get("d-1")?.version, "v2");
+    assert.equal(table.size, 1);
+    table.apply("d-1", status({ online: false, version: "v3" }), 100);
+    assert.deepEqual([table.get("d-1")?.online, table.get("d-1")?.version], [false, "v3"]);
+  });
+
+  it("a page that ends exactly at the last device has no next cursor; one device short of it has one", async () => {
+    const table = new FleetStatusTable();
+    for (const name of ["d-1", "d-2", "d-3"]) table.apply(name, status(), 1);
+    assert.equal((await table.page(undefined, 3)).next, undefined);
+    assert.equal((await table.page(undefined, 2)).next, "d-2");
+    assert.equal((await table.page("d-1", 2)).next, undefined);
+  });
+
+  it("segments are FNV-1a of the thing name: a device's segment depends on its name alone, whoever else comes and goes", () => {
+    // FNV-1a 32-bit test vectors: "a" 0xe40c292c, "foobar" 0xbf9cf968.
+    assert.equal(segmentOf("a", 2 ** 32), 0xe40c292c);
+    assert.equal(segmentOf("foobar", 2 ** 32), 0xbf9cf968);
+    assert.equal(segmentOf("foobar", 6), 0xbf9cf968 % 6);
   });
 
   it("the dashboard refuses a malformed page, naming the field", () => {
