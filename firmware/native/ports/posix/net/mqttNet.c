@@ -202,7 +202,7 @@ static void startConnect(MqttNet* n) {
   MQTTAsync_willOptions will = MQTTAsync_willOptions_initializer;
   MQTTAsync_connectOptions options = MQTTAsync_connectOptions_initializer;
   options.keepAliveInterval = n->config.keepAliveSeconds;
-  options.cleansession = 0;
+  options.cleansession = n->config.cleanSession ? 1 : 0;
   options.maxInflight = MAX_INFLIGHT;
   options.connectTimeout = 10;
   options.MQTTVersion = MQTTVERSION_3_1_1;

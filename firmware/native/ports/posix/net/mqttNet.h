@@ -29,6 +29,9 @@ typedef struct sf_MqttNetConfig {
   const char* keyPath;
   /* The local cloud's CA; NULL uses the system trust store (Amazon's roots on AWS). */
   const char* caPath;
+  /* true: a session the broker forgets at disconnect (a claim's connection, which asks once and
+   * goes); false: the device's persistent session. */
+  bool cleanSession;
   /* The retained last will (NULL: none). */
   const char* willTopic;
   const char* willPayload;
