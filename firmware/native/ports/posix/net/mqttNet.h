@@ -1,6 +1,7 @@
 /* hal/net.h on Eclipse Paho's MQTTAsync client (libpaho-mqtt3as: MQTT 3.1.1 over TLS with
  * OpenSSL), for a device on AWS IoT Core or the local cloud: mutual TLS with the thing's
- * certificate, client id = thing, persistent session (cleansession 0) so the broker keeps our
+ * certificate, client id = thing (for a claim's link: sf-{app}-claim-{serial}), persistent session
+ * (cleansession 0; a claim's link asks for a clean one) so the broker keeps our
  * subscriptions and queued QoS 1 deliveries and Paho retransmits our unacknowledged publishes
  * after an outage, last will = the retained offline status.
  *
