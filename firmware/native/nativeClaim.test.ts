@@ -152,12 +152,13 @@ describe("native device onboarding by claim (fleet provisioning MQTT API, local 
   it("a template the claim may not use ends the board with a clear error, nothing kept", async () => {
     const serial = "sn-3003";
     const lines: string[] = [];
-    // The claim policy refuses the other template's answer topics (SUBACK 0x80) and its request
-    // closes the connection, as on AWS: no answer comes, the board says where to look.
+    // The claim policy refuses the other template's answer topics (SUBACK 0x80): no answer could
+    // come, so the board stops before it asks, and says why.
     await assert.rejects(
       boot(serial, lines, { claim: claim(serial, { templateName: "no-such-template" }) }),
-      /exited with code 1[\s\S]*provisioning by claim failed: RegisterThing: no answer within 10000 ms on \$aws\/provisioning-templates\/no-such-template\/provision\/json\/accepted .*check the template name and that the claim policy allows them\) \(nothing was kept\)/,
+      /exited with code 1[\s\S]*provisioning by claim failed: the broker refused the subscription to the answer topics of template "no-such-template": the claim's policy allows only its app's template \(sf-nat-app-claim unless --template names another\) \(nothing was kept\)/,
     );
+    assert.equal(fleet.cloud.approvals.get(serial), undefined, "it never asked");
     assert.match(lines.join("\n"), /subscription to "\$aws\/provisioning-templates\/no-such-template\/provision\/json\/accepted" refused by the broker/);
     assert.ok(!fs.existsSync(identityDir(serial)), "nothing kept");
     assert.ok(!fleet.cloud.broker.registry.has(serial));

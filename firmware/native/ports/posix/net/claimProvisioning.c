@@ -235,6 +235,13 @@ static Outcome askOnce(const sf_ClaimConfig* c, sf_ClaimIdentity* out, char* mes
     outcome = STOPPED;
     goto done;
   }
+  /* An answer the broker won't deliver would only time out: say why at once. */
+  sf_MqttNetStats stats;
+  sf_mqttNet_stats(net, &stats);
+  if (stats.subscriptionsRefused > 0) {
+    snprintf(message, messageSize, "the broker refused the subscription to the answer topics of template \"%s\": the claim's policy allows only its app's template (sf-%s-claim unless --template names another)", c->templateName, c->app);
+    goto done;
+  }
   /* CreateKeysAndCertificate: "with an empty message payload". */
   if ((outcome = ask(&a, "CreateKeysAndCertificate", CREATE_KEYS_TOPIC, "", &created, message, messageSize)) != ANSWERED) goto done;
   outcome = FAILED;

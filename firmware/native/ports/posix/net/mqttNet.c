@@ -301,7 +301,10 @@ static void handle(MqttNet* n, sf_NetEvent* e) {
         if (n->pendingSubacks > 0) n->pendingSubacks--;
         break;
       }
-      if (!e->flag) say(n, "subscription to \"%s\" refused by the broker (check the thing's policy allows iot:Subscribe on it)", e->text);
+      if (!e->flag) {
+        n->stats.subscriptionsRefused++;
+        say(n, "subscription to \"%s\" refused by the broker (check the thing's policy allows iot:Subscribe on it)", e->text);
+      }
       if (n->pendingSubacks == 0) reportUp(n);
       break;
     case SF_NET_CONNECT_FAILED:

@@ -60,6 +60,8 @@ typedef struct sf_MqttNetStats {
   uint32_t outages;
   uint32_t reconnects;
   uint32_t connectFailures;
+  /* SUBACKs with 0x80 (the policy refused the filter). */
+  uint32_t subscriptionsRefused;
 } sf_MqttNetStats;
 void sf_mqttNet_stats(hal_Net* net, sf_MqttNetStats* out);
 
