@@ -1,6 +1,7 @@
 /** `npm run test:slow`: the native device under valgrind memcheck for a session with the real
  * local cloud: boot, messages both ways, an OTA update, a failing update rolled back, a crash
- * loop rolled back, a clean stop. No memory errors, no definite leaks (Paho's and OpenSSL's
+ * loop rolled back, a clean stop; and a board onboarding by claim (refused while pending, approved,
+ * online as its own thing, stopped). No memory errors, no definite leaks (Paho's and OpenSSL's
  * process-lifetime allocations are "still reachable", which is not a leak). */
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -10,6 +11,20 @@ import { encodeEnvelope } from "../../core/contracts/envelope";
 import { topics } from "../../core/contracts/topics";
 import { compileNativeApp, DashboardView, NATIVE_APP, NativeFleet } from "../../test/support/nativeFleet";
 import { waitFor } from "../../test/support/waitFor";
+import { NativeDevice } from "./nativeDevice";
+
+const valgrind = (logFile: string) => ["valgrind", `--log-file=${logFile}`, "--error-exitcode=99", "--leak-check=full", "--errors-for-leak-kinds=definite", "--show-leak-kinds=definite", "--track-origins=yes"];
+
+/** valgrind's verdict on a device that was stopped: exit 0, no errors, no definite leak. */
+async function assertClean(device: NativeDevice, valgrindLog: string): Promise<void> {
+  await device.stop();
+  const code = await device.exited;
+  const memcheck = fs.readFileSync(valgrindLog, "utf8");
+  assert.equal(code, 0, `valgrind's exit code (99: errors or definite leaks); its report, ${valgrindLog}:\n${memcheck.split("\n").slice(0, 120).join("\n")}`);
+  assert.match(memcheck, /ERROR SUMMARY: 0 errors from 0 contexts \(suppressed: 0 from 0\)/);
+  assert.doesNotMatch(memcheck, /definitely lost: [1-9]/);
+  fs.rmSync(path.dirname(valgrindLog), { recursive: true, force: true });
+}
 
 const app = (value: number, extra = "") => `  const level = api.newCommsChannel<number>("level", { direction: "device-to-server", qos: 1 });
   const cmd = api.newCommsChannel<number>("cmd", { direction: "server-to-device", qos: 1 });
@@ -29,7 +44,7 @@ describe("native device under valgrind memcheck (slow)", function () {
       const valgrindLog = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "sf-memcheck-")), "valgrind.log");
       await fleet.cloud.deploy(v1);
       const device = await fleet.startDevice("nat-mem", {
-        launcher: ["valgrind", `--log-file=${valgrindLog}`, "--error-exitcode=99", "--leak-check=full", "--errors-for-leak-kinds=definite", "--show-leak-kinds=definite", "--track-origins=yes"],
+        launcher: valgrind(valgrindLog),
         gracePeriodMs: 2000,
         crashLoop: { failures: 3, withinMs: 60_000 },
         connectTimeoutMs: 120_000,
@@ -55,15 +70,39 @@ describe("native device under valgrind memcheck (slow)", function () {
       await fleet.cloud.deploy(loops);
       await waitFor("crash loop rolled back to v2", () => report.some((l) => /rolled back from version [0-9a-f]{12} to [0-9a-f]{12}: crash loop/.test(l)) && status()?.version === v2.manifest.version, 240_000);
 
-      await device.stop();
-      const code = await device.exited;
-      const memcheck = fs.readFileSync(valgrindLog, "utf8");
-      assert.equal(code, 0, `valgrind's exit code (99: errors or definite leaks); its report, ${valgrindLog}:\n${memcheck.split("\n").slice(0, 120).join("\n")}`);
-      assert.match(memcheck, /ERROR SUMMARY: 0 errors from 0 contexts \(suppressed: 0 from 0\)/);
-      assert.doesNotMatch(memcheck, /definitely lost: [1-9]/);
-      fs.rmSync(path.dirname(valgrindLog), { recursive: true, force: true });
+      await assertClean(device, valgrindLog);
     } finally {
       await dashboard.close();
+      await fleet.stop();
+    }
+  });
+
+  it("has no memory errors and no definite leaks onboarding by claim (pending, approved, online, stopped)", async () => {
+    const v1 = await compileNativeApp(app(1));
+    const fleet = await NativeFleet.start(v1);
+    try {
+      const { jobId } = await fleet.cloud.deploy(v1);
+      const claim = await fleet.cloud.broker.pki.claimIdentity("batch-mem");
+      const valgrindLog = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "sf-memcheck-")), "valgrind.log");
+      const lines: string[] = [];
+      const booting = NativeDevice.start({
+        binary: fleet.binary,
+        app: fleet.cloud.app,
+        stateDir: fleet.deviceStateDir("sn-mem"),
+        endpoint: "127.0.0.1",
+        port: fleet.cloud.broker.mqttsPort,
+        caPath: fleet.cloud.broker.pki.caCertPath,
+        claim: { serial: "sn-mem", certPath: claim.certPath, keyPath: claim.keyPath, retry: { initialMs: 500, maxMs: 1000 } },
+        launcher: valgrind(valgrindLog),
+        connectTimeoutMs: 240_000,
+        onLog: (line) => lines.push(line),
+      });
+      await waitFor("a refused attempt", () => (fleet.cloud.approvals.get("sn-mem")?.attempts ?? 0) >= 2, 120_000);
+      fleet.cloud.approvals.approve("sn-mem");
+      const device = await booting;
+      await waitFor("v1 installed over the air", () => fleet.execution("sn-mem", jobId!)?.status === "SUCCEEDED", 120_000);
+      await assertClean(device, valgrindLog);
+    } finally {
       await fleet.stop();
     }
   });

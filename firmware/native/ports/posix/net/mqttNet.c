@@ -202,7 +202,7 @@ static void startConnect(MqttNet* n) {
   MQTTAsync_willOptions will = MQTTAsync_willOptions_initializer;
   MQTTAsync_connectOptions options = MQTTAsync_connectOptions_initializer;
   options.keepAliveInterval = n->config.keepAliveSeconds;
-  options.cleansession = 0;
+  options.cleansession = n->config.cleanSession ? 1 : 0;
   options.maxInflight = MAX_INFLIGHT;
   options.connectTimeout = 10;
   options.MQTTVersion = MQTTVERSION_3_1_1;
@@ -301,7 +301,10 @@ static void handle(MqttNet* n, sf_NetEvent* e) {
         if (n->pendingSubacks > 0) n->pendingSubacks--;
         break;
       }
-      if (!e->flag) say(n, "subscription to \"%s\" refused by the broker (check the thing's policy allows iot:Subscribe on it)", e->text);
+      if (!e->flag) {
+        n->stats.subscriptionsRefused++;
+        say(n, "subscription to \"%s\" refused by the broker (check the thing's policy allows iot:Subscribe on it)", e->text);
+      }
       if (n->pendingSubacks == 0) reportUp(n);
       break;
     case SF_NET_CONNECT_FAILED:

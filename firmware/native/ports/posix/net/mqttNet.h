@@ -1,6 +1,7 @@
 /* hal/net.h on Eclipse Paho's MQTTAsync client (libpaho-mqtt3as: MQTT 3.1.1 over TLS with
  * OpenSSL), for a device on AWS IoT Core or the local cloud: mutual TLS with the thing's
- * certificate, client id = thing, persistent session (cleansession 0) so the broker keeps our
+ * certificate, client id = thing (for a claim's link: sf-{app}-claim-{serial}), persistent session
+ * (cleansession 0; a claim's link asks for a clean one) so the broker keeps our
  * subscriptions and queued QoS 1 deliveries and Paho retransmits our unacknowledged publishes
  * after an outage, last will = the retained offline status.
  *
@@ -29,6 +30,9 @@ typedef struct sf_MqttNetConfig {
   const char* keyPath;
   /* The local cloud's CA; NULL uses the system trust store (Amazon's roots on AWS). */
   const char* caPath;
+  /* true: a session the broker forgets at disconnect (a claim's connection, which asks once and
+   * goes); false: the device's persistent session. */
+  bool cleanSession;
   /* The retained last will (NULL: none). */
   const char* willTopic;
   const char* willPayload;
@@ -56,6 +60,8 @@ typedef struct sf_MqttNetStats {
   uint32_t outages;
   uint32_t reconnects;
   uint32_t connectFailures;
+  /* SUBACKs with 0x80 (the policy refused the filter). */
+  uint32_t subscriptionsRefused;
 } sf_MqttNetStats;
 void sf_mqttNet_stats(hal_Net* net, sf_MqttNetStats* out);
 

@@ -1,8 +1,10 @@
 /* `snapfleet-device connect …`: the native device on a network, against the local cloud
  * (`snapfleet dev --device-runtime native`) or AWS IoT Core (firmware/native/README.md has the
  * command line with `pulumi stack output devices --show-secrets`). Options may also come from
- * the environment (SNAPFLEET_THING, _APP, _ENDPOINT, _CERT, _KEY, _CA, _STATE), so a key path
- * needn't sit in a service file's command line. SIGTERM or SIGINT stop the device cleanly: the
+ * the environment (SNAPFLEET_THING, _APP, _ENDPOINT, _CERT, _KEY, _CA, _STATE, _CLAIM_CERT,
+ * _CLAIM_KEY, _SERIAL), so a key path needn't sit in a service file's command line. A board
+ * flashed with its batch's claim instead of its own certificate (--claim-cert, --claim-key,
+ * --serial) gets its identity on first boot (claimProvisioning.h) and keeps it in the state dir. SIGTERM or SIGINT stop the device cleanly: the
  * app publishes its offline status, then the link closes. */
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -15,6 +17,7 @@
 
 #include "../../../hal/platform.h"
 #include "../posixPlatform.h"
+#include "claimProvisioning.h"
 #include "downloadProcess.h"
 #include "mqttNet.h"
 #include "networkDevice.h"
@@ -48,6 +51,13 @@ typedef struct Options {
   const char* key;
   const char* ca;
   const char* state;
+  /* Onboarding by claim: the batch's claim, the board's serial, the provisioning template. */
+  const char* claimCert;
+  const char* claimKey;
+  const char* serial;
+  const char* templateName;
+  long claimRetryMinMs;
+  long claimRetryMaxMs;
   const char* pins[MAX_PINS];
   int pinCount;
   long graceMs;
@@ -61,14 +71,22 @@ typedef struct Options {
 
 static const char USAGE[] =
     "usage: snapfleet-device connect --thing NAME --app APP --endpoint HOST[:PORT] --cert FILE --key FILE --state DIR\n"
-    "         [--port N] [--ca FILE] [--pin PIN=MODEL]... [--grace-ms N] [--crash-loop N/MS] [--keepalive S]\n"
+    "       snapfleet-device connect --serial SN --claim-cert FILE --claim-key FILE --app APP --endpoint HOST[:PORT] --state DIR\n"
+    "         [--template NAME] [--claim-retry MIN_MS/MAX_MS]\n"
+    "       either form takes [--port N] [--ca FILE] [--pin PIN=MODEL]... [--grace-ms N] [--crash-loop N/MS] [--keepalive S]\n"
     "         [--instruction-budget N] [--seconds N]\n"
     "  --endpoint   AWS IoT data endpoint (pulumi stack output iotEndpoint) or the local broker's host\n"
     "  --port       8883 (default; AWS) or the local broker's MQTT/TLS port\n"
     "  --cert/--key the thing's certificate and private key, PEM files\n"
     "  --ca         the CA of the broker and artifact server (local cloud); omit on AWS\n"
     "  --state      the device's flash: OTA slots and state, kept across restarts\n"
-    "  environment: SNAPFLEET_THING, SNAPFLEET_APP, SNAPFLEET_ENDPOINT, SNAPFLEET_CERT, SNAPFLEET_KEY, SNAPFLEET_CA, SNAPFLEET_STATE\n";
+    "  --claim-cert/--claim-key  the batch's claim (snapfleet claim mint): on first boot the board asks\n"
+    "               for its own certificate as thing SN, waits while not approved (snapfleet devices approve SN),\n"
+    "               keeps it in STATE/identity/ and uses it from then on, never the claim again\n"
+    "  --template   the provisioning template (default sf-APP-claim, the one snapfleet makes)\n"
+    "  --claim-retry  waits between asks while not approved (default 2000/60000: 2 s doubling to 60 s)\n"
+    "  environment: SNAPFLEET_THING, SNAPFLEET_APP, SNAPFLEET_ENDPOINT, SNAPFLEET_CERT, SNAPFLEET_KEY, SNAPFLEET_CA, SNAPFLEET_STATE,\n"
+    "               SNAPFLEET_CLAIM_CERT, SNAPFLEET_CLAIM_KEY, SNAPFLEET_SERIAL\n";
 
 static int usage(const char* problem) {
   fprintf(stderr, "snapfleet-device connect: %s\n%s", problem, USAGE);
@@ -84,6 +102,15 @@ static bool number(const char* text, long min, long max, long* out) {
   return true;
 }
 
+/* "A/B" into two numbers from min to max. */
+static bool pair(const char* text, long min, long max, long* a, long* b) {
+  char first[16];
+  const char* slash = strchr(text, '/');
+  if (!slash || slash - text >= (long)sizeof first) return false;
+  snprintf(first, sizeof first, "%.*s", (int)(slash - text), text);
+  return number(first, min, max, a) && number(slash + 1, min, max, b);
+}
+
 /* 0, or a usage error's exit code. */
 static int parse(int argc, char** argv, Options* o) {
   memset(o, 0, sizeof *o);
@@ -94,6 +121,9 @@ static int parse(int argc, char** argv, Options* o) {
   o->key = getenv("SNAPFLEET_KEY");
   o->ca = getenv("SNAPFLEET_CA");
   o->state = getenv("SNAPFLEET_STATE");
+  o->claimCert = getenv("SNAPFLEET_CLAIM_CERT");
+  o->claimKey = getenv("SNAPFLEET_CLAIM_KEY");
+  o->serial = getenv("SNAPFLEET_SERIAL");
   o->port = 8883;
   char problem[300];
   for (int i = 1; i < argc; i++) {
@@ -115,6 +145,10 @@ static int parse(int argc, char** argv, Options* o) {
     else if (strcmp(flag, "--key") == 0) o->key = value;
     else if (strcmp(flag, "--ca") == 0) o->ca = value;
     else if (strcmp(flag, "--state") == 0) o->state = value;
+    else if (strcmp(flag, "--claim-cert") == 0) o->claimCert = value;
+    else if (strcmp(flag, "--claim-key") == 0) o->claimKey = value;
+    else if (strcmp(flag, "--serial") == 0) o->serial = value;
+    else if (strcmp(flag, "--template") == 0) o->templateName = value;
     else if (strcmp(flag, "--pin") == 0 && o->pinCount < MAX_PINS) o->pins[o->pinCount++] = value;
     else if (strcmp(flag, "--port") == 0 && number(value, 1, 65535, &n)) o->port = (int)n;
     else if (strcmp(flag, "--grace-ms") == 0 && number(value, 1, 3600000, &n)) o->graceMs = n;
@@ -123,18 +157,23 @@ static int parse(int argc, char** argv, Options* o) {
     else if (strcmp(flag, "--instruction-budget") == 0 && number(value, 0, 2000000000, &n)) {
       o->instructionBudget = n;
       o->hasInstructionBudget = true;
+    } else if (strcmp(flag, "--claim-retry") == 0) {
+      if (!pair(value, 1, 3600000, &o->claimRetryMinMs, &o->claimRetryMaxMs) || o->claimRetryMaxMs < o->claimRetryMinMs) return usage("--claim-retry takes MIN_MS/MAX_MS, e.g. 2000/60000, with MIN_MS at most MAX_MS");
     } else if (strcmp(flag, "--crash-loop") == 0) {
-      char failures[16];
-      const char* slash = strchr(value, '/');
-      if (!slash || slash - value >= (long)sizeof failures) return usage("--crash-loop takes N/MS, e.g. 5/60000 (5 failures within 60 s)");
-      snprintf(failures, sizeof failures, "%.*s", (int)(slash - value), value);
-      if (!number(failures, 1, 32, &o->loopFailures) || !number(slash + 1, 1, 86400000, &o->loopWithinMs)) return usage("--crash-loop takes N/MS with N from 1 to 32 and MS above 0");
+      if (!strchr(value, '/')) return usage("--crash-loop takes N/MS, e.g. 5/60000 (5 failures within 60 s)");
+      if (!pair(value, 1, 86400000, &o->loopFailures, &o->loopWithinMs) || o->loopFailures > 32) return usage("--crash-loop takes N/MS with N from 1 to 32 and MS above 0");
     } else {
       snprintf(problem, sizeof problem, "unknown option or bad value: %s %s", flag, value);
       return usage(problem);
     }
   }
-  const char* missing = !o->thing ? "--thing" : !o->app ? "--app" : !o->endpoint ? "--endpoint" : !o->cert ? "--cert" : !o->key ? "--key" : !o->state ? "--state" : NULL;
+  bool byClaim = o->claimCert || o->claimKey || o->serial;
+  if (byClaim && (o->cert || o->key || o->thing)) {
+    return usage("a board starts either with its own identity (--thing, --cert, --key) or with a claim (--serial, --claim-cert, --claim-key), not both: the claim's board is named by the cloud");
+  }
+  const char* missing = !o->app ? "--app" : !o->endpoint ? "--endpoint" : !o->state ? "--state" : NULL;
+  if (!missing && byClaim) missing = !o->serial ? "--serial" : !o->claimCert ? "--claim-cert" : !o->claimKey ? "--claim-key" : NULL;
+  if (!missing && !byClaim) missing = !o->thing ? "--thing (or --serial with a claim)" : !o->cert ? "--cert" : !o->key ? "--key" : NULL;
   if (missing) {
     snprintf(problem, sizeof problem, "%s is required", missing);
     return usage(problem);
@@ -171,6 +210,42 @@ static char* lastWill(const Options* o, int64_t nowMs, char* topic, size_t topic
   return payload;
 }
 
+/* A board started with a claim: its kept identity, or a new one by claim (which may wait for an
+ * operator's approval); then it runs as that thing, exactly as one started with --cert/--key. */
+static bool claimedIdentity(Options* o, const char* host, hal_Platform* platform, sf_ClaimIdentity* identity) {
+  char templateName[200];
+  snprintf(templateName, sizeof templateName, "sf-%s-claim", o->app);
+  sf_ClaimConfig claim = {0};
+  claim.app = o->app;
+  claim.serial = o->serial;
+  claim.templateName = o->templateName ? o->templateName : templateName;
+  claim.host = host;
+  claim.port = o->port;
+  claim.claimCertPath = o->claimCert;
+  claim.claimKeyPath = o->claimKey;
+  claim.caPath = o->ca;
+  claim.stateDir = o->state;
+  claim.retryMinMs = (uint32_t)o->claimRetryMinMs;
+  claim.retryMaxMs = (uint32_t)o->claimRetryMaxMs;
+  claim.clock = platform->clock;
+  claim.random = platform->random;
+  claim.stop = &stopRequested;
+  claim.log = printLine;
+  char error[900];
+  if (!sf_claim_identity(&claim, identity, error, sizeof error)) {
+    fprintf(stderr, "snapfleet-device: %s\n", error);
+    return false;
+  }
+  /* One line that names the thing, whichever way the identity came (nativeDevice.ts reads it). */
+  char line[900];
+  snprintf(line, sizeof line, "[identity] thing \"%s\", certificate %s", identity->thing, identity->certPath);
+  printLine(NULL, line);
+  o->thing = identity->thing;
+  o->cert = identity->certPath;
+  o->key = identity->keyPath;
+  return true;
+}
+
 int sf_networkMain(int argc, char** argv) {
   if (strcmp(argv[0], "download") == 0) return sf_downloadMain();
   Options o;
@@ -204,6 +279,11 @@ int sf_networkMain(int argc, char** argv) {
     return 1;
   }
   hal_Platform* platform = sf_posixPlatform_hal(posix);
+  sf_ClaimIdentity identity;
+  if (o.serial && !claimedIdentity(&o, host, platform, &identity)) {
+    sf_posixPlatform_destroy(posix);
+    return 1;
+  }
   char willTopic[300];
   char* willPayload = lastWill(&o, platform->clock->ops->now(platform->clock), willTopic, sizeof willTopic);
   sf_MqttNetConfig net = {0};
