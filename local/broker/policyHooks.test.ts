@@ -115,6 +115,12 @@ describe("policyHooks (the broker's authorization decisions)", () => {
     hooks = makeHooks();
   });
 
+  /** The real registry, counting how often the hooks make it read its file again. */
+  function countingRegistry() {
+    const counted = { reloads: 0, thingsAttachedTo: (fingerprint: string) => registry.thingsAttachedTo(fingerprint), reload: async () => void counted.reloads++ };
+    return counted;
+  }
+
   /** As text, so a failure shows what was refused and why. */
   const assertNoRefusals = () => assert.deepEqual(refusals.map(formatRefusal), []);
 
@@ -190,26 +196,36 @@ describe("policyHooks (the broker's authorization decisions)", () => {
       assert.deepEqual(refusals.map((r) => [r.action, r.principal, r.outcome]), [["authenticate", "unknown connection", "connection refused"]]);
     });
 
-    it("refuses a dashboard with a bad token with CONNACK 4, without asking the registry again", async () => {
-      let reloads = 0;
-      const counting = makeHooks({ registry: { thingsAttachedTo: (f) => registry.thingsAttachedTo(f), reload: async () => void reloads++ } });
-      const fake = fakeClient(DASHBOARD_ID);
-      origins.record(fake.conn, { transport: "websocket" });
-      const { error, accepted } = await authenticate(fake, "dashboard", "sfdash.1.AAAA", counting);
-      assert.equal(accepted, false);
-      assert.equal(error?.returnCode, BAD_CREDENTIALS);
-      assert.deepEqual(refusals.map((r) => [r.action, r.principal]), [["authenticate", "websocket client"]]);
-      assert.equal(reloads, 0);
+    it("refuses a dashboard with a bad token (CONNACK 4) and a certificate naming no client identity (CONNACK 5) without reading the registry again", async () => {
+      const cases: Array<{ fake: FakeClient; origin: ConnectionOrigin; token?: string; returnCode: number; principal: string }> = [
+        { fake: fakeClient(DASHBOARD_ID), origin: { transport: "websocket" }, token: "sfdash.1.AAAA", returnCode: BAD_CREDENTIALS, principal: "websocket client" },
+        // The broker's own server certificate: of this CA, but no thing's or service's.
+        { fake: fakeClient("sf-grow-server"), origin: { transport: "mqtts", identity: undefined, certificateFingerprint: certificateFingerprint(pki.server.certPem) }, returnCode: NOT_AUTHORIZED, principal: "mqtts client" },
+      ];
+      for (const { fake, origin, token, returnCode, principal } of cases) {
+        refusals.splice(0);
+        const reads = countingRegistry();
+        origins.record(fake.conn, origin);
+        const { error, accepted } = await authenticate(fake, token && "dashboard", token, makeHooks({ registry: reads }));
+        assert.equal(accepted, false, principal);
+        assert.equal(error?.returnCode, returnCode);
+        assert.deepEqual(refusals.map((r) => [r.action, r.principal]), [["authenticate", principal]]);
+        assert.equal(reads.reloads, 0);
+      }
     });
 
-    it("refuses a certificate naming no client identity without asking the registry again", async () => {
-      let reloads = 0;
-      const counting = makeHooks({ registry: { thingsAttachedTo: (f) => registry.thingsAttachedTo(f), reload: async () => void reloads++ } });
-      const fake = fakeClient("sf-grow-server");
-      origins.record(fake.conn, { transport: "mqtts", identity: undefined, certificateFingerprint: certificateFingerprint(pki.server.certPem) });
-      const { accepted } = await authenticate(fake, undefined, undefined, counting);
-      assert.equal(accepted, false);
-      assert.equal(reloads, 0);
+    // The registry file is read again only for a thing certificate it doesn't know: not on every connect.
+    it("reads the registry again only for a thing certificate it doesn't know", async () => {
+      const reads = countingRegistry();
+      const counting = makeHooks({ registry: reads });
+      const known = fakeClient("a");
+      origins.record(known.conn, await thingOrigin("a"));
+      assert.equal((await authenticate(known, undefined, undefined, counting)).accepted, true);
+      assert.equal(reads.reloads, 0);
+      const unknown = fakeClient("stranger");
+      origins.record(unknown.conn, await thingOrigin("stranger"));
+      assert.equal((await authenticate(unknown, undefined, undefined, counting)).accepted, false);
+      assert.equal(reads.reloads, 1);
     });
 
     // Another process sharing the state dir (a device simulator) may register a thing after the
