@@ -92,6 +92,11 @@ export const GROUPS = {
     mutate: ["core/compiler/snapshotPruning.ts"],
     tests: ["core/compiler/snapshotPruning.test.ts", "test/snapshotPruning.test.ts"],
   },
+  // The rest of core/jobs/: the jobs API's answers, which notifications AWS sends, status details.
+  jobsApi: {
+    mutate: ["core/jobs/jobsApiRequest.ts", "core/jobs/jobNotifications.ts", "core/jobs/statusDetails.ts"],
+    tests: ["core/jobs/jobsApiRequest.test.ts", "core/jobs/jobNotifications.test.ts", "core/jobs/statusDetails.test.ts"],
+  },
   // Onboarding by claim (issue 13): the pre-provisioning check, the claim policy, the template
   // and the approvals API's answers, with their own unit tests (milliseconds per mutant).
   provisioning: {

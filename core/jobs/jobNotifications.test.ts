@@ -24,7 +24,9 @@ describe("job notifications: when AWS sends notify and notify-next", () => {
     assert.deepEqual(told.due("a", { inProgress: [execution("j1", "IN_PROGRESS", 3)], queued: [] }), { list: false, next: false }, "progress: details only");
     assert.deepEqual(told.due("a", { inProgress: [running], queued: [execution("j2", "QUEUED")] }), { list: true, next: false }, "queued behind");
     assert.deepEqual(told.due("a", { inProgress: [], queued: [execution("j2", "QUEUED")] }), { list: true, next: true }, "the first ended");
+    assert.equal(told.size, 1);
     assert.deepEqual(told.due("a", { inProgress: [], queued: [] }), { list: true, next: true }, "the queue emptied");
+    assert.equal(told.size, 0, "a thing with nothing pending is forgotten: memory follows the active fleet, not every thing ever seen");
     assert.deepEqual(told.due("a", { inProgress: [], queued: [] }), { list: false, next: false });
     assert.deepEqual(told.due("b", { inProgress: [], queued: [] }), { list: false, next: false }, "a thing that never had jobs hears nothing");
   });

@@ -37,11 +37,17 @@ export class JobNotifications {
   /** Only things with pending executions are kept, so the map is as large as the active fleet. */
   private readonly told = new Map<string, Told>();
 
+  /** Things it remembers: those with pending executions. */
+  get size(): number {
+    return this.told.size;
+  }
+
   /** What `thing` must be told now that its pending executions are `pending`; records it as told. */
   due(thing: string, pending: PendingExecutions): NotificationsDue {
     const before = this.told.get(thing) ?? NOTHING;
     const now: Told = { list: listKey(pending), next: nextKey(pending) };
-    if (now.list === "" && now.next === "") this.told.delete(thing);
+    // Nothing pending (the list is empty exactly when there is no next): forget the thing.
+    if (now.list === "") this.told.delete(thing);
     else this.told.set(thing, now);
     return { list: now.list !== before.list, next: now.next !== before.next };
   }

@@ -14,9 +14,17 @@ describe("job execution statusDetails: what AWS accepts", () => {
     assert.match(statusDetailsProblem(["x"])!, /object of strings/);
   });
 
+  it("takes exactly AWS's limits: 10 pairs, 128-character keys, 1,024-character values; a refused key is quoted up to 40 characters", () => {
+    assert.equal(statusDetailsProblem(Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`k${i}`, "v"]))), undefined);
+    assert.equal(statusDetailsProblem({ ["k".repeat(128)]: "x" }), undefined);
+    assert.equal(statusDetailsProblem({ ["k".repeat(129)]: "x" }), `statusDetails key ${JSON.stringify("k".repeat(40))} must be 1–128 characters of [a-zA-Z0-9:_-]`);
+    assert.equal(statusDetailsProblem({ reason: "😀".repeat(1024) }), undefined);
+  });
+
   it("turns any text into an accepted value: control characters become spaces, 1024 characters at most, never half a surrogate pair", () => {
     assert.equal(statusDetailValue("failed:\n  at app.ts:3\t(x)"), "failed: at app.ts:3 (x)");
     assert.equal(statusDetailValue("\n"), "-");
+    assert.equal(statusDetailValue("a\u0000\u0001\u200bb"), "a b", "a run of control and format characters is one space");
     const long = statusDetailValue("😀".repeat(2000));
     assert.equal([...long].length, 1024);
     assert.equal(statusDetailsProblem({ reason: long }), undefined);
