@@ -97,6 +97,11 @@ export const GROUPS = {
     mutate: ["core/jobs/jobsApiRequest.ts", "core/jobs/jobNotifications.ts", "core/jobs/statusDetails.ts"],
     tests: ["core/jobs/jobsApiRequest.test.ts", "core/jobs/jobNotifications.test.ts", "core/jobs/statusDetails.test.ts"],
   },
+  // Channel history: the history API's checks, retention and the device-clock rule.
+  history: {
+    mutate: ["core/history/historyRequest.ts", "core/history/retention.ts"],
+    tests: ["core/history/history.test.ts"],
+  },
   // Onboarding by claim (issue 13): the pre-provisioning check, the claim policy, the template
   // and the approvals API's answers, with their own unit tests (milliseconds per mutant).
   provisioning: {
