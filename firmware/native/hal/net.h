@@ -17,7 +17,9 @@
  *   `published(token, false)` when it gave up on the message (the supervisor puts a QoS 1 message
  *   back in its outbox and waits for the next reconnect).
  * - Subscriptions survive reconnects (the implementation re-subscribes, or uses a persistent
- *   session); connectionChanged(true) comes after they are in place.
+ *   session); connectionChanged(true) comes after they are in place. subscribe answers OK once
+ *   it has taken the subscription (it then sends it, again if needed, on its own), BUSY when it
+ *   can't take it now (the supervisor tries again), FULL when it never will.
  */
 #ifndef SF_HAL_NET_H
 #define SF_HAL_NET_H
@@ -40,6 +42,10 @@ typedef enum hal_NetResult {
   HAL_NET_BUSY = 2,
   /* Topic or payload refused (too long, invalid UTF-8 topic). */
   HAL_NET_INVALID = 3,
+  /* A subscription that will never fit: the implementation's table is full (the Cortex-M link
+   * keeps SF_LINK_MAX_SUBSCRIPTIONS, sized for what the image supports) or out of memory. Not
+   * worth retrying; the supervisor refuses to start the app, saying so. */
+  HAL_NET_FULL = 4,
 } hal_NetResult;
 
 /* What the network tells its owner. Called only from within poll. */

@@ -25,7 +25,7 @@
 #define MESSAGE_TOKENS 0x00000000u
 #define LOG_TOKENS 0x10000000u
 #define STATUS_TOKEN 0x7FFFFFFFu
-#define MAX_SUBSCRIPTIONS (2 * SF_MAX_CHANNELS)
+#define MAX_SUBSCRIPTIONS SF_SUPERVISOR_MAX_SUBSCRIPTIONS
 /* How often what the network refused as busy (the status, the outbox's or the log buffer's next
  * message) is tried again when no acknowledgement came. */
 #define BUSY_RETRY_MS 100
@@ -53,7 +53,10 @@ struct sf_Supervisor {
   /* Down topics subscribed for the app, and the channel each belongs to. */
   char* subscriptions[MAX_SUBSCRIPTIONS];
   int subscriptionChannel[MAX_SUBSCRIPTIONS];
-  int subscriptionCount;
+  uint8_t subscriptionQos[MAX_SUBSCRIPTIONS];
+  /* Refused as busy (or offline) by the network: asked again with what waits for room. */
+  bool subscriptionPending[MAX_SUBSCRIPTIONS];
+  int subscriptionCount, pendingSubscriptions;
   uint32_t outages, reconnects, appErrors;
   /* The outbox's and the log buffer's drop counts when they were last reported (reportDrops). */
   uint32_t reportedDroppedMessages, reportedDroppedLogs;
@@ -109,8 +112,8 @@ static void outboxBusy(void* context) {
   retryLater(context);
 }
 
-/* The status, the outbox or the log buffer waits for room on the network. */
-#define WAITING_FOR_ROOM(s) ((s)->statusPending || (s)->outbox.busy || (s)->logs.busy)
+/* A subscription, the status, the outbox or the log buffer waits for room on the network. */
+#define WAITING_FOR_ROOM(s) ((s)->pendingSubscriptions || (s)->statusPending || (s)->outbox.busy || (s)->logs.busy)
 
 static void publishLog(sf_Supervisor* s, const char* text, size_t length, bool fromSupervisor) {
   sf_Text topic, payload;
@@ -187,9 +190,12 @@ static void publishStatus(sf_Supervisor* s, bool online) {
   if (s->statusPending) supervisorEcho(s, online ? "status online waiting for room on the network" : "status offline waiting for room on the network");
 }
 
-/* Room may have come on the network: the status first, then the app's messages, then log lines,
- * each in its own order. */
+static void retrySubscriptions(sf_Supervisor* s);
+
+/* Room may have come on the network: subscriptions first (a message can't reach the app
+ * before), then the status, the app's messages, log lines, each in its own order. */
 static void retryAfterBusy(sf_Supervisor* s) {
+  retrySubscriptions(s);
   sendPendingStatus(s);
   if (s->statusPending) return;
   sf_outbox_retry(&s->outbox);
@@ -477,7 +483,7 @@ static void unsubscribeAll(sf_Supervisor* s) {
     net->ops->unsubscribe(net, s->subscriptions[i]);
     hal_free(s->subscriptions[i]);
   }
-  s->subscriptionCount = 0;
+  s->subscriptionCount = s->pendingSubscriptions = 0;
 }
 
 void sf_supervisor_destroy(sf_Supervisor* s) {
@@ -497,15 +503,62 @@ void sf_supervisor_destroy(sf_Supervisor* s) {
   hal_free(s);
 }
 
-static void subscribe(sf_Supervisor* s, const sf_Text* topic, int channel, uint8_t qos) {
-  if (s->subscriptionCount >= MAX_SUBSCRIPTIONS || topic->failed) return;
-  char* copy = hal_malloc(topic->length + 1);
-  if (!copy) return;
-  __builtin_memcpy(copy, topic->data, topic->length + 1);
-  s->subscriptions[s->subscriptionCount] = copy;
-  s->subscriptionChannel[s->subscriptionCount++] = channel;
+/* Why the network won't take a subscription, in words. */
+static void refusedSubscription(sf_Supervisor* s, int i, hal_NetResult result, sf_Text* out) {
+  sf_text_appendString(out, "can't subscribe to ");
+  sf_text_appendString(out, s->subscriptions[i]);
+  if (result == HAL_NET_FULL) {
+    sf_text_appendString(out, ": the network has no room for the app's subscription ");
+    sf_text_appendInt(out, i + 1);
+    sf_text_appendString(out, " on this device (2 per incoming channel)");
+  } else {
+    sf_text_appendString(out, ": the network refused it (topic too long?)");
+  }
+}
+
+/* Asks the network for subscription i; busy or offline: asked again later (retrySubscriptions). */
+static hal_NetResult trySubscribe(sf_Supervisor* s, int i) {
   hal_Net* net = s->platform->net;
-  net->ops->subscribe(net, copy, qos);
+  hal_NetResult result = net->ops->subscribe(net, s->subscriptions[i], s->subscriptionQos[i]);
+  bool pending = result == HAL_NET_BUSY || result == HAL_NET_OFFLINE;
+  s->pendingSubscriptions += (int)pending - (int)s->subscriptionPending[i];
+  s->subscriptionPending[i] = pending;
+  if (pending) retryLater(s);
+  return result;
+}
+
+/* A refusal after a busy answer can't stop the app (it runs): reported, as the cloud should know. */
+static void retrySubscriptions(sf_Supervisor* s) {
+  for (int i = 0; i < s->subscriptionCount && s->pendingSubscriptions; i++) {
+    if (!s->subscriptionPending[i]) continue;
+    hal_NetResult result = trySubscribe(s, i);
+    if (result == HAL_NET_OK || s->subscriptionPending[i]) continue;
+    sf_Text line;
+    sf_text_init(&line, 0);
+    refusedSubscription(s, i, result, &line);
+    sf_supervisor_report(s, line.data ? line.data : "can't subscribe");
+    sf_text_free(&line);
+  }
+}
+
+/* Kept for unsubscribeAll and onMessage; false, saying why in `error`, when it can never be
+ * made (the app must not start deaf to a channel). */
+static bool subscribe(sf_Supervisor* s, const sf_Text* topic, int channel, uint8_t qos, sf_Text* error) {
+  char* copy = s->subscriptionCount < MAX_SUBSCRIPTIONS && !topic->failed ? hal_malloc(topic->length + 1) : 0;
+  if (!copy) {
+    sf_text_appendString(error, "out of memory for the app's subscriptions");
+    return false;
+  }
+  __builtin_memcpy(copy, topic->data, topic->length + 1);
+  int i = s->subscriptionCount++;
+  s->subscriptions[i] = copy;
+  s->subscriptionChannel[i] = channel;
+  s->subscriptionQos[i] = qos;
+  s->subscriptionPending[i] = false;
+  hal_NetResult result = trySubscribe(s, i);
+  if (result == HAL_NET_OK || s->subscriptionPending[i]) return true;
+  refusedSubscription(s, i, result, error);
+  return false;
 }
 
 bool sf_supervisor_start(sf_Supervisor* s, const uint8_t* snapshot, size_t size, char* error, size_t errorSize) {
@@ -518,21 +571,32 @@ bool sf_supervisor_start(sf_Supervisor* s, const uint8_t* snapshot, size_t size,
     sf_text_free(&problem);
     return false;
   }
-  sf_text_free(&problem);
+  sf_text_clear(&problem);
   s->snapshot = snapshot;
   s->snapshotSize = size;
-  /* Subscriptions first, so no message is missed. */
+  /* Subscriptions first, so no message is missed; one that can never be made stops the start
+   * here, before the app runs. */
   sf_Text topic;
   sf_text_init(&topic, 0);
-  for (int i = 0; i < s->manifest->channelCount; i++) {
+  bool subscribed = true;
+  for (int i = 0; i < s->manifest->channelCount && subscribed; i++) {
     const sf_ChannelDecl* c = &s->manifest->channels[i];
     if (c->direction == SF_DIRECTION_DEVICE_TO_SERVER) continue;
     sf_topic_down(&topic, s->manifest->app, s->config.thing, c->name);
-    subscribe(s, &topic, i, c->qos);
+    subscribed = subscribe(s, &topic, i, c->qos, &problem);
     sf_topic_broadcastDown(&topic, s->manifest->app, c->name);
-    subscribe(s, &topic, i, c->qos);
+    subscribed = subscribed && subscribe(s, &topic, i, c->qos, &problem);
   }
   sf_text_free(&topic);
+  if (!subscribed) {
+    sf_strcpy(error, problem.data ? problem.data : "out of memory", errorSize);
+    sf_text_free(&problem);
+    unsubscribeAll(s);
+    sf_vm_free(s->vm);
+    s->vm = 0;
+    return false;
+  }
+  sf_text_free(&problem);
   hal_Net* net = s->platform->net;
   if (net->ops->connected(net)) publishStatus(s, true);
   else sf_reorder_linkChanged(&s->ordered, false, now(s));
