@@ -746,8 +746,8 @@ static void onGetRejected(sf_SettingsSync* s, int32_t root) {
 void sf_settingsSync_start(sf_SettingsSync* s) {
   hal_Net* n = net(s);
   /* QoS 0, as deviceSettings.ts explains: a lost answer is asked for again at the next connect.
-   * A subscription the network won't take is reported, not dropped silently (the networks that
-   * keep settings, Paho and the scripted one, take them while they have memory). */
+   * A subscription the network won't take (hal/net.h: FULL or INVALID) is reported, not dropped
+   * silently; the app runs on with its saved values. */
   for (unsigned i = 0; i < sizeof ANSWERS / sizeof ANSWERS[0]; i++) {
     hal_NetResult result = n->ops->subscribe(n, s->topics[ANSWERS[i]].data, 0);
     if (result == HAL_NET_OK) continue;
@@ -755,7 +755,7 @@ void sf_settingsSync_start(sf_SettingsSync* s) {
     sf_text_init(&line, 0);
     sf_text_appendString(&line, "settings: can't subscribe to ");
     sf_text_appendString(&line, s->topics[ANSWERS[i]].data);
-    sf_text_appendString(&line, result == HAL_NET_FULL ? ": the network has no room for it" : result == HAL_NET_INVALID ? ": the network refused it (topic too long?)" : ": the network is busy; the desired values won't arrive until the device restarts");
+    sf_text_appendString(&line, result == HAL_NET_FULL ? ": no room on this device for more subscriptions; desired values won't reach it" : ": the network refused it (topic too long?)");
     report(s, &line);
     sf_text_free(&line);
   }

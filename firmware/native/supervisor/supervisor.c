@@ -53,10 +53,7 @@ struct sf_Supervisor {
   /* Down topics subscribed for the app, and the channel each belongs to. */
   char* subscriptions[MAX_SUBSCRIPTIONS];
   int subscriptionChannel[MAX_SUBSCRIPTIONS];
-  uint8_t subscriptionQos[MAX_SUBSCRIPTIONS];
-  /* Refused as busy (or offline) by the network: asked again with what waits for room. */
-  bool subscriptionPending[MAX_SUBSCRIPTIONS];
-  int subscriptionCount, pendingSubscriptions;
+  int subscriptionCount;
   uint32_t outages, reconnects, appErrors;
   /* The outbox's and the log buffer's drop counts when they were last reported (reportDrops). */
   uint32_t reportedDroppedMessages, reportedDroppedLogs;
@@ -112,8 +109,8 @@ static void outboxBusy(void* context) {
   retryLater(context);
 }
 
-/* A subscription, the status, the outbox or the log buffer waits for room on the network. */
-#define WAITING_FOR_ROOM(s) ((s)->pendingSubscriptions || (s)->statusPending || (s)->outbox.busy || (s)->logs.busy)
+/* The status, the outbox or the log buffer waits for room on the network. */
+#define WAITING_FOR_ROOM(s) ((s)->statusPending || (s)->outbox.busy || (s)->logs.busy)
 
 static void publishLog(sf_Supervisor* s, const char* text, size_t length, bool fromSupervisor) {
   sf_Text topic, payload;
@@ -190,12 +187,9 @@ static void publishStatus(sf_Supervisor* s, bool online) {
   if (s->statusPending) supervisorEcho(s, online ? "status online waiting for room on the network" : "status offline waiting for room on the network");
 }
 
-static void retrySubscriptions(sf_Supervisor* s);
-
-/* Room may have come on the network: subscriptions first (a message can't reach the app
- * before), then the status, the app's messages, log lines, each in its own order. */
+/* Room may have come on the network: the status first, then the app's messages, then log lines,
+ * each in its own order. */
 static void retryAfterBusy(sf_Supervisor* s) {
-  retrySubscriptions(s);
   sendPendingStatus(s);
   if (s->statusPending) return;
   sf_outbox_retry(&s->outbox);
@@ -483,7 +477,7 @@ static void unsubscribeAll(sf_Supervisor* s) {
     net->ops->unsubscribe(net, s->subscriptions[i]);
     hal_free(s->subscriptions[i]);
   }
-  s->subscriptionCount = s->pendingSubscriptions = 0;
+  s->subscriptionCount = 0;
 }
 
 void sf_supervisor_destroy(sf_Supervisor* s) {
@@ -503,46 +497,9 @@ void sf_supervisor_destroy(sf_Supervisor* s) {
   hal_free(s);
 }
 
-/* Why the network won't take a subscription, in words. */
-static void refusedSubscription(sf_Supervisor* s, int i, hal_NetResult result, sf_Text* out) {
-  sf_text_appendString(out, "can't subscribe to ");
-  sf_text_appendString(out, s->subscriptions[i]);
-  if (result == HAL_NET_FULL) {
-    sf_text_appendString(out, ": the network has no room for the app's subscription ");
-    sf_text_appendInt(out, i + 1);
-    sf_text_appendString(out, " on this device (2 per incoming channel)");
-  } else {
-    sf_text_appendString(out, ": the network refused it (topic too long?)");
-  }
-}
-
-/* Asks the network for subscription i; busy or offline: asked again later (retrySubscriptions). */
-static hal_NetResult trySubscribe(sf_Supervisor* s, int i) {
-  hal_Net* net = s->platform->net;
-  hal_NetResult result = net->ops->subscribe(net, s->subscriptions[i], s->subscriptionQos[i]);
-  bool pending = result == HAL_NET_BUSY || result == HAL_NET_OFFLINE;
-  s->pendingSubscriptions += (int)pending - (int)s->subscriptionPending[i];
-  s->subscriptionPending[i] = pending;
-  if (pending) retryLater(s);
-  return result;
-}
-
-/* A refusal after a busy answer can't stop the app (it runs): reported, as the cloud should know. */
-static void retrySubscriptions(sf_Supervisor* s) {
-  for (int i = 0; i < s->subscriptionCount && s->pendingSubscriptions; i++) {
-    if (!s->subscriptionPending[i]) continue;
-    hal_NetResult result = trySubscribe(s, i);
-    if (result == HAL_NET_OK || s->subscriptionPending[i]) continue;
-    sf_Text line;
-    sf_text_init(&line, 0);
-    refusedSubscription(s, i, result, &line);
-    sf_supervisor_report(s, line.data ? line.data : "can't subscribe");
-    sf_text_free(&line);
-  }
-}
-
-/* Kept for unsubscribeAll and onMessage; false, saying why in `error`, when it can never be
- * made (the app must not start deaf to a channel). */
+/* Kept for unsubscribeAll and onMessage. The network keeps what it takes and sends it when it
+ * can (hal/net.h); one it won't take makes `error` say why and returns false: the app must not
+ * start deaf to a channel. */
 static bool subscribe(sf_Supervisor* s, const sf_Text* topic, int channel, uint8_t qos, sf_Text* error) {
   char* copy = s->subscriptionCount < MAX_SUBSCRIPTIONS && !topic->failed ? hal_malloc(topic->length + 1) : 0;
   if (!copy) {
@@ -550,14 +507,20 @@ static bool subscribe(sf_Supervisor* s, const sf_Text* topic, int channel, uint8
     return false;
   }
   __builtin_memcpy(copy, topic->data, topic->length + 1);
-  int i = s->subscriptionCount++;
-  s->subscriptions[i] = copy;
-  s->subscriptionChannel[i] = channel;
-  s->subscriptionQos[i] = qos;
-  s->subscriptionPending[i] = false;
-  hal_NetResult result = trySubscribe(s, i);
-  if (result == HAL_NET_OK || s->subscriptionPending[i]) return true;
-  refusedSubscription(s, i, result, error);
+  s->subscriptions[s->subscriptionCount] = copy;
+  s->subscriptionChannel[s->subscriptionCount++] = channel;
+  hal_Net* net = s->platform->net;
+  hal_NetResult result = net->ops->subscribe(net, copy, qos);
+  if (result == HAL_NET_OK) return true;
+  sf_text_appendString(error, "can't subscribe to ");
+  sf_text_appendString(error, copy);
+  if (result == HAL_NET_FULL) {
+    sf_text_appendString(error, ": no room on this device for more than ");
+    sf_text_appendInt(error, s->subscriptionCount - 1);
+    sf_text_appendString(error, " subscriptions (2 per incoming channel)");
+  } else {
+    sf_text_appendString(error, ": the network refused it (topic too long?)");
+  }
   return false;
 }
 

@@ -11,13 +11,11 @@
 
 #include "../linkMessages.h"
 #include "../linkNet.c" /* one unit, so the table is sized by the SF_MAX_CHANNELS above */
+#include "memoryWire.h"
 
 void* hal_malloc(size_t size) { return malloc(size); }
 void hal_free(void* pointer) { free(pointer); }
 
-#define WIRE 65536
-static uint8_t toPeer[WIRE], toMcu[WIRE];
-static size_t toPeerLength, toMcuLength;
 static int64_t now;
 static sf_LinkNet net;
 static sf_LinkSession peer;
@@ -30,19 +28,9 @@ static void check(bool ok, const char* what) {
   if (!ok) exit(1);
 }
 
-static size_t portRead(void* c, uint8_t* bytes, size_t capacity) {
-  (void)c;
-  size_t n = toMcuLength < capacity ? toMcuLength : capacity;
-  memcpy(bytes, toMcu, n);
-  memmove(toMcu, toMcu + n, toMcuLength - n);
-  toMcuLength -= n;
-  return n;
-}
-static void portWrite(void* c, const uint8_t* bytes, size_t n) { (void)c; if (toPeerLength + n < WIRE) memcpy(toPeer + toPeerLength, bytes, n), toPeerLength += n; }
 static int64_t portNow(void* c) { (void)c; return now; }
 static void portWait(void* c, uint32_t ms) { (void)c, (void)ms; }
 
-static void peerWrite(void* c, const uint8_t* bytes, size_t n) { (void)c; if (toMcuLength + n < WIRE) memcpy(toMcu + toMcuLength, bytes, n), toMcuLength += n; }
 static void peerMessage(void* c, const uint8_t* body, size_t n) {
   (void)c;
   if (n < 2 || body[0] != SF_LINK_MSG_SUBSCRIBE || subscribedCount == 64) return;
@@ -51,7 +39,7 @@ static void peerMessage(void* c, const uint8_t* body, size_t n) {
 }
 
 static void startPeer(uint32_t session) {
-  sf_LinkSessionEvents e = {NULL, peerWrite, peerMessage, NULL, NULL};
+  sf_LinkSessionEvents e = {NULL, coprocessorWrite, peerMessage, NULL, NULL};
   sf_linkSession_init(&peer, &e, session, now);
 }
 
@@ -60,9 +48,9 @@ static void run(int64_t ms) {
   for (int64_t end = now + ms; now < end; now += 5) {
     net.base.ops->poll(&net.base, 0);
     sf_linkSession_poll(&peer, now);
-    size_t n = toPeerLength;
-    toPeerLength = 0;
-    if (n) sf_linkSession_receive(&peer, toPeer, n, now);
+    size_t n = toCoprocessorLength;
+    toCoprocessorLength = 0;
+    if (n) sf_linkSession_receive(&peer, toCoprocessor, n, now);
   }
 }
 
@@ -93,7 +81,7 @@ static void fillQueue(void) {
 }
 
 int main(void) {
-  sf_LinkPort port = {NULL, portRead, portWrite, portNow, portWait};
+  sf_LinkPort port = {NULL, mcuRead, mcuWrite, portNow, portWait};
   sf_linkNet_init(&net, &port, 0xA1);
   startPeer(0xC1);
   run(100);

@@ -17,14 +17,12 @@
 
 #include "../../link/linkMessages.h"
 #include "../../link/linkNet.h"
+#include "../../link/tests/memoryWire.h"
 #include "../supervisor.h"
 
-#define WIRE 65536
 #define UNIX_BASE 1700000000000LL
 
 static int64_t t; /* simulated monotonic ms */
-static uint8_t toMcu[WIRE], toCoprocessor[WIRE];
-static size_t toMcuLength, toCoprocessorLength;
 static bool holdWire; /* the co-processor reads nothing the MCU sends */
 
 /* --- the scripted co-processor ---------------------------------------------------------------- */
@@ -39,11 +37,6 @@ static char lastStatus[512];
 static int readings[256];
 static int readingCount;
 static char qos0[16 * 1024];
-
-static void coprocessorWrite(void* c, const uint8_t* bytes, size_t n) {
-  (void)c;
-  if (toMcuLength + n < WIRE) memcpy(toMcu + toMcuLength, bytes, n), toMcuLength += n;
-}
 
 static void acknowledge(uint32_t token) {
   uint8_t body[6] = {SF_LINK_MSG_PUBLISHED, (uint8_t)token, (uint8_t)(token >> 8), (uint8_t)(token >> 16), (uint8_t)(token >> 24), 1};
@@ -80,18 +73,6 @@ static void coprocessorChanged(void* c, bool up) { (void)c, (void)up; }
 static void coprocessorRestarted(void* c) { (void)c; }
 
 /* --- the MCU's port, clock, board and randomness ------------------------------------------------ */
-static size_t mcuRead(void* c, uint8_t* bytes, size_t capacity) {
-  (void)c;
-  size_t n = toMcuLength < capacity ? toMcuLength : capacity;
-  memcpy(bytes, toMcu, n);
-  memmove(toMcu, toMcu + n, toMcuLength - n);
-  toMcuLength -= n;
-  return n;
-}
-static void mcuWrite(void* c, const uint8_t* bytes, size_t n) {
-  (void)c;
-  if (toCoprocessorLength + n < WIRE) memcpy(toCoprocessor + toCoprocessorLength, bytes, n), toCoprocessorLength += n;
-}
 static int64_t monotonic(void* c) { (void)c; return t; }
 static void noWait(void* c, uint32_t ms) { (void)c, (void)ms; }
 

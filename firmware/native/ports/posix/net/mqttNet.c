@@ -373,7 +373,7 @@ static hal_NetResult subscribe(hal_Net* net, const char* topic, uint8_t qos) {
   if (qos > 1) return HAL_NET_INVALID;
   if (n->subscriptionCount == MAX_SUBSCRIPTIONS) return HAL_NET_FULL;
   Subscription* s = &n->subscriptions[n->subscriptionCount];
-  if (!(s->topic = strdup(topic))) return HAL_NET_BUSY;
+  if (!(s->topic = strdup(topic))) return HAL_NET_FULL;
   s->qos = qos;
   s->acked = false;
   n->subscriptionCount++;
