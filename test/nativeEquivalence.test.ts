@@ -7,7 +7,7 @@
  * (firmware/native/ports/mps2-an505/; skipped, saying why, without qemu-system-arm or the
  * arm-none-eabi toolchain). */
 import assert from "node:assert/strict";
-import { execFile, execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -18,6 +18,7 @@ import type { MicroviumEngine } from "../core/engine/types";
 import { qemuUnavailable, runQemuBoard } from "../firmware/native/ports/mps2-an505/qemuBoard";
 import { endInput } from "../firmware/native/childInput";
 import { runScriptedDevice } from "../firmware/scriptedDevice";
+import { crossToolchainUnavailable } from "./support/crossToolchain";
 import { writeFeatures } from "./support/tempFeatures";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -63,16 +64,6 @@ function qemuHost(image: string): DeviceHost {
     if (status !== 0) throw new Error(`the Cortex-M33 device on QEMU ended with status ${status}: ${stderr}`);
     return stdout.split("\n").filter(Boolean);
   };
-}
-
-/** Why the cross toolchain can't build here (a test skips with it), or undefined. */
-function crossToolchainUnavailable(): string | undefined {
-  try {
-    execFileSync("arm-none-eabi-gcc", ["--version"], { stdio: "ignore" });
-    return undefined;
-  } catch {
-    return "arm-none-eabi-gcc is not installed: sudo apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi (npm test installs it when run as root)";
-  }
 }
 
 const RUNTIMES: { name: string; target: string; unavailable: () => string | undefined; host: (program: string) => DeviceHost }[] = [

@@ -6,7 +6,7 @@
  * again: the link resynchronises and the app's messages go on. Skipped, saying why, without
  * qemu-system-arm or the arm-none-eabi toolchain. */
 import assert from "node:assert/strict";
-import { execFileSync, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
@@ -14,20 +14,12 @@ import path from "node:path";
 import { compileFeatures } from "../../core/compiler/compileFeatures";
 import { ENGINE_ID } from "../../core/compiler/engineId";
 import { encodeDevicePackage } from "../../core/contracts/devicePackage";
+import { crossToolchainUnavailable } from "../../test/support/crossToolchain";
 import { InMemoryTransport } from "../transport";
 import { qemuUnavailable, startQemuBoard } from "../native/ports/mps2-an505/qemuBoard";
 import { Coprocessor } from "./coprocessor";
 
 const ROOT = path.resolve(__dirname, "../..");
-
-function crossToolchainUnavailable(): string | undefined {
-  try {
-    execFileSync("arm-none-eabi-gcc", ["--version"], { stdio: "ignore" });
-    return undefined;
-  } catch {
-    return "arm-none-eabi-gcc is not installed: sudo apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi";
-  }
-}
 
 async function until<T>(what: string, check: () => T | undefined, timeoutMs = 20_000): Promise<T> {
   const end = Date.now() + timeoutMs;

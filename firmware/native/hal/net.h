@@ -17,7 +17,11 @@
  *   `published(token, false)` when it gave up on the message (the supervisor puts a QoS 1 message
  *   back in its outbox and waits for the next reconnect).
  * - Subscriptions survive reconnects (the implementation re-subscribes, or uses a persistent
- *   session); connectionChanged(true) comes after they are in place.
+ *   session); connectionChanged(true) comes after they are in place. subscribe answers OK once
+ *   it has taken the subscription: from then on the implementation sends it when it can (a busy
+ *   link: when its queue has room), again after a reconnect, until unsubscribe. It answers FULL
+ *   when it can't keep it (no place or no memory), INVALID for a topic it refuses; never BUSY or
+ *   OFFLINE (the supervisor refuses to start the app on any answer but OK).
  */
 #ifndef SF_HAL_NET_H
 #define SF_HAL_NET_H
@@ -40,6 +44,10 @@ typedef enum hal_NetResult {
   HAL_NET_BUSY = 2,
   /* Topic or payload refused (too long, invalid UTF-8 topic). */
   HAL_NET_INVALID = 3,
+  /* subscribe only: no room to keep the subscription, and none will come by waiting: the table
+   * is full (the Cortex-M link keeps SF_LINK_MAX_SUBSCRIPTIONS, sized for what the image
+   * supports; Paho: AWS's 50 per connection) or memory is out. */
+  HAL_NET_FULL = 4,
 } hal_NetResult;
 
 /* What the network tells its owner. Called only from within poll. */

@@ -23,13 +23,26 @@ static void updateOnline(sf_LinkNet* n) {
   if (n->hasEvents) n->events.connectionChanged(n->events.context, online);
 }
 
+/* Queues subscription i on the link; when the queue has no room it stays unsent and
+ * sendUnsent tries again at the next poll. */
 static void sendSubscribe(sf_LinkNet* n, int i) {
   uint8_t body[1 + 1 + SF_LINK_TOPIC_MAX];
   size_t length = textLength(n->topics[i]);
   body[0] = SF_LINK_MSG_SUBSCRIBE;
   body[1] = n->qos[i];
   for (size_t k = 0; k < length; k++) body[2 + k] = (uint8_t)n->topics[i][k];
-  sf_linkSession_send(&n->session, body, 2 + length);
+  n->unsent[i] = !sf_linkSession_send(&n->session, body, 2 + length);
+}
+
+static void sendUnsent(sf_LinkNet* n) {
+  for (int i = 0; i < n->topicCount; i++)
+    if (n->unsent[i]) sendSubscribe(n, i);
+}
+
+static int findTopic(const sf_LinkNet* n, const char* topic, size_t length) {
+  for (int i = 0; i < n->topicCount; i++)
+    if (textLength(n->topics[i]) == length && __builtin_memcmp(n->topics[i], topic, length) == 0) return i;
+  return -1;
 }
 
 static uint32_t readU32(const uint8_t* p) {
@@ -82,7 +95,7 @@ static void onPeerRestarted(void* context) {
   sf_LinkNet* n = context;
   n->mqttUp = false;
   updateOnline(n);
-  for (int i = 0; i < n->topicCount; i++) sendSubscribe(n, i);
+  for (int i = 0; i < n->topicCount; i++) sendSubscribe(n, i); /* in order; what doesn't fit waits */
 }
 
 static void onWrite(void* context, const uint8_t* bytes, size_t length) {
@@ -118,27 +131,34 @@ static hal_NetResult subscribe(hal_Net* base, const char* topic, uint8_t qos) {
   sf_LinkNet* n = (sf_LinkNet*)base;
   size_t length = textLength(topic);
   if (length >= SF_LINK_TOPIC_MAX) return HAL_NET_INVALID;
-  int i = 0;
-  while (i < n->topicCount && !(textLength(n->topics[i]) == length && __builtin_memcmp(n->topics[i], topic, length) == 0)) i++;
-  if (i == SF_LINK_MAX_SUBSCRIPTIONS) return HAL_NET_BUSY;
-  if (i == n->topicCount) n->topicCount++;
-  __builtin_memcpy(n->topics[i], topic, length + 1);
+  int i = findTopic(n, topic, length);
+  if (i < 0) {
+    /* The table holds what the image supports (linkNet.h): past it, nothing will ever fit. */
+    if (n->topicCount == SF_LINK_MAX_SUBSCRIPTIONS) return HAL_NET_FULL;
+    char* copy = hal_malloc(length + 1);
+    if (!copy) return HAL_NET_FULL;
+    __builtin_memcpy(copy, topic, length + 1);
+    i = n->topicCount++;
+    n->topics[i] = copy;
+  }
   n->qos[i] = qos;
   sendSubscribe(n, i);
-  return HAL_NET_OK;
+  return HAL_NET_OK; /* taken: sent now or at a poll with room */
 }
 
 static hal_NetResult unsubscribe(hal_Net* base, const char* topic) {
   sf_LinkNet* n = (sf_LinkNet*)base;
   size_t length = textLength(topic);
-  for (int i = 0; i < n->topicCount; i++) {
-    if (!(textLength(n->topics[i]) == length && __builtin_memcmp(n->topics[i], topic, length) == 0)) continue;
-    __builtin_memcpy(n->topics[i], n->topics[n->topicCount - 1], SF_LINK_TOPIC_MAX);
-    n->qos[i] = n->qos[--n->topicCount];
-    break;
+  if (length >= SF_LINK_TOPIC_MAX) return HAL_NET_INVALID;
+  int i = findTopic(n, topic, length);
+  if (i >= 0) {
+    hal_free(n->topics[i]);
+    int last = --n->topicCount;
+    n->topics[i] = n->topics[last];
+    n->qos[i] = n->qos[last];
+    n->unsent[i] = n->unsent[last];
   }
   uint8_t body[1 + SF_LINK_TOPIC_MAX];
-  if (length >= SF_LINK_TOPIC_MAX) return HAL_NET_INVALID;
   body[0] = SF_LINK_MSG_UNSUBSCRIBE;
   __builtin_memcpy(body + 1, topic, length);
   return sf_linkSession_send(&n->session, body, 1 + length) ? HAL_NET_OK : HAL_NET_BUSY;
@@ -159,6 +179,7 @@ static void poll(hal_Net* base, uint32_t maxWaitMs) {
     int64_t now = n->port.nowMs(n->port.context);
     if (got) sf_linkSession_receive(&n->session, bytes, got, now);
     sf_linkSession_poll(&n->session, now);
+    sendUnsent(n);
     if (got) continue; /* drain what has arrived */
     if (now >= until) return;
     n->port.wait(n->port.context, (uint32_t)(until - now < 10 ? until - now : 10));

@@ -4,17 +4,25 @@
  * Online = the link is up and the co-processor's MQTT session is up. When either goes down,
  * every publish in flight is reported `published(token, false)` (the supervisor keeps QoS 1
  * messages and sends them again; receivers drop repeats by envelope id). Subscriptions are kept
- * here and sent again when the co-processor restarts. Messages the supervisor doesn't own (pins,
- * OTA) go to `other`.
+ * here and sent again when the co-processor restarts; one the link's queue has no room for now
+ * waits here and goes at the next poll with room (then the session's retransmission carries it),
+ * so a subscription is never dropped. Messages the supervisor doesn't own (pins, OTA) go to
+ * `other`.
  */
 #ifndef SF_LINK_NET_H
 #define SF_LINK_NET_H
 
 #include "../hal/net.h"
+#include "../supervisor/settingsSync.h"
+#include "../supervisor/supervisor.h"
 #include "linkSession.h"
 
+/* Every subscription the image can make: the app's (2 per incoming channel, SF_MAX_CHANNELS of
+ * the image: a per-app build's own count) and the settings shadow's answers (the link device
+ * doesn't keep settings yet; the room is there for when it does). A topic is a heap copy of its
+ * own length; a place here is a pointer, its QoS and a flag. */
 #ifndef SF_LINK_MAX_SUBSCRIPTIONS
-#define SF_LINK_MAX_SUBSCRIPTIONS 6
+#define SF_LINK_MAX_SUBSCRIPTIONS (SF_SUPERVISOR_MAX_SUBSCRIPTIONS + SF_SETTINGS_SUBSCRIPTIONS)
 #endif
 #define SF_LINK_TOPIC_MAX 128
 #ifndef SF_LINK_MAX_IN_FLIGHT
@@ -41,8 +49,9 @@ typedef struct sf_LinkNet {
   bool hasEvents, mqttUp, online;
   uint32_t inFlight[SF_LINK_MAX_IN_FLIGHT];
   int inFlightCount;
-  char topics[SF_LINK_MAX_SUBSCRIPTIONS][SF_LINK_TOPIC_MAX];
+  char* topics[SF_LINK_MAX_SUBSCRIPTIONS]; /* hal_malloc'd, NUL-terminated */
   uint8_t qos[SF_LINK_MAX_SUBSCRIPTIONS];
+  bool unsent[SF_LINK_MAX_SUBSCRIPTIONS]; /* not in the link's queue yet: no room when made */
   int topicCount;
   void (*other)(void* context, const uint8_t* body, size_t length);
   void* otherContext;

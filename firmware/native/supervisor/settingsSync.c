@@ -17,6 +17,8 @@ static const char* const TOPIC_TEMPLATES[TOPIC_COUNT] = {SF_SHADOW_TOPIC_GET,   
                                                          SF_SHADOW_TOPIC_GET_REJECTED, SF_SHADOW_TOPIC_UPDATE_DELTA, SF_SHADOW_TOPIC_UPDATE_REJECTED};
 /* The answers, in the order deviceSettings.ts subscribes them, and how its reports name them. */
 static const int ANSWERS[] = {TOPIC_UPDATE_DELTA, TOPIC_GET_ACCEPTED, TOPIC_GET_REJECTED, TOPIC_UPDATE_REJECTED};
+/* settingsSync.h says how many (networks size their tables from it): C99 has no static_assert. */
+typedef char answersCounted[sizeof ANSWERS / sizeof ANSWERS[0] == SF_SETTINGS_SUBSCRIPTIONS ? 1 : -1];
 static const char* const ANSWER_NAMES[TOPIC_COUNT] = {0, 0, "get/accepted", "get/rejected", "update/delta", "update/rejected"};
 
 /* An applied value; its type is the declaration's. */
@@ -743,8 +745,20 @@ static void onGetRejected(sf_SettingsSync* s, int32_t root) {
 
 void sf_settingsSync_start(sf_SettingsSync* s) {
   hal_Net* n = net(s);
-  /* QoS 0, as deviceSettings.ts explains: a lost answer is asked for again at the next connect */
-  for (unsigned i = 0; i < sizeof ANSWERS / sizeof ANSWERS[0]; i++) n->ops->subscribe(n, s->topics[ANSWERS[i]].data, 0);
+  /* QoS 0, as deviceSettings.ts explains: a lost answer is asked for again at the next connect.
+   * A subscription the network won't take (hal/net.h: FULL or INVALID) is reported, not dropped
+   * silently; the app runs on with its saved values. */
+  for (unsigned i = 0; i < sizeof ANSWERS / sizeof ANSWERS[0]; i++) {
+    hal_NetResult result = n->ops->subscribe(n, s->topics[ANSWERS[i]].data, 0);
+    if (result == HAL_NET_OK) continue;
+    sf_Text line;
+    sf_text_init(&line, 0);
+    sf_text_appendString(&line, "settings: can't subscribe to ");
+    sf_text_appendString(&line, s->topics[ANSWERS[i]].data);
+    sf_text_appendString(&line, result == HAL_NET_FULL ? ": no room on this device for more subscriptions; desired values won't reach it" : ": the network refused it (topic too long?)");
+    report(s, &line);
+    sf_text_free(&line);
+  }
   if (n->ops->connected(n)) requestShadow(s);
 }
 

@@ -26,6 +26,10 @@
 
 #include "../core/manifest.h"
 #include "../core/primitive.h"
+
+/* The settings shadow's answer topics a device with settings subscribes (QoS 0): update/delta,
+ * get/accepted, get/rejected, update/rejected. */
+#define SF_SETTINGS_SUBSCRIPTIONS 4
 #include "../core/textBuffer.h"
 #include "../hal/platform.h"
 

@@ -2,8 +2,9 @@
  * to the co-processor has no room (16 publishes unacknowledged, or its frame queue full): the
  * supervisor keeps the latest status and sends it at the next acknowledgement or turn of the loop;
  * the app's messages and log lines refused as busy wait in the outbox the same way, in order, and
- * the default in-flight window leaves the link room (tests/statusRetryCheck.c: the real
- * supervisor, app and link against a scripted co-processor). */
+ * the default in-flight window leaves the link room; a subscription the link can't keep stops the
+ * start in words (tests/statusRetryCheck.c: the real supervisor, app and link against a scripted
+ * co-processor). */
 import assert from "node:assert/strict";
 import { execFile, execFileSync } from "node:child_process";
 import fs from "node:fs";
@@ -50,7 +51,7 @@ describe("the MCU's status when the link has no room (C)", function () {
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   /** Runs one scenario of statusRetryCheck.c; all its checks must have run and passed. */
-  async function runChecks(scenario: "status" | "outbox", expected: number) {
+  async function runChecks(scenario: "status" | "outbox" | "full", expected: number) {
     let output: string;
     try {
       output = (await promisify(execFile)(program, [path.join(dir, "app/manifest.json"), path.join(dir, "app/device.snap"), scenario])).stdout;
@@ -66,5 +67,9 @@ describe("the MCU's status when the link has no room (C)", function () {
 
   it("keeps the app's messages and log lines the link refuses as busy and sends them in order once there is room; drops only over the outbox's bound", async () => {
     await runChecks("outbox", 11);
+  });
+
+  it("refuses to start an app whose subscription the link can't keep, in words, before it runs (none dropped silently)", async () => {
+    await runChecks("full", 3);
   });
 });

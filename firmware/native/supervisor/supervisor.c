@@ -25,7 +25,7 @@
 #define MESSAGE_TOKENS 0x00000000u
 #define LOG_TOKENS 0x10000000u
 #define STATUS_TOKEN 0x7FFFFFFFu
-#define MAX_SUBSCRIPTIONS (2 * SF_MAX_CHANNELS)
+#define MAX_SUBSCRIPTIONS SF_SUPERVISOR_MAX_SUBSCRIPTIONS
 /* How often what the network refused as busy (the status, the outbox's or the log buffer's next
  * message) is tried again when no acknowledgement came. */
 #define BUSY_RETRY_MS 100
@@ -497,15 +497,31 @@ void sf_supervisor_destroy(sf_Supervisor* s) {
   hal_free(s);
 }
 
-static void subscribe(sf_Supervisor* s, const sf_Text* topic, int channel, uint8_t qos) {
-  if (s->subscriptionCount >= MAX_SUBSCRIPTIONS || topic->failed) return;
-  char* copy = hal_malloc(topic->length + 1);
-  if (!copy) return;
+/* Kept for unsubscribeAll and onMessage. The network keeps what it takes and sends it when it
+ * can (hal/net.h); one it won't take makes `error` say why and returns false: the app must not
+ * start deaf to a channel. */
+static bool subscribe(sf_Supervisor* s, const sf_Text* topic, int channel, uint8_t qos, sf_Text* error) {
+  char* copy = s->subscriptionCount < MAX_SUBSCRIPTIONS && !topic->failed ? hal_malloc(topic->length + 1) : 0;
+  if (!copy) {
+    sf_text_appendString(error, "out of memory for the app's subscriptions");
+    return false;
+  }
   __builtin_memcpy(copy, topic->data, topic->length + 1);
   s->subscriptions[s->subscriptionCount] = copy;
   s->subscriptionChannel[s->subscriptionCount++] = channel;
   hal_Net* net = s->platform->net;
-  net->ops->subscribe(net, copy, qos);
+  hal_NetResult result = net->ops->subscribe(net, copy, qos);
+  if (result == HAL_NET_OK) return true;
+  sf_text_appendString(error, "can't subscribe to ");
+  sf_text_appendString(error, copy);
+  if (result == HAL_NET_FULL) {
+    sf_text_appendString(error, ": no room on this device for more than ");
+    sf_text_appendInt(error, s->subscriptionCount - 1);
+    sf_text_appendString(error, " subscriptions (2 per incoming channel)");
+  } else {
+    sf_text_appendString(error, ": the network refused it (topic too long?)");
+  }
+  return false;
 }
 
 bool sf_supervisor_start(sf_Supervisor* s, const uint8_t* snapshot, size_t size, char* error, size_t errorSize) {
@@ -518,21 +534,32 @@ bool sf_supervisor_start(sf_Supervisor* s, const uint8_t* snapshot, size_t size,
     sf_text_free(&problem);
     return false;
   }
-  sf_text_free(&problem);
+  sf_text_clear(&problem);
   s->snapshot = snapshot;
   s->snapshotSize = size;
-  /* Subscriptions first, so no message is missed. */
+  /* Subscriptions first, so no message is missed; one that can never be made stops the start
+   * here, before the app runs. */
   sf_Text topic;
   sf_text_init(&topic, 0);
-  for (int i = 0; i < s->manifest->channelCount; i++) {
+  bool subscribed = true;
+  for (int i = 0; i < s->manifest->channelCount && subscribed; i++) {
     const sf_ChannelDecl* c = &s->manifest->channels[i];
     if (c->direction == SF_DIRECTION_DEVICE_TO_SERVER) continue;
     sf_topic_down(&topic, s->manifest->app, s->config.thing, c->name);
-    subscribe(s, &topic, i, c->qos);
+    subscribed = subscribe(s, &topic, i, c->qos, &problem);
     sf_topic_broadcastDown(&topic, s->manifest->app, c->name);
-    subscribe(s, &topic, i, c->qos);
+    subscribed = subscribed && subscribe(s, &topic, i, c->qos, &problem);
   }
   sf_text_free(&topic);
+  if (!subscribed) {
+    sf_strcpy(error, problem.data ? problem.data : "out of memory", errorSize);
+    sf_text_free(&problem);
+    unsubscribeAll(s);
+    sf_vm_free(s->vm);
+    s->vm = 0;
+    return false;
+  }
+  sf_text_free(&problem);
   hal_Net* net = s->platform->net;
   if (net->ops->connected(net)) publishStatus(s, true);
   else sf_reorder_linkChanged(&s->ordered, false, now(s));

@@ -21,6 +21,11 @@
 #include "../core/manifest.h"
 #include "../hal/platform.h"
 
+/* The most topics the supervisor subscribes for an app: each incoming channel's own down topic
+ * and its broadcast one. A network that keeps the subscriptions itself (the Cortex-M link,
+ * link/linkNet.h) sizes its table from this. */
+#define SF_SUPERVISOR_MAX_SUBSCRIPTIONS (2 * SF_MAX_CHANNELS)
+
 /* Publish tokens with this bit set are not the supervisor's (the OTA agent's, for example). */
 #define SF_TOKEN_FOREIGN 0x80000000u
 

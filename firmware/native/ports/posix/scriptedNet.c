@@ -58,12 +58,12 @@ static hal_NetResult subscribe(hal_Net* base, const char* topic, uint8_t qos) {
   if (n->topicCount == n->topicCapacity) {
     size_t capacity = n->topicCapacity ? n->topicCapacity * 2 : 16;
     char** grown = realloc(n->topics, capacity * sizeof *grown);
-    if (!grown) return HAL_NET_BUSY;
+    if (!grown) return HAL_NET_FULL; /* out of memory */
     n->topics = grown;
     n->topicCapacity = capacity;
   }
   n->topics[n->topicCount] = strdup(topic);
-  if (!n->topics[n->topicCount]) return HAL_NET_BUSY;
+  if (!n->topics[n->topicCount]) return HAL_NET_FULL; /* out of memory */
   n->topicCount++;
   return HAL_NET_OK;
 }

@@ -10,21 +10,22 @@
  * in-flight window leaves the link room for the rest. Prints one line per check; exit status 1
  * at the first failure. Built and run by firmware/native/supervisor/statusRetry.test.ts.
  *
- *   statusRetryCheck MANIFEST.json DEVICE.snap [status|outbox] */
+ * The `full` scenario: the link's subscription table has room for only 2 of the app's 4 (the rest
+ * taken before): the start is refused, in words, before the app runs, and the app's 2 are withdrawn.
+ *
+ *   statusRetryCheck MANIFEST.json DEVICE.snap [status|outbox|full] */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../../link/linkMessages.h"
 #include "../../link/linkNet.h"
+#include "../../link/tests/memoryWire.h"
 #include "../supervisor.h"
 
-#define WIRE 65536
 #define UNIX_BASE 1700000000000LL
 
 static int64_t t; /* simulated monotonic ms */
-static uint8_t toMcu[WIRE], toCoprocessor[WIRE];
-static size_t toMcuLength, toCoprocessorLength;
 static bool holdWire; /* the co-processor reads nothing the MCU sends */
 
 /* --- the scripted co-processor ---------------------------------------------------------------- */
@@ -39,11 +40,6 @@ static char lastStatus[512];
 static int readings[256];
 static int readingCount;
 static char qos0[16 * 1024];
-
-static void coprocessorWrite(void* c, const uint8_t* bytes, size_t n) {
-  (void)c;
-  if (toMcuLength + n < WIRE) memcpy(toMcu + toMcuLength, bytes, n), toMcuLength += n;
-}
 
 static void acknowledge(uint32_t token) {
   uint8_t body[6] = {SF_LINK_MSG_PUBLISHED, (uint8_t)token, (uint8_t)(token >> 8), (uint8_t)(token >> 16), (uint8_t)(token >> 24), 1};
@@ -80,18 +76,6 @@ static void coprocessorChanged(void* c, bool up) { (void)c, (void)up; }
 static void coprocessorRestarted(void* c) { (void)c; }
 
 /* --- the MCU's port, clock, board and randomness ------------------------------------------------ */
-static size_t mcuRead(void* c, uint8_t* bytes, size_t capacity) {
-  (void)c;
-  size_t n = toMcuLength < capacity ? toMcuLength : capacity;
-  memcpy(bytes, toMcu, n);
-  memmove(toMcu, toMcu + n, toMcuLength - n);
-  toMcuLength -= n;
-  return n;
-}
-static void mcuWrite(void* c, const uint8_t* bytes, size_t n) {
-  (void)c;
-  if (toCoprocessorLength + n < WIRE) memcpy(toCoprocessor + toCoprocessorLength, bytes, n), toCoprocessorLength += n;
-}
 static int64_t monotonic(void* c) { (void)c; return t; }
 static void noWait(void* c, uint32_t ms) { (void)c, (void)ms; }
 
@@ -204,9 +188,10 @@ static void acknowledgeHeld(void) {
 
 static void statusScenario(sf_Manifest* manifest, const uint8_t* snapshot, size_t snapshotSize);
 static void outboxScenario(void);
+static void fullScenario(const sf_Manifest* manifest, const uint8_t* snapshot, size_t snapshotSize);
 
 int main(int argc, char** argv) {
-  if (argc != 3 && argc != 4) { fprintf(stderr, "usage: statusRetryCheck MANIFEST.json DEVICE.snap [status|outbox]\n"); return 2; }
+  if (argc != 3 && argc != 4) { fprintf(stderr, "usage: statusRetryCheck MANIFEST.json DEVICE.snap [status|outbox|full]\n"); return 2; }
   bool outbox = argc == 4 && strcmp(argv[3], "outbox") == 0;
   size_t manifestSize, snapshotSize;
   char* json = (char*)readFile(argv[1], &manifestSize);
@@ -236,6 +221,12 @@ int main(int argc, char** argv) {
   hal_NetEvents netEvents;
   sf_supervisor_netEvents(supervisor, &netEvents);
   net.base.ops->setEvents(&net.base, &netEvents);
+  if (argc == 4 && strcmp(argv[3], "full") == 0) {
+    fullScenario(&manifest, snapshot, snapshotSize);
+    free(json);
+    free(snapshot);
+    return 0;
+  }
   if (!sf_supervisor_start(supervisor, snapshot, snapshotSize, error, sizeof error)) { printf("FAIL: start: %s\n", error); return 1; }
 
   uint8_t up[2] = {SF_LINK_MSG_MQTT_STATE, 1};
@@ -364,4 +355,30 @@ static void outboxScenario(void) {
   check(newestInOrder && !strstr(qos0, "log line A") && strstr(qos0, "log line B") && strstr(qos0, "log line C") &&
             strstr(qos0, "log line B") < strstr(qos0, "log line C"),
         "the rest go out once there is room: readings 25..32 and log lines B, C, in order");
+}
+
+static void fullScenario(const sf_Manifest* manifest, const uint8_t* snapshot, size_t snapshotSize) {
+  /* The coded logger subscribes 4 topics (commands and status, each its own and broadcast). */
+  char topic[128];
+  for (int i = 0; i < SF_LINK_MAX_SUBSCRIPTIONS - 2; i++) {
+    snprintf(topic, sizeof topic, "elsewhere/%d", i);
+    net.base.ops->subscribe(&net.base, topic, 0);
+  }
+  char error[300] = "", expected[300];
+  bool started = sf_supervisor_start(supervisor, snapshot, snapshotSize, error, sizeof error);
+  snprintf(expected, sizeof expected, "can't subscribe to sf/%s/board-1/status/down: no room on this device for more than 2 subscriptions (2 per incoming channel)", manifest->app);
+  if (strcmp(error, expected) != 0) printf("  the error: %s\n", error);
+  check(!started && strcmp(error, expected) == 0, "a subscription the link can't keep refuses the start, saying which and how many fit");
+  check(net.topicCount == SF_LINK_MAX_SUBSCRIPTIONS - 2, "the app's 2 subscriptions that fit are withdrawn");
+  /* as linkDevice.c's bootApp after a failed start: the OTA agent reports the words */
+  net.base.ops->setEvents(&net.base, NULL);
+  sf_supervisor_destroy(supervisor);
+  uint8_t up[2] = {SF_LINK_MSG_MQTT_STATE, 1};
+  sf_linkSession_send(&coprocessor, up, sizeof up);
+  for (int i = 0; i < 100; i++) t += 10, pump();
+  check(net.online && statusCount == 0 && readingCount == 0 && qos0[0] == 0, "the app never ran: no message or log line of it reached the co-processor");
+  for (int i = 0; i < SF_LINK_MAX_SUBSCRIPTIONS - 2; i++) {
+    snprintf(topic, sizeof topic, "elsewhere/%d", i);
+    net.base.ops->unsubscribe(&net.base, topic);
+  }
 }

@@ -373,9 +373,10 @@ static hal_NetResult subscribe(hal_Net* net, const char* topic, uint8_t qos) {
   for (size_t i = 0; i < n->subscriptionCount; i++) {
     if (strcmp(n->subscriptions[i].topic, topic) == 0) return HAL_NET_OK;
   }
-  if (n->subscriptionCount == MAX_SUBSCRIPTIONS || qos > 1) return HAL_NET_INVALID;
+  if (qos > 1) return HAL_NET_INVALID;
+  if (n->subscriptionCount == MAX_SUBSCRIPTIONS) return HAL_NET_FULL;
   Subscription* s = &n->subscriptions[n->subscriptionCount];
-  if (!(s->topic = strdup(topic))) return HAL_NET_BUSY;
+  if (!(s->topic = strdup(topic))) return HAL_NET_FULL;
   s->qos = qos;
   s->acked = false;
   n->subscriptionCount++;
