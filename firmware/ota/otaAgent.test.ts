@@ -61,8 +61,8 @@ class ScriptedApps {
   readonly history: string[] = [];
   /** By version: boot throws this. */
   readonly throwsAtBoot = new Map<string, string>();
-  /** By version: fails while starting (an onStart callback). */
-  readonly failsAtStart = new Map<string, string>();
+  /** By version: fails while starting (an onStart callback), before boot returns. */
+  readonly failsAtStart = new Map<string, { message: string; fatal?: boolean }>();
   /** By version: fails once, just after it started. */
   readonly failsSoon = new Map<string, string>();
   /** Versions booted as apps without `report` (it is optional in RunningApp). */
@@ -81,7 +81,7 @@ class ScriptedApps {
     };
     this.instances.push(app);
     const atStart = this.failsAtStart.get(version);
-    if (atStart) app.fail(atStart, { atStart: true });
+    if (atStart) app.fail(atStart.message, { atStart: true, fatal: atStart.fatal });
     const soon = this.failsSoon.get(version);
     if (soon) setImmediate(() => app.fail(soon));
     const running: RunningApp = {
@@ -269,6 +269,21 @@ describe("OTA agent (otaAgent): installs, rollbacks and job statuses", function 
     assert.equal(d.agent.installedVersion, v1.version);
   });
 
+  it("after a restart, an installed version that fails fatally while it starts is stopped and rolled back", async () => {
+    const first = await deviceWithTwoVersions();
+    await first.agent.stop();
+    const d = device({}, first);
+    d.apps.failsAtStart.set(v2.version, { message: "onStart: engine error 12", fatal: true });
+    await d.agent.start();
+    await waitFor("the rollback", () => d.rollbacks().length === 1);
+    await d.agent.idle();
+    assert.deepEqual(d.rollbacks(), [{ kind: "rolledBack", from: v2.version, to: v1.version, reason: "the app stopped: onStart: engine error 12" }]);
+    assert.deepEqual(d.apps.history, ["boot v2", "stop v2", "boot v1"], "the failed app is stopped before the previous one starts");
+    assert.equal(d.agent.installedVersion, v1.version);
+    await d.agent.stop();
+    assert.equal(d.apps.latest(v1).stopped, true, "the agent's app is the one rolled back to");
+  });
+
   it("a job document that is not an OTA document is REJECTED naming the field; nothing is fetched, the app keeps running", async () => {
     const d = device();
     await d.agent.start();
@@ -347,7 +362,7 @@ describe("OTA agent (otaAgent): installs, rollbacks and job statuses", function 
     const d = device({ crashLoop: { failures: 2, withinMs: 60_000 } });
     await d.agent.start();
     await d.deploy(v1);
-    d.apps.failsAtStart.set(v2.version, "onStart (features/a.ts:3:1) failed: boom");
+    d.apps.failsAtStart.set(v2.version, { message: "onStart (features/a.ts:3:1) failed: boom" });
     const { execution } = await d.deploy(v2);
     assert.equal(execution.status, "FAILED");
     assert.equal(execution.statusDetails.reason, "the new app failed and was rolled back: start: onStart (features/a.ts:3:1) failed: boom");
@@ -392,7 +407,7 @@ describe("OTA agent (otaAgent): installs, rollbacks and job statuses", function 
   it("a first install that fails leaves no app running (nothing to go back to)", async () => {
     const d = device();
     await d.agent.start();
-    d.apps.failsAtStart.set(v1.version, "onStart failed");
+    d.apps.failsAtStart.set(v1.version, { message: "onStart failed" });
     const { execution } = await d.deploy(v1);
     assert.equal(execution.status, "FAILED");
     assert.equal(d.agent.app, undefined);
