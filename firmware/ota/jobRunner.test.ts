@@ -43,7 +43,7 @@ describe("Jobs MQTT API client (jobRunner): AWS IoT Jobs semantics", function ()
   this.timeout(20_000);
   let cloud: InMemoryJobsCloud;
   let things = 0;
-  const devices: Array<{ runner: JobRunner; runs: ScriptedRuns }> = [];
+  const devices: Array<{ runner: JobRunner; runs: ScriptedRuns; connection: InMemoryDeviceConnection }> = [];
 
   before(async () => {
     cloud = await InMemoryJobsCloud.start();
@@ -52,6 +52,7 @@ describe("Jobs MQTT API client (jobRunner): AWS IoT Jobs semantics", function ()
     for (const d of devices.splice(0)) {
       d.runs.endAll();
       await d.runner.stop();
+      assert.deepEqual(d.connection.thrown, [], "a message the device can't use is logged, never thrown into the MQTT client");
     }
   });
   after(async () => {
@@ -64,7 +65,7 @@ describe("Jobs MQTT API client (jobRunner): AWS IoT Jobs semantics", function ()
     const connection: InMemoryDeviceConnection = cloud.connect(thing);
     const logs: string[] = [];
     const runner = new JobRunner({ thing, connection: connection.asConnection, run: runs.run, log: (l) => logs.push(l) });
-    devices.push({ runner, runs });
+    devices.push({ runner, runs, connection });
     return { thing, connection, runner, runs, logs };
   }
 
@@ -155,6 +156,19 @@ describe("Jobs MQTT API client (jobRunner): AWS IoT Jobs semantics", function ()
     await d.runner.idle();
     await cloud.settle();
     assert.equal(cloud.execution(d.thing, "second").status, "SUCCEEDED");
+  });
+
+  it("asks start-next when told of a next execution, not when notify-next says the queue is empty", async () => {
+    const d = device();
+    cloud.createJob(d.thing, "only", doc(1));
+    await d.runner.start();
+    await waitFor("the job to run", () => d.runs.started("only"));
+    await cloud.settle();
+    const asked = d.connection.requests("start-next").length;
+    d.runs.end("only", { status: JobStatus.SUCCEEDED });
+    await d.runner.idle();
+    await cloud.settle();
+    assert.equal(d.connection.requests("start-next").length, asked + 1, "once after the execution ended; the empty notify-next that follows asks nothing");
   });
 
   it("a reconnect mid-execution asks start-next again, which answers with the execution in progress: it is not run twice", async () => {
@@ -255,6 +269,8 @@ describe("Jobs MQTT API client (jobRunner): AWS IoT Jobs semantics", function ()
     await cloud.publishRaw(`${jobs}/notify-next`, "{not json");
     await cloud.publishRaw(`${jobs}/start-next/accepted`, "<html>");
     await cloud.publishRaw(`${jobs}/start-next/rejected`, JSON.stringify({ code: "ThrottlingException", message: "Rate exceeded" }));
+    await cloud.publishRaw(`${jobs}/start-next/rejected`, "<html>");
+    await cloud.publishRaw(`${jobs}/some-job/update/rejected`, "<html>");
     await cloud.settle();
     assert.ok(d.logs.some((l) => l.includes("notify-next could not be read")), d.logs.join(" | "));
     assert.ok(d.logs.some((l) => l.includes("start-next answer could not be read")), d.logs.join(" | "));

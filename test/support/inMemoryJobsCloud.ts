@@ -79,6 +79,8 @@ export class InMemoryDeviceConnection {
   /** Messages for the device while `holding`; delivered by `release`, dropped by `drop`. */
   private held: Array<() => void> = [];
   private holding = false;
+  /** Errors a message handler threw (the SDK would let them escape into its event loop). */
+  readonly thrown: Error[] = [];
   /** When set, publishes reject with it (as the SDK's promise does when the packet can't go). */
   failPublishes: Error | undefined;
   private readonly resumeListeners: Array<(returnCode: number, sessionPresent: boolean) => void> = [];
@@ -97,7 +99,13 @@ export class InMemoryDeviceConnection {
     const deliver = (packet: AedesPublishPacket, done: () => void) => {
       done();
       const bytes = Buffer.from(packet.payload);
-      const arrive = () => onMessage(packet.topic, bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length), false, qos, false);
+      const arrive = () => {
+        try {
+          onMessage(packet.topic, bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length), false, qos, false);
+        } catch (e) {
+          this.thrown.push(e as Error);
+        }
+      };
       if (this.holding) this.held.push(arrive);
       else arrive();
     };
