@@ -189,11 +189,15 @@ describe("OTA agent (otaAgent): installs, rollbacks and job statuses", function 
       apps,
       events,
       logs,
-      /** Deploys `v` (its document as the cloud writes it, or `edit`ed) and waits for the
-       * execution's terminal status. */
-      async deploy(v: Version, edit: (doc: Record<string, unknown>) => Record<string, unknown> = (doc) => doc, file = `${v.name}.sfpk`): Promise<{ jobId: string; execution: Execution }> {
+      /** Creates a job deploying `v` (its document as the cloud writes it, or `edit`ed). */
+      queue(v: Version, edit: (doc: Record<string, unknown>) => Record<string, unknown> = (doc) => doc, file = `${v.name}.sfpk`): string {
         const jobId = `${thing}-${++jobs}-${v.name}`;
         cloud.createJob(thing, jobId, edit(documentOf(v, file)));
+        return jobId;
+      },
+      /** Deploys `v` and waits for the execution's terminal status. */
+      async deploy(v: Version, edit?: (doc: Record<string, unknown>) => Record<string, unknown>, file?: string): Promise<{ jobId: string; execution: Execution }> {
+        const jobId = d.queue(v, edit, file);
         await waitFor(`job ${jobId} to end`, () => isTerminal(cloud.execution(thing, jobId).status));
         await agent.idle();
         return { jobId, execution: cloud.execution(thing, jobId) };
@@ -212,6 +216,17 @@ describe("OTA agent (otaAgent): installs, rollbacks and job statuses", function 
     const v2Job = await d.deploy(v2);
     assert.equal(v2Job.execution.status, "SUCCEEDED");
     return { ...d, v2Job: v2Job.jobId };
+  }
+
+  /** A device that installed v1 with a short grace period (no 5 s wait), restarted with `options`. */
+  async function restartedWithV1(options: Partial<OtaAgentOptions>) {
+    const first = device();
+    await first.agent.start();
+    await first.deploy(v1);
+    await first.agent.stop();
+    const d = device(options, first);
+    await d.agent.start();
+    return d;
   }
 
   it("installs: downloads, checks, stops the running app, starts the new one; SUCCEEDED with the version, each step reported", async () => {
@@ -389,13 +404,7 @@ describe("OTA agent (otaAgent): installs, rollbacks and job statuses", function 
   });
 
   it("a new app that fails within the grace period (default 5 s) is rolled back: FAILED naming the grace period", async () => {
-    // v1 installed with a short grace period (a 5 s wait less), then the device restarts with the default.
-    const first = device();
-    await first.agent.start();
-    await first.deploy(v1);
-    await first.agent.stop();
-    const d = device({ gracePeriodMs: undefined }, first);
-    await d.agent.start();
+    const d = await restartedWithV1({ gracePeriodMs: undefined });
     d.apps.failsSoon.set(v2.version, "timer (setInterval at features/a.ts:7:23) failed: TypeError");
     const { execution } = await d.deploy(v2);
     assert.equal(execution.status, "FAILED");
@@ -489,8 +498,7 @@ describe("OTA agent (otaAgent): installs, rollbacks and job statuses", function 
     const d = await deviceWithTwoVersions({ crashLoop: { failures: 1, withinMs: 60_000 } });
     let letGo!: () => void;
     heldDownload = new Promise((resolve) => (letGo = resolve));
-    const jobId = `${d.thing}-3-v3`;
-    cloud.createJob(d.thing, jobId, documentOf(v3));
+    const jobId = d.queue(v3);
     await waitFor("the download of v3 to start", () => fetched.at(-1) === "/pkg/v3.sfpk");
     d.apps.latest(v2).fail("tick failed");
     letGo();
@@ -509,12 +517,12 @@ describe("OTA agent (otaAgent): installs, rollbacks and job statuses", function 
     assert.equal(d.agent.app, undefined);
     d.apps.latest(v2).fail("engine error after stop", { fatal: true });
     await d.agent.idle();
-    cloud.createJob(d.thing, `${d.thing}-after-stop`, documentOf(v3));
+    const afterStop = d.queue(v3);
     await cloud.settle();
     await d.agent.idle();
     assert.deepEqual(d.apps.history.slice(-1), ["stop v2"], "nothing booted after stop");
     assert.equal(d.agent.installedVersion, v2.version);
-    assert.equal(cloud.execution(d.thing, `${d.thing}-after-stop`).status, "QUEUED");
+    assert.equal(cloud.execution(d.thing, afterStop).status, "QUEUED");
     assert.deepEqual(d.rollbacks(), []);
   });
 
@@ -533,5 +541,33 @@ describe("OTA agent (otaAgent): installs, rollbacks and job statuses", function 
     const idle = device();
     await idle.agent.start();
     await idle.agent.stop();
+  });
+  it("a failing version with no previous one and an app without `report`: the line is logged and nothing breaks", async () => {
+    const d = device();
+    await d.agent.start();
+    d.apps.withoutReport.add(v1.version);
+    await d.deploy(v1);
+    d.apps.latest(v1).fail("engine error", { fatal: true });
+    await d.agent.idle();
+    assert.ok(d.logs.some((l) => l.includes("is failing and there is no previous version")), d.logs.join(" | "));
+    assert.deepEqual(
+      d.logs.filter((l) => l.includes("rollback stopped")),
+      [],
+    );
+  });
+
+  // Last: it waits out the default grace period (5 s), so only mutants the others let through pay for it.
+  it("the configured grace period holds: a failure after the default 5 s, within a longer configured period, still rolls the install back", async () => {
+    const d = await restartedWithV1({ gracePeriodMs: 60_000 });
+    const jobId = d.queue(v2);
+    await waitFor("v2 to start", () => d.apps.history.includes("boot v2"));
+    const started = Date.now();
+    await new Promise((resolve) => setTimeout(resolve, 5_500));
+    assert.ok(Date.now() - started >= 5_500);
+    assert.equal(cloud.execution(d.thing, jobId).status, "IN_PROGRESS", "still in its trial");
+    d.apps.latest(v2).fail("late in the trial");
+    await waitFor("the job to end", () => isTerminal(cloud.execution(d.thing, jobId).status));
+    assert.equal(cloud.execution(d.thing, jobId).statusDetails.reason, "the new app failed and was rolled back: within the grace period: late in the trial");
+    assert.equal(d.agent.installedVersion, v1.version);
   });
 });
