@@ -69,13 +69,20 @@ describe("Jobs MQTT API client (jobRunner): AWS IoT Jobs semantics", function ()
     return { thing, connection, runner, runs, logs };
   }
 
+  /** A started device running job `jobId` (queued before it started, before `alsoQueued`), not ended yet. */
+  async function deviceRunning(jobId: string, ...alsoQueued: string[]) {
+    const d = device();
+    cloud.createJob(d.thing, jobId, doc(1));
+    alsoQueued.forEach((id, i) => cloud.createJob(d.thing, id, doc(i + 2)));
+    await d.runner.start();
+    await waitFor(`job ${jobId} to run`, () => d.runs.started(jobId));
+    return d;
+  }
+
   const doc = (n: number) => ({ operation: "snapfleet.install", version: `v${n}` });
 
   it("runs a job queued before it started, with the job document, and reports the run's outcome with its details", async () => {
-    const d = device();
-    cloud.createJob(d.thing, "j1", doc(1));
-    await d.runner.start();
-    await waitFor("the job to run", () => d.runs.started("j1"));
+    const d = await deviceRunning("j1");
     assert.deepEqual(d.runs.calls[0].document, doc(1));
     d.runs.end("j1", { status: JobStatus.SUCCEEDED, details: { version: "v1" } });
     await d.runner.idle();
@@ -99,10 +106,7 @@ describe("Jobs MQTT API client (jobRunner): AWS IoT Jobs semantics", function ()
   });
 
   it("reports progress as IN_PROGRESS with the step in statusDetails", async () => {
-    const d = device();
-    cloud.createJob(d.thing, "p", doc(1));
-    await d.runner.start();
-    await waitFor("the job to run", () => d.runs.started("p"));
+    const d = await deviceRunning("p");
     await d.runs.calls[0].progress("downloading");
     await cloud.settle();
     const execution = cloud.execution(d.thing, "p");
@@ -112,10 +116,7 @@ describe("Jobs MQTT API client (jobRunner): AWS IoT Jobs semantics", function ()
   });
 
   it("FAILED and REJECTED carry the reason in statusDetails.reason beside the run's details, made acceptable to AWS (no newlines, at most 1024 characters)", async () => {
-    const d = device();
-    cloud.createJob(d.thing, "bad", doc(1));
-    await d.runner.start();
-    await waitFor("the job to run", () => d.runs.started("bad"));
+    const d = await deviceRunning("bad");
     const reason = `download failed:\nAccessDenied ${"x".repeat(2000)}`;
     d.runs.end("bad", { status: JobStatus.FAILED, reason, details: { step: "downloading" } });
     await d.runner.idle();
@@ -138,11 +139,7 @@ describe("Jobs MQTT API client (jobRunner): AWS IoT Jobs semantics", function ()
   });
 
   it("one execution at a time: the next queued job starts only after the one running ended", async () => {
-    const d = device();
-    cloud.createJob(d.thing, "first", doc(1));
-    cloud.createJob(d.thing, "second", doc(2));
-    await d.runner.start();
-    await waitFor("the first job to run", () => d.runs.started("first"));
+    const d = await deviceRunning("first", "second");
     await cloud.settle();
     assert.deepEqual(
       d.runs.calls.map((c) => c.jobId),
@@ -159,10 +156,7 @@ describe("Jobs MQTT API client (jobRunner): AWS IoT Jobs semantics", function ()
   });
 
   it("asks start-next when told of a next execution, not when notify-next says the queue is empty", async () => {
-    const d = device();
-    cloud.createJob(d.thing, "only", doc(1));
-    await d.runner.start();
-    await waitFor("the job to run", () => d.runs.started("only"));
+    const d = await deviceRunning("only");
     await cloud.settle();
     const asked = d.connection.requests("start-next").length;
     d.runs.end("only", { status: JobStatus.SUCCEEDED });
@@ -172,10 +166,7 @@ describe("Jobs MQTT API client (jobRunner): AWS IoT Jobs semantics", function ()
   });
 
   it("a reconnect mid-execution asks start-next again, which answers with the execution in progress: it is not run twice", async () => {
-    const d = device();
-    cloud.createJob(d.thing, "once", doc(1));
-    await d.runner.start();
-    await waitFor("the job to run", () => d.runs.started("once"));
+    const d = await deviceRunning("once");
     await cloud.settle();
     const asked = d.connection.requests("start-next").length;
     d.connection.reconnect();
@@ -238,11 +229,7 @@ describe("Jobs MQTT API client (jobRunner): AWS IoT Jobs semantics", function ()
   });
 
   it("a run that reports its end itself (finish) later: the next job waits for it; finishing an ended execution is refused by the cloud and logged", async () => {
-    const d = device();
-    cloud.createJob(d.thing, "deferred", doc(1));
-    cloud.createJob(d.thing, "next", doc(2));
-    await d.runner.start();
-    await waitFor("the job to run", () => d.runs.started("deferred"));
+    const d = await deviceRunning("deferred", "next");
     d.runs.end("deferred", undefined);
     await d.runner.idle();
     await cloud.settle();
@@ -279,10 +266,7 @@ describe("Jobs MQTT API client (jobRunner): AWS IoT Jobs semantics", function ()
   });
 
   it("publishes that fail are logged and the execution goes on to its end", async () => {
-    const d = device();
-    cloud.createJob(d.thing, "offline", doc(1));
-    await d.runner.start();
-    await waitFor("the job to run", () => d.runs.started("offline"));
+    const d = await deviceRunning("offline");
     d.connection.failPublishes = new Error("connection lost");
     await d.runs.calls[0].progress("verifying");
     d.runs.end("offline", { status: JobStatus.SUCCEEDED });
