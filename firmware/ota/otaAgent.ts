@@ -215,8 +215,11 @@ export class OtaAgent {
   /** During an install's grace period the install decides; afterwards a crash loop or a fatal
    * engine error rolls back to the previous slot (one at a time with installs). */
   private appFailed(watch: AppWatch, failure: AppFailure): void {
-    if (watch !== this.watch || watch.done) return;
+    // A replaced app's late failures are dropped by crashed(), which checks the watch when the
+    // rollback would run: an install queued before it can replace the watch after the failure.
+    if (watch.done) return;
     watch.first ??= failure;
+    // Stryker disable next-line ConditionalExpression: equivalent: without it a failure in the grace period also queues a rollback, which runs after the install (serialized) and finds the watch replaced or cleared by the install's own rollback
     if (watch.grace) return;
     const loop = watch.loop.record(Date.now());
     if (!loop && !failure.fatal) return;
