@@ -61,6 +61,9 @@ export type OtaEvent =
  * decides); `done` once the agent acted on them. */
 interface AppWatch {
   version: string;
+  /** The app's boot. A failure while it starts (an onStart callback) arrives before the boot
+   * returns, so a rollback waits for it to know which app failed. */
+  booting?: Promise<RunningApp>;
   first?: AppFailure;
   grace: boolean;
   done: boolean;
@@ -203,7 +206,8 @@ export class OtaAgent {
   private async bootWatched(pkg: DevicePackage, grace: boolean): Promise<{ app: RunningApp; watch: AppWatch }> {
     const watch: AppWatch = { version: pkg.manifest.version, grace, done: false, loop: new CrashLoopDetector(this.crashLoop) };
     this.watch = watch;
-    const app = await this.options.boot(pkg, (failure) => this.appFailed(watch, failure));
+    watch.booting = this.options.boot(pkg, (failure) => this.appFailed(watch, failure));
+    const app = await watch.booting;
     this.running = app;
     return { app, watch };
   }
@@ -211,8 +215,11 @@ export class OtaAgent {
   /** During an install's grace period the install decides; afterwards a crash loop or a fatal
    * engine error rolls back to the previous slot (one at a time with installs). */
   private appFailed(watch: AppWatch, failure: AppFailure): void {
-    if (watch !== this.watch || watch.done) return;
+    // A replaced app's late failures are dropped by crashed(), which checks the watch when the
+    // rollback would run: an install queued before it can replace the watch after the failure.
+    if (watch.done) return;
     watch.first ??= failure;
+    // Stryker disable next-line ConditionalExpression: equivalent: without it a failure in the grace period also queues a rollback, which runs after the install (serialized) and finds the watch replaced or cleared by the install's own rollback
     if (watch.grace) return;
     const loop = watch.loop.record(Date.now());
     if (!loop && !failure.fatal) return;
@@ -223,7 +230,10 @@ export class OtaAgent {
 
   private async crashed(watch: AppWatch, reason: string): Promise<void> {
     if (watch !== this.watch || !this.jobs.running) return;
-    const failing = this.running;
+    // Not `this.running`: after a restart the installed app boots outside the job queue, and
+    // when it fails while starting, this runs before its boot returned (the app that failed
+    // would keep running beside the one rolled back to).
+    const failing = await watch.booting?.catch(() => undefined);
     const slot: Slot | undefined = this.slots.previousSlot;
     if (!slot) {
       const line = `version ${short(watch.version)} is failing and there is no previous version to roll back to: ${reason}`;
