@@ -606,6 +606,31 @@ describe("lowering passes at their edges", function () {
       ].join("\n");
       await assertSameAsNode(program, "own Math, Object and Number");
     });
+
+    it("ignores extra arguments and converts a lone one to a number, as JavaScript does", async () => {
+      const program = [
+        "export function run() {",
+        "  const xs = [4, 9, 1];",
+        '  const maths = [Math.pow(2, 3, 4), Math.max("7"), typeof Math.max("7"), Math.min("3"), Math.hypot(-3)];',
+        "  const others = [xs.reduce((a, b) => a + b, 100, 0), Object.keys({ a: 1 }, 2, 3), Object.assign({ a: 1 })];",
+        "  return JSON.stringify([maths, others]);",
+        "}",
+      ].join("\n");
+      await assertSameAsNode(program, "extra and lone arguments");
+    });
+
+    it("refuses Number, concat and unshift with a spread or several items where they are written, saying what to write", () => {
+      assertRefusedAt("const xs = [1];\nconst n = @Number(...xs);", /Number\(\.\.\.args\) is not supported/, /call Number\(x\) with one argument/);
+      assertRefusedAt("const a = [1], b = [2];\nconst c = @a.concat(...b, 3);", /concat\(\.\.\.items\) is not supported/, /call concat once per array/);
+      assertRefusedAt("const a = [1];\n@a.unshift(1, 2);", /unshift with several items is not supported/, /call unshift once per item, last item first/);
+    });
+
+    it("leaves the calls the library takes as written alone: no fold without a spread, no helper for a one-item push statement", () => {
+      const lowered = lowerForMicrovium("export function run(xs, v) {\n  xs.push(v);\n  return Math.max(1, 2, v);\n}", { filename: "feature.js" });
+      assert.match(lowered.code, /xs\.push\(v\);/, lowered.code);
+      assert.match(lowered.code, /Math\.max\(Math\.max\(1, 2\), v\)/, lowered.code);
+      for (const helper of ["__sf_push", "__sf_fold"]) assert.ok(!lowered.usedStdlib.includes(helper), `${helper} in ${lowered.usedStdlib.join(", ")}`);
+    });
   });
 
   describe("export lists: every exported name reads the value Node's module gives it", () => {
@@ -621,6 +646,28 @@ describe("lowering passes at their edges", function () {
       const vm = runInMicrovium(program);
       assert.deepEqual(names.map((n) => vm.exports[n]), names.map((n) => node[n]), vm.lowered.code);
       assert.equal(vm.nativeResult, node.run(), vm.lowered.code);
+    });
+
+    it("keeps a local exported under its own name live when an alias of it comes first, in the same list or another one", async () => {
+      const head = "let a = 0;\nfunction bump() { a++; }\nfunction run() { return a; }\n";
+      for (const lists of ["export { a as x, a, bump, run };", "export { a as x };\nexport { a, bump, run };"]) {
+        const program = head + lists;
+        const node = await import(`data:text/javascript;base64,${Buffer.from(program).toString("base64")}`);
+        const vm = runInMicrovium(program);
+        node.bump();
+        vm.exports.bump();
+        assert.equal(vm.exports.a, node.a, `${lists}\n${vm.lowered.code}`);
+        assert.equal(vm.exports.a, 1, lists);
+      }
+    });
+
+    it("exports only the listed names of a declaration of several", async () => {
+      const program = "const a = 1, b = 2, c = 3;\nfunction run() { return a + b + c; }\nexport { b, run };";
+      const names = ["a", "b", "c", "run"];
+      const node = await import(`data:text/javascript;base64,${Buffer.from(program).toString("base64")}`);
+      const vm = runInMicrovium(program);
+      assert.deepEqual(names.map((n) => typeof vm.exports[n]), names.map((n) => typeof node[n]), vm.lowered.code);
+      assert.equal(vm.nativeResult, node.run());
     });
   });
 });
