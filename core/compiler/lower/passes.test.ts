@@ -633,6 +633,72 @@ describe("lowering passes at their edges", function () {
     });
   });
 
+  describe("string members: every read that may meet a string, or a negative or fractional index, goes through a helper", () => {
+    it("gives JavaScript's result where the object may be a string or the index may not be an array index", async () => {
+      const program = [
+        "export function run(k, s) {",
+        "  const arr = [10, 20, 30];",
+        "  const out = [arr[-1], arr[k + 1], arr[k % 2]];",
+        "  for (let i = 0; i < 3; i++) out.push(arr[i - 1], arr[i % 1.5], arr[i % 0]);",
+        "  for (let i = -1; i < 1; i++) out.push(arr[i]);",
+        "  for (let i = 1; i > -2; i--) out.push(arr[i]);",
+        "  for (let i = 1; i > -2; i -= 1) out.push(arr[i]);",
+        "  let jumps = 0;",
+        "  for (let i = 0; i < 2; i++) {",
+        "    out.push(arr[i]);",
+        "    if (jumps === 0 && i === 1) {",
+        "      jumps = 1;",
+        "      i = -2;",
+        "    }",
+        "  }",
+        "  let j = 0;",
+        "  j = -1;",
+        "  out.push(arr[j]);",
+        "  let mixed = [];",
+        "  mixed = [1];",
+        "  mixed = s;",
+        "  out.push(mixed.length, mixed[1]);",
+        "  let calls = 0;",
+        "  const next = () => {",
+        "    calls++;",
+        "    return s;",
+        "  };",
+        "  out.push(next().length, next()[1], calls);",
+        "  const o = { n: 5, get() { return this.n; } };",
+        '  const key = "get";',
+        "  out.push(o[key]());",
+        "  return JSON.stringify(out);",
+        "}",
+      ].join("\n");
+      const wrapped = `${program.replace("export function run(k, s)", "function check(k, s)")}\nexport function run() {\n  return check(-3, "xyz");\n}`;
+      await assertSameAsNode(wrapped, "string members and indices");
+    });
+
+    it("reads members of values that are provably not strings directly, and a plain name's through typeof: only strings pay for a call", () => {
+      const program = [
+        "function f(a) { return a; }",
+        "class K { size() { return this.length; } }",
+        "export function run(xs, s) {",
+        "  const arr = [1, 2, 3];",
+        "  let grown = [];",
+        "  grown = [4, 5];",
+        "  const made = new K();",
+        "  const arrow = (x) => x;",
+        "  const g = function () { return 1; };",
+        "  const [, ...{ length }] = xs;",
+        "  const r = [arr.length, arr[0], arr[2], grown.length, grown[1], made.length, f.length, K.length, arrow.length, g.length, length];",
+        "  r.push([1, 2].length, { length: 2 }.length, new K().length, arr.slice(1), arr.indexOf(2), [3, 4].includes(3));",
+        "  for (let i = 0; i < arr.length; i++) r.push(arr[i], arr[i % 2], arr[i + 1], arr[1 + i]);",
+        "  for (let i = 0; i < 4; i += 2) r.push(arr[i]);",
+        "  return [r, s.length];",
+        "}",
+      ].join("\n");
+      const lowered = lowerForMicrovium(program, { filename: "feature.js" });
+      assert.match(lowered.code, /typeof s === "string" \? __sf_len\(s\) : s\.length/, lowered.code);
+      assert.equal(lowered.code.match(/__sf_(len|at|str_)/g)?.length, 1, `one helper call, for s.length:\n${lowered.code}`);
+    });
+  });
+
   describe("export lists: every exported name reads the value Node's module gives it", () => {
     it("exports a local under its own name, under two other names, and from declarations of several names", async () => {
       const program = [
