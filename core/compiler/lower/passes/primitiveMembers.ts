@@ -86,7 +86,7 @@ function isArrayIndex(path: NodePath<t.Expression>): boolean {
   if (!t.isIdentifier(node)) return false;
   const binding = path.scope.getBinding(node.name);
   if (!binding || !binding.path.isVariableDeclarator() || !isIndexLiteral(binding.path.node.init)) return false;
-  // Stryker disable next-line ConditionalExpression: false admits a const (always its literal) or a var (hoistVars left none with a value): indices too
+  // Stryker disable next-line ConditionalExpression,BooleanLiteral: false (and return true) admits a const (always its literal) or a var (hoistVars left none with a value): indices too
   if (binding.kind !== "let") return false;
   return binding.constantViolations.every(
     (v) => (v.isUpdateExpression() && v.node.operator === "++") || (v.isAssignmentExpression() && v.node.operator === "+=" && isIndexLiteral(v.node.right)),

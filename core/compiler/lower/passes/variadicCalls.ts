@@ -62,6 +62,8 @@ export function lowerVariadicCalls(ast: t.File, ctx: LoweringContext): void {
         path.replaceWith(at(acc, node));
       } else if ((method === "unshift" && args.length > 1) || (method === "splice" && args.length > 2)) {
         ctx.fail(node, `${method} with several items is not supported in feature code`, method === "unshift" ? "call unshift once per item, last item first" : "remove with splice(start, count), then build the new array with slice and spread");
+      // (`args.length >= 2` → true survives, equivalent: reduce(f) gets [f, (none), 1], which Babel prints
+      // as reduce(f, 1), no flag third, so no initial value, as written. A disable comment can't reach an else-if.)
       } else if (method === "reduce" && args.length >= 2 && !hasSpread) {
         // The flag goes third, before any extra arguments (JavaScript evaluates and ignores those).
         node.arguments = [args[0], args[1], t.numericLiteral(1), ...args.slice(2)];
@@ -71,6 +73,7 @@ export function lowerVariadicCalls(ast: t.File, ctx: LoweringContext): void {
       if (path.node.name !== "Number" || !path.isReferencedIdentifier() || !isGlobal(path, "Number")) return;
       const parent = path.parent;
       // Number.isInteger(x) and the like stay; a call Number(x) never gets here (CallExpression replaced it first).
+      // Stryker disable next-line ObjectLiteral: {} also keeps Number as a computed key (o[Number]), which no program can use in Microvium
       if (t.isMemberExpression(parent, { object: path.node })) return;
       path.replaceWith(t.identifier("__sf_toNumber"));
     },
