@@ -606,6 +606,102 @@ describe("lowering passes at their edges", function () {
       ].join("\n");
       await assertSameAsNode(program, "own Math, Object and Number");
     });
+
+    it("ignores extra arguments and converts a lone one to a number, as JavaScript does", async () => {
+      const program = [
+        "export function run() {",
+        "  const xs = [4, 9, 1];",
+        '  const maths = [Math.pow(2, 3, 4), Math.max("7"), typeof Math.max("7"), Math.min("3"), Math.hypot(-3)];',
+        "  let calls = 0;",
+        "  const start = () => {",
+        "    calls++;",
+        "    return 100;",
+        "  };",
+        "  const others = [xs.reduce((a, b) => a + b, start(), 0), calls, Object.keys({ a: 1 }, 2, 3), Object.assign({ a: 1 })];",
+        "  return JSON.stringify([maths, others]);",
+        "}",
+      ].join("\n");
+      await assertSameAsNode(program, "extra and lone arguments");
+    });
+
+    it("refuses Number, concat and unshift with a spread or several items where they are written, saying what to write", () => {
+      assertRefusedAt("const xs = [1];\nconst n = @Number(...xs);", /Number\(\.\.\.args\) is not supported/, /call Number\(x\) with one argument/);
+      assertRefusedAt("const a = [1], b = [2];\nconst c = @a.concat(...b, 3);", /concat\(\.\.\.items\) is not supported/, /call concat once per array/);
+      assertRefusedAt("const a = [1];\n@a.unshift(1, 2);", /unshift with several items is not supported/, /call unshift once per item, last item first/);
+    });
+
+    it("leaves the calls the library takes as written alone: no fold without a spread, no helper for a one-item push statement", () => {
+      const lowered = lowerForMicrovium("export function run(xs, v) {\n  xs.push(v);\n  return Math.max(1, 2, v);\n}", { filename: "feature.js" });
+      assert.match(lowered.code, /xs\.push\(v\);/, lowered.code);
+      assert.match(lowered.code, /Math\.max\(Math\.max\(1, 2\), v\)/, lowered.code);
+      for (const helper of ["__sf_push", "__sf_fold"]) assert.ok(!lowered.usedStdlib.includes(helper), `${helper} in ${lowered.usedStdlib.join(", ")}`);
+    });
+  });
+
+  describe("string members: every read that may meet a string, or a negative or fractional index, goes through a helper", () => {
+    it("gives JavaScript's result where the object may be a string or the index may not be an array index", async () => {
+      const program = [
+        "function check(k, s) {",
+        "  const arr = [10, 20, 30];",
+        "  const out = [arr[-1], arr[k + 1], arr[k % 2]];",
+        "  for (let i = 0; i < 3; i++) out.push(arr[i - 1], arr[i % 1.5], arr[i % 0]);",
+        "  for (let i = -1; i < 1; i++) out.push(arr[i]);",
+        "  for (let i = 1; i > -2; i--) out.push(arr[i]);",
+        "  for (let i = 1; i > -2; i -= 1) out.push(arr[i]);",
+        "  let jumps = 0;",
+        "  for (let i = 0; i < 2; i++) {",
+        "    out.push(arr[i]);",
+        "    if (jumps === 0 && i === 1) {",
+        "      jumps = 1;",
+        "      i = -2;",
+        "    }",
+        "  }",
+        "  let j = 0;",
+        "  j = -1;",
+        "  out.push(arr[j]);",
+        "  let mixed = [];",
+        "  mixed = [1];",
+        "  mixed = s;",
+        "  out.push(mixed.length, mixed[1]);",
+        "  let calls = 0;",
+        "  const next = () => {",
+        "    calls++;",
+        "    return s;",
+        "  };",
+        "  out.push(next().length, next()[1], calls);",
+        "  const o = { n: 5, get() { return this.n; } };",
+        '  const key = "get";',
+        "  out.push(o[key]());",
+        "  return JSON.stringify(out);",
+        "}",
+        'export function run() { return check(-3, "xyz"); }',
+      ].join("\n");
+      await assertSameAsNode(program, "string members and indices");
+    });
+
+    it("reads members of values that are provably not strings directly, and a plain name's through typeof: only strings pay for a call", () => {
+      const program = [
+        "function f(a) { return a; }",
+        "class K { size() { return this.length; } }",
+        "export function run(xs, s) {",
+        "  const arr = [1, 2, 3];",
+        "  let grown = [];",
+        "  grown = [4, 5];",
+        "  const made = new K();",
+        "  const arrow = (x) => x;",
+        "  const g = function () { return 1; };",
+        "  const [, ...{ length }] = xs;",
+        "  const r = [arr.length, arr[0], arr[2], grown.length, grown[1], made.length, f.length, K.length, arrow.length, g.length, length];",
+        "  r.push([1, 2].length, { length: 2 }.length, new K().length, arr.slice(1), arr.indexOf(2), [3, 4].includes(3));",
+        "  for (let i = 0; i < arr.length; i++) r.push(arr[i], arr[i % 2], arr[i + 1], arr[1 + i]);",
+        "  for (let i = 0; i < 4; i += 2) r.push(arr[i]);",
+        "  return [r, s.length];",
+        "}",
+      ].join("\n");
+      const lowered = lowerForMicrovium(program, { filename: "feature.js" });
+      assert.match(lowered.code, /typeof s === "string" \? __sf_len\(s\) : s\.length/, lowered.code);
+      assert.equal(lowered.code.match(/__sf_(len|at|str_)/g)?.length, 1, `one helper call, for s.length:\n${lowered.code}`);
+    });
   });
 
   describe("export lists: every exported name reads the value Node's module gives it", () => {
@@ -621,6 +717,28 @@ describe("lowering passes at their edges", function () {
       const vm = runInMicrovium(program);
       assert.deepEqual(names.map((n) => vm.exports[n]), names.map((n) => node[n]), vm.lowered.code);
       assert.equal(vm.nativeResult, node.run(), vm.lowered.code);
+    });
+
+    it("keeps a local exported under its own name live when an alias of it comes first, in the same list or another one", async () => {
+      const head = "let a = 0;\nfunction bump() { a++; }\nfunction run() { return a; }\n";
+      for (const lists of ["export { a as x, a, bump, run };", "export { a as x };\nexport { a, bump, run };"]) {
+        const program = head + lists;
+        const node = await import(`data:text/javascript;base64,${Buffer.from(program).toString("base64")}`);
+        const vm = runInMicrovium(program);
+        node.bump();
+        vm.exports.bump();
+        assert.equal(vm.exports.a, node.a, `${lists}\n${vm.lowered.code}`);
+        assert.equal(vm.exports.a, 1, lists);
+      }
+    });
+
+    it("exports only the listed names of a declaration of several", async () => {
+      const program = "const a = 1, b = 2, c = 3;\nfunction run() { return a + b + c; }\nexport { b, run };";
+      const names = ["a", "b", "c", "run"];
+      const node = await import(`data:text/javascript;base64,${Buffer.from(program).toString("base64")}`);
+      const vm = runInMicrovium(program);
+      assert.deepEqual(names.map((n) => typeof vm.exports[n]), names.map((n) => typeof node[n]), vm.lowered.code);
+      assert.equal(vm.nativeResult, node.run());
     });
   });
 });

@@ -65,12 +65,16 @@ function memberName(node: t.MemberExpression): string | undefined {
   return undefined;
 }
 
-/** Provably a non-negative integer: a literal, a counting loop's index (`let i = <n ≥ 0>` in a
- * for statement's init, changed only by i++ / ++i / i += <n ≥ 0>), `index % <n > 0>` or
- * `index + index`. (Past the end of an array is fine: that reads undefined in Microvium too.) */
+/** Provably a non-negative integer: a literal, a counter (`let i = <n ≥ 0>`, changed only by
+ * i++ / ++i / i += <n ≥ 0>: a counting loop's index), `index % <n > 0>` or `index + index`.
+ * (Past the end of an array is fine: that reads undefined in Microvium too.) */
 function isArrayIndex(path: NodePath<t.Expression>): boolean {
   const node = path.node;
-  const isIndexLiteral = (n: t.Node | null | undefined) => t.isNumericLiteral(n) && Number.isInteger(n.value) && n.value >= 0;
+  const isIndexLiteral = (n: t.Node | null | undefined) =>
+    t.isNumericLiteral(n) &&
+    Number.isInteger(n.value) &&
+    // Stryker disable next-line ConditionalExpression: a numeric literal is never negative (-1 is a unary minus); a guard for generated nodes
+    n.value >= 0;
   if (isIndexLiteral(node)) return true;
   if (t.isBinaryExpression(node)) {
     const left = path.get("left") as NodePath<t.Expression>;
@@ -81,9 +85,9 @@ function isArrayIndex(path: NodePath<t.Expression>): boolean {
   }
   if (!t.isIdentifier(node)) return false;
   const binding = path.scope.getBinding(node.name);
-  if (!binding || binding.kind !== "let" || !binding.path.isVariableDeclarator() || !isIndexLiteral(binding.path.node.init)) return false;
-  const declaration = binding.path.parentPath;
-  if (!declaration?.parentPath?.isForStatement() || declaration.key !== "init") return false;
+  if (!binding || !binding.path.isVariableDeclarator() || !isIndexLiteral(binding.path.node.init)) return false;
+  // Stryker disable next-line ConditionalExpression,BooleanLiteral: false (and return true) admits a const (always its literal) or a var (hoistVars left none with a value): indices too
+  if (binding.kind !== "let") return false;
   return binding.constantViolations.every(
     (v) => (v.isUpdateExpression() && v.node.operator === "++") || (v.isAssignmentExpression() && v.node.operator === "+=" && isIndexLiteral(v.node.right)),
   );
@@ -103,6 +107,7 @@ function provablyNotString(path: NodePath<t.Expression>): boolean {
   if (!binding.path.isVariableDeclarator()) return false;
   const init = binding.path.node.init;
   if (!init || !isNonStringValue(init)) return false;
+  // Stryker disable next-line ObjectLiteral: any operator only adds x += [..] or {..}, a string in JavaScript but a number in Microvium (unsupported either way)
   return binding.constantViolations.every((v) => v.isAssignmentExpression({ operator: "=" }) && isNonStringValue(v.node.right));
 }
 
@@ -113,7 +118,7 @@ function isNonStringValue(node: t.Node): boolean {
     t.isNewExpression(node) ||
     t.isThisExpression(node) ||
     t.isFunctionExpression(node) ||
-    t.isArrowFunctionExpression(node) ||
-    t.isClassExpression(node)
+    // (No class expression gets here: lowerFunctionsAndClasses made each a declaration or a call.)
+    t.isArrowFunctionExpression(node)
   );
 }

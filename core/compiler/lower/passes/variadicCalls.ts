@@ -12,7 +12,7 @@ import type { LoweringContext } from "../context";
  *   n = x.push(a)       → n = __sf_push(x, [a])             (and returns nothing)
  *   x.concat(a, b)      → x.concat(a).concat(b)
  *   x.unshift(a, b), x.splice(i, n, items...) → reported (one-item forms only)
- *   x.reduce(f, init)   → x.reduce(f, init, 1)             (tells "no initial value" apart)
+ *   x.reduce(f, init)   → x.reduce(f, init, 1)             (tells "no initial value" apart; extras after it)
  *   Number(x) → +x, and a bare `Number` value → __sf_toNumber (Number isn't callable in Microvium) */
 export function lowerVariadicCalls(ast: t.File, ctx: LoweringContext): void {
   traverse(ast, {
@@ -36,7 +36,10 @@ export function lowerVariadicCalls(ast: t.File, ctx: LoweringContext): void {
           path.replaceWith(at(helperCall("__sf_fold", [callee, t.arrayExpression(args as t.Expression[]), identity]), node));
         } else if (args.length !== 2) {
           const all = args as t.Expression[];
-          let acc: t.Expression = all.length === 0 ? identity : all.length === 1 ? t.callExpression(t.cloneNode(callee), [all[0], identity]) : all[0];
+          let acc: t.Expression = all.length === 0 ? identity : all[0];
+          // A lone argument still goes through the function: Math.max("7") is the number 7, Math.hypot(-3) is 3.
+          // Stryker disable next-line ConditionalExpression: true folds the identity into 3+ arguments once more, the same value
+          if (all.length === 1) acc = t.callExpression(t.cloneNode(callee), [acc, identity]);
           for (let i = 1; i < all.length; i++) acc = t.callExpression(t.cloneNode(callee), [acc, all[i]]);
           path.replaceWith(at(acc, node));
         }
@@ -48,7 +51,7 @@ export function lowerVariadicCalls(ast: t.File, ctx: LoweringContext): void {
         path.replaceWith(at(acc, node));
         return;
       }
-      if (namespace) return;
+      // No global the VM provides (checkGlobals refuses any other) has a push, concat, unshift, splice or reduce.
       // Its push also returns nothing, so a one-item push whose value is used goes through the helper too.
       if (method === "push" && (hasSpread || args.length > 1 || !path.parentPath.isExpressionStatement())) {
         path.replaceWith(at(helperCall("__sf_push", [callee.object as t.Expression, t.arrayExpression(args as t.Expression[])]), node));
@@ -59,15 +62,19 @@ export function lowerVariadicCalls(ast: t.File, ctx: LoweringContext): void {
         path.replaceWith(at(acc, node));
       } else if ((method === "unshift" && args.length > 1) || (method === "splice" && args.length > 2)) {
         ctx.fail(node, `${method} with several items is not supported in feature code`, method === "unshift" ? "call unshift once per item, last item first" : "remove with splice(start, count), then build the new array with slice and spread");
-      } else if (method === "reduce" && args.length === 2 && !hasSpread) {
-        node.arguments = [...args, t.numericLiteral(1)];
+      // (`args.length >= 2` → true survives, equivalent: reduce(f) gets [f, (none), 1], which Babel prints
+      // as reduce(f, 1), no flag third, so no initial value, as written. A disable comment can't reach an else-if.)
+      } else if (method === "reduce" && args.length >= 2 && !hasSpread) {
+        // The flag goes third, before any extra arguments (JavaScript evaluates and ignores those).
+        node.arguments = [args[0], args[1], t.numericLiteral(1), ...args.slice(2)];
       }
     },
     Identifier(path) {
       if (path.node.name !== "Number" || !path.isReferencedIdentifier() || !isGlobal(path, "Number")) return;
       const parent = path.parent;
-      if (t.isMemberExpression(parent) && parent.object === path.node) return;
-      if (t.isCallExpression(parent) && parent.callee === path.node) return;
+      // Number.isInteger(x) and the like stay; a call Number(x) never gets here (CallExpression replaced it first).
+      // Stryker disable next-line ObjectLiteral: {} also keeps Number as a computed key (o[Number]), which no program can use in Microvium
+      if (t.isMemberExpression(parent, { object: path.node })) return;
       path.replaceWith(t.identifier("__sf_toNumber"));
     },
   });
