@@ -199,7 +199,6 @@ export class IsolatedApp implements RunningApp {
           for (const remove of subscriptions.values()) remove();
           subscriptions.clear();
         }
-        inc.abandon?.();
         await (stuck && worker instanceof SharedAppSlot ? worker.stuck() : worker.terminate());
       },
     };
@@ -305,6 +304,7 @@ export class IsolatedApp implements RunningApp {
    * counting as its failure (no back-off, the OTA agent isn't told). */
   private evicted(inc: Incarnation, culprit: string): void {
     if (inc.gone) return;
+    inc.abandon?.();
     void inc.teardown();
     if (this.closed) return;
     this.log(`watchdog reset: its thread, shared with ${culprit}, was stuck in ${culprit}'s app; restarting this app in ${EVICTED_RESTART_MS / 1000} s (not counted as its failure)`);
@@ -317,7 +317,10 @@ export class IsolatedApp implements RunningApp {
   private reset(inc: Incarnation, why: string): void {
     if (inc.gone) return;
     // Stopping: the thread is gone, so is the app; stop() need not wait for its answer.
-    if (this.closed) return void inc.teardown();
+    if (this.closed) {
+      inc.abandon?.();
+      return void inc.teardown();
+    }
     // An app that ran well for a while earns a fresh back-off.
     if (inc.readyAt !== undefined && Date.now() - inc.readyAt > MAX_RESTART_DELAY_MS) this.consecutiveResets = 0;
     const delay = Math.min(MAX_RESTART_DELAY_MS, 1000 * 2 ** this.consecutiveResets++);
