@@ -16,6 +16,8 @@ import { writeFeatures } from "../test/support/tempFeatures";
 import { waitFor } from "../test/support/waitFor";
 
 const sizes = process.argv.length > 2 ? process.argv.slice(2).map(Number) : [100, 1000];
+/** FLEET_BENCH_LOG=<file>: the session's log lines, for a run that doesn't finish. */
+const logFile = process.env.FLEET_BENCH_LOG;
 
 /** Publishes once every 5 s: about a fleet's ordinary chatter (200 msg/s at 1,000 devices). */
 const feature = (value: number) => `import type { FeatureApi } from "snapfleet";
@@ -71,11 +73,16 @@ async function run(devices: number): Promise<Figures> {
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "sf-fleet-bench-"));
   const entry = writeFeatures({ "app.ts": feature(1) }, "fleet-bench");
   const logs: string[] = [];
+  if (logFile) fs.writeFileSync(logFile, "");
+  const keep = (line: string) => {
+    logs.push(line);
+    if (logFile) fs.appendFileSync(logFile, `${line}\n`);
+  };
   let peakRss = 0;
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, residentBytes(process.pid))), 250);
   const cpu0 = cpuNow();
   const t0 = performance.now();
-  const session = await DevSession.start({ entry, secrets: {}, devices, port: 0, stateDir, dashboardBundleDir: null, log: (l) => logs.push(l) });
+  const session = await DevSession.start({ entry, secrets: {}, devices, port: 0, stateDir, dashboardBundleDir: null, log: keep });
   const rows = () => session.cloud.monitor.devices();
   const allOn = (version: string) => rows().length === devices && rows().every((r) => r.online && r.version === version && r.ota === "SUCCEEDED");
   await waitFor("the first version on every device", () => rows()[0]?.version !== "" && allOn(rows()[0].version), 600_000, 100);
@@ -88,7 +95,11 @@ async function run(devices: number): Promise<Figures> {
   const rebuilt = () => logs.find((l) => /rebuilt in \d+ ms: device code changed, version (\w+)/.test(l));
   await waitFor("the rebuild", () => rebuilt() !== undefined, 120_000, 50);
   const version = /version (\w+)/.exec(rebuilt()!)![1];
-  await waitFor("the new version on every device", () => rows().every((r) => r.online && r.version.startsWith(version) && r.ota === "SUCCEEDED"), 600_000, 100);
+  await waitFor("the new version on every device", () => rows().every((r) => r.online && r.version.startsWith(version) && r.ota === "SUCCEEDED"), 600_000, 100).catch((e: Error) => {
+    const states = new Map<string, number>();
+    for (const r of rows()) states.set(`${r.online} ${r.version.slice(0, 12)} ${r.ota}`, (states.get(`${r.online} ${r.version.slice(0, 12)} ${r.ota}`) ?? 0) + 1);
+    throw new Error(`${e.message}: ${JSON.stringify([...states])}`);
+  });
   const otaMs = performance.now() - t1;
   const cpu2 = cpuNow();
 
