@@ -83,7 +83,7 @@ interface Incarnation {
   stopped?: () => void;
   /** Ends a stop() waiting for `stopped` (the thread is gone). */
   abandon?: () => void;
-  /** Ends the worker; `stuck`: it doesn't answer (a shared thread is then reset as a whole). */
+  /** Ends the worker; `stuck`: the app didn't answer (a silent shared thread is then reset as a whole). */
   teardown(stuck?: boolean): Promise<void>;
 }
 
@@ -199,7 +199,10 @@ export class IsolatedApp implements RunningApp {
           for (const remove of subscriptions.values()) remove();
           subscriptions.clear();
         }
-        await (stuck && worker instanceof SharedAppSlot ? worker.stuck() : worker.terminate());
+        // A shared thread is reset only when it is silent itself: an app slow to say goodbye (its
+        // offline status waiting for a busy broker) in a thread that answers just leaves it.
+        const silent = Date.now() - inc.lastAlive > HEARTBEAT_MS * 4;
+        await (stuck && silent && worker instanceof SharedAppSlot ? worker.stuck() : worker.terminate());
       },
     };
     this.current = inc;

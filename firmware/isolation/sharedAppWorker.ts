@@ -13,15 +13,34 @@ const apps = new Map<number, AppInThread>();
 
 setInterval(() => post({ kind: "alive" }), data.heartbeatMs);
 post({ kind: "loaded" });
+/** Messages in arrival order, handled one per turn of the event loop while apps boot: a fleet's
+ * apps arrive together (a start, an OTA update, the apps of a reset thread), and booting them all
+ * in one go would silence the heartbeat long enough for the watchdog to reset the thread. */
+const inbox: ToSharedThread[] = [];
+let draining = false;
+
 port.on("message", (m: ToSharedThread) => {
-  if (m.kind === "open") {
-    const { slot } = m;
-    const enter = () => Atomics.store(running, 0, slot);
-    apps.set(slot, startAppInThread(m.data, (message) => post({ kind: "from", slot, message }), enter));
-  } else if (m.kind === "to") {
-    apps.get(m.slot)?.receive(m.message);
-  } else {
-    apps.get(m.slot)?.discard();
-    apps.delete(m.slot);
-  }
+  inbox.push(m);
+  if (!draining) drain();
 });
+
+function drain(): void {
+  draining = true;
+  while (inbox.length) {
+    const m = inbox.shift()!;
+    if (m.kind === "open") {
+      const { slot } = m;
+      const enter = () => Atomics.store(running, 0, slot);
+      apps.set(slot, startAppInThread(m.data, (message) => post({ kind: "from", slot, message }), enter));
+      // The rest after timers (the heartbeat) have had their turn.
+      setImmediate(drain);
+      return;
+    }
+    if (m.kind === "to") apps.get(m.slot)?.receive(m.message);
+    else {
+      apps.get(m.slot)?.discard();
+      apps.delete(m.slot);
+    }
+  }
+  draining = false;
+}
