@@ -13,9 +13,10 @@ const apps = new Map<number, AppInThread>();
 
 setInterval(() => post({ kind: "alive" }), data.heartbeatMs);
 post({ kind: "loaded" });
-/** Messages in arrival order, handled one per turn of the event loop while apps boot: a fleet's
- * apps arrive together (a start, an OTA update, the apps of a reset thread), and booting them all
- * in one go would silence the heartbeat long enough for the watchdog to reset the thread. */
+/** Messages in arrival order, handled in slices of at most SLICE_MS: a fleet's apps get theirs
+ * together (a start, an OTA update stopping and booting hundreds of apps, the apps of a reset
+ * thread), and handling them all in one go silenced the heartbeat past the watchdog's limit. */
+const SLICE_MS = 50;
 const inbox: ToSharedThread[] = [];
 let draining = false;
 
@@ -26,18 +27,18 @@ port.on("message", (m: ToSharedThread) => {
 
 function drain(): void {
   draining = true;
+  const started = performance.now();
   while (inbox.length) {
+    // The rest after timers (the heartbeat) have had their turn.
+    if (performance.now() - started > SLICE_MS) return void setImmediate(drain);
     const m = inbox.shift()!;
     if (m.kind === "open") {
       const { slot } = m;
       const enter = () => Atomics.store(running, 0, slot);
       apps.set(slot, startAppInThread(m.data, (message) => post({ kind: "from", slot, message }), enter));
-      // The rest after timers (the heartbeat) have had their turn.
-      setImmediate(drain);
-      return;
-    }
-    if (m.kind === "to") apps.get(m.slot)?.receive(m.message);
-    else {
+    } else if (m.kind === "to") {
+      apps.get(m.slot)?.receive(m.message);
+    } else {
       apps.get(m.slot)?.discard();
       apps.delete(m.slot);
     }
