@@ -25,6 +25,7 @@ export class SharedAppThread {
   private loaded = false;
   /** Terminated, failed or exited: takes no more apps. */
   private ended = false;
+  private terminated: Promise<void> | undefined;
 
   constructor(
     readonly capacity: number,
@@ -94,9 +95,11 @@ export class SharedAppThread {
     return terminated;
   }
 
-  private async terminate(): Promise<void> {
+  /** Once, however many of its apps ask (each terminate() call adds a listener to the Worker). */
+  private terminate(): Promise<void> {
     this.markEnded();
-    await this.worker.terminate();
+    this.terminated ??= this.worker.terminate().then(() => undefined);
+    return this.terminated;
   }
 
   private end(kind: "error" | "exit", detail: unknown): void {
