@@ -31,7 +31,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary:
       "the whole system locally: broker (mutual TLS on port+1, WebSocket on port+2), IoT Jobs, artifact store, dashboard on port, simulated devices updated over the air; edits rebuild and roll out a new OTA job; Ctrl-C stops",
     options: {
-      devices: { value: "N", help: "simulated devices, 1-100 (default 3)" },
+      devices: { value: "N", help: "simulated devices, 1-1000 (default 3; above 20 their apps share threads)" },
       port: { value: "P", help: "dashboard port; MQTT over TLS on P+1, over WebSocket on P+2; 0 = free ports (default 8080)" },
       "state-dir": { value: "DIR", help: "CA and certificates, artifacts, each device's OTA slots (default .snapfleet)" },
       "secrets-file": SECRETS_FILE,

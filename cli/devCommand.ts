@@ -9,14 +9,20 @@ import { qemuUnavailable } from "../firmware/native/ports/mps2-an505/qemuBoard";
 import { buildFirmwareProgram } from "./firmwareCommand";
 import { LiveOutput } from "./liveOutput";
 import { loadSecrets, missingSecretHint } from "./secretSources";
-import { statusTable } from "./statusTable";
+import { FleetSummary } from "./fleetSummary";
+import { statusTable, TABLE_ROWS_AT_MOST } from "./statusTable";
 
 interface Parsed {
   values: Record<string, unknown>;
   positionals: string[];
 }
 
-const MAX_DEVICES = 100;
+/** A thousand: an OTA job reaches the whole fleet in its first minute only up to its rollout
+ * rate, and AWS IoT Jobs allows at most 1,000 executions per minute (`maximumPerMinute`,
+ * core/jobs/jobBook.ts), so a larger local fleet would show an update slower than the cloud's
+ * own limit; and memory grows about 1 MB per device with shared threads (README "A thousand
+ * devices"). */
+export const MAX_DEVICES = 1000;
 const RUNTIME_WORDS: Record<DeviceRuntime, string> = { typescript: "simulated", native: "native", qemu: "emulated Cortex-M33 (QEMU)" };
 /** Ctrl-C or --seconds ends everything within this, whatever the apps do (devSession.ts budgets it). */
 const STOP_LIMIT_MS = 5000;
@@ -83,7 +89,11 @@ export async function devCommand({ values, positionals }: Parsed): Promise<void>
   // In a pipe or CI log the table is printed again only when a device's state changes, not
   // for every reading.
   const fleetState = () => cloud.monitor.devices().map((d) => `${d.thing} ${d.online} ${d.version} ${d.ota}`).join("\n");
-  output = new LiveOutput(out, () => statusTable(cloud.monitor.devices()), fleetState);
+  // A large fleet: counts and the latest changes, not a row per device.
+  const summary = devices > TABLE_ROWS_AT_MOST ? new FleetSummary() : undefined;
+  output = summary
+    ? new LiveOutput(out, () => summary.render(cloud.monitor.rowsUnordered()), () => summary.counts(cloud.monitor.rowsUnordered()))
+    : new LiveOutput(out, () => statusTable(cloud.monitor.devices()), fleetState);
   for (const line of early.splice(0)) output.log(line);
   const ticker = setInterval(() => output!.refresh(), 1000);
 

@@ -1,17 +1,22 @@
 /** What `snapfleet dev` runs: compile the features, start the local cloud, deploy the build as
  * an OTA job, start a simulated fleet that installs it over the air, and redeploy on every edit.
  * Each device's app runs in its own worker thread (firmware/isolation/), so an app stuck in a
- * loop stalls neither the broker, the dashboard nor the other devices, and stop() always ends.
+ * loop stalls neither the broker, the dashboard nor the other devices, and stop() always ends;
+ * above SHARED_THREADS_ABOVE devices, apps share a few threads (each in its own VM), as a thread
+ * per app would not fit a laptop's memory at 1,000 devices.
  * The command (devCommand.ts) adds the terminal output; tests drive this class directly. */
 import path from "node:path";
 import { compileFeatures, type CompileResult } from "../core/compiler/compileFeatures";
 import type { Manifest } from "../core/contracts/manifest";
 import type { BoardDefinition } from "../core/boards";
+import { AppThreadPool } from "../firmware/isolation/appThreadPool";
 import { describePinWrite, type AppDeviceOptions } from "../firmware/isolation/appWorkerProtocol";
+import { HEARTBEAT_MS } from "../firmware/isolation/isolatedApp";
 import { QemuDevice } from "../firmware/coprocessor/qemuDevice";
 import { NativeDevice } from "../firmware/native/nativeDevice";
 import { SimulatedDevice } from "../firmware/simulatedDevice";
 import { LocalCloud, type DeployResult } from "../local/cloud";
+import { startBounded } from "./boundedStarts";
 import { FeatureWatcher } from "./featureWatcher";
 import { firmwareProgram } from "./firmwareCommand";
 
@@ -30,6 +35,11 @@ export interface DevSessionOptions {
   pinSpecs?: string[];
   /** An app silent this long is reset (default 5000 ms). */
   watchdogMs?: number;
+  /** Fleets larger than this share threads (default SHARED_THREADS_ABOVE; tests force sharing
+   * in a small fleet with a lower one). Simulated devices only. */
+  sharedThreadsAbove?: number;
+  /** Shared threads at most (default one per CPU, firmware/isolation/appThreadPool.ts). */
+  appThreads?: number;
   /** Device.boot options for every app (firmware/isolation/appWorkerProtocol.ts). */
   device?: AppDeviceOptions;
   dashboardBundleDir?: string | null;
@@ -59,8 +69,17 @@ export interface RebuildResult extends DeployResult {
   ms: number;
 }
 
+/** Up to this many devices, each app has a thread of its own, so a loop resets only its own
+ * device (README "Feature code that loops forever"). Above, apps share threads: a thread costs
+ * about 14 MB (measured: README "A thousand devices"), 280 MB at this size. */
+export const SHARED_THREADS_ABOVE = 20;
+/** Devices connecting at once while a fleet starts (see boundedStarts.ts). */
+export const CONNECTING_AT_ONCE = 16;
+
 export class DevSession {
   readonly devices: FleetDevice[] = [];
+  /** Threads the apps share, for a fleet above SHARED_THREADS_ABOVE devices. */
+  readonly pool: AppThreadPool | undefined;
   private watcher: FeatureWatcher | undefined;
   /** Callback sites of the versions this session built, like debug symbols kept on the host:
    * OTA packages carry none (core/contracts/devicePackage.ts), so a device's failing callback
@@ -71,7 +90,10 @@ export class DevSession {
   private constructor(
     readonly cloud: LocalCloud,
     private readonly options: DevSessionOptions,
-  ) {}
+  ) {
+    const shared = (options.deviceRuntime ?? "typescript") === "typescript" && options.devices > (options.sharedThreadsAbove ?? SHARED_THREADS_ABOVE);
+    this.pool = shared ? new AppThreadPool({ apps: options.devices, threads: options.appThreads, heartbeatMs: HEARTBEAT_MS }) : undefined;
+  }
 
   static async start(options: DevSessionOptions): Promise<DevSession> {
     const build = await compileOnce(options);
@@ -87,7 +109,7 @@ export class DevSession {
     try {
       await cloud.deploy(build);
       const things = Array.from({ length: options.devices }, (_, i) => `sim-${i + 1}`);
-      await Promise.all(things.map((thing, i) => session.addDevice(thing, i * 7_919)));
+      await startBounded(things, CONNECTING_AT_ONCE, (thing, i) => session.addDevice(thing, i * 7_919));
       if (options.watch !== false) {
         session.watcher = new FeatureWatcher({
           dir: path.dirname(path.resolve(options.entry)),
@@ -133,6 +155,7 @@ export class DevSession {
         // As `run-device` prints them; bursts arrive summed up (pinWriteCoalescer.ts).
         onPinWrite: (w) => this.options.log(`[${thing}] [board] ${describePinWrite(w)}`),
         callbackSitesFor: (version) => this.callbackSites.get(version),
+        pool: this.pool,
       },
     });
     return this.join(thing, device);

@@ -11,6 +11,7 @@ import { RealClock } from "./clock";
 import { MqttTransport } from "./comms";
 import { Device } from "./device";
 import type { AppDeviceOptions, PinWriteReport } from "./isolation/appWorkerProtocol";
+import type { AppThreadPool } from "./isolation/appThreadPool";
 import { IsolatedApp } from "./isolation/isolatedApp";
 import type { AppFailure } from "./supervisor";
 import { OtaAgent, type CrashLoopOptions, type OtaEvent, type RunningApp } from "./ota";
@@ -52,6 +53,8 @@ export interface SimulatedDeviceOptions {
     /** Where a version's callbacks were written, when the host has that build (`snapfleet dev`):
      * failures then name file:line although the package carries no sites. */
     callbackSitesFor?: (version: string) => Manifest["callbackSites"];
+    /** Share threads with other devices' apps (a large fleet; firmware/isolation/appThreadPool.ts). */
+    pool?: AppThreadPool;
   };
 }
 
@@ -92,6 +95,7 @@ export class SimulatedDevice {
         onPinWrite: isolation?.onPinWrite,
         device: { ...isolation?.device, settingsFile },
         onFailure,
+        pool: isolation?.pool,
       });
       current.isolated = app;
       return app;

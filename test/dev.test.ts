@@ -66,7 +66,8 @@ describe("snapfleet dev: the local system", function () {
     const bin = path.join(__dirname, "..", "bin/snapfleet.js");
     for (const [args, message] of [
       [["dev"], /dev takes one entry file/],
-      [["dev", "x.ts", "--devices", "0"], /--devices must be a whole number from 1 to 100, got 0/],
+      [["dev", "x.ts", "--devices", "0"], /--devices must be a whole number from 1 to 1000, got 0/],
+      [["dev", "x.ts", "--devices", "1001"], /--devices must be a whole number from 1 to 1000, got 1001/],
       [["dev", "x.ts", "--port", "http"], /--port must be a whole number from 0 to 65533, got http/],
       [["dev", "x.ts", "--device-runtime", "arduino"], /--device-runtime must be typescript, native or qemu, got arduino/],
     ] as const) {

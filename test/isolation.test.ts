@@ -7,39 +7,14 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import { decodeEnvelope, encodeEnvelope } from "../core/contracts/envelope";
-import { topics } from "../core/contracts/topics";
 import { DevSession } from "../cli/devSession";
 import type { AppDeviceOptions } from "../firmware/isolation/appWorkerProtocol";
+import { onCommand, runAway, watchUpMessages } from "./support/runawayFeature";
 import { writeFeatures } from "./support/tempFeatures";
 import { waitFor } from "./support/waitFor";
 
 const ROOT = path.join(__dirname, "..");
 const BIN = path.join(ROOT, "bin/snapfleet.js");
-
-/** Counts up on "level" and blinks D5 every 100 ms; a message on "cmd" makes the next tick loop
- * forever. Sent to one device, only that device runs away. */
-const onCommand = `import type { FeatureApi } from "snapfleet";
-export function App(api: FeatureApi) {
-  const level = api.newCommsChannel<number>("level", { direction: "device-to-server" });
-  const cmd = api.newCommsChannel<string>("cmd", { direction: "server-to-device" });
-  const led = api.mcu.getDigitalPin("D5");
-  let ticks = 0;
-  let runaway = false;
-  cmd.addEventListener("messageFromServer", (what) => {
-    if (what === "run away") runaway = true;
-  });
-  api.mcu.setInterval(() => {
-    ticks++;
-    led.write(ticks % 2 === 1);
-    level.pushMessageToServer(ticks);
-    if (runaway) {
-      api.log("running away after tick " + ticks);
-      while (true) {}
-    }
-  }, 100);
-}
-`;
 
 /** Publishes a few ticks, then its timer loops forever. */
 const afterThreeTicks = (channel = "level") => `import type { FeatureApi } from "snapfleet";
@@ -80,23 +55,6 @@ describe("feature code that loops forever", function () {
     fs.rmSync(stateDir, { recursive: true, force: true });
   });
 
-  /** Every `up` message of the app as the broker sees it: thing, boot id and value. */
-  async function watchUpMessages(s: DevSession): Promise<{ thing: string; boot: string; value: unknown }[]> {
-    const seen: { thing: string; boot: string; value: unknown }[] = [];
-    await new Promise<void>((resolve) =>
-      s.cloud.broker.aedes.subscribe(
-        `sf/${s.cloud.app}/+/level/up`,
-        (packet, done) => {
-          const envelope = decodeEnvelope(new Uint8Array(packet.payload as Buffer));
-          seen.push({ thing: packet.topic.split("/")[2], boot: envelope.id.split(":")[0], value: envelope.v });
-          done();
-        },
-        resolve,
-      ),
-    );
-    return seen;
-  }
-
   it("under snapfleet dev, a runaway device stalls only itself; its watchdog resets it; stop ends", async () => {
     const entry = writeFeatures({ "app.ts": onCommand }, "runaway-app");
     session = await DevSession.start({ entry, secrets: {}, devices: 2, port: 0, stateDir, device: NO_BUDGET, log: (l) => logs.push(l) });
@@ -108,7 +66,7 @@ describe("feature code that loops forever", function () {
     await waitFor("both devices installed and publishing", () => rows().every((r) => r.ota === "SUCCEEDED") && count("sim-1") > 0 && count("sim-2") > 0, 60_000);
     await waitFor("pin writes shown per device", () => logs.some((l) => /^\[sim-1\] \[board\] D5 <- (HIGH|LOW)/.test(l)) && logs.some((l) => /^\[sim-2\] \[board\] D5 <- /.test(l)), 10_000);
 
-    cloud.broker.aedes.publish({ cmd: "publish", topic: topics.down(cloud.app, "sim-2", "cmd"), payload: Buffer.from(encodeEnvelope("test", 1, "run away", Date.now())), qos: 1, retain: false, dup: false }, () => {});
+    runAway(session, "sim-2", 1);
     const runaway = () => logs.find((l) => l.startsWith("[sim-2] [app] running away after tick "));
     await waitFor("sim-2 running away", () => runaway() !== undefined, 10_000);
     const lastTick = Number(runaway()!.split(" ").pop());
@@ -130,7 +88,7 @@ describe("feature code that loops forever", function () {
     assert.ok(rows().every((r) => r.ota === "SUCCEEDED"), JSON.stringify(rows()));
 
     // Make sim-2 run away again and stop while it is stuck: stop still ends.
-    cloud.broker.aedes.publish({ cmd: "publish", topic: topics.down(cloud.app, "sim-2", "cmd"), payload: Buffer.from(encodeEnvelope("test", 2, "run away", Date.now())), qos: 1, retain: false, dup: false }, () => {});
+    runAway(session, "sim-2", 2);
     await waitFor("sim-2 running away again", () => logs.filter((l) => l.startsWith("[sim-2] [app] running away after tick ")).length === 2, 20_000);
     await session.stop();
     session = undefined;

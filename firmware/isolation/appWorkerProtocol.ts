@@ -70,3 +70,24 @@ export interface PinWriteReport {
 export function describePinWrite(report: Pick<PinWriteReport, "pin" | "value" | "writes">): string {
   return `${report.pin} <- ${report.value ? "HIGH" : "LOW"}${report.writes > 1 ? ` (${report.writes} writes)` : ""}`;
 }
+
+/** What a thread shared by several apps (sharedAppWorker.ts) starts from. */
+export interface SharedThreadData {
+  /** As AppWorkerData's: the module the bootstrap loads, and tsx's hook for sources. */
+  entry: string;
+  tsxHook?: string;
+  heartbeatMs: number;
+  /** One Int32: the slot of the app whose code the thread entered last (-1: none yet), so the
+   * host can name the app a stuck thread is stuck in. */
+  running: SharedArrayBuffer;
+}
+
+/** Host to a shared thread: apps come and go by slot; each app's messages are ToWorker's. */
+export type ToSharedThread =
+  | { kind: "open"; slot: number; data: AppWorkerData }
+  | { kind: "to"; slot: number; message: ToWorker }
+  /** Drop the app without a goodbye (its link is already gone on the host's side). */
+  | { kind: "close"; slot: number };
+
+/** A shared thread to its host: the thread's own heartbeat, and each app's messages. */
+export type FromSharedThread = { kind: "loaded" } | { kind: "alive" } | { kind: "from"; slot: number; message: FromWorker };

@@ -12,14 +12,18 @@
  * loop (V8 checks for termination in wasm loops), so nothing an app does can keep it alive. The
  * price: aws-crt (the device SDK's native core) aborts
  * the process when a second thread loads it, so each device's mutual-TLS connection is made here,
- * in the host, with the device's own certificate; the worker only sees messages. */
-import path from "node:path";
-import { Worker } from "node:worker_threads";
+ * in the host, with the device's own certificate; the worker only sees messages.
+ *
+ * With a pool (appThreadPool.ts, for large fleets) the app runs in a thread shared with other
+ * apps, each in its own VM: the thread's watchdog then resets all of them (sharedAppThread.ts). */
 import type { Manifest } from "../../core/contracts/manifest";
 import type { RunningApp } from "../ota";
 import type { AppFailure } from "../supervisor";
 import type { Transport } from "../transport";
+import type { AppThreadPool } from "./appThreadPool";
 import type { AppDeviceOptions, AppWorkerData, FromWorker, PinWriteReport, ToWorker } from "./appWorkerProtocol";
+import { SharedAppSlot } from "./sharedAppThread";
+import { startWorker, workerEntry } from "./workerBootstrap";
 
 export interface IsolatedAppOptions {
   manifest: Manifest;
@@ -44,10 +48,12 @@ export interface IsolatedAppOptions {
   onFailure?: (failure: AppFailure) => void;
   /** Passed to Device.boot in the worker (queue sizes, the engine's instruction budget, ...). */
   device?: AppDeviceOptions;
+  /** Run in a thread shared with other apps of this pool, instead of a thread of its own. */
+  pool?: AppThreadPool;
 }
 
 export const DEFAULT_WATCHDOG_MS = 5000;
-const HEARTBEAT_MS = 250;
+export const HEARTBEAT_MS = 250;
 const PIN_REPORT_MS = 1000;
 /** Loading the modules (compiling TypeScript on a cold tsx cache, on a busy machine) is not the app. */
 const LOAD_TIMEOUT_MS = 60_000;
@@ -55,22 +61,30 @@ const LOAD_TIMEOUT_MS = 60_000;
 const MAX_RESTART_DELAY_MS = 30_000;
 /** Heap cap per app thread: the VM's heap is 32 KB, the rest is the supervisor's queues. */
 const RESOURCE_LIMITS = { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 16 };
+/** An app whose shared thread was reset for another app's loop starts again after this (no
+ * back-off: it did nothing wrong). */
+const EVICTED_RESTART_MS = 500;
 
-/** Loads the worker's module; through tsx when running from the TypeScript sources. */
-const BOOTSTRAP = `const { workerData } = require("node:worker_threads");
-if (workerData.tsxHook) require(workerData.tsxHook);
-require(workerData.entry);`;
+/** What the app runs in: a Worker of its own, or its slot in a shared thread. */
+interface AppThread {
+  postMessage(m: ToWorker): void;
+  on(event: string, listener: (...args: any[]) => void): unknown;
+  terminate(): Promise<unknown>;
+}
 
 /** One worker: the app between two resets. */
 interface Incarnation {
-  worker: Worker;
+  worker: AppThread;
   lastAlive: number;
   /** Armed once the modules are loaded. */
   watched: boolean;
   readyAt?: number;
   gone: boolean;
   stopped?: () => void;
-  teardown(): Promise<void>;
+  /** Ends a stop() waiting for `stopped` (the thread is gone). */
+  abandon?: () => void;
+  /** Ends the worker; `stuck`: the app didn't answer (a silent shared thread is then reset as a whole). */
+  teardown(stuck?: boolean): Promise<void>;
 }
 
 export class IsolatedApp implements RunningApp {
@@ -129,16 +143,20 @@ export class IsolatedApp implements RunningApp {
     const inc = this.current;
     if (!inc || inc.gone) return;
     const limit = this.options.stopTimeoutMs ?? 2000;
-    const answered = await new Promise<boolean>((resolve) => {
+    const answered = await new Promise<boolean | "gone">((resolve) => {
       const timer = setTimeout(() => resolve(false), limit);
       inc.stopped = () => {
         clearTimeout(timer);
         resolve(true);
       };
+      inc.abandon = () => {
+        clearTimeout(timer);
+        resolve("gone");
+      };
       this.post(inc, { kind: "stop" });
     });
     if (!answered) this.log(`the app did not stop within ${limit / 1000} s (${this.silence(inc)}); its thread was terminated`);
-    await inc.teardown();
+    await inc.teardown(!answered);
   }
 
   /** Terminates the app's thread now, without a goodbye (a deadline ran out). An answered()
@@ -152,11 +170,9 @@ export class IsolatedApp implements RunningApp {
   }
 
   private spawn(): Promise<void> {
-    const { manifest, snapshot, thing, transport } = this.options;
-    const ext = path.extname(__filename);
+    const { manifest, snapshot, thing, transport, pool } = this.options;
     const data: AppWorkerData = {
-      entry: path.join(__dirname, `appWorker${ext}`),
-      tsxHook: ext === ".ts" ? require.resolve("tsx/cjs") : undefined,
+      ...workerEntry("appWorker"),
       manifest,
       snapshot,
       thing,
@@ -168,7 +184,7 @@ export class IsolatedApp implements RunningApp {
       pinReportMs: PIN_REPORT_MS,
       device: this.options.device ?? {},
     };
-    const worker = new Worker(BOOTSTRAP, { eval: true, workerData: data, resourceLimits: RESOURCE_LIMITS, stdout: false, stderr: false });
+    const worker: AppThread = pool ? pool.add(data) : startWorker(data, RESOURCE_LIMITS);
     const subscriptions = new Map<number, () => void>();
     const removeListener = transport.onConnectionChange((up) => this.post(inc, { kind: "connection", up }));
     const inc: Incarnation = {
@@ -176,14 +192,17 @@ export class IsolatedApp implements RunningApp {
       lastAlive: Date.now(),
       watched: false,
       gone: false,
-      teardown: async () => {
+      teardown: async (stuck = false) => {
         if (!inc.gone) {
           inc.gone = true;
           removeListener();
           for (const remove of subscriptions.values()) remove();
           subscriptions.clear();
         }
-        await worker.terminate();
+        // A shared thread is reset only when it is silent itself: an app slow to say goodbye (its
+        // offline status waiting for a busy broker) in a thread that answers just leaves it.
+        const silent = Date.now() - inc.lastAlive > HEARTBEAT_MS * 4;
+        await (stuck && silent && worker instanceof SharedAppSlot ? worker.stuck() : worker.terminate());
       },
     };
     this.current = inc;
@@ -251,6 +270,9 @@ export class IsolatedApp implements RunningApp {
         if (!settled) return settle(new Error(`the app's thread for ${thing} exited (code ${code}) while starting`));
         this.reset(inc, `its thread exited (code ${code})`);
       });
+      // A shared thread's watchdog reset (sharedAppThread.ts): stuck in this app, or in another.
+      worker.on("hung", (others: number) => this.reset(inc, `${this.unanswered()} (its thread, shared with ${others} other app${others === 1 ? "" : "s"}, was reset with it)`));
+      worker.on("evicted", (culprit: string) => this.evicted(inc, culprit));
       // Hung while starting: the start resolves with the watchdog's error, like a board that
       // resets during boot; the OTA agent reads it as a failed start.
       this.onHungStart = () => settle();
@@ -271,12 +293,37 @@ export class IsolatedApp implements RunningApp {
       return;
     }
     const limit = this.options.watchdogMs ?? DEFAULT_WATCHDOG_MS;
-    if (now - inc.lastAlive > limit) this.reset(inc, `the app did not answer for ${(limit / 1000).toFixed(1)} s (a callback stuck in a loop?)`);
+    if (now - inc.lastAlive <= limit) return;
+    // A shared thread is reset as a whole; each of its apps hears how (`hung` or `evicted`).
+    if (inc.worker instanceof SharedAppSlot) void inc.worker.stuck();
+    else this.reset(inc, this.unanswered());
+  }
+
+  private unanswered(): string {
+    return `the app did not answer for ${((this.options.watchdogMs ?? DEFAULT_WATCHDOG_MS) / 1000).toFixed(1)} s (a callback stuck in a loop?)`;
+  }
+
+  /** Another app stuck the thread this one shared: this one starts again, soon and without it
+   * counting as its failure (no back-off, the OTA agent isn't told). */
+  private evicted(inc: Incarnation, culprit: string): void {
+    if (inc.gone) return;
+    inc.abandon?.();
+    void inc.teardown();
+    if (this.closed) return;
+    this.log(`watchdog reset: its thread, shared with ${culprit}, was stuck in ${culprit}'s app; restarting this app in ${EVICTED_RESTART_MS / 1000} s (not counted as its failure)`);
+    this.onHungStart?.();
+    this.onHungStart = undefined;
+    this.restartTimer = setTimeout(() => this.restart(), EVICTED_RESTART_MS);
   }
 
   /** Watchdog reset: the thread goes, the same app starts again after a back-off. */
   private reset(inc: Incarnation, why: string): void {
-    if (this.closed || inc.gone) return;
+    if (inc.gone) return;
+    // Stopping: the thread is gone, so is the app; stop() need not wait for its answer.
+    if (this.closed) {
+      inc.abandon?.();
+      return void inc.teardown();
+    }
     // An app that ran well for a while earns a fresh back-off.
     if (inc.readyAt !== undefined && Date.now() - inc.readyAt > MAX_RESTART_DELAY_MS) this.consecutiveResets = 0;
     const delay = Math.min(MAX_RESTART_DELAY_MS, 1000 * 2 ** this.consecutiveResets++);
@@ -288,14 +335,16 @@ export class IsolatedApp implements RunningApp {
     this.wake();
     this.onHungStart?.();
     this.onHungStart = undefined;
-    this.restartTimer = setTimeout(() => {
-      this.restartTimer = undefined;
-      if (this.closed) return;
-      this.spawn().catch((e: Error) => {
-        this.log(`restart failed: ${e.message}`);
-        this.failed({ message: `restart failed: ${e.message}`, fatal: true, atStart: true });
-      });
-    }, delay);
+    this.restartTimer = setTimeout(() => this.restart(), delay);
+  }
+
+  private restart(): void {
+    this.restartTimer = undefined;
+    if (this.closed) return;
+    this.spawn().catch((e: Error) => {
+      this.log(`restart failed: ${e.message}`);
+      this.failed({ message: `restart failed: ${e.message}`, fatal: true, atStart: true });
+    });
   }
 
   /** Publishes a line on the device's log topic through the app's supervisor. */

@@ -13,7 +13,9 @@
  *   corrupt, and repairs a corrupt one only after copying it aside. */
 import fs from "node:fs";
 import path from "node:path";
+import { Readable } from "node:stream";
 import type { Aedes } from "aedes";
+import { isExactTopicFilter } from "./exactRetained";
 import { ClassicLevel } from "classic-level";
 import { QueueRate, resolveSessionLimits, sessionExpired, trimQueue, type DropReason, type SessionLimits } from "./sessionLimits";
 
@@ -43,7 +45,16 @@ export interface AedesPersistence {
   outgoingUpdate(client: ClientRef, packet: QueuedPacket): Promise<void>;
   outgoingClearMessageId(client: ClientRef, packet: { messageId?: number }): Promise<QueuedPacket | undefined>;
   outgoingStream(client: ClientRef): AsyncIterable<QueuedPacket>;
+  storeRetained(packet: RetainedPacket): Promise<void>;
+  createRetainedStreamCombi(patterns: string[]): Readable;
   destroy(): Promise<void>;
+}
+
+/** A retained message as aedes stores it (what it reads back on SUBSCRIBE). */
+interface RetainedPacket {
+  topic: string;
+  payload: Buffer;
+  [field: string]: unknown;
 }
 
 /** One report per client and reason and sweep: what was let go, and why. */
@@ -102,6 +113,8 @@ export class SessionStore {
   private readonly now: () => number;
   private broker: Aedes | undefined;
   private sweeper: NodeJS.Timeout | undefined;
+  /** Every retained message by topic, as on disk (see wrap: createRetainedStreamCombi). */
+  private readonly retained = new Map<string, RetainedPacket>();
 
   private constructor(
     private readonly db: ClassicLevel<string, Buffer>,
@@ -179,6 +192,24 @@ export class SessionStore {
       store.broker = broker;
       await inner.setup(broker);
       await store.loadIndex(inner);
+      for await (const packet of inner.createRetainedStreamCombi(["#"])) store.retained.set((packet as RetainedPacket).topic, packet as RetainedPacket);
+    };
+    // aedes-persistence-level answers a SUBSCRIBE's retained messages by reading and decoding
+    // every retained message on disk once per filter (asyncPersistence.js retainedMessagesByPattern):
+    // quadratic in the fleet (each of 1,000 devices' status is retained, and each device
+    // subscribes), and under that load its LevelDB iterator failed with "Iterator is not open"
+    // on a stream nobody listens to for errors, which ended the process. The broker asks only
+    // for exact filters (exactRetained.ts, as AWS), so it reads them from this copy, kept in
+    // call order like aedes's own writes; the disk stays the store across restarts.
+    wrapper.storeRetained = (packet) => {
+      if (packet.payload.length === 0) store.retained.delete(packet.topic);
+      else store.retained.set(packet.topic, { ...packet });
+      return inner.storeRetained(packet);
+    };
+    wrapper.createRetainedStreamCombi = (patterns) => {
+      if (!patterns.every(isExactTopicFilter)) return inner.createRetainedStreamCombi(patterns);
+      const found = [...new Set(patterns)].map((topic) => store.retained.get(topic)).filter((p) => p !== undefined);
+      return Readable.from(found);
     };
     wrapper.subscriptionsByClient = async (client) => {
       // A client resuming a session past its expiry finds none (CONNACK sessionPresent 0).

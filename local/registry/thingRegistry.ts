@@ -32,6 +32,9 @@ export class ThingRegistry {
   private readonly things = new Map<string, RegisteredThing>();
   /** Fingerprint → names of the things it is attached to: looked up on every device connect. */
   private readonly byCertificate = new Map<string, Set<string>>();
+  /** Edits asked for while a write runs: the next write applies them all (see change). */
+  private queued: { edit: (things: Map<string, RegisteredThing>) => void; done: (error?: unknown) => void }[] = [];
+  private writing = false;
 
   private constructor(private readonly file: string) {}
 
@@ -82,15 +85,34 @@ export class ThingRegistry {
   }
 
   /** Read-modify-write under the file's lock, so two processes sharing a state dir (the local
-   * cloud and a device simulator) don't lose each other's registrations. */
-  private async change(edit: (things: Map<string, RegisteredThing>) => void): Promise<void> {
-    await withLock(`${this.file}.lock`, async () => {
-      const things = await readThings(this.file);
-      edit(things);
-      const content: RegistryFile = { things: [...things.values()].sort((a, b) => a.name.localeCompare(b.name)) };
-      await writeAtomically(this.file, `${JSON.stringify(content, null, 2)}\n`, PUBLIC_MODE);
-      this.replace(things);
+   * cloud and a device simulator) don't lose each other's registrations. Edits that arrive while
+   * a write runs go together into the next one: a 1,000-device first start rewrote the whole
+   * file once per device before (half a million entries in all). */
+  private change(edit: (things: Map<string, RegisteredThing>) => void): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.queued.push({ edit, done: (error) => (error === undefined ? resolve() : reject(error)) });
+      if (!this.writing) void this.writeQueued();
     });
+  }
+
+  private async writeQueued(): Promise<void> {
+    this.writing = true;
+    while (this.queued.length) {
+      const batch = this.queued.splice(0);
+      try {
+        await withLock(`${this.file}.lock`, async () => {
+          const things = await readThings(this.file);
+          for (const { edit } of batch) edit(things);
+          const content: RegistryFile = { things: [...things.values()].sort((a, b) => a.name.localeCompare(b.name)) };
+          await writeAtomically(this.file, `${JSON.stringify(content, null, 2)}\n`, PUBLIC_MODE);
+          this.replace(things);
+        });
+        for (const { done } of batch) done();
+      } catch (error) {
+        for (const { done } of batch) done(error ?? new Error("thing registry: write failed"));
+      }
+    }
+    this.writing = false;
   }
 
   private replace(things: Map<string, RegisteredThing>): void {

@@ -1,0 +1,38 @@
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { ensureLocalPki } from "../certificates";
+import { certificateFingerprint, ThingRegistry } from "./thingRegistry";
+
+describe("thing registry", function () {
+  this.timeout(60_000);
+  let stateDir: string;
+  beforeEach(() => (stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "sf-registry-"))));
+  afterEach(() => fs.rmSync(stateDir, { recursive: true, force: true }));
+
+  it("keeps every one of many registrations made at once (a fleet's first start), in its file too", async () => {
+    const pki = await ensureLocalPki(stateDir);
+    const certs = Array.from({ length: 5 }, (_, i) => pki.issueThingCertificate(`cert-${i}`).certPem);
+    const registry = await ThingRegistry.open(stateDir);
+    // A second process sharing the state dir registers at the same time.
+    const other = await ThingRegistry.open(stateDir);
+    const names = Array.from({ length: 150 }, (_, i) => `sim-${i + 1}`);
+    await Promise.all([...names.map((name, i) => registry.attach(name, certs[i % certs.length])), other.attach("other-1", certs[0])]);
+    await registry.remove("sim-150");
+
+    const reread = await ThingRegistry.open(stateDir);
+    assert.deepEqual(reread.names(), [...names.slice(0, -1), "other-1"].sort());
+    assert.ok(reread.thingsAttachedTo(certificateFingerprint(certs[1])).includes("sim-2"));
+    assert.equal(reread.thingsAttachedTo(certificateFingerprint(certs[0])).length, 30 + 1);
+  });
+
+  it("an invalid name fails alone and registers nothing", async () => {
+    const pki = await ensureLocalPki(stateDir);
+    const cert = pki.issueThingCertificate("c").certPem;
+    const registry = await ThingRegistry.open(stateDir);
+    const results = await Promise.allSettled([registry.attach("ok-1", cert), registry.attach("not ok/", cert), registry.attach("ok-2", cert)]);
+    assert.deepEqual(results.map((r) => r.status), ["fulfilled", "rejected", "fulfilled"]);
+    assert.deepEqual((await ThingRegistry.open(stateDir)).names(), ["ok-1", "ok-2"]);
+  });
+});
