@@ -28,6 +28,7 @@ export function lowerAssignmentOrder(ast: t.File, ctx: LoweringContext): void {
         // A stable key is a literal, `this` or a name, so `o[k] op= v` may read it twice.
         const keyStable = isStable(path.get("left.property") as NodePath<t.Expression>, right);
         const objectStable = isStable(path.get("left.object") as NodePath<t.Expression>, right);
+        // (Its `false` mutant, rewriting a stable target too, survives: equivalent, only a temporary more.)
         if (keyStable && objectStable) return;
 
         const steps: t.Expression[] = [];

@@ -47,6 +47,7 @@ function lowerChain(path: NodePath<t.OptionalMemberExpression | t.OptionalCallEx
 
   /** Evaluate `expr` once: the first use evaluates it, later uses read the temporary. */
   const once = (expr: t.Expression): [t.Expression, t.Expression] => {
+    // (Its `false` mutant, a temporary for a rereadable expression too, survives: equivalent, code size only.)
     if (isRereadable(expr)) return [expr, t.cloneNode(expr)];
     const temp = ctx.temp(path);
     return [t.assignmentExpression("=", temp, expr), t.cloneNode(temp)];
