@@ -11,10 +11,9 @@
 
 #include "../storage.h"
 #include "mqttNet.h"
-
-/* The fleet provisioning MQTT API's topics (core/provisioning/claimApi.ts holds the contract). */
-#define CREATE_KEYS_TOPIC "$aws/certificates/create/json"
-#define SERIAL_PARAMETER "SerialNumber"
+/* The fleet provisioning MQTT API's topics, the serial parameter and the claim's client id,
+ * generated from core/provisioning/claimApi.ts (scripts/claimApiHeader.mjs). */
+#include "sf_claimApi.h"
 /* As the TypeScript board: an answer that doesn't come in 10 s ends the attempt. */
 #define ANSWER_TIMEOUT_MS 10000
 #define POLL_MS 200
@@ -197,7 +196,7 @@ bool sf_claim_keptIdentity(const char* stateDir, sf_ClaimIdentity* out, char* er
 /* One CreateKeysAndCertificate + RegisterThing on a fresh claim connection. */
 static Outcome askOnce(const sf_ClaimConfig* c, sf_ClaimIdentity* out, char* message, size_t messageSize) {
   char clientId[300];
-  snprintf(clientId, sizeof clientId, "sf-%s-claim-%s", c->app, c->serial);
+  snprintf(clientId, sizeof clientId, SF_CLAIM_CLIENT_ID_FORMAT, c->app, c->serial);
   sf_MqttNetConfig link = {0};
   link.host = c->host;
   link.port = c->port;
@@ -218,9 +217,9 @@ static Outcome askOnce(const sf_ClaimConfig* c, sf_ClaimIdentity* out, char* mes
 
   Answer created = {0}, registered = {0};
   char registerTopic[300];
-  snprintf(registerTopic, sizeof registerTopic, "$aws/provisioning-templates/%s/provision/json", c->templateName);
-  snprintf(created.accepted, sizeof created.accepted, "%s/accepted", CREATE_KEYS_TOPIC);
-  snprintf(created.rejected, sizeof created.rejected, "%s/rejected", CREATE_KEYS_TOPIC);
+  snprintf(registerTopic, sizeof registerTopic, SF_CLAIM_REGISTER_TOPIC_FORMAT, c->templateName);
+  snprintf(created.accepted, sizeof created.accepted, "%s/accepted", SF_CLAIM_CREATE_KEYS_TOPIC);
+  snprintf(created.rejected, sizeof created.rejected, "%s/rejected", SF_CLAIM_CREATE_KEYS_TOPIC);
   snprintf(registered.accepted, sizeof registered.accepted, "%s/accepted", registerTopic);
   snprintf(registered.rejected, sizeof registered.rejected, "%s/rejected", registerTopic);
   /* "Before publishing a request message topic, subscribe to the response topics": the link
@@ -239,11 +238,11 @@ static Outcome askOnce(const sf_ClaimConfig* c, sf_ClaimIdentity* out, char* mes
   sf_MqttNetStats stats;
   sf_mqttNet_stats(net, &stats);
   if (stats.subscriptionsRefused > 0) {
-    snprintf(message, messageSize, "the broker refused the subscription to the answer topics of template \"%s\": the claim's policy allows only its app's template (sf-%s-claim unless --template names another)", c->templateName, c->app);
+    snprintf(message, messageSize, "the broker refused the subscription to the answer topics of template \"%s\": the claim's policy allows only its app's template (" SF_CLAIM_TEMPLATE_FORMAT " unless --template names another)", c->templateName, c->app);
     goto done;
   }
   /* CreateKeysAndCertificate: "with an empty message payload". */
-  if ((outcome = ask(&a, "CreateKeysAndCertificate", CREATE_KEYS_TOPIC, "", &created, message, messageSize)) != ANSWERED) goto done;
+  if ((outcome = ask(&a, "CreateKeysAndCertificate", SF_CLAIM_CREATE_KEYS_TOPIC, "", &created, message, messageSize)) != ANSWERED) goto done;
   outcome = FAILED;
   char refusal[400];
   if (created.refused) {
@@ -262,7 +261,7 @@ static Outcome askOnce(const sf_ClaimConfig* c, sf_ClaimIdentity* out, char* mes
 
   cJSON* body = cJSON_CreateObject();
   cJSON_AddStringToObject(body, "certificateOwnershipToken", token->valuestring);
-  cJSON_AddStringToObject(cJSON_AddObjectToObject(body, "parameters"), SERIAL_PARAMETER, c->serial);
+  cJSON_AddStringToObject(cJSON_AddObjectToObject(body, "parameters"), SF_CLAIM_SERIAL_PARAMETER, c->serial);
   request = cJSON_PrintUnformatted(body);
   wipeString(cJSON_GetObjectItemCaseSensitive(body, "certificateOwnershipToken"));
   cJSON_Delete(body);
@@ -328,7 +327,7 @@ bool sf_claim_identity(const sf_ClaimConfig* c, sf_ClaimIdentity* out, char* err
   }
   uint32_t wait = c->retryMinMs ? c->retryMinMs : 2000;
   uint32_t maxWait = c->retryMaxMs >= wait ? c->retryMaxMs : (wait > 60000 ? wait : 60000);
-  say(c, "no identity in %s/%s: asking for one with the claim as client \"sf-%s-claim-%s\", template \"%s\"", c->stateDir, IDENTITY_DIR, c->app, c->serial, c->templateName);
+  say(c, "no identity in %s/%s: asking for one with the claim as client \"" SF_CLAIM_CLIENT_ID_FORMAT "\", template \"%s\"", c->stateDir, IDENTITY_DIR, c->app, c->serial, c->templateName);
   for (unsigned attempt = 1;; attempt++) {
     char message[600] = "";
     Outcome outcome = askOnce(c, out, message, sizeof message);

@@ -18,6 +18,7 @@
 #include "../../../hal/platform.h"
 #include "../posixPlatform.h"
 #include "claimProvisioning.h"
+#include "sf_claimApi.h"
 #include "downloadProcess.h"
 #include "mqttNet.h"
 #include "networkDevice.h"
@@ -214,7 +215,7 @@ static char* lastWill(const Options* o, int64_t nowMs, char* topic, size_t topic
  * operator's approval); then it runs as that thing, exactly as one started with --cert/--key. */
 static bool claimedIdentity(Options* o, const char* host, hal_Platform* platform, sf_ClaimIdentity* identity) {
   char templateName[200];
-  snprintf(templateName, sizeof templateName, "sf-%s-claim", o->app);
+  snprintf(templateName, sizeof templateName, SF_CLAIM_TEMPLATE_FORMAT, o->app);
   sf_ClaimConfig claim = {0};
   claim.app = o->app;
   claim.serial = o->serial;
