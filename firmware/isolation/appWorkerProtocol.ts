@@ -10,11 +10,15 @@ import type { QoS } from "../transport";
 /** Device.boot options a host may set for the app in the worker (plain data only). */
 export type AppDeviceOptions = Omit<DeviceOptions, "manifest" | "snapshot" | "thing" | "board" | "clock" | "transport" | "engine" | "onLog" | "onConnectionChange" | "onAppFailure">;
 
-export interface AppWorkerData {
-  /** Module the bootstrap loads: appWorker.ts from sources (through tsx), .js from dist. */
+/** The module a worker's bootstrap loads (workerBootstrap.ts): a worker .ts from the sources
+ * (through tsx), its .js from dist. */
+export interface WorkerEntry {
   entry: string;
   /** tsx's CommonJS hook, when `entry` is TypeScript. */
   tsxHook?: string;
+}
+
+export interface AppWorkerData extends WorkerEntry {
   manifest: Manifest;
   snapshot: Uint8Array;
   thing: string;
@@ -72,10 +76,7 @@ export function describePinWrite(report: Pick<PinWriteReport, "pin" | "value" | 
 }
 
 /** What a thread shared by several apps (sharedAppWorker.ts) starts from. */
-export interface SharedThreadData {
-  /** As AppWorkerData's: the module the bootstrap loads, and tsx's hook for sources. */
-  entry: string;
-  tsxHook?: string;
+export interface SharedThreadData extends WorkerEntry {
   heartbeatMs: number;
   /** One Int32: the slot of the app whose code the thread entered last (-1: none yet), so the
    * host can name the app a stuck thread is stuck in. */
