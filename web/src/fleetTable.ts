@@ -60,7 +60,10 @@ export class FleetTable {
   private readonly query: FleetQuery;
   private order: DeviceRow[] = [];
   private orderDirty = true;
-  private lastOrderAt = 0;
+  /** When the order was last computed; -Infinity means "now, without the throttle". Not 0:
+   * performance.now() counts from the page's load, so within the first 300 ms a 0 would still
+   * throttle (a filter chosen that early showed the old rows for a frame). */
+  private lastOrderAt = -Infinity;
   private frame: number | undefined;
   private reorderTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -113,7 +116,7 @@ export class FleetTable {
   /** Many devices changed at once (a listing arrived): recompute the order in the next frame,
    * not after the throttle that keeps live updates from re-sorting on every message. */
   changedAll(): void {
-    this.lastOrderAt = 0;
+    this.lastOrderAt = -Infinity;
     this.changed();
   }
 
@@ -142,7 +145,7 @@ export class FleetTable {
     Object.assign(this.query, change);
     this.updateHeaders();
     this.orderDirty = true;
-    this.lastOrderAt = 0;
+    this.lastOrderAt = -Infinity;
     this.schedule();
   }
 
