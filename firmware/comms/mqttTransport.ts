@@ -16,6 +16,7 @@ import { encodeDeviceStatus } from "../../core/contracts/deviceStatus";
 import { topics } from "../../core/contracts/topics";
 import type { ConnectionListener, MessageHandler, QoS, Transport } from "../transport";
 import { outageCause, type OutageRecord } from "./outageCause";
+import { buildTrustingOnly } from "./trustOnlyCa";
 
 /** How many outage records a transport keeps (the newest): enough to explain a flaky run, bounded for a device up for months. */
 const OUTAGE_HISTORY = 50;
@@ -114,7 +115,7 @@ export class MqttTransport implements Transport {
       const payload = encodeDeviceStatus({ online: false, version, bootId, t: Date.now() });
       builder = builder.with_will(new mqtt.MqttWill(topics.status(app, options.thing), mqtt.QoS.AtLeastOnce, payload, true));
     }
-    this.connection = new mqtt.MqttClient().new_connection(builder.build());
+    this.connection = new mqtt.MqttClient().new_connection(buildTrustingOnly(options.caCertPem, () => builder.build()));
     this.connection.on("connection_success", ({ session_present }) => this.onConnack(session_present));
     this.connection.on("interrupt", (error) => {
       this.interrupts++;

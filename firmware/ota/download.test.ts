@@ -102,6 +102,18 @@ describe("OTA download follows what S3 answers (local HTTPS server speaking S3)"
     assert.deepEqual(Buffer.from(await fetchKey("ok.sfpk")), PACKAGE);
   });
 
+  it("trusts only the CA it is given: the server is refused with another CA, even right after a download with the right one", async () => {
+    const otherDir = fs.mkdtempSync(path.join(os.tmpdir(), "sf-download-other-"));
+    try {
+      const other = await ensureLocalPki(otherDir);
+      assert.deepEqual(Buffer.from(await fetchKey("ok.sfpk")), PACKAGE);
+      await assert.rejects(download(`${base}/bucket/ok.sfpk${SIGNED}`, PACKAGE.length, other.caCertPem), /self[- ]signed|unable to verify|certificate/i);
+      assert.deepEqual(Buffer.from(await fetchKey("ok.sfpk")), PACKAGE, "and the right CA still works after it");
+    } finally {
+      fs.rmSync(otherDir, { recursive: true, force: true });
+    }
+  });
+
   it("follows S3's 307 Temporary Redirect to the same object", async () => {
     hits.length = 0;
     assert.deepEqual(Buffer.from(await fetchKey("new-bucket.sfpk")), PACKAGE);

@@ -15,6 +15,7 @@ import path from "node:path";
 import { iot, iotidentity, mqtt } from "aws-iot-device-sdk-v2";
 import { claimClientIdPrefix } from "../../core/policy/clientIds";
 import { provisioningTemplateName, SERIAL_PARAMETER } from "../../core/provisioning/claimApi";
+import { buildTrustingOnly } from "../comms/trustOnlyCa";
 
 export interface ClaimProvisioningOptions {
   app: string;
@@ -74,7 +75,7 @@ async function askOnce(options: ClaimProvisioningOptions): Promise<Outcome> {
     .with_client_id(`${claimClientIdPrefix(options.app)}${options.serial}`)
     .with_clean_session(true);
   if (options.caCertPem) builder = builder.with_certificate_authority(options.caCertPem);
-  const connection = new mqtt.MqttClient().new_connection(builder.build());
+  const connection = new mqtt.MqttClient().new_connection(buildTrustingOnly(options.caCertPem, () => builder.build()));
   await connection.connect();
   try {
     const identity = new iotidentity.IotIdentityClient(connection);

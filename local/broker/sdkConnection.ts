@@ -2,6 +2,7 @@
  * built exactly as against AWS except for endpoint, port and CA (the SDK's MQTT 5 client is
  * exercised in mqtt5.test.ts). Used by the broker's tests and bench; firmware builds its own. */
 import { iot, mqtt, mqtt5 } from "aws-iot-device-sdk-v2";
+import { buildTrustingOnly } from "../../firmware/comms/trustOnlyCa";
 
 export interface SdkConnectionOptions {
   host: string;
@@ -22,7 +23,7 @@ export function sdkConnection(options: SdkConnectionOptions): mqtt.MqttClientCon
     .with_client_id(options.clientId)
     .with_clean_session(options.cleanSession ?? true);
   if (options.will) builder = builder.with_will(options.will);
-  return new mqtt.MqttClient().new_connection(builder.build());
+  return new mqtt.MqttClient().new_connection(buildTrustingOnly(options.caCertPem, () => builder.build()));
 }
 
 export interface SdkMqtt5ClientOptions extends Omit<SdkConnectionOptions, "cleanSession" | "will"> {
@@ -37,7 +38,7 @@ export interface SdkMqtt5ClientOptions extends Omit<SdkConnectionOptions, "clean
  * (`AwsIotMqtt5ClientConfigBuilder.newDirectMqttBuilderWithMtlsFromMemory`). The caller starts,
  * stops and closes it. Reconnects are slow, so a test sees one connection at a time. */
 export function sdkMqtt5Client(options: SdkMqtt5ClientOptions): mqtt5.Mqtt5Client {
-  const config = iot.AwsIotMqtt5ClientConfigBuilder.newDirectMqttBuilderWithMtlsFromMemory(options.host, options.certPem, options.keyPem)
+  const builder = iot.AwsIotMqtt5ClientConfigBuilder.newDirectMqttBuilderWithMtlsFromMemory(options.host, options.certPem, options.keyPem)
     .withCertificateAuthority(options.caCertPem)
     .withPort(options.port)
     // The native client refuses properties present but undefined: set only what is given.
@@ -48,7 +49,6 @@ export function sdkMqtt5Client(options: SdkMqtt5ClientOptions): mqtt5.Mqtt5Clien
       ...(options.will ? { will: options.will } : {}),
     })
     .withSessionBehavior(options.sessionBehavior ?? mqtt5.ClientSessionBehavior.Clean)
-    .withMinReconnectDelayMs(60_000)
-    .build();
-  return new mqtt5.Mqtt5Client(config);
+    .withMinReconnectDelayMs(60_000);
+  return buildTrustingOnly(options.caCertPem, () => new mqtt5.Mqtt5Client(builder.build()));
 }
