@@ -1,23 +1,31 @@
 /** `snapfleet dev --devices 1000` (DevSession, as the command runs it, watching the feature's
  * folder): time until every device is online and running the deployed version, then an OTA
  * rollout (the feature file edited → rebuilt → new job → every device SUCCEEDED on the new
- * version), the process's CPU and RSS through both and at rest, and the stop. Baseline in the
- * same run: the same with 100 devices (per-device ratios). The broker, the cloud services, the
- * devices' MQTT links (aws-crt) and the apps' shared threads are all this one process: CPU is
- * split by thread, the main thread's (broker, services, device hosts) against all others (the
- * apps' threads, aws-crt's TLS event loops, V8 and libuv helpers).
+ * version), CPU and RSS through both and at rest, and the stop. Baseline in the same run: the
+ * same with 100 devices (per-device ratios). This process runs the broker and the cloud services;
+ * above 20 devices the devices (their MQTT links and their apps' shared threads) run in fleet host
+ * processes (firmware/fleetHost/). CPU is split into this process's main thread (broker,
+ * services), its other threads (V8 and libuv helpers) and the fleet hosts; RSS is this process's
+ * and the hosts' together.
  * `npm run bench -- fleet`; `node --import tsx bench/fleet.bench.ts 1000 100` for other sizes. */
 import fs from "node:fs";
+import inspector from "node:inspector/promises";
 import os from "node:os";
 import path from "node:path";
 import { DevSession } from "../cli/devSession";
-import { residentBytes } from "../test/support/processInfo";
+import { cpuMs, isRunning, residentBytes } from "../test/support/processInfo";
 import { writeFeatures } from "../test/support/tempFeatures";
 import { waitFor } from "../test/support/waitFor";
 
 const sizes = process.argv.length > 2 ? process.argv.slice(2).map(Number) : [100, 1000];
 /** FLEET_BENCH_LOG=<file>: the session's log lines, for a run that doesn't finish. */
 const logFile = process.env.FLEET_BENCH_LOG;
+/** FLEET_BENCH_REST_PROFILE=<file.cpuprofile>: the main thread's CPU profile of the 10 s at rest
+ * (the largest size's), for what a fleet costs when nothing happens. */
+const restProfileFile = process.env.FLEET_BENCH_REST_PROFILE;
+/** FLEET_BENCH_REST_MS: how long "at rest" is measured (default 10 s); longer to look at the
+ * resting process with other tools (strace -c -p, perf): the bench says when the rest begins. */
+const restMs = Number(process.env.FLEET_BENCH_REST_MS ?? 10_000);
 
 /** Publishes once every 5 s: about a fleet's ordinary chatter (200 msg/s at 1,000 devices). */
 const feature = (value: number) => `import type { FeatureApi } from "snapfleet";
@@ -45,12 +53,21 @@ function cpuByThread(): { main: number; others: number } {
   return { main, others };
 }
 
+interface Cpu {
+  main: number;
+  others: number;
+  hosts: number;
+}
+
 /** Ended threads' CPU stays in the process's total; "others" is total minus main. */
-function cpuNow(): { main: number; others: number } {
+function cpuNow(hostPids: number[]): Cpu {
   const total = process.cpuUsage();
   const { main } = cpuByThread();
-  return { main, others: (total.user + total.system) / 1000 - main };
+  const hosts = hostPids.filter(isRunning).reduce((sum, pid) => sum + cpuMs(pid), 0);
+  return { main, others: (total.user + total.system) / 1000 - main, hosts };
 }
+
+const rssOf = (hostPids: number[]) => [process.pid, ...hostPids.filter(isRunning)].reduce((sum, pid) => sum + residentBytes(pid), 0);
 
 const mib = (bytes: number) => (bytes / 1024 / 1024).toFixed(0);
 const s = (ms: number) => (ms / 1000).toFixed(1);
@@ -62,9 +79,10 @@ interface Figures {
   otaMs: number;
   peakRss: number;
   restRss: number;
-  startCpu: { main: number; others: number };
-  otaCpu: { main: number; others: number };
-  restCpuPerS: { main: number; others: number };
+  startCpu: Cpu;
+  otaCpu: Cpu;
+  restCpuPerS: Cpu;
+  hosts: number;
   stopMs: number;
   threads: number;
 }
@@ -79,15 +97,18 @@ async function run(devices: number): Promise<Figures> {
     if (logFile) fs.appendFileSync(logFile, `${line}\n`);
   };
   let peakRss = 0;
-  const sampler = setInterval(() => (peakRss = Math.max(peakRss, residentBytes(process.pid))), 250);
-  const cpu0 = cpuNow();
+  let hostPids: number[] = [];
+  const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssOf(hostPids))), 250);
+  const cpu0 = cpuNow(hostPids);
   const t0 = performance.now();
   const session = await DevSession.start({ entry, secrets: {}, devices, port: 0, stateDir, dashboardBundleDir: null, log: keep });
+  // The hosts started within it: their whole CPU time counts from cpu0's zero.
+  hostPids = session.hostPids;
   const rows = () => session.cloud.monitor.devices();
   const allOn = (version: string) => rows().length === devices && rows().every((r) => r.online && r.version === version && r.ota === "SUCCEEDED");
   await waitFor("the first version on every device", () => rows()[0]?.version !== "" && allOn(rows()[0].version), 600_000, 100);
   const onlineMs = performance.now() - t0;
-  const cpu1 = cpuNow();
+  const cpu1 = cpuNow(hostPids);
   const threads = fs.readdirSync("/proc/self/task").length;
 
   fs.writeFileSync(entry, feature(2));
@@ -101,18 +122,28 @@ async function run(devices: number): Promise<Figures> {
     throw new Error(`${e.message}: ${JSON.stringify([...states])}`);
   });
   const otaMs = performance.now() - t1;
-  const cpu2 = cpuNow();
+  const cpu2 = cpuNow(hostPids);
 
-  await new Promise((r) => setTimeout(r, 10_000));
-  const cpu3 = cpuNow();
-  const restRss = residentBytes(process.pid);
+  const profiler = restProfileFile ? new inspector.Session() : undefined;
+  profiler?.connect();
+  await profiler?.post("Profiler.enable");
+  await profiler?.post("Profiler.start");
+  if (process.env.FLEET_BENCH_REST_MS) console.log(`  at rest from now for ${restMs / 1000} s (pid ${process.pid})`);
+  await new Promise((r) => setTimeout(r, restMs));
+  const cpu3 = cpuNow(hostPids);
+  if (profiler) {
+    const { profile } = await profiler.post("Profiler.stop");
+    fs.writeFileSync(restProfileFile!, JSON.stringify(profile));
+    profiler.disconnect();
+  }
+  const restRss = rssOf(hostPids);
   const t2 = performance.now();
   await session.stop();
   const stopMs = performance.now() - t2;
   clearInterval(sampler);
   fs.rmSync(stateDir, { recursive: true, force: true });
-  const diff = (a: { main: number; others: number }, b: { main: number; others: number }, per = 1) => ({ main: (b.main - a.main) / per, others: (b.others - a.others) / per });
-  return { devices, onlineMs, otaMs, peakRss, restRss, startCpu: diff(cpu0, cpu1), otaCpu: diff(cpu1, cpu2), restCpuPerS: diff(cpu2, cpu3, 10), stopMs, threads };
+  const diff = (a: Cpu, b: Cpu, per = 1) => ({ main: (b.main - a.main) / per, others: (b.others - a.others) / per, hosts: (b.hosts - a.hosts) / per });
+  return { devices, onlineMs, otaMs, peakRss, restRss, startCpu: diff(cpu0, cpu1), otaCpu: diff(cpu1, cpu2), restCpuPerS: diff(cpu2, cpu3, restMs / 1000), stopMs, threads, hosts: hostPids.length };
 }
 
 async function main(): Promise<void> {
@@ -121,10 +152,10 @@ async function main(): Promise<void> {
     console.log(`${devices} devices (load average ${load()})...`);
     const f = await run(devices);
     results.push(f);
-    const cpu = (c: { main: number; others: number }) => `main thread ${s(c.main)} s + other threads ${s(c.others)} s CPU`;
+    const cpu = (c: Cpu) => `main thread ${s(c.main)} s + other threads ${s(c.others)} s + ${f.hosts} fleet hosts ${s(c.hosts)} s CPU`;
     console.log(`  all online and running the version  ${s(f.onlineMs)} s from start (compile, cloud, certificates, connections, first OTA job); ${cpu(f.startCpu)}`);
     console.log(`  OTA rollout (edit -> job -> all SUCCEEDED)  ${s(f.otaMs)} s; ${cpu(f.otaCpu)}`);
-    console.log(`  at rest  ${(f.restCpuPerS.main / 10).toFixed(1)}% + ${(f.restCpuPerS.others / 10).toFixed(1)}% of a core; RSS ${mib(f.restRss)} MiB (${(f.restRss / f.devices / 1024 / 1024).toFixed(2)} MiB per device), peak ${mib(f.peakRss)} MiB; ${f.threads} threads`);
+    console.log(`  at rest  ${(f.restCpuPerS.main / 10).toFixed(1)}% + ${(f.restCpuPerS.others / 10).toFixed(1)}% + hosts ${(f.restCpuPerS.hosts / 10).toFixed(1)}% of a core; RSS ${mib(f.restRss)} MiB (${(f.restRss / f.devices / 1024 / 1024).toFixed(2)} MiB per device), peak ${mib(f.peakRss)} MiB; ${f.threads} threads`);
     console.log(`  stop  ${s(f.stopMs)} s; load average now ${load()}`);
     global.gc?.();
   }

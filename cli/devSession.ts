@@ -2,14 +2,18 @@
  * an OTA job, start a simulated fleet that installs it over the air, and redeploy on every edit.
  * Each device's app runs in its own worker thread (firmware/isolation/), so an app stuck in a
  * loop stalls neither the broker, the dashboard nor the other devices, and stop() always ends;
- * above SHARED_THREADS_ABOVE devices, apps share a few threads (each in its own VM), as a thread
- * per app would not fit a laptop's memory at 1,000 devices.
+ * above SHARED_THREADS_ABOVE devices, the devices run in fleet host processes
+ * (firmware/fleetHost/, at most DEVICES_PER_HOST each) where apps share a few threads (each in its
+ * own VM), as a thread per app would not fit a laptop's memory at 1,000 devices, and the devices'
+ * MQTT links would otherwise load the broker's event loop.
  * The command (devCommand.ts) adds the terminal output; tests drive this class directly. */
 import path from "node:path";
 import { compileFeatures, type CompileResult } from "../core/compiler/compileFeatures";
 import type { Manifest } from "../core/contracts/manifest";
 import type { BoardDefinition } from "../core/boards";
-import { AppThreadPool } from "../firmware/isolation/appThreadPool";
+import { FleetHost } from "../firmware/fleetHost/fleetHost";
+import { stopDevices, within } from "../firmware/fleetHost/stopDevices";
+import { defaultPoolThreads } from "../firmware/isolation/appThreadPool";
 import { describePinWrite, type AppDeviceOptions } from "../firmware/isolation/appWorkerProtocol";
 import { HEARTBEAT_MS } from "../firmware/isolation/isolatedApp";
 import { QemuDevice } from "../firmware/coprocessor/qemuDevice";
@@ -35,10 +39,10 @@ export interface DevSessionOptions {
   pinSpecs?: string[];
   /** An app silent this long is reset (default 5000 ms). */
   watchdogMs?: number;
-  /** Fleets larger than this share threads (default SHARED_THREADS_ABOVE; tests force sharing
-   * in a small fleet with a lower one). Simulated devices only. */
+  /** Fleets larger than this run in fleet hosts and share threads (default SHARED_THREADS_ABOVE;
+   * tests force it in a small fleet with a lower one). Simulated devices only. */
   sharedThreadsAbove?: number;
-  /** Shared threads at most (default one per CPU, firmware/isolation/appThreadPool.ts). */
+  /** Shared threads at most in each fleet host (default one per CPU, firmware/isolation/appThreadPool.ts). */
   appThreads?: number;
   /** Device.boot options for every app (firmware/isolation/appWorkerProtocol.ts). */
   device?: AppDeviceOptions;
@@ -75,11 +79,16 @@ export interface RebuildResult extends DeployResult {
 export const SHARED_THREADS_ABOVE = 20;
 /** Devices connecting at once while a fleet starts (see boundedStarts.ts). */
 export const CONNECTING_AT_ONCE = 16;
+/** Devices of one fleet host process at most: libuv's cost per message grows with the links in
+ * a loop (firmware/fleetHost/fleetHostProtocol.ts), so 1,000 devices go to 4 hosts. */
+export const DEVICES_PER_HOST = 250;
 
 export class DevSession {
+  /** The devices in this process (a fleet up to SHARED_THREADS_ABOVE, native and QEMU devices). */
   readonly devices: FleetDevice[] = [];
-  /** Threads the apps share, for a fleet above SHARED_THREADS_ABOVE devices. */
-  readonly pool: AppThreadPool | undefined;
+  /** The fleet host processes of a fleet above SHARED_THREADS_ABOVE simulated devices. */
+  private hosts: FleetHost[] = [];
+  private hostedDevices = 0;
   private watcher: FeatureWatcher | undefined;
   /** Callback sites of the versions this session built, like debug symbols kept on the host:
    * OTA packages carry none (core/contracts/devicePackage.ts), so a device's failing callback
@@ -90,10 +99,7 @@ export class DevSession {
   private constructor(
     readonly cloud: LocalCloud,
     private readonly options: DevSessionOptions,
-  ) {
-    const shared = (options.deviceRuntime ?? "typescript") === "typescript" && options.devices > (options.sharedThreadsAbove ?? SHARED_THREADS_ABOVE);
-    this.pool = shared ? new AppThreadPool({ apps: options.devices, threads: options.appThreads, heartbeatMs: HEARTBEAT_MS }) : undefined;
-  }
+  ) {}
 
   static async start(options: DevSessionOptions): Promise<DevSession> {
     const build = await compileOnce(options);
@@ -107,6 +113,7 @@ export class DevSession {
     const session = new DevSession(cloud, options);
     session.remember(build);
     try {
+      await session.startHosts();
       await cloud.deploy(build);
       const things = Array.from({ length: options.devices }, (_, i) => `sim-${i + 1}`);
       await startBounded(things, CONNECTING_AT_ONCE, (thing, i) => session.addDevice(thing, i * 7_919));
@@ -136,11 +143,61 @@ export class DevSession {
     return { ...result, ms: Math.round(performance.now() - started) };
   }
 
+  /** Shared threads the fleet's apps run in now, in all its fleet hosts. */
+  async appThreads(): Promise<number> {
+    const counts = await Promise.all(this.hosts.map((h) => h.threads()));
+    return counts.reduce((a, b) => a + b, 0);
+  }
+
+  /** The fleet host processes' ids (a bench reads their CPU and memory). */
+  get hostPids(): number[] {
+    return this.hosts.map((h) => h.pid);
+  }
+
+  /** A fleet above the threshold goes to fleet host processes, DEVICES_PER_HOST at most each. */
+  private async startHosts(): Promise<void> {
+    const { devices } = this.options;
+    if ((this.options.deviceRuntime ?? "typescript") !== "typescript" || devices <= (this.options.sharedThreadsAbove ?? SHARED_THREADS_ABOVE)) return;
+    const count = Math.ceil(devices / DEVICES_PER_HOST);
+    const config = {
+      app: this.cloud.app,
+      endpoint: "127.0.0.1",
+      port: this.cloud.broker.mqttsPort,
+      caCertPem: this.cloud.broker.caCertPem,
+      devices: Math.ceil(devices / count),
+      appThreads: this.options.appThreads ?? defaultPoolThreads(),
+      heartbeatMs: HEARTBEAT_MS,
+      pinSpecs: this.options.pinSpecs,
+      watchdogMs: this.options.watchdogMs,
+      device: this.options.device,
+      deviceStopMs: DEVICE_STOP_MS,
+      haltMs: HALT_MS,
+    };
+    const started = await Promise.allSettled(
+      Array.from({ length: count }, (_, i) =>
+        FleetHost.start(config, this.callbackSites, {
+          name: `fleet host ${i + 1}`,
+          onLog: (thing, line) => this.options.log(`[${thing}] ${line}`),
+          onHostLine: (line) => this.options.log(`[fleet host ${i + 1}] ${line}`),
+        }),
+      ),
+    );
+    this.hosts = started.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
+    const failed = started.find((r): r is PromiseRejectedResult => r.status === "rejected");
+    if (failed) throw failed.reason;
+  }
+
   /** Starts one more simulated device; it joins the thing group and installs the current job. */
-  async addDevice(thing: string, pinTimeOffsetMs = 0): Promise<FleetDevice> {
+  async addDevice(thing: string, pinTimeOffsetMs = 0): Promise<FleetDevice | undefined> {
     const identity = await this.cloud.broker.provisionDevice(thing);
     if (this.options.deviceRuntime === "native") return this.addNativeDevice(thing, identity);
     if (this.options.deviceRuntime === "qemu") return this.addQemuDevice(thing, identity);
+    if (this.hosts.length) {
+      const host = this.hosts[this.hostedDevices++ % this.hosts.length];
+      await host.startDevice({ thing, stateDir: this.deviceBasics(thing).stateDir, certPem: identity.certPem, keyPem: identity.keyPem, pinTimeOffsetMs });
+      this.cloud.addDevice(thing);
+      return undefined;
+    }
     const device = await SimulatedDevice.start({
       ...this.deviceBasics(thing),
       caCertPem: this.cloud.broker.caCertPem,
@@ -155,7 +212,6 @@ export class DevSession {
         // As `run-device` prints them; bursts arrive summed up (pinWriteCoalescer.ts).
         onPinWrite: (w) => this.options.log(`[${thing}] [board] ${describePinWrite(w)}`),
         callbackSitesFor: (version) => this.callbackSites.get(version),
-        pool: this.pool,
       },
     });
     return this.join(thing, device);
@@ -212,6 +268,7 @@ export class DevSession {
     this.callbackSites.delete(version);
     this.callbackSites.set(version, callbackSites);
     if (this.callbackSites.size > REMEMBERED_VERSIONS) this.callbackSites.delete(this.callbackSites.keys().next().value!);
+    for (const host of this.hosts) host.rememberSites(version, callbackSites);
   }
 
   /** Devices say goodbye (offline status) before the broker goes away. Bounded whatever the
@@ -220,15 +277,10 @@ export class DevSession {
   async stop(): Promise<void> {
     this.watcher?.close();
     await within(this.watcher?.idle() ?? Promise.resolve(), REBUILD_WAIT_MS);
-    await Promise.all(
-      this.devices.splice(0).map(async (d) => {
-        const stopped = await within(d.stop().catch(() => {}), DEVICE_STOP_MS);
-        if (!stopped) {
-          this.options.log(`[${d.thing}] did not stop within ${DEVICE_STOP_MS / 1000} s; its app was terminated`);
-          await within(d.halt().catch(() => {}), HALT_MS);
-        }
-      }),
-    );
+    await Promise.all([
+      stopDevices(this.devices.splice(0), { deviceStopMs: DEVICE_STOP_MS, haltMs: HALT_MS }, (thing, line) => this.options.log(`[${thing}] ${line}`)),
+      ...this.hosts.splice(0).map((h) => h.stop()),
+    ]);
     await this.cloud.stop();
   }
 }
@@ -240,14 +292,6 @@ const HALT_MS = 1000;
 /** Builds whose callback sites the session keeps (see DevSession.callbackSites). */
 const REMEMBERED_VERSIONS = 20;
 
-/** Whether `work` settled within `ms` (it goes on either way). */
-async function within(work: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
-  const done = await Promise.race([work.then(() => true), timeout]);
-  clearTimeout(timer);
-  return done;
-}
 
 function compileOnce(options: DevSessionOptions): Promise<CompileResult> {
   return compileFeatures({ entry: options.entry, app: options.app, board: options.board, secrets: options.secrets, missingSecretHint: options.missingSecretHint });

@@ -34,13 +34,14 @@ describe("a fleet whose apps share threads", function () {
     const entry = writeFeatures({ "app.ts": onCommand }, "shared-fleet");
     session = await DevSession.start({ entry, secrets: {}, devices: DEVICES, port: 0, stateDir, dashboardBundleDir: null, watch: false, device: NO_BUDGET, sharedThreadsAbove: 10, appThreads: THREADS, log: (l) => logs.push(l) });
     const s = session;
-    assert.ok(s.pool, "a fleet above the threshold shares threads");
+    assert.equal(s.hostPids.length, 1, "a fleet above the threshold runs in a fleet host");
     const rows = () => s.cloud.monitor.devices();
     const seen = await watchUpMessages(s);
     const bootsOf = (thing: string) => new Set(seen.filter((m) => m.thing === thing).map((m) => m.boot));
 
     await waitFor("every device online, on the deployed version and publishing", () => rows().length === DEVICES && rows().every((r) => r.online && r.ota === "SUCCEEDED" && r.version === rows()[0].version && bootsOf(r.thing).size > 0), 180_000, 100);
-    assert.ok(s.pool.size <= THREADS, `${s.pool.size} threads`);
+    const threads = await s.appThreads();
+    assert.ok(threads > 1 && threads <= THREADS, `${threads} threads`);
     const things = rows().map((r) => r.thing);
     const bootBefore = new Map(things.map((t) => [t, [...bootsOf(t)][0]]));
 

@@ -1,0 +1,122 @@
+/** `snapfleet dev`'s handle on one fleet host process (fleetHostMain.ts, why: fleetHostProtocol.ts):
+ * starts it, starts devices in it, relays their log lines, asks how many threads it runs, and
+ * stops it within a bound. A host that dies takes its devices with it: that is said in the log
+ * with what the process said last, and their status goes offline through their last wills. */
+import path from "node:path";
+import type { Manifest } from "../../core/contracts/manifest";
+import { DeviceProcess } from "../deviceProcess";
+import type { FleetHostConfig, FromFleetHost, HostedDeviceSpec, ToFleetHost } from "./fleetHostProtocol";
+
+const MAIN = path.join(__dirname, `fleetHostMain${path.extname(__filename)}`);
+/** Loading Node, tsx and the modules a device needs: seconds on a busy machine. */
+const START_TIMEOUT_MS = 60_000;
+/** After its devices' own stop budget, what the host may take to say so and end. */
+const STOP_MARGIN_MS = 1500;
+
+export interface FleetHostOptions {
+  name: string;
+  /** A device's log line (without the `[thing] ` prefix). */
+  onLog: (thing: string, line: string) => void;
+  /** The host's own lines (its stderr, its end). */
+  onHostLine: (line: string) => void;
+}
+
+export class FleetHost {
+  private readonly starting = new Map<string, { resolve: () => void; reject: (e: Error) => void }>();
+  private readonly threadAsks = new Map<number, (threads: number) => void>();
+  private asks = 0;
+  private stopped: (() => void) | undefined;
+  private stopping = false;
+
+  private constructor(
+    private readonly process: DeviceProcess,
+    private readonly config: FleetHostConfig,
+    private readonly options: FleetHostOptions,
+  ) {}
+
+  static async start(config: Omit<FleetHostConfig, "kind">, callbackSites: Map<string, Manifest["callbackSites"]>, options: FleetHostOptions): Promise<FleetHost> {
+    const child = DeviceProcess.fork(MAIN, {}, { name: options.name, stopGraceMs: 1000, onLine: options.onHostLine });
+    const host = new FleetHost(child, { kind: "config", ...config }, options);
+    let ready: () => void = () => {};
+    const isReady = new Promise<void>((resolve) => (ready = resolve));
+    child.child.on("message", (message: FromFleetHost) => (message.kind === "ready" ? ready() : host.heard(message)));
+    child.child.on("error", () => {}); // a send to a host that just died: its exit says it
+    void child.exited.then(() => host.ended());
+    host.send(host.config);
+    for (const [version, sites] of callbackSites) host.rememberSites(version, sites);
+    await child.started(isReady, START_TIMEOUT_MS, "load");
+    return host;
+  }
+
+  /** Starts a device in this host; resolves once it is connected and its OTA agent runs. It
+   * stops with its host (stop()). */
+  startDevice(spec: HostedDeviceSpec): Promise<void> {
+    if (!this.process.running) return Promise.reject(new Error(`${this.options.name} is not running (${this.process.ending})`));
+    return new Promise<void>((resolve, reject) => {
+      this.starting.set(spec.thing, { resolve, reject });
+      this.send({ kind: "start", device: spec });
+    });
+  }
+
+  get pid(): number {
+    return this.process.pid;
+  }
+
+  rememberSites(version: string, sites: Manifest["callbackSites"]): void {
+    this.send({ kind: "callbackSites", version, sites });
+  }
+
+  /** Shared threads running in the host now. */
+  threads(): Promise<number> {
+    if (!this.process.running) return Promise.resolve(0);
+    const ask = ++this.asks;
+    return new Promise((resolve) => {
+      this.threadAsks.set(ask, resolve);
+      this.send({ kind: "threads", ask });
+    });
+  }
+
+  /** Stops every device of the host (each within its budget, else halted), then the process. */
+  async stop(): Promise<void> {
+    if (this.stopping || !this.process.running) return this.process.stop();
+    this.stopping = true;
+    const said = new Promise<void>((resolve) => (this.stopped = resolve));
+    this.send({ kind: "stop" });
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([said, this.process.exited, new Promise((resolve) => (timer = setTimeout(resolve, this.config.deviceStopMs + this.config.haltMs + STOP_MARGIN_MS)))]);
+    clearTimeout(timer);
+    await this.process.stop();
+  }
+
+  private heard(message: FromFleetHost): void {
+    switch (message.kind) {
+      case "log":
+        return this.options.onLog(message.thing, message.line);
+      case "started":
+      case "failed": {
+        const waiting = this.starting.get(message.thing);
+        this.starting.delete(message.thing);
+        return message.kind === "started" ? waiting?.resolve() : waiting?.reject(new Error(message.message));
+      }
+      case "threads":
+        this.threadAsks.get(message.ask)?.(message.threads);
+        return void this.threadAsks.delete(message.ask);
+      case "stopped":
+        return this.stopped?.();
+    }
+  }
+
+  /** The process ended: whatever waited on it learns so now, not never. */
+  private ended(): void {
+    const why = `${this.options.name} ended (${this.process.ending})`;
+    for (const [thing, waiting] of this.starting) waiting.reject(new Error(`${why} while ${thing} was starting`));
+    this.starting.clear();
+    for (const answer of this.threadAsks.values()) answer(0);
+    this.threadAsks.clear();
+    if (!this.stopping) this.options.onHostLine(`${why}; its devices are offline until dev is started again`);
+  }
+
+  private send(message: ToFleetHost): void {
+    if (this.process.running) this.process.child.send(message);
+  }
+}

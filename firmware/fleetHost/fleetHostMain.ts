@@ -1,0 +1,79 @@
+/** A fleet host process (see fleetHostProtocol.ts): runs the simulated devices `snapfleet dev`
+ * gives it, each with its own MQTT link and its app in one of this process's shared threads,
+ * and relays their log lines. It ends when asked to stop, or when its parent goes away (the IPC
+ * channel closes): a host never outlives `snapfleet dev`. */
+import type { Manifest } from "../../core/contracts/manifest";
+import { AppThreadPool } from "../isolation/appThreadPool";
+import { describePinWrite } from "../isolation/appWorkerProtocol";
+import { SimulatedDevice } from "../simulatedDevice";
+import type { FleetHostConfig, FromFleetHost, HostedDeviceSpec, ToFleetHost } from "./fleetHostProtocol";
+import { stopDevices } from "./stopDevices";
+
+const send = (message: FromFleetHost) => process.send?.(message);
+/** Builds whose callback sites this host keeps, as dev does (oldest out). */
+const REMEMBERED_VERSIONS = 20;
+
+let config: FleetHostConfig | undefined;
+let pool: AppThreadPool | undefined;
+let stopping = false;
+const devices: SimulatedDevice[] = [];
+const callbackSites = new Map<string, Manifest["callbackSites"]>();
+
+async function start(spec: HostedDeviceSpec): Promise<void> {
+  if (!config || !pool || stopping) return void send({ kind: "failed", thing: spec.thing, message: stopping ? "the fleet host is stopping" : "the fleet host has no configuration yet" });
+  const log = (line: string) => send({ kind: "log", thing: spec.thing, line });
+  try {
+    const device = await SimulatedDevice.start({
+      app: config.app,
+      thing: spec.thing,
+      stateDir: spec.stateDir,
+      endpoint: config.endpoint,
+      port: config.port,
+      caCertPem: config.caCertPem,
+      certPem: spec.certPem,
+      keyPem: spec.keyPem,
+      pinTimeOffsetMs: spec.pinTimeOffsetMs,
+      onLog: log,
+      isolation: {
+        pinSpecs: config.pinSpecs,
+        watchdogMs: config.watchdogMs,
+        device: config.device,
+        onPinWrite: (w) => log(`[board] ${describePinWrite(w)}`),
+        callbackSitesFor: (version) => callbackSites.get(version),
+        pool,
+      },
+    });
+    devices.push(device);
+    send({ kind: "started", thing: spec.thing });
+  } catch (e) {
+    send({ kind: "failed", thing: spec.thing, message: (e as Error).message });
+  }
+}
+
+async function stop(): Promise<void> {
+  stopping = true;
+  await stopDevices(devices.splice(0), config ?? { deviceStopMs: 2000, haltMs: 1000 }, (thing, line) => send({ kind: "log", thing, line }));
+  send({ kind: "stopped" });
+}
+
+process.on("message", (message: ToFleetHost) => {
+  switch (message.kind) {
+    case "config":
+      config = message;
+      pool = new AppThreadPool({ apps: message.devices, threads: message.appThreads, heartbeatMs: message.heartbeatMs });
+      return void send({ kind: "ready" });
+    case "start":
+      return void start(message.device);
+    case "callbackSites":
+      callbackSites.delete(message.version);
+      callbackSites.set(message.version, message.sites);
+      if (callbackSites.size > REMEMBERED_VERSIONS) callbackSites.delete(callbackSites.keys().next().value!);
+      return;
+    case "threads":
+      return void send({ kind: "threads", ask: message.ask, threads: pool?.size ?? 0 });
+    case "stop":
+      return void stop();
+  }
+});
+// The parent is gone (crashed, killed): nothing would stop these devices any more.
+process.on("disconnect", () => process.exit(0));
