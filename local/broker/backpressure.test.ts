@@ -72,6 +72,40 @@ describe("broker under overload (backpressure)", function () {
     await waitFor("a message after recovery", () => received.get(`sf/${APP}/dev-0/temperature/up`)!.has(PER_DEVICE));
   });
 
+  it("drains a full emitter queue at the default bounds without growing the stack per message", async () => {
+    const broker = await fixture.start({ app: APP, manifest });
+    // Deliveries stall until the emitter's queue is as long as the broker lets it get; then they
+    // all complete at once. The emitter (mqemitter) starts each queued message from the previous
+    // one's completion: a publish's own completion must not add aedes' next read and parse to
+    // that chain (the stack overflowed at 1,000 devices: RangeError in Readable.read).
+    const stalled: Array<() => void> = [];
+    let stalling = true;
+    let delivered = 0;
+    const order = new Map<string, number[]>();
+    await new Promise<void>((resolve) =>
+      broker.aedes.subscribe(
+        `sf/${APP}/+/temperature/up`,
+        (packet, done) => {
+          delivered++;
+          const seen = order.get(packet.topic) ?? [];
+          order.set(packet.topic, [...seen, (JSON.parse(packet.payload.toString()) as { n: number }).n]);
+          return stalling ? stalled.push(done) : done();
+        },
+        resolve,
+      ),
+    );
+    const devices = await Promise.all(Array.from({ length: 40 }, async (_, i) => fixture.connect(`burst-${i}`, await broker.provisionDevice(`burst-${i}`))));
+    const perDevice = 100;
+    const acks = devices.flatMap((device, d) => Array.from({ length: perDevice }, (_, n) => device.publishAsync(`sf/${APP}/burst-${d}/temperature/up`, JSON.stringify({ n }), { qos: 1 })));
+    await waitFor("the broker at its in-flight bound", () => broker.loadStats().inFlight >= 1900, 30_000);
+    stalling = false;
+    stalled.splice(0).forEach((done) => done());
+    await Promise.all(acks);
+    await waitFor("every message delivered and nothing in flight", () => delivered === devices.length * perDevice && broker.loadStats().inFlight === 0, 30_000);
+    const inOrder = Array.from({ length: perDevice }, (_, n) => n);
+    for (const [topic, ns] of order) assert.deepEqual(ns, inOrder, `${topic}: each device's messages once, in the order it sent them`);
+  });
+
   it("refuses load limits that aren't whole numbers >= 1, naming the option", () => {
     assert.throws(() => resolveLoadLimits({ maxInFlight: 0 }), /LocalBroker load\.maxInFlight must be a whole number >= 1, got 0/);
     assert.throws(() => resolveLoadLimits({ maxInFlightPerClient: 2.5 }), /load\.maxInFlightPerClient must be a whole number >= 1, got 2\.5/);

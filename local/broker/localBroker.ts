@@ -3,6 +3,7 @@
  * with the IoT policy documents the AWS deployment attaches. What a device or dashboard may do
  * locally is therefore what it may do on AWS, and a policy bug shows up before it ships. */
 import type { AddressInfo, Server } from "node:net";
+import { boundEmitterDepth } from "./emitterDepth";
 import { Aedes } from "aedes";
 import type { Manifest } from "../../core/contracts/manifest";
 import type { PolicyScope } from "../../core/policy";
@@ -143,6 +144,7 @@ export class LocalBroker {
     const staleDeliveries = StaleDeliveries.guard(aedes);
     dedupeByHistory(aedes);
     backpressure.attach(aedes);
+    boundEmitterDepth(aedes);
     const outbound = new OutboundWindow(backpressure.limits, log);
     outbound.attach(aedes);
     deliverRetainedOnExactMatchOnly(aedes);
