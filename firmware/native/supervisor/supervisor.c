@@ -12,6 +12,7 @@
 #include "settingsSync.h"
 #include "timers.h"
 #include "topics.h"
+#include "sf_deviceTexts.h"
 
 #define DEFAULT_OUTBOX_CAPACITY 500
 /* The app's QoS 1 messages in flight: fewer than any network holds (HAL_NET_MIN_IN_FLIGHT, the
@@ -176,7 +177,7 @@ static void sendPendingStatus(sf_Supervisor* s) {
     return;
   }
   s->statusPending = false;
-  if (result != HAL_NET_OK) supervisorEcho(s, online ? "status online not published" : "status offline not published");
+  if (result != HAL_NET_OK) supervisorEcho(s, online ? SF_TX_STATUS_ONLINE_NOT_PUBLISHED : SF_TX_STATUS_OFFLINE_NOT_PUBLISHED);
 }
 
 /* The latest status replaces one still waiting for room (never more than one waits). */
@@ -184,7 +185,7 @@ static void publishStatus(sf_Supervisor* s, bool online) {
   s->statusPending = true;
   s->statusPendingOnline = online;
   sendPendingStatus(s);
-  if (s->statusPending) supervisorEcho(s, online ? "status online waiting for room on the network" : "status offline waiting for room on the network");
+  if (s->statusPending) supervisorEcho(s, online ? SF_TX_STATUS_ONLINE_WAITING_ROOM_NETWORK : SF_TX_STATUS_OFFLINE_WAITING_ROOM_NETWORK);
 }
 
 /* Room may have come on the network: the status first, then the app's messages, then log lines,
@@ -315,14 +316,14 @@ static bool hostPinWrite(void* context, double handle, bool level, sf_Text* erro
   if (r->pinKind == 0) {
     sf_text_appendString(error, "pin ");
     sf_text_appendString(error, r->pin);
-    sf_text_appendString(error, " is analog and can't be written");
+    sf_text_appendString(error, SF_TX_ANALOG_CAN_T_BE_WRITTEN);
     return false;
   }
   hal_Board* board = s->platform->board;
   if (!board->ops->digitalWrite(board, r->pin, level, now(s))) {
     sf_text_appendString(error, "pin ");
     sf_text_appendString(error, r->pin);
-    sf_text_appendString(error, " is input-only and can't be written");
+    sf_text_appendString(error, SF_TX_INPUT_ONLY_CAN_T_BE);
     return false;
   }
   return true;
@@ -348,13 +349,13 @@ static bool hostSettingSet(void* context, double index, const sf_Primitive* valu
   sf_Supervisor* s = context;
   const sf_SettingDecls* decls = s->config.settings;
   if (!decls) {
-    sf_text_appendString(error, "settings are not in this device host yet (setting.set): it does not keep them in step with the settings shadow; run this app on the TypeScript device until it does");
+    sf_text_appendString(error, SF_TX_SETTINGS_ARE_NOT_THIS_DEVICE);
     return false;
   }
   if (decls->count == 0 || !(index >= 0 && index < decls->count)) {
-    sf_text_appendString(error, "the app set setting #");
+    sf_text_appendString(error, SF_TX_APP_SET_SETTING);
     sf_text_appendInt(error, (int64_t)index);
-    sf_text_appendString(error, decls->count == 0 ? ", but its manifest declares no settings" : ", which its manifest does not declare");
+    sf_text_appendString(error, decls->count == 0 ? SF_TX_BUT_MANIFEST_DECLARES_NO_SETTINGS : SF_TX_WHICH_MANIFEST_DOES_NOT_DECLARE);
     return false;
   }
   if (sf_settingSetRefused(&decls->items[(int)index], value, error)) return false;
@@ -503,7 +504,7 @@ void sf_supervisor_destroy(sf_Supervisor* s) {
 static bool subscribe(sf_Supervisor* s, const sf_Text* topic, int channel, uint8_t qos, sf_Text* error) {
   char* copy = s->subscriptionCount < MAX_SUBSCRIPTIONS && !topic->failed ? hal_malloc(topic->length + 1) : 0;
   if (!copy) {
-    sf_text_appendString(error, "out of memory for the app's subscriptions");
+    sf_text_appendString(error, SF_TX_OUT_MEMORY_APP_S_SUBSCRIPTIONS);
     return false;
   }
   __builtin_memcpy(copy, topic->data, topic->length + 1);
@@ -515,11 +516,11 @@ static bool subscribe(sf_Supervisor* s, const sf_Text* topic, int channel, uint8
   sf_text_appendString(error, "can't subscribe to ");
   sf_text_appendString(error, copy);
   if (result == HAL_NET_FULL) {
-    sf_text_appendString(error, ": no room on this device for more than ");
+    sf_text_appendString(error, SF_TX_NO_ROOM_THIS_DEVICE_MORE);
     sf_text_appendInt(error, s->subscriptionCount - 1);
-    sf_text_appendString(error, " subscriptions (2 per incoming channel)");
+    sf_text_appendString(error, SF_TX_SUBSCRIPTIONS_2_PER_INCOMING_CHANNEL);
   } else {
-    sf_text_appendString(error, ": the network refused it (topic too long?)");
+    sf_text_appendString(error, SF_TX_NETWORK_REFUSED_TOPIC_TOO_LONG);
   }
   return false;
 }
@@ -565,7 +566,7 @@ bool sf_supervisor_start(sf_Supervisor* s, const uint8_t* snapshot, size_t size,
   else sf_reorder_linkChanged(&s->ordered, false, now(s));
   s->appRunning = true;
   if (!startSettings(s)) {
-    sf_strcpy(error, "out of memory for the app's settings", errorSize);
+    sf_strcpy(error, SF_TX_OUT_MEMORY_APP_S_SETTINGS, errorSize);
     sf_supervisor_stop(s);
     return false;
   }
@@ -657,13 +658,13 @@ static void reportDrops(sf_Supervisor* s) {
   s->reportedDroppedLogs = s->logs.dropped;
   sf_Text line;
   sf_text_init(&line, 0);
-  sf_text_appendString(&line, "while offline, dropped ");
+  sf_text_appendString(&line, SF_TX_WHILE_OFFLINE_DROPPED);
   sf_text_appendInt(&line, messages);
-  sf_text_appendString(&line, " messages (outbox holds ");
+  sf_text_appendString(&line, SF_TX_MESSAGES_OUTBOX_HOLDS);
   sf_text_appendInt(&line, s->outbox.capacity);
   sf_text_appendString(&line, ") and ");
   sf_text_appendInt(&line, logs);
-  sf_text_appendString(&line, " log lines (log buffer holds ");
+  sf_text_appendString(&line, SF_TX_LOG_LINES_LOG_BUFFER_HOLDS);
   sf_text_appendInt(&line, s->logs.capacity);
   sf_text_appendString(&line, "), oldest first");
   sf_supervisor_report(s, line.data ? line.data : "");
@@ -677,7 +678,7 @@ void sf_supervisor_onConnectionChanged(sf_Supervisor* s, bool up) {
   sf_text_init(&line, 0);
   if (up) {
     if (s->outages > s->reconnects) s->reconnects++;
-    sf_text_appendString(&line, "link up (reconnects: ");
+    sf_text_appendString(&line, SF_TX_LINK_UP_RECONNECTS);
     sf_text_appendInt(&line, s->reconnects);
     sf_text_appendString(&line, "); sending ");
     sf_text_appendInt(&line, s->outbox.waitingCount);
@@ -714,7 +715,7 @@ bool sf_supervisor_onMessage(sf_Supervisor* s, const char* topic, const uint8_t*
     sf_Text line;
     sf_text_init(&line, 0);
     /* the wording of core/contracts/envelopeReceiver.ts */
-    sf_text_appendString(&line, "dropped a malformed message on ");
+    sf_text_appendString(&line, SF_TX_DROPPED_MALFORMED_MESSAGE);
     sf_text_appendString(&line, topic);
     sf_text_appendString(&line, ": ");
     sf_text_append(&line, problem->data, problem->length);
@@ -740,7 +741,7 @@ void sf_supervisor_onPublished(sf_Supervisor* s, uint32_t token, bool delivered)
   retryAfterBusy(s);
   if (s->settings && SYNC->onPublished(s->settings, token, delivered)) return;
   if (token == STATUS_TOKEN) {
-    if (!delivered) supervisorEcho(s, "status not acknowledged");
+    if (!delivered) supervisorEcho(s, SF_TX_STATUS_NOT_ACKNOWLEDGED);
     return;
   }
   if (!sf_outbox_published(&s->outbox, token, delivered)) sf_outbox_published(&s->logs, token, delivered);
