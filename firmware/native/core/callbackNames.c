@@ -64,7 +64,7 @@ void sf_callbackNames_onStart(int position, sf_NamedCallback* out) {
   if (position < 0) {
     sf_text_appendString(&t, SF_TX_APP_START_OPENING_CHANNELS_STARTING);
   } else {
-    sf_text_appendString(&t, "onStart callback #");
+    sf_text_appendString(&t, SF_TX_ONSTART_CALLBACK);
     sf_text_appendInt(&t, position);
   }
   own(out, &t);
