@@ -43,7 +43,7 @@ void sf_callbackNames_listener(const sf_CallbackNames* names, int channel, int p
   sf_text_init(&t, 0);
   sf_text_appendString(&t, "listener #");
   sf_text_appendInt(&t, position);
-  sf_text_appendString(&t, " for channel ");
+  sf_text_appendString(&t, SF_TX_FOR_CHANNEL);
   if (channel >= 0 && channel < names->channelCount) {
     sf_text_appendJsonString(&t, names->channelNames[channel], sf_strlen(names->channelNames[channel]));
   } else {

@@ -98,7 +98,7 @@ static bool readSetting(const sf_JsonDocument* d, const sf_JsonNode* node, sf_Se
     return false;
   }
   if (!value || (value->type != SF_JSON_NUMBER && value->type != SF_JSON_STRING && value->type != SF_JSON_TRUE && value->type != SF_JSON_FALSE)) {
-    sf_text_appendString(error, "manifest: setting \"");
+    sf_text_appendString(error, SF_TX_MANIFEST_SETTING);
     sf_text_appendString(error, decl->name);
     sf_text_appendString(error, SF_TX_HAS_NO_DEFAULT_NUMBER_STRING);
     return false;

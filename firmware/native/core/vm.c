@@ -308,9 +308,9 @@ static bool runHostFunction(sf_Vm* vm, int id, const sf_Primitive* args, int arg
   }
   /* Not a host id (generated from core/runtime/hostIds.ts), or one a per-app image leaves out:
    * never resolved, so never called. */
-  sf_text_appendString(&vm->hostError, "host function ");
+  sf_text_appendString(&vm->hostError, SF_TX_HOST_FUNCTION);
   sf_text_appendInt(&vm->hostError, id);
-  sf_text_appendString(&vm->hostError, " was not resolved");
+  sf_text_appendString(&vm->hostError, SF_TX_WAS_NOT_RESOLVED);
   return hostThrow(vm);
 }
 
@@ -337,11 +337,11 @@ static mvm_TeError hostTrampoline(mvm_VM* engine, mvm_HostFunctionID id, mvm_Val
   for (int i = 0; i < count; i++) {
     values[i] = readValue(vm, args[i]);
     if (values[i].type == SF_UNREPRESENTABLE) {
-      sf_text_appendString(&vm->hostError, "host function ");
+      sf_text_appendString(&vm->hostError, SF_TX_HOST_FUNCTION);
       sf_text_appendInt(&vm->hostError, id);
       sf_text_appendString(&vm->hostError, " received ");
       article(&vm->hostError, values[i].string);
-      sf_text_appendString(&vm->hostError, " as argument ");
+      sf_text_appendString(&vm->hostError, SF_TX_AS_ARGUMENT);
       sf_text_appendInt(&vm->hostError, i);
       sf_text_appendString(&vm->hostError, SF_TX_ONLY_PRIMITIVES_CAN_LEAVE_VM);
       vm->hostThrew = true;
@@ -369,7 +369,7 @@ static mvm_TeError hostTrampoline(mvm_VM* engine, mvm_HostFunctionID id, mvm_Val
     case SF_NUMBER: *out = mvm_newNumber(engine, result.number); break;
     case SF_STRING:
       if (result.length > SF_MAX_STRING_BYTES) {
-        sf_text_appendString(&vm->hostError, "host function ");
+        sf_text_appendString(&vm->hostError, SF_TX_HOST_FUNCTION);
         sf_text_appendInt(&vm->hostError, id);
         sf_text_appendString(&vm->hostError, SF_TX_RETURNED_STRING_LONGER_THAN);
         sf_text_appendInt(&vm->hostError, SF_MAX_STRING_BYTES);
@@ -454,7 +454,7 @@ sf_Vm* sf_vm_restore(const uint8_t* snapshot, size_t size, const sf_VmOptions* o
 #if SF_PER_APP_IMAGE
     if (err == MVM_E_UNRESOLVED_IMPORT && vm->unresolvedImport >= 0) {
       /* the app changed since this image was built for it */
-      sf_text_appendString(error, " (host function ");
+      sf_text_appendString(error, SF_TX_PAREN_HOST_FUNCTION);
       sf_text_appendInt(error, vm->unresolvedImport);
       sf_text_appendString(error, SF_TX_WHICH_THIS_IMAGE_LEAVES_OUT SF_APP_NAME SF_TX_IMPORTED_BUILD_FIRMWARE_AGAIN_WITH);
     }
@@ -511,9 +511,9 @@ static void exceptionMessage(sf_Vm* vm, mvm_Value thrown, sf_Text* out) {
     mvm_releaseHandle(vm->engine, &object);
     if (found) return;
   }
-  sf_text_appendString(out, "the script threw ");
+  sf_text_appendString(out, SF_TX_SCRIPT_THREW);
   article(out, (unsigned)type < sizeof TYPE_NAMES / sizeof TYPE_NAMES[0] ? TYPE_NAMES[type] : "unknown value");
-  sf_text_appendString(out, " without a message");
+  sf_text_appendString(out, SF_TX_WITHOUT_MESSAGE);
 }
 
 /* Calls the dispatcher; on failure words the message as FeatureVm does. */

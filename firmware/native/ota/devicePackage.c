@@ -11,9 +11,9 @@ int sf_package_parse(const uint8_t* bytes, size_t length, sf_DevicePackage* out,
     return -1;
   }
   if (length > SF_PACKAGE_MAX_BYTES) {
-    sf_reason_add(&e, "device package is ");
+    sf_reason_add(&e, SF_TX_DEVICE_PACKAGE_IS);
     sf_reason_addUint(&e, length);
-    sf_reason_add(&e, " bytes; at most ");
+    sf_reason_add(&e, SF_TX_BYTES_AT_MOST);
     sf_reason_addUint(&e, SF_PACKAGE_MAX_BYTES);
     sf_reason_add(&e, " are allowed");
     return -1;
@@ -54,11 +54,11 @@ int sf_package_parse(const uint8_t* bytes, size_t length, sf_DevicePackage* out,
     sf_reason_add(&e, out->manifest.app);
     sf_reason_add(&e, ": ");
     sf_reason_addUint(&e, out->snapshotLength);
-    sf_reason_add(&e, " bytes with sha256 ");
+    sf_reason_add(&e, SF_TX_BYTES_WITH_SHA256);
     sf_reason_addShort(&e, actual);
     sf_reason_add(&e, SF_TX_DO_NOT_MATCH_MANIFEST_S);
     sf_reason_addUint(&e, out->manifest.deviceSize);
-    sf_reason_add(&e, " bytes with sha256 ");
+    sf_reason_add(&e, SF_TX_BYTES_WITH_SHA256);
     sf_reason_addShort(&e, out->manifest.deviceSha256);
     return -1;
   }

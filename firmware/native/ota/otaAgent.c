@@ -88,7 +88,7 @@ int sf_ota_installed(sf_Ota* ota, sf_DevicePackage* pkg, char* error, size_t err
   sf_reason_add(&e, sf_slot_name(active));
   sf_reason_add(&e, " (version ");
   sf_reason_addShort(&e, damaged);
-  sf_reason_add(&e, ") is unusable: ");
+  sf_reason_add(&e, SF_TX_IS_UNUSABLE);
   sf_reason_add(&e, why);
   int previous = sf_slots_previous(&ota->slots);
   char ignored[SF_OTA_REASON_MAX];
@@ -130,13 +130,13 @@ sf_OtaAction sf_ota_appFailed(sf_Ota* ota, uint64_t nowMs, const char* message, 
   ota->watching = false;
   sf_Reason r = sf_reason_on(ota->reason, sizeof ota->reason);
   if (fatal) {
-    sf_reason_add(&r, "the app stopped: ");
+    sf_reason_add(&r, SF_TX_APP_STOPPED);
   } else {
     sf_reason_add(&r, "crash loop (");
     sf_reason_addUint(&r, ota->loopFailures);
-    sf_reason_add(&r, " failures within ");
+    sf_reason_add(&r, SF_TX_FAILURES_WITHIN);
     sf_reason_addUint(&r, ota->loopWithinMs / 1000);
-    sf_reason_add(&r, " s), the last: ");
+    sf_reason_add(&r, SF_TX_SECONDS_THE_LAST);
   }
   sf_reason_add(&r, message);
   return SF_OTA_ROLL_BACK;
@@ -208,24 +208,24 @@ int sf_ota_stage(sf_Ota* ota, const char* jobId, size_t length, const char* docS
   if (length != docSize || !sf_streq(actual, docSha256)) {
     sf_reason_add(&r, SF_TX_INTEGRITY_CHECK_FAILED_GOT);
     sf_reason_addUint(&r, length);
-    sf_reason_add(&r, " bytes with sha256 ");
+    sf_reason_add(&r, SF_TX_BYTES_WITH_SHA256);
     sf_reason_addShort(&r, actual);
     sf_reason_add(&r, SF_TX_JOB_DOCUMENT_SAYS);
     sf_reason_addUint(&r, docSize);
-    sf_reason_add(&r, " bytes with sha256 ");
+    sf_reason_add(&r, SF_TX_BYTES_WITH_SHA256);
     sf_reason_addShort(&r, docSha256);
     sf_reason_add(&r, SF_TX_RUNNING_APP_UNCHANGED);
     return -1;
   }
   char why[SF_OTA_REASON_MAX];
   if (sf_package_verify(bytes, length, version, pkg, why, sizeof why) != 0) {
-    sf_reason_add(&r, "package rejected: ");
+    sf_reason_add(&r, SF_TX_PACKAGE_REJECTED);
     sf_reason_add(&r, why);
     sf_reason_add(&r, SF_TX_RUNNING_APP_UNCHANGED);
     return -1;
   }
   if (readManifest(ota, pkg, why, sizeof why) != 0) {
-    sf_reason_add(&r, "package rejected: ");
+    sf_reason_add(&r, SF_TX_PACKAGE_REJECTED);
     sf_reason_add(&r, why);
     sf_reason_add(&r, SF_TX_RUNNING_APP_UNCHANGED);
     return -1;

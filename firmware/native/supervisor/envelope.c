@@ -34,7 +34,7 @@ static void appendStart(sf_Text* out, const char* text, size_t length) {
 
 bool sf_envelope_decode(sf_JsonDocument* d, const char* payload, size_t length, sf_Envelope* out, sf_Text* error) {
   if (!sf_json_parse(d, payload, length, 0)) {
-    sf_text_appendString(error, "message is not JSON: ");
+    sf_text_appendString(error, SF_TX_MESSAGE_NOT_JSON);
     appendStart(error, payload, length);
     return false;
   }

@@ -104,7 +104,7 @@ static void tell(sf_Outbox* o, const sf_OutboxMessage* m, const char* what, cons
   if (!o->onError) return;
   sf_Text line;
   sf_text_init(&line, 0);
-  sf_text_appendString(&line, "publish on \"");
+  sf_text_appendString(&line, SF_TX_PUBLISH_ON);
   sf_text_appendString(&line, m->topic);
   sf_text_appendString(&line, what);
   sf_text_appendString(&line, why);

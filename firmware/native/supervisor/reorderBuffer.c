@@ -125,7 +125,7 @@ static void reportGap(sf_ReorderBuffer* b, sf_ReorderChain* c, int64_t missing, 
   sf_text_appendChar(&t, ':');
   sf_text_appendInt(&t, missing);
   if (missing - c->last > 1) {
-    sf_text_appendString(&t, " (and whatever of ");
+    sf_text_appendString(&t, SF_TX_AND_WHATEVER_OF);
     sf_text_append(&t, c->key, c->bootIdLength);
     sf_text_appendChar(&t, ':');
     sf_text_appendInt(&t, c->last + 1);
@@ -135,7 +135,7 @@ static void reportGap(sf_ReorderBuffer* b, sf_ReorderChain* c, int64_t missing, 
   }
   sf_text_appendString(&t, ", ");
   if (reason == GAP_TIMEOUT) {
-    sf_text_appendString(&t, "not there after ");
+    sf_text_appendString(&t, SF_TX_NOT_THERE_AFTER);
     sf_text_appendInt(&t, b->options.timeoutMs);
     sf_text_appendString(&t, " ms");
   } else if (reason == GAP_FULL) {
@@ -144,7 +144,7 @@ static void reportGap(sf_ReorderBuffer* b, sf_ReorderChain* c, int64_t missing, 
   } else {
     sf_text_appendString(&t, SF_TX_CHAIN_WAS_FORGOTTEN);
   }
-  sf_text_appendString(&t, "; delivering from ");
+  sf_text_appendString(&t, SF_TX_DELIVERING_FROM);
   sf_text_append(&t, c->key, c->bootIdLength);
   sf_text_appendChar(&t, ':');
   sf_text_appendInt(&t, resumedAt);

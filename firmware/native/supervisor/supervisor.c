@@ -13,6 +13,7 @@
 #include "timers.h"
 #include "topics.h"
 #include "sf_deviceTexts.h"
+#include "sf_hostIds.h"
 
 #define DEFAULT_OUTBOX_CAPACITY 500
 /* The app's QoS 1 messages in flight: fewer than any network holds (HAL_NET_MIN_IN_FLIGHT, the
@@ -240,7 +241,7 @@ static bool hostNetworkRequest(void* context, double* handle, sf_Text* error) {
   sf_Supervisor* s = context;
   sf_Resource r = {SF_RESOURCE_NETWORK, 0, 0, 0, {0}};
   *handle = sf_handles_open(&s->handles, &r);
-  if (!*handle) sf_text_appendString(error, "out of handles");
+  if (!*handle) sf_text_appendString(error, SF_TX_OUT_HANDLES);
   return *handle != 0;
 }
 
@@ -253,7 +254,7 @@ static bool hostChannelOpen(void* context, double network, double channelIndex, 
     return true;
   sf_Resource r = {SF_RESOURCE_CHANNEL, (int)channelIndex, (int32_t)network, 0, {0}};
   *handle = sf_handles_open(&s->handles, &r);
-  if (!*handle) sf_text_appendString(error, "out of handles");
+  if (!*handle) sf_text_appendString(error, SF_TX_OUT_HANDLES);
   return *handle != 0;
 }
 
@@ -287,14 +288,14 @@ static bool hostPinOpen(void* context, int kind, const char* name, size_t length
   sf_Resource r = {SF_RESOURCE_PIN, 0, 0, kind, {0}};
   sf_strcpy(r.pin, name, sizeof r.pin);
   *handle = sf_handles_open(&s->handles, &r);
-  if (!*handle) sf_text_appendString(error, "out of handles");
+  if (!*handle) sf_text_appendString(error, SF_TX_OUT_HANDLES);
   return *handle != 0;
 }
 
 static sf_Resource* pin(sf_Supervisor* s, double handle, sf_Text* error) {
   sf_Resource* r = sf_handles_get(&s->handles, handle);
   if (r && r->kind == SF_RESOURCE_PIN) return r;
-  sf_text_appendString(error, "invalid pin handle ");
+  sf_text_appendString(error, SF_TX_INVALID_PIN_HANDLE);
   sf_text_appendNumber(error, handle);
   return 0;
 }
@@ -334,7 +335,7 @@ static bool hostTimerStart(void* context, double slot, double ms, bool repeat, s
   /* whole milliseconds: the device clock counts them (a fractional delay rounds up) */
   double whole = __builtin_ceil(ms > 0 ? ms : 0);
   if (!sf_timers_start(&s->timers, (int)slot, now(s), (int64_t)whole, repeat)) {
-    sf_text_appendString(error, "too many timers");
+    sf_text_appendString(error, SF_TX_TOO_MANY_TIMERS);
     return false;
   }
   return true;
@@ -344,23 +345,32 @@ static void hostTimerStop(void* context, double slot) {
   sf_timers_stop(&((sf_Supervisor*)context)->timers, (int)slot);
 }
 
-/* firmware/settings/deviceSettings.ts's set(): the same refusals, in the same words. */
+/* firmware/settings/deviceSettings.ts's set(): the same refusals, in the same words. In an image
+ * for an app that never calls setting.set (sf_hostIds.h) the body is unreachable, and the setting
+ * checks only it uses (settingValue.c, 1.3 KB on the M0+) are left out with it. */
 static bool hostSettingSet(void* context, double index, const sf_Primitive* value, sf_Text* error) {
-  sf_Supervisor* s = context;
-  const sf_SettingDecls* decls = s->config.settings;
-  if (!decls) {
-    sf_text_appendString(error, SF_TX_SETTINGS_ARE_NOT_THIS_DEVICE);
-    return false;
+  switch (SF_HOST_SETTING_SET) {
+    SF_CASES_LEFT_OUT
+    SF_IMPORTED_CASE(SF_HOST_SETTING_SET) {
+      sf_Supervisor* s = context;
+      const sf_SettingDecls* decls = s->config.settings;
+      if (!decls) {
+        sf_text_appendString(error, SF_TX_SETTINGS_ARE_NOT_THIS_DEVICE);
+        return false;
+      }
+      if (decls->count == 0 || !(index >= 0 && index < decls->count)) {
+        sf_text_appendString(error, SF_TX_APP_SET_SETTING);
+        sf_text_appendInt(error, (int64_t)index);
+        sf_text_appendString(error, decls->count == 0 ? SF_TX_BUT_MANIFEST_DECLARES_NO_SETTINGS : SF_TX_WHICH_MANIFEST_DOES_NOT_DECLARE);
+        return false;
+      }
+      if (sf_settingSetRefused(&decls->items[(int)index], value, error)) return false;
+      if (s->settings) SYNC->set(s->settings, (int)index, value);
+      return true;
+    }
   }
-  if (decls->count == 0 || !(index >= 0 && index < decls->count)) {
-    sf_text_appendString(error, SF_TX_APP_SET_SETTING);
-    sf_text_appendInt(error, (int64_t)index);
-    sf_text_appendString(error, decls->count == 0 ? SF_TX_BUT_MANIFEST_DECLARES_NO_SETTINGS : SF_TX_WHICH_MANIFEST_DOES_NOT_DECLARE);
-    return false;
-  }
-  if (sf_settingSetRefused(&decls->items[(int)index], value, error)) return false;
-  if (s->settings) SYNC->set(s->settings, (int)index, value);
-  return true;
+  (void)context, (void)index, (void)value, (void)error;
+  return false;
 }
 
 static double hostRandom(void* context) {
@@ -513,7 +523,7 @@ static bool subscribe(sf_Supervisor* s, const sf_Text* topic, int channel, uint8
   hal_Net* net = s->platform->net;
   hal_NetResult result = net->ops->subscribe(net, copy, qos);
   if (result == HAL_NET_OK) return true;
-  sf_text_appendString(error, "can't subscribe to ");
+  sf_text_appendString(error, SF_TX_CAN_T_SUBSCRIBE);
   sf_text_appendString(error, copy);
   if (result == HAL_NET_FULL) {
     sf_text_appendString(error, SF_TX_NO_ROOM_THIS_DEVICE_MORE);
@@ -666,7 +676,7 @@ static void reportDrops(sf_Supervisor* s) {
   sf_text_appendInt(&line, logs);
   sf_text_appendString(&line, SF_TX_LOG_LINES_LOG_BUFFER_HOLDS);
   sf_text_appendInt(&line, s->logs.capacity);
-  sf_text_appendString(&line, "), oldest first");
+  sf_text_appendString(&line, SF_TX_OLDEST_FIRST);
   sf_supervisor_report(s, line.data ? line.data : "");
   sf_text_free(&line);
 }
@@ -682,7 +692,7 @@ void sf_supervisor_onConnectionChanged(sf_Supervisor* s, bool up) {
     sf_text_appendInt(&line, s->reconnects);
     sf_text_appendString(&line, "); sending ");
     sf_text_appendInt(&line, s->outbox.waitingCount);
-    sf_text_appendString(&line, " queued messages");
+    sf_text_appendString(&line, SF_TX_QUEUED_MESSAGES);
     supervisorEcho(s, line.data);
     /* retained status first: the last will may have said offline meanwhile */
     publishStatus(s, true);
@@ -691,9 +701,9 @@ void sf_supervisor_onConnectionChanged(sf_Supervisor* s, bool up) {
     reportDrops(s);
   } else {
     s->outages++;
-    sf_text_appendString(&line, "link down (outage ");
+    sf_text_appendString(&line, SF_TX_LINK_DOWN_OUTAGE);
     sf_text_appendInt(&line, s->outages);
-    sf_text_appendString(&line, "); queuing messages");
+    sf_text_appendString(&line, SF_TX_QUEUING_MESSAGES);
     supervisorEcho(s, line.data);
   }
   sf_text_free(&line);
