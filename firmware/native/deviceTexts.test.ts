@@ -107,6 +107,35 @@ describe("texts the M0+ image sends as codes (deviceTexts.json)", function () {
     assert.ok(sum(output.coded) * 3 < sum(output.plain), `coded ${sum(output.coded)} B, words ${sum(output.plain)} B`);
   });
 
+  it("every phrase of the table is used by the C sources, and every SF_TX_ they use is in the table", () => {
+    const used = new Set<string>();
+    const walk = (dir: string) => {
+      for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+        const file = path.join(dir, entry.name);
+        if (entry.isDirectory()) walk(file);
+        else if (/\.[ch]$/.test(entry.name)) for (const m of fs.readFileSync(file, "utf8").matchAll(/\bSF_TX_([A-Z0-9_]+)/g)) used.add(m[1]);
+      }
+    };
+    walk(NATIVE);
+    assert.deepEqual([...used].sort(), Object.keys(table.phrases).sort());
+  });
+
+  it("the header generator refuses a table whose codes could be taken for text, or a phrase it can't name", async () => {
+    const { readDeviceTexts } = await import(path.join(ROOT, "scripts/deviceTextsHeader.mjs"));
+    const refused = (change: (t: typeof table) => void, why: RegExp) => {
+      const copy = JSON.parse(JSON.stringify(table));
+      change(copy);
+      const file = path.join(dir, "table.json");
+      fs.writeFileSync(file, JSON.stringify(copy));
+      assert.throws(() => readDeviceTexts(file), why);
+    };
+    refused((t) => (t.coded.start = 0x7b), /coded\.start must be a byte that never occurs in UTF-8/);
+    refused((t) => (t.coded.end = t.coded.start), /coded\.start and coded\.end must differ/);
+    refused((t) => (t.coded.tags.null = t.coded.tags.string), /distinct ASCII letters/);
+    refused((t) => Object.assign(t.phrases, { "2_WORDS": "two words" }), /phrase name "2_WORDS" must be UPPER_CASE/);
+    refused((t) => Object.assign(t.phrases, { EMPTY: "" }), /phrase EMPTY must be a non-empty string/);
+  });
+
   it("anything that is not a whole code stays as it came, byte for byte", () => {
     const phrase = Buffer.from([CODED.START, CODED.PHRASE, ...Buffer.from("0"), CODED.END]);
     const samples = [
