@@ -4,7 +4,8 @@
 
 /* The texts of core/runtime/runtimeErrors.ts on the device target: the tables are generated from
  * it (scripts/runtimeErrorsHeader.mjs) with markers where the API, the name or a part depending
- * on the API id goes; this file expands them. */
+ * on the API id goes; this file expands them. An image built with SF_CODED_TEXTS (the Cortex-M0+)
+ * sends the arguments instead and the host expands them (sf_deviceTexts.h). */
 
 void sf_appendPrimitiveString(sf_Text* out, const sf_Primitive* v) {
   switch (v->type) {
