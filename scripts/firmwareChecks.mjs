@@ -6,11 +6,21 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { deviceTextsHeader } from "./deviceTextsHeader.mjs";
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const native = path.join(root, "firmware/native");
-/** The include folders the OTA and core sources need: the core's, and the engine glue's integer layout. */
-export const CORE_INCLUDES = ["-I", path.join(native, "core"), "-I", path.join(root, "core/engine/glue")];
+/** The generated header the sources' texts come from (scripts/deviceTextsHeader.mjs), written
+ * once per process (by rename: checks built at once by several processes see it whole). */
+const GENERATED = path.join(root, "build/checks-gen");
+fs.mkdirSync(GENERATED, { recursive: true });
+const temporary = path.join(GENERATED, `sf_deviceTexts.h.${process.pid}`);
+fs.writeFileSync(temporary, deviceTextsHeader());
+fs.renameSync(temporary, path.join(GENERATED, "sf_deviceTexts.h"));
+
+/** The include folders the OTA and core sources need: the core's, the engine glue's integer
+ * layout, and the generated texts. */
+export const CORE_INCLUDES = ["-I", path.join(native, "core"), "-I", path.join(root, "core/engine/glue"), "-I", GENERATED];
 
 /** ota/ and what it links from core/ (the manifest reader) and the POSIX C-library shims. */
 export const OTA_SOURCES = [

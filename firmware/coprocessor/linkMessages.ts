@@ -1,5 +1,6 @@
 /** The messages inside the link's DATA frames; firmware/native/link/linkMessages.h is the
  * source of the numbers and the layouts (linkMessages.test.ts reads it, so these can't drift). */
+import { expandDeviceText } from "../native/deviceTexts";
 
 export const MSG = {
   PUBLISH: 0x01,
@@ -17,7 +18,9 @@ export const MSG = {
 
 export const OTA_REPLY = { PROCEED: 0, ALREADY_INSTALLED: 1, REJECTED: 2, SUCCEEDED: 3, FAILED: 4 } as const;
 
-/** A message from the MCU, decoded; undefined for a malformed one. */
+/** A message from the MCU, decoded; undefined for a malformed one. The texts in it are the
+ * MCU's words: an image that sends codes for them (SF_CODED_TEXTS, the Cortex-M0+) has them
+ * expanded here (firmware/native/deviceTexts.ts), in the reason and in the payload's JSON strings. */
 export type McuMessage =
   | { kind: "publish"; token: number; qos: 0 | 1; retain: boolean; topic: string; payload: Buffer }
   | { kind: "subscribe"; qos: 0 | 1; topic: string }
@@ -31,7 +34,7 @@ export function decodeMcuMessage(body: Uint8Array): McuMessage | undefined {
       if (b.length < 9) return undefined;
       const topicLength = b.readUInt16LE(7);
       if (9 + topicLength > b.length) return undefined;
-      return { kind: "publish", token: b.readUInt32LE(1), qos: b[5] ? 1 : 0, retain: b[6] !== 0, topic: b.toString("utf8", 9, 9 + topicLength), payload: b.subarray(9 + topicLength) };
+      return { kind: "publish", token: b.readUInt32LE(1), qos: b[5] ? 1 : 0, retain: b[6] !== 0, topic: b.toString("utf8", 9, 9 + topicLength), payload: expandDeviceText(b.subarray(9 + topicLength), "json") };
     }
     case MSG.SUBSCRIBE:
       return b.length >= 2 ? { kind: "subscribe", qos: b[1] ? 1 : 0, topic: b.toString("utf8", 2) } : undefined;
@@ -40,7 +43,7 @@ export function decodeMcuMessage(body: Uint8Array): McuMessage | undefined {
     case MSG.OTA_REPLY: {
       const end = b.indexOf(0, 2);
       if (b.length < 3 || end < 0) return undefined;
-      return { kind: "otaReply", reply: b[1], jobId: b.toString("utf8", 2, end), reason: b.toString("utf8", end + 1) };
+      return { kind: "otaReply", reply: b[1], jobId: b.toString("utf8", 2, end), reason: expandDeviceText(b.subarray(end + 1), "text").toString("utf8") };
     }
     default:
       return undefined;

@@ -1,4 +1,5 @@
 #include "callbackNames.h"
+#include "sf_deviceTexts.h"
 
 static void own(sf_NamedCallback* out, const sf_Text* text) {
   sf_strcpy(out->text, text->data ? text->data : "", sizeof out->text);
@@ -42,7 +43,7 @@ void sf_callbackNames_listener(const sf_CallbackNames* names, int channel, int p
   sf_text_init(&t, 0);
   sf_text_appendString(&t, "listener #");
   sf_text_appendInt(&t, position);
-  sf_text_appendString(&t, " for channel ");
+  sf_text_appendString(&t, SF_TX_FOR_CHANNEL);
   if (channel >= 0 && channel < names->channelCount) {
     sf_text_appendJsonString(&t, names->channelNames[channel], sf_strlen(names->channelNames[channel]));
   } else {
@@ -61,9 +62,9 @@ void sf_callbackNames_onStart(int position, sf_NamedCallback* out) {
   sf_Text t;
   sf_text_init(&t, 0);
   if (position < 0) {
-    sf_text_appendString(&t, "app start (opening channels, starting timers)");
+    sf_text_appendString(&t, SF_TX_APP_START_OPENING_CHANNELS_STARTING);
   } else {
-    sf_text_appendString(&t, "onStart callback #");
+    sf_text_appendString(&t, SF_TX_ONSTART_CALLBACK);
     sf_text_appendInt(&t, position);
   }
   own(out, &t);
@@ -73,7 +74,7 @@ void sf_callbackNames_onStart(int position, sf_NamedCallback* out) {
 void sf_callbackNames_notification(int kind, sf_NamedCallback* out) {
   sf_Text t;
   sf_text_init(&t, 0);
-  sf_text_appendString(&t, "supervisor notification ");
+  sf_text_appendString(&t, SF_TX_SUPERVISOR_NOTIFICATION);
   sf_text_appendInt(&t, kind);
   own(out, &t);
   sf_text_free(&t);

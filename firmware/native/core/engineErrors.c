@@ -1,5 +1,17 @@
 #include "engineErrors.h"
 
+#include "sf_deviceTexts.h"
+
+#if SF_CODED_TEXTS
+/* The code alone: the host words it (firmware/native/deviceTexts.ts, describeErrorCode), and the
+ * table of texts stays off a small image. */
+void sf_describeErrorCode(int code, sf_Text* out) {
+  sf_text_appendChar(out, (char)SF_CODED_START);
+  sf_text_appendChar(out, SF_CODED_ENGINE);
+  sf_text_appendInt(out, code);
+  sf_text_appendChar(out, (char)SF_CODED_END);
+}
+#else
 #include "sf_engineErrorTexts.h"
 
 void sf_describeErrorCode(int code, sf_Text* out) {
@@ -11,3 +23,4 @@ void sf_describeErrorCode(int code, sf_Text* out) {
   sf_text_appendInt(out, code);
   sf_text_appendChar(out, ')');
 }
+#endif

@@ -2,6 +2,7 @@
 
 #include "../hal/platform.h"
 #include "utf16.h"
+#include "sf_deviceTexts.h"
 
 /* Recursion bound: far beyond what feature code may parse (64), small enough for the C stack. */
 #define MAX_PARSE_DEPTH 512
@@ -96,13 +97,13 @@ static bool string(Parser* p, uint32_t* offset, uint32_t* length) {
   p->at++;
   int pendingHigh = -1; /* a \uD8xx waiting for its pair */
   for (;;) {
-    if (atEnd(p)) return fail(p, "'\"' to close the string");
+    if (atEnd(p)) return fail(p, SF_TX_CLOSE_STRING);
     unsigned char c = (unsigned char)peek(p);
     if (c == '"') {
       p->at++;
       break;
     }
-    if (c < 0x20) return fail(p, "'\"' to close the string (control characters and line breaks must be escaped, e.g. \\n)");
+    if (c < 0x20) return fail(p, SF_TX_CLOSE_STRING_CONTROL_CHARACTERS_LINE);
     if (c != '\\') {
       if (pendingHigh >= 0) appendCodePoint(out, 0xFFFD), pendingHigh = -1;
       size_t start = p->at;
@@ -130,12 +131,12 @@ static bool string(Parser* p, uint32_t* offset, uint32_t* length) {
       p->at++;
       continue;
     }
-    if (e != 'u') return fail(p, "an escape: \\\" \\\\ \\/ \\b \\f \\n \\r \\t or \\uXXXX");
+    if (e != 'u') return fail(p, SF_TX_ESCAPE_B_F_N_R);
     p->at++;
     uint32_t unit = 0;
     for (int i = 0; i < 4; i++) {
       int h = hexValue(peek(p));
-      if (atEnd(p) || h < 0) return fail(p, "4 hex digits after \\u");
+      if (atEnd(p) || h < 0) return fail(p, SF_TX_HEX_DIGITS_AFTER_U);
       unit = unit * 16 + (uint32_t)h;
       p->at++;
     }
@@ -177,7 +178,7 @@ static bool container(Parser* p, int32_t node, int depth, bool object) {
   char close = object ? '}' : ']';
   if (depth > p->d->depth) p->d->depth = depth;
   if (depth == SF_JSON_MAX_FEATURE_DEPTH + 1 && !p->d->tooDeepAt) p->d->tooDeepAt = p->at + 1;
-  if (depth > MAX_PARSE_DEPTH) return fail(p, "at most 64 levels of nested arrays and objects (the engine's stack is small)");
+  if (depth > MAX_PARSE_DEPTH) return fail(p, SF_TX_AT_MOST_64_LEVELS_NESTED);
   p->at++;
   whitespace(p);
   if (peek(p) == close && !atEnd(p)) {
@@ -191,7 +192,7 @@ static bool container(Parser* p, int32_t node, int depth, bool object) {
       if (peek(p) != '"' || atEnd(p)) return fail(p, "a property name in double quotes");
       if (!string(p, &key, &keyLength)) return false;
       whitespace(p);
-      if (peek(p) != ':' || atEnd(p)) return fail(p, "':' after the property name");
+      if (peek(p) != ':' || atEnd(p)) return fail(p, SF_TX_AFTER_PROPERTY_NAME);
       p->at++;
       whitespace(p);
     }
@@ -208,7 +209,7 @@ static bool container(Parser* p, int32_t node, int depth, bool object) {
       p->at++;
       return true;
     }
-    if (peek(p) != ',' || atEnd(p)) return fail(p, object ? "',' or '}' after a property value" : "',' or ']' after an array item");
+    if (peek(p) != ',' || atEnd(p)) return fail(p, object ? SF_TX_OR_AFTER_PROPERTY_VALUE : SF_TX_OR_AFTER_ARRAY_ITEM);
     p->at++;
     whitespace(p);
   }
@@ -217,7 +218,7 @@ static bool container(Parser* p, int32_t node, int depth, bool object) {
 static bool value(Parser* p, int32_t node, int depth) {
   char c = peek(p);
   sf_JsonNode* n = &p->d->nodes[node];
-  if (atEnd(p)) return fail(p, "a value (object, array, string, number, true, false or null)");
+  if (atEnd(p)) return fail(p, SF_TX_VALUE_OBJECT_ARRAY_STRING_NUMBER);
   if (c == '{' || c == '[') {
     n->type = c == '{' ? SF_JSON_OBJECT : SF_JSON_ARRAY;
     return container(p, node, depth + 1, c == '{');
@@ -272,7 +273,7 @@ static bool value(Parser* p, int32_t node, int depth) {
   if (c == 't') return n->type = SF_JSON_TRUE, word(p, "true", "'true'");
   if (c == 'f') return n->type = SF_JSON_FALSE, word(p, "false", "'false'");
   if (c == 'n') return n->type = SF_JSON_NULL, word(p, "null", "'null'");
-  return fail(p, "a value (object, array, string, number, true, false or null)");
+  return fail(p, SF_TX_VALUE_OBJECT_ARRAY_STRING_NUMBER);
 }
 
 /* "JSON.parse: expected X at line L column C (position P), found F", positions in UTF-16 units. */
@@ -283,7 +284,7 @@ static void describe(const char* text, size_t length, size_t at, const char* exp
   for (size_t i = 0; i < at; i++)
     if (text[i] == '\n') line++, lastNewline = i, sawNewline = true;
   size_t column = sawNewline ? position - sf_utf16Count(text, lastNewline) : position + 1;
-  sf_text_appendString(error, "JSON.parse: expected ");
+  sf_text_appendString(error, SF_TX_JSON_PARSE_EXPECTED);
   sf_text_appendString(error, expected);
   sf_text_appendString(error, " at line ");
   sf_text_appendInt(error, (int64_t)line);
@@ -293,7 +294,7 @@ static void describe(const char* text, size_t length, size_t at, const char* exp
   sf_text_appendInt(error, (int64_t)position);
   sf_text_appendString(error, "), found ");
   if (at >= length) {
-    sf_text_appendString(error, "the end of the text");
+    sf_text_appendString(error, SF_TX_END_TEXT);
     return;
   }
   /* JSON.stringify of the one UTF-16 unit there (half of a surrogate pair prints as \udXXX). */
@@ -327,18 +328,18 @@ bool sf_json_parse(sf_JsonDocument* d, const char* text, size_t length, sf_Text*
   }
   if (ok) {
     whitespace(&p);
-    if (!atEnd(&p)) ok = fail(&p, "the end of the text");
+    if (!atEnd(&p)) ok = fail(&p, SF_TX_END_TEXT);
   }
   if (ok) return true;
   if (error) {
-    if (p.outOfMemory) sf_text_appendString(error, "JSON.parse: out of memory");
+    if (p.outOfMemory) sf_text_appendString(error, SF_TX_JSON_PARSE_OUT_MEMORY);
     else describe(text, length, p.at, p.expected, error);
   }
   return false;
 }
 
 void sf_json_tooDeepMessage(const char* text, size_t length, size_t at, sf_Text* error) {
-  describe(text, length, at - 1, "at most 64 levels of nested arrays and objects (the engine's stack is small)", error);
+  describe(text, length, at - 1, SF_TX_AT_MOST_64_LEVELS_NESTED, error);
 }
 
 const sf_JsonNode* sf_json_member(const sf_JsonDocument* d, const sf_JsonNode* object, const char* key) {

@@ -3,6 +3,7 @@
 #include "json.h"
 #include "../hal/platform.h"
 #include "textBuffer.h"
+#include "sf_deviceTexts.h"
 
 static bool fail(char* error, size_t size, const char* message) {
   sf_strcpy(error, message, size);
@@ -22,7 +23,7 @@ bool sf_manifest_parse(const char* json, size_t length, sf_Manifest* out, char* 
   sf_text_init(&problem, 0);
   bool ok = sf_json_parse(&d, json, length, &problem);
   if (!ok) {
-    sf_strcpy(error, "manifest is not JSON: ", errorSize);
+    sf_strcpy(error, SF_TX_MANIFEST_NOT_JSON, errorSize);
     size_t used = sf_strlen(error);
     sf_strcpy(error + used, problem.data ? problem.data : "", errorSize - used);
   }
@@ -38,17 +39,17 @@ bool sf_manifest_parse(const char* json, size_t length, sf_Manifest* out, char* 
   const sf_JsonNode* snapshots = sf_json_member(&d, root, "snapshots");
   const sf_JsonNode* device = sf_json_member(&d, snapshots, "device");
   const sf_JsonNode* size = sf_json_member(&d, device, "size");
-  if (!copyString(&d, sf_json_member(&d, root, "app"), out->app, sizeof out->app)) ok = fail(error, errorSize, "manifest: \"app\" must be a name");
-  else if (!copyString(&d, sf_json_member(&d, root, "version"), out->version, sizeof out->version)) ok = fail(error, errorSize, "manifest: \"version\" must be a sha256");
-  else if (board && board->type != SF_JSON_NULL && !copyString(&d, board, out->board, sizeof out->board)) ok = fail(error, errorSize, "manifest: \"board\" must be a name");
+  if (!copyString(&d, sf_json_member(&d, root, "app"), out->app, sizeof out->app)) ok = fail(error, errorSize, SF_TX_MANIFEST_APP_MUST_BE_NAME);
+  else if (!copyString(&d, sf_json_member(&d, root, "version"), out->version, sizeof out->version)) ok = fail(error, errorSize, SF_TX_MANIFEST_VERSION_MUST_BE_SHA256);
+  else if (board && board->type != SF_JSON_NULL && !copyString(&d, board, out->board, sizeof out->board)) ok = fail(error, errorSize, SF_TX_MANIFEST_BOARD_MUST_BE_NAME);
   else if (!copyString(&d, sf_json_member(&d, device, "sha256"), out->deviceSha256, sizeof out->deviceSha256) || !size || size->type != SF_JSON_NUMBER)
-    ok = fail(error, errorSize, "manifest: \"snapshots.device\" needs sha256 and size");
-  else if (!channels || channels->type != SF_JSON_ARRAY) ok = fail(error, errorSize, "manifest: \"channels\" must be an array");
+    ok = fail(error, errorSize, SF_TX_MANIFEST_SNAPSHOTS_DEVICE_NEEDS_SHA256);
+  else if (!channels || channels->type != SF_JSON_ARRAY) ok = fail(error, errorSize, SF_TX_MANIFEST_CHANNELS_MUST_BE_ARRAY);
   if (ok) {
     out->deviceSize = (uint32_t)size->number;
     for (int32_t c = channels->firstChild; ok && c != SF_JSON_NONE; c = d.nodes[c].next) {
       if (out->channelCount == SF_MAX_CHANNELS) {
-        ok = fail(error, errorSize, "manifest: more channels than this device supports (" SF_LIMIT_TEXT(SF_MAX_CHANNELS) ")");
+        ok = fail(error, errorSize, SF_TX_MANIFEST_MORE_CHANNELS_THAN_THIS SF_LIMIT_TEXT(SF_MAX_CHANNELS) ")");
         break;
       }
       sf_ChannelDecl* decl = &out->channels[out->channelCount];
@@ -56,7 +57,7 @@ bool sf_manifest_parse(const char* json, size_t length, sf_Manifest* out, char* 
       const sf_JsonNode* qos = sf_json_member(&d, channel, "qos");
       const sf_JsonNode* direction = sf_json_member(&d, channel, "direction");
       if (!copyString(&d, sf_json_member(&d, channel, "name"), decl->name, sizeof decl->name)) {
-        ok = fail(error, errorSize, "manifest: a channel has no name");
+        ok = fail(error, errorSize, SF_TX_MANIFEST_CHANNEL_HAS_NO_NAME);
         break;
       }
       decl->qos = qos && qos->type == SF_JSON_NUMBER && qos->number == 1 ? 1 : 0;
@@ -72,13 +73,13 @@ bool sf_manifest_parse(const char* json, size_t length, sf_Manifest* out, char* 
   const sf_JsonNode* pins = sf_json_member(&d, root, "pins");
   for (int32_t c = pins && pins->type == SF_JSON_ARRAY ? pins->firstChild : SF_JSON_NONE; ok && c != SF_JSON_NONE; c = d.nodes[c].next) {
     if (out->pinCount == SF_MAX_PINS) {
-      ok = fail(error, errorSize, "manifest: more pins than this device supports (" SF_LIMIT_TEXT(SF_MAX_PINS) ")");
+      ok = fail(error, errorSize, SF_TX_MANIFEST_MORE_PINS_THAN_THIS SF_LIMIT_TEXT(SF_MAX_PINS) ")");
       break;
     }
     sf_PinDecl* decl = &out->pins[out->pinCount];
     const sf_JsonNode* kind = sf_json_member(&d, &d.nodes[c], "kind");
     if (!copyString(&d, sf_json_member(&d, &d.nodes[c], "name"), decl->name, sizeof decl->name)) {
-      ok = fail(error, errorSize, "manifest: a pin has no name");
+      ok = fail(error, errorSize, SF_TX_MANIFEST_PIN_HAS_NO_NAME);
       break;
     }
     decl->digital = kind && kind->type == SF_JSON_STRING && sf_streq(sf_json_string(&d, kind), "digital");
@@ -93,13 +94,13 @@ static bool readSetting(const sf_JsonDocument* d, const sf_JsonNode* node, sf_Se
   const sf_JsonNode* min = sf_json_member(d, node, "min");
   const sf_JsonNode* max = sf_json_member(d, node, "max");
   if (!copyString(d, sf_json_member(d, node, "name"), decl->name, sizeof decl->name)) {
-    sf_text_appendString(error, "manifest: a setting has no name");
+    sf_text_appendString(error, SF_TX_MANIFEST_SETTING_HAS_NO_NAME);
     return false;
   }
   if (!value || (value->type != SF_JSON_NUMBER && value->type != SF_JSON_STRING && value->type != SF_JSON_TRUE && value->type != SF_JSON_FALSE)) {
-    sf_text_appendString(error, "manifest: setting \"");
+    sf_text_appendString(error, SF_TX_MANIFEST_SETTING);
     sf_text_appendString(error, decl->name);
-    sf_text_appendString(error, "\" has no default number, string or boolean");
+    sf_text_appendString(error, SF_TX_HAS_NO_DEFAULT_NUMBER_STRING);
     return false;
   }
   if (value->type == SF_JSON_NUMBER) {
@@ -110,7 +111,7 @@ static bool readSetting(const sf_JsonDocument* d, const sf_JsonNode* node, sf_Se
     decl->stringLength = value->stringLength;
     decl->string = hal_malloc(value->stringLength + 1);
     if (!decl->string) {
-      sf_text_appendString(error, "manifest: out of memory for the settings");
+      sf_text_appendString(error, SF_TX_MANIFEST_OUT_MEMORY_SETTINGS);
       return false;
     }
     __builtin_memcpy(decl->string, sf_json_string(d, value), value->stringLength + 1);
@@ -139,12 +140,12 @@ bool sf_manifest_parseSettings(const char* json, size_t length, sf_SettingDecls*
   uint16_t count = 0;
   for (int32_t c = settings && settings->type == SF_JSON_ARRAY ? settings->firstChild : SF_JSON_NONE; c != SF_JSON_NONE; c = d.nodes[c].next) count++;
   if (count > SF_MAX_SETTINGS) {
-    sf_text_appendString(error, "manifest: more settings than an app may declare (64)");
+    sf_text_appendString(error, SF_TX_MANIFEST_MORE_SETTINGS_THAN_APP);
     ok = false;
   } else if (count > 0) {
     out->items = hal_malloc(count * sizeof *out->items);
     if (!out->items) {
-      sf_text_appendString(error, "manifest: out of memory for the settings");
+      sf_text_appendString(error, SF_TX_MANIFEST_OUT_MEMORY_SETTINGS);
       ok = false;
     } else {
       __builtin_memset(out->items, 0, count * sizeof *out->items);

@@ -1,10 +1,11 @@
 #include "runtimeErrors.h"
 
-#include "sf_runtimeErrorTexts.h"
+#include "sf_deviceTexts.h"
 
 /* The texts of core/runtime/runtimeErrors.ts on the device target: the tables are generated from
  * it (scripts/runtimeErrorsHeader.mjs) with markers where the API, the name or a part depending
- * on the API id goes; this file expands them. */
+ * on the API id goes; this file expands them. An image built with SF_CODED_TEXTS (the Cortex-M0+)
+ * sends the arguments instead and the host expands them (sf_deviceTexts.h). */
 
 void sf_appendPrimitiveString(sf_Text* out, const sf_Primitive* v) {
   switch (v->type) {
@@ -16,6 +17,31 @@ void sf_appendPrimitiveString(sf_Text* out, const sf_Primitive* v) {
     default: sf_text_appendString(out, "[object]"); return;
   }
 }
+
+#if SF_CODED_TEXTS
+/* The arguments alone, each its type's tag and its text: the host words them
+ * (firmware/native/deviceTexts.ts, formatRuntimeError), and the tables stay off a small image. */
+static void codedArgument(sf_Text* out, const sf_Primitive* v) {
+  switch (v->type) {
+    case SF_UNDEFINED: sf_text_appendChar(out, SF_CODED_TAG_UNDEFINED); break;
+    case SF_NULL: sf_text_appendChar(out, SF_CODED_TAG_NULL); break;
+    case SF_BOOLEAN: sf_text_appendChar(out, SF_CODED_TAG_BOOLEAN); sf_appendPrimitiveString(out, v); break;
+    case SF_NUMBER: sf_text_appendChar(out, SF_CODED_TAG_NUMBER); sf_appendPrimitiveString(out, v); break;
+    case SF_STRING: sf_text_appendChar(out, SF_CODED_TAG_STRING); sf_appendPrimitiveString(out, v); break;
+    default: sf_text_appendChar(out, SF_CODED_TAG_OTHER); break;
+  }
+  sf_text_appendChar(out, (char)SF_CODED_END);
+}
+
+void sf_formatRuntimeError(const sf_Primitive* code, const sf_Primitive* api, const sf_Primitive* name, sf_Text* out) {
+  sf_text_appendChar(out, (char)SF_CODED_START);
+  sf_text_appendChar(out, SF_CODED_RUNTIME);
+  codedArgument(out, code);
+  codedArgument(out, api);
+  codedArgument(out, name);
+}
+#else
+#include "sf_runtimeErrorTexts.h"
 
 static int apiId(const sf_Primitive* api) {
   if (api->type != SF_NUMBER || api->number != (double)(int)api->number) return -1;
@@ -62,3 +88,4 @@ void sf_formatRuntimeError(const sf_Primitive* code, const sf_Primitive* api, co
   if (c < 0 || c >= SF_RE_CODE_COUNT) expand(out, SF_RE_UNKNOWN_CODE, code, api, name);
   else expand(out, api->type == SF_UNDEFINED && SF_RE_TEMPLATES_NO_API[c] ? SF_RE_TEMPLATES_NO_API[c] : SF_RE_TEMPLATES[c], code, api, name);
 }
+#endif

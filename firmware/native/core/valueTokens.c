@@ -2,6 +2,7 @@
 
 #include "../hal/platform.h"
 #include "sf_hostIds.h"
+#include "sf_deviceTexts.h"
 
 enum { FRAME_ARRAY = 1, FRAME_HAS_ITEMS = 2 };
 
@@ -60,7 +61,7 @@ static bool place(sf_TokenWriter* w, bool undefinedValue, bool* skip, sf_Text* e
     return true;
   }
   if (!w->keyPending) {
-    sf_text_appendString(error, "value token stream: object value without a key");
+    sf_text_appendString(error, SF_TX_VALUE_TOKEN_STREAM_OBJECT_VALUE);
     return false;
   }
   w->keyPending = false;
@@ -93,7 +94,7 @@ bool sf_tokenWriter_token(sf_TokenWriter* w, int kind, const sf_Primitive* paylo
       return true;
     case SF_TOKEN_KEY: {
       if (w->frames.length == 0) {
-        sf_text_appendString(error, "value token stream: key outside a container");
+        sf_text_appendString(error, SF_TX_VALUE_TOKEN_STREAM_KEY_OUTSIDE);
         return false;
       }
       sf_text_clear(&w->key);
@@ -107,7 +108,7 @@ bool sf_tokenWriter_token(sf_TokenWriter* w, int kind, const sf_Primitive* paylo
     }
     case SF_TOKEN_END:
       if (w->frames.length == 0) {
-        sf_text_appendString(error, "value token stream: End without Begin");
+        sf_text_appendString(error, SF_TX_VALUE_TOKEN_STREAM_END_WITHOUT);
         return false;
       }
       sf_text_appendChar(&w->json, (w->frames.data[w->frames.length - 1] & FRAME_ARRAY) ? ']' : '}');
@@ -116,7 +117,7 @@ bool sf_tokenWriter_token(sf_TokenWriter* w, int kind, const sf_Primitive* paylo
       if (w->frames.length == 0) w->hasValue = true;
       return true;
     default:
-      sf_text_appendString(error, "value token stream: unknown token kind ");
+      sf_text_appendString(error, SF_TX_VALUE_TOKEN_STREAM_UNKNOWN_TOKEN);
       sf_text_appendInt(error, kind);
       return false;
   }
@@ -125,12 +126,12 @@ bool sf_tokenWriter_token(sf_TokenWriter* w, int kind, const sf_Primitive* paylo
 const char* sf_tokenWriter_take(sf_TokenWriter* w, size_t* length, sf_Text* error) {
   if (!w->hasValue || w->frames.length) {
     sf_tokenWriter_reset(w);
-    sf_text_appendString(error, "value token stream is incomplete");
+    sf_text_appendString(error, SF_TX_VALUE_TOKEN_STREAM_INCOMPLETE);
     return 0;
   }
   if (w->json.failed) {
     sf_tokenWriter_reset(w);
-    sf_text_appendString(error, "value token stream: out of memory");
+    sf_text_appendString(error, SF_TX_VALUE_TOKEN_STREAM_OUT_MEMORY);
     return 0;
   }
   w->hasValue = false;

@@ -9,6 +9,7 @@
 #include "standardLibrary.h"
 #include "valueTokens.h"
 #include "vmMemory.h"
+#include "sf_deviceTexts.h"
 
 /* Internal engine function, linkable because of MVM_EXPOSE_INTERNALS. */
 mvm_TeError getProperty(mvm_VM* vm, mvm_Value* pObject, mvm_Value* pPropertyName, mvm_Value* out_value);
@@ -95,7 +96,7 @@ static void callbackOf(const sf_Vm* vm, int event, double a, int position, sf_Na
       /* FeatureVm's callbackOf: `"change" listener of setting "setpoint"` */
       sf_Text text;
       sf_text_init(&text, SF_CALLBACK_NAME_SIZE - 1);
-      sf_text_appendString(&text, "\"change\" listener of setting ");
+      sf_text_appendString(&text, SF_TX_CHANGE_LISTENER_SETTING);
       if (vm->settings && index >= 0 && index < vm->settings->count) {
         sf_text_appendChar(&text, '"');
         sf_text_appendString(&text, vm->settings->items[index].name);
@@ -168,14 +169,14 @@ static bool startWork(sf_Vm* vm, bool ok) {
 
 static bool buildOnly(sf_Vm* vm, const char* what) {
   sf_text_appendString(&vm->hostError, what);
-  sf_text_appendString(&vm->hostError, " is only possible while App(api) runs at build time");
+  sf_text_appendString(&vm->hostError, SF_TX_ONLY_POSSIBLE_WHILE_APP_API);
   return hostThrow(vm);
 }
 
 static bool notOnDevice(sf_Vm* vm, const char* name) {
-  sf_text_appendString(&vm->hostError, "the device host does not provide ");
+  sf_text_appendString(&vm->hostError, SF_TX_DEVICE_HOST_DOES_NOT_PROVIDE);
   sf_text_appendString(&vm->hostError, name);
-  sf_text_appendString(&vm->hostError, "; this call belongs to another target");
+  sf_text_appendString(&vm->hostError, SF_TX_THIS_CALL_BELONGS_ANOTHER_TARGET);
   return hostThrow(vm);
 }
 
@@ -226,7 +227,7 @@ static bool runHostFunction(sf_Vm* vm, int id, const sf_Primitive* args, int arg
     SF_IMPORTED_CASE(SF_HOST_TOKEN_IN_KIND) {
       int kind = sf_tokenReader_nextKind(&vm->reader);
       if (kind < 0) {
-        sf_text_appendString(&vm->hostError, "value token stream: VM read past the end");
+        sf_text_appendString(&vm->hostError, SF_TX_VALUE_TOKEN_STREAM_VM_READ);
         return hostThrow(vm);
       }
       *result = sf_number(kind);
@@ -238,7 +239,7 @@ static bool runHostFunction(sf_Vm* vm, int id, const sf_Primitive* args, int arg
     SF_IMPORTED_CASE(SF_HOST_DECLARE)
       return buildOnly(vm, "declaring");
     SF_IMPORTED_CASE(SF_HOST_SECRET_VALUE)
-      return buildOnly(vm, "reading a secret's configured value");
+      return buildOnly(vm, SF_TX_READING_SECRET_S_CONFIGURED_VALUE);
     SF_IMPORTED_CASE(SF_HOST_CALLBACK_SITE)
       if (number(&a[0]) == SF_SITE_RUNNING) vm->position = (int)number(&a[1]);
       return true; /* listeners added at run time are named by position only without sites */
@@ -307,9 +308,9 @@ static bool runHostFunction(sf_Vm* vm, int id, const sf_Primitive* args, int arg
   }
   /* Not a host id (generated from core/runtime/hostIds.ts), or one a per-app image leaves out:
    * never resolved, so never called. */
-  sf_text_appendString(&vm->hostError, "host function ");
+  sf_text_appendString(&vm->hostError, SF_TX_HOST_FUNCTION);
   sf_text_appendInt(&vm->hostError, id);
-  sf_text_appendString(&vm->hostError, " was not resolved");
+  sf_text_appendString(&vm->hostError, SF_TX_WAS_NOT_RESOLVED);
   return hostThrow(vm);
 }
 
@@ -336,13 +337,13 @@ static mvm_TeError hostTrampoline(mvm_VM* engine, mvm_HostFunctionID id, mvm_Val
   for (int i = 0; i < count; i++) {
     values[i] = readValue(vm, args[i]);
     if (values[i].type == SF_UNREPRESENTABLE) {
-      sf_text_appendString(&vm->hostError, "host function ");
+      sf_text_appendString(&vm->hostError, SF_TX_HOST_FUNCTION);
       sf_text_appendInt(&vm->hostError, id);
       sf_text_appendString(&vm->hostError, " received ");
       article(&vm->hostError, values[i].string);
-      sf_text_appendString(&vm->hostError, " as argument ");
+      sf_text_appendString(&vm->hostError, SF_TX_AS_ARGUMENT);
       sf_text_appendInt(&vm->hostError, i);
-      sf_text_appendString(&vm->hostError, "; only primitives can leave the VM");
+      sf_text_appendString(&vm->hostError, SF_TX_ONLY_PRIMITIVES_CAN_LEAVE_VM);
       vm->hostThrew = true;
       return MVM_E_HOST_ERROR;
     }
@@ -353,7 +354,7 @@ static mvm_TeError hostTrampoline(mvm_VM* engine, mvm_HostFunctionID id, mvm_Val
     }
   }
   if (vm->argumentText.failed) {
-    sf_text_appendString(&vm->hostError, "out of memory for host-call arguments");
+    sf_text_appendString(&vm->hostError, SF_TX_OUT_MEMORY_HOST_CALL_ARGUMENTS);
     vm->hostThrew = true;
     return MVM_E_HOST_ERROR;
   }
@@ -368,9 +369,9 @@ static mvm_TeError hostTrampoline(mvm_VM* engine, mvm_HostFunctionID id, mvm_Val
     case SF_NUMBER: *out = mvm_newNumber(engine, result.number); break;
     case SF_STRING:
       if (result.length > SF_MAX_STRING_BYTES) {
-        sf_text_appendString(&vm->hostError, "host function ");
+        sf_text_appendString(&vm->hostError, SF_TX_HOST_FUNCTION);
         sf_text_appendInt(&vm->hostError, id);
-        sf_text_appendString(&vm->hostError, " returned a string longer than ");
+        sf_text_appendString(&vm->hostError, SF_TX_RETURNED_STRING_LONGER_THAN);
         sf_text_appendInt(&vm->hostError, SF_MAX_STRING_BYTES);
         sf_text_appendString(&vm->hostError, " UTF-8 bytes");
         vm->hostThrew = true;
@@ -448,14 +449,14 @@ sf_Vm* sf_vm_restore(const uint8_t* snapshot, size_t size, const sf_VmOptions* o
   }
   fatalArmed = false;
   if (err != MVM_E_SUCCESS) {
-    sf_text_appendString(error, "the snapshot could not be restored: ");
+    sf_text_appendString(error, SF_TX_SNAPSHOT_COULD_NOT_BE_RESTORED);
     sf_describeErrorCode(err, error);
 #if SF_PER_APP_IMAGE
     if (err == MVM_E_UNRESOLVED_IMPORT && vm->unresolvedImport >= 0) {
       /* the app changed since this image was built for it */
-      sf_text_appendString(error, " (host function ");
+      sf_text_appendString(error, SF_TX_PAREN_HOST_FUNCTION);
       sf_text_appendInt(error, vm->unresolvedImport);
-      sf_text_appendString(error, ", which this image leaves out: it was built for the host functions the app \"" SF_APP_NAME "\" imported; build the firmware again with snapfleet firmware build --app for the new version)");
+      sf_text_appendString(error, SF_TX_WHICH_THIS_IMAGE_LEAVES_OUT SF_APP_NAME SF_TX_IMPORTED_BUILD_FIRMWARE_AGAIN_WITH);
     }
 #endif
     releaseEngine(vm, vm->engine == 0);
@@ -510,9 +511,9 @@ static void exceptionMessage(sf_Vm* vm, mvm_Value thrown, sf_Text* out) {
     mvm_releaseHandle(vm->engine, &object);
     if (found) return;
   }
-  sf_text_appendString(out, "the script threw ");
+  sf_text_appendString(out, SF_TX_SCRIPT_THREW);
   article(out, (unsigned)type < sizeof TYPE_NAMES / sizeof TYPE_NAMES[0] ? TYPE_NAMES[type] : "unknown value");
-  sf_text_appendString(out, " without a message");
+  sf_text_appendString(out, SF_TX_WITHOUT_MESSAGE);
 }
 
 /* Calls the dispatcher; on failure words the message as FeatureVm does. */
@@ -523,7 +524,7 @@ static bool dispatch(sf_Vm* vm, int event, double a, const sf_Primitive* b) {
     sf_NamedCallback named;
     callbackOf(vm, event, a, NO_POSITION, &named);
     sf_text_appendString(&vm->message, named.text);
-    sf_text_appendString(&vm->message, " not run: the app stopped after ");
+    sf_text_appendString(&vm->message, SF_TX_NOT_RUN_APP_STOPPED_AFTER);
     sf_text_append(&vm->message, vm->stoppedBecause.data, vm->stoppedBecause.length);
     vm->lastFatal = true;
     return false;
@@ -584,15 +585,15 @@ static bool dispatch(sf_Vm* vm, int event, double a, const sf_Primitive* b) {
     } else if (err == MVM_E_UNCAUGHT_EXCEPTION || (err == MVM_E_HOST_ERROR && vm->hostThrew)) {
       sf_text_append(m, vm->hostError.data, vm->hostError.length);
     } else if (err == MVM_E_INSTRUCTION_COUNT_REACHED) {
-      sf_text_appendString(m, "the callback ran out of its instruction budget (");
+      sf_text_appendString(m, SF_TX_CALLBACK_RAN_OUT_INSTRUCTION_BUDGET);
       sf_text_appendGrouped(m, vm->budget);
-      sf_text_appendString(m, " instructions per call) and was stopped: a loop that never ends? If the work is real, raise instructionBudget");
+      sf_text_appendString(m, SF_TX_INSTRUCTIONS_PER_CALL_WAS_STOPPED);
     } else {
       sf_describeErrorCode(err, m);
 #if defined(SF_POWER_OPERATOR) && !SF_POWER_OPERATOR
       /* the engine's refusal of ** in this image (scripts/enginePatches.mjs) */
       if (err == MVM_E_OPERATION_REQUIRES_FLOAT_SUPPORT)
-        sf_text_appendString(m, " (the ** operator, which this image leaves out: it was built for the app \"" SF_APP_NAME "\", whose code has none; build the firmware again with snapfleet firmware build --app for the new version)");
+        sf_text_appendString(m, SF_TX_OPERATOR_WHICH_THIS_IMAGE_LEAVES SF_APP_NAME SF_TX_WHOSE_CODE_HAS_NONE_BUILD);
 #endif
     }
     if (fatal) {
@@ -600,7 +601,7 @@ static bool dispatch(sf_Vm* vm, int event, double a, const sf_Primitive* b) {
       vm->lastFatal = true;
       sf_text_clear(&vm->stoppedBecause);
       sf_text_append(&vm->stoppedBecause, m->data, m->length);
-      sf_text_appendString(m, "; the app's VM stopped and runs no more callbacks");
+      sf_text_appendString(m, SF_TX_APP_S_VM_STOPPED_RUNS);
       releaseEngine(vm, true);
     }
   }
@@ -630,7 +631,7 @@ bool sf_vm_deliver(sf_Vm* vm, int channelIndex, const sf_JsonDocument* document,
   if (node->type == SF_JSON_ARRAY || node->type == SF_JSON_OBJECT) {
     if (!sf_tokenReader_load(&vm->reader, document, root)) {
       sf_text_clear(&vm->message);
-      sf_text_appendString(&vm->message, "out of memory for an incoming message");
+      sf_text_appendString(&vm->message, SF_TX_OUT_MEMORY_INCOMING_MESSAGE);
       vm->lastFatal = false;
       return false;
     }

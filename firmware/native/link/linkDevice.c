@@ -2,6 +2,7 @@
 
 #include "../core/textBuffer.h"
 #include "linkMessages.h"
+#include "sf_deviceTexts.h"
 
 static uint64_t now(sf_LinkDevice* d) {
   return (uint64_t)d->config.platform->clock->ops->now(d->config.platform->clock);
@@ -82,7 +83,7 @@ static void bootApp(sf_LinkDevice* d, const sf_DevicePackage* pkg) {
   config.context = d;
   d->supervisor = sf_supervisor_create(&config);
   if (!d->supervisor) {
-    copyText(error, sizeof error, "out of memory for the supervisor");
+    copyText(error, sizeof error, SF_TX_OUT_MEMORY_SUPERVISOR);
   } else {
     hal_NetEvents events;
     sf_supervisor_netEvents(d->supervisor, &events);
@@ -109,10 +110,10 @@ static void bootInstalled(sf_LinkDevice* d) {
   int found = sf_ota_installed(&d->ota, &pkg, error, sizeof error);
   if (error[0]) say(d, "[ota] ", error);
   if (found <= 0) {
-    if (found == 0) say(d, "[ota] no app installed; waiting for one over the link", NULL);
+    if (found == 0) say(d, SF_TX_OTA_NO_APP_INSTALLED_WAITING, NULL);
     return;
   }
-  say(d, "[ota] starting version ", pkg.manifest.version);
+  say(d, SF_TX_OTA_STARTING_VERSION, pkg.manifest.version);
   bootApp(d, &pkg);
 }
 
@@ -133,7 +134,7 @@ static void onOffer(sf_LinkDevice* d, const uint8_t* body, size_t length) {
   const char* version = jobId ? takeText(&p, end) : NULL;
   const char* engine = version ? takeText(&p, end) : NULL;
   if (!engine || end - p != 64) {
-    say(d, "[ota] a malformed offer came over the link; ignored", NULL);
+    say(d, SF_TX_OTA_MALFORMED_OFFER_CAME_OVER, NULL);
     return;
   }
   /* A co-processor that started after a reset or its own restart offers the job it finds IN
@@ -159,7 +160,7 @@ static void onOffer(sf_LinkDevice* d, const uint8_t* body, size_t length) {
   switch (sf_ota_consider(&d->ota, d->jobId, d->version, engine, d->config.engineId)) {
     case SF_OTA_PROCEED:
       if (d->size > capacity) {
-        reply(d, SF_OTA_REPLY_REJECTED, d->jobId, "the package is larger than a slot");
+        reply(d, SF_OTA_REPLY_REJECTED, d->jobId, SF_TX_PACKAGE_LARGER_THAN_SLOT);
         return;
       }
       d->receiving = true;
@@ -181,7 +182,7 @@ static void onChunk(sf_LinkDevice* d, const uint8_t* body, size_t length) {
   /* In order only (the link is ordered); anything else ends the install. */
   if (offset != d->received || offset + count > d->size || offset + count > capacity) {
     d->receiving = false;
-    reply(d, SF_OTA_REPLY_FAILED, d->jobId, "a package chunk out of order or past the announced size");
+    reply(d, SF_OTA_REPLY_FAILED, d->jobId, SF_TX_PACKAGE_CHUNK_OUT_ORDER_OR);
     return;
   }
   for (size_t i = 0; i < count; i++) buffer[offset + i] = body[5 + i];
@@ -210,7 +211,7 @@ static void onOther(void* context, const uint8_t* body, size_t length) {
       size_t n = length - 1 < sizeof spec - 1 ? length - 1 : sizeof spec - 1;
       for (size_t i = 0; i < n; i++) spec[i] = (char)body[1 + i];
       spec[n] = 0;
-      if (d->config.setPin && !d->config.setPin(d->config.context, spec)) say(d, "[board] pin input refused: ", spec);
+      if (d->config.setPin && !d->config.setPin(d->config.context, spec)) say(d, SF_TX_BOARD_PIN_INPUT_REFUSED, spec);
       return;
     }
     case SF_LINK_MSG_OTA_OFFER:
@@ -231,7 +232,7 @@ static void stepOta(sf_LinkDevice* d) {
   switch (sf_ota_poll(&d->ota, now(d))) {
     case SF_OTA_TRIAL_PASSED:
       d->onTrial = false;
-      say(d, "[ota] installed version ", d->version);
+      say(d, SF_TX_OTA_INSTALLED_VERSION, d->version);
       reply(d, SF_OTA_REPLY_SUCCEEDED, d->jobId, NULL);
       break;
     case SF_OTA_TRIAL_FAILED: {

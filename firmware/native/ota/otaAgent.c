@@ -2,6 +2,7 @@
 
 #include "reasonText.h"
 #include "sha256.h"
+#include "sf_deviceTexts.h"
 
 int sf_ota_open(sf_Ota* ota, hal_Storage* storage, uint8_t* bufferA, uint8_t* bufferB, size_t capacity, uint32_t grace_ms, uint32_t loopFailures, uint32_t loopWithinMs, char* error, size_t errorSize) {
   ota->buffers[0] = bufferA;
@@ -20,7 +21,7 @@ int sf_ota_open(sf_Ota* ota, hal_Storage* storage, uint8_t* bufferA, uint8_t* bu
   ota->reason[0] = '\0';
   sf_Reason e = sf_reason_on(error, errorSize);
   if (sf_crashLoop_init(&ota->loop, loopFailures, loopWithinMs) != 0) {
-    sf_reason_add(&e, "crash loop: failures must be a whole number from 1 to 32 and the window above 0 ms");
+    sf_reason_add(&e, SF_TX_CRASH_LOOP_FAILURES_MUST_BE);
     return -1;
   }
   ota->loopFailures = loopFailures;
@@ -31,9 +32,9 @@ int sf_ota_open(sf_Ota* ota, hal_Storage* storage, uint8_t* bufferA, uint8_t* bu
     sf_Reason j = sf_reason_on(ota->interruptedJob, sizeof ota->interruptedJob);
     sf_reason_add(&j, s->trialJob);
     sf_Reason r = sf_reason_on(ota->reason, sizeof ota->reason);
-    sf_reason_add(&r, "the device restarted while version ");
+    sf_reason_add(&r, SF_TX_DEVICE_RESTARTED_WHILE_VERSION);
     sf_reason_addShort(&r, s->versions[s->trial]);
-    sf_reason_add(&r, " was on trial (a crash or power cut before its grace period ended); it was rolled back");
+    sf_reason_add(&r, SF_TX_WAS_TRIAL_CRASH_OR_POWER);
     char ignored[SF_OTA_REASON_MAX];
     if (sf_slots_abandonTrial(&ota->slots, ignored, sizeof ignored) != 0) {
       sf_reason_add(&e, ignored);
@@ -87,7 +88,7 @@ int sf_ota_installed(sf_Ota* ota, sf_DevicePackage* pkg, char* error, size_t err
   sf_reason_add(&e, sf_slot_name(active));
   sf_reason_add(&e, " (version ");
   sf_reason_addShort(&e, damaged);
-  sf_reason_add(&e, ") is unusable: ");
+  sf_reason_add(&e, SF_TX_IS_UNUSABLE);
   sf_reason_add(&e, why);
   int previous = sf_slots_previous(&ota->slots);
   char ignored[SF_OTA_REASON_MAX];
@@ -97,7 +98,7 @@ int sf_ota_installed(sf_Ota* ota, sf_DevicePackage* pkg, char* error, size_t err
       sf_reason_add(&e, ignored);
       return -1;
     }
-    sf_reason_add(&e, "; rolled back to version ");
+    sf_reason_add(&e, SF_TX_ROLLED_BACK_VERSION);
     sf_reason_addShort(&e, ota->slots.state.versions[previous]);
     ota->running = previous;
     return 1;
@@ -109,7 +110,7 @@ int sf_ota_installed(sf_Ota* ota, sf_DevicePackage* pkg, char* error, size_t err
     sf_reason_add(&e, "; ");
     sf_reason_add(&e, ignored);
   }
-  sf_reason_add(&e, "; no app is installed now");
+  sf_reason_add(&e, SF_TX_NO_APP_INSTALLED_NOW);
   return -1;
 }
 
@@ -119,7 +120,7 @@ sf_OtaAction sf_ota_appFailed(sf_Ota* ota, uint64_t nowMs, const char* message, 
     if (!ota->trialFailed) {
       ota->trialFailed = true;
       sf_Reason r = sf_reason_on(ota->reason, sizeof ota->reason);
-      sf_reason_add(&r, "the new app failed and was rolled back: within the grace period: ");
+      sf_reason_add(&r, SF_TX_ROLLED_BACK_IN_GRACE_PERIOD);
       sf_reason_add(&r, message);
     }
     return SF_OTA_NOTHING;
@@ -129,13 +130,13 @@ sf_OtaAction sf_ota_appFailed(sf_Ota* ota, uint64_t nowMs, const char* message, 
   ota->watching = false;
   sf_Reason r = sf_reason_on(ota->reason, sizeof ota->reason);
   if (fatal) {
-    sf_reason_add(&r, "the app stopped: ");
+    sf_reason_add(&r, SF_TX_APP_STOPPED);
   } else {
     sf_reason_add(&r, "crash loop (");
     sf_reason_addUint(&r, ota->loopFailures);
-    sf_reason_add(&r, " failures within ");
+    sf_reason_add(&r, SF_TX_FAILURES_WITHIN);
     sf_reason_addUint(&r, ota->loopWithinMs / 1000);
-    sf_reason_add(&r, " s), the last: ");
+    sf_reason_add(&r, SF_TX_SECONDS_THE_LAST);
   }
   sf_reason_add(&r, message);
   return SF_OTA_ROLL_BACK;
@@ -149,7 +150,7 @@ void sf_ota_started(sf_Ota* ota, uint64_t nowMs, const char* startFailure) {
     if (startFailure) {
       ota->trialFailed = true;
       sf_Reason r = sf_reason_on(ota->reason, sizeof ota->reason);
-      sf_reason_add(&r, "the new app failed and was rolled back: start: ");
+      sf_reason_add(&r, SF_TX_ROLLED_BACK_AT_START);
       sf_reason_add(&r, startFailure);
     }
   }
@@ -172,18 +173,18 @@ static bool validJobId(const char* id) {
 sf_OtaDecision sf_ota_consider(sf_Ota* ota, const char* jobId, const char* version, const char* engine, const char* thisEngine) {
   sf_Reason r = sf_reason_on(ota->reason, sizeof ota->reason);
   if (!validJobId(jobId)) {
-    sf_reason_add(&r, "job id is not 1 to 64 characters of [a-zA-Z0-9_-]");
+    sf_reason_add(&r, SF_TX_JOB_ID_NOT_1_64);
     return SF_OTA_REJECT;
   }
   if (!sf_streq(engine, thisEngine)) {
-    sf_reason_add(&r, "the package needs engine ");
+    sf_reason_add(&r, SF_TX_PACKAGE_NEEDS_ENGINE);
     sf_reason_add(&r, engine);
-    sf_reason_add(&r, "; this firmware runs ");
+    sf_reason_add(&r, SF_TX_THIS_FIRMWARE_RUNS);
     sf_reason_add(&r, thisEngine);
     return SF_OTA_REJECT;
   }
   if (ota->onTrial) {
-    sf_reason_add(&r, "another install is on trial");
+    sf_reason_add(&r, SF_TX_ANOTHER_INSTALL_TRIAL);
     return SF_OTA_REJECT;
   }
   if (sf_streq(version, sf_ota_activeVersion(ota))) {
@@ -205,28 +206,28 @@ int sf_ota_stage(sf_Ota* ota, const char* jobId, size_t length, const char* docS
   sf_sha256_hex(bytes, length, actual);
   sf_Reason r = sf_reason_on(ota->reason, sizeof ota->reason);
   if (length != docSize || !sf_streq(actual, docSha256)) {
-    sf_reason_add(&r, "integrity check failed: got ");
+    sf_reason_add(&r, SF_TX_INTEGRITY_CHECK_FAILED_GOT);
     sf_reason_addUint(&r, length);
-    sf_reason_add(&r, " bytes with sha256 ");
+    sf_reason_add(&r, SF_TX_BYTES_WITH_SHA256);
     sf_reason_addShort(&r, actual);
-    sf_reason_add(&r, ", the job document says ");
+    sf_reason_add(&r, SF_TX_JOB_DOCUMENT_SAYS);
     sf_reason_addUint(&r, docSize);
-    sf_reason_add(&r, " bytes with sha256 ");
+    sf_reason_add(&r, SF_TX_BYTES_WITH_SHA256);
     sf_reason_addShort(&r, docSha256);
-    sf_reason_add(&r, "; the running app is unchanged");
+    sf_reason_add(&r, SF_TX_RUNNING_APP_UNCHANGED);
     return -1;
   }
   char why[SF_OTA_REASON_MAX];
   if (sf_package_verify(bytes, length, version, pkg, why, sizeof why) != 0) {
-    sf_reason_add(&r, "package rejected: ");
+    sf_reason_add(&r, SF_TX_PACKAGE_REJECTED);
     sf_reason_add(&r, why);
-    sf_reason_add(&r, "; the running app is unchanged");
+    sf_reason_add(&r, SF_TX_RUNNING_APP_UNCHANGED);
     return -1;
   }
   if (readManifest(ota, pkg, why, sizeof why) != 0) {
-    sf_reason_add(&r, "package rejected: ");
+    sf_reason_add(&r, SF_TX_PACKAGE_REJECTED);
     sf_reason_add(&r, why);
-    sf_reason_add(&r, "; the running app is unchanged");
+    sf_reason_add(&r, SF_TX_RUNNING_APP_UNCHANGED);
     return -1;
   }
   if (sf_slots_stage(&ota->slots, slot, bytes, length, version, why, sizeof why) != 0 || sf_slots_beginTrial(&ota->slots, slot, jobId, why, sizeof why) != 0) {
@@ -280,11 +281,11 @@ int sf_ota_rollBack(sf_Ota* ota, sf_DevicePackage* pkg) {
   if (previous == SF_SLOT_NONE || load(ota, previous, pkg, why, sizeof why) != 0) {
     sf_reason_add(&r, "version ");
     sf_reason_addShort(&r, failing);
-    sf_reason_add(&r, previous == SF_SLOT_NONE ? " is failing and there is no previous version to roll back to: " : " is failing and the previous slot is unusable: ");
+    sf_reason_add(&r, previous == SF_SLOT_NONE ? SF_TX_FAILING_THERE_NO_PREVIOUS_VERSION : SF_TX_FAILING_PREVIOUS_SLOT_UNUSABLE);
     sf_reason_add(&r, cause);
     return -1;
   }
-  sf_reason_add(&r, "rolled back from version ");
+  sf_reason_add(&r, SF_TX_ROLLED_BACK_FROM_VERSION);
   sf_reason_addShort(&r, failing);
   sf_reason_add(&r, " to ");
   sf_reason_addShort(&r, ota->slots.state.versions[previous]);

@@ -1,6 +1,7 @@
 #include "slotStore.h"
 
 #include "reasonText.h"
+#include "sf_deviceTexts.h"
 
 #define STATE_BLOB "ota.state"
 #define STATE_HEADER "snapfleet-ota 1\n"
@@ -129,7 +130,7 @@ static int save(sf_SlotStore* store, char* error, size_t errorSize) {
   hal_StorageResult r = store->storage->ops->write(store->storage, STATE_BLOB, (const uint8_t *)text, length);
   if (r == HAL_STORAGE_OK) return 0;
   sf_Reason e = sf_reason_on(error, errorSize);
-  sf_reason_add(&e, "could not save the OTA state (" STATE_BLOB "): storage error ");
+  sf_reason_add(&e, SF_TX_COULD_NOT_SAVE_OTA_STATE STATE_BLOB SF_TX_PAREN_STORAGE_ERROR);
   sf_reason_addUint(&e, (unsigned long)r);
   return -1;
 }
@@ -143,14 +144,14 @@ int sf_slots_open(sf_SlotStore* store, hal_Storage* storage, char* error, size_t
   if (r == HAL_STORAGE_NOT_FOUND) return 0;
   sf_Reason e = sf_reason_on(error, errorSize);
   if (r != HAL_STORAGE_OK) {
-    sf_reason_add(&e, "the OTA state (" STATE_BLOB ") could not be read (storage error ");
+    sf_reason_add(&e, SF_TX_OTA_STATE STATE_BLOB SF_TX_COULD_NOT_BE_READ_STORAGE);
     sf_reason_addUint(&e, (unsigned long)r);
-    sf_reason_add(&e, "); starting with no app installed");
+    sf_reason_add(&e, SF_TX_STARTING_WITH_NO_APP_INSTALLED);
     return -1;
   }
   if (sf_slots_decode(text, length, &store->state) != 0) {
     emptyState(&store->state);
-    sf_reason_add(&e, "the OTA state (" STATE_BLOB ") is damaged (its check line does not match); starting with no app installed");
+    sf_reason_add(&e, SF_TX_OTA_STATE STATE_BLOB SF_TX_DAMAGED_CHECK_LINE_DOES_NOT);
     return -1;
   }
   return 0;
@@ -176,14 +177,14 @@ int sf_slots_read(sf_SlotStore* store, int slot, uint8_t* buffer, size_t capacit
   sf_Reason e = sf_reason_on(error, errorSize);
   sf_reason_add(&e, "slot ");
   sf_reason_add(&e, sf_slot_name(slot));
-  sf_reason_add(&e, r == HAL_STORAGE_NOT_FOUND ? " is missing from storage" : r == HAL_STORAGE_TOO_LARGE ? " is larger than a device package may be" : " could not be read");
+  sf_reason_add(&e, r == HAL_STORAGE_NOT_FOUND ? SF_TX_MISSING_FROM_STORAGE : r == HAL_STORAGE_TOO_LARGE ? SF_TX_LARGER_THAN_DEVICE_PACKAGE_MAY : SF_TX_COULD_NOT_BE_READ);
   return -1;
 }
 
 int sf_slots_stage(sf_SlotStore* store, int slot, const uint8_t* bytes, size_t length, const char* version, char* error, size_t errorSize) {
   sf_Reason e = sf_reason_on(error, errorSize);
   if (slot == store->state.active || slot == SF_SLOT_NONE) {
-    sf_reason_add(&e, "refusing to stage over the active slot");
+    sf_reason_add(&e, SF_TX_REFUSING_STAGE_OVER_ACTIVE_SLOT);
     return -1;
   }
   /* Forget first: a power cut while the slot is written must not leave an old version's name
@@ -193,9 +194,9 @@ int sf_slots_stage(sf_SlotStore* store, int slot, const uint8_t* bytes, size_t l
   if (save(store, error, errorSize) != 0) return -1;
   hal_StorageResult r = store->storage->ops->write(store->storage, SLOT_BLOBS[slot], bytes, length);
   if (r != HAL_STORAGE_OK) {
-    sf_reason_add(&e, "could not write slot ");
+    sf_reason_add(&e, SF_TX_COULD_NOT_WRITE_SLOT);
     sf_reason_add(&e, sf_slot_name(slot));
-    sf_reason_add(&e, ": storage error ");
+    sf_reason_add(&e, SF_TX_STORAGE_ERROR);
     sf_reason_addUint(&e, (unsigned long)r);
     return -1;
   }

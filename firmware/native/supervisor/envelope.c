@@ -2,6 +2,7 @@
 
 #include "../core/utf16.h"
 #include "../core/valueTokens.h"
+#include "sf_deviceTexts.h"
 
 #define SF_MAX_SAFE_INTEGER 9007199254740991LL /* Number.MAX_SAFE_INTEGER */
 
@@ -33,7 +34,7 @@ static void appendStart(sf_Text* out, const char* text, size_t length) {
 
 bool sf_envelope_decode(sf_JsonDocument* d, const char* payload, size_t length, sf_Envelope* out, sf_Text* error) {
   if (!sf_json_parse(d, payload, length, 0)) {
-    sf_text_appendString(error, "message is not JSON: ");
+    sf_text_appendString(error, SF_TX_MESSAGE_NOT_JSON);
     appendStart(error, payload, length);
     return false;
   }
@@ -58,7 +59,7 @@ bool sf_envelope_decode(sf_JsonDocument* d, const char* payload, size_t length, 
       /* the wording of decodeEnvelope: senders number from 1, receivers count on whole numbers */
       sf_text_appendString(error, "envelope ");
       sf_text_appendJsonString(error, s, n);
-      sf_text_appendString(error, ": the seq must be a whole number from 1 to 9007199254740991: ");
+      sf_text_appendString(error, SF_TX_SEQ_MUST_BE_WHOLE_NUMBER);
       appendStart(error, payload, length);
       return false;
     }
@@ -72,7 +73,7 @@ bool sf_envelope_decode(sf_JsonDocument* d, const char* payload, size_t length, 
     }
   }
   if (!ok) {
-    sf_text_appendString(error, "message is not a snapfleet envelope {\"id\":\"<bootId>:<seq>\",\"v\":...,\"t\":<ms>}: ");
+    sf_text_appendString(error, SF_TX_MESSAGE_NOT_SNAPFLEET_ENVELOPE_ID);
     appendStart(error, payload, length);
     return false;
   }
@@ -83,7 +84,7 @@ bool sf_envelope_decode(sf_JsonDocument* d, const char* payload, size_t length, 
     if (p->type != SF_JSON_NUMBER || !(x >= 0 && x <= 9007199254740991.0) || x != (double)(int64_t)x || (int64_t)x >= out->seq) {
       sf_text_appendString(error, "envelope ");
       sf_text_appendJsonString(error, out->bootId, out->idLength);
-      sf_text_appendString(error, ": \"p\" (the sender's previous seq on this topic) must be a whole number from 0 to below the seq, got ");
+      sf_text_appendString(error, SF_TX_P_SENDER_S_PREVIOUS_SEQ);
       sf_json_stringify(d, (int32_t)(p - d->nodes), error);
       sf_text_appendString(error, ": ");
       appendStart(error, payload, length);

@@ -2,6 +2,7 @@
 
 #include "../core/textBuffer.h"
 #include "../hal/platform.h"
+#include "sf_deviceTexts.h"
 
 /* Tokens of one outbox: tokenBase + 0 .. TOKEN_SPAN - 1. */
 #define TOKEN_SPAN 0x10000000u
@@ -103,7 +104,7 @@ static void tell(sf_Outbox* o, const sf_OutboxMessage* m, const char* what, cons
   if (!o->onError) return;
   sf_Text line;
   sf_text_init(&line, 0);
-  sf_text_appendString(&line, "publish on \"");
+  sf_text_appendString(&line, SF_TX_PUBLISH_ON);
   sf_text_appendString(&line, m->topic);
   sf_text_appendString(&line, what);
   sf_text_appendString(&line, why);
@@ -117,13 +118,13 @@ static void tell(sf_Outbox* o, const sf_OutboxMessage* m, const char* what, cons
 static void waitForRoom(sf_Outbox* o, sf_OutboxMessage* m) {
   insertWaiting(o, m);
   o->busy = true;
-  if (!o->saidBusy) tell(o, m, "\" waiting for room on the network", "", "");
+  if (!o->saidBusy) tell(o, m, SF_TX_WAITING_ROOM_NETWORK, "", "");
   o->saidBusy = true;
   if (o->onBusy) o->onBusy(o->context);
 }
 
 static void failed(sf_Outbox* o, sf_OutboxMessage* m, const char* why) {
-  tell(o, m, "\" failed (", why, "); retrying after the next reconnect");
+  tell(o, m, "\" failed (", why, SF_TX_RETRYING_AFTER_NEXT_RECONNECT);
   if (m->qos == 0) {
     /* at most once: a QoS 0 message the network refused is lost, and counted */
     o->dropped++;
@@ -170,7 +171,7 @@ bool sf_outbox_published(sf_Outbox* o, uint32_t token, bool delivered) {
       freeMessage(m);
       sf_outbox_pump(o);
     } else {
-      failed(o, m, "the network gave up on it");
+      failed(o, m, SF_TX_NETWORK_GAVE_UP);
     }
     return true;
   }

@@ -3,6 +3,7 @@
 #include "../core/growArray.h"
 #include "../core/textBuffer.h"
 #include "../hal/platform.h"
+#include "sf_deviceTexts.h"
 
 typedef struct sf_ReorderHeld {
   int64_t seq, previous, arrivedAt;
@@ -124,26 +125,26 @@ static void reportGap(sf_ReorderBuffer* b, sf_ReorderChain* c, int64_t missing, 
   sf_text_appendChar(&t, ':');
   sf_text_appendInt(&t, missing);
   if (missing - c->last > 1) {
-    sf_text_appendString(&t, " (and whatever of ");
+    sf_text_appendString(&t, SF_TX_AND_WHATEVER_OF);
     sf_text_append(&t, c->key, c->bootIdLength);
     sf_text_appendChar(&t, ':');
     sf_text_appendInt(&t, c->last + 1);
     sf_text_appendString(&t, "..");
     sf_text_appendInt(&t, missing - 1);
-    sf_text_appendString(&t, " was sent on this topic)");
+    sf_text_appendString(&t, SF_TX_WAS_SENT_THIS_TOPIC);
   }
   sf_text_appendString(&t, ", ");
   if (reason == GAP_TIMEOUT) {
-    sf_text_appendString(&t, "not there after ");
+    sf_text_appendString(&t, SF_TX_NOT_THERE_AFTER);
     sf_text_appendInt(&t, b->options.timeoutMs);
     sf_text_appendString(&t, " ms");
   } else if (reason == GAP_FULL) {
     sf_text_appendInt(&t, b->options.maxHeld);
-    sf_text_appendString(&t, " later messages waiting");
+    sf_text_appendString(&t, SF_TX_LATER_MESSAGES_WAITING);
   } else {
-    sf_text_appendString(&t, "the chain was forgotten");
+    sf_text_appendString(&t, SF_TX_CHAIN_WAS_FORGOTTEN);
   }
-  sf_text_appendString(&t, "; delivering from ");
+  sf_text_appendString(&t, SF_TX_DELIVERING_FROM);
   sf_text_append(&t, c->key, c->bootIdLength);
   sf_text_appendChar(&t, ':');
   sf_text_appendInt(&t, resumedAt);
@@ -331,7 +332,7 @@ sf_ReorderResult sf_reorder_accept(sf_ReorderBuffer* b, const char* topic, const
           sf_text_appendString(&t, topic);
           sf_text_appendString(&t, ": ");
           sf_text_append(&t, id, idLength);
-          sf_text_appendString(&t, " came after its gap was given up; dropped");
+          sf_text_appendString(&t, SF_TX_CAME_AFTER_GAP_WAS_GIVEN);
           if (!t.failed) b->options.log(b->options.context, t.data);
           sf_text_free(&t);
         }

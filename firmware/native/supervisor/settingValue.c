@@ -1,6 +1,7 @@
 #include "settingValue.h"
 
 #include "utf16.h"
+#include "sf_deviceTexts.h"
 
 #define DESCRIBED_STRING_UNITS 40
 
@@ -83,7 +84,7 @@ bool sf_settingValueProblem(const sf_SettingDecl* decl, const sf_Primitive* valu
     sf_text_appendString(out, decl->name);
     sf_text_appendString(out, "\" holds ");
     sf_text_appendString(out, type);
-    sf_text_appendString(out, "s (its default is ");
+    sf_text_appendString(out, SF_TX_ITS_DEFAULT_IS);
     appendDefault(out, decl);
     sf_text_appendChar(out, ')');
     return true;
@@ -92,13 +93,13 @@ bool sf_settingValueProblem(const sf_SettingDecl* decl, const sf_Primitive* valu
     double n = value->number;
     if (n != n || n - n != 0) {
       describe(out, value);
-      sf_text_appendString(out, " is not a finite number");
+      sf_text_appendString(out, SF_TX_NOT_FINITE_NUMBER);
       return true;
     }
     if ((decl->hasMin && n < decl->min) || (decl->hasMax && n > decl->max)) {
       bool below = decl->hasMin && n < decl->min;
       sf_text_appendNumber(out, n);
-      sf_text_appendString(out, below ? " is below the minimum " : " is above the maximum ");
+      sf_text_appendString(out, below ? SF_TX_BELOW_MINIMUM : SF_TX_ABOVE_MAXIMUM);
       sf_text_appendNumber(out, below ? decl->min : decl->max);
       ofSetting(out, decl);
       range(out, decl);
@@ -110,7 +111,7 @@ bool sf_settingValueProblem(const sf_SettingDecl* decl, const sf_Primitive* valu
     if (units > SF_MAX_SETTING_STRING_LENGTH) {
       sf_text_appendString(out, "a string of ");
       sf_text_appendInt(out, (int64_t)units);
-      sf_text_appendString(out, " characters is too long for setting \"");
+      sf_text_appendString(out, SF_TX_CHARACTERS_TOO_LONG_SETTING);
       sf_text_appendString(out, decl->name);
       sf_text_appendString(out, "\" (at most ");
       sf_text_appendInt(out, SF_MAX_SETTING_STRING_LENGTH);
@@ -132,7 +133,7 @@ bool sf_settingSetRefused(const sf_SettingDecl* decl, const sf_Primitive* value,
     describe(out, value);
     sf_text_appendString(out, ") refused: ");
     sf_text_append(out, problem.data ? problem.data : "", problem.length);
-    sf_text_appendString(out, "; nothing was changed");
+    sf_text_appendString(out, SF_TX_NOTHING_WAS_CHANGED);
     if (problem.failed) out->failed = true;
   }
   sf_text_free(&problem);
@@ -143,9 +144,9 @@ int sf_findSetting(const sf_SettingDecls* decls, const char* name, size_t length
   for (uint16_t i = 0; i < decls->count; i++) {
     if (sf_strlen(decls->items[i].name) == length && __builtin_memcmp(decls->items[i].name, name, length) == 0) return i;
   }
-  sf_text_appendString(problem, "unknown setting ");
+  sf_text_appendString(problem, SF_TX_UNKNOWN_SETTING);
   sf_text_appendJsonString(problem, name, length);
-  sf_text_appendString(problem, ": this app declares ");
+  sf_text_appendString(problem, SF_TX_THIS_APP_DECLARES);
   if (decls->count == 0) sf_text_appendString(problem, "none");
   for (uint16_t i = 0; i < decls->count; i++) {
     if (i > 0) sf_text_appendString(problem, ", ");

@@ -12,6 +12,8 @@
 #include "settingsSync.h"
 #include "timers.h"
 #include "topics.h"
+#include "sf_deviceTexts.h"
+#include "sf_hostIds.h"
 
 #define DEFAULT_OUTBOX_CAPACITY 500
 /* The app's QoS 1 messages in flight: fewer than any network holds (HAL_NET_MIN_IN_FLIGHT, the
@@ -176,7 +178,7 @@ static void sendPendingStatus(sf_Supervisor* s) {
     return;
   }
   s->statusPending = false;
-  if (result != HAL_NET_OK) supervisorEcho(s, online ? "status online not published" : "status offline not published");
+  if (result != HAL_NET_OK) supervisorEcho(s, online ? SF_TX_STATUS_ONLINE_NOT_PUBLISHED : SF_TX_STATUS_OFFLINE_NOT_PUBLISHED);
 }
 
 /* The latest status replaces one still waiting for room (never more than one waits). */
@@ -184,7 +186,7 @@ static void publishStatus(sf_Supervisor* s, bool online) {
   s->statusPending = true;
   s->statusPendingOnline = online;
   sendPendingStatus(s);
-  if (s->statusPending) supervisorEcho(s, online ? "status online waiting for room on the network" : "status offline waiting for room on the network");
+  if (s->statusPending) supervisorEcho(s, online ? SF_TX_STATUS_ONLINE_WAITING_ROOM_NETWORK : SF_TX_STATUS_OFFLINE_WAITING_ROOM_NETWORK);
 }
 
 /* Room may have come on the network: the status first, then the app's messages, then log lines,
@@ -239,7 +241,7 @@ static bool hostNetworkRequest(void* context, double* handle, sf_Text* error) {
   sf_Supervisor* s = context;
   sf_Resource r = {SF_RESOURCE_NETWORK, 0, 0, 0, {0}};
   *handle = sf_handles_open(&s->handles, &r);
-  if (!*handle) sf_text_appendString(error, "out of handles");
+  if (!*handle) sf_text_appendString(error, SF_TX_OUT_HANDLES);
   return *handle != 0;
 }
 
@@ -252,7 +254,7 @@ static bool hostChannelOpen(void* context, double network, double channelIndex, 
     return true;
   sf_Resource r = {SF_RESOURCE_CHANNEL, (int)channelIndex, (int32_t)network, 0, {0}};
   *handle = sf_handles_open(&s->handles, &r);
-  if (!*handle) sf_text_appendString(error, "out of handles");
+  if (!*handle) sf_text_appendString(error, SF_TX_OUT_HANDLES);
   return *handle != 0;
 }
 
@@ -286,14 +288,14 @@ static bool hostPinOpen(void* context, int kind, const char* name, size_t length
   sf_Resource r = {SF_RESOURCE_PIN, 0, 0, kind, {0}};
   sf_strcpy(r.pin, name, sizeof r.pin);
   *handle = sf_handles_open(&s->handles, &r);
-  if (!*handle) sf_text_appendString(error, "out of handles");
+  if (!*handle) sf_text_appendString(error, SF_TX_OUT_HANDLES);
   return *handle != 0;
 }
 
 static sf_Resource* pin(sf_Supervisor* s, double handle, sf_Text* error) {
   sf_Resource* r = sf_handles_get(&s->handles, handle);
   if (r && r->kind == SF_RESOURCE_PIN) return r;
-  sf_text_appendString(error, "invalid pin handle ");
+  sf_text_appendString(error, SF_TX_INVALID_PIN_HANDLE);
   sf_text_appendNumber(error, handle);
   return 0;
 }
@@ -315,14 +317,14 @@ static bool hostPinWrite(void* context, double handle, bool level, sf_Text* erro
   if (r->pinKind == 0) {
     sf_text_appendString(error, "pin ");
     sf_text_appendString(error, r->pin);
-    sf_text_appendString(error, " is analog and can't be written");
+    sf_text_appendString(error, SF_TX_ANALOG_CAN_T_BE_WRITTEN);
     return false;
   }
   hal_Board* board = s->platform->board;
   if (!board->ops->digitalWrite(board, r->pin, level, now(s))) {
     sf_text_appendString(error, "pin ");
     sf_text_appendString(error, r->pin);
-    sf_text_appendString(error, " is input-only and can't be written");
+    sf_text_appendString(error, SF_TX_INPUT_ONLY_CAN_T_BE);
     return false;
   }
   return true;
@@ -333,7 +335,7 @@ static bool hostTimerStart(void* context, double slot, double ms, bool repeat, s
   /* whole milliseconds: the device clock counts them (a fractional delay rounds up) */
   double whole = __builtin_ceil(ms > 0 ? ms : 0);
   if (!sf_timers_start(&s->timers, (int)slot, now(s), (int64_t)whole, repeat)) {
-    sf_text_appendString(error, "too many timers");
+    sf_text_appendString(error, SF_TX_TOO_MANY_TIMERS);
     return false;
   }
   return true;
@@ -343,23 +345,32 @@ static void hostTimerStop(void* context, double slot) {
   sf_timers_stop(&((sf_Supervisor*)context)->timers, (int)slot);
 }
 
-/* firmware/settings/deviceSettings.ts's set(): the same refusals, in the same words. */
+/* firmware/settings/deviceSettings.ts's set(): the same refusals, in the same words. In an image
+ * for an app that never calls setting.set (sf_hostIds.h) the body is unreachable, and the setting
+ * checks only it uses (settingValue.c, 1.3 KB on the M0+) are left out with it. */
 static bool hostSettingSet(void* context, double index, const sf_Primitive* value, sf_Text* error) {
-  sf_Supervisor* s = context;
-  const sf_SettingDecls* decls = s->config.settings;
-  if (!decls) {
-    sf_text_appendString(error, "settings are not in this device host yet (setting.set): it does not keep them in step with the settings shadow; run this app on the TypeScript device until it does");
-    return false;
+  switch (SF_HOST_SETTING_SET) {
+    SF_CASES_LEFT_OUT
+    SF_IMPORTED_CASE(SF_HOST_SETTING_SET) {
+      sf_Supervisor* s = context;
+      const sf_SettingDecls* decls = s->config.settings;
+      if (!decls) {
+        sf_text_appendString(error, SF_TX_SETTINGS_ARE_NOT_THIS_DEVICE);
+        return false;
+      }
+      if (decls->count == 0 || !(index >= 0 && index < decls->count)) {
+        sf_text_appendString(error, SF_TX_APP_SET_SETTING);
+        sf_text_appendInt(error, (int64_t)index);
+        sf_text_appendString(error, decls->count == 0 ? SF_TX_BUT_MANIFEST_DECLARES_NO_SETTINGS : SF_TX_WHICH_MANIFEST_DOES_NOT_DECLARE);
+        return false;
+      }
+      if (sf_settingSetRefused(&decls->items[(int)index], value, error)) return false;
+      if (s->settings) SYNC->set(s->settings, (int)index, value);
+      return true;
+    }
   }
-  if (decls->count == 0 || !(index >= 0 && index < decls->count)) {
-    sf_text_appendString(error, "the app set setting #");
-    sf_text_appendInt(error, (int64_t)index);
-    sf_text_appendString(error, decls->count == 0 ? ", but its manifest declares no settings" : ", which its manifest does not declare");
-    return false;
-  }
-  if (sf_settingSetRefused(&decls->items[(int)index], value, error)) return false;
-  if (s->settings) SYNC->set(s->settings, (int)index, value);
-  return true;
+  (void)context, (void)index, (void)value, (void)error;
+  return false;
 }
 
 static double hostRandom(void* context) {
@@ -503,7 +514,7 @@ void sf_supervisor_destroy(sf_Supervisor* s) {
 static bool subscribe(sf_Supervisor* s, const sf_Text* topic, int channel, uint8_t qos, sf_Text* error) {
   char* copy = s->subscriptionCount < MAX_SUBSCRIPTIONS && !topic->failed ? hal_malloc(topic->length + 1) : 0;
   if (!copy) {
-    sf_text_appendString(error, "out of memory for the app's subscriptions");
+    sf_text_appendString(error, SF_TX_OUT_MEMORY_APP_S_SUBSCRIPTIONS);
     return false;
   }
   __builtin_memcpy(copy, topic->data, topic->length + 1);
@@ -512,14 +523,14 @@ static bool subscribe(sf_Supervisor* s, const sf_Text* topic, int channel, uint8
   hal_Net* net = s->platform->net;
   hal_NetResult result = net->ops->subscribe(net, copy, qos);
   if (result == HAL_NET_OK) return true;
-  sf_text_appendString(error, "can't subscribe to ");
+  sf_text_appendString(error, SF_TX_CAN_T_SUBSCRIBE);
   sf_text_appendString(error, copy);
   if (result == HAL_NET_FULL) {
-    sf_text_appendString(error, ": no room on this device for more than ");
+    sf_text_appendString(error, SF_TX_NO_ROOM_THIS_DEVICE_MORE);
     sf_text_appendInt(error, s->subscriptionCount - 1);
-    sf_text_appendString(error, " subscriptions (2 per incoming channel)");
+    sf_text_appendString(error, SF_TX_SUBSCRIPTIONS_2_PER_INCOMING_CHANNEL);
   } else {
-    sf_text_appendString(error, ": the network refused it (topic too long?)");
+    sf_text_appendString(error, SF_TX_NETWORK_REFUSED_TOPIC_TOO_LONG);
   }
   return false;
 }
@@ -565,7 +576,7 @@ bool sf_supervisor_start(sf_Supervisor* s, const uint8_t* snapshot, size_t size,
   else sf_reorder_linkChanged(&s->ordered, false, now(s));
   s->appRunning = true;
   if (!startSettings(s)) {
-    sf_strcpy(error, "out of memory for the app's settings", errorSize);
+    sf_strcpy(error, SF_TX_OUT_MEMORY_APP_S_SETTINGS, errorSize);
     sf_supervisor_stop(s);
     return false;
   }
@@ -657,15 +668,15 @@ static void reportDrops(sf_Supervisor* s) {
   s->reportedDroppedLogs = s->logs.dropped;
   sf_Text line;
   sf_text_init(&line, 0);
-  sf_text_appendString(&line, "while offline, dropped ");
+  sf_text_appendString(&line, SF_TX_WHILE_OFFLINE_DROPPED);
   sf_text_appendInt(&line, messages);
-  sf_text_appendString(&line, " messages (outbox holds ");
+  sf_text_appendString(&line, SF_TX_MESSAGES_OUTBOX_HOLDS);
   sf_text_appendInt(&line, s->outbox.capacity);
   sf_text_appendString(&line, ") and ");
   sf_text_appendInt(&line, logs);
-  sf_text_appendString(&line, " log lines (log buffer holds ");
+  sf_text_appendString(&line, SF_TX_LOG_LINES_LOG_BUFFER_HOLDS);
   sf_text_appendInt(&line, s->logs.capacity);
-  sf_text_appendString(&line, "), oldest first");
+  sf_text_appendString(&line, SF_TX_OLDEST_FIRST);
   sf_supervisor_report(s, line.data ? line.data : "");
   sf_text_free(&line);
 }
@@ -677,11 +688,11 @@ void sf_supervisor_onConnectionChanged(sf_Supervisor* s, bool up) {
   sf_text_init(&line, 0);
   if (up) {
     if (s->outages > s->reconnects) s->reconnects++;
-    sf_text_appendString(&line, "link up (reconnects: ");
+    sf_text_appendString(&line, SF_TX_LINK_UP_RECONNECTS);
     sf_text_appendInt(&line, s->reconnects);
     sf_text_appendString(&line, "); sending ");
     sf_text_appendInt(&line, s->outbox.waitingCount);
-    sf_text_appendString(&line, " queued messages");
+    sf_text_appendString(&line, SF_TX_QUEUED_MESSAGES);
     supervisorEcho(s, line.data);
     /* retained status first: the last will may have said offline meanwhile */
     publishStatus(s, true);
@@ -690,9 +701,9 @@ void sf_supervisor_onConnectionChanged(sf_Supervisor* s, bool up) {
     reportDrops(s);
   } else {
     s->outages++;
-    sf_text_appendString(&line, "link down (outage ");
+    sf_text_appendString(&line, SF_TX_LINK_DOWN_OUTAGE);
     sf_text_appendInt(&line, s->outages);
-    sf_text_appendString(&line, "); queuing messages");
+    sf_text_appendString(&line, SF_TX_QUEUING_MESSAGES);
     supervisorEcho(s, line.data);
   }
   sf_text_free(&line);
@@ -714,7 +725,7 @@ bool sf_supervisor_onMessage(sf_Supervisor* s, const char* topic, const uint8_t*
     sf_Text line;
     sf_text_init(&line, 0);
     /* the wording of core/contracts/envelopeReceiver.ts */
-    sf_text_appendString(&line, "dropped a malformed message on ");
+    sf_text_appendString(&line, SF_TX_DROPPED_MALFORMED_MESSAGE);
     sf_text_appendString(&line, topic);
     sf_text_appendString(&line, ": ");
     sf_text_append(&line, problem->data, problem->length);
@@ -740,7 +751,7 @@ void sf_supervisor_onPublished(sf_Supervisor* s, uint32_t token, bool delivered)
   retryAfterBusy(s);
   if (s->settings && SYNC->onPublished(s->settings, token, delivered)) return;
   if (token == STATUS_TOKEN) {
-    if (!delivered) supervisorEcho(s, "status not acknowledged");
+    if (!delivered) supervisorEcho(s, SF_TX_STATUS_NOT_ACKNOWLEDGED);
     return;
   }
   if (!sf_outbox_published(&s->outbox, token, delivered)) sf_outbox_published(&s->logs, token, delivered);
