@@ -12,7 +12,9 @@ import fs from "node:fs";
 import inspector from "node:inspector/promises";
 import os from "node:os";
 import path from "node:path";
-import { DevSession } from "../cli/devSession";
+// The built package, as `npx snapfleet dev` runs it: its fleet hosts and app threads then load
+// JavaScript, not the TypeScript sources through tsx (`npm run bench` builds dist/ first).
+import { DevSession } from "../dist/cli/devSession";
 import { cpuMs, isRunning, residentBytes } from "../test/support/processInfo";
 import { writeFeatures } from "../test/support/tempFeatures";
 import { waitFor } from "../test/support/waitFor";
