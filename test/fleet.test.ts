@@ -76,4 +76,23 @@ describe("a fleet whose apps share threads", function () {
     assert.ok(logs.some((l) => /^\[sim-7\] (\[watchdog\] the app did not stop within|did not stop within)/.test(l)), logs.filter((l) => l.startsWith("[sim-7]")).join("\n"));
     assert.ok(s.devices.length === 0);
   });
+
+  it("a fleet host that dies is said in the log, its devices go offline, and stop still ends", async () => {
+    const logs: string[] = [];
+    const entry = writeFeatures({ "app.ts": onCommand }, "host-death");
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sf-fleet-host-death-"));
+    const s = await DevSession.start({ entry, secrets: {}, devices: 4, port: 0, stateDir: dir, dashboardBundleDir: null, watch: false, device: NO_BUDGET, sharedThreadsAbove: 2, appThreads: 1, log: (l) => logs.push(l) });
+    try {
+      const rows = () => s.cloud.monitor.devices();
+      await waitFor("every device online", () => rows().length === 4 && rows().every((r) => r.online && r.ota === "SUCCEEDED"), 120_000, 100);
+      const [pid] = s.hostPids;
+      process.kill(pid, "SIGKILL");
+      await waitFor("the host's end in the log", () => logs.some((l) => l === "[fleet host 1] fleet host 1 ended (SIGKILL); its devices are offline until dev is started again"), 10_000);
+      // The broker sends each device's last will when its connection is gone.
+      await waitFor("its devices offline", () => rows().every((r) => !r.online), 60_000, 100);
+    } finally {
+      await s.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
