@@ -3,8 +3,14 @@
 #include "../hal/platform.h"
 #include "utf16.h"
 
-/* Recursion bound: far beyond what feature code may parse (64), small enough for the C stack. */
-#define MAX_PARSE_DEPTH 512
+/* Recursion bound: far beyond what feature code may parse (64), small enough for the C stack.
+ * A small target lowers it (sizeBudget.json's "limits"; scripts/stackDepth.mjs counts value()'s
+ * frame this many times); at SF_JSON_MAX_FEATURE_DEPTH + 1 every nesting feature code may parse
+ * still parses. */
+#ifndef SF_JSON_MAX_PARSE_DEPTH
+#define SF_JSON_MAX_PARSE_DEPTH 512
+#endif
+#define MAX_PARSE_DEPTH SF_JSON_MAX_PARSE_DEPTH
 
 typedef struct Parser {
   sf_JsonDocument* d;
@@ -214,6 +220,48 @@ static bool container(Parser* p, int32_t node, int depth, bool object) {
   }
 }
 
+/* Out of value(): its text buffer would sit in every level of the recursion. */
+__attribute__((noinline)) static bool numberValue(Parser* p, int32_t node) {
+  char c = peek(p);
+  size_t start = p->at;
+  if (c == '-') p->at++;
+  if (peek(p) == '0' && !atEnd(p)) p->at++;
+  else if (!digits(p)) return false;
+  if (peek(p) == '.' && !atEnd(p)) {
+    p->at++;
+    if (!digits(p)) return false;
+  }
+  if ((peek(p) == 'e' || peek(p) == 'E') && !atEnd(p)) {
+    p->at++;
+    if (peek(p) == '+' || peek(p) == '-') p->at++;
+    if (!digits(p)) return false;
+  }
+  char text[64];
+  size_t length = p->at - start;
+  double parsed;
+  size_t consumed;
+  if (length < sizeof text) {
+    __builtin_memcpy(text, p->text + start, length);
+    text[length] = 0;
+    parsed = hal_parseDouble(text, &consumed);
+  } else {
+    /* Long numbers: copy to the heap for the port's parser. */
+    char* copy = hal_malloc(length + 1);
+    if (!copy) {
+      p->outOfMemory = true;
+      return false;
+    }
+    __builtin_memcpy(copy, p->text + start, length);
+    copy[length] = 0;
+    parsed = hal_parseDouble(copy, &consumed);
+    hal_free(copy);
+  }
+  sf_JsonNode* n = &p->d->nodes[node];
+  n->type = SF_JSON_NUMBER;
+  n->number = parsed;
+  return true;
+}
+
 static bool value(Parser* p, int32_t node, int depth) {
   char c = peek(p);
   sf_JsonNode* n = &p->d->nodes[node];
@@ -231,44 +279,7 @@ static bool value(Parser* p, int32_t node, int depth) {
     n->stringLength = length;
     return true;
   }
-  if (c == '-' || (c >= '0' && c <= '9')) {
-    size_t start = p->at;
-    if (c == '-') p->at++;
-    if (peek(p) == '0' && !atEnd(p)) p->at++;
-    else if (!digits(p)) return false;
-    if (peek(p) == '.' && !atEnd(p)) {
-      p->at++;
-      if (!digits(p)) return false;
-    }
-    if ((peek(p) == 'e' || peek(p) == 'E') && !atEnd(p)) {
-      p->at++;
-      if (peek(p) == '+' || peek(p) == '-') p->at++;
-      if (!digits(p)) return false;
-    }
-    char text[64];
-    size_t length = p->at - start;
-    double number;
-    size_t consumed;
-    if (length < sizeof text) {
-      __builtin_memcpy(text, p->text + start, length);
-      text[length] = 0;
-      number = hal_parseDouble(text, &consumed);
-    } else {
-      /* Long numbers: copy to the heap for the port's parser. */
-      char* copy = hal_malloc(length + 1);
-      if (!copy) {
-        p->outOfMemory = true;
-        return false;
-      }
-      __builtin_memcpy(copy, p->text + start, length);
-      copy[length] = 0;
-      number = hal_parseDouble(copy, &consumed);
-      hal_free(copy);
-    }
-    n->type = SF_JSON_NUMBER;
-    n->number = number;
-    return true;
-  }
+  if (c == '-' || (c >= '0' && c <= '9')) return numberValue(p, node);
   if (c == 't') return n->type = SF_JSON_TRUE, word(p, "true", "'true'");
   if (c == 'f') return n->type = SF_JSON_FALSE, word(p, "false", "'false'");
   if (c == 'n') return n->type = SF_JSON_NULL, word(p, "null", "'null'");

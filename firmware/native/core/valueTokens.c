@@ -194,31 +194,46 @@ static bool sameKey(const sf_JsonDocument* d, const sf_JsonNode* a, const sf_Jso
   return a->keyLength == b->keyLength && __builtin_memcmp(sf_json_key(d, a), sf_json_key(d, b), a->keyLength) == 0;
 }
 
-static bool flatten(sf_TokenReader* r, const sf_JsonDocument* d, int32_t index) {
-  const sf_JsonNode* n = &d->nodes[index];
-  if (n->type == SF_JSON_ARRAY) {
-    if (!push(r, SF_TOKEN_BEGIN_ARRAY, sf_undefined())) return false;
-    for (int32_t c = n->firstChild; c != SF_JSON_NONE; c = d->nodes[c].next)
-      if (!flatten(r, d, c)) return false;
-    return push(r, SF_TOKEN_END, sf_undefined());
-  }
-  if (n->type != SF_JSON_OBJECT) return push(r, SF_TOKEN_PRIMITIVE, sf_json_primitive(d, n));
+/* flatten() recurses once per level of nesting (at most SF_JSON_MAX_PARSE_DEPTH, json.c): what
+ * needs room (a token's payload, the ordering of an object's members) is in these helpers, out
+ * of line, so that each level's frame stays small (scripts/stackDepth.mjs counts it that often). */
+__attribute__((noinline)) static bool pushMarker(sf_TokenReader* r, uint8_t kind) {
+  return push(r, kind, sf_undefined());
+}
 
-  /* Members in JavaScript's order: (key node, value node) pairs. */
+__attribute__((noinline)) static bool pushPrimitive(sf_TokenReader* r, const sf_JsonDocument* d, const sf_JsonNode* n) {
+  return push(r, SF_TOKEN_PRIMITIVE, sf_json_primitive(d, n));
+}
+
+__attribute__((noinline)) static bool pushKey(sf_TokenReader* r, const sf_JsonDocument* d, int32_t key) {
+  const sf_JsonNode* k = &d->nodes[key];
+  return push(r, SF_TOKEN_KEY, sf_string(sf_json_key(d, k), k->keyLength));
+}
+
+/* An object's members in JavaScript's order: (key node, value node) pairs, keys[0..unique) and
+ * their values after them (keys + count), hal_malloc'd (NULL with *unique 0: none; *failed: out
+ * of memory). */
+__attribute__((noinline)) static int32_t* orderedMembers(const sf_JsonDocument* d, const sf_JsonNode* n, size_t* unique, int32_t** valuesOut, bool* failed) {
   size_t count = 0;
+  *unique = 0;
+  *failed = false;
   for (int32_t c = n->firstChild; c != SF_JSON_NONE; c = d->nodes[c].next) count++;
-  int32_t* keys = count ? hal_malloc(count * 2 * sizeof *keys) : 0;
-  if (count && !keys) return false;
+  if (!count) return 0;
+  int32_t* keys = hal_malloc(count * 2 * sizeof *keys);
+  if (!keys) {
+    *failed = true;
+    return 0;
+  }
   int32_t* values = keys + count;
-  size_t unique = 0;
+  size_t used = 0;
   for (int32_t c = n->firstChild; c != SF_JSON_NONE; c = d->nodes[c].next) {
     size_t i = 0;
-    while (i < unique && !sameKey(d, &d->nodes[keys[i]], &d->nodes[c])) i++;
-    if (i == unique) keys[unique++] = c;
+    while (i < used && !sameKey(d, &d->nodes[keys[i]], &d->nodes[c])) i++;
+    if (i == used) keys[used++] = c;
     values[i] = c;
   }
   /* Stable: index keys sorted ascending to the front (insertion sort; objects are small). */
-  for (size_t i = 1; i < unique; i++) {
+  for (size_t i = 1; i < used; i++) {
     int64_t k = indexKey(sf_json_key(d, &d->nodes[keys[i]]), d->nodes[keys[i]].keyLength);
     if (k < 0) continue;
     int32_t key = keys[i], value = values[i];
@@ -233,13 +248,29 @@ static bool flatten(sf_TokenReader* r, const sf_JsonDocument* d, int32_t index) 
     keys[j] = key;
     values[j] = value;
   }
-  bool ok = push(r, SF_TOKEN_BEGIN_OBJECT, sf_undefined());
-  for (size_t i = 0; ok && i < unique; i++) {
-    const sf_JsonNode* k = &d->nodes[keys[i]];
-    ok = push(r, SF_TOKEN_KEY, sf_string(sf_json_key(d, k), k->keyLength)) && flatten(r, d, values[i]);
+  *unique = used;
+  *valuesOut = values;
+  return keys;
+}
+
+static bool flatten(sf_TokenReader* r, const sf_JsonDocument* d, int32_t index) {
+  const sf_JsonNode* n = &d->nodes[index];
+  if (n->type == SF_JSON_ARRAY) {
+    if (!pushMarker(r, SF_TOKEN_BEGIN_ARRAY)) return false;
+    for (int32_t c = n->firstChild; c != SF_JSON_NONE; c = d->nodes[c].next)
+      if (!flatten(r, d, c)) return false;
+    return pushMarker(r, SF_TOKEN_END);
   }
+  if (n->type != SF_JSON_OBJECT) return pushPrimitive(r, d, n);
+  size_t unique;
+  int32_t* values;
+  bool failed;
+  int32_t* keys = orderedMembers(d, n, &unique, &values, &failed);
+  if (failed) return false;
+  bool ok = pushMarker(r, SF_TOKEN_BEGIN_OBJECT);
+  for (size_t i = 0; ok && i < unique; i++) ok = pushKey(r, d, keys[i]) && flatten(r, d, values[i]);
   hal_free(keys);
-  return ok && push(r, SF_TOKEN_END, sf_undefined());
+  return ok && pushMarker(r, SF_TOKEN_END);
 }
 
 bool sf_tokenReader_load(sf_TokenReader* r, const sf_JsonDocument* d, int32_t root) {
