@@ -462,8 +462,8 @@ export async function buildFirmware({ target = "posix", outDir, force = false, l
  * a function-pointer call or a recursion stackCalls.json doesn't cover fails the build by name. */
 function analyzeStack(target, spec, elf, ciFiles, defines) {
   const callsFile = path.join(root, NATIVE, STACK_CALLS_FILE);
-  // A target the list doesn't cover yet (the Cortex-M33: its scripted and run-device modes add
-  // the POSIX port's pointer calls) is built without the analysis; the size table says so.
+  // A target the list doesn't cover (a new port, until its pointer calls are listed) is built
+  // without the analysis; the size table says so.
   if (!hasStackCalls(callsFile, target)) return undefined;
   let result;
   try {

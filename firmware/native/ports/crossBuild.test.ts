@@ -48,7 +48,7 @@ describe("firmware build for Cortex-M (size table against the budget)", function
       assert.equal(flash("total"), text + data, `the table's flash ${flash("total")} B is what the ELF holds (text + data ${text + data} B)`);
       assert.match(table, new RegExp(`heap \\(VM heap, queues\\)\\s+${BUDGET[target].heapBytes.toLocaleString("en-US")} B`));
       if (BUDGET[target].flashBytes) assert.match(table, new RegExp(`budget ${(BUDGET[target].flashBytes / 1024).toFixed(1)} KB: within; goal 40\\.0 KB: ([\\d,]+ B to go|met)`), "the verdict against the budget and the goal");
-      if (target === "cortex-m0plus") {
+      {
         // scripts/stackDepth.mjs: the deepest path, from the reset handler, within the reserved stack
         const stack = /^  stack\s+([\d,]+) B .*needed ([\d,]+) \+ margin ([\d,]+) of ([\d,]+): fits$/m.exec(table);
         assert.ok(stack, `the table says how much stack the image needs:\n${table}`);
