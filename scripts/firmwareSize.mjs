@@ -28,6 +28,7 @@ export function readSizeBudget(file, target, app) {
   for (const key of ["flashBytes", "ramBytes", "goalFlashBytes", "goalRamBytes"]) {
     if (budget[key] !== undefined && (!Number.isInteger(budget[key]) || budget[key] <= 0)) throw new Error(`${file}: "${target}"."${key}" must be a positive whole number of bytes`);
   }
+  if (budget.stackMarginBytes !== undefined && (!Number.isInteger(budget.stackMarginBytes) || budget.stackMarginBytes < 0)) throw new Error(`${file}: "${target}".stackMarginBytes must be a whole number of bytes (what the stack analysis may miss), got ${JSON.stringify(budget.stackMarginBytes)}`);
   for (const [name, value] of Object.entries(budget.limits ?? {})) {
     if (!LIMIT_NAME.test(name) || !Number.isInteger(value) || value <= 0) throw new Error(`${file}: "${target}".limits."${name}" must be an SF_ setting of the C sources (SF_MAX_STRING_BYTES, ...) set to a positive whole number, got ${JSON.stringify(value)}`);
   }
