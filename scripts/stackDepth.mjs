@@ -337,7 +337,7 @@ export function analyzeImage({ target, elf, ciFiles, callsFile, objdump = "arm-n
 }
 
 /** A recursion's bound: a number, or the name of the C setting that enforces it ("depth":
- * "SF_JSON_MAX_PARSE_DEPTH", "in": "core/json.c"), as the build sets it (-D) or the source's
+ * "SF_MAX_NESTING", "in": "core/file.c"), as the build sets it (-D) or the source's
  * default (#define NAME n), so the figure follows the code. */
 function recursionDepth(bound, defines, sourceDir, callsFile) {
   if (Number.isInteger(bound.depth) && bound.depth > 0) return bound.depth;

@@ -3,14 +3,9 @@
 #include "../hal/platform.h"
 #include "utf16.h"
 
-/* Recursion bound: far beyond what feature code may parse (64), small enough for the C stack.
- * A small target lowers it (sizeBudget.json's "limits"; scripts/stackDepth.mjs counts value()'s
- * frame this many times); at SF_JSON_MAX_FEATURE_DEPTH + 1 every nesting feature code may parse
- * still parses. */
-#ifndef SF_JSON_MAX_PARSE_DEPTH
-#define SF_JSON_MAX_PARSE_DEPTH 512
-#endif
-#define MAX_PARSE_DEPTH SF_JSON_MAX_PARSE_DEPTH
+/* Nesting bound: far beyond what feature code may parse (64). The parse and flatten() loop
+ * rather than recurse, so it costs no C stack. */
+#define MAX_PARSE_DEPTH 512
 
 typedef struct Parser {
   sf_JsonDocument* d;
@@ -177,51 +172,7 @@ static bool word(Parser* p, const char* w, const char* expected) {
   return true;
 }
 
-static bool value(Parser* p, int32_t node, int depth);
-
-static bool container(Parser* p, int32_t node, int depth, bool object) {
-  char close = object ? '}' : ']';
-  if (depth > p->d->depth) p->d->depth = depth;
-  if (depth == SF_JSON_MAX_FEATURE_DEPTH + 1 && !p->d->tooDeepAt) p->d->tooDeepAt = p->at + 1;
-  if (depth > MAX_PARSE_DEPTH) return fail(p, "at most 64 levels of nested arrays and objects (the engine's stack is small)");
-  p->at++;
-  whitespace(p);
-  if (peek(p) == close && !atEnd(p)) {
-    p->at++;
-    return true;
-  }
-  int32_t last = SF_JSON_NONE;
-  for (;;) {
-    uint32_t key = 0, keyLength = 0;
-    if (object) {
-      if (peek(p) != '"' || atEnd(p)) return fail(p, "a property name in double quotes");
-      if (!string(p, &key, &keyLength)) return false;
-      whitespace(p);
-      if (peek(p) != ':' || atEnd(p)) return fail(p, "':' after the property name");
-      p->at++;
-      whitespace(p);
-    }
-    int32_t child = newNode(p, SF_JSON_NULL);
-    if (child == SF_JSON_NONE) return false;
-    p->d->nodes[child].key = key;
-    p->d->nodes[child].keyLength = keyLength;
-    if (last == SF_JSON_NONE) p->d->nodes[node].firstChild = child;
-    else p->d->nodes[last].next = child;
-    last = child;
-    if (!value(p, child, depth)) return false;
-    whitespace(p);
-    if (peek(p) == close && !atEnd(p)) {
-      p->at++;
-      return true;
-    }
-    if (peek(p) != ',' || atEnd(p)) return fail(p, object ? "',' or '}' after a property value" : "',' or ']' after an array item");
-    p->at++;
-    whitespace(p);
-  }
-}
-
-/* Out of value(): its text buffer would sit in every level of the recursion. */
-__attribute__((noinline)) static bool numberValue(Parser* p, int32_t node) {
+static bool numberValue(Parser* p, int32_t node) {
   char c = peek(p);
   size_t start = p->at;
   if (c == '-') p->at++;
@@ -262,14 +213,10 @@ __attribute__((noinline)) static bool numberValue(Parser* p, int32_t node) {
   return true;
 }
 
-static bool value(Parser* p, int32_t node, int depth) {
+/* A value that is not an object or an array, at p->at, into `node`. */
+static bool scalar(Parser* p, int32_t node) {
   char c = peek(p);
   sf_JsonNode* n = &p->d->nodes[node];
-  if (atEnd(p)) return fail(p, "a value (object, array, string, number, true, false or null)");
-  if (c == '{' || c == '[') {
-    n->type = c == '{' ? SF_JSON_OBJECT : SF_JSON_ARRAY;
-    return container(p, node, depth + 1, c == '{');
-  }
   if (c == '"') {
     n->type = SF_JSON_STRING;
     uint32_t offset, length;
@@ -284,6 +231,80 @@ static bool value(Parser* p, int32_t node, int depth) {
   if (c == 'f') return n->type = SF_JSON_FALSE, word(p, "false", "'false'");
   if (c == 'n') return n->type = SF_JSON_NULL, word(p, "null", "'null'");
   return fail(p, "a value (object, array, string, number, true, false or null)");
+}
+
+/* The document's values, in a loop rather than a recursion: one C frame per level of nesting
+ * would take MAX_PARSE_DEPTH frames of the stack (scripts/stackDepth.mjs). An open
+ * container keeps its parent in `next` and its last child in `string` until it closes (then
+ * back to newNode's NONE and 0); `depth` counts the open ones. */
+static bool values(Parser* p) {
+  int32_t node = 0;            /* the value to parse next: the root first */
+  int32_t open = SF_JSON_NONE; /* the innermost open container */
+  int depth = 0;
+  for (;;) {
+    char c = peek(p);
+    if (atEnd(p)) return fail(p, "a value (object, array, string, number, true, false or null)");
+    bool firstMember = false;
+    if (c == '{' || c == '[') {
+      p->d->nodes[node].type = c == '{' ? SF_JSON_OBJECT : SF_JSON_ARRAY;
+      depth++;
+      if (depth > p->d->depth) p->d->depth = depth;
+      if (depth == SF_JSON_MAX_FEATURE_DEPTH + 1 && !p->d->tooDeepAt) p->d->tooDeepAt = p->at + 1;
+      if (depth > MAX_PARSE_DEPTH) return fail(p, "at most 64 levels of nested arrays and objects (the engine's stack is small)");
+      p->at++;
+      whitespace(p);
+      if (peek(p) == (c == '{' ? '}' : ']') && !atEnd(p)) {
+        p->at++;
+        depth--;
+      } else {
+        sf_JsonNode* n = &p->d->nodes[node];
+        n->next = open;
+        n->string = (uint32_t)SF_JSON_NONE;
+        open = node;
+        firstMember = true;
+      }
+    } else if (!scalar(p, node)) {
+      return false;
+    }
+    /* A value is complete: close what ends here, up to a container with another member. */
+    while (!firstMember) {
+      if (open == SF_JSON_NONE) return true;
+      whitespace(p);
+      bool object = p->d->nodes[open].type == SF_JSON_OBJECT;
+      if (peek(p) == (object ? '}' : ']') && !atEnd(p)) {
+        p->at++;
+        sf_JsonNode* o = &p->d->nodes[open];
+        open = o->next;
+        o->next = SF_JSON_NONE;
+        o->string = 0;
+        depth--;
+        continue;
+      }
+      if (peek(p) != ',' || atEnd(p)) return fail(p, object ? "',' or '}' after a property value" : "',' or ']' after an array item");
+      p->at++;
+      whitespace(p);
+      break;
+    }
+    /* The next member of `open`: its key (in an object), then its value. */
+    uint32_t key = 0, keyLength = 0;
+    if (p->d->nodes[open].type == SF_JSON_OBJECT) {
+      if (peek(p) != '"' || atEnd(p)) return fail(p, "a property name in double quotes");
+      if (!string(p, &key, &keyLength)) return false;
+      whitespace(p);
+      if (peek(p) != ':' || atEnd(p)) return fail(p, "':' after the property name");
+      p->at++;
+      whitespace(p);
+    }
+    int32_t child = newNode(p, SF_JSON_NULL);
+    if (child == SF_JSON_NONE) return false;
+    sf_JsonNode* o = &p->d->nodes[open];
+    p->d->nodes[child].key = key;
+    p->d->nodes[child].keyLength = keyLength;
+    if ((int32_t)o->string == SF_JSON_NONE) o->firstChild = child;
+    else p->d->nodes[o->string].next = child;
+    o->string = (uint32_t)child;
+    node = child;
+  }
 }
 
 /* "JSON.parse: expected X at line L column C (position P), found F", positions in UTF-16 units. */
@@ -334,7 +355,7 @@ bool sf_json_parse(sf_JsonDocument* d, const char* text, size_t length, sf_Text*
   bool ok = newNode(&p, SF_JSON_NULL) != SF_JSON_NONE;
   if (ok) {
     whitespace(&p);
-    ok = value(&p, 0, 0);
+    ok = values(&p);
   }
   if (ok) {
     whitespace(&p);
