@@ -36,6 +36,7 @@ import { HOST_ID_SOURCES, hostIdsHeader } from "./hostIdsHeader.mjs";
 import { appImports } from "./snapshotImports.mjs";
 import { SIZE_BUDGET_FILE, formatSizeTable, limitDefines, overBudget, readSizeBudget, sizeReport } from "./firmwareSize.mjs";
 import { ensureDebianPackages } from "./debianPackages.mjs";
+import { STACK_CALLS_FILE, analyzeImage, hasStackCalls } from "./stackDepth.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const NATIVE = "firmware/native";
@@ -61,6 +62,8 @@ export const TARGET_SPECS = {
     cpu: ["-mcpu=cortex-m33", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv5-sp-d16"],
     optimize: "-O2",
     linkerScript: "ports/mps2-an505/mps2-an505.ld",
+    // with the FPU on, exception entry stacks s0-s15 and FPSCR too: 26 words plus alignment
+    exceptionFrameBytes: 108,
     // newlib declares nanosleep only for ports that provide POSIX timers (syscalls.c does), and
     // has POSIX's getline under the name __getline.
     defines: ["-D_POSIX_TIMERS=1", "-Dgetline=__getline"],
@@ -83,6 +86,7 @@ export const TARGET_SPECS = {
     // Error texts as codes the co-processor expands (firmware/native/deviceTexts.ts): 9.5 KB of
     // words off the flash.
     defines: ["-DSF_CODED_TEXTS=1"],
+    exceptionFrameBytes: 32, // r0-r3, r12, lr, pc, xPSR stacked on exception entry (+4 alignment is not needed: 8-byte frames)
   },
 };
 export const TARGETS = Object.keys(TARGET_SPECS);
@@ -350,7 +354,7 @@ export async function buildFirmware({ target = "posix", outDir, force = false, l
   const stampPath = path.join(outDir, "build-stamp.json");
   const { flags: libraryFlags, archives } = libraryLinkFlags(cc, libraries);
   const inputs = [...all, ...glue, path.join(engineDir, "microvium.c"), path.join(engineDir, "microvium.h"), ...HOST_ID_SOURCES.map((f) => path.join(sourceRoot, f)), ENGINE_PATCHES_FILE, fileURLToPath(import.meta.url), path.join(root, "scripts/hostIdsHeader.mjs"), path.join(root, "scripts/engineErrorsHeader.mjs"), path.join(root, "scripts/runtimeErrorsHeader.mjs"), path.join(root, "scripts/shadowTopicsHeader.mjs"), path.join(root, "scripts/claimApiHeader.mjs"), path.join(root, "scripts/deviceTextsHeader.mjs")];
-  if (mcu) inputs.push(path.join(sourceRoot, SIZE_BUDGET_FILE), path.join(root, "scripts/firmwareSize.mjs"));
+  if (mcu) inputs.push(path.join(sourceRoot, SIZE_BUDGET_FILE), path.join(root, "scripts/firmwareSize.mjs"), path.join(sourceRoot, NATIVE, STACK_CALLS_FILE), path.join(root, "scripts/stackDepth.mjs"));
   const hash = hashInputs(root, inputs, [version, target, JSON.stringify(spec), JSON.stringify(headers), JSON.stringify(libraryFlags), JSON.stringify(archives), JSON.stringify(appLimits), JSON.stringify(appOperators)]);
   if (!force && readStamp(stampPath)?.hash === hash && fs.existsSync(program)) {
     const { size, report } = readStamp(stampPath);
@@ -418,7 +422,9 @@ export async function buildFirmware({ target = "posix", outDir, force = false, l
    * linker script with the heap and stack sizes of the budget; then the size table. */
   async function compileAndLinkImage() {
     const freestanding = await checkFreestanding(cc, all, gen, work, nativeDir, spec.cpu);
-    const mcuFlags = [...spec.cpu, "-ffunction-sections", "-fdata-sections", "-fno-short-enums"];
+    // -fstack-usage -fcallgraph-info=su: each unit's frames and calls, for the stack analysis
+    // (scripts/stackDepth.mjs); gcc writes them next to the object (N-name.ci).
+    const mcuFlags = [...spec.cpu, "-ffunction-sections", "-fdata-sections", "-fno-short-enums", "-fstack-usage", "-fcallgraph-info=su"];
     const limits = limitDefines(budget).filter((d) => !appLimits.some((l) => l.split("=")[0] === d.split("=")[0]));
     const cFlags = [...C_FLAGS.map((f) => (f === "-O2" ? spec.optimize : f)), ...mcuFlags, ...(spec.defines ?? []), ...limits, ...appLimits, ...appOperators];
     const engineFlags = [...ENGINE_FLAGS.map((f) => (f === "-O2" ? spec.optimize : f)), ...mcuFlags, ...appOperators];
@@ -444,7 +450,9 @@ export async function buildFirmware({ target = "posix", outDir, force = false, l
       "-o", temp, ...[...objectOf.keys()].sort(), "-lm",
     ];
     await runAll([{ cc, what: "linking", args: linkArgs }], 1);
-    const report = sizeReport({ target, mapText: fs.readFileSync(mapFile, "utf8"), sourceOf: (object) => objectOf.get(object), nativeDir, root, budget });
+    const defines = Object.fromEntries([...limits, ...appLimits].map((d) => d.slice(2).split("=")));
+    const stack = analyzeStack(target, spec, temp, [...objectOf.keys()].map((o) => o.replace(/\.o$/, ".ci")), defines);
+    const report = sizeReport({ target, mapText: fs.readFileSync(mapFile, "utf8"), sourceOf: (object) => objectOf.get(object), nativeDir, root, budget, stack });
     fs.renameSync(temp, program);
     fs.copyFileSync(mapFile, program.replace(/\.elf$/, ".map")); // what was linked and why (--cref): for the next size hunt
     const size = { text: report.flash.total, data: report.ram.data, bss: report.ram.bss };
@@ -454,6 +462,23 @@ export async function buildFirmware({ target = "posix", outDir, force = false, l
     log(formatSizeTable(report));
     return { program, skipped: false, size, report };
   }
+}
+
+/** The worst-case stack of a linked image (scripts/stackDepth.mjs) from the units' call graphs;
+ * a function-pointer call or a recursion stackCalls.json doesn't cover fails the build by name. */
+function analyzeStack(target, spec, elf, ciFiles, defines) {
+  const callsFile = path.join(root, NATIVE, STACK_CALLS_FILE);
+  // A target the list doesn't cover (a new port, until its pointer calls are listed) is built
+  // without the analysis; the size table says so.
+  if (!hasStackCalls(callsFile, target)) return undefined;
+  let result;
+  try {
+    result = analyzeImage({ target, elf, ciFiles, callsFile, exceptionFrameBytes: spec.exceptionFrameBytes, defines });
+  } catch (error) {
+    fail(`the stack analysis failed: ${error.message}`);
+  }
+  if (result.errors.length) fail(`the stack analysis can't bound the stack of ${path.basename(elf)}:\n  ${result.errors.join("\n  ")}`);
+  return result;
 }
 
 /** text/data/bss of a program (binutils size). */

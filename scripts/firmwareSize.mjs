@@ -3,6 +3,7 @@
 // --gc-sections, per object), against firmware/native/sizeBudget.json.
 import fs from "node:fs";
 import path from "node:path";
+import { formatPath } from "./stackDepth.mjs";
 
 export const SIZE_BUDGET_FILE = "firmware/native/sizeBudget.json";
 export const PARTS = ["engine", "runtime", "supervisor", "link", "OTA", "port", "C library"];
@@ -27,6 +28,7 @@ export function readSizeBudget(file, target, app) {
   for (const key of ["flashBytes", "ramBytes", "goalFlashBytes", "goalRamBytes"]) {
     if (budget[key] !== undefined && (!Number.isInteger(budget[key]) || budget[key] <= 0)) throw new Error(`${file}: "${target}"."${key}" must be a positive whole number of bytes`);
   }
+  if (budget.stackMarginBytes !== undefined && (!Number.isInteger(budget.stackMarginBytes) || budget.stackMarginBytes < 0)) throw new Error(`${file}: "${target}".stackMarginBytes must be a whole number of bytes (what the stack analysis may miss), got ${JSON.stringify(budget.stackMarginBytes)}`);
   for (const [name, value] of Object.entries(budget.limits ?? {})) {
     if (!LIMIT_NAME.test(name) || !Number.isInteger(value) || value <= 0) throw new Error(`${file}: "${target}".limits."${name}" must be an SF_ setting of the C sources (SF_MAX_STRING_BYTES, ...) set to a positive whole number, got ${JSON.stringify(value)}`);
   }
@@ -78,7 +80,7 @@ export function parseLinkerMap(mapText) {
 }
 
 /** Flash and RAM per part, the reserves, the totals and the verdict against the budget. */
-export function sizeReport({ target, mapText, sourceOf, nativeDir, root, budget }) {
+export function sizeReport({ target, mapText, sourceOf, nativeDir, root, budget, stack }) {
   const flash = Object.fromEntries(PARTS.map((p) => [p, 0]));
   const staticRam = Object.fromEntries(PARTS.map((p) => [p, 0]));
   let data = 0, bss = 0;
@@ -104,9 +106,15 @@ export function sizeReport({ target, mapText, sourceOf, nativeDir, root, budget 
     budgetKey: budget.appBudgeted ? `"${target}".apps."${budget.app}"` : `"${target}"`,
     flash: { ...flash, padding, total: flashTotal, budget: budget.flashBytes, goal: budget.goalFlashBytes },
     ram: { static: staticRam, data, bss, heap: budget.heapBytes, stack: budget.stackBytes, total: ramTotal, budget: budget.ramBytes, goal: budget.goalRamBytes },
-    withinBudget: (budget.flashBytes === undefined || flashTotal <= budget.flashBytes) && (budget.ramBytes === undefined || ramTotal <= budget.ramBytes),
+    // scripts/stackDepth.mjs: the deepest path of the thread and of a handler; with the margin,
+    // what the reserved stack must hold
+    stack: stack && { needed: stack.needed, margin: budget.stackMarginBytes ?? 0, thread: stack.thread, handler: stack.handler, exceptionFrameBytes: stack.exceptionFrameBytes },
+    withinBudget: (budget.flashBytes === undefined || flashTotal <= budget.flashBytes) && (budget.ramBytes === undefined || ramTotal <= budget.ramBytes) && !stackShort(stack, budget),
   };
 }
+
+/** Whether the analysed stack plus the margin passes what the linker script reserves. */
+const stackShort = (stack, budget) => stack !== undefined && stack.needed + (budget.stackMarginBytes ?? 0) > budget.stackBytes;
 
 const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
 const row = (label, bytes, note = "") => `  ${label.padEnd(28)}${String(bytes.toLocaleString("en-US")).padStart(10)} B ${kb(bytes).padStart(9)}${note ? `  ${note}` : ""}`;
@@ -124,6 +132,9 @@ export function overBudget(report) {
     report.flash.budget !== undefined && report.flash.total > report.flash.budget ? `flash ${report.flash.total.toLocaleString("en-US")} B > ${report.flash.budget.toLocaleString("en-US")} B` : "",
     report.ram.budget !== undefined && report.ram.total > report.ram.budget ? `RAM ${report.ram.total.toLocaleString("en-US")} B > ${report.ram.budget.toLocaleString("en-US")} B` : "",
   ].filter(Boolean);
+  const s = report.stack;
+  if (s && s.needed + s.margin > report.ram.stack)
+    return `the ${report.target} image needs more stack than it reserves: ${s.needed.toLocaleString("en-US")} B by the stack analysis (scripts/stackDepth.mjs) + the margin of ${s.margin.toLocaleString("en-US")} B > the ${report.ram.stack.toLocaleString("en-US")} B of ${SIZE_BUDGET_FILE} ${report.budgetKey ?? `"${report.target}"`}.stackBytes: shrink the frames on the deepest path (below), or raise stackBytes (and the RAM budget) and say why in the commit\n${formatSizeTable(report)}`;
   if (!over.length) return undefined;
   return `the ${report.target} image passes its budget in ${SIZE_BUDGET_FILE} (${over.join(", ")}): make it smaller (the table says which part grew), or raise ${report.budgetKey ?? `"${report.target}"`}.flashBytes/ramBytes there and say why in the commit\n${formatSizeTable(report)}`;
 }
@@ -137,7 +148,12 @@ export function formatSizeTable(report) {
   const buffers = PARTS.filter((p) => report.ram.static[p]).map((p) => `${p} ${report.ram.static[p].toLocaleString("en-US")}`).join(", ");
   lines.push(row("buffers (.data + .bss)", report.ram.data + report.ram.bss, buffers));
   lines.push(row("heap (VM heap, queues)", report.ram.heap));
-  lines.push(row("stack", report.ram.stack));
+  const s = report.stack;
+  lines.push(row("stack", report.ram.stack, s ? `needed ${s.needed.toLocaleString("en-US")} + margin ${s.margin.toLocaleString("en-US")} of ${report.ram.stack.toLocaleString("en-US")}: ${s.needed + s.margin <= report.ram.stack ? "fits" : "SHORT"}` : "needed: not analysed (no entry in firmware/native/stackCalls.json)"));
   lines.push(row("total", report.ram.total, verdict(report.ram.total, report.ram.budget, report.ram.goal)));
+  if (s) {
+    lines.push(`stack, deepest path of the thread (${s.thread.bytes.toLocaleString("en-US")} B): ${formatPath(s.thread)}`);
+    if (s.handler.entry) lines.push(`  + deepest interrupt (${s.handler.bytes.toLocaleString("en-US")} B with the ${s.exceptionFrameBytes} B the core stacks): ${formatPath(s.handler)}`);
+  }
   return lines.join("\n");
 }

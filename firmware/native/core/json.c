@@ -4,7 +4,8 @@
 #include "utf16.h"
 #include "sf_deviceTexts.h"
 
-/* Recursion bound: far beyond what feature code may parse (64), small enough for the C stack. */
+/* Nesting bound: far beyond what feature code may parse (64). The parse and flatten() loop
+ * rather than recurse, so it costs no C stack. */
 #define MAX_PARSE_DEPTH 512
 
 typedef struct Parser {
@@ -172,57 +173,51 @@ static bool word(Parser* p, const char* w, const char* expected) {
   return true;
 }
 
-static bool value(Parser* p, int32_t node, int depth);
-
-static bool container(Parser* p, int32_t node, int depth, bool object) {
-  char close = object ? '}' : ']';
-  if (depth > p->d->depth) p->d->depth = depth;
-  if (depth == SF_JSON_MAX_FEATURE_DEPTH + 1 && !p->d->tooDeepAt) p->d->tooDeepAt = p->at + 1;
-  if (depth > MAX_PARSE_DEPTH) return fail(p, SF_TX_AT_MOST_64_LEVELS_NESTED);
-  p->at++;
-  whitespace(p);
-  if (peek(p) == close && !atEnd(p)) {
+static bool numberValue(Parser* p, int32_t node) {
+  char c = peek(p);
+  size_t start = p->at;
+  if (c == '-') p->at++;
+  if (peek(p) == '0' && !atEnd(p)) p->at++;
+  else if (!digits(p)) return false;
+  if (peek(p) == '.' && !atEnd(p)) {
     p->at++;
-    return true;
+    if (!digits(p)) return false;
   }
-  int32_t last = SF_JSON_NONE;
-  for (;;) {
-    uint32_t key = 0, keyLength = 0;
-    if (object) {
-      if (peek(p) != '"' || atEnd(p)) return fail(p, "a property name in double quotes");
-      if (!string(p, &key, &keyLength)) return false;
-      whitespace(p);
-      if (peek(p) != ':' || atEnd(p)) return fail(p, SF_TX_AFTER_PROPERTY_NAME);
-      p->at++;
-      whitespace(p);
-    }
-    int32_t child = newNode(p, SF_JSON_NULL);
-    if (child == SF_JSON_NONE) return false;
-    p->d->nodes[child].key = key;
-    p->d->nodes[child].keyLength = keyLength;
-    if (last == SF_JSON_NONE) p->d->nodes[node].firstChild = child;
-    else p->d->nodes[last].next = child;
-    last = child;
-    if (!value(p, child, depth)) return false;
-    whitespace(p);
-    if (peek(p) == close && !atEnd(p)) {
-      p->at++;
-      return true;
-    }
-    if (peek(p) != ',' || atEnd(p)) return fail(p, object ? SF_TX_OR_AFTER_PROPERTY_VALUE : SF_TX_OR_AFTER_ARRAY_ITEM);
+  if ((peek(p) == 'e' || peek(p) == 'E') && !atEnd(p)) {
     p->at++;
-    whitespace(p);
+    if (peek(p) == '+' || peek(p) == '-') p->at++;
+    if (!digits(p)) return false;
   }
+  char text[64];
+  size_t length = p->at - start;
+  double parsed;
+  size_t consumed;
+  if (length < sizeof text) {
+    __builtin_memcpy(text, p->text + start, length);
+    text[length] = 0;
+    parsed = hal_parseDouble(text, &consumed);
+  } else {
+    /* Long numbers: copy to the heap for the port's parser. */
+    char* copy = hal_malloc(length + 1);
+    if (!copy) {
+      p->outOfMemory = true;
+      return false;
+    }
+    __builtin_memcpy(copy, p->text + start, length);
+    copy[length] = 0;
+    parsed = hal_parseDouble(copy, &consumed);
+    hal_free(copy);
+  }
+  sf_JsonNode* n = &p->d->nodes[node];
+  n->type = SF_JSON_NUMBER;
+  n->number = parsed;
+  return true;
 }
 
-static bool value(Parser* p, int32_t node, int depth) {
+/* A value that is not an object or an array, at p->at, into `node`. */
+static bool scalar(Parser* p, int32_t node) {
   char c = peek(p);
   sf_JsonNode* n = &p->d->nodes[node];
-  if (atEnd(p)) return fail(p, SF_TX_VALUE_OBJECT_ARRAY_STRING_NUMBER);
-  if (c == '{' || c == '[') {
-    n->type = c == '{' ? SF_JSON_OBJECT : SF_JSON_ARRAY;
-    return container(p, node, depth + 1, c == '{');
-  }
   if (c == '"') {
     n->type = SF_JSON_STRING;
     uint32_t offset, length;
@@ -232,48 +227,85 @@ static bool value(Parser* p, int32_t node, int depth) {
     n->stringLength = length;
     return true;
   }
-  if (c == '-' || (c >= '0' && c <= '9')) {
-    size_t start = p->at;
-    if (c == '-') p->at++;
-    if (peek(p) == '0' && !atEnd(p)) p->at++;
-    else if (!digits(p)) return false;
-    if (peek(p) == '.' && !atEnd(p)) {
-      p->at++;
-      if (!digits(p)) return false;
-    }
-    if ((peek(p) == 'e' || peek(p) == 'E') && !atEnd(p)) {
-      p->at++;
-      if (peek(p) == '+' || peek(p) == '-') p->at++;
-      if (!digits(p)) return false;
-    }
-    char text[64];
-    size_t length = p->at - start;
-    double number;
-    size_t consumed;
-    if (length < sizeof text) {
-      __builtin_memcpy(text, p->text + start, length);
-      text[length] = 0;
-      number = hal_parseDouble(text, &consumed);
-    } else {
-      /* Long numbers: copy to the heap for the port's parser. */
-      char* copy = hal_malloc(length + 1);
-      if (!copy) {
-        p->outOfMemory = true;
-        return false;
-      }
-      __builtin_memcpy(copy, p->text + start, length);
-      copy[length] = 0;
-      number = hal_parseDouble(copy, &consumed);
-      hal_free(copy);
-    }
-    n->type = SF_JSON_NUMBER;
-    n->number = number;
-    return true;
-  }
+  if (c == '-' || (c >= '0' && c <= '9')) return numberValue(p, node);
   if (c == 't') return n->type = SF_JSON_TRUE, word(p, "true", "'true'");
   if (c == 'f') return n->type = SF_JSON_FALSE, word(p, "false", "'false'");
   if (c == 'n') return n->type = SF_JSON_NULL, word(p, "null", "'null'");
   return fail(p, SF_TX_VALUE_OBJECT_ARRAY_STRING_NUMBER);
+}
+
+/* The document's values, in a loop rather than a recursion: one C frame per level of nesting
+ * would take MAX_PARSE_DEPTH frames of the stack (scripts/stackDepth.mjs). An open
+ * container keeps its parent in `next` and its last child in `string` until it closes (then
+ * back to newNode's NONE and 0); `depth` counts the open ones. */
+static bool values(Parser* p) {
+  int32_t node = 0;            /* the value to parse next: the root first */
+  int32_t open = SF_JSON_NONE; /* the innermost open container */
+  int depth = 0;
+  for (;;) {
+    char c = peek(p);
+    if (atEnd(p)) return fail(p, SF_TX_VALUE_OBJECT_ARRAY_STRING_NUMBER);
+    bool firstMember = false;
+    if (c == '{' || c == '[') {
+      p->d->nodes[node].type = c == '{' ? SF_JSON_OBJECT : SF_JSON_ARRAY;
+      depth++;
+      if (depth > p->d->depth) p->d->depth = depth;
+      if (depth == SF_JSON_MAX_FEATURE_DEPTH + 1 && !p->d->tooDeepAt) p->d->tooDeepAt = p->at + 1;
+      if (depth > MAX_PARSE_DEPTH) return fail(p, SF_TX_AT_MOST_64_LEVELS_NESTED);
+      p->at++;
+      whitespace(p);
+      if (peek(p) == (c == '{' ? '}' : ']') && !atEnd(p)) {
+        p->at++;
+        depth--;
+      } else {
+        sf_JsonNode* n = &p->d->nodes[node];
+        n->next = open;
+        n->string = (uint32_t)SF_JSON_NONE;
+        open = node;
+        firstMember = true;
+      }
+    } else if (!scalar(p, node)) {
+      return false;
+    }
+    /* A value is complete: close what ends here, up to a container with another member. */
+    while (!firstMember) {
+      if (open == SF_JSON_NONE) return true;
+      whitespace(p);
+      bool object = p->d->nodes[open].type == SF_JSON_OBJECT;
+      if (peek(p) == (object ? '}' : ']') && !atEnd(p)) {
+        p->at++;
+        sf_JsonNode* o = &p->d->nodes[open];
+        open = o->next;
+        o->next = SF_JSON_NONE;
+        o->string = 0;
+        depth--;
+        continue;
+      }
+      if (peek(p) != ',' || atEnd(p)) return fail(p, object ? SF_TX_OR_AFTER_PROPERTY_VALUE : SF_TX_OR_AFTER_ARRAY_ITEM);
+      p->at++;
+      whitespace(p);
+      break;
+    }
+    /* The next member of `open`: its key (in an object), then its value. */
+    uint32_t key = 0, keyLength = 0;
+    if (p->d->nodes[open].type == SF_JSON_OBJECT) {
+      if (peek(p) != '"' || atEnd(p)) return fail(p, "a property name in double quotes");
+      if (!string(p, &key, &keyLength)) return false;
+      whitespace(p);
+      if (peek(p) != ':' || atEnd(p)) return fail(p, SF_TX_AFTER_PROPERTY_NAME);
+      p->at++;
+      whitespace(p);
+    }
+    int32_t child = newNode(p, SF_JSON_NULL);
+    if (child == SF_JSON_NONE) return false;
+    sf_JsonNode* o = &p->d->nodes[open];
+    p->d->nodes[child].key = key;
+    p->d->nodes[child].keyLength = keyLength;
+    if ((int32_t)o->string == SF_JSON_NONE) o->firstChild = child;
+    else p->d->nodes[o->string].next = child;
+    o->string = (uint32_t)child;
+    node = child;
+  }
 }
 
 /* "JSON.parse: expected X at line L column C (position P), found F", positions in UTF-16 units. */
@@ -324,7 +356,7 @@ bool sf_json_parse(sf_JsonDocument* d, const char* text, size_t length, sf_Text*
   bool ok = newNode(&p, SF_JSON_NULL) != SF_JSON_NONE;
   if (ok) {
     whitespace(&p);
-    ok = value(&p, 0, 0);
+    ok = values(&p);
   }
   if (ok) {
     whitespace(&p);

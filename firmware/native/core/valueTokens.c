@@ -195,31 +195,44 @@ static bool sameKey(const sf_JsonDocument* d, const sf_JsonNode* a, const sf_Jso
   return a->keyLength == b->keyLength && __builtin_memcmp(sf_json_key(d, a), sf_json_key(d, b), a->keyLength) == 0;
 }
 
-static bool flatten(sf_TokenReader* r, const sf_JsonDocument* d, int32_t index) {
-  const sf_JsonNode* n = &d->nodes[index];
-  if (n->type == SF_JSON_ARRAY) {
-    if (!push(r, SF_TOKEN_BEGIN_ARRAY, sf_undefined())) return false;
-    for (int32_t c = n->firstChild; c != SF_JSON_NONE; c = d->nodes[c].next)
-      if (!flatten(r, d, c)) return false;
-    return push(r, SF_TOKEN_END, sf_undefined());
-  }
-  if (n->type != SF_JSON_OBJECT) return push(r, SF_TOKEN_PRIMITIVE, sf_json_primitive(d, n));
+/* Helpers of flatten(): a token's payload and the ordering of an object's members out of its loop. */
+static bool pushMarker(sf_TokenReader* r, uint8_t kind) {
+  return push(r, kind, sf_undefined());
+}
 
-  /* Members in JavaScript's order: (key node, value node) pairs. */
+static bool pushPrimitive(sf_TokenReader* r, const sf_JsonDocument* d, const sf_JsonNode* n) {
+  return push(r, SF_TOKEN_PRIMITIVE, sf_json_primitive(d, n));
+}
+
+static bool pushKey(sf_TokenReader* r, const sf_JsonDocument* d, int32_t key) {
+  const sf_JsonNode* k = &d->nodes[key];
+  return push(r, SF_TOKEN_KEY, sf_string(sf_json_key(d, k), k->keyLength));
+}
+
+/* An object's members in JavaScript's order: (key node, value node) pairs, keys[0..unique) and
+ * their values after them (keys + count), hal_malloc'd (NULL with *unique 0: none; *failed: out
+ * of memory). */
+static int32_t* orderedMembers(const sf_JsonDocument* d, const sf_JsonNode* n, size_t* unique, int32_t** valuesOut, bool* failed) {
   size_t count = 0;
+  *unique = 0;
+  *failed = false;
   for (int32_t c = n->firstChild; c != SF_JSON_NONE; c = d->nodes[c].next) count++;
-  int32_t* keys = count ? hal_malloc(count * 2 * sizeof *keys) : 0;
-  if (count && !keys) return false;
+  if (!count) return 0;
+  int32_t* keys = hal_malloc(count * 2 * sizeof *keys);
+  if (!keys) {
+    *failed = true;
+    return 0;
+  }
   int32_t* values = keys + count;
-  size_t unique = 0;
+  size_t used = 0;
   for (int32_t c = n->firstChild; c != SF_JSON_NONE; c = d->nodes[c].next) {
     size_t i = 0;
-    while (i < unique && !sameKey(d, &d->nodes[keys[i]], &d->nodes[c])) i++;
-    if (i == unique) keys[unique++] = c;
+    while (i < used && !sameKey(d, &d->nodes[keys[i]], &d->nodes[c])) i++;
+    if (i == used) keys[used++] = c;
     values[i] = c;
   }
   /* Stable: index keys sorted ascending to the front (insertion sort; objects are small). */
-  for (size_t i = 1; i < unique; i++) {
+  for (size_t i = 1; i < used; i++) {
     int64_t k = indexKey(sf_json_key(d, &d->nodes[keys[i]]), d->nodes[keys[i]].keyLength);
     if (k < 0) continue;
     int32_t key = keys[i], value = values[i];
@@ -234,13 +247,74 @@ static bool flatten(sf_TokenReader* r, const sf_JsonDocument* d, int32_t index) 
     keys[j] = key;
     values[j] = value;
   }
-  bool ok = push(r, SF_TOKEN_BEGIN_OBJECT, sf_undefined());
-  for (size_t i = 0; ok && i < unique; i++) {
-    const sf_JsonNode* k = &d->nodes[keys[i]];
-    ok = push(r, SF_TOKEN_KEY, sf_string(sf_json_key(d, k), k->keyLength)) && flatten(r, d, values[i]);
+  *unique = used;
+  *valuesOut = values;
+  return keys;
+}
+
+/* An open array or object of flatten(): its next child (an array) or its members in order and
+ * the next one (an object). */
+typedef struct Level {
+  int32_t node, nextChild;
+  int32_t *keys, *values;
+  size_t unique, nextMember;
+} Level;
+
+/* The tokens of a value, depth first, in a loop with the open levels on the heap: a recursion
+ * would take a C frame per level of nesting (scripts/stackDepth.mjs). */
+static bool flatten(sf_TokenReader* r, const sf_JsonDocument* d, int32_t root) {
+  Level* levels = 0;
+  size_t count = 0, capacity = 0;
+  bool ok = true;
+  int32_t index = root; /* the value whose tokens come next; SF_JSON_NONE: the innermost level's next */
+  for (;;) {
+    if (index != SF_JSON_NONE) {
+      const sf_JsonNode* n = &d->nodes[index];
+      if (n->type != SF_JSON_ARRAY && n->type != SF_JSON_OBJECT) {
+        if (!(ok = pushPrimitive(r, d, n))) break;
+      } else {
+        if (count == capacity) {
+          size_t grown = capacity ? capacity * 2 : 4;
+          Level* more = hal_malloc(grown * sizeof *more);
+          if (!(ok = more != 0)) break;
+          if (count) __builtin_memcpy(more, levels, count * sizeof *more);
+          hal_free(levels);
+          levels = more;
+          capacity = grown;
+        }
+        Level* l = &levels[count++];
+        *l = (Level){index, n->firstChild, 0, 0, 0, 0};
+        if (n->type == SF_JSON_ARRAY) {
+          ok = pushMarker(r, SF_TOKEN_BEGIN_ARRAY);
+        } else {
+          bool failed;
+          l->keys = orderedMembers(d, n, &l->unique, &l->values, &failed);
+          ok = !failed && pushMarker(r, SF_TOKEN_BEGIN_OBJECT);
+        }
+        if (!ok) break;
+      }
+    }
+    if (count == 0) break;
+    Level* l = &levels[count - 1];
+    if (d->nodes[l->node].type == SF_JSON_ARRAY) {
+      if (l->nextChild != SF_JSON_NONE) {
+        index = l->nextChild;
+        l->nextChild = d->nodes[index].next;
+        continue;
+      }
+    } else if (l->nextMember < l->unique) {
+      if (!(ok = pushKey(r, d, l->keys[l->nextMember]))) break;
+      index = l->values[l->nextMember++];
+      continue;
+    }
+    hal_free(l->keys);
+    count--;
+    if (!(ok = pushMarker(r, SF_TOKEN_END))) break;
+    index = SF_JSON_NONE;
   }
-  hal_free(keys);
-  return ok && push(r, SF_TOKEN_END, sf_undefined());
+  for (size_t i = 0; i < count; i++) hal_free(levels[i].keys);
+  hal_free(levels);
+  return ok;
 }
 
 bool sf_tokenReader_load(sf_TokenReader* r, const sf_JsonDocument* d, int32_t root) {

@@ -31,6 +31,13 @@ struct sf_Vm {
   sf_StdlibContext stdlib;
   sf_CallbackNames names;
   const sf_SettingDecls* settings;
+  /* Scratch, here rather than on the C stack (the frames of dispatch and hostTrampoline are on
+   * every path into the app; scripts/stackDepth.mjs): the name of a callback, filled and used
+   * at once, and a host call's arguments (hostTrampoline is never re-entered: the analysis finds
+   * no cycle through it). */
+  sf_NamedCallback named;
+  sf_Primitive hostArgs[MAX_HOST_ARGS];
+  size_t hostArgOffsets[MAX_HOST_ARGS];
 
   /* The dispatch in progress, to name its callback (FeatureVm's event/eventArg/position). */
   int event; /* 0: none */
@@ -271,10 +278,9 @@ static bool runHostFunction(sf_Vm* vm, int id, const sf_Primitive* args, int arg
       if (isBootTimer(vm, slot)) {
         sf_callbackNames_bootTimer(&vm->names, slot, repeat);
       } else {
-        sf_NamedCallback running;
         bool hasRunning = vm->event != 0;
-        if (hasRunning) callbackOf(vm, vm->event, vm->eventArg, vm->position, &running);
-        sf_callbackNames_timerSet(&vm->names, slot, repeat, hasRunning ? &running : 0);
+        if (hasRunning) callbackOf(vm, vm->event, vm->eventArg, vm->position, &vm->named);
+        sf_callbackNames_timerSet(&vm->names, slot, repeat, hasRunning ? &vm->named : 0);
       }
       return startWork(vm, host->timerStart(host->context, number(&a[0]), number(&a[1]), repeat, &vm->hostError)) || hostThrow(vm);
     }
@@ -330,9 +336,9 @@ static bool served(sf_HostId id) {
 static mvm_TeError hostTrampoline(mvm_VM* engine, mvm_HostFunctionID id, mvm_Value* out, mvm_Value* args, uint8_t argCount) {
   sf_Vm* vm = mvm_getContext(engine);
   int count = argCount < MAX_HOST_ARGS ? argCount : MAX_HOST_ARGS;
-  sf_Primitive values[MAX_HOST_ARGS];
+  sf_Primitive* values = vm->hostArgs;
   /* Strings are copied out first: building the result may collect and move the heap. */
-  size_t offsets[MAX_HOST_ARGS];
+  size_t* offsets = vm->hostArgOffsets;
   sf_text_clear(&vm->argumentText);
   for (int i = 0; i < count; i++) {
     values[i] = readValue(vm, args[i]);
@@ -521,9 +527,8 @@ static bool dispatch(sf_Vm* vm, int event, double a, const sf_Primitive* b) {
   sf_text_clear(&vm->message);
   vm->lastFatal = false;
   if (vm->stopped) {
-    sf_NamedCallback named;
-    callbackOf(vm, event, a, NO_POSITION, &named);
-    sf_text_appendString(&vm->message, named.text);
+    callbackOf(vm, event, a, NO_POSITION, &vm->named);
+    sf_text_appendString(&vm->message, vm->named.text);
     sf_text_appendString(&vm->message, SF_TX_NOT_RUN_APP_STOPPED_AFTER);
     sf_text_append(&vm->message, vm->stoppedBecause.data, vm->stoppedBecause.length);
     vm->lastFatal = true;
@@ -575,10 +580,9 @@ static bool dispatch(sf_Vm* vm, int event, double a, const sf_Primitive* b) {
 
   if (err != MVM_E_SUCCESS) {
     sf_tokenWriter_reset(&vm->writer); /* a value half streamed out when the error came is dropped */
-    sf_NamedCallback named;
-    callbackOf(vm, event, a, vm->position, &named);
+    callbackOf(vm, event, a, vm->position, &vm->named);
     sf_Text* m = &vm->message;
-    sf_text_appendString(m, named.text);
+    sf_text_appendString(m, vm->named.text);
     sf_text_appendString(m, " failed: ");
     if (fatal) {
       sf_describeErrorCode(err, m);

@@ -55,7 +55,11 @@ static void onAppFailure(void* context, const char* message, bool fatal, bool at
 static void stopApp(sf_LinkDevice* d) {
   if (!d->supervisor) return;
   sf_supervisor_stop(d->supervisor);
+  /* The poll sends what the stopped app left; a package's end it receives is refused (onEnd):
+   * booting it here would nest a boot in this one (the stack analysis bounds that cycle to 1). */
+  d->stopping = true;
   d->net->base.ops->poll(&d->net->base, 0);
+  d->stopping = false;
   d->net->base.ops->setEvents(&d->net->base, NULL);
   sf_supervisor_destroy(d->supervisor);
   d->supervisor = NULL;
@@ -65,8 +69,10 @@ static void bootApp(sf_LinkDevice* d, const sf_DevicePackage* pkg) {
   stopApp(d);
   d->manifest = pkg->manifest;
   d->startFailure[0] = 0;
-  char error[SF_OTA_REASON_MAX] = "";
-  if (d->config.prepareBoard && !d->config.prepareBoard(d->config.context, &d->manifest, error, sizeof error)) {
+  char* error = d->error;
+  const size_t errorSize = sizeof d->error;
+  error[0] = 0;
+  if (d->config.prepareBoard && !d->config.prepareBoard(d->config.context, &d->manifest, error, errorSize)) {
     sf_ota_started(&d->ota, now(d), error);
     if (!d->ota.onTrial) d->rollBackDue = sf_ota_appFailed(&d->ota, now(d), error, true) == SF_OTA_ROLL_BACK;
     return;
@@ -83,13 +89,13 @@ static void bootApp(sf_LinkDevice* d, const sf_DevicePackage* pkg) {
   config.context = d;
   d->supervisor = sf_supervisor_create(&config);
   if (!d->supervisor) {
-    copyText(error, sizeof error, SF_TX_OUT_MEMORY_SUPERVISOR);
+    copyText(error, errorSize, SF_TX_OUT_MEMORY_SUPERVISOR);
   } else {
     hal_NetEvents events;
     sf_supervisor_netEvents(d->supervisor, &events);
     d->net->base.ops->setEvents(&d->net->base, &events);
     d->starting = true;
-    if (!sf_supervisor_start(d->supervisor, pkg->snapshot, pkg->snapshotLength, error, sizeof error)) {
+    if (!sf_supervisor_start(d->supervisor, pkg->snapshot, pkg->snapshotLength, error, errorSize)) {
       d->net->base.ops->setEvents(&d->net->base, NULL);
       sf_supervisor_destroy(d->supervisor);
       d->supervisor = NULL;
@@ -105,16 +111,15 @@ static void bootApp(sf_LinkDevice* d, const sf_DevicePackage* pkg) {
 }
 
 static void bootInstalled(sf_LinkDevice* d) {
-  sf_DevicePackage pkg;
-  char error[SF_OTA_REASON_MAX] = "";
-  int found = sf_ota_installed(&d->ota, &pkg, error, sizeof error);
-  if (error[0]) say(d, "[ota] ", error);
+  d->error[0] = 0;
+  int found = sf_ota_installed(&d->ota, &d->package, d->error, sizeof d->error);
+  if (d->error[0]) say(d, "[ota] ", d->error);
   if (found <= 0) {
     if (found == 0) say(d, SF_TX_OTA_NO_APP_INSTALLED_WAITING, NULL);
     return;
   }
-  say(d, SF_TX_OTA_STARTING_VERSION, pkg.manifest.version);
-  bootApp(d, &pkg);
+  say(d, SF_TX_OTA_STARTING_VERSION, d->package.manifest.version);
+  bootApp(d, &d->package);
 }
 
 /* --- OTA over the link -------------------------------------------------------------------- */
@@ -192,15 +197,18 @@ static void onChunk(sf_LinkDevice* d, const uint8_t* body, size_t length) {
 static void onEnd(sf_LinkDevice* d) {
   if (!d->receiving) return;
   d->receiving = false;
-  sf_DevicePackage pkg;
+  if (d->stopping) {
+    reply(d, SF_OTA_REPLY_FAILED, d->jobId, "the package ended while the device was stopping its app; offer it again");
+    return;
+  }
   /* sf_ota_stage checks the received length and SHA-256 against the offer and the package's
    * own manifest before anything is switched. */
-  if (sf_ota_stage(&d->ota, d->jobId, d->received, d->sha256, d->size, d->version, &pkg) != 0) {
+  if (sf_ota_stage(&d->ota, d->jobId, d->received, d->sha256, d->size, d->version, &d->package) != 0) {
     reply(d, SF_OTA_REPLY_FAILED, d->jobId, d->ota.reason);
     return;
   }
   d->onTrial = true;
-  bootApp(d, &pkg);
+  bootApp(d, &d->package);
 }
 
 static void onOther(void* context, const uint8_t* body, size_t length) {
@@ -235,15 +243,13 @@ static void stepOta(sf_LinkDevice* d) {
       say(d, SF_TX_OTA_INSTALLED_VERSION, d->version);
       reply(d, SF_OTA_REPLY_SUCCEEDED, d->jobId, NULL);
       break;
-    case SF_OTA_TRIAL_FAILED: {
-      char reason[SF_OTA_REASON_MAX];
-      copyText(reason, sizeof reason, d->ota.reason);
+    case SF_OTA_TRIAL_FAILED:
+      copyText(d->reason, sizeof d->reason, d->ota.reason); /* the boot below may change ota.reason */
       d->onTrial = false;
       stopApp(d);
       bootInstalled(d);
-      reply(d, SF_OTA_REPLY_FAILED, d->jobId, reason);
+      reply(d, SF_OTA_REPLY_FAILED, d->jobId, d->reason);
       break;
-    }
     default:
       break;
   }
@@ -254,14 +260,12 @@ static void stepOta(sf_LinkDevice* d) {
   }
   if (!d->rollBackDue) return;
   d->rollBackDue = false;
-  sf_DevicePackage pkg;
-  int r = sf_ota_rollBack(&d->ota, &pkg);
+  int r = sf_ota_rollBack(&d->ota, &d->package);
   say(d, "[ota] ", d->ota.reason);
   if (r < 0) return;
-  char line[SF_OTA_REASON_MAX];
-  copyText(line, sizeof line, d->ota.reason);
-  bootApp(d, &pkg);
-  if (d->supervisor) sf_supervisor_report(d->supervisor, line);
+  copyText(d->reason, sizeof d->reason, d->ota.reason);
+  bootApp(d, &d->package);
+  if (d->supervisor) sf_supervisor_report(d->supervisor, d->reason);
 }
 
 void sf_linkDevice_init(sf_LinkDevice* d, const sf_LinkDeviceConfig* config, sf_LinkNet* net) {
@@ -271,10 +275,9 @@ void sf_linkDevice_init(sf_LinkDevice* d, const sf_LinkDeviceConfig* config, sf_
   d->config.platform->net = &net->base;
   net->other = onOther;
   net->otherContext = d;
-  char note[SF_OTA_REASON_MAX] = "";
   if (sf_ota_open(&d->ota, config->platform->storage, config->slotA, config->slotB, config->slotCapacity, SF_OTA_DEFAULT_GRACE_MS, SF_CRASH_LOOP_DEFAULT_FAILURES,
-                  SF_CRASH_LOOP_DEFAULT_WITHIN_MS, note, sizeof note) != 0)
-    say(d, "[ota] ", note);
+                  SF_CRASH_LOOP_DEFAULT_WITHIN_MS, d->error, sizeof d->error) != 0)
+    say(d, "[ota] ", d->error);
   bootInstalled(d);
 }
 

@@ -39,8 +39,14 @@ typedef struct sf_LinkDevice {
   sf_Ota ota;
   sf_Supervisor* supervisor;
   sf_Manifest manifest;
-  bool starting, rollBackDue, receiving, onTrial;
+  bool starting, rollBackDue, receiving, onTrial, stopping;
   char startFailure[SF_OTA_REASON_MAX];
+  /* Here, not on the stack (they are on the path of every boot; scripts/stackDepth.mjs): the
+   * package being booted, with its manifest (the running app keeps its own copy, `manifest`:
+   * an update is staged while it runs), a boot's error, and a reason kept across a boot. */
+  sf_DevicePackage package;
+  char error[SF_OTA_REASON_MAX];
+  char reason[SF_OTA_REASON_MAX];
   /* The offer being received. */
   char jobId[SF_JOB_ID_MAX + 1];
   char version[65], sha256[65];

@@ -48,6 +48,16 @@ describe("firmware build for Cortex-M (size table against the budget)", function
       assert.equal(flash("total"), text + data, `the table's flash ${flash("total")} B is what the ELF holds (text + data ${text + data} B)`);
       assert.match(table, new RegExp(`heap \\(VM heap, queues\\)\\s+${BUDGET[target].heapBytes.toLocaleString("en-US")} B`));
       if (BUDGET[target].flashBytes) assert.match(table, new RegExp(`budget ${(BUDGET[target].flashBytes / 1024).toFixed(1)} KB: within; goal 40\\.0 KB: ([\\d,]+ B to go|met)`), "the verdict against the budget and the goal");
+      {
+        // scripts/stackDepth.mjs: the deepest path, from the reset handler, within the reserved stack
+        const stack = /^  stack\s+([\d,]+) B .*needed ([\d,]+) \+ margin ([\d,]+) of ([\d,]+): fits$/m.exec(table);
+        assert.ok(stack, `the table says how much stack the image needs:\n${table}`);
+        const [reserved, needed, margin] = stack.slice(1, 4).map((n) => Number(n.replace(/,/g, "")));
+        assert.equal(reserved, BUDGET[target].stackBytes);
+        assert.equal(margin, BUDGET[target].stackMarginBytes);
+        assert.ok(needed > 1000 && needed + margin <= reserved, `needed ${needed} B + ${margin} B within ${reserved} B`);
+        assert.match(table, /^stack, deepest path of the thread \([\d,]+ B\): Reset_Handler \d+ → main \d+ → /m);
+      }
     });
   }
 
@@ -107,5 +117,11 @@ describe("firmware build for Cortex-M (size table against the budget)", function
     assert.equal(size.overBudget(report({ ...budget, flashBytes: measured.flash.total })), undefined, "exactly the budget is within it");
     assert.match(size.overBudget(report({ ...budget, flashBytes: measured.flash.total - 1 })), /passes its budget in firmware\/native\/sizeBudget\.json \(flash [\d,]+ B > [\d,]+ B\)/);
     assert.match(size.overBudget(report({ ...budget, ramBytes: measured.ram.total - 1 })), /\(RAM [\d,]+ B > [\d,]+ B\)/);
+    // the stack: what the analysis needs plus the margin must fit what the linker script reserves
+    const analysed = (needed: number) => ({ needed, exceptionFrameBytes: 32, thread: { entry: "Reset_Handler", bytes: needed, path: [{ name: "Reset_Handler", bytes: needed }] }, handler: { entry: undefined, bytes: 0, path: [] } });
+    const withStack = (needed: number) => size.sizeReport({ target: "cortex-m0plus", mapText: fs.readFileSync(path.join(build, "snapfleet-device.map"), "utf8"), sourceOf: (o: string) => objects.get(o), nativeDir: path.join(ROOT, "firmware/native"), root: ROOT, budget, stack: analysed(needed) });
+    const fits = budget.stackBytes - budget.stackMarginBytes;
+    assert.equal(size.overBudget(withStack(fits)), undefined, "needed + margin = the reserved stack fits");
+    assert.match(size.overBudget(withStack(fits + 1)), /needs more stack than it reserves: [\d,]+ B by the stack analysis \(scripts\/stackDepth\.mjs\) \+ the margin of [\d,]+ B > the [\d,]+ B of firmware\/native\/sizeBudget\.json "cortex-m0plus"\.stackBytes/);
   });
 });

@@ -1,0 +1,119 @@
+/** scripts/stackDepth.mjs, the worst-case stack of a Cortex-M image, on a small C program compiled
+ * here for the Cortex-M0+ (test/fixtures/stackDepth/program.c): the frames it adds up are the
+ * ones gcc's -fstack-usage wrote for this compile, the entries come from the vector table, a
+ * pointer call and a recursion count only as the list says, and what the list misses fails by
+ * name. Skipped, saying why, without gcc-arm-none-eabi. */
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+
+const ROOT = path.resolve(__dirname, "..");
+const FIXTURE = path.join(ROOT, "test/fixtures/stackDepth/program.c");
+const CPU = ["-mcpu=cortex-m0plus", "-mthumb"];
+
+type Step = { name: string; bytes: number };
+type Result = { needed: number; thread: { entry: string; bytes: number; path: Step[] }; handler: { entry: string; bytes: number; path: Step[] }; errors: string[] };
+
+describe("stack depth analysis (scripts/stackDepth.mjs)", function () {
+  this.timeout(60_000);
+  let dir: string;
+  let frames: Map<string, number>;
+  let analyze: (calls: object) => Result;
+  // an untyped .mjs build script
+  let stack: any;
+
+  before(async function () {
+    try {
+      execFileSync("arm-none-eabi-gcc", ["--version"], { stdio: "ignore" });
+    } catch {
+      console.log("      skipped: arm-none-eabi-gcc is not installed: sudo apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi");
+      this.skip();
+    }
+    stack = await import(path.join(ROOT, "scripts/stackDepth.mjs"));
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "sf-stack-"));
+    const object = path.join(dir, "program.o");
+    execFileSync("arm-none-eabi-gcc", [...CPU, "-Os", "-ffunction-sections", "-fstack-usage", "-fcallgraph-info=su", "-c", FIXTURE, "-o", object]);
+    execFileSync("arm-none-eabi-gcc", [...CPU, "--specs=nano.specs", "-nostartfiles", "-Wl,--defsym=__stack_top=0x20001000", "-Wl,-e,Reset_Handler", object, "-o", path.join(dir, "program.elf")]);
+    // gcc's own figures for this compile: what the analysis must add up
+    frames = new Map(
+      fs
+        .readFileSync(path.join(dir, "program.su"), "utf8")
+        .trim()
+        .split("\n")
+        .map((line) => {
+          const [where, bytes] = line.split("\t");
+          return [where.split(":").pop()!, Number(bytes)];
+        }),
+    );
+    analyze = (calls) => {
+      const file = path.join(dir, "calls.json");
+      fs.writeFileSync(file, JSON.stringify({ fixture: calls }));
+      return stack.analyzeImage({ target: "fixture", elf: path.join(dir, "program.elf"), ciFiles: [path.join(dir, "program.ci")], callsFile: file, exceptionFrameBytes: 32 }) as Result;
+    };
+  });
+  after(() => {
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const pointer = { pointers: { handler: { targets: ["small", "large"], why: "program.c's handler" } }, indirect: { callThrough: ["handler"] } };
+  const bounded = { recursion: [{ functions: ["nest"], depth: 4, why: "FIXTURE_DEPTH" }] };
+  const sum = (steps: Step[]) => steps.reduce((total, s) => total + s.bytes, 0);
+
+  it("takes the deepest path from the reset handler, through the biggest target of a pointer call, into the C library", () => {
+    const result = analyze({ ...pointer, ...bounded });
+    assert.deepEqual(result.errors, []);
+    assert.equal(result.thread.entry, "Reset_Handler", "the thread's entry is vector 1");
+    const names = result.thread.path.map((s) => s.name);
+    assert.deepEqual(names.slice(0, 4), ["Reset_Handler", "main", "callThrough", "large"]);
+    for (const step of result.thread.path.slice(0, 4)) assert.equal(step.bytes, frames.get(step.name), `${step.name}'s frame is gcc's figure`);
+    // large's `%` is libgcc's division: a frame read from the image's disassembly
+    assert.ok(names.slice(4).some((n) => /udiv/.test(n)), `the path goes on into libgcc's division: ${names.join(" → ")}`);
+    assert.equal(result.thread.bytes, sum(result.thread.path));
+    assert.ok(result.thread.bytes > ["Reset_Handler", "main", "callThrough", "large"].reduce((t, n) => t + frames.get(n)!, 0), "the library's frames count");
+  });
+
+  it("adds the deepest interrupt handler with the frame the core stacks on entry", () => {
+    const result = analyze({ ...pointer, ...bounded });
+    assert.equal(result.handler.entry, "SysTick_Handler", "deeper than the fault handler (halt)");
+    assert.equal(result.handler.bytes, frames.get("SysTick_Handler")! + 32);
+    assert.equal(result.needed, result.thread.bytes + result.handler.bytes);
+  });
+
+  it("counts a recursion's frames as many times as its bound, read from the C source when named", () => {
+    const smallOnly = { pointers: { handler: { targets: ["small"], why: "" } }, indirect: { callThrough: ["handler"] } };
+    const byNumber = analyze({ ...smallOnly, ...bounded });
+    const step = byNumber.thread.path.find((s) => s.name.startsWith("[recursion nest"));
+    assert.ok(step, `the recursion is on the deepest path: ${byNumber.thread.path.map((s) => s.name).join(" → ")}`);
+    assert.equal(step.bytes, 4 * frames.get("nest")!);
+    const relative = path.relative(dir, FIXTURE);
+    const byName = analyze({ ...smallOnly, recursion: [{ functions: ["nest"], depth: "FIXTURE_DEPTH", in: relative, why: "" }] });
+    assert.deepEqual(byName.errors, []);
+    assert.equal(byName.thread.bytes, byNumber.thread.bytes, "FIXTURE_DEPTH is 4 in program.c");
+    assert.throws(() => analyze({ ...smallOnly, recursion: [{ functions: ["nest"], depth: "NO_SUCH_SETTING", in: relative }] }), /bounded by NO_SUCH_SETTING, which .* doesn't #define to a number/);
+  });
+
+  it("fails by name on a pointer call, a recursion or a target the list doesn't cover", () => {
+    const noPointer = analyze({ ...bounded });
+    assert.ok(noPointer.errors.some((e) => /^callThrough \(program\.c\) calls through a function pointer/.test(e)), noPointer.errors.join("\n"));
+    const noBound = analyze({ ...pointer });
+    assert.ok(noBound.errors.some((e) => /^recursion nest → nest has no bound/.test(e)), noBound.errors.join("\n"));
+    const typo = analyze({ pointers: { handler: { targets: ["smal"] } }, indirect: { callThrough: ["handler"] }, ...bounded });
+    assert.ok(typo.errors.some((e) => /"smal", a target of the pointer "handler", is no function of the image/.test(e)), typo.errors.join("\n"));
+    const unknownKind = analyze({ indirect: { callThrough: ["nothing"] }, ...bounded });
+    assert.ok(unknownKind.errors.some((e) => /"callThrough" calls through "nothing", which is not under "pointers"/.test(e)), unknownKind.errors.join("\n"));
+  });
+
+  it("reads a library function's frame from its pushes and stack adjustments", () => {
+    const functions = stack.disassemblyFrames(
+      ["00001000 <f>:", "    1000:\tpush\t{r4, r5, r6, r7, lr}", "    1002:\tsub\tsp, #20", "    1004:\tbl\t2000 <g>", "    1008:\tb.n\t1004 <f+0x4>", "    100a:\tb.w\t3000 <h>", "", "00002000 <g>:", "    2000:\tvpush\t{d8-d9}", "    2004:\tblx\tr3", "00003000 <h>:", "    3000:\tbx\tlr"].join("\n"),
+    );
+    const f = functions.get("f")!;
+    assert.equal(f.bytes, 5 * 4 + 20);
+    assert.deepEqual([...f.calls].sort(), ["g", "h"], "bl and a tail branch to another function; a branch inside f is no call");
+    assert.equal(functions.get("g")!.bytes, 16);
+    assert.equal(functions.get("g")!.indirect, true, "blx through a register is a pointer call");
+    assert.equal(functions.get("h")!.indirect, false, "bx lr is a return");
+  });
+});
