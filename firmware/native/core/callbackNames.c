@@ -51,21 +51,22 @@ void sf_callbackNames_bootTimer(sf_CallbackNames* names, int slot, bool repeat) 
 /* `timer (setInterval, added by <origin>)`: named by the build-time callback it descends from. */
 void sf_callbackNames_timerSet(sf_CallbackNames* names, int slot, bool repeat, const sf_CallbackName* by) {
   if (slot < 0 || slot >= SF_NAMED_TIMER_SLOTS) return;
-  sf_CallbackName* timer = &names->timers[slot];
-  named(SF_CALLBACK_ADDED_TIMER, 0, 0, timer);
-  timer->repeat = repeat;
+  sf_CallbackName timer; /* built apart: `by` may be this slot's own record */
+  named(SF_CALLBACK_ADDED_TIMER, 0, 0, &timer);
+  timer.repeat = repeat;
   if (by && by->kind == SF_CALLBACK_ADDED_TIMER) {
     /* its origin is `by`'s: `by` itself when no callback set it */
-    timer->originKind = by->originKind != SF_CALLBACK_NONE ? by->originKind : SF_CALLBACK_ADDED_TIMER;
-    timer->originRepeat = by->originKind != SF_CALLBACK_NONE ? by->originRepeat : by->repeat;
-    timer->index = by->index;
-    timer->position = by->position;
+    timer.originKind = by->originKind != SF_CALLBACK_NONE ? by->originKind : SF_CALLBACK_ADDED_TIMER;
+    timer.originRepeat = by->originKind != SF_CALLBACK_NONE ? by->originRepeat : by->repeat;
+    timer.index = by->index;
+    timer.position = by->position;
   } else if (by) {
-    timer->originKind = by->kind;
-    timer->originRepeat = by->repeat;
-    timer->index = by->index;
-    timer->position = by->position;
+    timer.originKind = by->kind;
+    timer.originRepeat = by->repeat;
+    timer.index = by->index;
+    timer.position = by->position;
   }
+  names->timers[slot] = timer;
 }
 
 /* ------------------------------------------------------------------ texts */
