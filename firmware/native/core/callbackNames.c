@@ -75,6 +75,14 @@ static const char* api(bool repeat) {
   return repeat ? "setInterval" : "setTimeout";
 }
 
+/* `"#3"`: a channel or setting the manifest doesn't name (JSON.stringify(`#${index}`): nothing
+ * to escape). */
+static void appendQuotedNumber(int32_t index, sf_Text* out) {
+  sf_text_appendString(out, "\"#");
+  sf_text_appendInt(out, index);
+  sf_text_appendChar(out, '"');
+}
+
 /* The texts every kind renders alike as a callback and as an origin. */
 static void appendOwn(const sf_CallbackNames* names, sf_CallbackKind kind, int32_t index, int32_t position, sf_Text* out) {
   switch (kind) {
@@ -92,10 +100,7 @@ static void appendOwn(const sf_CallbackNames* names, sf_CallbackKind kind, int32
       if (index >= 0 && index < names->channelCount) {
         sf_text_appendJsonString(out, names->channelNames[index], sf_strlen(names->channelNames[index]));
       } else {
-        /* JSON.stringify(`#${channel}`): nothing to escape */
-        sf_text_appendString(out, "\"#");
-        sf_text_appendInt(out, index);
-        sf_text_appendChar(out, '"');
+        appendQuotedNumber(index, out);
       }
       return;
     case SF_CALLBACK_SETTING:
@@ -106,9 +111,7 @@ static void appendOwn(const sf_CallbackNames* names, sf_CallbackKind kind, int32
         sf_text_appendString(out, names->settings->items[index].name);
         sf_text_appendChar(out, '"');
       } else {
-        sf_text_appendString(out, "\"#");
-        sf_text_appendInt(out, index);
-        sf_text_appendChar(out, '"');
+        appendQuotedNumber(index, out);
       }
       return;
     case SF_CALLBACK_NOTIFICATION:
