@@ -37,6 +37,7 @@ import { appImports } from "./snapshotImports.mjs";
 import { SIZE_BUDGET_FILE, formatSizeTable, limitDefines, overBudget, readSizeBudget, sizeReport } from "./firmwareSize.mjs";
 import { ensureDebianPackages } from "./debianPackages.mjs";
 import { STACK_CALLS_FILE, analyzeImage, hasStackCalls } from "./stackDepth.mjs";
+import { measureVmAllocation } from "./vmAllocation.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const NATIVE = "firmware/native";
@@ -354,7 +355,7 @@ export async function buildFirmware({ target = "posix", outDir, force = false, l
   const stampPath = path.join(outDir, "build-stamp.json");
   const { flags: libraryFlags, archives } = libraryLinkFlags(cc, libraries);
   const inputs = [...all, ...glue, path.join(engineDir, "microvium.c"), path.join(engineDir, "microvium.h"), ...HOST_ID_SOURCES.map((f) => path.join(sourceRoot, f)), ENGINE_PATCHES_FILE, fileURLToPath(import.meta.url), path.join(root, "scripts/hostIdsHeader.mjs"), path.join(root, "scripts/engineErrorsHeader.mjs"), path.join(root, "scripts/runtimeErrorsHeader.mjs"), path.join(root, "scripts/shadowTopicsHeader.mjs"), path.join(root, "scripts/claimApiHeader.mjs"), path.join(root, "scripts/deviceTextsHeader.mjs")];
-  if (mcu) inputs.push(path.join(sourceRoot, SIZE_BUDGET_FILE), path.join(root, "scripts/firmwareSize.mjs"), path.join(sourceRoot, NATIVE, STACK_CALLS_FILE), path.join(root, "scripts/stackDepth.mjs"));
+  if (mcu) inputs.push(path.join(sourceRoot, SIZE_BUDGET_FILE), path.join(root, "scripts/firmwareSize.mjs"), path.join(sourceRoot, NATIVE, STACK_CALLS_FILE), path.join(root, "scripts/stackDepth.mjs"), path.join(root, "scripts/vmAllocation.mjs"));
   const hash = hashInputs(root, inputs, [version, target, JSON.stringify(spec), JSON.stringify(headers), JSON.stringify(libraryFlags), JSON.stringify(archives), JSON.stringify(appLimits), JSON.stringify(appOperators)]);
   if (!force && readStamp(stampPath)?.hash === hash && fs.existsSync(program)) {
     const { size, report } = readStamp(stampPath);
@@ -452,7 +453,8 @@ export async function buildFirmware({ target = "posix", outDir, force = false, l
     await runAll([{ cc, what: "linking", args: linkArgs }], 1);
     const defines = Object.fromEntries([...limits, ...appLimits].map((d) => d.slice(2).split("=")));
     const stack = analyzeStack(target, spec, temp, [...objectOf.keys()].map((o) => o.replace(/\.o$/, ".ci")), defines);
-    const report = sizeReport({ target, mapText: fs.readFileSync(mapFile, "utf8"), sourceOf: (object) => objectOf.get(object), nativeDir, root, budget, stack });
+    const vmAllocation = vmAllocationOf(temp, cc, spec);
+    const report = sizeReport({ target, mapText: fs.readFileSync(mapFile, "utf8"), sourceOf: (object) => objectOf.get(object), nativeDir, root, budget, stack, vmAllocation });
     fs.renameSync(temp, program);
     fs.copyFileSync(mapFile, program.replace(/\.elf$/, ".map")); // what was linked and why (--cref): for the next size hunt
     const size = { text: report.flash.total, data: report.ram.data, bss: report.ram.bss };
@@ -479,6 +481,15 @@ function analyzeStack(target, spec, elf, ciFiles, defines) {
   }
   if (result.errors.length) fail(`the stack analysis can't bound the stack of ${path.basename(elf)}:\n  ${result.errors.join("\n  ")}`);
   return result;
+}
+
+/** What restoring an app takes from the image's heap at once (scripts/vmAllocation.mjs). */
+function vmAllocationOf(elf, cc, spec) {
+  try {
+    return measureVmAllocation({ elf, cc, readelf: cc.replace(/gcc$/, "readelf"), engineSettings: path.join(GLUE, "engineSettings.h"), flags: spec.cpu });
+  } catch (error) {
+    fail(`measuring what sf_vm_restore takes from the heap failed: ${error.message}`);
+  }
 }
 
 /** text/data/bss of a program (binutils size). */

@@ -80,7 +80,7 @@ export function parseLinkerMap(mapText) {
 }
 
 /** Flash and RAM per part, the reserves, the totals and the verdict against the budget. */
-export function sizeReport({ target, mapText, sourceOf, nativeDir, root, budget, stack }) {
+export function sizeReport({ target, mapText, sourceOf, nativeDir, root, budget, stack, vmAllocation }) {
   const flash = Object.fromEntries(PARTS.map((p) => [p, 0]));
   const staticRam = Object.fromEntries(PARTS.map((p) => [p, 0]));
   let data = 0, bss = 0;
@@ -108,13 +108,19 @@ export function sizeReport({ target, mapText, sourceOf, nativeDir, root, budget,
     ram: { static: staticRam, data, bss, heap: budget.heapBytes, stack: budget.stackBytes, total: ramTotal, budget: budget.ramBytes, goal: budget.goalRamBytes },
     // scripts/stackDepth.mjs: the deepest path of the thread and of a handler; with the margin,
     // what the reserved stack must hold
+    // scripts/vmAllocation.mjs: sf_Vm and the engine's stack, taken from the heap when an app
+    // starts; beside them the heap must hold the engine's first bucket
+    vm: vmAllocation && { ...vmAllocation, heap: budget.heapBytes },
     stack: stack && { needed: stack.needed, margin: budget.stackMarginBytes ?? 0, thread: stack.thread, handler: stack.handler, exceptionFrameBytes: stack.exceptionFrameBytes },
-    withinBudget: (budget.flashBytes === undefined || flashTotal <= budget.flashBytes) && (budget.ramBytes === undefined || ramTotal <= budget.ramBytes) && !stackShort(stack, budget),
+    withinBudget: (budget.flashBytes === undefined || flashTotal <= budget.flashBytes) && (budget.ramBytes === undefined || ramTotal <= budget.ramBytes) && !stackShort(stack, budget) && !vmShort(vmAllocation, budget),
   };
 }
 
 /** Whether the analysed stack plus the margin passes what the linker script reserves. */
 const stackShort = (stack, budget) => stack !== undefined && stack.needed + (budget.stackMarginBytes ?? 0) > budget.stackBytes;
+
+/** Whether sf_vm_restore's allocation leaves the heap less than the engine's first bucket. */
+const vmShort = (vm, budget) => vm !== undefined && vm.bytes + vm.bucketBytes > budget.heapBytes;
 
 const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
 const row = (label, bytes, note = "") => `  ${label.padEnd(28)}${String(bytes.toLocaleString("en-US")).padStart(10)} B ${kb(bytes).padStart(9)}${note ? `  ${note}` : ""}`;
@@ -135,6 +141,9 @@ export function overBudget(report) {
   const s = report.stack;
   if (s && s.needed + s.margin > report.ram.stack)
     return `the ${report.target} image needs more stack than it reserves: ${s.needed.toLocaleString("en-US")} B by the stack analysis (scripts/stackDepth.mjs) + the margin of ${s.margin.toLocaleString("en-US")} B > the ${report.ram.stack.toLocaleString("en-US")} B of ${SIZE_BUDGET_FILE} ${report.budgetKey ?? `"${report.target}"`}.stackBytes: shrink the frames on the deepest path (below), or raise stackBytes (and the RAM budget) and say why in the commit\n${formatSizeTable(report)}`;
+  const vm = report.vm;
+  if (vm && vm.bytes + vm.bucketBytes > vm.heap)
+    return `the ${report.target} image can't start an app: sf_vm_restore takes ${vm.bytes.toLocaleString("en-US")} B of its ${vm.heap.toLocaleString("en-US")} B heap at once (sf_Vm ${vm.vmBytes.toLocaleString("en-US")} B + the engine's stack ${vm.engineStackBytes.toLocaleString("en-US")} B) and the engine needs a ${vm.bucketBytes.toLocaleString("en-US")} B heap bucket beside them: shrink sf_Vm (firmware/native/core/vm.c; its largest member: the DWARF of the ELF), or raise ${SIZE_BUDGET_FILE} ${report.budgetKey ?? `"${report.target}"`}.heapBytes (and the RAM budget) and say why in the commit\n${formatSizeTable(report)}`;
   if (!over.length) return undefined;
   return `the ${report.target} image passes its budget in ${SIZE_BUDGET_FILE} (${over.join(", ")}): make it smaller (the table says which part grew), or raise ${report.budgetKey ?? `"${report.target}"`}.flashBytes/ramBytes there and say why in the commit\n${formatSizeTable(report)}`;
 }
@@ -148,6 +157,8 @@ export function formatSizeTable(report) {
   const buffers = PARTS.filter((p) => report.ram.static[p]).map((p) => `${p} ${report.ram.static[p].toLocaleString("en-US")}`).join(", ");
   lines.push(row("buffers (.data + .bss)", report.ram.data + report.ram.bss, buffers));
   lines.push(row("heap (VM heap, queues)", report.ram.heap));
+  const vm = report.vm;
+  if (vm) lines.push(`  VM allocation ${vm.bytes.toLocaleString("en-US")} B of heap ${vm.heap.toLocaleString("en-US")} B (sf_Vm ${vm.vmBytes.toLocaleString("en-US")} + the engine's stack ${vm.engineStackBytes.toLocaleString("en-US")}; ${vm.bytes + vm.bucketBytes <= vm.heap ? `${(vm.heap - vm.bytes).toLocaleString("en-US")} B left for the VM heap and the queues` : `SHORT: the engine needs a ${vm.bucketBytes.toLocaleString("en-US")} B bucket beside them`})`);
   const s = report.stack;
   lines.push(row("stack", report.ram.stack, s ? `needed ${s.needed.toLocaleString("en-US")} + margin ${s.margin.toLocaleString("en-US")} of ${report.ram.stack.toLocaleString("en-US")}: ${s.needed + s.margin <= report.ram.stack ? "fits" : "SHORT"}` : "needed: not analysed (no entry in firmware/native/stackCalls.json)"));
   lines.push(row("total", report.ram.total, verdict(report.ram.total, report.ram.budget, report.ram.goal)));

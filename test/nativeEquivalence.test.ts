@@ -259,6 +259,56 @@ for (const runtime of RUNTIMES) describe(`${runtime.name}: the same script, the 
     assert.ok(lines.some((l) => l.includes("/out/up")), "the next timer still runs");
   });
 
+  it("callback names in errors: a run-time timer named by the build-time callback it descends from, however long the chain; slots past the 32 named by number", async () => {
+    // The native device keeps a few bytes per timer slot and renders the text only when an error
+    // needs it (firmware/native/core/callbackNames.c); the texts are core/runtime/callbackNames.ts's.
+    const entry = writeFeatures({
+      "app.ts": [
+        'import type { FeatureApi } from "snapfleet";',
+        "export function App(api: FeatureApi) {",
+        '  const cmd = api.newCommsChannel<string>("cmd");',
+        "  let ticks = 0;",
+        "  api.mcu.setInterval(() => {",
+        "    ticks++;",
+        '    if (ticks === 1) api.mcu.setTimeout(() => { throw new Error("from a boot timer\'s timer"); }, 1);',
+        '    if (ticks === 2) throw new Error("the boot timer itself");',
+        "  }, 10);",
+        "  api.mcu.onStart(() => {});",
+        "  api.mcu.onStart(() => {",
+        "    // a chain: onStart -> timer -> timer -> timer; the last is still named by the onStart",
+        '    api.mcu.setTimeout(() => api.mcu.setTimeout(() => api.mcu.setInterval(() => { throw new Error("deep in the chain"); }, 7), 3), 3);',
+        "  });",
+        "  cmd.addEventListener(\"messageFromServer\", () => {});",
+        "  cmd.addEventListener(\"messageFromServer\", (v) => {",
+        '    if (v === "many") {',
+        "      // more timers than the 32 named slots: the later ones are named by number",
+        '      for (let i = 0; i < 40; i++) api.mcu.setTimeout(() => { if (i >= 38) api.mcu.setTimeout(() => { throw new Error("set by timer " + i); }, 1); throw new Error("timer " + i); }, 50 + i);',
+        "    } else {",
+        '      api.mcu.setTimeout(() => { throw new Error("from a listener\'s timer"); }, 2);',
+        "    }",
+        "  });",
+        "}",
+      ].join("\n"),
+    }, "callbackNames");
+    const build = await compileFeatures({ entry });
+    const script = ['{"advance": 25}', '{"deliver": "cmd", "value": "x"}', '{"advance": 10}'].join("\n") + "\n";
+    const failuresOf = (lines: string[]) => lines.filter((l) => l.startsWith('{"failure"')).map((l) => (JSON.parse(l) as { failure: string }).failure.replace(/ failed: .*/, ""));
+    const failures = failuresOf(await assertSameOutput(build, script, []));
+    // The names, as the TypeScript device says them (the same lines on both, checked above).
+    for (const name of [
+      "timer (setTimeout, added by setInterval timer #0)",
+      "timer #0 (setInterval)",
+      "timer (setInterval, added by onStart callback #1)",
+      'timer (setTimeout, added by listener #1 for channel "cmd")',
+    ]) assert.ok(failures.includes(name), `a failure named ${name}:\n${failures.join("\n")}`);
+    // Past the 32 named slots the device names a timer by number (the TypeScript device, without
+    // that bound, still names them by origin: not compared), and by it the timers it sets.
+    const many = failuresOf(await deviceHost(buildDir(build), script + '{"deliver": "cmd", "value": "many"}\n{"advance": 200}\n', []));
+    assert.ok(many.some((f) => /^timer #(3[2-9]|[4-9]\d)$/.test(f)), `a timer past the named slots, by number:\n${many.join("\n")}`);
+    assert.ok(many.some((f) => /^timer \(setTimeout, added by timer #(3[2-9]|[4-9]\d)\)$/.test(f)), `a timer set by one past the named slots:\n${many.join("\n")}`);
+    assert.ok(many.includes('timer (setTimeout, added by listener #1 for channel "cmd")'), "the timers in named slots keep their origin");
+  });
+
   it("settings in device code: set() applies (value, change listeners), refuses a bad value in the same words and reports to the settings shadow the same way", async () => {
     const entry = writeFeatures({
       "app.ts": [

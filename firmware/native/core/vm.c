@@ -30,12 +30,11 @@ struct sf_Vm {
   sf_JsonDocument parsed;
   sf_StdlibContext stdlib;
   sf_CallbackNames names;
-  const sf_SettingDecls* settings;
   /* Scratch, here rather than on the C stack (the frames of dispatch and hostTrampoline are on
-   * every path into the app; scripts/stackDepth.mjs): the name of a callback, filled and used
-   * at once, and a host call's arguments (hostTrampoline is never re-entered: the analysis finds
-   * no cycle through it). */
-  sf_NamedCallback named;
+   * every path into the app; scripts/stackDepth.mjs): the callback being named, filled and
+   * used at once, and a host call's arguments (hostTrampoline is never re-entered: the analysis
+   * finds no cycle through it). */
+  sf_CallbackName named;
   sf_Primitive hostArgs[MAX_HOST_ARGS];
   size_t hostArgOffsets[MAX_HOST_ARGS];
 
@@ -86,7 +85,7 @@ void sf_vmFatalError(void* engine, int error) {
 
 /* ------------------------------------------------------------------ naming */
 
-static void callbackOf(const sf_Vm* vm, int event, double a, int position, sf_NamedCallback* out) {
+static void callbackOf(const sf_Vm* vm, int event, double a, int position, sf_CallbackName* out) {
   int index = (int)a;
   switch (event) {
     case SF_EVENT_START:
@@ -96,31 +95,21 @@ static void callbackOf(const sf_Vm* vm, int event, double a, int position, sf_Na
       sf_callbackNames_timer(&vm->names, index, out);
       return;
     case SF_EVENT_MESSAGE:
-      sf_callbackNames_listener(&vm->names, index, position != NO_POSITION ? position : 0, out);
+      sf_callbackNames_listener(index, position != NO_POSITION ? position : 0, out);
       return;
     case SF_EVENT_SETTING_CHANGED:
-    case SF_EVENT_SETTING_RESTORED: {
-      /* FeatureVm's callbackOf: `"change" listener of setting "setpoint"` */
-      sf_Text text;
-      sf_text_init(&text, SF_CALLBACK_NAME_SIZE - 1);
-      sf_text_appendString(&text, SF_TX_CHANGE_LISTENER_SETTING);
-      if (vm->settings && index >= 0 && index < vm->settings->count) {
-        sf_text_appendChar(&text, '"');
-        sf_text_appendString(&text, vm->settings->items[index].name);
-        sf_text_appendChar(&text, '"');
-      } else {
-        sf_text_appendString(&text, "\"#");
-        sf_text_appendInt(&text, index);
-        sf_text_appendChar(&text, '"');
-      }
-      sf_strcpy(out->text, text.data ? text.data : "", sizeof out->text);
-      sf_strcpy(out->origin, out->text, sizeof out->origin);
-      sf_text_free(&text);
+    case SF_EVENT_SETTING_RESTORED:
+      sf_callbackNames_setting(index, out);
       return;
-    }
     default:
       sf_callbackNames_notification(index, out);
   }
+}
+
+/* Appends the name of the event's callback to `out` (rendered only now: sf_CallbackName). */
+static void appendCallbackOf(sf_Vm* vm, int event, double a, int position, sf_Text* out) {
+  callbackOf(vm, event, a, position, &vm->named);
+  sf_callbackNames_append(&vm->names, &vm->named, out);
 }
 
 /* In Start, before the runtime reported a position: a timer App set, starting with the app. */
@@ -278,9 +267,9 @@ static bool runHostFunction(sf_Vm* vm, int id, const sf_Primitive* args, int arg
       if (isBootTimer(vm, slot)) {
         sf_callbackNames_bootTimer(&vm->names, slot, repeat);
       } else {
-        bool hasRunning = vm->event != 0;
-        if (hasRunning) callbackOf(vm, vm->event, vm->eventArg, vm->position, &vm->named);
-        sf_callbackNames_timerSet(&vm->names, slot, repeat, hasRunning ? &vm->named : 0);
+        /* the callback that set it, if any: its origin names the timer */
+        if (vm->event != 0) callbackOf(vm, vm->event, vm->eventArg, vm->position, &vm->named);
+        sf_callbackNames_timerSet(&vm->names, slot, repeat, vm->event != 0 ? &vm->named : 0);
       }
       return startWork(vm, host->timerStart(host->context, number(&a[0]), number(&a[1]), repeat, &vm->hostError)) || hostThrow(vm);
     }
@@ -427,8 +416,7 @@ sf_Vm* sf_vm_restore(const uint8_t* snapshot, size_t size, const sf_VmOptions* o
   sf_text_init(&vm->stoppedBecause, 0);
   sf_text_init(&vm->argumentText, 0);
   sf_text_init(&vm->resultText, 0);
-  sf_callbackNames_init(&vm->names, options->channelNames, options->channelCount);
-  vm->settings = options->settings;
+  sf_callbackNames_init(&vm->names, options->channelNames, options->channelCount, options->settings);
   vm->stdlib.reader = &vm->reader;
   vm->stdlib.document = &vm->parsed;
   vm->stdlib.random = vmRandom;
@@ -527,8 +515,7 @@ static bool dispatch(sf_Vm* vm, int event, double a, const sf_Primitive* b) {
   sf_text_clear(&vm->message);
   vm->lastFatal = false;
   if (vm->stopped) {
-    callbackOf(vm, event, a, NO_POSITION, &vm->named);
-    sf_text_appendString(&vm->message, vm->named.text);
+    appendCallbackOf(vm, event, a, NO_POSITION, &vm->message);
     sf_text_appendString(&vm->message, SF_TX_NOT_RUN_APP_STOPPED_AFTER);
     sf_text_append(&vm->message, vm->stoppedBecause.data, vm->stoppedBecause.length);
     vm->lastFatal = true;
@@ -580,9 +567,8 @@ static bool dispatch(sf_Vm* vm, int event, double a, const sf_Primitive* b) {
 
   if (err != MVM_E_SUCCESS) {
     sf_tokenWriter_reset(&vm->writer); /* a value half streamed out when the error came is dropped */
-    callbackOf(vm, event, a, vm->position, &vm->named);
     sf_Text* m = &vm->message;
-    sf_text_appendString(m, vm->named.text);
+    appendCallbackOf(vm, event, a, vm->position, m);
     sf_text_appendString(m, " failed: ");
     if (fatal) {
       sf_describeErrorCode(err, m);

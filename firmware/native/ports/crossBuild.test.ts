@@ -47,6 +47,18 @@ describe("firmware build for Cortex-M (size table against the budget)", function
       assert.equal(flash("total"), parts, "the parts add up to the total");
       assert.equal(flash("total"), text + data, `the table's flash ${flash("total")} B is what the ELF holds (text + data ${text + data} B)`);
       assert.match(table, new RegExp(`heap \\(VM heap, queues\\)\\s+${BUDGET[target].heapBytes.toLocaleString("en-US")} B`));
+      {
+        // scripts/vmAllocation.mjs: what sf_vm_restore takes at once leaves the engine a heap
+        // bucket (issue 12: sf_Vm was 11,160 B, more than the M0+'s 7 KB heap)
+        const vm = /^  VM allocation ([\d,]+) B of heap ([\d,]+) B \(sf_Vm ([\d,]+) \+ the engine's stack ([\d,]+); ([\d,]+) B left for the VM heap and the queues\)$/m.exec(table);
+        assert.ok(vm, `the table says what starting an app takes from the heap:\n${table}`);
+        const [allocation, heap, sfVm, engineStack, left] = vm.slice(1).map((n) => Number(n.replace(/,/g, "")));
+        assert.equal(heap, BUDGET[target].heapBytes);
+        assert.equal(allocation, sfVm + engineStack);
+        assert.equal(left, heap - allocation);
+        assert.ok(engineStack > 2048, `the engine's stack: MVM_STACK_SIZE (2,048 B) and its registers, got ${engineStack}`);
+        assert.ok(allocation + 1024 <= heap, `${allocation} B and the engine's first 1 KB bucket within the ${heap} B heap`);
+      }
       if (BUDGET[target].flashBytes) assert.match(table, new RegExp(`budget ${(BUDGET[target].flashBytes / 1024).toFixed(1)} KB: within; goal 40\\.0 KB: ([\\d,]+ B to go|met)`), "the verdict against the budget and the goal");
       {
         // scripts/stackDepth.mjs: the deepest path, from the reset handler, within the reserved stack
@@ -123,5 +135,18 @@ describe("firmware build for Cortex-M (size table against the budget)", function
     const fits = budget.stackBytes - budget.stackMarginBytes;
     assert.equal(size.overBudget(withStack(fits)), undefined, "needed + margin = the reserved stack fits");
     assert.match(size.overBudget(withStack(fits + 1)), /needs more stack than it reserves: [\d,]+ B by the stack analysis \(scripts\/stackDepth\.mjs\) \+ the margin of [\d,]+ B > the [\d,]+ B of firmware\/native\/sizeBudget\.json "cortex-m0plus"\.stackBytes/);
+    // sf_vm_restore's allocation: sf_Vm and the engine's stack, as measured in the ELF, must leave
+    // the engine its first bucket in the heap
+    const { measureVmAllocation } = await import(path.join(ROOT, "scripts/vmAllocation.mjs"));
+    const vm = measureVmAllocation({ elf: path.join(build, "snapfleet-device.elf"), cc: "arm-none-eabi-gcc", readelf: "arm-none-eabi-readelf", engineSettings: path.join(ROOT, "core/engine/glue/engineSettings.h") });
+    assert.equal(vm.bucketBytes, 1024);
+    const withVm = (b: typeof budget, vmBytes: number) => size.sizeReport({ target: "cortex-m0plus", mapText: fs.readFileSync(path.join(build, "snapfleet-device.map"), "utf8"), sourceOf: (o: string) => objects.get(o), nativeDir: path.join(ROOT, "firmware/native"), root: ROOT, budget: b, vmAllocation: { ...vm, vmBytes, bytes: vmBytes + vm.engineStackBytes } });
+    assert.equal(size.overBudget(withVm(budget, vm.vmBytes)), undefined, "the image as built can start an app");
+    const room = budget.heapBytes - vm.engineStackBytes - vm.bucketBytes;
+    assert.equal(size.overBudget(withVm(budget, room)), undefined, "exactly a bucket left fits");
+    assert.match(size.overBudget(withVm(budget, room + 1)), /can't start an app: sf_vm_restore takes [\d,]+ B of its 7,168 B heap at once \(sf_Vm [\d,]+ B \+ the engine's stack [\d,]+ B\)/);
+    // the sf_Vm of issue 12, with the callback names as 32 × 320 B texts
+    assert.match(size.overBudget(withVm(budget, 11_160)), /can't start an app/);
+    assert.match(size.formatSizeTable(withVm(budget, 11_160)), /VM allocation 13,\d{3} B of heap 7,168 B .*SHORT/);
   });
 });
