@@ -15,7 +15,7 @@ import path from "node:path";
 // The built package, as `npx snapfleet dev` runs it: its fleet hosts and app threads then load
 // JavaScript, not the TypeScript sources through tsx (`npm run bench` builds dist/ first).
 import { DevSession } from "../dist/cli/devSession";
-import { cpuMs, isRunning, residentBytes } from "../test/support/processInfo";
+import { cpuMs, isRunning, residentBytesOf } from "../test/support/processInfo";
 import { writeFeatures } from "../test/support/tempFeatures";
 import { waitFor } from "../test/support/waitFor";
 
@@ -69,7 +69,7 @@ function cpuNow(hostPids: number[]): Cpu {
   return { main, others: (total.user + total.system) / 1000 - main, hosts };
 }
 
-const rssOf = (hostPids: number[]) => [process.pid, ...hostPids.filter(isRunning)].reduce((sum, pid) => sum + residentBytes(pid), 0);
+const rssOf = (hostPids: number[]) => residentBytesOf([process.pid, ...hostPids]);
 
 const mib = (bytes: number) => (bytes / 1024 / 1024).toFixed(0);
 const s = (ms: number) => (ms / 1000).toFixed(1);

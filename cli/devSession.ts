@@ -9,8 +9,8 @@
  * The command (devCommand.ts) adds the terminal output; tests drive this class directly. */
 import path from "node:path";
 import { compileFeatures, type CompileResult } from "../core/compiler/compileFeatures";
-import type { Manifest } from "../core/contracts/manifest";
 import type { BoardDefinition } from "../core/boards";
+import { rememberSites, type CallbackSiteMemory } from "../firmware/fleetHost/callbackSiteMemory";
 import { FleetHost } from "../firmware/fleetHost/fleetHost";
 import { stopDevices, within } from "../firmware/fleetHost/stopDevices";
 import { defaultPoolThreads } from "../firmware/isolation/appThreadPool";
@@ -90,11 +90,8 @@ export class DevSession {
   private hosts: FleetHost[] = [];
   private hostedDevices = 0;
   private watcher: FeatureWatcher | undefined;
-  /** Callback sites of the versions this session built, like debug symbols kept on the host:
-   * OTA packages carry none (core/contracts/devicePackage.ts), so a device's failing callback
-   * is named with its file:line here. The latest build of a version wins (its lines match the
-   * files as they are now); bounded, oldest out. */
-  private readonly callbackSites = new Map<string, Manifest["callbackSites"]>();
+  /** Callback sites of the versions this session built (firmware/fleetHost/callbackSiteMemory.ts). */
+  private readonly callbackSites: CallbackSiteMemory = new Map();
 
   private constructor(
     readonly cloud: LocalCloud,
@@ -267,9 +264,7 @@ export class DevSession {
 
   private remember(build: CompileResult): void {
     const { version, callbackSites } = build.manifest;
-    this.callbackSites.delete(version);
-    this.callbackSites.set(version, callbackSites);
-    if (this.callbackSites.size > REMEMBERED_VERSIONS) this.callbackSites.delete(this.callbackSites.keys().next().value!);
+    rememberSites(this.callbackSites, version, callbackSites);
     for (const host of this.hosts) host.rememberSites(version, callbackSites);
   }
 
@@ -291,8 +286,6 @@ export class DevSession {
 const REBUILD_WAIT_MS = 500;
 const DEVICE_STOP_MS = 2000;
 const HALT_MS = 1000;
-/** Builds whose callback sites the session keeps (see DevSession.callbackSites). */
-const REMEMBERED_VERSIONS = 20;
 
 
 function compileOnce(options: DevSessionOptions): Promise<CompileResult> {

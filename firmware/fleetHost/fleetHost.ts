@@ -5,7 +5,9 @@
 import path from "node:path";
 import type { Manifest } from "../../core/contracts/manifest";
 import { DeviceProcess } from "../deviceProcess";
+import type { CallbackSiteMemory } from "./callbackSiteMemory";
 import type { FleetHostConfig, FromFleetHost, HostedDeviceSpec, ToFleetHost } from "./fleetHostProtocol";
+import { within } from "./stopDevices";
 
 const MAIN = path.join(__dirname, `fleetHostMain${path.extname(__filename)}`);
 /** Loading Node, tsx and the modules a device needs: seconds on a busy machine. */
@@ -34,7 +36,7 @@ export class FleetHost {
     private readonly options: FleetHostOptions,
   ) {}
 
-  static async start(config: Omit<FleetHostConfig, "kind">, callbackSites: Map<string, Manifest["callbackSites"]>, options: FleetHostOptions): Promise<FleetHost> {
+  static async start(config: Omit<FleetHostConfig, "kind">, callbackSites: CallbackSiteMemory, options: FleetHostOptions): Promise<FleetHost> {
     const child = DeviceProcess.fork(MAIN, {}, { name: options.name, stopGraceMs: 1000, onLine: options.onHostLine });
     const host = new FleetHost(child, { kind: "config", ...config }, options);
     let ready: () => void = () => {};
@@ -82,9 +84,7 @@ export class FleetHost {
     this.stopping = true;
     const said = new Promise<void>((resolve) => (this.stopped = resolve));
     this.send({ kind: "stop" });
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([said, this.process.exited, new Promise((resolve) => (timer = setTimeout(resolve, this.config.deviceStopMs + this.config.haltMs + STOP_MARGIN_MS)))]);
-    clearTimeout(timer);
+    await within(Promise.race([said, this.process.exited]), this.config.deviceStopMs + this.config.haltMs + STOP_MARGIN_MS);
     await this.process.stop();
   }
 

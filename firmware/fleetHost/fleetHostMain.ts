@@ -2,7 +2,7 @@
  * gives it, each with its own MQTT link and its app in one of this process's shared threads,
  * and relays their log lines. It ends when asked to stop, or when its parent goes away (the IPC
  * channel closes): a host never outlives `snapfleet dev`. */
-import type { Manifest } from "../../core/contracts/manifest";
+import { rememberSites, type CallbackSiteMemory } from "./callbackSiteMemory";
 import { AppThreadPool } from "../isolation/appThreadPool";
 import { describePinWrite } from "../isolation/appWorkerProtocol";
 import { SimulatedDevice } from "../simulatedDevice";
@@ -10,14 +10,12 @@ import type { FleetHostConfig, FromFleetHost, HostedDeviceSpec, ToFleetHost } fr
 import { stopDevices } from "./stopDevices";
 
 const send = (message: FromFleetHost) => process.send?.(message);
-/** Builds whose callback sites this host keeps, as dev does (oldest out). */
-const REMEMBERED_VERSIONS = 20;
 
 let config: FleetHostConfig | undefined;
 let pool: AppThreadPool | undefined;
 let stopping = false;
 const devices: SimulatedDevice[] = [];
-const callbackSites = new Map<string, Manifest["callbackSites"]>();
+const callbackSites: CallbackSiteMemory = new Map();
 
 async function start(spec: HostedDeviceSpec): Promise<void> {
   if (!config || !pool || stopping) return void send({ kind: "failed", thing: spec.thing, message: stopping ? "the fleet host is stopping" : "the fleet host has no configuration yet" });
@@ -65,10 +63,7 @@ process.on("message", (message: ToFleetHost) => {
     case "start":
       return void start(message.device);
     case "callbackSites":
-      callbackSites.delete(message.version);
-      callbackSites.set(message.version, message.sites);
-      if (callbackSites.size > REMEMBERED_VERSIONS) callbackSites.delete(callbackSites.keys().next().value!);
-      return;
+      return rememberSites(callbackSites, message.version, message.sites);
     case "threads":
       return void send({ kind: "threads", ask: message.ask, threads: pool?.size ?? 0 });
     case "stop":

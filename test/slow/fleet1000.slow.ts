@@ -8,7 +8,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { DevSession, DEVICES_PER_HOST } from "../../cli/devSession";
-import { isRunning, residentBytes } from "../support/processInfo";
+import { isRunning, residentBytesOf } from "../support/processInfo";
 import { writeFeatures } from "../support/tempFeatures";
 import { waitFor } from "../support/waitFor";
 
@@ -35,7 +35,7 @@ describe(`snapfleet dev with ${DEVICES} devices (long)`, function () {
     let peakRss = 0;
     let hostPids: number[] = [];
     // This process and its fleet hosts together: the devices live in the hosts.
-    const rss = () => [process.pid, ...hostPids].reduce((sum, pid) => sum + (isRunning(pid) ? residentBytes(pid) : 0), 0);
+    const rss = () => residentBytesOf([process.pid, ...hostPids]);
     const sampler = setInterval(() => (peakRss = Math.max(peakRss, rss())), 250);
     const session = await DevSession.start({ entry, secrets: {}, devices: DEVICES, port: 0, stateDir, dashboardBundleDir: null, watch: false, log: (l) => logs.push(l) });
     hostPids = session.hostPids;

@@ -24,6 +24,12 @@ export function residentBytes(pid: number): number {
   return Number.isNaN(VmRSS) ? 0 : VmRSS * 1024;
 }
 
+/** Resident sets of the processes still running among `pids`, summed (a process and its
+ * children: dev and its fleet hosts). */
+export function residentBytesOf(pids: number[]): number {
+  return pids.filter(isRunning).reduce((sum, pid) => sum + residentBytes(pid), 0);
+}
+
 /** Linux reports process times in clock ticks of USER_HZ, 100 per second on every architecture Node runs on. */
 const TICKS_PER_SECOND = 100;
 
