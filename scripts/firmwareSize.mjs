@@ -25,7 +25,7 @@ export function readSizeBudget(file, target, app) {
   for (const key of ["heapBytes", "stackBytes"]) {
     if (!Number.isInteger(budget?.[key]) || budget[key] <= 0) throw new Error(`${file}: "${target}"."${key}" must be a positive whole number of bytes`);
   }
-  for (const key of ["flashBytes", "ramBytes", "goalFlashBytes", "goalRamBytes"]) {
+  for (const key of ["flashBytes", "ramBytes", "goalFlashBytes", "goalRamBytes", "vmPeakBytes"]) {
     if (budget[key] !== undefined && (!Number.isInteger(budget[key]) || budget[key] <= 0)) throw new Error(`${file}: "${target}"."${key}" must be a positive whole number of bytes`);
   }
   if (budget.stackMarginBytes !== undefined && (!Number.isInteger(budget.stackMarginBytes) || budget.stackMarginBytes < 0)) throw new Error(`${file}: "${target}".stackMarginBytes must be a whole number of bytes (what the stack analysis may miss), got ${JSON.stringify(budget.stackMarginBytes)}`);
@@ -108,9 +108,10 @@ export function sizeReport({ target, mapText, sourceOf, nativeDir, root, budget,
     ram: { static: staticRam, data, bss, heap: budget.heapBytes, stack: budget.stackBytes, total: ramTotal, budget: budget.ramBytes, goal: budget.goalRamBytes },
     // scripts/stackDepth.mjs: the deepest path of the thread and of a handler; with the margin,
     // what the reserved stack must hold
-    // scripts/vmAllocation.mjs: sf_Vm and the engine's stack, taken from the heap when an app
-    // starts; beside them the heap must hold the engine's first bucket
-    vm: vmAllocation && { ...vmAllocation, heap: budget.heapBytes },
+    // scripts/vmAllocation.mjs: sf_Supervisor, sf_Vm and the engine's stack, taken from the heap
+    // when an app starts; beside them the heap must hold the engine's first bucket
+    // with the app's measured VM memory peak (budget.vmPeakBytes, a per-app image), what its run needs
+    vm: vmAllocation && { ...vmAllocation, heap: budget.heapBytes, vmPeak: budget.vmPeakBytes },
     stack: stack && { needed: stack.needed, margin: budget.stackMarginBytes ?? 0, thread: stack.thread, handler: stack.handler, exceptionFrameBytes: stack.exceptionFrameBytes },
     withinBudget: (budget.flashBytes === undefined || flashTotal <= budget.flashBytes) && (budget.ramBytes === undefined || ramTotal <= budget.ramBytes) && !stackShort(stack, budget) && !vmShort(vmAllocation, budget),
   };
@@ -119,8 +120,18 @@ export function sizeReport({ target, mapText, sourceOf, nativeDir, root, budget,
 /** Whether the analysed stack plus the margin passes what the linker script reserves. */
 const stackShort = (stack, budget) => stack !== undefined && stack.needed + (budget.stackMarginBytes ?? 0) > budget.stackBytes;
 
-/** Whether sf_vm_restore's allocation leaves the heap less than the engine's first bucket. */
-const vmShort = (vm, budget) => vm !== undefined && vm.bytes + vm.bucketBytes > budget.heapBytes;
+/** Whether starting an app's allocation leaves the heap less than the engine's first bucket. */
+const vmShort = (vm, budget) => vm !== undefined && heapNeeded({ ...vm, vmPeak: budget.vmPeakBytes }) > budget.heapBytes;
+
+/** The heap an app needs at its peak: the supervisor and sf_Vm, and beside them the engine's
+ * memory: its stack and first bucket, or the app's measured VM memory peak (which includes the
+ * engine's stack and registers) when that is more. The queues and the network's copies come on
+ * top (firmware/native/README.md). */
+const heapNeeded = (vm) => vm.bytes - vm.engineStackBytes + Math.max(vm.engineStackBytes + vm.bucketBytes, vm.vmPeak ?? 0);
+
+/** "sf_Supervisor 3,528 + sf_Vm 928 + the engine's stack 2,080": what starting an app allocates. */
+const allocationParts = (vm, unit = "", withEngineStack = true) =>
+  [["sf_Supervisor", vm.supervisorBytes ?? 0], ["sf_Vm", vm.vmBytes], ...(withEngineStack ? [["the engine's stack", vm.engineStackBytes]] : [])].map(([name, bytes]) => `${name} ${bytes.toLocaleString("en-US")}${unit}`).join(" + ");
 
 const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
 const row = (label, bytes, note = "") => `  ${label.padEnd(28)}${String(bytes.toLocaleString("en-US")).padStart(10)} B ${kb(bytes).padStart(9)}${note ? `  ${note}` : ""}`;
@@ -142,8 +153,10 @@ export function overBudget(report) {
   if (s && s.needed + s.margin > report.ram.stack)
     return `the ${report.target} image needs more stack than it reserves: ${s.needed.toLocaleString("en-US")} B by the stack analysis (scripts/stackDepth.mjs) + the margin of ${s.margin.toLocaleString("en-US")} B > the ${report.ram.stack.toLocaleString("en-US")} B of ${SIZE_BUDGET_FILE} ${report.budgetKey ?? `"${report.target}"`}.stackBytes: shrink the frames on the deepest path (below), or raise stackBytes (and the RAM budget) and say why in the commit\n${formatSizeTable(report)}`;
   const vm = report.vm;
+  if (vm && vm.vmPeak !== undefined && vm.bytes + vm.bucketBytes <= vm.heap && heapNeeded(vm) > vm.heap)
+    return `the ${report.target} image can't run its app: ${allocationParts(vm, " B", false)} and the app's measured VM memory peak of ${vm.vmPeak.toLocaleString("en-US")} B (${SIZE_BUDGET_FILE} ${report.budgetKey}.vmPeakBytes) take ${heapNeeded(vm).toLocaleString("en-US")} B of its ${vm.heap.toLocaleString("en-US")} B heap: raise ${report.budgetKey}.heapBytes (and the RAM budget), or shrink the supervisor (supervisor/supervisor.c; its members: the DWARF of the ELF)\n${formatSizeTable(report)}`;
   if (vm && vm.bytes + vm.bucketBytes > vm.heap)
-    return `the ${report.target} image can't start an app: sf_vm_restore takes ${vm.bytes.toLocaleString("en-US")} B of its ${vm.heap.toLocaleString("en-US")} B heap at once (sf_Vm ${vm.vmBytes.toLocaleString("en-US")} B + the engine's stack ${vm.engineStackBytes.toLocaleString("en-US")} B) and the engine needs a ${vm.bucketBytes.toLocaleString("en-US")} B heap bucket beside them: shrink sf_Vm (firmware/native/core/vm.c; its largest member: the DWARF of the ELF), or raise ${SIZE_BUDGET_FILE} ${report.budgetKey ?? `"${report.target}"`}.heapBytes (and the RAM budget) and say why in the commit\n${formatSizeTable(report)}`;
+    return `the ${report.target} image can't start an app: starting one takes ${vm.bytes.toLocaleString("en-US")} B of its ${vm.heap.toLocaleString("en-US")} B heap at once (${allocationParts(vm, " B")}) and the engine needs a ${vm.bucketBytes.toLocaleString("en-US")} B heap bucket beside them: shrink the largest (firmware/native/supervisor/supervisor.c, core/vm.c; their members: the DWARF of the ELF), or raise ${SIZE_BUDGET_FILE} ${report.budgetKey ?? `"${report.target}"`}.heapBytes (and the RAM budget) and say why in the commit\n${formatSizeTable(report)}`;
   if (!over.length) return undefined;
   return `the ${report.target} image passes its budget in ${SIZE_BUDGET_FILE} (${over.join(", ")}): make it smaller (the table says which part grew), or raise ${report.budgetKey ?? `"${report.target}"`}.flashBytes/ramBytes there and say why in the commit\n${formatSizeTable(report)}`;
 }
@@ -158,7 +171,8 @@ export function formatSizeTable(report) {
   lines.push(row("buffers (.data + .bss)", report.ram.data + report.ram.bss, buffers));
   lines.push(row("heap (VM heap, queues)", report.ram.heap));
   const vm = report.vm;
-  if (vm) lines.push(`  VM allocation ${vm.bytes.toLocaleString("en-US")} B of heap ${vm.heap.toLocaleString("en-US")} B (sf_Vm ${vm.vmBytes.toLocaleString("en-US")} + the engine's stack ${vm.engineStackBytes.toLocaleString("en-US")}; ${vm.bytes + vm.bucketBytes <= vm.heap ? `${(vm.heap - vm.bytes).toLocaleString("en-US")} B left for the VM heap and the queues` : `SHORT: the engine needs a ${vm.bucketBytes.toLocaleString("en-US")} B bucket beside them`})`);
+  if (vm) lines.push(`  app allocation ${vm.bytes.toLocaleString("en-US")} B of heap ${vm.heap.toLocaleString("en-US")} B (${allocationParts(vm)}; ${vm.bytes + vm.bucketBytes <= vm.heap ? `${(vm.heap - vm.bytes).toLocaleString("en-US")} B left for the VM heap and the queues` : `SHORT: the engine needs a ${vm.bucketBytes.toLocaleString("en-US")} B bucket beside them`})`);
+  if (vm?.vmPeak !== undefined) lines.push(`  app's VM memory peak ${vm.vmPeak.toLocaleString("en-US")} B (measured; vmPeakBytes): with the supervisor and sf_Vm ${heapNeeded(vm).toLocaleString("en-US")} B of the heap, ${heapNeeded(vm) <= vm.heap ? `${(vm.heap - heapNeeded(vm)).toLocaleString("en-US")} B left for the queues and the network's copies` : "SHORT"}`);
   const s = report.stack;
   lines.push(row("stack", report.ram.stack, s ? `needed ${s.needed.toLocaleString("en-US")} + margin ${s.margin.toLocaleString("en-US")} of ${report.ram.stack.toLocaleString("en-US")}: ${s.needed + s.margin <= report.ram.stack ? "fits" : "SHORT"}` : "needed: not analysed (no entry in firmware/native/stackCalls.json)"));
   lines.push(row("total", report.ram.total, verdict(report.ram.total, report.ram.budget, report.ram.goal)));

@@ -1,6 +1,8 @@
-// What restoring an app takes from a Cortex-M image's C heap at once: the device's sf_Vm (one
-// hal_malloc in firmware/native/core/vm.c) and, for every call into the app, the engine's stack
-// (Microvium's vm_createStackAndRegisters: its registers and MVM_STACK_SIZE bytes). Read from the
+// What starting an app takes from a Cortex-M image's C heap at once: the supervisor (one
+// hal_malloc in firmware/native/supervisor/supervisor.c's sf_supervisor_create, before the app is
+// restored), the device's sf_Vm (one hal_malloc in firmware/native/core/vm.c) and, for every call
+// into the app, the engine's stack (Microvium's vm_createStackAndRegisters: its registers and
+// MVM_STACK_SIZE bytes). Read from the
 // linked ELF's DWARF (the sizes the compiler laid out for this image's flags and limits) and the
 // engine settings as the compiler preprocesses them, so nothing here restates a C size.
 // Checked in the size step (scripts/firmwareSize.mjs) rather than by a _Static_assert: the size
@@ -45,17 +47,19 @@ export function preprocessedNumbers(cc, header, names, flags = []) {
   return values;
 }
 
-/** sf_Vm, the engine's stack and registers, and the first heap bucket the engine needs beside
- * them, of a linked image; `readelf` of the target's binutils. */
+/** sf_Supervisor, sf_Vm, the engine's stack and registers, and the first heap bucket the engine
+ * needs beside them, of a linked image; `readelf` of the target's binutils. */
 export function measureVmAllocation({ elf, cc, readelf, engineSettings, flags = [] }) {
   const info = execFileSync(readelf, ["--debug-dump=info", elf], { encoding: "utf8", maxBuffer: 512 * 1024 * 1024 });
-  const structs = dwarfStructSizes(info, ["sf_Vm", "vm_TsStack"]);
-  for (const name of ["sf_Vm", "vm_TsStack"]) if (structs[name] === undefined) throw new Error(`${path.basename(elf)} has no DWARF size of struct ${name} (built without -g, or the struct was renamed: scripts/vmAllocation.mjs)`);
+  const names = ["sf_Supervisor", "sf_Vm", "vm_TsStack"];
+  const structs = dwarfStructSizes(info, names);
+  for (const name of names) if (structs[name] === undefined) throw new Error(`${path.basename(elf)} has no DWARF size of struct ${name} (built without -g, or the struct was renamed: scripts/vmAllocation.mjs)`);
   const settings = preprocessedNumbers(cc, engineSettings, ["MVM_STACK_SIZE", "MVM_ALLOCATION_BUCKET_SIZE"], flags);
   return {
+    supervisorBytes: structs.sf_Supervisor,
     vmBytes: structs.sf_Vm,
     engineStackBytes: structs.vm_TsStack + settings.MVM_STACK_SIZE,
-    bytes: structs.sf_Vm + structs.vm_TsStack + settings.MVM_STACK_SIZE,
+    bytes: structs.sf_Supervisor + structs.sf_Vm + structs.vm_TsStack + settings.MVM_STACK_SIZE,
     // Beside them the engine needs at least its first heap bucket to hold the app's state.
     bucketBytes: settings.MVM_ALLOCATION_BUCKET_SIZE,
   };

@@ -66,8 +66,12 @@ struct sf_Vm {
  * oldest, where the app's long-lived state sits: up to 32 steps each (callgrind: 14% of a
  * timer + pin read + push). A collection after a top-level call, once the heap grew this much
  * since the last one, compacts it into one bucket: short walks, a small heap (RSS), and the
- * collection of a device-sized live heap costs less than the walks it saves. */
-#define COLLECT_AFTER_BYTES 4096
+ * collection of a device-sized live heap costs less than the walks it saves. A small board lowers
+ * it (sizeBudget.json, limits): the VM's memory peaks at about the live heap plus this. */
+#ifndef SF_COLLECT_AFTER_BYTES
+#define SF_COLLECT_AFTER_BYTES 4096
+#endif
+#define COLLECT_AFTER_BYTES SF_COLLECT_AFTER_BYTES
 
 /* ------------------------------------------------------------------ fatal errors */
 

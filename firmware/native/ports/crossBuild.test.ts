@@ -48,13 +48,15 @@ describe("firmware build for Cortex-M (size table against the budget)", function
       assert.equal(flash("total"), text + data, `the table's flash ${flash("total")} B is what the ELF holds (text + data ${text + data} B)`);
       assert.match(table, new RegExp(`heap \\(VM heap, queues\\)\\s+${BUDGET[target].heapBytes.toLocaleString("en-US")} B`));
       {
-        // scripts/vmAllocation.mjs: what sf_vm_restore takes at once leaves the engine a heap
-        // bucket (issue 12: sf_Vm was 11,160 B, more than the M0+'s 7 KB heap)
-        const vm = /^  VM allocation ([\d,]+) B of heap ([\d,]+) B \(sf_Vm ([\d,]+) \+ the engine's stack ([\d,]+); ([\d,]+) B left for the VM heap and the queues\)$/m.exec(table);
+        // scripts/vmAllocation.mjs: what starting an app takes at once leaves the engine a heap
+        // bucket (issue 12: sf_Vm was 11,160 B, then sf_Supervisor 11,464 B, each more than the
+        // M0+'s 7 KB heap)
+        const vm = /^  app allocation ([\d,]+) B of heap ([\d,]+) B \(sf_Supervisor ([\d,]+) \+ sf_Vm ([\d,]+) \+ the engine's stack ([\d,]+); ([\d,]+) B left for the VM heap and the queues\)$/m.exec(table);
         assert.ok(vm, `the table says what starting an app takes from the heap:\n${table}`);
-        const [allocation, heap, sfVm, engineStack, left] = vm.slice(1).map((n) => Number(n.replace(/,/g, "")));
+        const [allocation, heap, supervisor, sfVm, engineStack, left] = vm.slice(1).map((n) => Number(n.replace(/,/g, "")));
         assert.equal(heap, BUDGET[target].heapBytes);
-        assert.equal(allocation, sfVm + engineStack);
+        assert.ok(supervisor > 0 && sfVm > 0, "the supervisor and the VM are measured");
+        assert.equal(allocation, supervisor + sfVm + engineStack);
         assert.equal(left, heap - allocation);
         assert.ok(engineStack > 2048, `the engine's stack: MVM_STACK_SIZE (2,048 B) and its registers, got ${engineStack}`);
         assert.ok(allocation + 1024 <= heap, `${allocation} B and the engine's first 1 KB bucket within the ${heap} B heap`);
@@ -83,6 +85,9 @@ describe("firmware build for Cortex-M (size table against the budget)", function
       const budget = BUDGET["cortex-m0plus"].apps["grow-station"];
       assert.match(run.stderr, /size of the cortex-m0plus image for the app grow-station \(its host functions only\) \(budget: firmware\/native\/sizeBudget\.json "cortex-m0plus"\.apps\."grow-station"\)/);
       assert.match(run.stderr, new RegExp(`budget ${(budget.flashBytes / 1024).toFixed(1)} KB: within; goal 40\\.0 KB`));
+      // its heap holds the supervisor, sf_Vm and the app's measured VM memory peak (vmPeakBytes)
+      assert.match(run.stderr, new RegExp(`heap \\(VM heap, queues\\)\\s+${budget.heapBytes.toLocaleString("en-US")} B`));
+      assert.match(run.stderr, new RegExp(`^  app's VM memory peak ${budget.vmPeakBytes.toLocaleString("en-US")} B \\(measured; vmPeakBytes\\): with the supervisor and sf_Vm [\\d,]+ B of the heap, [\\d,]+ B left for the queues`, "m"));
       const elfSize = (elf: string) => execFileSync("arm-none-eabi-size", [elf], { encoding: "utf8" }).split("\n")[1].trim().split(/\s+/).map(Number);
       const perApp = path.join(ROOT, "build/firmware/cortex-m0plus/app-grow-station/snapfleet-device.elf");
       const generic = path.join(ROOT, "build/firmware/cortex-m0plus/snapfleet-device.elf");
@@ -135,18 +140,24 @@ describe("firmware build for Cortex-M (size table against the budget)", function
     const fits = budget.stackBytes - budget.stackMarginBytes;
     assert.equal(size.overBudget(withStack(fits)), undefined, "needed + margin = the reserved stack fits");
     assert.match(size.overBudget(withStack(fits + 1)), /needs more stack than it reserves: [\d,]+ B by the stack analysis \(scripts\/stackDepth\.mjs\) \+ the margin of [\d,]+ B > the [\d,]+ B of firmware\/native\/sizeBudget\.json "cortex-m0plus"\.stackBytes/);
-    // sf_vm_restore's allocation: sf_Vm and the engine's stack, as measured in the ELF, must leave
-    // the engine its first bucket in the heap
+    // starting an app's allocation: sf_Supervisor, sf_Vm and the engine's stack, as measured in the
+    // ELF, must leave the engine its first bucket in the heap
     const { measureVmAllocation } = await import(path.join(ROOT, "scripts/vmAllocation.mjs"));
     const vm = measureVmAllocation({ elf: path.join(build, "snapfleet-device.elf"), cc: "arm-none-eabi-gcc", readelf: "arm-none-eabi-readelf", engineSettings: path.join(ROOT, "core/engine/glue/engineSettings.h") });
     assert.equal(vm.bucketBytes, 1024);
-    const withVm = (b: typeof budget, vmBytes: number) => size.sizeReport({ target: "cortex-m0plus", mapText: fs.readFileSync(path.join(build, "snapfleet-device.map"), "utf8"), sourceOf: (o: string) => objects.get(o), nativeDir: path.join(ROOT, "firmware/native"), root: ROOT, budget: b, vmAllocation: { ...vm, vmBytes, bytes: vmBytes + vm.engineStackBytes } });
+    const withVm = (b: typeof budget, vmBytes: number) => size.sizeReport({ target: "cortex-m0plus", mapText: fs.readFileSync(path.join(build, "snapfleet-device.map"), "utf8"), sourceOf: (o: string) => objects.get(o), nativeDir: path.join(ROOT, "firmware/native"), root: ROOT, budget: b, vmAllocation: { ...vm, vmBytes, bytes: vm.supervisorBytes + vmBytes + vm.engineStackBytes } });
     assert.equal(size.overBudget(withVm(budget, vm.vmBytes)), undefined, "the image as built can start an app");
-    const room = budget.heapBytes - vm.engineStackBytes - vm.bucketBytes;
+    const room = budget.heapBytes - vm.supervisorBytes - vm.engineStackBytes - vm.bucketBytes;
     assert.equal(size.overBudget(withVm(budget, room)), undefined, "exactly a bucket left fits");
-    assert.match(size.overBudget(withVm(budget, room + 1)), /can't start an app: sf_vm_restore takes [\d,]+ B of its 7,168 B heap at once \(sf_Vm [\d,]+ B \+ the engine's stack [\d,]+ B\)/);
+    assert.match(size.overBudget(withVm(budget, room + 1)), /can't start an app: starting one takes [\d,]+ B of its 7,168 B heap at once \(sf_Supervisor [\d,]+ B \+ sf_Vm [\d,]+ B \+ the engine's stack [\d,]+ B\)/);
     // the sf_Vm of issue 12, with the callback names as 32 × 320 B texts
     assert.match(size.overBudget(withVm(budget, 11_160)), /can't start an app/);
-    assert.match(size.formatSizeTable(withVm(budget, 11_160)), /VM allocation 13,\d{3} B of heap 7,168 B .*SHORT/);
+    assert.match(size.formatSizeTable(withVm(budget, 11_160)), /app allocation 1\d,\d{3} B of heap 7,168 B .*SHORT/);
+    // a per-app image's measured VM memory peak: with the supervisor and sf_Vm it must fit the heap
+    const withPeak = (vmPeakBytes: number) => withVm({ ...budget, vmPeakBytes }, vm.vmBytes);
+    const peakRoom = budget.heapBytes - vm.supervisorBytes - vm.vmBytes;
+    assert.equal(size.overBudget(withPeak(peakRoom)), undefined, "a peak that exactly fits");
+    assert.match(size.overBudget(withPeak(peakRoom + 1)), /can't run its app: sf_Supervisor [\d,]+ B \+ sf_Vm [\d,]+ B and the app's measured VM memory peak of [\d,]+ B .* take [\d,]+ B of its 7,168 B heap/);
+    assert.match(size.formatSizeTable(withPeak(peakRoom + 1)), /app's VM memory peak [\d,]+ B \(measured; vmPeakBytes\): .* SHORT/);
   });
 });

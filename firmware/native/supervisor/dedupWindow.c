@@ -46,8 +46,9 @@ bool sf_dedup_accept(sf_DedupWindow* w, const char* bootId, size_t length, int64
     if (w->senders[i].bootIdLength == length && __builtin_memcmp(w->senders[i].bootId, bootId, length) == 0) s = &w->senders[i];
   if (!s) {
     if (w->count == w->capacity && w->capacity < SF_DEDUP_MAX_SENDERS) {
-      /* grows with the senders heard: a device that never receives pays nothing */
-      sf_DedupSender* grown = sf_growArray(w->senders, w->count, &w->capacity, sizeof *grown, 4);
+      /* grows with the senders heard: a device that never receives pays nothing, one that hears
+       * one sender pays for one (2 KB each: a small board's heap has no room for 4 at once) */
+      sf_DedupSender* grown = sf_growArray(w->senders, w->count, &w->capacity, sizeof *grown, 1);
       if (!grown) return true;
       w->senders = grown;
     }

@@ -10,17 +10,27 @@
 #include "../core/manifest.h"
 
 #define SF_MAX_HANDLE 8191
-/* Resources open at once (a network, the channels, the pins). */
+/* Resources open at once (a network, the channels, the pins); one past it fails in words
+ * (SF_TX_OUT_HANDLES). Lowered for a small board (firmware/native/sizeBudget.json, limits). */
+#ifndef SF_MAX_OPEN_HANDLES
 #define SF_MAX_OPEN_HANDLES 96
+#endif
+/* The longest pin label a handle keeps, with its NUL: a longer name is no pin (pinOpen answers 0,
+ * as for a label the board doesn't have). A board port whose labels are short lowers it
+ * (sizeBudget.json, limits; ports/cortex-m0plus/nanoBoard.c checks its own labels fit). */
+#ifndef SF_MAX_PIN_NAME
+#define SF_MAX_PIN_NAME SF_MAX_NAME
+#endif
 
 typedef enum sf_ResourceKind { SF_RESOURCE_NETWORK = 1, SF_RESOURCE_CHANNEL, SF_RESOURCE_PIN } sf_ResourceKind;
 
+/* Small fields: the table is SF_MAX_OPEN_HANDLES of these in every supervisor (on the M0+'s heap). */
 typedef struct sf_Resource {
-  sf_ResourceKind kind;
-  int channelIndex;
   int32_t network;
-  int pinKind; /* hal_PinKind */
-  char pin[SF_MAX_NAME];
+  uint8_t kind;         /* sf_ResourceKind */
+  uint8_t pinKind;      /* hal_PinKind */
+  int16_t channelIndex; /* below SF_MAX_CHANNELS */
+  char pin[SF_MAX_PIN_NAME];
 } sf_Resource;
 
 typedef struct sf_HandleTable {

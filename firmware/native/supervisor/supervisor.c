@@ -239,7 +239,7 @@ static double hostNow(void* context) {
 
 static bool hostNetworkRequest(void* context, double* handle, sf_Text* error) {
   sf_Supervisor* s = context;
-  sf_Resource r = {SF_RESOURCE_NETWORK, 0, 0, 0, {0}};
+  sf_Resource r = {.kind = SF_RESOURCE_NETWORK};
   *handle = sf_handles_open(&s->handles, &r);
   if (!*handle) sf_text_appendString(error, SF_TX_OUT_HANDLES);
   return *handle != 0;
@@ -252,7 +252,7 @@ static bool hostChannelOpen(void* context, double network, double channelIndex, 
   if (!net || net->kind != SF_RESOURCE_NETWORK || !(channelIndex >= 0 && channelIndex < s->manifest->channelCount) ||
       channelIndex != (double)(int)channelIndex)
     return true;
-  sf_Resource r = {SF_RESOURCE_CHANNEL, (int)channelIndex, (int32_t)network, 0, {0}};
+  sf_Resource r = {.network = (int32_t)network, .kind = SF_RESOURCE_CHANNEL, .channelIndex = (int16_t)channelIndex};
   *handle = sf_handles_open(&s->handles, &r);
   if (!*handle) sf_text_appendString(error, SF_TX_OUT_HANDLES);
   return *handle != 0;
@@ -284,8 +284,8 @@ static bool hostPinOpen(void* context, int kind, const char* name, size_t length
   sf_Supervisor* s = context;
   hal_Board* board = s->platform->board;
   *handle = 0;
-  if (length >= SF_MAX_NAME || !board->ops->hasPin(board, kind == 0 ? HAL_PIN_ANALOG : HAL_PIN_DIGITAL, name)) return true;
-  sf_Resource r = {SF_RESOURCE_PIN, 0, 0, kind, {0}};
+  if (length >= SF_MAX_PIN_NAME || !board->ops->hasPin(board, kind == 0 ? HAL_PIN_ANALOG : HAL_PIN_DIGITAL, name)) return true;
+  sf_Resource r = {.kind = SF_RESOURCE_PIN, .pinKind = (uint8_t)kind};
   sf_strcpy(r.pin, name, sizeof r.pin);
   *handle = sf_handles_open(&s->handles, &r);
   if (!*handle) sf_text_appendString(error, SF_TX_OUT_HANDLES);

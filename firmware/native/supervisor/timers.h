@@ -8,14 +8,19 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* One past it fails in words (SF_TX_TOO_MANY_TIMERS); lowered for a small board (sizeBudget.json,
+ * limits). */
+#ifndef SF_MAX_TIMERS
 #define SF_MAX_TIMERS 64
+#endif
 
+/* The 64-bit fields first: 32 B a timer on a 32-bit core, not 40 (padding after each bool). */
 typedef struct sf_Timer {
-  bool active;
-  int slot;
   int64_t due;
   uint64_t sequence; /* order of setting, for ties */
   int64_t periodMs;
+  int slot;
+  bool active;
   bool repeat;
 } sf_Timer;
 

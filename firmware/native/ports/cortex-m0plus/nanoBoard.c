@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "../../supervisor/handles.h"
 #include "samd21.h"
 
 #define PA(n) (n)
@@ -17,6 +18,10 @@ static const uint8_t DIGITAL_PINS[14] = {PB(23), PB(22), PB(10), PB(11), PA(7), 
 typedef struct Pin {
   uint8_t pin, analogInput; /* analogInput NO_INPUT: a D pin */
 } Pin;
+
+/* The longest label, "D13", and its NUL fit the name a pin handle keeps (supervisor/handles.h):
+ * a name the handle can't hold is none of this board's labels. */
+_Static_assert(SF_MAX_PIN_NAME >= sizeof "D13", "SF_MAX_PIN_NAME (sizeBudget.json limits) is shorter than the Nano's labels");
 
 /* "A3" → PA10 with AIN18; "D13" → PA17. Labels only: "A03", "a3", "D14" are no pins. */
 static bool findPin(const char* label, Pin* out) {

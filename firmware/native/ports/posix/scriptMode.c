@@ -83,6 +83,10 @@ static void printEnd(sf_LocalDevice* device) {
          "\"heldMessages\":%u,\"outages\":%u,\"reconnects\":%u,\"appErrors\":%u}}\n",
          s.droppedMessages, s.droppedLogs, s.queuedMessages, s.duplicatesDropped, s.gapsSkipped, s.lateDropped, s.heldMessages, s.outages, s.reconnects,
          s.appErrors);
+  /* On stderr, not in the script's output (the TypeScript device has no such figure): what the
+   * engine took from the heap at most (its stack, registers and heap buckets), for sizing a small
+   * board's heap (firmware/native/README.md). */
+  fprintf(stderr, "VM memory: peak %u B, %u B in use at the end\n", s.heapPeak, s.heapUsed);
 }
 
 int sf_runScript(sf_LocalDeviceOptions* o, FILE* script, const char* scriptName) {
