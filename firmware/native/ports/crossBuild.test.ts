@@ -104,6 +104,8 @@ describe("firmware build for Cortex-M (size table against the budget)", function
       // The Nano's own pins (ports/cortex-m0plus/nanoBoard.c), not the simulated board: no pin
       // models (libm's sin), no snprintf for their errors.
       for (const elf of [generic, perApp]) assert.match(symbols(elf), /\bsf_nanoBoard_prepare\b/, `${elf} drives the SAMD21's pins`);
+      // fmod is the port's (ports/cortex-m/remainder.c, 316 B), not libm's (1,008 B)
+      for (const elf of [generic, perApp]) assert.doesNotMatch(symbols(elf), /\b__ieee754_fmod\b/, `${elf} has the port's fmod, not libm's`);
       // No ** in the grow-station's code (scripts/snapshotOperators.mjs): the engine's power
       // operation refuses, libm's pow is left out.
       assert.match(symbols(generic), /\b__ieee754_pow\b/, "the image for any app has pow");
