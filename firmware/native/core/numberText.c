@@ -1,6 +1,7 @@
 #include "numberText.h"
 
 #include "../hal/platform.h"
+#include "doubleBits.h"
 
 #define INF __builtin_inf()
 
@@ -175,17 +176,6 @@ size_t sf_numberToFixed(double value, int fractionDigits, char buffer[SF_FIXED_T
   return at;
 }
 
-static uint64_t bitsOf(double x) {
-  uint64_t bits;
-  __builtin_memcpy(&bits, &x, sizeof bits);
-  return bits;
-}
-
-static double fromBits(uint64_t bits) {
-  double x;
-  __builtin_memcpy(&x, &bits, sizeof x);
-  return x;
-}
 
 /* V8's DoubleToRadixCString (src/numbers/conversions.cc), so fractions print digit for digit
  * as in Node. */
@@ -201,8 +191,8 @@ size_t sf_numberToRadix(double value, int radix, char buffer[SF_RADIX_TEXT_SIZE]
   if (negative) value = -value;
   double integer = __builtin_floor(value);
   double fraction = value - integer;
-  double delta = 0.5 * (fromBits(bitsOf(value) + 1) - value);
-  double minDelta = fromBits(1);
+  double delta = 0.5 * (sf_fromBits(sf_bitsOf(value) + 1) - value);
+  double minDelta = sf_fromBits(1);
   if (delta < minDelta) delta = minDelta;
   if (fraction >= delta) {
     work[fractionCursor++] = '.';
@@ -233,7 +223,7 @@ size_t sf_numberToRadix(double value, int radix, char buffer[SF_RADIX_TEXT_SIZE]
     } while (fraction >= delta && fractionCursor < SIZE - 2);
   }
   /* Exponent() > 0 in V8's Double: the value is at least 2^53, digits below are zeros. */
-  while (((bitsOf(integer / radix) >> 52) & 0x7FF) > 1075 && integerCursor > 1) {
+  while (((sf_bitsOf(integer / radix) >> 52) & 0x7FF) > 1075 && integerCursor > 1) {
     integer /= radix;
     work[--integerCursor] = '0';
   }

@@ -8,30 +8,9 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
+import { bitsOf, fromBits, randomSource } from "./tests/doubleSamples";
 
 const native = path.join(__dirname, "../..");
-
-/** A deterministic generator (xorshift), so a failure can be reproduced. */
-function randomSource(seed: bigint) {
-  let state = seed;
-  return () => {
-    state ^= (state << 13n) & 0xffffffffffffffffn;
-    state ^= state >> 7n;
-    state ^= (state << 17n) & 0xffffffffffffffffn;
-    return state;
-  };
-}
-
-const bitsOf = (x: number) => {
-  const view = new DataView(new ArrayBuffer(8));
-  view.setFloat64(0, x);
-  return view.getBigUint64(0);
-};
-const fromBits = (bits: bigint) => {
-  const view = new DataView(new ArrayBuffer(8));
-  view.setBigUint64(0, bits);
-  return view.getFloat64(0);
-};
 
 /** Doubles of every kind a device meets or a test should: any bit pattern, sensor readings,
  * money, counters, tiny and huge, subnormals, neighbours of powers of ten. */

@@ -5,24 +5,13 @@
  * C99 F.9.7.1: fmod(±0, y) is ±0 and fmod(x, ±∞) is x for finite x; NaN when x is infinite, y is
  * zero, or either is NaN. Checked against glibc by remainder.test.ts. */
 #include <stdint.h>
-#include <string.h>
+
+#include "../../core/doubleBits.h"
 
 #define SIGN 0x8000000000000000ull
 #define IMPLICIT_BIT (1ull << 52)
 #define SIGNIFICAND (IMPLICIT_BIT - 1)
 #define INFINITY_BITS 0x7FF0000000000000ull
-
-static uint64_t bitsOf(double x) {
-  uint64_t bits;
-  memcpy(&bits, &x, sizeof bits);
-  return bits;
-}
-
-static double fromBits(uint64_t bits) {
-  double x;
-  memcpy(&x, &bits, sizeof x);
-  return x;
-}
 
 /* magnitude bits → significand in [2^52, 2^53) and its exponent field (below 1 for a subnormal) */
 static uint64_t significand(uint64_t magnitude, int* exponent) {
@@ -38,10 +27,10 @@ static uint64_t significand(uint64_t magnitude, int* exponent) {
 }
 
 double fmod(double x, double y) {
-  uint64_t bx = bitsOf(x), by = bitsOf(y);
+  uint64_t bx = sf_bitsOf(x), by = sf_bitsOf(y);
   uint64_t sign = bx & SIGN, ax = bx & ~SIGN, ay = by & ~SIGN;
   if (ax >= INFINITY_BITS || ay == 0 || ay > INFINITY_BITS) return __builtin_nan("");
-  if (ax <= ay) return ax == ay ? fromBits(sign) : x; /* |x| < |y| (y infinite too): x itself */
+  if (ax <= ay) return ax == ay ? sf_fromBits(sign) : x; /* |x| < |y| (y infinite too): x itself */
   int ex, ey;
   uint64_t mx = significand(ax, &ex), my = significand(ay, &ey);
   /* x = mx·2^(ex-1075), y = my·2^(ey-1075), ex > ey or mx > my: subtract y·2^k from the top */
@@ -50,12 +39,12 @@ double fmod(double x, double y) {
     mx <<= 1;
   }
   if (mx >= my) mx -= my;
-  if (mx == 0) return fromBits(sign);
+  if (mx == 0) return sf_fromBits(sign);
   while (!(mx & IMPLICIT_BIT)) {
     mx <<= 1;
     ex--;
   }
-  if (ex > 0) return fromBits(sign | (uint64_t)ex << 52 | (mx & SIGNIFICAND));
+  if (ex > 0) return sf_fromBits(sign | (uint64_t)ex << 52 | (mx & SIGNIFICAND));
   /* a subnormal result: every double is a multiple of 2^-1074, so the bits shifted out are 0 */
-  return fromBits(sign | mx >> (1 - ex));
+  return sf_fromBits(sign | mx >> (1 - ex));
 }

@@ -7,25 +7,9 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { bitsOf, randomSource } from "./tests/doubleSamples";
 
 const port = __dirname;
-
-/** A deterministic generator (xorshift), so a failure can be reproduced. */
-function randomSource(seed: bigint) {
-  let state = seed;
-  return () => {
-    state ^= (state << 13n) & 0xffffffffffffffffn;
-    state ^= state >> 7n;
-    state ^= (state << 17n) & 0xffffffffffffffffn;
-    return state;
-  };
-}
-
-const bitsOf = (x: number) => {
-  const view = new DataView(new ArrayBuffer(8));
-  view.setFloat64(0, x);
-  return view.getBigUint64(0);
-};
 
 function samplePairs(count: number): [bigint, bigint][] {
   const next = randomSource(0x243f6a8885a308d3n);

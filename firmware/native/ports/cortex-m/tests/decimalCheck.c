@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../../core/doubleBits.h"
 #include "../../../core/numberText.h"
 #include "../decimalConversion.h"
 #include "numberFormat.h"
@@ -31,16 +32,6 @@ static uint64_t next(void) {
   state ^= state << 13, state ^= state >> 7, state ^= state << 17;
   return state;
 }
-static double fromBits(uint64_t b) {
-  double x;
-  memcpy(&x, &b, sizeof x);
-  return x;
-}
-static uint64_t bitsOf(double x) {
-  uint64_t b;
-  memcpy(&b, &x, sizeof b);
-  return b;
-}
 
 static long checks, failures;
 
@@ -50,7 +41,7 @@ static void checkFormat(double x, int precision) {
   int b = snprintf(theirs, sizeof theirs, "%.*e", precision - 1, x);
   checks++;
   if (a != b || strcmp(ours, theirs)) {
-    if (failures++ < 20) printf("format %016" PRIx64 " precision %d: ours %s, C library %s\n", bitsOf(x), precision, ours, theirs);
+    if (failures++ < 20) printf("format %016" PRIx64 " precision %d: ours %s, C library %s\n", sf_bitsOf(x), precision, ours, theirs);
   }
 }
 
@@ -61,9 +52,9 @@ static void checkEngineFormat(double x) {
   int b = snprintf(theirs, sizeof theirs, "%.15g", x);
   checks++;
   if (a != b || strcmp(ours, theirs)) {
-    if (failures++ < 20) printf("%%.15g %016" PRIx64 ": ours %s, C library %s\n", bitsOf(x), ours, theirs);
+    if (failures++ < 20) printf("%%.15g %016" PRIx64 ": ours %s, C library %s\n", sf_bitsOf(x), ours, theirs);
   }
-  int32_t i = (int32_t)(uint32_t)bitsOf(x);
+  int32_t i = (int32_t)(uint32_t)sf_bitsOf(x);
   a = glue_formatInt32(ours, sizeof ours, i);
   b = snprintf(theirs, sizeof theirs, "%" PRId32, i);
   checks++;
@@ -78,25 +69,25 @@ static void checkParse(const char* text) {
   char* end;
   double theirs = strtod(text, &end);
   checks++;
-  if (bitsOf(ours) != bitsOf(theirs) || consumed != (size_t)(end - text)) {
-    if (failures++ < 20) printf("parse \"%s\": ours %016" PRIx64 " (%zu chars), C library %016" PRIx64 " (%zu chars)\n", text, bitsOf(ours), consumed, bitsOf(theirs), (size_t)(end - text));
+  if (sf_bitsOf(ours) != sf_bitsOf(theirs) || consumed != (size_t)(end - text)) {
+    if (failures++ < 20) printf("parse \"%s\": ours %016" PRIx64 " (%zu chars), C library %016" PRIx64 " (%zu chars)\n", text, sf_bitsOf(ours), consumed, sf_bitsOf(theirs), (size_t)(end - text));
   }
 }
 
 static double randomDouble(void) {
   switch (next() % 6) {
-    case 0: return fromBits(next() & ~(0x7FFull << 52) ? next() : next()); /* any bit pattern */
+    case 0: return sf_fromBits(next() & ~(0x7FFull << 52) ? next() : next()); /* any bit pattern */
     case 1: return (double)(int64_t)(next() % 2000001) / 1000.0 - 1000; /* sensor-like */
-    case 2: return fromBits(next() % (1ull << 52)); /* subnormal */
-    case 3: return fromBits((next() & 0x800FFFFFFFFFFFFFull) | ((uint64_t)(1023 + (int)(next() % 140) - 70) << 52)); /* near 1 */
+    case 2: return sf_fromBits(next() % (1ull << 52)); /* subnormal */
+    case 3: return sf_fromBits((next() & 0x800FFFFFFFFFFFFFull) | ((uint64_t)(1023 + (int)(next() % 140) - 70) << 52)); /* near 1 */
     case 4: { /* next to a power of ten, or halfway cases: d.5 * 10^k */
       double p = 1;
       int k = (int)(next() % 40);
       for (int i = 0; i < k; i++) p *= 10;
       double x = (double)(next() % 100000) + 0.5;
-      return next() & 1 ? x * p : fromBits(bitsOf(p) + (next() % 5) - 2);
+      return next() & 1 ? x * p : sf_fromBits(sf_bitsOf(p) + (next() % 5) - 2);
     }
-    default: return fromBits((next() >> 1) | (next() & 1 ? 0 : 1ull << 63)); /* any, both signs */
+    default: return sf_fromBits((next() >> 1) | (next() & 1 ? 0 : 1ull << 63)); /* any, both signs */
   }
 }
 
@@ -155,18 +146,18 @@ static int linesMode(void) {
     line[strcspn(line, "\n")] = 0;
     char out[SF_RADIX_TEXT_SIZE];
     if (line[0] == 's') {
-      sf_numberToString(fromBits(strtoull(line + 2, NULL, 16)), out);
+      sf_numberToString(sf_fromBits(strtoull(line + 2, NULL, 16)), out);
       puts(out);
     } else if (line[0] == 'f') {
       char* end;
-      double x = fromBits(strtoull(line + 2, &end, 16));
+      double x = sf_fromBits(strtoull(line + 2, &end, 16));
       sf_numberToFixed(x, atoi(end), out);
       puts(out);
     } else if (line[0] == 'p') {
       uint16_t units[1024];
       size_t n = 0;
       for (const char* c = line + 2; *c; c++) units[n++] = (uint8_t)*c;
-      printf("%016" PRIx64 "\n", bitsOf(sf_parseFloat(units, n)));
+      printf("%016" PRIx64 "\n", sf_bitsOf(sf_parseFloat(units, n)));
     }
   }
   return 0;
