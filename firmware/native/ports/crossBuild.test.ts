@@ -104,8 +104,12 @@ describe("firmware build for Cortex-M (size table against the budget)", function
       // The Nano's own pins (ports/cortex-m0plus/nanoBoard.c), not the simulated board: no pin
       // models (libm's sin), no snprintf for their errors.
       for (const elf of [generic, perApp]) assert.match(symbols(elf), /\bsf_nanoBoard_prepare\b/, `${elf} drives the SAMD21's pins`);
-      // fmod is the port's (ports/cortex-m/remainder.c, 316 B), not libm's (1,008 B)
-      for (const elf of [generic, perApp]) assert.doesNotMatch(symbols(elf), /\b__ieee754_fmod\b/, `${elf} has the port's fmod, not libm's`);
+      // fmod, floor and ceil are the port's (ports/cortex-m/remainder.c, rounding.c), not libm's
+      for (const elf of [generic, perApp]) {
+        const map = fs.readFileSync(elf.replace(/\.elf$/, ".map"), "utf8");
+        for (const member of ["lib_a-e_fmod.o", "lib_a-w_fmod.o", "lib_a-s_floor.o", "lib_a-s_ceil.o"]) assert.ok(!map.includes(`libm.a(${member})`), `${elf} links libm's ${member}, not the port's`);
+        for (const name of ["fmod", "floor", "ceil"]) assert.match(symbols(elf), new RegExp(` T ${name}\n`), `${elf} has the port's ${name}`);
+      }
       // No ** in the grow-station's code (scripts/snapshotOperators.mjs): the engine's power
       // operation refuses, libm's pow is left out.
       assert.match(symbols(generic), /\b__ieee754_pow\b/, "the image for any app has pow");

@@ -3,7 +3,7 @@
  * Exact, as fmod is by definition (the remainder of two doubles is always a double): a long
  * division of the significands, one bit a step, in integers, so no soft-double call either.
  * C99 F.9.7.1: fmod(±0, y) is ±0 and fmod(x, ±∞) is x for finite x; NaN when x is infinite, y is
- * zero, or either is NaN. Checked against glibc by remainder.test.ts. */
+ * zero, or either is NaN. Checked against glibc by libmFunctions.test.ts. */
 #include <stdint.h>
 
 #include "../../core/doubleBits.h"

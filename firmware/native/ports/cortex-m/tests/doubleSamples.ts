@@ -1,4 +1,4 @@
-/** What the Cortex-M ports' number checks (decimalConversion.test.ts, remainder.test.ts) share: a
+/** What the Cortex-M ports' number checks (decimalConversion.test.ts, libmFunctions.test.ts) share: a
  * deterministic random source and a double's bits. */
 
 /** A deterministic generator (xorshift), so a failure can be reproduced. */
