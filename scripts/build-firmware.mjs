@@ -483,12 +483,13 @@ function analyzeStack(target, spec, elf, ciFiles, defines) {
   return result;
 }
 
-/** What restoring an app takes from the image's heap at once (scripts/vmAllocation.mjs). */
+/** What starting an app takes from the image's heap at once: the supervisor, sf_Vm, the engine's
+ * stack (scripts/vmAllocation.mjs). */
 function vmAllocationOf(elf, cc, spec) {
   try {
     return measureVmAllocation({ elf, cc, readelf: cc.replace(/gcc$/, "readelf"), engineSettings: path.join(GLUE, "engineSettings.h"), flags: spec.cpu });
   } catch (error) {
-    fail(`measuring what sf_vm_restore takes from the heap failed: ${error.message}`);
+    fail(`measuring what starting an app takes from the heap failed: ${error.message}`);
   }
 }
 
