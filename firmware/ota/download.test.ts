@@ -88,6 +88,12 @@ describe("OTA download follows what S3 answers (local HTTPS server speaking S3)"
           // A server closing a kept-alive connection just as the client reuses it.
           if (onThisSocket > 1) return req.socket.destroy();
           return send(200, PACKAGE);
+        case "/bucket/garbage-on-reuse.sfpk":
+          // Not HTTP on a kept connection: a broken server, not a closed connection.
+          if (onThisSocket > 1) return void req.socket.end("HTTP/9.9 what\r\n\r\n");
+          return send(200, PACKAGE);
+        case "/bucket/resets.sfpk":
+          return req.socket.destroy();
         default:
           if (url.pathname.startsWith("/bucket/hops-")) {
             // hops-N redirects N more times, then lands on the package.
@@ -139,12 +145,24 @@ describe("OTA download follows what S3 answers (local HTTPS server speaking S3)"
   });
 
   it("sends the request again on a new connection when the server closed the kept one as it was reused", async () => {
-    await fetchKey("ok.sfpk");
+    // Two kept connections, so a second try through the pool would meet the other stale one.
+    await Promise.all([fetchKey("ok.sfpk"), fetchKey("ok.sfpk")]);
     const before = connections;
     hits.length = 0;
     assert.deepEqual(Buffer.from(await fetchKey("closes-reused.sfpk")), PACKAGE);
     assert.deepEqual(hits, ["/bucket/closes-reused.sfpk", "/bucket/closes-reused.sfpk"], "once on the kept connection, once more on a new one");
     assert.equal(connections, before + 1);
+  });
+
+  it("tries a new connection once only, and a kept one that answers what isn't HTTP not again", async () => {
+    await fetchKey("ok.sfpk");
+    hits.length = 0;
+    await assert.rejects(fetchKey("resets.sfpk"), /socket hang up|ECONNRESET/);
+    assert.deepEqual(hits, ["/bucket/resets.sfpk", "/bucket/resets.sfpk"], "on the kept connection, then once on a new one, whose reset is the server's answer");
+    await fetchKey("ok.sfpk");
+    hits.length = 0;
+    await assert.rejects(fetchKey("garbage-on-reuse.sfpk"), /Parse Error|HPE_/);
+    assert.deepEqual(hits, ["/bucket/garbage-on-reuse.sfpk"]);
   });
 
   it("follows S3's 307 Temporary Redirect to the same object", async () => {
