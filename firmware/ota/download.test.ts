@@ -5,7 +5,7 @@ import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { ensureLocalPki, type LocalPki } from "../../local/certificates";
-import { download, MAX_REDIRECTS } from "./download";
+import { download, MAX_CONNECTIONS, MAX_REDIRECTS } from "./download";
 
 /** What S3 sends for the failures a device meets (https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html). */
 const s3Error = (code: string, message: string, extra = "") =>
@@ -21,6 +21,9 @@ describe("OTA download follows what S3 answers (local HTTPS server speaking S3)"
   let server: https.Server;
   let base: string;
   const hits: string[] = [];
+  /** TLS connections the server accepted, and the requests each one carried. */
+  let connections = 0;
+  const requestsOn = new WeakMap<object, number>();
 
   before(async () => {
     stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "sf-download-"));
@@ -28,6 +31,8 @@ describe("OTA download follows what S3 answers (local HTTPS server speaking S3)"
     server = https.createServer({ cert: pki.server.certPem, key: pki.server.keyPem }, (req, res) => {
       const url = new URL(req.url!, base);
       hits.push(url.pathname);
+      const onThisSocket = (requestsOn.get(req.socket) ?? 0) + 1;
+      requestsOn.set(req.socket, onThisSocket);
       const send = (status: number, body: string | Buffer, headers: Record<string, string> = {}) => {
         res.writeHead(status, { "content-type": typeof body === "string" ? "application/xml" : "application/octet-stream", ...headers });
         res.end(body);
@@ -79,6 +84,16 @@ describe("OTA download follows what S3 answers (local HTTPS server speaking S3)"
           return send(429, s3Error("SlowDown", "Please reduce your request rate."));
         case "/bucket/forbidden-empty.sfpk":
           return send(403, "  ");
+        case "/bucket/closes-reused.sfpk":
+          // A server closing a kept-alive connection just as the client reuses it.
+          if (onThisSocket > 1) return req.socket.destroy();
+          return send(200, PACKAGE);
+        case "/bucket/garbage-on-reuse.sfpk":
+          // Not HTTP on a kept connection: a broken server, not a closed connection.
+          if (onThisSocket > 1) return void req.socket.end("HTTP/9.9 what\r\n\r\n");
+          return send(200, PACKAGE);
+        case "/bucket/resets.sfpk":
+          return req.socket.destroy();
         default:
           if (url.pathname.startsWith("/bucket/hops-")) {
             // hops-N redirects N more times, then lands on the package.
@@ -88,6 +103,7 @@ describe("OTA download follows what S3 answers (local HTTPS server speaking S3)"
           return send(500, "unexpected");
       }
     });
+    server.on("secureConnection", () => connections++);
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     base = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
@@ -112,6 +128,41 @@ describe("OTA download follows what S3 answers (local HTTPS server speaking S3)"
     } finally {
       fs.rmSync(otherDir, { recursive: true, force: true });
     }
+  });
+
+  it("keeps the connection for the next download with the same CA (one TLS handshake, not one per download)", async () => {
+    await fetchKey("ok.sfpk");
+    const before = connections;
+    for (let i = 0; i < 3; i++) assert.deepEqual(Buffer.from(await fetchKey("ok.sfpk")), PACKAGE);
+    assert.equal(connections, before, "three downloads in a row went over the connection kept from the one before");
+  });
+
+  it(`opens at most MAX_CONNECTIONS (${MAX_CONNECTIONS}) connections for many downloads at once, and every download completes`, async () => {
+    const before = connections;
+    const all = await Promise.all(Array.from({ length: MAX_CONNECTIONS * 3 }, () => fetchKey("ok.sfpk")));
+    for (const bytes of all) assert.deepEqual(Buffer.from(bytes), PACKAGE);
+    assert.ok(connections - before <= MAX_CONNECTIONS, `${connections - before} new connections`);
+  });
+
+  it("sends the request again on a new connection when the server closed the kept one as it was reused", async () => {
+    // Two kept connections, so a second try through the pool would meet the other stale one.
+    await Promise.all([fetchKey("ok.sfpk"), fetchKey("ok.sfpk")]);
+    const before = connections;
+    hits.length = 0;
+    assert.deepEqual(Buffer.from(await fetchKey("closes-reused.sfpk")), PACKAGE);
+    assert.deepEqual(hits, ["/bucket/closes-reused.sfpk", "/bucket/closes-reused.sfpk"], "once on the kept connection, once more on a new one");
+    assert.equal(connections, before + 1);
+  });
+
+  it("tries a new connection once only, and a kept one that answers what isn't HTTP not again", async () => {
+    await fetchKey("ok.sfpk");
+    hits.length = 0;
+    await assert.rejects(fetchKey("resets.sfpk"), /socket hang up|ECONNRESET/);
+    assert.deepEqual(hits, ["/bucket/resets.sfpk", "/bucket/resets.sfpk"], "on the kept connection, then once on a new one, whose reset is the server's answer");
+    await fetchKey("ok.sfpk");
+    hits.length = 0;
+    await assert.rejects(fetchKey("garbage-on-reuse.sfpk"), /Parse Error|HPE_/);
+    assert.deepEqual(hits, ["/bucket/garbage-on-reuse.sfpk"]);
   });
 
   it("follows S3's 307 Temporary Redirect to the same object", async () => {

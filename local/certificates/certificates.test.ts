@@ -151,6 +151,7 @@ describe("local PKI", function () {
     assert.deepEqual(cert.keyUsage, [CLIENT_AUTH_OID]);
     assert.equal(pki.thingNameOf(device.certPem), "greenhouse-1");
     assert.equal(pki.thingNameOf(cert.raw), "greenhouse-1");
+    assert.equal(pki.thingNameOf(cert), "greenhouse-1", "a certificate already parsed, as the broker gets it from getPeerX509Certificate()");
     assert.equal(pki.thingNameOf(pki.server.certPem), undefined, "the server certificate names no thing");
     assert.equal(pki.thingNameOf({}), undefined, "a peer without a certificate names no thing");
   });
@@ -196,6 +197,7 @@ describe("local PKI", function () {
       assert.deepEqual(server.peers, []);
       assert.equal(server.clientErrors.length, 2);
       assert.equal(pki.thingNameOf(impostor.certPem), undefined);
+      assert.equal(pki.thingNameOf(new X509Certificate(impostor.certPem)), undefined, "parsed or not, another CA's certificate names no thing");
     } finally {
       await server.close();
     }

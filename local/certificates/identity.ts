@@ -4,8 +4,9 @@ import { X509Certificate } from "node:crypto";
 import { checkName } from "../../core/contracts/names";
 import { CLAIM_UNIT, SERVICE_UNIT, THING_UNIT } from "./subjects";
 
-/** PEM text, DER bytes, or what `tlsSocket.getPeerCertificate()` returns (its `raw` DER). */
-export type CertificateInput = string | Buffer | { raw?: Buffer };
+/** PEM text, DER bytes, what `tlsSocket.getPeerCertificate()` returns (its `raw` DER), or a
+ * certificate already parsed (`tlsSocket.getPeerX509Certificate()`). */
+export type CertificateInput = string | Buffer | { raw?: Buffer } | X509Certificate;
 
 export type PeerIdentity = { kind: "thing"; thingName: string } | { kind: "service"; serviceName: string } | { kind: "claim"; batch: string };
 
@@ -28,6 +29,7 @@ export function identityOf(ca: X509Certificate, input: CertificateInput | undefi
 }
 
 export function parse(input: CertificateInput | undefined): X509Certificate | undefined {
+  if (input instanceof X509Certificate) return input;
   const data = typeof input === "string" || Buffer.isBuffer(input) ? input : input?.raw;
   if (data === undefined || data.length === 0) return undefined;
   try {
