@@ -251,6 +251,67 @@ describe("local Jobs MQTT API: what AWS documents", function () {
     });
   });
 
+  describe("answers go to the connection that asked, and only there (Jobs device MQTT API operations)", () => {
+    // "the message broker will publish response message topics to the client that published the
+    // command message, whether or not your client has subscribed to the response message topics.
+    // These response messages don't pass through the message broker and can't be subscribed to by
+    // other clients or rules."
+
+    it("a device that publishes start-next without subscribing to anything receives its answer", async () => {
+      const thing = `t${++thingCount}`;
+      const identity = await broker.provisionDevice(thing);
+      const connection = sdkConnection({ host: "127.0.0.1", port: broker.mqttsPort, caCertPem: broker.caCertPem, ...identity, clientId: thing });
+      open.push(connection);
+      const arrived: Received[] = [];
+      // The SDK's connection hears every PUBLISH that reaches it, subscribed or not.
+      connection.on("message", (topic, payload) => void arrived.push({ topic, body: JSON.parse(Buffer.from(payload).toString()) }));
+      await connection.connect();
+      const jobId = createJob(thing);
+      await connection.publish(`$aws/things/${thing}/jobs/start-next`, JSON.stringify({ clientToken: "unsubscribed" }), QOS);
+      await waitFor("the start-next answer", () => arrived.some((r) => r.body.clientToken === "unsubscribed"));
+      const answer = arrived.find((r) => r.body.clientToken === "unsubscribed")!;
+      assert.equal(answer.topic, `$aws/things/${thing}/jobs/start-next/accepted`);
+      assert.deepEqual([(answer.body.execution as { jobId: string }).jobId, (answer.body.execution as { status: string }).status], [jobId, "IN_PROGRESS"]);
+      // Notifications are broker topics: without a subscription, none came.
+      assert.deepEqual(arrived.map((r) => r.topic), [answer.topic]);
+    });
+
+    it("another client allowed to subscribe to a device's answer topics (+/accepted, jobs/#) receives its notifications but none of its answers; no broker publish carries them", async () => {
+      const d = await device();
+      const watcherIdentity = await broker.pki.serviceIdentity("jobs");
+      const watcher = sdkConnection({ host: "127.0.0.1", port: broker.mqttsPort, caCertPem: broker.caCertPem, ...watcherIdentity, clientId: "_svc-jobs-watcher" });
+      open.push(watcher);
+      await watcher.connect();
+      const watched: Received[] = [];
+      const base = `$aws/things/${d.thing}/jobs`;
+      for (const filter of [`${base}/+/accepted`, `${base}/+/rejected`, `${base}/#`]) {
+        const granted = await watcher.subscribe(filter, QOS, (topic, payload) => void watched.push({ topic, body: JSON.parse(Buffer.from(payload).toString()) }));
+        assert.equal(granted.error_code ?? 0, 0, `the watcher may subscribe to ${filter}`);
+      }
+      // What plays rules locally (replay store, fleet-status and history recorders) listens to
+      // the broker's publish event.
+      const brokerPublished: string[] = [];
+      const onPublish = (packet: { topic: string }) => void brokerPublished.push(packet.topic);
+      broker.aedes.on("publish", onPublish);
+      try {
+        const jobId = createJob(d.thing);
+        await d.request("start-next");
+        await d.request(`${jobId}/update`, { status: "IN_PROGRESS", expectedVersion: 99 });
+        await d.request(`${jobId}/update`, { status: "SUCCEEDED" });
+        // The last notification follows the last answer (the service sends a thing's messages in
+        // order): once the watcher has it, it would have had the answers.
+        await waitFor("the watcher's notify-next for the emptied queue", () => watched.some((r) => r.topic === `${base}/notify-next` && r.body.execution === undefined));
+      } finally {
+        broker.aedes.removeListener("publish", onPublish);
+      }
+      const answerTopic = /\/(accepted|rejected)$/;
+      assert.ok(d.received.some((r) => r.topic.endsWith("/update/rejected")), "the device itself got its rejection");
+      assert.deepEqual(watched.filter((r) => answerTopic.test(r.topic)).map((r) => r.topic), [], "the watcher got none of the device's answers");
+      assert.ok(watched.some((r) => r.topic === `${base}/notify`), "the watcher does get the notifications");
+      assert.deepEqual(brokerPublished.filter((t) => answerTopic.test(t)), [], "no answer went through the broker");
+    });
+  });
+
   it("AWS's jobs sample flow with the SDK's iotjobs client (MQTT 3.1.1, mutual TLS): notify-next → start-next → SUCCEEDED, seconds, tokens, rejections", async () => {
     const d = await device();
     const client = new iotjobs.IotJobsClient(d.connection);

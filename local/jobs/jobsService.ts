@@ -9,13 +9,15 @@
  *
  * It runs in process on the broker: requests arrive through an internal aedes subscription
  * *after* the broker authorized the device's publish (a device can only publish on its own
- * `$aws/things/{thing}/jobs/...` topics), and answers go out through aedes, so each delivery is
- * still checked against the receiving device's Receive policy. The decisions live in
- * core/jobs/jobBook.ts; this file only speaks MQTT and keeps time. */
+ * `$aws/things/{thing}/jobs/...` topics). Answers go to the requesting connection alone, whether
+ * or not it subscribed, and notifications through the broker, as AWS sends them (jobsOutbox.ts);
+ * every delivery is still checked against the receiving client's iot:Receive. The decisions live
+ * in core/jobs/jobBook.ts; this file only speaks MQTT and keeps time. */
 import type { Aedes, AedesPublishPacket } from "aedes";
 import { JobBook, JobRejection, rejectionCarriesExecutionState, type Execution, type ExecutionStatus, type JobConfig, type StatusDetails } from "../../core/jobs/jobBook";
 import { JobNotifications } from "../../core/jobs/jobNotifications";
 import { jobTopics } from "../../core/contracts/topics";
+import { aedesRequesters, JobsOutbox, type FindRequester, type Requester } from "./jobsOutbox";
 
 export interface JobsServiceOptions {
   aedes: Aedes;
@@ -23,6 +25,15 @@ export interface JobsServiceOptions {
   resolveDocument?: (document: Record<string, unknown>) => Record<string, unknown>;
   now?: () => number;
   log?: (line: string) => void;
+  /** Who published a request, by its client id (default: aedes's connected clients). */
+  findRequester?: FindRequester;
+}
+
+/** One request: where it came in and which connection its answer goes to. */
+interface Request {
+  topic: string;
+  thing: string;
+  requester: Requester | undefined;
 }
 
 const REQUEST_FILTER = "$aws/things/+/jobs/#";
@@ -36,13 +47,21 @@ export class JobsService {
   private timer: NodeJS.Timeout | undefined;
   private schedulePending = false;
   private stopped = false;
+  private readonly outbox: JobsOutbox;
+  private readonly findRequester: FindRequester;
   private readonly deliver = (packet: AedesPublishPacket, done: () => void) => {
     done();
-    this.handle(packet.topic, packet.payload.toString());
+    // aedes stamps the publishing client's id on what it routes; our own notifications have none.
+    const clientId = (packet as AedesPublishPacket & { clientId?: string }).clientId;
+    // Looked up now, while the request is being routed: the answer is for this connection, not
+    // for one that takes the client id over later.
+    this.handle(packet.topic, packet.payload.toString(), clientId === undefined ? undefined : this.findRequester(clientId));
   };
 
   private constructor(private readonly options: JobsServiceOptions) {
     this.book = new JobBook(options.now ?? Date.now);
+    this.outbox = new JobsOutbox(options.aedes, (line) => this.log(line));
+    this.findRequester = options.findRequester ?? aedesRequesters(options.aedes);
   }
 
   static async start(options: JobsServiceOptions): Promise<JobsService> {
@@ -87,37 +106,39 @@ export class JobsService {
 
   // --- requests ------------------------------------------------------------------------------
 
-  private handle(topic: string, text: string): void {
+  private handle(topic: string, text: string, requester: Requester | undefined): void {
     const parts = topic.split("/");
-    // $aws/things/{thing}/jobs/{...}: requests only; our own answers come back here too.
+    // $aws/things/{thing}/jobs/{...}: requests only; our own notifications come back here too
+    // (and anything a client with rights publishes on an answer topic: not a request either).
     const thing = parts[2];
     const rest = parts.slice(4);
     const last = rest[rest.length - 1];
     if (last === "accepted" || last === "rejected" || last === "notify" || last === "notify-next") return;
+    const request: Request = { topic, thing, requester };
     let body: Record<string, unknown>;
     try {
       body = text.trim() === "" ? {} : (JSON.parse(text) as Record<string, unknown>);
       if (typeof body !== "object" || body === null || Array.isArray(body)) throw new Error("not an object");
     } catch {
-      this.reply(topic, "rejected", { code: "InvalidJson", message: "the request body is not a JSON object" });
+      this.reply(request, "rejected", { code: "InvalidJson", message: "the request body is not a JSON object" });
       return;
     }
     // "An optional client token ... Enter an arbitrary value here and it's reflected in the response."
     const clientToken = typeof body.clientToken === "string" ? body.clientToken : undefined;
     try {
-      if (rest.length === 1 && rest[0] === "get") return this.get(topic, thing, clientToken);
-      if (rest.length === 1 && rest[0] === "start-next") return this.startNext(topic, thing, body, clientToken);
-      if (rest.length === 2 && rest[1] === "get") return this.describe(topic, thing, rest[0], body, clientToken);
-      if (rest.length === 2 && rest[1] === "update") return this.update(topic, thing, rest[0], body, clientToken);
-      this.reply(topic, "rejected", { clientToken, code: "InvalidTopic", message: `unknown Jobs API topic ${topic}` });
+      if (rest.length === 1 && rest[0] === "get") return this.get(request, clientToken);
+      if (rest.length === 1 && rest[0] === "start-next") return this.startNext(request, body, clientToken);
+      if (rest.length === 2 && rest[1] === "get") return this.describe(request, rest[0], body, clientToken);
+      if (rest.length === 2 && rest[1] === "update") return this.update(request, rest[0], body, clientToken);
+      this.reply(request, "rejected", { clientToken, code: "InvalidTopic", message: `unknown Jobs API topic ${topic}` });
     } catch (e) {
       if (!(e instanceof JobRejection)) {
         // A bug here must not take the broker down with it: answer as AWS does and say what broke.
         this.log(`jobs: ${topic} failed: ${(e as Error).stack ?? e}`);
-        this.reply(topic, "rejected", { clientToken, code: "InternalError", message: "the jobs service failed on this request; see the local cloud's log" });
+        this.reply(request, "rejected", { clientToken, code: "InternalError", message: "the jobs service failed on this request; see the local cloud's log" });
         return;
       }
-      this.reply(topic, "rejected", {
+      this.reply(request, "rejected", {
         clientToken,
         code: e.code,
         message: e.message,
@@ -126,35 +147,37 @@ export class JobsService {
     }
   }
 
-  private get(topic: string, thing: string, clientToken: string | undefined): void {
-    const { inProgress, queued } = this.book.pending(thing);
-    this.reply(topic, "accepted", { clientToken, inProgressJobs: inProgress.map(summary), queuedJobs: queued.map(summary) });
+  private get(request: Request, clientToken: string | undefined): void {
+    const { inProgress, queued } = this.book.pending(request.thing);
+    this.reply(request, "accepted", { clientToken, inProgressJobs: inProgress.map(summary), queuedJobs: queued.map(summary) });
   }
 
-  private startNext(topic: string, thing: string, body: Record<string, unknown>, clientToken: string | undefined): void {
+  private startNext(request: Request, body: Record<string, unknown>, clientToken: string | undefined): void {
+    const { thing } = request;
     const execution = this.book.startNext(thing, { statusDetails: body.statusDetails as StatusDetails | undefined, stepTimeoutInMinutes: body.stepTimeoutInMinutes as number | undefined });
-    this.reply(topic, "accepted", { clientToken, ...(execution ? { execution: this.data(execution, true) } : {}) });
+    this.reply(request, "accepted", { clientToken, ...(execution ? { execution: this.data(execution, true) } : {}) });
     if (execution) this.emit(execution);
     // QUEUED → IN_PROGRESS changes the list (notify); the execution stays first (no notify-next).
     this.notify(new Set([thing]));
     this.schedule();
   }
 
-  private describe(topic: string, thing: string, jobId: string, body: Record<string, unknown>, clientToken: string | undefined): void {
+  private describe(request: Request, jobId: string, body: Record<string, unknown>, clientToken: string | undefined): void {
+    const { thing } = request;
     const execution = jobId === "$next" ? this.book.next(thing) : this.book.execution(thing, jobId, body.executionNumber);
     if (!execution) throw new JobRejection("ResourceNotFound", `no pending job execution for thing "${thing}"`);
-    this.reply(topic, "accepted", { clientToken, execution: this.data(execution, body.includeJobDocument !== false) });
+    this.reply(request, "accepted", { clientToken, execution: this.data(execution, body.includeJobDocument !== false) });
   }
 
-  private update(topic: string, thing: string, jobId: string, body: Record<string, unknown>, clientToken: string | undefined): void {
-    const { execution, changed } = this.book.update(thing, jobId, {
+  private update(request: Request, jobId: string, body: Record<string, unknown>, clientToken: string | undefined): void {
+    const { execution, changed } = this.book.update(request.thing, jobId, {
       status: body.status as ExecutionStatus,
       statusDetails: body.statusDetails as StatusDetails | undefined,
       expectedVersion: body.expectedVersion as number | undefined,
       executionNumber: body.executionNumber as number | undefined,
       stepTimeoutInMinutes: body.stepTimeoutInMinutes as number | undefined,
     });
-    this.reply(topic, "accepted", {
+    this.reply(request, "accepted", {
       clientToken,
       ...(body.includeJobExecutionState ? { executionState: executionState(execution) } : {}),
       ...(body.includeJobDocument ? { jobDocument: this.document(jobId) } : {}),
@@ -190,11 +213,11 @@ export class JobsService {
         const jobs: Record<string, unknown> = {};
         if (inProgress.length) jobs.IN_PROGRESS = inProgress.map(summary);
         if (queued.length) jobs.QUEUED = queued.map(summary);
-        this.publish(jobTopics.notify(thing), { timestamp, jobs });
+        this.outbox.notify(thing, jobTopics.notify(thing), { timestamp, jobs });
       }
       if (due.next) {
         const next = this.book.next(thing);
-        this.publish(jobTopics.notifyNext(thing), { timestamp, ...(next ? { execution: this.data(next, true) } : {}) });
+        this.outbox.notify(thing, jobTopics.notifyNext(thing), { timestamp, ...(next ? { execution: this.data(next, true) } : {}) });
       }
     }
   }
@@ -237,15 +260,9 @@ export class JobsService {
     return this.options.resolveDocument ? this.options.resolveDocument(doc) : doc;
   }
 
-  private reply(requestTopic: string, outcome: "accepted" | "rejected", body: Record<string, unknown>): void {
+  private reply(request: Request, outcome: "accepted" | "rejected", body: Record<string, unknown>): void {
     if (body.clientToken === undefined) delete body.clientToken;
-    this.publish(`${requestTopic}/${outcome}`, { ...body, timestamp: seconds(this.now()) });
-  }
-
-  private publish(topic: string, body: Record<string, unknown>): void {
-    this.options.aedes.publish({ cmd: "publish", topic, payload: Buffer.from(JSON.stringify(body)), qos: 1, retain: false, dup: false }, (error) => {
-      if (error) this.log(`jobs: could not publish ${topic}: ${error.message}`);
-    });
+    this.outbox.answer(request.thing, request.requester, `${request.topic}/${outcome}`, { ...body, timestamp: seconds(this.now()) });
   }
 
   private now(): number {

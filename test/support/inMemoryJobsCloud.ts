@@ -4,12 +4,18 @@
  * Jobs client use (subscribe, publish, the "resume" event). The unit tests of firmware/ota/ run
  * against it in milliseconds; test/ota.test.ts runs the same code over the real broker and TLS.
  *
+ * Answers reach the device as AWS sends them (local/jobs/jobsOutbox.ts): to the connection that
+ * asked, whether or not it subscribed, handed to its handlers whose filter matches (as the SDK
+ * dispatches what arrives); notifications go through aedes to its subscriptions.
+ *
  * The test plays the network: it can hold the device's incoming messages (an answer that is late,
  * or lost while offline), make its publishes fail (the SDK's promise rejected) and reconnect
  * (the SDK's "resume" event). */
-import { Aedes, type AedesPublishPacket } from "aedes";
+import { Aedes, type AedesPublishPacket, type PublishPacket } from "aedes";
 import type { mqtt } from "aws-iot-device-sdk-v2";
 import { JobsService } from "../../local/jobs/jobsService";
+import type { Requester } from "../../local/jobs/jobsOutbox";
+import { topicMatches } from "../../local/broker/replayStore";
 
 export interface SentMessage {
   topic: string;
@@ -20,16 +26,22 @@ export class InMemoryJobsCloud {
   private constructor(
     private readonly aedes: Aedes,
     readonly jobs: JobsService,
+    /** The connections by client id: where the service's answers go. */
+    private readonly connections: Map<string, InMemoryDeviceConnection>,
   ) {}
 
   static async start(): Promise<InMemoryJobsCloud> {
     const aedes = await Aedes.createBroker();
-    return new InMemoryJobsCloud(aedes, await JobsService.start({ aedes }));
+    const connections = new Map<string, InMemoryDeviceConnection>();
+    const jobs = await JobsService.start({ aedes, findRequester: (clientId) => connections.get(clientId)?.requester });
+    return new InMemoryJobsCloud(aedes, jobs, connections);
   }
 
   /** A device connection for `thing` (give it to JobRunner/OtaAgent as `connection`). */
   connect(thing: string): InMemoryDeviceConnection {
-    return new InMemoryDeviceConnection(this.aedes, thing);
+    const connection = new InMemoryDeviceConnection(this.aedes, thing, `${thing}#${this.connections.size + 1}`);
+    this.connections.set(connection.clientId, connection);
+    return connection;
   }
 
   /** One job for `thing` alone, in a group of its own: jobs of one group supersede each other
@@ -84,10 +96,24 @@ export class InMemoryDeviceConnection {
   /** When set, publishes reject with it (as the SDK's promise does when the packet can't go). */
   failPublishes: Error | undefined;
   private readonly resumeListeners: Array<(returnCode: number, sessionPresent: boolean) => void> = [];
+  /** The handlers of its subscriptions, which a direct answer is handed to. */
+  private readonly handlers: Array<{ filter: string; arrive: (packet: { topic: string; payload: Buffer | string }) => void }> = [];
+
+  /** This connection as the Jobs service answers it: directly, not through aedes's routing. */
+  readonly requester: Requester = {
+    closed: false,
+    // Later, as over a network: the device's handler may ask again at once, outside the service's turn.
+    publish: (packet, done) =>
+      setImmediate(() => {
+        for (const h of this.handlers) if (topicMatches(h.filter, packet.topic)) h.arrive(packet);
+        done?.();
+      }),
+  };
 
   constructor(
     private readonly aedes: Aedes,
     readonly thing: string,
+    readonly clientId: string,
   ) {}
 
   /** As an `mqtt.MqttClientConnection` for the code under test (it uses only what is here). */
@@ -96,18 +122,24 @@ export class InMemoryDeviceConnection {
   }
 
   subscribe(topic: string, qos: mqtt.QoS, onMessage: OnMessage): Promise<mqtt.MqttSubscribeRequest> {
-    const deliver = (packet: AedesPublishPacket, done: () => void) => {
-      done();
+    const arrive = (packet: { topic: string; payload: Buffer | string }) => {
       const bytes = Buffer.from(packet.payload);
-      const arrive = () => {
+      const handOver = () => {
         try {
           onMessage(packet.topic, bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length), false, qos, false);
         } catch (e) {
           this.thrown.push(e as Error);
         }
       };
-      if (this.holding) this.held.push(arrive);
-      else arrive();
+      if (this.holding) this.held.push(handOver);
+      else handOver();
+    };
+    this.handlers.push({ filter: topic, arrive });
+    const deliver = (packet: AedesPublishPacket, done: () => void) => {
+      done();
+      // Answers on these topics come only directly (requester.publish); through aedes only
+      // notifications, and whatever a test publishes raw.
+      arrive(packet);
     };
     return new Promise((resolve) => this.aedes.subscribe(topic, deliver, () => resolve({ topic, qos })));
   }
@@ -116,7 +148,8 @@ export class InMemoryDeviceConnection {
     if (this.failPublishes) return Promise.reject(this.failPublishes);
     this.sent.push({ topic, body: JSON.parse(payload) as Record<string, unknown> });
     return new Promise((resolve, reject) =>
-      this.aedes.publish({ cmd: "publish", topic, payload: Buffer.from(payload), qos, retain: false, dup: false }, (error) => (error ? reject(error) : resolve({}))),
+      // With the client id aedes stamps on a client's publish: the service answers this connection.
+      this.aedes.publish({ cmd: "publish", topic, payload: Buffer.from(payload), qos, retain: false, dup: false, clientId: this.clientId } as PublishPacket, (error) => (error ? reject(error) : resolve({}))),
     );
   }
 
