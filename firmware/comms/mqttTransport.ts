@@ -12,7 +12,7 @@
  * in [min, 2·min] whole seconds, and the doubling keeps a fleet that lost the broker at once
  * spread out instead of reconnecting in lockstep. */
 import { iot, mqtt } from "aws-iot-device-sdk-v2";
-import { encodeDeviceStatus } from "../../core/contracts/deviceStatus";
+import { encodeDeviceStatus, LAST_WILL_BOOT_ID } from "../../core/contracts/deviceStatus";
 import { topics } from "../../core/contracts/topics";
 import type { ConnectionListener, MessageHandler, QoS, Transport } from "../transport";
 import { outageCause, type OutageRecord } from "./outageCause";
@@ -63,7 +63,7 @@ export class MqttTransport implements Transport {
       keyPem: o.keyPem,
       thing: o.thing,
       keepAliveSeconds: o.keepAliveSeconds,
-      lastWill: { app: o.app, version: "", bootId: "will" },
+      lastWill: { app: o.app, version: "", bootId: LAST_WILL_BOOT_ID },
       onLog,
     });
   }
