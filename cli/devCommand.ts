@@ -78,7 +78,7 @@ export async function devCommand({ values, positionals }: Parsed): Promise<void>
   const out = process.stdout;
   out.write(
     [
-      `snapfleet dev: ${cloud.app}, ${devices} ${RUNTIME_WORDS[deviceRuntime as DeviceRuntime]} device${devices === 1 ? "" : "s"}, state in ${path.relative(process.cwd(), stateDir) || "."}`,
+      `snapfleet dev: ${cloud.app}, ${devices} ${RUNTIME_WORDS[deviceRuntime as DeviceRuntime]} device${devices === 1 ? "" : "s"}${session.notStarted.length ? ` (${session.notStarted.length} did not start: see below)` : ""}, state in ${path.relative(process.cwd(), stateDir) || "."}`,
       cloud.dashboard ? `dashboard  ${cloud.dashboard.url}` : "dashboard  (not built: run npm run build)",
       ...(cloud.dashboard ? [`operator   ${cloud.dashboard.operatorUrl}  (may also cancel jobs, approve devices, change settings)`] : []),
       `mqtt/tls   mqtts://127.0.0.1:${cloud.broker.mqttsPort}  (CA ${path.relative(process.cwd(), cloud.broker.pki.caCertPath)})`,

@@ -86,6 +86,10 @@ export const DEVICES_PER_HOST = 250;
 export class DevSession {
   /** The devices in this process (a fleet up to SHARED_THREADS_ABOVE, native and QEMU devices). */
   readonly devices: FleetDevice[] = [];
+  /** Devices that failed to start (the others run): which, and why. */
+  readonly notStarted: Array<{ thing: string; reason: string }> = [];
+  /** Ends the connect attempts of the in-process devices still starting (stop()). */
+  private readonly starting = new AbortController();
   /** The fleet host processes of a fleet above SHARED_THREADS_ABOVE simulated devices. */
   private hosts: FleetHost[] = [];
   private hostedDevices = 0;
@@ -115,7 +119,15 @@ export class DevSession {
       const things = Array.from({ length: options.devices }, (_, i) => `sim-${i + 1}`);
       // Each fleet host connects its own share in turn, beside the others (measured at 1,000
       // devices in 4 hosts: all online 51.8 s with 48 at once, 56.6 s with 16).
-      await startBounded(things, CONNECTING_AT_ONCE * Math.max(1, session.hosts.length), (thing, i) => session.addDevice(thing, i * 7_919));
+      await startBounded(things, CONNECTING_AT_ONCE * Math.max(1, session.hosts.length), (thing, i) =>
+        session.addDevice(thing, i * 7_919).catch((e: Error) => {
+          // One device that can't connect (its connect's budget ran out, its identity was
+          // refused) must not take the fleet down: it is said, and the rest go on.
+          session.notStarted.push({ thing, reason: e.message });
+          options.log(`[${thing}] did not start, the fleet goes on without it: ${e.message}`);
+        }),
+      );
+      session.sayWhatDidNotStart(things.length);
       if (options.watch !== false) {
         session.watcher = new FeatureWatcher({
           dir: path.dirname(path.resolve(options.entry)),
@@ -151,6 +163,19 @@ export class DevSession {
   /** The fleet host processes' ids (a bench reads their CPU and memory). */
   get hostPids(): number[] {
     return this.hosts.map((h) => h.pid);
+  }
+
+  /** Some devices missing: a line naming them. None started: an error, so `snapfleet dev` exits
+   * non-zero. With no device there is nothing to develop against and the cause is common to all
+   * (the broker unreachable, its CA or the device certificates broken): a script or CI must see
+   * it fail, not a dashboard of offline devices. */
+  private sayWhatDidNotStart(total: number): void {
+    const failed = this.notStarted.length;
+    if (failed === 0) return;
+    const first = this.notStarted[0];
+    if (failed === total) throw new Error(`none of the ${total} device${total === 1 ? "" : "s"} started; ${first.thing}: ${first.reason}`);
+    const names = this.notStarted.slice(0, 10).map((d) => d.thing).join(", ") + (failed > 10 ? ` and ${failed - 10} more` : "");
+    this.options.log(`${total - failed} of ${total} devices started; not started (reasons above): ${names}`);
   }
 
   /** A fleet above the threshold goes to fleet host processes, DEVICES_PER_HOST at most each. */
@@ -204,6 +229,7 @@ export class DevSession {
       keyPem: identity.keyPem,
       // Each device reads its sensors at another point of the models: a fleet, not copies.
       pinTimeOffsetMs,
+      signal: this.starting.signal,
       isolation: {
         pinSpecs: this.options.pinSpecs,
         watchdogMs: this.options.watchdogMs,
@@ -272,6 +298,7 @@ export class DevSession {
    * apps do: a device that hasn't stopped within DEVICE_STOP_MS (an app stuck in a loop, an
    * install in its grace period) has its app's thread terminated. */
   async stop(): Promise<void> {
+    this.starting.abort();
     this.watcher?.close();
     await within(this.watcher?.idle() ?? Promise.resolve(), REBUILD_WAIT_MS);
     await Promise.all([

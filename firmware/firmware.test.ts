@@ -3,7 +3,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { compileFeatures } from "../core/compiler/compileFeatures";
-import { decodeDeviceStatus } from "../core/contracts/deviceStatus";
+import { decodeDeviceStatus, LAST_WILL_BOOT_ID } from "../core/contracts/deviceStatus";
 import { decodeEnvelope, encodeEnvelope, EnvelopeSender } from "../core/contracts/envelope";
 import { topics } from "../core/contracts/topics";
 import { loadWasmEngine } from "../core/engine";
@@ -151,10 +151,39 @@ describe("firmware: supervisor on a shared transport", () => {
     assert.ok(seen.every((s) => s.retain && s.qos === 1 && s.version === build.manifest.version && s.bootId === device.supervisor.bootId));
   });
 
+  it("answers its own status saying offline for another boot or link with online again; its own offline, an online, a removal and garbage are not answered", async () => {
+    const transport = new InMemoryTransport();
+    const logs: string[] = [];
+    const { device } = await bootEcho(transport, { onLog: (line) => logs.push(line) });
+    const own = topics.status("test-app", "t-1");
+    const onlineCount = () => statuses(transport).filter((s) => s.online).length;
+    assert.equal(onlineCount(), 1);
+    for (const heard of [
+      JSON.stringify({ online: false, version: "v0", bootId: device.supervisor.bootId, t: 1 }),
+      JSON.stringify({ online: true, version: "v0", bootId: "older", t: 1 }),
+      "",
+      "not json",
+    ]) transport.inject(own, heard);
+    assert.equal(onlineCount(), 1, "nothing to answer");
+    transport.inject(own, JSON.stringify({ online: false, version: "", bootId: LAST_WILL_BOOT_ID, t: 1 }));
+    transport.inject(own, JSON.stringify({ online: false, version: "v0", bootId: "older", t: 1 }));
+    assert.equal(onlineCount(), 3, "a late will and an old boot's offline are answered");
+    assert.ok(statuses(transport).every((s) => s.bootId === device.supervisor.bootId));
+    assert.equal(logs.filter((l) => l.includes("saying online again")).length, 2);
+    // Offline, it says nothing (the reconnect says online anyway); stopped, nothing either.
+    transport.setConnected(false);
+    transport.inject(own, JSON.stringify({ online: false, version: "", bootId: LAST_WILL_BOOT_ID, t: 2 }));
+    transport.setConnected(true);
+    await device.stop();
+    const before = transport.sent.length;
+    transport.inject(own, JSON.stringify({ online: false, version: "", bootId: LAST_WILL_BOOT_ID, t: 3 }));
+    assert.equal(transport.sent.length, before);
+  });
+
   it("stop() removes its subscriptions and connection listener, so another app can take the transport", async () => {
     const transport = new InMemoryTransport();
     const { device } = await bootEcho(transport);
-    assert.deepEqual(transport.subscribedTopics.sort(), [topics.broadcastDown("test-app", "cmd"), topics.broadcastDown("test-app", "echo"), topics.down("test-app", "t-1", "cmd"), topics.down("test-app", "t-1", "echo")].sort());
+    assert.deepEqual(transport.subscribedTopics.sort(), [topics.broadcastDown("test-app", "cmd"), topics.broadcastDown("test-app", "echo"), topics.down("test-app", "t-1", "cmd"), topics.down("test-app", "t-1", "echo"), topics.status("test-app", "t-1")].sort());
     await device.stop();
     assert.deepEqual(transport.subscribedTopics, []);
     const before = transport.sent.length;

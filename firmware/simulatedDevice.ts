@@ -40,6 +40,10 @@ export interface SimulatedDeviceOptions {
   /** Failures that count as a crash loop and roll back (default 5 within 60 s). */
   crashLoop?: CrashLoopOptions;
   keepAliveSeconds?: number;
+  /** How long the first connect keeps trying after transient failures (MqttTransport's default: 60 s). */
+  firstConnectBudgetMs?: number;
+  /** Aborting it while the device starts ends its connect attempts: start() rejects at once. */
+  signal?: AbortSignal;
   onLog?: (line: string) => void;
   onOtaEvent?: (event: OtaEvent) => void;
   /** Run each app in its own worker thread (firmware/isolation/), with a watchdog; without
@@ -73,7 +77,14 @@ export class SimulatedDevice {
     const hardware: { board?: SimulatedBoard } = {};
     const log = options.onLog ?? (() => {});
     const transport = MqttTransport.forDevice(options, log);
-    await transport.connect();
+    const abandon = () => void transport.disconnect();
+    if (options.signal?.aborted) abandon();
+    options.signal?.addEventListener("abort", abandon, { once: true });
+    try {
+      await transport.connect();
+    } finally {
+      options.signal?.removeEventListener("abort", abandon);
+    }
     const current: { device?: Device; isolated?: IsolatedApp; halted?: boolean } = {};
     const isolation = options.isolation;
     // Beside the OTA slots, not in them: settings outlive reboots and updates (firmware/settings/).
@@ -114,15 +125,17 @@ export class SimulatedDevice {
       };
     };
     const boot = isolation ? bootIsolated : bootInProcess;
-    const agent = new OtaAgent({ thing: options.thing, stateDir: options.stateDir, connection: transport.connection, caCertPem: options.caCertPem, boot, gracePeriodMs: options.gracePeriodMs, crashLoop: options.crashLoop, log });
-    if (options.onOtaEvent) agent.onEvent(options.onOtaEvent);
+    // A start that fails after the connect (the agent's slots can't be made, its first job
+    // request fails) must not leave the link up: the crt would keep it, reconnecting, forever.
     try {
+      const agent = new OtaAgent({ thing: options.thing, stateDir: options.stateDir, connection: transport.connection, caCertPem: options.caCertPem, boot, gracePeriodMs: options.gracePeriodMs, crashLoop: options.crashLoop, log });
+      if (options.onOtaEvent) agent.onEvent(options.onOtaEvent);
       await agent.start();
+      return new SimulatedDevice(options.thing, hardware, transport, agent, current);
     } catch (e) {
       await transport.disconnect();
       throw e;
     }
-    return new SimulatedDevice(options.thing, hardware, transport, agent, current);
   }
 
   /** The simulated hardware of an app in this thread (undefined before the first install, or

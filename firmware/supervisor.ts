@@ -1,6 +1,6 @@
 import crypto from "node:crypto";
 import type { Manifest } from "../core/contracts/manifest";
-import { encodeDeviceStatus } from "../core/contracts/deviceStatus";
+import { contradictsRunningBoot, encodeDeviceStatus } from "../core/contracts/deviceStatus";
 import { EnvelopeSender } from "../core/contracts/envelope";
 import { EnvelopeReceiver } from "../core/contracts/envelopeReceiver";
 import { topics } from "../core/contracts/topics";
@@ -176,6 +176,9 @@ export class Supervisor implements FeatureHost {
       this.detach.push(transport.subscribe(topics.broadcastDown(app, channel.name), channel.qos, deliver));
     });
     this.detach.push(transport.onConnectionChange((up) => this.connectionChanged(up)));
+    // Our own status: a late "offline" (a last will after a reconnect, an old boot's offline) is
+    // answered with online again, so the retained status ends saying what this device is.
+    this.detach.push(transport.subscribe(topics.status(app, thing), 1, (_topic, payload) => this.ownStatusHeard(payload)));
     if (!transport.connected) this.received.linkChanged(false);
     if (transport.connected) this.publishStatus(true);
     if (manifest.settings?.length) this.startSettings(vm);
@@ -343,6 +346,12 @@ export class Supervisor implements FeatureHost {
   private publishLog(text: string, from?: "supervisor"): void {
     const { app, thing } = this.options;
     this.logs.push({ topic: topics.log(app, thing), payload: JSON.stringify(from ? { t: this.now(), msg: text, from } : { t: this.now(), msg: text }), qos: 0 });
+  }
+
+  private ownStatusHeard(payload: string): void {
+    if (!this.vm || !this.options.transport.connected || !contradictsRunningBoot(payload, this.bootId)) return;
+    this.options.onLog?.("[supervisor] the retained status says offline for another boot or link: saying online again");
+    void this.publishStatus(true);
   }
 
   /** Retained, QoS 1: a dashboard that subscribes later still learns the state (docs/architecture.md). */

@@ -61,6 +61,37 @@ describe("snapfleet dev: the local system", function () {
     assert.ok(rows().every((r) => r.version === v2 && r.online));
   });
 
+  for (const where of ["in fleet hosts", "in this process"] as const) {
+    it(`a device that can't start doesn't stop the fleet ${where}: it is named with its reason, the others run; none started is an error`, async () => {
+      const entry = writeFeatures({ "app.ts": source(1, "Level") }, "dev-app");
+      // sim-2's flash is unusable (its state dir is a file): its start fails as a refused
+      // connect would, after the fleet's start has begun (the connect itself: firmware/comms tests).
+      fs.mkdirSync(path.join(stateDir, "devices"), { recursive: true });
+      fs.writeFileSync(path.join(stateDir, "devices", "sim-2"), "not a directory");
+      const sharedThreadsAbove = where === "in fleet hosts" ? 1 : undefined;
+      const lines: string[] = [];
+      session = await DevSession.start({ entry, secrets: {}, devices: 3, port: 0, stateDir, dashboardBundleDir: null, watch: false, sharedThreadsAbove, log: (l) => lines.push(l) });
+      assert.equal(session.hostPids.length, where === "in fleet hosts" ? 1 : 0);
+      const rows = () => session!.cloud.monitor.devices();
+      await waitFor("sim-1 and sim-3 on v1", () => rows().filter((r) => r.online && r.ota === "SUCCEEDED").length === 2, 30_000);
+      assert.deepEqual(rows().map((r) => r.thing).sort(), ["sim-1", "sim-3"]);
+      assert.deepEqual(session.notStarted.map((d) => d.thing), ["sim-2"]);
+      assert.match(session.notStarted[0].reason, /sim-2/);
+      assert.ok(lines.some((l) => l.startsWith("[sim-2] did not start, the fleet goes on without it: ")), lines.join("\n"));
+      assert.ok(lines.includes("2 of 3 devices started; not started (reasons above): sim-2"), lines.join("\n"));
+      await session.stop();
+      session = undefined;
+
+      // sim-1 unusable too, a fleet of two: nothing starts, so the session fails (and `snapfleet dev` exits non-zero).
+      fs.rmSync(path.join(stateDir, "devices", "sim-1"), { recursive: true });
+      fs.writeFileSync(path.join(stateDir, "devices", "sim-1"), "not a directory");
+      await assert.rejects(
+        DevSession.start({ entry, secrets: {}, devices: 2, port: 0, stateDir, dashboardBundleDir: null, watch: false, sharedThreadsAbove, log: () => {} }).then((s) => (session = s)),
+        /none of the 2 devices started; sim-[12]: .*sim-[12]/,
+      );
+    });
+  }
+
   it("the CLI checks its flags and says what to use", async () => {
     const run = promisify(execFile);
     const bin = path.join(__dirname, "..", "bin/snapfleet.js");

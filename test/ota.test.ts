@@ -6,6 +6,8 @@ import os from "node:os";
 import path from "node:path";
 import { compileFeatures, type CompileResult } from "../core/compiler/compileFeatures";
 import { encodeDevicePackage } from "../core/contracts/devicePackage";
+import { decodeDeviceStatus, encodeDeviceStatus, LAST_WILL_BOOT_ID, type DeviceStatus } from "../core/contracts/deviceStatus";
+import { topics } from "../core/contracts/topics";
 import { otaJobDocument, type OtaJobDocument } from "../core/contracts/jobDocument";
 import { loadWasmEngine } from "../core/engine";
 import type { MicroviumEngine } from "../core/engine/types";
@@ -86,6 +88,22 @@ describe("OTA on the local cloud (real broker, TLS, device SDK jobs client)", fu
     cloud.jobs.createJob({ jobId, document: change(otaJobDocument(build.manifest, pkg, localArtifactUrl(sha256))), thingGroup: cloud.thingGroup });
     return jobId;
   }
+
+  it("a running device answers a late last will on its status (as AWS may publish one after a reconnect) with online again", async () => {
+    const first = await cloud.deploy(v1);
+    await startDevice("gh-1");
+    await waitFor("v1 SUCCEEDED and online", () => execution("gh-1", first.jobId!)?.status === "SUCCEEDED" && cloud.broker.fleetStatus.get("gh-1")?.online === true);
+    const { bootId } = cloud.broker.fleetStatus.get("gh-1")!;
+    const heard: DeviceStatus[] = [];
+    cloud.broker.aedes.subscribe(topics.status(cloud.app, "gh-1"), (packet, done) => (heard.push(decodeDeviceStatus(packet.payload as Buffer)), done()), () => {});
+    const will = encodeDeviceStatus({ online: false, version: "", bootId: LAST_WILL_BOOT_ID, t: 1 });
+    cloud.broker.aedes.publish({ cmd: "publish", topic: topics.status(cloud.app, "gh-1"), payload: Buffer.from(will), qos: 1, retain: true, dup: false }, () => {});
+    await waitFor("the will, then online again", () => {
+      const at = heard.findIndex((s) => s.bootId === LAST_WILL_BOOT_ID);
+      return at >= 0 && heard.slice(at + 1).some((s) => s.online && s.bootId === bootId);
+    });
+    assert.deepEqual([cloud.broker.fleetStatus.get("gh-1")?.online, cloud.broker.fleetStatus.get("gh-1")?.version], [true, v1.manifest.version]);
+  });
 
   it("installs a job, then a newer one; the version survives a device restart", async () => {
     const first = await cloud.deploy(v1);

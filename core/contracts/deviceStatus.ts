@@ -13,6 +13,16 @@ export interface DeviceStatus {
   t: number;
 }
 
+/** The boot id of a device's last will: the will is registered with the connection, before the
+ * device knows which boots (apps) that connection will carry. The native device's network half
+ * writes the same text (firmware/native/ports/posix/net/networkMain.c, lastWill). */
+export const LAST_WILL_BOOT_ID = "will";
+
+/** Whether a status is a device's last will (published by the broker when its link fell). */
+export function isLastWill(status: Pick<DeviceStatus, "bootId">): boolean {
+  return status.bootId === LAST_WILL_BOOT_ID;
+}
+
 export function encodeDeviceStatus(status: DeviceStatus): string {
   return JSON.stringify({ online: status.online, version: status.version, bootId: status.bootId, t: status.t });
 }
@@ -39,6 +49,22 @@ export type StatusMessage = { removed: true } | { removed: false; status: Device
 export function readStatusMessage(payload: string | Uint8Array): StatusMessage {
   if (payload.length === 0) return { removed: true };
   return { removed: false, status: decodeDeviceStatus(payload) };
+}
+
+/** Whether a device running boot `bootId` answers this message on its own status topic by saying
+ * online again: it says offline and is not this boot's own (a last will that came late, after a
+ * reconnect, or an old boot's offline heard after this boot's online). AWS may deliver them out of
+ * order, and the retained status must end saying what the device is. A removal (empty payload) is
+ * the operator's and a malformed status not the device's to judge: neither is answered. The native
+ * device decides the same in C (firmware/native/ports/posix/net/networkDevice.c, ownStatusHeard). */
+export function contradictsRunningBoot(payload: string | Uint8Array, bootId: string): boolean {
+  let message: StatusMessage;
+  try {
+    message = readStatusMessage(payload);
+  } catch {
+    return false;
+  }
+  return !message.removed && !message.status.online && message.status.bootId !== bootId;
 }
 
 /** Whether the sender's link counts as up for a receiver's reorder wait

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { encodeDeviceStatus, type DeviceStatus } from "../contracts/deviceStatus";
+import { encodeDeviceStatus, LAST_WILL_BOOT_ID, type DeviceStatus } from "../contracts/deviceStatus";
 import { decodeFleetStatusPage, encodeFleetStatusPage } from "../contracts/fleetStatus";
 import { FleetStatusTable, nextStatusRecord } from "./index";
 import { segmentOf } from "./fleetStatusTable";
@@ -16,6 +16,49 @@ describe("fleet status records", () => {
     assert.deepEqual(nextStatusRecord(record, "gh-1", "", 300), { kind: "delete" });
     assert.deepEqual(nextStatusRecord(undefined, "gh-1", "", 300), { kind: "unchanged" });
     assert.throws(() => nextStatusRecord(record, "gh-1", '{"online":1}', 400), /online must be a boolean/);
+  });
+
+  describe("a status heard later but older by the device's clock and boot id", () => {
+    // The record after `first`, then what `next` (heard later, at receivedAt 200) does to it.
+    const after = (first: Partial<DeviceStatus>, next: Partial<DeviceStatus>) => {
+      const shown = nextStatusRecord(undefined, "gh-1", status(first), 100);
+      assert.equal(shown.kind, "put");
+      const change = nextStatusRecord(shown.kind === "put" ? shown.record : undefined, "gh-1", status(next), 200);
+      return change.kind === "put" ? { online: change.record.online, bootId: change.record.bootId, version: change.record.version } : change.kind;
+    };
+
+    it("same boot: an earlier t is older news; the same t goes by arrival", () => {
+      assert.equal(after({ online: true, bootId: "b1", t: 50 }, { online: false, bootId: "b1", t: 49 }), "unchanged");
+      assert.deepEqual(after({ online: true, bootId: "b1", t: 50 }, { online: false, bootId: "b1", t: 50 }), { online: false, bootId: "b1", version: "v1" });
+      assert.deepEqual(after({ online: false, bootId: "b1", t: 50 }, { online: true, bootId: "b1", t: 51 }), { online: true, bootId: "b1", version: "v1" });
+    });
+
+    it("an older boot's offline (an app switch or rollback heard in the wrong order) never ends a newer boot's online, at the same millisecond neither", () => {
+      assert.equal(after({ online: true, bootId: "new", t: 50, version: "v1" }, { online: false, bootId: "old", t: 49, version: "v2" }), "unchanged");
+      assert.equal(after({ online: true, bootId: "new", t: 50 }, { online: false, bootId: "old", t: 50 }), "unchanged");
+    });
+
+    it("another boot's offline sent after the online we show counts (the device stopped)", () => {
+      assert.deepEqual(after({ online: true, bootId: "b1", t: 50 }, { online: false, bootId: "b2", t: 51, version: "v2" }), { online: false, bootId: "b2", version: "v2" });
+    });
+
+    it("an offline over an offline, and another boot's online with an earlier t (a clock set back at reboot), go by arrival", () => {
+      assert.deepEqual(after({ online: false, bootId: "b1", t: 50 }, { online: false, bootId: "b2", t: 10, version: "v2" }), { online: false, bootId: "b2", version: "v2" });
+      assert.deepEqual(after({ online: true, bootId: "b1", t: 50 }, { online: true, bootId: "b2", t: 10, version: "v2" }), { online: true, bootId: "b2", version: "v2" });
+    });
+
+    it("a last will counts whatever its t (it is when the will was registered), and any status counts after one", () => {
+      const will = { online: false, bootId: LAST_WILL_BOOT_ID, version: "", t: 5 };
+      assert.deepEqual(after({ online: true, bootId: "b1", t: 50, version: "v1" }, will), { online: false, bootId: LAST_WILL_BOOT_ID, version: "v1" });
+      assert.deepEqual(after(will, { online: true, bootId: "b1", t: 1, version: "v1" }), { online: true, bootId: "b1", version: "v1" });
+      assert.deepEqual(after(will, { online: false, bootId: "b1", t: 1, version: "v1" }), { online: false, bootId: "b1", version: "v1" });
+      assert.deepEqual(after({ ...will, t: 60 }, { ...will, t: 50 }), { online: false, bootId: LAST_WILL_BOOT_ID, version: "" });
+    });
+
+    it("the broker's receive order still comes first: a message it heard earlier loses whatever it says", () => {
+      const shown = nextStatusRecord(undefined, "gh-1", status({ online: false, bootId: "b1", t: 50 }), 100);
+      assert.equal(shown.kind === "put" && nextStatusRecord(shown.record, "gh-1", status({ online: true, bootId: "b2", t: 90 }), 99).kind, "unchanged");
+    });
   });
 
   it("pages in name order and stays right when devices come and go between pages", async () => {

@@ -81,9 +81,12 @@ export function devicePolicyDocuments(args: DevicePolicyArgs): NamedPolicy[] {
     // aws-iot-device-sdk-v2's iotjobs client subscribes to each response topic (`.../accepted`),
     // its request-response v2 client to `.../{request}/+`; one filter pattern serves both, and
     // keeps the base policy well under the size limit (as in AWS's own Jobs policy example).
-    allow("iot:Subscribe", [arn.topicFilter(`${jobs}/*`)]),
+    // Plus its own status: a device that is up answers a status saying it is offline (a late last
+    // will, an old boot's offline) with its online status again (core/fleetStatus/statusRecord.ts).
+    allow("iot:Subscribe", [arn.topicFilter(`${jobs}/*`), arn.topicFilter(topics.status(app, thing))]),
     // Receive is what really gates delivery: only responses and notifications, never requests.
     allow("iot:Receive", [
+      arn.topic(topics.status(app, thing)),
       arn.topic(jobTopics.notify(thing)),
       arn.topic(jobTopics.notifyNext(thing)),
       arn.topic(`${jobs}/*/accepted`),

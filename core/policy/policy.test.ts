@@ -373,9 +373,10 @@ describe("device policies grant exactly the topics of core/contracts/topics.ts",
       `Connect ${A}`,
       ...[topics.status(APP, A), topics.log(APP, A), ...requests].map((t) => `Publish ${t}`),
       `RetainPublish ${topics.status(APP, A)}`,
-      ...[jobTopics.notify(A), jobTopics.notifyNext(A), ...responses].map((t) => `Receive ${t}`),
-      // Subscribing is allowed on the thing's whole jobs tree; Receive decides what arrives.
-      ...[...ownJobFilters, `$aws/things/${A}/jobs/+/update/accepted`, `$aws/things/${A}/jobs/start-next/+`].map((f) => `Subscribe ${f}`),
+      ...[topics.status(APP, A), jobTopics.notify(A), jobTopics.notifyNext(A), ...responses].map((t) => `Receive ${t}`),
+      // Subscribing is allowed on the thing's whole jobs tree; Receive decides what arrives. And
+      // on its own status, to answer a late "offline" (never another thing's).
+      ...[...ownJobFilters, `$aws/things/${A}/jobs/+/update/accepted`, `$aws/things/${A}/jobs/start-next/+`, topics.status(APP, A)].map((f) => `Subscribe ${f}`),
     ];
     assert.deepEqual(allowedSet([base], A, candidateResources(A, B, ["temp"])), expected.sort());
   });

@@ -16,7 +16,7 @@ import { loadWasmEngine } from "../../core/engine";
 import type { MicroviumEngine } from "../../core/engine/types";
 import { topics } from "../../core/contracts/topics";
 import { LocalBroker } from "../../local/broker";
-import { connectPatiently, deviceTransport } from "../../test/support/deviceTransport";
+import { deviceTransport } from "../../test/support/deviceTransport";
 import { LinkProxy } from "../../test/support/linkProxy";
 import { writeApp } from "../../test/support/tempFeatures";
 import { ManualClock } from "../clock";
@@ -236,7 +236,7 @@ describe("MqttTransport: device ↔ local broker over mutual TLS", function () {
       cleanups.push(() => proxy.stop());
       const transport = await deviceTransport(broker!, thing, proxy.port);
       cleanups.push(() => transport.disconnect());
-      await connectPatiently(transport); // a CONNACK late on a loaded machine is not what this test is about
+      await transport.connect(); // a CONNACK late on a loaded machine is retried by connect() itself
       const got = new Set<number>();
       const topic = topics.down(APP, thing, "cmd");
       transport.subscribe(topic, 1, (_t, payload) => got.add(Number(payload)));
@@ -352,7 +352,78 @@ describe("MqttTransport: device ↔ local broker over mutual TLS", function () {
         s.close(() => resolve(p));
       });
     });
-    const transport = await transportFor(closedPort);
-    await assert.rejects(transport.connect(), /"dev-1" could not connect to 127\.0\.0\.1:\d+: .*Check the endpoint/);
+    const transport = await transportFor(closedPort, { firstConnectBudgetMs: 0 });
+    await assert.rejects(transport.connect(), /"dev-1" could not connect to 127\.0\.0\.1:\d+: gave up after 1 attempt over [\d.]+ s \(budget 0 s\); last: .*AWS_IO_SOCKET_CONNECTION_REFUSED.*Check the endpoint/);
+  });
+
+  describe("the first connect", () => {
+    /** A transport through a proxy that hangs up on every connection until told otherwise. */
+    async function behindHangUps(thing: string, extra: Partial<MqttTransportOptions> = {}) {
+      const proxy = await LinkProxy.start(() => brokerPort);
+      cleanups.push(() => proxy.stop());
+      proxy.hangUpNew(true);
+      const logs: string[] = [];
+      const transport = await deviceTransport(broker!, thing, proxy.port, { onLog: (l) => logs.push(l), ...extra });
+      cleanups.push(() => transport.disconnect());
+      const failed = () => logs.filter((l) => /connect attempt \d+ failed/.test(l));
+      return { proxy, logs, transport, failed };
+    }
+
+    it("is tried again after hang-ups, each attempt logged with its reason, and comes online once the link carries", async () => {
+      const { proxy, transport, failed } = await behindHangUps("dev-late");
+      const connecting = transport.connect();
+      await waitFor(() => failed().length >= 2, "two failed attempts");
+      proxy.hangUpNew(false);
+      assert.equal(await connecting, false, "a new session");
+      assert.equal(transport.connected, true);
+      assert.match(failed()[0], /^\[mqtt dev-late\] connect attempt 1 failed \(.*AWS_IO_SOCKET_CLOSED.*\); trying again in 1 s$/);
+      assert.match(failed()[1], /connect attempt 2 failed/);
+      assert.ok(proxy.accepted >= 3, `${proxy.accepted} connections`);
+      // It works: a message goes through the broker.
+      const got: string[] = [];
+      transport.subscribe(topics.down(APP, "dev-late", "cmd"), 1, (_t, p) => got.push(p));
+      await waitFor(() => (broker!.aedes as unknown as { clients: Record<string, { subscriptions: Record<string, unknown> }> }).clients["dev-late"]?.subscriptions[topics.down(APP, "dev-late", "cmd")] !== undefined, "the subscription");
+      broker!.aedes.publish({ cmd: "publish", topic: topics.down(APP, "dev-late", "cmd"), payload: Buffer.from("7"), qos: 1, retain: false, dup: false }, () => {});
+      await waitFor(() => got.length === 1, "the message");
+    });
+
+    it("gives up after its budget, saying how many attempts over how long and the last reason", async () => {
+      const { transport, failed } = await behindHangUps("dev-budget", { firstConnectBudgetMs: 1500 });
+      await assert.rejects(transport.connect(), /"dev-budget" could not connect to 127\.0\.0\.1:\d+: gave up after [2-9] attempts over [\d.]+ s \(budget 1\.5 s\); last: .*AWS_IO_SOCKET_CLOSED/);
+      assert.ok(failed().length >= 1);
+    });
+
+    it("refused for its identity (a policy that denies iot:Connect for this client id) fails at once, not retried", async () => {
+      const logs: string[] = [];
+      // dev-ident's certificate asking for client id dev-other: the thing policy allows only its own.
+      const identity = await broker!.provisionDevice("dev-ident");
+      const transport = new MqttTransport({ endpoint: "127.0.0.1", port: brokerPort, caCertPem: broker!.caCertPem, certPem: identity.certPem, keyPem: identity.keyPem, thing: "dev-other", onLog: (l) => logs.push(l) });
+      cleanups.push(() => transport.disconnect());
+      await assert.rejects(transport.connect(), /"dev-other" could not connect to 127\.0\.0\.1:\d+: .* \(refused, not retried\)\. Check the endpoint, that the certificate is registered and active, and that its policy allows iot:Connect for client id "dev-other"/);
+      assert.deepEqual(logs.filter((l) => l.includes("connect attempt")), []);
+      assert.ok(brokerLog.some((l) => /refused .*client id "dev-other"/.test(l)), "the broker refused it");
+    });
+
+    it("ends at once on disconnect(), between attempts and during one", async () => {
+      const between = await behindHangUps("dev-stop-a");
+      const connecting = between.transport.connect();
+      await waitFor(() => between.failed().length >= 1, "a failed attempt");
+      await between.transport.disconnect();
+      await assert.rejects(connecting, /"dev-stop-a" stopped while connecting to 127\.0\.0\.1:\d+ \(after 1 attempt; last: .*AWS_IO_SOCKET_CLOSED/);
+      const acceptedThen = between.proxy.accepted;
+      between.proxy.hangUpNew(false);
+      await new Promise((r) => setTimeout(r, 1500)); // past the 1 s retry delay: nothing dials again
+      assert.equal(between.proxy.accepted, acceptedThen, "no attempt after disconnect()");
+
+      // A route that never answers: the attempt would run to the crt's 10 s TLS timeout.
+      const during = await behindHangUps("dev-stop-b");
+      during.proxy.hangUpNew(false);
+      during.proxy.freeze();
+      const stuck = during.transport.connect();
+      await waitFor(() => during.proxy.openLinks === 1, "the attempt's connection");
+      await during.transport.disconnect();
+      await assert.rejects(stuck, /"dev-stop-b" stopped while connecting .*\(after 1 attempt; last: disconnect\(\) was called\)/);
+      assert.equal(during.proxy.openLinks, 1, "connect() ended before the attempt did");
+    });
   });
 });

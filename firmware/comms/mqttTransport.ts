@@ -10,13 +10,22 @@
  * reconnects; a connection of our making would orphan both. The crt's backoff has no jitter
  * setting, so the jitter is in the configuration: each device draws its minimum delay at random
  * in [min, 2·min] whole seconds, and the doubling keeps a fleet that lost the broker at once
- * spread out instead of reconnecting in lockstep. */
+ * spread out instead of reconnecting in lockstep.
+ *
+ * The first connect is ours, not the crt's (it rejects once and never retries): a transient
+ * failure (connectFailure.ts) is tried again on the crt's own schedule (the jittered minimum,
+ * doubling, capped at the maximum) until `firstConnectBudgetMs`, so a device started while the
+ * broker is busy or not up yet comes online as a real one would; a refusal fails at once. */
 import { iot, mqtt } from "aws-iot-device-sdk-v2";
-import { encodeDeviceStatus } from "../../core/contracts/deviceStatus";
+import { encodeDeviceStatus, LAST_WILL_BOOT_ID } from "../../core/contracts/deviceStatus";
 import { topics } from "../../core/contracts/topics";
 import type { ConnectionListener, MessageHandler, QoS, Transport } from "../transport";
+import { connectFailure, type ConnectFailure } from "./connectFailure";
 import { outageCause, type OutageRecord } from "./outageCause";
 import { buildTrustingOnly } from "./trustOnlyCa";
+
+/** How long the first connect keeps trying after transient failures, by default. */
+export const FIRST_CONNECT_BUDGET_MS = 60_000;
 
 /** How many outage records a transport keeps (the newest): enough to explain a flaky run, bounded for a device up for months. */
 const OUTAGE_HISTORY = 50;
@@ -39,6 +48,9 @@ export interface MqttTransportOptions {
   /** Reconnect delay bounds in whole seconds (the crt's unit): defaults 1 and 64. */
   reconnectMinSeconds?: number;
   reconnectMaxSeconds?: number;
+  /** How long the first connect may keep trying after transient failures (default
+   * FIRST_CONNECT_BUDGET_MS); 0: one attempt. */
+  firstConnectBudgetMs?: number;
   /** Registered as the retained QoS 1 last will `{online:false, version, bootId}` on the app's status topic. */
   lastWill?: { app: string; version: string; bootId: string };
   /** Local echo of link events and failed subscriptions. */
@@ -54,7 +66,7 @@ export class MqttTransport implements Transport {
   /** A device's connection (the simulated device and the QEMU board's co-processor alike), its
    * last will without a version: the device may install others while this connection lasts, and
    * monitors keep the last version they heard for an offline device. */
-  static forDevice(o: Pick<MqttTransportOptions, "endpoint" | "port" | "caCertPem" | "certPem" | "keyPem" | "thing" | "keepAliveSeconds"> & { app: string }, onLog: (line: string) => void): MqttTransport {
+  static forDevice(o: Pick<MqttTransportOptions, "endpoint" | "port" | "caCertPem" | "certPem" | "keyPem" | "thing" | "keepAliveSeconds" | "firstConnectBudgetMs"> & { app: string }, onLog: (line: string) => void): MqttTransport {
     return new MqttTransport({
       endpoint: o.endpoint,
       port: o.port,
@@ -63,7 +75,8 @@ export class MqttTransport implements Transport {
       keyPem: o.keyPem,
       thing: o.thing,
       keepAliveSeconds: o.keepAliveSeconds,
-      lastWill: { app: o.app, version: "", bootId: "will" },
+      firstConnectBudgetMs: o.firstConnectBudgetMs,
+      lastWill: { app: o.app, version: "", bootId: LAST_WILL_BOOT_ID },
       onLog,
     });
   }
@@ -75,6 +88,13 @@ export class MqttTransport implements Transport {
   private isConnected = false;
   private closed = false;
   private connectCalled = false;
+  /** A CONNACK came once: the crt owns the reconnects from then on. */
+  private everConnected = false;
+  /** The first connect's attempt in progress (the crt can't cancel it: it runs to its own timeout). */
+  private attemptInFlight: Promise<unknown> | undefined;
+  private signalClosed: () => void = () => {};
+  /** Settles on disconnect(): ends the first connect's waits at once. */
+  private readonly closedSignal = new Promise<void>((resolve) => (this.signalClosed = resolve));
   private interrupts = 0;
   private resumes = 0;
   private connectedAt: number | undefined;
@@ -127,7 +147,8 @@ export class MqttTransport implements Transport {
       this.setConnected(false);
     });
     this.connection.on("resume", () => this.resumes++);
-    this.connection.on("connection_failure", ({ error }) => this.log(`connect attempt failed: ${String(error)}`));
+    // The first connect's failures are logged by connect(), with the attempt and what comes next.
+    this.connection.on("connection_failure", ({ error }) => this.everConnected && this.log(`connect attempt failed: ${String(error)}`));
     this.connection.on("closed", () => this.setConnected(false));
   }
 
@@ -150,21 +171,36 @@ export class MqttTransport implements Transport {
     return this.resumes;
   }
 
-  /** Resolves with whether the broker resumed a session; rejects (saying where it tried) when
-   * the first attempt fails. After that, reconnects are automatic. */
+  /** Resolves with whether the broker resumed a session. A transient failure is tried again
+   * (jittered exponential backoff, each failed attempt logged with its reason) until the first
+   * connect's budget; a refusal rejects at once, saying what to check. After the first CONNACK,
+   * reconnects are the crt's. disconnect() ends the attempts at once. */
   async connect(): Promise<boolean> {
-    if (this.closed) throw new MqttTransportError(`MqttTransport: connect() for "${this.options.thing}" after disconnect(); create a new transport`);
+    if (this.closed || this.connectCalled) throw new MqttTransportError(`MqttTransport: connect() for "${this.options.thing}" ${this.closed ? "after disconnect(); create a new transport" : "called twice"}`);
     this.connectCalled = true;
-    try {
-      const sessionPresent = await this.connection.connect();
-      // The connection_success event may come after this resolves: be connected now.
-      this.onConnack(sessionPresent);
-      return sessionPresent;
-    } catch (error) {
-      throw new MqttTransportError(
-        `MqttTransport: "${this.options.thing}" could not connect to ${this.options.endpoint}:${this.options.port ?? 8883}: ${(error as Error).message ?? error}. ` +
-          `Check the endpoint, that the certificate is registered and active, and that its policy allows iot:Connect for client id "${this.options.thing}".`,
-      );
+    const started = Date.now();
+    const budgetMs = this.options.firstConnectBudgetMs ?? FIRST_CONNECT_BUDGET_MS;
+    for (let attempt = 1; ; attempt++) {
+      const outcome = await this.attempt();
+      if (typeof outcome === "boolean") return outcome;
+      if (this.closed) throw this.stoppedError(attempt, outcome);
+      if (!outcome.transient) {
+        throw new MqttTransportError(
+          `MqttTransport: "${this.options.thing}" could not connect to ${this.where}: ${outcome.detail} (refused, not retried). ` +
+            `Check the endpoint, that the certificate is registered and active, and that its policy allows iot:Connect for client id "${this.options.thing}".`,
+        );
+      }
+      const delayMs = this.retryDelaySeconds(attempt) * 1000;
+      const elapsedMs = Date.now() - started;
+      if (elapsedMs + delayMs > budgetMs) {
+        throw new MqttTransportError(
+          `MqttTransport: "${this.options.thing}" could not connect to ${this.where}: gave up after ${attempt} attempt${attempt === 1 ? "" : "s"} over ${(elapsedMs / 1000).toFixed(1)} s ` +
+            `(budget ${budgetMs / 1000} s); last: ${outcome.detail}. Check the endpoint and that the broker runs there, and that it accepts this certificate (a broker refusing it in TLS looks like a hang-up).`,
+        );
+      }
+      this.log(`connect attempt ${attempt} failed (${outcome.detail}); trying again in ${delayMs / 1000} s`);
+      await this.pause(delayMs);
+      if (this.closed) throw this.stoppedError(attempt, outcome);
     }
   }
 
@@ -172,13 +208,56 @@ export class MqttTransport implements Transport {
   async disconnect(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (!this.connectCalled) {
-      // The crt never answers a DISCONNECT on a connection that never connected: just free it.
-      (this.connection as unknown as { close(): void }).close();
+    this.signalClosed();
+    if (!this.everConnected) {
+      // The crt never answers a DISCONNECT on a connection that never connected: free it, once
+      // an attempt in progress has ended (it can't be cancelled; closing it under way is unsafe).
+      const free = () => (this.connection as unknown as { close(): void }).close();
+      if (this.attemptInFlight) void this.attemptInFlight.then(free, free);
+      else free();
       return;
     }
     await this.connection.disconnect();
     this.setConnected(false);
+  }
+
+  /** One connect attempt: the session-present flag, or why it failed; ends early on disconnect(). */
+  private async attempt(): Promise<boolean | ConnectFailure> {
+    const inFlight = this.connection.connect();
+    this.attemptInFlight = inFlight;
+    const outcome = await Promise.race([
+      inFlight.then(
+        (sessionPresent) => sessionPresent,
+        (rejection: unknown) => connectFailure(rejection),
+      ),
+      this.closedSignal.then((): ConnectFailure => ({ name: undefined, detail: "disconnect() was called", transient: false })),
+    ]);
+    if (this.closed) return typeof outcome === "boolean" ? { name: undefined, detail: "disconnect() was called", transient: false } : outcome;
+    this.attemptInFlight = undefined;
+    // The connection_success event may come after this resolves: be connected now.
+    if (typeof outcome === "boolean") this.onConnack(outcome);
+    return outcome;
+  }
+
+  /** The crt's reconnect schedule, so one device backs off alike before and after its first
+   * CONNACK: the jittered minimum, doubled per failed attempt, capped at the maximum. */
+  private retryDelaySeconds(failedAttempts: number): number {
+    const { min, max } = this.reconnectDelaySeconds;
+    return Math.min(max, min * 2 ** Math.min(failedAttempts - 1, 30));
+  }
+
+  private async pause(ms: number): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([new Promise<void>((resolve) => (timer = setTimeout(resolve, ms))), this.closedSignal]);
+    clearTimeout(timer);
+  }
+
+  private stoppedError(attempts: number, last: ConnectFailure): MqttTransportError {
+    return new MqttTransportError(`MqttTransport: "${this.options.thing}" stopped while connecting to ${this.where} (after ${attempts} attempt${attempts === 1 ? "" : "s"}; last: ${last.detail})`);
+  }
+
+  private get where(): string {
+    return `${this.options.endpoint}:${this.options.port ?? 8883}`;
   }
 
   publish(topic: string, payload: string, qos: QoS, retain = false): Promise<void> {
@@ -221,6 +300,7 @@ export class MqttTransport implements Transport {
    * connection_success event to report it does the work. */
   private onConnack(sessionPresent: boolean): void {
     if (this.isConnected || this.closed) return;
+    this.everConnected = true;
     // A broker that lost our session (restarted, or expired it) lost our subscriptions too.
     if (!sessionPresent) for (const entry of this.handlers.values()) entry.active = false;
     this.connectedAt = Date.now();

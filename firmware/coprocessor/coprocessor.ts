@@ -9,8 +9,10 @@
 import type { Duplex } from "node:stream";
 import type { PackageInfo } from "../../core/contracts/devicePackage";
 import type { Transport } from "../transport";
+import { parseAppTopic } from "../../core/contracts/topics";
 import { LinkSession } from "./linkSession";
 import { OTA_REPLY, decodeMcuMessage, encode } from "./linkMessages";
+import { McuStatus } from "./mcuStatus";
 
 /** Bytes of package per OTA_CHUNK (the frame's body is at most 300). */
 export const OTA_CHUNK_BYTES = 256;
@@ -57,6 +59,9 @@ export class Coprocessor {
   private readonly replyWaiters = new Map<string, ((reply: OtaReply) => void)[]>();
   private readonly unsolicited = new Set<(reply: OtaReply) => void>();
   private readonly linkListeners = new Set<(up: boolean) => void>();
+  /** The MCU's status, said again when the cloud's retained one contradicts it (mcuStatus.ts). */
+  private readonly mcuStatus = new McuStatus();
+  private statusWatch: { topic: string; remove: () => void } | undefined;
   private closed = false;
 
   constructor(private readonly options: CoprocessorOptions) {
@@ -67,11 +72,13 @@ export class Coprocessor {
       message: (body) => this.onMessage(body),
       linkChanged: (up) => {
         options.log?.(`[coprocessor] link ${up ? "up" : "down (no keepalive from the MCU)"}`);
+        if (!up) this.mcuStatus.forget();
         if (up) this.session.send(encode.mqttState(options.cloud.connected));
         for (const l of this.linkListeners) l(up);
       },
       peerRestarted: () => {
         options.log?.("[coprocessor] the MCU restarted; resynchronised");
+        this.mcuStatus.forget();
         this.unsubscribeAll(); // it subscribes again
         this.session.send(encode.mqttState(options.cloud.connected));
       },
@@ -144,6 +151,7 @@ export class Coprocessor {
     clearInterval(this.timer);
     this.removeConnectionListener();
     this.unsubscribeAll();
+    this.statusWatch?.remove();
     this.options.link.destroy();
   }
 
@@ -165,6 +173,21 @@ export class Coprocessor {
     });
   }
 
+  /** The MCU said its status: remembered, and its topic watched for a late "offline". */
+  private relayedStatus(topic: string, payload: string): void {
+    this.mcuStatus.relayed(topic, payload);
+    if (this.statusWatch?.topic === topic) return;
+    this.statusWatch?.remove();
+    const { cloud, log } = this.options;
+    const remove = cloud.subscribe(topic, 1, (_topic, heard) => {
+      const again = this.session.up && cloud.connected ? this.mcuStatus.answer(heard) : undefined;
+      if (!again) return;
+      log?.("[coprocessor] the retained status says offline for another boot or link while the MCU runs: saying online again for it");
+      cloud.publish(again.topic, again.payload, 1, true).catch(() => {});
+    });
+    this.statusWatch = { topic, remove };
+  }
+
   private unsubscribeAll(): void {
     for (const remove of this.subscriptions.values()) remove();
     this.subscriptions.clear();
@@ -178,10 +201,12 @@ export class Coprocessor {
       return;
     }
     if (m.kind === "publish") {
-      cloud.publish(m.topic, m.payload.toString("utf8"), m.qos, m.retain).then(
+      const payload = m.payload.toString("utf8");
+      cloud.publish(m.topic, payload, m.qos, m.retain).then(
         () => this.session.send(encode.published(m.token, true)),
         () => this.session.send(encode.published(m.token, false)),
       );
+      if (m.retain && parseAppTopic(m.topic)?.kind === "status") this.relayedStatus(m.topic, payload);
     } else if (m.kind === "subscribe") {
       if (this.subscriptions.has(m.topic)) return;
       const remove = cloud.subscribe(m.topic, m.qos, (topic, payload) => {

@@ -15,6 +15,9 @@ let config: FleetHostConfig | undefined;
 let pool: AppThreadPool | undefined;
 let stopping = false;
 const devices: SimulatedDevice[] = [];
+/** Devices still connecting: stop() ends their connect attempts at once. */
+const starting = new AbortController();
+const starts = new Set<Promise<void>>();
 const callbackSites: CallbackSiteMemory = new Map();
 
 async function start(spec: HostedDeviceSpec): Promise<void> {
@@ -32,6 +35,7 @@ async function start(spec: HostedDeviceSpec): Promise<void> {
       keyPem: spec.keyPem,
       pinTimeOffsetMs: spec.pinTimeOffsetMs,
       onLog: log,
+      signal: starting.signal,
       isolation: {
         pinSpecs: config.pinSpecs,
         watchdogMs: config.watchdogMs,
@@ -41,7 +45,7 @@ async function start(spec: HostedDeviceSpec): Promise<void> {
         pool,
       },
     });
-    devices.push(device);
+    devices.push(device); // one that started while the host was stopping goes with the others
     send({ kind: "started", thing: spec.thing });
   } catch (e) {
     send({ kind: "failed", thing: spec.thing, message: (e as Error).message });
@@ -50,6 +54,9 @@ async function start(spec: HostedDeviceSpec): Promise<void> {
 
 async function stop(): Promise<void> {
   stopping = true;
+  starting.abort();
+  // Those past their connect (installing) are stopped with the rest; the parent bounds the wait.
+  await Promise.all(starts);
   await stopDevices(devices.splice(0), config ?? { deviceStopMs: 2000, haltMs: 1000 }, (thing, line) => send({ kind: "log", thing, line }));
   send({ kind: "stopped" });
 }
@@ -60,8 +67,10 @@ process.on("message", (message: ToFleetHost) => {
       config = message;
       pool = new AppThreadPool({ apps: message.devices, threads: message.appThreads, heartbeatMs: message.heartbeatMs });
       return void send({ kind: "ready" });
-    case "start":
-      return void start(message.device);
+    case "start": {
+      const started = start(message.device).finally(() => starts.delete(started));
+      return void starts.add(started);
+    }
     case "callbackSites":
       return rememberSites(callbackSites, message.version, message.sites);
     case "threads":

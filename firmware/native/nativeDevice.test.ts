@@ -9,6 +9,7 @@ import path from "node:path";
 import type { CompileResult } from "../../core/compiler/compileFeatures";
 import { DedupWindow } from "../../core/contracts/dedupWindow";
 import { encodeDevicePackage } from "../../core/contracts/devicePackage";
+import { encodeDeviceStatus, LAST_WILL_BOOT_ID } from "../../core/contracts/deviceStatus";
 import { decodeEnvelope } from "../../core/contracts/envelope";
 import { otaJobDocument, otaJobId } from "../../core/contracts/jobDocument";
 import { topics } from "../../core/contracts/topics";
@@ -140,6 +141,22 @@ describe("native device ↔ local cloud (mutual TLS, Jobs, HTTPS artifacts)", fu
     assert.match(fleet.execution("nat-3", jobId!)!.statusDetails.reason, /the new app failed and was rolled back: start: .*sensor not found/);
     const before = dashboard.messages.length;
     await waitFor("v1 running again", () => dashboard.lastStatus("nat-3")?.version === v1.manifest.version && dashboard.messages.slice(before).some((m) => m.envelope.v === 1), 20_000);
+  });
+
+  it("answers a late offline on its status topic (a last will, as AWS may publish it after a reconnect) with online again", async () => {
+    const { fleet, dashboard } = await onV1("nat-8");
+    await waitFor("online", () => dashboard.lastStatus("nat-8")?.online === true);
+    const { bootId } = dashboard.lastStatus("nat-8")!;
+    // The will of an older connection of this device, heard after its online status.
+    const will = encodeDeviceStatus({ online: false, version: "", bootId: LAST_WILL_BOOT_ID, t: 1 });
+    fleet.cloud.broker.aedes.publish({ cmd: "publish", topic: topics.status(NATIVE_APP, "nat-8"), payload: Buffer.from(will), qos: 1, retain: true, dup: false }, () => {});
+    await waitFor("the will, then online again", () => {
+      const heard = dashboard.statuses.filter((s) => s.thing === "nat-8").map((s) => s.status);
+      const at = heard.findIndex((s) => s.bootId === LAST_WILL_BOOT_ID);
+      return at >= 0 && heard.slice(at + 1).some((s) => s.online && s.bootId === bootId);
+    });
+    assert.equal(fleet.cloud.broker.fleetStatus.get("nat-8")?.online, true);
+    assert.match(fleet.logOf("nat-8"), /the retained status says offline for another boot or link: saying online again/);
   });
 
   it("contains a runaway callback: the instruction budget stops it, the error is reported, a crash loop rolls back", async () => {

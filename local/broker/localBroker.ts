@@ -26,6 +26,7 @@ import { PolicyBook } from "./principals";
 import { keyWireNamesWithoutPrototype } from "./prototypeSafeKeys";
 import { formatRefusal, type BrokerRefusal } from "./refusals";
 import { ReplayStore } from "./replayStore";
+import { keepRetainedOrder } from "./retainedOrder";
 import type { SessionLimits } from "./sessionLimits";
 import { SessionStore, type SessionDrop } from "./sessionStore";
 import { StaleDeliveries } from "./staleDeliveries";
@@ -143,6 +144,7 @@ export class LocalBroker {
     sessions.attach(aedes);
     const staleDeliveries = StaleDeliveries.guard(aedes);
     dedupeByHistory(aedes);
+    keepRetainedOrder(aedes);
     backpressure.attach(aedes);
     boundEmitterDepth(aedes);
     const outbound = new OutboundWindow(backpressure.limits, log);

@@ -22,6 +22,15 @@ describe("fleet monitor: the dev status table from broker traffic", () => {
     assert.equal(fleet.devices()[0].version, "abcdef0123456789");
   });
 
+  it("an old boot's offline heard after the new boot's online leaves the device online (the same rule as the fleet status records)", () => {
+    const fleet = new FleetMonitor("gs");
+    fleet.observe(topics.status("gs", "gh-1"), encodeDeviceStatus({ online: true, version: "v2", bootId: "new", t: 50 }));
+    assert.equal(fleet.observe(topics.status("gs", "gh-1"), encodeDeviceStatus({ online: false, version: "v1", bootId: "old", t: 49 })), undefined);
+    assert.deepEqual(fleet.devices(), [{ thing: "gh-1", online: true, version: "v2" }]);
+    fleet.observe(topics.status("gs", "gh-1"), encodeDeviceStatus({ online: false, version: "v2", bootId: "new", t: 60 }));
+    assert.equal(fleet.devices()[0].online, false);
+  });
+
   it("rounds numbers in the last message for reading, in objects and arrays too", () => {
     const fleet = new FleetMonitor("gs");
     const last = (v: Parameters<typeof encodeEnvelope>[2]) => {

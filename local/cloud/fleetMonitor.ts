@@ -2,10 +2,11 @@
  * status (online, version), the last channel message and the last log line. `snapfleet dev`
  * prints it as its status table; OTA progress comes from the jobs service. Pure state: the
  * caller feeds it (topic, payload) pairs, so it can be tested without a broker. */
-import { decodeDeviceStatus } from "../../core/contracts/deviceStatus";
+import { decodeDeviceStatus, type DeviceStatus } from "../../core/contracts/deviceStatus";
 import { decodeEnvelope } from "../../core/contracts/envelope";
 import { parsePayloadJson } from "../../core/contracts/payloadJson";
 import { parseAppTopic } from "../../core/contracts/topics";
+import { isOlderNews } from "../../core/fleetStatus/statusRecord";
 import { displayValue } from "./displayValue";
 
 export interface DeviceRow {
@@ -29,6 +30,8 @@ const MAX_VALUE_TEXT = 40;
 
 export class FleetMonitor {
   private readonly rows = new Map<string, DeviceRow>();
+  /** The status each row shows: one heard later that is older news doesn't replace it. */
+  private readonly shown = new Map<string, DeviceStatus>();
 
   constructor(private readonly app: string) {}
 
@@ -41,6 +44,9 @@ export class FleetMonitor {
     try {
       if (parsed.kind === "status") {
         const status = decodeDeviceStatus(payload);
+        const shown = this.shown.get(parsed.thing);
+        if (shown && isOlderNews(shown, status)) return undefined;
+        this.shown.set(parsed.thing, status);
         return this.update(parsed.thing, { online: status.online, version: status.version || this.row(parsed.thing).version });
       }
       if (parsed.kind === "log") {

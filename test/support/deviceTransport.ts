@@ -20,16 +20,3 @@ export async function deviceTransport(broker: LocalBroker, thing: string, port: 
     ...extra,
   });
 }
-
-/** The first connect, tried up to `attempts` times while it fails only because the CONNACK came
- * later than the ping timeout (the crt's CONNACK timeout too: 0.5 s here), as on a loaded machine;
- * any other failure, or the last one, is thrown. Later reconnects are the crt's, which retries anyway. */
-export async function connectPatiently(transport: MqttTransport, attempts = 3): Promise<boolean> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await transport.connect();
-    } catch (error) {
-      if (attempt >= attempts || !/AWS_ERROR_MQTT_TIMEOUT/.test((error as Error).message)) throw error;
-    }
-  }
-}

@@ -24,6 +24,7 @@ interface Link {
 export class LinkProxy {
   private readonly links = new Set<Link>();
   private frozen: FreezeDirection | undefined;
+  private hangingUp = false;
   /** Connections accepted so far (a reconnecting device opens a new one each time). */
   accepted = 0;
 
@@ -82,6 +83,12 @@ export class LinkProxy {
     }
   }
 
+  /** While on, every new connection is closed as soon as it is accepted (a port with nothing
+   * behind it any more, a firewall's reset): the device sees a hang-up before TLS completes. */
+  hangUpNew(on: boolean): void {
+    this.hangingUp = on;
+  }
+
   async stop(): Promise<void> {
     this.cut();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
@@ -89,6 +96,7 @@ export class LinkProxy {
 
   private accept(client: net.Socket): void {
     this.accepted++;
+    if (this.hangingUp) return void client.destroy();
     const link: Link = { client };
     this.links.add(link);
     client.on("error", () => this.close(link)).on("close", () => this.close(link));

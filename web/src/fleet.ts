@@ -304,9 +304,11 @@ export class Fleet {
   }
 
   private showStatus(thing: string, status: DeviceStatus, heardAt: number): void {
-    applyStatus(this.row(thing), status, heardAt);
+    const row = this.row(thing);
+    if (!applyStatus(row, status, heardAt)) return;
     this.table.changed();
-    if (this.page?.thing === thing) this.page.card.updateStatus(status, heardAt);
+    // The row's view: a last will (version "") keeps the version the card shows.
+    if (this.page?.thing === thing) this.page.card.updateStatus({ online: row.online, version: row.version, bootId: row.bootId, t: row.statusT }, heardAt);
     if (status.version && !this.versionsTried.has(status.version)) {
       this.versionsTried.add(status.version);
       void this.reload(status.version);
@@ -354,7 +356,7 @@ export class Fleet {
     page.card.load(this.webApp);
     this.settings.requestShadow(thing);
     if (row) {
-      page.card.updateStatus({ online: row.online, version: row.version, bootId: "", t: row.lastSeen }, row.lastSeen);
+      page.card.updateStatus({ online: row.online, version: row.version, bootId: row.bootId, t: row.statusT }, row.lastSeen);
       // The last value of each channel, so the controls don't start empty (a history channel's
       // stored messages, the last one included, come from the card's replay instead).
       this.webApp.manifest.channels.forEach((channel, index) => {

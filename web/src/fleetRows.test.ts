@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { appendLog, formatCount, LOG_LINES_PER_DEVICE, newRow, queryRows, type DeviceRow, type FleetQuery } from "./fleetRows";
+import { LAST_WILL_BOOT_ID } from "../../core/contracts/deviceStatus";
+import { appendLog, applyStatus, formatCount, LOG_LINES_PER_DEVICE, newRow, queryRows, type DeviceRow, type FleetQuery } from "./fleetRows";
 
 const row = (thing: string, fields: Partial<DeviceRow> & { temperature?: number | string } = {}): DeviceRow => {
   const r = { ...newRow(thing), ...fields };
@@ -43,6 +44,16 @@ describe("fleet view rows: search, filter, sort", () => {
     // Text and numbers mixed: numbers compare as numbers, the rest as text.
     const mixed = [row("a", { temperature: "high" }), row("b", { temperature: 9 }), row("c", { temperature: 10 })];
     assert.deepEqual(names(queryRows(mixed, query({ sort: "value" }))).slice(0, 2), ["b", "c"]);
+  });
+
+  it("a status heard late that is older news leaves the row as it was: an old boot's offline after the new boot's online", () => {
+    const r = newRow("gh-1");
+    assert.equal(applyStatus(r, { online: true, version: "v2", bootId: "new", t: 50 }, 1000), true);
+    assert.equal(applyStatus(r, { online: false, version: "v1", bootId: "old", t: 49 }, 2000), false);
+    assert.deepEqual([r.online, r.version, r.bootId, r.statusT, r.lastSeen], [true, "v2", "new", 50, 1000]);
+    // A last will counts, and keeps the version known.
+    assert.equal(applyStatus(r, { online: false, version: "", bootId: LAST_WILL_BOOT_ID, t: 10 }, 3000), true);
+    assert.deepEqual([r.online, r.version, r.bootId], [false, "v2", LAST_WILL_BOOT_ID]);
   });
 
   it("keeps at most the last LOG_LINES_PER_DEVICE log lines", () => {

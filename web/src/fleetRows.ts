@@ -2,7 +2,9 @@
  * and the query that turns the rows into what the table shows (search, filter, sort). Plain data
  * and pure functions, no DOM: the table (fleetTable.ts) renders them, tests and the bench drive
  * them directly. */
+import type { DeviceStatus } from "../../core/contracts/deviceStatus";
 import type { WireValue } from "../../core/contracts/wireValue";
+import { isOlderNews } from "../../core/fleetStatus/statusRecord";
 
 /** Log lines kept per device: a page showing one device's log stream needs the recent ones, and
  * 10,000 chatty devices must not grow the page without bound. */
@@ -13,6 +15,10 @@ export interface DeviceRow {
   online: boolean;
   /** Installed app version ("" while unknown). */
   version: string;
+  /** Boot id and device time of the status shown ("" and 0 before the first): a status heard
+   * later that is older news does not replace it (core/fleetStatus/statusRecord.ts). */
+  bootId: string;
+  statusT: number;
   /** Status of the device's execution of the newest OTA job (QUEUED, IN_PROGRESS, SUCCEEDED...). */
   ota: string;
   /** unix ms; 0 when never seen. */
@@ -24,15 +30,21 @@ export interface DeviceRow {
 }
 
 export function newRow(thing: string): DeviceRow {
-  return { thing, online: false, version: "", ota: "", lastSeen: 0, values: new Map(), logs: [] };
+  return { thing, online: false, version: "", bootId: "", statusT: 0, ota: "", lastSeen: 0, values: new Map(), logs: [] };
 }
 
-/** A device's status, heard at `heardAt` (unix ms), into its row. */
-export function applyStatus(row: DeviceRow, status: { online: boolean; version: string }, heardAt: number): void {
+/** A device's status, heard at `heardAt` (unix ms), into its row, unless it is older news than
+ * the status shown (an old boot's offline heard after the new boot's online: AWS may deliver out
+ * of order). Returns whether the row changed. */
+export function applyStatus(row: DeviceRow, status: DeviceStatus, heardAt: number): boolean {
+  if (isOlderNews({ online: row.online, bootId: row.bootId, t: row.statusT }, status)) return false;
   row.online = status.online;
   // A last will says version "": the installed version is still the one we knew.
   if (status.version) row.version = status.version;
+  row.bootId = status.bootId;
+  row.statusT = status.t;
   row.lastSeen = Math.max(row.lastSeen, Math.min(heardAt, Date.now()));
+  return true;
 }
 
 export function appendLog(row: DeviceRow, t: number, text: string): void {

@@ -600,6 +600,11 @@ void sf_supervisor_stop(sf_Supervisor* s) {
   if (net->ops->connected(net)) publishStatus(s, false);
 }
 
+void sf_supervisor_sayOnline(sf_Supervisor* s) {
+  hal_Net* net = s->platform->net;
+  if (sf_supervisor_running(s) && net->ops->connected(net)) publishStatus(s, true);
+}
+
 bool sf_supervisor_running(const sf_Supervisor* s) {
   return s->vm && s->appRunning;
 }

@@ -132,4 +132,8 @@ void sf_supervisor_stats(const sf_Supervisor* supervisor, sf_SupervisorStats* ou
 /* True while an app is running (started, not stopped, no fatal engine error). */
 bool sf_supervisor_running(const sf_Supervisor* supervisor);
 
+/* Publishes the online status again (running and connected only): the host heard the retained
+ * status say offline for another boot or link (ports/posix/net/networkDevice.c). */
+void sf_supervisor_sayOnline(sf_Supervisor* supervisor);
+
 #endif

@@ -8,6 +8,7 @@
 #include "../../../ota/otaAgent.h"
 #include "../../../supervisor/settingsSync.h"
 #include "../../../supervisor/supervisor.h"
+#include "../../../supervisor/topics.h"
 #include "downloadProcess.h"
 #include "jobDocument.h"
 #include "jobsClient.h"
@@ -40,6 +41,8 @@ struct sf_NetworkDevice {
   sf_DownloadProcess* download;
   char seen[SEEN_EXECUTIONS][SF_JOB_ID_MAX + 24];
   size_t seenNext;
+  /* sf/{app}/{thing}/_status: subscribed, to answer a late "offline" (ownStatusHeard). */
+  char statusTopic[300];
 };
 
 static void say(sf_NetworkDevice* d, const char* format, ...) {
@@ -304,8 +307,29 @@ static void onConnectionChanged(void* context, bool up) {
   sf_jobs_startNext(&d->jobs);
 }
 
+/* Our own retained status, heard: one that says offline and is not the running boot's own (a last
+ * will published after our reconnect, when the broker closed our old connection; an old boot's
+ * offline heard after this boot's online; AWS may deliver out of order) is answered with online
+ * again, so the retained status ends saying what this device is. The same decision as
+ * contradictsRunningBoot in core/contracts/deviceStatus.ts. A removal (empty) or a malformed one
+ * is not answered. */
+static void ownStatusHeard(sf_NetworkDevice* d, const uint8_t* payload, size_t length) {
+  if (!d->supervisor || !sf_supervisor_running(d->supervisor)) return;
+  cJSON* status = cJSON_ParseWithLength((const char*)payload, length);
+  const cJSON* bootId = cJSON_GetObjectItemCaseSensitive(status, "bootId");
+  bool answer = cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(status, "online")) && cJSON_IsString(bootId) && strcmp(bootId->valuestring, sf_supervisor_bootId(d->supervisor)) != 0;
+  cJSON_Delete(status);
+  if (!answer || !d->net->ops->connected(d->net)) return;
+  say(d, "[supervisor] the retained status says offline for another boot or link: saying online again");
+  sf_supervisor_sayOnline(d->supervisor);
+}
+
 static void onMessage(void* context, const char* topic, const uint8_t* payload, size_t length) {
   sf_NetworkDevice* d = context;
+  if (strcmp(topic, d->statusTopic) == 0) {
+    ownStatusHeard(d, payload, length);
+    return;
+  }
   if (!sf_jobs_owns(&d->jobs, topic)) {
     if (d->supervisor) sf_supervisor_onMessage(d->supervisor, topic, payload, length);
     return;
@@ -367,6 +391,16 @@ sf_NetworkDevice* sf_networkDevice_create(const sf_NetworkDeviceConfig* config, 
   hal_NetEvents events = {d, onConnectionChanged, onMessage, onPublished};
   d->net->ops->setEvents(d->net, &events);
   sf_jobs_subscribe(&d->jobs);
+  sf_Text status;
+  sf_text_init(&status, 0);
+  sf_topic_status(&status, config->app, config->thing);
+  if (!status.failed && status.length < sizeof d->statusTopic) {
+    memcpy(d->statusTopic, status.data, status.length + 1);
+    /* A policy without this right (a deployment from before it) refuses the filter: the device
+     * runs as before, only without the answer. */
+    d->net->ops->subscribe(d->net, d->statusTopic, 1);
+  }
+  sf_text_free(&status);
   bootInstalled(d);
   return d;
 }

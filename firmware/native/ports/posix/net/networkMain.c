@@ -204,6 +204,7 @@ static char* lastWill(const Options* o, int64_t nowMs, char* topic, size_t topic
   cJSON* will = cJSON_CreateObject();
   cJSON_AddBoolToObject(will, "online", 0);
   cJSON_AddStringToObject(will, "version", "");
+  /* LAST_WILL_BOOT_ID of core/contracts/deviceStatus.ts: receivers know a will by it. */
   cJSON_AddStringToObject(will, "bootId", "will");
   cJSON_AddNumberToObject(will, "t", (double)nowMs);
   char* payload = cJSON_PrintUnformatted(will);
