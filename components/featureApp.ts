@@ -124,7 +124,7 @@ export class FeatureApp extends pulumi.ComponentResource<FeatureAppData> {
 
     const declared = await compileDeclarations(compileInput);
     const { declarations } = declared;
-    const subscriptions = deviceSubscriptionProblem(app, declarations.channels);
+    const subscriptions = deviceSubscriptionProblem(app, declarations.channels, (declarations.settings?.length ?? 0) > 0);
     if (subscriptions) throw new Error(subscriptions);
     // Fails the preview, listing every missing secret with its `pulumi config set --secret` command.
     const secrets = resolveSecretValues(app, declarations.secrets, args.secrets);
