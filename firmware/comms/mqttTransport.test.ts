@@ -10,7 +10,7 @@ import path from "node:path";
 import mqtt from "mqtt";
 import { compileFeatures, type CompileResult } from "../../core/compiler/compileFeatures";
 import { DedupWindow } from "../../core/contracts/dedupWindow";
-import { decodeDeviceStatus, type DeviceStatus } from "../../core/contracts/deviceStatus";
+import { decodeDeviceStatus, LAST_WILL_BOOT_ID, type DeviceStatus } from "../../core/contracts/deviceStatus";
 import { decodeEnvelope, encodeEnvelope } from "../../core/contracts/envelope";
 import { loadWasmEngine } from "../../core/engine";
 import type { MicroviumEngine } from "../../core/engine/types";
@@ -138,7 +138,7 @@ describe("MqttTransport: device ↔ local broker over mutual TLS", function () {
     broker!.aedes.publish({ cmd: "publish", topic: topics.down(APP, THING, "cmd"), payload: Buffer.from(encodeEnvelope("srv", seq, value, Date.now())), qos: 1, retain: false, dup: false }, () => {});
 
   it("the device's messages reach an in-process subscriber and a down message reaches the app, once", async () => {
-    const transport = await transportFor(brokerPort, { lastWill: { app: APP, version: build.manifest.version, bootId: "b00t" } });
+    const transport = await transportFor(brokerPort, { lastWill: { app: APP } });
     await transport.connect();
     const echo = receiver("echo");
     const { device } = await bootDevice(transport, { bootId: "b00t" });
@@ -176,7 +176,7 @@ describe("MqttTransport: device ↔ local broker over mutual TLS", function () {
   it("publishes a retained online status; the last will says offline when the socket dies; the link comes back", async () => {
     const proxy = await LinkProxy.start(() => brokerPort);
     cleanups.push(() => proxy.stop());
-    const transport = await transportFor(proxy.port, { lastWill: { app: APP, version: build.manifest.version, bootId: "b00t" } });
+    const transport = await transportFor(proxy.port, { lastWill: { app: APP } });
     await transport.connect();
     const changes: boolean[] = [];
     const { device } = await bootDevice(transport, { bootId: "b00t" });
@@ -187,7 +187,7 @@ describe("MqttTransport: device ↔ local broker over mutual TLS", function () {
 
     proxy.cut();
     await waitFor(() => statuses.some((s) => !s.online), "the last will");
-    assert.deepEqual({ ...statuses.find((s) => !s.online)!, t: 0 }, { online: false, version: build.manifest.version, bootId: "b00t", t: 0 });
+    assert.deepEqual({ ...statuses.find((s) => !s.online)!, t: 0 }, { online: false, version: "", bootId: LAST_WILL_BOOT_ID, t: 0 });
     await waitFor(() => device.supervisor.reconnects === 1, "the reconnect");
     await waitFor(() => statuses.at(-1)?.online === true, "online again");
     assert.deepEqual(changes, [false, true]);

@@ -51,8 +51,12 @@ export interface MqttTransportOptions {
   /** How long the first connect may keep trying after transient failures (default
    * FIRST_CONNECT_BUDGET_MS); 0: one attempt. */
   firstConnectBudgetMs?: number;
-  /** Registered as the retained QoS 1 last will `{online:false, version, bootId}` on the app's status topic. */
-  lastWill?: { app: string; version: string; bootId: string };
+  /** Registered as the retained QoS 1 last will on the app's status topic: `{online:false}` with
+   * version "" and boot id LAST_WILL_BOOT_ID, always, because receivers know a will by that boot id
+   * (core/fleetStatus/statusRecord.ts `isOlderNews`): a will with a boot's own id and its
+   * registration time would be taken for older news of that boot, and the device would stay
+   * "online" after its link died. */
+  lastWill?: { app: string };
   /** Local echo of link events and failed subscriptions. */
   onLog?: (line: string) => void;
   /** Replaces Math.random for the reconnect jitter (tests). */
@@ -76,7 +80,7 @@ export class MqttTransport implements Transport {
       thing: o.thing,
       keepAliveSeconds: o.keepAliveSeconds,
       firstConnectBudgetMs: o.firstConnectBudgetMs,
-      lastWill: { app: o.app, version: "", bootId: LAST_WILL_BOOT_ID },
+      lastWill: { app: o.app },
       onLog,
     });
   }
@@ -131,8 +135,9 @@ export class MqttTransport implements Transport {
       .with_reconnect_max_sec(maxSeconds);
     if (options.caCertPem) builder = builder.with_certificate_authority(options.caCertPem);
     if (options.lastWill) {
-      const { app, version, bootId } = options.lastWill;
-      const payload = encodeDeviceStatus({ online: false, version, bootId, t: Date.now() });
+      // Version "": the will is registered before the device knows what it will run.
+      const payload = encodeDeviceStatus({ online: false, version: "", bootId: LAST_WILL_BOOT_ID, t: Date.now() });
+      const { app } = options.lastWill;
       builder = builder.with_will(new mqtt.MqttWill(topics.status(app, options.thing), mqtt.QoS.AtLeastOnce, payload, true));
     }
     this.connection = new mqtt.MqttClient().new_connection(buildTrustingOnly(options.caCertPem, () => builder.build()));

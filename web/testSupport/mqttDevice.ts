@@ -43,7 +43,7 @@ export class MqttDevice {
       keyPem: identity.keyPem,
       thing,
       // The supervisor publishes the retained status; the broker says "offline" for it on a crash.
-      lastWill: { app: manifest.app, version: manifest.version, bootId },
+      lastWill: { app: manifest.app },
     });
     await transport.connect();
     const board = SimulatedBoard.forManifest(manifest, () => clock.now(), options.pins);
