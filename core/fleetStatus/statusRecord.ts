@@ -35,7 +35,8 @@ export function nextStatusRecord(previous: DeviceStatusRecord | undefined, thing
  * - A last will always counts: its `t` is when it was registered, before every status its own
  *   connection carried, so `t` can't tell the will of the connection that just fell from a late one
  *   of an earlier connection. A device that is up answers a late will with its online status
- *   again (firmware/supervisor.ts, firmware/native/supervisor/supervisor.c), which then wins. */
+ *   again (firmware/supervisor.ts, firmware/native/ports/posix/net/networkDevice.c, and the QEMU
+ *   board's co-processor: firmware/coprocessor/mcuStatus.ts), which then wins. */
 export function isOlderNews(shown: Pick<DeviceStatus, "online" | "bootId" | "t">, status: DeviceStatus): boolean {
   if (isLastWill(status) || isLastWill(shown)) return false;
   if (status.bootId === shown.bootId) return status.t < shown.t;

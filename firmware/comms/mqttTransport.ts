@@ -27,6 +27,9 @@ import { buildTrustingOnly } from "./trustOnlyCa";
 /** How long the first connect keeps trying after transient failures, by default. */
 export const FIRST_CONNECT_BUDGET_MS = 60_000;
 
+/** What ends a first connect's attempt that disconnect() overtook: not retried. */
+const STOPPED: ConnectFailure = { name: undefined, detail: "disconnect() was called", transient: false };
+
 /** How many outage records a transport keeps (the newest): enough to explain a flaky run, bounded for a device up for months. */
 const OUTAGE_HISTORY = 50;
 
@@ -235,9 +238,9 @@ export class MqttTransport implements Transport {
         (sessionPresent) => sessionPresent,
         (rejection: unknown) => connectFailure(rejection),
       ),
-      this.closedSignal.then((): ConnectFailure => ({ name: undefined, detail: "disconnect() was called", transient: false })),
+      this.closedSignal.then(() => STOPPED),
     ]);
-    if (this.closed) return typeof outcome === "boolean" ? { name: undefined, detail: "disconnect() was called", transient: false } : outcome;
+    if (this.closed) return typeof outcome === "boolean" ? STOPPED : outcome;
     this.attemptInFlight = undefined;
     // The connection_success event may come after this resolves: be connected now.
     if (typeof outcome === "boolean") this.onConnack(outcome);
