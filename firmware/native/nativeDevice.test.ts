@@ -15,6 +15,8 @@ import { otaJobDocument, otaJobId } from "../../core/contracts/jobDocument";
 import { topics } from "../../core/contracts/topics";
 import { localArtifactUrl } from "../../local/jobs";
 import { LocalBroker } from "../../local/broker";
+import { ensureLocalPki } from "../../local/certificates";
+import { NativeDevice } from "./nativeDevice";
 import { DevSession } from "../../cli/devSession";
 import { compileNativeApp, DashboardView, NATIVE_APP, NativeFleet, nativeDeviceBinary } from "../../test/support/nativeFleet";
 import { LinkProxy } from "../../test/support/linkProxy";
@@ -267,14 +269,76 @@ describe("native device ↔ local cloud (mutual TLS, Jobs, HTTPS artifacts)", fu
     await waitFor("v1 sending", () => dashboard.messages.slice(before).some((m) => m.thing === "nat-6" && m.envelope.v === 1));
   });
 
+  describe("the first connect (ports/posix/net/connectFailure.h)", () => {
+    /** The program for `thing` with these files, on the fleet's broker (or `port`), and what it printed. */
+    function startProgram(f: NativeFleet, thing: string, files: { certPath: string; keyPath: string; caPath?: string }, extra: { port?: number; firstConnectBudgetMs?: number } = {}) {
+      const lines: string[] = [];
+      f.logs.set(thing, lines);
+      const started = NativeDevice.start({ binary: f.binary, app: f.cloud.app, thing, stateDir: f.deviceStateDir(thing), endpoint: "127.0.0.1", port: extra.port ?? f.cloud.broker.mqttsPort, caPath: files.caPath ?? f.cloud.broker.pki.caCertPath, certPath: files.certPath, keyPath: files.keyPath, keepAliveSeconds: 2, firstConnectBudgetMs: extra.firstConnectBudgetMs, onLog: (l) => lines.push(l) });
+      started.then((d) => cleanups.push(() => d.stop()), () => undefined);
+      return { started, lines };
+    }
+
+    it("a device whose identity the broker refuses exits at once, naming the device, the endpoint and what to check", async () => {
+      fleet = await NativeFleet.start(v1);
+      const f = fleet;
+      // nat-r1's certificate asking for client id nat-r2: the thing policy allows only its own
+      // (the broker answers CONNACK 5, not authorized).
+      const own = await f.cloud.broker.provisionDevice("nat-r1");
+      const policy = startProgram(f, "nat-r2", own);
+      await assert.rejects(policy.started, /native device nat-r2 exited with code 1; it said:[\s\S]*"nat-r2" could not connect to 127\.0\.0\.1:\d+: CONNACK 5 \(not authorized\) \(refused, not retried\)\. Check the endpoint, .*that the certificate is registered and active, and that its policy allows iot:Connect for client id "nat-r2"/);
+      assert.deepEqual(policy.lines.filter((l) => l.includes("connect attempt")), [], "a refusal is not tried again");
+
+      // A certificate of the local CA for a thing the registry doesn't know: refused the same way.
+      const unregistered = await f.cloud.broker.pki.deviceIdentity("nat-r3");
+      await assert.rejects(startProgram(f, "nat-r3", unregistered).started, /"nat-r3" could not connect .*CONNACK 5 \(not authorized\) \(refused, not retried\)/);
+
+      // The broker's certificate fails the device's check (a CA that didn't sign it): refused too.
+      const otherDir = fs.mkdtempSync(path.join(os.tmpdir(), "sf-other-ca-"));
+      cleanups.push(async () => fs.rmSync(otherDir, { recursive: true, force: true }));
+      const otherCa = await ensureLocalPki(otherDir);
+      await assert.rejects(startProgram(f, "nat-r1", { ...own, caPath: otherCa.caCertPath }).started, /"nat-r1" could not connect .*TLS: .*certificate verify failed.*\(refused, not retried\)/);
+
+      // A certificate of another CA: the broker's TLS 1.3 refuses it after the device's handshake,
+      // which looks like a hang-up, so it is tried again until the budget runs out, then named.
+      const stranger = await otherCa.deviceIdentity("nat-r4");
+      const tls = startProgram(f, "nat-r4", stranger, { firstConnectBudgetMs: 1500 });
+      await assert.rejects(tls.started, /"nat-r4" could not connect to 127\.0\.0\.1:\d+: gave up after \d+ attempts? over [\d.]+ s \(budget 1\.5 s, --first-connect-budget\); last: no CONNACK: .*Check the endpoint and that the broker runs there, and that it accepts this certificate/);
+      assert.match(tls.lines.join("\n"), /^\[mqtt nat-r4\] connect attempt 1 failed \(no CONNACK: .*\); trying again in [\d.]+ s$/m);
+    });
+
+    it("a device started before the broker is up connects once it comes up within the budget", async () => {
+      fleet = await NativeFleet.start(v1);
+      const identity = await fleet.cloud.broker.provisionDevice("nat-late");
+      const port = fleet.cloud.broker.mqttsPort;
+      const stateDir = fleet.stateDir;
+      await fleet.stopCloud();
+      const late = startProgram(fleet, "nat-late", identity, { port });
+      await waitFor("two failed attempts", () => late.lines.filter((l) => /connect attempt \d+ failed/.test(l)).length >= 2, 20_000);
+      const broker = await LocalBroker.start({ stateDir, app: NATIVE_APP, manifest: v1.manifest, mqttsPort: port });
+      cleanups.push(() => broker.stop());
+      const device = await late.started;
+      assert.equal(device.running, true);
+      assert.match(late.lines.join("\n"), /^\[mqtt nat-late\] connect attempt 1 failed \(no CONNACK: TCP\/TLS connect failure\); trying again in [\d.]+ s$/m);
+      assert.ok(late.lines.some((l) => l.startsWith("[mqtt nat-late] connected")), late.lines.join("\n"));
+    });
+  });
+
   it("snapfleet dev --device-runtime native: the fleet runs as native processes, installs over the air and stops cleanly", async () => {
     const stateDir = fs.mkdtempSync(path.join(fs.realpathSync(os.tmpdir()), "sf-dev-native-"));
     cleanups.push(async () => fs.rmSync(stateDir, { recursive: true, force: true }));
     const entry = writeFeatures({ "app.ts": `import type { FeatureApi } from "snapfleet";\nexport function App(api: FeatureApi) {\n${level(7)}\n}\n` }, "dev-native");
     const logs: string[] = [];
-    const session = await DevSession.start({ entry, secrets: {}, devices: 2, port: 0, stateDir, dashboardBundleDir: null, watch: false, deviceRuntime: "native", nativeBinary: await nativeDeviceBinary(), log: (l) => logs.push(l) });
+    // sim-3's flash is unusable (its state dir is a file): its program exits with status 1, as a
+    // refused identity's does, and the fleet goes on without it, naming it.
+    fs.mkdirSync(path.join(stateDir, "devices"), { recursive: true });
+    fs.writeFileSync(path.join(stateDir, "devices", "sim-3"), "not a directory");
+    const session = await DevSession.start({ entry, secrets: {}, devices: 3, port: 0, stateDir, dashboardBundleDir: null, watch: false, deviceRuntime: "native", nativeBinary: await nativeDeviceBinary(), log: (l) => logs.push(l) });
     let stopped = false;
     cleanups.push(async () => void (stopped || (await session.stop())));
+    assert.deepEqual(session.notStarted.map((d) => d.thing), ["sim-3"]);
+    assert.match(session.notStarted[0].reason, /native device sim-3 exited with code 1; it said:[\s\S]*--state .*sim-3: can't create it: Not a directory/);
+    assert.ok(logs.includes("2 of 3 devices started; not started (reasons above): sim-3"), logs.join("\n"));
     const rows = () => session.cloud.monitor.devices();
     await waitFor("both native devices on the job's version", () => rows().length === 2 && rows().every((r) => r.online && r.ota === "SUCCEEDED" && r.lastMessage === "level = 7"), 30_000);
     assert.ok(logs.some((l) => /^\[sim-1\] \[mqtt sim-1\] connected/.test(l)), logs.join("\n"));

@@ -5,6 +5,7 @@
  * mutual TLS, status, Jobs, OTA slots, rollback) happens in the C program, as on a board. */
 import fs from "node:fs";
 import path from "node:path";
+import { FIRST_CONNECT_BUDGET_MS } from "../comms/mqttTransport";
 import { DeviceProcess } from "../deviceProcess";
 
 /** A board flashed with its batch's claim instead of its own identity. */
@@ -43,9 +44,13 @@ export interface NativeDeviceOptions {
   gracePeriodMs?: number;
   crashLoop?: { failures: number; withinMs: number };
   keepAliveSeconds?: number;
+  /** How long the program tries a first connect that fails for a passing reason (no broker yet)
+   * before it exits saying why (its default: 60 s, FIRST_CONNECT_BUDGET_MS); a refusal exits at once. */
+  firstConnectBudgetMs?: number;
   instructionBudget?: number;
   onLog?: (line: string) => void;
-  /** How long start() waits for the first CONNACK (default 15 s; with a claim, the approval too). */
+  /** How long start() waits for the first CONNACK (default: the program's first-connect budget and
+   * 15 s more, so the program's own reason comes first; with a claim, the approval too). */
   connectTimeoutMs?: number;
   /** Runs the program under another, e.g. ["valgrind", "--leak-check=full"] (the memory check). */
   launcher?: string[];
@@ -100,6 +105,7 @@ export class NativeDevice {
     if (o.gracePeriodMs !== undefined) args.push("--grace-ms", String(o.gracePeriodMs));
     if (o.crashLoop) args.push("--crash-loop", `${o.crashLoop.failures}/${o.crashLoop.withinMs}`);
     if (o.keepAliveSeconds !== undefined) args.push("--keepalive", String(o.keepAliveSeconds));
+    if (o.firstConnectBudgetMs !== undefined) args.push("--first-connect-budget", String(o.firstConnectBudgetMs));
     if (o.instructionBudget !== undefined) args.push("--instruction-budget", String(o.instructionBudget));
     return args;
   }
@@ -126,7 +132,7 @@ export class NativeDevice {
     });
     const abort = () => void child.stop();
     o.signal?.addEventListener("abort", abort, { once: true });
-    const timeoutMs = o.connectTimeoutMs ?? 15_000;
+    const timeoutMs = o.connectTimeoutMs ?? (o.firstConnectBudgetMs ?? FIRST_CONNECT_BUDGET_MS) + 15_000;
     try {
       await child.started(isConnected, timeoutMs, o.claim ? `get an identity by claim and connect to ${o.endpoint}:${o.port}` : `connect to ${o.endpoint}:${o.port}`);
     } finally {

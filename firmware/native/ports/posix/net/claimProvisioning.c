@@ -81,11 +81,12 @@ static void onMessage(void* context, const char* topic, const uint8_t* payload, 
   w->arrived = true;
 }
 
-/* Runs the link until `ready` or the deadline (INT64_MAX: none); false when stopped or out of time. */
+/* Runs the link until `ready` or the deadline (INT64_MAX: none); false when stopped, out of time
+ * or the link's first connect failed for good (sf_mqttNet_failure). */
 static bool runUntil(Attempt* a, bool (*ready)(Attempt*), int64_t deadline) {
   hal_Clock* clock = a->config->clock;
   while (!ready(a)) {
-    if (stopped(a->config) || clock->ops->now(clock) >= deadline) return false;
+    if (stopped(a->config) || clock->ops->now(clock) >= deadline || sf_mqttNet_failure(a->net)) return false;
     a->net->ops->poll(a->net, POLL_MS);
   }
   return true;
@@ -205,6 +206,7 @@ static Outcome askOnce(const sf_ClaimConfig* c, sf_ClaimIdentity* out, char* mes
   link.keyPath = c->claimKeyPath;
   link.caPath = c->caPath;
   link.cleanSession = true;
+  link.firstConnectBudgetMs = c->firstConnectBudgetMs;
   link.clock = c->clock;
   link.random = c->random;
   link.log = c->log;
@@ -231,7 +233,9 @@ static Outcome askOnce(const sf_ClaimConfig* c, sf_ClaimIdentity* out, char* mes
   cJSON* keys = NULL;
   char* request = NULL;
   if (!runUntil(&a, linkReady, INT64_MAX)) {
-    outcome = STOPPED;
+    const char* failure = sf_mqttNet_failure(net);
+    if (failure) snprintf(message, messageSize, "the claim's connection: %s", failure);
+    outcome = failure ? FAILED : STOPPED;
     goto done;
   }
   /* An answer the broker won't deliver would only time out: say why at once. */
@@ -329,7 +333,7 @@ bool sf_claim_identity(const sf_ClaimConfig* c, sf_ClaimIdentity* out, char* err
   uint32_t maxWait = c->retryMaxMs >= wait ? c->retryMaxMs : (wait > 60000 ? wait : 60000);
   say(c, "no identity in %s/%s: asking for one with the claim as client \"" SF_CLAIM_CLIENT_ID_FORMAT "\", template \"%s\"", c->stateDir, IDENTITY_DIR, c->app, c->serial, c->templateName);
   for (unsigned attempt = 1;; attempt++) {
-    char message[600] = "";
+    char message[1100] = "";
     Outcome outcome = askOnce(c, out, message, sizeof message);
     if (outcome == IDENTITY) {
       say(c, "provisioned by claim as \"%s\"; its certificate and key are kept in %s/%s", out->thing, c->stateDir, IDENTITY_DIR);

@@ -38,6 +38,8 @@ typedef struct sf_ClaimConfig {
    * as the TypeScript board). */
   uint32_t retryMinMs;
   uint32_t retryMaxMs;
+  /* The claim connection's first-connect budget (sf_MqttNetConfig's; 0: the default). */
+  uint32_t firstConnectBudgetMs;
   hal_Clock* clock;
   hal_Random* random;
   /* Set (by a signal handler) to give up waiting. */

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "connectFailure.h"
 #include "netEvents.h"
 
 /* AWS IoT: 50 subscriptions per connection (docs/aws-iot.md). */
@@ -55,6 +56,12 @@ typedef struct MqttNet {
   bool reportedUp;
   bool connecting;
   bool everConnected;
+  /* The first connect: when its first attempt started, how many failed, the last attempt's TLS
+   * error (OpenSSL's words, "" if none), and why it failed for good ("" while it may succeed). */
+  int64_t firstAttemptAt;
+  uint32_t failedAttempts;
+  char attemptTlsError[300];
+  char failure[900];
   int64_t nextAttemptAt;
   uint32_t backoffMs;
   volatile int disconnected;
@@ -111,9 +118,12 @@ static void onConnect(void* context, MQTTAsync_successData* response) {
 
 static void onConnectFailure(void* context, MQTTAsync_failureData* response) {
   MqttNet* n = context;
+  int code = response ? response->code : MQTTASYNC_FAILURE;
   char why[300];
-  snprintf(why, sizeof why, "%s (code %d)", response && response->message ? response->message : "no answer", response ? response->code : 0);
-  sf_netEvents_push(&n->queue, SF_NET_CONNECT_FAILED, false, 0, why, strlen(why), NULL, 0);
+  /* A CONNACK's code says it all (Paho's message is only "CONNACK return code"). */
+  if (code > 0) snprintf(why, sizeof why, "%s", sf_connectFailure_codeWords(code));
+  else snprintf(why, sizeof why, "%s: %s", sf_connectFailure_codeWords(code), response && response->message ? response->message : "no answer");
+  sf_netEvents_push(&n->queue, SF_NET_CONNECT_FAILED, false, (uint32_t)code, why, strlen(why), NULL, 0);
 }
 
 static void onConnectionLost(void* context, char* cause) {
@@ -181,9 +191,9 @@ static void onDisconnectFailed(void* context, MQTTAsync_failureData* response) {
 }
 
 static int onTlsError(const char* text, size_t length, void* context) {
-  char line[400];
-  snprintf(line, sizeof line, "%.*s", (int)(length > 300 ? 300 : length), text);
-  say(context, "TLS: %s", line);
+  MqttNet* n = context;
+  while (length > 0 && (text[length - 1] == '\n' || text[length - 1] == ' ')) length--; /* OpenSSL ends its lines */
+  sf_netEvents_push(&n->queue, SF_NET_TLS_ERROR, false, 0, text, length > 299 ? 299 : length, NULL, 0);
   return 0;
 }
 
@@ -219,22 +229,52 @@ static void startConnect(MqttNet* n) {
   options.onFailure = onConnectFailure;
   options.context = n;
   n->connecting = true;
+  n->attemptTlsError[0] = '\0';
+  if (!n->everConnected && n->failedAttempts == 0) n->firstAttemptAt = now(n);
   int rc = MQTTAsync_connect(n->client, &options);
   if (rc != MQTTASYNC_SUCCESS) {
     char why[80];
     snprintf(why, sizeof why, "MQTTAsync_connect returned %d", rc);
-    sf_netEvents_push(&n->queue, SF_NET_CONNECT_FAILED, false, 0, why, strlen(why), NULL, 0);
+    sf_netEvents_push(&n->queue, SF_NET_CONNECT_FAILED, false, (uint32_t)rc, why, strlen(why), NULL, 0);
   }
 }
 
-static void scheduleReconnect(MqttNet* n) {
+/* The next attempt's wait: full jitter in [min, current], then the current bound doubles. */
+static uint32_t nextWait(MqttNet* n) {
   uint32_t min = n->config.reconnectMinMs;
   uint32_t span = n->backoffMs > min ? n->backoffMs - min : 0;
   uint32_t r = 0;
   n->config.random->ops->fill(n->config.random, (uint8_t*)&r, sizeof r);
-  uint32_t wait = min + (span ? r % (span + 1) : 0);
-  n->nextAttemptAt = now(n) + wait;
   n->backoffMs = n->backoffMs >= n->config.reconnectMaxMs / 2 ? n->config.reconnectMaxMs : n->backoffMs * 2;
+  return min + (span ? r % (span + 1) : 0);
+}
+
+static void scheduleReconnect(MqttNet* n) { n->nextAttemptAt = now(n) + nextWait(n); }
+
+/* A failed attempt before the first CONNACK: refused ends the link; transient is tried again
+ * within the budget (the TypeScript device's words, firmware/comms/mqttTransport.ts). */
+static void firstConnectFailed(MqttNet* n, int code, const char* why) {
+  n->failedAttempts++;
+  const char* thing = n->config.thing;
+  const char* tls = n->attemptTlsError[0] ? n->attemptTlsError : NULL;
+  if (sf_connectFailure_refused(code, tls)) {
+    snprintf(n->failure, sizeof n->failure,
+             "\"%s\" could not connect to %s:%d: %s%s%s (refused, not retried). Check the endpoint, the CA (--ca) that signed the broker's certificate, that the certificate is registered and active, and that its policy allows iot:Connect for client id \"%s\".",
+             thing, n->config.host, n->config.port, why, tls ? "; TLS: " : "", tls ? tls : "", thing);
+    return;
+  }
+  uint32_t wait = nextWait(n);
+  int64_t elapsed = now(n) - n->firstAttemptAt;
+  if (elapsed + wait > (int64_t)n->config.firstConnectBudgetMs) {
+    snprintf(n->failure, sizeof n->failure,
+             "\"%s\" could not connect to %s:%d: gave up after %u attempt%s over %.1f s (budget %.1f s, --first-connect-budget); last: %s%s%s. Check the endpoint and that the broker runs there, and that it accepts this certificate (a broker refusing it in TLS 1.3 looks like a hang-up).",
+             thing, n->config.host, n->config.port, n->failedAttempts, n->failedAttempts == 1 ? "" : "s", (double)elapsed / 1000.0, n->config.firstConnectBudgetMs / 1000.0, why, tls ? "; TLS: " : "", tls ? tls : "");
+    return;
+  }
+  char line[500];
+  snprintf(line, sizeof line, "connect attempt %u failed (%s); trying again in %.1f s", n->failedAttempts, why, wait / 1000.0);
+  say(n, "%s", line);
+  n->nextAttemptAt = now(n) + wait;
 }
 
 static void sendSubscribe(MqttNet* n, Subscription* s) {
@@ -307,9 +347,17 @@ static void handle(MqttNet* n, sf_NetEvent* e) {
       }
       if (n->pendingSubacks == 0) reportUp(n);
       break;
+    case SF_NET_TLS_ERROR:
+      say(n, "TLS: %s", e->text);
+      snprintf(n->attemptTlsError, sizeof n->attemptTlsError, "%s", e->text);
+      break;
     case SF_NET_CONNECT_FAILED:
       n->connecting = false;
       n->stats.connectFailures++;
+      if (!n->everConnected) {
+        firstConnectFailed(n, (int)e->token, e->text);
+        break;
+      }
       say(n, "connect attempt failed: %s", e->text);
       scheduleReconnect(n);
       break;
@@ -337,6 +385,13 @@ static void handle(MqttNet* n, sf_NetEvent* e) {
 static void poll(hal_Net* net, uint32_t maxWaitMs) {
   MqttNet* n = (MqttNet*)net;
   int64_t t = now(n);
+  if (n->failure[0]) {
+    /* Nothing more to try: wait as asked, so a caller that doesn't look at the failure yet
+     * doesn't spin. */
+    sf_NetEvent* e = sf_netEvents_pop(&n->queue, maxWaitMs);
+    if (e) sf_netEvents_free(e);
+    return;
+  }
   if (!n->linkUp && !n->connecting && t >= n->nextAttemptAt) startConnect(n);
   if (!n->linkUp && !n->connecting && n->nextAttemptAt - t < (int64_t)maxWaitMs) {
     maxWaitMs = n->nextAttemptAt > t ? (uint32_t)(n->nextAttemptAt - t) : 0;
@@ -438,6 +493,7 @@ hal_Net* sf_mqttNet_create(const sf_MqttNetConfig* config, char* error, size_t e
   n->config = *config;
   if (n->config.keepAliveSeconds <= 0) n->config.keepAliveSeconds = 30;
   if (n->config.reconnectMinMs == 0) n->config.reconnectMinMs = 1000;
+  if (n->config.firstConnectBudgetMs == 0) n->config.firstConnectBudgetMs = SF_FIRST_CONNECT_BUDGET_MS;
   if (n->config.reconnectMaxMs < n->config.reconnectMinMs) n->config.reconnectMaxMs = n->config.reconnectMinMs > 64000 ? n->config.reconnectMinMs : 64000;
   n->backoffMs = n->config.reconnectMinMs;
   size_t uriSize = strlen(config->host) + 32;
@@ -487,6 +543,11 @@ void sf_mqttNet_destroy(hal_Net* net, uint32_t timeoutMs) {
   pthread_mutex_destroy(&n->requestsLock);
   free(n->uri);
   free(n);
+}
+
+const char* sf_mqttNet_failure(hal_Net* net) {
+  MqttNet* n = (MqttNet*)net;
+  return n->failure[0] ? n->failure : NULL;
 }
 
 void sf_mqttNet_wake(hal_Net* net) { sf_netEvents_wake(&((MqttNet*)net)->queue); }

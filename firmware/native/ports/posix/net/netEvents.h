@@ -11,7 +11,8 @@
 
 typedef enum sf_NetEventKind {
   SF_NET_CONNECTED,      /* CONNACK: flag = session present */
-  SF_NET_CONNECT_FAILED, /* text = why */
+  SF_NET_CONNECT_FAILED, /* text = why; token = Paho's failure code, as an int */
+  SF_NET_TLS_ERROR,      /* text = OpenSSL's words (they come before the failure they explain) */
   SF_NET_LOST,           /* text = why */
   SF_NET_SUBACK,         /* flag = granted; text = topic */
   SF_NET_MESSAGE,        /* text = topic, payload */

@@ -65,6 +65,7 @@ typedef struct Options {
   long loopFailures;
   long loopWithinMs;
   long keepAlive;
+  long firstConnectBudgetMs;
   long instructionBudget;
   bool hasInstructionBudget;
   long seconds;
@@ -75,12 +76,15 @@ static const char USAGE[] =
     "       snapfleet-device connect --serial SN --claim-cert FILE --claim-key FILE --app APP --endpoint HOST[:PORT] --state DIR\n"
     "         [--template NAME] [--claim-retry MIN_MS/MAX_MS]\n"
     "       either form takes [--port N] [--ca FILE] [--pin PIN=MODEL]... [--grace-ms N] [--crash-loop N/MS] [--keepalive S]\n"
-    "         [--instruction-budget N] [--seconds N]\n"
+    "         [--first-connect-budget MS] [--instruction-budget N] [--seconds N]\n"
     "  --endpoint   AWS IoT data endpoint (pulumi stack output iotEndpoint) or the local broker's host\n"
     "  --port       8883 (default; AWS) or the local broker's MQTT/TLS port\n"
     "  --cert/--key the thing's certificate and private key, PEM files\n"
     "  --ca         the CA of the broker and artifact server (local cloud); omit on AWS\n"
     "  --state      the device's flash: OTA slots and state, kept across restarts\n"
+    "  --first-connect-budget  how long a first connect that fails for a passing reason (no broker yet) is\n"
+    "               tried again, default 60000 ms; a refusal (identity, policy, certificates) ends the program\n"
+    "               at once, exit status 1; once connected it reconnects forever\n"
     "  --claim-cert/--claim-key  the batch's claim (snapfleet claim mint): on first boot the board asks\n"
     "               for its own certificate as thing SN, waits while not approved (snapfleet devices approve SN),\n"
     "               keeps it in STATE/identity/ and uses it from then on, never the claim again\n"
@@ -154,6 +158,7 @@ static int parse(int argc, char** argv, Options* o) {
     else if (strcmp(flag, "--port") == 0 && number(value, 1, 65535, &n)) o->port = (int)n;
     else if (strcmp(flag, "--grace-ms") == 0 && number(value, 1, 3600000, &n)) o->graceMs = n;
     else if (strcmp(flag, "--keepalive") == 0 && number(value, 1, 1200, &n)) o->keepAlive = n;
+    else if (strcmp(flag, "--first-connect-budget") == 0 && number(value, 1, 86400000, &n)) o->firstConnectBudgetMs = n;
     else if (strcmp(flag, "--seconds") == 0 && number(value, 1, 86400 * 365, &n)) o->seconds = n;
     else if (strcmp(flag, "--instruction-budget") == 0 && number(value, 0, 2000000000, &n)) {
       o->instructionBudget = n;
@@ -193,6 +198,13 @@ static bool makeDirectories(const char* path) {
     partial[i] = '\0';
     if (mkdir(partial, 0700) != 0 && errno != EEXIST) return false;
   }
+  /* EEXIST is fine for a directory only: a file there is no flash to keep slots in. */
+  struct stat info;
+  if (stat(path, &info) != 0) return false;
+  if (!S_ISDIR(info.st_mode)) {
+    errno = ENOTDIR;
+    return false;
+  }
   return true;
 }
 
@@ -229,11 +241,12 @@ static bool claimedIdentity(Options* o, const char* host, hal_Platform* platform
   claim.stateDir = o->state;
   claim.retryMinMs = (uint32_t)o->claimRetryMinMs;
   claim.retryMaxMs = (uint32_t)o->claimRetryMaxMs;
+  claim.firstConnectBudgetMs = (uint32_t)o->firstConnectBudgetMs;
   claim.clock = platform->clock;
   claim.random = platform->random;
   claim.stop = &stopRequested;
   claim.log = printLine;
-  char error[900];
+  char error[1400];
   if (!sf_claim_identity(&claim, identity, error, sizeof error)) {
     fprintf(stderr, "snapfleet-device: %s\n", error);
     return false;
@@ -298,6 +311,7 @@ int sf_networkMain(int argc, char** argv) {
   net.willTopic = willTopic;
   net.willPayload = willPayload;
   net.keepAliveSeconds = o.keepAlive ? (int)o.keepAlive : 30;
+  net.firstConnectBudgetMs = (uint32_t)o.firstConnectBudgetMs;
   net.clock = platform->clock;
   net.random = platform->random;
   net.log = printLine;
@@ -328,8 +342,15 @@ int sf_networkMain(int argc, char** argv) {
     status = 1;
   } else {
     int64_t until = o.seconds ? platform->clock->ops->now(platform->clock) + o.seconds * 1000 : INT64_MAX;
-    while (!stopRequested && platform->clock->ops->now(platform->clock) < until) sf_networkDevice_step(device, 200);
+    const char* failure = NULL;
+    while (!stopRequested && !(failure = sf_mqttNet_failure(platform->net)) && platform->clock->ops->now(platform->clock) < until) sf_networkDevice_step(device, 200);
     sf_networkDevice_destroy(device);
+    if (failure) {
+      /* The first connect failed for good (refused, or its budget ran out): a supervisor (systemd,
+       * snapfleet dev) sees the exit status and the reason. */
+      fprintf(stderr, "snapfleet-device: %s\n", failure);
+      status = 1;
+    }
   }
   sf_mqttNet_destroy(platform->net, 2000);
   platform->net = NULL;
