@@ -66,9 +66,10 @@ export function cString(text) {
 /** SF_IMPORTED_CASE(id): `case id:` for a host function this image serves, nothing for one it
  * leaves out (its code, after the previous case's return, is unreachable and dropped with what
  * only it calls); SF_CASES_LEFT_OUT opens such a switch with `default: break;` so the ids left
- * out fall through to "not resolved". */
+ * out fall through to "not resolved". SF_IMPORTS(id): 1 or 0, a constant expression, for code
+ * outside such a switch that only some functions need (standardLibrary.c's string buffers). */
 function importedCases(enums, cNames, app) {
-  if (!app) return ["/* Every host function is served (an image for any app). */", "#define SF_PER_APP_IMAGE 0", "#define SF_IMPORTED_CASE(id) case id:", "#define SF_CASES_LEFT_OUT"];
+  if (!app) return ["/* Every host function is served (an image for any app). */", "#define SF_PER_APP_IMAGE 0", "#define SF_IMPORTED_CASE(id) case id:", "#define SF_CASES_LEFT_OUT", "#define SF_IMPORTS(id) 1"];
   const valueOf = new Map();
   for (const [enumName, members] of enums) {
     if (enumName !== "HostId" && enumName !== "StdlibHostId") continue;
@@ -84,6 +85,7 @@ function importedCases(enums, cNames, app) {
     `#define SF_APP_NAME ${cString(app.name)}`,
     "#define SF_IMPORTED_CASE(id) SF_IMPORTED_##id(case id:)",
     "#define SF_CASES_LEFT_OUT default: break;",
+    "#define SF_IMPORTS(id) (SF_IMPORTED_##id(1) + 0)",
     ...cNames.map((c) => `#define SF_IMPORTED_${c}(label)${imported.has(valueOf.get(c)) ? " label" : ""}`),
   ];
 }

@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { execFileSync } from "node:child_process";
 import { compileFeatures } from "../core/compiler/compileFeatures";
 import { writeBuild } from "../core/contracts/buildOutput";
 import { HostId } from "../core/runtime/hostIds";
@@ -63,6 +64,21 @@ describe("per-app firmware image: the app's imports and the header built from th
     assert.match(generic, /#define SF_PER_APP_IMAGE 0/);
     assert.match(generic, /#define SF_IMPORTED_CASE\(id\) case id:/);
     assert.doesNotMatch(generic, /SF_IMPORTED_SF_/);
+    // SF_IMPORTS(id), a constant for code outside the switches (standardLibrary.c keeps a string
+    // buffer only when a function using it is served): compiled and run, 1 for an imported id.
+    const probe = fs.mkdtempSync(path.join(os.tmpdir(), "sf-imports-macro-"));
+    try {
+      const served = (headerText: string) => {
+        fs.writeFileSync(path.join(probe, "sf_hostIds.h"), headerText);
+        fs.writeFileSync(path.join(probe, "probe.c"), '#include <stdio.h>\n#include "sf_hostIds.h"\nint main(void) { printf("%d %d", SF_IMPORTS(SF_STDLIB_STR_TO_UPPER_CASE), SF_IMPORTS(SF_STDLIB_MATH_SIN)); return 0; }\n');
+        execFileSync("cc", ["-Wall", "-Werror", "-o", path.join(probe, "probe"), path.join(probe, "probe.c")]);
+        return execFileSync(path.join(probe, "probe"), { encoding: "utf8" });
+      };
+      assert.equal(served(text), "1 0", "the app imports toUpperCase, not Math.sin");
+      assert.equal(served(generic), "1 1", "the image for any app serves both");
+    } finally {
+      fs.rmSync(probe, { recursive: true, force: true });
+    }
   });
 
   it("whether the app's code uses ** (scripts/snapshotOperators.mjs): read from the bytecode; **= in a nested function counts, so does Math.pow (the VM's x ** y), other arithmetic doesn't", async () => {

@@ -17,9 +17,21 @@ typedef struct Units {
   size_t n;
 } Units;
 
-/* Inputs (up to three strings) and the result, as UTF-16. Static: one call at a time. */
-static Units in[3];
+/* Inputs (up to three strings) and the result, as UTF-16. Static: one call at a time. Three
+ * buffers, not an array of three, so that an image for one app keeps only those its host
+ * functions use (516 B each on the M0+): the code of a function it doesn't import is left out
+ * (SF_IMPORTED_CASE), and with it the last reference to a buffer, which --gc-sections then drops.
+ * The grow-station imports no string function: it keeps `thirdUnits` alone, for ToNumber of a string. */
+static Units subjectUnits;  /* the string a String.prototype function is called on */
+static Units argumentUnits; /* its string argument (search, fill) */
+static Units thirdUnits;    /* replace's replacement; the text ToNumber reads */
 static uint16_t out[2 * MAX_UNITS];
+
+/* The functions whose first argument is read as a string before the switch (into `subjectUnits`). */
+#define TAKES_STRING(id) ((id) <= SF_STDLIB_STR_COMPARE || (id) == SF_STDLIB_JSON_QUOTE)
+/* Whether this image serves one of them (a constant: 0 leaves the read, and `subjectUnits`, out). */
+#define STRING_FUNCTION_SERVED(id) || (SF_IMPORTS(id) && TAKES_STRING(id))
+#define SERVES_STRING_FUNCTIONS (0 SF_STDLIB_HOST_IDS(STRING_FUNCTION_SERVED))
 
 static void toUnits(const sf_Primitive* v, Units* units, sf_Text* scratch) {
   if (v->type == SF_STRING) {
@@ -38,7 +50,7 @@ static double toNumber(const sf_Primitive* v) {
     case SF_BOOLEAN: return v->boolean ? 1 : 0;
     case SF_NULL: return 0;
     case SF_STRING: {
-      Units* u = &in[2];
+      Units* u = &thirdUnits;
       u->n = sf_utf8ToUtf16(v->string, v->length, u->u, MAX_UNITS);
       size_t start = 0, end = u->n;
       while (start < end && sf_isJsSpace(u->u[start])) start++;
@@ -191,7 +203,7 @@ static bool pad(const Units* s, const sf_Primitive* lengthArg, const sf_Primitiv
                 sf_Text* error, sf_Text* scratch) {
   double maxLength = integerArg(lengthArg, 0);
   if (maxLength <= (double)s->n) return setString(result, text, s->u, s->n);
-  Units* fill = &in[1];
+  Units* fill = &argumentUnits;
   if (fillArg->type == SF_UNDEFINED) {
     fill->u[0] = ' ';
     fill->n = 1;
@@ -218,10 +230,10 @@ bool sf_stdlib_call(sf_StdlibContext* context, int id, const sf_Primitive* args,
   sf_Primitive a[4];
   for (int i = 0; i < 4; i++) a[i] = i < argCount ? args[i] : sf_undefined();
   static sf_Text scratch; /* String() of non-string arguments */
-  Units* s = &in[0];
-  Units* search = &in[1];
+  Units* s = &subjectUnits;
+  Units* search = &argumentUnits;
   *result = sf_undefined();
-  bool isString = id <= SF_STDLIB_STR_COMPARE || id == SF_STDLIB_JSON_QUOTE;
+  bool isString = SERVES_STRING_FUNCTIONS && TAKES_STRING(id);
   if (isString) toUnits(&a[0], s, &scratch);
 
   switch ((sf_HostId)id) {
@@ -363,7 +375,7 @@ bool sf_stdlib_call(sf_StdlibContext* context, int id, const sf_Primitive* args,
     SF_IMPORTED_CASE(SF_STDLIB_STR_REPLACE)
     SF_IMPORTED_CASE(SF_STDLIB_STR_REPLACE_ALL) {
       toUnits(&a[1], search, &scratch);
-      Units* replacement = &in[2];
+      Units* replacement = &thirdUnits;
       toUnits(&a[2], replacement, &scratch);
       bool overflow = false;
       size_t at = 0, copied = 0, capacity = sizeof out / sizeof out[0];

@@ -106,6 +106,11 @@ describe("firmware build for Cortex-M (size table against the budget)", function
         assert.match(symbols(generic), new RegExp(`\\b${left}\\b`), `the image for any app has ${left}`);
         assert.doesNotMatch(symbols(perApp), new RegExp(`\\b${left}\\b`), `the grow-station's image leaves ${left} out`);
       }
+      // The standard library's string buffers (core/standardLibrary.c, 516 B each here): the
+      // grow-station imports no string function, so it keeps only the one ToNumber reads a string into.
+      for (const buffer of ["subjectUnits", "argumentUnits", "thirdUnits"]) assert.match(symbols(generic), new RegExp(` b ${buffer}\n`), `the image for any app has ${buffer}`);
+      assert.match(symbols(perApp), / b thirdUnits\n/, "the grow-station's image keeps the buffer ToNumber uses");
+      for (const buffer of ["subjectUnits", "argumentUnits"]) assert.doesNotMatch(symbols(perApp), new RegExp(` b ${buffer}\n`), `the grow-station's image leaves ${buffer} out`);
       // The Nano's own pins (ports/cortex-m0plus/nanoBoard.c), not the simulated board: no pin
       // models (libm's sin), no snprintf for their errors.
       for (const elf of [generic, perApp]) assert.match(symbols(elf), /\bsf_nanoBoard_prepare\b/, `${elf} drives the SAMD21's pins`);
