@@ -23,6 +23,15 @@ static void updateOnline(sf_LinkNet* n) {
   if (n->hasEvents) n->events.connectionChanged(n->events.context, online);
 }
 
+/* Queues a publish, subscribe or unsubscribe if it leaves the OTA replies' reserve free (linkNet.h). */
+static bool fitsBesideReplies(const sf_LinkNet* n, size_t length) {
+  return sf_linkSession_queueFree(&n->session) >= SF_LINK_REPLY_RESERVE_BYTES + 2 + length;
+}
+
+static bool sendBesideReplies(sf_LinkNet* n, const uint8_t* body, size_t length) {
+  return fitsBesideReplies(n, length) && sf_linkSession_send(&n->session, body, length);
+}
+
 /* Queues subscription i on the link; when the queue has no room it stays unsent and
  * sendUnsent tries again at the next poll. */
 static void sendSubscribe(sf_LinkNet* n, int i) {
@@ -31,7 +40,7 @@ static void sendSubscribe(sf_LinkNet* n, int i) {
   body[0] = SF_LINK_MSG_SUBSCRIBE;
   body[1] = n->qos[i];
   for (size_t k = 0; k < length; k++) body[2 + k] = (uint8_t)n->topics[i][k];
-  n->unsent[i] = !sf_linkSession_send(&n->session, body, 2 + length);
+  n->unsent[i] = !sendBesideReplies(n, body, 2 + length);
 }
 
 static void sendUnsent(sf_LinkNet* n) {
@@ -112,7 +121,7 @@ static hal_NetResult publish(hal_Net* base, const char* topic, const uint8_t* pa
   size_t topicLength = textLength(topic);
   if (9 + topicLength + length > SF_LINK_MAX_BODY) return HAL_NET_INVALID;
   if (!n->online) return HAL_NET_OFFLINE;
-  if (n->inFlightCount == SF_LINK_MAX_IN_FLIGHT || sf_linkSession_queueFree(&n->session) < 11 + topicLength + length) return HAL_NET_BUSY;
+  if (n->inFlightCount == SF_LINK_MAX_IN_FLIGHT || !fitsBesideReplies(n, 9 + topicLength + length)) return HAL_NET_BUSY;
   uint8_t body[SF_LINK_MAX_BODY];
   body[0] = SF_LINK_MSG_PUBLISH;
   for (int i = 0; i < 4; i++) body[1 + i] = (uint8_t)(token >> (8 * i));
@@ -161,7 +170,7 @@ static hal_NetResult unsubscribe(hal_Net* base, const char* topic) {
   uint8_t body[1 + SF_LINK_TOPIC_MAX];
   body[0] = SF_LINK_MSG_UNSUBSCRIBE;
   __builtin_memcpy(body + 1, topic, length);
-  return sf_linkSession_send(&n->session, body, 1 + length) ? HAL_NET_OK : HAL_NET_BUSY;
+  return sendBesideReplies(n, body, 1 + length) ? HAL_NET_OK : HAL_NET_BUSY;
 }
 
 static void setEvents(hal_Net* base, const hal_NetEvents* events) {

@@ -8,6 +8,16 @@
  * waits here and goes at the next poll with room (then the session's retransmission carries it),
  * so a subscription is never dropped. Messages the supervisor doesn't own (pins, OTA) go to
  * `other`.
+ *
+ * OTA replies (sf_linkNet_send) are made once, when their moment comes (an offer's answer, a
+ * trial's verdict), and nobody would make them again: a publish refused as busy is tried again by
+ * the supervisor and a subscription waits here, but a lost reply would leave the job IN_PROGRESS
+ * until it times out. So publishes and subscriptions leave SF_LINK_REPLY_RESERVE_BYTES of the
+ * link's queue free, room for SF_LINK_REPLIES_RESERVED replies of the longest body, which only
+ * replies may take. Two wait at once at most: the co-processor offers one job at a time and waits
+ * for its answer, so the answer and either an interrupted trial's FAILED (sent just before it) or
+ * the running trial's verdict. The queue can then be as small as the reserve and one publish of
+ * the longest body (sizeBudget.json's SF_LINK_QUEUE_BYTES for the M0+).
  */
 #ifndef SF_LINK_NET_H
 #define SF_LINK_NET_H
@@ -30,6 +40,12 @@
 #endif
 #if SF_LINK_MAX_IN_FLIGHT < HAL_NET_MIN_IN_FLIGHT
 #error "SF_LINK_MAX_IN_FLIGHT is below HAL_NET_MIN_IN_FLIGHT: the supervisor's default window would fill the link (hal/net.h)"
+#endif
+
+#define SF_LINK_REPLIES_RESERVED 2
+#define SF_LINK_REPLY_RESERVE_BYTES (SF_LINK_REPLIES_RESERVED * (2 + SF_LINK_MAX_BODY))
+#if SF_LINK_QUEUE_BYTES < SF_LINK_REPLY_RESERVE_BYTES + 2 + SF_LINK_MAX_BODY
+#error "SF_LINK_QUEUE_BYTES must hold the OTA replies' reserve and one message of SF_LINK_MAX_BODY beside it (linkNet.h)"
 #endif
 
 /* The port's byte stream and clock. */
@@ -58,7 +74,7 @@ typedef struct sf_LinkNet {
 } sf_LinkNet;
 
 void sf_linkNet_init(sf_LinkNet* net, const sf_LinkPort* port, uint32_t sessionId);
-/* Sends a message of the link (OTA replies); false when the link's queue is full. */
+/* Sends an OTA reply; it may take the room kept for replies (above). false when even that is full. */
 bool sf_linkNet_send(sf_LinkNet* net, const uint8_t* body, size_t length);
 
 #endif

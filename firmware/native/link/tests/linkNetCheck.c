@@ -2,7 +2,8 @@
  * simulated clock: the table holds what the image supports (here SF_MAX_CHANNELS 3: 2 per
  * channel and the settings shadow's 4), every subscription made while the link's queue is full
  * still reaches the peer, one past the table is refused as FULL, and a restarted peer gets them
- * all again, also when the queue is full then. Prints one line per check; exit status 1 at the
+ * all again, also when the queue is full then; OTA replies still fit when publishes and
+ * subscriptions have taken all the room they may, and reach the peer. Prints one line per check; exit status 1 at the
  * first failure. Built and run by firmware/native/link/link.test.ts. */
 #define SF_MAX_CHANNELS 3
 #include <stdio.h>
@@ -22,6 +23,8 @@ static sf_LinkSession peer;
 /* What the peer was asked to subscribe, in order of arrival. */
 static char subscribed[64][SF_LINK_TOPIC_MAX];
 static int subscribedCount;
+/* OTA replies of the reserve check (job id "reserve-…") the peer received. */
+static int repliesHeard;
 
 static void check(bool ok, const char* what) {
   printf("%s: %s\n", ok ? "ok" : "FAIL", what);
@@ -33,6 +36,7 @@ static void portWait(void* c, uint32_t ms) { (void)c, (void)ms; }
 
 static void peerMessage(void* c, const uint8_t* body, size_t n) {
   (void)c;
+  if (n > 10 && body[0] == SF_LINK_MSG_OTA_REPLY && memcmp(body + 2, "reserve-", 8) == 0) repliesHeard++;
   if (n < 2 || body[0] != SF_LINK_MSG_SUBSCRIBE || subscribedCount == 64) return;
   memcpy(subscribed[subscribedCount], body + 2, n - 2);
   subscribed[subscribedCount++][n - 2] = 0;
@@ -117,6 +121,27 @@ int main(void) {
   startPeer(0xC2);
   run(60000);
   check(allArrived(SF_LINK_MAX_SUBSCRIPTIONS, before), "a restarted peer gets every subscription again, though the queue was full");
+
+  /* Publishes fill the room they may take: two OTA replies of the longest body still fit (the
+   * reserve, linkNet.h), and reach the peer. */
+  uint8_t up[2] = {SF_LINK_MSG_MQTT_STATE, 1};
+  sf_linkSession_send(&peer, up, sizeof up);
+  run(1000);
+  check(net.online, "online once the co-processor's MQTT session is up");
+  char upTopic[SF_LINK_TOPIC_MAX];
+  topic(upTopic, 99);
+  uint8_t payload[SF_LINK_MAX_BODY] = {0};
+  int publishes = 0;
+  hal_NetResult last;
+  while ((last = net.base.ops->publish(&net.base, upTopic, payload, SF_LINK_MAX_BODY - 9 - strlen(upTopic), 1, false, 100 + publishes)) == HAL_NET_OK) publishes++;
+  check(publishes > 0 && last == HAL_NET_BUSY, "publishes of the longest body take the queue until it is busy for them");
+  uint8_t reply[SF_LINK_MAX_BODY] = {SF_LINK_MSG_OTA_REPLY, SF_OTA_REPLY_FAILED};
+  memcpy(reply + 2, "reserve-1", 10);
+  bool first_ = sf_linkNet_send(&net, reply, sizeof reply);
+  memcpy(reply + 2, "reserve-2", 10);
+  check(first_ && sf_linkNet_send(&net, reply, sizeof reply), "two OTA replies of the longest body still fit the queue");
+  run(60000);
+  check(repliesHeard == 2, "both replies reached the peer");
 
   for (int i = 0; i < SF_LINK_MAX_SUBSCRIPTIONS; i++) {
     char t[SF_LINK_TOPIC_MAX];
