@@ -22,6 +22,10 @@ void Reset_Handler(void);
 
 #define MAX_ARGS 64
 
+/* The TrustZone build's boundary probes (`--tz-probe WHAT`, ../mps2-an505-tz/nonSecure/
+ * boundaryProbe.c; the plain image's boundaryProbe.c says it has none). */
+int sf_boundaryProbe(const char* what);
+
 /* The stacked frame (r0-r3, r12, lr, pc, xPSR) of the code that faulted, and the fault status. */
 __attribute__((used)) static void reportFault(const uint32_t* frame) {
   char text[160];
@@ -101,6 +105,7 @@ void Reset_Handler(void) {
   static char* argv[MAX_ARGS];
   if (sh_commandLine(line, sizeof line) != 0) line[0] = 0;
   int argc = splitArguments(line, argv);
+  if (argc > 2 && strcmp(argv[1], "--tz-probe") == 0) exit(sf_boundaryProbe(argv[2]));
   if (argc > 1 && strcmp(argv[1], "--count-cycles") == 0) {
     argv[1] = argv[0];
     uint64_t start = cyclesSinceBoot();

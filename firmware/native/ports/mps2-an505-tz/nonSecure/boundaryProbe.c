@@ -1,0 +1,49 @@
+/* `snapfleet-device --tz-probe WHAT` on the TrustZone build: the non-secure image tries to cross
+ * the boundary the secure image set up, for test/trustzoneBoundary.test.ts. The plain image has
+ * no probe (ports/mps2-an505/startup.c calls it only when it is linked in).
+ *   read-secure   reads a word of the secure image (its vector table at 0x10000000): the core
+ *                 must stop it with a SecureFault, which the secure image reports (status 70);
+ *                 a value printed means the boundary leaked.
+ *   entry-pointers calls an entry function with a non-secure buffer, a secure address and a
+ *                 buffer that runs from non-secure into secure memory; prints each result. */
+#include <stdint.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../secureEntry.h"
+
+extern uint8_t __tz_secure_code[], __tz_secure_ram[], __tz_ns_state[], __tz_ns_state_size[]; /* trustzoneMemory.ld */
+
+/* `before`, the number, `after` on stdout (UART0); without printf, which this image doesn't link. */
+static void say(const char* before, int number, const char* after) {
+  char digits[12];
+  int n = 0;
+  unsigned magnitude = number < 0 ? 0u - (unsigned)number : (unsigned)number;
+  do digits[n++] = (char)('0' + magnitude % 10), magnitude /= 10;
+  while (magnitude);
+  write(1, before, strlen(before));
+  if (number < 0) write(1, "-", 1);
+  while (n) write(1, &digits[--n], 1);
+  write(1, after, strlen(after));
+}
+
+int sf_boundaryProbe(const char* what) {
+  if (strcmp(what, "read-secure") == 0) {
+    uint32_t word = *(volatile uint32_t*)__tz_secure_code;
+    say("{\"readSecure\":", (int)word, "}\n");
+    return 0;
+  }
+  if (strcmp(what, "entry-pointers") == 0) {
+    static uint8_t buffer[16];
+    int nonSecure = sf_secure_random(buffer, sizeof buffer);
+    int secure = sf_secure_random(__tz_secure_ram, 16);
+    int straddling = sf_secure_random(__tz_ns_state + (uintptr_t)__tz_ns_state_size - 8, 16);
+    say("{\"nonSecureBuffer\":", nonSecure, ",");
+    say("\"securePointer\":", secure, ",");
+    say("\"straddling\":", straddling, "}\n");
+    return 0;
+  }
+  const char* unknown = "snapfleet-device: --tz-probe: unknown probe (read-secure, entry-pointers)\n";
+  write(2, unknown, strlen(unknown));
+  return 2;
+}

@@ -1,0 +1,98 @@
+/** The TrustZone build (`snapfleet firmware build --target cortex-m33-tz`,
+ * firmware/native/ports/mps2-an505-tz/) on QEMU's mps2-an505: the secure image starts, opens
+ * the non-secure world and calls the device program there.
+ * - The same scripted sessions give the same lines as on the plain Cortex-M33 build (which
+ *   test/nativeEquivalence.test.ts holds to the TypeScript device).
+ * - The boundary holds: the non-secure program reading the secure image's memory is stopped by
+ *   the core (a SecureFault the secure image reports, status 70, nothing read), and an entry
+ *   function refuses a buffer in secure memory instead of writing there.
+ * Skipped, saying why, without qemu-system-arm or the arm-none-eabi toolchain. */
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { compileFeatures } from "../core/compiler/compileFeatures";
+import { writeBuild } from "../core/contracts/buildOutput";
+import { qemuUnavailable, runQemuBoard, type QemuBoardOptions } from "../firmware/native/ports/mps2-an505/qemuBoard";
+import { crossToolchainUnavailable } from "./support/crossToolchain";
+
+const ROOT = path.resolve(__dirname, "..");
+const FIXTURES = path.join(__dirname, "fixtures/native-equivalence");
+const PINS = ["A2=const:21.46", "A3=const:1.65"];
+/** The port's fault report's exit status (ports/mps2-an505/startup.c, mps2-an505-tz/secure/secureBoot.c). */
+const FAULT_STATUS = 70;
+
+type Images = Pick<QemuBoardOptions, "image" | "nonSecureImage">;
+
+describe("TrustZone build (cortex-m33-tz) on QEMU mps2-an505", function () {
+  this.timeout(600_000);
+  let plain: Images, trustZone: Images;
+  const dirs: string[] = [];
+  after(() => dirs.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+
+  before(async function () {
+    const reason = qemuUnavailable() ?? (process.getuid?.() === 0 ? undefined : crossToolchainUnavailable());
+    if (reason) {
+      console.log(`      skipped: ${reason}`);
+      this.skip();
+    }
+    const { buildFirmware } = await import(path.join(ROOT, "scripts/build-firmware.mjs") as string);
+    plain = { image: (await buildFirmware({ target: "cortex-m33", log: () => {} })).program };
+    const built = await buildFirmware({ target: "cortex-m33-tz", log: () => {} });
+    trustZone = { image: built.secureImage, nonSecureImage: built.program };
+  });
+
+  async function session(images: Images, entry: string, script: string): Promise<string[]> {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sf-tz-"));
+    dirs.push(dir);
+    writeBuild(dir, await compileFeatures({ entry, secrets: entry.includes("grow-station") ? JSON.parse(fs.readFileSync(path.join(ROOT, "examples/grow-station/dev-secrets.json"), "utf8")) : undefined }));
+    const { status, stdout, stderr } = await runQemuBoard({ ...images, deviceArgs: ["run", "--build", dir, "--script", "-", ...PINS.flatMap((p) => ["--pin", p])] }, script);
+    assert.equal(status, 0, `the board ended with status ${status}: ${stderr}`);
+    return stdout.split("\n").filter(Boolean);
+  }
+
+  async function assertSameLines(entry: string, script: string): Promise<string[]> {
+    const expected = await session(plain, entry, script);
+    const actual = await session(trustZone, entry, script);
+    for (let i = 0; i < Math.max(expected.length, actual.length); i++) {
+      assert.equal(actual[i], expected[i], `line ${i + 1} differs (plain build ${expected.length} lines, TrustZone build ${actual.length})`);
+    }
+    return actual;
+  }
+
+  it("the grow-station session: the same lines as on the plain Cortex-M33 build", async () => {
+    const lines = await assertSameLines(path.join(ROOT, "examples/grow-station/features/app.ts"), fs.readFileSync(path.join(FIXTURES, "grow-station.jsonl"), "utf8"));
+    assert.ok(lines.includes('{"pin":"D5","value":true,"t":1700000005000}'), "the session ran: the grow light went on");
+  });
+
+  it("an app like the seed's examples (failing and runaway callbacks, JSON.parse, strings): the same lines", async () => {
+    const lines = await assertSameLines(path.join(FIXTURES, "coded-logger/features/app.ts"), fs.readFileSync(path.join(FIXTURES, "coded-logger/script.jsonl"), "utf8"));
+    assert.ok(lines.some((l) => l.includes("ran out of its instruction budget")), "the runaway callback is stopped");
+  });
+
+  async function probe(what: string) {
+    return runQemuBoard({ ...trustZone, deviceArgs: ["--tz-probe", what] }, undefined, 60_000);
+  }
+
+  it("the non-secure program reading the secure image's memory: a SecureFault, reported by the secure image, status 70, nothing read", async () => {
+    const { status, stdout, stderr } = await probe("read-secure");
+    assert.equal(status, FAULT_STATUS, `status ${status}: ${stdout}${stderr}`);
+    assert.doesNotMatch(stdout, /readSecure/, "the read returned a value");
+    // SFSR bit 3, AUVIOL: the security attribution unit stopped a non-secure access to a secure address
+    const report = /snapfleet-device: fault in the non-secure image at pc 0x[0-9a-f]{8} .*SFSR 0x([0-9a-f]{8})/.exec(stderr);
+    assert.ok(report, `the secure image's fault report: ${stderr}`);
+    assert.ok(parseInt(report[1], 16) & 0x8, `SFSR ${report[1]} has AUVIOL`);
+  });
+
+  it("an entry function given a secure pointer, or a buffer running into secure memory, refuses it; a non-secure buffer is filled", async () => {
+    const { status, stdout, stderr } = await probe("entry-pointers");
+    assert.equal(status, 0, stderr);
+    assert.deepEqual(JSON.parse(stdout.trim()), { nonSecureBuffer: 0, securePointer: -1, straddling: -1 });
+  });
+
+  it("the plain image has no boundary to probe and says so", async () => {
+    const { status, stderr } = await runQemuBoard({ ...plain, deviceArgs: ["--tz-probe", "read-secure"] }, undefined, 60_000);
+    assert.equal(status, 2);
+    assert.match(stderr, /this image has no TrustZone boundary \(build it with --target cortex-m33-tz\)/);
+  });
+});
