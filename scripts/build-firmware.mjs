@@ -97,10 +97,12 @@ export const TARGET_SPECS = {
     sharedFlags: ["-Wno-format"],
     linkFlags: ["-u", "_printf_float"],
     // ports/mps2-an505-tz/nonSecure: what this image adds to the port or replaces (a file of
-    // the same name: random.c asks the secure image)
+    // the same name: random.c, linkUart.c and storage.c ask the secure image)
     overlay: "mps2-an505-tz/nonSecure",
     secureImage: {
-      sources: ["ports/mps2-an505-tz/secure", "ports/mps2-an505/semihosting.c", "ports/mps2-an505/random.c"],
+      // what the secure world owns, the plain port's own files: randomness, the link's UART
+      // (UART1), storage, and what they use
+      sources: ["ports/mps2-an505-tz/secure", "ports/mps2-an505/semihosting.c", "ports/mps2-an505/random.c", "ports/mps2-an505/linkUart.c", "ports/mps2-an505/uart.c", "ports/mps2-an505/storage.c"],
       linkerScript: "ports/mps2-an505-tz/secure.ld",
     },
   },

@@ -14,8 +14,28 @@
 /* A pointer (with its length) reaches outside the non-secure world's memory. */
 #define SF_SECURE_REFUSED_POINTER (-1)
 
+/* A name or path longer than the secure side's copy of it (SF_SECURE_TEXT_MAX bytes). */
+#define SF_SECURE_REFUSED_TEXT (-2)
+#define SF_SECURE_TEXT_MAX 512
+
 /* Fills out[0..length) with random bytes (the secure world owns the randomness: boot ids,
  * Math.random). */
 int sf_secure_random(uint8_t* out, size_t length);
+
+/* The link's UART (UART1, secure): what has arrived, at most `capacity` bytes (a count >= 0),
+ * and bytes out (SF_SECURE_OK). */
+int sf_secure_linkRead(uint8_t* bytes, size_t capacity);
+int sf_secure_linkWrite(const uint8_t* bytes, size_t length);
+
+/* Persistent storage (hal/storage.h) in the state directory, which the secure side keeps:
+ * `open` names the directory (once, from `connect --state`); the others answer a
+ * hal_StorageResult, or a refusal. Names and the path are copied into secure memory before they
+ * are checked and used, so the caller can't change them in between. */
+int sf_secure_storageOpen(const char* directory, size_t length);
+/* `*size`: the buffer's capacity in, the blob's length out (four arguments: an entry function's
+ * arguments must all travel in registers). */
+int sf_secure_storageRead(const char* name, size_t nameLength, uint8_t* buffer, size_t* size);
+int sf_secure_storageWrite(const char* name, size_t nameLength, const uint8_t* data, size_t length);
+int sf_secure_storageRemove(const char* name, size_t nameLength);
 
 #endif
