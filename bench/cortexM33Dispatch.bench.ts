@@ -26,6 +26,7 @@ import { writeApp } from "../test/support/tempFeatures";
 
 const ROOT = path.resolve(__dirname, "..");
 const TICKS = 5_000;
+const ENTRY_CALLS = 100_000;
 const INSTRUCTIONS_PER_SYSTICK_CYCLE = 50; // 1 ns per instruction (-icount shift=0), 20 MHz SysTick
 const TARGET_HZ = 160e6;
 
@@ -33,14 +34,19 @@ type Images = Pick<QemuBoardOptions, "image" | "nonSecureImage">;
 
 /** Instructions main ran for one scripted session of `advanceMs` on the board under -icount. */
 function countInstructions(images: Images, buildDir: string, advanceMs: number): Promise<number> {
+  // The script from a file (semihosting: the core waits for the host without running or
+  // sleeping), not from UART0: there the core sleeps (WFI) until each byte arrives, a
+  // millisecond of virtual time per wait, as many as the host's timing makes (±10 ms a session,
+  // ±2,000 instructions a dispatch, before this).
+  const script = path.join(buildDir, `advance-${advanceMs}.jsonl`);
+  fs.writeFileSync(script, `{"advance": ${advanceMs}}\n`);
+  return countRun(images, ["run", "--build", buildDir, "--script", script, "--pin", "A2=const:21.5"]);
+}
+
+/** Instructions the device program (or a --tz-probe) ran with `deviceArgs` under -icount. */
+function countRun(images: Images, deviceArgs: string[]): Promise<number> {
   return new Promise((resolve, reject) => {
-    // The script from a file (semihosting: the core waits for the host without running or
-    // sleeping), not from UART0: there the core sleeps (WFI) until each byte arrives, a
-    // millisecond of virtual time per wait, as many as the host's timing makes (±10 ms a session,
-    // ±2,000 instructions a dispatch, before this).
-    const script = path.join(buildDir, `advance-${advanceMs}.jsonl`);
-    fs.writeFileSync(script, `{"advance": ${advanceMs}}\n`);
-    const args = qemuArgs({ ...images, deviceArgs: ["--count-cycles", "run", "--build", buildDir, "--script", script, "--pin", "A2=const:21.5"], icount: true });
+    const args = qemuArgs({ ...images, deviceArgs: ["--count-cycles", ...deviceArgs], icount: true });
     const child = spawn(QEMU, args, { stdio: ["ignore", "ignore", "pipe"] });
     let stderr = "";
     child.stderr!.setEncoding("utf8").on("data", (d: string) => (stderr += d));
@@ -93,6 +99,11 @@ async function main() {
     console.log(`  timer + pin read + push: ${fmt(dispatch)} instructions per dispatch = ${us(dispatch)} us at 160 MHz (1 instruction/cycle) = ${fmt(TARGET_HZ / dispatch)} dispatches/s`);
     console.log(`  baseline, timer + push of a constant: ${fmt(pushOnly)} instructions; the pin read adds ${fmt(dispatch - pushOnly)} (${(dispatch / pushOnly).toFixed(2)}x the baseline)`);
   }
+  // What one crossing costs: a minimal entry function (the link's read of a 1-byte buffer: the
+  // veneer's SG, the buffer's check, one UART register read, the BXNS back), calls minus none.
+  const calls = await countRun(builds[1][1], ["--tz-probe", `entry-calls=${ENTRY_CALLS}`]);
+  const none = await countRun(builds[1][1], ["--tz-probe", "entry-calls=0"]);
+  console.log(`cortex-m33-tz: one entry function call (veneer, 1-byte buffer check, a UART register read, return): ${fmt((calls - none) / ENTRY_CALLS)} instructions (${ENTRY_CALLS.toLocaleString("en-US")} calls, the probe's loop included)`);
 }
 
 main().catch((error) => {

@@ -1,7 +1,7 @@
 /* Reset and the vector table: the first code the core runs. Copies .data from flash, clears
  * .bss, turns the FPU on, starts the 1 ms SysTick, then calls main with the command line the
- * host gave through semihosting (`--count-cycles` first: main's run time in system clock cycles
- * goes to the debug console at the end, for bench/cortexM33Dispatch.bench.ts). A fault prints where it happened on the debug console and ends
+ * host gave through semihosting (`--count-cycles` first: main's, or a `--tz-probe`'s, run time in
+ * system clock cycles goes to the debug console at the end, for bench/cortexM33Dispatch.bench.ts). A fault prints where it happened on the debug console and ends
  * the run with status 70 (QEMU exits), so a crash is never a silent hang. */
 #include <stdint.h>
 #include <stdio.h>
@@ -91,6 +91,10 @@ static void reportCycles(uint64_t cycles) {
   sh_write(sh_open(":tt", SH_MODE_APPEND), text, length);
 }
 
+static int mainOrProbe(int argc, char** argv) {
+  return argc > 2 && strcmp(argv[1], "--tz-probe") == 0 ? sf_boundaryProbe(argv[2]) : main(argc, argv);
+}
+
 void Reset_Handler(void) {
   memcpy(&__data_start, &__data_load, (size_t)((char*)&__data_end - (char*)&__data_start));
   memset(&__bss_start, 0, (size_t)((char*)&__bss_end - (char*)&__bss_start));
@@ -105,13 +109,12 @@ void Reset_Handler(void) {
   static char* argv[MAX_ARGS];
   if (sh_commandLine(line, sizeof line) != 0) line[0] = 0;
   int argc = splitArguments(line, argv);
-  if (argc > 2 && strcmp(argv[1], "--tz-probe") == 0) exit(sf_boundaryProbe(argv[2]));
   if (argc > 1 && strcmp(argv[1], "--count-cycles") == 0) {
     argv[1] = argv[0];
     uint64_t start = cyclesSinceBoot();
-    int status = main(argc - 1, argv + 1);
+    int status = mainOrProbe(argc - 1, argv + 1);
     reportCycles(cyclesSinceBoot() - start);
     exit(status);
   }
-  exit(main(argc, argv));
+  exit(mainOrProbe(argc, argv));
 }

@@ -5,8 +5,12 @@
  *                 must stop it with a SecureFault, which the secure image reports (status 70);
  *                 a value printed means the boundary leaked.
  *   entry-pointers calls an entry function with a non-secure buffer, a secure address and a
- *                 buffer that runs from non-secure into secure memory; prints each result. */
+ *                 buffer that runs from non-secure into secure memory; prints each result.
+ *   entry-calls=N makes N calls of a minimal entry function (the link's read with a 1-byte buffer:
+ *                 the veneer, the buffer's check, one UART register read, the return), for
+ *                 bench/cortexM33Dispatch.bench.ts to count under --count-cycles. */
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -43,7 +47,16 @@ int sf_boundaryProbe(const char* what) {
     say("\"straddling\":", straddling, "}\n");
     return 0;
   }
-  const char* unknown = "snapfleet-device: --tz-probe: unknown probe (read-secure, entry-pointers)\n";
+  if (strncmp(what, "entry-calls=", 12) == 0) {
+    unsigned long calls = strtoul(what + 12, NULL, 10);
+    uint8_t byte;
+    int refused = 0;
+    for (unsigned long i = 0; i < calls; i++) refused += sf_secure_linkRead(&byte, 1) < 0;
+    say("{\"entryCalls\":", (int)calls, ",");
+    say("\"refused\":", refused, "}\n");
+    return 0;
+  }
+  const char* unknown = "snapfleet-device: --tz-probe: unknown probe (read-secure, entry-pointers, entry-calls=N)\n";
   write(2, unknown, strlen(unknown));
   return 2;
 }
