@@ -96,10 +96,11 @@ describe("TrustZone build (cortex-m33-tz) on QEMU mps2-an505", function () {
     assert.ok(parseInt(report[1], 16) & 0x8, `SFSR ${report[1]} has AUVIOL`);
   });
 
-  it("an entry function given a secure pointer, or a buffer running into secure memory, refuses it; a non-secure buffer is filled", async () => {
+  it("entry functions given a secure pointer, a buffer running into secure memory or a name too long refuse it; a non-secure buffer is filled", async () => {
     const { status, stdout, stderr } = await probe("entry-pointers");
     assert.equal(status, 0, stderr);
-    assert.deepEqual(JSON.parse(stdout.trim()), { nonSecureBuffer: 0, securePointer: -1, straddling: -1 });
+    // secureEntry.h: SF_SECURE_OK 0, SF_SECURE_REFUSED_POINTER -1, SF_SECURE_REFUSED_TEXT -2
+    assert.deepEqual(JSON.parse(stdout.trim()), { nonSecureBuffer: 0, securePointer: -1, straddling: -1, linkWriteSecure: -1, storageNameSecure: -1, storageNameTooLong: -2 });
   });
 
   it("connect: an app installed over the link (UART1 and the storage secure) runs, and boots again after a reset", async () => {

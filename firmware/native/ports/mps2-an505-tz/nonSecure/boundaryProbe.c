@@ -4,8 +4,9 @@
  *   read-secure   reads a word of the secure image (its vector table at 0x10000000): the core
  *                 must stop it with a SecureFault, which the secure image reports (status 70);
  *                 a value printed means the boundary leaked.
- *   entry-pointers calls an entry function with a non-secure buffer, a secure address and a
- *                 buffer that runs from non-secure into secure memory; prints each result.
+ *   entry-pointers calls the entry functions with a non-secure buffer, secure addresses, a
+ *                 buffer that runs from non-secure into secure memory and a name longer than
+ *                 the secure side copies; prints each result.
  *   entry-calls=N makes N calls of a minimal entry function (the link's read with a 1-byte buffer:
  *                 the veneer, the buffer's check, one UART register read, the return), for
  *                 bench/cortexM33Dispatch.bench.ts to count under --count-cycles. */
@@ -42,9 +43,17 @@ int sf_boundaryProbe(const char* what) {
     int nonSecure = sf_secure_random(buffer, sizeof buffer);
     int secure = sf_secure_random(__tz_secure_ram, 16);
     int straddling = sf_secure_random(__tz_ns_state + (uintptr_t)__tz_ns_state_size - 8, 16);
+    /* the other entry functions' checks: bytes to send, a name to copy, a name too long to copy */
+    int linkWrite = sf_secure_linkWrite(__tz_secure_ram, 16);
+    int storageName = sf_secure_storageOpen((const char*)__tz_secure_ram, 8);
+    static char longName[SF_SECURE_TEXT_MAX];
+    int longText = sf_secure_storageOpen(longName, sizeof longName);
     say("{\"nonSecureBuffer\":", nonSecure, ",");
     say("\"securePointer\":", secure, ",");
-    say("\"straddling\":", straddling, "}\n");
+    say("\"straddling\":", straddling, ",");
+    say("\"linkWriteSecure\":", linkWrite, ",");
+    say("\"storageNameSecure\":", storageName, ",");
+    say("\"storageNameTooLong\":", longText, "}\n");
     return 0;
   }
   if (strncmp(what, "entry-calls=", 12) == 0) {
