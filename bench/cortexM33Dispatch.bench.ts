@@ -1,4 +1,4 @@
-/** Instructions per dispatch on the Cortex-M33 build (issue 12): a 1 ms timer fires, reads an
+/** Instructions per dispatch on the Cortex-M33 build and on its TrustZone build (issue 12): a 1 ms timer fires, reads an
  * analog pin and pushes the value on a channel (one VM call, two host calls, an envelope, a
  * publish), counted in QEMU's mps2-an505, and the time that implies on a 160 MHz Cortex-M33
  * (Microvisor's STM32U585).
@@ -7,7 +7,7 @@
  * cycle counter. Under `-icount shift=0` QEMU runs the virtual clock at one nanosecond per
  * executed instruction, and the board's SysTick counts that clock (20 MHz: one SysTick cycle = 50
  * instructions). The image's `--count-cycles` (ports/mps2-an505/startup.c) reads SysTick at
- * main's start and end and prints the difference. The scripted mode (no WFI, time comes from the
+ * main's start and end and prints the difference. The scripted mode (its script from a file: no WFI; time comes from the
  * script) runs a boot-only session and one with TICKS dispatches; the difference / TICKS is the
  * dispatch, boot subtracted. It includes the scripted mode's JSON line for each publish on UART0,
  * which a device on the link sends as a PUBLISH frame instead (the baseline below measures that
@@ -21,19 +21,33 @@ import os from "node:os";
 import path from "node:path";
 import { compileFeatures } from "../core/compiler/compileFeatures";
 import { writeBuild } from "../core/contracts/buildOutput";
-import { qemuArgs, QEMU, qemuUnavailable, END_OF_INPUT } from "../firmware/native/ports/mps2-an505/qemuBoard";
+import { qemuArgs, QEMU, qemuUnavailable, type QemuBoardOptions } from "../firmware/native/ports/mps2-an505/qemuBoard";
 import { writeApp } from "../test/support/tempFeatures";
 
 const ROOT = path.resolve(__dirname, "..");
 const TICKS = 5_000;
+const ENTRY_CALLS = 100_000;
 const INSTRUCTIONS_PER_SYSTICK_CYCLE = 50; // 1 ns per instruction (-icount shift=0), 20 MHz SysTick
 const TARGET_HZ = 160e6;
 
+type Images = Pick<QemuBoardOptions, "image" | "nonSecureImage">;
+
 /** Instructions main ran for one scripted session of `advanceMs` on the board under -icount. */
-function countInstructions(image: string, buildDir: string, advanceMs: number): Promise<number> {
+function countInstructions(images: Images, buildDir: string, advanceMs: number): Promise<number> {
+  // The script from a file (semihosting: the core waits for the host without running or
+  // sleeping), not from UART0: there the core sleeps (WFI) until each byte arrives, a
+  // millisecond of virtual time per wait, as many as the host's timing makes (±10 ms a session,
+  // ±2,000 instructions a dispatch, before this).
+  const script = path.join(buildDir, `advance-${advanceMs}.jsonl`);
+  fs.writeFileSync(script, `{"advance": ${advanceMs}}\n`);
+  return countRun(images, ["run", "--build", buildDir, "--script", script, "--pin", "A2=const:21.5"]);
+}
+
+/** Instructions the device program (or a --tz-probe) ran with `deviceArgs` under -icount. */
+function countRun(images: Images, deviceArgs: string[]): Promise<number> {
   return new Promise((resolve, reject) => {
-    const args = qemuArgs({ image, deviceArgs: ["--count-cycles", "run", "--build", buildDir, "--script", "-", "--pin", "A2=const:21.5"], icount: true });
-    const child = spawn(QEMU, args, { stdio: ["pipe", "ignore", "pipe"] });
+    const args = qemuArgs({ ...images, deviceArgs: ["--count-cycles", ...deviceArgs], icount: true });
+    const child = spawn(QEMU, args, { stdio: ["ignore", "ignore", "pipe"] });
     let stderr = "";
     child.stderr!.setEncoding("utf8").on("data", (d: string) => (stderr += d));
     child.on("error", reject);
@@ -42,17 +56,16 @@ function countInstructions(image: string, buildDir: string, advanceMs: number): 
       if (status !== 0 || !m) return reject(new Error(`the board ended with ${status} and no cycle count: ${stderr.slice(-500)}`));
       resolve(Number(m[1]) * INSTRUCTIONS_PER_SYSTICK_CYCLE);
     });
-    child.stdin!.end(`{"advance": ${advanceMs}}\n${END_OF_INPUT}`);
   });
 }
 
-async function perDispatch(image: string, body: string): Promise<number> {
+async function perDispatch(images: Images, body: string): Promise<number> {
   const build = await compileFeatures({ entry: writeApp(body) });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sf-m33-dispatch-"));
   try {
     writeBuild(dir, build);
-    const boot = await countInstructions(image, dir, 0);
-    const run = await countInstructions(image, dir, TICKS);
+    const boot = await countInstructions(images, dir, 0);
+    const run = await countInstructions(images, dir, TICKS);
     return (run - boot) / TICKS;
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -63,23 +76,34 @@ async function main() {
   const unavailable = qemuUnavailable();
   if (unavailable) return console.log(`skipped: ${unavailable}`);
   const { buildFirmware } = await import(path.join(ROOT, "scripts/build-firmware.mjs") as string);
-  const { program: image } = await buildFirmware({ target: "cortex-m33", log: () => {} });
-  const dispatch = await perDispatch(
-    image,
-    `const out = api.newCommsChannel<number>("reading", { qos: 0 });
-     const sensor = api.mcu.getAnalogPin("A2");
-     api.mcu.setInterval(() => out.pushMessageToServer(sensor.read()), 1);`,
-  );
-  const pushOnly = await perDispatch(
-    image,
-    `const out = api.newCommsChannel<number>("reading", { qos: 0 });
-     api.mcu.setInterval(() => out.pushMessageToServer(21.5), 1);`,
-  );
+  const plain = await buildFirmware({ target: "cortex-m33", log: () => {} });
+  const trustZone = await buildFirmware({ target: "cortex-m33-tz", log: () => {} });
+  // The plain image, and the TrustZone build's non-secure image started by its secure one
+  // (firmware/native/ports/mps2-an505-tz/): the same program at other addresses.
+  const builds: [string, Images][] = [["cortex-m33", { image: plain.program }], ["cortex-m33-tz", { image: trustZone.secureImage, nonSecureImage: trustZone.program }]];
   const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
   const us = (n: number) => ((n / TARGET_HZ) * 1e6).toFixed(1);
-  console.log(`Cortex-M33 (-O2), counted in QEMU mps2-an505 under -icount (${TICKS.toLocaleString("en-US")} dispatches, boot subtracted):`);
-  console.log(`  timer + pin read + push: ${fmt(dispatch)} instructions per dispatch = ${us(dispatch)} us at 160 MHz (1 instruction/cycle) = ${fmt(TARGET_HZ / dispatch)} dispatches/s`);
-  console.log(`  baseline, timer + push of a constant: ${fmt(pushOnly)} instructions; the pin read adds ${fmt(dispatch - pushOnly)} (${(dispatch / pushOnly).toFixed(2)}x the baseline)`);
+  for (const [target, images] of builds) {
+    const dispatch = await perDispatch(
+      images,
+      `const out = api.newCommsChannel<number>("reading", { qos: 0 });
+       const sensor = api.mcu.getAnalogPin("A2");
+       api.mcu.setInterval(() => out.pushMessageToServer(sensor.read()), 1);`,
+    );
+    const pushOnly = await perDispatch(
+      images,
+      `const out = api.newCommsChannel<number>("reading", { qos: 0 });
+       api.mcu.setInterval(() => out.pushMessageToServer(21.5), 1);`,
+    );
+    console.log(`${target} (-O2), counted in QEMU mps2-an505 under -icount (${TICKS.toLocaleString("en-US")} dispatches, boot subtracted):`);
+    console.log(`  timer + pin read + push: ${fmt(dispatch)} instructions per dispatch = ${us(dispatch)} us at 160 MHz (1 instruction/cycle) = ${fmt(TARGET_HZ / dispatch)} dispatches/s`);
+    console.log(`  baseline, timer + push of a constant: ${fmt(pushOnly)} instructions; the pin read adds ${fmt(dispatch - pushOnly)} (${(dispatch / pushOnly).toFixed(2)}x the baseline)`);
+  }
+  // What one crossing costs: a minimal entry function (the link's read of a 1-byte buffer: the
+  // veneer's SG, the buffer's check, one UART register read, the BXNS back), calls minus none.
+  const calls = await countRun(builds[1][1], ["--tz-probe", `entry-calls=${ENTRY_CALLS}`]);
+  const none = await countRun(builds[1][1], ["--tz-probe", "entry-calls=0"]);
+  console.log(`cortex-m33-tz: one entry function call (veneer, 1-byte buffer check, a UART register read, return): ${fmt((calls - none) / ENTRY_CALLS)} instructions (${ENTRY_CALLS.toLocaleString("en-US")} calls, the probe's loop included)`);
 }
 
 main().catch((error) => {

@@ -58,7 +58,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     args: "build",
     summary: "build the native device program with this machine's C compiler: --target posix writes build/firmware/posix/snapfleet-device (a missing compiler or library is named with its Debian package, installed with apt-get when running as root)",
     options: {
-      target: { value: "posix|cortex-m33|cortex-m0plus", help: "what to build for: posix (a native device process on this machine), cortex-m33 (a bare-metal image for QEMU's mps2-an505 board, run by run-device --runtime qemu), cortex-m0plus (the Arduino Nano 33 IoT's core, size only); the Cortex-M builds print flash and RAM per part against firmware/native/sizeBudget.json" },
+      target: { value: "posix|cortex-m33|cortex-m33-tz|cortex-m0plus", help: "what to build for: posix (a native device process on this machine), cortex-m33 (a bare-metal image for QEMU's mps2-an505 board, run by run-device --runtime qemu), cortex-m33-tz (the same program as the non-secure image of a TrustZone build, beside a secure image that starts it: snapfleet-device-secure.elf; firmware/native/README.md), cortex-m0plus (the Arduino Nano 33 IoT's core, size only); the Cortex-M builds print flash and RAM per part against firmware/native/sizeBudget.json" },
       force: { help: "rebuild even when no source changed" },
       app: { value: "DIR", help: "an image for one app alone (DIR: its snapfleet build output): only the host functions its device snapshot imports, manifests of its channel and pin counts; an update needing more is refused on the device (written to build/firmware/<target>/app-<name>/)" },
     },

@@ -75,6 +75,37 @@ export const TARGET_SPECS = {
     // unless asked); the device's own numbers don't use printf (ports/cortex-m/platform.c).
     linkFlags: ["-u", "_printf_float"],
   },
+  // The same device program as cortex-m33, as the non-secure image of a TrustZone build
+  // (ports/mps2-an505-tz/): its secure image (`secureImage`, compiled with -mcmse) starts first,
+  // opens the non-secure world and calls it. A target of its own, not a flag of cortex-m33: two
+  // ELFs instead of one, its own output folder and build stamp, and the plain image unchanged.
+  // `budgetOf`: the budget it shares (the same program). The stack analysis is not run on it
+  // (stackCalls.json has no entry): at its non-secure addresses (0x0004…) objdump indents the
+  // instructions and scripts/stackDepth.mjs then reads the C library's code, which at the plain
+  // image's 0x1000… addresses it skips (see firmware/native/README.md, TrustZone).
+  "cortex-m33-tz": {
+    kind: "mcu",
+    port: "mps2-an505",
+    common: "cortex-m",
+    shares: "posix",
+    budgetOf: "cortex-m33",
+    cpu: ["-mcpu=cortex-m33", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv5-sp-d16"],
+    optimize: "-O2",
+    linkerScript: "ports/mps2-an505-tz/nonSecure.ld",
+    exceptionFrameBytes: 108,
+    defines: ["-D_POSIX_TIMERS=1", "-Dgetline=__getline", "-DSF_AN505_NONSECURE=1"],
+    sharedFlags: ["-Wno-format"],
+    linkFlags: ["-u", "_printf_float"],
+    // ports/mps2-an505-tz/nonSecure: what this image adds to the port or replaces (a file of
+    // the same name: random.c, linkUart.c and storage.c ask the secure image)
+    overlay: "mps2-an505-tz/nonSecure",
+    secureImage: {
+      // what the secure world owns, the plain port's own files: randomness, the link's UART
+      // (UART1), storage, and what they use
+      sources: ["ports/mps2-an505-tz/secure", "ports/mps2-an505/semihosting.c", "ports/mps2-an505/random.c", "ports/mps2-an505/linkUart.c", "ports/mps2-an505/uart.c", "ports/mps2-an505/storage.c"],
+      linkerScript: "ports/mps2-an505-tz/secure.ld",
+    },
+  },
   // Size only: the link device (link/linkDevice.c) with the Nano 33 IoT's own pins
   // (ports/cortex-m0plus/nanoBoard.c), no network stack.
   "cortex-m0plus": {
@@ -320,7 +351,10 @@ export async function buildFirmware({ target = "posix", outDir, force = false, l
   const nativeDir = path.join(sourceRoot, NATIVE);
   const all = sourcesUnder(nativeDir);
   const portDir = path.join(nativeDir, "ports", port);
-  const inPort = (f) => f.startsWith(portDir + path.sep) && !NOT_DEVICE.some((p) => p.test(f));
+  const overlayDir = spec.overlay && path.join(nativeDir, "ports", spec.overlay);
+  const inOverlay = (f) => overlayDir !== undefined && path.dirname(f) === overlayDir;
+  const overlayNames = new Set(all.filter(inOverlay).map((f) => path.basename(f)));
+  const inPort = (f) => (inOverlay(f) || (f.startsWith(portDir + path.sep) && !overlayNames.has(path.basename(f)))) && !NOT_DEVICE.some((p) => p.test(f));
   const portNames = new Set(all.filter(inPort).map((f) => path.basename(f)));
   const commonDir = spec.common && path.join(nativeDir, "ports", spec.common);
   const inCommon = (f) => commonDir !== undefined && path.dirname(f) === commonDir && !portNames.has(path.basename(f));
@@ -328,7 +362,7 @@ export async function buildFirmware({ target = "posix", outDir, force = false, l
   const shared = (f) =>
     spec.shares !== undefined && path.dirname(f) === path.join(nativeDir, "ports", spec.shares) && !ownNames.has(path.basename(f));
   const device = all.filter((f) => (!NOT_DEVICE.some((p) => p.test(f)) && !f.startsWith(path.join(nativeDir, "ports") + path.sep)) || inPort(f) || inCommon(f) || shared(f));
-  const budget = mcu ? readSizeBudget(path.join(sourceRoot, SIZE_BUDGET_FILE), target, app?.name) : undefined;
+  const budget = mcu ? readSizeBudget(path.join(sourceRoot, SIZE_BUDGET_FILE), spec.budgetOf ?? target, app?.name) : undefined;
   // A per-app image holds manifests (the running app's, an update's) of that app's size: an
   // update declaring more channels or pins is refused by sf_manifest_parse, as one importing
   // another host function is at restore.
@@ -352,17 +386,19 @@ export async function buildFirmware({ target = "posix", outDir, force = false, l
     fail(app ? `--app ${appDir}: ${error.message}` : error.message);
   }
   const program = path.join(outDir, mcu ? `${PROGRAM}.elf` : PROGRAM);
+  const secureImage = spec.secureImage && path.join(outDir, `${PROGRAM}-secure.elf`);
   const stampPath = path.join(outDir, "build-stamp.json");
   const { flags: libraryFlags, archives } = libraryLinkFlags(cc, libraries);
   const inputs = [...all, ...glue, path.join(engineDir, "microvium.c"), path.join(engineDir, "microvium.h"), ...HOST_ID_SOURCES.map((f) => path.join(sourceRoot, f)), ENGINE_PATCHES_FILE, fileURLToPath(import.meta.url), path.join(root, "scripts/hostIdsHeader.mjs"), path.join(root, "scripts/engineErrorsHeader.mjs"), path.join(root, "scripts/runtimeErrorsHeader.mjs"), path.join(root, "scripts/shadowTopicsHeader.mjs"), path.join(root, "scripts/claimApiHeader.mjs"), path.join(root, "scripts/deviceTextsHeader.mjs")];
   if (mcu) inputs.push(path.join(sourceRoot, SIZE_BUDGET_FILE), path.join(root, "scripts/firmwareSize.mjs"), path.join(sourceRoot, NATIVE, STACK_CALLS_FILE), path.join(root, "scripts/stackDepth.mjs"), path.join(root, "scripts/vmAllocation.mjs"));
   const hash = hashInputs(root, inputs, [version, target, JSON.stringify(spec), JSON.stringify(headers), JSON.stringify(libraryFlags), JSON.stringify(archives), JSON.stringify(appLimits), JSON.stringify(appOperators)]);
-  if (!force && readStamp(stampPath)?.hash === hash && fs.existsSync(program)) {
-    const { size, report } = readStamp(stampPath);
+  if (!force && readStamp(stampPath)?.hash === hash && fs.existsSync(program) && (!secureImage || fs.existsSync(secureImage))) {
+    const { size, report, secureSize } = readStamp(stampPath);
     log(`build-firmware: ${path.relative(process.cwd(), program)} up to date (${fs.statSync(program).size} bytes)`);
     if (report && overBudget(report)) fail(overBudget(report));
     if (report) log(formatSizeTable(report));
-    return { program, skipped: true, size, report };
+    if (secureSize) log(formatSecureSize(secureSize));
+    return { program, secureImage, skipped: true, size, report, secureSize };
   }
 
   // Everything of this build in its own folder, so two builds at once (tests, dev) can't mix
@@ -443,27 +479,64 @@ export async function buildFirmware({ target = "posix", outDir, force = false, l
       return { cc, what: `compiling ${path.relative(root, file)}`, args: [...flags, ...includes, "-c", file, "-o", object] };
     });
     await runAll(commands, os.availableParallelism?.() ?? 2);
+    // The secure image first: the non-secure one links against its import library (the veneers'
+    // addresses).
+    const secure = spec.secureImage && (await buildSecureImage(includes));
     const temp = `${program}.${process.pid}.tmp`;
     const mapFile = path.join(work, "image.map");
     const linkArgs = [
-      ...spec.cpu, "--specs=nano.specs", "-nostartfiles", "-Wl,--no-enum-size-warning", "-T", path.join(nativeDir, spec.linkerScript), "-Wl,--gc-sections", `-Wl,-Map=${mapFile}`, "-Wl,--cref",
+      ...spec.cpu, "--specs=nano.specs", "-nostartfiles", "-Wl,--no-enum-size-warning", "-T", path.join(nativeDir, spec.linkerScript), ...linkerIncludes(spec.linkerScript), "-Wl,--gc-sections", `-Wl,-Map=${mapFile}`, "-Wl,--cref",
       `-Wl,--defsym=__heap_size=${budget.heapBytes}`, `-Wl,--defsym=__stack_size=${budget.stackBytes}`, ...(spec.linkFlags ?? []),
-      "-o", temp, ...[...objectOf.keys()].sort(), "-lm",
+      "-o", temp, ...[...objectOf.keys()].sort(), ...(secure ? [secure.importLibrary] : []), "-lm",
     ];
     await runAll([{ cc, what: "linking", args: linkArgs }], 1);
     const defines = Object.fromEntries([...limits, ...appLimits].map((d) => d.slice(2).split("=")));
     const stack = analyzeStack(target, spec, temp, [...objectOf.keys()].map((o) => o.replace(/\.o$/, ".ci")), defines);
     const vmAllocation = vmAllocationOf(temp, cc, spec);
-    const report = sizeReport({ target, mapText: fs.readFileSync(mapFile, "utf8"), sourceOf: (object) => objectOf.get(object), nativeDir, root, budget, stack, vmAllocation });
+    const report = sizeReport({ target, budgetTarget: spec.budgetOf, mapText: fs.readFileSync(mapFile, "utf8"), sourceOf: (object) => objectOf.get(object), nativeDir, root, budget, stack, vmAllocation });
     fs.renameSync(temp, program);
+    if (secure) fs.renameSync(secure.temp, secureImage);
     fs.copyFileSync(mapFile, program.replace(/\.elf$/, ".map")); // what was linked and why (--cref): for the next size hunt
     const size = { text: report.flash.total, data: report.ram.data, bss: report.ram.bss };
-    writeStamp(stampPath, { hash, size, report });
+    writeStamp(stampPath, { hash, size, report, secureSize: secure?.size });
     log(`build-firmware: ${path.relative(process.cwd(), program)} for ${target} (${units.length} sources, ${freestanding} checked freestanding, built in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
     if (overBudget(report)) fail(overBudget(report));
     log(formatSizeTable(report));
-    return { program, skipped: false, size, report };
+    if (secure) log(formatSecureSize(secure.size));
+    return { program, secureImage, skipped: false, size, report, secureSize: secure?.size };
   }
+
+  /** The secure image of a TrustZone target (spec.secureImage): its sources compiled with
+   * -mcmse, linked with the linker writing the import library of its entry functions' veneers
+   * (--cmse-implib), which the non-secure image links against. */
+  async function buildSecureImage(includes) {
+    const sources = spec.secureImage.sources.flatMap((entry) => {
+      const full = path.join(nativeDir, entry);
+      return fs.statSync(full).isDirectory() ? sourcesUnder(full).filter((f) => f.endsWith(".c") && !NOT_DEVICE.some((p) => p.test(f))) : [full];
+    });
+    const secureObjects = path.join(work, "secure");
+    fs.mkdirSync(secureObjects);
+    const cFlags = [...C_FLAGS.map((f) => (f === "-O2" ? spec.optimize : f)), ...spec.cpu, "-mcmse", "-ffunction-sections", "-fdata-sections"];
+    const compiled = sources.map((file, i) => ({ file, object: path.join(secureObjects, `${i}-${path.basename(file, ".c")}.o`) }));
+    await runAll(compiled.map(({ file, object }) => ({ cc, what: `compiling ${path.relative(root, file)} (secure image)`, args: [...cFlags, ...includes, "-c", file, "-o", object] })), os.availableParallelism?.() ?? 2);
+    const temp = `${secureImage}.${process.pid}.tmp`;
+    const importLibrary = path.join(work, "secure-implib.o");
+    await runAll([{ cc, what: "linking the secure image", args: [
+      ...spec.cpu, "--specs=nano.specs", "-nostartfiles", "-T", path.join(nativeDir, spec.secureImage.linkerScript), ...linkerIncludes(spec.secureImage.linkerScript),
+      "-Wl,--gc-sections", "-Wl,--cmse-implib", `-Wl,--out-implib=${importLibrary}`, "-o", temp, ...compiled.map((c) => c.object),
+    ] }], 1);
+    return { temp, importLibrary, size: sectionSizes(temp, cc.replace(/gcc$/, "size")) };
+  }
+
+  /** -L for a linker script's folder and its port's (INCLUDE finds an505Sections.ld there). */
+  function linkerIncludes(linkerScript) {
+    return [...new Set([path.dirname(linkerScript), `ports/${port}`])].flatMap((dir) => ["-L", path.join(nativeDir, dir)]);
+  }
+}
+
+/** The secure image's line under the size table: flash (text + data) and static RAM. */
+function formatSecureSize(size) {
+  return `secure image (${PROGRAM}-secure.elf): flash ${(size.text + size.data).toLocaleString("en-US")} B, RAM ${(size.data + size.bss).toLocaleString("en-US")} B (of it the secure stack)`;
 }
 
 /** The worst-case stack of a linked image (scripts/stackDepth.mjs) from the units' call graphs;
@@ -494,9 +567,9 @@ function vmAllocationOf(elf, cc, spec) {
 }
 
 /** text/data/bss of a program (binutils size). */
-export function sectionSizes(program) {
+export function sectionSizes(program, sizeCommand = "size") {
   try {
-    const [, line] = execFileSync("size", [program], { encoding: "utf8" }).trim().split("\n");
+    const [, line] = execFileSync(sizeCommand, [program], { encoding: "utf8" }).trim().split("\n");
     const [text, data, bss] = line.trim().split(/\s+/).map(Number);
     return { text, data, bss };
   } catch {

@@ -80,7 +80,7 @@ export function parseLinkerMap(mapText) {
 }
 
 /** Flash and RAM per part, the reserves, the totals and the verdict against the budget. */
-export function sizeReport({ target, mapText, sourceOf, nativeDir, root, budget, stack, vmAllocation }) {
+export function sizeReport({ target, budgetTarget = target, mapText, sourceOf, nativeDir, root, budget, stack, vmAllocation }) {
   const flash = Object.fromEntries(PARTS.map((p) => [p, 0]));
   const staticRam = Object.fromEntries(PARTS.map((p) => [p, 0]));
   let data = 0, bss = 0;
@@ -103,7 +103,7 @@ export function sizeReport({ target, mapText, sourceOf, nativeDir, root, budget,
   return {
     target,
     app: budget.app,
-    budgetKey: budget.appBudgeted ? `"${target}".apps."${budget.app}"` : `"${target}"`,
+    budgetKey: budget.appBudgeted ? `"${budgetTarget}".apps."${budget.app}"` : `"${budgetTarget}"`,
     flash: { ...flash, padding, total: flashTotal, budget: budget.flashBytes, goal: budget.goalFlashBytes },
     ram: { static: staticRam, data, bss, heap: budget.heapBytes, stack: budget.stackBytes, total: ramTotal, budget: budget.ramBytes, goal: budget.goalRamBytes },
     // scripts/stackDepth.mjs: the deepest path of the thread and of a handler; with the margin,

@@ -12,9 +12,8 @@
 #include "../../link/linkDevice.h"
 #include "../posix/clock.h"
 #include "../posix/posixPlatform.h"
-#include "an505.h"
 #include "engineId.h"
-#include "uart.h"
+#include "linkUart.h"
 
 #define MAX_PINS 32
 
@@ -22,14 +21,12 @@ extern uint8_t __slot_a[], __slot_b[], __slot_size[];
 
 static size_t uartRead(void* context, uint8_t* bytes, size_t capacity) {
   (void)context;
-  size_t n = 0;
-  while (n < capacity && sf_uart_get(AN505_UART1_BASE, &bytes[n])) n++;
-  return n;
+  return sf_linkUart_read(bytes, capacity);
 }
 
 static void uartWrite(void* context, const uint8_t* bytes, size_t length) {
   (void)context;
-  for (size_t i = 0; i < length; i++) sf_uart_put(AN505_UART1_BASE, bytes[i]);
+  sf_linkUart_write(bytes, length);
 }
 
 static int64_t monotonic(void* context) {
@@ -80,7 +77,7 @@ int sf_networkMain(int argc, char** argv) {
     fprintf(stderr, "snapfleet-device: %s\n", error);
     return 1;
   }
-  sf_uart_init(AN505_UART1_BASE, 115200);
+  sf_linkUart_init();
   static sf_LinkNet net;
   sf_LinkPort port = {NULL, uartRead, uartWrite, monotonic, waitForInterrupt};
   hal_Platform* hal = sf_posixPlatform_hal(platform);

@@ -49,8 +49,12 @@ function semihostingConfig(deviceArgs: readonly string[]): string {
 }
 
 export interface QemuBoardOptions {
-  /** build/firmware/cortex-m33/snapfleet-device.elf */
+  /** build/firmware/cortex-m33/snapfleet-device.elf; of the TrustZone build
+   * (cortex-m33-tz), its secure image: the core starts there. */
   image: string;
+  /** The TrustZone build's non-secure image (build/firmware/cortex-m33-tz/snapfleet-device.elf),
+   * put in place by QEMU's generic loader (the secure image starts it). */
+  nonSecureImage?: string;
   /** The device program's arguments (firmware/native/README.md). */
   deviceArgs: readonly string[];
   /** UART1: "none", or a QEMU character device for the link, e.g. "tcp:127.0.0.1:PORT". */
@@ -73,6 +77,7 @@ export function qemuArgs(options: QemuBoardOptions): string[] {
     "-semihosting-config", semihostingConfig(options.deviceArgs),
     ...(options.icount ? ["-icount", "shift=0"] : []),
     "-kernel", options.image,
+    ...(options.nonSecureImage ? ["-device", `loader,file=${options.nonSecureImage.replaceAll(",", ",,")}`] : []),
   ];
 }
 

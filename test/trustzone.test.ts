@@ -1,0 +1,153 @@
+/** The TrustZone build (`snapfleet firmware build --target cortex-m33-tz`,
+ * firmware/native/ports/mps2-an505-tz/) on QEMU's mps2-an505: the secure image starts, opens
+ * the non-secure world and calls the device program there.
+ * - The same scripted sessions give the same lines as on the plain Cortex-M33 build (which
+ *   test/nativeEquivalence.test.ts holds to the TypeScript device).
+ * - `connect` works with the link's UART and the storage in the secure world: the first app
+ *   installed over the link from a co-processor (firmware/coprocessor/) runs, and boots again
+ *   from the state the secure image kept after the board is reset.
+ * - The boundary holds: the non-secure program reading the secure image's memory is stopped by
+ *   the core (a SecureFault the secure image reports, status 70, nothing read), and an entry
+ *   function refuses a buffer in secure memory instead of writing there.
+ * Skipped, saying why, without qemu-system-arm or the arm-none-eabi toolchain. */
+import assert from "node:assert/strict";
+import type { ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { compileFeatures } from "../core/compiler/compileFeatures";
+import { ENGINE_ID } from "../core/compiler/engineId";
+import { encodeDevicePackage } from "../core/contracts/devicePackage";
+import { writeBuild } from "../core/contracts/buildOutput";
+import { Coprocessor } from "../firmware/coprocessor/coprocessor";
+import { qemuUnavailable, runQemuBoard, startQemuBoard, type QemuBoardOptions } from "../firmware/native/ports/mps2-an505/qemuBoard";
+import { InMemoryTransport } from "../firmware/transport";
+import { crossToolchainUnavailable } from "./support/crossToolchain";
+import { waitFor } from "./support/waitFor";
+
+const ROOT = path.resolve(__dirname, "..");
+const FIXTURES = path.join(__dirname, "fixtures/native-equivalence");
+const PINS = ["A2=const:21.46", "A3=const:1.65"];
+/** The port's fault report's exit status (ports/mps2-an505/startup.c, mps2-an505-tz/secure/secureBoot.c). */
+const FAULT_STATUS = 70;
+/** How long a board on a loaded machine may take to get somewhere (not a timing assertion). */
+const WAIT_MS = 60_000;
+
+type Images = Pick<QemuBoardOptions, "image" | "nonSecureImage">;
+
+describe("TrustZone build (cortex-m33-tz) on QEMU mps2-an505", function () {
+  this.timeout(600_000);
+  let plain: Images, trustZone: Images;
+  const dirs: string[] = [];
+  after(() => dirs.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+
+  before(async function () {
+    const reason = qemuUnavailable() ?? (process.getuid?.() === 0 ? undefined : crossToolchainUnavailable());
+    if (reason) {
+      console.log(`      skipped: ${reason}`);
+      this.skip();
+    }
+    const { buildFirmware } = await import(path.join(ROOT, "scripts/build-firmware.mjs") as string);
+    plain = { image: (await buildFirmware({ target: "cortex-m33", log: () => {} })).program };
+    const built = await buildFirmware({ target: "cortex-m33-tz", log: () => {} });
+    trustZone = { image: built.secureImage, nonSecureImage: built.program };
+  });
+
+  async function session(images: Images, entry: string, script: string): Promise<string[]> {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sf-tz-"));
+    dirs.push(dir);
+    writeBuild(dir, await compileFeatures({ entry, secrets: entry.includes("grow-station") ? JSON.parse(fs.readFileSync(path.join(ROOT, "examples/grow-station/dev-secrets.json"), "utf8")) : undefined }));
+    const { status, stdout, stderr } = await runQemuBoard({ ...images, deviceArgs: ["run", "--build", dir, "--script", "-", ...PINS.flatMap((p) => ["--pin", p])] }, script);
+    assert.equal(status, 0, `the board ended with status ${status}: ${stderr}`);
+    return stdout.split("\n").filter(Boolean);
+  }
+
+  async function assertSameLines(entry: string, script: string): Promise<string[]> {
+    const expected = await session(plain, entry, script);
+    const actual = await session(trustZone, entry, script);
+    for (let i = 0; i < Math.max(expected.length, actual.length); i++) {
+      assert.equal(actual[i], expected[i], `line ${i + 1} differs (plain build ${expected.length} lines, TrustZone build ${actual.length})`);
+    }
+    return actual;
+  }
+
+  it("the grow-station session: the same lines as on the plain Cortex-M33 build", async () => {
+    const lines = await assertSameLines(path.join(ROOT, "examples/grow-station/features/app.ts"), fs.readFileSync(path.join(FIXTURES, "grow-station.jsonl"), "utf8"));
+    assert.ok(lines.includes('{"pin":"D5","value":true,"t":1700000005000}'), "the session ran: the grow light went on");
+  });
+
+  it("an app like the seed's examples (failing and runaway callbacks, JSON.parse, strings): the same lines", async () => {
+    const lines = await assertSameLines(path.join(FIXTURES, "coded-logger/features/app.ts"), fs.readFileSync(path.join(FIXTURES, "coded-logger/script.jsonl"), "utf8"));
+    assert.ok(lines.some((l) => l.includes("ran out of its instruction budget")), "the runaway callback is stopped");
+  });
+
+  async function probe(what: string) {
+    return runQemuBoard({ ...trustZone, deviceArgs: ["--tz-probe", what] }, undefined, 60_000);
+  }
+
+  it("the non-secure program reading the secure image's memory: a SecureFault, reported by the secure image, status 70, nothing read", async () => {
+    const { status, stdout, stderr } = await probe("read-secure");
+    assert.equal(status, FAULT_STATUS, `status ${status}: ${stdout}${stderr}`);
+    assert.doesNotMatch(stdout, /readSecure/, "the read returned a value");
+    // SFSR bit 3, AUVIOL: the security attribution unit stopped a non-secure access to a secure address
+    const report = /snapfleet-device: fault in the non-secure image at pc 0x[0-9a-f]{8} .*SFSR 0x([0-9a-f]{8})/.exec(stderr);
+    assert.ok(report, `the secure image's fault report: ${stderr}`);
+    assert.ok(parseInt(report[1], 16) & 0x8, `SFSR ${report[1]} has AUVIOL`);
+  });
+
+  it("entry functions given a secure pointer, a buffer running into secure memory or a name too long refuse it; a non-secure buffer is filled", async () => {
+    const { status, stdout, stderr } = await probe("entry-pointers");
+    assert.equal(status, 0, stderr);
+    // secureEntry.h: SF_SECURE_OK 0, SF_SECURE_REFUSED_POINTER -1, SF_SECURE_REFUSED_TEXT -2
+    assert.deepEqual(JSON.parse(stdout.trim()), { nonSecureBuffer: 0, securePointer: -1, straddling: -1, linkWriteSecure: -1, storageNameSecure: -1, storageNameTooLong: -2 });
+  });
+
+  it("connect: an app installed over the link (UART1 and the storage secure) runs, and boots again after a reset", async () => {
+    const cloud = new InMemoryTransport();
+    const coprocessors: Coprocessor[] = [];
+    const server = net.createServer((socket) => void coprocessors.push(new Coprocessor({ link: socket, cloud, log: () => {} })));
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "sf-tz-state-"));
+    dirs.push(stateDir);
+    let board: ChildProcess | undefined;
+    let console_ = "";
+    const start = () => {
+      console_ = "";
+      board = startQemuBoard({ ...trustZone, deviceArgs: ["connect", "--thing", "tz-1", "--state", stateDir, "--pin", "A2=const:21.46"], secondSerial: `tcp:127.0.0.1:${(server.address() as net.AddressInfo).port},reconnect=1` });
+      board.stdout!.setEncoding("utf8").on("data", (d: string) => (console_ += d));
+      board.stderr!.setEncoding("utf8").on("data", (d: string) => (console_ += d));
+    };
+    const readings = () => cloud.sent.filter((m) => m.topic.endsWith("/temperature/up")).length;
+    try {
+      start();
+      await waitFor("the link to come up", () => coprocessors[0]?.session.up === true, WAIT_MS);
+      const first = coprocessors[0];
+      await waitFor("the empty board to say so", () => /no app installed; waiting for one over the link/.test(console_), WAIT_MS);
+      const build = await compileFeatures({ entry: path.join(ROOT, "examples/grow-station/features/app.ts"), secrets: JSON.parse(fs.readFileSync(path.join(ROOT, "examples/grow-station/dev-secrets.json"), "utf8")) });
+      const installed = await first.install(encodeDevicePackage(build.manifest, build.snapshots.device), { jobId: "job-1", version: build.manifest.version, engine: ENGINE_ID });
+      assert.deepEqual(installed, { status: "SUCCEEDED" }, console_);
+      await waitFor("readings from the app", () => readings() >= 2, WAIT_MS);
+      assert.ok(fs.readdirSync(stateDir).length > 0, "the secure image wrote the state directory");
+
+      board!.kill("SIGKILL");
+      await new Promise((r) => board!.once("close", r));
+      first.close();
+      const count = coprocessors.length;
+      start();
+      await waitFor(`version ${build.manifest.version.slice(0, 12)} to boot from the kept state`, () => console_.includes(`starting version ${build.manifest.version}`), WAIT_MS);
+      const before = readings();
+      await waitFor("readings after the reset", () => coprocessors[count]?.session.up === true && readings() >= before + 2, WAIT_MS);
+    } finally {
+      board?.kill("SIGKILL");
+      coprocessors.forEach((c) => c.close());
+      server.close();
+    }
+  });
+
+  it("the plain image has no boundary to probe and says so", async () => {
+    const { status, stderr } = await runQemuBoard({ ...plain, deviceArgs: ["--tz-probe", "read-secure"] }, undefined, 60_000);
+    assert.equal(status, 2);
+    assert.match(stderr, /this image has no TrustZone boundary \(build it with --target cortex-m33-tz\)/);
+  });
+});
