@@ -79,10 +79,8 @@ export const TARGET_SPECS = {
   // (ports/mps2-an505-tz/): its secure image (`secureImage`, compiled with -mcmse) starts first,
   // opens the non-secure world and calls it. A target of its own, not a flag of cortex-m33: two
   // ELFs instead of one, its own output folder and build stamp, and the plain image unchanged.
-  // `budgetOf`: the budget it shares (the same program). The stack analysis is not run on it
-  // (stackCalls.json has no entry): at its non-secure addresses (0x0004…) objdump indents the
-  // instructions and scripts/stackDepth.mjs then reads the C library's code, which at the plain
-  // image's 0x1000… addresses it skips (see firmware/native/README.md, TrustZone).
+  // `budgetOf`: the budget it shares (the same program). Its stack analysis takes cortex-m33's
+  // list (stackCalls.json "extends") and counts the secure entry functions on the secure stack.
   "cortex-m33-tz": {
     kind: "mcu",
     port: "mps2-an505",

@@ -42,23 +42,35 @@ export function parseCallGraph(text) {
   return { nodes, edges };
 }
 
+/** One instruction line of `objdump -d --no-show-raw-insn`: { op, args } or undefined. objdump
+ * pads the address to the width of the image's highest one and indents it only when it is
+ * shorter than 8 digits: "    1a2c:\tpush\t{r4, lr}" at 0x0000_xxxx (the M0+), but
+ * "1001d9e0:\tpush\t{r3, lr}" at 0x1000_0000 (the M33), so the indent is optional. Data in the
+ * code (`.word`) is no instruction. */
+export function instructionLine(line) {
+  const insn = /^\s*[0-9a-f]+:\s+([a-z][\w.]*)\s*(.*)$/.exec(line);
+  return insn ? { op: insn[1], args: insn[2] } : undefined;
+}
+
 /** The functions of a linked image's disassembly (`objdump -d --no-show-raw-insn`), for those the
  * compiler gave no graph: { bytes (every push, vpush and `sub sp, #n` of the body: an upper
  * bound), calls (bl and tail b to another function), indirect (blx/bx through a register other
- * than lr), dynamic (sp lowered by a register) }. */
+ * than lr), dynamic (sp lowered by a register), instructions (how many lines were read: none
+ * means the reader missed the function, and stackDepth fails rather than count a 0 frame) }. */
 export function disassemblyFrames(text) {
   const functions = new Map();
   let current;
   for (const line of text.split("\n")) {
     const head = /^([0-9a-f]+) <([^>]+)>:$/.exec(line);
     if (head) {
-      current = { name: head[2], address: parseInt(head[1], 16), bytes: 0, calls: new Set(), tailCalls: new Set(), indirect: false, dynamic: false };
+      current = { name: head[2], address: parseInt(head[1], 16), bytes: 0, calls: new Set(), tailCalls: new Set(), indirect: false, dynamic: false, instructions: 0 };
       functions.set(current.name, current);
       continue;
     }
-    const insn = /^\s+[0-9a-f]+:\s+([a-z][\w.]*)\s*(.*)$/.exec(line);
+    const insn = instructionLine(line);
     if (!insn || !current) continue;
-    const [, op, rawArgs] = insn;
+    current.instructions++;
+    const { op, args: rawArgs } = insn;
     const args = rawArgs.replace(/\s*[@;].*$/, "");
     const base = op.replace(/\.(w|n)$/, "");
     if (base === "push" || (base === "stmdb" && /^sp!/.test(args))) current.bytes += 4 * registerCount(args);
@@ -92,13 +104,13 @@ function registerCount(list) {
   return count;
 }
 
-/** The function symbols of `objdump -t`: [name, address (the Thumb bit cleared)]. */
+/** The function symbols of `objdump -t`: [name, address (the Thumb bit cleared), section]. */
 function functionSymbols(symbolTable) {
   const out = [];
   for (const line of symbolTable.split("\n")) {
     // "00002000 g     F .text\t00000024 Reset_Handler": address, 7 flag columns, section, size, name
     const m = /^([0-9a-f]+) (.{7}) (\S+)\t([0-9a-f]+)\s+(?:\.hidden\s+)?(\S+)$/.exec(line);
-    if (m && m[2].includes("F")) out.push([m[5], parseInt(m[1], 16) & ~1]);
+    if (m && m[2].includes("F")) out.push([m[5], parseInt(m[1], 16) & ~1, m[3]]);
   }
   return out;
 }
@@ -136,10 +148,12 @@ export function vectorHandlers(symbolTable, sectionDump, vectorSymbol = "VECTORS
  * - entries: { thread: [names], handlers: [names] }; exceptionFrameBytes: what the core pushes on
  *   exception entry (8 words; 26 with the FPU's lazily stacked registers)
  * - calls: the target's part of stackCalls.json: { pointers: { kind: { targets, why } },
- *   indirect: { caller: [kinds] }, recursion: [{ functions, depth, why }] }
+ *   indirect: { caller: [kinds] }, recursion: [{ functions, depth, why }], otherStack: [{ functions, why }] }
+ * - external: the functions the image takes from another image (absolute symbols: a TrustZone
+ *   secure image's entry functions, from its import library)
  * Returns { needed, thread, handler (the deepest of each: { entry, bytes, path: [{ name, bytes }] }), errors: [text] }.
  */
-export function stackDepth({ graphs, library = new Map(), entries, exceptionFrameBytes = 32, calls = {} }) {
+export function stackDepth({ graphs, library = new Map(), external = new Set(), entries, exceptionFrameBytes = 32, calls = {} }) {
   const errors = [];
   const fn = new Map(); // id → { id, name, file, bytes, callees: Set<id>, indirect }
   const byName = new Map(); // name and "file:name" → [ids]
@@ -165,8 +179,22 @@ export function stackDepth({ graphs, library = new Map(), entries, exceptionFram
   const fromLibrary = (name) => {
     const f = library.get(name);
     if (!f) return undefined;
-    const entry = { id: name, name, file: "(library)", bytes: f.bytes, callees: new Set(f.calls), indirect: f.indirect };
+    const entry = { id: name, name, file: "library", bytes: f.bytes, callees: new Set(f.calls), indirect: f.indirect };
+    // Its frame, calls and pointer calls come from its instructions: none read is the reader
+    // failing on objdump's lines, not an empty function, and would count as a 0-byte leaf.
+    if (!f.instructions) errors.push(`${name} (library, at 0x${f.address.toString(16)}): no instruction of it was read from the image's disassembly, so its frame and calls are unknown: disassemblyFrames in scripts/stackDepth.mjs doesn't understand these objdump lines (run arm-none-eabi-objdump -d --no-show-raw-insn on the image and fix instructionLine)`);
     if (f.dynamic) errors.push(`${name} (library) lowers the stack pointer by a register: its frame has no bound`);
+    fn.set(name, entry);
+    return entry;
+  };
+  // A function of another image that runs on its own stack (the secure image's entry functions,
+  // which the non-secure image reaches through veneers): a call costs this stack nothing. Only
+  // for a name the image takes from another image, so a function of its own can't be listed.
+  const otherStack = new Set((calls.otherStack ?? []).flatMap((group) => group.functions));
+  for (const name of otherStack) if (!external.has(name)) errors.push(`stackCalls.json lists "${name}" under "otherStack", but the image doesn't take it from another image (no absolute symbol of that name, as a secure image's import library gives): its frames are on this stack, remove it from the list`);
+  const fromOtherStack = (name) => {
+    if (!otherStack.has(name) || !external.has(name)) return undefined;
+    const entry = { id: name, name, file: "other image", bytes: 0, callees: new Set(), indirect: false };
     fn.set(name, entry);
     return entry;
   };
@@ -177,7 +205,7 @@ export function stackDepth({ graphs, library = new Map(), entries, exceptionFram
       errors.push(`"${name}"${from ? ` (a target listed for ${from})` : ""} names ${ids.length} functions (${ids.join(", ")}): write it as file.c:${name}`);
       return undefined;
     }
-    return fromLibrary(name);
+    return fromLibrary(name) ?? fromOtherStack(name);
   };
   const indirectList = calls.indirect ?? {};
   const pointers = calls.pointers ?? {};
@@ -295,7 +323,7 @@ export function stackDepth({ graphs, library = new Map(), entries, exceptionFram
   if (handler.entry) handler.bytes += exceptionFrameBytes;
   // A caller the image doesn't reach is fine (an image for one app leaves functions out); one
   // that no unit defines is a typo or a renamed function.
-  for (const key of Object.keys(indirectList)) if (!used.has(key) && !byName.has(key)) errors.push(`stackCalls.json lists "${key}" under "indirect", but no function of the image has that name: remove or rename it`);
+  for (const key of Object.keys(indirectList)) if (!used.has(key) && !byName.has(key) && !library.has(key)) errors.push(`stackCalls.json lists "${key}" under "indirect", but no function of the image has that name: remove or rename it`);
   return { needed: thread.bytes + handler.bytes, thread, handler, exceptionFrameBytes, errors: [...new Set(errors)] };
 }
 
@@ -314,18 +342,19 @@ export function hasStackCalls(callsFile, target) {
 /** The analysis of a linked image: `ciFiles` written by the compiler, the image for the
  * library functions and the vector table, `callsFile` the list of pointer targets and bounds. */
 export function analyzeImage({ target, elf, ciFiles, callsFile, objdump = "arm-none-eabi-objdump", exceptionFrameBytes, defines = {} }) {
-  let calls;
+  let list;
   try {
-    calls = JSON.parse(fs.readFileSync(callsFile, "utf8"))[target];
+    list = JSON.parse(fs.readFileSync(callsFile, "utf8"));
   } catch (error) {
     throw new Error(`${callsFile} can't be read as JSON (${error.message}); it lists the targets of the firmware's function-pointer calls for the stack analysis`);
   }
-  if (!calls) throw new Error(`${callsFile} has no "${target}": list the targets of its function-pointer calls there`);
+  let calls = targetCalls(list, target, callsFile);
   calls = { ...calls, recursion: (calls.recursion ?? []).map((b) => ({ ...b, depth: recursionDepth(b, defines, path.dirname(callsFile), callsFile) })) };
   const graphs = ciFiles.map((f) => parseCallGraph(fs.readFileSync(f, "utf8")));
   const run = (args) => execFileSync(objdump, [...args, elf], { encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
   const library = disassemblyFrames(run(["-d", "--no-show-raw-insn"]));
   const symbolTable = run(["-t"]);
+  const external = new Set(functionSymbols(symbolTable).filter(([, , section]) => section === "*ABS*").map(([name]) => name));
   // The disassembly names a function once; its other names (libgcc's __aeabi_uidiv is
   // __udivsi3) point to the same code.
   const atAddress = new Map([...library.values()].map((f) => [f.address, f]));
@@ -333,7 +362,25 @@ export function analyzeImage({ target, elf, ciFiles, callsFile, objdump = "arm-n
   const vectorSection = / \S+\t[0-9a-f]+\s+VECTORS$/m.exec(symbolTable)?.[0].trim().split(/\s+/)[0] ?? ".text";
   const handlers = vectorHandlers(symbolTable, run(["-s", "-j", vectorSection]));
   const [reset, ...interrupts] = handlers;
-  return stackDepth({ graphs, library, entries: { thread: [reset], handlers: interrupts }, exceptionFrameBytes, calls });
+  return stackDepth({ graphs, library, external, entries: { thread: [reset], handlers: interrupts }, exceptionFrameBytes, calls });
+}
+
+/** A target's part of the list. With "extends": another target's part plus its own (its own
+ * pointer kinds and callers replace the other's of the same name, its recursions add): the
+ * TrustZone build's non-secure image is the cortex-m33 program with a few port files replaced,
+ * so it lists only what differs. */
+function targetCalls(list, target, callsFile, from = []) {
+  const own = list[target];
+  if (!own) throw new Error(`${callsFile} has no "${target}"${from.length ? ` (which "${from[from.length - 1]}" extends)` : ""}: list the targets of its function-pointer calls there`);
+  if (own.extends === undefined) return own;
+  if (from.includes(target)) throw new Error(`${callsFile}: "${target}" extends itself (${[...from, target].join(" → ")}): one of them must list its own calls`);
+  const base = targetCalls(list, own.extends, callsFile, [...from, target]);
+  return {
+    pointers: { ...base.pointers, ...own.pointers },
+    indirect: { ...base.indirect, ...own.indirect },
+    recursion: [...(base.recursion ?? []), ...(own.recursion ?? [])],
+    otherStack: [...(base.otherStack ?? []), ...(own.otherStack ?? [])],
+  };
 }
 
 /** A recursion's bound: a number, or the name of the C setting that enforces it ("depth":

@@ -20,7 +20,7 @@ describe("stack depth analysis (scripts/stackDepth.mjs)", function () {
   this.timeout(60_000);
   let dir: string;
   let frames: Map<string, number>;
-  let analyze: (calls: object) => Result;
+  let analyze: (calls: object, elf?: string) => Result;
   // an untyped .mjs build script
   let stack: any;
 
@@ -47,10 +47,13 @@ describe("stack depth analysis (scripts/stackDepth.mjs)", function () {
           return [where.split(":").pop()!, Number(bytes)];
         }),
     );
-    analyze = (calls) => {
+    // The same program with its code at 0x1000_0000, where the Cortex-M33's is: objdump writes
+    // 8-digit addresses there and doesn't indent the instruction lines.
+    execFileSync("arm-none-eabi-gcc", [...CPU, "--specs=nano.specs", "-nostartfiles", "-Wl,--defsym=__stack_top=0x20001000", "-Wl,-e,Reset_Handler", "-Wl,-Ttext=0x10000000", object, "-o", path.join(dir, "program-high.elf")]);
+    analyze = (calls, elf = "program.elf") => {
       const file = path.join(dir, "calls.json");
       fs.writeFileSync(file, JSON.stringify({ fixture: calls }));
-      return stack.analyzeImage({ target: "fixture", elf: path.join(dir, "program.elf"), ciFiles: [path.join(dir, "program.ci")], callsFile: file, exceptionFrameBytes: 32 }) as Result;
+      return stack.analyzeImage({ target: "fixture", elf: path.join(dir, elf), ciFiles: [path.join(dir, "program.ci")], callsFile: file, exceptionFrameBytes: 32 }) as Result;
     };
   });
   after(() => {
@@ -103,6 +106,70 @@ describe("stack depth analysis (scripts/stackDepth.mjs)", function () {
     assert.ok(typo.errors.some((e) => /"smal", a target of the pointer "handler", is no function of the image/.test(e)), typo.errors.join("\n"));
     const unknownKind = analyze({ indirect: { callThrough: ["nothing"] }, ...bounded });
     assert.ok(unknownKind.errors.some((e) => /"callThrough" calls through "nothing", which is not under "pointers"/.test(e)), unknownKind.errors.join("\n"));
+  });
+
+  it("reads the C library's frames the same at the M33's addresses (0x1000_0000), where objdump doesn't indent", () => {
+    const low = analyze({ ...pointer, ...bounded });
+    const high = analyze({ ...pointer, ...bounded }, "program-high.elf");
+    const text = execFileSync("arm-none-eabi-objdump", ["-d", "--no-show-raw-insn", path.join(dir, "program-high.elf")], { encoding: "utf8" });
+    assert.match(text, /^1000[0-9a-f]{4}:\t/m, "the high image's instruction lines start with their address, unindented");
+    assert.deepEqual(high.errors, []);
+    assert.deepEqual(high.thread.path, low.thread.path, "the same path and frames, libgcc's division included");
+    assert.ok(high.thread.path.some((s) => /udiv/.test(s.name) && s.bytes > 0), high.thread.path.map((s) => `${s.name} ${s.bytes}`).join(" → "));
+  });
+
+  it("reads objdump's instruction lines with and without the indent (real lines of the M0+ and the M33 images)", () => {
+    // newlib's exit as objdump prints it in the M33 image (code at 0x1000_0000) and where the M0+'s
+    // code is (0x0000_xxxx, the address padded to its width and indented)
+    const m33 = ["1001d9e0 <exit>:", "1001d9e0:\tpush\t{r3, lr}", "1001d9e2:\tldr\tr3, [pc, #28]\t@ (1001da00 <exit+0x20>)", "1001d9f6:\tblx\tr3", "1001d9fa:\tbl\t1000bfc0 <_exit>", "1001da00:\t.word\t0x00000000", "", "1000bfc0 <_exit>:", "1000bfc0:\tb.n\t1000bfc0 <_exit>"].join("\n");
+    const m0 = ["0000d9e0 <exit>:", "    d9e0:\tpush\t{r3, lr}", "    d9e2:\tldr\tr3, [pc, #28]\t@ (da00 <exit+0x20>)", "    d9f6:\tblx\tr3", "    d9fa:\tbl\tbfc0 <_exit>", "    da00:\t.word\t0x00000000", "", "0000bfc0 <_exit>:", "    bfc0:\tb.n\tbfc0 <_exit>"].join("\n");
+    assert.deepEqual(stack.instructionLine("1001d9e0:\tpush\t{r3, lr}"), { op: "push", args: "{r3, lr}" });
+    assert.deepEqual(stack.instructionLine("    1a2c:\tpush\t{r3, lr}"), { op: "push", args: "{r3, lr}" });
+    assert.equal(stack.instructionLine("1001da00:\t.word\t0x00000000"), undefined, "data in the code is no instruction");
+    assert.equal(stack.instructionLine("1001d9e0 <exit>:"), undefined, "a function's head is no instruction");
+    for (const text of [m33, m0]) {
+      const exit = stack.disassemblyFrames(text).get("exit")!;
+      assert.equal(exit.instructions, 4, text);
+      assert.equal(exit.bytes, 8);
+      assert.deepEqual([...exit.calls], ["_exit"]);
+      assert.equal(exit.indirect, true, "exit calls the cleanup through a pointer");
+    }
+  });
+
+  it("fails by name when it reads no instruction of a library function it needs", () => {
+    const library = stack.disassemblyFrames(["1001d9e0 <exit>:", "1001d9e0  push  {r3, lr}   (a line it can't read)", "", "1000bfc0 <_exit>:", "1000bfc0:\tb.n\t1000bfc0 <_exit>"].join("\n"));
+    const result = stack.stackDepth({ graphs: [], library, entries: { thread: ["exit"], handlers: [] } });
+    assert.ok(result.errors.some((e: string) => /^exit \(library, at 0x1001d9e0\): no instruction of it was read/.test(e)), result.errors.join("\n"));
+  });
+
+  it("takes a target's list from the one it extends, its own entries added", () => {
+    const file = path.join(dir, "extends.json");
+    const run = (list: object, target: string) => {
+      fs.writeFileSync(file, JSON.stringify(list));
+      return stack.analyzeImage({ target, elf: path.join(dir, "program.elf"), ciFiles: [path.join(dir, "program.ci")], callsFile: file, exceptionFrameBytes: 32 }) as Result;
+    };
+    const base = run({ base: { ...pointer, ...bounded } }, "base");
+    const derived = run({ base: { ...pointer }, derived: { extends: "base", ...bounded } }, "derived");
+    assert.deepEqual(derived.errors, [], "the pointer from base, the recursion bound its own");
+    assert.equal(derived.needed, base.needed);
+    assert.throws(() => run({ derived: { extends: "nowhere" } }, "derived"), /has no "nowhere" \(which "derived" extends\)/);
+    assert.throws(() => run({ a: { extends: "b" }, b: { extends: "a" } }, "a"), /"a" extends itself \(a → b → a\)/);
+  });
+
+  it("counts no frame for another image's function (a secure entry function) only when listed and taken from another image", () => {
+    // f calls the secure image's sf_secure_random through its veneer; the symbol is absolute
+    const library = stack.disassemblyFrames(["10001000 <f>:", "10001000:\tpush\t{r4, lr}", "10001002:\tbl\t10001010 <g>", "10001006:\tpop\t{r4, pc}", "10001010 <g>:", "10001010:\tbx\tlr"].join("\n"));
+    const graphs = [stack.parseCallGraph(['node: { title: "main" label: "main\\nmain.c:1:5\\n16 bytes (static)" }', 'node: { title: "sf_secure_random" label: "sf_secure_random\\nsecureEntry.h:1:5" }', 'node: { title: "f" label: "f" }', 'edge: { sourcename: "main" targetname: "sf_secure_random" }', 'edge: { sourcename: "main" targetname: "f" }'].join("\n"))];
+    const listed = { otherStack: [{ functions: ["sf_secure_random"], why: "" }] };
+    const entries = { thread: ["main"], handlers: [] };
+    const external = new Set(["sf_secure_random"]);
+    const ok = stack.stackDepth({ graphs, library, external, entries, calls: listed });
+    assert.deepEqual(ok.errors, []);
+    assert.equal(ok.thread.bytes, 16 + 8, "main and f (push of two registers): the secure call adds nothing");
+    const unlisted = stack.stackDepth({ graphs, library, external, entries });
+    assert.ok(unlisted.errors.some((e: string) => /^main \(main\.c\) calls sf_secure_random, which is in no call graph and not in the image/.test(e)), unlisted.errors.join("\n"));
+    const own = stack.stackDepth({ graphs, library, external, entries, calls: { otherStack: [{ functions: ["sf_secure_random", "f"], why: "" }] } });
+    assert.ok(own.errors.some((e: string) => /lists "f" under "otherStack", but the image doesn't take it from another image/.test(e)), own.errors.join("\n"));
   });
 
   it("reads a library function's frame from its pushes and stack adjustments", () => {
