@@ -9,8 +9,9 @@
 // The walk starts at every entry: the reset handler and each handler of the vector table (read
 // from the image, so a new handler can't be missed). What the graph can't know comes from an
 // explicit list (stackCalls.json next to the sources): the possible targets of each function-
-// pointer call, and a bound for each recursion. A pointer call or a recursion that the list
-// doesn't cover fails the analysis by name: a guess would make the figure worthless.
+// pointer call, a bound for each recursion, and the functions of another image that run on
+// their own stack (a TrustZone secure image's entry functions). A pointer call or a recursion
+// that the list doesn't cover fails the analysis by name: a guess would make the figure worthless.
 //
 // The result: the deepest path of the thread (Reset_Handler and everything under it) plus the
 // deepest handler with the frame the core stacks on exception entry, as interrupts land on the
