@@ -6,9 +6,9 @@
  * "A thousand devices"). Here:
  * - the writes (put, del, batch) made in one event-loop turn go to LevelDB as one batch, in call
  *   order. A write's promise still settles only once its batch is written, so everything aedes
- *   waits for before it goes on is as durable as before: a
- *   message queued for a persistent session is on disk before the publisher's PUBACK, as it was
- *   (AWS: a persistent session keeps a client's unacknowledged QoS 1 messages,
+ *   waits for before it goes on is as durable as before: a message queued for a persistent
+ *   session is on disk before the publisher's PUBACK, as it was (AWS: a persistent session
+ *   keeps a client's unacknowledged QoS 1 messages,
  *   https://docs.aws.amazon.com/iot/latest/developerguide/mqtt.html#mqtt-persistent-sessions);
  * - the queued-message records this run wrote (`outgoing:`, `outgoing-id:`) are also kept in
  *   memory, up to MAX_CACHED, so the two reads of each delivery don't go to disk. Records of an
@@ -36,7 +36,7 @@ interface Pending {
 const isBufferEncoding = (options?: Options) => options?.valueEncoding === undefined || options.valueEncoding === "buffer" || options.valueEncoding === "binary";
 
 export class CoalescedLevel {
-  /** Counters for tests and the bench: LevelDB batches written, and operations they carried. */
+  /** For tests: LevelDB batches written, the operations they carried, reads served from memory. */
   readonly counters = { batches: 0, operations: 0, cachedReads: 0 };
   private pending: Pending | undefined;
   /** Batches being written. They may overlap, as the single writes they replace did (LevelDB
