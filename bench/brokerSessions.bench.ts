@@ -23,6 +23,8 @@ const sessionLimits = { queuedPerSecond: 1_000_000 };
 export interface SessionBenchFigures {
   queued: number;
   onlineDeliveriesPerSecond: number;
+  /** This process's CPU (broker and the SDK's client together) per online delivery, in µs. */
+  onlineCpuUsPerDelivery: number;
   enqueuePerSecond: number;
   restartMs: number;
   drainPerSecond: number;
@@ -54,9 +56,12 @@ export async function runSessionBench(): Promise<SessionBenchFigures> {
     let device = await connect();
     await device.connection.subscribe(topic, 1 as crt.QoS);
     let t = performance.now();
+    const cpu = process.cpuUsage();
     await publishAll(QUEUED);
     await until(() => device.received() >= QUEUED && broker.sessions.queued(THING) === 0);
     const onlineDeliveriesPerSecond = QUEUED / ((performance.now() - t) / 1000);
+    const used = process.cpuUsage(cpu);
+    const onlineCpuUsPerDelivery = (used.user + used.system) / QUEUED;
     await device.connection.disconnect();
     const clients = (broker.aedes as unknown as { clients: Record<string, unknown> }).clients;
     await until(() => clients[THING] === undefined);
@@ -77,7 +82,7 @@ export async function runSessionBench(): Promise<SessionBenchFigures> {
     const drainPerSecond = QUEUED / ((performance.now() - t) / 1000);
     await device.connection.disconnect();
     const databaseBytes = directoryBytes(path.join(stateDir, "broker-sessions"));
-    return { queued: QUEUED, onlineDeliveriesPerSecond, enqueuePerSecond, restartMs, drainPerSecond, databaseBytes };
+    return { queued: QUEUED, onlineDeliveriesPerSecond, onlineCpuUsPerDelivery, enqueuePerSecond, restartMs, drainPerSecond, databaseBytes };
   } finally {
     await broker.stop();
     await rm(stateDir, { recursive: true, force: true });
@@ -93,7 +98,7 @@ if (require.main === module) {
     (f) => {
       const r = (n: number) => Math.round(n).toLocaleString("en-US");
       console.log(`persistent sessions on disk, ${r(f.queued)} QoS 1 messages to one device (SDK, cleanSession 0):`);
-      console.log(`  online delivery (baseline):      ${r(f.onlineDeliveriesPerSecond)} msg/s`);
+      console.log(`  online delivery (baseline):      ${r(f.onlineDeliveriesPerSecond)} msg/s, ${r(f.onlineCpuUsPerDelivery)} µs of CPU each (broker and client)`);
       console.log(`  queued for the offline device:   ${r(f.enqueuePerSecond)} msg/s (${(f.enqueuePerSecond / f.onlineDeliveriesPerSecond).toFixed(2)}× baseline)`);
       console.log(`  broker restart with the backlog: ${r(f.restartMs)} ms`);
       console.log(`  backlog drained after reconnect: ${r(f.drainPerSecond)} msg/s (${(f.drainPerSecond / f.onlineDeliveriesPerSecond).toFixed(2)}× baseline; AWS: at most 10 stored msg/s)`);

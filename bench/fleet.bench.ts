@@ -25,6 +25,10 @@ const logFile = process.env.FLEET_BENCH_LOG;
 /** FLEET_BENCH_REST_PROFILE=<file.cpuprofile>: the main thread's CPU profile of the 10 s at rest
  * (the largest size's), for what a fleet costs when nothing happens. */
 const restProfileFile = process.env.FLEET_BENCH_REST_PROFILE;
+/** FLEET_BENCH_START_PROFILE=<file.cpuprofile>: the main thread's CPU profile from the session's
+ * start to every device online on the version (the largest size's): where the start's CPU goes
+ * (`node scripts/cpuProfileSummary.mjs FILE` groups it by package). */
+const startProfileFile = process.env.FLEET_BENCH_START_PROFILE;
 /** FLEET_BENCH_REST_MS: how long "at rest" is measured (default 10 s); longer to look at the
  * resting process with other tools (strace -c -p, perf): the bench says when the rest begins. */
 const restMs = Number(process.env.FLEET_BENCH_REST_MS ?? 10_000);
@@ -75,6 +79,21 @@ const mib = (bytes: number) => (bytes / 1024 / 1024).toFixed(0);
 const s = (ms: number) => (ms / 1000).toFixed(1);
 const load = () => os.loadavg()[0].toFixed(1);
 
+/** The inspector's sampling profiler on this process's main thread. */
+async function startProfiling(): Promise<inspector.Session> {
+  const session = new inspector.Session();
+  session.connect();
+  await session.post("Profiler.enable");
+  await session.post("Profiler.start");
+  return session;
+}
+
+async function stopProfiling(session: inspector.Session, file: string): Promise<void> {
+  const { profile } = await session.post("Profiler.stop");
+  fs.writeFileSync(file, JSON.stringify(profile));
+  session.disconnect();
+}
+
 interface Figures {
   devices: number;
   onlineMs: number;
@@ -101,6 +120,7 @@ async function run(devices: number): Promise<Figures> {
   let peakRss = 0;
   let hostPids: number[] = [];
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssOf(hostPids))), 250);
+  const startProfiler = startProfileFile && devices === Math.max(...sizes) ? await startProfiling() : undefined;
   const cpu0 = cpuNow(hostPids);
   const t0 = performance.now();
   const session = await DevSession.start({ entry, secrets: {}, devices, port: 0, stateDir, dashboardBundleDir: null, log: keep });
@@ -119,6 +139,7 @@ async function run(devices: number): Promise<Figures> {
   }, 600_000, 100);
   const onlineMs = performance.now() - t0;
   const cpu1 = cpuNow(hostPids);
+  if (startProfiler) await stopProfiling(startProfiler, startProfileFile!);
   const threads = fs.readdirSync("/proc/self/task").length;
 
   fs.writeFileSync(entry, feature(2));
@@ -134,18 +155,11 @@ async function run(devices: number): Promise<Figures> {
   const otaMs = performance.now() - t1;
   const cpu2 = cpuNow(hostPids);
 
-  const profiler = restProfileFile ? new inspector.Session() : undefined;
-  profiler?.connect();
-  await profiler?.post("Profiler.enable");
-  await profiler?.post("Profiler.start");
+  const profiler = restProfileFile ? await startProfiling() : undefined;
   if (process.env.FLEET_BENCH_REST_MS) console.log(`  at rest from now for ${restMs / 1000} s (pid ${process.pid})`);
   await new Promise((r) => setTimeout(r, restMs));
   const cpu3 = cpuNow(hostPids);
-  if (profiler) {
-    const { profile } = await profiler.post("Profiler.stop");
-    fs.writeFileSync(restProfileFile!, JSON.stringify(profile));
-    profiler.disconnect();
-  }
+  if (profiler) await stopProfiling(profiler, restProfileFile!);
   const restRss = rssOf(hostPids);
   const t2 = performance.now();
   await session.stop();

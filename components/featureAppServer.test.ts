@@ -8,7 +8,7 @@ import { HISTORY_PATH } from "../core/contracts/history";
 import { FLEET_STATUS_PATH } from "../core/contracts/fleetStatus";
 import { JOBS_API_PATH } from "../core/contracts/jobsApi";
 import { topics } from "../core/contracts/topics";
-import { topicMatches } from "../local/broker/replayStore";
+import { topicMatches } from "../core/contracts/topicFilter";
 import { autoNamedResources } from "./awsNames";
 import { FeatureApp } from "./featureApp";
 import { historyRuleSql, serverRuleName, serverRuleSql, serverStatements } from "./featureServer";

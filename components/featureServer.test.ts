@@ -3,7 +3,7 @@ import path from "node:path";
 import { compileFeatures, type CompileResult } from "../core/compiler/compileFeatures";
 import { topics } from "../core/contracts/topics";
 import { matchesPattern } from "../core/policy";
-import { topicMatches } from "../local/broker/replayStore";
+import { topicMatches } from "../core/contracts/topicFilter";
 import { writeApp } from "../test/support/tempFeatures";
 import { FeatureServer, historyLambdaFiles, historyRuleSql, serverLambdaFiles, serverRuleSql, settingsRuleSql } from "./featureServer";
 import { shadowTopics } from "../core/shadow/shadowTopics";

@@ -3,7 +3,7 @@ import path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { FLEET_STATUS_PATH } from "../core/contracts/fleetStatus";
 import { topics } from "../core/contracts/topics";
-import { topicMatches } from "../local/broker/replayStore";
+import { topicMatches } from "../core/contracts/topicFilter";
 import { DashboardSite } from "./dashboardSite";
 import { FleetStatusApi, fleetStatusRuleName, fleetStatusRuleSql } from "./fleetStatusApi";
 import { MOCK_REGION, settled, useAwsMocks, valueOf, type AwsMocks } from "./testing/mockAws";

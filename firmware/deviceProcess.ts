@@ -59,9 +59,10 @@ export class DeviceProcess {
   }
 
   /** A Node module with an IPC channel, in an environment given whole (nothing of this process's
-   * environment is passed on unless named in `env`). A `.ts` module runs through tsx. */
-  static fork(modulePath: string, env: Record<string, string>, options: DeviceProcessOptions): DeviceProcess {
-    const execArgv = modulePath.endsWith(".ts") ? ["--require", require.resolve("tsx/cjs")] : [];
+   * environment is passed on unless named in `env`). A `.ts` module runs through tsx; `nodeFlags`
+   * are Node's own (a profiler's `--cpu-prof`). */
+  static fork(modulePath: string, env: Record<string, string>, options: DeviceProcessOptions, nodeFlags: string[] = []): DeviceProcess {
+    const execArgv = [...(modulePath.endsWith(".ts") ? ["--require", require.resolve("tsx/cjs")] : []), ...nodeFlags];
     return new DeviceProcess(fork(modulePath, [], { env, execArgv, stdio: ["ignore", "pipe", "pipe", "ipc"] }), options);
   }
 

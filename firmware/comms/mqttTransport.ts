@@ -22,6 +22,7 @@ import { topics } from "../../core/contracts/topics";
 import type { ConnectionListener, MessageHandler, QoS, Transport } from "../transport";
 import { connectFailure, type ConnectFailure } from "./connectFailure";
 import { outageCause, type OutageRecord } from "./outageCause";
+import { withOneMessageCallback } from "./oneMessageCallback";
 import { buildTrustingOnly } from "./trustOnlyCa";
 
 /** How long the first connect keeps trying after transient failures, by default. */
@@ -143,7 +144,8 @@ export class MqttTransport implements Transport {
       const { app } = options.lastWill;
       builder = builder.with_will(new mqtt.MqttWill(topics.status(app, options.thing), mqtt.QoS.AtLeastOnce, payload, true));
     }
-    this.connection = new mqtt.MqttClient().new_connection(buildTrustingOnly(options.caCertPem, () => builder.build()));
+    // Every subscription of the link, the OTA agent's jobs client's too, through one native callback.
+    this.connection = withOneMessageCallback(new mqtt.MqttClient().new_connection(buildTrustingOnly(options.caCertPem, () => builder.build())));
     this.connection.on("connection_success", ({ session_present }) => this.onConnack(session_present));
     this.connection.on("interrupt", (error) => {
       this.interrupts++;

@@ -14,6 +14,11 @@ const MAIN = path.join(__dirname, `fleetHostMain${path.extname(__filename)}`);
 const START_TIMEOUT_MS = 60_000;
 /** After its devices' own stop budget, what the host may take to say so and end. */
 const STOP_MARGIN_MS = 1500;
+/** SNAPFLEET_FLEET_HOST_NODE_FLAGS: Node flags for the host processes, to see what a host costs:
+ * "--cpu-prof --cpu-prof-dir=DIR" (a V8 profile of each host's life, written when it ends;
+ * `node scripts/cpuProfileSummary.mjs FILE` groups it) or "--perf-basic-prof" (JavaScript names
+ * for `perf record -p PID`). */
+const nodeFlags = process.env.SNAPFLEET_FLEET_HOST_NODE_FLAGS?.split(" ").filter(Boolean) ?? [];
 
 export interface FleetHostOptions {
   name: string;
@@ -37,7 +42,7 @@ export class FleetHost {
   ) {}
 
   static async start(config: Omit<FleetHostConfig, "kind">, callbackSites: CallbackSiteMemory, options: FleetHostOptions): Promise<FleetHost> {
-    const child = DeviceProcess.fork(MAIN, {}, { name: options.name, stopGraceMs: 1000, onLine: options.onHostLine });
+    const child = DeviceProcess.fork(MAIN, {}, { name: options.name, stopGraceMs: 1000, onLine: options.onHostLine }, nodeFlags);
     const host = new FleetHost(child, { kind: "config", ...config }, options);
     let ready: () => void = () => {};
     const isReady = new Promise<void>((resolve) => (ready = resolve));

@@ -81,3 +81,5 @@ process.on("message", (message: ToFleetHost) => {
 });
 // The parent is gone (crashed, killed): nothing would stop these devices any more.
 process.on("disconnect", () => process.exit(0));
+// --cpu-prof writes its profile only at a normal exit, and the parent ends a host with SIGTERM.
+if (process.execArgv.some((flag) => flag.startsWith("--cpu-prof"))) process.on("SIGTERM", () => process.exit(0));

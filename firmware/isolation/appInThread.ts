@@ -40,6 +40,8 @@ export function startAppInThread(data: AppWorkerData, post: (m: FromWorker) => v
       pinWrites.flush();
       post({ kind: "stopped", heapUsed: stats.heapUsed, heapPeak: stats.heapHighWaterMark });
     });
+    // stop() ended the app's code at once; the rest waits for the broker (isolatedApp.ts).
+    post({ kind: "stopping" });
   };
 
   const models: Record<string, PinModel> = {};

@@ -43,7 +43,7 @@ export type ToWorker =
   | { kind: "published"; id: number; error?: string }
   /** A supervisor line for the device's log topic (the OTA agent's rollback reports). */
   | { kind: "report"; line: string }
-  /** Stop the app (its supervisor publishes "offline"), answer `stopped`. */
+  /** Stop the app (its supervisor publishes "offline"), answer `stopping`, then `stopped`. */
   | { kind: "stop" };
 
 export type FromWorker =
@@ -60,6 +60,10 @@ export type FromWorker =
   | { kind: "publish"; id: number; topic: string; payload: string; qos: QoS; retain: boolean }
   | { kind: "subscribe"; sub: number; topic: string; qos: QoS }
   | { kind: "unsubscribe"; sub: number }
+  /** The app's code has stopped (timers, handles, VM gone): what is left of the stop is its
+   * supervisor's "offline" status waiting for the broker's PUBACK, bounded by the supervisor
+   * (STOP_STATUS_TIMEOUT_MS); `stopped` follows. */
+  | { kind: "stopping" }
   | { kind: "stopped"; heapUsed: number; heapPeak: number };
 
 /** A digital pin's level after `writes` writes (more than one: a burst within pinReportMs). */

@@ -18,7 +18,7 @@
  * apps, each in its own VM: the thread's watchdog then resets all of them (sharedAppThread.ts). */
 import type { Manifest } from "../../core/contracts/manifest";
 import type { RunningApp } from "../ota";
-import type { AppFailure } from "../supervisor";
+import { STOP_STATUS_TIMEOUT_MS, type AppFailure } from "../supervisor";
 import type { Transport } from "../transport";
 import type { AppThreadPool } from "./appThreadPool";
 import type { AppDeviceOptions, AppWorkerData, FromWorker, PinWriteReport, ToWorker } from "./appWorkerProtocol";
@@ -80,6 +80,7 @@ interface Incarnation {
   watched: boolean;
   readyAt?: number;
   gone: boolean;
+  stopping?: () => void;
   stopped?: () => void;
   /** Ends a stop() waiting for `stopped` (the thread is gone). */
   abandon?: () => void;
@@ -144,7 +145,15 @@ export class IsolatedApp implements RunningApp {
     if (!inc || inc.gone) return;
     const limit = this.options.stopTimeoutMs ?? 2000;
     const answered = await new Promise<boolean | "gone">((resolve) => {
-      const timer = setTimeout(() => resolve(false), limit);
+      let timer = setTimeout(() => resolve(false), limit);
+      // The app's code has stopped; its "offline" status now waits for the broker's PUBACK, which
+      // the supervisor bounds itself. A busy broker (a fleet's rollout: 48 apps of 1,000 in
+      // test/slow/fleet1000.slow.ts) is not a stuck app, and terminating the thread for it reset
+      // every other app sharing the thread; a thread that hangs meanwhile is the watchdog's.
+      inc.stopping = () => {
+        clearTimeout(timer);
+        timer = setTimeout(() => resolve(false), STOP_STATUS_TIMEOUT_MS + limit);
+      };
       inc.stopped = () => {
         clearTimeout(timer);
         resolve(true);
@@ -255,6 +264,8 @@ export class IsolatedApp implements RunningApp {
             subscriptions.get(m.sub)?.();
             subscriptions.delete(m.sub);
             return;
+          case "stopping":
+            return inc.stopping?.();
           case "stopped":
             this.lastStats = { heapUsed: m.heapUsed, heapPeak: m.heapPeak };
             return inc.stopped?.();

@@ -5,7 +5,8 @@ import path from "node:path";
 import type { mqtt as crt } from "aws-iot-device-sdk-v2";
 import mqtt from "mqtt";
 import { LocalBroker, type BrokerRefusal } from "./index";
-import { ReplayStore, topicMatches } from "./replayStore";
+import { topicMatches } from "../../core/contracts/topicFilter";
+import { ReplayStore } from "./replayStore";
 import { sdkConnection } from "./sdkConnection";
 import { channelManifest } from "../../test/support/channelManifest";
 

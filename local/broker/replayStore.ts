@@ -9,6 +9,7 @@ import type { Aedes, AedesPublishPacket, Client, PublishPacket, Subscription } f
 import { decodeEnvelope } from "../../core/contracts/envelope";
 import type { Manifest } from "../../core/contracts/manifest";
 import { parseAppTopic } from "../../core/contracts/topics";
+import { topicMatches } from "../../core/contracts/topicFilter";
 
 interface StoredMessage {
   topic: string;
@@ -92,16 +93,3 @@ function envelopeId(payload: Buffer): string | undefined {
   }
 }
 
-/** MQTT filter matching: `+` is one level, a trailing `#` is any number of levels (incl. none);
- * wildcards at the start don't match `$` topics (MQTT-4.7.2-1). */
-export function topicMatches(filter: string, topic: string): boolean {
-  if (topic.startsWith("$") && (filter.startsWith("+") || filter.startsWith("#"))) return false;
-  const f = filter.split("/");
-  const t = topic.split("/");
-  for (let i = 0; i < f.length; i++) {
-    if (f[i] === "#") return i === f.length - 1;
-    if (i >= t.length) return false;
-    if (f[i] !== "+" && f[i] !== t[i]) return false;
-  }
-  return f.length === t.length;
-}

@@ -17,6 +17,7 @@ import { Readable } from "node:stream";
 import type { Aedes } from "aedes";
 import { isExactTopicFilter } from "./exactRetained";
 import { ClassicLevel } from "classic-level";
+import { CoalescedLevel } from "./coalescedLevel";
 import { QueueRate, resolveSessionLimits, sessionExpired, trimQueue, type DropReason, type SessionLimits } from "./sessionLimits";
 
 /** aedes-persistence-level: no types of its own; the aedes persistence interface, as far as used here. */
@@ -135,7 +136,8 @@ export class SessionStore {
     try {
       const boots = Number((await db.get(BOOT_COUNTER_KEY, { valueEncoding: "utf8" })) ?? 0) + 1;
       await db.put(BOOT_COUNTER_KEY, String(boots), { valueEncoding: "utf8" });
-      return new SessionStore(db, `local-${String(boots).padStart(10, "0")}`, { ...options, limits });
+      // Every write through it, the store's own too: its cache of queued messages must see them all.
+      return new SessionStore(new CoalescedLevel(db).asDatabase(), `local-${String(boots).padStart(10, "0")}`, { ...options, limits });
     } catch (error) {
       await db.close();
       throw error;

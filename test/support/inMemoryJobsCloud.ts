@@ -15,7 +15,7 @@ import { Aedes, type AedesPublishPacket, type PublishPacket } from "aedes";
 import type { mqtt } from "aws-iot-device-sdk-v2";
 import { JobsService } from "../../local/jobs/jobsService";
 import type { Requester } from "../../local/jobs/jobsOutbox";
-import { topicMatches } from "../../local/broker/replayStore";
+import { topicMatches } from "../../core/contracts/topicFilter";
 
 export interface SentMessage {
   topic: string;
