@@ -5,28 +5,23 @@
 // failures, -timeout turns a hang into one. Seeds: the grow-station example's device snapshot
 // and the corrupt snapshots the WebAssembly engine's tests keep (test/fixtures/corrupt-snapshots).
 //   node scripts/fuzz-native-restore.mjs [--seconds N]   (default 60)
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { ENGINE_DIR, GLUE, generatedHeaders } from "./build-firmware.mjs";
 import { patchEngine } from "./enginePatches.mjs";
+import { ensureFuzzToolchain } from "./fuzzToolchain.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const out = path.join(root, "build/firmware/fuzz");
 const seconds = Number(process.argv[process.argv.indexOf("--seconds") + 1] || 60);
-const clang = process.env.FUZZ_CC || "clang";
 
 function fail(message) {
   console.error(`fuzz-native-restore: ${message}`);
   process.exit(1);
 }
-
-try {
-  execFileSync(clang, ["--version"], { stdio: "ignore" });
-} catch {
-  fail(`${clang} is missing; libFuzzer comes with Debian's clang: sudo apt-get install clang`);
-}
+const clang = ensureFuzzToolchain(fail);
 
 const gen = path.join(out, "gen");
 fs.mkdirSync(gen, { recursive: true });

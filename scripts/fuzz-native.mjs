@@ -6,17 +6,16 @@
 //   restore  scripts/fuzz-native-restore.mjs (native-core's): snapshot restore with the
 //            checksum bypassed
 //   node scripts/fuzz-native.mjs [--seconds N] [--harness package|restore]   (default 60 s each)
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { ensureDebianPackages } from "./debianPackages.mjs";
 import { CORE_INCLUDES, OTA_SOURCES, root } from "./firmwareChecks.mjs";
+import { ensureFuzzToolchain } from "./fuzzToolchain.mjs";
 
 const argument = (flag) => (process.argv.includes(flag) ? process.argv[process.argv.indexOf(flag) + 1] : undefined);
 const seconds = Number(argument("--seconds") ?? 60);
 const only = argument("--harness");
-const clang = process.env.FUZZ_CC || "clang";
 const out = path.join(root, "build/firmware/fuzz");
 
 function fail(message) {
@@ -25,30 +24,7 @@ function fail(message) {
 }
 
 if (!Number.isInteger(seconds) || seconds < 1) fail(`--seconds must be a whole number >= 1, got ${argument("--seconds")}`);
-const clangWorks = () => {
-  try {
-    execFileSync(clang, ["--version"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-};
-if (!clangWorks()) {
-  // libFuzzer comes with Debian's clang: installed like the project's other tools (apt when root,
-  // else the command to run). A FUZZ_CC the user named is theirs to install.
-  if (process.env.FUZZ_CC) fail(`${clang} (FUZZ_CC) is missing`);
-  ensureDebianPackages(["clang"], "fuzz-native: clang is missing (libFuzzer comes with Debian's clang)", { fail });
-  if (!clangWorks()) fail("clang was installed but does not run");
-}
-// libFuzzer's and the sanitizers' runtime is a package of its own (Debian: libclang-rt-<major>-dev,
-// only "recommended" by clang, so an install without recommends lacks it).
-const clangOutput = (...args) => execFileSync(clang, args, { encoding: "utf8" }).trim();
-const fuzzerRuntime = () => path.join(clangOutput("-print-resource-dir"), "lib/linux", `libclang_rt.fuzzer-${clangOutput("-dumpmachine").split("-")[0]}.a`);
-if (!fs.existsSync(fuzzerRuntime())) {
-  const runtimePackage = `libclang-rt-${clangOutput("-dumpversion").split(".")[0]}-dev`;
-  ensureDebianPackages([runtimePackage], `fuzz-native: libFuzzer's runtime (${fuzzerRuntime()}) is missing`, { fail });
-  if (!fs.existsSync(fuzzerRuntime())) fail(`${runtimePackage} was installed but ${fuzzerRuntime()} is still missing`);
-}
+const clang = ensureFuzzToolchain(fail);
 
 /** Builds a libFuzzer binary; returns its path. */
 function compile(name, sources, extraFlags = []) {
