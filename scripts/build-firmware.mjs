@@ -47,6 +47,28 @@ export const GLUE = path.join(root, "core/engine/glue");
 export const ENGINE_DIR = path.join(path.dirname(createRequire(import.meta.url).resolve("microvium/package.json")), "dist-c");
 export const PROGRAM = "snapfleet-device";
 
+/** The Cortex-M33 of QEMU's mps2-an505; the TrustZone target builds the same program with it. */
+const CORTEX_M33 = {
+  kind: "mcu",
+  port: "mps2-an505",
+  common: "cortex-m",
+  shares: "posix",
+  cpu: ["-mcpu=cortex-m33", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv5-sp-d16"],
+  optimize: "-O2",
+  linkerScript: "ports/mps2-an505/mps2-an505.ld",
+  // with the FPU on, exception entry stacks s0-s15 and FPSCR too: 26 words plus alignment
+  exceptionFrameBytes: 108,
+  // newlib declares nanosleep only for ports that provide POSIX timers (syscalls.c does), and
+  // has POSIX's getline under the name __getline.
+  defines: ["-D_POSIX_TIMERS=1", "-Dgetline=__getline"],
+  // The shared POSIX files print uint32_t with %u; here uint32_t is unsigned long, the same 32
+  // bits, so the output is right and only gcc's format check differs.
+  sharedFlags: ["-Wno-format"],
+  // run-device's banner prints its --seconds with %g (newlib-nano leaves float printf out
+  // unless asked); the device's own numbers don't use printf (ports/cortex-m/platform.c).
+  linkFlags: ["-u", "_printf_float"],
+};
+
 /** What each target is built with. An `mcu` target compiles core/, supervisor/, ota/, link/,
  * its port and `common` (ports/cortex-m: what every Cortex-M port shares: SysTick, newlib's heap,
  * numbers as text without printf/strtod); `shares` names a port whose top-level hosted-C files
@@ -55,26 +77,7 @@ export const PROGRAM = "snapfleet-device";
  * `linkFlags`: extra linker arguments. */
 export const TARGET_SPECS = {
   posix: { kind: "host" },
-  "cortex-m33": {
-    kind: "mcu",
-    port: "mps2-an505",
-    common: "cortex-m",
-    shares: "posix",
-    cpu: ["-mcpu=cortex-m33", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv5-sp-d16"],
-    optimize: "-O2",
-    linkerScript: "ports/mps2-an505/mps2-an505.ld",
-    // with the FPU on, exception entry stacks s0-s15 and FPSCR too: 26 words plus alignment
-    exceptionFrameBytes: 108,
-    // newlib declares nanosleep only for ports that provide POSIX timers (syscalls.c does), and
-    // has POSIX's getline under the name __getline.
-    defines: ["-D_POSIX_TIMERS=1", "-Dgetline=__getline"],
-    // The shared POSIX files print uint32_t with %u; here uint32_t is unsigned long, the same 32
-    // bits, so the output is right and only gcc's format check differs.
-    sharedFlags: ["-Wno-format"],
-    // run-device's banner prints its --seconds with %g (newlib-nano leaves float printf out
-    // unless asked); the device's own numbers don't use printf (ports/cortex-m/platform.c).
-    linkFlags: ["-u", "_printf_float"],
-  },
+  "cortex-m33": CORTEX_M33,
   // The same device program as cortex-m33, as the non-secure image of a TrustZone build
   // (ports/mps2-an505-tz/): its secure image (`secureImage`, compiled with -mcmse) starts first,
   // opens the non-secure world and calls it. A target of its own, not a flag of cortex-m33: two
@@ -82,18 +85,10 @@ export const TARGET_SPECS = {
   // `budgetOf`: the budget it shares (the same program). Its stack analysis takes cortex-m33's
   // list (stackCalls.json "extends") and counts the secure entry functions on the secure stack.
   "cortex-m33-tz": {
-    kind: "mcu",
-    port: "mps2-an505",
-    common: "cortex-m",
-    shares: "posix",
+    ...CORTEX_M33,
     budgetOf: "cortex-m33",
-    cpu: ["-mcpu=cortex-m33", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv5-sp-d16"],
-    optimize: "-O2",
     linkerScript: "ports/mps2-an505-tz/nonSecure.ld",
-    exceptionFrameBytes: 108,
-    defines: ["-D_POSIX_TIMERS=1", "-Dgetline=__getline", "-DSF_AN505_NONSECURE=1"],
-    sharedFlags: ["-Wno-format"],
-    linkFlags: ["-u", "_printf_float"],
+    defines: [...CORTEX_M33.defines, "-DSF_AN505_NONSECURE=1"],
     // ports/mps2-an505-tz/nonSecure: what this image adds to the port or replaces (a file of
     // the same name: random.c, linkUart.c and storage.c ask the secure image)
     overlay: "mps2-an505-tz/nonSecure",
