@@ -34,7 +34,7 @@ import { claimApiHeader } from "./claimApiHeader.mjs";
 import { DEVICE_TEXTS_FILE, deviceTextsHeader, readDeviceTexts } from "./deviceTextsHeader.mjs";
 import { HOST_ID_SOURCES, hostIdsHeader } from "./hostIdsHeader.mjs";
 import { appImports } from "./snapshotImports.mjs";
-import { SIZE_BUDGET_FILE, formatSizeTable, limitDefines, overBudget, readSizeBudget, sizeReport } from "./firmwareSize.mjs";
+import { SIZE_BUDGET_FILE, formatSecureImage, formatSizeTable, limitDefines, overBudget, overSecureBudget, readSizeBudget, readStackBudget, sizeReport } from "./firmwareSize.mjs";
 import { ensureDebianPackages } from "./debianPackages.mjs";
 import { STACK_CALLS_FILE, analyzeImage, hasStackCalls } from "./stackDepth.mjs";
 import { measureVmAllocation } from "./vmAllocation.mjs";
@@ -97,6 +97,16 @@ export const TARGET_SPECS = {
       // (UART1), storage, and what they use
       sources: ["ports/mps2-an505-tz/secure", "ports/mps2-an505/semihosting.c", "ports/mps2-an505/random.c", "ports/mps2-an505/linkUart.c", "ports/mps2-an505/uart.c", "ports/mps2-an505/storage.c"],
       linkerScript: "ports/mps2-an505-tz/secure.ld",
+      // its stack (sizeBudget.json) and its pointer calls (stackCalls.json) under this name
+      name: "cortex-m33-tz-secure",
+      // The most the core stacks on the secure stack at once: a non-secure interrupt taken
+      // while an entry function runs pushes the basic frame (8 words), the FPU's (s0-s15,
+      // FPSCR, one reserved: 18) and, leaving the secure state, the additional state context
+      // (r4-r11, the integrity signature, one reserved: 10), 4 B of realignment: 148 B. More
+      // than a secure fault's 108 B; s16-s31 would add 64 B with FPCCR.TS set, which this
+      // image leaves clear (Armv8-M Architecture Reference Manual, DDI 0553, "Exception entry,
+      // context stacking").
+      exceptionFrameBytes: 148,
     },
   },
   // Size only: the link device (link/linkDevice.c) with the Nano 33 IoT's own pins
@@ -386,12 +396,12 @@ export async function buildFirmware({ target = "posix", outDir, force = false, l
   if (mcu) inputs.push(path.join(sourceRoot, SIZE_BUDGET_FILE), path.join(root, "scripts/firmwareSize.mjs"), path.join(sourceRoot, NATIVE, STACK_CALLS_FILE), path.join(root, "scripts/stackDepth.mjs"), path.join(root, "scripts/vmAllocation.mjs"));
   const hash = hashInputs(root, inputs, [version, target, JSON.stringify(spec), JSON.stringify(headers), JSON.stringify(libraryFlags), JSON.stringify(archives), JSON.stringify(appLimits), JSON.stringify(appOperators)]);
   if (!force && readStamp(stampPath)?.hash === hash && fs.existsSync(program) && (!secureImage || fs.existsSync(secureImage))) {
-    const { size, report, secureSize } = readStamp(stampPath);
+    const { size, report, secure } = readStamp(stampPath);
     log(`build-firmware: ${path.relative(process.cwd(), program)} up to date (${fs.statSync(program).size} bytes)`);
     if (report && overBudget(report)) fail(overBudget(report));
     if (report) log(formatSizeTable(report));
-    if (secureSize) log(formatSecureSize(secureSize));
-    return { program, secureImage, skipped: true, size, report, secureSize };
+    if (secure) log(formatSecureImage(secure));
+    return { program, secureImage, skipped: true, size, report, secure };
   }
 
   // Everything of this build in its own folder, so two builds at once (tests, dev) can't mix
@@ -491,45 +501,57 @@ export async function buildFirmware({ target = "posix", outDir, force = false, l
     if (secure) fs.renameSync(secure.temp, secureImage);
     fs.copyFileSync(mapFile, program.replace(/\.elf$/, ".map")); // what was linked and why (--cref): for the next size hunt
     const size = { text: report.flash.total, data: report.ram.data, bss: report.ram.bss };
-    writeStamp(stampPath, { hash, size, report, secureSize: secure?.size });
+    writeStamp(stampPath, { hash, size, report, secure: secure?.report });
     log(`build-firmware: ${path.relative(process.cwd(), program)} for ${target} (${units.length} sources, ${freestanding} checked freestanding, built in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
     if (overBudget(report)) fail(overBudget(report));
     log(formatSizeTable(report));
-    if (secure) log(formatSecureSize(secure.size));
-    return { program, secureImage, skipped: false, size, report, secureSize: secure?.size };
+    if (secure) log(formatSecureImage(secure.report));
+    return { program, secureImage, skipped: false, size, report, secure: secure?.report };
   }
 
   /** The secure image of a TrustZone target (spec.secureImage): its sources compiled with
    * -mcmse, linked with the linker writing the import library of its entry functions' veneers
-   * (--cmse-implib), which the non-secure image links against. */
+   * (--cmse-implib), which the non-secure image links against, and its own stack analysed
+   * (from reset and from each entry function) against what it reserves. */
   async function buildSecureImage(includes) {
+    const secureSpec = spec.secureImage;
+    let stackBudget;
+    try {
+      stackBudget = readStackBudget(path.join(sourceRoot, SIZE_BUDGET_FILE), secureSpec.name);
+    } catch (error) {
+      fail(error.message);
+    }
     const sources = spec.secureImage.sources.flatMap((entry) => {
       const full = path.join(nativeDir, entry);
       return fs.statSync(full).isDirectory() ? sourcesUnder(full).filter((f) => f.endsWith(".c") && !NOT_DEVICE.some((p) => p.test(f))) : [full];
     });
     const secureObjects = path.join(work, "secure");
     fs.mkdirSync(secureObjects);
-    const cFlags = [...C_FLAGS.map((f) => (f === "-O2" ? spec.optimize : f)), ...spec.cpu, "-mcmse", "-ffunction-sections", "-fdata-sections"];
+    const cFlags = [...C_FLAGS.map((f) => (f === "-O2" ? spec.optimize : f)), ...spec.cpu, "-mcmse", "-ffunction-sections", "-fdata-sections", "-fstack-usage", "-fcallgraph-info=su"];
     const compiled = sources.map((file, i) => ({ file, object: path.join(secureObjects, `${i}-${path.basename(file, ".c")}.o`) }));
     await runAll(compiled.map(({ file, object }) => ({ cc, what: `compiling ${path.relative(root, file)} (secure image)`, args: [...cFlags, ...includes, "-c", file, "-o", object] })), os.availableParallelism?.() ?? 2);
     const temp = `${secureImage}.${process.pid}.tmp`;
     const importLibrary = path.join(work, "secure-implib.o");
     await runAll([{ cc, what: "linking the secure image", args: [
       ...spec.cpu, "--specs=nano.specs", "-nostartfiles", "-T", path.join(nativeDir, spec.secureImage.linkerScript), ...linkerIncludes(spec.secureImage.linkerScript),
-      "-Wl,--gc-sections", "-Wl,--cmse-implib", `-Wl,--out-implib=${importLibrary}`, "-o", temp, ...compiled.map((c) => c.object),
+      "-Wl,--gc-sections", "-Wl,--cmse-implib", `-Wl,--out-implib=${importLibrary}`, `-Wl,--defsym=__stack_size=${stackBudget.stackBytes}`, "-o", temp, ...compiled.map((c) => c.object),
     ] }], 1);
-    return { temp, importLibrary, size: sectionSizes(temp, cc.replace(/gcc$/, "size")) };
+    const stack = analyzeStack(secureSpec.name, secureSpec, temp, compiled.map((c) => c.object.replace(/\.o$/, ".ci")), {});
+    const report = {
+      file: path.basename(secureImage),
+      size: sectionSizes(temp, cc.replace(/gcc$/, "size")),
+      stack: stack && { needed: stack.needed, margin: stackBudget.margin, thread: stack.thread, handler: stack.handler, exceptionFrameBytes: stack.exceptionFrameBytes, secureEntries: stack.secureEntries },
+      stackBytes: stackBudget.stackBytes,
+      budgetKey: `"${secureSpec.name}"`,
+    };
+    if (overSecureBudget(report)) fail(overSecureBudget(report));
+    return { temp, importLibrary, report };
   }
 
   /** -L for a linker script's folder and its port's (INCLUDE finds an505Sections.ld there). */
   function linkerIncludes(linkerScript) {
     return [...new Set([path.dirname(linkerScript), `ports/${port}`])].flatMap((dir) => ["-L", path.join(nativeDir, dir)]);
   }
-}
-
-/** The secure image's line under the size table: flash (text + data) and static RAM. */
-function formatSecureSize(size) {
-  return `secure image (${PROGRAM}-secure.elf): flash ${(size.text + size.data).toLocaleString("en-US")} B, RAM ${(size.data + size.bss).toLocaleString("en-US")} B (of it the secure stack)`;
 }
 
 /** The worst-case stack of a linked image (scripts/stackDepth.mjs) from the units' call graphs;

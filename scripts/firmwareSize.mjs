@@ -22,13 +22,11 @@ export function readSizeBudget(file, target, app) {
   if (appBudget !== undefined && (typeof appBudget !== "object" || appBudget === null)) throw new Error(`${file}: "${target}".apps."${app}" must be an object (flashBytes, ramBytes, ...)`);
   const { apps: _apps, ...generic } = targetBudget ?? {};
   const budget = targetBudget && { ...generic, ...appBudget, limits: { ...generic.limits, ...appBudget?.limits }, app, appBudgeted: appBudget !== undefined };
-  for (const key of ["heapBytes", "stackBytes"]) {
-    if (!Number.isInteger(budget?.[key]) || budget[key] <= 0) throw new Error(`${file}: "${target}"."${key}" must be a positive whole number of bytes`);
-  }
+  if (!Number.isInteger(budget?.heapBytes) || budget.heapBytes <= 0) throw new Error(`${file}: "${target}"."heapBytes" must be a positive whole number of bytes`);
+  checkStackBudget(budget, file, target);
   for (const key of ["flashBytes", "ramBytes", "goalFlashBytes", "goalRamBytes", "vmPeakBytes"]) {
     if (budget[key] !== undefined && (!Number.isInteger(budget[key]) || budget[key] <= 0)) throw new Error(`${file}: "${target}"."${key}" must be a positive whole number of bytes`);
   }
-  if (budget.stackMarginBytes !== undefined && (!Number.isInteger(budget.stackMarginBytes) || budget.stackMarginBytes < 0)) throw new Error(`${file}: "${target}".stackMarginBytes must be a whole number of bytes (what the stack analysis may miss), got ${JSON.stringify(budget.stackMarginBytes)}`);
   for (const [name, value] of Object.entries(budget.limits ?? {})) {
     if (!LIMIT_NAME.test(name) || !Number.isInteger(value) || value <= 0) throw new Error(`${file}: "${target}".limits."${name}" must be an SF_ setting of the C sources (SF_MAX_STRING_BYTES, ...) set to a positive whole number, got ${JSON.stringify(value)}`);
   }
@@ -36,6 +34,24 @@ export function readSizeBudget(file, target, app) {
 }
 
 const LIMIT_NAME = /^SF_[A-Z0-9_]+$/;
+
+function checkStackBudget(budget, file, key) {
+  if (!Number.isInteger(budget?.stackBytes) || budget.stackBytes <= 0) throw new Error(`${file}: "${key}"."stackBytes" must be a positive whole number of bytes`);
+  if (budget.stackMarginBytes !== undefined && (!Number.isInteger(budget.stackMarginBytes) || budget.stackMarginBytes < 0)) throw new Error(`${file}: "${key}".stackMarginBytes must be a whole number of bytes (what the stack analysis may miss), got ${JSON.stringify(budget.stackMarginBytes)}`);
+}
+
+/** The stack of an image that has no heap and no size budget of its own (a TrustZone build's
+ * secure image): `key`'s stackBytes (what its linker script reserves) and stackMarginBytes. */
+export function readStackBudget(file, key) {
+  let budgets;
+  try {
+    budgets = JSON.parse(fs.readFileSync(file, "utf8"));
+  } catch (error) {
+    throw new Error(`${file} can't be read as JSON (${error.message}); it holds the heap, stack and size budget of each Cortex-M image`);
+  }
+  checkStackBudget(budgets[key], file, key);
+  return { stackBytes: budgets[key].stackBytes, margin: budgets[key].stackMarginBytes ?? 0 };
+}
 
 /** The compiler flags of a budget's "limits": the C sources' #ifndef SF_... sizes, lowered for
  * a small target (its text buffers, manifest and board tables). */
@@ -150,8 +166,7 @@ export function overBudget(report) {
     report.ram.budget !== undefined && report.ram.total > report.ram.budget ? `RAM ${report.ram.total.toLocaleString("en-US")} B > ${report.ram.budget.toLocaleString("en-US")} B` : "",
   ].filter(Boolean);
   const s = report.stack;
-  if (s && s.needed + s.margin > report.ram.stack)
-    return `the ${report.target} image needs more stack than it reserves: ${s.needed.toLocaleString("en-US")} B by the stack analysis (scripts/stackDepth.mjs) + the margin of ${s.margin.toLocaleString("en-US")} B > the ${report.ram.stack.toLocaleString("en-US")} B of ${SIZE_BUDGET_FILE} ${report.budgetKey ?? `"${report.target}"`}.stackBytes: shrink the frames on the deepest path (below), or raise stackBytes (and the RAM budget) and say why in the commit\n${formatSizeTable(report)}`;
+  if (s && s.needed + s.margin > report.ram.stack) return `${stackShortReason(`the ${report.target} image`, s, report.ram.stack, report.budgetKey ?? `"${report.target}"`)}\n${formatSizeTable(report)}`;
   const vm = report.vm;
   if (vm && vm.vmPeak !== undefined && vm.bytes + vm.bucketBytes <= vm.heap && heapNeeded(vm) > vm.heap)
     return `the ${report.target} image can't run its app: ${allocationParts(vm, " B", false)} and the app's measured VM memory peak of ${vm.vmPeak.toLocaleString("en-US")} B (${SIZE_BUDGET_FILE} ${report.budgetKey}.vmPeakBytes) take ${heapNeeded(vm).toLocaleString("en-US")} B of its ${vm.heap.toLocaleString("en-US")} B heap: raise ${report.budgetKey}.heapBytes (and the RAM budget), or shrink the supervisor (supervisor/supervisor.c; its members: the DWARF of the ELF)\n${formatSizeTable(report)}`;
@@ -159,6 +174,42 @@ export function overBudget(report) {
     return `the ${report.target} image can't start an app: starting one takes ${vm.bytes.toLocaleString("en-US")} B of its ${vm.heap.toLocaleString("en-US")} B heap at once (${allocationParts(vm, " B")}) and the engine needs a ${vm.bucketBytes.toLocaleString("en-US")} B heap bucket beside them: shrink the largest (firmware/native/supervisor/supervisor.c, core/vm.c; their members: the DWARF of the ELF), or raise ${SIZE_BUDGET_FILE} ${report.budgetKey ?? `"${report.target}"`}.heapBytes (and the RAM budget) and say why in the commit\n${formatSizeTable(report)}`;
   if (!over.length) return undefined;
   return `the ${report.target} image passes its budget in ${SIZE_BUDGET_FILE} (${over.join(", ")}): make it smaller (the table says which part grew), or raise ${report.budgetKey ?? `"${report.target}"`}.flashBytes/ramBytes there and say why in the commit\n${formatSizeTable(report)}`;
+}
+
+/** Why an image's analysed stack plus the margin passes what it reserves (`budgetKey`.stackBytes). */
+const stackShortReason = (image, s, reserved, budgetKey) =>
+  `${image} needs more stack than it reserves: ${s.needed.toLocaleString("en-US")} B by the stack analysis (scripts/stackDepth.mjs) + the margin of ${s.margin.toLocaleString("en-US")} B > the ${reserved.toLocaleString("en-US")} B of ${SIZE_BUDGET_FILE} ${budgetKey}.stackBytes: shrink the frames on the deepest path (below), or raise stackBytes (and the RAM budget) and say why in the commit`;
+
+/** The stack row's note: what the analysis needs with the margin against what is reserved. */
+const stackNote = (s, reserved) => (s ? `needed ${s.needed.toLocaleString("en-US")} + margin ${s.margin.toLocaleString("en-US")} of ${reserved.toLocaleString("en-US")}: ${s.needed + s.margin <= reserved ? "fits" : "SHORT"}` : "needed: not analysed (no entry in firmware/native/stackCalls.json)");
+
+/** The deepest paths under the table: the thread's, then the deepest interrupt's. */
+const stackPaths = (s, label = "stack") => [
+  `${label}, deepest path of the thread (${s.thread.bytes.toLocaleString("en-US")} B): ${formatPath(s.thread)}`,
+  ...(s.handler.entry ? [`  + deepest interrupt (${s.handler.bytes.toLocaleString("en-US")} B with the ${s.exceptionFrameBytes} B the core stacks): ${formatPath(s.handler)}`] : []),
+];
+
+/** A TrustZone build's secure image: { file, size (text, data, bss), stack (the analysis with its
+ * margin, or undefined), stackBytes (reserved), budgetKey }. */
+export function overSecureBudget(secure) {
+  const s = secure.stack;
+  return s && s.needed + s.margin > secure.stackBytes ? `${stackShortReason("the secure image", s, secure.stackBytes, secure.budgetKey)}\n${formatSecureImage(secure)}` : undefined;
+}
+
+/** The secure image's lines under the size table: flash, static RAM with its stack, and the
+ * stack's deepest paths as the table gives them, then each entry function's own need. */
+export function formatSecureImage(secure) {
+  const { size, stack: s } = secure;
+  const lines = [
+    `secure image (${secure.file}; stack budget: ${SIZE_BUDGET_FILE} ${secure.budgetKey}): flash ${(size.text + size.data).toLocaleString("en-US")} B, RAM ${(size.data + size.bss).toLocaleString("en-US")} B (of it the secure stack)`,
+    row("secure stack", secure.stackBytes, stackNote(s, secure.stackBytes)),
+  ];
+  if (s) {
+    lines.push(...stackPaths(s, "secure stack"));
+    const entries = [...s.secureEntries].sort((a, b) => b.bytes - a.bytes).map((e) => `${e.entry} ${e.bytes.toLocaleString("en-US")}`);
+    if (entries.length) lines.push(`  entry functions, each on its own: ${entries.join(", ")}`);
+  }
+  return lines.join("\n");
 }
 
 export function formatSizeTable(report) {
@@ -174,11 +225,8 @@ export function formatSizeTable(report) {
   if (vm) lines.push(`  app allocation ${vm.bytes.toLocaleString("en-US")} B of heap ${vm.heap.toLocaleString("en-US")} B (${allocationParts(vm)}; ${vm.bytes + vm.bucketBytes <= vm.heap ? `${(vm.heap - vm.bytes).toLocaleString("en-US")} B left for the VM heap and the queues` : `SHORT: the engine needs a ${vm.bucketBytes.toLocaleString("en-US")} B bucket beside them`})`);
   if (vm?.vmPeak !== undefined) lines.push(`  app's VM memory peak ${vm.vmPeak.toLocaleString("en-US")} B (measured; vmPeakBytes): with the supervisor and sf_Vm ${heapNeeded(vm).toLocaleString("en-US")} B of the heap, ${heapNeeded(vm) <= vm.heap ? `${(vm.heap - heapNeeded(vm)).toLocaleString("en-US")} B left for the queues and the network's copies` : "SHORT"}`);
   const s = report.stack;
-  lines.push(row("stack", report.ram.stack, s ? `needed ${s.needed.toLocaleString("en-US")} + margin ${s.margin.toLocaleString("en-US")} of ${report.ram.stack.toLocaleString("en-US")}: ${s.needed + s.margin <= report.ram.stack ? "fits" : "SHORT"}` : "needed: not analysed (no entry in firmware/native/stackCalls.json)"));
+  lines.push(row("stack", report.ram.stack, stackNote(s, report.ram.stack)));
   lines.push(row("total", report.ram.total, verdict(report.ram.total, report.ram.budget, report.ram.goal)));
-  if (s) {
-    lines.push(`stack, deepest path of the thread (${s.thread.bytes.toLocaleString("en-US")} B): ${formatPath(s.thread)}`);
-    if (s.handler.entry) lines.push(`  + deepest interrupt (${s.handler.bytes.toLocaleString("en-US")} B with the ${s.exceptionFrameBytes} B the core stacks): ${formatPath(s.handler)}`);
-  }
+  if (s) lines.push(...stackPaths(s));
   return lines.join("\n");
 }

@@ -4,7 +4,9 @@
 // calls it makes after optimisation (inlined calls are gone; gcc's library calls such as
 // __aeabi_ddiv are there). Functions without a graph (newlib, libm, libgcc: prebuilt) are read
 // from the linked image's disassembly: their pushes and `sub sp` give the frame, their `bl` and
-// tail `b` the calls.
+// tail `b` the calls. A function with a graph gets from its disassembly the calls the compiler
+// didn't see: a branch in inline assembly (a naked fault handler's), gcc's own helpers (the
+// M0+'s switch tables), a secure image's BLXNS.
 //
 // The walk starts at every entry: the reset handler and each handler of the vector table (read
 // from the image, so a new handler can't be missed). What the graph can't know comes from an
@@ -16,12 +18,22 @@
 // The result: the deepest path of the thread (Reset_Handler and everything under it) plus the
 // deepest handler with the frame the core stacks on exception entry, as interrupts land on the
 // same stack (one handler at a time: they share one priority here).
+//
+// A TrustZone secure image: its entry functions (cmse_nonsecure_entry, read from the image) run
+// on its stack whenever the non-secure world calls them, and that world runs from the secure
+// image's BLXNS on. So each call into the non-secure world counts as calling every entry
+// function, on top of the frames that stay on the stack meanwhile (the caller's and its callers',
+// and what BLXNS pushes); what the caller ran before and that returned is not counted with them.
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 
 /** The list of pointer targets and recursion bounds, in firmware/native/. */
 export const STACK_CALLS_FILE = "stackCalls.json";
+
+/** What BLXNS pushes on the secure stack: the return address and the partial xPSR (Armv8-M
+ * Architecture Reference Manual, DDI 0553, BLXNS: "FNC_RETURN" stacking). */
+const BLXNS_STACKED_BYTES = 8;
 
 /** A unit's `.ci` file: its functions ({ id, name, file, bytes, qualifier, defined }) and calls
  * ({ from, to }). A static function's id is "file:name" (as gcc titles it), a global's its name,
@@ -56,15 +68,18 @@ export function instructionLine(line) {
 /** The functions of a linked image's disassembly (`objdump -d --no-show-raw-insn`), for those the
  * compiler gave no graph: { bytes (every push, vpush and `sub sp, #n` of the body: an upper
  * bound), calls (bl and tail b to another function), indirect (blx/bx through a register other
- * than lr), dynamic (sp lowered by a register), instructions (how many lines were read: none
- * means the reader missed the function, and stackDepth fails rather than count a 0 frame) }. */
+ * than lr), nonSecureCall (BLXNS: a TrustZone secure image calling the non-secure world),
+ * dynamic (sp lowered by a register), instructions (how many lines were read: none means the
+ * reader missed the function, and stackDepth fails rather than count a 0 frame), duplicate
+ * (another function of the image has the same name: two static functions) }. */
 export function disassemblyFrames(text) {
   const functions = new Map();
   let current;
   for (const line of text.split("\n")) {
     const head = /^([0-9a-f]+) <([^>]+)>:$/.exec(line);
     if (head) {
-      current = { name: head[2], address: parseInt(head[1], 16), bytes: 0, calls: new Set(), tailCalls: new Set(), indirect: false, dynamic: false, instructions: 0 };
+      current = { name: head[2], address: parseInt(head[1], 16), bytes: 0, calls: new Set(), tailCalls: new Set(), indirect: false, nonSecureCall: false, dynamic: false, instructions: 0, duplicate: false };
+      if (functions.has(current.name)) current.duplicate = functions.get(current.name).duplicate = true;
       functions.set(current.name, current);
       continue;
     }
@@ -88,6 +103,7 @@ export function disassemblyFrames(text) {
       const target = /<([^>+]+)>/.exec(args); // `<name>` without an offset: another function (a tail call)
       if (target && target[1] !== current.name) current.tailCalls.add(target[1]);
     } else if ((base === "blx" || base === "bx") && /^r\d+|^ip|^fp|^sl/.test(args)) current.indirect = true;
+    else if (base === "blxns") current.nonSecureCall = true;
   }
   // A branch lands on a function's first instruction only as a tail call; objdump also names
   // other addresses after a linker symbol that happens to have that value (__slot_size).
@@ -152,9 +168,13 @@ export function vectorHandlers(symbolTable, sectionDump, vectorSymbol = "VECTORS
  *   indirect: { caller: [kinds] }, recursion: [{ functions, depth, why }], otherStack: [{ functions, why }] }
  * - external: the functions the image takes from another image (absolute symbols: a TrustZone
  *   secure image's entry functions, from its import library)
- * Returns { needed, thread, handler (the deepest of each: { entry, bytes, path: [{ name, bytes }] }), errors: [text] }.
+ * - entries.secure: a TrustZone secure image's entry functions (cmse_nonsecure_entry): the
+ *   non-secure world may call each of them whenever it runs
+ * Returns { needed, thread, handler (the deepest of each: { entry, bytes, path: [{ name, bytes }] }),
+ * secureEntries (each entry function's own deepest path), errors: [text] }.
  */
 export function stackDepth({ graphs, library = new Map(), external = new Set(), entries, exceptionFrameBytes = 32, calls = {} }) {
+  const secureEntries = entries.secure ?? [];
   const errors = [];
   const fn = new Map(); // id → { id, name, file, bytes, callees: Set<id>, indirect }
   const byName = new Map(); // name and "file:name" → [ids]
@@ -176,11 +196,35 @@ export function stackDepth({ graphs, library = new Map(), external = new Set(), 
       else from.callees.add(e.to);
     }
   }
+  // What the compiler's graph can't know, read from the function's code in the image: a branch
+  // written in assembly (the naked fault handlers' `b reportFault`) and a call into the
+  // non-secure world. Matched by symbol (a node's id without its "file:": gcc labels a clone
+  // "load.constprop", its id and symbol are "load.constprop.0"), and only for a symbol that is
+  // one function in both, so no other function's calls are added.
+  const symbolOf = (id) => id.slice(id.lastIndexOf(":") + 1);
+  const bySymbol = new Map();
+  for (const f of fn.values()) bySymbol.set(symbolOf(f.id), [...(bySymbol.get(symbolOf(f.id)) ?? []), f]);
+  for (const f of fn.values()) {
+    const code = library.get(symbolOf(f.id));
+    if (!code || code.duplicate || bySymbol.get(symbolOf(f.id)).length !== 1) continue;
+    // the graph's callees, by symbol and by address (objdump may name a call after another symbol
+    // of the same code: sniprintf for snprintf, __adddf3 for __aeabi_dadd)
+    const known = new Set([...f.callees].map(symbolOf));
+    const knownCode = new Set([...known].map((name) => library.get(name)?.address).filter((a) => a !== undefined));
+    for (const name of code.calls) {
+      if (known.has(name) || knownCode.has(library.get(name)?.address)) continue;
+      const defined = bySymbol.get(name) ?? [];
+      const callee = defined.find((g) => g.file === f.file) ?? (defined.length === 1 ? defined[0] : undefined);
+      f.callees.add(callee?.id ?? name);
+    }
+    f.nonSecureCall = code.nonSecureCall;
+  }
+
   // Library functions (no graph): from the image, when something calls them.
   const fromLibrary = (name) => {
     const f = library.get(name);
     if (!f) return undefined;
-    const entry = { id: name, name, file: "library", bytes: f.bytes, callees: new Set(f.calls), indirect: f.indirect };
+    const entry = { id: name, name, file: "library", bytes: f.bytes, callees: new Set(f.calls), indirect: f.indirect, nonSecureCall: f.nonSecureCall };
     // Its frame, calls and pointer calls come from its instructions: none read is the reader
     // failing on objdump's lines, not an empty function, and would count as a 0-byte leaf.
     if (!f.instructions) errors.push(`${name} (library, at 0x${f.address.toString(16)}): no instruction of it was read from the image's disassembly, so its frame and calls are unknown: disassemblyFrames in scripts/stackDepth.mjs doesn't understand these objdump lines (run arm-none-eabi-objdump -d --no-show-raw-insn on the image and fix instructionLine)`);
@@ -208,6 +252,12 @@ export function stackDepth({ graphs, library = new Map(), external = new Set(), 
     }
     return fromLibrary(name) ?? fromOtherStack(name);
   };
+  // A secure image's call into the non-secure world (BLXNS, in libgcc's __gnu_cmse_nonsecure_call):
+  // the non-secure program runs until it returns, and may call any entry function meanwhile. The
+  // entry runs on this stack, on top of the caller's frames (they stay while the non-secure side
+  // runs; what the caller called before and that returned does not) and of what BLXNS pushes.
+  const nonSecureWorld = { id: "[non-secure world]", name: "[the non-secure world, BLXNS's return address and xPSR]", file: "", bytes: BLXNS_STACKED_BYTES, callees: new Set(secureEntries), indirect: false };
+  fn.set(nonSecureWorld.id, nonSecureWorld);
   const indirectList = calls.indirect ?? {};
   const pointers = calls.pointers ?? {};
   const used = new Set();
@@ -219,6 +269,7 @@ export function stackDepth({ graphs, library = new Map(), external = new Set(), 
       if (g) out.push(g);
       else errors.push(`${f.name} (${path.basename(f.file)}) calls ${id}, which is in no call graph and not in the image`);
     }
+    if (f.nonSecureCall) out.push(nonSecureWorld);
     if (f.indirect) {
       const key = [`${path.basename(f.file)}:${f.name}`, f.name].find((k) => indirectList[k]);
       if (!key) errors.push(`${f.name} (${path.basename(f.file)}) calls through a function pointer: say which kinds of pointer in stackCalls.json's "indirect" under "${f.name}"`);
@@ -244,7 +295,7 @@ export function stackDepth({ graphs, library = new Map(), external = new Set(), 
 
   // Recursion: the strongly connected components of the reachable graph (Tarjan); each with more
   // than one function, or one calling itself, needs a bound from the list.
-  const roots = [...entries.thread, ...entries.handlers].map((name) => {
+  const roots = [...entries.thread, ...secureEntries, ...entries.handlers].map((name) => {
     const f = resolve(name);
     if (!f) errors.push(`entry ${name} is no function of the image`);
     return f;
@@ -319,13 +370,15 @@ export function stackDepth({ graphs, library = new Map(), external = new Set(), 
     return f ? { entry: name, ...deepest(component.get(f)) } : { entry: name, bytes: 0, path: [] };
   };
   const pick = (list) => list.map(fromEntry).reduce((a, b) => (a.entry === undefined || b.bytes > a.bytes ? b : a), { entry: undefined, bytes: 0, path: [] });
-  const thread = pick(entries.thread);
+  // An entry function alone counts too, should the non-secure world be started some other way than
+  // by a BLXNS the analysis sees.
+  const thread = pick([...entries.thread, ...secureEntries]);
   const handler = pick(entries.handlers);
   if (handler.entry) handler.bytes += exceptionFrameBytes;
   // A caller the image doesn't reach is fine (an image for one app leaves functions out); one
   // that no unit defines is a typo or a renamed function.
   for (const key of Object.keys(indirectList)) if (!used.has(key) && !byName.has(key) && !library.has(key)) errors.push(`stackCalls.json lists "${key}" under "indirect", but no function of the image has that name: remove or rename it`);
-  return { needed: thread.bytes + handler.bytes, thread, handler, exceptionFrameBytes, errors: [...new Set(errors)] };
+  return { needed: thread.bytes + handler.bytes, thread, handler, exceptionFrameBytes, secureEntries: secureEntries.map(fromEntry), errors: [...new Set(errors)] };
 }
 
 /** "main 104 → dispatch 792 → ..." for a report. */
@@ -363,7 +416,12 @@ export function analyzeImage({ target, elf, ciFiles, callsFile, objdump = "arm-n
   const vectorSection = / \S+\t[0-9a-f]+\s+VECTORS$/m.exec(symbolTable)?.[0].trim().split(/\s+/)[0] ?? ".text";
   const handlers = vectorHandlers(symbolTable, run(["-s", "-j", vectorSection]));
   const [reset, ...interrupts] = handlers;
-  return stackDepth({ graphs, library, external, entries: { thread: [reset], handlers: interrupts }, exceptionFrameBytes, calls });
+  // A secure image's entry functions, read from the image as the handlers are (a new one can't be
+  // missed): gcc labels each one's code __acle_se_NAME, and the linker gives NAME to its veneer
+  // (SG, then a branch to that code; no stack), so NAME's code is the __acle_se_ one.
+  const secure = functionSymbols(symbolTable).map(([name]) => /^__acle_se_(.+)$/.exec(name)?.[1]).filter(Boolean);
+  for (const name of secure) if (library.has(`__acle_se_${name}`)) library.set(name, library.get(`__acle_se_${name}`));
+  return stackDepth({ graphs, library, external, entries: { thread: [reset], handlers: interrupts, secure }, exceptionFrameBytes, calls });
 }
 
 /** A target's part of the list. With "extends": another target's part plus its own (its own

@@ -11,16 +11,34 @@ import path from "node:path";
 
 const ROOT = path.resolve(__dirname, "..");
 const FIXTURE = path.join(ROOT, "test/fixtures/stackDepth/program.c");
+const SECURE_FIXTURE = path.join(ROOT, "test/fixtures/stackDepth/secure.c");
 const CPU = ["-mcpu=cortex-m0plus", "-mthumb"];
+/** The TrustZone build's CPU flags (scripts/build-firmware.mjs), for the secure fixture. */
+const M33 = ["-mcpu=cortex-m33", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv5-sp-d16"];
 
 type Step = { name: string; bytes: number };
-type Result = { needed: number; thread: { entry: string; bytes: number; path: Step[] }; handler: { entry: string; bytes: number; path: Step[] }; errors: string[] };
+type Path = { entry: string; bytes: number; path: Step[] };
+type Result = { needed: number; thread: Path; handler: Path; secureEntries: Path[]; errors: string[] };
+
+/** gcc's frames of a compile (`-fstack-usage`'s .su file), by function name. */
+const suFrames = (file: string) =>
+  new Map(
+    fs
+      .readFileSync(file, "utf8")
+      .trim()
+      .split("\n")
+      .map((line) => {
+        const [where, bytes] = line.split("\t");
+        return [where.split(":").pop()!, Number(bytes)] as [string, number];
+      }),
+  );
 
 describe("stack depth analysis (scripts/stackDepth.mjs)", function () {
   this.timeout(60_000);
   let dir: string;
   let frames: Map<string, number>;
-  let analyze: (calls: object, elf?: string) => Result;
+  let secureFrames: Map<string, number>;
+  let analyze: (calls: object, elf?: string, ci?: string) => Result;
   // an untyped .mjs build script
   let stack: any;
 
@@ -37,23 +55,20 @@ describe("stack depth analysis (scripts/stackDepth.mjs)", function () {
     execFileSync("arm-none-eabi-gcc", [...CPU, "-Os", "-ffunction-sections", "-fstack-usage", "-fcallgraph-info=su", "-c", FIXTURE, "-o", object]);
     execFileSync("arm-none-eabi-gcc", [...CPU, "--specs=nano.specs", "-nostartfiles", "-Wl,--defsym=__stack_top=0x20001000", "-Wl,-e,Reset_Handler", object, "-o", path.join(dir, "program.elf")]);
     // gcc's own figures for this compile: what the analysis must add up
-    frames = new Map(
-      fs
-        .readFileSync(path.join(dir, "program.su"), "utf8")
-        .trim()
-        .split("\n")
-        .map((line) => {
-          const [where, bytes] = line.split("\t");
-          return [where.split(":").pop()!, Number(bytes)];
-        }),
-    );
+    frames = suFrames(path.join(dir, "program.su"));
+    // The TrustZone fixture, linked as the secure image is: the veneers at their own address, the
+    // import library written (scripts/build-firmware.mjs's buildSecureImage)
+    const secureObject = path.join(dir, "secure.o");
+    execFileSync("arm-none-eabi-gcc", [...M33, "-mcmse", "-O2", "-ffunction-sections", "-fstack-usage", "-fcallgraph-info=su", "-c", SECURE_FIXTURE, "-o", secureObject]);
+    execFileSync("arm-none-eabi-gcc", [...M33, "--specs=nano.specs", "-nostartfiles", "-Wl,--defsym=__stack_top=0x38001000", "-Wl,-e,Reset_Handler", "-Wl,-Ttext=0x10000000", "-Wl,--section-start=.gnu.sgstubs=0x1003f000", "-Wl,--cmse-implib", `-Wl,--out-implib=${path.join(dir, "secure-implib.o")}`, secureObject, "-o", path.join(dir, "secure.elf")]);
+    secureFrames = suFrames(path.join(dir, "secure.su"));
     // The same program with its code at 0x1000_0000, where the Cortex-M33's is: objdump writes
     // 8-digit addresses there and doesn't indent the instruction lines.
     execFileSync("arm-none-eabi-gcc", [...CPU, "--specs=nano.specs", "-nostartfiles", "-Wl,--defsym=__stack_top=0x20001000", "-Wl,-e,Reset_Handler", "-Wl,-Ttext=0x10000000", object, "-o", path.join(dir, "program-high.elf")]);
-    analyze = (calls, elf = "program.elf") => {
+    analyze = (calls, elf = "program.elf", ci = "program.ci") => {
       const file = path.join(dir, "calls.json");
       fs.writeFileSync(file, JSON.stringify({ fixture: calls }));
-      return stack.analyzeImage({ target: "fixture", elf: path.join(dir, elf), ciFiles: [path.join(dir, "program.ci")], callsFile: file, exceptionFrameBytes: 32 }) as Result;
+      return stack.analyzeImage({ target: "fixture", elf: path.join(dir, elf), ciFiles: [path.join(dir, ci)], callsFile: file, exceptionFrameBytes: 32 }) as Result;
     };
   });
   after(() => {
@@ -170,6 +185,41 @@ describe("stack depth analysis (scripts/stackDepth.mjs)", function () {
     assert.ok(unlisted.errors.some((e: string) => /^main \(main\.c\) calls sf_secure_random, which is in no call graph and not in the image/.test(e)), unlisted.errors.join("\n"));
     const own = stack.stackDepth({ graphs, library, external, entries, calls: { otherStack: [{ functions: ["sf_secure_random", "f"], why: "" }] } });
     assert.ok(own.errors.some((e: string) => /lists "f" under "otherStack", but the image doesn't take it from another image/.test(e)), own.errors.join("\n"));
+  });
+
+  describe("a TrustZone secure image (test/fixtures/stackDepth/secure.c)", () => {
+    const pointed = { pointers: { operation: { targets: ["pointed"], why: "secure.c's operation" }, nonSecure: { targets: ["__gnu_cmse_nonsecure_call"], why: "secure.c's reset" } }, indirect: { entryPointer: ["operation"], Reset_Handler: ["nonSecure"] } };
+    const analyzeSecure = (calls: object) => analyze(calls, "secure.elf", "secure.ci");
+
+    it("finds the entry functions in the image and counts the deepest under the call into the non-secure world, on the frames that stay", () => {
+      const result = analyzeSecure(pointed);
+      assert.deepEqual(result.errors, []);
+      assert.deepEqual(result.secureEntries.map((e) => e.entry).sort(), ["entryDeep", "entryPointer", "entrySmall"], "the image's __acle_se_ symbols");
+      const names = result.thread.path.map((s) => s.name);
+      assert.deepEqual(names.slice(0, 5), ["Reset_Handler", "__gnu_cmse_nonsecure_call", "[the non-secure world, BLXNS's return address and xPSR]", "entryDeep", "deepHelper"], names.join(" → "));
+      assert.equal(result.thread.path[0].bytes, secureFrames.get("Reset_Handler"));
+      assert.equal(result.thread.path[2].bytes, 8, "BLXNS pushes the return address and the partial xPSR");
+      assert.equal(result.thread.path[3].bytes, secureFrames.get("entryDeep"), "the entry's own code (__acle_se_entryDeep), not its veneer");
+      assert.ok(result.thread.path[1].bytes > 0, "libgcc's register-clearing call keeps a frame while the non-secure side runs");
+      assert.ok(!names.includes("setUp"), "the set-up returned before the non-secure call: its frame is not under the entry's");
+      assert.equal(result.thread.bytes, sum(result.thread.path));
+      assert.ok(result.thread.bytes > secureFrames.get("Reset_Handler")! + secureFrames.get("setUp")!, "the path through the non-secure call is the deeper one");
+      const deep = result.secureEntries.find((e) => e.entry === "entryDeep")!;
+      assert.equal(deep.bytes, sum(result.thread.path.slice(3)), "an entry's own figure is its part of the thread's path");
+      const byPointer = result.secureEntries.find((e) => e.entry === "entryPointer")!;
+      assert.deepEqual(byPointer.path.map((s) => s.name), ["entryPointer", "pointed"], "through the listed pointer");
+    });
+
+    it("follows a naked handler's branch in assembly, which the compiler's graph doesn't know", () => {
+      const result = analyzeSecure(pointed);
+      assert.deepEqual(result.handler.path.map((s) => s.name), ["faultHandler", "report"]);
+      assert.equal(result.handler.bytes, secureFrames.get("report")! + 32);
+    });
+
+    it("fails by name on an entry function's pointer call the list doesn't cover", () => {
+      const unlisted = analyzeSecure({ pointers: pointed.pointers, indirect: { Reset_Handler: ["nonSecure"] } });
+      assert.ok(unlisted.errors.some((e) => /^entryPointer \(secure\.c\) calls through a function pointer: say which kinds of pointer in stackCalls\.json's "indirect" under "entryPointer"/.test(e)), unlisted.errors.join("\n"));
+    });
   });
 
   it("reads a library function's frame from its pushes and stack adjustments", () => {

@@ -9,9 +9,11 @@
  * - The boundary holds: the non-secure program reading the secure image's memory is stopped by
  *   the core (a SecureFault the secure image reports, status 70, nothing read), and an entry
  *   function refuses a buffer in secure memory instead of writing there.
+ * - The secure image's own stack is analysed (from its reset, through the call into the
+ *   non-secure world, into every entry function) and reserved as sizeBudget.json says.
  * Skipped, saying why, without qemu-system-arm or the arm-none-eabi toolchain. */
 import assert from "node:assert/strict";
-import type { ChildProcess } from "node:child_process";
+import { execFileSync, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
@@ -39,6 +41,7 @@ type Images = Pick<QemuBoardOptions, "image" | "nonSecureImage">;
 describe("TrustZone build (cortex-m33-tz) on QEMU mps2-an505", function () {
   this.timeout(600_000);
   let plain: Images, trustZone: Images;
+  let buildOutput = "";
   const dirs: string[] = [];
   after(() => dirs.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
 
@@ -50,7 +53,7 @@ describe("TrustZone build (cortex-m33-tz) on QEMU mps2-an505", function () {
     }
     const { buildFirmware } = await import(path.join(ROOT, "scripts/build-firmware.mjs") as string);
     plain = { image: (await buildFirmware({ target: "cortex-m33", log: () => {} })).program };
-    const built = await buildFirmware({ target: "cortex-m33-tz", log: () => {} });
+    const built = await buildFirmware({ target: "cortex-m33-tz", log: (line: string) => (buildOutput += `${line}\n`) });
     trustZone = { image: built.secureImage, nonSecureImage: built.program };
   });
 
@@ -143,6 +146,37 @@ describe("TrustZone build (cortex-m33-tz) on QEMU mps2-an505", function () {
       coprocessors.forEach((c) => c.close());
       server.close();
     }
+  });
+
+  it("the secure image's stack: analysed from its reset and every entry function, and reserved as sizeBudget.json says", () => {
+    const budget = JSON.parse(fs.readFileSync(path.join(ROOT, "firmware/native/sizeBudget.json"), "utf8"))["cortex-m33-tz-secure"];
+    const figures = /^  secure stack\s+([\d,]+) B .*needed ([\d,]+) \+ margin ([\d,]+) of ([\d,]+): fits$/m.exec(buildOutput);
+    assert.ok(figures, `the build prints the secure stack's line:\n${buildOutput}`);
+    const [reserved, needed, margin] = figures.slice(1, 4).map((n) => Number(n.replace(/,/g, "")));
+    assert.equal(reserved, budget.stackBytes);
+    assert.equal(margin, budget.stackMarginBytes);
+    assert.ok(needed > 0 && needed + margin <= reserved, `needed ${needed} B + ${margin} B within ${reserved} B`);
+    const sections = execFileSync("arm-none-eabi-size", ["-A", trustZone.image], { encoding: "utf8" });
+    assert.equal(Number(/^\.stack\s+(\d+)/m.exec(sections)?.[1]), reserved, `secure.ld reserves the budget's stack:\n${sections}`);
+    // The deepest path is the secure ELF's: its reset, the call into the non-secure world (libgcc's
+    // BLXNS), then an entry function of secureEntry.h and what it calls, every one in that ELF.
+    const deepest = /^secure stack, deepest path of the thread \(([\d,]+) B\): (.*)$/m.exec(buildOutput);
+    assert.ok(deepest, buildOutput);
+    const steps = deepest[2].split(" → ").map((step) => /^(.*) ([\d,]+)$/.exec(step)!).map(([, name, bytes]) => ({ name, bytes: Number(bytes.replace(/,/g, "")) }));
+    assert.deepEqual(steps.slice(0, 3).map((s) => s.name), ["Reset_Handler", "__gnu_cmse_nonsecure_call", "[the non-secure world, BLXNS's return address and xPSR]"]);
+    assert.equal(steps.reduce((sum, s) => sum + s.bytes, 0), Number(deepest[1].replace(/,/g, "")));
+    const symbols = (elf: string) => new Set(execFileSync("arm-none-eabi-nm", [elf], { encoding: "utf8" }).split("\n").map((line) => line.split(" ").pop()!.replace(/\.\d+$/, "")));
+    const secure = symbols(trustZone.image!), nonSecure = symbols(trustZone.nonSecureImage!);
+    for (const { name } of steps.filter((s) => !s.name.startsWith("["))) assert.ok(secure.has(name), `${name} is a function of the secure image`);
+    assert.ok(!nonSecure.has("__gnu_cmse_nonsecure_call"), "the non-secure image has no BLXNS: the path is not its");
+    const declared = [...fs.readFileSync(path.join(ROOT, "firmware/native/ports/mps2-an505-tz/secureEntry.h"), "utf8").matchAll(/^int (sf_secure_\w+)\(/gm)].map((m) => m[1]).sort();
+    assert.equal(declared.length, 7, "secureEntry.h's entry functions");
+    assert.ok(declared.includes(steps[3].name), `the deepest path goes on into an entry function: ${steps[3].name}`);
+    const entries = /^  entry functions, each on its own: (.*)$/m.exec(buildOutput);
+    assert.ok(entries, buildOutput);
+    const each = new Map(entries[1].split(", ").map((e) => /^(\S+) ([\d,]+)$/.exec(e)!).map(([, name, bytes]) => [name, Number(bytes.replace(/,/g, ""))]));
+    assert.deepEqual([...each.keys()].sort(), declared, "every entry function of the boundary, found in the image");
+    assert.equal(Math.max(...each.values()), steps.slice(3).reduce((sum, s) => sum + s.bytes, 0), "the deepest entry's own figure is its part of the path");
   });
 
   it("the plain image has no boundary to probe and says so", async () => {
