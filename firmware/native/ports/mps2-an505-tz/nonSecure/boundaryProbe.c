@@ -1,5 +1,5 @@
 /* `snapfleet-device --tz-probe WHAT` on the TrustZone build: the non-secure image tries to cross
- * the boundary the secure image set up, for test/trustzoneBoundary.test.ts. The plain image has
+ * the boundary the secure image set up, for test/trustzone.test.ts. The plain image has
  * no probe (ports/mps2-an505/startup.c calls it only when it is linked in).
  *   read-secure   reads a word of the secure image (its vector table at 0x10000000): the core
  *                 must stop it with a SecureFault, which the secure image reports (status 70);
@@ -11,10 +11,10 @@
  *                 the veneer, the buffer's check, one UART register read, the return), for
  *                 bench/cortexM33Dispatch.bench.ts to count under --count-cycles. */
 #include <stdint.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "../../../hal/platform.h"
 #include "../secureEntry.h"
 
 extern uint8_t __tz_secure_code[], __tz_secure_ram[], __tz_ns_state[], __tz_ns_state_size[]; /* trustzoneMemory.ld */
@@ -46,7 +46,8 @@ int sf_boundaryProbe(const char* what) {
     /* the other entry functions' checks: bytes to send, a name to copy, a name too long to copy */
     int linkWrite = sf_secure_linkWrite(__tz_secure_ram, 16);
     int storageName = sf_secure_storageOpen((const char*)__tz_secure_ram, 8);
-    static char longName[SF_SECURE_TEXT_MAX];
+    /* on the stack (non-secure memory too), not static: 512 B of RAM the image would keep for good */
+    char longName[SF_SECURE_TEXT_MAX] = {0};
     int longText = sf_secure_storageOpen(longName, sizeof longName);
     say("{\"nonSecureBuffer\":", nonSecure, ",");
     say("\"securePointer\":", secure, ",");
@@ -57,7 +58,10 @@ int sf_boundaryProbe(const char* what) {
     return 0;
   }
   if (strncmp(what, "entry-calls=", 12) == 0) {
-    unsigned long calls = strtoul(what + 12, NULL, 10);
+    /* the port's number parser, which the image has anyway (newlib's strtoul was 336 B more) */
+    size_t consumed;
+    double count = hal_parseDouble(what + 12, &consumed);
+    unsigned long calls = consumed && count > 0 && count < 1e9 ? (unsigned long)count : 0;
     uint8_t byte;
     int refused = 0;
     for (unsigned long i = 0; i < calls; i++) refused += sf_secure_linkRead(&byte, 1) < 0;
