@@ -41,8 +41,9 @@ export class SlotStore {
    * ota.json with activate(): until then no restart may take the slot for a version to boot or
    * roll back to (a version never activated is no known-good one), so the slot is written in place
    * (as a bootloader writes its secondary slot) and ota.json is written once per install, not
-   * twice. On a fresh device staging creates one file instead of three: at 1,000 devices starting
-   * at once, creating files was a fifth of a fleet host's main thread (README "A thousand devices"). */
+   * twice. An install on a fresh device creates two files instead of three (temp files, each a new
+   * inode): at 1,000 devices starting at once, creating files was a fifth of a fleet host's main
+   * thread (README "A thousand devices"). */
   stage(bytes: Uint8Array, version: string): Slot {
     const slot: Slot = this.state.active === "a" ? "b" : "a";
     // Before overwriting a version ota.json names (the one to roll back to), forget it there:
