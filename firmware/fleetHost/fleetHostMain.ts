@@ -15,14 +15,19 @@ let config: FleetHostConfig | undefined;
 let pool: AppThreadPool | undefined;
 let stopping = false;
 const devices: SimulatedDevice[] = [];
-/** Devices still connecting: stop() ends their connect attempts at once. */
-const starting = new AbortController();
+/** Devices still connecting, one controller each: stop() ends their connect attempts at once.
+ * One per device, not one signal for all: up to CONNECTING_AT_ONCE (cli/devSession.ts) and more
+ * connect at once in a host, and each would add its abort listener to a shared signal, which
+ * made Node warn of a listener leak (MaxListenersExceededWarning) at every fleet start. */
+const connecting = new Set<AbortController>();
 const starts = new Set<Promise<void>>();
 const callbackSites: CallbackSiteMemory = new Map();
 
 async function start(spec: HostedDeviceSpec): Promise<void> {
   if (!config || !pool || stopping) return void send({ kind: "failed", thing: spec.thing, message: stopping ? "the fleet host is stopping" : "the fleet host has no configuration yet" });
   const log = (line: string) => send({ kind: "log", thing: spec.thing, line });
+  const abort = new AbortController();
+  connecting.add(abort);
   try {
     const device = await SimulatedDevice.start({
       app: config.app,
@@ -35,7 +40,7 @@ async function start(spec: HostedDeviceSpec): Promise<void> {
       keyPem: spec.keyPem,
       pinTimeOffsetMs: spec.pinTimeOffsetMs,
       onLog: log,
-      signal: starting.signal,
+      signal: abort.signal,
       isolation: {
         pinSpecs: config.pinSpecs,
         watchdogMs: config.watchdogMs,
@@ -49,12 +54,14 @@ async function start(spec: HostedDeviceSpec): Promise<void> {
     send({ kind: "started", thing: spec.thing });
   } catch (e) {
     send({ kind: "failed", thing: spec.thing, message: (e as Error).message });
+  } finally {
+    connecting.delete(abort);
   }
 }
 
 async function stop(): Promise<void> {
   stopping = true;
-  starting.abort();
+  for (const abort of connecting) abort.abort();
   // Those past their connect (installing) are stopped with the rest; the parent bounds the wait.
   await Promise.all(starts);
   await stopDevices(devices.splice(0), config ?? { deviceStopMs: 2000, haltMs: 1000 }, (thing, line) => send({ kind: "log", thing, line }));

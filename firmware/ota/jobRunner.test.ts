@@ -94,6 +94,32 @@ describe("Jobs MQTT API client (jobRunner): AWS IoT Jobs semantics", function ()
     assert.deepEqual(d.logs, [], "a success without a reason logs nothing");
   });
 
+  it("sends its four SUBSCRIBEs together and start-next once all four are acknowledged (one round trip, not four)", async () => {
+    const d = device();
+    // SUBACKs held until four SUBSCRIBEs are out: a runner waiting for each SUBACK in turn never gets there.
+    const subscribe = d.connection.subscribe.bind(d.connection);
+    const held: Array<() => void> = [];
+    const acked: string[] = [];
+    let requested = 0;
+    d.connection.subscribe = (topic, qos, onMessage) =>
+      new Promise((resolve) => {
+        requested++;
+        held.push(() => void subscribe(topic, qos, onMessage).then((r) => (acked.push(topic), resolve(r))));
+        if (held.length === 4) for (const ack of held.splice(0)) ack();
+      });
+    const startNextAt: number[] = [];
+    const publish = d.connection.publish.bind(d.connection);
+    d.connection.publish = (topic, payload, qos) => {
+      if (topic.endsWith("/jobs/start-next")) startNextAt.push(acked.length);
+      return publish(topic, payload, qos);
+    };
+    const started = d.runner.start();
+    await waitFor("four SUBSCRIBEs sent before any SUBACK", () => requested === 4, 5000);
+    await started;
+    assert.equal(acked.length, 4, acked.join(", "));
+    assert.deepEqual(startNextAt, [4], "start-next only once every subscription is acknowledged");
+  });
+
   it("with nothing pending runs nothing; a job created later arrives through notify-next and runs", async () => {
     const d = device();
     await d.runner.start();

@@ -39,20 +39,27 @@ export class JobRunner {
     this.jobs = new iotjobs.IotJobsClient(options.connection);
   }
 
-  /** Subscribes to the thing's job topics, then asks for the next pending execution. */
+  /** Subscribes to the thing's job topics, then asks for the next pending execution. The four
+   * SUBSCRIBEs go out together and start-next once all are acknowledged: one round trip, not four
+   * in turn. A fleet's devices are started a few at a time, each once this resolves, so four round
+   * trips to a busy broker made every start longer; and the SUBACKs, arriving together, wake the
+   * Node loop once instead of four times (each wake-up scans every aws-crt handle of a fleet host:
+   * README "A thousand devices"). */
   async start(): Promise<void> {
     const thingName = this.options.thing;
-    await this.jobs.subscribeToNextJobExecutionChangedEvents({ thingName }, QOS, (error, event) => {
-      if (error) return this.log(`notify-next could not be read: ${error.message}`);
-      if (event?.execution) this.startNext();
-    });
-    await this.jobs.subscribeToStartNextPendingJobExecutionAccepted({ thingName }, QOS, (error, response) => {
-      if (error) return this.log(`start-next answer could not be read: ${error.message}`);
-      const execution = response?.execution;
-      if (execution?.jobId) this.enqueue(execution.jobId, execution.jobDocument, execution.executionNumber);
-    });
-    await this.jobs.subscribeToStartNextPendingJobExecutionRejected({ thingName }, QOS, (_e, response) => this.log(`start-next rejected: ${response?.code} ${response?.message}`));
-    await this.jobs.subscribeToUpdateJobExecutionRejected({ thingName, jobId: "+" }, QOS, (_e, response) => this.log(`job update rejected: ${response?.code} ${response?.message}`));
+    await Promise.all([
+      this.jobs.subscribeToNextJobExecutionChangedEvents({ thingName }, QOS, (error, event) => {
+        if (error) return this.log(`notify-next could not be read: ${error.message}`);
+        if (event?.execution) this.startNext();
+      }),
+      this.jobs.subscribeToStartNextPendingJobExecutionAccepted({ thingName }, QOS, (error, response) => {
+        if (error) return this.log(`start-next answer could not be read: ${error.message}`);
+        const execution = response?.execution;
+        if (execution?.jobId) this.enqueue(execution.jobId, execution.jobDocument, execution.executionNumber);
+      }),
+      this.jobs.subscribeToStartNextPendingJobExecutionRejected({ thingName }, QOS, (_e, response) => this.log(`start-next rejected: ${response?.code} ${response?.message}`)),
+      this.jobs.subscribeToUpdateJobExecutionRejected({ thingName, jobId: "+" }, QOS, (_e, response) => this.log(`job update rejected: ${response?.code} ${response?.message}`)),
+    ]);
     this.options.connection.on("resume", () => this.startNext());
     this.startNext();
   }

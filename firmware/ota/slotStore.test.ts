@@ -77,16 +77,29 @@ describe("OTA A/B slots (slotStore)", () => {
   it("the active slot and versions survive a restart (ota.json), written without a temp file left behind", () => {
     const first = new SlotStore(dir);
     const a = install(first, v1);
-    const b = first.stage(v2.bytes, v2.version);
+    const b = install(first, v2);
     const restarted = new SlotStore(dir);
-    assert.equal(restarted.activeSlot, a);
-    assert.equal(restarted.activeVersion, v1.version);
-    assert.equal(restarted.readActive()!.manifest.version, v1.version);
-    restarted.activate(b);
-    const again = new SlotStore(dir);
-    assert.equal(again.activeVersion, v2.version);
-    assert.equal(again.previousSlot, a, "the earlier version is still there to go back to");
+    assert.equal(restarted.activeSlot, b);
+    assert.equal(restarted.activeVersion, v2.version);
+    assert.equal(restarted.readActive()!.manifest.version, v2.version);
+    assert.equal(restarted.previousSlot, a, "the earlier version is still there to go back to");
     assert.deepEqual(fs.readdirSync(dir).filter((f) => f.endsWith(".tmp")), []);
+  });
+
+  it("a staged version is no version to boot or roll back to until activated, also after a restart", () => {
+    const fresh = new SlotStore(dir);
+    const a = fresh.stage(v1.bytes, v1.version);
+    assert.deepEqual(fs.readdirSync(dir), [`slot-${a}.sfpk`], "staging on a new device writes its slot only");
+    assert.equal(new SlotStore(dir).activeSlot, undefined, "a restart before activation boots nothing");
+    fresh.activate(a);
+    install(fresh, v2);
+    // v1 is the version to go back to; staging v3 overwrites its slot.
+    const over = fresh.stage(v3.bytes, v3.version);
+    assert.equal(over, a);
+    const restarted = new SlotStore(dir);
+    assert.equal(restarted.activeVersion, v2.version);
+    assert.equal(restarted.previousSlot, undefined, "ota.json no longer names v1, whose bytes were overwritten");
+    assert.equal(restarted.readSlot(a).manifest.version, v3.version);
   });
 
   it("every read re-verifies the package: a damaged slot is refused, not booted", () => {
