@@ -337,15 +337,21 @@ async function checkFreestanding(cc, sources, gen, outDir, nativeDir, cpuFlags =
  * only the host functions its device snapshot imports (the others' code, and the C library
  * functions only they call, are left out; another app's snapshot is refused at restore, naming
  * the function) and is checked against that app's budget. */
-export async function buildFirmware({ target = "posix", outDir, force = false, log = console.log, sourceRoot = root, appDir } = {}) {
+/** `settingsOf` (--settings-of TARGET): the image built with another Cortex-M target's limits
+ * (sizeBudget.json's SF_ sizes, with the app's entry when `appDir` has one), in a folder of its
+ * own: the Cortex-M33 on QEMU runs the M0+'s settings, which nothing here can emulate, so the
+ * M0+'s VM and heap peaks are measured there (firmware/native/README.md, "heap: peak"). The
+ * budget and the checks stay the built target's. */
+export async function buildFirmware({ target = "posix", outDir, force = false, log = console.log, sourceRoot = root, appDir, settingsOf } = {}) {
   if (!TARGETS.includes(target)) fail(`unknown target "${target}"; targets: ${TARGETS.join(", ")}`);
+  if (settingsOf !== undefined && (TARGET_SPECS[target].kind !== "mcu" || TARGET_SPECS[settingsOf]?.kind !== "mcu")) fail(`--settings-of ${settingsOf}: both the target (${target}) and the target whose settings it takes must be Cortex-M targets: ${TARGETS.filter((t) => TARGET_SPECS[t].kind === "mcu").join(", ")}`);
   let app;
   try {
     app = appDir === undefined ? undefined : appImports(appDir);
   } catch (error) {
     fail(error.message);
   }
-  outDir ??= app ? path.join(root, "build/firmware", target, `app-${app.name}`) : path.join(root, "build/firmware", target);
+  outDir ??= path.join(root, "build/firmware", target, ...[app && `app-${app.name}`, settingsOf && `${settingsOf}-settings`].filter(Boolean));
   const spec = TARGET_SPECS[target];
   const mcu = spec.kind === "mcu";
   const port = spec.port ?? target;
@@ -366,6 +372,7 @@ export async function buildFirmware({ target = "posix", outDir, force = false, l
     spec.shares !== undefined && path.dirname(f) === path.join(nativeDir, "ports", spec.shares) && !ownNames.has(path.basename(f));
   const device = all.filter((f) => (!NOT_DEVICE.some((p) => p.test(f)) && !f.startsWith(path.join(nativeDir, "ports") + path.sep)) || inPort(f) || inCommon(f) || shared(f));
   const budget = mcu ? readSizeBudget(path.join(sourceRoot, SIZE_BUDGET_FILE), spec.budgetOf ?? target, app?.name) : undefined;
+  const settingsBudget = settingsOf === undefined ? budget : readSizeBudget(path.join(sourceRoot, SIZE_BUDGET_FILE), TARGET_SPECS[settingsOf].budgetOf ?? settingsOf, app?.name);
   // A per-app image holds manifests (the running app's, an update's) of that app's size: an
   // update declaring more channels or pins is refused by sf_manifest_parse, as one importing
   // another host function is at restore.
@@ -394,7 +401,7 @@ export async function buildFirmware({ target = "posix", outDir, force = false, l
   const { flags: libraryFlags, archives } = libraryLinkFlags(cc, libraries);
   const inputs = [...all, ...glue, path.join(engineDir, "microvium.c"), path.join(engineDir, "microvium.h"), ...HOST_ID_SOURCES.map((f) => path.join(sourceRoot, f)), ENGINE_PATCHES_FILE, fileURLToPath(import.meta.url), path.join(root, "scripts/hostIdsHeader.mjs"), path.join(root, "scripts/engineErrorsHeader.mjs"), path.join(root, "scripts/runtimeErrorsHeader.mjs"), path.join(root, "scripts/shadowTopicsHeader.mjs"), path.join(root, "scripts/claimApiHeader.mjs"), path.join(root, "scripts/deviceTextsHeader.mjs")];
   if (mcu) inputs.push(path.join(sourceRoot, SIZE_BUDGET_FILE), path.join(root, "scripts/firmwareSize.mjs"), path.join(sourceRoot, NATIVE, STACK_CALLS_FILE), path.join(root, "scripts/stackDepth.mjs"), path.join(root, "scripts/vmAllocation.mjs"));
-  const hash = hashInputs(root, inputs, [version, target, JSON.stringify(spec), JSON.stringify(headers), JSON.stringify(libraryFlags), JSON.stringify(archives), JSON.stringify(appLimits), JSON.stringify(appOperators)]);
+  const hash = hashInputs(root, inputs, [version, target, JSON.stringify(spec), JSON.stringify(headers), JSON.stringify(libraryFlags), JSON.stringify(archives), JSON.stringify(appLimits), JSON.stringify(appOperators), settingsOf ?? ""]);
   if (!force && readStamp(stampPath)?.hash === hash && fs.existsSync(program) && (!secureImage || fs.existsSync(secureImage))) {
     const { size, report, secure } = readStamp(stampPath);
     log(`build-firmware: ${path.relative(process.cwd(), program)} up to date (${fs.statSync(program).size} bytes)`);
@@ -465,7 +472,7 @@ export async function buildFirmware({ target = "posix", outDir, force = false, l
     // -fstack-usage -fcallgraph-info=su: each unit's frames and calls, for the stack analysis
     // (scripts/stackDepth.mjs); gcc writes them next to the object (N-name.ci).
     const mcuFlags = [...spec.cpu, "-ffunction-sections", "-fdata-sections", "-fno-short-enums", "-fstack-usage", "-fcallgraph-info=su"];
-    const limits = limitDefines(budget).filter((d) => !appLimits.some((l) => l.split("=")[0] === d.split("=")[0]));
+    const limits = limitDefines(settingsBudget).filter((d) => !appLimits.some((l) => l.split("=")[0] === d.split("=")[0]));
     const cFlags = [...C_FLAGS.map((f) => (f === "-O2" ? spec.optimize : f)), ...mcuFlags, ...(spec.defines ?? []), ...limits, ...appLimits, ...appOperators];
     const engineFlags = [...ENGINE_FLAGS.map((f) => (f === "-O2" ? spec.optimize : f)), ...mcuFlags, ...appOperators];
     const includes = ["-I", gen, "-I", path.join(nativeDir, "core"), "-I", engineDir, "-I", portDir, ...(spec.shares ? ["-I", path.join(nativeDir, "ports", spec.shares)] : []), "-I", GLUE];
@@ -598,7 +605,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     const i = args.indexOf(name);
     return i >= 0 ? args[i + 1] : undefined;
   };
-  buildFirmware({ target: option("--target") ?? "posix", outDir: option("--out") && path.resolve(option("--out")), force: args.includes("--force"), appDir: option("--app") && path.resolve(option("--app")) }).catch((error) => {
+  buildFirmware({ target: option("--target") ?? "posix", outDir: option("--out") && path.resolve(option("--out")), force: args.includes("--force"), appDir: option("--app") && path.resolve(option("--app")), settingsOf: option("--settings-of") }).catch((error) => {
     console.error(`build-firmware: ${error instanceof FirmwareBuildError ? error.message : error.stack ?? error}`);
     process.exit(1);
   });

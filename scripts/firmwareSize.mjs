@@ -24,9 +24,10 @@ export function readSizeBudget(file, target, app) {
   const budget = targetBudget && { ...generic, ...appBudget, limits: { ...generic.limits, ...appBudget?.limits }, app, appBudgeted: appBudget !== undefined };
   if (!Number.isInteger(budget?.heapBytes) || budget.heapBytes <= 0) throw new Error(`${file}: "${target}"."heapBytes" must be a positive whole number of bytes`);
   checkStackBudget(budget, file, target);
-  for (const key of ["flashBytes", "ramBytes", "goalFlashBytes", "goalRamBytes", "vmPeakBytes"]) {
+  for (const key of ["flashBytes", "ramBytes", "goalFlashBytes", "goalRamBytes", "vmPeakBytes", "heapPeakBytes"]) {
     if (budget[key] !== undefined && (!Number.isInteger(budget[key]) || budget[key] <= 0)) throw new Error(`${file}: "${target}"."${key}" must be a positive whole number of bytes`);
   }
+  if (budget.heapPeakBytes !== undefined && (!Number.isInteger(budget.heapMarginBytes) || budget.heapMarginBytes < 0)) throw new Error(`${file}: "${target}".heapMarginBytes must be a whole number of bytes beside heapPeakBytes (what the measured run may not have reached: the allocator's gaps, another order of the same messages), got ${JSON.stringify(budget.heapMarginBytes)}`);
   for (const [name, value] of Object.entries(budget.limits ?? {})) {
     if (!LIMIT_NAME.test(name) || !Number.isInteger(value) || value <= 0) throw new Error(`${file}: "${target}".limits."${name}" must be an SF_ setting of the C sources (SF_MAX_STRING_BYTES, ...) set to a positive whole number, got ${JSON.stringify(value)}`);
   }
@@ -128,8 +129,11 @@ export function sizeReport({ target, budgetTarget = target, mapText, sourceOf, n
     // when an app starts; beside them the heap must hold the engine's first bucket
     // with the app's measured VM memory peak (budget.vmPeakBytes, a per-app image), what its run needs
     vm: vmAllocation && { ...vmAllocation, heap: budget.heapBytes, vmPeak: budget.vmPeakBytes },
+    // the whole heap's measured peak (budget.heapPeakBytes, a per-app image: the device's blocks
+    // at most in a measured run, firmware/native/README.md) and the margin over it
+    heapPeak: budget.heapPeakBytes === undefined ? undefined : { peak: budget.heapPeakBytes, margin: budget.heapMarginBytes },
     stack: stack && { needed: stack.needed, margin: budget.stackMarginBytes ?? 0, thread: stack.thread, handler: stack.handler, exceptionFrameBytes: stack.exceptionFrameBytes },
-    withinBudget: (budget.flashBytes === undefined || flashTotal <= budget.flashBytes) && (budget.ramBytes === undefined || ramTotal <= budget.ramBytes) && !stackShort(stack, budget) && !vmShort(vmAllocation, budget),
+    withinBudget: (budget.flashBytes === undefined || flashTotal <= budget.flashBytes) && (budget.ramBytes === undefined || ramTotal <= budget.ramBytes) && !stackShort(stack, budget) && !vmShort(vmAllocation, budget) && !heapPeakShort(budget),
   };
 }
 
@@ -138,6 +142,9 @@ const stackShort = (stack, budget) => stack !== undefined && stack.needed + (bud
 
 /** Whether starting an app's allocation leaves the heap less than the engine's first bucket. */
 const vmShort = (vm, budget) => vm !== undefined && heapNeeded({ ...vm, vmPeak: budget.vmPeakBytes }) > budget.heapBytes;
+
+/** Whether the measured heap peak plus its margin passes the heap the linker script reserves. */
+const heapPeakShort = (budget) => budget.heapPeakBytes !== undefined && budget.heapPeakBytes + budget.heapMarginBytes > budget.heapBytes;
 
 /** The heap an app needs at its peak: the supervisor and sf_Vm, and beside them the engine's
  * memory: its stack and first bucket, or the app's measured VM memory peak (which includes the
@@ -168,6 +175,9 @@ export function overBudget(report) {
   const s = report.stack;
   if (s && s.needed + s.margin > report.ram.stack) return `${stackShortReason(`the ${report.target} image`, s, report.ram.stack, report.budgetKey ?? `"${report.target}"`)}\n${formatSizeTable(report)}`;
   const vm = report.vm;
+  const h = report.heapPeak;
+  if (h && h.peak + h.margin > report.ram.heap)
+    return `the ${report.target} image reserves less heap than its app was measured to take: the peak of ${h.peak.toLocaleString("en-US")} B (${SIZE_BUDGET_FILE} ${report.budgetKey}.heapPeakBytes) + the margin of ${h.margin.toLocaleString("en-US")} B (heapMarginBytes) > the ${report.ram.heap.toLocaleString("en-US")} B of heapBytes: raise heapBytes (and the RAM budget), or measure the peak again after making the device take less (bench/m0plusHeap.bench.ts; firmware/native/README.md says how)\n${formatSizeTable(report)}`;
   if (vm && vm.vmPeak !== undefined && vm.bytes + vm.bucketBytes <= vm.heap && heapNeeded(vm) > vm.heap)
     return `the ${report.target} image can't run its app: ${allocationParts(vm, " B", false)} and the app's measured VM memory peak of ${vm.vmPeak.toLocaleString("en-US")} B (${SIZE_BUDGET_FILE} ${report.budgetKey}.vmPeakBytes) take ${heapNeeded(vm).toLocaleString("en-US")} B of its ${vm.heap.toLocaleString("en-US")} B heap: raise ${report.budgetKey}.heapBytes (and the RAM budget), or shrink the supervisor (supervisor/supervisor.c; its members: the DWARF of the ELF)\n${formatSizeTable(report)}`;
   if (vm && vm.bytes + vm.bucketBytes > vm.heap)
@@ -224,6 +234,8 @@ export function formatSizeTable(report) {
   const vm = report.vm;
   if (vm) lines.push(`  app allocation ${vm.bytes.toLocaleString("en-US")} B of heap ${vm.heap.toLocaleString("en-US")} B (${allocationParts(vm)}; ${vm.bytes + vm.bucketBytes <= vm.heap ? `${(vm.heap - vm.bytes).toLocaleString("en-US")} B left for the VM heap and the queues` : `SHORT: the engine needs a ${vm.bucketBytes.toLocaleString("en-US")} B bucket beside them`})`);
   if (vm?.vmPeak !== undefined) lines.push(`  app's VM memory peak ${vm.vmPeak.toLocaleString("en-US")} B (measured; vmPeakBytes): with the supervisor and sf_Vm ${heapNeeded(vm).toLocaleString("en-US")} B of the heap, ${heapNeeded(vm) <= vm.heap ? `${(vm.heap - heapNeeded(vm)).toLocaleString("en-US")} B left for the queues and the network's copies` : "SHORT"}`);
+  const h = report.heapPeak;
+  if (h) lines.push(`  the heap's measured peak ${h.peak.toLocaleString("en-US")} B (heapPeakBytes) + margin ${h.margin.toLocaleString("en-US")} of ${report.ram.heap.toLocaleString("en-US")}: ${h.peak + h.margin <= report.ram.heap ? "fits" : "SHORT"}`);
   const s = report.stack;
   lines.push(row("stack", report.ram.stack, stackNote(s, report.ram.stack)));
   lines.push(row("total", report.ram.total, verdict(report.ram.total, report.ram.budget, report.ram.goal)));

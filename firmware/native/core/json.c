@@ -67,8 +67,12 @@ static bool atEnd(const Parser* p) {
   return p->at >= p->length;
 }
 
+static bool isSpace(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
 static void whitespace(Parser* p) {
-  while (!atEnd(p) && (peek(p) == ' ' || peek(p) == '\t' || peek(p) == '\n' || peek(p) == '\r')) p->at++;
+  while (!atEnd(p) && isSpace(peek(p))) p->at++;
 }
 
 static int hexValue(char c) {
@@ -347,8 +351,52 @@ static void describe(const char* text, size_t length, size_t at, const char* exp
   }
 }
 
+/* How many values `text` holds, counted before parsing so that the nodes are allocated once, at
+ * their number: grown by doubling, the old array was held beside one twice its size, and a
+ * package's manifest (65 to 128 values) took 7.5 KB at once where 2.8 KB hold it, beside the
+ * running app: the M0+'s heap peak (firmware/native/README.md, "heap: peak"). A value starts at
+ * '{', '[', a number or a literal, or is a string not followed by ':' (a key). For text that
+ * isn't JSON the count is only a guess: the parser grows the array when it needs more. */
+static int32_t countValues(const char* text, size_t length) {
+  int32_t count = 0;
+  for (size_t i = 0; i < length; i++) {
+    char c = text[i];
+    if (c == '"') {
+      for (i++; i < length && text[i] != '"'; i++) {
+        if (text[i] == '\\') i++;
+      }
+      size_t next = i + 1;
+      while (next < length && isSpace(text[next])) next++;
+      if (next >= length || text[next] != ':') count++;
+    } else if (c == '{' || c == '[') {
+      count++;
+    } else if (c == '-' || (c >= '0' && c <= '9') || c == 't' || c == 'f' || c == 'n') {
+      count++;
+      /* the rest of the number or literal (an exponent's sign is not another value) */
+      while (i + 1 < length && !isSpace(text[i + 1]) && text[i + 1] != ',' && text[i + 1] != ']' && text[i + 1] != '}' && text[i + 1] != ':' && text[i + 1] != '"') i++;
+    }
+  }
+  return count > 0 ? count : 1;
+}
+
+/* Counted values beyond this are left to the doubling: text that only looks like many values
+ * ("[[[[…" past the nesting limit) can't make a document allocate 40 bytes per byte. */
+#define MAX_RESERVED_NODES 1024
+
+/* The nodes for `count` values at once (none copied: the document is empty); when that much
+ * isn't free, the parser's doubling tries and reports running out. */
+static void reserveNodes(sf_JsonDocument* d, int32_t count) {
+  if (count <= d->capacity || count > MAX_RESERVED_NODES) return;
+  sf_JsonNode* nodes = hal_malloc((size_t)count * sizeof *nodes);
+  if (!nodes) return;
+  hal_free(d->nodes);
+  d->nodes = nodes;
+  d->capacity = count;
+}
+
 bool sf_json_parse(sf_JsonDocument* d, const char* text, size_t length, sf_Text* error) {
   d->count = 0;
+  reserveNodes(d, countValues(text, length));
   sf_text_clear(&d->strings);
   d->depth = 0;
   d->tooDeepAt = 0;

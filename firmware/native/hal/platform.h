@@ -7,6 +7,7 @@
 #ifndef SF_HAL_PLATFORM_H
 #define SF_HAL_PLATFORM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -27,6 +28,16 @@ typedef struct hal_Platform {
 /* Memory for the engine and the supervisor's queues (malloc/free semantics; NULL when out). */
 void* hal_malloc(size_t size);
 void hal_free(void* pointer);
+
+/* What hal_malloc's blocks take of the C heap, each with the allocator's header and rounding:
+ * at most since boot and now (`top`: how far the heap was ever grown, with what the port's own
+ * code took and what lies free between blocks). For sizing a small board's heap from a run
+ * (firmware/native/README.md, "heap: peak"); false where the port doesn't measure it (a POSIX
+ * host: its allocator and 64-bit sizes are not a board's). */
+typedef struct hal_HeapUsage {
+  size_t peak, inUse, top;
+} hal_HeapUsage;
+bool hal_heapUsage(hal_HeapUsage* usage);
 
 /* Numbers as text, from the port's C library: the core builds JavaScript's number formatting
  * and parsing on these two. hal_formatDouble prints like snprintf(buffer, size, "%.*e",

@@ -81,9 +81,9 @@ static void bootApp(sf_LinkDevice* d, const sf_DevicePackage* pkg) {
   config.thing = d->config.thing;
   config.manifest = &d->manifest;
   config.platform = d->config.platform;
-  config.outboxCapacity = d->config.outboxCapacity;
-  config.inFlightWindow = d->config.inFlightWindow;
-  config.logCapacity = d->config.logCapacity;
+  config.outboxCapacity = d->config.outboxCapacity ? d->config.outboxCapacity : SF_LINK_OUTBOX_CAPACITY;
+  config.inFlightWindow = d->config.inFlightWindow ? d->config.inFlightWindow : SF_LINK_IN_FLIGHT_WINDOW;
+  config.logCapacity = d->config.logCapacity ? d->config.logCapacity : SF_LINK_LOG_CAPACITY;
   config.onLog = onAppLog;
   config.onAppFailure = onAppFailure;
   config.context = d;

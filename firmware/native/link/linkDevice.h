@@ -16,6 +16,20 @@
 #include "../supervisor/supervisor.h"
 #include "linkNet.h"
 
+/* The supervisor's queue sizes of a link device whose port leaves them 0 (0 here: the
+ * supervisor's defaults). A small MCU's image sets them with its limits (sizeBudget.json: the
+ * M0+ keeps 8 messages and 4 log lines through an outage), so the Cortex-M33 built with the
+ * M0+'s settings runs the same queues when its heap is measured (firmware/native/README.md). */
+#ifndef SF_LINK_OUTBOX_CAPACITY
+#define SF_LINK_OUTBOX_CAPACITY 0
+#endif
+#ifndef SF_LINK_IN_FLIGHT_WINDOW
+#define SF_LINK_IN_FLIGHT_WINDOW 0
+#endif
+#ifndef SF_LINK_LOG_CAPACITY
+#define SF_LINK_LOG_CAPACITY 0
+#endif
+
 typedef struct sf_LinkDeviceConfig {
   const char* thing;
   const char* engineId;
@@ -24,7 +38,7 @@ typedef struct sf_LinkDeviceConfig {
   uint8_t* slotA;
   uint8_t* slotB;
   size_t slotCapacity;
-  /* Supervisor queue sizes (0: the supervisor's defaults); small on a small MCU. */
+  /* Supervisor queue sizes (0: the image's SF_LINK_* below). */
   uint32_t outboxCapacity, inFlightWindow, logCapacity;
   /* PIN messages: "PIN=MODEL" for the simulated board (NULL: ignored). */
   bool (*setPin)(void* context, const char* spec);

@@ -88,6 +88,8 @@ describe("firmware build for Cortex-M (size table against the budget)", function
       // its heap holds the supervisor, sf_Vm and the app's measured VM memory peak (vmPeakBytes)
       assert.match(run.stderr, new RegExp(`heap \\(VM heap, queues\\)\\s+${budget.heapBytes.toLocaleString("en-US")} B`));
       assert.match(run.stderr, new RegExp(`^  app's VM memory peak ${budget.vmPeakBytes.toLocaleString("en-US")} B \\(measured; vmPeakBytes\\): with the supervisor and sf_Vm [\\d,]+ B of the heap, [\\d,]+ B left for the queues`, "m"));
+      // and the whole heap's measured peak (heapPeakBytes) with its margin
+      assert.match(run.stderr, new RegExp(`^  the heap's measured peak ${budget.heapPeakBytes.toLocaleString("en-US")} B \\(heapPeakBytes\\) \\+ margin ${budget.heapMarginBytes.toLocaleString("en-US")} of ${budget.heapBytes.toLocaleString("en-US")}: fits$`, "m"));
       // the image's own sections (size's Berkeley "bss" column would add the heap and the stack,
       // which differ per app: the grow-station's heap is larger than the image for any app's)
       const elfSize = (elf: string) => {
@@ -175,5 +177,18 @@ describe("firmware build for Cortex-M (size table against the budget)", function
     assert.equal(size.overBudget(withPeak(peakRoom)), undefined, "a peak that exactly fits");
     assert.match(size.overBudget(withPeak(peakRoom + 1)), /can't run its app: sf_Supervisor [\d,]+ B \+ sf_Vm [\d,]+ B and the app's measured VM memory peak of [\d,]+ B .* take [\d,]+ B of its 7,168 B heap/);
     assert.match(size.formatSizeTable(withPeak(peakRoom + 1)), /app's VM memory peak [\d,]+ B \(measured; vmPeakBytes\): .* SHORT/);
+    // a per-app image's measured heap peak (heapPeakBytes) with its margin must fit the heap, by a byte
+    const withHeapPeak = (heapPeakBytes: number) => report({ ...budget, heapPeakBytes, heapMarginBytes: 512 });
+    assert.equal(size.overBudget(withHeapPeak(budget.heapBytes - 512)), undefined, "peak + margin = the heap fits");
+    assert.match(size.formatSizeTable(withHeapPeak(budget.heapBytes - 512)), /^  the heap's measured peak 6,656 B \(heapPeakBytes\) \+ margin 512 of 7,168: fits$/m);
+    assert.match(size.overBudget(withHeapPeak(budget.heapBytes - 511)), /reserves less heap than its app was measured to take: the peak of 6,657 B \(firmware\/native\/sizeBudget\.json "cortex-m0plus"\.heapPeakBytes\) \+ the margin of 512 B \(heapMarginBytes\) > the 7,168 B of heapBytes: raise heapBytes/);
+    assert.match(size.formatSizeTable(withHeapPeak(budget.heapBytes - 511)), /the heap's measured peak 6,657 B .*: SHORT/);
+    // a peak without its margin is refused when the budget is read, naming the key
+    const noMargin = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "sf-budget-")), "sizeBudget.json");
+    const budgets = JSON.parse(fs.readFileSync(path.join(ROOT, "firmware/native/sizeBudget.json"), "utf8"));
+    delete budgets["cortex-m0plus"].apps["grow-station"].heapMarginBytes;
+    fs.writeFileSync(noMargin, JSON.stringify(budgets));
+    assert.throws(() => size.readSizeBudget(noMargin, "cortex-m0plus", "grow-station"), /"cortex-m0plus"\.heapMarginBytes must be a whole number of bytes beside heapPeakBytes/);
+    fs.rmSync(path.dirname(noMargin), { recursive: true, force: true });
   });
 });

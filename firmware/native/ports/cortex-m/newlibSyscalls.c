@@ -17,8 +17,9 @@ void* _sbrk(ptrdiff_t increment) {
   return previous;
 }
 
-/* The heap's high-water mark (for a debugger: nothing in the image reports it yet). */
-size_t sf_heapPeak(void) {
+/* How far the heap was ever grown (newlib-nano never gives memory back to _sbrk): its
+ * high-water mark, hal_heapUsage's `top` (ports/cortex-m/platform.c). */
+size_t sf_heapTop(void) {
   return (size_t)(heapTop - &__heap_start);
 }
 

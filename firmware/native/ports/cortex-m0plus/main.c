@@ -87,9 +87,8 @@ int main(void) {
   config.slotA = sf_flashSlot(0, &capacity);
   config.slotB = sf_flashSlot(1, &capacity);
   config.slotCapacity = capacity;
-  config.outboxCapacity = 8; /* a small MCU keeps few messages through an outage */
-  config.inFlightWindow = 4;
-  config.logCapacity = 4;
+  /* the queues: SF_LINK_* of sizeBudget.json's limits (a small MCU keeps few messages through
+   * an outage) */
   config.prepareBoard = sf_nanoBoard_prepare;
   config.context = &board;
   static sf_LinkDevice device;

@@ -11,11 +11,25 @@
 
 #include "../../link/linkDevice.h"
 #include "../posix/clock.h"
+#include "../posix/heapReport.h"
 #include "../posix/posixPlatform.h"
 #include "engineId.h"
 #include "linkUart.h"
 
 #define MAX_PINS 32
+
+/* The device's heap on the console (UART0) when its peak rose, looked at every 10 s: the board is
+ * switched off rather than ended, so the figure can't wait for the end; the M0+'s heap is sized
+ * from it (firmware/native/README.md, "heap: peak"). */
+#define HEAP_REPORT_MS 10000
+
+static void reportHeapPeak(size_t* reported) {
+  hal_HeapUsage usage;
+  if (!hal_heapUsage(&usage) || usage.peak == *reported) return;
+  *reported = usage.peak;
+  sf_printHeapUsage(stdout);
+  fflush(stdout);
+}
 
 extern uint8_t __slot_a[], __slot_b[], __slot_size[];
 
@@ -100,6 +114,12 @@ int sf_networkMain(int argc, char** argv) {
   static sf_LinkDevice device;
   sf_linkDevice_init(&device, &config, &net);
   int64_t end = seconds > 0 ? sf_posixClock_monotonicMs() + (int64_t)(seconds * 1000) : INT64_MAX;
-  while (sf_posixClock_monotonicMs() < end) sf_linkDevice_step(&device, 50);
+  size_t reportedPeak = 0;
+  int64_t nextReport = sf_posixClock_monotonicMs() + HEAP_REPORT_MS;
+  for (int64_t now; (now = sf_posixClock_monotonicMs()) < end;) {
+    sf_linkDevice_step(&device, 50);
+    if (now >= nextReport) reportHeapPeak(&reportedPeak), nextReport = now + HEAP_REPORT_MS;
+  }
+  reportHeapPeak(&reportedPeak);
   return 0;
 }

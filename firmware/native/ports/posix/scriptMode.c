@@ -8,6 +8,7 @@
 #include "../../core/valueTokens.h"
 #include "../../supervisor/settingsSync.h"
 #include "../../supervisor/topics.h"
+#include "heapReport.h"
 
 #define SHADOW_STEP_USAGE "\"shadow\" takes an answer of the settings shadow (get/accepted, get/rejected, update/delta or update/rejected) and a \"payload\" string"
 
@@ -87,6 +88,7 @@ static void printEnd(sf_LocalDevice* device) {
    * engine took from the heap at most (its stack, registers and heap buckets), for sizing a small
    * board's heap (firmware/native/README.md). */
   fprintf(stderr, "VM memory: peak %u B, %u B in use at the end\n", s.heapPeak, s.heapUsed);
+  sf_printHeapUsage(stderr);
 }
 
 int sf_runScript(sf_LocalDeviceOptions* o, FILE* script, const char* scriptName) {
