@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { createPrivateKey, X509Certificate } from "node:crypto";
+import { createHash, createPrivateKey, X509Certificate } from "node:crypto";
 import { promises as fs } from "node:fs";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
@@ -11,6 +11,7 @@ import { iot, mqtt } from "aws-iot-device-sdk-v2";
 import { ensureLocalPki, type LocalPki } from "./index";
 
 const CLIENT_AUTH_OID = "1.3.6.1.5.5.7.3.2";
+const colonHex = (bytes: Buffer) => bytes.toString("hex").toUpperCase().replace(/..(?!$)/g, "$&:");
 
 /** A TLS server that demands a client certificate from the local CA, recording what it saw. */
 async function mtlsServer(pki: LocalPki) {
@@ -251,6 +252,15 @@ describe("local PKI", function () {
     assert.match(text, /Issuer: O ?= ?snapfleet, OU ?= ?snapfleet-ca, CN ?= ?snapfleet local CA [0-9a-f]{8}\n/);
     assert.match(text, /X509v3 Key Usage: critical\n\s+Digital Signature\n/);
     assert.match(openssl("x509", "-noout", "-text", "-in", pki.caCertPath), /CA:TRUE, pathlen:0[\s\S]*Certificate Sign, CRL Sign/);
+    // Key identifiers (RFC 5280 4.2.1.2 method 1): SHA-1 of the public key's bits, worked out
+    // here from Node's own export; a device's authority key identifier is its CA's.
+    const keyId = (pem: string) => colonHex(createHash("sha1").update(new X509Certificate(pem).publicKey.export({ type: "spki", format: "der" }).subarray(-65)).digest());
+    const caText = openssl("x509", "-noout", "-text", "-in", pki.caCertPath);
+    assert.match(caText, new RegExp(`X509v3 Subject Key Identifier: \\n\\s+${keyId(pki.caCertPem)}\\n`));
+    assert.match(text, new RegExp(`X509v3 Subject Key Identifier: \\n\\s+${keyId(device.certPem)}\\n`));
+    assert.match(text, new RegExp(`X509v3 Authority Key Identifier: \\n\\s+(keyid:)?${keyId(pki.caCertPem)}\\n`));
+    assert.match(text, /X509v3 Extended Key Usage: \n\s+TLS Web Client Authentication\n/);
+    assert.match(text, /X509v3 Subject Alternative Name: \n\s+URI:\S*dev-openssl\n/);
     assert.match(openssl("ec", "-noout", "-check", "-in", device.keyPath), /^$/);
     const verified = openssl("verify", "-CAfile", pki.caCertPath, "-purpose", "sslclient", device.certPath);
     assert.equal(verified.trim(), `${device.certPath}: OK`);

@@ -7,6 +7,7 @@
 import { createHash } from "node:crypto";
 import path from "node:path";
 import { checkName } from "../../core/contracts/names";
+import { DER_SEQUENCE, derElement } from "../certificates/der";
 import { PUBLIC_MODE, readIfExists, withLock, writeAtomically } from "../certificates/files";
 
 export interface RegisteredThing {
@@ -42,22 +43,10 @@ function certificateDer(certPem: string): Buffer {
   const der = Buffer.from(body ?? "", "base64");
   const outer = derElement(der, 0);
   const tbs = outer && derElement(der, outer.contentStart);
-  if (!outer || outer.end !== der.length || der[0] !== 0x30 || !tbs || tbs.end > der.length || der[outer.contentStart] !== 0x30) {
+  if (outer?.tag !== DER_SEQUENCE || outer.end !== der.length || tbs?.tag !== DER_SEQUENCE || tbs.end > der.length) {
     throw new Error("thing registry: the certificate is not a PEM CERTIFICATE block holding an X.509 certificate");
   }
   return der;
-}
-
-/** Where the DER element at `at` has its content and where it ends (definite lengths only, as DER). */
-function derElement(der: Buffer, at: number): { contentStart: number; end: number } | undefined {
-  if (at + 2 > der.length) return undefined;
-  const first = der[at + 1];
-  if (first < 0x80) return { contentStart: at + 2, end: at + 2 + first };
-  const octets = first & 0x7f;
-  if (octets === 0 || octets > 4 || at + 2 + octets > der.length) return undefined;
-  let length = 0;
-  for (let i = 0; i < octets; i++) length = length * 256 + der[at + 2 + i];
-  return { contentStart: at + 2 + octets, end: at + 2 + octets + length };
 }
 
 export class ThingRegistry {
