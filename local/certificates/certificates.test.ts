@@ -128,6 +128,39 @@ describe("local PKI", function () {
     assert.ok(cert.checkPrivateKey(createPrivateKey(identities[0].keyPem)));
   });
 
+  it("writes a new pair in place, and replaces a key left without its certificate (a process that died between them)", async () => {
+    const things = path.join(stateDir, "pki", "things");
+    await pki.deviceIdentity("dev-first");
+    await fs.writeFile(path.join(things, "dev-orphan.key"), "left by a process that died\n", { mode: 0o600 });
+    const orphan = await pki.deviceIdentity("dev-orphan");
+    assert.ok(new X509Certificate(orphan.certPem).checkPrivateKey(createPrivateKey(await fs.readFile(orphan.keyPath, "utf8"))));
+    // A half-written certificate (a reader catching one being created) is not trusted: reissued.
+    await fs.writeFile(orphan.certPath, orphan.certPem.slice(0, 200));
+    const reissued = await (await ensureLocalPki(stateDir)).deviceIdentity("dev-orphan");
+    assert.notEqual(reissued.certPem, orphan.certPem);
+    assert.equal(await fs.readFile(reissued.certPath, "utf8"), reissued.certPem);
+    const left = (await fs.readdir(things)).filter((f) => f.startsWith("dev-first") || f.startsWith("dev-orphan")).sort();
+    assert.deepEqual(left, ["dev-first.crt", "dev-first.key", "dev-orphan.crt", "dev-orphan.key"], "no temporary file or lock left");
+  });
+
+  it("keeps the modes under a umask that would narrow them, and makes a lock's folder again if it was removed", async () => {
+    const fresh = await fs.mkdtemp(path.join(os.tmpdir(), "snapfleet-pki-umask-"));
+    const umask = process.umask(0o277);
+    try {
+      const local = await ensureLocalPki(fresh);
+      const device = await local.deviceIdentity("dev-umask");
+      assert.equal((await fs.stat(device.certPath)).mode & 0o777, 0o644);
+      assert.equal((await fs.stat(device.keyPath)).mode & 0o777, 0o600);
+      process.umask(umask);
+      await fs.rm(path.join(fresh, "pki", "things"), { recursive: true });
+      const again = await local.deviceIdentity("dev-after-rm");
+      assert.equal(await fs.readFile(again.certPath, "utf8"), again.certPem);
+    } finally {
+      process.umask(umask);
+      await fs.rm(fresh, { recursive: true, force: true });
+    }
+  });
+
   it("agrees on one CA when two processes start on an empty state dir", async () => {
     const fresh = await fs.mkdtemp(path.join(os.tmpdir(), "snapfleet-pki-race-"));
     try {

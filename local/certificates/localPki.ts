@@ -9,7 +9,7 @@ import { promises as fs } from "node:fs";
 import { isIP } from "node:net";
 import path from "node:path";
 import { checkName } from "../../core/contracts/names";
-import { PRIVATE_MODE, PUBLIC_MODE, readIfExists, withLock, writeAtomically } from "./files";
+import { createOrReplace, PRIVATE_MODE, PUBLIC_MODE, readIfExists, withLock, writeAtomically } from "./files";
 import { identityOf, parse, type CertificateInput, type PeerIdentity } from "./identity";
 import { certificateIssuer, createCaCertificate, hostAltName, RENEW_BEFORE_DAYS, type LeafRequest } from "./issue";
 import { generateEcKeyPair } from "./keys";
@@ -196,7 +196,10 @@ async function loadOrIssue(dir: string, base: string, ca: X509Certificate, plan:
   const certPath = path.join(dir, `${base}.crt`);
   const keyPath = path.join(dir, `${base}.key`);
   const read = async (): Promise<IdentityFiles | undefined> => {
-    const [certPem, keyPem] = await Promise.all([readIfExists(certPath), readIfExists(keyPath)]);
+    // The key is written before the certificate, so without a certificate there is nothing to
+    // read: a first run looks for one file, not two.
+    const certPem = await readIfExists(certPath);
+    const keyPem = certPem === undefined ? undefined : await readIfExists(keyPath);
     if (certPem === undefined || keyPem === undefined) return undefined;
     return stillGood(ca, certPem, keyPem, plan) ? { certPem, keyPem, certPath, keyPath } : undefined;
   };
@@ -209,8 +212,9 @@ async function loadOrIssue(dir: string, base: string, ca: X509Certificate, plan:
     const certPem = plan.issue(keys.publicKeyDer);
     // A reader catching the new key next to the old certificate sees them mismatch and comes
     // here, where it waits for this lock and then finds the finished pair.
-    await writeAtomically(keyPath, keys.privateKeyPem, PRIVATE_MODE);
-    await writeAtomically(certPath, certPem, PUBLIC_MODE);
+    // A reader finding either file half written sees a pair that doesn't verify and waits here too.
+    await createOrReplace(keyPath, keys.privateKeyPem, PRIVATE_MODE);
+    await createOrReplace(certPath, certPem, PUBLIC_MODE);
     return { certPem, keyPem: keys.privateKeyPem, certPath, keyPath };
   });
 }
