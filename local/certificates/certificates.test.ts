@@ -161,6 +161,39 @@ describe("local PKI", function () {
     }
   });
 
+  it("issues a fleet at once under one lock per batch, each pair its own, and leaves no lock", async () => {
+    const fresh = await fs.mkdtemp(path.join(os.tmpdir(), "snapfleet-pki-fleet-"));
+    try {
+      const [a, b] = [await ensureLocalPki(fresh), await ensureLocalPki(fresh)];
+      const names = Array.from({ length: 250 }, (_, i) => `fleet-${i}`); // more than one batch (MAX_BATCH 200)
+      // Two processes asking for the same things at once agree on one pair each.
+      const [fromA, fromB] = await Promise.all([Promise.all(names.map((n) => a.deviceIdentity(n))), Promise.all(names.map((n) => b.deviceIdentity(n)))]);
+      const ca = new X509Certificate(a.caCertPem);
+      fromA.forEach((identity, i) => {
+        assert.equal(identity.certPem, fromB[i].certPem, names[i]);
+        const cert = new X509Certificate(identity.certPem);
+        assert.ok(cert.verify(ca.publicKey) && cert.checkPrivateKey(createPrivateKey(identity.keyPem)), names[i]);
+        assert.match(cert.subject, new RegExp(`CN=${names[i]}$`));
+      });
+      assert.equal(new Set(fromA.map((i) => i.certPem)).size, names.length);
+      assert.deepEqual((await fs.readdir(path.join(fresh, "pki"))).filter((f) => f.endsWith(".lock")), []);
+    } finally {
+      await fs.rm(fresh, { recursive: true, force: true });
+    }
+  });
+
+  it("fails every waiting request, naming the cause, when the identities' folder can't be used", async () => {
+    const fresh = await fs.mkdtemp(path.join(os.tmpdir(), "snapfleet-pki-nolock-"));
+    try {
+      const local = await ensureLocalPki(fresh);
+      await fs.writeFile(path.join(fresh, "pki", "things"), "a file where the folder goes\n");
+      const results = await Promise.allSettled(["x-1", "x-2", "x-3"].map((n) => local.deviceIdentity(n)));
+      for (const result of results) assert.match(String(result.status === "rejected" && result.reason), /EEXIST|ENOTDIR/);
+    } finally {
+      await fs.rm(fresh, { recursive: true, force: true });
+    }
+  });
+
   it("agrees on one CA when two processes start on an empty state dir", async () => {
     const fresh = await fs.mkdtemp(path.join(os.tmpdir(), "snapfleet-pki-race-"));
     try {

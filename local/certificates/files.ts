@@ -17,6 +17,16 @@ export async function readIfExists(file: string): Promise<string | undefined> {
   }
 }
 
+/** Folders this process has made (or is making) for locks and new files: once each, not once
+ * per lock or file (a 1,000-device first start writes 2,000 files in one folder, all at once). */
+const madeDirs = new Map<string, Promise<void>>();
+function makeDir(dir: string): Promise<void> {
+  const made = fs.mkdir(dir, { recursive: true, mode: 0o700 }).then(() => undefined);
+  madeDirs.set(dir, made);
+  made.catch(() => madeDirs.delete(dir));
+  return made;
+}
+
 /** Write-then-rename, so a reader sees the old file or the new one, never half of one. Callers
  * write under `withLock`, which has made the directory (the lock sits next to the file). */
 export async function writeAtomically(file: string, content: string, mode: number): Promise<void> {
@@ -31,11 +41,18 @@ export async function writeAtomically(file: string, content: string, mode: numbe
  * read and then wait for the lock the writer holds (the PKI's key and certificate pairs: a
  * pair that doesn't verify sends its reader to the lock, see localPki's loadOrIssue). */
 export async function createOrReplace(file: string, content: string, mode: number): Promise<void> {
-  try {
-    await writeWithMode(file, content, mode, "wx");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-    await writeAtomically(file, content, mode);
+  const dir = path.dirname(file);
+  await (madeDirs.get(dir) ?? makeDir(dir));
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await writeWithMode(file, content, mode, "wx");
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === "EEXIST") return await writeAtomically(file, content, mode);
+      // The folder was removed since this process made it (someone starting over): again, once.
+      if (code !== "ENOENT" || attempt > 0) throw error;
+      await makeDir(dir);
+    }
   }
 }
 
@@ -49,16 +66,6 @@ async function writeWithMode(file: string, content: string, mode: number, flag: 
 const LOCK_RETRY_MS = 20;
 /** Issuing takes well under a second; a lock this old was left by a process that died. */
 const STALE_LOCK_MS = 30_000;
-
-/** Folders of locks this process has made (or is making): once each, not once per lock (a
- * 1,000-device first start takes a lock per device in one folder, all at once). */
-const madeDirs = new Map<string, Promise<void>>();
-function makeDir(dir: string): Promise<void> {
-  const made = fs.mkdir(dir, { recursive: true, mode: 0o700 }).then(() => undefined);
-  madeDirs.set(dir, made);
-  made.catch(() => madeDirs.delete(dir));
-  return made;
-}
 
 /** Runs `action` while holding the lock directory `lock` (mkdir is atomic wherever Node runs).
  * One lock per file pair, so issuing certificates for many things at once doesn't queue up. */
