@@ -358,6 +358,7 @@ export class JobBook {
     tally.counts[status]++;
     if (status === "IN_PROGRESS") tally.inProgress.add(e);
     else tally.inProgress.delete(e);
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent: only cancel moves a held execution (to CANCELED), and release and nextWakeUp skip cancelled jobs; this only lets the set go
     if (status !== "QUEUED") tally.held.delete(e);
     e.status = status;
     e.statusDetails = details;
