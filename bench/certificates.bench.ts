@@ -1,6 +1,6 @@
 /** Certificate issuance per device on the local PKI: what `pki.deviceIdentity(thing)` costs the
  * first time (EC P-256 key from Node's crypto, certificate built with PKI.js, signed by the CA,
- * key and certificate written to the state dir under the per-thing lock), one device after
+ * key and certificate written to the state dir under their folder's lock), one device after
  * another and a fleet at once, and what reusing the files costs on a later run. Wall time and
  * this process's CPU time (the machine is shared; CPU time is the steadier figure).
  * Goal: ≤ 5 ms per certificate. */

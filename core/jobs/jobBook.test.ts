@@ -345,6 +345,13 @@ describe("job book: AWS IoT Jobs semantics", () => {
     assert.equal(jobs.job("snap")!.status, "IN_PROGRESS", "b hasn't finished");
     jobs.update("b", "snap", { status: "FAILED" });
     assert.equal(jobs.job("snap")!.status, "COMPLETED");
+    // One execution running and one still queued: as many of each, and still not finished.
+    const three = book().jobs;
+    for (const thing of ["a", "b", "c"]) three.addThingToGroup("fleet", thing);
+    three.createJob(job("snap3", { targetSelection: "SNAPSHOT" }));
+    three.update("b", "snap3", { status: "IN_PROGRESS" });
+    three.update("a", "snap3", { status: "SUCCEEDED" });
+    assert.equal(three.job("snap3")!.status, "IN_PROGRESS", "b is running and c is queued");
     const cont = book().jobs;
     cont.addThingToGroup("fleet", "a");
     cont.createJob(job("cont"));

@@ -105,8 +105,18 @@ export function isTerminal(status: ExecutionStatus): boolean {
   return TERMINAL.has(status);
 }
 
+/** What a job's executions add up to, kept as they change: a 1,000-device start asked for it
+ * after every change, and counting the executions each time made each change cost the fleet. */
+interface Tally {
+  /** QUEUED executions the rollout holds back (no queuedAt yet), in the order they were targeted. */
+  held: Set<Execution>;
+  inProgress: Set<Execution>;
+  counts: Record<ExecutionStatus, number>;
+}
+
 export class JobBook {
   private readonly jobs = new Map<string, Job>();
+  private readonly tallies = new Map<string, Tally>();
   private readonly groups = new Map<string, Set<string>>();
 
   constructor(private readonly now: () => number) {}
@@ -123,6 +133,7 @@ export class JobBook {
     }
     const job: Job = { config, status: "IN_PROGRESS", createdAt: this.now(), executions: new Map(), releases: [], targets: new Set([config.thingGroup]) };
     this.jobs.set(config.jobId, job);
+    this.tallies.set(config.jobId, { held: new Set(), inProgress: new Set(), counts: noExecutions() });
     for (const thing of this.groups.get(config.thingGroup) ?? []) this.target(job, thing);
     this.release(changed);
     return changed;
@@ -161,9 +172,7 @@ export class JobBook {
 
   /** The job's executions by status, as DescribeJob's jobProcessDetails counts them. */
   executionCounts(jobId: string): Record<ExecutionStatus, number> {
-    const counts: Record<ExecutionStatus, number> = { QUEUED: 0, IN_PROGRESS: 0, SUCCEEDED: 0, FAILED: 0, REJECTED: 0, TIMED_OUT: 0, CANCELED: 0 };
-    for (const e of this.jobs.get(jobId)?.executions.values() ?? []) counts[e.status]++;
-    return counts;
+    return { ...(this.tallies.get(jobId)?.counts ?? noExecutions()) };
   }
 
   job(jobId: string): Job | undefined {
@@ -296,12 +305,10 @@ export class JobBook {
     let soonest: number | undefined;
     const consider = (at: number) => (soonest = soonest === undefined ? at : Math.min(soonest, at));
     for (const job of this.jobs.values()) {
-      // Stryker disable next-line ConditionalExpression: equivalent: a held execution (no queuedAt) stays QUEUED until its job is cancelled, and the next line skips cancelled jobs
-      const held = [...job.executions.values()].some((e) => e.queuedAt === undefined && e.status === "QUEUED");
+      const tally = this.tallyOf(job);
       // Stryker disable next-line ConditionalExpression: equivalent: a cancelled job has no held QUEUED execution (cancel ends them) and a completed one has none at all, so `held` alone decides
-      if (held && job.status === "IN_PROGRESS" && job.releases.length) consider(job.releases[0] + MINUTE);
-      for (const e of job.executions.values()) {
-        if (e.status !== "IN_PROGRESS") continue;
+      if (tally.held.size && job.status === "IN_PROGRESS" && job.releases.length) consider(job.releases[0] + MINUTE);
+      for (const e of tally.inProgress) {
         if (e.stepDeadline !== undefined) consider(e.stepDeadline);
         if (job.config.inProgressTimeoutInMinutes !== undefined && e.startedAt !== undefined) consider(e.startedAt + job.config.inProgressTimeoutInMinutes * MINUTE);
       }
@@ -315,7 +322,15 @@ export class JobBook {
     if (job.executions.has(thing)) return;
     // queuedAt stays undefined until the rollout releases the execution: AWS doesn't show a
     // device a job before its turn.
-    job.executions.set(thing, { jobId: job.config.jobId, thingName: thing, status: "QUEUED", statusDetails: {}, lastUpdatedAt: this.now(), versionNumber: 1, executionNumber: 1 });
+    const execution: Execution = { jobId: job.config.jobId, thingName: thing, status: "QUEUED", statusDetails: {}, lastUpdatedAt: this.now(), versionNumber: 1, executionNumber: 1 };
+    job.executions.set(thing, execution);
+    const tally = this.tallyOf(job);
+    tally.held.add(execution);
+    tally.counts.QUEUED++;
+  }
+
+  private tallyOf(job: Job): Tally {
+    return this.tallies.get(job.config.jobId)!;
   }
 
   /** Releases held executions up to maximumPerMinute within any rolling minute. */
@@ -325,10 +340,10 @@ export class JobBook {
       // Stryker disable next-line ConditionalExpression: equivalent: a finished job has no held QUEUED execution to release (cancel ends them, completion needs all ended); the guard only skips the work
       if (job.status !== "IN_PROGRESS") continue;
       job.releases = job.releases.filter((t) => now - t < MINUTE);
-      for (const e of job.executions.values()) {
-        // Stryker disable next-line ConditionalExpression: equivalent: only a cancelled job has held executions that are not QUEUED, and the loop skips cancelled jobs
-        if (e.queuedAt !== undefined || e.status !== "QUEUED") continue;
+      const { held } = this.tallyOf(job);
+      for (const e of held) {
         if (job.releases.length >= job.config.maximumPerMinute) break;
+        held.delete(e);
         e.queuedAt = now;
         e.lastUpdatedAt = now;
         job.releases.push(now);
@@ -338,6 +353,13 @@ export class JobBook {
   }
 
   private transition(e: Execution, status: ExecutionStatus, details: StatusDetails): void {
+    const tally = this.tallies.get(e.jobId)!;
+    tally.counts[e.status]--;
+    tally.counts[status]++;
+    if (status === "IN_PROGRESS") tally.inProgress.add(e);
+    else tally.inProgress.delete(e);
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent: only cancel moves a held execution (to CANCELED), and release and nextWakeUp skip cancelled jobs; this only lets the set go
+    if (status !== "QUEUED") tally.held.delete(e);
     e.status = status;
     e.statusDetails = details;
     e.lastUpdatedAt = this.now();
@@ -352,16 +374,16 @@ export class JobBook {
 
   /** Abort criteria and completion, checked each time an execution ends. */
   private afterTerminal(job: Job, changed: Set<string>): void {
-    const executions = [...job.executions.values()];
-    // Stryker disable next-line ConditionalExpression: equivalent: CANCELED executions exist only in cancelled jobs, which neither abort nor complete (both checks below need IN_PROGRESS)
-    const executed = executions.filter((e) => isTerminal(e.status) && e.status !== "CANCELED");
-    const failed = executed.filter((e) => FAILURES.has(e.status));
+    const { counts } = this.tallyOf(job);
+    // CANCELED executions exist only in cancelled jobs, which neither abort nor complete (both checks below need IN_PROGRESS).
+    const failed = [...FAILURES].reduce((sum, status) => sum + counts[status], 0);
+    const executed = counts.SUCCEEDED + failed;
     const abort = job.config.abort;
-    if (job.status === "IN_PROGRESS" && abort && executed.length >= abort.minNumberOfExecutedThings && (failed.length * 100) / executed.length >= abort.thresholdPercentage) {
+    if (job.status === "IN_PROGRESS" && abort && executed >= abort.minNumberOfExecutedThings && (failed * 100) / executed >= abort.thresholdPercentage) {
       this.cancel(job, "ABORTED", changed);
       return;
     }
-    if (job.status === "IN_PROGRESS" && job.config.targetSelection === "SNAPSHOT" && executions.every((e) => isTerminal(e.status))) job.status = "COMPLETED";
+    if (job.status === "IN_PROGRESS" && job.config.targetSelection === "SNAPSHOT" && counts.QUEUED + counts.IN_PROGRESS === 0) job.status = "COMPLETED";
   }
 
   /** Only QUEUED executions are cancelled (AWS: in-progress ones finish). */
@@ -374,6 +396,10 @@ export class JobBook {
       if (e.queuedAt !== undefined) changed.add(e.thingName);
     }
   }
+}
+
+function noExecutions(): Record<ExecutionStatus, number> {
+  return { QUEUED: 0, IN_PROGRESS: 0, SUCCEEDED: 0, FAILED: 0, REJECTED: 0, TIMED_OUT: 0, CANCELED: 0 };
 }
 
 function validateJob(input: JobConfig): Job["config"] {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { createPrivateKey, X509Certificate } from "node:crypto";
+import { createHash, createPrivateKey, X509Certificate } from "node:crypto";
 import { promises as fs } from "node:fs";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
@@ -11,6 +11,7 @@ import { iot, mqtt } from "aws-iot-device-sdk-v2";
 import { ensureLocalPki, type LocalPki } from "./index";
 
 const CLIENT_AUTH_OID = "1.3.6.1.5.5.7.3.2";
+const colonHex = (bytes: Buffer) => bytes.toString("hex").toUpperCase().replace(/..(?!$)/g, "$&:");
 
 /** A TLS server that demands a client certificate from the local CA, recording what it saw. */
 async function mtlsServer(pki: LocalPki) {
@@ -125,6 +126,72 @@ describe("local PKI", function () {
     assert.equal(new Set(identities.map((i) => i.certPem)).size, 1);
     const cert = new X509Certificate(identities[0].certPem);
     assert.ok(cert.checkPrivateKey(createPrivateKey(identities[0].keyPem)));
+  });
+
+  it("writes a new pair in place, and replaces a key left without its certificate (a process that died between them)", async () => {
+    const things = path.join(stateDir, "pki", "things");
+    await pki.deviceIdentity("dev-first");
+    await fs.writeFile(path.join(things, "dev-orphan.key"), "left by a process that died\n", { mode: 0o600 });
+    const orphan = await pki.deviceIdentity("dev-orphan");
+    assert.ok(new X509Certificate(orphan.certPem).checkPrivateKey(createPrivateKey(await fs.readFile(orphan.keyPath, "utf8"))));
+    // A half-written certificate (a reader catching one being created) is not trusted: reissued.
+    await fs.writeFile(orphan.certPath, orphan.certPem.slice(0, 200));
+    const reissued = await (await ensureLocalPki(stateDir)).deviceIdentity("dev-orphan");
+    assert.notEqual(reissued.certPem, orphan.certPem);
+    assert.equal(await fs.readFile(reissued.certPath, "utf8"), reissued.certPem);
+    const left = (await fs.readdir(things)).filter((f) => f.startsWith("dev-first") || f.startsWith("dev-orphan")).sort();
+    assert.deepEqual(left, ["dev-first.crt", "dev-first.key", "dev-orphan.crt", "dev-orphan.key"], "no temporary file or lock left");
+  });
+
+  it("keeps the modes under a umask that would narrow them, and makes a lock's folder again if it was removed", async () => {
+    const fresh = await fs.mkdtemp(path.join(os.tmpdir(), "snapfleet-pki-umask-"));
+    const umask = process.umask(0o277);
+    try {
+      const local = await ensureLocalPki(fresh);
+      const device = await local.deviceIdentity("dev-umask");
+      assert.equal((await fs.stat(device.certPath)).mode & 0o777, 0o644);
+      assert.equal((await fs.stat(device.keyPath)).mode & 0o777, 0o600);
+      process.umask(umask);
+      await fs.rm(path.join(fresh, "pki", "things"), { recursive: true });
+      const again = await local.deviceIdentity("dev-after-rm");
+      assert.equal(await fs.readFile(again.certPath, "utf8"), again.certPem);
+    } finally {
+      process.umask(umask);
+      await fs.rm(fresh, { recursive: true, force: true });
+    }
+  });
+
+  it("issues a fleet at once under one lock per batch, each pair its own, and leaves no lock", async () => {
+    const fresh = await fs.mkdtemp(path.join(os.tmpdir(), "snapfleet-pki-fleet-"));
+    try {
+      const [a, b] = [await ensureLocalPki(fresh), await ensureLocalPki(fresh)];
+      const names = Array.from({ length: 250 }, (_, i) => `fleet-${i}`); // more than one batch (MAX_BATCH 200)
+      // Two processes asking for the same things at once agree on one pair each.
+      const [fromA, fromB] = await Promise.all([Promise.all(names.map((n) => a.deviceIdentity(n))), Promise.all(names.map((n) => b.deviceIdentity(n)))]);
+      const ca = new X509Certificate(a.caCertPem);
+      fromA.forEach((identity, i) => {
+        assert.equal(identity.certPem, fromB[i].certPem, names[i]);
+        const cert = new X509Certificate(identity.certPem);
+        assert.ok(cert.verify(ca.publicKey) && cert.checkPrivateKey(createPrivateKey(identity.keyPem)), names[i]);
+        assert.match(cert.subject, new RegExp(`CN=${names[i]}$`));
+      });
+      assert.equal(new Set(fromA.map((i) => i.certPem)).size, names.length);
+      assert.deepEqual((await fs.readdir(path.join(fresh, "pki"))).filter((f) => f.endsWith(".lock")), []);
+    } finally {
+      await fs.rm(fresh, { recursive: true, force: true });
+    }
+  });
+
+  it("fails every waiting request, naming the cause, when the identities' folder can't be used", async () => {
+    const fresh = await fs.mkdtemp(path.join(os.tmpdir(), "snapfleet-pki-nolock-"));
+    try {
+      const local = await ensureLocalPki(fresh);
+      await fs.writeFile(path.join(fresh, "pki", "things"), "a file where the folder goes\n");
+      const results = await Promise.allSettled(["x-1", "x-2", "x-3"].map((n) => local.deviceIdentity(n)));
+      for (const result of results) assert.match(String(result.status === "rejected" && result.reason), /EEXIST|ENOTDIR/);
+    } finally {
+      await fs.rm(fresh, { recursive: true, force: true });
+    }
   });
 
   it("agrees on one CA when two processes start on an empty state dir", async () => {
@@ -251,6 +318,15 @@ describe("local PKI", function () {
     assert.match(text, /Issuer: O ?= ?snapfleet, OU ?= ?snapfleet-ca, CN ?= ?snapfleet local CA [0-9a-f]{8}\n/);
     assert.match(text, /X509v3 Key Usage: critical\n\s+Digital Signature\n/);
     assert.match(openssl("x509", "-noout", "-text", "-in", pki.caCertPath), /CA:TRUE, pathlen:0[\s\S]*Certificate Sign, CRL Sign/);
+    // Key identifiers (RFC 5280 4.2.1.2 method 1): SHA-1 of the public key's bits, worked out
+    // here from Node's own export; a device's authority key identifier is its CA's.
+    const keyId = (pem: string) => colonHex(createHash("sha1").update(new X509Certificate(pem).publicKey.export({ type: "spki", format: "der" }).subarray(-65)).digest());
+    const caText = openssl("x509", "-noout", "-text", "-in", pki.caCertPath);
+    assert.match(caText, new RegExp(`X509v3 Subject Key Identifier: \\n\\s+${keyId(pki.caCertPem)}\\n`));
+    assert.match(text, new RegExp(`X509v3 Subject Key Identifier: \\n\\s+${keyId(device.certPem)}\\n`));
+    assert.match(text, new RegExp(`X509v3 Authority Key Identifier: \\n\\s+(keyid:)?${keyId(pki.caCertPem)}\\n`));
+    assert.match(text, /X509v3 Extended Key Usage: \n\s+TLS Web Client Authentication\n/);
+    assert.match(text, /X509v3 Subject Alternative Name: \n\s+URI:\S*dev-openssl\n/);
     assert.match(openssl("ec", "-noout", "-check", "-in", device.keyPath), /^$/);
     const verified = openssl("verify", "-CAfile", pki.caCertPath, "-purpose", "sslclient", device.certPath);
     assert.equal(verified.trim(), `${device.certPath}: OK`);

@@ -1,4 +1,4 @@
-/** Certificates for the local CA, the broker's server and client identities, built with PKI.js
+/** Certificates for the local CA, the broker's server and client identities, built with PKI.js and asn1js
  * (Node can parse certificates but not create them) and signed by Node's crypto. New CAs and
  * leaves use EC P-256 keys with ECDSA-WITH-SHA256 signatures, which AWS IoT accepts for device
  * certificates: https://docs.aws.amazon.com/iot/latest/developerguide/x509-client-certs.html
@@ -8,6 +8,7 @@ import { createHash, createPrivateKey, randomBytes, sign, X509Certificate, type 
 import { isIP } from "node:net";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
+import { DER_BIT_STRING, DER_SEQUENCE, derElement } from "./der";
 import { CA_UNIT, ORGANIZATION } from "./subjects";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -68,38 +69,60 @@ export interface CertificateIssuer {
 export function createCaCertificate(keys: { privateKeyPem: string; publicKeyDer: Buffer }): string {
   const tag = randomBytes(4).toString("hex");
   const name = distinguishedName({ commonName: `snapfleet local CA ${tag}`, organizationalUnit: CA_UNIT });
-  const cert = newCertificate(keys.publicKeyDer, CA_VALIDITY_DAYS);
-  cert.subject = preEncoded(new pkijs.RelativeDistinguishedNames(), name);
-  cert.issuer = preEncoded(new pkijs.RelativeDistinguishedNames(), name);
-  cert.extensions = [
-    extension(OID.basicConstraints, true, new pkijs.BasicConstraints({ cA: true, pathLenConstraint: 0 })),
-    extension(OID.keyUsage, true, keyUsage(KEY_USAGE.keyCertSign, KEY_USAGE.cRLSign)),
-    extension(OID.subjectKeyIdentifier, false, new asn1js.OctetString({ valueHex: keyIdentifier(keys.publicKeyDer) })),
-  ];
-  return signed(cert, signerOf(createPrivateKey(keys.privateKeyPem)));
+  return signedCertificate(
+    {
+      days: CA_VALIDITY_DAYS,
+      issuer: name,
+      subject: name,
+      publicKeyDer: keys.publicKeyDer,
+      extensions: [
+        extension(OID.basicConstraints, true, new pkijs.BasicConstraints({ cA: true, pathLenConstraint: 0 })),
+        extension(OID.keyUsage, true, keyUsage(KEY_USAGE.keyCertSign, KEY_USAGE.cRLSign)),
+        extension(OID.subjectKeyIdentifier, false, new asn1js.OctetString({ valueHex: keyIdentifier(keys.publicKeyDer) })),
+      ],
+    },
+    signerOf(createPrivateKey(keys.privateKeyPem)),
+  );
 }
 
 export function certificateIssuer(issuer: IssuerKeys): CertificateIssuer {
   const caCert = pkijs.Certificate.fromBER(new X509Certificate(issuer.certPem).raw);
-  const issuerName = caCert.subject.toSchema().toBER(false);
   const signer = signerOf(createPrivateKey(issuer.keyPem));
+  // What every leaf of this CA shares is encoded here once: encoding it per certificate with
+  // asn1js was most of a 1,000-device first start's certificate cost (about 2.7 ms each).
+  const issuerName = new Encoded(caCert.subject.toSchema().toBER(false));
+  const basicConstraints = extension(OID.basicConstraints, true, new pkijs.BasicConstraints({ cA: false }));
+  // EC keys sign (ECDHE); keyEncipherment is an RSA-only use.
+  const digitalSignature = extension(OID.keyUsage, true, keyUsage(KEY_USAGE.digitalSignature));
+  const purposes = {
+    server: extension(OID.extKeyUsage, false, new pkijs.ExtKeyUsage({ keyPurposes: [OID.serverAuth] })),
+    client: extension(OID.extKeyUsage, false, new pkijs.ExtKeyUsage({ keyPurposes: [OID.clientAuth] })),
+  };
   // OpenSSL (and so aws-crt) uses the authority key identifier to find the issuer.
-  const caKeyId = subjectKeyIdentifierOf(caCert);
+  const authorityKeyId = extension(
+    OID.authorityKeyIdentifier,
+    false,
+    new pkijs.AuthorityKeyIdentifier({ keyIdentifier: new asn1js.OctetString({ valueHex: subjectKeyIdentifierOf(caCert) }) }),
+  );
   return {
     issue(request) {
-      const cert = newCertificate(request.publicKeyDer, LEAF_VALIDITY_DAYS);
-      cert.subject = preEncoded(new pkijs.RelativeDistinguishedNames(), distinguishedName(request.subject));
-      cert.issuer = preEncoded(new pkijs.RelativeDistinguishedNames(), issuerName);
-      cert.extensions = [
-        extension(OID.basicConstraints, true, new pkijs.BasicConstraints({ cA: false })),
-        // EC keys sign (ECDHE); keyEncipherment is an RSA-only use.
-        extension(OID.keyUsage, true, keyUsage(KEY_USAGE.digitalSignature)),
-        extension(OID.extKeyUsage, false, new pkijs.ExtKeyUsage({ keyPurposes: [request.usage === "server" ? OID.serverAuth : OID.clientAuth] })),
-        extension(OID.subjectAltName, false, new pkijs.GeneralNames({ names: request.altNames.map(generalName) })),
-        extension(OID.subjectKeyIdentifier, false, new asn1js.OctetString({ valueHex: keyIdentifier(request.publicKeyDer) })),
-        extension(OID.authorityKeyIdentifier, false, new pkijs.AuthorityKeyIdentifier({ keyIdentifier: new asn1js.OctetString({ valueHex: caKeyId }) })),
-      ];
-      return signed(cert, signer);
+      return signedCertificate(
+        {
+          days: LEAF_VALIDITY_DAYS,
+          issuer: issuerName,
+          subject: distinguishedName(request.subject),
+          publicKeyDer: request.publicKeyDer,
+          extensions: [
+            basicConstraints,
+            digitalSignature,
+            purposes[request.usage],
+            extension(OID.subjectAltName, false, new pkijs.GeneralNames({ names: request.altNames.map(generalName) })),
+            extension(OID.subjectKeyIdentifier, false, new asn1js.OctetString({ valueHex: keyIdentifier(request.publicKeyDer) })),
+            authorityKeyId,
+          ],
+        },
+        signer,
+      );
     },
   };
 }
@@ -109,39 +132,46 @@ export function hostAltName(host: string): AltName {
   return isIP(host) ? { ip: host } : { dns: host };
 }
 
-function newCertificate(publicKeyDer: Buffer, days: number): pkijs.Certificate {
-  const cert = new pkijs.Certificate();
-  cert.version = 2; // v3
-  // 128 random bits, positive (RFC 5280 serials are positive integers).
-  const serial = randomBytes(16);
-  serial[0] = (serial[0] & 0x7f) | 0x10;
-  cert.serialNumber = new asn1js.Integer({ valueHex: serial });
-  // Back-dated an hour so a device whose clock lags a little still accepts a fresh certificate.
-  const now = Date.now();
-  cert.notBefore = time(new Date(now - 60 * 60 * 1000));
-  cert.notAfter = time(new Date(now + days * DAY_MS));
-  cert.subjectPublicKeyInfo = preEncoded(new pkijs.PublicKeyInfo(), publicKeyDer);
-  return cert;
-}
-
 /** RFC 5280 4.1.2.5: UTCTime through 2049, GeneralizedTime from 2050 on. */
-function time(value: Date): pkijs.Time {
-  return new pkijs.Time({ type: value.getUTCFullYear() < 2050 ? pkijs.TimeType.UTCTime : pkijs.TimeType.GeneralizedTime, value });
+function time(value: Date): asn1js.BaseBlock {
+  return value.getUTCFullYear() < 2050 ? new asn1js.UTCTime({ valueDate: value }) : new asn1js.GeneralizedTime({ valueDate: value });
 }
 
 /** O, OU and CN, one attribute per RDN as OpenSSL and Node read them (PKI.js would encode a new
- * name's attributes as one multi-valued RDN, `O=…+OU=…+CN=…`). */
-function distinguishedName(subject: SubjectFields): ArrayBuffer {
-  const rdn = (type: string, value: string) =>
-    new asn1js.Set({ value: [new pkijs.AttributeTypeAndValue({ type, value: new asn1js.Utf8String({ value }) }).toSchema()] });
+ * name's attributes as one multi-valued RDN, `O=…+OU=…+CN=…`). O and OU come from a handful of
+ * values: each RDN is encoded once and reused. */
+function distinguishedName(subject: SubjectFields): asn1js.BaseBlock {
   return new asn1js.Sequence({
-    value: [rdn(OID.organization, ORGANIZATION), rdn(OID.organizationalUnit, subject.organizationalUnit), rdn(OID.commonName, subject.commonName)],
-  }).toBER(false);
+    value: [knownRdn(OID.organization, ORGANIZATION), knownRdn(OID.organizationalUnit, subject.organizationalUnit), rdn(OID.commonName, subject.commonName)],
+  });
 }
 
-function extension(extnID: string, critical: boolean, value: { toSchema(): asn1js.BaseBlock } | asn1js.BaseBlock): pkijs.Extension {
+function rdn(type: string, value: string): asn1js.BaseBlock {
+  return new asn1js.Set({ value: [new asn1js.Sequence({ value: [oid(type), new asn1js.Utf8String({ value })] })] });
+}
+
+const rdns = new Map<string, Encoded>();
+function knownRdn(type: string, value: string): Encoded {
+  const key = `${type}=${value}`;
+  let encoded = rdns.get(key);
+  if (!encoded) rdns.set(key, (encoded = new Encoded(rdn(type, value).toBER(false))));
+  return encoded;
+}
+
+/** Object identifiers, encoded once each: asn1js parses the dotted text every time otherwise. */
+const oids = new Map<string, Encoded>();
+function oid(dotted: string): Encoded {
+  let encoded = oids.get(dotted);
+  if (!encoded) oids.set(dotted, (encoded = new Encoded(new asn1js.ObjectIdentifier({ value: dotted }).toBER(false))));
+  return encoded;
+}
+
+/** An Extension (RFC 5280 4.1), DER-encoded at once: as PKI.js's Extension writes it, critical
+ * only when true (DER leaves out a BOOLEAN at its default). */
+function extension(extnID: string, critical: boolean, value: { toSchema(): asn1js.BaseBlock } | asn1js.BaseBlock): Encoded {
   const schema = value instanceof asn1js.BaseBlock ? value : value.toSchema();
-  return new pkijs.Extension({ extnID, critical, extnValue: schema.toBER(false) });
+  const fields = [oid(extnID), ...(critical ? [new asn1js.Boolean({ value: true })] : []), new asn1js.OctetString({ valueHex: schema.toBER(false) })];
+  return new Encoded(new asn1js.Sequence({ value: fields }).toBER(false));
 }
 
 function keyUsage(...bits: number[]): asn1js.BitString {
@@ -152,12 +182,16 @@ function keyUsage(...bits: number[]): asn1js.BitString {
 }
 
 /** RFC 5280 4.2.1.2 method 1: SHA-1 of the subjectPublicKey bits (the BIT STRING that ends the
- * SubjectPublicKeyInfo). */
+ * SubjectPublicKeyInfo, without its unused-bits byte). Found by the DER outline, not a parse. */
 function keyIdentifier(publicKeyDer: Uint8Array | ArrayBuffer): Buffer {
-  const parsed = asn1js.fromBER(publicKeyDer);
-  const bits = parsed.result instanceof asn1js.Sequence ? parsed.result.valueBlock.value[1] : undefined;
-  if (parsed.offset === -1 || !(bits instanceof asn1js.BitString)) throw new Error("the public key is not a DER SubjectPublicKeyInfo");
-  return createHash("sha1").update(bits.valueBlock.valueHexView).digest();
+  const spki = publicKeyDer instanceof Uint8Array ? publicKeyDer : new Uint8Array(publicKeyDer);
+  const outer = derElement(spki, 0);
+  const algorithm = outer?.tag === DER_SEQUENCE ? derElement(spki, outer.contentStart) : undefined;
+  const bits = algorithm && derElement(spki, algorithm.end);
+  if (!outer || outer.end !== spki.length || bits?.tag !== DER_BIT_STRING || bits.end !== outer.end || bits.end - bits.contentStart < 2) {
+    throw new Error("the public key is not a DER SubjectPublicKeyInfo");
+  }
+  return createHash("sha1").update(spki.subarray(bits.contentStart + 1, bits.end)).digest();
 }
 
 /** The CA's own subject key identifier; computed the same way if a CA lacks the extension. */
@@ -198,37 +232,58 @@ function ipBytes(ip: string): Uint8Array {
 
 interface Signer {
   key: KeyObject;
-  algorithm: pkijs.AlgorithmIdentifier;
+  /** The signature's AlgorithmIdentifier, DER: in the TBSCertificate and after it. */
+  algorithm: Encoded;
 }
 
 /** EC P-256 for CAs made now, RSA for CAs made by earlier versions. */
 function signerOf(key: KeyObject): Signer {
+  const algorithm = (identifier: pkijs.AlgorithmIdentifier) => new Encoded(identifier.toSchema().toBER(false));
   if (key.asymmetricKeyType === "ec" && key.asymmetricKeyDetails?.namedCurve === "prime256v1") {
     // RFC 5758 3.2: ecdsa-with-SHA256 has no parameters.
-    return { key, algorithm: new pkijs.AlgorithmIdentifier({ algorithmId: OID.ecdsaWithSha256 }) };
+    return { key, algorithm: algorithm(new pkijs.AlgorithmIdentifier({ algorithmId: OID.ecdsaWithSha256 })) };
   }
   if (key.asymmetricKeyType === "rsa") {
     // RFC 4055 5: sha256WithRSAEncryption's parameters are NULL.
-    return { key, algorithm: new pkijs.AlgorithmIdentifier({ algorithmId: OID.sha256WithRsaEncryption, algorithmParams: new asn1js.Null() }) };
+    return { key, algorithm: algorithm(new pkijs.AlgorithmIdentifier({ algorithmId: OID.sha256WithRsaEncryption, algorithmParams: new asn1js.Null() })) };
   }
   const kind = `${key.asymmetricKeyType}${key.asymmetricKeyDetails?.namedCurve ? ` ${key.asymmetricKeyDetails.namedCurve}` : ""}`;
   throw new Error(`the CA key is ${kind}; the local PKI signs with EC P-256 or RSA keys only`);
 }
 
-/** What PKI.js's `cert.sign()` does, with Node's synchronous native signature instead of
- * WebCrypto, and the TBSCertificate encoded once: its ASN.1 encoding is the costly part, and
- * `sign()` + `toSchema()` would encode it, parse it back and encode it again. */
-function signed(cert: pkijs.Certificate, signer: Signer): string {
-  cert.signature = signer.algorithm; // inside the TBS: set before encoding it
-  const tbs = cert.encodeTBS().toBER(false);
-  const signature = sign("sha256", new Uint8Array(tbs), { key: signer.key, dsaEncoding: "der" });
-  const der = new asn1js.Sequence({
+/** What a certificate says, its parts already encoded where they are shared. */
+interface CertificateFields {
+  days: number;
+  issuer: asn1js.BaseBlock;
+  subject: asn1js.BaseBlock;
+  /** SubjectPublicKeyInfo, DER. */
+  publicKeyDer: Buffer;
+  extensions: asn1js.BaseBlock[];
+}
+
+/** The TBSCertificate of RFC 5280 4.1 in PKI.js's `encodeTBS` order, signed with Node's
+ * synchronous native signature (PKI.js's `cert.sign()` goes through WebCrypto and would encode
+ * the TBS, parse it back and encode it again). */
+function signedCertificate(fields: CertificateFields, signer: Signer): string {
+  // 128 random bits, positive (RFC 5280 serials are positive integers).
+  const serial = randomBytes(16);
+  serial[0] = (serial[0] & 0x7f) | 0x10;
+  // Back-dated an hour so a device whose clock lags a little still accepts a fresh certificate.
+  const now = Date.now();
+  const tbs = new asn1js.Sequence({
     value: [
-      new Encoded(tbs),
-      signer.algorithm.toSchema(),
-      new asn1js.BitString({ valueHex: signature }),
+      VERSION_3,
+      new asn1js.Integer({ valueHex: serial }),
+      signer.algorithm,
+      fields.issuer,
+      new asn1js.Sequence({ value: [time(new Date(now - 60 * 60 * 1000)), time(new Date(now + fields.days * DAY_MS))] }),
+      fields.subject,
+      new Encoded(fields.publicKeyDer),
+      new asn1js.Constructed({ idBlock: { tagClass: 3, tagNumber: 3 }, value: [new asn1js.Sequence({ value: fields.extensions })] }),
     ],
   }).toBER(false);
+  const signature = sign("sha256", new Uint8Array(tbs), { key: signer.key, dsaEncoding: "der" });
+  const der = new asn1js.Sequence({ value: [new Encoded(tbs), signer.algorithm, new asn1js.BitString({ valueHex: signature })] }).toBER(false);
   const base64 = Buffer.from(der).toString("base64");
   return `-----BEGIN CERTIFICATE-----\n${base64.replace(/.{1,64}/g, "$&\n")}-----END CERTIFICATE-----\n`;
 }
@@ -236,8 +291,10 @@ function signed(cert: pkijs.Certificate, signer: Signer): string {
 /** An element that is already DER, placed as is into an asn1js structure (asn1js's own RawData
  * is left out when a SEQUENCE encodes its members). */
 class Encoded extends asn1js.BaseBlock {
-  constructor(private readonly der: ArrayBuffer) {
+  private readonly der: ArrayBuffer;
+  constructor(der: ArrayBuffer | Uint8Array) {
     super();
+    this.der = der instanceof Uint8Array ? der.slice().buffer : der;
   }
   override toBER(_sizeOnly?: boolean, writer?: asn1js.ViewWriter): ArrayBuffer {
     writer?.write(this.der);
@@ -245,9 +302,5 @@ class Encoded extends asn1js.BaseBlock {
   }
 }
 
-/** A PKI.js field whose DER is already at hand (a name, a public key) is written out as is:
- * PKI.js would otherwise parse it and encode it again for every certificate. */
-function preEncoded<T extends { toSchema(): unknown }>(field: T, der: ArrayBuffer | Uint8Array): T {
-  const block = new Encoded(der instanceof Uint8Array ? der.slice().buffer : der);
-  return Object.assign(field, { toSchema: () => block });
-}
+/** [0] EXPLICIT Version v3 (INTEGER 2), the same in every certificate. */
+const VERSION_3 = new Encoded(new asn1js.Constructed({ idBlock: { tagClass: 3, tagNumber: 0 }, value: [new asn1js.Integer({ value: 2 })] }).toBER(false));

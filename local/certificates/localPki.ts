@@ -9,7 +9,7 @@ import { promises as fs } from "node:fs";
 import { isIP } from "node:net";
 import path from "node:path";
 import { checkName } from "../../core/contracts/names";
-import { PRIVATE_MODE, PUBLIC_MODE, readIfExists, withLock, writeAtomically } from "./files";
+import { createOrReplace, PRIVATE_MODE, PUBLIC_MODE, readIfExists, withLock, writeAtomically } from "./files";
 import { identityOf, parse, type CertificateInput, type PeerIdentity } from "./identity";
 import { certificateIssuer, createCaCertificate, hostAltName, RENEW_BEFORE_DAYS, type LeafRequest } from "./issue";
 import { generateEcKeyPair } from "./keys";
@@ -74,7 +74,7 @@ export async function ensureLocalPki(stateDir: string, options: LocalPkiOptions 
   const issuer = certificateIssuerFor(dir, ca);
 
   const hostnames = [...new Set([...DEFAULT_SERVER_HOSTNAMES, ...(options.serverHostnames ?? [])])];
-  const server = await loadOrIssue(dir, "server", caCert, {
+  const server = await loadOrIssue(dir, "server", caCert, (work) => withLock(path.join(dir, "server.lock"), work), {
     fits: (cert) =>
       subjectIs(cert, SERVER_UNIT, "localhost") && hostnames.every((h) => (isIP(h) ? cert.checkIP(h) : cert.checkHost(h)) !== undefined),
     issue: (publicKeyDer) =>
@@ -88,6 +88,7 @@ export async function ensureLocalPki(stateDir: string, options: LocalPkiOptions 
 
   // One in-flight issuance per name, so concurrent callers in this process share it.
   const pending = new Map<string, Promise<IdentityFiles>>();
+  const folderLocks = new Map<ClientKind, Locked>();
   const clientIdentity = (kind: ClientKind, name: string): Promise<IdentityFiles> => {
     const error = checkName(kind === "claim" ? "batch" : kind, name);
     if (error) {
@@ -97,7 +98,9 @@ export async function ensureLocalPki(stateDir: string, options: LocalPkiOptions 
     let identity = pending.get(key);
     if (!identity) {
       const unit = CLIENT_UNITS[kind];
-      identity = loadOrIssue(dir, path.join(CLIENT_FOLDERS[kind], name), caCert, {
+      let locked = folderLocks.get(kind);
+      if (!locked) folderLocks.set(kind, (locked = batchedLock(path.join(dir, `${CLIENT_FOLDERS[kind]}.lock`))));
+      identity = loadOrIssue(dir, path.join(CLIENT_FOLDERS[kind], name), caCert, locked, {
         fits: (cert) => subjectIs(cert, unit, name),
         issue: (publicKeyDer) => issuer.issue(clientRequest(kind, name, publicKeyDer)),
       });
@@ -191,26 +194,62 @@ interface IssuePlan {
   issue(publicKeyDer: Buffer): string;
 }
 
+/** Runs `work` holding the lock for a pair's files. */
+type Locked = <T>(work: () => Promise<T>) => Promise<T>;
+
+/** Most pairs issued under one hold of a folder's lock: about 2-6 ms each, so another process
+ * waiting for the lock is kept well under STALE_LOCK_MS (files.ts). */
+const MAX_BATCH = 200;
+
+/** One lock for a folder of identities, taken once for the pairs asked for in the same event-loop
+ * turn (issued side by side while it is held). A lock is a directory made and removed: on this
+ * machine's ext4 each was an inode allocated and freed, and a 1,000-device first start took one
+ * per device. A failed lock fails every pair waiting for it. */
+function batchedLock(lock: string): Locked {
+  let queue: { work: () => Promise<void>; fail: (error: unknown) => void }[] = [];
+  let draining = false;
+  const drain = async () => {
+    while (queue.length) {
+      const batch = queue.slice(0, MAX_BATCH);
+      queue = queue.slice(MAX_BATCH);
+      await withLock(lock, () => Promise.all(batch.map((item) => item.work()))).catch((error: unknown) => batch.forEach((item) => item.fail(error)));
+    }
+    draining = false;
+  };
+  return <T>(work: () => Promise<T>) =>
+    new Promise<T>((resolve, reject) => {
+      queue.push({ work: () => work().then(resolve, reject), fail: reject });
+      if (!draining) {
+        draining = true;
+        setImmediate(() => void drain());
+      }
+    });
+}
+
 /** Reuses `${base}.crt/.key` when they are still good, otherwise issues a new pair under the lock. */
-async function loadOrIssue(dir: string, base: string, ca: X509Certificate, plan: IssuePlan): Promise<IdentityFiles> {
+async function loadOrIssue(dir: string, base: string, ca: X509Certificate, locked: Locked, plan: IssuePlan): Promise<IdentityFiles> {
   const certPath = path.join(dir, `${base}.crt`);
   const keyPath = path.join(dir, `${base}.key`);
   const read = async (): Promise<IdentityFiles | undefined> => {
-    const [certPem, keyPem] = await Promise.all([readIfExists(certPath), readIfExists(keyPath)]);
+    // The key is written before the certificate, so without a certificate there is nothing to
+    // read: a first run looks for one file, not two.
+    const certPem = await readIfExists(certPath);
+    const keyPem = certPem === undefined ? undefined : await readIfExists(keyPath);
     if (certPem === undefined || keyPem === undefined) return undefined;
     return stillGood(ca, certPem, keyPem, plan) ? { certPem, keyPem, certPath, keyPath } : undefined;
   };
   const existing = await read();
   if (existing) return existing;
-  return withLock(path.join(dir, `${base}.lock`), async () => {
+  return locked(async () => {
     const raced = await read();
     if (raced) return raced;
     const keys = generateEcKeyPair();
     const certPem = plan.issue(keys.publicKeyDer);
     // A reader catching the new key next to the old certificate sees them mismatch and comes
     // here, where it waits for this lock and then finds the finished pair.
-    await writeAtomically(keyPath, keys.privateKeyPem, PRIVATE_MODE);
-    await writeAtomically(certPath, certPem, PUBLIC_MODE);
+    // A reader finding either file half written sees a pair that doesn't verify and waits here too.
+    await createOrReplace(keyPath, keys.privateKeyPem, PRIVATE_MODE);
+    await createOrReplace(certPath, certPem, PUBLIC_MODE);
     return { certPem, keyPem: keys.privateKeyPem, certPath, keyPath };
   });
 }

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { X509Certificate } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -25,6 +26,27 @@ describe("thing registry", function () {
     assert.deepEqual(reread.names(), [...names.slice(0, -1), "other-1"].sort());
     assert.ok(reread.thingsAttachedTo(certificateFingerprint(certs[1])).includes("sim-2"));
     assert.equal(reread.thingsAttachedTo(certificateFingerprint(certs[0])).length, 30 + 1);
+  });
+
+  it("keys a certificate by the fingerprint the broker reads from a connection (X509Certificate's fingerprint256)", async () => {
+    const pki = await ensureLocalPki(stateDir);
+    const pems = [pki.caCertPem, pki.server.certPem, pki.issueThingCertificate("fp-1").certPem, pki.issueThingCertificate("fp-2").certPem];
+    for (const pem of [...pems, pems[2].replace(/\n/g, "\r\n")]) assert.equal(certificateFingerprint(pem), new X509Certificate(pem).fingerprint256);
+    assert.notEqual(certificateFingerprint(pems[2]), certificateFingerprint(pems[3]));
+  });
+
+  it("refuses what is not a certificate, and registers nothing for it", async () => {
+    const pki = await ensureLocalPki(stateDir);
+    const { certPem, keyPem } = pki.issueThingCertificate("fp-3");
+    const body = certPem.split("\n").slice(1, -2).join("");
+    const truncated = `-----BEGIN CERTIFICATE-----\n${body.slice(0, 200)}\n-----END CERTIFICATE-----\n`;
+    const notDer = `-----BEGIN CERTIFICATE-----\n${Buffer.from("not a certificate").toString("base64")}\n-----END CERTIFICATE-----\n`;
+    for (const bad of ["", "hello", keyPem, truncated, notDer, certPem + certPem]) {
+      assert.throws(() => certificateFingerprint(bad), /not a PEM CERTIFICATE block/, JSON.stringify(bad.slice(0, 40)));
+    }
+    const registry = await ThingRegistry.open(stateDir);
+    await assert.rejects(registry.attach("fp-3", keyPem), /not a PEM CERTIFICATE block/);
+    assert.deepEqual((await ThingRegistry.open(stateDir)).names(), []);
   });
 
   it("an invalid name fails alone and registers nothing", async () => {
