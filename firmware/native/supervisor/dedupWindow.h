@@ -10,7 +10,7 @@
 
 /* Sender boots remembered at once; the least recently heard is forgotten for a new one. A host
  * keeps core/contracts/dedupWindow.ts's default and grows the array with the senders heard. A
- * board sets its own (sizeBudget.json's limits: the senders its heap measurement covered) and
+ * board sets its own (sizeBudget.json's limits: two on the Cortex-M0+) and
  * takes them whole at the first sender, as growing holds the old array beside the new one
  * (doubling 1 to 2 holds 3 senders' memory for a moment). */
 #ifdef SF_DEDUP_MAX_SENDERS

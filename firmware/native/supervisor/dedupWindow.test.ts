@@ -1,5 +1,5 @@
-/** The dedup window with a board's cap of senders (issue 12: the Cortex-M0+'s heap was measured
- * with two command senders, so its build remembers two, sizeBudget.json's SF_DEDUP_MAX_SENDERS):
+/** The dedup window with a board's cap of senders (issue 12: 2,152 B a sender on a 14,872-B heap,
+ * so the Cortex-M0+ remembers two, sizeBudget.json's SF_DEDUP_MAX_SENDERS):
  * tests/dedupWindowCheck.c runs dedupWindow.c built with that cap on this machine. The default
  * window's semantics are core/contracts/dedupWindow.test.ts's, through the native device tests. */
 import assert from "node:assert/strict";
@@ -12,7 +12,7 @@ const ROOT = path.join(NATIVE, "../..");
 describe("the dedup window with a board's cap of senders (C)", function () {
   this.timeout(120_000);
 
-  it("the Cortex-M0+ build remembers the senders its heap measurement covered, two: its compiler flags say so, for any app and the grow-station's image", async () => {
+  it("the Cortex-M0+ build remembers two senders: its compiler flags say so, for any app and the grow-station's image", async () => {
     const size = await import(path.join(ROOT, "scripts/firmwareSize.mjs"));
     const file = path.join(NATIVE, "sizeBudget.json");
     for (const app of [undefined, "grow-station"]) {

@@ -3,39 +3,32 @@
  * whole cap taken in one block at the first sender (no old array held beside a new one), and
  * hal_malloc failing: delivered and counted as unguarded. Prints "ok: ..." or "FAIL: ..." per
  * check (test/support/cChecks.ts counts them). */
+#define _GNU_SOURCE /* malloc_usable_size */
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../dedupWindow.h"
 
-/* hal_malloc that can be made to fail, counting what is held at once. */
+/* hal_malloc that can be made to fail, counting what is held at once (the C library knows each
+ * block's size: malloc_usable_size). */
 static int failAllocations, allocations;
 static size_t live, peakLive, lastSize;
 
-/* the block's size before it, kept at the C library's alignment */
-typedef union Block {
-  size_t size;
-  long double align;
-} Block;
-
 void* hal_malloc(size_t size) {
-  if (failAllocations) return 0;
-  Block* b = malloc(sizeof *b + size);
-  if (!b) return 0;
-  b->size = size;
+  void* block = failAllocations ? 0 : malloc(size);
+  if (!block) return 0;
   allocations++;
-  lastSize = size;
-  live += size;
+  lastSize = malloc_usable_size(block);
+  live += lastSize;
   if (live > peakLive) peakLive = live;
-  return b + 1;
+  return block;
 }
 
 void hal_free(void* pointer) {
-  if (!pointer) return;
-  Block* b = (Block*)pointer - 1;
-  live -= b->size;
-  free(b);
+  if (pointer) live -= malloc_usable_size(pointer);
+  free(pointer);
 }
 
 static int failures;
