@@ -19,6 +19,7 @@ void sf_dedup_init(sf_DedupWindow* w) {
   w->capacity = 0;
   w->clock = 0;
   w->duplicates = 0;
+  w->unguarded = 0;
 }
 
 void sf_dedup_free(sf_DedupWindow* w) {
@@ -45,14 +46,17 @@ bool sf_dedup_accept(sf_DedupWindow* w, const char* bootId, size_t length, int64
   for (uint32_t i = 0; i < w->count; i++)
     if (w->senders[i].bootIdLength == length && __builtin_memcmp(w->senders[i].bootId, bootId, length) == 0) s = &w->senders[i];
   if (!s) {
-    if (w->count == w->capacity && w->capacity < SF_DEDUP_MAX_SENDERS) {
-      /* grows with the senders heard: a device that never receives pays nothing, one that hears
-       * one sender pays for one (2 KB each: a small board's heap has no room for 4 at once) */
-      sf_DedupSender* grown = sf_growArray(w->senders, w->count, &w->capacity, sizeof *grown, 1);
-      if (!grown) return true;
+    if (w->count == w->capacity && w->count < SF_DEDUP_MAX_SENDERS) {
+      /* a device that never receives pays nothing; on a host one that hears one sender pays for
+       * one (2 KB each), a board its whole cap at once (dedupWindow.h) */
+      sf_DedupSender* grown = sf_growArray(w->senders, w->count, &w->capacity, sizeof *grown, SF_DEDUP_SENDERS_AT_FIRST);
+      if (!grown) {
+        w->unguarded++;
+        return true;
+      }
       w->senders = grown;
     }
-    if (w->count < w->capacity) {
+    if (w->count < w->capacity && w->count < SF_DEDUP_MAX_SENDERS) {
       s = &w->senders[w->count++];
     } else {
       s = &w->senders[0];

@@ -59,6 +59,10 @@ struct sf_Supervisor {
   uint32_t outages, reconnects, appErrors;
   /* The outbox's and the log buffer's drop counts when they were last reported (reportDrops). */
   uint32_t reportedDroppedMessages, reportedDroppedLogs;
+  /* seenDown.unguarded when last reported, and whether this connection reported one already
+   * (reportUnguarded). */
+  uint32_t reportedUnguarded;
+  bool unguardedReportedThisLink;
   sf_Text scratch;
   /* Each channel's up topic, and the envelope being built: made once, not at every send. */
   sf_Text upTopics[SF_MAX_CHANNELS];
@@ -686,6 +690,23 @@ static void reportDrops(sf_Supervisor* s) {
   sf_text_free(&line);
 }
 
+/* QoS 0 messages the dedup window delivered unchecked (no memory for their sender), since the
+ * last report: the first on a connection is reported as it comes, the rest at the next link up,
+ * so a full heap costs a line per connection, not one per message. */
+static void reportUnguarded(sf_Supervisor* s) {
+  uint32_t unguarded = s->seenDown.unguarded - s->reportedUnguarded;
+  if (unguarded == 0) return;
+  s->reportedUnguarded = s->seenDown.unguarded;
+  s->unguardedReportedThisLink = true;
+  sf_Text line;
+  sf_text_init(&line, 0);
+  sf_text_appendString(&line, SF_TX_NO_MEMORY_DEDUP_WINDOW);
+  sf_text_appendInt(&line, unguarded);
+  sf_text_appendString(&line, SF_TX_MESSAGES_WITHOUT_REPEAT_CHECK);
+  sf_supervisor_report(s, line.data ? line.data : "");
+  sf_text_free(&line);
+}
+
 void sf_supervisor_onConnectionChanged(sf_Supervisor* s, bool up) {
   /* first: the session's replay that follows a reconnect must not find a gap's wait used up */
   sf_reorder_linkChanged(&s->ordered, up, now(s));
@@ -704,6 +725,8 @@ void sf_supervisor_onConnectionChanged(sf_Supervisor* s, bool up) {
     sf_outbox_resume(&s->outbox);
     sf_outbox_resume(&s->logs);
     reportDrops(s);
+    s->unguardedReportedThisLink = false;
+    reportUnguarded(s);
   } else {
     s->outages++;
     sf_text_appendString(&line, SF_TX_LINK_DOWN_OUTAGE);
@@ -747,6 +770,7 @@ bool sf_supervisor_onMessage(sf_Supervisor* s, const char* topic, const uint8_t*
   }
   /* a retransmitted or replayed copy of a message the app already got */
   if (!sf_dedup_accept(&s->seenDown, envelope.bootId, envelope.bootIdLength, envelope.seq)) return true;
+  if (!s->unguardedReportedThisLink) reportUnguarded(s);
   deliverToApp(s, channel, &s->envelope, envelope.value);
   return true;
 }
