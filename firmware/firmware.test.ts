@@ -151,6 +151,25 @@ describe("firmware: supervisor on a shared transport", () => {
     assert.ok(seen.every((s) => s.retain && s.qos === 1 && s.version === build.manifest.version && s.bootId === device.supervisor.bootId));
   });
 
+  it("does not answer the stored status a new subscription brings (RETAIN 1): its online, sent after that subscription, replaces it at the broker", async () => {
+    const transport = new InMemoryTransport();
+    const logs: string[] = [];
+    const { device } = await bootEcho(transport, { onLog: (line) => logs.push(line) });
+    const own = topics.status("test-app", "t-1");
+    const onlines = () => statuses(transport).filter((s) => s.online).length;
+    assert.equal(onlines(), 1);
+    // What an OTA install's new boot is sent on subscribing: the old boot's offline, or a will.
+    transport.inject(own, JSON.stringify({ online: false, version: "v0", bootId: "older", t: 1 }), true);
+    transport.inject(own, JSON.stringify({ online: false, version: "", bootId: LAST_WILL_BOOT_ID, t: 1 }), true);
+    assert.equal(onlines(), 1, "the stored status is not answered");
+    assert.equal(logs.filter((l) => l.includes("saying online again")).length, 0);
+    // The same will live (RETAIN 0): stored after this boot's online, so answered.
+    transport.inject(own, JSON.stringify({ online: false, version: "", bootId: LAST_WILL_BOOT_ID, t: 2 }), false);
+    assert.equal(onlines(), 2);
+    assert.ok(statuses(transport).every((s) => s.bootId === device.supervisor.bootId));
+    await device.stop();
+  });
+
   it("answers its own status saying offline for another boot or link with online again; its own offline, an online, a removal and garbage are not answered", async () => {
     const transport = new InMemoryTransport();
     const logs: string[] = [];

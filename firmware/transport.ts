@@ -1,7 +1,10 @@
 /** How the supervisor reaches the cloud. The in-memory one serves tests and `run-device`; the
  * MQTT one (firmware/comms/mqttTransport.ts, aws-iot-device-sdk-v2) serves the local cloud and AWS. */
 export type QoS = 0 | 1;
-export type MessageHandler = (topic: string, payload: string) => void;
+/** `retained` is the RETAIN flag the message arrived with: MQTT 3.1.1 section 3.3.1.3 sets it to 1
+ * only on a retained message sent because of a new subscription, and to 0 on one that matches an
+ * established subscription (a live publish). */
+export type MessageHandler = (topic: string, payload: string, retained: boolean) => void;
 export type ConnectionListener = (connected: boolean) => void;
 
 export interface Transport {
@@ -47,7 +50,7 @@ export class InMemoryTransport implements Transport {
 
   subscribe(topic: string, _qos: QoS, handler: MessageHandler): () => void {
     // Wrapped so the same function subscribed twice is removed once per call.
-    const entry: MessageHandler = (t, p) => handler(t, p);
+    const entry: MessageHandler = (t, p, r) => handler(t, p, r);
     const set = this.handlers.get(topic) ?? new Set();
     set.add(entry);
     this.handlers.set(topic, set);
@@ -73,9 +76,10 @@ export class InMemoryTransport implements Transport {
     return [...this.handlers.keys()];
   }
 
-  /** Test/CLI side: deliver a message as if the broker sent it. */
-  inject(topic: string, payload: string): void {
-    for (const h of [...(this.handlers.get(topic) ?? [])]) h(topic, payload);
+  /** Test/CLI side: deliver a message as if the broker sent it; `retained` as a broker sets the
+   * RETAIN flag (true: the stored message a new subscription gets). */
+  inject(topic: string, payload: string, retained = false): void {
+    for (const h of [...(this.handlers.get(topic) ?? [])]) h(topic, payload, retained);
   }
 
   setConnected(connected: boolean): void {

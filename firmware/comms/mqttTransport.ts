@@ -286,7 +286,7 @@ export class MqttTransport implements Transport {
       // Offline, it goes out with the next CONNACK (subscribeInactive).
       if (this.isConnected && !this.closed) this.subscribeInactive();
     }
-    const wrapped: MessageHandler = (t, p) => handler(t, p);
+    const wrapped: MessageHandler = (t, p, r) => handler(t, p, r);
     entry.handlers.add(wrapped);
     const own = entry;
     return () => {
@@ -327,9 +327,9 @@ export class MqttTransport implements Transport {
   }
 
   private sendSubscribe(topic: string, qos: QoS): void {
-    const dispatch = (t: string, payload: ArrayBuffer) => {
+    const dispatch = (t: string, payload: ArrayBuffer, _dup: boolean, _qos: unknown, retain: boolean) => {
       const text = Buffer.from(payload).toString("utf8");
-      for (const h of [...(this.handlers.get(topic)?.handlers ?? [])]) h(t, text);
+      for (const h of [...(this.handlers.get(topic)?.handlers ?? [])]) h(t, text, retain);
     };
     this.connection.subscribe(topic, qos, dispatch).then(
       (granted) => {

@@ -39,7 +39,7 @@ export interface AppWorkerData extends WorkerEntry {
 
 export type ToWorker =
   | { kind: "connection"; up: boolean }
-  | { kind: "message"; sub: number; topic: string; payload: string }
+  | { kind: "message"; sub: number; topic: string; payload: string; retained: boolean }
   | { kind: "published"; id: number; error?: string }
   /** A supervisor line for the device's log topic (the OTA agent's rollback reports). */
   | { kind: "report"; line: string }
