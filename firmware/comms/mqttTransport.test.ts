@@ -182,13 +182,17 @@ describe("MqttTransport: device ↔ local broker over mutual TLS", function () {
     await publishAsBroker(statusFrom("old", false));
     const transport = await transportFor(brokerPort);
     await transport.connect();
-    const heard: Array<{ bootId: string; retained: boolean }> = [];
-    const removeProbe = transport.subscribe(status, 1, (_topic, payload, retained) => heard.push({ bootId: decodeDeviceStatus(payload).bootId, retained }));
+    const heard: Array<{ bootId: string; retained: boolean; sentHere: boolean }> = [];
+    const removeProbe = transport.subscribe(status, 1, (_topic, payload, { retained, sentHere }) => heard.push({ bootId: decodeDeviceStatus(payload).bootId, retained, sentHere }));
     await waitFor(() => heard.length === 1, "the stored status, on subscribing");
-    assert.deepEqual(heard, [{ bootId: "old", retained: true }]);
+    assert.deepEqual(heard, [{ bootId: "old", retained: true, sentHere: false }]);
     await publishAsBroker(statusFrom("old", false));
     await waitFor(() => heard.length === 2, "a live status");
-    assert.deepEqual(heard[1], { bootId: "old", retained: false });
+    assert.deepEqual(heard[1], { bootId: "old", retained: false, sentHere: false });
+    // One this link publishes itself comes back marked as its own.
+    await transport.publish(status, String(statusFrom("older", false)), 1, true);
+    await waitFor(() => heard.length === 3, "the link's own status");
+    assert.deepEqual(heard[2], { bootId: "older", retained: false, sentHere: true });
     removeProbe();
     await waitFor(() => (broker!.aedes as unknown as { clients: Record<string, { subscriptions: Record<string, unknown> }> }).clients[THING]?.subscriptions[status] === undefined, "the probe's UNSUBSCRIBE");
 
