@@ -353,7 +353,8 @@ export class Supervisor implements FeatureHost {
    * of this boot, so answering republished what it holds (issue 13: every device of a rollout
    * answered both, twice per install):
    * - RETAIN 1 (delivery.retained). MQTT 3.1.1 section 3.3.1.3: RETAIN is 1 only on the stored
-   *   message the broker sends because of a new subscription (0 on a live one). Our status
+   *   message the broker sends because of a new subscription (0 on a live one); AWS IoT says the
+   *   same (https://docs.aws.amazon.com/iot/latest/developerguide/mqtt.html#mqtt-retain). Our status
    *   SUBSCRIBE always goes out before an online PUBLISH on the same connection: start()
    *   subscribes and then says online, and after a reconnect the transports subscribe again
    *   before they report the link up (connectionChanged says online). The broker handles that
