@@ -151,6 +151,48 @@ describe("firmware: supervisor on a shared transport", () => {
     assert.ok(seen.every((s) => s.retain && s.qos === 1 && s.version === build.manifest.version && s.bootId === device.supervisor.bootId));
   });
 
+  it("does not answer the stored status a new subscription brings (RETAIN 1): its online, sent after that subscription, replaces it at the broker", async () => {
+    const transport = new InMemoryTransport();
+    const logs: string[] = [];
+    const { device } = await bootEcho(transport, { onLog: (line) => logs.push(line) });
+    const own = topics.status("test-app", "t-1");
+    const onlines = () => statuses(transport).filter((s) => s.online).length;
+    assert.equal(onlines(), 1);
+    // What an OTA install's new boot is sent on subscribing: the old boot's offline, or a will.
+    transport.inject(own, JSON.stringify({ online: false, version: "v0", bootId: "older", t: 1 }), true);
+    transport.inject(own, JSON.stringify({ online: false, version: "", bootId: LAST_WILL_BOOT_ID, t: 1 }), true);
+    assert.equal(onlines(), 1, "the stored status is not answered");
+    assert.equal(logs.filter((l) => l.includes("saying online again")).length, 0);
+    // The same will live (RETAIN 0): stored after this boot's online, so answered.
+    transport.inject(own, JSON.stringify({ online: false, version: "", bootId: LAST_WILL_BOOT_ID, t: 2 }), false);
+    assert.equal(onlines(), 2);
+    assert.ok(statuses(transport).every((s) => s.bootId === device.supervisor.bootId));
+    await device.stop();
+  });
+
+  it("does not answer an old boot's offline that this link published on the same connection (stored before the new boot's online); after an outage it does", async () => {
+    const transport = new InMemoryTransport();
+    const logs: string[] = [];
+    const first = await bootEcho(transport);
+    await first.device.stop();
+    const oldOffline = transport.sent.at(-1)!;
+    assert.equal(JSON.parse(oldOffline.payload).online, false);
+    const { device } = await bootEcho(transport, { onLog: (line) => logs.push(line) });
+    const onlines = () => statuses(transport).filter((s) => s.online && s.bootId === device.supervisor.bootId).length;
+    assert.equal(onlines(), 1);
+    // The broker fans the old offline out late, to the new boot's subscription, live (aedes does).
+    transport.inject(oldOffline.topic, oldOffline.payload);
+    assert.equal(onlines(), 1, "its own earlier publish is not answered");
+    // After an outage the order of the two connections' packets is unknown: answered.
+    transport.setConnected(false);
+    transport.setConnected(true);
+    assert.equal(onlines(), 2, "the reconnect's online");
+    transport.inject(oldOffline.topic, oldOffline.payload);
+    assert.equal(onlines(), 3);
+    assert.equal(logs.filter((l) => l.includes("saying online again")).length, 1);
+    await device.stop();
+  });
+
   it("answers its own status saying offline for another boot or link with online again; its own offline, an online, a removal and garbage are not answered", async () => {
     const transport = new InMemoryTransport();
     const logs: string[] = [];

@@ -10,7 +10,7 @@ import type { Board } from "./board";
 import type { Clock } from "./clock";
 import { ReliableOutbox } from "./comms/reliableOutbox";
 import { HandleTable } from "./handles";
-import type { Transport } from "./transport";
+import type { Delivery, Transport } from "./transport";
 import { DeviceSettings, MemorySettingsStorage, type SettingsStorage } from "./settings/deviceSettings";
 import type { SettingValue } from "../core/settings/settingDecl";
 
@@ -178,7 +178,8 @@ export class Supervisor implements FeatureHost {
     this.detach.push(transport.onConnectionChange((up) => this.connectionChanged(up)));
     // Our own status: a late "offline" (a last will after a reconnect, an old boot's offline) is
     // answered with online again, so the retained status ends saying what this device is.
-    this.detach.push(transport.subscribe(topics.status(app, thing), 1, (_topic, payload) => this.ownStatusHeard(payload)));
+    // Subscribed before the online below: ownStatusHeard relies on that order.
+    this.detach.push(transport.subscribe(topics.status(app, thing), 1, (_topic, payload, delivery) => this.ownStatusHeard(payload, delivery)));
     if (!transport.connected) this.received.linkChanged(false);
     if (transport.connected) this.publishStatus(true);
     if (manifest.settings?.length) this.startSettings(vm);
@@ -348,7 +349,26 @@ export class Supervisor implements FeatureHost {
     this.logs.push({ topic: topics.log(app, thing), payload: JSON.stringify(from ? { t: this.now(), msg: text, from } : { t: this.now(), msg: text }), qos: 0 });
   }
 
-  private ownStatusHeard(payload: string): void {
+  /** Two kinds of message are not answered, because the broker's store already ends with an online
+   * of this boot, so answering republished what it holds (issue 13: every device of a rollout
+   * answered both, twice per install):
+   * - RETAIN 1 (delivery.retained). MQTT 3.1.1 section 3.3.1.3: RETAIN is 1 only on the stored
+   *   message the broker sends because of a new subscription (0 on a live one); AWS IoT says the
+   *   same (https://docs.aws.amazon.com/iot/latest/developerguide/mqtt.html#mqtt-retain). Our status
+   *   SUBSCRIBE always goes out before an online PUBLISH on the same connection: start()
+   *   subscribes and then says online, and after a reconnect the transports subscribe again
+   *   before they report the link up (connectionChanged says online). The broker handles that
+   *   online after the SUBSCRIBE and stores it over what it sent. This holds because no other
+   *   filter of a device's link matches its status topic: a new overlapping subscription would
+   *   bring the stored status again with RETAIN 1, after the online (AWS sends none for a
+   *   wildcard filter anyway: ../shared/AWS-IOT-NOTES.md).
+   * - An old boot's offline this link published on its current connection (delivery.sentHere):
+   *   boots follow each other on a link, so it was published before this boot's online, and
+   *   MQTT 3.1.1 section 4.6 (ordered topics) has the broker store them in that order. aedes
+   *   delivers it live to our new subscription, as it acknowledges before it fans out.
+   * A will, or an offline stored after our online, still comes live from elsewhere and is answered. */
+  private ownStatusHeard(payload: string, delivery: Delivery): void {
+    if (delivery.retained || delivery.sentHere) return;
     if (!this.vm || !this.options.transport.connected || !contradictsRunningBoot(payload, this.bootId)) return;
     this.options.onLog?.("[supervisor] the retained status says offline for another boot or link: saying online again");
     void this.publishStatus(true);

@@ -1,7 +1,18 @@
 /** How the supervisor reaches the cloud. The in-memory one serves tests and `run-device`; the
  * MQTT one (firmware/comms/mqttTransport.ts, aws-iot-device-sdk-v2) serves the local cloud and AWS. */
 export type QoS = 0 | 1;
-export type MessageHandler = (topic: string, payload: string) => void;
+import { RetainedSentHere } from "./comms/retainedSentHere";
+
+/** How a message reached the link. */
+export interface Delivery {
+  /** The RETAIN flag it arrived with: MQTT 3.1.1 section 3.3.1.3 sets it to 1 only on a retained
+   * message sent because of a new subscription, 0 on one matching an established subscription. */
+  retained: boolean;
+  /** Its payload is one this link published retained on that topic on its current connection
+   * (comms/retainedSentHere.ts): later publishes of this connection replace it at the broker. */
+  sentHere: boolean;
+}
+export type MessageHandler = (topic: string, payload: string, delivery: Delivery) => void;
 export type ConnectionListener = (connected: boolean) => void;
 
 export interface Transport {
@@ -32,6 +43,7 @@ export class InMemoryTransport implements Transport {
   private readonly handlers = new Map<string, Set<MessageHandler>>();
   private readonly connectionListeners = new Set<ConnectionListener>();
   private readonly sendListeners = new Set<(m: SentMessage) => void>();
+  private readonly retainedSent = new RetainedSentHere();
 
   get connected(): boolean {
     return this.isConnected;
@@ -41,13 +53,14 @@ export class InMemoryTransport implements Transport {
     if (!this.isConnected) return Promise.reject(new Error(`in-memory transport is offline; can't publish on "${topic}"`));
     const m = { topic, payload, qos, retain };
     this.sent.push(m);
+    if (retain) this.retainedSent.published(topic, payload);
     for (const l of this.sendListeners) l(m);
     return Promise.resolve();
   }
 
   subscribe(topic: string, _qos: QoS, handler: MessageHandler): () => void {
     // Wrapped so the same function subscribed twice is removed once per call.
-    const entry: MessageHandler = (t, p) => handler(t, p);
+    const entry: MessageHandler = (t, p, d) => handler(t, p, d);
     const set = this.handlers.get(topic) ?? new Set();
     set.add(entry);
     this.handlers.set(topic, set);
@@ -73,14 +86,17 @@ export class InMemoryTransport implements Transport {
     return [...this.handlers.keys()];
   }
 
-  /** Test/CLI side: deliver a message as if the broker sent it. */
-  inject(topic: string, payload: string): void {
-    for (const h of [...(this.handlers.get(topic) ?? [])]) h(topic, payload);
+  /** Test/CLI side: deliver a message as if the broker sent it; `retained` as a broker sets the
+   * RETAIN flag (true: the stored message a new subscription gets). */
+  inject(topic: string, payload: string, retained = false): void {
+    const delivery = { retained, sentHere: this.retainedSent.includes(topic, payload) };
+    for (const h of [...(this.handlers.get(topic) ?? [])]) h(topic, payload, delivery);
   }
 
   setConnected(connected: boolean): void {
     if (connected === this.isConnected) return;
     this.isConnected = connected;
+    if (!connected) this.retainedSent.connectionLost();
     for (const l of [...this.connectionListeners]) l(connected);
   }
 }

@@ -10,7 +10,7 @@ import path from "node:path";
 import mqtt from "mqtt";
 import { compileFeatures, type CompileResult } from "../../core/compiler/compileFeatures";
 import { DedupWindow } from "../../core/contracts/dedupWindow";
-import { decodeDeviceStatus, LAST_WILL_BOOT_ID, type DeviceStatus } from "../../core/contracts/deviceStatus";
+import { decodeDeviceStatus, encodeDeviceStatus, LAST_WILL_BOOT_ID, type DeviceStatus } from "../../core/contracts/deviceStatus";
 import { decodeEnvelope, encodeEnvelope } from "../../core/contracts/envelope";
 import { loadWasmEngine } from "../../core/engine";
 import type { MicroviumEngine } from "../../core/engine/types";
@@ -171,6 +171,46 @@ describe("MqttTransport: device ↔ local broker over mutual TLS", function () {
     assert.deepEqual(echo.values, [5]);
     assert.equal(echo.dedup.duplicates, 0, "the stopped app sent nothing");
     assert.notEqual(first.device.supervisor.bootId, second.device.supervisor.bootId);
+  });
+
+  it("tells handlers the RETAIN flag (1: the stored message a new subscription gets, 0: live); the supervisor answers a live will after its online, not the stored status", async () => {
+    const status = topics.status(APP, THING);
+    const statusFrom = (bootId: string, online: boolean) => Buffer.from(encodeDeviceStatus({ online, version: online ? build.manifest.version : "", bootId, t: 1 }));
+    const publishAsBroker = (payload: Buffer) =>
+      new Promise<void>((resolve) => broker!.aedes.publish({ cmd: "publish", topic: status, payload, qos: 1, retain: true, dup: false }, () => resolve()));
+    // An old boot's offline is what the broker stores when this boot subscribes.
+    await publishAsBroker(statusFrom("old", false));
+    const transport = await transportFor(brokerPort);
+    await transport.connect();
+    const heard: Array<{ bootId: string; retained: boolean; sentHere: boolean }> = [];
+    const removeProbe = transport.subscribe(status, 1, (_topic, payload, { retained, sentHere }) => heard.push({ bootId: decodeDeviceStatus(payload).bootId, retained, sentHere }));
+    await waitFor(() => heard.length === 1, "the stored status, on subscribing");
+    assert.deepEqual(heard, [{ bootId: "old", retained: true, sentHere: false }]);
+    await publishAsBroker(statusFrom("old", false));
+    await waitFor(() => heard.length === 2, "a live status");
+    assert.deepEqual(heard[1], { bootId: "old", retained: false, sentHere: false });
+    // One this link publishes itself comes back marked as its own.
+    await transport.publish(status, String(statusFrom("older", false)), 1, true);
+    await waitFor(() => heard.length === 3, "the link's own status");
+    assert.deepEqual(heard[2], { bootId: "older", retained: false, sentHere: true });
+    removeProbe();
+    await waitFor(() => (broker!.aedes as unknown as { clients: Record<string, { subscriptions: Record<string, unknown> }> }).clients[THING]?.subscriptions[status] === undefined, "the probe's UNSUBSCRIBE");
+
+    // The device subscribes (the old offline comes with RETAIN 1), then says online: not answered.
+    const sent: string[] = [];
+    broker!.aedes.on("publish", (packet, client) => {
+      if (client?.id === THING && packet.topic === status) sent.push(String(packet.payload));
+    });
+    const { device, logs } = await bootDevice(transport, { bootId: "b00t" });
+    const statuses = await dashboardStatuses();
+    await waitFor(() => statuses.some((s) => s.online && s.bootId === "b00t"), "the device's online");
+    // A will that the broker stores after this boot's online comes live, and is answered.
+    await publishAsBroker(Buffer.from(encodeDeviceStatus({ online: false, version: "", bootId: LAST_WILL_BOOT_ID, t: 2 })));
+    await waitFor(() => sent.length === 2, "online again, after the will");
+    await waitFor(() => statuses.at(-1)?.online === true && statuses.at(-1)?.bootId === "b00t", "the dashboard's last status: online");
+    assert.equal(logs.filter((l) => l.includes("saying online again")).length, 1, logs.join("\n"));
+    assert.ok(sent.every((p) => decodeDeviceStatus(p).online && decodeDeviceStatus(p).bootId === "b00t"), sent.join("\n"));
+    assert.equal(device.supervisor.bootId, "b00t");
   });
 
   it("publishes a retained online status; the last will says offline when the socket dies; the link comes back", async () => {

@@ -20,6 +20,7 @@ import { iot, mqtt } from "aws-iot-device-sdk-v2";
 import { encodeDeviceStatus, LAST_WILL_BOOT_ID } from "../../core/contracts/deviceStatus";
 import { topics } from "../../core/contracts/topics";
 import type { ConnectionListener, MessageHandler, QoS, Transport } from "../transport";
+import { RetainedSentHere } from "./retainedSentHere";
 import { connectFailure, type ConnectFailure } from "./connectFailure";
 import { outageCause, type OutageRecord } from "./outageCause";
 import { withOneMessageCallback } from "./oneMessageCallback";
@@ -109,6 +110,8 @@ export class MqttTransport implements Transport {
   private readonly history: OutageRecord[] = [];
   /** `active`: the broker holds this subscription in the current session. */
   private readonly handlers = new Map<string, { qos: QoS; active: boolean; handlers: Set<MessageHandler> }>();
+  /** For Delivery.sentHere. */
+  private readonly retainedSent = new RetainedSentHere();
   private readonly listeners = new Set<ConnectionListener>();
 
   constructor(private readonly options: MqttTransportOptions) {
@@ -272,6 +275,7 @@ export class MqttTransport implements Transport {
 
   publish(topic: string, payload: string, qos: QoS, retain = false): Promise<void> {
     if (this.closed) return Promise.reject(new MqttTransportError(`MqttTransport: publish on "${topic}" after disconnect()`));
+    if (retain) this.retainedSent.published(topic, payload);
     // While offline the crt holds the packet and sends it after reconnecting.
     // (The resolved MqttRequest is of no use to callers; no extra .then per message on the hot path.)
     return this.connection.publish(topic, payload, qos, retain) as Promise<unknown> as Promise<void>;
@@ -286,7 +290,7 @@ export class MqttTransport implements Transport {
       // Offline, it goes out with the next CONNACK (subscribeInactive).
       if (this.isConnected && !this.closed) this.subscribeInactive();
     }
-    const wrapped: MessageHandler = (t, p) => handler(t, p);
+    const wrapped: MessageHandler = (t, p, d) => handler(t, p, d);
     entry.handlers.add(wrapped);
     const own = entry;
     return () => {
@@ -327,9 +331,10 @@ export class MqttTransport implements Transport {
   }
 
   private sendSubscribe(topic: string, qos: QoS): void {
-    const dispatch = (t: string, payload: ArrayBuffer) => {
+    const dispatch = (t: string, payload: ArrayBuffer, _dup: boolean, _qos: unknown, retain: boolean) => {
       const text = Buffer.from(payload).toString("utf8");
-      for (const h of [...(this.handlers.get(topic)?.handlers ?? [])]) h(t, text);
+      const delivery = { retained: retain, sentHere: this.retainedSent.includes(t, text) };
+      for (const h of [...(this.handlers.get(topic)?.handlers ?? [])]) h(t, text, delivery);
     };
     this.connection.subscribe(topic, qos, dispatch).then(
       (granted) => {
@@ -343,6 +348,7 @@ export class MqttTransport implements Transport {
   private setConnected(connected: boolean): void {
     if (connected === this.isConnected) return;
     this.isConnected = connected;
+    if (!connected) this.retainedSent.connectionLost();
     for (const l of [...this.listeners]) l(connected);
   }
 

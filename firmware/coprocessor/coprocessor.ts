@@ -179,8 +179,12 @@ export class Coprocessor {
     if (this.statusWatch?.topic === topic) return;
     this.statusWatch?.remove();
     const { cloud, log } = this.options;
-    const remove = cloud.subscribe(topic, 1, (_topic, heard) => {
-      const again = this.session.up && cloud.connected ? this.mcuStatus.answer(heard) : undefined;
+    // An old MCU boot's offline relayed on this connection (sentHere) is stored before the online
+    // relayed after it (supervisor.ts, ownStatusHeard). The RETAIN 1 skip of the supervisor does
+    // not hold here: this subscription goes out after the MCU's first online, so the stored
+    // status it brings may be a will stored after that online.
+    const remove = cloud.subscribe(topic, 1, (_topic, heard, { sentHere }) => {
+      const again = !sentHere && this.session.up && cloud.connected ? this.mcuStatus.answer(heard) : undefined;
       if (!again) return;
       log?.("[coprocessor] the retained status says offline for another boot or link while the MCU runs: saying online again for it");
       cloud.publish(again.topic, again.payload, 1, true).catch(() => {});

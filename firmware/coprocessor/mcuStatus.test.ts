@@ -54,13 +54,21 @@ describe("co-processor: the MCU's status said again over a late offline", functi
       header.writeUInt8(1, 5);
       header.writeUInt8(1, 6);
       header.writeUInt16LE(topic.length, 7);
-      mcu.send(Buffer.concat([header, topic, Buffer.from(status(true, "mcu-boot"))]));
+      const relay = (payload: string) => mcu.send(Buffer.concat([header, topic, Buffer.from(payload)]));
+      relay(status(true, "mcu-boot"));
       const statuses = () => cloud.sent.filter((m) => m.topic === TOPIC).map((m) => m.payload);
       await waitFor("the MCU's status relayed", () => statuses().length === 1);
       cloud.inject(TOPIC, status(true, "mcu-boot")); // its own, heard back: nothing to say
       cloud.inject(TOPIC, will);
       assert.deepEqual(statuses(), [status(true, "mcu-boot"), status(true, "mcu-boot")]);
       assert.ok(cloud.sent.at(-1)!.retain);
+      // An update: the old boot's offline, then the new boot's online, both relayed on this
+      // connection; the offline heard late is stored before the online (issue 13): not answered.
+      relay(status(false, "mcu-boot"));
+      relay(status(true, "mcu-boot-2"));
+      await waitFor("the update's statuses relayed", () => statuses().length === 4);
+      cloud.inject(TOPIC, status(false, "mcu-boot"));
+      assert.equal(statuses().length, 4, "the link's own earlier offline is not answered");
     } finally {
       clearInterval(timer);
       coprocessor.close();

@@ -150,7 +150,7 @@ class PortTransport implements Transport {
   receive(m: ToWorker): void {
     if (this.closed) return;
     this.enter();
-    if (m.kind === "message") this.handlers.get(m.sub)?.(m.topic, m.payload);
+    if (m.kind === "message") this.handlers.get(m.sub)?.(m.topic, m.payload, m.delivery);
     else if (m.kind === "published") {
       const p = this.pending.get(m.id);
       this.pending.delete(m.id);

@@ -5,7 +5,7 @@
 import type { Manifest } from "../../core/contracts/manifest";
 import type { DeviceOptions } from "../device";
 import type { AppFailure } from "../supervisor";
-import type { QoS } from "../transport";
+import type { Delivery, QoS } from "../transport";
 
 /** Device.boot options a host may set for the app in the worker (plain data only). */
 export type AppDeviceOptions = Omit<DeviceOptions, "manifest" | "snapshot" | "thing" | "board" | "clock" | "transport" | "engine" | "onLog" | "onConnectionChange" | "onAppFailure">;
@@ -39,7 +39,7 @@ export interface AppWorkerData extends WorkerEntry {
 
 export type ToWorker =
   | { kind: "connection"; up: boolean }
-  | { kind: "message"; sub: number; topic: string; payload: string }
+  | { kind: "message"; sub: number; topic: string; payload: string; delivery: Delivery }
   | { kind: "published"; id: number; error?: string }
   /** A supervisor line for the device's log topic (the OTA agent's rollback reports). */
   | { kind: "report"; line: string }

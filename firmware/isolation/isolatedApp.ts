@@ -257,7 +257,7 @@ export class IsolatedApp implements RunningApp {
           case "subscribe":
             subscriptions.set(
               m.sub,
-              transport.subscribe(m.topic, m.qos, (topic, payload) => this.post(inc, { kind: "message", sub: m.sub, topic, payload })),
+              transport.subscribe(m.topic, m.qos, (topic, payload, delivery) => this.post(inc, { kind: "message", sub: m.sub, topic, payload, delivery })),
             );
             return;
           case "unsubscribe":
