@@ -161,6 +161,34 @@ describe("native device ↔ local cloud (mutual TLS, Jobs, HTTPS artifacts)", fu
     assert.match(fleet.logOf("nat-8"), /the retained status says offline for another boot or link: saying online again/);
   });
 
+  it("publishes its status twice per install, the old boot's offline and the new boot's online: that offline, heard back on the same connection, is not answered", async () => {
+    // A long keepalive: an outage on a loaded machine would rightly add a will and its answer.
+    const { fleet, dashboard } = await onV1("nat-9", { keepAliveSeconds: 30 });
+    await waitFor("v1 online", () => dashboard.lastStatus("nat-9")?.online === true);
+    const v1Boot = dashboard.lastStatus("nat-9")!.bootId;
+    const v2 = await compileNativeApp(level(2));
+    const second = await fleet.cloud.deploy(v2);
+    await waitFor("v2 SUCCEEDED", () => fleet.execution("nat-9", second.jobId!)?.status === "SUCCEEDED", 20_000);
+    // The next install is the barrier, no wait: the broker sent the v1 offline to the device's status
+    // subscription before this job's notification, the device handles them in that order, so an
+    // answer to it would go out before the v2 boot's offline, on the same connection.
+    const v3 = await compileNativeApp(level(3));
+    await fleet.cloud.deploy(v3);
+    await waitFor("v3 online", () => dashboard.lastStatus("nat-9")?.version === v3.manifest.version && dashboard.lastStatus("nat-9")?.online === true, 20_000);
+    const heard = dashboard.statuses.filter((s) => s.thing === "nat-9").map(({ status }) => ({ online: status.online, version: status.version, bootId: status.bootId }));
+    const from = heard.findIndex((s) => !s.online && s.bootId === v1Boot);
+    assert.ok(from >= 0, `the v1 boot's offline: ${JSON.stringify(heard)}`);
+    const v2Boot = heard[from + 1]?.bootId;
+    const v3Boot = heard.at(-1)!.bootId;
+    assert.deepEqual(heard.slice(from), [
+      { online: false, version: v1.manifest.version, bootId: v1Boot },
+      { online: true, version: v2.manifest.version, bootId: v2Boot },
+      { online: false, version: v2.manifest.version, bootId: v2Boot },
+      { online: true, version: v3.manifest.version, bootId: v3Boot },
+    ]);
+    assert.doesNotMatch(fleet.logOf("nat-9"), /saying online again/);
+  });
+
   it("contains a runaway callback: the instruction budget stops it, the error is reported, a crash loop rolls back", async () => {
     const { fleet, dashboard } = await onV1("nat-4", { gracePeriodMs: 1000, crashLoop: { failures: 3, withinMs: 60_000 } });
     const logs: string[] = [];

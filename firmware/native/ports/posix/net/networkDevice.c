@@ -12,6 +12,7 @@
 #include "downloadProcess.h"
 #include "jobDocument.h"
 #include "jobsClient.h"
+#include "offlinesSentHere.h"
 
 #define SEEN_EXECUTIONS 16
 
@@ -43,6 +44,8 @@ struct sf_NetworkDevice {
   size_t seenNext;
   /* sf/{app}/{thing}/_status: subscribed, to answer a late "offline" (ownStatusHeard). */
   char statusTopic[300];
+  /* The boots stopped on this connection, whose offline ownStatusHeard leaves unanswered. */
+  sf_OfflinesSentHere offlinesSentHere;
 };
 
 static void say(sf_NetworkDevice* d, const char* format, ...) {
@@ -81,6 +84,8 @@ static void onAppFailure(void* context, const char* message, bool fatal, bool at
 
 static void stopApp(sf_NetworkDevice* d) {
   if (d->supervisor) {
+    /* sf_supervisor_stop publishes this boot's offline when connected */
+    if (d->net->ops->connected(d->net)) sf_offlinesSentHere_add(&d->offlinesSentHere, sf_supervisor_bootId(d->supervisor));
     sf_supervisor_stop(d->supervisor);
     sf_supervisor_destroy(d->supervisor);
     d->supervisor = NULL;
@@ -295,7 +300,10 @@ static void stepOta(sf_NetworkDevice* d) {
 static void onConnectionChanged(void* context, bool up) {
   sf_NetworkDevice* d = context;
   if (d->supervisor) sf_supervisor_onConnectionChanged(d->supervisor, up);
-  if (!up) return;
+  if (!up) {
+    sf_offlinesSentHere_forget(&d->offlinesSentHere);
+    return;
+  }
   const char* interrupted = sf_ota_interrupted(&d->ota);
   if (interrupted) {
     say(d, "[ota] job %s FAILED: %s", interrupted, d->ota.reason);
@@ -312,12 +320,14 @@ static void onConnectionChanged(void* context, bool up) {
  * offline heard after this boot's online; AWS may deliver out of order) is answered with online
  * again, so the retained status ends saying what this device is. The same decision as
  * contradictsRunningBoot in core/contracts/deviceStatus.ts. A removal (empty) or a malformed one
- * is not answered. */
+ * is not answered, nor an old boot's offline published on this connection (offlinesSentHere.h:
+ * the broker stored this boot's online after it, MQTT 3.1.1 section 4.6). */
 static void ownStatusHeard(sf_NetworkDevice* d, const uint8_t* payload, size_t length) {
   if (!d->supervisor || !sf_supervisor_running(d->supervisor)) return;
   cJSON* status = cJSON_ParseWithLength((const char*)payload, length);
   const cJSON* bootId = cJSON_GetObjectItemCaseSensitive(status, "bootId");
-  bool answer = cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(status, "online")) && cJSON_IsString(bootId) && strcmp(bootId->valuestring, sf_supervisor_bootId(d->supervisor)) != 0;
+  bool answer = cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(status, "online")) && cJSON_IsString(bootId) && strcmp(bootId->valuestring, sf_supervisor_bootId(d->supervisor)) != 0 &&
+                !sf_offlinesSentHere_has(&d->offlinesSentHere, bootId->valuestring);
   cJSON_Delete(status);
   if (!answer || !d->net->ops->connected(d->net)) return;
   say(d, "[supervisor] the retained status says offline for another boot or link: saying online again");
