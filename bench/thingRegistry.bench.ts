@@ -1,10 +1,11 @@
 /** The local cloud's thing registry during a fleet's first start: 1,000 things attached about 2 ms
- * apart (as the broker provisions them) and all at once, each with its own certificate. Prints
+ * apart (as the broker provisions them), all at once and one after another, each with its own certificate. Prints
  * the main thread's busy time (event-loop utilization's active time, the figure that competes
  * with the broker's MQTT work) and the process's CPU time (main thread + libuv's file threads).
  * `--baseline FILE` runs another version of thingRegistry.ts in the same process, interleaved
  * round by round with this one, so a change is measured against the code before at the same
- * load: `git show main:local/registry/thingRegistry.ts > local/registry/before.tmp.ts`, then
+ * load; the "loop alone" row is the bench's own share of the figures. For the code before:
+ * `git show main:local/registry/thingRegistry.ts > local/registry/before.tmp.ts`, then
  * `--baseline ../local/registry/before.tmp.ts` (relative to bench/, so its imports resolve). */
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
@@ -15,9 +16,12 @@ import type { ThingRegistry } from "../local/registry";
 
 const THINGS = 1000;
 const APART_MS = 2;
-const ROUNDS = 3;
+const ROUNDS = 4;
 
 type Open = (stateDir: string) => Promise<Pick<ThingRegistry, "attach" | "names">>;
+
+/** The bench's own loop (timers, promises) without a registry: what the figures above it include. */
+const NO_REGISTRY = "loop alone";
 
 interface Figures {
   wallMs: number;
@@ -25,24 +29,27 @@ interface Figures {
   cpuMs: number;
 }
 
-async function attachAll(open: Open, certs: string[], apartMs: number): Promise<Figures> {
+/** `apartMs` between attaches, or "awaited": each attach waits for the one before (one write each,
+ * in any version: the cost of a write alone, where the other modes also count how writes batch). */
+async function attachAll(open: Open | typeof NO_REGISTRY, certs: string[], apartMs: number | "awaited"): Promise<Figures> {
   const stateDir = await mkdtemp(path.join(os.tmpdir(), "sf-registry-bench-"));
   try {
-    const registry = await open(stateDir);
+    const registry = open === NO_REGISTRY ? { attach: () => Promise.resolve() } : await open(stateDir);
     const elu = performance.eventLoopUtilization();
     const cpu = process.cpuUsage();
     const start = performance.now();
     const attached: Promise<void>[] = [];
     for (let i = 0; i < certs.length; i++) {
       attached.push(registry.attach(`sim-${i + 1}`, certs[i]));
-      if (apartMs > 0) await new Promise((resolve) => setTimeout(resolve, apartMs));
+      if (apartMs === "awaited") await attached[i];
+      else if (apartMs > 0) await new Promise((resolve) => setTimeout(resolve, apartMs));
     }
     await Promise.all(attached);
     const wallMs = performance.now() - start;
     const used = process.cpuUsage(cpu);
     const busy = performance.eventLoopUtilization(elu);
     // A bench that measures a registry which lost things would measure nothing.
-    const kept = (await open(stateDir)).names().length;
+    const kept = open === NO_REGISTRY ? certs.length : (await open(stateDir)).names().length;
     if (kept !== certs.length) throw new Error(`registry bench: ${kept} things in the file, expected ${certs.length}`);
     return { wallMs, mainThreadMs: busy.active, cpuMs: (used.user + used.system) / 1000 };
   } finally {
@@ -57,7 +64,7 @@ async function openerOf(modulePath: string): Promise<Open> {
 
 async function main(): Promise<void> {
   const baselineAt = process.argv.indexOf("--baseline");
-  const versions: [string, Open][] = [["this code", await openerOf("../local/registry/thingRegistry")]];
+  const versions: [string, Open | typeof NO_REGISTRY][] = [["this code", await openerOf("../local/registry/thingRegistry")], [NO_REGISTRY, NO_REGISTRY]];
   if (baselineAt > 0) versions.unshift(["baseline", await openerOf(process.argv[baselineAt + 1])]);
 
   const pkiDir = await mkdtemp(path.join(os.tmpdir(), "sf-registry-bench-pki-"));
@@ -71,7 +78,8 @@ async function main(): Promise<void> {
       for (const [name, open] of versions) {
         const apart = await attachAll(open, certs, APART_MS);
         const atOnce = await attachAll(open, certs, 0);
-        console.log(`  round ${round}, ${name}: ${APART_MS} ms apart: ${fmt(apart)}; all at once: ${fmt(atOnce)}`);
+        const awaited = await attachAll(open, certs, "awaited");
+        console.log(`  round ${round}, ${name}: ${APART_MS} ms apart: ${fmt(apart)}; all at once: ${fmt(atOnce)}; one after another: ${fmt(awaited)}`);
       }
     }
     console.log(`  (load at the end ${os.loadavg()[0].toFixed(1)})`);
