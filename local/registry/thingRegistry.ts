@@ -58,6 +58,12 @@ function certificateDer(certPem: string): Buffer {
   return der;
 }
 
+/** How long a write waits for more edits when others arrived while the one before ran. A write
+ * costs the main thread about 2 ms at 1,000 things (the file is rewritten whole) whatever it
+ * carries, and a fleet's first start attaches a thing every ~2 ms: without the wait, about one
+ * write each. A caller that awaits each attach before the next (a stream of one) never waits. */
+const GATHER_MS = 10;
+
 export class ThingRegistry {
   private things = new Map<string, RegisteredThing>();
   /** Fingerprint → names of the things it is attached to: looked up on every device connect. */
@@ -131,7 +137,9 @@ export class ThingRegistry {
 
   private async writeQueued(): Promise<void> {
     this.writing = true;
-    while (this.queued.length) {
+    for (let write = 0; this.queued.length; write++) {
+      // Edits that came while a write ran mean a stream of them: let more join the next write.
+      if (write > 0) await new Promise((resolve) => setTimeout(resolve, GATHER_MS));
       const batch = this.queued.splice(0);
       try {
         await withLock(`${this.file}.lock`, async () => {
