@@ -4,7 +4,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { ensureLocalPki } from "../certificates";
-import { certificateFingerprint, ThingRegistry } from "./thingRegistry";
+import { certificateFingerprint, registryFile, ThingRegistry } from "./thingRegistry";
 
 describe("thing registry", function () {
   this.timeout(60_000);
@@ -56,5 +56,40 @@ describe("thing registry", function () {
     const results = await Promise.allSettled([registry.attach("ok-1", cert), registry.attach("not ok/", cert), registry.attach("ok-2", cert)]);
     assert.deepEqual(results.map((r) => r.status), ["fulfilled", "rejected", "fulfilled"]);
     assert.deepEqual((await ThingRegistry.open(stateDir)).names(), ["ok-1", "ok-2"]);
+  });
+
+  it("sees what another instance or a hand edit put in the file between two of its own writes, and keeps it", async () => {
+    const pki = await ensureLocalPki(stateDir);
+    const cert = pki.issueThingCertificate("shared").certPem;
+    const registry = await ThingRegistry.open(stateDir);
+    const other = await ThingRegistry.open(stateDir);
+    await registry.attach("ours-1", cert);
+    await other.attach("theirs-1", cert);
+    await registry.attach("ours-2", cert);
+    // An edit in place, by hand: same inode, another size and mtime.
+    const file = registryFile(stateDir);
+    const edited = JSON.parse(fs.readFileSync(file, "utf8")) as { things: { name: string; certificates: string[] }[] };
+    edited.things.push({ name: "by-hand", certificates: [] });
+    fs.writeFileSync(file, `${JSON.stringify(edited, null, 2)}\n`);
+    await registry.attach("ours-3", cert);
+
+    assert.deepEqual((await ThingRegistry.open(stateDir)).names(), ["by-hand", "ours-1", "ours-2", "ours-3", "theirs-1"]);
+    assert.deepEqual(registry.thingsAttachedTo(certificateFingerprint(cert)), ["ours-1", "ours-2", "ours-3", "theirs-1"]);
+  });
+
+  it("writes the file sorted by name in code-point order, formatted as JSON.stringify with 2 spaces", async () => {
+    const pki = await ensureLocalPki(stateDir);
+    const cert = pki.issueThingCertificate("order").certPem;
+    const registry = await ThingRegistry.open(stateDir);
+    const names = ["ab", "a-b", "a0", "a", "1x", "sim-10", "sim-2", "sim-1", "z", "a--"];
+    for (const name of names) await registry.attach(name, cert);
+    await registry.remove("z");
+
+    const text = fs.readFileSync(registryFile(stateDir), "utf8");
+    const parsed = JSON.parse(text) as { things: { name: string }[] };
+    assert.equal(text, `${JSON.stringify(parsed, null, 2)}\n`);
+    const expected = names.filter((n) => n !== "z").sort((a, b) => a.localeCompare(b));
+    assert.deepEqual(parsed.things.map((t) => t.name), expected);
+    assert.deepEqual(expected, ["1x", "a", "a--", "a-b", "a0", "ab", "sim-1", "sim-10", "sim-2"]);
   });
 });
