@@ -103,18 +103,29 @@ export class DevSession {
   ) {}
 
   static async start(options: DevSessionOptions): Promise<DevSession> {
-    const build = await compileOnce(options);
-    const cloud = await LocalCloud.start({
-      stateDir: options.stateDir,
-      build,
-      port: options.port,
-      dashboardBundleDir: options.dashboardBundleDir,
-      log: (line) => options.log(`[cloud] ${line}`),
-    });
+    // Fleet hosts load Node and their modules while this thread compiles the features and starts
+    // the cloud: the machine's other cores would otherwise idle meanwhile.
+    const hosts = launchHosts(options);
+    let build: CompileResult;
+    let cloud: LocalCloud;
+    try {
+      build = await compileOnce(options);
+      cloud = await LocalCloud.start({
+        stateDir: options.stateDir,
+        build,
+        port: options.port,
+        dashboardBundleDir: options.dashboardBundleDir,
+        log: (line) => options.log(`[cloud] ${line}`),
+      });
+    } catch (e) {
+      await Promise.all(hosts.map((h) => h.stop()));
+      throw e;
+    }
     const session = new DevSession(cloud, options);
+    session.hosts = hosts;
     session.remember(build);
     try {
-      await session.startHosts();
+      await session.configureHosts();
       await cloud.deploy(build);
       const things = Array.from({ length: options.devices }, (_, i) => `sim-${i + 1}`);
       // Each fleet host connects its own share in turn, beside the others (measured at 1,000
@@ -178,17 +189,16 @@ export class DevSession {
     this.options.log(`${total - failed} of ${total} devices started; not started (reasons above): ${names}`);
   }
 
-  /** A fleet above the threshold goes to fleet host processes, DEVICES_PER_HOST at most each. */
-  private async startHosts(): Promise<void> {
+  /** Gives the launched fleet hosts (launchHosts) the cloud and their share of the fleet. */
+  private async configureHosts(): Promise<void> {
+    if (!this.hosts.length) return;
     const { devices } = this.options;
-    if ((this.options.deviceRuntime ?? "typescript") !== "typescript" || devices <= (this.options.sharedThreadsAbove ?? SHARED_THREADS_ABOVE)) return;
-    const count = Math.ceil(devices / DEVICES_PER_HOST);
     const config = {
       app: this.cloud.app,
       endpoint: "127.0.0.1",
       port: this.cloud.broker.mqttsPort,
       caCertPem: this.cloud.broker.caCertPem,
-      devices: Math.ceil(devices / count),
+      devices: Math.ceil(devices / this.hosts.length),
       appThreads: this.options.appThreads ?? defaultPoolThreads(),
       heartbeatMs: HEARTBEAT_MS,
       pinSpecs: this.options.pinSpecs,
@@ -197,17 +207,8 @@ export class DevSession {
       deviceStopMs: DEVICE_STOP_MS,
       haltMs: HALT_MS,
     };
-    const started = await Promise.allSettled(
-      Array.from({ length: count }, (_, i) =>
-        FleetHost.start(config, this.callbackSites, {
-          name: `fleet host ${i + 1}`,
-          onLog: (thing, line) => this.options.log(`[${thing}] ${line}`),
-          onHostLine: (line) => this.options.log(`[fleet host ${i + 1}] ${line}`),
-        }),
-      ),
-    );
-    this.hosts = started.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
-    const failed = started.find((r): r is PromiseRejectedResult => r.status === "rejected");
+    const configured = await Promise.allSettled(this.hosts.map((host) => host.configure(config, this.callbackSites)));
+    const failed = configured.find((r): r is PromiseRejectedResult => r.status === "rejected");
     if (failed) throw failed.reason;
   }
 
@@ -314,6 +315,20 @@ const REBUILD_WAIT_MS = 500;
 const DEVICE_STOP_MS = 2000;
 const HALT_MS = 1000;
 
+
+/** A fleet above the threshold goes to fleet host processes, DEVICES_PER_HOST at most each:
+ * launched at once, configured once the cloud runs (DevSession.configureHosts). */
+function launchHosts(options: DevSessionOptions): FleetHost[] {
+  const { devices } = options;
+  if ((options.deviceRuntime ?? "typescript") !== "typescript" || devices <= (options.sharedThreadsAbove ?? SHARED_THREADS_ABOVE)) return [];
+  return Array.from({ length: Math.ceil(devices / DEVICES_PER_HOST) }, (_, i) =>
+    FleetHost.launch({
+      name: `fleet host ${i + 1}`,
+      onLog: (thing, line) => options.log(`[${thing}] ${line}`),
+      onHostLine: (line) => options.log(`[fleet host ${i + 1}] ${line}`),
+    }),
+  );
+}
 
 function compileOnce(options: DevSessionOptions): Promise<CompileResult> {
   return compileFeatures({ entry: options.entry, app: options.app, board: options.board, secrets: options.secrets, missingSecretHint: options.missingSecretHint });

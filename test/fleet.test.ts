@@ -9,6 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import { DevSession } from "../cli/devSession";
 import type { AppDeviceOptions } from "../firmware/isolation/appWorkerProtocol";
+import { childProcesses } from "./support/processInfo";
 import { onCommand, runAway, watchUpMessages } from "./support/runawayFeature";
 import { writeFeatures } from "./support/tempFeatures";
 import { waitFor } from "./support/waitFor";
@@ -96,6 +97,25 @@ describe("a fleet whose apps share threads", function () {
       await waitFor("its devices offline", () => rows().every((r) => !r.online), 60_000, 100);
     } finally {
       await s.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("a feature that doesn't compile: the error, and no fleet host left running (they are launched before the compile)", async () => {
+    const logs: string[] = [];
+    const entry = writeFeatures({ "app.ts": "export function App(api) { api.newCommsChannel(; }\n" }, "host-compile-error");
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sf-fleet-compile-error-"));
+    const hostsNow = () => childProcesses().filter((p) => /fleetHostMain/.test(p.command));
+    const before = hostsNow().length;
+    try {
+      await assert.rejects(
+        DevSession.start({ entry, secrets: {}, devices: 4, port: 0, stateDir: dir, dashboardBundleDir: null, watch: false, sharedThreadsAbove: 2, appThreads: 1, log: (l) => logs.push(l) }),
+        /app\.ts:1/,
+      );
+      // The host was forked before the compile began; it is ended before start() rejects.
+      assert.equal(hostsNow().length, before);
+      assert.deepEqual(logs.filter((l) => /fleet host/.test(l)), [], "a host that never ran a device says nothing about devices going offline");
+    } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });

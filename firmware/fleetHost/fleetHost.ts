@@ -1,6 +1,6 @@
 /** `snapfleet dev`'s handle on one fleet host process (fleetHostMain.ts, why: fleetHostProtocol.ts):
- * starts it, starts devices in it, relays their log lines, asks how many threads it runs, and
- * stops it within a bound. A host that dies takes its devices with it: that is said in the log
+ * launches it early (it loads while dev compiles), configures it, starts devices in it, relays
+ * their log lines, asks how many threads it runs, and stops it within a bound. A host that dies takes its devices with it: that is said in the log
  * with what the process said last, and their status goes offline through their last wills. */
 import path from "node:path";
 import type { Manifest } from "../../core/contracts/manifest";
@@ -34,25 +34,35 @@ export class FleetHost {
   private asks = 0;
   private stopped: (() => void) | undefined;
   private stopping = false;
+  /** Given by configure(); until then the host only loads its modules. */
+  private config: FleetHostConfig | undefined;
+  private readonly ready: Promise<void>;
 
   private constructor(
     private readonly process: DeviceProcess,
-    private readonly config: FleetHostConfig,
     private readonly options: FleetHostOptions,
-  ) {}
-
-  static async start(config: Omit<FleetHostConfig, "kind">, callbackSites: CallbackSiteMemory, options: FleetHostOptions): Promise<FleetHost> {
-    const child = DeviceProcess.fork(MAIN, {}, { name: options.name, stopGraceMs: 1000, onLine: options.onHostLine }, nodeFlags);
-    const host = new FleetHost(child, { kind: "config", ...config }, options);
+  ) {
     let ready: () => void = () => {};
-    const isReady = new Promise<void>((resolve) => (ready = resolve));
-    child.child.on("message", (message: FromFleetHost) => (message.kind === "ready" ? ready() : host.heard(message)));
-    child.child.on("error", () => {}); // a send to a host that just died: its exit says it
-    void child.exited.then(() => host.ended());
-    host.send(host.config);
-    for (const [version, sites] of callbackSites) host.rememberSites(version, sites);
-    await child.started(isReady, START_TIMEOUT_MS, "load");
-    return host;
+    this.ready = new Promise<void>((resolve) => (ready = resolve));
+    process.child.on("message", (message: FromFleetHost) => (message.kind === "ready" ? ready() : this.heard(message)));
+    process.child.on("error", () => {}); // a send to a host that just died: its exit says it
+    void process.exited.then(() => this.ended());
+  }
+
+  /** Forks the host process now: it loads Node and its modules (about 0.4 s of CPU) while the
+   * caller does other work, e.g. compiles the features and starts the cloud whose port and CA the
+   * configuration needs. configure() then makes it ready for devices. */
+  static launch(options: FleetHostOptions): FleetHost {
+    return new FleetHost(DeviceProcess.fork(MAIN, {}, { name: options.name, stopGraceMs: 1000, onLine: options.onHostLine }, nodeFlags), options);
+  }
+
+  /** Configures a launched host (its cloud, its share of devices, its app threads) and the
+   * callback sites known so far; resolves once it is ready for devices. */
+  async configure(config: Omit<FleetHostConfig, "kind">, callbackSites: CallbackSiteMemory): Promise<void> {
+    this.config = { kind: "config", ...config };
+    this.send(this.config);
+    for (const [version, sites] of callbackSites) this.rememberSites(version, sites);
+    await this.process.started(this.ready, START_TIMEOUT_MS, "load");
   }
 
   /** Starts a device in this host; resolves once it is connected and its OTA agent runs. It
@@ -85,11 +95,16 @@ export class FleetHost {
 
   /** Stops every device of the host (each within its budget, else halted), then the process. */
   async stop(): Promise<void> {
-    if (this.stopping || !this.process.running) return this.process.stop();
+    const configured = this.config;
+    // Not configured yet: no device runs in it, so there is nothing to say goodbye for.
+    if (this.stopping || !this.process.running || !configured) {
+      this.stopping = true;
+      return this.process.stop();
+    }
     this.stopping = true;
     const said = new Promise<void>((resolve) => (this.stopped = resolve));
     this.send({ kind: "stop" });
-    await within(Promise.race([said, this.process.exited]), this.config.deviceStopMs + this.config.haltMs + STOP_MARGIN_MS);
+    await within(Promise.race([said, this.process.exited]), configured.deviceStopMs + configured.haltMs + STOP_MARGIN_MS);
     await this.process.stop();
   }
 
