@@ -1,5 +1,6 @@
 /** `snapfleet dev --devices 1000` (DevSession, as the command runs it, watching the feature's
- * folder): time until every device is online and running the deployed version, then an OTA
+ * folder): time until every device is online and running the deployed version (and on the way:
+ * all connected, half and all online, half and all SUCCEEDED), then an OTA
  * rollout (the feature file edited → rebuilt → new job → every device SUCCEEDED on the new
  * version), CPU and RSS through both and at rest, and the stop. Baseline in the same run: the
  * same with 100 devices (per-device ratios). This process runs the broker and the cloud services;
@@ -15,6 +16,7 @@ import path from "node:path";
 // The built package, as `npx snapfleet dev` runs it: its fleet hosts and app threads then load
 // JavaScript, not the TypeScript sources through tsx (`npm run bench` builds dist/ first).
 import { DevSession } from "../dist/cli/devSession";
+import type { LocalCloud } from "../dist/local/cloud";
 import { cpuMs, isRunning, residentBytesOf } from "../test/support/processInfo";
 import { writeFeatures } from "../test/support/tempFeatures";
 import { waitFor } from "../test/support/waitFor";
@@ -96,6 +98,10 @@ async function stopProfiling(session: inspector.Session, file: string): Promise<
 
 interface Figures {
   devices: number;
+  /** When DevSession.start returned (every device connected and its OTA agent running). */
+  connectedMs: number;
+  /** When half the fleet, then all of it, was online; then SUCCEEDED on the version. */
+  milestones: { online: [number, number]; succeeded: [number, number] };
   onlineMs: number;
   otaMs: number;
   peakRss: number;
@@ -123,9 +129,28 @@ async function run(devices: number): Promise<Figures> {
   const startProfiler = startProfileFile && devices === Math.max(...sizes) ? await startProfiling() : undefined;
   const cpu0 = cpuNow(hostPids);
   const t0 = performance.now();
-  const session = await DevSession.start({ entry, secrets: {}, devices, port: 0, stateDir, dashboardBundleDir: null, log: keep });
+  const online: [number, number] = [NaN, NaN];
+  const succeeded: [number, number] = [NaN, NaN];
+  /** Notes when a count first reaches half the fleet, then all of it. */
+  const mark = (at: [number, number], count: number) => {
+    const ms = performance.now() - t0;
+    if (Number.isNaN(at[0]) && count >= devices / 2) at[0] = ms;
+    if (Number.isNaN(at[1]) && count === devices) at[1] = ms;
+  };
+  let watched: ReturnType<typeof setInterval> | undefined;
+  // The fleet arriving, from the cloud's monitor (the deployed version is the one job's).
+  const watch = (cloud: LocalCloud) => {
+    watched = setInterval(() => {
+      const now = [...cloud.monitor.rowsUnordered()];
+      mark(online, now.filter((r) => r.online).length);
+      mark(succeeded, now.filter((r) => r.online && r.version !== "" && r.ota === "SUCCEEDED").length);
+      if (!Number.isNaN(succeeded[1])) clearInterval(watched);
+    }, 100);
+  };
+  const session = await DevSession.start({ entry, secrets: {}, devices, port: 0, stateDir, dashboardBundleDir: null, log: keep, onCloud: watch });
   // The hosts started within it: their whole CPU time counts from cpu0's zero.
   hostPids = session.hostPids;
+  const connectedMs = performance.now() - t0;
   // Unsorted, and read once per check: the bench's own polling is counted in the main thread's
   // CPU (sorting 1,000 rows four times per check was 2 s of it).
   const rows = () => [...session.cloud.monitor.rowsUnordered()];
@@ -138,6 +163,10 @@ async function run(devices: number): Promise<Figures> {
     return version !== undefined && version !== "" && allOn(version);
   }, 600_000, 100);
   const onlineMs = performance.now() - t0;
+  clearInterval(watched);
+  // The last count, if the wait saw it before the watch's next tick did.
+  mark(online, rows().filter((r) => r.online).length);
+  mark(succeeded, devices);
   const cpu1 = cpuNow(hostPids);
   if (startProfiler) await stopProfiling(startProfiler, startProfileFile!);
   const threads = fs.readdirSync("/proc/self/task").length;
@@ -167,7 +196,7 @@ async function run(devices: number): Promise<Figures> {
   clearInterval(sampler);
   fs.rmSync(stateDir, { recursive: true, force: true });
   const diff = (a: Cpu, b: Cpu, per = 1) => ({ main: (b.main - a.main) / per, others: (b.others - a.others) / per, hosts: (b.hosts - a.hosts) / per });
-  return { devices, onlineMs, otaMs, peakRss, restRss, startCpu: diff(cpu0, cpu1), otaCpu: diff(cpu1, cpu2), restCpuPerS: diff(cpu2, cpu3, restMs / 1000), stopMs, threads, hosts: hostPids.length };
+  return { devices, connectedMs, milestones: { online, succeeded }, onlineMs, otaMs, peakRss, restRss, startCpu: diff(cpu0, cpu1), otaCpu: diff(cpu1, cpu2), restCpuPerS: diff(cpu2, cpu3, restMs / 1000), stopMs, threads, hosts: hostPids.length };
 }
 
 async function main(): Promise<void> {
@@ -178,6 +207,8 @@ async function main(): Promise<void> {
     results.push(f);
     const cpu = (c: Cpu) => `main thread ${s(c.main)} s + other threads ${s(c.others)} s + ${f.hosts} fleet hosts ${s(c.hosts)} s CPU`;
     console.log(`  all online and running the version  ${s(f.onlineMs)} s from start (compile, cloud, certificates, connections, first OTA job); ${cpu(f.startCpu)}`);
+    const { online, succeeded } = f.milestones;
+    console.log(`  on the way  connected ${s(f.connectedMs)} s; online half ${s(online[0])} s, all ${s(online[1])} s; SUCCEEDED half ${s(succeeded[0])} s, all ${s(succeeded[1])} s`);
     console.log(`  OTA rollout (edit -> job -> all SUCCEEDED)  ${s(f.otaMs)} s; ${cpu(f.otaCpu)}`);
     console.log(`  at rest  ${(f.restCpuPerS.main / 10).toFixed(1)}% + ${(f.restCpuPerS.others / 10).toFixed(1)}% + hosts ${(f.restCpuPerS.hosts / 10).toFixed(1)}% of a core; RSS ${mib(f.restRss)} MiB (${(f.restRss / f.devices / 1024 / 1024).toFixed(2)} MiB per device), peak ${mib(f.peakRss)} MiB; ${f.threads} threads`);
     console.log(`  stop  ${s(f.stopMs)} s; load average now ${load()}`);

@@ -60,6 +60,8 @@ export interface DevSessionOptions {
   qemuImage?: string;
   /** Rebuild on edits of the entry's folder (default true). */
   watch?: boolean;
+  /** The local cloud as soon as it runs, before the devices start (a bench watches them arrive). */
+  onCloud?: (cloud: LocalCloud) => void;
   log: (line: string) => void;
 }
 
@@ -121,6 +123,7 @@ export class DevSession {
       await Promise.all(hosts.map((h) => h.stop()));
       throw e;
     }
+    options.onCloud?.(cloud);
     const session = new DevSession(cloud, options);
     session.hosts = hosts;
     session.remember(build);
