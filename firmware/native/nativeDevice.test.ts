@@ -73,6 +73,18 @@ describe("native device ↔ local cloud (mutual TLS, Jobs, HTTPS artifacts)", fu
     return { fleet, dashboard, device, jobId: jobId! };
   }
 
+  /** Cloud + dashboard view + v1 deployed, and a proxy to the broker whose link a test can cut or
+   * freeze (start the device with `port: proxy.port`). */
+  async function v1BehindProxy() {
+    fleet = await NativeFleet.start(v1);
+    dashboard = await DashboardView.connect(fleet.cloud);
+    const { jobId } = await fleet.cloud.deploy(v1);
+    const f = fleet;
+    const proxy = await LinkProxy.start(() => f.cloud.broker.mqttsPort);
+    cleanups.push(() => proxy.stop());
+    return { fleet, dashboard, jobId: jobId!, proxy };
+  }
+
   /** A job for `build` whose artifact in the store was changed after upload (storage or
    * transport corruption): its bytes no longer match the job document. */
   function corruptJob(f: NativeFleet, build: CompileResult, change: (bytes: Buffer) => void, signDocumentOverCorruptBytes = false): string {
@@ -189,6 +201,46 @@ describe("native device ↔ local cloud (mutual TLS, Jobs, HTTPS artifacts)", fu
     assert.doesNotMatch(fleet.logOf("nat-9"), /saying online again/);
   });
 
+  it("says online once per reconnect: the stored will its status subscription brings again (RETAIN 1) is not answered", async () => {
+    const { fleet, dashboard, jobId, proxy } = await v1BehindProxy();
+    // What the device itself publishes on its status topic, as the broker receives it.
+    const statusTopic = topics.status(NATIVE_APP, "nat-10");
+    const sent: { online: boolean; bootId: string }[] = [];
+    fleet.cloud.broker.aedes.on("publish", (packet, client) => {
+      if (client?.id !== "nat-10" || packet.topic !== statusTopic || !packet.payload.length) return;
+      const { online, bootId } = JSON.parse(String(packet.payload)) as { online: boolean; bootId: string };
+      sent.push({ online, bootId });
+    });
+    // A long keepalive: only the cuts below make outages.
+    await fleet.startDevice("nat-10", { port: proxy.port, keepAliveSeconds: 30 });
+    await waitFor("v1 installed", () => fleet.execution("nat-10", jobId)?.status === "SUCCEEDED", 20_000);
+    await waitFor("v1 online", () => dashboard.lastStatus("nat-10")?.online === true);
+    const v1Boot = dashboard.lastStatus("nat-10")!.bootId;
+    const connects = () => (fleet.logOf("nat-10").match(/\[mqtt nat-10\] connected/g) ?? []).length;
+    const wills = () => dashboard.statuses.filter((s) => s.thing === "nat-10" && s.status.bootId === LAST_WILL_BOOT_ID).length;
+    const reconnects = 2;
+    for (let i = 1; i <= reconnects; i++) {
+      // The socket dies: the broker stores the last will; the device reconnects and subscribes
+      // again, and the broker sends it that will with RETAIN 1 before the device's online. The
+      // persistent session also queued the will while the device was away; aedes delivers that
+      // copy with RETAIN 1 too, where AWS IoT would send it with RETAIN 0 ("received after
+      // subscription", https://docs.aws.amazon.com/iot/latest/developerguide/mqtt.html#mqtt-retain)
+      // and the device would answer it when it comes after the link is reported up.
+      proxy.cut();
+      await waitFor(`will ${i} in the dashboard`, () => wills() === i, 10_000);
+      await waitFor(`reconnect ${i}`, () => connects() === i + 1 && dashboard.lastStatus("nat-10")?.online === true, 20_000);
+    }
+    // The barrier: the broker sent the last stored will before this job's notification, on the same
+    // connection; the device handles them in that order, so an answer to it would have gone out
+    // before the job's updates, which SUCCEEDED waits for.
+    const v2 = await compileNativeApp(level(2));
+    const second = await fleet.cloud.deploy(v2);
+    await waitFor("v2 SUCCEEDED", () => fleet.execution("nat-10", second.jobId!)?.status === "SUCCEEDED", 20_000);
+    const v1Onlines = sent.filter((s) => s.online && s.bootId === v1Boot).length;
+    assert.equal(v1Onlines, 1 + reconnects, `the v1 boot's status publishes: ${JSON.stringify(sent)}`);
+    assert.doesNotMatch(fleet.logOf("nat-10"), /saying online again/);
+  });
+
   it("contains a runaway callback: the instruction budget stops it, the error is reported, a crash loop rolls back", async () => {
     const { fleet, dashboard } = await onV1("nat-4", { gracePeriodMs: 1000, crashLoop: { failures: 3, withinMs: 60_000 } });
     const logs: string[] = [];
@@ -208,11 +260,7 @@ describe("native device ↔ local cloud (mutual TLS, Jobs, HTTPS artifacts)", fu
   });
 
   it("notices a half-open link by keepalive and comes back; a dropped link is told to the dashboard by the last will", async () => {
-    fleet = await NativeFleet.start(v1);
-    dashboard = await DashboardView.connect(fleet.cloud);
-    const { jobId } = await fleet.cloud.deploy(v1);
-    const proxy = await LinkProxy.start(() => fleet!.cloud.broker.mqttsPort);
-    cleanups.push(() => proxy.stop());
+    const { fleet, dashboard, jobId, proxy } = await v1BehindProxy();
     await fleet.startDevice("nat-7", { port: proxy.port, keepAliveSeconds: 1 });
     await waitFor("installed", () => fleet!.execution("nat-7", jobId!)?.status === "SUCCEEDED", 20_000);
     const bootId = dashboard.lastStatus("nat-7")!.bootId;

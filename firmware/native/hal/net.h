@@ -56,8 +56,11 @@ typedef struct hal_NetEvents {
   /* true after every (re)connect, false at every outage. */
   void (*connectionChanged)(void* context, bool up);
   /* A message on a subscribed topic. `payload` is not NUL-terminated; both are valid only
-   * during the call. */
-  void (*message)(void* context, const char* topic, const uint8_t* payload, size_t length);
+   * during the call. `retained` is the RETAIN flag it arrived with: MQTT 3.1.1 section 3.3.1.3
+   * sets it to 1 only on a stored message the broker sends because of a new subscription, 0 on
+   * one matching an established subscription (a live publish). An implementation that can't
+   * know it says false: the message is then taken as live, the reader's cautious case. */
+  void (*message)(void* context, const char* topic, const uint8_t* payload, size_t length, bool retained);
   /* The outcome of publish(..., token). */
   void (*published)(void* context, uint32_t token, bool delivered);
 } hal_NetEvents;

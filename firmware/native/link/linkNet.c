@@ -75,7 +75,12 @@ static void onMessage(void* context, const uint8_t* body, size_t length) {
       char topic[SF_LINK_TOPIC_MAX];
       for (size_t i = 0; i < topicLength; i++) topic[i] = (char)body[3 + i];
       topic[topicLength] = 0;
-      if (n->hasEvents) n->events.message(n->events.context, topic, body + 3 + topicLength, length - 3 - topicLength);
+      /* The MESSAGE body has no RETAIN flag, and nothing on the MCU would read one: its only
+       * reader is the networked device's own-status answer, and on a board the co-processor
+       * watches the MCU's status topic and answers for it (firmware/coprocessor/mcuStatus.ts),
+       * where a RETAIN 1 skip would not even hold (that watch is subscribed after the MCU's first
+       * online). false: taken as live, hal/net.h's cautious case. */
+      if (n->hasEvents) n->events.message(n->events.context, topic, body + 3 + topicLength, length - 3 - topicLength, false);
       return;
     }
     case SF_LINK_MSG_PUBLISHED: {

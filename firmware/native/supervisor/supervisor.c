@@ -790,7 +790,10 @@ static void routeConnection(void* context, bool up) {
   sf_supervisor_onConnectionChanged(context, up);
 }
 
-static void routeMessage(void* context, const char* topic, const uint8_t* payload, size_t length) {
+static void routeMessage(void* context, const char* topic, const uint8_t* payload, size_t length, bool retained) {
+  /* The app's topics and the settings shadow's answers are taken alike either way, as in
+   * firmware/supervisor.ts; only the status topic's reader (ports/posix/net/networkDevice.c) needs it. */
+  (void)retained;
   sf_supervisor_onMessage(context, topic, payload, length);
 }
 

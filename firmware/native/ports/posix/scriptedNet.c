@@ -94,7 +94,9 @@ static void poll(hal_Net* base, uint32_t maxWaitMs) {
     if (!n->head) n->tail = NULL;
     if (n->hasEvents) {
       if (e->kind == EVENT_CONNECTION) n->events.connectionChanged(n->events.context, e->flag);
-      else if (e->kind == EVENT_MESSAGE) n->events.message(n->events.context, e->topic, (const uint8_t*)e->payload, e->length);
+      /* A script's steps are live messages (RETAIN 0), as firmware/scriptedDevice.ts injects
+       * them; nothing a script reaches reads the flag (the supervisor alone, no status topic). */
+      else if (e->kind == EVENT_MESSAGE) n->events.message(n->events.context, e->topic, (const uint8_t*)e->payload, e->length, false);
       else n->events.published(n->events.context, e->token, e->flag);
     }
     free(e->topic);

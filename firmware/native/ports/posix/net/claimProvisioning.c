@@ -67,7 +67,8 @@ static void wipeString(cJSON* item) {
   if (cJSON_IsString(item) && item->valuestring) explicit_bzero(item->valuestring, strlen(item->valuestring));
 }
 
-static void onMessage(void* context, const char* topic, const uint8_t* payload, size_t length) {
+static void onMessage(void* context, const char* topic, const uint8_t* payload, size_t length, bool retained) {
+  (void)retained; /* the answers are never published retained */
   Attempt* a = context;
   Answer* w = a->waiting;
   if (!w || w->arrived) return;

@@ -135,7 +135,7 @@ static void onConnectionLost(void* context, char* cause) {
 static int onMessage(void* context, char* topic, int topicLength, MQTTAsync_message* message) {
   MqttNet* n = context;
   size_t length = topicLength > 0 ? (size_t)topicLength : strlen(topic);
-  sf_netEvents_push(&n->queue, SF_NET_MESSAGE, false, 0, topic, length, message->payload ? message->payload : "", (size_t)message->payloadlen);
+  sf_netEvents_push(&n->queue, SF_NET_MESSAGE, message->retained != 0, 0, topic, length, message->payload ? message->payload : "", (size_t)message->payloadlen);
   MQTTAsync_freeMessage(&message);
   MQTTAsync_free(topic);
   return 1;
@@ -374,7 +374,7 @@ static void handle(MqttNet* n, sf_NetEvent* e) {
       scheduleReconnect(n);
       break;
     case SF_NET_MESSAGE:
-      if (n->hasEvents && n->events.message) n->events.message(n->events.context, e->text, e->payload, e->length);
+      if (n->hasEvents && n->events.message) n->events.message(n->events.context, e->text, e->payload, e->length, e->flag);
       break;
     case SF_NET_PUBLISHED:
       if (n->hasEvents && n->events.published) n->events.published(n->events.context, e->token, e->flag);

@@ -15,7 +15,7 @@ typedef enum sf_NetEventKind {
   SF_NET_TLS_ERROR,      /* text = OpenSSL's words (they come before the failure they explain) */
   SF_NET_LOST,           /* text = why */
   SF_NET_SUBACK,         /* flag = granted; text = topic */
-  SF_NET_MESSAGE,        /* text = topic, payload */
+  SF_NET_MESSAGE,        /* text = topic, payload; flag = RETAIN (hal/net.h, message) */
   SF_NET_PUBLISHED,      /* token, flag = delivered */
 } sf_NetEventKind;
 

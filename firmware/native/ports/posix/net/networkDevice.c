@@ -320,10 +320,24 @@ static void onConnectionChanged(void* context, bool up) {
  * offline heard after this boot's online; AWS may deliver out of order) is answered with online
  * again, so the retained status ends saying what this device is. The same decision as
  * contradictsRunningBoot in core/contracts/deviceStatus.ts. A removal (empty) or a malformed one
- * is not answered, nor an old boot's offline published on this connection (offlinesSentHere.h:
- * the broker stored this boot's online after it, MQTT 3.1.1 section 4.6). */
-static void ownStatusHeard(sf_NetworkDevice* d, const uint8_t* payload, size_t length) {
-  if (!d->supervisor || !sf_supervisor_running(d->supervisor)) return;
+ * is not answered. Nor are two kinds of offline the broker already stores an online of this boot
+ * over, so an answer republished what it holds (issue 13), as ownStatusHeard in
+ * firmware/supervisor.ts skips them:
+ * - one delivered with RETAIN 1 (`retained`). MQTT 3.1.1 section 3.3.1.3 sets it only on the
+ *   stored message a new subscription brings (AWS IoT too:
+ *   https://docs.aws.amazon.com/iot/latest/developerguide/mqtt.html#mqtt-retain), and our status
+ *   SUBSCRIBE goes out before every online of this boot on the same connection: it is made at
+ *   create, before any app; the network sends it again after each CONNACK and reports the link
+ *   up only after the SUBACKs (hal/net.h); the supervisor says online only while the link is up
+ *   (at start, or at connectionChanged(true)). The broker handles one connection's packets in
+ *   order, so it stores that online over what it sent (section 4.6). A will or an offline stored
+ *   after our online comes live (RETAIN 0) and is answered. This holds while no other filter of
+ *   this connection matches the status topic (a new overlapping one would bring it again, after
+ *   the online): the Jobs and shadow topics are $aws/..., the app's name its channels exactly;
+ * - an old boot's offline published on this connection (offlinesSentHere.h): it went out before
+ *   this boot's online. */
+static void ownStatusHeard(sf_NetworkDevice* d, const uint8_t* payload, size_t length, bool retained) {
+  if (retained || !d->supervisor || !sf_supervisor_running(d->supervisor)) return;
   cJSON* status = cJSON_ParseWithLength((const char*)payload, length);
   const cJSON* bootId = cJSON_GetObjectItemCaseSensitive(status, "bootId");
   bool answer = cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(status, "online")) && cJSON_IsString(bootId) && strcmp(bootId->valuestring, sf_supervisor_bootId(d->supervisor)) != 0 &&
@@ -334,10 +348,10 @@ static void ownStatusHeard(sf_NetworkDevice* d, const uint8_t* payload, size_t l
   sf_supervisor_sayOnline(d->supervisor);
 }
 
-static void onMessage(void* context, const char* topic, const uint8_t* payload, size_t length) {
+static void onMessage(void* context, const char* topic, const uint8_t* payload, size_t length, bool retained) {
   sf_NetworkDevice* d = context;
   if (strcmp(topic, d->statusTopic) == 0) {
-    ownStatusHeard(d, payload, length);
+    ownStatusHeard(d, payload, length, retained);
     return;
   }
   if (!sf_jobs_owns(&d->jobs, topic)) {
