@@ -14,8 +14,8 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { boardFault, qemuUnavailable, runQemuBoard, BOARD_FAULT_STATUS, type QemuBoardOptions } from "./mps2-an505/qemuBoard";
-import { crossToolchainUnavailable } from "../../../test/support/crossToolchain";
+import { boardFault, runQemuBoard, BOARD_FAULT_STATUS } from "./mps2-an505/qemuBoard";
+import { buildM33Images, m33Unavailable, type M33Images } from "../../../test/support/m33Images";
 
 const ROOT = path.resolve(__dirname, "../../..");
 const BUDGET = JSON.parse(fs.readFileSync(path.join(ROOT, "firmware/native/sizeBudget.json"), "utf8"));
@@ -67,22 +67,19 @@ function limitWrites(elf: string, fn: string): { value: number; callsBefore: num
 
 describe("Cortex-M33 stack limit (MSPLIM) on QEMU mps2-an505", function () {
   this.timeout(600_000);
-  let plain: QemuBoardOptions["image"], trustZone: Pick<QemuBoardOptions, "image" | "nonSecureImage">;
+  let plain: M33Images, trustZone: M33Images;
 
   before(async function () {
-    const reason = qemuUnavailable() ?? (process.getuid?.() === 0 ? undefined : crossToolchainUnavailable());
+    const reason = m33Unavailable();
     if (reason) {
       console.log(`      skipped: ${reason}`);
       this.skip();
     }
-    const { buildFirmware } = await import(path.join(ROOT, "scripts/build-firmware.mjs") as string);
-    plain = (await buildFirmware({ target: "cortex-m33", log: () => {} })).program;
-    const built = await buildFirmware({ target: "cortex-m33-tz", log: () => {} });
-    trustZone = { image: built.secureImage, nonSecureImage: built.program };
+    ({ plain, trustZone } = await buildM33Images());
   });
 
   /** Runs the overflow probe; checks the report against the image's own stack. */
-  async function overflow(images: Pick<QemuBoardOptions, "image" | "nonSecureImage">, elf: string, which: string) {
+  async function overflow(images: M33Images, elf: string, which: string) {
     const { status, stdout, stderr, fault } = await runQemuBoard({ ...images, deviceArgs: ["--stack-probe", "overflow"] }, undefined, 60_000);
     assert.equal(status, BOARD_FAULT_STATUS, `the board ended with status ${status}: ${stdout}${stderr}`);
     const { bottom, limit, top } = stackSymbols(elf);
@@ -101,7 +98,7 @@ describe("Cortex-M33 stack limit (MSPLIM) on QEMU mps2-an505", function () {
   }
 
   it("the plain image: a stack overflow stops with UFSR.STKOF, reported with the stack's size and limit, and the host's error says so", async () => {
-    await overflow({ image: plain }, plain, "the main stack");
+    await overflow(plain, plain.image, "the main stack");
   });
 
   it("the TrustZone build's non-secure image: the same, for its own stack (MSPLIM_NS)", async () => {
@@ -109,7 +106,7 @@ describe("Cortex-M33 stack limit (MSPLIM) on QEMU mps2-an505", function () {
   });
 
   it("every image sets the limit to __stack_limit before its reset handler calls anything, and its fault handler lowers it to __stack_bottom first", () => {
-    for (const elf of [plain, trustZone.nonSecureImage!, trustZone.image]) {
+    for (const elf of [plain.image, trustZone.nonSecureImage!, trustZone.image]) {
       const { bottom, limit } = stackSymbols(elf);
       const reset = limitWrites(elf, "Reset_Handler");
       assert.deepEqual(reset[0], { value: limit, callsBefore: 0 }, `${path.basename(elf)}: Reset_Handler's first MSPLIM write`);

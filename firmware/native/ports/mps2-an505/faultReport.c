@@ -1,6 +1,7 @@
 /* The fault report's words (faultReport.h): small helpers that run on the fault reserve. */
 #include "faultReport.h"
 
+#include "an505.h"
 #include "semihosting.h"
 
 static void flush(sf_FaultText* t) {
@@ -47,6 +48,21 @@ void sf_fault_addStackOverflow(sf_FaultText* t, const char* which, uintptr_t bot
   sf_fault_add(t, " B of it kept for this report) reached its limit ");
   sf_fault_addHex(t, (uint32_t)limit);
   sf_fault_add(t, ": raise stackBytes in firmware/native/sizeBudget.json, or check the stack analysis (firmware/native/README.md)\n");
+}
+
+void sf_fault_addWhere(sf_FaultText* t, const uint32_t* frame, int stacked) {
+  if (stacked) {
+    sf_fault_add(t, "pc ");
+    sf_fault_addHex(t, frame[6]);
+    sf_fault_add(t, " (lr ");
+    sf_fault_addHex(t, frame[5]);
+  } else {
+    sf_fault_add(t, "pc unknown (no room for the exception frame above the stack limit");
+  }
+  sf_fault_add(t, ", CFSR ");
+  sf_fault_addHex(t, SCB_CFSR);
+  sf_fault_add(t, ", HFSR ");
+  sf_fault_addHex(t, SCB_HFSR);
 }
 
 int sf_fault_frameStacked(uint32_t cfsr, uintptr_t frame, uintptr_t limit) {

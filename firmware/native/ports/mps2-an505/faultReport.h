@@ -40,6 +40,11 @@ void sf_fault_addDecimal(sf_FaultText* t, uint32_t value);
  * with what to do about it. `which` names the stack ("the main stack", "the secure stack"). */
 void sf_fault_addStackOverflow(sf_FaultText* t, const char* which, uintptr_t bottom, uintptr_t limit, uintptr_t top);
 
+/* Where it faulted: "pc 0x… (lr 0x…, CFSR 0x…, HFSR 0x…" from the exception frame at `frame`
+ * (r0-r3, r12, lr, pc, xPSR), or "pc unknown (…" when `stacked` is 0; the caller closes the
+ * parenthesis after its own registers. */
+void sf_fault_addWhere(sf_FaultText* t, const uint32_t* frame, int stacked);
+
 /* Whether the exception frame at `frame` was written: on a stack overflow the core may find no
  * room for it above the limit, and then sets SP to the limit and stacks nothing (Armv8-M ARM,
  * DDI 0553, PushStack; QEMU's target/arm/m_helper.c does the same). */

@@ -46,18 +46,8 @@ __attribute__((used)) static void reportFault(const uint32_t* frame) {
   sf_FaultText t = {0};
   uint32_t cfsr = SCB_CFSR;
   if (cfsr & SF_CFSR_STKOF) sf_fault_addStackOverflow(&t, STACK_NAME, (uintptr_t)&__stack_bottom, (uintptr_t)&__stack_limit, (uintptr_t)&__stack_top);
-  if (sf_fault_frameStacked(cfsr, (uintptr_t)frame, (uintptr_t)&__stack_limit)) {
-    sf_fault_add(&t, "snapfleet-device: fault at pc ");
-    sf_fault_addHex(&t, frame[6]);
-    sf_fault_add(&t, " (lr ");
-    sf_fault_addHex(&t, frame[5]);
-  } else {
-    sf_fault_add(&t, "snapfleet-device: fault at pc unknown (no room for the exception frame above the limit");
-  }
-  sf_fault_add(&t, ", CFSR ");
-  sf_fault_addHex(&t, cfsr);
-  sf_fault_add(&t, ", HFSR ");
-  sf_fault_addHex(&t, SCB_HFSR);
+  sf_fault_add(&t, "snapfleet-device: fault at ");
+  sf_fault_addWhere(&t, frame, sf_fault_frameStacked(cfsr, (uintptr_t)frame, (uintptr_t)&__stack_limit));
   sf_fault_add(&t, ", BFAR ");
   sf_fault_addHex(&t, SCB_BFAR);
   sf_fault_add(&t, ")\n");

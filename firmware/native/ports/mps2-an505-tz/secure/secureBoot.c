@@ -36,18 +36,8 @@ __attribute__((used)) static void reportFault(const uint32_t* frame, uint32_t ex
   int secureStack = (excReturn & EXC_RETURN_SECURE_STACK) != 0;
   /* the secure UFSR: the non-secure image's overflows are its own UsageFaults (startup.c) */
   if (cfsr & SF_CFSR_STKOF) sf_fault_addStackOverflow(&t, "the secure image's stack", (uintptr_t)&__stack_bottom, (uintptr_t)&__stack_limit, (uintptr_t)&__stack_top);
-  sf_fault_add(&t, secureStack ? "snapfleet-device: fault in the secure image at pc " : "snapfleet-device: fault in the non-secure image at pc ");
-  if (!secureStack || sf_fault_frameStacked(cfsr, (uintptr_t)frame, (uintptr_t)&__stack_limit)) {
-    sf_fault_addHex(&t, frame[6]);
-    sf_fault_add(&t, " (lr ");
-    sf_fault_addHex(&t, frame[5]);
-  } else {
-    sf_fault_add(&t, "unknown (no room for the exception frame above the limit");
-  }
-  sf_fault_add(&t, ", CFSR ");
-  sf_fault_addHex(&t, cfsr);
-  sf_fault_add(&t, ", HFSR ");
-  sf_fault_addHex(&t, SCB_HFSR);
+  sf_fault_add(&t, secureStack ? "snapfleet-device: fault in the secure image at " : "snapfleet-device: fault in the non-secure image at ");
+  sf_fault_addWhere(&t, frame, !secureStack || sf_fault_frameStacked(cfsr, (uintptr_t)frame, (uintptr_t)&__stack_limit));
   sf_fault_add(&t, ", SFSR ");
   sf_fault_addHex(&t, SAU_SFSR);
   sf_fault_add(&t, ", SFAR ");
