@@ -46,8 +46,9 @@ void sf_fault_addStackOverflow(sf_FaultText* t, const char* which, uintptr_t bot
 void sf_fault_addWhere(sf_FaultText* t, const uint32_t* frame, int stacked);
 
 /* Whether the exception frame at `frame` was written: on a stack overflow the core may find no
- * room for it above the limit, and then sets SP to the limit and stacks nothing (Armv8-M ARM,
- * DDI 0553, PushStack; QEMU's target/arm/m_helper.c does the same). */
+ * room for it above the limit; it then pushes nothing below the limit and sets SP to it (QEMU's
+ * v7m_push_stack, target/arm/m_helper.c, after the Armv8-M pseudocode's PushStack; the words
+ * above the limit may or may not be written, so the frame is taken as lost). */
 int sf_fault_frameStacked(uint32_t cfsr, uintptr_t frame, uintptr_t limit);
 
 /* Writes the rest of the text to the debug console and ends the run with SF_FAULT_STATUS. */
