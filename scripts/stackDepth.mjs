@@ -387,6 +387,7 @@ export function stackDepth({ graphs, library = new Map(), external = new Set(), 
   // by a BLXNS the analysis sees.
   const thread = pick([...entries.thread, ...secureEntries]);
   const reserved = faultReserveBytes !== undefined && entries.fault !== undefined;
+  if (faultReserveBytes !== undefined && entries.fault === undefined) errors.push(`the image keeps a fault reserve under its stack limit (faultReserveBytes ${faultReserveBytes}) but its vector table has no HardFault handler to run there: set vector 3`);
   const handler = pick(reserved ? entries.handlers.filter((name) => name !== entries.fault) : entries.handlers);
   if (handler.entry) handler.bytes += exceptionFrameBytes;
   // With a reserve, the fault handler's frames are under the limit; above it only the frame the
