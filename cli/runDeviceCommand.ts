@@ -15,7 +15,7 @@ import { DEFAULT_INSTRUCTION_BUDGET } from "../core/engine/types";
 import { MAX_INSTRUCTION_BUDGET } from "../core/engine/glueAbi";
 import { parseScript, runScriptedDevice } from "../firmware/scriptedDevice";
 import { buildFirmwareProgram } from "./firmwareCommand";
-import { END_OF_INPUT, qemuUnavailable, startQemuBoard } from "../firmware/native/ports/mps2-an505/qemuBoard";
+import { END_OF_INPUT, boardFault, qemuUnavailable, startQemuBoard } from "../firmware/native/ports/mps2-an505/qemuBoard";
 import { endInput } from "../firmware/native/childInput";
 
 interface Parsed {
@@ -149,31 +149,43 @@ export async function runDeviceCommand({ values, positionals }: Parsed): Promise
 const STOP_TIMEOUT_MS = 1000;
 
 /** The Cortex-M33 image on QEMU's mps2-an505 with the same arguments (through semihosting);
- * the board's serial console is our stdout, its debug console our stderr. */
+ * the board's serial console is our stdout, its debug console our stderr (passed on as it comes,
+ * its last part kept: a board that faulted ends the run with an error saying why, boardFault). */
 function runOnQemu(args: string[], script: string | undefined): Promise<void> {
   const unavailable = qemuUnavailable();
   if (unavailable) throw new CliError(unavailable);
   const image = buildFirmwareProgram("cortex-m33", { quietWhenUpToDate: true });
   let child: ChildProcess;
   try {
-    child = startQemuBoard({ image, deviceArgs: args }, "inherit");
+    child = startQemuBoard({ image, deviceArgs: args });
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
+  child.stdout!.pipe(process.stdout, { end: false });
+  let debugConsole = "";
+  child.stderr!.setEncoding("utf8").on("data", (d: string) => {
+    process.stderr.write(d);
+    debugConsole = (debugConsole + d).slice(-DEBUG_CONSOLE_KEPT);
+  });
   return new Promise((resolve, reject) => {
     const stop = () => child.kill("SIGTERM");
     process.on("SIGINT", stop);
     process.on("SIGTERM", stop);
     endInput(child, script === undefined ? END_OF_INPUT : script + END_OF_INPUT);
     child.on("error", (e) => reject(new CliError(`qemu-system-arm could not start: ${e.message}`)));
-    child.on("exit", (code, signal) => {
+    child.on("close", (code, signal) => {
       process.removeListener("SIGINT", stop);
       process.removeListener("SIGTERM", stop);
+      const fault = boardFault(code, debugConsole);
+      if (fault) return reject(new CliError(fault));
       if (code !== 0 && !(signal && !code)) process.exitCode = code ?? 1;
       resolve();
     });
   });
 }
+
+/** How much of the board's debug console is kept to say why it faulted (the report is its last lines). */
+const DEBUG_CONSOLE_KEPT = 4096;
 
 /** The native device program with the same arguments; its stdout and stderr are ours. Ctrl-C
  * and SIGTERM are passed on, so it stops as the TypeScript device does (with its last line). */

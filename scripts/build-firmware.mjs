@@ -95,7 +95,7 @@ export const TARGET_SPECS = {
     secureImage: {
       // what the secure world owns, the plain port's own files: randomness, the link's UART
       // (UART1), storage, and what they use
-      sources: ["ports/mps2-an505-tz/secure", "ports/mps2-an505/semihosting.c", "ports/mps2-an505/random.c", "ports/mps2-an505/linkUart.c", "ports/mps2-an505/uart.c", "ports/mps2-an505/storage.c"],
+      sources: ["ports/mps2-an505-tz/secure", "ports/mps2-an505/semihosting.c", "ports/mps2-an505/faultReport.c", "ports/mps2-an505/random.c", "ports/mps2-an505/linkUart.c", "ports/mps2-an505/uart.c", "ports/mps2-an505/storage.c"],
       linkerScript: "ports/mps2-an505-tz/secure.ld",
       // its stack (sizeBudget.json) and its pointer calls (stackCalls.json) under this name
       name: "cortex-m33-tz-secure",
@@ -496,12 +496,12 @@ export async function buildFirmware({ target = "posix", outDir, force = false, l
     const mapFile = path.join(work, "image.map");
     const linkArgs = [
       ...spec.cpu, "--specs=nano.specs", "-nostartfiles", "-Wl,--no-enum-size-warning", "-T", path.join(nativeDir, spec.linkerScript), ...linkerIncludes(spec.linkerScript), "-Wl,--gc-sections", `-Wl,-Map=${mapFile}`, "-Wl,--cref",
-      `-Wl,--defsym=__heap_size=${budget.heapBytes}`, `-Wl,--defsym=__stack_size=${budget.stackBytes}`, ...(spec.linkFlags ?? []),
+      `-Wl,--defsym=__heap_size=${budget.heapBytes}`, `-Wl,--defsym=__stack_size=${budget.stackBytes}`, ...faultReserveFlags(budget.faultReserveBytes), ...(spec.linkFlags ?? []),
       "-o", temp, ...[...objectOf.keys()].sort(), ...(secure ? [secure.importLibrary] : []), "-lm",
     ];
     await runAll([{ cc, what: "linking", args: linkArgs }], 1);
     const defines = Object.fromEntries([...limits, ...appLimits].map((d) => d.slice(2).split("=")));
-    const stack = analyzeStack(target, spec, temp, [...objectOf.keys()].map((o) => o.replace(/\.o$/, ".ci")), defines);
+    const stack = analyzeStack(target, spec, temp, [...objectOf.keys()].map((o) => o.replace(/\.o$/, ".ci")), defines, budget.faultReserveBytes);
     const vmAllocation = vmAllocationOf(temp, cc, spec);
     const report = sizeReport({ target, budgetTarget: spec.budgetOf, mapText: fs.readFileSync(mapFile, "utf8"), sourceOf: (object) => objectOf.get(object), nativeDir, root, budget, stack, vmAllocation });
     fs.renameSync(temp, program);
@@ -541,13 +541,13 @@ export async function buildFirmware({ target = "posix", outDir, force = false, l
     const importLibrary = path.join(work, "secure-implib.o");
     await runAll([{ cc, what: "linking the secure image", args: [
       ...spec.cpu, "--specs=nano.specs", "-nostartfiles", "-T", path.join(nativeDir, spec.secureImage.linkerScript), ...linkerIncludes(spec.secureImage.linkerScript),
-      "-Wl,--gc-sections", "-Wl,--cmse-implib", `-Wl,--out-implib=${importLibrary}`, `-Wl,--defsym=__stack_size=${stackBudget.stackBytes}`, "-o", temp, ...compiled.map((c) => c.object),
+      "-Wl,--gc-sections", "-Wl,--cmse-implib", `-Wl,--out-implib=${importLibrary}`, `-Wl,--defsym=__stack_size=${stackBudget.stackBytes}`, ...faultReserveFlags(stackBudget.faultReserveBytes), "-o", temp, ...compiled.map((c) => c.object),
     ] }], 1);
-    const stack = analyzeStack(secureSpec.name, secureSpec, temp, compiled.map((c) => c.object.replace(/\.o$/, ".ci")), {});
+    const stack = analyzeStack(secureSpec.name, secureSpec, temp, compiled.map((c) => c.object.replace(/\.o$/, ".ci")), {}, stackBudget.faultReserveBytes);
     const report = {
       file: path.basename(secureImage),
       size: sectionSizes(temp, cc.replace(/gcc$/, "size")),
-      stack: stack && { needed: stack.needed, margin: stackBudget.margin, thread: stack.thread, handler: stack.handler, exceptionFrameBytes: stack.exceptionFrameBytes, secureEntries: stack.secureEntries },
+      stack: stack && { needed: stack.needed, margin: stackBudget.margin, thread: stack.thread, handler: stack.handler, fault: stack.fault, exceptionFrameBytes: stack.exceptionFrameBytes, secureEntries: stack.secureEntries },
       stackBytes: stackBudget.stackBytes,
       budgetKey: `"${secureSpec.name}"`,
     };
@@ -561,16 +561,21 @@ export async function buildFirmware({ target = "posix", outDir, force = false, l
   }
 }
 
+/** The linker's __fault_reserve: the bytes under the stack limit (MSPLIM) kept for the fault
+ * report of an image whose CPU has one (the M33's; sizeBudget.json faultReserveBytes). */
+const faultReserveFlags = (bytes) => (bytes === undefined ? [] : [`-Wl,--defsym=__fault_reserve=${bytes}`]);
+
 /** The worst-case stack of a linked image (scripts/stackDepth.mjs) from the units' call graphs;
- * a function-pointer call or a recursion stackCalls.json doesn't cover fails the build by name. */
-function analyzeStack(target, spec, elf, ciFiles, defines) {
+ * a function-pointer call or a recursion stackCalls.json doesn't cover fails the build by name.
+ * `faultReserveBytes`: the image's fault handler runs under the stack limit, in that reserve. */
+function analyzeStack(target, spec, elf, ciFiles, defines, faultReserveBytes) {
   const callsFile = path.join(root, NATIVE, STACK_CALLS_FILE);
   // A target the list doesn't cover (a new port, until its pointer calls are listed) is built
   // without the analysis; the size table says so.
   if (!hasStackCalls(callsFile, target)) return undefined;
   let result;
   try {
-    result = analyzeImage({ target, elf, ciFiles, callsFile, exceptionFrameBytes: spec.exceptionFrameBytes, defines });
+    result = analyzeImage({ target, elf, ciFiles, callsFile, exceptionFrameBytes: spec.exceptionFrameBytes, defines, faultReserveBytes });
   } catch (error) {
     fail(`the stack analysis failed: ${error.message}`);
   }

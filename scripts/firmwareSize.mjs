@@ -39,6 +39,9 @@ const LIMIT_NAME = /^SF_[A-Z0-9_]+$/;
 function checkStackBudget(budget, file, key) {
   if (!Number.isInteger(budget?.stackBytes) || budget.stackBytes <= 0) throw new Error(`${file}: "${key}"."stackBytes" must be a positive whole number of bytes`);
   if (budget.stackMarginBytes !== undefined && (!Number.isInteger(budget.stackMarginBytes) || budget.stackMarginBytes < 0)) throw new Error(`${file}: "${key}".stackMarginBytes must be a whole number of bytes (what the stack analysis may miss), got ${JSON.stringify(budget.stackMarginBytes)}`);
+  const reserve = budget.faultReserveBytes;
+  if (reserve !== undefined && (!Number.isInteger(reserve) || reserve <= 0 || reserve % 8 !== 0 || reserve >= budget.stackBytes))
+    throw new Error(`${file}: "${key}".faultReserveBytes (the stack under the limit, MSPLIM, kept for the fault report) must be a positive multiple of 8 (the register's bits 2:0 are zero) below stackBytes, got ${JSON.stringify(reserve)}`);
 }
 
 /** The stack of an image that has no heap and no size budget of its own (a TrustZone build's
@@ -51,7 +54,7 @@ export function readStackBudget(file, key) {
     throw new Error(`${file} can't be read as JSON (${error.message}); it holds the heap, stack and size budget of each Cortex-M image`);
   }
   checkStackBudget(budgets[key], file, key);
-  return { stackBytes: budgets[key].stackBytes, margin: budgets[key].stackMarginBytes ?? 0 };
+  return { stackBytes: budgets[key].stackBytes, margin: budgets[key].stackMarginBytes ?? 0, faultReserveBytes: budgets[key].faultReserveBytes };
 }
 
 /** The compiler flags of a budget's "limits": the C sources' #ifndef SF_... sizes, lowered for
@@ -132,13 +135,15 @@ export function sizeReport({ target, budgetTarget = target, mapText, sourceOf, n
     // the whole heap's measured peak (budget.heapPeakBytes, a per-app image: the device's blocks
     // at most in a measured run, firmware/native/README.md) and the margin over it
     heapPeak: budget.heapPeakBytes === undefined ? undefined : { peak: budget.heapPeakBytes, margin: budget.heapMarginBytes },
-    stack: stack && { needed: stack.needed, margin: budget.stackMarginBytes ?? 0, thread: stack.thread, handler: stack.handler, exceptionFrameBytes: stack.exceptionFrameBytes },
+    stack: stack && { needed: stack.needed, margin: budget.stackMarginBytes ?? 0, thread: stack.thread, handler: stack.handler, fault: stack.fault, exceptionFrameBytes: stack.exceptionFrameBytes },
     withinBudget: (budget.flashBytes === undefined || flashTotal <= budget.flashBytes) && (budget.ramBytes === undefined || ramTotal <= budget.ramBytes) && !stackShort(stack, budget) && !vmShort(vmAllocation, budget) && !heapPeakShort(budget),
   };
 }
 
-/** Whether the analysed stack plus the margin passes what the linker script reserves. */
-const stackShort = (stack, budget) => stack !== undefined && stack.needed + (budget.stackMarginBytes ?? 0) > budget.stackBytes;
+/** Whether the analysed stack plus the margin passes what the linker script reserves, or the
+ * fault handler's path passes the reserve under the stack limit. */
+const stackShort = (stack, budget) => stack !== undefined && (stack.needed + (budget.stackMarginBytes ?? 0) > budget.stackBytes || faultShort(stack));
+const faultShort = (s) => s.fault !== undefined && s.fault.bytes > s.fault.reserve;
 
 /** Whether starting an app's allocation leaves the heap less than the engine's first bucket. */
 const vmShort = (vm, budget) => vm !== undefined && heapNeeded({ ...vm, vmPeak: budget.vmPeakBytes }) > budget.heapBytes;
@@ -173,6 +178,7 @@ export function overBudget(report) {
     report.ram.budget !== undefined && report.ram.total > report.ram.budget ? `RAM ${report.ram.total.toLocaleString("en-US")} B > ${report.ram.budget.toLocaleString("en-US")} B` : "",
   ].filter(Boolean);
   const s = report.stack;
+  if (s && faultShort(s)) return `${faultShortReason(`the ${report.target} image`, s, report.budgetKey ?? `"${report.target}"`)}\n${formatSizeTable(report)}`;
   if (s && s.needed + s.margin > report.ram.stack) return `${stackShortReason(`the ${report.target} image`, s, report.ram.stack, report.budgetKey ?? `"${report.target}"`)}\n${formatSizeTable(report)}`;
   const vm = report.vm;
   const h = report.heapPeak;
@@ -190,6 +196,10 @@ export function overBudget(report) {
 const stackShortReason = (image, s, reserved, budgetKey) =>
   `${image} needs more stack than it reserves: ${s.needed.toLocaleString("en-US")} B by the stack analysis (scripts/stackDepth.mjs) + the margin of ${s.margin.toLocaleString("en-US")} B > the ${reserved.toLocaleString("en-US")} B of ${SIZE_BUDGET_FILE} ${budgetKey}.stackBytes: shrink the frames on the deepest path (below), or raise stackBytes (and the RAM budget) and say why in the commit`;
 
+/** Why an image's fault handler doesn't fit the reserve under its stack limit. */
+const faultShortReason = (image, s, budgetKey) =>
+  `${image}'s fault handler needs more stack than is kept for it under the stack limit (MSPLIM): ${s.fault.bytes.toLocaleString("en-US")} B by the stack analysis (scripts/stackDepth.mjs: ${formatPath(s.fault)}) > the ${s.fault.reserve.toLocaleString("en-US")} B of ${SIZE_BUDGET_FILE} ${budgetKey}.faultReserveBytes: a stack overflow's report would fault again and lock the core up; shrink the report (ports/mps2-an505/faultReport.c), or raise faultReserveBytes (a multiple of 8) and say why in the commit`;
+
 /** The stack row's note: what the analysis needs with the margin against what is reserved. */
 const stackNote = (s, reserved) => (s ? `needed ${s.needed.toLocaleString("en-US")} + margin ${s.margin.toLocaleString("en-US")} of ${reserved.toLocaleString("en-US")}: ${s.needed + s.margin <= reserved ? "fits" : "SHORT"}` : "needed: not analysed (no entry in firmware/native/stackCalls.json)");
 
@@ -197,12 +207,16 @@ const stackNote = (s, reserved) => (s ? `needed ${s.needed.toLocaleString("en-US
 const stackPaths = (s, label = "stack") => [
   `${label}, deepest path of the thread (${s.thread.bytes.toLocaleString("en-US")} B): ${formatPath(s.thread)}`,
   ...(s.handler.entry ? [`  + deepest interrupt (${s.handler.bytes.toLocaleString("en-US")} B with the ${s.exceptionFrameBytes} B the core stacks): ${formatPath(s.handler)}`] : []),
+  ...(s.fault
+    ? [`  + fault reserve under the stack limit (MSPLIM) ${s.fault.reserve.toLocaleString("en-US")} B, the fault handler needs ${s.fault.bytes.toLocaleString("en-US")} B: ${s.fault.bytes <= s.fault.reserve ? "fits" : "SHORT"}: ${formatPath(s.fault)}`]
+    : []),
 ];
 
 /** A TrustZone build's secure image: { file, size (text, data, bss), stack (the analysis with its
  * margin, or undefined), stackBytes (reserved), budgetKey }. */
 export function overSecureBudget(secure) {
   const s = secure.stack;
+  if (s && faultShort(s)) return `${faultShortReason("the secure image", s, secure.budgetKey)}\n${formatSecureImage(secure)}`;
   return s && s.needed + s.margin > secure.stackBytes ? `${stackShortReason("the secure image", s, secure.stackBytes, secure.budgetKey)}\n${formatSecureImage(secure)}` : undefined;
 }
 

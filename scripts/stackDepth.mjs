@@ -17,7 +17,11 @@
 //
 // The result: the deepest path of the thread (Reset_Handler and everything under it) plus the
 // deepest handler with the frame the core stacks on exception entry, as interrupts land on the
-// same stack (one handler at a time: they share one priority here).
+// same stack (one handler at a time: they share one priority here). An image with a stack limit
+// (the M33's MSPLIM) keeps a fault reserve under it: its fault handler (the HardFault vector's)
+// lowers the limit and runs there, so only the frame of a fault is above the limit, and the
+// handler's own path must fit the reserve. Then the need is the thread, the deepest other
+// interrupt (or a fault's frame) and the reserve.
 //
 // A TrustZone secure image: its entry functions (cmse_nonsecure_entry, read from the image) run
 // on its stack whenever the non-secure world calls them, and that world runs from the secure
@@ -132,8 +136,12 @@ function functionSymbols(symbolTable) {
   return out;
 }
 
+/** The vector table's HardFault entry (after the initial stack pointer, reset and NMI). */
+const HARD_FAULT_VECTOR = 3;
+
 /** The handlers of the vector table (symbol `vectorSymbol`, a `.vectors` array: the initial stack
- * pointer, then one address per exception), from `objdump -t` and `objdump -s` of the image. */
+ * pointer, then one address per exception), from `objdump -t` and `objdump -s` of the image;
+ * `hardFault`: the HardFault's handler. */
 export function vectorHandlers(symbolTable, sectionDump, vectorSymbol = "VECTORS") {
   const byAddress = new Map(functionSymbols(symbolTable).map(([name, address]) => [address, name]));
   const table = symbolTable.split("\n").map((line) => /^([0-9a-f]+) .{7} \S+\t([0-9a-f]+)\s+(?:\.hidden\s+)?(\S+)$/.exec(line)).find((m) => m?.[3] === vectorSymbol);
@@ -150,13 +158,15 @@ export function vectorHandlers(symbolTable, sectionDump, vectorSymbol = "VECTORS
     }
   }
   const handlers = [];
+  let hardFault;
   words.slice(1).forEach((word, i) => {
     if (word === 0) return;
     const name = byAddress.get(word & ~1);
     if (!name) throw new Error(`vector ${i + 1} of ${vectorSymbol} (0x${word.toString(16)}) is no function of the image`);
     if (!handlers.includes(name)) handlers.push(name);
+    if (i + 1 === HARD_FAULT_VECTOR) hardFault = name;
   });
-  return handlers;
+  return Object.assign(handlers, { hardFault });
 }
 
 /**
@@ -170,10 +180,13 @@ export function vectorHandlers(symbolTable, sectionDump, vectorSymbol = "VECTORS
  *   secure image's entry functions, from its import library)
  * - entries.secure: a TrustZone secure image's entry functions (cmse_nonsecure_entry): the
  *   non-secure world may call each of them whenever it runs
+ * - entries.fault and faultReserveBytes: an image with a stack limit; its fault handler (one of
+ *   entries.handlers) runs in the reserve under the limit
  * Returns { needed, thread, handler (the deepest of each: { entry, bytes, path: [{ name, bytes }] }),
+ * fault (with a reserve: the fault handler's path, and reserve: faultReserveBytes),
  * secureEntries (each entry function's own deepest path), errors: [text] }.
  */
-export function stackDepth({ graphs, library = new Map(), external = new Set(), entries, exceptionFrameBytes = 32, calls = {} }) {
+export function stackDepth({ graphs, library = new Map(), external = new Set(), entries, exceptionFrameBytes = 32, calls = {}, faultReserveBytes }) {
   const secureEntries = entries.secure ?? [];
   const errors = [];
   const fn = new Map(); // id → { id, name, file, bytes, callees: Set<id>, indirect }
@@ -373,12 +386,18 @@ export function stackDepth({ graphs, library = new Map(), external = new Set(), 
   // An entry function alone counts too, should the non-secure world be started some other way than
   // by a BLXNS the analysis sees.
   const thread = pick([...entries.thread, ...secureEntries]);
-  const handler = pick(entries.handlers);
+  const reserved = faultReserveBytes !== undefined && entries.fault !== undefined;
+  if (faultReserveBytes !== undefined && entries.fault === undefined) errors.push(`the image keeps a fault reserve under its stack limit (faultReserveBytes ${faultReserveBytes}) but its vector table has no HardFault handler to run there: set vector 3`);
+  const handler = pick(reserved ? entries.handlers.filter((name) => name !== entries.fault) : entries.handlers);
   if (handler.entry) handler.bytes += exceptionFrameBytes;
+  // With a reserve, the fault handler's frames are under the limit; above it only the frame the
+  // core stacks for the fault, which an interrupt's frame and handler already cover.
+  const fault = reserved ? { ...fromEntry(entries.fault), reserve: faultReserveBytes } : undefined;
+  const aboveLimit = thread.bytes + Math.max(handler.bytes, reserved ? exceptionFrameBytes : 0);
   // A caller the image doesn't reach is fine (an image for one app leaves functions out); one
   // that no unit defines is a typo or a renamed function.
   for (const key of Object.keys(indirectList)) if (!used.has(key) && !byName.has(key) && !library.has(key)) errors.push(`stackCalls.json lists "${key}" under "indirect", but no function of the image has that name: remove or rename it`);
-  return { needed: thread.bytes + handler.bytes, thread, handler, exceptionFrameBytes, secureEntries: secureEntries.map(fromEntry), errors: [...new Set(errors)] };
+  return { needed: aboveLimit + (fault?.reserve ?? 0), thread, handler, fault, exceptionFrameBytes, secureEntries: secureEntries.map(fromEntry), errors: [...new Set(errors)] };
 }
 
 /** "main 104 → dispatch 792 → ..." for a report. */
@@ -395,7 +414,7 @@ export function hasStackCalls(callsFile, target) {
 
 /** The analysis of a linked image: `ciFiles` written by the compiler, the image for the
  * library functions and the vector table, `callsFile` the list of pointer targets and bounds. */
-export function analyzeImage({ target, elf, ciFiles, callsFile, objdump = "arm-none-eabi-objdump", exceptionFrameBytes, defines = {} }) {
+export function analyzeImage({ target, elf, ciFiles, callsFile, objdump = "arm-none-eabi-objdump", exceptionFrameBytes, defines = {}, faultReserveBytes }) {
   let list;
   try {
     list = JSON.parse(fs.readFileSync(callsFile, "utf8"));
@@ -421,7 +440,7 @@ export function analyzeImage({ target, elf, ciFiles, callsFile, objdump = "arm-n
   // (SG, then a branch to that code; no stack), so NAME's code is the __acle_se_ one.
   const secure = functionSymbols(symbolTable).map(([name]) => /^__acle_se_(.+)$/.exec(name)?.[1]).filter(Boolean);
   for (const name of secure) if (library.has(`__acle_se_${name}`)) library.set(name, library.get(`__acle_se_${name}`));
-  return stackDepth({ graphs, library, external, entries: { thread: [reset], handlers: interrupts, secure }, exceptionFrameBytes, calls });
+  return stackDepth({ graphs, library, external, entries: { thread: [reset], handlers: interrupts, secure, fault: handlers.hardFault }, exceptionFrameBytes, calls, faultReserveBytes });
 }
 
 /** A target's part of the list. With "extends": another target's part plus its own (its own

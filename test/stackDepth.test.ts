@@ -18,7 +18,7 @@ const M33 = ["-mcpu=cortex-m33", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv5-sp-d
 
 type Step = { name: string; bytes: number };
 type Path = { entry: string; bytes: number; path: Step[] };
-type Result = { needed: number; thread: Path; handler: Path; secureEntries: Path[]; errors: string[] };
+type Result = { needed: number; thread: Path; handler: Path; fault?: Path & { reserve: number }; secureEntries: Path[]; errors: string[] };
 
 /** gcc's frames of a compile (`-fstack-usage`'s .su file), by function name. */
 const suFrames = (file: string) =>
@@ -38,7 +38,7 @@ describe("stack depth analysis (scripts/stackDepth.mjs)", function () {
   let dir: string;
   let frames: Map<string, number>;
   let secureFrames: Map<string, number>;
-  let analyze: (calls: object, elf?: string, ci?: string) => Result;
+  let analyze: (calls: object, elf?: string, ci?: string, faultReserveBytes?: number) => Result;
   // an untyped .mjs build script
   let stack: any;
 
@@ -65,10 +65,10 @@ describe("stack depth analysis (scripts/stackDepth.mjs)", function () {
     // The same program with its code at 0x1000_0000, where the Cortex-M33's is: objdump writes
     // 8-digit addresses there and doesn't indent the instruction lines.
     execFileSync("arm-none-eabi-gcc", [...CPU, "--specs=nano.specs", "-nostartfiles", "-Wl,--defsym=__stack_top=0x20001000", "-Wl,-e,Reset_Handler", "-Wl,-Ttext=0x10000000", object, "-o", path.join(dir, "program-high.elf")]);
-    analyze = (calls, elf = "program.elf", ci = "program.ci") => {
+    analyze = (calls, elf = "program.elf", ci = "program.ci", faultReserveBytes = undefined) => {
       const file = path.join(dir, "calls.json");
       fs.writeFileSync(file, JSON.stringify({ fixture: calls }));
-      return stack.analyzeImage({ target: "fixture", elf: path.join(dir, elf), ciFiles: [path.join(dir, ci)], callsFile: file, exceptionFrameBytes: 32 }) as Result;
+      return stack.analyzeImage({ target: "fixture", elf: path.join(dir, elf), ciFiles: [path.join(dir, ci)], callsFile: file, exceptionFrameBytes: 32, faultReserveBytes }) as Result;
     };
   });
   after(() => {
@@ -97,6 +97,17 @@ describe("stack depth analysis (scripts/stackDepth.mjs)", function () {
     assert.equal(result.handler.entry, "SysTick_Handler", "deeper than the fault handler (halt)");
     assert.equal(result.handler.bytes, frames.get("SysTick_Handler")! + 32);
     assert.equal(result.needed, result.thread.bytes + result.handler.bytes);
+  });
+
+  it("with a stack limit's fault reserve: the HardFault vector's handler runs under the limit, its path against the reserve; above it the thread and the deepest other interrupt", () => {
+    const result = analyze({ ...pointer, ...bounded }, "program.elf", "program.ci", 64);
+    assert.deepEqual(result.errors, []);
+    assert.equal(result.fault?.entry, "halt", "the handler of vector 3 (HardFault)");
+    assert.equal(result.fault.reserve, 64);
+    assert.equal(result.fault.bytes, frames.get("halt"), "its own path, without the frame the core stacks above the limit");
+    assert.equal(result.handler.entry, "SysTick_Handler");
+    assert.equal(result.needed, result.thread.bytes + frames.get("SysTick_Handler")! + 32 + 64);
+    assert.equal(analyze({ ...pointer, ...bounded }).fault, undefined, "no reserve: no separate fault path (the M0+ has no limit)");
   });
 
   it("counts a recursion's frames as many times as its bound, read from the C source when named", () => {
@@ -214,6 +225,14 @@ describe("stack depth analysis (scripts/stackDepth.mjs)", function () {
       const result = analyzeSecure(pointed);
       assert.deepEqual(result.handler.path.map((s) => s.name), ["faultHandler", "report"]);
       assert.equal(result.handler.bytes, secureFrames.get("report")! + 32);
+    });
+
+    it("with a fault reserve and no other interrupt: above the limit only a fault's frame", () => {
+      const result = analyze(pointed, "secure.elf", "secure.ci", 256);
+      assert.deepEqual(result.fault?.path.map((s) => s.name), ["faultHandler", "report"]);
+      assert.equal(result.fault.bytes, secureFrames.get("report"));
+      assert.equal(result.handler.entry, undefined, "every vector is the fault handler");
+      assert.equal(result.needed, result.thread.bytes + 32 + 256);
     });
 
     it("fails by name on an entry function's pointer call the list doesn't cover", () => {

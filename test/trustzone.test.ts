@@ -23,41 +23,34 @@ import { ENGINE_ID } from "../core/compiler/engineId";
 import { encodeDevicePackage } from "../core/contracts/devicePackage";
 import { writeBuild } from "../core/contracts/buildOutput";
 import { Coprocessor } from "../firmware/coprocessor/coprocessor";
-import { qemuUnavailable, runQemuBoard, startQemuBoard, type QemuBoardOptions } from "../firmware/native/ports/mps2-an505/qemuBoard";
+import { BOARD_FAULT_STATUS, runQemuBoard, startQemuBoard } from "../firmware/native/ports/mps2-an505/qemuBoard";
 import { InMemoryTransport } from "../firmware/transport";
-import { crossToolchainUnavailable } from "./support/crossToolchain";
+import { buildM33Images, m33Unavailable, type M33Images } from "./support/m33Images";
 import { waitFor } from "./support/waitFor";
 
 const ROOT = path.resolve(__dirname, "..");
 const FIXTURES = path.join(__dirname, "fixtures/native-equivalence");
 const PINS = ["A2=const:21.46", "A3=const:1.65"];
-/** The port's fault report's exit status (ports/mps2-an505/startup.c, mps2-an505-tz/secure/secureBoot.c). */
-const FAULT_STATUS = 70;
 /** How long a board on a loaded machine may take to get somewhere (not a timing assertion). */
 const WAIT_MS = 60_000;
 
-type Images = Pick<QemuBoardOptions, "image" | "nonSecureImage">;
-
 describe("TrustZone build (cortex-m33-tz) on QEMU mps2-an505", function () {
   this.timeout(600_000);
-  let plain: Images, trustZone: Images;
+  let plain: M33Images, trustZone: M33Images;
   let buildOutput = "";
   const dirs: string[] = [];
   after(() => dirs.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
 
   before(async function () {
-    const reason = qemuUnavailable() ?? (process.getuid?.() === 0 ? undefined : crossToolchainUnavailable());
+    const reason = m33Unavailable();
     if (reason) {
       console.log(`      skipped: ${reason}`);
       this.skip();
     }
-    const { buildFirmware } = await import(path.join(ROOT, "scripts/build-firmware.mjs") as string);
-    plain = { image: (await buildFirmware({ target: "cortex-m33", log: () => {} })).program };
-    const built = await buildFirmware({ target: "cortex-m33-tz", log: (line: string) => (buildOutput += `${line}\n`) });
-    trustZone = { image: built.secureImage, nonSecureImage: built.program };
+    ({ plain, trustZone } = await buildM33Images((line) => (buildOutput += `${line}\n`)));
   });
 
-  async function session(images: Images, entry: string, script: string): Promise<string[]> {
+  async function session(images: M33Images, entry: string, script: string): Promise<string[]> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sf-tz-"));
     dirs.push(dir);
     writeBuild(dir, await compileFeatures({ entry, secrets: entry.includes("grow-station") ? JSON.parse(fs.readFileSync(path.join(ROOT, "examples/grow-station/dev-secrets.json"), "utf8")) : undefined }));
@@ -91,7 +84,7 @@ describe("TrustZone build (cortex-m33-tz) on QEMU mps2-an505", function () {
 
   it("the non-secure program reading the secure image's memory: a SecureFault, reported by the secure image, status 70, nothing read", async () => {
     const { status, stdout, stderr } = await probe("read-secure");
-    assert.equal(status, FAULT_STATUS, `status ${status}: ${stdout}${stderr}`);
+    assert.equal(status, BOARD_FAULT_STATUS, `status ${status}: ${stdout}${stderr}`);
     assert.doesNotMatch(stdout, /readSecure/, "the read returned a value");
     // SFSR bit 3, AUVIOL: the security attribution unit stopped a non-secure access to a secure address
     const report = /snapfleet-device: fault in the non-secure image at pc 0x[0-9a-f]{8} .*SFSR 0x([0-9a-f]{8})/.exec(stderr);

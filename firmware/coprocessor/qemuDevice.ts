@@ -6,7 +6,7 @@
  * and HTTPS download for the board. Mirrors firmware/native/nativeDevice.ts. */
 import fs from "node:fs";
 import path from "node:path";
-import { startQemuBoard } from "../native/ports/mps2-an505/qemuBoard";
+import { boardFault, startQemuBoard } from "../native/ports/mps2-an505/qemuBoard";
 import { DeviceProcess } from "../deviceProcess";
 import type { RestartBackoffOptions } from "../restartBackoff";
 import { CoprocessorProcess } from "./coprocessorProcess";
@@ -34,6 +34,9 @@ export interface QemuDeviceOptions {
   /** When the co-processor process is restarted after a crash (firmware/restartBackoff.ts). */
   coprocessorBackoff?: RestartBackoffOptions;
 }
+
+/** The board's last lines kept for boardFault: a fault report is two, QEMU's lockup one. */
+const FAULT_REPORT_LINES = 4;
 
 /** The board is powered off (SIGKILL) when QEMU doesn't end on SIGTERM within this. */
 const STOP_GRACE_MS = 1000;
@@ -88,14 +91,21 @@ export class QemuDevice {
     const log = this.options.onLog ?? (() => {});
     const deviceArgs = ["connect", "--thing", this.thing, "--state", this.options.stateDir, ...(this.options.pinSpecs ?? []).flatMap((pin) => ["--pin", pin])];
     fs.mkdirSync(this.options.stateDir, { recursive: true });
+    // the board's last lines: its fault report, should it fault (boardFault)
+    let lastLines: string[] = [];
     const board = DeviceProcess.adopt(startQemuBoard({ image: this.options.image, deviceArgs, secondSerial: `tcp:127.0.0.1:${this.coprocessor.linkPort},reconnect=1`, dieWithParent: true }), {
       name: `the board of ${this.thing} (qemu-system-arm)`,
       stopGraceMs: STOP_GRACE_MS,
-      onLine: log,
+      onLine: (line) => {
+        lastLines = [...lastLines.slice(-(FAULT_REPORT_LINES - 1)), line];
+        log(line);
+      },
     });
     this.board = board;
-    void board.exited.then(() => {
-      if (!this.stopped) log(`[board] QEMU ended (${board.ending})`);
+    void board.exited.then((status) => {
+      if (this.stopped) return;
+      const fault = boardFault(status, lastLines.join("\n"));
+      log(`[board] QEMU ended (${board.ending})${fault ? `: ${fault}` : ""}`);
     });
   }
 

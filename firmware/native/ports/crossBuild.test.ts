@@ -71,6 +71,13 @@ describe("firmware build for Cortex-M (size table against the budget)", function
         assert.equal(margin, BUDGET[target].stackMarginBytes);
         assert.ok(needed > 1000 && needed + margin <= reserved, `needed ${needed} B + ${margin} B within ${reserved} B`);
         assert.match(table, /^stack, deepest path of the thread \([\d,]+ B\): Reset_Handler \d+ → main \d+ → /m);
+        if (BUDGET[target].faultReserveBytes) {
+          // the M33's stack limit: the fault handler runs in the reserve under it (ports/mps2-an505/faultReport.h)
+          const fault = /^  \+ fault reserve under the stack limit \(MSPLIM\) ([\d,]+) B, the fault handler needs ([\d,]+) B: fits: faultHandler 0 → reportFault \d+/m.exec(table);
+          assert.ok(fault, `the table says what the fault handler needs under the limit:\n${table}`);
+          assert.equal(Number(fault[1].replace(/,/g, "")), BUDGET[target].faultReserveBytes);
+          assert.ok(Number(fault[2].replace(/,/g, "")) <= BUDGET[target].faultReserveBytes);
+        }
       }
     });
   }
@@ -158,6 +165,10 @@ describe("firmware build for Cortex-M (size table against the budget)", function
     const fits = budget.stackBytes - budget.stackMarginBytes;
     assert.equal(size.overBudget(withStack(fits)), undefined, "needed + margin = the reserved stack fits");
     assert.match(size.overBudget(withStack(fits + 1)), /needs more stack than it reserves: [\d,]+ B by the stack analysis \(scripts\/stackDepth\.mjs\) \+ the margin of [\d,]+ B > the [\d,]+ B of firmware\/native\/sizeBudget\.json "cortex-m0plus"\.stackBytes/);
+    // an image with a stack limit: its fault handler's path must fit the reserve under the limit
+    const withFault = (bytes: number) => size.sizeReport({ target: "cortex-m0plus", mapText: fs.readFileSync(path.join(build, "snapfleet-device.map"), "utf8"), sourceOf: (o: string) => objects.get(o), nativeDir: path.join(ROOT, "firmware/native"), root: ROOT, budget, stack: { ...analysed(1000), fault: { entry: "faultHandler", bytes, reserve: 256, path: [{ name: "faultHandler", bytes: 0 }, { name: "reportFault", bytes }] } } });
+    assert.equal(size.overBudget(withFault(256)), undefined, "a fault handler needing the whole reserve fits");
+    assert.match(size.overBudget(withFault(257)), /the cortex-m0plus image's fault handler needs more stack than is kept for it under the stack limit \(MSPLIM\): 257 B by the stack analysis \(scripts\/stackDepth\.mjs: faultHandler 0 → reportFault 257\) > the 256 B of firmware\/native\/sizeBudget\.json "cortex-m0plus"\.faultReserveBytes/);
     // starting an app's allocation: sf_Supervisor, sf_Vm and the engine's stack, as measured in the
     // ELF, must leave the engine its first bucket in the heap
     const { measureVmAllocation } = await import(path.join(ROOT, "scripts/vmAllocation.mjs"));

@@ -24,6 +24,7 @@
 /* The system control block (Armv8-M architecture registers; SysTick: ../cortex-m/sysTick.h). */
 #define SCB_VTOR (*(volatile uint32_t*)0xE000ED08u)
 #define SCB_AIRCR (*(volatile uint32_t*)0xE000ED0Cu)
+#define SCB_SHCSR (*(volatile uint32_t*)0xE000ED24u)
 #define SCB_CFSR (*(volatile uint32_t*)0xE000ED28u)
 #define SCB_HFSR (*(volatile uint32_t*)0xE000ED2Cu)
 #define SCB_BFAR (*(volatile uint32_t*)0xE000ED38u)

@@ -11,6 +11,23 @@ export const QEMU = "qemu-system-arm";
 export const QEMU_MACHINE = "mps2-an505";
 /** What the UART's end of input is (syscalls.c). */
 export const END_OF_INPUT = "\u0004";
+/** The exit status after the image's fault handler reported a fault (faultReport.h SF_FAULT_STATUS). */
+export const BOARD_FAULT_STATUS = 70;
+
+/** Why a board ended badly, as an error's words, from its exit status and its debug console
+ * (stderr): the image's fault report (faultReport.h; a stack overflow named as such) or QEMU's
+ * own words when the core locked up (a fault while handling one: QEMU 7.2 then aborts rather
+ * than halting). Undefined when neither is there (the device program's own exit status). */
+export function boardFault(status: number | null, stderr: string): string | undefined {
+  const line = (pattern: RegExp) => pattern.exec(stderr)?.[1];
+  const report = line(/^snapfleet-device: (fault .*)$/m);
+  const overflow = line(/^snapfleet-device: (stack overflow \(UFSR\.STKOF\): .*)$/m);
+  if (status === BOARD_FAULT_STATUS && overflow) return `the board's device program ran out of stack and was stopped: ${overflow}${report ? ` (${report})` : ""}`;
+  if (status === BOARD_FAULT_STATUS && report) return `the board's device program faulted and was stopped: ${report}`;
+  const lockup = line(/^qemu: fatal: (Lockup.*)$/m);
+  if (lockup) return `the board's core locked up (QEMU: ${lockup}): a fault inside the fault handler, e.g. a stack that ran past its memory unchecked; build the image again (npx snapfleet firmware build --target cortex-m33) and report it if it stays`;
+  return undefined;
+}
 
 const runs = (command: string) => {
   try {
@@ -89,10 +106,10 @@ export function startQemuBoard(options: QemuBoardOptions, stdio: "pipe" | "inher
 let hasSetpriv: boolean | undefined;
 
 /** Runs the board to the end with `input` on UART0 (then end of input): its exit status (the
- * device's, through semihosting) and what it printed. The limit only stops a board that never
- * ends: the longest scripted session (2,050 deliveries) takes about 2 minutes on a loaded 2-core
- * machine, so it leaves room for that. */
-export function runQemuBoard(options: QemuBoardOptions, input: string | undefined, timeoutMs = 300_000): Promise<{ status: number | null; stdout: string; stderr: string }> {
+ * device's, through semihosting), what it printed and, when it faulted, why (boardFault). The
+ * limit only stops a board that never ends: the longest scripted session (2,050 deliveries)
+ * takes about 2 minutes on a loaded 2-core machine, so it leaves room for that. */
+export function runQemuBoard(options: QemuBoardOptions, input: string | undefined, timeoutMs = 300_000): Promise<{ status: number | null; stdout: string; stderr: string; fault?: string }> {
   return new Promise((resolve, reject) => {
     const child = startQemuBoard(options);
     let stdout = "", stderr = "";
@@ -106,7 +123,7 @@ export function runQemuBoard(options: QemuBoardOptions, input: string | undefine
     child.on("close", (status, signal) => {
       clearTimeout(timer);
       if (signal === "SIGKILL") stderr += `\n(${QEMU} killed after ${timeoutMs} ms)`;
-      resolve({ status, stdout, stderr });
+      resolve({ status, stdout, stderr, fault: boardFault(status, stderr) });
     });
     endInput(child, input === undefined ? END_OF_INPUT : input + END_OF_INPUT); // the board may end before reading everything
   });

@@ -1,8 +1,10 @@
-/* Reset and the vector table: the first code the core runs. Copies .data from flash, clears
- * .bss, turns the FPU on, starts the 1 ms SysTick, then calls main with the command line the
- * host gave through semihosting (`--count-cycles` first: main's, or a `--tz-probe`'s, run time in
- * system clock cycles goes to the debug console at the end, for bench/cortexM33Dispatch.bench.ts). A fault prints where it happened on the debug console and ends
- * the run with status 70 (QEMU exits), so a crash is never a silent hang. */
+/* Reset and the vector table: the first code the core runs. Sets the stack limit, copies .data
+ * from flash, clears .bss, turns the FPU on, starts the 1 ms SysTick, then calls main with the
+ * command line the host gave through semihosting (`--count-cycles` first: main's, or a
+ * `--tz-probe`'s, run time in system clock cycles goes to the debug console at the end, for
+ * bench/cortexM33Dispatch.bench.ts; `--stack-probe overflow`: stackProbe.c). A fault prints
+ * where it happened on the debug console and ends the run with status 70 (QEMU exits), so a
+ * crash is never a silent hang; a stack overflow says so (faultReport.h). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,10 +12,14 @@
 
 #include "../cortex-m/sysTick.h"
 #include "an505.h"
+#include "faultReport.h"
 #include "semihosting.h"
 #include "uart.h"
 
 extern uint32_t __stack_top, __data_load, __data_start, __data_end, __bss_start, __bss_end, __vectors_start;
+/* The linker script's stack: its bottom, and the limit MSPLIM holds while the program runs
+ * (__fault_reserve bytes above the bottom, for the fault report). */
+extern uint32_t __stack_bottom, __stack_limit;
 int main(int argc, char** argv);
 void sf_clock_start(void);
 int64_t sf_posixClock_monotonicMs(void);
@@ -25,31 +31,45 @@ void Reset_Handler(void);
 /* The TrustZone build's boundary probes (`--tz-probe WHAT`, ../mps2-an505-tz/nonSecure/
  * boundaryProbe.c; the plain image's boundaryProbe.c says it has none). */
 int sf_boundaryProbe(const char* what);
+/* `--stack-probe overflow`: overflows the stack on purpose (stackProbe.c). */
+int sf_stackProbe(const char* what);
 
-/* The stacked frame (r0-r3, r12, lr, pc, xPSR) of the code that faulted, and the fault status. */
+#if SF_AN505_NONSECURE
+#define STACK_NAME "the non-secure image's main stack"
+#else
+#define STACK_NAME "the main stack"
+#endif
+
+/* `frame`: the stacked r0-r3, r12, lr, pc, xPSR of the code that faulted (not written when a
+ * stack overflow left no room for them: faultReport.h), and the fault status. */
 __attribute__((used)) static void reportFault(const uint32_t* frame) {
-  char text[160];
-  int n = snprintf(text, sizeof text, "snapfleet-device: fault at pc 0x%08lx (lr 0x%08lx, CFSR 0x%08lx, HFSR 0x%08lx, BFAR 0x%08lx)\n", (unsigned long)frame[6],
-                   (unsigned long)frame[5], (unsigned long)SCB_CFSR, (unsigned long)SCB_HFSR, (unsigned long)SCB_BFAR);
-  int console = sh_open(":tt", SH_MODE_APPEND);
-  sh_write(console, text, (size_t)n);
-  sh_exit(70);
+  sf_FaultText t = {0};
+  uint32_t cfsr = SCB_CFSR;
+  if (cfsr & SF_CFSR_STKOF) sf_fault_addStackOverflow(&t, STACK_NAME, (uintptr_t)&__stack_bottom, (uintptr_t)&__stack_limit, (uintptr_t)&__stack_top);
+  sf_fault_add(&t, "snapfleet-device: fault at ");
+  sf_fault_addWhere(&t, frame, sf_fault_frameStacked(cfsr, (uintptr_t)frame, (uintptr_t)&__stack_limit));
+  sf_fault_add(&t, ", BFAR ");
+  sf_fault_addHex(&t, SCB_BFAR);
+  sf_fault_add(&t, ")\n");
+  sf_fault_end(&t);
 }
 
-/* Naked: finds the frame on the stack that was in use (EXC_RETURN bit 2) before C touches it. */
+/* Naked: before anything is pushed, MSPLIM goes down to the stack's bottom, so the report runs
+ * in the reserve under the limit (on a stack overflow SP is at the limit: one push more would
+ * fault again, and a fault in a HardFault handler locks the core up); then it finds the frame on
+ * the stack that was in use (EXC_RETURN bit 2). The process stack is never used here (CONTROL.SPSEL
+ * stays 0), so PSPLIM isn't set. */
 __attribute__((naked)) static void faultHandler(void) {
-  __asm__ volatile("tst lr, #4\n ite eq\n mrseq r0, msp\n mrsne r0, psp\n b reportFault");
-}
-
-static void unexpectedInterrupt(void) {
-  faultHandler();
+  __asm__ volatile(
+      "movw r0, #:lower16:__stack_bottom\n movt r0, #:upper16:__stack_bottom\n msr msplim, r0\n"
+      "tst lr, #4\n ite eq\n mrseq r0, msp\n mrsne r0, psp\n b reportFault");
 }
 
 /* 16 system exceptions; the board's interrupts are not used (the UARTs are polled). */
 __attribute__((section(".vectors"), used)) static const void* const VECTORS[16] = {
-    &__stack_top, Reset_Handler, unexpectedInterrupt /* NMI */, faultHandler /* HardFault */,
+    &__stack_top, Reset_Handler, faultHandler /* NMI */, faultHandler /* HardFault */,
     faultHandler /* MemManage */, faultHandler /* BusFault */, faultHandler /* UsageFault */, faultHandler /* SecureFault */,
-    0, 0, 0, unexpectedInterrupt /* SVCall */, unexpectedInterrupt /* DebugMonitor */, 0, unexpectedInterrupt /* PendSV */,
+    0, 0, 0, faultHandler /* SVCall */, faultHandler /* DebugMonitor */, 0, faultHandler /* PendSV */,
     SysTick_Handler,
 };
 
@@ -93,10 +113,17 @@ static void reportCycles(uint64_t cycles) {
 
 /* Inlined: the reset handler calls main itself, as the stack analysis's deepest path shows it. */
 static inline __attribute__((always_inline)) int mainOrProbe(int argc, char** argv) {
-  return argc > 2 && strcmp(argv[1], "--tz-probe") == 0 ? sf_boundaryProbe(argv[2]) : main(argc, argv);
+  if (argc > 2 && strcmp(argv[1], "--tz-probe") == 0) return sf_boundaryProbe(argv[2]);
+  if (argc > 2 && strcmp(argv[1], "--stack-probe") == 0) return sf_stackProbe(argv[2]);
+  return main(argc, argv);
 }
 
 void Reset_Handler(void) {
+  /* First: the stack limit (it applies to the running stack at once; SP is at the top here).
+   * A push below it is a UsageFault (STKOF, enabled so it isn't escalated) rather than a write
+   * into the heap; the handler gets the reserve below it (faultReport.h). */
+  __asm__ volatile("msr msplim, %0" : : "r"(&__stack_limit) : "memory");
+  SCB_SHCSR |= SF_SHCSR_USGFAULTENA;
   memcpy(&__data_start, &__data_load, (size_t)((char*)&__data_end - (char*)&__data_start));
   memset(&__bss_start, 0, (size_t)((char*)&__bss_end - (char*)&__bss_start));
   SCB_VTOR = (uint32_t)&__vectors_start;

@@ -23,8 +23,8 @@
 #define SAU_SFSR REG32(0xE000EDE4u)
 #define SAU_SFAR REG32(0xE000EDE8u)
 
-/* The secure SCB, and the non-secure one's alias (0xE002xxxx) for VTOR_NS. */
-#define SCB_SHCSR REG32(0xE000ED24u)
+/* The secure SCB (SHCSR: ../../mps2-an505/an505.h), and the non-secure one's alias (0xE002xxxx)
+ * for VTOR_NS. */
 #define SCB_SHCSR_SECUREFAULTENA (1u << 19)
 #define SCB_NSACR REG32(0xE000ED8Cu)
 #define SCB_NSACR_CP10_CP11 (3u << 10) /* the FPU, for the non-secure world too */

@@ -2,6 +2,7 @@
 
 #include <stdint.h>
 
+#include "../../mps2-an505/an505.h"
 #include "an505Security.h"
 
 /* trustzoneMemory.ld */
