@@ -7,11 +7,11 @@ import os from "node:os";
 import path from "node:path";
 
 /** Builds a check program from its sources with the machine's compiler ($CC), under ASan and
- * UBSan, warnings as errors, plus `flags` (a board's -D limits); returns its path (in a new
- * temporary folder). */
-export function buildCheckProgram(name: string, sources: string[], flags: string[] = []): string {
+ * UBSan, warnings as errors, plus `flags` (a board's -D limits) and `libs` (after the sources, as
+ * the linker needs them: -lm); returns its path (in a new temporary folder). */
+export function buildCheckProgram(name: string, sources: string[], flags: string[] = [], libs: string[] = []): string {
   const program = path.join(fs.mkdtempSync(path.join(os.tmpdir(), `sf-${name}-`)), name);
-  execFileSync(process.env.CC || "cc", ["-std=c99", "-O1", "-g", "-Wall", "-Wextra", "-Werror", "-fsanitize=address,undefined", ...flags, "-o", program, ...sources], { stdio: "pipe" });
+  execFileSync(process.env.CC || "cc", ["-std=c99", "-O1", "-g", "-Wall", "-Wextra", "-Werror", "-fsanitize=address,undefined", ...flags, "-o", program, ...sources, ...libs], { stdio: "pipe" });
   return program;
 }
 

@@ -265,6 +265,7 @@ static void forgetOldest(sf_ReorderBuffer* b, int64_t now) {
   flushChain(b, &b->chains[oldest], GAP_FORGOTTEN, now);
   freeChain(&b->chains[oldest]);
   b->chains[oldest] = b->chains[--b->count];
+  b->forgotten++;
 }
 
 static sf_ReorderChain* chain(sf_ReorderBuffer* b, const char* topic, const char* bootId, size_t bootIdLength, int64_t now) {
@@ -274,8 +275,9 @@ static sf_ReorderChain* chain(sf_ReorderBuffer* b, const char* topic, const char
     return c;
   }
   if (b->count >= b->options.maxStreams) forgetOldest(b, now);
-  /* from one chain (344 B on a 32-bit core): a device usually hears few senders per topic */
-  sf_ReorderChain* chains = sf_growArray(b->chains, b->count, &b->capacity, sizeof *chains, 1);
+  /* a host from one chain (344 B on a 32-bit core): a device usually hears few senders per topic;
+   * a board all its maxStreams at once (reorderBuffer.h), so the array never grows */
+  sf_ReorderChain* chains = sf_growArray(b->chains, b->count, &b->capacity, sizeof *chains, SF_REORDER_CHAINS_WHOLE ? b->options.maxStreams : 1);
   if (!chains) return 0;
   b->chains = chains;
   size_t topicLength = sf_strlen(topic);
@@ -293,8 +295,10 @@ static sf_ReorderChain* chain(sf_ReorderBuffer* b, const char* topic, const char
   return c;
 }
 
-static bool hold(sf_ReorderChain* c, int64_t seq, int64_t previous, int channel, const char* payload, size_t length, int64_t now) {
-  sf_ReorderHeld* held = sf_growArray(c->held, c->heldCount, &c->heldCapacity, sizeof *held, 4);
+static bool hold(const sf_ReorderBuffer* b, sf_ReorderChain* c, int64_t seq, int64_t previous, int channel, const char* payload, size_t length, int64_t now) {
+  /* a board takes maxHeld + 1 at once: one more than maxHeld is held before the first gap is
+   * given up (sf_reorder_accept) */
+  sf_ReorderHeld* held = sf_growArray(c->held, c->heldCount, &c->heldCapacity, sizeof *held, SF_REORDER_HELD_WHOLE ? b->options.maxHeld + 1 : 4);
   if (!held) return false;
   c->held = held;
   char* copy = hal_malloc(length + 1);
@@ -349,12 +353,15 @@ sf_ReorderResult sf_reorder_accept(sf_ReorderBuffer* b, const char* topic, const
   }
   sf_ReorderResult result;
   /* p = 0 (a first message, or a sender that doesn't say) needs no predecessor */
-  if (previous <= c->last || !hold(c, seq, previous, channel, payload, length, now)) {
+  if (previous <= c->last || !hold(b, c, seq, previous, channel, payload, length, now)) {
     emit(b, c, seq, channel, payload, length, true, now);
     drain(b, c, now);
     result = SF_REORDER_DELIVERED;
   } else {
-    if (c->heldCount > b->options.maxHeld) giveUpFirstGap(b, c, GAP_FULL, now);
+    if (c->heldCount > b->options.maxHeld) {
+      b->overflows++;
+      giveUpFirstGap(b, c, GAP_FULL, now);
+    }
     result = isHeld(c, seq) ? SF_REORDER_HELD : SF_REORDER_DELIVERED;
   }
   arm(b, c, now);

@@ -63,6 +63,10 @@ struct sf_Supervisor {
    * (reportUnguarded). */
   uint32_t reportedUnguarded;
   bool unguardedReportedThisLink;
+  /* ordered.forgotten and ordered.overflows when last reported, and whether this connection
+   * reported them already (reportReorderBounds). */
+  uint32_t reportedForgotten, reportedOverflows;
+  bool reorderBoundsReportedThisLink;
   sf_Text scratch;
   /* Each channel's up topic, and the envelope being built: made once, not at every send. */
   sf_Text upTopics[SF_MAX_CHANNELS];
@@ -707,6 +711,33 @@ static void reportUnguarded(sf_Supervisor* s) {
   sf_text_free(&line);
 }
 
+/* QoS 1 chains the reorder window forgot for a new one (beyond maxStreams) and gaps it gave up at
+ * once for more than maxHeld waiting, since the last report; reported as reportUnguarded is (the
+ * first on a connection as it comes, the rest at the next link up), so a third command sender
+ * costs a line per connection, not one per message. Each gap is also reported as it is given up
+ * (reorderLog). firmware/supervisor.ts's reportReorderBounds, the same words. */
+static void reportReorderBounds(sf_Supervisor* s) {
+  uint32_t forgotten = s->ordered.forgotten - s->reportedForgotten;
+  uint32_t overflows = s->ordered.overflows - s->reportedOverflows;
+  if (forgotten == 0 && overflows == 0) return;
+  s->reportedForgotten = s->ordered.forgotten;
+  s->reportedOverflows = s->ordered.overflows;
+  s->reorderBoundsReportedThisLink = true;
+  sf_Text line;
+  sf_text_init(&line, 0);
+  sf_text_appendString(&line, SF_TX_REORDER_WINDOW_FORGOT);
+  sf_text_appendInt(&line, forgotten);
+  sf_text_appendString(&line, SF_TX_CHAINS_IT_REMEMBERS);
+  sf_text_appendInt(&line, s->ordered.options.maxStreams);
+  sf_text_appendString(&line, SF_TX_FORGOTTEN_CHAIN_PRICE);
+  sf_text_appendInt(&line, overflows);
+  sf_text_appendString(&line, SF_TX_TIMES_MORE_THAN);
+  sf_text_appendInt(&line, s->ordered.options.maxHeld);
+  sf_text_appendString(&line, SF_TX_MESSAGES_WAITING_ON_A_CHAIN);
+  sf_supervisor_report(s, line.data ? line.data : "");
+  sf_text_free(&line);
+}
+
 void sf_supervisor_onConnectionChanged(sf_Supervisor* s, bool up) {
   /* first: the session's replay that follows a reconnect must not find a gap's wait used up */
   sf_reorder_linkChanged(&s->ordered, up, now(s));
@@ -727,6 +758,8 @@ void sf_supervisor_onConnectionChanged(sf_Supervisor* s, bool up) {
     reportDrops(s);
     s->unguardedReportedThisLink = false;
     reportUnguarded(s);
+    s->reorderBoundsReportedThisLink = false;
+    reportReorderBounds(s);
   } else {
     s->outages++;
     sf_text_appendString(&line, SF_TX_LINK_DOWN_OUTAGE);
@@ -766,6 +799,7 @@ bool sf_supervisor_onMessage(sf_Supervisor* s, const char* topic, const uint8_t*
     s->currentValue = envelope.value;
     sf_reorder_accept(&s->ordered, topic, envelope.bootId, envelope.idLength, envelope.bootIdLength, envelope.seq, envelope.previous, channel,
                       (const char*)payload, length, now(s));
+    if (!s->reorderBoundsReportedThisLink) reportReorderBounds(s);
     return true;
   }
   /* a retransmitted or replayed copy of a message the app already got */
