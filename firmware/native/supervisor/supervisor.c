@@ -671,6 +671,20 @@ void sf_supervisor_report(sf_Supervisor* s, const char* text) {
 
 /* ------------------------------------------------------------------ network events */
 
+/* One report line of counts: phrases[0] numbers[0] phrases[1] … numbers[n - 1] phrases[n]. One
+ * function for the reports below: each line in place took as much flash again. */
+static void reportNumbers(sf_Supervisor* s, const char* const* phrases, const uint32_t* numbers, int n) {
+  sf_Text line;
+  sf_text_init(&line, 0);
+  for (int i = 0; i < n; i++) {
+    sf_text_appendString(&line, phrases[i]);
+    sf_text_appendInt(&line, numbers[i]);
+  }
+  sf_text_appendString(&line, phrases[n]);
+  sf_supervisor_report(s, line.data ? line.data : "");
+  sf_text_free(&line);
+}
+
 /* What the offline buffers had to drop since the last report, on the log topic once the link is
  * back (the counts stay in the stats); firmware/supervisor.ts's reportDrops, the same words. */
 static void reportDrops(sf_Supervisor* s) {
@@ -679,19 +693,9 @@ static void reportDrops(sf_Supervisor* s) {
   if (messages == 0 && logs == 0) return;
   s->reportedDroppedMessages = s->outbox.dropped;
   s->reportedDroppedLogs = s->logs.dropped;
-  sf_Text line;
-  sf_text_init(&line, 0);
-  sf_text_appendString(&line, SF_TX_WHILE_OFFLINE_DROPPED);
-  sf_text_appendInt(&line, messages);
-  sf_text_appendString(&line, SF_TX_MESSAGES_OUTBOX_HOLDS);
-  sf_text_appendInt(&line, s->outbox.capacity);
-  sf_text_appendString(&line, ") and ");
-  sf_text_appendInt(&line, logs);
-  sf_text_appendString(&line, SF_TX_LOG_LINES_LOG_BUFFER_HOLDS);
-  sf_text_appendInt(&line, s->logs.capacity);
-  sf_text_appendString(&line, SF_TX_OLDEST_FIRST);
-  sf_supervisor_report(s, line.data ? line.data : "");
-  sf_text_free(&line);
+  static const char* const phrases[] = {SF_TX_WHILE_OFFLINE_DROPPED, SF_TX_MESSAGES_OUTBOX_HOLDS, ") and ", SF_TX_LOG_LINES_LOG_BUFFER_HOLDS, SF_TX_OLDEST_FIRST};
+  uint32_t numbers[] = {messages, s->outbox.capacity, logs, s->logs.capacity};
+  reportNumbers(s, phrases, numbers, 4);
 }
 
 /* QoS 0 messages the dedup window delivered unchecked (no memory for their sender), since the
@@ -702,13 +706,8 @@ static void reportUnguarded(sf_Supervisor* s) {
   if (unguarded == 0) return;
   s->reportedUnguarded = s->seenDown.unguarded;
   s->unguardedReportedThisLink = true;
-  sf_Text line;
-  sf_text_init(&line, 0);
-  sf_text_appendString(&line, SF_TX_NO_MEMORY_DEDUP_WINDOW);
-  sf_text_appendInt(&line, unguarded);
-  sf_text_appendString(&line, SF_TX_MESSAGES_WITHOUT_REPEAT_CHECK);
-  sf_supervisor_report(s, line.data ? line.data : "");
-  sf_text_free(&line);
+  static const char* const phrases[] = {SF_TX_NO_MEMORY_DEDUP_WINDOW, SF_TX_MESSAGES_WITHOUT_REPEAT_CHECK};
+  reportNumbers(s, phrases, &unguarded, 1);
 }
 
 /* QoS 1 chains the reorder window forgot for a new one (beyond maxStreams) and gaps it gave up at
@@ -723,19 +722,9 @@ static void reportReorderBounds(sf_Supervisor* s) {
   s->reportedForgotten = s->ordered.forgotten;
   s->reportedOverflows = s->ordered.overflows;
   s->reorderBoundsReportedThisLink = true;
-  sf_Text line;
-  sf_text_init(&line, 0);
-  sf_text_appendString(&line, SF_TX_REORDER_WINDOW_FORGOT);
-  sf_text_appendInt(&line, forgotten);
-  sf_text_appendString(&line, SF_TX_CHAINS_IT_REMEMBERS);
-  sf_text_appendInt(&line, s->ordered.options.maxStreams);
-  sf_text_appendString(&line, SF_TX_FORGOTTEN_CHAIN_PRICE);
-  sf_text_appendInt(&line, overflows);
-  sf_text_appendString(&line, SF_TX_TIMES_MORE_THAN);
-  sf_text_appendInt(&line, s->ordered.options.maxHeld);
-  sf_text_appendString(&line, SF_TX_MESSAGES_WAITING_ON_A_CHAIN);
-  sf_supervisor_report(s, line.data ? line.data : "");
-  sf_text_free(&line);
+  static const char* const phrases[] = {SF_TX_REORDER_WINDOW_FORGOT, SF_TX_CHAINS_IT_REMEMBERS, SF_TX_FORGOTTEN_CHAIN_PRICE, SF_TX_TIMES_MORE_THAN, SF_TX_MESSAGES_WAITING_ON_A_CHAIN};
+  uint32_t numbers[] = {forgotten, s->ordered.options.maxStreams, overflows, s->ordered.options.maxHeld};
+  reportNumbers(s, phrases, numbers, 4);
 }
 
 void sf_supervisor_onConnectionChanged(sf_Supervisor* s, bool up) {
