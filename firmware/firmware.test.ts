@@ -9,6 +9,7 @@ import { topics } from "../core/contracts/topics";
 import { loadWasmEngine } from "../core/engine";
 import { writeApp } from "../test/support/tempFeatures";
 import { ManualClock } from "./clock";
+import deviceTexts from "./native/deviceTexts.json";
 import { Device } from "./device";
 import { HandleTable } from "./handles";
 import { csvModel, parsePinSpec, sineModel } from "./pinModel";
@@ -281,8 +282,10 @@ describe("firmware: supervisor on a shared transport", () => {
     const { device } = await bootEcho(transport, { reorderMaxStreams: 2, reorderMaxHeld: 2 });
     const down = topics.down("test-app", "t-1", "cmd");
     const reported = () => transport.sent.filter((m) => m.topic === topics.log("test-app", "t-1")).map((m) => JSON.parse(m.payload).msg as string).filter((l) => l.startsWith("the reorder window"));
-    const words = (forgotten: number, overflows: number) =>
-      `the reorder window forgot ${forgotten} chains (it remembers 2: a forgotten sender's next message may wait for the gap timeout, a repeat of its may have reached the app) and gave a gap up at once ${overflows} times (more than 2 messages waiting on a chain) since the last report`;
+    // the C supervisor's line (reportReorderBounds): its phrases with the counts between them
+    const { REORDER_WINDOW_FORGOT, CHAINS_IT_REMEMBERS, FORGOTTEN_CHAIN_PRICE, TIMES_OVER, WAITING_ON_A_CHAIN } = deviceTexts.phrases;
+    const words = (forgotten: number, overflows: number) => `${REORDER_WINDOW_FORGOT}${forgotten}${CHAINS_IT_REMEMBERS}2${FORGOTTEN_CHAIN_PRICE}${overflows}${TIMES_OVER}2${WAITING_ON_A_CHAIN}`;
+    assert.equal(words(1, 0), "the reorder window forgot 1 chains (it remembers 2; a repeat of theirs may reach the app) and gave a gap up at once 0 times (over 2 waiting on a chain) since the last report");
     const senders = ["tab1", "tab2", "tab3"].map((bootId) => new EnvelopeSender(bootId));
     for (const sender of senders) transport.inject(down, sender.encode(down, 1, 0));
     assert.deepEqual(reported(), [words(1, 0)], "the third sender's chain: one line at once");

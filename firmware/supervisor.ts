@@ -370,7 +370,7 @@ export class Supervisor implements FeatureHost {
     this.reportedReorderBounds = { forgotten: this.received.forgottenChains, overflows: this.received.overflows, thisLink: true };
     const { maxStreams, maxHeld } = this.received.bounds;
     this.report(
-      `the reorder window forgot ${forgotten} chains (it remembers ${maxStreams}: a forgotten sender's next message may wait for the gap timeout, a repeat of its may have reached the app) and gave a gap up at once ${overflows} times (more than ${maxHeld} messages waiting on a chain) since the last report`,
+      `the reorder window forgot ${forgotten} chains (it remembers ${maxStreams}; a repeat of theirs may reach the app) and gave a gap up at once ${overflows} times (over ${maxHeld} waiting on a chain) since the last report`,
     );
   }
 

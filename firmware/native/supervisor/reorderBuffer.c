@@ -152,18 +152,27 @@ static void reportGap(sf_ReorderBuffer* b, sf_ReorderChain* c, int64_t missing, 
   sf_text_free(&t);
 }
 
-/* Gives up waiting for the predecessor of the first held message, delivers it and what follows. */
-static void giveUpFirstGap(sf_ReorderBuffer* b, sf_ReorderChain* c, GapReason reason, int64_t now) {
-  if (!c->heldCount) return;
+/* The held message with the lowest seq (there is one). */
+static uint32_t firstHeld(const sf_ReorderChain* c) {
   uint32_t first = 0;
   for (uint32_t i = 1; i < c->heldCount; i++)
     if (c->held[i].seq < c->held[first].seq) first = i;
-  int64_t previous = c->held[first].previous;
-  if (previous > c->last) {
-    if (c->started) reportGap(b, c, previous, c->held[first].seq, reason);
-    else b->joinedMidStream++;
-    c->last = previous;
-  }
+  return first;
+}
+
+/* Gives up waiting for `previous`, the predecessor of the message `seq` that is delivered next. */
+static void giveUpBefore(sf_ReorderBuffer* b, sf_ReorderChain* c, int64_t previous, int64_t seq, GapReason reason) {
+  if (previous <= c->last) return;
+  if (c->started) reportGap(b, c, previous, seq, reason);
+  else b->joinedMidStream++;
+  c->last = previous;
+}
+
+/* Gives up waiting for the predecessor of the first held message, delivers it and what follows. */
+static void giveUpFirstGap(sf_ReorderBuffer* b, sf_ReorderChain* c, GapReason reason, int64_t now) {
+  if (!c->heldCount) return;
+  uint32_t first = firstHeld(c);
+  giveUpBefore(b, c, c->held[first].previous, c->held[first].seq, reason);
   emitHeld(b, c, first, now);
   drain(b, c, now);
 }
@@ -296,9 +305,8 @@ static sf_ReorderChain* chain(sf_ReorderBuffer* b, const char* topic, const char
 }
 
 static bool hold(const sf_ReorderBuffer* b, sf_ReorderChain* c, int64_t seq, int64_t previous, int channel, const char* payload, size_t length, int64_t now) {
-  /* a board takes maxHeld + 1 at once: one more than maxHeld is held before the first gap is
-   * given up (sf_reorder_accept) */
-  sf_ReorderHeld* held = sf_growArray(c->held, c->heldCount, &c->heldCapacity, sizeof *held, SF_REORDER_HELD_WHOLE ? b->options.maxHeld + 1 : 4);
+  /* a board takes its maxHeld at once (sf_reorder_accept never holds more) */
+  sf_ReorderHeld* held = sf_growArray(c->held, c->heldCount, &c->heldCapacity, sizeof *held, SF_REORDER_HELD_WHOLE ? b->options.maxHeld : 4);
   if (!held) return false;
   c->held = held;
   char* copy = hal_malloc(length + 1);
@@ -351,18 +359,20 @@ sf_ReorderResult sf_reorder_accept(sf_ReorderBuffer* b, const char* topic, const
     b->duplicates++;
     return SF_REORDER_DUPLICATE;
   }
-  sf_ReorderResult result;
+  if (previous > c->last && c->heldCount >= b->options.maxHeld) {
+    /* One more than maxHeld would wait: the first gap, counting this message among the held, is
+     * given up at once (ReorderBuffer's order) without a slot for this one, so a chain never
+     * needs more than maxHeld (a board takes exactly those, reorderBuffer.h). */
+    b->overflows++;
+    if (seq < c->held[firstHeld(c)].seq) giveUpBefore(b, c, previous, seq, GAP_FULL);
+    else giveUpFirstGap(b, c, GAP_FULL, now);
+  }
+  sf_ReorderResult result = SF_REORDER_HELD;
   /* p = 0 (a first message, or a sender that doesn't say) needs no predecessor */
   if (previous <= c->last || !hold(b, c, seq, previous, channel, payload, length, now)) {
     emit(b, c, seq, channel, payload, length, true, now);
     drain(b, c, now);
     result = SF_REORDER_DELIVERED;
-  } else {
-    if (c->heldCount > b->options.maxHeld) {
-      b->overflows++;
-      giveUpFirstGap(b, c, GAP_FULL, now);
-    }
-    result = isHeld(c, seq) ? SF_REORDER_HELD : SF_REORDER_DELIVERED;
   }
   arm(b, c, now);
   return result;

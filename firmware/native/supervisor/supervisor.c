@@ -722,7 +722,7 @@ static void reportReorderBounds(sf_Supervisor* s) {
   s->reportedForgotten = s->ordered.forgotten;
   s->reportedOverflows = s->ordered.overflows;
   s->reorderBoundsReportedThisLink = true;
-  static const char* const phrases[] = {SF_TX_REORDER_WINDOW_FORGOT, SF_TX_CHAINS_IT_REMEMBERS, SF_TX_FORGOTTEN_CHAIN_PRICE, SF_TX_TIMES_MORE_THAN, SF_TX_MESSAGES_WAITING_ON_A_CHAIN};
+  static const char* const phrases[] = {SF_TX_REORDER_WINDOW_FORGOT, SF_TX_CHAINS_IT_REMEMBERS, SF_TX_FORGOTTEN_CHAIN_PRICE, SF_TX_TIMES_OVER, SF_TX_WAITING_ON_A_CHAIN};
   uint32_t numbers[] = {forgotten, s->ordered.options.maxStreams, overflows, s->ordered.options.maxHeld};
   reportNumbers(s, phrases, numbers, 4);
 }
