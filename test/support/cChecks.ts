@@ -32,3 +32,11 @@ export function runCheckProgram(program: string, expected: number): void {
   }
   assertChecksPassed(output, expected);
 }
+
+/** The -D flags scripts/build-firmware.mjs compiles every device source of a Cortex-M `target`
+ * with (firmware/native/sizeBudget.json's limits), for the image for any app or for `app`'s own. */
+export async function targetLimitDefines(target: string, app?: string): Promise<string[]> {
+  const root = path.join(__dirname, "../..");
+  const size = await import(path.join(root, "scripts/firmwareSize.mjs"));
+  return size.limitDefines(size.readSizeBudget(path.join(root, "firmware/native/sizeBudget.json"), target, app));
+}

@@ -6,7 +6,7 @@
  * device tests. */
 import assert from "node:assert/strict";
 import path from "node:path";
-import { buildCheckProgram, runCheckProgram } from "../../../test/support/cChecks";
+import { buildCheckProgram, runCheckProgram, targetLimitDefines } from "../../../test/support/cChecks";
 
 const NATIVE = path.join(__dirname, "..");
 const ROOT = path.join(NATIVE, "../..");
@@ -15,14 +15,11 @@ describe("the reorder window with a board's bounds (C)", function () {
   this.timeout(120_000);
 
   it("the Cortex-M0+ build remembers two chains and holds four messages a chain: its compiler flags say so, for any app and the grow-station's image", async () => {
-    const size = await import(path.join(ROOT, "scripts/firmwareSize.mjs"));
-    const file = path.join(NATIVE, "sizeBudget.json");
     for (const app of [undefined, "grow-station"]) {
-      // the flags scripts/build-firmware.mjs compiles every device source with
-      const defines: string[] = size.limitDefines(size.readSizeBudget(file, "cortex-m0plus", app));
+      const defines = await targetLimitDefines("cortex-m0plus", app);
       for (const flag of ["-DSF_REORDER_MAX_STREAMS=2", "-DSF_REORDER_MAX_HELD=4"]) assert.ok(defines.includes(flag), `${app ?? "any app"}: ${flag} in ${defines.join(" ")}`);
     }
-    assert.ok(!size.limitDefines(size.readSizeBudget(file, "cortex-m33")).some((d: string) => d.startsWith("-DSF_REORDER_")), "the M33 keeps the host's defaults, grown with the chains heard");
+    assert.ok(!(await targetLimitDefines("cortex-m33")).some((d) => d.startsWith("-DSF_REORDER_")), "the M33 keeps the host's defaults, grown with the chains heard");
   });
 
   it("a third chain flushes the least recently heard one in order and forgets it (heard again: joined mid-stream); a fifth early message gives the first gap up in order; both counted, both arrays taken whole", async () => {
