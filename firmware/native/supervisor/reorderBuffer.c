@@ -12,7 +12,8 @@ typedef struct sf_ReorderHeld {
   size_t length;
 } sf_ReorderHeld;
 
-typedef enum GapReason { GAP_TIMEOUT, GAP_FULL, GAP_FORGOTTEN } GapReason;
+/* GAP_NO_MEMORY: this twin's own (core/contracts/reorderBuffer.ts never fails to hold) */
+typedef enum GapReason { GAP_TIMEOUT, GAP_FULL, GAP_FORGOTTEN, GAP_NO_MEMORY } GapReason;
 
 struct sf_ReorderChain {
   /* "<bootId>:<stream>" (a boot id has no ':'), one allocation */
@@ -142,7 +143,7 @@ static void reportGap(sf_ReorderBuffer* b, sf_ReorderChain* c, int64_t missing, 
     sf_text_appendInt(&t, b->options.maxHeld);
     sf_text_appendString(&t, SF_TX_LATER_MESSAGES_WAITING);
   } else {
-    sf_text_appendString(&t, SF_TX_CHAIN_WAS_FORGOTTEN);
+    sf_text_appendString(&t, reason == GAP_FORGOTTEN ? SF_TX_CHAIN_WAS_FORGOTTEN : SF_TX_NO_MEMORY_TO_HOLD);
   }
   sf_text_appendString(&t, SF_TX_DELIVERING_FROM);
   sf_text_append(&t, c->key, c->bootIdLength);
@@ -367,9 +368,16 @@ sf_ReorderResult sf_reorder_accept(sf_ReorderBuffer* b, const char* topic, const
     if (seq < c->held[firstHeld(c)].seq) giveUpBefore(b, c, previous, seq, GAP_FULL);
     else giveUpFirstGap(b, c, GAP_FULL, now);
   }
+  /* No memory to hold it: what comes before it is given up as when the chain is full, one gap at a
+   * time, so it is still delivered in order and a straggler is late (reported), not taken for a
+   * repeat. Each turn delivers a held message or ends the wait. */
+  while (previous > c->last && !hold(b, c, seq, previous, channel, payload, length, now)) {
+    if (c->heldCount && c->held[firstHeld(c)].seq < seq) giveUpFirstGap(b, c, GAP_NO_MEMORY, now);
+    else giveUpBefore(b, c, previous, seq, GAP_NO_MEMORY);
+  }
   sf_ReorderResult result = SF_REORDER_HELD;
   /* p = 0 (a first message, or a sender that doesn't say) needs no predecessor */
-  if (previous <= c->last || !hold(b, c, seq, previous, channel, payload, length, now)) {
+  if (previous <= c->last) {
     emit(b, c, seq, channel, payload, length, true, now);
     drain(b, c, now);
     result = SF_REORDER_DELIVERED;

@@ -100,7 +100,9 @@ void sf_reorder_clear(sf_ReorderBuffer* buffer);
 
 /* Takes one message of `stream` (its topic) with its envelope id `id` (`<bootId>:<seq>`, as sent:
  * bootIdLength bytes of boot id, then ':' and the digits), its seq (>= 1) and `p` (0 when
- * absent). Out of memory for a message that must wait: it is delivered at once (rather than lost). */
+ * absent). Out of memory to hold a message that must wait: the gaps before it are given up (as
+ * reported gaps: its stragglers come late) and it is delivered in order; no memory for its chain
+ * at all: delivered at once (rather than lost). */
 sf_ReorderResult sf_reorder_accept(sf_ReorderBuffer* buffer, const char* stream, const char* id, size_t idLength, size_t bootIdLength, int64_t seq,
                                    int64_t previous, int channel, const char* payload, size_t length, int64_t now);
 

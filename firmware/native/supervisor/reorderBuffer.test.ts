@@ -27,6 +27,6 @@ describe("the reorder window with a board's bounds (C)", function () {
     const sources = ["supervisor/tests/reorderBufferCheck.c", "supervisor/reorderBuffer.c", "core/growArray.c", "core/textBuffer.c", "core/numberText.c", "ports/posix/platform.c"].map((f) => path.join(NATIVE, f));
     // the check counts the POSIX port's hal_malloc through the linker's --wrap
     const flags = [...CORE_INCLUDES, "-DSF_REORDER_MAX_STREAMS=2", "-DSF_REORDER_MAX_HELD=4", "-Wl,--wrap=hal_malloc,--wrap=hal_free"];
-    runCheckProgram(buildCheckProgram("reorderBufferCheck", sources, flags, ["-lm"]), 26);
+    runCheckProgram(buildCheckProgram("reorderBufferCheck", sources, flags, ["-lm"]), 29);
   });
 });

@@ -13,15 +13,16 @@
 
 #include "../reorderBuffer.h"
 
-/* hal_malloc counting its calls and what is held at once (malloc_usable_size): the POSIX port's
- * (ports/posix/platform.c), wrapped by the linker (-Wl,--wrap, reorderBuffer.test.ts). */
+/* hal_malloc counting its calls and what is held at once (malloc_usable_size), and failing when
+ * told to: the POSIX port's (ports/posix/platform.c), wrapped by the linker (-Wl,--wrap,
+ * reorderBuffer.test.ts). */
 void* __real_hal_malloc(size_t size);
 void __real_hal_free(void* pointer);
-static int allocations;
+static int allocations, failAllocations;
 static size_t live;
 
 void* __wrap_hal_malloc(size_t size) {
-  void* block = __real_hal_malloc(size);
+  void* block = failAllocations ? 0 : __real_hal_malloc(size);
   if (!block) return 0;
   allocations++;
   live += malloc_usable_size(block);
@@ -121,6 +122,17 @@ int main(void) {
   for (int64_t seq = 4; seq <= 7; seq++) accept("F", seq, seq - 1, seq);
   check(accept("F", 3, 2, 8) == SF_REORDER_DELIVERED && !strcmp(delivered, "F:1 F:3 F:4 F:5 F:6 F:7 "), "F:4..F:7 waiting, F:3 comes: F:2 given up, F:3 and what waited delivered in order");
   check(b.overflows == 1 && strstr(logged, "gap on t: skipped F:2, 4 later messages waiting; delivering from F:3") != 0, "counted and reported as TypeScript's buffer does (F:3 counted among the held)");
+  sf_reorder_clear(&b);
+
+  /* no memory to hold an early message: the gaps before it given up, in order, stragglers late */
+  start(logLine);
+  accept("G", 1, 0, 0);
+  accept("G", 3, 2, 1);
+  failAllocations = 1;
+  check(accept("G", 5, 4, 2) == SF_REORDER_DELIVERED && !strcmp(delivered, "G:1 G:3 G:5 "), "G:3 waiting, no memory to hold G:5: G:2 and G:4 given up, G:3 and G:5 delivered in order");
+  failAllocations = 0;
+  check(b.gaps == 2 && b.overflows == 0, "two gaps counted (their lines need memory too: none could be written)");
+  check(accept("G", 4, 3, 3) == SF_REORDER_LATE && accept("G", 2, 1, 4) == SF_REORDER_LATE && b.late == 2 && b.duplicates == 0, "memory back: G:4 and G:2 come late, dropped and reported as late, not taken for repeats");
   sf_reorder_clear(&b);
 
   /* the same without a log (no log line's text allocated): what the held messages take */
