@@ -12,8 +12,8 @@
  *
  * Each run prints the device's `heap: peak` line (ports/posix/heapReport.h); the connected run's
  * peak is sizeBudget.json's heapPeakBytes. Times are QEMU's on this machine, not the board's.
- * `--scripted-only`, `--connected-only`: one part; `--senders 3`: a third command sender in the
- * connected run; HEAP_CONSOLE=FILE keeps the board's console. */
+ * `--scripted-only`, `--connected-only`: one part; `--senders 3` or `4`: a third (and fourth)
+ * command sender in the connected run; HEAP_CONSOLE=FILE keeps the board's console. */
 import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
@@ -34,11 +34,12 @@ const PINS = ["A2=const:21.46", "A3=const:1.65"];
 const growStation = (secrets: Record<string, string>) => compileFeatures({ entry: path.join(ROOT, "examples/grow-station/features/app.ts"), secrets });
 const devSecrets = () => JSON.parse(fs.readFileSync(path.join(ROOT, "examples/grow-station/dev-secrets.json"), "utf8")) as Record<string, string>;
 
-/** `--senders 3`: a third sender of commands in the connected run (a third browser tab). The
- * grow light's commands are QoS 1 (the channel's default): each sender is a reorder chain
- * (supervisor/reorderBuffer.c); the grow-station has no QoS 0 channel the cloud sends on, so its
- * dedup window stays empty here. */
+/** `--senders 3` or `4`: a third and fourth sender of commands in the connected run (more browser
+ * tabs). The grow light's commands are QoS 1 (the channel's default): each sender is a reorder
+ * chain (supervisor/reorderBuffer.c; the M0+ remembers two, SF_REORDER_MAX_STREAMS); the
+ * grow-station has no QoS 0 channel the cloud sends on, so its dedup window stays empty here. */
 const SENDERS = process.argv.includes("--senders") ? Number(process.argv[process.argv.indexOf("--senders") + 1]) : 2;
+const MORE_SENDERS = ["tab", "tab2"].slice(0, SENDERS - 2);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -103,7 +104,8 @@ async function connected(image: string, stateDir: string): Promise<void> {
     for (let seq = 1; seq <= 40; seq++) {
       command("dash", seq, seq % 2 === 0, seq - 1);
       command("srv", 1000 + seq, seq % 2 === 1);
-      if (SENDERS === 3) command("tab", 2000 + seq, seq % 3 === 0); // a third tab: grow-light is QoS 1, so a third reorder chain, not a dedup window
+      // more tabs: grow-light is QoS 1, so more reorder chains, not dedup windows
+      MORE_SENDERS.forEach((sender, i) => command(sender, 2000 + 1000 * i + seq, seq % 3 === i));
       if (seq % 5 === 0) command("dash", seq, seq % 2 === 0, seq - 1);
       await sleep(250);
     }
@@ -125,6 +127,9 @@ async function connected(image: string, stateDir: string): Promise<void> {
     await sleep(30_000);
     step("the second version installed and running");
     console.log(`connected: ${up().length} messages up; the device's last heap line: ${describe(lastReport(console_))}`);
+    // what the reorder window's bounds cost, as the device reported it on its log topic
+    const bounds = cloud.sent.filter((m) => m.topic.includes("/_log/")).map((m) => JSON.parse(m.payload).msg as string).filter((l) => /^the reorder window|later messages waiting|the chain was forgotten/.test(l));
+    console.log(`connected: ${bounds.length} reorder-bound lines on the log topic${bounds.length ? `, the first: ${bounds[0]}` : ""}`);
     if (process.env.HEAP_CONSOLE) fs.writeFileSync(process.env.HEAP_CONSOLE, console_);
   } finally {
     board.kill("SIGKILL");
@@ -137,7 +142,7 @@ async function connected(image: string, stateDir: string): Promise<void> {
 const lastReport = (text: string) => parseHeapReport(text.split("\n").filter((l) => l.startsWith("heap: peak")).pop() ?? "");
 
 async function main(): Promise<void> {
-  if (SENDERS !== 2 && SENDERS !== 3) throw new Error(`--senders: 2 or 3 command senders, got ${process.argv[process.argv.indexOf("--senders") + 1]}`);
+  if (![2, 3, 4].includes(SENDERS)) throw new Error(`--senders: 2, 3 or 4 command senders, got ${process.argv[process.argv.indexOf("--senders") + 1]}`);
   const unavailable = qemuUnavailable() ?? crossToolchainUnavailable();
   if (unavailable) return console.log(`skipped: ${unavailable}`);
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "sf-m0heap-"));

@@ -27,6 +27,9 @@ export interface DeviceOptions {
   outboxCapacity?: number;
   /** See SupervisorOptions.reorderTimeoutMs. */
   reorderTimeoutMs?: number;
+  /** See SupervisorOptions.reorderMaxStreams and reorderMaxHeld. */
+  reorderMaxStreams?: number;
+  reorderMaxHeld?: number;
   inFlightWindow?: number;
   logCapacity?: number;
   /** Unique per boot (see SupervisorOptions.bootId); pass it when the transport's last will names it. */
@@ -76,6 +79,8 @@ export class Device {
       logCapacity: options.logCapacity,
       bootId: options.bootId,
       reorderTimeoutMs: options.reorderTimeoutMs,
+      reorderMaxStreams: options.reorderMaxStreams,
+      reorderMaxHeld: options.reorderMaxHeld,
       settingsStorage: options.settingsFile ? new FileSettingsStorage(options.settingsFile) : undefined,
     });
     const vm = new FeatureVm(engine, options.snapshot, "device", supervisor, { app: options.manifest, instructionBudget: options.instructionBudget });

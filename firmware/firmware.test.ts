@@ -9,6 +9,7 @@ import { topics } from "../core/contracts/topics";
 import { loadWasmEngine } from "../core/engine";
 import { writeApp } from "../test/support/tempFeatures";
 import { ManualClock } from "./clock";
+import deviceTexts from "./native/deviceTexts.json";
 import { Device } from "./device";
 import { HandleTable } from "./handles";
 import { csvModel, parsePinSpec, sineModel } from "./pinModel";
@@ -124,7 +125,7 @@ describe("firmware: supervisor handles as the app sees them", () => {
 describe("firmware: supervisor on a shared transport", () => {
   const echoApp = `  const cmd = api.newCommsChannel<number>("cmd");\n  const echo = api.newCommsChannel<number>("echo");\n  cmd.addEventListener("messageFromServer", (v) => echo.pushMessageToServer(v));`;
 
-  async function bootEcho(transport: InMemoryTransport, extra: { onConnectionChange?: (up: boolean) => void; onLog?: (line: string) => void } = {}) {
+  async function bootEcho(transport: InMemoryTransport, extra: { onConnectionChange?: (up: boolean) => void; onLog?: (line: string) => void; reorderMaxStreams?: number; reorderMaxHeld?: number } = {}) {
     const build = await compileFeatures({ entry: writeApp(echoApp) });
     const clock = new ManualClock();
     const device = await Device.boot({ manifest: build.manifest, snapshot: build.snapshots.device, thing: "t-1", clock, transport, engine: await loadWasmEngine(), ...extra });
@@ -273,6 +274,33 @@ describe("firmware: supervisor on a shared transport", () => {
     transport.inject(down, wire[4]);
     assert.equal(device.supervisor.lateDropped, 1);
     assert.deepEqual(upValues(transport), [1, 2, 3, 4, 6], "a late message is not delivered out of order");
+    await device.stop();
+  });
+
+  it("a board's bounds of the reorder window: chains forgotten and gaps given up at once are reported on the log topic, the first as it comes, the rest at the next link up (the C supervisor's words)", async () => {
+    const transport = new InMemoryTransport();
+    const { device } = await bootEcho(transport, { reorderMaxStreams: 2, reorderMaxHeld: 2 });
+    const down = topics.down("test-app", "t-1", "cmd");
+    const reported = () => transport.sent.filter((m) => m.topic === topics.log("test-app", "t-1")).map((m) => JSON.parse(m.payload).msg as string).filter((l) => l.startsWith("the reorder window"));
+    // the C supervisor's line (reportReorderBounds): its phrases with the counts between them
+    const { REORDER_WINDOW_FORGOT, CHAINS_IT_REMEMBERS, FORGOTTEN_CHAIN_PRICE, TIMES_OVER, WAITING_ON_A_CHAIN } = deviceTexts.phrases;
+    const words = (forgotten: number, overflows: number) => `${REORDER_WINDOW_FORGOT}${forgotten}${CHAINS_IT_REMEMBERS}2${FORGOTTEN_CHAIN_PRICE}${overflows}${TIMES_OVER}2${WAITING_ON_A_CHAIN}`;
+    assert.equal(words(1, 0), "the reorder window forgot 1 chains (it remembers 2; a repeat of theirs may reach the app) and gave a gap up at once 0 times (over 2 waiting on a chain) since the last report");
+    const senders = ["tab1", "tab2", "tab3"].map((bootId) => new EnvelopeSender(bootId));
+    for (const sender of senders) transport.inject(down, sender.encode(down, 1, 0));
+    assert.deepEqual(reported(), [words(1, 0)], "the third sender's chain: one line at once");
+    for (const sender of senders) transport.inject(down, sender.encode(down, 2, 0));
+    const dash = new EnvelopeSender("dash");
+    const wire = [1, 2, 3, 4, 5].map((v) => dash.encode(down, v, 0));
+    for (const i of [0, 2, 3, 4]) transport.inject(down, wire[i]);
+    assert.equal(reported().length, 1, "nothing more on this connection");
+    assert.deepEqual(upValues(transport).slice(-4), [1, 3, 4, 5], "the dash chain gave its gap up at the third early message, in order");
+    transport.setConnected(false);
+    transport.setConnected(true);
+    assert.deepEqual(reported(), [words(1, 0), words(4, 1)], "the rest at the next link up, with the counts since the last report");
+    transport.setConnected(false);
+    transport.setConnected(true);
+    assert.equal(reported().length, 2, "nothing new, nothing said");
     await device.stop();
   });
 

@@ -63,6 +63,11 @@ export interface SupervisorOptions {
   logCapacity?: number;
   /** How long the QoS 1 down messages of a sender may make no progress before a missing one is given up (default 1000 ms; core/contracts/reorderBuffer.ts). */
   reorderTimeoutMs?: number;
+  /** The QoS 1 reorder window's bounds: chains (sender boots per topic) remembered and messages
+   * waiting per chain (default 1024 each; the C device on a board sets its own,
+   * firmware/native/sizeBudget.json's SF_REORDER_MAX_STREAMS and SF_REORDER_MAX_HELD). */
+  reorderMaxStreams?: number;
+  reorderMaxHeld?: number;
   /** Where the app's settings persist (firmware/settings/deviceSettings.ts); default: memory. */
   settingsStorage?: SettingsStorage;
   /** Local echo of app logs and supervisor events (console in the CLI). */
@@ -96,6 +101,9 @@ export class Supervisor implements FeatureHost {
   private outageCount = 0;
   /** Drops already told to the cloud (see reportDrops). */
   private reportedDrops = { messages: 0, logs: 0 };
+  /** The reorder window's bounds passed, as last reported, and whether this connection reported
+   * them already (see reportReorderBounds). */
+  private reportedReorderBounds = { forgotten: 0, overflows: 0, thisLink: false };
   private reconnectCount = 0;
   /** The most recent errors of app callbacks (each also logged and told to onAppFailure). */
   readonly appErrors: string[] = [];
@@ -109,6 +117,8 @@ export class Supervisor implements FeatureHost {
     this.received = new EnvelopeReceiver<number>({
       clock: options.clock,
       timeoutMs: options.reorderTimeoutMs,
+      maxStreams: options.reorderMaxStreams,
+      maxHeld: options.reorderMaxHeld,
       deliver: (envelope, channelIndex) => this.runApp(() => this.vm?.deliver(channelIndex, envelope.v)),
       // Gaps given up and late messages go to the app's log topic too: the cloud should hear of them.
       log: (line) => this.report(line),
@@ -171,7 +181,10 @@ export class Supervisor implements FeatureHost {
     const { app, thing, manifest, transport } = this.options;
     manifest.channels.forEach((channel, index) => {
       if (channel.direction === "device-to-server") return;
-      const deliver = (topic: string, payload: string) => this.received.receive(topic, channel.qos, payload, index);
+      const deliver = (topic: string, payload: string) => {
+        this.received.receive(topic, channel.qos, payload, index);
+        if (!this.reportedReorderBounds.thisLink) this.reportReorderBounds();
+      };
       this.detach.push(transport.subscribe(topics.down(app, thing, channel.name), channel.qos, deliver));
       this.detach.push(transport.subscribe(topics.broadcastDown(app, channel.name), channel.qos, deliver));
     });
@@ -326,6 +339,8 @@ export class Supervisor implements FeatureHost {
       this.outbox.resume();
       this.logs.resume();
       this.reportDrops();
+      this.reportedReorderBounds.thisLink = false;
+      this.reportReorderBounds();
     } else {
       this.outageCount++;
       this.options.onLog?.(`[supervisor] link down (outage ${this.outageCount}); queuing messages`);
@@ -342,6 +357,21 @@ export class Supervisor implements FeatureHost {
     this.reportedDrops = { messages: this.outbox.dropped, logs: this.logs.dropped };
     const { outboxCapacity = DEFAULT_OUTBOX_CAPACITY, logCapacity = DEFAULT_LOG_CAPACITY } = this.options;
     this.report(`while offline, dropped ${messages} messages (outbox holds ${outboxCapacity}) and ${logs} log lines (log buffer holds ${logCapacity}), oldest first`);
+  }
+
+  /** QoS 1 chains the reorder window forgot for a new one and gaps it gave up at once for more than
+   * maxHeld waiting, since the last report: the first on a connection as it comes, the rest at the
+   * next link up (a line per connection, not one per message; each gap is logged as it is given
+   * up too). The C supervisor's reportReorderBounds, the same words. */
+  private reportReorderBounds(): void {
+    const forgotten = this.received.forgottenChains - this.reportedReorderBounds.forgotten;
+    const overflows = this.received.overflows - this.reportedReorderBounds.overflows;
+    if (forgotten === 0 && overflows === 0) return;
+    this.reportedReorderBounds = { forgotten: this.received.forgottenChains, overflows: this.received.overflows, thisLink: true };
+    const { maxStreams, maxHeld } = this.received.bounds;
+    this.report(
+      `the reorder window forgot ${forgotten} chains (it remembers ${maxStreams}; a repeat of theirs may reach the app) and gave a gap up at once ${overflows} times (over ${maxHeld} waiting on a chain) since the last report`,
+    );
   }
 
   private publishLog(text: string, from?: "supervisor"): void {

@@ -82,6 +82,21 @@ export class EnvelopeReceiver<C = void> {
     return this.ordered.late;
   }
 
+  /** QoS 1 chains forgotten for a new one beyond maxStreams (ReorderBuffer.forgotten). */
+  get forgottenChains(): number {
+    return this.ordered.forgotten;
+  }
+
+  /** Times a QoS 1 chain had more than maxHeld waiting and gave its first gap up at once. */
+  get overflows(): number {
+    return this.ordered.overflows;
+  }
+
+  /** The reorder window's bounds: chains remembered, messages waiting per chain. */
+  get bounds(): { maxStreams: number; maxHeld: number } {
+    return { maxStreams: this.ordered.maxStreams, maxHeld: this.ordered.maxHeld };
+  }
+
   /** QoS 1 messages waiting for their predecessors. */
   get held(): number {
     return this.ordered.held;

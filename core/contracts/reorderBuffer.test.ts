@@ -279,6 +279,7 @@ describe("ReorderBuffer", () => {
     assert.equal(gaps[0].reason, "full");
     assert.match(gaps[0].text, /skipped b1:2, 3 later messages waiting/);
     assert.equal(buffer.held, 0);
+    assert.deepEqual([buffer.overflows, buffer.forgotten], [1, 0], "counted as one overflow (the C twin's too)");
   });
 
   it("a new boot id is a new chain from seq 1: delivered at once, not mistaken for repeats, not held behind the old boot's gap", () => {
@@ -331,8 +332,25 @@ describe("ReorderBuffer", () => {
     assert.equal(buffer.streams, 2);
     assert.deepEqual(delivered, ["a:1", "b:1", "a:3", "c:1"]);
     assert.equal(gaps[0].reason, "forgotten");
+    assert.deepEqual([buffer.forgotten, buffer.overflows], [1, 0], "counted (the C twin's too)");
     clock.advance(60_000);
     assert.equal(delivered.length, 4, "no timer outlives its chain");
+  });
+
+  it("a forgotten chain heard again is a chain joined mid-stream: its next message waits the timeout, a repeat of its is delivered again (the price of the bound)", () => {
+    const { clock, delivered, gaps, buffer, accept } = setup({ maxStreams: 2, timeoutMs: 1000 });
+    const a = sendOn(new EnvelopeSender("a"), ["t", "t", "t"], clock);
+    accept(a[0]);
+    accept(a[1]);
+    accept(sendOn(new EnvelopeSender("b"), ["t"], clock)[0]);
+    accept(sendOn(new EnvelopeSender("c"), ["t"], clock)[0]);
+    assert.equal(buffer.forgotten, 1);
+    assert.equal(accept(a[2]), "held", "a:3 names a:2, which the new chain never saw");
+    assert.equal(accept(a[1]), "held", "a:2 repeated: new to the new chain");
+    assert.equal(buffer.forgotten, 2, "b forgotten for a");
+    clock.advance(1000);
+    assert.deepEqual(delivered, ["a:1", "a:2", "b:1", "c:1", "a:2", "a:3"]);
+    assert.deepEqual([buffer.joinedMidStream, gaps.length], [1, 0]);
   });
 
   it("a deliver that throws leaves the buffer consistent: the rest follows on the timer, in order", () => {

@@ -128,8 +128,9 @@ interface LinkWait {
 export class ReorderBuffer<T> {
   private readonly chains = new Map<string, Chain<T>>();
   private readonly timeoutMs: number;
-  private readonly maxHeld: number;
-  private readonly maxStreams: number;
+  /** The bounds (ReorderBufferOptions). */
+  readonly maxHeld: number;
+  readonly maxStreams: number;
   /** Messages delivered (in order). */
   delivered = 0;
   /** Repeats dropped (already delivered, or already waiting). */
@@ -140,6 +141,11 @@ export class ReorderBuffer<T> {
   gaps = 0;
   /** Chains first heard mid-stream (their start was taken after waiting the timeout). */
   joinedMidStream = 0;
+  /** Chains forgotten for a new one beyond maxStreams (flushed first): a repeat of theirs may be
+   * delivered again, and their next message waits as one heard mid-stream. */
+  forgotten = 0;
+  /** Times a chain had more than maxHeld waiting and gave its first gap up at once. */
+  overflows = 0;
   /** The receiver's link (see linkChanged). */
   private readonly link: LinkWait = { up: true, upAt: -Infinity, heardSinceUp: true };
   /** Senders whose link was reported (see senderLinkChanged), least recently told first; at most maxStreams. */
@@ -201,7 +207,10 @@ export class ReorderBuffer<T> {
       }
       chain.held.set(seq, { seq, previous, item, arrivedAt: this.options.clock.now() });
       chain.heldAfter.set(previous, seq);
-      if (chain.held.size > this.maxHeld) this.giveUpFirstGap(chain, "full");
+      if (chain.held.size > this.maxHeld) {
+        this.overflows++;
+        this.giveUpFirstGap(chain, "full");
+      }
       return chain.held.has(seq) ? "held" : "delivered";
     } finally {
       this.arm(chain);
@@ -275,6 +284,7 @@ export class ReorderBuffer<T> {
       const [oldestKey, oldest] = this.chains.entries().next().value as [string, Chain<T>];
       this.chains.delete(oldestKey);
       this.flushChain(oldest, "forgotten");
+      this.forgotten++;
     }
     return chain;
   }

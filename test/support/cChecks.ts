@@ -7,11 +7,11 @@ import os from "node:os";
 import path from "node:path";
 
 /** Builds a check program from its sources with the machine's compiler ($CC), under ASan and
- * UBSan, warnings as errors, plus `flags` (a board's -D limits); returns its path (in a new
- * temporary folder). */
-export function buildCheckProgram(name: string, sources: string[], flags: string[] = []): string {
+ * UBSan, warnings as errors, plus `flags` (a board's -D limits) and `libs` (after the sources, as
+ * the linker needs them: -lm); returns its path (in a new temporary folder). */
+export function buildCheckProgram(name: string, sources: string[], flags: string[] = [], libs: string[] = []): string {
   const program = path.join(fs.mkdtempSync(path.join(os.tmpdir(), `sf-${name}-`)), name);
-  execFileSync(process.env.CC || "cc", ["-std=c99", "-O1", "-g", "-Wall", "-Wextra", "-Werror", "-fsanitize=address,undefined", ...flags, "-o", program, ...sources], { stdio: "pipe" });
+  execFileSync(process.env.CC || "cc", ["-std=c99", "-O1", "-g", "-Wall", "-Wextra", "-Werror", "-fsanitize=address,undefined", ...flags, "-o", program, ...sources, ...libs], { stdio: "pipe" });
   return program;
 }
 
@@ -31,4 +31,12 @@ export function runCheckProgram(program: string, expected: number): void {
     assert.fail(`${path.basename(program)} failed:\n${(e as { stdout?: string }).stdout ?? e}`);
   }
   assertChecksPassed(output, expected);
+}
+
+/** The -D flags scripts/build-firmware.mjs compiles every device source of a Cortex-M `target`
+ * with (firmware/native/sizeBudget.json's limits), for the image for any app or for `app`'s own. */
+export async function targetLimitDefines(target: string, app?: string): Promise<string[]> {
+  const root = path.join(__dirname, "../..");
+  const size = await import(path.join(root, "scripts/firmwareSize.mjs"));
+  return size.limitDefines(size.readSizeBudget(path.join(root, "firmware/native/sizeBudget.json"), target, app));
 }

@@ -4,23 +4,19 @@
  * window's semantics are core/contracts/dedupWindow.test.ts's, through the native device tests. */
 import assert from "node:assert/strict";
 import path from "node:path";
-import { buildCheckProgram, runCheckProgram } from "../../../test/support/cChecks";
+import { buildCheckProgram, runCheckProgram, targetLimitDefines } from "../../../test/support/cChecks";
 
 const NATIVE = path.join(__dirname, "..");
-const ROOT = path.join(NATIVE, "../..");
 
 describe("the dedup window with a board's cap of senders (C)", function () {
   this.timeout(120_000);
 
   it("the Cortex-M0+ build remembers two senders: its compiler flags say so, for any app and the grow-station's image", async () => {
-    const size = await import(path.join(ROOT, "scripts/firmwareSize.mjs"));
-    const file = path.join(NATIVE, "sizeBudget.json");
     for (const app of [undefined, "grow-station"]) {
-      // the flags scripts/build-firmware.mjs compiles every device source with
-      const defines: string[] = size.limitDefines(size.readSizeBudget(file, "cortex-m0plus", app));
+      const defines = await targetLimitDefines("cortex-m0plus", app);
       assert.ok(defines.includes("-DSF_DEDUP_MAX_SENDERS=2"), `${app ?? "any app"}: ${defines.join(" ")}`);
     }
-    assert.ok(!size.limitDefines(size.readSizeBudget(file, "cortex-m33")).some((d: string) => d.startsWith("-DSF_DEDUP_MAX_SENDERS")), "the M33 keeps the host's default, grown with the senders heard");
+    assert.ok(!(await targetLimitDefines("cortex-m33")).some((d) => d.startsWith("-DSF_DEDUP_MAX_SENDERS")), "the M33 keeps the host's default, grown with the senders heard");
   });
 
   it("forgets the least recently heard of three senders, refuses a remembered one's repeat, takes the cap in one block, counts what it can't guard", () => {

@@ -12,7 +12,8 @@ typedef struct sf_ReorderHeld {
   size_t length;
 } sf_ReorderHeld;
 
-typedef enum GapReason { GAP_TIMEOUT, GAP_FULL, GAP_FORGOTTEN } GapReason;
+/* GAP_NO_MEMORY: this twin's own (core/contracts/reorderBuffer.ts never fails to hold) */
+typedef enum GapReason { GAP_TIMEOUT, GAP_FULL, GAP_FORGOTTEN, GAP_NO_MEMORY } GapReason;
 
 struct sf_ReorderChain {
   /* "<bootId>:<stream>" (a boot id has no ':'), one allocation */
@@ -142,7 +143,7 @@ static void reportGap(sf_ReorderBuffer* b, sf_ReorderChain* c, int64_t missing, 
     sf_text_appendInt(&t, b->options.maxHeld);
     sf_text_appendString(&t, SF_TX_LATER_MESSAGES_WAITING);
   } else {
-    sf_text_appendString(&t, SF_TX_CHAIN_WAS_FORGOTTEN);
+    sf_text_appendString(&t, reason == GAP_FORGOTTEN ? SF_TX_CHAIN_WAS_FORGOTTEN : SF_TX_NO_MEMORY_TO_HOLD);
   }
   sf_text_appendString(&t, SF_TX_DELIVERING_FROM);
   sf_text_append(&t, c->key, c->bootIdLength);
@@ -152,18 +153,27 @@ static void reportGap(sf_ReorderBuffer* b, sf_ReorderChain* c, int64_t missing, 
   sf_text_free(&t);
 }
 
-/* Gives up waiting for the predecessor of the first held message, delivers it and what follows. */
-static void giveUpFirstGap(sf_ReorderBuffer* b, sf_ReorderChain* c, GapReason reason, int64_t now) {
-  if (!c->heldCount) return;
+/* The held message with the lowest seq (there is one). */
+static uint32_t firstHeld(const sf_ReorderChain* c) {
   uint32_t first = 0;
   for (uint32_t i = 1; i < c->heldCount; i++)
     if (c->held[i].seq < c->held[first].seq) first = i;
-  int64_t previous = c->held[first].previous;
-  if (previous > c->last) {
-    if (c->started) reportGap(b, c, previous, c->held[first].seq, reason);
-    else b->joinedMidStream++;
-    c->last = previous;
-  }
+  return first;
+}
+
+/* Gives up waiting for `previous`, the predecessor of the message `seq` that is delivered next. */
+static void giveUpBefore(sf_ReorderBuffer* b, sf_ReorderChain* c, int64_t previous, int64_t seq, GapReason reason) {
+  if (previous <= c->last) return;
+  if (c->started) reportGap(b, c, previous, seq, reason);
+  else b->joinedMidStream++;
+  c->last = previous;
+}
+
+/* Gives up waiting for the predecessor of the first held message, delivers it and what follows. */
+static void giveUpFirstGap(sf_ReorderBuffer* b, sf_ReorderChain* c, GapReason reason, int64_t now) {
+  if (!c->heldCount) return;
+  uint32_t first = firstHeld(c);
+  giveUpBefore(b, c, c->held[first].previous, c->held[first].seq, reason);
   emitHeld(b, c, first, now);
   drain(b, c, now);
 }
@@ -265,6 +275,7 @@ static void forgetOldest(sf_ReorderBuffer* b, int64_t now) {
   flushChain(b, &b->chains[oldest], GAP_FORGOTTEN, now);
   freeChain(&b->chains[oldest]);
   b->chains[oldest] = b->chains[--b->count];
+  b->forgotten++;
 }
 
 static sf_ReorderChain* chain(sf_ReorderBuffer* b, const char* topic, const char* bootId, size_t bootIdLength, int64_t now) {
@@ -274,8 +285,9 @@ static sf_ReorderChain* chain(sf_ReorderBuffer* b, const char* topic, const char
     return c;
   }
   if (b->count >= b->options.maxStreams) forgetOldest(b, now);
-  /* from one chain (344 B on a 32-bit core): a device usually hears few senders per topic */
-  sf_ReorderChain* chains = sf_growArray(b->chains, b->count, &b->capacity, sizeof *chains, 1);
+  /* a host from one chain (344 B on a 32-bit core): a device usually hears few senders per topic;
+   * a board all its maxStreams at once (reorderBuffer.h), so the array never grows */
+  sf_ReorderChain* chains = sf_growArray(b->chains, b->count, &b->capacity, sizeof *chains, SF_REORDER_CHAINS_WHOLE ? b->options.maxStreams : 1);
   if (!chains) return 0;
   b->chains = chains;
   size_t topicLength = sf_strlen(topic);
@@ -293,8 +305,9 @@ static sf_ReorderChain* chain(sf_ReorderBuffer* b, const char* topic, const char
   return c;
 }
 
-static bool hold(sf_ReorderChain* c, int64_t seq, int64_t previous, int channel, const char* payload, size_t length, int64_t now) {
-  sf_ReorderHeld* held = sf_growArray(c->held, c->heldCount, &c->heldCapacity, sizeof *held, 4);
+static bool hold(const sf_ReorderBuffer* b, sf_ReorderChain* c, int64_t seq, int64_t previous, int channel, const char* payload, size_t length, int64_t now) {
+  /* a board takes its maxHeld at once (sf_reorder_accept never holds more) */
+  sf_ReorderHeld* held = sf_growArray(c->held, c->heldCount, &c->heldCapacity, sizeof *held, SF_REORDER_HELD_WHOLE ? b->options.maxHeld : 4);
   if (!held) return false;
   c->held = held;
   char* copy = hal_malloc(length + 1);
@@ -347,15 +360,27 @@ sf_ReorderResult sf_reorder_accept(sf_ReorderBuffer* b, const char* topic, const
     b->duplicates++;
     return SF_REORDER_DUPLICATE;
   }
-  sf_ReorderResult result;
+  if (previous > c->last && c->heldCount >= b->options.maxHeld) {
+    /* One more than maxHeld would wait: the first gap, counting this message among the held, is
+     * given up at once (ReorderBuffer's order) without a slot for this one, so a chain never
+     * needs more than maxHeld (a board takes exactly those, reorderBuffer.h). */
+    b->overflows++;
+    if (seq < c->held[firstHeld(c)].seq) giveUpBefore(b, c, previous, seq, GAP_FULL);
+    else giveUpFirstGap(b, c, GAP_FULL, now);
+  }
+  /* No memory to hold it: what comes before it is given up as when the chain is full, one gap at a
+   * time, so it is still delivered in order and a straggler is late (reported), not taken for a
+   * repeat. Each turn delivers a held message or ends the wait. */
+  while (previous > c->last && !hold(b, c, seq, previous, channel, payload, length, now)) {
+    if (c->heldCount && c->held[firstHeld(c)].seq < seq) giveUpFirstGap(b, c, GAP_NO_MEMORY, now);
+    else giveUpBefore(b, c, previous, seq, GAP_NO_MEMORY);
+  }
+  sf_ReorderResult result = SF_REORDER_HELD;
   /* p = 0 (a first message, or a sender that doesn't say) needs no predecessor */
-  if (previous <= c->last || !hold(c, seq, previous, channel, payload, length, now)) {
+  if (previous <= c->last) {
     emit(b, c, seq, channel, payload, length, true, now);
     drain(b, c, now);
     result = SF_REORDER_DELIVERED;
-  } else {
-    if (c->heldCount > b->options.maxHeld) giveUpFirstGap(b, c, GAP_FULL, now);
-    result = isHeld(c, seq) ? SF_REORDER_HELD : SF_REORDER_DELIVERED;
   }
   arm(b, c, now);
   return result;

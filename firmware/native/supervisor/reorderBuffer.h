@@ -25,8 +25,26 @@
 
 /* core/contracts/reorderBuffer.ts's defaults. */
 #define SF_REORDER_DEFAULT_TIMEOUT_MS 1000
-#define SF_REORDER_DEFAULT_MAX_HELD 1024
+/* The two bounds: a host keeps the TypeScript defaults and grows its arrays with the chains heard
+ * and the messages held. A board lowers them (sizeBudget.json's limits SF_REORDER_MAX_STREAMS and
+ * SF_REORDER_MAX_HELD: 2 and 4 on the Cortex-M0+) and takes each array whole at its first use, as
+ * growing holds the old array beside the new one (the chains 1 to 2: three chains' memory for a
+ * moment). Beyond a bound the buffer forgets a chain or gives a gap up, counted in `forgotten` and
+ * `overflows` (the supervisor reports both). */
+#ifdef SF_REORDER_MAX_STREAMS
+#define SF_REORDER_DEFAULT_MAX_STREAMS SF_REORDER_MAX_STREAMS
+#define SF_REORDER_CHAINS_WHOLE 1
+#else
 #define SF_REORDER_DEFAULT_MAX_STREAMS 1024
+#define SF_REORDER_CHAINS_WHOLE 0
+#endif
+#ifdef SF_REORDER_MAX_HELD
+#define SF_REORDER_DEFAULT_MAX_HELD SF_REORDER_MAX_HELD
+#define SF_REORDER_HELD_WHOLE 1
+#else
+#define SF_REORDER_DEFAULT_MAX_HELD 1024
+#define SF_REORDER_HELD_WHOLE 0
+#endif
 /* Gaps remembered per chain for telling a late message from a repeat (REMEMBERED_GAPS). */
 #define SF_REORDER_REMEMBERED_GAPS 16
 
@@ -61,6 +79,10 @@ typedef struct sf_ReorderBuffer {
   uint32_t count, capacity;
   uint64_t heardClock; /* for least recently heard */
   uint32_t delivered, duplicates, late, gaps, joinedMidStream;
+  /* Chains forgotten for a new one beyond maxStreams (a repeat of theirs may reach the app, their
+   * next message waits as one heard mid-stream), and times a chain had more than maxHeld waiting
+   * and gave its first gap up at once (core/contracts/reorderBuffer.ts counts the same). */
+  uint32_t forgotten, overflows;
   /* sf_reorder_linkChanged: the link is down (no gap is given up for lack of time); when it last
    * came up, then when the first message after that was heard (the wait counts from there) */
   bool linkDown, heardSinceLinkUp;
@@ -78,7 +100,9 @@ void sf_reorder_clear(sf_ReorderBuffer* buffer);
 
 /* Takes one message of `stream` (its topic) with its envelope id `id` (`<bootId>:<seq>`, as sent:
  * bootIdLength bytes of boot id, then ':' and the digits), its seq (>= 1) and `p` (0 when
- * absent). Out of memory for a message that must wait: it is delivered at once (rather than lost). */
+ * absent). Out of memory to hold a message that must wait: the gaps before it are given up (as
+ * reported gaps: its stragglers come late) and it is delivered in order; no memory for its chain
+ * at all: delivered at once (rather than lost). */
 sf_ReorderResult sf_reorder_accept(sf_ReorderBuffer* buffer, const char* stream, const char* id, size_t idLength, size_t bootIdLength, int64_t seq,
                                    int64_t previous, int channel, const char* payload, size_t length, int64_t now);
 

@@ -63,6 +63,10 @@ struct sf_Supervisor {
    * (reportUnguarded). */
   uint32_t reportedUnguarded;
   bool unguardedReportedThisLink;
+  /* ordered.forgotten and ordered.overflows when last reported, and whether this connection
+   * reported them already (reportReorderBounds). */
+  uint32_t reportedForgotten, reportedOverflows;
+  bool reorderBoundsReportedThisLink;
   sf_Text scratch;
   /* Each channel's up topic, and the envelope being built: made once, not at every send. */
   sf_Text upTopics[SF_MAX_CHANNELS];
@@ -667,6 +671,20 @@ void sf_supervisor_report(sf_Supervisor* s, const char* text) {
 
 /* ------------------------------------------------------------------ network events */
 
+/* One report line of counts: phrases[0] numbers[0] phrases[1] … numbers[n - 1] phrases[n]. One
+ * function for the reports below: each line in place took as much flash again. */
+static void reportNumbers(sf_Supervisor* s, const char* const* phrases, const uint32_t* numbers, int n) {
+  sf_Text line;
+  sf_text_init(&line, 0);
+  for (int i = 0; i < n; i++) {
+    sf_text_appendString(&line, phrases[i]);
+    sf_text_appendInt(&line, numbers[i]);
+  }
+  sf_text_appendString(&line, phrases[n]);
+  sf_supervisor_report(s, line.data ? line.data : "");
+  sf_text_free(&line);
+}
+
 /* What the offline buffers had to drop since the last report, on the log topic once the link is
  * back (the counts stay in the stats); firmware/supervisor.ts's reportDrops, the same words. */
 static void reportDrops(sf_Supervisor* s) {
@@ -675,19 +693,9 @@ static void reportDrops(sf_Supervisor* s) {
   if (messages == 0 && logs == 0) return;
   s->reportedDroppedMessages = s->outbox.dropped;
   s->reportedDroppedLogs = s->logs.dropped;
-  sf_Text line;
-  sf_text_init(&line, 0);
-  sf_text_appendString(&line, SF_TX_WHILE_OFFLINE_DROPPED);
-  sf_text_appendInt(&line, messages);
-  sf_text_appendString(&line, SF_TX_MESSAGES_OUTBOX_HOLDS);
-  sf_text_appendInt(&line, s->outbox.capacity);
-  sf_text_appendString(&line, ") and ");
-  sf_text_appendInt(&line, logs);
-  sf_text_appendString(&line, SF_TX_LOG_LINES_LOG_BUFFER_HOLDS);
-  sf_text_appendInt(&line, s->logs.capacity);
-  sf_text_appendString(&line, SF_TX_OLDEST_FIRST);
-  sf_supervisor_report(s, line.data ? line.data : "");
-  sf_text_free(&line);
+  static const char* const phrases[] = {SF_TX_WHILE_OFFLINE_DROPPED, SF_TX_MESSAGES_OUTBOX_HOLDS, ") and ", SF_TX_LOG_LINES_LOG_BUFFER_HOLDS, SF_TX_OLDEST_FIRST};
+  uint32_t numbers[] = {messages, s->outbox.capacity, logs, s->logs.capacity};
+  reportNumbers(s, phrases, numbers, 4);
 }
 
 /* QoS 0 messages the dedup window delivered unchecked (no memory for their sender), since the
@@ -698,13 +706,25 @@ static void reportUnguarded(sf_Supervisor* s) {
   if (unguarded == 0) return;
   s->reportedUnguarded = s->seenDown.unguarded;
   s->unguardedReportedThisLink = true;
-  sf_Text line;
-  sf_text_init(&line, 0);
-  sf_text_appendString(&line, SF_TX_NO_MEMORY_DEDUP_WINDOW);
-  sf_text_appendInt(&line, unguarded);
-  sf_text_appendString(&line, SF_TX_MESSAGES_WITHOUT_REPEAT_CHECK);
-  sf_supervisor_report(s, line.data ? line.data : "");
-  sf_text_free(&line);
+  static const char* const phrases[] = {SF_TX_NO_MEMORY_DEDUP_WINDOW, SF_TX_MESSAGES_WITHOUT_REPEAT_CHECK};
+  reportNumbers(s, phrases, &unguarded, 1);
+}
+
+/* QoS 1 chains the reorder window forgot for a new one (beyond maxStreams) and gaps it gave up at
+ * once for more than maxHeld waiting, since the last report; reported as reportUnguarded is (the
+ * first on a connection as it comes, the rest at the next link up), so a third command sender
+ * costs a line per connection, not one per message. Each gap is also reported as it is given up
+ * (reorderLog). firmware/supervisor.ts's reportReorderBounds, the same words. */
+static void reportReorderBounds(sf_Supervisor* s) {
+  uint32_t forgotten = s->ordered.forgotten - s->reportedForgotten;
+  uint32_t overflows = s->ordered.overflows - s->reportedOverflows;
+  if (forgotten == 0 && overflows == 0) return;
+  s->reportedForgotten = s->ordered.forgotten;
+  s->reportedOverflows = s->ordered.overflows;
+  s->reorderBoundsReportedThisLink = true;
+  static const char* const phrases[] = {SF_TX_REORDER_WINDOW_FORGOT, SF_TX_CHAINS_IT_REMEMBERS, SF_TX_FORGOTTEN_CHAIN_PRICE, SF_TX_TIMES_OVER, SF_TX_WAITING_ON_A_CHAIN};
+  uint32_t numbers[] = {forgotten, s->ordered.options.maxStreams, overflows, s->ordered.options.maxHeld};
+  reportNumbers(s, phrases, numbers, 4);
 }
 
 void sf_supervisor_onConnectionChanged(sf_Supervisor* s, bool up) {
@@ -727,6 +747,8 @@ void sf_supervisor_onConnectionChanged(sf_Supervisor* s, bool up) {
     reportDrops(s);
     s->unguardedReportedThisLink = false;
     reportUnguarded(s);
+    s->reorderBoundsReportedThisLink = false;
+    reportReorderBounds(s);
   } else {
     s->outages++;
     sf_text_appendString(&line, SF_TX_LINK_DOWN_OUTAGE);
@@ -766,6 +788,7 @@ bool sf_supervisor_onMessage(sf_Supervisor* s, const char* topic, const uint8_t*
     s->currentValue = envelope.value;
     sf_reorder_accept(&s->ordered, topic, envelope.bootId, envelope.idLength, envelope.bootIdLength, envelope.seq, envelope.previous, channel,
                       (const char*)payload, length, now(s));
+    if (!s->reorderBoundsReportedThisLink) reportReorderBounds(s);
     return true;
   }
   /* a retransmitted or replayed copy of a message the app already got */
