@@ -13,6 +13,7 @@ import mqtt from "mqtt";
 import { encodeDeviceStatus, LAST_WILL_BOOT_ID } from "../../core/contracts/deviceStatus";
 import { topics } from "../../core/contracts/topics";
 import { channelManifest } from "../../test/support/channelManifest";
+import { connectDashboard } from "../../test/support/dashboardClient";
 import { waitFor } from "../../test/support/waitFor";
 import type { IdentityFiles } from "../certificates";
 import { LocalBroker } from "./index";
@@ -75,14 +76,7 @@ for (const persistSessions of [false, true]) {
     }
 
     async function dashboard(): Promise<{ client: mqtt.MqttClient; received: Received[] }> {
-      const client = await mqtt.connectAsync(broker.webSocketUrl, {
-        clientId: `sf-${APP}-dashboard-${Math.random().toString(36).slice(2, 8)}`,
-        username: "dashboard",
-        password: broker.issueDashboardToken(),
-        protocolVersion: 4,
-        reconnectPeriod: 0,
-        connectTimeout: 5000,
-      });
+      const client = await connectDashboard(broker);
       open.push(() => client.endAsync(true));
       const received: Received[] = [];
       client.on("message", (_topic, payload, packet) => received.push({ payload: String(payload), retain: packet.retain }));
