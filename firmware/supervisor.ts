@@ -396,7 +396,9 @@ export class Supervisor implements FeatureHost {
    *   boots follow each other on a link, so it was published before this boot's online, and
    *   MQTT 3.1.1 section 4.6 (ordered topics) has the broker store them in that order. aedes
    *   delivers it live to our new subscription, as it acknowledges before it fans out.
-   * A will, or an offline stored after our online, still comes live from elsewhere and is answered. */
+   * A will, or an offline stored after our online, still comes live from elsewhere and is answered;
+   * so is the copy of a will the persistent session queued while the link was down (RETAIN 0, on
+   * AWS and locally) when it arrives after the link is reported up: one redundant online. */
   private ownStatusHeard(payload: string, delivery: Delivery): void {
     if (delivery.retained || delivery.sentHere) return;
     if (!this.vm || !this.options.transport.connected || !contradictsRunningBoot(payload, this.bootId)) return;

@@ -12,6 +12,7 @@ import mqtt from "mqtt";
 import type { IdentityFiles } from "../certificates";
 import { ThingRegistry } from "../registry";
 import { channelManifest } from "../../test/support/channelManifest";
+import { connectDashboard } from "../../test/support/dashboardClient";
 import { waitFor } from "../../test/support/waitFor";
 import { LocalBroker, type BrokerRefusal } from "./index";
 import { MAX_PAYLOAD_BYTES } from "./mqttLimits";
@@ -75,15 +76,7 @@ describe("LocalBroker refuses what AWS IoT Core refuses", function () {
   }
 
   async function dashboard(extra: mqtt.IClientOptions = {}): Promise<mqtt.MqttClient> {
-    const client = await mqtt.connectAsync(broker.webSocketUrl, {
-      clientId: `sf-${APP}-dashboard-${Math.random().toString(36).slice(2, 8)}`,
-      username: "dashboard",
-      password: broker.issueDashboardToken(),
-      protocolVersion: 4,
-      reconnectPeriod: 0,
-      connectTimeout: 5000,
-      ...extra,
-    });
+    const client = await connectDashboard(broker, extra);
     open.push(() => client.endAsync(true));
     return client;
   }

@@ -24,6 +24,7 @@ import { createMqttsServer } from "./mqttsListener";
 import { policyHooks } from "./policyHooks";
 import { PolicyBook } from "./principals";
 import { keyWireNamesWithoutPrototype } from "./prototypeSafeKeys";
+import { queueWithRetainAsDelivered } from "./queuedRetainFlag";
 import { formatRefusal, type BrokerRefusal } from "./refusals";
 import { ReplayStore } from "./replayStore";
 import { keepRetainedOrder } from "./retainedOrder";
@@ -150,6 +151,7 @@ export class LocalBroker {
     const outbound = new OutboundWindow(backpressure.limits, log);
     outbound.attach(aedes);
     deliverRetainedOnExactMatchOnly(aedes);
+    queueWithRetainAsDelivered(aedes);
     const fleetStatus = await recordFleetStatus(aedes, app, log);
     // Store and forward for channels with `replay: N`.
     new ReplayStore(() => policies.book.manifest).attach(aedes);

@@ -331,7 +331,9 @@ static void onConnectionChanged(void* context, bool up) {
  *   up only after the SUBACKs (hal/net.h); the supervisor says online only while the link is up
  *   (at start, or at connectionChanged(true)). The broker handles one connection's packets in
  *   order, so it stores that online over what it sent (section 4.6). A will or an offline stored
- *   after our online comes live (RETAIN 0) and is answered. This holds while no other filter of
+ *   after our online comes live (RETAIN 0) and is answered; so is the copy of a will our persistent
+ *   session queued while the link was down (RETAIN 0 too, on AWS and locally) when it arrives after
+ *   the link is reported up: one redundant online, never a wrong status. This holds while no other filter of
  *   this connection matches the status topic (a new overlapping one would bring it again, after
  *   the online): the Jobs and shadow topics are $aws/..., the app's name its channels exactly;
  * - an old boot's offline published on this connection (offlinesSentHere.h): it went out before
