@@ -18,6 +18,7 @@ import type { Aedes } from "aedes";
 import { isExactTopicFilter } from "./exactRetained";
 import { ClassicLevel } from "classic-level";
 import { CoalescedLevel } from "./coalescedLevel";
+import { StoredClients } from "./storedClients";
 import { QueueRate, resolveSessionLimits, sessionExpired, trimQueue, type DropReason, type SessionLimits } from "./sessionLimits";
 
 /** aedes-persistence-level: no types of its own; the aedes persistence interface, as far as used here. */
@@ -46,6 +47,9 @@ export interface AedesPersistence {
   outgoingUpdate(client: ClientRef, packet: QueuedPacket): Promise<void>;
   outgoingClearMessageId(client: ClientRef, packet: { messageId?: number }): Promise<QueuedPacket | undefined>;
   outgoingStream(client: ClientRef): AsyncIterable<QueuedPacket>;
+  addSubscriptions(client: ClientRef, subs: Array<Omit<Subscription, "clientId">>): Promise<void>;
+  putWill(client: ClientRef, packet: unknown): Promise<void>;
+  delWill(client: ClientRef): Promise<unknown>;
   storeRetained(packet: RetainedPacket): Promise<void>;
   createRetainedStreamCombi(patterns: string[]): Readable;
   destroy(): Promise<void>;
@@ -116,6 +120,8 @@ export class SessionStore {
   private sweeper: NodeJS.Timeout | undefined;
   /** Every retained message by topic, as on disk (see wrap: createRetainedStreamCombi). */
   private readonly retained = new Map<string, RetainedPacket>();
+  /** Who may have subscriptions, a will or queued messages on disk (see wrap: their reads). */
+  private stored = new StoredClients();
 
   private constructor(
     private readonly db: ClassicLevel<string, Buffer>,
@@ -194,6 +200,7 @@ export class SessionStore {
       store.broker = broker;
       await inner.setup(broker);
       await store.loadIndex(inner);
+      store.stored = await StoredClients.load(store.db);
       for await (const packet of inner.createRetainedStreamCombi(["#"])) store.retained.set((packet as RetainedPacket).topic, packet as RetainedPacket);
     };
     // aedes-persistence-level answers a SUBSCRIBE's retained messages by reading and decoding
@@ -217,8 +224,22 @@ export class SessionStore {
       // A client resuming a session past its expiry finds none (CONNACK sessionPresent 0).
       const since = store.disconnectedAt.get(client.id);
       if (since !== undefined && store.expired(client.id, since, store.now())) await store.expireSession(client.id);
-      return inner.subscriptionsByClient(client);
+      // A device's first CONNECT has none stored: no LevelDB iterator for it (storedClients.ts).
+      return store.stored.mayHave("subscriptions", client.id) ? inner.subscriptionsByClient(client) : [];
     };
+    wrapper.addSubscriptions = (client, subs) => {
+      store.stored.add("subscriptions", client.id);
+      return inner.addSubscriptions(client, subs);
+    };
+    wrapper.cleanSubscriptions = (client) => (store.stored.mayHave("subscriptions", client.id) ? inner.cleanSubscriptions(client) : Promise.resolve());
+    // aedes deletes the stored will before it stores a CONNECT's will (a read, then a delete).
+    wrapper.putWill = (client, packet) => {
+      store.stored.add("will", client.id);
+      return inner.putWill(client, packet);
+    };
+    wrapper.delWill = (client) => (store.stored.mayHave("will", client.id) ? inner.delWill(client) : Promise.resolve(undefined));
+    // aedes empties a connecting client's queue from disk: none there, no LevelDB iterator.
+    wrapper.outgoingStream = (client) => (store.stored.mayHave("queue", client.id) ? inner.outgoingStream(client) : Readable.from([]));
     // LevelDB completes concurrent writes in any order, and aedes sends a message on to its
     // subscribers when its write completes. The writes run concurrently (LevelDB groups them)
     // but settle in call order per topic, so a sender's messages go out in the order they came.
@@ -226,6 +247,7 @@ export class SessionStore {
     const enqueue = async (subs: Subscription[], packet: QueuedPacket) => {
       const now = store.now();
       const admitted = (subs ?? []).filter((sub) => store.isOnline(sub.clientId) || store.admitOffline(sub.clientId, now));
+      for (const sub of admitted) store.stored.add("queue", sub.clientId);
       // Into the index at once (before any await), so it keeps the enqueue order.
       for (const sub of admitted) {
         const queue = store.queues.get(sub.clientId) ?? [];
