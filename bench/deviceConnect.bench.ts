@@ -12,7 +12,8 @@
  *   machine is shared);
  * - MQTT packets per device each way by type, with their bytes (parsed from the TLS sockets'
  *   plaintext, mqtt-packet), PUBLISHes by topic;
- * - LevelDB writes per device (the session store's batches and the operations in them).
+ * - LevelDB writes per device (the session store's batches and the operations in them) and reads
+ *   (gets and iterators).
  * `node --import tsx bench/deviceConnect.bench.ts [N]`; CONNECT_BENCH_PROFILE=<file.cpuprofile>
  * writes the main thread's profile of the measured part (`node scripts/cpuProfileSummary.mjs`). */
 import fs from "node:fs";
@@ -82,13 +83,21 @@ async function main(): Promise<void> {
   const cloud = await LocalCloud.start({ stateDir, build, port: 0, dashboardBundleDir: null, log: (line) => /error|fail/i.test(line) && console.log(`[cloud] ${line}`) });
 
   // LevelDB writes as they reach the database (after the session store's coalescing).
-  const level = { batches: 0, operations: 0 };
+  const level = { batches: 0, operations: 0, reads: 0 };
   const proto = ClassicLevel.prototype as unknown as Record<string, (...args: unknown[]) => unknown>;
   for (const [method, ops] of [["_put", () => 1], ["_del", () => 1], ["_batch", (a: unknown[]) => (a[0] as unknown[]).length]] as const) {
     const original = proto[method];
     proto[method] = function (this: unknown, ...args: unknown[]) {
       level.batches++;
       level.operations += ops(args);
+      return original.apply(this, args);
+    };
+  }
+  // Reads: gets, and iterators of every kind (each at least an open, a next and a close on libuv's pool).
+  for (const method of ["_get", "_getMany", "_iterator", "_keys", "_values"]) {
+    const original = proto[method];
+    proto[method] = function (this: unknown, ...args: unknown[]) {
+      level.reads++;
       return original.apply(this, args);
     };
   }
@@ -135,7 +144,7 @@ async function main(): Promise<void> {
   await settle();
   inbound.byType.clear();
   outbound.byType.clear();
-  level.batches = level.operations = 0;
+  level.batches = level.operations = level.reads = 0;
 
   const loadBefore = os.loadavg()[0];
   let profiler: inspector.Session | undefined;
@@ -166,7 +175,7 @@ async function main(): Promise<void> {
   console.log(`${devices} devices, no job; load average ${loadBefore.toFixed(1)} -> ${os.loadavg()[0].toFixed(1)}`);
   console.log(`  all started ${(startedMs / 1000).toFixed(1)} s, last packet ${((quietAt - t0) / 1000).toFixed(1)} s (measured to ${QUIET_MS} ms after it)`);
   console.log(`  CPU per device: broker process main thread ${per(own1.main - own0.main)} ms, its other threads ${per(own1.others - own0.others)} ms; device side (fleet host) ${per(host1 - host0)} ms`);
-  console.log(`  LevelDB per device: ${(level.batches / devices).toFixed(2)} writes carrying ${(level.operations / devices).toFixed(2)} operations`);
+  console.log(`  LevelDB per device: ${(level.batches / devices).toFixed(2)} writes carrying ${(level.operations / devices).toFixed(2)} operations; ${(level.reads / devices).toFixed(2)} reads (gets and iterators)`);
   for (const [name, count] of [["device -> broker", inbound], ["broker -> device", outbound]] as const) {
     let packets = 0;
     let bytes = 0;
