@@ -18,6 +18,7 @@ import type { Aedes } from "aedes";
 import { isExactTopicFilter } from "./exactRetained";
 import { ClassicLevel } from "classic-level";
 import { CoalescedLevel } from "./coalescedLevel";
+import { clientOfKey, OUTGOING, OUTGOING_ID, prefixRange, SUBSCRIPTIONS } from "./levelKeys";
 import { StoredClients } from "./storedClients";
 import { QueueRate, resolveSessionLimits, sessionExpired, trimQueue, type DropReason, type SessionLimits } from "./sessionLimits";
 
@@ -91,16 +92,8 @@ const BOOT_COUNTER_KEY = "snapfleet:boots";
 const SESSION_EXPIRY = "snapfleet:session-expiry:";
 /** How often expired sessions and messages are looked for (AWS: "approximate", never early). */
 const SWEEP_INTERVAL_MS = 60_000;
-// aedes-persistence-level's key layout (its asyncPersistence.js): the queue of a client is under
-// `outgoing:{encodeURIComponent(id)}:{brokerId}:{counter padded to 16}`, its message ids under
-// `outgoing-id:{id}:{messageId padded to 16}`. Dropping a single queued message needs them, as the
-// persistence interface has no "delete this queued packet". sessions.test.ts (the bounds) fails if they change.
-const OUTGOING = "outgoing:";
-const OUTGOING_ID = "outgoing-id:";
-const SUBSCRIPTIONS = "subscriptions:";
 const pad16 = (n: number) => String(n).padStart(16, "0");
 const clientPart = (id: string) => encodeURIComponent(id);
-const prefixRange = (prefix: string) => ({ gte: prefix, lt: `${prefix.slice(0, -1)};` });
 
 export class SessionStore {
   /** What went, by reason, since the broker started. */
@@ -375,13 +368,13 @@ export class SessionStore {
   private async loadIndex(inner: AedesPersistence): Promise<void> {
     const now = this.now();
     const clients = new Set<string>();
-    for await (const key of this.db.keys(prefixRange(OUTGOING))) clients.add(decodeURIComponent(key.slice(OUTGOING.length).split(":")[0]));
+    for await (const key of this.db.keys(prefixRange(OUTGOING))) clients.add(clientOfKey(key, OUTGOING));
     for (const id of clients) {
       const queue: QueueEntry[] = [];
       for await (const p of inner.outgoingStream({ id })) queue.push({ brokerId: p.brokerId, brokerCounter: p.brokerCounter, messageId: p.messageId, queuedAt: now });
       if (queue.length > 0) this.queues.set(id, queue);
     }
-    for await (const key of this.db.keys(prefixRange(SUBSCRIPTIONS))) clients.add(decodeURIComponent(key.slice(SUBSCRIPTIONS.length).split(":")[0]));
+    for await (const key of this.db.keys(prefixRange(SUBSCRIPTIONS))) clients.add(clientOfKey(key, SUBSCRIPTIONS));
     for (const id of clients) this.disconnectedAt.set(id, now);
     for await (const [key, value] of this.db.iterator({ ...prefixRange(SESSION_EXPIRY), valueEncoding: "utf8" })) {
       const ms = Number(value);

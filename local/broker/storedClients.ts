@@ -13,13 +13,11 @@
  * before. A client not in a set has nothing of that kind on disk, so its read can be answered
  * empty without LevelDB; what a restarted broker or a resumed session finds is unchanged. */
 import type { ClassicLevel } from "classic-level";
+import { clientOfKey, OUTGOING, prefixRange, SUBSCRIPTIONS, WILL } from "./levelKeys";
 
-/** aedes-persistence-level's key prefixes (its asyncPersistence.js): `subscriptions:{id}:{topic}`,
- * `will:{id}` and `outgoing:{id}:...`, ids URI-encoded. sessions.test.ts fails if they change. */
-const PREFIXES = { subscriptions: "subscriptions:", will: "will:", queue: "outgoing:" } as const;
+/** Each kind's key prefix (levelKeys.ts). */
+const PREFIXES = { subscriptions: SUBSCRIPTIONS, will: WILL, queue: OUTGOING } as const;
 export type StoredKind = keyof typeof PREFIXES;
-
-const prefixRange = (prefix: string) => ({ gte: prefix, lt: `${prefix.slice(0, -1)};` });
 
 export class StoredClients {
   private readonly sets: Record<StoredKind, Set<string>> = { subscriptions: new Set(), will: new Set(), queue: new Set() };
@@ -28,7 +26,7 @@ export class StoredClients {
   static async load(db: ClassicLevel<string, Buffer>): Promise<StoredClients> {
     const stored = new StoredClients();
     for (const [kind, prefix] of Object.entries(PREFIXES) as [StoredKind, string][]) {
-      for await (const key of db.keys(prefixRange(prefix))) stored.sets[kind].add(decodeURIComponent(key.slice(prefix.length).split(":")[0]));
+      for await (const key of db.keys(prefixRange(prefix))) stored.sets[kind].add(clientOfKey(key, prefix));
     }
     return stored;
   }
