@@ -18,6 +18,8 @@ import type { Aedes } from "aedes";
 import { isExactTopicFilter } from "./exactRetained";
 import { ClassicLevel } from "classic-level";
 import { CoalescedLevel } from "./coalescedLevel";
+import { clientOfKey, OUTGOING, OUTGOING_ID, prefixRange, SUBSCRIPTIONS } from "./levelKeys";
+import { StoredClients } from "./storedClients";
 import { QueueRate, resolveSessionLimits, sessionExpired, trimQueue, type DropReason, type SessionLimits } from "./sessionLimits";
 
 /** aedes-persistence-level: no types of its own; the aedes persistence interface, as far as used here. */
@@ -46,6 +48,9 @@ export interface AedesPersistence {
   outgoingUpdate(client: ClientRef, packet: QueuedPacket): Promise<void>;
   outgoingClearMessageId(client: ClientRef, packet: { messageId?: number }): Promise<QueuedPacket | undefined>;
   outgoingStream(client: ClientRef): AsyncIterable<QueuedPacket>;
+  addSubscriptions(client: ClientRef, subs: Array<Omit<Subscription, "clientId">>): Promise<void>;
+  putWill(client: ClientRef, packet: unknown): Promise<void>;
+  delWill(client: ClientRef): Promise<unknown>;
   storeRetained(packet: RetainedPacket): Promise<void>;
   createRetainedStreamCombi(patterns: string[]): Readable;
   destroy(): Promise<void>;
@@ -87,16 +92,8 @@ const BOOT_COUNTER_KEY = "snapfleet:boots";
 const SESSION_EXPIRY = "snapfleet:session-expiry:";
 /** How often expired sessions and messages are looked for (AWS: "approximate", never early). */
 const SWEEP_INTERVAL_MS = 60_000;
-// aedes-persistence-level's key layout (its asyncPersistence.js): the queue of a client is under
-// `outgoing:{encodeURIComponent(id)}:{brokerId}:{counter padded to 16}`, its message ids under
-// `outgoing-id:{id}:{messageId padded to 16}`. Dropping a single queued message needs them, as the
-// persistence interface has no "delete this queued packet". sessions.test.ts (the bounds) fails if they change.
-const OUTGOING = "outgoing:";
-const OUTGOING_ID = "outgoing-id:";
-const SUBSCRIPTIONS = "subscriptions:";
 const pad16 = (n: number) => String(n).padStart(16, "0");
 const clientPart = (id: string) => encodeURIComponent(id);
-const prefixRange = (prefix: string) => ({ gte: prefix, lt: `${prefix.slice(0, -1)};` });
 
 export class SessionStore {
   /** What went, by reason, since the broker started. */
@@ -116,6 +113,8 @@ export class SessionStore {
   private sweeper: NodeJS.Timeout | undefined;
   /** Every retained message by topic, as on disk (see wrap: createRetainedStreamCombi). */
   private readonly retained = new Map<string, RetainedPacket>();
+  /** Who may have subscriptions, a will or queued messages on disk (see wrap: their reads). */
+  private stored = new StoredClients();
 
   private constructor(
     private readonly db: ClassicLevel<string, Buffer>,
@@ -194,6 +193,7 @@ export class SessionStore {
       store.broker = broker;
       await inner.setup(broker);
       await store.loadIndex(inner);
+      store.stored = await StoredClients.load(store.db);
       for await (const packet of inner.createRetainedStreamCombi(["#"])) store.retained.set((packet as RetainedPacket).topic, packet as RetainedPacket);
     };
     // aedes-persistence-level answers a SUBSCRIBE's retained messages by reading and decoding
@@ -217,8 +217,22 @@ export class SessionStore {
       // A client resuming a session past its expiry finds none (CONNACK sessionPresent 0).
       const since = store.disconnectedAt.get(client.id);
       if (since !== undefined && store.expired(client.id, since, store.now())) await store.expireSession(client.id);
-      return inner.subscriptionsByClient(client);
+      // A device's first CONNECT has none stored: no LevelDB iterator for it (storedClients.ts).
+      return store.stored.mayHave("subscriptions", client.id) ? inner.subscriptionsByClient(client) : [];
     };
+    wrapper.addSubscriptions = (client, subs) => {
+      store.stored.add("subscriptions", client.id);
+      return inner.addSubscriptions(client, subs);
+    };
+    wrapper.cleanSubscriptions = (client) => (store.stored.mayHave("subscriptions", client.id) ? inner.cleanSubscriptions(client) : Promise.resolve());
+    // aedes deletes the stored will before it stores a CONNECT's will (a read, then a delete).
+    wrapper.putWill = (client, packet) => {
+      store.stored.add("will", client.id);
+      return inner.putWill(client, packet);
+    };
+    wrapper.delWill = (client) => (store.stored.mayHave("will", client.id) ? inner.delWill(client) : Promise.resolve(undefined));
+    // aedes empties a connecting client's queue from disk: none there, no LevelDB iterator.
+    wrapper.outgoingStream = (client) => (store.stored.mayHave("queue", client.id) ? inner.outgoingStream(client) : Readable.from([]));
     // LevelDB completes concurrent writes in any order, and aedes sends a message on to its
     // subscribers when its write completes. The writes run concurrently (LevelDB groups them)
     // but settle in call order per topic, so a sender's messages go out in the order they came.
@@ -226,6 +240,7 @@ export class SessionStore {
     const enqueue = async (subs: Subscription[], packet: QueuedPacket) => {
       const now = store.now();
       const admitted = (subs ?? []).filter((sub) => store.isOnline(sub.clientId) || store.admitOffline(sub.clientId, now));
+      for (const sub of admitted) store.stored.add("queue", sub.clientId);
       // Into the index at once (before any await), so it keeps the enqueue order.
       for (const sub of admitted) {
         const queue = store.queues.get(sub.clientId) ?? [];
@@ -353,13 +368,13 @@ export class SessionStore {
   private async loadIndex(inner: AedesPersistence): Promise<void> {
     const now = this.now();
     const clients = new Set<string>();
-    for await (const key of this.db.keys(prefixRange(OUTGOING))) clients.add(decodeURIComponent(key.slice(OUTGOING.length).split(":")[0]));
+    for await (const key of this.db.keys(prefixRange(OUTGOING))) clients.add(clientOfKey(key, OUTGOING));
     for (const id of clients) {
       const queue: QueueEntry[] = [];
       for await (const p of inner.outgoingStream({ id })) queue.push({ brokerId: p.brokerId, brokerCounter: p.brokerCounter, messageId: p.messageId, queuedAt: now });
       if (queue.length > 0) this.queues.set(id, queue);
     }
-    for await (const key of this.db.keys(prefixRange(SUBSCRIPTIONS))) clients.add(decodeURIComponent(key.slice(SUBSCRIPTIONS.length).split(":")[0]));
+    for await (const key of this.db.keys(prefixRange(SUBSCRIPTIONS))) clients.add(clientOfKey(key, SUBSCRIPTIONS));
     for (const id of clients) this.disconnectedAt.set(id, now);
     for await (const [key, value] of this.db.iterator({ ...prefixRange(SESSION_EXPIRY), valueEncoding: "utf8" })) {
       const ms = Number(value);

@@ -7,6 +7,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import type { mqtt as crt } from "aws-iot-device-sdk-v2";
+import { ClassicLevel } from "classic-level";
 import mqtt from "mqtt";
 import { topics } from "../../core/contracts/topics";
 import { channelManifest } from "../../test/support/channelManifest";
@@ -141,6 +142,33 @@ describe("LocalBroker: persistent sessions survive restarts, within AWS's limits
     await sendDown("dev-b", [10, 11, 12, 13, 14]);
     assert.equal(broker!.sessions.dropped.rate, 2);
     assert.deepEqual(await receiveAll("dev-b", ["10", "11", "12"]), ["10", "11", "12"]);
+  });
+
+  it("a device's first CONNECT reads nothing of its session from LevelDB; once it has subscribed and has messages queued, its next CONNECT finds them", async () => {
+    await startBroker();
+    // LevelDB reads as classic-level gets them (gets and iterators of every kind).
+    const proto = ClassicLevel.prototype as unknown as Record<string, (...args: unknown[]) => unknown>;
+    const reads: string[] = [];
+    const originals = Object.fromEntries(["_get", "_getMany", "_iterator", "_keys", "_values"].map((m) => [m, proto[m]]));
+    for (const [method, original] of Object.entries(originals)) {
+      proto[method] = function (this: unknown, ...args: unknown[]) {
+        reads.push(method);
+        return original.apply(this, args);
+      };
+    }
+    try {
+      await broker!.provisionDevice("dev-f");
+      const device = await connectDevice("dev-f");
+      assert.equal(device.sessionPresent, false);
+      assert.deepEqual(reads, [], "a first connect has no subscriptions, will or queue on disk to read");
+      await device.connection.subscribe(topics.down(APP, "dev-f", "cmd"), 1 as crt.QoS);
+      await device.leave();
+      await sendDown("dev-f", [1, 2]);
+      assert.deepEqual(await receiveAll("dev-f", ["1", "2"]), ["1", "2"]);
+      assert.ok(reads.length > 0, "the resumed session was read from disk");
+    } finally {
+      Object.assign(proto, originals);
+    }
   });
 
   it("ends a session that stayed offline past the session expiry: subscriptions and queue go, the next connect starts afresh", async () => {
