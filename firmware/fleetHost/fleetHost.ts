@@ -1,7 +1,8 @@
 /** `snapfleet dev`'s handle on one fleet host process (fleetHostMain.ts, why: fleetHostProtocol.ts):
  * launches it early (it loads while dev compiles), configures it, starts devices in it, relays
- * their log lines, asks how many threads it runs, and stops it within a bound. A host that dies takes its devices with it: that is said in the log
- * with what the process said last, and their status goes offline through their last wills. */
+ * their log lines, asks how many threads it runs, and stops it within a bound. A host that dies
+ * takes its devices with it: that is said in the log with what the process said last, and their
+ * status goes offline through their last wills. */
 import path from "node:path";
 import type { Manifest } from "../../core/contracts/manifest";
 import { DeviceProcess } from "../deviceProcess";
