@@ -27,7 +27,7 @@ import { compileFeatures } from "../core/compiler/compileFeatures";
 import { FleetHost } from "../firmware/fleetHost/fleetHost";
 import { HEARTBEAT_MS } from "../firmware/isolation/isolatedApp";
 import { LocalCloud } from "../local/cloud";
-import { cpuMs } from "../test/support/processInfo";
+import { cpuMs, ownCpuByThread } from "../test/support/processInfo";
 import { writeFeatures } from "../test/support/tempFeatures";
 import { waitFor } from "../test/support/waitFor";
 
@@ -35,15 +35,6 @@ const devices = Number(process.argv[2] ?? 200);
 const AT_ONCE = 16;
 const QUIET_MS = 1500;
 const profileFile = process.env.CONNECT_BENCH_PROFILE;
-
-/** CPU ms of this process's main thread (tid = pid) and the rest of the process. */
-function ownCpu(): { main: number; others: number } {
-  const stat = fs.readFileSync(`/proc/self/task/${process.pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  const main = (Number(fields[11]) + Number(fields[12])) * 10; // USER_HZ = 100
-  const total = process.cpuUsage();
-  return { main, others: (total.user + total.system) / 1000 - main };
-}
 
 /** Packets of one direction of every device link, by type (PUBLISH and SUBSCRIBE by topic too). */
 class PacketCount {
@@ -154,7 +145,7 @@ async function main(): Promise<void> {
     await profiler.post("Profiler.enable");
     await profiler.post("Profiler.start");
   }
-  const own0 = ownCpu();
+  const own0 = ownCpuByThread();
   const host0 = cpuMs(host.pid);
   const t0 = performance.now();
   const queue = things.slice(1);
@@ -164,7 +155,7 @@ async function main(): Promise<void> {
   const startedMs = performance.now() - t0;
   await settle();
   const quietAt = Math.max(inbound.lastAt, outbound.lastAt);
-  const own1 = ownCpu();
+  const own1 = ownCpuByThread();
   const host1 = cpuMs(host.pid);
   if (profiler) {
     const { profile } = await profiler.post("Profiler.stop");

@@ -17,7 +17,7 @@ import path from "node:path";
 // JavaScript, not the TypeScript sources through tsx (`npm run bench` builds dist/ first).
 import { DevSession } from "../dist/cli/devSession";
 import type { LocalCloud } from "../dist/local/cloud";
-import { cpuMs, isRunning, residentBytesOf } from "../test/support/processInfo";
+import { cpuMs, isRunning, ownCpuByThread, residentBytesOf } from "../test/support/processInfo";
 import { writeFeatures } from "../test/support/tempFeatures";
 import { waitFor } from "../test/support/waitFor";
 
@@ -43,36 +43,15 @@ export function App(api: FeatureApi) {
 }
 `;
 
-/** CPU ms of this process's main thread (tid = pid) and of all its other threads. */
-function cpuByThread(): { main: number; others: number } {
-  let main = 0;
-  let others = 0;
-  for (const tid of fs.readdirSync("/proc/self/task")) {
-    try {
-      const stat = fs.readFileSync(`/proc/self/task/${tid}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      const ms = (Number(fields[11]) + Number(fields[12])) * 10; // USER_HZ = 100
-      if (Number(tid) === process.pid) main += ms;
-      else others += ms;
-    } catch {
-      // the thread ended meanwhile
-    }
-  }
-  return { main, others };
-}
-
 interface Cpu {
   main: number;
   others: number;
   hosts: number;
 }
 
-/** Ended threads' CPU stays in the process's total; "others" is total minus main. */
 function cpuNow(hostPids: number[]): Cpu {
-  const total = process.cpuUsage();
-  const { main } = cpuByThread();
   const hosts = hostPids.filter(isRunning).reduce((sum, pid) => sum + cpuMs(pid), 0);
-  return { main, others: (total.user + total.system) / 1000 - main, hosts };
+  return { ...ownCpuByThread(), hosts };
 }
 
 const rssOf = (hostPids: number[]) => residentBytesOf([process.pid, ...hostPids]);

@@ -5,7 +5,12 @@ import fs from "node:fs";
 /** The fields of /proc/<pid>/stat after the command name, which may hold spaces and ")", so it
  * ends at the last ")": [0] state, [1] parent pid, ... [11] utime, [12] stime (proc(5)). */
 export function statFields(pid: number): string[] {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+  return statFieldsOf(`/proc/${pid}/stat`);
+}
+
+/** The same fields of a stat file: a process's, or one thread's (/proc/<pid>/task/<tid>/stat). */
+function statFieldsOf(file: string): string[] {
+  const stat = fs.readFileSync(file, "utf8");
   return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
 }
 
@@ -35,8 +40,18 @@ const TICKS_PER_SECOND = 100;
 
 /** CPU time (user + system) the process has used so far, in milliseconds. */
 export function cpuMs(pid: number): number {
-  const fields = statFields(pid);
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
+  return cpuMsOf(statFields(pid));
+}
+
+const cpuMsOf = (fields: string[]) => ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
+
+/** This process's CPU time in milliseconds, split: its main thread (the task whose id is the pid:
+ * the event loop, where a broker runs) and everything else (V8's and libuv's helper threads,
+ * ended ones included, as the process total minus the main thread). */
+export function ownCpuByThread(): { main: number; others: number } {
+  const main = cpuMsOf(statFieldsOf(`/proc/self/task/${process.pid}/stat`));
+  const total = process.cpuUsage();
+  return { main, others: (total.user + total.system) / 1000 - main };
 }
 
 /** Running: it exists and is not a zombie (an orphan's exit status may wait for a PID 1 that
