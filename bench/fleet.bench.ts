@@ -1,6 +1,7 @@
 /** `snapfleet dev --devices 1000` (DevSession, as the command runs it, watching the feature's
  * folder): time until every device is online and running the deployed version (and on the way:
- * all connected, half and all online, half and all SUCCEEDED), then an OTA
+ * the cloud up, the first device online, all connected, half and all online, running the version
+ * (booted, on trial) and SUCCEEDED (its grace period passed)), then an OTA
  * rollout (the feature file edited → rebuilt → new job → every device SUCCEEDED on the new
  * version), CPU and RSS through both and at rest, and the stop. Baseline in the same run: the
  * same with 100 devices (per-device ratios). This process runs the broker and the cloud services;
@@ -8,7 +9,10 @@
  * processes (firmware/fleetHost/). CPU is split into this process's main thread (broker,
  * services), its other threads (V8 and libuv helpers) and the fleet hosts; RSS is this process's
  * and the hosts' together.
- * `npm run bench -- fleet`; `node --import tsx bench/fleet.bench.ts 1000 100` for other sizes. */
+ * `npm run bench -- fleet`; `node --import tsx bench/fleet.bench.ts 1000 100` for other sizes.
+ * The state dir is a fresh folder in the OS's temporary directory; `TMPDIR=/dev/shm` puts it on
+ * tmpfs, which is how to compare runs on a file system whose inode allocation depends on what was
+ * deleted before (README, "A thousand devices": ext4 without a journal). */
 import fs from "node:fs";
 import inspector from "node:inspector/promises";
 import os from "node:os";
@@ -79,8 +83,9 @@ interface Figures {
   devices: number;
   /** When DevSession.start returned (every device connected and its OTA agent running). */
   connectedMs: number;
-  /** When half the fleet, then all of it, was online; then SUCCEEDED on the version. */
-  milestones: { online: [number, number]; succeeded: [number, number] };
+  /** When the cloud was up and the first device online; when half the fleet, then all of it, was
+   * online, running the version (booted, on trial) and SUCCEEDED on it (the trial's grace period passed). */
+  milestones: { cloud: number; firstOnline: number; online: [number, number]; running: [number, number]; succeeded: [number, number] };
   onlineMs: number;
   otaMs: number;
   peakRss: number;
@@ -109,7 +114,10 @@ async function run(devices: number): Promise<Figures> {
   const cpu0 = cpuNow(hostPids);
   const t0 = performance.now();
   const online: [number, number] = [NaN, NaN];
+  const running: [number, number] = [NaN, NaN];
   const succeeded: [number, number] = [NaN, NaN];
+  let cloudMs = NaN;
+  let firstOnlineMs = NaN;
   /** Notes when a count first reaches half the fleet, then all of it. */
   const mark = (at: [number, number], count: number) => {
     const ms = performance.now() - t0;
@@ -119,9 +127,14 @@ async function run(devices: number): Promise<Figures> {
   let watched: ReturnType<typeof setInterval> | undefined;
   // The fleet arriving, from the cloud's monitor (the deployed version is the one job's).
   const watch = (cloud: LocalCloud) => {
+    cloudMs = performance.now() - t0;
     watched = setInterval(() => {
       const now = [...cloud.monitor.rowsUnordered()];
-      mark(online, now.filter((r) => r.online).length);
+      const onlineNow = now.filter((r) => r.online).length;
+      if (Number.isNaN(firstOnlineMs) && onlineNow > 0) firstOnlineMs = performance.now() - t0;
+      mark(online, onlineNow);
+      // A fresh fleet has no version until its first install boots.
+      mark(running, now.filter((r) => r.online && r.version !== "").length);
       mark(succeeded, now.filter((r) => r.online && r.version !== "" && r.ota === "SUCCEEDED").length);
       if (!Number.isNaN(succeeded[1])) clearInterval(watched);
     }, 100);
@@ -145,6 +158,7 @@ async function run(devices: number): Promise<Figures> {
   clearInterval(watched);
   // The last count, if the wait saw it before the watch's next tick did.
   mark(online, rows().filter((r) => r.online).length);
+  mark(running, devices);
   mark(succeeded, devices);
   const cpu1 = cpuNow(hostPids);
   if (startProfiler) await stopProfiling(startProfiler, startProfileFile!);
@@ -175,7 +189,7 @@ async function run(devices: number): Promise<Figures> {
   clearInterval(sampler);
   fs.rmSync(stateDir, { recursive: true, force: true });
   const diff = (a: Cpu, b: Cpu, per = 1) => ({ main: (b.main - a.main) / per, others: (b.others - a.others) / per, hosts: (b.hosts - a.hosts) / per });
-  return { devices, connectedMs, milestones: { online, succeeded }, onlineMs, otaMs, peakRss, restRss, startCpu: diff(cpu0, cpu1), otaCpu: diff(cpu1, cpu2), restCpuPerS: diff(cpu2, cpu3, restMs / 1000), stopMs, threads, hosts: hostPids.length };
+  return { devices, connectedMs, milestones: { cloud: cloudMs, firstOnline: firstOnlineMs, online, running, succeeded }, onlineMs, otaMs, peakRss, restRss, startCpu: diff(cpu0, cpu1), otaCpu: diff(cpu1, cpu2), restCpuPerS: diff(cpu2, cpu3, restMs / 1000), stopMs, threads, hosts: hostPids.length };
 }
 
 async function main(): Promise<void> {
@@ -186,8 +200,8 @@ async function main(): Promise<void> {
     results.push(f);
     const cpu = (c: Cpu) => `main thread ${s(c.main)} s + other threads ${s(c.others)} s + ${f.hosts} fleet hosts ${s(c.hosts)} s CPU`;
     console.log(`  all online and running the version  ${s(f.onlineMs)} s from start (compile, cloud, certificates, connections, first OTA job); ${cpu(f.startCpu)}`);
-    const { online, succeeded } = f.milestones;
-    console.log(`  on the way  connected ${s(f.connectedMs)} s; online half ${s(online[0])} s, all ${s(online[1])} s; SUCCEEDED half ${s(succeeded[0])} s, all ${s(succeeded[1])} s`);
+    const { cloud, firstOnline, online, running, succeeded } = f.milestones;
+    console.log(`  on the way  cloud up ${s(cloud)} s; first online ${s(firstOnline)} s; connected ${s(f.connectedMs)} s; online half ${s(online[0])} s, all ${s(online[1])} s; running the version half ${s(running[0])} s, all ${s(running[1])} s; SUCCEEDED half ${s(succeeded[0])} s, all ${s(succeeded[1])} s`);
     console.log(`  OTA rollout (edit -> job -> all SUCCEEDED)  ${s(f.otaMs)} s; ${cpu(f.otaCpu)}`);
     console.log(`  at rest  ${(f.restCpuPerS.main / 10).toFixed(1)}% + ${(f.restCpuPerS.others / 10).toFixed(1)}% + hosts ${(f.restCpuPerS.hosts / 10).toFixed(1)}% of a core; RSS ${mib(f.restRss)} MiB (${(f.restRss / f.devices / 1024 / 1024).toFixed(2)} MiB per device), peak ${mib(f.peakRss)} MiB; ${f.threads} threads`);
     console.log(`  stop  ${s(f.stopMs)} s; load average now ${load()}`);
