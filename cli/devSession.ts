@@ -44,6 +44,9 @@ export interface DevSessionOptions {
   sharedThreadsAbove?: number;
   /** Shared threads at most in each fleet host (default one per CPU, firmware/isolation/appThreadPool.ts). */
   appThreads?: number;
+  /** Devices connecting at once while the fleet starts, per fleet host (default CONNECTING_AT_ONCE;
+   * the fleet bench tries others). */
+  connectingAtOnce?: number;
   /** Device.boot options for every app (firmware/isolation/appWorkerProtocol.ts). */
   device?: AppDeviceOptions;
   dashboardBundleDir?: string | null;
@@ -133,7 +136,7 @@ export class DevSession {
       const things = Array.from({ length: options.devices }, (_, i) => `sim-${i + 1}`);
       // Each fleet host connects its own share in turn, beside the others (measured at 1,000
       // devices in 4 hosts: all online 51.8 s with 48 at once, 56.6 s with 16).
-      await startBounded(things, CONNECTING_AT_ONCE * Math.max(1, session.hosts.length), (thing, i) =>
+      await startBounded(things, (options.connectingAtOnce ?? CONNECTING_AT_ONCE) * Math.max(1, session.hosts.length), (thing, i) =>
         session.addDevice(thing, i * 7_919).catch((e: Error) => {
           // One device that can't connect (its connect's budget ran out, its identity was
           // refused) must not take the fleet down: it is said, and the rest go on.
