@@ -128,7 +128,7 @@ async function connected(image: string, stateDir: string): Promise<void> {
     step("the second version installed and running");
     console.log(`connected: ${up().length} messages up; the device's last heap line: ${describe(lastReport(console_))}`);
     // what the reorder window's bounds cost, as the device reported it on its log topic
-    const bounds = cloud.sent.filter((m) => m.topic.includes("/_log/")).map((m) => JSON.parse(m.payload).msg as string).filter((l) => /^the reorder window|later messages waiting|the chain was forgotten/.test(l));
+    const bounds = cloud.sent.filter((m) => m.topic.includes("/_log/")).map((m) => JSON.parse(m.payload).msg as string).filter((l) => /^the reorder window|^no memory for the reorder window|later messages waiting|B waiting;|the chain was forgotten/.test(l));
     console.log(`connected: ${bounds.length} reorder-bound lines on the log topic${bounds.length ? `, the first: ${bounds[0]}` : ""}`);
     if (process.env.HEAP_CONSOLE) fs.writeFileSync(process.env.HEAP_CONSOLE, console_);
   } finally {

@@ -27,9 +27,10 @@ export interface DeviceOptions {
   outboxCapacity?: number;
   /** See SupervisorOptions.reorderTimeoutMs. */
   reorderTimeoutMs?: number;
-  /** See SupervisorOptions.reorderMaxStreams and reorderMaxHeld. */
+  /** See SupervisorOptions.reorderMaxStreams, reorderMaxHeld and reorderMaxHeldBytes. */
   reorderMaxStreams?: number;
   reorderMaxHeld?: number;
+  reorderMaxHeldBytes?: number;
   inFlightWindow?: number;
   logCapacity?: number;
   /** Unique per boot (see SupervisorOptions.bootId); pass it when the transport's last will names it. */
@@ -81,6 +82,7 @@ export class Device {
       reorderTimeoutMs: options.reorderTimeoutMs,
       reorderMaxStreams: options.reorderMaxStreams,
       reorderMaxHeld: options.reorderMaxHeld,
+      reorderMaxHeldBytes: options.reorderMaxHeldBytes,
       settingsStorage: options.settingsFile ? new FileSettingsStorage(options.settingsFile) : undefined,
     });
     const vm = new FeatureVm(engine, options.snapshot, "device", supervisor, { app: options.manifest, instructionBudget: options.instructionBudget });

@@ -125,7 +125,7 @@ describe("firmware: supervisor handles as the app sees them", () => {
 describe("firmware: supervisor on a shared transport", () => {
   const echoApp = `  const cmd = api.newCommsChannel<number>("cmd");\n  const echo = api.newCommsChannel<number>("echo");\n  cmd.addEventListener("messageFromServer", (v) => echo.pushMessageToServer(v));`;
 
-  async function bootEcho(transport: InMemoryTransport, extra: { onConnectionChange?: (up: boolean) => void; onLog?: (line: string) => void; reorderMaxStreams?: number; reorderMaxHeld?: number } = {}) {
+  async function bootEcho(transport: InMemoryTransport, extra: { onConnectionChange?: (up: boolean) => void; onLog?: (line: string) => void; reorderMaxStreams?: number; reorderMaxHeld?: number; reorderMaxHeldBytes?: number } = {}) {
     const build = await compileFeatures({ entry: writeApp(echoApp) });
     const clock = new ManualClock();
     const device = await Device.boot({ manifest: build.manifest, snapshot: build.snapshots.device, thing: "t-1", clock, transport, engine: await loadWasmEngine(), ...extra });
@@ -301,6 +301,27 @@ describe("firmware: supervisor on a shared transport", () => {
     transport.setConnected(false);
     transport.setConnected(true);
     assert.equal(reported().length, 2, "nothing new, nothing said");
+    await device.stop();
+  });
+
+  it("a bound on the bytes waiting (the M0+'s SF_REORDER_MAX_HELD_BYTES): an early message past it gives its gap up at once, in order, counted with the others and said in the same line (the C supervisor's words)", async () => {
+    const transport = new InMemoryTransport();
+    const down = topics.down("test-app", "t-1", "cmd");
+    const dash = new EnvelopeSender("dash");
+    const wire = [1, 2, 3, 4].map((v) => dash.encode(down, v, 0));
+    // room for wire[2] alone, not for wire[3] beside it
+    const { device } = await bootEcho(transport, { reorderMaxStreams: 2, reorderMaxHeld: 4, reorderMaxHeldBytes: wire[2].length + 1 });
+    const reported = () => transport.sent.filter((m) => m.topic === topics.log("test-app", "t-1")).map((m) => JSON.parse(m.payload).msg as string);
+    const { REORDER_WINDOW_FORGOT, CHAINS_IT_REMEMBERS, FORGOTTEN_CHAIN_PRICE, TIMES_OVER, WAITING_ON_A_CHAIN_OR, BYTES_IN_ALL } = deviceTexts.phrases;
+    const line = `${REORDER_WINDOW_FORGOT}0${CHAINS_IT_REMEMBERS}2${FORGOTTEN_CHAIN_PRICE}1${TIMES_OVER}4${WAITING_ON_A_CHAIN_OR}${wire[2].length + 1}${BYTES_IN_ALL}`;
+    assert.equal(line, `the reorder window forgot 0 chains (it remembers 2; a repeat of theirs may reach the app) and gave a gap up at once 1 times (over 4 waiting on a chain or ${wire[2].length + 1} B in all) since the last report`);
+    transport.inject(down, wire[0]);
+    transport.inject(down, wire[2]);
+    assert.deepEqual(upValues(transport), [1], "3 waits for 2");
+    transport.inject(down, wire[3]);
+    assert.deepEqual(upValues(transport), [1, 3, 4], "4 would pass the bound: 2 given up, 3 and 4 in order");
+    assert.ok(reported().includes(`gap on ${down}: skipped dash:2, over ${wire[2].length + 1} B waiting; delivering from dash:3`), reported().join("\n"));
+    assert.deepEqual(reported().filter((l) => l.startsWith("the reorder window")), [line]);
     await device.stop();
   });
 

@@ -63,11 +63,13 @@ export interface SupervisorOptions {
   logCapacity?: number;
   /** How long the QoS 1 down messages of a sender may make no progress before a missing one is given up (default 1000 ms; core/contracts/reorderBuffer.ts). */
   reorderTimeoutMs?: number;
-  /** The QoS 1 reorder window's bounds: chains (sender boots per topic) remembered and messages
-   * waiting per chain (default 1024 each; the C device on a board sets its own,
-   * firmware/native/sizeBudget.json's SF_REORDER_MAX_STREAMS and SF_REORDER_MAX_HELD). */
+  /** The QoS 1 reorder window's bounds: chains (sender boots per topic) remembered, messages
+   * waiting per chain (default 1024 each) and bytes of messages waiting in all (default none);
+   * the C device on a board sets its own, firmware/native/sizeBudget.json's
+   * SF_REORDER_MAX_STREAMS, SF_REORDER_MAX_HELD and SF_REORDER_MAX_HELD_BYTES. */
   reorderMaxStreams?: number;
   reorderMaxHeld?: number;
+  reorderMaxHeldBytes?: number;
   /** Where the app's settings persist (firmware/settings/deviceSettings.ts); default: memory. */
   settingsStorage?: SettingsStorage;
   /** Local echo of app logs and supervisor events (console in the CLI). */
@@ -119,6 +121,7 @@ export class Supervisor implements FeatureHost {
       timeoutMs: options.reorderTimeoutMs,
       maxStreams: options.reorderMaxStreams,
       maxHeld: options.reorderMaxHeld,
+      maxHeldBytes: options.reorderMaxHeldBytes,
       deliver: (envelope, channelIndex) => this.runApp(() => this.vm?.deliver(channelIndex, envelope.v)),
       // Gaps given up and late messages go to the app's log topic too: the cloud should hear of them.
       log: (line) => this.report(line),
@@ -360,7 +363,8 @@ export class Supervisor implements FeatureHost {
   }
 
   /** QoS 1 chains the reorder window forgot for a new one and gaps it gave up at once for more than
-   * maxHeld waiting, since the last report: the first on a connection as it comes, the rest at the
+   * maxHeld waiting on a chain or maxHeldBytes in all (the clause only with that bound), since the
+   * last report: the first on a connection as it comes, the rest at the
    * next link up (a line per connection, not one per message; each gap is logged as it is given
    * up too). The C supervisor's reportReorderBounds, the same words. */
   private reportReorderBounds(): void {
@@ -368,9 +372,10 @@ export class Supervisor implements FeatureHost {
     const overflows = this.received.overflows - this.reportedReorderBounds.overflows;
     if (forgotten === 0 && overflows === 0) return;
     this.reportedReorderBounds = { forgotten: this.received.forgottenChains, overflows: this.received.overflows, thisLink: true };
-    const { maxStreams, maxHeld } = this.received.bounds;
+    const { maxStreams, maxHeld, maxHeldBytes } = this.received.bounds;
+    const bytes = maxHeldBytes === Infinity ? "" : ` or ${maxHeldBytes} B in all`;
     this.report(
-      `the reorder window forgot ${forgotten} chains (it remembers ${maxStreams}; a repeat of theirs may reach the app) and gave a gap up at once ${overflows} times (over ${maxHeld} waiting on a chain) since the last report`,
+      `the reorder window forgot ${forgotten} chains (it remembers ${maxStreams}; a repeat of theirs may reach the app) and gave a gap up at once ${overflows} times (over ${maxHeld} waiting on a chain${bytes}) since the last report`,
     );
   }
 

@@ -16,6 +16,8 @@ export interface EnvelopeReceiverOptions<C> {
   timeoutMs?: number;
   maxHeld?: number;
   maxStreams?: number;
+  /** Bytes of QoS 1 payloads waiting over all senders (default: no bound), each counted as received. */
+  maxHeldBytes?: number;
   /** Who sends on a topic, for senderLinkChanged (ReorderBufferOptions.senderOf). */
   senderOf?(topic: string): string | undefined;
 }
@@ -23,7 +25,7 @@ export interface EnvelopeReceiverOptions<C> {
 export type ReceiveResult = AcceptResult | "malformed";
 
 export class EnvelopeReceiver<C = void> {
-  private readonly ordered: ReorderBuffer<{ envelope: Envelope; context: C }>;
+  private readonly ordered: ReorderBuffer<{ envelope: Envelope; context: C; payload: string | Uint8Array }>;
   private readonly unordered = new DedupWindow();
 
   constructor(private readonly options: EnvelopeReceiverOptions<C>) {
@@ -32,6 +34,9 @@ export class EnvelopeReceiver<C = void> {
       timeoutMs: options.timeoutMs,
       maxHeld: options.maxHeld,
       maxStreams: options.maxStreams,
+      maxHeldBytes: options.maxHeldBytes,
+      // the payload's bytes as received, what the C twin copies to hold it
+      sizeOf: ({ payload }) => (typeof payload === "string" ? new TextEncoder().encode(payload).length : payload.byteLength),
       senderOf: options.senderOf,
       deliver: ({ envelope, context }) => options.deliver(envelope, context),
       onGap: (gap) => options.log(gap.text),
@@ -48,7 +53,7 @@ export class EnvelopeReceiver<C = void> {
       this.options.log(`dropped a malformed message on ${topic}: ${(error as Error).message}`);
       return "malformed";
     }
-    if (qos === 1) return this.ordered.accept(topic, envelope, { envelope, context });
+    if (qos === 1) return this.ordered.accept(topic, envelope, { envelope, context, payload });
     if (!this.unordered.accept(envelope.id)) return "duplicate";
     this.options.deliver(envelope, context);
     return "delivered";
@@ -87,14 +92,16 @@ export class EnvelopeReceiver<C = void> {
     return this.ordered.forgotten;
   }
 
-  /** Times a QoS 1 chain had more than maxHeld waiting and gave its first gap up at once. */
+  /** Times a QoS 1 message made more than maxHeld wait on its chain, or more than maxHeldBytes in
+   * all, and its chain gave its first gaps up at once (ReorderBuffer.overflows). */
   get overflows(): number {
     return this.ordered.overflows;
   }
 
-  /** The reorder window's bounds: chains remembered, messages waiting per chain. */
-  get bounds(): { maxStreams: number; maxHeld: number } {
-    return { maxStreams: this.ordered.maxStreams, maxHeld: this.ordered.maxHeld };
+  /** The reorder window's bounds: chains remembered, messages waiting per chain, bytes waiting in
+   * all (Infinity: none). */
+  get bounds(): { maxStreams: number; maxHeld: number; maxHeldBytes: number } {
+    return { maxStreams: this.ordered.maxStreams, maxHeld: this.ordered.maxHeld, maxHeldBytes: this.ordered.maxHeldBytes };
   }
 
   /** QoS 1 messages waiting for their predecessors. */

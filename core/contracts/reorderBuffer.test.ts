@@ -282,6 +282,73 @@ describe("ReorderBuffer", () => {
     assert.deepEqual([buffer.overflows, buffer.forgotten], [1, 0], "counted as one overflow (the C twin's too)");
   });
 
+  it("holds at most maxHeldBytes over all chains: an early message past it gives its chain's first gaps up at once, in order, as many as it takes (the C twin's rule)", () => {
+    const clock = new ManualClock();
+    const delivered: string[] = [];
+    const gaps: ReorderGap[] = [];
+    // each message's size in bytes: 4 unless named here
+    const sizes: Record<string, number> = { "c:7": 9, "c:9": 11, "d:3": 8 };
+    const buffer = new ReorderBuffer<string>({ clock, maxHeldBytes: 10, sizeOf: (id) => sizes[id] ?? 4, deliver: (id) => delivered.push(id), onGap: (g) => gaps.push(g) });
+    const maxSeen: number[] = [];
+    const accept = (id: string, p: number) => {
+      const result = buffer.accept("t", { id, p }, id);
+      maxSeen.push(buffer.heldBytes);
+      return result;
+    };
+    accept("c:1", 0);
+    assert.equal(accept("c:3", 2), "held");
+    assert.equal(accept("c:5", 4), "held");
+    assert.deepEqual([buffer.heldBytes, buffer.overflows], [8, 0], "8 B waiting, within the bound");
+    // 8 + 9 > 10: c:2 given up (c:3 delivered, 13 B left), then c:4 (c:5 delivered, 9 B left): c:7 fits and waits
+    assert.equal(accept("c:7", 6), "held");
+    assert.deepEqual(delivered, ["c:1", "c:3", "c:5"]);
+    assert.deepEqual(
+      gaps.map((g) => [g.reason, g.text]),
+      [
+        ["heldBytes", "gap on t: skipped c:2, over 10 B waiting; delivering from c:3"],
+        ["heldBytes", "gap on t: skipped c:4, over 10 B waiting; delivering from c:5"],
+      ],
+    );
+    assert.deepEqual([buffer.overflows, buffer.gaps, buffer.held, buffer.heldBytes], [1, 2, 1, 9], "one overflow for the one message, two gaps, c:7 waiting");
+    assert.equal(accept("c:6", 5), "delivered");
+    assert.deepEqual(delivered.slice(3), ["c:6", "c:7"], "c:6 then c:7, in order");
+    assert.equal(accept("c:4", 3), "late", "a straggler of a gap given up is late, as for maxHeld");
+    // larger than the bound alone: its own gap given up, delivered at once
+    assert.equal(accept("c:9", 8), "delivered");
+    assert.equal(gaps[2].text, "gap on t: skipped c:8, over 10 B waiting; delivering from c:9");
+    // another chain holds 8 B: a second chain's early 4 B gives up its own gap, the first chain's wait is not touched
+    buffer.accept("u", { id: "d:1" }, "d:1");
+    assert.equal(buffer.accept("u", { id: "d:3", p: 2 }, "d:3"), "held");
+    buffer.accept("v", { id: "e:1" }, "e:1");
+    assert.equal(buffer.accept("v", { id: "e:3", p: 2 }, "e:3"), "delivered");
+    assert.deepEqual([delivered.at(-1), buffer.held, buffer.heldBytes, buffer.overflows], ["e:3", 1, 8, 3], "d:3 still waits for d:2");
+    assert.ok(Math.max(...maxSeen) <= 10, `never more than 10 B waiting between calls: ${maxSeen.join(", ")}`);
+    clock.advance(1000);
+    assert.deepEqual([delivered.at(-1), buffer.heldBytes], ["d:3", 0], "the timer still gives d:2 up, and the bytes are given back");
+    assert.throws(() => new ReorderBuffer({ clock, deliver: () => {}, maxHeldBytes: 10 }), /maxHeldBytes needs sizeOf/);
+    assert.throws(() => new ReorderBuffer({ clock, deliver: () => {}, maxHeldBytes: 0, sizeOf: () => 1 }), /maxHeldBytes must be a whole number >= 1, got 0/);
+  });
+
+  it("EnvelopeReceiver counts a QoS 1 payload's bytes as received (UTF-8) against maxHeldBytes", () => {
+    const clock = new ManualClock();
+    const got: unknown[] = [];
+    const log: string[] = [];
+    const sender = new EnvelopeSender("s");
+    const wire = [0, "lost", "éé", "x", "y"].map((v) => sender.encode("a", v, 0));
+    const bytes = (payload: string) => new TextEncoder().encode(payload).length;
+    // one byte short of wire[2..4]: counted in UTF-16 units ("éé" is 2 of them, 4 bytes) they would fit
+    const maxHeldBytes = bytes(wire[2]) + bytes(wire[3]) + bytes(wire[4]) - 1;
+    const receiver = new EnvelopeReceiver({ clock, maxHeldBytes, deliver: (e) => got.push(e.v), log: (l) => log.push(l) });
+    assert.equal(receiver.receive("a", 1, wire[0], undefined), "delivered");
+    assert.equal(receiver.receive("a", 1, wire[2], undefined), "held");
+    assert.equal(receiver.receive("a", 1, wire[3], undefined), "held");
+    assert.equal(receiver.receive("a", 1, wire[4], undefined), "delivered");
+    assert.deepEqual(got, [0, "éé", "x", "y"]);
+    assert.equal(receiver.overflows, 1);
+    assert.deepEqual(log, [`gap on a: skipped s:2, over ${maxHeldBytes} B waiting; delivering from s:3`]);
+    assert.deepEqual(receiver.bounds, { maxStreams: 1024, maxHeld: 1024, maxHeldBytes });
+  });
+
   it("a new boot id is a new chain from seq 1: delivered at once, not mistaken for repeats, not held behind the old boot's gap", () => {
     const { clock, delivered, gaps, accept } = setup({ timeoutMs: 1000 });
     const before = sendOn(new EnvelopeSender("old"), ["t", "t", "t"], clock);

@@ -27,8 +27,9 @@
  * (`p` = 0) needs no predecessor, and a receiver that starts listening mid-stream waits once, for
  * the timeout, before it takes the stream from there.
  *
- * Bounded: at most `maxHeld` messages wait per chain (beyond it the oldest gap is given up at
- * once) and `maxStreams` chains are remembered (the least recently heard is flushed and forgotten).
+ * Bounded: at most `maxHeld` messages wait per chain and `maxHeldBytes` over all chains (an early
+ * message beyond either gives its chain's oldest gap up at once) and `maxStreams` chains are
+ * remembered (the least recently heard is flushed and forgotten).
  * Pure and clock-injected: no I/O, time and timers come from `clock`, so tests run on a manual
  * clock. One instance is the device's, the dashboard's or the server's receive path. */
 
@@ -48,7 +49,8 @@ export const wallClock: ReorderClock = {
   },
 };
 
-export type GapReason = "timeout" | "full" | "forgotten";
+/** "full": more than maxHeld waiting on the chain; "heldBytes": more than maxHeldBytes waiting in all. */
+export type GapReason = "timeout" | "full" | "heldBytes" | "forgotten";
 
 /** Messages given up: on `stream` (the topic), sender boot `bootId`, everything of the sender's
  * after seq `after` up to and including `missing` that was meant for this topic never came;
@@ -80,6 +82,12 @@ export interface ReorderBufferOptions<T> {
   maxHeld?: number;
   /** Chains remembered at once (default 1024). */
   maxStreams?: number;
+  /** Bytes waiting over all chains, as sizeOf counts them (default: no bound). A board's C twin
+   * bounds the copies it holds so (firmware/native/sizeBudget.json's SF_REORDER_MAX_HELD_BYTES). */
+  maxHeldBytes?: number;
+  /** A message's size in bytes, for maxHeldBytes (required with it; EnvelopeReceiver counts the
+   * payload as received, as the C twin counts its copy). */
+  sizeOf?(item: T): number;
   /** Who sends on `stream` (e.g. the thing named in the topic), for senderLinkChanged; undefined: unknown. */
   senderOf?(stream: string): string | undefined;
 }
@@ -91,6 +99,8 @@ interface Held<T> {
   previous: number;
   item: T;
   arrivedAt: number;
+  /** sizeOf(item), 0 without maxHeldBytes. */
+  bytes: number;
 }
 
 interface Chain<T> {
@@ -131,6 +141,10 @@ export class ReorderBuffer<T> {
   /** The bounds (ReorderBufferOptions). */
   readonly maxHeld: number;
   readonly maxStreams: number;
+  /** Infinity: no bound. */
+  readonly maxHeldBytes: number;
+  /** Bytes waiting over all chains (sizeOf), at most maxHeldBytes between calls. */
+  heldBytes = 0;
   /** Messages delivered (in order). */
   delivered = 0;
   /** Repeats dropped (already delivered, or already waiting). */
@@ -144,7 +158,8 @@ export class ReorderBuffer<T> {
   /** Chains forgotten for a new one beyond maxStreams (flushed first): a repeat of theirs may be
    * delivered again, and their next message waits as one heard mid-stream. */
   forgotten = 0;
-  /** Times a chain had more than maxHeld waiting and gave its first gap up at once. */
+  /** Times an early message made more than maxHeld wait on its chain, or more than maxHeldBytes in
+   * all, and its chain gave its first gaps up at once (one count per message). */
   overflows = 0;
   /** The receiver's link (see linkChanged). */
   private readonly link: LinkWait = { up: true, upAt: -Infinity, heardSinceUp: true };
@@ -155,10 +170,13 @@ export class ReorderBuffer<T> {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_REORDER_TIMEOUT_MS;
     this.maxHeld = options.maxHeld ?? 1024;
     this.maxStreams = options.maxStreams ?? 1024;
+    this.maxHeldBytes = options.maxHeldBytes ?? Infinity;
     if (!Number.isFinite(this.timeoutMs) || this.timeoutMs < 0) throw new Error(`ReorderBuffer: timeoutMs must be a number of milliseconds >= 0, got ${this.timeoutMs}`);
     for (const [name, value] of [["maxHeld", this.maxHeld], ["maxStreams", this.maxStreams]] as const) {
       if (!Number.isInteger(value) || value < 1) throw new Error(`ReorderBuffer: ${name} must be a whole number >= 1, got ${value}`);
     }
+    if (this.maxHeldBytes !== Infinity && (!Number.isInteger(this.maxHeldBytes) || this.maxHeldBytes < 1)) throw new Error(`ReorderBuffer: maxHeldBytes must be a whole number >= 1, got ${this.maxHeldBytes}`);
+    if (this.maxHeldBytes !== Infinity && !options.sizeOf) throw new Error("ReorderBuffer: maxHeldBytes needs sizeOf, each message's size in bytes");
   }
 
   /** Messages waiting for their predecessors, over all chains. */
@@ -205,16 +223,25 @@ export class ReorderBuffer<T> {
         this.drain(chain);
         return "delivered";
       }
-      chain.held.set(seq, { seq, previous, item, arrivedAt: this.options.clock.now() });
+      const bytes = this.maxHeldBytes === Infinity ? 0 : this.options.sizeOf!(item);
+      chain.held.set(seq, { seq, previous, item, arrivedAt: this.options.clock.now(), bytes });
       chain.heldAfter.set(previous, seq);
-      if (chain.held.size > this.maxHeld) {
+      this.heldBytes += bytes;
+      if (this.pastBound(chain)) {
+        // Counting this message among the held, the first gaps are given up until it fits or is
+        // delivered (for maxHeld one does; maxHeldBytes may take more, or all the chain holds).
         this.overflows++;
-        this.giveUpFirstGap(chain, "full");
+        do this.giveUpFirstGap(chain, chain.held.size > this.maxHeld ? "full" : "heldBytes");
+        while (chain.held.has(seq) && this.pastBound(chain));
       }
       return chain.held.has(seq) ? "held" : "delivered";
     } finally {
       this.arm(chain);
     }
+  }
+
+  private pastBound(chain: Chain<T>): boolean {
+    return chain.held.size > this.maxHeld || this.heldBytes > this.maxHeldBytes;
   }
 
   /** The receiver's link went down or came up (a reconnect). While it is down no gap is given up
@@ -266,6 +293,7 @@ export class ReorderBuffer<T> {
   clear(): void {
     for (const chain of this.chains.values()) chain.cancelTimer?.();
     this.chains.clear();
+    this.heldBytes = 0;
   }
 
   private chain(stream: string, bootId: string): Chain<T> {
@@ -293,8 +321,7 @@ export class ReorderBuffer<T> {
   private drain(chain: Chain<T>): void {
     for (let next = chain.heldAfter.get(chain.last); next !== undefined; next = chain.heldAfter.get(chain.last)) {
       const held = chain.held.get(next)!;
-      chain.held.delete(next);
-      chain.heldAfter.delete(held.previous);
+      this.unhold(chain, held);
       this.emit(chain, held.seq, held.item);
     }
   }
@@ -309,10 +336,15 @@ export class ReorderBuffer<T> {
       else this.joinedMidStream++;
       chain.last = first.previous;
     }
-    chain.held.delete(first.seq);
-    chain.heldAfter.delete(first.previous);
+    this.unhold(chain, first);
     this.emit(chain, first.seq, first.item);
     this.drain(chain);
+  }
+
+  private unhold(chain: Chain<T>, held: Held<T>): void {
+    chain.held.delete(held.seq);
+    chain.heldAfter.delete(held.previous);
+    this.heldBytes -= held.bytes;
   }
 
   private reportGap(chain: Chain<T>, first: Held<T>, reason: GapReason): void {
@@ -321,7 +353,12 @@ export class ReorderBuffer<T> {
     if (chain.givenUp.length > REMEMBERED_GAPS) chain.givenUp.shift();
     const { stream, bootId, last } = chain;
     const missing = first.previous;
-    const why = reason === "timeout" ? `not there after ${this.timeoutMs} ms` : reason === "full" ? `${this.maxHeld} later messages waiting` : "the chain was forgotten";
+    const why = {
+      timeout: `not there after ${this.timeoutMs} ms`,
+      full: `${this.maxHeld} later messages waiting`,
+      heldBytes: `over ${this.maxHeldBytes} B waiting`,
+      forgotten: "the chain was forgotten",
+    }[reason];
     const range = missing - last > 1 ? `${bootId}:${missing} (and whatever of ${bootId}:${last + 1}..${missing - 1} was sent on this topic)` : `${bootId}:${missing}`;
     const text = `gap on ${stream}: skipped ${range}, ${why}; delivering from ${bootId}:${first.seq}`;
     this.options.onGap?.({ stream, bootId, after: last, missing, resumedAt: first.seq, reason, text });

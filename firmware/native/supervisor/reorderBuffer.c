@@ -12,8 +12,9 @@ typedef struct sf_ReorderHeld {
   size_t length;
 } sf_ReorderHeld;
 
-/* GAP_NO_MEMORY: this twin's own (core/contracts/reorderBuffer.ts never fails to hold) */
-typedef enum GapReason { GAP_TIMEOUT, GAP_FULL, GAP_FORGOTTEN, GAP_NO_MEMORY } GapReason;
+/* GAP_FULL: maxHeld passed on the chain; GAP_HELD_BYTES: maxHeldBytes passed in all.
+ * GAP_NO_MEMORY: this twin's own (core/contracts/reorderBuffer.ts never fails to hold) */
+typedef enum GapReason { GAP_TIMEOUT, GAP_FULL, GAP_HELD_BYTES, GAP_FORGOTTEN, GAP_NO_MEMORY } GapReason;
 
 struct sf_ReorderChain {
   /* "<bootId>:<stream>" (a boot id has no ':'), one allocation */
@@ -44,6 +45,7 @@ void sf_reorder_init(sf_ReorderBuffer* b, const sf_ReorderOptions* options) {
   if (!b->options.timeoutMs) b->options.timeoutMs = SF_REORDER_DEFAULT_TIMEOUT_MS;
   if (!b->options.maxHeld) b->options.maxHeld = SF_REORDER_DEFAULT_MAX_HELD;
   if (!b->options.maxStreams) b->options.maxStreams = SF_REORDER_DEFAULT_MAX_STREAMS;
+  if (!b->options.maxHeldBytes) b->options.maxHeldBytes = SF_REORDER_DEFAULT_MAX_HELD_BYTES;
   b->heardSinceLinkUp = true;
   b->linkUpAt = INT64_MIN / 2; /* never came up: counts all the time */
 }
@@ -59,6 +61,7 @@ void sf_reorder_clear(sf_ReorderBuffer* b) {
   hal_free(b->chains);
   b->chains = 0;
   b->count = b->capacity = 0;
+  b->heldBytes = 0;
 }
 
 uint32_t sf_reorder_held(const sf_ReorderBuffer* b) {
@@ -87,6 +90,7 @@ static void emitHeld(sf_ReorderBuffer* b, sf_ReorderChain* c, uint32_t i, int64_
   sf_ReorderHeld h = c->held[i];
   __builtin_memmove(&c->held[i], &c->held[i + 1], (c->heldCount - i - 1) * sizeof *c->held);
   c->heldCount--;
+  b->heldBytes -= h.length;
   emit(b, c, h.seq, h.channel, h.payload, h.length, false, now);
   hal_free(h.payload);
 }
@@ -142,6 +146,10 @@ static void reportGap(sf_ReorderBuffer* b, sf_ReorderChain* c, int64_t missing, 
   } else if (reason == GAP_FULL) {
     sf_text_appendInt(&t, b->options.maxHeld);
     sf_text_appendString(&t, SF_TX_LATER_MESSAGES_WAITING);
+  } else if (reason == GAP_HELD_BYTES) {
+    sf_text_appendString(&t, "over ");
+    sf_text_appendInt(&t, (int64_t)b->options.maxHeldBytes);
+    sf_text_appendString(&t, " B waiting");
   } else {
     sf_text_appendString(&t, reason == GAP_FORGOTTEN ? SF_TX_CHAIN_WAS_FORGOTTEN : SF_TX_NO_MEMORY_TO_HOLD);
   }
@@ -305,7 +313,7 @@ static sf_ReorderChain* chain(sf_ReorderBuffer* b, const char* topic, const char
   return c;
 }
 
-static bool hold(const sf_ReorderBuffer* b, sf_ReorderChain* c, int64_t seq, int64_t previous, int channel, const char* payload, size_t length, int64_t now) {
+static bool hold(sf_ReorderBuffer* b, sf_ReorderChain* c, int64_t seq, int64_t previous, int channel, const char* payload, size_t length, int64_t now) {
   /* a board takes its maxHeld at once (sf_reorder_accept never holds more) */
   sf_ReorderHeld* held = sf_growArray(c->held, c->heldCount, &c->heldCapacity, sizeof *held, SF_REORDER_HELD_WHOLE ? b->options.maxHeld : 4);
   if (!held) return false;
@@ -316,6 +324,7 @@ static bool hold(const sf_ReorderBuffer* b, sf_ReorderChain* c, int64_t seq, int
   copy[length] = 0;
   sf_ReorderHeld h = {seq, previous, now, channel, copy, length};
   c->held[c->heldCount++] = h;
+  b->heldBytes += length;
   return true;
 }
 
@@ -330,7 +339,8 @@ sf_ReorderResult sf_reorder_accept(sf_ReorderBuffer* b, const char* topic, const
   heard(b, now);
   sf_ReorderChain* c = chain(b, topic, id, bootIdLength, now);
   if (!c) {
-    /* out of memory: deliver rather than lose */
+    /* out of memory: deliver rather than lose, counted (the supervisor reports it) */
+    b->unguarded++;
     b->delivered++;
     b->options.deliver(b->options.context, channel, payload, length, true);
     return SF_REORDER_DELIVERED;
@@ -360,20 +370,26 @@ sf_ReorderResult sf_reorder_accept(sf_ReorderBuffer* b, const char* topic, const
     b->duplicates++;
     return SF_REORDER_DUPLICATE;
   }
-  if (previous > c->last && c->heldCount >= b->options.maxHeld) {
-    /* One more than maxHeld would wait: the first gap, counting this message among the held, is
-     * given up at once (ReorderBuffer's order) without a slot for this one, so a chain never
-     * needs more than maxHeld (a board takes exactly those, reorderBuffer.h). */
-    b->overflows++;
-    if (seq < c->held[firstHeld(c)].seq) giveUpBefore(b, c, previous, seq, GAP_FULL);
-    else giveUpFirstGap(b, c, GAP_FULL, now);
-  }
-  /* No memory to hold it: what comes before it is given up as when the chain is full, one gap at a
-   * time, so it is still delivered in order and a straggler is late (reported), not taken for a
-   * repeat. Each turn delivers a held message or ends the wait. */
-  while (previous > c->last && !hold(b, c, seq, previous, channel, payload, length, now)) {
-    if (c->heldCount && c->held[firstHeld(c)].seq < seq) giveUpFirstGap(b, c, GAP_NO_MEMORY, now);
-    else giveUpBefore(b, c, previous, seq, GAP_NO_MEMORY);
+  /* An early message waits unless holding it would pass a bound: one more than maxHeld on the
+   * chain, or more than maxHeldBytes in all. Then the first gaps, counting this message among the
+   * held, are given up at once (ReorderBuffer's order) until it fits or is delivered, without
+   * holding it first: a chain never needs more than maxHeld slots (a board takes exactly those,
+   * reorderBuffer.h) and the copies never pass maxHeldBytes; one overflow counted per message (one
+   * turn does for maxHeld). No memory to hold it: the same, one gap at a time, so it is still
+   * delivered in order and a straggler is late (reported), not taken for a repeat. Each turn
+   * delivers a held message or ends the wait. */
+  bool overflowed = false;
+  while (previous > c->last) {
+    GapReason reason = GAP_NO_MEMORY;
+    if (c->heldCount >= b->options.maxHeld) reason = GAP_FULL;
+    else if (length > b->options.maxHeldBytes - b->heldBytes) reason = GAP_HELD_BYTES;
+    else if (hold(b, c, seq, previous, channel, payload, length, now)) break;
+    if (reason != GAP_NO_MEMORY && !overflowed) {
+      overflowed = true;
+      b->overflows++;
+    }
+    if (c->heldCount && c->held[firstHeld(c)].seq < seq) giveUpFirstGap(b, c, reason, now);
+    else giveUpBefore(b, c, previous, seq, reason);
   }
   sf_ReorderResult result = SF_REORDER_HELD;
   /* p = 0 (a first message, or a sender that doesn't say) needs no predecessor */

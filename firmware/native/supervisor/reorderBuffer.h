@@ -7,10 +7,11 @@
  * late and reported. The first message of a chain (p = 0) needs no predecessor; a chain first
  * heard mid-stream waits once, for the timeout.
  *
- * Bounded: at most `maxHeld` messages wait per chain (beyond it the oldest gap is given up at
- * once) and `maxStreams` chains are remembered (the least recently heard is flushed and
- * forgotten). Held messages are copies of their payload (hal_malloc), so memory is bounded by
- * maxStreams x maxHeld x the largest message.
+ * Bounded: at most `maxHeld` messages wait per chain and their copies (hal_malloc) take at most
+ * `maxHeldBytes` of payload over all chains (an early message beyond either gives its chain's
+ * oldest gaps up at once), and `maxStreams` chains are remembered (the least recently heard is
+ * flushed and forgotten). So the copies take at most min(maxHeldBytes, maxStreams x maxHeld x the
+ * largest message), plus an allocator's header and rounding per copy.
  *
  * Time is injected: each chain with waiting messages has one timer (due, sequence). The owner
  * (the supervisor) fires it with sf_reorder_fireTimer when it is the earliest of all its timers;
@@ -45,6 +46,16 @@
 #define SF_REORDER_DEFAULT_MAX_HELD 1024
 #define SF_REORDER_HELD_WHOLE 0
 #endif
+/* The payload bytes the held copies may take over all chains (sizeBudget.json's limits
+ * SF_REORDER_MAX_HELD_BYTES on the Cortex-M0+, where two chains of four 300-B envelopes would pass
+ * the heap's margin; firmware/native/README.md has the arithmetic). A host keeps no bound, as the
+ * TypeScript buffer without maxHeldBytes: SF_REORDER_UNBOUNDED_BYTES, left out of the report. */
+#define SF_REORDER_UNBOUNDED_BYTES SIZE_MAX
+#ifdef SF_REORDER_MAX_HELD_BYTES
+#define SF_REORDER_DEFAULT_MAX_HELD_BYTES SF_REORDER_MAX_HELD_BYTES
+#else
+#define SF_REORDER_DEFAULT_MAX_HELD_BYTES SF_REORDER_UNBOUNDED_BYTES
+#endif
 /* Gaps remembered per chain for telling a late message from a repeat (REMEMBERED_GAPS). */
 #define SF_REORDER_REMEMBERED_GAPS 16
 
@@ -60,6 +71,7 @@ typedef struct sf_ReorderOptions {
   uint32_t timeoutMs;
   uint32_t maxHeld;
   uint32_t maxStreams;
+  size_t maxHeldBytes;
   /* Each message once, in the sender's order. `current` is true for the message sf_reorder_accept
    * is being called with (the caller still has it decoded; payload is the caller's); false for
    * one that waited (payload is the held copy, valid during the call). */
@@ -80,9 +92,15 @@ typedef struct sf_ReorderBuffer {
   uint64_t heardClock; /* for least recently heard */
   uint32_t delivered, duplicates, late, gaps, joinedMidStream;
   /* Chains forgotten for a new one beyond maxStreams (a repeat of theirs may reach the app, their
-   * next message waits as one heard mid-stream), and times a chain had more than maxHeld waiting
-   * and gave its first gap up at once (core/contracts/reorderBuffer.ts counts the same). */
+   * next message waits as one heard mid-stream), and early messages that would have made more
+   * than maxHeld wait on their chain or more than maxHeldBytes in all, for which the chain gave its
+   * first gaps up at once (core/contracts/reorderBuffer.ts counts the same). */
   uint32_t forgotten, overflows;
+  /* Messages delivered at once, unordered and unchecked for repeats, because no memory could be
+   * had for their chain (this twin's own: the TypeScript buffer never fails to allocate). */
+  uint32_t unguarded;
+  /* Payload bytes of the held copies, over all chains: at most options.maxHeldBytes. */
+  size_t heldBytes;
   /* sf_reorder_linkChanged: the link is down (no gap is given up for lack of time); when it last
    * came up, then when the first message after that was heard (the wait counts from there) */
   bool linkDown, heardSinceLinkUp;
@@ -102,7 +120,7 @@ void sf_reorder_clear(sf_ReorderBuffer* buffer);
  * bootIdLength bytes of boot id, then ':' and the digits), its seq (>= 1) and `p` (0 when
  * absent). Out of memory to hold a message that must wait: the gaps before it are given up (as
  * reported gaps: its stragglers come late) and it is delivered in order; no memory for its chain
- * at all: delivered at once (rather than lost). */
+ * at all: delivered at once (rather than lost), counted in `unguarded`. */
 sf_ReorderResult sf_reorder_accept(sf_ReorderBuffer* buffer, const char* stream, const char* id, size_t idLength, size_t bootIdLength, int64_t seq,
                                    int64_t previous, int channel, const char* payload, size_t length, int64_t now);
 

@@ -43,7 +43,7 @@ describe("the MCU's status when the link has no room (C)", function () {
       path.join(GLUE, "numberFormat.c"),
     ];
     program = path.join(dir, "statusRetryCheck");
-    await promisify(execFile)(cc, ["-std=c99", "-O1", "-g", "-Wall", "-Wextra", "-Werror", "-D_POSIX_C_SOURCE=200809L", ...includes, ...sources, engine, "-lm", "-o", program], { maxBuffer: 8 * 1024 * 1024 });
+    await promisify(execFile)(cc, ["-std=c99", "-O1", "-g", "-Wall", "-Wextra", "-Werror", "-D_POSIX_C_SOURCE=200809L", ...includes, ...sources, engine, "-lm", "-Wl,--wrap=hal_malloc", "-o", program], { maxBuffer: 8 * 1024 * 1024 });
     // a real app: the coded logger of the equivalence tests (pins, timers, QoS 1 channels)
     const app = path.join(ROOT, "test/fixtures/native-equivalence/coded-logger/features/app.ts");
     execFileSync(process.execPath, [path.join(ROOT, "bin/snapfleet.js"), "build", app, "--out", path.join(dir, "app")], { cwd: ROOT, stdio: "pipe" });
@@ -51,7 +51,7 @@ describe("the MCU's status when the link has no room (C)", function () {
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   /** Runs one scenario of statusRetryCheck.c; all its checks must have run and passed. */
-  async function runChecks(scenario: "status" | "outbox" | "full", expected: number) {
+  async function runChecks(scenario: "status" | "outbox" | "full" | "nomemory", expected: number) {
     let output: string;
     try {
       output = (await promisify(execFile)(program, [path.join(dir, "app/manifest.json"), path.join(dir, "app/device.snap"), scenario])).stdout;
@@ -71,5 +71,9 @@ describe("the MCU's status when the link has no room (C)", function () {
 
   it("refuses to start an app whose subscription the link can't keep, in words, before it runs (none dropped silently)", async () => {
     await runChecks("full", 3);
+  });
+
+  it("a QoS 1 command with no memory for its sender's chain still reaches the app, and the count reaches the log topic: at once, then at the next link up", async () => {
+    await runChecks("nomemory", 5);
   });
 });

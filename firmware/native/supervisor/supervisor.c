@@ -32,6 +32,13 @@
  * message) is tried again when no acknowledgement came. */
 #define BUSY_RETRY_MS 100
 
+/* A count reported on the log topic at most once per connection as it grows (reportUnguarded):
+ * its value when last reported, and whether this connection reported it already. */
+typedef struct sf_ReportedCount {
+  uint32_t reported;
+  bool thisLink;
+} sf_ReportedCount;
+
 struct sf_Supervisor {
   sf_SupervisorConfig config;
   const sf_Manifest* manifest;
@@ -59,10 +66,8 @@ struct sf_Supervisor {
   uint32_t outages, reconnects, appErrors;
   /* The outbox's and the log buffer's drop counts when they were last reported (reportDrops). */
   uint32_t reportedDroppedMessages, reportedDroppedLogs;
-  /* seenDown.unguarded when last reported, and whether this connection reported one already
-   * (reportUnguarded). */
-  uint32_t reportedUnguarded;
-  bool unguardedReportedThisLink;
+  /* seenDown.unguarded and ordered.unguarded (reportUnguarded). */
+  sf_ReportedCount dedupUnguarded, reorderUnguarded;
   /* ordered.forgotten and ordered.overflows when last reported, and whether this connection
    * reported them already (reportReorderBounds). */
   uint32_t reportedForgotten, reportedOverflows;
@@ -472,7 +477,7 @@ sf_Supervisor* sf_supervisor_create(const sf_SupervisorConfig* config) {
   sf_handles_init(&s->handles);
   sf_timers_init(&s->timers);
   sf_dedup_init(&s->seenDown);
-  sf_ReorderOptions reorder = {config->reorderTimeoutMs, 0, 0, deliverOrdered, reorderLog, s, &s->timers.nextSequence};
+  sf_ReorderOptions reorder = {config->reorderTimeoutMs, 0, 0, 0, deliverOrdered, reorderLog, s, &s->timers.nextSequence};
   sf_reorder_init(&s->ordered, &reorder);
   sf_json_init(&s->envelope);
   sf_json_init(&s->heldEnvelope);
@@ -698,20 +703,23 @@ static void reportDrops(sf_Supervisor* s) {
   reportNumbers(s, phrases, numbers, 4);
 }
 
-/* QoS 0 messages the dedup window delivered unchecked (no memory for their sender), since the
- * last report: the first on a connection is reported as it comes, the rest at the next link up,
- * so a full heap costs a line per connection, not one per message. */
-static void reportUnguarded(sf_Supervisor* s) {
-  uint32_t unguarded = s->seenDown.unguarded - s->reportedUnguarded;
-  if (unguarded == 0) return;
-  s->reportedUnguarded = s->seenDown.unguarded;
-  s->unguardedReportedThisLink = true;
-  static const char* const phrases[] = {SF_TX_NO_MEMORY_DEDUP_WINDOW, SF_TX_MESSAGES_WITHOUT_REPEAT_CHECK};
+/* Messages delivered unchecked for lack of memory, since the last report: QoS 0 ones the dedup
+ * window had no memory for their sender to check, QoS 1 ones the reorder window had none for their
+ * chain to order and check. The first on a connection is reported as it comes, the rest at the next
+ * link up, so a full heap costs a line per connection, not one per message. */
+static const char* const DEDUP_UNGUARDED[] = {SF_TX_NO_MEMORY_DEDUP_WINDOW, SF_TX_MESSAGES_WITHOUT_REPEAT_CHECK};
+static const char* const REORDER_UNGUARDED[] = {SF_TX_NO_MEMORY_REORDER_WINDOW, SF_TX_MESSAGES_AS_THEY_CAME};
+static void reportUnguarded(sf_Supervisor* s, sf_ReportedCount* reported, uint32_t count, const char* const* phrases) {
+  uint32_t unguarded = count - reported->reported;
+  if (unguarded == 0 || reported->thisLink) return;
+  reported->reported = count;
+  reported->thisLink = true;
   reportNumbers(s, phrases, &unguarded, 1);
 }
 
 /* QoS 1 chains the reorder window forgot for a new one (beyond maxStreams) and gaps it gave up at
- * once for more than maxHeld waiting, since the last report; reported as reportUnguarded is (the
+ * once for more than maxHeld waiting on a chain or maxHeldBytes in all (that clause only with a
+ * bound on the bytes: a host's line stays the TypeScript device's), since the last report; reported as reportUnguarded is (the
  * first on a connection as it comes, the rest at the next link up), so a third command sender
  * costs a line per connection, not one per message. Each gap is also reported as it is given up
  * (reorderLog). firmware/supervisor.ts's reportReorderBounds, the same words. */
@@ -722,9 +730,16 @@ static void reportReorderBounds(sf_Supervisor* s) {
   s->reportedForgotten = s->ordered.forgotten;
   s->reportedOverflows = s->ordered.overflows;
   s->reorderBoundsReportedThisLink = true;
-  static const char* const phrases[] = {SF_TX_REORDER_WINDOW_FORGOT, SF_TX_CHAINS_IT_REMEMBERS, SF_TX_FORGOTTEN_CHAIN_PRICE, SF_TX_TIMES_OVER, SF_TX_WAITING_ON_A_CHAIN};
-  uint32_t numbers[] = {forgotten, s->ordered.options.maxStreams, overflows, s->ordered.options.maxHeld};
-  reportNumbers(s, phrases, numbers, 4);
+  /* the buffer takes the target's bounds (sf_supervisor_create passes 0s): the bytes' clause is the
+   * target's too */
+  static const char* const phrases[] = {SF_TX_REORDER_WINDOW_FORGOT, SF_TX_CHAINS_IT_REMEMBERS, SF_TX_FORGOTTEN_CHAIN_PRICE, SF_TX_TIMES_OVER,
+#ifdef SF_REORDER_MAX_HELD_BYTES
+                                        SF_TX_WAITING_ON_A_CHAIN_OR, SF_TX_BYTES_IN_ALL};
+#else
+                                        SF_TX_WAITING_ON_A_CHAIN};
+#endif
+  uint32_t numbers[] = {forgotten, s->ordered.options.maxStreams, overflows, s->ordered.options.maxHeld, (uint32_t)s->ordered.options.maxHeldBytes};
+  reportNumbers(s, phrases, numbers, sizeof phrases / sizeof *phrases - 1);
 }
 
 void sf_supervisor_onConnectionChanged(sf_Supervisor* s, bool up) {
@@ -745,8 +760,9 @@ void sf_supervisor_onConnectionChanged(sf_Supervisor* s, bool up) {
     sf_outbox_resume(&s->outbox);
     sf_outbox_resume(&s->logs);
     reportDrops(s);
-    s->unguardedReportedThisLink = false;
-    reportUnguarded(s);
+    s->dedupUnguarded.thisLink = s->reorderUnguarded.thisLink = false;
+    reportUnguarded(s, &s->dedupUnguarded, s->seenDown.unguarded, DEDUP_UNGUARDED);
+    reportUnguarded(s, &s->reorderUnguarded, s->ordered.unguarded, REORDER_UNGUARDED);
     s->reorderBoundsReportedThisLink = false;
     reportReorderBounds(s);
   } else {
@@ -789,11 +805,12 @@ bool sf_supervisor_onMessage(sf_Supervisor* s, const char* topic, const uint8_t*
     sf_reorder_accept(&s->ordered, topic, envelope.bootId, envelope.idLength, envelope.bootIdLength, envelope.seq, envelope.previous, channel,
                       (const char*)payload, length, now(s));
     if (!s->reorderBoundsReportedThisLink) reportReorderBounds(s);
+    reportUnguarded(s, &s->reorderUnguarded, s->ordered.unguarded, REORDER_UNGUARDED);
     return true;
   }
   /* a retransmitted or replayed copy of a message the app already got */
   if (!sf_dedup_accept(&s->seenDown, envelope.bootId, envelope.bootIdLength, envelope.seq)) return true;
-  if (!s->unguardedReportedThisLink) reportUnguarded(s);
+  reportUnguarded(s, &s->dedupUnguarded, s->seenDown.unguarded, DEDUP_UNGUARDED);
   deliverToApp(s, channel, &s->envelope, envelope.value);
   return true;
 }

@@ -1,10 +1,12 @@
 /* reorderBuffer.c built with a board's bounds (reorderBuffer.test.ts passes the Cortex-M0+'s
- * -DSF_REORDER_MAX_STREAMS=2 -DSF_REORDER_MAX_HELD=4): a third chain makes the least recently
- * heard one flushed (what waited delivered, in order, its gap reported) and forgotten, counted;
- * that sender heard again is a chain joined mid-stream; a chain with one more than maxHeld waiting
- * gives its first gap up at once, in order, counted, and the straggler is late; both arrays taken
- * whole at their first use. Prints "ok: ..." or "FAIL: ..." per check (test/support/cChecks.ts
- * counts them). */
+ * -DSF_REORDER_MAX_STREAMS=2 -DSF_REORDER_MAX_HELD=4 -DSF_REORDER_MAX_HELD_BYTES=1024 from
+ * sizeBudget.json): a third chain makes the least recently heard one flushed (what waited
+ * delivered, in order, its gap reported) and forgotten, counted; that sender heard again is a
+ * chain joined mid-stream; a chain with one more than maxHeld waiting, or an early message that
+ * would pass maxHeldBytes, gives its first gaps up at once, in order, counted, and the straggler
+ * is late; the held copies never pass maxHeldBytes; both arrays taken whole at their first use; no
+ * memory for a chain at all: delivered at once and counted. Prints "ok: ..." or "FAIL: ..." per
+ * check (test/support/cChecks.ts counts them). */
 #define _GNU_SOURCE /* malloc_usable_size */
 #include <malloc.h>
 #include <stdio.h>
@@ -67,13 +69,27 @@ static sf_ReorderResult accept(const char* bootId, int64_t seq, int64_t previous
 }
 
 static void start(void (*log)(void*, const char*)) {
-  sf_ReorderOptions options = {0, 0, 0, deliver, log, 0, &timerSequence};
+  sf_ReorderOptions options = {0, 0, 0, 0, deliver, log, 0, &timerSequence};
   sf_reorder_init(&b, &options);
   delivered[0] = logged[0] = 0;
 }
 
+/* A message of `bootId` on `topic` whose payload is `size` bytes (a link frame's body is at most
+ * 300): its id, then NULs, so `delivered` still shows the id. Returns the result; `heldBytesSeen`
+ * keeps the most the held copies took after a call (they only shrink within one before the new
+ * copy is made). */
+static size_t heldBytesSeen;
+static sf_ReorderResult acceptSized(const char* topic, const char* bootId, int64_t seq, int64_t previous, size_t size, int64_t now) {
+  static char payload[1200];
+  memset(payload, 0, sizeof payload);
+  int length = snprintf(payload, sizeof payload, "%s:%lld", bootId, (long long)seq);
+  sf_ReorderResult result = sf_reorder_accept(&b, topic, payload, (size_t)length, strlen(bootId), seq, previous, 0, payload, size, now);
+  if (b.heldBytes > heldBytesSeen) heldBytesSeen = b.heldBytes;
+  return result;
+}
+
 int main(void) {
-  check(SF_REORDER_MAX_STREAMS == 2 && SF_REORDER_MAX_HELD == 4, "built with the Cortex-M0+'s bounds: 2 chains, 4 held");
+  check(SF_REORDER_MAX_STREAMS == 2 && SF_REORDER_MAX_HELD == 4 && SF_REORDER_MAX_HELD_BYTES == 1024, "built with the Cortex-M0+'s bounds: 2 chains, 4 held, 1,024 B of copies");
 
   /* ---- more chains than maxStreams */
   start(logLine);
@@ -133,6 +149,37 @@ int main(void) {
   failAllocations = 0;
   check(b.gaps == 2 && b.overflows == 0, "two gaps counted (their lines need memory too: none could be written)");
   check(accept("G", 4, 3, 3) == SF_REORDER_LATE && accept("G", 2, 1, 4) == SF_REORDER_LATE && b.late == 2 && b.duplicates == 0, "memory back: G:4 and G:2 come late, dropped and reported as late, not taken for repeats");
+  sf_reorder_clear(&b);
+
+  /* ---- big envelopes: the copies' bytes bounded over both chains */
+  start(logLine);
+  check(b.options.maxHeldBytes == 1024 && b.heldBytes == 0, "the board's byte bound is the buffer's default");
+  acceptSized("t", "H", 1, 0, 300, 0);
+  bool waiting = true;
+  for (int64_t seq = 3; seq <= 7; seq += 2) waiting = acceptSized("t", "H", seq, seq - 1, 300, seq) == SF_REORDER_HELD && waiting;
+  check(waiting && b.heldBytes == 900 && b.overflows == 0, "H:3, H:5, H:7 of 300 B wait (900 B, three of four slots)");
+  check(acceptSized("t", "H", 9, 8, 300, 9) == SF_REORDER_HELD, "H:9 would make 1,200 B: H:2 given up, H:3 delivered, H:9 waits");
+  check(!strcmp(delivered, "H:1 H:3 ") && b.overflows == 1 && b.gaps == 1 && b.heldBytes == 900, "in the sender's order, one overflow, one gap, 900 B held");
+  check(strstr(logged, "gap on t: skipped H:2, over 1024 B waiting; delivering from H:3\n") != 0, "the gap reported in the TypeScript wording (maxHeldBytes)");
+  /* a second chain's early message finds the bytes taken: its own gap given up, H's wait untouched */
+  acceptSized("u", "J", 1, 0, 10, 10);
+  check(acceptSized("u", "J", 3, 2, 200, 11) == SF_REORDER_DELIVERED && b.overflows == 2 && sf_reorder_held(&b) == 3, "J:3 (200 B more than fits): J:2 given up, J:3 delivered at once; H:5..H:9 still wait");
+  /* one message larger than what's left after several gaps: as many given up as it takes */
+  check(acceptSized("t", "H", 11, 10, 1000, 12) == SF_REORDER_HELD, "H:11 of 1,000 B: H:4, H:6 and H:8 given up in turn, H:11 waits alone");
+  check(!strcmp(delivered, "H:1 H:3 J:1 J:3 H:5 H:7 H:9 ") && b.overflows == 3 && b.heldBytes == 1000 && sf_reorder_held(&b) == 1, "delivered in order, counted as one overflow more, 1,000 B held");
+  check(acceptSized("t", "H", 6, 5, 300, 13) == SF_REORDER_LATE && b.late == 1, "H:6, a straggler of a gap given up, dropped as late");
+  check(acceptSized("t", "H", 13, 12, 1100, 14) == SF_REORDER_DELIVERED && !strcmp(delivered, "H:1 H:3 J:1 J:3 H:5 H:7 H:9 H:11 H:13 "), "H:13 larger than the bound: H:10 and H:12 given up, H:11 and H:13 delivered in order");
+  check(heldBytesSeen <= 1024 && b.heldBytes == 0, "the held copies never passed 1,024 B and are all given back");
+  sf_reorder_clear(&b);
+  check(live == 0, "sf_reorder_clear gives everything back");
+
+  /* ---- no memory for a chain at all: delivered at once, counted */
+  start(logLine);
+  failAllocations = 1;
+  check(accept("K", 2, 1, 0) == SF_REORDER_DELIVERED && b.count == 0 && !strcmp(delivered, "K:2 "), "no memory for the chain array: K:2 delivered at once rather than lost");
+  check(b.unguarded == 1 && b.delivered == 1, "counted as unguarded (the supervisor reports it)");
+  failAllocations = 0;
+  check(accept("K", 4, 3, 1) == SF_REORDER_HELD && b.count == 1 && b.unguarded == 1, "memory back: K has a chain again, joined mid-stream");
   sf_reorder_clear(&b);
 
   /* the same without a log (no log line's text allocated): what the held messages take */

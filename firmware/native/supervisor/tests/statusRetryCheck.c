@@ -13,7 +13,11 @@
  * The `full` scenario: the link's subscription table has room for only 2 of the app's 4 (the rest
  * taken before): the start is refused, in words, before the app runs, and the app's 2 are withdrawn.
  *
- *   statusRetryCheck MANIFEST.json DEVICE.snap [status|outbox|full] */
+ * The `nomemory` scenario: a QoS 1 command whose sender's chain the reorder window has no memory
+ * for (hal_malloc failing for the chain array) still reaches the app, and the count reaches the
+ * log topic as the dedup window's does: the first line as it comes, the rest at the next link up.
+ *
+ *   statusRetryCheck MANIFEST.json DEVICE.snap [status|outbox|full|nomemory] */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +26,19 @@
 #include "../../link/linkNet.h"
 #include "../../link/tests/memoryWire.h"
 #include "../supervisor.h"
+#include "../topics.h"
+
+/* hal_malloc failing once, for the next block of at least `failFrom` bytes (0: never): the POSIX
+ * port's, wrapped by the linker (-Wl,--wrap=hal_malloc, statusRetry.test.ts). */
+void* __real_hal_malloc(size_t size);
+static size_t failFrom;
+void* __wrap_hal_malloc(size_t size) {
+  if (failFrom && size >= failFrom) {
+    failFrom = 0;
+    return NULL;
+  }
+  return __real_hal_malloc(size);
+}
 
 #define UNIX_BASE 1700000000000LL
 
@@ -189,6 +206,7 @@ static void acknowledgeHeld(void) {
 static void statusScenario(sf_Manifest* manifest, const uint8_t* snapshot, size_t snapshotSize);
 static void outboxScenario(void);
 static void fullScenario(const sf_Manifest* manifest, const uint8_t* snapshot, size_t snapshotSize);
+static void noMemoryScenario(const sf_Manifest* manifest);
 
 int main(int argc, char** argv) {
   if (argc != 3 && argc != 4) { fprintf(stderr, "usage: statusRetryCheck MANIFEST.json DEVICE.snap [status|outbox|full]\n"); return 2; }
@@ -234,6 +252,7 @@ int main(int argc, char** argv) {
   for (int i = 0; i < 20 && !net.online; i++) step(10);
   check(net.online && statusCount == 1 && statusSays(true, manifest.version), "the status goes out at the connect");
   if (outbox) outboxScenario();
+  else if (argc == 4 && strcmp(argv[3], "nomemory") == 0) noMemoryScenario(&manifest);
   else statusScenario(&manifest, snapshot, snapshotSize);
   sf_supervisor_stop(supervisor);
   sf_supervisor_destroy(supervisor);
@@ -381,4 +400,42 @@ static void fullScenario(const sf_Manifest* manifest, const uint8_t* snapshot, s
     snprintf(topic, sizeof topic, "elsewhere/%d", i);
     net.base.ops->unsubscribe(&net.base, topic);
   }
+}
+
+/* Times `text` occurs in `in`. */
+static int occurrences(const char* in, const char* text) {
+  int n = 0;
+  for (const char* at = strstr(in, text); at; at = strstr(at + 1, text)) n++;
+  return n;
+}
+
+static void command(const char* topic, const char* bootId, int seq, const char* value) {
+  char envelope[200];
+  int length = snprintf(envelope, sizeof envelope, "{\"id\":\"%s:%d\",\"v\":\"%s\",\"t\":%lld}", bootId, seq, value, UNIX_BASE + t);
+  sf_supervisor_onMessage(supervisor, topic, (const uint8_t*)envelope, (size_t)length);
+  step(10);
+}
+
+static void noMemoryScenario(const sf_Manifest* manifest) {
+  sf_Text topic;
+  sf_text_init(&topic, 0);
+  sf_topic_down(&topic, manifest->app, "board-1", "commands");
+  const char* line = "no memory for the reorder window: delivered 1 messages as they came, unordered and without the repeat check, since the last report (the heap is full)";
+  command(topic.data, "dash", 1, "first");
+  /* a second sender's chain grows the array (from one chain on a host): the block that fails */
+  failFrom = 300;
+  command(topic.data, "tab", 1, "second");
+  check(failFrom == 0 && strstr(qos0, "second") != NULL, "no memory for tab's chain: its command still reaches the app (its log line reached the co-processor)");
+  check(occurrences(logLines, line) == 1 && occurrences(qos0, line) == 1, "counted and reported on the log topic at once, in the dedup window's style");
+  failFrom = 300;
+  command(topic.data, "tab", 2, "third");
+  check(strstr(qos0, "third") != NULL && occurrences(logLines, "no memory for the reorder window") == 1, "a second one on the same connection: delivered, counted, not said yet");
+  uint8_t down[2] = {SF_LINK_MSG_MQTT_STATE, 0}, up[2] = {SF_LINK_MSG_MQTT_STATE, 1};
+  sf_linkSession_send(&coprocessor, down, sizeof down);
+  step(10);
+  sf_linkSession_send(&coprocessor, up, sizeof up);
+  for (int i = 0; i < 20 && !net.online; i++) step(10);
+  step(10);
+  check(occurrences(logLines, line) == 2 && occurrences(qos0, line) == 2, "the rest at the next link up, with the count since the last report");
+  sf_text_free(&topic);
 }
