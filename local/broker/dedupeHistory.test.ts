@@ -5,9 +5,9 @@ import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import mqtt from "mqtt";
 import { topics } from "../../core/contracts/topics";
 import { channelManifest } from "../../test/support/channelManifest";
+import { connectDashboard } from "../../test/support/dashboardClient";
 import { waitFor } from "../../test/support/waitFor";
 import { RecentDeliveries } from "./dedupeHistory";
 import { LocalBroker } from "./index";
@@ -36,13 +36,7 @@ describe("LocalBroker: deliveries are deduplicated by what a client got, not by 
   });
 
   async function dashboard(filters: string[]) {
-    const client = await mqtt.connectAsync(broker!.webSocketUrl, {
-      clientId: `sf-${APP}-dashboard-d`,
-      username: "dashboard",
-      password: broker!.issueDashboardToken(),
-      protocolVersion: 4,
-      reconnectPeriod: 0,
-    });
+    const client = await connectDashboard(broker!, { clientId: `sf-${APP}-dashboard-d` });
     open.push(() => client.endAsync(true));
     const received: string[] = [];
     client.on("message", (topic, payload) => received.push(`${topic} ${String(payload)}`));

@@ -10,6 +10,7 @@ import mqtt from "mqtt";
 import { encodeDeviceStatus } from "../../core/contracts/deviceStatus";
 import { topics } from "../../core/contracts/topics";
 import { channelManifest } from "../../test/support/channelManifest";
+import { connectDashboard } from "../../test/support/dashboardClient";
 import { waitFor } from "../../test/support/waitFor";
 import { LocalBroker } from "./index";
 
@@ -53,7 +54,7 @@ describe("LocalBroker: retained messages of one topic in the order received", fu
 
   /** Boot ids of the statuses a dashboard (WebSocket, as the page) and an in-process subscriber get. */
   async function listeners() {
-    const dashboard = await mqtt.connectAsync(broker!.webSocketUrl, { clientId: `sf-${APP}-dashboard-o`, username: "dashboard", password: broker!.issueDashboardToken(), protocolVersion: 4, reconnectPeriod: 0 });
+    const dashboard = await connectDashboard(broker!, { clientId: `sf-${APP}-dashboard-o` });
     open.push(() => dashboard.endAsync(true));
     const heard = { dashboard: [] as string[], inProcess: [] as string[] };
     dashboard.on("message", (_topic, payload) => heard.dashboard.push(bootOf(payload)));
@@ -64,7 +65,7 @@ describe("LocalBroker: retained messages of one topic in the order received", fu
 
   /** The retained status a new exact subscription gets. */
   async function retained(): Promise<string> {
-    const probe = await mqtt.connectAsync(broker!.webSocketUrl, { clientId: `sf-${APP}-dashboard-p`, username: "dashboard", password: broker!.issueDashboardToken(), protocolVersion: 4, reconnectPeriod: 0 });
+    const probe = await connectDashboard(broker!, { clientId: `sf-${APP}-dashboard-p` });
     open.push(() => probe.endAsync(true));
     const first = new Promise<string>((resolve) => probe.once("message", (_topic, payload) => resolve(bootOf(payload))));
     await probe.subscribeAsync(STATUS, { qos: 1 });
