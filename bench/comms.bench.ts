@@ -10,6 +10,7 @@ import { MqttTransport } from "../firmware/comms/mqttTransport";
 import { DEFAULT_IN_FLIGHT_WINDOW, ReliableOutbox } from "../firmware/comms/reliableOutbox";
 import { LocalBroker } from "../local/broker";
 import { channelManifest } from "../test/support/channelManifest";
+import { median } from "../test/support/median";
 
 /** The device's resilient link on the local broker: the real device SDK (MqttTransport) over
  * mutual TLS, every message policy-checked on publish and delivery.
@@ -127,7 +128,6 @@ function figures(latencies: number[]): LatencyFigures {
   return { received: sorted.length, p50Ms: round(at(0.5)), p99Ms: round(at(0.99)), maxMs: round(sorted[sorted.length - 1] ?? NaN) };
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const round = (x: number) => Math.round(x * 100) / 100;
 
 function benchManifest(): Manifest {

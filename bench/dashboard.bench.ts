@@ -14,6 +14,7 @@ import { DASHBOARD_LISTING_SEGMENTS } from "../core/contracts/fleetStatus";
 import { startDashboardServer } from "../local/dashboard";
 import { localJobsSource } from "../local/jobs";
 import { formatCount } from "../web/src/fleetRows";
+import { median } from "../test/support/median";
 
 /** Device publish → DOM update in real Chromium: a simulated device (aws-iot-device-sdk-v2,
  * mutual TLS) publishes temperature envelopes; the page decodes each, runs the feature's
@@ -255,7 +256,6 @@ async function fleetViewFigures(stack: DashboardStack): Promise<void> {
     for (let i = 0; i < LIVE_CHANGES; i++) await publish(topics.status(app, thing(i)), status(i, true), true);
     await page.close();
 
-    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     const goal = size >= 10000 ? `  (goal <= ${FLEET_GOAL_FIRST_RENDER_MS} ms at 10,000: ${loaded.firstScreen <= FLEET_GOAL_FIRST_RENDER_MS ? "met" : "MISSED"})` : "";
     console.log(`  ${total.toLocaleString("en").padStart(6)} devices: first render (navigation -> the first screen of rows, in name order as the table opens, in the page) ${round(loaded.firstScreen)} ms${goal}`);
     console.log(`  ${"".padStart(6)}          every device listed (navigation -> count "${wanted}", searchable and sortable) ${round(loaded.listed)} ms; baseline: the listing alone (fetch + parse in the loaded page) ${round(listingOnlyMs)} ms; ratio ${ratio(loaded.listed, listingOnlyMs)}x`);
@@ -310,7 +310,6 @@ async function firstRenderAgainst(stack: DashboardStack, otherBundleDir: string,
       }
     }
     const loadAfter = os.loadavg();
-    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     const range = (xs: number[]) => `${Math.round(Math.min(...xs))}–${Math.round(Math.max(...xs))}`;
     console.log(`fleet view first render at ${formatCount(size)} devices, ${loads} loads each, alternating; load average ${loadBefore.map((l) => l.toFixed(2)).join(" ")} before, ${loadAfter.map((l) => l.toFixed(2)).join(" ")} after`);
     for (const v of variants) {

@@ -29,6 +29,7 @@ import { LocalBroker } from "../../local/broker";
 import { UpstreamReceiver } from "../../local/cloud/upstreamReceiver";
 import { ResendingPublisher } from "../../local/server/resendingPublisher";
 import { LinkProxy } from "./linkProxy";
+import { median } from "./median";
 import { writeFeatures } from "./tempFeatures";
 import { waitFor } from "./waitFor";
 
@@ -162,11 +163,6 @@ export function timeFigures(values: readonly number[]): TimeFigures {
   const sorted = [...values].sort((a, b) => a - b);
   const at = (q: number) => (sorted.length === 0 ? NaN : Math.round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]));
   return { count: sorted.length, medianMs: at(0.5), p99Ms: at(0.99), maxMs: sorted.length ? Math.round(sorted[sorted.length - 1]) : NaN };
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
 }
 
 export async function runSoak(options: SoakOptions): Promise<SoakReport> {
