@@ -11,6 +11,7 @@ import { ThingRegistry } from "../registry";
 import { brokerPerSuite } from "../../test/support/brokerPerSuite";
 import { channelManifest } from "../../test/support/channelManifest";
 import { connectDashboard } from "../../test/support/dashboardClient";
+import { mqttsOptions } from "../../test/support/mqttsClient";
 import { connectSdkDevice } from "../../test/support/sdkDevice";
 import { waitFor } from "../../test/support/waitFor";
 import { MAX_PAYLOAD_BYTES } from "./mqttLimits";
@@ -34,16 +35,7 @@ describe("LocalBroker refuses what AWS IoT Core refuses", function () {
 
   /** mqtt.js over mutual TLS, as a hand-written device client would connect. */
   function mqttsClient(identity: IdentityFiles, clientId: string, extra: mqtt.IClientOptions = {}): Promise<mqtt.MqttClient> {
-    const client = mqtt.connect(`mqtts://127.0.0.1:${suite.broker.mqttsPort}`, {
-      clientId,
-      ca: suite.broker.caCertPem,
-      cert: identity.certPem,
-      key: identity.keyPem,
-      protocolVersion: 4,
-      reconnectPeriod: 0,
-      connectTimeout: 5000,
-      ...extra,
-    });
+    const client = mqtt.connect(mqttsOptions(suite.broker, clientId, identity, { connectTimeout: 5000, ...extra }));
     open.push(() => client.endAsync(true));
     return new Promise((resolve, reject) => {
       client.once("connect", () => resolve(client));

@@ -12,6 +12,7 @@ import mqtt from "mqtt";
 import { brokerPerSuite } from "../../test/support/brokerPerSuite";
 import { channelManifest } from "../../test/support/channelManifest";
 import { connectDashboard } from "../../test/support/dashboardClient";
+import { mqttsOptions } from "../../test/support/mqttsClient";
 import { connectSdkDevice } from "../../test/support/sdkDevice";
 import { waitFor } from "../../test/support/waitFor";
 import type { IdentityFiles } from "../certificates";
@@ -103,15 +104,7 @@ describe("LocalBroker and MQTT 5 clients (aws-iot-device-sdk-v2 Mqtt5Client)", f
   /** mqtt.js v5 over mutual TLS, for what the SDK's client won't send. */
   async function mqttsV5(thing: string): Promise<mqtt.MqttClient> {
     const identity = await suite.broker.provisionDevice(thing);
-    const client = await mqtt.connectAsync(`mqtts://127.0.0.1:${suite.broker.mqttsPort}`, {
-      clientId: thing,
-      ca: suite.broker.caCertPem,
-      cert: identity.certPem,
-      key: identity.keyPem,
-      protocolVersion: 5,
-      reconnectPeriod: 0,
-      connectTimeout: 5000,
-    });
+    const client = await mqtt.connectAsync(mqttsOptions(suite.broker, thing, identity, { protocolVersion: 5, connectTimeout: 5000 }));
     open.push(() => client.endAsync(true));
     return client;
   }

@@ -11,6 +11,7 @@ import { encodeDeviceStatus } from "../../core/contracts/deviceStatus";
 import { topics } from "../../core/contracts/topics";
 import { channelManifest } from "../../test/support/channelManifest";
 import { connectDashboard } from "../../test/support/dashboardClient";
+import { mqttsOptions } from "../../test/support/mqttsClient";
 import { waitFor } from "../../test/support/waitFor";
 import { LocalBroker } from "./index";
 
@@ -38,16 +39,9 @@ describe("LocalBroker: retained messages of one topic in the order received", fu
 
   async function device(will?: string) {
     const identity = await broker!.provisionDevice("gh-1");
-    const client = await mqtt.connectAsync(`mqtts://127.0.0.1:${broker!.mqttsPort}`, {
-      clientId: "gh-1",
-      ca: broker!.caCertPem,
-      cert: identity.certPem,
-      key: identity.keyPem,
-      protocolVersion: 4,
-      clean: false,
-      reconnectPeriod: 0,
-      ...(will ? { will: { topic: STATUS, payload: Buffer.from(will), qos: 1 as const, retain: true } } : {}),
-    });
+    const client = await mqtt.connectAsync(
+      mqttsOptions(broker!, "gh-1", identity, { clean: false, ...(will ? { will: { topic: STATUS, payload: Buffer.from(will), qos: 1 as const, retain: true } } : {}) }),
+    );
     open.push(() => client.endAsync(true));
     return client;
   }

@@ -6,11 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import mqtt from "mqtt";
 import { LocalBroker, type LocalBrokerOptions } from "../../local/broker";
-
-interface Identity {
-  certPem: string;
-  keyPem: string;
-}
+import { mqttsOptions, type Identity } from "./mqttsClient";
 
 export function brokerPerTest(name: string) {
   let stateDir = "";
@@ -36,7 +32,7 @@ export function brokerPerTest(name: string) {
     /** Options for a client of the running broker with this identity. */
     clientOptions(clientId: string, identity: Identity, options: mqtt.IClientOptions = {}): mqtt.IClientOptions {
       if (!broker) throw new Error("brokerPerTest: start the broker first");
-      return { protocol: "mqtts", host: "127.0.0.1", port: broker.mqttsPort, ca: broker.caCertPem, cert: identity.certPem, key: identity.keyPem, clientId, protocolVersion: 4, reconnectPeriod: 0, ...options };
+      return mqttsOptions(broker, clientId, identity, options);
     },
     /** Ends `client` after the test. */
     track(client: mqtt.MqttClient): mqtt.MqttClient {
