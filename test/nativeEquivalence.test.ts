@@ -19,7 +19,7 @@ import { qemuUnavailable, runQemuBoard } from "../firmware/native/ports/mps2-an5
 import { endInput } from "../firmware/native/childInput";
 import { runScriptedDevice } from "../firmware/scriptedDevice";
 import { crossToolchainUnavailable } from "./support/crossToolchain";
-import { writeFeatures } from "./support/tempFeatures";
+import { appSource, writeFeatures } from "./support/tempFeatures";
 
 const ROOT = path.resolve(__dirname, "..");
 const FIXTURES = path.join(__dirname, "fixtures/native-equivalence");
@@ -141,16 +141,13 @@ for (const runtime of RUNTIMES) describe(`${runtime.name}: the same script, the 
     // The app only counts (a reply per message would overflow the outbox in the bursts) and
     // checks the order: 1, 3..1027 from the full chain, then -1, -2, ... from the chains by age.
     const entry = writeFeatures({
-      "app.ts": [
-        'import type { FeatureApi } from "snapfleet";',
-        "export function App(api: FeatureApi) {",
+      "app.ts": appSource([
         '  const orders = api.newCommsChannel<number>("orders", { direction: "server-to-device", qos: 1 });',
         '  const summary = api.newCommsChannel<string>("summary", { direction: "device-to-server", qos: 1 });',
         "  let count = 0; let outOfOrder = 0; let expected = 1;",
         '  orders.addEventListener("messageFromServer", (n) => { count++; if (n !== expected) outOfOrder++; expected = n === 1 ? 3 : n === 1027 ? -1 : n > 0 ? n + 1 : n - 1; });',
         '  api.mcu.setInterval(() => summary.pushMessageToServer(count + " delivered, " + outOfOrder + " out of order"), 500);',
-        "}",
-      ].join("\n"),
+      ]),
     }, "reorder-bounds");
     const build = await compileFeatures({ entry });
     const steps: string[] = [];
@@ -169,14 +166,11 @@ for (const runtime of RUNTIMES) describe(`${runtime.name}: the same script, the 
 
   it("a burst of 1,200 QoS 1 messages from one callback: the outbox keeps its capacity's newest, both hosts send the same ones and end with the same counters", async () => {
     const entry = writeFeatures({
-      "app.ts": [
-        'import type { FeatureApi } from "snapfleet";',
-        "export function App(api: FeatureApi) {",
+      "app.ts": appSource([
         '  const go = api.newCommsChannel<number>("go", { direction: "server-to-device" });',
         '  const burst = api.newCommsChannel<number>("burst", { direction: "device-to-server", qos: 1 });',
         '  go.addEventListener("messageFromServer", (n) => { for (let i = 1; i <= n; i++) burst.pushMessageToServer(i); });',
-        "}",
-      ].join("\n"),
+      ]),
     }, "burst");
     const build = await compileFeatures({ entry });
     const script = ['{"deliver": "go", "value": 1200}', '{"advance": 10}', '{"link": "down"}', '{"deliver": "go", "value": 700}', '{"link": "up"}', '{"advance": 10}'].join("\n");
@@ -194,14 +188,11 @@ for (const runtime of RUNTIMES) describe(`${runtime.name}: the same script, the 
 
   it("numbers at the edges: String() of subnormal doubles is the shortest text that reads back (5e-324), as V8's", async () => {
     const entry = writeFeatures({
-      "app.ts": [
-        'import type { FeatureApi } from "snapfleet";',
-        "export function App(api: FeatureApi) {",
+      "app.ts": appSource([
         '  const out = api.newCommsChannel<string>("out");',
         "  const values = [5e-324, -5e-324, 1e-323, 1.5e-323, 2.5e-320, 4.9406564584124654e-324 * 7, 2.225073858507201e-308, 2.2250738585072014e-308, 1e-310, 1.2345e-315, 1e-7, 123e-20, 1.7976931348623157e308];",
         '  api.mcu.onStart(() => { let text = ""; for (let i = 0; i < values.length; i++) text = text + String(values[i]) + " " + String(values[i] * 3) + " "; out.pushMessageToServer(text); });',
-        "}",
-      ].join("\n"),
+      ]),
     }, "subnormal");
     const build = await compileFeatures({ entry });
     const lines = await assertSameOutput(build, '{"advance": 10}\n', []);
@@ -211,16 +202,13 @@ for (const runtime of RUNTIMES) describe(`${runtime.name}: the same script, the 
 
   it("envelope seqs: 0 and beyond 2^53 - 1 are malformed on both channel kinds, with the same words; 2^53 - 1 is taken", async () => {
     const entry = writeFeatures({
-      "app.ts": [
-        'import type { FeatureApi } from "snapfleet";',
-        "export function App(api: FeatureApi) {",
+      "app.ts": appSource([
         '  const ordered = api.newCommsChannel<number>("ordered", { direction: "server-to-device", qos: 1 });',
         '  const loose = api.newCommsChannel<number>("loose", { direction: "server-to-device" });',
         '  const seen = api.newCommsChannel<string>("seen", { direction: "device-to-server" });',
         '  ordered.addEventListener("messageFromServer", (n) => seen.pushMessageToServer("ordered " + n));',
         '  loose.addEventListener("messageFromServer", (n) => seen.pushMessageToServer("loose " + n));',
-        "}",
-      ].join("\n"),
+      ]),
     }, "seqs");
     const build = await compileFeatures({ entry });
     const steps = [
@@ -242,14 +230,11 @@ for (const runtime of RUNTIMES) describe(`${runtime.name}: the same script, the 
 
   it("api.server.notify in device code: the wrong-target error, in the same words, and the device goes on", async () => {
     const entry = writeFeatures({
-      "app.ts": [
-        'import type { FeatureApi } from "snapfleet";',
-        "export function App(api: FeatureApi) {",
+      "app.ts": appSource([
         '  const out = api.newCommsChannel<number>("out");',
         '  api.mcu.setTimeout(() => api.server.notify("from the device"), 5);',
         "  api.mcu.setTimeout(() => out.pushMessageToServer(1), 10);",
-        "}",
-      ].join("\n"),
+      ]),
     }, "notify");
     const build = await compileFeatures({ entry });
     const lines = await assertSameOutput(build, '{"advance": 20}\n', []);
@@ -263,9 +248,7 @@ for (const runtime of RUNTIMES) describe(`${runtime.name}: the same script, the 
     // The native device keeps a few bytes per timer slot and renders the text only when an error
     // needs it (firmware/native/core/callbackNames.c); the texts are core/runtime/callbackNames.ts's.
     const entry = writeFeatures({
-      "app.ts": [
-        'import type { FeatureApi } from "snapfleet";',
-        "export function App(api: FeatureApi) {",
+      "app.ts": appSource([
         '  const cmd = api.newCommsChannel<string>("cmd");',
         "  let ticks = 0;",
         "  api.mcu.setInterval(() => {",
@@ -287,8 +270,7 @@ for (const runtime of RUNTIMES) describe(`${runtime.name}: the same script, the 
         '      api.mcu.setTimeout(() => { throw new Error("from a listener\'s timer"); }, 2);',
         "    }",
         "  });",
-        "}",
-      ].join("\n"),
+      ]),
     }, "callbackNames");
     const build = await compileFeatures({ entry });
     const script = ['{"advance": 25}', '{"deliver": "cmd", "value": "x"}', '{"advance": 10}'].join("\n") + "\n";
@@ -311,9 +293,7 @@ for (const runtime of RUNTIMES) describe(`${runtime.name}: the same script, the 
 
   it("settings in device code: set() applies (value, change listeners), refuses a bad value in the same words and reports to the settings shadow the same way", async () => {
     const entry = writeFeatures({
-      "app.ts": [
-        'import type { FeatureApi } from "snapfleet";',
-        "export function App(api: FeatureApi) {",
+      "app.ts": appSource([
         '  const setpoint = api.defineSetting("setpoint", { default: 21, min: 5, max: 35 });',
         '  const mode = api.defineSetting("mode", { default: "auto" });',
         '  const heating = api.defineSetting("heating", { default: false });',
@@ -333,8 +313,7 @@ for (const runtime of RUNTIMES) describe(`${runtime.name}: the same script, the 
         "  ];",
         "  attempts.forEach((a, i) => api.mcu.setTimeout(() => { a[1](); api.log(a[0] + \": ok\"); }, 5 + i));",
         '  api.mcu.setTimeout(() => out.pushMessageToServer([setpoint.value, mode.value, heating.value].join(",")), 30);',
-        "}",
-      ].join("\n"),
+      ]),
     }, "settings");
     const build = await compileFeatures({ entry });
     const dir = buildDir(build);
@@ -359,9 +338,7 @@ for (const runtime of RUNTIMES) describe(`${runtime.name}: the same script, the 
 
   it("settings shadow answers (get, delta, rejections, stale versions, retries): the same values applied, refusals and reports", async () => {
     const entry = writeFeatures({
-      "app.ts": [
-        'import type { FeatureApi } from "snapfleet";',
-        "export function App(api: FeatureApi) {",
+      "app.ts": appSource([
         '  const setpoint = api.defineSetting("setpoint", { default: 21, min: 5, max: 35 });',
         '  const mode = api.defineSetting("mode", { default: "auto" });',
         '  const heating = api.defineSetting("heating", { default: false });',
@@ -372,8 +349,7 @@ for (const runtime of RUNTIMES) describe(`${runtime.name}: the same script, the 
         '  api.mcu.onStart(() => api.log("starting at " + setpoint.value + " " + mode.value + " " + heating.value));',
         "  api.mcu.setTimeout(() => heating.set(true), 20);",
         '  api.mcu.setInterval(() => out.pushMessageToServer([setpoint.value, mode.value, heating.value].join(",")), 1000);',
-        "}",
-      ].join("\n"),
+      ]),
     }, "shadowAnswers");
     const build = await compileFeatures({ entry });
     const answer = (shadow: string, payload: unknown) => JSON.stringify({ shadow, payload: typeof payload === "string" ? payload : JSON.stringify(payload) });
@@ -425,15 +401,14 @@ for (const runtime of RUNTIMES) describe(`${runtime.name}: the same script, the 
         const source = fs.readFileSync(path.join(CORPUS, file), "utf8");
         const settled = /export (async )?function settled/.test(source);
         const entry = writeFeatures({
-          "app.ts": [
-            'import type { FeatureApi } from "snapfleet";',
-            `import * as program from ${JSON.stringify(path.join(CORPUS, file).replace(/\.ts$/, ""))};`,
-            "export function App(api: FeatureApi) {",
-            '  const result = api.newCommsChannel("result");',
-            "  api.mcu.onStart(() => result.pushMessageToServer((program as any).run()));",
-            settled ? "  api.mcu.setTimeout(() => result.pushMessageToServer((program as any).settled()), 10);" : "",
-            "}",
-          ].join("\n"),
+          "app.ts": appSource(
+            [
+              '  const result = api.newCommsChannel("result");',
+              "  api.mcu.onStart(() => result.pushMessageToServer((program as any).run()));",
+              settled ? "  api.mcu.setTimeout(() => result.pushMessageToServer((program as any).settled()), 10);" : "",
+            ],
+            [`import * as program from ${JSON.stringify(path.join(CORPUS, file).replace(/\.ts$/, ""))};`],
+          ),
         }, "corpus");
         const build = await compileFeatures({ entry });
         const lines = await assertSameOutput(build, '{"advance": 100}\n', []);
@@ -487,13 +462,10 @@ for (const runtime of RUNTIMES) describe(`${runtime.name}, built for the grow-st
 
   it("an app that calls a function the grow-station doesn't (toUpperCase): refused at restore, naming the host function and the fix", async () => {
     const output = await refused({
-      "app.ts": [
-        'import type { FeatureApi } from "snapfleet";',
-        "export function App(api: FeatureApi) {",
+      "app.ts": appSource([
         '  const shout = api.newCommsChannel<string>("shout");',
         '  api.mcu.onStart(() => shout.pushMessageToServer("quiet".toUpperCase()));',
-        "}",
-      ].join("\n"),
+      ]),
     }, "upper");
     assert.match(output, /the snapshot could not be restored: .*\(host function 109, which this image leaves out: it was built for the host functions the app \\?"grow-station\\?" imported; build the firmware again with snapfleet firmware build --app for the new version\)/);
   });
@@ -501,14 +473,11 @@ for (const runtime of RUNTIMES) describe(`${runtime.name}, built for the grow-st
   it("an app that uses ** (the grow-station doesn't: the image has no pow): the callback fails saying so, no wrong number sent", async () => {
     const build = await compileFeatures({
       entry: writeFeatures({
-        "app.ts": [
-          'import type { FeatureApi } from "snapfleet";',
-          "export function App(api: FeatureApi) {",
+        "app.ts": appSource([
           '  const power = api.newCommsChannel<number>("power");',
           "  let n = 3;",
           '  api.mcu.onStart(() => { api.log("before"); power.pushMessageToServer(2 ** n); });',
-          "}",
-        ].join("\n"),
+        ]),
       }, "power"),
     });
     const output = (await deviceHost(buildDir(build), '{"advance": 100}\n', [])).join("\n");
@@ -520,7 +489,7 @@ for (const runtime of RUNTIMES) describe(`${runtime.name}, built for the grow-st
   it("an app with more channels than the grow-station's 4: its manifest is refused, saying the limit", async () => {
     const channels = Array.from({ length: 5 }, (_, i) => `  const c${i} = api.newCommsChannel<number>("c${i}");`);
     const output = await refused({
-      "app.ts": ['import type { FeatureApi } from "snapfleet";', "export function App(api: FeatureApi) {", ...channels, `  api.mcu.onStart(() => { ${channels.map((_, i) => `c${i}.pushMessageToServer(${i});`).join(" ")} });`, "}"].join("\n"),
+      "app.ts": appSource([...channels, `  api.mcu.onStart(() => { ${channels.map((_, i) => `c${i}.pushMessageToServer(${i});`).join(" ")} });`]),
     }, "five-channels");
     assert.match(output, /manifest: more channels than this device supports \(4\)/);
   });
