@@ -18,7 +18,7 @@ import { LocalBroker } from "../local/broker";
 import { openMemoryDatabase } from "../local/database/localDatabase";
 import { ApprovalStore, FleetProvisioningService } from "../local/provisioning";
 import { channelManifest } from "../test/support/channelManifest";
-import { median } from "../test/support/median";
+import { median } from "../test/support/measurements";
 import { nativeDeviceBinary } from "../test/support/nativeFleet";
 import { statusKb } from "../test/support/processInfo";
 

@@ -14,7 +14,7 @@ import { startDashboardServer } from "../local/dashboard";
 import { databaseFile, openLocalDatabase } from "../local/database/localDatabase";
 import { HistoryTable } from "../local/history/historyTable";
 import { ServerStateTable } from "../local/server/serverStateTable";
-import { median } from "../test/support/median";
+import { median } from "../test/support/measurements";
 import { writeApp } from "../test/support/tempFeatures";
 
 /** The cloud half's figures (README "Server code, history and alerts"):

@@ -1,5 +1,5 @@
 import { DEDUPE_HISTORY, RecentDeliveries } from "../local/broker/dedupeHistory";
-import { medianPerSecond } from "../test/support/median";
+import { medianPerSecond } from "../test/support/measurements";
 
 /** The broker's per-delivery duplicate check: the history of a client's last deliveries
  * (local/broker/dedupeHistory.ts) against aedes's highest-counter check it replaces (the

@@ -1,7 +1,7 @@
 import { DedupWindow } from "../core/contracts/dedupWindow";
 import { EnvelopeSender, decodeEnvelope, type Envelope } from "../core/contracts/envelope";
 import { ReorderBuffer, type ReorderClock } from "../core/contracts/reorderBuffer";
-import { medianPerSecond } from "../test/support/median";
+import { medianPerSecond } from "../test/support/measurements";
 
 /** The receive path's cost per message: ReorderBuffer.accept (QoS 1: order + repeats) against
  * DedupWindow.accept (repeats only, the baseline it replaced on QoS 1 channels), same envelopes,
