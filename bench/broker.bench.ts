@@ -9,6 +9,7 @@ import { sdkConnection } from "../local/broker/sdkConnection";
 import { channelManifest } from "../test/support/channelManifest";
 import type { BrokerKind } from "../test/support/brokerLoad/brokerLoad";
 import { compareBrokers } from "./brokerComparison";
+import { latencyFigures, type LatencyFigures } from "../test/support/measurements";
 import { measurePolicyDecisions } from "./policyDecisions";
 
 /** Device-to-subscriber latency through the local broker: the real device SDK publishes QoS 1
@@ -18,13 +19,6 @@ import { measurePolicyDecisions } from "./policyDecisions";
 const RATE_PER_SECOND = 100;
 const SECONDS = 5;
 const APP = "bench";
-
-export interface LatencyFigures {
-  received: number;
-  p50Ms: number;
-  p99Ms: number;
-  maxMs: number;
-}
 
 export interface BrokerBenchFigures {
   sent: number;
@@ -80,7 +74,7 @@ export async function runBrokerBench(): Promise<BrokerBenchFigures> {
     while ((inProcess.length < sent || webSocket.length < sent) && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
-    return { sent, ratePerSecond: RATE_PER_SECOND, inProcess: figures(inProcess), webSocket: figures(webSocket) };
+    return { sent, ratePerSecond: RATE_PER_SECOND, inProcess: latencyFigures(inProcess), webSocket: latencyFigures(webSocket) };
   } finally {
     await dashboard?.endAsync(true);
     await device.disconnect();
@@ -88,14 +82,6 @@ export async function runBrokerBench(): Promise<BrokerBenchFigures> {
     await rm(stateDir, { recursive: true, force: true });
   }
 }
-
-function figures(latencies: number[]): LatencyFigures {
-  const sorted = [...latencies].sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
-  return { received: sorted.length, p50Ms: round(at(0.5)), p99Ms: round(at(0.99)), maxMs: round(sorted[sorted.length - 1] ?? NaN) };
-}
-
-const round = (ms: number) => Math.round(ms * 100) / 100;
 
 function benchManifest(): Manifest {
   return channelManifest(APP, [{ name: "temperature", qos: 1, direction: "both", replay: 0 }], "bench");

@@ -13,7 +13,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
-import { percentile, prepareFleet, startBroker, startGenerator, startSubscriber, type BrokerKind, type Fleet, type Subscriber } from "../test/support/brokerLoad/brokerLoad";
+import { prepareFleet, startBroker, startGenerator, startSubscriber, type BrokerKind, type Fleet, type Subscriber } from "../test/support/brokerLoad/brokerLoad";
+import { percentile } from "../test/support/measurements";
 
 export interface StepFigures {
   offeredPerSecond: number;

@@ -18,6 +18,7 @@ import { LocalBroker } from "../local/broker";
 import { openMemoryDatabase } from "../local/database/localDatabase";
 import { ApprovalStore, FleetProvisioningService } from "../local/provisioning";
 import { channelManifest } from "../test/support/channelManifest";
+import { median } from "../test/support/measurements";
 import { nativeDeviceBinary } from "../test/support/nativeFleet";
 import { statusKb } from "../test/support/processInfo";
 
@@ -68,7 +69,6 @@ async function main(): Promise<void> {
       runs.direct.push(await native(`native-direct-${i}`, false));
       runs.claim.push(await native(`native-claim-${i}`, true));
     }
-    const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
     const describe = (r: typeof runs.claim) => `${median(r.map((x) => x.ms)).toFixed(0)} ms, peak ${median(r.map((x) => x.VmHWM))} kB, resident ${median(r.map((x) => x.VmRSS))} kB`;
     console.log(`native board, started → online as its thing (median of ${NATIVE}, approved beforehand): by claim ${describe(runs.claim)}; identity issued directly ${describe(runs.direct)}`);
 

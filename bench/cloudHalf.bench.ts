@@ -14,6 +14,7 @@ import { startDashboardServer } from "../local/dashboard";
 import { databaseFile, openLocalDatabase } from "../local/database/localDatabase";
 import { HistoryTable } from "../local/history/historyTable";
 import { ServerStateTable } from "../local/server/serverStateTable";
+import { median } from "../test/support/measurements";
 import { writeApp } from "../test/support/tempFeatures";
 
 /** The cloud half's figures (README "Server code, history and alerts"):
@@ -39,7 +40,6 @@ const APP = `
     });
   });`;
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function main(): Promise<void> {
   const [engine, build] = await Promise.all([loadWasmEngine(), compileFeatures({ entry: writeApp(APP) })]);

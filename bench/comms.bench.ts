@@ -10,6 +10,7 @@ import { MqttTransport } from "../firmware/comms/mqttTransport";
 import { DEFAULT_IN_FLIGHT_WINDOW, ReliableOutbox } from "../firmware/comms/reliableOutbox";
 import { LocalBroker } from "../local/broker";
 import { channelManifest } from "../test/support/channelManifest";
+import { latencyFigures, median, type LatencyFigures } from "../test/support/measurements";
 
 /** The device's resilient link on the local broker: the real device SDK (MqttTransport) over
  * mutual TLS, every message policy-checked on publish and delivery.
@@ -27,13 +28,6 @@ const BURST = 4000;
 const ROUNDS = 5;
 /** `WINDOW=64 node --import tsx bench/comms.bench.ts` compares window sizes (AWS caps it at 100). */
 const WINDOW = Number(process.env.WINDOW ?? DEFAULT_IN_FLIGHT_WINDOW);
-
-interface LatencyFigures {
-  received: number;
-  p50Ms: number;
-  p99Ms: number;
-  maxMs: number;
-}
 
 export interface CommsBenchFigures {
   latency: { sent: number; inProcess: LatencyFigures; webSocket: LatencyFigures };
@@ -102,7 +96,7 @@ export async function runCommsBench(): Promise<CommsBenchFigures> {
     const rawPerSecond = median(raw);
     const exactlyOncePerSecond = median(exactlyOnce);
     return {
-      latency: { sent, inProcess: figures(inProcess), webSocket: figures(webSocket) },
+      latency: { sent, inProcess: latencyFigures(inProcess), webSocket: latencyFigures(webSocket) },
       throughput: { messages: BURST, rawPerSecond: Math.round(rawPerSecond), exactlyOncePerSecond: Math.round(exactlyOncePerSecond), ratio: round(exactlyOncePerSecond / rawPerSecond), duplicates: dedup.duplicates },
     };
   } finally {
@@ -121,13 +115,6 @@ async function until(condition: () => boolean, timeoutMs = 20_000): Promise<void
   }
 }
 
-function figures(latencies: number[]): LatencyFigures {
-  const sorted = [...latencies].sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
-  return { received: sorted.length, p50Ms: round(at(0.5)), p99Ms: round(at(0.99)), maxMs: round(sorted[sorted.length - 1] ?? NaN) };
-}
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const round = (x: number) => Math.round(x * 100) / 100;
 
 function benchManifest(): Manifest {

@@ -14,6 +14,7 @@ import { DASHBOARD_LISTING_SEGMENTS } from "../core/contracts/fleetStatus";
 import { startDashboardServer } from "../local/dashboard";
 import { localJobsSource } from "../local/jobs";
 import { formatCount } from "../web/src/fleetRows";
+import { latencyFigures, median, type LatencyFigures } from "../test/support/measurements";
 
 /** Device publish → DOM update in real Chromium: a simulated device (aws-iot-device-sdk-v2,
  * mutual TLS) publishes temperature envelopes; the page decodes each, runs the feature's
@@ -31,13 +32,6 @@ const THING = "bench-1";
 const BUDGET = { p99Ms: 50, wasmBytes: 64 * 1024, dashboardBytes: 200 * 1024 };
 
 const wallNow = () => performance.timeOrigin + performance.now();
-
-interface Figures {
-  received: number;
-  p50Ms: number;
-  p99Ms: number;
-  maxMs: number;
-}
 
 async function main(): Promise<void> {
   const stack = await startDashboardStack();
@@ -105,11 +99,11 @@ async function main(): Promise<void> {
     const offset = await pageClockOffset(() => page.evaluate(() => performance.timeOrigin + performance.now()));
     const stamps = Object.fromEntries(Object.entries(raw).map(([value, t]) => [value, t - offset.ms]));
 
-    const browser = figures([...sentAt].flatMap(([value, t]) => (stamps[value] ? [stamps[value] - t] : [])));
-    const broker = figures([...sentAt].flatMap(([value, t]) => (baselineStamps.has(value) ? [baselineStamps.get(value)! - t] : [])));
+    const browser = latencyFigures([...sentAt].flatMap(([value, t]) => (stamps[value] ? [stamps[value] - t] : [])));
+    const broker = latencyFigures([...sentAt].flatMap(([value, t]) => (baselineStamps.has(value) ? [baselineStamps.get(value)! - t] : [])));
 
     console.log(`device publish -> DOM update in Chromium ${await stack.browser.version()}, ${MESSAGES} messages, one every ${INTERVAL_MS} ms (qos 0, loopback)`);
-    const line = (name: string, f: Figures) =>
+    const line = (name: string, f: LatencyFigures) =>
       `  ${name.padEnd(40)} received ${f.received}/${MESSAGES}  p50 ${f.p50Ms} ms  p99 ${f.p99Ms} ms  max ${f.maxMs} ms`;
     console.log(`  page clock offset ${offset.ms.toFixed(2)} ms (± ${(offset.roundTripMs / 2).toFixed(2)} ms)`);
     console.log(line("baseline: mqtt.js in Node over WebSocket", broker));
@@ -255,7 +249,6 @@ async function fleetViewFigures(stack: DashboardStack): Promise<void> {
     for (let i = 0; i < LIVE_CHANGES; i++) await publish(topics.status(app, thing(i)), status(i, true), true);
     await page.close();
 
-    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     const goal = size >= 10000 ? `  (goal <= ${FLEET_GOAL_FIRST_RENDER_MS} ms at 10,000: ${loaded.firstScreen <= FLEET_GOAL_FIRST_RENDER_MS ? "met" : "MISSED"})` : "";
     console.log(`  ${total.toLocaleString("en").padStart(6)} devices: first render (navigation -> the first screen of rows, in name order as the table opens, in the page) ${round(loaded.firstScreen)} ms${goal}`);
     console.log(`  ${"".padStart(6)}          every device listed (navigation -> count "${wanted}", searchable and sortable) ${round(loaded.listed)} ms; baseline: the listing alone (fetch + parse in the loaded page) ${round(listingOnlyMs)} ms; ratio ${ratio(loaded.listed, listingOnlyMs)}x`);
@@ -310,7 +303,6 @@ async function firstRenderAgainst(stack: DashboardStack, otherBundleDir: string,
       }
     }
     const loadAfter = os.loadavg();
-    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     const range = (xs: number[]) => `${Math.round(Math.min(...xs))}–${Math.round(Math.max(...xs))}`;
     console.log(`fleet view first render at ${formatCount(size)} devices, ${loads} loads each, alternating; load average ${loadBefore.map((l) => l.toFixed(2)).join(" ")} before, ${loadAfter.map((l) => l.toFixed(2)).join(" ")} after`);
     for (const v of variants) {
@@ -378,12 +370,6 @@ async function pageClockOffset(readPageClock: () => Promise<number>): Promise<{ 
     if (after - before < best.roundTripMs) best = { ms: pageTime - (before + after) / 2, roundTripMs: after - before };
   }
   return best;
-}
-
-function figures(latencies: number[]): Figures {
-  const sorted = [...latencies].sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
-  return { received: sorted.length, p50Ms: round(at(0.5)), p99Ms: round(at(0.99)), maxMs: round(sorted[sorted.length - 1] ?? NaN) };
 }
 
 const round = (ms: number) => Math.round(ms * 100) / 100;

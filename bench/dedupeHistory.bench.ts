@@ -1,5 +1,5 @@
-import { performance } from "node:perf_hooks";
 import { DEDUPE_HISTORY, RecentDeliveries } from "../local/broker/dedupeHistory";
+import { medianPerSecond } from "../test/support/measurements";
 
 /** The broker's per-delivery duplicate check: the history of a client's last deliveries
  * (local/broker/dedupeHistory.ts) against aedes's highest-counter check it replaces (the
@@ -9,17 +9,6 @@ const MESSAGES = 500_000;
 const ROUNDS = 5;
 const BROKER = "local-0000000001";
 
-function perSecond(run: () => void, count: number): number {
-  const times: number[] = [];
-  for (let r = 0; r < ROUNDS; r++) {
-    const start = performance.now();
-    run();
-    times.push(performance.now() - start);
-  }
-  times.sort((a, b) => a - b);
-  return Math.round(count / (times[Math.floor(ROUNDS / 2)] / 1000));
-}
-
 const once = Array.from({ length: MESSAGES }, (_, i) => i + 1);
 const patterns: [string, number[]][] = [
   ["each once", once],
@@ -28,11 +17,11 @@ const patterns: [string, number[]][] = [
 console.log(`duplicate check per delivery, ${MESSAGES} messages, history ${DEDUPE_HISTORY}, median of ${ROUNDS} rounds (ratio = history / highest-counter baseline)`);
 for (const [name, counters] of patterns) {
   let delivered = 0;
-  const history = perSecond(() => {
+  const history = medianPerSecond(() => {
     const recent = new RecentDeliveries(DEDUPE_HISTORY);
     for (const c of counters) if (recent.add(BROKER, c)) delivered++;
-  }, counters.length);
-  const highest = perSecond(() => {
+  }, counters.length, ROUNDS);
+  const highest = medianPerSecond(() => {
     const duplicates: Record<string, number> = Object.create(null);
     for (const c of counters) {
       if ((duplicates[BROKER] || 0) < c) {
@@ -40,6 +29,6 @@ for (const [name, counters] of patterns) {
         delivered++;
       }
     }
-  }, counters.length);
+  }, counters.length, ROUNDS);
   console.log(`  ${name.padEnd(11)} history ${(history / 1e6).toFixed(2)} M/s   highest counter ${(highest / 1e6).toFixed(2)} M/s   ratio ${(history / highest).toFixed(2)}   (${delivered} delivered in all)`);
 }

@@ -20,6 +20,7 @@ import { NativeDevice } from "../firmware/native/nativeDevice";
 import { SimulatedDevice } from "../firmware/simulatedDevice";
 import { LocalCloud } from "../local/cloud";
 import { compileNativeApp, nativeDeviceBinary } from "../test/support/nativeFleet";
+import { percentile } from "../test/support/measurements";
 import { statusKb } from "../test/support/processInfo";
 
 const GRACE_MS = 1000;
@@ -95,7 +96,7 @@ async function latency(runtime: Runtime, build: CompileResult, engine: Microvium
     measuring = false;
     await client.endAsync(true);
     const sorted = samples.sort((a, b) => a - b);
-    const at = (q: number) => Math.round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] * 10) / 10;
+    const at = (q: number) => Math.round(percentile(sorted, q) * 10) / 10;
     return { received: sorted.length, p50: at(0.5), p99: at(0.99) };
   } finally {
     await fleet.stop();

@@ -1,7 +1,7 @@
-import { performance } from "node:perf_hooks";
 import { DedupWindow } from "../core/contracts/dedupWindow";
 import { EnvelopeSender, decodeEnvelope, type Envelope } from "../core/contracts/envelope";
 import { ReorderBuffer, type ReorderClock } from "../core/contracts/reorderBuffer";
+import { medianPerSecond } from "../test/support/measurements";
 
 /** The receive path's cost per message: ReorderBuffer.accept (QoS 1: order + repeats) against
  * DedupWindow.accept (repeats only, the baseline it replaced on QoS 1 channels), same envelopes,
@@ -25,17 +25,6 @@ function overtaken(list: Envelope[]): Envelope[] {
   return out;
 }
 
-function perSecond(run: () => void, count: number): number {
-  const times: number[] = [];
-  for (let r = 0; r < ROUNDS; r++) {
-    const start = performance.now();
-    run();
-    times.push(performance.now() - start);
-  }
-  times.sort((a, b) => a - b);
-  return Math.round(count / (times[Math.floor(ROUNDS / 2)] / 1000));
-}
-
 const ordered = envelopes();
 const patterns: [string, Envelope[]][] = [
   ["in order", ordered],
@@ -45,13 +34,13 @@ const patterns: [string, Envelope[]][] = [
 console.log(`receive path per message, ${MESSAGES} envelopes, median of ${ROUNDS} rounds (ratio = reorder / dedup baseline)`);
 for (const [name, list] of patterns) {
   let delivered = 0;
-  const reorder = perSecond(() => {
+  const reorder = medianPerSecond(() => {
     const buffer = new ReorderBuffer<Envelope>({ clock, deliver: () => delivered++ });
     for (const e of list) buffer.accept("t", e, e);
-  }, list.length);
-  const dedup = perSecond(() => {
+  }, list.length, ROUNDS);
+  const dedup = medianPerSecond(() => {
     const window = new DedupWindow();
     for (const e of list) if (window.accept(e.id)) delivered++;
-  }, list.length);
+  }, list.length, ROUNDS);
   console.log(`  ${name.padEnd(18)} reorder ${(reorder / 1e6).toFixed(2)} M msg/s   dedup ${(dedup / 1e6).toFixed(2)} M msg/s   ratio ${(reorder / dedup).toFixed(2)}`);
 }

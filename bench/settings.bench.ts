@@ -15,18 +15,14 @@ import { loadWasmEngine } from "../core/engine";
 import { settingsShadowName } from "../core/settings/settingDecl";
 import { shadowTopics } from "../core/shadow/shadowTopics";
 import { LocalCloud } from "../local/cloud";
+import { percentile } from "../test/support/measurements";
 import { MqttDevice } from "../web/testSupport/mqttDevice";
 
 const ROUND_TRIPS = Number(process.env.SETTINGS_BENCH_ROUND_TRIPS ?? 300);
 const THING = "bench-1";
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
-
 function summary(samples: number[]): { p50: number; p99: number } {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return { p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
+  return { p50: percentile(samples, 0.5), p99: percentile(samples, 0.99) };
 }
 
 async function main(): Promise<void> {

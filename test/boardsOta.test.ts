@@ -9,6 +9,7 @@ import { loadWasmEngine } from "../core/engine";
 import type { DigitalWrite } from "../firmware/board";
 import { SimulatedDevice } from "../firmware/simulatedDevice";
 import { LocalCloud } from "../local/cloud";
+import { startCloudDevice } from "./support/cloudDevice";
 import { writeFeatures } from "./support/tempFeatures";
 import { waitFor } from "./support/waitFor";
 
@@ -37,21 +38,7 @@ describe("boards over the air", function () {
     cloud = await LocalCloud.start({ stateDir, build: v1, port: 0, dashboardBundleDir: null });
     await cloud.deploy(v1);
     const writes: DigitalWrite[] = [];
-    const identity = await cloud.broker.provisionDevice("gh-1");
-    device = await SimulatedDevice.start({
-      app: cloud.app,
-      thing: "gh-1",
-      stateDir: path.join(stateDir, "devices", "gh-1"),
-      endpoint: "127.0.0.1",
-      port: cloud.broker.mqttsPort,
-      caCertPem: cloud.broker.caCertPem,
-      certPem: identity.certPem,
-      keyPem: identity.keyPem,
-      engine: await loadWasmEngine(),
-      gracePeriodMs: 200,
-      onDigitalWrite: (w) => writes.push(w),
-    });
-    cloud.addDevice("gh-1");
+    device = await startCloudDevice(cloud, "gh-1", stateDir, { engine: await loadWasmEngine(), gracePeriodMs: 200, onDigitalWrite: (w) => writes.push(w) });
     await waitFor("D5 blinking", () => writes.filter((w) => w.pin === "D5").length >= 2);
     assert.equal(device.board?.name, "simulated");
 

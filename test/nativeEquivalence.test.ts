@@ -19,7 +19,7 @@ import { qemuUnavailable, runQemuBoard } from "../firmware/native/ports/mps2-an5
 import { endInput } from "../firmware/native/childInput";
 import { runScriptedDevice } from "../firmware/scriptedDevice";
 import { crossToolchainUnavailable } from "./support/crossToolchain";
-import { writeFeatures } from "./support/tempFeatures";
+import { appSource, writeFeatures } from "./support/tempFeatures";
 
 const ROOT = path.resolve(__dirname, "..");
 const FIXTURES = path.join(__dirname, "fixtures/native-equivalence");
@@ -29,6 +29,9 @@ const PINS = ["A2=const:21.46", "A3=const:1.65"];
 let engine: MicroviumEngine;
 const buildDirs: string[] = [];
 after(() => buildDirs.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+
+/** A one-file app (tempFeatures.ts appSource: `body` and `preamble` a line an entry), compiled under the app name `app`. */
+const compileApp = (app: string, body: string[], preamble: string[] = []) => compileFeatures({ entry: writeFeatures({ "app.ts": appSource(body, preamble) }, app) });
 
 function buildDir(build: CompileResult): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sf-native-eq-"));
@@ -140,19 +143,13 @@ for (const runtime of RUNTIMES) describe(`${runtime.name}: the same script, the 
   it("QoS 1 bounds: past 1,024 waiting messages a chain gives its oldest gap up; past 1,024 chains the least recently heard is flushed", async () => {
     // The app only counts (a reply per message would overflow the outbox in the bursts) and
     // checks the order: 1, 3..1027 from the full chain, then -1, -2, ... from the chains by age.
-    const entry = writeFeatures({
-      "app.ts": [
-        'import type { FeatureApi } from "snapfleet";',
-        "export function App(api: FeatureApi) {",
-        '  const orders = api.newCommsChannel<number>("orders", { direction: "server-to-device", qos: 1 });',
-        '  const summary = api.newCommsChannel<string>("summary", { direction: "device-to-server", qos: 1 });',
-        "  let count = 0; let outOfOrder = 0; let expected = 1;",
-        '  orders.addEventListener("messageFromServer", (n) => { count++; if (n !== expected) outOfOrder++; expected = n === 1 ? 3 : n === 1027 ? -1 : n > 0 ? n + 1 : n - 1; });',
-        '  api.mcu.setInterval(() => summary.pushMessageToServer(count + " delivered, " + outOfOrder + " out of order"), 500);',
-        "}",
-      ].join("\n"),
-    }, "reorder-bounds");
-    const build = await compileFeatures({ entry });
+    const build = await compileApp("reorder-bounds", [
+      '  const orders = api.newCommsChannel<number>("orders", { direction: "server-to-device", qos: 1 });',
+      '  const summary = api.newCommsChannel<string>("summary", { direction: "device-to-server", qos: 1 });',
+      "  let count = 0; let outOfOrder = 0; let expected = 1;",
+      '  orders.addEventListener("messageFromServer", (n) => { count++; if (n !== expected) outOfOrder++; expected = n === 1 ? 3 : n === 1027 ? -1 : n > 0 ? n + 1 : n - 1; });',
+      '  api.mcu.setInterval(() => summary.pushMessageToServer(count + " delivered, " + outOfOrder + " out of order"), 500);',
+    ]);
     const steps: string[] = [];
     // One sender whose seq 2 never comes: 1,025 later messages wait, the last one overflows.
     steps.push(JSON.stringify({ deliver: "orders", value: 1, id: "full:1", p: 0 }));
@@ -168,17 +165,11 @@ for (const runtime of RUNTIMES) describe(`${runtime.name}: the same script, the 
   });
 
   it("a burst of 1,200 QoS 1 messages from one callback: the outbox keeps its capacity's newest, both hosts send the same ones and end with the same counters", async () => {
-    const entry = writeFeatures({
-      "app.ts": [
-        'import type { FeatureApi } from "snapfleet";',
-        "export function App(api: FeatureApi) {",
-        '  const go = api.newCommsChannel<number>("go", { direction: "server-to-device" });',
-        '  const burst = api.newCommsChannel<number>("burst", { direction: "device-to-server", qos: 1 });',
-        '  go.addEventListener("messageFromServer", (n) => { for (let i = 1; i <= n; i++) burst.pushMessageToServer(i); });',
-        "}",
-      ].join("\n"),
-    }, "burst");
-    const build = await compileFeatures({ entry });
+    const build = await compileApp("burst", [
+      '  const go = api.newCommsChannel<number>("go", { direction: "server-to-device" });',
+      '  const burst = api.newCommsChannel<number>("burst", { direction: "device-to-server", qos: 1 });',
+      '  go.addEventListener("messageFromServer", (n) => { for (let i = 1; i <= n; i++) burst.pushMessageToServer(i); });',
+    ]);
     const script = ['{"deliver": "go", "value": 1200}', '{"advance": 10}', '{"link": "down"}', '{"deliver": "go", "value": 700}', '{"link": "up"}', '{"advance": 10}'].join("\n");
     const lines = await assertSameOutput(build, `${script}\n`, []);
     const sent = lines.filter((l) => l.includes("/burst/up")).map((l) => JSON.parse(l).payload.v as number);
@@ -193,36 +184,24 @@ for (const runtime of RUNTIMES) describe(`${runtime.name}: the same script, the 
   });
 
   it("numbers at the edges: String() of subnormal doubles is the shortest text that reads back (5e-324), as V8's", async () => {
-    const entry = writeFeatures({
-      "app.ts": [
-        'import type { FeatureApi } from "snapfleet";',
-        "export function App(api: FeatureApi) {",
-        '  const out = api.newCommsChannel<string>("out");',
-        "  const values = [5e-324, -5e-324, 1e-323, 1.5e-323, 2.5e-320, 4.9406564584124654e-324 * 7, 2.225073858507201e-308, 2.2250738585072014e-308, 1e-310, 1.2345e-315, 1e-7, 123e-20, 1.7976931348623157e308];",
-        '  api.mcu.onStart(() => { let text = ""; for (let i = 0; i < values.length; i++) text = text + String(values[i]) + " " + String(values[i] * 3) + " "; out.pushMessageToServer(text); });',
-        "}",
-      ].join("\n"),
-    }, "subnormal");
-    const build = await compileFeatures({ entry });
+    const build = await compileApp("subnormal", [
+      '  const out = api.newCommsChannel<string>("out");',
+      "  const values = [5e-324, -5e-324, 1e-323, 1.5e-323, 2.5e-320, 4.9406564584124654e-324 * 7, 2.225073858507201e-308, 2.2250738585072014e-308, 1e-310, 1.2345e-315, 1e-7, 123e-20, 1.7976931348623157e308];",
+      '  api.mcu.onStart(() => { let text = ""; for (let i = 0; i < values.length; i++) text = text + String(values[i]) + " " + String(values[i] * 3) + " "; out.pushMessageToServer(text); });',
+    ]);
     const lines = await assertSameOutput(build, '{"advance": 10}\n', []);
     const text = JSON.parse(lines.find((l) => l.includes("/out/up"))!).payload.v as string;
     assert.ok(text.startsWith("5e-324 1.5e-323 -5e-324 -1.5e-323 1e-323 "), text);
   });
 
   it("envelope seqs: 0 and beyond 2^53 - 1 are malformed on both channel kinds, with the same words; 2^53 - 1 is taken", async () => {
-    const entry = writeFeatures({
-      "app.ts": [
-        'import type { FeatureApi } from "snapfleet";',
-        "export function App(api: FeatureApi) {",
-        '  const ordered = api.newCommsChannel<number>("ordered", { direction: "server-to-device", qos: 1 });',
-        '  const loose = api.newCommsChannel<number>("loose", { direction: "server-to-device" });',
-        '  const seen = api.newCommsChannel<string>("seen", { direction: "device-to-server" });',
-        '  ordered.addEventListener("messageFromServer", (n) => seen.pushMessageToServer("ordered " + n));',
-        '  loose.addEventListener("messageFromServer", (n) => seen.pushMessageToServer("loose " + n));',
-        "}",
-      ].join("\n"),
-    }, "seqs");
-    const build = await compileFeatures({ entry });
+    const build = await compileApp("seqs", [
+      '  const ordered = api.newCommsChannel<number>("ordered", { direction: "server-to-device", qos: 1 });',
+      '  const loose = api.newCommsChannel<number>("loose", { direction: "server-to-device" });',
+      '  const seen = api.newCommsChannel<string>("seen", { direction: "device-to-server" });',
+      '  ordered.addEventListener("messageFromServer", (n) => seen.pushMessageToServer("ordered " + n));',
+      '  loose.addEventListener("messageFromServer", (n) => seen.pushMessageToServer("loose " + n));',
+    ]);
     const steps = [
       { deliver: "ordered", value: 1, id: "srv:0" },
       { deliver: "loose", value: 2, id: "srv:0" },
@@ -241,17 +220,11 @@ for (const runtime of RUNTIMES) describe(`${runtime.name}: the same script, the 
   });
 
   it("api.server.notify in device code: the wrong-target error, in the same words, and the device goes on", async () => {
-    const entry = writeFeatures({
-      "app.ts": [
-        'import type { FeatureApi } from "snapfleet";',
-        "export function App(api: FeatureApi) {",
-        '  const out = api.newCommsChannel<number>("out");',
-        '  api.mcu.setTimeout(() => api.server.notify("from the device"), 5);',
-        "  api.mcu.setTimeout(() => out.pushMessageToServer(1), 10);",
-        "}",
-      ].join("\n"),
-    }, "notify");
-    const build = await compileFeatures({ entry });
+    const build = await compileApp("notify", [
+      '  const out = api.newCommsChannel<number>("out");',
+      '  api.mcu.setTimeout(() => api.server.notify("from the device"), 5);',
+      "  api.mcu.setTimeout(() => out.pushMessageToServer(1), 10);",
+    ]);
     const lines = await assertSameOutput(build, '{"advance": 20}\n', []);
     const failures = lines.filter((l) => l.startsWith('{"failure"'));
     assert.equal(failures.length, 1);
@@ -262,35 +235,29 @@ for (const runtime of RUNTIMES) describe(`${runtime.name}: the same script, the 
   it("callback names in errors: a run-time timer named by the build-time callback it descends from, however long the chain; slots past the 32 named by number", async () => {
     // The native device keeps a few bytes per timer slot and renders the text only when an error
     // needs it (firmware/native/core/callbackNames.c); the texts are core/runtime/callbackNames.ts's.
-    const entry = writeFeatures({
-      "app.ts": [
-        'import type { FeatureApi } from "snapfleet";',
-        "export function App(api: FeatureApi) {",
-        '  const cmd = api.newCommsChannel<string>("cmd");',
-        "  let ticks = 0;",
-        "  api.mcu.setInterval(() => {",
-        "    ticks++;",
-        '    if (ticks === 1) api.mcu.setTimeout(() => { throw new Error("from a boot timer\'s timer"); }, 1);',
-        '    if (ticks === 2) throw new Error("the boot timer itself");',
-        "  }, 10);",
-        "  api.mcu.onStart(() => {});",
-        "  api.mcu.onStart(() => {",
-        "    // a chain: onStart -> timer -> timer -> timer; the last is still named by the onStart",
-        '    api.mcu.setTimeout(() => api.mcu.setTimeout(() => api.mcu.setInterval(() => { throw new Error("deep in the chain"); }, 7), 3), 3);',
-        "  });",
-        "  cmd.addEventListener(\"messageFromServer\", () => {});",
-        "  cmd.addEventListener(\"messageFromServer\", (v) => {",
-        '    if (v === "many") {',
-        "      // more timers than the 32 named slots: the later ones are named by number",
-        '      for (let i = 0; i < 40; i++) api.mcu.setTimeout(() => { if (i >= 38) api.mcu.setTimeout(() => { throw new Error("set by timer " + i); }, 1); throw new Error("timer " + i); }, 50 + i);',
-        "    } else {",
-        '      api.mcu.setTimeout(() => { throw new Error("from a listener\'s timer"); }, 2);',
-        "    }",
-        "  });",
-        "}",
-      ].join("\n"),
-    }, "callbackNames");
-    const build = await compileFeatures({ entry });
+    const build = await compileApp("callbackNames", [
+      '  const cmd = api.newCommsChannel<string>("cmd");',
+      "  let ticks = 0;",
+      "  api.mcu.setInterval(() => {",
+      "    ticks++;",
+      '    if (ticks === 1) api.mcu.setTimeout(() => { throw new Error("from a boot timer\'s timer"); }, 1);',
+      '    if (ticks === 2) throw new Error("the boot timer itself");',
+      "  }, 10);",
+      "  api.mcu.onStart(() => {});",
+      "  api.mcu.onStart(() => {",
+      "    // a chain: onStart -> timer -> timer -> timer; the last is still named by the onStart",
+      '    api.mcu.setTimeout(() => api.mcu.setTimeout(() => api.mcu.setInterval(() => { throw new Error("deep in the chain"); }, 7), 3), 3);',
+      "  });",
+      "  cmd.addEventListener(\"messageFromServer\", () => {});",
+      "  cmd.addEventListener(\"messageFromServer\", (v) => {",
+      '    if (v === "many") {',
+      "      // more timers than the 32 named slots: the later ones are named by number",
+      '      for (let i = 0; i < 40; i++) api.mcu.setTimeout(() => { if (i >= 38) api.mcu.setTimeout(() => { throw new Error("set by timer " + i); }, 1); throw new Error("timer " + i); }, 50 + i);',
+      "    } else {",
+      '      api.mcu.setTimeout(() => { throw new Error("from a listener\'s timer"); }, 2);',
+      "    }",
+      "  });",
+    ]);
     const script = ['{"advance": 25}', '{"deliver": "cmd", "value": "x"}', '{"advance": 10}'].join("\n") + "\n";
     const failuresOf = (lines: string[]) => lines.filter((l) => l.startsWith('{"failure"')).map((l) => (JSON.parse(l) as { failure: string }).failure.replace(/ failed: .*/, ""));
     const failures = failuresOf(await assertSameOutput(build, script, []));
@@ -310,33 +277,27 @@ for (const runtime of RUNTIMES) describe(`${runtime.name}: the same script, the 
   });
 
   it("settings in device code: set() applies (value, change listeners), refuses a bad value in the same words and reports to the settings shadow the same way", async () => {
-    const entry = writeFeatures({
-      "app.ts": [
-        'import type { FeatureApi } from "snapfleet";',
-        "export function App(api: FeatureApi) {",
-        '  const setpoint = api.defineSetting("setpoint", { default: 21, min: 5, max: 35 });',
-        '  const mode = api.defineSetting("mode", { default: "auto" });',
-        '  const heating = api.defineSetting("heating", { default: false });',
-        '  const out = api.newCommsChannel<string>("out");',
-        '  setpoint.addEventListener("change", (v) => api.log("setpoint is now " + v));',
-        "  // A refused set() throws out of the callback (the host's error): one callback per attempt.",
-        "  const attempts: [string, () => void][] = [",
-        '    ["22.5", () => setpoint.set(22.5)],',
-        '    ["22.5 again", () => setpoint.set(22.5)],',
-        '    ["99", () => setpoint.set(99)],',
-        '    ["a string", () => setpoint.set("hot" as unknown as number)],',
-        '    ["NaN", () => setpoint.set(NaN)],',
-        '    ["mode", () => mode.set("eco")],',
-        '    ["a long mode", () => mode.set("x".repeat(300))],',
-        '    ["heating", () => heating.set(true)],',
-        '    ["heating 1", () => heating.set(1 as unknown as boolean)],',
-        "  ];",
-        "  attempts.forEach((a, i) => api.mcu.setTimeout(() => { a[1](); api.log(a[0] + \": ok\"); }, 5 + i));",
-        '  api.mcu.setTimeout(() => out.pushMessageToServer([setpoint.value, mode.value, heating.value].join(",")), 30);',
-        "}",
-      ].join("\n"),
-    }, "settings");
-    const build = await compileFeatures({ entry });
+    const build = await compileApp("settings", [
+      '  const setpoint = api.defineSetting("setpoint", { default: 21, min: 5, max: 35 });',
+      '  const mode = api.defineSetting("mode", { default: "auto" });',
+      '  const heating = api.defineSetting("heating", { default: false });',
+      '  const out = api.newCommsChannel<string>("out");',
+      '  setpoint.addEventListener("change", (v) => api.log("setpoint is now " + v));',
+      "  // A refused set() throws out of the callback (the host's error): one callback per attempt.",
+      "  const attempts: [string, () => void][] = [",
+      '    ["22.5", () => setpoint.set(22.5)],',
+      '    ["22.5 again", () => setpoint.set(22.5)],',
+      '    ["99", () => setpoint.set(99)],',
+      '    ["a string", () => setpoint.set("hot" as unknown as number)],',
+      '    ["NaN", () => setpoint.set(NaN)],',
+      '    ["mode", () => mode.set("eco")],',
+      '    ["a long mode", () => mode.set("x".repeat(300))],',
+      '    ["heating", () => heating.set(true)],',
+      '    ["heating 1", () => heating.set(1 as unknown as boolean)],',
+      "  ];",
+      "  attempts.forEach((a, i) => api.mcu.setTimeout(() => { a[1](); api.log(a[0] + \": ok\"); }, 5 + i));",
+      '  api.mcu.setTimeout(() => out.pushMessageToServer([setpoint.value, mode.value, heating.value].join(",")), 30);',
+    ]);
     const dir = buildDir(build);
     const script = '{"advance": 40}\n';
     const shadow = (line: string) => line.includes("$aws/things/");
@@ -358,24 +319,18 @@ for (const runtime of RUNTIMES) describe(`${runtime.name}: the same script, the 
   });
 
   it("settings shadow answers (get, delta, rejections, stale versions, retries): the same values applied, refusals and reports", async () => {
-    const entry = writeFeatures({
-      "app.ts": [
-        'import type { FeatureApi } from "snapfleet";',
-        "export function App(api: FeatureApi) {",
-        '  const setpoint = api.defineSetting("setpoint", { default: 21, min: 5, max: 35 });',
-        '  const mode = api.defineSetting("mode", { default: "auto" });',
-        '  const heating = api.defineSetting("heating", { default: false });',
-        '  const out = api.newCommsChannel<string>("out");',
-        '  setpoint.addEventListener("change", (v) => { api.log("setpoint is now " + v); if (v === 10.5) throw new Error("valve stuck"); });',
-        '  mode.addEventListener("change", (v) => { api.log("mode is now " + v); if (v === "boost") setpoint.set(35); });',
-        '  heating.addEventListener("change", (v) => { if (v === true) throw new Error("relay stuck"); });',
-        '  api.mcu.onStart(() => api.log("starting at " + setpoint.value + " " + mode.value + " " + heating.value));',
-        "  api.mcu.setTimeout(() => heating.set(true), 20);",
-        '  api.mcu.setInterval(() => out.pushMessageToServer([setpoint.value, mode.value, heating.value].join(",")), 1000);',
-        "}",
-      ].join("\n"),
-    }, "shadowAnswers");
-    const build = await compileFeatures({ entry });
+    const build = await compileApp("shadowAnswers", [
+      '  const setpoint = api.defineSetting("setpoint", { default: 21, min: 5, max: 35 });',
+      '  const mode = api.defineSetting("mode", { default: "auto" });',
+      '  const heating = api.defineSetting("heating", { default: false });',
+      '  const out = api.newCommsChannel<string>("out");',
+      '  setpoint.addEventListener("change", (v) => { api.log("setpoint is now " + v); if (v === 10.5) throw new Error("valve stuck"); });',
+      '  mode.addEventListener("change", (v) => { api.log("mode is now " + v); if (v === "boost") setpoint.set(35); });',
+      '  heating.addEventListener("change", (v) => { if (v === true) throw new Error("relay stuck"); });',
+      '  api.mcu.onStart(() => api.log("starting at " + setpoint.value + " " + mode.value + " " + heating.value));',
+      "  api.mcu.setTimeout(() => heating.set(true), 20);",
+      '  api.mcu.setInterval(() => out.pushMessageToServer([setpoint.value, mode.value, heating.value].join(",")), 1000);',
+    ]);
     const answer = (shadow: string, payload: unknown) => JSON.stringify({ shadow, payload: typeof payload === "string" ? payload : JSON.stringify(payload) });
     const script = [
       answer("get/accepted", { state: { desired: { setpoint: 25, mode: 7, ghost: 1, setpoint2: null }, reported: { setpoint: 21, old: 3 } }, version: 3 }),
@@ -424,18 +379,15 @@ for (const runtime of RUNTIMES) describe(`${runtime.name}: the same script, the 
       it(file, async () => {
         const source = fs.readFileSync(path.join(CORPUS, file), "utf8");
         const settled = /export (async )?function settled/.test(source);
-        const entry = writeFeatures({
-          "app.ts": [
-            'import type { FeatureApi } from "snapfleet";',
-            `import * as program from ${JSON.stringify(path.join(CORPUS, file).replace(/\.ts$/, ""))};`,
-            "export function App(api: FeatureApi) {",
+        const build = await compileApp(
+          "corpus",
+          [
             '  const result = api.newCommsChannel("result");',
             "  api.mcu.onStart(() => result.pushMessageToServer((program as any).run()));",
             settled ? "  api.mcu.setTimeout(() => result.pushMessageToServer((program as any).settled()), 10);" : "",
-            "}",
-          ].join("\n"),
-        }, "corpus");
-        const build = await compileFeatures({ entry });
+          ],
+          [`import * as program from ${JSON.stringify(path.join(CORPUS, file).replace(/\.ts$/, ""))};`],
+        );
         const lines = await assertSameOutput(build, '{"advance": 100}\n', []);
         assert.ok(lines.some((l) => l.includes("/result/up")), "the program's result was sent");
         assert.deepEqual(lines.filter((l) => l.startsWith('{"failure"')), [], "the program ran without errors");
@@ -478,39 +430,27 @@ for (const runtime of RUNTIMES) describe(`${runtime.name}, built for the grow-st
   });
 
   /** An app the grow-station image can't run: refused before it runs, with the words. */
-  async function refused(files: Record<string, string>, name: string): Promise<string> {
-    const build = await compileFeatures({ entry: writeFeatures(files, name) });
+  async function refused(app: string, body: string[]): Promise<string> {
+    const build = await compileApp(app, body);
     const output = await deviceHost(buildDir(build), '{"advance": 100}\n', []).then((lines) => lines.join("\n"), (error: Error) => error.message);
     assert.doesNotMatch(output, /\/up"/, `nothing of the other app ran: no channel message sent\n${output}`);
     return output;
   }
 
   it("an app that calls a function the grow-station doesn't (toUpperCase): refused at restore, naming the host function and the fix", async () => {
-    const output = await refused({
-      "app.ts": [
-        'import type { FeatureApi } from "snapfleet";',
-        "export function App(api: FeatureApi) {",
-        '  const shout = api.newCommsChannel<string>("shout");',
-        '  api.mcu.onStart(() => shout.pushMessageToServer("quiet".toUpperCase()));',
-        "}",
-      ].join("\n"),
-    }, "upper");
+    const output = await refused("upper", [
+      '  const shout = api.newCommsChannel<string>("shout");',
+      '  api.mcu.onStart(() => shout.pushMessageToServer("quiet".toUpperCase()));',
+    ]);
     assert.match(output, /the snapshot could not be restored: .*\(host function 109, which this image leaves out: it was built for the host functions the app \\?"grow-station\\?" imported; build the firmware again with snapfleet firmware build --app for the new version\)/);
   });
 
   it("an app that uses ** (the grow-station doesn't: the image has no pow): the callback fails saying so, no wrong number sent", async () => {
-    const build = await compileFeatures({
-      entry: writeFeatures({
-        "app.ts": [
-          'import type { FeatureApi } from "snapfleet";',
-          "export function App(api: FeatureApi) {",
-          '  const power = api.newCommsChannel<number>("power");',
-          "  let n = 3;",
-          '  api.mcu.onStart(() => { api.log("before"); power.pushMessageToServer(2 ** n); });',
-          "}",
-        ].join("\n"),
-      }, "power"),
-    });
+    const build = await compileApp("power", [
+      '  const power = api.newCommsChannel<number>("power");',
+      "  let n = 3;",
+      '  api.mcu.onStart(() => { api.log("before"); power.pushMessageToServer(2 ** n); });',
+    ]);
     const output = (await deviceHost(buildDir(build), '{"advance": 100}\n', [])).join("\n");
     assert.match(output, /\{"echo":"\[app\] before"\}/, `the app ran up to the operator\n${output}`);
     assert.doesNotMatch(output, /\/power\/up"/, `no number sent on the channel\n${output}`);
@@ -519,9 +459,7 @@ for (const runtime of RUNTIMES) describe(`${runtime.name}, built for the grow-st
 
   it("an app with more channels than the grow-station's 4: its manifest is refused, saying the limit", async () => {
     const channels = Array.from({ length: 5 }, (_, i) => `  const c${i} = api.newCommsChannel<number>("c${i}");`);
-    const output = await refused({
-      "app.ts": ['import type { FeatureApi } from "snapfleet";', "export function App(api: FeatureApi) {", ...channels, `  api.mcu.onStart(() => { ${channels.map((_, i) => `c${i}.pushMessageToServer(${i});`).join(" ")} });`, "}"].join("\n"),
-    }, "five-channels");
+    const output = await refused("five-channels", [...channels, `  api.mcu.onStart(() => { ${channels.map((_, i) => `c${i}.pushMessageToServer(${i});`).join(" ")} });`]);
     assert.match(output, /manifest: more channels than this device supports \(4\)/);
   });
 });

@@ -15,6 +15,7 @@ import type { CrashLoopOptions, OtaEvent } from "../firmware/ota";
 import { SimulatedDevice } from "../firmware/simulatedDevice";
 import { LocalCloud } from "../local/cloud";
 import { localArtifactUrl } from "../local/jobs/artifactUrls";
+import { startCloudDevice } from "./support/cloudDevice";
 import { writeFeatures } from "./support/tempFeatures";
 import { waitFor } from "./support/waitFor";
 
@@ -58,23 +59,8 @@ describe("OTA on the local cloud (real broker, TLS, device SDK jobs client)", fu
   });
 
   async function startDevice(thing: string, events: OtaEvent[] = [], crashLoop?: CrashLoopOptions, gracePeriodMs = 300): Promise<SimulatedDevice> {
-    const identity = await cloud.broker.provisionDevice(thing);
-    const device = await SimulatedDevice.start({
-      app: cloud.app,
-      thing,
-      stateDir: path.join(stateDir, "devices", thing),
-      endpoint: "127.0.0.1",
-      port: cloud.broker.mqttsPort,
-      caCertPem: cloud.broker.caCertPem,
-      certPem: identity.certPem,
-      keyPem: identity.keyPem,
-      engine,
-      gracePeriodMs,
-      crashLoop,
-      onOtaEvent: (e) => events.push(e),
-    });
+    const device = await startCloudDevice(cloud, thing, stateDir, { engine, gracePeriodMs, crashLoop, onOtaEvent: (e) => events.push(e) });
     devices.push(device);
-    cloud.addDevice(thing);
     return device;
   }
 

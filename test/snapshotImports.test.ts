@@ -10,7 +10,7 @@ import { compileFeatures } from "../core/compiler/compileFeatures";
 import { writeBuild } from "../core/contracts/buildOutput";
 import { HostId } from "../core/runtime/hostIds";
 import { StdlibHostId } from "../core/runtime/stdlib/hostIds";
-import { writeFeatures } from "./support/tempFeatures";
+import { appSource, writeFeatures } from "./support/tempFeatures";
 
 const ROOT = path.resolve(__dirname, "..");
 // the scripts are plain ES modules, without types
@@ -27,13 +27,10 @@ describe("per-app firmware image: the app's imports and the header built from th
     header = await import(path.join(ROOT, "scripts/hostIdsHeader.mjs") as string);
     size = await import(path.join(ROOT, "scripts/firmwareSize.mjs") as string);
     const entry = writeFeatures({
-      "app.ts": [
-        'import type { FeatureApi } from "snapfleet";',
-        "export function App(api: FeatureApi) {",
+      "app.ts": appSource([
         '  const out = api.newCommsChannel<string>("out");',
         '  api.mcu.setInterval(() => out.pushMessageToServer("x".toUpperCase() + Math.sqrt(4)), 1000);',
-        "}",
-      ].join("\n"),
+      ]),
     }, "imports");
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "sf-app-imports-"));
     writeBuild(dir, await compileFeatures({ entry }));
@@ -83,7 +80,7 @@ describe("per-app firmware image: the app's imports and the header built from th
 
   it("whether the app's code uses ** (scripts/snapshotOperators.mjs): read from the bytecode; **= in a nested function counts, so does Math.pow (the VM's x ** y), other arithmetic doesn't", async () => {
     const built = async (body: string, name: string) => {
-      const entry = writeFeatures({ "app.ts": ['import type { FeatureApi } from "snapfleet";', "export function App(api: FeatureApi) {", '  const out = api.newCommsChannel<number>("out");', body, "}"].join("\n") }, name);
+      const entry = writeFeatures({ "app.ts": appSource(['  const out = api.newCommsChannel<number>("out");', body]) }, name);
       const out = fs.mkdtempSync(path.join(os.tmpdir(), "sf-app-operators-"));
       try {
         writeBuild(out, await compileFeatures({ entry }));

@@ -13,6 +13,7 @@ import { loadWasmEngine } from "../core/engine";
 import type { MicroviumEngine } from "../core/engine/types";
 import { SimulatedDevice } from "../firmware/simulatedDevice";
 import { LocalCloud } from "../local/cloud";
+import { startCloudDevice } from "../test/support/cloudDevice";
 import { waitFor } from "../test/support/waitFor";
 import { writeFeatures } from "../test/support/tempFeatures";
 import { buildWebBundle } from "./bundle";
@@ -70,22 +71,7 @@ describe("settings: dashboard → settings shadow → device (Chromium, local cl
   });
 
   async function startDevice(): Promise<SimulatedDevice> {
-    const identity = await cloud.broker.provisionDevice("gh-1");
-    device = await SimulatedDevice.start({
-      app: cloud.app,
-      thing: "gh-1",
-      stateDir: path.join(stateDir, "devices", "gh-1"),
-      endpoint: "127.0.0.1",
-      port: cloud.broker.mqttsPort,
-      caCertPem: cloud.broker.caCertPem,
-      certPem: identity.certPem,
-      keyPem: identity.keyPem,
-      engine,
-      gracePeriodMs: 200,
-      keepAliveSeconds: 1,
-      onLog: (line) => logs.push(line),
-    });
-    cloud.addDevice("gh-1");
+    device = await startCloudDevice(cloud, "gh-1", stateDir, { engine, gracePeriodMs: 200, keepAliveSeconds: 1, onLog: (line) => logs.push(line) });
     return device;
   }
 

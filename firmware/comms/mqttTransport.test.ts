@@ -7,7 +7,6 @@ import { mkdtemp, rm } from "node:fs/promises";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import mqtt from "mqtt";
 import { compileFeatures, type CompileResult } from "../../core/compiler/compileFeatures";
 import { DedupWindow } from "../../core/contracts/dedupWindow";
 import { decodeDeviceStatus, encodeDeviceStatus, LAST_WILL_BOOT_ID, type DeviceStatus } from "../../core/contracts/deviceStatus";
@@ -16,6 +15,7 @@ import { loadWasmEngine } from "../../core/engine";
 import type { MicroviumEngine } from "../../core/engine/types";
 import { topics } from "../../core/contracts/topics";
 import { LocalBroker } from "../../local/broker";
+import { connectDashboard } from "../../test/support/dashboardClient";
 import { deviceTransport } from "../../test/support/deviceTransport";
 import { LinkProxy } from "../../test/support/linkProxy";
 import { writeApp } from "../../test/support/tempFeatures";
@@ -115,13 +115,7 @@ describe("MqttTransport: device ↔ local broker over mutual TLS", function () {
 
   async function dashboardStatuses(): Promise<DeviceStatus[]> {
     const seen: DeviceStatus[] = [];
-    const client = await mqtt.connectAsync(broker!.webSocketUrl, {
-      clientId: `sf-${APP}-dashboard-t`,
-      username: "dashboard",
-      password: broker!.issueDashboardToken(),
-      protocolVersion: 4,
-      reconnectPeriod: 0,
-    });
+    const client = await connectDashboard(broker!, { clientId: `sf-${APP}-dashboard-t` });
     cleanups.push(() => client.endAsync(true));
     client.on("message", (_topic, payload) => seen.push(decodeDeviceStatus(payload)));
     await client.subscribeAsync(topics.status(APP, THING), { qos: 1 });

@@ -4,17 +4,16 @@
  * the certificate, and only registered things of the fleet connect. Real clients over the real
  * listeners: the device SDK's MQTT 3.1.1 client and mqtt.js over mutual TLS, mqtt.js over WebSocket. */
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
 import type { mqtt as crt } from "aws-iot-device-sdk-v2";
 import mqtt from "mqtt";
 import type { IdentityFiles } from "../certificates";
 import { ThingRegistry } from "../registry";
+import { brokerPerSuite } from "../../test/support/brokerPerSuite";
 import { channelManifest } from "../../test/support/channelManifest";
 import { connectDashboard } from "../../test/support/dashboardClient";
+import { mqttsOptions } from "../../test/support/mqttsClient";
+import { connectSdkDevice } from "../../test/support/sdkDevice";
 import { waitFor } from "../../test/support/waitFor";
-import { LocalBroker, type BrokerRefusal } from "./index";
 import { MAX_PAYLOAD_BYTES } from "./mqttLimits";
 import { sdkConnection } from "./sdkConnection";
 
@@ -23,50 +22,20 @@ const manifest = channelManifest(APP, [{ name: "temperature", qos: 1, direction:
 
 describe("LocalBroker refuses what AWS IoT Core refuses", function () {
   this.timeout(20000);
-  let stateDir: string;
-  let broker: LocalBroker;
-  let refusals: BrokerRefusal[] = [];
-  const open: Array<() => Promise<unknown>> = [];
-
-  before(async () => {
-    stateDir = await mkdtemp(path.join(os.tmpdir(), "sf-strict-"));
-    broker = await LocalBroker.start({ stateDir, app: APP, manifest, onRefusal: (r) => refusals.push(r) });
-  });
-  beforeEach(() => {
-    refusals = [];
-  });
-  afterEach(async () => {
-    await Promise.all(open.splice(0).map((close) => close().catch(() => undefined)));
-  });
-  after(async () => {
-    await broker?.stop();
-    await rm(stateDir, { recursive: true, force: true });
-  });
+  const suite = brokerPerSuite("strict", { app: APP, manifest });
+  const { refusals, open } = suite;
 
   function sdkDevice(identity: IdentityFiles, clientId: string): crt.MqttClientConnection {
-    const connection = sdkConnection({ host: "127.0.0.1", port: broker.mqttsPort, caCertPem: broker.caCertPem, ...identity, clientId });
+    const connection = sdkConnection({ host: "127.0.0.1", port: suite.broker.mqttsPort, caCertPem: suite.broker.caCertPem, ...identity, clientId });
     open.push(() => connection.disconnect());
     return connection;
   }
 
-  async function connectedDevice(thing: string): Promise<crt.MqttClientConnection> {
-    const connection = sdkDevice(await broker.provisionDevice(thing), thing);
-    await connection.connect();
-    return connection;
-  }
+  const connectedDevice = (thing: string) => connectSdkDevice(suite.broker, thing, (c) => open.push(() => c.disconnect()));
 
   /** mqtt.js over mutual TLS, as a hand-written device client would connect. */
   function mqttsClient(identity: IdentityFiles, clientId: string, extra: mqtt.IClientOptions = {}): Promise<mqtt.MqttClient> {
-    const client = mqtt.connect(`mqtts://127.0.0.1:${broker.mqttsPort}`, {
-      clientId,
-      ca: broker.caCertPem,
-      cert: identity.certPem,
-      key: identity.keyPem,
-      protocolVersion: 4,
-      reconnectPeriod: 0,
-      connectTimeout: 5000,
-      ...extra,
-    });
+    const client = mqtt.connect(mqttsOptions(suite.broker, clientId, identity, { connectTimeout: 5000, ...extra }));
     open.push(() => client.endAsync(true));
     return new Promise((resolve, reject) => {
       client.once("connect", () => resolve(client));
@@ -76,7 +45,7 @@ describe("LocalBroker refuses what AWS IoT Core refuses", function () {
   }
 
   async function dashboard(extra: mqtt.IClientOptions = {}): Promise<mqtt.MqttClient> {
-    const client = await connectDashboard(broker, extra);
+    const client = await connectDashboard(suite.broker, extra);
     open.push(() => client.endAsync(true));
     return client;
   }
@@ -140,7 +109,7 @@ describe("LocalBroker refuses what AWS IoT Core refuses", function () {
     });
 
     it("a QoS 2 subscription gets no SUBACK: the connection is closed", async () => {
-      const client = await mqttsClient(await broker.provisionDevice("q2-sub"), "q2-sub");
+      const client = await mqttsClient(await suite.broker.provisionDevice("q2-sub"), "q2-sub");
       const closed = new Promise<void>((resolve) => client.once("close", () => resolve()));
       const result = client.subscribeAsync("sf/grow/q2-sub/temperature/down", { qos: 2 }).then(
         (granted) => `granted ${JSON.stringify(granted)}`,
@@ -173,7 +142,7 @@ describe("LocalBroker refuses what AWS IoT Core refuses", function () {
 
   describe("protocol level", () => {
     it("refuses MQTT 3.1 (protocol level 3) with CONNACK 'unacceptable protocol version', over TLS and WebSocket", async () => {
-      const identity = await broker.provisionDevice("old-mqtt");
+      const identity = await suite.broker.provisionDevice("old-mqtt");
       await assert.rejects(mqttsClient(identity, "old-mqtt", { protocolId: "MQIsdp", protocolVersion: 3 }), /Unacceptable protocol version/i);
       await assert.rejects(dashboard({ protocolId: "MQIsdp", protocolVersion: 3 }), /Unacceptable protocol version/i);
       const mqttRefusals = refusals.filter((r) => r.action === "mqtt");
@@ -186,9 +155,9 @@ describe("LocalBroker refuses what AWS IoT Core refuses", function () {
 
   describe("thing name and registry", () => {
     it("resolves the thing name from the client id when it names a thing attached to the certificate, not from the certificate's CN", async () => {
-      const identity = await broker.provisionDevice("cn-a");
+      const identity = await suite.broker.provisionDevice("cn-a");
       // The same certificate attached to a second thing (a non-exclusive attachment on AWS).
-      await broker.registry.attach("cn-b", identity.certPem);
+      await suite.broker.registry.attach("cn-b", identity.certPem);
       const watcher = await dashboard();
       const seen = collect(watcher);
       await watcher.subscribeAsync("sf/grow/+/temperature/up", { qos: 1 });
@@ -206,7 +175,7 @@ describe("LocalBroker refuses what AWS IoT Core refuses", function () {
     });
 
     it("leaves the thing name unset for a client id that names no attached thing, so thing policies deny", async () => {
-      const identity = await broker.provisionDevice("cn-c");
+      const identity = await suite.broker.provisionDevice("cn-c");
       await assert.rejects(sdkDevice(identity, "not-a-thing").connect());
       const refusal = refusals.find((r) => r.action === "iot:Connect");
       assert.equal(refusal?.principal, 'certificate of thing "cn-c" (client id names none of them)');
@@ -214,20 +183,20 @@ describe("LocalBroker refuses what AWS IoT Core refuses", function () {
     });
 
     it("refuses a certificate the local CA signed for a thing that is not registered, and a thing removed from the fleet", async () => {
-      const unregistered = await broker.pki.deviceIdentity("ghost");
+      const unregistered = await suite.broker.pki.deviceIdentity("ghost");
       await assert.rejects(sdkDevice(unregistered, "ghost").connect());
       const refusal = refusals.find((r) => r.action === "authenticate");
       assert.match(refusal?.reason ?? "", /certificate issued for "ghost" is not attached to any registered thing of the fleet/);
 
       const member = await connectedDevice("leaver");
       await member.disconnect();
-      await broker.registry.remove("leaver");
-      await assert.rejects(sdkDevice(await broker.pki.deviceIdentity("leaver"), "leaver").connect());
+      await suite.broker.registry.remove("leaver");
+      await assert.rejects(sdkDevice(await suite.broker.pki.deviceIdentity("leaver"), "leaver").connect());
     });
 
     it("accepts a thing another process registered in the same state dir", async () => {
-      const identity = await broker.pki.deviceIdentity("late");
-      const otherProcess = await ThingRegistry.open(stateDir);
+      const identity = await suite.broker.pki.deviceIdentity("late");
+      const otherProcess = await ThingRegistry.open(suite.stateDir);
       await otherProcess.attach("late", identity.certPem);
       const connection = sdkDevice(identity, "late");
       await connection.connect();

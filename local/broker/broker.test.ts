@@ -5,9 +5,11 @@ import path from "node:path";
 import type { mqtt as crt } from "aws-iot-device-sdk-v2";
 import mqtt from "mqtt";
 import { ensureLocalPki, type IdentityFiles } from "../certificates";
-import { LocalBroker, type BrokerRefusal } from "./index";
 import { sdkConnection } from "./sdkConnection";
+import { brokerPerSuite } from "../../test/support/brokerPerSuite";
 import { channelManifest } from "../../test/support/channelManifest";
+import { connectDashboard } from "../../test/support/dashboardClient";
+import { connectSdkDevice } from "../../test/support/sdkDevice";
 
 const APP = "grow";
 const manifest = channelManifest(APP, [
@@ -19,62 +21,35 @@ const DASHBOARD_ID = "sf-grow-dashboard-test";
 
 describe("LocalBroker", function () {
   this.timeout(15000);
-  let stateDir: string;
+  const logLines: string[] = [];
+  const suite = brokerPerSuite("broker", { app: APP, manifest, log: (line) => logLines.push(line) });
+  const { refusals, open } = suite;
+  /** Another local cloud's PKI: its certificates are strangers here. */
   let otherStateDir: string;
-  let broker: LocalBroker;
-  let refusals: BrokerRefusal[] = [];
-  let logLines: string[] = [];
-  const open: Array<() => Promise<unknown>> = [];
 
   before(async () => {
-    stateDir = await mkdtemp(path.join(os.tmpdir(), "sf-broker-"));
     otherStateDir = await mkdtemp(path.join(os.tmpdir(), "sf-broker-other-"));
-    broker = await LocalBroker.start({
-      stateDir,
-      app: APP,
-      manifest,
-      onRefusal: (r) => refusals.push(r),
-      log: (line) => logLines.push(line),
-    });
   });
 
   beforeEach(() => {
-    refusals = [];
-    logLines = [];
-  });
-
-  afterEach(async () => {
-    await Promise.all(open.splice(0).map((close) => close().catch(() => undefined)));
+    logLines.length = 0;
   });
 
   after(async () => {
-    await broker?.stop();
-    await rm(stateDir, { recursive: true, force: true });
     await rm(otherStateDir, { recursive: true, force: true });
   });
 
   /** aws-crt connections hold native handles: every one must be disconnected or mocha never exits. */
   function device(identity: IdentityFiles, clientId: string, extra: { will?: crt.MqttWill } = {}): crt.MqttClientConnection {
-    const connection = sdkConnection({ host: "127.0.0.1", port: broker.mqttsPort, caCertPem: broker.caCertPem, ...identity, clientId, ...extra });
+    const connection = sdkConnection({ host: "127.0.0.1", port: suite.broker.mqttsPort, caCertPem: suite.broker.caCertPem, ...identity, clientId, ...extra });
     open.push(() => connection.disconnect());
     return connection;
   }
 
-  async function connectedDevice(thing: string): Promise<crt.MqttClientConnection> {
-    const connection = device(await broker.provisionDevice(thing), thing);
-    await connection.connect();
-    return connection;
-  }
+  const connectedDevice = (thing: string) => connectSdkDevice(suite.broker, thing, (c) => open.push(() => c.disconnect()));
 
-  async function dashboard(token = broker.issueDashboardToken(), clientId = DASHBOARD_ID): Promise<mqtt.MqttClient> {
-    const client = await mqtt.connectAsync(broker.webSocketUrl, {
-      clientId,
-      username: "dashboard",
-      password: token,
-      protocolVersion: 4,
-      reconnectPeriod: 0,
-      connectTimeout: 5000,
-    });
+  async function dashboard(token = suite.broker.issueDashboardToken(), clientId = DASHBOARD_ID): Promise<mqtt.MqttClient> {
+    const client = await connectDashboard(suite.broker, { clientId, password: token });
     open.push(() => client.endAsync(true));
     return client;
   }
@@ -86,8 +61,8 @@ describe("LocalBroker", function () {
       messages.push({ topic: packet.topic, payload: packet.payload.toString() });
       done();
     };
-    broker.aedes.subscribe(filter, deliver, () => {});
-    open.push(() => new Promise<void>((resolve) => broker.aedes.unsubscribe(filter, deliver, resolve)));
+    suite.broker.aedes.subscribe(filter, deliver, () => {});
+    open.push(() => new Promise<void>((resolve) => suite.broker.aedes.unsubscribe(filter, deliver, resolve)));
     return { messages };
   }
 
@@ -174,7 +149,7 @@ describe("LocalBroker", function () {
   });
 
   it("refuses a device certificate connecting with another thing's client id", async () => {
-    const connection = device(await broker.provisionDevice("a"), "b");
+    const connection = device(await suite.broker.provisionDevice("a"), "b");
     await assert.rejects(connection.connect());
     const refusal = refusals.find((r) => r.action === "iot:Connect");
     assert.equal(refusal?.resource, "arn:aws:iot:local:000000000000:client/b");
@@ -183,7 +158,7 @@ describe("LocalBroker", function () {
 
   it("refuses a last will the device may not publish", async () => {
     const will = { topic: "sf/grow/b/_status", qos: 1 as crt.QoS, payload: "offline", retain: true };
-    const connection = device(await broker.provisionDevice("a"), "a", { will });
+    const connection = device(await suite.broker.provisionDevice("a"), "a", { will });
     await assert.rejects(connection.connect());
     assert.ok(refusals.some((r) => r.action === "iot:Publish" && r.resource?.endsWith("topic/sf/grow/b/_status")));
   });
@@ -196,7 +171,7 @@ describe("LocalBroker", function () {
   });
 
   it("carries the Jobs MQTT API on $aws topics between a device and the jobs service", async () => {
-    const jobs = device(await broker.pki.serviceIdentity("jobs"), "_svc-jobs-test");
+    const jobs = device(await suite.broker.pki.serviceIdentity("jobs"), "_svc-jobs-test");
     await jobs.connect();
     const requests: string[] = [];
     await jobs.subscribe("$aws/things/+/jobs/#", 1, (topic) => void requests.push(topic));
@@ -204,7 +179,7 @@ describe("LocalBroker", function () {
     const notified = new Promise<string>((resolve) => {
       void a.subscribe("$aws/things/a/jobs/notify-next", 1, (_topic, payload) => resolve(Buffer.from(payload).toString()));
     });
-    await waitFor(() => broker.aedes.connectedClients >= 2);
+    await waitFor(() => suite.broker.aedes.connectedClients >= 2);
     await a.publish("$aws/things/a/jobs/start-next", "{}", 1);
     await waitFor(() => requests.includes("$aws/things/a/jobs/start-next"));
     // Give the device's SUBSCRIBE time to land before the notification goes out.
@@ -218,20 +193,20 @@ describe("LocalBroker", function () {
     const a = await connectedDevice("a");
     const inProcess = tap("sf/grow/a/cmd/up");
     const bothWays = { ...manifest, channels: manifest.channels.map((c) => ({ ...c, direction: "both" as const })) };
-    broker.reloadManifest(bothWays);
+    suite.broker.reloadManifest(bothWays);
     try {
       await a.publish("sf/grow/a/cmd/up", "now allowed", 1);
       await waitFor(() => inProcess.messages.length === 1);
     } finally {
-      broker.reloadManifest(manifest);
+      suite.broker.reloadManifest(manifest);
     }
-    assert.throws(() => broker.reloadManifest({ ...manifest, app: "other" }), /app "other"/);
+    assert.throws(() => suite.broker.reloadManifest({ ...manifest, app: "other" }), /app "other"/);
   });
 
   // AWS checks iot:Receive per delivered message, separately from iot:Subscribe on the filter
   // ("Authorization", https://docs.aws.amazon.com/iot/latest/developerguide/iot-policy-actions.html).
   it("delivers only what iot:Receive allows: a device subscribed to its whole jobs tree gets notifications, never requests", async () => {
-    const jobs = device(await broker.pki.serviceIdentity("jobs"), "_svc-jobs-receive");
+    const jobs = device(await suite.broker.pki.serviceIdentity("jobs"), "_svc-jobs-receive");
     await jobs.connect();
     const a = await connectedDevice("a");
     const got: string[] = [];
@@ -252,14 +227,14 @@ describe("LocalBroker", function () {
   // plays AWS IoT Jobs and may touch nothing else.
   it("gives each local service certificate its own policies: server and dashboard as on AWS (plus -settings with settings), jobs only the Jobs topics", async () => {
     const refusedSubscribe = async (connection: crt.MqttClientConnection, filter: string): Promise<string> => {
-      refusals = [];
+      refusals.length = 0;
       const result = await connection.subscribe(filter, 1).catch((error: unknown) => error);
       assert.ok(isSubscribeFailure(result), `${filter}: expected SUBACK failure, got ${JSON.stringify(result)}`);
       return refusals.find((r) => r.action === "iot:Subscribe")?.reason ?? "";
     };
-    const serverIdentity = await broker.pki.serviceIdentity("server");
-    const dashboardIdentity = await broker.pki.serviceIdentity("dashboard");
-    const jobsIdentity = await broker.pki.serviceIdentity("jobs");
+    const serverIdentity = await suite.broker.pki.serviceIdentity("server");
+    const dashboardIdentity = await suite.broker.pki.serviceIdentity("dashboard");
+    const jobsIdentity = await suite.broker.pki.serviceIdentity("jobs");
 
     // Each service connects only with its own client id (the jobs service as _svc-jobs*).
     await assert.rejects(device(serverIdentity, "_svc-jobs-server").connect());
@@ -279,18 +254,18 @@ describe("LocalBroker", function () {
     await jobs.connect();
     assert.match(await refusedSubscribe(jobs, "sf/grow/+/temperature/up"), /policies consulted: sf-grow-local-jobs$/);
 
-    broker.reloadManifest({ ...manifest, settings: [{ name: "setpoint", default: 21, min: 5, max: 35 }] });
+    suite.broker.reloadManifest({ ...manifest, settings: [{ name: "setpoint", default: 21, min: 5, max: 35 }] });
     try {
       assert.match(await refusedSubscribe(server, "$aws/things/+/jobs/get"), /policies consulted: sf-grow-server, sf-grow-server-settings$/);
       assert.match(await refusedSubscribe(dash, "$aws/things/+/jobs/get"), /policies consulted: sf-grow-dashboard, sf-grow-dashboard-settings$/);
       assert.match(await refusedSubscribe(jobs, "sf/grow/+/cmd/up"), /policies consulted: sf-grow-local-jobs$/);
     } finally {
-      broker.reloadManifest(manifest);
+      suite.broker.reloadManifest(manifest);
     }
   });
 
   it("refuses a service certificate the broker has no policy for, even iot:Connect, saying no policy was consulted", async () => {
-    const stranger = device(await broker.pki.serviceIdentity("backup"), "_svc-backup");
+    const stranger = device(await suite.broker.pki.serviceIdentity("backup"), "_svc-backup");
     await assert.rejects(stranger.connect());
     const refusal = refusals.find((r) => r.action === "iot:Connect");
     assert.equal(refusal?.principal, 'service "backup"');
@@ -298,7 +273,7 @@ describe("LocalBroker", function () {
   });
 
   it("refuses a registered thing named like the app's server client id: it would take over the server's session", async () => {
-    const connection = device(await broker.provisionDevice("sf-grow-server"), "sf-grow-server");
+    const connection = device(await suite.broker.provisionDevice("sf-grow-server"), "sf-grow-server");
     await assert.rejects(connection.connect());
     assert.equal(refusals.length, 1);
     assert.equal(refusals[0].action, "authenticate");
@@ -306,7 +281,7 @@ describe("LocalBroker", function () {
   });
 
   it("gives a claim certificate only the claim policy: connect as sf-{app}-claim-*, never as a device", async () => {
-    const claim = await broker.pki.claimIdentity("batch1");
+    const claim = await suite.broker.pki.claimIdentity("batch1");
     const asClaim = device(claim, "sf-grow-claim-board7");
     await asClaim.connect();
     // A device's topic is no claim's business: subscribing to it fails, the connection stays.
@@ -320,7 +295,7 @@ describe("LocalBroker", function () {
   });
 
   it("names the operator's dashboard policies, not the viewer's, when an operator is refused", async () => {
-    const operator = await dashboard(broker.issueDashboardToken(undefined, "operator"));
+    const operator = await dashboard(suite.broker.issueDashboardToken(undefined, "operator"));
     await assert.rejects(operator.subscribeAsync("sf/grow/a/_log/secret-level/x", { qos: 1 }), /Subscribe error/);
     const refusal = refusals.find((r) => r.action === "iot:Subscribe");
     assert.equal(refusal?.principal, "dashboard (operator)");
@@ -330,7 +305,7 @@ describe("LocalBroker", function () {
   // As on AWS IoT, a certificate acts for a thing only once attached to a registered thing
   // (https://docs.aws.amazon.com/iot/latest/developerguide/thing-policy-variables.html); the local CA signing it is not enough.
   it("refuses a certificate of this CA that is attached to no registered thing", async () => {
-    const ghost = device(await broker.pki.deviceIdentity("ghost"), "ghost");
+    const ghost = device(await suite.broker.pki.deviceIdentity("ghost"), "ghost");
     await assert.rejects(ghost.connect());
     assert.equal(refusals[0]?.action, "authenticate");
     assert.match(refusals[0]?.reason ?? "", /certificate issued for "ghost" is not attached to any registered thing of the fleet/);
@@ -351,7 +326,7 @@ describe("LocalBroker", function () {
   // MQTT 5 clients get SUBACK 0x87 Not authorized for a refused filter ("MQTT reason codes",
   // https://docs.aws.amazon.com/iot/latest/developerguide/mqtt.html#mqtt5-reason-codes).
   it("refuses an MQTT 5 client's filter with SUBACK 0x87 and keeps the connection", async () => {
-    const client = await mqtt.connectAsync(broker.webSocketUrl, { clientId: `${DASHBOARD_ID}-v5`, username: "dashboard", password: broker.issueDashboardToken(), protocolVersion: 5, reconnectPeriod: 0, connectTimeout: 5000 });
+    const client = await connectDashboard(suite.broker, { clientId: `${DASHBOARD_ID}-v5`, protocolVersion: 5 });
     open.push(() => client.endAsync(true));
     await client.subscribeAsync("sf/grow/a/_log/secret-level/x", { qos: 1 }).catch((error: unknown) => error);
     assert.deepEqual(
@@ -364,8 +339,8 @@ describe("LocalBroker", function () {
 
   describe("dashboard over WebSocket", () => {
     it("ends the dashboard's rights when its token expires during the session", async () => {
-      const token = broker.issueDashboardToken(3000);
-      const check = broker.verifyDashboardToken(token);
+      const token = suite.broker.issueDashboardToken(3000);
+      const check = suite.broker.verifyDashboardToken(token);
       assert.ok(check.valid);
       const dash = await dashboard(token);
       // Waits for the clock, asserts no duration: the refusal below is what is checked.
@@ -378,7 +353,7 @@ describe("LocalBroker", function () {
     });
 
     it("accepts the token as the username when the password is empty", async () => {
-      const client = await mqtt.connectAsync(broker.webSocketUrl, { clientId: `${DASHBOARD_ID}-user`, username: broker.issueDashboardToken(), protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 5000 });
+      const client = await mqtt.connectAsync(suite.broker.webSocketUrl, { clientId: `${DASHBOARD_ID}-user`, username: suite.broker.issueDashboardToken(), protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 5000 });
       open.push(() => client.endAsync(true));
       const granted = await client.subscribeAsync("sf/grow/+/temperature/up", { qos: 1 });
       assert.equal(granted[0].qos, 1);
@@ -396,11 +371,11 @@ describe("LocalBroker", function () {
     });
 
     it("refuses forged and expired tokens, and client ids without the dashboard prefix", async () => {
-      const valid = broker.issueDashboardToken();
+      const valid = suite.broker.issueDashboardToken();
       const [, expiry] = valid.split(".");
       const forged = `sfdash.${expiry}.${Buffer.alloc(32).toString("base64url")}`;
       await assert.rejects(dashboard(forged), /Bad username or password/i);
-      const expired = broker.issueDashboardToken(1);
+      const expired = suite.broker.issueDashboardToken(1);
       await new Promise((resolve) => setTimeout(resolve, 5));
       await assert.rejects(dashboard(expired), /Bad username or password/i);
       await assert.rejects(dashboard(valid, "a"), /Not authorized/i);

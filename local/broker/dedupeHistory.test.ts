@@ -2,15 +2,12 @@
  * (overlapping subscriptions) still arrives once. Real broker, both session stores, a dashboard
  * client over WebSocket as the browser connects (clean session). */
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
-import mqtt from "mqtt";
 import { topics } from "../../core/contracts/topics";
+import { brokerPerTest } from "../../test/support/brokerPerTest";
 import { channelManifest } from "../../test/support/channelManifest";
+import { connectDashboard } from "../../test/support/dashboardClient";
 import { waitFor } from "../../test/support/waitFor";
 import { RecentDeliveries } from "./dedupeHistory";
-import { LocalBroker } from "./index";
 
 const APP = "grow";
 const manifest = channelManifest(APP, [
@@ -20,30 +17,11 @@ const manifest = channelManifest(APP, [
 
 describe("LocalBroker: deliveries are deduplicated by what a client got, not by the highest counter", function () {
   this.timeout(20000);
-  let stateDir: string;
-  let broker: LocalBroker | undefined;
-  const open: Array<() => Promise<unknown>> = [];
-
-  beforeEach(async () => {
-    stateDir = await mkdtemp(path.join(os.tmpdir(), "sf-dedupe-"));
-  });
-
-  afterEach(async () => {
-    for (const close of open.splice(0).reverse()) await close().catch(() => undefined);
-    await broker?.stop();
-    broker = undefined;
-    await rm(stateDir, { recursive: true, force: true });
-  });
+  const fixture = brokerPerTest("dedupe");
 
   async function dashboard(filters: string[]) {
-    const client = await mqtt.connectAsync(broker!.webSocketUrl, {
-      clientId: `sf-${APP}-dashboard-d`,
-      username: "dashboard",
-      password: broker!.issueDashboardToken(),
-      protocolVersion: 4,
-      reconnectPeriod: 0,
-    });
-    open.push(() => client.endAsync(true));
+    const client = await connectDashboard(fixture.broker, { clientId: `sf-${APP}-dashboard-d` });
+    fixture.closeAfter(() => client.endAsync(true));
     const received: string[] = [];
     client.on("message", (topic, payload) => received.push(`${topic} ${String(payload)}`));
     for (const filter of filters) await client.subscribeAsync(filter, { qos: 1 });
@@ -51,13 +29,13 @@ describe("LocalBroker: deliveries are deduplicated by what a client got, not by 
   }
 
   const publish = (topic: string, payload: string, qos: 0 | 1, retain = false) =>
-    new Promise<void>((resolve, reject) => broker!.aedes.publish({ cmd: "publish", topic, payload: Buffer.from(payload), qos, retain, dup: false }, (e) => (e ? reject(e) : resolve())));
+    new Promise<void>((resolve, reject) => fixture.broker.aedes.publish({ cmd: "publish", topic, payload: Buffer.from(payload), qos, retain, dup: false }, (e) => (e ? reject(e) : resolve())));
 
   for (const store of ["on disk", "in memory"] as const) {
     it(`a retained QoS 1 status followed at once by readings: the dashboard gets the status too (sessions ${store})`, async () => {
       // A device comes online: retained status first, its readings right behind it. The status
       // waits for its store write, the QoS 0 reading has nothing to store and goes out first.
-      broker = await LocalBroker.start({ stateDir, app: APP, manifest, persistSessions: store === "on disk" });
+      await fixture.start({ app: APP, manifest, persistSessions: store === "on disk" });
       const received = await dashboard([topics.status(APP, "+"), topics.up(APP, "+", "+")]);
       const sent: string[] = [];
       const publishing: Promise<void>[] = [];
@@ -76,7 +54,7 @@ describe("LocalBroker: deliveries are deduplicated by what a client got, not by 
   }
 
   it("overlapping subscriptions still deliver a message once", async () => {
-    broker = await LocalBroker.start({ stateDir, app: APP, manifest, persistSessions: true });
+    await fixture.start({ app: APP, manifest, persistSessions: true });
     const received = await dashboard([topics.status(APP, "+"), topics.status(APP, "gh-1")]);
     await publish(topics.status(APP, "gh-1"), "online", 1);
     await publish(topics.status(APP, "gh-1"), "offline", 0);

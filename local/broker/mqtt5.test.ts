@@ -9,13 +9,17 @@ import os from "node:os";
 import path from "node:path";
 import { iotjobs, mqtt5 } from "aws-iot-device-sdk-v2";
 import mqtt from "mqtt";
+import { brokerPerSuite } from "../../test/support/brokerPerSuite";
 import { channelManifest } from "../../test/support/channelManifest";
+import { connectDashboard } from "../../test/support/dashboardClient";
+import { mqttsOptions } from "../../test/support/mqttsClient";
+import { connectSdkDevice } from "../../test/support/sdkDevice";
 import { waitFor } from "../../test/support/waitFor";
 import type { IdentityFiles } from "../certificates";
 import { JobsService } from "../jobs/jobsService";
-import { LocalBroker, type BrokerRefusal } from "./index";
+import { LocalBroker } from "./index";
 import { AWS_TOPIC_ALIAS_MAXIMUM, MAX_PAYLOAD_BYTES, PACKET_TOO_LARGE, QOS_NOT_SUPPORTED } from "./mqttLimits";
-import { sdkConnection, sdkMqtt5Client, type SdkMqtt5ClientOptions } from "./sdkConnection";
+import { sdkMqtt5Client, type SdkMqtt5ClientOptions } from "./sdkConnection";
 
 const APP = "grow";
 const manifest = channelManifest(APP, [{ name: "temperature", qos: 1, direction: "both", replay: 0 }]);
@@ -73,48 +77,24 @@ class Device {
 
 describe("LocalBroker and MQTT 5 clients (aws-iot-device-sdk-v2 Mqtt5Client)", function () {
   this.timeout(20_000);
-  let stateDir: string;
-  let broker: LocalBroker;
-  let refusals: BrokerRefusal[] = [];
-  const open: Array<() => Promise<unknown>> = [];
+  const suite = brokerPerSuite("broker-mqtt5", { app: APP, manifest });
+  const { refusals, open } = suite;
 
-  before(async () => {
-    stateDir = await mkdtemp(path.join(os.tmpdir(), "sf-broker-mqtt5-"));
-    broker = await LocalBroker.start({ stateDir, app: APP, manifest, onRefusal: (r) => refusals.push(r) });
-  });
-  beforeEach(() => {
-    refusals = [];
-  });
-  afterEach(async () => {
-    await Promise.all(open.splice(0).map((close) => close().catch(() => undefined)));
-  });
-  after(async () => {
-    await broker?.stop();
-    await rm(stateDir, { recursive: true, force: true });
-  });
-
-  function device(identity: IdentityFiles, clientId: string, options: Partial<SdkMqtt5ClientOptions> = {}, on: LocalBroker = broker): Device {
+  function device(identity: IdentityFiles, clientId: string, options: Partial<SdkMqtt5ClientOptions> = {}, on: LocalBroker = suite.broker): Device {
     const d = new Device(sdkMqtt5Client({ host: "127.0.0.1", port: on.mqttsPort, caCertPem: on.caCertPem, ...identity, clientId, ...options }));
     open.push(() => d.close());
     return d;
   }
 
   async function connectedDevice(thing: string, options: Partial<SdkMqtt5ClientOptions> = {}): Promise<Device> {
-    const d = device(await broker.provisionDevice(thing), thing, options);
+    const d = device(await suite.broker.provisionDevice(thing), thing, options);
     await d.connect();
     return d;
   }
 
   /** A dashboard with mqtt.js v5 over the WebSocket listener. */
   async function dashboard(): Promise<{ client: mqtt.MqttClient; received: Received[] }> {
-    const client = await mqtt.connectAsync(broker.webSocketUrl, {
-      clientId: `sf-${APP}-dashboard-${Math.random().toString(36).slice(2, 8)}`,
-      username: "dashboard",
-      password: broker.issueDashboardToken(),
-      protocolVersion: 5,
-      reconnectPeriod: 0,
-      connectTimeout: 5000,
-    });
+    const client = await connectDashboard(suite.broker, { protocolVersion: 5 });
     open.push(() => client.endAsync(true));
     const received: Received[] = [];
     client.on("message", (topic, payload, packet) => received.push({ topic, payload: payload.toString(), retain: packet.retain }));
@@ -123,16 +103,8 @@ describe("LocalBroker and MQTT 5 clients (aws-iot-device-sdk-v2 Mqtt5Client)", f
 
   /** mqtt.js v5 over mutual TLS, for what the SDK's client won't send. */
   async function mqttsV5(thing: string): Promise<mqtt.MqttClient> {
-    const identity = await broker.provisionDevice(thing);
-    const client = await mqtt.connectAsync(`mqtts://127.0.0.1:${broker.mqttsPort}`, {
-      clientId: thing,
-      ca: broker.caCertPem,
-      cert: identity.certPem,
-      key: identity.keyPem,
-      protocolVersion: 5,
-      reconnectPeriod: 0,
-      connectTimeout: 5000,
-    });
+    const identity = await suite.broker.provisionDevice(thing);
+    const client = await mqtt.connectAsync(mqttsOptions(suite.broker, thing, identity, { protocolVersion: 5, connectTimeout: 5000 }));
     open.push(() => client.endAsync(true));
     return client;
   }
@@ -145,13 +117,13 @@ describe("LocalBroker and MQTT 5 clients (aws-iot-device-sdk-v2 Mqtt5Client)", f
   /** What a service in the cloud sends a device (in process, as the local cloud's services do). */
   function publishToDevice(topic: string, payload: string): Promise<void> {
     return new Promise((resolve, reject) =>
-      broker.aedes.publish({ cmd: "publish", topic, payload: Buffer.from(payload), qos: 1, retain: false, dup: false }, (error) => (error ? reject(error) : resolve())),
+      suite.broker.aedes.publish({ cmd: "publish", topic, payload: Buffer.from(payload), qos: 1, retain: false, dup: false }, (error) => (error ? reject(error) : resolve())),
     );
   }
 
   describe("connect", () => {
     it("accepts the SDK's MQTT 5 client over mutual TLS and advertises AWS's limits: session expiry clamped to 1 h, 8 topic aliases, receive maximum 100", async () => {
-      const d = device(await broker.provisionDevice("m5-a"), "m5-a", { sessionExpiryIntervalSeconds: 7200 });
+      const d = device(await suite.broker.provisionDevice("m5-a"), "m5-a", { sessionExpiryIntervalSeconds: 7200 });
       const { connack, settings } = await d.connect();
       assert.equal(connack.reasonCode, mqtt5.ConnectReasonCode.Success);
       assert.equal(connack.topicAliasMaximum, AWS_TOPIC_ALIAS_MAXIMUM);
@@ -163,7 +135,7 @@ describe("LocalBroker and MQTT 5 clients (aws-iot-device-sdk-v2 Mqtt5Client)", f
     });
 
     it("refuses a client id that names no thing attached to the certificate with CONNACK 0x87 Not authorized", async () => {
-      const d = device(await broker.provisionDevice("m5-b"), "not-a-thing");
+      const d = device(await suite.broker.provisionDevice("m5-b"), "not-a-thing");
       const error = (await d.connect().then(
         () => undefined,
         (e: Error & { connack?: mqtt5.ConnackPacket }) => e,
@@ -174,7 +146,7 @@ describe("LocalBroker and MQTT 5 clients (aws-iot-device-sdk-v2 Mqtt5Client)", f
     });
 
     it("refuses a last will the policies don't allow at CONNECT, with 0x87", async () => {
-      const d = device(await broker.provisionDevice("m5-will-bad"), "m5-will-bad", {
+      const d = device(await suite.broker.provisionDevice("m5-will-bad"), "m5-will-bad", {
         will: { topicName: "sf/grow/someone-else/_status", qos: QOS1, payload: "offline" },
       });
       const error = (await d.connect().then(
@@ -293,7 +265,7 @@ describe("LocalBroker and MQTT 5 clients (aws-iot-device-sdk-v2 Mqtt5Client)", f
 
       const again = await connectedDevice("m5-will", { will });
       // The link drops without a DISCONNECT (the broker loses the socket).
-      const clients = (broker.aedes as unknown as { clients: Record<string, { conn: { destroy(): void } }> }).clients;
+      const clients = (suite.broker.aedes as unknown as { clients: Record<string, { conn: { destroy(): void } }> }).clients;
       clients["m5-will"].conn.destroy();
       await waitFor("the will at the dashboard", () => watcher.received.length === 1);
       assert.deepEqual(watcher.received, [{ topic: "sf/grow/m5-will/_status", payload: '{"online":false}', retain: false }]);
@@ -366,10 +338,7 @@ describe("LocalBroker and MQTT 5 clients (aws-iot-device-sdk-v2 Mqtt5Client)", f
   describe("protocol versions side by side", () => {
     it("an MQTT 3.1.1 device and an MQTT 5 device on the same broker hear each other", async () => {
       const v5 = await connectedDevice("m5-mixed");
-      const v311Identity = await broker.provisionDevice("m311-mixed");
-      const v311 = sdkConnection({ host: "127.0.0.1", port: broker.mqttsPort, caCertPem: broker.caCertPem, ...v311Identity, clientId: "m311-mixed" });
-      open.push(() => v311.disconnect());
-      await v311.connect();
+      const v311 = await connectSdkDevice(suite.broker, "m311-mixed", (c) => open.push(() => c.disconnect()));
       const watcher = await dashboard();
       await watcher.client.subscribeAsync("sf/grow/+/temperature/up", { qos: 1 });
       await v311.publish("sf/grow/m311-mixed/temperature/up", "from 3.1.1", 1);
@@ -382,7 +351,7 @@ describe("LocalBroker and MQTT 5 clients (aws-iot-device-sdk-v2 Mqtt5Client)", f
   describe("Jobs API with the SDK's iotjobs client for MQTT 5", () => {
     let jobs: JobsService;
     before(async () => {
-      jobs = await JobsService.start({ aedes: broker.aedes });
+      jobs = await JobsService.start({ aedes: suite.broker.aedes });
     });
     after(async () => {
       await jobs?.stop();

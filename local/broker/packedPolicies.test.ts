@@ -2,15 +2,11 @@
  * an app with more channels than one-policy-per-channel allowed (9) runs locally, every channel's
  * rights hold, and they stay the device's own. */
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
-import type { mqtt as crt } from "aws-iot-device-sdk-v2";
 import { devicePolicyDocuments } from "../../core/policy";
 import { topics } from "../../core/contracts/topics";
+import { brokerPerSuite } from "../../test/support/brokerPerSuite";
 import { channelManifest } from "../../test/support/channelManifest";
-import { LocalBroker, type BrokerRefusal } from "./index";
-import { sdkConnection } from "./sdkConnection";
+import { connectSdkDevice } from "../../test/support/sdkDevice";
 
 const APP = "grow";
 const CHANNELS = Array.from({ length: 20 }, (_, i) => ({ name: `soil-moisture-${i}`, qos: 1 as const, direction: "both" as const, replay: 0 }));
@@ -18,27 +14,10 @@ const LAST = CHANNELS[CHANNELS.length - 1].name;
 
 describe("LocalBroker with packed device policies (20 channels)", function () {
   this.timeout(20_000);
-  let stateDir: string;
-  let broker: LocalBroker;
-  const refusals: BrokerRefusal[] = [];
-  const open: Array<() => Promise<unknown>> = [];
+  const suite = brokerPerSuite("broker-packed", { app: APP, manifest: channelManifest(APP, CHANNELS), log: () => {} });
+  const { refusals, open } = suite;
 
-  before(async () => {
-    stateDir = await mkdtemp(path.join(os.tmpdir(), "sf-broker-packed-"));
-    broker = await LocalBroker.start({ stateDir, app: APP, manifest: channelManifest(APP, CHANNELS), onRefusal: (r) => refusals.push(r), log: () => {} });
-  });
-  after(async () => {
-    await Promise.all(open.splice(0).map((close) => close().catch(() => undefined)));
-    await broker?.stop();
-    await rm(stateDir, { recursive: true, force: true });
-  });
-
-  async function connectedDevice(thing: string): Promise<crt.MqttClientConnection> {
-    const connection = sdkConnection({ host: "127.0.0.1", port: broker.mqttsPort, caCertPem: broker.caCertPem, ...(await broker.provisionDevice(thing)), clientId: thing });
-    open.push(() => connection.disconnect());
-    await connection.connect();
-    return connection;
-  }
+  const connectedDevice = (thing: string) => connectSdkDevice(suite.broker, thing, (c) => open.push(() => c.disconnect()));
 
   it("uses the same documents AWS gets: fewer than one per channel", () => {
     const policies = devicePolicyDocuments({ app: APP, region: "eu-west-1", account: "123456789012", channels: CHANNELS });
@@ -51,7 +30,7 @@ describe("LocalBroker with packed device policies (20 channels)", function () {
     for (const filter of [topics.down(APP, "a", LAST), topics.broadcastDown(APP, LAST)]) await a.subscribe(filter, 1, (topic) => void got.push(topic));
     await a.publish(topics.up(APP, "a", LAST), "41", 1);
     await a.publish(topics.up(APP, "a", CHANNELS[0].name), "12", 1);
-    broker.aedes.publish({ cmd: "publish", topic: topics.down(APP, "a", LAST), payload: Buffer.from("on"), qos: 1, retain: false, dup: false }, () => {});
+    suite.broker.aedes.publish({ cmd: "publish", topic: topics.down(APP, "a", LAST), payload: Buffer.from("on"), qos: 1, retain: false, dup: false }, () => {});
     for (let i = 0; i < 50 && got.length < 1; i++) await new Promise((resolve) => setTimeout(resolve, 50));
     assert.deepEqual(got, [topics.down(APP, "a", LAST)]);
     assert.equal(refusals.length, 0, `no refusal for the device's own channels: ${JSON.stringify(refusals)}`);

@@ -3,53 +3,21 @@
  * patch the first UNSUBSCRIBE below ends the broker's process (mqemitter `assert(notify)`), and
  * the MQTT 5 SUBSCRIBE with "__proto__" among other filters does too (`sub.topic.startsWith`). */
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
 import mqtt from "mqtt";
+import { brokerPerSuite } from "../../test/support/brokerPerSuite";
 import { channelManifest } from "../../test/support/channelManifest";
-import { LocalBroker, type BrokerRefusal } from "./index";
+import { mqttsOptions } from "../../test/support/mqttsClient";
 import { PROTOTYPE_FILTER } from "./prototypeSafeKeys";
 
 describe("LocalBroker: topic filters named like Object.prototype's properties", function () {
   this.timeout(20_000);
-  let stateDir: string;
-  let broker: LocalBroker;
-  let refusals: BrokerRefusal[] = [];
-  const open: mqtt.MqttClient[] = [];
-
-  before(async () => {
-    stateDir = await mkdtemp(path.join(os.tmpdir(), "sf-proto-keys-"));
-    broker = await LocalBroker.start({
-      stateDir,
-      app: "grow",
-      manifest: channelManifest("grow", [{ name: "temperature", qos: 1, direction: "both", replay: 0 }]),
-      onRefusal: (r) => refusals.push(r),
-    });
-  });
-  beforeEach(() => {
-    refusals = [];
-  });
-  afterEach(async () => {
-    await Promise.all(open.splice(0).map((c) => c.endAsync(true).catch(() => undefined)));
-  });
-  after(async () => {
-    await broker?.stop();
-    await rm(stateDir, { recursive: true, force: true });
-  });
+  const suite = brokerPerSuite("proto-keys", { app: "grow", manifest: channelManifest("grow", [{ name: "temperature", qos: 1, direction: "both", replay: 0 }]) });
+  const { refusals, open } = suite;
 
   async function device(thing: string, protocolVersion: 4 | 5): Promise<mqtt.MqttClient> {
-    const identity = await broker.provisionDevice(thing);
-    const client = await mqtt.connectAsync(`mqtts://127.0.0.1:${broker.mqttsPort}`, {
-      clientId: thing,
-      ca: broker.caCertPem,
-      cert: identity.certPem,
-      key: identity.keyPem,
-      protocolVersion,
-      reconnectPeriod: 0,
-      connectTimeout: 5000,
-    });
-    open.push(client);
+    const identity = await suite.broker.provisionDevice(thing);
+    const client = await mqtt.connectAsync(mqttsOptions(suite.broker, thing, identity, { protocolVersion, connectTimeout: 5000 }));
+    open.push(() => client.endAsync(true));
     return client;
   }
 
@@ -60,7 +28,7 @@ describe("LocalBroker: topic filters named like Object.prototype's properties", 
       // The same connection still works: subscribe and receive on its own down topic.
       await d.subscribeAsync(`sf/grow/proto-u${version}/temperature/down`, { qos: 1 });
       const got = new Promise<string>((resolve) => d.once("message", (_t, payload) => resolve(payload.toString())));
-      broker.aedes.publish({ cmd: "publish", topic: `sf/grow/proto-u${version}/temperature/down`, payload: Buffer.from("still here"), qos: 1, retain: false, dup: false }, () => {});
+      suite.broker.aedes.publish({ cmd: "publish", topic: `sf/grow/proto-u${version}/temperature/down`, payload: Buffer.from("still here"), qos: 1, retain: false, dup: false }, () => {});
       assert.equal(await got, "still here");
     });
 

@@ -1,14 +1,11 @@
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
-import type { mqtt as crt } from "aws-iot-device-sdk-v2";
 import mqtt from "mqtt";
-import { LocalBroker, type BrokerRefusal } from "./index";
 import { topicMatches } from "../../core/contracts/topicFilter";
 import { ReplayStore } from "./replayStore";
-import { sdkConnection } from "./sdkConnection";
+import { brokerPerSuite } from "../../test/support/brokerPerSuite";
 import { channelManifest } from "../../test/support/channelManifest";
+import { connectDashboard } from "../../test/support/dashboardClient";
+import { connectSdkDevice } from "../../test/support/sdkDevice";
 
 const APP = "grow";
 const manifest = channelManifest(APP, [
@@ -18,33 +15,13 @@ const manifest = channelManifest(APP, [
 
 describe("LocalBroker: store and forward (channel replay)", function () {
   this.timeout(15000);
-  let stateDir: string;
-  let broker: LocalBroker;
-  let refusals: BrokerRefusal[] = [];
-  const open: Array<() => Promise<unknown>> = [];
+  const suite = brokerPerSuite("replay", { app: APP, manifest });
+  const { refusals, open } = suite;
 
-  before(async () => {
-    stateDir = await mkdtemp(path.join(os.tmpdir(), "sf-replay-"));
-    broker = await LocalBroker.start({ stateDir, app: APP, manifest, onRefusal: (r) => refusals.push(r) });
-  });
-
-  after(async () => {
-    // aws-crt connections hold native handles: disconnect every one or mocha never exits.
-    await Promise.all(open.splice(0).map((close) => close().catch(() => undefined)));
-    await broker?.stop();
-    await rm(stateDir, { recursive: true, force: true });
-  });
-
-  async function device(thing: string): Promise<crt.MqttClientConnection> {
-    const identity = await broker.provisionDevice(thing);
-    const connection = sdkConnection({ host: "127.0.0.1", port: broker.mqttsPort, caCertPem: broker.caCertPem, ...identity, clientId: thing });
-    open.push(() => connection.disconnect());
-    await connection.connect();
-    return connection;
-  }
+  const device = (thing: string) => connectSdkDevice(suite.broker, thing, (c) => open.push(() => c.disconnect()));
 
   async function dashboard(clientId: string): Promise<mqtt.MqttClient> {
-    const client = await mqtt.connectAsync(broker.webSocketUrl, { clientId, username: "dashboard", password: broker.issueDashboardToken(), protocolVersion: 4, reconnectPeriod: 0 });
+    const client = await connectDashboard(suite.broker, { clientId });
     open.push(() => client.endAsync(true));
     return client;
   }
@@ -67,7 +44,7 @@ describe("LocalBroker: store and forward (channel replay)", function () {
   });
 
   it("replays nothing to a client whose subscription the policy refuses", async () => {
-    refusals = [];
+    refusals.length = 0;
     const b = await device("b");
     const got: string[] = [];
     const granted = await b.subscribe("sf/grow/a/temperature/up", 1, (_t, p) => got.push(Buffer.from(p).toString()));

@@ -3,15 +3,14 @@
  * publishes the old connection's last will (as AWS does) before the new connection's status.
  * Real broker, a device over mutual TLS, a dashboard over WebSocket, an in-process subscriber. */
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
 import mqtt from "mqtt";
 import { encodeDeviceStatus } from "../../core/contracts/deviceStatus";
 import { topics } from "../../core/contracts/topics";
+import { brokerPerTest } from "../../test/support/brokerPerTest";
 import { channelManifest } from "../../test/support/channelManifest";
+import { connectDashboard } from "../../test/support/dashboardClient";
+import { mqttsOptions } from "../../test/support/mqttsClient";
 import { waitFor } from "../../test/support/waitFor";
-import { LocalBroker } from "./index";
 
 const APP = "grow";
 const STATUS = topics.status(APP, "gh-1");
@@ -20,59 +19,39 @@ const bootOf = (payload: Buffer | string) => (JSON.parse(String(payload)) as { b
 
 describe("LocalBroker: retained messages of one topic in the order received", function () {
   this.timeout(20000);
-  let stateDir: string;
-  let broker: LocalBroker | undefined;
-  const open: Array<() => Promise<unknown>> = [];
-
-  beforeEach(async () => {
-    stateDir = await mkdtemp(path.join(os.tmpdir(), "sf-retained-order-"));
-  });
-
-  afterEach(async () => {
-    for (const close of open.splice(0).reverse()) await close().catch(() => undefined);
-    await broker?.stop();
-    broker = undefined;
-    await rm(stateDir, { recursive: true, force: true });
-  });
+  const fixture = brokerPerTest("retained-order");
 
   async function device(will?: string) {
-    const identity = await broker!.provisionDevice("gh-1");
-    const client = await mqtt.connectAsync(`mqtts://127.0.0.1:${broker!.mqttsPort}`, {
-      clientId: "gh-1",
-      ca: broker!.caCertPem,
-      cert: identity.certPem,
-      key: identity.keyPem,
-      protocolVersion: 4,
-      clean: false,
-      reconnectPeriod: 0,
-      ...(will ? { will: { topic: STATUS, payload: Buffer.from(will), qos: 1 as const, retain: true } } : {}),
-    });
-    open.push(() => client.endAsync(true));
+    const identity = await fixture.broker.provisionDevice("gh-1");
+    const client = await mqtt.connectAsync(
+      mqttsOptions(fixture.broker, "gh-1", identity, { clean: false, ...(will ? { will: { topic: STATUS, payload: Buffer.from(will), qos: 1 as const, retain: true } } : {}) }),
+    );
+    fixture.closeAfter(() => client.endAsync(true));
     return client;
   }
 
   /** Boot ids of the statuses a dashboard (WebSocket, as the page) and an in-process subscriber get. */
   async function listeners() {
-    const dashboard = await mqtt.connectAsync(broker!.webSocketUrl, { clientId: `sf-${APP}-dashboard-o`, username: "dashboard", password: broker!.issueDashboardToken(), protocolVersion: 4, reconnectPeriod: 0 });
-    open.push(() => dashboard.endAsync(true));
+    const dashboard = await connectDashboard(fixture.broker, { clientId: `sf-${APP}-dashboard-o` });
+    fixture.closeAfter(() => dashboard.endAsync(true));
     const heard = { dashboard: [] as string[], inProcess: [] as string[] };
     dashboard.on("message", (_topic, payload) => heard.dashboard.push(bootOf(payload)));
     await dashboard.subscribeAsync(topics.status(APP, "+"), { qos: 1 });
-    broker!.aedes.subscribe(STATUS, (packet, done) => (heard.inProcess.push(bootOf(packet.payload)), done()), () => {});
+    fixture.broker.aedes.subscribe(STATUS, (packet, done) => (heard.inProcess.push(bootOf(packet.payload)), done()), () => {});
     return heard;
   }
 
   /** The retained status a new exact subscription gets. */
   async function retained(): Promise<string> {
-    const probe = await mqtt.connectAsync(broker!.webSocketUrl, { clientId: `sf-${APP}-dashboard-p`, username: "dashboard", password: broker!.issueDashboardToken(), protocolVersion: 4, reconnectPeriod: 0 });
-    open.push(() => probe.endAsync(true));
+    const probe = await connectDashboard(fixture.broker, { clientId: `sf-${APP}-dashboard-p` });
+    fixture.closeAfter(() => probe.endAsync(true));
     const first = new Promise<string>((resolve) => probe.once("message", (_topic, payload) => resolve(bootOf(payload))));
     await probe.subscribeAsync(STATUS, { qos: 1 });
     return first;
   }
 
   it("an app switch's offline-then-online, the first store write finishing last: everyone hears online last, and it stays retained", async () => {
-    broker = await LocalBroker.start({ stateDir, app: APP, manifest: channelManifest(APP, []), persistSessions: true });
+    const broker = await fixture.start({ app: APP, manifest: channelManifest(APP, []), persistSessions: true });
     // The on-disk store's writes run on libuv's threads and may finish in any order: make the
     // first one finish after the second, every time.
     const persistence = (broker.aedes as unknown as { persistence: { storeRetained(packet: { payload: Buffer }): Promise<void> } }).persistence;
@@ -93,7 +72,7 @@ describe("LocalBroker: retained messages of one topic in the order received", fu
   });
 
   it("a reconnect with the same client id while the old connection is open: the old one's last will first, then the new status", async () => {
-    broker = await LocalBroker.start({ stateDir, app: APP, manifest: channelManifest(APP, []), persistSessions: true });
+    const broker = await fixture.start({ app: APP, manifest: channelManifest(APP, []), persistSessions: true });
     const heard = await listeners();
     const first = await device(status(false, "will"));
     await first.publishAsync(STATUS, status(true, "first-boot"), { qos: 1, retain: true });

@@ -8,9 +8,9 @@ import os from "node:os";
 import path from "node:path";
 import type { mqtt as crt } from "aws-iot-device-sdk-v2";
 import { ClassicLevel } from "classic-level";
-import mqtt from "mqtt";
 import { topics } from "../../core/contracts/topics";
 import { channelManifest } from "../../test/support/channelManifest";
+import { connectDashboard } from "../../test/support/dashboardClient";
 import { waitFor } from "../../test/support/waitFor";
 import { LocalBroker } from "./index";
 import { sdkConnection } from "./sdkConnection";
@@ -108,7 +108,7 @@ describe("LocalBroker: persistent sessions survive restarts, within AWS's limits
     assert.equal(broker!.sessions.queued("dev-a"), 40);
     assert.deepEqual(await receiveAll("dev-a", range(1, 40)), range(1, 40));
     // Retained messages are on disk too: a later subscriber still gets the status.
-    const dashboard = await mqtt.connectAsync(broker!.webSocketUrl, { clientId: `sf-${APP}-dashboard-t`, username: "dashboard", password: broker!.issueDashboardToken(), protocolVersion: 4, reconnectPeriod: 0 });
+    const dashboard = await connectDashboard(broker!, { clientId: `sf-${APP}-dashboard-t` });
     open.push(() => dashboard.endAsync(true));
     const statuses: string[] = [];
     dashboard.on("message", (_t, payload) => statuses.push(String(payload)));

@@ -11,6 +11,7 @@ import { iotjobs, mqtt as crt } from "aws-iot-device-sdk-v2";
 import { LocalBroker } from "../broker";
 import { sdkConnection } from "../broker/sdkConnection";
 import { channelManifest } from "../../test/support/channelManifest";
+import { connectSdkDevice } from "../../test/support/sdkDevice";
 import { waitFor } from "../../test/support/waitFor";
 import { JobsService } from "./jobsService";
 
@@ -50,10 +51,7 @@ describe("local Jobs MQTT API: what AWS documents", function () {
    * every topic the Jobs service answers it on. */
   async function device() {
     const thing = `t${++thingCount}`;
-    const identity = await broker.provisionDevice(thing);
-    const connection = sdkConnection({ host: "127.0.0.1", port: broker.mqttsPort, caCertPem: broker.caCertPem, ...identity, clientId: thing });
-    open.push(connection);
-    await connection.connect();
+    const connection = await connectSdkDevice(broker, thing, (c) => open.push(c));
     const base = `$aws/things/${thing}/jobs`;
     const received: Received[] = [];
     for (const filter of [`${base}/notify`, `${base}/notify-next`, `${base}/+/accepted`, `${base}/+/rejected`, `${base}/+/+/accepted`, `${base}/+/+/rejected`, `${base}/+/+/+/rejected`]) {
@@ -259,13 +257,10 @@ describe("local Jobs MQTT API: what AWS documents", function () {
 
     it("a device that publishes start-next without subscribing to anything receives its answer", async () => {
       const thing = `t${++thingCount}`;
-      const identity = await broker.provisionDevice(thing);
-      const connection = sdkConnection({ host: "127.0.0.1", port: broker.mqttsPort, caCertPem: broker.caCertPem, ...identity, clientId: thing });
-      open.push(connection);
+      const connection = await connectSdkDevice(broker, thing, (c) => open.push(c));
       const arrived: Received[] = [];
       // The SDK's connection hears every PUBLISH that reaches it, subscribed or not.
       connection.on("message", (topic, payload) => void arrived.push({ topic, body: JSON.parse(Buffer.from(payload).toString()) }));
-      await connection.connect();
       const jobId = createJob(thing);
       await connection.publish(`$aws/things/${thing}/jobs/start-next`, JSON.stringify({ clientToken: "unsubscribed" }), QOS);
       await waitFor("the start-next answer", () => arrived.some((r) => r.body.clientToken === "unsubscribed"));

@@ -9,9 +9,9 @@ import path from "node:path";
 import { iotshadow, mqtt as crt } from "aws-iot-device-sdk-v2";
 import { settingsShadowName } from "../../core/settings/settingDecl";
 import { channelManifest } from "../../test/support/channelManifest";
+import { connectSdkDevice } from "../../test/support/sdkDevice";
 import { waitFor } from "../../test/support/waitFor";
 import { LocalBroker } from "../broker";
-import { sdkConnection } from "../broker/sdkConnection";
 import { openLocalDatabase, type LocalDatabase } from "../database/localDatabase";
 import { ShadowService } from "./shadowService";
 
@@ -49,10 +49,7 @@ describe("local Device Shadow MQTT API: what AWS documents", function () {
   /** A fresh thing, connected as a device is, its iotshadow client listening on every answer. */
   async function device() {
     const thing = `t${++thingCount}`;
-    const identity = await broker.provisionDevice(thing);
-    const connection = sdkConnection({ host: "127.0.0.1", port: broker.mqttsPort, caCertPem: broker.caCertPem, ...identity, clientId: thing });
-    open.push(connection);
-    await connection.connect();
+    const connection = await connectSdkDevice(broker, thing, (c) => open.push(c));
     const client = new iotshadow.IotShadowClient(connection);
     const seen = { getAccepted: [] as iotshadow.model.GetShadowResponse[], getRejected: [] as iotshadow.model.ErrorResponse[], updateRejected: [] as iotshadow.model.ErrorResponse[], delta: [] as iotshadow.model.ShadowDeltaUpdatedEvent[] };
     const request = { thingName: thing, shadowName: SHADOW };

@@ -11,6 +11,7 @@ import { compileFeatures, type CompileResult } from "../../core/compiler/compile
 import { settingsShadowName } from "../../core/settings/settingDecl";
 import { SimulatedDevice } from "../../firmware/simulatedDevice";
 import { LocalCloud } from "../../local/cloud";
+import { startCloudDevice } from "../support/cloudDevice";
 import { waitFor } from "../support/waitFor";
 import { writeFeatures } from "../support/tempFeatures";
 
@@ -44,21 +45,7 @@ describe("settings on an isolated device (worker thread), as snapfleet dev runs 
   });
 
   async function start(): Promise<SimulatedDevice> {
-    const identity = await cloud.broker.provisionDevice("iso-1");
-    device = await SimulatedDevice.start({
-      app: cloud.app,
-      thing: "iso-1",
-      stateDir: path.join(stateDir, "devices", "iso-1"),
-      endpoint: "127.0.0.1",
-      port: cloud.broker.mqttsPort,
-      caCertPem: cloud.broker.caCertPem,
-      certPem: identity.certPem,
-      keyPem: identity.keyPem,
-      gracePeriodMs: 200,
-      onLog: (line) => logs.push(line),
-      isolation: {},
-    });
-    cloud.addDevice("iso-1");
+    device = await startCloudDevice(cloud, "iso-1", stateDir, { gracePeriodMs: 200, onLog: (line) => logs.push(line), isolation: {} });
     return device;
   }
 

@@ -12,6 +12,7 @@ import type { MicroviumEngine } from "../../core/engine/types";
 import { settingsShadowName } from "../../core/settings/settingDecl";
 import { SimulatedDevice } from "../../firmware/simulatedDevice";
 import { LocalCloud } from "../../local/cloud";
+import { startCloudDevice } from "../support/cloudDevice";
 import { writeFeatures } from "../support/tempFeatures";
 import { waitFor } from "../support/waitFor";
 
@@ -65,22 +66,7 @@ describe("settings in server code on the local cloud (device, shadow service, se
   });
 
   async function startDevice(c: LocalCloud): Promise<SimulatedDevice> {
-    const identity = await c.broker.provisionDevice("gh-1");
-    device = await SimulatedDevice.start({
-      app: c.app,
-      thing: "gh-1",
-      stateDir: path.join(stateDir, "devices", "gh-1"),
-      endpoint: "127.0.0.1",
-      port: c.broker.mqttsPort,
-      caCertPem: c.broker.caCertPem,
-      certPem: identity.certPem,
-      keyPem: identity.keyPem,
-      engine,
-      gracePeriodMs: 200,
-      keepAliveSeconds: 1,
-      onLog: (line) => deviceLog.push(line),
-    });
-    c.addDevice("gh-1");
+    device = await startCloudDevice(c, "gh-1", stateDir, { engine, gracePeriodMs: 200, keepAliveSeconds: 1, onLog: (line) => deviceLog.push(line) });
     return device;
   }
 

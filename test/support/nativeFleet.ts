@@ -12,6 +12,7 @@ import { parseAppTopic, topics } from "../../core/contracts/topics";
 import type { Execution } from "../../core/jobs/jobBook";
 import { NativeDevice, type NativeDeviceOptions } from "../../firmware/native/nativeDevice";
 import { LocalCloud } from "../../local/cloud";
+import { connectDashboard } from "./dashboardClient";
 import { writeFeatures } from "./tempFeatures";
 
 export const NATIVE_APP = "nat-app";
@@ -119,13 +120,7 @@ export class DashboardView {
   private constructor(private readonly client: mqtt.MqttClient) {}
 
   static async connect(cloud: LocalCloud): Promise<DashboardView> {
-    const client = await mqtt.connectAsync(cloud.broker.webSocketUrl, {
-      clientId: `sf-${cloud.app}-dashboard-native-test`,
-      username: "dashboard",
-      password: cloud.broker.issueDashboardToken(),
-      protocolVersion: 4,
-      reconnectPeriod: 0,
-    });
+    const client = await connectDashboard(cloud.broker, { clientId: `sf-${cloud.app}-dashboard-native-test` });
     const view = new DashboardView(client);
     client.on("message", (topic, payload) => {
       const parsed = parseAppTopic(topic);

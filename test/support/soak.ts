@@ -29,6 +29,7 @@ import { LocalBroker } from "../../local/broker";
 import { UpstreamReceiver } from "../../local/cloud/upstreamReceiver";
 import { ResendingPublisher } from "../../local/server/resendingPublisher";
 import { LinkProxy } from "./linkProxy";
+import { median, percentile } from "./measurements";
 import { writeFeatures } from "./tempFeatures";
 import { waitFor } from "./waitFor";
 
@@ -159,14 +160,8 @@ export function tally(delivered: readonly number[], sent: number): { lost: numbe
 }
 
 export function timeFigures(values: readonly number[]): TimeFigures {
-  const sorted = [...values].sort((a, b) => a - b);
-  const at = (q: number) => (sorted.length === 0 ? NaN : Math.round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]));
-  return { count: sorted.length, medianMs: at(0.5), p99Ms: at(0.99), maxMs: sorted.length ? Math.round(sorted[sorted.length - 1]) : NaN };
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
+  const at = (q: number) => Math.round(percentile(values, q));
+  return { count: values.length, medianMs: at(0.5), p99Ms: at(0.99), maxMs: at(1) };
 }
 
 export async function runSoak(options: SoakOptions): Promise<SoakReport> {

@@ -19,7 +19,13 @@ export function writeFeatures(files: Record<string, string>, app = "test-app"): 
   return path.join(dir, "app.ts");
 }
 
+/** The source of a one-file feature module: the FeatureApi import, the `preamble` lines (more
+ * imports, top-level code), then `export function App(api)` with the `body` lines. */
+export function appSource(body: string[], preamble: string[] = []): string {
+  return ['import type { FeatureApi } from "snapfleet";', ...preamble, "export function App(api: FeatureApi) {", ...body, "}"].join("\n");
+}
+
 /** A one-file feature module whose App body is `body`. */
 export function writeApp(body: string, preamble = ""): string {
-  return writeFeatures({ "app.ts": `import type { FeatureApi } from "snapfleet";\n${preamble}\nexport function App(api: FeatureApi) {\n${body}\n}\n` });
+  return writeFeatures({ "app.ts": `${appSource([body], [preamble])}\n` });
 }

@@ -233,12 +233,6 @@ export async function startSubscriber(port: number, fleet: Fleet): Promise<Subsc
   return subscriber;
 }
 
-export function percentile(values: number[], q: number): number {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-}
-
 function reply<T>(child: ChildProcess, match: (message: Record<string, unknown>) => boolean, timeoutMs = 30_000): Promise<T> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => done(new Error(`no answer from child process ${child.pid} within ${timeoutMs} ms`)), timeoutMs);

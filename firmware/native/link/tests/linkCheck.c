@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define SF_CHECK_FAILED() exit(1) /* each check stands on the ones before */
+#include "../../tests/checks.h"
 #include "../linkSession.h"
 
 #define WIRE 65536
@@ -65,11 +67,6 @@ static void run(int64_t ms) {
     deliver(&a, &b);
     deliver(&b, &a);
   }
-}
-
-static void check(bool ok, const char* what) {
-  printf("%s: %s\n", ok ? "ok" : "FAIL", what);
-  if (!ok) exit(1);
 }
 
 static bool inOrderOnce(const Side* side, int count) {

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define SF_CHECK_FAILED() exit(1) /* each check stands on the ones before */
+#include "../../tests/checks.h"
 #include "../linkMessages.h"
 #include "../linkNet.c" /* one unit, so the table is sized by the SF_MAX_CHANNELS above */
 #include "memoryWire.h"
@@ -25,11 +27,6 @@ static char subscribed[64][SF_LINK_TOPIC_MAX];
 static int subscribedCount;
 /* OTA replies of the reserve check (job id "reserve-…") the peer received. */
 static int repliesHeard;
-
-static void check(bool ok, const char* what) {
-  printf("%s: %s\n", ok ? "ok" : "FAIL", what);
-  if (!ok) exit(1);
-}
 
 static int64_t portNow(void* c) { (void)c; return now; }
 static void portWait(void* c, uint32_t ms) { (void)c, (void)ms; }

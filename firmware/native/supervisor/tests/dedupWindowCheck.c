@@ -3,39 +3,18 @@
  * whole cap taken in one block at the first sender (no old array held beside a new one), and
  * hal_malloc failing: delivered and counted as unguarded. Prints "ok: ..." or "FAIL: ..." per
  * check (test/support/cChecks.ts counts them). */
-#define _GNU_SOURCE /* malloc_usable_size */
-#include <malloc.h>
+#define _GNU_SOURCE /* malloc_usable_size, in countingAllocator.h */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../tests/checks.h"
+#include "../../tests/countingAllocator.h"
 #include "../dedupWindow.h"
 
-/* hal_malloc that can be made to fail, counting what is held at once (the C library knows each
- * block's size: malloc_usable_size). */
-static int failAllocations, allocations;
-static size_t live, peakLive, lastSize;
-
-void* hal_malloc(size_t size) {
-  void* block = failAllocations ? 0 : malloc(size);
-  if (!block) return 0;
-  allocations++;
-  lastSize = malloc_usable_size(block);
-  live += lastSize;
-  if (live > peakLive) peakLive = live;
-  return block;
-}
-
-void hal_free(void* pointer) {
-  if (pointer) live -= malloc_usable_size(pointer);
-  free(pointer);
-}
-
-static int failures;
-static void check(int ok, const char* what) {
-  printf("%s: %s\n", ok ? "ok" : "FAIL", what);
-  if (!ok) failures++;
-}
+/* hal_malloc that can be made to fail, counting what is held at once. */
+void* hal_malloc(size_t size) { return countedMalloc(malloc, size); }
+void hal_free(void* pointer) { countedFree(free, pointer); }
 
 static bool accept(sf_DedupWindow* w, const char* bootId, int64_t seq) {
   return sf_dedup_accept(w, bootId, strlen(bootId), seq);
@@ -68,5 +47,5 @@ int main(void) {
   check(accept(&w, "x", 1) && !accept(&w, "x", 1), "memory back: x remembered, its repeat refused");
   check(w.unguarded == 2 && w.duplicates == 1, "the unguarded count stays, the repeat is counted");
   sf_dedup_free(&w);
-  return failures ? 1 : 0;
+  return checksExitStatus();
 }

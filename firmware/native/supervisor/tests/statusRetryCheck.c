@@ -39,6 +39,9 @@ void* __wrap_hal_malloc(size_t size) {
   }
   return __real_hal_malloc(size);
 }
+static void printStateAndExit(void);
+#define SF_CHECK_FAILED() printStateAndExit()
+#include "../../tests/checks.h"
 
 #define UNIX_BASE 1700000000000LL
 
@@ -144,14 +147,12 @@ static void step(int64_t ms) {
   pump();
 }
 
-static void check(bool ok, const char* what) {
-  printf("%s: %s\n", ok ? "ok" : "FAIL", what);
-  if (!ok) {
-    printf("last status: %s\nstatuses: %d\nreadings:", lastStatus, statusCount);
-    for (int i = 0; i < readingCount; i++) printf(" %d", readings[i]);
-    printf("\nQoS 0:\n%slog:\n%s", qos0, logLines);
-    exit(1);
-  }
+/* At the first failed check: what the co-processor saw, and stop (the scenario goes on from there). */
+static void printStateAndExit(void) {
+  printf("last status: %s\nstatuses: %d\nreadings:", lastStatus, statusCount);
+  for (int i = 0; i < readingCount; i++) printf(" %d", readings[i]);
+  printf("\nQoS 0:\n%slog:\n%s", qos0, logLines);
+  exit(1);
 }
 
 static uint8_t* readFile(const char* name, size_t* size) {

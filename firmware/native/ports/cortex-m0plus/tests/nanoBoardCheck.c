@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../../tests/checks.h"
+
 typedef struct Region {
   uint32_t base, size;
   uint8_t bytes[0x100] __attribute__((aligned(8)));
@@ -24,11 +26,6 @@ static void* fakeRegister(uint32_t address) {
 #define SAMD21_REG(type, address) (*(volatile type*)fakeRegister((uint32_t)(address)))
 #include "../nanoBoard.c"
 
-static int failures;
-static void check(int ok, const char* what) {
-  printf("%s: %s\n", ok ? "ok" : "FAIL", what);
-  if (!ok) failures++;
-}
 
 static uint32_t word(uint32_t address) {
   return SAMD21_REG(uint32_t, address);
@@ -110,5 +107,5 @@ int main(void) {
   for (size_t i = 0; i < sizeof none / sizeof none[0]; i++) found += b->ops->hasPin(b, HAL_PIN_ANALOG, none[i]) || b->ops->hasPin(b, HAL_PIN_DIGITAL, none[i]);
   check(found == 0 && !b->ops->hasPin(b, HAL_PIN_ANALOG, "D5") && !b->ops->hasPin(b, HAL_PIN_DIGITAL, "A3"), "no A8, D14, A03, a3, D, \"\", D1x, A10; D5 is no analog input, A3 no digital pin");
   check(strcmp(b->ops->name(b), "nano-33-iot") == 0, "the board's name");
-  return failures ? 1 : 0;
+  return checksExitStatus();
 }
