@@ -7,40 +7,21 @@
  * is late; the held copies never pass maxHeldBytes; both arrays taken whole at their first use; no
  * memory for a chain at all: delivered at once and counted. Prints "ok: ..." or "FAIL: ..." per
  * check (test/support/cChecks.ts counts them). */
-#define _GNU_SOURCE /* malloc_usable_size */
-#include <malloc.h>
+#define _GNU_SOURCE /* malloc_usable_size, in countingAllocator.h */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../tests/checks.h"
+#include "../../tests/countingAllocator.h"
 #include "../reorderBuffer.h"
 
-/* hal_malloc counting its calls and what is held at once (malloc_usable_size), and failing when
- * told to: the POSIX port's (ports/posix/platform.c), wrapped by the linker (-Wl,--wrap,
- * reorderBuffer.test.ts). */
+/* hal_malloc counting its calls and what is held at once, and failing when told to: the POSIX
+ * port's (ports/posix/platform.c), wrapped by the linker (-Wl,--wrap, reorderBuffer.test.ts). */
 void* __real_hal_malloc(size_t size);
 void __real_hal_free(void* pointer);
-static int allocations, failAllocations;
-static size_t live;
-
-void* __wrap_hal_malloc(size_t size) {
-  void* block = failAllocations ? 0 : __real_hal_malloc(size);
-  if (!block) return 0;
-  allocations++;
-  live += malloc_usable_size(block);
-  return block;
-}
-
-void __wrap_hal_free(void* pointer) {
-  if (pointer) live -= malloc_usable_size(pointer);
-  __real_hal_free(pointer);
-}
-
-static int failures;
-static void check(int ok, const char* what) {
-  printf("%s: %s\n", ok ? "ok" : "FAIL", what);
-  if (!ok) failures++;
-}
+void* __wrap_hal_malloc(size_t size) { return countedMalloc(__real_hal_malloc, size); }
+void __wrap_hal_free(void* pointer) { countedFree(__real_hal_free, pointer); }
 
 /* What reached the app, in order ("A:3 B:1 ..."), and the log lines. */
 static char delivered[512];
@@ -189,5 +170,5 @@ int main(void) {
   for (int64_t seq = 3; seq <= 7; seq++) accept("E", seq, seq - 1, seq);
   check(allocations == before + 5 && b.overflows == 1, "the held array taken once, room for 4 (maxHeld): 5 allocations for 4 messages held and a fifth delivered at once, not grown from 4 to 8");
   sf_reorder_clear(&b);
-  return failures ? 1 : 0;
+  return checksExitStatus();
 }
