@@ -1,7 +1,7 @@
 /** The broker's authorization hooks (policyHooks.ts) called directly, as aedes calls them, with
  * small fakes for aedes's client objects and packets, real certificates from the project's PKI,
  * a real thing registry and dashboard tokens, and a clock the test sets. Written against AWS IoT's
- * authorization semantics (README "Local broker", ../shared/AWS-IOT-NOTES.md): iot:Connect on
+ * authorization semantics (README "Device identity and policies", ../shared/AWS-IOT-NOTES.md): iot:Connect on
  * `client/{id}`, iot:Publish (+ iot:RetainPublish when retained) and iot:Receive on
  * `topic/{topic}`, iot:Subscribe on `topicfilter/{filter}`, refusals per protocol version
  * (https://docs.aws.amazon.com/iot/latest/developerguide/mqtt.html#mqtt5-reason-codes).
