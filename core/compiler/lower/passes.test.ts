@@ -295,8 +295,8 @@ describe("lowering passes at their edges", function () {
   });
 
   describe("arrays turned into strings: refused where written", () => {
-    // The device engine doesn't convert an array to a string: [1] + [2] gives a number (NaN),
-    // "a" + [2] gives "a[Object]" (the compile-time VM "a[Array]"), Node "12" and "a2".
+    // Microvium doesn't convert an array to a string: [1] + [2] gives NaN in both engines, "a" + [2]
+    // gives "a[Object]" on the device ("a[Array]" in the compile-time VM), where Node gives "12" and "a2".
     const refused: string[] = [
       "let x = [1];\nx += @[2];",
       'const s = "a" + @[2];',
@@ -308,7 +308,7 @@ describe("lowering passes at their edges", function () {
     ];
     for (const marked of refused) {
       it(`refuses ${marked.split("\n").pop()!.replace("@", "")}`, () => {
-        assertRefusedAt(marked, /^an array in (\+|\+=|a template literal) is not supported in feature code: the device engine doesn't turn an array into a string/, /^convert it first: xs\.join\(","\) or String\(xs\)$/);
+        assertRefusedAt(marked, /^an array in (\+|\+=|a template literal) is not supported in feature code: Microvium doesn't turn an array into a string \(\[1\] \+ \[2\] gives NaN, "a" \+ \[2\] gives "a\[Object\]" on the device\)$/, /^convert it first: xs\.join\(","\) or String\(xs\)$/);
       });
     }
 

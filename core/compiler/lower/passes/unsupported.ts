@@ -7,12 +7,14 @@ import type { LoweringContext } from "../context";
  * construct plus a one-line suggestion. */
 export function rejectUnsupported(ast: t.File, ctx: LoweringContext): void {
   const fail = (path: NodePath, message: string, hint: string): never => ctx.fail(path.node, message, hint);
-  const failNumberLikeName = (path: NodePath, name: NumberLikeName): never =>
-    name.kind === "number"
-      ? fail(path, `a number as a property name (${name.text}) is not supported in feature code: on the device, Object.keys and JSON.stringify see a number ({${name.value}:...}, not JSON) or the engine fails`, `use a name that isn't a number, e.g. "k${name.value}", or an array, or a Map`)
-      : fail(path, `a property name of digits (${name.text}) is not supported in feature code: the device engine fails on it (Microvium error 12)`, `use a name that isn't a number, e.g. "k${name.value}", or an array, or a Map`);
+  const failNumberLikeName = (path: NodePath, name: NumberLikeName): never => {
+    const hint = `use a name that isn't a number, e.g. "k${name.value}", or an array, or a Map`;
+    return name.kind === "number"
+      ? fail(path, `a number as a property name (${name.text}) is not supported in feature code: on the device, Object.keys and JSON.stringify see a number ({${name.value}:...}, not JSON) or the engine fails`, hint)
+      : fail(path, `a property name of digits (${name.text}) is not supported in feature code: the device engine fails on it (Microvium error 12)`, hint);
+  };
   const failArrayToString = (path: NodePath, where: string): never =>
-    fail(path, `an array in ${where} is not supported in feature code: the device engine doesn't turn an array into a string ([1] + [2] gives a number, "a" + [2] gives "a[Object]")`, 'convert it first: xs.join(",") or String(xs)');
+    fail(path, `an array in ${where} is not supported in feature code: Microvium doesn't turn an array into a string ([1] + [2] gives NaN, "a" + [2] gives "a[Object]" on the device)`, 'convert it first: xs.join(",") or String(xs)');
   traverse(ast, {
     RegExpLiteral(path) {
       fail(path, "regular expressions are not supported in feature code", "use string methods instead: indexOf, includes, startsWith, split, replace with a string pattern");
@@ -64,8 +66,8 @@ export function rejectUnsupported(ast: t.File, ctx: LoweringContext): void {
       for (const side of [path.get("left"), path.get("right")] as NodePath[]) if (isArray(side)) failArrayToString(side, "+");
     },
     AssignmentExpression(path) {
-      if (path.node.operator !== "+=") return;
-      for (const side of [path.get("left"), path.get("right")] as NodePath[]) if (isArray(side)) failArrayToString(side, "+=");
+      // The target can't be an array isArray sees: a name it accepts is never assigned.
+      if (path.node.operator === "+=" && isArray(path.get("right"))) failArrayToString(path.get("right"), "+=");
     },
     TemplateLiteral(path) {
       for (const part of path.get("expressions") as NodePath[]) if (isArray(part)) failArrayToString(part, "a template literal");
