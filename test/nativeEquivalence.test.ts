@@ -194,6 +194,31 @@ for (const runtime of RUNTIMES) describe(`${runtime.name}: the same script, the 
     assert.ok(text.startsWith("5e-324 1.5e-323 -5e-324 -1.5e-323 1e-323 "), text);
   });
 
+  it("a property name of digits from outside (a message, JSON.parse's text): the engine can't hold it, both hosts drop the callback alike and go on", async () => {
+    // README "What feature code may use": a limit, not refused at build time (the data comes at run time).
+    const build = await compileApp("digit-names", [
+      '  const cmd = api.newCommsChannel<Record<string, number>>("cmd", { direction: "server-to-device" });',
+      '  const text = api.newCommsChannel<string>("text", { direction: "server-to-device" });',
+      '  const out = api.newCommsChannel<string>("out", { direction: "device-to-server" });',
+      '  cmd.addEventListener("messageFromServer", (m) => out.pushMessageToServer("keys " + Object.keys(m).join()));',
+      '  text.addEventListener("messageFromServer", (t) => { try { out.pushMessageToServer("parsed " + Object.keys(JSON.parse(t)).join()); } catch (e) { out.pushMessageToServer("caught"); } });',
+    ]);
+    const steps = [
+      { deliver: "cmd", value: { a: 1 } },
+      { deliver: "cmd", value: { "3": 1, a: 2 } },
+      { deliver: "cmd", value: { b: 1, "-1": 2 } },
+      { deliver: "text", value: '{"03":1}' },
+      { deliver: "text", value: '{"c":1}' },
+      { advance: 10 },
+    ];
+    const lines = await assertSameOutput(build, `${steps.map((step) => JSON.stringify(step)).join("\n")}\n`, []);
+    const replies = lines.filter((l) => l.includes("/out/up")).map((l) => JSON.parse(l).payload.v as string);
+    assert.deepEqual(replies, ["keys a", "keys b,-1", "parsed c"], "the two values with a name of digits never reached the code, and no catch ran");
+    const failures = lines.filter((l) => l.startsWith('{"failure"'));
+    assert.equal(failures.length, 2, failures.join("\n"));
+    for (const failure of failures) assert.match(failure, /MVM_E_TYPE_ERROR/);
+  });
+
   it("envelope seqs: 0 and beyond 2^53 - 1 are malformed on both channel kinds, with the same words; 2^53 - 1 is taken", async () => {
     const build = await compileApp("seqs", [
       '  const ordered = api.newCommsChannel<number>("ordered", { direction: "server-to-device", qos: 1 });',

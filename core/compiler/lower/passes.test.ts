@@ -233,6 +233,100 @@ describe("lowering passes at their edges", function () {
     });
   });
 
+  describe("property names that are numbers or digits: refused where written, other names kept", () => {
+    // The device engine keeps a number as a number (Object.keys gives 3, JSON.stringify {3:8}) or
+    // fails (1.5, -1, 8192); a string of digits always fails (error 12). The compile-time VM gives
+    // JavaScript's results, so without the refusal only the device would go wrong.
+    const numbers: string[] = [
+      "const o = { @3: 8, a: 1 };",
+      "const o = { a: 1, @0: 2 };",
+      "const o = { [@3]: 8 };",
+      "const o = { @1.5: 8 };",
+      "const o = { [@-1]: 8 };",
+      "const o = { @8192: 8 };",
+      "const o = { @0x10: 8 };",
+      "const o = { @3() { return 1; } };",
+      "class A { @3 = 1; }",
+      "class A { static @4() {} }",
+    ];
+    for (const marked of numbers) {
+      it(`refuses ${marked.replace("@", "")}`, () => {
+        assertRefusedAt(marked, /^a number as a property name \(-?[0-9.x]+\) is not supported in feature code: on the device, Object\.keys and JSON\.stringify see a number/, /^use a name that isn't a number, e\.g\. "k-?[0-9.]+", or an array, or a Map$/);
+      });
+    }
+    const digits: string[] = [
+      'const o = { @"3": 8 };',
+      'const o = { @"03": 8 };',
+      'const o = { [@"3"]: 8 };',
+      "const o = { [@`7`]: 8 };",
+      'class A { @"4"() {} }',
+      'const o = { a: 1 };\nconst { @"3": v } = o;',
+    ];
+    for (const marked of digits) {
+      it(`refuses ${marked.split("\n").pop()!.replace("@", "")}`, () => {
+        assertRefusedAt(marked, /^a property name of digits \(("|`)[0-9]+("|`)\) is not supported in feature code: the device engine fails on it \(Microvium error 12\)$/, /^use a name that isn't a number, e\.g\. "k[0-9]+", or an array, or a Map$/);
+      });
+    }
+    const members: string[] = ['const o = { a: 1 };\nconst v = o[@"3"];', 'const xs = [1];\nconst v = xs?.[@"0"];', 'const o = {};\no[@"12"] = 1;', "const xs = [1];\nconst v = xs[@`0`];"];
+    for (const marked of members) {
+      it(`refuses ${marked.split("\n").pop()!.replace("@", "")}`, () => {
+        assertRefusedAt(marked, /^a member name of digits \(("|`)[0-9]+("|`)\) is not supported/, /^index an array with a number \(xs\[[0-9]+\]\); give an object's members names that aren't numbers, e\.g\. "k[0-9]+"$/);
+      });
+    }
+
+    it("says which name and suggests one", () => {
+      const error = assertRefusedAt("const o = { @0x10: 8 };", /\(0x10\).*\{16:\.\.\.\}/, /"k16"/);
+      assert.equal(error.hint, 'use a name that isn\'t a number, e.g. "k16", or an array, or a Map');
+      assertRefusedAt('const o = { @"007": 8 };', /\("007"\)/, /"k007"/);
+    });
+
+    it("keeps names that only look like numbers, array indexes and number keys in patterns, as Node gives them", async () => {
+      const program = [
+        "export function run() {",
+        '  const o = { "-1": 1, "1.5": 2, "1e3": 3, " 3": 4, "": 5, "٣": 6, "3a": 7, a: 8 };',
+        "  const xs = [10, 20, 30, 40];",
+        "  const { 0: first, 3: last } = xs;",
+        "  let i = 2;",
+        '  return JSON.stringify([JSON.stringify(o), Object.keys(o), o["-1"], o["1.5"], o["1e3"], o[" 3"], o[""], o["3a"], xs[3], xs[i], first, last, 3 in o, "3" in o]);',
+        "}",
+      ].join("\n");
+      await assertSameAsNode(program, "names that look like numbers");
+    });
+  });
+
+  describe("arrays turned into strings: refused where written", () => {
+    // Microvium doesn't convert an array to a string: [1] + [2] gives NaN in both engines, "a" + [2]
+    // gives "a[Object]" on the device ("a[Array]" in the compile-time VM), where Node gives "12" and "a2".
+    const refused: string[] = [
+      "let x = [1];\nx += @[2];",
+      'const s = "a" + @[2];',
+      "const s = @[1] + [2];",
+      "const xs = [1, 2];\nconst s = @xs + \"\";",
+      "const xs = [1, 2];\nlet s = \"a\";\ns += @xs;",
+      "const s = `${@[1, 2]}`;",
+      "const xs = [1, 2];\nconst s = `a${@xs}b`;",
+    ];
+    for (const marked of refused) {
+      it(`refuses ${marked.split("\n").pop()!.replace("@", "")}`, () => {
+        assertRefusedAt(marked, /^an array in (\+|\+=|a template literal) is not supported in feature code: Microvium doesn't turn an array into a string \(\[1\] \+ \[2\] gives NaN, "a" \+ \[2\] gives "a\[Object\]" on the device\)$/, /^convert it first: xs\.join\(","\) or String\(xs\)$/);
+      });
+    }
+
+    it("accepts what works: converted arrays, numbers and strings, a name that held an array and was reassigned", async () => {
+      const program = [
+        "export function run() {",
+        "  const xs = [1, 2];",
+        "  let v = [3];",
+        "  v = 4;",
+        "  let s = \"a\";",
+        "  s += xs.join(\"-\");",
+        "  return JSON.stringify([String(xs) + \"|\" + xs.join(\",\"), `${xs.length}:${xs[0]}`, v + 1, s, 1 + 2, \"x\" + \"y\"]);",
+        "}",
+      ].join("\n");
+      await assertSameAsNode(program, "converted arrays");
+    });
+  });
+
   describe("promises: what Microvium's Promise lacks is refused where it is written", () => {
     const refused: Array<[string, RegExp, RegExp]> = [
       ['const p = new Promise((r) => r(1));\np[@"then"]((v) => v);', /\.then\(\.\.\.\) is not supported/, /await/],
