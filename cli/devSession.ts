@@ -134,8 +134,9 @@ export class DevSession {
       await session.configureHosts();
       await cloud.deploy(build);
       const things = Array.from({ length: options.devices }, (_, i) => `sim-${i + 1}`);
-      // Each fleet host connects its own share in turn, beside the others (measured at 1,000
-      // devices in 4 hosts: all online 51.8 s with 48 at once, 56.6 s with 16).
+      // Each fleet host connects its own share in turn, beside the others (1,000 devices in 4
+      // hosts, the fleet bench, session 18: all online on the version 36.9–39.3 s with 16 at once
+      // per host, 41.1–42.3 s with 24, 37.9–39.8 s with 12; README "A thousand devices").
       await startBounded(things, (options.connectingAtOnce ?? CONNECTING_AT_ONCE) * Math.max(1, session.hosts.length), (thing, i) =>
         session.addDevice(thing, i * 7_919).catch((e: Error) => {
           // One device that can't connect (its connect's budget ran out, its identity was
