@@ -24,8 +24,11 @@ export interface EnvelopeReceiverOptions<C> {
 
 export type ReceiveResult = AcceptResult | "malformed";
 
+const utf8 = new TextEncoder();
+
 export class EnvelopeReceiver<C = void> {
-  private readonly ordered: ReorderBuffer<{ envelope: Envelope; context: C; payload: string | Uint8Array }>;
+  /** `bytes`: the payload's size as received, what the C twin copies to hold it (0 without maxHeldBytes). */
+  private readonly ordered: ReorderBuffer<{ envelope: Envelope; context: C; bytes: number }>;
   private readonly unordered = new DedupWindow();
 
   constructor(private readonly options: EnvelopeReceiverOptions<C>) {
@@ -35,8 +38,7 @@ export class EnvelopeReceiver<C = void> {
       maxHeld: options.maxHeld,
       maxStreams: options.maxStreams,
       maxHeldBytes: options.maxHeldBytes,
-      // the payload's bytes as received, what the C twin copies to hold it
-      sizeOf: ({ payload }) => (typeof payload === "string" ? new TextEncoder().encode(payload).length : payload.byteLength),
+      sizeOf: ({ bytes }) => bytes,
       senderOf: options.senderOf,
       deliver: ({ envelope, context }) => options.deliver(envelope, context),
       onGap: (gap) => options.log(gap.text),
@@ -53,7 +55,11 @@ export class EnvelopeReceiver<C = void> {
       this.options.log(`dropped a malformed message on ${topic}: ${(error as Error).message}`);
       return "malformed";
     }
-    if (qos === 1) return this.ordered.accept(topic, envelope, { envelope, context, payload });
+    if (qos === 1) {
+      // Measured once, and only when bounded: a held message keeps its size, not its payload.
+      const bytes = this.options.maxHeldBytes === undefined ? 0 : typeof payload === "string" ? utf8.encode(payload).length : payload.byteLength;
+      return this.ordered.accept(topic, envelope, { envelope, context, bytes });
+    }
     if (!this.unordered.accept(envelope.id)) return "duplicate";
     this.options.deliver(envelope, context);
     return "delivered";
