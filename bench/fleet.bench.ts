@@ -41,6 +41,8 @@ const startProfileFile = process.env.FLEET_BENCH_START_PROFILE;
 const restMs = Number(process.env.FLEET_BENCH_REST_MS ?? 10_000);
 /** FLEET_BENCH_CONNECTING: devices connecting at once per fleet host (default DevSession's). */
 const connectingAtOnce = process.env.FLEET_BENCH_CONNECTING ? Number(process.env.FLEET_BENCH_CONNECTING) : undefined;
+/** FLEET_BENCH_APP_THREADS: shared app threads per fleet host (default DevSession's, appThreadsPerHost). */
+const appThreads = process.env.FLEET_BENCH_APP_THREADS ? Number(process.env.FLEET_BENCH_APP_THREADS) : undefined;
 
 /** Publishes once every 5 s: about a fleet's ordinary chatter (200 msg/s at 1,000 devices). */
 const feature = (value: number) => `import type { FeatureApi } from "snapfleet";
@@ -142,7 +144,7 @@ async function run(devices: number): Promise<Figures> {
       if (!Number.isNaN(succeeded[1])) clearInterval(watched);
     }, 100);
   };
-  const session = await DevSession.start({ entry, secrets: {}, devices, port: 0, stateDir, dashboardBundleDir: null, log: keep, onCloud: watch, connectingAtOnce });
+  const session = await DevSession.start({ entry, secrets: {}, devices, port: 0, stateDir, dashboardBundleDir: null, log: keep, onCloud: watch, connectingAtOnce, appThreads });
   // The hosts started within it: their whole CPU time counts from cpu0's zero.
   hostPids = session.hostPids;
   const connectedMs = performance.now() - t0;

@@ -7,13 +7,13 @@
  * own VM), as a thread per app would not fit a laptop's memory at 1,000 devices, and the devices'
  * MQTT links would otherwise load the broker's event loop.
  * The command (devCommand.ts) adds the terminal output; tests drive this class directly. */
+import os from "node:os";
 import path from "node:path";
 import { compileFeatures, type CompileResult } from "../core/compiler/compileFeatures";
 import type { BoardDefinition } from "../core/boards";
 import { rememberSites, type CallbackSiteMemory } from "../firmware/fleetHost/callbackSiteMemory";
 import { FleetHost } from "../firmware/fleetHost/fleetHost";
 import { stopDevices, within } from "../firmware/fleetHost/stopDevices";
-import { defaultPoolThreads } from "../firmware/isolation/appThreadPool";
 import { describePinWrite, type AppDeviceOptions } from "../firmware/isolation/appWorkerProtocol";
 import { HEARTBEAT_MS } from "../firmware/isolation/isolatedApp";
 import { QemuDevice } from "../firmware/coprocessor/qemuDevice";
@@ -42,7 +42,8 @@ export interface DevSessionOptions {
   /** Fleets larger than this run in fleet hosts and share threads (default SHARED_THREADS_ABOVE;
    * tests force it in a small fleet with a lower one). Simulated devices only. */
   sharedThreadsAbove?: number;
-  /** Shared threads at most in each fleet host (default one per CPU, firmware/isolation/appThreadPool.ts). */
+  /** Shared threads at most in each fleet host (default appThreadsPerHost: the hosts together one
+   * per CPU, at least one each). */
   appThreads?: number;
   /** Devices connecting at once while the fleet starts, per fleet host (default CONNECTING_AT_ONCE;
    * the fleet bench tries others). */
@@ -87,6 +88,18 @@ export const CONNECTING_AT_ONCE = 16;
 /** Devices of one fleet host process at most: libuv's cost per message grows with the links in
  * a loop (firmware/fleetHost/fleetHostProtocol.ts), so 1,000 devices go to 4 hosts. */
 export const DEVICES_PER_HOST = 250;
+
+/** Shared app threads in each of `hosts` fleet hosts: together one per CPU, at least one each.
+ * Each thread is an isolate with its own heap and heartbeat, and threads beyond the cores only take
+ * turns. Measured (bench/fleet.bench.ts, 1,000 devices in 4 hosts on 2 cores, alternated three
+ * times, session 19): at rest the hosts took 29.3-30.7% of a core with one thread each against
+ * 33.7-36.8% with two (one per CPU each, the earlier default); the start was the same (all online
+ * on the version in 33.2-34.1 s against 32.3-34.1 s). The price: an app stuck in a loop the
+ * instruction budget can't see resets its whole thread (firmware/isolation/sharedAppThread.ts), so
+ * the other apps of its host start again, their links staying up. */
+export function appThreadsPerHost(hosts: number, cpus = os.availableParallelism()): number {
+  return Math.max(1, Math.floor(cpus / Math.max(1, hosts)));
+}
 
 export class DevSession {
   /** The devices in this process (a fleet up to SHARED_THREADS_ABOVE, native and QEMU devices). */
@@ -206,7 +219,7 @@ export class DevSession {
       port: this.cloud.broker.mqttsPort,
       caCertPem: this.cloud.broker.caCertPem,
       devices: Math.ceil(devices / this.hosts.length),
-      appThreads: this.options.appThreads ?? defaultPoolThreads(),
+      appThreads: this.options.appThreads ?? appThreadsPerHost(this.hosts.length),
       heartbeatMs: HEARTBEAT_MS,
       pinSpecs: this.options.pinSpecs,
       watchdogMs: this.options.watchdogMs,
