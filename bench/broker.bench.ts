@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
-import mqtt from "mqtt";
+import type mqtt from "mqtt";
 import type { Manifest } from "../core/contracts/manifest";
 import { LocalBroker } from "../local/broker";
 import { sdkConnection } from "../local/broker/sdkConnection";
@@ -11,6 +11,7 @@ import type { BrokerKind } from "../test/support/brokerLoad/brokerLoad";
 import { compareBrokers } from "./brokerComparison";
 import { latencyFigures, type LatencyFigures } from "../test/support/measurements";
 import { measurePolicyDecisions } from "./policyDecisions";
+import { connectDashboard } from "../test/support/dashboardClient";
 
 /** Device-to-subscriber latency through the local broker: the real device SDK publishes QoS 1
  * over mutual TLS at a steady rate (AWS's per-connection limit is 100 publishes/s), every
@@ -47,14 +48,7 @@ export async function runBrokerBench(): Promise<BrokerBenchFigures> {
       inProcess.push(latency(packet.payload));
       done();
     }, () => {});
-    dashboard = await mqtt.connectAsync(broker.webSocketUrl, {
-      clientId: `sf-${APP}-dashboard-bench`,
-      // MQTT 3.1.1 allows a password only with a username (mqtt.js stalls otherwise); any name will do.
-      username: "dashboard",
-      password: broker.issueDashboardToken(),
-      protocolVersion: 4,
-      reconnectPeriod: 0,
-    });
+    dashboard = await connectDashboard(broker, { clientId: `sf-${APP}-dashboard-bench` });
     dashboard.on("message", (_topic, payload) => webSocket.push(latency(payload)));
     await dashboard.subscribeAsync(`sf/${APP}/+/temperature/up`, { qos: 1 });
     await device.connect();

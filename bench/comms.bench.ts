@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
-import mqtt from "mqtt";
+import type mqtt from "mqtt";
 import { DedupWindow } from "../core/contracts/dedupWindow";
 import { decodeEnvelope, encodeEnvelope } from "../core/contracts/envelope";
 import type { Manifest } from "../core/contracts/manifest";
@@ -11,6 +11,7 @@ import { DEFAULT_IN_FLIGHT_WINDOW, ReliableOutbox } from "../firmware/comms/reli
 import { LocalBroker } from "../local/broker";
 import { channelManifest } from "../test/support/channelManifest";
 import { latencyFigures, median, type LatencyFigures } from "../test/support/measurements";
+import { connectDashboard } from "../test/support/dashboardClient";
 
 /** The device's resilient link on the local broker: the real device SDK (MqttTransport) over
  * mutual TLS, every message policy-checked on publish and delivery.
@@ -59,7 +60,7 @@ export async function runCommsBench(): Promise<CommsBenchFigures> {
       done();
     }, () => {});
     const webSocket: number[] = [];
-    dashboard = await mqtt.connectAsync(broker.webSocketUrl, { clientId: `sf-${APP}-dashboard-bench`, username: "dashboard", password: broker.issueDashboardToken(), protocolVersion: 4, reconnectPeriod: 0 });
+    dashboard = await connectDashboard(broker, { clientId: `sf-${APP}-dashboard-bench` });
     dashboard.on("message", (_topic, payload) => webSocket.push(performance.now() - (decodeEnvelope(payload).v as number)));
     await dashboard.subscribeAsync(latencyTopic, { qos: 1 });
 

@@ -2,7 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import zlib from "node:zlib";
-import mqtt from "mqtt";
+import type mqtt from "mqtt";
 import type { Page } from "playwright-core";
 import { encodeDeviceStatus } from "../core/contracts/deviceStatus";
 import { encodeEnvelope } from "../core/contracts/envelope";
@@ -15,6 +15,7 @@ import { startDashboardServer } from "../local/dashboard";
 import { localJobsSource } from "../local/jobs";
 import { formatCount } from "../web/src/fleetRows";
 import { latencyFigures, median, type LatencyFigures } from "../test/support/measurements";
+import { connectDashboard } from "../test/support/dashboardClient";
 
 /** Device publish → DOM update in real Chromium: a simulated device (aws-iot-device-sdk-v2,
  * mutual TLS) publishes temperature envelopes; the page decodes each, runs the feature's
@@ -69,13 +70,7 @@ async function main(): Promise<void> {
     });
 
     const baselineStamps = new Map<string, number>();
-    baseline = await mqtt.connectAsync(stack.broker.webSocketUrl, {
-      clientId: `sf-${manifest.app}-dashboard-bench`,
-      username: "dashboard",
-      password: stack.broker.issueDashboardToken(),
-      protocolVersion: 4,
-      reconnectPeriod: 0,
-    });
+    baseline = await connectDashboard(stack.broker, { clientId: `sf-${manifest.app}-dashboard-bench` });
     baseline.on("message", (_topic, payload) => {
       const value = (JSON.parse(payload.toString()) as { v: number }).v;
       if (!baselineStamps.has(`${value} °C`)) baselineStamps.set(`${value} °C`, wallNow());
@@ -231,7 +226,7 @@ async function fleetViewFigures(stack: DashboardStack): Promise<void> {
     await page.getByLabel("Filter devices").selectOption("offline");
     const offlineBefore = (await stack.broker.fleetStatus.page(undefined, total)).devices.filter((d) => !d.online).length;
     await page.evaluate((target) => ((window as unknown as { fleetMarks: Record<string, number> }).fleetMarks.liveTarget = target), offlineBefore + LIVE_CHANGES);
-    const baseline = await mqtt.connectAsync(stack.broker.webSocketUrl, { clientId: `sf-${app}-dashboard-fleet-bench`, username: "dashboard", password: stack.broker.issueDashboardToken(), protocolVersion: 4, reconnectPeriod: 0 });
+    const baseline = await connectDashboard(stack.broker, { clientId: `sf-${app}-dashboard-fleet-bench` });
     let baselineSeen = 0;
     let baselineDone = 0;
     baseline.on("message", (topic) => {

@@ -10,7 +10,6 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import mqtt from "mqtt";
 import type { CompileResult } from "../core/compiler/compileFeatures";
 import { decodeEnvelope } from "../core/contracts/envelope";
 import { parseAppTopic, topics } from "../core/contracts/topics";
@@ -22,6 +21,7 @@ import { LocalCloud } from "../local/cloud";
 import { compileNativeApp, nativeDeviceBinary } from "../test/support/nativeFleet";
 import { percentile } from "../test/support/measurements";
 import { statusKb } from "../test/support/processInfo";
+import { connectDashboard } from "../test/support/dashboardClient";
 
 const GRACE_MS = 1000;
 const FLEET = 50;
@@ -81,7 +81,7 @@ async function latency(runtime: Runtime, build: CompileResult, engine: Microvium
   try {
     const { jobId } = await fleet.cloud.deploy(build);
     await untilAllSucceeded(fleet.cloud, jobId!, 1, 30_000);
-    const client = await mqtt.connectAsync(fleet.cloud.broker.webSocketUrl, { clientId: `sf-${fleet.cloud.app}-dashboard-bench`, username: "dashboard", password: fleet.cloud.broker.issueDashboardToken(), protocolVersion: 4, reconnectPeriod: 0 });
+    const client = await connectDashboard(fleet.cloud.broker, { clientId: `sf-${fleet.cloud.app}-dashboard-bench` });
     const samples: number[] = [];
     let measuring = false;
     client.on("message", (topic, payload) => {

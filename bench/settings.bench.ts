@@ -9,7 +9,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import mqtt from "mqtt";
+import type mqtt from "mqtt";
 import { compileFeatures } from "../core/compiler/compileFeatures";
 import { loadWasmEngine } from "../core/engine";
 import { settingsShadowName } from "../core/settings/settingDecl";
@@ -17,6 +17,7 @@ import { shadowTopics } from "../core/shadow/shadowTopics";
 import { LocalCloud } from "../local/cloud";
 import { percentile } from "../test/support/measurements";
 import { MqttDevice } from "../web/testSupport/mqttDevice";
+import { connectDashboard } from "../test/support/dashboardClient";
 
 const ROUND_TRIPS = Number(process.env.SETTINGS_BENCH_ROUND_TRIPS ?? 300);
 const THING = "bench-1";
@@ -45,7 +46,7 @@ export function App(api: FeatureApi) {
   let client: mqtt.MqttClient | undefined;
   try {
     device = await MqttDevice.connect({ broker: cloud.broker, manifest: build.manifest, snapshot: build.snapshots.device, thing: THING, engine });
-    client = await mqtt.connectAsync(cloud.broker.webSocketUrl, { clientId: `sf-${build.manifest.app}-dashboard-bench`, username: "dashboard", password: cloud.broker.issueDashboardToken(undefined, "operator"), protocolVersion: 4, reconnectPeriod: 0 });
+    client = await connectDashboard(cloud.broker, { clientId: `sf-${build.manifest.app}-dashboard-bench`, password: cloud.broker.issueDashboardToken(undefined, "operator") });
     const shadow = settingsShadowName(build.manifest.app);
     const waiting = new Map<string, (at: number) => void>();
     client.on("message", (topic, payload) => {
