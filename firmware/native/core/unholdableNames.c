@@ -1,0 +1,36 @@
+#include "unholdableNames.h"
+
+#include "sf_deviceTexts.h"
+
+bool sf_unholdableName(const char* name, uint32_t length) {
+  if (length == 0) return false; /* "" is held */
+  for (uint32_t i = 0; i < length; i++) {
+    if (name[i] < '0' || name[i] > '9') return false;
+  }
+  return true;
+}
+
+static bool identifierChar(char c, bool first) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_' || c == '$' || (!first && c >= '0' && c <= '9');
+}
+
+void sf_unholdable_appendStep(sf_Text* path, const char* name, uint32_t length) {
+  bool identifier = length > 0;
+  for (uint32_t i = 0; i < length && identifier; i++) identifier = identifierChar(name[i], i == 0);
+  if (identifier) {
+    sf_text_appendChar(path, '.');
+    sf_text_append(path, name, length);
+    return;
+  }
+  sf_text_appendChar(path, '[');
+  sf_text_appendJsonString(path, name, length);
+  sf_text_appendChar(path, ']');
+}
+
+void sf_unholdable_appendProblem(sf_Text* out, const char* name, uint32_t length, const sf_Text* path) {
+  sf_text_appendString(out, SF_TX_UNHOLDABLE_PROPERTY_NAME);
+  sf_text_appendJsonString(out, name, length);
+  sf_text_appendString(out, SF_TX_UNHOLDABLE_AT);
+  sf_text_append(out, path->data ? path->data : "", path->length);
+  sf_text_appendString(out, SF_TX_UNHOLDABLE_DIGITS_ONLY_FIX);
+}
