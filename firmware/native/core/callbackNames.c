@@ -83,18 +83,12 @@ static void appendQuotedNumber(int32_t index, sf_Text* out) {
   sf_text_appendChar(out, '"');
 }
 
-/* `"cmd"`, or `"#3"` for a channel the manifest doesn't name. */
-static void appendChannelName(const sf_CallbackNames* names, int32_t index, sf_Text* out) {
+void sf_callbackNames_appendChannelName(const sf_CallbackNames* names, int32_t index, sf_Text* out) {
   if (index >= 0 && index < names->channelCount) {
     sf_text_appendJsonString(out, names->channelNames[index], sf_strlen(names->channelNames[index]));
   } else {
     appendQuotedNumber(index, out);
   }
-}
-
-void sf_callbackNames_appendChannel(const sf_CallbackNames* names, int32_t index, sf_Text* out) {
-  sf_text_appendString(out, "channel ");
-  appendChannelName(names, index, out);
 }
 
 /* The texts every kind renders alike as a callback and as an origin. */
@@ -111,7 +105,7 @@ static void appendOwn(const sf_CallbackNames* names, sf_CallbackKind kind, int32
       sf_text_appendString(out, "listener #");
       sf_text_appendInt(out, position);
       sf_text_appendString(out, SF_TX_FOR_CHANNEL);
-      appendChannelName(names, index, out);
+      sf_callbackNames_appendChannelName(names, index, out);
       return;
     case SF_CALLBACK_SETTING:
       /* FeatureVm's callbackOf: `"change" listener of setting "setpoint"` */

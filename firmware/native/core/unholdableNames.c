@@ -2,14 +2,6 @@
 
 #include "sf_deviceTexts.h"
 
-bool sf_unholdableName(const char* name, uint32_t length) {
-  if (length == 0) return false; /* "" is held */
-  for (uint32_t i = 0; i < length; i++) {
-    if (name[i] < '0' || name[i] > '9') return false;
-  }
-  return true;
-}
-
 static bool identifierChar(char c, bool first) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_' || c == '$' || (!first && c >= '0' && c <= '9');
 }

@@ -10,7 +10,15 @@
 
 #include "textBuffer.h"
 
-bool sf_unholdableName(const char* name, uint32_t length);
+/* Inline: one caller per image, and a call would cost more flash than the loop (the M0+ budget). */
+static inline bool sf_unholdableName(const char* name, uint32_t length) {
+  if (length == 0) return false; /* "" is held */
+  for (uint32_t i = 0; i < length; i++) {
+    if (name[i] < '0' || name[i] > '9') return false;
+  }
+  return true;
+}
+
 /* One step of a path: `.name` for an ASCII identifier, else `["name"]` (JSON-quoted). */
 void sf_unholdable_appendStep(sf_Text* path, const char* name, uint32_t length);
 /* `property name "3" (at <path>) is digits only, ...; send an array, or names that ...`. */

@@ -625,8 +625,8 @@ bool sf_vm_deliver(sf_Vm* vm, int channelIndex, const sf_JsonDocument* document,
   if (node->type == SF_JSON_ARRAY || node->type == SF_JSON_OBJECT) {
     sf_text_clear(&vm->message);
     /* FeatureVm.deliver: `message on channel "cmd" dropped: property name "3" (at ...` */
-    sf_text_appendString(&vm->message, SF_TX_MESSAGE_ON);
-    sf_callbackNames_appendChannel(&vm->names, channelIndex, &vm->message);
+    sf_text_appendString(&vm->message, SF_TX_MESSAGE_ON_CHANNEL);
+    sf_callbackNames_appendChannelName(&vm->names, channelIndex, &vm->message);
     sf_text_appendString(&vm->message, SF_TX_DROPPED_BECAUSE);
     sf_TokenLoad load = sf_tokenReader_load(&vm->reader, document, root, &vm->message);
     if (load != SF_TOKENS_LOADED) {
