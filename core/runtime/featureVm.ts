@@ -290,6 +290,14 @@ export class FeatureVm {
     if (problem !== undefined) throw new FeatureRuntimeError(`${what()} dropped: ${problem}`);
   }
 
+  /** A value for a device, refused here when the device's engine couldn't hold it: a name of
+   * digits comes from a number key (`o[n] = v` on an object) and would be dropped on every device. */
+  private toDevice(channelIndex: number, value: WireValue): WireValue {
+    const problem = unholdableNameProblem(value);
+    if (problem !== undefined) throw new FeatureRuntimeError(`sendToDevice on ${this.names.channel(channelIndex)} refused: ${problem}; nothing was sent`);
+    return value;
+  }
+
   private incoming(value: WireValue): VmPrimitive {
     if (typeof value !== "object" || value === null) return value;
     this.reader.load(value);
@@ -351,7 +359,7 @@ export class FeatureVm {
         this.startWork(() => timerStart(slot as number, ms as number, repeat === 1));
       },
       [HostId.TimerStop]: (slot) => timerStop(slot as number),
-      [HostId.SendToDevice]: (index, value, device) => sendToDevice(index as number, this.outgoing(value), device === undefined ? undefined : String(device)),
+      [HostId.SendToDevice]: (index, value, device) => sendToDevice(index as number, this.toDevice(index as number, this.outgoing(value)), device === undefined ? undefined : String(device)),
       [HostId.Notify]: (text) => notify(String(text)),
       [HostId.SettingSet]: (index, value) => settingSet(index as number, value as SettingValue),
       [HostId.Ui]: (control, op, ...args) => {
