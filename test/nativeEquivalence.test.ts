@@ -210,6 +210,8 @@ for (const runtime of RUNTIMES) describe(`${runtime.name}: the same script, the 
       { deliver: "cmd", value: { a: { "07": 2 } } },
       { deliver: "cmd", value: { zones: [{ ok: 1 }, { "my key": { "12": 0 } }] } },
       { deliver: "cmd", value: { b: 1, "-1": 2, "1.5": 3, "": 4 } },
+      // "__proto__" stopped the app's VM (fatal engine error): now refused like the digits
+      { deliver: "cmd", value: JSON.parse('{"p":{"__proto__":{"a":1}}}') },
       { deliver: "text", value: '{"03":1}' },
       { deliver: "text", value: '{"c":1}' },
       { deliver: "text", value: '{"c":{"d":[{"5":1}]}}' },
@@ -231,9 +233,10 @@ for (const runtime of RUNTIMES) describe(`${runtime.name}: the same script, the 
       `message on channel "cmd" dropped: property name "07" (at .a["07"]) ${fix}`,
       `message on channel "cmd" dropped: property name "12" (at .zones[1]["my key"]["12"]) ${fix}`,
     ]);
+    assert.equal(failures[3], `message on channel "cmd" dropped: property name "__proto__" (at .p.__proto__) would set the object's prototype in the engine that runs feature code, which stops the app; send another name`);
     // the second text listener, which doesn't catch: its failure names it and says the same
-    assert.equal(failures.length, 5, failures.join("\n"));
-    assert.equal(failures[3], `listener #1 for channel "text" failed: JSON.parse: property name "03" (at ["03"]) ${fix}`);
+    assert.equal(failures.length, 6, failures.join("\n"));
+    assert.equal(failures[4], `listener #1 for channel "text" failed: JSON.parse: property name "03" (at ["03"]) ${fix}`);
   });
 
   it("envelope seqs: 0 and beyond 2^53 - 1 are malformed on both channel kinds, with the same words; 2^53 - 1 is taken", async () => {

@@ -12,7 +12,8 @@ import { writeApp } from "../../test/support/tempFeatures";
 import { findUnholdableName, isUnholdableName, unholdableNameProblem } from "./unholdableNames";
 
 /** Names near the edge: digits with and without leading zeros, past 2^32 and 2^53, and those that
- * only look like numbers. ("__proto__" is left out: the engine's assertion stops the whole VM.) */
+ * only look like numbers. ("__proto__" is left out: it stops the whole VM; below, and
+ * nativeEquivalence delivers it to both device hosts.) */
 const CANDIDATES = ["", "0", "3", "03", "00", "007", "4294967296", "99999999999999999999", "-1", "1.5", "1e3", " 3", "3 ", "+3", "\u0663", "\uff13", "0x1", "k3", "3a", "a3", "length"];
 
 describe("property names the engine can't hold (unholdableNames.ts)", () => {
@@ -42,6 +43,7 @@ describe("property names the engine can't hold (unholdableNames.ts)", () => {
     });
     assert.deepEqual(failing, ["0", "3", "03", "00", "007", "4294967296", "99999999999999999999"], "the engine's failures");
     assert.deepEqual(CANDIDATES.filter(isUnholdableName), failing, "the detection names the same");
+    assert.equal(failures.length, failing.length, "nothing else failed");
   });
 
   it("finds the first such name depth first in JavaScript's member order, with its path", () => {
@@ -52,6 +54,15 @@ describe("property names the engine can't hold (unholdableNames.ts)", () => {
     assert.deepEqual(findUnholdableName([0, [{ ok: 1, "my key": { x: 1, "12": 0 } }]]), { name: "12", path: '[1][0]["my key"]["12"]' });
     // integer-like keys come first in JavaScript's order (and the C host's): "5" before "b"'s "7"
     assert.deepEqual(findUnholdableName({ b: { "7": 1 }, "5": 0 }), { name: "5", path: '["5"]' });
+  });
+
+  it('"__proto__" from outside: the engine would set the prototype, and a message carrying it stopped the app; refused too', () => {
+    assert.ok(isUnholdableName("__proto__"));
+    assert.ok(!isUnholdableName("proto") && !isUnholdableName("__proto"));
+    assert.equal(
+      unholdableNameProblem(JSON.parse('{"a":{"__proto__":{"x":1}}}')),
+      `property name "__proto__" (at .a.__proto__) would set the object's prototype in the engine that runs feature code, which stops the app; send another name`,
+    );
   });
 
   it("says which name, where, and what to send instead", () => {

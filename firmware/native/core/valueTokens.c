@@ -281,7 +281,7 @@ static void appendPath(const sf_JsonDocument* d, const Level* levels, size_t cou
 static bool refused(const sf_JsonDocument* d, const Level* levels, size_t count, sf_Text* unholdable) {
   const Level* l = &levels[count - 1];
   const sf_JsonNode* k = &d->nodes[l->keys[l->nextMember - 1]];
-  if (!unholdable || !sf_unholdableName(sf_json_key(d, k), k->keyLength)) return false;
+  if (!unholdable || sf_unholdableName(sf_json_key(d, k), k->keyLength) == SF_NAME_HELD) return false;
   sf_Text path;
   sf_text_init(&path, 0);
   appendPath(d, levels, count, &path);
