@@ -41,9 +41,14 @@ export class CallbackNames {
     return api ? { text: `timer #${slot} (${api})`, origin: `${api} timer #${slot}` } : own(`timer #${slot}`);
   }
 
+  /** `channel "cmd"`, or `channel "#3"` for one the manifest doesn't name. */
+  channel(channel: number): string {
+    return `channel ${quote(this.app?.channels[channel]?.name ?? `#${channel}`)}`;
+  }
+
   /** `position` in the channel's listener list. */
   listener(channel: number, position: number): NamedCallback {
-    const of = `channel ${quote(this.app?.channels[channel]?.name ?? `#${channel}`)}`;
+    const of = this.channel(channel);
     const built = this.sites?.listeners[channel];
     if (!built) return own(`listener #${position} for ${of}`);
     if (position < built.length) return written(`listener for ${of}`, built[position]);

@@ -8,6 +8,7 @@ import { CallbackSiteKind, EXPORT_DISPATCH, HostId, Notification, TOKENS_MARKER,
 import { formatRuntimeError } from "./runtimeErrors";
 import { stdlibHostFunctions } from "./stdlib/hostFunctions";
 import { UiOp } from "./uiOps";
+import { unholdableNameProblem } from "./unholdableNames";
 import { TokenReader, TokenWriter } from "./valueTokens";
 
 /** What a target's host provides to the feature runtime. Device hosts implement the device
@@ -112,6 +113,7 @@ export class FeatureVm {
 
   /** A message for channel `channelIndex` (manifest order) reaches the feature's listeners. */
   deliver(channelIndex: number, value: WireValue): void {
+    this.refuseUnholdable(value, () => `message on ${this.names.channel(channelIndex)}`);
     this.dispatch(VmEvent.Message, channelIndex, this.incoming(value));
   }
 
@@ -121,6 +123,7 @@ export class FeatureVm {
 
   /** A widget's callback (slot from the ui op that created it) gets a value from the user. */
   uiEvent(slot: number, value: WireValue): void {
+    this.refuseUnholdable(value, () => `input for ${this.names.widget(slot).text}`);
     this.dispatch(VmEvent.UiEvent, slot, this.incoming(value));
   }
 
@@ -142,6 +145,7 @@ export class FeatureVm {
 
   /** In the fleet VM: a message from `device` reaches the onFleet listeners as (value, device). */
   deliverFrom(channelIndex: number, value: WireValue, device: string): void {
+    this.refuseUnholdable(value, () => `message from device ${JSON.stringify(device)} on ${this.names.channel(channelIndex)}`);
     this.dispatch(VmEvent.Message, channelIndex, this.incoming(value), device);
   }
 
@@ -278,6 +282,22 @@ export class FeatureVm {
     return this.event === undefined ? undefined : this.callbackOf(this.event, this.eventArg, this.position);
   }
 
+  /** A value with a property name the engine can't hold (unholdableNames.ts) is dropped before
+   * the VM reads any of it, saying which name and what to send instead; the app takes the next
+   * event. `what` names the value: `message on channel "cmd"`. */
+  private refuseUnholdable(value: WireValue, what: () => string): void {
+    const problem = unholdableNameProblem(value);
+    if (problem !== undefined) throw new FeatureRuntimeError(`${what()} dropped: ${problem}`);
+  }
+
+  /** A value for a device, refused here when the device's engine couldn't hold it: a name of
+   * digits comes from a number key (`o[n] = v` on an object) and would be dropped on every device. */
+  private toDevice(channelIndex: number, value: WireValue): WireValue {
+    const problem = unholdableNameProblem(value);
+    if (problem !== undefined) throw new FeatureRuntimeError(`sendToDevice on ${this.names.channel(channelIndex)} refused: ${problem}; nothing was sent`);
+    return value;
+  }
+
   private incoming(value: WireValue): VmPrimitive {
     if (typeof value !== "object" || value === null) return value;
     this.reader.load(value);
@@ -339,7 +359,7 @@ export class FeatureVm {
         this.startWork(() => timerStart(slot as number, ms as number, repeat === 1));
       },
       [HostId.TimerStop]: (slot) => timerStop(slot as number),
-      [HostId.SendToDevice]: (index, value, device) => sendToDevice(index as number, this.outgoing(value), device === undefined ? undefined : String(device)),
+      [HostId.SendToDevice]: (index, value, device) => sendToDevice(index as number, this.toDevice(index as number, this.outgoing(value)), device === undefined ? undefined : String(device)),
       [HostId.Notify]: (text) => notify(String(text)),
       [HostId.SettingSet]: (index, value) => settingSet(index as number, value as SettingValue),
       [HostId.Ui]: (control, op, ...args) => {

@@ -113,6 +113,37 @@ describe("server host (core/server)", () => {
     assert.ok(sent.includes("b setpoint 4"), "the fleet handler named a device of the fleet");
   });
 
+  it("refuses to send a value with a property name of digits (a number key), which no device's engine can hold, and drops such a value from a device", async () => {
+    // README "What feature code may use": `o[k] = v` with a number k gives such a name (core/runtime/unholdableNames.ts).
+    const zonesApp = await compileFeatures({
+      entry: writeApp(`
+  const reading = api.newCommsChannel<any>("reading", { direction: "device-to-server" });
+  const zones = api.newCommsChannel<any>("zones", { direction: "server-to-device" });
+  api.server.onDevice(() => {
+    reading.addEventListener("messageFromDevice", (v) => {
+      const on: any = {};
+      on[v.zone] = true;
+      zones.sendToDevice({ zones: on });
+    });
+  });`),
+    });
+    const sent: string[] = [];
+    const problems: ServerProblem[] = [];
+    const server = new ServerHost({ engine, manifest: zonesApp.manifest, snapshot: zonesApp.snapshots.server, store: new MemoryStateStore(), outbox: { sendToDevice: (d, c, v) => void sent.push(`${d} ${c.name} ${JSON.stringify(v)}`), alert() {} }, report: (p) => void problems.push(p), fleetDevices: () => ["a"] });
+    await server.handle([
+      { device: "a", channel: "reading", value: { zone: 5 }, t: 1 },
+      { device: "a", channel: "reading", value: { zone: "k5" }, t: 2 },
+      { device: "a", channel: "reading", value: { "3": 1 }, t: 3 },
+    ]);
+    assert.deepEqual(sent, ['a zones {"zones":{"k5":true}}'], "only the value a device can hold was sent");
+    const fix = `is digits only, which the engine that runs feature code can't hold; send an array, or names that don't start with a digit, e.g. "k3"`;
+    const said = problems.map((p) => `${p.vm}: ${p.message}`);
+    assert.equal(said.length, 2, said.join("\n"));
+    assert.match(said[0], /^a: listener for channel "reading" .*failed: sendToDevice on channel "zones" refused: property name "5" \(at \.zones\["5"\]\) is digits only/);
+    assert.ok(said[0].endsWith(`${fix}; nothing was sent`), said[0]);
+    assert.equal(said[1], `a: message on channel "reading" dropped: property name "3" (at ["3"]) ${fix}`);
+  });
+
   it("starts a VM fresh, and says so, when its stored state is corrupt or from another build", async () => {
     const store = new MemoryStateStore();
     store.states.set("a", { build: build.manifest.snapshots.server.sha256, version: 4, snapshot: new Uint8Array([1, 2, 3, 4, 5]) });

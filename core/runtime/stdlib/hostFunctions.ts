@@ -1,6 +1,7 @@
 import type { WireValue } from "../../contracts/wireValue";
 import type { TokenReader } from "../valueTokens";
 import { StdlibHostId as Id } from "./hostIds";
+import { unholdableNameProblem } from "../unholdableNames";
 import { jsonSyntaxError, jsonTooDeep } from "./jsonParseErrors";
 
 type HostFn = (...args: any[]) => any;
@@ -67,6 +68,9 @@ export function stdlibHostFunctions(values: Pick<TokenReader, "load">): Record<n
       }
       const tooDeep = jsonTooDeep(value, source);
       if (tooDeep !== undefined) return tooDeep;
+      // A name the engine can't hold: a SyntaxError the code can catch, not error 12 midway.
+      const unholdable = unholdableNameProblem(value);
+      if (unholdable !== undefined) return `JSON.parse: ${unholdable}`;
       values.load(value);
       return undefined;
     },

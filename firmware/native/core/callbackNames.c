@@ -83,6 +83,14 @@ static void appendQuotedNumber(int32_t index, sf_Text* out) {
   sf_text_appendChar(out, '"');
 }
 
+void sf_callbackNames_appendChannelName(const sf_CallbackNames* names, int32_t index, sf_Text* out) {
+  if (index >= 0 && index < names->channelCount) {
+    sf_text_appendJsonString(out, names->channelNames[index], sf_strlen(names->channelNames[index]));
+  } else {
+    appendQuotedNumber(index, out);
+  }
+}
+
 /* The texts every kind renders alike as a callback and as an origin. */
 static void appendOwn(const sf_CallbackNames* names, sf_CallbackKind kind, int32_t index, int32_t position, sf_Text* out) {
   switch (kind) {
@@ -97,11 +105,7 @@ static void appendOwn(const sf_CallbackNames* names, sf_CallbackKind kind, int32
       sf_text_appendString(out, "listener #");
       sf_text_appendInt(out, position);
       sf_text_appendString(out, SF_TX_FOR_CHANNEL);
-      if (index >= 0 && index < names->channelCount) {
-        sf_text_appendJsonString(out, names->channelNames[index], sf_strlen(names->channelNames[index]));
-      } else {
-        appendQuotedNumber(index, out);
-      }
+      sf_callbackNames_appendChannelName(names, index, out);
       return;
     case SF_CALLBACK_SETTING:
       /* FeatureVm's callbackOf: `"change" listener of setting "setpoint"` */

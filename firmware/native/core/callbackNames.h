@@ -61,6 +61,9 @@ void sf_callbackNames_onStart(int position, sf_CallbackName* out);
 void sf_callbackNames_setting(int index, sf_CallbackName* out);
 void sf_callbackNames_notification(int kind, sf_CallbackName* out);
 
+/* `"cmd"`, or `"#3"` for a channel the manifest doesn't name (CallbackNames.channel's quoted name). */
+void sf_callbackNames_appendChannelName(const sf_CallbackNames* names, int32_t index, sf_Text* out);
+
 /* Appends the callback's text, as errors say it. */
 void sf_callbackNames_append(const sf_CallbackNames* names, const sf_CallbackName* callback, sf_Text* out);
 

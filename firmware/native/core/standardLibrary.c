@@ -3,6 +3,7 @@
 #include "../hal/platform.h"
 #include "numberText.h"
 #include "runtimeErrors.h"
+#include "sf_deviceTexts.h"
 #include "sf_hostIds.h"
 #include "utf16.h"
 
@@ -487,7 +488,12 @@ bool sf_stdlib_call(sf_StdlibContext* context, int id, const sf_Primitive* args,
         *result = sf_string(text->data, text->length);
         return true;
       }
-      if (!sf_tokenReader_load(context->reader, context->document, 0)) return rangeError(error, "JSON.parse: out of memory");
+      /* hostFunctions.ts: a name the engine can't hold is a SyntaxError the code can catch */
+      sf_text_clear(text);
+      sf_text_appendString(text, SF_TX_JSON_PARSE_COLON);
+      sf_TokenLoad load = sf_tokenReader_load(context->reader, context->document, 0, text);
+      if (load == SF_TOKENS_OUT_OF_MEMORY) return rangeError(error, "JSON.parse: out of memory");
+      if (load == SF_TOKENS_UNHOLDABLE_NAME) *result = sf_string(text->data, text->length);
       return true;
     }
     /* not the standard library's; no default, so a stdlib id added to hostIds.ts and not handled

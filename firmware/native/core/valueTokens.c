@@ -3,6 +3,7 @@
 #include "../hal/platform.h"
 #include "sf_hostIds.h"
 #include "sf_deviceTexts.h"
+#include "unholdableNames.h"
 
 enum { FRAME_ARRAY = 1, FRAME_HAS_ITEMS = 2 };
 
@@ -256,16 +257,45 @@ static int32_t* orderedMembers(const sf_JsonDocument* d, const sf_JsonNode* n, s
  * the next one (an object). */
 typedef struct Level {
   int32_t node, nextChild;
+  int32_t nextIndex; /* an array: the index of nextChild */
   int32_t *keys, *values;
   size_t unique, nextMember;
 } Level;
 
+/* The path to the member the innermost level is at: its key and the steps of the levels above. */
+static void appendPath(const sf_JsonDocument* d, const Level* levels, size_t count, sf_Text* path) {
+  for (size_t i = 0; i < count; i++) {
+    const Level* l = &levels[i];
+    if (d->nodes[l->node].type == SF_JSON_ARRAY) {
+      sf_text_appendChar(path, '[');
+      sf_text_appendInt(path, l->nextIndex - 1);
+      sf_text_appendChar(path, ']');
+    } else {
+      const sf_JsonNode* k = &d->nodes[l->keys[l->nextMember - 1]];
+      sf_unholdable_appendStep(path, sf_json_key(d, k), k->keyLength);
+    }
+  }
+}
+
+/* A member whose name the engine can't hold: the problem in `unholdable`, and true. */
+static bool refused(const sf_JsonDocument* d, const Level* levels, size_t count, sf_Text* unholdable) {
+  const Level* l = &levels[count - 1];
+  const sf_JsonNode* k = &d->nodes[l->keys[l->nextMember - 1]];
+  if (!unholdable || sf_unholdableName(sf_json_key(d, k), k->keyLength) == SF_NAME_HELD) return false;
+  sf_Text path;
+  sf_text_init(&path, 0);
+  appendPath(d, levels, count, &path);
+  sf_unholdable_appendProblem(unholdable, sf_json_key(d, k), k->keyLength, &path);
+  sf_text_free(&path);
+  return true;
+}
+
 /* The tokens of a value, depth first, in a loop with the open levels on the heap: a recursion
  * would take a C frame per level of nesting (scripts/stackDepth.mjs). */
-static bool flatten(sf_TokenReader* r, const sf_JsonDocument* d, int32_t root) {
+static sf_TokenLoad flatten(sf_TokenReader* r, const sf_JsonDocument* d, int32_t root, sf_Text* unholdable) {
   Level* levels = 0;
   size_t count = 0, capacity = 0;
-  bool ok = true;
+  bool ok = true, refusedName = false;
   int32_t index = root; /* the value whose tokens come next; SF_JSON_NONE: the innermost level's next */
   for (;;) {
     if (index != SF_JSON_NONE) {
@@ -283,7 +313,7 @@ static bool flatten(sf_TokenReader* r, const sf_JsonDocument* d, int32_t root) {
           capacity = grown;
         }
         Level* l = &levels[count++];
-        *l = (Level){index, n->firstChild, 0, 0, 0, 0};
+        *l = (Level){index, n->firstChild, 0, 0, 0, 0, 0};
         if (n->type == SF_JSON_ARRAY) {
           ok = pushMarker(r, SF_TOKEN_BEGIN_ARRAY);
         } else {
@@ -300,11 +330,16 @@ static bool flatten(sf_TokenReader* r, const sf_JsonDocument* d, int32_t root) {
       if (l->nextChild != SF_JSON_NONE) {
         index = l->nextChild;
         l->nextChild = d->nodes[index].next;
+        l->nextIndex++;
         continue;
       }
     } else if (l->nextMember < l->unique) {
       if (!(ok = pushKey(r, d, l->keys[l->nextMember]))) break;
       index = l->values[l->nextMember++];
+      if (refused(d, levels, count, unholdable)) {
+        refusedName = true;
+        break;
+      }
       continue;
     }
     hal_free(l->keys);
@@ -314,13 +349,15 @@ static bool flatten(sf_TokenReader* r, const sf_JsonDocument* d, int32_t root) {
   }
   for (size_t i = 0; i < count; i++) hal_free(levels[i].keys);
   hal_free(levels);
-  return ok;
+  return refusedName ? SF_TOKENS_UNHOLDABLE_NAME : ok ? SF_TOKENS_LOADED : SF_TOKENS_OUT_OF_MEMORY;
 }
 
-bool sf_tokenReader_load(sf_TokenReader* r, const sf_JsonDocument* d, int32_t root) {
+sf_TokenLoad sf_tokenReader_load(sf_TokenReader* r, const sf_JsonDocument* d, int32_t root, sf_Text* unholdable) {
   r->count = 0;
   r->position = 0;
-  return flatten(r, d, root);
+  sf_TokenLoad load = flatten(r, d, root, unholdable);
+  if (load != SF_TOKENS_LOADED) r->count = 0; /* the VM never reads half a value */
+  return load;
 }
 
 int sf_tokenReader_nextKind(sf_TokenReader* r) {
@@ -342,7 +379,7 @@ void sf_json_stringify(const sf_JsonDocument* d, int32_t node, sf_Text* out) {
   sf_tokenWriter_init(&writer);
   sf_Text ignored;
   sf_text_init(&ignored, 0);
-  if (sf_tokenReader_load(&reader, d, node)) {
+  if (sf_tokenReader_load(&reader, d, node, 0) == SF_TOKENS_LOADED) {
     int kind;
     while ((kind = sf_tokenReader_nextKind(&reader)) >= 0) {
       sf_Primitive payload = sf_tokenReader_payload(&reader);

@@ -46,9 +46,12 @@ typedef struct sf_TokenReader {
 
 void sf_tokenReader_init(sf_TokenReader* reader);
 void sf_tokenReader_free(sf_TokenReader* reader);
-/* Queues the value at node `root` of the document, which must outlive the reads. False when
- * out of memory. */
-bool sf_tokenReader_load(sf_TokenReader* reader, const sf_JsonDocument* document, int32_t root);
+typedef enum sf_TokenLoad { SF_TOKENS_LOADED, SF_TOKENS_OUT_OF_MEMORY, SF_TOKENS_UNHOLDABLE_NAME } sf_TokenLoad;
+
+/* Queues the value at node `root` of the document, which must outlive the reads. With
+ * `unholdable` (may be NULL), a property name the engine can't hold (unholdableNames.h) queues
+ * nothing: SF_TOKENS_UNHOLDABLE_NAME, its problem appended to `unholdable`. */
+sf_TokenLoad sf_tokenReader_load(sf_TokenReader* reader, const sf_JsonDocument* document, int32_t root, sf_Text* unholdable);
 /* Advances and returns the kind, or -1 past the end ("VM read past the end"). */
 int sf_tokenReader_nextKind(sf_TokenReader* reader);
 /* Payload of the token nextKind returned last. */

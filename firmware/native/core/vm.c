@@ -623,9 +623,17 @@ bool sf_vm_deliver(sf_Vm* vm, int channelIndex, const sf_JsonDocument* document,
   const sf_JsonNode* node = &document->nodes[root];
   sf_Primitive value;
   if (node->type == SF_JSON_ARRAY || node->type == SF_JSON_OBJECT) {
-    if (!sf_tokenReader_load(&vm->reader, document, root)) {
-      sf_text_clear(&vm->message);
-      sf_text_appendString(&vm->message, SF_TX_OUT_MEMORY_INCOMING_MESSAGE);
+    sf_text_clear(&vm->message);
+    /* FeatureVm.deliver: `message on channel "cmd" dropped: property name "3" (at ...` */
+    sf_text_appendString(&vm->message, SF_TX_MESSAGE_ON_CHANNEL);
+    sf_callbackNames_appendChannelName(&vm->names, channelIndex, &vm->message);
+    sf_text_appendString(&vm->message, SF_TX_DROPPED_BECAUSE);
+    sf_TokenLoad load = sf_tokenReader_load(&vm->reader, document, root, &vm->message);
+    if (load != SF_TOKENS_LOADED) {
+      if (load == SF_TOKENS_OUT_OF_MEMORY) {
+        sf_text_clear(&vm->message);
+        sf_text_appendString(&vm->message, SF_TX_OUT_MEMORY_INCOMING_MESSAGE);
+      }
       vm->lastFatal = false;
       return false;
     }
