@@ -11,6 +11,7 @@ import os from "node:os";
 import path from "node:path";
 import { compileFeatures, type CompileResult } from "../core/compiler/compileFeatures";
 import type { BoardDefinition } from "../core/boards";
+import type { ChannelDecl } from "../core/contracts/manifest";
 import { rememberSites, type CallbackSiteMemory } from "../firmware/fleetHost/callbackSiteMemory";
 import { FleetHost } from "../firmware/fleetHost/fleetHost";
 import { stopDevices, within } from "../firmware/fleetHost/stopDevices";
@@ -22,6 +23,7 @@ import { SimulatedDevice } from "../firmware/simulatedDevice";
 import { LocalCloud, type DeployResult } from "../local/cloud";
 import { startBounded } from "./boundedStarts";
 import { FeatureWatcher } from "./featureWatcher";
+import { channelsDeployedBefore, retiredChannelsWarning } from "./retiredChannels";
 import { firmwareProgram } from "./firmwareCommand";
 
 export interface DevSessionOptions {
@@ -110,6 +112,8 @@ export class DevSession {
   private readonly starting = new AbortController();
   /** The fleet host processes of a fleet above SHARED_THREADS_ABOVE simulated devices. */
   private hosts: FleetHost[] = [];
+  /** The channels of the build deployed last, which devices run until they install the next. */
+  private deployedChannels: readonly ChannelDecl[] = [];
   private hostedDevices = 0;
   private watcher: FeatureWatcher | undefined;
   /** Callback sites of the versions this session built (firmware/fleetHost/callbackSiteMemory.ts). */
@@ -124,6 +128,7 @@ export class DevSession {
     // Fleet hosts load Node and their modules while this thread compiles the features and starts
     // the cloud: the machine's other cores would otherwise idle meanwhile.
     const hosts = launchHosts(options);
+    const channelsBefore = channelsDeployedBefore(options.stateDir);
     let build: CompileResult;
     let cloud: LocalCloud;
     try {
@@ -146,6 +151,7 @@ export class DevSession {
     try {
       await session.configureHosts();
       await cloud.deploy(build);
+      session.deployed(channelsBefore, build);
       const things = Array.from({ length: options.devices }, (_, i) => `sim-${i + 1}`);
       // Each fleet host connects its own share in turn, beside the others (1,000 devices in 4
       // hosts, the fleet bench, session 18: all online on the version 36.9–39.3 s with 16 at once
@@ -182,6 +188,7 @@ export class DevSession {
     const build = await compileOnce(this.options);
     this.remember(build);
     const result = await this.cloud.deploy(build);
+    this.deployed(this.deployedChannels, build);
     return { ...result, ms: Math.round(performance.now() - started) };
   }
 
@@ -307,6 +314,13 @@ export class DevSession {
     this.devices.push(device);
     this.cloud.addDevice(thing);
     return device;
+  }
+
+  /** Says when `build` takes a channel from devices that still run the one before (retiredChannels.ts). */
+  private deployed(running: readonly ChannelDecl[], build: CompileResult): void {
+    const warning = retiredChannelsWarning(running, build.manifest.channels);
+    if (warning) this.options.log(warning);
+    this.deployedChannels = build.manifest.channels;
   }
 
   private remember(build: CompileResult): void {

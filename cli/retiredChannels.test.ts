@@ -1,0 +1,28 @@
+import assert from "node:assert/strict";
+import type { ChannelDecl } from "../core/contracts/manifest";
+import { channelsTakenFromDevices, retiredChannelsWarning } from "./retiredChannels";
+
+const channel = (name: string, direction: ChannelDecl["direction"]): ChannelDecl => ({ name, qos: 1, direction, replay: 0 });
+
+describe("channels a build takes from devices that still run the previous one", () => {
+  it("names a channel devices could publish on that is removed, renamed or made server-to-device", () => {
+    const running = [channel("level", "device-to-server"), channel("mode", "both"), channel("cmd", "server-to-device")];
+    assert.deepEqual(channelsTakenFromDevices(running, [channel("mode", "both"), channel("cmd", "server-to-device")]), ["level"], "removed");
+    assert.deepEqual(channelsTakenFromDevices(running, [channel("tank", "device-to-server"), channel("mode", "both"), channel("cmd", "server-to-device")]), ["level"], "renamed");
+    assert.deepEqual(channelsTakenFromDevices(running, [channel("level", "device-to-server"), channel("mode", "server-to-device"), channel("cmd", "server-to-device")]), ["mode"], "turned");
+  });
+
+  it("names none when devices keep every right to publish they had", () => {
+    const running = [channel("level", "device-to-server"), channel("cmd", "server-to-device")];
+    assert.deepEqual(channelsTakenFromDevices(running, [channel("level", "both")]), [], "a server-to-device channel removed: devices never published on it");
+    assert.deepEqual(channelsTakenFromDevices(running, [...running, channel("tank", "device-to-server")]), [], "a channel added");
+    assert.deepEqual(channelsTakenFromDevices([], running), [], "a first build");
+    assert.equal(retiredChannelsWarning(running, running), undefined);
+  });
+
+  it("warns with the channels' names and the two deploys that retire one safely", () => {
+    const warning = retiredChannelsWarning([channel("level", "both"), channel("temp", "both")], []) ?? "";
+    assert.match(warning, /^warning: this build takes from devices the right to publish on channels "level", "temp"/);
+    assert.match(warning, /retire them in two deploys: first a build that declares them but no longer publishes on them/);
+  });
+});
