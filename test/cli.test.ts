@@ -83,6 +83,18 @@ describe("snapfleet CLI", function () {
     const badPin = await snapfleet(["run-device", out, "--pin", "A2=square:1"]);
     assert.match(badPin.stderr, /unknown model "square"; use sine, const or csv/);
   });
+
+  it("dev with a state dir that is a file says so and names --state-dir, without a stack trace, and leaves the file alone", async () => {
+    const file = path.join(out, "state-is-a-file");
+    fs.writeFileSync(path.join(file), "my notes");
+    for (const stateDir of [file, path.join(file, "below")]) {
+      const r = await snapfleet(["dev", "examples/grow-station/features/app.ts", "--secrets-file", "examples/grow-station/dev-secrets.json", "--port", "0", "--devices", "1", "--seconds", "1", "--state-dir", stateDir]);
+      assert.equal(r.code, 1, r.stdout);
+      assert.match(r.stderr, /state dir .*state-is-a-file(\/below)? can't be used: it \(or a folder above it\) is a file, not a folder; pass another folder with --state-dir DIR/);
+      assert.doesNotMatch(r.stderr, STACK_FRAME);
+    }
+    assert.equal(fs.readFileSync(file, "utf8"), "my notes");
+  });
 });
 
 /** A Node stack frame, `    at fn (/path/file.ts:12:5)`; feature locations (`at features/app.ts:4:23`) are no such thing. */
