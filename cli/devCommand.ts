@@ -36,6 +36,7 @@ export async function devCommand({ values, positionals }: Parsed): Promise<void>
   const seconds = values.seconds === undefined ? undefined : wholeNumber(values.seconds, "--seconds", 0, 1, 86_400);
   const stateDir = usableStateDir(path.resolve((values["state-dir"] as string | undefined) ?? ".snapfleet"));
   const board = boardFromFlag(values.board);
+  const secretsFile = values["secrets-file"] as string | undefined;
   const pinSpecs = (values.pin as string[] | undefined) ?? [];
   pinModelsFromFlags(pinSpecs, board); // a bad spec is a usage error now, not in every device's thread
   const deviceRuntime = (values["device-runtime"] as string | undefined) ?? "typescript";
@@ -59,8 +60,9 @@ export async function devCommand({ values, positionals }: Parsed): Promise<void>
       entry,
       app: values.app as string | undefined,
       board,
-      secrets: loadSecrets(values["secrets-file"] as string | undefined, process.env),
-      missingSecretHint,
+      // Read at every build: a value added to the file (or a mistake in it) counts at the next edit.
+      secrets: () => loadSecrets(secretsFile, process.env),
+      missingSecretHint: (names) => missingSecretHint(names, secretsFile),
       devices,
       port,
       stateDir,

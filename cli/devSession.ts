@@ -29,7 +29,9 @@ export interface DevSessionOptions {
   app?: string;
   /** The board the app is built for (core/boards); default the simulated board. */
   board?: BoardDefinition;
-  secrets: Record<string, string | undefined>;
+  /** The secrets' values, or where to read them at every build (a secrets file edited while
+   * the session runs counts at the next rebuild). */
+  secrets: Record<string, string | undefined> | (() => Record<string, string | undefined>);
   missingSecretHint?: (names: string[]) => string;
   devices: number;
   /** Dashboard port (broker on port+1 and port+2); 0: free ports. */
@@ -350,6 +352,7 @@ function launchHosts(options: DevSessionOptions): FleetHost[] {
   );
 }
 
-function compileOnce(options: DevSessionOptions): Promise<CompileResult> {
-  return compileFeatures({ entry: options.entry, app: options.app, board: options.board, secrets: options.secrets, missingSecretHint: options.missingSecretHint });
+async function compileOnce(options: DevSessionOptions): Promise<CompileResult> {
+  const secrets = typeof options.secrets === "function" ? options.secrets() : options.secrets;
+  return compileFeatures({ entry: options.entry, app: options.app, board: options.board, secrets, missingSecretHint: options.missingSecretHint });
 }

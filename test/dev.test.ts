@@ -1,7 +1,7 @@
 /** `snapfleet dev` end to end: compile, local cloud, simulated fleet installed over the air,
  * rebuild on edit → one new OTA job for device changes, none for dashboard-only changes. */
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -91,6 +91,32 @@ describe("snapfleet dev: the local system", function () {
       );
     });
   }
+
+  it("a secret added while the CLI runs: the hint names the --secrets-file given, whose new values the next rebuild uses", async () => {
+    const entry = writeFeatures({ "app.ts": source(1, "Level") }, "dev-secret-app");
+    const secretsFile = path.join(stateDir, "dev-secrets.json");
+    fs.writeFileSync(secretsFile, "{}\n");
+    const bin = path.join(__dirname, "..", "bin/snapfleet.js");
+    const child = spawn(process.execPath, [bin, "dev", entry, "--port", "0", "--devices", "1", "--state-dir", path.join(stateDir, "state"), "--secrets-file", secretsFile], { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout.on("data", (c: Buffer) => (out += c.toString()));
+    child.stderr.on("data", (c: Buffer) => (out += c.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    try {
+      await waitFor("the device on v1", () => /SUCCEEDED +level = 1/.test(out), 60_000);
+      const withSecret = source(2, "Level").replace("export function App(api: FeatureApi) {", "export function App(api: FeatureApi) {\n  const key = api.defineSecret(\"api-key\");\n  api.mcu.onStart(() => api.log(\"key length \" + key.value.length));");
+      fs.writeFileSync(entry, withSecret);
+      await waitFor("the missing secret", () => out.includes('missing value for secret "api-key"'), 60_000);
+      assert.match(out, new RegExp(`hint: add \\{"api-key": "\\.\\.\\."\\} to ${secretsFile.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}, or set SNAPFLEET_SECRET_API_KEY in the environment`));
+      fs.writeFileSync(secretsFile, JSON.stringify({ "api-key": "k3y" }));
+      fs.writeFileSync(entry, withSecret + "\n");
+      await waitFor("the rebuild with the file's new value, installed", () => /rebuilt in \d+ ms: device code changed/.test(out) && /\[app\] key length 3/.test(out), 60_000);
+      child.kill("SIGINT");
+      assert.equal(await exited, 0, out);
+    } finally {
+      child.kill("SIGKILL");
+    }
+  });
 
   it("the CLI checks its flags and says what to use", async () => {
     const run = promisify(execFile);
