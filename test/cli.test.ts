@@ -82,6 +82,13 @@ describe("snapfleet CLI", function () {
     assert.match(noBuild.stderr, /manifest\.json not found; run `snapfleet build/);
     const badPin = await snapfleet(["run-device", out, "--pin", "A2=square:1"]);
     assert.match(badPin.stderr, /unknown model "square"; use sine, const or csv/);
+    // A negative number is the option's value, checked against its range, not an option.
+    const negative = await snapfleet(["dev", "x.ts", "--devices", "-1"]);
+    assert.equal(negative.code, 1);
+    assert.match(negative.stderr, /^snapfleet dev: --devices must be a whole number from 1 to 1000, got -1\n/);
+    const unknownFlag = await snapfleet(["dev", "x.ts", "--frobnicate"]);
+    assert.equal(unknownFlag.code, 1);
+    assert.match(unknownFlag.stderr, /^snapfleet dev: unknown option --frobnicate; dev takes the options below\n\nusage: snapfleet dev/);
   });
 
   it("dev with a state dir that is a file says so and names --state-dir, without a stack trace, and leaves the file alone", async () => {
