@@ -91,6 +91,14 @@ describe("snapfleet CLI", function () {
     assert.match(unknownFlag.stderr, /^snapfleet dev: unknown option --frobnicate; dev takes the options below\n\nusage: snapfleet dev/);
   });
 
+  it("build with an API call that doesn't exist names the line and says what it means", async () => {
+    const entry = writeApp(`  const c = api.newCommsChannel<number>("level", { qos: 0 });
+  (api.mcu as unknown as { getAnalogpin(n: string): void }).getAnalogpin("A2");`);
+    const r = await snapfleet(["build", entry, "--out", path.join(out, "no-such-api")]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /app\.ts:5:\d+: called something that is not a function \(it is undefined\): a method or API that doesn't exist, misspelled\? `npx tsc -p \.` checks every call against FeatureApi\n  hint: this error happened while App\(api\) ran at build time/);
+  });
+
   it("dev with a state dir that is a file says so and names --state-dir, without a stack trace, and leaves the file alone", async () => {
     const file = path.join(out, "state-is-a-file");
     fs.writeFileSync(path.join(file), "my notes");
