@@ -85,7 +85,7 @@ export async function devCommand({ values, positionals }: Parsed): Promise<void>
       cloud.dashboard ? `dashboard  ${cloud.dashboard.url}` : "dashboard  (not built: run npm run build)",
       ...(cloud.dashboard ? [`operator   ${cloud.dashboard.operatorUrl}  (may also cancel jobs, approve devices, change settings)`] : []),
       `mqtt/tls   mqtts://127.0.0.1:${cloud.broker.mqttsPort}  (CA ${path.relative(process.cwd(), cloud.broker.pki.caCertPath)})`,
-      `edit ${path.relative(process.cwd(), path.dirname(path.resolve(entry)))}/ to rebuild and OTA-update the fleet; Ctrl-C stops`,
+      `edit ${path.relative(process.cwd(), path.dirname(path.resolve(entry))) || "."}/ to rebuild and OTA-update the fleet; Ctrl-C stops`,
       "",
     ].join("\n") + "\n",
   );

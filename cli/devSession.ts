@@ -164,6 +164,7 @@ export class DevSession {
       if (options.watch !== false) {
         session.watcher = new FeatureWatcher({
           dir: path.dirname(path.resolve(options.entry)),
+          ignore: [options.stateDir],
           rebuild: async () => {
             const result = await session.rebuild();
             options.log(result.jobId ? `rebuilt in ${result.ms} ms: device code changed, version ${result.version.slice(0, 12)}, OTA job ${result.jobId}` : `rebuilt in ${result.ms} ms: device code unchanged, dashboard updated, no OTA job`);

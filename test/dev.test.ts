@@ -92,18 +92,34 @@ describe("snapfleet dev: the local system", function () {
     });
   }
 
+  it("an entry in the project's root with the state dir beside it (dev index.ts): what the devices write there rebuilds nothing", async () => {
+    const entry = writeFeatures({ "app.ts": source(1, "Level") }, "dev-flat-app");
+    const inside = path.join(path.dirname(entry), ".snapfleet");
+    const lines: string[] = [];
+    session = await DevSession.start({ entry, secrets: {}, devices: 2, port: 0, stateDir: inside, dashboardBundleDir: null, log: (l) => lines.push(l) });
+    const rows = () => session!.cloud.monitor.devices();
+    await waitFor("both devices on v1", () => rows().length === 2 && rows().every((r) => r.ota === "SUCCEEDED" && r.lastMessage === "level = 1"), 15_000);
+    // The installs wrote slots, ota.json and the registry under the state dir; a second's messages more.
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.deepEqual(lines.filter((l) => /^rebuilt|^build failed/.test(l)), []);
+    fs.writeFileSync(entry, source(2, "Level"));
+    await waitFor("an edit still rebuilds", () => lines.some((l) => /^rebuilt in \d+ ms: device code changed/.test(l)));
+  });
+
   it("a secret added while the CLI runs: the hint names the --secrets-file given, whose new values the next rebuild uses", async () => {
     const entry = writeFeatures({ "app.ts": source(1, "Level") }, "dev-secret-app");
     const secretsFile = path.join(stateDir, "dev-secrets.json");
     fs.writeFileSync(secretsFile, "{}\n");
     const bin = path.join(__dirname, "..", "bin/snapfleet.js");
-    const child = spawn(process.execPath, [bin, "dev", entry, "--port", "0", "--devices", "1", "--state-dir", path.join(stateDir, "state"), "--secrets-file", secretsFile], { stdio: ["ignore", "pipe", "pipe"] });
+    // Run from the entry's folder, as `npx snapfleet dev app.ts` in a flat project.
+    const child = spawn(process.execPath, [bin, "dev", path.basename(entry), "--port", "0", "--devices", "1", "--state-dir", path.join(stateDir, "state"), "--secrets-file", secretsFile], { cwd: path.dirname(entry), stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     child.stdout.on("data", (c: Buffer) => (out += c.toString()));
     child.stderr.on("data", (c: Buffer) => (out += c.toString()));
     const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
     try {
       await waitFor("the device on v1", () => /SUCCEEDED +level = 1/.test(out), 60_000);
+      assert.match(out, /^edit \.\/ to rebuild and OTA-update the fleet; Ctrl-C stops$/m, "the folder to edit, not the root \"/\"");
       const withSecret = source(2, "Level").replace("export function App(api: FeatureApi) {", "export function App(api: FeatureApi) {\n  const key = api.defineSecret(\"api-key\");\n  api.mcu.onStart(() => api.log(\"key length \" + key.value.length));");
       fs.writeFileSync(entry, withSecret);
       await waitFor("the missing secret", () => out.includes('missing value for secret "api-key"'), 60_000);
