@@ -55,6 +55,11 @@ describe("snapfleet dev: the local system", function () {
     assert.equal(logs.filter((l) => /OTA job dev-app-/.test(l)).length, jobsBefore);
     assert.ok(rows().every((r) => r.version === v2));
 
+    // A save that changes nothing the build makes (a comment): it says so, nothing looks updated.
+    fs.writeFileSync(entry, source(2, "Tank level") + "// a comment\n");
+    await waitFor("the no-change rebuild", () => logs.some((l) => l.includes("device code unchanged, dashboard unchanged, no OTA job")));
+    assert.equal(logs.filter((l) => l.includes("dashboard updated, no OTA job")).length, 1, logs.join("\n"));
+
     // A build error keeps the fleet on the last good version.
     fs.writeFileSync(entry, "export function App(api) { api.newCommsChannel(; }");
     await waitFor("build error", () => logs.some((l) => l.startsWith("build failed, the fleet keeps running the last good version")));
