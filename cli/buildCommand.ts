@@ -20,7 +20,7 @@ export async function buildCommand({ values, positionals }: Parsed): Promise<voi
     app: values.app as string | undefined,
     board: values.board as string | undefined,
     secrets: loadSecrets(values["secrets-file"] as string | undefined, process.env),
-    missingSecretHint,
+    missingSecretHint: (names: string[]) => missingSecretHint(names, values["secrets-file"] as string | undefined),
   });
   writeBuild(out, result);
   process.stdout.write(describeBuild(result.manifest, path.normalize(out).replace(/[\\/]+$/, "")) + `  (${Math.round(performance.now() - started)} ms)\n`);

@@ -38,5 +38,9 @@ describe("snapfleet dashboard-link", () => {
     assert.throws(() => dashboardLinkCommand({ values: { app: "tank" }, positionals: [] }, ENV), /needs --url/);
     assert.throws(() => dashboardLinkCommand({ values: { url: "https://x/", app: "Tank!" }, positionals: [] }, ENV), /--app: app name "Tank!" is invalid/);
     assert.throws(() => dashboardLinkCommand({ values: { url: "https://x/", app: "tank", hours: "-1" }, positionals: [] }, ENV), /--hours must be a number/);
+    // A URL given but not one: say what is wrong with it, not that it is missing.
+    assert.throws(() => dashboardLinkCommand({ values: { url: "d1.cloudfront.net", app: "tank" }, positionals: [] }, ENV), /^UsageError: --url must be the dashboard's address, starting with https:\/\/ \(the stack output dashboardUrl\), got d1\.cloudfront\.net$/);
+    // The range says what is accepted: 0 is not.
+    assert.throws(() => dashboardLinkCommand({ values: { url: "https://x/", app: "tank", hours: "0" }, positionals: [] }, ENV), /^UsageError: --hours must be a number above 0 and at most 720, got 0$/);
   });
 });

@@ -19,11 +19,12 @@ export function dashboardLinkCommand({ values, positionals }: Parsed, env: NodeJ
   if (positionals.length) throw new UsageError(`dashboard-link takes no positional arguments (got ${positionals.join(" ")})`);
   const url = values.url as string | undefined;
   const app = values.app as string | undefined;
-  if (!url || !/^https?:\/\//.test(url)) throw new UsageError("dashboard-link needs --url <dashboard URL> (the stack output dashboardUrl)");
+  if (!url) throw new UsageError("dashboard-link needs --url <dashboard URL> (the stack output dashboardUrl)");
+  if (!/^https?:\/\//.test(url)) throw new UsageError(`--url must be the dashboard's address, starting with https:// (the stack output dashboardUrl), got ${url}`);
   const appProblem = checkName("app", app);
   if (appProblem) throw new UsageError(`dashboard-link --app: ${appProblem}`);
   const hours = values.hours === undefined ? 12 : Number(values.hours);
-  if (!Number.isFinite(hours) || hours <= 0 || hours > MAX_HOURS) throw new UsageError(`--hours must be a number from 0 to ${MAX_HOURS}, got ${String(values.hours)}`);
+  if (!Number.isFinite(hours) || hours <= 0 || hours > MAX_HOURS) throw new UsageError(`--hours must be a number above 0 and at most ${MAX_HOURS}, got ${String(values.hours)}`);
   const role = values.role ?? DEFAULT_DASHBOARD_ROLE;
   if (!isDashboardRole(role)) throw new UsageError(`--role must be one of ${DASHBOARD_ROLES.join(", ")}, got ${JSON.stringify(role)}`);
   const keyText = env[DASHBOARD_KEY_ENV];

@@ -1,6 +1,7 @@
 /** `snapfleet dev <entry>`: the whole system on one machine (what `npm start` runs). Prints the
  * dashboard address, follows device logs and pin writes and keeps a live status table; Ctrl-C
  * stops devices (they publish "offline"), services and broker, in that order, within 5 s. */
+import fs from "node:fs";
 import path from "node:path";
 import { boardFromFlag, pinModelsFromFlags } from "./pinModels";
 import { CliError, UsageError } from "./cliError";
@@ -33,8 +34,9 @@ export async function devCommand({ values, positionals }: Parsed): Promise<void>
   const devices = wholeNumber(values.devices, "--devices", 3, 1, MAX_DEVICES);
   const port = wholeNumber(values.port, "--port", 8080, 0, 65533);
   const seconds = values.seconds === undefined ? undefined : wholeNumber(values.seconds, "--seconds", 0, 1, 86_400);
-  const stateDir = path.resolve((values["state-dir"] as string | undefined) ?? ".snapfleet");
+  const stateDir = usableStateDir(path.resolve((values["state-dir"] as string | undefined) ?? ".snapfleet"));
   const board = boardFromFlag(values.board);
+  const secretsFile = values["secrets-file"] as string | undefined;
   const pinSpecs = (values.pin as string[] | undefined) ?? [];
   pinModelsFromFlags(pinSpecs, board); // a bad spec is a usage error now, not in every device's thread
   const deviceRuntime = (values["device-runtime"] as string | undefined) ?? "typescript";
@@ -58,8 +60,9 @@ export async function devCommand({ values, positionals }: Parsed): Promise<void>
       entry,
       app: values.app as string | undefined,
       board,
-      secrets: loadSecrets(values["secrets-file"] as string | undefined, process.env),
-      missingSecretHint,
+      // Read at every build: a value added to the file (or a mistake in it) counts at the next edit.
+      secrets: () => loadSecrets(secretsFile, process.env),
+      missingSecretHint: (names) => missingSecretHint(names, secretsFile),
       devices,
       port,
       stateDir,
@@ -82,7 +85,7 @@ export async function devCommand({ values, positionals }: Parsed): Promise<void>
       cloud.dashboard ? `dashboard  ${cloud.dashboard.url}` : "dashboard  (not built: run npm run build)",
       ...(cloud.dashboard ? [`operator   ${cloud.dashboard.operatorUrl}  (may also cancel jobs, approve devices, change settings)`] : []),
       `mqtt/tls   mqtts://127.0.0.1:${cloud.broker.mqttsPort}  (CA ${path.relative(process.cwd(), cloud.broker.pki.caCertPath)})`,
-      `edit ${path.relative(process.cwd(), path.dirname(path.resolve(entry)))}/ to rebuild and OTA-update the fleet; Ctrl-C stops`,
+      `edit ${path.relative(process.cwd(), path.dirname(path.resolve(entry))) || "."}/ to rebuild and OTA-update the fleet; Ctrl-C stops`,
       "",
     ].join("\n") + "\n",
   );
@@ -120,6 +123,22 @@ export async function devCommand({ values, positionals }: Parsed): Promise<void>
   // Nothing may keep the process alive now: a halted device's OTA agent still counting down the
   // grace period of an install it will never confirm.
   setTimeout(() => process.exit(), 200).unref();
+}
+
+/** Makes the state dir (or finds it) before anything starts, so a path that is a file, under a
+ * file or not writable is one line naming it rather than a stack trace from deep in the cloud. */
+function usableStateDir(stateDir: string): string {
+  const shown = path.relative(process.cwd(), stateDir) || ".";
+  try {
+    fs.mkdirSync(stateDir, { recursive: true });
+    if (!fs.statSync(stateDir).isDirectory()) throw Object.assign(new Error("not a directory"), { code: "ENOTDIR" });
+    fs.accessSync(stateDir, fs.constants.W_OK);
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    const why = code === "EEXIST" || code === "ENOTDIR" ? "it (or a folder above it) is a file, not a folder" : code === "EACCES" || code === "EPERM" || code === "EROFS" ? "it can't be written here" : (e as Error).message;
+    throw new CliError(`state dir ${shown} can't be used: ${why}; pass another folder with --state-dir DIR (it keeps the CA, certificates, OTA slots and sessions between runs)`);
+  }
+  return stateDir;
 }
 
 export function wholeNumber(value: unknown, flag: string, fallback: number, min: number, max: number): number {

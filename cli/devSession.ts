@@ -31,7 +31,9 @@ export interface DevSessionOptions {
   app?: string;
   /** The board the app is built for (core/boards); default the simulated board. */
   board?: BoardDefinition;
-  secrets: Record<string, string | undefined>;
+  /** The secrets' values, or where to read them at every build (a secrets file edited while
+   * the session runs counts at the next rebuild). */
+  secrets: Record<string, string | undefined> | (() => Record<string, string | undefined>);
   missingSecretHint?: (names: string[]) => string;
   devices: number;
   /** Dashboard port (broker on port+1 and port+2); 0: free ports. */
@@ -79,6 +81,8 @@ type FleetDevice = Pick<SimulatedDevice, "thing" | "stop" | "halt">;
 
 export interface RebuildResult extends DeployResult {
   ms: number;
+  /** Whether the dashboard's (web) snapshot differs from the build before. */
+  webChanged: boolean;
 }
 
 /** Up to this many devices, each app has a thread of its own, so a loop resets only its own
@@ -118,6 +122,8 @@ export class DevSession {
   private watcher: FeatureWatcher | undefined;
   /** Callback sites of the versions this session built (firmware/fleetHost/callbackSiteMemory.ts). */
   private readonly callbackSites: CallbackSiteMemory = new Map();
+  /** The last build's web snapshot: a rebuild says whether the dashboard changed. */
+  private lastWeb: Uint8Array | undefined;
 
   private constructor(
     readonly cloud: LocalCloud,
@@ -168,9 +174,13 @@ export class DevSession {
       if (options.watch !== false) {
         session.watcher = new FeatureWatcher({
           dir: path.dirname(path.resolve(options.entry)),
+          ignore: [options.stateDir],
           rebuild: async () => {
             const result = await session.rebuild();
-            options.log(result.jobId ? `rebuilt in ${result.ms} ms: device code changed, version ${result.version.slice(0, 12)}, OTA job ${result.jobId}` : `rebuilt in ${result.ms} ms: device code unchanged, dashboard updated, no OTA job`);
+            // Saying "dashboard updated" when it wasn't (a save that changed nothing, an edit
+            // undone) sends the user looking for a change on the page.
+            const web = result.webChanged ? "dashboard updated" : "dashboard unchanged";
+            options.log(result.jobId ? `rebuilt in ${result.ms} ms: device code changed, version ${result.version.slice(0, 12)}, OTA job ${result.jobId}` : `rebuilt in ${result.ms} ms: device code unchanged, ${web}, no OTA job`);
           },
           onError: (e) => options.log(`build failed, the fleet keeps running the last good version:\n${e.message}`),
         });
@@ -186,10 +196,11 @@ export class DevSession {
   async rebuild(): Promise<RebuildResult> {
     const started = performance.now();
     const build = await compileOnce(this.options);
+    const webChanged = !this.lastWeb || Buffer.compare(this.lastWeb, build.snapshots.web) !== 0;
     this.remember(build);
     const result = await this.cloud.deploy(build);
     this.deployed(this.deployedChannels, build);
-    return { ...result, ms: Math.round(performance.now() - started) };
+    return { ...result, ms: Math.round(performance.now() - started), webChanged };
   }
 
   /** Shared threads the fleet's apps run in now, in all its fleet hosts. */
@@ -325,6 +336,7 @@ export class DevSession {
 
   private remember(build: CompileResult): void {
     const { version, callbackSites } = build.manifest;
+    this.lastWeb = build.snapshots.web;
     rememberSites(this.callbackSites, version, callbackSites);
     for (const host of this.hosts) host.rememberSites(version, callbackSites);
   }
@@ -364,6 +376,7 @@ function launchHosts(options: DevSessionOptions): FleetHost[] {
   );
 }
 
-function compileOnce(options: DevSessionOptions): Promise<CompileResult> {
-  return compileFeatures({ entry: options.entry, app: options.app, board: options.board, secrets: options.secrets, missingSecretHint: options.missingSecretHint });
+async function compileOnce(options: DevSessionOptions): Promise<CompileResult> {
+  const secrets = typeof options.secrets === "function" ? options.secrets() : options.secrets;
+  return compileFeatures({ entry: options.entry, app: options.app, board: options.board, secrets, missingSecretHint: options.missingSecretHint });
 }

@@ -14,6 +14,10 @@ export interface FeatureWatcherOptions {
   debounceMs?: number;
   rebuild: () => Promise<void>;
   onError: (error: Error) => void;
+  /** Folders under `dir` that hold no feature sources and change by themselves: `snapfleet dev`'s
+   * state dir when the entry sits in the project's root (`dev index.ts`), whose devices write
+   * .json files all the time (each write rebuilt the app, about twice a second). */
+  ignore?: readonly string[];
 }
 
 const WATCHED = /\.(ts|tsx|js|mjs|json)$/;
@@ -29,7 +33,7 @@ export class FeatureWatcher {
   private closed = false;
 
   constructor(private readonly options: FeatureWatcherOptions) {
-    for (const dir of directoriesUnder(options.dir)) this.watchDirectory(dir);
+    for (const dir of directoriesUnder(options.dir, options.ignore)) this.watchDirectory(dir);
   }
 
   close(): void {
@@ -66,7 +70,7 @@ export class FeatureWatcher {
   /** Watches directories that appeared (and rebuilds if they came with sources, which may have
    * been written before the watch began) and forgets those that went away. */
   private rescan(): void {
-    const now = new Set(directoriesUnder(this.options.dir));
+    const now = new Set(directoriesUnder(this.options.dir, this.options.ignore));
     for (const dir of [...this.watchers.keys()]) if (!now.has(dir)) this.forget(dir);
     for (const dir of now) {
       if (this.watchers.has(dir)) continue;
@@ -103,9 +107,11 @@ export class FeatureWatcher {
   }
 }
 
-function directoriesUnder(root: string): string[] {
+function directoriesUnder(root: string, ignore: readonly string[] = []): string[] {
   const found: string[] = [];
+  const ignored = new Set(ignore.map((d) => path.resolve(d)));
   const walk = (dir: string) => {
+    if (ignored.has(path.resolve(dir))) return;
     found.push(dir);
     let entries: fs.Dirent[];
     try {

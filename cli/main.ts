@@ -64,8 +64,23 @@ function parse(args: string[], spec: CommandSpec): Parsed {
   const options: NonNullable<Parameters<typeof parseArgs>[0]>["options"] = { help: { type: "boolean", short: "h" } };
   for (const [name, o] of Object.entries(spec.options)) options[name] = o.value ? { type: "string", multiple: o.multiple === true } : { type: "boolean" };
   try {
-    return parseArgs({ args, options, allowPositionals: true, strict: true });
+    return parseArgs({ args: negativeValuesJoined(args, spec), options, allowPositionals: true, strict: true });
   } catch (e) {
-    throw new UsageError((e as Error).message);
+    const unknown = (e as { code?: string }).code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" ? /'([^']+)'/.exec((e as Error).message)?.[1] : undefined;
+    throw new UsageError(unknown ? `unknown option ${unknown}; ${spec.name} takes the options below` : (e as Error).message);
   }
+}
+
+/** `--devices -1` as `--devices=-1`: node's parseArgs calls a value starting with "-" ambiguous,
+ * so the user heard about option syntax instead of the value's range, which the command checks. */
+function negativeValuesJoined(args: string[], spec: CommandSpec): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === "--") return [...out, ...args.slice(i)];
+    const takesValue = arg.startsWith("--") && spec.options[arg.slice(2)]?.value;
+    if (takesValue && /^-\d/.test(args[i + 1] ?? "")) out.push(`${arg}=${args[++i]}`);
+    else out.push(arg);
+  }
+  return out;
 }

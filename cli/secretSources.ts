@@ -31,6 +31,10 @@ export function loadSecrets(file: string | undefined, env: NodeJS.ProcessEnv, na
   return secrets;
 }
 
-export function missingSecretHint(names: string[]): string {
-  return `set ${names.map(secretEnvName).join(", ")} in the environment, or pass --secrets-file FILE with {${names.map((n) => `"${n}": "..."`).join(", ")}}`;
+/** What to do about missing secrets; with the `--secrets-file` the command was given, that file is
+ * where to add them (telling someone who passed it to "pass --secrets-file" would mislead). */
+export function missingSecretHint(names: string[], file?: string): string {
+  const entries = `{${names.map((n) => `"${n}": "..."`).join(", ")}}`;
+  const env = `set ${names.map(secretEnvName).join(", ")} in the environment`;
+  return file ? `add ${entries} to ${file}, or ${env}` : `${env}, or pass --secrets-file FILE with ${entries}`;
 }

@@ -82,6 +82,33 @@ describe("snapfleet CLI", function () {
     assert.match(noBuild.stderr, /manifest\.json not found; run `snapfleet build/);
     const badPin = await snapfleet(["run-device", out, "--pin", "A2=square:1"]);
     assert.match(badPin.stderr, /unknown model "square"; use sine, const or csv/);
+    // A negative number is the option's value, checked against its range, not an option.
+    const negative = await snapfleet(["dev", "x.ts", "--devices", "-1"]);
+    assert.equal(negative.code, 1);
+    assert.match(negative.stderr, /^snapfleet dev: --devices must be a whole number from 1 to 1000, got -1\n/);
+    const unknownFlag = await snapfleet(["dev", "x.ts", "--frobnicate"]);
+    assert.equal(unknownFlag.code, 1);
+    assert.match(unknownFlag.stderr, /^snapfleet dev: unknown option --frobnicate; dev takes the options below\n\nusage: snapfleet dev/);
+  });
+
+  it("build with an API call that doesn't exist names the line and says what it means", async () => {
+    const entry = writeApp(`  const c = api.newCommsChannel<number>("level", { qos: 0 });
+  (api.mcu as unknown as { getAnalogpin(n: string): void }).getAnalogpin("A2");`);
+    const r = await snapfleet(["build", entry, "--out", path.join(out, "no-such-api")]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /app\.ts:5:\d+: called something that is not a function \(it is undefined\): a method or API that doesn't exist, misspelled\? `npx tsc -p \.` checks every call against FeatureApi\n  hint: this error happened while App\(api\) ran at build time/);
+  });
+
+  it("dev with a state dir that is a file says so and names --state-dir, without a stack trace, and leaves the file alone", async () => {
+    const file = path.join(out, "state-is-a-file");
+    fs.writeFileSync(path.join(file), "my notes");
+    for (const stateDir of [file, path.join(file, "below")]) {
+      const r = await snapfleet(["dev", "examples/grow-station/features/app.ts", "--secrets-file", "examples/grow-station/dev-secrets.json", "--port", "0", "--devices", "1", "--seconds", "1", "--state-dir", stateDir]);
+      assert.equal(r.code, 1, r.stdout);
+      assert.match(r.stderr, /state dir .*state-is-a-file(\/below)? can't be used: it \(or a folder above it\) is a file, not a folder; pass another folder with --state-dir DIR/);
+      assert.doesNotMatch(r.stderr, STACK_FRAME);
+    }
+    assert.equal(fs.readFileSync(file, "utf8"), "my notes");
   });
 });
 

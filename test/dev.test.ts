@@ -1,7 +1,7 @@
 /** `snapfleet dev` end to end: compile, local cloud, simulated fleet installed over the air,
  * rebuild on edit → one new OTA job for device changes, none for dashboard-only changes. */
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -55,6 +55,11 @@ describe("snapfleet dev: the local system", function () {
     assert.equal(logs.filter((l) => /OTA job dev-app-/.test(l)).length, jobsBefore);
     assert.ok(rows().every((r) => r.version === v2));
 
+    // A save that changes nothing the build makes (a comment): it says so, nothing looks updated.
+    fs.writeFileSync(entry, source(2, "Tank level") + "// a comment\n");
+    await waitFor("the no-change rebuild", () => logs.some((l) => l.includes("device code unchanged, dashboard unchanged, no OTA job")));
+    assert.equal(logs.filter((l) => l.includes("dashboard updated, no OTA job")).length, 1, logs.join("\n"));
+
     // A build error keeps the fleet on the last good version.
     fs.writeFileSync(entry, "export function App(api) { api.newCommsChannel(; }");
     await waitFor("build error", () => logs.some((l) => l.startsWith("build failed, the fleet keeps running the last good version")));
@@ -91,6 +96,48 @@ describe("snapfleet dev: the local system", function () {
       );
     });
   }
+
+  it("an entry in the project's root with the state dir beside it (dev index.ts): what the devices write there rebuilds nothing", async () => {
+    const entry = writeFeatures({ "app.ts": source(1, "Level") }, "dev-flat-app");
+    const inside = path.join(path.dirname(entry), ".snapfleet");
+    const lines: string[] = [];
+    session = await DevSession.start({ entry, secrets: {}, devices: 2, port: 0, stateDir: inside, dashboardBundleDir: null, log: (l) => lines.push(l) });
+    const rows = () => session!.cloud.monitor.devices();
+    await waitFor("both devices on v1", () => rows().length === 2 && rows().every((r) => r.ota === "SUCCEEDED" && r.lastMessage === "level = 1"), 15_000);
+    // The installs wrote slots, ota.json and the registry under the state dir; a second's messages more.
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.deepEqual(lines.filter((l) => /^rebuilt|^build failed/.test(l)), []);
+    fs.writeFileSync(entry, source(2, "Level"));
+    await waitFor("an edit still rebuilds", () => lines.some((l) => /^rebuilt in \d+ ms: device code changed/.test(l)));
+  });
+
+  it("a secret added while the CLI runs: the hint names the --secrets-file given, whose new values the next rebuild uses", async () => {
+    const entry = writeFeatures({ "app.ts": source(1, "Level") }, "dev-secret-app");
+    const secretsFile = path.join(stateDir, "dev-secrets.json");
+    fs.writeFileSync(secretsFile, "{}\n");
+    const bin = path.join(__dirname, "..", "bin/snapfleet.js");
+    // Run from the entry's folder, as `npx snapfleet dev app.ts` in a flat project.
+    const child = spawn(process.execPath, [bin, "dev", path.basename(entry), "--port", "0", "--devices", "1", "--state-dir", path.join(stateDir, "state"), "--secrets-file", secretsFile], { cwd: path.dirname(entry), stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout.on("data", (c: Buffer) => (out += c.toString()));
+    child.stderr.on("data", (c: Buffer) => (out += c.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    try {
+      await waitFor("the device on v1", () => /SUCCEEDED +level = 1/.test(out), 60_000);
+      assert.match(out, /^edit \.\/ to rebuild and OTA-update the fleet; Ctrl-C stops$/m, "the folder to edit, not the root \"/\"");
+      const withSecret = source(2, "Level").replace("export function App(api: FeatureApi) {", "export function App(api: FeatureApi) {\n  const key = api.defineSecret(\"api-key\");\n  api.mcu.onStart(() => api.log(\"key length \" + key.value.length));");
+      fs.writeFileSync(entry, withSecret);
+      await waitFor("the missing secret", () => out.includes('missing value for secret "api-key"'), 60_000);
+      assert.match(out, new RegExp(`hint: add \\{"api-key": "\\.\\.\\."\\} to ${secretsFile.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}, or set SNAPFLEET_SECRET_API_KEY in the environment`));
+      fs.writeFileSync(secretsFile, JSON.stringify({ "api-key": "k3y" }));
+      fs.writeFileSync(entry, withSecret + "\n");
+      await waitFor("the rebuild with the file's new value, installed", () => /rebuilt in \d+ ms: device code changed/.test(out) && /\[app\] key length 3/.test(out), 60_000);
+      child.kill("SIGINT");
+      assert.equal(await exited, 0, out);
+    } finally {
+      child.kill("SIGKILL");
+    }
+  });
 
   it("the CLI checks its flags and says what to use", async () => {
     const run = promisify(execFile);

@@ -39,7 +39,7 @@ export function withFeatureLocations<T>(mapper: SourceMapper, file: string, phas
     const problem = (m ? e.message.slice(0, m.index) : e.message).replace(/^VM runtime error: /, "").trim();
     if (e instanceof MicroviumSyntaxError) throw new FeatureCompileError(`internal compiler error: Microvium could not parse the compiled feature: ${problem}`, location, COMPILER_BUG_HINT);
     if (e instanceof CompileError) throw new FeatureCompileError(problem, location, SUBSET_HINT);
-    if (e instanceof RuntimeError) throw new FeatureCompileError(problem, location, PHASE_HINTS[phase]);
+    if (e instanceof RuntimeError) throw new FeatureCompileError(inPlainWords(problem), location, PHASE_HINTS[phase]);
     if (isBuildTimeAsyncResume(e)) {
       throw new FeatureCompileError(
         "an async function resumed after `await` during the build, which Microvium's build-time engine can't always do",
@@ -50,6 +50,17 @@ export function withFeatureLocations<T>(mapper: SourceMapper, file: string, phas
     if (m || MICROVIUM_INTERNAL.test(e.message)) throw new FeatureCompileError(`internal compiler error: ${problem}`, location, COMPILER_BUG_HINT);
     throw e;
   }
+}
+
+/** Microvium's run-time messages that don't say what the author did. Calling what isn't a
+ * function is mostly an API that doesn't exist (`api.mcu.getAnalogpin`), which esbuild lets
+ * through since the build doesn't type-check. */
+function inPlainWords(problem: string): string {
+  const uncallable = /^Calling uncallable target \((\w+)\)$/.exec(problem);
+  if (uncallable) {
+    return `called something that is not a function (it is ${uncallable[1]}): a method or API that doesn't exist, misspelled? \`npx tsc -p .\` checks every call against FeatureApi`;
+  }
+  return problem;
 }
 
 /** Microvium 8's compile-time VM sizes an async function's stack without the slots resuming it
