@@ -5,7 +5,7 @@
 import type { AddressInfo, Server } from "node:net";
 import { boundEmitterDepth } from "./emitterDepth";
 import { Aedes } from "aedes";
-import type { ChannelDecl, Manifest } from "../../core/contracts/manifest";
+import type { Manifest } from "../../core/contracts/manifest";
 import type { PolicyScope } from "../../core/policy";
 import { ensureLocalPki, type LocalPki, type ThingIdentity } from "../certificates";
 import { ThingRegistry } from "../registry";
@@ -218,13 +218,12 @@ export class LocalBroker {
   }
 
   /** New channels or directions apply to every later decision, connected clients included
-   * (like a new default policy version on AWS). Throws, keeping the old policies, if invalid.
-   * `deviceChannels`: what devices may use, when more than the manifest's (PolicyBook). */
-  reloadManifest(manifest: Manifest, deviceChannels?: readonly ChannelDecl[]): void {
+   * (like a new default policy version on AWS). Throws, keeping the old policies, if invalid. */
+  reloadManifest(manifest: Manifest): void {
     if (manifest.app !== this.app) {
       throw new Error(`LocalBroker.reloadManifest: manifest is for app "${manifest.app}", this broker serves "${this.app}"`);
     }
-    this.policies.book = new PolicyBook(this.scope, manifest, deviceChannels);
+    this.policies.book = new PolicyBook(this.scope, manifest);
   }
 
   /** Publishes in flight, clients held back, QoS 0 dropped under overload (backpressure.ts). */

@@ -1,7 +1,7 @@
 /** Who is on the other end of a broker connection, and which policies apply to them. Policies
  * are looked up per decision (not stored per session) so `reloadManifest` takes effect at once
  * for connected clients too, as a policy version change does on AWS. */
-import type { ChannelDecl, Manifest } from "../../core/contracts/manifest";
+import type { Manifest } from "../../core/contracts/manifest";
 import type { DashboardRole } from "../../core/contracts/dashboardRoles";
 import {
   dashboardPolicyDocument,
@@ -59,13 +59,10 @@ export class PolicyBook {
   constructor(
     private readonly scope: PolicyScope,
     readonly manifest: Manifest,
-    /** What devices may publish and receive on: the manifest's channels unless the caller keeps
-     * more, for devices still running an earlier build (local/cloud/channelsInUse.ts). */
-    deviceChannels: readonly ChannelDecl[] = manifest.channels,
   ) {
     const args = { ...scope, channels: manifest.channels, settings: manifest.settings };
     // Device documents use the thing-name variable, so one set serves every thing.
-    this.device = devicePolicyDocuments({ ...args, channels: deviceChannels });
+    this.device = devicePolicyDocuments(args);
     // Only operators may change settings: the viewer's settings policy is the read half (documents.ts).
     const settingsPolicy = (name: string, document: PolicyDocument | undefined) => (document ? [{ name, document }] : []);
     this.dashboard = [{ name: dashboardPolicyName(scope.app), document: dashboardPolicyDocument(args) }, ...settingsPolicy(`${dashboardPolicyName(scope.app)}-settings`, dashboardSettingsPolicyDocument(args))];

@@ -5,7 +5,6 @@
 import fs from "node:fs";
 import path from "node:path";
 import { writeBuild, type BuildOutput } from "../../core/contracts/buildOutput";
-import type { ChannelDecl, Manifest } from "../../core/contracts/manifest";
 import { encodeDevicePackage } from "../../core/contracts/devicePackage";
 import { otaJobDocument, otaJobId } from "../../core/contracts/jobDocument";
 import type { JobConfig } from "../../core/jobs/jobBook";
@@ -21,7 +20,6 @@ import { followSettingsShadows, localServerSettings } from "../server/shadowSett
 import { ApprovalStore, FleetProvisioningService, localApprovalsSource } from "../provisioning";
 import { FleetMonitor } from "./fleetMonitor";
 import { UpstreamReceiver } from "./upstreamReceiver";
-import { channelsOfLastRun, channelsStillInUse } from "./channelsInUse";
 
 export interface LocalCloudOptions {
   stateDir: string;
@@ -52,8 +50,6 @@ export class LocalCloud {
   /** The server end of the way up: device messages once each, a QoS 1 channel's in the device's order. */
   private readonly upstream: UpstreamReceiver;
   private deployedVersion: string | undefined;
-  /** The channels devices may use: this run's builds' and the last run's (channelsInUse.ts). */
-  private deviceChannels: readonly ChannelDecl[] = [];
   /** Device shadows (settings live in one per thing: core/settings), in the local database. */
   shadows!: ShadowService;
   /** Boards waiting for, or given, an operator's decision (onboarding by claim; the dashboard's
@@ -159,7 +155,6 @@ export class LocalCloud {
       stops.push(() => cloudHalf.stop());
       followSettingsShadows(manifest.app, shadows, (thing) => cloudHalf.settingsChanged(thing));
       const buildDir = path.join(options.stateDir, "current");
-      const lastRunChannels = channelsOfLastRun(buildDir);
       writeBuild(buildDir, options.build);
       // The operator's approvals: before the dashboard server, whose approvals API decides with them.
       const approvals = new ApprovalStore(database);
@@ -178,7 +173,6 @@ export class LocalCloud {
             });
       const cloud = new LocalCloud(manifest.app, broker, jobs, artifacts, dashboard, buildDir, options, cloudHalf, database, approvals);
       cloud.shadows = shadows;
-      cloud.grantDevices(manifest, lastRunChannels);
       await cloud.watchTraffic();
       jobs.onExecutionChange((e) => cloud.monitor.setOta(e.thingName, e.status === "IN_PROGRESS" && e.statusDetails.step ? `${e.status} ${e.statusDetails.step}` : e.status));
       return cloud;
@@ -192,7 +186,7 @@ export class LocalCloud {
   async deploy(build: BuildOutput): Promise<DeployResult> {
     const { manifest } = build;
     if (manifest.app !== this.app) throw new Error(`deploy: the build is for app "${manifest.app}"; this local cloud runs "${this.app}"`);
-    this.grantDevices(manifest, this.deviceChannels);
+    this.broker.reloadManifest(manifest);
     writeBuild(this.buildDir, build);
     await this.cloudHalf.load(build);
     if (manifest.version === this.deployedVersion) return { version: manifest.version };
@@ -212,22 +206,6 @@ export class LocalCloud {
     else this.jobs.createJob({ ...job, thingGroup: this.thingGroup, targetSelection: "CONTINUOUS" });
     this.deployedVersion = manifest.version;
     return { version: manifest.version, jobId };
-  }
-
-  /** The broker's policies for `manifest`, devices keeping the rights of `earlier` channels they
-   * may still use (channelsInUse.ts). Throws, as reloadManifest does, if `manifest` is invalid. */
-  private grantDevices(manifest: Manifest, earlier: readonly ChannelDecl[]): void {
-    const deviceChannels = channelsStillInUse(manifest.channels, earlier);
-    try {
-      this.broker.reloadManifest(manifest, deviceChannels);
-    } catch (e) {
-      // The old channels don't fit AWS's policy limits beside the new ones: the new ones win.
-      this.broker.reloadManifest(manifest);
-      if (deviceChannels.length > manifest.channels.length) this.options.log?.(`devices lose the rights of removed channels at once (they no longer fit the policy limits beside the new ones: ${(e as Error).message}); devices still running the previous version may be disconnected until they update`);
-      this.deviceChannels = manifest.channels;
-      return;
-    }
-    this.deviceChannels = deviceChannels;
   }
 
   /** A device joins the fleet: it gets the current OTA job (continuous targeting). */
