@@ -1,6 +1,10 @@
 import assert from "node:assert/strict";
 import type { ChannelDecl } from "../core/contracts/manifest";
-import { channelsTakenFromDevices, retiredChannelsWarning } from "./retiredChannels";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { currentBuildDir } from "../local/cloud";
+import { channelsDeployedBefore, channelsTakenFromDevices, retiredChannelsWarning } from "./retiredChannels";
 
 const channel = (name: string, direction: ChannelDecl["direction"]): ChannelDecl => ({ name, qos: 1, direction, replay: 0 });
 
@@ -24,5 +28,18 @@ describe("channels a build takes from devices that still run the previous one", 
     const warning = retiredChannelsWarning([channel("level", "both"), channel("temp", "both")], []) ?? "";
     assert.match(warning, /^warning: this build takes from devices the right to publish on channels "level", "temp"/);
     assert.match(warning, /retire them in two deploys: first a build that declares them but no longer publishes on them/);
+  });
+
+  it("reads the channels a previous run on the state dir deployed, where the local cloud keeps its build", () => {
+    const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "sf-retired-"));
+    try {
+      assert.deepEqual(channelsDeployedBefore(stateDir), [], "a first run");
+      const channels = [channel("level", "device-to-server")];
+      fs.mkdirSync(currentBuildDir(stateDir), { recursive: true });
+      fs.writeFileSync(path.join(currentBuildDir(stateDir), "manifest.json"), JSON.stringify({ channels }));
+      assert.deepEqual(channelsDeployedBefore(stateDir), channels);
+    } finally {
+      fs.rmSync(stateDir, { recursive: true, force: true });
+    }
   });
 });

@@ -10,6 +10,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { ChannelDecl, Manifest } from "../core/contracts/manifest";
+import { currentBuildDir } from "../local/cloud";
 
 const devicesPublish = (channel: ChannelDecl) => channel.direction !== "server-to-device";
 
@@ -36,10 +37,10 @@ export function retiredChannelsWarning(running: readonly ChannelDecl[], next: re
 }
 
 /** The channels of the build the state dir's previous run deployed (LocalCloud writes it to
- * `{state dir}/current/manifest.json`), which its devices still run; none on a first run. */
+ * currentBuildDir), which its devices still run; none on a first run. */
 export function channelsDeployedBefore(stateDir: string): ChannelDecl[] {
   try {
-    return (JSON.parse(fs.readFileSync(path.join(stateDir, "current", "manifest.json"), "utf8")) as Manifest).channels ?? [];
+    return (JSON.parse(fs.readFileSync(path.join(currentBuildDir(stateDir), "manifest.json"), "utf8")) as Manifest).channels ?? [];
   } catch {
     return [];
   }

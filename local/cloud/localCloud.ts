@@ -21,6 +21,12 @@ import { ApprovalStore, FleetProvisioningService, localApprovalsSource } from ".
 import { FleetMonitor } from "./fleetMonitor";
 import { UpstreamReceiver } from "./upstreamReceiver";
 
+/** Where the local cloud keeps the build it deployed last (manifest.json and the snapshots the
+ * dashboard serves); the next run reads what its devices may still run from there. */
+export function currentBuildDir(stateDir: string): string {
+  return path.join(stateDir, "current");
+}
+
 export interface LocalCloudOptions {
   stateDir: string;
   build: BuildOutput;
@@ -154,7 +160,7 @@ export class LocalCloud {
       const cloudHalf = await CloudHalf.start({ database, app: manifest.app, build: options.build, broker, log, settings: localServerSettings(manifest.app, shadows, broker.aedes, log) });
       stops.push(() => cloudHalf.stop());
       followSettingsShadows(manifest.app, shadows, (thing) => cloudHalf.settingsChanged(thing));
-      const buildDir = path.join(options.stateDir, "current");
+      const buildDir = currentBuildDir(options.stateDir);
       writeBuild(buildDir, options.build);
       // The operator's approvals: before the dashboard server, whose approvals API decides with them.
       const approvals = new ApprovalStore(database);
