@@ -250,15 +250,21 @@ export class DevSession {
     if (failed) throw failed.reason;
   }
 
-  /** Starts one more simulated device; it joins the thing group and installs the current job. */
+  /** Starts one more simulated device, already in the fleet's thing group: it installs the
+   * current job. The thing joins the group before its device connects, as a board registered
+   * by `pulumi up` or approved by claim is in its group before it first boots: its first
+   * start-next at connect answers the job at once. Joining after the connect made that answer
+   * empty and added a notify-next and a second start-next per device (three of the twelve Jobs
+   * messages of a device's first install; README "A thousand devices"). A device that then
+   * fails to start stays in the fleet, shown offline, as an unplugged board would. */
   async addDevice(thing: string, pinTimeOffsetMs = 0): Promise<FleetDevice | undefined> {
     const identity = await this.cloud.broker.provisionDevice(thing);
+    this.cloud.addDevice(thing);
     if (this.options.deviceRuntime === "native") return this.addNativeDevice(thing, identity);
     if (this.options.deviceRuntime === "qemu") return this.addQemuDevice(thing, identity);
     if (this.hosts.length) {
       const host = this.hosts[this.hostedDevices++ % this.hosts.length];
       await host.startDevice({ thing, stateDir: this.deviceBasics(thing).stateDir, certPem: identity.certPem, keyPem: identity.keyPem, pinTimeOffsetMs });
-      this.cloud.addDevice(thing);
       return undefined;
     }
     const device = await SimulatedDevice.start({
@@ -278,7 +284,7 @@ export class DevSession {
         callbackSitesFor: (version) => this.callbackSites.get(version),
       },
     });
-    return this.join(thing, device);
+    return this.keep(device);
   }
 
   /** A native device process with the same identity and state dir a simulated one would get. */
@@ -291,7 +297,7 @@ export class DevSession {
       keyPath: identity.keyPath,
       pinSpecs: this.options.pinSpecs,
     });
-    return this.join(thing, device);
+    return this.keep(device);
   }
 
   /** An emulated board and its co-processor process, with the identity and state dir a
@@ -306,7 +312,7 @@ export class DevSession {
       keyPem: identity.keyPem,
       pinSpecs: this.options.pinSpecs,
     });
-    return this.join(thing, device);
+    return this.keep(device);
   }
 
   /** What every device runtime gets alike: where the cloud is, its state dir, its log prefix. */
@@ -321,9 +327,8 @@ export class DevSession {
     };
   }
 
-  private join<D extends FleetDevice>(thing: string, device: D): D {
+  private keep<D extends FleetDevice>(device: D): D {
     this.devices.push(device);
-    this.cloud.addDevice(thing);
     return device;
   }
 

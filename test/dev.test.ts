@@ -67,6 +67,36 @@ describe("snapfleet dev: the local system", function () {
   });
 
   for (const where of ["in fleet hosts", "in this process"] as const) {
+    it(`a new device ${where} is in the job's group before it connects: its first start-next gets the job, no notify-next sends it back`, async () => {
+      const entry = writeFeatures({ "app.ts": source(1, "Level") }, "dev-app");
+      // What the device asks (its requests pass the broker) and what it is told through it (notify-next).
+      const heard: string[] = [];
+      session = await DevSession.start({
+        entry, secrets: {}, devices: 2, port: 0, stateDir, dashboardBundleDir: null, watch: false,
+        sharedThreadsAbove: where === "in fleet hosts" ? 1 : undefined,
+        log: () => {},
+        onCloud: (cloud) => {
+          cloud.broker.aedes.on("client", (client) => client.id === "sim-1" && heard.push("connected"));
+          cloud.broker.aedes.on("publish", (packet) => {
+            if (packet.topic.startsWith("$aws/things/sim-1/jobs/")) heard.push(`${packet.topic.slice("$aws/things/sim-1/jobs/".length)} ${packet.payload.toString()}`);
+          });
+        },
+      });
+      const rows = () => session!.cloud.monitor.devices();
+      await waitFor("both devices on v1", () => rows().length === 2 && rows().every((r) => r.online && r.ota === "SUCCEEDED"), 30_000);
+      await waitFor("sim-1's start-next after its install", () => heard.filter((h) => h.startsWith("start-next ")).length === 2, 10_000);
+      const startNexts = heard.filter((h) => h.startsWith("start-next "));
+      // Joining after the connect made a third start-next (the first one's answer empty), after a
+      // notify-next with the job sent to the connected device. It is now sent while the device
+      // isn't connected yet (AWS sends it when the next job changes, connected or not), so no
+      // connection of this first start was subscribed to it.
+      assert.equal(startNexts.length, 2, heard.join("\n"));
+      const connected = heard.indexOf("connected");
+      assert.ok(connected >= 0, heard.join("\n"));
+      assert.deepEqual(heard.slice(connected).filter((h) => h.startsWith("notify-next ") && h.includes('"execution"')), [], heard.join("\n"));
+      assert.ok(heard.some((h) => /^[^/]+\/update .*"SUCCEEDED"/.test(h)), heard.join("\n"));
+    });
+
     it(`a device that can't start doesn't stop the fleet ${where}: it is named with its reason, the others run; none started is an error`, async () => {
       const entry = writeFeatures({ "app.ts": source(1, "Level") }, "dev-app");
       // sim-2's flash is unusable (its state dir is a file): its start fails as a refused
@@ -79,7 +109,9 @@ describe("snapfleet dev: the local system", function () {
       assert.equal(session.hostPids.length, where === "in fleet hosts" ? 1 : 0);
       const rows = () => session!.cloud.monitor.devices();
       await waitFor("sim-1 and sim-3 on v1", () => rows().filter((r) => r.online && r.ota === "SUCCEEDED").length === 2, 30_000);
-      assert.deepEqual(rows().map((r) => r.thing).sort(), ["sim-1", "sim-3"]);
+      // sim-2 joined the fleet before its start failed: it is listed, offline, as an unplugged board.
+      assert.deepEqual(rows().filter((r) => r.online).map((r) => r.thing).sort(), ["sim-1", "sim-3"]);
+      assert.deepEqual(rows().filter((r) => !r.online).map((r) => r.thing), ["sim-2"]);
       assert.deepEqual(session.notStarted.map((d) => d.thing), ["sim-2"]);
       assert.match(session.notStarted[0].reason, /sim-2/);
       assert.ok(lines.some((l) => l.startsWith("[sim-2] did not start, the fleet goes on without it: ")), lines.join("\n"));
