@@ -1,6 +1,7 @@
 /** `snapfleet dev <entry>`: the whole system on one machine (what `npm start` runs). Prints the
  * dashboard address, follows device logs and pin writes and keeps a live status table; Ctrl-C
- * stops devices (they publish "offline"), services and broker, in that order, within 5 s. */
+ * stops devices (they publish "offline"), services and broker, in that order, within 5 s; so do
+ * SIGTERM and a hang-up. */
 import fs from "node:fs";
 import path from "node:path";
 import { boardFromFlag, pinModelsFromFlags } from "./pinModels";
@@ -104,6 +105,13 @@ export async function devCommand({ values, positionals }: Parsed): Promise<void>
     const finish = () => resolve();
     process.once("SIGINT", finish);
     process.once("SIGTERM", finish);
+    // The terminal closed (an SSH session dropped, the window shut): stop as for Ctrl-C, so the
+    // devices say "offline" and the broker's sessions are written, instead of Node's default of
+    // ending at once. The terminal is gone: writes to it now fail (EIO), and must not end the stop.
+    process.once("SIGHUP", () => {
+      for (const stream of [process.stdout, process.stderr]) stream.on("error", () => {});
+      finish();
+    });
     if (seconds !== undefined) setTimeout(finish, seconds * 1000).unref();
   });
   // A second Ctrl-C, or a stop that overruns its budget, ends the process at once.
@@ -113,6 +121,7 @@ export async function devCommand({ values, positionals }: Parsed): Promise<void>
   };
   process.once("SIGINT", () => forceExit("interrupted again"));
   process.once("SIGTERM", () => forceExit("terminated again"));
+  process.once("SIGHUP", () => forceExit("hung up again"));
   setTimeout(() => forceExit(`stop took longer than ${STOP_LIMIT_MS / 1000} s`), STOP_LIMIT_MS).unref();
   clearInterval(ticker);
   output.refresh();

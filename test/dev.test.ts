@@ -171,6 +171,25 @@ describe("snapfleet dev: the local system", function () {
     }
   });
 
+  it("a hang-up (the terminal closed) stops the CLI as Ctrl-C does: devices, services, broker, exit 0", async () => {
+    const entry = writeFeatures({ "app.ts": source(1, "Level") }, "dev-hangup-app");
+    const bin = path.join(__dirname, "..", "bin/snapfleet.js");
+    const child = spawn(process.execPath, [bin, "dev", entry, "--port", "0", "--devices", "1", "--state-dir", path.join(stateDir, "state")], { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout.on("data", (c: Buffer) => (out += c.toString()));
+    child.stderr.on("data", (c: Buffer) => (out += c.toString()));
+    const exited = new Promise<[number | null, string | null]>((resolve) => child.on("exit", (code, signal) => resolve([code, signal])));
+    try {
+      await waitFor("the device on v1", () => /SUCCEEDED +level = 1/.test(out), 60_000);
+      child.kill("SIGHUP");
+      // Node's default for SIGHUP ends the process at once ([null, "SIGHUP"]): no device said offline.
+      assert.deepEqual(await exited, [0, null], out);
+      assert.match(out, /^stopping: devices, jobs, artifacts, dashboard, broker\n[\s\S]*^stopped$/m);
+    } finally {
+      child.kill("SIGKILL");
+    }
+  });
+
   it("the CLI checks its flags and says what to use", async () => {
     const run = promisify(execFile);
     const bin = path.join(__dirname, "..", "bin/snapfleet.js");
