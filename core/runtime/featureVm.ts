@@ -8,7 +8,7 @@ import { CallbackSiteKind, EXPORT_DISPATCH, HostId, Notification, TOKENS_MARKER,
 import { formatRuntimeError } from "./runtimeErrors";
 import { stdlibHostFunctions } from "./stdlib/hostFunctions";
 import { UiOp } from "./uiOps";
-import { unholdableNameProblem } from "./unholdableNames";
+import { findUnholdableName, type UnholdableName, unholdableNameProblem } from "./unholdableNames";
 import { TokenReader, TokenWriter } from "./valueTokens";
 
 /** What a target's host provides to the feature runtime. Device hosts implement the device
@@ -113,8 +113,7 @@ export class FeatureVm {
 
   /** A message for channel `channelIndex` (manifest order) reaches the feature's listeners. */
   deliver(channelIndex: number, value: WireValue): void {
-    this.refuseUnholdable(value, () => `message on ${this.names.channel(channelIndex)}`);
-    this.dispatch(VmEvent.Message, channelIndex, this.incoming(value));
+    this.dispatch(VmEvent.Message, channelIndex, this.incoming(value, () => `message on ${this.names.channel(channelIndex)}`));
   }
 
   render(controlIndex: number): void {
@@ -123,8 +122,7 @@ export class FeatureVm {
 
   /** A widget's callback (slot from the ui op that created it) gets a value from the user. */
   uiEvent(slot: number, value: WireValue): void {
-    this.refuseUnholdable(value, () => `input for ${this.names.widget(slot).text}`);
-    this.dispatch(VmEvent.UiEvent, slot, this.incoming(value));
+    this.dispatch(VmEvent.UiEvent, slot, this.incoming(value, () => `input for ${this.names.widget(slot).text}`));
   }
 
   // --- server VMs (core/server): one per device, plus one for the fleet ----------------------
@@ -136,17 +134,16 @@ export class FeatureVm {
 
   /** The fleet VM starts: runs the api.server.onFleet handlers with the fleet's devices. */
   startFleet(devices: string[]): void {
-    this.dispatch(VmEvent.FleetStart, undefined, this.incoming(devices));
+    this.dispatch(VmEvent.FleetStart, undefined, this.incoming(devices, FLEET_DEVICES));
   }
 
   fleetChanged(devices: string[]): void {
-    this.dispatch(VmEvent.FleetDevices, undefined, this.incoming(devices));
+    this.dispatch(VmEvent.FleetDevices, undefined, this.incoming(devices, FLEET_DEVICES));
   }
 
   /** In the fleet VM: a message from `device` reaches the onFleet listeners as (value, device). */
   deliverFrom(channelIndex: number, value: WireValue, device: string): void {
-    this.refuseUnholdable(value, () => `message from device ${JSON.stringify(device)} on ${this.names.channel(channelIndex)}`);
-    this.dispatch(VmEvent.Message, channelIndex, this.incoming(value), device);
+    this.dispatch(VmEvent.Message, channelIndex, this.incoming(value, () => `message from device ${JSON.stringify(device)} on ${this.names.channel(channelIndex)}`), device);
   }
 
   /** The VM's state now (what its callbacks built), restorable in place of the build's snapshot. */
@@ -282,25 +279,28 @@ export class FeatureVm {
     return this.event === undefined ? undefined : this.callbackOf(this.event, this.eventArg, this.position);
   }
 
-  /** A value with a property name the engine can't hold (unholdableNames.ts) is dropped before
-   * the VM reads any of it, saying which name and what to send instead; the app takes the next
-   * event. `what` names the value: `message on channel "cmd"`. */
-  private refuseUnholdable(value: WireValue, what: () => string): void {
-    const problem = unholdableNameProblem(value);
-    if (problem !== undefined) throw new FeatureRuntimeError(`${what()} dropped: ${problem}`);
+  /** A value with a property name the engine can't hold (`found`, unholdableNames.ts) goes no
+   * further: the app's error says which name and what to send instead, in the words `sentence`
+   * gives for where the value was going; the app takes the next event. Incoming values and those
+   * for a device are refused alike. */
+  private refuseUnholdable(found: UnholdableName | undefined, sentence: (problem: string) => string): void {
+    if (found !== undefined) throw new FeatureRuntimeError(sentence(unholdableNameProblem(found)));
   }
 
   /** A value for a device, refused here when the device's engine couldn't hold it: a name of
-   * digits comes from a number key (`o[n] = v` on an object) and would be dropped on every device. */
+   * digits comes from a number key (`o[n] = v` on an object) and would be dropped on every device.
+   * It makes no tokens here (it leaves the VM), so its names take a walk of their own. */
   private toDevice(channelIndex: number, value: WireValue): WireValue {
-    const problem = unholdableNameProblem(value);
-    if (problem !== undefined) throw new FeatureRuntimeError(`sendToDevice on ${this.names.channel(channelIndex)} refused: ${problem}; nothing was sent`);
+    this.refuseUnholdable(findUnholdableName(value), (problem) => `sendToDevice on ${this.names.channel(channelIndex)} refused: ${problem}; nothing was sent`);
     return value;
   }
 
-  private incoming(value: WireValue): VmPrimitive {
+  /** An object or array from outside, queued as tokens for the VM. The walk that makes the tokens
+   * checks the names too (TokenReader.load), so the value is walked once; one the engine can't hold
+   * is dropped before the VM reads any of it. `what` names the value: `message on channel "cmd"`. */
+  private incoming(value: WireValue, what: () => string): VmPrimitive {
     if (typeof value !== "object" || value === null) return value;
-    this.reader.load(value);
+    this.refuseUnholdable(this.reader.load(value), (problem) => `${what()} dropped: ${problem}`);
     return TOKENS_MARKER;
   }
 
@@ -376,6 +376,9 @@ export class FeatureVm {
     };
   }
 }
+
+/** Names the fleet's device list should it ever be refused (a list of strings has no names). */
+const FLEET_DEVICES = () => "the fleet's device list";
 
 function budgetMessage(budget: number): string {
   return `the callback ran out of its instruction budget (${budget.toLocaleString("en-US")} instructions per call) and was stopped: a loop that never ends? If the work is real, raise instructionBudget`;

@@ -7,7 +7,9 @@ import type { WireValue } from "../contracts/wireValue";
  * (unholdableNames.test.ts asks the engine itself). "__proto__" too: the engine sets the
  * prototype with it, and from a message that stopped the whole app. A value from outside (a channel message,
  * JSON.parse's text) with such a name is refused before the VM reads it, so the app never sees
- * half a value and the report says which name and what to send instead.
+ * half a value and the report says which name and what to send instead. The check is made in the
+ * walk that turns the value into the VM's tokens (TokenReader.load), as the C host's flatten does:
+ * one walk of each value, not a check and then the tokens.
  * The C device host does the same check (firmware/native/core/unholdableNames.c); its words come
  * from deviceTexts.json and test/nativeEquivalence.test.ts holds the two to the same line. */
 
@@ -23,21 +25,41 @@ function unholdableReason(name: string): "digits" | "prototype" | undefined {
   return name === "__proto__" ? "prototype" : undefined;
 }
 
+/** A name the engine can't hold and where it is in the value (`.zones["3"]`, `[2]["07"]`). */
+export interface UnholdableName {
+  name: string;
+  path: string;
+}
+
+/** A member named `name` as the walks meet it: undefined when the engine holds the name, else the
+ * name with the step to it. The walks are TokenReader.load (valueTokens.ts), which checks a value
+ * from outside as it makes the VM's tokens of it, and findUnholdableName below. */
+export function unholdableMember(name: string): UnholdableName | undefined {
+  return isUnholdableName(name) ? { name, path: pathStep(name) } : undefined;
+}
+
+/** `found` inside the member `step` names (or at index `step` of an array): the step joins the path. */
+export function unholdableWithin(step: string | number, found: UnholdableName): UnholdableName {
+  return { name: found.name, path: `${typeof step === "number" ? `[${step}]` : pathStep(step)}${found.path}` };
+}
+
 /** The first name of `value` (depth first, in JavaScript's member order) the engine can't hold,
- * and where it is (`.zones["3"]`, `[2]["07"]`), or undefined when the engine holds all of it. */
-export function findUnholdableName(value: WireValue): { name: string; path: string } | undefined {
+ * and where it is, or undefined when the engine holds all of it. For a value that leaves for a
+ * device (featureVm.ts toDevice): one coming in is checked by the walk that makes its tokens. */
+export function findUnholdableName(value: WireValue): UnholdableName | undefined {
   if (typeof value !== "object" || value === null) return undefined;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
       const inner = findUnholdableName(value[i]);
-      if (inner) return { name: inner.name, path: `[${i}]${inner.path}` };
+      if (inner) return unholdableWithin(i, inner);
     }
     return undefined;
   }
   for (const [name, item] of Object.entries(value)) {
-    if (isUnholdableName(name)) return { name, path: pathStep(name) };
+    const found = unholdableMember(name);
+    if (found) return found;
     const inner = findUnholdableName(item);
-    if (inner) return { name: inner.name, path: `${pathStep(name)}${inner.path}` };
+    if (inner) return unholdableWithin(name, inner);
   }
   return undefined;
 }
@@ -47,11 +69,9 @@ function pathStep(name: string): string {
   return /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(name) ? `.${name}` : `[${JSON.stringify(name)}]`;
 }
 
-/** What is wrong with `value` and what to do, or undefined when the engine can hold it. The
- * words are the C host's phrases UNHOLDABLE_PROPERTY_NAME, UNHOLDABLE_AT and UNHOLDABLE_*_FIX. */
-export function unholdableNameProblem(value: WireValue): string | undefined {
-  const found = findUnholdableName(value);
-  if (!found) return undefined;
+/** What is wrong with the value `found` is in and what to do. The words are the C host's phrases
+ * UNHOLDABLE_PROPERTY_NAME, UNHOLDABLE_AT and UNHOLDABLE_*_FIX. */
+export function unholdableNameProblem(found: UnholdableName): string {
   const why =
     unholdableReason(found.name) === "digits"
       ? `is digits only, which the engine that runs feature code can't hold; send an array, or names that don't start with a digit, e.g. "k3"`

@@ -1,6 +1,7 @@
 import { Token } from "./hostIds";
 import type { VmPrimitive } from "../engine/types";
 import type { WireValue } from "../contracts/wireValue";
+import { type UnholdableName, unholdableMember, unholdableWithin } from "./unholdableNames";
 
 /** Microvium's host API passes primitives only, so objects and arrays cross the VM boundary as
  * a stream of tokens (core/runtime/vm/runtime.mvm.js emits and reads them). This file is the
@@ -97,11 +98,19 @@ export class TokenReader {
   private payloads: VmPrimitive[] = [];
   private position = 0;
 
-  load(value: WireValue): void {
-    this.kinds = [];
-    this.payloads = [];
+  /** Queues `value`'s tokens for the VM, checking each property name as it goes (as the C host's
+   * flatten, firmware/native/core/valueTokens.c): one walk of the value, not a check and then the
+   * tokens. Returns the first name the engine can't hold (unholdableNames.ts) and then queues
+   * nothing: the tokens made up to it are dropped, so the VM never reads any of such a value. */
+  load(value: WireValue): UnholdableName | undefined {
+    const kinds: number[] = [];
+    const payloads: VmPrimitive[] = [];
+    const refused = flatten(value, kinds, payloads);
+    if (refused) return refused;
+    this.kinds = kinds;
+    this.payloads = payloads;
     this.position = 0;
-    this.flatten(value);
+    return undefined;
   }
 
   /** Advances to the next token and returns its kind. */
@@ -115,26 +124,35 @@ export class TokenReader {
   payload(): VmPrimitive {
     return this.payloads[this.position - 1];
   }
+}
 
-  private push(kind: Token, payload: VmPrimitive): void {
-    this.kinds.push(kind);
-    this.payloads.push(payload);
-  }
-
-  private flatten(value: WireValue): void {
-    if (Array.isArray(value)) {
-      this.push(Token.BeginArray, undefined);
-      for (const item of value) this.flatten(item);
-      this.push(Token.End, undefined);
-    } else if (typeof value === "object" && value !== null) {
-      this.push(Token.BeginObject, undefined);
-      for (const [key, item] of Object.entries(value)) {
-        this.push(Token.Key, key);
-        this.flatten(item);
-      }
-      this.push(Token.End, undefined);
-    } else {
-      this.push(Token.Primitive, value);
+/** Appends the tokens of `value` to kinds/payloads, depth first in JavaScript's member order;
+ * stops at the first name the engine can't hold and returns it with its path. */
+function flatten(value: WireValue, kinds: number[], payloads: VmPrimitive[]): UnholdableName | undefined {
+  if (Array.isArray(value)) {
+    kinds.push(Token.BeginArray);
+    payloads.push(undefined);
+    for (let i = 0; i < value.length; i++) {
+      const inner = flatten(value[i], kinds, payloads);
+      if (inner) return unholdableWithin(i, inner);
     }
+  } else if (typeof value === "object" && value !== null) {
+    kinds.push(Token.BeginObject);
+    payloads.push(undefined);
+    for (const [key, item] of Object.entries(value)) {
+      const refused = unholdableMember(key);
+      if (refused) return refused;
+      kinds.push(Token.Key);
+      payloads.push(key);
+      const inner = flatten(item, kinds, payloads);
+      if (inner) return unholdableWithin(key, inner);
+    }
+  } else {
+    kinds.push(Token.Primitive);
+    payloads.push(value);
+    return undefined;
   }
+  kinds.push(Token.End);
+  payloads.push(undefined);
+  return undefined;
 }

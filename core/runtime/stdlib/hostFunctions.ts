@@ -68,11 +68,10 @@ export function stdlibHostFunctions(values: Pick<TokenReader, "load">): Record<n
       }
       const tooDeep = jsonTooDeep(value, source);
       if (tooDeep !== undefined) return tooDeep;
-      // A name the engine can't hold: a SyntaxError the code can catch, not error 12 midway.
-      const unholdable = unholdableNameProblem(value);
-      if (unholdable !== undefined) return `JSON.parse: ${unholdable}`;
-      values.load(value);
-      return undefined;
+      // A name the engine can't hold: a SyntaxError the code can catch, not error 12 midway. The
+      // load that queues the tokens finds it (one walk) and then queues nothing.
+      const unholdable = values.load(value);
+      return unholdable === undefined ? undefined : `JSON.parse: ${unholdableNameProblem(unholdable)}`;
     },
   };
 }
