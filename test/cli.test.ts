@@ -91,6 +91,25 @@ describe("snapfleet CLI", function () {
     assert.match(unknownFlag.stderr, /^snapfleet dev: unknown option --frobnicate; dev takes the options below\n\nusage: snapfleet dev/);
   });
 
+  it("run-device on a build dir with a broken or foreign manifest.json names the file and says to rebuild, without a stack trace", async () => {
+    const broken = path.join(out, "broken-manifest");
+    fs.mkdirSync(broken);
+    for (const f of ["manifest.json", "device.snap", "web.snap", "server.snap"]) fs.copyFileSync(path.join(out, f), path.join(broken, f));
+    fs.writeFileSync(path.join(broken, "manifest.json"), '{"app": "grow-st');
+    const half = await snapfleet(["run-device", broken, "--seconds", "1"]);
+    assert.equal(half.code, 1);
+    assert.match(half.stderr, /^snapfleet run-device: .*broken-manifest\/manifest\.json is not valid JSON \(.+\): a half-written or edited build\? rebuild it with `snapfleet build <entry> --out .*broken-manifest`\n$/);
+    fs.writeFileSync(path.join(broken, "manifest.json"), '{"name": "my-package"}');
+    const foreign = await snapfleet(["run-device", broken, "--seconds", "1"]);
+    assert.equal(foreign.code, 1);
+    assert.match(foreign.stderr, /^snapfleet run-device: .*broken-manifest\/manifest\.json is not the manifest of a snapfleet build \(it has no snapshots\); rebuild it with `snapfleet build <entry> --out .*broken-manifest`\n$/);
+    fs.writeFileSync(path.join(broken, "manifest.json"), fs.readFileSync(path.join(out, "manifest.json")));
+    fs.writeFileSync(path.join(broken, "device.snap"), fs.readFileSync(path.join(out, "device.snap")).subarray(0, 100));
+    const truncated = await snapfleet(["run-device", broken, "--seconds", "1"]);
+    assert.equal(truncated.code, 1);
+    assert.match(truncated.stderr, /^snapfleet run-device: .*broken-manifest\/device\.snap: size 100 does not match the manifest's \d+; rebuild it with `snapfleet build <entry> --out .*broken-manifest`\n$/);
+  });
+
   it("build with an API call that doesn't exist names the line and says what it means", async () => {
     const entry = writeApp(`  const c = api.newCommsChannel<number>("level", { qos: 0 });
   (api.mcu as unknown as { getAnalogpin(n: string): void }).getAnalogpin("A2");`);
