@@ -110,6 +110,17 @@ describe("snapfleet CLI", function () {
     assert.match(truncated.stderr, /^snapfleet run-device: .*broken-manifest\/device\.snap: size 100 does not match the manifest's \d+; rebuild it with `snapfleet build <entry> --out .*broken-manifest`\n$/);
   });
 
+  it("build --out a file (or below one) says so and names --out, without a stack trace, and leaves the file alone", async () => {
+    const file = path.join(out, "out-is-a-file");
+    fs.writeFileSync(file, "my notes");
+    for (const dir of [file, path.join(file, "below")]) {
+      const r = await snapfleet(["build", "examples/grow-station/features/app.ts", "--secrets-file", "examples/grow-station/dev-secrets.json", "--out", dir]);
+      assert.equal(r.code, 1, r.stdout);
+      assert.match(r.stderr, /^snapfleet build: can't write the build to .*out-is-a-file(\/below)?: it \(or a folder above it\) is a file, not a folder; pass a folder with --out DIR \(e\.g\. --out build\/\)\n$/);
+    }
+    assert.equal(fs.readFileSync(file, "utf8"), "my notes");
+  });
+
   it("build with an API call that doesn't exist names the line and says what it means", async () => {
     const entry = writeApp(`  const c = api.newCommsChannel<number>("level", { qos: 0 });
   (api.mcu as unknown as { getAnalogpin(n: string): void }).getAnalogpin("A2");`);
