@@ -121,6 +121,15 @@ describe("snapfleet CLI", function () {
     assert.equal(fs.readFileSync(file, "utf8"), "my notes");
   });
 
+  it("build of a folder instead of the entry file names the entry file in it to pass", async () => {
+    const withApp = await snapfleet(["build", "examples/grow-station/features", "--out", path.join(out, "folder")]);
+    assert.equal(withApp.code, 1);
+    assert.equal(withApp.stderr, "snapfleet build: feature entry examples/grow-station/features is a folder, not a file\n  hint: pass the .ts file that exports App: examples/grow-station/features/app.ts\n");
+    const withoutApp = await snapfleet(["build", "examples", "--out", path.join(out, "folder")]);
+    assert.equal(withoutApp.code, 1);
+    assert.equal(withoutApp.stderr, "snapfleet build: feature entry examples is a folder, not a file\n  hint: pass the path of the .ts file that exports App, e.g. features/app.ts\n");
+  });
+
   it("build with an API call that doesn't exist names the line and says what it means", async () => {
     const entry = writeApp(`  const c = api.newCommsChannel<number>("level", { qos: 0 });
   (api.mcu as unknown as { getAnalogpin(n: string): void }).getAnalogpin("A2");`);
