@@ -192,6 +192,15 @@ describe("snapfleet run-device with feature code that fails at run time", functi
     assert.doesNotMatch(r.stderr, STACK_FRAME);
   });
 
+  it("a string grown past the engine's largest block says so in words and what to do, not only the engine's code", async () => {
+    const { built, at, out } = await buildApp("bigstring", `  api.mcu.setTimeout(() => { let s = "x"; for (let i = 0; i < 13; i++) s = s + s; api.log(s); }, 100); // here`);
+    assert.equal(built.code, 0, built.stderr);
+    const r = await snapfleet(["run-device", out, "--seconds", "2"]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, new RegExp(`\\[app\\] error: timer \\(setTimeout at ${at}\\) failed: MVM_E_ALLOCATION_TOO_LARGE: a string or object grew past the engine's largest block \\(4,095 bytes; a string of at most 4,094 UTF-8 bytes\\): keep strings smaller, e\\.g\\. send or log long data in parts; the app's VM stopped`));
+    assert.doesNotMatch(r.stderr, STACK_FRAME);
+  });
+
   // The two promise forms of the issue: refused at build time with file:line where the compiler
   // knows them (item 5), otherwise reported at run time without a stack trace.
   for (const [name, body] of [

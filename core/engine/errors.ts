@@ -57,6 +57,7 @@ const PLAIN_WORDS: Partial<Record<(typeof ERROR_NAMES)[number], string>> = {
   TDZ_ERROR: "a let/const variable was used before its declaration ran",
   INVALID_ARRAY_INDEX: "an array index was negative, fractional or too large",
   ARRAY_TOO_LONG: "an array grew beyond the engine's limit",
+  ALLOCATION_TOO_LARGE: "a string or object grew past the engine's largest block (4,095 bytes; a string of at most 4,094 UTF-8 bytes): keep strings smaller, e.g. send or log long data in parts",
   TOO_MANY_ARGUMENTS: "a function was called with more arguments than the engine supports",
   OBJECT_KEYS_ON_NON_OBJECT: "Object.keys was called on something that is not an object",
   INVALID_UINT8_ARRAY_LENGTH: "a Uint8Array length was invalid",
