@@ -201,6 +201,23 @@ describe("snapfleet run-device with feature code that fails at run time", functi
     assert.doesNotMatch(r.stderr, STACK_FRAME);
   });
 
+  it("a device send on a \"server-to-device\" channel fails that callback with the same words on both runtimes, and nothing is published", async function () {
+    this.timeout(240_000);
+    const { built, at, out } = await buildApp("wrongway", `  const cmd = api.newCommsChannel<number>("cmd", { qos: 1, direction: "server-to-device" });\n  let n = 0;\n  api.mcu.setInterval(() => { beat.pushMessageToServer(++n); if (n === 2) cmd.pushMessageToServer(1); }, 300); // here`);
+    assert.equal(built.code, 0, built.stderr);
+    const words = `channel "cmd" is declared "server-to-device": the device can't send on it (its policy allows only receiving there, and AWS IoT closes the connection of a device that publishes where its policy denies); nothing was sent. Declare the channel with direction "both" to send from the device too`;
+    const escaped = words.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    for (const runtime of ["typescript", "native"]) {
+      const r = await snapfleet(["run-device", out, "--seconds", "2", "--runtime", runtime]);
+      assert.equal(r.code, 0, `${runtime}: ${r.stderr}`);
+      const failures = r.stderr.split("\n").filter((l) => l.startsWith("[app] error"));
+      assert.equal(failures.length, 1, `${runtime}: ${r.stderr}`);
+      assert.match(failures[0], new RegExp(`^\\[app\\] error: timer (\\(setInterval at ${at}\\)|#0 \\(setInterval\\)) failed: ${escaped}$`), runtime);
+      const channels = r.stdout.trim().split("\n").map((l) => JSON.parse(l).channel);
+      assert.ok(channels.length >= 4 && channels.every((c) => c === "beat"), `${runtime}: only beat is published, and it goes on: ${r.stdout}`);
+    }
+  });
+
   // The two promise forms of the issue: refused at build time with file:line where the compiler
   // knows them (item 5), otherwise reported at run time without a stack trace.
   for (const [name, body] of [
