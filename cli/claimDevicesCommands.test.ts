@@ -37,6 +37,18 @@ describe("snapfleet claim mint / devices approve|deny|list", () => {
     await assert.rejects(claimCommand({ values: { batch: "b" }, positionals: ["make"] }), /claim takes one action, mint \(got make\)/);
   });
 
+  it("devices with a state dir that doesn't exist (another folder than dev's) says so instead of making an empty one", () => {
+    const elsewhere = path.join(stateDir, "not-here");
+    for (const positionals of [["list"], ["approve", "sn-1"], ["deny", "sn-1"]]) {
+      assert.throws(
+        () => devicesCommand({ values: { "state-dir": elsewhere }, positionals }),
+        (e: Error) => e.name === "CliError" && e.message === `no local cloud state in ${elsewhere}: snapfleet dev (or snapfleet claim mint) makes it; run this in the folder you run snapfleet dev in, or pass the same --state-dir DIR`,
+        positionals.join(" "),
+      );
+    }
+    assert.ok(!fs.existsSync(elsewhere), "nothing made there");
+  });
+
   it("approves and denies boards in the state dir's database, where the running cloud reads them", () => {
     const cloudView = () => new ApprovalStore(openLocalDatabase(stateDir));
     // A board asked (as the running cloud records it), then the operator decides from another process.
