@@ -3,7 +3,7 @@ import { compileFeatures } from "../core/compiler/compileFeatures";
 import { writeBuild } from "../core/contracts/buildOutput";
 import { describeBuild } from "./format";
 import { loadSecrets, missingSecretHint } from "./secretSources";
-import { CliError, UsageError } from "./cliError";
+import { CliError, UsageError, folderProblem } from "./cliError";
 
 interface Parsed {
   values: Record<string, unknown>;
@@ -25,9 +25,7 @@ export async function buildCommand({ values, positionals }: Parsed): Promise<voi
   try {
     writeBuild(out, result);
   } catch (e) {
-    const code = (e as { code?: string }).code;
-    const why = code === "EEXIST" || code === "ENOTDIR" ? "it (or a folder above it) is a file, not a folder" : code === "EACCES" || code === "EPERM" || code === "EROFS" ? "it can't be written here" : (e as Error).message;
-    throw new CliError(`can't write the build to ${out}: ${why}; pass a folder with --out DIR (e.g. --out build/)`);
+    throw new CliError(`can't write the build to ${out}: ${folderProblem(e)}; pass a folder with --out DIR (e.g. --out build/)`);
   }
   process.stdout.write(describeBuild(result.manifest, path.normalize(out).replace(/[\\/]+$/, "")) + `  (${Math.round(performance.now() - started)} ms)\n`);
 }

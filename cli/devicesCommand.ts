@@ -4,6 +4,7 @@
 import { ApprovalStore, type DeviceApproval } from "../local/provisioning";
 import { openLocalDatabase } from "../local/database/localDatabase";
 import { DEFAULT_STATE_DIR } from "./claimCommand";
+import { usableStateDir } from "./devCommand";
 import fs from "node:fs";
 import { CliError, UsageError } from "./cliError";
 
@@ -21,7 +22,7 @@ export function devicesCommand({ values, positionals }: Parsed, now = Date.now()
   if (!fs.existsSync(stateDir)) {
     throw new CliError(`no local cloud state in ${stateDir}: snapfleet dev (or snapfleet claim mint) makes it; run this in the folder you run snapfleet dev in, or pass the same --state-dir DIR`);
   }
-  const db = openLocalDatabase(stateDir);
+  const db = openLocalDatabase(usableStateDir(stateDir));
   try {
     const approvals = new ApprovalStore(db);
     switch (action) {
