@@ -110,6 +110,12 @@ describe("snapfleet CLI", function () {
     assert.match(truncated.stderr, /^snapfleet run-device: .*broken-manifest\/device\.snap: size 100 does not match the manifest's \d+; rebuild it with `snapfleet build <entry> --out .*broken-manifest`\n$/);
   });
 
+  it("run-device given the features folder instead of a build says so and how to build one, not to build into that folder", async () => {
+    const r = await snapfleet(["run-device", "examples/grow-station/features"]);
+    assert.equal(r.code, 1);
+    assert.equal(r.stderr, "snapfleet run-device: examples/grow-station/features holds feature sources, not a build: build them first (snapfleet build examples/grow-station/features/app.ts --out build/), then snapfleet run-device build/\n");
+  });
+
   it("build --out a file (or below one) says so and names --out, without a stack trace, and leaves the file alone", async () => {
     const file = path.join(out, "out-is-a-file");
     fs.writeFileSync(file, "my notes");

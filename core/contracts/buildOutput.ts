@@ -21,7 +21,11 @@ export function writeBuild(dir: string, build: BuildOutput): void {
  * half-written or tampered build is refused before any engine restores it. */
 export function readBuild(dir: string): BuildOutput {
   const manifestPath = path.join(dir, "manifest.json");
-  if (!fs.existsSync(manifestPath)) throw new Error(`${manifestPath} not found; run \`snapfleet build <entry> --out ${dir}\` first`);
+  if (!fs.existsSync(manifestPath)) {
+    const entry = ["app.ts", "features/app.ts"].map((f) => path.join(dir, f)).find((f) => fs.existsSync(f));
+    if (entry) throw new Error(`${dir} holds feature sources, not a build: build them first (snapfleet build ${entry} --out build/), then snapfleet run-device build/`);
+    throw new Error(`${manifestPath} not found; run \`snapfleet build <entry> --out ${dir}\` first`);
+  }
   const rebuild = `rebuild it with \`snapfleet build <entry> --out ${dir}\``;
   let manifest: Manifest;
   try {
