@@ -224,6 +224,13 @@ describe("snapfleet run-device with feature code that fails at run time", functi
     }
   });
 
+  it("JSON.stringify of an object that contains itself: the stack overflow names that cause too, not only recursion", async () => {
+    const { built, at, out } = await buildApp("cyclic", `  api.mcu.setTimeout(() => { const o: { self?: unknown } = {}; o.self = o; api.log(JSON.stringify(o)); }, 100); // here`);
+    assert.equal(built.code, 0, built.stderr);
+    const r = await snapfleet(["run-device", out, "--seconds", "1"]);
+    assert.match(r.stderr, new RegExp(`\\[app\\] error: timer \\(setTimeout at ${at}\\) failed: MVM_E_STACK_OVERFLOW: the call stack overflowed \\(unbounded recursion, or JSON\\.stringify of an object that contains itself\\?\\)`));
+  });
+
   // The two promise forms of the issue: refused at build time with file:line where the compiler
   // knows them (item 5), otherwise reported at run time without a stack trace.
   for (const [name, body] of [

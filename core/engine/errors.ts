@@ -48,7 +48,7 @@ export function errorCodeName(code: number): string {
 const PLAIN_WORDS: Partial<Record<(typeof ERROR_NAMES)[number], string>> = {
   MALLOC_FAIL: "the VM ran out of memory",
   OUT_OF_MEMORY: "the VM ran out of memory (its heap is capped at 32 KB)",
-  STACK_OVERFLOW: "the call stack overflowed (unbounded recursion?)",
+  STACK_OVERFLOW: "the call stack overflowed (unbounded recursion, or JSON.stringify of an object that contains itself?)",
   TYPE_ERROR: "a member of undefined or null was read or written, or a value was used as the wrong type",
   TARGET_NOT_CALLABLE: "something that is not a function was called",
   TYPE_ERROR_TARGET_IS_NOT_CALLABLE: "something that is not a function was called",
