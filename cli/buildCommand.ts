@@ -3,7 +3,7 @@ import { compileFeatures } from "../core/compiler/compileFeatures";
 import { writeBuild } from "../core/contracts/buildOutput";
 import { describeBuild } from "./format";
 import { loadSecrets, missingSecretHint } from "./secretSources";
-import { UsageError } from "./cliError";
+import { CliError, UsageError, folderProblem } from "./cliError";
 
 interface Parsed {
   values: Record<string, unknown>;
@@ -22,6 +22,10 @@ export async function buildCommand({ values, positionals }: Parsed): Promise<voi
     secrets: loadSecrets(values["secrets-file"] as string | undefined, process.env),
     missingSecretHint: (names: string[]) => missingSecretHint(names, values["secrets-file"] as string | undefined),
   });
-  writeBuild(out, result);
+  try {
+    writeBuild(out, result);
+  } catch (e) {
+    throw new CliError(`can't write the build to ${out}: ${folderProblem(e)}; pass a folder with --out DIR (e.g. --out build/)`);
+  }
   process.stdout.write(describeBuild(result.manifest, path.normalize(out).replace(/[\\/]+$/, "")) + `  (${Math.round(performance.now() - started)} ms)\n`);
 }

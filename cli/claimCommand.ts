@@ -8,7 +8,8 @@ import path from "node:path";
 import { checkName } from "../core/contracts/names";
 import { provisioningTemplateName } from "../core/provisioning/claimApi";
 import { ensureLocalPki } from "../local/certificates";
-import { UsageError } from "./cliError";
+import { CliError, UsageError, folderProblem } from "./cliError";
+import { usableStateDir } from "./devCommand";
 
 interface Parsed {
   values: Record<string, unknown>;
@@ -24,16 +25,20 @@ export async function claimCommand({ values, positionals }: Parsed): Promise<str
   const problem = checkName("batch", batch);
   if (problem) throw new UsageError(`--batch: ${problem}`);
   const stateDir = (values["state-dir"] as string | undefined) ?? DEFAULT_STATE_DIR;
-  const pki = await ensureLocalPki(stateDir);
+  const pki = await ensureLocalPki(usableStateDir(stateDir));
   const claim = await pki.claimIdentity(batch);
   const lines = [`claim of batch "${batch}"`, `  certificate  ${claim.certPath}`, `  key          ${claim.keyPath}  (secret: flash it, never publish it)`, `  CA           ${pki.caCertPath}`];
   const out = values.out as string | undefined;
   if (out !== undefined) {
-    await fs.mkdir(out, { recursive: true });
-    await fs.writeFile(path.join(out, "claim.crt"), claim.certPem);
-    await fs.writeFile(path.join(out, "claim.key"), claim.keyPem, { mode: 0o600 });
-    await fs.chmod(path.join(out, "claim.key"), 0o600);
-    await fs.writeFile(path.join(out, "ca.crt"), pki.caCertPem);
+    try {
+      await fs.mkdir(out, { recursive: true });
+      await fs.writeFile(path.join(out, "claim.crt"), claim.certPem);
+      await fs.writeFile(path.join(out, "claim.key"), claim.keyPem, { mode: 0o600 });
+      await fs.chmod(path.join(out, "claim.key"), 0o600);
+      await fs.writeFile(path.join(out, "ca.crt"), pki.caCertPem);
+    } catch (e) {
+      throw new CliError(`can't write the claim to ${out}: ${folderProblem(e)}; pass a folder with --out DIR`);
+    }
     lines.push(`wrote ${path.join(out, "claim.crt")}, claim.key, ca.crt`);
   }
   lines.push(

@@ -37,6 +37,31 @@ describe("snapfleet claim mint / devices approve|deny|list", () => {
     await assert.rejects(claimCommand({ values: { batch: "b" }, positionals: ["make"] }), /claim takes one action, mint \(got make\)/);
   });
 
+  it("devices with a state dir that doesn't exist (another folder than dev's) says so instead of making an empty one", () => {
+    const elsewhere = path.join(stateDir, "not-here");
+    for (const positionals of [["list"], ["approve", "sn-1"], ["deny", "sn-1"]]) {
+      assert.throws(
+        () => devicesCommand({ values: { "state-dir": elsewhere }, positionals }),
+        (e: Error) => e.name === "CliError" && e.message === `no local cloud state in ${elsewhere}: snapfleet dev (or snapfleet claim mint) makes it; run this in the folder you run snapfleet dev in, or pass the same --state-dir DIR`,
+        positionals.join(" "),
+      );
+    }
+    assert.ok(!fs.existsSync(elsewhere), "nothing made there");
+  });
+
+  it("claim and devices with a --state-dir or --out that is a file say so, naming the option, without a stack trace", async () => {
+    const file = path.join(stateDir, "notes.txt");
+    fs.writeFileSync(file, "my notes");
+    const stateDirProblem = /^state dir .*notes\.txt can't be used: it \(or a folder above it\) is a file, not a folder; pass another folder with --state-dir DIR/;
+    await assert.rejects(claimCommand({ values: { batch: "b1", "state-dir": file }, positionals: ["mint"] }), (e: Error) => e.name === "CliError" && stateDirProblem.test(e.message));
+    assert.throws(() => devicesCommand({ values: { "state-dir": file }, positionals: ["list"] }), (e: Error) => e.name === "CliError" && stateDirProblem.test(e.message));
+    await assert.rejects(
+      claimCommand({ values: { batch: "b1", "state-dir": stateDir, out: file }, positionals: ["mint"] }),
+      (e: Error) => e.name === "CliError" && /^can't write the claim to .*notes\.txt: it \(or a folder above it\) is a file, not a folder; pass a folder with --out DIR$/.test(e.message),
+    );
+    assert.equal(fs.readFileSync(file, "utf8"), "my notes");
+  });
+
   it("approves and denies boards in the state dir's database, where the running cloud reads them", () => {
     const cloudView = () => new ApprovalStore(openLocalDatabase(stateDir));
     // A board asked (as the running cloud records it), then the operator decides from another process.

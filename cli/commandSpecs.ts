@@ -130,7 +130,7 @@ export function commandUsage(spec: CommandSpec): string {
 export function overallUsage(): string {
   const lines = ["snapfleet — one feature, written once, on device, cloud and dashboard", "", "usage:"];
   for (const spec of COMMANDS) lines.push(`  ${synopsis(spec)}`, ...wrap(spec.summary, WIDTH, "      "));
-  lines.push("", "snapfleet <command> --help (or snapfleet help <command>) explains a command's options");
+  lines.push("", "snapfleet <command> --help (or snapfleet help <command>) explains a command's options; snapfleet --version prints the version");
   return lines.join("\n") + "\n";
 }
 

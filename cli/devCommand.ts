@@ -5,7 +5,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { boardFromFlag, pinModelsFromFlags } from "./pinModels";
-import { CliError, UsageError } from "./cliError";
+import { CliError, folderProblem, UsageError } from "./cliError";
 import { DEVICE_RUNTIMES, DevSession, type DeviceRuntime } from "./devSession";
 import { qemuUnavailable } from "../firmware/native/ports/mps2-an505/qemuBoard";
 import { buildFirmwareProgram } from "./firmwareCommand";
@@ -136,16 +136,14 @@ export async function devCommand({ values, positionals }: Parsed): Promise<void>
 
 /** Makes the state dir (or finds it) before anything starts, so a path that is a file, under a
  * file or not writable is one line naming it rather than a stack trace from deep in the cloud. */
-function usableStateDir(stateDir: string): string {
+export function usableStateDir(stateDir: string): string {
   const shown = path.relative(process.cwd(), stateDir) || ".";
   try {
     fs.mkdirSync(stateDir, { recursive: true });
     if (!fs.statSync(stateDir).isDirectory()) throw Object.assign(new Error("not a directory"), { code: "ENOTDIR" });
     fs.accessSync(stateDir, fs.constants.W_OK);
   } catch (e) {
-    const code = (e as { code?: string }).code;
-    const why = code === "EEXIST" || code === "ENOTDIR" ? "it (or a folder above it) is a file, not a folder" : code === "EACCES" || code === "EPERM" || code === "EROFS" ? "it can't be written here" : (e as Error).message;
-    throw new CliError(`state dir ${shown} can't be used: ${why}; pass another folder with --state-dir DIR (it keeps the CA, certificates, OTA slots and sessions between runs)`);
+    throw new CliError(`state dir ${shown} can't be used: ${folderProblem(e)}; pass another folder with --state-dir DIR (it keeps the CA, certificates, OTA slots and sessions between runs)`);
   }
   return stateDir;
 }

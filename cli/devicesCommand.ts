@@ -4,7 +4,9 @@
 import { ApprovalStore, type DeviceApproval } from "../local/provisioning";
 import { openLocalDatabase } from "../local/database/localDatabase";
 import { DEFAULT_STATE_DIR } from "./claimCommand";
-import { UsageError } from "./cliError";
+import { usableStateDir } from "./devCommand";
+import fs from "node:fs";
+import { CliError, UsageError } from "./cliError";
 
 interface Parsed {
   values: Record<string, unknown>;
@@ -15,7 +17,12 @@ export function devicesCommand({ values, positionals }: Parsed, now = Date.now()
   const [action, serial, ...extra] = positionals;
   if (extra.length) throw new UsageError(`devices takes one serial at a time (got ${positionals.slice(1).join(" ")})`);
   const stateDir = (values["state-dir"] as string | undefined) ?? DEFAULT_STATE_DIR;
-  const db = openLocalDatabase(stateDir);
+  // Run from another folder, an empty state dir made here would list nothing and keep decisions
+  // no running cloud reads.
+  if (!fs.existsSync(stateDir)) {
+    throw new CliError(`no local cloud state in ${stateDir}: snapfleet dev (or snapfleet claim mint) makes it; run this in the folder you run snapfleet dev in, or pass the same --state-dir DIR`);
+  }
+  const db = openLocalDatabase(usableStateDir(stateDir));
   try {
     const approvals = new ApprovalStore(db);
     switch (action) {

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
+import fs from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import { COMMANDS } from "./commandSpecs";
@@ -86,5 +87,12 @@ describe("snapfleet help", () => {
     const pin = await snapfleet(["dev", "features/app.ts", "--board", "esp32-devkitc", "--pin", "A2=const:1"]);
     assert.equal(pin.code, 1);
     assert.match(pin.stderr, /--pin A2=const:1: board "esp32-devkitc" has no pin "A2"; its analog pins are GPIO32-GPIO36, GPIO39/);
+  });
+  it("--version (and -v) prints the installed package's version and exits 0", async () => {
+    const { version } = JSON.parse(fs.readFileSync(path.join(__dirname, "../package.json"), "utf8"));
+    for (const flag of ["--version", "-v"]) {
+      const r = await snapfleet([flag]);
+      assert.deepEqual(r, { code: 0, stdout: `snapfleet ${version}\n`, stderr: "" }, flag);
+    }
   });
 });

@@ -1,4 +1,7 @@
+import fs from "node:fs";
+import path from "node:path";
 import { parseArgs } from "node:util";
+import { packageRoot } from "../components/packageRoot";
 import { buildCommand } from "./buildCommand";
 import { runDeviceCommand } from "./runDeviceCommand";
 import { UsageError } from "./cliError";
@@ -34,6 +37,7 @@ export async function main(argv: string[]): Promise<void> {
   try {
     if (command === undefined || command === "--help" || command === "-h") return void process.stdout.write(overallUsage());
     if (command === "help") return void process.stdout.write(helpFor(rest));
+    if (command === "--version" || command === "-v") return void process.stdout.write(`snapfleet ${JSON.parse(fs.readFileSync(path.join(packageRoot(), "package.json"), "utf8")).version}\n`);
     if (!spec) throw new UsageError(unknownCommand(command));
     const parsed = parse(rest, spec);
     if (parsed.values.help) return void process.stdout.write(commandUsage(spec));

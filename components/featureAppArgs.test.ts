@@ -58,6 +58,13 @@ describe("FeatureApp arguments", () => {
     assert.throws(() => resolveFeatureAppArgs("tank", { entry: "a.ts", board: { name: "x", pins: { A0: ["adc" as never] } } }), /board: board definition: invalid board definition:\n {6}- pins\.A0/);
   });
 
+  it("arguments of the wrong shape (as a JavaScript program or config.requireObject gives them) are named, not a TypeError or ignored", () => {
+    assert.throws(() => resolveFeatureAppArgs("tank", undefined as never), /^Error: FeatureApp "tank": invalid arguments:\n {2}- FeatureApp takes arguments \{ entry: "\.\/features\/app\.ts", \.\.\. \}, got undefined$/);
+    assert.throws(() => resolveFeatureAppArgs("tank", { entry: "a.ts", fleet: { devices: "tank-1" as never } }), /- fleet\.devices must be a list of thing names, e.g\. \["tank-1", "tank-2"\], got "tank-1"/);
+    assert.throws(() => resolveFeatureAppArgs("tank", { entry: "a.ts", fleet: ["tank-1"] as never }), /- fleet must be an object such as \{ devices: \["tank-1"\] \}, got \["tank-1"\]/);
+    assert.throws(() => resolveFeatureAppArgs("tank", { entry: "a.ts", ota: 50 as never }), /- ota must be an object such as \{ maximumPerMinute: 50 \}, got 50/);
+  });
+
   it("refuses a device named like the dashboard's or server's client id", () => {
     assert.throws(() => resolveFeatureAppArgs("tank", { entry: "a.ts", fleet: { devices: ["sf-tank-server"] } }), /fleet.devices\[0\]: "sf-tank-server" is a client id reserved/);
   });

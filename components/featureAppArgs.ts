@@ -105,8 +105,18 @@ const OTA_RANGES: Record<keyof OtaNumbers, [number, number]> = {
 /** Every problem at once, each naming its field. */
 export function resolveFeatureAppArgs(name: string, args: FeatureAppArgs): ResolvedFeatureAppArgs {
   const problems: string[] = [];
-  const app = args.app ?? name;
   const where = `FeatureApp "${name}"`;
+  const isObject = (v: unknown) => typeof v === "object" && v !== null && !Array.isArray(v);
+  if (!isObject(args)) throw new Error(`${where}: invalid arguments:\n  - FeatureApp takes arguments { entry: "./features/app.ts", ... }, got ${shown(args)}`);
+  if (args.fleet != null && !isObject(args.fleet)) {
+    problems.push(`fleet must be an object such as { devices: ["${name}-1"] }, got ${shown(args.fleet)}`);
+    args = { ...args, fleet: undefined };
+  }
+  if (args.ota != null && !isObject(args.ota)) {
+    problems.push(`ota must be an object such as { maximumPerMinute: 50 }, got ${shown(args.ota)}`);
+    args = { ...args, ota: undefined };
+  }
+  const app = args.app ?? name;
   if (typeof args.entry !== "string" || args.entry === "") problems.push(`entry must be the path of the features module (e.g. "./features/app.ts")`);
   const appProblem = checkName("app", app);
   if (appProblem) problems.push(`app: ${appProblem}${args.app === undefined ? " (the app name defaults to the component name; pass `app`)" : ""}`);
@@ -114,7 +124,11 @@ export function resolveFeatureAppArgs(name: string, args: FeatureAppArgs): Resol
   const thingGroup = args.fleet?.thingGroup ?? app;
   const groupProblem = checkName("thing group", thingGroup);
   if (groupProblem) problems.push(`fleet.thingGroup: ${groupProblem}`);
-  const devices = args.fleet?.devices ?? [];
+  let devices = args.fleet?.devices ?? [];
+  if (!Array.isArray(devices)) {
+    problems.push(`fleet.devices must be a list of thing names, e.g. ["${name}-1", "${name}-2"], got ${shown(devices)}`);
+    devices = [];
+  }
   const seen = new Set<string>();
   devices.forEach((device, i) => {
     const problem = checkName("thing", device);
@@ -166,4 +180,9 @@ export function resolveFeatureAppArgs(name: string, args: FeatureAppArgs): Resol
     dashboardBundleDir: path.resolve(cwd, args.dashboardBundleDir ?? process.env[DASHBOARD_BUNDLE_ENV] ?? path.join(packageRoot(), "dist", "web-bundle")),
     aws: args.aws,
   };
+}
+
+/** A value as a program passed it, for a message: JSON where it has one. */
+function shown(value: unknown): string {
+  return value === undefined ? "undefined" : JSON.stringify(value) ?? String(value);
 }

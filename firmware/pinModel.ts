@@ -44,6 +44,9 @@ export function parsePinSpec(spec: string): { pin: string; model: PinModel } {
       return { pin, model: constantModel(nums[0]) };
     case "csv":
       if (!rest) throw new Error(`pin spec "${spec}": csv needs a file, e.g. A2=csv:temps.csv`);
+      if (!fs.existsSync(rest) || !fs.statSync(rest).isFile()) {
+        throw new Error(`pin spec "${spec}": ${rest} can't be read (${fs.existsSync(rest) ? "a folder, not a file" : "no such file"}); give a CSV file of seconds,value rows`);
+      }
       return { pin, model: csvModel(rest) };
     default:
       throw new Error(`pin spec "${spec}": unknown model "${kind}"; use sine, const or csv`);

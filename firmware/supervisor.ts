@@ -17,6 +17,10 @@ import type { SettingValue } from "../core/settings/settingDecl";
 /** How long stop() waits for the broker to acknowledge the offline status. */
 export const STOP_STATUS_TIMEOUT_MS = 5000;
 
+/** What a device's send on a "server-to-device" channel is refused with, after the channel's
+ * name (the native supervisor's SF_TX_SERVER_TO_DEVICE_SEND, firmware/native/deviceTexts.json). */
+export const SERVER_TO_DEVICE_SEND = `" is declared "server-to-device": the device can't send on it (its policy allows only receiving there, and AWS IoT closes the connection of a device that publishes where its policy denies); nothing was sent. Declare the channel with direction "both" to send from the device too`;
+
 /** Status codes channelSend returns to the app (0 = accepted). */
 export enum SendStatus {
   Ok = 0,
@@ -257,6 +261,10 @@ export class Supervisor implements FeatureHost {
     if (res?.kind !== "channel") return SendStatus.InvalidHandle;
     const { app, thing, manifest, clock } = this.options;
     const channel = manifest.channels[res.index];
+    // The device's policy allows no publish here, and AWS IoT (as the local broker) closes the
+    // connection of a client that publishes where its policy denies: queued, the message would
+    // close every reconnect. Refused in the app's callback instead, naming the channel.
+    if (channel.direction === "server-to-device") throw new Error(`channel "${channel.name}${SERVER_TO_DEVICE_SEND}`);
     const topic = topics.up(app, thing, channel.name);
     this.outbox.push({ topic, payload: this.numbering.encode(topic, value, clock.now()), qos: channel.qos });
     return SendStatus.Ok;

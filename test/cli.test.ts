@@ -91,6 +91,51 @@ describe("snapfleet CLI", function () {
     assert.match(unknownFlag.stderr, /^snapfleet dev: unknown option --frobnicate; dev takes the options below\n\nusage: snapfleet dev/);
   });
 
+  it("run-device on a build dir with a broken or foreign manifest.json names the file and says to rebuild, without a stack trace", async () => {
+    const broken = path.join(out, "broken-manifest");
+    fs.mkdirSync(broken);
+    for (const f of ["manifest.json", "device.snap", "web.snap", "server.snap"]) fs.copyFileSync(path.join(out, f), path.join(broken, f));
+    fs.writeFileSync(path.join(broken, "manifest.json"), '{"app": "grow-st');
+    const half = await snapfleet(["run-device", broken, "--seconds", "1"]);
+    assert.equal(half.code, 1);
+    assert.match(half.stderr, /^snapfleet run-device: .*broken-manifest\/manifest\.json is not valid JSON \(.+\): a half-written or edited build\? rebuild it with `snapfleet build <entry> --out .*broken-manifest`\n$/);
+    fs.writeFileSync(path.join(broken, "manifest.json"), '{"name": "my-package"}');
+    const foreign = await snapfleet(["run-device", broken, "--seconds", "1"]);
+    assert.equal(foreign.code, 1);
+    assert.match(foreign.stderr, /^snapfleet run-device: .*broken-manifest\/manifest\.json is not the manifest of a snapfleet build \(it has no snapshots\); rebuild it with `snapfleet build <entry> --out .*broken-manifest`\n$/);
+    fs.writeFileSync(path.join(broken, "manifest.json"), fs.readFileSync(path.join(out, "manifest.json")));
+    fs.writeFileSync(path.join(broken, "device.snap"), fs.readFileSync(path.join(out, "device.snap")).subarray(0, 100));
+    const truncated = await snapfleet(["run-device", broken, "--seconds", "1"]);
+    assert.equal(truncated.code, 1);
+    assert.match(truncated.stderr, /^snapfleet run-device: .*broken-manifest\/device\.snap: size 100 does not match the manifest's \d+; rebuild it with `snapfleet build <entry> --out .*broken-manifest`\n$/);
+  });
+
+  it("run-device given the features folder instead of a build says so and how to build one, not to build into that folder", async () => {
+    const r = await snapfleet(["run-device", "examples/grow-station/features"]);
+    assert.equal(r.code, 1);
+    assert.equal(r.stderr, "snapfleet run-device: examples/grow-station/features holds feature sources, not a build: build them first (snapfleet build examples/grow-station/features/app.ts --out build/), then snapfleet run-device build/\n");
+  });
+
+  it("build --out a file (or below one) says so and names --out, without a stack trace, and leaves the file alone", async () => {
+    const file = path.join(out, "out-is-a-file");
+    fs.writeFileSync(file, "my notes");
+    for (const dir of [file, path.join(file, "below")]) {
+      const r = await snapfleet(["build", "examples/grow-station/features/app.ts", "--secrets-file", "examples/grow-station/dev-secrets.json", "--out", dir]);
+      assert.equal(r.code, 1, r.stdout);
+      assert.match(r.stderr, /^snapfleet build: can't write the build to .*out-is-a-file(\/below)?: it \(or a folder above it\) is a file, not a folder; pass a folder with --out DIR \(e\.g\. --out build\/\)\n$/);
+    }
+    assert.equal(fs.readFileSync(file, "utf8"), "my notes");
+  });
+
+  it("build of a folder instead of the entry file names the entry file in it to pass", async () => {
+    const withApp = await snapfleet(["build", "examples/grow-station/features", "--out", path.join(out, "folder")]);
+    assert.equal(withApp.code, 1);
+    assert.equal(withApp.stderr, "snapfleet build: feature entry examples/grow-station/features is a folder, not a file\n  hint: pass the .ts file that exports App: examples/grow-station/features/app.ts\n");
+    const withoutApp = await snapfleet(["build", "examples", "--out", path.join(out, "folder")]);
+    assert.equal(withoutApp.code, 1);
+    assert.equal(withoutApp.stderr, "snapfleet build: feature entry examples is a folder, not a file\n  hint: pass the path of the .ts file that exports App, e.g. features/app.ts\n");
+  });
+
   it("build with an API call that doesn't exist names the line and says what it means", async () => {
     const entry = writeApp(`  const c = api.newCommsChannel<number>("level", { qos: 0 });
   (api.mcu as unknown as { getAnalogpin(n: string): void }).getAnalogpin("A2");`);
@@ -151,6 +196,39 @@ describe("snapfleet run-device with feature code that fails at run time", functi
     assert.equal(r.code, 1);
     assert.match(r.stderr, new RegExp(`snapfleet run-device: the app failed at start \\(1 app error\\): onStart callback \\(at ${at}\\) failed: MVM_E_`));
     assert.doesNotMatch(r.stderr, STACK_FRAME);
+  });
+
+  it("a string grown past the engine's largest block says so in words and what to do, not only the engine's code", async () => {
+    const { built, at, out } = await buildApp("bigstring", `  api.mcu.setTimeout(() => { let s = "x"; for (let i = 0; i < 13; i++) s = s + s; api.log(s); }, 100); // here`);
+    assert.equal(built.code, 0, built.stderr);
+    const r = await snapfleet(["run-device", out, "--seconds", "2"]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, new RegExp(`\\[app\\] error: timer \\(setTimeout at ${at}\\) failed: MVM_E_ALLOCATION_TOO_LARGE: a string or object grew past the engine's largest block \\(4,095 bytes; a string of at most 4,094 UTF-8 bytes\\): keep strings smaller, e\\.g\\. send or log long data in parts; the app's VM stopped`));
+    assert.doesNotMatch(r.stderr, STACK_FRAME);
+  });
+
+  it("a device send on a \"server-to-device\" channel fails that callback with the same words on both runtimes, and nothing is published", async function () {
+    this.timeout(240_000);
+    const { built, at, out } = await buildApp("wrongway", `  const cmd = api.newCommsChannel<number>("cmd", { qos: 1, direction: "server-to-device" });\n  let n = 0;\n  api.mcu.setInterval(() => { beat.pushMessageToServer(++n); if (n === 2) cmd.pushMessageToServer(1); }, 300); // here`);
+    assert.equal(built.code, 0, built.stderr);
+    const words = `channel "cmd" is declared "server-to-device": the device can't send on it (its policy allows only receiving there, and AWS IoT closes the connection of a device that publishes where its policy denies); nothing was sent. Declare the channel with direction "both" to send from the device too`;
+    const escaped = words.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    for (const runtime of ["typescript", "native"]) {
+      const r = await snapfleet(["run-device", out, "--seconds", "2", "--runtime", runtime]);
+      assert.equal(r.code, 0, `${runtime}: ${r.stderr}`);
+      const failures = r.stderr.split("\n").filter((l) => l.startsWith("[app] error"));
+      assert.equal(failures.length, 1, `${runtime}: ${r.stderr}`);
+      assert.match(failures[0], new RegExp(`^\\[app\\] error: timer (\\(setInterval at ${at}\\)|#0 \\(setInterval\\)) failed: ${escaped}$`), runtime);
+      const channels = r.stdout.trim().split("\n").map((l) => JSON.parse(l).channel);
+      assert.ok(channels.length >= 4 && channels.every((c) => c === "beat"), `${runtime}: only beat is published, and it goes on: ${r.stdout}`);
+    }
+  });
+
+  it("JSON.stringify of an object that contains itself: the stack overflow names that cause too, not only recursion", async () => {
+    const { built, at, out } = await buildApp("cyclic", `  api.mcu.setTimeout(() => { const o: { self?: unknown } = {}; o.self = o; api.log(JSON.stringify(o)); }, 100); // here`);
+    assert.equal(built.code, 0, built.stderr);
+    const r = await snapfleet(["run-device", out, "--seconds", "1"]);
+    assert.match(r.stderr, new RegExp(`\\[app\\] error: timer \\(setTimeout at ${at}\\) failed: MVM_E_STACK_OVERFLOW: the call stack overflowed \\(unbounded recursion, or JSON\\.stringify of an object that contains itself\\?\\)`));
   });
 
   // The two promise forms of the issue: refused at build time with file:line where the compiler

@@ -31,6 +31,10 @@ const APP_BODY = `
     el.setText("drawn before the failure");
     throw new Error("render failed here");
   }, { title: "Broken" });
+  const report = api.newCommsChannel("report", { direction: "device-to-server" });
+  api.registerUiControl((el) => {
+    el.button("Ask", () => report.sendToDevice(1));
+  }, { title: "Report" });
   const sensor = api.mcu.getAnalogPin("A0");
   api.mcu.setInterval(() => reading.pushMessageToServer(sensor.read()), 200);
 `;
@@ -91,6 +95,15 @@ describe("dashboard widgets in Chromium", function () {
     assert.match((await broken.getByRole("alert").textContent()) ?? "", /render failed here/);
     assert.equal(await broken.getByLabel("Broken value").textContent(), "drawn before the failure");
     for (const title of ["Level", "Pressure", "Checked"]) assert.equal(await page.getByRole("region", { name: title }).getByRole("alert").count(), 0, title);
+  });
+
+  it("a send on a device-to-server channel is refused in its control, naming the channel; the dashboard stays connected", async () => {
+    const report = page.getByRole("region", { name: "Report" });
+    await report.getByRole("button", { name: "Ask" }).click();
+    await report.getByRole("alert").filter({ hasText: `channel "report" is "device-to-server": the dashboard can't send on it; declare it with direction "both" or "server-to-device"` }).waitFor({ timeout: 5000 });
+    logs.length = 0;
+    await page.getByRole("button", { name: "Max" }).click();
+    await until("level 100 on the device after the refusal", () => logs.includes("[app] level 100"));
   });
 
   it("a gauge shows the value and clamps its arc to its range", async () => {

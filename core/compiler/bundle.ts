@@ -19,6 +19,10 @@ export async function bundleFeatures(entry: string, cwd: string): Promise<Bundle
   if (!fs.existsSync(entryPath)) {
     throw new FeatureCompileError(`feature entry ${entry} does not exist`, undefined, "pass the path of the .ts file that exports App, e.g. features/app.ts");
   }
+  if (fs.statSync(entryPath).isDirectory()) {
+    const inside = ["app.ts", "features/app.ts"].map((f) => path.join(entry, f)).find((f) => fs.existsSync(path.resolve(cwd, f)));
+    throw new FeatureCompileError(`feature entry ${entry} is a folder, not a file`, undefined, inside ? `pass the .ts file that exports App: ${inside}` : "pass the path of the .ts file that exports App, e.g. features/app.ts");
+  }
   let result: esbuild.BuildResult<{ write: false }>;
   try {
     result = await esbuild.build({

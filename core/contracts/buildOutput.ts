@@ -21,14 +21,32 @@ export function writeBuild(dir: string, build: BuildOutput): void {
  * half-written or tampered build is refused before any engine restores it. */
 export function readBuild(dir: string): BuildOutput {
   const manifestPath = path.join(dir, "manifest.json");
-  if (!fs.existsSync(manifestPath)) throw new Error(`${manifestPath} not found; run \`snapfleet build <entry> --out ${dir}\` first`);
-  const manifest = JSON.parse(fs.readFileSync(manifestPath, "utf8")) as Manifest;
+  if (!fs.existsSync(manifestPath)) {
+    const entry = ["app.ts", "features/app.ts"].map((f) => path.join(dir, f)).find((f) => fs.existsSync(f));
+    if (entry) throw new Error(`${dir} holds feature sources, not a build: build them first (snapfleet build ${entry} --out build/), then snapfleet run-device build/`);
+    throw new Error(`${manifestPath} not found; run \`snapfleet build <entry> --out ${dir}\` first`);
+  }
+  const rebuild = `rebuild it with \`snapfleet build <entry> --out ${dir}\``;
+  let manifest: Manifest;
+  try {
+    manifest = JSON.parse(fs.readFileSync(manifestPath, "utf8")) as Manifest;
+  } catch (e) {
+    throw new Error(`${manifestPath} is not valid JSON (${(e as Error).message}): a half-written or edited build? ${rebuild}`);
+  }
+  const listed = (manifest as Partial<Manifest> | null)?.snapshots;
+  if (typeof listed !== "object" || listed === null || TARGETS.some((t) => typeof listed[t] !== "object" || listed[t] === null)) {
+    throw new Error(`${manifestPath} is not the manifest of a snapfleet build (it has no snapshots); ${rebuild}`);
+  }
   const snapshots = {} as Record<Target, Uint8Array>;
   for (const target of TARGETS) {
     const file = path.join(dir, `${target}.snap`);
     if (!fs.existsSync(file)) throw new Error(`${file} not found; rebuild with \`snapfleet build\``);
     const bytes = new Uint8Array(fs.readFileSync(file));
-    verifySnapshot(bytes, manifest.snapshots[target], file);
+    try {
+      verifySnapshot(bytes, listed[target], file);
+    } catch (e) {
+      throw new Error(`${(e as Error).message}; ${rebuild}`);
+    }
     snapshots[target] = bytes;
   }
   return { manifest, snapshots };

@@ -48,7 +48,7 @@ export function errorCodeName(code: number): string {
 const PLAIN_WORDS: Partial<Record<(typeof ERROR_NAMES)[number], string>> = {
   MALLOC_FAIL: "the VM ran out of memory",
   OUT_OF_MEMORY: "the VM ran out of memory (its heap is capped at 32 KB)",
-  STACK_OVERFLOW: "the call stack overflowed (unbounded recursion?)",
+  STACK_OVERFLOW: "the call stack overflowed (unbounded recursion, or JSON.stringify of an object that contains itself?)",
   TYPE_ERROR: "a member of undefined or null was read or written, or a value was used as the wrong type",
   TARGET_NOT_CALLABLE: "something that is not a function was called",
   TYPE_ERROR_TARGET_IS_NOT_CALLABLE: "something that is not a function was called",
@@ -57,6 +57,7 @@ const PLAIN_WORDS: Partial<Record<(typeof ERROR_NAMES)[number], string>> = {
   TDZ_ERROR: "a let/const variable was used before its declaration ran",
   INVALID_ARRAY_INDEX: "an array index was negative, fractional or too large",
   ARRAY_TOO_LONG: "an array grew beyond the engine's limit",
+  ALLOCATION_TOO_LARGE: "a string or object grew past the engine's largest block (4,095 bytes; a string of at most 4,094 UTF-8 bytes): keep strings smaller, e.g. send or log long data in parts",
   TOO_MANY_ARGUMENTS: "a function was called with more arguments than the engine supports",
   OBJECT_KEYS_ON_NON_OBJECT: "Object.keys was called on something that is not an object",
   INVALID_UINT8_ARRAY_LENGTH: "a Uint8Array length was invalid",

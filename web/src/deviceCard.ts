@@ -189,6 +189,12 @@ export class DeviceCard implements FeatureHost {
   }
 
   sendToDevice(channelIndex: number, value: WireValue): void {
+    // The dashboard's policy allows no publish there, and the broker (AWS IoT alike) closes the
+    // connection of a client that publishes where its policy denies: every card would go dark.
+    const channel = this.app?.manifest.channels[channelIndex];
+    if (channel?.direction === "device-to-server") {
+      throw new Error(`channel "${channel.name}" is "device-to-server": the dashboard can't send on it; declare it with direction "both" or "server-to-device"`);
+    }
     if (this.status?.online !== true) throw new Error(`${this.thing} is offline; try again when it is back`);
     this.options.sendToDevice(this.thing, channelIndex, value);
   }

@@ -273,13 +273,19 @@ static bool hostChannelOpen(void* context, double network, double channelIndex, 
 
 static bool hostChannelSend(void* context, double handle, const char* json, size_t length, double* status, sf_Text* error) {
   sf_Supervisor* s = context;
-  (void)error;
   sf_Resource* r = sf_handles_get(&s->handles, handle);
   if (!r || r->kind != SF_RESOURCE_CHANNEL) {
     *status = 1; /* SendStatus.InvalidHandle */
     return true;
   }
   const sf_ChannelDecl* channel = &s->manifest->channels[r->channelIndex];
+  if (channel->direction == SF_DIRECTION_SERVER_TO_DEVICE) {
+    /* No publish allowed there: AWS IoT would close the connection at every reconnect (supervisor.ts). */
+    sf_text_appendString(error, "channel \"");
+    sf_text_appendString(error, channel->name);
+    sf_text_appendString(error, SF_TX_SERVER_TO_DEVICE_SEND);
+    return false;
+  }
   sf_Text* topic = &s->upTopics[r->channelIndex];
   if (!topic->length) sf_topic_up(topic, s->manifest->app, s->config.thing, channel->name);
   sf_Text* payload = &s->sendPayload;
