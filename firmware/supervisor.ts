@@ -13,13 +13,14 @@ import { HandleTable } from "./handles";
 import type { Delivery, Transport } from "./transport";
 import { DeviceSettings, MemorySettingsStorage, type SettingsStorage } from "./settings/deviceSettings";
 import type { SettingValue } from "../core/settings/settingDecl";
+import deviceTexts from "./native/deviceTexts.json";
 
 /** How long stop() waits for the broker to acknowledge the offline status. */
 export const STOP_STATUS_TIMEOUT_MS = 5000;
 
 /** What a device's send on a "server-to-device" channel is refused with, after the channel's
- * name (the native supervisor's SF_TX_SERVER_TO_DEVICE_SEND, firmware/native/deviceTexts.json). */
-export const SERVER_TO_DEVICE_SEND = `" is declared "server-to-device": the device can't send on it (its policy allows only receiving there, and AWS IoT closes the connection of a device that publishes where its policy denies); nothing was sent. Declare the channel with direction "both" to send from the device too`;
+ * name: the native supervisor's phrase SF_TX_SERVER_TO_DEVICE_SEND, one text for both hosts. */
+export const SERVER_TO_DEVICE_SEND = deviceTexts.phrases.SERVER_TO_DEVICE_SEND;
 
 /** Status codes channelSend returns to the app (0 = accepted). */
 export enum SendStatus {
