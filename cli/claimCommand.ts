@@ -9,7 +9,7 @@ import { checkName } from "../core/contracts/names";
 import { provisioningTemplateName } from "../core/provisioning/claimApi";
 import { ensureLocalPki } from "../local/certificates";
 import { CliError, UsageError, folderProblem } from "./cliError";
-import { usableStateDir } from "./devCommand";
+import { usableStateDir } from "./stateDir";
 
 interface Parsed {
   values: Record<string, unknown>;

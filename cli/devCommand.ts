@@ -2,10 +2,10 @@
  * dashboard address, follows device logs and pin writes and keeps a live status table; Ctrl-C
  * stops devices (they publish "offline"), services and broker, in that order, within 5 s; so do
  * SIGTERM and a hang-up. */
-import fs from "node:fs";
 import path from "node:path";
 import { boardFromFlag, pinModelsFromFlags } from "./pinModels";
-import { CliError, folderProblem, UsageError } from "./cliError";
+import { CliError, UsageError } from "./cliError";
+import { usableStateDir } from "./stateDir";
 import { DEVICE_RUNTIMES, DevSession, type DeviceRuntime } from "./devSession";
 import { qemuUnavailable } from "../firmware/native/ports/mps2-an505/qemuBoard";
 import { buildFirmwareProgram } from "./firmwareCommand";
@@ -132,20 +132,6 @@ export async function devCommand({ values, positionals }: Parsed): Promise<void>
   // Nothing may keep the process alive now: a halted device's OTA agent still counting down the
   // grace period of an install it will never confirm.
   setTimeout(() => process.exit(), 200).unref();
-}
-
-/** Makes the state dir (or finds it) before anything starts, so a path that is a file, under a
- * file or not writable is one line naming it rather than a stack trace from deep in the cloud. */
-export function usableStateDir(stateDir: string): string {
-  const shown = path.relative(process.cwd(), stateDir) || ".";
-  try {
-    fs.mkdirSync(stateDir, { recursive: true });
-    if (!fs.statSync(stateDir).isDirectory()) throw Object.assign(new Error("not a directory"), { code: "ENOTDIR" });
-    fs.accessSync(stateDir, fs.constants.W_OK);
-  } catch (e) {
-    throw new CliError(`state dir ${shown} can't be used: ${folderProblem(e)}; pass another folder with --state-dir DIR (it keeps the CA, certificates, OTA slots and sessions between runs)`);
-  }
-  return stateDir;
 }
 
 export function wholeNumber(value: unknown, flag: string, fallback: number, min: number, max: number): number {

@@ -4,7 +4,7 @@
 import { ApprovalStore, type DeviceApproval } from "../local/provisioning";
 import { openLocalDatabase } from "../local/database/localDatabase";
 import { DEFAULT_STATE_DIR } from "./claimCommand";
-import { usableStateDir } from "./devCommand";
+import { usableStateDir } from "./stateDir";
 import fs from "node:fs";
 import { CliError, UsageError } from "./cliError";
 
