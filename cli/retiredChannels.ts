@@ -11,13 +11,12 @@ import fs from "node:fs";
 import path from "node:path";
 import type { ChannelDecl, Manifest } from "../core/contracts/manifest";
 import { currentBuildDir } from "../local/cloud";
-
-const devicesPublish = (channel: ChannelDecl) => channel.direction !== "server-to-device";
+import { deviceMaySend } from "../core/policy/channelRights";
 
 /** The channels devices could publish on in `running` that they can't in `next`. */
 export function channelsTakenFromDevices(running: readonly ChannelDecl[], next: readonly ChannelDecl[]): string[] {
-  const publishable = new Set(next.filter(devicesPublish).map((c) => c.name));
-  return running.filter((c) => devicesPublish(c) && !publishable.has(c.name)).map((c) => c.name);
+  const publishable = new Set(next.filter(deviceMaySend).map((c) => c.name));
+  return running.filter((c) => deviceMaySend(c) && !publishable.has(c.name)).map((c) => c.name);
 }
 
 /** The warning `snapfleet dev` prints after deploying such a build, or undefined. */

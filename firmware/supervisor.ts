@@ -1,5 +1,6 @@
 import crypto from "node:crypto";
 import type { Manifest } from "../core/contracts/manifest";
+import { deviceMaySend, serverMaySend } from "../core/policy/channelRights";
 import { contradictsRunningBoot, encodeDeviceStatus } from "../core/contracts/deviceStatus";
 import { EnvelopeSender } from "../core/contracts/envelope";
 import { EnvelopeReceiver } from "../core/contracts/envelopeReceiver";
@@ -188,7 +189,7 @@ export class Supervisor implements FeatureHost {
     this.vm = vm;
     const { app, thing, manifest, transport } = this.options;
     manifest.channels.forEach((channel, index) => {
-      if (channel.direction === "device-to-server") return;
+      if (!serverMaySend(channel)) return;
       const deliver = (topic: string, payload: string) => {
         this.received.receive(topic, channel.qos, payload, index);
         if (!this.reportedReorderBounds.thisLink) this.reportReorderBounds();
@@ -265,7 +266,7 @@ export class Supervisor implements FeatureHost {
     // The device's policy allows no publish here, and AWS IoT (as the local broker) closes the
     // connection of a client that publishes where its policy denies: queued, the message would
     // close every reconnect. Refused in the app's callback instead, naming the channel.
-    if (channel.direction === "server-to-device") throw new Error(`channel "${channel.name}${SERVER_TO_DEVICE_SEND}`);
+    if (!deviceMaySend(channel)) throw new Error(`channel "${channel.name}${SERVER_TO_DEVICE_SEND}`);
     const topic = topics.up(app, thing, channel.name);
     this.outbox.push({ topic, payload: this.numbering.encode(topic, value, clock.now()), qos: channel.qos });
     return SendStatus.Ok;

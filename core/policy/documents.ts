@@ -9,6 +9,7 @@ import { deviceSettingsShadowRights, observerSettingsShadowRights } from "./sett
 import { checkName } from "../contracts/names";
 import { jobTopics, topics } from "../contracts/topics";
 import { clientArn, topicArn, topicFilterArn } from "./arn";
+import { deviceMaySend, serverMaySend } from "./channelRights";
 import { dashboardClientIdPrefix, serverClientId } from "./clientIds";
 import { assertPolicyFits } from "./limits";
 import { packChannelGrants, type ChannelGrant } from "./packing";
@@ -212,14 +213,6 @@ function observerPolicy(
     allow("iot:Receive", readable.map(arn.topic)),
     allow("iot:Publish", writable.map(arn.topic)),
   ]);
-}
-
-function deviceMaySend(channel: ChannelDecl): boolean {
-  return channel.direction !== "server-to-device";
-}
-
-function serverMaySend(channel: ChannelDecl): boolean {
-  return channel.direction !== "device-to-server";
 }
 
 function allow(action: PolicyAction | PolicyAction[], resources: string[]): PolicyStatement {

@@ -3,6 +3,7 @@
  * addresses, whether a stored VM state may be resumed, what an alert may say. */
 import type { ChannelDecl } from "../contracts/manifest";
 import { NAME_PATTERN } from "../contracts/names";
+import { cloudSendRefusal, serverMaySend } from "../policy/channelRights";
 
 /** The fleet VM's key in the state store; `_` can't start a thing name, so no device collides. */
 export const FLEET_VM = "_fleet";
@@ -33,9 +34,7 @@ export function resumeDecision(stored: { build: string } | undefined, build: str
  * why it can't be sent. A device's VM addresses its own device (naming another is refused: a
  * per-device handler only speaks to its device); the fleet VM must name a device of the fleet. */
 export function addressedDevice(vm: ServerVmKind, channel: ChannelDecl, requested: string | undefined, fleetDevices: ReadonlySet<string>): string | Error {
-  if (channel.direction === "device-to-server") {
-    return new Error(`channel "${channel.name}" is "device-to-server": the server can't send on it; declare it with direction "both" or "server-to-device"`);
-  }
+  if (!serverMaySend(channel)) return new Error(cloudSendRefusal(channel, "server"));
   if (vm.kind === "device") {
     if (requested === undefined || requested === vm.device) return vm.device;
     return new Error(`channel "${channel.name}".sendToDevice(value, "${requested}"): an api.server.onDevice handler sends to its own device ("${vm.device}") only; send to other devices from api.server.onFleet`);

@@ -2,6 +2,7 @@
  * page (preloaded by page/index.html at start-up) and refused if the snapshot is not the one the
  * manifest describes (half-deployed site, cache mix-up), before any engine sees it. */
 import type { Manifest } from "../../core/contracts/manifest";
+import { deviceMaySend } from "../../core/policy/channelRights";
 
 export interface AppBuild {
   manifest: Manifest;
@@ -47,5 +48,5 @@ export function startLoadingAppBuild(): { manifest: Promise<Manifest>; build: Pr
 
 /** The channels the fleet table can show: those devices send. */
 export function tableChannels(manifest: Manifest): string[] {
-  return manifest.channels.filter((c) => c.direction !== "server-to-device").map((c) => c.name);
+  return manifest.channels.filter(deviceMaySend).map((c) => c.name);
 }

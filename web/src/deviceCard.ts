@@ -4,6 +4,7 @@
 import type { MicroviumEngine, VmPrimitive } from "../../core/engine/types";
 import type { DeviceStatus } from "../../core/contracts/deviceStatus";
 import type { Manifest } from "../../core/contracts/manifest";
+import { cloudSendRefusal, serverMaySend } from "../../core/policy/channelRights";
 import { FeatureVm, type FeatureHost } from "../../core/runtime/featureVm";
 import type { UiOp } from "../../core/runtime/uiOps";
 import type { WireValue } from "../../core/contracts/wireValue";
@@ -192,9 +193,7 @@ export class DeviceCard implements FeatureHost {
     // The dashboard's policy allows no publish there, and the broker (AWS IoT alike) closes the
     // connection of a client that publishes where its policy denies: every card would go dark.
     const channel = this.app?.manifest.channels[channelIndex];
-    if (channel?.direction === "device-to-server") {
-      throw new Error(`channel "${channel.name}" is "device-to-server": the dashboard can't send on it; declare it with direction "both" or "server-to-device"`);
-    }
+    if (channel && !serverMaySend(channel)) throw new Error(cloudSendRefusal(channel, "dashboard"));
     if (this.status?.online !== true) throw new Error(`${this.thing} is offline; try again when it is back`);
     this.options.sendToDevice(this.thing, channelIndex, value);
   }
