@@ -2,6 +2,7 @@ import path from "node:path";
 import fs from "node:fs";
 import * as esbuild from "esbuild";
 import { FeatureCompileError } from "./errors";
+import { featureEntryInside } from "../contracts/featureEntry";
 
 export interface Bundle {
   code: string;
@@ -20,7 +21,7 @@ export async function bundleFeatures(entry: string, cwd: string): Promise<Bundle
     throw new FeatureCompileError(`feature entry ${entry} does not exist`, undefined, "pass the path of the .ts file that exports App, e.g. features/app.ts");
   }
   if (fs.statSync(entryPath).isDirectory()) {
-    const inside = ["app.ts", "features/app.ts"].map((f) => path.join(entry, f)).find((f) => fs.existsSync(path.resolve(cwd, f)));
+    const inside = featureEntryInside(entry, cwd);
     throw new FeatureCompileError(`feature entry ${entry} is a folder, not a file`, undefined, inside ? `pass the .ts file that exports App: ${inside}` : "pass the path of the .ts file that exports App, e.g. features/app.ts");
   }
   let result: esbuild.BuildResult<{ write: false }>;

@@ -3,6 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import type { Manifest, Target } from "./manifest";
 import { TARGETS } from "./manifest";
+import { featureEntryInside } from "./featureEntry";
 
 /** The build directory `snapfleet build` writes and every host reads: manifest.json plus
  * device.snap, web.snap and server.snap. */
@@ -22,7 +23,7 @@ export function writeBuild(dir: string, build: BuildOutput): void {
 export function readBuild(dir: string): BuildOutput {
   const manifestPath = path.join(dir, "manifest.json");
   if (!fs.existsSync(manifestPath)) {
-    const entry = ["app.ts", "features/app.ts"].map((f) => path.join(dir, f)).find((f) => fs.existsSync(f));
+    const entry = featureEntryInside(dir);
     if (entry) throw new Error(`${dir} holds feature sources, not a build: build them first (snapfleet build ${entry} --out build/), then snapfleet run-device build/`);
     throw new Error(`${manifestPath} not found; run \`snapfleet build <entry> --out ${dir}\` first`);
   }
