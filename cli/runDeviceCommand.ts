@@ -1,5 +1,8 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
 import fs from "node:fs";
+import readline from "node:readline";
+import type { Readable } from "node:stream";
 import { readBuild } from "../core/contracts/buildOutput";
 import { parseAppTopic } from "../core/contracts/topics";
 import { describePinWrite } from "../firmware/isolation/appWorkerProtocol";
@@ -17,6 +20,7 @@ import { parseScript, runScriptedDevice } from "../firmware/scriptedDevice";
 import { buildFirmwareProgram } from "./firmwareCommand";
 import { END_OF_INPUT, boardFault, qemuUnavailable, startQemuBoard } from "../firmware/native/ports/mps2-an505/qemuBoard";
 import { endInput } from "../firmware/native/childInput";
+import { withCallbackSites } from "../core/runtime/callbackSiteNames";
 
 interface Parsed {
   values: Record<string, unknown>;
@@ -68,8 +72,11 @@ export async function runDeviceCommand({ values, positionals }: Parsed): Promise
     const args = ["run", "--build", dir, "--thing", thing, "--instruction-budget", String(instructionBudget), ...((values.pin as string[] | undefined) ?? []).flatMap((p) => ["--pin", p])];
     if (seconds !== undefined) args.push("--seconds", String(seconds));
     if (script !== undefined) args.push("--script", "-");
-    if (runtime === "qemu") return runOnQemu(args, script);
-    return runNative(buildFirmwareProgram("posix", { quietWhenUpToDate: true }), args, script);
+    // A scripted run names callbacks by number on every runtime (scriptedDevice.ts: the outputs
+    // the equivalence tests compare); a plain run by file:line, as the TypeScript device does.
+    const named = script === undefined ? (line: string) => withCallbackSites(line, build.manifest) : (line: string) => line;
+    if (runtime === "qemu") return runOnQemu(args, script, named);
+    return runNative(buildFirmwareProgram("posix", { quietWhenUpToDate: true }), args, script, named);
   }
   if (script !== undefined) {
     await runScriptedDevice({
@@ -151,7 +158,7 @@ const STOP_TIMEOUT_MS = 1000;
 /** The Cortex-M33 image on QEMU's mps2-an505 with the same arguments (through semihosting);
  * the board's serial console is our stdout, its debug console our stderr (passed on as it comes,
  * its last part kept: a board that faulted ends the run with an error saying why, boardFault). */
-function runOnQemu(args: string[], script: string | undefined): Promise<void> {
+function runOnQemu(args: string[], script: string | undefined, named: (line: string) => string): Promise<void> {
   const unavailable = qemuUnavailable();
   if (unavailable) throw new CliError(unavailable);
   const image = buildFirmwareProgram("cortex-m33", { quietWhenUpToDate: true });
@@ -163,19 +170,18 @@ function runOnQemu(args: string[], script: string | undefined): Promise<void> {
   }
   child.stdout!.pipe(process.stdout, { end: false });
   let debugConsole = "";
-  child.stderr!.setEncoding("utf8").on("data", (d: string) => {
-    process.stderr.write(d);
-    debugConsole = (debugConsole + d).slice(-DEBUG_CONSOLE_KEPT);
-  });
+  child.stderr!.setEncoding("utf8").on("data", (d: string) => (debugConsole = (debugConsole + d).slice(-DEBUG_CONSOLE_KEPT)));
+  const stderrDone = passLines(child.stderr!, process.stderr, named);
   return new Promise((resolve, reject) => {
     const stop = () => child.kill("SIGTERM");
     process.on("SIGINT", stop);
     process.on("SIGTERM", stop);
     endInput(child, script === undefined ? END_OF_INPUT : script + END_OF_INPUT);
     child.on("error", (e) => reject(new CliError(`qemu-system-arm could not start: ${e.message}`)));
-    child.on("close", (code, signal) => {
+    child.on("close", async (code, signal) => {
       process.removeListener("SIGINT", stop);
       process.removeListener("SIGTERM", stop);
+      await stderrDone;
       const fault = boardFault(code, debugConsole);
       if (fault) return reject(new CliError(fault));
       if (code !== 0 && !(signal && !code)) process.exitCode = code ?? 1;
@@ -184,14 +190,23 @@ function runOnQemu(args: string[], script: string | undefined): Promise<void> {
   });
 }
 
+/** A device's stderr passed on line by line through `named` (its error lines get the build's
+ * file:line); resolves when the stream has ended and its last line is written. */
+function passLines(from: Readable, to: NodeJS.WritableStream, named: (line: string) => string): Promise<void> {
+  const lines = readline.createInterface({ input: from, crlfDelay: Infinity });
+  lines.on("line", (line) => to.write(`${named(line)}\n`));
+  return once(lines, "close").then(() => undefined);
+}
+
 /** How much of the board's debug console is kept to say why it faulted (the report is its last lines). */
 const DEBUG_CONSOLE_KEPT = 4096;
 
 /** The native device program with the same arguments; its stdout and stderr are ours. Ctrl-C
  * and SIGTERM are passed on, so it stops as the TypeScript device does (with its last line). */
-function runNative(program: string, args: string[], script: string | undefined): Promise<void> {
+function runNative(program: string, args: string[], script: string | undefined, named: (line: string) => string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(program, args, { stdio: [script === undefined ? "ignore" : "pipe", "inherit", "inherit"] });
+    const child = spawn(program, args, { stdio: [script === undefined ? "ignore" : "pipe", "inherit", "pipe"] });
+    const stderrDone = passLines(child.stderr!, process.stderr, named);
     const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
     const onInt = forward("SIGINT");
     const onTerm = forward("SIGTERM");
@@ -201,9 +216,10 @@ function runNative(program: string, args: string[], script: string | undefined):
       endInput(child, script); // a device that refuses its build exits before reading: its stderr says why
     }
     child.on("error", (e) => reject(new CliError(`${program} could not start: ${e.message}`)));
-    child.on("exit", (code, signal) => {
+    child.on("exit", async (code, signal) => {
       process.removeListener("SIGINT", onInt);
       process.removeListener("SIGTERM", onTerm);
+      await stderrDone;
       if (code !== 0) process.exitCode = code ?? (signal ? 1 : 0);
       resolve();
     });
