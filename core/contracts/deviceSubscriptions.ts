@@ -2,6 +2,9 @@
  * (https://docs.aws.amazon.com/general/latest/gr/iot-core.html#message-broker-limits): a
  * subscription over the limit is refused, and the device would never hear that channel. */
 import type { ChannelDecl } from "./manifest";
+// A device subscribes where the policies let the server send to it (channelRights.ts, a leaf: it
+// imports only the manifest's types).
+import { serverMaySend } from "../policy/channelRights";
 
 export const MAX_SUBSCRIPTIONS_PER_CONNECTION = 50;
 /** The OTA agent's Jobs subscriptions: notify-next, start-next accepted and rejected, update
@@ -22,14 +25,14 @@ function fixedSubscriptions(hasSettings: boolean): number {
 /** Jobs topics, the own status, the settings shadow's answers (if the app has settings) and, per
  * channel the device receives on, its own `down` and the broadcast. */
 export function deviceSubscriptionCount(channels: readonly ChannelDecl[], hasSettings: boolean): number {
-  return fixedSubscriptions(hasSettings) + 2 * channels.filter((c) => c.direction !== "device-to-server").length;
+  return fixedSubscriptions(hasSettings) + 2 * channels.filter(serverMaySend).length;
 }
 
 /** An error text when the app needs more subscriptions than AWS allows, else undefined. */
 export function deviceSubscriptionProblem(app: string, channels: readonly ChannelDecl[], hasSettings: boolean): string | undefined {
   const count = deviceSubscriptionCount(channels, hasSettings);
   if (count <= MAX_SUBSCRIPTIONS_PER_CONNECTION) return undefined;
-  const receiving = channels.filter((c) => c.direction !== "device-to-server").length;
+  const receiving = channels.filter(serverMaySend).length;
   const fixed = fixedSubscriptions(hasSettings);
   const fits = Math.floor((MAX_SUBSCRIPTIONS_PER_CONNECTION - fixed) / 2);
   const besides = hasSettings

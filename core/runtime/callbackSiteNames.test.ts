@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import path from "node:path";
 import { compileFeatures, type CompileResult } from "../compiler/compileFeatures";
 import { encodeEnvelope } from "../contracts/envelope";
+import type { WireValue } from "../contracts/wireValue";
 import { topics } from "../contracts/topics";
 import type { Manifest } from "../contracts/manifest";
 import { loadWasmEngine } from "../engine";
@@ -44,7 +45,7 @@ async function errorLines(build: CompileResult, manifest: Manifest, engine: Micr
   const lines: string[] = [];
   const device = await Device.boot({ manifest, snapshot: build.snapshots.device, thing: "gh-1", clock, transport, engine, onAppFailure: (f) => lines.push(`[app] error: ${f.message}`) });
   let id = 0;
-  const deliver = async (channel: string, value: unknown) => {
+  const deliver = async (channel: string, value: WireValue) => {
     transport.inject(topics.down(manifest.app, "gh-1", channel), encodeEnvelope("srv", ++id, value, clock.now()));
     await clock.advance(1);
   };
