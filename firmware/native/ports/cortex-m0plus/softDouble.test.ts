@@ -1,9 +1,11 @@
 /** The Cortex-M0+ port's soft-double replacements (doubleSubtraction.c: a − b as a + (−b);
- * doubleComparison.c: libgcc's comparison entry points from one function of the bits) on an
- * emulated Cortex-M0 (QEMU's micro:bit, ARMv6-M as the Nano's SAMD21), built with the image's
- * compiler flags against the ARMv6-M libgcc: a − b's bits and every comparison's value for
- * edge cases (signed zeros, subnormals, the extremes, infinities, NaNs, cancellation, rounding
- * ties) and 4,000 pseudo-random pairs, compared with Node's doubles. The same program linked
+ * doubleComparison.c: libgcc's comparison entry points from one function of the bits;
+ * integerToDouble.c: int to double through unsigned to double) on an emulated Cortex-M0 (QEMU's
+ * micro:bit, ARMv6-M as the Nano's SAMD21), built with the image's compiler flags against the
+ * ARMv6-M libgcc: a − b's bits and every comparison's value for edge cases (signed zeros,
+ * subnormals, the extremes, infinities, NaNs, cancellation, rounding ties) and 4,000
+ * pseudo-random pairs, and the conversions of int32 extremes and 1,000 pseudo-random integers,
+ * compared with Node's doubles. The same program linked
  * with libgcc's own routines passes the same comparison (the harness is right), and the linker
  * map shows which libgcc members each one took. Skipped, saying why, without qemu-system-arm or
  * the arm-none-eabi toolchain. */
@@ -17,9 +19,9 @@ import { bitsOf, fromBits, randomSource } from "../cortex-m/tests/doubleSamples"
 import { QEMU, qemuUnavailable } from "../mps2-an505/qemuBoard";
 
 const ROOT = path.resolve(__dirname, "../../../..");
-const REPLACEMENTS = ["doubleSubtraction.c", "doubleComparison.c"].map((file) => path.join(__dirname, file));
+const REPLACEMENTS = ["doubleSubtraction.c", "doubleComparison.c", "integerToDouble.c"].map((file) => path.join(__dirname, file));
 /** libgcc's members the replacements keep out of an image. */
-const REPLACED_MEMBERS = ["subdf3.o", "eqdf2.o", "gedf2.o", "ledf2.o", "unorddf2.o"];
+const REPLACED_MEMBERS = ["subdf3.o", "eqdf2.o", "gedf2.o", "ledf2.o", "unorddf2.o", "floatsidf.o"];
 
 const SPECIALS = [
   0, -0, 5e-324, -5e-324, fromBits(0x000fffffffffffffn), 2.2250738585072014e-308, -2.2250738585072014e-308, Number.MAX_VALUE, -Number.MAX_VALUE, Infinity, -Infinity,
@@ -49,6 +51,15 @@ function casePairs(randomCount: number): [bigint, bigint][] {
   return pairs;
 }
 
+/** int32 values to convert: zero, ±1, the extremes, where doubles of 24 bits (floats) would
+ * round, powers of two, then pseudo-random ones from a fixed seed. */
+function integers(randomCount: number): number[] {
+  const values = [0, 1, -1, 2, -2, 2 ** 31 - 1, -(2 ** 31), -(2 ** 31) + 1, 2 ** 24 + 1, -(2 ** 24 + 1), 2 ** 30, -(2 ** 30)];
+  const next = randomSource(0xa4093822299f31d0n);
+  for (let i = 0; i < randomCount; i++) values.push(Number(BigInt.asIntN(32, next() >> BigInt(Number(next() % 33n)))));
+  return values;
+}
+
 const isNaNBits = (bits: bigint) => (bits & 0x7fffffffffffffffn) > 0x7ff0000000000000n;
 const hex = (bits: bigint) => bits.toString(16).padStart(16, "0");
 
@@ -68,10 +79,11 @@ function expectedLine([aBits, bBits]: [bigint, bigint]): string {
 /** A line as printed, a NaN difference written "nan" as expectedLine does. */
 const printedLine = (line: string) => line.replace(/^[0-9a-f]{16}/, (bits) => (isNaNBits(BigInt(`0x${bits}`)) ? "nan" : bits));
 
-describe("the Cortex-M0+ soft double (ports/cortex-m0plus/doubleSubtraction.c, doubleComparison.c) on QEMU's Cortex-M0", function () {
+describe("the Cortex-M0+ soft double (ports/cortex-m0plus/doubleSubtraction.c, doubleComparison.c, integerToDouble.c) on QEMU's Cortex-M0", function () {
   this.timeout(300_000);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sf-softdouble-"));
   const pairs = casePairs(4000);
+  const ints = integers(1000);
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   before(async function () {
@@ -80,7 +92,8 @@ describe("the Cortex-M0+ soft double (ports/cortex-m0plus/doubleSubtraction.c, d
       console.log(`      skipped: ${reason}`);
       this.skip();
     }
-    fs.writeFileSync(path.join(dir, "softDoubleCases.h"), `#define SOFT_DOUBLE_CASES { ${pairs.map(([a, b]) => `{0x${hex(a)}ull, 0x${hex(b)}ull}`).join(", ")} }\n`);
+    const int32 = (n: number) => (n === -(2 ** 31) ? "(-2147483647 - 1)" : String(n)); // C has no negative literals
+    fs.writeFileSync(path.join(dir, "softDoubleCases.h"), `#define SOFT_DOUBLE_CASES { ${pairs.map(([a, b]) => `{0x${hex(a)}ull, 0x${hex(b)}ull}`).join(", ")} }\n#define SOFT_DOUBLE_INTEGERS { ${ints.map(int32).join(", ")} }\n`);
   });
 
   /** The check program linked with `extra` sources (the replacements, or none: libgcc's alone),
@@ -99,12 +112,17 @@ describe("the Cortex-M0+ soft double (ports/cortex-m0plus/doubleSubtraction.c, d
 
   function assertMatchesNode(output: string) {
     const lines = output.trimEnd().split("\n");
-    assert.equal(lines.length, pairs.length, `the program printed ${lines.length} lines for ${pairs.length} cases:\n${output.slice(-500)}`);
+    assert.equal(lines.length, pairs.length + ints.length, `the program printed ${lines.length} lines for ${pairs.length} pairs and ${ints.length} integers:\n${output.slice(-500)}`);
     const differ = pairs.flatMap((pair, i) => {
       const expected = expectedLine(pair), printed = printedLine(lines[i]);
       return printed === expected ? [] : [`a ${hex(pair[0])} (${fromBits(pair[0])}), b ${hex(pair[1])} (${fromBits(pair[1])}): printed "${printed}", expected "${expected}"`];
     });
-    assert.deepEqual(differ.slice(0, 10), [], `${differ.length} of ${pairs.length} cases differ from Node's doubles ("a−b eq ne le lt ge gt un", then == < <= > >= != as digits); the first ones above`);
+    assert.deepEqual(differ.slice(0, 10), [], `${differ.length} of ${pairs.length} pairs differ from Node's doubles ("a−b eq ne le lt ge gt un", then == < <= > >= != as digits); the first ones above`);
+    const converted = ints.flatMap((n, i) => {
+      const expected = `${hex(bitsOf(n))} ${hex(bitsOf(n >>> 0))}`, printed = lines[pairs.length + i];
+      return printed === expected ? [] : [`${n}: printed "${printed}", expected "${expected}" ((double)n, (double)(unsigned)n)`];
+    });
+    assert.deepEqual(converted.slice(0, 10), [], `${converted.length} of ${ints.length} integers convert unlike Node's; the first ones above`);
   }
 
   it("baseline: with libgcc's own routines the program prints Node's results (the harness is right)", async () => {
@@ -114,7 +132,7 @@ describe("the Cortex-M0+ soft double (ports/cortex-m0plus/doubleSubtraction.c, d
     assertMatchesNode(run(elf));
   });
 
-  it("with the replacements: the same bits and values, and libgcc's subdf3, eqdf2, gedf2, ledf2 and unorddf2 left out", async () => {
+  it("with the replacements: the same bits and values, and libgcc's subdf3, eqdf2, gedf2, ledf2, unorddf2 and floatsidf left out", async () => {
     const { elf, map } = await build("replaced", REPLACEMENTS);
     for (const member of REPLACED_MEMBERS) assert.doesNotMatch(map, new RegExp(`libgcc\\.a\\(${member.replace(".", "\\.")}\\)`), `libgcc's ${member} is still linked: a replacement doesn't define all of its symbols`);
     assertMatchesNode(run(elf));

@@ -1,13 +1,15 @@
 /* The soft-double routines on an emulated Cortex-M0 (softDouble.test.ts): for each pair of
  * softDoubleCases.h (the test writes it), a − b's bits, what the libgcc comparison entry points
  * return and what C's comparison operators give (gcc calls __aeabi_dcmpeq/lt/le/gt/ge for them),
- * one line per pair on the semihosting console; the test compares them with Node's doubles.
- * Linked with the port's doubleSubtraction.c and doubleComparison.c, or with libgcc's alone. */
+ * one line per pair; then for each integer, its conversions to double from int and from unsigned
+ * (__aeabi_i2d, __aeabi_ui2d), on the semihosting console; the test compares them with Node's
+ * doubles. Linked with the port's doubleSubtraction.c, doubleComparison.c and integerToDouble.c,
+ * or with libgcc's alone. */
 #include <stdint.h>
 
 #include "../../../core/doubleBits.h"
 #include "../../mps2-an505/semihosting.h"
-#include "softDoubleCases.h" /* SOFT_DOUBLE_CASES: { a's bits, b's bits } pairs */
+#include "softDoubleCases.h" /* SOFT_DOUBLE_CASES: { a's bits, b's bits } pairs; SOFT_DOUBLE_INTEGERS */
 
 int __eqdf2(double a, double b);
 int __nedf2(double a, double b);
@@ -21,6 +23,7 @@ void Reset_Handler(void);
 extern uint32_t __stack_top;
 
 static const uint64_t CASES[][2] = SOFT_DOUBLE_CASES;
+static const int32_t INTEGERS[] = SOFT_DOUBLE_INTEGERS;
 
 __attribute__((section(".vectors"), used)) static const void* const VECTORS[2] = {&__stack_top, Reset_Handler};
 
@@ -65,6 +68,13 @@ void Reset_Handler(void) {
     put(&out, ' ');
     int operators[] = {a == b, a < b, a <= b, a > b, a >= b, a != b};
     for (uint32_t o = 0; o < sizeof operators / sizeof operators[0]; o++) put(&out, (char)('0' + operators[o]));
+    put(&out, '\n');
+  }
+  /* "<(double)n's bits> <(double)(unsigned)n's bits>" */
+  for (uint32_t i = 0; i < sizeof INTEGERS / sizeof INTEGERS[0]; i++) {
+    putHex(&out, sf_bitsOf((double)INTEGERS[i]));
+    put(&out, ' ');
+    putHex(&out, sf_bitsOf((double)(uint32_t)INTEGERS[i]));
     put(&out, '\n');
   }
   flush(&out);
