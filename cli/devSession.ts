@@ -12,7 +12,8 @@ import path from "node:path";
 import { compileFeatures, type CompileResult } from "../core/compiler/compileFeatures";
 import type { BoardDefinition } from "../core/boards";
 import type { ChannelDecl } from "../core/contracts/manifest";
-import { rememberSites, type CallbackSiteMemory } from "../firmware/fleetHost/callbackSiteMemory";
+import { rememberSites, rememberedBuild, type CallbackSiteMemory } from "../firmware/fleetHost/callbackSiteMemory";
+import { DeviceLineNamer } from "../core/runtime/callbackSiteNames";
 import { FleetHost } from "../firmware/fleetHost/fleetHost";
 import { stopDevices, within } from "../firmware/fleetHost/stopDevices";
 import { describePinWrite, type AppDeviceOptions } from "../firmware/isolation/appWorkerProtocol";
@@ -281,7 +282,7 @@ export class DevSession {
         device: this.options.device,
         // As `run-device` prints them; bursts arrive summed up (pinWriteCoalescer.ts).
         onPinWrite: (w) => this.options.log(`[${thing}] [board] ${describePinWrite(w)}`),
-        callbackSitesFor: (version) => this.callbackSites.get(version),
+        callbackSitesFor: (version) => this.callbackSites.get(version)?.callbackSites,
       },
     });
     return this.keep(device);
@@ -292,6 +293,7 @@ export class DevSession {
     const device = await NativeDevice.start({
       binary: path.resolve(this.options.nativeBinary ?? firmwareProgram("posix")),
       ...this.deviceBasics(thing),
+      onLog: this.namingLog(thing),
       caPath: this.cloud.broker.pki.caCertPath,
       certPath: identity.certPath,
       keyPath: identity.keyPath,
@@ -307,6 +309,7 @@ export class DevSession {
     const device = await QemuDevice.start({
       image: path.resolve(this.options.qemuImage ?? firmwareProgram("cortex-m33")),
       ...this.deviceBasics(thing),
+      onLog: this.namingLog(thing),
       caCertPem: this.cloud.broker.caCertPem,
       certPem: identity.certPem,
       keyPem: identity.keyPem,
@@ -327,6 +330,13 @@ export class DevSession {
     };
   }
 
+  /** A C device's log lines, its failed callbacks named by file:line from the builds this session
+   * made (the device names them by number; core/runtime/callbackSiteNames.ts). */
+  private namingLog(thing: string): (line: string) => void {
+    const namer = new DeviceLineNamer((version) => rememberedBuild(this.callbackSites, version));
+    return (line) => this.options.log(`[${thing}] ${namer.line(line)}`);
+  }
+
   private keep<D extends FleetDevice>(device: D): D {
     this.devices.push(device);
     return device;
@@ -340,10 +350,11 @@ export class DevSession {
   }
 
   private remember(build: CompileResult): void {
-    const { version, callbackSites } = build.manifest;
+    const { version, channels, controls, callbackSites } = build.manifest;
+    const app = { channels, controls, callbackSites };
     this.lastWeb = build.snapshots.web;
-    rememberSites(this.callbackSites, version, callbackSites);
-    for (const host of this.hosts) host.rememberSites(version, callbackSites);
+    rememberSites(this.callbackSites, version, app);
+    for (const host of this.hosts) host.rememberSites(version, app);
   }
 
   /** Devices say goodbye (offline status) before the broker goes away. Bounded whatever the

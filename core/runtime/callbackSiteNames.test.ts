@@ -15,7 +15,8 @@ import { ManualClock } from "../../firmware/clock";
 import { Device } from "../../firmware/device";
 import { InMemoryTransport } from "../../firmware/transport";
 import { writeFeatures } from "../../test/support/tempFeatures";
-import { withCallbackSites } from "./callbackSiteNames";
+import { DeviceLineNamer, withCallbackSites } from "./callbackSiteNames";
+import { rememberSites, rememberedBuild, type CallbackSiteMemory } from "../../firmware/fleetHost/callbackSiteMemory";
 
 const APP = `import type { FeatureApi } from "snapfleet";
 export function App(api: FeatureApi) {
@@ -107,5 +108,35 @@ describe("withCallbackSites: numbered callback names given the build's file:line
     assert.equal(withCallbackSites("[app] error: onStart callback #1 failed: x", withoutSites), "[app] error: onStart callback #1 failed: x", "no sites, no change");
     // Only the name before the first " failed: " is read; the reason may say anything.
     assert.match(withCallbackSites('[app] error: listener #0 for channel "#0" failed: onStart callback #1 failed: no', app), /^\[app\] error: listener for channel "cmd" \(at features\/app\.ts:\d+:\d+\) failed: onStart callback #1 failed: no$/);
+  });
+
+  it("a C device's log stream: each line named with the build of the version its last start said, none before, none for a version not kept", () => {
+    const v1 = "a".repeat(12) + "1".repeat(52);
+    const v2 = "a".repeat(12) + "2".repeat(52);
+    const moved = structuredClone(build.manifest);
+    moved.callbackSites!.device!.onStart[1] = "features/app.ts:99:7";
+    const memory: CallbackSiteMemory = new Map();
+    rememberSites(memory, v1, build.manifest);
+    rememberSites(memory, v2, moved);
+    const namer = new DeviceLineNamer((version) => rememberedBuild(memory, version));
+    const failed = "[app] error: onStart callback #1 failed: no sensor on A2";
+    assert.equal(namer.line(failed), failed, "before any start line: which version is unknown");
+    assert.equal(namer.line(`[ota] starting version ${v1.slice(0, 12)} from slot a`), `[ota] starting version ${v1.slice(0, 12)} from slot a`);
+    assert.equal(namer.line(failed), failed, "12 digits both kept versions share: ambiguous, left numbered");
+    namer.line(`[ota] starting version ${v1}`); // the link device says it whole
+    assert.match(namer.line(failed), /^\[app\] error: onStart callback \(at features\/app\.ts:\d+:\d+\) failed: no sensor on A2$/);
+    namer.line(`[ota] starting version ${v2}`);
+    assert.equal(namer.line(failed), "[app] error: onStart callback (at features/app.ts:99:7) failed: no sensor on A2");
+    namer.line(`[ota] starting version ${"b".repeat(12)} from slot b`);
+    assert.equal(namer.line(failed), failed, "a version this host didn't build");
+  });
+
+  it("rememberedBuild: a kept build by its version, or by 12 or more of its first digits when only one matches", () => {
+    const memory: CallbackSiteMemory = new Map();
+    const one = { ...build.manifest, channels: [] };
+    rememberSites(memory, "0123456789ab" + "c".repeat(52), one);
+    assert.equal(rememberedBuild(memory, "0123456789ab"), one);
+    assert.equal(rememberedBuild(memory, "0123456789a"), undefined, "fewer than 12 digits");
+    assert.equal(rememberedBuild(memory, "0123456789ac"), undefined);
   });
 });

@@ -87,3 +87,26 @@ class SiteNamer {
 function swap(m: RegExpExecArray | null): string[] | null {
   return m && [m[0], m[2], m[1]];
 }
+
+/** What a C device says at each app start (ports/posix/net/networkDevice.c, link/linkDevice.c):
+ * the version, in full or its first 12 digits. */
+const STARTING_VERSION = /\[ota\] starting version ([0-9a-f]{12,64})\b/;
+
+/** Names file:line in a C device's log lines as they come, for a host that kept the builds'
+ * sites (snapfleet dev, like debug symbols): each app start says its version, so the lines after
+ * it are that version's. Before the first such line, or for a version the host didn't build,
+ * lines stay as the device said them: a wrong version's file:line would point at other code. */
+export class DeviceLineNamer {
+  private app: CallbackNamesSource | undefined;
+
+  constructor(private readonly builtApp: (version: string) => CallbackNamesSource | undefined) {}
+
+  line(line: string): string {
+    const start = STARTING_VERSION.exec(line);
+    if (start) {
+      this.app = this.builtApp(start[1]);
+      return line;
+    }
+    return this.app ? withCallbackSites(line, this.app) : line;
+  }
+}

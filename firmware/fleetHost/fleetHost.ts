@@ -4,7 +4,7 @@
  * takes its devices with it: that is said in the log with what the process said last, and their
  * status goes offline through their last wills. */
 import path from "node:path";
-import type { Manifest } from "../../core/contracts/manifest";
+import type { CallbackNamesSource } from "../../core/runtime/callbackNames";
 import { DeviceProcess } from "../deviceProcess";
 import type { CallbackSiteMemory } from "./callbackSiteMemory";
 import type { FleetHostConfig, FromFleetHost, HostedDeviceSpec, ToFleetHost } from "./fleetHostProtocol";
@@ -62,7 +62,7 @@ export class FleetHost {
   async configure(config: Omit<FleetHostConfig, "kind">, callbackSites: CallbackSiteMemory): Promise<void> {
     this.config = { kind: "config", ...config };
     this.send(this.config);
-    for (const [version, sites] of callbackSites) this.rememberSites(version, sites);
+    for (const [version, app] of callbackSites) this.rememberSites(version, app);
     await this.process.started(this.ready, START_TIMEOUT_MS, "load");
   }
 
@@ -80,8 +80,8 @@ export class FleetHost {
     return this.process.pid;
   }
 
-  rememberSites(version: string, sites: Manifest["callbackSites"]): void {
-    this.send({ kind: "callbackSites", version, sites });
+  rememberSites(version: string, app: CallbackNamesSource): void {
+    this.send({ kind: "callbackSites", version, app });
   }
 
   /** Shared threads running in the host now. */

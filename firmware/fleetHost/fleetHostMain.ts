@@ -46,7 +46,7 @@ async function start(spec: HostedDeviceSpec): Promise<void> {
         watchdogMs: config.watchdogMs,
         device: config.device,
         onPinWrite: (w) => log(`[board] ${describePinWrite(w)}`),
-        callbackSitesFor: (version) => callbackSites.get(version),
+        callbackSitesFor: (version) => callbackSites.get(version)?.callbackSites,
         pool,
       },
     });
@@ -79,7 +79,7 @@ process.on("message", (message: ToFleetHost) => {
       return void starts.add(started);
     }
     case "callbackSites":
-      return rememberSites(callbackSites, message.version, message.sites);
+      return rememberSites(callbackSites, message.version, message.app);
     case "threads":
       return void send({ kind: "threads", ask: message.ask, threads: pool?.size ?? 0 });
     case "stop":

@@ -6,7 +6,7 @@
  * with devices × messages: at 1,000 devices in the broker's process that scan was 74% of its
  * main thread at rest (perf, `bench/fleet.bench.ts`). Split over hosts, each loop scans its own
  * share, the broker's none, and the hosts run on the other cores. */
-import type { Manifest } from "../../core/contracts/manifest";
+import type { CallbackNamesSource } from "../../core/runtime/callbackNames";
 import type { AppDeviceOptions } from "../isolation/appWorkerProtocol";
 
 /** Everything the devices of one host have in common. */
@@ -40,8 +40,9 @@ export interface HostedDeviceSpec {
 export type ToFleetHost =
   | FleetHostConfig
   | { kind: "start"; device: HostedDeviceSpec }
-  /** A build's callback sites (`snapfleet dev` keeps them, packages don't carry them). */
-  | { kind: "callbackSites"; version: string; sites: Manifest["callbackSites"] }
+  /** A build's callback sites, with its channels and controls (`snapfleet dev` keeps them,
+   * packages don't carry them). */
+  | { kind: "callbackSites"; version: string; app: CallbackNamesSource }
   | { kind: "threads"; ask: number }
   /** Stop every device (each within deviceStopMs, else halted), then say "stopped". */
   | { kind: "stop" };

@@ -439,4 +439,30 @@ describe("native device ↔ local cloud (mutual TLS, Jobs, HTTPS artifacts)", fu
     stopped = true;
     assert.ok(rows().every((r) => !r.online), "each device said offline before the broker stopped");
   });
+
+  it("snapfleet dev --device-runtime native names a failed callback by file:line, of the version the device runs, before and after an update", async () => {
+    const stateDir = fs.mkdtempSync(path.join(fs.realpathSync(os.tmpdir()), "sf-dev-native-sites-"));
+    cleanups.push(async () => fs.rmSync(stateDir, { recursive: true, force: true }));
+    // It fails after its first 20 ticks (6 s): past the install's grace period, so no rollback.
+    const source = (above: string, why: string) => `import type { FeatureApi } from "snapfleet";\nexport function App(api: FeatureApi) {\n${above}  let ticks = 0;\n  api.mcu.setInterval(() => { if (++ticks > 20) throw new Error("${why}"); }, 300);\n}\n`;
+    const entry = writeFeatures({ "app.ts": source("", "sensor gone") }, "dev-native-sites");
+    const logs: string[] = [];
+    const session = await DevSession.start({ entry, secrets: {}, devices: 1, port: 0, stateDir, dashboardBundleDir: null, watch: false, deviceRuntime: "native", nativeBinary: await nativeDeviceBinary(), log: (l) => logs.push(l) });
+    let stopped = false;
+    cleanups.push(async () => void (stopped || (await session.stop())));
+    const failedAt = (line: number, why: string) => (l: string) => l.startsWith("[sim-1] [app] error: timer (setInterval at ") && l.includes(`app.ts:${line}:`) && l.endsWith(`) failed: ${why}`);
+    await waitFor("the timer's failure named at line 4", () => logs.some(failedAt(4, "sensor gone")), 30_000);
+    // New device code whose timer is two lines down: its lines name line 6, from its first start on.
+    fs.writeFileSync(entry, source("  // moved\n  // down\n", "sensor lost"));
+    const update = await session.rebuild();
+    assert.ok(update.jobId, "device code changed: an OTA job");
+    const since = logs.length;
+    await waitFor("the updated version's failure named at line 6", () => logs.slice(since).some(failedAt(6, "sensor lost")), 30_000);
+    const started = logs.findIndex((l, i) => i >= since && l.includes(`[ota] starting version ${update.version.slice(0, 12)}`));
+    assert.ok(started >= 0, "the device said which version it started");
+    assert.ok(!logs.slice(started).some(failedAt(4, "sensor lost")), "no line of the new version named with the old one's file:line");
+    assert.ok(!logs.some((l) => l.includes("timer #0")), "every failure named by file:line");
+    await session.stop();
+    stopped = true;
+  });
 });

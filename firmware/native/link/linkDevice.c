@@ -67,6 +67,9 @@ static void stopApp(sf_LinkDevice* d) {
 
 static void bootApp(sf_LinkDevice* d, const sf_DevicePackage* pkg) {
   stopApp(d);
+  /* Every start says its version (at power-on, on trial, after a rollback): the lines after it
+   * are that version's (ports/posix/net/networkDevice.c does the same). */
+  say(d, SF_TX_OTA_STARTING_VERSION, pkg->manifest.version);
   d->manifest = pkg->manifest;
   d->startFailure[0] = 0;
   char* error = d->error;
@@ -118,7 +121,6 @@ static void bootInstalled(sf_LinkDevice* d) {
     if (found == 0) say(d, SF_TX_OTA_NO_APP_INSTALLED_WAITING, NULL);
     return;
   }
-  say(d, SF_TX_OTA_STARTING_VERSION, d->package.manifest.version);
   bootApp(d, &d->package);
 }
 

@@ -108,6 +108,11 @@ static bool readManifest(void* context, const uint8_t* json, size_t length, char
 /* Starts a verified package and tells the OTA agent how the start went. */
 static void bootApp(sf_NetworkDevice* d, const sf_DevicePackage* pkg) {
   stopApp(d);
+  /* Every start says its version (at power-on, on trial, after a rollback): the lines after it
+   * are that version's, so a host that kept the build's callback sites can name file:line for
+   * them (core/runtime/callbackSiteNames.ts). */
+  char v[13];
+  say(d, "[ota] starting version %s from slot %s", shortVersion(pkg->manifest.version, v), sf_slot_name(d->ota.running));
   d->manifest = pkg->manifest;
   d->settings = d->nextSettings; /* read by readManifest just before; freed with the app */
   d->nextSettings = (sf_SettingDecls){0};
@@ -158,8 +163,6 @@ static void bootInstalled(sf_NetworkDevice* d) {
   if (found < 0) say(d, "[ota] %s", error);
   if (found <= 0) return;
   if (error[0]) say(d, "[ota] %s", error);
-  char v[13];
-  say(d, "[ota] starting version %s from slot %s", shortVersion(pkg.manifest.version, v), sf_slot_name(d->ota.running));
   bootApp(d, &pkg);
 }
 
