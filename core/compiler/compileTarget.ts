@@ -12,6 +12,7 @@ import { CallbackSiteRecorder } from "./callbackSiteRecorder";
 import { DeclarationRecorder, DeclareKind } from "./declarationRecorder";
 import { FeatureCompileError, type SourceLocation } from "./errors";
 import { withFeatureLocations } from "./microviumErrors";
+import { watchFeatureAwaits } from "./featureAwaits";
 import { runtimeSourceFor } from "./runtimeSource";
 import { pruneSnapshot } from "./snapshotPruning";
 import { FULL_CODEC, type DeviceChannelCodec } from "./primitiveChannels";
@@ -21,6 +22,12 @@ import type { SourceMapper } from "./sourceMapper";
  * author's sources, errors in RUNTIME_FILE are ours. */
 export const FEATURE_FILE = "feature.js";
 const RUNTIME_FILE = "snapfleet-runtime.js";
+
+/** An async App may await only what finishes during the build (README "The feature API"): the
+ * build can't see what runs after an await that waits for the device (a timer, a message,
+ * onStart), so it refuses that App rather than lose its declarations and errors silently. */
+const ASYNC_APP_HINT =
+  "declare everything before the first `await` that waits for the device, and do async work in a callback: api.mcu.onStart(async () => { ... }), a timer or a listener";
 
 export interface TargetBuildInput {
   target: Target;
@@ -127,6 +134,7 @@ export function compileTarget(input: TargetBuildInput): TargetBuild {
   limitBuildInstructions(vm, limit, () =>
     raiseAtFeature(`App(api) ran more than ${limit.toLocaleString("en-US")} instructions at build time without returning (here when stopped): a loop that never ends?`),
   );
+  const lastAwait = watchFeatureAwaits(vm, FEATURE_FILE);
   vm.globalThis.vmImport = vm.vmImport;
   vm.globalThis.vmExport = vm.vmExport;
 
@@ -146,6 +154,15 @@ export function compileTarget(input: TargetBuildInput): TargetBuild {
     );
   }
   withFeatureLocations(input.mapper, FEATURE_FILE, "app", () => runtime.runApp(app), locate);
+  // Microvium ran the awaits that could finish when runApp returned (its job queue).
+  if (withFeatureLocations(input.mapper, FEATURE_FILE, "app", () => runtime.appStillWaiting() as boolean, locate)) {
+    const at = lastAwait();
+    throw new FeatureCompileError(
+      "App(api) was still waiting at this `await` when the build ended: what follows it is never declared at build time (a channel, secret, pin or control declared there is missing from the app, and declaring it later fails unreported)",
+      at ? input.mapper.toOriginal(at.line, at.column) : undefined,
+      ASYNC_APP_HINT,
+    );
+  }
   const codec = input.channelCodec ?? FULL_CODEC;
   runtime.finishBuild(codec.encode, codec.decode);
   const snapshot = vm.createSnapshot({ optimizationHook: (il) => leaveOutUnnamedMembers(uncollected(vm, il), input.pruneMembers !== false) }).data;
