@@ -111,6 +111,21 @@ describe("compileFeatures: bad input says what, where and what to do", () => {
     assert.match(err.message, /hint: add `export function App/);
   });
 
+  it("refuses a default export of App at the export, whichever way it is written", async () => {
+    const fn = "function App(api: FeatureApi) {\n  api.newCommsChannel(\"a\");\n}";
+    const forms: [string, number][] = [
+      [`import type { FeatureApi } from "snapfleet";\n\nexport default ${fn}\n`, 3],
+      [`import type { FeatureApi } from "snapfleet";\n${fn}\nexport default App;\n`, 5],
+      [`import type { FeatureApi } from "snapfleet";\n${fn}\nexport { App as default };\n`, 5],
+      [`import type { FeatureApi } from "snapfleet";\n\nexport default (api: FeatureApi) => {\n  api.newCommsChannel("a");\n};\n`, 3],
+    ];
+    for (const [source, line] of forms) {
+      const err = await compileError(writeFeatures({ "app.ts": source }));
+      assertLocated(err, line, /default exports are not supported in feature code/);
+      assert.match(err.message, /hint: use a named export, e\.g\. `export function App\(api\)/);
+    }
+  });
+
   it("rejects an invalid channel name at the call", async () => {
     const err = await compileError(writeApp(`  const ok = api.newCommsChannel("fine");\n  api.newCommsChannel("Bad_Name");`));
     assertLocated(err, 5, /channel name "Bad_Name" is invalid: use 1-63 lowercase letters/);
