@@ -6,6 +6,7 @@ import type * as IL from "microvium/dist/lib/il";
 import { EXPORT_API_OBJECTS, HostId } from "../runtime/hostIds";
 import { formatRuntimeError } from "../runtime/runtimeErrors";
 import { DEFAULT_BUILD_INSTRUCTION_LIMIT, limitBuildInstructions } from "./buildInstructionLimit";
+import { installStdlib } from "../runtime/stdlib";
 import { stdlibHostFunctions } from "../runtime/stdlib/hostFunctions";
 import { TokenReader } from "../runtime/valueTokens";
 import { CallbackSiteRecorder } from "./callbackSiteRecorder";
@@ -23,6 +24,9 @@ import type { SourceMapper } from "./sourceMapper";
 export const FEATURE_FILE = "feature.js";
 const RUNTIME_FILE = "snapfleet-runtime.js";
 
+/** The standard library piece api.log formats objects and arrays with. */
+const LOG_FORMATTER = "JSON.stringify";
+
 /** An async App may await only what finishes during the build (README "The feature API"): the
  * build can't see what runs after an await that waits for the device (a timer, a message,
  * onStart), so it refuses that App rather than lose its declarations and errors silently. */
@@ -39,8 +43,12 @@ export interface TargetBuildInput {
   mapper: SourceMapper;
   /** Secret values; consulted on the device target only. */
   secrets: Record<string, string | undefined>;
-  /** Installs standard library pieces into the fresh VM before the feature is evaluated. */
-  prepareVm?: (vm: Microvium) => void;
+  /** The standard library pieces the feature uses (lowerForMicrovium's usedStdlib), installed
+   * into the fresh VM before the feature is evaluated. */
+  stdlib?: readonly string[];
+  /** api.log may be given an object or array, to print as JSON (default true; the device's
+   * comes from deviceLogsObjects). False leaves the formatter out of the snapshot. */
+  logObjects?: boolean;
   /** Which halves of the object/array codec the snapshot keeps (default both; the device's
    * come from deviceChannelCodec). A half left out refuses objects with a clear error instead. */
   channelCodec?: DeviceChannelCodec;
@@ -141,7 +149,9 @@ export function compileTarget(input: TargetBuildInput): TargetBuild {
   const runtime = vm.evaluateModule({ sourceText: runtimeSourceFor(input.target), debugFilename: RUNTIME_FILE });
   vm.globalThis.__sf_readValue = runtime.guardedValueRead;
   vm.globalThis.__sf_readTokens = runtime.valueReader;
-  input.prepareVm?.(vm);
+  const logObjects = input.logObjects !== false;
+  installStdlib(vm, logObjects ? [...(input.stdlib ?? []), LOG_FORMATTER] : (input.stdlib ?? []));
+  if (logObjects) runtime.logObjectsAsJson(vm.globalThis.JSON.stringify);
 
   const feature = withFeatureLocations(input.mapper, FEATURE_FILE, "module", () => vm.evaluateModule({ sourceText: input.code, debugFilename: FEATURE_FILE }), locate);
   const app = feature.App;

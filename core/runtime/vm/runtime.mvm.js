@@ -532,6 +532,16 @@ const api = apiObject({
   },
 });
 
+// Called by the compiler before App runs when the feature may log an object or array
+// (core/compiler/logValues.ts; always on web and server): api.log prints those as JSON, with
+// the standard library's JSON.stringify, where the engine's "" + message gives "[Object]".
+// Without the call neither this function nor JSON.stringify is in the snapshot.
+export function logObjectsAsJson(stringify) {
+  api.log = function (message) {
+    hostLog(typeof message === "object" && message !== null ? stringify(message) : "" + message);
+  };
+}
+
 // Called by the compiler: runs the feature's App at build time. An async App returns a promise;
 // watchApp follows it while Microvium's job queue runs the awaits that can finish during the
 // build, and the compiler then asks appStillWaiting: App still waiting means it stopped at an
