@@ -4,8 +4,8 @@ import { compileFeatures } from "../core/compiler/compileFeatures";
 import { compileTarget, FEATURE_FILE } from "../core/compiler/compileTarget";
 import { lowerForMicrovium } from "../core/compiler/lower";
 import { deviceChannelCodec } from "../core/compiler/primitiveChannels";
+import { deviceLogsObjects } from "../core/compiler/logValues";
 import { SourceMapper } from "../core/compiler/sourceMapper";
-import { installStdlib } from "../core/runtime/stdlib";
 import { encodeEnvelope } from "../core/contracts/envelope";
 import { topics } from "../core/contracts/topics";
 import { loadWasmEngine } from "../core/engine";
@@ -63,8 +63,9 @@ async function deviceBytesWithPieces(entry: string, extra: string[]): Promise<{ 
     exports: bundle.exports,
     mapper: new SourceMapper(lowered.map, cwd),
     secrets: {},
-    prepareVm: (vm) => installStdlib(vm, [...lowered.usedStdlib, ...extra]),
+    stdlib: [...lowered.usedStdlib, ...extra],
     channelCodec: deviceChannelCodec(bundle.inputs),
+    logObjects: deviceLogsObjects(bundle.inputs),
   });
   return { bytes: build.snapshot.length, used: lowered.usedStdlib };
 }

@@ -3,13 +3,16 @@ import crypto from "node:crypto";
 import path from "node:path";
 import { compileFeatures, type CompileResult } from "../core/compiler/compileFeatures";
 import { FeatureCompileError, MissingSecretsError } from "../core/compiler/errors";
-import { writeApp, writeFeatures } from "./support/tempFeatures";
+import { appSource, writeApp, writeFeatures } from "./support/tempFeatures";
 import { compileError as expectCompileError } from "./support/compileError";
 
 const EXAMPLE = path.join(__dirname, "../examples/grow-station/features/app.ts");
 export const EXAMPLE_SECRETS = { ssid: "GreenhouseNet-7f3a", password: "pw-Zq81-never-in-web" };
 
 const compileError = (entry: string, secrets: Record<string, string> = {}) => expectCompileError({ entry, secrets });
+
+/** writeApp with `export async function App`. */
+const writeAsyncApp = (body: string, preamble = "") => writeFeatures({ "app.ts": `${appSource([body], [preamble]).replace("export function App", "export async function App")}\n` });
 
 /** The error must point at the author's file, at the given line, and say `pattern`. */
 function assertLocated(err: FeatureCompileError, line: number, pattern: RegExp): void {
@@ -106,6 +109,21 @@ describe("compileFeatures: bad input says what, where and what to do", () => {
     const err = await compileError(writeFeatures({ "app.ts": `export function Main() {}\n` }));
     assert.match(err.message, /does not export a function named App \(it exports Main\)/);
     assert.match(err.message, /hint: add `export function App/);
+  });
+
+  it("refuses a default export of App at the export, whichever way it is written", async () => {
+    const fn = "function App(api: FeatureApi) {\n  api.newCommsChannel(\"a\");\n}";
+    const forms: [string, number][] = [
+      [`import type { FeatureApi } from "snapfleet";\n\nexport default ${fn}\n`, 3],
+      [`import type { FeatureApi } from "snapfleet";\n${fn}\nexport default App;\n`, 5],
+      [`import type { FeatureApi } from "snapfleet";\n${fn}\nexport { App as default };\n`, 5],
+      [`import type { FeatureApi } from "snapfleet";\n\nexport default (api: FeatureApi) => {\n  api.newCommsChannel("a");\n};\n`, 3],
+    ];
+    for (const [source, line] of forms) {
+      const err = await compileError(writeFeatures({ "app.ts": source }));
+      assertLocated(err, line, /default exports are not supported in feature code/);
+      assert.match(err.message, /hint: use a named export, e\.g\. `export function App\(api\)/);
+    }
   });
 
   it("rejects an invalid channel name at the call", async () => {
@@ -230,5 +248,28 @@ export function App(api: FeatureApi) {
     const err = await compileError(writeApp(`  const ready = new Promise<number>((resolve) => resolve(1));\n  async function wait() {\n    await ready;\n  }\n  wait();`));
     assertLocated(err, 6, /an async function resumed after `await` during the build/);
     assert.match(err.message, /hint: start async work from a callback/);
+  });
+
+  it("an async App still waiting at an await when the build ends fails there, since nothing after it is declared", async () => {
+    const body = [
+      `  api.newCommsChannel("first");`,
+      `  await new Promise((resolve) => api.mcu.onStart(() => resolve(1)));`,
+      `  api.newCommsChannel("lost");`,
+    ].join("\n");
+    const err = await compileError(writeAsyncApp(body));
+    assertLocated(err, 5, /App\(api\) was still waiting at this `await` when the build ended/);
+    assert.match(err.message, /hint: .*declare everything before the first `await`/);
+    assert.match(err.message, /in a callback/);
+  });
+
+  it("an async App whose awaits all finish during the build declares what follows them; one that throws after an await fails the build", async () => {
+    const helper = "async function loadDefaults() {\n  const defaults = { unit: \"C\" };\n  return defaults;\n}";
+    const entry = writeAsyncApp(`  api.newCommsChannel("first");\n  const defaults = await loadDefaults();\n  api.newCommsChannel("after-" + defaults.unit.toLowerCase());`, helper);
+    const ok = await compileFeatures({ entry });
+    assert.deepEqual(ok.manifest.channels.map((c) => c.name), ["first", "after-c"]);
+
+    const throws = writeAsyncApp(`  api.newCommsChannel("first");\n  await loadDefaults();\n  throw new Error("no sensor configured");`, helper);
+    const err = await compileError(throws);
+    assert.match(err.message, /App\(api\) threw at build time: no sensor configured/);
   });
 });

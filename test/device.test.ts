@@ -301,6 +301,31 @@ describe("device runtime: mistakes a feature makes at run time", () => {
     device.stop();
   });
 
+  it("api.log of an object or array prints it as JSON, at build time and on the device; text stays text", async () => {
+    const build = await compileFeatures({
+      entry: writeApp(
+        [
+          `  const reading: { [k: string]: unknown } = { t: 21.5, tags: ["soil", "air"], ok: true, none: null, said: 'a "quote"' };`,
+          `  api.log(reading);`,
+          `  api.mcu.onStart(() => { api.log(reading); api.log([1, [2, {}], "x"]); api.log("plain " + 3); api.log(7); });`,
+        ].join("\n"),
+      ),
+    });
+    const json = `{"t":21.5,"tags":["soil","air"],"ok":true,"none":null,"said":"a \\"quote\\""}`;
+    assert.deepEqual(build.buildLogs, [json]);
+    const logs: string[] = [];
+    const device = await Device.boot({ manifest: build.manifest, snapshot: build.snapshots.device, thing: "gh-1", clock: new ManualClock(), engine, onLog: (l) => logs.push(l) });
+    assert.deepEqual(logs, [`[app] ${json}`, `[app] [1,[2,{}],"x"]`, "[app] plain 3", "[app] 7"]);
+    device.stop();
+  });
+
+  it("an app whose api.log calls all get text leaves the JSON formatter out of its device snapshot", async () => {
+    const entry = writeApp(`  const reading = { t: 21.5 };\n  api.mcu.onStart(() => api.log("t=" + reading.t));`);
+    const inferred = await compileFeatures({ entry });
+    const kept = await compileFeatures({ entry, inferLogObjects: false });
+    assert.ok(inferred.manifest.snapshots.device.size < kept.manifest.snapshots.device.size, `${inferred.manifest.snapshots.device.size} B with the formatter left out, ${kept.manifest.snapshots.device.size} B kept`);
+  });
+
   it("a secret read on the web target throws; on the device it has the value", async () => {
     const build = await compileFeatures({
       entry: writeApp(`  const key = api.defineSecret("api-key");\n  const ch = api.newCommsChannel("c");\n  api.registerUiControl((el) => el.setText(key.value), { title: "leak" });\n  api.mcu.onStart(() => api.log("key length ok: " + (key.value === "s3cr3t-value")));`),

@@ -194,6 +194,16 @@ for (const runtime of RUNTIMES) describe(`${runtime.name}: the same script, the 
     assert.ok(text.startsWith("5e-324 1.5e-323 -5e-324 -1.5e-323 1e-323 "), text);
   });
 
+  it("api.log of objects and arrays: the same JSON text on both hosts (the engine alone would print [Object])", async () => {
+    const build = await compileApp("log-objects", [
+      '  const reading: { [k: string]: unknown } = { t: 21.5, tiny: 5e-324, tags: ["soil", "é\\u0001"], ok: true, none: null, skip: undefined, nested: { xs: [1, [2, {}]] } };',
+      '  api.mcu.onStart(() => { api.log(reading); api.log([reading.tags, -0.1, 1e21]); api.log("text " + 3); });',
+    ]);
+    const lines = await assertSameOutput(build, '{"advance": 10}\n', []);
+    assert.ok(lines.includes(JSON.stringify({ echo: '[app] {"t":21.5,"tiny":5e-324,"tags":["soil","é\\u0001"],"ok":true,"none":null,"nested":{"xs":[1,[2,{}]]}}' })), lines.join("\n"));
+    assert.ok(lines.includes(JSON.stringify({ echo: '[app] [["soil","é\\u0001"],-0.1,1e+21]' })), lines.join("\n"));
+  });
+
   it("a property name of digits from outside (a message, JSON.parse's text): refused before the engine, one clear line alike on both hosts", async () => {
     // README "What feature code may use": the engine can't hold such a name (core/runtime/unholdableNames.ts).
     const build = await compileApp("digit-names", [

@@ -3,6 +3,7 @@ import fs from "node:fs";
 import * as esbuild from "esbuild";
 import { FeatureCompileError } from "./errors";
 import { featureEntryInside } from "../contracts/featureEntry";
+import { refuseDefaultExport } from "./defaultExport";
 
 export interface Bundle {
   code: string;
@@ -49,6 +50,7 @@ export async function bundleFeatures(entry: string, cwd: string): Promise<Bundle
   const map = result.outputFiles.find((f) => f.path.endsWith(".map"));
   if (!js || !map) throw new Error("esbuild produced no output");
   const exports = Object.values(result.metafile?.outputs ?? {}).flatMap((o) => o.exports);
+  if (exports.includes("default")) refuseDefaultExport(entryPath, path.relative(cwd, entryPath) || entryPath);
   const inputs = Object.keys(result.metafile?.inputs ?? {}).map((file) => path.resolve(cwd, file));
   return { code: js.text, map: JSON.parse(map.text), exports, inputs };
 }

@@ -2,7 +2,6 @@ import crypto from "node:crypto";
 import path from "node:path";
 import { checkName } from "../contracts/names";
 import { TARGETS, type Declarations, type Manifest, type Target } from "../contracts/manifest";
-import { installStdlib } from "../runtime/stdlib";
 import { bundleFeatures } from "./bundle";
 import { compileTarget, FEATURE_FILE, type TargetBuild } from "./compileTarget";
 import { FeatureCompileError, MissingSecretsError } from "./errors";
@@ -10,6 +9,7 @@ import { lowerForMicrovium } from "./lower";
 import { LoweringError } from "./lower/errors";
 import { SourceMapper } from "./sourceMapper";
 import { deviceChannelCodec, FULL_CODEC } from "./primitiveChannels";
+import { deviceLogsObjects } from "./logValues";
 import { ENGINE_ID } from "./engineId";
 import { defaultAppName } from "./defaultAppName";
 import { findPinWrites } from "./pinWrites";
@@ -39,6 +39,9 @@ export interface CompileOptions {
    * need, as inferred from the feature code's types (default true;
    * core/compiler/primitiveChannels.ts). False only to measure what that saves. */
   inferChannelCodec?: boolean;
+  /** Leave out of the device snapshot api.log's JSON formatting of objects when the feature code
+   * gives it none (default true; core/compiler/logValues.ts). False only to measure what that saves. */
+  inferLogObjects?: boolean;
 }
 
 export interface CompileResult {
@@ -72,6 +75,8 @@ export async function compileFeatures(options: CompileOptions): Promise<CompileR
   const loweredGuarded = lower(bundle.code, bundle.map, true, bundleMapper);
   // Only the device snapshot has a size budget; web and server keep the full value codec.
   const deviceCodec = options.inferChannelCodec === false ? FULL_CODEC : deviceChannelCodec(bundle.inputs);
+  // Likewise the JSON formatting of objects given to api.log (core/compiler/logValues.ts).
+  const deviceLogObjects = options.inferLogObjects === false || deviceLogsObjects(bundle.inputs);
   const builds = {} as Record<Target, TargetBuild>;
   for (const target of TARGETS) {
     const lowered = target === "device" ? loweredDevice : loweredGuarded;
@@ -81,8 +86,9 @@ export async function compileFeatures(options: CompileOptions): Promise<CompileR
       exports: bundle.exports,
       mapper: new SourceMapper(lowered.map, cwd),
       secrets: target === "device" ? (options.secrets ?? {}) : {},
-      prepareVm: (vm) => installStdlib(vm, lowered.usedStdlib),
+      stdlib: lowered.usedStdlib,
       channelCodec: target === "device" ? deviceCodec : undefined,
+      logObjects: target === "device" ? deviceLogObjects : true,
       pruneMembers: options.pruneMembers,
       instructionLimit: options.buildInstructionLimit,
       board,

@@ -6,12 +6,14 @@ import type * as IL from "microvium/dist/lib/il";
 import { EXPORT_API_OBJECTS, HostId } from "../runtime/hostIds";
 import { formatRuntimeError } from "../runtime/runtimeErrors";
 import { DEFAULT_BUILD_INSTRUCTION_LIMIT, limitBuildInstructions } from "./buildInstructionLimit";
+import { installStdlib } from "../runtime/stdlib";
 import { stdlibHostFunctions } from "../runtime/stdlib/hostFunctions";
 import { TokenReader } from "../runtime/valueTokens";
 import { CallbackSiteRecorder } from "./callbackSiteRecorder";
 import { DeclarationRecorder, DeclareKind } from "./declarationRecorder";
 import { FeatureCompileError, type SourceLocation } from "./errors";
 import { withFeatureLocations } from "./microviumErrors";
+import { watchFeatureAwaits } from "./featureAwaits";
 import { runtimeSourceFor } from "./runtimeSource";
 import { pruneSnapshot } from "./snapshotPruning";
 import { FULL_CODEC, type DeviceChannelCodec } from "./primitiveChannels";
@@ -21,6 +23,15 @@ import type { SourceMapper } from "./sourceMapper";
  * author's sources, errors in RUNTIME_FILE are ours. */
 export const FEATURE_FILE = "feature.js";
 const RUNTIME_FILE = "snapfleet-runtime.js";
+
+/** The standard library piece api.log formats objects and arrays with. */
+const LOG_FORMATTER = "JSON.stringify";
+
+/** An async App may await only what finishes during the build (README "The feature API"): the
+ * build can't see what runs after an await that waits for the device (a timer, a message,
+ * onStart), so it refuses that App rather than lose its declarations and errors silently. */
+const ASYNC_APP_HINT =
+  "declare everything before the first `await` that waits for the device, and do async work in a callback: api.mcu.onStart(async () => { ... }), a timer or a listener";
 
 export interface TargetBuildInput {
   target: Target;
@@ -32,8 +43,12 @@ export interface TargetBuildInput {
   mapper: SourceMapper;
   /** Secret values; consulted on the device target only. */
   secrets: Record<string, string | undefined>;
-  /** Installs standard library pieces into the fresh VM before the feature is evaluated. */
-  prepareVm?: (vm: Microvium) => void;
+  /** The standard library pieces the feature uses (lowerForMicrovium's usedStdlib), installed
+   * into the fresh VM before the feature is evaluated. */
+  stdlib?: readonly string[];
+  /** api.log may be given an object or array, to print as JSON (default true; the device's
+   * comes from deviceLogsObjects). False leaves the formatter out of the snapshot. */
+  logObjects?: boolean;
   /** Which halves of the object/array codec the snapshot keeps (default both; the device's
    * come from deviceChannelCodec). A half left out refuses objects with a clear error instead. */
   channelCodec?: DeviceChannelCodec;
@@ -127,13 +142,16 @@ export function compileTarget(input: TargetBuildInput): TargetBuild {
   limitBuildInstructions(vm, limit, () =>
     raiseAtFeature(`App(api) ran more than ${limit.toLocaleString("en-US")} instructions at build time without returning (here when stopped): a loop that never ends?`),
   );
+  const lastAwait = watchFeatureAwaits(vm, FEATURE_FILE);
   vm.globalThis.vmImport = vm.vmImport;
   vm.globalThis.vmExport = vm.vmExport;
 
   const runtime = vm.evaluateModule({ sourceText: runtimeSourceFor(input.target), debugFilename: RUNTIME_FILE });
   vm.globalThis.__sf_readValue = runtime.guardedValueRead;
   vm.globalThis.__sf_readTokens = runtime.valueReader;
-  input.prepareVm?.(vm);
+  const logObjects = input.logObjects !== false;
+  installStdlib(vm, logObjects ? [...(input.stdlib ?? []), LOG_FORMATTER] : (input.stdlib ?? []));
+  if (logObjects) runtime.logObjectsAsJson(vm.globalThis.JSON.stringify);
 
   const feature = withFeatureLocations(input.mapper, FEATURE_FILE, "module", () => vm.evaluateModule({ sourceText: input.code, debugFilename: FEATURE_FILE }), locate);
   const app = feature.App;
@@ -146,6 +164,15 @@ export function compileTarget(input: TargetBuildInput): TargetBuild {
     );
   }
   withFeatureLocations(input.mapper, FEATURE_FILE, "app", () => runtime.runApp(app), locate);
+  // Microvium ran the awaits that could finish when runApp returned (its job queue).
+  if (withFeatureLocations(input.mapper, FEATURE_FILE, "app", () => runtime.appStillWaiting() as boolean, locate)) {
+    const at = lastAwait();
+    throw new FeatureCompileError(
+      "App(api) was still waiting at this `await` when the build ended: what follows it is never declared at build time (a channel, secret, pin or control declared there is missing from the app, and declaring it later fails unreported)",
+      at ? input.mapper.toOriginal(at.line, at.column) : undefined,
+      ASYNC_APP_HINT,
+    );
+  }
   const codec = input.channelCodec ?? FULL_CODEC;
   runtime.finishBuild(codec.encode, codec.decode);
   const snapshot = vm.createSnapshot({ optimizationHook: (il) => leaveOutUnnamedMembers(uncollected(vm, il), input.pruneMembers !== false) }).data;

@@ -37,23 +37,16 @@ type ApiName = (typeof API_NAMES)[number];
  * are parsed once per process, and the previous program is reused (`snapfleet dev` rebuilds);
  * measured in bench/compile.bench.ts. */
 export function deviceChannelCodec(files: readonly string[]): DeviceChannelCodec {
-  const sources = new Map<string, string>();
-  for (const file of files) {
-    if (!SCRIPT.test(file)) continue; // esbuild inputs may include JSON and other loaders
-    try {
-      sources.set(path.resolve(file), fs.readFileSync(file, "utf8"));
-    } catch {
-      return FULL_CODEC; // not a file on disk (a virtual module): can't tell
-    }
-  }
+  const sources = featureSources(files);
+  if (!sources) return FULL_CODEC; // not a file on disk (a virtual module): can't tell
   const mentioning = [...sources].filter(([, text]) => API_NAMES.some((name) => text.includes(name)));
   if (mentioning.length === 0) return { encode: false, decode: false }; // no channel traffic at all
   // Declared types are taken at their word: when every channel has a primitive type argument,
   // the checker (whose first run in a process parses TypeScript's library) isn't needed.
   if (everyChannelDeclaredPrimitive(mentioning)) return { encode: false, decode: false };
 
-  try {
-    const program = typeProgram(sources);
+  // The checker failing on some input must not fail the build: the whole codec is always right.
+  return withTypeProgram(sources, FULL_CODEC, (program) => {
     const analysis = new ChannelTraffic(program.getTypeChecker(), program.getSourceFile(FEATURE_API_TYPES));
     for (const [file] of mentioning) {
       const source = program.getSourceFile(file);
@@ -61,19 +54,40 @@ export function deviceChannelCodec(files: readonly string[]): DeviceChannelCodec
       analysis.visit(source);
     }
     return analysis.result();
+  });
+}
+
+/** `use` of the type program over `sources`, or `fallback` (the answer that is always right)
+ * when the checker fails on some input. */
+export function withTypeProgram<T>(sources: Map<string, string>, fallback: T, use: (program: ts.Program) => T): T {
+  try {
+    return use(typeProgram(sources));
   } catch {
-    // The checker failing on some input must not fail the build: the whole codec is always right.
     previousProgram = undefined;
-    return FULL_CODEC;
+    return fallback;
   }
 }
 
 const SCRIPT = /\.(?:[cm]?[jt]sx?)$/;
 
+/** The text of the bundle's script files by absolute path; undefined when one isn't on disk. */
+export function featureSources(files: readonly string[]): Map<string, string> | undefined {
+  const sources = new Map<string, string>();
+  for (const file of files) {
+    if (!SCRIPT.test(file)) continue; // esbuild inputs may include JSON and other loaders
+    try {
+      sources.set(path.resolve(file), fs.readFileSync(file, "utf8"));
+    } catch {
+      return undefined;
+    }
+  }
+  return sources;
+}
+
 /** Where `import type { ... } from "snapfleet"` resolves for the checker: the feature API types
  * alone (the TypeScript source in a checkout, its declaration file in an installed package), not
  * the package's index, which would pull in Pulumi's types and cost seconds. */
-const FEATURE_API_TYPES = [path.join(__dirname, "../api/featureApi.ts"), path.join(__dirname, "../api/featureApi.d.ts")].find((f) => fs.existsSync(f)) ?? path.join(__dirname, "../api/featureApi.d.ts");
+export const FEATURE_API_TYPES = [path.join(__dirname, "../api/featureApi.ts"), path.join(__dirname, "../api/featureApi.d.ts")].find((f) => fs.existsSync(f)) ?? path.join(__dirname, "../api/featureApi.d.ts");
 
 const OPTIONS: ts.CompilerOptions = {
   noEmit: true,
@@ -219,17 +233,21 @@ class ChannelTraffic {
     return parameter && this.checker.getTypeOfSymbol(parameter);
   }
 
-  /** Only numbers, strings, booleans, null or undefined; `any`, `unknown` and objects are not. */
   private primitive(type: ts.Type | undefined): boolean {
-    if (type === undefined) return false;
-    if (type.flags & GENERIC_FLAGS) {
-      const constraint = this.checker.getBaseConstraintOfType(type);
-      return constraint !== undefined && constraint !== type && this.primitive(constraint);
-    }
-    if (type.isUnion()) return type.types.every((t) => this.primitive(t));
-    if (type.isIntersection()) return type.types.some((t) => (t.flags & PRIMITIVE_FLAGS) !== 0); // a branded number is a number
-    return (type.flags & PRIMITIVE_FLAGS) !== 0;
+    return primitiveType(this.checker, type);
   }
+}
+
+/** Only numbers, strings, booleans, null or undefined; `any`, `unknown` and objects are not. */
+export function primitiveType(checker: ts.TypeChecker, type: ts.Type | undefined): boolean {
+  if (type === undefined) return false;
+  if (type.flags & GENERIC_FLAGS) {
+    const constraint = checker.getBaseConstraintOfType(type);
+    return constraint !== undefined && constraint !== type && primitiveType(checker, constraint);
+  }
+  if (type.isUnion()) return type.types.every((t) => primitiveType(checker, t));
+  if (type.isIntersection()) return type.types.some((t) => (t.flags & PRIMITIVE_FLAGS) !== 0); // a branded number is a number
+  return (type.flags & PRIMITIVE_FLAGS) !== 0;
 }
 
 /** Every mention of `newCommsChannel` (at least one) is a call `x.newCommsChannel<T>(...)` whose T
@@ -261,14 +279,14 @@ function primitiveTypeNode(type: ts.TypeNode): boolean {
 }
 
 /** `receiver.name(...)`, also `receiver?.name(...)`. */
-function directCall(name: ts.Node): ts.CallExpression | undefined {
+export function directCall(name: ts.Node): ts.CallExpression | undefined {
   const access = name.parent;
   if (!access || !ts.isPropertyAccessExpression(access) || access.name !== name) return undefined;
   const call = access.parent;
   return call && ts.isCallExpression(call) && call.expression === access ? call : undefined;
 }
 
-function declaresMember(name: ts.Node): boolean {
+export function declaresMember(name: ts.Node): boolean {
   const parent = name.parent;
   return (
     (ts.isMethodSignature(parent) || ts.isPropertySignature(parent) || ts.isMethodDeclaration(parent) || ts.isPropertyDeclaration(parent) || ts.isPropertyAssignment(parent)) &&

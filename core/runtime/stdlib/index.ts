@@ -13,7 +13,7 @@ export const STDLIB_FILE = "snapfleet-stdlib.js";
  * VM globals; Array.prototype pieces extend the shared array prototype. Only these pieces exist
  * in the VM afterwards, so a snapshot carries only what the feature uses; `used` empty installs
  * nothing at all. Names come from lowerForMicrovium's `usedStdlib`. */
-export function installStdlib(vm: Microvium, used: string[]): void {
+export function installStdlib(vm: Microvium, used: readonly string[]): void {
   if (used.length === 0) return;
   const pieces = resolveStdlibPieces(used);
   if (pieces.some((p) => p.name.startsWith("host:"))) vm.globalThis.vmImport = vm.vmImport;

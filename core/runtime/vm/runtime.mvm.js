@@ -532,9 +532,44 @@ const api = apiObject({
   },
 });
 
-// Called by the compiler: runs the feature's App at build time.
+// Called by the compiler before App runs when the feature may log an object or array
+// (core/compiler/logValues.ts; always on web and server): api.log prints those as JSON, with
+// the standard library's JSON.stringify, where the engine's "" + message gives "[Object]".
+// Without the call neither this function nor JSON.stringify is in the snapshot.
+export function logObjectsAsJson(stringify) {
+  api.log = function (message) {
+    hostLog(typeof message === "object" && message !== null ? stringify(message) : "" + message);
+  };
+}
+
+// Called by the compiler: runs the feature's App at build time. An async App returns a promise;
+// watchApp follows it while Microvium's job queue runs the awaits that can finish during the
+// build, and the compiler then asks appStillWaiting: App still waiting means it stopped at an
+// await the build can't finish, and what follows that await would never be declared.
+let appOutcome = { waiting: false, failed: false, error: undefined };
 export function runApp(app) {
-  app(api);
+  const result = app(api);
+  if (typeof result === "object" && result !== null && result.__proto__ === Promise.prototype) watchApp(result);
+}
+
+// Whole object literals on purpose: they give this function the stack room Microvium 8's
+// compile-time VM needs to resume an await inside try (with less it fails an internal
+// assertion; core/compiler/microviumErrors.ts, isBuildTimeAsyncResume).
+async function watchApp(result) {
+  appOutcome = { waiting: true, failed: false, error: undefined };
+  try {
+    await result;
+    appOutcome = { waiting: false, failed: false, error: undefined };
+  } catch (e) {
+    appOutcome = { waiting: false, failed: true, error: e };
+  }
+}
+
+// Throws what an async App threw after an await, as App's own throw is thrown; else whether
+// App is still waiting.
+export function appStillWaiting() {
+  if (appOutcome.failed) throw appOutcome.error;
+  return appOutcome.waiting;
 }
 
 // Declaring after the build is an error; the stub that says so replaces the declaring

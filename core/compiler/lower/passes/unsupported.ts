@@ -1,6 +1,7 @@
 import traverse, { type NodePath } from "@babel/traverse";
 import * as t from "@babel/types";
 import type { LoweringContext } from "../context";
+import { DEFAULT_EXPORT_HINT, DEFAULT_EXPORT_PROBLEM } from "../../defaultExport";
 
 /** Constructs that can't be rewritten into anything Microvium runs. Checked first, on the
  * untouched input, so each error points at exactly what the author wrote. One message per
@@ -112,7 +113,7 @@ export function rejectUnsupported(ast: t.File, ctx: LoweringContext): void {
       if (path.node.await) fail(path, "for await...of is not supported in feature code", "await each promise inside an ordinary loop");
     },
     ExportDefaultDeclaration(path) {
-      fail(path, "default exports are not supported in feature code", "use a named export, e.g. `export function App(api) { ... }`");
+      fail(path, DEFAULT_EXPORT_PROBLEM, DEFAULT_EXPORT_HINT);
     },
     ExportAllDeclaration(path) {
       fail(path, "export * is not supported in feature code", "export the names you need explicitly");
@@ -123,7 +124,7 @@ export function rejectUnsupported(ast: t.File, ctx: LoweringContext): void {
     ExportSpecifier(path) {
       const exported = path.node.exported;
       const name = t.isIdentifier(exported) ? exported.name : exported.value;
-      if (name === "default") fail(path, "default exports are not supported in feature code", "use a named export, e.g. `export function App(api) { ... }`");
+      if (name === "default") fail(path, DEFAULT_EXPORT_PROBLEM, DEFAULT_EXPORT_HINT);
       if (!t.isValidIdentifier(name)) fail(path, `export name "${name}" is not an identifier`, "export under a plain identifier name");
     },
   });
