@@ -24,6 +24,7 @@ import { LocalCloud, type DeployResult } from "../local/cloud";
 import { startBounded } from "./boundedStarts";
 import { FeatureWatcher } from "./featureWatcher";
 import { channelsDeployedBefore, retiredChannelsWarning } from "./retiredChannels";
+import { checkStateDirApp } from "./deployedBefore";
 import { firmwareProgram } from "./firmwareCommand";
 
 export interface DevSessionOptions {
@@ -139,6 +140,7 @@ export class DevSession {
     let cloud: LocalCloud;
     try {
       build = await compileOnce(options);
+      checkStateDirApp(options.stateDir, build.manifest.app);
       cloud = await LocalCloud.start({
         stateDir: options.stateDir,
         build,

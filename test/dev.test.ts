@@ -143,6 +143,26 @@ describe("snapfleet dev: the local system", function () {
     await waitFor("an edit still rebuilds", () => lines.some((l) => /^rebuilt in \d+ ms: device code changed/.test(l)));
   });
 
+  it("a state dir another app's fleet ran in is refused before anything starts, naming both apps and what to do (its devices would publish on the old app's topics and be disconnected forever)", async () => {
+    const entry = writeFeatures({ "app.ts": source(1, "Level") }, "dev-owner-app");
+    session = await DevSession.start({ entry, app: "greenhouse", secrets: {}, devices: 1, port: 0, stateDir, dashboardBundleDir: null, watch: false, log: () => {} });
+    await waitFor("the device on v1", () => session!.cloud.monitor.devices()[0]?.ota === "SUCCEEDED");
+    await session.stop();
+    session = undefined;
+    await assert.rejects(
+      DevSession.start({ entry, app: "greenhouse-2", secrets: {}, devices: 1, port: 0, stateDir, dashboardBundleDir: null, watch: false, log: () => {} }),
+      (e: Error) => {
+        assert.match(e.message, /holds the local cloud of app "greenhouse"/);
+        assert.match(e.message, /this is app "greenhouse-2"/);
+        assert.match(e.message, /--state-dir DIR/);
+        assert.match(e.message, /--app greenhouse\b/);
+        return true;
+      },
+    );
+    // The same app goes on in it.
+    session = await DevSession.start({ entry, app: "greenhouse", secrets: {}, devices: 1, port: 0, stateDir, dashboardBundleDir: null, watch: false, log: () => {} });
+  });
+
   it("a secret added while the CLI runs: the hint names the --secrets-file given, whose new values the next rebuild uses", async () => {
     const entry = writeFeatures({ "app.ts": source(1, "Level") }, "dev-secret-app");
     const secretsFile = path.join(stateDir, "dev-secrets.json");
