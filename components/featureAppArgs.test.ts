@@ -65,6 +65,18 @@ describe("FeatureApp arguments", () => {
     assert.throws(() => resolveFeatureAppArgs("tank", { entry: "a.ts", ota: 50 as never }), /- ota must be an object such as \{ maximumPerMinute: 50 \}, got 50/);
   });
 
+  it("a misspelled field is named with the fields that exist, not ignored (tsx runs the program without type-checking it, so a typo would deploy the defaults)", () => {
+    assert.throws(
+      () => resolveFeatureAppArgs("tank", { entry: "a.ts", fleets: { devices: ["t-1"] }, fleet: { device: ["t-1"] }, ota: { maxPerMinute: 5, stages: [{ percent: 100 }] } } as never),
+      (e: Error) => {
+        assert.match(e.message, /- FeatureApp's arguments have unknown field "fleets"; they are entry, cwd, app, board, fleet, ota, secrets, dashboardBundleDir and aws/);
+        assert.match(e.message, /- fleet has unknown field "device"; it has thingGroup, devices and claimBatches/);
+        assert.match(e.message, /- ota has unknown field "maxPerMinute"; it has maximumPerMinute, abortFailurePercent, minExecutedForAbort, inProgressTimeoutMinutes, presignedUrlExpirySeconds and stages/);
+        return true;
+      },
+    );
+  });
+
   it("refuses a device named like the dashboard's or server's client id", () => {
     assert.throws(() => resolveFeatureAppArgs("tank", { entry: "a.ts", fleet: { devices: ["sf-tank-server"] } }), /fleet.devices\[0\]: "sf-tank-server" is a client id reserved/);
   });

@@ -9,6 +9,7 @@ import type { AwsSettings } from "./iotConnection";
 import { packageRoot } from "./packageRoot";
 import { loadBoard, type BoardDefinition } from "../core/boards";
 import { stagesProblems, type RolloutStage } from "../core/jobs/stagedRollout";
+import { unknownFieldsProblem } from "../core/contracts/unknownFields";
 
 export interface FleetArgs {
   /** Thing group every device joins and the OTA job targets. Default: the app name. */
@@ -93,6 +94,11 @@ export const OTA_DEFAULTS: Required<OtaNumbers> = {
   presignedUrlExpirySeconds: 3600,
 };
 
+/** The fields each object of the arguments has, in the order the README lists them. */
+const ARGUMENT_FIELDS: readonly (keyof FeatureAppArgs)[] = ["entry", "cwd", "app", "board", "fleet", "ota", "secrets", "dashboardBundleDir", "aws"];
+const FLEET_FIELDS: readonly (keyof FleetArgs)[] = ["thingGroup", "devices", "claimBatches"];
+const OTA_FIELDS: readonly (keyof OtaArgs)[] = ["maximumPerMinute", "abortFailurePercent", "minExecutedForAbort", "inProgressTimeoutMinutes", "presignedUrlExpirySeconds", "stages"];
+
 /** AWS IoT Jobs bounds (docs/aws-iot.md). */
 const OTA_RANGES: Record<keyof OtaNumbers, [number, number]> = {
   maximumPerMinute: [1, 1000],
@@ -108,6 +114,12 @@ export function resolveFeatureAppArgs(name: string, args: FeatureAppArgs): Resol
   const where = `FeatureApp "${name}"`;
   const isObject = (v: unknown) => typeof v === "object" && v !== null && !Array.isArray(v);
   if (!isObject(args)) throw new Error(`${where}: invalid arguments:\n  - FeatureApp takes arguments { entry: "./features/app.ts", ... }, got ${shown(args)}`);
+  const unknown = [
+    unknownFieldsProblem(args, ARGUMENT_FIELDS, "FeatureApp's arguments have", "they are"),
+    isObject(args.fleet) ? unknownFieldsProblem(args.fleet!, FLEET_FIELDS, "fleet has", "it has") : undefined,
+    isObject(args.ota) ? unknownFieldsProblem(args.ota!, OTA_FIELDS, "ota has", "it has") : undefined,
+  ];
+  for (const problem of unknown) if (problem) problems.push(problem);
   if (args.fleet != null && !isObject(args.fleet)) {
     problems.push(`fleet must be an object such as { devices: ["${name}-1"] }, got ${shown(args.fleet)}`);
     args = { ...args, fleet: undefined };
