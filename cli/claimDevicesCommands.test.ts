@@ -67,7 +67,7 @@ describe("snapfleet claim mint / devices approve|deny|list", () => {
     // A board asked (as the running cloud records it), then the operator decides from another process.
     const store = cloudView();
     store.recordRequest("sn-1", "batch-7");
-    assert.match(devicesCommand({ values: { "state-dir": stateDir }, positionals: ["list"] }, Date.now()), /\nsn-1 {2}pending {2}batch-7 {2}1 {2}\d+ s ago$/);
+    assert.match(devicesCommand({ values: { "state-dir": stateDir }, positionals: ["list"] }, Date.now()), /\nsn-1 +pending +batch-7 +1 +\d+ s ago$/);
     assert.equal(devicesCommand({ values: { "state-dir": stateDir }, positionals: ["approve", "sn-1"] }), `approved "sn-1": it joins the fleet the next time it asks`);
     assert.equal(store.stateOf("sn-1"), "approved", "the cloud's own connection sees the decision");
     assert.equal(devicesCommand({ values: { "state-dir": stateDir }, positionals: ["deny", "sn-2"] }), `denied "sn-2": it is refused whenever it asks`);
@@ -75,5 +75,22 @@ describe("snapfleet claim mint / devices approve|deny|list", () => {
     assert.throws(() => devicesCommand({ values: { "state-dir": stateDir }, positionals: ["approve"] }), /devices approve needs the board's serial/);
     assert.throws(() => devicesCommand({ values: { "state-dir": stateDir }, positionals: ["approve", "SN 1"] }), /devices approve: serial name "SN 1" is invalid/);
     assert.throws(() => devicesCommand({ values: { "state-dir": stateDir }, positionals: ["allow", "sn-1"] }), /devices takes list, approve <serial> or deny <serial> \(got allow\)/);
+  });
+
+  it("lists the boards as a table whose columns line up, whatever the serials' lengths", () => {
+    const store = new ApprovalStore(openLocalDatabase(stateDir), { now: () => 1_000 });
+    store.recordRequest("sn-1", "batch-7");
+    store.recordRequest("greenhouse-1001", "b");
+    store.approve("sn-22");
+    assert.equal(
+      devicesCommand({ values: { "state-dir": stateDir }, positionals: ["list"] }, 61_000),
+      [
+        "serial           state     batch    attempts  last seen",
+        "---------------  --------  -------  --------  ---------",
+        "greenhouse-1001  pending   b        1         60 s ago",
+        "sn-1             pending   batch-7  1         60 s ago",
+        "sn-22            approved  -        0         never",
+      ].join("\n"),
+    );
   });
 });

@@ -7,6 +7,7 @@ import { DEFAULT_STATE_DIR } from "./claimCommand";
 import { usableStateDir } from "./stateDir";
 import fs from "node:fs";
 import { CliError, UsageError } from "./cliError";
+import { table } from "./format";
 
 interface Parsed {
   values: Record<string, unknown>;
@@ -30,7 +31,7 @@ export function devicesCommand({ values, positionals }: Parsed, now = Date.now()
         if (serial !== undefined) throw new UsageError("devices list takes no serial");
         const all = approvals.list();
         if (!all.length) return "no board has asked to join yet, and none is approved or denied";
-        return ["serial  state  batch  attempts  last seen", ...all.map((a) => describe(a, now))].join("\n");
+        return table(["serial", "state", "batch", "attempts", "last seen"], all.map((a) => describe(a, now)));
       }
       case "approve":
       case "deny": {
@@ -53,7 +54,8 @@ export function devicesCommand({ values, positionals }: Parsed, now = Date.now()
   }
 }
 
-function describe(a: DeviceApproval, now: number): string {
+/** One board's row of the list. */
+function describe(a: DeviceApproval, now: number): (string | number)[] {
   const seen = a.lastSeen === undefined ? "never" : `${Math.round((now - a.lastSeen) / 1000)} s ago`;
-  return `${a.serial}  ${a.state}  ${a.batch ?? "-"}  ${a.attempts}  ${seen}`;
+  return [a.serial, a.state, a.batch ?? "-", a.attempts, seen];
 }
