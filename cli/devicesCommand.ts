@@ -8,13 +8,14 @@ import { usableStateDir } from "./stateDir";
 import fs from "node:fs";
 import { CliError, UsageError } from "./cliError";
 import { table } from "./format";
+import { ThingRegistry } from "../local/registry";
 
 interface Parsed {
   values: Record<string, unknown>;
   positionals: string[];
 }
 
-export function devicesCommand({ values, positionals }: Parsed, now = Date.now()): string {
+export async function devicesCommand({ values, positionals }: Parsed, now = Date.now()): Promise<string> {
   const [action, serial, ...extra] = positionals;
   if (extra.length) throw new UsageError(`devices takes one serial at a time (got ${positionals.slice(1).join(" ")})`);
   const stateDir = (values["state-dir"] as string | undefined) ?? DEFAULT_STATE_DIR;
@@ -42,9 +43,13 @@ export function devicesCommand({ values, positionals }: Parsed, now = Date.now()
         } catch (e) {
           throw new UsageError(`devices ${action}: ${(e as Error).message}`);
         }
-        return action === "approve"
-          ? `approved "${decided.serial}": it joins the fleet the next time it asks${decided.attempts ? "" : " (it has not asked yet)"}`
-          : `denied "${decided.serial}": it is refused whenever it asks`;
+        if (action === "approve") return `approved "${decided.serial}": it joins the fleet the next time it asks${decided.attempts ? "" : " (it has not asked yet)"}`;
+        // A decision only answers asks by claim: a board that got its thing connects with its own
+        // certificate, which a deny must not let the operator believe is shut out.
+        if ((await ThingRegistry.open(stateDir)).has(decided.serial)) {
+          return `denied "${decided.serial}": it is refused if it asks by claim again, but it already joined the fleet as thing "${decided.serial}": its own certificate still connects (denying doesn't take a board out of the fleet)`;
+        }
+        return `denied "${decided.serial}": it is refused whenever it asks`;
       }
       default:
         throw new UsageError(`devices takes list, approve <serial> or deny <serial> (got ${action ?? "nothing"})`);
