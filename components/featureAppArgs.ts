@@ -115,9 +115,9 @@ export function resolveFeatureAppArgs(name: string, args: FeatureAppArgs): Resol
   const isObject = (v: unknown) => typeof v === "object" && v !== null && !Array.isArray(v);
   if (!isObject(args)) throw new Error(`${where}: invalid arguments:\n  - FeatureApp takes arguments { entry: "./features/app.ts", ... }, got ${shown(args)}`);
   const unknown = [
-    unknownFieldsProblem(args, ARGUMENT_FIELDS, "FeatureApp's arguments have", "they are"),
-    isObject(args.fleet) ? unknownFieldsProblem(args.fleet!, FLEET_FIELDS, "fleet has", "it has") : undefined,
-    isObject(args.ota) ? unknownFieldsProblem(args.ota!, OTA_FIELDS, "ota has", "it has") : undefined,
+    unknownFieldsProblem(Object.keys(args), ARGUMENT_FIELDS, "FeatureApp's arguments have", "they are"),
+    isObject(args.fleet) ? unknownFieldsProblem(Object.keys(args.fleet!), FLEET_FIELDS, "fleet has", "it has") : undefined,
+    isObject(args.ota) ? unknownFieldsProblem(Object.keys(args.ota!), OTA_FIELDS, "ota has", "it has") : undefined,
   ];
   for (const problem of unknown) if (problem) problems.push(problem);
   if (args.fleet != null && !isObject(args.fleet)) {

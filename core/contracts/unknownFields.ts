@@ -2,11 +2,12 @@
  * leave the default in place without a word, and programs run through tsx or esbuild are not
  * type-checked. */
 
-/** "`subject` has unknown field "x"; `known` listed", or undefined when every field is known. */
-export function unknownFieldsProblem(value: object, known: readonly string[], subject: string, listed: string): string | undefined {
-  const unknown = Object.keys(value).filter((key) => !known.includes(key));
+/** "`subject` unknown field "x"; `listed` a, b and c", or undefined when every name given is
+ * known. `noun` is what the names are ("field" of an object, "option" of an API call). */
+export function unknownFieldsProblem(given: readonly string[], known: readonly string[], subject: string, listed: string, noun = "field"): string | undefined {
+  const unknown = given.filter((key) => !known.includes(key));
   if (!unknown.length) return undefined;
-  return `${subject} unknown field${unknown.length > 1 ? "s" : ""} ${unknown.map((k) => JSON.stringify(k)).join(", ")}; ${listed} ${wordList(known)}`;
+  return `${subject} unknown ${noun}${unknown.length > 1 ? "s" : ""} ${unknown.map((k) => JSON.stringify(k)).join(", ")}; ${listed} ${wordList(known)}`;
 }
 
 /** "a, b and c". */

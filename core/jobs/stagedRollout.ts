@@ -78,7 +78,7 @@ export function stagesProblems(stages: unknown, field = "ota.stages"): string[] 
       problems.push(`${at} must be an object { percent, waitMinutes }, got ${describe(stage)}`);
       return;
     }
-    const unknown = unknownFieldsProblem(stage, ["percent", "waitMinutes"], `${at} has`, "a stage has");
+    const unknown = unknownFieldsProblem(Object.keys(stage), ["percent", "waitMinutes"], `${at} has`, "a stage has");
     if (unknown) problems.push(unknown);
     const { percent, waitMinutes } = stage as Record<string, unknown>;
     if (typeof percent !== "number" || !Number.isFinite(percent) || percent <= 0 || percent > 100 || Math.round(percent * 100) !== percent * 100) {

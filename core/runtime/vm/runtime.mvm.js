@@ -203,14 +203,24 @@ const channelHandles = [];
 // is not `{ days }` (the recorder says what is wrong). Build time only.
 function historyDays(history) {
   if (history === undefined) return undefined;
-  if (typeof history !== "object" || history === null) return NaN;
+  if (typeof history !== "object" || history === null || history.days === undefined) return NaN;
   return history.days;
+}
+
+// The names of the options a declaration was given, comma-separated, for the recorder to name
+// one it doesn't know (a misspelled option would leave its default in place unsaid). Build time only.
+function optionNames(options) {
+  if (typeof options !== "object" || options === null) return "";
+  const keys = Reflect.ownKeys(options);
+  let names = "";
+  for (let i = 0; i < keys.length; i = i + 1) names = names + (i ? "," : "") + keys[i];
+  return names;
 }
 
 function newCommsChannel(name, options) {
   atBuildOnly(1, name);
   if (options === undefined) options = {};
-  declare(1, name, options.qos, options.direction, options.replay, historyDays(options.history));
+  declare(1, name, options.qos, options.direction, options.replay, historyDays(options.history), optionNames(options));
   const index = channelListeners.length;
   channelListeners.push([]);
   channelHandles.push(0);
@@ -381,7 +391,7 @@ const settingListeners = [];
 function defineSetting(name, options) {
   atBuildOnly(21, name);
   if (options === undefined) options = {};
-  declare(6, name, options.default, options.min, options.max);
+  declare(6, name, options.default, options.min, options.max, optionNames(options));
   const index = settingObjects.length;
   settingListeners.push([]);
   const setting = apiObject({ name: name, value: options.default });
