@@ -210,6 +210,19 @@ describe("snapfleet dev: the local system", function () {
     }
   });
 
+  it("a second dev on a state dir a running one uses says so in one line naming --state-dir, without a stack trace", async () => {
+    const entry = writeFeatures({ "app.ts": source(1, "Level") }, "dev-busy-app");
+    session = await DevSession.start({ entry, secrets: {}, devices: 1, port: 0, stateDir, dashboardBundleDir: null, watch: false, log: () => {} });
+    const bin = path.join(__dirname, "..", "bin/snapfleet.js");
+    const failure = await promisify(execFile)(process.execPath, [bin, "dev", entry, "--devices", "1", "--port", "0", "--seconds", "5", "--state-dir", stateDir]).then(
+      () => undefined,
+      (e: { stderr: string; code: number }) => e,
+    );
+    assert.ok(failure, "the second dev fails");
+    assert.equal(failure.code, 1);
+    assert.match(failure.stderr, /^snapfleet dev: state dir .* is in use by another snapfleet dev \(or local cloud\): stop that one, or pass --state-dir DIR for another\n$/);
+  });
+
   it("the CLI checks its flags and says what to use", async () => {
     const run = promisify(execFile);
     const bin = path.join(__dirname, "..", "bin/snapfleet.js");
