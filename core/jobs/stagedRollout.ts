@@ -12,6 +12,7 @@
  * waited its `waitMinutes` without the failure share reaching the threshold. */
 import crypto from "node:crypto";
 import { unknownFieldsProblem } from "../contracts/unknownFields";
+import { inHundredths } from "./hundredths";
 
 export interface RolloutStage {
   /** Share of the fleet that has the new version once this stage is reached (cumulative), 0.01–100. */
@@ -81,7 +82,7 @@ export function stagesProblems(stages: unknown, field = "ota.stages"): string[] 
     const unknown = unknownFieldsProblem(Object.keys(stage), ["percent", "waitMinutes"], `${at} has`, "a stage has");
     if (unknown) problems.push(unknown);
     const { percent, waitMinutes } = stage as Record<string, unknown>;
-    if (typeof percent !== "number" || !Number.isFinite(percent) || percent <= 0 || percent > 100 || Math.round(percent * 100) !== percent * 100) {
+    if (typeof percent !== "number" || !Number.isFinite(percent) || percent <= 0 || percent > 100 || !inHundredths(percent)) {
       problems.push(`${at}.percent is ${describe(percent)}; give the share of the fleet this stage reaches, more than 0 and at most 100 (steps of 0.01)`);
     } else {
       if (percent <= previous) problems.push(`${at}.percent is ${percent}, not more than the stage before it (${previous}); percents are cumulative and must grow`);
