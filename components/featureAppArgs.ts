@@ -10,6 +10,7 @@ import { packageRoot } from "./packageRoot";
 import { loadBoard, type BoardDefinition } from "../core/boards";
 import { stagesProblems, type RolloutStage } from "../core/jobs/stagedRollout";
 import { unknownFieldsProblem } from "../core/contracts/unknownFields";
+import { inHundredths } from "../core/jobs/hundredths";
 
 export interface FleetArgs {
   /** Thing group every device joins and the OTA job targets. Default: the app name. */
@@ -24,7 +25,7 @@ export interface FleetArgs {
 export interface OtaArgs {
   /** Devices notified per minute (AWS: 1-1000). Default 50. */
   maximumPerMinute?: number;
-  /** Cancel the rollout when this percentage of executed devices failed, rejected or timed out. Default 20. */
+  /** Cancel the rollout when this percentage (0-100, at most two decimals) of executed devices failed, rejected or timed out. Default 20. */
   abortFailurePercent?: number;
   /** Executions to wait for before the abort percentage counts (AWS: at least 1). Default 10. */
   minExecutedForAbort?: number;
@@ -162,8 +163,11 @@ export function resolveFeatureAppArgs(name: string, args: FeatureAppArgs): Resol
     const value = args.ota?.[key];
     if (value === undefined) continue;
     const [min, max] = OTA_RANGES[key];
-    if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
-      problems.push(`ota.${key} is ${JSON.stringify(value)}; AWS IoT accepts whole numbers from ${min} to ${max}`);
+    // AWS IoT's thresholdPercentage is a double with up to two digits after the decimal point.
+    const decimals = key === "abortFailurePercent";
+    const wellFormed = typeof value === "number" && (decimals ? inHundredths(value) : Number.isInteger(value));
+    if (!wellFormed || value < min || value > max) {
+      problems.push(`ota.${key} is ${JSON.stringify(value)}; AWS IoT accepts ${decimals ? "numbers" : "whole numbers"} from ${min} to ${max}${decimals ? " with at most two decimals" : ""}`);
     } else ota[key] = value;
   }
   if (args.ota?.stages !== undefined) {
