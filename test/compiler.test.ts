@@ -133,6 +133,7 @@ describe("compileFeatures: bad input says what, where and what to do", () => {
     assertLocated(await compileError(writeApp(`  api.newCommsChannel("a", { history: { day: 7 } } as any);`)), 4, /api\.newCommsChannel\("a"\): history must be \{ days: N \}/);
     assertLocated(await compileError(writeApp(`  api.defineSetting("setpoint", { default: 21, minimum: 5 } as any);`)), 4, /api\.defineSetting\("setpoint"\): unknown option "minimum"; the options are default, min and max/);
     assertLocated(await compileError(writeApp(`  api.defineSetting("setpoint", { defualt: 21 } as any);`)), 4, /api\.defineSetting\("setpoint"\): unknown option "defualt"/);
+    assertLocated(await compileError(writeApp(`  api.defineSecret("wifi", { optinal: true } as any);`)), 4, /api\.defineSecret\("wifi"\): unknown option "optinal"; its only option is optional/);
     const ok = await compileFeatures({ entry: writeApp(`  api.newCommsChannel("a", { qos: 0, direction: "both", replay: 2, history: { days: 3 } });\n  api.defineSetting("s", { default: 1, min: 0, max: 2 });\n  api.newCommsChannel("b");\n  api.defineSetting("t", { default: "x" });`) });
     assert.deepEqual(ok.manifest.channels.map((c) => c.name), ["a", "b"]);
   });

@@ -38,6 +38,7 @@ export class DeclarationRecorder {
       case DeclareKind.ServerHandler:
         return this.serverHandler(name);
       case DeclareKind.Secret:
+        checkOptionNames(`api.defineSecret("${name}")`, b, ["optional"]);
         return this.secret(name, a === 1);
       case DeclareKind.AnalogPin:
         return this.pin(name, "analog");
@@ -122,7 +123,7 @@ export class DeclarationRecorder {
 /** Options arrive from the VM as their names, comma-separated (absent from a VM built before). */
 function checkOptionNames(call: string, names: unknown, known: readonly string[]): void {
   if (typeof names !== "string" || names === "") return;
-  const problem = unknownFieldsProblem(names.split(","), known, `${call}:`, "the options are", "option");
+  const problem = unknownFieldsProblem(names.split(","), known, `${call}:`, known.length === 1 ? "its only option is" : "the options are", "option");
   if (problem) throw new Error(problem);
 }
 

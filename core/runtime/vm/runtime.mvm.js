@@ -368,7 +368,7 @@ const mcu = apiObject({
 
 function defineSecret(name, options) {
   atBuildOnly(2, name);
-  declare(2, name, options !== undefined && options.optional === true ? 1 : 0);
+  declare(2, name, options !== undefined && options.optional === true ? 1 : 0, optionNames(options));
   if (TARGET === "device") return apiObject({ name: name, value: secretValue(name) });
   // Web and server get a stub without the value; the compiler rewrites their `.value` reads
   // into guardedValueRead, which throws for stubs.
