@@ -28,6 +28,7 @@ describe("FeatureApi types", function () {
   api.server.onFleet((fleet) => {
     button.addEventListener("messageFromDevice", (pressed, device) => {
       if (device) for (const other of fleet.devices) if (other !== device.name) relay.sendToDevice(pressed, other);
+      if (device) relay.sendToDevice(!pressed, device);
     });
   });
   button.addEventListener("messageFromDevice", (pressed) => relay.sendToDevice(pressed));

@@ -234,11 +234,16 @@ function newCommsChannel(name, options) {
       const status = channelSend(channelHandles[index], outgoing(value, name));
       if (status !== 0) raise(E_SEND_REFUSED, name, status);
     }, 10, name);
-  } else {
-    // `device`: the device a fleet handler (api.server.onFleet) addresses; the host ignores it
-    // elsewhere (a dashboard card and a per-device server VM each address their own device).
+  } else if (TARGET === "server") {
+    // `device`: the device a fleet handler (api.server.onFleet) addresses, by name or as the
+    // device its listener got; a per-device server VM's host ignores it (it addresses its own).
     runTimeMember(channel, "sendToDevice", function (value, device) {
-      hostSendToDevice(index, outgoing(value, name), device);
+      hostSendToDevice(index, outgoing(value, name), typeof device === "object" && device !== null ? device.name : device);
+    }, 11, name);
+  } else {
+    // A dashboard card addresses its own device.
+    runTimeMember(channel, "sendToDevice", function (value) {
+      hostSendToDevice(index, outgoing(value, name));
     }, 11, name);
   }
   channel.addEventListener = function (event, listener) {
