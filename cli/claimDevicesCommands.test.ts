@@ -89,6 +89,17 @@ describe("snapfleet claim mint / devices approve|deny|list", () => {
     assert.equal(await devicesCommand({ values: { "state-dir": stateDir }, positionals: ["deny", "sn-6"] }), `denied "sn-6": it is refused whenever it asks`);
   });
 
+  it("approving a serial the app's claims, dashboards or server connect as is refused, since the cloud refuses such a board whatever its approval", async () => {
+    // The state dir's last deploy names the app (as snapfleet dev leaves it).
+    fs.mkdirSync(path.join(stateDir, "current"), { recursive: true });
+    fs.writeFileSync(path.join(stateDir, "current", "manifest.json"), JSON.stringify({ app: "greenhouse", channels: [] }));
+    await assert.rejects(
+      devicesCommand({ values: { "state-dir": stateDir }, positionals: ["approve", "sf-greenhouse-claim-sn-1"] }),
+      /devices approve: "sf-greenhouse-claim-sn-1" can't be a board's serial in app "greenhouse": it is a client id reserved for the app's server, dashboards or claims, and the cloud refuses such a board whatever its approval/,
+    );
+    assert.equal(await devicesCommand({ values: { "state-dir": stateDir }, positionals: ["approve", "sn-7"] }), `approved "sn-7": it joins the fleet the next time it asks (it has not asked yet)`);
+  });
+
   it("lists the boards as a table whose columns line up, whatever the serials' lengths", async () => {
     const store = new ApprovalStore(openLocalDatabase(stateDir), { now: () => 1_000 });
     store.recordRequest("sn-1", "batch-7");
