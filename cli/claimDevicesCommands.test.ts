@@ -37,11 +37,11 @@ describe("snapfleet claim mint / devices approve|deny|list", () => {
     await assert.rejects(claimCommand({ values: { batch: "b" }, positionals: ["make"] }), /claim takes one action, mint \(got make\)/);
   });
 
-  it("devices with a state dir that doesn't exist (another folder than dev's) says so instead of making an empty one", () => {
+  it("devices with a state dir that doesn't exist (another folder than dev's) says so instead of making an empty one", async () => {
     const elsewhere = path.join(stateDir, "not-here");
     for (const positionals of [["list"], ["approve", "sn-1"], ["deny", "sn-1"]]) {
-      assert.throws(
-        () => devicesCommand({ values: { "state-dir": elsewhere }, positionals }),
+      await assert.rejects(
+        devicesCommand({ values: { "state-dir": elsewhere }, positionals }),
         (e: Error) => e.name === "CliError" && e.message === `no local cloud state in ${elsewhere}: snapfleet dev (or snapfleet claim mint) makes it; run this in the folder you run snapfleet dev in, or pass the same --state-dir DIR`,
         positionals.join(" "),
       );
@@ -54,7 +54,7 @@ describe("snapfleet claim mint / devices approve|deny|list", () => {
     fs.writeFileSync(file, "my notes");
     const stateDirProblem = /^state dir .*notes\.txt can't be used: it \(or a folder above it\) is a file, not a folder; pass another folder with --state-dir DIR/;
     await assert.rejects(claimCommand({ values: { batch: "b1", "state-dir": file }, positionals: ["mint"] }), (e: Error) => e.name === "CliError" && stateDirProblem.test(e.message));
-    assert.throws(() => devicesCommand({ values: { "state-dir": file }, positionals: ["list"] }), (e: Error) => e.name === "CliError" && stateDirProblem.test(e.message));
+    await assert.rejects(devicesCommand({ values: { "state-dir": file }, positionals: ["list"] }), (e: Error) => e.name === "CliError" && stateDirProblem.test(e.message));
     await assert.rejects(
       claimCommand({ values: { batch: "b1", "state-dir": stateDir, out: file }, positionals: ["mint"] }),
       (e: Error) => e.name === "CliError" && /^can't write the claim to .*notes\.txt: it \(or a folder above it\) is a file, not a folder; pass a folder with --out DIR$/.test(e.message),
@@ -62,18 +62,58 @@ describe("snapfleet claim mint / devices approve|deny|list", () => {
     assert.equal(fs.readFileSync(file, "utf8"), "my notes");
   });
 
-  it("approves and denies boards in the state dir's database, where the running cloud reads them", () => {
+  it("approves and denies boards in the state dir's database, where the running cloud reads them", async () => {
     const cloudView = () => new ApprovalStore(openLocalDatabase(stateDir));
     // A board asked (as the running cloud records it), then the operator decides from another process.
     const store = cloudView();
     store.recordRequest("sn-1", "batch-7");
-    assert.match(devicesCommand({ values: { "state-dir": stateDir }, positionals: ["list"] }, Date.now()), /\nsn-1 {2}pending {2}batch-7 {2}1 {2}\d+ s ago$/);
-    assert.equal(devicesCommand({ values: { "state-dir": stateDir }, positionals: ["approve", "sn-1"] }), `approved "sn-1": it joins the fleet the next time it asks`);
+    assert.match(await devicesCommand({ values: { "state-dir": stateDir }, positionals: ["list"] }, Date.now()), /\nsn-1 +pending +batch-7 +1 +\d+ s ago$/);
+    assert.equal(await devicesCommand({ values: { "state-dir": stateDir }, positionals: ["approve", "sn-1"] }), `approved "sn-1": it joins the fleet the next time it asks`);
     assert.equal(store.stateOf("sn-1"), "approved", "the cloud's own connection sees the decision");
-    assert.equal(devicesCommand({ values: { "state-dir": stateDir }, positionals: ["deny", "sn-2"] }), `denied "sn-2": it is refused whenever it asks`);
+    assert.equal(await devicesCommand({ values: { "state-dir": stateDir }, positionals: ["deny", "sn-2"] }), `denied "sn-2": it is refused whenever it asks`);
     assert.equal(store.stateOf("sn-2"), "denied");
-    assert.throws(() => devicesCommand({ values: { "state-dir": stateDir }, positionals: ["approve"] }), /devices approve needs the board's serial/);
-    assert.throws(() => devicesCommand({ values: { "state-dir": stateDir }, positionals: ["approve", "SN 1"] }), /devices approve: serial name "SN 1" is invalid/);
-    assert.throws(() => devicesCommand({ values: { "state-dir": stateDir }, positionals: ["allow", "sn-1"] }), /devices takes list, approve <serial> or deny <serial> \(got allow\)/);
+    await assert.rejects(devicesCommand({ values: { "state-dir": stateDir }, positionals: ["approve"] }), /devices approve needs the board's serial/);
+    await assert.rejects(devicesCommand({ values: { "state-dir": stateDir }, positionals: ["approve", "SN 1"] }), /devices approve: serial name "SN 1" is invalid/);
+    await assert.rejects(devicesCommand({ values: { "state-dir": stateDir }, positionals: ["allow", "sn-1"] }), /devices takes list, approve <serial> or deny <serial> \(got allow\)/);
+  });
+
+  it("denying a board that already joined says it stays in the fleet: its own certificate still connects, only asks by claim are refused", async () => {
+    // The board asked, was approved and got its thing (the local cloud registered it).
+    const store = new ApprovalStore(openLocalDatabase(stateDir));
+    store.recordRequest("sn-5", "batch-7");
+    store.approve("sn-5");
+    fs.mkdirSync(path.join(stateDir, "registry"), { recursive: true });
+    fs.writeFileSync(path.join(stateDir, "registry", "things.json"), JSON.stringify({ things: [{ name: "sn-5", certificates: ["AB:CD"] }] }));
+    const said = await devicesCommand({ values: { "state-dir": stateDir }, positionals: ["deny", "sn-5"] });
+    assert.match(said, /^denied "sn-5": it is refused if it asks by claim again, but it already joined the fleet as thing "sn-5": its own certificate still connects \(denying doesn't take a board out of the fleet\)$/);
+    assert.equal(await devicesCommand({ values: { "state-dir": stateDir }, positionals: ["deny", "sn-6"] }), `denied "sn-6": it is refused whenever it asks`);
+  });
+
+  it("approving a serial the app's claims, dashboards or server connect as is refused, since the cloud refuses such a board whatever its approval", async () => {
+    // The state dir's last deploy names the app (as snapfleet dev leaves it).
+    fs.mkdirSync(path.join(stateDir, "current"), { recursive: true });
+    fs.writeFileSync(path.join(stateDir, "current", "manifest.json"), JSON.stringify({ app: "greenhouse", channels: [] }));
+    await assert.rejects(
+      devicesCommand({ values: { "state-dir": stateDir }, positionals: ["approve", "sf-greenhouse-claim-sn-1"] }),
+      /devices approve: "sf-greenhouse-claim-sn-1" can't be a board's serial in app "greenhouse": it is a client id reserved for the app's server, dashboards or claims, and the cloud refuses such a board whatever its approval/,
+    );
+    assert.equal(await devicesCommand({ values: { "state-dir": stateDir }, positionals: ["approve", "sn-7"] }), `approved "sn-7": it joins the fleet the next time it asks (it has not asked yet)`);
+  });
+
+  it("lists the boards as a table whose columns line up, whatever the serials' lengths", async () => {
+    const store = new ApprovalStore(openLocalDatabase(stateDir), { now: () => 1_000 });
+    store.recordRequest("sn-1", "batch-7");
+    store.recordRequest("greenhouse-1001", "b");
+    store.approve("sn-22");
+    assert.equal(
+      await devicesCommand({ values: { "state-dir": stateDir }, positionals: ["list"] }, 61_000),
+      [
+        "serial           state     batch    attempts  last seen",
+        "---------------  --------  -------  --------  ---------",
+        "greenhouse-1001  pending   b        1         60 s ago",
+        "sn-1             pending   batch-7  1         60 s ago",
+        "sn-22            approved  -        0         never",
+      ].join("\n"),
+    );
   });
 });

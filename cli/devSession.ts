@@ -25,6 +25,7 @@ import { LocalCloud, type DeployResult } from "../local/cloud";
 import { startBounded } from "./boundedStarts";
 import { FeatureWatcher } from "./featureWatcher";
 import { channelsDeployedBefore, retiredChannelsWarning } from "./retiredChannels";
+import { checkStateDirApp } from "./deployedBefore";
 import { firmwareProgram } from "./firmwareCommand";
 
 export interface DevSessionOptions {
@@ -140,6 +141,7 @@ export class DevSession {
     let cloud: LocalCloud;
     try {
       build = await compileOnce(options);
+      checkStateDirApp(options.stateDir, build.manifest.app);
       cloud = await LocalCloud.start({
         stateDir: options.stateDir,
         build,

@@ -7,13 +7,17 @@ import { DEFAULT_STATE_DIR } from "./claimCommand";
 import { usableStateDir } from "./stateDir";
 import fs from "node:fs";
 import { CliError, UsageError } from "./cliError";
+import { table } from "./format";
+import { ThingRegistry } from "../local/registry";
+import { isReservedClientId } from "../core/policy";
+import { manifestDeployedBefore } from "./deployedBefore";
 
 interface Parsed {
   values: Record<string, unknown>;
   positionals: string[];
 }
 
-export function devicesCommand({ values, positionals }: Parsed, now = Date.now()): string {
+export async function devicesCommand({ values, positionals }: Parsed, now = Date.now()): Promise<string> {
   const [action, serial, ...extra] = positionals;
   if (extra.length) throw new UsageError(`devices takes one serial at a time (got ${positionals.slice(1).join(" ")})`);
   const stateDir = (values["state-dir"] as string | undefined) ?? DEFAULT_STATE_DIR;
@@ -30,20 +34,29 @@ export function devicesCommand({ values, positionals }: Parsed, now = Date.now()
         if (serial !== undefined) throw new UsageError("devices list takes no serial");
         const all = approvals.list();
         if (!all.length) return "no board has asked to join yet, and none is approved or denied";
-        return ["serial  state  batch  attempts  last seen", ...all.map((a) => describe(a, now))].join("\n");
+        return table(["serial", "state", "batch", "attempts", "last seen"], all.map((a) => describe(a, now)));
       }
       case "approve":
       case "deny": {
         if (serial === undefined) throw new UsageError(`devices ${action} needs the board's serial (snapfleet devices list shows the pending ones)`);
+        // The provisioning check refuses these whatever the approval says: don't let "approved" suggest otherwise.
+        const app = manifestDeployedBefore(stateDir)?.app;
+        if (action === "approve" && app !== undefined && isReservedClientId(app, serial)) {
+          throw new UsageError(`devices approve: "${serial}" can't be a board's serial in app "${app}": it is a client id reserved for the app's server, dashboards or claims, and the cloud refuses such a board whatever its approval`);
+        }
         let decided: DeviceApproval;
         try {
           decided = action === "approve" ? approvals.approve(serial) : approvals.deny(serial);
         } catch (e) {
           throw new UsageError(`devices ${action}: ${(e as Error).message}`);
         }
-        return action === "approve"
-          ? `approved "${decided.serial}": it joins the fleet the next time it asks${decided.attempts ? "" : " (it has not asked yet)"}`
-          : `denied "${decided.serial}": it is refused whenever it asks`;
+        if (action === "approve") return `approved "${decided.serial}": it joins the fleet the next time it asks${decided.attempts ? "" : " (it has not asked yet)"}`;
+        // A decision only answers asks by claim: a board that got its thing connects with its own
+        // certificate, which a deny must not let the operator believe is shut out.
+        if ((await ThingRegistry.open(stateDir)).has(decided.serial)) {
+          return `denied "${decided.serial}": it is refused if it asks by claim again, but it already joined the fleet as thing "${decided.serial}": its own certificate still connects (denying doesn't take a board out of the fleet)`;
+        }
+        return `denied "${decided.serial}": it is refused whenever it asks`;
       }
       default:
         throw new UsageError(`devices takes list, approve <serial> or deny <serial> (got ${action ?? "nothing"})`);
@@ -53,7 +66,8 @@ export function devicesCommand({ values, positionals }: Parsed, now = Date.now()
   }
 }
 
-function describe(a: DeviceApproval, now: number): string {
+/** One board's row of the list. */
+function describe(a: DeviceApproval, now: number): (string | number)[] {
   const seen = a.lastSeen === undefined ? "never" : `${Math.round((now - a.lastSeen) / 1000)} s ago`;
-  return `${a.serial}  ${a.state}  ${a.batch ?? "-"}  ${a.attempts}  ${seen}`;
+  return [a.serial, a.state, a.batch ?? "-", a.attempts, seen];
 }

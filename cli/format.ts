@@ -12,11 +12,14 @@ export function table(headers: string[], rows: (string | number)[][]): string {
 /** What `snapfleet build` prints: every declaration and the size of each snapshot. */
 export function describeBuild(manifest: Manifest, outDir: string): string {
   const rows: (string | number)[][] = [
-    ...manifest.channels.map((c) => ["channel", c.name, `qos ${c.qos}, ${c.direction}${c.replay ? `, replay ${c.replay}` : ""}`]),
+    ...manifest.channels.map((c) => ["channel", c.name, `qos ${c.qos}, ${c.direction}${c.replay ? `, replay ${c.replay}` : ""}${c.history ? `, history ${c.history.days} day${c.history.days === 1 ? "" : "s"}` : ""}`]),
     ...manifest.secrets.map((s) => ["secret", s.name, s.optional ? "optional, device only" : "device only"]),
     ...(manifest.settings ?? []).map((s) => ["setting", s.name, `default ${JSON.stringify(s.default)}${s.min !== undefined ? `, min ${s.min}` : ""}${s.max !== undefined ? `, max ${s.max}` : ""}`]),
     ...manifest.pins.map((p) => ["pin", p.name, p.kind]),
     ...manifest.controls.map((c) => ["ui control", c.title, `#${c.index}`]),
+    ...(["onDevice", "onFleet"] as const)
+      .filter((kind) => manifest.server?.[kind])
+      .map((kind) => ["server code", kind, `${manifest.server![kind]} handler${manifest.server![kind] === 1 ? "" : "s"}`]),
   ];
   const sizes = (["device", "web", "server"] as const).map((t) => [t, `${manifest.snapshots[t].size} B`, manifest.snapshots[t].sha256.slice(0, 12)]);
   return [

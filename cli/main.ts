@@ -26,7 +26,7 @@ const RUN: Record<string, (parsed: Parsed) => Promise<void> | void> = {
   "dashboard-link": (parsed) => void process.stdout.write(dashboardLinkCommand(parsed) + "\n"),
   // onboarding by claim (cli/claimCommand.ts, cli/devicesCommand.ts)
   claim: async (parsed) => void process.stdout.write((await claimCommand(parsed)) + "\n"),
-  devices: (parsed) => void process.stdout.write(devicesCommand(parsed) + "\n"),
+  devices: async (parsed) => void process.stdout.write((await devicesCommand(parsed)) + "\n"),
 };
 
 /** Entry point of the `snapfleet` command. Errors a user can cause are printed without a

@@ -7,10 +7,8 @@
  * the build that stops it. The local cloud keeps AWS's behaviour, so that this is seen here first;
  * `snapfleet dev` says so when it happens, with the way out: two deploys (README, "Renaming a
  * channel"). */
-import fs from "node:fs";
-import path from "node:path";
-import type { ChannelDecl, Manifest } from "../core/contracts/manifest";
-import { currentBuildDir } from "../local/cloud";
+import type { ChannelDecl } from "../core/contracts/manifest";
+import { manifestDeployedBefore } from "./deployedBefore";
 import { deviceMaySend } from "../core/policy/channelRights";
 
 /** The channels devices could publish on in `running` that they can't in `next`. */
@@ -35,12 +33,8 @@ export function retiredChannelsWarning(running: readonly ChannelDecl[], next: re
   );
 }
 
-/** The channels of the build the state dir's previous run deployed (LocalCloud writes it to
- * currentBuildDir), which its devices still run; none on a first run. */
+/** The channels of the build the state dir's previous run deployed, which its devices still
+ * run; none on a first run. */
 export function channelsDeployedBefore(stateDir: string): ChannelDecl[] {
-  try {
-    return (JSON.parse(fs.readFileSync(path.join(currentBuildDir(stateDir), "manifest.json"), "utf8")) as Manifest).channels ?? [];
-  } catch {
-    return [];
-  }
+  return manifestDeployedBefore(stateDir)?.channels ?? [];
 }

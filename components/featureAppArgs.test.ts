@@ -25,10 +25,10 @@ describe("FeatureApp arguments", () => {
         resolveFeatureAppArgs("Grow Station", {
           entry: "",
           fleet: { thingGroup: "Bad_Group", devices: ["ok-1", "ok-1", "No Spaces"] },
-          ota: { maximumPerMinute: 5000, abortFailurePercent: 12.5, presignedUrlExpirySeconds: 30 },
+          ota: { maximumPerMinute: 5000, abortFailurePercent: 12.345, presignedUrlExpirySeconds: 30 },
         }),
       (e: Error) => {
-        for (const field of ["entry", "app:", "fleet.thingGroup", "fleet.devices[1]: \"ok-1\" is listed twice", "fleet.devices[2]", "ota.maximumPerMinute is 5000; AWS IoT accepts whole numbers from 1 to 1000", "ota.abortFailurePercent", "ota.presignedUrlExpirySeconds"]) {
+        for (const field of ["entry", "app:", "fleet.thingGroup", "fleet.devices[1]: \"ok-1\" is listed twice", "fleet.devices[2]", "ota.maximumPerMinute is 5000; AWS IoT accepts whole numbers from 1 to 1000", "ota.abortFailurePercent is 12.345; AWS IoT accepts numbers from 0 to 100 with at most two decimals", "ota.presignedUrlExpirySeconds"]) {
           assert.ok(e.message.includes(field), `message names ${field}:\n${e.message}`);
         }
         assert.match(e.message, /defaults to the component name; pass `app`/);
@@ -63,6 +63,25 @@ describe("FeatureApp arguments", () => {
     assert.throws(() => resolveFeatureAppArgs("tank", { entry: "a.ts", fleet: { devices: "tank-1" as never } }), /- fleet\.devices must be a list of thing names, e.g\. \["tank-1", "tank-2"\], got "tank-1"/);
     assert.throws(() => resolveFeatureAppArgs("tank", { entry: "a.ts", fleet: ["tank-1"] as never }), /- fleet must be an object such as \{ devices: \["tank-1"\] \}, got \["tank-1"\]/);
     assert.throws(() => resolveFeatureAppArgs("tank", { entry: "a.ts", ota: 50 as never }), /- ota must be an object such as \{ maximumPerMinute: 50 \}, got 50/);
+  });
+
+  it("ota.abortFailurePercent takes what AWS IoT's thresholdPercentage takes: up to two decimals", () => {
+    assert.equal(resolveFeatureAppArgs("tank", { entry: "a.ts", ota: { abortFailurePercent: 12.5 } }).ota.abortFailurePercent, 12.5);
+    assert.equal(resolveFeatureAppArgs("tank", { entry: "a.ts", ota: { abortFailurePercent: 10.99 } }).ota.abortFailurePercent, 10.99);
+    assert.equal(resolveFeatureAppArgs("tank", { entry: "a.ts", ota: { abortFailurePercent: 0.29 } }).ota.abortFailurePercent, 0.29);
+    assert.throws(() => resolveFeatureAppArgs("tank", { entry: "a.ts", ota: { abortFailurePercent: 100.5 } }), /ota\.abortFailurePercent is 100\.5; AWS IoT accepts numbers from 0 to 100 with at most two decimals/);
+  });
+
+  it("a misspelled field is named with the fields that exist, not ignored (tsx runs the program without type-checking it, so a typo would deploy the defaults)", () => {
+    assert.throws(
+      () => resolveFeatureAppArgs("tank", { entry: "a.ts", fleets: { devices: ["t-1"] }, fleet: { device: ["t-1"] }, ota: { maxPerMinute: 5, stages: [{ percent: 100 }] } } as never),
+      (e: Error) => {
+        assert.match(e.message, /- FeatureApp's arguments have unknown field "fleets"; they are entry, cwd, app, board, fleet, ota, secrets, dashboardBundleDir and aws/);
+        assert.match(e.message, /- fleet has unknown field "device"; it has thingGroup, devices and claimBatches/);
+        assert.match(e.message, /- ota has unknown field "maxPerMinute"; it has maximumPerMinute, abortFailurePercent, minExecutedForAbort, inProgressTimeoutMinutes, presignedUrlExpirySeconds and stages/);
+        return true;
+      },
+    );
   });
 
   it("refuses a device named like the dashboard's or server's client id", () => {

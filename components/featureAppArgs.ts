@@ -9,6 +9,8 @@ import type { AwsSettings } from "./iotConnection";
 import { packageRoot } from "./packageRoot";
 import { loadBoard, type BoardDefinition } from "../core/boards";
 import { stagesProblems, type RolloutStage } from "../core/jobs/stagedRollout";
+import { unknownFieldsProblem } from "../core/contracts/unknownFields";
+import { inHundredths } from "../core/jobs/hundredths";
 
 export interface FleetArgs {
   /** Thing group every device joins and the OTA job targets. Default: the app name. */
@@ -23,7 +25,7 @@ export interface FleetArgs {
 export interface OtaArgs {
   /** Devices notified per minute (AWS: 1-1000). Default 50. */
   maximumPerMinute?: number;
-  /** Cancel the rollout when this percentage of executed devices failed, rejected or timed out. Default 20. */
+  /** Cancel the rollout when this percentage (0-100, at most two decimals) of executed devices failed, rejected or timed out. Default 20. */
   abortFailurePercent?: number;
   /** Executions to wait for before the abort percentage counts (AWS: at least 1). Default 10. */
   minExecutedForAbort?: number;
@@ -93,6 +95,11 @@ export const OTA_DEFAULTS: Required<OtaNumbers> = {
   presignedUrlExpirySeconds: 3600,
 };
 
+/** The fields each object of the arguments has, in the order the README lists them. */
+const ARGUMENT_FIELDS: readonly (keyof FeatureAppArgs)[] = ["entry", "cwd", "app", "board", "fleet", "ota", "secrets", "dashboardBundleDir", "aws"];
+const FLEET_FIELDS: readonly (keyof FleetArgs)[] = ["thingGroup", "devices", "claimBatches"];
+const OTA_FIELDS: readonly (keyof OtaArgs)[] = ["maximumPerMinute", "abortFailurePercent", "minExecutedForAbort", "inProgressTimeoutMinutes", "presignedUrlExpirySeconds", "stages"];
+
 /** AWS IoT Jobs bounds (docs/aws-iot.md). */
 const OTA_RANGES: Record<keyof OtaNumbers, [number, number]> = {
   maximumPerMinute: [1, 1000],
@@ -108,6 +115,12 @@ export function resolveFeatureAppArgs(name: string, args: FeatureAppArgs): Resol
   const where = `FeatureApp "${name}"`;
   const isObject = (v: unknown) => typeof v === "object" && v !== null && !Array.isArray(v);
   if (!isObject(args)) throw new Error(`${where}: invalid arguments:\n  - FeatureApp takes arguments { entry: "./features/app.ts", ... }, got ${shown(args)}`);
+  const unknown = [
+    unknownFieldsProblem(Object.keys(args), ARGUMENT_FIELDS, "FeatureApp's arguments have", "they are"),
+    isObject(args.fleet) ? unknownFieldsProblem(Object.keys(args.fleet!), FLEET_FIELDS, "fleet has", "it has") : undefined,
+    isObject(args.ota) ? unknownFieldsProblem(Object.keys(args.ota!), OTA_FIELDS, "ota has", "it has") : undefined,
+  ];
+  for (const problem of unknown) if (problem) problems.push(problem);
   if (args.fleet != null && !isObject(args.fleet)) {
     problems.push(`fleet must be an object such as { devices: ["${name}-1"] }, got ${shown(args.fleet)}`);
     args = { ...args, fleet: undefined };
@@ -150,8 +163,11 @@ export function resolveFeatureAppArgs(name: string, args: FeatureAppArgs): Resol
     const value = args.ota?.[key];
     if (value === undefined) continue;
     const [min, max] = OTA_RANGES[key];
-    if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
-      problems.push(`ota.${key} is ${JSON.stringify(value)}; AWS IoT accepts whole numbers from ${min} to ${max}`);
+    // AWS IoT's thresholdPercentage is a double with up to two digits after the decimal point.
+    const decimals = key === "abortFailurePercent";
+    const wellFormed = typeof value === "number" && (decimals ? inHundredths(value) : Number.isInteger(value));
+    if (!wellFormed || value < min || value > max) {
+      problems.push(`ota.${key} is ${JSON.stringify(value)}; AWS IoT accepts ${decimals ? "numbers" : "whole numbers"} from ${min} to ${max}${decimals ? " with at most two decimals" : ""}`);
     } else ota[key] = value;
   }
   if (args.ota?.stages !== undefined) {

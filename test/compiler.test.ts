@@ -146,6 +146,16 @@ describe("compileFeatures: bad input says what, where and what to do", () => {
     assertLocated(await compileError(writeApp(`  api.newCommsChannel("a", { direction: "up" as any });`)), 4, /direction must be one of/);
   });
 
+  it("names a misspelled option of a channel, its history or a setting, with the options there are (else the default stood without a word: no range, no history)", async () => {
+    assertLocated(await compileError(writeApp(`  api.newCommsChannel("a", { qso: 0 } as any);`)), 4, /api\.newCommsChannel\("a"\): unknown option "qso"; the options are qos, direction, replay and history/);
+    assertLocated(await compileError(writeApp(`  api.newCommsChannel("a", { history: { day: 7 } } as any);`)), 4, /api\.newCommsChannel\("a"\): history must be \{ days: N \}/);
+    assertLocated(await compileError(writeApp(`  api.defineSetting("setpoint", { default: 21, minimum: 5 } as any);`)), 4, /api\.defineSetting\("setpoint"\): unknown option "minimum"; the options are default, min and max/);
+    assertLocated(await compileError(writeApp(`  api.defineSetting("setpoint", { defualt: 21 } as any);`)), 4, /api\.defineSetting\("setpoint"\): unknown option "defualt"/);
+    assertLocated(await compileError(writeApp(`  api.defineSecret("wifi", { optinal: true } as any);`)), 4, /api\.defineSecret\("wifi"\): unknown option "optinal"; its only option is optional/);
+    const ok = await compileFeatures({ entry: writeApp(`  api.newCommsChannel("a", { qos: 0, direction: "both", replay: 2, history: { days: 3 } });\n  api.defineSetting("s", { default: 1, min: 0, max: 2 });\n  api.newCommsChannel("b");\n  api.defineSetting("t", { default: "x" });`) });
+    assert.deepEqual(ok.manifest.channels.map((c) => c.name), ["a", "b"]);
+  });
+
   it("lists every missing required secret at once, and accepts missing optional ones", async () => {
     const entry = writeApp(`  api.defineSecret("ssid");\n  api.defineSecret("password");\n  api.defineSecret("api-key", { optional: true });`);
     const err = await compileError(entry);

@@ -143,6 +143,26 @@ describe("snapfleet dev: the local system", function () {
     await waitFor("an edit still rebuilds", () => lines.some((l) => /^rebuilt in \d+ ms: device code changed/.test(l)));
   });
 
+  it("a state dir another app's fleet ran in is refused before anything starts, naming both apps and what to do (its devices would publish on the old app's topics and be disconnected forever)", async () => {
+    const entry = writeFeatures({ "app.ts": source(1, "Level") }, "dev-owner-app");
+    session = await DevSession.start({ entry, app: "greenhouse", secrets: {}, devices: 1, port: 0, stateDir, dashboardBundleDir: null, watch: false, log: () => {} });
+    await waitFor("the device on v1", () => session!.cloud.monitor.devices()[0]?.ota === "SUCCEEDED");
+    await session.stop();
+    session = undefined;
+    await assert.rejects(
+      DevSession.start({ entry, app: "greenhouse-2", secrets: {}, devices: 1, port: 0, stateDir, dashboardBundleDir: null, watch: false, log: () => {} }),
+      (e: Error) => {
+        assert.match(e.message, /holds the local cloud of app "greenhouse"/);
+        assert.match(e.message, /this is app "greenhouse-2"/);
+        assert.match(e.message, /--state-dir DIR/);
+        assert.match(e.message, /--app greenhouse\b/);
+        return true;
+      },
+    );
+    // The same app goes on in it.
+    session = await DevSession.start({ entry, app: "greenhouse", secrets: {}, devices: 1, port: 0, stateDir, dashboardBundleDir: null, watch: false, log: () => {} });
+  });
+
   it("a secret added while the CLI runs: the hint names the --secrets-file given, whose new values the next rebuild uses", async () => {
     const entry = writeFeatures({ "app.ts": source(1, "Level") }, "dev-secret-app");
     const secretsFile = path.join(stateDir, "dev-secrets.json");
@@ -188,6 +208,19 @@ describe("snapfleet dev: the local system", function () {
     } finally {
       child.kill("SIGKILL");
     }
+  });
+
+  it("a second dev on a state dir a running one uses says so in one line naming --state-dir, without a stack trace", async () => {
+    const entry = writeFeatures({ "app.ts": source(1, "Level") }, "dev-busy-app");
+    session = await DevSession.start({ entry, secrets: {}, devices: 1, port: 0, stateDir, dashboardBundleDir: null, watch: false, log: () => {} });
+    const bin = path.join(__dirname, "..", "bin/snapfleet.js");
+    const failure = await promisify(execFile)(process.execPath, [bin, "dev", entry, "--devices", "1", "--port", "0", "--seconds", "5", "--state-dir", stateDir]).then(
+      () => undefined,
+      (e: { stderr: string; code: number }) => e,
+    );
+    assert.ok(failure, "the second dev fails");
+    assert.equal(failure.code, 1);
+    assert.match(failure.stderr, /^snapfleet dev: state dir .* is in use by another snapfleet dev \(or local cloud\): stop that one, or pass --state-dir DIR for another\n$/);
   });
 
   it("the CLI checks its flags and says what to use", async () => {

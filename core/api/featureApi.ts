@@ -24,10 +24,13 @@ export interface CommsChannel<T extends ChannelValue = ChannelValue> {
   /** Device end: send to the cloud and dashboard. Queued while offline. */
   pushMessageToServer(value: T): void;
   /** Web/server end: send to this device (the card's, or the one an api.server.onDevice handler
-   * runs for). In an api.server.onFleet handler, name the device: `sendToDevice(v, "greenhouse-2")`. */
-  sendToDevice(value: T, device?: string): void;
-  /** Device end listens to "messageFromServer"; web/server ends to "messageFromDevice". */
-  addEventListener(event: "messageFromServer" | "messageFromDevice", listener: (value: T) => void): void;
+   * runs for). In an api.server.onFleet handler, name the device: `sendToDevice(v, "greenhouse-2")`,
+   * or pass the device a listener got: `sendToDevice(v, device)`. */
+  sendToDevice(value: T, device?: string | ServerDevice): void;
+  /** Device end listens to "messageFromServer"; web/server ends to "messageFromDevice". In an
+   * api.server.onFleet handler the listener also gets the device that sent the message (answer it
+   * with `sendToDevice(v, device.name)`); elsewhere `device` is undefined. */
+  addEventListener(event: "messageFromServer" | "messageFromDevice", listener: (value: T, device?: ServerDevice) => void): void;
 }
 
 export interface SecretOptions {

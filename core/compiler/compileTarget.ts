@@ -101,9 +101,9 @@ export function compileTarget(input: TargetBuildInput): TargetBuild {
     [HostId.TokenOut]: notAtBuildTime("sending a value"),
     [HostId.TokenInKind]: () => values.nextKind(),
     [HostId.TokenInPayload]: () => values.payload(),
-    [HostId.Declare]: (kind: number, name: unknown, a: unknown, b: unknown, c: unknown, d: unknown) => {
+    [HostId.Declare]: (kind: number, name: unknown, a: unknown, b: unknown, c: unknown, d: unknown, e: unknown) => {
       try {
-        recorder.declare(kind, name, a, b, c, d);
+        recorder.declare(kind, name, a, b, c, d, e);
       } catch (e) {
         raiseAtFeature((e as Error).message);
       }

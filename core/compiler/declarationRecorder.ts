@@ -2,6 +2,7 @@ import { checkName } from "../contracts/names";
 import type { ChannelDecl, Declarations } from "../contracts/manifest";
 import { checkSettingDeclaration, MAX_SETTINGS } from "../settings/settingDecl";
 import { DEFAULT_BOARD, PIN_LABEL, pinUseProblem, type BoardDefinition } from "../boards";
+import { unknownFieldsProblem } from "../contracts/unknownFields";
 
 const DIRECTIONS: ChannelDecl["direction"][] = ["both", "device-to-server", "server-to-device"];
 export const MAX_REPLAY = 100;
@@ -29,13 +30,15 @@ export class DeclarationRecorder {
   /** Pins are checked against the board the app is built for. */
   constructor(private readonly board: BoardDefinition = DEFAULT_BOARD) {}
 
-  declare(kind: number, name: unknown, a: unknown, b: unknown, c: unknown, d?: unknown): void {
+  declare(kind: number, name: unknown, a: unknown, b: unknown, c: unknown, d?: unknown, e?: unknown): void {
     switch (kind) {
       case DeclareKind.Channel:
+        checkOptionNames(`api.newCommsChannel("${name}")`, e, ["qos", "direction", "replay", "history"]);
         return this.channel(name, a, b, c, d);
       case DeclareKind.ServerHandler:
         return this.serverHandler(name);
       case DeclareKind.Secret:
+        checkOptionNames(`api.defineSecret("${name}")`, b, ["optional"]);
         return this.secret(name, a === 1);
       case DeclareKind.AnalogPin:
         return this.pin(name, "analog");
@@ -44,6 +47,7 @@ export class DeclarationRecorder {
       case DeclareKind.Control:
         return this.control(name);
       case DeclareKind.Setting:
+        checkOptionNames(`api.defineSetting("${name}")`, d, ["default", "min", "max"]);
         return this.setting(name, a, b, c);
       default:
         throw new Error(`internal: unknown declaration kind ${kind}`);
@@ -114,6 +118,13 @@ export class DeclarationRecorder {
     if (typeof title !== "string" || title.trim() === "") throw new Error(`api.registerUiControl: the title must be a non-empty string`);
     this.declarations.controls.push({ index: this.declarations.controls.length, title });
   }
+}
+
+/** Options arrive from the VM as their names, comma-separated (absent from a VM built before). */
+function checkOptionNames(call: string, names: unknown, known: readonly string[]): void {
+  if (typeof names !== "string" || names === "") return;
+  const problem = unknownFieldsProblem(names.split(","), known, `${call}:`, known.length === 1 ? "its only option is" : "the options are", "option");
+  if (problem) throw new Error(problem);
 }
 
 /** `history: { days }` of a channel (undefined: none); days arrive from the VM as a number, NaN

@@ -42,6 +42,8 @@ describe("staged rollouts: stages, membership and decisions (core/jobs/stagedRol
     it("stage bounds: percent in (0, 100] in steps of 0.01, growing; waitMinutes whole, 0 to 30 days", () => {
       const two = (first: Record<string, unknown>) => stagesProblems([first, { percent: 100 }]);
       for (const fine of [{ percent: 0.01, waitMinutes: 0 }, { percent: 12.34, waitMinutes: 43_200 }, { percent: 99.99, waitMinutes: 1 }]) assert.deepEqual(two(fine), [], JSON.stringify(fine));
+      // Every step of 0.01, including those whose double times 100 is not a whole number (0.29 * 100 = 28.999999999999996).
+      for (let hundredths = 1; hundredths < 10_000; hundredths++) assert.deepEqual(two({ percent: hundredths / 100, waitMinutes: 1 }), [], String(hundredths / 100));
       for (const percent of [-5, 100.01, 12.345, Number.NaN, Number.POSITIVE_INFINITY]) assert.match(two({ percent, waitMinutes: 1 })[0] ?? "", /\]\.percent is .*; give the share of the fleet this stage reaches/, String(percent));
       for (const waitMinutes of [-1, 43_201, 2.5, "30", null]) assert.match(two({ percent: 5, waitMinutes })[0] ?? "", /\]\.waitMinutes is .*; give whole minutes from 0 to 43200 \(30 days\)/, String(waitMinutes));
       assert.deepEqual(stagesProblems([{ percent: 100 }]), [], "one stage of 100 needs no wait");

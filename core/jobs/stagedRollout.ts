@@ -11,6 +11,8 @@
  * next group is associated with the job (AWS AssociateTargetsWithJob) once the current stage has
  * waited its `waitMinutes` without the failure share reaching the threshold. */
 import crypto from "node:crypto";
+import { unknownFieldsProblem } from "../contracts/unknownFields";
+import { inHundredths } from "./hundredths";
 
 export interface RolloutStage {
   /** Share of the fleet that has the new version once this stage is reached (cumulative), 0.01–100. */
@@ -77,10 +79,10 @@ export function stagesProblems(stages: unknown, field = "ota.stages"): string[] 
       problems.push(`${at} must be an object { percent, waitMinutes }, got ${describe(stage)}`);
       return;
     }
-    const unknown = Object.keys(stage).filter((k) => k !== "percent" && k !== "waitMinutes");
-    if (unknown.length) problems.push(`${at} has unknown field${unknown.length > 1 ? "s" : ""} ${unknown.map((k) => JSON.stringify(k)).join(", ")}; a stage has percent and waitMinutes`);
+    const unknown = unknownFieldsProblem(Object.keys(stage), ["percent", "waitMinutes"], `${at} has`, "a stage has");
+    if (unknown) problems.push(unknown);
     const { percent, waitMinutes } = stage as Record<string, unknown>;
-    if (typeof percent !== "number" || !Number.isFinite(percent) || percent <= 0 || percent > 100 || Math.round(percent * 100) !== percent * 100) {
+    if (typeof percent !== "number" || !Number.isFinite(percent) || percent <= 0 || percent > 100 || !inHundredths(percent)) {
       problems.push(`${at}.percent is ${describe(percent)}; give the share of the fleet this stage reaches, more than 0 and at most 100 (steps of 0.01)`);
     } else {
       if (percent <= previous) problems.push(`${at}.percent is ${percent}, not more than the stage before it (${previous}); percents are cumulative and must grow`);

@@ -27,6 +27,7 @@ const APP = `
       if (v === 2) setpoint.sendToDevice(v);
       if (v === 3) setpoint.sendToDevice(v, "nobody");
       if (v === 4) setpoint.sendToDevice(v, device.name);
+      if (v === 6) setpoint.sendToDevice(v, device!);
     });
   });
   api.registerUiControl(() => api.server.notify("from the page"), { title: "t" });
@@ -103,6 +104,7 @@ describe("server host (core/server)", () => {
       { device: "b", channel: "reading", value: 2, t: 4 },
       { device: "b", channel: "reading", value: 3, t: 5 },
       { device: "b", channel: "reading", value: 4, t: 6 },
+      { device: "b", channel: "reading", value: 6, t: 7 },
     ]);
     const said = problems.map((p) => `${p.vm}: ${p.message}`).join("\n");
     assert.match(said, /a: listener for channel "reading".*sendToDevice\(value, "someone-else"\): an api.server.onDevice handler sends to its own device \("a"\) only; send to other devices from api.server.onFleet/);
@@ -111,6 +113,8 @@ describe("server host (core/server)", () => {
     assert.match(said, /_fleet: .*sendToDevice\(value, "nobody"\): no device of that name in the fleet/);
     assert.deepEqual(alerts.map((a) => [a.device, a.text]), [["a", "a over 100"]]);
     assert.ok(sent.includes("b setpoint 4"), "the fleet handler named a device of the fleet");
+    assert.ok(sent.includes("b setpoint 6"), "the fleet handler answered the device its listener got (the object, not its name)");
+    assert.doesNotMatch(said, /received an object/);
   });
 
   it("refuses to send a value with a property name of digits (a number key), which no device's engine can hold, and drops such a value from a device", async () => {

@@ -9,3 +9,4 @@ export { servicePolicyDocuments, serviceClientIdPrefix, jobsServicePolicyName, S
 export type { ServiceName } from "./servicePolicies";
 export type { Principal } from "./principals";
 export { MQTT_WEBSOCKET_PATH } from "./webSocketListener";
+export { STATE_DIR_IN_USE } from "./sessionStore";

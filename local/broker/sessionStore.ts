@@ -383,6 +383,9 @@ export class SessionStore {
   }
 }
 
+/** The code of the error a state dir whose sessions another process holds gets. */
+export const STATE_DIR_IN_USE = "SF_STATE_DIR_IN_USE";
+
 /** Opens the database; a lock or corruption gets an error that says what, where and what to do.
  * A corrupt one is copied aside (nothing deleted), repaired with LevelDB's own repair, which
  * keeps every record it can read, and opened again. */
@@ -398,9 +401,13 @@ async function openDatabase(location: string, log: (line: string) => void): Prom
   } catch (error) {
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
     if (cause?.code === "LEVEL_LOCKED") {
-      throw new Error(
-        `LocalBroker: the session database ${location} is in use by another process (${cause.message}). ` +
-          `Another local cloud or \`snapfleet dev\` runs on the same state dir: stop it, or give this one another state dir.`,
+      throw Object.assign(
+        new Error(
+          `LocalBroker: the session database ${location} is in use by another process (${cause.message}). ` +
+            `Another local cloud or \`snapfleet dev\` runs on the same state dir: stop it, or give this one another state dir.`,
+        ),
+        // For the CLI to say it in its own words (its option, no stack trace).
+        { code: STATE_DIR_IN_USE },
       );
     }
     if (cause?.code !== "LEVEL_CORRUPTION") {

@@ -203,14 +203,24 @@ const channelHandles = [];
 // is not `{ days }` (the recorder says what is wrong). Build time only.
 function historyDays(history) {
   if (history === undefined) return undefined;
-  if (typeof history !== "object" || history === null) return NaN;
+  if (typeof history !== "object" || history === null || history.days === undefined) return NaN;
   return history.days;
+}
+
+// The names of the options a declaration was given, comma-separated, for the recorder to name
+// one it doesn't know (a misspelled option would leave its default in place unsaid). Build time only.
+function optionNames(options) {
+  if (typeof options !== "object" || options === null) return "";
+  const keys = Reflect.ownKeys(options);
+  let names = "";
+  for (let i = 0; i < keys.length; i = i + 1) names = names + (i ? "," : "") + keys[i];
+  return names;
 }
 
 function newCommsChannel(name, options) {
   atBuildOnly(1, name);
   if (options === undefined) options = {};
-  declare(1, name, options.qos, options.direction, options.replay, historyDays(options.history));
+  declare(1, name, options.qos, options.direction, options.replay, historyDays(options.history), optionNames(options));
   const index = channelListeners.length;
   channelListeners.push([]);
   channelHandles.push(0);
@@ -224,11 +234,16 @@ function newCommsChannel(name, options) {
       const status = channelSend(channelHandles[index], outgoing(value, name));
       if (status !== 0) raise(E_SEND_REFUSED, name, status);
     }, 10, name);
-  } else {
-    // `device`: the device a fleet handler (api.server.onFleet) addresses; the host ignores it
-    // elsewhere (a dashboard card and a per-device server VM each address their own device).
+  } else if (TARGET === "server") {
+    // `device`: the device a fleet handler (api.server.onFleet) addresses, by name or as the
+    // device its listener got; a per-device server VM's host ignores it (it addresses its own).
     runTimeMember(channel, "sendToDevice", function (value, device) {
-      hostSendToDevice(index, outgoing(value, name), device);
+      hostSendToDevice(index, outgoing(value, name), typeof device === "object" && device !== null ? device.name : device);
+    }, 11, name);
+  } else {
+    // A dashboard card addresses its own device.
+    runTimeMember(channel, "sendToDevice", function (value) {
+      hostSendToDevice(index, outgoing(value, name));
     }, 11, name);
   }
   channel.addEventListener = function (event, listener) {
@@ -358,7 +373,7 @@ const mcu = apiObject({
 
 function defineSecret(name, options) {
   atBuildOnly(2, name);
-  declare(2, name, options !== undefined && options.optional === true ? 1 : 0);
+  declare(2, name, options !== undefined && options.optional === true ? 1 : 0, optionNames(options));
   if (TARGET === "device") return apiObject({ name: name, value: secretValue(name) });
   // Web and server get a stub without the value; the compiler rewrites their `.value` reads
   // into guardedValueRead, which throws for stubs.
@@ -381,7 +396,7 @@ const settingListeners = [];
 function defineSetting(name, options) {
   atBuildOnly(21, name);
   if (options === undefined) options = {};
-  declare(6, name, options.default, options.min, options.max);
+  declare(6, name, options.default, options.min, options.max, optionNames(options));
   const index = settingObjects.length;
   settingListeners.push([]);
   const setting = apiObject({ name: name, value: options.default });
