@@ -6,7 +6,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { writeBuild, type BuildOutput } from "../../core/contracts/buildOutput";
 import { encodeDevicePackage } from "../../core/contracts/devicePackage";
-import { otaJobDocument, otaJobId } from "../../core/contracts/jobDocument";
+import { otaJobDocument, otaJobId, unusedJobId } from "../../core/contracts/jobDocument";
 import type { JobConfig } from "../../core/jobs/jobBook";
 import { checkStages, type RolloutStage } from "../../core/jobs/stagedRollout";
 import { ArtifactStore } from "../artifacts";
@@ -198,7 +198,7 @@ export class LocalCloud {
     if (manifest.version === this.deployedVersion) return { version: manifest.version };
     const pkg = encodeDevicePackage(manifest, build.snapshots.device);
     const sha256 = this.artifacts.put(pkg.bytes);
-    const jobId = otaJobId(this.app, manifest.version);
+    const jobId = unusedJobId(otaJobId(this.app, manifest.version), (id) => this.jobs.book.job(id) !== undefined);
     const document = otaJobDocument(manifest, pkg, localArtifactUrl(sha256));
     const ota = this.options.ota ?? {};
     const job = {
