@@ -308,7 +308,7 @@ describe("fleet view in Chromium (1,000 devices)", function () {
       return { status: response.status, body: (await response.json()) as { error: string } };
     }, jobId);
     assert.equal(refused.status, 403);
-    assert.match(refused.body.error, /viewer link: to cancel an OTA job you need an operator link \(snapfleet dashboard-link --role operator\)/);
+    assert.match(refused.body.error, /viewer link: to cancel an OTA job you need an operator link \(the "operator" link snapfleet dev prints; for a deployment: snapfleet dashboard-link --role operator\)/);
     assert.equal(job().status, "IN_PROGRESS");
     await page.screenshot({ path: path.join(ARTIFACTS, "rollouts.png"), fullPage: true });
 
