@@ -295,7 +295,7 @@ function summary(e: Execution): Record<string, unknown> {
 function describeAbort(job: Job, counts: Record<ExecutionStatus, number>): string {
   const failed = counts.FAILED + counts.REJECTED + counts.TIMED_OUT;
   const abort = job.config.abort!;
-  return `jobs: aborted ${job.config.jobId}: ${failed} of ${failed + counts.SUCCEEDED} devices that finished it failed, rejected or timed out (its abort threshold: ${abort.thresholdPercentage}% once ${abort.minNumberOfExecutedThings} finished); its queued devices were cancelled`;
+  return `jobs: aborted ${job.config.jobId}: ${failed} of ${failed + counts.SUCCEEDED} devices that finished it failed, rejected or timed out (its abort threshold: ${abort.thresholdPercentage}% once ${abort.minNumberOfExecutedThings} finished); ${counts.CANCELED} queued cancelled, ${counts.IN_PROGRESS} installing finish`;
 }
 
 /** Device-plane timestamps are unix seconds (docs/aws-iot.md). */
