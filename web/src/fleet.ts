@@ -91,6 +91,9 @@ export class Fleet {
   private engineLoaded: boolean;
   private listing: Promise<number> | undefined;
   private listingQueued: Promise<number> | undefined;
+  /** A whole listing came in: a device it didn't have, and not heard from since, is no device
+   * of this fleet (a mistyped or stale `#device=` link). */
+  private listedAll = false;
   /** Each device's settings shadow (web/src/fleetSettings.ts). */
   private readonly settings: FleetSettings;
 
@@ -143,6 +146,7 @@ export class Fleet {
     } else if (route.view === "device") {
       this.page ??= this.openPage(route.thing);
       views.replaceChildren(this.page.element);
+      this.checkPageThing();
     } else if (route.view === "rollouts" && this.rollouts) {
       views.replaceChildren(this.rollouts.element);
       void this.pollJobs();
@@ -180,6 +184,8 @@ export class Fleet {
     const counts = await Promise.all(Array.from({ length: DASHBOARD_LISTING_SEGMENTS }, (_, index) => this.loadSegment({ index, count: DASHBOARD_LISTING_SEGMENTS }, budget)));
     const listed = counts.reduce((a, b) => a + b, 0);
     if (budget.pages < 0) console.warn(`fleet status: stopped after ${MAX_STATUS_PAGES} pages (${listed} devices)`);
+    else this.listedAll = true;
+    this.checkPageThing();
     // Every device is in: ordered and counted now, not in a frame that the next listing's pages
     // (parsed as they arrive) would delay, nor after the live-update throttle.
     if (this.route.view === "fleet") this.table.renderNow();
@@ -305,6 +311,7 @@ export class Fleet {
 
   private showStatus(thing: string, status: DeviceStatus, heardAt: number): void {
     const row = this.row(thing);
+    if (this.page?.thing === thing) this.page.showUnknown(false);
     if (!applyStatus(row, status, heardAt)) return;
     this.table.changed();
     // The row's view: a last will (version "") keeps the version the card shows.
@@ -347,6 +354,11 @@ export class Fleet {
 
   private row(thing: string): DeviceRow {
     return this.shell.row(thing);
+  }
+
+  /** Says on the open page when the fleet has no such device; a status from it takes that back. */
+  private checkPageThing(): void {
+    if (this.page && this.listedAll) this.page.showUnknown(!this.rows.has(this.page.thing));
   }
 
   /** The device's page, its card started on the current build and shown what is known already. */
