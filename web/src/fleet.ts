@@ -14,6 +14,7 @@ import { wallClock } from "../../core/contracts/reorderBuffer";
 import { parseAppTopic, thingOfAppTopic, topics } from "../../core/contracts/topics";
 import type { WireValue } from "../../core/contracts/wireValue";
 import { DASHBOARD_LISTING_SEGMENTS, type DeviceStatusRecord, type FleetSegment, type FleetStatusPage } from "../../core/contracts/fleetStatus";
+import type { Manifest } from "../../core/contracts/manifest";
 import { tableChannels } from "./appBuild";
 import type { WebApp } from "./deviceCard";
 import { DevicePage } from "./devicePage";
@@ -48,6 +49,8 @@ export interface FleetOptions {
   link: FleetLink;
   /** Fetches manifest.json + web.snap again; resolves to undefined when unchanged or unusable. */
   reloadApp(): Promise<WebApp | undefined>;
+  /** Fetches manifest.json alone (checkBuild); absent: only a device's new version reloads the build. */
+  fetchManifest?(): Promise<Manifest>;
   /** One page of one segment of the fleet-status API (`after`: the segment's previous page's `next`). */
   fetchStatusPage(after: string | undefined, segment: FleetSegment): Promise<FleetStatusPage>;
   /** The jobs API (OTA column, rollout panel, OTA history); absent: no OTA information. */
@@ -388,6 +391,13 @@ export class Fleet {
     }
   }
 
+  /** A rebuild that changed only the dashboard's code keeps the app version, so no device reports
+   * anything new: the page asks for the manifest now and then, and loads a changed web snapshot. */
+  async checkBuild(): Promise<void> {
+    const manifest = await this.options.fetchManifest?.().catch(() => undefined);
+    if (manifest?.snapshots?.web && !sameBuild(manifest, this.webApp.manifest)) void this.reload(manifest.version);
+  }
+
   /** Fetches the build again until it is the one the device reported: a rebuild writes
    * manifest.json and web.snap one after the other, and a device may report an OTA version
    * a moment before the site is updated. Gives up after a few tries (the next unknown version
@@ -397,7 +407,7 @@ export class Fleet {
       console.warn(`could not load the new dashboard build: ${(error as Error).message}`);
       return undefined;
     });
-    if (next && next.manifest.version !== this.webApp.manifest.version) {
+    if (next && !sameBuild(next.manifest, this.webApp.manifest)) {
       this.webApp = next;
       this.versionsTried.add(next.manifest.version);
       this.table.setChannels(tableChannels(this.webApp.manifest), next.manifest.version);
@@ -407,4 +417,9 @@ export class Fleet {
       setTimeout(() => void this.reload(wanted, attempt + 1), RELOAD_RETRY_MS);
     }
   }
+}
+
+/** The same app version and web snapshot: nothing for the page to load. */
+function sameBuild(a: Manifest, b: Manifest): boolean {
+  return a.version === b.version && a.snapshots.web.sha256 === b.snapshots.web.sha256;
 }
