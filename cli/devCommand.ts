@@ -12,6 +12,7 @@ import { buildFirmwareProgram } from "./firmwareCommand";
 import { LiveOutput } from "./liveOutput";
 import { loadSecrets, missingSecretHint } from "./secretSources";
 import { FleetSummary } from "./fleetSummary";
+import { STATE_DIR_IN_USE } from "../local/broker/sessionStore";
 import { statusTable, TABLE_ROWS_AT_MOST } from "./statusTable";
 
 interface Parsed {
@@ -76,6 +77,7 @@ export async function devCommand({ values, positionals }: Parsed): Promise<void>
   } catch (e) {
     const err = e as Error & { code?: string };
     if (err.code === "EADDRINUSE") throw new CliError(`port ${port}, ${port + 1} or ${port + 2} is in use: pick others with --port N (dashboard N, MQTT/TLS N+1, MQTT/WebSocket N+2)`);
+    if (err.code === STATE_DIR_IN_USE) throw new CliError(`the state dir ${path.relative(process.cwd(), stateDir) || "."} is in use by another snapfleet dev (or local cloud): stop that one, or give this one another --state-dir DIR`);
     throw e;
   }
   const { cloud } = session;

@@ -190,6 +190,19 @@ describe("snapfleet dev: the local system", function () {
     }
   });
 
+  it("a second snapfleet dev on a state dir a running one uses says so in one line, no stack trace, and exits 1", async () => {
+    const entry = writeFeatures({ "app.ts": source(1, "Level") }, "dev-twice-app");
+    const state = path.join(stateDir, "state");
+    session = await DevSession.start({ entry, secrets: {}, devices: 1, port: 0, stateDir: state, dashboardBundleDir: null, watch: false, log: () => {} });
+    const bin = path.join(__dirname, "..", "bin/snapfleet.js");
+    const second = await promisify(execFile)(process.execPath, [bin, "dev", entry, "--port", "0", "--devices", "1", "--state-dir", state, "--seconds", "5"]).then(
+      () => assert.fail("the second dev started"),
+      (e: { code: number; stderr: string }) => e,
+    );
+    assert.equal(second.code, 1);
+    assert.match(second.stderr, /^snapfleet dev: the state dir .*state is in use by another snapfleet dev \(or local cloud\): stop that one, or give this one another --state-dir DIR\n$/);
+  });
+
   it("the CLI checks its flags and says what to use", async () => {
     const run = promisify(execFile);
     const bin = path.join(__dirname, "..", "bin/snapfleet.js");

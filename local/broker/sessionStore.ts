@@ -87,6 +87,8 @@ interface QueueEntry {
 }
 
 const SESSIONS_DIR = "broker-sessions";
+/** The `code` of the error for a state dir whose sessions another process holds. */
+export const STATE_DIR_IN_USE = "STATE_DIR_IN_USE";
 const BOOT_COUNTER_KEY = "snapfleet:boots";
 /** `${SESSION_EXPIRY}{encodeURIComponent(clientId)}`: an MQTT 5 session's expiry interval in ms. */
 const SESSION_EXPIRY = "snapfleet:session-expiry:";
@@ -398,9 +400,13 @@ async function openDatabase(location: string, log: (line: string) => void): Prom
   } catch (error) {
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
     if (cause?.code === "LEVEL_LOCKED") {
-      throw new Error(
-        `LocalBroker: the session database ${location} is in use by another process (${cause.message}). ` +
-          `Another local cloud or \`snapfleet dev\` runs on the same state dir: stop it, or give this one another state dir.`,
+      // The code lets a command say it in its own words (snapfleet dev: STATE_DIR_IN_USE).
+      throw Object.assign(
+        new Error(
+          `LocalBroker: the session database ${location} is in use by another process (${cause.message}). ` +
+            `Another local cloud or \`snapfleet dev\` runs on the same state dir: stop it, or give this one another state dir.`,
+        ),
+        { code: STATE_DIR_IN_USE },
       );
     }
     if (cause?.code !== "LEVEL_CORRUPTION") {
