@@ -353,6 +353,29 @@ describe("firmware: supervisor on a shared transport", () => {
     await device.stop();
   });
 
+  it("stop() waiting for its offline status's PUBACK settles when the link falls meanwhile (the last will speaks then), not at the 5 s bound", async () => {
+    // A broker that closes the connection before it acknowledges: a device still on a build that
+    // publishes where the policies no longer allow (README, "Renaming a channel").
+    class NoPubackTransport extends InMemoryTransport {
+      acknowledging = true;
+      override publish(topic: string, payload: string, qos: 0 | 1, retain = false): Promise<void> {
+        const sent = super.publish(topic, payload, qos, retain);
+        return this.acknowledging ? sent : new Promise(() => {});
+      }
+    }
+    const transport = new NoPubackTransport();
+    const { device } = await bootEcho(transport);
+    transport.acknowledging = false;
+    let settled = false;
+    const stopped = device.stop().then(() => (settled = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(settled, false, "the offline status is out, its PUBACK not in");
+    transport.setConnected(false);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(settled, true, "the clock did not move: the link's fall settled it");
+    await stopped;
+  });
+
   it("stop() while offline settles without publishing (the last will speaks then)", async () => {
     const transport = new InMemoryTransport();
     const { device } = await bootEcho(transport);

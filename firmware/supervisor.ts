@@ -210,8 +210,8 @@ export class Supervisor implements FeatureHost {
   }
 
   /** Stops timers, closes every handle and removes this app's subscriptions; the app gets no
-   * more events. Resolves once the offline status is acknowledged, at once when offline (the
-   * last will says it then), and after STOP_STATUS_TIMEOUT_MS of clock time at the latest, so
+   * more events. Resolves once the offline status is acknowledged, at once when offline or when
+   * the link falls first (the last will says it then), and after STOP_STATUS_TIMEOUT_MS of clock time at the latest, so
    * a caller (the OTA agent) never waits on a link that died meanwhile. */
   stop(): Promise<void> {
     for (const cancel of this.timers.values()) cancel();
@@ -221,13 +221,21 @@ export class Supervisor implements FeatureHost {
     this.settings?.stop();
     this.received.clear();
     this.vm = undefined;
-    if (!this.options.transport.connected) return Promise.resolve();
+    const { transport } = this.options;
+    if (!transport.connected) return Promise.resolve();
     return new Promise<void>((resolve) => {
-      const cancel = this.options.clock.setTimer(STOP_STATUS_TIMEOUT_MS, resolve);
-      void this.publishStatus(false).then(() => {
+      const done = () => {
         cancel();
+        unwatch();
         resolve();
+      };
+      const cancel = this.options.clock.setTimer(STOP_STATUS_TIMEOUT_MS, done);
+      // A link that falls before the PUBACK leaves the last will to say offline (a broker closing
+      // the connection for a queued publish its policy refuses never acknowledges).
+      const unwatch = transport.onConnectionChange((up) => {
+        if (!up) done();
       });
+      void this.publishStatus(false).then(done);
     });
   }
 

@@ -115,6 +115,19 @@ describe("OTA on the local cloud (real broker, TLS, device SDK jobs client)", fu
     assert.ok(again.device, "the installed app boots from its slot before any job");
   });
 
+  it("going back to an earlier version (an edit undone in snapfleet dev) rolls it out again under a new job id", async () => {
+    const first = await cloud.deploy(v1);
+    await startDevice("gh-1");
+    await waitFor("v1 SUCCEEDED", () => execution("gh-1", first.jobId!)?.status === "SUCCEEDED");
+    const second = await cloud.deploy(v2);
+    await waitFor("v2 SUCCEEDED", () => execution("gh-1", second.jobId!)?.status === "SUCCEEDED");
+    const back = await cloud.deploy(v1);
+    assert.ok(back.jobId && ![first.jobId, second.jobId].includes(back.jobId), `a fresh job id, got ${back.jobId}`);
+    assert.equal(back.jobId, `${first.jobId}-2`);
+    await waitFor("v1 SUCCEEDED again", () => execution("gh-1", back.jobId!)?.status === "SUCCEEDED");
+    await waitFor("v1 running", () => cloud.monitor.devices()[0]?.lastMessage === "beat = 1");
+  });
+
   it("a corrupted artifact (sha256 mismatch) fails the job and the old app keeps running", async () => {
     await cloud.deploy(v1);
     const events: OtaEvent[] = [];

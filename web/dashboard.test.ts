@@ -11,6 +11,7 @@ import { startDashboardServer } from "../local/dashboard";
 import { EXAMPLE_ENTRY, startDashboardStack, type DashboardStack } from "./testSupport/dashboardFixture";
 import { MqttDevice } from "./testSupport/mqttDevice";
 import { waitFor } from "../test/support/waitFor";
+import { writeFeatures } from "../test/support/tempFeatures";
 
 const ARTIFACTS = path.resolve(__dirname, "..", "test-artifacts");
 
@@ -185,6 +186,25 @@ describe("dashboard in Chromium (end to end)", function () {
       await openDevice("gh-1");
       old.board.setAnalogModel("A2", constantModel(19.5));
       await temperatureText("gh-1", "19.5 °C").waitFor({ timeout: 5000 });
+    } finally {
+      writeBuild(stack.buildDir, stack.build);
+    }
+  });
+
+  it("an open page takes a rebuild that changed only the dashboard's code (same app version, no device reports anything new), without a reload", async () => {
+    await device("gh-1", 21.5);
+    await page.goto(deviceUrl("gh-1"));
+    await temperatureText("gh-1", "21.5 °C").waitFor({ timeout: 5000 });
+    const features = path.dirname(EXAMPLE_ENTRY);
+    const files = Object.fromEntries(fs.readdirSync(features).map((name) => [name, fs.readFileSync(path.join(features, name), "utf8")]));
+    files["displayTemperature.ts"] = files["displayTemperature.ts"].replace("el.setText(`${celsius} °C`)", "el.setText(`${celsius} degrees`)");
+    const secrets = JSON.parse(fs.readFileSync(path.join(features, "..", "dev-secrets.json"), "utf8")) as Record<string, string>;
+    const webOnly = await compileFeatures({ entry: writeFeatures(files, stack.build.manifest.app), secrets });
+    assert.equal(webOnly.manifest.version, stack.build.manifest.version, "the device code is the same");
+    assert.notEqual(webOnly.manifest.snapshots.web.sha256, stack.build.manifest.snapshots.web.sha256);
+    writeBuild(stack.buildDir, { manifest: webOnly.manifest, snapshots: webOnly.snapshots });
+    try {
+      await temperatureText("gh-1", "21.5 degrees").waitFor({ timeout: 15_000 });
     } finally {
       writeBuild(stack.buildDir, stack.build);
     }

@@ -275,6 +275,15 @@ describe("fleet view in Chromium (1,000 devices)", function () {
     await count().getByText("1,000 devices", { exact: true }).waitFor();
   });
 
+  it("a device link naming no device of the fleet (mistyped, or a device gone) says so on its page; a listed device's page doesn't", async () => {
+    await page.goto(stack.server.url.replace("#token=", "#device=dev-9999&token="));
+    const notice = (thing: string) => page.getByRole("region", { name: `Device ${thing}` }).getByRole("alert").filter({ hasText: `No device named "${thing}" in this fleet` });
+    await notice("dev-9999").waitFor({ timeout: 10_000 });
+    await page.evaluate(() => (location.hash = "#device=dev-0005"));
+    await page.getByRole("region", { name: "Device dev-0005" }).getByRole("article", { name: "dev-0005", exact: true }).waitFor();
+    assert.equal(await notice("dev-0005").count(), 0);
+  });
+
   it("shows each job's counts by status and the devices in each; cancel is refused for a viewer and done for an operator", async () => {
     const jobId = `${app}-rollout-1`;
     for (let i = 0; i < DEVICES; i++) stack.jobs.addThingToGroup(GROUP, thingOf(i));
@@ -308,7 +317,7 @@ describe("fleet view in Chromium (1,000 devices)", function () {
       return { status: response.status, body: (await response.json()) as { error: string } };
     }, jobId);
     assert.equal(refused.status, 403);
-    assert.match(refused.body.error, /viewer link: to cancel an OTA job you need an operator link \(snapfleet dashboard-link --role operator\)/);
+    assert.match(refused.body.error, /viewer link: to cancel an OTA job you need an operator link \(the "operator" link snapfleet dev prints; for a deployment: snapfleet dashboard-link --role operator\)/);
     assert.equal(job().status, "IN_PROGRESS");
     await page.screenshot({ path: path.join(ARTIFACTS, "rollouts.png"), fullPage: true });
 

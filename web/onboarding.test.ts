@@ -93,7 +93,7 @@ describe("onboarding in the dashboard (Chromium, local cloud): claim → pending
       [APPROVE_PATH, FLEET_STATUS_TOKEN_HEADER, SERIAL] as const,
     );
     assert.equal(refused.status, 403);
-    assert.match(refused.body.error, /you need an operator link \(snapfleet dashboard-link --role operator\)/);
+    assert.match(refused.body.error, /you need an operator link \(the "operator" link snapfleet dev prints; for a deployment: snapfleet dashboard-link --role operator\)/);
     assert.equal(cloud.approvals.get(SERIAL)?.state, "pending", "the viewer's request changed nothing");
 
     // Operator: approve on the page; the board gets its own identity and joins the fleet.

@@ -40,12 +40,13 @@ export function parseDashboardRole(value: unknown, where: string): DashboardRole
 
 export type RoleDecision = { allowed: true } | { allowed: false; reason: string };
 
-/** Whether `role` may do `action`; a refusal says what was refused and how to get the right link. */
+/** Whether `role` may do `action`; a refusal says what was refused and how to get the right link,
+ * locally and deployed (the page can't tell which: the same bundle serves both). */
 export function roleMay(role: DashboardRole, action: OperatorAction): RoleDecision {
   if (role === "operator") return { allowed: true };
   return {
     allowed: false,
-    reason: `this dashboard link is a ${role} link: to ${OPERATOR_ACTIONS[action]} you need an operator link (snapfleet dashboard-link --role operator)`,
+    reason: `this dashboard link is a ${role} link: to ${OPERATOR_ACTIONS[action]} you need an operator link (the "operator" link snapfleet dev prints; for a deployment: snapfleet dashboard-link --role operator)`,
   };
 }
 

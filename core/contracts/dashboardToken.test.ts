@@ -47,7 +47,7 @@ describe("dashboard tokens", () => {
     assert.deepEqual(roleMay("operator", "jobs:cancel"), { allowed: true });
     const refused = roleMay("viewer", "jobs:cancel");
     assert.equal(refused.allowed, false);
-    assert.match((refused as { reason: string }).reason, /viewer link: to cancel an OTA job you need an operator link \(snapfleet dashboard-link --role operator\)/);
+    assert.match((refused as { reason: string }).reason, /viewer link: to cancel an OTA job you need an operator link \(the "operator" link snapfleet dev prints; for a deployment: snapfleet dashboard-link --role operator\)/);
   });
 
   it("keys travel as base64url of 32 bytes; anything else is refused with what to use", () => {

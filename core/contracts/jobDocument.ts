@@ -56,6 +56,13 @@ export function otaJobId(app: string, version: string): string {
   return id;
 }
 
+/** The id for rolling out code that already had a job (an edit undone in `snapfleet dev` brings
+ * back an earlier version): job ids are never reused, so it becomes `<id>-2`, then `-3`. */
+export function unusedJobId(jobId: string, taken: (id: string) => boolean): string {
+  if (!taken(jobId)) return jobId;
+  for (let n = 2; ; n++) if (!taken(`${jobId}-${n}`)) return `${jobId}-${n}`;
+}
+
 /** Parses a job document received by a device; throws saying which field is wrong. */
 export function parseOtaJobDocument(value: unknown): OtaJobDocument {
   const d = value as Partial<OtaJobDocument>;

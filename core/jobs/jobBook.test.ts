@@ -65,6 +65,8 @@ describe("job book: AWS IoT Jobs semantics", () => {
     assert.equal(jobs.job("bad")!.executions.get("d")!.status, "CANCELED");
     assert.equal(jobs.job("bad")!.executions.get("c")!.status, "IN_PROGRESS", "in-progress executions finish");
     assert.ok(changed.has("d"));
+    assert.deepEqual(jobs.takeAborted().map((j) => j.config.jobId), ["bad"], "the abort is handed on once, for the log");
+    assert.deepEqual(jobs.takeAborted(), []);
   });
 
   it("jobs abort at abortFailurePercent: a failure share equal to the threshold cancels the rollout", () => {
@@ -106,6 +108,7 @@ describe("job book: AWS IoT Jobs semantics", () => {
     timed.advance(60_000);
     timed.jobs.tick();
     assert.equal(timed.jobs.job("slow")!.status, "CANCELED", "1 of 1 timed out = 100%");
+    assert.deepEqual(timed.jobs.takeAborted().map((j) => j.config.jobId), ["slow"], "an abort by timeout is handed on too");
     assert.equal(timed.jobs.execution("c", "slow").status, "CANCELED");
   });
 

@@ -118,6 +118,8 @@ export class JobBook {
   private readonly jobs = new Map<string, Job>();
   private readonly tallies = new Map<string, Tally>();
   private readonly groups = new Map<string, Set<string>>();
+  /** Jobs their abort criteria cancelled since takeAborted last ran: nothing else would tell. */
+  private aborted: Job[] = [];
 
   constructor(private readonly now: () => number) {}
 
@@ -277,6 +279,11 @@ export class JobBook {
     return { execution, changed };
   }
 
+  /** The jobs their abort criteria cancelled since the last call (by an update or a timeout). */
+  takeAborted(): Job[] {
+    return this.aborted.splice(0);
+  }
+
   /** Time passes: step and in-progress timeouts, rollout releases. Returns things whose next changed. */
   tick(): Set<string> {
     const changed = new Set<string>();
@@ -381,6 +388,7 @@ export class JobBook {
     const abort = job.config.abort;
     if (job.status === "IN_PROGRESS" && abort && executed >= abort.minNumberOfExecutedThings && (failed * 100) / executed >= abort.thresholdPercentage) {
       this.cancel(job, "ABORTED", changed);
+      this.aborted.push(job);
       return;
     }
     if (job.status === "IN_PROGRESS" && job.config.targetSelection === "SNAPSHOT" && counts.QUEUED + counts.IN_PROGRESS === 0) job.status = "COMPLETED";

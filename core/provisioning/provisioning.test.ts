@@ -236,7 +236,7 @@ describe("the approvals API's answers (local dashboard server and the AWS Lambda
     for (const path of [APPROVE_PATH, DENY_PATH]) {
       const response = await answer(request("POST", path, { serial: "sn-1" }), s);
       assert.equal(response.status, 403);
-      assert.match(String(response.body.error), /viewer link: to approve or deny a pending device you need an operator link \(snapfleet dashboard-link --role operator\)/);
+      assert.match(String(response.body.error), /viewer link: to approve or deny a pending device you need an operator link \(the "operator" link snapfleet dev prints; for a deployment: snapfleet dashboard-link --role operator\)/);
     }
     assert.deepEqual(s.decisions, []);
   });

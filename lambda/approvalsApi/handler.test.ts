@@ -44,7 +44,7 @@ describe("approvals API Lambda (handler called directly, DynamoDB faked)", () =>
     const writesBefore = sent.filter((c) => c === "UpdateItemCommand").length;
     const refused = await api(request("POST", "/api/approvals/approve", "serial=sn-7", viewer));
     assert.equal(refused.statusCode, 403);
-    assert.match(JSON.parse(refused.body).error, /viewer link: to approve or deny a pending device you need an operator link \(snapfleet dashboard-link --role operator\)/);
+    assert.match(JSON.parse(refused.body).error, /viewer link: to approve or deny a pending device you need an operator link \(the "operator" link snapfleet dev prints; for a deployment: snapfleet dashboard-link --role operator\)/);
     assert.equal(sent.filter((c) => c === "UpdateItemCommand").length, writesBefore, "a viewer's request writes nothing");
     assert.equal(items.get("sn-7")?.state.S, "pending");
 

@@ -73,7 +73,7 @@ describe("jobs API Lambda (handler called directly, AWS IoT faked)", () => {
   it("refuses a viewer's cancel with a clear message and never calls CancelJob; an operator's cancels the queued executions", async () => {
     const refused = await api(request("POST", "/api/jobs/cancel", "job=grow-station-bbb"));
     assert.equal(refused.statusCode, 403);
-    assert.match(JSON.parse(refused.body).error, /viewer link: to cancel an OTA job you need an operator link \(snapfleet dashboard-link --role operator\)/);
+    assert.match(JSON.parse(refused.body).error, /viewer link: to cancel an OTA job you need an operator link \(the "operator" link snapfleet dev prints; for a deployment: snapfleet dashboard-link --role operator\)/);
     assert.ok(!iot.sent.some((s) => s.command === "CancelJobCommand"));
     assert.equal(iot.jobs.get("grow-station-bbb")!.status, "IN_PROGRESS");
 

@@ -6,9 +6,10 @@ import fs from "node:fs";
 import path from "node:path";
 import { writeBuild, type BuildOutput } from "../../core/contracts/buildOutput";
 import { encodeDevicePackage } from "../../core/contracts/devicePackage";
-import { otaJobDocument, otaJobId } from "../../core/contracts/jobDocument";
+import { otaJobDocument, otaJobId, unusedJobId } from "../../core/contracts/jobDocument";
 import type { JobConfig } from "../../core/jobs/jobBook";
 import { checkStages, type RolloutStage } from "../../core/jobs/stagedRollout";
+import { isBrokerNoise } from "./brokerNoise";
 import { ArtifactStore } from "../artifacts";
 import { LocalBroker } from "../broker";
 import { startDashboardServer, type DashboardServer } from "../dashboard";
@@ -123,10 +124,8 @@ export class LocalCloud {
     const { manifest } = options.build;
     // Bad stages fail before anything listens (the constructor checks them again, cheaply).
     if (options.ota?.stages) checkStages(options.ota.stages, "LocalCloud");
-    // A device dropping its TCP connection is everyday IoT (the status table shows it offline);
-    // the broker's socket-level ECONNRESET line for it would only be noise.
     const log = (line: string) => {
-      if (!/error: (read|write) ECONNRESET$/.test(line)) options.log?.(line);
+      if (!isBrokerNoise(line)) options.log?.(line);
     };
     const port = options.port ?? 8080;
     const host = options.host ?? "127.0.0.1";
@@ -198,7 +197,7 @@ export class LocalCloud {
     if (manifest.version === this.deployedVersion) return { version: manifest.version };
     const pkg = encodeDevicePackage(manifest, build.snapshots.device);
     const sha256 = this.artifacts.put(pkg.bytes);
-    const jobId = otaJobId(this.app, manifest.version);
+    const jobId = unusedJobId(otaJobId(this.app, manifest.version), (id) => this.jobs.book.job(id) !== undefined);
     const document = otaJobDocument(manifest, pkg, localArtifactUrl(sha256));
     const ota = this.options.ota ?? {};
     const job = {

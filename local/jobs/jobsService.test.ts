@@ -29,12 +29,13 @@ describe("local Jobs MQTT API: what AWS documents", function () {
   let broker: LocalBroker;
   let jobs: JobsService;
   let thingCount = 0;
+  const logged: string[] = [];
   const open: crt.MqttClientConnection[] = [];
 
   before(async () => {
     stateDir = await mkdtemp(path.join(os.tmpdir(), "sf-jobs-api-"));
     broker = await LocalBroker.start({ stateDir, app: "grow", manifest: channelManifest("grow", []) });
-    jobs = await JobsService.start({ aedes: broker.aedes });
+    jobs = await JobsService.start({ aedes: broker.aedes, log: (line) => logged.push(line) });
   });
 
   afterEach(async () => {
@@ -168,6 +169,20 @@ describe("local Jobs MQTT API: what AWS documents", function () {
       assert.equal(last.length, 1);
       assert.equal(last[0].body.execution, undefined, "an empty queue: notify-next without an execution");
     });
+  });
+
+  it("a job its abort criteria cancel says so in the log, with the counts that stopped it (snapfleet dev's terminal)", async () => {
+    const d = await device();
+    const jobId = `job-${++jobCount}`;
+    jobs.addThingToGroup(`g-${d.thing}`, d.thing);
+    jobs.createJob({ jobId, document, thingGroup: `g-${d.thing}`, abort: { thresholdPercentage: 50, minNumberOfExecutedThings: 1 } });
+    await d.request("start-next");
+    await d.request(`${jobId}/update`, { status: "FAILED", statusDetails: { reason: "sensor missing" } });
+    assert.equal(jobs.book.job(jobId)?.status, "CANCELED");
+    assert.ok(
+      logged.includes(`jobs: aborted ${jobId}: 1 of 1 devices that finished it failed, rejected or timed out (its abort threshold: 50% once 1 finished); 0 queued cancelled, 0 installing finish`),
+      logged.join("\n"),
+    );
   });
 
   describe("rejections (ErrorResponse)", () => {

@@ -16,6 +16,7 @@ export class DevicePage {
   readonly card: DeviceCard;
   private readonly log: HTMLOListElement;
   private readonly history: HTMLElement;
+  private readonly unknown: HTMLElement;
 
   constructor(
     readonly thing: string,
@@ -30,9 +31,15 @@ export class DevicePage {
     this.log = html("ol", { class: "log-lines" });
     logSection.append(html("h3", {}, "Log"), this.log);
     this.history = html("section", { class: "panel ota-history", "aria-label": "OTA history" });
-    this.element.append(back, this.card.element, logSection, this.history);
+    this.unknown = html("p", { class: "unknown-device", role: "alert", hidden: "" }, `No device named "${thing}" in this fleet: the cloud doesn't list it and it hasn't reported. Check the name in the address, or pick the device from All devices.`);
+    this.element.append(back, this.unknown, this.card.element, logSection, this.history);
     for (const line of row?.logs ?? []) this.appendLog(line.t, line.text);
     void this.loadHistory();
+  }
+
+  /** The fleet's listing doesn't have this device (a mistyped or stale link), or it has after all. */
+  showUnknown(unknown: boolean): void {
+    this.unknown.hidden = !unknown;
   }
 
   appendLog(t: number, text: string): void {

@@ -14,6 +14,7 @@ import { wallClock } from "../../core/contracts/reorderBuffer";
 import { parseAppTopic, thingOfAppTopic, topics } from "../../core/contracts/topics";
 import type { WireValue } from "../../core/contracts/wireValue";
 import { DASHBOARD_LISTING_SEGMENTS, type DeviceStatusRecord, type FleetSegment, type FleetStatusPage } from "../../core/contracts/fleetStatus";
+import type { Manifest } from "../../core/contracts/manifest";
 import { tableChannels } from "./appBuild";
 import type { WebApp } from "./deviceCard";
 import { DevicePage } from "./devicePage";
@@ -48,6 +49,8 @@ export interface FleetOptions {
   link: FleetLink;
   /** Fetches manifest.json + web.snap again; resolves to undefined when unchanged or unusable. */
   reloadApp(): Promise<WebApp | undefined>;
+  /** Fetches manifest.json alone (checkBuild); absent: only a device's new version reloads the build. */
+  fetchManifest?(): Promise<Manifest>;
   /** One page of one segment of the fleet-status API (`after`: the segment's previous page's `next`). */
   fetchStatusPage(after: string | undefined, segment: FleetSegment): Promise<FleetStatusPage>;
   /** The jobs API (OTA column, rollout panel, OTA history); absent: no OTA information. */
@@ -91,6 +94,9 @@ export class Fleet {
   private engineLoaded: boolean;
   private listing: Promise<number> | undefined;
   private listingQueued: Promise<number> | undefined;
+  /** A whole listing came in: a device it didn't have, and not heard from since, is no device
+   * of this fleet (a mistyped or stale `#device=` link). */
+  private listedAll = false;
   /** Each device's settings shadow (web/src/fleetSettings.ts). */
   private readonly settings: FleetSettings;
 
@@ -143,6 +149,7 @@ export class Fleet {
     } else if (route.view === "device") {
       this.page ??= this.openPage(route.thing);
       views.replaceChildren(this.page.element);
+      this.checkPageThing();
     } else if (route.view === "rollouts" && this.rollouts) {
       views.replaceChildren(this.rollouts.element);
       void this.pollJobs();
@@ -180,6 +187,8 @@ export class Fleet {
     const counts = await Promise.all(Array.from({ length: DASHBOARD_LISTING_SEGMENTS }, (_, index) => this.loadSegment({ index, count: DASHBOARD_LISTING_SEGMENTS }, budget)));
     const listed = counts.reduce((a, b) => a + b, 0);
     if (budget.pages < 0) console.warn(`fleet status: stopped after ${MAX_STATUS_PAGES} pages (${listed} devices)`);
+    else this.listedAll = true;
+    this.checkPageThing();
     // Every device is in: ordered and counted now, not in a frame that the next listing's pages
     // (parsed as they arrive) would delay, nor after the live-update throttle.
     if (this.route.view === "fleet") this.table.renderNow();
@@ -305,6 +314,7 @@ export class Fleet {
 
   private showStatus(thing: string, status: DeviceStatus, heardAt: number): void {
     const row = this.row(thing);
+    if (this.page?.thing === thing) this.page.showUnknown(false);
     if (!applyStatus(row, status, heardAt)) return;
     this.table.changed();
     // The row's view: a last will (version "") keeps the version the card shows.
@@ -349,6 +359,11 @@ export class Fleet {
     return this.shell.row(thing);
   }
 
+  /** Says on the open page when the fleet has no such device; a status from it takes that back. */
+  private checkPageThing(): void {
+    if (this.page && this.listedAll) this.page.showUnknown(!this.rows.has(this.page.thing));
+  }
+
   /** The device's page, its card started on the current build and shown what is known already. */
   private openPage(thing: string): DevicePage {
     const row = this.rows.get(thing);
@@ -376,6 +391,13 @@ export class Fleet {
     }
   }
 
+  /** A rebuild that changed only the dashboard's code keeps the app version, so no device reports
+   * anything new: the page asks for the manifest now and then, and loads a changed web snapshot. */
+  async checkBuild(): Promise<void> {
+    const manifest = await this.options.fetchManifest?.().catch(() => undefined);
+    if (manifest?.snapshots?.web && !sameBuild(manifest, this.webApp.manifest)) void this.reload(manifest.version);
+  }
+
   /** Fetches the build again until it is the one the device reported: a rebuild writes
    * manifest.json and web.snap one after the other, and a device may report an OTA version
    * a moment before the site is updated. Gives up after a few tries (the next unknown version
@@ -385,7 +407,7 @@ export class Fleet {
       console.warn(`could not load the new dashboard build: ${(error as Error).message}`);
       return undefined;
     });
-    if (next && next.manifest.version !== this.webApp.manifest.version) {
+    if (next && !sameBuild(next.manifest, this.webApp.manifest)) {
       this.webApp = next;
       this.versionsTried.add(next.manifest.version);
       this.table.setChannels(tableChannels(this.webApp.manifest), next.manifest.version);
@@ -395,4 +417,9 @@ export class Fleet {
       setTimeout(() => void this.reload(wanted, attempt + 1), RELOAD_RETRY_MS);
     }
   }
+}
+
+/** The same app version and web snapshot: nothing for the page to load. */
+function sameBuild(a: Manifest, b: Manifest): boolean {
+  return a.version === b.version && a.snapshots.web.sha256 === b.snapshots.web.sha256;
 }

@@ -13,7 +13,7 @@ describe("dashboard settings: changing one is an operator's action", () => {
   it("a viewer link's set is refused with the reason and publishes nothing (AWS would disconnect it)", () => {
     const { sent, link } = linkFor();
     const settings = new FleetSettings("gs", () => manifest, link, "viewer", () => undefined);
-    assert.throws(() => settings.set("gh-1", "setpoint", 30), /setting "setpoint" of gh-1 was not changed: .*operator link \(snapfleet dashboard-link --role operator\)/);
+    assert.throws(() => settings.set("gh-1", "setpoint", 30), /setting "setpoint" of gh-1 was not changed: .*operator link \(the "operator" link snapfleet dev prints; for a deployment: snapfleet dashboard-link --role operator\)/);
     assert.deepEqual(sent, []);
   });
 

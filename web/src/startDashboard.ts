@@ -10,7 +10,8 @@ import type { FleetSegment, FleetStatusPage } from "../../core/contracts/fleetSt
 import { decodeHistoryPage, HISTORY_PATH, type StoredMessage } from "../../core/contracts/history";
 import { claimedDashboardRole } from "../../core/contracts/dashboardRoles";
 import { ApprovalsClient } from "./approvalsClient";
-import { loadAppBuild, type AppBuild } from "./appBuild";
+import { fetchOk, loadAppBuild, type AppBuild } from "./appBuild";
+import type { Manifest } from "../../core/contracts/manifest";
 import { callDashboardApi } from "./dashboardApi";
 import { AlertBanner } from "./alertBanner";
 import { forgetToken, takeToken, type DashboardConfig } from "./config";
@@ -22,6 +23,8 @@ import { MqttWebSocketClient, type LinkState } from "./mqtt/client";
 
 /** How often the page reads the jobs (rollout counts; device OTA states when those changed). */
 const JOBS_POLL_MS = 3000;
+/** How often an open page looks for a dashboard-only rebuild (one small manifest.json GET). */
+const BUILD_POLL_MS = 5000;
 
 const LINK_TEXT: Record<LinkState, string> = {
   connecting: "connecting…",
@@ -114,6 +117,7 @@ export function startDashboard(start: DashboardStart): void {
     root,
     link: client,
     reloadApp: async () => ({ ...(await loadAppBuild()), engine }),
+    fetchManifest: () => fetchOk("manifest.json").then((response) => response.json() as Promise<Manifest>),
     fetchStatusPage: start.fetchStatusPage,
     jobs: new JobsClient(token),
     ...(config.onboarding ? { approvals: new ApprovalsClient(token) } : {}),
@@ -145,6 +149,7 @@ export function startDashboard(start: DashboardStart): void {
     void current.pollJobs();
     void current.pollApprovals();
     setInterval(() => void current.pollJobs(), JOBS_POLL_MS);
+    setInterval(() => void current.checkBuild(), BUILD_POLL_MS);
     setInterval(() => void current.pollApprovals(), JOBS_POLL_MS);
   });
 }
