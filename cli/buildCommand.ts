@@ -1,6 +1,7 @@
 import path from "node:path";
 import { compileFeatures } from "../core/compiler/compileFeatures";
 import { writeBuild } from "../core/contracts/buildOutput";
+import { appNameDeployNote } from "../core/contracts/awsNames";
 import { describeBuild } from "./format";
 import { loadSecrets, missingSecretHint } from "./secretSources";
 import { CliError, UsageError, folderProblem } from "./cliError";
@@ -28,4 +29,6 @@ export async function buildCommand({ values, positionals }: Parsed): Promise<voi
     throw new CliError(`can't write the build to ${out}: ${folderProblem(e)}; pass a folder with --out DIR (e.g. --out build/)`);
   }
   process.stdout.write(describeBuild(result.manifest, path.normalize(out).replace(/[\\/]+$/, "")) + `  (${Math.round(performance.now() - started)} ms)\n`);
+  const note = appNameDeployNote(result.manifest.app);
+  if (note) process.stderr.write(`${note}\n`);
 }

@@ -14,6 +14,7 @@ import { loadSecrets, missingSecretHint } from "./secretSources";
 import { FleetSummary } from "./fleetSummary";
 import { statusTable, TABLE_ROWS_AT_MOST } from "./statusTable";
 import { STATE_DIR_IN_USE } from "../local/broker";
+import { appNameDeployNote } from "../core/contracts/awsNames";
 
 interface Parsed {
   values: Record<string, unknown>;
@@ -101,6 +102,8 @@ export async function devCommand({ values, positionals }: Parsed): Promise<void>
     ? new LiveOutput(out, () => summary.render(cloud.monitor.rowsUnordered()), () => summary.counts(cloud.monitor.rowsUnordered()))
     : new LiveOutput(out, () => statusTable(cloud.monitor.devices()), fleetState);
   for (const line of early.splice(0)) output.log(line);
+  const deployNote = appNameDeployNote(cloud.app);
+  if (deployNote) output.log(deployNote);
   const ticker = setInterval(() => output!.refresh(), 1000);
 
   await new Promise<void>((resolve) => {

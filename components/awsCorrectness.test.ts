@@ -8,7 +8,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { s3PresignedUrlPlaceholder } from "../core/contracts/jobDocument";
 import { MAX_POLICIES_PER_CERTIFICATE } from "../core/policy";
-import { autoNamedResources, maxFittingAppLength } from "./awsNames";
+import { autoNamedResources, maxFittingAppLength } from "../core/contracts/awsNames";
 import { FeatureApp } from "./featureApp";
 import type { FeatureAppArgs } from "./featureAppArgs";
 import { resolveFeatureAppArgs } from "./featureAppArgs";

@@ -7,6 +7,7 @@ import type { ChannelDecl } from "../core/contracts/manifest";
 import type { SettingDecl } from "../core/settings/settingDecl";
 import { AUTHORIZER_ENV } from "../lambda/authorizer/index";
 import { DashboardKey } from "./dashboardKey";
+import { dashboardAuthorizerName } from "../core/contracts/awsNames";
 
 export interface DashboardAuthorizerArgs {
   app: string;
@@ -18,9 +19,6 @@ export interface DashboardAuthorizerArgs {
   code: string;
 }
 
-export function dashboardAuthorizerName(app: string): string {
-  return `sf-${app}-dashboard`;
-}
 
 export class DashboardAuthorizer extends pulumi.ComponentResource {
   readonly authorizer: aws.iot.Authorizer;

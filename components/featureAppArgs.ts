@@ -4,7 +4,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import path from "node:path";
 import { checkName } from "../core/contracts/names";
 import { isReservedClientId } from "../core/policy";
-import { appNameLengthProblems } from "./awsNames";
+import { appNameLengthProblems } from "../core/contracts/awsNames";
 import type { AwsSettings } from "./iotConnection";
 import { packageRoot } from "./packageRoot";
 import { loadBoard, type BoardDefinition } from "../core/boards";

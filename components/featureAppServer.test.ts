@@ -9,7 +9,7 @@ import { FLEET_STATUS_PATH } from "../core/contracts/fleetStatus";
 import { JOBS_API_PATH } from "../core/contracts/jobsApi";
 import { topics } from "../core/contracts/topics";
 import { topicMatches } from "../core/contracts/topicFilter";
-import { autoNamedResources } from "./awsNames";
+import { autoNamedResources } from "../core/contracts/awsNames";
 import { FeatureApp } from "./featureApp";
 import { historyRuleSql, serverRuleName, serverRuleSql, serverStatements } from "./featureServer";
 import { MOCK_ACCOUNT, MOCK_REGION, settled, useAwsMocks, valueOf, type AwsMocks } from "./testing/mockAws";

@@ -5,6 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { writeApp } from "./support/tempFeatures";
+import { maxFittingAppLength } from "../core/contracts/awsNames";
 
 const run = promisify(execFile);
 const ROOT = path.join(__dirname, "..");
@@ -125,6 +126,18 @@ describe("snapfleet CLI", function () {
       assert.match(r.stderr, /^snapfleet build: can't write the build to .*out-is-a-file(\/below)?: it \(or a folder above it\) is a file, not a folder; pass a folder with --out DIR \(e\.g\. --out build\/\)\n$/);
     }
     assert.equal(fs.readFileSync(file, "utf8"), "my notes");
+  });
+
+  it("build says when the app name is too long for AWS's names (the local cloud takes it): a note, not a failure, up to the longest that fits", async () => {
+    const entry = writeApp(`  api.newCommsChannel<number>("level");`);
+    const fits = "g".repeat(maxFittingAppLength());
+    const ok = await snapfleet(["build", entry, "--out", path.join(out, "fits"), "--app", fits]);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.doesNotMatch(ok.stderr, /note: app/);
+    const long = await snapfleet(["build", entry, "--out", path.join(out, "long"), "--app", `${fits}g`]);
+    assert.equal(long.code, 0, long.stderr);
+    assert.ok(fs.existsSync(path.join(out, "long", "device.snap")), "the build is written");
+    assert.match(long.stderr, new RegExp(`^note: app "${fits}g" \\(${fits.length + 1} characters\\) can't be deployed to AWS as it is: it makes the .* characters, where AWS allows \\d+.*Use an app name of at most ${fits.length} characters \\(--app NAME, or rename the project's folder\\)`, "m"));
   });
 
   it("build of a folder instead of the entry file names the entry file in it to pass", async () => {

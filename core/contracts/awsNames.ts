@@ -1,15 +1,21 @@
 /** AWS names an app name ends up in, and their length limits: checked with the other arguments,
  * so a long app name fails the preview with one line per limit instead of failing halfway
- * through `pulumi up` (a job id or a bucket name AWS refuses after the fleet already exists).
+ * through `pulumi up` (a job id or a bucket name AWS refuses after the fleet already exists),
+ * and said by `snapfleet build` and `dev` as a note, long before a deployment (plain functions:
+ * no Pulumi here).
  *
  * Auto-named resources: Pulumi names them `<logical name>-<7 random hex>` and refuses a name
  * whose prefix plus the random part exceeds the resource's maximum ("name '…' plus 7 random
  * chars is longer than maximum length …", pulumi/pulumi sdk/go/common/resource NewUniqueHex).
- * The logical names are made in featureApp.ts and its components; components/awsNames.test.ts
+ * The logical names are made in components/featureApp.ts and its components; components/awsCorrectness.test.ts
  * checks this list against what a deployment registers. */
-import { otaJobId } from "../core/contracts/jobDocument";
-import { devicePolicyNames, dashboardPolicyName, MAX_POLICY_NAME_CHARS } from "../core/policy";
-import { dashboardAuthorizerName } from "./dashboardAuthorizer";
+import { otaJobId } from "./jobDocument";
+import { devicePolicyNames, dashboardPolicyName, MAX_POLICY_NAME_CHARS } from "../policy";
+
+/** The dashboard's IoT custom authorizer (components/dashboardAuthorizer.ts). */
+export function dashboardAuthorizerName(app: string): string {
+  return `sf-${app}-dashboard`;
+}
 
 export interface DerivedName {
   what: string;
@@ -65,6 +71,19 @@ export function appNameLengthProblems(app: string): string[] {
     (n) =>
       `app "${app}" (${app.length} characters) makes the ${n.what} ${n.name.length} characters; AWS allows ${n.max} (${n.source}). ` +
       `Use an app name of at most ${longestFitting} characters (pass \`app\`; it defaults to the component name)`,
+  );
+}
+
+/** What `snapfleet build` and `dev` say of an app name AWS would refuse names of: the local cloud
+ * takes it, so it is a note, not an error; undefined when it fits. */
+export function appNameDeployNote(app: string): string | undefined {
+  const tooLong = derivedNames(app).filter((n) => n.name.length > n.max);
+  if (tooLong.length === 0) return undefined;
+  const first = tooLong[0];
+  return (
+    `note: app "${app}" (${app.length} characters) can't be deployed to AWS as it is: it makes the ${first.what} ${first.name.length} characters, where AWS allows ${first.max}` +
+    `${tooLong.length > 1 ? ` (and ${tooLong.length - 1} more name${tooLong.length > 2 ? "s" : ""} too long)` : ""}. ` +
+    `Use an app name of at most ${maxFittingAppLength()} characters (--app NAME, or rename the project's folder) before the fleet depends on it: the topics and policies are named after it`
   );
 }
 
