@@ -95,6 +95,11 @@ export interface UpdateRequest {
 
 const TERMINAL: ReadonlySet<ExecutionStatus> = new Set(["SUCCEEDED", "FAILED", "REJECTED", "TIMED_OUT", "CANCELED"]);
 const FAILURES: ReadonlySet<ExecutionStatus> = new Set(["FAILED", "REJECTED", "TIMED_OUT"]);
+
+/** The executions that count as failures for a job's abort criteria. */
+export function failedExecutions(counts: Record<ExecutionStatus, number>): number {
+  return [...FAILURES].reduce((sum, status) => sum + counts[status], 0);
+}
 const MINUTE = 60_000;
 const MAX_JOB_TARGETS = 100;
 /** UpdateJobExecution: "Valid values ... range from 1 to 10080 ... A value of -1 is also valid and
@@ -383,7 +388,7 @@ export class JobBook {
   private afterTerminal(job: Job, changed: Set<string>): void {
     const { counts } = this.tallyOf(job);
     // CANCELED executions exist only in cancelled jobs, which neither abort nor complete (both checks below need IN_PROGRESS).
-    const failed = [...FAILURES].reduce((sum, status) => sum + counts[status], 0);
+    const failed = failedExecutions(counts);
     const executed = counts.SUCCEEDED + failed;
     const abort = job.config.abort;
     if (job.status === "IN_PROGRESS" && abort && executed >= abort.minNumberOfExecutedThings && (failed * 100) / executed >= abort.thresholdPercentage) {

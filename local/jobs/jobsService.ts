@@ -14,7 +14,7 @@
  * every delivery is still checked against the receiving client's iot:Receive. The decisions live
  * in core/jobs/jobBook.ts; this file only speaks MQTT and keeps time. */
 import type { Aedes, AedesPublishPacket } from "aedes";
-import { JobBook, JobRejection, rejectionCarriesExecutionState, type Execution, type ExecutionStatus, type Job, type JobConfig, type StatusDetails } from "../../core/jobs/jobBook";
+import { failedExecutions, JobBook, JobRejection, rejectionCarriesExecutionState, type Execution, type ExecutionStatus, type Job, type JobConfig, type StatusDetails } from "../../core/jobs/jobBook";
 import { JobNotifications } from "../../core/jobs/jobNotifications";
 import { jobTopics } from "../../core/contracts/topics";
 import { aedesRequesters, JobsOutbox, type FindRequester, type Requester } from "./jobsOutbox";
@@ -293,7 +293,7 @@ function summary(e: Execution): Record<string, unknown> {
 /** What stopped a job its abort criteria cancelled: without it the terminal showed devices
  * FAILED and the rest never updated, and only the dashboard's rollout panel said ABORTED. */
 function describeAbort(job: Job, counts: Record<ExecutionStatus, number>): string {
-  const failed = counts.FAILED + counts.REJECTED + counts.TIMED_OUT;
+  const failed = failedExecutions(counts);
   const abort = job.config.abort!;
   return `jobs: aborted ${job.config.jobId}: ${failed} of ${failed + counts.SUCCEEDED} devices that finished it failed, rejected or timed out (its abort threshold: ${abort.thresholdPercentage}% once ${abort.minNumberOfExecutedThings} finished); ${counts.CANCELED} queued cancelled, ${counts.IN_PROGRESS} installing finish`;
 }
