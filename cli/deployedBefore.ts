@@ -18,8 +18,8 @@ export function manifestDeployedBefore(stateDir: string): Manifest | undefined {
 /** A state dir belongs to one app: its devices keep the installed package of that app, which
  * publishes on that app's topics; under another app's policies each publish closes their
  * connection, so they would never come online to install the new one (and dev would wait). */
-export function checkStateDirApp(stateDir: string, app: string): void {
-  const before = manifestDeployedBefore(stateDir)?.app;
+export function checkStateDirApp(stateDir: string, deployedBefore: Manifest | undefined, app: string): void {
+  const before = deployedBefore?.app;
   if (before === undefined || before === app) return;
   const shown = path.relative(process.cwd(), stateDir) || ".";
   throw new CliError(

@@ -24,8 +24,8 @@ import { SimulatedDevice } from "../firmware/simulatedDevice";
 import { LocalCloud, type DeployResult } from "../local/cloud";
 import { startBounded } from "./boundedStarts";
 import { FeatureWatcher } from "./featureWatcher";
-import { channelsDeployedBefore, retiredChannelsWarning } from "./retiredChannels";
-import { checkStateDirApp } from "./deployedBefore";
+import { retiredChannelsWarning } from "./retiredChannels";
+import { checkStateDirApp, manifestDeployedBefore } from "./deployedBefore";
 import { firmwareProgram } from "./firmwareCommand";
 
 export interface DevSessionOptions {
@@ -136,12 +136,13 @@ export class DevSession {
     // Fleet hosts load Node and their modules while this thread compiles the features and starts
     // the cloud: the machine's other cores would otherwise idle meanwhile.
     const hosts = launchHosts(options);
-    const channelsBefore = channelsDeployedBefore(options.stateDir);
+    // What the state dir's devices still run: checked against this app, compared for retired channels.
+    const before = manifestDeployedBefore(options.stateDir);
     let build: CompileResult;
     let cloud: LocalCloud;
     try {
       build = await compileOnce(options);
-      checkStateDirApp(options.stateDir, build.manifest.app);
+      checkStateDirApp(options.stateDir, before, build.manifest.app);
       cloud = await LocalCloud.start({
         stateDir: options.stateDir,
         build,
@@ -160,7 +161,7 @@ export class DevSession {
     try {
       await session.configureHosts();
       await cloud.deploy(build);
-      session.deployed(channelsBefore, build);
+      session.deployed(before?.channels ?? [], build);
       const things = Array.from({ length: options.devices }, (_, i) => `sim-${i + 1}`);
       // Each fleet host connects its own share in turn, beside the others (1,000 devices in 4
       // hosts, the fleet bench, session 18: all online on the version 36.9–39.3 s with 16 at once

@@ -4,7 +4,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { currentBuildDir } from "../local/cloud";
-import { channelsDeployedBefore, channelsTakenFromDevices, retiredChannelsWarning } from "./retiredChannels";
+import { channelsTakenFromDevices, retiredChannelsWarning } from "./retiredChannels";
+import { manifestDeployedBefore } from "./deployedBefore";
 
 const channel = (name: string, direction: ChannelDecl["direction"]): ChannelDecl => ({ name, qos: 1, direction, replay: 0 });
 
@@ -33,11 +34,11 @@ describe("channels a build takes from devices that still run the previous one", 
   it("reads the channels a previous run on the state dir deployed, where the local cloud keeps its build", () => {
     const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "sf-retired-"));
     try {
-      assert.deepEqual(channelsDeployedBefore(stateDir), [], "a first run");
+      assert.equal(manifestDeployedBefore(stateDir), undefined, "a first run");
       const channels = [channel("level", "device-to-server")];
       fs.mkdirSync(currentBuildDir(stateDir), { recursive: true });
       fs.writeFileSync(path.join(currentBuildDir(stateDir), "manifest.json"), JSON.stringify({ channels }));
-      assert.deepEqual(channelsDeployedBefore(stateDir), channels);
+      assert.deepEqual(manifestDeployedBefore(stateDir)?.channels, channels);
     } finally {
       fs.rmSync(stateDir, { recursive: true, force: true });
     }

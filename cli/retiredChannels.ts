@@ -8,7 +8,6 @@
  * `snapfleet dev` says so when it happens, with the way out: two deploys (README, "Renaming a
  * channel"). */
 import type { ChannelDecl } from "../core/contracts/manifest";
-import { manifestDeployedBefore } from "./deployedBefore";
 import { deviceMaySend } from "../core/policy/channelRights";
 
 /** The channels devices could publish on in `running` that they can't in `next`. */
@@ -33,8 +32,3 @@ export function retiredChannelsWarning(running: readonly ChannelDecl[], next: re
   );
 }
 
-/** The channels of the build the state dir's previous run deployed, which its devices still
- * run; none on a first run. */
-export function channelsDeployedBefore(stateDir: string): ChannelDecl[] {
-  return manifestDeployedBefore(stateDir)?.channels ?? [];
-}
