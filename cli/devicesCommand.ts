@@ -11,6 +11,7 @@ import { table } from "./format";
 import { ThingRegistry } from "../local/registry";
 import { isReservedClientId } from "../core/policy";
 import { manifestDeployedBefore } from "./deployedBefore";
+import { claimSerialProblem } from "../core/provisioning/approval";
 
 interface Parsed {
   values: Record<string, unknown>;
@@ -41,9 +42,8 @@ export async function devicesCommand({ values, positionals }: Parsed, now = Date
         if (serial === undefined) throw new UsageError(`devices ${action} needs the board's serial (snapfleet devices list shows the pending ones)`);
         // The provisioning check refuses these whatever the approval says: don't let "approved" suggest otherwise.
         const app = manifestDeployedBefore(stateDir)?.app;
-        if (action === "approve" && app !== undefined && isReservedClientId(app, serial)) {
-          throw new UsageError(`devices approve: "${serial}" can't be a board's serial in app "${app}": it is a client id reserved for the app's server, dashboards or claims, and the cloud refuses such a board whatever its approval`);
-        }
+        const problem = action === "approve" && app !== undefined && isReservedClientId(app, serial) ? claimSerialProblem(app, serial) : undefined;
+        if (problem) throw new UsageError(`devices approve: in app "${app}", ${problem}: the cloud refuses such a board whatever its approval`);
         let decided: DeviceApproval;
         try {
           decided = action === "approve" ? approvals.approve(serial) : approvals.deny(serial);

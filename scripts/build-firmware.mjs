@@ -30,7 +30,7 @@ import { ENGINE_PATCHES_FILE, patchEngine } from "./enginePatches.mjs";
 import { engineErrorsHeader } from "./engineErrorsHeader.mjs";
 import { runtimeErrorsHeader } from "./runtimeErrorsHeader.mjs";
 import { shadowTopicsHeader } from "./shadowTopicsHeader.mjs";
-import { claimApiHeader } from "./claimApiHeader.mjs";
+import { CLAIM_API_SOURCES, claimApiHeader } from "./claimApiHeader.mjs";
 import { DEVICE_TEXTS_FILE, deviceTextsHeader, readDeviceTexts } from "./deviceTextsHeader.mjs";
 import { HOST_ID_SOURCES, hostIdsHeader } from "./hostIdsHeader.mjs";
 import { appImports } from "./snapshotImports.mjs";
@@ -257,7 +257,7 @@ export function generatedHeaders(sourceRoot = root, app = undefined) {
     engineErrors = require(path.join(root, "dist/core/engine/errors.js"));
     runtimeErrors = require(path.join(root, "dist/core/runtime/runtimeErrors.js"));
     shadowModules = { ...require(path.join(root, "dist/core/shadow/shadowTopics.js")), ...require(path.join(root, "dist/core/settings/settingDecl.js")) };
-    claimModules = { ...require(path.join(root, "dist/core/provisioning/claimApi.js")), ...require(path.join(root, "dist/core/policy/clientIds.js")) };
+    claimModules = Object.assign({}, ...CLAIM_API_SOURCES.map((source) => require(path.join(root, "dist", source.replace(/\.ts$/, ".js")))));
   } catch (error) {
     fail(`the compiled TypeScript (dist/) is missing or stale (${error.message}); run npm run build first`);
   }

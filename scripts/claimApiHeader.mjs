@@ -6,10 +6,10 @@
 // printf formats, rendered by the TypeScript functions themselves with "%s" where the value goes.
 import { cString } from "./hostIdsHeader.mjs";
 
-export const CLAIM_API_SOURCES = ["core/provisioning/claimApi.ts", "core/policy/clientIds.ts"];
+export const CLAIM_API_SOURCES = ["core/provisioning/claimApi.ts", "core/policy/clientIds.ts", "core/provisioning/approval.ts", "core/contracts/names.ts"];
 
 /** Each macro with its text and how many `%s` it must hold (and no other `%`). */
-export function claimApiFormats({ CREATE_KEYS_TOPIC, SERIAL_PARAMETER, registerThingTopic, provisioningTemplateName, claimClientIdPrefix }) {
+export function claimApiFormats({ CREATE_KEYS_TOPIC, SERIAL_PARAMETER, registerThingTopic, provisioningTemplateName, claimClientIdPrefix, dashboardClientIdPrefix, serverClientId, claimSerialProblem, reservedSerialProblem }) {
   return {
     SF_CLAIM_CREATE_KEYS_TOPIC: [CREATE_KEYS_TOPIC, 0],
     SF_CLAIM_SERIAL_PARAMETER: [SERIAL_PARAMETER, 0],
@@ -19,10 +19,16 @@ export function claimApiFormats({ CREATE_KEYS_TOPIC, SERIAL_PARAMETER, registerT
     SF_CLAIM_TEMPLATE_FORMAT: [provisioningTemplateName("%s"), 1],
     /* %s: the app, then the serial */
     SF_CLAIM_CLIENT_ID_FORMAT: [`${claimClientIdPrefix("%s")}%s`, 2],
+    /* The serial check (claimSerialProblem): the client ids a serial must not take. %s: the app */
+    SF_DASHBOARD_CLIENT_ID_PREFIX_FORMAT: [dashboardClientIdPrefix("%s"), 1],
+    SF_SERVER_CLIENT_ID_FORMAT: [serverClientId("%s"), 1],
+    /* and its words. %s: the serial */
+    SF_CLAIM_SERIAL_NAME_PROBLEM_FORMAT: [claimSerialProblem("app", "%s"), 1],
+    SF_CLAIM_SERIAL_RESERVED_FORMAT: [reservedSerialProblem("%s"), 1],
   };
 }
 
-/** The header's text; `modules`: dist's claimApi.js and clientIds.js exports. */
+/** The header's text; `modules`: dist's claimApi.js, clientIds.js, approval.js and names.js exports. */
 export function claimApiHeader(modules) {
   const formats = claimApiFormats(modules);
   for (const [name, [text, values]] of Object.entries(formats)) {
@@ -36,6 +42,8 @@ export function claimApiHeader(modules) {
     "#define SF_CLAIM_API_H",
     "",
     ...Object.entries(formats).map(([name, [text]]) => `#define ${name} ${cString(text)}`),
+    "/* A name's rule (names.ts's NAME_PATTERN): 1 to this many of a-z, 0-9 and '-', not starting with '-'. */",
+    `#define SF_NAME_MAX_LENGTH ${modules.NAME_MAX_LENGTH}`,
     "",
     "#endif",
     "",

@@ -39,10 +39,25 @@ export const STAGE_GROUP_PARAMETER = "StageGroup";
 export function serialOf(parameters: unknown, app: string): { serial: string } | { problem: string } {
   const serial = typeof parameters === "object" && parameters !== null ? (parameters as Record<string, unknown>)[SERIAL_PARAMETER] : undefined;
   if (typeof serial !== "string") return { problem: `RegisterThing needs parameters.${SERIAL_PARAMETER}, the board's serial number` };
-  const problem = checkName("serial", serial);
-  if (problem) return { problem: `parameters.${SERIAL_PARAMETER}: ${problem} (it becomes the thing name)` };
-  if (isReservedClientId(app, serial)) return { problem: `parameters.${SERIAL_PARAMETER} "${serial}" is a client id reserved for the app's server, dashboards or claims` };
+  const problem = claimSerialProblem(app, serial);
+  if (problem) return { problem: `parameters.${SERIAL_PARAMETER}: ${problem}` };
   return { serial };
+}
+
+/** Why a board can't ask for its identity with this serial (it becomes the thing name), or
+ * undefined. The cloud refuses such a board; the board checks first (firmware/provisioning/
+ * claimProvisioning.ts; the C board through the texts scripts/claimApiHeader.mjs renders from
+ * here), since the refusal it would get, ACCESS_DENIED, is the same as "not approved yet" and it
+ * would ask forever. */
+export function claimSerialProblem(app: string, serial: string): string | undefined {
+  const problem = checkName("serial", serial);
+  if (problem) return `${problem} (it becomes the thing name)`;
+  if (isReservedClientId(app, serial)) return reservedSerialProblem(serial);
+  return undefined;
+}
+
+export function reservedSerialProblem(serial: string): string {
+  return `serial "${serial}" is a client id reserved for the app's server, dashboards or claims (it becomes the thing name)`;
 }
 
 export function decideProvisioning(parameters: unknown, stateOf: (serial: string) => ApprovalState | undefined, context: ApprovalContext): ProvisioningDecision {

@@ -5,8 +5,7 @@
 import { APPROVALS_API_PATH, APPROVE_PATH, DENY_PATH, type ApprovalRecord } from "../contracts/approvalsApi";
 import type { TokenCheck } from "../contracts/dashboardToken";
 import { roleMay } from "../contracts/dashboardRoles";
-import { serialOf } from "./approval";
-import { SERIAL_PARAMETER } from "./claimApi";
+import { claimSerialProblem } from "./approval";
 
 export interface ApprovalsApiRequest {
   method: string;
@@ -52,9 +51,9 @@ export async function answerApprovalsRequest(request: ApprovalsApiRequest, sourc
     // The same check RegisterThing's serial gets: a name that can become a thing, not a reserved client id.
     const serial = request.query.get("serial");
     if (serial === null) return fail(400, `/${request.path} needs ?serial=<the board's serial>`);
-    const parsed = serialOf({ [SERIAL_PARAMETER]: serial }, app);
-    if ("problem" in parsed) return fail(400, parsed.problem.replace(`parameters.${SERIAL_PARAMETER}`, "serial"));
-    return ok({ device: await source.decide(parsed.serial, request.path === APPROVE_PATH ? "approved" : "denied") });
+    const problem = claimSerialProblem(app, serial);
+    if (problem) return fail(400, problem);
+    return ok({ device: await source.decide(serial, request.path === APPROVE_PATH ? "approved" : "denied") });
   } catch (error) {
     return fail(500, `approvals could not be read or written: ${(error as Error).message}`);
   }

@@ -86,7 +86,7 @@ describe("the pre-provisioning check: a board becomes a thing only when an opera
   it("a serial that is a client id the server, a dashboard or a claim connects with is refused (it could kick them off), whatever its approval", () => {
     for (const serial of [`sf-${APP}-server`, `sf-${APP}-dashboard-x1`, `sf-${APP}-claim-sn-1`]) {
       const parsed = serialOf({ [SERIAL_PARAMETER]: serial }, APP);
-      assert.deepEqual(parsed, { problem: `parameters.${SERIAL_PARAMETER} "${serial}" is a client id reserved for the app's server, dashboards or claims` });
+      assert.deepEqual(parsed, { problem: `parameters.${SERIAL_PARAMETER}: serial "${serial}" is a client id reserved for the app's server, dashboards or claims (it becomes the thing name)` });
       assert.equal(decideProvisioning({ [SERIAL_PARAMETER]: serial }, () => "approved", { app: APP }).allowProvisioning, false);
     }
     // Another app's reserved names are fine thing names here.
@@ -272,9 +272,9 @@ describe("the approvals API's answers (local dashboard server and the AWS Lambda
     assert.deepEqual(await answer(request("POST", APPROVE_PATH), s), { status: 400, body: { error: "/api/approvals/approve needs ?serial=<the board's serial>" } });
     const bad = await answer(request("POST", DENY_PATH, { serial: "SN 1" }), s);
     assert.equal(bad.status, 400);
-    assert.match(String(bad.body.error), /^serial: serial name "SN 1" is invalid/);
+    assert.match(String(bad.body.error), /^serial name "SN 1" is invalid: .* \(it becomes the thing name\)$/);
     const reserved = await answer(request("POST", APPROVE_PATH, { serial: "sf-tank-server" }), s);
-    assert.deepEqual(reserved, { status: 400, body: { error: 'serial "sf-tank-server" is a client id reserved for the app\'s server, dashboards or claims' } });
+    assert.deepEqual(reserved, { status: 400, body: { error: 'serial "sf-tank-server" is a client id reserved for the app\'s server, dashboards or claims (it becomes the thing name)' } });
     assert.deepEqual(s.decisions, []);
   });
 

@@ -149,6 +149,28 @@ describe("native device onboarding by claim (fleet provisioning MQTT API, local 
     assert.ok(cloudLines.some((l) => /refused a board of claim "batch-n": board "sn-666" was denied by an operator/.test(l)), cloudLines.join("\n"));
   });
 
+  it("a serial the cloud refuses whatever an operator decides ends the board at once with the cloud's own words, nothing asked (it would otherwise ask forever)", async () => {
+    for (const [serial, words] of [
+      ["SN_1", /exited with code 1[\s\S]*--serial: serial name "SN_1" is invalid: use 1-63 lowercase letters, digits and '-', starting with a letter or digit \(for example "soil-moisture"\) \(it becomes the thing name\); the cloud refuses this board whatever an operator decides: flash it with another serial \(nothing was asked\)/],
+      ["-sn-1", /serial name "-sn-1" is invalid/],
+      ["s".repeat(64), /serial name "s{64}" is invalid/],
+      [`sf-${fleet.cloud.app}-server`, /--serial: serial "sf-nat-app-server" is a client id reserved for the app's server, dashboards or claims \(it becomes the thing name\)/],
+      [`sf-${fleet.cloud.app}-dashboard-x1`, /serial "sf-nat-app-dashboard-x1" is a client id reserved/],
+      [`sf-${fleet.cloud.app}-claim-sn-1`, /serial "sf-nat-app-claim-sn-1" is a client id reserved/],
+    ] as const) {
+      const lines: string[] = [];
+      await assert.rejects(boot(serial, lines), words);
+      assert.ok(!lines.some((l) => /\[mqtt .*\] connected/.test(l)), `${serial}: no claim connection\n${lines.join("\n")}`);
+    }
+    // The longest name is a serial all the same: it asks.
+    const longest = "s".repeat(63);
+    const controller = new AbortController();
+    const booting = boot(longest, [], { signal: controller.signal });
+    await waitFor("the 63-character serial to ask", () => fleet.cloud.approvals.get(longest)?.state === "pending", 60_000);
+    controller.abort();
+    await assert.rejects(booting, /stopped before an identity came/);
+  });
+
   it("a template the claim may not use ends the board with a clear error, nothing kept", async () => {
     const serial = "sn-3003";
     const lines: string[] = [];

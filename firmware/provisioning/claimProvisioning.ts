@@ -14,6 +14,7 @@ import { promises as fs } from "node:fs";
 import path from "node:path";
 import { iot, iotidentity, mqtt } from "aws-iot-device-sdk-v2";
 import { claimClientIdPrefix } from "../../core/policy/clientIds";
+import { claimSerialProblem } from "../../core/provisioning/approval";
 import { provisioningTemplateName, SERIAL_PARAMETER } from "../../core/provisioning/claimApi";
 import { buildTrustingOnly } from "../comms/trustOnlyCa";
 
@@ -48,6 +49,9 @@ const QOS = mqtt.QoS.AtLeastOnce;
 export async function identityByClaim(options: ClaimProvisioningOptions): Promise<ProvisionedIdentity> {
   const kept = await readIdentity(options.stateDir);
   if (kept) return kept;
+  // The cloud's refusal of such a serial, ACCESS_DENIED, reads like "not approved yet": say it now.
+  const serialProblem = claimSerialProblem(options.app, options.serial);
+  if (serialProblem) throw new Error(`provisioning by claim: ${serialProblem}; the cloud refuses this board whatever an operator decides: flash it with another serial (nothing was asked)`);
   const log = options.log ?? (() => {});
   let wait = options.retry?.initialMs ?? 2000;
   const maxWait = options.retry?.maxMs ?? 60_000;

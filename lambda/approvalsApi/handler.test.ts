@@ -74,7 +74,7 @@ describe("approvals API Lambda (handler called directly, DynamoDB faked)", () =>
     assert.deepEqual(await answer(request("GET", "/api/approvals/approve", "serial=sn-1", operator)), [405, "/api/approvals/approve takes POST (it decides about a board), not GET", "POST"]);
     assert.deepEqual((await answer(request("POST", "/api/approvals", "", operator))).slice(0, 1), [405]);
     assert.deepEqual(await answer(request("POST", "/api/approvals/approve", "", operator)), [400, "/api/approvals/approve needs ?serial=<the board's serial>", undefined]);
-    assert.match((await answer(request("POST", "/api/approvals/approve", "serial=SN%201", operator)))[1], /^serial: serial name "SN 1" is invalid/);
+    assert.match((await answer(request("POST", "/api/approvals/approve", "serial=SN%201", operator)))[1], /^serial name "SN 1" is invalid/);
     assert.match((await answer(request("POST", "/api/approvals/approve", "serial=sf-grow-server", operator)))[1], /reserved for the app's server/);
     assert.deepEqual((await answer(request("GET", "/api/approvals/list", "", operator))).slice(0, 1), [404]);
     assert.equal(items.size, 0, "nothing refused was written");

@@ -128,6 +128,16 @@ describe("onboarding by claim (fleet provisioning MQTT API, local cloud)", funct
     assert.ok(lines.some((l) => /refused a board of claim "batch-7": board "sn-666" was denied by an operator/.test(l)));
   });
 
+  it("a serial the cloud refuses whatever an operator decides (not a thing name, a reserved client id) is said at once, and nothing is asked", async () => {
+    for (const [serial, words] of [
+      ["SN_1", /provisioning by claim: serial name "SN_1" is invalid: use 1-63 lowercase letters, .* \(it becomes the thing name\); the cloud refuses this board whatever an operator decides: flash it with another serial \(nothing was asked\)$/],
+      [`sf-${APP}-server`, /provisioning by claim: serial "sf-.*-server" is a client id reserved for the app's server, dashboards or claims/],
+    ] as const) {
+      await assert.rejects(identityByClaim(board(serial)), words);
+      assert.equal(approvals.get(serial), undefined, `${serial}: nothing was asked, so nothing is pending`);
+    }
+  });
+
   it("a claim can only ask for an identity: the claim policy refuses device topics and other boards' answers stay private", async () => {
     const connect = (clientId: string) =>
       mqtt.connectAsync(`mqtts://127.0.0.1:${broker.mqttsPort}`, { clientId, protocolVersion: 4, ca: broker.caCertPem, cert: claim.certPem, key: claim.keyPem, reconnectPeriod: 0 });

@@ -317,9 +317,41 @@ static void sleepMs(const sf_ClaimConfig* c, uint32_t ms) {
   }
 }
 
+static bool startsWith(const char* text, const char* prefix) {
+  return strncmp(text, prefix, strlen(prefix)) == 0;
+}
+
+/* Why the cloud would refuse this serial whatever an operator decides (core/provisioning/
+ * approval.ts's claimSerialProblem, its words from sf_claimApi.h), or false. Checked before
+ * asking: the refusal, ACCESS_DENIED, is the same as "not approved yet", so the board would ask
+ * forever. */
+static bool serialProblem(const char* app, const char* serial, char* error, size_t errorSize) {
+  size_t length = strlen(serial);
+  bool named = length >= 1 && length <= SF_NAME_MAX_LENGTH && serial[0] != '-';
+  for (size_t i = 0; named && i < length; i++) named = (serial[i] >= 'a' && serial[i] <= 'z') || (serial[i] >= '0' && serial[i] <= '9') || serial[i] == '-';
+  if (!named) {
+    snprintf(error, errorSize, SF_CLAIM_SERIAL_NAME_PROBLEM_FORMAT, serial);
+    return true;
+  }
+  char dashboards[200], server[200], claims[200];
+  snprintf(dashboards, sizeof dashboards, SF_DASHBOARD_CLIENT_ID_PREFIX_FORMAT, app);
+  snprintf(server, sizeof server, SF_SERVER_CLIENT_ID_FORMAT, app);
+  snprintf(claims, sizeof claims, SF_CLAIM_CLIENT_ID_FORMAT, app, "");
+  if (startsWith(serial, dashboards) || strcmp(serial, server) == 0 || startsWith(serial, claims)) {
+    snprintf(error, errorSize, SF_CLAIM_SERIAL_RESERVED_FORMAT, serial);
+    return true;
+  }
+  return false;
+}
+
 bool sf_claim_identity(const sf_ClaimConfig* c, sf_ClaimIdentity* out, char* error, size_t errorSize) {
   if (sf_claim_keptIdentity(c->stateDir, out, error, errorSize)) return true;
   if (error[0]) return false;
+  char problem[600];
+  if (serialProblem(c->app, c->serial, problem, sizeof problem)) {
+    snprintf(error, errorSize, "--serial: %s; the cloud refuses this board whatever an operator decides: flash it with another serial (nothing was asked)", problem);
+    return false;
+  }
   const struct {
     const char* path;
     const char* flag;
