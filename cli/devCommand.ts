@@ -15,6 +15,7 @@ import { FleetSummary } from "./fleetSummary";
 import { statusTable, TABLE_ROWS_AT_MOST } from "./statusTable";
 import { STATE_DIR_IN_USE } from "../local/broker";
 import { appNameDeployNote } from "../core/contracts/awsNames";
+import { stagesFromFlag } from "./stagesFlag";
 
 interface Parsed {
   values: Record<string, unknown>;
@@ -36,6 +37,7 @@ export async function devCommand({ values, positionals }: Parsed): Promise<void>
   if (!entry || positionals.length > 1) throw new UsageError("dev takes one entry file, e.g. snapfleet dev features/app.ts");
   const devices = wholeNumber(values.devices, "--devices", 3, 1, MAX_DEVICES);
   const port = wholeNumber(values.port, "--port", 8080, 0, 65533);
+  const stages = values.stages === undefined ? undefined : stagesFromFlag(String(values.stages));
   const seconds = values.seconds === undefined ? undefined : wholeNumber(values.seconds, "--seconds", 0, 1, 86_400);
   const stateDir = usableStateDir(path.resolve((values["state-dir"] as string | undefined) ?? ".snapfleet"));
   const board = boardFromFlag(values.board);
@@ -73,6 +75,7 @@ export async function devCommand({ values, positionals }: Parsed): Promise<void>
       deviceRuntime: deviceRuntime as DeviceRuntime,
       nativeBinary,
       qemuImage,
+      stages,
       log,
     });
   } catch (e) {

@@ -7,6 +7,7 @@
  * own VM), as a thread per app would not fit a laptop's memory at 1,000 devices, and the devices'
  * MQTT links would otherwise load the broker's event loop.
  * The command (devCommand.ts) adds the terminal output; tests drive this class directly. */
+import type { RolloutStage } from "../core/jobs/stagedRollout";
 import os from "node:os";
 import path from "node:path";
 import { compileFeatures, type CompileResult } from "../core/compiler/compileFeatures";
@@ -68,6 +69,8 @@ export interface DevSessionOptions {
   /** The Cortex-M33 image (default build/firmware/cortex-m33/snapfleet-device.elf under the
    * working directory; `snapfleet dev` builds it first). */
   qemuImage?: string;
+  /** Staged rollout of every version (`--stages`; FeatureApp's `ota.stages`); default the whole fleet at once. */
+  stages?: RolloutStage[];
   /** Rebuild on edits of the entry's folder (default true). */
   watch?: boolean;
   /** The local cloud as soon as it runs, before the devices start (a bench watches them arrive). */
@@ -148,6 +151,7 @@ export class DevSession {
         build,
         port: options.port,
         dashboardBundleDir: options.dashboardBundleDir,
+        ota: options.stages ? { stages: options.stages } : undefined,
         log: (line) => options.log(`[cloud] ${line}`),
       });
     } catch (e) {

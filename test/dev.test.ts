@@ -7,6 +7,8 @@ import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { DevSession } from "../cli/devSession";
+import { stagesFromFlag } from "../cli/stagesFlag";
+import { stageOfThing } from "../core/jobs/stagedRollout";
 import { writeFeatures } from "./support/tempFeatures";
 import { waitFor } from "./support/waitFor";
 
@@ -223,6 +225,20 @@ describe("snapfleet dev: the local system", function () {
     assert.match(failure.stderr, /^snapfleet dev: state dir .* is in use by another snapfleet dev \(or local cloud\): stop that one, or pass --state-dir DIR for another\n$/);
   });
 
+  it("--stages rolls each version out in stages, as ota.stages does: the first stage's devices install it, the others wait", async () => {
+    const entry = writeFeatures({ "app.ts": source(1, "Level") }, "dev-stages");
+    const stages = stagesFromFlag("50/10,100");
+    session = await DevSession.start({ entry, secrets: {}, devices: 4, port: 0, stateDir, dashboardBundleDir: null, stages, log: (l) => logs.push(l) });
+    const { cloud } = session;
+    const first = ["sim-1", "sim-2", "sim-3", "sim-4"].filter((thing) => stageOfThing(thing, stages) === 0);
+    assert.ok(first.length > 0 && first.length < 4, `both stages hold some of the four (first: ${first.join(", ")})`);
+    const rows = () => cloud.monitor.devices();
+    await waitFor("the first stage on v1", () => rows().filter((r) => first.includes(r.thing)).every((r) => r.online && r.ota === "SUCCEEDED") && rows().length === 4, 30_000);
+    // The second stage waits its ten minutes: no job offered to it yet.
+    for (const row of rows().filter((r) => !first.includes(r.thing))) assert.notEqual(row.ota, "SUCCEEDED", `${row.thing} is in stage 2`);
+    assert.ok(logs.some((l) => /rollout: dev-stages-\S+ stage 1 of 2 \(50% of the fleet\)/.test(l)), logs.join("\n"));
+  });
+
   it("the CLI checks its flags and says what to use", async () => {
     const run = promisify(execFile);
     const bin = path.join(__dirname, "..", "bin/snapfleet.js");
@@ -232,6 +248,11 @@ describe("snapfleet dev: the local system", function () {
       [["dev", "x.ts", "--devices", "1001"], /--devices must be a whole number from 1 to 1000, got 1001/],
       [["dev", "x.ts", "--port", "http"], /--port must be a whole number from 0 to 65533, got http/],
       [["dev", "x.ts", "--device-runtime", "arduino"], /--device-runtime must be typescript, native or qemu, got arduino/],
+      [["dev", "x.ts", "--stages", "10/1,50"], /--stages: invalid stages:\n  - stages\[1\]\.percent is 50; the last stage must be 100[\s\S]*\(--stages takes PERCENT\/WAIT_MINUTES per stage, the last 100 alone, e\.g\. --stages 10\/1,50\/1,100\)/],
+      [["dev", "x.ts", "--stages", "10,100"], /stages\[0\]\.waitMinutes is missing/],
+      [["dev", "x.ts", "--stages", "ten/1,100"], /--stages: stage 1's PERCENT is "ten", not a number/],
+      [["dev", "x.ts", "--stages", "10/1.5,100"], /stages\[0\]\.waitMinutes is 1\.5; give whole minutes/],
+      [["dev", "x.ts", "--stages", "10/1/2,100"], /--stages: stage 1 is "10\/1\/2"; write each stage as PERCENT\/WAIT_MINUTES/],
     ] as const) {
       const failure = await run(process.execPath, [bin, ...args]).then(() => undefined, (e: { stderr: string; code: number }) => e);
       assert.ok(failure, `${args.join(" ")} should fail`);
