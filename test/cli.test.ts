@@ -202,13 +202,19 @@ describe("snapfleet run-device with feature code that fails at run time", functi
     assert.doesNotMatch(r.stderr, STACK_FRAME);
   });
 
-  it("a failure at start is reported with the callback and file:line and exits 1", async () => {
+  it("a failure at start is reported with the callback and file:line and exits 1, on the native device too", async function () {
+    this.timeout(240_000);
     const { built, at, out } = await buildApp("start", `  const config: { pin?: string } = {};\n  api.mcu.onStart(() => api.log("pin " + config.pin!.toUpperCase())); // here`);
     assert.equal(built.code, 0, built.stderr);
     const r = await snapfleet(["run-device", out, "--seconds", "5"]);
     assert.equal(r.code, 1);
     assert.match(r.stderr, new RegExp(`snapfleet run-device: the app failed at start \\(1 app error\\): onStart callback \\(at ${at}\\) failed: MVM_E_`));
     assert.doesNotMatch(r.stderr, STACK_FRAME);
+    // The C program's last line names the callback by number; run-device knows the build.
+    const native = await snapfleet(["run-device", out, "--seconds", "5", "--runtime", "native"]);
+    assert.equal(native.code, 1, native.stderr);
+    assert.match(native.stderr, new RegExp(`^the app failed at start \\(1 app error\\): onStart callback \\(at ${at}\\) failed: MVM_E_`, "m"));
+    assert.doesNotMatch(native.stderr, STACK_FRAME);
   });
 
   it("a string grown past the engine's largest block says so in words and what to do, not only the engine's code", async () => {
