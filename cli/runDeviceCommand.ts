@@ -46,9 +46,10 @@ export async function runDeviceCommand({ values, positionals }: Parsed): Promise
   } catch (e) {
     throw new CliError((e as Error).message);
   }
+  let board: SimulatedBoard;
   try {
     // A model for a pin the app's board lacks is a usage error here, not a failure in the worker.
-    SimulatedBoard.forManifest(build.manifest, () => 0, models);
+    board = SimulatedBoard.forManifest(build.manifest, () => 0, models);
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
@@ -63,7 +64,7 @@ export async function runDeviceCommand({ values, positionals }: Parsed): Promise
       throw new CliError(`--script ${scriptFile} can't be read: ${(e as Error).message}`);
     }
     try {
-      parseScript(script, scriptFile);
+      parseScript(script, scriptFile, board.definition);
     } catch (e) {
       throw new UsageError((e as Error).message);
     }

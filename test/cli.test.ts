@@ -217,6 +217,27 @@ describe("snapfleet run-device with feature code that fails at run time", functi
     assert.doesNotMatch(native.stderr, STACK_FRAME);
   });
 
+  it("a script's pin step the board can't take is refused before the run, naming the script's line, on both runtimes", async function () {
+    this.timeout(240_000);
+    const { built, out } = await buildApp("scriptpins", `  const a2 = api.mcu.getAnalogPin("A2");\n  api.mcu.setInterval(() => beat.pushMessageToServer(a2.read()), 100); // here`);
+    assert.equal(built.code, 0, built.stderr);
+    const cases: [string, RegExp][] = [
+      ['{"pin":"A9=const:1"}', /script\.jsonl:2: pin model for A9: board "simulated" has no pin "A9"; its analog pins are A0-A7\n/],
+      ['{"pin":"D5=const:1"}', /script\.jsonl:2: pin model for D5: pin "D5" of board "simulated" is digital-in \+ digital-out, not analog/],
+      ['{"pin":"A2=sin:1:2"}', /script\.jsonl:2: pin spec "A2=sin:1:2": unknown model "sin"; use sine, const or csv\n/],
+    ];
+    for (const [step, expected] of cases) {
+      fs.writeFileSync(path.join(project, "script.jsonl"), `{"advance":300}\n${step}\n{"advance":300}\n`);
+      for (const runtime of ["typescript", "native"]) {
+        const r = await snapfleet(["run-device", out, "--runtime", runtime, "--script", "script.jsonl"], {}, project);
+        assert.equal(r.code, 1, `${runtime} ${step}: ${r.stderr}`);
+        assert.match(r.stderr, expected, `${runtime} ${step}`);
+        assert.equal(r.stdout, "", `${runtime} ${step}: refused before the device ran`);
+        assert.doesNotMatch(r.stderr, STACK_FRAME, `${runtime} ${step}`);
+      }
+    }
+  });
+
   it("a string grown past the engine's largest block says so in words and what to do, not only the engine's code", async () => {
     const { built, at, out } = await buildApp("bigstring", `  api.mcu.setTimeout(() => { let s = "x"; for (let i = 0; i < 13; i++) s = s + s; api.log(s); }, 100); // here`);
     assert.equal(built.code, 0, built.stderr);
