@@ -8,7 +8,7 @@ import { parseAppTopic } from "../core/contracts/topics";
 import { describePinWrite } from "../firmware/isolation/appWorkerProtocol";
 import { IsolatedApp } from "../firmware/isolation/isolatedApp";
 import { SimulatedBoard } from "../firmware/board";
-import { pinModelsFromFlags } from "./pinModels";
+import { pinModelsFromFlags, unusedPinModelNotes } from "./pinModels";
 import { InMemoryTransport } from "../firmware/transport";
 import { checkName } from "../core/contracts/names";
 import type { AppFailure } from "../firmware/supervisor";
@@ -53,6 +53,7 @@ export async function runDeviceCommand({ values, positionals }: Parsed): Promise
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
+  for (const note of unusedPinModelNotes(values.pin as string[] | undefined, build.manifest)) process.stderr.write(`${note}\n`);
   const runtime = (values.runtime as string | undefined) ?? "typescript";
   if (runtime !== "typescript" && runtime !== "native" && runtime !== "qemu") throw new UsageError(`--runtime must be typescript, native or qemu, got ${runtime}`);
   const scriptFile = values.script as string | undefined;

@@ -217,6 +217,16 @@ describe("snapfleet run-device with feature code that fails at run time", functi
     assert.doesNotMatch(native.stderr, STACK_FRAME);
   });
 
+  it("a --pin model for a pin the app doesn't read is named in a note, not silently unused", async () => {
+    const { built, out } = await buildApp("unusedpin", `  const a2 = api.mcu.getAnalogPin("A2");\n  api.mcu.setInterval(() => beat.pushMessageToServer(a2.read()), 100); // here`);
+    assert.equal(built.code, 0, built.stderr);
+    const r = await snapfleet(["run-device", out, "--seconds", "1", "--pin", "A3=const:30", "--pin", "A2=const:21"]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /note: --pin A3=const:30: app "[^"]+" reads no analog pin A3 \(it reads A2\); that model is not used\n/);
+    assert.doesNotMatch(r.stderr, /--pin A2=/, "a model the app reads has no note");
+    assert.ok(r.stdout.trim().split("\n").every((l) => JSON.parse(l).value === 21), r.stdout);
+  });
+
   it("a script's pin step the board can't take is refused before the run, naming the script's line, on both runtimes", async function () {
     this.timeout(240_000);
     const { built, out } = await buildApp("scriptpins", `  const a2 = api.mcu.getAnalogPin("A2");\n  api.mcu.setInterval(() => beat.pushMessageToServer(a2.read()), 100); // here`);
