@@ -199,6 +199,22 @@ describe("FeatureApp on the grow-station example (Pulumi mocks)", function () {
   });
 });
 
+describe("README \"What gets created\"", () => {
+  it("has a row for every component FeatureApp may create", () => {
+    const root = path.join(__dirname, "..");
+    const readme = fs.readFileSync(path.join(root, "README.md"), "utf8");
+    const table = readme.split("### What gets created")[1]?.split("\n\n")[1] ?? "";
+    const rows = new Set([...table.matchAll(/^\| `(\w+)`/gm)].map((m) => m[1]));
+    const components = new Set<string>();
+    for (const file of fs.readdirSync(__dirname).filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts"))) {
+      for (const [, name] of fs.readFileSync(path.join(__dirname, file), "utf8").matchAll(/"snapfleet:\w+:(\w+)"/g)) components.add(name);
+    }
+    components.delete("FeatureApp");
+    assert.ok(components.size >= 10, `found the component types: ${[...components].join(", ")}`);
+    assert.deepEqual([...components].filter((c) => !rows.has(c)).sort(), [], "components without a row");
+  });
+});
+
 describe("the repository's Pulumi.yaml", () => {
   it("runs the grow-station program through tsx, which is installed", () => {
     const root = path.join(__dirname, "..");
