@@ -227,6 +227,20 @@ describe("snapfleet run-device with feature code that fails at run time", functi
     assert.ok(r.stdout.trim().split("\n").every((l) => JSON.parse(l).value === 21), r.stdout);
   });
 
+  it("a csv pin model starts at its first row on both runtimes, not where the time of day falls in it", async function () {
+    this.timeout(240_000);
+    const { built, out } = await buildApp("csvpin", `  const a2 = api.mcu.getAnalogPin("A2");\n  api.mcu.setInterval(() => beat.pushMessageToServer(a2.read()), 1000); // here`);
+    assert.equal(built.code, 0, built.stderr);
+    // rows between the readings' times, so a late timer still reads the row meant
+    fs.writeFileSync(path.join(project, "trace.csv"), "seconds,value\n0,10\n0.5,11\n1.5,12\n2.5,13\n3.5,14\n");
+    for (const runtime of ["typescript", "native"]) {
+      const r = await snapfleet(["run-device", out, "--runtime", runtime, "--seconds", "3.6", "--pin", "A2=csv:trace.csv"], {}, project);
+      assert.equal(r.code, 0, `${runtime}: ${r.stderr}`);
+      const values = r.stdout.trim().split("\n").map((l) => JSON.parse(l).value);
+      assert.deepEqual(values.slice(0, 3), [10, 11, 12], `${runtime}: ${r.stdout}`);
+    }
+  });
+
   it("a script's pin step the board can't take is refused before the run, naming the script's line, on both runtimes", async function () {
     this.timeout(240_000);
     const { built, out } = await buildApp("scriptpins", `  const a2 = api.mcu.getAnalogPin("A2");\n  api.mcu.setInterval(() => beat.pushMessageToServer(a2.read()), 100); // here`);
