@@ -57,6 +57,7 @@ export async function runDeviceCommand({ values, positionals }: Parsed): Promise
   const runtime = (values.runtime as string | undefined) ?? "typescript";
   if (runtime !== "typescript" && runtime !== "native" && runtime !== "qemu") throw new UsageError(`--runtime must be typescript, native or qemu, got ${runtime}`);
   const scriptFile = values.script as string | undefined;
+  const scriptName = scriptFile === "-" ? "<stdin>" : scriptFile; // where its lines are, in errors
   let script: string | undefined;
   if (scriptFile !== undefined) {
     try {
@@ -65,7 +66,7 @@ export async function runDeviceCommand({ values, positionals }: Parsed): Promise
       throw new CliError(`--script ${scriptFile} can't be read: ${(e as Error).message}`);
     }
     try {
-      parseScript(script, scriptFile, board.definition);
+      parseScript(script, scriptName, board.definition);
     } catch (e) {
       throw new UsageError((e as Error).message);
     }
@@ -88,7 +89,7 @@ export async function runDeviceCommand({ values, positionals }: Parsed): Promise
       pins: (values.pin as string[] | undefined) ?? [],
       instructionBudget,
       script,
-      scriptName: scriptFile,
+      scriptName,
       write: (line) => process.stdout.write(`${line}\n`),
     });
     return;

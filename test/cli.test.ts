@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
+import { execFile, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -260,6 +260,10 @@ describe("snapfleet run-device with feature code that fails at run time", functi
         assert.doesNotMatch(r.stderr, STACK_FRAME, `${runtime} ${step}`);
       }
     }
+    // a script on stdin (--script -) is named as such
+    const piped = spawnSync(process.execPath, [BIN, "run-device", out, "--script", "-"], { cwd: project, input: '{"pin":"A9=const:1"}\n', encoding: "utf8" });
+    assert.equal(piped.status, 1, piped.stderr);
+    assert.match(piped.stderr, /snapfleet run-device: <stdin>:1: pin model for A9: board "simulated" has no pin "A9"/);
   });
 
   it("a string grown past the engine's largest block says so in words and what to do, not only the engine's code", async () => {
