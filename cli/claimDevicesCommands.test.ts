@@ -8,6 +8,7 @@ import { openLocalDatabase } from "../local/database/localDatabase";
 import { ApprovalStore } from "../local/provisioning";
 import { claimCommand } from "./claimCommand";
 import { devicesCommand } from "./devicesCommand";
+import { DEFAULT_DEV_PORT } from "./commandSpecs";
 
 describe("snapfleet claim mint / devices approve|deny|list", () => {
   let stateDir: string;
@@ -15,6 +16,20 @@ describe("snapfleet claim mint / devices approve|deny|list", () => {
     stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "sf-claim-cli-"));
   });
   afterEach(() => fs.rmSync(stateDir, { recursive: true, force: true }));
+
+  it("the documented board command line reaches the local cloud of `snapfleet dev` with its default port", () => {
+    // snapfleet dev serves MQTT over TLS on the dashboard port + 1 (its `mqtt/tls` line).
+    const root = path.join(__dirname, "..");
+    for (const page of ["docs/onboarding-by-claim.md", "firmware/native/README.md"]) {
+      const text = fs.readFileSync(path.join(root, page), "utf8");
+      const commands = [...text.matchAll(/^\S*snapfleet-device connect (?:[^\n]*\\\n)*[^\n]*$/gm)].map((m) => m[0]).filter((c) => c.includes("--claim-cert") && c.includes("--endpoint 127."));
+      assert.ok(commands.length > 0, `${page} shows a claimed board's command for the local cloud`);
+      for (const command of commands) {
+        assert.match(command, /^build\/firmware\/posix\/snapfleet-device /, `${page}: where \`snapfleet firmware build --target posix\` writes the program:\n${command}`);
+        assert.match(command, new RegExp(`--endpoint 127\\.0\\.0\\.1:${DEFAULT_DEV_PORT + 1}\\b`), `${page}: the local broker's port:\n${command}`);
+      }
+    }
+  });
 
   it("mints a batch's claim once (reused), signed by the state dir's CA, and writes it for flashing", async () => {
     const out = path.join(stateDir, "flash");

@@ -2,6 +2,9 @@ import { DEFAULT_INSTRUCTION_BUDGET } from "../core/engine/types";
 /** Every command's arguments, options and help text, in one place: `main.ts` parses with them,
  * and `snapfleet --help`, `snapfleet <command> --help` and usage errors print them. */
 
+/** `snapfleet dev`'s dashboard port; MQTT over TLS is on the next one, WebSocket on the one after. */
+export const DEFAULT_DEV_PORT = 8080;
+
 export interface OptionSpec {
   /** Shown after the flag, e.g. "N" in `--devices N`; absent for a boolean flag. */
   value?: string;
@@ -32,7 +35,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       "the whole system locally: broker (mutual TLS on port+1, WebSocket on port+2), IoT Jobs, artifact store, dashboard on port, simulated devices updated over the air; edits rebuild and roll out a new OTA job; Ctrl-C stops",
     options: {
       devices: { value: "N", help: "simulated devices, 1-1000 (default 3; above 20 their apps share threads)" },
-      port: { value: "P", help: "dashboard port; MQTT over TLS on P+1, over WebSocket on P+2; 0 = free ports (default 8080)" },
+      port: { value: "P", help: `dashboard port; MQTT over TLS on P+1, over WebSocket on P+2; 0 = free ports (default ${DEFAULT_DEV_PORT})` },
       "state-dir": { value: "DIR", help: "CA and certificates, artifacts, each device's OTA slots (default .snapfleet)" },
       "secrets-file": SECRETS_FILE,
       app: APP,

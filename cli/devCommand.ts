@@ -16,6 +16,7 @@ import { statusTable, TABLE_ROWS_AT_MOST } from "./statusTable";
 import { STATE_DIR_IN_USE } from "../local/broker";
 import { appNameDeployNote } from "../core/contracts/awsNames";
 import { stagesFromFlag } from "./stagesFlag";
+import { DEFAULT_DEV_PORT } from "./commandSpecs";
 
 interface Parsed {
   values: Record<string, unknown>;
@@ -36,7 +37,7 @@ export async function devCommand({ values, positionals }: Parsed): Promise<void>
   const entry = positionals[0];
   if (!entry || positionals.length > 1) throw new UsageError("dev takes one entry file, e.g. snapfleet dev features/app.ts");
   const devices = wholeNumber(values.devices, "--devices", 3, 1, MAX_DEVICES);
-  const port = wholeNumber(values.port, "--port", 8080, 0, 65533);
+  const port = wholeNumber(values.port, "--port", DEFAULT_DEV_PORT, 0, 65533);
   const stages = values.stages === undefined ? undefined : stagesFromFlag(String(values.stages));
   const seconds = values.seconds === undefined ? undefined : wholeNumber(values.seconds, "--seconds", 0, 1, 86_400);
   const stateDir = usableStateDir(path.resolve((values["state-dir"] as string | undefined) ?? ".snapfleet"));

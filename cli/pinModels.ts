@@ -1,6 +1,7 @@
 import { loadBoard, pinUseProblem, type BoardDefinition } from "../core/boards";
 import { parsePinSpec, type PinModel } from "../firmware/pinModel";
 import { UsageError } from "./cliError";
+import type { Manifest } from "../core/contracts/manifest";
 
 /** `--pin A2=sine:20:30` flags → pin models by pin name; a bad spec, or (given the board) a pin
  * that is not one of its analog inputs, is a usage error. */
@@ -27,4 +28,16 @@ export function boardFromFlag(value: unknown): BoardDefinition {
   } catch (e) {
     throw new UsageError(`--board: ${(e as Error).message}`);
   }
+}
+
+/** A note for each `--pin` spec whose pin the build reads no analog value from: the board may have
+ * it (or, for a JSON board, take it), so it is no error, but a mistyped pin would otherwise leave
+ * the pin the app reads on its default model without a word. */
+export function unusedPinModelNotes(specs: readonly string[] | undefined, manifest: Pick<Manifest, "app" | "pins">): string[] {
+  const read = manifest.pins.filter((p) => p.kind === "analog").map((p) => p.name);
+  const reads = read.length > 0 ? `it reads ${read.join(", ")}` : "it reads no analog pin";
+  return (specs ?? [])
+    .map((spec) => ({ spec, pin: parsePinSpec(spec).pin }))
+    .filter(({ pin }) => !read.includes(pin))
+    .map(({ spec, pin }) => `note: --pin ${spec}: app "${manifest.app}" reads no analog pin ${pin} (${reads}); that model is not used`);
 }

@@ -8,7 +8,7 @@ import { parseAppTopic } from "../core/contracts/topics";
 import { describePinWrite } from "../firmware/isolation/appWorkerProtocol";
 import { IsolatedApp } from "../firmware/isolation/isolatedApp";
 import { SimulatedBoard } from "../firmware/board";
-import { pinModelsFromFlags } from "./pinModels";
+import { pinModelsFromFlags, unusedPinModelNotes } from "./pinModels";
 import { InMemoryTransport } from "../firmware/transport";
 import { checkName } from "../core/contracts/names";
 import type { AppFailure } from "../firmware/supervisor";
@@ -46,15 +46,18 @@ export async function runDeviceCommand({ values, positionals }: Parsed): Promise
   } catch (e) {
     throw new CliError((e as Error).message);
   }
+  let board: SimulatedBoard;
   try {
     // A model for a pin the app's board lacks is a usage error here, not a failure in the worker.
-    SimulatedBoard.forManifest(build.manifest, () => 0, models);
+    board = SimulatedBoard.forManifest(build.manifest, () => 0, models);
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
+  for (const note of unusedPinModelNotes(values.pin as string[] | undefined, build.manifest)) process.stderr.write(`${note}\n`);
   const runtime = (values.runtime as string | undefined) ?? "typescript";
   if (runtime !== "typescript" && runtime !== "native" && runtime !== "qemu") throw new UsageError(`--runtime must be typescript, native or qemu, got ${runtime}`);
   const scriptFile = values.script as string | undefined;
+  const scriptName = scriptFile === "-" ? "<stdin>" : scriptFile; // where its lines are, in errors
   let script: string | undefined;
   if (scriptFile !== undefined) {
     try {
@@ -63,7 +66,7 @@ export async function runDeviceCommand({ values, positionals }: Parsed): Promise
       throw new CliError(`--script ${scriptFile} can't be read: ${(e as Error).message}`);
     }
     try {
-      parseScript(script, scriptFile);
+      parseScript(script, scriptName, board.definition);
     } catch (e) {
       throw new UsageError((e as Error).message);
     }
@@ -86,7 +89,7 @@ export async function runDeviceCommand({ values, positionals }: Parsed): Promise
       pins: (values.pin as string[] | undefined) ?? [],
       instructionBudget,
       script,
-      scriptName: scriptFile,
+      scriptName,
       write: (line) => process.stdout.write(`${line}\n`),
     });
     return;

@@ -199,6 +199,46 @@ describe("FeatureApp on the grow-station example (Pulumi mocks)", function () {
   });
 });
 
+describe("README \"What gets created\"", () => {
+  it("has a row for every component FeatureApp may create", () => {
+    const root = path.join(__dirname, "..");
+    const readme = fs.readFileSync(path.join(root, "README.md"), "utf8");
+    const table = readme.split("### What gets created")[1]?.split("\n\n")[1] ?? "";
+    const rows = new Set([...table.matchAll(/^\| `(\w+)`/gm)].map((m) => m[1]));
+    const components = new Set<string>();
+    for (const file of fs.readdirSync(__dirname).filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts"))) {
+      for (const [, name] of fs.readFileSync(path.join(__dirname, file), "utf8").matchAll(/"snapfleet:\w+:(\w+)"/g)) components.add(name);
+    }
+    components.delete("FeatureApp");
+    assert.ok(components.size >= 10, `found the component types: ${[...components].join(", ")}`);
+    assert.deepEqual([...components].filter((c) => !rows.has(c)).sort(), [], "components without a row");
+  });
+});
+
+describe("README's own-project program (\"Use it in your own project\")", () => {
+  const root = path.join(__dirname, "..");
+  const fixture = fs.readFileSync(path.join(root, "test", "fixtures", "own-project", "index.ts"), "utf8");
+
+  it("is test/fixtures/own-project/index.ts, which the packed-install test runs", () => {
+    const readme = fs.readFileSync(path.join(root, "README.md"), "utf8");
+    const section = readme.split("## Use it in your own project")[1].split("\n## ")[0];
+    const program = /```ts\n(import \{ FeatureApp \} from "snapfleet";[^]*?)```/.exec(section)?.[1];
+    assert.equal(program, fixture);
+  });
+
+  it("exports every stack output the docs and the CI example read with `pulumi stack output`", () => {
+    const exported = new Set([...fixture.matchAll(/^export const (\w+) =/gm)].map((m) => m[1]));
+    const read = new Map<string, string>();
+    for (const page of ["README.md", "docs/aws-iot.md", "docs/onboarding-by-claim.md", "docs/staged-rollouts.md", "firmware/native/README.md", "examples/ci/deploy-fleet.yml"]) {
+      for (const [, name] of fs.readFileSync(path.join(root, page), "utf8").matchAll(/pulumi stack output (\w+)/g)) read.set(name, page);
+    }
+    // `claims` exists only with fleet.claimBatches; its page says to export it (`app.claims`).
+    read.delete("claims");
+    assert.ok(read.size >= 4, [...read.keys()].join(", "));
+    assert.deepEqual([...read].filter(([name]) => !exported.has(name)).map(([name, page]) => `${name} (${page})`), []);
+  });
+});
+
 describe("the repository's Pulumi.yaml", () => {
   it("runs the grow-station program through tsx, which is installed", () => {
     const root = path.join(__dirname, "..");

@@ -37,6 +37,16 @@ describe("firmware: pin models", () => {
     assert.deepEqual([0, 1999, 2000, 4999, 5000, 6000, 6500].map(m), [20, 20, 21.5, 21.5, 19, 20, 20]);
   });
 
+  it("csv starts at its first row at the first reading, whatever the clock says then", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sf-csv-"));
+    const file = path.join(dir, "t.csv");
+    fs.writeFileSync(file, "seconds,celsius\n0,20\n2,21.5\n5,19\n");
+    const m = csvModel(file);
+    fs.rmSync(dir, { recursive: true });
+    const first = 1_700_000_003_300; // a device's clock: the time of day, not the run's
+    assert.deepEqual([0, 1999, 2000, 5000, 6000].map((t) => m(first + t)), [20, 20, 21.5, 19, 20]);
+  });
+
   it("parses CLI pin specs and explains bad ones", () => {
     assert.equal(parsePinSpec("A2=const:21.5").model(0), 21.5);
     assert.equal(parsePinSpec("A3=sine:0:10:4").model(1000), 10);

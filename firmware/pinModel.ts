@@ -20,8 +20,12 @@ export function csvModel(file: string): PinModel {
     .map(([s, v]) => ({ at: Number(s) * 1000, value: Number(v) }));
   if (rows.length === 0) throw new Error(`${file}: no "seconds,value" rows found`);
   const span = rows[rows.length - 1].at + 1000;
+  // The trace starts at the first reading: a device's clock is the time of day, so `t % span`
+  // began at a row the wall clock chose (and another one on each runtime).
+  let origin: number | undefined;
   return (t) => {
-    const local = t % span;
+    origin ??= t;
+    const local = (t - origin) % span;
     let value = rows[0].value;
     for (const row of rows) if (row.at <= local) value = row.value;
     return value;

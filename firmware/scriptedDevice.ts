@@ -12,6 +12,7 @@ import { topics } from "../core/contracts/topics";
 import { settingsShadowName } from "../core/settings/settingDecl";
 import { shadowTopics } from "../core/shadow/shadowTopics";
 import type { MicroviumEngine } from "../core/engine/types";
+import { pinUseProblem, type BoardDefinition } from "../core/boards";
 import { SimulatedBoard } from "./board";
 import { ManualClock } from "./clock";
 import { Device } from "./device";
@@ -77,8 +78,11 @@ async function settle(transport: InMemoryTransport): Promise<void> {
   }
 }
 
-/** Parses a script; throws `name:line: problem` for a line that is not a known step. */
-export function parseScript(text: string, name = "script"): ScriptStep[] {
+/** Parses a script; throws `name:line: problem` for a line that is not a known step, or a pin
+ * step that is no pin model or (given the device's board) names no analog input of it: both
+ * runtimes then refuse the script before the device runs, rather than one failing mid-run and
+ * the other ignoring the step. */
+export function parseScript(text: string, name = "script", board?: BoardDefinition): ScriptStep[] {
   const steps: ScriptStep[] = [];
   text.split("\n").forEach((raw, index) => {
     const line = raw.trim();
@@ -95,6 +99,14 @@ export function parseScript(text: string, name = "script"): ScriptStep[] {
       if (typeof step.advance !== "number" || !(step.advance >= 0)) throw new Error(`${where}: "advance" takes milliseconds >= 0`);
     } else if ("pin" in step) {
       if (typeof step.pin !== "string") throw new Error(`${where}: "pin" takes PIN=MODEL`);
+      let pin: string;
+      try {
+        pin = parsePinSpec(step.pin).pin;
+      } catch (e) {
+        throw new Error(`${where}: ${(e as Error).message}`);
+      }
+      const problem = board && pinUseProblem(board, pin, "analog");
+      if (problem) throw new Error(`${where}: pin model for ${pin}: ${problem}`);
     } else if ("deliver" in step) {
       if (typeof step.deliver !== "string" || (!("value" in step) && typeof step.payload !== "string") || (step.id !== undefined && typeof step.id !== "string") || (step.p !== undefined && typeof step.p !== "number")) {
         throw new Error(`${where}: "deliver" takes a channel name and a "value" (or a "payload" string; "id" a string, "p" a number)`);

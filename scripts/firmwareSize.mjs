@@ -124,6 +124,7 @@ export function sizeReport({ target, budgetTarget = target, mapText, sourceOf, n
     target,
     app: budget.app,
     budgetKey: budget.appBudgeted ? `"${budgetTarget}".apps."${budget.app}"` : `"${budgetTarget}"`,
+    appKey: budget.app === undefined ? undefined : `"${budgetTarget}".apps."${budget.app}"`,
     flash: { ...flash, padding, total: flashTotal, budget: budget.flashBytes, goal: budget.goalFlashBytes },
     ram: { static: staticRam, data, bss, heap: budget.heapBytes, stack: budget.stackBytes, total: ramTotal, budget: budget.ramBytes, goal: budget.goalRamBytes },
     // scripts/stackDepth.mjs: the deepest path of the thread and of a handler; with the margin,
@@ -248,6 +249,8 @@ export function formatSizeTable(report) {
   const vm = report.vm;
   if (vm) lines.push(`  app allocation ${vm.bytes.toLocaleString("en-US")} B of heap ${vm.heap.toLocaleString("en-US")} B (${allocationParts(vm)}; ${vm.bytes + vm.bucketBytes <= vm.heap ? `${(vm.heap - vm.bytes).toLocaleString("en-US")} B left for the VM heap and the queues` : `SHORT: the engine needs a ${vm.bucketBytes.toLocaleString("en-US")} B bucket beside them`})`);
   if (vm?.vmPeak !== undefined) lines.push(`  app's VM memory peak ${vm.vmPeak.toLocaleString("en-US")} B (measured; vmPeakBytes): with the supervisor and sf_Vm ${heapNeeded(vm).toLocaleString("en-US")} B of the heap, ${heapNeeded(vm) <= vm.heap ? `${(vm.heap - heapNeeded(vm)).toLocaleString("en-US")} B left for the queues and the network's copies` : "SHORT"}`);
+  // An app the budget has no entry for (a user's own) has no measured peak: the table can't say it fits.
+  if (vm && report.app && vm.vmPeak === undefined) lines.push(`  app's VM memory peak: not measured for ${report.app} (${SIZE_BUDGET_FILE} has no ${report.appKey}): the ${(vm.heap - vm.bytes).toLocaleString("en-US")} B left are not checked against what the app takes once running; run it on the board before relying on the image`);
   const h = report.heapPeak;
   if (h) lines.push(`  the heap's measured peak ${h.peak.toLocaleString("en-US")} B (heapPeakBytes) + margin ${h.margin.toLocaleString("en-US")} of ${report.ram.heap.toLocaleString("en-US")}: ${h.peak + h.margin <= report.ram.heap ? "fits" : "SHORT"}`);
   const s = report.stack;

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
+import { execFile, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -202,13 +202,68 @@ describe("snapfleet run-device with feature code that fails at run time", functi
     assert.doesNotMatch(r.stderr, STACK_FRAME);
   });
 
-  it("a failure at start is reported with the callback and file:line and exits 1", async () => {
+  it("a failure at start is reported with the callback and file:line and exits 1, on the native device too", async function () {
+    this.timeout(240_000);
     const { built, at, out } = await buildApp("start", `  const config: { pin?: string } = {};\n  api.mcu.onStart(() => api.log("pin " + config.pin!.toUpperCase())); // here`);
     assert.equal(built.code, 0, built.stderr);
     const r = await snapfleet(["run-device", out, "--seconds", "5"]);
     assert.equal(r.code, 1);
     assert.match(r.stderr, new RegExp(`snapfleet run-device: the app failed at start \\(1 app error\\): onStart callback \\(at ${at}\\) failed: MVM_E_`));
     assert.doesNotMatch(r.stderr, STACK_FRAME);
+    // The C program's last line names the callback by number; run-device knows the build.
+    const native = await snapfleet(["run-device", out, "--seconds", "5", "--runtime", "native"]);
+    assert.equal(native.code, 1, native.stderr);
+    assert.match(native.stderr, new RegExp(`^the app failed at start \\(1 app error\\): onStart callback \\(at ${at}\\) failed: MVM_E_`, "m"));
+    assert.doesNotMatch(native.stderr, STACK_FRAME);
+  });
+
+  it("a --pin model for a pin the app doesn't read is named in a note, not silently unused", async () => {
+    const { built, out } = await buildApp("unusedpin", `  const a2 = api.mcu.getAnalogPin("A2");\n  api.mcu.setInterval(() => beat.pushMessageToServer(a2.read()), 100); // here`);
+    assert.equal(built.code, 0, built.stderr);
+    const r = await snapfleet(["run-device", out, "--seconds", "1", "--pin", "A3=const:30", "--pin", "A2=const:21"]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /note: --pin A3=const:30: app "[^"]+" reads no analog pin A3 \(it reads A2\); that model is not used\n/);
+    assert.doesNotMatch(r.stderr, /--pin A2=/, "a model the app reads has no note");
+    assert.ok(r.stdout.trim().split("\n").every((l) => JSON.parse(l).value === 21), r.stdout);
+  });
+
+  it("a csv pin model starts at its first row on both runtimes, not where the time of day falls in it", async function () {
+    this.timeout(240_000);
+    const { built, out } = await buildApp("csvpin", `  const a2 = api.mcu.getAnalogPin("A2");\n  api.mcu.setInterval(() => beat.pushMessageToServer(a2.read()), 1000); // here`);
+    assert.equal(built.code, 0, built.stderr);
+    // rows between the readings' times, so a late timer still reads the row meant
+    fs.writeFileSync(path.join(project, "trace.csv"), "seconds,value\n0,10\n0.5,11\n1.5,12\n2.5,13\n3.5,14\n");
+    for (const runtime of ["typescript", "native"]) {
+      const r = await snapfleet(["run-device", out, "--runtime", runtime, "--seconds", "3.6", "--pin", "A2=csv:trace.csv"], {}, project);
+      assert.equal(r.code, 0, `${runtime}: ${r.stderr}`);
+      const values = r.stdout.trim().split("\n").map((l) => JSON.parse(l).value);
+      assert.deepEqual(values.slice(0, 3), [10, 11, 12], `${runtime}: ${r.stdout}`);
+    }
+  });
+
+  it("a script's pin step the board can't take is refused before the run, naming the script's line, on both runtimes", async function () {
+    this.timeout(240_000);
+    const { built, out } = await buildApp("scriptpins", `  const a2 = api.mcu.getAnalogPin("A2");\n  api.mcu.setInterval(() => beat.pushMessageToServer(a2.read()), 100); // here`);
+    assert.equal(built.code, 0, built.stderr);
+    const cases: [string, RegExp][] = [
+      ['{"pin":"A9=const:1"}', /script\.jsonl:2: pin model for A9: board "simulated" has no pin "A9"; its analog pins are A0-A7\n/],
+      ['{"pin":"D5=const:1"}', /script\.jsonl:2: pin model for D5: pin "D5" of board "simulated" is digital-in \+ digital-out, not analog/],
+      ['{"pin":"A2=sin:1:2"}', /script\.jsonl:2: pin spec "A2=sin:1:2": unknown model "sin"; use sine, const or csv\n/],
+    ];
+    for (const [step, expected] of cases) {
+      fs.writeFileSync(path.join(project, "script.jsonl"), `{"advance":300}\n${step}\n{"advance":300}\n`);
+      for (const runtime of ["typescript", "native"]) {
+        const r = await snapfleet(["run-device", out, "--runtime", runtime, "--script", "script.jsonl"], {}, project);
+        assert.equal(r.code, 1, `${runtime} ${step}: ${r.stderr}`);
+        assert.match(r.stderr, expected, `${runtime} ${step}`);
+        assert.equal(r.stdout, "", `${runtime} ${step}: refused before the device ran`);
+        assert.doesNotMatch(r.stderr, STACK_FRAME, `${runtime} ${step}`);
+      }
+    }
+    // a script on stdin (--script -) is named as such
+    const piped = spawnSync(process.execPath, [BIN, "run-device", out, "--script", "-"], { cwd: project, input: '{"pin":"A9=const:1"}\n', encoding: "utf8" });
+    assert.equal(piped.status, 1, piped.stderr);
+    assert.match(piped.stderr, /snapfleet run-device: <stdin>:1: pin model for A9: board "simulated" has no pin "A9"/);
   });
 
   it("a string grown past the engine's largest block says so in words and what to do, not only the engine's code", async () => {

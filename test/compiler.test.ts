@@ -251,7 +251,15 @@ export function App(api: FeatureApi) {
     assert.match(topLevel.message, /hint: .*top-level module code/);
     assert.doesNotMatch(topLevel.message, /while App\(api\) ran/);
     const thrown = await compileError(writeApp(`  throw new Error("no sensor configured");`));
-    assert.match(thrown.message, /App\(api\) threw at build time: no sensor configured/);
+    assertLocated(thrown, 4, /App\(api\) threw at build time: no sensor configured/);
+    // where it was thrown, in a helper App calls, and a standard-library call's line in feature code
+    const inHelper = await compileError(writeApp(`  configure();`, `function configure() {\n  throw new Error("no sensor configured");\n}`));
+    assertLocated(inHelper, 3, /App\(api\) threw at build time: no sensor configured/);
+    const byStdlib = await compileError(writeApp(`  const xs: number[] = [];\n  api.log("" + xs.reduce((a, b) => a + b));`));
+    assertLocated(byStdlib, 5, /App\(api\) threw at build time: .*reduce of empty array/);
+    // a throw caught in feature code is not blamed for a later one
+    const caught = await compileError(writeApp(`  try { throw new Error("first"); } catch (e) { api.log("ok"); }\n  throw new Error("second");`));
+    assertLocated(caught, 5, /threw at build time: second/);
   });
 
   it("an await resumed during the build is refused at the await, not reported as an internal error", async () => {
@@ -280,6 +288,6 @@ export function App(api: FeatureApi) {
 
     const throws = writeAsyncApp(`  api.newCommsChannel("first");\n  await loadDefaults();\n  throw new Error("no sensor configured");`, helper);
     const err = await compileError(throws);
-    assert.match(err.message, /App\(api\) threw at build time: no sensor configured/);
+    assertLocated(err, 9, /App\(api\) threw at build time: no sensor configured/);
   });
 });

@@ -226,6 +226,18 @@ describe("snapfleet installed from its packed tarball into a project of its own"
     assert.ok(keys.some((key) => /^greenhouse\/[0-9a-f]{64}\.sfpk$/.test(key)), `no device package uploaded: ${keys.join(", ")}`);
   });
 
+  it("the CI example's steps before AWS (examples/ci/deploy-fleet.yml, README \"CI\") pass in the project", async () => {
+    // js-yaml comes with @pulumi/pulumi; a test-only use.
+    const yaml = require("js-yaml") as { load(text: string): any };
+    const steps = yaml.load(fs.readFileSync(path.join(ROOT, "examples", "ci", "deploy-fleet.yml"), "utf8")).jobs.deploy.steps as { uses?: string; run?: string }[];
+    const credentials = steps.findIndex((step) => step.uses?.startsWith("aws-actions/configure-aws-credentials"));
+    assert.ok(credentials > 0, "the workflow takes AWS credentials");
+    const checks = steps.slice(0, credentials).filter((step) => step.run !== undefined);
+    assert.ok(checks.some((step) => /^npm ci\b/.test(step.run!)), "the workflow installs with npm ci");
+    // npm ci is what installProject did (offline here); the rest runs as the workflow writes it.
+    for (const step of checks.filter((s) => !/^npm ci\b/.test(s.run!))) succeeded(await command("bash", ["-eo", "pipefail", "-c", step.run!], project), `the CI step \`${step.run!.trim()}\``);
+  });
+
   it("npx snapfleet dev serves the dashboard from the installed package and stops on --seconds", async () => {
     const child = spawn(NPX, ["snapfleet", "dev", "features/app.ts", "--devices", "1", "--port", "0", "--seconds", "5"], { cwd: project, env: commandEnv() });
     let stdout = "";

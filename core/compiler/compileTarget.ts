@@ -14,6 +14,7 @@ import { DeclarationRecorder, DeclareKind } from "./declarationRecorder";
 import { FeatureCompileError, type SourceLocation } from "./errors";
 import { withFeatureLocations } from "./microviumErrors";
 import { watchFeatureAwaits } from "./featureAwaits";
+import { watchFeatureThrows } from "./featureThrows";
 import { runtimeSourceFor } from "./runtimeSource";
 import { pruneSnapshot } from "./snapshotPruning";
 import { FULL_CODEC, type DeviceChannelCodec } from "./primitiveChannels";
@@ -143,6 +144,7 @@ export function compileTarget(input: TargetBuildInput): TargetBuild {
     raiseAtFeature(`App(api) ran more than ${limit.toLocaleString("en-US")} instructions at build time without returning (here when stopped): a loop that never ends?`),
   );
   const lastAwait = watchFeatureAwaits(vm, FEATURE_FILE);
+  const lastThrow = watchFeatureThrows(vm, locate);
   vm.globalThis.vmImport = vm.vmImport;
   vm.globalThis.vmExport = vm.vmExport;
 
@@ -153,7 +155,7 @@ export function compileTarget(input: TargetBuildInput): TargetBuild {
   installStdlib(vm, logObjects ? [...(input.stdlib ?? []), LOG_FORMATTER] : (input.stdlib ?? []));
   if (logObjects) runtime.logObjectsAsJson(vm.globalThis.JSON.stringify);
 
-  const feature = withFeatureLocations(input.mapper, FEATURE_FILE, "module", () => vm.evaluateModule({ sourceText: input.code, debugFilename: FEATURE_FILE }), locate);
+  const feature = withFeatureLocations(input.mapper, FEATURE_FILE, "module", () => vm.evaluateModule({ sourceText: input.code, debugFilename: FEATURE_FILE }), locate, lastThrow);
   const app = feature.App;
   if (typeof app !== "function") {
     const exported = input.exports.filter((k) => k !== "App");
@@ -163,9 +165,9 @@ export function compileTarget(input: TargetBuildInput): TargetBuild {
       "add `export function App(api: FeatureApi) { ... }` to the entry file; it declares every feature of the app",
     );
   }
-  withFeatureLocations(input.mapper, FEATURE_FILE, "app", () => runtime.runApp(app), locate);
+  withFeatureLocations(input.mapper, FEATURE_FILE, "app", () => runtime.runApp(app), locate, lastThrow);
   // Microvium ran the awaits that could finish when runApp returned (its job queue).
-  if (withFeatureLocations(input.mapper, FEATURE_FILE, "app", () => runtime.appStillWaiting() as boolean, locate)) {
+  if (withFeatureLocations(input.mapper, FEATURE_FILE, "app", () => runtime.appStillWaiting() as boolean, locate, lastThrow)) {
     const at = lastAwait();
     throw new FeatureCompileError(
       "App(api) was still waiting at this `await` when the build ended: what follows it is never declared at build time (a channel, secret, pin or control declared there is missing from the app, and declaring it later fails unreported)",

@@ -28,12 +28,19 @@ const MICROVIUM_INTERNAL = /^(Internal error|Internal compile error|VM IL error|
  *   RuntimeError          the feature's code failed while it ran (module code or App)
  *   Microvium's internal errors: a compiler bug (but see isBuildTimeAsyncResume)
  * Any other error (a host function's own) is rethrown as it is. */
-export function withFeatureLocations<T>(mapper: SourceMapper, file: string, phase: BuildPhase, run: () => T, locate?: () => SourceLocation | undefined): T {
+export function withFeatureLocations<T>(
+  mapper: SourceMapper,
+  file: string,
+  phase: BuildPhase,
+  run: () => T,
+  locate?: () => SourceLocation | undefined,
+  thrownAt?: () => SourceLocation | undefined,
+): T {
   try {
     return run();
   } catch (e) {
     if (e instanceof FeatureCompileError) throw e;
-    if (!(e instanceof Error)) throw thrownByFeature(e, phase);
+    if (!(e instanceof Error)) throw thrownByFeature(e, phase, thrownAt?.());
     const m = locationPattern(file).exec(e.message);
     const location = m ? mapper.toOriginal(Number(m[1]), Number(m[2])) : undefined;
     const problem = (m ? e.message.slice(0, m.index) : e.message).replace(/^VM runtime error: /, "").trim();
@@ -71,9 +78,10 @@ function isBuildTimeAsyncResume(e: Error): boolean {
 }
 
 /** The compile-time VM rethrows a value the feature's code threw as that value (an Error made
- * in the VM arrives as a plain object with its message). */
-function thrownByFeature(value: unknown, phase: BuildPhase): FeatureCompileError {
+ * in the VM arrives as a plain object with its message); `at` is where it was thrown
+ * (featureThrows.ts). */
+function thrownByFeature(value: unknown, phase: BuildPhase, at: SourceLocation | undefined): FeatureCompileError {
   const message = typeof value === "object" && value !== null && typeof (value as { message?: unknown }).message === "string" ? (value as { message: string }).message : String(value);
   const during = phase === "app" ? "App(api)" : "the feature's top-level module code";
-  return new FeatureCompileError(`${during} threw at build time: ${message}`, undefined, "catch the error where it is thrown, or fix what throws it");
+  return new FeatureCompileError(`${during} threw at build time: ${message}`, at, "catch the error where it is thrown, or fix what throws it");
 }

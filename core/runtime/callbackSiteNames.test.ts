@@ -91,6 +91,15 @@ describe("withCallbackSites: numbered callback names given the build's file:line
     assert.ok(rewritten.some((l) => /^\[app\] error: timer \(setTimeout, added by listener for channel "other" at features\/app\.ts:\d+:\d+\) failed: set by a listener$/.test(l)));
   });
 
+  it("the C device's last line, the app failed at start or stopped, names the callback as its error line does", () => {
+    const app = build.manifest;
+    const error = withCallbackSites("[app] error: onStart callback #1 failed: no sensor on A2", app);
+    const named = error.replace(/^\[app\] error: /, "");
+    assert.notEqual(named, "onStart callback #1 failed: no sensor on A2", "the error line is named");
+    assert.equal(withCallbackSites("the app failed at start (1 app error): onStart callback #1 failed: no sensor on A2", app), `the app failed at start (1 app error): ${named}`);
+    assert.equal(withCallbackSites("the app stopped (3 app errors): onStart callback #1 failed: no sensor on A2", app), `the app stopped (3 app errors): ${named}`);
+  });
+
   it("leaves alone what it can't place or isn't an error line", () => {
     const app = build.manifest;
     for (const line of [

@@ -12,8 +12,10 @@ import type { CallbackNamesSource } from "./callbackNames";
 import { CallbackNames, type NamedCallback } from "./callbackNames";
 import type { Target } from "../contracts/manifest";
 
-/** `<prefix>error: <callback> failed: <why>`, the supervisors' error line (TypeScript and C). */
-const ERROR_LINE = /^(.*?\berror: )(.+?)( failed: [^]*)$/;
+/** `<prefix>error: <callback> failed: <why>`, the supervisors' error line (TypeScript and C), and
+ * the C device's last line when that failure ended the run (`the app failed at start (1 app
+ * error): <callback> failed: <why>`, ports/posix/runDeviceMode.c). */
+const ERROR_LINE = /^(.*?\berror: |the app (?:failed at start|stopped) \(\d+ app errors?\): )(.+?)( failed: [^]*)$/;
 const BOOT_TIMER = /^timer #(\d+) \((setInterval|setTimeout)\)$/;
 const ADDED_TIMER = /^timer \((setInterval|setTimeout), added by (.+)\)$/;
 const BOOT_TIMER_ORIGIN = /^(setInterval|setTimeout) timer #(\d+)$/;

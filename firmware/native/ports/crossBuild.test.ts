@@ -188,6 +188,11 @@ describe("firmware build for Cortex-M (size table against the budget)", function
     assert.equal(size.overBudget(withPeak(peakRoom)), undefined, "a peak that exactly fits");
     assert.match(size.overBudget(withPeak(peakRoom + 1)), /can't run its app: sf_Supervisor [\d,]+ B \+ sf_Vm [\d,]+ B and the app's measured VM memory peak of [\d,]+ B .* take [\d,]+ B of its 7,168 B heap/);
     assert.match(size.formatSizeTable(withPeak(peakRoom + 1)), /app's VM memory peak [\d,]+ B \(measured; vmPeakBytes\): .* SHORT/);
+    // an image for an app the budget has no entry for (a user's own): its peak is unknown, and the table says so
+    const unmeasured = size.formatSizeTable(withVm({ ...budget, app: "greenhouse", appBudgeted: false }, vm.vmBytes));
+    assert.match(unmeasured, /^ {2}app's VM memory peak: not measured for greenhouse \(firmware\/native\/sizeBudget\.json has no "cortex-m0plus"\.apps\."greenhouse"\): the [\d,]+ B left are not checked against what the app takes once running; run it on the board before relying on the image$/m);
+    assert.doesNotMatch(size.formatSizeTable(withPeak(peakRoom)), /not measured/, "a measured app has no such line");
+    assert.doesNotMatch(size.formatSizeTable(withVm(budget, vm.vmBytes)), /not measured/, "nor the image for any app");
     // a per-app image's measured heap peak (heapPeakBytes) with its margin must fit the heap, by a byte
     const withHeapPeak = (heapPeakBytes: number) => report({ ...budget, heapPeakBytes, heapMarginBytes: 512 });
     assert.equal(size.overBudget(withHeapPeak(budget.heapBytes - 512)), undefined, "peak + margin = the heap fits");

@@ -14,11 +14,11 @@
 #endif
 
 sf_PinModel sf_pinModel_default(void) {
-  sf_PinModel m = {SF_MODEL_SINE, 0, 20, 30, 60, NULL, NULL, 0};
+  sf_PinModel m = {SF_MODEL_SINE, 0, 20, 30, 60, NULL, NULL, 0, false, 0};
   return m;
 }
 
-double sf_pinModel_read(const sf_PinModel* m, int64_t t) {
+double sf_pinModel_read(sf_PinModel* m, int64_t t) {
   switch (m->kind) {
     case SF_MODEL_CONST:
       return m->value;
@@ -26,8 +26,12 @@ double sf_pinModel_read(const sf_PinModel* m, int64_t t) {
       /* the same expression as pinModel.ts's sineModel, evaluated in the same order */
       return m->min + ((m->max - m->min) * (1 + sin((2 * M_PI * (double)t) / (m->periodSeconds * 1000)))) / 2;
     case SF_MODEL_CSV: {
+      if (!m->started) {
+        m->started = true;
+        m->origin = t;
+      }
       double span = m->rowAt[m->rowCount - 1] + 1000;
-      double local = fmod((double)t, span);
+      double local = fmod((double)(t - m->origin), span);
       double value = m->rowValue[0];
       for (size_t i = 0; i < m->rowCount; i++)
         if (m->rowAt[i] <= local) value = m->rowValue[i];

@@ -17,12 +17,15 @@ typedef struct sf_PinModel {
   double* rowAt;
   double* rowValue;
   size_t rowCount;
+  /* csv: the time of the first reading, where the trace starts (pinModel.ts's csvModel) */
+  bool started;
+  int64_t origin;
 } sf_PinModel;
 
 /* `spec` is "PIN=MODEL"; writes the pin label (at most pinSize - 1 chars). False with the
  * reason (as parsePinSpec words it) in `error`. */
 bool sf_pinModel_parse(const char* spec, char* pin, size_t pinSize, sf_PinModel* model, char* error, size_t errorSize);
-double sf_pinModel_read(const sf_PinModel* model, int64_t timeMs);
+double sf_pinModel_read(sf_PinModel* model, int64_t timeMs);
 void sf_pinModel_free(sf_PinModel* model);
 /* The default for analog inputs without a model: a slow 20-30 sine (60 s). */
 sf_PinModel sf_pinModel_default(void);
