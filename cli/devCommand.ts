@@ -84,6 +84,24 @@ export async function devCommand({ values, positionals }: Parsed): Promise<void>
   }
   const { cloud } = session;
   const out = process.stdout;
+  // From here on, the devices still starting or not, Ctrl-C, SIGTERM, a hang-up and --seconds
+  // stop the session (DevSession.stop ends the start too), and so does a fleet none of which
+  // started. Heard before the header is printed: a Ctrl-C on its heels would otherwise find no
+  // handler and end the process at once (Node's default), with no clean stop.
+  const stopAsked = new Promise<Error | undefined>((resolve) => {
+    const finish = () => resolve(undefined);
+    process.once("SIGINT", finish);
+    process.once("SIGTERM", finish);
+    // The terminal closed (an SSH session dropped, the window shut): stop as for Ctrl-C, so the
+    // devices say "offline" and the broker's sessions are written, instead of Node's default of
+    // ending at once. The terminal is gone: writes to it now fail (EIO), and must not end the stop.
+    process.once("SIGHUP", () => {
+      for (const stream of [process.stdout, process.stderr]) stream.on("error", () => {});
+      finish();
+    });
+    if (seconds !== undefined) setTimeout(finish, seconds * 1000).unref();
+    session.fleetStarted.catch((e: Error) => resolve(e));
+  });
   out.write(
     [
       `snapfleet dev: ${cloud.app}, ${devices} ${RUNTIME_WORDS[deviceRuntime as DeviceRuntime]} device${devices === 1 ? "" : "s"}, state in ${path.relative(process.cwd(), stateDir) || "."}`,
@@ -110,23 +128,8 @@ export async function devCommand({ values, positionals }: Parsed): Promise<void>
   const deployNote = appNameDeployNote(cloud.app);
   if (deployNote) output.log(deployNote);
   const ticker = setInterval(() => output!.refresh(), 1000);
+  const failedStart = await stopAsked;
 
-  // From here on, the devices still starting or not, Ctrl-C, SIGTERM, a hang-up and --seconds
-  // stop the session (DevSession.stop ends the start too), and so does a fleet none of which started.
-  const failedStart = await new Promise<Error | undefined>((resolve) => {
-    const finish = () => resolve(undefined);
-    process.once("SIGINT", finish);
-    process.once("SIGTERM", finish);
-    // The terminal closed (an SSH session dropped, the window shut): stop as for Ctrl-C, so the
-    // devices say "offline" and the broker's sessions are written, instead of Node's default of
-    // ending at once. The terminal is gone: writes to it now fail (EIO), and must not end the stop.
-    process.once("SIGHUP", () => {
-      for (const stream of [process.stdout, process.stderr]) stream.on("error", () => {});
-      finish();
-    });
-    if (seconds !== undefined) setTimeout(finish, seconds * 1000).unref();
-    session.fleetStarted.catch((e: Error) => resolve(e));
-  });
   // A second Ctrl-C, or a stop that overruns its budget, ends the process at once.
   const forceExit = (why: string) => {
     out.write(`${why}; exiting\n`);

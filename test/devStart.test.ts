@@ -27,15 +27,16 @@ describe("snapfleet dev while its devices are still starting", function () {
   });
   afterEach(() => fs.rmSync(stateDir, { recursive: true, force: true }));
 
-  /** `snapfleet dev ENTRY ...args` with HELD_DEVICE's start held; its output (stdout and stderr as they came) and its exit. */
-  function devWithHeldDevice(held: string, app: string, args: string[]) {
+  /** `snapfleet dev ENTRY ...args` with HELD_DEVICE's start held; its output (stdout and stderr as
+   * they came) and its exit. `heard` sees the output as each piece arrives. */
+  function devWithHeldDevice(held: string, app: string, args: string[], heard: (out: string) => void = () => {}) {
     const entry = writeFeatures({ "app.ts": source }, app);
     const child = spawn(process.execPath, ["--import", "tsx", path.join(__dirname, "support", "heldDeviceDev.ts"), "dev", entry, "--port", "0", "--state-dir", path.join(stateDir, "state"), ...args], {
       env: { ...process.env, HELD_DEVICE: held },
       stdio: ["ignore", "pipe", "pipe"],
     });
     const run = { child, out: "", exit: undefined as [number | null, string | null] | undefined };
-    child.stdout.on("data", (c: Buffer) => (run.out += c.toString()));
+    child.stdout.on("data", (c: Buffer) => heard((run.out += c.toString())));
     child.stderr.on("data", (c: Buffer) => (run.out += c.toString()));
     child.on("exit", (code, signal) => (run.exit = [code, signal]));
     return run;
@@ -65,6 +66,23 @@ describe("snapfleet dev while its devices are still starting", function () {
       // sim-1, started, was stopped as at any other time: within its budget, not halted.
       assert.doesNotMatch(out, /did not stop within/);
       assert.doesNotMatch(out, /exiting$/m);
+    } finally {
+      run.child.kill("SIGKILL");
+    }
+  });
+
+  it("Ctrl-C the moment the header is out finds its handler: a clean stop, exit 0", async () => {
+    let sent = false;
+    const run = devWithHeldDevice("sim-1", "devstart-early", ["--devices", "1"], (out) => {
+      if (sent || !/^dashboard {2}/m.test(out)) return;
+      sent = true;
+      run.child.kill("SIGINT");
+    });
+    try {
+      await waitFor("the exit", () => run.exit !== undefined, 60_000);
+      // Handlers set after the header: Node's default had ended it ([null, "SIGINT"]).
+      assert.deepEqual(run.exit, [0, null], run.out);
+      assert.ok(at(run.out, /^stopped during the start: 0 of 1 device started, 1 still starting$/m) < at(run.out, /^stopped$/m), run.out);
     } finally {
       run.child.kill("SIGKILL");
     }
