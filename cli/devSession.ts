@@ -352,6 +352,9 @@ export class DevSession {
    * fails to start stays in the fleet, shown offline, as an unplugged board would. */
   async addDevice(thing: string, pinTimeOffsetMs = 0): Promise<FleetDevice | undefined> {
     const identity = await this.cloud.broker.provisionDevice(thing);
+    // The stop came meanwhile: no joining a fleet being stopped (its group's job notification
+    // would go to a closing broker).
+    if (this.starting.signal.aborted) throw new Error(`${thing}: the session stopped while it started`);
     this.cloud.addDevice(thing);
     if (this.options.deviceRuntime === "native") return this.addNativeDevice(thing, identity);
     if (this.options.deviceRuntime === "qemu") return this.addQemuDevice(thing, identity);

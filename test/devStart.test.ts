@@ -107,7 +107,7 @@ describe("snapfleet dev while its devices are still starting", function () {
     // sim-1's flash is unusable (its state dir is a file): its start fails, and it is the whole fleet.
     fs.mkdirSync(path.join(stateDir, "state", "devices"), { recursive: true });
     fs.writeFileSync(path.join(stateDir, "state", "devices", "sim-1"), "not a directory");
-    const run = devWithHeldDevice("none", "devstart-none", ["--devices", "1"]);
+    const run = devWithHeldDevice("none", "devstart-none", ["--devices", "1"]); // none held: sim-1 fails by itself
     try {
       await waitFor("the exit", () => run.exit !== undefined, 60_000);
       assert.deepEqual(run.exit, [1, null], run.out);
@@ -143,5 +143,24 @@ describe("snapfleet dev while its devices are still starting", function () {
     } finally {
       DevSession.prototype.addDevice = addDevice;
     }
+  });
+
+  it("a device whose identity is being made when the stop comes doesn't join the fleet being stopped", async () => {
+    const entry = writeFeatures({ "app.ts": source }, "devstart-joining");
+    let release: () => void = () => {};
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const session = await DevSession.open({
+      entry, secrets: {}, devices: 1, port: 0, stateDir, dashboardBundleDir: null, watch: false, log: () => {},
+      // sim-1's certificate and registration wait until the stop has begun.
+      onCloud: (cloud) => {
+        const provision = cloud.broker.provisionDevice.bind(cloud.broker);
+        cloud.broker.provisionDevice = (thing) => released.then(() => provision(thing));
+      },
+    });
+    const stopped = session.stop();
+    release();
+    await stopped;
+    // Before, it joined (its group's job notification went to a closing broker: "mqemitter is closed").
+    assert.deepEqual(session.cloud.monitor.devices().map((d) => d.thing), []);
   });
 });
