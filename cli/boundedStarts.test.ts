@@ -30,4 +30,18 @@ describe("starting a fleet with bounded concurrency", () => {
     assert.ok(started.length < 20, `started ${started.length}`);
     assert.equal(settled, started.length, "nothing left running");
   });
+
+  it("begins nothing more once its signal is aborted, and returns when those running have settled", async () => {
+    const stop = new AbortController();
+    const started: number[] = [];
+    let settled = 0;
+    await startBounded([...Array(20).keys()], 3, async (item) => {
+      started.push(item);
+      if (item === 4) stop.abort();
+      await new Promise((r) => setTimeout(r, 5));
+      settled++;
+    }, stop.signal);
+    assert.deepEqual(started, [0, 1, 2, 3, 4], "the three lanes' items up to the abort, none after");
+    assert.equal(settled, started.length, "nothing left running");
+  });
 });

@@ -43,7 +43,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       pin: PIN,
       "device-runtime": { value: "typescript|native|qemu", help: "what runs each device: simulated in this process (typescript, default), a native device process each (native: build/firmware/posix/snapfleet-device, built by snapfleet firmware build --target posix) or an emulated Cortex-M33 board each (qemu: qemu-system-arm -M mps2-an505 running build/firmware/cortex-m33/snapfleet-device.elf, linked over its UART to a network co-processor process of its own on this machine that holds the device's certificate and speaks MQTT/TLS, Jobs and HTTPS for it)" },
       stages: { value: "P/M,…,100", help: "roll each new version out in stages, as FeatureApp's ota.stages does on AWS: PERCENT of the fleet, then WAIT_MINUTES watching it, …, the last 100 (e.g. 10/1,50/1,100; a stage whose failures reach 50% of at least 3 devices halts the rollout; docs/staged-rollouts.md)" },
-      seconds: { value: "N", help: "stop after N seconds" },
+      seconds: { value: "N", help: "stop N seconds after the dashboard address is printed (the devices started or not)" },
     },
   },
   {

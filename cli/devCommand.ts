@@ -1,7 +1,8 @@
 /** `snapfleet dev <entry>`: the whole system on one machine (what `npm start` runs). Prints the
- * dashboard address, follows device logs and pin writes and keeps a live status table; Ctrl-C
- * stops devices (they publish "offline"), services and broker, in that order, within 5 s; so do
- * SIGTERM and a hang-up. */
+ * dashboard address as soon as the cloud runs the build, follows device logs and pin writes and
+ * keeps a live status table, the devices still starting shown so; Ctrl-C stops devices (they
+ * publish "offline"), services and broker, in that order, within 5 s, also during the fleet's
+ * start; so do SIGTERM, a hang-up and --seconds. */
 import path from "node:path";
 import { boardFromFlag, pinModelsFromFlags } from "./pinModels";
 import { CliError, UsageError } from "./cliError";
@@ -62,7 +63,7 @@ export async function devCommand({ values, positionals }: Parsed): Promise<void>
   const log = (line: string) => (quiet ? undefined : output ? output.log(line) : early.push(line));
   let session: DevSession;
   try {
-    session = await DevSession.start({
+    session = await DevSession.open({
       entry,
       app: values.app as string | undefined,
       board,
@@ -87,31 +88,12 @@ export async function devCommand({ values, positionals }: Parsed): Promise<void>
   }
   const { cloud } = session;
   const out = process.stdout;
-  out.write(
-    [
-      `snapfleet dev: ${cloud.app}, ${devices} ${RUNTIME_WORDS[deviceRuntime as DeviceRuntime]} device${devices === 1 ? "" : "s"}${session.notStarted.length ? ` (${session.notStarted.length} did not start: see below)` : ""}, state in ${path.relative(process.cwd(), stateDir) || "."}`,
-      cloud.dashboard ? `dashboard  ${cloud.dashboard.url}` : "dashboard  (not built: run npm run build)",
-      ...(cloud.dashboard ? [`operator   ${cloud.dashboard.operatorUrl}  (may also cancel jobs, approve devices, change settings)`] : []),
-      `mqtt/tls   mqtts://127.0.0.1:${cloud.broker.mqttsPort}  (CA ${path.relative(process.cwd(), cloud.broker.pki.caCertPath)})`,
-      `edit ${path.relative(process.cwd(), path.dirname(path.resolve(entry))) || "."}/ to rebuild and OTA-update the fleet; Ctrl-C stops`,
-      "",
-    ].join("\n") + "\n",
-  );
-  // In a pipe or CI log the table is printed again only when a device's state changes, not
-  // for every reading.
-  const fleetState = () => cloud.monitor.devices().map((d) => `${d.thing} ${d.online} ${d.version} ${d.ota}`).join("\n");
-  // A large fleet: counts and the latest changes, not a row per device.
-  const summary = devices > TABLE_ROWS_AT_MOST ? new FleetSummary() : undefined;
-  output = summary
-    ? new LiveOutput(out, () => summary.render(cloud.monitor.rowsUnordered()), () => summary.counts(cloud.monitor.rowsUnordered()))
-    : new LiveOutput(out, () => statusTable(cloud.monitor.devices()), fleetState);
-  for (const line of early.splice(0)) output.log(line);
-  const deployNote = appNameDeployNote(cloud.app);
-  if (deployNote) output.log(deployNote);
-  const ticker = setInterval(() => output!.refresh(), 1000);
-
-  await new Promise<void>((resolve) => {
-    const finish = () => resolve();
+  // From here on, the devices still starting or not, Ctrl-C, SIGTERM, a hang-up and --seconds
+  // stop the session (DevSession.stop ends the start too), and so does a fleet none of which
+  // started. Heard before the header is printed: a Ctrl-C on its heels would otherwise find no
+  // handler and end the process at once (Node's default), with no clean stop.
+  const stopAsked = new Promise<Error | undefined>((resolve) => {
+    const finish = () => resolve(undefined);
     process.once("SIGINT", finish);
     process.once("SIGTERM", finish);
     // The terminal closed (an SSH session dropped, the window shut): stop as for Ctrl-C, so the
@@ -122,7 +104,36 @@ export async function devCommand({ values, positionals }: Parsed): Promise<void>
       finish();
     });
     if (seconds !== undefined) setTimeout(finish, seconds * 1000).unref();
+    session.fleetStarted.catch((e: Error) => resolve(e));
   });
+  out.write(
+    [
+      `snapfleet dev: ${cloud.app}, ${devices} ${RUNTIME_WORDS[deviceRuntime as DeviceRuntime]} device${devices === 1 ? "" : "s"}, state in ${path.relative(process.cwd(), stateDir) || "."}`,
+      cloud.dashboard ? `dashboard  ${cloud.dashboard.url}` : "dashboard  (not built: run npm run build)",
+      ...(cloud.dashboard ? [`operator   ${cloud.dashboard.operatorUrl}  (may also cancel jobs, approve devices, change settings)`] : []),
+      `mqtt/tls   mqtts://127.0.0.1:${cloud.broker.mqttsPort}  (CA ${path.relative(process.cwd(), cloud.broker.pki.caCertPath)})`,
+      `edit ${path.relative(process.cwd(), path.dirname(path.resolve(entry))) || "."}/ to rebuild and OTA-update the fleet; Ctrl-C stops`,
+      "",
+    ].join("\n") + "\n",
+  );
+  // In a pipe or CI log the table is printed again only when a device's state changes, not
+  // for every reading.
+  const progress = () => session.startProgress();
+  const fleetState = () => {
+    const { starting, waiting } = progress();
+    return [...cloud.monitor.devices().map((d) => `${d.thing} ${d.online} ${d.version} ${d.ota}`), ...starting, waiting].join("\n");
+  };
+  // A large fleet: counts and the latest changes, not a row per device.
+  const summary = devices > TABLE_ROWS_AT_MOST ? new FleetSummary() : undefined;
+  output = summary
+    ? new LiveOutput(out, () => summary.render(cloud.monitor.rowsUnordered(), Date.now(), progress()), () => summary.counts(cloud.monitor.rowsUnordered(), progress()))
+    : new LiveOutput(out, () => statusTable(cloud.monitor.devices(), Date.now(), progress()), fleetState);
+  for (const line of early.splice(0)) output.log(line);
+  const deployNote = appNameDeployNote(cloud.app);
+  if (deployNote) output.log(deployNote);
+  const ticker = setInterval(() => output!.refresh(), 1000);
+  const failedStart = await stopAsked;
+
   // A second Ctrl-C, or a stop that overruns its budget, ends the process at once.
   const forceExit = (why: string) => {
     out.write(`${why}; exiting\n`);
@@ -141,6 +152,7 @@ export async function devCommand({ values, positionals }: Parsed): Promise<void>
   // Nothing may keep the process alive now: a halted device's OTA agent still counting down the
   // grace period of an install it will never confirm.
   setTimeout(() => process.exit(), 200).unref();
+  if (failedStart) throw new CliError(failedStart.message);
 }
 
 export function wholeNumber(value: unknown, flag: string, fallback: number, min: number, max: number): number {

@@ -24,6 +24,7 @@ import { NativeDevice } from "../firmware/native/nativeDevice";
 import { SimulatedDevice } from "../firmware/simulatedDevice";
 import { LocalCloud, type DeployResult } from "../local/cloud";
 import { startBounded } from "./boundedStarts";
+import type { FleetStartProgress } from "./fleetStartProgress";
 import { FeatureWatcher } from "./featureWatcher";
 import { retiredChannelsWarning } from "./retiredChannels";
 import { checkStateDirApp, manifestDeployedBefore } from "./deployedBefore";
@@ -117,8 +118,18 @@ export class DevSession {
   readonly devices: FleetDevice[] = [];
   /** Devices that failed to start (the others run): which, and why. */
   readonly notStarted: Array<{ thing: string; reason: string }> = [];
-  /** Ends the connect attempts of the in-process devices still starting (stop()). */
+  /** stop(): no device start begins any more, and the connects under way end. */
   private readonly starting = new AbortController();
+  /** Things whose start is under way (shown as starting), and how many starts were begun and ended well. */
+  private readonly startsUnderWay = new Set<string>();
+  private begun = 0;
+  private startedWell = 0;
+  /** The fleet's start, once open() has begun it; caught once, so a session stopped without awaiting it can't leave a rejection unhandled. */
+  private fleetStart: Promise<void> | undefined;
+  /** Whether how the fleet's start ended was said (once: at its end, or by a stop during it). */
+  private startSaid = false;
+  /** The devices were handed to stopDevices: one whose start ends later is halted on arrival (keep()). */
+  private devicesStopped = false;
   /** The fleet host processes of a fleet above SHARED_THREADS_ABOVE simulated devices. */
   private hosts: FleetHost[] = [];
   /** The channels of the build deployed last, which devices run until they install the next. */
@@ -135,7 +146,25 @@ export class DevSession {
     private readonly options: DevSessionOptions,
   ) {}
 
+  /** Opens the session and waits for its fleet's start (every device started or failed to): what
+   * tests and the fleet bench want. Rejects, stopping the session, when no device started. */
   static async start(options: DevSessionOptions): Promise<DevSession> {
+    const session = await DevSession.open(options);
+    try {
+      await session.fleetStarted;
+    } catch (e) {
+      await session.stop();
+      throw e;
+    }
+    return session;
+  }
+
+  /** Compiles the features, starts the local cloud, deploys the build and watches the entry's
+   * folder; returns then, the devices' starts under way (fleetStarted, startProgress). `snapfleet
+   * dev` shows its header and table and obeys Ctrl-C from here on: a start can take a while (a
+   * thousand devices, QEMU boards, a device that can't connect trying for its budget) and stop()
+   * ends it whenever it comes. */
+  static async open(options: DevSessionOptions): Promise<DevSession> {
     // Fleet hosts load Node and their modules while this thread compiles the features and starts
     // the cloud: the machine's other cores would otherwise idle meanwhile.
     const hosts = launchHosts(options);
@@ -166,38 +195,74 @@ export class DevSession {
       await session.configureHosts();
       await cloud.deploy(build);
       session.deployed(before?.channels ?? [], build);
-      const things = Array.from({ length: options.devices }, (_, i) => `sim-${i + 1}`);
-      // Each fleet host connects its own share in turn, beside the others (1,000 devices in 4
-      // hosts, the fleet bench, session 18: all online on the version 36.9–39.3 s with 16 at once
-      // per host, 41.1–42.3 s with 24, 37.9–39.8 s with 12; README "A thousand devices").
-      await startBounded(things, (options.connectingAtOnce ?? CONNECTING_AT_ONCE) * Math.max(1, session.hosts.length), (thing, i) =>
-        session.addDevice(thing, i * 7_919).catch((e: Error) => {
-          // One device that can't connect (its connect's budget ran out, its identity was
-          // refused) must not take the fleet down: it is said, and the rest go on.
-          session.notStarted.push({ thing, reason: e.message });
-          options.log(`[${thing}] did not start, the fleet goes on without it: ${e.message}`);
-        }),
-      );
-      session.sayWhatDidNotStart(things.length);
-      if (options.watch !== false) {
-        session.watcher = new FeatureWatcher({
-          dir: path.dirname(path.resolve(options.entry)),
-          ignore: [options.stateDir],
-          rebuild: async () => {
-            const result = await session.rebuild();
-            // Saying "dashboard updated" when it wasn't (a save that changed nothing, an edit
-            // undone) sends the user looking for a change on the page.
-            const web = result.webChanged ? "dashboard updated" : "dashboard unchanged";
-            options.log(result.jobId ? `rebuilt in ${result.ms} ms: device code changed, version ${result.version.slice(0, 12)}, OTA job ${result.jobId}` : `rebuilt in ${result.ms} ms: device code unchanged, ${web}, no OTA job`);
-          },
-          onError: (e) => options.log(`build failed, the fleet keeps running the last good version:\n${e.message}`),
-        });
-      }
+      // Watching before the devices start: an edit saved during a long start is built then, not
+      // lost until the next save; its job reaches the devices started and those still to come,
+      // as a later job reaches a board that joins the fleet.
+      if (options.watch !== false) session.watch();
     } catch (e) {
       await session.stop();
       throw e;
     }
+    const fleetStart = session.startFleet();
+    fleetStart.catch(() => {});
+    session.fleetStart = fleetStart;
     return session;
+  }
+
+  /** Every device started or failed to, or the stop ended the start early. Rejects when none of
+   * the fleet started (sayWhatDidNotStart). */
+  get fleetStarted(): Promise<void> {
+    return this.fleetStart ?? Promise.resolve();
+  }
+
+  /** The devices starting now and those not begun yet, for `snapfleet dev`'s table. */
+  startProgress(): FleetStartProgress {
+    return { starting: this.startsUnderWay, waiting: this.starting.signal.aborted ? 0 : this.options.devices - this.begun };
+  }
+
+  private async startFleet(): Promise<void> {
+    const things = Array.from({ length: this.options.devices }, (_, i) => `sim-${i + 1}`);
+    // Each fleet host connects its own share in turn, beside the others (1,000 devices in 4
+    // hosts, the fleet bench, session 18: all online on the version 36.9–39.3 s with 16 at once
+    // per host, 41.1–42.3 s with 24, 37.9–39.8 s with 12; README "A thousand devices").
+    const atOnce = (this.options.connectingAtOnce ?? CONNECTING_AT_ONCE) * Math.max(1, this.hosts.length);
+    await startBounded(things, atOnce, (thing, i) => this.startDevice(thing, i * 7_919), this.starting.signal);
+    // A stop during the start says how far it got itself (stop()).
+    if (!this.starting.signal.aborted) this.sayWhatDidNotStart();
+  }
+
+  /** One device of the fleet's start; never rejects. */
+  private async startDevice(thing: string, pinTimeOffsetMs: number): Promise<void> {
+    this.begun++;
+    this.startsUnderWay.add(thing);
+    try {
+      await this.addDevice(thing, pinTimeOffsetMs);
+      this.startedWell++;
+    } catch (e) {
+      // Ended by the stop: not a device that can't start.
+      if (this.starting.signal.aborted) return;
+      // One device that can't connect (its connect's budget ran out, its identity was
+      // refused) must not take the fleet down: it is said, and the rest go on.
+      this.notStarted.push({ thing, reason: (e as Error).message });
+      this.options.log(`[${thing}] did not start, the fleet goes on without it: ${(e as Error).message}`);
+    } finally {
+      this.startsUnderWay.delete(thing);
+    }
+  }
+
+  private watch(): void {
+    this.watcher = new FeatureWatcher({
+      dir: path.dirname(path.resolve(this.options.entry)),
+      ignore: [this.options.stateDir],
+      rebuild: async () => {
+        const result = await this.rebuild();
+        // Saying "dashboard updated" when it wasn't (a save that changed nothing, an edit
+        // undone) sends the user looking for a change on the page.
+        const web = result.webChanged ? "dashboard updated" : "dashboard unchanged";
+        this.options.log(result.jobId ? `rebuilt in ${result.ms} ms: device code changed, version ${result.version.slice(0, 12)}, OTA job ${result.jobId}` : `rebuilt in ${result.ms} ms: device code unchanged, ${web}, no OTA job`);
+      },
+      onError: (e) => this.options.log(`build failed, the fleet keeps running the last good version:\n${e.message}`),
+    });
   }
 
   /** Compiles and deploys the current feature files. */
@@ -226,13 +291,37 @@ export class DevSession {
    * non-zero. With no device there is nothing to develop against and the cause is common to all
    * (the broker unreachable, its CA or the device certificates broken): a script or CI must see
    * it fail, not a dashboard of offline devices. */
-  private sayWhatDidNotStart(total: number): void {
+  private sayWhatDidNotStart(): void {
+    if (this.startSaid) return;
+    this.startSaid = true;
+    const total = this.options.devices;
     const failed = this.notStarted.length;
     if (failed === 0) return;
     const first = this.notStarted[0];
     if (failed === total) throw new Error(`none of the ${total} device${total === 1 ? "" : "s"} started; ${first.thing}: ${first.reason}`);
-    const names = this.notStarted.slice(0, 10).map((d) => d.thing).join(", ") + (failed > 10 ? ` and ${failed - 10} more` : "");
-    this.options.log(`${total - failed} of ${total} devices started; not started (reasons above): ${names}`);
+    this.options.log(`${total - failed} of ${total} devices started; not started (reasons above): ${this.failedNames()}`);
+  }
+
+  /** A stop that came during the fleet's start: how far it got, the devices that failed named. */
+  private sayWhereTheStartStopped(): void {
+    this.startSaid = true;
+    const { devices } = this.options;
+    const failed = this.notStarted.length;
+    // Those the stop ended and those still going alike.
+    const underWay = this.begun - this.startedWell - failed;
+    const notBegun = devices - this.begun;
+    this.options.log(
+      `stopped during the start: ${this.startedWell} of ${devices} device${devices === 1 ? "" : "s"} started` +
+        (failed ? `, ${failed} did not (reasons above): ${this.failedNames()}` : "") +
+        (underWay ? `, ${underWay} still starting` : "") +
+        (notBegun ? `, ${notBegun} not begun` : ""),
+    );
+  }
+
+  /** The devices that failed to start, the first ten by name. */
+  private failedNames(): string {
+    const failed = this.notStarted.length;
+    return this.notStarted.slice(0, 10).map((d) => d.thing).join(", ") + (failed > 10 ? ` and ${failed - 10} more` : "");
   }
 
   /** Gives the launched fleet hosts (launchHosts) the cloud and their share of the fleet. */
@@ -267,6 +356,9 @@ export class DevSession {
    * fails to start stays in the fleet, shown offline, as an unplugged board would. */
   async addDevice(thing: string, pinTimeOffsetMs = 0): Promise<FleetDevice | undefined> {
     const identity = await this.cloud.broker.provisionDevice(thing);
+    // The stop came meanwhile: no joining a fleet being stopped (its group's job notification
+    // would go to a closing broker).
+    if (this.starting.signal.aborted) throw new Error(`${thing}: the session stopped while it started`);
     this.cloud.addDevice(thing);
     if (this.options.deviceRuntime === "native") return this.addNativeDevice(thing, identity);
     if (this.options.deviceRuntime === "qemu") return this.addQemuDevice(thing, identity);
@@ -305,6 +397,7 @@ export class DevSession {
       certPath: identity.certPath,
       keyPath: identity.keyPath,
       pinSpecs: this.options.pinSpecs,
+      signal: this.starting.signal,
     });
     return this.keep(device);
   }
@@ -345,6 +438,11 @@ export class DevSession {
   }
 
   private keep<D extends FleetDevice>(device: D): D {
+    // Its start outlasted the stop's wait for it: the stop's budget is spent, so no goodbye.
+    if (this.devicesStopped) {
+      void device.halt().catch(() => {});
+      throw new Error(`${device.thing} started after the session stopped; halted`);
+    }
     this.devices.push(device);
     return device;
   }
@@ -368,9 +466,15 @@ export class DevSession {
    * apps do: a device that hasn't stopped within DEVICE_STOP_MS (an app stuck in a loop, an
    * install in its grace period) has its app's thread terminated. */
   async stop(): Promise<void> {
+    const startUnderWay = this.fleetStart !== undefined && !this.startSaid;
     this.starting.abort();
     this.watcher?.close();
-    await within(this.watcher?.idle() ?? Promise.resolve(), REBUILD_WAIT_MS);
+    // A start under way that the abort doesn't end at once (a device past its connect, starting
+    // its OTA agent; a board's link coming up) gets as long as a rebuild under way, beside it,
+    // so the device it makes is stopped with the others.
+    await Promise.all([within(this.watcher?.idle() ?? Promise.resolve(), REBUILD_WAIT_MS), within(this.fleetStarted.catch(() => {}), REBUILD_WAIT_MS)]);
+    if (startUnderWay) this.sayWhereTheStartStopped();
+    this.devicesStopped = true;
     await Promise.all([
       stopDevices(this.devices.splice(0), { deviceStopMs: DEVICE_STOP_MS, haltMs: HALT_MS }, (thing, line) => this.options.log(`[${thing}] ${line}`)),
       ...this.hosts.splice(0).map((h) => h.stop()),

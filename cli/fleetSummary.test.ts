@@ -37,4 +37,11 @@ describe("snapfleet dev's summary of a large fleet", () => {
   it("says so for an empty fleet", () => {
     assert.match(new FleetSummary().render([], 0), /^devices {3}0: 0 online, 0 offline/);
   });
+
+  it("while the fleet starts, counts the devices starting and those waiting to, apart from the offline ones", () => {
+    const rows = fleet(30, (i) => ({ online: i < 20 }));
+    const starting = new Set(["sim-29", "sim-30", "sim-31"]);
+    const text = new FleetSummary().render(rows, 0, { starting, waiting: 69 });
+    assert.equal(text.split("\n")[0], "devices   100: 20 online, 8 offline, 3 starting, 69 waiting to start");
+  });
 });

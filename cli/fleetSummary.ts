@@ -3,6 +3,7 @@
  * remembers each device's last state to tell what changed, so one instance serves one session. */
 import type { DeviceRow } from "../local/cloud/fleetMonitor";
 import { age } from "./statusTable";
+import { START_OVER, type FleetStartProgress } from "./fleetStartProgress";
 
 /** Changes listed under the counts. */
 const RECENT_CHANGES = 8;
@@ -20,10 +21,10 @@ export class FleetSummary {
   private readonly changes: Change[] = [];
 
   /** The counts and the latest changes (as of `now`), after taking in what changed since the last call. */
-  render(rows: Iterable<DeviceRow>, now = Date.now()): string {
+  render(rows: Iterable<DeviceRow>, now = Date.now(), progress: FleetStartProgress = START_OVER): string {
     const all = [...rows];
     this.takeChanges(all, now);
-    const lines = [this.counts(all)];
+    const lines = [this.counts(all, progress)];
     if (this.changes.length) {
       lines.push("latest changes:");
       for (const c of this.changes) lines.push(`  ${c.thing.padEnd(12)} ${c.what}  (${age(now - c.at)})`);
@@ -31,13 +32,18 @@ export class FleetSummary {
     return lines.join("\n");
   }
 
-  /** The counts alone: what counts as a change of the display in a pipe. */
-  counts(rows: Iterable<DeviceRow>): string {
+  /** The counts alone: what counts as a change of the display in a pipe. While the fleet starts,
+   * its devices starting and those waiting to are counted apart from the offline ones. */
+  counts(rows: Iterable<DeviceRow>, progress: FleetStartProgress = START_OVER): string {
     const all = [...rows];
-    const online = all.filter((r) => r.online).length;
+    const listedStarting = all.filter((r) => progress.starting.has(r.thing)).length;
+    const online = all.filter((r) => r.online && !progress.starting.has(r.thing)).length;
+    const offline = all.length - online - listedStarting;
+    const total = all.length - listedStarting + progress.starting.size + progress.waiting;
+    const starting = progress.starting.size || progress.waiting ? `, ${progress.starting.size} starting, ${progress.waiting} waiting to start` : "";
     const versions = tally(all.map((r) => (r.version ? r.version.slice(0, 12) : "(none yet)")));
     const ota = tally(all.map((r) => otaLabel(r.ota)));
-    return [`devices   ${all.length}: ${online} online, ${all.length - online} offline`, `versions  ${versions}`, `ota       ${ota}`].join("\n");
+    return [`devices   ${total}: ${online} online, ${offline} offline${starting}`, `versions  ${versions}`, `ota       ${ota}`].join("\n");
   }
 
   private takeChanges(rows: DeviceRow[], now: number): void {

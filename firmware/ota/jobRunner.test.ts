@@ -275,6 +275,18 @@ describe("Jobs MQTT API client (jobRunner): AWS IoT Jobs semantics", function ()
     assert.ok(d.logs.some((l) => /job update rejected: InvalidStateTransition/.test(l)), d.logs.join(" | "));
   });
 
+  it("a start-next the stop overtook (a device stopped right after it started: snapfleet dev stopped during its fleet's start) fails silently, not as news", async () => {
+    const d = device();
+    // The SDK rejects a QoS 1 publish whose PUBACK never came when the link closes.
+    let linkClosed: (e: Error) => void = () => {};
+    d.connection.publish = () => new Promise((_resolve, reject) => (linkClosed = reject));
+    await d.runner.start();
+    await d.runner.stop();
+    linkClosed(new Error("the connection was closed"));
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(d.logs, []);
+  });
+
   it("malformed or rejected answers are logged, not thrown", async () => {
     const d = device();
     await d.runner.start();

@@ -103,7 +103,8 @@ export class JobRunner {
 
   private startNext(): void {
     if (this.stopped) return;
-    void this.jobs.publishStartNextPendingJobExecution({ thingName: this.options.thing }, QOS).catch((e: Error) => this.log(`start-next not sent: ${e.message}`));
+    // One the stop overtook failed because the link closed: what the stop is for, not news.
+    void this.jobs.publishStartNextPendingJobExecution({ thingName: this.options.thing }, QOS).catch((e: Error) => this.stopped || this.log(`start-next not sent: ${e.message}`));
   }
 
   /** start-next answers again (with the same execution) whenever a notification arrives
