@@ -236,6 +236,12 @@ export function formatSecureImage(secure) {
   return lines.join("\n");
 }
 
+/** The line of a TrustZone build's non-secure engine image (the supervisor-secure build). */
+export function formatEngineImage(engine) {
+  const { size } = engine;
+  return `engine image (${engine.file}, non-secure; heap and stack: ${SIZE_BUDGET_FILE} "cortex-m33-tz-engine"): flash ${(size.text + size.data).toLocaleString("en-US")} B, RAM ${(size.data + size.bss).toLocaleString("en-US")} B (of it the heap ${engine.heapBytes.toLocaleString("en-US")} B and the stack ${engine.stackBytes.toLocaleString("en-US")} B)`;
+}
+
 export function formatSizeTable(report) {
   const lines = [`size of the ${report.target} image${report.app ? ` for the app ${report.app} (its host functions only)` : ""} (budget: ${SIZE_BUDGET_FILE} ${report.budgetKey ?? `"${report.target}"`})`, "flash"];
   for (const part of PARTS) lines.push(row(part, report.flash[part]));

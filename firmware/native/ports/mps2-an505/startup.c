@@ -33,6 +33,9 @@ void Reset_Handler(void);
 int sf_boundaryProbe(const char* what);
 /* `--stack-probe overflow`: overflows the stack on purpose (stackProbe.c). */
 int sf_stackProbe(const char* what);
+/* The supervisor-secure TrustZone build: opens the non-secure world and starts the engine there
+ * (../mps2-an505-tz-supervisor/secure/engineStart.c). */
+void sf_tz_startEngine(void);
 
 #if SF_AN505_NONSECURE
 #define STACK_NAME "the non-secure image's main stack"
@@ -130,6 +133,9 @@ void Reset_Handler(void) {
 #if defined(__ARM_FP)
   SCB_CPACR |= 0xFu << 20; /* CP10 and CP11: the FPU, full access */
   __asm__ volatile("dsb\n isb");
+#endif
+#if SF_TZ_SECURE_SUPERVISOR
+  sf_tz_startEngine();
 #endif
   sf_uart_init(AN505_UART0_BASE, 115200);
   sf_clock_start();

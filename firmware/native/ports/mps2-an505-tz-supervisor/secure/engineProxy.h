@@ -1,0 +1,20 @@
+/* core/vm.h for the secure supervisor (engineProxy.c), and what the host's entry functions
+ * (hostEntries.c) need of it. */
+#ifndef SF_ENGINE_PROXY_H
+#define SF_ENGINE_PROXY_H
+
+#include <stdbool.h>
+
+#include "../engineCalls.h"
+#include "deviceHost.h"
+
+/* The engine image's answer to its reset (non-secure memory); false when it is not usable (the
+ * interface or its request outside non-secure memory): every restore then fails. */
+bool sf_engineProxy_connect(const sf_EngineInterface* interface);
+/* The supervisor's host while it has called the engine (an app callback may run), else NULL. */
+const sf_DeviceHost* sf_engineProxy_appHost(void);
+/* `--tz-probe host-entries=DIR` (boundaryProbe.c): the engine probes the entry functions when the
+ * app starts (../nonSecure/hostEntryProbe.c). */
+void sf_engineProxy_probeAtStart(void);
+
+#endif

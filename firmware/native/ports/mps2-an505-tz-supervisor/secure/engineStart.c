@@ -1,0 +1,25 @@
+/* Called by the reset handler (../../mps2-an505/startup.c, SF_TZ_SECURE_SUPERVISOR) before the
+ * device program starts: makes the non-secure world what ../trustzoneMemory.ld says
+ * (../../mps2-an505-tz/secure/securityControllers.c: the engine's code and RAM non-secure, all
+ * else, the UARTs, the app slots and the state area included, secure), points the non-secure
+ * VTOR and main stack at the engine image's vector table and calls its reset handler, which
+ * answers how to call the engine (../engineCalls.h). */
+#include <arm_cmse.h>
+#include <stdint.h>
+
+#include "../../mps2-an505-tz/secure/an505Security.h"
+#include "../../mps2-an505-tz/secure/securityControllers.h"
+#include "engineProxy.h"
+
+extern uint32_t __tz_ns_code[]; /* ../trustzoneMemory.ld: the engine image's vector table */
+
+typedef uint32_t __attribute__((cmse_nonsecure_call)) EngineReset(void);
+
+void sf_tz_startEngine(void) {
+  sf_tz_configureSecurity();
+  SCB_NS_VTOR = (uint32_t)__tz_ns_code;
+  __asm__ volatile("msr msp_ns, %0" : : "r"(__tz_ns_code[0]));
+  EngineReset* reset = (EngineReset*)cmse_nsfptr_create(__tz_ns_code[1]);
+  /* a failed connection leaves every restore failing with a message, not a fault */
+  sf_engineProxy_connect((const sf_EngineInterface*)reset());
+}
