@@ -1,4 +1,4 @@
-/** Instructions per dispatch on the Cortex-M33 build and on its TrustZone build (issue 12): a 1 ms timer fires, reads an
+/** Instructions per dispatch on the Cortex-M33 build and on its TrustZone builds (issue 12): a 1 ms timer fires, reads an
  * analog pin and pushes the value on a channel (one VM call, two host calls, an envelope, a
  * publish), counted in QEMU's mps2-an505, and the time that implies on a 160 MHz Cortex-M33
  * (Microvisor's STM32U585).
@@ -78,9 +78,17 @@ async function main() {
   const { buildFirmware } = await import(path.join(ROOT, "scripts/build-firmware.mjs") as string);
   const plain = await buildFirmware({ target: "cortex-m33", log: () => {} });
   const trustZone = await buildFirmware({ target: "cortex-m33-tz", log: () => {} });
-  // The plain image, and the TrustZone build's non-secure image started by its secure one
-  // (firmware/native/ports/mps2-an505-tz/): the same program at other addresses.
-  const builds: [string, Images][] = [["cortex-m33", { image: plain.program }], ["cortex-m33-tz", { image: trustZone.secureImage, nonSecureImage: trustZone.program }]];
+  const secureSupervisor = await buildFirmware({ target: "cortex-m33-tz-supervisor", log: () => {} });
+  // The plain image, the TrustZone build's non-secure image started by its secure one
+  // (firmware/native/ports/mps2-an505-tz/): the same program at other addresses; and the build
+  // with the supervisor secure (ports/mps2-an505-tz-supervisor/), where a dispatch crosses: the
+  // supervisor's call into the engine, the app's pinRead and channelSend, the returns.
+  const builds: [string, Images][] = [
+    ["cortex-m33", { image: plain.program }],
+    ["cortex-m33-tz", { image: trustZone.secureImage, nonSecureImage: trustZone.program }],
+    ["cortex-m33-tz-supervisor", { image: secureSupervisor.program, nonSecureImage: secureSupervisor.engineImage }],
+  ];
+  const measured = new Map<string, { dispatch: number; pushOnly: number }>();
   const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
   const us = (n: number) => ((n / TARGET_HZ) * 1e6).toFixed(1);
   for (const [target, images] of builds) {
@@ -98,6 +106,9 @@ async function main() {
     console.log(`${target} (-O2), counted in QEMU mps2-an505 under -icount (${TICKS.toLocaleString("en-US")} dispatches, boot subtracted):`);
     console.log(`  timer + pin read + push: ${fmt(dispatch)} instructions per dispatch = ${us(dispatch)} us at 160 MHz (1 instruction/cycle) = ${fmt(TARGET_HZ / dispatch)} dispatches/s`);
     console.log(`  baseline, timer + push of a constant: ${fmt(pushOnly)} instructions; the pin read adds ${fmt(dispatch - pushOnly)} (${(dispatch / pushOnly).toFixed(2)}x the baseline)`);
+    const base = measured.get("cortex-m33");
+    if (base) console.log(`  against cortex-m33 in this run: ${fmt(dispatch - base.dispatch)} instructions per dispatch (${(((dispatch - base.dispatch) / base.dispatch) * 100).toFixed(1)} %), ${fmt(pushOnly - base.pushOnly)} for the baseline`);
+    measured.set(target, { dispatch, pushOnly });
   }
   // What one crossing costs: a minimal entry function (the link's read of a 1-byte buffer: the
   // veneer's SG, the buffer's check, one UART register read, the BXNS back), calls minus none.

@@ -36,7 +36,7 @@ const WAIT_MS = 60_000;
 
 describe("TrustZone build (cortex-m33-tz) on QEMU mps2-an505", function () {
   this.timeout(600_000);
-  let plain: M33Images, trustZone: M33Images;
+  let plain: M33Images, trustZone: M33Images, secureSupervisor: M33Images;
   let buildOutput = "";
   const dirs: string[] = [];
   after(() => dirs.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
@@ -47,7 +47,7 @@ describe("TrustZone build (cortex-m33-tz) on QEMU mps2-an505", function () {
       console.log(`      skipped: ${reason}`);
       this.skip();
     }
-    ({ plain, trustZone } = await buildM33Images((line) => (buildOutput += `${line}\n`)));
+    ({ plain, trustZone, secureSupervisor } = await buildM33Images((line) => (buildOutput += `${line}\n`)));
   });
 
   async function session(images: M33Images, entry: string, script: string): Promise<string[]> {
@@ -59,9 +59,9 @@ describe("TrustZone build (cortex-m33-tz) on QEMU mps2-an505", function () {
     return stdout.split("\n").filter(Boolean);
   }
 
-  async function assertSameLines(entry: string, script: string): Promise<string[]> {
+  async function assertSameLines(entry: string, script: string, images = trustZone): Promise<string[]> {
     const expected = await session(plain, entry, script);
-    const actual = await session(trustZone, entry, script);
+    const actual = await session(images, entry, script);
     for (let i = 0; i < Math.max(expected.length, actual.length); i++) {
       assert.equal(actual[i], expected[i], `line ${i + 1} differs (plain build ${expected.length} lines, TrustZone build ${actual.length})`);
     }
@@ -99,7 +99,9 @@ describe("TrustZone build (cortex-m33-tz) on QEMU mps2-an505", function () {
     assert.deepEqual(JSON.parse(stdout.trim()), { nonSecureBuffer: 0, securePointer: -1, straddling: -1, linkWriteSecure: -1, storageNameSecure: -1, storageNameTooLong: -2 });
   });
 
-  it("connect: an app installed over the link (UART1 and the storage secure) runs, and boots again after a reset", async () => {
+  /** `connect` with a co-processor: the grow-station installed over the link runs, and boots from
+   * the kept state after the board is killed and started again. */
+  async function installAndReboot(images: M33Images) {
     const cloud = new InMemoryTransport();
     const coprocessors: Coprocessor[] = [];
     const server = net.createServer((socket) => void coprocessors.push(new Coprocessor({ link: socket, cloud, log: () => {} })));
@@ -110,7 +112,7 @@ describe("TrustZone build (cortex-m33-tz) on QEMU mps2-an505", function () {
     let console_ = "";
     const start = () => {
       console_ = "";
-      board = startQemuBoard({ ...trustZone, deviceArgs: ["connect", "--thing", "tz-1", "--state", stateDir, "--pin", "A2=const:21.46"], secondSerial: `tcp:127.0.0.1:${(server.address() as net.AddressInfo).port},reconnect=1` });
+      board = startQemuBoard({ ...images, deviceArgs: ["connect", "--thing", "tz-1", "--state", stateDir, "--pin", "A2=const:21.46"], secondSerial: `tcp:127.0.0.1:${(server.address() as net.AddressInfo).port},reconnect=1` });
       board.stdout!.setEncoding("utf8").on("data", (d: string) => (console_ += d));
       board.stderr!.setEncoding("utf8").on("data", (d: string) => (console_ += d));
     };
@@ -139,7 +141,9 @@ describe("TrustZone build (cortex-m33-tz) on QEMU mps2-an505", function () {
       coprocessors.forEach((c) => c.close());
       server.close();
     }
-  });
+  }
+
+  it("connect: an app installed over the link (UART1 and the storage secure) runs, and boots again after a reset", () => installAndReboot(trustZone));
 
   it("the secure image's stack: analysed from its reset and every entry function, and reserved as sizeBudget.json says", () => {
     const budget = JSON.parse(fs.readFileSync(path.join(ROOT, "firmware/native/sizeBudget.json"), "utf8"))["cortex-m33-tz-secure"];
@@ -162,7 +166,8 @@ describe("TrustZone build (cortex-m33-tz) on QEMU mps2-an505", function () {
     const secure = symbols(trustZone.image!), nonSecure = symbols(trustZone.nonSecureImage!);
     for (const { name } of steps.filter((s) => !s.name.startsWith("["))) assert.ok(secure.has(name), `${name} is a function of the secure image`);
     assert.ok(!nonSecure.has("__gnu_cmse_nonsecure_call"), "the non-secure image has no BLXNS: the path is not its");
-    const declared = [...fs.readFileSync(path.join(ROOT, "firmware/native/ports/mps2-an505-tz/secureEntry.h"), "utf8").matchAll(/^int (sf_secure_\w+)\(/gm)].map((m) => m[1]).sort();
+    // sf_secure_host*: the host's, which the supervisor-secure build's secure image has instead
+    const declared = [...fs.readFileSync(path.join(ROOT, "firmware/native/ports/mps2-an505-tz/secureEntry.h"), "utf8").matchAll(/^int (sf_secure_\w+)\(/gm)].map((m) => m[1]).filter((name) => !name.startsWith("sf_secure_host")).sort();
     assert.equal(declared.length, 7, "secureEntry.h's entry functions");
     assert.ok(declared.includes(steps[3].name), `the deepest path goes on into an entry function: ${steps[3].name}`);
     const entries = /^  entry functions, each on its own: (.*)$/m.exec(buildOutput);
@@ -170,6 +175,36 @@ describe("TrustZone build (cortex-m33-tz) on QEMU mps2-an505", function () {
     const each = new Map(entries[1].split(", ").map((e) => /^(\S+) ([\d,]+)$/.exec(e)!).map(([, name, bytes]) => [name, Number(bytes.replace(/,/g, ""))]));
     assert.deepEqual([...each.keys()].sort(), declared, "every entry function of the boundary, found in the image");
     assert.equal(Math.max(...each.values()), steps.slice(3).reduce((sum, s) => sum + s.bytes, 0), "the deepest entry's own figure is its part of the path");
+  });
+
+  describe("the supervisor in the secure world (cortex-m33-tz-supervisor): the engine non-secure, the app's host calls entry functions", () => {
+    it("the grow-station session: the same lines as on the plain Cortex-M33 build", async () => {
+      const lines = await assertSameLines(path.join(ROOT, "examples/grow-station/features/app.ts"), fs.readFileSync(path.join(FIXTURES, "grow-station.jsonl"), "utf8"), secureSupervisor);
+      assert.ok(lines.includes('{"pin":"D5","value":true,"t":1700000005000}'), "the session ran: the grow light went on");
+    });
+
+    it("the coded-logger session (failing and runaway callbacks, JSON.parse, strings, messages in): the same lines", async () => {
+      const lines = await assertSameLines(path.join(FIXTURES, "coded-logger/features/app.ts"), fs.readFileSync(path.join(FIXTURES, "coded-logger/script.jsonl"), "utf8"), secureSupervisor);
+      assert.ok(lines.some((l) => l.includes("ran out of its instruction budget")), "the runaway callback is stopped");
+    });
+
+    it("the host's entry functions refuse a secure address for a text or an out-parameter, and the supervisor a forged handle", async () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sf-tz-probe-"));
+      dirs.push(dir);
+      writeBuild(dir, await compileFeatures({ entry: path.join(ROOT, "examples/grow-station/features/app.ts"), secrets: JSON.parse(fs.readFileSync(path.join(ROOT, "examples/grow-station/dev-secrets.json"), "utf8")) }));
+      const { status, stdout, stderr } = await runQemuBoard({ ...secureSupervisor, deviceArgs: ["--tz-probe", `host-entries=${dir}`] }, "", 60_000);
+      assert.equal(status, 0, stderr);
+      const logged = stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l) as { echo?: string }).find((l) => l.echo?.startsWith("[app] {"));
+      assert.ok(logged, `the probe's line in the app's log:\n${stdout}`);
+      // secureEntry.h: SF_SECURE_REFUSED_POINTER -1, SF_SECURE_THREW 1; channelSend's status 1: SendStatus.InvalidHandle
+      assert.deepEqual(JSON.parse(logged.echo!.slice("[app] ".length)), {
+        logSecureText: -1, pinOpenSecureName: -1, pinOpenSecureHandle: -1, networkRequestSecureHandle: -1, channelSendSecureJson: -1,
+        settingSetSecureString: -1, settingSetSecureValue: -1, pinReadSecureValue: -1, errorSecureBuffer: -1,
+        pinReadForged: 1, channelSendForged: 0, channelSendForgedStatus: 1, pinReadForgedError: "invalid pin handle 4242",
+      });
+    });
+
+    it("connect: the grow-station installed over the link runs, and boots again from the secure state after a reset", () => installAndReboot(secureSupervisor));
   });
 
   it("the plain image has no boundary to probe and says so", async () => {
