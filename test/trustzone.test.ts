@@ -188,11 +188,31 @@ describe("TrustZone build (cortex-m33-tz) on QEMU mps2-an505", function () {
       assert.ok(lines.some((l) => l.includes("ran out of its instruction budget")), "the runaway callback is stopped");
     });
 
-    it("the host's entry functions refuse a secure address for a text or an out-parameter, and the supervisor a forged handle", async () => {
+    /** `--tz-probe WHAT=DIR` (ports/mps2-an505-tz-supervisor/secure/boundaryProbe.c): the grow-station
+     * run, the engine probing the boundary when it starts. */
+    async function engineProbe(what: string) {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sf-tz-probe-"));
       dirs.push(dir);
       writeBuild(dir, await compileFeatures({ entry: path.join(ROOT, "examples/grow-station/features/app.ts"), secrets: JSON.parse(fs.readFileSync(path.join(ROOT, "examples/grow-station/dev-secrets.json"), "utf8")) }));
-      const { status, stdout, stderr } = await runQemuBoard({ ...secureSupervisor, deviceArgs: ["--tz-probe", `host-entries=${dir}`] }, "", 60_000);
+      return runQemuBoard({ ...secureSupervisor, deviceArgs: ["--tz-probe", `${what}=${dir}`] }, "", 60_000);
+    }
+
+    it("the engine reading the supervisor's memory: a SecureFault, reported as the engine's with its pc, status 70, nothing read", async () => {
+      const { status, stdout, stderr } = await engineProbe("engine-read-secure");
+      assert.equal(status, BOARD_FAULT_STATUS, `status ${status}: ${stdout}${stderr}`);
+      assert.doesNotMatch(stdout, /readSecure/, "the read returned a value");
+      const report = /snapfleet-device: fault in the engine image \(non-secure\) at pc 0x([0-9a-f]{8}) .*SFSR 0x([0-9a-f]{8})/.exec(stderr);
+      assert.ok(report, `the secure image's report of the engine's fault: ${stderr}`);
+      assert.ok(parseInt(report[2], 16) & 0x8, `SFSR ${report[2]} has AUVIOL`);
+      // the pc of the engine's frame (its stack, not the secure one's): in the probe's function
+      const probe = execFileSync("arm-none-eabi-nm", ["-S", secureSupervisor.nonSecureImage!], { encoding: "utf8" }).split("\n").map((l) => l.split(" ")).find((f) => f[3] === "sf_readSecureProbe");
+      assert.ok(probe, "sf_readSecureProbe in the engine image");
+      const pc = parseInt(report[1], 16), start = parseInt(probe[0], 16);
+      assert.ok(pc >= start && pc < start + parseInt(probe[1], 16), `pc 0x${report[1]} is in sf_readSecureProbe (0x${probe[0]}, ${parseInt(probe[1], 16)} B)`);
+    });
+
+    it("the host's entry functions refuse a secure address for a text or an out-parameter, and the supervisor a forged handle", async () => {
+      const { status, stdout, stderr } = await engineProbe("host-entries");
       assert.equal(status, 0, stderr);
       const logged = stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l) as { echo?: string }).find((l) => l.echo?.startsWith("[app] {"));
       assert.ok(logged, `the probe's line in the app's log:\n${stdout}`);

@@ -62,9 +62,17 @@ __attribute__((used)) static void reportFault(const uint32_t* frame) {
  * fault again, and a fault in a HardFault handler locks the core up); then it finds the frame on
  * the stack that was in use (EXC_RETURN bit 2). The process stack is never used here (CONTROL.SPSEL
  * stays 0), so PSPLIM isn't set. */
+#if SF_TZ_SECURE_SUPERVISOR
+/* A fault in the engine (non-secure: EXC_RETURN bit 6 clear) stacked its frame on the engine's
+ * stack; ../mps2-an505-tz-supervisor/secure/engineStart.c reports it. */
+#define ENGINE_FAULT "tst lr, #64\n bne 1f\n tst lr, #4\n ite eq\n mrseq r0, msp_ns\n mrsne r0, psp_ns\n b sf_tz_reportEngineFault\n 1: "
+#else
+#define ENGINE_FAULT ""
+#endif
+
 __attribute__((naked)) static void faultHandler(void) {
   __asm__ volatile(
-      "movw r0, #:lower16:__stack_bottom\n movt r0, #:upper16:__stack_bottom\n msr msplim, r0\n"
+      "movw r0, #:lower16:__stack_bottom\n movt r0, #:upper16:__stack_bottom\n msr msplim, r0\n" ENGINE_FAULT
       "tst lr, #4\n ite eq\n mrseq r0, msp\n mrsne r0, psp\n b reportFault");
 }
 

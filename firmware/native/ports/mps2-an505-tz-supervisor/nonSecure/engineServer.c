@@ -10,6 +10,7 @@
 
 extern const sf_DeviceHost sf_secureHost;
 void sf_hostEntryProbe(void);
+void sf_readSecureProbe(void);
 
 typedef struct EngineVm {
   sf_Vm* vm;
@@ -69,7 +70,8 @@ void sf_engineServer_serve(void) {
       answer(true, 0, 0);
       break;
     case SF_ENGINE_START:
-      if (request.index) sf_hostEntryProbe();
+      if (request.index == SF_ENGINE_PROBE_HOST_ENTRIES) sf_hostEntryProbe();
+      if (request.index == SF_ENGINE_PROBE_READ_SECURE) sf_readSecureProbe();
       event(e, sf_vm_start(e->vm));
       break;
     case SF_ENGINE_TIMER_FIRED:

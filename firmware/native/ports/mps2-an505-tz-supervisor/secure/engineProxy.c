@@ -17,7 +17,8 @@ typedef void __attribute__((cmse_nonsecure_call)) Serve(void);
 static Serve* serve;
 static sf_EngineRequest* request;
 static const sf_DeviceHost* appHost;
-static bool calling, probe;
+static bool calling;
+static int probe;
 static char lastError[SF_ENGINE_ERROR_MAX];
 static bool lastFatal, lastStopped;
 
@@ -36,8 +37,8 @@ const sf_DeviceHost* sf_engineProxy_appHost(void) {
   return calling ? appHost : NULL;
 }
 
-void sf_engineProxy_probeAtStart(void) {
-  probe = true;
+void sf_engineProxy_probeAtStart(int kind) {
+  probe = kind;
 }
 
 /* Runs the request; the answer's flags and message kept for sf_vm_error and the like. */
@@ -126,10 +127,10 @@ static bool event(sf_Vm* vm, sf_EngineOp op, int index, int32_t root) {
   return call(op);
 }
 
-/* `index`: the entry functions' probe first (once) */
+/* `index`: a probe first (once) */
 bool sf_vm_start(sf_Vm* vm) {
-  bool probeNow = probe;
-  probe = false;
+  int probeNow = probe;
+  probe = SF_ENGINE_PROBE_NONE;
   return event(vm, SF_ENGINE_START, probeNow, 0);
 }
 

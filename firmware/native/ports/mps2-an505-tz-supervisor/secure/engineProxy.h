@@ -13,8 +13,8 @@
 bool sf_engineProxy_connect(const sf_EngineInterface* interface);
 /* The supervisor's host while it has called the engine (an app callback may run), else NULL. */
 const sf_DeviceHost* sf_engineProxy_appHost(void);
-/* `--tz-probe host-entries=DIR` (boundaryProbe.c): the engine probes the entry functions when the
- * app starts (../nonSecure/hostEntryProbe.c). */
-void sf_engineProxy_probeAtStart(void);
+/* `--tz-probe` (boundaryProbe.c): the engine runs probe `kind` (SF_ENGINE_PROBE_*) when the app
+ * starts (../nonSecure/engineProbes.c). */
+void sf_engineProxy_probeAtStart(int kind);
 
 #endif

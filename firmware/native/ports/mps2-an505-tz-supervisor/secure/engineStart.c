@@ -7,6 +7,8 @@
 #include <arm_cmse.h>
 #include <stdint.h>
 
+#include "../../mps2-an505/an505.h"
+#include "../../mps2-an505/faultReport.h"
 #include "../../mps2-an505-tz/secure/an505Security.h"
 #include "../../mps2-an505-tz/secure/securityControllers.h"
 #include "engineProxy.h"
@@ -14,6 +16,21 @@
 extern uint32_t __tz_ns_code[]; /* ../trustzoneMemory.ld: the engine image's vector table */
 
 typedef uint32_t __attribute__((cmse_nonsecure_call)) EngineReset(void);
+
+/* A fault in the engine: the frame it stacked on its own stack (the plain startup.c's handler
+ * picks that stack; it runs in the secure stack's reserve). A read of secure memory is a
+ * SecureFault (SFSR.AUVIOL). */
+__attribute__((used, noreturn)) void sf_tz_reportEngineFault(const uint32_t* frame) {
+  sf_FaultText t = {0};
+  sf_fault_add(&t, "snapfleet-device: fault in the engine image (non-secure) at ");
+  sf_fault_addWhere(&t, frame, 1);
+  sf_fault_add(&t, ", SFSR ");
+  sf_fault_addHex(&t, SAU_SFSR);
+  sf_fault_add(&t, ", SFAR ");
+  sf_fault_addHex(&t, SAU_SFAR);
+  sf_fault_add(&t, ")\n");
+  sf_fault_end(&t);
+}
 
 void sf_tz_startEngine(void) {
   sf_tz_configureSecurity();

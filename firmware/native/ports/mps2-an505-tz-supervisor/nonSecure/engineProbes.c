@@ -1,5 +1,6 @@
-/* `--tz-probe host-entries=DIR` (../secure/boundaryProbe.c): when the app starts, the engine
- * calls the host's entry functions as a hostile engine could, and logs what each answered (one
+/* The engine's probes of the boundary (../secure/boundaryProbe.c), run when the app starts.
+ * `--tz-probe host-entries=DIR`: the engine calls the host's entry functions as a hostile engine
+ * could, and logs what each answered (one
  * JSON line in the app's log, read by test/trustzone.test.ts): a secure address for a text (the
  * log's, a pin's name, a message, a setting's string) and for an out-parameter (a handle, a pin's
  * value, the error's buffer), and a forged handle (a pin read, a send), whose call the supervisor
@@ -10,6 +11,18 @@
 extern uint8_t __tz_secure_ram[]; /* ../trustzoneMemory.ld */
 
 #define FORGED_HANDLE 4242
+
+/* `--tz-probe engine-read-secure=DIR`: a word of the supervisor's RAM; the core must stop the read
+ * (a SecureFault), so the line is never logged. */
+void sf_readSecureProbe(void) {
+  sf_Text line;
+  sf_text_init(&line, 0);
+  sf_text_appendString(&line, "{\"readSecure\":");
+  sf_text_appendNumber(&line, *(volatile uint32_t*)__tz_secure_ram);
+  sf_text_appendChar(&line, '}');
+  if (!line.failed) sf_secure_hostLog(line.data, line.length);
+  sf_text_free(&line);
+}
 
 static void field(sf_Text* line, const char* name, double value) {
   sf_text_appendString(line, line->length ? ",\"" : "{\"");
