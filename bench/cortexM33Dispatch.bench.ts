@@ -21,7 +21,7 @@ import os from "node:os";
 import path from "node:path";
 import { compileFeatures } from "../core/compiler/compileFeatures";
 import { writeBuild } from "../core/contracts/buildOutput";
-import { qemuArgs, QEMU, qemuUnavailable, type QemuBoardOptions } from "../firmware/native/ports/mps2-an505/qemuBoard";
+import { END_OF_INPUT, qemuArgs, QEMU, qemuUnavailable, type QemuBoardOptions } from "../firmware/native/ports/mps2-an505/qemuBoard";
 import { writeApp } from "../test/support/tempFeatures";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -43,11 +43,13 @@ function countInstructions(images: Images, buildDir: string, advanceMs: number):
   return countRun(images, ["run", "--build", buildDir, "--script", script, "--pin", "A2=const:21.5"]);
 }
 
-/** Instructions the device program (or a --tz-probe) ran with `deviceArgs` under -icount. */
-function countRun(images: Images, deviceArgs: string[]): Promise<number> {
+/** Instructions the device program (or a --tz-probe) ran with `deviceArgs` under -icount;
+ * `endInput`: UART0's input ends at once (a session reading its script from it). */
+function countRun(images: Images, deviceArgs: string[], endInput = false): Promise<number> {
   return new Promise((resolve, reject) => {
     const args = qemuArgs({ ...images, deviceArgs: ["--count-cycles", ...deviceArgs], icount: true });
-    const child = spawn(QEMU, args, { stdio: ["ignore", "ignore", "pipe"] });
+    const child = spawn(QEMU, args, { stdio: [endInput ? "pipe" : "ignore", "ignore", "pipe"] });
+    if (endInput) child.stdin!.end(END_OF_INPUT);
     let stderr = "";
     child.stderr!.setEncoding("utf8").on("data", (d: string) => (stderr += d));
     child.on("error", reject);
@@ -115,6 +117,19 @@ async function main() {
   const calls = await countRun(builds[1][1], ["--tz-probe", `entry-calls=${ENTRY_CALLS}`]);
   const none = await countRun(builds[1][1], ["--tz-probe", "entry-calls=0"]);
   console.log(`cortex-m33-tz: one entry function call (veneer, 1-byte buffer check, a UART register read, return): ${fmt((calls - none) / ENTRY_CALLS)} instructions (${ENTRY_CALLS.toLocaleString("en-US")} calls, the probe's loop included)`);
+  // The supervisor-secure build's two crossings: the app's smallest host call (`now`: no pointer
+  // to check; the engine's probe when the app starts) and a call into the engine that does nothing.
+  const split = builds[2][1];
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sf-m33-crossings-"));
+  try {
+    writeBuild(dir, await compileFeatures({ entry: writeApp(`api.mcu.setInterval(() => {}, 1000);`) }));
+    const hostCalls = (await countRun(split, ["--tz-probe", `host-calls=${ENTRY_CALLS}:${dir}`], true)) - (await countRun(split, ["--tz-probe", `host-calls=0:${dir}`], true));
+    console.log(`cortex-m33-tz-supervisor: one host call from the engine (now(): the veneer, the supervisor's clock read, the return): ${fmt(hostCalls / ENTRY_CALLS)} instructions (${ENTRY_CALLS.toLocaleString("en-US")} calls, the probe's loop included)`);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  const engineCalls = (await countRun(split, ["--tz-probe", `engine-calls=${ENTRY_CALLS}`])) - (await countRun(split, ["--tz-probe", "engine-calls=0"]));
+  console.log(`cortex-m33-tz-supervisor: one call into the engine that does nothing (request written, BLXNS, the answer read): ${fmt(engineCalls / ENTRY_CALLS)} instructions (${ENTRY_CALLS.toLocaleString("en-US")} calls)`);
 }
 
 main().catch((error) => {

@@ -22,18 +22,20 @@ typedef enum sf_EngineOp {
   SF_ENGINE_ALLOCATE,         /* `size` bytes -> `block` (NULL: out of memory) */
   SF_ENGINE_RESTORE,          /* `block`: an sf_EngineRestore, kept with the VM -> `vm` */
   SF_ENGINE_FREE_VM,          /* the VM and its restore block */
-  SF_ENGINE_START,            /* `index`: a probe first (SF_ENGINE_PROBE_*, secure/boundaryProbe.c) */
+  SF_ENGINE_START,            /* `index`: a probe first (SF_ENGINE_PROBE_*, secure/boundaryProbe.c), `root` its count */
   SF_ENGINE_TIMER_FIRED,      /* `index`: the slot */
   SF_ENGINE_DELIVER,          /* `index`: the channel; `block`: an sf_JsonDocument, its nodes and strings after it, freed after; `root` */
   SF_ENGINE_SETTING_CHANGED,  /* `index`, `value` (a string's text in `block`, freed after) */
   SF_ENGINE_SETTING_RESTORED, /* the same */
   SF_ENGINE_HANDLE_CLOSED,    /* `root`: the handle */
   SF_ENGINE_MEMORY,           /* -> `used`, `peak` */
+  SF_ENGINE_NOTHING,          /* answers at once: one crossing, for the dispatch bench */
 } sf_EngineOp;
 
 #define SF_ENGINE_PROBE_NONE 0
 #define SF_ENGINE_PROBE_HOST_ENTRIES 1
 #define SF_ENGINE_PROBE_READ_SECURE 2
+#define SF_ENGINE_PROBE_HOST_CALLS 3
 
 /* The longest failure message an answer carries (a longer one is cut). */
 #define SF_ENGINE_ERROR_MAX 1024

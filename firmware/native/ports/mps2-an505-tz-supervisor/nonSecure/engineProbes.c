@@ -12,6 +12,13 @@ extern uint8_t __tz_secure_ram[]; /* ../trustzoneMemory.ld */
 
 #define FORGED_HANDLE 4242
 
+/* `--tz-probe host-calls=N:DIR`: N calls of the smallest host entry function (`now`: no pointer
+ * to check, the supervisor's clock read), for bench/cortexM33Dispatch.bench.ts to count. */
+void sf_hostCallsProbe(int32_t count) {
+  volatile double sum = 0;
+  for (int32_t i = 0; i < count; i++) sum += sf_secure_hostNow();
+}
+
 /* `--tz-probe engine-read-secure=DIR`: a word of the supervisor's RAM; the core must stop the read
  * (a SecureFault), so the line is never logged. */
 void sf_readSecureProbe(void) {

@@ -11,6 +11,7 @@
 extern const sf_DeviceHost sf_secureHost;
 void sf_hostEntryProbe(void);
 void sf_readSecureProbe(void);
+void sf_hostCallsProbe(int32_t count);
 
 typedef struct EngineVm {
   sf_Vm* vm;
@@ -72,6 +73,7 @@ void sf_engineServer_serve(void) {
     case SF_ENGINE_START:
       if (request.index == SF_ENGINE_PROBE_HOST_ENTRIES) sf_hostEntryProbe();
       if (request.index == SF_ENGINE_PROBE_READ_SECURE) sf_readSecureProbe();
+      if (request.index == SF_ENGINE_PROBE_HOST_CALLS) sf_hostCallsProbe(request.root);
       event(e, sf_vm_start(e->vm));
       break;
     case SF_ENGINE_TIMER_FIRED:
@@ -91,6 +93,9 @@ void sf_engineServer_serve(void) {
     }
     case SF_ENGINE_HANDLE_CLOSED:
       event(e, sf_vm_handleClosed(e->vm, request.root));
+      break;
+    case SF_ENGINE_NOTHING:
+      answer(true, 0, 0);
       break;
     case SF_ENGINE_MEMORY:
       sf_vm_memory(e->vm, &request.used, &request.peak);

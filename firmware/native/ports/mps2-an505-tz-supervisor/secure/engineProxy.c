@@ -19,6 +19,7 @@ static sf_EngineRequest* request;
 static const sf_DeviceHost* appHost;
 static bool calling;
 static int probe;
+static int32_t probeCount;
 static char lastError[SF_ENGINE_ERROR_MAX];
 static bool lastFatal, lastStopped;
 
@@ -37,8 +38,9 @@ const sf_DeviceHost* sf_engineProxy_appHost(void) {
   return calling ? appHost : NULL;
 }
 
-void sf_engineProxy_probeAtStart(int kind) {
+void sf_engineProxy_probeAtStart(int kind, int32_t count) {
   probe = kind;
+  probeCount = count;
 }
 
 /* Runs the request; the answer's flags and message kept for sf_vm_error and the like. */
@@ -114,6 +116,10 @@ sf_Vm* sf_vm_restore(const uint8_t* snapshot, size_t size, const sf_VmOptions* o
   return request->vm;
 }
 
+bool sf_engineProxy_callNothing(void) {
+  return request && call(SF_ENGINE_NOTHING);
+}
+
 void sf_vm_free(sf_Vm* vm) {
   if (!vm) return;
   request->vm = vm;
@@ -131,7 +137,7 @@ static bool event(sf_Vm* vm, sf_EngineOp op, int index, int32_t root) {
 bool sf_vm_start(sf_Vm* vm) {
   int probeNow = probe;
   probe = SF_ENGINE_PROBE_NONE;
-  return event(vm, SF_ENGINE_START, probeNow, 0);
+  return event(vm, SF_ENGINE_START, probeNow, probeCount);
 }
 
 bool sf_vm_timerFired(sf_Vm* vm, int slot) {

@@ -13,8 +13,10 @@
 bool sf_engineProxy_connect(const sf_EngineInterface* interface);
 /* The supervisor's host while it has called the engine (an app callback may run), else NULL. */
 const sf_DeviceHost* sf_engineProxy_appHost(void);
-/* `--tz-probe` (boundaryProbe.c): the engine runs probe `kind` (SF_ENGINE_PROBE_*) when the app
- * starts (../nonSecure/engineProbes.c). */
-void sf_engineProxy_probeAtStart(int kind);
+/* `--tz-probe` (boundaryProbe.c): the engine runs probe `kind` (SF_ENGINE_PROBE_*; `count`: how
+ * many calls) when the app starts (../nonSecure/engineProbes.c). */
+void sf_engineProxy_probeAtStart(int kind, int32_t count);
+/* A call into the engine that does nothing (SF_ENGINE_NOTHING): false when it did not start. */
+bool sf_engineProxy_callNothing(void);
 
 #endif
