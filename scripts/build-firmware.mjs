@@ -132,8 +132,10 @@ export const TARGET_SPECS = {
       // the engine's side of the boundary; Microvium's engine too
       sources: ["core", "ports/cortex-m", "ports/mps2-an505-tz-supervisor/nonSecure"],
       linkerScript: "ports/mps2-an505-tz-supervisor/engine.ld",
-      // its heap (the VM's memory) and stack: sizeBudget.json
+      // its heap (the VM's memory) and stack: sizeBudget.json; its pointer calls: stackCalls.json
       name: "cortex-m33-tz-engine",
+      // what the secure image calls besides the reset handler (the stack analysis's roots)
+      threadEntries: ["sf_engineServer_serve"],
     },
   },
   // Size only: the link device (link/linkDevice.c) with the Nano 33 IoT's own pins
@@ -584,7 +586,14 @@ export async function buildFirmware({ target = "posix", outDir, force = false, l
       ...spec.cpu, "--specs=nano.specs", "-nostartfiles", "-Wl,--no-enum-size-warning", "-T", path.join(nativeDir, engineSpec.linkerScript), ...linkerIncludes(engineSpec.linkerScript), "-Wl,--gc-sections",
       `-Wl,--defsym=__heap_size=${heapBytes}`, `-Wl,--defsym=__stack_size=${stackBudget.stackBytes}`, ...faultReserveFlags(stackBudget.faultReserveBytes), "-o", temp, ...compiled.map((c) => c.object), importLibrary, "-lm",
     ] }], 1);
-    return { temp, report: { file: path.basename(engineImage), size: sectionSizes(temp, cc.replace(/gcc$/, "size")), heapBytes, stackBytes: stackBudget.stackBytes } };
+    // Its threads: the reset handler, then the request server (called by the secure image, on
+    // the engine's stack, after the reset returned). It has no handlers of its own (its vector
+    // table has none; its faults go to the secure image, so nothing runs in the reserve under its
+    // limit), but a secure interrupt (SysTick) taken while it runs stacks its frame here.
+    const stack = analyzeStack(engineSpec.name, { exceptionFrameBytes: spec.exceptionFrameBytes }, temp, compiled.map((c) => c.object.replace(/\.o$/, ".ci")), {}, undefined, engineSpec.threadEntries);
+    const needed = stack && stack.needed + spec.exceptionFrameBytes;
+    if (needed && needed + stackBudget.margin > stackBudget.stackBytes) fail(`the engine image's stack needs ${needed} B + a margin of ${stackBudget.margin} B, more than the ${stackBudget.stackBytes} B ${SIZE_BUDGET_FILE} "${engineSpec.name}" reserves: raise stackBytes there`);
+    return { temp, report: { file: path.basename(engineImage), size: sectionSizes(temp, cc.replace(/gcc$/, "size")), heapBytes, stackBytes: stackBudget.stackBytes, stack: stack && { needed, margin: stackBudget.margin, thread: stack.thread } } };
   }
 
   /** The secure image of a TrustZone target (spec.secureImage): its sources compiled with
@@ -639,14 +648,14 @@ const faultReserveFlags = (bytes) => (bytes === undefined ? [] : [`-Wl,--defsym=
 /** The worst-case stack of a linked image (scripts/stackDepth.mjs) from the units' call graphs;
  * a function-pointer call or a recursion stackCalls.json doesn't cover fails the build by name.
  * `faultReserveBytes`: the image's fault handler runs under the stack limit, in that reserve. */
-function analyzeStack(target, spec, elf, ciFiles, defines, faultReserveBytes) {
+function analyzeStack(target, spec, elf, ciFiles, defines, faultReserveBytes, threadEntries = []) {
   const callsFile = path.join(root, NATIVE, STACK_CALLS_FILE);
   // A target the list doesn't cover (a new port, until its pointer calls are listed) is built
   // without the analysis; the size table says so.
   if (!hasStackCalls(callsFile, target)) return undefined;
   let result;
   try {
-    result = analyzeImage({ target, elf, ciFiles, callsFile, exceptionFrameBytes: spec.exceptionFrameBytes, defines, faultReserveBytes });
+    result = analyzeImage({ target, elf, ciFiles, callsFile, exceptionFrameBytes: spec.exceptionFrameBytes, defines, faultReserveBytes, threadEntries });
   } catch (error) {
     fail(`the stack analysis failed: ${error.message}`);
   }

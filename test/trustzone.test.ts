@@ -225,6 +225,27 @@ describe("TrustZone build (cortex-m33-tz) on QEMU mps2-an505", function () {
     });
 
     it("connect: the grow-station installed over the link runs, and boots again from the secure state after a reset", () => installAndReboot(secureSupervisor));
+
+    it("both images' stacks are analysed: the secure one's through the call into the engine and a host entry function, the engine's from its request server, each within its reserve", () => {
+      const output = buildOutput.slice(buildOutput.indexOf("size of the cortex-m33-tz-supervisor image"));
+      const number = (text: string) => Number(text.replace(/,/g, ""));
+      const budgets = JSON.parse(fs.readFileSync(path.join(ROOT, "firmware/native/sizeBudget.json"), "utf8"));
+      const secure = /^  stack\s+([\d,]+) B .*needed ([\d,]+) \+ margin ([\d,]+) of ([\d,]+): fits$/m.exec(output);
+      assert.ok(secure, `the secure image's stack line:\n${output}`);
+      assert.equal(number(secure[1]), budgets["cortex-m33"].stackBytes);
+      const deepest = /^stack, deepest path of the thread \(([\d,]+) B\): (.*)$/m.exec(output);
+      assert.ok(deepest, output);
+      const names = deepest[2].split(" → ").map((step) => step.replace(/ [\d,]+$/, ""));
+      const blxns = names.indexOf("__gnu_cmse_nonsecure_call");
+      assert.ok(blxns > 0 && names[blxns + 1].startsWith("[the non-secure world") && names[blxns + 2].startsWith("sf_secure_host"), `through the engine into a host entry: ${deepest[2]}`);
+      const engine = /^  engine stack needed ([\d,]+) \(with a secure interrupt's frame\) \+ margin ([\d,]+) of ([\d,]+): fits$/m.exec(output);
+      assert.ok(engine, `the engine image's stack line:\n${output}`);
+      assert.equal(number(engine[3]), budgets["cortex-m33-tz-engine"].stackBytes);
+      assert.ok(number(engine[1]) + number(engine[2]) <= number(engine[3]));
+      assert.match(output, /^  engine stack, deepest path \([\d,]+ B\): sf_engineServer_serve /m);
+      const sections = execFileSync("arm-none-eabi-size", ["-A", secureSupervisor.nonSecureImage!], { encoding: "utf8" });
+      assert.equal(Number(/^\.stack\s+(\d+)/m.exec(sections)?.[1]), budgets["cortex-m33-tz-engine"].stackBytes, `engine.ld reserves the budget's stack:\n${sections}`);
+    });
   });
 
   it("the plain image has no boundary to probe and says so", async () => {
