@@ -211,6 +211,15 @@ describe("TrustZone build (cortex-m33-tz) on QEMU mps2-an505", function () {
       assert.ok(pc >= start && pc < start + parseInt(probe[1], 16), `pc 0x${report[1]} is in sf_readSecureProbe (0x${probe[0]}, ${parseInt(probe[1], 16)} B)`);
     });
 
+    it("an app callback that never returns: the secure watchdog ends the call, the supervisor reports the app failed, the restarted engine runs the app again", async () => {
+      const { status, stdout, stderr } = await engineProbe("engine-hang");
+      assert.equal(status, 0, `the board went on and ended by itself: ${stderr}`);
+      const lines = stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l) as { failure?: string; fatal?: boolean; echo?: string });
+      const failed = lines.findIndex((l) => l.failure?.includes("did not return within the engine watchdog's time; the engine was restarted"));
+      assert.ok(failed >= 0 && lines[failed].fatal, `the watchdog's failure, fatal for the app:\n${stdout}`);
+      assert.ok(lines.slice(failed).some((l) => l.echo === "[app] wifi: credentials provisioned"), `the app started again after it (a second session, no probe):\n${stdout}`);
+    });
+
     it("the host's entry functions refuse a secure address for a text or an out-parameter, and the supervisor a forged handle", async () => {
       const { status, stdout, stderr } = await engineProbe("host-entries");
       assert.equal(status, 0, stderr);

@@ -36,6 +36,7 @@ typedef enum sf_EngineOp {
 #define SF_ENGINE_PROBE_HOST_ENTRIES 1
 #define SF_ENGINE_PROBE_READ_SECURE 2
 #define SF_ENGINE_PROBE_HOST_CALLS 3
+#define SF_ENGINE_PROBE_HANG 4
 
 /* The longest failure message an answer carries (a longer one is cut). */
 #define SF_ENGINE_ERROR_MAX 1024
@@ -65,9 +66,19 @@ typedef struct sf_EngineRestore {
   sf_SettingDecls settings;
 } sf_EngineRestore;
 
+/* The secure watchdog's way out of a call that doesn't return (secure/engineWatchdog.c): the
+ * engine's code that returns to the secure caller as `serve` would have. */
 typedef struct sf_EngineInterface {
   void (*serve)(void);
   sf_EngineRequest* request;
+  void (*abandon)(void);
 } sf_EngineInterface;
+
+/* How long one call into the engine may run (an app callback is bounded by its instruction
+ * budget long before; one without a budget, `--instruction-budget 0`, too) before the secure
+ * watchdog ends it and restarts the engine. */
+#ifndef SF_ENGINE_WATCHDOG_MS
+#define SF_ENGINE_WATCHDOG_MS 5000
+#endif
 
 #endif

@@ -19,6 +19,13 @@ void sf_hostCallsProbe(int32_t count) {
   for (int32_t i = 0; i < count; i++) sum += sf_secure_hostNow();
 }
 
+/* `--tz-probe engine-hang=DIR`: a callback that never returns (and has no budget to stop it),
+ * for the secure watchdog to end. */
+void sf_hangProbe(void) {
+  for (volatile int forever = 1; forever;) {
+  }
+}
+
 /* `--tz-probe engine-read-secure=DIR`: a word of the supervisor's RAM; the core must stop the read
  * (a SecureFault), so the line is never logged. */
 void sf_readSecureProbe(void) {

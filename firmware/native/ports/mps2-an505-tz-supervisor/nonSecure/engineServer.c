@@ -12,6 +12,7 @@ extern const sf_DeviceHost sf_secureHost;
 void sf_hostEntryProbe(void);
 void sf_readSecureProbe(void);
 void sf_hostCallsProbe(int32_t count);
+void sf_hangProbe(void);
 
 typedef struct EngineVm {
   sf_Vm* vm;
@@ -19,6 +20,9 @@ typedef struct EngineVm {
 } EngineVm;
 
 static sf_EngineRequest request;
+/* `serve`'s return address, FNC_RETURN (the secure caller's BLXNS set it): where
+ * sf_engineServer_abandon goes. */
+__attribute__((used)) static uint32_t returnToSecure;
 
 sf_EngineRequest* sf_engineServer_request(void) {
   return &request;
@@ -54,7 +58,14 @@ static void restore(void) {
   sf_text_free(&error);
 }
 
+/* The secure watchdog points the engine's interrupted frame here when a call ran too long: back to
+ * the secure caller, which restarts this image (its stack and heap start over). */
+__attribute__((naked)) void sf_engineServer_abandon(void) {
+  __asm__ volatile("ldr r0, =returnToSecure\n ldr r0, [r0]\n bx r0");
+}
+
 void sf_engineServer_serve(void) {
+  __asm__ volatile("mov %0, lr" : "=r"(returnToSecure)); /* before any call changes lr */
   EngineVm* e = request.vm;
   switch ((sf_EngineOp)request.op) {
     case SF_ENGINE_ALLOCATE:
@@ -74,6 +85,7 @@ void sf_engineServer_serve(void) {
       if (request.index == SF_ENGINE_PROBE_HOST_ENTRIES) sf_hostEntryProbe();
       if (request.index == SF_ENGINE_PROBE_READ_SECURE) sf_readSecureProbe();
       if (request.index == SF_ENGINE_PROBE_HOST_CALLS) sf_hostCallsProbe(request.root);
+      if (request.index == SF_ENGINE_PROBE_HANG) sf_hangProbe();
       event(e, sf_vm_start(e->vm));
       break;
     case SF_ENGINE_TIMER_FIRED:

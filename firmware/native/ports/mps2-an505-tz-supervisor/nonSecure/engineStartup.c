@@ -12,6 +12,7 @@
 extern uint32_t __stack_top, __stack_limit, __data_load, __data_start, __data_end, __bss_start, __bss_end;
 sf_EngineInterface* Reset_Handler(void);
 void sf_engineServer_serve(void);
+void sf_engineServer_abandon(void);
 sf_EngineRequest* sf_engineServer_request(void);
 
 __attribute__((section(".vectors"), used)) static const void* const VECTORS[2] = {&__stack_top, Reset_Handler};
@@ -25,5 +26,6 @@ sf_EngineInterface* Reset_Handler(void) {
   static sf_EngineInterface interface;
   interface.serve = sf_engineServer_serve;
   interface.request = sf_engineServer_request();
+  interface.abandon = sf_engineServer_abandon;
   return &interface;
 }

@@ -8,6 +8,10 @@
  *                     instead: the core must stop it with a SecureFault, which the secure image
  *                     reports as the engine's (engineStart.c), status 70; a value logged means the
  *                     boundary leaked.
+ *   engine-hang=DIR   the same, the engine never returning from the app's start: the secure
+ *                     watchdog (engineWatchdog.c) must end the call and restart the engine, the
+ *                     supervisor report the app failed and go on; then the app is run once more
+ *                     (no probe), by the restarted engine.
  *   host-calls=N:DIR  the same, the engine calling the host's `now` N times first
  *   engine-calls=N    N calls into the engine that do nothing (SF_ENGINE_NOTHING)
  * The last two are for bench/cortexM33Dispatch.bench.ts to count under --count-cycles. */
@@ -36,6 +40,10 @@ static int runWithProbe(int kind, int32_t count, const char* buildDir) {
 int sf_boundaryProbe(const char* what) {
   if (strncmp(what, "host-entries=", 13) == 0) return runWithProbe(SF_ENGINE_PROBE_HOST_ENTRIES, 0, what + 13);
   if (strncmp(what, "engine-read-secure=", 19) == 0) return runWithProbe(SF_ENGINE_PROBE_READ_SECURE, 0, what + 19);
+  if (strncmp(what, "engine-hang=", 12) == 0) {
+    int status = runWithProbe(SF_ENGINE_PROBE_HANG, 0, what + 12);
+    return status ? status : runWithProbe(SF_ENGINE_PROBE_NONE, 0, what + 12);
+  }
   const char* rest;
   if (strncmp(what, "host-calls=", 11) == 0) {
     int32_t count = countOf(what + 11, &rest);
@@ -47,7 +55,7 @@ int sf_boundaryProbe(const char* what) {
       if (!sf_engineProxy_callNothing()) return 1;
     return 0;
   }
-  const char* unknown = "snapfleet-device: --tz-probe: unknown probe (host-entries=DIR, engine-read-secure=DIR, host-calls=N:DIR, engine-calls=N)\n";
+  const char* unknown = "snapfleet-device: --tz-probe: unknown probe (host-entries=DIR, engine-read-secure=DIR, engine-hang=DIR, host-calls=N:DIR, engine-calls=N)\n";
   write(2, unknown, strlen(unknown));
   return 2;
 }

@@ -9,6 +9,7 @@
 #include <arm_cmse.h>
 #include <string.h>
 
+#include "../../cortex-m/sysTick.h"
 #include "../../mps2-an505-tz/secure/nonSecureMemory.h"
 #include "vm.h"
 
@@ -16,6 +17,12 @@ typedef void __attribute__((cmse_nonsecure_call)) Serve(void);
 
 static Serve* serve;
 static sf_EngineRequest* request;
+static uint32_t abandonAddress;
+/* The watchdog's view of the call in progress: when it started, and whether it was abandoned. */
+static volatile uint32_t callStarted;
+static volatile bool abandoned;
+/* The VM the engine holds now: a handle from before a restart is stale. */
+static void* liveVm;
 static const sf_DeviceHost* appHost;
 static bool calling;
 static int probe;
@@ -31,7 +38,14 @@ bool sf_engineProxy_connect(const sf_EngineInterface* interface) {
   if (!sf_ns_accessible(copy.request, sizeof *copy.request, true)) return false;
   request = copy.request;
   serve = (Serve*)cmse_nsfptr_create(copy.serve);
+  abandonAddress = (uint32_t)copy.abandon;
   return true;
+}
+
+uint32_t sf_engineProxy_overdue(uint32_t now) {
+  if (!calling || abandoned || now - callStarted < SF_ENGINE_WATCHDOG_MS) return 0;
+  abandoned = true;
+  return abandonAddress;
 }
 
 const sf_DeviceHost* sf_engineProxy_appHost(void) {
@@ -43,13 +57,32 @@ void sf_engineProxy_probeAtStart(int kind, int32_t count) {
   probeCount = count;
 }
 
+/* The engine ran past the watchdog: it is started again (its VM is gone), the call failed for
+ * good. */
+static bool restartAfterWatchdog(void) {
+  abandoned = false;
+  liveVm = NULL;
+  appHost = NULL;
+  sf_tz_resetEngine();
+  sf_strcpy(lastError, "the app's callback did not return within the engine watchdog's time; the engine was restarted", sizeof lastError);
+  lastFatal = lastStopped = true;
+  return false;
+}
+
 /* Runs the request; the answer's flags and message kept for sf_vm_error and the like. */
 static bool call(sf_EngineOp op) {
+  if (op != SF_ENGINE_ALLOCATE && op != SF_ENGINE_RESTORE && op != SF_ENGINE_NOTHING && request->vm != liveVm) {
+    sf_strcpy(lastError, "the app's engine was restarted", sizeof lastError);
+    lastFatal = lastStopped = true;
+    return false;
+  }
   request->op = op;
   request->ok = 0;
+  callStarted = sf_sysTick_milliseconds();
   calling = true;
   serve();
   calling = false;
+  if (abandoned) return restartAfterWatchdog();
   bool ok = request->ok != 0;
   lastFatal = request->fatal != 0;
   lastStopped = request->stopped != 0;
@@ -113,7 +146,8 @@ sf_Vm* sf_vm_restore(const uint8_t* snapshot, size_t size, const sf_VmOptions* o
     sf_text_appendString(error, lastError);
     return NULL;
   }
-  return request->vm;
+  liveVm = request->vm;
+  return liveVm;
 }
 
 bool sf_engineProxy_callNothing(void) {
@@ -121,9 +155,10 @@ bool sf_engineProxy_callNothing(void) {
 }
 
 void sf_vm_free(sf_Vm* vm) {
-  if (!vm) return;
+  if (!vm || vm != liveVm) return; /* a VM from before a restart went with the engine */
   request->vm = vm;
   call(SF_ENGINE_FREE_VM);
+  liveVm = NULL;
 }
 
 static bool event(sf_Vm* vm, sf_EngineOp op, int index, int32_t root) {

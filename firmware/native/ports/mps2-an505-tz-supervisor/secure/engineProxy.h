@@ -11,6 +11,12 @@
 /* The engine image's answer to its reset (non-secure memory); false when it is not usable (the
  * interface or its request outside non-secure memory): every restore then fails. */
 bool sf_engineProxy_connect(const sf_EngineInterface* interface);
+/* The engine image's reset handler called (again), on a fresh stack (engineStart.c). */
+bool sf_tz_resetEngine(void);
+/* The engine's abandon address (../engineCalls.h) when the call in progress has run past
+ * SF_ENGINE_WATCHDOG_MS at `now` (milliseconds), else 0; the call is then taken as abandoned
+ * (engineWatchdog.c, from the SysTick interrupt). */
+uint32_t sf_engineProxy_overdue(uint32_t now);
 /* The supervisor's host while it has called the engine (an app callback may run), else NULL. */
 const sf_DeviceHost* sf_engineProxy_appHost(void);
 /* `--tz-probe` (boundaryProbe.c): the engine runs probe `kind` (SF_ENGINE_PROBE_*; `count`: how

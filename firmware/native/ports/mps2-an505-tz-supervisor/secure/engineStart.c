@@ -3,7 +3,7 @@
  * (../../mps2-an505-tz/secure/securityControllers.c: the engine's code and RAM non-secure, all
  * else, the UARTs, the app slots and the state area included, secure), points the non-secure
  * VTOR and main stack at the engine image's vector table and calls its reset handler, which
- * answers how to call the engine (../engineCalls.h). */
+ * answers how to call the engine (../engineCalls.h). The watchdog restarts it the same way. */
 #include <arm_cmse.h>
 #include <stdint.h>
 
@@ -32,11 +32,15 @@ __attribute__((used, noreturn)) void sf_tz_reportEngineFault(const uint32_t* fra
   sf_fault_end(&t);
 }
 
+bool sf_tz_resetEngine(void) {
+  __asm__ volatile("msr msp_ns, %0" : : "r"(__tz_ns_code[0]));
+  EngineReset* reset = (EngineReset*)cmse_nsfptr_create(__tz_ns_code[1]);
+  return sf_engineProxy_connect((const sf_EngineInterface*)reset());
+}
+
 void sf_tz_startEngine(void) {
   sf_tz_configureSecurity();
   SCB_NS_VTOR = (uint32_t)__tz_ns_code;
-  __asm__ volatile("msr msp_ns, %0" : : "r"(__tz_ns_code[0]));
-  EngineReset* reset = (EngineReset*)cmse_nsfptr_create(__tz_ns_code[1]);
   /* a failed connection leaves every restore failing with a message, not a fault */
-  sf_engineProxy_connect((const sf_EngineInterface*)reset());
+  sf_tz_resetEngine();
 }
