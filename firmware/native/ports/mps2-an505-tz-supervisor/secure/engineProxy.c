@@ -71,6 +71,12 @@ static bool restartAfterWatchdog(void) {
 
 /* Runs the request; the answer's flags and message kept for sf_vm_error and the like. */
 static bool call(sf_EngineOp op) {
+  /* one request at a time: a host function the app called (the engine is serving) that called
+   * back into the engine would overwrite the request being served */
+  if (calling) {
+    sf_strcpy(lastError, "the engine was called while it ran an app callback", sizeof lastError);
+    return false;
+  }
   if (op != SF_ENGINE_ALLOCATE && op != SF_ENGINE_RESTORE && op != SF_ENGINE_NOTHING && request->vm != liveVm) {
     sf_strcpy(lastError, "the app's engine was restarted", sizeof lastError);
     lastFatal = lastStopped = true;
@@ -208,11 +214,12 @@ bool sf_vm_deliver(sf_Vm* vm, int channelIndex, const sf_JsonDocument* document,
   return event(vm, SF_ENGINE_DELIVER, channelIndex, root);
 }
 
-/* A string's text copied into a block the engine frees after the call. */
+/* A string's text (or an unrepresentable value's type name) copied into a block the engine frees
+ * after the call. */
 static bool setting(sf_Vm* vm, sf_EngineOp op, int index, const sf_Primitive* value) {
   sf_Primitive copy = *value;
   uint8_t* block = NULL;
-  if (copy.type == SF_STRING) {
+  if (copy.type == SF_STRING || (copy.type == SF_UNREPRESENTABLE && copy.string)) {
     block = allocate(copy.length + 1);
     if (!block) {
       sf_strcpy(lastError, "out of memory for a setting in the engine image", sizeof lastError);

@@ -133,7 +133,8 @@ int ENTRY sf_secure_hostSettingSet(double index, const sf_Primitive* value) {
   if (!sf_ns_accessible(value, sizeof *value, false)) return SF_SECURE_REFUSED_POINTER;
   sf_Primitive copy = *value; /* read once: the string checked is the string used */
   char* text = NULL;
-  if (copy.type == SF_STRING) {
+  /* a string's text, or the type an unrepresentable value names (settingValue.c's words) */
+  if (copy.type == SF_STRING || (copy.type == SF_UNREPRESENTABLE && copy.string)) {
     int copied = copyIn(copy.string, copy.length, &text);
     if (copied != SF_SECURE_OK) return copied;
     copy.string = text;
