@@ -24,7 +24,7 @@ static volatile bool abandoned;
 /* The VM the engine holds now: a handle from before a restart is stale. */
 static void* liveVm;
 static const sf_DeviceHost* appHost;
-static bool calling;
+static volatile bool calling; /* read by the watchdog (the SysTick interrupt) */
 static int probe;
 static int32_t probeCount;
 static char lastError[SF_ENGINE_ERROR_MAX];
