@@ -5,7 +5,7 @@ static volatile uint32_t milliseconds;
 
 #if SF_TZ_SECURE_SUPERVISOR
 /* The supervisor-secure TrustZone build's watchdog on calls into the engine
- * (../mps2-an505-tz-supervisor/secure/engineWatchdog.c); `excReturn`: which world was interrupted. */
+ * (../mps2-an505-tz-supervisor/secure/engineWatchdog.h); `excReturn`: which world was interrupted. */
 void sf_engineWatchdog_tick(uint32_t now, uint32_t excReturn);
 #endif
 

@@ -6,12 +6,12 @@
  *                     (../nonSecure/engineProbes.c logs what each answered).
  *   engine-read-secure=DIR  the same, the engine reading a word of the secure image's RAM
  *                     instead: the core must stop it with a SecureFault, which the secure image
- *                     reports as the engine's (engineStart.c), status 70; a value logged means the
- *                     boundary leaked.
+ *                     reports as the engine's (engineStart.c), then ends the call and restarts the
+ *                     engine; a value logged means the boundary leaked. Then the app is run once
+ *                     more (no probe), by the restarted engine.
  *   engine-hang=DIR   the same, the engine never returning from the app's start: the secure
  *                     watchdog (engineWatchdog.c) must end the call and restart the engine, the
- *                     supervisor report the app failed and go on; then the app is run once more
- *                     (no probe), by the restarted engine.
+ *                     supervisor report the app failed and go on; then the app once more.
  *   host-calls=N:DIR  the same, the engine calling the host's `now` N times first
  *   engine-calls=N    N calls into the engine that do nothing (SF_ENGINE_NOTHING)
  * The last two are for bench/cortexM33Dispatch.bench.ts to count under --count-cycles. */
@@ -37,13 +37,16 @@ static int runWithProbe(int kind, int32_t count, const char* buildDir) {
   return main(6, argv);
 }
 
+/* With the probe, then without it: the restarted engine runs the app. */
+static int runTwice(int kind, const char* buildDir) {
+  int status = runWithProbe(kind, 0, buildDir);
+  return status ? status : runWithProbe(SF_ENGINE_PROBE_NONE, 0, buildDir);
+}
+
 int sf_boundaryProbe(const char* what) {
   if (strncmp(what, "host-entries=", 13) == 0) return runWithProbe(SF_ENGINE_PROBE_HOST_ENTRIES, 0, what + 13);
-  if (strncmp(what, "engine-read-secure=", 19) == 0) return runWithProbe(SF_ENGINE_PROBE_READ_SECURE, 0, what + 19);
-  if (strncmp(what, "engine-hang=", 12) == 0) {
-    int status = runWithProbe(SF_ENGINE_PROBE_HANG, 0, what + 12);
-    return status ? status : runWithProbe(SF_ENGINE_PROBE_NONE, 0, what + 12);
-  }
+  if (strncmp(what, "engine-read-secure=", 19) == 0) return runTwice(SF_ENGINE_PROBE_READ_SECURE, what + 19);
+  if (strncmp(what, "engine-hang=", 12) == 0) return runTwice(SF_ENGINE_PROBE_HANG, what + 12);
   const char* rest;
   if (strncmp(what, "host-calls=", 11) == 0) {
     int32_t count = countOf(what + 11, &rest);

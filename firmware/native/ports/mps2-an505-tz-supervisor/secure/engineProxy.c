@@ -21,6 +21,7 @@ static uint32_t abandonAddress;
 /* The watchdog's view of the call in progress: when it started, and whether it was abandoned. */
 static volatile uint32_t callStarted;
 static volatile bool abandoned;
+static const char* volatile abandonedBecause;
 /* The VM the engine holds now: a handle from before a restart is stale. */
 static void* liveVm;
 static const sf_DeviceHost* appHost;
@@ -42,10 +43,15 @@ bool sf_engineProxy_connect(const sf_EngineInterface* interface) {
   return true;
 }
 
-uint32_t sf_engineProxy_overdue(uint32_t now) {
-  if (!calling || abandoned || now - callStarted < SF_ENGINE_WATCHDOG_MS) return 0;
+uint32_t sf_engineProxy_endCall(const char* why) {
+  if (!calling || abandoned) return 0;
   abandoned = true;
+  abandonedBecause = why;
   return abandonAddress;
+}
+
+bool sf_engineProxy_overdue(uint32_t now) {
+  return calling && now - callStarted >= SF_ENGINE_WATCHDOG_MS;
 }
 
 const sf_DeviceHost* sf_engineProxy_appHost(void) {
@@ -57,14 +63,14 @@ void sf_engineProxy_probeAtStart(int kind, int32_t count) {
   probeCount = count;
 }
 
-/* The engine ran past the watchdog: it is started again (its VM is gone), the call failed for
- * good. */
-static bool restartAfterWatchdog(void) {
+/* The call was ended (the watchdog, a fault): the engine is started again (its VM is gone), the
+ * call failed for good. */
+static bool restartAfterEndedCall(void) {
   abandoned = false;
   liveVm = NULL;
   appHost = NULL;
   sf_tz_resetEngine();
-  sf_strcpy(lastError, "the app's callback did not return within the engine watchdog's time; the engine was restarted", sizeof lastError);
+  sf_strcpy(lastError, abandonedBecause, sizeof lastError);
   lastFatal = lastStopped = true;
   return false;
 }
@@ -88,7 +94,7 @@ static bool call(sf_EngineOp op) {
   calling = true;
   serve();
   calling = false;
-  if (abandoned) return restartAfterWatchdog();
+  if (abandoned) return restartAfterEndedCall();
   bool ok = request->ok != 0;
   lastFatal = request->fatal != 0;
   lastStopped = request->stopped != 0;

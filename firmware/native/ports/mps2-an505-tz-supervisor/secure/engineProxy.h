@@ -13,10 +13,12 @@
 bool sf_engineProxy_connect(const sf_EngineInterface* interface);
 /* The engine image's reset handler called (again), on a fresh stack (engineStart.c). */
 bool sf_tz_resetEngine(void);
-/* The engine's abandon address (../engineCalls.h) when the call in progress has run past
- * SF_ENGINE_WATCHDOG_MS at `now` (milliseconds), else 0; the call is then taken as abandoned
- * (engineWatchdog.c, from the SysTick interrupt). */
-uint32_t sf_engineProxy_overdue(uint32_t now);
+/* The engine's abandon address (../engineCalls.h) when a call is in progress, else 0; the call is
+ * then taken as abandoned for `why` (the failure's message): the engine is restarted when it
+ * comes back (engineWatchdog.c: the watchdog, a fault in the engine). */
+uint32_t sf_engineProxy_endCall(const char* why);
+/* The call in progress has run past SF_ENGINE_WATCHDOG_MS at `now` (milliseconds). */
+bool sf_engineProxy_overdue(uint32_t now);
 /* The supervisor's host while it has called the engine (an app callback may run), else NULL. */
 const sf_DeviceHost* sf_engineProxy_appHost(void);
 /* `--tz-probe` (boundaryProbe.c): the engine runs probe `kind` (SF_ENGINE_PROBE_*; `count`: how
