@@ -1,4 +1,4 @@
-/** Instructions per dispatch on the Cortex-M33 build and on its TrustZone build (issue 12): a 1 ms timer fires, reads an
+/** Instructions per dispatch on the Cortex-M33 build and on its TrustZone builds (issue 12): a 1 ms timer fires, reads an
  * analog pin and pushes the value on a channel (one VM call, two host calls, an envelope, a
  * publish), counted in QEMU's mps2-an505, and the time that implies on a 160 MHz Cortex-M33
  * (Microvisor's STM32U585).
@@ -21,7 +21,7 @@ import os from "node:os";
 import path from "node:path";
 import { compileFeatures } from "../core/compiler/compileFeatures";
 import { writeBuild } from "../core/contracts/buildOutput";
-import { qemuArgs, QEMU, qemuUnavailable, type QemuBoardOptions } from "../firmware/native/ports/mps2-an505/qemuBoard";
+import { END_OF_INPUT, qemuArgs, QEMU, qemuUnavailable, type QemuBoardOptions } from "../firmware/native/ports/mps2-an505/qemuBoard";
 import { writeApp } from "../test/support/tempFeatures";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -43,11 +43,13 @@ function countInstructions(images: Images, buildDir: string, advanceMs: number):
   return countRun(images, ["run", "--build", buildDir, "--script", script, "--pin", "A2=const:21.5"]);
 }
 
-/** Instructions the device program (or a --tz-probe) ran with `deviceArgs` under -icount. */
-function countRun(images: Images, deviceArgs: string[]): Promise<number> {
+/** Instructions the device program (or a --tz-probe) ran with `deviceArgs` under -icount;
+ * `endInput`: UART0's input ends at once (a session reading its script from it). */
+function countRun(images: Images, deviceArgs: string[], endInput = false): Promise<number> {
   return new Promise((resolve, reject) => {
     const args = qemuArgs({ ...images, deviceArgs: ["--count-cycles", ...deviceArgs], icount: true });
-    const child = spawn(QEMU, args, { stdio: ["ignore", "ignore", "pipe"] });
+    const child = spawn(QEMU, args, { stdio: [endInput ? "pipe" : "ignore", "ignore", "pipe"] });
+    if (endInput) child.stdin!.end(END_OF_INPUT);
     let stderr = "";
     child.stderr!.setEncoding("utf8").on("data", (d: string) => (stderr += d));
     child.on("error", reject);
@@ -78,9 +80,17 @@ async function main() {
   const { buildFirmware } = await import(path.join(ROOT, "scripts/build-firmware.mjs") as string);
   const plain = await buildFirmware({ target: "cortex-m33", log: () => {} });
   const trustZone = await buildFirmware({ target: "cortex-m33-tz", log: () => {} });
-  // The plain image, and the TrustZone build's non-secure image started by its secure one
-  // (firmware/native/ports/mps2-an505-tz/): the same program at other addresses.
-  const builds: [string, Images][] = [["cortex-m33", { image: plain.program }], ["cortex-m33-tz", { image: trustZone.secureImage, nonSecureImage: trustZone.program }]];
+  const secureSupervisor = await buildFirmware({ target: "cortex-m33-tz-supervisor", log: () => {} });
+  // The plain image, the TrustZone build's non-secure image started by its secure one
+  // (firmware/native/ports/mps2-an505-tz/): the same program at other addresses; and the build
+  // with the supervisor secure (ports/mps2-an505-tz-supervisor/), where a dispatch crosses: the
+  // supervisor's call into the engine, the app's pinRead and channelSend, the returns.
+  const builds: [string, Images][] = [
+    ["cortex-m33", { image: plain.program }],
+    ["cortex-m33-tz", { image: trustZone.secureImage, nonSecureImage: trustZone.program }],
+    ["cortex-m33-tz-supervisor", { image: secureSupervisor.program, nonSecureImage: secureSupervisor.engineImage }],
+  ];
+  const measured = new Map<string, { dispatch: number; pushOnly: number }>();
   const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
   const us = (n: number) => ((n / TARGET_HZ) * 1e6).toFixed(1);
   for (const [target, images] of builds) {
@@ -98,12 +108,28 @@ async function main() {
     console.log(`${target} (-O2), counted in QEMU mps2-an505 under -icount (${TICKS.toLocaleString("en-US")} dispatches, boot subtracted):`);
     console.log(`  timer + pin read + push: ${fmt(dispatch)} instructions per dispatch = ${us(dispatch)} us at 160 MHz (1 instruction/cycle) = ${fmt(TARGET_HZ / dispatch)} dispatches/s`);
     console.log(`  baseline, timer + push of a constant: ${fmt(pushOnly)} instructions; the pin read adds ${fmt(dispatch - pushOnly)} (${(dispatch / pushOnly).toFixed(2)}x the baseline)`);
+    const base = measured.get("cortex-m33");
+    if (base) console.log(`  against cortex-m33 in this run: ${fmt(dispatch - base.dispatch)} instructions per dispatch (${(((dispatch - base.dispatch) / base.dispatch) * 100).toFixed(1)} %), ${fmt(pushOnly - base.pushOnly)} for the baseline`);
+    measured.set(target, { dispatch, pushOnly });
   }
   // What one crossing costs: a minimal entry function (the link's read of a 1-byte buffer: the
   // veneer's SG, the buffer's check, one UART register read, the BXNS back), calls minus none.
   const calls = await countRun(builds[1][1], ["--tz-probe", `entry-calls=${ENTRY_CALLS}`]);
   const none = await countRun(builds[1][1], ["--tz-probe", "entry-calls=0"]);
   console.log(`cortex-m33-tz: one entry function call (veneer, 1-byte buffer check, a UART register read, return): ${fmt((calls - none) / ENTRY_CALLS)} instructions (${ENTRY_CALLS.toLocaleString("en-US")} calls, the probe's loop included)`);
+  // The supervisor-secure build's two crossings: the app's smallest host call (`now`: no pointer
+  // to check; the engine's probe when the app starts) and a call into the engine that does nothing.
+  const split = builds[2][1];
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sf-m33-crossings-"));
+  try {
+    writeBuild(dir, await compileFeatures({ entry: writeApp(`api.mcu.setInterval(() => {}, 1000);`) }));
+    const hostCalls = (await countRun(split, ["--tz-probe", `host-calls=${ENTRY_CALLS}:${dir}`], true)) - (await countRun(split, ["--tz-probe", `host-calls=0:${dir}`], true));
+    console.log(`cortex-m33-tz-supervisor: one host call from the engine (now(): the veneer, the supervisor's clock read, the return): ${fmt(hostCalls / ENTRY_CALLS)} instructions (${ENTRY_CALLS.toLocaleString("en-US")} calls, the probe's loop included)`);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  const engineCalls = (await countRun(split, ["--tz-probe", `engine-calls=${ENTRY_CALLS}`])) - (await countRun(split, ["--tz-probe", "engine-calls=0"]));
+  console.log(`cortex-m33-tz-supervisor: one call into the engine that does nothing (request written, BLXNS, the answer read): ${fmt(engineCalls / ENTRY_CALLS)} instructions (${ENTRY_CALLS.toLocaleString("en-US")} calls)`);
 }
 
 main().catch((error) => {

@@ -10,8 +10,9 @@ interface Parsed {
 
 /** The targets `snapfleet firmware build` knows (scripts/build-firmware.mjs): the native program
  * on this machine, and the bare-metal Cortex-M images (an ELF and a size table; cortex-m33-tz:
- * the TrustZone build, a secure and a non-secure ELF). */
-export const FIRMWARE_TARGETS = ["posix", "cortex-m33", "cortex-m33-tz", "cortex-m0plus"] as const;
+ * the TrustZone build, a secure and a non-secure ELF; cortex-m33-tz-supervisor: the supervisor
+ * secure, the engine non-secure). */
+export const FIRMWARE_TARGETS = ["posix", "cortex-m33", "cortex-m33-tz", "cortex-m33-tz-supervisor", "cortex-m0plus"] as const;
 const isImageTarget = (target: string) => target.startsWith("cortex-");
 
 /** Where the package keeps its sources: the repository root (dist/cli/.. or cli/..). */

@@ -34,7 +34,7 @@ import { CLAIM_API_SOURCES, claimApiHeader } from "./claimApiHeader.mjs";
 import { DEVICE_TEXTS_FILE, deviceTextsHeader, readDeviceTexts } from "./deviceTextsHeader.mjs";
 import { HOST_ID_SOURCES, hostIdsHeader } from "./hostIdsHeader.mjs";
 import { appImports } from "./snapshotImports.mjs";
-import { SIZE_BUDGET_FILE, formatSecureImage, formatSizeTable, limitDefines, overBudget, overSecureBudget, readSizeBudget, readStackBudget, sizeReport } from "./firmwareSize.mjs";
+import { SIZE_BUDGET_FILE, formatEngineImage, formatSecureImage, formatSizeTable, limitDefines, overBudget, overSecureBudget, readSizeBudget, readStackBudget, sizeReport } from "./firmwareSize.mjs";
 import { ensureDebianPackages } from "./debianPackages.mjs";
 import { STACK_CALLS_FILE, analyzeImage, hasStackCalls } from "./stackDepth.mjs";
 import { measureVmAllocation } from "./vmAllocation.mjs";
@@ -107,6 +107,35 @@ export const TARGET_SPECS = {
       // image leaves clear (Armv8-M Architecture Reference Manual, DDI 0553, "Exception entry,
       // context stacking").
       exceptionFrameBytes: 148,
+    },
+  },
+  // The supervisor in the secure world (ports/mps2-an505-tz-supervisor/): the device program
+  // (supervisor/, ota/, link/, the main loop, the clock, the UARTs, the app slots and state
+  // area) is the secure image, compiled with -mcmse, its core/vm.c replaced by calls into the
+  // engine (`leaveOut`, the overlay's engineProxy.c); the engine (core/: Microvium, the VM host,
+  // the standard library) is the non-secure `engineImage`, which reaches the app's host through
+  // the secure image's entry functions (its import library). A target of its own rather than a
+  // change of cortex-m33-tz: every app call crosses here, and cortex-m33-tz stays the measured
+  // base (firmware/native/README.md, "TrustZone"). No stack analysis yet (stackCalls.json has no
+  // list for either image).
+  "cortex-m33-tz-supervisor": {
+    ...CORTEX_M33,
+    budgetOf: "cortex-m33",
+    linkerScript: "ports/mps2-an505-tz-supervisor/secure.ld",
+    defines: [...CORTEX_M33.defines, "-DSF_TZ_SECURE_SUPERVISOR=1"],
+    overlay: "mps2-an505-tz-supervisor/secure",
+    cmse: true,
+    leaveOut: ["core/vm.c"],
+    extraSources: ["ports/mps2-an505-tz/secure/securityControllers.c", "ports/mps2-an505-tz/secure/nonSecureMemory.c"],
+    engineImage: {
+      // core/ (tests excluded), what every Cortex-M port shares (the heap, numbers as text) and
+      // the engine's side of the boundary; Microvium's engine too
+      sources: ["core", "ports/cortex-m", "ports/mps2-an505-tz-supervisor/nonSecure"],
+      linkerScript: "ports/mps2-an505-tz-supervisor/engine.ld",
+      // its heap (the VM's memory) and stack: sizeBudget.json; its pointer calls: stackCalls.json
+      name: "cortex-m33-tz-engine",
+      // what the secure image calls besides the reset handler (the stack analysis's roots)
+      threadEntries: ["sf_engineServer_serve"],
     },
   },
   // Size only: the link device (link/linkDevice.c) with the Nano 33 IoT's own pins
@@ -370,7 +399,11 @@ export async function buildFirmware({ target = "posix", outDir, force = false, l
   const ownNames = new Set([...portNames, ...all.filter(inCommon).map((f) => path.basename(f))]);
   const shared = (f) =>
     spec.shares !== undefined && path.dirname(f) === path.join(nativeDir, "ports", spec.shares) && !ownNames.has(path.basename(f));
-  const device = all.filter((f) => (!NOT_DEVICE.some((p) => p.test(f)) && !f.startsWith(path.join(nativeDir, "ports") + path.sep)) || inPort(f) || inCommon(f) || shared(f));
+  const leftOut = new Set((spec.leaveOut ?? []).map((f) => path.join(nativeDir, f)));
+  const device = [
+    ...all.filter((f) => ((!NOT_DEVICE.some((p) => p.test(f)) && !f.startsWith(path.join(nativeDir, "ports") + path.sep)) || inPort(f) || inCommon(f) || shared(f)) && !leftOut.has(f)),
+    ...(spec.extraSources ?? []).map((f) => path.join(nativeDir, f)),
+  ];
   const budget = mcu ? readSizeBudget(path.join(sourceRoot, SIZE_BUDGET_FILE), spec.budgetOf ?? target, app?.name) : undefined;
   const settingsBudget = settingsOf === undefined ? budget : readSizeBudget(path.join(sourceRoot, SIZE_BUDGET_FILE), TARGET_SPECS[settingsOf].budgetOf ?? settingsOf, app?.name);
   // A per-app image holds manifests (the running app's, an update's) of that app's size: an
@@ -397,18 +430,20 @@ export async function buildFirmware({ target = "posix", outDir, force = false, l
   }
   const program = path.join(outDir, mcu ? `${PROGRAM}.elf` : PROGRAM);
   const secureImage = spec.secureImage && path.join(outDir, `${PROGRAM}-secure.elf`);
+  const engineImage = spec.engineImage && path.join(outDir, `${PROGRAM}-engine.elf`);
   const stampPath = path.join(outDir, "build-stamp.json");
   const { flags: libraryFlags, archives } = libraryLinkFlags(cc, libraries);
   const inputs = [...all, ...glue, path.join(engineDir, "microvium.c"), path.join(engineDir, "microvium.h"), ...HOST_ID_SOURCES.map((f) => path.join(sourceRoot, f)), ENGINE_PATCHES_FILE, fileURLToPath(import.meta.url), path.join(root, "scripts/hostIdsHeader.mjs"), path.join(root, "scripts/engineErrorsHeader.mjs"), path.join(root, "scripts/runtimeErrorsHeader.mjs"), path.join(root, "scripts/shadowTopicsHeader.mjs"), path.join(root, "scripts/claimApiHeader.mjs"), path.join(root, "scripts/deviceTextsHeader.mjs")];
   if (mcu) inputs.push(path.join(sourceRoot, SIZE_BUDGET_FILE), path.join(root, "scripts/firmwareSize.mjs"), path.join(sourceRoot, NATIVE, STACK_CALLS_FILE), path.join(root, "scripts/stackDepth.mjs"), path.join(root, "scripts/vmAllocation.mjs"));
   const hash = hashInputs(root, inputs, [version, target, JSON.stringify(spec), JSON.stringify(headers), JSON.stringify(libraryFlags), JSON.stringify(archives), JSON.stringify(appLimits), JSON.stringify(appOperators), settingsOf ?? ""]);
-  if (!force && readStamp(stampPath)?.hash === hash && fs.existsSync(program) && (!secureImage || fs.existsSync(secureImage))) {
-    const { size, report, secure } = readStamp(stampPath);
+  if (!force && readStamp(stampPath)?.hash === hash && fs.existsSync(program) && (!secureImage || fs.existsSync(secureImage)) && (!engineImage || fs.existsSync(engineImage))) {
+    const { size, report, secure, engine } = readStamp(stampPath);
     log(`build-firmware: ${path.relative(process.cwd(), program)} up to date (${fs.statSync(program).size} bytes)`);
     if (report && overBudget(report)) fail(overBudget(report));
     if (report) log(formatSizeTable(report));
     if (secure) log(formatSecureImage(secure));
-    return { program, secureImage, skipped: true, size, report, secure };
+    if (engine) log(formatEngineImage(engine));
+    return { program, secureImage, engineImage, skipped: true, size, report, secure, engine };
   }
 
   // Everything of this build in its own folder, so two builds at once (tests, dev) can't mix
@@ -473,11 +508,13 @@ export async function buildFirmware({ target = "posix", outDir, force = false, l
     // (scripts/stackDepth.mjs); gcc writes them next to the object (N-name.ci).
     const mcuFlags = [...spec.cpu, "-ffunction-sections", "-fdata-sections", "-fno-short-enums", "-fstack-usage", "-fcallgraph-info=su"];
     const limits = limitDefines(settingsBudget).filter((d) => !appLimits.some((l) => l.split("=")[0] === d.split("=")[0]));
-    const cFlags = [...C_FLAGS.map((f) => (f === "-O2" ? spec.optimize : f)), ...mcuFlags, ...(spec.defines ?? []), ...limits, ...appLimits, ...appOperators];
+    const plainFlags = [...C_FLAGS.map((f) => (f === "-O2" ? spec.optimize : f)), ...mcuFlags, ...(spec.defines ?? []), ...limits, ...appLimits, ...appOperators];
+    const cFlags = [...plainFlags, ...(spec.cmse ? ["-mcmse"] : [])];
     const engineFlags = [...ENGINE_FLAGS.map((f) => (f === "-O2" ? spec.optimize : f)), ...mcuFlags, ...appOperators];
     const includes = ["-I", gen, "-I", path.join(nativeDir, "core"), "-I", engineDir, "-I", portDir, ...(spec.shares ? ["-I", path.join(nativeDir, "ports", spec.shares)] : []), "-I", GLUE];
     const units = [
-      { file: path.join(gen, "microvium.c"), flags: engineFlags },
+      // with an engine image, the engine is built there
+      ...(spec.engineImage ? [] : [{ file: path.join(gen, "microvium.c"), flags: engineFlags }]),
       // ports/cortex-m/engineNumberFormat.c prints the engine's numbers without the glue's buffers
       ...(ownNames.has("engineNumberFormat.c") ? [] : [{ file: path.join(GLUE, "numberFormat.c"), flags: cFlags }]),
       ...device.filter((f) => f.endsWith(".c")).map((file) => ({ file, flags: shared(file) ? [...cFlags, ...(spec.sharedFlags ?? [])] : cFlags })),
@@ -494,26 +531,69 @@ export async function buildFirmware({ target = "posix", outDir, force = false, l
     const secure = spec.secureImage && (await buildSecureImage(includes));
     const temp = `${program}.${process.pid}.tmp`;
     const mapFile = path.join(work, "image.map");
+    const engineImportLibrary = path.join(work, "engine-implib.o");
     const linkArgs = [
       ...spec.cpu, "--specs=nano.specs", "-nostartfiles", "-Wl,--no-enum-size-warning", "-T", path.join(nativeDir, spec.linkerScript), ...linkerIncludes(spec.linkerScript), "-Wl,--gc-sections", `-Wl,-Map=${mapFile}`, "-Wl,--cref",
       `-Wl,--defsym=__heap_size=${budget.heapBytes}`, `-Wl,--defsym=__stack_size=${budget.stackBytes}`, ...faultReserveFlags(budget.faultReserveBytes), ...(spec.linkFlags ?? []),
+      ...(spec.cmse ? ["-Wl,--cmse-implib", `-Wl,--out-implib=${engineImportLibrary}`] : []),
       "-o", temp, ...[...objectOf.keys()].sort(), ...(secure ? [secure.importLibrary] : []), "-lm",
     ];
     await runAll([{ cc, what: "linking", args: linkArgs }], 1);
+    const engine = spec.engineImage && (await buildEngineImage(includes, engineFlags, plainFlags, engineImportLibrary));
     const defines = Object.fromEntries([...limits, ...appLimits].map((d) => d.slice(2).split("=")));
     const stack = analyzeStack(target, spec, temp, [...objectOf.keys()].map((o) => o.replace(/\.o$/, ".ci")), defines, budget.faultReserveBytes);
-    const vmAllocation = vmAllocationOf(temp, cc, spec);
+    // with an engine image the VM is not on this image's heap
+    const vmAllocation = spec.engineImage ? undefined : vmAllocationOf(temp, cc, spec);
     const report = sizeReport({ target, budgetTarget: spec.budgetOf, mapText: fs.readFileSync(mapFile, "utf8"), sourceOf: (object) => objectOf.get(object), nativeDir, root, budget, stack, vmAllocation });
     fs.renameSync(temp, program);
     if (secure) fs.renameSync(secure.temp, secureImage);
+    if (engine) fs.renameSync(engine.temp, engineImage);
     fs.copyFileSync(mapFile, program.replace(/\.elf$/, ".map")); // what was linked and why (--cref): for the next size hunt
     const size = { text: report.flash.total, data: report.ram.data, bss: report.ram.bss };
-    writeStamp(stampPath, { hash, size, report, secure: secure?.report });
+    writeStamp(stampPath, { hash, size, report, secure: secure?.report, engine: engine?.report });
     log(`build-firmware: ${path.relative(process.cwd(), program)} for ${target} (${units.length} sources, ${freestanding} checked freestanding, built in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
     if (overBudget(report)) fail(overBudget(report));
     log(formatSizeTable(report));
     if (secure) log(formatSecureImage(secure.report));
-    return { program, secureImage, skipped: false, size, report, secure: secure?.report };
+    if (engine) log(formatEngineImage(engine.report));
+    return { program, secureImage, engineImage, skipped: false, size, report, secure: secure?.report, engine: engine?.report };
+  }
+
+  /** The non-secure engine image of a target whose program is secure (spec.engineImage): its
+   * sources and Microvium's engine compiled for the CPU (no -mcmse), linked against the
+   * program's import library (the host's entry functions), with its heap and stack from
+   * sizeBudget.json. */
+  async function buildEngineImage(includes, engineFlags, cFlags, importLibrary) {
+    const engineSpec = spec.engineImage;
+    let stackBudget;
+    try {
+      stackBudget = readStackBudget(path.join(sourceRoot, SIZE_BUDGET_FILE), engineSpec.name);
+    } catch (error) {
+      fail(error.message);
+    }
+    const heapBytes = JSON.parse(fs.readFileSync(path.join(sourceRoot, SIZE_BUDGET_FILE), "utf8"))[engineSpec.name].heapBytes;
+    if (!Number.isInteger(heapBytes)) fail(`${SIZE_BUDGET_FILE}: "${engineSpec.name}" needs heapBytes (the engine image's heap, the VM's memory)`);
+    const sources = engineSpec.sources.flatMap((entry) => {
+      const full = path.join(nativeDir, entry);
+      return fs.statSync(full).isDirectory() ? sourcesUnder(full).filter((f) => path.dirname(f) === full && f.endsWith(".c") && !NOT_DEVICE.some((p) => p.test(f))) : [full];
+    });
+    const engineObjects = path.join(work, "engine");
+    fs.mkdirSync(engineObjects);
+    const compiled = [{ file: path.join(gen, "microvium.c"), flags: engineFlags }, ...sources.map((file) => ({ file, flags: cFlags }))].map((unit, i) => ({ ...unit, object: path.join(engineObjects, `${i}-${path.basename(unit.file, ".c")}.o`) }));
+    await runAll(compiled.map(({ file, flags, object }) => ({ cc, what: `compiling ${path.relative(root, file)} (engine image)`, args: [...flags, ...includes, "-c", file, "-o", object] })), os.availableParallelism?.() ?? 2);
+    const temp = `${engineImage}.${process.pid}.tmp`;
+    await runAll([{ cc, what: "linking the engine image", args: [
+      ...spec.cpu, "--specs=nano.specs", "-nostartfiles", "-Wl,--no-enum-size-warning", "-T", path.join(nativeDir, engineSpec.linkerScript), ...linkerIncludes(engineSpec.linkerScript), "-Wl,--gc-sections",
+      `-Wl,--defsym=__heap_size=${heapBytes}`, `-Wl,--defsym=__stack_size=${stackBudget.stackBytes}`, ...faultReserveFlags(stackBudget.faultReserveBytes), "-o", temp, ...compiled.map((c) => c.object), importLibrary, "-lm",
+    ] }], 1);
+    // Its threads: the reset handler, then the request server (called by the secure image, on
+    // the engine's stack, after the reset returned). It has no handlers of its own (its vector
+    // table has none; its faults go to the secure image, so nothing runs in the reserve under its
+    // limit), but a secure interrupt (SysTick) taken while it runs stacks its frame here.
+    const stack = analyzeStack(engineSpec.name, { exceptionFrameBytes: spec.exceptionFrameBytes }, temp, compiled.map((c) => c.object.replace(/\.o$/, ".ci")), {}, undefined, engineSpec.threadEntries);
+    const needed = stack && stack.needed + spec.exceptionFrameBytes;
+    if (needed && needed + stackBudget.margin > stackBudget.stackBytes) fail(`the engine image's stack needs ${needed} B + a margin of ${stackBudget.margin} B, more than the ${stackBudget.stackBytes} B ${SIZE_BUDGET_FILE} "${engineSpec.name}" reserves: raise stackBytes there`);
+    return { temp, report: { file: path.basename(engineImage), size: sectionSizes(temp, cc.replace(/gcc$/, "size")), heapBytes, stackBytes: stackBudget.stackBytes, stack: stack && { needed, margin: stackBudget.margin, thread: stack.thread } } };
   }
 
   /** The secure image of a TrustZone target (spec.secureImage): its sources compiled with
@@ -568,14 +648,14 @@ const faultReserveFlags = (bytes) => (bytes === undefined ? [] : [`-Wl,--defsym=
 /** The worst-case stack of a linked image (scripts/stackDepth.mjs) from the units' call graphs;
  * a function-pointer call or a recursion stackCalls.json doesn't cover fails the build by name.
  * `faultReserveBytes`: the image's fault handler runs under the stack limit, in that reserve. */
-function analyzeStack(target, spec, elf, ciFiles, defines, faultReserveBytes) {
+function analyzeStack(target, spec, elf, ciFiles, defines, faultReserveBytes, threadEntries = []) {
   const callsFile = path.join(root, NATIVE, STACK_CALLS_FILE);
   // A target the list doesn't cover (a new port, until its pointer calls are listed) is built
   // without the analysis; the size table says so.
   if (!hasStackCalls(callsFile, target)) return undefined;
   let result;
   try {
-    result = analyzeImage({ target, elf, ciFiles, callsFile, exceptionFrameBytes: spec.exceptionFrameBytes, defines, faultReserveBytes });
+    result = analyzeImage({ target, elf, ciFiles, callsFile, exceptionFrameBytes: spec.exceptionFrameBytes, defines, faultReserveBytes, threadEntries });
   } catch (error) {
     fail(`the stack analysis failed: ${error.message}`);
   }

@@ -237,6 +237,18 @@ export function formatSecureImage(secure) {
   return lines.join("\n");
 }
 
+/** The line of a TrustZone build's non-secure engine image (the supervisor-secure build). */
+export function formatEngineImage(engine) {
+  const { size } = engine;
+  const lines = [`engine image (${engine.file}, non-secure; heap and stack: ${SIZE_BUDGET_FILE} "cortex-m33-tz-engine"): flash ${(size.text + size.data).toLocaleString("en-US")} B, RAM ${(size.data + size.bss).toLocaleString("en-US")} B (of it the heap ${engine.heapBytes.toLocaleString("en-US")} B and the stack ${engine.stackBytes.toLocaleString("en-US")} B)`];
+  const s = engine.stack;
+  if (s) {
+    lines.push(`  engine stack needed ${s.needed.toLocaleString("en-US")} (with a secure interrupt's frame) + margin ${s.margin.toLocaleString("en-US")} of ${engine.stackBytes.toLocaleString("en-US")}: fits`);
+    lines.push(`  engine stack, deepest path (${s.thread.bytes.toLocaleString("en-US")} B): ${s.thread.path.map((step) => `${step.name} ${step.bytes.toLocaleString("en-US")}`).join(" → ")}`);
+  }
+  return lines.join("\n");
+}
+
 export function formatSizeTable(report) {
   const lines = [`size of the ${report.target} image${report.app ? ` for the app ${report.app} (its host functions only)` : ""} (budget: ${SIZE_BUDGET_FILE} ${report.budgetKey ?? `"${report.target}"`})`, "flash"];
   for (const part of PARTS) lines.push(row(part, report.flash[part]));

@@ -396,7 +396,7 @@ export function stackDepth({ graphs, library = new Map(), external = new Set(), 
   const aboveLimit = thread.bytes + Math.max(handler.bytes, reserved ? exceptionFrameBytes : 0);
   // A caller the image doesn't reach is fine (an image for one app leaves functions out); one
   // that no unit defines is a typo or a renamed function.
-  for (const key of Object.keys(indirectList)) if (!used.has(key) && !byName.has(key) && !library.has(key)) errors.push(`stackCalls.json lists "${key}" under "indirect", but no function of the image has that name: remove or rename it`);
+  for (const key of calls.ownCallers ?? Object.keys(indirectList)) if (!used.has(key) && !byName.has(key) && !library.has(key)) errors.push(`stackCalls.json lists "${key}" under "indirect", but no function of the image has that name: remove or rename it`);
   return { needed: aboveLimit + (fault?.reserve ?? 0), thread, handler, fault, exceptionFrameBytes, secureEntries: secureEntries.map(fromEntry), errors: [...new Set(errors)] };
 }
 
@@ -414,7 +414,7 @@ export function hasStackCalls(callsFile, target) {
 
 /** The analysis of a linked image: `ciFiles` written by the compiler, the image for the
  * library functions and the vector table, `callsFile` the list of pointer targets and bounds. */
-export function analyzeImage({ target, elf, ciFiles, callsFile, objdump = "arm-none-eabi-objdump", exceptionFrameBytes, defines = {}, faultReserveBytes }) {
+export function analyzeImage({ target, elf, ciFiles, callsFile, objdump = "arm-none-eabi-objdump", exceptionFrameBytes, defines = {}, faultReserveBytes, threadEntries = [] }) {
   let list;
   try {
     list = JSON.parse(fs.readFileSync(callsFile, "utf8"));
@@ -440,13 +440,15 @@ export function analyzeImage({ target, elf, ciFiles, callsFile, objdump = "arm-n
   // (SG, then a branch to that code; no stack), so NAME's code is the __acle_se_ one.
   const secure = functionSymbols(symbolTable).map(([name]) => /^__acle_se_(.+)$/.exec(name)?.[1]).filter(Boolean);
   for (const name of secure) if (library.has(`__acle_se_${name}`)) library.set(name, library.get(`__acle_se_${name}`));
-  return stackDepth({ graphs, library, external, entries: { thread: [reset], handlers: interrupts, secure, fault: handlers.hardFault }, exceptionFrameBytes, calls, faultReserveBytes });
+  return stackDepth({ graphs, library, external, entries: { thread: [reset, ...threadEntries], handlers: interrupts, secure, fault: handlers.hardFault }, exceptionFrameBytes, calls, faultReserveBytes });
 }
 
 /** A target's part of the list. With "extends": another target's part plus its own (its own
  * pointer kinds and callers replace the other's of the same name, its recursions add): the
  * TrustZone build's non-secure image is the cortex-m33 program with a few port files replaced,
- * so it lists only what differs. */
+ * so it lists only what differs. `ownCallers`: the callers its own part names, the ones an image
+ * must have (the supervisor-secure build's two images each have only a part of the program the
+ * other target's list covers; that list is checked against its own image). */
 function targetCalls(list, target, callsFile, from = []) {
   const own = list[target];
   if (!own) throw new Error(`${callsFile} has no "${target}"${from.length ? ` (which "${from[from.length - 1]}" extends)` : ""}: list the targets of its function-pointer calls there`);
@@ -454,6 +456,7 @@ function targetCalls(list, target, callsFile, from = []) {
   if (from.includes(target)) throw new Error(`${callsFile}: "${target}" extends itself (${[...from, target].join(" → ")}): one of them must list its own calls`);
   const base = targetCalls(list, own.extends, callsFile, [...from, target]);
   return {
+    ownCallers: Object.keys(own.indirect ?? {}),
     pointers: { ...base.pointers, ...own.pointers },
     indirect: { ...base.indirect, ...own.indirect },
     recursion: [...(base.recursion ?? []), ...(own.recursion ?? [])],

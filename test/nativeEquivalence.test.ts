@@ -3,9 +3,10 @@
  * message with its value and envelope, in order, the logs, the pin writes, the status, the
  * failures and their wording. For the grow-station example, an app written like the seed's
  * examples (coded logger, untyped channels) and every program of the semantics corpus.
- * Twice: the native program on this machine, and the Cortex-M33 image on QEMU's mps2-an505
- * (firmware/native/ports/mps2-an505/; skipped, saying why, without qemu-system-arm or the
- * arm-none-eabi toolchain). */
+ * Three times: the native program on this machine, the Cortex-M33 image on QEMU's mps2-an505
+ * (firmware/native/ports/mps2-an505/), and the TrustZone build with the supervisor secure and
+ * the engine non-secure (firmware/native/ports/mps2-an505-tz-supervisor/); the QEMU ones skipped,
+ * saying why, without qemu-system-arm or the arm-none-eabi toolchain. */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import fs from "node:fs";
@@ -50,7 +51,7 @@ type DeviceHost = (dir: string, script: string, pins: string[]) => Promise<strin
 
 const scriptArgs = (dir: string, pins: string[]) => ["run", "--build", dir, "--script", "-", ...pins.flatMap((p) => ["--pin", p])];
 
-function nativeHost(program: string): DeviceHost {
+function nativeHost({ program }: Built): DeviceHost {
   return (dir, script, pins) => new Promise((resolve, reject) => {
     const args = scriptArgs(dir, pins);
     const child = execFile(program, args, { maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
@@ -61,17 +62,27 @@ function nativeHost(program: string): DeviceHost {
   });
 }
 
-function qemuHost(image: string): DeviceHost {
+/** What `firmware build` gave: the program, and for the supervisor-secure TrustZone build the
+ * non-secure engine image the secure program starts. */
+interface Built {
+  program: string;
+  engineImage?: string;
+}
+
+function qemuHost({ program, engineImage }: Built): DeviceHost {
   return async (dir, script, pins) => {
-    const { status, stdout, stderr } = await runQemuBoard({ image, deviceArgs: scriptArgs(dir, pins) }, script);
+    const { status, stdout, stderr } = await runQemuBoard({ image: program, nonSecureImage: engineImage, deviceArgs: scriptArgs(dir, pins) }, script);
     if (status !== 0) throw new Error(`the Cortex-M33 device on QEMU ended with status ${status}: ${stderr}`);
     return stdout.split("\n").filter(Boolean);
   };
 }
 
-const RUNTIMES: { name: string; target: string; unavailable: () => string | undefined; host: (program: string) => DeviceHost }[] = [
+const qemuOrToolchainUnavailable = () => qemuUnavailable() ?? (process.getuid?.() === 0 ? undefined : crossToolchainUnavailable());
+const RUNTIMES: { name: string; target: string; unavailable: () => string | undefined; host: (built: Built) => DeviceHost }[] = [
   { name: "native device", target: "posix", unavailable: () => undefined, host: nativeHost },
-  { name: "Cortex-M33 device on QEMU (mps2-an505)", target: "cortex-m33", unavailable: () => qemuUnavailable() ?? (process.getuid?.() === 0 ? undefined : crossToolchainUnavailable()), host: qemuHost },
+  { name: "Cortex-M33 device on QEMU (mps2-an505)", target: "cortex-m33", unavailable: qemuOrToolchainUnavailable, host: qemuHost },
+  // the supervisor secure, the engine non-secure: every host call and VM event crosses the boundary
+  { name: "Cortex-M33 TrustZone device, the supervisor secure (cortex-m33-tz-supervisor)", target: "cortex-m33-tz-supervisor", unavailable: qemuOrToolchainUnavailable, host: qemuHost },
 ];
 
 for (const runtime of RUNTIMES) describe(`${runtime.name}: the same script, the same output as the TypeScript device`, function () {
@@ -85,7 +96,7 @@ for (const runtime of RUNTIMES) describe(`${runtime.name}: the same script, the 
       this.skip();
     }
     const { buildFirmware } = await import(path.join(ROOT, "scripts/build-firmware.mjs") as string);
-    deviceHost = runtime.host((await buildFirmware({ target: runtime.target, log: () => {} })).program);
+    deviceHost = runtime.host(await buildFirmware({ target: runtime.target, log: () => {} }));
     engine = await loadWasmEngine();
   });
 
@@ -471,8 +482,9 @@ for (const runtime of RUNTIMES) describe(`${runtime.name}, built for the grow-st
     const outDir = fs.mkdtempSync(path.join(os.tmpdir(), "sf-per-app-image-"));
     buildDirs.push(outDir);
     const { buildFirmware } = await import(path.join(ROOT, "scripts/build-firmware.mjs") as string);
-    program = (await buildFirmware({ target: runtime.target, outDir, appDir: buildDir(growStation), log: () => {} })).program;
-    deviceHost = runtime.host(program);
+    const built = await buildFirmware({ target: runtime.target, outDir, appDir: buildDir(growStation), log: () => {} });
+    program = built.program;
+    deviceHost = runtime.host(built);
     engine = await loadWasmEngine();
   });
 

@@ -178,6 +178,12 @@ describe("stack depth analysis (scripts/stackDepth.mjs)", function () {
     const derived = run({ base: { ...pointer }, derived: { extends: "base", ...bounded } }, "derived");
     assert.deepEqual(derived.errors, [], "the pointer from base, the recursion bound its own");
     assert.equal(derived.needed, base.needed);
+    // a caller of the other target's list that this image lacks (it has only a part of that
+    // program: the supervisor-secure TrustZone build's images) is no error here; one of its own is
+    const otherProgram = { ...pointer, ...bounded, indirect: { ...pointer.indirect, notInThisImage: ["handler"] } };
+    assert.ok(run({ base: otherProgram }, "base").errors.some((e) => /lists "notInThisImage" under "indirect", but no function of the image has that name/.test(e)));
+    assert.deepEqual(run({ base: otherProgram, derived: { extends: "base" } }, "derived").errors, []);
+    assert.ok(run({ base: otherProgram, derived: { extends: "base", indirect: { ownTypo: ["handler"] } } }, "derived").errors.some((e) => /lists "ownTypo" under "indirect"/.test(e)));
     assert.throws(() => run({ derived: { extends: "nowhere" } }, "derived"), /has no "nowhere" \(which "derived" extends\)/);
     assert.throws(() => run({ a: { extends: "b" }, b: { extends: "a" } }, "a"), /"a" extends itself \(a → b → a\)/);
   });

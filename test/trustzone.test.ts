@@ -36,7 +36,7 @@ const WAIT_MS = 60_000;
 
 describe("TrustZone build (cortex-m33-tz) on QEMU mps2-an505", function () {
   this.timeout(600_000);
-  let plain: M33Images, trustZone: M33Images;
+  let plain: M33Images, trustZone: M33Images, secureSupervisor: M33Images;
   let buildOutput = "";
   const dirs: string[] = [];
   after(() => dirs.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
@@ -47,7 +47,7 @@ describe("TrustZone build (cortex-m33-tz) on QEMU mps2-an505", function () {
       console.log(`      skipped: ${reason}`);
       this.skip();
     }
-    ({ plain, trustZone } = await buildM33Images((line) => (buildOutput += `${line}\n`)));
+    ({ plain, trustZone, secureSupervisor } = await buildM33Images((line) => (buildOutput += `${line}\n`)));
   });
 
   async function session(images: M33Images, entry: string, script: string): Promise<string[]> {
@@ -59,9 +59,9 @@ describe("TrustZone build (cortex-m33-tz) on QEMU mps2-an505", function () {
     return stdout.split("\n").filter(Boolean);
   }
 
-  async function assertSameLines(entry: string, script: string): Promise<string[]> {
+  async function assertSameLines(entry: string, script: string, images = trustZone): Promise<string[]> {
     const expected = await session(plain, entry, script);
-    const actual = await session(trustZone, entry, script);
+    const actual = await session(images, entry, script);
     for (let i = 0; i < Math.max(expected.length, actual.length); i++) {
       assert.equal(actual[i], expected[i], `line ${i + 1} differs (plain build ${expected.length} lines, TrustZone build ${actual.length})`);
     }
@@ -99,7 +99,9 @@ describe("TrustZone build (cortex-m33-tz) on QEMU mps2-an505", function () {
     assert.deepEqual(JSON.parse(stdout.trim()), { nonSecureBuffer: 0, securePointer: -1, straddling: -1, linkWriteSecure: -1, storageNameSecure: -1, storageNameTooLong: -2 });
   });
 
-  it("connect: an app installed over the link (UART1 and the storage secure) runs, and boots again after a reset", async () => {
+  /** `connect` with a co-processor: the grow-station installed over the link runs, and boots from
+   * the kept state after the board is killed and started again. */
+  async function installAndReboot(images: M33Images) {
     const cloud = new InMemoryTransport();
     const coprocessors: Coprocessor[] = [];
     const server = net.createServer((socket) => void coprocessors.push(new Coprocessor({ link: socket, cloud, log: () => {} })));
@@ -110,7 +112,7 @@ describe("TrustZone build (cortex-m33-tz) on QEMU mps2-an505", function () {
     let console_ = "";
     const start = () => {
       console_ = "";
-      board = startQemuBoard({ ...trustZone, deviceArgs: ["connect", "--thing", "tz-1", "--state", stateDir, "--pin", "A2=const:21.46"], secondSerial: `tcp:127.0.0.1:${(server.address() as net.AddressInfo).port},reconnect=1` });
+      board = startQemuBoard({ ...images, deviceArgs: ["connect", "--thing", "tz-1", "--state", stateDir, "--pin", "A2=const:21.46"], secondSerial: `tcp:127.0.0.1:${(server.address() as net.AddressInfo).port},reconnect=1` });
       board.stdout!.setEncoding("utf8").on("data", (d: string) => (console_ += d));
       board.stderr!.setEncoding("utf8").on("data", (d: string) => (console_ += d));
     };
@@ -139,7 +141,9 @@ describe("TrustZone build (cortex-m33-tz) on QEMU mps2-an505", function () {
       coprocessors.forEach((c) => c.close());
       server.close();
     }
-  });
+  }
+
+  it("connect: an app installed over the link (UART1 and the storage secure) runs, and boots again after a reset", () => installAndReboot(trustZone));
 
   it("the secure image's stack: analysed from its reset and every entry function, and reserved as sizeBudget.json says", () => {
     const budget = JSON.parse(fs.readFileSync(path.join(ROOT, "firmware/native/sizeBudget.json"), "utf8"))["cortex-m33-tz-secure"];
@@ -162,7 +166,8 @@ describe("TrustZone build (cortex-m33-tz) on QEMU mps2-an505", function () {
     const secure = symbols(trustZone.image!), nonSecure = symbols(trustZone.nonSecureImage!);
     for (const { name } of steps.filter((s) => !s.name.startsWith("["))) assert.ok(secure.has(name), `${name} is a function of the secure image`);
     assert.ok(!nonSecure.has("__gnu_cmse_nonsecure_call"), "the non-secure image has no BLXNS: the path is not its");
-    const declared = [...fs.readFileSync(path.join(ROOT, "firmware/native/ports/mps2-an505-tz/secureEntry.h"), "utf8").matchAll(/^int (sf_secure_\w+)\(/gm)].map((m) => m[1]).sort();
+    // sf_secure_host*: the host's, which the supervisor-secure build's secure image has instead
+    const declared = [...fs.readFileSync(path.join(ROOT, "firmware/native/ports/mps2-an505-tz/secureEntry.h"), "utf8").matchAll(/^int (sf_secure_\w+)\(/gm)].map((m) => m[1]).filter((name) => !name.startsWith("sf_secure_host")).sort();
     assert.equal(declared.length, 7, "secureEntry.h's entry functions");
     assert.ok(declared.includes(steps[3].name), `the deepest path goes on into an entry function: ${steps[3].name}`);
     const entries = /^  entry functions, each on its own: (.*)$/m.exec(buildOutput);
@@ -170,6 +175,90 @@ describe("TrustZone build (cortex-m33-tz) on QEMU mps2-an505", function () {
     const each = new Map(entries[1].split(", ").map((e) => /^(\S+) ([\d,]+)$/.exec(e)!).map(([, name, bytes]) => [name, Number(bytes.replace(/,/g, ""))]));
     assert.deepEqual([...each.keys()].sort(), declared, "every entry function of the boundary, found in the image");
     assert.equal(Math.max(...each.values()), steps.slice(3).reduce((sum, s) => sum + s.bytes, 0), "the deepest entry's own figure is its part of the path");
+  });
+
+  describe("the supervisor in the secure world (cortex-m33-tz-supervisor): the engine non-secure, the app's host calls entry functions", () => {
+    it("the grow-station session: the same lines as on the plain Cortex-M33 build", async () => {
+      const lines = await assertSameLines(path.join(ROOT, "examples/grow-station/features/app.ts"), fs.readFileSync(path.join(FIXTURES, "grow-station.jsonl"), "utf8"), secureSupervisor);
+      assert.ok(lines.includes('{"pin":"D5","value":true,"t":1700000005000}'), "the session ran: the grow light went on");
+    });
+
+    it("the coded-logger session (failing and runaway callbacks, JSON.parse, strings, messages in): the same lines", async () => {
+      const lines = await assertSameLines(path.join(FIXTURES, "coded-logger/features/app.ts"), fs.readFileSync(path.join(FIXTURES, "coded-logger/script.jsonl"), "utf8"), secureSupervisor);
+      assert.ok(lines.some((l) => l.includes("ran out of its instruction budget")), "the runaway callback is stopped");
+    });
+
+    /** `--tz-probe WHAT=DIR` (ports/mps2-an505-tz-supervisor/secure/boundaryProbe.c): the grow-station
+     * run, the engine probing the boundary when it starts. */
+    async function engineProbe(what: string) {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sf-tz-probe-"));
+      dirs.push(dir);
+      writeBuild(dir, await compileFeatures({ entry: path.join(ROOT, "examples/grow-station/features/app.ts"), secrets: JSON.parse(fs.readFileSync(path.join(ROOT, "examples/grow-station/dev-secrets.json"), "utf8")) }));
+      return runQemuBoard({ ...secureSupervisor, deviceArgs: ["--tz-probe", `${what}=${dir}`] }, "", 60_000);
+    }
+
+    it("the engine reading the supervisor's memory: a SecureFault reported as the engine's with its pc, nothing read; the supervisor goes on, the restarted engine runs the app again", async () => {
+      const { status, stdout, stderr } = await engineProbe("engine-read-secure");
+      assert.equal(status, 0, `the board went on and ended by itself: ${stdout}${stderr}`);
+      assert.doesNotMatch(stdout, /readSecure/, "the read returned a value");
+      const lines = stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l) as { failure?: string; fatal?: boolean; echo?: string });
+      const failed = lines.findIndex((l) => l.failure?.includes("the engine image faulted (the report is on the debug console); the engine was restarted"));
+      assert.ok(failed >= 0 && lines[failed].fatal, `the fault, fatal for the app:\n${stdout}`);
+      assert.ok(lines.slice(failed).some((l) => l.echo === "[app] wifi: credentials provisioned"), `the app started again after it:\n${stdout}`);
+      const report = /snapfleet-device: fault in the engine image \(non-secure\) at pc 0x([0-9a-f]{8}) .*SFSR 0x([0-9a-f]{8})/.exec(stderr);
+      assert.ok(report, `the secure image's report of the engine's fault: ${stderr}`);
+      assert.ok(parseInt(report[2], 16) & 0x8, `SFSR ${report[2]} has AUVIOL`);
+      // the pc of the engine's frame (its stack, not the secure one's): in the probe's function
+      const probe = execFileSync("arm-none-eabi-nm", ["-S", secureSupervisor.nonSecureImage!], { encoding: "utf8" }).split("\n").map((l) => l.split(" ")).find((f) => f[3] === "sf_readSecureProbe");
+      assert.ok(probe, "sf_readSecureProbe in the engine image");
+      const pc = parseInt(report[1], 16), start = parseInt(probe[0], 16);
+      assert.ok(pc >= start && pc < start + parseInt(probe[1], 16), `pc 0x${report[1]} is in sf_readSecureProbe (0x${probe[0]}, ${parseInt(probe[1], 16)} B)`);
+    });
+
+    it("an app callback that never returns: the secure watchdog ends the call, the supervisor reports the app failed, the restarted engine runs the app again", async () => {
+      const { status, stdout, stderr } = await engineProbe("engine-hang");
+      assert.equal(status, 0, `the board went on and ended by itself: ${stderr}`);
+      const lines = stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l) as { failure?: string; fatal?: boolean; echo?: string });
+      const failed = lines.findIndex((l) => l.failure?.includes("did not return within the engine watchdog's time; the engine was restarted"));
+      assert.ok(failed >= 0 && lines[failed].fatal, `the watchdog's failure, fatal for the app:\n${stdout}`);
+      assert.ok(lines.slice(failed).some((l) => l.echo === "[app] wifi: credentials provisioned"), `the app started again after it (a second session, no probe):\n${stdout}`);
+    });
+
+    it("the host's entry functions refuse a secure address for a text or an out-parameter, and the supervisor a forged handle", async () => {
+      const { status, stdout, stderr } = await engineProbe("host-entries");
+      assert.equal(status, 0, stderr);
+      const logged = stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l) as { echo?: string }).find((l) => l.echo?.startsWith("[app] {"));
+      assert.ok(logged, `the probe's line in the app's log:\n${stdout}`);
+      // secureEntry.h: SF_SECURE_REFUSED_POINTER -1, SF_SECURE_THREW 1; channelSend's status 1: SendStatus.InvalidHandle
+      assert.deepEqual(JSON.parse(logged.echo!.slice("[app] ".length)), {
+        logSecureText: -1, pinOpenSecureName: -1, pinOpenSecureHandle: -1, networkRequestSecureHandle: -1, channelSendSecureJson: -1,
+        settingSetSecureString: -1, settingSetSecureValue: -1, pinReadSecureValue: -1, errorSecureBuffer: -1,
+        pinReadForged: 1, channelSendForged: 0, channelSendForgedStatus: 1, pinReadForgedError: "invalid pin handle 4242",
+      });
+    });
+
+    it("connect: the grow-station installed over the link runs, and boots again from the secure state after a reset", () => installAndReboot(secureSupervisor));
+
+    it("both images' stacks are analysed: the secure one's through the call into the engine and a host entry function, the engine's from its request server, each within its reserve", () => {
+      const output = buildOutput.slice(buildOutput.indexOf("size of the cortex-m33-tz-supervisor image"));
+      const number = (text: string) => Number(text.replace(/,/g, ""));
+      const budgets = JSON.parse(fs.readFileSync(path.join(ROOT, "firmware/native/sizeBudget.json"), "utf8"));
+      const secure = /^  stack\s+([\d,]+) B .*needed ([\d,]+) \+ margin ([\d,]+) of ([\d,]+): fits$/m.exec(output);
+      assert.ok(secure, `the secure image's stack line:\n${output}`);
+      assert.equal(number(secure[1]), budgets["cortex-m33"].stackBytes);
+      const deepest = /^stack, deepest path of the thread \(([\d,]+) B\): (.*)$/m.exec(output);
+      assert.ok(deepest, output);
+      const names = deepest[2].split(" → ").map((step) => step.replace(/ [\d,]+$/, ""));
+      const blxns = names.indexOf("__gnu_cmse_nonsecure_call");
+      assert.ok(blxns > 0 && names[blxns + 1].startsWith("[the non-secure world") && names[blxns + 2].startsWith("sf_secure_host"), `through the engine into a host entry: ${deepest[2]}`);
+      const engine = /^  engine stack needed ([\d,]+) \(with a secure interrupt's frame\) \+ margin ([\d,]+) of ([\d,]+): fits$/m.exec(output);
+      assert.ok(engine, `the engine image's stack line:\n${output}`);
+      assert.equal(number(engine[3]), budgets["cortex-m33-tz-engine"].stackBytes);
+      assert.ok(number(engine[1]) + number(engine[2]) <= number(engine[3]));
+      assert.match(output, /^  engine stack, deepest path \([\d,]+ B\): sf_engineServer_serve /m);
+      const sections = execFileSync("arm-none-eabi-size", ["-A", secureSupervisor.nonSecureImage!], { encoding: "utf8" });
+      assert.equal(Number(/^\.stack\s+(\d+)/m.exec(sections)?.[1]), budgets["cortex-m33-tz-engine"].stackBytes, `engine.ld reserves the budget's stack:\n${sections}`);
+    });
   });
 
   it("the plain image has no boundary to probe and says so", async () => {

@@ -14,10 +14,12 @@ export function m33Unavailable(): string | undefined {
   return qemuUnavailable() ?? (process.getuid?.() === 0 ? undefined : crossToolchainUnavailable());
 }
 
-/** Builds both targets (skipped when up to date); `log` gets the TrustZone build's output. */
-export async function buildM33Images(log: (line: string) => void = () => {}): Promise<{ plain: M33Images; trustZone: M33Images }> {
+/** Builds the three targets (skipped when up to date); `log` gets the TrustZone builds' output. */
+export async function buildM33Images(log: (line: string) => void = () => {}): Promise<{ plain: M33Images; trustZone: M33Images; secureSupervisor: M33Images }> {
   const { buildFirmware } = await import(path.join(ROOT, "scripts/build-firmware.mjs") as string);
   const plain = { image: (await buildFirmware({ target: "cortex-m33", log: () => {} })).program };
   const built = await buildFirmware({ target: "cortex-m33-tz", log });
-  return { plain, trustZone: { image: built.secureImage, nonSecureImage: built.program } };
+  // the supervisor-secure build: the program is the secure image, the engine the non-secure one
+  const split = await buildFirmware({ target: "cortex-m33-tz-supervisor", log });
+  return { plain, trustZone: { image: built.secureImage, nonSecureImage: built.program }, secureSupervisor: { image: split.program, nonSecureImage: split.engineImage } };
 }

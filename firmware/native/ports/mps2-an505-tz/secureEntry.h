@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "primitive.h"
+
 #define SF_SECURE_OK 0
 /* A pointer (with its length) reaches outside the non-secure world's memory. */
 #define SF_SECURE_REFUSED_POINTER (-1)
@@ -37,5 +39,31 @@ int sf_secure_storageOpen(const char* directory, size_t length);
 int sf_secure_storageRead(const char* name, size_t nameLength, uint8_t* buffer, size_t* size);
 int sf_secure_storageWrite(const char* name, size_t nameLength, const uint8_t* data, size_t length);
 int sf_secure_storageRemove(const char* name, size_t nameLength);
+
+/* The app's calls into its host (core/deviceHost.h), where the supervisor is secure
+ * (cortex-m33-tz-supervisor, ../mps2-an505-tz-supervisor/): the non-secure engine's host
+ * (nonSecure/secureHost.c there) calls these, and each runs the supervisor's own function, which
+ * checks a handle against the supervisor's tables, after checking what crosses: a text is copied
+ * into secure memory before it is checked and used, an out-parameter must be writable
+ * non-secure memory. Only while the supervisor has called the engine (an app callback runs),
+ * else SF_SECURE_REFUSED_CALL. SF_SECURE_THREW: the call threw (deviceHost.h's false);
+ * sf_secure_hostError then copies its message into out[0..capacity) and answers its length. */
+#define SF_SECURE_THREW 1
+#define SF_SECURE_REFUSED_CALL (-3)
+int sf_secure_hostLog(const char* text, size_t length);
+double sf_secure_hostNow(void);
+int sf_secure_hostNetworkRequest(double* handle);
+int sf_secure_hostChannelOpen(double network, double channelIndex, double* handle);
+int sf_secure_hostChannelSend(double handle, const char* json, size_t length, double* status);
+int sf_secure_hostPinOpen(int kind, const char* name, size_t length, double* handle);
+/* `*value`: a number or a boolean (never a pointer) */
+int sf_secure_hostPinRead(double handle, sf_Primitive* value);
+int sf_secure_hostPinWrite(double handle, int level);
+int sf_secure_hostTimerStart(double slot, double ms, int repeat);
+int sf_secure_hostTimerStop(double slot);
+/* `*value` is copied into secure memory first, then its string's text */
+int sf_secure_hostSettingSet(double index, const sf_Primitive* value);
+double sf_secure_hostRandom(void);
+int sf_secure_hostError(char* out, size_t capacity);
 
 #endif

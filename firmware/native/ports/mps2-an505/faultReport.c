@@ -69,6 +69,10 @@ int sf_fault_frameStacked(uint32_t cfsr, uintptr_t frame, uintptr_t limit) {
   return !(cfsr & SF_CFSR_STKOF) || frame != limit;
 }
 
+void sf_fault_flush(sf_FaultText* t) {
+  flush(t);
+}
+
 void sf_fault_end(sf_FaultText* t) {
   flush(t);
   sh_exit(SF_FAULT_STATUS);

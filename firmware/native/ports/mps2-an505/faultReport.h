@@ -51,6 +51,9 @@ void sf_fault_addWhere(sf_FaultText* t, const uint32_t* frame, int stacked);
  * above the limit may or may not be written, so the frame is taken as lost). */
 int sf_fault_frameStacked(uint32_t cfsr, uintptr_t frame, uintptr_t limit);
 
+/* Writes what the text holds to the debug console, the run going on (a fault the image recovers
+ * from: the supervisor-secure TrustZone build restarts its engine). */
+void sf_fault_flush(sf_FaultText* t);
 /* Writes the rest of the text to the debug console and ends the run with SF_FAULT_STATUS. */
 __attribute__((noreturn)) void sf_fault_end(sf_FaultText* t);
 

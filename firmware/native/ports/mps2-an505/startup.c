@@ -33,6 +33,9 @@ void Reset_Handler(void);
 int sf_boundaryProbe(const char* what);
 /* `--stack-probe overflow`: overflows the stack on purpose (stackProbe.c). */
 int sf_stackProbe(const char* what);
+/* The supervisor-secure TrustZone build: opens the non-secure world and starts the engine there
+ * (../mps2-an505-tz-supervisor/secure/engineStart.c). */
+void sf_tz_startEngine(void);
 
 #if SF_AN505_NONSECURE
 #define STACK_NAME "the non-secure image's main stack"
@@ -59,9 +62,17 @@ __attribute__((used)) static void reportFault(const uint32_t* frame) {
  * fault again, and a fault in a HardFault handler locks the core up); then it finds the frame on
  * the stack that was in use (EXC_RETURN bit 2). The process stack is never used here (CONTROL.SPSEL
  * stays 0), so PSPLIM isn't set. */
+#if SF_TZ_SECURE_SUPERVISOR
+/* A fault in the engine (non-secure: EXC_RETURN bit 6 clear) stacked its frame on the engine's
+ * stack; ../mps2-an505-tz-supervisor/secure/engineStart.c reports it. */
+#define ENGINE_FAULT "tst lr, #64\n bne 1f\n tst lr, #4\n ite eq\n mrseq r0, msp_ns\n mrsne r0, psp_ns\n b sf_tz_reportEngineFault\n 1: "
+#else
+#define ENGINE_FAULT ""
+#endif
+
 __attribute__((naked)) static void faultHandler(void) {
   __asm__ volatile(
-      "movw r0, #:lower16:__stack_bottom\n movt r0, #:upper16:__stack_bottom\n msr msplim, r0\n"
+      "movw r0, #:lower16:__stack_bottom\n movt r0, #:upper16:__stack_bottom\n msr msplim, r0\n" ENGINE_FAULT
       "tst lr, #4\n ite eq\n mrseq r0, msp\n mrsne r0, psp\n b reportFault");
 }
 
@@ -130,6 +141,9 @@ void Reset_Handler(void) {
 #if defined(__ARM_FP)
   SCB_CPACR |= 0xFu << 20; /* CP10 and CP11: the FPU, full access */
   __asm__ volatile("dsb\n isb");
+#endif
+#if SF_TZ_SECURE_SUPERVISOR
+  sf_tz_startEngine();
 #endif
   sf_uart_init(AN505_UART0_BASE, 115200);
   sf_clock_start();

@@ -6,7 +6,7 @@
 #include "an505Security.h"
 
 /* trustzoneMemory.ld */
-extern uint8_t __tz_nsc[], __tz_nsc_size[], __tz_ns_code[], __tz_ns_state[], __tz_ns_state_size[], __tz_ns_ram[], __tz_ns_ram_size[];
+extern uint8_t __tz_nsc[], __tz_nsc_size[], __tz_ns_code[], __tz_ns_code_end[], __tz_ns_ram[], __tz_ns_ram_size[];
 
 #define CODE_SSRAM_NS 0x00000000u /* MPC0's memory, non-secure alias */
 #define DATA_SSRAM2_NS 0x28000000u
@@ -37,17 +37,21 @@ static void sauRegion(uint32_t n, uint32_t start, uint32_t end, int callable) {
 }
 
 void sf_tz_configureSecurity(void) {
-  uint32_t nsCode = (uint32_t)__tz_ns_code, nsCodeEnd = (uint32_t)__tz_ns_state + (uint32_t)__tz_ns_state_size; /* code, slots, state */
+  uint32_t nsCode = (uint32_t)__tz_ns_code, nsCodeEnd = (uint32_t)__tz_ns_code_end;
   uint32_t nsRam = (uint32_t)__tz_ns_ram, nsRamEnd = nsRam + (uint32_t)__tz_ns_ram_size;
   mpcOpen(MPC0_BASE, CODE_SSRAM_NS, 0x400000u, nsCode, nsCodeEnd);
   mpcOpen(MPC1_BASE, DATA_SSRAM2_NS, DATA_SSRAM_SIZE, nsRam, nsRamEnd);
   mpcOpen(MPC2_BASE, DATA_SSRAM3_NS, DATA_SSRAM_SIZE, nsRam, nsRamEnd);
+#if !SF_TZ_SECURE_SUPERVISOR /* with the supervisor secure, its console (UART0) stays secure too */
   SECCTL_APBNSPPCEXP1 = PPCEXP1_UART0;
+#endif
   SECCTL_SECRESPCFG = 1;
   SECCTL_NSCCFG = SECCTL_NSCCFG_CODENSC; /* else the IDAU calls the veneers plain secure and SG faults */
   sauRegion(0, nsCode, nsCodeEnd, 0);
   sauRegion(1, nsRam, nsRamEnd, 0);
+#if !SF_TZ_SECURE_SUPERVISOR
   sauRegion(2, UART0_NS, UART0_NS + UART0_SIZE, 0);
+#endif
   sauRegion(3, (uint32_t)__tz_nsc, (uint32_t)__tz_nsc + (uint32_t)__tz_nsc_size, 1);
   SAU_CTRL = SAU_CTRL_ENABLE;
   SCB_NSACR |= SCB_NSACR_CP10_CP11;
