@@ -110,7 +110,7 @@ describe("snapfleet claim mint / devices approve|deny|list", () => {
     fs.writeFileSync(path.join(stateDir, "current", "manifest.json"), JSON.stringify({ app: "greenhouse", channels: [] }));
     await assert.rejects(
       devicesCommand({ values: { "state-dir": stateDir }, positionals: ["approve", "sf-greenhouse-claim-sn-1"] }),
-      /devices approve: in app "greenhouse", serial "sf-greenhouse-claim-sn-1" is a client id reserved for the app's server, dashboards or claims \(it becomes the thing name\): the cloud refuses such a board whatever its approval/,
+      /^CliError: can't approve it: in app "greenhouse", serial "sf-greenhouse-claim-sn-1" is a client id reserved for the app's server, dashboards or claims \(it becomes the thing name\), and the cloud refuses such a board whatever its approval$/,
     );
     assert.equal(await devicesCommand({ values: { "state-dir": stateDir }, positionals: ["approve", "sn-7"] }), `approved "sn-7": it joins the fleet the next time it asks (it has not asked yet)`);
   });

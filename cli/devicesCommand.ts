@@ -43,7 +43,8 @@ export async function devicesCommand({ values, positionals }: Parsed, now = Date
         // The provisioning check refuses these whatever the approval says: don't let "approved" suggest otherwise.
         const app = manifestDeployedBefore(stateDir)?.app;
         const problem = action === "approve" && app !== undefined && isReservedClientId(app, serial) ? claimSerialProblem(app, serial) : undefined;
-        if (problem) throw new UsageError(`devices approve: in app "${app}", ${problem}: the cloud refuses such a board whatever its approval`);
+        // Not a usage mistake: the usage text would bury the one line that says what's wrong.
+        if (problem) throw new CliError(`can't approve it: in app "${app}", ${problem}, and the cloud refuses such a board whatever its approval`);
         let decided: DeviceApproval;
         try {
           decided = action === "approve" ? approvals.approve(serial) : approvals.deny(serial);
