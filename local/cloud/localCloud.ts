@@ -19,6 +19,7 @@ import { openLocalDatabase, type LocalDatabase } from "../database/localDatabase
 import { ShadowService } from "../shadows/shadowService";
 import { followSettingsShadows, localServerSettings } from "../server/shadowSettings";
 import { ApprovalStore, FleetProvisioningService, localApprovalsSource } from "../provisioning";
+import { makePrivateStateDir } from "./privateStateDir";
 import { FleetMonitor } from "./fleetMonitor";
 import { UpstreamReceiver } from "./upstreamReceiver";
 
@@ -129,7 +130,7 @@ export class LocalCloud {
     };
     const port = options.port ?? 8080;
     const host = options.host ?? "127.0.0.1";
-    fs.mkdirSync(options.stateDir, { recursive: true });
+    makePrivateStateDir(options.stateDir);
     const broker = await LocalBroker.start({
       stateDir: options.stateDir,
       app: manifest.app,
