@@ -27,6 +27,21 @@ describe("dashboard tokens", () => {
     assert.match(reason("sfdash.abc.def"), /malformed/);
   });
 
+  it("accepts only the token as minted: an edited spelling of the same MAC or expiry is refused", () => {
+    // A token whose MAC holds `-` or `_`, so their `+` `/` spelling is tried too.
+    let ttl = 60_000;
+    while (!/[-_]/.test(mintDashboardToken(KEY, "tank", ttl, NOW).split(".")[2])) ttl++;
+    const token = mintDashboardToken(KEY, "tank", ttl, NOW);
+    const mac = token.split(".")[2];
+    // Node's base64url decoder skips characters outside the alphabet, takes `+/` too and ignores
+    // the last character's unused bits: each of these decodes to the same 32 bytes.
+    const lastBitsChanged = mac.slice(0, -1) + "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"[("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".indexOf(mac.at(-1)!) ^ 1)];
+    const expiry = token.split(".")[1];
+    const edited = [`${token}~~`, `${token}=`, token.replace(mac, lastBitsChanged), token.replace(`.${expiry}.`, `.0${expiry}.`), token.replace(mac, mac.replace(/-/g, "+").replace(/_/g, "/"))];
+    assert.equal(verifyDashboardToken(KEY, "tank", token, NOW).valid, true);
+    for (const t of edited) assert.equal(verifyDashboardToken(KEY, "tank", t, NOW).valid, false, t);
+  });
+
   it("signs the role: an operator token verifies as operator, and editing the role breaks the signature", () => {
     const operator = mintDashboardToken(KEY, "tank", 60_000, NOW, "operator");
     assert.match(operator, /^sfdash\.operator\.1800000060000\.[A-Za-z0-9_-]{43}$/);

@@ -48,10 +48,13 @@ export function verifyDashboardToken(
     return { valid: false, reason: `malformed dashboard token: unknown role ${JSON.stringify(role)}` };
   }
   const expiresAt = Number(expiryText);
-  const expected = dashboardMac(key, app, expiresAt, role);
-  const given = Buffer.from(macText, "base64url");
+  // Compared as text, not decoded: Node's base64url decoder skips characters outside the alphabet,
+  // takes `+/` as well and ignores the last character's unused bits, so many spellings decode to
+  // one MAC; only the one minted is the token (and an expiry has one spelling: no leading zeros).
+  const expected = Buffer.from(dashboardMac(key, app, expiresAt, role).toString("base64url"));
+  const given = Buffer.from(macText);
   // Constant-time compare: the MAC must not be guessable byte by byte from response timing.
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { valid: false, reason: signatureProblem };
+  if (given.length !== expected.length || !timingSafeEqual(given, expected) || String(expiresAt) !== expiryText) return { valid: false, reason: signatureProblem };
   if (expiresAt <= now) return { valid: false, reason: `dashboard token expired at ${new Date(expiresAt).toISOString()}` };
   return { valid: true, expiresAt, role };
 }
