@@ -104,6 +104,19 @@ describe("snapfleet claim mint / devices approve|deny|list", () => {
     assert.equal(await devicesCommand({ values: { "state-dir": stateDir }, positionals: ["deny", "sn-6"] }), `denied "sn-6": it is refused whenever it asks`);
   });
 
+  it("a joined board (its approval used up) is listed as joined; approving it again says one more board may join with that serial", async () => {
+    const store = new ApprovalStore(openLocalDatabase(stateDir), { now: () => 1_000 });
+    store.recordRequest("sn-3", "batch-7");
+    store.approve("sn-3");
+    assert.ok(store.consumeApproval("sn-3"), "the board joined (as the running cloud records it)");
+    assert.match(await devicesCommand({ values: { "state-dir": stateDir }, positionals: ["list"] }, 61_000), /\nsn-3 +joined +batch-7 +1 +60 s ago$/);
+    assert.equal(
+      await devicesCommand({ values: { "state-dir": stateDir }, positionals: ["approve", "sn-3"] }),
+      `approved "sn-3" again: its approval was used up when a board joined as it; one more board may now join with this serial (a board whose flash was wiped asks again; its old certificate still connects)`,
+    );
+    assert.equal(store.stateOf("sn-3"), "approved");
+  });
+
   it("approving a serial the app's claims, dashboards or server connect as is refused, since the cloud refuses such a board whatever its approval", async () => {
     // The state dir's last deploy names the app (as snapfleet dev leaves it).
     fs.mkdirSync(path.join(stateDir, "current"), { recursive: true });

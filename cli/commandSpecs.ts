@@ -104,7 +104,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     name: "devices",
     args: "list | approve <serial> | deny <serial>",
-    summary: "the boards that onboard by claim: list them (pending first), approve one (it joins the fleet the next time it asks), deny one (refused whenever it asks)",
+    summary: "the boards that onboard by claim: list them (pending first), approve one (one board with that serial joins the next time it asks; approve again after it joined to let one more through), deny one (refused whenever it asks)",
     options: {
       "state-dir": { value: "DIR", help: "the local cloud's state dir (default .snapfleet)" },
     },

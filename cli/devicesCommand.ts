@@ -45,11 +45,16 @@ export async function devicesCommand({ values, positionals }: Parsed, now = Date
         const problem = action === "approve" && app !== undefined && isReservedClientId(app, serial) ? claimSerialProblem(app, serial) : undefined;
         // Not a usage mistake: the usage text would bury the one line that says what's wrong.
         if (problem) throw new CliError(`can't approve it: in app "${app}", ${problem}, and the cloud refuses such a board whatever its approval`);
+        const before = approvals.stateOf(serial);
         let decided: DeviceApproval;
         try {
           decided = action === "approve" ? approvals.approve(serial) : approvals.deny(serial);
         } catch (e) {
           throw new UsageError(`devices ${action}: ${(e as Error).message}`);
+        }
+        // An approval lets one board through; saying so keeps a re-approval from looking harmless.
+        if (action === "approve" && before === "joined") {
+          return `approved "${decided.serial}" again: its approval was used up when a board joined as it; one more board may now join with this serial (a board whose flash was wiped asks again; its old certificate still connects)`;
         }
         if (action === "approve") return `approved "${decided.serial}": it joins the fleet the next time it asks${decided.attempts ? "" : " (it has not asked yet)"}`;
         // A decision only answers asks by claim: a board that got its thing connects with its own

@@ -5,7 +5,8 @@
  * - the fleet provisioning template (core/provisioning/template.ts) with the provisioning role
  *   AWS IoT assumes (`AWSIoTThingsRegistration`, as the page says) and a pre-provisioning hook;
  * - the hook Lambda (lambda/provisioningHook) reading the operator's approvals from a DynamoDB
- *   table; an unknown board is refused and added there as pending.
+ *   table; an unknown board is refused and added there as pending; an approved one is let through
+ *   once (its approval becomes `joined`).
  * The local cloud does the same in local/provisioning/. */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -53,8 +54,9 @@ export class ClaimProvisioning extends pulumi.ComponentResource {
     const hook = new LambdaService(this, {
       app: args.app,
       names: { role: `${short}-hook-role`, logs: `${name}-hook-logs`, access: `${name}-hook-access`, function: `${short}-hook` },
-      // Least privilege: read a board's item, add a pending one; deciding is the operator's.
-      statements: [{ Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:PutItem"], Resource: this.approvals.arn }],
+      // Least privilege: read a board's item, add a pending one, use an approval up (the
+      // conditional approved → joined update); deciding is the operator's.
+      statements: [{ Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], Resource: this.approvals.arn }],
       handler: "index.handler",
       code: args.code,
       // "The Lambda function must finish running and return within 5 seconds".

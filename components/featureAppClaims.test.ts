@@ -56,7 +56,9 @@ describe("FeatureApp fleet.claimBatches: onboarding by claim on AWS (Pulumi mock
     const table = mocks.one("aws:dynamodb/table:Table", "approvals");
     assert.deepEqual([table.inputs.hashKey, table.inputs.ttl], ["serial", { attributeName: "expiresAt", enabled: true }]);
     const hookAccess = JSON.parse(mocks.ofType("aws:iam/rolePolicy:RolePolicy").find((p) => p.name.includes("hook-access"))!.inputs.policy);
-    assert.deepEqual(hookAccess.Statement[0].Action, ["dynamodb:GetItem", "dynamodb:PutItem"]);
+    // Read, add pending, use an approval up (approved → joined): on the approvals table only.
+    assert.deepEqual(hookAccess.Statement, [{ Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], Resource: hookAccess.Statement[0].Resource }]);
+    assert.match(hookAccess.Statement[0].Resource, /approvals/);
 
     assert.equal(mocks.ofType("aws:iot/certificate:Certificate").length, 2, "one claim per batch (no devices listed)");
     const claimPolicy = mocks.one("aws:iot/policy:Policy", "claim-policy");

@@ -99,13 +99,17 @@ describe("onboarding in the dashboard (Chromium, local cloud): claim → pending
     // Operator: approve on the page; the board gets its own identity and joins the fleet.
     const operator = await open(cloud.dashboard!.operatorUrl);
     await boardRow(operator).getByRole("button", { name: `Approve ${SERIAL}` }).click();
-    await boardRow(operator).getByRole("cell", { name: "approved", exact: true }).waitFor({ timeout: 10_000 });
-    assert.equal(cloud.approvals.get(SERIAL)?.state, "approved");
     device = await booting;
     booting = undefined;
     assert.equal(device.thing, SERIAL);
+    // The approval let this one board through and is used up: listed as joined, and an operator
+    // may approve again (a board whose flash was wiped needs a new approval).
+    assert.equal(cloud.approvals.get(SERIAL)?.state, "joined");
+    await boardRow(operator).getByRole("cell", { name: "joined", exact: true }).waitFor({ timeout: 20_000 });
+    assert.equal(await boardRow(operator).getByRole("button", { name: `Approve again ${SERIAL}` }).count(), 1);
+    assert.equal(await boardRow(operator).getByRole("button", { name: `Deny ${SERIAL}` }).count(), 0);
 
-    // Approved, it is a device of the fleet: its name links to its page; the table shows it online.
+    // Joined, it is a device of the fleet: its name links to its page; the table shows it online.
     assert.equal(await boardRow(operator).getByRole("link", { name: SERIAL }).getAttribute("href"), `#device=${SERIAL}`);
     await operator.getByRole("link", { name: "Devices", exact: true }).click();
     const row = operator.getByRole("row").filter({ has: operator.getByRole("link", { name: SERIAL, exact: true }) });
@@ -115,6 +119,12 @@ describe("onboarding in the dashboard (Chromium, local cloud): claim → pending
     const own = new X509Certificate(fs.readFileSync(path.join(dir, "devices", SERIAL, "identity", "device.crt")));
     assert.notEqual(own.fingerprint256, new X509Certificate(claim.certPem).fingerprint256);
     assert.equal(cloud.broker.pki.identityOf(own.raw)?.kind, "thing");
+
+    // Approving again on the page lets one more board with this serial through.
+    await operator.getByRole("link", { name: /^Onboarding/ }).click();
+    await boardRow(operator).getByRole("button", { name: `Approve again ${SERIAL}` }).click();
+    await boardRow(operator).getByRole("cell", { name: "approved", exact: true }).waitFor({ timeout: 10_000 });
+    assert.equal(cloud.approvals.get(SERIAL)?.state, "approved");
   });
 
   it("a denied board is refused whenever it asks, and stays listed as denied", async () => {

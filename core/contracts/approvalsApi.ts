@@ -21,7 +21,8 @@ export const DENY_PATH = "api/approvals/deny";
 /** Boards listed at most (the local pending list holds 10,000; AWS expires undecided ones). */
 export const MAX_LISTED_APPROVALS = 1000;
 
-export const APPROVAL_STATES = ["pending", "approved", "denied"] as const;
+/** `joined`: the approval let its board through and is used up (core/provisioning/approval.ts). */
+export const APPROVAL_STATES = ["pending", "approved", "denied", "joined"] as const;
 export type ApprovalStateName = (typeof APPROVAL_STATES)[number];
 
 export interface ApprovalRecord {
@@ -36,6 +37,8 @@ export interface ApprovalRecord {
   batch?: string;
   /** unix ms: when an operator decided. */
   decidedAt?: number;
+  /** unix ms: when the approved board joined, using the approval up (state `joined`). */
+  joinedAt?: number;
   /** RegisterThing requests seen (the local cloud counts them; AWS's hook does not). */
   attempts?: number;
 }
@@ -55,7 +58,7 @@ function recordProblem(value: unknown): string | undefined {
   const serialProblem = checkName("serial", r.serial);
   if (serialProblem) return serialProblem;
   if (!isApprovalState(r.state)) return `state must be one of ${APPROVAL_STATES.join(", ")}`;
-  for (const field of ["firstSeen", "lastSeen", "decidedAt", "attempts"] as const) {
+  for (const field of ["firstSeen", "lastSeen", "decidedAt", "joinedAt", "attempts"] as const) {
     if (r[field] !== undefined && typeof r[field] !== "number") return `${field} must be a number`;
   }
   if (r.batch !== undefined && typeof r.batch !== "string") return "batch must be a string";

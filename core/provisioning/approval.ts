@@ -2,13 +2,18 @@
  * Only when an operator approved its serial. An unknown board is refused and listed as pending
  * for the operator; a denied one is refused. The local fleet provisioning service and the
  * pre-provisioning hook Lambda on AWS (lambda/provisioningHook) both decide with this function,
- * each reading the approvals from its own store (SQLite locally, DynamoDB on AWS). */
+ * each reading the approvals from its own store (SQLite locally, DynamoDB on AWS). An allowed
+ * decision counts only once the store has consumed the approval (approved → joined, atomically);
+ * a caller that loses that race refuses with `alreadyJoinedReason`. */
+import type { ApprovalStateName } from "../contracts/approvalsApi";
 import { checkName } from "../contracts/names";
 import { stageGroupName, stageOfThing, type RolloutStage } from "../jobs/stagedRollout";
 import { isReservedClientId } from "../policy/clientIds";
 import { SERIAL_PARAMETER } from "./claimApi";
 
-export type ApprovalState = "pending" | "approved" | "denied";
+/** `joined`: the approval was used up by the board it let through (single-use: anyone else holding
+ * the batch's claim who asks with that serial is refused); approving again lets one more through. */
+export type ApprovalState = ApprovalStateName;
 
 export interface ApprovalContext {
   app: string;
@@ -66,10 +71,16 @@ export function decideProvisioning(parameters: unknown, stateOf: (serial: string
   const { serial } = parsed;
   const state = stateOf(serial);
   if (state === "denied") return { allowProvisioning: false, reason: `board "${serial}" was denied by an operator` };
+  if (state === "joined") return { allowProvisioning: false, reason: alreadyJoinedReason(serial) };
   if (state !== "approved") {
     return { allowProvisioning: false, reason: `board "${serial}" is waiting for an operator's approval (snapfleet devices approve ${serial})`, pendingSerial: serial };
   }
   const overrides: Record<string, string> = {};
   if (context.stages?.length && context.thingGroup) overrides[STAGE_GROUP_PARAMETER] = stageGroupName(context.thingGroup, stageOfThing(serial, context.stages));
   return { allowProvisioning: true, thingName: serial, parameterOverrides: overrides };
+}
+
+/** Why an ask with a serial whose approval was used up is refused (for the cloud's log). */
+export function alreadyJoinedReason(serial: string): string {
+  return `board "${serial}" already joined the fleet with its approval, which lets one board through; if that board lost its identity, approve it again (snapfleet devices approve ${serial})`;
 }

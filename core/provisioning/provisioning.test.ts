@@ -43,6 +43,13 @@ describe("the pre-provisioning check: a board becomes a thing only when an opera
     assert.deepEqual(denied, { allowProvisioning: false, reason: 'board "sn-4" was denied by an operator' });
   });
 
+  it("a joined board's approval is used up: refused, not listed as pending again, and told how to approve again", () => {
+    assert.deepEqual(decideProvisioning({ [SERIAL_PARAMETER]: "sn-5" }, states({ "sn-5": "joined" }), { app: APP }), {
+      allowProvisioning: false,
+      reason: 'board "sn-5" already joined the fleet with its approval, which lets one board through; if that board lost its identity, approve it again (snapfleet devices approve sn-5)',
+    });
+  });
+
   it("with staged rollouts, the approved board joins the stage group its serial falls in (the same stage a device made by fleet.devices gets)", () => {
     const stages: RolloutStage[] = [{ percent: 5, waitMinutes: 30 }, { percent: 50, waitMinutes: 30 }, { percent: 100 }];
     const seen = new Set<string>();

@@ -53,6 +53,15 @@ describe("approvals API Lambda (handler called directly, DynamoDB faked)", () =>
     assert.deepEqual(decodeApprovalAnswer(JSON.parse(approved.body)), { serial: "sn-7", state: "approved", firstSeen: NOW, decidedAt: NOW + 5000 });
     assert.equal(items.get("sn-7")?.expiresAt, undefined, "a decided board no longer expires");
     assert.deepEqual(await ask(), { allowProvisioning: true, parameterOverrides: {} });
+    // The approval is used up: listed as joined (not pending), the next ask is refused; the
+    // operator approves again for a board that lost its identity.
+    const afterJoin = decodeApprovalsPage(JSON.parse((await api(request("GET", "/api/approvals"))).body)).devices;
+    assert.deepEqual(afterJoin.find((d) => d.serial === "sn-7"), { serial: "sn-7", state: "joined", firstSeen: NOW, decidedAt: NOW + 5000, joinedAt: NOW });
+    assert.deepEqual(await ask(), { allowProvisioning: false });
+    const again = await api(request("POST", "/api/approvals/approve", "serial=sn-7", operator));
+    assert.equal(decodeApprovalAnswer(JSON.parse(again.body)).state, "approved");
+    assert.deepEqual(await ask(), { allowProvisioning: true, parameterOverrides: {} });
+    log.splice(2);
     assert.deepEqual(log, ["approvals API: api/approvals/approve?serial=sn-7 answered 403", "approvals API: api/approvals/approve?serial=sn-7 answered 200"]);
 
     // Deny before the board ever asked: it is refused when it does.

@@ -1,6 +1,8 @@
 /** The operator's approvals on AWS: one DynamoDB item per board serial (key `serial`; `state` is
- * pending | approved | denied). The hook reads an item and adds a pending one for an unknown
- * board (conditional put: a decision written meanwhile is never overwritten). Pending items carry
+ * pending | approved | denied | joined). The hook reads an item and adds a pending one for an unknown
+ * board (conditional put: a decision written meanwhile is never overwritten); it lets an approved
+ * board through only by using its approval up (conditional update approved → joined, so of two
+ * racing asks one wins). Pending items carry
  * `expiresAt` (DynamoDB TTL, 30 days), so boards that ask and are never decided don't pile up;
  * approving or denying removes it (README, "Onboarding by claim" on AWS). The approvals API
  * (lambda/approvalsApi) lists the items and writes the operator's decisions. */
@@ -11,9 +13,10 @@ import type { ApprovalState } from "../../core/provisioning/approval";
 export interface ApprovalsDynamoModule {
   GetItemCommand: new (input: object) => unknown;
   PutItemCommand: new (input: object) => unknown;
-  /** The approvals API's (the hook uses only the two above). */
-  ScanCommand: new (input: object) => unknown;
+  /** The hook's conditional update (consume) and the approvals API's decisions. */
   UpdateItemCommand: new (input: object) => unknown;
+  /** The approvals API's. */
+  ScanCommand: new (input: object) => unknown;
 }
 
 type Item = Record<string, { S?: string; N?: string }>;
@@ -34,7 +37,28 @@ export class DynamoApprovals {
   async stateOf(serial: string): Promise<ApprovalState | undefined> {
     const got = await this.client.send(new this.sdk.GetItemCommand({ TableName: this.tableName, Key: { serial: { S: serial } }, ConsistentRead: true }));
     const state = got.Item?.state?.S;
-    return state === "pending" || state === "approved" || state === "denied" ? state : undefined;
+    return isApprovalState(state) ? state : undefined;
+  }
+
+  /** Uses the approval up: approved → joined, in one conditional UpdateItem. False when the item
+   * was not approved any more (another ask used it, or the operator denied meanwhile). */
+  async consume(serial: string, now: number): Promise<boolean> {
+    try {
+      await this.client.send(
+        new this.sdk.UpdateItemCommand({
+          TableName: this.tableName,
+          Key: { serial: { S: serial } },
+          UpdateExpression: "SET #state = :joined, joinedAt = :now",
+          ConditionExpression: "#state = :approved",
+          ExpressionAttributeNames: { "#state": "state" },
+          ExpressionAttributeValues: { ":joined": { S: "joined" }, ":approved": { S: "approved" }, ":now": { N: String(now) } },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if ((error as { name?: string }).name === "ConditionalCheckFailedException") return false;
+      throw error;
+    }
   }
 
   /** Lists an unknown board as pending; leaves an existing item (and any decision) alone. */
@@ -99,5 +123,5 @@ function fromItem(item: Item): ApprovalRecord | undefined {
   const state = item.state?.S;
   if (!serial || !isApprovalState(state)) return undefined;
   const number = (name: string) => (item[name]?.N !== undefined ? { [name]: Number(item[name].N) } : {});
-  return { serial, state, ...number("firstSeen"), ...number("decidedAt") };
+  return { serial, state, ...number("firstSeen"), ...number("decidedAt"), ...number("joinedAt") };
 }

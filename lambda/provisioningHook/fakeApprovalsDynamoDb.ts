@@ -1,5 +1,5 @@
-/** A stand-in for the DynamoDB calls the approvals table sees (the hook's GetItem and conditional
- * PutItem, the approvals API's Scan pages and UpdateItem), for tests: the real SDK's command
+/** A stand-in for the DynamoDB calls the approvals table sees (the hook's GetItem, conditional
+ * PutItem and conditional UpdateItem, the approvals API's Scan pages and UpdateItem), for tests: the real SDK's command
  * classes and client shape, items in insertion order (not serial order, as a Scan's isn't). */
 import assert from "node:assert/strict";
 import { DynamoApprovals, type ApprovalsDynamoModule } from "./dynamoApprovals";
@@ -46,6 +46,14 @@ export function fakeApprovalsTable(tableName = "approvals") {
         assert.ok(match, `fake DynamoDB: unexpected UpdateExpression ${input.UpdateExpression}`);
         const name = (n: string) => (n.startsWith("#") ? input.ExpressionAttributeNames[n] : n);
         const item: Item = structuredClone(items.get(input.Key.serial.S) ?? { serial: input.Key.serial });
+        // "#a = :x": the consume's condition, checked and applied in one step as DynamoDB does.
+        if (input.ConditionExpression !== undefined) {
+          const condition = /^(\S+) = (:\w+)$/.exec(input.ConditionExpression);
+          assert.ok(condition, `fake DynamoDB: unexpected ConditionExpression ${input.ConditionExpression}`);
+          if (item[name(condition[1])]?.S !== input.ExpressionAttributeValues[condition[2]].S) {
+            throw Object.assign(new Error("The conditional request failed"), { name: "ConditionalCheckFailedException" });
+          }
+        }
         for (const assignment of match[1].split(",")) {
           const [field, value] = assignment.split("=").map((x) => x.trim());
           item[name(field)] = input.ExpressionAttributeValues[value];

@@ -30,6 +30,28 @@ describe("pre-provisioning hook Lambda (handler called directly, DynamoDB faked)
     await hook(event({ SerialNumber: "sn-1" }));
     items.set("sn-1", { serial: { S: "sn-1" }, state: { S: "approved" } });
     assert.deepEqual(await hook(event({ SerialNumber: "sn-1" })), { allowProvisioning: true, parameterOverrides: {} });
+    assert.equal(items.get("sn-1")?.state.S, "joined");
+  });
+
+  it("an approval lets one board through: the hook uses it up (approved → joined), so the same serial asking again is refused", async () => {
+    const { items, table } = fakeApprovalsTable();
+    const log: string[] = [];
+    const hook = createPreProvisioningHook({ context: { app: "grow" }, approvals: table, now: () => NOW, log: (l) => log.push(l) });
+    items.set("sn-1", { serial: { S: "sn-1" }, state: { S: "approved" }, decidedAt: { N: "5" } });
+    assert.deepEqual(await hook(event({ SerialNumber: "sn-1" })), { allowProvisioning: true, parameterOverrides: {} });
+    assert.deepEqual(items.get("sn-1"), { serial: { S: "sn-1" }, state: { S: "joined" }, decidedAt: { N: "5" }, joinedAt: { N: String(NOW) } });
+    assert.deepEqual(await hook(event({ SerialNumber: "sn-1" })), { allowProvisioning: false });
+    assert.equal(items.get("sn-1")?.state.S, "joined", "refused, not listed as pending");
+    assert.match(log[1], /refused .*: board "sn-1" already joined the fleet with its approval/);
+  });
+
+  it("two asks racing with the same approved serial: both read approved, only the one whose conditional update succeeds is allowed", async () => {
+    const { items, table } = fakeApprovalsTable();
+    items.set("sn-2", { serial: { S: "sn-2" }, state: { S: "approved" } });
+    const hook = createPreProvisioningHook({ context: { app: "grow" }, approvals: table, now: () => NOW });
+    const results = await Promise.all([hook(event({ SerialNumber: "sn-2" })), hook(event({ SerialNumber: "sn-2" }))]);
+    assert.deepEqual(results.map((r) => r.allowProvisioning).sort(), [false, true]);
+    assert.equal(items.get("sn-2")?.state.S, "joined");
   });
 
   it("refuses a denied board without touching its item, and a request without a valid serial", async () => {

@@ -3,7 +3,9 @@
  * CLI (`snapfleet devices approve <serial>`) and the dashboard decide while `snapfleet dev` runs,
  * and a restart forgets nothing. On AWS the same records live in DynamoDB
  * (lambda/provisioningHook). The pending list is bounded: a flood of unknown serials can't grow it
- * without limit. */
+ * without limit. An approval is single-use: `consumeApproval` turns it into `joined` in one
+ * statement, so of two asks with the same approved serial only one gets through. */
+import { APPROVAL_STATES } from "../../core/contracts/approvalsApi";
 import { checkName } from "../../core/contracts/names";
 import type { ApprovalState } from "../../core/provisioning/approval";
 import { ensureSchema, type LocalDatabase } from "../database/localDatabase";
@@ -19,6 +21,8 @@ export interface DeviceApproval {
   /** RegisterThing requests seen from it. */
   attempts: number;
   decidedAt?: number;
+  /** When the approved board joined, using the approval up (state `joined`). */
+  joinedAt?: number;
 }
 
 export interface ApprovalStoreOptions {
@@ -27,14 +31,15 @@ export interface ApprovalStoreOptions {
   now?: () => number;
 }
 
-const SCHEMA = `CREATE TABLE IF NOT EXISTS device_approvals (
+const TABLE_SQL = (name: string) => `CREATE TABLE IF NOT EXISTS ${name} (
   serial TEXT PRIMARY KEY,
-  state TEXT NOT NULL CHECK (state IN ('pending', 'approved', 'denied')),
+  state TEXT NOT NULL CHECK (state IN (${APPROVAL_STATES.map((state) => `'${state}'`).join(", ")})),
   batch TEXT,
   first_seen INTEGER,
   last_seen INTEGER,
   attempts INTEGER NOT NULL DEFAULT 0,
-  decided_at INTEGER
+  decided_at INTEGER,
+  joined_at INTEGER
 )`;
 
 interface Row {
@@ -45,6 +50,7 @@ interface Row {
   last_seen: number | null;
   attempts: number;
   decided_at: number | null;
+  joined_at: number | null;
 }
 
 export class ApprovalStore {
@@ -55,7 +61,8 @@ export class ApprovalStore {
     private readonly db: LocalDatabase,
     options: ApprovalStoreOptions = {},
   ) {
-    ensureSchema(db, SCHEMA);
+    migrateToSingleUseApprovals(db);
+    ensureSchema(db, TABLE_SQL("device_approvals"));
     this.maxPending = options.maxPending ?? 10_000;
     this.now = options.now ?? Date.now;
   }
@@ -76,7 +83,14 @@ export class ApprovalStore {
     return true;
   }
 
-  /** The operator lets the board join (before or after it asked). */
+  /** The board was let through: uses its approval up (approved → joined) in one statement. False
+   * when it was not approved any more (another ask used it, or the operator denied meanwhile):
+   * then the board must be refused. */
+  consumeApproval(serial: string): boolean {
+    return this.db.prepare("UPDATE device_approvals SET state = 'joined', joined_at = ? WHERE serial = ? AND state = 'approved'").run(this.now(), serial).changes === 1;
+  }
+
+  /** The operator lets one board with this serial join (before or after it asked; again after one joined). */
   approve(serial: string): DeviceApproval {
     return this.decide(serial, "approved");
   }
@@ -121,5 +135,20 @@ function fromRow(row: Row): DeviceApproval {
     ...(row.last_seen !== null ? { lastSeen: row.last_seen } : {}),
     attempts: row.attempts,
     ...(row.decided_at !== null ? { decidedAt: row.decided_at } : {}),
+    ...(row.joined_at !== null ? { joinedAt: row.joined_at } : {}),
   };
+}
+
+/** A database made before approvals were single-use has a CHECK without 'joined' and no
+ * joined_at; SQLite can't alter a CHECK, so the table is rebuilt with its rows, in one
+ * transaction (the CLI and `snapfleet dev` may open the file at once). */
+function migrateToSingleUseApprovals(db: LocalDatabase): void {
+  db.transaction(() => {
+    const existing = db.prepare("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'device_approvals'").get() as { sql: string } | undefined;
+    if (!existing || existing.sql.includes("'joined'")) return;
+    db.exec(TABLE_SQL("device_approvals_new"));
+    db.exec("INSERT INTO device_approvals_new (serial, state, batch, first_seen, last_seen, attempts, decided_at) SELECT serial, state, batch, first_seen, last_seen, attempts, decided_at FROM device_approvals");
+    db.exec("DROP TABLE device_approvals");
+    db.exec("ALTER TABLE device_approvals_new RENAME TO device_approvals");
+  }).immediate();
 }

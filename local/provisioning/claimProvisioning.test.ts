@@ -115,6 +115,63 @@ describe("onboarding by claim (fleet provisioning MQTT API, local cloud)", funct
     assert.ok(lines.some((l) => /"sn-1001" joined the fleet \(claim "batch-7"/.test(l)), lines.join("\n"));
   });
 
+  it("an approval lets one board through: asking again with a joined serial is refused and listed as joined", async () => {
+    // After the first test sn-1001 joined; whoever else holds the batch's claim asks with its serial.
+    assert.equal(approvals.get("sn-1001")?.state, "joined");
+    assert.equal(typeof approvals.get("sn-1001")?.joinedAt, "number");
+    const controller = new AbortController();
+    const attempts = approvals.get("sn-1001")!.attempts;
+    const second = identityByClaim(board("sn-1001", { stateDir: path.join(stateDir, "boards", "sn-1001-copy"), signal: controller.signal }));
+    await waitFor("the copy to ask twice", () => approvals.get("sn-1001")!.attempts >= attempts + 2);
+    controller.abort();
+    await assert.rejects(second, /provisioning by claim was stopped/);
+    assert.equal(approvals.get("sn-1001")?.state, "joined", "refused, listed as joined, not pending");
+    assert.deepEqual(joined, ["sn-1001"], "no second certificate for the thing");
+    assert.ok(lines.some((l) => /refused a board of claim "batch-7": board "sn-1001" already joined the fleet with its approval/.test(l)), lines.join("\n"));
+    // Approving again (a board whose flash was wiped) lets exactly one more through.
+    approvals.approve("sn-1001");
+    assert.equal(approvals.get("sn-1001")?.state, "approved");
+  });
+
+  it("two boards racing with the same approved serial: only one gets a thing", async () => {
+    approvals.approve("sn-2002");
+    const askers = await Promise.all([1, 2].map((n) => rawClaimClient(`${claimClientIdPrefix(APP)}racer-${n}`)));
+    try {
+      const tokens = await Promise.all(askers.map((a) => a.certificate()));
+      const answers = await Promise.all(askers.map((a, i) => a.register(tokens[i], "sn-2002")));
+      assert.deepEqual(answers.map((a) => a.topic.endsWith("/accepted")).sort(), [false, true], JSON.stringify(answers));
+      assert.equal(answers.find((a) => a.topic.endsWith("/rejected"))!.body.errorCode, "AccessDenied");
+      assert.equal(approvals.get("sn-2002")?.state, "joined");
+      assert.equal(joined.filter((t) => t === "sn-2002").length, 1);
+    } finally {
+      await Promise.all(askers.map((a) => a.client.endAsync(true)));
+    }
+  });
+
+  /** A claim connection speaking the API by hand, to send two RegisterThing requests at once. */
+  async function rawClaimClient(clientId: string) {
+    const client = await mqtt.connectAsync(`mqtts://127.0.0.1:${broker.mqttsPort}`, { clientId, protocolVersion: 4, ca: broker.caCertPem, cert: claim.certPem, key: claim.keyPem, reconnectPeriod: 0 });
+    const register = registerThingTopic(provisioningTemplateName(APP));
+    const answers: { topic: string; body: Record<string, any> }[] = [];
+    client.on("message", (topic, payload) => answers.push({ topic, body: JSON.parse(payload.toString()) }));
+    await client.subscribeAsync([`${CREATE_KEYS_TOPIC}/accepted`, `${register}/accepted`, `${register}/rejected`], { qos: 1 });
+    const next = async (prefix: string) => {
+      await waitFor(`an answer on ${prefix}`, () => answers.some((a) => a.topic.startsWith(prefix)));
+      return answers.splice(answers.findIndex((a) => a.topic.startsWith(prefix)), 1)[0];
+    };
+    return {
+      client,
+      async certificate(): Promise<string> {
+        await client.publishAsync(CREATE_KEYS_TOPIC, "", { qos: 1 });
+        return (await next(CREATE_KEYS_TOPIC)).body.certificateOwnershipToken as string;
+      },
+      async register(token: string, serial: string) {
+        await client.publishAsync(register, JSON.stringify({ certificateOwnershipToken: token, parameters: { SerialNumber: serial } }), { qos: 1 });
+        return next(register);
+      },
+    };
+  }
+
   it("deny → refused: the board gets no identity and is listed as denied", async () => {
     approvals.deny("sn-666");
     const controller = new AbortController();

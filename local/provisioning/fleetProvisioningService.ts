@@ -20,7 +20,7 @@
 import crypto, { X509Certificate } from "node:crypto";
 import type { TLSSocket } from "node:tls";
 import type { Aedes, AedesPublishPacket, Client } from "aedes";
-import { decideProvisioning, serialOf, type ApprovalContext } from "../../core/provisioning/approval";
+import { alreadyJoinedReason, decideProvisioning, serialOf, type ApprovalContext } from "../../core/provisioning/approval";
 import {
   CREATE_KEYS_TOPIC,
   OWNERSHIP_TOKEN_TTL_MS,
@@ -132,6 +132,13 @@ export class FleetProvisioningService {
     }
     if (!decision.allowProvisioning) {
       this.log(`provisioning: refused a board of claim "${batch}": ${decision.reason}`);
+      return this.reject(client, topic, ACCESS_DENIED);
+    }
+    // Single-use approval, used up here at the decision rather than after the registry attach: the
+    // check and the use are one SQLite statement, so no second ask (nor another process) slips in
+    // while the attach runs; if the attach fails, the operator approves again (fails closed).
+    if (!approvals.consumeApproval(decision.thingName)) {
+      this.log(`provisioning: refused a board of claim "${batch}": ${alreadyJoinedReason(decision.thingName)}`);
       return this.reject(client, topic, ACCESS_DENIED);
     }
     this.outstanding.delete(token);

@@ -21,6 +21,7 @@ function toRecord(a: DeviceApproval): ApprovalRecord {
     ...(a.lastSeen !== undefined ? { lastSeen: a.lastSeen } : {}),
     ...(a.batch !== undefined ? { batch: a.batch } : {}),
     ...(a.decidedAt !== undefined ? { decidedAt: a.decidedAt } : {}),
+    ...(a.joinedAt !== undefined ? { joinedAt: a.joinedAt } : {}),
     attempts: a.attempts,
   };
 }

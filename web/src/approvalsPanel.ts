@@ -1,7 +1,9 @@
 /** The onboarding panel: boards that asked to join the fleet with a batch's claim (onboarding by
- * claim), pending first, and the ones an operator decided. An operator link gets Approve / Deny
- * on each pending board (and Approve on a denied one, to change its mind); a viewer link sees the
- * list without buttons. The servers refuse a viewer's decision anyway (core/contracts/dashboardRoles.ts). */
+ * claim), pending first, and the ones an operator decided or that joined (their approval used
+ * up). An operator link gets Approve / Deny on each pending board, Approve on a denied one (to
+ * change its mind) and Approve again on a joined one (one more board with that serial, e.g. after
+ * its flash was wiped); a viewer link sees the list without buttons. The servers refuse a
+ * viewer's decision anyway (core/contracts/dashboardRoles.ts). */
 import type { ApprovalRecord } from "../../core/contracts/approvalsApi";
 import { roleMay, type DashboardRole } from "../../core/contracts/dashboardRoles";
 import type { ApprovalsClient } from "./approvalsClient";
@@ -31,7 +33,7 @@ export class ApprovalsPanel {
     thead.append(head);
     table.append(thead, this.body);
     const note = this.may.allowed
-      ? "A board flashed with a batch's claim asks for its own identity; approve it and it joins the fleet the next time it asks."
+      ? "A board flashed with a batch's claim asks for its own identity; approve it and it joins the fleet the next time it asks. An approval lets one board through: a joined board that lost its identity needs Approve again."
       : `A board flashed with a batch's claim asks for its own identity and waits here. ${this.may.reason}.`;
     this.element.append(html("h2", {}, "Onboarding"), html("p", { class: "approvals-note" }, note), this.error, table);
   }
@@ -56,8 +58,8 @@ export class ApprovalsPanel {
   private row(device: ApprovalRecord, now: number): HTMLElement {
     const row = html("tr", { "data-serial": device.serial, class: `approval-${device.state}` });
     const name = html("th", { scope: "row" });
-    // An approved board is a thing of the fleet: its name opens its page.
-    name.append(device.state === "approved" ? html("a", { href: `#device=${encodeURIComponent(device.serial)}` }, device.serial) : device.serial);
+    // A board that joined (also one approved again since) is a thing of the fleet: its name opens its page.
+    name.append(device.state === "joined" || device.joinedAt !== undefined ? html("a", { href: `#device=${encodeURIComponent(device.serial)}` }, device.serial) : device.serial);
     row.append(
       name,
       html("td", {}, device.state),
@@ -67,15 +69,14 @@ export class ApprovalsPanel {
     );
     if (this.may.allowed) {
       const cell = html("td", { class: "decision" });
-      if (device.state !== "approved") cell.append(this.button(device.serial, "approve"));
+      if (device.state !== "approved") cell.append(this.button(device.serial, "approve", device.state === "joined" ? "Approve again" : "Approve"));
       if (device.state === "pending") cell.append(this.button(device.serial, "deny"));
       row.append(cell);
     }
     return row;
   }
 
-  private button(serial: string, decision: "approve" | "deny"): HTMLButtonElement {
-    const label = decision === "approve" ? "Approve" : "Deny";
+  private button(serial: string, decision: "approve" | "deny", label = decision === "approve" ? "Approve" : "Deny"): HTMLButtonElement {
     const button = html("button", { type: "button", class: `push ${decision}`, "aria-label": `${label} ${serial}` }, label);
     button.addEventListener("click", () => {
       button.disabled = true;
