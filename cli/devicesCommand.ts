@@ -11,7 +11,7 @@ import { table } from "./format";
 import { ThingRegistry } from "../local/registry";
 import { isReservedClientId } from "../core/policy";
 import { manifestDeployedBefore } from "./deployedBefore";
-import { claimSerialProblem } from "../core/provisioning/approval";
+import { reservedSerialProblem } from "../core/provisioning/approval";
 
 interface Parsed {
   values: Record<string, unknown>;
@@ -42,9 +42,10 @@ export async function devicesCommand({ values, positionals }: Parsed, now = Date
         if (serial === undefined) throw new UsageError(`devices ${action} needs the board's serial (snapfleet devices list shows the pending ones)`);
         // The provisioning check refuses these whatever the approval says: don't let "approved" suggest otherwise.
         const app = manifestDeployedBefore(stateDir)?.app;
-        const problem = action === "approve" && app !== undefined && isReservedClientId(app, serial) ? claimSerialProblem(app, serial) : undefined;
         // Not a usage mistake: the usage text would bury the one line that says what's wrong.
-        if (problem) throw new CliError(`can't approve it: in app "${app}", ${problem}, and the cloud refuses such a board whatever its approval`);
+        if (action === "approve" && app !== undefined && isReservedClientId(app, serial)) {
+          throw new CliError(`can't approve it: in app "${app}", ${reservedSerialProblem(serial)}, and the cloud refuses such a board whatever its approval`);
+        }
         const before = approvals.stateOf(serial);
         let decided: DeviceApproval;
         try {

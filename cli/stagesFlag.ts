@@ -11,11 +11,12 @@ export function stagesFromFlag(text: string): RolloutStage[] {
   const stages = text.split(",").map((part, i) => {
     const match = /^\s*([^/\s]+)\s*(?:\/\s*([^/\s]+)\s*)?$/.exec(part);
     if (!match) throw new UsageError(`--stages: stage ${i + 1} is ${JSON.stringify(part)}; write each stage as PERCENT/WAIT_MINUTES and the last as 100, e.g. --stages ${STAGES_FLAG_EXAMPLE}`);
-    const [percent, waitMinutes] = [match[1], match[2]].map((text, which) => {
-      if (text === undefined || Number.isFinite(Number(text))) return text === undefined ? undefined : Number(text);
-      throw new UsageError(`--stages: stage ${i + 1}'s ${which ? "WAIT_MINUTES" : "PERCENT"} is ${JSON.stringify(text)}, not a number; e.g. --stages ${STAGES_FLAG_EXAMPLE}`);
-    });
-    return { percent, ...(waitMinutes === undefined ? {} : { waitMinutes }) };
+    const number = (text: string, what: string) => {
+      if (Number.isFinite(Number(text))) return Number(text);
+      throw new UsageError(`--stages: stage ${i + 1}'s ${what} is ${JSON.stringify(text)}, not a number; e.g. --stages ${STAGES_FLAG_EXAMPLE}`);
+    };
+    const percent = number(match[1], "PERCENT");
+    return match[2] === undefined ? { percent } : { percent, waitMinutes: number(match[2], "WAIT_MINUTES") };
   });
   try {
     return checkStages(stages, "--stages", "stages");
