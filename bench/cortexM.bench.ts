@@ -47,6 +47,11 @@ async function sizes(): Promise<void> {
     const { report } = (await buildFirmware({ target: "cortex-m0plus", appDir, outDir: path.join(appDir, "image"), log: () => {} })) as { report: Report };
     row("cortex-m0plus, grow-station alone (--app)", report);
     console.log(`grow-station alone vs any app (cortex-m0plus): flash x${(report.flash.total / anyApp!.flash.total).toFixed(2)}, RAM x${(report.ram.total / anyApp!.ram.total).toFixed(2)}; goal 40 KB / 12 KB: x${(report.flash.total / 40960).toFixed(2)} / x${(report.ram.total / 12288).toFixed(2)}`);
+    // The goal's floor (scripts/mcuFloor.mjs): what the issue itself keeps on the MCU, with this code.
+    const { mcuFloor } = await import(path.join(ROOT, "scripts/mcuFloor.mjs") as string);
+    const floor = mcuFloor(fs.readFileSync(path.join(appDir, "image/snapfleet-device.map"), "utf8")) as { required: number; movable: number; byReason: Array<{ reason: string; required: boolean; bytes: number }> };
+    for (const part of floor.byReason) console.log(`  ${part.required ? "required" : "movable "} ${kb(part.bytes).padStart(8)}  ${part.reason}`);
+    console.log(`grow-station's floor (cortex-m0plus): ${kb(floor.required)} the issue keeps on the MCU (x${(floor.required / 40960).toFixed(2)} the 40 KB goal), ${kb(floor.movable)} a thinner MCU could leave to the co-processor`);
   } finally {
     fs.rmSync(appDir, { recursive: true, force: true });
   }

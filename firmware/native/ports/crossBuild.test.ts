@@ -82,7 +82,7 @@ describe("firmware build for Cortex-M (size table against the budget)", function
     });
   }
 
-  it("cortex-m0plus built for the grow-station alone (--app): its table and budget, smaller than the image for any app, the functions it doesn't import left out", () => {
+  it("cortex-m0plus built for the grow-station alone (--app): its table and budget, smaller than the image for any app, the functions it doesn't import left out", async () => {
     const app = fs.mkdtempSync(path.join(os.tmpdir(), "sf-m0-app-"));
     try {
       const built = spawnSync(process.execPath, ["bin/snapfleet", "build", "examples/grow-station/features/app.ts", "--out", app, "--secrets-file", "examples/grow-station/dev-secrets.json"], { cwd: ROOT, encoding: "utf8" });
@@ -142,6 +142,13 @@ describe("firmware build for Cortex-M (size table against the budget)", function
         assert.ok(m33.includes(words), `the M33 image words it: "${words}"`);
         for (const elf of [generic, perApp]) assert.ok(!fs.readFileSync(elf).includes(words), `${path.basename(path.dirname(elf))}: "${words}" is a code, not words`);
       }
+      // The goal's floor (scripts/mcuFloor.mjs, README "The goal's floor"): every file of the image
+      // is sorted as required on the MCU by the issue or movable to the co-processor, and the two
+      // add up to the image's parts (a new file fails here until it is sorted)
+      const { mcuFloor } = await import(path.join(ROOT, "scripts/mcuFloor.mjs"));
+      const floor = mcuFloor(fs.readFileSync(path.join(path.dirname(perApp), "snapfleet-device.map"), "utf8"));
+      assert.deepEqual(floor.unclassified, [], "every file of the image is in scripts/mcuFloor.mjs's lists");
+      assert.ok(floor.required > 0 && floor.movable > 0 && floor.required + floor.movable <= appText + appData, `${floor.required} + ${floor.movable} B within the image's ${appText + appData} B`);
     } finally {
       fs.rmSync(app, { recursive: true, force: true });
     }
