@@ -12,9 +12,23 @@ export interface BuildOutput {
   snapshots: Record<Target, Uint8Array>;
 }
 
+/** The device snapshot holds the secrets' values (compileFeatures gives them to the device part
+ * only): its owner alone may read it. */
+const PRIVATE_FILE_MODE = 0o600;
+
 export function writeBuild(dir: string, build: BuildOutput): void {
   fs.mkdirSync(dir, { recursive: true });
-  for (const target of TARGETS) fs.writeFileSync(path.join(dir, `${target}.snap`), build.snapshots[target]);
+  for (const target of TARGETS) {
+    const file = path.join(dir, `${target}.snap`);
+    if (target !== "device") {
+      fs.writeFileSync(file, build.snapshots[target]);
+      continue;
+    }
+    // A mode given to writeFileSync applies only to a new file: one an earlier build left
+    // world-readable is tightened before the secrets go into it.
+    if (fs.existsSync(file)) fs.chmodSync(file, PRIVATE_FILE_MODE);
+    fs.writeFileSync(file, build.snapshots[target], { mode: PRIVATE_FILE_MODE });
+  }
   fs.writeFileSync(path.join(dir, "manifest.json"), JSON.stringify(build.manifest, null, 2) + "\n");
 }
 
