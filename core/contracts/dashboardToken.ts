@@ -8,6 +8,8 @@
  * implementation serves both, so a link minted for one is judged by the same rules as the other. */
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { DEFAULT_DASHBOARD_ROLE, isDashboardRole, type DashboardRole } from "./dashboardRoles";
+// the header every API of the dashboard reads the token from (an MQTT client sends it as its password)
+import { FLEET_STATUS_TOKEN_HEADER } from "./fleetStatus";
 
 export const DASHBOARD_TOKEN_PREFIX = "sfdash";
 /** Long enough for a working session, short enough that a leaked token soon stops working. */
@@ -15,7 +17,14 @@ export const DEFAULT_DASHBOARD_TOKEN_TTL_MS = 12 * 60 * 60 * 1000;
 /** Keys are 32 random bytes (the HMAC-SHA256 block-size guidance: at least the hash length). */
 export const DASHBOARD_KEY_BYTES = 32;
 
-export type TokenCheck = { valid: true; expiresAt: number; role: DashboardRole } | { valid: false; reason: string };
+/** `missing`: no token came at all; the reason's hint names the MQTT password, and an HTTP API
+ * words it with its header instead (tokenRefusal). */
+export type TokenCheck = { valid: true; expiresAt: number; role: DashboardRole } | { valid: false; reason: string; missing?: true };
+
+/** The error of an HTTP API (jobs, history, fleet status, approvals) that refused a token. */
+export function tokenRefusal(check: Extract<TokenCheck, { valid: false }>): string {
+  return `dashboard token refused: ${check.missing ? `no dashboard token (send it in the ${FLEET_STATUS_TOKEN_HEADER} header)` : check.reason}`;
+}
 
 export function mintDashboardToken(key: Uint8Array, app: string, ttlMs = DEFAULT_DASHBOARD_TOKEN_TTL_MS, now = Date.now(), role: DashboardRole = DEFAULT_DASHBOARD_ROLE): string {
   if (!Number.isFinite(ttlMs) || ttlMs <= 0) throw new Error(`dashboard token lifetime must be a positive number of ms, got ${ttlMs}`);
@@ -36,7 +45,7 @@ export function verifyDashboardToken(
   now = Date.now(),
   signatureProblem = "dashboard token signature is wrong (forged, or signed with another key)",
 ): TokenCheck {
-  if (!token) return { valid: false, reason: "no dashboard token (send it as the MQTT password)" };
+  if (!token) return { valid: false, missing: true, reason: "no dashboard token (send it as the MQTT password)" };
   const parts = token.split(".");
   // A role segment is there only for roles other than the default (see the header).
   const role = parts.length === 4 ? parts[1] : DEFAULT_DASHBOARD_ROLE;

@@ -2,7 +2,7 @@
  * dashboard server and the AWS Lambda behind CloudFront: parameter checks, the dashboard token,
  * then one page from whichever store the cloud has. */
 import { DEFAULT_FLEET_STATUS_PAGE, encodeFleetStatusPage, MAX_FLEET_STATUS_PAGE, MAX_FLEET_STATUS_SEGMENTS, type FleetSegment, type FleetStatusPage } from "../contracts/fleetStatus";
-import type { TokenCheck } from "../contracts/dashboardToken";
+import { tokenRefusal, type TokenCheck } from "../contracts/dashboardToken";
 
 export interface FleetStatusRequest {
   /** The `x-snapfleet-token` header. */
@@ -27,7 +27,7 @@ const CURSOR_PATTERN = /^[a-z0-9][a-z0-9-]{0,127}$/;
 export async function answerFleetStatusRequest(request: FleetStatusRequest, source: FleetStatusSource): Promise<FleetStatusResponse> {
   const fail = (status: 400 | 401 | 500, error: string): FleetStatusResponse => ({ status, body: JSON.stringify({ error }) });
   const check = await source.verifyToken(request.token);
-  if (!check.valid) return fail(401, `dashboard token refused: ${check.reason}`);
+  if (!check.valid) return fail(401, tokenRefusal(check));
   const limitText = request.query.get("limit");
   const limit = limitText === null ? DEFAULT_FLEET_STATUS_PAGE : Number(limitText);
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_FLEET_STATUS_PAGE) return fail(400, `limit must be an integer from 1 to ${MAX_FLEET_STATUS_PAGE}, got ${JSON.stringify(limitText)}`);

@@ -1,7 +1,7 @@
 /** The history API's request handling (core/contracts/history.ts), shared by the local dashboard
  * server and the AWS Lambda: the dashboard token, then parameter checks against the manifest (a
  * channel without `history` has nothing stored), then one query on whichever store the cloud has. */
-import type { TokenCheck } from "../contracts/dashboardToken";
+import { tokenRefusal, type TokenCheck } from "../contracts/dashboardToken";
 import { DEFAULT_HISTORY_LIMIT, MAX_HISTORY_LIMIT, type StoredMessage } from "../contracts/history";
 import type { ChannelDecl } from "../contracts/manifest";
 import { NAME_PATTERN } from "../contracts/names";
@@ -35,7 +35,7 @@ export interface HistorySource {
 export async function answerHistoryRequest(request: HistoryRequest, source: HistorySource): Promise<HistoryResponse> {
   const fail = (status: 400 | 401 | 500, error: string): HistoryResponse => ({ status, body: JSON.stringify({ error }) });
   const check = await source.verifyToken(request.token);
-  if (!check.valid) return fail(401, `dashboard token refused: ${check.reason}`);
+  if (!check.valid) return fail(401, tokenRefusal(check));
   const q = parseHistoryQuery(request.query, source.channels());
   if (q instanceof Error) return fail(400, q.message);
   try {

@@ -2,7 +2,7 @@
  * server and the AWS Lambda behind CloudFront: method and parameter checks, the dashboard token
  * and its role (cancel is operator-only: core/contracts/dashboardRoles.ts), then the answer from
  * whichever jobs service the cloud has. */
-import type { TokenCheck } from "../contracts/dashboardToken";
+import { tokenRefusal, type TokenCheck } from "../contracts/dashboardToken";
 import { roleMay } from "../contracts/dashboardRoles";
 import { checkName } from "../contracts/names";
 import {
@@ -66,7 +66,7 @@ export async function answerJobsRequest(request: JobsApiRequest, source: JobsSou
     return fail(405, `/${request.path} takes ${wanted}${wanted === "POST" ? " (it changes the job)" : ""}, not ${request.method}`, wanted === "GET" ? "GET, HEAD" : "POST");
   }
   const check = await source.verifyToken(request.token);
-  if (!check.valid) return fail(401, `dashboard token refused: ${check.reason}`);
+  if (!check.valid) return fail(401, tokenRefusal(check));
   const jobParam = (): string | JobsApiResponse => {
     const jobId = request.query.get("job");
     // Job ids of this app only: `{app}-...` (core/contracts/jobDocument.ts), AWS's character set.

@@ -3,7 +3,7 @@
  * dashboard token and its role (approve and deny are operator-only:
  * core/contracts/dashboardRoles.ts), then the answer from whichever approvals store the cloud has. */
 import { APPROVALS_API_PATH, APPROVE_PATH, DENY_PATH, type ApprovalRecord } from "../contracts/approvalsApi";
-import type { TokenCheck } from "../contracts/dashboardToken";
+import { tokenRefusal, type TokenCheck } from "../contracts/dashboardToken";
 import { roleMay } from "../contracts/dashboardRoles";
 import { claimSerialProblem } from "./approval";
 
@@ -43,7 +43,7 @@ export async function answerApprovalsRequest(request: ApprovalsApiRequest, sourc
     return fail(405, `/${request.path} takes ${wanted}${wanted === "POST" ? " (it decides about a board)" : ""}, not ${request.method}`, wanted === "GET" ? "GET, HEAD" : "POST");
   }
   const check = await source.verifyToken(request.token);
-  if (!check.valid) return fail(401, `dashboard token refused: ${check.reason}`);
+  if (!check.valid) return fail(401, tokenRefusal(check));
   try {
     if (request.path === APPROVALS_API_PATH) return ok({ devices: await source.list() });
     const allowed = roleMay(check.role, "devices:approve");

@@ -105,7 +105,7 @@ describe("history API Lambda (handler called directly, DynamoDB Query faked)", (
       assert.equal(answer.statusCode, status, answer.body);
       assert.match(JSON.parse(answer.body).error, pattern);
     };
-    await refused(get("thing=gh-1&channel=temperature", null), 401, /dashboard token refused/);
+    await refused(get("thing=gh-1&channel=temperature", null), 401, /^dashboard token refused: no dashboard token \(send it in the x-snapfleet-token header\)$/);
     await refused(get("thing=gh-1&channel=temperature", mintDashboardToken(KEY, "other-app", 60_000, NOW)), 401, /dashboard token refused/);
     await refused(get("thing=gh-1&channel=temperature", mintDashboardToken(Buffer.alloc(32, 1), APP, 60_000, NOW)), 401, /signature is wrong/);
     await refused(get("thing=gh-1&channel=heater"), 400, /channel "heater" keeps no history; declare it with \{ history: \{ days: N \} \}/);

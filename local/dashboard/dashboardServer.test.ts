@@ -83,7 +83,10 @@ describe("local dashboard server", () => {
     // The local table lists in name order and says so (the page draws its first screen from it).
     assert.deepEqual(second.body, { thing: ["gh-3"], online: [1], versions: ["v0"], version: [0], bootId: ["b"], t: [10], receivedAt: [100], order: "thing" });
 
-    assert.equal((await get("", null)).status, 401);
+    const withoutToken = await get("", null);
+    assert.equal(withoutToken.status, 401);
+    // an HTTP request sends the token in a header, not as an MQTT password
+    assert.equal(withoutToken.body.error, "dashboard token refused: no dashboard token (send it in the x-snapfleet-token header)");
     const forged = await get("", "sfdash.99999999999999.AAAA");
     assert.equal(forged.status, 401);
     assert.match(forged.body.error ?? "", /dashboard token refused/);
