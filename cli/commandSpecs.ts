@@ -1,9 +1,10 @@
 import { DEFAULT_INSTRUCTION_BUDGET } from "../core/engine/types";
+import { DEFAULT_LOCAL_CLOUD_PORT } from "../local/cloud/defaultPort";
 /** Every command's arguments, options and help text, in one place: `main.ts` parses with them,
  * and `snapfleet --help`, `snapfleet <command> --help` and usage errors print them. */
 
-/** `snapfleet dev`'s dashboard port; MQTT over TLS is on the next one, WebSocket on the one after. */
-export const DEFAULT_DEV_PORT = 8080;
+/** `snapfleet dev`'s dashboard port: the local cloud's default. */
+export const DEFAULT_DEV_PORT = DEFAULT_LOCAL_CLOUD_PORT;
 
 export interface OptionSpec {
   /** Shown after the flag, e.g. "N" in `--devices N`; absent for a boolean flag. */

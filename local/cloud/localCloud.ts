@@ -2,6 +2,7 @@
  * store, the dashboard server and the fleet monitor, wired the way AWS wires the deployed
  * pieces. `deploy(build)` is the local `pulumi up`: new device code becomes a new OTA job for the
  * app's thing group; web-only changes just reach the dashboard. */
+import { DEFAULT_LOCAL_CLOUD_PORT } from "./defaultPort";
 import fs from "node:fs";
 import path from "node:path";
 import { writeBuild, type BuildOutput } from "../../core/contracts/buildOutput";
@@ -33,8 +34,9 @@ export interface LocalCloudOptions {
   stateDir: string;
   build: BuildOutput;
   host?: string;
-  /** Dashboard HTTP port; 0 picks free ports for everything (tests). The broker listens on
-   * port+1 (MQTT over TLS) and port+2 (MQTT over WebSocket) so the addresses are predictable. */
+  /** Dashboard HTTP port (default DEFAULT_LOCAL_CLOUD_PORT); 0 picks free ports for everything
+   * (tests). The broker listens on port+1 (MQTT over TLS) and port+2 (MQTT over WebSocket) so
+   * the addresses are predictable. */
   port?: number;
   /** The static dashboard (dist/web-bundle); null runs without a dashboard. */
   dashboardBundleDir?: string | null;
@@ -128,7 +130,7 @@ export class LocalCloud {
     const log = (line: string) => {
       if (!isBrokerNoise(line)) options.log?.(line);
     };
-    const port = options.port ?? 8080;
+    const port = options.port ?? DEFAULT_LOCAL_CLOUD_PORT;
     const host = options.host ?? "127.0.0.1";
     makePrivateStateDir(options.stateDir);
     const broker = await LocalBroker.start({
