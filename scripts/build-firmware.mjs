@@ -451,6 +451,12 @@ export async function buildFirmware({ target = "posix", outDir, force = false, l
   } catch (error) {
     fail(app ? `--app ${appDir}: ${error.message}` : error.message);
   }
+  // The image serves the app's imports whatever its board, but its device would refuse the app
+  // itself (ota/devicePackage.c): say so now rather than at the install.
+  const appBoard = app && (app.board ?? createRequire(import.meta.url)(path.join(root, "dist/core/boards/builtInBoards.js")).DEFAULT_BOARD.name);
+  if (app && spec.board && appBoard !== spec.board) {
+    log(`build-firmware: note: --app ${appDir} was built for board "${appBoard}"; this image is a "${spec.board}" and refuses it at install: rebuild the app with --board ${spec.board} to run it here (the image's size is the same)`);
+  }
   const program = path.join(outDir, mcu ? `${PROGRAM}.elf` : PROGRAM);
   const secureImage = spec.secureImage && path.join(outDir, `${PROGRAM}-secure.elf`);
   const engineImage = spec.engineImage && path.join(outDir, `${PROGRAM}-engine.elf`);
