@@ -23,7 +23,7 @@ export interface CommandSpec {
   notes?: string[];
 }
 
-const BOARD: OptionSpec = { value: "NAME|FILE.json", help: `the board the app runs on: "simulated" (default), "esp32-devkitc" or a JSON board file; pins are checked against it` };
+const BOARD: OptionSpec = { value: "NAME|FILE.json", help: `the board the app runs on: "simulated" (default), "esp32-devkitc", "nano-33-iot" or a JSON board file; pins are checked against it` };
 const SECRETS_FILE: OptionSpec = { value: "FILE", help: `secret values as JSON {"name": "value"}; else environment variables SNAPFLEET_SECRET_<NAME> (name upper-cased, '-' as '_')` };
 const PIN: OptionSpec = { value: "PIN=MODEL", multiple: true, help: "what an analog input reads: PIN=sine:MIN:MAX[:PERIOD_S], PIN=const:VALUE, PIN=csv:FILE (rows of seconds,value); repeatable" };
 const APP: OptionSpec = { value: "NAME", help: "app name (topics, policies, job ids); default: the folder holding features/, else the nearest package.json's name" };

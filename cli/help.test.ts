@@ -83,7 +83,7 @@ describe("snapfleet help", () => {
   it("a board that doesn't exist or a pin model for a pin the board lacks is a usage error of dev, before anything starts", async () => {
     const board = await snapfleet(["dev", "features/app.ts", "--board", "arduino"]);
     assert.equal(board.code, 1);
-    assert.match(board.stderr, /snapfleet dev: --board: unknown board "arduino"; built-in boards: simulated, esp32-devkitc/);
+    assert.match(board.stderr, /snapfleet dev: --board: unknown board "arduino"; built-in boards: simulated, esp32-devkitc, nano-33-iot/);
     const pin = await snapfleet(["dev", "features/app.ts", "--board", "esp32-devkitc", "--pin", "A2=const:1"]);
     assert.equal(pin.code, 1);
     assert.match(pin.stderr, /--pin A2=const:1: board "esp32-devkitc" has no pin "A2"; its analog pins are GPIO32-GPIO36, GPIO39/);

@@ -51,7 +51,7 @@ describe("FeatureApp arguments", () => {
       () => resolveFeatureAppArgs("tank", { entry: "", board: "arduino" }),
       (e: Error) => {
         assert.match(e.message, /- entry must be/);
-        assert.match(e.message, /- board: unknown board "arduino"; built-in boards: simulated, esp32-devkitc/);
+        assert.match(e.message, /- board: unknown board "arduino"; built-in boards: simulated, esp32-devkitc, nano-33-iot/);
         return true;
       },
     );

@@ -51,7 +51,7 @@ export interface FeatureAppArgs {
   cwd?: string;
   /** App name used in topics, policies and job ids. Default: the component's name. */
   app?: string;
-  /** The board the devices are: a built-in board's name ("simulated", "esp32-devkitc"), the path
+  /** The board the devices are: a built-in board's name ("simulated", "esp32-devkitc", "nano-33-iot"), the path
    * of a JSON board file (from `cwd`) or a definition; the features' pins are checked against it
    * (README "Boards"). Default: "simulated". */
   board?: string | BoardDefinition;

@@ -53,5 +53,5 @@ export function appImports(buildDir) {
     return manifest[key].length;
   };
   const imports = snapshotImports(snapshot, snapshotFile);
-  return { name: manifest.app, channels: count("channels"), pins: count("pins"), imports, power: usesPowerOperator(snapshot, snapshotFile) };
+  return { name: manifest.app, board: manifest.board, channels: count("channels"), pins: count("pins"), imports, power: usesPowerOperator(snapshot, snapshotFile) };
 }

@@ -38,7 +38,7 @@ describe("board definitions", () => {
       fs.writeFileSync(file, "{ name: ");
       assert.throws(() => loadBoard(file), /board file .*bad\.json is not JSON/);
       assert.throws(() => loadBoard(path.join(dir, "none.json")), /board file .*none\.json: not found/);
-      assert.throws(() => loadBoard("arduino-uno"), /unknown board "arduino-uno"; built-in boards: simulated, esp32-devkitc; or pass the path of a JSON board file/);
+      assert.throws(() => loadBoard("arduino-uno"), /unknown board "arduino-uno"; built-in boards: simulated, esp32-devkitc, nano-33-iot; or pass the path of a JSON board file/);
       fs.writeFileSync(file, JSON.stringify({ name: "simulated", pins: { TEMP: ["analog-in"] } }));
       assert.throws(() => loadBoard(file), /the name "simulated" belongs to a built-in board with other pins; give yours its own name/);
       fs.writeFileSync(file, JSON.stringify({ name: "greenhouse-v2", pins: { TEMP: ["analog-in"], FAN: ["digital-out"] } }));

@@ -15,6 +15,7 @@ import { compileFeatures } from "../../core/compiler/compileFeatures";
 import { ENGINE_ID } from "../../core/compiler/engineId";
 import { encodeDevicePackage } from "../../core/contracts/devicePackage";
 import { crossToolchainUnavailable } from "../../test/support/crossToolchain";
+import { compileNativeApp } from "../../test/support/nativeFleet";
 import { InMemoryTransport } from "../transport";
 import { qemuUnavailable, startQemuBoard } from "../native/ports/mps2-an505/qemuBoard";
 import { Coprocessor } from "./coprocessor";
@@ -132,5 +133,19 @@ describe("the Cortex-M33 board on QEMU with its network co-processor over the li
     const before = upTopics().length;
     await until("readings of the previous version again", () => next.session.up && upTopics().length >= before + 2, 30_000);
     assert.deepEqual(await install, { status: "FAILED", reason: "the co-processor stopped before the MCU's verdict" });
+  });
+
+  it("refuses an update built for another board before its engine sees it: FAILED in the TypeScript device's words, the running version goes on", async () => {
+    const build = await compileNativeApp(`  api.mcu.setInterval(() => api.log("on an ESP32"), 1000);`, "esp32-devkitc");
+    const pkg = encodeDevicePackage(build.manifest, build.snapshots.device);
+    const current = coprocessors[coprocessors.length - 1];
+    await until("the link up", () => current.session.up, 30_000);
+    const result = await current.install(pkg, { jobId: "job-esp32", version: build.manifest.version, engine: ENGINE_ID });
+    assert.equal(result.status, "FAILED", JSON.stringify(result));
+    const words = `${build.manifest.app} ${build.manifest.version.slice(0, 12)} was built for board "esp32-devkitc", this device is a "simulated": rebuild with --board simulated`;
+    assert.ok(result.reason?.includes(words), `${result.reason} names the boards as firmware/device.ts does`);
+    assert.ok(!console_.includes(`starting version ${build.manifest.version}`), "the other board's app never started");
+    const before = upTopics().length;
+    await until(`readings of the running version (${v1.slice(0, 12)}) still`, () => upTopics().length >= before + 2, 30_000);
   });
 });

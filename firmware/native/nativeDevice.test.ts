@@ -157,6 +157,15 @@ describe("native device ↔ local cloud (mutual TLS, Jobs, HTTPS artifacts)", fu
     await waitFor("v1 running again", () => dashboard.lastStatus("nat-3")?.version === v1.manifest.version && dashboard.messages.slice(before).some((m) => m.envelope.v === 1), 20_000);
   });
 
+  it("installs an update built for another board: the posix device simulates the board each app was built for, as the TypeScript simulated device does (the Cortex-M images, one board each, refuse it: ota/tests/boardCheck.c)", async () => {
+    const { fleet, dashboard } = await onV1("nat-board");
+    const esp32 = await compileNativeApp(level(5), "esp32-devkitc");
+    assert.equal(esp32.manifest.board, "esp32-devkitc");
+    const { jobId } = await fleet.cloud.deploy(esp32);
+    await waitFor("the ESP32 build SUCCEEDED", () => fleet.execution("nat-board", jobId!)?.status === "SUCCEEDED", 20_000);
+    await waitFor("it runs", () => dashboard.lastStatus("nat-board")?.version === esp32.manifest.version && dashboard.lastValue("nat-board", "level") === 5);
+  });
+
   it("answers a late offline on its status topic (a last will, as AWS may publish it after a reconnect) with online again", async () => {
     const { fleet, dashboard } = await onV1("nat-8");
     await waitFor("online", () => dashboard.lastStatus("nat-8")?.online === true);

@@ -29,9 +29,9 @@ export function nativeDeviceBinary(): Promise<string> {
 }
 
 /** Compiles an app of NATIVE_APP whose App body is `body`. */
-export function compileNativeApp(body: string): Promise<CompileResult> {
+export function compileNativeApp(body: string, board?: string): Promise<CompileResult> {
   const entry = writeFeatures({ "app.ts": `import type { FeatureApi } from "snapfleet";\nexport function App(api: FeatureApi) {\n${body}\n}\n` }, NATIVE_APP);
-  return compileFeatures({ entry });
+  return compileFeatures({ entry, board });
 }
 
 export class NativeFleet {

@@ -280,6 +280,7 @@ void sf_linkDevice_init(sf_LinkDevice* d, const sf_LinkDeviceConfig* config, sf_
   if (sf_ota_open(&d->ota, config->platform->storage, config->slotA, config->slotB, config->slotCapacity, SF_OTA_DEFAULT_GRACE_MS, SF_CRASH_LOOP_DEFAULT_FAILURES,
                   SF_CRASH_LOOP_DEFAULT_WITHIN_MS, d->error, sizeof d->error) != 0)
     say(d, "[ota] ", d->error);
+  d->ota.board = config->board;
   bootInstalled(d);
 }
 

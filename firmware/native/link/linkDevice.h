@@ -43,6 +43,9 @@ typedef struct sf_LinkDeviceConfig {
   /* PIN messages: "PIN=MODEL" for the simulated board (NULL: ignored). */
   bool (*setPin)(void* context, const char* spec);
   bool (*prepareBoard)(void* context, const sf_Manifest* manifest, char* error, size_t errorSize);
+  /* The board this image is (sf_boardNames.h): a package built for another is refused at install
+   * and at boot (sf_Ota.board). NULL: any board. */
+  const sf_DeviceBoard* board;
   void (*log)(void* context, const char* line);
   void* context;
 } sf_LinkDeviceConfig;

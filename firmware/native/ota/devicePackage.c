@@ -65,14 +65,29 @@ int sf_package_parse(const uint8_t* bytes, size_t length, sf_DevicePackage* out,
   return 0;
 }
 
-int sf_package_verify(const uint8_t* bytes, size_t length, const char* version, sf_DevicePackage* out, char* error, size_t errorSize) {
+int sf_package_verify(const uint8_t* bytes, size_t length, const char* version, const sf_DeviceBoard* board, sf_DevicePackage* out, char* error, size_t errorSize) {
   if (sf_package_parse(bytes, length, out, error, errorSize) != 0) return -1;
+  sf_Reason e = sf_reason_on(error, errorSize);
   if (!sf_streq(out->manifest.version, version)) {
-    sf_Reason e = sf_reason_on(error, errorSize);
     sf_reason_add(&e, SF_TX_PACKAGE_HOLDS_VERSION);
     sf_reason_addShort(&e, out->manifest.version);
     sf_reason_add(&e, ", expected ");
     sf_reason_addShort(&e, version);
+    return -1;
+  }
+  /* The words of the TypeScript device (firmware/device.ts), so a job's reason reads the same
+   * whichever device refused it. */
+  const char* builtFor = out->manifest.board[0] ? out->manifest.board : board ? board->byDefault : "";
+  if (board && !sf_streq(builtFor, board->name)) {
+    sf_reason_add(&e, out->manifest.app);
+    sf_reason_add(&e, " ");
+    sf_reason_addShort(&e, out->manifest.version);
+    sf_reason_add(&e, SF_TX_WAS_BUILT_FOR_BOARD);
+    sf_reason_add(&e, builtFor);
+    sf_reason_add(&e, SF_TX_THIS_DEVICE_IS_A);
+    sf_reason_add(&e, board->name);
+    sf_reason_add(&e, SF_TX_REBUILD_WITH_BOARD);
+    sf_reason_add(&e, board->name);
     return -1;
   }
   return 0;

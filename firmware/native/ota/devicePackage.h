@@ -3,7 +3,8 @@
  * Parsing finds the parts and checks they fit (it never trusts a length it hasn't bounded), reads
  * the manifest (core/manifest.h) and checks the snapshot's size and sha256 against it, and the
  * manifest's version against the one the caller expects (the job document's, or the slot's),
- * all before anything hands the snapshot to the engine. */
+ * and the board it was built for against the device's, all before anything hands the snapshot
+ * to the engine. */
 #ifndef SF_OTA_DEVICE_PACKAGE_H
 #define SF_OTA_DEVICE_PACKAGE_H
 
@@ -30,7 +31,17 @@ typedef struct {
  * wrong. */
 int sf_package_parse(const uint8_t* bytes, size_t length, sf_DevicePackage* out, char* error, size_t errorSize);
 
-/* sf_package_parse, and the manifest's version must be `version` (64 lowercase hex digits). */
-int sf_package_verify(const uint8_t* bytes, size_t length, const char* version, sf_DevicePackage* out, char* error, size_t errorSize);
+/* The board a device is, by core/boards' names (an image's: sf_boardNames.h): `name`, and
+ * `byDefault`, the board a manifest without `board` was built for (SF_DEFAULT_BOARD). */
+typedef struct sf_DeviceBoard {
+  const char* name;
+  const char* byDefault;
+} sf_DeviceBoard;
+
+/* sf_package_parse, and the manifest's version must be `version` (64 lowercase hex digits) and
+ * its board `board`'s (NULL: any board, for a device that becomes the board of the app it runs:
+ * the posix one). Both OTA paths check here: an install (sf_ota_stage) and a boot of an
+ * installed package (sf_ota_installed, sf_ota_rollBack). */
+int sf_package_verify(const uint8_t* bytes, size_t length, const char* version, const sf_DeviceBoard* board, sf_DevicePackage* out, char* error, size_t errorSize);
 
 #endif

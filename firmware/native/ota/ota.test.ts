@@ -40,4 +40,24 @@ describe("firmware/native/ota (C)", function () {
     const { stdout } = await run(program, [...files, ENGINE_ID]);
     assert.match(stdout, /^ota: \d+ checks passed \(power cut at each of \d+ writes of an install\)$/m);
   });
+
+  it("refuses a package built for another board, in the TypeScript device's words: at install (the running slot untouched) and at boot", async () => {
+    const body = `  api.mcu.setInterval(() => api.log("tick"), 1000);`;
+    const [simulated, esp32] = await Promise.all([compileNativeApp(body), compileNativeApp(body.replace("tick", "tock"), "esp32-devkitc")]);
+    assert.equal(esp32.manifest.board, "esp32-devkitc");
+    // an older manifest names no board: the default one
+    const { board: _named, ...unnamed } = simulated.manifest;
+    const files = [
+      [simulated.manifest, simulated],
+      [esp32.manifest, esp32],
+      [unnamed, simulated],
+    ].map(([manifest, build], i) => {
+      const file = path.join(dir, `board-${i}.sfpk`);
+      fs.writeFileSync(file, encodeDevicePackage(manifest as typeof simulated.manifest, (build as typeof simulated).snapshots.device).bytes);
+      return file;
+    });
+    const program = await checks.compileCheck({ main: path.join(__dirname, "tests/boardCheck.c"), out: path.join(dir, "boardCheck") });
+    const { stdout } = await run(program, [...files, ENGINE_ID]);
+    assert.match(stdout, /^board: \d+ checks passed$/m);
+  });
 });

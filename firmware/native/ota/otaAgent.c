@@ -13,6 +13,7 @@ int sf_ota_open(sf_Ota* ota, hal_Storage* storage, uint8_t* bufferA, uint8_t* bu
   ota->watching = false;
   ota->readManifest = 0;
   ota->readManifestContext = 0;
+  ota->board = 0;
   ota->onTrial = false;
   ota->trialUntil = 0;
   ota->trialJob[0] = '\0';
@@ -68,7 +69,7 @@ static int readManifest(sf_Ota* ota, const sf_DevicePackage* pkg, char* error, s
 static int load(sf_Ota* ota, int slot, sf_DevicePackage* pkg, char* error, size_t errorSize) {
   size_t length = 0;
   if (sf_slots_read(&ota->slots, slot, ota->buffers[slot], ota->capacity, &length, error, errorSize) != 0) return -1;
-  if (sf_package_verify(ota->buffers[slot], length, ota->slots.state.versions[slot], pkg, error, errorSize) != 0) return -1;
+  if (sf_package_verify(ota->buffers[slot], length, ota->slots.state.versions[slot], ota->board, pkg, error, errorSize) != 0) return -1;
   if (readManifest(ota, pkg, error, errorSize) != 0) return -1;
   placeForEngine(ota->buffers[slot], pkg);
   return 0;
@@ -218,7 +219,7 @@ int sf_ota_stage(sf_Ota* ota, const char* jobId, size_t length, const char* docS
     return -1;
   }
   char why[SF_OTA_REASON_MAX];
-  if (sf_package_verify(bytes, length, version, pkg, why, sizeof why) != 0) {
+  if (sf_package_verify(bytes, length, version, ota->board, pkg, why, sizeof why) != 0) {
     sf_reason_add(&r, SF_TX_PACKAGE_REJECTED);
     sf_reason_add(&r, why);
     sf_reason_add(&r, SF_TX_RUNNING_APP_UNCHANGED);

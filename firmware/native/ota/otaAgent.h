@@ -69,6 +69,10 @@ typedef struct {
    * refuses the package with `error`. NULL (sf_ota_open's default): none. Set after sf_ota_open. */
   bool (*readManifest)(void* context, const uint8_t* json, size_t length, char* error, size_t errorSize);
   void* readManifestContext;
+  /* The board this device is: a package built for another is refused at install (FAILED, the
+   * running slot untouched) and at boot (the slot is unusable), before the engine sees it
+   * (sf_package_verify). NULL (sf_ota_open's default): any board. Set after sf_ota_open. */
+  const sf_DeviceBoard* board;
 } sf_Ota;
 
 /* Opens the slots. `error` tells about a damaged state (the agent then starts empty). */

@@ -89,6 +89,8 @@ describe("firmware build for Cortex-M (size table against the budget)", function
       assert.equal(built.status, 0, built.stderr);
       const run = spawnSync(process.execPath, ["bin/snapfleet", "firmware", "build", "--target", "cortex-m0plus", "--app", app], { cwd: ROOT, encoding: "utf8" });
       assert.equal(run.status, 0, run.stderr);
+      // built without --board, so the Nano's image would refuse the app itself: said at build time
+      assert.match(run.stderr, /was built for board "simulated"; this image is a "nano-33-iot" and refuses it at install: rebuild the app with --board nano-33-iot/);
       const budget = BUDGET["cortex-m0plus"].apps["grow-station"];
       assert.match(run.stderr, /size of the cortex-m0plus image for the app grow-station \(its host functions only\) \(budget: firmware\/native\/sizeBudget\.json "cortex-m0plus"\.apps\."grow-station"\)/);
       assert.match(run.stderr, new RegExp(`budget ${(budget.flashBytes / 1024).toFixed(1)} KB: within; goal 40\\.0 KB`));

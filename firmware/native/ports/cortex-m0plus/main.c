@@ -10,6 +10,7 @@
 #include "engineId.h"
 #include "nanoBoard.h"
 #include "samd21.h"
+#include "sf_boardNames.h"
 
 #ifndef SF_THING_NAME
 #define SF_THING_NAME "nano-33-iot-1" /* provisioned per device in a real build */
@@ -90,6 +91,8 @@ int main(void) {
   /* the queues: SF_LINK_* of sizeBudget.json's limits (a small MCU keeps few messages through
    * an outage) */
   config.prepareBoard = sf_nanoBoard_prepare;
+  static const sf_DeviceBoard boardNames = {SF_IMAGE_BOARD, SF_DEFAULT_BOARD};
+  config.board = &boardNames;
   config.context = &board;
   static sf_LinkDevice device;
   sf_linkDevice_init(&device, &config, &net);

@@ -4,6 +4,7 @@
 
 #include "../../supervisor/handles.h"
 #include "samd21.h"
+#include "sf_boardNames.h"
 
 #define PA(n) (n)
 #define PB(n) (32 + (n))
@@ -40,7 +41,7 @@ static bool findPin(const char* label, Pin* out) {
 
 static const char* boardName(hal_Board* board) {
   (void)board;
-  return "nano-33-iot";
+  return SF_IMAGE_BOARD;
 }
 
 static bool hasPin(hal_Board* board, hal_PinKind kind, const char* label) {

@@ -15,6 +15,7 @@
 #include "../posix/posixPlatform.h"
 #include "engineId.h"
 #include "linkUart.h"
+#include "sf_boardNames.h"
 
 #define MAX_PINS 32
 
@@ -109,6 +110,10 @@ int sf_networkMain(int argc, char** argv) {
   config.slotCapacity = slotSize < SF_PACKAGE_MAX_BYTES ? slotSize : SF_PACKAGE_MAX_BYTES;
   config.setPin = setPin;
   config.prepareBoard = sf_posixPlatform_prepareBoard;
+  /* The simulated board alone, though its code could simulate any (the posix device becomes the
+   * board of each app): this image stands for one board, and refuses another's app as one would. */
+  static const sf_DeviceBoard board = {SF_IMAGE_BOARD, SF_DEFAULT_BOARD};
+  config.board = &board;
   config.log = logLine;
   config.context = platform;
   static sf_LinkDevice device;
