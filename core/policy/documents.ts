@@ -27,6 +27,9 @@ export interface DevicePolicyArgs extends PolicyScope {
   /** The app's settings: with any, devices (and the dashboard) get the rights of the settings
    * shadow (settingsShadowRights.ts). */
   settings?: readonly SettingDecl[];
+  /** Retired channels (retiredChannels.ts): devices keep iot:Publish on their up topic, nothing
+   * more, so a device still on the previous build isn't disconnected for publishing there. */
+  retired?: readonly string[];
 }
 
 export interface DashboardPolicyArgs extends PolicyScope {
@@ -59,6 +62,8 @@ export function devicePolicyDocuments(args: DevicePolicyArgs): NamedPolicy[] {
   const { app } = args;
   checkScope(args);
   checkChannels(args.channels);
+  const retired = new Set(args.retired ?? []);
+  for (const name of retired) throwIf(checkName("channel", name));
   const arn = arnsFor(args);
   const thing = THING_NAME_VARIABLE;
   const jobs = jobTopics.base(thing);
@@ -105,7 +110,8 @@ export function devicePolicyDocuments(args: DevicePolicyArgs): NamedPolicy[] {
     return {
       channel: name,
       grants: [
-        { actions: ["iot:Publish"], resources: deviceMaySend(channel) ? [anywhere.topic(topics.up(app, thing, name))] : [] },
+        // A retired channel declared server-to-device keeps publish on up (retiredChannels.ts).
+        { actions: ["iot:Publish"], resources: deviceMaySend(channel) || retired.has(name) ? [anywhere.topic(topics.up(app, thing, name))] : [] },
         // One statement for both: Subscribe is only ever checked against `topicfilter/` ARNs and
         // Receive against `topic/` ARNs, so sharing the list grants nothing more, and saves a
         // statement per document.
@@ -125,7 +131,12 @@ export function devicePolicyDocuments(args: DevicePolicyArgs): NamedPolicy[] {
       ],
     });
   }
-  const channelPolicies = packChannelGrants(grants, { app, policyName: (i) => devicePolicyNames.channels(app, i), otherPolicies: 1 });
+  // Retired channels no longer declared: publish on their up topic only, after everything else,
+  // so an app with none keeps byte-identical documents and their lapse touches the last ones.
+  const declared = new Set(args.channels.map((c) => c.name));
+  const kept = [...retired].filter((name) => !declared.has(name));
+  for (const name of kept) grants.push({ channel: name, grants: [{ actions: ["iot:Publish"], resources: [anywhere.topic(topics.up(app, thing, name))] }] });
+  const channelPolicies = packChannelGrants(grants, { app, policyName: (i) => devicePolicyNames.channels(app, i), otherPolicies: 1, retired: kept.length });
   for (const policy of channelPolicies) assertPolicyFits(policy);
   return [base, ...channelPolicies];
 }
