@@ -40,7 +40,6 @@ async function deploys(provider, builds) {
 type Seen = Array<{ retired: string[]; preview: string[]; changed: boolean }>;
 
 function inProcess(builds: ChannelShape[][]): Promise<Seen> {
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval
   const run = new Function("provider", "builds", `${ENGINE}; return deploys(provider, builds);`) as (p: pulumi.dynamic.ResourceProvider<RetiredChannelsProps>, b: ChannelShape[][]) => Promise<Seen>;
   return run(retiredChannelsProvider(), builds);
 }

@@ -57,7 +57,8 @@ export const serverPolicyName = (app: string) => `sf-${app}-server`;
 /** Devices get one base policy plus the channels' rights packed into as few documents as fit
  * (packing.ts). Why not one policy: AWS caps a policy document at 2048 characters, and each
  * channel costs 150-900 of them (about 370 for a short-named channel used both ways). AWS attaches at most 10 policies to a certificate, so the
- * channels get 9 documents; an app whose channels need more fails here, at build/preview time. */
+ * channels get 9 documents; an app whose channels need more fails here, at build/preview time.
+ * `retired` channels (retiredChannels.ts) get iot:Publish on their up topic only, packed last. */
 export function devicePolicyDocuments(args: DevicePolicyArgs): NamedPolicy[] {
   const { app } = args;
   checkScope(args);
