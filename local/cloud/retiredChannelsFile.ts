@@ -1,7 +1,7 @@
 /** The local cloud's retired channels (core/policy/retiredChannels.ts) across runs: the set is
  * decided at each deploy from the build deployed before it, and a state dir's devices still run
- * what its previous run deployed, so the set lives in the state dir beside that build
- * (currentBuildDir's manifest.json), as it lives in the Pulumi state on AWS. */
+ * what its previous run deployed, so the set lives in the state dir (retired-channels.json) with
+ * that build (currentBuildDir), as it lives in the Pulumi state on AWS. */
 import fs from "node:fs";
 import path from "node:path";
 import type { Manifest } from "../../core/contracts/manifest";
