@@ -1,18 +1,13 @@
 /** The manifest of the build a state dir's previous `snapfleet dev` run deployed (LocalCloud
  * writes it to currentBuildDir): what that state dir's devices still run. */
-import fs from "node:fs";
 import path from "node:path";
 import type { Manifest } from "../core/contracts/manifest";
-import { currentBuildDir } from "../local/cloud";
+import { deployedManifest } from "../local/cloud";
 import { CliError } from "./cliError";
 
 /** Undefined on a first run (or when the file is unreadable: nothing to compare with). */
 export function manifestDeployedBefore(stateDir: string): Manifest | undefined {
-  try {
-    return JSON.parse(fs.readFileSync(path.join(currentBuildDir(stateDir), "manifest.json"), "utf8")) as Manifest;
-  } catch {
-    return undefined;
-  }
+  return deployedManifest(stateDir);
 }
 
 /** A state dir belongs to one app: its devices keep the installed package of that app, which

@@ -26,7 +26,7 @@ import { LocalCloud, type DeployResult } from "../local/cloud";
 import { startBounded } from "./boundedStarts";
 import type { FleetStartProgress } from "./fleetStartProgress";
 import { FeatureWatcher } from "./featureWatcher";
-import { retiredChannelsWarning } from "./retiredChannels";
+import { retiredChannelsNotice } from "./retiredChannels";
 import { checkStateDirApp, manifestDeployedBefore } from "./deployedBefore";
 import { firmwareProgram } from "./firmwareCommand";
 
@@ -447,10 +447,10 @@ export class DevSession {
     return device;
   }
 
-  /** Says when `build` takes a channel from devices that still run the one before (retiredChannels.ts). */
+  /** Says when `build` retires a channel devices that still run the one before publish on (retiredChannels.ts). */
   private deployed(running: readonly ChannelDecl[], build: CompileResult): void {
-    const warning = retiredChannelsWarning(running, build.manifest.channels);
-    if (warning) this.options.log(warning);
+    const notice = retiredChannelsNotice(running, build.manifest.channels);
+    if (notice) this.options.log(notice);
     this.deployedChannels = build.manifest.channels;
   }
 

@@ -2,7 +2,7 @@
  * program. Thin by design (like awsx's Vpc): it checks its arguments up front, compiles the
  * features, calls the pure "decide" functions of core/ (policies, job documents, job ids, topic
  * names) and wires their results to child components, one concept each:
- *   ChannelPolicies → Fleet (things, certificates, group) → FeatureSecrets → FirmwareStore →
+ *   RetiredChannelsState → ChannelPolicies → Fleet (things, certificates, group) → FeatureSecrets → FirmwareStore →
  *   OtaJob, and DashboardAuthorizer → DashboardSite.
  * Resources that depend on what the features declare are created in `initialize`, after the
  * declarations pass of the compiler (components/deployBuild.ts), so they appear in the preview. */
@@ -28,6 +28,8 @@ import { firmwareObjectKey, FirmwareStore } from "./firmwareStore";
 import { Fleet, type DeviceCredentials } from "./fleet";
 import { iotConnection, stackAwsSettings, type IotConnection, type PlainAwsSettings } from "./iotConnection";
 import { OtaJob } from "./otaJob";
+import { knownValue } from "./knownValue";
+import { RetiredChannelsState } from "./retiredChannelsState";
 import { StagedRolloutScheduler } from "./stagedRolloutScheduler";
 import { ClaimProvisioning } from "./claimProvisioning";
 import { FeatureServer } from "./featureServer";
@@ -137,7 +139,12 @@ export class FeatureApp extends pulumi.ComponentResource<FeatureAppData> {
     const scope = { app, region: region.region, account: identity.accountId };
     const connection = this.iotConnection(args, scope.region);
 
-    const channelPolicies = new ChannelPolicies(`${app}-channels`, { app, channels: declarations.channels, policies: devicePolicyDocuments({ ...scope, channels: declarations.channels, settings: declarations.settings }) }, parent);
+    // Devices still on the build deployed before keep a publish-only right on the channels this
+    // one takes from them (core/policy/retiredChannels.ts), decided against that build's channels
+    // in the Pulumi state. A plain value: how many policy documents there are names resources.
+    const retiredState = new RetiredChannelsState(`${app}-retired-channels`, { app, channels: declarations.channels }, parent);
+    const retired = (await knownValue(retiredState.retired)) ?? [];
+    const channelPolicies = new ChannelPolicies(`${app}-channels`, { app, channels: declarations.channels, policies: devicePolicyDocuments({ ...scope, channels: declarations.channels, settings: declarations.settings, retired }) }, parent);
     const stages = args.ota.stages;
     const fleet = new Fleet(`${app}-fleet`, { app, thingGroup: args.thingGroup, devices: args.devices, policies: channelPolicies.policies, stages }, parent);
     new FeatureSecrets(`${app}-secrets`, { app, declared: declarations.secrets, values: secrets.values }, parent);

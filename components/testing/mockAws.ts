@@ -2,6 +2,7 @@
  * inputs, and the few data sources FeatureApp reads (account, region, IoT endpoint) answer with
  * fixed values. Resources get plausible outputs (ARNs, bucket names, certificates). */
 import * as pulumi from "@pulumi/pulumi";
+import { retiredChannelsProvider } from "../retiredChannelsState";
 
 export interface RecordedResource {
   type: string;
@@ -20,12 +21,26 @@ export const MOCK_IOT_ENDPOINT = "a1b2c3d4e5f6g7-ats.iot.eu-west-1.amazonaws.com
 /** The dynamic resources' type tokens: `pulumi-nodejs:dynamic/<module>:<type>` (pulumi/pulumi#11873). */
 export const OTA_JOB_TYPE = "pulumi-nodejs:dynamic/snapfleet:OtaJob";
 export const DASHBOARD_KEY_TYPE = "pulumi-nodejs:dynamic/snapfleet:DashboardKey";
+export const RETIRED_CHANNELS_TYPE = "pulumi-nodejs:dynamic/snapfleet:RetiredChannels";
+
+/** A dynamic resource's state after a program run, as the engine keeps it. */
+interface DynamicState {
+  id: string;
+  inputs: Record<string, any>;
+  outs: Record<string, any>;
+}
 
 export class AwsMocks implements pulumi.runtime.Mocks {
   readonly resources: RecordedResource[] = [];
+  /** RetiredChannelsState's state by resource name, for the next program run (`previous`). */
+  readonly states = new Map<string, DynamicState>();
 
-  newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, any> } {
+  /** `previous`: the mocks of the program run before this one, whose state this run starts from. */
+  constructor(private readonly previous?: AwsMocks) {}
+
+  newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, any> } | Promise<{ id: string; state: Record<string, any> }> {
     this.resources.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider });
+    if (args.type === RETIRED_CHANNELS_TYPE) return this.deployRetiredChannels(args);
     const arn = `arn:aws:mock:${MOCK_REGION}:${MOCK_ACCOUNT}:${args.type}/${args.name}`;
     const state: Record<string, any> = { name: args.name, ...args.inputs, arn };
     switch (args.type) {
@@ -67,6 +82,25 @@ export class AwsMocks implements pulumi.runtime.Mocks {
     }
   }
 
+  /** Its real provider, called as the engine calls a dynamic provider: check against the
+   * previous run's inputs, then create, or diff and update against the previous state. */
+  private async deployRetiredChannels(args: pulumi.runtime.MockResourceArgs): Promise<{ id: string; state: Record<string, any> }> {
+    const provider = retiredChannelsProvider();
+    const before = this.previous?.states.get(args.name);
+    const checked = (await provider.check!(before?.inputs ?? ({} as any), args.inputs as any)).inputs as Record<string, any>;
+    let state: DynamicState;
+    if (!before) {
+      const created = await provider.create(checked as any);
+      state = { id: created.id, inputs: checked, outs: created.outs ?? {} };
+    } else if ((await provider.diff!(before.id, before.outs as any, checked as any)).changes) {
+      state = { id: before.id, inputs: checked, outs: (await provider.update!(before.id, before.outs as any, checked as any)).outs ?? {} };
+    } else {
+      state = before;
+    }
+    this.states.set(args.name, state);
+    return { id: state.id, state: state.outs };
+  }
+
   ofType(type: string): RecordedResource[] {
     return this.resources.filter((r) => r.type === type);
   }
@@ -78,9 +112,10 @@ export class AwsMocks implements pulumi.runtime.Mocks {
   }
 }
 
-/** Installs fresh mocks (and config, secret keys marked secret) for one program run. */
-export async function useAwsMocks(config: Record<string, string> = {}, secretKeys: string[] = []): Promise<AwsMocks> {
-  const mocks = new AwsMocks();
+/** Installs fresh mocks (and config, secret keys marked secret) for one program run; with
+ * `previous`, the run after that one (dynamic state carried over: AwsMocks.states). */
+export async function useAwsMocks(config: Record<string, string> = {}, secretKeys: string[] = [], previous?: AwsMocks): Promise<AwsMocks> {
+  const mocks = new AwsMocks(previous);
   pulumi.runtime.setAllConfig(config, secretKeys);
   await pulumi.runtime.setMocks(mocks, "snapfleet-test", "test", false);
   return mocks;

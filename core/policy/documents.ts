@@ -27,6 +27,9 @@ export interface DevicePolicyArgs extends PolicyScope {
   /** The app's settings: with any, devices (and the dashboard) get the rights of the settings
    * shadow (settingsShadowRights.ts). */
   settings?: readonly SettingDecl[];
+  /** Retired channels (retiredChannels.ts): devices keep iot:Publish on their up topic, nothing
+   * more, so a device still on the previous build isn't disconnected for publishing there. */
+  retired?: readonly string[];
 }
 
 export interface DashboardPolicyArgs extends PolicyScope {
@@ -54,11 +57,14 @@ export const serverPolicyName = (app: string) => `sf-${app}-server`;
 /** Devices get one base policy plus the channels' rights packed into as few documents as fit
  * (packing.ts). Why not one policy: AWS caps a policy document at 2048 characters, and each
  * channel costs 150-900 of them (about 370 for a short-named channel used both ways). AWS attaches at most 10 policies to a certificate, so the
- * channels get 9 documents; an app whose channels need more fails here, at build/preview time. */
+ * channels get 9 documents; an app whose channels need more fails here, at build/preview time.
+ * `retired` channels (retiredChannels.ts) get iot:Publish on their up topic only, packed last. */
 export function devicePolicyDocuments(args: DevicePolicyArgs): NamedPolicy[] {
   const { app } = args;
   checkScope(args);
   checkChannels(args.channels);
+  const retired = new Set(args.retired ?? []);
+  for (const name of retired) throwIf(checkName("channel", name));
   const arn = arnsFor(args);
   const thing = THING_NAME_VARIABLE;
   const jobs = jobTopics.base(thing);
@@ -105,7 +111,8 @@ export function devicePolicyDocuments(args: DevicePolicyArgs): NamedPolicy[] {
     return {
       channel: name,
       grants: [
-        { actions: ["iot:Publish"], resources: deviceMaySend(channel) ? [anywhere.topic(topics.up(app, thing, name))] : [] },
+        // A retired channel declared server-to-device keeps publish on up (retiredChannels.ts).
+        { actions: ["iot:Publish"], resources: deviceMaySend(channel) || retired.has(name) ? [anywhere.topic(topics.up(app, thing, name))] : [] },
         // One statement for both: Subscribe is only ever checked against `topicfilter/` ARNs and
         // Receive against `topic/` ARNs, so sharing the list grants nothing more, and saves a
         // statement per document.
@@ -125,7 +132,12 @@ export function devicePolicyDocuments(args: DevicePolicyArgs): NamedPolicy[] {
       ],
     });
   }
-  const channelPolicies = packChannelGrants(grants, { app, policyName: (i) => devicePolicyNames.channels(app, i), otherPolicies: 1 });
+  // Retired channels no longer declared: publish on their up topic only, after everything else,
+  // so an app with none keeps byte-identical documents and their lapse touches the last ones.
+  const declared = new Set(args.channels.map((c) => c.name));
+  const kept = [...retired].filter((name) => !declared.has(name));
+  for (const name of kept) grants.push({ channel: name, grants: [{ actions: ["iot:Publish"], resources: [anywhere.topic(topics.up(app, thing, name))] }] });
+  const channelPolicies = packChannelGrants(grants, { app, policyName: (i) => devicePolicyNames.channels(app, i), otherPolicies: 1, retired: kept.length });
   for (const policy of channelPolicies) assertPolicyFits(policy);
   return [base, ...channelPolicies];
 }

@@ -9,3 +9,4 @@ export * from "./evaluate";
 export { matchesPattern } from "./match";
 export * from "./packing";
 export * from "./compiled";
+export * from "./retiredChannels";

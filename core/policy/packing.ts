@@ -26,6 +26,8 @@ export interface PackOptions {
   policyName: (index: number) => string;
   /** Policies the certificate carries besides the packed ones (the base policy). */
   otherPolicies: number;
+  /** How many of the grants are retired channels' (retiredChannels.ts), for the error's words. */
+  retired?: number;
 }
 
 /** Statements of a packed document: one per action list (in first-seen order), resources in
@@ -70,12 +72,15 @@ export function packChannelGrants(channels: readonly ChannelGrant[], options: Pa
 
   const total = groups.length + options.otherPolicies;
   if (total > MAX_POLICIES_PER_CERTIFICATE) {
-    const used = channels.length;
+    const retired = options.retired ?? 0;
+    const used = channels.length - retired;
+    const declares = retired > 0 ? `declares ${used} channels and keeps devices the right to publish on ${retired} retired ones (README, "Renaming a channel")` : `declares ${used} channels`;
     const fitting = groups.slice(0, MAX_POLICIES_PER_CERTIFICATE - options.otherPolicies).reduce((n, g) => n + g.length, 0);
     throw new Error(
-      `app "${options.app}" declares ${used} channels; their device rights fill ${groups.length} IoT policies of at most ${MAX_POLICY_DOCUMENT_CHARS} characters, ` +
+      `app "${options.app}" ${declares}; their device rights fill ${groups.length} IoT policies of at most ${MAX_POLICY_DOCUMENT_CHARS} characters, ` +
         `plus ${options.otherPolicies} base policy makes ${total}, and AWS attaches at most ${MAX_POLICIES_PER_CERTIFICATE} policies to a certificate. ` +
-        `With these names ${fitting} channels fit: declare fewer channels (one channel can carry several kinds of message), or shorten the app and channel names ` +
+        `With these names ${fitting} channels fit${retired > 0 ? ", retired ones included: take fewer channels away in one build (rename some now, the rest in the next build, once the retired rights lapse)," : ":"} ` +
+        `declare fewer channels (one channel can carry several kinds of message), or shorten the app and channel names ` +
         `(every channel name appears in up to 5 topic ARNs)`,
     );
   }

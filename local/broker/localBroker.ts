@@ -38,6 +38,9 @@ export interface LocalBrokerOptions {
   stateDir: string;
   app: string;
   manifest: Manifest;
+  /** Channels devices keep a publish-only right on (core/policy/retiredChannels.ts); the local
+   * cloud decides them at each deploy and keeps them in its state dir (retiredChannelsFile.ts). */
+  retiredChannels?: readonly string[];
   /** Only used inside ARNs; defaults make them obviously local. */
   region?: string;
   account?: string;
@@ -106,7 +109,7 @@ export class LocalBroker {
     const host = options.host ?? "127.0.0.1";
     const log = options.log ?? (() => {});
     // Building the documents validates app, region, account and channels before anything listens.
-    const policies: CurrentPolicies = { book: new PolicyBook(scope, manifest) };
+    const policies: CurrentPolicies = { book: new PolicyBook(scope, manifest, options.retiredChannels ?? []) };
     const pki = await ensureLocalPki(options.stateDir);
     const registry = await ThingRegistry.open(options.stateDir);
     const tokens = new DashboardTokens(app, options.dashboardTokens?.ttlMs);
@@ -193,6 +196,11 @@ export class LocalBroker {
     return this.policies.book.manifest;
   }
 
+  /** The retired channels the device policies keep a publish-only right on. */
+  get retiredChannels(): readonly string[] {
+    return this.policies.book.retired;
+  }
+
   /** For mqtt.js and browser clients. */
   get webSocketUrl(): string {
     return `ws://${this.host}:${this.wsPort}${MQTT_WEBSOCKET_PATH}`;
@@ -218,12 +226,14 @@ export class LocalBroker {
   }
 
   /** New channels or directions apply to every later decision, connected clients included
-   * (like a new default policy version on AWS). Throws, keeping the old policies, if invalid. */
-  reloadManifest(manifest: Manifest): void {
+   * (like a new default policy version on AWS), with the `retired` channels' publish-only rights
+   * (core/policy/retiredChannels.ts; the local cloud's deploy decides them). Throws, keeping the
+   * old policies, if invalid. */
+  reloadManifest(manifest: Manifest, retired: readonly string[] = []): void {
     if (manifest.app !== this.app) {
       throw new Error(`LocalBroker.reloadManifest: manifest is for app "${manifest.app}", this broker serves "${this.app}"`);
     }
-    this.policies.book = new PolicyBook(this.scope, manifest);
+    this.policies.book = new PolicyBook(this.scope, manifest, retired);
   }
 
   /** Publishes in flight, clients held back, QoS 0 dropped under overload (backpressure.ts). */

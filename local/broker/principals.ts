@@ -59,10 +59,12 @@ export class PolicyBook {
   constructor(
     private readonly scope: PolicyScope,
     readonly manifest: Manifest,
+    /** Channels devices keep a publish-only right on (core/policy/retiredChannels.ts). */
+    readonly retired: readonly string[] = [],
   ) {
     const args = { ...scope, channels: manifest.channels, settings: manifest.settings };
     // Device documents use the thing-name variable, so one set serves every thing.
-    this.device = devicePolicyDocuments(args);
+    this.device = devicePolicyDocuments({ ...args, retired });
     // Only operators may change settings: the viewer's settings policy is the read half (documents.ts).
     const settingsPolicy = (name: string, document: PolicyDocument | undefined) => (document ? [{ name, document }] : []);
     this.dashboard = [{ name: dashboardPolicyName(scope.app), document: dashboardPolicyDocument(args) }, ...settingsPolicy(`${dashboardPolicyName(scope.app)}-settings`, dashboardSettingsPolicyDocument(args))];

@@ -6,6 +6,7 @@ import { DEFAULT_LOCAL_CLOUD_PORT } from "./defaultPort";
 import fs from "node:fs";
 import path from "node:path";
 import { writeBuild, type BuildOutput } from "../../core/contracts/buildOutput";
+import type { Manifest } from "../../core/contracts/manifest";
 import { encodeDevicePackage } from "../../core/contracts/devicePackage";
 import { otaJobDocument, otaJobId, unusedJobId } from "../../core/contracts/jobDocument";
 import type { JobConfig } from "../../core/jobs/jobBook";
@@ -23,11 +24,23 @@ import { ApprovalStore, FleetProvisioningService, localApprovalsSource } from ".
 import { makePrivateStateDir } from "./privateStateDir";
 import { FleetMonitor } from "./fleetMonitor";
 import { UpstreamReceiver } from "./upstreamReceiver";
+import { retiredChannels } from "../../core/policy";
+import { retiredAtStart, writeRetiredChannels } from "./retiredChannelsFile";
 
 /** Where the local cloud keeps the build it deployed last (manifest.json and the snapshots the
  * dashboard serves); the next run reads what its devices may still run from there. */
 export function currentBuildDir(stateDir: string): string {
   return path.join(stateDir, "current");
+}
+
+/** The manifest of the build a state dir's previous run deployed: what its devices still run.
+ * Undefined on a first run (or when the file is unreadable: nothing to compare with). */
+export function deployedManifest(stateDir: string): Manifest | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(currentBuildDir(stateDir), "manifest.json"), "utf8")) as Manifest;
+  } catch {
+    return undefined;
+  }
 }
 
 export interface LocalCloudOptions {
@@ -133,10 +146,13 @@ export class LocalCloud {
     const port = options.port ?? DEFAULT_LOCAL_CLOUD_PORT;
     const host = options.host ?? "127.0.0.1";
     makePrivateStateDir(options.stateDir);
+    // Decided against the build this state dir's devices still run, before it is overwritten.
+    const retired = retiredAtStart(options.stateDir, deployedManifest(options.stateDir), manifest);
     const broker = await LocalBroker.start({
       stateDir: options.stateDir,
       app: manifest.app,
       manifest,
+      retiredChannels: retired,
       host,
       mqttsPort: port === 0 ? 0 : port + 1,
       wsPort: port === 0 ? 0 : port + 2,
@@ -164,6 +180,7 @@ export class LocalCloud {
       followSettingsShadows(manifest.app, shadows, (thing) => cloudHalf.settingsChanged(thing));
       const buildDir = currentBuildDir(options.stateDir);
       writeBuild(buildDir, options.build);
+      writeRetiredChannels(options.stateDir, retired);
       // The operator's approvals: before the dashboard server, whose approvals API decides with them.
       const approvals = new ApprovalStore(database);
       const dashboard =
@@ -194,8 +211,12 @@ export class LocalCloud {
   async deploy(build: BuildOutput): Promise<DeployResult> {
     const { manifest } = build;
     if (manifest.app !== this.app) throw new Error(`deploy: the build is for app "${manifest.app}"; this local cloud runs "${this.app}"`);
-    this.broker.reloadManifest(manifest);
+    // Devices still on the build deployed before keep a publish-only right on the channels this
+    // one takes from them (core/policy/retiredChannels.ts), as FeatureApp does on AWS.
+    const retired = retiredChannels(this.broker.manifest.channels, manifest.channels, this.broker.retiredChannels);
+    this.broker.reloadManifest(manifest, retired);
     writeBuild(this.buildDir, build);
+    writeRetiredChannels(this.options.stateDir, retired);
     await this.cloudHalf.load(build);
     if (manifest.version === this.deployedVersion) return { version: manifest.version };
     const pkg = encodeDevicePackage(manifest, build.snapshots.device);
