@@ -30,6 +30,7 @@ typedef enum sf_EngineOp {
   SF_ENGINE_HANDLE_CLOSED,    /* `root`: the handle */
   SF_ENGINE_MEMORY,           /* -> `used`, `peak` */
   SF_ENGINE_NOTHING,          /* answers at once: one crossing, for the dispatch bench */
+  SF_ENGINE_HEAP,             /* the engine image's own heap (hal_heapUsage) -> `peak`, `used`, `size` (its top); needs no VM */
 } sf_EngineOp;
 
 #define SF_ENGINE_PROBE_NONE 0

@@ -109,6 +109,13 @@ void sf_engineServer_serve(void) {
     case SF_ENGINE_NOTHING:
       answer(true, 0, 0);
       break;
+    case SF_ENGINE_HEAP: {
+      hal_HeapUsage usage;
+      hal_heapUsage(&usage);
+      request.peak = usage.peak, request.used = usage.inUse, request.size = usage.top;
+      answer(true, 0, 0);
+      break;
+    }
     case SF_ENGINE_MEMORY:
       sf_vm_memory(e->vm, &request.used, &request.peak);
       answer(true, 0, 0);
