@@ -38,6 +38,7 @@ typedef enum sf_EngineOp {
 #define SF_ENGINE_PROBE_READ_SECURE 2
 #define SF_ENGINE_PROBE_HOST_CALLS 3
 #define SF_ENGINE_PROBE_HANG 4
+#define SF_ENGINE_PROBE_OVERFLOW 5
 
 /* The longest failure message an answer carries (a longer one is cut). */
 #define SF_ENGINE_ERROR_MAX 1024
