@@ -10,6 +10,7 @@ import { usableStateDir } from "./stateDir";
 import { DEVICE_RUNTIMES, DevSession, type DeviceRuntime } from "./devSession";
 import { qemuUnavailable } from "../firmware/native/ports/mps2-an505/qemuBoard";
 import { buildFirmwareProgram } from "./firmwareCommand";
+import { DEFAULT_QEMU_TARGET, buildQemuImages, qemuTargetFromFlag } from "./qemuTarget";
 import { LiveOutput } from "./liveOutput";
 import { loadSecrets, missingSecretHint } from "./secretSources";
 import { FleetSummary } from "./fleetSummary";
@@ -51,10 +52,11 @@ export async function devCommand({ values, positionals }: Parsed): Promise<void>
   // Native devices run the program of this checkout: build it now (or find it up to date), so a
   // missing compiler or library is said before anything starts.
   const nativeBinary = deviceRuntime === "native" ? buildFirmwareProgram("posix", { quietWhenUpToDate: true }) : undefined;
-  // Emulated boards: QEMU first (installed with apt when root), then this checkout's image.
-  const unavailable = deviceRuntime === "qemu" ? qemuUnavailable() : undefined;
+  const qemuTarget = qemuTargetFromFlag(values["device-target"], "--device-target", deviceRuntime, "--device-runtime");
+  // Emulated boards: QEMU first (installed with apt when root), then this checkout's image(s).
+  const unavailable = qemuTarget ? qemuUnavailable() : undefined;
   if (unavailable) throw new CliError(unavailable);
-  const qemuImage = deviceRuntime === "qemu" ? buildFirmwareProgram("cortex-m33", { quietWhenUpToDate: true }) : undefined;
+  const qemuImages = qemuTarget ? buildQemuImages(qemuTarget) : undefined;
 
   let output: LiveOutput | undefined;
   const early: string[] = [];
@@ -76,7 +78,8 @@ export async function devCommand({ values, positionals }: Parsed): Promise<void>
       pinSpecs,
       deviceRuntime: deviceRuntime as DeviceRuntime,
       nativeBinary,
-      qemuImage,
+      qemuImage: qemuImages?.image,
+      qemuNonSecureImage: qemuImages?.nonSecureImage,
       stages,
       log,
     });
@@ -108,7 +111,7 @@ export async function devCommand({ values, positionals }: Parsed): Promise<void>
   });
   out.write(
     [
-      `snapfleet dev: ${cloud.app}, ${devices} ${RUNTIME_WORDS[deviceRuntime as DeviceRuntime]} device${devices === 1 ? "" : "s"}, state in ${path.relative(process.cwd(), stateDir) || "."}`,
+      `snapfleet dev: ${cloud.app}, ${devices} ${RUNTIME_WORDS[deviceRuntime as DeviceRuntime]} device${devices === 1 ? "" : "s"}${qemuTarget && qemuTarget !== DEFAULT_QEMU_TARGET ? ` (${qemuTarget})` : ""}, state in ${path.relative(process.cwd(), stateDir) || "."}`,
       cloud.dashboard ? `dashboard  ${cloud.dashboard.url}` : "dashboard  (not built: run npm run build)",
       ...(cloud.dashboard ? [`operator   ${cloud.dashboard.operatorUrl}  (may also cancel jobs, approve devices, change settings)`] : []),
       `mqtt/tls   mqtts://127.0.0.1:${cloud.broker.mqttsPort}  (CA ${path.relative(process.cwd(), cloud.broker.pki.caCertPath)})`,

@@ -70,6 +70,9 @@ export interface DevSessionOptions {
   /** The Cortex-M33 image (default build/firmware/cortex-m33/snapfleet-device.elf under the
    * working directory; `snapfleet dev` builds it first). */
   qemuImage?: string;
+  /** The non-secure image QEMU loads beside qemuImage, for a TrustZone build (the
+   * supervisor-secure build's engine image; `snapfleet dev --device-target`). */
+  qemuNonSecureImage?: string;
   /** Staged rollout of every version (`--stages`; FeatureApp's `ota.stages`); default the whole fleet at once. */
   stages?: RolloutStage[];
   /** Rebuild on edits of the entry's folder (default true). */
@@ -408,6 +411,7 @@ export class DevSession {
   private async addQemuDevice(thing: string, identity: { certPem: string; keyPem: string }): Promise<FleetDevice> {
     const device = await QemuDevice.start({
       image: path.resolve(this.options.qemuImage ?? firmwareProgram("cortex-m33")),
+      nonSecureImage: this.options.qemuNonSecureImage && path.resolve(this.options.qemuNonSecureImage),
       ...this.deviceBasics(thing),
       onLog: this.namingLog(thing),
       caCertPem: this.cloud.broker.caCertPem,

@@ -21,6 +21,7 @@ import { buildFirmwareProgram } from "./firmwareCommand";
 import { END_OF_INPUT, boardFault, qemuUnavailable, startQemuBoard } from "../firmware/native/ports/mps2-an505/qemuBoard";
 import { endInput } from "../firmware/native/childInput";
 import { withCallbackSites } from "../core/runtime/callbackSiteNames";
+import { buildQemuImages, qemuTargetFromFlag, type QemuTarget } from "./qemuTarget";
 
 interface Parsed {
   values: Record<string, unknown>;
@@ -39,6 +40,9 @@ export async function runDeviceCommand({ values, positionals }: Parsed): Promise
   if (problem) throw new UsageError(problem);
   const models = pinModelsFromFlags(values.pin as string[] | undefined); // a bad spec is a usage error before anything starts
   const instructionBudget = wholeNumber(values["instruction-budget"], "--instruction-budget", DEFAULT_INSTRUCTION_BUDGET, 0, MAX_INSTRUCTION_BUDGET);
+  const runtime = (values.runtime as string | undefined) ?? "typescript";
+  if (runtime !== "typescript" && runtime !== "native" && runtime !== "qemu") throw new UsageError(`--runtime must be typescript, native or qemu, got ${runtime}`);
+  const qemuTarget = qemuTargetFromFlag(values.target, "--target", runtime, "--runtime");
 
   let build;
   try {
@@ -54,8 +58,6 @@ export async function runDeviceCommand({ values, positionals }: Parsed): Promise
     throw new UsageError((e as Error).message);
   }
   for (const note of unusedPinModelNotes(values.pin as string[] | undefined, build.manifest)) process.stderr.write(`${note}\n`);
-  const runtime = (values.runtime as string | undefined) ?? "typescript";
-  if (runtime !== "typescript" && runtime !== "native" && runtime !== "qemu") throw new UsageError(`--runtime must be typescript, native or qemu, got ${runtime}`);
   const scriptFile = values.script as string | undefined;
   const scriptName = scriptFile === "-" ? "<stdin>" : scriptFile; // where its lines are, in errors
   let script: string | undefined;
@@ -78,7 +80,7 @@ export async function runDeviceCommand({ values, positionals }: Parsed): Promise
     // A scripted run names callbacks by number on every runtime (scriptedDevice.ts: the outputs
     // the equivalence tests compare); a plain run by file:line, as the TypeScript device does.
     const named = script === undefined ? (line: string) => withCallbackSites(line, build.manifest) : (line: string) => line;
-    if (runtime === "qemu") return runOnQemu(args, script, named);
+    if (qemuTarget) return runOnQemu(qemuTarget, args, script, named);
     return runNative(buildFirmwareProgram("posix", { quietWhenUpToDate: true }), args, script, named);
   }
   if (script !== undefined) {
@@ -158,16 +160,17 @@ export async function runDeviceCommand({ values, positionals }: Parsed): Promise
 /** How long the app gets to stop before its thread is terminated. */
 const STOP_TIMEOUT_MS = 1000;
 
-/** The Cortex-M33 image on QEMU's mps2-an505 with the same arguments (through semihosting);
- * the board's serial console is our stdout, its debug console our stderr (passed on as it comes,
+/** The Cortex-M33 build (qemuTarget.ts: the plain image, or the supervisor-secure TrustZone
+ * build's two) on QEMU's mps2-an505 with the same arguments (through semihosting); the board's
+ * serial console is our stdout, its debug console our stderr (passed on as it comes,
  * its last part kept: a board that faulted ends the run with an error saying why, boardFault). */
-function runOnQemu(args: string[], script: string | undefined, named: (line: string) => string): Promise<void> {
+function runOnQemu(target: QemuTarget, args: string[], script: string | undefined, named: (line: string) => string): Promise<void> {
   const unavailable = qemuUnavailable();
   if (unavailable) throw new CliError(unavailable);
-  const image = buildFirmwareProgram("cortex-m33", { quietWhenUpToDate: true });
+  const images = buildQemuImages(target);
   let child: ChildProcess;
   try {
-    child = startQemuBoard({ image, deviceArgs: args });
+    child = startQemuBoard({ ...images, deviceArgs: args });
   } catch (e) {
     throw new UsageError((e as Error).message);
   }

@@ -34,7 +34,7 @@ import { CLAIM_API_SOURCES, claimApiHeader } from "./claimApiHeader.mjs";
 import { DEVICE_TEXTS_FILE, deviceTextsHeader, readDeviceTexts } from "./deviceTextsHeader.mjs";
 import { HOST_ID_SOURCES, hostIdsHeader } from "./hostIdsHeader.mjs";
 import { appImports } from "./snapshotImports.mjs";
-import { SIZE_BUDGET_FILE, formatEngineImage, formatSecureImage, formatSizeTable, limitDefines, overBudget, overSecureBudget, readSizeBudget, readStackBudget, sizeReport } from "./firmwareSize.mjs";
+import { SIZE_BUDGET_FILE, formatEngineImage, formatSecureImage, formatSizeTable, limitDefines, overBudget, overEngineBudget, overSecureBudget, readHeapBudget, readSizeBudget, readStackBudget, sizeReport } from "./firmwareSize.mjs";
 import { ensureDebianPackages } from "./debianPackages.mjs";
 import { STACK_CALLS_FILE, analyzeImage, hasStackCalls } from "./stackDepth.mjs";
 import { measureVmAllocation } from "./vmAllocation.mjs";
@@ -118,11 +118,11 @@ export const TARGET_SPECS = {
   // the standard library) is the non-secure `engineImage`, which reaches the app's host through
   // the secure image's entry functions (its import library). A target of its own rather than a
   // change of cortex-m33-tz: every app call crosses here, and cortex-m33-tz stays the measured
-  // base (firmware/native/README.md, "TrustZone"). No stack analysis yet (stackCalls.json has no
-  // list for either image).
+  // base (firmware/native/README.md, "TrustZone"). Each image has its heap of its own
+  // (sizeBudget.json "cortex-m33-tz-supervisor" and "cortex-m33-tz-engine").
   "cortex-m33-tz-supervisor": {
     ...CORTEX_M33,
-    budgetOf: "cortex-m33",
+    // its own budget (sizeBudget.json "cortex-m33-tz-supervisor"): the secure heap holds no VM
     linkerScript: "ports/mps2-an505-tz-supervisor/secure.ld",
     defines: [...CORTEX_M33.defines, "-DSF_TZ_SECURE_SUPERVISOR=1"],
     overlay: "mps2-an505-tz-supervisor/secure",
@@ -469,6 +469,7 @@ export async function buildFirmware({ target = "posix", outDir, force = false, l
     const { size, report, secure, engine } = readStamp(stampPath);
     log(`build-firmware: ${path.relative(process.cwd(), program)} up to date (${fs.statSync(program).size} bytes)`);
     if (report && overBudget(report)) fail(overBudget(report));
+    if (engine && overEngineBudget(engine)) fail(overEngineBudget(engine));
     if (report) log(formatSizeTable(report));
     if (secure) log(formatSecureImage(secure));
     if (engine) log(formatEngineImage(engine));
@@ -573,7 +574,7 @@ export async function buildFirmware({ target = "posix", outDir, force = false, l
     const stack = analyzeStack(target, spec, temp, [...objectOf.keys()].map((o) => o.replace(/\.o$/, ".ci")), defines, budget.faultReserveBytes);
     // with an engine image the VM is not on this image's heap
     const vmAllocation = spec.engineImage ? undefined : vmAllocationOf(temp, cc, spec);
-    const report = sizeReport({ target, budgetTarget: spec.budgetOf, mapText: fs.readFileSync(mapFile, "utf8"), sourceOf: (object) => objectOf.get(object), nativeDir, root, budget, stack, vmAllocation });
+    const report = sizeReport({ target, budgetTarget: spec.budgetOf, mapText: fs.readFileSync(mapFile, "utf8"), sourceOf: (object) => objectOf.get(object), nativeDir, root, budget, stack, vmAllocation, heapHolds: spec.engineImage ? "queues, copies" : undefined });
     fs.renameSync(temp, program);
     if (secure) fs.renameSync(secure.temp, secureImage);
     if (engine) fs.renameSync(engine.temp, engineImage);
@@ -600,8 +601,13 @@ export async function buildFirmware({ target = "posix", outDir, force = false, l
     } catch (error) {
       fail(error.message);
     }
-    const heapBytes = JSON.parse(fs.readFileSync(path.join(sourceRoot, SIZE_BUDGET_FILE), "utf8"))[engineSpec.name].heapBytes;
-    if (!Number.isInteger(heapBytes)) fail(`${SIZE_BUDGET_FILE}: "${engineSpec.name}" needs heapBytes (the engine image's heap, the VM's memory)`);
+    let heapBudget;
+    try {
+      heapBudget = readHeapBudget(path.join(sourceRoot, SIZE_BUDGET_FILE), engineSpec.name);
+    } catch (error) {
+      fail(error.message);
+    }
+    const { heapBytes, heapPeak } = heapBudget;
     const sources = engineSpec.sources.flatMap((entry) => {
       const full = path.join(nativeDir, entry);
       return fs.statSync(full).isDirectory() ? sourcesUnder(full).filter((f) => path.dirname(f) === full && f.endsWith(".c") && !NOT_DEVICE.some((p) => p.test(f))) : [full];
@@ -622,7 +628,9 @@ export async function buildFirmware({ target = "posix", outDir, force = false, l
     const stack = analyzeStack(engineSpec.name, { exceptionFrameBytes: spec.exceptionFrameBytes }, temp, compiled.map((c) => c.object.replace(/\.o$/, ".ci")), {}, undefined, engineSpec.threadEntries);
     const needed = stack && stack.needed + spec.exceptionFrameBytes;
     if (needed && needed + stackBudget.margin > stackBudget.stackBytes) fail(`the engine image's stack needs ${needed} B + a margin of ${stackBudget.margin} B, more than the ${stackBudget.stackBytes} B ${SIZE_BUDGET_FILE} "${engineSpec.name}" reserves: raise stackBytes there`);
-    return { temp, report: { file: path.basename(engineImage), size: sectionSizes(temp, cc.replace(/gcc$/, "size")), heapBytes, stackBytes: stackBudget.stackBytes, stack: stack && { needed, margin: stackBudget.margin, thread: stack.thread } } };
+    const report = { file: path.basename(engineImage), budgetKey: engineSpec.name, size: sectionSizes(temp, cc.replace(/gcc$/, "size")), heapBytes, heapPeak, stackBytes: stackBudget.stackBytes, stack: stack && { needed, margin: stackBudget.margin, thread: stack.thread } };
+    if (overEngineBudget(report)) fail(overEngineBudget(report));
+    return { temp, report };
   }
 
   /** The secure image of a TrustZone target (spec.secureImage): its sources compiled with

@@ -57,6 +57,21 @@ export function readStackBudget(file, key) {
   return { stackBytes: budgets[key].stackBytes, margin: budgets[key].stackMarginBytes ?? 0, faultReserveBytes: budgets[key].faultReserveBytes };
 }
 
+/** The heap of an image whose budget has no size limits (the supervisor-secure build's engine
+ * image): `key`'s heapBytes (what its linker script reserves) and, when measured, its
+ * heapPeakBytes with the heapMarginBytes beside it. */
+export function readHeapBudget(file, key) {
+  const budget = JSON.parse(fs.readFileSync(file, "utf8"))[key];
+  if (!Number.isInteger(budget?.heapBytes) || budget.heapBytes <= 0) throw new Error(`${file}: "${key}"."heapBytes" must be a positive whole number of bytes (the image's heap)`);
+  if (budget.heapPeakBytes !== undefined && (!Number.isInteger(budget.heapPeakBytes) || budget.heapPeakBytes <= 0)) throw new Error(`${file}: "${key}"."heapPeakBytes" must be a positive whole number of bytes`);
+  if (budget.heapPeakBytes !== undefined && (!Number.isInteger(budget.heapMarginBytes) || budget.heapMarginBytes < 0)) throw new Error(`${file}: "${key}".heapMarginBytes must be a whole number of bytes beside heapPeakBytes (what the measured run may not have reached), got ${JSON.stringify(budget.heapMarginBytes)}`);
+  return { heapBytes: budget.heapBytes, heapPeak: budget.heapPeakBytes === undefined ? undefined : { peak: budget.heapPeakBytes, margin: budget.heapMarginBytes } };
+}
+
+/** Why a measured heap peak plus its margin doesn't fit the heap reserved (`budgetKey`.heapBytes). */
+const heapPeakShortReason = (image, h, heapBytes, budgetKey) =>
+  `${image} reserves less heap than its app was measured to take: the peak of ${h.peak.toLocaleString("en-US")} B (${SIZE_BUDGET_FILE} ${budgetKey}.heapPeakBytes) + the margin of ${h.margin.toLocaleString("en-US")} B (heapMarginBytes) > the ${heapBytes.toLocaleString("en-US")} B of heapBytes: raise heapBytes (and the RAM budget), or measure the peak again after making the device take less (bench/m0plusHeap.bench.ts, bench/tzSupervisorHeap.bench.ts; firmware/native/README.md says how)`;
+
 /** The compiler flags of a budget's "limits": the C sources' #ifndef SF_... sizes, lowered for
  * a small target (its text buffers, manifest and board tables). */
 export const limitDefines = (budget) => Object.entries(budget.limits ?? {}).map(([name, value]) => `-D${name}=${value}`);
@@ -100,7 +115,7 @@ export function parseLinkerMap(mapText) {
 }
 
 /** Flash and RAM per part, the reserves, the totals and the verdict against the budget. */
-export function sizeReport({ target, budgetTarget = target, mapText, sourceOf, nativeDir, root, budget, stack, vmAllocation }) {
+export function sizeReport({ target, budgetTarget = target, mapText, sourceOf, nativeDir, root, budget, stack, vmAllocation, heapHolds }) {
   const flash = Object.fromEntries(PARTS.map((p) => [p, 0]));
   const staticRam = Object.fromEntries(PARTS.map((p) => [p, 0]));
   let data = 0, bss = 0;
@@ -125,6 +140,8 @@ export function sizeReport({ target, budgetTarget = target, mapText, sourceOf, n
     app: budget.app,
     budgetKey: budget.appBudgeted ? `"${budgetTarget}".apps."${budget.app}"` : `"${budgetTarget}"`,
     appKey: budget.app === undefined ? undefined : `"${budgetTarget}".apps."${budget.app}"`,
+    // what the heap row says the heap holds (the supervisor-secure build's secure image: no VM)
+    heapHolds,
     flash: { ...flash, padding, total: flashTotal, budget: budget.flashBytes, goal: budget.goalFlashBytes },
     ram: { static: staticRam, data, bss, heap: budget.heapBytes, stack: budget.stackBytes, total: ramTotal, budget: budget.ramBytes, goal: budget.goalRamBytes },
     // scripts/stackDepth.mjs: the deepest path of the thread and of a handler; with the margin,
@@ -183,8 +200,7 @@ export function overBudget(report) {
   if (s && s.needed + s.margin > report.ram.stack) return `${stackShortReason(`the ${report.target} image`, s, report.ram.stack, report.budgetKey ?? `"${report.target}"`)}\n${formatSizeTable(report)}`;
   const vm = report.vm;
   const h = report.heapPeak;
-  if (h && h.peak + h.margin > report.ram.heap)
-    return `the ${report.target} image reserves less heap than its app was measured to take: the peak of ${h.peak.toLocaleString("en-US")} B (${SIZE_BUDGET_FILE} ${report.budgetKey}.heapPeakBytes) + the margin of ${h.margin.toLocaleString("en-US")} B (heapMarginBytes) > the ${report.ram.heap.toLocaleString("en-US")} B of heapBytes: raise heapBytes (and the RAM budget), or measure the peak again after making the device take less (bench/m0plusHeap.bench.ts; firmware/native/README.md says how)\n${formatSizeTable(report)}`;
+  if (h && h.peak + h.margin > report.ram.heap) return `${heapPeakShortReason(`the ${report.target} image`, h, report.ram.heap, report.budgetKey)}\n${formatSizeTable(report)}`;
   if (vm && vm.vmPeak !== undefined && vm.bytes + vm.bucketBytes <= vm.heap && heapNeeded(vm) > vm.heap)
     return `the ${report.target} image can't run its app: ${allocationParts(vm, " B", false)} and the app's measured VM memory peak of ${vm.vmPeak.toLocaleString("en-US")} B (${SIZE_BUDGET_FILE} ${report.budgetKey}.vmPeakBytes) take ${heapNeeded(vm).toLocaleString("en-US")} B of its ${vm.heap.toLocaleString("en-US")} B heap: raise ${report.budgetKey}.heapBytes (and the RAM budget), or shrink the supervisor (supervisor/supervisor.c; its members: the DWARF of the ELF)\n${formatSizeTable(report)}`;
   if (vm && vm.bytes + vm.bucketBytes > vm.heap)
@@ -237,10 +253,23 @@ export function formatSecureImage(secure) {
   return lines.join("\n");
 }
 
+/** Why the supervisor-secure build's engine image may not be built (its measured heap peak and
+ * margin don't fit its heap), or undefined. */
+export function overEngineBudget(engine) {
+  const h = engine.heapPeak;
+  return h && h.peak + h.margin > engine.heapBytes ? `${heapPeakShortReason("the engine image", h, engine.heapBytes, `"${engine.budgetKey}"`)}\n${formatEngineImage(engine)}` : undefined;
+}
+
+/** The heap's line under an image: what is reserved and, when measured, the peak and margin. */
+const heapPeakNote = (h, heapBytes) => (h ? `the measured peak ${h.peak.toLocaleString("en-US")} B (heapPeakBytes) + margin ${h.margin.toLocaleString("en-US")} of ${heapBytes.toLocaleString("en-US")}: ${h.peak + h.margin <= heapBytes ? "fits" : "SHORT"}` : "the peak: not measured");
+
 /** The line of a TrustZone build's non-secure engine image (the supervisor-secure build). */
 export function formatEngineImage(engine) {
   const { size } = engine;
-  const lines = [`engine image (${engine.file}, non-secure; heap and stack: ${SIZE_BUDGET_FILE} "cortex-m33-tz-engine"): flash ${(size.text + size.data).toLocaleString("en-US")} B, RAM ${(size.data + size.bss).toLocaleString("en-US")} B (of it the heap ${engine.heapBytes.toLocaleString("en-US")} B and the stack ${engine.stackBytes.toLocaleString("en-US")} B)`];
+  const lines = [
+    `engine image (${engine.file}, non-secure; heap and stack: ${SIZE_BUDGET_FILE} "${engine.budgetKey ?? "cortex-m33-tz-engine"}"): flash ${(size.text + size.data).toLocaleString("en-US")} B, RAM ${(size.data + size.bss).toLocaleString("en-US")} B (of it the heap ${engine.heapBytes.toLocaleString("en-US")} B and the stack ${engine.stackBytes.toLocaleString("en-US")} B)`,
+    `  engine heap (the VM's memory, the snapshot's copy) ${engine.heapBytes.toLocaleString("en-US")} B: ${heapPeakNote(engine.heapPeak, engine.heapBytes)}`,
+  ];
   const s = engine.stack;
   if (s) {
     lines.push(`  engine stack needed ${s.needed.toLocaleString("en-US")} (with a secure interrupt's frame) + margin ${s.margin.toLocaleString("en-US")} of ${engine.stackBytes.toLocaleString("en-US")}: fits`);
@@ -257,14 +286,14 @@ export function formatSizeTable(report) {
   lines.push("RAM");
   const buffers = PARTS.filter((p) => report.ram.static[p]).map((p) => `${p} ${report.ram.static[p].toLocaleString("en-US")}`).join(", ");
   lines.push(row("buffers (.data + .bss)", report.ram.data + report.ram.bss, buffers));
-  lines.push(row("heap (VM heap, queues)", report.ram.heap));
+  lines.push(row(`heap (${report.heapHolds ?? "VM heap, queues"})`, report.ram.heap));
   const vm = report.vm;
   if (vm) lines.push(`  app allocation ${vm.bytes.toLocaleString("en-US")} B of heap ${vm.heap.toLocaleString("en-US")} B (${allocationParts(vm)}; ${vm.bytes + vm.bucketBytes <= vm.heap ? `${(vm.heap - vm.bytes).toLocaleString("en-US")} B left for the VM heap and the queues` : `SHORT: the engine needs a ${vm.bucketBytes.toLocaleString("en-US")} B bucket beside them`})`);
   if (vm?.vmPeak !== undefined) lines.push(`  app's VM memory peak ${vm.vmPeak.toLocaleString("en-US")} B (measured; vmPeakBytes): with the supervisor and sf_Vm ${heapNeeded(vm).toLocaleString("en-US")} B of the heap, ${heapNeeded(vm) <= vm.heap ? `${(vm.heap - heapNeeded(vm)).toLocaleString("en-US")} B left for the queues and the network's copies` : "SHORT"}`);
   // An app the budget has no entry for (a user's own) has no measured peak: the table can't say it fits.
   if (vm && report.app && vm.vmPeak === undefined) lines.push(`  app's VM memory peak: not measured for ${report.app} (${SIZE_BUDGET_FILE} has no ${report.appKey}): the ${(vm.heap - vm.bytes).toLocaleString("en-US")} B left are not checked against what the app takes once running; run it on the board before relying on the image`);
   const h = report.heapPeak;
-  if (h) lines.push(`  the heap's measured peak ${h.peak.toLocaleString("en-US")} B (heapPeakBytes) + margin ${h.margin.toLocaleString("en-US")} of ${report.ram.heap.toLocaleString("en-US")}: ${h.peak + h.margin <= report.ram.heap ? "fits" : "SHORT"}`);
+  if (h) lines.push(`  the heap's ${heapPeakNote(h, report.ram.heap).replace(/^the /, "")}`);
   const s = report.stack;
   lines.push(row("stack", report.ram.stack, stackNote(s, report.ram.stack)));
   lines.push(row("total", report.ram.total, verdict(report.ram.total, report.ram.budget, report.ram.goal)));

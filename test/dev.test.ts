@@ -248,6 +248,8 @@ describe("snapfleet dev: the local system", function () {
       [["dev", "x.ts", "--devices", "1001"], /--devices must be a whole number from 1 to 1000, got 1001/],
       [["dev", "x.ts", "--port", "http"], /--port must be a whole number from 0 to 65533, got http/],
       [["dev", "x.ts", "--device-runtime", "arduino"], /--device-runtime must be typescript, native or qemu, got arduino/],
+      [["dev", "x.ts", "--device-runtime", "qemu", "--device-target", "cortex-m33-tz"], /^snapfleet dev: --device-target must be cortex-m33 \(the default\) or cortex-m33-tz-supervisor, got cortex-m33-tz$/m],
+      [["dev", "x.ts", "--device-target", "cortex-m33-tz-supervisor"], /^snapfleet dev: --device-target needs --device-runtime qemu \(it chooses the emulated board's build: cortex-m33 \(the default\) or cortex-m33-tz-supervisor\), got --device-runtime typescript$/m],
       [["dev", "x.ts", "--stages", "10/1,50"], /--stages: invalid stages:\n  - stages\[1\]\.percent is 50; the last stage must be 100[\s\S]*\(--stages takes PERCENT\/WAIT_MINUTES per stage, the last 100 alone, e\.g\. --stages 10\/1,50\/1,100\)/],
       [["dev", "x.ts", "--stages", "10,100"], /stages\[0\]\.waitMinutes is missing/],
       [["dev", "x.ts", "--stages", "ten/1,100"], /--stages: stage 1's PERCENT is "ten", not a number/],

@@ -215,6 +215,20 @@ describe("TrustZone build (cortex-m33-tz) on QEMU mps2-an505", function () {
       assert.ok(pc >= start && pc < start + parseInt(probe[1], 16), `pc 0x${report[1]} is in sf_readSecureProbe (0x${probe[0]}, ${parseInt(probe[1], 16)} B)`);
     });
 
+    it("the engine running its stack into its limit (MSPLIM_NS): the core stops it, the secure image reports the engine's fault, ends the call and restarts the engine, which runs the app again", async () => {
+      const { status, stdout, stderr } = await engineProbe("engine-overflow");
+      assert.equal(status, 0, `the board went on and ended by itself: ${stdout}${stderr}`);
+      const lines = stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l) as { failure?: string; fatal?: boolean; echo?: string });
+      const failed = lines.findIndex((l) => l.failure?.includes("the engine image faulted (the report is on the debug console); the engine was restarted"));
+      assert.ok(failed >= 0 && lines[failed].fatal, `the overflow, fatal for the app:\n${stdout}`);
+      assert.ok(lines.slice(failed).some((l) => l.echo === "[app] wifi: credentials provisioned"), `the app started again after it:\n${stdout}`);
+      // the engine has no UsageFault handler: its stack-limit fault (UFSR.STKOF, the engine's own
+      // bank) is escalated to the secure HardFault (HFSR.FORCED), reported as the engine's, named
+      const report = /snapfleet-device: fault in the engine image \(non-secure\) at .*HFSR 0x([0-9a-f]{8}).*\): the engine's stack ran into its limit \(MSPLIM_NS; its UFSR\.STKOF\), the frame above is incomplete$/m.exec(stderr);
+      assert.ok(report, `the secure image's report of the engine's overflow: ${stderr}`);
+      assert.ok(parseInt(report[1], 16) & 0x40000000, `HFSR ${report[1]} has FORCED`);
+    });
+
     it("an app callback that never returns: the secure watchdog ends the call, the supervisor reports the app failed, the restarted engine runs the app again", async () => {
       const { status, stdout, stderr } = await engineProbe("engine-hang");
       assert.equal(status, 0, `the board went on and ended by itself: ${stderr}`);

@@ -12,8 +12,12 @@ import type { RestartBackoffOptions } from "../restartBackoff";
 import { CoprocessorProcess } from "./coprocessorProcess";
 
 export interface QemuDeviceOptions {
-  /** build/firmware/cortex-m33/snapfleet-device.elf (snapfleet firmware build --target cortex-m33). */
+  /** build/firmware/cortex-m33/snapfleet-device.elf (snapfleet firmware build --target cortex-m33), or
+   * a TrustZone build's image the core starts in (the supervisor-secure build's device program). */
   image: string;
+  /** The non-secure image of a TrustZone build, loaded beside `image` (the supervisor-secure
+   * build's engine: build/firmware/cortex-m33-tz-supervisor/snapfleet-device-engine.elf). */
+  nonSecureImage?: string;
   app: string;
   thing: string;
   /** The board's flash (OTA slots, ota.state), through semihosting: a path without spaces. */
@@ -60,8 +64,11 @@ export class QemuDevice {
   /** Starts the co-processor (MQTT connected, listening for the board) and the board; resolves
    * once the link is up, rejects saying why (and with the board's last words) otherwise. */
   static async start(o: QemuDeviceOptions): Promise<QemuDevice> {
-    if (!fs.existsSync(o.image)) {
-      throw new Error(`no Cortex-M33 image at ${path.relative(process.cwd(), o.image) || o.image}: build it with \`npx snapfleet firmware build --target cortex-m33\``);
+    for (const image of [o.image, o.nonSecureImage]) {
+      if (image !== undefined && !fs.existsSync(image)) {
+        const target = path.basename(path.dirname(image));
+        throw new Error(`no Cortex-M33 image at ${path.relative(process.cwd(), image) || image}: build it with \`npx snapfleet firmware build --target ${target.startsWith("cortex-m33") ? target : "cortex-m33"}\``);
+      }
     }
     const coprocessor = await CoprocessorProcess.start({
       app: o.app,
@@ -93,7 +100,7 @@ export class QemuDevice {
     fs.mkdirSync(this.options.stateDir, { recursive: true });
     // the board's last lines: its fault report, should it fault (boardFault)
     let lastLines: string[] = [];
-    const board = DeviceProcess.adopt(startQemuBoard({ image: this.options.image, deviceArgs, secondSerial: `tcp:127.0.0.1:${this.coprocessor.linkPort},reconnect=1`, dieWithParent: true }), {
+    const board = DeviceProcess.adopt(startQemuBoard({ image: this.options.image, nonSecureImage: this.options.nonSecureImage, deviceArgs, secondSerial: `tcp:127.0.0.1:${this.coprocessor.linkPort},reconnect=1`, dieWithParent: true }), {
       name: `the board of ${this.thing} (qemu-system-arm)`,
       stopGraceMs: STOP_GRACE_MS,
       onLine: (line) => {

@@ -28,6 +28,13 @@ describe("parseHeapReport", () => {
     assert.equal(parseHeapReport("heap: peak 16820 B, 12820 B in use\n"), undefined);
     assert.equal(parseHeapReport("heap: peak -1 B, 0 B in use, the C heap's top 0 B\n"), undefined);
   });
+  it("the supervisor-secure build's engine line apart from the secure image's", () => {
+    const both = "heap: peak 20792 B, 19184 B in use, the C heap's top 182740 B\nengine heap: peak 8620 B, 6292 B in use, the C heap's top 11556 B\n";
+    assert.deepEqual(parseHeapReport(both), { peak: 20792, inUse: 19184, top: 182740 });
+    assert.deepEqual(parseHeapReport(both, true), { peak: 8620, inUse: 6292, top: 11556 });
+    assert.equal(parseHeapReport("engine heap: peak 8620 B, 6292 B in use, the C heap's top 11556 B\n"), undefined, "the engine's line is not the device's");
+    assert.equal(parseHeapReport("heap: peak 20792 B, 19184 B in use, the C heap's top 182740 B\n", true), undefined);
+  });
 });
 
 describe("the heap's peak, measured on the Cortex-M33 with the M0+'s settings", function () {
@@ -62,6 +69,20 @@ describe("the heap's peak, measured on the Cortex-M33 with the M0+'s settings", 
     // Every VM block is a heap block (vmMemory.c's own header on it), beside the supervisor and sf_Vm.
     assert.ok(heap.peak >= m0.report.vm.supervisorBytes + m0.report.vm.vmBytes + vmPeak, `peak ${heap.peak} B holds sf_Supervisor, sf_Vm and the VM's ${vmPeak} B`);
     assert.ok(heap.inUse <= heap.peak && heap.peak <= heap.top, JSON.stringify(heap));
+  });
+
+  it("the supervisor-secure TrustZone build: the secure image's heap and the engine image's own, the engine's holding the VM's peak and the snapshot it runs from", async () => {
+    const { buildFirmware } = await import(path.join(ROOT, "scripts/build-firmware.mjs") as string);
+    const split = await buildFirmware({ target: "cortex-m33-tz-supervisor", log: () => {} });
+    const { status, stderr } = await runQemuBoard({ image: split.program, nonSecureImage: split.engineImage, deviceArgs: scriptArgs(appDir) }, SCRIPT);
+    assert.equal(status, 0, stderr);
+    const vmPeak = Number(/^VM memory: peak (\d+) B/m.exec(stderr)?.[1]);
+    const secure = parseHeapReport(stderr);
+    const engine = parseHeapReport(stderr, true);
+    assert.ok(secure && engine, `both heaps reported:\n${stderr}`);
+    const snapshot = fs.statSync(path.join(appDir, "device.snap")).size;
+    assert.ok(engine.peak >= vmPeak + snapshot, `the engine's peak ${engine.peak} B holds the VM's ${vmPeak} B and the ${snapshot}-B snapshot's copy`);
+    for (const heap of [secure, engine]) assert.ok(heap.inUse <= heap.peak && heap.peak <= heap.top, JSON.stringify(heap));
   });
 
   it("the POSIX host prints no heap line (its allocator is not a board's)", async () => {

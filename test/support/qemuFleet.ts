@@ -38,6 +38,19 @@ export function cortexM33Image(): Promise<string> {
   return built;
 }
 
+let builtSupervisorSecure: Promise<{ image: string; nonSecureImage: string }> | undefined;
+/** The supervisor-secure TrustZone build (cortex-m33-tz-supervisor) as `snapfleet dev
+ * --device-target` boots it: its secure device program and its non-secure engine image, built
+ * once per process. */
+export function supervisorSecureImages(): Promise<{ image: string; nonSecureImage: string }> {
+  builtSupervisorSecure ??= (async () => {
+    const { buildFirmware } = (await import(path.join(ROOT, "scripts/build-firmware.mjs"))) as { buildFirmware(o: { target: string; log: () => void }): Promise<{ program: string; engineImage: string }> };
+    const built = await buildFirmware({ target: "cortex-m33-tz-supervisor", log: () => {} });
+    return { image: built.program, nonSecureImage: built.engineImage };
+  })();
+  return builtSupervisorSecure;
+}
+
 /** Once a second: the MCU's link holds 16 publishes awaiting the co-processor's PUBLISHED, and a
  * rebuild blocks this process (broker, co-processors) for seconds on a loaded machine; at 5/s the
  * table filled and the supervisor dropped its status publish (firmware/native/README.md, "Not
@@ -63,14 +76,14 @@ async function waitFor(what: string, check: () => boolean, timeoutMs: number, ex
  * with the job SUCCEEDED, a package changed in the store after upload is refused by each MCU's
  * own SHA-256 check (the job FAILED with its reason, the boards keep their version), and the
  * session stops with every board offline. */
-export async function qemuDevScenario(devices: number, follow?: (line: string) => void): Promise<void> {
+export async function qemuDevScenario(devices: number, follow?: (line: string) => void, images?: { image: string; nonSecureImage?: string }): Promise<void> {
   const stateDir = fs.mkdtempSync(path.join(fs.realpathSync(os.tmpdir()), "sf-dev-qemu-"));
   const entry = writeFeatures({ "app.ts": levelApp(7) }, "dev-qemu");
   const logs: string[] = [];
   const explain = () => logs.slice(-40).join("\n");
   let session: DevSession | undefined;
   try {
-    session = await DevSession.start({ entry, secrets: {}, devices, port: 0, stateDir, dashboardBundleDir: null, watch: false, deviceRuntime: "qemu", qemuImage: await cortexM33Image(), log: (l) => (logs.push(l), follow?.(l)) });
+    session = await DevSession.start({ entry, secrets: {}, devices, port: 0, stateDir, dashboardBundleDir: null, watch: false, deviceRuntime: "qemu", qemuImage: images?.image ?? (await cortexM33Image()), qemuNonSecureImage: images?.nonSecureImage, log: (l) => (logs.push(l), follow?.(l)) });
     const { cloud } = session;
     const rows = () => cloud.monitor.devices();
     await waitFor(`${devices} boards online on the first job`, () => rows().length === devices && rows().every((r) => r.online && r.ota === "SUCCEEDED" && r.lastMessage === "level = 7"), 120_000, explain);

@@ -216,4 +216,20 @@ describe("firmware build for Cortex-M (size table against the budget)", function
     assert.throws(() => size.readSizeBudget(noMargin, "cortex-m0plus", "grow-station"), /"cortex-m0plus"\.heapMarginBytes must be a whole number of bytes beside heapPeakBytes/);
     fs.rmSync(path.dirname(noMargin), { recursive: true, force: true });
   });
+
+  it("cortex-m33-tz-supervisor: each image's heap is its own, measured, and the build fails when a measured peak + margin passes it, by a byte", async () => {
+    const size = await import(path.join(ROOT, "scripts/firmwareSize.mjs"));
+    const file = path.join(ROOT, "firmware/native/sizeBudget.json");
+    // the secure image (the device program: no VM on its heap) and the engine image (the VM's memory)
+    const secure = size.readSizeBudget(file, "cortex-m33-tz-supervisor");
+    const engine = size.readHeapBudget(file, "cortex-m33-tz-engine");
+    assert.ok(secure.heapPeakBytes > 0 && secure.heapPeakBytes + secure.heapMarginBytes <= secure.heapBytes, JSON.stringify(secure));
+    assert.ok(engine.heapPeak && engine.heapPeak.peak + engine.heapPeak.margin <= engine.heapBytes, JSON.stringify(engine));
+    assert.ok(secure.heapBytes + engine.heapBytes <= BUDGET["cortex-m33"].heapBytes, "together no more than the plain image's heap");
+    const report = (heapBytes: number) => ({ file: "snapfleet-device-engine.elf", budgetKey: "cortex-m33-tz-engine", size: { text: 80_000, data: 100, bss: 9_000 }, heapBytes, heapPeak: { peak: 10_000, margin: 2_048 }, stackBytes: 4096 });
+    assert.equal(size.overEngineBudget(report(12_048)), undefined, "peak + margin = the heap fits");
+    assert.match(size.formatEngineImage(report(12_048)), /^ {2}engine heap \(the VM's memory, the snapshot's copy\) 12,048 B: the measured peak 10,000 B \(heapPeakBytes\) \+ margin 2,048 of 12,048: fits$/m);
+    assert.match(size.overEngineBudget(report(12_047)), /^the engine image reserves less heap than its app was measured to take: the peak of 10,000 B \(firmware\/native\/sizeBudget\.json "cortex-m33-tz-engine"\.heapPeakBytes\) \+ the margin of 2,048 B \(heapMarginBytes\) > the 12,047 B of heapBytes: raise heapBytes/);
+    assert.match(size.formatEngineImage(report(12_047)), /: SHORT$/m);
+  });
 });

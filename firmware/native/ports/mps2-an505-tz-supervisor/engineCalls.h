@@ -30,6 +30,7 @@ typedef enum sf_EngineOp {
   SF_ENGINE_HANDLE_CLOSED,    /* `root`: the handle */
   SF_ENGINE_MEMORY,           /* -> `used`, `peak` */
   SF_ENGINE_NOTHING,          /* answers at once: one crossing, for the dispatch bench */
+  SF_ENGINE_HEAP,             /* the engine image's own heap (hal_heapUsage) -> `peak`, `used`, `size` (its top); needs no VM */
 } sf_EngineOp;
 
 #define SF_ENGINE_PROBE_NONE 0
@@ -37,6 +38,7 @@ typedef enum sf_EngineOp {
 #define SF_ENGINE_PROBE_READ_SECURE 2
 #define SF_ENGINE_PROBE_HOST_CALLS 3
 #define SF_ENGINE_PROBE_HANG 4
+#define SF_ENGINE_PROBE_OVERFLOW 5
 
 /* The longest failure message an answer carries (a longer one is cut). */
 #define SF_ENGINE_ERROR_MAX 1024

@@ -25,9 +25,9 @@
 #define HEAP_REPORT_MS 10000
 
 static void reportHeapPeak(size_t* reported) {
-  hal_HeapUsage usage;
-  if (!hal_heapUsage(&usage) || usage.peak == *reported) return;
-  *reported = usage.peak;
+  size_t peaks = sf_heapPeaks();
+  if (peaks == *reported) return;
+  *reported = peaks;
   sf_printHeapUsage(stdout);
   fflush(stdout);
 }

@@ -26,6 +26,14 @@ void sf_hangProbe(void) {
   }
 }
 
+/* `--tz-probe engine-overflow=DIR`: the engine's stack run into its limit (MSPLIM_NS), 32 B a
+ * push, as a runaway recursion would: the core must stop the push that passes the limit (a
+ * stack-limit UsageFault, which the engine has no handler for: the secure HardFault), so the
+ * engine never writes below it. In assembly: a C recursion would fail the stack analysis. */
+void sf_overflowProbe(void) {
+  __asm__ volatile("1: push {r0-r7}\n b 1b" : : : "memory");
+}
+
 /* `--tz-probe engine-read-secure=DIR`: a word of the supervisor's RAM; the core must stop the read
  * (a SecureFault), so the line is never logged. */
 void sf_readSecureProbe(void) {

@@ -13,6 +13,7 @@ void sf_hostEntryProbe(void);
 void sf_readSecureProbe(void);
 void sf_hostCallsProbe(int32_t count);
 void sf_hangProbe(void);
+void sf_overflowProbe(void);
 
 typedef struct EngineVm {
   sf_Vm* vm;
@@ -86,6 +87,7 @@ void sf_engineServer_serve(void) {
       if (request.index == SF_ENGINE_PROBE_READ_SECURE) sf_readSecureProbe();
       if (request.index == SF_ENGINE_PROBE_HOST_CALLS) sf_hostCallsProbe(request.root);
       if (request.index == SF_ENGINE_PROBE_HANG) sf_hangProbe();
+      if (request.index == SF_ENGINE_PROBE_OVERFLOW) sf_overflowProbe();
       event(e, sf_vm_start(e->vm));
       break;
     case SF_ENGINE_TIMER_FIRED:
@@ -109,6 +111,13 @@ void sf_engineServer_serve(void) {
     case SF_ENGINE_NOTHING:
       answer(true, 0, 0);
       break;
+    case SF_ENGINE_HEAP: {
+      hal_HeapUsage usage;
+      hal_heapUsage(&usage);
+      request.peak = usage.peak, request.used = usage.inUse, request.size = usage.top;
+      answer(true, 0, 0);
+      break;
+    }
     case SF_ENGINE_MEMORY:
       sf_vm_memory(e->vm, &request.used, &request.peak);
       answer(true, 0, 0);

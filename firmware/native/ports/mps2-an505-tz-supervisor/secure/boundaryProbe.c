@@ -12,6 +12,9 @@
  *   engine-hang=DIR   the same, the engine never returning from the app's start: the secure
  *                     watchdog (engineWatchdog.c) must end the call and restart the engine, the
  *                     supervisor report the app failed and go on; then the app once more.
+ *   engine-overflow=DIR  the same, the engine running its stack into its limit (MSPLIM_NS): the
+ *                     core must stop it, the secure image end the call and restart the engine;
+ *                     then the app once more.
  *   host-calls=N:DIR  the same, the engine calling the host's `now` N times first
  *   engine-calls=N    N calls into the engine that do nothing (SF_ENGINE_NOTHING)
  * The last two are for bench/cortexM33Dispatch.bench.ts to count under --count-cycles. */
@@ -47,6 +50,7 @@ int sf_boundaryProbe(const char* what) {
   if (strncmp(what, "host-entries=", 13) == 0) return runWithProbe(SF_ENGINE_PROBE_HOST_ENTRIES, 0, what + 13);
   if (strncmp(what, "engine-read-secure=", 19) == 0) return runTwice(SF_ENGINE_PROBE_READ_SECURE, what + 19);
   if (strncmp(what, "engine-hang=", 12) == 0) return runTwice(SF_ENGINE_PROBE_HANG, what + 12);
+  if (strncmp(what, "engine-overflow=", 16) == 0) return runTwice(SF_ENGINE_PROBE_OVERFLOW, what + 16);
   const char* rest;
   if (strncmp(what, "host-calls=", 11) == 0) {
     int32_t count = countOf(what + 11, &rest);
@@ -58,7 +62,7 @@ int sf_boundaryProbe(const char* what) {
       if (!sf_engineProxy_callNothing()) return 1;
     return 0;
   }
-  const char* unknown = "snapfleet-device: --tz-probe: unknown probe (host-entries=DIR, engine-read-secure=DIR, engine-hang=DIR, host-calls=N:DIR, engine-calls=N)\n";
+  const char* unknown = "snapfleet-device: --tz-probe: unknown probe (host-entries=DIR, engine-read-secure=DIR, engine-hang=DIR, engine-overflow=DIR, host-calls=N:DIR, engine-calls=N)\n";
   write(2, unknown, strlen(unknown));
   return 2;
 }

@@ -83,7 +83,7 @@ static bool call(sf_EngineOp op) {
     sf_strcpy(lastError, "the engine was called while it ran an app callback", sizeof lastError);
     return false;
   }
-  if (op != SF_ENGINE_ALLOCATE && op != SF_ENGINE_RESTORE && op != SF_ENGINE_NOTHING && request->vm != liveVm) {
+  if (op != SF_ENGINE_ALLOCATE && op != SF_ENGINE_RESTORE && op != SF_ENGINE_NOTHING && op != SF_ENGINE_HEAP && request->vm != liveVm) {
     sf_strcpy(lastError, "the app's engine was restarted", sizeof lastError);
     lastFatal = lastStopped = true;
     return false;
@@ -270,4 +270,10 @@ void sf_vm_memory(const sf_Vm* vm, size_t* used, size_t* peak) {
   call(SF_ENGINE_MEMORY);
   *used = request->used;
   *peak = request->peak;
+}
+
+bool sf_engineProxy_heapUsage(hal_HeapUsage* usage) {
+  if (!request || !call(SF_ENGINE_HEAP)) return false;
+  *usage = (hal_HeapUsage){request->peak, request->used, request->size};
+  return true;
 }

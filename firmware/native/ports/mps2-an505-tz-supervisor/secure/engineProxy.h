@@ -7,6 +7,7 @@
 
 #include "../engineCalls.h"
 #include "deviceHost.h"
+#include "../../../hal/platform.h"
 
 /* The engine image's answer to its reset (non-secure memory); false when it is not usable (the
  * interface or its request outside non-secure memory): every restore then fails. */
@@ -26,5 +27,8 @@ const sf_DeviceHost* sf_engineProxy_appHost(void);
 void sf_engineProxy_probeAtStart(int kind, int32_t count);
 /* A call into the engine that does nothing (SF_ENGINE_NOTHING): false when it did not start. */
 bool sf_engineProxy_callNothing(void);
+/* The engine image's own heap (the VM's memory, a message's copy), as hal_heapUsage gives the
+ * secure one's: false when the engine did not start or is serving a call. */
+bool sf_engineProxy_heapUsage(hal_HeapUsage* usage);
 
 #endif

@@ -35,12 +35,18 @@ __attribute__((used)) void sf_tz_reportEngineFault(uint32_t* frame) {
   sf_fault_addHex(&t, SAU_SFSR);
   sf_fault_add(&t, ", SFAR ");
   sf_fault_addHex(&t, SAU_SFAR);
-  sf_fault_add(&t, ")\n");
+  sf_fault_add(&t, ")");
+  /* The engine has no UsageFault handler: its stack running into MSPLIM_NS comes here as a
+   * HardFault, the cause in its own bank of the CFSR. The core stops stacking the frame at the
+   * limit, so the frame's pc and lr above are not the engine's. */
+  if (SCB_NS_CFSR & SCB_CFSR_STKOF) sf_fault_add(&t, ": the engine's stack ran into its limit (MSPLIM_NS; its UFSR.STKOF), the frame above is incomplete");
+  sf_fault_add(&t, "\n");
   if (!sf_engineWatchdog_endCall(frame, "the engine image faulted (the report is on the debug console); the engine was restarted")) sf_fault_end(&t);
   sf_fault_flush(&t);
   SAU_SFSR = SAU_SFSR; /* the status bits are cleared by writing them back */
   SCB_CFSR = SCB_CFSR;
   SCB_HFSR = SCB_HFSR;
+  SCB_NS_CFSR = SCB_NS_CFSR; /* the engine's, for its next fault's report */
   __asm__ volatile("msr msplim, %0" : : "r"(&__stack_limit) : "memory"); /* the handler lowered it */
 }
 

@@ -29,6 +29,9 @@
 #define SCB_NSACR REG32(0xE000ED8Cu)
 #define SCB_NSACR_CP10_CP11 (3u << 10) /* the FPU, for the non-secure world too */
 #define SCB_NS_VTOR REG32(0xE002ED08u)
+/* the non-secure world's fault status, banked: its CFSR (the UsageFault half is its own) */
+#define SCB_NS_CFSR REG32(0xE002ED28u)
+#define SCB_CFSR_STKOF (1u << 20) /* UFSR.STKOF: a stack ran into its limit */
 
 /* The secure privilege control block of the IoT Kit. */
 #define SECCTL_BASE 0x50080000u
