@@ -4,6 +4,8 @@
  * made by another ThingRegistry instance on the same state dir, as `snapfleet devices revoke` makes
  * it from another process while `snapfleet dev` runs. Real broker, mqtt.js over mutual TLS. */
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -71,6 +73,18 @@ describe("LocalBroker shuts a revoked certificate out (snapfleet devices revoke)
     const refusal = refusals.find((r) => r.action === "authenticate" && r.clientId === "sim-1");
     assert.equal(refusal?.reason, `certificate revoked (snapfleet devices revoke): certificate ${fingerprint.slice(0, 23)}… issued for "sim-1" never connects again; give the device a new certificate`);
     assert.ok(kept.connected, "sim-2 is still connected");
+  });
+
+  it("`snapfleet devices revoke` run in another process closes the connection, as the user runs it beside snapfleet dev", async () => {
+    const lost = await device("sim-6");
+    const kept = await device("sim-7");
+    let closed = false;
+    lost.on("close", () => (closed = true));
+    const bin = path.join(__dirname, "..", "..", "bin", "snapfleet.js");
+    const { stdout } = await promisify(execFile)(process.execPath, [bin, "devices", "revoke", "sim-6", "--state-dir", stateDir]);
+    assert.equal(stdout, `revoked "sim-6": its certificate no longer connects (a running snapfleet dev closes its connection within a second)\n`);
+    await waitFor("the broker to close sim-6's connection", () => closed);
+    assert.ok(kept.connected);
   });
 
   it("closes the connection of a certificate no longer attached to its thing (the thing removed by another process)", async () => {

@@ -100,7 +100,7 @@ export class ThingRegistry {
    * took in another process's edits too, a reload): a watcher compares it to act on each. */
   private changes = 0;
   /** The file as this instance's last write left it, while `things` is what that write put in it;
-   * cleared when `things` comes from anywhere else (reload). See thingsToEdit. */
+   * cleared when `things` comes from anywhere else (reload). See stateToEdit. */
   private written: FileVersion | undefined;
 
   private constructor(private readonly file: string) {}
