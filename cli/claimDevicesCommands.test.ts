@@ -6,6 +6,7 @@ import path from "node:path";
 import { ensureLocalPki } from "../local/certificates";
 import { openLocalDatabase } from "../local/database/localDatabase";
 import { ApprovalStore } from "../local/provisioning";
+import { certificateFingerprint, registryFile, ThingRegistry } from "../local/registry";
 import { claimCommand } from "./claimCommand";
 import { devicesCommand } from "./devicesCommand";
 import { DEFAULT_DEV_PORT } from "./commandSpecs";
@@ -54,7 +55,7 @@ describe("snapfleet claim mint / devices approve|deny|list", () => {
 
   it("devices with a state dir that doesn't exist (another folder than dev's) says so instead of making an empty one", async () => {
     const elsewhere = path.join(stateDir, "not-here");
-    for (const positionals of [["list"], ["approve", "sn-1"], ["deny", "sn-1"]]) {
+    for (const positionals of [["list"], ["approve", "sn-1"], ["deny", "sn-1"], ["revoke", "sim-1"]]) {
       await assert.rejects(
         devicesCommand({ values: { "state-dir": elsewhere }, positionals }),
         (e: Error) => e.name === "CliError" && e.message === `no local cloud state in ${elsewhere}: snapfleet dev (or snapfleet claim mint) makes it; run this in the folder you run snapfleet dev in, or pass the same --state-dir DIR`,
@@ -89,7 +90,7 @@ describe("snapfleet claim mint / devices approve|deny|list", () => {
     assert.equal(store.stateOf("sn-2"), "denied");
     await assert.rejects(devicesCommand({ values: { "state-dir": stateDir }, positionals: ["approve"] }), /devices approve needs the board's serial/);
     await assert.rejects(devicesCommand({ values: { "state-dir": stateDir }, positionals: ["approve", "SN 1"] }), /devices approve: serial name "SN 1" is invalid/);
-    await assert.rejects(devicesCommand({ values: { "state-dir": stateDir }, positionals: ["allow", "sn-1"] }), /devices takes list, approve <serial> or deny <serial> \(got allow\)/);
+    await assert.rejects(devicesCommand({ values: { "state-dir": stateDir }, positionals: ["allow", "sn-1"] }), /devices takes list, approve <serial>, deny <serial> or revoke <thing> \(got allow\)/);
   });
 
   it("denying a board that already joined says it stays in the fleet: its own certificate still connects, only asks by claim are refused", async () => {
@@ -100,7 +101,7 @@ describe("snapfleet claim mint / devices approve|deny|list", () => {
     fs.mkdirSync(path.join(stateDir, "registry"), { recursive: true });
     fs.writeFileSync(path.join(stateDir, "registry", "things.json"), JSON.stringify({ things: [{ name: "sn-5", certificates: ["AB:CD"] }] }));
     const said = await devicesCommand({ values: { "state-dir": stateDir }, positionals: ["deny", "sn-5"] });
-    assert.match(said, /^denied "sn-5": it is refused if it asks by claim again, but it already joined the fleet as thing "sn-5": its own certificate still connects \(denying doesn't take a board out of the fleet\)$/);
+    assert.match(said, /^denied "sn-5": it is refused if it asks by claim again, but it already joined the fleet as thing "sn-5": its own certificate still connects \(denying doesn't take a board out of the fleet: snapfleet devices revoke sn-5 does\)$/);
     assert.equal(await devicesCommand({ values: { "state-dir": stateDir }, positionals: ["deny", "sn-6"] }), `denied "sn-6": it is refused whenever it asks`);
   });
 
@@ -112,7 +113,7 @@ describe("snapfleet claim mint / devices approve|deny|list", () => {
     assert.match(await devicesCommand({ values: { "state-dir": stateDir }, positionals: ["list"] }, 61_000), /\nsn-3 +joined +batch-7 +1 +60 s ago$/);
     assert.equal(
       await devicesCommand({ values: { "state-dir": stateDir }, positionals: ["approve", "sn-3"] }),
-      `approved "sn-3" again: its approval was used up when a board joined as it; one more board may now join with this serial (a board whose flash was wiped asks again; its old certificate still connects)`,
+      `approved "sn-3" again: its approval was used up when a board joined as it; one more board may now join with this serial (a board whose flash was wiped asks again; its old certificate still connects until snapfleet devices revoke sn-3)`,
     );
     assert.equal(store.stateOf("sn-3"), "approved");
   });
@@ -143,5 +144,53 @@ describe("snapfleet claim mint / devices approve|deny|list", () => {
         "sn-22            approved  -        0         never",
       ].join("\n"),
     );
+  });
+  describe("devices revoke <thing>", () => {
+    async function registered(...things: string[]): Promise<Record<string, string>> {
+      const pki = await ensureLocalPki(stateDir);
+      const registry = await ThingRegistry.open(stateDir);
+      const certs: Record<string, string> = {};
+      for (const thing of things) await registry.attach(thing, (certs[thing] = (await pki.deviceIdentity(thing)).certPem));
+      return certs;
+    }
+
+    it("revokes the thing's certificate in the registry a running cloud reads, and removes the thing", async () => {
+      const certs = await registered("sim-1", "sim-2");
+      assert.equal(
+        await devicesCommand({ values: { "state-dir": stateDir }, positionals: ["revoke", "sim-2"] }),
+        `revoked "sim-2": its certificate no longer connects (a running snapfleet dev closes its connection within a second)`,
+      );
+      const cloudView = await ThingRegistry.open(stateDir);
+      assert.equal(cloudView.isRevoked(certificateFingerprint(certs["sim-2"])), true);
+      assert.equal(cloudView.isRevoked(certificateFingerprint(certs["sim-1"])), false);
+      assert.deepEqual(cloudView.names(), ["sim-1"]);
+    });
+
+    it("a board that joined by claim stays joined in the approvals: a new ask is refused until it is approved again", async () => {
+      const store = new ApprovalStore(openLocalDatabase(stateDir));
+      store.recordRequest("sn-8", "batch-7");
+      store.approve("sn-8");
+      assert.ok(store.consumeApproval("sn-8"), "the board joined (as the running cloud records it)");
+      await registered("sn-8");
+      assert.equal(
+        await devicesCommand({ values: { "state-dir": stateDir }, positionals: ["revoke", "sn-8"] }),
+        `revoked "sn-8": its certificate no longer connects (a running snapfleet dev closes its connection within a second); nothing else changes in the approvals: serial "sn-8" stays joined, so the board is refused if it asks by claim again, until snapfleet devices approve sn-8`,
+      );
+      assert.equal(store.stateOf("sn-8"), "joined");
+    });
+
+    it("an unknown thing, a missing name or a second one is a one-line error saying what to do", async () => {
+      await registered("sim-1");
+      await assert.rejects(
+        devicesCommand({ values: { "state-dir": stateDir }, positionals: ["revoke", "sim-9"] }),
+        (e: Error) => e.name === "CliError" && e.message === `devices revoke: no thing "sim-9" to revoke; the registry (${registryFile(stateDir)}) has sim-1`,
+      );
+      await assert.rejects(
+        devicesCommand({ values: { "state-dir": stateDir }, positionals: ["revoke"] }),
+        (e: Error) => e.name === "UsageError" && /^devices revoke needs the thing's name/.test(e.message),
+      );
+      await assert.rejects(devicesCommand({ values: { "state-dir": stateDir }, positionals: ["revoke", "sim-1", "sim-2"] }), /devices takes one serial or thing at a time \(got sim-1 sim-2\)/);
+      assert.deepEqual((await ThingRegistry.open(stateDir)).names(), ["sim-1"], "nothing revoked");
+    });
   });
 });

@@ -106,8 +106,8 @@ export const COMMANDS: readonly CommandSpec[] = [
   },
   {
     name: "devices",
-    args: "list | approve <serial> | deny <serial>",
-    summary: "the boards that onboard by claim: list them (pending first), approve one (one board with that serial joins the next time it asks; approve again after it joined to let one more through), deny one (refused whenever it asks)",
+    args: "list | approve <serial> | deny <serial> | revoke <thing>",
+    summary: "the boards that onboard by claim: list them (pending first), approve one (one board with that serial joins the next time it asks; approve again after it joined to let one more through), deny one (refused whenever it asks); revoke a thing's certificate for good (a lost or stolen board: a running snapfleet dev closes its connection within a second and it never connects again)",
     options: {
       "state-dir": { value: "DIR", help: "the local cloud's state dir (default .snapfleet)" },
     },

@@ -1,6 +1,7 @@
-/** `snapfleet devices list | approve <serial> | deny <serial>`: the operator's decisions on boards
- * that onboard by claim, in the local cloud's database (they apply at once to a running
- * `snapfleet dev`, which reads the same state dir). */
+/** `snapfleet devices list | approve <serial> | deny <serial> | revoke <thing>`: the operator's
+ * decisions on boards that onboard by claim, in the local cloud's database, and revoking a thing's
+ * certificate in its registry (they apply at once to a running `snapfleet dev`, which reads the
+ * same state dir). */
 import { ApprovalStore, type DeviceApproval } from "../local/provisioning";
 import { openLocalDatabase } from "../local/database/localDatabase";
 import { DEFAULT_STATE_DIR } from "./claimCommand";
@@ -20,7 +21,7 @@ interface Parsed {
 
 export async function devicesCommand({ values, positionals }: Parsed, now = Date.now()): Promise<string> {
   const [action, serial, ...extra] = positionals;
-  if (extra.length) throw new UsageError(`devices takes one serial at a time (got ${positionals.slice(1).join(" ")})`);
+  if (extra.length) throw new UsageError(`devices takes one serial or thing at a time (got ${positionals.slice(1).join(" ")})`);
   const stateDir = (values["state-dir"] as string | undefined) ?? DEFAULT_STATE_DIR;
   // Run from another folder, an empty state dir made here would list nothing and keep decisions
   // no running cloud reads.
@@ -55,22 +56,42 @@ export async function devicesCommand({ values, positionals }: Parsed, now = Date
         }
         // An approval lets one board through; saying so keeps a re-approval from looking harmless.
         if (action === "approve" && before === "joined") {
-          return `approved "${decided.serial}" again: its approval was used up when a board joined as it; one more board may now join with this serial (a board whose flash was wiped asks again; its old certificate still connects)`;
+          return `approved "${decided.serial}" again: its approval was used up when a board joined as it; one more board may now join with this serial (a board whose flash was wiped asks again; its old certificate still connects until snapfleet devices revoke ${decided.serial})`;
         }
         if (action === "approve") return `approved "${decided.serial}": it joins the fleet the next time it asks${decided.attempts ? "" : " (it has not asked yet)"}`;
         // A decision only answers asks by claim: a board that got its thing connects with its own
         // certificate, which a deny must not let the operator believe is shut out.
         if ((await ThingRegistry.open(stateDir)).has(decided.serial)) {
-          return `denied "${decided.serial}": it is refused if it asks by claim again, but it already joined the fleet as thing "${decided.serial}": its own certificate still connects (denying doesn't take a board out of the fleet)`;
+          return `denied "${decided.serial}": it is refused if it asks by claim again, but it already joined the fleet as thing "${decided.serial}": its own certificate still connects (denying doesn't take a board out of the fleet: snapfleet devices revoke ${decided.serial} does)`;
         }
         return `denied "${decided.serial}": it is refused whenever it asks`;
       }
+      case "revoke":
+        if (serial === undefined) throw new UsageError("devices revoke needs the thing's name (a board that joined by claim is named by its serial; snapfleet dev's are sim-1, sim-2, …)");
+        return await revoke(stateDir, serial, approvals);
       default:
-        throw new UsageError(`devices takes list, approve <serial> or deny <serial> (got ${action ?? "nothing"})`);
+        throw new UsageError(`devices takes list, approve <serial>, deny <serial> or revoke <thing> (got ${action ?? "nothing"})`);
     }
   } finally {
     db.close();
   }
+}
+
+/** Revokes the thing's certificate for good and removes the thing (ThingRegistry.revoke, AWS's
+ * UpdateCertificate to REVOKED); a running broker closes its connection within its registry poll
+ * (local/broker/revocationWatcher.ts). The approvals are left as they are: a board that joined by
+ * claim stays `joined`, which refuses its next ask until the operator approves it again. */
+async function revoke(stateDir: string, thing: string, approvals: ApprovalStore): Promise<string> {
+  const registry = await ThingRegistry.open(stateDir);
+  try {
+    await registry.revoke(thing);
+  } catch (e) {
+    // The registry's words say what is there; the prefix says which command.
+    throw new CliError(`devices revoke: ${(e as Error).message.replace(/^thing registry: /, "")}`);
+  }
+  const said = `revoked "${thing}": its certificate no longer connects (a running snapfleet dev closes its connection within a second)`;
+  if (approvals.stateOf(thing) !== "joined") return said;
+  return `${said}; nothing else changes in the approvals: serial "${thing}" stays joined, so the board is refused if it asks by claim again, until snapfleet devices approve ${thing}`;
 }
 
 /** One board's row of the list. */

@@ -71,6 +71,16 @@ describe("identify (who a broker connection is)", () => {
     assert.match(result.refused, /issued for "stray" is not attached to any registered thing.*provisionDevice/);
   });
 
+  it("refuses a revoked certificate in words, before looking at the things it is attached to", async () => {
+    const revokedA = (fingerprint: string) => fingerprint === thingA.certificateFingerprint;
+    const identification = identify(thingA, "a", undefined, undefined, tokens, attached, revokedA);
+    assert.deepEqual(refusal(identification), {
+      refused: `certificate revoked (snapfleet devices revoke): certificate ${thingA.certificateFingerprint?.slice(0, 23)}… issued for "a" never connects again; give the device a new certificate`,
+      returnCode: NOT_AUTHORIZED,
+    });
+    assert.ok("principal" in identify(thingA, "a", undefined, undefined, tokens, attached, () => false));
+  });
+
   it("refuses a thing certificate whose fingerprint the listener could not read", () => {
     const result = refusal(overMqtts({ ...thingA, certificateFingerprint: undefined }, "a"));
     assert.equal(result.returnCode, NOT_AUTHORIZED);

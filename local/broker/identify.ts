@@ -28,7 +28,8 @@ export class ConnectionOrigins {
   }
 }
 
-/** `attachedThings` are the registered things the client certificate is attached to (registry). */
+/** `attachedThings` are the registered things the client certificate is attached to (registry);
+ * `isRevoked` says whether it was revoked (snapfleet devices revoke). */
 export function identify(
   origin: ConnectionOrigin | undefined,
   clientId: string,
@@ -36,6 +37,7 @@ export function identify(
   password: Buffer | undefined,
   tokens: DashboardTokens,
   attachedThings: (certificateFingerprint: string) => readonly string[],
+  isRevoked: (certificateFingerprint: string) => boolean = () => false,
 ): Identification {
   if (!origin) return { refused: "connection did not come through a broker listener", returnCode: NOT_AUTHORIZED };
   if (origin.transport === "mqtts") {
@@ -48,6 +50,11 @@ export function identify(
     if (identity.kind === "claim") return { principal: { kind: "claim", batch: identity.batch } };
     // The local CA signing a certificate doesn't make it a thing of the fleet: like AWS IoT, only
     // a certificate registered for a thing connects as a device.
+    // A revoked certificate never connects again, as on AWS after UpdateCertificate to REVOKED
+    // (https://docs.aws.amazon.com/iot/latest/apireference/API_UpdateCertificate.html).
+    if (origin.certificateFingerprint && isRevoked(origin.certificateFingerprint)) {
+      return { refused: revokedReason(origin.certificateFingerprint, identity.thingName), returnCode: NOT_AUTHORIZED };
+    }
     const attached = origin.certificateFingerprint ? attachedThings(origin.certificateFingerprint) : [];
     if (attached.length === 0) {
       return {
@@ -70,4 +77,17 @@ export function identify(
 
 export function describeOrigin(origin: ConnectionOrigin | undefined): string {
   return origin ? `${origin.transport} client` : "unknown connection";
+}
+
+/** Why a revoked certificate is refused at connect; the words start as the log line of a closed
+ * connection does (revocationWatcher.ts), so one search finds both. */
+export function revokedReason(fingerprint: string, issuedFor: string): string {
+  return `${REVOKED} certificate ${shortFingerprint(fingerprint)} issued for "${issuedFor}" never connects again; give the device a new certificate`;
+}
+
+export const REVOKED = "certificate revoked (snapfleet devices revoke):";
+
+/** The first 8 bytes of a fingerprint, enough to tell certificates apart in a log. */
+export function shortFingerprint(fingerprint: string): string {
+  return `${fingerprint.slice(0, 23)}…`;
 }

@@ -27,6 +27,9 @@ import { keyWireNamesWithoutPrototype } from "./prototypeSafeKeys";
 import { queueWithRetainAsDelivered } from "./queuedRetainFlag";
 import { formatRefusal, type BrokerRefusal } from "./refusals";
 import { ReplayStore } from "./replayStore";
+import { RevocationWatcher } from "./revocationWatcher";
+import { shortFingerprint } from "./identify";
+import { certificateFingerprint } from "../registry";
 import { keepRetainedOrder } from "./retainedOrder";
 import type { SessionLimits } from "./sessionLimits";
 import { SessionStore, type SessionDrop } from "./sessionStore";
@@ -98,6 +101,8 @@ export class LocalBroker {
     readonly staleDeliveries: StaleDeliveries,
     private readonly backpressure: PublishBackpressure,
     private readonly outbound: OutboundWindow,
+    private readonly revocations: RevocationWatcher,
+    private readonly log: (line: string) => void,
   ) {}
 
   static async start(options: LocalBrokerOptions): Promise<LocalBroker> {
@@ -130,7 +135,7 @@ export class LocalBroker {
     });
     // Sessions, queues, retained messages and wills survive a restart (on disk, AWS's limits).
     const sessions = await SessionStore.open({ stateDir: options.stateDir, limits: options.sessionLimits, onDrop: options.onSessionDrop, log });
-    const { reportClosed, ...brokerHooks } = hooks;
+    const { reportClosed, thingOf, ...brokerHooks } = hooks;
     let aedes: Aedes;
     try {
       aedes = await Aedes.createBroker({
@@ -177,7 +182,9 @@ export class LocalBroker {
       const mqttsPort = await listen(mqtts, options.mqttsPort ?? 0, host);
       const wsPort = await listen(webSocket.http, options.wsPort ?? 0, host);
       log(`broker: mqtts://${host}:${mqttsPort} (mutual TLS), ws://${host}:${wsPort}${MQTT_WEBSOCKET_PATH} (dashboard tokens), app "${app}"`);
-      return new LocalBroker(aedes, pki, registry, fleetStatus, scope, host, mqttsPort, wsPort, sessions, policies, tokens, mqtts, webSocket, staleDeliveries, backpressure, outbound);
+      // A revoke by another process (snapfleet devices revoke) closes its devices' connections.
+      const revocations = new RevocationWatcher(registry, aedes, thingOf, log);
+      return new LocalBroker(aedes, pki, registry, fleetStatus, scope, host, mqttsPort, wsPort, sessions, policies, tokens, mqtts, webSocket, staleDeliveries, backpressure, outbound, revocations, log);
     } catch (error) {
       await closeAll(aedes, mqtts, webSocket, sessions);
       throw error;
@@ -207,9 +214,17 @@ export class LocalBroker {
   }
 
   /** Issues a device certificate for the thing (or reuses its existing one) and registers the
-   * thing with that certificate attached, as provisioning does on AWS: only then does it connect. */
+   * thing with that certificate attached, as provisioning does on AWS: only then does it connect.
+   * A thing whose certificate was revoked (snapfleet devices revoke) gets a new one, as on AWS a
+   * new certificate would be created and attached: a revoked one never connects again, and this
+   * is how the developer's own simulated device (`snapfleet dev` restarted) comes back. The log
+   * says so, so the new identity is no surprise. */
   async provisionDevice(thingName: string): Promise<ThingIdentity> {
-    const identity = await this.pki.deviceIdentity(thingName);
+    let identity = await this.pki.deviceIdentity(thingName);
+    if (this.registry.isRevoked(certificateFingerprint(identity.certPem))) {
+      identity = await this.pki.renewDeviceIdentity(thingName, identity.certPem);
+      this.log(`broker: the certificate of "${thingName}" was revoked (snapfleet devices revoke): issued it a new one (${shortFingerprint(certificateFingerprint(identity.certPem))})`);
+    }
     await this.registry.attach(thingName, identity.certPem);
     return identity;
   }
@@ -242,6 +257,7 @@ export class LocalBroker {
   }
 
   async stop(): Promise<void> {
+    this.revocations.stop();
     this.backpressure.close();
     this.outbound.close();
     await closeAll(this.aedes, this.mqtts, this.webSocket, this.sessions);

@@ -38,8 +38,9 @@ export interface PolicyHooksOptions {
   book: () => PolicyBook;
   origins: ConnectionOrigins;
   tokens: DashboardTokens;
-  /** The thing registry: which registered things a certificate is attached to. */
-  registry: { thingsAttachedTo(certificateFingerprint: string): readonly string[]; reload(): Promise<void> };
+  /** The thing registry: which registered things a certificate is attached to, and whether it
+   * was revoked (none is, without isRevoked). */
+  registry: { thingsAttachedTo(certificateFingerprint: string): readonly string[]; isRevoked?(certificateFingerprint: string): boolean; reload(): Promise<void> };
   refuse: (refusal: BrokerRefusal) => void;
   now?: () => number;
 }
@@ -58,7 +59,16 @@ type ConnectingClient = Client & { _will?: PublishPacket | null };
 export type PolicyHooks = Required<Pick<AedesOptions, "preConnect" | "authenticate" | "authorizePublish" | "authorizeSubscribe" | "authorizeForward">> & {
   /** Reports a connection the broker closes for a protocol-level reason found outside these hooks. */
   reportClosed(client: Client, reason: string): void;
+  /** The certificate and thing of a client accepted as a thing over mutual TLS, else undefined
+   * (revocationWatcher.ts checks them again when the registry changes). */
+  thingOf(client: Client): ConnectedThing | undefined;
 };
+
+export interface ConnectedThing {
+  fingerprint: string;
+  /** The thing its client id names (iot:Connection.Thing.ThingName), if any. */
+  thingName: string | undefined;
+}
 
 export function policyHooks(options: PolicyHooksOptions): PolicyHooks {
   const { scope, origins, tokens, registry, refuse } = options;
@@ -126,7 +136,8 @@ export function policyHooks(options: PolicyHooksOptions): PolicyHooks {
 
   const identifyClient = async (client: Client, username: string | undefined, password: Buffer | undefined) => {
     const origin = origins.of(client.conn);
-    const attempt = () => identify(origin, client.id, username, password, tokens, (fingerprint) => registry.thingsAttachedTo(fingerprint));
+    const attempt = () =>
+      identify(origin, client.id, username, password, tokens, (fingerprint) => registry.thingsAttachedTo(fingerprint), (fingerprint) => registry.isRevoked?.(fingerprint) ?? false);
     const first = attempt();
     if (!("refused" in first) || origin?.transport !== "mqtts" || origin.identity?.kind !== "thing") return { origin, identification: first };
     // Another process sharing the state dir may have registered the thing since we last read.
@@ -172,6 +183,13 @@ export function policyHooks(options: PolicyHooksOptions): PolicyHooks {
   };
 
   return {
+    thingOf(client) {
+      const principal = sessions.get(client)?.principal;
+      const origin = origins.of(client.conn);
+      if (principal?.kind !== "thing" || origin?.transport !== "mqtts" || !origin.certificateFingerprint) return undefined;
+      return { fingerprint: origin.certificateFingerprint, thingName: principal.thingName };
+    },
+
     reportClosed(client, reason) {
       refuse({ action: "mqtt", clientId: client.id, principal: principalOf(client), reason, outcome: "connection closed" });
     },

@@ -51,6 +51,10 @@ export interface LocalPki {
   server: IdentityFiles;
   /** Client certificate for a thing: CN = thing name, which is also its MQTT client id. */
   deviceIdentity(thingName: string): Promise<ThingIdentity>;
+  /** A new key and certificate for the thing in place of `unusableCertPem` (one revoked: it never
+   * connects again), kept as its identity from then on; or the one another caller already put
+   * there in its place. */
+  renewDeviceIdentity(thingName: string, unusableCertPem: string): Promise<ThingIdentity>;
   /** Client certificate for a non-device participant (the server host, a Node dashboard client). */
   serviceIdentity(serviceName: string): Promise<ServiceIdentity>;
   /** A batch's provisioning claim certificate (`pki/claims/<batch>.crt`), made once and reused:
@@ -89,19 +93,20 @@ export async function ensureLocalPki(stateDir: string, options: LocalPkiOptions 
   // One in-flight issuance per name, so concurrent callers in this process share it.
   const pending = new Map<string, Promise<IdentityFiles>>();
   const folderLocks = new Map<ClientKind, Locked>();
-  const clientIdentity = (kind: ClientKind, name: string): Promise<IdentityFiles> => {
+  const clientIdentity = (kind: ClientKind, name: string, unusableCertPem?: string): Promise<IdentityFiles> => {
     const error = checkName(kind === "claim" ? "batch" : kind, name);
     if (error) {
       return Promise.reject(new Error(`cannot issue a ${kind === "thing" ? "device" : kind} certificate: ${error}`));
     }
     const key = `${kind}:${name}`;
     let identity = pending.get(key);
-    if (!identity) {
+    if (!identity || unusableCertPem !== undefined) {
       const unit = CLIENT_UNITS[kind];
+      const unusable = unusableCertPem === undefined ? undefined : new X509Certificate(unusableCertPem).fingerprint256;
       let locked = folderLocks.get(kind);
       if (!locked) folderLocks.set(kind, (locked = batchedLock(path.join(dir, `${CLIENT_FOLDERS[kind]}.lock`))));
       identity = loadOrIssue(dir, path.join(CLIENT_FOLDERS[kind], name), caCert, locked, {
-        fits: (cert) => subjectIs(cert, unit, name),
+        fits: (cert) => subjectIs(cert, unit, name) && cert.fingerprint256 !== unusable,
         issue: (publicKeyDer) => issuer.issue(clientRequest(kind, name, publicKeyDer)),
       });
       pending.set(key, identity);
@@ -117,6 +122,7 @@ export async function ensureLocalPki(stateDir: string, options: LocalPkiOptions 
     caFingerprint256: caCert.fingerprint256,
     server,
     deviceIdentity: async (thingName) => ({ ...(await clientIdentity("thing", thingName)), thingName }),
+    renewDeviceIdentity: async (thingName, unusableCertPem) => ({ ...(await clientIdentity("thing", thingName, unusableCertPem)), thingName }),
     serviceIdentity: async (serviceName) => ({ ...(await clientIdentity("service", serviceName)), serviceName }),
     claimIdentity: async (batch) => ({ ...(await clientIdentity("claim", batch)), batch }),
     issueThingCertificate: (commonName) => {

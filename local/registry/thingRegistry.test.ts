@@ -92,4 +92,95 @@ describe("thing registry", function () {
     assert.deepEqual(parsed.things.map((t) => t.name), expected);
     assert.deepEqual(expected, ["1x", "a", "a--", "a-b", "a0", "ab", "sim-1", "sim-10", "sim-2"]);
   });
+  describe("revoke (snapfleet devices revoke)", () => {
+    it("revokes the thing's certificates for good and removes the thing; attaching one again is refused, a new one is not", async () => {
+      const pki = await ensureLocalPki(stateDir);
+      const [lost, kept, fresh] = ["lost", "kept", "fresh"].map((n) => pki.issueThingCertificate(n).certPem);
+      const registry = await ThingRegistry.open(stateDir);
+      await registry.attach("sim-1", lost);
+      await registry.attach("sim-2", kept);
+
+      const revoked = await registry.revoke("sim-1");
+      assert.deepEqual(revoked, [certificateFingerprint(lost)]);
+      assert.deepEqual(registry.names(), ["sim-2"]);
+      assert.equal(registry.isRevoked(certificateFingerprint(lost)), true);
+      assert.equal(registry.isRevoked(certificateFingerprint(kept)), false);
+      assert.deepEqual(registry.thingsAttachedTo(certificateFingerprint(lost)), []);
+      await assert.rejects(registry.attach("sim-1", lost), /thing registry: certificate [0-9A-F:]{23}… was revoked \(snapfleet devices revoke\) and can never be attached again; give "sim-1" a new certificate/);
+      await assert.rejects(registry.attach("sim-3", lost), /was revoked/);
+      await registry.attach("sim-1", fresh);
+      assert.deepEqual(registry.names(), ["sim-1", "sim-2"]);
+    });
+
+    it("keeps the revoked list in the file: a reopen and another instance (another process) see it, and it refuses there too", async () => {
+      const pki = await ensureLocalPki(stateDir);
+      const cert = pki.issueThingCertificate("lost").certPem;
+      const registry = await ThingRegistry.open(stateDir);
+      const other = await ThingRegistry.open(stateDir);
+      await registry.attach("sim-1", cert);
+      await other.reload();
+      assert.deepEqual(other.names(), ["sim-1"]);
+
+      await registry.revoke("sim-1");
+      const reopened = await ThingRegistry.open(stateDir);
+      assert.equal(reopened.isRevoked(certificateFingerprint(cert)), true);
+      assert.deepEqual(reopened.names(), []);
+      // `other` read the file before the revoke: its attach is checked against the file, under its lock.
+      await assert.rejects(other.attach("sim-3", cert), /was revoked/);
+      assert.equal(other.isRevoked(certificateFingerprint(cert)), true);
+      assert.deepEqual((await ThingRegistry.open(stateDir)).names(), []);
+      const file = JSON.parse(fs.readFileSync(registryFile(stateDir), "utf8")) as { revoked: string[] };
+      assert.deepEqual(file.revoked, [certificateFingerprint(cert)]);
+    });
+
+    it("an edit refused in a batch fails alone: the others of the same write are kept", async () => {
+      const pki = await ensureLocalPki(stateDir);
+      const [lost, ok] = ["lost", "ok"].map((n) => pki.issueThingCertificate(n).certPem);
+      const registry = await ThingRegistry.open(stateDir);
+      await registry.attach("sim-1", lost);
+      const other = await ThingRegistry.open(stateDir);
+      await registry.revoke("sim-1");
+      const results = await Promise.allSettled([other.attach("a-1", ok), other.attach("sim-9", lost), other.attach("a-2", ok)]);
+      assert.deepEqual(results.map((r) => r.status), ["fulfilled", "rejected", "fulfilled"]);
+      assert.deepEqual((await ThingRegistry.open(stateDir)).names(), ["a-1", "a-2"]);
+    });
+
+    it("an unknown thing is an error naming the things there are (the first 10)", async () => {
+      const pki = await ensureLocalPki(stateDir);
+      const cert = pki.issueThingCertificate("c").certPem;
+      const registry = await ThingRegistry.open(stateDir);
+      await assert.rejects(registry.revoke("sim-1"), { message: `thing registry: no thing "sim-1" to revoke; the registry (${registryFile(stateDir)}) has no thing yet` });
+      for (let i = 1; i <= 12; i++) await registry.attach(`dev-${String(i).padStart(2, "0")}`, cert);
+      await assert.rejects(
+        registry.revoke("sim-1"),
+        { message: `thing registry: no thing "sim-1" to revoke; the registry (${registryFile(stateDir)}) has dev-01, dev-02, dev-03, dev-04, dev-05, dev-06, dev-07, dev-08, dev-09, dev-10 and 2 more` },
+      );
+      assert.equal((await ThingRegistry.open(stateDir)).names().length, 12);
+    });
+
+    it("reads a file written before revocation existed (no \"revoked\"): nothing is revoked", async () => {
+      const pki = await ensureLocalPki(stateDir);
+      const cert = pki.issueThingCertificate("c").certPem;
+      fs.mkdirSync(path.dirname(registryFile(stateDir)), { recursive: true });
+      fs.writeFileSync(registryFile(stateDir), JSON.stringify({ things: [{ name: "old-1", certificates: [certificateFingerprint(cert)] }] }));
+      const registry = await ThingRegistry.open(stateDir);
+      assert.equal(registry.isRevoked(certificateFingerprint(cert)), false);
+      await registry.attach("old-2", cert);
+      assert.deepEqual((await ThingRegistry.open(stateDir)).names(), ["old-1", "old-2"]);
+    });
+
+    it("refreshIfChanged picks up another instance's revoke, and reads nothing when the file did not change", async () => {
+      const pki = await ensureLocalPki(stateDir);
+      const cert = pki.issueThingCertificate("c").certPem;
+      const broker = await ThingRegistry.open(stateDir);
+      await broker.attach("sim-1", cert);
+      assert.equal(await broker.refreshIfChanged(), false, "its own write is the file it knows");
+      const cli = await ThingRegistry.open(stateDir);
+      await cli.revoke("sim-1");
+      assert.equal(await broker.refreshIfChanged(), true);
+      assert.equal(broker.isRevoked(certificateFingerprint(cert)), true);
+      assert.deepEqual(broker.names(), []);
+      assert.equal(await broker.refreshIfChanged(), false);
+    });
+  });
 });
