@@ -10,7 +10,7 @@ import { usableStateDir } from "./stateDir";
 import { DEVICE_RUNTIMES, DevSession, type DeviceRuntime } from "./devSession";
 import { qemuUnavailable } from "../firmware/native/ports/mps2-an505/qemuBoard";
 import { buildFirmwareProgram } from "./firmwareCommand";
-import { DEFAULT_QEMU_TARGET, buildQemuImages, qemuTargetFromFlag } from "./qemuTarget";
+import { DEFAULT_QEMU_TARGET, buildQemuImages, checkQemuFleetBoard, qemuTargetFromFlag } from "./qemuTarget";
 import { LiveOutput } from "./liveOutput";
 import { loadSecrets, missingSecretHint } from "./secretSources";
 import { FleetSummary } from "./fleetSummary";
@@ -49,10 +49,12 @@ export async function devCommand({ values, positionals }: Parsed): Promise<void>
   pinModelsFromFlags(pinSpecs, board); // a bad spec is a usage error now, not in every device's thread
   const deviceRuntime = (values["device-runtime"] as string | undefined) ?? "typescript";
   if (!DEVICE_RUNTIMES.includes(deviceRuntime as DeviceRuntime)) throw new UsageError(`--device-runtime must be ${DEVICE_RUNTIMES.slice(0, -1).join(", ")} or ${DEVICE_RUNTIMES.at(-1)}, got ${deviceRuntime}`);
+  // Every flag checked before anything is built.
+  const qemuTarget = qemuTargetFromFlag(values["device-target"], "--device-target", deviceRuntime, "--device-runtime");
+  if (qemuTarget) checkQemuFleetBoard(board.name, qemuTarget);
   // Native devices run the program of this checkout: build it now (or find it up to date), so a
   // missing compiler or library is said before anything starts.
   const nativeBinary = deviceRuntime === "native" ? buildFirmwareProgram("posix", { quietWhenUpToDate: true }) : undefined;
-  const qemuTarget = qemuTargetFromFlag(values["device-target"], "--device-target", deviceRuntime, "--device-runtime");
   // Emulated boards: QEMU first (installed with apt when root), then this checkout's image(s).
   const unavailable = qemuTarget ? qemuUnavailable() : undefined;
   if (unavailable) throw new CliError(unavailable);

@@ -160,10 +160,10 @@ export async function runDeviceCommand({ values, positionals }: Parsed): Promise
 /** How long the app gets to stop before its thread is terminated. */
 const STOP_TIMEOUT_MS = 1000;
 
-/** The Cortex-M33 build (qemuTarget.ts: the plain image, or the supervisor-secure TrustZone
- * build's two) on QEMU's mps2-an505 with the same arguments (through semihosting); the board's
- * serial console is our stdout, its debug console our stderr (passed on as it comes,
- * its last part kept: a board that faulted ends the run with an error saying why, boardFault). */
+/** The Cortex-M33 build (qemuTarget.ts: the plain image, or a TrustZone build's two) on QEMU's
+ * mps2-an505 with the same arguments (through semihosting); the board's serial console is our
+ * stdout, its debug console our stderr (passed on as it comes, its last part kept: a board
+ * that faulted ends the run with an error saying why, boardFault). */
 function runOnQemu(target: QemuTarget, args: string[], script: string | undefined, named: (line: string) => string): Promise<void> {
   const unavailable = qemuUnavailable();
   if (unavailable) throw new CliError(unavailable);

@@ -242,24 +242,33 @@ describe("snapfleet dev: the local system", function () {
   it("the CLI checks its flags and says what to use", async () => {
     const run = promisify(execFile);
     const bin = path.join(__dirname, "..", "bin/snapfleet.js");
+    // An empty folder as the working directory: a refusal that came after the emulated image's
+    // build would leave build/firmware/ there.
+    const cwd = fs.mkdtempSync(path.join(os.tmpdir(), "sf-dev-flags-"));
     for (const [args, message] of [
       [["dev"], /dev takes one entry file/],
       [["dev", "x.ts", "--devices", "0"], /--devices must be a whole number from 1 to 1000, got 0/],
       [["dev", "x.ts", "--devices", "1001"], /--devices must be a whole number from 1 to 1000, got 1001/],
       [["dev", "x.ts", "--port", "http"], /--port must be a whole number from 0 to 65533, got http/],
       [["dev", "x.ts", "--device-runtime", "arduino"], /--device-runtime must be typescript, native or qemu, got arduino/],
-      [["dev", "x.ts", "--device-runtime", "qemu", "--device-target", "cortex-m33-tz"], /^snapfleet dev: --device-target must be cortex-m33 \(the default\) or cortex-m33-tz-supervisor, got cortex-m33-tz$/m],
-      [["dev", "x.ts", "--device-target", "cortex-m33-tz-supervisor"], /^snapfleet dev: --device-target needs --device-runtime qemu \(it chooses the emulated board's build: cortex-m33 \(the default\) or cortex-m33-tz-supervisor\), got --device-runtime typescript$/m],
+      [["dev", "x.ts", "--device-runtime", "qemu", "--device-target", "cortex-m0plus"], /^snapfleet dev: --device-target must be cortex-m33 \(the default\), cortex-m33-tz or cortex-m33-tz-supervisor, got cortex-m0plus$/m],
+      [["dev", "x.ts", "--device-target", "cortex-m33-tz-supervisor"], /^snapfleet dev: --device-target needs --device-runtime qemu \(it chooses the emulated board's build: cortex-m33 \(the default\), cortex-m33-tz or cortex-m33-tz-supervisor\), got --device-runtime typescript$/m],
+      // The emulated images are the "simulated" board and refuse a package built for another:
+      // said before anything is built, not as every OTA job ending FAILED.
+      [["dev", "x.ts", "--device-runtime", "qemu", "--board", "esp32-devkitc"], /^snapfleet dev: --board esp32-devkitc can't run on --device-runtime qemu: the emulated board's image \(cortex-m33\) is the "simulated" board and refuses every update built for another \(each OTA job would end FAILED\); leave --board out \(or --board simulated\) with --device-runtime qemu, or run esp32-devkitc devices with --device-runtime typescript or native$/m],
+      [["dev", "x.ts", "--device-runtime", "qemu", "--device-target", "cortex-m33-tz-supervisor", "--board", "nano-33-iot"], /^snapfleet dev: --board nano-33-iot can't run on --device-runtime qemu: the emulated board's image \(cortex-m33-tz-supervisor\) is the "simulated" board/m],
       [["dev", "x.ts", "--stages", "10/1,50"], /--stages: invalid stages:\n  - stages\[1\]\.percent is 50; the last stage must be 100[\s\S]*\(--stages takes PERCENT\/WAIT_MINUTES per stage, the last 100 alone, e\.g\. --stages 10\/1,50\/1,100\)/],
       [["dev", "x.ts", "--stages", "10,100"], /stages\[0\]\.waitMinutes is missing/],
       [["dev", "x.ts", "--stages", "ten/1,100"], /--stages: stage 1's PERCENT is "ten", not a number/],
       [["dev", "x.ts", "--stages", "10/1.5,100"], /stages\[0\]\.waitMinutes is 1\.5; give whole minutes/],
       [["dev", "x.ts", "--stages", "10/1/2,100"], /--stages: stage 1 is "10\/1\/2"; write each stage as PERCENT\/WAIT_MINUTES/],
     ] as const) {
-      const failure = await run(process.execPath, [bin, ...args]).then(() => undefined, (e: { stderr: string; code: number }) => e);
+      const failure = await run(process.execPath, [bin, ...args], { cwd }).then(() => undefined, (e: { stderr: string; code: number }) => e);
       assert.ok(failure, `${args.join(" ")} should fail`);
       assert.equal(failure.code, 1);
       assert.match(failure.stderr, message);
+      assert.ok(!fs.existsSync(path.join(cwd, "build")), `${args.join(" ")}: refused before any firmware was built`);
     }
+    fs.rmSync(cwd, { recursive: true, force: true });
   });
 });

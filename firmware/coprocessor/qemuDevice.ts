@@ -13,10 +13,12 @@ import { CoprocessorProcess } from "./coprocessorProcess";
 
 export interface QemuDeviceOptions {
   /** build/firmware/cortex-m33/snapfleet-device.elf (snapfleet firmware build --target cortex-m33), or
-   * a TrustZone build's image the core starts in (the supervisor-secure build's device program). */
+   * a TrustZone build's image the core starts in (cortex-m33-tz's secure image, or the
+   * supervisor-secure build's device program). */
   image: string;
-  /** The non-secure image of a TrustZone build, loaded beside `image` (the supervisor-secure
-   * build's engine: build/firmware/cortex-m33-tz-supervisor/snapfleet-device-engine.elf). */
+  /** The non-secure image of a TrustZone build, loaded beside `image` (cortex-m33-tz's device
+   * program, or the supervisor-secure build's engine:
+   * build/firmware/cortex-m33-tz-supervisor/snapfleet-device-engine.elf). */
   nonSecureImage?: string;
   app: string;
   thing: string;
