@@ -154,6 +154,8 @@ describe("the downlink's custody: QoS 1 messages to the board survive a stalled 
     await send(1);
     await until("the app's echo of the last number", () => heard().includes(sent), 120_000, () => `echoed so far: ${heard().join(",")}\n${explain()}`);
 
+    // The ten the killed process had taken came back from its journal file.
+    assert.ok(logs.includes("[coprocessor] the downlink journal holds 10 messages the MCU has not acknowledged: sending them again, in order"), `the restarted co-processor read them from its journal\n${explain()}`);
     const expected = Array.from({ length: sent }, (_, i) => i + 1);
     assert.deepEqual(heard(), expected, `each number once and in order (the app echoes each it is handed): ${heard().join(",")}\n${explain()}`);
     console.log(`      ${sent} messages, each handed to the app once; co-processor restarts: ${coprocessor.restarts}`);
