@@ -113,6 +113,7 @@ export class MqttTransport implements Transport {
   /** For Delivery.sentHere. */
   private readonly retainedSent = new RetainedSentHere();
   private readonly listeners = new Set<ConnectionListener>();
+  private readonly unroutedListeners = new Set<(topic: string, payload: string) => void>();
 
   constructor(private readonly options: MqttTransportOptions) {
     const keepAlive = options.keepAliveSeconds ?? 30;
@@ -148,7 +149,10 @@ export class MqttTransport implements Transport {
       builder = builder.with_will(new mqtt.MqttWill(topics.status(app, options.thing), mqtt.QoS.AtLeastOnce, payload, true));
     }
     // Every subscription of the link, the OTA agent's jobs client's too, through one native callback.
-    this.connection = withOneMessageCallback(new mqtt.MqttClient().new_connection(buildTrustingOnly(options.caCertPem, () => builder.build())));
+    this.connection = withOneMessageCallback(new mqtt.MqttClient().new_connection(buildTrustingOnly(options.caCertPem, () => builder.build())), (topic, payload) => {
+      const text = Buffer.from(payload).toString("utf8");
+      for (const l of [...this.unroutedListeners]) l(topic, text);
+    });
     this.connection.on("connection_success", ({ session_present }) => this.onConnack(session_present));
     this.connection.on("interrupt", (error) => {
       this.interrupts++;
@@ -302,6 +306,14 @@ export class MqttTransport implements Transport {
         if (!this.closed) this.log(`unsubscribe from "${topic}" failed: ${error?.message}`);
       });
     };
+  }
+
+  /** Told about messages no subscription of this connection matches: the persistent session's
+   * subscriptions of an earlier process, delivered at reconnect before anything here subscribed
+   * again (already PUBACKed: whoever listens takes custody). Register before connect(). */
+  onUnrouted(listener: (topic: string, payload: string) => void): () => void {
+    this.unroutedListeners.add(listener);
+    return () => this.unroutedListeners.delete(listener);
   }
 
   onConnectionChange(listener: ConnectionListener): () => void {

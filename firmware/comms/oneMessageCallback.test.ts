@@ -54,6 +54,16 @@ describe("withOneMessageCallback: every subscription's messages through the conn
     assert.deepEqual(heard, ["notify $aws/things/sim-1/jobs/notify-next {} false 1 false", "rejected $aws/things/sim-1/jobs/j-7/update/rejected no false 1 false"]);
   });
 
+  it("a message no subscription matches goes to `unrouted` (an earlier process's session subscriptions, delivered at reconnect)", async () => {
+    const unrouted: string[] = [];
+    connection = withOneMessageCallback(fake as unknown as mqtt.MqttClientConnection, (topic, payload) => unrouted.push(`${topic} ${Buffer.from(payload).toString()}`));
+    await connection.subscribe("sf/app/t-1/a/down", 1, listen("a"));
+    fake.arrive("sf/app/t-1/b/down", "7");
+    fake.arrive("sf/app/t-1/a/down", "8");
+    assert.deepEqual(unrouted, ["sf/app/t-1/b/down 7"]);
+    assert.deepEqual(heard, ["a sf/app/t-1/a/down 8 false 1 false"]);
+  });
+
   it("a message matching two filters reaches both; a new subscription to a filter replaces its callback", async () => {
     await connection.subscribe("a/+/x", 1, listen("plus"));
     await connection.subscribe("a/#", 1, listen("hash"));

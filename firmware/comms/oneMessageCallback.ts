@@ -17,7 +17,8 @@
  * One exception in aws-crt: a connect() that fails releases the connection's own callbacks, the
  * any-message one among them ("clean up the connection function bindings if the initial connect
  * failed", same file), so 'message' never fires again on that connection. After a failed connect
- * every subscription, those made before it too, gets its own native callback, as without this. */
+ * every subscription, those made before it too, gets its own native callback, as without this
+ * (and `unrouted` hears nothing more). */
 import type { mqtt } from "aws-iot-device-sdk-v2";
 import { topicMatches } from "../../core/contracts/topicFilter";
 
@@ -25,13 +26,21 @@ type OnMessage = (topic: string, payload: ArrayBuffer, dup: boolean, qos: mqtt.Q
 
 /** `connection` whose subscribe() and unsubscribe() route callbacks through its 'message' event;
  * everything else is the connection itself. Use it for every subscription of the link. */
-export function withOneMessageCallback(connection: mqtt.MqttClientConnection): mqtt.MqttClientConnection {
+export function withOneMessageCallback(connection: mqtt.MqttClientConnection, unrouted?: OnMessage): mqtt.MqttClientConnection {
   /** By filter, in subscription order; a new subscription to a filter replaces its callback, as in the crt. */
   const routes = new Map<string, { qos: mqtt.QoS; onMessage: OnMessage }>();
   /** A connect failed: the crt released the any-message callback (see above). */
   let released = false;
   connection.on("message", (topic: string, payload: ArrayBuffer, dup: boolean, qos: mqtt.QoS, retain: boolean) => {
-    for (const [filter, route] of [...routes]) if (topicMatches(filter, topic)) route.onMessage(topic, payload, dup, qos, retain);
+    let routed = false;
+    for (const [filter, route] of [...routes]) {
+      if (!topicMatches(filter, topic)) continue;
+      routed = true;
+      route.onMessage(topic, payload, dup, qos, retain);
+    }
+    // The broker's session holds subscriptions this process has not made (yet): an earlier
+    // process's, delivered at reconnect; `unrouted` gets those (the crt has PUBACKed them).
+    if (!routed) unrouted?.(topic, payload, dup, qos, retain);
   });
   const subscribe = (topic: string, qos: mqtt.QoS, onMessage?: OnMessage) => {
     if (released) return connection.subscribe(topic, qos, onMessage);

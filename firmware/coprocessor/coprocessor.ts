@@ -5,20 +5,39 @@
  * out, messages on its topics come in, PUBACKs go back as PUBLISHED; it offers OTA packages to
  * the MCU and streams them into its inactive slot (`offer`, `stream`; the MCU verifies them
  * itself); it feeds the simulated board's pins. The Jobs half (which package, when, and the
- * job's status) is coprocessorJobs.ts. */
+ * job's status) is coprocessorJobs.ts.
+ *
+ * The downlink's custody: a message from the cloud for the MCU goes into the downlink journal
+ * (downlinkJournal.ts, a file in the co-processor's state dir) before anything else, and leaves
+ * it only when the MCU link-acknowledged its MESSAGE frame. A co-processor starting (a new
+ * process after a kill, or a new UART connection) sends every message still there again, in
+ * order; the link's queue holds at most DOWNLINK_AHEAD of them, the rest wait in the journal
+ * (none is dropped for a full queue). The MCU drops what it already had (supervisor/
+ * reorderBuffer.c by the envelope's `p` for QoS 1, dedupWindow.c for QoS 0), so a message sent
+ * again is safe. The window left: aws-iot-device-sdk-v2's MQTT 3.1.1 client PUBACKs a QoS 1
+ * message from its native thread before JavaScript sees it, so a kill in that sub-millisecond
+ * gap between the PUBACK and the journal's write still loses the message. Closing it needs the
+ * MQTT 5 client's manual acknowledgement (aws-crt 1.33's
+ * `MessageReceivedEvent.acknowledgementControl`: PUBACK after the journal's write): the next
+ * step, not built. */
 import type { Duplex } from "node:stream";
 import type { PackageInfo } from "../../core/contracts/devicePackage";
 import type { Transport } from "../transport";
 import { parseAppTopic } from "../../core/contracts/topics";
+import { MAX_BODY } from "./linkFrame";
 import { LinkSession } from "./linkSession";
 import { OTA_REPLY, decodeMcuMessage, encode } from "./linkMessages";
 import { McuStatus } from "./mcuStatus";
+import { DownlinkJournal } from "./downlinkJournal";
 
 /** Bytes of package per OTA_CHUNK (the frame's body is at most 300). */
 export const OTA_CHUNK_BYTES = 256;
 /** Chunks queued ahead of the MCU's acks: keeps the link busy without holding the package twice. */
 const CHUNKS_AHEAD = 8;
 const POLL_MS = 10;
+/** Journal messages in the link's queue at once: the rest wait in the journal, so PUBLISHED and
+ * OTA replies always find room in the queue (MAX_QUEUED) behind a long downlink backlog. */
+const DOWNLINK_AHEAD = 32;
 
 export interface InstallResult {
   status: "SUCCEEDED" | "FAILED" | "REJECTED";
@@ -48,6 +67,10 @@ export interface CoprocessorOptions {
   link: Duplex;
   cloud: Transport;
   log?: (line: string) => void;
+  /** Where messages for the MCU are kept until it acknowledged them (the co-processor process's
+   * file, shared by the co-processors of its successive UART connections); default: one in
+   * memory, for this co-processor only. */
+  journal?: DownlinkJournal;
 }
 
 export class Coprocessor {
@@ -63,8 +86,12 @@ export class Coprocessor {
   private readonly mcuStatus = new McuStatus();
   private statusWatch: { topic: string; remove: () => void } | undefined;
   private closed = false;
+  readonly journal: DownlinkJournal;
+  /** The journal's messages in this session's queue, not yet acknowledged by the MCU. */
+  private readonly inSession = new Set<number>();
 
   constructor(private readonly options: CoprocessorOptions) {
+    this.journal = options.journal ?? DownlinkJournal.open(undefined, options.log);
     this.session = new LinkSession({
       write: (bytes) => {
         if (!options.link.destroyed) options.link.write(bytes);
@@ -86,7 +113,36 @@ export class Coprocessor {
     options.link.on("data", (bytes: Buffer) => this.session.receive(bytes));
     options.link.on("error", () => {}); // the MCU side going away is an outage, seen by keepalive
     this.removeConnectionListener = options.cloud.onConnectionChange((up) => this.session.send(encode.mqttState(up)));
-    this.timer = setInterval(() => this.session.poll(), POLL_MS);
+    this.timer = setInterval(() => {
+      this.session.poll();
+      this.sendJournal();
+    }, POLL_MS);
+    // What an earlier co-processor took and the MCU never acknowledged goes first.
+    this.sendJournal();
+  }
+
+  /** Moves journal messages into the link's queue, oldest first, while it has room for them
+   * (the journal may have grown from outside: messages the MQTT client got before the MCU
+   * subscribed again, coprocessorMain.ts). */
+  sendJournal(): void {
+    if (this.closed || this.inSession.size >= DOWNLINK_AHEAD || this.journal.size <= this.inSession.size) return;
+    for (const entry of this.journal.pending()) {
+      if (this.inSession.size >= DOWNLINK_AHEAD) return;
+      if (this.inSession.has(entry.n)) continue;
+      const body = encode.message(entry.topic, Buffer.from(entry.payload, "utf8"));
+      if (body.length > MAX_BODY) {
+        this.options.log?.(`[coprocessor] a message on ${entry.topic} (${body.length} bytes as a link message, at most ${MAX_BODY}) is too long for the link; dropped`);
+        this.journal.remove(entry.n);
+        continue;
+      }
+      const delivered = () => {
+        this.inSession.delete(entry.n);
+        this.journal.remove(entry.n);
+        queueMicrotask(() => this.sendJournal());
+      };
+      if (!this.session.send(body, false, delivered)) return; // the queue is full: at the next poll
+      this.inSession.add(entry.n);
+    }
   }
 
   /** A simulated board input ("A2=const:3.3"), as --pin. */
@@ -214,7 +270,8 @@ export class Coprocessor {
     } else if (m.kind === "subscribe") {
       if (this.subscriptions.has(m.topic)) return;
       const remove = cloud.subscribe(m.topic, m.qos, (topic, payload) => {
-        if (!this.session.send(encode.message(topic, Buffer.from(payload, "utf8")))) log?.(`[coprocessor] the link's queue is full; a message on ${topic} was dropped`);
+        this.journal.add(topic, payload);
+        this.sendJournal();
       });
       this.subscriptions.set(m.topic, remove);
     } else if (m.kind === "unsubscribe") {

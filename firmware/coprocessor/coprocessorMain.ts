@@ -1,15 +1,18 @@
 /** The co-processor process (started by coprocessorProcess.ts, one per QEMU board): it gets the
  * device's identity as its first IPC message, connects to the cloud as that device (MQTT over
  * mutual TLS, firmware/comms's MqttTransport), listens on 127.0.0.1 for the board's UART and runs
- * a Coprocessor with its Jobs half (coprocessorJobs.ts) on each connection. Log lines go to
+ * a Coprocessor with its Jobs half (coprocessorJobs.ts) on each connection, all of them with the
+ * process's downlink journal (downlinkJournal.ts, in config.stateDir). Log lines go to
  * stdout; the dev process prefixes them with the device's name. SIGTERM, or the dev process
  * going away (the IPC channel closes), is a clean stop: the board is said offline. */
 import net from "node:net";
+import path from "node:path";
 import { encodeDeviceStatus } from "../../core/contracts/deviceStatus";
-import { topics } from "../../core/contracts/topics";
+import { BROADCAST_THING, parseAppTopic, topics } from "../../core/contracts/topics";
 import { MqttTransport } from "../comms";
 import { Coprocessor } from "./coprocessor";
 import { CoprocessorJobs } from "./coprocessorJobs";
+import { DownlinkJournal } from "./downlinkJournal";
 import type { CoprocessorConfig, CoprocessorReport } from "./coprocessorProcess";
 
 /** The clean stop's bound: the process ends even if the broker doesn't answer. */
@@ -27,7 +30,13 @@ class CoprocessorService {
   constructor(
     private readonly config: CoprocessorConfig,
     private readonly transport: MqttTransport,
+    private readonly journal: DownlinkJournal,
   ) {}
+
+  /** The journal grew from outside a co-processor (takeUnrouted). */
+  journalGrew(): void {
+    this.coprocessor?.sendJournal();
+  }
 
   listen(): Promise<number> {
     return new Promise((resolve, reject) => {
@@ -42,7 +51,7 @@ class CoprocessorService {
     socket.setNoDelay(true);
     await this.detach();
     if (this.stopped) return void socket.destroy();
-    const coprocessor = new Coprocessor({ link: socket, cloud: this.transport, log });
+    const coprocessor = new Coprocessor({ link: socket, cloud: this.transport, log, journal: this.journal });
     coprocessor.onLinkChange((up) => {
       report({ kind: "link", up });
       // The MCU went silent: the dashboard should not show it online behind a live MQTT session
@@ -79,7 +88,16 @@ class CoprocessorService {
     await this.detach();
     await this.publishOffline();
     await this.transport.disconnect();
+    this.journal.close();
   }
+}
+
+/** A message on one of the MCU's down topics (its own or the broadcast one) that the MQTT
+ * session brought before the MCU subscribed again (an earlier process's subscriptions, delivered
+ * at reconnect): the MCU's, so into the journal. */
+function isForTheMcu(config: CoprocessorConfig, topic: string): boolean {
+  const parsed = parseAppTopic(topic);
+  return parsed?.kind === "down" && parsed.app === config.app && (parsed.thing === config.thing || parsed.thing === BROADCAST_THING);
 }
 
 let service: CoprocessorService | undefined;
@@ -98,9 +116,16 @@ process.on("disconnect", () => end(0));
 
 process.once("message", (config: CoprocessorConfig) => {
   void (async () => {
+    const journal = DownlinkJournal.open(config.stateDir && path.join(config.stateDir, "downlink.journal"), log);
     const transport = MqttTransport.forDevice(config, log);
+    // Before connect(): the broker delivers what it kept for the session right after CONNACK.
+    transport.onUnrouted((topic, payload) => {
+      if (!isForTheMcu(config, topic)) return;
+      journal.add(topic, payload);
+      service?.journalGrew();
+    });
     await transport.connect();
-    service = new CoprocessorService(config, transport);
+    service = new CoprocessorService(config, transport, journal);
     if (ending) return void service.stop();
     const port = await service.listen();
     report({ kind: "listening", port });

@@ -21,6 +21,10 @@ export interface CoprocessorConfig {
   keyPem: string;
   keepAliveSeconds?: number;
   installTimeoutMs?: number;
+  /** The co-processor's own flash: its downlink journal lives here (downlinkJournal.ts), so a
+   * restarted process sends again what the MCU never acknowledged. Without it the journal is in
+   * memory and a kill loses what it held. */
+  stateDir?: string;
   /** The port to listen on for the board's UART (0 at first: any free one). */
   linkPort: number;
 }

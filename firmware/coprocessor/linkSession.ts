@@ -4,6 +4,8 @@
  * expected; PING after KEEPALIVE_MS without sending; outage after OUTAGE_MS without hearing;
  * a new session id from the peer (it restarted) resets both sequence numbers and sends the
  * message in flight again. The queue is bounded (MAX_QUEUED messages): `send` refuses beyond.
+ * A message's `delivered` callback runs when the MCU acknowledged it (the downlink journal's
+ * custody ends there, downlinkJournal.ts).
  * Bulk messages (OTA chunks) wait behind the others: a PUBLISHED stuck behind a package would
  * fill the MCU's in-flight table, and its supervisor would find the link busy. */
 import { randomInt } from "node:crypto";
@@ -36,7 +38,7 @@ export class LinkSession {
   private lastHeard: number;
   private lastPolled: number;
   private inFlightSent = 0;
-  private readonly queue: { body: Uint8Array; bulk: boolean }[] = [];
+  private readonly queue: { body: Uint8Array; bulk: boolean; delivered?: () => void }[] = [];
 
   constructor(private readonly events: LinkSessionEvents, private readonly now: () => number = Date.now) {
     this.lastHeard = now();
@@ -48,12 +50,12 @@ export class LinkSession {
     return this.queue.length;
   }
 
-  send(body: Uint8Array, bulk = false): boolean {
+  send(body: Uint8Array, bulk = false, delivered?: () => void): boolean {
     if (body.length > MAX_BODY) throw new RangeError(`a link message is at most ${MAX_BODY} bytes, got ${body.length}`);
     if (this.queue.length >= MAX_QUEUED) return false;
     // Ahead of the bulk messages not yet sent (never ahead of the one in flight).
     const firstBulk = bulk ? -1 : this.queue.findIndex((m, i) => m.bulk && (i > 0 || !this.inFlight));
-    this.queue.splice(firstBulk < 0 ? this.queue.length : firstBulk, 0, { body, bulk });
+    this.queue.splice(firstBulk < 0 ? this.queue.length : firstBulk, 0, { body, bulk, delivered });
     this.poll();
     return true;
   }
@@ -114,9 +116,10 @@ export class LinkSession {
     }
     this.setUp(true);
     if (this.inFlight && frame.ack === ((this.txSeq + 1) & 0xff)) {
-      this.queue.shift();
+      const acknowledged = this.queue.shift();
       this.txSeq = (this.txSeq + 1) & 0xff;
       this.inFlight = false;
+      acknowledged?.delivered?.();
     }
     if (frame.type === FRAME_DATA) {
       const fresh = frame.seq === this.rxExpected;

@@ -82,6 +82,8 @@ export class QemuDevice {
       keyPem: o.keyPem,
       keepAliveSeconds: o.keepAliveSeconds,
       installTimeoutMs: o.installTimeoutMs,
+      // Its own flash, beside the board's: the downlink journal.
+      stateDir: path.join(o.stateDir, "coprocessor"),
       onLog: o.onLog,
       backoff: o.coprocessorBackoff,
     });
