@@ -37,7 +37,10 @@ describe("the packed package builds and runs the device firmware", function () {
   const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => key !== "NODE_OPTIONS" && key !== "NODE_PATH"));
   const cli = (args: string[]) => {
     const [command, wrapped] = checkout.wrap(process.execPath, [path.join(packageDir, "bin/snapfleet.js"), ...args]);
-    return run(command, wrapped, { cwd: project, env, maxBuffer: 64 * 1024 * 1024 });
+    // A failure names the command as the user typed it, not the namespace's wrapping.
+    return run(command, wrapped, { cwd: project, env, maxBuffer: 64 * 1024 * 1024 }).catch((e: { code: unknown; stdout: string; stderr: string }) => {
+      throw new Error(`snapfleet ${args.join(" ")} exited ${e.code}\n--- stdout\n${e.stdout.slice(-4000)}\n--- stderr\n${e.stderr.slice(-4000)}`);
+    });
   };
   /** What a build wrote names no file of the checkout (its dependencies aside). */
   const builtFromThePackage = (...files: string[]) => {

@@ -1,12 +1,12 @@
 /** Runs the unpacked package's CLI out of this checkout's reach. The test unpacks the tarball next
  * to the checkout's node_modules, so a path the packed code resolves into the checkout (its
  * build/, dist/, a source `files` leaves out, reached through node_modules' real path) would work
- * here and fail in a user's project. Where mount namespaces are allowed (root: this machine, CI
- * containers) every command runs in one of its own where the checkout, and the checkout its
- * node_modules links to if that is another, are covered by an empty read-only tmpfs; the
- * dependencies stay in reach through a bind mount at a path of the test's. Elsewhere the commands
- * run as they are, and `checkoutPathsIn` is the check left: a firmware build names what it read
- * in its ELF's debug information and its link map. */
+ * here and fail in a user's project. Where mount namespaces are allowed (root, or another user
+ * where the kernel allows unprivileged user namespaces) every command runs in one of its own
+ * where the checkout, and the checkout its node_modules links to if that is another, are covered
+ * by an empty read-only tmpfs; the dependencies stay in reach through a bind mount at a path of
+ * the test's. Elsewhere the commands run as they are, and `checkoutPathsIn` is the check left: a
+ * firmware build names what it read in its ELF's debug information and its link map. */
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
@@ -35,14 +35,23 @@ export function hideCheckout(root: string, packageDir: string, scratch: string):
   const checkouts = [...new Set([path.resolve(root), fs.realpathSync(root), ...(isSnapfleetCheckout(owner) ? [owner] : [])])];
   // Named node_modules: a dependency's own imports are resolved from its real path, upwards.
   const mountPoint = path.join(scratch, "dependencies", "node_modules");
-  const wrapped = (command: string, args: string[]): [string, string[]] => ["unshare", ["--mount", "--propagation", "private", "sh", "-c", SCRIPT, "sh", deps, mountPoint, String(checkouts.length), ...checkouts, command, ...args]];
+  const inNamespace = (namespaces: string[]) => (command: string, args: string[]): [string, string[]] => ["unshare", [...namespaces, "--propagation", "private", "sh", "-c", SCRIPT, "sh", deps, mountPoint, String(checkouts.length), ...checkouts, command, ...args]];
+  let wrapped = inNamespace([]);
 
   let visible = checkouts.find((dir) => isInside(fs.realpathSync(scratch), dir)) && `the temp folder ${scratch} is inside the checkout`;
   if (!visible) {
     fs.mkdirSync(mountPoint, { recursive: true });
-    const [command, args] = wrapped("test", ["!", "-e", path.join(root, "package.json")]);
-    const probe = spawnSync(command, args, { encoding: "utf8" });
-    if (probe.error || probe.status !== 0) visible = `no mount namespace here (${probe.error?.message ?? (probe.stderr.trim() || `status ${probe.status}`)})`;
+    // Root mounts in a mount namespace of its own; another user first needs a user namespace
+    // (where the kernel allows unprivileged ones), whose root maps to that user.
+    for (const namespaces of [["--mount"], ["--user", "--map-root-user", "--mount"]]) {
+      const [command, args] = inNamespace(namespaces)("test", ["!", "-e", path.join(root, "package.json")]);
+      const probe = spawnSync(command, args, { encoding: "utf8" });
+      visible = probe.error || probe.status !== 0 ? `no mount namespace here (${probe.error?.message ?? (probe.stderr.trim() || `status ${probe.status}`)})` : undefined;
+      if (!visible) {
+        wrapped = inNamespace(namespaces);
+        break;
+      }
+    }
   }
   fs.symlinkSync(visible ? deps : mountPoint, path.join(packageDir, "node_modules"));
   return {
