@@ -26,6 +26,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { hashInputs, readStamp, writeStamp } from "./buildStamp.mjs";
+import { withBuildLock } from "./buildLock.mjs";
 import { ENGINE_PATCHES_FILE, patchEngine } from "./enginePatches.mjs";
 import { engineErrorsHeader } from "./engineErrorsHeader.mjs";
 import { runtimeErrorsHeader } from "./runtimeErrorsHeader.mjs";
@@ -404,6 +405,12 @@ export async function buildFirmware({ target = "posix", outDir, force = false, l
     fail(error.message);
   }
   outDir ??= path.join(root, "build/firmware", target, ...[app && `app-${app.name}`, settingsOf && `${settingsOf}-settings`].filter(Boolean));
+  const into = outDir;
+  return withBuildLock(into, log, fail, () => buildInto({ target, outDir: into, force, log, sourceRoot, app, appDir, settingsOf }));
+}
+
+/** buildFirmware's work, holding the output folder's lock. */
+async function buildInto({ target, outDir, force, log, sourceRoot, app, appDir, settingsOf }) {
   const spec = TARGET_SPECS[target];
   const mcu = spec.kind === "mcu";
   const port = spec.port ?? target;

@@ -8,7 +8,7 @@
  * runs with the checkout hidden where the machine allows it (support/hiddenCheckout.ts), and no
  * build may name a file in it. test/packedInstall.test.ts does the same after a real `npm install`
  * when the npm cache has every dependency; this test needs no install, so it runs offline
- * everywhere. */
+ * everywhere. The Cortex-M part takes 2.5-4 minutes: it is in `npm run test:slow` (@slow). */
 import assert from "node:assert/strict";
 import { execFile, spawn } from "node:child_process";
 import fs from "node:fs";
@@ -93,7 +93,7 @@ describe("the packed package builds and runs the device firmware", function () {
     for (const line of lines) assert.deepEqual([line.channel, line.value], ["temperature", 21.5], "the feature rounds the pin's 21.54 to one decimal");
   });
 
-  describe("the Cortex-M targets", function () {
+  describe("the Cortex-M targets @slow", function () {
     before(function () {
       // As root the build installs the cross toolchain itself.
       const unavailable = process.getuid?.() === 0 ? undefined : crossToolchainUnavailable();
