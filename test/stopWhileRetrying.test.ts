@@ -1,9 +1,10 @@
-/** Ctrl-C in `snapfleet dev` while a device's link is down and the crt is retrying it: here its
- * certificate was revoked (`snapfleet devices revoke` beside dev), so the broker refuses every
- * reconnect. Its app is not stuck, so it stops as the others do: no "did not stop within 2 s;
- * its app was terminated" line, in this process and in a fleet host alike. The genuinely stuck
- * app still gets the line (test/isolation.test.ts, test/fleet.test.ts). Real broker, real
- * devices; asserted are the lines and the state after the stop, never a duration. */
+/** Ctrl-C in `snapfleet dev` (DevSession.stop, as devCommand.ts calls it) while a device's link
+ * is down and the crt is retrying it: its certificate was revoked (`snapfleet devices revoke`
+ * beside dev), so the broker refuses every reconnect; or the broker closes it at every reconnect
+ * for a publish its policy refuses. Its app is not stuck, so it stops as the others do: no "did
+ * not stop within 2 s; its app was terminated" line, in this process and in a fleet host alike.
+ * The genuinely stuck app still gets the line (test/isolation.test.ts, test/fleet.test.ts). Real
+ * broker, real devices; asserted are the lines and the state after the stop, never a duration. */
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import os from "node:os";
@@ -21,7 +22,7 @@ export function App(api: FeatureApi) {
 }
 `;
 
-describe("snapfleet dev stopped while a revoked device retries its connection", function () {
+describe("snapfleet dev stopped while a device retries its connection", function () {
   this.timeout(180_000);
   let stateDir: string;
   let session: DevSession | undefined;
@@ -60,4 +61,25 @@ describe("snapfleet dev stopped while a revoked device retries its connection", 
       assert.deepEqual(s.devices, []);
     });
   }
+
+  it("devices the broker closes at every reconnect for a publish it refuses stop as the others do, no 'did not stop within' line", async () => {
+    const logs: string[] = [];
+    const entry = writeFeatures({ "app.ts": source }, "stopline-kicked");
+    const s = await DevSession.start({ entry, secrets: {}, devices: 2, port: 0, stateDir, dashboardBundleDir: null, watch: false, log: (l) => logs.push(l) });
+    session = s;
+    const rows = () => s.cloud.monitor.devices();
+    await waitFor("the devices online on the version", () => rows().length === 2 && rows().every((r) => r.online && r.ota === "SUCCEEDED"), 120_000);
+    // The policies lose the channel the running app publishes on (as a deploy two channel changes
+    // ahead of a device would): each publish closes its connection, and the crt sends the
+    // unacknowledged one again at every reconnect.
+    const { manifest } = s.cloud.broker;
+    s.cloud.broker.reloadManifest({ ...manifest, channels: manifest.channels.map((c) => ({ ...c, name: `${c.name}-renamed` })) });
+    const closed = (thing: string) => logs.filter((l) => new RegExp(`^\\[cloud\\] broker: refused iot:Publish .*\\(client id "${thing}"\\).*; connection closed$`).test(l)).length;
+    await waitFor("both devices closed at two reconnects", () => closed("sim-1") >= 3 && closed("sim-2") >= 3, 60_000);
+
+    await s.stop();
+    session = undefined;
+    assert.deepEqual(logs.filter((l) => /did not stop within|was terminated/.test(l)), []);
+    assert.deepEqual(logs.filter((l) => /broker: client "sim-\d" error/.test(l)), []);
+  });
 });
