@@ -390,6 +390,61 @@ describe("MqttTransport: device ↔ local broker over mutual TLS", function () {
     await assert.rejects(transport.connect(), /"dev-1" could not connect to 127\.0\.0\.1:\d+: gave up after 1 attempt over [\d.]+ s \(budget 0 s\); last: .*AWS_IO_SOCKET_CONNECTION_REFUSED.*Check the endpoint/);
   });
 
+  describe("disconnect() after the first CONNACK, with the link down", () => {
+    /** Connected through a proxy; the crt's reconnect delay is `seconds` (no jitter: min = max). */
+    async function connectedBehindProxy(thing: string, seconds: number, extra: Partial<MqttTransportOptions> = {}) {
+      const proxy = await LinkProxy.start(() => brokerPort);
+      cleanups.push(() => proxy.stop());
+      const transport = await deviceTransport(broker!, thing, proxy.port, { reconnectMinSeconds: seconds, reconnectMaxSeconds: seconds, ...extra });
+      cleanups.push(() => transport.disconnect());
+      await transport.connect();
+      return { proxy, transport };
+    }
+
+    it("ends at once while the crt waits to reconnect: it does not wait for the attempt that was due", async () => {
+      // The next attempt is due 30 s after the drop, beyond this test's 20 s: a disconnect that
+      // waited for it (what the crt's own does) never ends here. (The crt frees the connection
+      // then: mocha exits that much later.)
+      const { proxy, transport } = await connectedBehindProxy("dev-wait", 30);
+      proxy.cut();
+      await waitFor(() => !transport.connected, "the link lost");
+      await transport.disconnect();
+      assert.equal(transport.connected, false);
+      assert.equal(proxy.accepted, 1, "no attempt was made meanwhile");
+    });
+
+    it("ends at once between refused attempts, and no attempt follows", async () => {
+      const { proxy, transport } = await connectedBehindProxy("dev-between", 1);
+      proxy.hangUpNew(true);
+      proxy.cut();
+      await waitFor(() => proxy.accepted >= 3, "two refused reconnects");
+      await transport.disconnect();
+      const acceptedThen = proxy.accepted;
+      proxy.hangUpNew(false);
+      await new Promise((r) => setTimeout(r, 2500)); // past the 1 s delay twice: nothing dials again
+      assert.equal(proxy.accepted, acceptedThen, "no attempt after disconnect()");
+    });
+
+    it("ends at once during a reconnect attempt the broker doesn't answer", async () => {
+      // The broker holds the CONNACK; the crt waits for one as long as for a PINGRESP (measured:
+      // retried after 1.5 s with a 0.5 s ping timeout, still waiting after 15 s with 60 s), here
+      // beyond this test's 20 s. The crt's own disconnect ends such an attempt at once already
+      // (its TLS is up): this guards that disconnect() keeps ending it.
+      const { proxy, transport } = await connectedBehindProxy("dev-during", 1, { keepAliveSeconds: 120, pingTimeoutMs: 60_000 });
+      type Authenticate = (client: { id: string }, username: unknown, password: unknown, done: (error: Error | null, ok: boolean) => void) => void;
+      const aedes = broker!.aedes as unknown as { authenticate: Authenticate };
+      const authenticate = aedes.authenticate;
+      const held: Array<(error: Error | null, ok: boolean) => void> = [];
+      aedes.authenticate = (client, username, password, done) => (client.id === "dev-during" ? void held.push(done) : authenticate(client, username, password, done));
+      // Answered at the end, so the broker's stop doesn't wait for it.
+      cleanups.push(async () => held.forEach((done) => done(new Error("the test is over"), false)));
+      proxy.cut();
+      await waitFor(() => held.length === 1, "the reconnect attempt at the broker");
+      await transport.disconnect();
+      assert.equal(transport.connected, false);
+    });
+  });
+
   describe("the first connect", () => {
     /** A transport through a proxy that hangs up on every connection until told otherwise. */
     async function behindHangUps(thing: string, extra: Partial<MqttTransportOptions> = {}) {

@@ -126,6 +126,41 @@ describe("LocalBroker", function () {
     assert.match(refusal?.resource ?? "", /topic\/sf\/grow\/b\/temperature\/up$/);
   });
 
+  /** Resolves once aedes has told its clientError listeners of `clientId`'s error: the broker's
+   * own listener, added first, has heard it too. */
+  function clientErrorOf(clientId: string): Promise<Error> {
+    return new Promise((resolve) => {
+      const heard = (client: { id: string }, error: Error) => {
+        if (client.id !== clientId) return;
+        suite.broker.aedes.off("clientError", heard);
+        resolve(error);
+      };
+      suite.broker.aedes.on("clientError", heard);
+    });
+  }
+
+  /** The log lines about `clientId`'s connection. */
+  const linesAbout = (clientId: string) => logLines.filter((l) => l.includes(`client id "${clientId}"`) || l.includes(`client "${clientId}"`));
+
+  it("says once, in its words, a publish it refuses and the close: aedes's client error for it is not logged again", async () => {
+    const a = await connectedDevice("a");
+    const errored = clientErrorOf("a");
+    a.publish("sf/grow/b/temperature/up", "forged", 1).catch(() => undefined);
+    await errored;
+    await a.disconnect();
+    assert.equal(linesAbout("a").length, 1, linesAbout("a").join("\n"));
+    assert.match(linesAbout("a")[0], /^broker: refused iot:Publish on arn:aws:iot:local:000000000000:topic\/sf\/grow\/b\/temperature\/up for thing "a" \(client id "a"\): .*; connection closed$/);
+  });
+
+  it("says once, in its words, a connect it refuses", async () => {
+    const connection = device(await suite.broker.provisionDevice("a"), "b");
+    const errored = clientErrorOf("b");
+    await assert.rejects(connection.connect());
+    await errored;
+    assert.equal(linesAbout("b").length, 1, linesAbout("b").join("\n"));
+    assert.match(linesAbout("b")[0], /^broker: refused iot:Connect on arn:aws:iot:local:000000000000:client\/b for certificate of thing "a" \(client id names none of them\) \(client id "b"\): .*; connection refused$/);
+  });
+
   it("closes a device that publishes on the up topic of a server-to-device channel", async () => {
     const a = await connectedDevice("a");
     const closed = interrupted(a);

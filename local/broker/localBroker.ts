@@ -25,7 +25,7 @@ import { policyHooks } from "./policyHooks";
 import { PolicyBook } from "./principals";
 import { keyWireNamesWithoutPrototype } from "./prototypeSafeKeys";
 import { queueWithRetainAsDelivered } from "./queuedRetainFlag";
-import { formatRefusal, type BrokerRefusal } from "./refusals";
+import { formatRefusal, isLoggedRefusal, type BrokerRefusal } from "./refusals";
 import { ReplayStore } from "./replayStore";
 import { RevocationWatcher } from "./revocationWatcher";
 import { shortFingerprint } from "./identify";
@@ -163,8 +163,9 @@ export class LocalBroker {
     const fleetStatus = await recordFleetStatus(aedes, app, log);
     // Store and forward for channels with `replay: N`.
     new ReplayStore(() => policies.book.manifest).attach(aedes);
-    aedes.on("clientError", (client, error) => log(`broker: client "${client.id}" error: ${error.message}`));
-    aedes.on("connectionError", (client, error) => log(`broker: connection error (client "${client.id}"): ${error.message}`));
+    // A refusal was said in its own line already (formatRefusal): not again as aedes's error.
+    aedes.on("clientError", (client, error) => isLoggedRefusal(error) || log(`broker: client "${client.id}" error: ${error.message}`));
+    aedes.on("connectionError", (client, error) => isLoggedRefusal(error) || log(`broker: connection error (client "${client.id}"): ${error.message}`));
 
     const mqtts = createMqttsServer(
       pki,

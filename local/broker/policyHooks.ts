@@ -30,7 +30,7 @@ import type { DashboardTokens } from "./dashboardTokens";
 import { describeOrigin, identify, NOT_AUTHORIZED, type ConnectionOrigins } from "./identify";
 import { connectProblem, CONNACK_UNACCEPTABLE_PROTOCOL, publishProblem, subscribeProblem, type ProtocolProblem } from "./mqttLimits";
 import { authorizationContext, describePrincipal, type PolicyBook, type Principal } from "./principals";
-import type { BrokerRefusal, RefusalOutcome } from "./refusals";
+import { refusalLogged, type BrokerRefusal, type RefusalOutcome } from "./refusals";
 
 export interface PolicyHooksOptions {
   scope: PolicyScope;
@@ -127,7 +127,7 @@ export function policyHooks(options: PolicyHooksOptions): PolicyHooks {
     const v5 = client.version === MQTT_5;
     const outcome: RefusalOutcome = v5 ? `connection closed (DISCONNECT 0x${problem.reasonCode.toString(16)})` : "connection closed";
     refuse({ action: "mqtt", clientId: client.id, principal: principalOf(client), reason: problem.reason, outcome });
-    const error = new Error(problem.reason);
+    const error = refusalLogged(new Error(problem.reason));
     if (!v5) return closeWith(error);
     // Closed once the DISCONNECT is written; aedes's own answer to the error then finds the
     // connection closed and sends nothing after it.
@@ -155,7 +155,7 @@ export function policyHooks(options: PolicyHooksOptions): PolicyHooks {
     if ("refused" in identification) {
       refuse({ action: "authenticate", clientId, principal: describeOrigin(origin), reason: identification.refused, outcome: "connection refused" });
       // Stryker disable next-line BooleanLiteral: equivalent: aedes accepts a connection only with no error and true (lib/handlers/connect.js, negate): the error alone refuses
-      return done(authError(identification.refused, identification.returnCode), false);
+      return done(refusalLogged(authError(identification.refused, identification.returnCode)), false);
     }
     const { principal } = identification;
     // A thing named like the server or a dashboard would, with its own client id, kick that
@@ -164,19 +164,19 @@ export function policyHooks(options: PolicyHooksOptions): PolicyHooks {
       const reason = `thing name "${principal.thingName}" is reserved for the app's server or dashboard client ids`;
       refuse({ action: "authenticate", clientId, principal: describePrincipal(principal), reason, outcome: "connection refused" });
       // Stryker disable next-line BooleanLiteral: equivalent: with an error aedes refuses whatever the flag (lib/handlers/connect.js, negate)
-      return done(authError(reason, NOT_AUTHORIZED), false);
+      return done(refusalLogged(authError(reason, NOT_AUTHORIZED)), false);
     }
     const session: Session = { principal, clientId };
     if (!permits(session, "iot:Connect", clientArn(scope.region, scope.account, clientId), "connection refused")) {
       // Stryker disable next-line BooleanLiteral: equivalent: with an error aedes refuses whatever the flag (lib/handlers/connect.js, negate)
-      return done(authError(`not authorized to connect as client id "${clientId}"`, NOT_AUTHORIZED), false);
+      return done(refusalLogged(authError(`not authorized to connect as client id "${clientId}"`, NOT_AUTHORIZED)), false);
     }
     // The last will is published later on the client's behalf, under the client's rights:
     // check it now, while the client can still be told (as AWS does at CONNECT).
     const will = (client as ConnectingClient)._will;
     if (will && !permitsPublish(session, will, "connection refused")) {
       // Stryker disable next-line BooleanLiteral: equivalent: with an error aedes refuses whatever the flag (lib/handlers/connect.js, negate)
-      return done(authError(`not authorized to publish the last will on "${will.topic}"`, NOT_AUTHORIZED), false);
+      return done(refusalLogged(authError(`not authorized to publish the last will on "${will.topic}"`, NOT_AUTHORIZED)), false);
     }
     sessions.set(client, session);
     done(null, true);
@@ -199,7 +199,7 @@ export function policyHooks(options: PolicyHooksOptions): PolicyHooks {
       if (!problem) return done(null, true);
       refuse({ action: "mqtt", clientId: packet.clientId ?? "", principal: describeOrigin(origins.of(client.conn)), reason: problem, outcome: "connection refused" });
       // aedes has no CONNACK code for this from its hooks: answer it here, then let aedes close.
-      (client.conn as Socket).write(CONNACK_UNACCEPTABLE_PROTOCOL, () => done(new Error(problem), false));
+      (client.conn as Socket).write(CONNACK_UNACCEPTABLE_PROTOCOL, () => done(refusalLogged(new Error(problem)), false));
     },
 
     authenticate(client, username, password, done) {
@@ -216,7 +216,7 @@ export function policyHooks(options: PolicyHooksOptions): PolicyHooks {
       // The error makes aedes close a 3.1.1 connection (AWS disconnects such a client: 3.1.1 has
       // no negative PUBACK) and answer an MQTT 5 client PUBACK 0x87 with the message as Reason String.
       if (!permitsPublish(session, packet, publishRefusalOutcome(client.version, packet.qos))) {
-        return done(new Error(`not authorized to publish on "${packet.topic}"`));
+        return done(refusalLogged(new Error(`not authorized to publish on "${packet.topic}"`)));
       }
       done(null);
     },

@@ -31,3 +31,17 @@ export function formatRefusal(refusal: BrokerRefusal): string {
   const what = refusal.resource ? `${refusal.action} on ${refusal.resource}` : refusal.action;
   return `broker: refused ${what} for ${refusal.principal} (client id "${refusal.clientId}"): ${refusal.reason}; ${refusal.outcome}`;
 }
+
+/** The errors that end what the broker refused and logged already (formatRefusal). aedes hands
+ * the same error to its clientError event, which then does not log it again: one line per
+ * refused connect or publish, in our words. */
+const logged = new WeakSet<Error>();
+
+export function refusalLogged<E extends Error>(error: E): E {
+  logged.add(error);
+  return error;
+}
+
+export function isLoggedRefusal(error: unknown): boolean {
+  return error instanceof Error && logged.has(error);
+}

@@ -75,6 +75,19 @@ describe("LocalBroker shuts a revoked certificate out (snapfleet devices revoke)
     assert.ok(kept.connected, "sim-2 is still connected");
   });
 
+  it("says a refused reconnect of a revoked certificate once, in its words (not again as aedes's client error)", async () => {
+    const identity = await broker.provisionDevice("sim-8");
+    await (await ThingRegistry.open(stateDir)).revoke("sim-8");
+    await waitFor("the broker to see the revoke", () => broker.registry.isRevoked(certificateFingerprint(identity.certPem)));
+    // aedes tells its clientError listeners in order: the broker's own, added first, has heard it when this one has.
+    const errored = new Promise<void>((resolve) => broker.aedes.on("clientError", (client) => client.id === "sim-8" && resolve()));
+    await assert.rejects(device("sim-8", identity));
+    await errored;
+    const lines = logs.filter((l) => l.includes('"sim-8"'));
+    assert.equal(lines.length, 1, lines.join("\n"));
+    assert.match(lines[0], /^broker: refused authenticate for mqtts client \(client id "sim-8"\): certificate revoked \(snapfleet devices revoke\): .*; connection refused$/);
+  });
+
   it("`snapfleet devices revoke` run in another process closes the connection, as the user runs it beside snapfleet dev", async () => {
     const lost = await device("sim-6");
     const kept = await device("sim-7");
