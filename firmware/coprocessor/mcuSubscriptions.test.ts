@@ -1,9 +1,16 @@
 /** The MCU's subscriptions as the co-processor holds them (mcuSubscriptions.ts): kept at the
  * broker across an MCU restart, messages held back until the MCU subscribed again, and let go
- * (with their waiting messages, in one log line) once its app started without them. */
+ * (with their waiting messages, in one log line) once its app started without them; and a
+ * co-processor whose MCU restarts with messages queued on the link takes them back until the MCU
+ * subscribed again (the MCU end here is a LinkSession over an in-process wire). */
 import assert from "node:assert/strict";
+import { Duplex } from "node:stream";
+import { waitFor } from "../../test/support/waitFor";
 import { InMemoryTransport } from "../transport";
+import { Coprocessor } from "./coprocessor";
 import { DownlinkJournal } from "./downlinkJournal";
+import { MSG } from "./linkMessages";
+import { LinkSession } from "./linkSession";
 import { McuSubscriptions } from "./mcuSubscriptions";
 
 const ORDER = "sf/app/t/order/down";
@@ -71,5 +78,56 @@ describe("the MCU's subscriptions at the co-processor", () => {
     subscriptions.adopt(GONE, "late"); // after the start: dropped at once
     assert.equal(journal.size, 0);
     assert.equal(logs.length, 2);
+  });
+
+  it("a co-processor whose MCU restarts sends it nothing queued before the MCU subscribed again, then all of it in order", async () => {
+    const cloud = new InMemoryTransport();
+    let stalled = false;
+    let mcu: LinkSession;
+    const heard: { type: number; payload?: string }[] = [];
+    // Bytes cross on a later turn of the event loop, as on a socket (never inside the write).
+    const link = new Duplex({
+      read() {},
+      write(chunk: Buffer, _encoding, done) {
+        if (!stalled) setImmediate(() => mcu.receive(chunk));
+        done();
+      },
+    });
+    const startMcu = () =>
+      new LinkSession({
+        write: (bytes) => void (stalled || setImmediate(() => link.push(bytes))),
+        message: (body) => {
+          const topicLength = body[1] | (body[2] << 8);
+          heard.push({ type: body[0], payload: body[0] === MSG.MESSAGE ? Buffer.from(body.subarray(3 + topicLength)).toString("utf8") : undefined });
+        },
+      });
+    const subscribe = () => mcu.send(Buffer.concat([Buffer.from([MSG.SUBSCRIBE, 1]), Buffer.from(ORDER)]));
+    mcu = startMcu();
+    const mcuPoll = setInterval(() => mcu.poll(), 10);
+    const coprocessor = new Coprocessor({ link, cloud });
+    try {
+      await waitFor("the link up", () => coprocessor.session.up && mcu.up, 10_000);
+      subscribe();
+      await waitFor("the subscription", () => cloud.subscribedTopics.includes(ORDER), 10_000);
+
+      stalled = true; // queued on the link, not yet at the MCU, when it restarts
+      for (let i = 1; i <= 5; i++) cloud.inject(ORDER, String(i));
+      mcu = startMcu(); // a new session id: the board reset
+      heard.length = 0;
+      stalled = false;
+      mcu.poll();
+      // The co-processor's MQTT state follows anything it left queued for the restarted MCU.
+      await waitFor("the MQTT state at the restarted MCU", () => heard.some((m) => m.type === MSG.MQTT_STATE), 10_000);
+      assert.equal(coprocessor.session.peerRestarts, 1);
+      assert.deepEqual(heard.filter((m) => m.type === MSG.MESSAGE), [], "nothing before the MCU subscribed again");
+      assert.deepEqual(cloud.subscribedTopics, [ORDER], "still subscribed at the broker");
+      subscribe();
+      await waitFor("all 5 at the MCU", () => heard.filter((m) => m.type === MSG.MESSAGE).length >= 5, 10_000);
+      assert.deepEqual(heard.filter((m) => m.type === MSG.MESSAGE).map((m) => m.payload), ["1", "2", "3", "4", "5"]);
+      await waitFor("the journal emptied by the MCU's acknowledgements", () => coprocessor.journal.size === 0, 10_000);
+    } finally {
+      clearInterval(mcuPoll);
+      coprocessor.close();
+    }
   });
 });
