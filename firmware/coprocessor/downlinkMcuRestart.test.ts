@@ -61,8 +61,11 @@ describe("the downlink across a board reset: QoS 1 messages sent while the board
     await b.send(5);
     await until("the app's echo of the last number", () => b.heard().includes(b.sent), 120_000, echoed);
 
+    // Those sent while the board was off waited for its SUBSCRIBE (none was handed to it before).
+    const waited = b.logs.map((l) => /^\[coprocessor\] the MCU subscribed to \S+\/order\S*: (\d+) messages? that waited for it go now$/.exec(l)).find(Boolean);
+    assert.ok(waited && Number(waited[1]) >= 10, `the co-processor held the messages back until the MCU subscribed again\n${explain()}`);
     const expected = Array.from({ length: b.sent }, (_, i) => i + 1);
     assert.deepEqual(b.heard(), expected, `each number once and in order (the app echoes each it is handed): ${echoed()}`);
-    console.log(`      ${b.sent} messages, each handed to the app once; 30 of them sent while the board was off or booting`);
+    console.log(`      ${b.sent} messages, each handed to the app once; 30 of them sent while the board was off or booting, ${waited[1]} held back until the MCU subscribed again`);
   });
 });

@@ -51,7 +51,10 @@ describe("the MCU's subscriptions at the co-processor", () => {
     assert.deepEqual(cloud.subscribedTopics, [ORDER]);
     assert.deepEqual(journal.pending().map((e) => e.payload), ["b"]);
     assert.equal(subscriptions.dropped, 2);
-    assert.deepEqual(logs, [`[coprocessor] the MCU's app started without ${GONE}: unsubscribed, and 2 messages waiting for it dropped (an update removed the channel)`]);
+    assert.deepEqual(logs, [
+      `[coprocessor] the MCU subscribed to ${ORDER}: 1 message that waited for it go now`,
+      `[coprocessor] the MCU's app started without ${GONE}: unsubscribed, and 2 messages waiting for it dropped (an update removed the channel)`,
+    ]);
   });
 
   it("keeps a topic the MCU's stopping app unsubscribed until the next app's start decides", () => {

@@ -50,8 +50,11 @@ export class McuSubscriptions {
 
   /** The MCU subscribed (SUBSCRIBE on the link). */
   subscribed(topic: string, qos: QoS): void {
+    if (this.session.has(topic)) return;
     this.session.add(topic);
     this.hold(topic, qos);
+    const waited = this.journal.pending().filter((e) => e.topic === topic).length;
+    if (waited) this.log(`[coprocessor] the MCU subscribed to ${topic}: ${waited} message${waited === 1 ? "" : "s"} that waited for it go now`);
   }
 
   /** The MCU unsubscribed: it takes no more on `topic` for now; the broker keeps it until the
