@@ -14,7 +14,13 @@
  * order; the link's queue holds at most DOWNLINK_AHEAD of them, the rest wait in the journal
  * (none is dropped for a full queue). The MCU drops what it already had (supervisor/
  * reorderBuffer.c by the envelope's `p` for QoS 1, dedupWindow.c for QoS 0), so a message sent
- * again is safe. The window left: aws-iot-device-sdk-v2's MQTT 3.1.1 client PUBACKs a QoS 1
+ * again is safe. The MCU also drops, after acknowledging it, a message on a topic it has no
+ * subscription for: so only messages on topics it subscribed to in its current session go to it
+ * (mcuSubscriptions.ts), and a restart of the MCU takes the others back out of the link's queue.
+ * Its subscriptions at the broker are the device's persistent session: an MCU restart (a board
+ * reset, a new UART connection) keeps them, messages on them wait in the journal while it boots,
+ * and only its app's start (its status `online`) lets go of those it did not subscribe again.
+ * The window left: aws-iot-device-sdk-v2's MQTT 3.1.1 client PUBACKs a QoS 1
  * message from its native thread before JavaScript sees it, so a kill in that sub-millisecond
  * gap between the PUBACK and the journal's write still loses the message. Closing it needs the
  * MQTT 5 client's manual acknowledgement (aws-crt 1.33's
@@ -29,6 +35,7 @@ import { LinkSession } from "./linkSession";
 import { OTA_REPLY, decodeMcuMessage, encode } from "./linkMessages";
 import { McuStatus } from "./mcuStatus";
 import { DownlinkJournal } from "./downlinkJournal";
+import { McuSubscriptions } from "./mcuSubscriptions";
 
 /** Bytes of package per OTA_CHUNK (the frame's body is at most 300). */
 export const OTA_CHUNK_BYTES = 256;
@@ -71,11 +78,14 @@ export interface CoprocessorOptions {
    * file, shared by the co-processors of its successive UART connections); default: one in
    * memory, for this co-processor only. */
   journal?: DownlinkJournal;
+  /** The MCU's subscriptions at the broker (mcuSubscriptions.ts), kept across the MCU's restarts
+   * and so shared like the journal, which it feeds; default: this co-processor's own, let go at
+   * close(). */
+  subscriptions?: McuSubscriptions;
 }
 
 export class Coprocessor {
   readonly session: LinkSession;
-  private readonly subscriptions = new Map<string, () => void>();
   private readonly timer: NodeJS.Timeout;
   private readonly removeConnectionListener: () => void;
   /** Per job id: who waits for the MCU's next word on it. */
@@ -87,11 +97,20 @@ export class Coprocessor {
   private statusWatch: { topic: string; remove: () => void } | undefined;
   private closed = false;
   readonly journal: DownlinkJournal;
-  /** The journal's messages in this session's queue, not yet acknowledged by the MCU. */
-  private readonly inSession = new Set<number>();
+  readonly subscriptions: McuSubscriptions;
+  private readonly ownsSubscriptions: boolean;
+  private readonly removeJournalListener: () => void;
+  /** The journal's messages in this session's queue, not yet acknowledged by the MCU, by number;
+   * the link session knows each by its `delivered` callback (for withdraw). */
+  private readonly inSession = new Map<number, { topic: string; delivered: () => void }>();
 
   constructor(private readonly options: CoprocessorOptions) {
     this.journal = options.journal ?? DownlinkJournal.open(undefined, options.log);
+    this.ownsSubscriptions = !options.subscriptions;
+    this.subscriptions = options.subscriptions ?? new McuSubscriptions(options.cloud, this.journal, options.log);
+    // A new link session: whether the MCU restarted or not, it subscribes again (linkNet.c).
+    this.subscriptions.mcuRestarted();
+    this.removeJournalListener = this.subscriptions.onJournalGrew(() => this.sendJournal());
     this.session = new LinkSession({
       write: (bytes) => {
         if (!options.link.destroyed) options.link.write(bytes);
@@ -106,7 +125,9 @@ export class Coprocessor {
       peerRestarted: () => {
         options.log?.("[coprocessor] the MCU restarted; resynchronised");
         this.mcuStatus.forget();
-        this.unsubscribeAll(); // it subscribes again
+        // Until it subscribes again, what it is sent is dropped: the journal keeps it meanwhile.
+        this.subscriptions.mcuRestarted();
+        this.withdrawJournal();
         this.session.send(encode.mqttState(options.cloud.connected));
       },
     });
@@ -121,14 +142,15 @@ export class Coprocessor {
     this.sendJournal();
   }
 
-  /** Moves journal messages into the link's queue, oldest first, while it has room for them
-   * (the journal may have grown from outside: messages the MQTT client got before the MCU
-   * subscribed again, coprocessorMain.ts). */
+  /** Moves journal messages into the link's queue, oldest first, while it has room for them;
+   * only those on topics the MCU subscribed to in its current session (mcuSubscriptions.ts): the
+   * others wait (the journal may have grown from outside: messages the MQTT client got before
+   * the MCU subscribed again, coprocessorMain.ts). */
   sendJournal(): void {
     if (this.closed || this.inSession.size >= DOWNLINK_AHEAD || this.journal.size <= this.inSession.size) return;
     for (const entry of this.journal.pending()) {
       if (this.inSession.size >= DOWNLINK_AHEAD) return;
-      if (this.inSession.has(entry.n)) continue;
+      if (this.inSession.has(entry.n) || !this.subscriptions.deliverable(entry.topic)) continue;
       const body = encode.message(entry.topic, Buffer.from(entry.payload, "utf8"));
       if (body.length > MAX_BODY) {
         this.options.log?.(`[coprocessor] a message on ${entry.topic} (${body.length} bytes as a link message, at most ${MAX_BODY}) is too long for the link; dropped`);
@@ -141,8 +163,18 @@ export class Coprocessor {
         queueMicrotask(() => this.sendJournal());
       };
       if (!this.session.send(body, false, delivered)) return; // the queue is full: at the next poll
-      this.inSession.add(entry.n);
+      this.inSession.set(entry.n, { topic: entry.topic, delivered });
     }
+  }
+
+  /** Takes the journal's messages (on `topic`, or all) back out of the link's queue: the MCU
+   * would drop them unread; they wait in the journal for its next subscription. The one in
+   * flight stays: its acknowledgement still ends its custody. */
+  private withdrawJournal(topic?: string): void {
+    const back = new Map<() => void, number>();
+    for (const [n, queued] of this.inSession) if (topic === undefined || queued.topic === topic) back.set(queued.delivered, n);
+    if (!back.size) return;
+    for (const delivered of this.session.withdraw((d) => back.has(d))) this.inSession.delete(back.get(delivered)!);
   }
 
   /** A simulated board input ("A2=const:3.3"), as --pin. */
@@ -206,7 +238,9 @@ export class Coprocessor {
     this.linkListeners.clear();
     clearInterval(this.timer);
     this.removeConnectionListener();
-    this.unsubscribeAll();
+    this.removeJournalListener();
+    // The MCU's subscriptions outlive this UART connection when shared (the process's).
+    if (this.ownsSubscriptions) this.subscriptions.close();
     this.statusWatch?.remove();
     this.options.link.destroy();
   }
@@ -248,11 +282,6 @@ export class Coprocessor {
     this.statusWatch = { topic, remove };
   }
 
-  private unsubscribeAll(): void {
-    for (const remove of this.subscriptions.values()) remove();
-    this.subscriptions.clear();
-  }
-
   private onMessage(body: Uint8Array): void {
     const m = decodeMcuMessage(body);
     const { cloud, log } = this.options;
@@ -266,17 +295,17 @@ export class Coprocessor {
         () => this.session.send(encode.published(m.token, true)),
         () => this.session.send(encode.published(m.token, false)),
       );
-      if (m.retain && parseAppTopic(m.topic)?.kind === "status") this.relayedStatus(m.topic, payload);
+      if (m.retain && parseAppTopic(m.topic)?.kind === "status") {
+        this.relayedStatus(m.topic, payload);
+        // Its app started, after all its subscriptions: the ones it left are let go.
+        if (this.mcuStatus.online) this.subscriptions.appStarted();
+      }
     } else if (m.kind === "subscribe") {
-      if (this.subscriptions.has(m.topic)) return;
-      const remove = cloud.subscribe(m.topic, m.qos, (topic, payload) => {
-        this.journal.add(topic, payload);
-        this.sendJournal();
-      });
-      this.subscriptions.set(m.topic, remove);
+      this.subscriptions.subscribed(m.topic, m.qos);
+      this.sendJournal(); // what waited for it
     } else if (m.kind === "unsubscribe") {
-      this.subscriptions.get(m.topic)?.();
-      this.subscriptions.delete(m.topic);
+      this.subscriptions.unsubscribed(m.topic);
+      this.withdrawJournal(m.topic);
     } else {
       const waiters = this.replyWaiters.get(m.jobId);
       const waiter = waiters?.shift();

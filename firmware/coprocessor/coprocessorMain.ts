@@ -2,7 +2,9 @@
  * device's identity as its first IPC message, connects to the cloud as that device (MQTT over
  * mutual TLS, firmware/comms's MqttTransport), listens on 127.0.0.1 for the board's UART and runs
  * a Coprocessor with its Jobs half (coprocessorJobs.ts) on each connection, all of them with the
- * process's downlink journal (downlinkJournal.ts, in config.stateDir). Log lines go to
+ * process's downlink journal (downlinkJournal.ts, in config.stateDir) and the MCU's subscriptions
+ * (mcuSubscriptions.ts: the device's persistent session, kept across the MCU's restarts and this
+ * process's: a stop leaves them at the broker). Log lines go to
  * stdout; the dev process prefixes them with the device's name. SIGTERM, or the dev process
  * going away (the IPC channel closes), is a clean stop: the board is said offline. */
 import net from "node:net";
@@ -13,6 +15,7 @@ import { MqttTransport } from "../comms";
 import { Coprocessor } from "./coprocessor";
 import { CoprocessorJobs } from "./coprocessorJobs";
 import { DownlinkJournal } from "./downlinkJournal";
+import { McuSubscriptions } from "./mcuSubscriptions";
 import type { CoprocessorConfig, CoprocessorReport } from "./coprocessorProcess";
 
 /** The clean stop's bound: the process ends even if the broker doesn't answer. */
@@ -31,12 +34,8 @@ class CoprocessorService {
     private readonly config: CoprocessorConfig,
     private readonly transport: MqttTransport,
     private readonly journal: DownlinkJournal,
+    private readonly subscriptions: McuSubscriptions,
   ) {}
-
-  /** The journal grew from outside a co-processor (takeUnrouted). */
-  journalGrew(): void {
-    this.coprocessor?.sendJournal();
-  }
 
   listen(): Promise<number> {
     return new Promise((resolve, reject) => {
@@ -51,7 +50,7 @@ class CoprocessorService {
     socket.setNoDelay(true);
     await this.detach();
     if (this.stopped) return void socket.destroy();
-    const coprocessor = new Coprocessor({ link: socket, cloud: this.transport, log, journal: this.journal });
+    const coprocessor = new Coprocessor({ link: socket, cloud: this.transport, log, journal: this.journal, subscriptions: this.subscriptions });
     coprocessor.onLinkChange((up) => {
       report({ kind: "link", up });
       // The MCU went silent: the dashboard should not show it online behind a live MQTT session
@@ -94,7 +93,7 @@ class CoprocessorService {
 
 /** A message on one of the MCU's down topics (its own or the broadcast one) that the MQTT
  * session brought before the MCU subscribed again (an earlier process's subscriptions, delivered
- * at reconnect): the MCU's, so into the journal. */
+ * at reconnect): the MCU's, so into the journal (McuSubscriptions.adopt). */
 function isForTheMcu(config: CoprocessorConfig, topic: string): boolean {
   const parsed = parseAppTopic(topic);
   return parsed?.kind === "down" && parsed.app === config.app && (parsed.thing === config.thing || parsed.thing === BROADCAST_THING);
@@ -118,14 +117,13 @@ process.once("message", (config: CoprocessorConfig) => {
   void (async () => {
     const journal = DownlinkJournal.open(config.stateDir && path.join(config.stateDir, "downlink.journal"), log);
     const transport = MqttTransport.forDevice(config, log);
+    const subscriptions = new McuSubscriptions(transport, journal, log);
     // Before connect(): the broker delivers what it kept for the session right after CONNACK.
     transport.onUnrouted((topic, payload) => {
-      if (!isForTheMcu(config, topic)) return;
-      journal.add(topic, payload);
-      service?.journalGrew();
+      if (isForTheMcu(config, topic)) subscriptions.adopt(topic, payload);
     });
     await transport.connect();
-    service = new CoprocessorService(config, transport, journal);
+    service = new CoprocessorService(config, transport, journal, subscriptions);
     if (ending) return void service.stop();
     const port = await service.listen();
     report({ kind: "listening", port });

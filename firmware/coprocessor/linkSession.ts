@@ -60,6 +60,21 @@ export class LinkSession {
     return true;
   }
 
+  /** Takes back the queued messages `mine` picks by their `delivered` callback, but not the one in
+   * flight (the MCU may have it already): their sender keeps them for later (a MESSAGE on a topic
+   * the MCU no longer subscribes to, after it restarted or unsubscribed). Returns the callbacks
+   * of those taken back. */
+  withdraw(mine: (delivered: () => void) => boolean): (() => void)[] {
+    const taken: (() => void)[] = [];
+    const kept = this.queue.filter((m, i) => {
+      if ((i === 0 && this.inFlight) || !m.delivered || !mine(m.delivered)) return true;
+      taken.push(m.delivered);
+      return false;
+    });
+    this.queue.splice(0, this.queue.length, ...kept);
+    return taken;
+  }
+
   receive(bytes: Uint8Array): void {
     this.decoder.push(bytes, (frame) => this.onFrame(frame));
   }

@@ -21,6 +21,11 @@ export class McuStatus {
     }
   }
 
+  /** The MCU's last status said it runs (its app started). */
+  get online(): boolean {
+    return this.said?.online === true;
+  }
+
   /** The link fell or the MCU restarted: what it said no longer holds. */
   forget(): void {
     this.said = undefined;

@@ -126,6 +126,11 @@ static hal_NetResult publish(hal_Net* base, const char* topic, const uint8_t* pa
   size_t topicLength = textLength(topic);
   if (9 + topicLength + length > SF_LINK_MAX_BODY) return HAL_NET_INVALID;
   if (!n->online) return HAL_NET_OFFLINE;
+  /* Subscriptions go first: the co-processor takes the app's status `online` as "all its
+   * subscriptions made" (firmware/coprocessor/mcuSubscriptions.ts). */
+  sendUnsent(n);
+  for (int i = 0; i < n->topicCount; i++)
+    if (n->unsent[i]) return HAL_NET_BUSY;
   if (n->inFlightCount == SF_LINK_MAX_IN_FLIGHT || !fitsBesideReplies(n, 9 + topicLength + length)) return HAL_NET_BUSY;
   uint8_t body[SF_LINK_MAX_BODY];
   body[0] = SF_LINK_MSG_PUBLISH;

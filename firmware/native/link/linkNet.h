@@ -6,8 +6,10 @@
  * messages and sends them again; receivers drop repeats by envelope id). Subscriptions are kept
  * here and sent again when the co-processor restarts; one the link's queue has no room for now
  * waits here and goes at the next poll with room (then the session's retransmission carries it),
- * so a subscription is never dropped. Messages the supervisor doesn't own (pins, OTA) go to
- * `other`.
+ * so a subscription is never dropped; meanwhile a publish is BUSY, so none overtakes it (the
+ * co-processor takes the app's status `online` as all its subscriptions made,
+ * firmware/coprocessor/mcuSubscriptions.ts). Messages the supervisor doesn't own (pins, OTA) go
+ * to `other`.
  *
  * OTA replies (sf_linkNet_send) are made once, when their moment comes (an offer's answer, a
  * trial's verdict), and nobody would make them again: a publish refused as busy is tried again by
