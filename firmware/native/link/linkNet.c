@@ -43,9 +43,12 @@ static void sendSubscribe(sf_LinkNet* n, int i) {
   n->unsent[i] = !sendBesideReplies(n, body, 2 + length);
 }
 
-static void sendUnsent(sf_LinkNet* n) {
+/* True when a subscription is still unsent after trying (the link's queue had no room). */
+static bool sendUnsent(sf_LinkNet* n) {
+  bool left = false;
   for (int i = 0; i < n->topicCount; i++)
-    if (n->unsent[i]) sendSubscribe(n, i);
+    if (n->unsent[i]) sendSubscribe(n, i), left |= n->unsent[i];
+  return left;
 }
 
 static int findTopic(const sf_LinkNet* n, const char* topic, size_t length) {
@@ -128,9 +131,7 @@ static hal_NetResult publish(hal_Net* base, const char* topic, const uint8_t* pa
   if (!n->online) return HAL_NET_OFFLINE;
   /* Subscriptions go first: the co-processor takes the app's status `online` as "all its
    * subscriptions made" (firmware/coprocessor/mcuSubscriptions.ts). */
-  sendUnsent(n);
-  for (int i = 0; i < n->topicCount; i++)
-    if (n->unsent[i]) return HAL_NET_BUSY;
+  if (sendUnsent(n)) return HAL_NET_BUSY;
   if (n->inFlightCount == SF_LINK_MAX_IN_FLIGHT || !fitsBesideReplies(n, 9 + topicLength + length)) return HAL_NET_BUSY;
   uint8_t body[SF_LINK_MAX_BODY];
   body[0] = SF_LINK_MSG_PUBLISH;
