@@ -9,33 +9,14 @@
  * (broker, Jobs: the app arrives over the air) and the co-processor in its own process.
  * The bench: test/support/downlinkBench.ts. Skipped, saying why, without qemu-system-arm or the arm-none-eabi toolchain. */
 import assert from "node:assert/strict";
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import { DownlinkBench, until } from "../../test/support/downlinkBench";
-import { qemuFleetUnavailable } from "../../test/support/qemuFleet";
+import { downlinkBenchSuite, until } from "../../test/support/downlinkBench";
 
 describe("the downlink's custody: QoS 1 messages to the board survive a stalled link and a killed co-processor", function () {
   this.timeout(400_000);
-  const stateDir = fs.mkdtempSync(path.join(fs.realpathSync(os.tmpdir()), "sf-downlink-"));
-  let bench: DownlinkBench | undefined;
-
-  before(function () {
-    const reason = qemuFleetUnavailable();
-    if (reason) {
-      console.log(`      skipped: ${reason}`);
-      this.skip();
-    }
-  });
-
-  after(async () => {
-    await bench?.stop();
-    fs.rmSync(stateDir, { recursive: true, force: true });
-  });
+  const startBench = downlinkBenchSuite("sf-downlink-");
 
   it("every message reaches the app once, in order, across the stall and the kill", async () => {
-    bench = await DownlinkBench.start(stateDir, "custody-1");
-    const b = bench;
+    const b = await startBench("custody-1");
     const { coprocessor, proxy, explain } = b;
     await b.startBoard();
     await until("the app installed over the air", () => b.installed(), 180_000, explain);

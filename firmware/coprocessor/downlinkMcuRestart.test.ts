@@ -10,33 +10,14 @@
  * unsent echo in RAM is not the downlink's to keep). The bench: test/support/downlinkBench.ts.
  * Skipped, saying why, without qemu-system-arm or the arm-none-eabi toolchain. */
 import assert from "node:assert/strict";
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import { DownlinkBench, until } from "../../test/support/downlinkBench";
-import { qemuFleetUnavailable } from "../../test/support/qemuFleet";
+import { downlinkBenchSuite, until } from "../../test/support/downlinkBench";
 
 describe("the downlink across a board reset: QoS 1 messages sent while the board is off or booting reach its app", function () {
   this.timeout(400_000);
-  const stateDir = fs.mkdtempSync(path.join(fs.realpathSync(os.tmpdir()), "sf-downlink-reset-"));
-  let bench: DownlinkBench | undefined;
-
-  before(function () {
-    const reason = qemuFleetUnavailable();
-    if (reason) {
-      console.log(`      skipped: ${reason}`);
-      this.skip();
-    }
-  });
-
-  after(async () => {
-    await bench?.stop();
-    fs.rmSync(stateDir, { recursive: true, force: true });
-  });
+  const startBench = downlinkBenchSuite("sf-downlink-reset-");
 
   it("every number reaches the app once, in order, after the board is back", async () => {
-    bench = await DownlinkBench.start(stateDir, "reset-1");
-    const b = bench;
+    const b = await startBench("reset-1");
     const { coprocessor, explain } = b;
     const echoed = () => `echoed so far: ${b.heard().join(",")}\n${explain()}`;
     await b.startBoard();

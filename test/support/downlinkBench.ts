@@ -6,6 +6,7 @@
  * downlinkMcuRestart.test.ts). */
 import type { ChildProcess } from "node:child_process";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { compileFeatures } from "../../core/compiler/compileFeatures";
 import { EnvelopeSender } from "../../core/contracts/envelope";
@@ -14,7 +15,7 @@ import { LocalCloud } from "../../local/cloud/localCloud";
 import { CoprocessorProcess } from "../../firmware/coprocessor/coprocessorProcess";
 import { startQemuBoard } from "../../firmware/native/ports/mps2-an505/qemuBoard";
 import { LinkProxy } from "./linkProxy";
-import { cortexM33Image } from "./qemuFleet";
+import { cortexM33Image, qemuFleetUnavailable } from "./qemuFleet";
 import { writeFeatures } from "./tempFeatures";
 
 /** Echoes every number the server sends on `order` (QoS 1 both ways). */
@@ -25,6 +26,26 @@ export function App(api: FeatureApi) {
   order.addEventListener("messageFromServer", (n: number) => echo.pushMessageToServer(n));
 }
 `;
+
+/** Call inside a describe(): skips the suite, saying why, without qemu-system-arm or the
+ * arm-none-eabi toolchain; after it, stops the bench and removes its state dir. Returns what
+ * starts the bench (once per suite) for the thing named. */
+export function downlinkBenchSuite(stateDirPrefix: string): (thing: string) => Promise<DownlinkBench> {
+  const stateDir = fs.mkdtempSync(path.join(fs.realpathSync(os.tmpdir()), stateDirPrefix));
+  let bench: DownlinkBench | undefined;
+  before(function () {
+    const reason = qemuFleetUnavailable();
+    if (reason) {
+      console.log(`      skipped: ${reason}`);
+      this.skip();
+    }
+  });
+  after(async () => {
+    await bench?.stop();
+    fs.rmSync(stateDir, { recursive: true, force: true });
+  });
+  return async (thing) => (bench = await DownlinkBench.start(stateDir, thing));
+}
 
 export async function until(what: string, check: () => boolean, timeoutMs: number, explain: () => string): Promise<void> {
   const end = Date.now() + timeoutMs;
