@@ -26,8 +26,10 @@ import { fileURLToPath } from "node:url";
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const config = JSON.parse(fs.readFileSync(path.join(root, ".mocharc.json"), "utf8"));
 
-/** Test files that build or run device firmware, by path: the device group. */
-const DEVICE_GROUP = [/^firmware\//, /^test\/(native|packed|trustzone|firmwareBuild|runDevice|stackDepth|stackLimit)/, /^cli\/qemuTarget/];
+/** Test files that build or run the C firmware or QEMU, by path: the device group (the
+ * TypeScript device's tests, firmware/comms, firmware/ota, ..., go with the cloud group, which
+ * was 3 minutes shorter: measured on a clean clone, 18 and 15 min). */
+const DEVICE_GROUP = [/^firmware\/(native|coprocessor)\//, /^test\/(native|packed|trustzone|firmwareBuild|runDevice|stackDepth|stackLimit)/, /^cli\/qemuTarget/];
 
 const files = testFiles(config.spec);
 const device = files.filter((f) => DEVICE_GROUP.some((p) => p.test(f)));
