@@ -4,11 +4,12 @@
 // the idle core; serial, the suite took 30 minutes of CI. Why these two groups: the device group
 // (C firmware, QEMU, packed builds) and the cloud group take about the same time, and each keeps
 // its own kind of load. Shared state is safe across them: `npm run build` ran before (pretest),
-// firmware builds of one target wait for each other (scripts/build-firmware.mjs's lock), and
+// firmware builds of one target wait for each other (scripts/buildLock.mjs), and
 // every test takes its own temporary folders and ports.
 //
 // The device group's output is printed as it comes; the cloud group's is held and printed after
-// it, so neither's spec report is cut into the other's. Tests whose title has @slow are left to
+// it, so neither's spec report is cut into the other's, and written as it comes to
+// build/test-cloud.log (follow it with `tail -f`). Tests whose title has @slow are left to
 // `npm run test:slow` (.mocharc.json's grep). `node scripts/test.mjs --serial` runs both groups
 // one after the other, as plain `mocha` would.
 //
@@ -39,9 +40,19 @@ const serial = process.argv.includes("--serial");
 const started = Date.now();
 const deviceRun = runMocha("device", device, (chunk) => process.stdout.write(chunk));
 const held = [];
+const CLOUD_LOG = path.join(root, "build", "test-cloud.log");
+let cloudLog;
+if (!serial) {
+  fs.mkdirSync(path.dirname(CLOUD_LOG), { recursive: true });
+  cloudLog = fs.openSync(CLOUD_LOG, "w");
+  console.log(`npm test: the cloud group's report goes to ${path.relative(process.cwd(), CLOUD_LOG)} as it runs, and here after the device group's\n`);
+}
 const cloudRun = serial
   ? deviceRun.then(() => runMocha("cloud", cloud, (chunk) => process.stdout.write(chunk)))
-  : runMocha("cloud", cloud, (chunk) => held.push(chunk));
+  : runMocha("cloud", cloud, (chunk) => {
+      held.push(chunk);
+      fs.writeSync(cloudLog, chunk);
+    });
 const [deviceCode, cloudCode] = await Promise.all([deviceRun, cloudRun]);
 if (held.length) {
   process.stdout.write(`\n--- the cloud group (${cloud.length} files), run beside the device group ---\n`);
@@ -57,6 +68,7 @@ function verdict(code) {
 
 /** Runs mocha on `list` with .mocharc.json's options; resolves with its exit code. */
 function runMocha(name, list, write) {
+  if (list.length === 0) return Promise.resolve(0); // mocha fails on no files; a group may have none
   // --no-config: mocha adds a config's `spec` to the files given, so its other options are passed here.
   const options = Object.entries(config).filter(([key]) => key !== "spec");
   const args = [
