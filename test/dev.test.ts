@@ -239,7 +239,10 @@ describe("snapfleet dev: the local system", function () {
     assert.ok(logs.some((l) => /rollout: dev-stages-\S+ stage 1 of 2 \(50% of the fleet\)/.test(l)), logs.join("\n"));
   });
 
-  it("the CLI checks its flags and says what to use", async () => {
+  it("the CLI checks its flags and says what to use", async function () {
+    // 15 CLI processes, each loading the whole CLI: 23-55 s on CI, over 90 s on a machine running
+    // two test runs at once (npm test runs two mocha processes, scripts/test.mjs).
+    this.timeout(300_000);
     const run = promisify(execFile);
     const bin = path.join(__dirname, "..", "bin/snapfleet.js");
     // An empty folder as the working directory: a refusal that came after the emulated image's
