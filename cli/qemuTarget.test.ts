@@ -5,6 +5,7 @@ import path from "node:path";
 import { builtInBoard } from "../core/boards";
 import { QEMU_IMAGE_BOARD, QEMU_TARGETS, checkQemuFleetBoard, qemuImagesOf, qemuTargetFromFlag } from "./qemuTarget";
 import { buildM33Images, m33Unavailable } from "../test/support/m33Images";
+import { skipIfUnavailable } from "../test/support/skipIfUnavailable";
 
 const ROOT = path.resolve(__dirname, "..");
 
@@ -35,11 +36,7 @@ describe("qemuTarget: the emulated board's builds", function () {
   });
 
   it("the images each target boots are the ones the firmware build writes (the core starts in the first)", async function () {
-    const unavailable = m33Unavailable();
-    if (unavailable) {
-      console.log(`      skipped: ${unavailable}`);
-      this.skip();
-    }
+    skipIfUnavailable(this, m33Unavailable());
     const built = await buildM33Images();
     assert.deepEqual(qemuImagesOf("cortex-m33", built.plain.image), built.plain);
     assert.deepEqual(qemuImagesOf("cortex-m33-tz", built.trustZone.nonSecureImage!), built.trustZone);

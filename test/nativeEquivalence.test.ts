@@ -21,6 +21,7 @@ import { endInput } from "../firmware/native/childInput";
 import { runScriptedDevice } from "../firmware/scriptedDevice";
 import { crossToolchainUnavailable } from "./support/crossToolchain";
 import { appSource, writeFeatures } from "./support/tempFeatures";
+import { skipIfUnavailable } from "./support/skipIfUnavailable";
 
 const ROOT = path.resolve(__dirname, "..");
 const FIXTURES = path.join(__dirname, "fixtures/native-equivalence");
@@ -90,11 +91,7 @@ for (const runtime of RUNTIMES) describe(`${runtime.name}: the same script, the 
   let deviceHost: DeviceHost;
 
   before(async function () {
-    const reason = runtime.unavailable();
-    if (reason) {
-      console.log(`      skipped: ${reason}`);
-      this.skip();
-    }
+    skipIfUnavailable(this, runtime.unavailable());
     const { buildFirmware } = await import(path.join(ROOT, "scripts/build-firmware.mjs") as string);
     deviceHost = runtime.host(await buildFirmware({ target: runtime.target, log: () => {} }));
     engine = await loadWasmEngine();
@@ -477,11 +474,7 @@ for (const runtime of RUNTIMES) describe(`${runtime.name}, built for the grow-st
   let growStation: CompileResult;
 
   before(async function () {
-    const reason = runtime.unavailable();
-    if (reason) {
-      console.log(`      skipped: ${reason}`);
-      this.skip();
-    }
+    skipIfUnavailable(this, runtime.unavailable());
     growStation = await compileFeatures({ entry: path.join(ROOT, "examples/grow-station/features/app.ts"), secrets: JSON.parse(fs.readFileSync(path.join(ROOT, "examples/grow-station/dev-secrets.json"), "utf8")) });
     const outDir = fs.mkdtempSync(path.join(os.tmpdir(), "sf-per-app-image-"));
     buildDirs.push(outDir);

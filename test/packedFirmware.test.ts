@@ -19,6 +19,7 @@ import { crossToolchainUnavailable } from "./support/crossToolchain";
 import { hideCheckout, type HiddenCheckout } from "./support/hiddenCheckout";
 import { m33Unavailable } from "./support/m33Images";
 import { waitFor } from "./support/waitFor";
+import { skipIfUnavailable } from "./support/skipIfUnavailable";
 
 const ROOT = path.join(__dirname, "..");
 const run = promisify(execFile);
@@ -96,11 +97,7 @@ describe("the packed package builds and runs the device firmware", function () {
   describe("the Cortex-M targets @slow", function () {
     before(function () {
       // As root the build installs the cross toolchain itself.
-      const unavailable = process.getuid?.() === 0 ? undefined : crossToolchainUnavailable();
-      if (unavailable) {
-        console.log(`      skipped: ${unavailable}`);
-        this.skip();
-      }
+      skipIfUnavailable(this, process.getuid?.() === 0 ? undefined : crossToolchainUnavailable());
     });
 
     for (const target of ["cortex-m33", "cortex-m0plus"]) {
@@ -117,11 +114,7 @@ describe("the packed package builds and runs the device firmware", function () {
 
     describe("on QEMU", function () {
       before(function () {
-        const unavailable = m33Unavailable();
-        if (unavailable) {
-          console.log(`      skipped: ${unavailable}`);
-          this.skip();
-        }
+        skipIfUnavailable(this, m33Unavailable());
       });
 
       it("run-device build/ --runtime qemu --seconds 2: the readings as the native runtime's JSON lines", async () => {

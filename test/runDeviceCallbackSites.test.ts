@@ -8,6 +8,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { qemuUnavailable } from "../firmware/native/ports/mps2-an505/qemuBoard";
 import { crossToolchainUnavailable } from "./support/crossToolchain";
+import { skipIfUnavailable } from "./support/skipIfUnavailable";
 import { writeFeatures } from "./support/tempFeatures";
 
 const run = promisify(execFile);
@@ -60,11 +61,7 @@ describe("run-device names failed callbacks by file:line on the native and QEMU 
   });
 
   it("QEMU (Cortex-M33): the TypeScript runtime's lines", async function () {
-    const unavailable = qemuUnavailable() ?? (process.getuid?.() === 0 ? undefined : crossToolchainUnavailable());
-    if (unavailable) {
-      console.log(`      skipped: ${unavailable}`);
-      this.skip();
-    }
+    skipIfUnavailable(this, qemuUnavailable() ?? (process.getuid?.() === 0 ? undefined : crossToolchainUnavailable()));
     assert.deepEqual(await errors("qemu"), expected);
   });
 });

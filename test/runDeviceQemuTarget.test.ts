@@ -13,6 +13,7 @@ import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { m33Unavailable } from "./support/m33Images";
+import { skipIfUnavailable } from "./support/skipIfUnavailable";
 
 const run = promisify(execFile);
 const ROOT = path.join(__dirname, "..");
@@ -67,11 +68,7 @@ describe("run-device --runtime qemu --target: the TrustZone builds", function ()
 
   describe("on QEMU", function () {
     before(function () {
-      const unavailable = m33Unavailable();
-      if (unavailable) {
-        console.log(`      skipped: ${unavailable}`);
-        this.skip();
-      }
+      skipIfUnavailable(this, m33Unavailable());
     });
 
     it("the grow-station's scripted session: the plain image's lines on each TrustZone build, both images booted", async () => {

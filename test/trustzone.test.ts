@@ -27,6 +27,7 @@ import { BOARD_FAULT_STATUS, runQemuBoard, startQemuBoard } from "../firmware/na
 import { InMemoryTransport } from "../firmware/transport";
 import { buildM33Images, m33Unavailable, type M33Images } from "./support/m33Images";
 import { waitFor } from "./support/waitFor";
+import { skipIfUnavailable } from "./support/skipIfUnavailable";
 
 const ROOT = path.resolve(__dirname, "..");
 const FIXTURES = path.join(__dirname, "fixtures/native-equivalence");
@@ -42,11 +43,7 @@ describe("TrustZone build (cortex-m33-tz) on QEMU mps2-an505", function () {
   after(() => dirs.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
 
   before(async function () {
-    const reason = m33Unavailable();
-    if (reason) {
-      console.log(`      skipped: ${reason}`);
-      this.skip();
-    }
+    skipIfUnavailable(this, m33Unavailable());
     ({ plain, trustZone, secureSupervisor } = await buildM33Images((line) => (buildOutput += `${line}\n`)));
   });
 

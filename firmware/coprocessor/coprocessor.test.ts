@@ -19,6 +19,7 @@ import { compileNativeApp } from "../../test/support/nativeFleet";
 import { InMemoryTransport } from "../transport";
 import { qemuUnavailable, startQemuBoard } from "../native/ports/mps2-an505/qemuBoard";
 import { Coprocessor } from "./coprocessor";
+import { skipIfUnavailable } from "../../test/support/skipIfUnavailable";
 
 const ROOT = path.resolve(__dirname, "../..");
 
@@ -53,11 +54,7 @@ describe("the Cortex-M33 board on QEMU with its network co-processor over the li
   const upTopics = () => cloud.sent.filter((m) => m.topic.endsWith("/temperature/up"));
 
   before(async function () {
-    const reason = qemuUnavailable() ?? crossToolchainUnavailable();
-    if (reason) {
-      console.log(`      skipped: ${reason}`);
-      this.skip();
-    }
+    skipIfUnavailable(this, qemuUnavailable() ?? crossToolchainUnavailable());
     const { buildFirmware } = await import(path.join(ROOT, "scripts/build-firmware.mjs") as string);
     ({ program: image } = await buildFirmware({ target: "cortex-m33", log: () => {} }));
   });

@@ -17,6 +17,7 @@ import { childProcesses, isRunning } from "../../test/support/processInfo";
 import { cortexM33Image, qemuFleetUnavailable } from "../../test/support/qemuFleet";
 import { writeFeatures } from "../../test/support/tempFeatures";
 import type { QemuDevice } from "./qemuDevice";
+import { skipIfUnavailable } from "../../test/support/skipIfUnavailable";
 
 /** Counts up once a second on a QoS 1 channel (the default): a gap in the numbers is a loss. */
 const countingApp = `import type { FeatureApi } from "snapfleet";
@@ -60,11 +61,7 @@ describe("a QEMU board's co-processor in its own process (snapfleet dev --device
   const pidsSeen = new Set<number>();
 
   before(async function () {
-    const reason = qemuFleetUnavailable();
-    if (reason) {
-      console.log(`      skipped: ${reason}`);
-      this.skip();
-    }
+    skipIfUnavailable(this, qemuFleetUnavailable());
     process.env[PROBE] = "must-not-reach-a-coprocessor";
   });
 

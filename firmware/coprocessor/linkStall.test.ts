@@ -22,6 +22,7 @@ import { InMemoryTransport } from "../transport";
 import { startQemuBoard } from "../native/ports/mps2-an505/qemuBoard";
 import { Coprocessor } from "./coprocessor";
 import { OUTAGE_MS } from "./linkSession";
+import { skipIfUnavailable } from "../../test/support/skipIfUnavailable";
 
 async function until<T>(what: string, check: () => T | undefined | false, timeoutMs = 30_000, explain = () => ""): Promise<T> {
   const end = Date.now() + timeoutMs;
@@ -51,11 +52,7 @@ describe("the link stalled longer than the keepalive (emulated board ↔ co-proc
   let console_ = "";
 
   before(function () {
-    const reason = qemuFleetUnavailable();
-    if (reason) {
-      console.log(`      skipped: ${reason}`);
-      this.skip();
-    }
+    skipIfUnavailable(this, qemuFleetUnavailable());
   });
 
   after(async () => {

@@ -22,6 +22,7 @@ import { waitFor } from "../../test/support/waitFor";
 import { InMemoryTransport } from "../transport";
 import { qemuUnavailable, startQemuBoard } from "../native/ports/mps2-an505/qemuBoard";
 import { Coprocessor } from "./coprocessor";
+import { skipIfUnavailable } from "../../test/support/skipIfUnavailable";
 
 const ROOT = path.resolve(__dirname, "../..");
 const THING = "qemu-subs";
@@ -43,11 +44,7 @@ describe("subscriptions over the link: an app with settings and more incoming ch
   let console_ = "";
 
   before(async function () {
-    const reason = qemuUnavailable() ?? crossToolchainUnavailable();
-    if (reason) {
-      console.log(`      skipped: ${reason}`);
-      this.skip();
-    }
+    skipIfUnavailable(this, qemuUnavailable() ?? crossToolchainUnavailable());
   });
 
   after(() => {

@@ -10,15 +10,12 @@
  * the arm-none-eabi toolchain. */
 import { buildQemuImages } from "../../cli/qemuTarget";
 import { qemuDevScenario, qemuFleetUnavailable, supervisorSecureImages } from "../../test/support/qemuFleet";
+import { skipIfUnavailable } from "../../test/support/skipIfUnavailable";
 
 describe("snapfleet dev --device-runtime qemu (one emulated board, real local cloud)", function () {
   this.timeout(400_000);
   before(function () {
-    const reason = qemuFleetUnavailable();
-    if (reason) {
-      console.log(`      skipped: ${reason}`);
-      this.skip();
-    }
+    skipIfUnavailable(this, qemuFleetUnavailable());
   });
 
   it("the board comes online with the job installed over the link, an edit updates it over the air (SUCCEEDED), a corrupt package is FAILED by the MCU, stop says offline", async () => {

@@ -14,6 +14,7 @@ import { writeBuild } from "../../core/contracts/buildOutput";
 import { crossToolchainUnavailable } from "../../test/support/crossToolchain";
 import { parseHeapReport } from "./heapReport";
 import { qemuUnavailable, runQemuBoard } from "./ports/mps2-an505/qemuBoard";
+import { skipIfUnavailable } from "../../test/support/skipIfUnavailable";
 
 const ROOT = path.resolve(__dirname, "../..");
 const SCRIPT = fs.readFileSync(path.join(ROOT, "test/fixtures/native-equivalence/grow-station.jsonl"), "utf8");
@@ -44,11 +45,7 @@ describe("the heap's peak, measured on the Cortex-M33 with the M0+'s settings", 
   after(() => fs.rmSync(work, { recursive: true, force: true }));
 
   before(async function () {
-    const reason = qemuUnavailable() ?? (process.getuid?.() === 0 ? undefined : crossToolchainUnavailable());
-    if (reason) {
-      console.log(`      skipped: ${reason}`);
-      this.skip();
-    }
+    skipIfUnavailable(this, qemuUnavailable() ?? (process.getuid?.() === 0 ? undefined : crossToolchainUnavailable()));
     const secrets = JSON.parse(fs.readFileSync(path.join(ROOT, "examples/grow-station/dev-secrets.json"), "utf8"));
     writeBuild(appDir, await compileFeatures({ entry: path.join(ROOT, "examples/grow-station/features/app.ts"), secrets }));
   });

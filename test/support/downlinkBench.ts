@@ -17,6 +17,7 @@ import { startQemuBoard } from "../../firmware/native/ports/mps2-an505/qemuBoard
 import { LinkProxy } from "./linkProxy";
 import { cortexM33Image, qemuFleetUnavailable } from "./qemuFleet";
 import { writeFeatures } from "./tempFeatures";
+import { skipIfUnavailable } from "./skipIfUnavailable";
 
 /** Echoes every number the server sends on `order` (QoS 1 both ways). */
 export const ECHO_APP = `import type { FeatureApi } from "snapfleet";
@@ -34,11 +35,7 @@ export function downlinkBenchSuite(stateDirPrefix: string): (thing: string) => P
   const stateDir = fs.mkdtempSync(path.join(fs.realpathSync(os.tmpdir()), stateDirPrefix));
   let bench: DownlinkBench | undefined;
   before(function () {
-    const reason = qemuFleetUnavailable();
-    if (reason) {
-      console.log(`      skipped: ${reason}`);
-      this.skip();
-    }
+    skipIfUnavailable(this, qemuFleetUnavailable());
   });
   after(async () => {
     await bench?.stop();

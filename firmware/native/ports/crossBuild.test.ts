@@ -7,6 +7,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { skipIfUnavailable } from "../../../test/support/skipIfUnavailable";
 
 const ROOT = path.resolve(__dirname, "../../..");
 const BUDGET = JSON.parse(fs.readFileSync(path.join(ROOT, "firmware/native/sizeBudget.json"), "utf8"));
@@ -24,11 +25,7 @@ function toolchainUnavailable(): string | undefined {
 describe("firmware build for Cortex-M (size table against the budget)", function () {
   this.timeout(600_000);
   before(function () {
-    const reason = toolchainUnavailable();
-    if (reason) {
-      console.log(`      skipped: ${reason}`);
-      this.skip();
-    }
+    skipIfUnavailable(this, toolchainUnavailable());
   });
 
   for (const [target, cpu] of [["cortex-m33", "Cortex-M33"], ["cortex-m0plus", "Cortex-M0+"]] as const) {

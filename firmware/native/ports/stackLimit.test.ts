@@ -16,6 +16,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { boardFault, runQemuBoard, BOARD_FAULT_STATUS } from "./mps2-an505/qemuBoard";
 import { buildM33Images, m33Unavailable, type M33Images } from "../../../test/support/m33Images";
+import { skipIfUnavailable } from "../../../test/support/skipIfUnavailable";
 
 const ROOT = path.resolve(__dirname, "../../..");
 const BUDGET = JSON.parse(fs.readFileSync(path.join(ROOT, "firmware/native/sizeBudget.json"), "utf8"));
@@ -70,11 +71,7 @@ describe("Cortex-M33 stack limit (MSPLIM) on QEMU mps2-an505", function () {
   let plain: M33Images, trustZone: M33Images;
 
   before(async function () {
-    const reason = m33Unavailable();
-    if (reason) {
-      console.log(`      skipped: ${reason}`);
-      this.skip();
-    }
+    skipIfUnavailable(this, m33Unavailable());
     ({ plain, trustZone } = await buildM33Images());
   });
 

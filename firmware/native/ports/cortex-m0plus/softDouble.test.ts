@@ -17,6 +17,7 @@ import path from "node:path";
 import { crossToolchainUnavailable } from "../../../../test/support/crossToolchain";
 import { bitsOf, fromBits, randomSource } from "../cortex-m/tests/doubleSamples";
 import { QEMU, qemuUnavailable } from "../mps2-an505/qemuBoard";
+import { skipIfUnavailable } from "../../../../test/support/skipIfUnavailable";
 
 const ROOT = path.resolve(__dirname, "../../../..");
 const REPLACEMENTS = ["doubleSubtraction.c", "doubleComparison.c", "integerToDouble.c"].map((file) => path.join(__dirname, file));
@@ -87,11 +88,7 @@ describe("the Cortex-M0+ soft double (ports/cortex-m0plus/doubleSubtraction.c, d
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   before(async function () {
-    const reason = crossToolchainUnavailable() ?? qemuUnavailable();
-    if (reason) {
-      console.log(`      skipped: ${reason}`);
-      this.skip();
-    }
+    skipIfUnavailable(this, crossToolchainUnavailable() ?? qemuUnavailable());
     const int32 = (n: number) => (n === -(2 ** 31) ? "(-2147483647 - 1)" : String(n)); // C has no negative literals
     fs.writeFileSync(path.join(dir, "softDoubleCases.h"), `#define SOFT_DOUBLE_CASES { ${pairs.map(([a, b]) => `{0x${hex(a)}ull, 0x${hex(b)}ull}`).join(", ")} }\n#define SOFT_DOUBLE_INTEGERS { ${ints.map(int32).join(", ")} }\n`);
   });
