@@ -7,10 +7,10 @@
 // firmware builds of one target wait for each other (scripts/buildLock.mjs), and
 // every test takes its own temporary folders and ports.
 //
-// The device group's output is printed as it comes; the cloud group's is held and printed after
-// it, so neither's spec report is cut into the other's, and written as it comes to
-// build/test-cloud.log (follow it with `tail -f`). Tests whose title has @slow are left to
-// `npm run test:slow` (.mocharc.json's grep). `node scripts/test.mjs --serial` runs both groups
+// The device group's output is printed as it comes; the cloud group's is written as it comes to
+// build/test-cloud.log (follow it with `tail -f`) and printed from there after the device
+// group's, so neither's spec report is cut into the other's. Tests whose title has @slow are left
+// to `npm run test:slow` (.mocharc.json's grep). `node scripts/test.mjs --serial` runs both groups
 // one after the other, as plain `mocha` would.
 //
 // .mocharc.json's `exit`: mocha ends the process once its report is written. Seen here: the
@@ -39,7 +39,6 @@ const serial = process.argv.includes("--serial");
 
 const started = Date.now();
 const deviceRun = runMocha("device", device, (chunk) => process.stdout.write(chunk));
-const held = [];
 const CLOUD_LOG = path.join(root, "build", "test-cloud.log");
 let cloudLog;
 if (!serial) {
@@ -49,14 +48,12 @@ if (!serial) {
 }
 const cloudRun = serial
   ? deviceRun.then(() => runMocha("cloud", cloud, (chunk) => process.stdout.write(chunk)))
-  : runMocha("cloud", cloud, (chunk) => {
-      held.push(chunk);
-      fs.writeSync(cloudLog, chunk);
-    });
+  : runMocha("cloud", cloud, (chunk) => fs.writeSync(cloudLog, chunk));
 const [deviceCode, cloudCode] = await Promise.all([deviceRun, cloudRun]);
-if (held.length) {
+if (cloudLog !== undefined) {
+  fs.closeSync(cloudLog);
   process.stdout.write(`\n--- the cloud group (${cloud.length} files), run beside the device group ---\n`);
-  for (const chunk of held) process.stdout.write(chunk);
+  process.stdout.write(fs.readFileSync(CLOUD_LOG));
 }
 const minutes = ((Date.now() - started) / 60000).toFixed(1);
 console.log(`\nnpm test: device group (${device.length} files) ${verdict(deviceCode)}, cloud group (${cloud.length} files) ${verdict(cloudCode)}; ${minutes} min`);

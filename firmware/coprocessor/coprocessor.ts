@@ -148,7 +148,7 @@ export class Coprocessor {
    * the MCU subscribed again, coprocessorMain.ts). */
   sendJournal(): void {
     if (this.closed || this.inSession.size >= DOWNLINK_AHEAD || this.journal.size <= this.inSession.size) return;
-    for (const entry of this.journal.pending()) {
+    for (const entry of this.journal.waiting()) {
       if (this.inSession.size >= DOWNLINK_AHEAD) return;
       if (this.inSession.has(entry.n) || !this.subscriptions.deliverable(entry.topic)) continue;
       const body = encode.message(entry.topic, Buffer.from(entry.payload, "utf8"));

@@ -79,7 +79,13 @@ export class DownlinkJournal {
 
   /** The messages not yet acknowledged by the MCU, oldest first. */
   pending(): JournalEntry[] {
-    return [...this.entries.values()];
+    return [...this.waiting()];
+  }
+
+  /** The same, without a copy (the co-processor walks it every poll); removing an entry while
+   * walking is fine (a Map's iterator skips what was deleted). */
+  waiting(): IterableIterator<JournalEntry> {
+    return this.entries.values();
   }
 
   has(n: number): boolean {
